@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test check lint types fmt unit integration clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/taskline up --demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+integration: $(STAMP)
+	$(BIN)/python -m pytest -q tests/integration
+
+lint: $(STAMP)
+	$(BIN)/ruff check streams processors tests
+	$(BIN)/ruff format --check streams processors tests
+
+types: $(STAMP)
+	$(BIN)/mypy streams processors
+
+fmt: $(STAMP)
+	$(BIN)/ruff format streams processors tests
+	$(BIN)/ruff check --fix streams processors tests
+
+check: lint types test
+
+clean:
+	rm -rf $(VENV) .taskline .mypy_cache .ruff_cache

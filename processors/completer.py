@@ -1,0 +1,84 @@
+"""Completer logic: turn an execution result into the next link of its project's chain.
+
+- failed task → ledger entry, outcome ``failed``;
+- ephemeral task → ledger entry, outcome ``succeeded``;
+- stateful task run on the current head → state commit, outcome ``succeeded``;
+- stateful task run on an older version whose patch touches nothing changed since, and that
+  still applies → state commit, outcome ``rebased``;
+- otherwise → ledger entry, outcome ``ssot_mismatch`` (the state is left untouched).
+
+>>> head = Head.genesis("apollo")
+>>> commit, new_head = plan_commit(result, head, changed_paths=set(), now=now)  # doctest: +SKIP
+>>> commit.version                                                                # doctest: +SKIP
+1
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from processors.jsonpatch import apply_patch, paths_overlap, touched_paths
+from processors.models import ExecutionResult, SsotCommit, patch_to_rfc
+from processors.ssot import LEDGER_PROJECT, Head, commit_hash, state_hash
+from streams.errors import PatchError
+
+COMMIT_NAMESPACE = uuid.UUID("0b7d6c8e-3f2a-4d5b-8e9f-1a2b3c4d5e6f")
+
+
+def commit_id_for(task_id: str) -> str:
+    """The one commit id a task can ever have: completion is idempotent by it."""
+    return str(uuid.uuid5(COMMIT_NAMESPACE, task_id))
+
+
+def project_of(result: ExecutionResult) -> str:
+    """The chain a result is committed to (tasks without a project use the ledger chain)."""
+    return result.project_id or LEDGER_PROJECT
+
+
+def plan_commit(
+    result: ExecutionResult, head: Head, *, changed_paths: set[str], now: datetime
+) -> tuple[SsotCommit, Head]:
+    """The commit extending ``head`` for ``result``, and the head after it.
+
+    ``changed_paths`` are the pointers written by state commits after the result's snapshot
+    version; they decide whether a stale stateful result may be rebased.
+    """
+    state = head.state
+    kind, outcome = "ledger", "succeeded"
+    message = result.output[:500]
+    if result.status == "failed":
+        outcome, message = "failed", (result.error or "failed")[:500]
+    elif result.task_type == "stateful":
+        patch = patch_to_rfc(result.patch)
+        stale = head.version != result.snapshot_version
+        if stale and paths_overlap(touched_paths(patch), changed_paths):
+            outcome = "ssot_mismatch"
+            message = (
+                f"ran on v{result.snapshot_version}, head is v{head.version} and the patch "
+                "touches paths changed since"
+            )
+        else:
+            try:
+                state = apply_patch(head.state, patch)
+                kind, outcome = "state", "rebased" if stale else "succeeded"
+            except PatchError as exc:
+                outcome, message = "ssot_mismatch", f"patch no longer applies: {exc}"[:500]
+    draft = SsotCommit(
+        commit_id=commit_id_for(result.task_id),
+        project_id=head.project_id,
+        version=head.version + 1,
+        parent_hash=head.hash,
+        hash="",
+        task_id=result.task_id,
+        source_event_id=result.source_event_id,
+        kind=kind,  # type: ignore[arg-type]  # narrowed above to the Literal values
+        outcome=outcome,  # type: ignore[arg-type]
+        patch=result.patch if kind == "state" else None,
+        state_hash=state_hash(state),
+        message=message,
+        occurred_at=result.occurred_at,
+        committed_at=now,
+    )
+    commit = draft.model_copy(update={"hash": commit_hash(draft)})
+    return commit, Head(head.project_id, commit.version, commit.hash, state)

@@ -1,0 +1,181 @@
+"""RFC 6902 JSON Patch and RFC 6901 JSON Pointer over plain JSON documents.
+
+Pure and copy-on-apply: the input document is never changed.
+
+>>> apply_patch({"a": 1}, [{"op": "add", "path": "/b", "value": [1]}])
+{'a': 1, 'b': [1]}
+>>> sorted(touched_paths([{"op": "move", "from": "/a", "path": "/b"}]))
+['/a', '/b']
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from streams.errors import PatchError
+
+MAX_DEPTH = 64
+
+
+def parse_pointer(pointer: str) -> list[str]:
+    """Split a JSON Pointer into unescaped tokens (``~1`` → ``/``, ``~0`` → ``~``)."""
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        raise PatchError(f"JSON Pointer must start with '/': {pointer!r}")
+    tokens = pointer[1:].split("/")
+    if len(tokens) > MAX_DEPTH:
+        raise PatchError(f"JSON Pointer deeper than {MAX_DEPTH}: {pointer[:80]!r}")
+    out = []
+    for token in tokens:
+        if "~" in token.replace("~0", "").replace("~1", ""):
+            raise PatchError(f"bad escape in JSON Pointer {pointer!r}")
+        out.append(token.replace("~1", "/").replace("~0", "~"))
+    return out
+
+
+def _index(container: list[Any], token: str, *, allow_end: bool) -> int:
+    if token == "-" and allow_end:
+        return len(container)
+    if not token.isdigit() or (token != "0" and token.startswith("0")):
+        raise PatchError(f"bad array index {token!r}")
+    idx = int(token)
+    limit = len(container) if allow_end else len(container) - 1
+    if idx > limit:
+        raise PatchError(f"array index {idx} out of range")
+    return idx
+
+
+def _parent(doc: Any, tokens: list[str]) -> Any:
+    node = doc
+    for token in tokens[:-1]:
+        if isinstance(node, dict):
+            if token not in node:
+                raise PatchError(f"path segment {token!r} does not exist")
+            node = node[token]
+        elif isinstance(node, list):
+            node = node[_index(node, token, allow_end=False)]
+        else:
+            raise PatchError(f"cannot descend into a {type(node).__name__} at {token!r}")
+    return node
+
+
+def get(doc: Any, pointer: str) -> Any:
+    """The value at ``pointer``; :class:`PatchError` if it does not exist."""
+    tokens = parse_pointer(pointer)
+    if not tokens:
+        return doc
+    parent = _parent(doc, tokens)
+    last = tokens[-1]
+    if isinstance(parent, dict):
+        if last not in parent:
+            raise PatchError(f"path {pointer!r} does not exist")
+        return parent[last]
+    if isinstance(parent, list):
+        return parent[_index(parent, last, allow_end=False)]
+    raise PatchError(f"path {pointer!r} does not exist")
+
+
+def _add(doc: Any, tokens: list[str], value: Any) -> Any:
+    if not tokens:
+        return value
+    parent = _parent(doc, tokens)
+    last = tokens[-1]
+    if isinstance(parent, dict):
+        parent[last] = value
+    elif isinstance(parent, list):
+        parent.insert(_index(parent, last, allow_end=True), value)
+    else:
+        raise PatchError(f"cannot add into a {type(parent).__name__}")
+    return doc
+
+
+def _remove(doc: Any, tokens: list[str]) -> tuple[Any, Any]:
+    if not tokens:
+        raise PatchError("cannot remove the whole document")
+    parent = _parent(doc, tokens)
+    last = tokens[-1]
+    if isinstance(parent, dict):
+        if last not in parent:
+            raise PatchError(f"cannot remove missing member {last!r}")
+        return doc, parent.pop(last)
+    if isinstance(parent, list):
+        return doc, parent.pop(_index(parent, last, allow_end=False))
+    raise PatchError(f"cannot remove from a {type(parent).__name__}")
+
+
+def apply_patch(doc: Any, patch: Iterable[dict[str, Any]]) -> Any:
+    """Apply RFC 6902 operations to a deep copy of ``doc`` and return it.
+
+    Raises :class:`PatchError` on any failing operation (the patch is all-or-nothing).
+    """
+    result = copy.deepcopy(doc)
+    for n, op in enumerate(patch):
+        try:
+            result = _apply_one(result, op)
+        except PatchError as exc:
+            raise PatchError(f"op {n} ({op.get('op')} {op.get('path')}): {exc}") from None
+    return result
+
+
+def _apply_one(doc: Any, op: dict[str, Any]) -> Any:
+    kind = op.get("op")
+    path = op.get("path")
+    if not isinstance(path, str):
+        raise PatchError("missing 'path'")
+    tokens = parse_pointer(path)
+    if kind in ("add", "replace", "test") and "value" not in op:
+        raise PatchError(f"'{kind}' needs a 'value'")
+    if kind == "add":
+        return _add(doc, tokens, copy.deepcopy(op["value"]))
+    if kind == "remove":
+        return _remove(doc, tokens)[0]
+    if kind == "replace":
+        get(doc, path)
+        if not tokens:
+            return copy.deepcopy(op["value"])
+        doc, _ = _remove(doc, tokens)
+        return _add(doc, tokens, copy.deepcopy(op["value"]))
+    if kind in ("move", "copy"):
+        source = op.get("from")
+        if not isinstance(source, str):
+            raise PatchError(f"'{kind}' needs 'from'")
+        if kind == "move" and (path + "/").startswith(source + "/") and path != source:
+            raise PatchError("cannot move a value into one of its own children")
+        value = copy.deepcopy(get(doc, source))
+        if kind == "move":
+            doc, _ = _remove(doc, parse_pointer(source))
+        return _add(doc, tokens, value)
+    if kind == "test":
+        if canonical_json(get(doc, path)) != canonical_json(op["value"]):
+            raise PatchError(f"test failed at {path!r}")
+        return doc
+    raise PatchError(f"unknown op {kind!r}")
+
+
+def touched_paths(patch: Iterable[dict[str, Any]]) -> set[str]:
+    """Every pointer a patch writes or reads (``path`` and ``from``)."""
+    out: set[str] = set()
+    for op in patch:
+        out.add(str(op.get("path", "")))
+        if "from" in op:
+            out.add(str(op["from"]))
+    return out
+
+
+def paths_overlap(a: Iterable[str], b: Iterable[str]) -> bool:
+    """Whether any pointer in ``a`` equals, contains or lies inside one in ``b``."""
+    a_list = [p.rstrip("/") + "/" for p in a]
+    for q in b:
+        qn = q.rstrip("/") + "/"
+        if any(p.startswith(qn) or qn.startswith(p) for p in a_list):
+            return True
+    return False
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON text: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

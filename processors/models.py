@@ -1,0 +1,302 @@
+"""In-process record types. The ``.avsc`` files in ``schemas/`` are the wire truth; each model
+names its schema in ``__avro_type__`` and its fields match the schema's one to one, so the
+mapping between the two is ``model_dump()`` / ``model_validate()`` and nothing else.
+
+>>> ev = RawEvent(source_event_id="e1", session_id="s1", channel="chat",
+...               kind="user_action", text="what is the status of apollo?",
+...               occurred_at=datetime(2026, 1, 1, tzinfo=UTC))
+>>> ev.occurred_at.year
+2026
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+# Timestamps: aware UTC, truncated to the precision the Avro logical type keeps, so that a
+# model compares equal after a round trip through its schema.
+_MIN_TS = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_TS = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("timestamp must be timezone-aware")
+    value = value.astimezone(UTC)
+    if not _MIN_TS <= value < _MAX_TS:
+        raise ValueError("timestamp out of range 1970..9999")
+    return value
+
+
+def _millis(value: datetime) -> datetime:
+    value = _utc(value)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+Millis = Annotated[datetime, AfterValidator(_millis)]
+Micros = Annotated[datetime, AfterValidator(_utc)]
+Id = Annotated[str, Field(min_length=1, max_length=200)]
+Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def now_millis() -> datetime:
+    """The current time as a millisecond-precision UTC datetime."""
+    return _millis(datetime.now(UTC))
+
+
+class Record(BaseModel):
+    """Base of every wire record: immutable, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    __avro_type__: ClassVar[str]
+
+
+class PatchOp(BaseModel):
+    """One RFC 6902 operation. ``value_json`` holds the JSON text of ``value``.
+
+    >>> PatchOp.from_rfc({"op": "add", "path": "/status", "value": "green"}).to_rfc()
+    {'op': 'add', 'path': '/status', 'value': 'green'}
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    op: Literal["add", "remove", "replace", "move", "copy", "test"]
+    path: Annotated[str, Field(max_length=1024)]
+    from_path: Annotated[str, Field(max_length=1024)] | None = None
+    value_json: str | None = None
+
+    @classmethod
+    def from_rfc(cls, op: dict[str, Any]) -> PatchOp:
+        """Build from an RFC 6902 dict (``{"op", "path", "from"?, "value"?}``)."""
+        unknown = set(op) - {"op", "path", "from", "value"}
+        if unknown:
+            raise ValueError(f"unknown patch member(s): {sorted(unknown)}")
+        value_json = json.dumps(op["value"], sort_keys=True) if "value" in op else None
+        return cls(op=op["op"], path=op["path"], from_path=op.get("from"), value_json=value_json)
+
+    def to_rfc(self) -> dict[str, Any]:
+        """The RFC 6902 dict form."""
+        out: dict[str, Any] = {"op": self.op, "path": self.path}
+        if self.from_path is not None:
+            out["from"] = self.from_path
+        if self.value_json is not None:
+            out["value"] = json.loads(self.value_json)
+        return out
+
+
+def patch_to_rfc(patch: list[PatchOp] | None) -> list[dict[str, Any]]:
+    """A whole patch as RFC 6902 dicts (empty for None)."""
+    return [op.to_rfc() for op in patch or []]
+
+
+class RawEvent(Record):
+    """An event from a voice or chat front end, as published on ``raw-events``."""
+
+    __avro_type__ = "raw_event"
+    source_event_id: Id
+    session_id: Id
+    channel: Literal["voice", "chat"]
+    kind: Literal["user_action", "model_proposal"]
+    text: Annotated[str, Field(max_length=16_384)]
+    occurred_at: Millis
+    metadata: dict[str, str] = Field(default_factory=dict)
+    project_hint: Id | None = None
+    proposal: list[PatchOp] | None = None
+
+
+class Candidate(BaseModel):
+    """A project the router considered, with its score in [0, 1]."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    project_id: str
+    score: Confidence
+
+
+class RoutedEvent(Record):
+    """A deduplicated event with its routing decision (Skyra §5)."""
+
+    __avro_type__ = "routed_event"
+    event: RawEvent
+    domain_id: str | None
+    project_id: str | None
+    routing_confidence: Confidence
+    top_candidates: list[Candidate]
+    router_version: str
+    routed_at: Millis
+
+
+class WorkPlan(BaseModel):
+    """The artifact of an ephemeral task (Skyra §4)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    goal: str
+    inputs: dict[str, str]
+    steps: list[str]
+    tools_required: list[str]
+    expected_output: str
+    timeout_hint_ms: int
+    risk_flags: list[str]
+
+
+class TaskSheet(BaseModel):
+    """The artifact of a stateful task (Skyra §4)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    project_id: str
+    intent: str
+    state_targets: list[str]
+    constraints: list[str]
+    validation_checks: list[str]
+    commit_message_hint: str
+    requires_patch: bool = True
+
+
+class TaskObject(Record):
+    """The canonical task object handed to the scheduler (Skyra §9)."""
+
+    __avro_type__ = "task_object"
+    task_id: Id
+    source_event_id: Id
+    session_id: Id
+    task_type: Literal["ephemeral", "stateful"]
+    project_id: str | None
+    domain_id: str | None
+    systems_affected: list[str]
+    work_plan: WorkPlan | None = None
+    task_sheet: TaskSheet | None = None
+    patch: list[PatchOp] | None = None
+    patch_status: Literal["ready", "pending", "not_required"]
+    formation_confidence: Confidence
+    routing_confidence: Confidence
+    priority: int
+    assumptions: list[str]
+    occurred_at: Millis
+    created_at: Millis
+
+
+class ScheduledTask(Record):
+    """A task released to the serial executor with the SSOT version it was scheduled with."""
+
+    __avro_type__ = "scheduled_task"
+    task: TaskObject
+    snapshot_version: int
+    scheduled_at: Millis
+
+
+class StepLog(BaseModel):
+    """What one execution step did (Prospera §10)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    step: int
+    engine: str
+    module: str
+    status: Literal["succeeded", "failed"]
+    state_hash: str
+    detail: str
+    started_at: Micros
+    finished_at: Micros
+
+
+class ExecutionResult(Record):
+    """The outcome of one task's execution, emitted by the executor on ``executed``."""
+
+    __avro_type__ = "execution_result"
+    task_id: Id
+    source_event_id: Id
+    session_id: Id
+    project_id: str | None
+    task_type: Literal["ephemeral", "stateful"]
+    status: Literal["succeeded", "failed"]
+    error: str | None
+    scheduled_snapshot_version: int
+    snapshot_version: int
+    patch: list[PatchOp] | None
+    output: str
+    state_hash: str
+    steps: list[StepLog]
+    executor_id: str
+    occurred_at: Millis
+    started_at: Micros
+    finished_at: Micros
+
+
+class SsotCommit(Record):
+    """One link of a project's hash chain on ``ssot-writes``."""
+
+    __avro_type__ = "ssot_commit"
+    commit_id: Id
+    project_id: Id
+    version: int
+    parent_hash: str
+    hash: str
+    task_id: Id
+    source_event_id: Id
+    kind: Literal["state", "ledger"]
+    outcome: Literal["succeeded", "rebased", "failed", "ssot_mismatch"]
+    patch: list[PatchOp] | None
+    state_hash: str
+    message: str
+    occurred_at: Millis
+    committed_at: Millis
+
+
+class Reply(Record):
+    """A message back to the session: no task, clarification, or a task's result."""
+
+    __avro_type__ = "reply"
+    reply_id: Id
+    source_event_id: Id
+    session_id: Id
+    task_id: str | None
+    kind: Literal["no_task", "clarification", "result"]
+    text: str
+    created_at: Millis
+
+
+class DeadLetter(Record):
+    """A record a stage could not process, kept whole with the reason."""
+
+    __avro_type__ = "dead_letter"
+    stage: str
+    reason: str
+    error_type: str
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    original: bytes
+    failed_at: Millis
+
+
+class GovernanceCommand(Record):
+    """A command on the ``governance`` topic (its processing arrives with orchestration)."""
+
+    __avro_type__ = "governance_command"
+    command_id: Id
+    action: Literal[
+        "approve", "reject", "reprioritize", "cancel", "set_safe_mode", "set_system_available"
+    ]
+    task_id: str | None
+    argument: str | None
+    actor: Id
+    reason: str
+    policy_version: str
+    issued_at: Millis
+    signature: str
+
+
+ALL_MODELS: tuple[type[Record], ...] = (
+    RawEvent,
+    RoutedEvent,
+    TaskObject,
+    ScheduledTask,
+    ExecutionResult,
+    SsotCommit,
+    Reply,
+    DeadLetter,
+    GovernanceCommand,
+)
+MODELS_BY_TYPE: dict[str, type[Record]] = {m.__avro_type__: m for m in ALL_MODELS}

@@ -1,0 +1,73 @@
+"""The SSOT hash chain: commit hashes, state hashes and applying a commit to a head.
+
+A project's history is a chain of :class:`~processors.models.SsotCommit`; each ``hash`` is
+SHA-256 over the commit's content and its ``parent_hash``, starting from :data:`GENESIS_HASH`.
+Both the completer (writer) and the ssot stage (materializer, rebuild) use these functions.
+
+>>> head = Head.genesis("apollo")
+>>> head.version, head.hash == GENESIS_HASH
+(0, True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from processors.jsonpatch import apply_patch, canonical_json
+from processors.models import SsotCommit, patch_to_rfc
+from streams.errors import ChainError, PatchError
+
+GENESIS_HASH = "0" * 64
+LEDGER_PROJECT = "_ledger"  # tasks without a project keep their ledger entries here
+
+
+def state_hash(state: Any) -> str:
+    """SHA-256 of a state document's canonical JSON."""
+    return hashlib.sha256(canonical_json(state).encode()).hexdigest()
+
+
+def commit_hash(commit: SsotCommit) -> str:
+    """The hash a commit must carry: over every field but ``hash`` itself."""
+    body = commit.model_dump(exclude={"hash"})
+    body["patch"] = patch_to_rfc(commit.patch)
+    body["occurred_at"] = int(commit.occurred_at.timestamp() * 1000)
+    body["committed_at"] = int(commit.committed_at.timestamp() * 1000)
+    return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Head:
+    """A project's head: version, head hash and state document."""
+
+    project_id: str
+    version: int
+    hash: str
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def genesis(cls, project_id: str) -> Head:
+        """The head before any commit."""
+        return cls(project_id, 0, GENESIS_HASH, {})
+
+
+def advance(head: Head, commit: SsotCommit) -> Head:
+    """The head after ``commit``; :class:`ChainError` if it does not chain or verify."""
+    if commit.project_id != head.project_id:
+        raise ChainError(f"commit for {commit.project_id} applied to {head.project_id}")
+    if commit.version != head.version + 1:
+        raise ChainError(f"version {commit.version} does not follow {head.version}")
+    if commit.parent_hash != head.hash:
+        raise ChainError(f"v{commit.version}: parent_hash does not match the head hash")
+    if commit_hash(commit) != commit.hash:
+        raise ChainError(f"v{commit.version}: hash does not match the commit's content")
+    state = head.state
+    if commit.kind == "state":
+        try:
+            state = apply_patch(head.state, patch_to_rfc(commit.patch))
+        except PatchError as exc:
+            raise ChainError(f"v{commit.version}: patch does not apply: {exc}") from exc
+    if state_hash(state) != commit.state_hash:
+        raise ChainError(f"v{commit.version}: state hash mismatch")
+    return Head(head.project_id, commit.version, commit.hash, state)

@@ -1,0 +1,66 @@
+"""Taskline's exceptions: one root, a branch for bad records and a branch for bad setup.
+
+::
+
+    TasklineError
+    ├── PoisonRecordError          a record that can never be processed: goes to dead-letters
+    │   ├── DecodeError            not Avro single-object encoding, truncated, unknown schema
+    │   ├── WrongRecordTypeError   decodes, but is not the type this topic carries
+    │   └── ValidationFailedError  decodes, but breaks a model's constraints or a size limit
+    ├── ConfigurationError         settings or topology that cannot work (e.g. `scheduled`
+    │                              with more than one partition); a stage refuses to start
+    ├── SchemaCompatibilityError   a schema version breaks backward/forward compatibility
+    ├── PatchError                 a JSON Patch that cannot apply to a document
+    ├── ChainError                 an SSOT commit that does not extend its project's head
+    ├── EmbeddedServiceError       the embedded broker or Redis did not start or stopped
+    └── UsageError                 CLI misuse: printed as one line, exit code 2
+
+Infrastructure faults (broker or Redis unreachable) are *not* in this tree: the stage runner
+retries the whole batch for them, because the record is fine and retrying loses nothing.
+"""
+
+from __future__ import annotations
+
+
+class TasklineError(Exception):
+    """Root of every error Taskline raises on purpose."""
+
+
+class PoisonRecordError(TasklineError):
+    """A record that no retry can fix; the runner dead-letters it with this message."""
+
+
+class DecodeError(PoisonRecordError):
+    """Bytes that are not a decodable Taskline record."""
+
+
+class WrongRecordTypeError(PoisonRecordError):
+    """A valid record of a type the consuming topic does not carry."""
+
+
+class ValidationFailedError(PoisonRecordError):
+    """A decoded record that breaks its model's constraints."""
+
+
+class ConfigurationError(TasklineError):
+    """Settings or topology that cannot work."""
+
+
+class SchemaCompatibilityError(TasklineError):
+    """Two versions of a record type that cannot read each other's data."""
+
+
+class PatchError(TasklineError):
+    """A JSON Patch operation that cannot be applied."""
+
+
+class ChainError(TasklineError):
+    """An SSOT commit whose version, parent hash, hash or state does not fit its head."""
+
+
+class EmbeddedServiceError(TasklineError):
+    """The embedded broker or Redis failed to start or died."""
+
+
+class UsageError(TasklineError):
+    """The command line was used wrongly."""

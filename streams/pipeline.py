@@ -1,0 +1,163 @@
+"""Build the pipeline from a settings object: one factory, no import-time side effects.
+
+>>> with EmbeddedStack(settings) as endpoints:                       # doctest: +SKIP
+...     pipeline = Pipeline(settings, endpoints)
+...     pipeline.start(); pipeline.wait_ready(30)
+...     ...
+...     pipeline.stop()
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import redis
+from confluent_kafka.admin import AdminClient
+
+from processors.executor import Executor
+from processors.former import Former
+from processors.router import Registry, Router
+from streams.dedup import Deduplicator
+from streams.embedded import Endpoints
+from streams.errors import ConfigurationError
+from streams.runtime import Handler, StageIO, StageRunner
+from streams.serde import SchemaStore, Serde
+from streams.settings import Settings
+from streams.ssot_store import SsotStore
+from streams.stages import (
+    CompleterStage,
+    ExecutorStage,
+    FormerStage,
+    RouterStage,
+    SchedulerStage,
+    SsotStage,
+)
+from streams.topics import ensure_topics
+
+log = logging.getLogger("taskline.pipeline")
+
+STAGES = ("router", "former", "scheduler", "executor", "completer", "ssot")
+
+
+def load_registry(settings: Settings) -> Registry:
+    """The project registry named by the settings."""
+    try:
+        return Registry.from_json(settings.registry_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"project registry {settings.registry_path}: {exc}") from exc
+
+
+def redis_client(endpoints: Endpoints) -> redis.Redis:
+    """A Redis client for the configured or embedded server."""
+    return redis.Redis.from_url(endpoints.redis_url, socket_timeout=10, health_check_interval=30)
+
+
+def chain_store(settings: Settings, client: redis.Redis) -> SsotStore:
+    """The completer's write-side chain."""
+    return SsotStore(client, f"{settings.redis_prefix}:chain")
+
+
+def ssot_store(settings: Settings, client: redis.Redis) -> SsotStore:
+    """The materialized SSOT read by the scheduler, the executor and the CLI."""
+    return SsotStore(client, f"{settings.redis_prefix}:ssot")
+
+
+def build_handler(stage: str, settings: Settings, client: redis.Redis, serde: Serde) -> Handler:
+    """The handler of one stage, wired to its logic and stores."""
+    io = StageIO(stage, settings, serde)
+    if stage == "router":
+        dedup = Deduplicator(
+            client, f"{settings.redis_prefix}:dedup", window_s=settings.dedup_window_s
+        )
+        return RouterStage(io, Router(load_registry(settings)), dedup)
+    if stage == "former":
+        former = Former(load_registry(settings), min_confidence=settings.min_routing_confidence)
+        return FormerStage(io, former)
+    if stage == "scheduler":
+        return SchedulerStage(io, ssot_store(settings, client))
+    if stage == "executor":
+        executor = Executor(f"{socket.gethostname()}-{os.getpid()}")
+        return ExecutorStage(io, executor, ssot_store(settings, client), client)
+    if stage == "completer":
+        return CompleterStage(io, chain_store(settings, client))
+    if stage == "ssot":
+        return SsotStage(io, ssot_store(settings, client))
+    raise ConfigurationError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
+
+
+@dataclass
+class _Running:
+    runner: StageRunner
+    thread: threading.Thread
+
+
+class Pipeline:
+    """Some or all stages, each in its own thread, over one broker and one Redis."""
+
+    def __init__(
+        self, settings: Settings, endpoints: Endpoints, stages: tuple[str, ...] = STAGES
+    ) -> None:
+        self.settings = settings
+        self.endpoints = endpoints
+        self.serde = Serde(SchemaStore.load(settings.schemas_dir))
+        self.redis = redis_client(endpoints)
+        self.runners = [
+            StageRunner(
+                build_handler(stage, settings, self.redis, self.serde),
+                settings,
+                endpoints.bootstrap_servers,
+                self.redis,
+            )
+            for stage in stages
+        ]
+        self._stop = threading.Event()
+        self._running: list[_Running] = []
+
+    def start(self) -> None:
+        """Create the topics, then start every stage."""
+        ensure_topics(AdminClient(self.settings.kafka_config(self.endpoints.bootstrap_servers)), self.settings)
+        for runner in self.runners:
+            thread = threading.Thread(
+                target=self._guard, args=(runner,), name=f"taskline-{runner.stage}", daemon=True
+            )
+            thread.start()
+            self._running.append(_Running(runner, thread))
+
+    def _guard(self, runner: StageRunner) -> None:
+        try:
+            runner.run(self._stop)
+        except BaseException:
+            log.exception("stage %s stopped with an error", runner.stage)
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until every stage consumes; raise the first stage error that happens meanwhile."""
+        deadline = time.monotonic() + timeout
+        for running in self._running:
+            while not running.runner.ready.wait(0.1):
+                self.raise_if_failed()
+                if time.monotonic() > deadline:
+                    return False
+        return True
+
+    def raise_if_failed(self) -> None:
+        """Re-raise the error of a stage that died."""
+        for running in self._running:
+            if running.runner.error is not None:
+                raise running.runner.error
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Ask every stage to finish its batch, commit and close; wait for them."""
+        self._stop.set()
+        deadline = time.monotonic() + timeout
+        for running in self._running:
+            running.thread.join(max(0.0, deadline - time.monotonic()))
+        self.redis.close()
+
+    def runner(self, stage: str) -> StageRunner:
+        """The runner of a stage (for stats and tests)."""
+        return next(r for r in self.runners if r.stage == stage)

@@ -1,0 +1,334 @@
+"""The stage runner: consume a batch → handle → produce → wait for acks → commit offsets.
+
+At-least-once by construction: offsets are committed only after every output of the batch is
+acknowledged, so a crash anywhere repeats records, never loses them; each stage's effects are
+idempotent by stable ids, so a repeated record repeats no task, completion or SSOT version.
+
+Records that can never be processed become ``dead-letters`` (reason, original bytes, topic,
+partition, offset); infrastructure faults (Redis or broker unreachable) retry the whole batch
+with backoff instead, because the records are fine.
+
+``exclusive`` stages (the executor) read partition 0 of a one-partition topic by assignment and
+only while they hold a Redis lease, so a second instance waits as a standby.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+import redis
+from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+from processors.models import DeadLetter, Record, now_millis
+from streams.errors import PoisonRecordError, ValidationFailedError
+from streams.serde import Serde
+from streams.settings import Settings
+from streams.topics import DEAD_LETTERS, check_scheduled_partitions
+
+log = logging.getLogger("taskline.runtime")
+R = TypeVar("R", bound=Record)
+
+_LEASE = """
+local owner = redis.call('GET', KEYS[1])
+if not owner or owner == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class DeliveryError(Exception):
+    """The broker did not acknowledge an output record; the batch is retried."""
+
+
+INFRA_ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, KafkaException, DeliveryError)
+
+
+@dataclass(frozen=True)
+class Out:
+    """One record a stage wants produced."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+
+
+@dataclass
+class StageStats:
+    """Counters of one stage, read by `up`'s live summary and (later) metrics."""
+
+    records_in: int = 0
+    dead_letters: int = 0
+    duplicates: int = 0
+    retries: int = 0
+    out: Counter[str] = field(default_factory=Counter)
+
+
+def coordinate(msg: Message) -> str:
+    """``topic/partition/offset`` of a consumed record: its identity for redelivery checks."""
+    return f"{msg.topic()}/{msg.partition()}/{msg.offset()}"
+
+
+class StageIO:
+    """What handlers share: settings, serde, stats, and the dead-letter/encode helpers."""
+
+    def __init__(self, stage: str, settings: Settings, serde: Serde) -> None:
+        self.stage = stage
+        self.settings = settings
+        self.serde = serde
+        self.stats = StageStats()
+
+    def out(self, topic: str, key: str | None, record: Record) -> Out:
+        """An output record on logical ``topic``."""
+        return Out(self.settings.topic(topic), key.encode() if key else None, self.serde.encode(record))
+
+    def dead_letter(self, msg: Message, exc: BaseException) -> Out:
+        """A dead letter for ``msg`` explaining ``exc``."""
+        self.stats.dead_letters += 1
+        reason = str(exc) if isinstance(exc, PoisonRecordError) else f"{type(exc).__name__}: {exc}"
+        original = msg.value() or b""
+        limit = self.settings.max_record_bytes
+        if len(original) > limit:
+            # Too big to republish whole; the record stays on its topic at the coordinate
+            # below, and the digest proves which one it was.
+            digest = hashlib.sha256(original).hexdigest()
+            reason += f" (original of {len(original)} bytes truncated to {limit}, sha256 {digest})"
+            original = original[:limit]
+        log.warning("%s: dead-lettering %s: %s", self.stage, coordinate(msg), reason[:300])
+        letter = DeadLetter(
+            stage=self.stage,
+            reason=reason[:4000],
+            error_type=type(exc).__name__,
+            topic=msg.topic() or "",
+            partition=msg.partition() or 0,
+            offset=msg.offset() or 0,
+            key=msg.key(),
+            original=original,
+            failed_at=now_millis(),
+        )
+        return self.out(DEAD_LETTERS, self.stage, letter)
+
+    def decode(self, batch: Sequence[Message], model: type[R]) -> tuple[list[tuple[Message, R]], list[Out]]:
+        """Decode a batch; undecodable or oversize records become dead letters."""
+        good: list[tuple[Message, R]] = []
+        dead: list[Out] = []
+        for msg in batch:
+            value = msg.value()
+            try:
+                if not value:
+                    raise ValidationFailedError("empty record value")
+                if len(value) > self.settings.max_record_bytes:
+                    raise ValidationFailedError(
+                        f"record of {len(value)} bytes exceeds max_record_bytes="
+                        f"{self.settings.max_record_bytes}"
+                    )
+                good.append((msg, self.serde.decode(value, model)))
+            except PoisonRecordError as exc:
+                dead.append(self.dead_letter(msg, exc))
+        return good, dead
+
+    def each(
+        self, items: Sequence[tuple[Message, R]], fn: Callable[[Message, R], list[Out]]
+    ) -> list[Out]:
+        """Apply ``fn`` per record; a record whose logic raises is dead-lettered, others go on.
+
+        Infrastructure errors propagate so that the runner retries the whole batch.
+        """
+        outs: list[Out] = []
+        for msg, record in items:
+            try:
+                outs.extend(fn(msg, record))
+            except INFRA_ERRORS:
+                raise
+            except Exception as exc:
+                outs.append(self.dead_letter(msg, exc))
+        return outs
+
+
+class Handler(Protocol):
+    """A stage's logic over one batch of records."""
+
+    io: StageIO
+    topics: tuple[str, ...]
+    exclusive: bool
+
+    def handle(self, batch: list[Message]) -> list[Out]: ...
+
+
+class StageRunner:
+    """Runs one handler until ``stop`` is set. Use :meth:`run` in a thread or the main thread."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        settings: Settings,
+        bootstrap_servers: str,
+        redis_client: redis.Redis,
+        *,
+        lease_ttl_ms: int = 5000,
+    ) -> None:
+        self.handler = handler
+        self.settings = settings
+        self.stage = handler.io.stage
+        self._bootstrap = bootstrap_servers
+        self._redis = redis_client
+        self._lease_key = f"{settings.redis_prefix}:lease:{self.stage}"
+        self._lease_ttl_ms = lease_ttl_ms
+        self._lease_script = redis_client.register_script(_LEASE)
+        self.instance_id = f"{self.stage}-{uuid.uuid4().hex[:12]}"
+        self.ready = threading.Event()
+        self.active = False  # exclusive stages: whether this instance holds the lease
+        self.error: BaseException | None = None
+
+    @property
+    def stats(self) -> StageStats:
+        """The handler's counters."""
+        return self.handler.io.stats
+
+    def _consumer(self) -> Consumer:
+        s = self.settings
+        config: dict[str, Any] = s.kafka_config(self._bootstrap)
+        config.update(
+            {
+                "group.id": s.group(self.stage),
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+                "fetch.wait.max.ms": s.fetch_wait_max_ms,
+                "session.timeout.ms": s.session_timeout_ms,
+                "heartbeat.interval.ms": s.heartbeat_interval_ms,
+                "enable.partition.eof": False,
+            }
+        )
+        return Consumer(config)
+
+    def _producer(self) -> Producer:
+        config: dict[str, Any] = self.settings.kafka_config(self._bootstrap)
+        config.update(
+            {
+                "enable.idempotence": True,
+                "acks": "all",
+                "linger.ms": 1,
+                # outputs embed their input (up to max_record_bytes) plus the stage's additions
+                "message.max.bytes": 2 * self.settings.max_record_bytes + 1_048_576,
+            }
+        )
+        return Producer(config)
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume and process until ``stop``; errors that end the stage are kept in ``error``."""
+        try:
+            self._run(stop)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+    def _run(self, stop: threading.Event) -> None:
+        topics = [self.settings.topic(t) for t in self.handler.topics]
+        if self.handler.exclusive:
+            admin = AdminClient(self.settings.kafka_config(self._bootstrap))
+            check_scheduled_partitions(admin, self.settings)
+        consumer = self._consumer()
+        producer = self._producer()
+        try:
+            if self.handler.exclusive:
+                self.ready.set()
+            else:
+                consumer.subscribe(topics, on_assign=lambda _c, _p: self.ready.set())
+            while not stop.is_set():
+                if self.handler.exclusive and not self._hold_lease(consumer, topics[0]):
+                    stop.wait(0.5)
+                    continue
+                batch = consumer.consume(self.settings.batch_max, self.settings.poll_timeout_s)
+                records = [m for m in batch if m.error() is None]
+                for m in batch:
+                    if m.error() is not None:
+                        log.warning("%s: consume error: %s", self.stage, m.error())
+                if not records:
+                    continue
+                self.stats.records_in += len(records)
+                if not self._process(records, producer, stop):
+                    break
+                self._commit(consumer, records)
+        finally:
+            producer.flush(10)
+            consumer.close()
+            if self.active:
+                self._redis.eval(_RELEASE, 1, self._lease_key, self.instance_id)
+                self.active = False
+
+    def _hold_lease(self, consumer: Consumer, topic: str) -> bool:
+        try:
+            held = bool(self._lease_script(keys=[self._lease_key], args=[self.instance_id, self._lease_ttl_ms]))
+        except redis.RedisError as exc:
+            log.warning("%s: lease check failed: %s", self.stage, exc)
+            held = False
+        if held and not self.active:
+            # (Re)assign so that consumption starts at the group's committed offset.
+            consumer.assign([TopicPartition(topic, 0)])
+            log.info("%s: %s is the active instance", self.stage, self.instance_id)
+        elif not held and self.active:
+            consumer.unassign()
+            log.warning("%s: %s lost the lease; standing by", self.stage, self.instance_id)
+        self.active = held
+        return held
+
+    def _process(self, records: list[Message], producer: Producer, stop: threading.Event) -> bool:
+        attempt = 0
+        while True:
+            try:
+                outs = self.handler.handle(records)
+                self._produce(producer, outs)
+                return True
+            except INFRA_ERRORS as exc:
+                attempt += 1
+                self.stats.retries += 1
+                delay = min(0.1 * 2**attempt, 5.0)
+                log.warning("%s: retrying batch in %.1fs: %s", self.stage, delay, exc)
+                if stop.wait(delay):
+                    return False
+
+    def _produce(self, producer: Producer, outs: list[Out]) -> None:
+        failures: list[str] = []
+
+        def on_delivery(err: Any, _msg: Any) -> None:
+            if err is not None:
+                failures.append(str(err))
+
+        for out in outs:
+            while True:
+                try:
+                    producer.produce(out.topic, out.value, out.key, on_delivery=on_delivery)
+                    break
+                except BufferError:
+                    producer.poll(0.1)  # local queue full: let deliveries drain
+        remaining = producer.flush(30)
+        if remaining or failures:
+            raise DeliveryError(f"{remaining} undelivered, failures: {failures[:3]}")
+        for out in outs:
+            self.stats.out[out.topic] += 1
+
+    def _commit(self, consumer: Consumer, records: list[Message]) -> None:
+        last: dict[tuple[str, int], int] = {}
+        for m in records:
+            key = (m.topic() or "", m.partition() or 0)
+            last[key] = max(last.get(key, -1), m.offset() or 0)
+        offsets = [TopicPartition(t, p, o + 1) for (t, p), o in last.items()]
+        try:
+            consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as exc:
+            # Not fatal: the records were processed; a redelivery is absorbed by idempotency.
+            log.warning("%s: offset commit failed (records may be redelivered): %s", self.stage, exc)

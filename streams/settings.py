@@ -1,0 +1,97 @@
+"""Taskline settings: one frozen object, read from ``TASKLINE_*`` environment variables.
+
+Only the CLI builds it (``Settings()``); everything else receives it as an argument.
+
+>>> s = Settings(bootstrap_servers="kafka:9092", partitions=6)
+>>> s.topic("raw-events")
+'raw-events'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+class Settings(BaseSettings):
+    """Every knob Taskline has. Environment variable = ``TASKLINE_`` + field name, upper case."""
+
+    model_config = SettingsConfigDict(env_prefix="TASKLINE_", frozen=True, extra="ignore")
+
+    # --- connections -------------------------------------------------------------------
+    bootstrap_servers: str | None = Field(
+        None, description="Kafka bootstrap servers; unset = start the embedded Tansu broker."
+    )
+    redis_url: SecretStr | None = Field(
+        None, description="Redis URL (may hold a password); unset = start the embedded Redis."
+    )
+    kafka_options: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra librdkafka options for every client, as JSON "
+        '(e.g. {"security.protocol": "SASL_SSL"}).',
+    )
+    kafka_secret_options: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='Secret librdkafka options as JSON (e.g. {"sasl.password": "..."}).',
+    )
+    home: Path = Field(
+        Path(".taskline"), description="Where `taskline up` writes runtime.json for other commands."
+    )
+
+    # --- topology ----------------------------------------------------------------------
+    partitions: int = Field(4, ge=1, le=1024, description="Partitions of every topic but scheduled.")
+    replication_factor: int = Field(1, ge=1, description="Replication factor for created topics.")
+    topic_prefix: str = Field("", description="Prefix of every topic name (namespaces, tests).")
+    group_prefix: str = Field("taskline", description="Prefix of every consumer group id.")
+    redis_prefix: str = Field("taskline", description="Prefix of every Redis key.")
+
+    # --- behaviour ---------------------------------------------------------------------
+    dedup_window_s: int = Field(
+        7 * 24 * 3600, ge=1, description="How long a source_event_id is remembered in Redis."
+    )
+    session_timeout_ms: int = Field(3000, ge=1000, description="Consumer group session timeout.")
+    heartbeat_interval_ms: int = Field(500, ge=100, description="Consumer group heartbeat.")
+    fetch_wait_max_ms: int = Field(
+        10, ge=0, description="Broker-side fetch wait; the embedded broker's hop latency is ~half."
+    )
+    batch_max: int = Field(500, ge=1, description="Records a stage takes in one batch.")
+    poll_timeout_s: float = Field(0.05, gt=0, description="How long a stage waits for a batch.")
+    max_record_bytes: int = Field(
+        1_048_576, ge=1024, description="Larger input records are dead-lettered, not processed."
+    )
+    registry_path: Path = Field(
+        DATA_DIR / "projects.json", description="Project registry file (JSON list of projects)."
+    )
+    min_routing_confidence: float = Field(
+        0.5, ge=0, le=1, description="Below this the former asks for clarification."
+    )
+    schemas_dir: Path | None = Field(
+        None, description="Schema directory; unset = the schemas shipped with Taskline."
+    )
+
+    @field_validator("topic_prefix", "group_prefix", "redis_prefix")
+    @classmethod
+    def _no_spaces(cls, value: str) -> str:
+        if any(ch.isspace() for ch in value):
+            raise ValueError("must not contain whitespace")
+        return value
+
+    def topic(self, name: str) -> str:
+        """Full topic name for a logical topic, e.g. ``raw-events``."""
+        return f"{self.topic_prefix}{name}"
+
+    def group(self, stage: str) -> str:
+        """Consumer group id of a stage."""
+        return f"{self.group_prefix}-{stage}"
+
+    def kafka_config(self, bootstrap_servers: str) -> dict[str, Any]:
+        """librdkafka options common to every client, passthrough options included."""
+        config: dict[str, Any] = {"bootstrap.servers": bootstrap_servers}
+        config.update(self.kafka_options)
+        config.update({k: v.get_secret_value() for k, v in self.kafka_secret_options.items()})
+        return config

@@ -1,0 +1,119 @@
+"""SSOT store in Redis: per project a head (version, hash, state), a commit log, and an index
+of applied commit ids; commits land through one Lua script doing compare-and-set on the
+version and idempotency on the commit id.
+
+Two namespaces use it: ``<prefix>:chain`` is the completer's write-side chain (what CAS is
+checked against) and ``<prefix>:ssot`` is the materialized SSOT the ssot stage builds from
+``ssot-writes`` (what readers, the scheduler and the executor see). ``taskline ssot rebuild``
+can replay the topic into a third namespace and compare.
+
+>>> store = SsotStore(redis_client, "taskline:ssot")              # doctest: +SKIP
+>>> store.head("apollo").version                                   # doctest: +SKIP
+0
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+import redis
+
+from processors.jsonpatch import canonical_json, touched_paths
+from processors.models import SsotCommit, patch_to_rfc
+from processors.ssot import Head
+
+_APPLY = """
+local applied = redis.call('HGET', KEYS[3], ARGV[2])
+if applied then return {'duplicate', applied} end
+local version = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
+if version ~= tonumber(ARGV[1]) then return {'conflict', tostring(version)} end
+redis.call('HSET', KEYS[1], 'version', ARGV[3], 'hash', ARGV[4], 'state', ARGV[5])
+redis.call('RPUSH', KEYS[2], ARGV[6])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+redis.call('SADD', KEYS[4], ARGV[7])
+return {'ok', ARGV[3]}
+"""
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What the store did with a commit."""
+
+    status: Literal["ok", "duplicate", "conflict"]
+    version: int  # the commit's version (ok), the version it was applied as (duplicate),
+    #               or the store's current version (conflict)
+
+
+class SsotStore:
+    """One namespace of project heads and commit logs."""
+
+    def __init__(self, client: redis.Redis, namespace: str) -> None:
+        self._r = client
+        self.namespace = namespace
+        self._apply = client.register_script(_APPLY)
+
+    def _k(self, kind: str, project_id: str = "") -> str:
+        return f"{self.namespace}:{kind}:{project_id}" if project_id else f"{self.namespace}:{kind}"
+
+    def head(self, project_id: str) -> Head:
+        """The project's current head (genesis if it has no commit yet)."""
+        version, hash_, state = self._r.hmget(self._k("head", project_id), "version", "hash", "state")
+        if version is None:
+            return Head.genesis(project_id)
+        return Head(project_id, int(version), hash_.decode(), json.loads(state))
+
+    def version(self, project_id: str) -> int:
+        """The project's current version (0 before its first commit)."""
+        value = self._r.hget(self._k("head", project_id), "version")
+        return int(value) if value is not None else 0
+
+    def apply(self, commit: SsotCommit, state: dict[str, object]) -> ApplyResult:
+        """Append ``commit`` (whose resulting state is ``state``) if the head is its parent."""
+        status, value = self._apply(
+            keys=[
+                self._k("head", commit.project_id),
+                self._k("log", commit.project_id),
+                self._k("commits"),
+                self._k("projects"),
+            ],
+            args=[
+                commit.version - 1,
+                commit.commit_id,
+                commit.version,
+                commit.hash,
+                canonical_json(state),
+                commit.model_dump_json(),
+                commit.project_id,
+            ],
+        )
+        return ApplyResult(status.decode(), int(value))  # type: ignore[arg-type]
+
+    def applied_version(self, commit_id: str) -> int | None:
+        """The version a commit id was applied as, if it was."""
+        value = self._r.hget(self._k("commits"), commit_id)
+        return int(value) if value is not None else None
+
+    def commit_at(self, project_id: str, version: int) -> SsotCommit | None:
+        """The commit that made ``version`` of a project."""
+        raw = self._r.lindex(self._k("log", project_id), version - 1)
+        return SsotCommit.model_validate_json(raw) if raw is not None else None
+
+    def log(self, project_id: str, start_version: int = 1) -> list[SsotCommit]:
+        """Commits from ``start_version`` on, oldest first."""
+        raws = self._r.lrange(self._k("log", project_id), start_version - 1, -1)
+        return [SsotCommit.model_validate_json(raw) for raw in raws]
+
+    def changed_paths_since(self, project_id: str, version: int) -> set[str]:
+        """Pointers written by state commits after ``version``."""
+        paths: set[str] = set()
+        for commit in self.log(project_id, version + 1):
+            if commit.kind == "state":
+                paths |= touched_paths(patch_to_rfc(commit.patch))
+        return paths
+
+    def projects(self) -> list[str]:
+        """Every project with at least one commit."""
+        return sorted(p.decode() for p in self._r.smembers(self._k("projects")))
+

@@ -1,0 +1,290 @@
+"""The six stage handlers: Kafka/Redis I/O around the pure logic in :mod:`processors`.
+
+Each handler takes a batch of consumed records and returns the records to produce; the
+runner (:mod:`streams.runtime`) does the consuming, producing and offset commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import redis
+from confluent_kafka import Message
+
+from processors.completer import commit_id_for, plan_commit, project_of
+from processors.executor import Executor, Snapshot
+from processors.former import Former
+from processors.models import (
+    ExecutionResult,
+    RawEvent,
+    Reply,
+    RoutedEvent,
+    ScheduledTask,
+    SsotCommit,
+    TaskObject,
+    now_millis,
+)
+from processors.router import Router
+from processors.scheduler import schedule
+from processors.ssot import Head, advance
+from streams.dedup import Deduplicator
+from streams.errors import ChainError
+from streams.runtime import Out, StageIO, coordinate
+from streams.ssot_store import SsotStore
+from streams.topics import (
+    EXECUTED,
+    FORMED,
+    RAW_EVENTS,
+    REPLIES,
+    ROUTED,
+    SCHEDULED,
+    SSOT_WRITES,
+)
+
+log = logging.getLogger("taskline.stages")
+_REPLY_NAMESPACE = uuid.UUID("a3c9e1f4-5b6d-4e7f-8a9b-0c1d2e3f4a5b")
+
+
+class RouterStage:
+    """raw-events → routed: decode, validate, dedup by ``source_event_id``, route."""
+
+    topics = (RAW_EVENTS,)
+    exclusive = False
+
+    def __init__(self, io: StageIO, router: Router, dedup: Deduplicator) -> None:
+        self.io = io
+        self.router = router
+        self.dedup = dedup
+
+    def handle(self, batch: list[Message]) -> list[Out]:
+        """Route every first carrier of a ``source_event_id``; drop later duplicates."""
+        events, outs = self.io.decode(batch, RawEvent)
+        owns = self.dedup.claim([(ev.source_event_id, coordinate(m)) for m, ev in events])
+        fresh = []
+        for (msg, event), own in zip(events, owns, strict=True):
+            if own:
+                fresh.append((msg, event))
+            else:
+                self.io.stats.duplicates += 1
+                log.info("router: duplicate source_event_id %s dropped", event.source_event_id)
+        now = now_millis()
+
+        def route(_msg: Message, event: RawEvent) -> list[Out]:
+            return [self.io.out(ROUTED, event.session_id, self.router.route(event, now))]
+
+        return outs + self.io.each(fresh, route)
+
+
+class FormerStage:
+    """routed → formed | replies: decide the task type and build the task object."""
+
+    topics = (ROUTED,)
+    exclusive = False
+
+    def __init__(self, io: StageIO, former: Former) -> None:
+        self.io = io
+        self.former = former
+
+    def handle(self, batch: list[Message]) -> list[Out]:
+        """Form every routed event."""
+        routed, outs = self.io.decode(batch, RoutedEvent)
+        now = now_millis()
+
+        def form(_msg: Message, item: RoutedEvent) -> list[Out]:
+            formation = self.former.form(item, now)
+            result = []
+            if formation.task is not None:
+                key = formation.task.project_id or formation.task.task_id
+                result.append(self.io.out(FORMED, key, formation.task))
+            if formation.reply is not None:
+                result.append(self.io.out(REPLIES, formation.reply.session_id, formation.reply))
+            return result
+
+        return outs + self.io.each(routed, form)
+
+
+class SchedulerStage:
+    """formed → scheduled: first in, first out, stamped with the project's SSOT version."""
+
+    topics = (FORMED,)
+    exclusive = False
+
+    def __init__(self, io: StageIO, ssot: SsotStore) -> None:
+        self.io = io
+        self.ssot = ssot
+
+    def handle(self, batch: list[Message]) -> list[Out]:
+        """Schedule every task object."""
+        tasks, outs = self.io.decode(batch, TaskObject)
+        now = now_millis()
+
+        def release(_msg: Message, task: TaskObject) -> list[Out]:
+            version = self.ssot.version(task.project_id) if task.project_id else 0
+            scheduled = schedule(task, snapshot_version=version, now=now)
+            return [self.io.out(SCHEDULED, task.task_id, scheduled)]
+
+        return outs + self.io.each(tasks, release)
+
+
+class ExecutorStage:
+    """scheduled → executed | replies: strictly serial, one task after the other.
+
+    A task's result is checkpointed in Redis under its ``task_id`` before it is produced, so a
+    redelivered task re-emits its recorded result instead of running again.
+    """
+
+    topics = (SCHEDULED,)
+    exclusive = True
+
+    def __init__(
+        self, io: StageIO, executor: Executor, ssot: SsotStore, client: redis.Redis
+    ) -> None:
+        self.io = io
+        self.executor = executor
+        self.ssot = ssot
+        self.redis = client
+        self._prefix = f"{io.settings.redis_prefix}:exec"
+
+    def handle(self, batch: list[Message]) -> list[Out]:
+        """Execute every scheduled task in offset order."""
+        tasks, outs = self.io.decode(batch, ScheduledTask)
+        ids = list(dict.fromkeys(t.task.task_id for _, t in tasks))
+        recorded = dict(zip(ids, self.redis.mget([self._key(i) for i in ids]) if ids else [], strict=True))
+        results: dict[str, ExecutionResult] = {}
+        fresh: dict[str, bytes] = {}
+
+        def run(_msg: Message, scheduled: ScheduledTask) -> list[Out]:
+            task_id = scheduled.task.task_id
+            prior = recorded.get(task_id)
+            if task_id in results or prior is not None:
+                # Ran before (a redelivery or a repeated record): re-emit, never re-run.
+                self.io.stats.duplicates += 1
+                result = results.get(task_id) or self.io.serde.decode(prior or b"", ExecutionResult)
+            else:
+                result = self.executor.execute(scheduled, self._snapshot(scheduled))
+                fresh[task_id] = self.io.serde.encode(result)
+            results[task_id] = result
+            return self._outputs(result)
+
+        produced = self.io.each(tasks, run)
+        if fresh:
+            pipe = self.redis.pipeline(transaction=False)
+            for task_id, value in fresh.items():
+                pipe.set(self._key(task_id), value, ex=self.io.settings.dedup_window_s)
+            pipe.execute()
+        return outs + produced
+
+    def _key(self, task_id: str) -> str:
+        return f"{self._prefix}:{task_id}"
+
+    def _snapshot(self, scheduled: ScheduledTask) -> Snapshot:
+        project = scheduled.task.project_id
+        if project is None:
+            return Snapshot(None, 0, {})
+        head = self.ssot.head(project)
+        return Snapshot(project, head.version, head.state)
+
+    def _outputs(self, result: ExecutionResult) -> list[Out]:
+        reply = Reply(
+            reply_id=str(uuid.uuid5(_REPLY_NAMESPACE, f"{result.task_id}/result")),
+            source_event_id=result.source_event_id,
+            session_id=result.session_id,
+            task_id=result.task_id,
+            kind="result",
+            text=(result.output if result.status == "succeeded" else f"failed: {result.error}")[:2000],
+            created_at=result.finished_at.replace(microsecond=result.finished_at.microsecond // 1000 * 1000),
+        )
+        return [
+            self.io.out(EXECUTED, project_of(result), result),
+            self.io.out(REPLIES, result.session_id, reply),
+        ]
+
+
+class CompleterStage:
+    """executed → ssot-writes: compare-and-set the next link of the project's chain."""
+
+    topics = (EXECUTED,)
+    exclusive = False
+    max_attempts = 5
+
+    def __init__(self, io: StageIO, chain: SsotStore) -> None:
+        self.io = io
+        self.chain = chain
+        self._heads: dict[str, Head] = {}
+
+    def handle(self, batch: list[Message]) -> list[Out]:
+        """Commit every result exactly once per task."""
+        results, outs = self.io.decode(batch, ExecutionResult)
+        return outs + self.io.each(results, lambda _m, r: [self._complete(r)])
+
+    def _complete(self, result: ExecutionResult) -> Out:
+        project = project_of(result)
+        for _ in range(self.max_attempts):
+            head = self._heads.get(project) or self.chain.head(project)
+            changed = (
+                self.chain.changed_paths_since(project, result.snapshot_version)
+                if result.task_type == "stateful" and head.version != result.snapshot_version
+                else set()
+            )
+            commit, new_head = plan_commit(result, head, changed_paths=changed, now=now_millis())
+            applied = self.chain.apply(commit, new_head.state)
+            if applied.status == "ok":
+                self._heads[project] = new_head
+                return self.io.out(SSOT_WRITES, project, commit)
+            if applied.status == "duplicate":
+                # Completed before (a redelivery): re-emit the very commit recorded then.
+                self.io.stats.duplicates += 1
+                prior = self.chain.commit_at(project, applied.version)
+                if prior is None or prior.commit_id != commit_id_for(result.task_id):
+                    raise ChainError(f"commit log of {project} lost task {result.task_id}")
+                return self.io.out(SSOT_WRITES, project, prior)
+            self._heads.pop(project, None)  # someone else moved the head: reload and retry
+        raise ChainError(f"{project}: head kept moving; gave up after {self.max_attempts} tries")
+
+
+class SsotStage:
+    """ssot-writes → Redis: verify each commit against its project's head and materialize it."""
+
+    topics = (SSOT_WRITES,)
+    exclusive = False
+
+    def __init__(self, io: StageIO, ssot: SsotStore) -> None:
+        self.io = io
+        self.ssot = ssot
+        self._heads: dict[str, Head] = {}
+
+    def handle(self, batch: list[Message]) -> list[Out]:
+        """Apply every commit once, in order; a broken chain is dead-lettered."""
+        commits, outs = self.io.decode(batch, SsotCommit)
+        return outs + self.io.each(commits, lambda _m, c: self._apply(c))
+
+    def _apply(self, commit: SsotCommit) -> list[Out]:
+        project = commit.project_id
+        for fresh in (False, True):
+            cached = None if fresh else self._heads.get(project)
+            head = cached or self.ssot.head(project)
+            if commit.version <= head.version:
+                if self.ssot.applied_version(commit.commit_id) is not None:
+                    self.io.stats.duplicates += 1  # a redelivered commit: already applied
+                    return []
+                if cached is None:
+                    raise ChainError(
+                        f"{project}: v{commit.version} already exists with another commit"
+                    )
+                continue
+            try:
+                new_head = advance(head, commit)
+            except ChainError:
+                if cached is None:
+                    raise  # verified against the store's own head: the chain is broken
+                continue
+            applied = self.ssot.apply(commit, new_head.state)
+            if applied.status == "ok":
+                self._heads[project] = new_head
+                return []
+            self._heads.pop(project, None)
+            if applied.status == "duplicate":
+                self.io.stats.duplicates += 1
+                return []
+        raise ChainError(f"{project}: v{commit.version} does not extend the stored head")

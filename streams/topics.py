@@ -1,0 +1,108 @@
+"""The topic map, explicit topic creation and the partition checks done at startup.
+
+The embedded broker auto-creates unknown topics with 4 partitions, so every topic is created
+explicitly first and its partition count verified; ``scheduled`` must have exactly one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from streams.errors import ConfigurationError
+from streams.settings import Settings
+
+RAW_EVENTS = "raw-events"
+ROUTED = "routed"
+FORMED = "formed"
+SCHEDULED = "scheduled"
+EXECUTED = "executed"
+SSOT_WRITES = "ssot-writes"
+REPLIES = "replies"
+GOVERNANCE = "governance"
+DEAD_LETTERS = "dead-letters"
+
+ALL_TOPICS = (
+    RAW_EVENTS,
+    ROUTED,
+    FORMED,
+    SCHEDULED,
+    EXECUTED,
+    SSOT_WRITES,
+    REPLIES,
+    GOVERNANCE,
+    DEAD_LETTERS,
+)
+
+# Record type (schema name) each topic carries; `tail` and the audit readers use it.
+TOPIC_TYPES = {
+    RAW_EVENTS: "raw_event",
+    ROUTED: "routed_event",
+    FORMED: "task_object",
+    SCHEDULED: "scheduled_task",
+    EXECUTED: "execution_result",
+    SSOT_WRITES: "ssot_commit",
+    REPLIES: "reply",
+    GOVERNANCE: "governance_command",
+    DEAD_LETTERS: "dead_letter",
+}
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic to create: full name and partition count."""
+
+    name: str
+    partitions: int
+
+
+def topic_specs(settings: Settings) -> list[TopicSpec]:
+    """Every topic with its partition count; ``scheduled`` always has one."""
+    return [
+        TopicSpec(settings.topic(t), 1 if t == SCHEDULED else settings.partitions)
+        for t in ALL_TOPICS
+    ]
+
+
+def partition_count(admin: AdminClient, topic: str, timeout: float = 10.0) -> int | None:
+    """Partitions of ``topic``, or None if it does not exist."""
+    metadata = admin.list_topics(topic=topic, timeout=timeout)
+    info = metadata.topics.get(topic)
+    if info is None or info.error is not None:
+        return None
+    return len(info.partitions)
+
+
+def ensure_topics(admin: AdminClient, settings: Settings, timeout: float = 15.0) -> None:
+    """Create missing topics, then verify every partition count.
+
+    Raises :class:`ConfigurationError` if ``scheduled`` exists with more than one partition,
+    since two partitions would let two tasks execute at once.
+    """
+    specs = topic_specs(settings)
+    futures = admin.create_topics(
+        [NewTopic(s.name, s.partitions, settings.replication_factor) for s in specs],
+        operation_timeout=timeout,
+    )
+    for name, future in futures.items():
+        try:
+            future.result(timeout)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise ConfigurationError(f"cannot create topic {name}: {exc}") from exc
+    check_scheduled_partitions(admin, settings, timeout)
+
+
+def check_scheduled_partitions(admin: AdminClient, settings: Settings, timeout: float = 10) -> None:
+    """Refuse to go on unless the ``scheduled`` topic exists with exactly one partition."""
+    name = settings.topic(SCHEDULED)
+    count = partition_count(admin, name, timeout)
+    if count is None:
+        raise ConfigurationError(f"topic {name!r} does not exist; run `taskline up` first")
+    if count != 1:
+        raise ConfigurationError(
+            f"topic {name!r} has {count} partitions; serial execution needs exactly 1 "
+            "(recreate it with one partition)"
+        )

@@ -1,0 +1,150 @@
+"""Shared fixtures. Integration tests get one real broker and Redis for the session (embedded
+unless TASKLINE_BOOTSTRAP_SERVERS / TASKLINE_REDIS_URL are set) and unique topic, group and
+Redis key prefixes per test."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+from processors.models import Record
+from streams.embedded import EmbeddedStack, Endpoints
+from streams.pipeline import Pipeline
+from streams.serde import SchemaStore, Serde
+from streams.settings import Settings
+from streams.topics import ensure_topics
+
+
+@pytest.fixture(scope="session")
+def serde() -> Serde:
+    return Serde(SchemaStore.load())
+
+
+@pytest.fixture(scope="session")
+def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
+    home = tmp_path_factory.mktemp("taskline-home")
+    stack = EmbeddedStack(
+        Settings(
+            home=home,
+            bootstrap_servers=os.environ.get("TASKLINE_BOOTSTRAP_SERVERS") or None,
+            redis_url=os.environ.get("TASKLINE_REDIS_URL") or None,
+        )
+    )
+    with stack as eps:
+        yield eps
+
+
+@pytest.fixture
+def settings(endpoints: Endpoints, tmp_path: Path) -> Settings:
+    tag = uuid.uuid4().hex[:10]
+    return Settings(
+        bootstrap_servers=endpoints.bootstrap_servers,
+        redis_url=endpoints.redis_url,
+        topic_prefix=f"t{tag}.",
+        group_prefix=f"g{tag}",
+        redis_prefix=f"r{tag}",
+        partitions=3,
+        home=tmp_path / "home",
+    )
+
+
+@pytest.fixture
+def redis_client(endpoints: Endpoints) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(endpoints.redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def topics(settings: Settings) -> Settings:
+    ensure_topics(AdminClient(settings.kafka_config(str(settings.bootstrap_servers))), settings)
+    return settings
+
+
+@pytest.fixture
+def pipeline(topics: Settings, endpoints: Endpoints) -> Iterator[Pipeline]:
+    p = Pipeline(topics, endpoints)
+    p.start()
+    assert p.wait_ready(60), "stages did not become ready"
+    yield p
+    p.stop()
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+def produce(settings: Settings, topic: str, values: list[tuple[bytes | None, bytes]]) -> None:
+    """Produce raw (key, value) records to a logical topic and wait for acks."""
+    producer = Producer(
+        {
+            **settings.kafka_config(str(settings.bootstrap_servers)),
+            "enable.idempotence": True,
+            "message.max.bytes": 8_000_000,
+        }
+    )
+    for key, value in values:
+        producer.produce(settings.topic(topic), value, key)
+    assert producer.flush(30) == 0
+
+
+def read_topic(
+    settings: Settings,
+    topic: str,
+    *,
+    until: Callable[[list[Message]], bool],
+    timeout: float = 60.0,
+) -> list[Message]:
+    """Read a topic from the beginning until ``until(messages)`` holds or time runs out."""
+    bootstrap = str(settings.bootstrap_servers)
+    name = settings.topic(topic)
+    info = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic=name, timeout=10)
+    partitions = list(info.topics[name].partitions)
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"reader-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False,
+            "fetch.wait.max.ms": 10,
+        }
+    )
+    consumer.assign([TopicPartition(name, p, OFFSET_BEGINNING) for p in partitions])
+    messages: list[Message] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and not until(messages):
+            for msg in consumer.consume(500, 0.2):
+                if msg.error() is None:
+                    messages.append(msg)
+    finally:
+        consumer.close()
+    return messages
+
+
+def decode_all(serde: Serde, messages: list[Message]) -> list[Record]:
+    return [serde.decode_any(m.value()) for m in messages]
+
+
+def at_least(n: int) -> Callable[[list[Any]], bool]:
+    return lambda msgs: len(msgs) >= n
+
+
+def settle(check: Callable[[], bool], timeout: float = 30.0) -> bool:
+    """Poll ``check`` until it holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        threading.Event().wait(0.1)
+    return check()

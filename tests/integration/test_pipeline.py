@@ -1,0 +1,123 @@
+"""The whole pipeline on a real broker and Redis: duplicates, chains, serial execution."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import Counter, defaultdict
+
+import pytest
+import redis
+
+from processors.models import ExecutionResult, PatchOp, RawEvent, Reply, SsotCommit, TaskObject
+from processors.ssot import Head, advance
+from streams.dedup import Deduplicator
+from streams.pipeline import Pipeline, ssot_store
+from streams.producer import EventProducer
+from streams.serde import Serde
+from streams.settings import Settings
+from streams.topics import EXECUTED, FORMED, REPLIES, SSOT_WRITES
+from tests.conftest import at_least, decode_all, read_topic, settle
+from tests.samples import T0
+
+pytestmark = pytest.mark.integration
+PROJECTS = [("apollo", "release"), ("atlas", "warehouse"), ("helios", "campaign"), ("orion", "invoice")]
+
+
+def make_events(n_unique: int) -> tuple[list[RawEvent], set[str]]:
+    """Unique events of every kind; returns them and the ids that must form a task."""
+    events, task_ids = [], set()
+    for i in range(n_unique):
+        project, word = PROJECTS[i % len(PROJECTS)]
+        common = {"source_event_id": f"evt-{i:04d}", "session_id": f"s{i % 7}", "occurred_at": T0}
+        if i % 10 == 9:
+            ev = RawEvent(channel="voice", kind="user_action", text="thanks", **common)
+        elif i % 3 == 0:
+            ev = RawEvent(channel="chat", kind="user_action",
+                          text=f"set the {project} field {i} to value-{i}", **common)
+        elif i % 3 == 1:
+            ev = RawEvent(channel="voice", kind="user_action",
+                          text=f"summarize the {project} {word} status", **common)
+        else:
+            ev = RawEvent(channel="chat", kind="model_proposal", text=f"proposal {i}",
+                          project_hint=project,
+                          proposal=[PatchOp.from_rfc({"op": "add", "path": f"/p{i}", "value": {"n": i}})],
+                          **common)
+        if i % 10 != 9:
+            task_ids.add(ev.source_event_id)
+        events.append(ev)
+    return events, task_ids
+
+
+def test_200_events_with_50_duplicates(pipeline: Pipeline, settings: Settings, serde: Serde) -> None:
+    unique, task_events = make_events(150)
+    rng = random.Random(7)
+    stream = list(unique)
+    for _ in range(50):  # each duplicate repeats an earlier event, later in the stream
+        j = rng.randrange(len(unique))
+        stream.insert(rng.randrange(stream.index(unique[j]) + 1, len(stream) + 1), unique[j])
+    assert len(stream) == 200
+    EventProducer(settings, str(settings.bootstrap_servers), serde).send_many(stream)
+
+    commits_msgs = read_topic(settings, SSOT_WRITES, until=at_least(len(task_events)), timeout=90)
+    commits = [c for c in decode_all(serde, commits_msgs) if isinstance(c, SsotCommit)]
+    assert len(commits) == len(task_events)
+
+    # exactly one task object per unique source_event_id, none for chit-chat
+    formed = decode_all(serde, read_topic(settings, FORMED, until=at_least(len(task_events))))
+    per_event = Counter(t.source_event_id for t in formed if isinstance(t, TaskObject))
+    assert set(per_event) == task_events
+    assert set(per_event.values()) == {1}
+    assert len({t.task_id for t in formed if isinstance(t, TaskObject)}) == len(task_events)
+
+    # per project: versions contiguous from 1, every hash chains to its parent
+    by_project: dict[str, list[SsotCommit]] = defaultdict(list)
+    for c in commits:
+        by_project[c.project_id].append(c)
+    heads = {}
+    for project, chain in by_project.items():
+        assert [c.version for c in chain] == list(range(1, len(chain) + 1)), project
+        head = Head.genesis(project)
+        for c in chain:
+            head = advance(head, c)  # raises on a broken link, hash or state
+        heads[project] = head
+    assert len({c.task_id for c in commits}) == len(commits)
+    assert {c.source_event_id for c in commits} == task_events
+    assert Counter(c.outcome for c in commits)["ssot_mismatch"] == 0
+
+    # the executor's run intervals never overlap
+    executed = [
+        r for r in decode_all(serde, read_topic(settings, EXECUTED, until=at_least(len(task_events))))
+        if isinstance(r, ExecutionResult)
+    ]
+    assert len(executed) == len(task_events)
+    runs = sorted((r.started_at, r.finished_at) for r in executed)
+    for (s1, f1), (s2, f2) in itertools.pairwise(runs):
+        assert s1 <= f1 <= s2 <= f2
+    assert all(r.status == "succeeded" for r in executed)
+
+    # the materialized SSOT caught up with the chain on the topic
+    store = ssot_store(settings, pipeline.redis)
+    assert settle(lambda: all(store.head(p).version == h.version for p, h in heads.items()))
+    for project, h in heads.items():
+        assert store.head(project) == h
+
+    # the duplicates were dropped at the router, and the chit-chat got replies
+    assert pipeline.runner("router").stats.duplicates == 50
+    replies = decode_all(serde, read_topic(settings, REPLIES, until=at_least(150)))
+    kinds = Counter(r.kind for r in replies if isinstance(r, Reply))
+    assert kinds["no_task"] == 150 - len(task_events)
+    assert kinds["result"] == len(task_events)
+
+
+def test_redelivered_record_is_processed_but_duplicate_is_not(
+    settings: Settings, redis_client: redis.Redis
+) -> None:
+    dedup = Deduplicator(redis_client, f"{settings.redis_prefix}:dedup", window_s=60)
+    assert dedup.claim([("e1", "raw/0/5"), ("e2", "raw/1/9"), ("e1", "raw/2/1")]) == [True, True, False]
+    # after a crash the same records come again: the owners are processed again
+    assert dedup.claim([("e1", "raw/0/5"), ("e2", "raw/1/9")]) == [True, True]
+    assert dedup.claim([("e2", "raw/0/6")]) == [False]
+    assert dedup.owner("e1") == "raw/0/5"
+    ttl = redis_client.pttl(f"{settings.redis_prefix}:dedup:e1")
+    assert 0 < ttl <= 60_000

@@ -1,0 +1,92 @@
+"""Redelivery after a crash repeats records, never tasks, completions or SSOT versions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from processors.models import ExecutionResult, SsotCommit
+from streams.embedded import Endpoints
+from streams.errors import ConfigurationError
+from streams.pipeline import Pipeline, ssot_store
+from streams.producer import EventProducer, build_event
+from streams.serde import Serde
+from streams.settings import Settings
+from streams.topics import EXECUTED, SCHEDULED, SSOT_WRITES, ensure_topics
+from tests.conftest import at_least, decode_all, read_topic, settle
+
+pytestmark = pytest.mark.integration
+
+
+def test_full_redelivery_to_every_stage_changes_nothing(
+    topics: Settings, endpoints: Endpoints, serde: Serde
+) -> None:
+    settings = topics
+    texts = [f"set the helios item {i} to v{i}" for i in range(20)]
+    texts += [f"summarize the orion invoice {i}" for i in range(10)]
+    events = [build_event({"text": t, "session_id": f"s{i % 3}"}) for i, t in enumerate(texts)]
+    EventProducer(settings, endpoints.bootstrap_servers, serde).send_many(events)
+
+    first = Pipeline(settings, endpoints)
+    first.start()
+    assert first.wait_ready(60)
+    before = decode_all(serde, read_topic(settings, SSOT_WRITES, until=at_least(30)))
+    store = ssot_store(settings, first.redis)
+    assert settle(lambda: store.head("helios").version + store.head("orion").version == 30)
+    heads_before = {p: store.head(p) for p in ("helios", "orion")}
+    first.stop()
+
+    # New consumer groups: every stage re-reads every topic from the beginning, exactly what
+    # a crash before the first offset commit would do.
+    again = settings.model_copy(update={"group_prefix": settings.group_prefix + "-again"})
+    second = Pipeline(again, endpoints)
+    second.start()
+    assert second.wait_ready(60)
+    try:
+        assert settle(lambda: second.runner("ssot").stats.duplicates >= 30, timeout=60)
+        assert settle(lambda: second.runner("executor").stats.duplicates >= 30, timeout=5)
+        after = [c for c in decode_all(serde, read_topic(settings, SSOT_WRITES, until=at_least(60))) if isinstance(c, SsotCommit)]
+        # records repeated, but each (project, version) is still one and the same commit
+        versions: dict[tuple[str, int], set[str]] = defaultdict(set)
+        for c in after:
+            versions[(c.project_id, c.version)].add(c.hash)
+        assert len(versions) == 30
+        assert all(len(h) == 1 for h in versions.values())
+        assert {c.commit_id for c in after} == {c.commit_id for c in before if isinstance(c, SsotCommit)}
+        assert {p: store.head(p) for p in heads_before} == heads_before
+        # every task executed once: re-emitted results are identical to the first ones
+        results = [r for r in decode_all(serde, read_topic(settings, EXECUTED, until=at_least(60))) if isinstance(r, ExecutionResult)]
+        by_task: dict[str, set[tuple[object, object]]] = defaultdict(set)
+        for r in results:
+            by_task[r.task_id].add((r.started_at, r.state_hash))
+        assert len(by_task) == 30 and all(len(v) == 1 for v in by_task.values())
+    finally:
+        second.stop()
+
+
+def test_executor_refuses_a_multi_partition_scheduled_topic(settings: Settings, endpoints: Endpoints) -> None:
+    admin = AdminClient({"bootstrap.servers": endpoints.bootstrap_servers})
+    name = settings.topic(SCHEDULED)
+    admin.create_topics([NewTopic(name, 2, 1)])[name].result(10)
+    with pytest.raises(ConfigurationError, match="has 2 partitions; serial execution needs exactly 1"):
+        ensure_topics(admin, settings)
+    pipeline = Pipeline(settings, endpoints, ("executor",))
+    with pytest.raises(ConfigurationError, match="exactly 1"):
+        pipeline.start()
+    pipeline.stop()
+
+
+def test_a_standby_executor_waits_for_the_lease(topics: Settings, endpoints: Endpoints) -> None:
+    active = Pipeline(topics, endpoints, ("executor",))
+    standby = Pipeline(topics, endpoints, ("executor",))
+    active.start()
+    assert settle(lambda: active.runner("executor").active, timeout=10)
+    standby.start()
+    try:
+        assert not settle(lambda: standby.runner("executor").active, timeout=1.5)
+        active.stop()  # clean stop releases the lease: the standby takes over
+        assert settle(lambda: standby.runner("executor").active, timeout=10)
+    finally:
+        standby.stop()

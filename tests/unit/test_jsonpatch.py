@@ -1,0 +1,77 @@
+"""RFC 6902 / RFC 6901 behaviour, including the RFC's own examples."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from processors.jsonpatch import apply_patch, get, parse_pointer, paths_overlap, touched_paths
+from streams.errors import PatchError
+
+
+@pytest.mark.parametrize(
+    ("doc", "patch", "expected"),
+    [
+        ({"foo": "bar"}, [{"op": "add", "path": "/baz", "value": "qux"}], {"foo": "bar", "baz": "qux"}),
+        ({"foo": ["bar", "baz"]}, [{"op": "add", "path": "/foo/1", "value": "qux"}], {"foo": ["bar", "qux", "baz"]}),
+        ({"foo": [1]}, [{"op": "add", "path": "/foo/-", "value": 2}], {"foo": [1, 2]}),
+        ({"baz": "qux", "foo": "bar"}, [{"op": "remove", "path": "/baz"}], {"foo": "bar"}),
+        ({"baz": "qux"}, [{"op": "replace", "path": "/baz", "value": "boo"}], {"baz": "boo"}),
+        ({"foo": {"bar": "baz", "waldo": "fred"}, "qux": {"corge": "grault"}},
+         [{"op": "move", "from": "/foo/waldo", "path": "/qux/thud"}],
+         {"foo": {"bar": "baz"}, "qux": {"corge": "grault", "thud": "fred"}}),
+        ({"foo": ["all", "grass", "cows", "eat"]}, [{"op": "move", "from": "/foo/1", "path": "/foo/3"}],
+         {"foo": ["all", "cows", "eat", "grass"]}),
+        ({"a": {"b": 1}}, [{"op": "copy", "from": "/a", "path": "/c"}], {"a": {"b": 1}, "c": {"b": 1}}),
+        ({"a/b": 1, "m~n": 2}, [{"op": "replace", "path": "/a~1b", "value": 3}, {"op": "remove", "path": "/m~0n"}], {"a/b": 3}),
+        ({"baz": "qux", "foo": ["a", 2, "c"]},
+         [{"op": "test", "path": "/baz", "value": "qux"}, {"op": "test", "path": "/foo/1", "value": 2}],
+         {"baz": "qux", "foo": ["a", 2, "c"]}),
+        ({}, [{"op": "add", "path": "", "value": {"x": 1}}], {"x": 1}),
+    ],
+)
+def test_rfc_examples(doc: Any, patch: list[dict[str, Any]], expected: Any) -> None:
+    before = repr(doc)
+    assert apply_patch(doc, patch) == expected
+    assert repr(doc) == before  # never mutates its input
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        [{"op": "add", "path": "/baz/bat", "value": "qux"}],  # parent missing
+        [{"op": "remove", "path": "/nope"}],
+        [{"op": "replace", "path": "/nope", "value": 1}],
+        [{"op": "test", "path": "/foo", "value": "other"}],
+        [{"op": "add", "path": "/arr/5", "value": 1}],
+        [{"op": "add", "path": "/arr/01", "value": 1}],
+        [{"op": "move", "from": "/obj", "path": "/obj/child"}],
+        [{"op": "add", "path": "no-slash", "value": 1}],
+        [{"op": "add", "path": "/x"}],  # no value
+        [{"op": "frobnicate", "path": "/x"}],
+        [{"op": "add", "path": "/bad~2escape", "value": 1}],
+        [{"op": "add", "path": "/" + "/".join(["a"] * 100), "value": 1}],
+    ],
+)
+def test_invalid_operations_raise(patch: list[dict[str, Any]]) -> None:
+    with pytest.raises(PatchError):
+        apply_patch({"foo": "bar", "arr": [1], "obj": {}}, patch)
+
+
+def test_all_or_nothing() -> None:
+    doc = {"a": 1}
+    with pytest.raises(PatchError, match="op 1"):
+        apply_patch(doc, [{"op": "add", "path": "/b", "value": 2}, {"op": "remove", "path": "/zz"}])
+    assert doc == {"a": 1}
+
+
+def test_pointers_and_overlap() -> None:
+    assert parse_pointer("/a~1b/c~0d") == ["a/b", "c~d"]
+    assert get({"a": [{"b": 7}]}, "/a/0/b") == 7
+    assert touched_paths([{"op": "copy", "from": "/x", "path": "/y"}]) == {"/x", "/y"}
+    assert paths_overlap(["/a"], ["/a/b"])
+    assert paths_overlap(["/a/b"], ["/a"])
+    assert paths_overlap([""], ["/z"])
+    assert not paths_overlap(["/ab"], ["/a"])
+    assert not paths_overlap(["/a"], ["/b"])

@@ -1,0 +1,215 @@
+"""Pure stage logic: routing, formation, scheduling, execution, completion and the chain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from processors.completer import commit_id_for, plan_commit
+from processors.executor import Executor, Snapshot
+from processors.former import Former, task_id_for
+from processors.models import ExecutionResult, PatchOp, RawEvent, RoutedEvent
+from processors.router import Registry, Router
+from processors.scheduler import schedule
+from processors.ssot import GENESIS_HASH, Head, advance, commit_hash, state_hash
+from streams.errors import ChainError
+from streams.settings import DATA_DIR
+from tests.samples import T0, T1
+
+REGISTRY = Registry.from_json((DATA_DIR / "projects.json").read_text())
+ROUTER = Router(REGISTRY)
+FORMER = Former(REGISTRY, min_confidence=0.5)
+
+
+def event(text: str, **kw: object) -> RawEvent:
+    values: dict[str, object] = {
+        "source_event_id": "evt-1",
+        "session_id": "s",
+        "channel": "chat",
+        "kind": "user_action",
+        "text": text,
+        "occurred_at": T0,
+    }
+    values.update(kw)
+    return RawEvent.model_validate(values)
+
+
+def routed(text: str, **kw: object) -> RoutedEvent:
+    return ROUTER.route(event(text, **kw), T0)
+
+
+# --- router -----------------------------------------------------------------------------
+
+
+def test_router_picks_the_project_by_keywords() -> None:
+    r = routed("what is the atlas warehouse inventory?")
+    assert (r.project_id, r.domain_id) == ("atlas", "operations")
+    assert 0.5 <= r.routing_confidence <= 1.0
+    assert r.top_candidates[0].project_id == "atlas"
+    assert r.router_version == "keyword-v1"
+
+
+def test_router_hint_wins_and_no_match_is_zero() -> None:
+    r = routed("raise it a bit", project_hint="helios")
+    assert (r.project_id, r.routing_confidence) == ("helios", 1.0)
+    none = routed("book me a table somewhere nice")
+    assert (none.project_id, none.routing_confidence, none.top_candidates) == (None, 0.0, [])
+
+
+def test_router_is_less_confident_when_projects_compete() -> None:
+    clear = routed("apollo release build")
+    mixed = routed("apollo release and atlas warehouse")
+    assert mixed.routing_confidence < clear.routing_confidence
+
+
+def test_registry_rejects_malformed_files() -> None:
+    with pytest.raises(ValueError, match="JSON list"):
+        Registry.from_json("{}")
+    with pytest.raises(ValueError, match="unique"):
+        Registry.from_json('[{"id": "a", "domain": "d"}, {"id": "a", "domain": "d"}]')
+    with pytest.raises(ValueError, match="malformed"):
+        Registry.from_json('[{"domain": "d"}]')
+
+
+# --- former -----------------------------------------------------------------------------
+
+
+def test_former_set_command_is_stateful_with_a_patch() -> None:
+    f = FORMER.form(routed("set the apollo release date to 2026-12-15"), T1)
+    assert f.decision == "stateful" and f.reply is None and f.task is not None
+    assert f.task.task_type == "stateful" and f.task.patch_status == "ready"
+    assert [op.to_rfc() for op in f.task.patch or []] == [
+        {"op": "add", "path": "/apollo_release_date", "value": "2026-12-15"}
+    ]
+    assert f.task.task_sheet is not None and f.task.task_sheet.project_id == "apollo"
+    assert f.task.task_id == task_id_for("evt-1", "stateful")
+    assert f.task.created_at == T1.replace(microsecond=456000) and f.task.occurred_at == T0
+
+
+def test_former_proposal_is_stateful_and_question_is_ephemeral() -> None:
+    proposal = [PatchOp.from_rfc({"op": "add", "path": "/budget", "value": 5})]
+    f = FORMER.form(routed("raise budget", kind="model_proposal", project_hint="helios", proposal=proposal), T1)
+    assert f.task is not None and f.task.patch == proposal and f.task.task_type == "stateful"
+    q = FORMER.form(routed("summarize the orion invoices"), T1)
+    assert q.task is not None and q.task.task_type == "ephemeral" and q.task.work_plan is not None
+    assert q.task.work_plan.steps == ["ssot.read", "text.summarize"]
+
+
+def test_former_replies_instead_of_tasks() -> None:
+    hello = FORMER.form(routed("hello"), T1)
+    assert hello.task is None and hello.reply is not None and hello.reply.kind == "no_task"
+    unclear = FORMER.form(routed("book me a table"), T1)
+    assert unclear.task is None and unclear.reply is not None
+    assert unclear.reply.kind == "clarification"
+    empty = FORMER.form(routed("x", kind="model_proposal", project_hint="helios"), T1)
+    assert empty.task is None and empty.reply is not None
+
+
+def test_task_ids_are_stable_and_distinct() -> None:
+    a = FORMER.form(routed("summarize the atlas inventory"), T0)
+    b = FORMER.form(routed("summarize the atlas inventory"), T1)
+    assert a.task is not None and b.task is not None and a.task.task_id == b.task.task_id
+    assert task_id_for("evt-1", "stateful") != task_id_for("evt-2", "stateful")
+    assert task_id_for("evt-1", "stateful") != task_id_for("evt-1", "ephemeral")
+
+
+# --- scheduler and executor -------------------------------------------------------------
+
+
+
+
+def test_executor_applies_the_patch_and_hashes_every_step() -> None:
+    task = FORMER.form(routed("set the apollo status to green"), T0).task
+    assert task is not None
+    scheduled = schedule(task, snapshot_version=2, now=T1)
+    result = Executor("x").execute(scheduled, Snapshot("apollo", 2, {"owner": "ann"}))
+    assert result.status == "succeeded" and result.error is None
+    assert [s.engine + "." + s.module for s in result.steps] == [
+        "ssot.read",
+        "patch.apply",
+        "state.validate",
+    ]
+    assert result.state_hash == state_hash({"owner": "ann", "apollo_status": "green"})
+    assert result.steps[0].state_hash == state_hash({"owner": "ann"})
+    assert result.started_at <= result.steps[0].started_at <= result.finished_at
+    assert (result.scheduled_snapshot_version, result.snapshot_version) == (2, 2)
+
+
+def test_executor_fails_whole_task_on_bad_patch_or_unknown_engine() -> None:
+    task = FORMER.form(routed("x", kind="model_proposal", project_hint="atlas",
+                              proposal=[PatchOp.from_rfc({"op": "remove", "path": "/missing"})]), T0).task
+    assert task is not None
+    result = Executor("x").execute(schedule(task, snapshot_version=0, now=T0), Snapshot("atlas", 0, {}))
+    assert result.status == "failed" and "patch does not apply" in (result.error or "")
+    assert [s.status for s in result.steps] == ["succeeded", "failed"]
+    eph = FORMER.form(routed("summarize atlas"), T0).task
+    assert eph is not None and eph.work_plan is not None
+    bad = eph.model_copy(update={"work_plan": eph.work_plan.model_copy(update={"steps": ["shell.exec"]})})
+    r2 = Executor("x").execute(schedule(bad, snapshot_version=0, now=T0), Snapshot("atlas", 0, {}))
+    assert r2.status == "failed" and "forbidden engine call" in (r2.error or "")
+
+
+# --- completer and chain ----------------------------------------------------------------
+
+
+def result_for(text: str, snapshot: Snapshot) -> ExecutionResult:
+    task = FORMER.form(routed(text, source_event_id=text[:30]), T0).task
+    assert task is not None
+    return Executor("x").execute(schedule(task, snapshot_version=snapshot.version, now=T0), snapshot)
+
+
+def test_completer_builds_a_verifiable_chain() -> None:
+    head = Head.genesis("apollo")
+    r1 = result_for("set the apollo status to green", Snapshot("apollo", 0, {}))
+    c1, h1 = plan_commit(r1, head, changed_paths=set(), now=T1)
+    assert (c1.version, c1.parent_hash, c1.kind, c1.outcome) == (1, GENESIS_HASH, "state", "succeeded")
+    assert c1.hash == commit_hash(c1) and c1.commit_id == commit_id_for(r1.task_id)
+    assert h1.state == {"apollo_status": "green"}
+    r2 = result_for("what is the apollo status?", Snapshot("apollo", 1, h1.state))
+    c2, h2 = plan_commit(r2, h1, changed_paths=set(), now=T1)
+    assert (c2.version, c2.kind, c2.parent_hash) == (2, "ledger", c1.hash)
+    assert h2.state == h1.state
+    replayed = advance(advance(Head.genesis("apollo"), c1), c2)
+    assert replayed == h2
+
+
+def test_completer_rebases_disjoint_and_refuses_overlapping_stale_patches() -> None:
+    r_owner = result_for("set the apollo owner to ann", Snapshot("apollo", 0, {}))
+    r_status = result_for("set the apollo status to red", Snapshot("apollo", 0, {}))
+    r_owner2 = result_for("set the apollo owner to bob", Snapshot("apollo", 0, {}))
+    c1, h1 = plan_commit(r_owner, Head.genesis("apollo"), changed_paths=set(), now=T1)
+    c2, h2 = plan_commit(r_status, h1, changed_paths={"/apollo_owner"}, now=T1)
+    assert (c2.kind, c2.outcome) == ("state", "rebased")
+    c3, h3 = plan_commit(r_owner2, h2, changed_paths={"/apollo_owner", "/apollo_status"}, now=T1)
+    assert (c3.kind, c3.outcome) == ("ledger", "ssot_mismatch")
+    assert h3.state == {"apollo_owner": "ann", "apollo_status": "red"}
+
+
+def test_failed_tasks_get_ledger_entries() -> None:
+    bad = FORMER.form(routed("x", kind="model_proposal", project_hint="atlas",
+                             proposal=[PatchOp.from_rfc({"op": "remove", "path": "/nope"})]), T0).task
+    assert bad is not None
+    r = Executor("x").execute(schedule(bad, snapshot_version=0, now=T0), Snapshot("atlas", 0, {}))
+    c, h = plan_commit(r, Head.genesis("atlas"), changed_paths=set(), now=T1)
+    assert (c.kind, c.outcome, c.patch) == ("ledger", "failed", None)
+    assert h.state == {}
+
+
+def test_tampering_breaks_the_chain() -> None:
+    r = result_for("set the apollo status to green", Snapshot("apollo", 0, {}))
+    c1, _ = plan_commit(r, Head.genesis("apollo"), changed_paths=set(), now=T1)
+    with pytest.raises(ChainError, match="hash does not match"):
+        advance(Head.genesis("apollo"), c1.model_copy(update={"message": "forged"}))
+    with pytest.raises(ChainError, match="parent_hash"):
+        advance(Head("apollo", 0, "1" * 64, {}), c1)
+    with pytest.raises(ChainError, match="does not follow"):
+        advance(Head("apollo", 5, GENESIS_HASH, {}), c1)
+    forged = c1.model_copy(update={"state_hash": "0" * 64})
+    with pytest.raises(ChainError):
+        advance(Head.genesis("apollo"), forged.model_copy(update={"hash": commit_hash(forged)}))
+
+
+def test_registry_file_shipped_is_valid() -> None:
+    assert {p.id for p in REGISTRY.projects} == {"apollo", "atlas", "helios", "orion"}
+    assert Path(DATA_DIR / "demo_events.jsonl").exists()
