@@ -72,8 +72,8 @@ def plan_commit(
         hash="",
         task_id=result.task_id,
         source_event_id=result.source_event_id,
-        kind=kind,  # type: ignore[arg-type]  # narrowed above to the Literal values
-        outcome=outcome,  # type: ignore[arg-type]
+        kind=kind,
+        outcome=outcome,
         patch=result.patch if kind == "state" else None,
         state_hash=state_hash(state),
         message=message,

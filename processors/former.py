@@ -100,7 +100,11 @@ class Former:
         match = _SET.match(event.text)
         if match:
             value = match.group("value").strip().strip("\"'")
-            patch = [PatchOp.from_rfc({"op": "add", "path": field_pointer(match["field"]), "value": value})]
+            patch = [
+                PatchOp.from_rfc(
+                    {"op": "add", "path": field_pointer(match["field"]), "value": value}
+                )
+            ]
             return Formation("stateful", self._stateful(routed, patch, now), None)
         return Formation("ephemeral", self._ephemeral(routed, set(tokens) & _MUTATING, now), None)
 

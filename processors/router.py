@@ -140,4 +140,3 @@ class Router:
             router_version=ROUTER_VERSION,
             routed_at=now,
         )
-

@@ -77,7 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     tail.add_argument("--idle-timeout", type=float, help="exit after S seconds without a record")
 
     schemas = sub.add_parser("schemas", help="schema tools")
-    schemas_sub = schemas.add_subparsers(dest="schemas_command", required=True, parser_class=_Parser)
+    schemas_sub = schemas.add_subparsers(
+        dest="schemas_command", required=True, parser_class=_Parser
+    )
     check = schemas_sub.add_parser("check", help="verify every type's versions are compatible")
     check.add_argument("--dir", type=Path, help="schema directory (default: the shipped one)")
     return p
@@ -87,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _runtime_path(settings: Settings) -> Path:
-    return Path(os.environ.get("TASKLINE_HOME", settings.home)) / RUNTIME_FILE
+    return settings.home / RUNTIME_FILE
 
 
 def _write_runtime(settings: Settings, endpoints: Endpoints, pids: dict[str, int]) -> Path:
@@ -124,7 +126,9 @@ def _resolve(settings: Settings, *, need_redis: bool) -> tuple[Settings, Endpoin
         )
     update = {f: runtime[f] for f in _NAMESPACE_FIELDS if f not in settings.model_fields_set}
     settings = settings.model_copy(update=update)
-    return settings, Endpoints(bootstrap or runtime["bootstrap_servers"], redis_url or runtime["redis_url"])
+    return settings, Endpoints(
+        bootstrap or runtime["bootstrap_servers"], redis_url or runtime["redis_url"]
+    )
 
 
 # --- commands --------------------------------------------------------------------------
@@ -149,8 +153,8 @@ def _summary(runners: Sequence[StageRunner], settings: Settings) -> str:
     by = {r.stage: r.stats for r in runners}
     out: dict[str, int] = {}
     for stats in by.values():
-        for topic, n in stats.out.items():
-            out[topic] = out.get(topic, 0) + n
+        for topic, count in stats.out.items():
+            out[topic] = out.get(topic, 0) + count
 
     def n(topic: str) -> int:
         return out.get(settings.topic(topic), 0)
@@ -211,7 +215,9 @@ def _publish_demo(settings: Settings, endpoints: Endpoints) -> None:
     print(f"demo: published {len(events) + 1} events (1 duplicate)", flush=True)
 
 
-def _watch(stop: threading.Event, stack: EmbeddedStack, pipeline: Pipeline, settings: Settings) -> None:
+def _watch(
+    stop: threading.Event, stack: EmbeddedStack, pipeline: Pipeline, settings: Settings
+) -> None:
     last = ""
     store = ssot_store(settings, pipeline.redis)
     while not stop.wait(1.0):
@@ -259,7 +265,11 @@ def cmd_send(settings: Settings, args: argparse.Namespace) -> int:
                 first = str(exc).splitlines()[0:3]
                 raise UsageError(f"{args.file}:{number}: invalid event: {' '.join(first)}") from exc
     else:
-        values: dict[str, Any] = {"text": args.text, "session_id": args.session, "channel": args.channel}
+        values: dict[str, Any] = {
+            "text": args.text,
+            "session_id": args.session,
+            "channel": args.channel,
+        }
         if args.event_id:
             values["source_event_id"] = args.event_id
         if args.project:
@@ -314,7 +324,10 @@ def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
         while not stop.is_set():
             msg = consumer.poll(0.2)
             if msg is None or msg.error() is not None:
-                if args.idle_timeout is not None and time.monotonic() - last_seen > args.idle_timeout:
+                if (
+                    args.idle_timeout is not None
+                    and time.monotonic() - last_seen > args.idle_timeout
+                ):
                     break
                 continue
             last_seen = time.monotonic()
@@ -338,7 +351,11 @@ def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
                 print(json.dumps(envelope, ensure_ascii=False), flush=True)
             else:
                 body = json.dumps(envelope.get("value", envelope.get("error")), ensure_ascii=False)
-                print(f"{args.topic}[{msg.partition()}]@{msg.offset()} {envelope.get('type', '?')} {body}", flush=True)
+                where = f"{args.topic}[{msg.partition()}]@{msg.offset()}"
+                print(
+                    f"{where} {envelope.get('type', '?')} {body}",
+                    flush=True,
+                )
     finally:
         consumer.close()
     return 0
@@ -366,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         settings = Settings()
         logging.basicConfig(
-            level=os.environ.get("TASKLINE_LOG_LEVEL", "WARNING").upper(),
+            level=settings.log_level.upper(),
             format="%(asctime)s %(levelname)s %(name)s %(message)s",
         )
         if args.command == "up":
@@ -382,7 +399,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"taskline: error: {exc}", file=sys.stderr)
         return 2
     except ValidationError as exc:
-        print(f"taskline: error: invalid settings: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}", file=sys.stderr)
+        first = exc.errors()[0]
+        name = "TASKLINE_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        print(f"taskline: error: invalid {name}: {message}", file=sys.stderr)
         return 2
     except TasklineError as exc:
         print(f"taskline: error: {exc}", file=sys.stderr)

@@ -46,7 +46,7 @@ class Deduplicator:
         if not items:
             return []
         keys = [f"{self._prefix}:{event_id}" for event_id, _ in items]
-        argv = [self._window_ms, *(coord for _, coord in items)]
+        argv: list[int | str] = [self._window_ms, *(coord for _, coord in items)]
         flags = self._script(keys=keys, args=argv)
         return [bool(f) for f in flags]
 

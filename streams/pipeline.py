@@ -120,7 +120,9 @@ class Pipeline:
 
     def start(self) -> None:
         """Create the topics, then start every stage."""
-        ensure_topics(AdminClient(self.settings.kafka_config(self.endpoints.bootstrap_servers)), self.settings)
+        ensure_topics(
+            AdminClient(self.settings.kafka_config(self.endpoints.bootstrap_servers)), self.settings
+        )
         for runner in self.runners:
             thread = threading.Thread(
                 target=self._guard, args=(runner,), name=f"taskline-{runner.stage}", daemon=True

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -94,7 +93,9 @@ class StageIO:
 
     def out(self, topic: str, key: str | None, record: Record) -> Out:
         """An output record on logical ``topic``."""
-        return Out(self.settings.topic(topic), key.encode() if key else None, self.serde.encode(record))
+        return Out(
+            self.settings.topic(topic), key.encode() if key else None, self.serde.encode(record)
+        )
 
     def dead_letter(self, msg: Message, exc: BaseException) -> Out:
         """A dead letter for ``msg`` explaining ``exc``."""
@@ -122,7 +123,9 @@ class StageIO:
         )
         return self.out(DEAD_LETTERS, self.stage, letter)
 
-    def decode(self, batch: Sequence[Message], model: type[R]) -> tuple[list[tuple[Message, R]], list[Out]]:
+    def decode(
+        self, batch: Sequence[Message], model: type[R]
+    ) -> tuple[list[tuple[Message, R]], list[Out]]:
         """Decode a batch; undecodable or oversize records become dead letters."""
         good: list[tuple[Message, R]] = []
         dead: list[Out] = []
@@ -272,7 +275,11 @@ class StageRunner:
 
     def _hold_lease(self, consumer: Consumer, topic: str) -> bool:
         try:
-            held = bool(self._lease_script(keys=[self._lease_key], args=[self.instance_id, self._lease_ttl_ms]))
+            held = bool(
+                self._lease_script(
+                    keys=[self._lease_key], args=[self.instance_id, self._lease_ttl_ms]
+                )
+            )
         except redis.RedisError as exc:
             log.warning("%s: lease check failed: %s", self.stage, exc)
             held = False
@@ -331,4 +338,6 @@ class StageRunner:
             consumer.commit(offsets=offsets, asynchronous=False)
         except KafkaException as exc:
             # Not fatal: the records were processed; a redelivery is absorbed by idempotency.
-            log.warning("%s: offset commit failed (records may be redelivered): %s", self.stage, exc)
+            log.warning(
+                "%s: offset commit failed (records may be redelivered): %s", self.stage, exc
+            )

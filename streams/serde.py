@@ -77,6 +77,8 @@ def parse_version(type_name: str, version: int, text: str) -> SchemaVersion:
     """Parse one schema file's text."""
     raw = json.loads(text)
     parsed = fastavro.parse_schema(raw, _write_hint=False, _force=True)
+    if not isinstance(parsed, dict):
+        raise ValueError(f"{type_name} v{version}: a record schema must be a JSON object")
     canonical = fastavro.schema.to_parsing_canonical_form(parsed)
     fingerprint = struct.pack("<Q", rabin_fingerprint(canonical))
     return SchemaVersion(type_name, version, parsed, canonical, fingerprint)
@@ -143,8 +145,7 @@ class Serde:
         writer = self.writer_of(data)
         if writer.type_name != model.__avro_type__:
             raise WrongRecordTypeError(
-                f"expected a {model.__avro_type__} record, got {writer.type_name} "
-                f"v{writer.version}"
+                f"expected a {model.__avro_type__} record, got {writer.type_name} v{writer.version}"
             )
         return self._decode(data, writer, model)
 

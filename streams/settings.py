@@ -39,12 +39,15 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Secret librdkafka options as JSON (e.g. {"sasl.password": "..."}).',
     )
+    log_level: str = Field("WARNING", description="Python log level (DEBUG, INFO, WARNING...).")
     home: Path = Field(
         Path(".taskline"), description="Where `taskline up` writes runtime.json for other commands."
     )
 
     # --- topology ----------------------------------------------------------------------
-    partitions: int = Field(4, ge=1, le=1024, description="Partitions of every topic but scheduled.")
+    partitions: int = Field(
+        4, ge=1, le=1024, description="Partitions of every topic but scheduled."
+    )
     replication_factor: int = Field(1, ge=1, description="Replication factor for created topics.")
     topic_prefix: str = Field("", description="Prefix of every topic name (namespaces, tests).")
     group_prefix: str = Field("taskline", description="Prefix of every consumer group id.")
@@ -80,6 +83,13 @@ class Settings(BaseSettings):
         if any(ch.isspace() for ch in value):
             raise ValueError("must not contain whitespace")
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
 
     def topic(self, name: str) -> str:
         """Full topic name for a logical topic, e.g. ``raw-events``."""

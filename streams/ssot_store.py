@@ -59,10 +59,12 @@ class SsotStore:
 
     def head(self, project_id: str) -> Head:
         """The project's current head (genesis if it has no commit yet)."""
-        version, hash_, state = self._r.hmget(self._k("head", project_id), "version", "hash", "state")
-        if version is None:
+        version, hash_, state = self._r.hmget(
+            self._k("head", project_id), "version", "hash", "state"
+        )
+        if version is None or hash_ is None or state is None:
             return Head.genesis(project_id)
-        return Head(project_id, int(version), hash_.decode(), json.loads(state))
+        return Head(project_id, int(version), _text(hash_), json.loads(state))
 
     def version(self, project_id: str) -> int:
         """The project's current version (0 before its first commit)."""
@@ -88,7 +90,7 @@ class SsotStore:
                 commit.project_id,
             ],
         )
-        return ApplyResult(status.decode(), int(value))  # type: ignore[arg-type]
+        return ApplyResult(_text(status), int(value))  # type: ignore[arg-type]
 
     def applied_version(self, commit_id: str) -> int | None:
         """The version a commit id was applied as, if it was."""
@@ -115,5 +117,8 @@ class SsotStore:
 
     def projects(self) -> list[str]:
         """Every project with at least one commit."""
-        return sorted(p.decode() for p in self._r.smembers(self._k("projects")))
+        return sorted(_text(p) for p in self._r.smembers(self._k("projects")))
 
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -49,7 +49,7 @@ _REPLY_NAMESPACE = uuid.UUID("a3c9e1f4-5b6d-4e7f-8a9b-0c1d2e3f4a5b")
 class RouterStage:
     """raw-events → routed: decode, validate, dedup by ``source_event_id``, route."""
 
-    topics = (RAW_EVENTS,)
+    topics: tuple[str, ...] = (RAW_EVENTS,)
     exclusive = False
 
     def __init__(self, io: StageIO, router: Router, dedup: Deduplicator) -> None:
@@ -79,7 +79,7 @@ class RouterStage:
 class FormerStage:
     """routed → formed | replies: decide the task type and build the task object."""
 
-    topics = (ROUTED,)
+    topics: tuple[str, ...] = (ROUTED,)
     exclusive = False
 
     def __init__(self, io: StageIO, former: Former) -> None:
@@ -107,7 +107,7 @@ class FormerStage:
 class SchedulerStage:
     """formed → scheduled: first in, first out, stamped with the project's SSOT version."""
 
-    topics = (FORMED,)
+    topics: tuple[str, ...] = (FORMED,)
     exclusive = False
 
     def __init__(self, io: StageIO, ssot: SsotStore) -> None:
@@ -134,7 +134,7 @@ class ExecutorStage:
     redelivered task re-emits its recorded result instead of running again.
     """
 
-    topics = (SCHEDULED,)
+    topics: tuple[str, ...] = (SCHEDULED,)
     exclusive = True
 
     def __init__(
@@ -150,7 +150,8 @@ class ExecutorStage:
         """Execute every scheduled task in offset order."""
         tasks, outs = self.io.decode(batch, ScheduledTask)
         ids = list(dict.fromkeys(t.task.task_id for _, t in tasks))
-        recorded = dict(zip(ids, self.redis.mget([self._key(i) for i in ids]) if ids else [], strict=True))
+        stored = self.redis.mget([self._key(i) for i in ids]) if ids else []
+        recorded = {i: v for i, v in zip(ids, stored, strict=True) if isinstance(v, bytes)}
         results: dict[str, ExecutionResult] = {}
         fresh: dict[str, bytes] = {}
 
@@ -192,8 +193,12 @@ class ExecutorStage:
             session_id=result.session_id,
             task_id=result.task_id,
             kind="result",
-            text=(result.output if result.status == "succeeded" else f"failed: {result.error}")[:2000],
-            created_at=result.finished_at.replace(microsecond=result.finished_at.microsecond // 1000 * 1000),
+            text=(result.output if result.status == "succeeded" else f"failed: {result.error}")[
+                :2000
+            ],
+            created_at=result.finished_at.replace(
+                microsecond=result.finished_at.microsecond // 1000 * 1000
+            ),
         )
         return [
             self.io.out(EXECUTED, project_of(result), result),
@@ -204,7 +209,7 @@ class ExecutorStage:
 class CompleterStage:
     """executed → ssot-writes: compare-and-set the next link of the project's chain."""
 
-    topics = (EXECUTED,)
+    topics: tuple[str, ...] = (EXECUTED,)
     exclusive = False
     max_attempts = 5
 
@@ -246,7 +251,7 @@ class CompleterStage:
 class SsotStage:
     """ssot-writes → Redis: verify each commit against its project's head and materialize it."""
 
-    topics = (SSOT_WRITES,)
+    topics: tuple[str, ...] = (SSOT_WRITES,)
     exclusive = False
 
     def __init__(self, io: StageIO, ssot: SsotStore) -> None:

@@ -45,7 +45,10 @@ ROUTED = RoutedEvent(
     domain_id="engineering",
     project_id="apollo",
     routing_confidence=0.8,
-    top_candidates=[Candidate(project_id="apollo", score=0.8), Candidate(project_id="atlas", score=0.1)],
+    top_candidates=[
+        Candidate(project_id="apollo", score=0.8),
+        Candidate(project_id="atlas", score=0.1),
+    ],
     router_version="keyword-v1",
     routed_at=T0,
 )

@@ -42,10 +42,13 @@ def test_bad_records_are_dead_lettered_and_later_events_processed(
     produce(settings, RAW_EVENTS, [(b"s1", value) for value in bad] + [(b"s1", serde.encode(good))])
 
     commits = decode_all(serde, read_topic(settings, SSOT_WRITES, until=at_least(1)))
-    assert [c.source_event_id for c in commits if isinstance(c, SsotCommit)] == [good.source_event_id]
+    assert [c.source_event_id for c in commits if isinstance(c, SsotCommit)] == [
+        good.source_event_id
+    ]
 
     letters = [
-        d for d in decode_all(serde, read_topic(settings, DEAD_LETTERS, until=at_least(len(bad))))
+        d
+        for d in decode_all(serde, read_topic(settings, DEAD_LETTERS, until=at_least(len(bad))))
         if isinstance(d, DeadLetter)
     ]
     limit = settings.max_record_bytes

@@ -21,7 +21,12 @@ from tests.conftest import at_least, decode_all, read_topic, settle
 from tests.samples import T0
 
 pytestmark = pytest.mark.integration
-PROJECTS = [("apollo", "release"), ("atlas", "warehouse"), ("helios", "campaign"), ("orion", "invoice")]
+PROJECTS = [
+    ("apollo", "release"),
+    ("atlas", "warehouse"),
+    ("helios", "campaign"),
+    ("orion", "invoice"),
+]
 
 
 def make_events(n_unique: int) -> tuple[list[RawEvent], set[str]]:
@@ -33,23 +38,37 @@ def make_events(n_unique: int) -> tuple[list[RawEvent], set[str]]:
         if i % 10 == 9:
             ev = RawEvent(channel="voice", kind="user_action", text="thanks", **common)
         elif i % 3 == 0:
-            ev = RawEvent(channel="chat", kind="user_action",
-                          text=f"set the {project} field {i} to value-{i}", **common)
+            ev = RawEvent(
+                channel="chat",
+                kind="user_action",
+                text=f"set the {project} field {i} to value-{i}",
+                **common,
+            )
         elif i % 3 == 1:
-            ev = RawEvent(channel="voice", kind="user_action",
-                          text=f"summarize the {project} {word} status", **common)
+            ev = RawEvent(
+                channel="voice",
+                kind="user_action",
+                text=f"summarize the {project} {word} status",
+                **common,
+            )
         else:
-            ev = RawEvent(channel="chat", kind="model_proposal", text=f"proposal {i}",
-                          project_hint=project,
-                          proposal=[PatchOp.from_rfc({"op": "add", "path": f"/p{i}", "value": {"n": i}})],
-                          **common)
+            ev = RawEvent(
+                channel="chat",
+                kind="model_proposal",
+                text=f"proposal {i}",
+                project_hint=project,
+                proposal=[PatchOp.from_rfc({"op": "add", "path": f"/p{i}", "value": {"n": i}})],
+                **common,
+            )
         if i % 10 != 9:
             task_ids.add(ev.source_event_id)
         events.append(ev)
     return events, task_ids
 
 
-def test_200_events_with_50_duplicates(pipeline: Pipeline, settings: Settings, serde: Serde) -> None:
+def test_200_events_with_50_duplicates(
+    pipeline: Pipeline, settings: Settings, serde: Serde
+) -> None:
     unique, task_events = make_events(150)
     rng = random.Random(7)
     stream = list(unique)
@@ -87,7 +106,8 @@ def test_200_events_with_50_duplicates(pipeline: Pipeline, settings: Settings, s
 
     # the executor's run intervals never overlap
     executed = [
-        r for r in decode_all(serde, read_topic(settings, EXECUTED, until=at_least(len(task_events))))
+        r
+        for r in decode_all(serde, read_topic(settings, EXECUTED, until=at_least(len(task_events))))
         if isinstance(r, ExecutionResult)
     ]
     assert len(executed) == len(task_events)
@@ -114,7 +134,11 @@ def test_redelivered_record_is_processed_but_duplicate_is_not(
     settings: Settings, redis_client: redis.Redis
 ) -> None:
     dedup = Deduplicator(redis_client, f"{settings.redis_prefix}:dedup", window_s=60)
-    assert dedup.claim([("e1", "raw/0/5"), ("e2", "raw/1/9"), ("e1", "raw/2/1")]) == [True, True, False]
+    assert dedup.claim([("e1", "raw/0/5"), ("e2", "raw/1/9"), ("e1", "raw/2/1")]) == [
+        True,
+        True,
+        False,
+    ]
     # after a crash the same records come again: the owners are processed again
     assert dedup.claim([("e1", "raw/0/5"), ("e2", "raw/1/9")]) == [True, True]
     assert dedup.claim([("e2", "raw/0/6")]) == [False]

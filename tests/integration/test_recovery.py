@@ -47,17 +47,27 @@ def test_full_redelivery_to_every_stage_changes_nothing(
     try:
         assert settle(lambda: second.runner("ssot").stats.duplicates >= 30, timeout=60)
         assert settle(lambda: second.runner("executor").stats.duplicates >= 30, timeout=5)
-        after = [c for c in decode_all(serde, read_topic(settings, SSOT_WRITES, until=at_least(60))) if isinstance(c, SsotCommit)]
+        after = [
+            c
+            for c in decode_all(serde, read_topic(settings, SSOT_WRITES, until=at_least(60)))
+            if isinstance(c, SsotCommit)
+        ]
         # records repeated, but each (project, version) is still one and the same commit
         versions: dict[tuple[str, int], set[str]] = defaultdict(set)
         for c in after:
             versions[(c.project_id, c.version)].add(c.hash)
         assert len(versions) == 30
         assert all(len(h) == 1 for h in versions.values())
-        assert {c.commit_id for c in after} == {c.commit_id for c in before if isinstance(c, SsotCommit)}
+        assert {c.commit_id for c in after} == {
+            c.commit_id for c in before if isinstance(c, SsotCommit)
+        }
         assert {p: store.head(p) for p in heads_before} == heads_before
         # every task executed once: re-emitted results are identical to the first ones
-        results = [r for r in decode_all(serde, read_topic(settings, EXECUTED, until=at_least(60))) if isinstance(r, ExecutionResult)]
+        results = [
+            r
+            for r in decode_all(serde, read_topic(settings, EXECUTED, until=at_least(60)))
+            if isinstance(r, ExecutionResult)
+        ]
         by_task: dict[str, set[tuple[object, object]]] = defaultdict(set)
         for r in results:
             by_task[r.task_id].add((r.started_at, r.state_hash))
@@ -66,11 +76,15 @@ def test_full_redelivery_to_every_stage_changes_nothing(
         second.stop()
 
 
-def test_executor_refuses_a_multi_partition_scheduled_topic(settings: Settings, endpoints: Endpoints) -> None:
+def test_executor_refuses_a_multi_partition_scheduled_topic(
+    settings: Settings, endpoints: Endpoints
+) -> None:
     admin = AdminClient({"bootstrap.servers": endpoints.bootstrap_servers})
     name = settings.topic(SCHEDULED)
     admin.create_topics([NewTopic(name, 2, 1)])[name].result(10)
-    with pytest.raises(ConfigurationError, match="has 2 partitions; serial execution needs exactly 1"):
+    with pytest.raises(
+        ConfigurationError, match="has 2 partitions; serial execution needs exactly 1"
+    ):
         ensure_topics(admin, settings)
     pipeline = Pipeline(settings, endpoints, ("executor",))
     with pytest.raises(ConfigurationError, match="exactly 1"):

@@ -13,21 +13,47 @@ from streams.errors import PatchError
 @pytest.mark.parametrize(
     ("doc", "patch", "expected"),
     [
-        ({"foo": "bar"}, [{"op": "add", "path": "/baz", "value": "qux"}], {"foo": "bar", "baz": "qux"}),
-        ({"foo": ["bar", "baz"]}, [{"op": "add", "path": "/foo/1", "value": "qux"}], {"foo": ["bar", "qux", "baz"]}),
+        (
+            {"foo": "bar"},
+            [{"op": "add", "path": "/baz", "value": "qux"}],
+            {"foo": "bar", "baz": "qux"},
+        ),
+        (
+            {"foo": ["bar", "baz"]},
+            [{"op": "add", "path": "/foo/1", "value": "qux"}],
+            {"foo": ["bar", "qux", "baz"]},
+        ),
         ({"foo": [1]}, [{"op": "add", "path": "/foo/-", "value": 2}], {"foo": [1, 2]}),
         ({"baz": "qux", "foo": "bar"}, [{"op": "remove", "path": "/baz"}], {"foo": "bar"}),
         ({"baz": "qux"}, [{"op": "replace", "path": "/baz", "value": "boo"}], {"baz": "boo"}),
-        ({"foo": {"bar": "baz", "waldo": "fred"}, "qux": {"corge": "grault"}},
-         [{"op": "move", "from": "/foo/waldo", "path": "/qux/thud"}],
-         {"foo": {"bar": "baz"}, "qux": {"corge": "grault", "thud": "fred"}}),
-        ({"foo": ["all", "grass", "cows", "eat"]}, [{"op": "move", "from": "/foo/1", "path": "/foo/3"}],
-         {"foo": ["all", "cows", "eat", "grass"]}),
-        ({"a": {"b": 1}}, [{"op": "copy", "from": "/a", "path": "/c"}], {"a": {"b": 1}, "c": {"b": 1}}),
-        ({"a/b": 1, "m~n": 2}, [{"op": "replace", "path": "/a~1b", "value": 3}, {"op": "remove", "path": "/m~0n"}], {"a/b": 3}),
-        ({"baz": "qux", "foo": ["a", 2, "c"]},
-         [{"op": "test", "path": "/baz", "value": "qux"}, {"op": "test", "path": "/foo/1", "value": 2}],
-         {"baz": "qux", "foo": ["a", 2, "c"]}),
+        (
+            {"foo": {"bar": "baz", "waldo": "fred"}, "qux": {"corge": "grault"}},
+            [{"op": "move", "from": "/foo/waldo", "path": "/qux/thud"}],
+            {"foo": {"bar": "baz"}, "qux": {"corge": "grault", "thud": "fred"}},
+        ),
+        (
+            {"foo": ["all", "grass", "cows", "eat"]},
+            [{"op": "move", "from": "/foo/1", "path": "/foo/3"}],
+            {"foo": ["all", "cows", "eat", "grass"]},
+        ),
+        (
+            {"a": {"b": 1}},
+            [{"op": "copy", "from": "/a", "path": "/c"}],
+            {"a": {"b": 1}, "c": {"b": 1}},
+        ),
+        (
+            {"a/b": 1, "m~n": 2},
+            [{"op": "replace", "path": "/a~1b", "value": 3}, {"op": "remove", "path": "/m~0n"}],
+            {"a/b": 3},
+        ),
+        (
+            {"baz": "qux", "foo": ["a", 2, "c"]},
+            [
+                {"op": "test", "path": "/baz", "value": "qux"},
+                {"op": "test", "path": "/foo/1", "value": 2},
+            ],
+            {"baz": "qux", "foo": ["a", 2, "c"]},
+        ),
         ({}, [{"op": "add", "path": "", "value": {"x": 1}}], {"x": 1}),
     ],
 )

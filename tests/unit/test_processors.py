@@ -89,7 +89,9 @@ def test_former_set_command_is_stateful_with_a_patch() -> None:
 
 def test_former_proposal_is_stateful_and_question_is_ephemeral() -> None:
     proposal = [PatchOp.from_rfc({"op": "add", "path": "/budget", "value": 5})]
-    f = FORMER.form(routed("raise budget", kind="model_proposal", project_hint="helios", proposal=proposal), T1)
+    f = FORMER.form(
+        routed("raise budget", kind="model_proposal", project_hint="helios", proposal=proposal), T1
+    )
     assert f.task is not None and f.task.patch == proposal and f.task.task_type == "stateful"
     q = FORMER.form(routed("summarize the orion invoices"), T1)
     assert q.task is not None and q.task.task_type == "ephemeral" and q.task.work_plan is not None
@@ -117,8 +119,6 @@ def test_task_ids_are_stable_and_distinct() -> None:
 # --- scheduler and executor -------------------------------------------------------------
 
 
-
-
 def test_executor_applies_the_patch_and_hashes_every_step() -> None:
     task = FORMER.form(routed("set the apollo status to green"), T0).task
     assert task is not None
@@ -137,15 +137,26 @@ def test_executor_applies_the_patch_and_hashes_every_step() -> None:
 
 
 def test_executor_fails_whole_task_on_bad_patch_or_unknown_engine() -> None:
-    task = FORMER.form(routed("x", kind="model_proposal", project_hint="atlas",
-                              proposal=[PatchOp.from_rfc({"op": "remove", "path": "/missing"})]), T0).task
+    task = FORMER.form(
+        routed(
+            "x",
+            kind="model_proposal",
+            project_hint="atlas",
+            proposal=[PatchOp.from_rfc({"op": "remove", "path": "/missing"})],
+        ),
+        T0,
+    ).task
     assert task is not None
-    result = Executor("x").execute(schedule(task, snapshot_version=0, now=T0), Snapshot("atlas", 0, {}))
+    result = Executor("x").execute(
+        schedule(task, snapshot_version=0, now=T0), Snapshot("atlas", 0, {})
+    )
     assert result.status == "failed" and "patch does not apply" in (result.error or "")
     assert [s.status for s in result.steps] == ["succeeded", "failed"]
     eph = FORMER.form(routed("summarize atlas"), T0).task
     assert eph is not None and eph.work_plan is not None
-    bad = eph.model_copy(update={"work_plan": eph.work_plan.model_copy(update={"steps": ["shell.exec"]})})
+    bad = eph.model_copy(
+        update={"work_plan": eph.work_plan.model_copy(update={"steps": ["shell.exec"]})}
+    )
     r2 = Executor("x").execute(schedule(bad, snapshot_version=0, now=T0), Snapshot("atlas", 0, {}))
     assert r2.status == "failed" and "forbidden engine call" in (r2.error or "")
 
@@ -156,14 +167,21 @@ def test_executor_fails_whole_task_on_bad_patch_or_unknown_engine() -> None:
 def result_for(text: str, snapshot: Snapshot) -> ExecutionResult:
     task = FORMER.form(routed(text, source_event_id=text[:30]), T0).task
     assert task is not None
-    return Executor("x").execute(schedule(task, snapshot_version=snapshot.version, now=T0), snapshot)
+    return Executor("x").execute(
+        schedule(task, snapshot_version=snapshot.version, now=T0), snapshot
+    )
 
 
 def test_completer_builds_a_verifiable_chain() -> None:
     head = Head.genesis("apollo")
     r1 = result_for("set the apollo status to green", Snapshot("apollo", 0, {}))
     c1, h1 = plan_commit(r1, head, changed_paths=set(), now=T1)
-    assert (c1.version, c1.parent_hash, c1.kind, c1.outcome) == (1, GENESIS_HASH, "state", "succeeded")
+    assert (c1.version, c1.parent_hash, c1.kind, c1.outcome) == (
+        1,
+        GENESIS_HASH,
+        "state",
+        "succeeded",
+    )
     assert c1.hash == commit_hash(c1) and c1.commit_id == commit_id_for(r1.task_id)
     assert h1.state == {"apollo_status": "green"}
     r2 = result_for("what is the apollo status?", Snapshot("apollo", 1, h1.state))
@@ -178,7 +196,7 @@ def test_completer_rebases_disjoint_and_refuses_overlapping_stale_patches() -> N
     r_owner = result_for("set the apollo owner to ann", Snapshot("apollo", 0, {}))
     r_status = result_for("set the apollo status to red", Snapshot("apollo", 0, {}))
     r_owner2 = result_for("set the apollo owner to bob", Snapshot("apollo", 0, {}))
-    c1, h1 = plan_commit(r_owner, Head.genesis("apollo"), changed_paths=set(), now=T1)
+    _, h1 = plan_commit(r_owner, Head.genesis("apollo"), changed_paths=set(), now=T1)
     c2, h2 = plan_commit(r_status, h1, changed_paths={"/apollo_owner"}, now=T1)
     assert (c2.kind, c2.outcome) == ("state", "rebased")
     c3, h3 = plan_commit(r_owner2, h2, changed_paths={"/apollo_owner", "/apollo_status"}, now=T1)
@@ -187,8 +205,15 @@ def test_completer_rebases_disjoint_and_refuses_overlapping_stale_patches() -> N
 
 
 def test_failed_tasks_get_ledger_entries() -> None:
-    bad = FORMER.form(routed("x", kind="model_proposal", project_hint="atlas",
-                             proposal=[PatchOp.from_rfc({"op": "remove", "path": "/nope"})]), T0).task
+    bad = FORMER.form(
+        routed(
+            "x",
+            kind="model_proposal",
+            project_hint="atlas",
+            proposal=[PatchOp.from_rfc({"op": "remove", "path": "/nope"})],
+        ),
+        T0,
+    ).task
     assert bad is not None
     r = Executor("x").execute(schedule(bad, snapshot_version=0, now=T0), Snapshot("atlas", 0, {}))
     c, h = plan_commit(r, Head.genesis("atlas"), changed_paths=set(), now=T1)

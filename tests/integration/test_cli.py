@@ -1,0 +1,167 @@
+"""The CLI contract, run as a user would: `up` in one process, `send` and `tail` in others."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from streams.embedded import pid_alive
+from tests.conftest import settle
+
+pytestmark = pytest.mark.integration
+
+
+def cli_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKLINE_")}
+    env["TASKLINE_HOME"] = str(home)
+    return env
+
+
+def taskline(*args: str, home: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "streams.cli", *args],
+        env=cli_env(home),
+        cwd=home.parent,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+class Up:
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streams.cli", "up"],
+            env=cli_env(home),
+            cwd=home.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + 60
+        self.ready = ""
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if line.startswith("taskline ready"):
+                self.ready = line.strip()
+                break
+            if not line and self.proc.poll() is not None:
+                break
+        assert self.ready, "taskline up did not print its ready line"
+        self.runtime = json.loads((home / "runtime.json").read_text())
+
+    def service_pids(self) -> list[int]:
+        return list(self.runtime["services"].values())
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Up]:
+    stack = Up(tmp_path / "home")
+    yield stack
+    if stack.proc.poll() is None:
+        stack.proc.kill()
+        stack.proc.wait(10)
+
+
+def tail_json(topic: str, home: Path, *extra: str) -> list[dict[str, object]]:
+    result = taskline("tail", topic, "--json", "--idle-timeout", "2", *extra, home=home)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def test_up_send_tail_and_clean_shutdown(up: Up, tmp_path: Path) -> None:
+    home = up.home
+    assert up.ready.startswith("taskline ready bootstrap=127.0.0.1:")
+    assert " redis=redis://127.0.0.1:" in up.ready
+    assert sorted(up.runtime["services"]) == ["broker", "redis"]
+
+    sent = taskline(
+        "send", "set the apollo status to green", "--event-id", "e-1", "--session", "u1", home=home
+    )
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout.strip() == "e-1"
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        "\n".join(
+            json.dumps(e)
+            for e in [
+                {"text": "summarize the atlas inventory", "source_event_id": "e-2"},
+                {
+                    "text": "x",
+                    "kind": "model_proposal",
+                    "project_hint": "helios",
+                    "proposal": [{"op": "add", "path": "/budget", "value": 10}],
+                    "source_event_id": "e-3",
+                },
+                {"text": "set the apollo status to green", "source_event_id": "e-1"},
+            ]
+        )
+        + "\n"
+    )
+    batch = taskline("send", "--file", str(events), home=home)
+    assert (batch.returncode, batch.stdout.strip()) == (0, "3")
+
+    commits: list[dict[str, object]] = []
+
+    def three_commits() -> bool:
+        commits[:] = tail_json("ssot-writes", home, "--from-beginning")
+        return len(commits) >= 3
+
+    assert settle(three_commits, timeout=30)
+    values = [c["value"] for c in commits]
+    assert sorted(v["source_event_id"] for v in values) == ["e-1", "e-2", "e-3"]  # type: ignore[index]
+    assert all(c["type"] == "ssot_commit" and c["topic"] == "ssot-writes" for c in commits)
+
+    raw = tail_json("raw-events", home, "--from-beginning")
+    assert [r["value"]["source_event_id"] for r in raw].count("e-1") == 2  # type: ignore[index]
+    human = taskline("tail", "routed", "--from-beginning", "--idle-timeout", "2", home=home)
+    assert human.returncode == 0 and "routed_event" in human.stdout
+    # without --from-beginning, tail shows only what arrives after it started
+    assert tail_json("raw-events", home) == []
+
+    up.proc.send_signal(signal.SIGINT)
+    out, _ = up.proc.communicate(timeout=30)
+    assert up.proc.returncode == 0
+    assert "taskline stopped" in out
+    assert not (home / "runtime.json").exists()
+    assert settle(lambda: not any(pid_alive(p) for p in up.service_pids()), timeout=10)
+
+
+def test_a_killed_parent_leaves_no_orphans(up: Up) -> None:
+    pids = up.service_pids()
+    assert all(pid_alive(p) for p in pids)
+    up.proc.kill()
+    up.proc.wait(10)
+    assert settle(lambda: not any(pid_alive(p) for p in pids), timeout=10)
+
+
+def test_cli_misuse_is_one_line_and_nonzero(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    cases = [
+        (["send"], "either TEXT or --file"),
+        (["send", "hi"], "no running Taskline stack found"),
+        (["send", "--file", str(tmp_path / "missing.jsonl")], "cannot read"),
+        (["tail", "nope"], "invalid choice"),
+        (["worker", "painter"], "invalid choice"),
+        (["frobnicate"], "invalid choice"),
+        (["send", "hi", "--channel", "fax"], "invalid choice"),
+    ]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "ok"}\n{"text": "x", "channel": "fax"}\n')
+    cases.append((["send", "--file", str(bad)], "bad.jsonl:2: invalid event"))
+    for args, expected in cases:
+        result = taskline(*args, home=home)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2, (args, result.stderr)
+        assert len(lines) == 1 and expected in lines[0], (args, lines)
+        assert lines[0].startswith("taskline: error: ")
