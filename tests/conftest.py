@@ -46,9 +46,9 @@ def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
 
 
 @pytest.fixture
-def settings(endpoints: Endpoints, tmp_path: Path) -> Settings:
+def settings(endpoints: Endpoints, tmp_path: Path) -> Iterator[Settings]:
     tag = uuid.uuid4().hex[:10]
-    return Settings(
+    yield Settings(
         bootstrap_servers=endpoints.bootstrap_servers,
         redis_url=endpoints.redis_url,
         topic_prefix=f"t{tag}.",
@@ -57,6 +57,12 @@ def settings(endpoints: Endpoints, tmp_path: Path) -> Settings:
         partitions=3,
         home=tmp_path / "home",
     )
+    # Leave a configured (shared) Redis as we found it.
+    client = redis.Redis.from_url(endpoints.redis_url)
+    keys = list(client.scan_iter(f"r{tag}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 @pytest.fixture
