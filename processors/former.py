@@ -21,6 +21,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Literal
 
 from processors.models import (
     PatchOp,
@@ -121,39 +122,53 @@ class Former:
         )
         return Formation(kind, None, reply)
 
-    def _systems(self, routed: RoutedEvent) -> list[str]:
+    def _task(
+        self,
+        routed: RoutedEvent,
+        task_type: Literal["ephemeral", "stateful"],
+        now: datetime,
+        *,
+        confidence: float,
+        **artifact: Any,
+    ) -> TaskObject:
+        event = routed.event
         project = self.registry.get(routed.project_id)
-        return sorted({"ssot", *(project.systems if project else ())})
+        return TaskObject(
+            task_id=task_id_for(event.source_event_id, task_type),
+            source_event_id=event.source_event_id,
+            session_id=event.session_id,
+            task_type=task_type,
+            project_id=routed.project_id,
+            domain_id=routed.domain_id,
+            systems_affected=sorted({"ssot", *(project.systems if project else ())}),
+            formation_confidence=round(confidence, 6),
+            routing_confidence=routed.routing_confidence,
+            priority=PRIORITY[task_type],
+            assumptions=[f"routed by {routed.router_version}"],
+            occurred_at=event.occurred_at,
+            created_at=now,
+            **artifact,
+        )
 
     def _stateful(self, routed: RoutedEvent, patch: list[PatchOp], now: datetime) -> TaskObject:
         event = routed.event
         assert routed.project_id is not None  # checked by the caller: stateful needs a project
-        targets = sorted({op.path for op in patch})
         sheet = TaskSheet(
             project_id=routed.project_id,
             intent="apply proposal" if event.kind == "model_proposal" else "set fields",
-            state_targets=targets,
+            state_targets=sorted({op.path for op in patch}),
             constraints=["patch applies to the snapshot", "no other project is touched"],
             validation_checks=["patch applies", "state is a JSON object"],
             commit_message_hint=event.text[:120],
         )
-        return TaskObject(
-            task_id=task_id_for(event.source_event_id, "stateful"),
-            source_event_id=event.source_event_id,
-            session_id=event.session_id,
-            task_type="stateful",
-            project_id=routed.project_id,
-            domain_id=routed.domain_id,
-            systems_affected=self._systems(routed),
+        return self._task(
+            routed,
+            "stateful",
+            now,
+            confidence=routed.routing_confidence,
             task_sheet=sheet,
             patch=patch,
             patch_status="ready",
-            formation_confidence=routed.routing_confidence,
-            routing_confidence=routed.routing_confidence,
-            priority=PRIORITY["stateful"],
-            assumptions=[f"routed by {routed.router_version}"],
-            occurred_at=event.occurred_at,
-            created_at=now,
         )
 
     def _ephemeral(self, routed: RoutedEvent, mutating: set[str], now: datetime) -> TaskObject:
@@ -168,20 +183,11 @@ class Former:
             timeout_hint_ms=5000,
             risk_flags=risk,
         )
-        return TaskObject(
-            task_id=task_id_for(event.source_event_id, "ephemeral"),
-            source_event_id=event.source_event_id,
-            session_id=event.session_id,
-            task_type="ephemeral",
-            project_id=routed.project_id,
-            domain_id=routed.domain_id,
-            systems_affected=self._systems(routed),
+        return self._task(
+            routed,
+            "ephemeral",
+            now,
+            confidence=routed.routing_confidence * (0.8 if mutating else 1.0),
             work_plan=plan,
             patch_status="not_required",
-            formation_confidence=round(routed.routing_confidence * (0.8 if mutating else 1.0), 6),
-            routing_confidence=routed.routing_confidence,
-            priority=PRIORITY["ephemeral"],
-            assumptions=[f"routed by {routed.router_version}"],
-            occurred_at=event.occurred_at,
-            created_at=now,
         )

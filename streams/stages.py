@@ -196,9 +196,7 @@ class ExecutorStage:
             text=(result.output if result.status == "succeeded" else f"failed: {result.error}")[
                 :2000
             ],
-            created_at=result.finished_at.replace(
-                microsecond=result.finished_at.microsecond // 1000 * 1000
-            ),
+            created_at=result.finished_at,
         )
         return [
             self.io.out(EXECUTED, project_of(result), result),

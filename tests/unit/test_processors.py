@@ -9,7 +9,7 @@ import pytest
 from processors.completer import commit_id_for, plan_commit
 from processors.executor import Executor, Snapshot
 from processors.former import Former, task_id_for
-from processors.models import ExecutionResult, PatchOp, RawEvent, RoutedEvent
+from processors.models import ExecutionResult, PatchOp, RawEvent, RoutedEvent, TaskObject
 from processors.router import Registry, Router
 from processors.scheduler import schedule
 from processors.ssot import GENESIS_HASH, Head, advance, commit_hash, state_hash
@@ -136,17 +136,18 @@ def test_executor_applies_the_patch_and_hashes_every_step() -> None:
     assert (result.scheduled_snapshot_version, result.snapshot_version) == (2, 2)
 
 
-def test_executor_fails_whole_task_on_bad_patch_or_unknown_engine() -> None:
+def bad_proposal() -> TaskObject:
+    """A stateful task whose patch removes a member that is not there."""
+    remove = [PatchOp.from_rfc({"op": "remove", "path": "/missing"})]
     task = FORMER.form(
-        routed(
-            "x",
-            kind="model_proposal",
-            project_hint="atlas",
-            proposal=[PatchOp.from_rfc({"op": "remove", "path": "/missing"})],
-        ),
-        T0,
-    ).task
-    assert task is not None
+        routed("x", kind="model_proposal", project_hint="atlas", proposal=remove), T0
+    )
+    assert task.task is not None
+    return task.task
+
+
+def test_executor_fails_whole_task_on_bad_patch_or_unknown_engine() -> None:
+    task = bad_proposal()
     result = Executor("x").execute(
         schedule(task, snapshot_version=0, now=T0), Snapshot("atlas", 0, {})
     )
@@ -205,16 +206,7 @@ def test_completer_rebases_disjoint_and_refuses_overlapping_stale_patches() -> N
 
 
 def test_failed_tasks_get_ledger_entries() -> None:
-    bad = FORMER.form(
-        routed(
-            "x",
-            kind="model_proposal",
-            project_hint="atlas",
-            proposal=[PatchOp.from_rfc({"op": "remove", "path": "/nope"})],
-        ),
-        T0,
-    ).task
-    assert bad is not None
+    bad = bad_proposal()
     r = Executor("x").execute(schedule(bad, snapshot_version=0, now=T0), Snapshot("atlas", 0, {}))
     c, h = plan_commit(r, Head.genesis("atlas"), changed_paths=set(), now=T1)
     assert (c.kind, c.outcome, c.patch) == ("ledger", "failed", None)
