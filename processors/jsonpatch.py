@@ -107,12 +107,13 @@ def _remove(doc: Any, tokens: list[str]) -> tuple[Any, Any]:
     raise PatchError(f"cannot remove from a {type(parent).__name__}")
 
 
-def apply_patch(doc: Any, patch: Iterable[dict[str, Any]]) -> Any:
-    """Apply RFC 6902 operations to a deep copy of ``doc`` and return it.
+def apply_patch(doc: Any, patch: Iterable[dict[str, Any]], *, in_place: bool = False) -> Any:
+    """Apply RFC 6902 operations to a deep copy of ``doc`` (or to ``doc`` itself) and return it.
 
-    Raises :class:`PatchError` on any failing operation (the patch is all-or-nothing).
+    Raises :class:`PatchError` on any failing operation. With a copy the patch is
+    all-or-nothing; ``in_place`` is for replays that discard the document on failure.
     """
-    result = copy.deepcopy(doc)
+    result = doc if in_place else copy.deepcopy(doc)
     for n, op in enumerate(patch):
         try:
             result = _apply_one(result, op)
@@ -154,6 +155,30 @@ def _apply_one(doc: Any, op: dict[str, Any]) -> Any:
             raise PatchError(f"test failed at {path!r}")
         return doc
     raise PatchError(f"unknown op {kind!r}")
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
+    """An RFC 6902 patch that turns ``old`` into ``new`` (objects member-wise, else replace).
+
+    >>> diff({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": [4]})
+    [{'op': 'replace', 'path': '/b', 'value': 3}, {'op': 'add', 'path': '/c', 'value': [4]}]
+    """
+    if isinstance(old, dict) and isinstance(new, dict):
+        ops: list[dict[str, Any]] = []
+        for key in sorted(old.keys() - new.keys()):
+            ops.append({"op": "remove", "path": f"{path}/{_escape(key)}"})
+        for key in sorted(old.keys() & new.keys()):
+            ops.extend(diff(old[key], new[key], f"{path}/{_escape(key)}"))
+        for key in sorted(new.keys() - old.keys()):
+            ops.append({"op": "add", "path": f"{path}/{_escape(key)}", "value": new[key]})
+        return ops
+    if canonical_json(old) == canonical_json(new):
+        return []
+    return [{"op": "replace", "path": path, "value": new}]
 
 
 def touched_paths(patch: Iterable[dict[str, Any]]) -> set[str]:

@@ -12,6 +12,7 @@ Both the completer (writer) and the ssot stage (materializer, rebuild) use these
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,11 +31,34 @@ def state_hash(state: Any) -> str:
 
 def commit_hash(commit: SsotCommit) -> str:
     """The hash a commit must carry: over every field but ``hash`` itself."""
-    body = commit.model_dump(exclude={"hash"})
-    body["patch"] = patch_to_rfc(commit.patch)
-    body["occurred_at"] = int(commit.occurred_at.timestamp() * 1000)
-    body["committed_at"] = int(commit.committed_at.timestamp() * 1000)
+    return commit_hash_fields(commit.model_dump())
+
+
+def _millis(value: Any) -> int:
+    return value if isinstance(value, int) else round(value.timestamp() * 1000)
+
+
+def commit_hash_fields(fields: dict[str, Any]) -> str:
+    """:func:`commit_hash` over a commit's plain fields (``model_dump()`` or Avro-decoded)."""
+    body = {k: v for k, v in fields.items() if k != "hash"}
+    body["patch"] = [_rfc(op) for op in fields.get("patch") or []]
+    body["occurred_at"] = _millis(fields["occurred_at"])
+    body["committed_at"] = _millis(fields["committed_at"])
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+
+
+def _rfc(op: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"op": op["op"], "path": op["path"]}
+    if op.get("from_path") is not None:
+        out["from"] = op["from_path"]
+    if op.get("value_json") is not None:
+        out["value"] = json.loads(op["value_json"])
+    return out
+
+
+def patch_fields_to_rfc(patch: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """A patch in plain (Avro-decoded) form as RFC 6902 dicts."""
+    return [_rfc(op) for op in patch or []]
 
 
 @dataclass(frozen=True)
@@ -71,3 +95,15 @@ def advance(head: Head, commit: SsotCommit) -> Head:
     if state_hash(state) != commit.state_hash:
         raise ChainError(f"v{commit.version}: state hash mismatch")
     return Head(head.project_id, commit.version, commit.hash, state)
+
+
+def state_at(project_id: str, commits: list[SsotCommit], version: int) -> Head:
+    """The project's head at ``version``, by replaying and verifying its commits from 1."""
+    head = Head.genesis(project_id)
+    for commit in commits:
+        if commit.version > version:
+            break
+        head = advance(head, commit)
+    if head.version != version:
+        raise ChainError(f"{project_id} has no version {version} (head is v{head.version})")
+    return head

@@ -8,6 +8,9 @@
     taskline send --file EVENTS.jsonl
     taskline tail TOPIC [--from-beginning] [--json] [--idle-timeout S]
     taskline schemas check [--dir DIR]
+    taskline ssot show|log|diff|rebuild ...      (see streams/cli_audit.py)
+    taskline task show TASK_ID | --event ID ...
+    taskline audit verify|export|replay ...
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from pydantic import ValidationError
 
+from streams import cli_audit
 from streams.compat import check_store
 from streams.embedded import EmbeddedStack, Endpoints, pid_alive
 from streams.errors import TasklineError, UsageError
@@ -82,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = schemas_sub.add_parser("check", help="verify every type's versions are compatible")
     check.add_argument("--dir", type=Path, help="schema directory (default: the shipped one)")
+    cli_audit.add_parsers(sub, _Parser)
     return p
 
 
@@ -129,6 +134,10 @@ def _resolve(settings: Settings, *, need_redis: bool) -> tuple[Settings, Endpoin
     return settings, Endpoints(
         bootstrap or runtime["bootstrap_servers"], redis_url or runtime["redis_url"]
     )
+
+
+def _resolver(settings: Settings, need_redis: bool) -> tuple[Settings, Endpoints]:
+    return _resolve(settings, need_redis=need_redis)
 
 
 # --- commands --------------------------------------------------------------------------
@@ -394,6 +403,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_send(settings, args)
         if args.command == "tail":
             return cmd_tail(settings, args)
+        if args.command in ("ssot", "task", "audit"):
+            command = {
+                "ssot": cli_audit.cmd_ssot,
+                "task": cli_audit.cmd_task,
+                "audit": cli_audit.cmd_audit,
+            }
+            return command[args.command](settings, args, _resolver)
         return cmd_schemas_check(settings, args.dir)
     except UsageError as exc:
         print(f"taskline: error: {exc}", file=sys.stderr)

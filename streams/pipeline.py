@@ -72,7 +72,10 @@ def build_handler(stage: str, settings: Settings, client: redis.Redis, serde: Se
     io = StageIO(stage, settings, serde)
     if stage == "router":
         dedup = Deduplicator(
-            client, f"{settings.redis_prefix}:dedup", window_s=settings.dedup_window_s
+            client,
+            f"{settings.redis_prefix}:dedup",
+            window_s=settings.dedup_window_s,
+            tombstones_key=chain_store(settings, client).tombstones_key,
         )
         return RouterStage(io, Router(load_registry(settings)), dedup)
     if stage == "former":

@@ -33,6 +33,7 @@ redis.call('HSET', KEYS[1], 'version', ARGV[3], 'hash', ARGV[4], 'state', ARGV[5
 redis.call('RPUSH', KEYS[2], ARGV[6])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
 redis.call('SADD', KEYS[4], ARGV[7])
+redis.call('HSETNX', KEYS[5], ARGV[8], ARGV[9])
 return {'ok', ARGV[3]}
 """
 
@@ -44,6 +45,24 @@ class ApplyResult:
     status: Literal["ok", "duplicate", "conflict"]
     version: int  # the commit's version (ok), the version it was applied as (duplicate),
     #               or the store's current version (conflict)
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """The commit an event's task first reached: answers "duplicate of what?"."""
+
+    task_id: str
+    project_id: str
+    version: int
+
+    @classmethod
+    def parse(cls, text: str) -> Tombstone:
+        """From the stored ``"task_id project version"``."""
+        task_id, project_id, version = text.rsplit(" ", 2)
+        return cls(task_id, project_id, int(version))
+
+    def __str__(self) -> str:
+        return f"task {self.task_id} ({self.project_id} v{self.version})"
 
 
 class SsotStore:
@@ -79,6 +98,7 @@ class SsotStore:
                 self._k("log", commit.project_id),
                 self._k("commits"),
                 self._k("projects"),
+                self._k("events"),
             ],
             args=[
                 commit.version - 1,
@@ -88,6 +108,8 @@ class SsotStore:
                 canonical_json(state),
                 commit.model_dump_json(),
                 commit.project_id,
+                commit.source_event_id,
+                f"{commit.task_id} {commit.project_id} {commit.version}",
             ],
         )
         return ApplyResult(_text(status), int(value))  # type: ignore[arg-type]
@@ -114,6 +136,21 @@ class SsotStore:
             if commit.kind == "state":
                 paths |= touched_paths(patch_to_rfc(commit.patch))
         return paths
+
+    @property
+    def tombstones_key(self) -> str:
+        """Redis hash: ``source_event_id`` → ``"task_id project version"`` of its first commit."""
+        return self._k("events")
+
+    def tombstone(self, source_event_id: str) -> Tombstone | None:
+        """Which task and version an event was committed as, for as long as Redis keeps it."""
+        value = self._r.hget(self.tombstones_key, source_event_id)
+        return Tombstone.parse(_text(value)) if value is not None else None
+
+    def drop(self) -> int:
+        """Delete every key of this namespace (for throw-away rebuild namespaces)."""
+        keys = list(self._r.scan_iter(f"{self.namespace}:*", count=1000))
+        return int(self._r.delete(*keys)) if keys else 0
 
     def projects(self) -> list[str]:
         """Every project with at least one commit."""

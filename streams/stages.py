@@ -60,14 +60,18 @@ class RouterStage:
     def handle(self, batch: list[Message]) -> list[Out]:
         """Route every first carrier of a ``source_event_id``; drop later duplicates."""
         events, outs = self.io.decode(batch, RawEvent)
-        owns = self.dedup.claim([(ev.source_event_id, coordinate(m)) for m, ev in events])
+        claims = self.dedup.claim([(ev.source_event_id, coordinate(m)) for m, ev in events])
         fresh = []
-        for (msg, event), own in zip(events, owns, strict=True):
-            if own:
+        for (msg, event), claim in zip(events, claims, strict=True):
+            if claim.own:
                 fresh.append((msg, event))
-            else:
-                self.io.stats.duplicates += 1
-                log.info("router: duplicate source_event_id %s dropped", event.source_event_id)
+                continue
+            self.io.stats.duplicates += 1
+            log.info(
+                "router: duplicate source_event_id %s dropped (%s)",
+                event.source_event_id,
+                f"already committed as {claim.tombstone}" if claim.tombstone else "in the window",
+            )
         now = now_millis()
 
         def route(_msg: Message, event: RawEvent) -> list[Out]:

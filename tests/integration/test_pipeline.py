@@ -16,6 +16,7 @@ from streams.pipeline import Pipeline, ssot_store
 from streams.producer import EventProducer
 from streams.serde import Serde
 from streams.settings import Settings
+from streams.ssot_store import Tombstone
 from streams.topics import EXECUTED, FORMED, REPLIES, SSOT_WRITES
 from tests.conftest import at_least, decode_all, read_topic, settle
 from tests.samples import T0
@@ -133,15 +134,20 @@ def test_200_events_with_50_duplicates(
 def test_redelivered_record_is_processed_but_duplicate_is_not(
     settings: Settings, redis_client: redis.Redis
 ) -> None:
-    dedup = Deduplicator(redis_client, f"{settings.redis_prefix}:dedup", window_s=60)
-    assert dedup.claim([("e1", "raw/0/5"), ("e2", "raw/1/9"), ("e1", "raw/2/1")]) == [
-        True,
-        True,
-        False,
-    ]
+    tombstones = f"{settings.redis_prefix}:chain:events"
+    dedup = Deduplicator(
+        redis_client, f"{settings.redis_prefix}:dedup", window_s=60, tombstones_key=tombstones
+    )
+    owns = dedup.claim([("e1", "raw/0/5"), ("e2", "raw/1/9"), ("e1", "raw/2/1")])
+    assert [c.own for c in owns] == [True, True, False]
     # after a crash the same records come again: the owners are processed again
-    assert dedup.claim([("e1", "raw/0/5"), ("e2", "raw/1/9")]) == [True, True]
-    assert dedup.claim([("e2", "raw/0/6")]) == [False]
+    assert [c.own for c in dedup.claim([("e1", "raw/0/5"), ("e2", "raw/1/9")])] == [True, True]
+    assert [c.own for c in dedup.claim([("e2", "raw/0/6")])] == [False]
     assert dedup.owner("e1") == "raw/0/5"
     ttl = redis_client.pttl(f"{settings.redis_prefix}:dedup:e1")
     assert 0 < ttl <= 60_000
+    # past the window, the ledger's tombstone still names the task and version
+    redis_client.delete(f"{settings.redis_prefix}:dedup:e1")
+    redis_client.hset(tombstones, "e1", "task-9 apollo 4")
+    (claim,) = dedup.claim([("e1", "raw/3/3")])
+    assert not claim.own and claim.tombstone == Tombstone("task-9", "apollo", 4)
