@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint types fmt unit integration clean
+.PHONY: run test check lint types fmt unit integration bench-audit clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -24,16 +24,19 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/python -m pytest -q tests/integration
 
+bench-audit: $(STAMP)
+	$(BIN)/python -m benchmarks.audit_verify
+
 lint: $(STAMP)
-	$(BIN)/ruff check streams processors tests
-	$(BIN)/ruff format --check streams processors tests
+	$(BIN)/ruff check streams processors tests benchmarks
+	$(BIN)/ruff format --check streams processors tests benchmarks
 
 types: $(STAMP)
 	$(BIN)/mypy streams processors
 
 fmt: $(STAMP)
-	$(BIN)/ruff format streams processors tests
-	$(BIN)/ruff check --fix streams processors tests
+	$(BIN)/ruff format streams processors tests benchmarks
+	$(BIN)/ruff check --fix streams processors tests benchmarks
 
 check: lint types test
 

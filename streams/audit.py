@@ -45,6 +45,10 @@ CHECKS = (
 )
 
 
+# Raw events and task objects start with their ids: audits decode only those.
+_LEADING = {RAW_EVENTS: ("source_event_id",), FORMED: ("task_id", "source_event_id")}
+
+
 @dataclass(frozen=True)
 class Violation:
     """One broken rule, naming the record that breaks it."""
@@ -148,7 +152,11 @@ class Verifier:
         if rec.topic not in (RAW_EVENTS, FORMED, EXECUTED, SSOT_WRITES):
             return
         try:
-            writer, fields = self.serde.read_fields(rec.value)
+            if rec.topic in (RAW_EVENTS, FORMED):
+                writer, ids = self.serde.leading_strings(rec.value, _LEADING[rec.topic])
+                fields = dict(zip(_LEADING[rec.topic], ids, strict=True))
+            else:
+                writer, fields = self.serde.read_fields(rec.value)
         except TasklineError as exc:
             if rec.topic != RAW_EVENTS:  # bad input is the router's business (dead letters)
                 self._violate("decodable", rec, str(exc))

@@ -165,12 +165,52 @@ class Serde:
             raise DecodeError("Avro body is not a record")
         return writer, fields
 
+    def leading_strings(
+        self, data: bytes, names: tuple[str, ...]
+    ) -> tuple[SchemaVersion, list[str]]:
+        """The first fields of a record, when they are strings named ``names``, without
+        decoding the rest (audits read only ids from most records). Falls back to a full
+        decode when the writer schema does not start that way.
+        """
+        writer = self.writer_of(data)
+        fields = writer.schema.get("fields", [])
+        if len(fields) < len(names) or any(
+            f["name"] != n or f["type"] != "string" for f, n in zip(fields, names, strict=False)
+        ):
+            _, decoded = self.read_fields(data)
+            return writer, [decoded[n] for n in names]
+        out = []
+        pos = HEADER_LEN
+        try:
+            for _ in names:
+                length, pos = _zigzag_varint(data, pos)
+                if length < 0 or pos + length > len(data):
+                    raise DecodeError("string runs past the end of the record")
+                out.append(data[pos : pos + length].decode("utf-8"))
+                pos += length
+        except (IndexError, UnicodeDecodeError) as exc:
+            raise DecodeError(f"corrupt Avro body: {exc}") from exc
+        return writer, out
+
     def _decode(self, data: bytes, writer: SchemaVersion, model: type[R]) -> R:
         _, fields = self.read_fields(data)
         try:
             return model.model_validate(fields)
         except ValidationError as exc:
             raise ValidationFailedError(_short(exc)) from exc
+
+
+def _zigzag_varint(data: bytes, pos: int) -> tuple[int, int]:
+    shift = result = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return (result >> 1) ^ -(result & 1), pos
+        shift += 7
+        if shift > 63:
+            raise DecodeError("varint too long")
 
 
 def _short(exc: ValidationError) -> str:

@@ -105,3 +105,16 @@ def test_old_writer_resolves_to_new_reader(tmp_path: Path) -> None:
         io.BytesIO(buf.getvalue()[10:]), sv2.schema, old.store.latest("task_object").schema
     )
     assert "estimate_ms" not in v1_reader
+
+
+def test_leading_strings_match_a_full_decode(serde: Serde) -> None:
+    data = serde.encode(samples.STATEFUL)
+    writer, ids = serde.leading_strings(data, ("task_id", "source_event_id"))
+    assert writer.type_name == "task_object" and ids == ["task-1", "evt-1"]
+    _, first = serde.leading_strings(serde.encode(samples.RAW), ("source_event_id",))
+    assert first == ["evt-1"]
+    # a schema that does not start with those fields falls back to a full decode
+    _, via_full = serde.leading_strings(serde.encode(samples.COMMIT), ("project_id",))
+    assert via_full == ["apollo"]
+    with pytest.raises(DecodeError):
+        serde.leading_strings(data[:14], ("task_id", "source_event_id"))

@@ -1,0 +1,199 @@
+"""SSOT and audit commands against a real pipeline run of 1,000+ mixed tasks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import fastavro
+import pytest
+from fastavro.write import Writer
+
+from processors.former import Former
+from processors.jsonpatch import apply_patch
+from processors.models import RawEvent, SsotCommit
+from processors.router import Registry, Router
+from streams.archive import ENVELOPE
+from streams.cli import main
+from streams.embedded import Endpoints
+from streams.pipeline import Pipeline, ssot_store
+from streams.producer import EventProducer
+from streams.serde import SchemaStore, Serde
+from streams.settings import DATA_DIR, Settings
+from streams.simulate import sample_events, simulate
+from streams.topics import SSOT_WRITES
+from tests.conftest import at_least, produce, read_topic, settle
+
+pytestmark = pytest.mark.integration
+
+
+def expected_tasks(events: list[RawEvent]) -> int:
+    registry = Registry.from_json((DATA_DIR / "projects.json").read_text())
+    router, former = Router(registry), Former(registry, min_confidence=0.5)
+    unique = {e.source_event_id: e for e in events}.values()
+    now = datetime.now(UTC)
+    return sum(1 for e in unique if former.form(router.route(e, now), now).task is not None)
+
+
+@pytest.fixture(scope="module")
+def run(
+    tmp_path_factory: pytest.TempPathFactory, endpoints: Endpoints
+) -> Iterator[tuple[Settings, int]]:
+    """One pipeline run shared by this module's tests (it is the expensive part)."""
+    tag = uuid.uuid4().hex[:10]
+    settings = Settings(
+        bootstrap_servers=endpoints.bootstrap_servers,
+        redis_url=endpoints.redis_url,
+        topic_prefix=f"a{tag}.",
+        group_prefix=f"a{tag}",
+        redis_prefix=f"a{tag}",
+        partitions=3,
+        home=tmp_path_factory.mktemp("audit-home"),
+    )
+    events = sample_events(1300, seed=11, start=datetime.now(UTC), duplicates=0.1)
+    tasks = expected_tasks(events)
+    assert tasks >= 1000
+    pipeline = Pipeline(settings, endpoints)
+    pipeline.start()
+    assert pipeline.wait_ready(60)
+    EventProducer(settings, endpoints.bootstrap_servers, Serde(SchemaStore.load())).send_many(
+        events
+    )
+    commits = read_topic(settings, SSOT_WRITES, until=at_least(tasks), timeout=180)
+    assert len(commits) == tasks
+    store = ssot_store(settings, pipeline.redis)
+    assert settle(lambda: sum(store.head(p).version for p in store.projects()) == tasks, timeout=30)
+    pipeline.stop()
+    yield settings, tasks
+
+
+@pytest.fixture
+def cli_env(run: tuple[Settings, int], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    settings, _ = run
+    for name in ("bootstrap_servers", "topic_prefix", "group_prefix", "redis_prefix"):
+        monkeypatch.setenv(f"TASKLINE_{name.upper()}", str(getattr(settings, name)))
+    assert settings.redis_url is not None
+    monkeypatch.setenv("TASKLINE_REDIS_URL", settings.redis_url.get_secret_value())
+    return settings
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
+    code = main(list(args))
+    return code, capsys.readouterr().out.splitlines()
+
+
+def test_rebuild_reproduces_every_head(
+    cli_env: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = cli(capsys, "ssot", "rebuild")
+    assert code == 0, out
+    rows = [line for line in out if line.startswith(("ok", "DIFF"))]
+    assert rows and all(line.startswith("ok ") for line in rows)
+    assert "0 differ" in out[-1]
+
+
+def test_verify_export_replay_and_tamper(
+    cli_env: Settings, run: tuple[Settings, int], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _, tasks = run
+    code, out = cli(capsys, "audit", "verify")
+    assert code == 0, out
+    assert f"commits: {tasks:,}" in "\n".join(out)
+    code, out = cli(capsys, "audit", "export", "--out", str(tmp_path / "exp"))
+    assert code == 0 and (tmp_path / "exp" / "manifest.json").exists()
+    code, out = cli(capsys, "audit", "verify", "--archive", str(tmp_path / "exp"))
+    assert code == 0, out
+    code, out = cli(capsys, "audit", "replay", "--archive", str(tmp_path / "exp"))
+    assert code == 0, out
+    assert f"{tasks} tasks re-executed, {tasks} match, 0 diverge" in out[-1]
+
+    # tamper with one commit in a copy of the export
+    shutil.copytree(tmp_path / "exp", tmp_path / "forged")
+    path = tmp_path / "forged" / "ssot-writes.avro"
+    with open(path, "rb") as fh:
+        reader = fastavro.reader(fh)
+        metadata = {k: v for k, v in reader.metadata.items() if k.startswith("taskline.")}
+        rows = list(reader)
+    serde = Serde(SchemaStore.load())
+    victim = rows[len(rows) // 2]
+    commit = serde.decode(victim["value"], SsotCommit)
+    victim["value"] = serde.encode(commit.model_copy(update={"message": "nothing to see"}))
+    with open(path, "wb") as fh:
+        writer = Writer(fh, ENVELOPE, codec="deflate", metadata=metadata)
+        for row in rows:
+            writer.write(row)
+        writer.flush()
+    code, out = cli(capsys, "audit", "verify", "--archive", str(tmp_path / "forged"))
+    assert code == 1
+    where = f"ssot-writes[{victim['partition']}]@{victim['offset']}"
+    named = [line for line in out if line.startswith("VIOLATION")]
+    assert any(where in line and "hash does not match" in line for line in named), named
+    assert any("archive digest" in line for line in named)
+
+
+def test_tampered_commit_on_a_live_topic_fails_verify(
+    topics: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A simulated honest history on fresh topics verifies; one forged commit is named."""
+    for name in ("bootstrap_servers", "topic_prefix", "group_prefix", "redis_prefix"):
+        monkeypatch.setenv(f"TASKLINE_{name.upper()}", str(getattr(topics, name)))
+    monkeypatch.setenv("TASKLINE_REDIS_URL", "redis://127.0.0.1:1/0")  # verify needs no Redis
+    history = simulate(60, seed=5)
+    for topic in {r.topic for r in history}:
+        produce(topics, topic, [(r.key, r.value) for r in history if r.topic == topic])
+    code, out = cli(capsys, "audit", "verify")
+    assert code == 0, out
+    serde = Serde(SchemaStore.load())
+    last = serde.decode([r for r in history if r.topic == SSOT_WRITES][-1].value, SsotCommit)
+    forged = last.model_copy(update={"version": last.version + 1, "parent_hash": last.hash})
+    produce(topics, SSOT_WRITES, [(last.project_id.encode(), serde.encode(forged))])
+    code, out = cli(capsys, "audit", "verify")
+    assert code == 1
+    named = [line for line in out if line.startswith("VIOLATION")]
+    label = f"{last.project_id} v{forged.version}"
+    assert any("[hash chain]" in v and label in v and "hash does not match" in v for v in named)
+    assert any("[one completion per task]" in v and label in v for v in named)  # same task again
+    assert len(named) == 2
+
+
+def test_task_show_has_every_stage(cli_env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    msgs = read_topic(cli_env, SSOT_WRITES, until=at_least(1))
+    commit = Serde(SchemaStore.load()).decode(msgs[0].value(), SsotCommit)
+    code, out = cli(capsys, "task", "show", "--event", commit.source_event_id, "--json")
+    assert code == 0
+    topics = [json.loads(line)["topic"] for line in out]
+    for topic in (
+        "raw-events",
+        "routed",
+        "formed",
+        "scheduled",
+        "executed",
+        "replies",
+        "ssot-writes",
+    ):
+        assert topic in topics, (topic, topics)
+    code, by_task = cli(capsys, "task", "show", commit.task_id)
+    assert code == 0 and by_task[-1].startswith(f"{len(out)} records over")
+
+
+def test_ssot_show_log_diff(cli_env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = cli(capsys, "ssot", "show", "apollo", "--json")
+    assert code == 0
+    head = json.loads(out[0])
+    assert head["version"] >= 2 and isinstance(head["state"], dict)
+    code, log = cli(capsys, "ssot", "log", "apollo")
+    assert code == 0 and len(log) == head["version"] and log[0].startswith("v1 ")
+    code, out = cli(capsys, "ssot", "show", "apollo", "--version", "1", "--json")
+    first = json.loads(out[0])
+    assert first["version"] == 1
+    code, ops = cli(capsys, "ssot", "diff", "apollo", "0", str(head["version"]), "--json")
+    assert code == 0
+    assert apply_patch({}, json.loads(ops[0])) == head["state"]
+    code, _ = cli(capsys, "ssot", "show", "nope")
+    assert code == 2
+    code, _ = cli(capsys, "ssot", "show", "apollo", "--version", "999999")
+    assert code == 2
