@@ -283,6 +283,12 @@ def cmd_task(settings: Settings, args: argparse.Namespace, resolve: Resolver) ->
             )
         else:
             print(f"+{rec.timestamp_ms - start:>7} ms  {rec.where:<22} {_summary_of(entry.value)}")
+            for step in getattr(entry.value, "steps", []):
+                took = (step.finished_at - step.started_at).total_seconds() * 1000
+                print(
+                    f"{'':>13}step {step.step} {step.engine}.{step.module} {step.status} "
+                    f"{took:.2f} ms state {step.state_hash[:12]}  {step.detail[:80]}"
+                )
     if not args.json:
         total = entries[-1].record.timestamp_ms - start
         print(

@@ -15,9 +15,9 @@ from fastavro.write import Writer
 
 from processors.former import Former
 from processors.jsonpatch import apply_patch
-from processors.models import RawEvent, SsotCommit
+from processors.models import RawEvent, SsotCommit, TaskObject
 from processors.router import Registry, Router
-from streams.archive import ENVELOPE
+from streams.archive import ENVELOPE, read_archive
 from streams.cli import main
 from streams.embedded import Endpoints
 from streams.pipeline import Pipeline, ssot_store
@@ -110,6 +110,13 @@ def test_verify_export_replay_and_tamper(
     code, out = cli(capsys, "audit", "replay", "--archive", str(tmp_path / "exp"))
     assert code == 0, out
     assert f"{tasks} tasks re-executed, {tasks} match, 0 diverge" in out[-1]
+    code, live = cli(capsys, "ssot", "rebuild", "--archive", str(tmp_path / "exp"))
+    assert code == 0, live
+    some = next(r for r in read_archive(tmp_path / "exp", ["formed"]))
+    task_id = Serde(SchemaStore.load()).decode(some.value, TaskObject).task_id
+    code, shown = cli(capsys, "task", "show", task_id, "--archive", str(tmp_path / "exp"))
+    assert code == 0 and any("step 1 ssot.read succeeded" in line for line in shown)
+    assert any(" ssot-writes[" in line for line in shown)
 
     # tamper with one commit in a copy of the export
     shutil.copytree(tmp_path / "exp", tmp_path / "forged")
