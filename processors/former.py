@@ -1,15 +1,15 @@
-"""Former: decide no task / ephemeral / stateful and build the task object (Skyra §6, §9, §11).
+"""Former: the domain expert, the dependency pass, the threshold review and the task object
+(Skyra §6 to §11).
 
-First version, by simple rules:
-
-- a ``model_proposal`` with a proposal, routed to a project → stateful, the proposal is the patch;
-- "set|update|change|mark <field> to <value>" routed to a project → stateful with a one-op patch;
-- greetings and thanks → no task, a reply;
-- routing confidence under the threshold → no task, a clarification reply;
-- any other request → ephemeral (retrieve and summarize the project's state).
-
-``task_id`` is UUIDv5 of ``source_event_id`` and the task variant, so a duplicate source event
-can never mint a second task.
+- The *expert* (:class:`PackExpert` by default; anything with ``propose``) decides no task /
+  ephemeral / stateful from the nearest example utterances of the project's domain pack,
+  fills slots and renders the patch template; a model proposal's patch is validated and used.
+- The *dependency pass* orders the systems a task touches by the pack's ``requires`` graph
+  and adds preconditions, constraints and rollback hints; a cycle is a conflict: the task is
+  held and the session asked to clarify.
+- The *review* fires on configured triggers and decides approve / revise /
+  clarification required / reject (:class:`PolicyReviewer` by default).
+- ``task_id`` is UUIDv5 of ``source_event_id`` and the task variant.
 
 >>> task_id_for("evt-1", "stateful") == task_id_for("evt-1", "stateful")
 True
@@ -19,30 +19,44 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
+import numpy as np
+
+from processors.embeddings import Encoder, HashingEncoder, Matrix
+from processors.jsonpatch import parse_pointer
 from processors.models import (
+    DependencyPlan,
     PatchOp,
     Reply,
+    Review,
     RoutedEvent,
+    RoutingDecision,
     TaskObject,
     TaskSheet,
     WorkPlan,
 )
+from processors.packs import DomainPack, IntentSpec, MissingSlot, extract_slots, render_patch
 from processors.router import Registry, words
+from streams.errors import PatchError
 
+FORMER_VERSION = "form-v2"
 TASK_NAMESPACE = uuid.UUID("6f1c3a52-8a57-4c1e-9d0a-3b4c1f6e2a10")
 PRIORITY = {"stateful": 5, "ephemeral": 3}  # policy: set at formation, changed by governance
-
-_SET = re.compile(
-    r"^\s*(?:please\s+)?(?:set|update|change|mark)\s+(?:the\s+)?(?P<field>[a-z][\w \-]{0,60}?)"
-    r"\s+(?:to|as)\s+(?P<value>.+?)\s*[.!]?\s*$",
+_MUTATING = frozenset(
+    "set update change mark rename delete remove add create append turn switch lock unlock "
+    "arm disarm cancel move schedule book assign close open raise lower".split()
+)
+_QUESTION = frozenset("what which who when where why how is are am do does did".split())
+_HEDGES = re.compile(
+    r"\b(maybe|perhaps|not sure|or something|i guess|whatever|somehow|kind of|sort of|"
+    r"i think|probably|either)\b",
     re.IGNORECASE,
 )
-_CHITCHAT = frozenset("hi hello hey thanks thank you ok okay cool great bye goodbye yes no".split())
-_MUTATING = frozenset("set update change mark rename delete remove add create append".split())
+Decision = Literal["no_task", "ephemeral", "stateful", "clarification"]
 
 
 def task_id_for(source_event_id: str, variant: str) -> str:
@@ -55,61 +69,456 @@ def reply_id_for(source_event_id: str, kind: str) -> str:
     return str(uuid.uuid5(TASK_NAMESPACE, f"{source_event_id}/reply/{kind}"))
 
 
-def field_pointer(field: str) -> str:
+def field_pointer(field_name: str) -> str:
     """``"release date"`` → ``/release_date`` (an escaped JSON Pointer)."""
-    name = "_".join(words(field)) or "value"
+    name = "_".join(words(field_name)) or "value"
     return "/" + name.replace("~", "~0").replace("/", "~1")
 
 
 @dataclass(frozen=True)
-class Formation:
-    """What the former decided: a task, a reply, or both absent never."""
+class Proposal:
+    """What an expert proposes for one routed event."""
 
-    decision: str  # no_task | ephemeral | stateful | clarification
+    decision: Decision
+    confidence: float
+    intent_id: str | None = None
+    systems: list[str] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    patch: list[dict[str, Any]] | None = None
+    patch_error: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    assumptions: list[str] = field(default_factory=list)
+    risk_flags: list[str] = field(default_factory=list)
+    preconditions: list[str] = field(default_factory=list)
+    reply: str | None = None
+    reason_code: str = ""
+
+
+class Expert(Protocol):
+    """Proposes a formation for a routed event (pack matching, a model endpoint, ...)."""
+
+    version: str
+
+    def propose(self, routed: RoutedEvent) -> Proposal: ...
+
+
+def is_question(text: str) -> bool:
+    """Whether ``text`` asks rather than tells: a question word first, or a question mark."""
+    toks = words(text)
+    return text.rstrip().endswith("?") or bool(toks and toks[0].split("'")[0] in _QUESTION)
+
+
+def is_command(text: str) -> bool:
+    """Whether ``text`` opens with a verb that changes something (``set``, ``lock``, ...)."""
+    toks = [t for t in words(text) if t != "please"]
+    return bool(toks) and toks[0] in _MUTATING
+
+
+def validate_patch(ops: Sequence[dict[str, Any]]) -> str | None:
+    """Why a patch is not well-formed RFC 6902, or None."""
+    if not ops:
+        return "empty patch"
+    for n, op in enumerate(ops):
+        if op.get("op") not in ("add", "remove", "replace", "move", "copy", "test"):
+            return f"op {n}: unknown op {op.get('op')!r}"
+        try:
+            parse_pointer(str(op.get("path")))
+            if op["op"] in ("move", "copy"):
+                parse_pointer(str(op.get("from")))
+        except PatchError as exc:
+            return f"op {n}: {exc}"
+        if op["op"] in ("add", "replace", "test") and "value" not in op:
+            return f"op {n}: '{op['op']}' needs a value"
+    return None
+
+
+class PackExpert:
+    """Matches text to the nearest example utterances of the domain's pack (k nearest)."""
+
+    def __init__(
+        self,
+        packs: Sequence[DomainPack],
+        *,
+        encoder: Encoder | None = None,
+        intent_threshold: float = 0.18,
+        smalltalk_threshold: float = 0.45,
+        k: int = 3,
+    ) -> None:
+        self.packs = list(packs)
+        self.encoder = encoder or HashingEncoder()
+        self.intent_threshold = intent_threshold
+        self.smalltalk_threshold = smalltalk_threshold
+        self.k = k
+        self.version = f"pack-expert-v1/{self.encoder.version}"
+        rows: list[tuple[DomainPack, IntentSpec, str]] = [
+            (pack, intent, example)
+            for pack in self.packs
+            for intent in pack.intents
+            for example in intent.examples
+        ]
+        self._rows = rows
+        self.encoder.fit([r[2] for r in rows])
+        self._vecs: Matrix = self.encoder.encode([r[2] for r in rows])
+
+    def pack_for(self, domain: str | None) -> DomainPack | None:
+        """The pack serving a domain."""
+        return next((p for p in self.packs if domain is not None and domain in p.covers), None)
+
+    def nearest(
+        self, text: str, domains: set[str], *, task_types: tuple[str, ...] | None = None
+    ) -> tuple[DomainPack, IntentSpec, float] | None:
+        """The best intent among packs covering ``domains``, by weighted k-NN vote."""
+        mask = np.array(
+            [
+                bool(set(r[0].covers) & domains)
+                and (task_types is None or r[1].task_type in task_types)
+                for r in self._rows
+            ]
+        )
+        if not mask.any():
+            return None
+        sims = np.where(mask, self._vecs @ self.encoder.encode([text])[0], -1.0)
+        top = np.argsort(-sims)[: self.k]
+        votes: dict[str, float] = {}
+        best: dict[str, tuple[DomainPack, IntentSpec, float]] = {}
+        for i in top:
+            if sims[i] <= 0:
+                continue
+            pack, intent, _ = self._rows[i]
+            votes[intent.id] = votes.get(intent.id, 0.0) + float(sims[i])
+            if intent.id not in best or best[intent.id][2] < sims[i]:
+                best[intent.id] = (pack, intent, float(sims[i]))
+        if not votes:
+            return None
+        return best[max(votes, key=lambda k: (votes[k], k))]
+
+    def smalltalk(self, text: str) -> tuple[IntentSpec, float] | None:
+        """A no-task intent of the shared pack, when the text is short small talk."""
+        found = self.nearest(text, {"_common"})
+        if found is None or len(words(text)) > 6 or found[2] < self.smalltalk_threshold:
+            return None
+        return found[1], found[2]
+
+    def propose(self, routed: RoutedEvent) -> Proposal:
+        """A formation for ``routed`` (a project is assumed resolved)."""
+        event = routed.event
+        pack = self.pack_for(routed.domain_id)
+        found = self.nearest(event.text, {routed.domain_id or ""}) if pack else None
+        if found is not None and found[1].task_type == "stateful" and is_question(event.text):
+            # a question changes nothing: prefer the domain's read-only intents
+            domain = {routed.domain_id or ""}
+            found = self.nearest(event.text, domain, task_types=("ephemeral",)) or found
+        elif found is not None and found[1].task_type == "ephemeral" and is_command(event.text):
+            # an imperative change ("set the status to red") is not a question about it
+            domain = {routed.domain_id or ""}
+            changing = self.nearest(event.text, domain, task_types=("stateful",))
+            if changing is not None and changing[2] >= self.intent_threshold:
+                found = changing
+        mutating = bool(set(words(event.text)) & _MUTATING) and not is_question(event.text)
+        if found is None or found[2] < self.intent_threshold:
+            risk = ["mutation requested without a matching intent: investigating only"]
+            return Proposal(
+                decision="ephemeral",
+                confidence=found[2] if found else 0.0,
+                steps=["ssot.read", "text.summarize"],
+                tools=["ssot"],
+                risk_flags=risk if mutating else [],
+                assumptions=["no intent of the domain pack matched; read-only investigation"],
+            )
+        pack, intent, similarity = found
+        base = Proposal(
+            decision="ephemeral",
+            confidence=similarity,
+            intent_id=intent.id,
+            systems=list(intent.systems),
+            tools=list(intent.tools),
+            steps=list(intent.steps) or ["ssot.read", "text.summarize"],
+            preconditions=list(intent.preconditions),
+            assumptions=[f"matched intent {intent.id} (similarity {similarity:.2f})"],
+        )
+        if intent.task_type == "no_task":
+            return replace(base, decision="no_task", reply=intent.reply or "No task needed.")
+        if intent.task_type == "ephemeral":
+            return base
+        slots = extract_slots(pack, event.text)
+        missing = [s for s in intent.required_slots if s not in slots]
+        if missing:
+            return replace(
+                base,
+                decision="clarification",
+                slots=slots,
+                reply=f"I need the {missing[0].replace('_', ' ')} to do that ({intent.id}).",
+                reason_code=f"missing_slot:{missing[0]}",
+            )
+        try:
+            patch = render_patch(intent.patch or [], slots)
+        except MissingSlot as exc:
+            return replace(
+                base,
+                decision="stateful",
+                slots=slots,
+                patch_error=f"patch template needs slot {exc.slot!r}",
+            )
+        return replace(
+            base, decision="stateful", slots=slots, patch=patch, patch_error=validate_patch(patch)
+        )
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    """When the threshold review runs (Skyra §8)."""
+
+    min_confidence: float = 0.6
+    max_patch_ops: int = 5
+    max_systems: int = 2
+    version: str = "review-policy-v1"
+
+
+class Reviewer(Protocol):
+    """Decides a reviewed formation: approve, revise, clarification required or reject."""
+
+    version: str
+
+    def review(
+        self, proposal: Proposal, routed: RoutedEvent, triggers: list[str], pack: DomainPack | None
+    ) -> tuple[Review, Proposal]: ...
+
+
+class PolicyReviewer:
+    """A deterministic reviewer; a model-backed one can replace it through :class:`Reviewer`."""
+
+    version = "policy-reviewer-v1"
+
+    def review(
+        self, proposal: Proposal, routed: RoutedEvent, triggers: list[str], pack: DomainPack | None
+    ) -> tuple[Review, Proposal]:
+        """The verdict, and the proposal as revised."""
+        notes: list[str] = []
+        protected = set(pack.protected_paths) if pack else set()
+        touched = {str(op.get("path")) for op in proposal.patch or []}
+        if "" in touched or "/" in touched:
+            outcome = "reject"
+            notes.append("the patch would replace the whole project state")
+        elif touched & protected:
+            outcome = "reject"
+            notes.append(f"protected path(s): {', '.join(sorted(touched & protected))}")
+        elif "invalid_patch" in triggers:
+            outcome = "revise"
+            notes.append(f"patch invalid ({proposal.patch_error}); patch generation requested")
+            proposal = replace(proposal, patch=None)
+        elif proposal.decision == "stateful" and (
+            "ambiguous_wording" in triggers or "low_routing_confidence" in triggers
+        ):
+            outcome = "clarification_required"
+            notes.append("a change to project state needs an unambiguous, confident request")
+        elif "broad_patch_scope" in triggers:
+            outcome = "clarification_required"
+            notes.append("the patch changes too much at once; please confirm it in parts")
+        else:
+            outcome = "approve"
+            notes += [f"{t}: acceptable for a {proposal.decision} task" for t in triggers]
+        return Review(
+            outcome=outcome, triggers=triggers, reviewer=self.version, notes=notes
+        ), proposal
+
+
+@dataclass(frozen=True)
+class Formation:
+    """What the former decided: a task (possibly held), a reply, or both."""
+
+    decision: str
     task: TaskObject | None
     reply: Reply | None
+    intent_id: str | None = None
 
 
 class Former:
     """Forms routed events into task objects; pure and deterministic."""
 
-    def __init__(self, registry: Registry, *, min_confidence: float) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        packs: Sequence[DomainPack] = (),
+        *,
+        min_confidence: float,
+        expert: Expert | None = None,
+        reviewer: Reviewer | None = None,
+        policy: ReviewPolicy | None = None,
+    ) -> None:
         self.registry = registry
+        self.packs = list(packs)
         self.min_confidence = min_confidence
+        self.pack_expert = PackExpert(self.packs) if self.packs else None
+        self.expert: Expert | None = expert or self.pack_expert
+        self.reviewer: Reviewer = reviewer or PolicyReviewer()
+        self.policy = policy or ReviewPolicy()
 
     def form(self, routed: RoutedEvent, now: datetime) -> Formation:
         """Form one routed event."""
         event = routed.event
         tokens = words(event.text)
+        if event.kind == "user_action":
+            if not tokens:
+                return self._reply(routed, "no_task", "No task needed.", now, "empty")
+            small = self.pack_expert.smalltalk(event.text) if self.pack_expert else None
+            if small is not None:
+                text = small[0].reply or "No task needed."
+                return replace(
+                    self._reply(routed, "no_task", text, now, "smalltalk"), intent_id=small[0].id
+                )
         confident = (
             routed.project_id is not None and routed.routing_confidence >= self.min_confidence
         )
-        if event.kind == "user_action" and (not tokens or set(tokens) <= _CHITCHAT):
-            return self._reply(routed, "no_task", "No task needed.", now)
         if not confident:
+            if event.kind == "user_action" and is_question(event.text):
+                conservative = Proposal(
+                    decision="ephemeral",
+                    confidence=routed.routing_confidence,
+                    steps=["text.summarize"],
+                    risk_flags=["no_domain_match: answered without project state"],
+                    assumptions=["no project matched confidently; conservative read-only path"],
+                )
+                task = self._task(routed, conservative, now, None, None)
+                return Formation("ephemeral", task, None)
             names = ", ".join(c.project_id for c in routed.top_candidates) or "none matched"
+            code = "no_domain_match" if routed.project_id is None else "low_confidence"
             return self._reply(
                 routed,
                 "clarification",
                 f"Which project do you mean? (candidates: {names})",
                 now,
+                code,
             )
-        if event.kind == "model_proposal":
-            if not event.proposal:
-                return self._reply(routed, "clarification", "The proposal has no patch.", now)
-            return Formation("stateful", self._stateful(routed, list(event.proposal), now), None)
-        match = _SET.match(event.text)
-        if match:
-            value = match.group("value").strip().strip("\"'")
-            patch = [
-                PatchOp.from_rfc(
-                    {"op": "add", "path": field_pointer(match["field"]), "value": value}
+        proposal = self._propose(routed)
+        if proposal.decision in ("no_task", "clarification"):
+            formation = self._reply(
+                routed,
+                proposal.decision,
+                proposal.reply or "Please clarify.",
+                now,
+                proposal.reason_code or "no_task_intent",
+            )
+            return replace(formation, intent_id=proposal.intent_id)
+        pack = self.pack_expert.pack_for(routed.domain_id) if self.pack_expert else None
+        dependencies = self._dependencies(proposal, pack)
+        review: Review | None = None
+        triggers = self._triggers(proposal, routed)
+        if triggers:
+            review, proposal = self.reviewer.review(proposal, routed, triggers, pack)
+            if review.outcome in ("reject", "clarification_required"):
+                rejected = review.outcome == "reject"
+                lead = "Not done" if rejected else "Please clarify"
+                return self._reply(
+                    routed,
+                    "no_task" if rejected else "clarification",
+                    f"{lead}: {'; '.join(review.notes)}",
+                    now,
+                    "rejected" if rejected else "clarification_required",
                 )
-            ]
-            return Formation("stateful", self._stateful(routed, patch, now), None)
-        return Formation("ephemeral", self._ephemeral(routed, set(tokens) & _MUTATING, now), None)
+        task = self._task(routed, proposal, now, review, dependencies)
+        if task.hold_reason is not None:
+            reply = self._reply(
+                routed, "clarification", f"On hold: {task.hold_reason}", now, "held"
+            ).reply
+            return Formation(proposal.decision, task, reply, proposal.intent_id)
+        return Formation(proposal.decision, task, None, proposal.intent_id)
 
-    def _reply(self, routed: RoutedEvent, kind: str, text: str, now: datetime) -> Formation:
+    def _propose(self, routed: RoutedEvent) -> Proposal:
+        event = routed.event
+        if event.kind == "model_proposal":
+            ops = [op.to_rfc() for op in event.proposal or []]
+            error = validate_patch(ops) if ops else "the proposal has no patch"
+            return Proposal(
+                decision="stateful",
+                confidence=routed.routing_confidence,
+                intent_id="apply_proposal",
+                patch=ops or None,
+                patch_error=error,
+                assumptions=["model proposal: its patch is used as given"],
+            )
+        if self.expert is None:
+            return Proposal(
+                decision="ephemeral",
+                confidence=routed.routing_confidence,
+                steps=["ssot.read", "text.summarize"],
+                tools=["ssot"],
+            )
+        return self.expert.propose(routed)
+
+    def _triggers(self, proposal: Proposal, routed: RoutedEvent) -> list[str]:
+        p = self.policy
+        triggers = []
+        if routed.routing_confidence < p.min_confidence:
+            triggers.append("low_routing_confidence")
+        if proposal.patch_error:
+            triggers.append("invalid_patch")
+        patch = proposal.patch or []
+        if len(patch) > p.max_patch_ops or any(str(op.get("path")) in ("", "/") for op in patch):
+            triggers.append("broad_patch_scope")
+        if len([s for s in proposal.systems if s != "ssot"]) > p.max_systems:
+            triggers.append("many_systems")
+        if _HEDGES.search(routed.event.text):
+            triggers.append("ambiguous_wording")
+        if proposal.decision == "stateful" and proposal.patch:
+            protected = self.pack_expert.pack_for(routed.domain_id) if self.pack_expert else None
+            if protected and {str(op.get("path")) for op in patch} & set(protected.protected_paths):
+                triggers.append("protected_path")
+        return triggers
+
+    @staticmethod
+    def _dependencies(proposal: Proposal, pack: DomainPack | None) -> DependencyPlan | None:
+        systems = [s for s in proposal.systems if s != "ssot"]
+        if len(systems) < 2 and len(proposal.tools) < 2:
+            return None
+        specs = pack.systems if pack else {}
+        order: list[str] = []
+        conflicts: list[str] = []
+        visiting: set[str] = set()
+
+        def visit(system: str, path: list[str]) -> None:
+            if system in order:
+                return
+            if system in visiting:
+                conflicts.append("circular dependency: " + " → ".join([*path, system]))
+                return
+            visiting.add(system)
+            for required in specs[system].requires if system in specs else []:
+                if required in systems:
+                    visit(required, [*path, system])
+            visiting.discard(system)
+            if system not in order:
+                order.append(system)
+
+        for system in systems:
+            visit(system, [])
+        pre = list(proposal.preconditions)
+        constraints = []
+        for system in order:
+            for required in specs[system].requires if system in specs else []:
+                if required in systems:
+                    pre.append(f"{required} is available before {system} is changed")
+                    constraints.append(f"change {system} only after {required} succeeded")
+        rollback = (
+            [
+                f"{s}: {specs[s].rollback}"
+                for s in reversed(order)
+                if s in specs and specs[s].rollback
+            ]
+            if proposal.decision == "stateful"
+            else []
+        )
+        return DependencyPlan(
+            ordering=order,
+            preconditions=pre,
+            constraints=constraints,
+            rollback_hints=rollback,
+            conflicts=conflicts,
+        )
+
+    def _reply(
+        self, routed: RoutedEvent, kind: str, text: str, now: datetime, code: str
+    ) -> Formation:
         event = routed.event
         reply = Reply(
             reply_id=reply_id_for(event.source_event_id, kind),
@@ -119,20 +528,76 @@ class Former:
             kind="no_task" if kind == "no_task" else "clarification",
             text=text,
             created_at=now,
+            reason_code=code,
         )
         return Formation(kind, None, reply)
 
     def _task(
         self,
         routed: RoutedEvent,
-        task_type: Literal["ephemeral", "stateful"],
+        proposal: Proposal,
         now: datetime,
-        *,
-        confidence: float,
-        **artifact: Any,
+        review: Review | None,
+        dependencies: DependencyPlan | None,
     ) -> TaskObject:
         event = routed.event
         project = self.registry.get(routed.project_id)
+        task_type: Literal["ephemeral", "stateful"] = (
+            "stateful" if proposal.decision == "stateful" else "ephemeral"
+        )
+        systems = sorted(
+            {
+                "ssot",
+                *proposal.systems,
+                *(project.systems if project and task_type == "stateful" else ()),
+            }
+        )
+        patch = (
+            [PatchOp.from_rfc(op) for op in proposal.patch]
+            if proposal.patch and not proposal.patch_error
+            else None
+        )
+        hold = None
+        artifact: dict[str, Any] = {}
+        if task_type == "stateful":
+            assert routed.project_id is not None  # stateful needs a project (checked above)
+            targets = sorted({op.path for op in patch or []})
+            artifact["task_sheet"] = TaskSheet(
+                project_id=routed.project_id,
+                intent=proposal.intent_id or "apply change",
+                state_targets=targets,
+                constraints=[
+                    "patch applies to the snapshot",
+                    "no other project is touched",
+                    *(dependencies.constraints if dependencies else []),
+                ],
+                validation_checks=["patch applies", "state is a JSON object"],
+                commit_message_hint=event.text[:120],
+            )
+            artifact["patch"] = patch
+            artifact["patch_status"] = "ready" if patch else "pending"
+            if patch is None:
+                hold = f"patch generation pending: {proposal.patch_error or 'no patch'}"
+        else:
+            artifact["work_plan"] = WorkPlan(
+                goal=event.text[:500],
+                inputs={
+                    "project_id": routed.project_id or "",
+                    "session_id": event.session_id,
+                    **{k: str(v) for k, v in proposal.slots.items() if not k.endswith("_slug")},
+                },
+                steps=proposal.steps or ["ssot.read", "text.summarize"],
+                tools_required=proposal.tools or ["ssot"],
+                expected_output="a summary of the project's state for the request",
+                timeout_hint_ms=5000,
+                risk_flags=proposal.risk_flags,
+            )
+            artifact["patch_status"] = "not_required"
+        if dependencies and dependencies.conflicts:
+            hold = "unresolved dependency conflict: " + "; ".join(dependencies.conflicts)
+        confidence = round(
+            min(1.0, routed.routing_confidence * max(proposal.confidence, 0.5) ** 0.5), 6
+        )
         return TaskObject(
             task_id=task_id_for(event.source_event_id, task_type),
             source_event_id=event.source_event_id,
@@ -140,54 +605,26 @@ class Former:
             task_type=task_type,
             project_id=routed.project_id,
             domain_id=routed.domain_id,
-            systems_affected=sorted({"ssot", *(project.systems if project else ())}),
-            formation_confidence=round(confidence, 6),
+            systems_affected=systems,
+            formation_confidence=confidence,
             routing_confidence=routed.routing_confidence,
             priority=PRIORITY[task_type],
-            assumptions=[f"routed by {routed.router_version}"],
+            assumptions=[f"routed by {routed.router_version}", *proposal.assumptions],
             occurred_at=event.occurred_at,
             created_at=now,
+            intent_id=proposal.intent_id,
+            slots={k: str(v) for k, v in proposal.slots.items() if not k.endswith("_slug")},
+            routing=RoutingDecision(
+                domain_id=routed.domain_id,
+                project_id=routed.project_id,
+                routing_confidence=routed.routing_confidence,
+                top_candidates=routed.top_candidates,
+                router_version=routed.router_version,
+                session_hint=routed.session_hint,
+            ),
+            review=review,
+            dependencies=dependencies,
+            hold_reason=hold,
+            former_version=f"{FORMER_VERSION}/{self.expert.version if self.expert else 'rules'}",
             **artifact,
-        )
-
-    def _stateful(self, routed: RoutedEvent, patch: list[PatchOp], now: datetime) -> TaskObject:
-        event = routed.event
-        assert routed.project_id is not None  # checked by the caller: stateful needs a project
-        sheet = TaskSheet(
-            project_id=routed.project_id,
-            intent="apply proposal" if event.kind == "model_proposal" else "set fields",
-            state_targets=sorted({op.path for op in patch}),
-            constraints=["patch applies to the snapshot", "no other project is touched"],
-            validation_checks=["patch applies", "state is a JSON object"],
-            commit_message_hint=event.text[:120],
-        )
-        return self._task(
-            routed,
-            "stateful",
-            now,
-            confidence=routed.routing_confidence,
-            task_sheet=sheet,
-            patch=patch,
-            patch_status="ready",
-        )
-
-    def _ephemeral(self, routed: RoutedEvent, mutating: set[str], now: datetime) -> TaskObject:
-        event = routed.event
-        risk = ["mutation requested without a patch: investigating only"] if mutating else []
-        plan = WorkPlan(
-            goal=event.text[:500],
-            inputs={"project_id": routed.project_id or "", "session_id": event.session_id},
-            steps=["ssot.read", "text.summarize"],
-            tools_required=["ssot"],
-            expected_output="a summary of the project's state for the request",
-            timeout_hint_ms=5000,
-            risk_flags=risk,
-        )
-        return self._task(
-            routed,
-            "ephemeral",
-            now,
-            confidence=routed.routing_confidence * (0.8 if mutating else 1.0),
-            work_plan=plan,
-            patch_status="not_required",
         )

@@ -126,6 +126,7 @@ class RoutedEvent(Record):
     top_candidates: list[Candidate]
     router_version: str
     routed_at: Millis
+    session_hint: str | None = None  # the session's previous project, used as evidence
 
 
 class WorkPlan(BaseModel):
@@ -154,8 +155,45 @@ class TaskSheet(BaseModel):
     requires_patch: bool = True
 
 
+class RoutingDecision(BaseModel):
+    """Why a task belongs where it does: the router's output, kept on the task (Skyra §5)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    domain_id: str | None
+    project_id: str | None
+    routing_confidence: Confidence
+    top_candidates: list[Candidate]
+    router_version: str
+    session_hint: str | None = None
+
+
+class Review(BaseModel):
+    """The threshold review's verdict (Skyra §8)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    outcome: Literal["approve", "revise", "clarification_required", "reject"]
+    triggers: list[str]
+    reviewer: str
+    notes: list[str] = Field(default_factory=list)
+
+
+class DependencyPlan(BaseModel):
+    """The cross-system dependency pass (Skyra §7)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    ordering: list[str]
+    preconditions: list[str]
+    constraints: list[str]
+    rollback_hints: list[str]
+    conflicts: list[str] = Field(default_factory=list)
+
+
 class TaskObject(Record):
-    """The canonical task object handed to the scheduler (Skyra §9)."""
+    """The canonical task object handed to the scheduler (Skyra §9).
+
+    A task with a ``hold_reason`` (patch still pending, unresolved dependency conflict) is
+    kept on ``formed`` as the durable record of the formation but not scheduled.
+    """
 
     __avro_type__ = "task_object"
     task_id: Id
@@ -175,6 +213,13 @@ class TaskObject(Record):
     assumptions: list[str]
     occurred_at: Millis
     created_at: Millis
+    intent_id: str | None = None
+    slots: dict[str, str] = Field(default_factory=dict)
+    routing: RoutingDecision | None = None
+    review: Review | None = None
+    dependencies: DependencyPlan | None = None
+    hold_reason: str | None = None
+    former_version: str = ""
 
 
 class ScheduledTask(Record):
@@ -254,6 +299,7 @@ class Reply(Record):
     kind: Literal["no_task", "clarification", "result"]
     text: str
     created_at: Millis
+    reason_code: str = ""  # e.g. smalltalk, no_domain_match, missing_slot:room, rejected
 
 
 class DeadLetter(Record):

@@ -1,39 +1,52 @@
-"""Router: route an event to a project of the registry (Skyra §5, first version).
+"""Router: route an event to a project (Skyra §5).
 
-Scores projects by keyword phrases, project ids and description words found in the event's
-text and metadata; an explicit, known ``project_hint`` wins outright. Confidence is the top
-score's share against the runner-up (plus one pseudo-count, so a single weak hit is not
-"certain").
+Evidence per project, combined into one score:
 
->>> from datetime import UTC
->>> reg = Registry.from_json('[{"id": "apollo", "domain": "space", "description": "Moon",'
-...                          ' "keywords": ["lander"], "systems": ["ssot"]}]')
+- similarity of the text to the project's document: id, domain, description, keywords and a
+  text rendering of its current SSOT state (re-indexed when the state changes);
+- similarity to the nearest example utterance of the project's domain pack;
+- the project's id or one of its keyword phrases named in the text;
+- the session's previous routing (a follow-up such as "and lock it too").
+
+A softmax with a fitted temperature over the projects' scores plus a *none of them* score
+turns the scores into ``routing_confidence`` (calibrated: ≈ the chance the top project is
+right). An explicit, known ``project_hint`` wins outright.
+
+>>> router = Router(Registry.from_json(REGISTRY_EXAMPLE), [])
 >>> ev = RawEvent(source_event_id="e", session_id="s", channel="chat", kind="user_action",
-...               text="status of the lander?", occurred_at=datetime(2026, 1, 1, tzinfo=UTC))
->>> Router(reg).route(ev, ev.occurred_at).project_id
+...               text="apollo lander status?", occurred_at=datetime(2026, 1, 1, tzinfo=UTC))
+>>> router.route(ev, ev.occurred_at).project_id
 'apollo'
 """
 
 from __future__ import annotations
 
 import json
-import re
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
+import numpy as np
+
+from processors.embeddings import Encoder, HashingEncoder, Matrix, tokens
 from processors.models import Candidate, RawEvent, RoutedEvent
+from processors.packs import DomainPack
 
-ROUTER_VERSION = "keyword-v1"
-_WORD = re.compile(r"[a-z0-9][a-z0-9_\-]*")
-_STOPWORDS = frozenset(
-    "a an and are as at be by for from has have in is it its of on or the to was were will "
-    "with this that these those what which who how please can you me my our we".split()
+ROUTER_VERSION = "route-v2"
+REGISTRY_EXAMPLE = (
+    '[{"id": "apollo", "domain": "space", "description": "Moon lander", "keywords": ["lander"]}]'
 )
+_W_DOC, _W_EXAMPLE, _W_ID, _W_KEYWORD, _W_SESSION = 0.45, 0.55, 0.35, 0.1, 0.12
+_MAX_NGRAM = 3
+
+__all__ = ["UTC", "Calibration", "Project", "Registry", "Router", "render_state", "words"]
 
 
 def words(text: str) -> list[str]:
     """Lower-case word tokens of ``text``."""
-    return _WORD.findall(text.lower())
+    return tokens(text)
 
 
 @dataclass(frozen=True)
@@ -83,60 +96,243 @@ class Registry:
         return next((p for p in self.projects if p.id == project_id), None)
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """Softmax temperature and the score of "none of these projects"."""
+
+    temperature: float = 0.07
+    none_score: float = 0.3
+    version: str = "calib-default"
+    slope: float = 1.0  # Platt scaling of the top probability: sigmoid(slope·logit(p) + intercept)
+    intercept: float = 0.0
+
+    @classmethod
+    def from_json(cls, text: str) -> Calibration:
+        """Parse ``{"temperature", "none_score", "version", "slope"?, "intercept"?}``."""
+        data = json.loads(text)
+        return cls(
+            float(data["temperature"]),
+            float(data["none_score"]),
+            str(data["version"]),
+            float(data.get("slope", 1.0)),
+            float(data.get("intercept", 0.0)),
+        )
+
+    def to_json(self) -> str:
+        """The calibration file's text."""
+        return json.dumps(
+            {
+                "version": self.version,
+                "temperature": self.temperature,
+                "none_score": self.none_score,
+                "slope": self.slope,
+                "intercept": self.intercept,
+            },
+            indent=2,
+        )
+
+    def confidence(self, p: float) -> float:
+        """The calibrated probability that the top project is right, from its raw share."""
+        p = min(max(p, 1e-6), 1 - 1e-6)
+        z = self.slope * math.log(p / (1 - p)) + self.intercept
+        return 1 / (1 + math.exp(-z))
+
+
+def render_state(state: Any, limit: int = 600) -> str:
+    """A project's state as words for indexing: ``front_door locked kitchen_lights on ...``."""
+    if not isinstance(state, dict):
+        return ""
+    parts = []
+    for key, value in list(state.items())[:60]:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        parts.append(f"{key.replace('_', ' ')} {text[:60]}")
+    return " ".join(parts)[:limit]
+
+
 class Router:
-    """Routes events to projects; pure and deterministic."""
+    """Routes events to projects; deterministic for a given registry, packs and state."""
 
-    def __init__(self, registry: Registry, *, top_k: int = 3) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        packs: Sequence[DomainPack],
+        *,
+        encoder: Encoder | None = None,
+        calibration: Calibration | None = None,
+        top_k: int = 3,
+    ) -> None:
         self.registry = registry
+        self.encoder = encoder or HashingEncoder()
+        self.calibration = calibration or Calibration()
         self.top_k = top_k
-        self._desc_words = {
-            p.id: frozenset(words(p.description)) - _STOPWORDS for p in registry.projects
-        }
+        self._ids = [p.id for p in registry.projects]
+        self._index = {pid: i for i, pid in enumerate(self._ids)}
+        self._states: dict[str, str] = {}
+        domains = sorted({p.domain for p in registry.projects})
+        self._examples: list[str] = []
+        example_domain: list[int] = []
+        for pack in packs:
+            for domain in pack.covers:
+                if domain in domains:
+                    for intent in pack.intents:
+                        self._examples += intent.examples
+                        example_domain += [domains.index(domain)] * len(intent.examples)
+        self._example_domain = np.array(example_domain, dtype=np.int64)
+        self._project_domain = np.array([domains.index(p.domain) for p in registry.projects])
+        self._n_domains = len(domains)
+        self.encoder.fit([self._document(p) for p in registry.projects] + self._examples)
+        self._docs: Matrix = self.encoder.encode([self._document(p) for p in registry.projects])
+        self._example_vecs: Matrix = (
+            self.encoder.encode(self._examples)
+            if self._examples
+            else np.zeros((0, self._docs.shape[1]), dtype=np.float32)
+        )
+        self._phrases: dict[tuple[str, ...], set[int]] = {}
+        for i, p in enumerate(registry.projects):
+            for phrase in (p.id, *p.keywords):
+                key = tuple(words(phrase))
+                if key and len(key) <= _MAX_NGRAM:
+                    self._phrases.setdefault(key, set()).add(i)
 
-    def score(self, text: str) -> dict[str, float]:
-        """Raw relevance score of every project for ``text``."""
-        tokens = words(text)
-        token_set = set(tokens)
-        joined = " " + " ".join(tokens) + " "
-        scores: dict[str, float] = {}
-        for p in self.registry.projects:
-            s = 0.0
-            if p.id.lower() in token_set:
-                s += 3.0
-            for kw in p.keywords:
-                if f" {' '.join(words(kw))} " in joined:
-                    s += 2.0
-            s += 0.5 * len(token_set & self._desc_words[p.id])
-            scores[p.id] = s
-        return scores
+    @property
+    def version(self) -> str:
+        """Router, encoder and calibration versions that produce a routing decision."""
+        return f"{ROUTER_VERSION}/{self.encoder.version}/{self.calibration.version}"
 
-    def route(self, event: RawEvent, now: datetime) -> RoutedEvent:
+    def _document(self, project: Project) -> str:
+        return " ".join(
+            [
+                project.id.replace("-", " "),
+                project.domain.replace("_", " "),
+                project.description,
+                " ".join(project.keywords),
+                self._states.get(project.id, ""),
+            ]
+        )
+
+    def reindex(self, project_id: str, state: Any) -> None:
+        """Re-encode a project's document with a rendering of its current SSOT state."""
+        i = self._index.get(project_id)
+        if i is None:
+            return
+        self._states[project_id] = render_state(state)
+        self._docs[i] = self.encoder.encode([self._document(self.registry.projects[i])])[0]
+
+    def scores(
+        self, text: str, session_hint: str | None = None, *, exclude_example: str | None = None
+    ) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """The combined score of every project for ``text``."""
+        q = self.encoder.encode([text])[0]
+        score = _W_DOC * (self._docs @ q).astype(np.float64)
+        if len(self._examples):
+            sims = self._example_vecs @ q
+            if exclude_example is not None:
+                sims = np.where(np.array(self._examples) == exclude_example, -1.0, sims)
+            best = np.full(self._n_domains, 0.0)
+            np.maximum.at(best, self._example_domain, sims)
+            score += _W_EXAMPLE * best[self._project_domain]
+        toks = words(text)
+        hits: dict[int, int] = {}
+        for n in range(1, _MAX_NGRAM + 1):
+            for i in range(len(toks) - n + 1):
+                for p in self._phrases.get(tuple(toks[i : i + n]), ()):
+                    hits[p] = hits.get(p, 0) + 1
+        for p, count in hits.items():
+            score[p] += _W_KEYWORD * min(count, 2)
+            if self._ids[p].lower() in toks or self._ids[p].lower() in text.lower():
+                score[p] += _W_ID
+        if session_hint in self._index:
+            score[self._index[session_hint]] += _W_SESSION
+        result: np.ndarray[Any, np.dtype[np.float64]] = score
+        return result
+
+    def probabilities(self, score: np.ndarray[Any, np.dtype[np.float64]]) -> list[float]:
+        """Calibrated probabilities of each project and, last, of "none of them"."""
+        t = self.calibration.temperature
+        logits = [*(float(s) / t for s in score), self.calibration.none_score / t]
+        top = max(logits)
+        exps = [math.exp(x - top) for x in logits]
+        total = sum(exps)
+        return [e / total for e in exps]
+
+    def route(self, event: RawEvent, now: datetime, session_hint: str | None = None) -> RoutedEvent:
         """Route one event."""
-        hinted = self.registry.get(event.project_hint)
-        scores = self.score(" ".join([event.text, *event.metadata.values()]))
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-        total = sum(scores.values()) + 1.0
+        text = " ".join([event.text, *event.metadata.values()])
+        probs = self.probabilities(self.scores(text, session_hint))
+        order = sorted(range(len(self._ids)), key=lambda i: (-probs[i], self._ids[i]))
         candidates = [
-            Candidate(project_id=pid, score=round(s / total, 6))
-            for pid, s in ranked[: self.top_k]
-            if s > 0
+            Candidate(project_id=self._ids[i], score=round(probs[i], 6))
+            for i in order[: self.top_k]
+            if probs[i] >= 0.01
         ]
+        hinted = self.registry.get(event.project_hint)
         if hinted is not None:
             project: Project | None = hinted
             confidence = 1.0
-        elif ranked and ranked[0][1] > 0:
-            top = ranked[0][1]
-            second = ranked[1][1] if len(ranked) > 1 else 0.0
-            project = self.registry.get(ranked[0][0])
-            confidence = round(top / (top + second + 1.0), 6)
+        elif order and probs[order[0]] > probs[-1]:
+            project = self.registry.projects[order[0]]
+            confidence = round(self.calibration.confidence(probs[order[0]]), 6)
         else:
-            project, confidence = None, 0.0
+            project = None
+            confidence = round(self.calibration.confidence(probs[order[0]]), 6) if order else 0.0
         return RoutedEvent(
             event=event,
             domain_id=project.domain if project else None,
             project_id=project.id if project else None,
             routing_confidence=confidence,
             top_candidates=candidates,
-            router_version=ROUTER_VERSION,
+            router_version=self.version,
             routed_at=now,
+            session_hint=session_hint,
         )
+
+
+def fit_calibration(
+    router: Router, labelled: Sequence[tuple[str, str | None]], version: str
+) -> Calibration:
+    """The temperature and none-score minimizing log loss on ``(text, project or None)``.
+
+    Pack examples may be in ``labelled``: each is scored without its own example.
+    """
+    rows = [(router.scores(text, exclude_example=text), label) for text, label in labelled]
+    best: tuple[float, Calibration] | None = None
+    for t in (0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.05, 0.06, 0.07, 0.08, 0.1, 0.12):
+        for none in np.arange(-0.2, 0.8, 0.02):
+            cal = Calibration(t, float(round(none, 3)), version)
+            router.calibration = cal
+            loss = 0.0
+            for score, label in rows:
+                probs = router.probabilities(score)
+                idx = router._index[label] if label is not None else len(probs) - 1
+                loss -= math.log(max(probs[idx], 1e-9))
+            if best is None or loss < best[0]:
+                best = (loss, cal)
+    assert best is not None
+    cal = best[1]
+    router.calibration = cal
+    # Platt scaling of the top project's share against "is the top project right"
+    points = []
+    for score, label in rows:
+        probs = router.probabilities(score)
+        top = max(range(len(probs) - 1), key=lambda i: probs[i])
+        p = min(max(probs[top], 1e-6), 1 - 1e-6)
+        points.append((math.log(p / (1 - p)), router._ids[top] == label))
+    best_platt: tuple[float, float, float] | None = None
+    for slope in np.arange(0.3, 3.01, 0.05):
+        for intercept in np.arange(-3.0, 3.01, 0.1):
+            loss = 0.0
+            for z, ok in points:
+                q = 1 / (1 + math.exp(-(slope * z + intercept)))
+                loss -= math.log(max(q if ok else 1 - q, 1e-9))
+            if best_platt is None or loss < best_platt[0]:
+                best_platt = (loss, float(slope), float(intercept))
+    assert best_platt is not None
+    cal = Calibration(
+        cal.temperature,
+        cal.none_score,
+        version,
+        round(best_platt[1], 3),
+        round(best_platt[2], 3),
+    )
+    router.calibration = cal
+    return cal

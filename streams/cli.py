@@ -38,7 +38,16 @@ from streams import cli_audit
 from streams.compat import check_store
 from streams.embedded import EmbeddedStack, Endpoints, pid_alive
 from streams.errors import TasklineError, UsageError
-from streams.pipeline import STAGES, Pipeline, ssot_store
+from streams.evaluation import calibrate, evaluate, read_rows
+from streams.pipeline import (
+    STAGES,
+    Pipeline,
+    build_former,
+    build_router,
+    load_packs,
+    load_registry,
+    ssot_store,
+)
 from streams.producer import EventProducer, build_event
 from streams.runtime import StageRunner
 from streams.serde import SchemaStore, Serde
@@ -86,6 +95,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = schemas_sub.add_parser("check", help="verify every type's versions are compatible")
     check.add_argument("--dir", type=Path, help="schema directory (default: the shipped one)")
+    ev = sub.add_parser("eval", help="evaluate routing and formation on labelled events")
+    ev.add_argument("file", nargs="?", type=Path, help="labelled JSONL (default: the shipped set)")
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument(
+        "--calibrate",
+        type=Path,
+        metavar="OUT",
+        help="fit the routing calibration on the dev set and write it to OUT",
+    )
     cli_audit.add_parsers(sub, _Parser)
     return p
 
@@ -370,6 +388,49 @@ def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    eval_dir = DATA_DIR / "eval"
+    router, former = build_router(settings), build_former(settings)
+    if args.calibrate is not None:
+        negatives = [
+            line
+            for line in (eval_dir / "calibration_negatives.txt").read_text().splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+        dev = [
+            (r["text"], r["expected_project"])
+            for r in read_rows(eval_dir / "calibration_dev.jsonl")
+        ]
+        version = f"calib-{datetime.now(UTC):%Y%m%d}"
+        registry, packs = load_registry(settings), load_packs(settings)
+        calibration = calibrate(router, registry, packs, negatives, dev, version)
+        args.calibrate.write_text(calibration.to_json() + "\n")
+        print(f"calibration written to {args.calibrate}: {calibration}")
+    path = args.file or eval_dir / "labelled.jsonl"
+    try:
+        rows = read_rows(path)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read labelled events: {exc}") from exc
+    result = evaluate(router, former, rows)
+    if args.json:
+        print(json.dumps(result.as_dict()))
+        return 0
+    r = result
+    print(f"events: {r.events}  (router {router.version})")
+    print(
+        f"project accuracy:   {r.project_accuracy:.3f}  ({r.project_correct}/{r.answered} answered)"
+    )
+    print(
+        f"abstain rate:       {r.abstain_rate:.3f}  ({r.abstained}/{r.expected_projects} with one)"
+    )
+    print(f"task type accuracy: {r.task_type_accuracy:.3f}")
+    print(f"intent accuracy:    {r.intent_accuracy:.3f}  ({r.intent_correct}/{r.intent_total})")
+    print(f"calibration error:  {result.ece:.3f}  (ECE of routing_confidence, 10 bins)")
+    for error in result.errors:
+        print(f"  miss: {error}")
+    return 0
+
+
 def cmd_schemas_check(settings: Settings, directory: Path | None) -> int:
     root = directory or settings.schemas_dir
     if root is not None and not root.is_dir():
@@ -403,6 +464,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_send(settings, args)
         if args.command == "tail":
             return cmd_tail(settings, args)
+        if args.command == "eval":
+            return cmd_eval(settings, args)
         if args.command in ("ssot", "task", "audit"):
             command = {
                 "ssot": cli_audit.cmd_ssot,

@@ -56,12 +56,13 @@ class Deduplicator:
     """Claims ids for records; answers which records are first (or redelivered) carriers."""
 
     def __init__(
-        self, client: redis.Redis, prefix: str, *, window_s: int, tombstones_key: str
+        self, client: redis.Redis, prefix: str, *, window_s: int, tombstones_key: str | None
     ) -> None:
         self._client = client
         self._prefix = prefix
         self._window_ms = window_s * 1000
-        self._tombstones_key = tombstones_key
+        # without tombstones, a key that is never written keeps the script the same
+        self._tombstones_key = tombstones_key or f"{prefix}:no-tombstones"
         self._script = client.register_script(_CLAIM)
 
     def claim(self, items: Sequence[tuple[str, str]]) -> list[Claim]:

@@ -15,13 +15,17 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import redis
+import yaml
 from confluent_kafka.admin import AdminClient
+from pydantic import ValidationError
 
 from processors.executor import Executor
 from processors.former import Former
-from processors.router import Registry, Router
+from processors.packs import DomainPack
+from processors.router import Calibration, Registry, Router
 from streams.dedup import Deduplicator
 from streams.embedded import Endpoints
 from streams.errors import ConfigurationError
@@ -42,6 +46,48 @@ from streams.topics import ensure_topics
 log = logging.getLogger("taskline.pipeline")
 
 STAGES = ("router", "former", "scheduler", "executor", "completer", "ssot")
+
+
+def load_packs(settings: Settings) -> list[DomainPack]:
+    """Every domain pack in the settings' packs directory."""
+    return read_packs(settings.packs_dir)
+
+
+def read_packs(directory: Path) -> list[DomainPack]:
+    """Every ``*.yaml`` domain pack in ``directory``, by file name."""
+    packs = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            packs.append(DomainPack.model_validate(yaml.safe_load(path.read_text())))
+        except (OSError, yaml.YAMLError, ValidationError) as exc:
+            raise ConfigurationError(f"domain pack {path}: {exc}") from exc
+    return packs
+
+
+def load_calibration(settings: Settings) -> Calibration:
+    """The routing calibration file, or the built-in default when there is none."""
+    if not settings.calibration_path.exists():
+        return Calibration()
+    try:
+        return Calibration.from_json(settings.calibration_path.read_text())
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigurationError(f"calibration {settings.calibration_path}: {exc}") from exc
+
+
+def build_router(settings: Settings) -> Router:
+    """The router from the registry, packs and calibration the settings name."""
+    return Router(
+        load_registry(settings), load_packs(settings), calibration=load_calibration(settings)
+    )
+
+
+def build_former(settings: Settings) -> Former:
+    """The former from the registry and packs the settings name."""
+    return Former(
+        load_registry(settings),
+        load_packs(settings),
+        min_confidence=settings.min_routing_confidence,
+    )
 
 
 def load_registry(settings: Settings) -> Registry:
@@ -77,10 +123,15 @@ def build_handler(stage: str, settings: Settings, client: redis.Redis, serde: Se
             window_s=settings.dedup_window_s,
             tombstones_key=chain_store(settings, client).tombstones_key,
         )
-        return RouterStage(io, Router(load_registry(settings)), dedup)
+        return RouterStage(io, build_router(settings), dedup, client, ssot_store(settings, client))
     if stage == "former":
-        former = Former(load_registry(settings), min_confidence=settings.min_routing_confidence)
-        return FormerStage(io, former)
+        tasks = Deduplicator(
+            client,
+            f"{settings.redis_prefix}:tasks",
+            window_s=settings.dedup_window_s,
+            tombstones_key=None,
+        )
+        return FormerStage(io, build_former(settings), tasks)
     if stage == "scheduler":
         return SchedulerStage(io, ssot_store(settings, client))
     if stage == "executor":

@@ -73,6 +73,7 @@ class StageStats:
     records_in: int = 0
     dead_letters: int = 0
     duplicates: int = 0
+    held: int = 0
     retries: int = 0
     out: Counter[str] = field(default_factory=Counter)
 

@@ -73,6 +73,18 @@ class Settings(BaseSettings):
     min_routing_confidence: float = Field(
         0.5, ge=0, le=1, description="Below this the former asks for clarification."
     )
+    packs_dir: Path = Field(
+        DATA_DIR / "packs", description="Directory of domain packs (*.yaml) for the expert."
+    )
+    calibration_path: Path = Field(
+        DATA_DIR / "calibration.json", description="Routing calibration (temperature, none)."
+    )
+    session_hint_ttl_s: int = Field(
+        1800, ge=1, description="How long a session's routing is a hint."
+    )
+    reindex_interval_s: float = Field(
+        1.0, gt=0, description="How often the router re-indexes projects whose SSOT changed."
+    )
     schemas_dir: Path | None = Field(
         None, description="Schema directory; unset = the schemas shipped with Taskline."
     )

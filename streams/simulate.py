@@ -17,9 +17,10 @@ from processors.completer import plan_commit
 from processors.executor import Executor, Snapshot
 from processors.former import Former
 from processors.models import PatchOp, RawEvent, Record
-from processors.router import Registry, Router
+from processors.router import Calibration, Registry, Router
 from processors.scheduler import schedule
 from processors.ssot import LEDGER_PROJECT, Head
+from streams.pipeline import read_packs
 from streams.records import TopicRecord
 from streams.serde import SchemaStore, Serde
 from streams.settings import DATA_DIR
@@ -84,7 +85,10 @@ def simulate(
     """The records of every topic for ``n_events`` published events, in write order."""
     serde = Serde(SchemaStore.load())
     registry = Registry.from_json((DATA_DIR / "projects.json").read_text())
-    router, former = Router(registry), Former(registry, min_confidence=0.5)
+    packs = read_packs(DATA_DIR / "packs")
+    calibration = Calibration.from_json((DATA_DIR / "calibration.json").read_text())
+    router = Router(registry, packs, calibration=calibration)
+    former = Former(registry, packs, min_confidence=0.5)
     clock = datetime(2026, 1, 1, tzinfo=UTC)
     tick = [0]
 

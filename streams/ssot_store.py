@@ -85,6 +85,14 @@ class SsotStore:
             return Head.genesis(project_id)
         return Head(project_id, int(version), _text(hash_), json.loads(state))
 
+    def versions(self, project_ids: list[str]) -> dict[str, int]:
+        """Current versions of several projects in one round trip."""
+        pipe = self._r.pipeline(transaction=False)
+        for project_id in project_ids:
+            pipe.hget(self._k("head", project_id), "version")
+        values = pipe.execute()
+        return {p: int(v) if v is not None else 0 for p, v in zip(project_ids, values, strict=True)}
+
     def version(self, project_id: str) -> int:
         """The project's current version (0 before its first commit)."""
         value = self._r.hget(self._k("head", project_id), "version")

@@ -7,6 +7,7 @@ runner (:mod:`streams.runtime`) does the consuming, producing and offset commits
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 import redis
@@ -14,7 +15,7 @@ from confluent_kafka import Message
 
 from processors.completer import commit_id_for, plan_commit, project_of
 from processors.executor import Executor, Snapshot
-from processors.former import Former
+from processors.former import Formation, Former
 from processors.models import (
     ExecutionResult,
     RawEvent,
@@ -47,18 +48,48 @@ _REPLY_NAMESPACE = uuid.UUID("a3c9e1f4-5b6d-4e7f-8a9b-0c1d2e3f4a5b")
 
 
 class RouterStage:
-    """raw-events → routed: decode, validate, dedup by ``source_event_id``, route."""
+    """raw-events → routed: decode, validate, dedup by ``source_event_id``, route.
+
+    Keeps each session's last project in Redis as a hint for its next event, and re-indexes
+    a project's routing document when its SSOT version moved.
+    """
 
     topics: tuple[str, ...] = (RAW_EVENTS,)
     exclusive = False
 
-    def __init__(self, io: StageIO, router: Router, dedup: Deduplicator) -> None:
+    def __init__(
+        self,
+        io: StageIO,
+        router: Router,
+        dedup: Deduplicator,
+        client: redis.Redis,
+        ssot: SsotStore,
+    ) -> None:
         self.io = io
         self.router = router
         self.dedup = dedup
+        self.redis = client
+        self.ssot = ssot
+        self._indexed: dict[str, int] = {}
+        self._next_reindex = 0.0
+        self._session_prefix = f"{io.settings.redis_prefix}:session"
+
+    def reindex(self) -> int:
+        """Re-index projects whose SSOT version changed; returns how many."""
+        ids = [p.id for p in self.router.registry.projects]
+        changed = 0
+        for project, version in self.ssot.versions(ids).items():
+            if version and self._indexed.get(project) != version:
+                self.router.reindex(project, self.ssot.head(project).state)
+                self._indexed[project] = version
+                changed += 1
+        return changed
 
     def handle(self, batch: list[Message]) -> list[Out]:
         """Route every first carrier of a ``source_event_id``; drop later duplicates."""
+        if time.monotonic() >= self._next_reindex:
+            self.reindex()
+            self._next_reindex = time.monotonic() + self.io.settings.reindex_interval_s
         events, outs = self.io.decode(batch, RawEvent)
         claims = self.dedup.claim([(ev.source_event_id, coordinate(m)) for m, ev in events])
         fresh = []
@@ -72,40 +103,79 @@ class RouterStage:
                 event.source_event_id,
                 f"already committed as {claim.tombstone}" if claim.tombstone else "in the window",
             )
+        sessions = sorted({event.session_id for _, event in fresh})
+        stored = (
+            self.redis.mget([f"{self._session_prefix}:{s}" for s in sessions]) if sessions else []
+        )
+        hints = {
+            s: v.decode() for s, v in zip(sessions, stored, strict=True) if isinstance(v, bytes)
+        }
         now = now_millis()
 
         def route(_msg: Message, event: RawEvent) -> list[Out]:
-            return [self.io.out(ROUTED, event.session_id, self.router.route(event, now))]
+            routed = self.router.route(event, now, hints.get(event.session_id))
+            if routed.project_id is not None:
+                hints[event.session_id] = routed.project_id
+            return [self.io.out(ROUTED, event.session_id, routed)]
 
-        return outs + self.io.each(fresh, route)
+        outs += self.io.each(fresh, route)
+        if hints:
+            pipe = self.redis.pipeline(transaction=False)
+            for session, project in hints.items():
+                pipe.set(
+                    f"{self._session_prefix}:{session}",
+                    project,
+                    ex=self.io.settings.session_hint_ttl_s,
+                )
+            pipe.execute()
+        return outs
 
 
 class FormerStage:
-    """routed → formed | replies: decide the task type and build the task object."""
+    """routed → formed | replies: expert, dependency pass, review, task object.
+
+    Task ids are claimed in Redis too, so a duplicate that slipped past the router (its
+    window expired before a commit existed) is dropped at the task object boundary.
+    """
 
     topics: tuple[str, ...] = (ROUTED,)
     exclusive = False
 
-    def __init__(self, io: StageIO, former: Former) -> None:
+    def __init__(self, io: StageIO, former: Former, tasks: Deduplicator) -> None:
         self.io = io
         self.former = former
+        self.tasks = tasks
 
     def handle(self, batch: list[Message]) -> list[Out]:
         """Form every routed event."""
         routed, outs = self.io.decode(batch, RoutedEvent)
         now = now_millis()
+        formations: dict[str, Formation] = {}
 
-        def form(_msg: Message, item: RoutedEvent) -> list[Out]:
-            formation = self.former.form(item, now)
-            result = []
+        def form(msg: Message, item: RoutedEvent) -> list[Out]:
+            formations[coordinate(msg)] = self.former.form(item, now)
+            return []
+
+        outs += self.io.each(routed, form)
+        with_task = [(c, f.task.task_id) for c, f in formations.items() if f.task is not None]
+        owned = {
+            c
+            for (c, _), claim in zip(
+                with_task, self.tasks.claim([(t, c) for c, t in with_task]), strict=True
+            )
+            if claim.own
+        }
+        for coord, formation in formations.items():
+            if formation.task is not None and coord not in owned:
+                self.io.stats.duplicates += 1
+                log.info("former: duplicate task %s dropped", formation.task.task_id)
+                continue
             if formation.task is not None:
                 key = formation.task.project_id or formation.task.task_id
-                result.append(self.io.out(FORMED, key, formation.task))
+                outs.append(self.io.out(FORMED, key, formation.task))
             if formation.reply is not None:
-                result.append(self.io.out(REPLIES, formation.reply.session_id, formation.reply))
-            return result
-
-        return outs + self.io.each(routed, form)
+                outs.append(self.io.out(REPLIES, formation.reply.session_id, formation.reply))
+        return outs
 
 
 class SchedulerStage:
@@ -124,6 +194,10 @@ class SchedulerStage:
         now = now_millis()
 
         def release(_msg: Message, task: TaskObject) -> list[Out]:
+            if task.hold_reason is not None:
+                self.io.stats.held += 1
+                log.info("scheduler: task %s held: %s", task.task_id, task.hold_reason)
+                return []
             version = self.ssot.version(task.project_id) if task.project_id else 0
             scheduled = schedule(task, snapshot_version=version, now=now)
             return [self.io.out(SCHEDULED, task.task_id, scheduled)]

@@ -1,0 +1,117 @@
+"""Text embeddings for routing and intent matching. Pluggable; the default needs no download.
+
+:class:`HashingEncoder` hashes word unigrams, word bigrams and character 3-5-grams into a
+fixed number of dimensions, weights them by sublinear term frequency times an IDF fitted on
+the indexed documents, and L2-normalizes, so a dot product is a cosine similarity.
+
+>>> enc = HashingEncoder(dim=1024)
+>>> enc.fit(["turn on the kitchen lights", "book a dentist appointment"])
+>>> v = enc.encode(["switch the kitchen lights on", "dentist on friday"])
+>>> bool(v[0] @ enc.encode(["turn on the kitchen lights"])[0] > 0.5)
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+Matrix = npt.NDArray[np.float32]
+_WORD = re.compile(r"[a-z0-9äöüß]+(?:['\-][a-z0-9]+)*")
+
+
+class Encoder(Protocol):
+    """Turns texts into L2-normalized row vectors; ``version`` names what produced them."""
+
+    version: str
+
+    def fit(self, corpus: Sequence[str]) -> None: ...
+
+    def encode(self, texts: Sequence[str]) -> Matrix: ...
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case word tokens."""
+    return _WORD.findall(text.lower())
+
+
+class HashingEncoder:
+    """Hashed word/bigram/char-n-gram TF-IDF in numpy; deterministic across processes."""
+
+    def __init__(self, dim: int = 4096) -> None:
+        self.dim = dim
+        self.version = f"hash-tfidf-v1-d{dim}"
+        self.idf = np.ones(dim, dtype=np.float32)
+
+    def _features(self, text: str) -> Counter[int]:
+        words = tokens(text)
+        feats: Counter[int] = Counter()
+        for w in words:
+            feats[zlib.crc32(b"w:" + w.encode()) % self.dim] += 2
+            padded = f" {w} "
+            for n in (3, 4, 5):
+                for i in range(len(padded) - n + 1):
+                    feats[zlib.crc32(b"c:" + padded[i : i + n].encode()) % self.dim] += 1
+        for a, b in itertools.pairwise(words):
+            feats[zlib.crc32(f"b:{a} {b}".encode()) % self.dim] += 2
+        return feats
+
+    def fit(self, corpus: Sequence[str]) -> None:
+        """Fit the IDF weights on the documents that will be searched."""
+        df = np.zeros(self.dim, dtype=np.float32)
+        for text in corpus:
+            for f in self._features(text):
+                df[f] += 1
+        n = max(len(corpus), 1)
+        self.idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
+
+    def encode(self, texts: Sequence[str]) -> Matrix:
+        """One normalized row per text (a zero row for a text without features)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for f, count in self._features(text).items():
+                out[row, f] = (1 + math.log(count)) * self.idf[f]
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1
+        normalized: Matrix = (out / norms).astype(np.float32)
+        return normalized
+
+
+class SentenceEncoder:
+    """A sentence-transformers model, when that package and the model are installed locally."""
+
+    def __init__(self, model: str) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
+        except ImportError as exc:
+            raise RuntimeError(
+                "the sentence encoder needs `pip install sentence-transformers` and a local model"
+            ) from exc
+        self._model = SentenceTransformer(model)
+        self.version = f"sentence:{model}"
+
+    def fit(self, corpus: Sequence[str]) -> None:
+        """Nothing to fit: the model is pre-trained."""
+
+    def encode(self, texts: Sequence[str]) -> Matrix:
+        """Normalized sentence embeddings."""
+        vectors = self._model.encode(list(texts), normalize_embeddings=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def make_encoder(spec: str) -> Encoder:
+    """``hash`` / ``hash:DIM`` (default) or ``sentence:MODEL``."""
+    kind, _, arg = spec.partition(":")
+    if kind == "hash":
+        return HashingEncoder(int(arg) if arg else 4096)
+    if kind == "sentence" and arg:
+        return SentenceEncoder(arg)
+    raise ValueError(f"unknown encoder {spec!r}; use hash[:DIM] or sentence:MODEL")

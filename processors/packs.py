@@ -1,0 +1,168 @@
+"""Declarative domain packs: intents with example utterances, slots, patch and step templates.
+
+A pack is plain data (YAML on disk, parsed by the caller); this module validates it, pulls
+slots out of text and renders patch templates.
+
+>>> pack = DomainPack.model_validate({"domain": "home", "slots": {"room": {"pattern":
+...     "(?P<room>kitchen|office)"}}, "intents": [{"id": "lights", "task_type": "stateful",
+...     "examples": ["lights on in the kitchen"],
+...     "patch": [{"op": "add", "path": "/{room}_lights", "value": "on"}]}]})
+>>> render_patch(pack.intents[0].patch or [], extract_slots(pack, "kitchen lights on"))
+[{'op': 'add', 'path': '/kitchen_lights', 'value': 'on'}]
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_SLOT_REF = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+class SlotSpec(BaseModel):
+    """How to find one slot in text: a regex with a named group, then a transform."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    pattern: str
+    transform: Literal["slug", "number", "strip_quotes"] | None = None
+    map: dict[str, str] = Field(default_factory=dict)
+    default: str | None = None  # used when the text does not name the slot
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        re.compile(value)
+        return value
+
+
+class SystemSpec(BaseModel):
+    """A system a pack's intents touch: what it requires first, how to roll it back."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    requires: list[str] = Field(default_factory=list)
+    rollback: str = ""
+
+
+class IntentSpec(BaseModel):
+    """One intent: examples to match, the task it forms, and its templates."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str
+    task_type: Literal["no_task", "ephemeral", "stateful"]
+    examples: list[str] = Field(min_length=1)
+    systems: list[str] = Field(default_factory=list)
+    tools: list[str] = Field(default_factory=list)
+    steps: list[str] = Field(default_factory=list)
+    patch: list[dict[str, Any]] | None = None
+    required_slots: list[str] = Field(default_factory=list)
+    preconditions: list[str] = Field(default_factory=list)
+    reply: str | None = None
+
+
+class DomainPack(BaseModel):
+    """A domain's intents. ``domain`` names one domain, ``domains`` several."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    domain: str | None = None
+    domains: list[str] = Field(default_factory=list)
+    description: str = ""
+    systems: dict[str, SystemSpec] = Field(default_factory=dict)
+    protected_paths: list[str] = Field(default_factory=list)
+    slots: dict[str, SlotSpec] = Field(default_factory=dict)
+    intents: list[IntentSpec]
+
+    @property
+    def covers(self) -> list[str]:
+        """Every domain this pack serves."""
+        return [self.domain] if self.domain else list(self.domains)
+
+
+class MissingSlot(Exception):
+    """A template needs a slot the text did not provide."""
+
+    def __init__(self, slot: str) -> None:
+        super().__init__(slot)
+        self.slot = slot
+
+
+def slug(value: str) -> str:
+    """``"Living Room"`` → ``living_room``."""
+    return re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")
+
+
+def extract_slots(pack: DomainPack, text: str) -> dict[str, Any]:
+    """Every slot the pack can find in ``text`` (plus ``<name>_slug`` for each)."""
+    found: dict[str, Any] = {}
+    lowered = " ".join(text.lower().split())
+    for name, spec in pack.slots.items():
+        match = re.search(spec.pattern, lowered, re.IGNORECASE)
+        if match is None or match.group(name) is None:
+            if spec.default is not None:
+                found[name] = spec.default
+                found[f"{name}_slug"] = slug(spec.default)
+            continue
+        raw = match.group(name).strip()
+        value: Any = spec.map.get(raw, raw)
+        if spec.transform == "slug":
+            value = slug(value)
+        elif spec.transform == "number":
+            number = float(value.replace(",", "."))
+            value = int(number) if number.is_integer() else number
+        elif spec.transform == "strip_quotes":
+            value = value.strip("\"'")
+        if value == "":
+            continue
+        found[name] = value
+        found[f"{name}_slug"] = slug(str(value))
+    return found
+
+
+def _render(template: Any, slots: dict[str, Any], *, pointer: bool = False) -> Any:
+    if isinstance(template, dict):
+        return {k: _render(v, slots) for k, v in template.items()}
+    if isinstance(template, list):
+        return [_render(v, slots) for v in template]
+    if not isinstance(template, str):
+        return template
+    whole = _SLOT_REF.fullmatch(template)
+    if whole and not pointer:
+        if whole.group(1) not in slots:
+            raise MissingSlot(whole.group(1))
+        return slots[whole.group(1)]  # keeps numbers numbers
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(1) not in slots:
+            raise MissingSlot(m.group(1))
+        text = str(slots[m.group(1)])
+        return text.replace("~", "~0").replace("/", "~1") if pointer else text
+
+    return _SLOT_REF.sub(sub, template)
+
+
+def render_patch(templates: list[dict[str, Any]], slots: dict[str, Any]) -> list[dict[str, Any]]:
+    """RFC 6902 operations from templates; :class:`MissingSlot` when a slot is absent."""
+    ops = []
+    for template in templates:
+        op = {k: _render(v, slots, pointer=k in ("path", "from")) for k, v in template.items()}
+        ops.append(op)
+    return ops
+
+
+def template_slots(intent: IntentSpec) -> set[str]:
+    """Slots referenced by an intent's patch templates."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            found.update(_SLOT_REF.findall(value))
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(intent.patch or [])
+    return found
