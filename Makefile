@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint types fmt unit integration bench-audit clean
+.PHONY: run test check lint types fmt unit integration bench-audit bench-routing clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -26,6 +26,9 @@ integration: $(STAMP)
 
 bench-audit: $(STAMP)
 	$(BIN)/python -m benchmarks.audit_verify
+
+bench-routing: $(STAMP)
+	$(BIN)/python -m benchmarks.routing
 
 lint: $(STAMP)
 	$(BIN)/ruff check streams processors tests benchmarks

@@ -125,10 +125,11 @@ def build_handler(stage: str, settings: Settings, client: redis.Redis, serde: Se
         )
         return RouterStage(io, build_router(settings), dedup, client, ssot_store(settings, client))
     if stage == "former":
+        # task claims outlive the router's window tenfold: the last line against duplicates
         tasks = Deduplicator(
             client,
             f"{settings.redis_prefix}:tasks",
-            window_s=settings.dedup_window_s,
+            window_s=settings.dedup_window_s * 10,
             tombstones_key=None,
         )
         return FormerStage(io, build_former(settings), tasks)

@@ -1,0 +1,137 @@
+"""Routing and formation logic: session hints, re-indexing, packs, dependency pass, review."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from processors.former import PackExpert, is_command, is_question
+from processors.packs import DomainPack, MissingSlot, extract_slots, render_patch
+from processors.router import render_state
+from streams.cli import main
+from streams.evaluation import expected_calibration_error
+from tests.samples import T0
+from tests.unit.test_processors import FORMER, PACKS, ROUTER, event, routed
+
+
+def test_session_hint_carries_a_follow_up() -> None:
+    follow_up = event("and lock it too")
+    alone = ROUTER.route(follow_up, T0)
+    hinted = ROUTER.route(follow_up, T0, session_hint="home")
+    assert hinted.project_id == "home" and hinted.session_hint == "home"
+    assert hinted.routing_confidence > alone.routing_confidence
+
+
+def test_reindex_on_state_change_moves_routing() -> None:
+    question = event("is the zeppelin hangar ready")
+    before = ROUTER.scores(question.text)
+    index = [p.id for p in ROUTER.registry.projects].index("atlas")
+    ROUTER.reindex("atlas", {"zeppelin_hangar": "ready for the zeppelin"})
+    try:
+        after = ROUTER.scores(question.text)
+        assert after[index] > before[index]
+    finally:
+        ROUTER.reindex("atlas", {})
+    assert "zeppelin hangar" in render_state({"zeppelin_hangar": "x"})
+
+
+def test_slots_patch_templates_and_missing_slots() -> None:
+    home = next(p for p in PACKS if p.domain == "smart_home")
+    slots = extract_slots(home, "Set the Kids Room to 19.5 degrees")
+    assert slots["room"] == "kids_room" and slots["temperature"] == 19.5
+    intent = next(i for i in home.intents if i.id == "set_temperature")
+    assert render_patch(intent.patch or [], slots) == [
+        {"op": "add", "path": "/kids_room_target_celsius", "value": 19.5}
+    ]
+    with pytest.raises(MissingSlot):
+        render_patch(intent.patch or [], {"temperature": 20})
+    pack = DomainPack.model_validate(
+        {
+            "domain": "d",
+            "slots": {"x": {"pattern": "(?P<x>a/b)"}},
+            "intents": [{"id": "i", "task_type": "stateful", "examples": ["e"]}],
+        }
+    )
+    assert render_patch(
+        [{"op": "add", "path": "/{x}", "value": "{x}"}], extract_slots(pack, "a/b")
+    ) == [
+        {"op": "add", "path": "/a~1b", "value": "a/b"}  # slot values are escaped in pointers
+    ]
+
+
+def test_questions_prefer_read_only_intents_and_commands_changes() -> None:
+    assert is_question("is the garage door locked") and is_question("what's up?")
+    assert is_command("please set the status to red") and not is_command("the door is locked")
+    expert = PackExpert(PACKS)
+    asked = expert.propose(routed("is the garage door locked"))
+    assert asked.decision == "ephemeral" and asked.intent_id == "home_status"
+    told = expert.propose(routed("set the apollo status to red"))
+    assert told.decision == "stateful" and told.patch == [
+        {"op": "add", "path": "/apollo_status", "value": "red"}
+    ]
+
+
+def test_dependency_pass_orders_systems_and_finds_cycles() -> None:
+    armed = FORMER.form(routed("arm the alarm"), T0).task
+    assert armed is not None and armed.dependencies is not None
+    assert armed.dependencies.ordering == ["locks", "alarm"]
+    assert "locks is available before alarm is changed" in armed.dependencies.preconditions
+    assert armed.dependencies.rollback_hints[0].startswith("alarm:")  # reverse order
+    vacation = FORMER.form(routed("switch the cabin to vacation mode"), T0)
+    assert vacation.task is not None and vacation.task.hold_reason
+    assert vacation.reply is not None and vacation.reply.reason_code == "held"
+
+
+@pytest.mark.parametrize(
+    ("text", "kw", "outcome"),
+    [
+        ("give me a status of the house", {}, "approve"),
+        ("maybe lock the front door", {}, "clarification_required"),
+        (
+            "x",
+            {
+                "kind": "model_proposal",
+                "project_hint": "home",
+                "proposal": [{"op": "replace", "path": "", "value": {}}],
+            },
+            "reject",
+        ),
+        (
+            "x",
+            {
+                "kind": "model_proposal",
+                "project_hint": "home",
+                "proposal": [{"op": "add", "path": "bad", "value": 1}],
+            },
+            "revise",
+        ),
+    ],
+)
+def test_review_outcomes(text: str, kw: dict[str, object], outcome: str) -> None:
+    from processors.models import PatchOp
+
+    if "proposal" in kw:
+        kw = {**kw, "proposal": [PatchOp.from_rfc(op) for op in kw["proposal"]]}  # type: ignore[union-attr]
+    formation = FORMER.form(routed(text, **kw), T0)
+    if outcome in ("approve", "revise"):
+        assert formation.task is not None and formation.task.review is not None
+        assert formation.task.review.outcome == outcome
+    else:
+        assert formation.task is None and formation.reply is not None
+        assert formation.reply.reason_code == ("rejected" if outcome == "reject" else outcome)
+
+
+def test_ece() -> None:
+    assert expected_calibration_error([(0.9, True)] * 9 + [(0.9, False)]) == pytest.approx(0.0)
+    assert expected_calibration_error([(1.0, False)]) == pytest.approx(1.0)
+
+
+def test_eval_on_the_shipped_set_meets_the_targets(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["events"] == 100
+    assert figures["project_accuracy"] >= 0.95
+    assert figures["abstain_rate"] <= 0.1
+    assert figures["task_type_accuracy"] >= 0.9
+    assert figures["ece"] <= 0.1
