@@ -23,9 +23,10 @@ from confluent_kafka.admin import AdminClient
 from pydantic import ValidationError
 
 from processors.executor import Executor
-from processors.former import Former
+from processors.former import Former, PackExpert
 from processors.packs import DomainPack
 from processors.router import Calibration, Registry, Router
+from streams.chat_expert import ChatExpert
 from streams.dedup import Deduplicator
 from streams.embedded import Endpoints
 from streams.errors import ConfigurationError
@@ -82,11 +83,19 @@ def build_router(settings: Settings) -> Router:
 
 
 def build_former(settings: Settings) -> Former:
-    """The former from the registry and packs the settings name."""
+    """The former from the registry and packs the settings name (and a chat expert, if set)."""
+    packs = load_packs(settings)
+    expert = None
+    if settings.expert_url:
+        key = settings.expert_api_key.get_secret_value() if settings.expert_api_key else None
+        expert = ChatExpert(
+            settings.expert_url, settings.expert_model, api_key=key, fallback=PackExpert(packs)
+        )
     return Former(
         load_registry(settings),
-        load_packs(settings),
+        packs,
         min_confidence=settings.min_routing_confidence,
+        expert=expert,
     )
 
 

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     calibration_path: Path = Field(
         DATA_DIR / "calibration.json", description="Routing calibration (temperature, none)."
     )
+    expert_url: str | None = Field(
+        None, description="OpenAI-compatible base URL for a model-backed expert; unset = packs."
+    )
+    expert_model: str = Field("gpt-4o-mini", description="Model name for the chat expert.")
+    expert_api_key: SecretStr | None = Field(None, description="API key for the chat expert.")
     session_hint_ttl_s: int = Field(
         1800, ge=1, description="How long a session's routing is a hint."
     )

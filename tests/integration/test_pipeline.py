@@ -123,6 +123,14 @@ def test_200_events_with_50_duplicates(
     for project, h in heads.items():
         assert store.head(project) == h
 
+    # the router re-indexed every project whose SSOT moved
+    router_stage = pipeline.runner("router").handler
+    assert settle(
+        lambda: (
+            router_stage.reindex() >= 0 and set(heads) - {"_ledger"} <= set(router_stage._indexed)
+        )
+    )  # type: ignore[attr-defined]
+
     # the duplicates were dropped at the router, and the chit-chat got replies
     assert pipeline.runner("router").stats.duplicates == 50
     replies = decode_all(serde, read_topic(settings, REPLIES, until=at_least(150)))

@@ -72,6 +72,14 @@ def test_questions_prefer_read_only_intents_and_commands_changes() -> None:
     ]
 
 
+def test_unknown_mutation_falls_back_to_read_only_investigation() -> None:
+    proposal = PackExpert(PACKS).propose(routed("rename the flux capacitor", project_hint="home"))
+    assert proposal.decision == "ephemeral" and proposal.intent_id is None
+    assert proposal.risk_flags == [
+        "mutation requested without a matching intent: investigating only"
+    ]
+
+
 def test_dependency_pass_orders_systems_and_finds_cycles() -> None:
     armed = FORMER.form(routed("arm the alarm"), T0).task
     assert armed is not None and armed.dependencies is not None
