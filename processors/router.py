@@ -318,8 +318,8 @@ def fit_calibration(
         p = min(max(probs[top], 1e-6), 1 - 1e-6)
         points.append((math.log(p / (1 - p)), router._ids[top] == label))
     best_platt: tuple[float, float, float] | None = None
-    for slope in np.arange(0.3, 3.01, 0.05):
-        for intercept in np.arange(-3.0, 3.01, 0.1):
+    for slope in np.arange(0.3, 3.01, 0.02):
+        for intercept in np.arange(-3.0, 3.01, 0.05):
             loss = 0.0
             for z, ok in points:
                 q = 1 / (1 + math.exp(-(slope * z + intercept)))

@@ -166,7 +166,7 @@ def calibration_rows(
 ) -> list[tuple[str, str | None]]:
     """Labelled texts for the calibration fit: a dev set (never the eval set), pack examples
     of one-project domains, project keyword mentions, and out-of-domain sentences ("none")."""
-    rows: list[tuple[str, str | None]] = list(dev) * 3  # paraphrases weigh more than examples
+    rows: list[tuple[str, str | None]] = list(dev) * 6  # paraphrases weigh more than examples
     for pack in packs:
         for domain in pack.covers:
             projects = [p for p in registry.projects if p.domain == domain]
