@@ -22,6 +22,7 @@ import yaml
 from confluent_kafka.admin import AdminClient
 from pydantic import ValidationError
 
+from processors.embeddings import make_encoder
 from processors.executor import Executor
 from processors.former import Former, PackExpert
 from processors.packs import DomainPack
@@ -77,8 +78,15 @@ def load_calibration(settings: Settings) -> Calibration:
 
 def build_router(settings: Settings) -> Router:
     """The router from the registry, packs and calibration the settings name."""
+    try:
+        encoder = make_encoder(settings.encoder)
+    except (ValueError, RuntimeError) as exc:
+        raise ConfigurationError(f"TASKLINE_ENCODER={settings.encoder!r}: {exc}") from exc
     return Router(
-        load_registry(settings), load_packs(settings), calibration=load_calibration(settings)
+        load_registry(settings),
+        load_packs(settings),
+        encoder=encoder,
+        calibration=load_calibration(settings),
     )
 
 

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     calibration_path: Path = Field(
         DATA_DIR / "calibration.json", description="Routing calibration (temperature, none)."
     )
+    encoder: str = Field(
+        "hash", description="Routing embeddings: hash[:DIM] (default) or sentence:MODEL."
+    )
     expert_url: str | None = Field(
         None, description="OpenAI-compatible base URL for a model-backed expert; unset = packs."
     )
