@@ -99,9 +99,15 @@ def _now() -> datetime:
 class Executor:
     """Runs tasks one at a time; the caller guarantees strict serial order."""
 
-    def __init__(self, executor_id: str, clock: Callable[[], datetime] = _now) -> None:
+    def __init__(
+        self,
+        executor_id: str,
+        clock: Callable[[], datetime] = _now,
+        on_step: Callable[[str, int, str], None] | None = None,
+    ) -> None:
         self.executor_id = executor_id
         self.clock = clock
+        self.on_step = on_step  # (task_id, step number, engine.module): for live views
 
     def steps_of(self, scheduled: ScheduledTask) -> list[str]:
         """The task's execution plan: the WorkPlan's steps or the stateful sequence."""
@@ -119,6 +125,8 @@ class Executor:
         started = self.clock()
         for number, name in enumerate(self.steps_of(scheduled), start=1):
             step_start = self.clock()
+            if self.on_step is not None:
+                self.on_step(task.task_id, number, name)
             engine = ENGINES.get(name)
             try:
                 if engine is None:

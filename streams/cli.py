@@ -34,11 +34,12 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from pydantic import ValidationError
 
-from streams import cli_audit
+from streams import cli_audit, top
 from streams.compat import check_store
 from streams.embedded import EmbeddedStack, Endpoints, pid_alive
 from streams.errors import TasklineError, UsageError
 from streams.evaluation import calibrate, evaluate, read_rows
+from streams.logs import configure as configure_logging
 from streams.pipeline import (
     STAGES,
     Pipeline,
@@ -95,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = schemas_sub.add_parser("check", help="verify every type's versions are compatible")
     check.add_argument("--dir", type=Path, help="schema directory (default: the shipped one)")
+    top = sub.add_parser("top", help="live view of a running pipeline")
+    top.add_argument("--url", help="metrics base URL (default: the running `taskline up`)")
+    top.add_argument("--interval", type=float, default=1.0, help="seconds between refreshes")
+    top.add_argument("--once", action="store_true", help="render one frame and exit")
     ev = sub.add_parser("eval", help="evaluate routing and formation on labelled events")
     ev.add_argument("file", nargs="?", type=Path, help="labelled JSONL (default: the shipped set)")
     ev.add_argument("--json", action="store_true")
@@ -115,7 +120,9 @@ def _runtime_path(settings: Settings) -> Path:
     return settings.home / RUNTIME_FILE
 
 
-def _write_runtime(settings: Settings, endpoints: Endpoints, pids: dict[str, int]) -> Path:
+def _write_runtime(
+    settings: Settings, endpoints: Endpoints, pids: dict[str, int], metrics_url: str | None = None
+) -> Path:
     path = _runtime_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
@@ -123,6 +130,7 @@ def _write_runtime(settings: Settings, endpoints: Endpoints, pids: dict[str, int
         "bootstrap_servers": endpoints.bootstrap_servers,
         "redis_url": endpoints.redis_url,
         "services": pids,
+        "metrics_url": metrics_url,
         **{f: getattr(settings, f) for f in _NAMESPACE_FIELDS},
     }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # may hold a password
@@ -210,6 +218,8 @@ def cmd_up(settings: Settings, demo: bool) -> int:
         runtime_file = _write_runtime(settings, endpoints, stack.pids)
         pipeline = Pipeline(settings, endpoints)
         pipeline.start()
+        metrics_url = pipeline.metrics.url if pipeline.metrics else None
+        runtime_file = _write_runtime(settings, endpoints, stack.pids, metrics_url)
         while not pipeline.wait_ready(1.0):
             stack.check_alive()
             if stop.is_set():
@@ -219,6 +229,8 @@ def cmd_up(settings: Settings, demo: bool) -> int:
             f"redis={endpoints.redacted_redis_url}",
             flush=True,
         )
+        if metrics_url:
+            print(f"metrics {metrics_url}/metrics  (live view: taskline top)", flush=True)
         if demo:
             _publish_demo(settings, endpoints)
         _watch(stop, stack, pipeline, settings)
@@ -267,6 +279,8 @@ def cmd_worker(settings: Settings, stage: str) -> int:
     try:
         if pipeline.wait_ready(60):
             print(f"taskline worker {stage} consuming", flush=True)
+        if pipeline.metrics is not None:
+            print(f"metrics {pipeline.metrics.url}/metrics", flush=True)
         while not stop.wait(1.0):
             pipeline.raise_if_failed()
     finally:
@@ -388,6 +402,22 @@ def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_top(settings: Settings, args: argparse.Namespace) -> int:
+    url = args.url
+    if url is None:
+        try:
+            url = json.loads(_runtime_path(settings).read_text()).get("metrics_url")
+        except (OSError, ValueError):
+            url = None
+    if not url:
+        raise UsageError("no metrics URL: start `taskline up` here, or pass --url http://HOST:PORT")
+    try:
+        top.run(url, interval=args.interval, once=args.once)
+    except OSError as exc:
+        raise UsageError(f"cannot reach {url}: {exc}") from exc
+    return 0
+
+
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     eval_dir = DATA_DIR / "eval"
     router, former = build_router(settings), build_former(settings)
@@ -452,10 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         settings = Settings()
-        logging.basicConfig(
-            level=settings.log_level.upper(),
-            format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        )
+        configure_logging(settings.log_level, settings.log_format)
         if args.command == "up":
             return cmd_up(settings, args.demo)
         if args.command == "worker":
@@ -464,6 +491,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_send(settings, args)
         if args.command == "tail":
             return cmd_tail(settings, args)
+        if args.command == "top":
+            return cmd_top(settings, args)
         if args.command == "eval":
             return cmd_eval(settings, args)
         if args.command in ("ssot", "task", "audit"):

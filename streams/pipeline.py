@@ -31,6 +31,7 @@ from streams.chat_expert import ChatExpert
 from streams.dedup import Deduplicator
 from streams.embedded import Endpoints
 from streams.errors import ConfigurationError
+from streams.metrics import MetricsServer
 from streams.runtime import Handler, StageIO, StageRunner
 from streams.serde import SchemaStore, Serde
 from streams.settings import Settings
@@ -153,7 +154,11 @@ def build_handler(stage: str, settings: Settings, client: redis.Redis, serde: Se
     if stage == "scheduler":
         return SchedulerStage(io, ssot_store(settings, client))
     if stage == "executor":
-        executor = Executor(f"{socket.gethostname()}-{os.getpid()}")
+
+        def on_step(task_id: str, step: int, name: str) -> None:
+            io.stats.current.update(task_id=task_id, step=step, engine=name, since=time.time())
+
+        executor = Executor(f"{socket.gethostname()}-{os.getpid()}", on_step=on_step)
         return ExecutorStage(io, executor, ssot_store(settings, client), client)
     if stage == "completer":
         return CompleterStage(io, chain_store(settings, client))
@@ -189,12 +194,18 @@ class Pipeline:
         ]
         self._stop = threading.Event()
         self._running: list[_Running] = []
+        self.metrics: MetricsServer | None = None
 
     def start(self) -> None:
         """Create the topics, then start every stage."""
         ensure_topics(
             AdminClient(self.settings.kafka_config(self.endpoints.bootstrap_servers)), self.settings
         )
+        if self.settings.metrics_port >= 0:
+            self.metrics = MetricsServer(
+                self.runners, self.settings.metrics_host, self.settings.metrics_port
+            )
+            self.metrics.start()
         for runner in self.runners:
             thread = threading.Thread(
                 target=self._guard, args=(runner,), name=f"taskline-{runner.stage}", daemon=True
@@ -230,6 +241,8 @@ class Pipeline:
         deadline = time.monotonic() + timeout
         for running in self._running:
             running.thread.join(max(0.0, deadline - time.monotonic()))
+        if self.metrics is not None:
+            self.metrics.stop()
         self.redis.close()
 
     def runner(self, stage: str) -> StageRunner:

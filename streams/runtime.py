@@ -17,8 +17,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -29,6 +30,7 @@ from confluent_kafka.admin import AdminClient
 
 from processors.models import DeadLetter, Record, now_millis
 from streams.errors import PoisonRecordError, ValidationFailedError
+from streams.logs import STAGE, record_ids
 from streams.serde import Serde
 from streams.settings import Settings
 from streams.topics import DEAD_LETTERS, check_scheduled_partitions
@@ -68,7 +70,7 @@ class Out:
 
 @dataclass
 class StageStats:
-    """Counters of one stage, read by `up`'s live summary and (later) metrics."""
+    """Counters and state of one stage: read by `up`'s summary, /metrics and `taskline top`."""
 
     records_in: int = 0
     dead_letters: int = 0
@@ -76,6 +78,23 @@ class StageStats:
     held: int = 0
     retries: int = 0
     out: Counter[str] = field(default_factory=Counter)
+    lag: dict[tuple[str, int], int] = field(default_factory=dict)
+    batch_seconds: list[float] = field(default_factory=list)  # drained by the metrics collector
+    end_to_end_seconds: list[float] = field(default_factory=list)
+    recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20))
+    current: dict[str, Any] = field(default_factory=dict)  # the executor's task and step now
+
+    def note(self, kind: str, detail: str, **ids: str | None) -> None:
+        """Remember a failure or dead letter for `taskline top`."""
+        self.recent.append({"at": time.time(), "kind": kind, "detail": detail[:300], **ids})
+
+
+def record_ids_of(record: Record) -> tuple[str | None, str | None]:
+    """The source event id and task id a record is about (for log lines)."""
+    inner = getattr(record, "event", None) or getattr(record, "task", None) or record
+    event_id = getattr(inner, "source_event_id", None)
+    task_id = getattr(inner, "task_id", None) or getattr(record, "task_id", None)
+    return event_id, task_id
 
 
 def coordinate(msg: Message) -> str:
@@ -102,6 +121,7 @@ class StageIO:
         """A dead letter for ``msg`` explaining ``exc``."""
         self.stats.dead_letters += 1
         reason = str(exc) if isinstance(exc, PoisonRecordError) else f"{type(exc).__name__}: {exc}"
+        self.stats.note("dead letter", reason, coordinate=coordinate(msg))
         original = msg.value() or b""
         limit = self.settings.max_record_bytes
         if len(original) > limit:
@@ -154,8 +174,10 @@ class StageIO:
         """
         outs: list[Out] = []
         for msg, record in items:
+            event_id, task_id = record_ids_of(record)
             try:
-                outs.extend(fn(msg, record))
+                with record_ids(event_id=event_id, task_id=task_id):
+                    outs.extend(fn(msg, record))
             except INFRA_ERRORS:
                 raise
             except Exception as exc:
@@ -196,6 +218,7 @@ class StageRunner:
         self.instance_id = f"{self.stage}-{uuid.uuid4().hex[:12]}"
         self.ready = threading.Event()
         self.active = False  # exclusive stages: whether this instance holds the lease
+        self._next_lag = 0.0
         self.error: BaseException | None = None
 
     @property
@@ -234,6 +257,7 @@ class StageRunner:
 
     def run(self, stop: threading.Event) -> None:
         """Consume and process until ``stop``; errors that end the stage are kept in ``error``."""
+        STAGE.set(self.stage)
         try:
             self._run(stop)
         except BaseException as exc:
@@ -264,15 +288,31 @@ class StageRunner:
                 if not records:
                     continue
                 self.stats.records_in += len(records)
+                started = time.perf_counter()
                 if not self._process(records, producer, stop):
                     break
                 self._commit(consumer, records)
+                self.stats.batch_seconds.append(time.perf_counter() - started)
+                if time.monotonic() >= self._next_lag:
+                    self._measure_lag(consumer)
         finally:
             producer.flush(10)
             consumer.close()
             if self.active:
                 self._redis.eval(_RELEASE, 1, self._lease_key, self.instance_id)
                 self.active = False
+
+    def _measure_lag(self, consumer: Consumer) -> None:
+        # High watermarks from fetch responses (cached: no extra request). The embedded broker
+        # reports them too small, so lag there reads low; on Apache Kafka it is exact.
+        self._next_lag = time.monotonic() + 5.0
+        try:
+            for tp in consumer.position(consumer.assignment()):
+                _low, high = consumer.get_watermark_offsets(tp, cached=True)
+                if tp.offset >= 0 and high >= 0:
+                    self.stats.lag[(tp.topic, tp.partition)] = max(high - tp.offset, 0)
+        except KafkaException as exc:
+            log.debug("%s: lag unavailable: %s", self.stage, exc)
 
     def _hold_lease(self, consumer: Consumer, topic: str) -> bool:
         try:
@@ -304,6 +344,7 @@ class StageRunner:
             except INFRA_ERRORS as exc:
                 attempt += 1
                 self.stats.retries += 1
+                self.stats.note("retry", f"{type(exc).__name__}: {exc}", stage=self.stage)
                 delay = min(0.1 * 2**attempt, 5.0)
                 log.warning("%s: retrying batch in %.1fs: %s", self.stage, delay, exc)
                 if stop.wait(delay):

@@ -10,7 +10,7 @@ Only the CLI builds it (``Settings()``); everything else receives it as an argum
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +40,13 @@ class Settings(BaseSettings):
         description='Secret librdkafka options as JSON (e.g. {"sasl.password": "..."}).',
     )
     log_level: str = Field("WARNING", description="Python log level (DEBUG, INFO, WARNING...).")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text, or json: one object per line with stage, task and event ids."
+    )
+    metrics_host: str = Field("127.0.0.1", description="Address the metrics endpoint binds.")
+    metrics_port: int = Field(
+        0, ge=-1, le=65535, description="Metrics endpoint port; 0 = a free port, -1 = off."
+    )
     home: Path = Field(
         Path(".taskline"), description="Where `taskline up` writes runtime.json for other commands."
     )

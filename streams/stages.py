@@ -31,6 +31,7 @@ from processors.scheduler import schedule
 from processors.ssot import Head, advance
 from streams.dedup import Deduplicator
 from streams.errors import ChainError
+from streams.logs import record_ids
 from streams.runtime import Out, StageIO, coordinate
 from streams.ssot_store import SsotStore
 from streams.topics import (
@@ -98,11 +99,13 @@ class RouterStage:
                 fresh.append((msg, event))
                 continue
             self.io.stats.duplicates += 1
-            log.info(
-                "router: duplicate source_event_id %s dropped (%s)",
-                event.source_event_id,
-                f"already committed as {claim.tombstone}" if claim.tombstone else "in the window",
-            )
+            with record_ids(event_id=event.source_event_id, task_id=None):
+                log.info(
+                    "router: duplicate dropped (%s)",
+                    f"already committed as {claim.tombstone}"
+                    if claim.tombstone
+                    else "in the window",
+                )
         sessions = sorted({event.session_id for _, event in fresh})
         stored = (
             self.redis.mget([f"{self._session_prefix}:{s}" for s in sessions]) if sessions else []
@@ -241,8 +244,13 @@ class ExecutorStage:
                 self.io.stats.duplicates += 1
                 result = results.get(task_id) or self.io.serde.decode(prior or b"", ExecutionResult)
             else:
-                result = self.executor.execute(scheduled, self._snapshot(scheduled))
+                try:
+                    result = self.executor.execute(scheduled, self._snapshot(scheduled))
+                finally:
+                    self.io.stats.current.clear()
                 fresh[task_id] = self.io.serde.encode(result)
+                if result.status == "failed":
+                    self.io.stats.note("task failed", result.error or "", task_id=task_id)
             results[task_id] = result
             return self._outputs(result)
 
@@ -312,6 +320,8 @@ class CompleterStage:
             applied = self.chain.apply(commit, new_head.state)
             if applied.status == "ok":
                 self._heads[project] = new_head
+                latency = (commit.committed_at - result.occurred_at).total_seconds()
+                self.io.stats.end_to_end_seconds.append(max(latency, 0.0))
                 return self.io.out(SSOT_WRITES, project, commit)
             if applied.status == "duplicate":
                 # Completed before (a redelivery): re-emit the very commit recorded then.

@@ -1,0 +1,78 @@
+"""Logging setup: every line carries the stage, task id and event id it concerns.
+
+The ids live in context variables that the stage runner sets per thread (stage) and per
+record (task and event), so ordinary ``log.info(...)`` calls get them without passing them.
+
+>>> configure("INFO", "json")                                     # doctest: +SKIP
+>>> with record_ids(event_id="evt-1", task_id=None): log.info("routed")   # doctest: +SKIP
+{"ts": "...", "level": "INFO", "stage": "router", "event_id": "evt-1", "task_id": null, ...}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+STAGE: ContextVar[str | None] = ContextVar("taskline_stage", default=None)
+TASK_ID: ContextVar[str | None] = ContextVar("taskline_task_id", default=None)
+EVENT_ID: ContextVar[str | None] = ContextVar("taskline_event_id", default=None)
+
+
+@contextlib.contextmanager
+def record_ids(*, event_id: str | None, task_id: str | None) -> Iterator[None]:
+    """Log lines inside the block carry these ids."""
+    event_token, task_token = EVENT_ID.set(event_id), TASK_ID.set(task_id)
+    try:
+        yield
+    finally:
+        EVENT_ID.reset(event_token)
+        TASK_ID.reset(task_token)
+
+
+class _ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.stage = STAGE.get()
+        record.task_id = TASK_ID.get()
+        record.event_id = EVENT_ID.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "stage": getattr(record, "stage", None),
+            "task_id": getattr(record, "task_id", None),
+            "event_id": getattr(record, "event_id", None),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
+
+
+def configure(level: str, fmt: str) -> None:
+    """Root logging to stderr, as text or JSON lines."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_ContextFilter())
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter(
+                "%(asctime)s %(levelname)s %(name)s stage=%(stage)s task=%(task_id)s "
+                "event=%(event_id)s %(message)s"
+            )
+        )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

@@ -1,0 +1,36 @@
+"""The compose file names only stages and settings that exist (no Docker engine needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from streams.pipeline import STAGES
+from streams.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_compose_file_matches_the_code() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"kafka", "redis"} <= set(services)
+    assert "KRaft" in (ROOT / "docker-compose.yml").read_text() or "controller" in str(
+        services["kafka"]
+    )
+    assert "--appendonly" in services["redis"]["command"]  # persistence
+    stages = {
+        name: svc for name, svc in services.items() if svc.get("command", [None])[0] == "worker"
+    }
+    assert sorted({svc["command"][1] for svc in stages.values()}) == sorted(STAGES)
+    assert sum(1 for svc in stages.values() if svc["command"][1] == "executor") == 2  # + standby
+    known = {f"TASKLINE_{name.upper()}" for name in Settings.model_fields}
+    for name, svc in stages.items():
+        env = svc["environment"]
+        assert set(env) <= known, (name, set(env) - known)
+        assert {"TASKLINE_BOOTSTRAP_SERVERS", "TASKLINE_REDIS_URL"} <= set(env)
+        assert "healthcheck" in svc and "/healthz" in " ".join(svc["healthcheck"]["test"])
+        Settings(**{k.removeprefix("TASKLINE_").lower(): v for k, v in env.items()})  # valid values
+    for infra in ("kafka", "redis"):
+        assert "healthcheck" in services[infra]
