@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -44,28 +45,37 @@ def run(
         partitions=3,
         home=tmp_path_factory.mktemp("audit-home"),
     )
-    events = sample_events(1400, seed=11, start=datetime.now(UTC), duplicates=0.1)
+    events = sample_events(1700, seed=11, start=datetime.now(UTC), duplicates=0.1)
     pipeline = Pipeline(settings, endpoints)
     pipeline.start()
-    assert pipeline.wait_ready(60)
-    serde = Serde(SchemaStore.load())
-    EventProducer(settings, endpoints.bootstrap_servers, serde).send_many(events)
-    # every formed task that is not held reaches exactly one commit
-    assert settle(lambda: pipeline.runner("router").stats.records_in >= len(events), timeout=90)
-    assert settle(
-        lambda: (
-            pipeline.runner("former").stats.records_in
-            >= len(events) - pipeline.runner("router").stats.duplicates
-        ),
-        timeout=90,
-    )
-    formed = read_topic(settings, FORMED, until=at_least(1000))
-    tasks = sum(1 for m in formed if serde.decode(m.value(), TaskObject).hold_reason is None)
-    commits = read_topic(settings, SSOT_WRITES, until=at_least(tasks), timeout=120)
-    assert len(commits) == tasks >= 1000
-    store = ssot_store(settings, pipeline.redis)
-    assert settle(lambda: sum(store.head(p).version for p in store.projects()) == tasks, timeout=30)
-    pipeline.stop()
+    try:
+        assert pipeline.wait_ready(60)
+        serde = Serde(SchemaStore.load())
+        EventProducer(settings, endpoints.bootstrap_servers, serde).send_many(events)
+        # every formed task that is not held reaches exactly one commit
+        router, former = pipeline.runner("router"), pipeline.runner("former")
+        assert settle(lambda: router.stats.records_in >= len(events), timeout=90)
+        routed = len(events) - router.stats.duplicates
+        assert settle(lambda: former.stats.records_in >= routed, timeout=90)
+        seen: list[int] = []
+
+        def steady() -> bool:  # the former's last batch is produced, nothing more comes
+            seen.append(former.stats.out[settings.topic(FORMED)])
+            time.sleep(0.5)
+            return len(seen) > 2 and seen[-1] == seen[-2] == seen[-3]
+
+        assert settle(steady, timeout=60)
+        produced = seen[-1]
+        formed = read_topic(settings, FORMED, until=at_least(produced))
+        assert len(formed) == produced
+        tasks = sum(1 for m in formed if serde.decode(m.value(), TaskObject).hold_reason is None)
+        commits = read_topic(settings, SSOT_WRITES, until=at_least(tasks), timeout=120)
+        assert len(commits) == tasks >= 1000
+        store = ssot_store(settings, pipeline.redis)
+        total = lambda: sum(store.head(p).version for p in store.projects())  # noqa: E731
+        assert settle(lambda: total() == tasks, timeout=30)
+    finally:
+        pipeline.stop()
     yield settings, tasks
 
 
