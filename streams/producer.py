@@ -14,6 +14,7 @@ from typing import Any
 from confluent_kafka import Producer
 
 from processors.models import PatchOp, RawEvent, now_millis
+from streams.errors import PublishError
 from streams.serde import Serde
 from streams.settings import Settings
 from streams.topics import RAW_EVENTS
@@ -69,7 +70,10 @@ class EventProducer:
             count += 1
         remaining = self._producer.flush(timeout)
         if remaining or errors:
-            raise RuntimeError(f"{remaining} event(s) unacknowledged; errors: {errors[:3]}")
+            raise PublishError(
+                f"{remaining or len(errors)} event(s) not acknowledged by the broker"
+                + (f": {errors[0]}" if errors else " in time")
+            )
         return count
 
     def send(self, event: RawEvent) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 import uuid
@@ -215,7 +216,7 @@ class StageRunner:
         self._lease_key = f"{settings.redis_prefix}:lease:{self.stage}"
         self._lease_ttl_ms = lease_ttl_ms
         self._lease_script = redis_client.register_script(_LEASE)
-        self.instance_id = f"{self.stage}-{uuid.uuid4().hex[:12]}"
+        self.instance_id = f"{self.stage}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.ready = threading.Event()
         self.active = False  # exclusive stages: whether this instance holds the lease
         self._next_lag = 0.0

@@ -19,6 +19,7 @@ def test_settings_are_frozen_and_read_the_environment(monkeypatch: pytest.Monkey
     assert s.partitions == 6 and s.topic("raw-events") == "prod.raw-events"
     assert s.group("router") == "taskline-router"
     config = s.kafka_config("k:9092")
+    assert config.pop("logger").name == "taskline.kafka"
     assert config == {
         "bootstrap.servers": "k:9092",
         "security.protocol": "SASL_SSL",

@@ -1,0 +1,20 @@
+"""A short, seeded chaos run in every `make test` (the long one: `taskline chaos`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from streams.chaos import ChaosConfig, ChaosRun, report_lines
+
+pytestmark = pytest.mark.integration
+
+
+def test_kills_everywhere_lose_and_double_nothing(tmp_path: Path) -> None:
+    config = ChaosConfig(events=400, kills=12, seed=11, duplicates=0.2, rate=200)
+    result = ChaosRun(config, tmp_path / "chaos", say=None).run()
+    lines = report_lines(result)
+    assert lines[-1] == "ALL-EVENTS-ACCOUNTED", "\n".join(lines)
+    assert len(result.kills) == 12 and result.unique < result.published
+    assert result.report is not None and result.report.ok

@@ -1,0 +1,146 @@
+"""Property-based fuzzing with a fixed example budget: bad input never crashes a decoder, a
+stage's decode step, the patch engine, the event builder or the router — it is rejected with
+a Taskline error (dead letter / clear message) or handled."""
+
+from __future__ import annotations
+
+import contextlib
+import string
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from processors.jsonpatch import apply_patch
+from processors.models import RawEvent
+from streams.errors import PatchError, PoisonRecordError
+from streams.producer import build_event
+from streams.serde import MARKER, SchemaStore, Serde
+from tests import samples
+from tests.unit.test_processors import FORMER, PACKS, ROUTER
+
+SERDE = Serde(SchemaStore.load())
+BUDGET = settings(
+    max_examples=200, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck)
+)
+FINGERPRINTS = [sv.fingerprint for sv in SERDE.store.by_fingerprint.values()]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@BUDGET
+@given(st.binary(max_size=2048))
+def test_arbitrary_bytes_never_crash_the_decoder(data: bytes) -> None:
+    with contextlib.suppress(PoisonRecordError):
+        SERDE.decode(data, RawEvent)
+
+
+@BUDGET
+@given(st.sampled_from(FINGERPRINTS), st.binary(max_size=512))
+def test_known_fingerprint_with_garbage_body(fingerprint: bytes, body: bytes) -> None:
+    with contextlib.suppress(PoisonRecordError):
+        SERDE.decode_any(MARKER + fingerprint + body)
+
+
+@BUDGET
+@given(st.sampled_from(samples.ALL), st.data())
+def test_truncated_and_bitflipped_records(record: Any, data: st.DataObject) -> None:
+    encoded = bytearray(SERDE.encode(record))
+    cut = data.draw(st.integers(0, len(encoded)))
+    flip = data.draw(st.integers(0, len(encoded) - 1))
+    encoded[flip] ^= data.draw(st.integers(1, 255))
+    for candidate in (bytes(encoded[:cut]), bytes(encoded)):
+        with contextlib.suppress(PoisonRecordError):
+            SERDE.decode_any(candidate)
+
+
+@BUDGET
+@given(
+    json_values,
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "op": st.sampled_from(
+                    ["add", "remove", "replace", "move", "copy", "test", "bogus"]
+                ),
+                "path": st.text(alphabet="/~01abc-", max_size=12),
+            },
+            optional={"from": st.text(alphabet="/~01abc", max_size=8), "value": json_values},
+        ),
+        max_size=6,
+    ),
+)
+def test_patches_apply_or_raise_patch_error(doc: Any, patch: list[dict[str, Any]]) -> None:
+    before = repr(doc)
+    with contextlib.suppress(PatchError):
+        apply_patch(doc, patch)
+    assert repr(doc) == before  # never changes its input
+
+
+@BUDGET
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "text",
+                "session_id",
+                "channel",
+                "kind",
+                "occurred_at",
+                "metadata",
+                "project_hint",
+                "proposal",
+                "source_event_id",
+                "x",
+            ]
+        ),
+        json_values,
+        max_size=8,
+    )
+)
+def test_event_builder_validates_or_refuses(values: dict[str, Any]) -> None:
+    with contextlib.suppress(ValueError, ValidationError):  # nothing else may escape
+        build_event(values)
+
+
+@BUDGET
+@given(
+    st.text(alphabet=string.printable + "äöüß€\u202e\x00", max_size=300),
+    st.sampled_from([None, "home", "apollo", "nope"]),
+)
+def test_router_and_former_handle_any_text(text: str, hint: str | None) -> None:
+    event = RawEvent(
+        source_event_id="e",
+        session_id="s",
+        channel="chat",
+        kind="user_action",
+        text=text,
+        occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+        project_hint=hint,
+    )
+    routed = ROUTER.route(event, event.occurred_at)
+    assert 0.0 <= routed.routing_confidence <= 1.0
+    formation = FORMER.form(routed, event.occurred_at)
+    assert formation.task is not None or formation.reply is not None
+    assert PACKS
+
+
+def test_extreme_timestamps_and_huge_strings_are_rejected() -> None:
+    for bad in (
+        {"text": "x" * 20_000},
+        {"text": "hi", "occurred_at": datetime(1960, 1, 1, tzinfo=UTC)},
+        {"text": "hi", "occurred_at": "9999-12-31T23:59:59+00:00"},
+        {"text": "hi", "source_event_id": ""},
+    ):
+        try:
+            build_event(bad)
+        except (ValueError, ValidationError):
+            continue
+        raise AssertionError(f"accepted {bad}")
