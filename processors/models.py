@@ -74,6 +74,9 @@ class PatchOp(BaseModel):
         unknown = set(op) - {"op", "path", "from", "value"}
         if unknown:
             raise ValueError(f"unknown patch member(s): {sorted(unknown)}")
+        missing = {"op", "path"} - set(op)
+        if missing:
+            raise ValueError(f"patch operation without {' and '.join(sorted(missing))}")
         value_json = json.dumps(op["value"], sort_keys=True) if "value" in op else None
         return cls(op=op["op"], path=op["path"], from_path=op.get("from"), value_json=value_json)
 
