@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint types fmt unit integration bench-audit bench-routing chaos clean
+.PHONY: run test check lint types fmt unit integration bench-audit bench-routing bench-micro bench chaos clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,6 +29,12 @@ bench-audit: $(STAMP)
 
 bench-routing: $(STAMP)
 	$(BIN)/python -m benchmarks.routing
+
+bench-micro: $(STAMP)
+	$(BIN)/python -m benchmarks.micro
+
+bench: $(STAMP)
+	$(BIN)/taskline bench --json bench.json
 
 chaos: $(STAMP)
 	$(BIN)/taskline chaos --events 5000 --kills 50 --duplicates 0.2 --seed 7

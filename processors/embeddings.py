@@ -14,7 +14,6 @@ True
 from __future__ import annotations
 
 import itertools
-import math
 import re
 import zlib
 from collections import Counter
@@ -77,12 +76,14 @@ class HashingEncoder:
         """One normalized row per text (a zero row for a text without features)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
-            for f, count in self._features(text).items():
-                out[row, f] = (1 + math.log(count)) * self.idf[f]
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        norms[norms == 0] = 1
-        normalized: Matrix = (out / norms).astype(np.float32)
-        return normalized
+            feats = self._features(text)
+            if not feats:
+                continue
+            idx = np.fromiter(feats.keys(), dtype=np.int64, count=len(feats))
+            counts = np.fromiter(feats.values(), dtype=np.float32, count=len(feats))
+            weights = (1 + np.log(counts)) * self.idf[idx]
+            out[row, idx] = weights / np.sqrt(np.dot(weights, weights))
+        return out
 
 
 class SentenceEncoder:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from processors.jsonpatch import apply_patch, canonical_json
@@ -33,6 +34,11 @@ class Snapshot:
     project_id: str | None
     version: int
     state: dict[str, Any]
+
+    @cached_property
+    def state_hash(self) -> str:
+        """Hash of the state, computed once per snapshot (tasks share snapshots)."""
+        return state_hash(self.state)
 
 
 @dataclass
@@ -123,6 +129,17 @@ class Executor:
         logs: list[StepLog] = []
         error: str | None = None
         started = self.clock()
+        hashed: tuple[Any, str] = (snapshot.state, "")
+
+        def hash_of(working: Any) -> str:
+            # steps that leave the state alone (reads, validation) reuse the last hash
+            nonlocal hashed
+            if working is snapshot.state:
+                return snapshot.state_hash
+            if working is not hashed[0] or not hashed[1]:
+                hashed = (working, state_hash(working))
+            return hashed[1]
+
         for number, name in enumerate(self.steps_of(scheduled), start=1):
             step_start = self.clock()
             if self.on_step is not None:
@@ -141,7 +158,7 @@ class Executor:
                     engine=engine_name,
                     module=module or engine_name,
                     status=status,
-                    state_hash=state_hash(ctx.working),
+                    state_hash=hash_of(ctx.working),
                     detail=detail[:1000],
                     started_at=step_start,
                     finished_at=self.clock(),
@@ -161,7 +178,7 @@ class Executor:
             snapshot_version=snapshot.version,
             patch=task.patch,
             output=ctx.output if not error else "",
-            state_hash=state_hash(ctx.working),
+            state_hash=hash_of(ctx.working),
             steps=logs,
             executor_id=self.executor_id,
             occurred_at=task.occurred_at,

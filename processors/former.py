@@ -158,6 +158,7 @@ class PackExpert:
             for example in intent.examples
         ]
         self._rows = rows
+        self._masks: dict[tuple[frozenset[str], tuple[str, ...] | None], Any] = {}
         self.encoder.fit([r[2] for r in rows])
         self._vecs: Matrix = self.encoder.encode([r[2] for r in rows])
 
@@ -169,13 +170,17 @@ class PackExpert:
         self, text: str, domains: set[str], *, task_types: tuple[str, ...] | None = None
     ) -> tuple[DomainPack, IntentSpec, float] | None:
         """The best intent among packs covering ``domains``, by weighted k-NN vote."""
-        mask = np.array(
-            [
-                bool(set(r[0].covers) & domains)
-                and (task_types is None or r[1].task_type in task_types)
-                for r in self._rows
-            ]
-        )
+        key = (frozenset(domains), task_types)
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = np.array(
+                [
+                    bool(set(r[0].covers) & domains)
+                    and (task_types is None or r[1].task_type in task_types)
+                    for r in self._rows
+                ]
+            )
+            self._masks[key] = mask
         if not mask.any():
             return None
         sims = np.where(mask, self._vecs @ self.encoder.encode([text])[0], -1.0)

@@ -20,6 +20,7 @@ import base64
 import json
 import logging
 import os
+import platform
 import signal
 import sys
 import tempfile
@@ -34,8 +35,9 @@ from typing import Any, NoReturn
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from pydantic import ValidationError
+from rich.console import Console
 
-from streams import chaos, cli_audit, top
+from streams import bench, chaos, cli_audit, top
 from streams.compat import check_store
 from streams.embedded import EmbeddedStack, Endpoints, pid_alive
 from streams.errors import TasklineError, UsageError
@@ -97,6 +99,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = schemas_sub.add_parser("check", help="verify every type's versions are compatible")
     check.add_argument("--dir", type=Path, help="schema directory (default: the shipped one)")
+    bench = sub.add_parser("bench", help="the pipeline against a pass-through ceiling")
+    bench.add_argument("--events", type=int, default=5000, help="events per saturation run")
+    bench.add_argument("--rate", type=float, default=1000.0, help="fixed offered load, events/s")
+    bench.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
     chaos = sub.add_parser("chaos", help="kill stages at random under load, then verify")
     chaos.add_argument("--events", type=int, default=5000)
     chaos.add_argument("--kills", type=int, default=50)
@@ -410,6 +416,35 @@ def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    if args.events < 100 or args.rate <= 0:
+        raise UsageError("bench needs --events >= 100 and --rate > 0")
+    stack = EmbeddedStack(settings)
+    console = Console(stderr=True)
+    try:
+        endpoints = stack.start()
+        with console.status("bench: starting") as status:
+
+            def say(message: str) -> None:
+                status.update(f"bench: {message}")
+                print(f"bench: {message}", flush=True)
+
+            result = bench.run_bench(
+                settings, endpoints, events=args.events, offered_rate=args.rate, say=say
+            )
+    finally:
+        stack.stop()
+    result.machine = (
+        f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+    )
+    for line in bench.report_lines(result):
+        print(line)
+    if args.json is not None:
+        args.json.write_text(json.dumps(result.as_dict(), indent=2) + "\n")
+        print(f"figures written to {args.json}")
+    return 0
+
+
 def cmd_chaos(args: argparse.Namespace) -> int:
     if args.events < 1 or args.kills < 0 or not 0 <= args.duplicates < 1 or args.rate <= 0:
         raise UsageError(
@@ -513,6 +548,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_send(settings, args)
         if args.command == "tail":
             return cmd_tail(settings, args)
+        if args.command == "bench":
+            return cmd_bench(settings, args)
         if args.command == "chaos":
             return cmd_chaos(args)
         if args.command == "top":

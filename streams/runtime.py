@@ -84,6 +84,7 @@ class StageStats:
     end_to_end_seconds: list[float] = field(default_factory=list)
     recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20))
     current: dict[str, Any] = field(default_factory=dict)  # the executor's task and step now
+    cpu_seconds: float = 0.0  # this stage's thread CPU time spent on batches
 
     def note(self, kind: str, detail: str, **ids: str | None) -> None:
         """Remember a failure or dead letter for `taskline top`."""
@@ -289,11 +290,12 @@ class StageRunner:
                 if not records:
                     continue
                 self.stats.records_in += len(records)
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.thread_time()
                 if not self._process(records, producer, stop):
                     break
                 self._commit(consumer, records)
                 self.stats.batch_seconds.append(time.perf_counter() - started)
+                self.stats.cpu_seconds += time.thread_time() - cpu
                 if time.monotonic() >= self._next_lag:
                     self._measure_lag(consumer)
         finally:

@@ -100,27 +100,39 @@ class SsotStore:
 
     def apply(self, commit: SsotCommit, state: dict[str, object]) -> ApplyResult:
         """Append ``commit`` (whose resulting state is ``state``) if the head is its parent."""
-        status, value = self._apply(
-            keys=[
-                self._k("head", commit.project_id),
-                self._k("log", commit.project_id),
-                self._k("commits"),
-                self._k("projects"),
-                self._k("events"),
-            ],
-            args=[
-                commit.version - 1,
-                commit.commit_id,
-                commit.version,
-                commit.hash,
-                canonical_json(state),
-                commit.model_dump_json(),
-                commit.project_id,
-                commit.source_event_id,
-                f"{commit.task_id} {commit.project_id} {commit.version}",
-            ],
-        )
+        status, value = self._apply(keys=self._keys(commit), args=self._args(commit, state))
         return ApplyResult(_text(status), int(value))  # type: ignore[arg-type]
+
+    def _keys(self, commit: SsotCommit) -> list[str]:
+        return [
+            self._k("head", commit.project_id),
+            self._k("log", commit.project_id),
+            self._k("commits"),
+            self._k("projects"),
+            self._k("events"),
+        ]
+
+    @staticmethod
+    def _args(commit: SsotCommit, state: dict[str, object]) -> list[str | int]:
+        return [
+            commit.version - 1,
+            commit.commit_id,
+            commit.version,
+            commit.hash,
+            canonical_json(state),
+            commit.model_dump_json(),
+            commit.project_id,
+            commit.source_event_id,
+            f"{commit.task_id} {commit.project_id} {commit.version}",
+        ]
+
+    def apply_many(self, items: list[tuple[SsotCommit, dict[str, object]]]) -> list[ApplyResult]:
+        """:meth:`apply` for several commits in one round trip, in order (a later commit of a
+        project sees the earlier one's version)."""
+        pipe = self._r.pipeline(transaction=False)
+        for commit, state in items:
+            self._apply(keys=self._keys(commit), args=self._args(commit, state), client=pipe)
+        return [ApplyResult(_text(s), int(v)) for s, v in pipe.execute()]  # type: ignore[arg-type]
 
     def applied_version(self, commit_id: str) -> int | None:
         """The version a commit id was applied as, if it was."""

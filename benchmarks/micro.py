@@ -1,0 +1,133 @@
+"""Micro-benchmarks (not timed tests): Avro encode/decode per record type, dedup per event
+(batched), routing per event, SSOT commit apply, and the serial executor on trivial tasks.
+Each figure is the median of 5 rounds. Run with ``make bench-micro``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import redis
+
+from processors.completer import plan_commit
+from processors.executor import Executor, Snapshot
+from processors.models import ExecutionResult
+from processors.scheduler import schedule
+from processors.ssot import Head
+from streams.dedup import Deduplicator
+from streams.embedded import EmbeddedStack
+from streams.pipeline import build_router
+from streams.serde import SchemaStore, Serde
+from streams.settings import Settings
+from streams.simulate import sample_events
+from streams.ssot_store import SsotStore
+from tests import samples
+
+
+def per_op(fn: Callable[[], int], rounds: int = 5) -> float:
+    """Median microseconds per operation; ``fn`` returns how many operations it did."""
+    results = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        n = fn()
+        results.append((time.perf_counter() - start) / n * 1e6)
+    return statistics.median(results)
+
+
+def main() -> int:
+    serde = Serde(SchemaStore.load())
+    rows: list[tuple[str, float, str]] = []
+    for record in samples.ALL:
+        data = serde.encode(record)
+        name = type(record).__name__
+        rows.append(
+            (
+                f"encode {name}",
+                per_op(lambda r=record: [serde.encode(r) for _ in range(2000)] and 2000),
+                f"{len(data)} B",
+            )
+        )
+        rows.append(
+            (
+                f"decode {name}",
+                per_op(
+                    lambda d=data, t=record.__class__: (
+                        [serde.decode(d, t) for _ in range(2000)] and 2000
+                    )
+                ),
+                "",
+            )
+        )
+    events = sample_events(1000, seed=1, start=datetime.now(UTC), duplicates=0.0)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(home=Path(tmp), bootstrap_servers="127.0.0.1:1")
+        router = build_router(settings)
+        now = datetime.now(UTC)
+        rows.append(
+            (
+                "route (7 projects, packs)",
+                per_op(lambda: [router.route(e, now) for e in events] and len(events)),
+                "",
+            )
+        )
+        with EmbeddedStack(settings) as endpoints:
+            client = redis.Redis.from_url(endpoints.redis_url)
+            dedup = Deduplicator(
+                client, f"bench:{uuid.uuid4().hex}", window_s=600, tombstones_key=None
+            )
+            ids = [(f"e-{i}", f"raw/0/{i}") for i in range(500)]
+            rows.append(
+                (
+                    "dedup per event (batches of 500)",
+                    per_op(lambda: len(dedup.claim(ids))),
+                    "one round trip a batch",
+                )
+            )
+            task = samples.STATEFUL
+            executor = Executor("bench")
+            scheduled = schedule(task, snapshot_version=0, now=now)
+
+            def execute() -> int:
+                for _ in range(2000):
+                    executor.execute(scheduled, Snapshot("apollo", 0, {}))
+                return 2000
+
+            rows.append(("executor: trivial stateful task", per_op(execute), "strictly serial"))
+            result: ExecutionResult = executor.execute(scheduled, Snapshot("apollo", 0, {}))
+
+            def commits() -> int:
+                store = SsotStore(client, f"bench:{uuid.uuid4().hex}")
+                head = Head.genesis("apollo")
+                for _ in range(300):
+                    commit, head = plan_commit(
+                        result.model_copy(update={"snapshot_version": head.version}),
+                        head,
+                        changed_paths=set(),
+                        now=now,
+                    )
+                    store.apply(commit, head.state)
+                return 300
+
+            rows.append(
+                (
+                    "SSOT commit plan + apply (Lua CAS)",
+                    per_op(commits, rounds=3),
+                    "one round trip each",
+                )
+            )
+            client.close()
+    print(f"{'micro-benchmark':<40} {'µs/op':>9}  note")
+    for name, us, note in rows:
+        print(f"{name:<40} {us:>9.1f}  {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

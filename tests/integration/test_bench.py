@@ -1,0 +1,53 @@
+"""`taskline bench --json` runs end to end (the figures themselves are for the README)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.test_cli import cli_env
+
+pytestmark = pytest.mark.integration
+
+
+def test_bench_writes_its_figures(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "streams.cli",
+            "bench",
+            "--events",
+            "300",
+            "--rate",
+            "100",
+            "--json",
+            str(out),
+        ],
+        env=cli_env(tmp_path / "home"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(out.read_text())
+    assert figures["ceiling_events_per_s"] > 0 and figures["pipeline_events_per_s"] > 0
+    assert figures["ratio"] == pytest.approx(
+        figures["pipeline_events_per_s"] / figures["ceiling_events_per_s"], rel=0.01
+    )
+    assert set(figures["cpu_ms_per_event"]) == {
+        "router",
+        "former",
+        "scheduler",
+        "executor",
+        "completer",
+        "ssot",
+    }
+    assert figures["latency_ms_at_offered"]["p50"] > 0 and figures["record_bytes_mean"] > 500
+    assert "pipeline (6 real stages)" in result.stdout
