@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import fastavro
 import pytest
-from fastavro.write import Writer
 
 from processors.jsonpatch import apply_patch
 from processors.models import SsotCommit, TaskObject
-from streams.archive import ENVELOPE, read_archive
+from streams.archive import read_archive
 from streams.cli import main
 from streams.embedded import Endpoints
 from streams.pipeline import Pipeline, ssot_store
@@ -24,8 +21,9 @@ from streams.producer import EventProducer
 from streams.serde import SchemaStore, Serde
 from streams.settings import Settings
 from streams.simulate import sample_events, simulate
-from streams.topics import FORMED, SSOT_WRITES
+from streams.topics import FORMED, ROUTED, SSOT_WRITES
 from tests.conftest import at_least, produce, read_topic, settle
+from tests.forgery import forge_commit
 
 pytestmark = pytest.mark.integration
 
@@ -54,8 +52,13 @@ def run(
         EventProducer(settings, endpoints.bootstrap_servers, serde).send_many(events)
         # every formed task that is not held reaches exactly one commit
         router, former = pipeline.runner("router"), pipeline.runner("former")
-        assert settle(lambda: router.stats.records_in >= len(events), timeout=90)
-        routed = len(events) - router.stats.duplicates
+        routed_topic = settings.topic(ROUTED)
+
+        def router_done() -> bool:
+            return router.stats.out[routed_topic] + router.stats.duplicates >= len(events)
+
+        assert settle(router_done, timeout=90)
+        routed = router.stats.out[routed_topic]
         assert settle(lambda: former.stats.records_in >= routed, timeout=90)
         seen: list[int] = []
 
@@ -104,6 +107,9 @@ def test_rebuild_reproduces_every_head(
     assert "0 differ" in out[-1]
 
 
+serde_ = Serde(SchemaStore.load())
+
+
 def test_verify_export_replay_and_tamper(
     cli_env: Settings, run: tuple[Settings, int], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -127,24 +133,10 @@ def test_verify_export_replay_and_tamper(
     assert any(" ssot-writes[" in line for line in shown)
 
     # tamper with one commit in a copy of the export
-    shutil.copytree(tmp_path / "exp", tmp_path / "forged")
-    path = tmp_path / "forged" / "ssot-writes.avro"
-    with open(path, "rb") as fh:
-        reader = fastavro.reader(fh)
-        metadata = {k: v for k, v in reader.metadata.items() if k.startswith("taskline.")}
-        rows = list(reader)
-    serde = Serde(SchemaStore.load())
-    victim = rows[len(rows) // 2]
-    commit = serde.decode(victim["value"], SsotCommit)
-    victim["value"] = serde.encode(commit.model_copy(update={"message": "nothing to see"}))
-    with open(path, "wb") as fh:
-        writer = Writer(fh, ENVELOPE, codec="deflate", metadata=metadata)
-        for row in rows:
-            writer.write(row)
-        writer.flush()
+    rows = sum(1 for _ in read_archive(tmp_path / "exp", ["ssot-writes"]))
+    where = forge_commit(tmp_path / "exp", tmp_path / "forged", serde_, rows // 2, "nothing to see")
     code, out = cli(capsys, "audit", "verify", "--archive", str(tmp_path / "forged"))
     assert code == 1
-    where = f"ssot-writes[{victim['partition']}]@{victim['offset']}"
     named = [line for line in out if line.startswith("VIOLATION")]
     assert any(where in line and "hash does not match" in line for line in named), named
     assert any("archive digest" in line for line in named)

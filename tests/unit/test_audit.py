@@ -4,18 +4,13 @@ round-trip, replay finds the diverging step."""
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from collections.abc import Callable
 from pathlib import Path
-
-import fastavro
-from fastavro.write import Writer
 
 from processors.jsonpatch import apply_patch, diff
 from processors.models import ExecutionResult, Record, SsotCommit
 from processors.ssot import commit_hash
 from streams.archive import (
-    ENVELOPE,
     archive_store,
     check_digests,
     export_topics,
@@ -25,6 +20,7 @@ from streams.audit import replay, verify
 from streams.records import TopicRecord
 from streams.serde import SchemaStore, Serde
 from streams.simulate import simulate
+from tests.forgery import forge_commit
 
 HISTORY = simulate(400, seed=3)
 
@@ -162,21 +158,7 @@ def test_archive_round_trip_and_tamper_detection(tmp_path: Path, serde: Serde) -
     assert verify(back, archived).ok
 
     # forge one commit inside the container file, as an attacker with file access would
-    shutil.copytree(tmp_path / "a", tmp_path / "b")
-    path = tmp_path / "b" / "ssot-writes.avro"
-    with open(path, "rb") as fh:
-        reader = fastavro.reader(fh)
-        metadata = {k: v for k, v in reader.metadata.items() if k.startswith("taskline.")}
-        rows = list(reader)
-    target = rows[3]
-    commit = serde.decode(target["value"], SsotCommit)
-    target["value"] = serde.encode(commit.model_copy(update={"message": "forged"}))
-    with open(path, "wb") as fh:
-        writer = Writer(fh, ENVELOPE, codec="deflate", metadata=metadata)
-        for row in rows:
-            writer.write(row)
-        writer.flush()
-    where = f"ssot-writes[{target['partition']}]@{target['offset']}"
+    where = forge_commit(tmp_path / "a", tmp_path / "b", serde, 3, "forged")
     found = violations(list(read_archive(tmp_path / "b")), serde)
     assert len(found) == 1 and where in found[0] and "hash does not match" in found[0]
     assert check_digests(tmp_path / "b") == [
