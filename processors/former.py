@@ -69,12 +69,6 @@ def reply_id_for(source_event_id: str, kind: str) -> str:
     return str(uuid.uuid5(TASK_NAMESPACE, f"{source_event_id}/reply/{kind}"))
 
 
-def field_pointer(field_name: str) -> str:
-    """``"release date"`` → ``/release_date`` (an escaped JSON Pointer)."""
-    name = "_".join(words(field_name)) or "value"
-    return "/" + name.replace("~", "~0").replace("/", "~1")
-
-
 @dataclass(frozen=True)
 class Proposal:
     """What an expert proposes for one routed event."""

@@ -148,21 +148,3 @@ def render_patch(templates: list[dict[str, Any]], slots: dict[str, Any]) -> list
         op = {k: _render(v, slots, pointer=k in ("path", "from")) for k, v in template.items()}
         ops.append(op)
     return ops
-
-
-def template_slots(intent: IntentSpec) -> set[str]:
-    """Slots referenced by an intent's patch templates."""
-    found: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            found.update(_SLOT_REF.findall(value))
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v)
-
-    walk(intent.patch or [])
-    return found

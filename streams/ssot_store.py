@@ -93,11 +93,6 @@ class SsotStore:
         values = pipe.execute()
         return {p: int(v) if v is not None else 0 for p, v in zip(project_ids, values, strict=True)}
 
-    def version(self, project_id: str) -> int:
-        """The project's current version (0 before its first commit)."""
-        value = self._r.hget(self._k("head", project_id), "version")
-        return int(value) if value is not None else 0
-
     def apply(self, commit: SsotCommit, state: dict[str, object]) -> ApplyResult:
         """Append ``commit`` (whose resulting state is ``state``) if the head is its parent."""
         status, value = self._apply(keys=self._keys(commit), args=self._args(commit, state))
