@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import zlib
@@ -42,6 +43,22 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _word_features(word: str, dim: int) -> tuple[int, ...]:
+    """A word's hashed features: the word (counted twice) and its character 3-5-grams.
+
+    Cached (bounded): voice/chat vocabulary repeats; hashing every n-gram again does not pay.
+    """
+    w = zlib.crc32(b"w:" + word.encode()) % dim
+    padded = f" {word} "
+    grams = [
+        zlib.crc32(b"c:" + padded[i : i + n].encode()) % dim
+        for n in (3, 4, 5)
+        for i in range(len(padded) - n + 1)
+    ]
+    return (w, w, *grams)
+
+
 class HashingEncoder:
     """Hashed word/bigram/char-n-gram TF-IDF in numpy; deterministic across processes."""
 
@@ -54,11 +71,7 @@ class HashingEncoder:
         words = tokens(text)
         feats: Counter[int] = Counter()
         for w in words:
-            feats[zlib.crc32(b"w:" + w.encode()) % self.dim] += 2
-            padded = f" {w} "
-            for n in (3, 4, 5):
-                for i in range(len(padded) - n + 1):
-                    feats[zlib.crc32(b"c:" + padded[i : i + n].encode()) % self.dim] += 1
+            feats.update(_word_features(w, self.dim))
         for a, b in itertools.pairwise(words):
             feats[zlib.crc32(f"b:{a} {b}".encode()) % self.dim] += 2
         return feats
@@ -106,6 +119,38 @@ class SentenceEncoder:
         """Normalized sentence embeddings."""
         vectors = self._model.encode(list(texts), normalize_embeddings=True)
         return np.asarray(vectors, dtype=np.float32)
+
+
+class VectorIndex:
+    """Rows searched by dot product with a query vector.
+
+    Stored feature-major, so a sparse query (the hashing encoder's ~100-300 non-zero
+    features of 4,096) reads only its own features' rows: ~40 µs instead of ~300 µs for a
+    dense product over 200 rows, and no BLAS threads.
+
+    >>> index = VectorIndex(np.eye(3, dtype=np.float32))
+    >>> index.similarities(np.array([0, 2, 0], dtype=np.float32)).tolist()
+    [0.0, 2.0, 0.0]
+    """
+
+    def __init__(self, rows: Matrix) -> None:
+        self._by_feature: Matrix = np.ascontiguousarray(rows.T)
+
+    def __len__(self) -> int:
+        return int(self._by_feature.shape[1])
+
+    def similarities(self, query: Matrix) -> Matrix:
+        """The dot product of ``query`` with every row."""
+        idx = np.flatnonzero(query)
+        if len(idx) * 4 > len(query):  # dense (e.g. sentence embeddings): one plain product
+            result: Matrix = query @ self._by_feature
+            return result
+        sparse: Matrix = query[idx] @ self._by_feature[idx]
+        return sparse
+
+    def set_row(self, i: int, row: Matrix) -> None:
+        """Replace row ``i`` (a re-indexed document)."""
+        self._by_feature[:, i] = row
 
 
 def make_encoder(spec: str) -> Encoder:

@@ -26,7 +26,7 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from processors.embeddings import Encoder, HashingEncoder, Matrix
+from processors.embeddings import Encoder, HashingEncoder, Matrix, VectorIndex
 from processors.jsonpatch import parse_pointer
 from processors.models import (
     DependencyPlan,
@@ -154,7 +154,14 @@ class PackExpert:
         self._rows = rows
         self._masks: dict[tuple[frozenset[str], tuple[str, ...] | None], Any] = {}
         self.encoder.fit([r[2] for r in rows])
-        self._vecs: Matrix = self.encoder.encode([r[2] for r in rows])
+        self._last_query: tuple[str, Matrix] | None = None
+        self._vecs = VectorIndex(self.encoder.encode([r[2] for r in rows]))
+
+    def _query(self, text: str) -> Matrix:
+        # one event asks up to four times (small talk, intent, question/command re-checks)
+        if self._last_query is None or self._last_query[0] != text:
+            self._last_query = (text, self.encoder.encode([text])[0])
+        return self._last_query[1]
 
     def pack_for(self, domain: str | None) -> DomainPack | None:
         """The pack serving a domain."""
@@ -177,7 +184,7 @@ class PackExpert:
             self._masks[key] = mask
         if not mask.any():
             return None
-        sims = np.where(mask, self._vecs @ self.encoder.encode([text])[0], -1.0)
+        sims = np.where(mask, self._vecs.similarities(self._query(text)), -1.0)
         top = np.argsort(-sims)[: self.k]
         votes: dict[str, float] = {}
         best: dict[str, tuple[DomainPack, IntentSpec, float]] = {}

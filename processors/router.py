@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from processors.embeddings import Encoder, HashingEncoder, Matrix, tokens
+from processors.embeddings import Encoder, HashingEncoder, VectorIndex, tokens
 from processors.models import Candidate, RawEvent, RoutedEvent
 from processors.packs import DomainPack
 
@@ -181,11 +181,12 @@ class Router:
         self._project_domain = np.array([domains.index(p.domain) for p in registry.projects])
         self._n_domains = len(domains)
         self.encoder.fit([self._document(p) for p in registry.projects] + self._examples)
-        self._docs: Matrix = self.encoder.encode([self._document(p) for p in registry.projects])
-        self._example_vecs: Matrix = (
+        docs = self.encoder.encode([self._document(p) for p in registry.projects])
+        self._docs = VectorIndex(docs)
+        self._example_vecs = VectorIndex(
             self.encoder.encode(self._examples)
             if self._examples
-            else np.zeros((0, self._docs.shape[1]), dtype=np.float32)
+            else np.zeros((0, docs.shape[1]), dtype=np.float32)
         )
         self._phrases: dict[tuple[str, ...], set[int]] = {}
         for i, p in enumerate(registry.projects):
@@ -216,16 +217,16 @@ class Router:
         if i is None:
             return
         self._states[project_id] = render_state(state)
-        self._docs[i] = self.encoder.encode([self._document(self.registry.projects[i])])[0]
+        self._docs.set_row(i, self.encoder.encode([self._document(self.registry.projects[i])])[0])
 
     def scores(
         self, text: str, session_hint: str | None = None, *, exclude_example: str | None = None
     ) -> np.ndarray[Any, np.dtype[np.float64]]:
         """The combined score of every project for ``text``."""
         q = self.encoder.encode([text])[0]
-        score = _W_DOC * (self._docs @ q).astype(np.float64)
+        score = _W_DOC * self._docs.similarities(q).astype(np.float64)
         if len(self._examples):
-            sims = self._example_vecs @ q
+            sims = self._example_vecs.similarities(q)
             if exclude_example is not None:
                 sims = np.where(np.array(self._examples) == exclude_example, -1.0, sims)
             best = np.full(self._n_domains, 0.0)

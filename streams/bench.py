@@ -3,13 +3,14 @@
 - *Ceiling*: five plain confluent-kafka consume → produce loops (raw-events → routed → formed →
   scheduled → executed → ssot-writes) with no logic, the same record bytes, batching and
   offset commits as the stages, on the same broker.
-- *Pipeline*: the real stages (threads in this process, as `taskline up` runs them) on realistic
+- *Pipeline*: the real stages (one ``taskline worker`` process per stage, as a deployment runs
+  them; ``--threads``: threads of one process, as ``taskline up`` runs them) on realistic
   events (simulated voice/chat traffic, 30% duplicates, no-task / ephemeral / stateful across
   projects).
 
 Reported: events/s at saturation (first publish to last output, both runs measured alike),
 end-to-end latency p50/p95/p99 (``occurred_at`` → the SsotCommit) at a fixed offered load and
-at saturation, CPU seconds per event per stage, peak memory of the worker process, and
+at saturation, CPU seconds per event per stage, peak memory per worker, and
 pipeline/ceiling.
 """
 
@@ -17,20 +18,24 @@ from __future__ import annotations
 
 import itertools
 import resource
+import shutil
 import statistics
+import tempfile
 import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from processors.models import RawEvent, SsotCommit
 from streams.embedded import Endpoints
-from streams.pipeline import Pipeline
+from streams.errors import TasklineError
+from streams.pipeline import STAGES, Pipeline
 from streams.producer import EventProducer
 from streams.serde import SchemaStore, Serde
 from streams.settings import Settings
@@ -44,6 +49,7 @@ from streams.topics import (
     SSOT_WRITES,
     ensure_topics,
 )
+from streams.workers import WorkerProcess, free_port, worker_env
 
 HOPS = (RAW_EVENTS, ROUTED, FORMED, SCHEDULED, EXECUTED, SSOT_WRITES)
 
@@ -61,7 +67,8 @@ class BenchResult:
     latency_ms_at_offered: dict[str, float] = field(default_factory=dict)
     latency_ms_at_saturation: dict[str, float] = field(default_factory=dict)
     cpu_ms_per_event: dict[str, float] = field(default_factory=dict)
-    peak_memory_mib: float = 0.0
+    peak_memory_mib: dict[str, float] = field(default_factory=dict)
+    mode: str = ""
     machine: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -184,8 +191,94 @@ def ceiling(base: Settings, endpoints: Endpoints, payloads: list[tuple[bytes, by
     return len(arrived) / span if arrived and span > 0 else 0.0
 
 
+class _Stages(Protocol):
+    """The six stages, however they run."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def records_in(self, stage: str) -> int: ...
+    def cpu_seconds(self) -> dict[str, float]: ...
+    def peak_memory_mib(self) -> dict[str, float]: ...
+
+
+class _ThreadStages:
+    """Threads of this process, as ``taskline up`` runs them."""
+
+    def __init__(self, settings: Settings, endpoints: Endpoints) -> None:
+        self.pipeline = Pipeline(settings, endpoints)
+
+    def start(self) -> None:
+        self.pipeline.start()
+        if not self.pipeline.wait_ready(60):
+            raise TasklineError("bench: the stages did not become ready within 60 s")
+
+    def stop(self) -> None:
+        self.pipeline.stop()
+
+    def records_in(self, stage: str) -> int:
+        return self.pipeline.runner(stage).stats.records_in
+
+    def cpu_seconds(self) -> dict[str, float]:
+        # thread CPU time spent on batches (polling is not counted)
+        return {r.stage: r.stats.cpu_seconds for r in self.pipeline.runners}
+
+    def peak_memory_mib(self) -> dict[str, float]:
+        return {"all stages": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+class _ProcessStages:
+    """One ``taskline worker`` process per stage, as a deployment runs them."""
+
+    def __init__(self, settings: Settings, endpoints: Endpoints) -> None:
+        logs = Path(tempfile.mkdtemp(prefix="taskline-bench-"))
+        self.workers = {
+            stage: WorkerProcess(
+                stage, stage, worker_env(settings, endpoints, metrics_port=free_port()), logs
+            )
+            for stage in STAGES
+        }
+        self.logs = logs
+        self.settings, self.bootstrap = settings, endpoints.bootstrap_servers
+
+    def start(self) -> None:
+        ensure_topics(AdminClient({"bootstrap.servers": self.bootstrap}), self.settings)
+        for w in self.workers.values():
+            w.start()
+        deadline = time.monotonic() + 60
+        waiting = set(self.workers)
+        while waiting and time.monotonic() < deadline:
+            waiting = {s for s in waiting if self.workers[s].status() is None}
+            time.sleep(0.2)
+        if waiting:
+            raise TasklineError(
+                f"bench: workers {sorted(waiting)} did not start (logs in {self.logs})"
+            )
+        time.sleep(3)  # group joins take ~2 s on the embedded broker
+
+    def stop(self) -> None:
+        for w in self.workers.values():
+            w.stop()
+        shutil.rmtree(self.logs, ignore_errors=True)
+
+    def records_in(self, stage: str) -> int:
+        return self.workers[stage].records_in()
+
+    def cpu_seconds(self) -> dict[str, float]:
+        # the whole process: batches, polling, heartbeats, the metrics server
+        return {s: w.cpu_seconds() for s, w in self.workers.items()}
+
+    def peak_memory_mib(self) -> dict[str, float]:
+        return {s: w.peak_memory_mib() for s, w in self.workers.items()}
+
+
 def run_bench(
-    base: Settings, endpoints: Endpoints, *, events: int, offered_rate: float, say: Any = print
+    base: Settings,
+    endpoints: Endpoints,
+    *,
+    events: int,
+    offered_rate: float,
+    processes: bool = True,
+    say: Any = print,
 ) -> BenchResult:
     """Ceiling, then the pipeline at saturation, then at a fixed offered rate."""
     serde = Serde(SchemaStore.load())
@@ -208,23 +301,25 @@ def run_bench(
             "metrics_port": -1,
         }
     )
-    pipeline = Pipeline(settings, endpoints)
-    pipeline.start()
+    stages: _Stages = (
+        _ProcessStages(settings, endpoints) if processes else _ThreadStages(settings, endpoints)
+    )
+    result.mode = "one process per stage" if processes else "threads in one process"
     try:
-        assert pipeline.wait_ready(60)
+        stages.start()
         producer = EventProducer(settings, endpoints.bootstrap_servers, serde)
         say(f"pipeline at saturation: {events} events, 30% duplicates")
         fresh = _restamp(sample)
         started = time.monotonic()
         producer.send_many(fresh)
-        commits, finished = _commits_when_quiet(settings, endpoints, pipeline, len(fresh))
+        commits, finished = _commits_when_quiet(settings, endpoints, stages, len(fresh))
         # events in (duplicates included) per second, from the first publish to the last commit
         span = finished - started
         result.pipeline_events_per_s = round(len(fresh) / span, 1) if span > 0 else 0.0
         result.latency_ms_at_saturation = _percentiles(
             [(c.committed_at - c.occurred_at).total_seconds() * 1000 for c in commits]
         )
-        cpu_before = {r.stage: r.stats.cpu_seconds for r in pipeline.runners}
+        cpu_before = stages.cpu_seconds()
         n_offered = int(offered_rate * 10)
         say(f"pipeline at {offered_rate:.0f} events/s offered for 10 s")
         offered = _restamp(
@@ -236,7 +331,7 @@ def run_bench(
             chunk = offered[i : i + max(int(offered_rate / 20), 1)]
             producer.send_many(_restamp(chunk, prefix=None))
             time.sleep(max(0.0, t0 + (i + len(chunk)) / offered_rate - time.monotonic()))
-        later, _ = _commits_when_quiet(settings, endpoints, pipeline, len(fresh) + len(offered))
+        later, _ = _commits_when_quiet(settings, endpoints, stages, len(fresh) + len(offered))
         ids = {e.source_event_id for e in offered}
         result.latency_ms_at_offered = _percentiles(
             [
@@ -245,13 +340,13 @@ def run_bench(
                 if c.source_event_id in ids
             ]
         )
-        for r in pipeline.runners:
-            result.cpu_ms_per_event[r.stage] = round(
-                1000 * (r.stats.cpu_seconds - cpu_before[r.stage]) / max(len(offered), 1), 3
+        for stage, cpu in stages.cpu_seconds().items():
+            result.cpu_ms_per_event[stage] = round(
+                1000 * (cpu - cpu_before[stage]) / max(len(offered), 1), 3
             )
+        result.peak_memory_mib = {k: round(v, 1) for k, v in stages.peak_memory_mib().items()}
     finally:
-        pipeline.stop()
-    result.peak_memory_mib = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        stages.stop()
     result.ratio = (
         round(result.pipeline_events_per_s / result.ceiling_events_per_s, 3)
         if result.ceiling_events_per_s
@@ -289,16 +384,15 @@ def _restamp(events: list[RawEvent], prefix: str | None = "sat") -> list[RawEven
 
 
 def _commits_when_quiet(
-    settings: Settings, endpoints: Endpoints, pipeline: Pipeline, published: int
+    settings: Settings, endpoints: Endpoints, stages: _Stages, published: int
 ) -> tuple[list[SsotCommit], float]:
     """Every commit, once the router has read everything and no commit came for 2 s."""
-    router, ssot = pipeline.runner("router"), pipeline.runner("ssot")
     deadline = time.monotonic() + 600
-    while router.stats.records_in < published and time.monotonic() < deadline:
+    while stages.records_in("router") < published and time.monotonic() < deadline:
         time.sleep(0.2)
     last, quiet_since = -1, time.monotonic()
     while time.monotonic() < deadline:
-        n = ssot.stats.records_in
+        n = stages.records_in("ssot")
         if n != last:
             last, quiet_since = n, time.monotonic()
         elif time.monotonic() - quiet_since > 2:
@@ -346,12 +440,14 @@ def report_lines(r: BenchResult) -> list[str]:
         f"machine: {r.machine}",
         f"records: {r.events} events per run, ~{r.record_bytes_mean:.0f} B each",
         f"ceiling (5 pass-through hops):  {r.ceiling_events_per_s:>10,.0f} events/s",
-        f"pipeline (6 real stages):       {r.pipeline_events_per_s:>10,.0f} events/s  "
+        f"pipeline (6 real stages, {r.mode}):",
+        f"                                {r.pipeline_events_per_s:>10,.0f} events/s  "
         f"(ratio {r.ratio:.3f}; targets >= 2,000 events/s and >= 0.5)",
         f"latency at saturation:          {lat(r.latency_ms_at_saturation)}",
         f"latency at {r.offered_rate:,.0f} events/s offered: {lat(r.latency_ms_at_offered)} "
         "(targets p50 <= 15 ms, p99 <= 50 ms)",
         "CPU ms per event per stage:     "
         + ", ".join(f"{k} {v:.2f}" for k, v in r.cpu_ms_per_event.items()),
-        f"peak memory of the worker:      {r.peak_memory_mib:.0f} MiB",
+        "peak memory per worker (MiB):   "
+        + ", ".join(f"{k} {v:.0f}" for k, v in r.peak_memory_mib.items()),
     ]

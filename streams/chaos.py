@@ -16,11 +16,7 @@ run can be replayed (process timing still varies). Prints ``ALL-EVENTS-ACCOUNTED
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -43,6 +39,7 @@ from streams.settings import Settings
 from streams.simulate import sample_events
 from streams.ssot_store import SsotStore
 from streams.topics import ALL_TOPICS, DEAD_LETTERS, REPLIES, SSOT_WRITES, ensure_topics
+from streams.workers import WorkerProcess, worker_env
 
 VICTIMS = (*STAGES, "executor-standby", "redis")
 
@@ -83,36 +80,6 @@ class ChaosResult:
         )
 
 
-class _Worker:
-    def __init__(self, name: str, stage: str, env: dict[str, str], logs: Path) -> None:
-        self.name, self.stage, self.env, self.logs = name, stage, env, logs
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with open(self.logs / f"{self.name}.log", "ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli", "worker", self.stage],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-
-
 class ChaosRun:
     """One seeded chaos run in ``workdir`` (embedded broker and a durable embedded Redis)."""
 
@@ -140,17 +107,19 @@ class ChaosRun:
         rng = random.Random(self.config.seed)
         stack = EmbeddedStack(self.settings, durable_redis=True)
         endpoints = stack.start()
-        workers: dict[str, _Worker] = {}
+        workers: dict[str, WorkerProcess] = {}
         result = ChaosResult()
         try:
             settings = self.settings.model_copy(
                 update={"bootstrap_servers": endpoints.bootstrap_servers}
             )
             ensure_topics(AdminClient({"bootstrap.servers": endpoints.bootstrap_servers}), settings)
-            env = self._env(endpoints)
+            env = worker_env(self.settings, endpoints)
             for stage in STAGES:
-                workers[stage] = _Worker(stage, stage, env, self.workdir)
-            workers["executor-standby"] = _Worker("executor-standby", "executor", env, self.workdir)
+                workers[stage] = WorkerProcess(stage, stage, env, self.workdir)
+            workers["executor-standby"] = WorkerProcess(
+                "executor-standby", "executor", env, self.workdir
+            )
             for w in workers.values():
                 w.start()
             time.sleep(4)  # group joins (half the session timeout on the embedded broker)
@@ -194,23 +163,9 @@ class ChaosRun:
             stack.stop()
         return result
 
-    def _env(self, endpoints: Endpoints) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TASKLINE_")}
-        env.update(
-            {
-                "TASKLINE_BOOTSTRAP_SERVERS": endpoints.bootstrap_servers,
-                "TASKLINE_REDIS_URL": endpoints.redis_url,
-                "TASKLINE_TOPIC_PREFIX": self.settings.topic_prefix,
-                "TASKLINE_GROUP_PREFIX": self.settings.group_prefix,
-                "TASKLINE_REDIS_PREFIX": self.settings.redis_prefix,
-                "TASKLINE_PARTITIONS": str(self.settings.partitions),
-                "TASKLINE_METRICS_PORT": "-1",
-                "TASKLINE_HOME": str(self.workdir),
-            }
-        )
-        return env
-
-    def _active_executor(self, endpoints: Endpoints, workers: dict[str, _Worker]) -> str | None:
+    def _active_executor(
+        self, endpoints: Endpoints, workers: dict[str, WorkerProcess]
+    ) -> str | None:
         client = redis.Redis.from_url(endpoints.redis_url, socket_timeout=2)
         try:
             owner = client.get(f"{self.settings.redis_prefix}:lease:executor")

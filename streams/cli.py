@@ -103,6 +103,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--events", type=int, default=5000, help="events per saturation run")
     bench.add_argument("--rate", type=float, default=1000.0, help="fixed offered load, events/s")
     bench.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
+    bench.add_argument(
+        "--threads",
+        action="store_true",
+        help="run the stages as threads of one process (as `up` does), not one process each",
+    )
     chaos = sub.add_parser("chaos", help="kill stages at random under load, then verify")
     chaos.add_argument("--events", type=int, default=5000)
     chaos.add_argument("--kills", type=int, default=50)
@@ -430,7 +435,12 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"bench: {message}", flush=True)
 
             result = bench.run_bench(
-                settings, endpoints, events=args.events, offered_rate=args.rate, say=say
+                settings,
+                endpoints,
+                events=args.events,
+                offered_rate=args.rate,
+                processes=not args.threads,
+                say=say,
             )
     finally:
         stack.stop()
