@@ -112,7 +112,7 @@ def main() -> int:
                         changed_paths=set(),
                         now=now,
                     )
-                    store.apply(commit, head.state)
+                    store.apply(commit, head)
                 return 300
 
             rows.append(

@@ -15,12 +15,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime
 
-from processors.jsonpatch import apply_patch, paths_overlap, touched_paths
+from processors.jsonpatch import apply_patch, canonical_json, paths_overlap, touched_paths
 from processors.models import ExecutionResult, SsotCommit, patch_to_rfc
-from processors.ssot import LEDGER_PROJECT, Head, commit_hash, state_hash
+from processors.ssot import LEDGER_PROJECT, Head, commit_hash
 from streams.errors import PatchError
 
 COMMIT_NAMESPACE = uuid.UUID("0b7d6c8e-3f2a-4d5b-8e9f-1a2b3c4d5e6f")
@@ -44,7 +45,7 @@ def plan_commit(
     ``changed_paths`` are the pointers written by state commits after the result's snapshot
     version; they decide whether a stale stateful result may be rebased.
     """
-    state = head.state
+    state, text = head.state, head.state_json
     kind, outcome = "ledger", "succeeded"
     message = result.output[:500]
     if result.status == "failed":
@@ -60,10 +61,12 @@ def plan_commit(
             )
         else:
             try:
-                state = apply_patch(head.state, patch)
+                state, text = apply_patch(head.state, patch), None
                 kind, outcome = "state", "rebased" if stale else "succeeded"
             except PatchError as exc:
                 outcome, message = "ssot_mismatch", f"patch no longer applies: {exc}"[:500]
+    if text is None:
+        text = canonical_json(state)
     draft = SsotCommit(
         commit_id=commit_id_for(result.task_id),
         project_id=head.project_id,
@@ -75,10 +78,10 @@ def plan_commit(
         kind=kind,
         outcome=outcome,
         patch=result.patch if kind == "state" else None,
-        state_hash=state_hash(state),
+        state_hash=hashlib.sha256(text.encode()).hexdigest(),
         message=message,
         occurred_at=result.occurred_at,
         committed_at=now,
     )
     commit = draft.model_copy(update={"hash": commit_hash(draft)})
-    return commit, Head(head.project_id, commit.version, commit.hash, state)
+    return commit, Head(head.project_id, commit.version, commit.hash, state, text)

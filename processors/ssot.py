@@ -69,6 +69,12 @@ class Head:
     version: int
     hash: str
     state: dict[str, Any] = field(default_factory=dict)
+    # the state's canonical JSON when already computed (hashing and storing both need it)
+    state_json: str | None = field(default=None, compare=False, repr=False)
+
+    def canonical_state(self) -> str:
+        """The state's canonical JSON (computed once per head)."""
+        return self.state_json if self.state_json is not None else canonical_json(self.state)
 
     @classmethod
     def genesis(cls, project_id: str) -> Head:
@@ -86,15 +92,18 @@ def advance(head: Head, commit: SsotCommit) -> Head:
         raise ChainError(f"v{commit.version}: parent_hash does not match the head hash")
     if commit_hash(commit) != commit.hash:
         raise ChainError(f"v{commit.version}: hash does not match the commit's content")
-    state = head.state
+    state, text = head.state, head.state_json
     if commit.kind == "state":
         try:
             state = apply_patch(head.state, patch_to_rfc(commit.patch))
         except PatchError as exc:
             raise ChainError(f"v{commit.version}: patch does not apply: {exc}") from exc
-    if state_hash(state) != commit.state_hash:
+        text = None
+    if text is None:
+        text = canonical_json(state)
+    if hashlib.sha256(text.encode()).hexdigest() != commit.state_hash:
         raise ChainError(f"v{commit.version}: state hash mismatch")
-    return Head(head.project_id, commit.version, commit.hash, state)
+    return Head(head.project_id, commit.version, commit.hash, state, text)
 
 
 def state_at(project_id: str, commits: list[SsotCommit], version: int) -> Head:

@@ -527,7 +527,7 @@ def rebuild(
         if commit.version <= head.version:
             continue  # a redelivered record
         head = advance(head, commit)
-        if fresh.apply(commit, head.state).status == "conflict":
+        if fresh.apply(commit, head).status == "conflict":
             raise ChainError(f"rebuild namespace {fresh.namespace} is not empty")
         heads[commit.project_id] = head
     projects = sorted(set(heads) | set(live.projects()))

@@ -20,7 +20,7 @@ from typing import Literal
 
 import redis
 
-from processors.jsonpatch import canonical_json, touched_paths
+from processors.jsonpatch import touched_paths
 from processors.models import SsotCommit, patch_to_rfc
 from processors.ssot import Head
 
@@ -83,7 +83,8 @@ class SsotStore:
         )
         if version is None or hash_ is None or state is None:
             return Head.genesis(project_id)
-        return Head(project_id, int(version), _text(hash_), json.loads(state))
+        text = _text(state)  # stored canonical: no need to serialize it again
+        return Head(project_id, int(version), _text(hash_), json.loads(text), text)
 
     def versions(self, project_ids: list[str]) -> dict[str, int]:
         """Current versions of several projects in one round trip."""
@@ -93,9 +94,10 @@ class SsotStore:
         values = pipe.execute()
         return {p: int(v) if v is not None else 0 for p, v in zip(project_ids, values, strict=True)}
 
-    def apply(self, commit: SsotCommit, state: dict[str, object]) -> ApplyResult:
-        """Append ``commit`` (whose resulting state is ``state``) if the head is its parent."""
-        status, value = self._apply(keys=self._keys(commit), args=self._args(commit, state))
+    def apply(self, commit: SsotCommit, head: Head) -> ApplyResult:
+        """Append ``commit`` (after which the project is at ``head``) if the stored head is its
+        parent."""
+        status, value = self._apply(keys=self._keys(commit), args=self._args(commit, head))
         return ApplyResult(_text(status), int(value))  # type: ignore[arg-type]
 
     def _keys(self, commit: SsotCommit) -> list[str]:
@@ -108,25 +110,25 @@ class SsotStore:
         ]
 
     @staticmethod
-    def _args(commit: SsotCommit, state: dict[str, object]) -> list[str | int]:
+    def _args(commit: SsotCommit, head: Head) -> list[str | int]:
         return [
             commit.version - 1,
             commit.commit_id,
             commit.version,
             commit.hash,
-            canonical_json(state),
+            head.canonical_state(),
             commit.model_dump_json(),
             commit.project_id,
             commit.source_event_id,
             f"{commit.task_id} {commit.project_id} {commit.version}",
         ]
 
-    def apply_many(self, items: list[tuple[SsotCommit, dict[str, object]]]) -> list[ApplyResult]:
+    def apply_many(self, items: list[tuple[SsotCommit, Head]]) -> list[ApplyResult]:
         """:meth:`apply` for several commits in one round trip, in order (a later commit of a
         project sees the earlier one's version)."""
         pipe = self._r.pipeline(transaction=False)
-        for commit, state in items:
-            self._apply(keys=self._keys(commit), args=self._args(commit, state), client=pipe)
+        for commit, head in items:
+            self._apply(keys=self._keys(commit), args=self._args(commit, head), client=pipe)
         return [ApplyResult(_text(s), int(v)) for s, v in pipe.execute()]  # type: ignore[arg-type]
 
     def applied_version(self, commit_id: str) -> int | None:

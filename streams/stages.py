@@ -367,7 +367,7 @@ class CompleterStage:
             heads[project] = new_head
             planned.append((result, commit, new_head))
             self._remember(commit)
-        applied = self.chain.apply_many([(c, h.state) for _, c, h in planned])
+        applied = self.chain.apply_many([(c, h) for _, c, h in planned])
         if any(a.status != "ok" for a in applied):
             self._heads.clear()  # raced or redelivered: redo the batch one by one, from Redis
             self._written.clear()
@@ -386,7 +386,7 @@ class CompleterStage:
             head = self._heads.get(project) or self.chain.head(project)
             changed = self._changed(project, head, result)
             commit, new_head = plan_commit(result, head, changed_paths=changed, now=now_millis())
-            applied = self.chain.apply(commit, new_head.state)
+            applied = self.chain.apply(commit, new_head)
             if applied.status == "ok":
                 self._heads[project] = new_head
                 self._remember(commit)
@@ -416,9 +416,34 @@ class SsotStage:
         self._heads: dict[str, Head] = {}
 
     def handle(self, batch: list[Message]) -> list[Out]:
-        """Apply every commit once, in order; a broken chain is dead-lettered."""
+        """Apply every commit once, in order; a broken chain is dead-lettered.
+
+        One Redis round trip for the batch when every commit extends the cached heads and
+        applies cleanly; otherwise (a redelivery, another writer, a broken link) one commit
+        at a time, verified against the stored heads.
+        """
         commits, outs = self.io.decode(batch, SsotCommit)
+        if self._batch(commits):
+            return outs
         return outs + self.io.each(commits, lambda _m, c: self._apply(c))
+
+    def _batch(self, commits: list[tuple[Message, SsotCommit]]) -> bool:
+        heads = dict(self._heads)
+        for project in sorted({c.project_id for _, c in commits} - set(heads)):
+            heads[project] = self.ssot.head(project)
+        planned: list[tuple[SsotCommit, Head]] = []
+        for _, commit in commits:
+            try:
+                new_head = advance(heads[commit.project_id], commit)
+            except ChainError:
+                return False
+            heads[commit.project_id] = new_head
+            planned.append((commit, new_head))
+        if planned and any(a.status != "ok" for a in self.ssot.apply_many(planned)):
+            self._heads.clear()  # the one-by-one path sorts out what was applied already
+            return False
+        self._heads.update({c.project_id: h for c, h in planned})
+        return True
 
     def _apply(self, commit: SsotCommit) -> list[Out]:
         project = commit.project_id
@@ -440,7 +465,7 @@ class SsotStage:
                 if cached is None:
                     raise  # verified against the store's own head: the chain is broken
                 continue
-            applied = self.ssot.apply(commit, new_head.state)
+            applied = self.ssot.apply(commit, new_head)
             if applied.status == "ok":
                 self._heads[project] = new_head
                 return []

@@ -50,4 +50,7 @@ def test_bench_writes_its_figures(tmp_path: Path) -> None:
         "ssot",
     }
     assert figures["latency_ms_at_offered"]["p50"] > 0 and figures["record_bytes_mean"] > 500
-    assert "pipeline (6 real stages)" in result.stdout
+    assert "pipeline (6 real stages, one process per stage)" in result.stdout
+    assert figures["mode"] == "one process per stage"
+    assert set(figures["peak_memory_mib"]) == set(figures["cpu_ms_per_event"])
+    assert all(mib > 20 for mib in figures["peak_memory_mib"].values())
