@@ -1,8 +1,21 @@
-"""Executor logic: run a scheduled task's steps against an immutable SSOT snapshot.
+"""Executor logic (Prospera §4.5-4.6, §6.1, §6.4-6.6, §9): run a scheduled task's plan, one
+step after the other, against an immutable SSOT snapshot.
 
-Each step names an engine from :data:`ENGINES`; an unknown engine is a *forbidden engine call*
-and fails the step. After every step the working state is hashed (Prospera §10), and a failed
-step fails the task as a whole: nothing partial leaves the executor (Prospera §6.5).
+Every step passes, in order:
+
+1. **safety**: its engine is registered and allowed for the task's domain (else *forbidden
+   engine call*); its preconditions hold and no forbidden state is present on the snapshot,
+   and no system it touches is unavailable (else *safety violation* / *blocked routing*); a
+   gated step needs a recorded governance approval (else *safety violation*);
+2. **the engine**, bounded by the step's timeout, retried up to ``max_attempts`` times with a
+   fixed backoff when it fails in a retryable way (deterministic: no jitter);
+3. **its validator**, a JSON Schema over the step's output (else *invalid output*).
+
+A state hash is taken after every step. On the first failure, completed side-effecting steps
+are compensated in reverse order (backtracking) and the task fails as a whole: nothing
+partial leaves the executor (§6.5). After each side-effecting step a :class:`Progress`
+checkpoint is handed to ``checkpoint`` so that a successor resumes after it instead of
+repeating it.
 
 >>> ex = Executor("exec-1")
 >>> snap = Snapshot("apollo", 2, {"status": "green"})
@@ -12,19 +25,33 @@ step fails the task as a whole: nothing partial leaves the executor (Prospera §
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import hashlib
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from processors.jsonpatch import apply_patch, canonical_json
-from processors.models import ExecutionResult, ScheduledTask, StepLog, patch_to_rfc
+from processors.engines import (
+    MAX_STATE_BYTES,
+    Engine,
+    Registry,
+    StepContext,
+    StepFailed,
+    schema_problem,
+)
+from processors.models import ExecutionResult, PlanStep, ScheduledTask, StepLog
+from processors.planner import SAFE_ENGINES, plan_for
+from processors.safety import violations
 from processors.ssot import state_hash
-from streams.errors import PatchError
 
-MAX_STATE_BYTES = 1_000_000
-STATEFUL_STEPS = ("ssot.read", "patch.apply", "state.validate")
+__all__ = ["MAX_STATE_BYTES", "Environment", "Executor", "Progress", "Snapshot", "StepFailed"]
+
+RETRY_BACKOFF_S = (0.05, 0.1, 0.2, 0.4, 0.8)  # fixed: a retried task behaves the same every run
 
 
 @dataclass(frozen=True)
@@ -42,64 +69,79 @@ class Snapshot:
 
 
 @dataclass
-class StepContext:
-    """What a step sees: the task, the snapshot, and the working state it may replace."""
+class Progress:
+    """A checkpoint after a side-effecting step: enough to resume the task elsewhere."""
 
-    scheduled: ScheduledTask
-    snapshot: Snapshot
+    task_id: str
+    next_step: int  # index into the plan
     working: Any
-    output: str = ""
+    output: str
+    logs: list[StepLog]
+    side_effects: list[int]  # plan indexes of completed side-effecting steps
+    started_at: datetime
+    snapshot_version: int
+    executor_id: str
+    fencing_token: int
+
+    def to_json(self) -> str:
+        """For Redis."""
+        return json.dumps(
+            {
+                "task_id": self.task_id,
+                "next_step": self.next_step,
+                "working": self.working,
+                "output": self.output,
+                "logs": [s.model_dump(mode="json") for s in self.logs],
+                "side_effects": self.side_effects,
+                "started_at": self.started_at.isoformat(),
+                "snapshot_version": self.snapshot_version,
+                "executor_id": self.executor_id,
+                "fencing_token": self.fencing_token,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Progress:
+        """Back from :meth:`to_json`."""
+        d = json.loads(text)
+        return cls(
+            task_id=d["task_id"],
+            next_step=d["next_step"],
+            working=d["working"],
+            output=d["output"],
+            logs=[StepLog.model_validate(s) for s in d["logs"]],
+            side_effects=list(d["side_effects"]),
+            started_at=datetime.fromisoformat(d["started_at"]),
+            snapshot_version=d["snapshot_version"],
+            executor_id=d["executor_id"],
+            fencing_token=d["fencing_token"],
+        )
 
 
-class StepFailed(Exception):
-    """A step that could not do its work; the task fails with this message."""
+@dataclass
+class Environment:
+    """What the executor consults besides the task: engines, policy and live switches."""
 
-
-def _read(ctx: StepContext) -> str:
-    ctx.working = ctx.snapshot.state
-    return f"read {ctx.snapshot.project_id or '-'} v{ctx.snapshot.version}: {len(ctx.working)} keys"
-
-
-def _summarize(ctx: StepContext) -> str:
-    state = ctx.working if isinstance(ctx.working, dict) else {}
-    facts = [f"{k}={canonical_json(v)[:60]}" for k, v in sorted(state.items())[:12]]
-    project = ctx.snapshot.project_id or "no project"
-    body = "; ".join(facts) if facts else "no recorded state yet"
-    ctx.output = f"{project} (v{ctx.snapshot.version}): {body}"
-    return f"summarized {len(facts)} facts"
-
-
-def _apply(ctx: StepContext) -> str:
-    patch = patch_to_rfc(ctx.scheduled.task.patch)
-    if not patch:
-        raise StepFailed("stateful task without a patch")
-    try:
-        ctx.working = apply_patch(ctx.working, patch)
-    except PatchError as exc:
-        raise StepFailed(f"patch does not apply to v{ctx.snapshot.version}: {exc}") from exc
-    ctx.output = f"applied {len(patch)} op(s) to {ctx.snapshot.project_id} v{ctx.snapshot.version}"
-    return ctx.output
-
-
-def _validate(ctx: StepContext) -> str:
-    if not isinstance(ctx.working, dict):
-        raise StepFailed("project state must stay a JSON object")
-    size = len(canonical_json(ctx.working).encode())
-    if size > MAX_STATE_BYTES:
-        raise StepFailed(f"project state would be {size} bytes (limit {MAX_STATE_BYTES})")
-    return f"state valid ({size} bytes)"
-
-
-ENGINES: dict[str, Callable[[StepContext], str]] = {
-    "ssot.read": _read,
-    "text.summarize": _summarize,
-    "patch.apply": _apply,
-    "state.validate": _validate,
-}
+    registry: Registry = field(default_factory=Registry.builtin)
+    allowed_engines: Callable[[str | None], Collection[str]] = lambda _domain: SAFE_ENGINES
+    unavailable_systems: Callable[[], Collection[str]] = lambda: ()
+    checkpoint: Callable[[Progress], None] | None = None
+    sleep: Callable[[float], None] = time.sleep
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _seed(task_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(task_id.encode()).digest()[:8], "big")
+
+
+class _Failure(Exception):
+    def __init__(self, mode: str, message: str, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.mode = mode
+        self.attempts = attempts
 
 
 class Executor:
@@ -110,62 +152,283 @@ class Executor:
         executor_id: str,
         clock: Callable[[], datetime] = _now,
         on_step: Callable[[str, int, str], None] | None = None,
+        env: Environment | None = None,
     ) -> None:
         self.executor_id = executor_id
         self.clock = clock
         self.on_step = on_step  # (task_id, step number, engine.module): for live views
+        self.env = env or Environment()
 
-    def steps_of(self, scheduled: ScheduledTask) -> list[str]:
-        """The task's execution plan: the WorkPlan's steps or the stateful sequence."""
-        task = scheduled.task
-        if task.task_type == "stateful":
-            return list(STATEFUL_STEPS)
-        return list(task.work_plan.steps) if task.work_plan else ["ssot.read"]
+    def plan_of(self, scheduled: ScheduledTask) -> list[PlanStep]:
+        """The plan the scheduler attached, or the default plan (records from before plans)."""
+        return list(scheduled.plan) or plan_for(scheduled.task, None)
 
-    def execute(self, scheduled: ScheduledTask, snapshot: Snapshot) -> ExecutionResult:
-        """Run every step; the first failure stops the task and fails it."""
+    def execute(
+        self,
+        scheduled: ScheduledTask,
+        snapshot: Snapshot,
+        *,
+        progress: Progress | None = None,
+        fencing_token: int = 0,
+        replay: list[StepLog] | None = None,
+    ) -> ExecutionResult:
+        """Run the plan (from ``progress`` on, when resuming). With ``replay`` (the recorded
+        step log), side-effecting steps are not performed again: their recorded outcome
+        stands in, so the state hashes can be checked without touching the world."""
         task = scheduled.task
-        ctx = StepContext(scheduled, snapshot, snapshot.state)
+        if scheduled.disposition == "fail":
+            return self._result(
+                scheduled, snapshot, [], "", snapshot.state_hash, self.clock(), fencing_token,
+                error=scheduled.failure_reason or "failed by the scheduler",
+                mode=scheduled.failure_mode or "step_failed",
+            )  # fmt: skip
+        plan = self.plan_of(scheduled)
+        ctx = StepContext(
+            scheduled=scheduled,
+            snapshot_state=snapshot.state,
+            snapshot_version=snapshot.version,
+            working=snapshot.state,
+            step=plan[0] if plan else PlanStep(number=0, engine="ssot.read"),
+            now=task.occurred_at,
+            rng=random.Random(_seed(task.task_id)),
+            fencing_token=fencing_token,
+        )
         logs: list[StepLog] = []
-        error: str | None = None
-        started = self.clock()
-        hashed: tuple[Any, str] = (snapshot.state, "")
-
-        def hash_of(working: Any) -> str:
-            # steps that leave the state alone (reads, validation) reuse the last hash
-            nonlocal hashed
-            if working is snapshot.state:
-                return snapshot.state_hash
-            if working is not hashed[0] or not hashed[1]:
-                hashed = (working, state_hash(working))
-            return hashed[1]
-
-        for number, name in enumerate(self.steps_of(scheduled), start=1):
+        side_effects: list[int] = []
+        started, first = self.clock(), 0
+        if progress is not None:
+            ctx.working, ctx.output = progress.working, progress.output
+            logs, side_effects = list(progress.logs), list(progress.side_effects)
+            started, first = progress.started_at, progress.next_step
+            logs.append(
+                self._log(
+                    len(logs) + 1, PlanStep(number=first, engine="executor.resume"), "succeeded",
+                    self._hash(ctx.working, snapshot),
+                    f"resumed after step {first} of {len(plan)} (checkpoint by "
+                    f"{progress.executor_id}, token {progress.fencing_token})",
+                    self.clock(), kind="resume", snapshot=snapshot,
+                )
+            )  # fmt: skip
+        allowed = self.env.allowed_engines(task.domain_id)
+        down = set(self.env.unavailable_systems())
+        failure: _Failure | None = None
+        for index in range(first, len(plan)):
+            step = plan[index]
+            ctx.step = step
             step_start = self.clock()
             if self.on_step is not None:
-                self.on_step(task.task_id, number, name)
-            engine = ENGINES.get(name)
+                self.on_step(task.task_id, step.number, step.engine)
+            recorded = _recorded(replay, step.number)
+            attempts, side_effect = 1, step.side_effect
             try:
-                if engine is None:
-                    raise StepFailed(f"forbidden engine call: {name!r} is not a known engine")
-                detail, status = engine(ctx), "succeeded"
-            except StepFailed as exc:
-                detail, status, error = str(exc), "failed", f"step {number} ({name}): {exc}"
-            engine_name, _, module = name.partition(".")
+                engine = self._admit(step, scheduled, snapshot, allowed, down)
+                before = ctx.working
+                side_effect = side_effect or engine.side_effect
+                if replay is not None and side_effect:
+                    if recorded is not None and recorded.status == "failed":
+                        raise _Failure(recorded.safety or "step_failed", recorded.detail)
+                    detail = recorded.detail if recorded else "replayed: side effect not repeated"
+                else:
+                    detail, attempts = self._run(engine, ctx)
+                if side_effect:
+                    ctx.working = before  # side effects act on the world, not on the snapshot
+                if step.validator and replay is None:
+                    problem = schema_problem(step.validator, ctx.value)
+                    if problem:
+                        raise _Failure("invalid_output", f"output breaks its schema: {problem}")
+                safety = "passed"
+            except _Failure as exc:
+                failure, detail, safety, attempts = exc, str(exc), exc.mode, exc.attempts
             logs.append(
-                StepLog(
-                    step=number,
-                    engine=engine_name,
-                    module=module or engine_name,
-                    status=status,
-                    state_hash=hash_of(ctx.working),
-                    detail=detail[:1000],
-                    started_at=step_start,
-                    finished_at=self.clock(),
+                self._log(
+                    len(logs) + 1, step, "failed" if failure else "succeeded",
+                    self._hash(ctx.working, snapshot), detail, step_start, safety=safety,
+                    governance=_governance_note(step, scheduled), attempts=attempts,
+                    snapshot=snapshot,
                 )
-            )
-            if error is not None:
+            )  # fmt: skip
+            if failure is not None:
                 break
+            if side_effect:
+                side_effects.append(index)
+                if self.env.checkpoint is not None and replay is None:
+                    self.env.checkpoint(
+                        Progress(
+                            task.task_id, index + 1, ctx.working, ctx.output, logs,
+                            side_effects, started, snapshot.version, self.executor_id,
+                            fencing_token,
+                        )
+                    )  # fmt: skip
+        failed_at = ctx.step
+        if failure is not None:
+            logs += self._compensate(plan, side_effects, ctx, snapshot, replay)
+        return self._result(
+            scheduled, snapshot, logs, ctx.output if failure is None else "",
+            self._hash(ctx.working, snapshot), started, fencing_token,
+            error=(f"step {failed_at.number} ({failed_at.engine}): {failure}" if failure else None),
+            mode=failure.mode if failure else None,
+            resumed_from=first if progress is not None else 0,
+        )  # fmt: skip
+
+    # -- the gates ------------------------------------------------------------------------
+
+    def _admit(
+        self,
+        step: PlanStep,
+        scheduled: ScheduledTask,
+        snapshot: Snapshot,
+        allowed: Collection[str],
+        down: set[str],
+    ) -> Engine:
+        engine = self.env.registry.get(step.engine)
+        if engine is None:
+            raise _Failure("forbidden_engine_call", f"{step.engine!r} is not a registered engine")
+        if step.engine not in allowed:
+            domain = scheduled.task.domain_id or "no domain"
+            raise _Failure(
+                "forbidden_engine_call", f"{step.engine!r} is not allowed in domain {domain}"
+            )
+        problems = violations(step.preconditions, step.forbidden_states, snapshot.state)
+        if problems:
+            raise _Failure("safety_violation", "; ".join(problems))
+        blocked = sorted(down & set(step.systems))
+        if blocked:
+            raise _Failure("blocked_routing", f"system unavailable: {', '.join(blocked)}")
+        if step.gate and not any(g.startswith("approved") for g in scheduled.governance):
+            raise _Failure("safety_violation", "gated step without a governance approval")
+        return engine
+
+    def _run(self, engine: Engine, ctx: StepContext) -> tuple[str, int]:
+        step = ctx.step
+        attempts = max(step.max_attempts, 1)
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._call(engine, ctx, step.timeout_ms / 1000), attempt
+            except StepFailed as exc:
+                if not exc.retryable or attempt == attempts:
+                    raise _Failure(exc.mode, str(exc), attempt) from exc
+            except TimeoutError as exc:
+                if attempt == attempts:
+                    raise _Failure("timeout", str(exc), attempt) from exc
+            self.env.sleep(RETRY_BACKOFF_S[min(attempt - 1, len(RETRY_BACKOFF_S) - 1)])
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _call(engine: Engine, ctx: StepContext, timeout_s: float) -> str:
+        if engine.inline:
+            return engine.run(ctx)
+        box: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                box["detail"] = engine.run(ctx)
+            except BaseException as exc:  # handed back to the executor's thread
+                box["error"] = exc
+
+        worker = threading.Thread(target=target, name=f"step-{engine.name}", daemon=True)
+        worker.start()
+        worker.join(timeout_s)
+        if worker.is_alive():
+            raise TimeoutError(f"{engine.name} did not finish within {timeout_s:.1f} s")
+        if "error" in box:
+            raise box["error"]
+        return str(box["detail"])
+
+    def _compensate(
+        self,
+        plan: list[PlanStep],
+        side_effects: list[int],
+        ctx: StepContext,
+        snapshot: Snapshot,
+        replay: list[StepLog] | None,
+    ) -> list[StepLog]:
+        """Undo completed side effects, last first."""
+        logs: list[StepLog] = []
+        for index in reversed(side_effects):
+            done = plan[index]
+            start = self.clock()
+            if not done.compensation:
+                status, detail = "failed", f"step {done.number} ({done.engine}) has no compensation"
+            elif replay is not None:
+                status, detail = "succeeded", "replayed: compensation not repeated"
+            else:
+                undo = PlanStep(
+                    number=done.number, engine=done.compensation, args=done.compensation_args,
+                    timeout_ms=done.timeout_ms, max_attempts=max(done.max_attempts, 2),
+                )  # fmt: skip
+                engine = self.env.registry.get(undo.engine)
+                ctx.step = undo
+                try:
+                    if engine is None:
+                        raise _Failure("forbidden_engine_call", f"{undo.engine!r} not registered")
+                    detail, _ = self._run(engine, ctx)
+                    status = "succeeded"
+                except _Failure as exc:
+                    status, detail = "failed", f"compensation failed ({exc.mode}): {exc}"
+            logs.append(
+                self._log(
+                    done.number, PlanStep(number=done.number, engine=done.compensation or "-"),
+                    status, self._hash(ctx.working, snapshot),
+                    f"undo step {done.number} ({done.engine}): {detail}", start,
+                    kind="compensation", snapshot=snapshot,
+                )
+            )  # fmt: skip
+        return logs
+
+    # -- records --------------------------------------------------------------------------
+
+    @staticmethod
+    def _hash(working: Any, snapshot: Snapshot) -> str:
+        return snapshot.state_hash if working is snapshot.state else state_hash(working)
+
+    def _log(
+        self,
+        number: int,
+        step: PlanStep,
+        status: str,
+        hash_: str,
+        detail: str,
+        started: datetime,
+        *,
+        snapshot: Snapshot,
+        kind: str = "step",
+        safety: str = "",
+        governance: str = "",
+        attempts: int = 1,
+    ) -> StepLog:
+        engine, _, module = step.engine.partition(".")
+        return StepLog(
+            step=step.number if kind == "step" else number,
+            engine=engine,
+            module=module or engine,
+            status=status,
+            state_hash=hash_,
+            detail=detail[:1000],
+            started_at=started,
+            finished_at=self.clock(),
+            kind=kind,
+            routing_path=f"{snapshot.project_id or '-'}/{step.engine}",
+            safety=safety,
+            governance=governance,
+            attempts=attempts,
+            ssot_version=snapshot.version,
+        )
+
+    def _result(
+        self,
+        scheduled: ScheduledTask,
+        snapshot: Snapshot,
+        logs: list[StepLog],
+        output: str,
+        final_hash: str,
+        started: datetime,
+        fencing_token: int,
+        *,
+        error: str | None,
+        mode: str | None,
+        resumed_from: int = 0,
+    ) -> ExecutionResult:
+        task = scheduled.task
         return ExecutionResult(
             task_id=task.task_id,
             source_event_id=task.source_event_id,
@@ -173,15 +436,30 @@ class Executor:
             project_id=task.project_id,
             task_type=task.task_type,
             status="failed" if error else "succeeded",
-            error=error,
+            error=(f"{(mode or 'failed').replace('_', ' ')}: {error}" if error else None),
             scheduled_snapshot_version=scheduled.snapshot_version,
             snapshot_version=snapshot.version,
             patch=task.patch,
-            output=ctx.output if not error else "",
-            state_hash=hash_of(ctx.working),
+            output=output,
+            state_hash=final_hash,
             steps=logs,
             executor_id=self.executor_id,
             occurred_at=task.occurred_at,
             started_at=started,
             finished_at=self.clock(),
+            failure_mode=mode,
+            fencing_token=fencing_token,
+            resumed_from_step=resumed_from,
         )
+
+
+def _recorded(replay: list[StepLog] | None, number: int) -> StepLog | None:
+    if replay is None:
+        return None
+    return next((s for s in replay if s.kind == "step" and s.step == number), None)
+
+
+def _governance_note(step: PlanStep, scheduled: ScheduledTask) -> str:
+    if not scheduled.governance:
+        return "gate: no approval" if step.gate else ""
+    return ("gate: " if step.gate else "") + "; ".join(scheduled.governance)[:300]

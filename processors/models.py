@@ -223,15 +223,67 @@ class TaskObject(Record):
     dependencies: DependencyPlan | None = None
     hold_reason: str | None = None
     former_version: str = ""
+    depends_on: list[str] = Field(default_factory=list)  # source_event_ids to complete first
+
+
+FAILURE_MODES = (
+    "safety_violation",
+    "drift",
+    "blocked_routing",
+    "invalid_output",
+    "forbidden_engine_call",
+    "ssot_mismatch",
+    "pipeline_deadlock",
+    "timeout",
+    "step_failed",
+    "dependency_failed",
+    "cancelled",
+    "rejected",
+)
+"""Why a task failed: Prospera §9's modes first, then the operational ones."""
+
+
+class PlanStep(BaseModel):
+    """One atomic step of an execution plan (Prospera §4.3).
+
+    ``engine`` is ``engine.module``. ``preconditions`` must hold and ``forbidden_states``
+    must not, both evaluated on the snapshot (see :mod:`processors.safety`). A
+    ``side_effect`` step changes the world outside the SSOT: it is checkpointed when done,
+    never run twice, and undone by ``compensation`` when a later step fails.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    number: int
+    engine: str
+    args: dict[str, str] = Field(default_factory=dict)
+    side_effect: bool = False
+    compensation: str | None = None
+    compensation_args: dict[str, str] = Field(default_factory=dict)
+    preconditions: list[str] = Field(default_factory=list)
+    forbidden_states: list[str] = Field(default_factory=list)
+    systems: list[str] = Field(default_factory=list)
+    timeout_ms: int = 5000
+    max_attempts: int = 1
+    gate: bool = False  # needs a governance approval of the task
+    validator: str | None = None  # a JSON schema (inline JSON) the step's output must match
+    parallel_group: str | None = None
 
 
 class ScheduledTask(Record):
-    """A task released to the serial executor with the SSOT version it was scheduled with."""
+    """A task released to the serial executor: its plan, priority and the SSOT version it was
+    scheduled with; ``disposition="fail"`` asks the executor to record a failure without
+    running anything (cancelled, rejected, deadlocked, dependency failed)."""
 
     __avro_type__ = "scheduled_task"
     task: TaskObject
     snapshot_version: int
     scheduled_at: Millis
+    plan: list[PlanStep] = Field(default_factory=list)
+    priority: int = 0
+    disposition: Literal["run", "fail"] = "run"
+    failure_mode: str | None = None
+    failure_reason: str | None = None
+    governance: list[str] = Field(default_factory=list)  # approvals/commands that touched it
 
 
 class StepLog(BaseModel):
@@ -246,6 +298,12 @@ class StepLog(BaseModel):
     detail: str
     started_at: Micros
     finished_at: Micros
+    kind: Literal["step", "compensation", "resume"] = "step"
+    routing_path: str = ""
+    safety: str = ""
+    governance: str = ""
+    attempts: int = 1
+    ssot_version: int = 0
 
 
 class ExecutionResult(Record):
@@ -269,6 +327,9 @@ class ExecutionResult(Record):
     occurred_at: Millis
     started_at: Micros
     finished_at: Micros
+    failure_mode: str | None = None
+    fencing_token: int = 0
+    resumed_from_step: int = 0
 
 
 class SsotCommit(Record):

@@ -59,6 +59,8 @@ class IntentSpec(BaseModel):
     required_slots: list[str] = Field(default_factory=list)
     preconditions: list[str] = Field(default_factory=list)
     reply: str | None = None
+    priority: int | None = None  # policy: overrides the task type's default priority
+    plan: list[dict[str, Any]] | None = None  # execution plan steps (PlanStep fields, templated)
 
 
 class DomainPack(BaseModel):
@@ -70,6 +72,7 @@ class DomainPack(BaseModel):
     description: str = ""
     systems: dict[str, SystemSpec] = Field(default_factory=dict)
     protected_paths: list[str] = Field(default_factory=list)
+    engines: list[str] | None = None  # engines this domain may call (None: the safe built-ins)
     slots: dict[str, SlotSpec] = Field(default_factory=dict)
     intents: list[IntentSpec]
 
@@ -139,6 +142,11 @@ def _render(template: Any, slots: dict[str, Any], *, pointer: bool = False) -> A
         return text.replace("~", "~0").replace("/", "~1") if pointer else text
 
     return _SLOT_REF.sub(sub, template)
+
+
+def render_template(template: Any, slots: dict[str, Any]) -> Any:
+    """A template (dict, list or string) with ``{slot}`` references filled in."""
+    return _render(template, slots)
 
 
 def render_patch(templates: list[dict[str, Any]], slots: dict[str, Any]) -> list[dict[str, Any]]:

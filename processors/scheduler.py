@@ -1,19 +1,334 @@
-"""Scheduler, first version: first in, first out, with the SSOT snapshot version attached.
+"""The scheduler's book (Prospera §4.4, §6.3, §6.7): which formed tasks wait, why, and which
+to release next to the strictly serial executor.
 
-Priority, holds, dependencies and governance arrive with the orchestration work; this stage
-already stamps each task with the project version it is scheduled against (Prospera §6.1).
+Pure logic; :class:`streams.stages.SchedulerStage` persists the book in Redis and feeds it
+formed tasks, completions (commits on ``ssot-writes``) and verified governance commands.
 
->>> schedule(task, snapshot_version=3, now=now).snapshot_version    # doctest: +SKIP
-3
+Release rules, in order:
+
+- a task *fails without running* (``disposition="fail"``) when it was cancelled or rejected,
+  when it sits in a dependency cycle (*pipeline deadlock*), when a dependency failed, or when
+  a dependency did not complete within the wait limit;
+- otherwise it *waits* while held (by the former or a governance gate, until approved), while
+  safe mode is on and it is stateful, while a system it touches is unavailable, or while a
+  task it depends on has not completed;
+- ready tasks leave in priority order (higher first, then arrival), at most ``window`` in
+  flight at once: the next ones are released as the executor's commits come back.
+
+>>> book = Book()
+>>> book.admit(task, now, plan=[])                                  # doctest: +SKIP
+>>> [r.task.task_id for r in book.release(window=4, now=now)]       # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
-from processors.models import ScheduledTask, TaskObject
+from processors.models import PlanStep, ScheduledTask, TaskObject
+from processors.planner import plan_for
+
+OK_OUTCOMES = frozenset({"succeeded", "rebased"})
+
+
+@dataclass
+class Entry:
+    """One admitted task that has not been released yet."""
+
+    task: TaskObject
+    plan: list[PlanStep]
+    seq: int
+    priority: int
+    admitted_at: datetime
+    hold: str | None = None  # waits for a governance approval
+    fail: tuple[str, str] | None = None  # (failure mode, reason): release as a failure
+    governance: list[str] = field(default_factory=list)
+
+    @property
+    def source_event_id(self) -> str:
+        """The event the task came from (dependencies name events)."""
+        return self.task.source_event_id
+
+    def to_json(self) -> str:
+        """For the Redis copy of the book."""
+        return json.dumps(
+            {
+                "task": self.task.model_dump(mode="json"),
+                "plan": [s.model_dump(mode="json") for s in self.plan],
+                "seq": self.seq,
+                "priority": self.priority,
+                "admitted_at": self.admitted_at.isoformat(),
+                "hold": self.hold,
+                "fail": list(self.fail) if self.fail else None,
+                "governance": self.governance,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Entry:
+        """Back from :meth:`to_json`."""
+        d = json.loads(text)
+        return cls(
+            task=TaskObject.model_validate(d["task"]),
+            plan=[PlanStep.model_validate(s) for s in d["plan"]],
+            seq=d["seq"],
+            priority=d["priority"],
+            admitted_at=datetime.fromisoformat(d["admitted_at"]),
+            hold=d["hold"],
+            fail=(d["fail"][0], d["fail"][1]) if d["fail"] else None,
+            governance=list(d["governance"]),
+        )
+
+
+@dataclass(frozen=True)
+class Release:
+    """A task leaving the scheduler: to run, or to be recorded as failed."""
+
+    task: TaskObject
+    plan: list[PlanStep]
+    priority: int
+    governance: list[str]
+    fail: tuple[str, str] | None = None
+
+
+@dataclass
+class Book:
+    """Pending tasks, tasks in flight, and the global switches."""
+
+    pending: dict[str, Entry] = field(default_factory=dict)
+    inflight: dict[str, datetime] = field(default_factory=dict)  # task id → released at
+    safe_mode: bool = False
+    unavailable: set[str] = field(default_factory=set)
+    seq: int = 0
+    dependency_timeout: timedelta = timedelta(hours=1)
+    changed: set[str] = field(default_factory=set)  # task ids whose entry changed (to persist)
+    removed: set[str] = field(default_factory=set)
+
+    def knows(self, task_id: str) -> bool:
+        """Pending or in flight."""
+        return task_id in self.pending or task_id in self.inflight
+
+    def admit(
+        self, task: TaskObject, now: datetime, *, plan: list[PlanStep], gate: str | None = None
+    ) -> Entry | None:
+        """Queue a formed task (None if it is already known: a redelivery)."""
+        if self.knows(task.task_id):
+            return None
+        self.seq += 1
+        hold = f"formation: {task.hold_reason}" if task.hold_reason else gate
+        entry = Entry(task, plan, self.seq, task.priority, now, hold=hold)
+        self.pending[task.task_id] = entry
+        self._touch(task.task_id)
+        return entry
+
+    def complete(self, task_id: str) -> bool:
+        """A commit for ``task_id`` arrived: its window slot is free."""
+        return self.inflight.pop(task_id, None) is not None
+
+    def release(
+        self,
+        *,
+        window: int,
+        now: datetime,
+        done: dict[str, str],
+        inflight_timeout: timedelta = timedelta(minutes=5),
+    ) -> list[Release]:
+        """What to release now. ``done`` maps source event ids to their commit outcome, for
+        every dependency of a pending task that has completed."""
+        for task_id, at in list(self.inflight.items()):
+            if now - at > inflight_timeout:  # lost its commit (e.g. dead-lettered): free the slot
+                del self.inflight[task_id]
+        self._fail_blocked(now, done)
+        ready = [e for e in self.pending.values() if self._ready(e, done)]
+        ready.sort(key=lambda e: (e.fail is None, -e.priority, e.seq))  # failures cost nothing
+        out = []
+        for entry in ready:
+            if entry.fail is None and len(self.inflight) >= window:
+                break
+            del self.pending[entry.task.task_id]
+            self._gone(entry.task.task_id)
+            self.inflight[entry.task.task_id] = now
+            out.append(
+                Release(entry.task, entry.plan, entry.priority, entry.governance, entry.fail)
+            )
+        return out
+
+    def why_waiting(self, entry: Entry, done: dict[str, str]) -> str | None:
+        """Why a pending task is not released (None: it is ready)."""
+        if entry.fail is not None:
+            return None
+        if entry.hold is not None:
+            return entry.hold
+        if self.safe_mode and entry.task.task_type == "stateful":
+            return "safe mode holds stateful tasks"
+        down = sorted(self.unavailable & self.systems_of(entry))
+        if down:
+            return f"system unavailable: {', '.join(down)}"
+        missing = [d for d in entry.task.depends_on if d not in done]
+        if missing:
+            return f"waiting for {', '.join(missing)}"
+        return None
+
+    @staticmethod
+    def systems_of(entry: Entry) -> set[str]:
+        """Every system the task or one of its steps touches."""
+        systems = set(entry.task.systems_affected)
+        for step in entry.plan:
+            systems.update(step.systems)
+        return systems
+
+    def _ready(self, entry: Entry, done: dict[str, str]) -> bool:
+        return self.why_waiting(entry, done) is None
+
+    def _fail_blocked(self, now: datetime, done: dict[str, str]) -> None:
+        by_event = {e.source_event_id: e for e in self.pending.values() if e.fail is None}
+        graph = {s: e.task.depends_on for s, e in by_event.items() if e.task.depends_on}
+        for cycle in _cycles(graph):
+            for source in cycle[:-1]:
+                entry = by_event[source]
+                entry.fail = ("pipeline_deadlock", "dependency cycle: " + " -> ".join(cycle))
+                self._touch(entry.task.task_id)
+        for entry in self.pending.values():
+            if entry.fail is not None or not entry.task.depends_on:
+                continue
+            failed = [d for d in entry.task.depends_on if d in done and done[d] not in OK_OUTCOMES]
+            if failed:
+                entry.fail = (
+                    "dependency_failed",
+                    "; ".join(f"{d} ended {done[d]}" for d in failed),
+                )
+                self._touch(entry.task.task_id)
+            elif now - entry.admitted_at > self.dependency_timeout and any(
+                d not in done for d in entry.task.depends_on
+            ):
+                missing = [d for d in entry.task.depends_on if d not in done]
+                entry.fail = (
+                    "pipeline_deadlock",
+                    f"dependencies not completed after {self.dependency_timeout}: "
+                    + ", ".join(missing),
+                )
+                self._touch(entry.task.task_id)
+
+    def _touch(self, task_id: str) -> None:
+        self.changed.add(task_id)
+        self.removed.discard(task_id)
+
+    def _gone(self, task_id: str) -> None:
+        self.removed.add(task_id)
+        self.changed.discard(task_id)
+
+    # -- governance ---------------------------------------------------------------------
+
+    def approve(self, task_id: str, note: str) -> str:
+        """Lift a hold (formation or gate). Returns what happened."""
+        entry = self._pending(task_id)
+        if entry.hold is None:
+            raise GovernanceRefused(f"task {task_id} is not held")
+        entry.governance.append(f"approved: {note} (was held: {entry.hold})")
+        entry.hold = None
+        self._touch(task_id)
+        return "approved"
+
+    def reject(self, task_id: str, note: str) -> str:
+        """Fail a pending task without running it."""
+        entry = self._pending(task_id)
+        entry.governance.append(f"rejected: {note}")
+        entry.fail = ("rejected", f"rejected by governance: {note}")
+        entry.hold = None
+        self._touch(task_id)
+        return "rejected"
+
+    def cancel(self, task_id: str, note: str) -> str:
+        """Withdraw a pending task; it is recorded as cancelled."""
+        entry = self._pending(task_id)
+        entry.governance.append(f"cancelled: {note}")
+        entry.fail = ("cancelled", f"cancelled by governance: {note}")
+        entry.hold = None
+        self._touch(task_id)
+        return "cancelled"
+
+    def reprioritize(self, task_id: str, priority: int, note: str) -> str:
+        """The only way a priority changes (Prospera §6.3)."""
+        entry = self._pending(task_id)
+        entry.governance.append(f"priority {entry.priority} -> {priority}: {note}")
+        entry.priority = priority
+        self._touch(task_id)
+        return f"priority {priority}"
+
+    def _pending(self, task_id: str) -> Entry:
+        entry = self.pending.get(task_id)
+        if entry is None:
+            where = "already released" if task_id in self.inflight else "unknown or finished"
+            raise GovernanceRefused(f"task {task_id} is not pending ({where})")
+        return entry
+
+
+class GovernanceRefused(Exception):
+    """A valid command that cannot apply (e.g. the task already left the scheduler)."""
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Cycles among pending events, each as ``[a, b, ..., a]`` (edges to events that are not
+    pending are ignored: those are completed, in flight, or not formed yet)."""
+    color: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        color[node] = 1
+        stack.append(node)
+        for nxt in graph.get(node, []):
+            if nxt not in graph:
+                continue
+            if color.get(nxt) == 1:
+                found.append([*stack[stack.index(nxt) :], nxt])
+            elif color.get(nxt) is None:
+                visit(nxt)
+        stack.pop()
+        color[node] = 2
+
+    for node in sorted(graph):
+        if node not in color:
+            visit(node)
+    seen: set[str] = set()
+    unique = []
+    for cycle in found:
+        members = cycle[:-1]
+        if not seen.intersection(members):
+            unique.append(cycle)
+            seen.update(members)
+    return unique
+
+
+def to_scheduled(release: Release, *, snapshot_version: int, now: datetime) -> ScheduledTask:
+    """The record a release becomes on ``scheduled``."""
+    mode, reason = release.fail if release.fail else (None, None)
+    return ScheduledTask(
+        task=release.task,
+        snapshot_version=snapshot_version,
+        scheduled_at=now,
+        plan=release.plan,
+        priority=release.priority,
+        disposition="fail" if release.fail else "run",
+        failure_mode=mode,
+        failure_reason=reason,
+        governance=release.governance,
+    )
 
 
 def schedule(task: TaskObject, *, snapshot_version: int, now: datetime) -> ScheduledTask:
-    """Release one task to the serial executor."""
-    return ScheduledTask(task=task, snapshot_version=snapshot_version, scheduled_at=now)
+    """Release one task straight away with its default plan (simulations and tests)."""
+    release = Release(task, plan_for(task, None), task.priority, [])
+    return to_scheduled(release, snapshot_version=snapshot_version, now=now)
+
+
+def as_dict(book: Book) -> dict[str, Any]:
+    """The book's switches, for status output."""
+    return {
+        "safe_mode": book.safe_mode,
+        "unavailable": sorted(book.unavailable),
+        "pending": len(book.pending),
+        "inflight": len(book.inflight),
+    }

@@ -69,6 +69,10 @@ class BenchResult:
     cpu_ms_per_event: dict[str, float] = field(default_factory=dict)
     peak_memory_mib: dict[str, float] = field(default_factory=dict)
     mode: str = ""
+    soak_seconds: float = 0.0
+    soak_rate: float = 0.0
+    memory_mib_soak: dict[str, list[float]] = field(default_factory=dict)
+    memory_growth_mib_after_warmup: dict[str, float] = field(default_factory=dict)
     machine: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -199,6 +203,7 @@ class _Stages(Protocol):
     def records_in(self, stage: str) -> int: ...
     def cpu_seconds(self) -> dict[str, float]: ...
     def peak_memory_mib(self) -> dict[str, float]: ...
+    def memory_mib(self) -> dict[str, float]: ...
 
 
 class _ThreadStages:
@@ -224,6 +229,10 @@ class _ThreadStages:
 
     def peak_memory_mib(self) -> dict[str, float]:
         return {"all stages": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+    def memory_mib(self) -> dict[str, float]:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return {"all stages": pages * resource.getpagesize() / 2**20}
 
 
 class _ProcessStages:
@@ -270,6 +279,9 @@ class _ProcessStages:
     def peak_memory_mib(self) -> dict[str, float]:
         return {s: w.peak_memory_mib() for s, w in self.workers.items()}
 
+    def memory_mib(self) -> dict[str, float]:
+        return {s: w.memory_mib() for s, w in self.workers.items()}
+
 
 def run_bench(
     base: Settings,
@@ -278,6 +290,8 @@ def run_bench(
     events: int,
     offered_rate: float,
     processes: bool = True,
+    soak_s: float = 0.0,
+    soak_rate: float = 300.0,
     say: Any = print,
 ) -> BenchResult:
     """Ceiling, then the pipeline at saturation, then at a fixed offered rate."""
@@ -344,6 +358,8 @@ def run_bench(
             result.cpu_ms_per_event[stage] = round(
                 1000 * (cpu - cpu_before[stage]) / max(len(offered), 1), 3
             )
+        if soak_s > 0:
+            _soak(stages, producer, soak_s, soak_rate, result, say)
         result.peak_memory_mib = {k: round(v, 1) for k, v in stages.peak_memory_mib().items()}
     finally:
         stages.stop()
@@ -353,6 +369,39 @@ def run_bench(
         else 0.0
     )
     return result
+
+
+def _soak(
+    stages: _Stages,
+    producer: EventProducer,
+    seconds: float,
+    rate: float,
+    result: BenchResult,
+    say: Any,
+) -> None:
+    """A steady load for ``seconds``; every worker's resident memory sampled every 10 s.
+
+    Growth is measured from the sample after the first quarter (caches warm) to the last.
+    """
+    say(f"soak: {rate:.0f} events/s for {seconds:.0f} s, memory sampled every 10 s")
+    samples: list[dict[str, float]] = []
+    started = time.monotonic()
+    second = 0
+    while time.monotonic() - started < seconds:
+        events = sample_events(int(rate), seed=1000 + second, start=datetime.now(UTC))
+        producer.send_many(_restamp(events, prefix=f"soak{second}"))
+        second += 1
+        if second % 10 == 0:
+            samples.append(stages.memory_mib())
+            say(f"soak: {second} s, {sum(samples[-1].values()):.0f} MiB in all workers")
+        time.sleep(max(0.0, started + second - time.monotonic()))
+    samples.append(stages.memory_mib())
+    result.soak_seconds, result.soak_rate = round(time.monotonic() - started), rate
+    warm = samples[len(samples) // 4]
+    result.memory_mib_soak = {stage: [round(s[stage], 1) for s in samples] for stage in samples[-1]}
+    result.memory_growth_mib_after_warmup = {
+        stage: round(samples[-1][stage] - warm[stage], 1) for stage in samples[-1]
+    }
 
 
 def _realistic(event: RawEvent) -> RawEvent:
@@ -450,4 +499,13 @@ def report_lines(r: BenchResult) -> list[str]:
         + ", ".join(f"{k} {v:.2f}" for k, v in r.cpu_ms_per_event.items()),
         "peak memory per worker (MiB):   "
         + ", ".join(f"{k} {v:.0f}" for k, v in r.peak_memory_mib.items()),
+        *(
+            [
+                f"soak {r.soak_seconds:.0f} s at {r.soak_rate:.0f} events/s, memory growth after "
+                "warm-up (MiB): "
+                + ", ".join(f"{k} {v:+.1f}" for k, v in r.memory_growth_mib_after_warmup.items())
+            ]
+            if r.soak_seconds
+            else []
+        ),
     ]

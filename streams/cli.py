@@ -11,6 +11,7 @@
     taskline ssot show|log|diff|rebuild ...      (see streams/cli_audit.py)
     taskline task show TASK_ID | --event ID ...
     taskline audit verify|export|replay ...
+    taskline gov approve|reject|cancel|reprioritize|safe-mode|system|status ...  (cli_gov.py)
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from confluent_kafka.admin import AdminClient
 from pydantic import ValidationError
 from rich.console import Console
 
-from streams import bench, chaos, cli_audit, top
+from streams import bench, chaos, cli_audit, cli_gov, top
 from streams.compat import check_store
 from streams.embedded import EmbeddedStack, Endpoints, pid_alive
 from streams.errors import TasklineError, UsageError
@@ -104,6 +105,16 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--rate", type=float, default=1000.0, help="fixed offered load, events/s")
     bench.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
     bench.add_argument(
+        "--soak",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="then a steady load this long, sampling every worker's memory (flatness check)",
+    )
+    bench.add_argument(
+        "--soak-rate", type=float, default=300.0, help="events/s offered during --soak"
+    )
+    bench.add_argument(
         "--threads",
         action="store_true",
         help="run the stages as threads of one process (as `up` does), not one process each",
@@ -129,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
         help="fit the routing calibration on the dev set and write it to OUT",
     )
     cli_audit.add_parsers(sub, _Parser)
+    cli_gov.add_parsers(sub, _Parser)
     return p
 
 
@@ -424,6 +436,8 @@ def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     if args.events < 100 or args.rate <= 0:
         raise UsageError("bench needs --events >= 100 and --rate > 0")
+    if args.soak < 0 or args.soak_rate <= 0:
+        raise UsageError("bench needs --soak >= 0 and --soak-rate > 0")
     stack = EmbeddedStack(settings)
     console = Console(stderr=True)
     try:
@@ -440,6 +454,8 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
                 events=args.events,
                 offered_rate=args.rate,
                 processes=not args.threads,
+                soak_s=args.soak,
+                soak_rate=args.soak_rate,
                 say=say,
             )
     finally:
@@ -566,6 +582,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_top(settings, args)
         if args.command == "eval":
             return cmd_eval(settings, args)
+        if args.command == "gov":
+            return cli_gov.cmd_gov(settings, args, _resolver)
         if args.command in ("ssot", "task", "audit"):
             command = {
                 "ssot": cli_audit.cmd_ssot,

@@ -6,7 +6,9 @@
     ├── PoisonRecordError          a record that can never be processed: goes to dead-letters
     │   ├── DecodeError            not Avro single-object encoding, truncated, unknown schema
     │   ├── WrongRecordTypeError   decodes, but is not the type this topic carries
-    │   └── ValidationFailedError  decodes, but breaks a model's constraints or a size limit
+    │   ├── ValidationFailedError  decodes, but breaks a model's constraints or a size limit
+    │   └── GovernanceAuthError    a governance command that is unsigned, badly signed,
+    │                              stale, replayed or unattributed
     ├── ConfigurationError         settings or topology that cannot work (e.g. `scheduled`
     │                              with more than one partition); a stage refuses to start
     ├── SchemaCompatibilityError   a schema version breaks backward/forward compatibility
@@ -41,6 +43,10 @@ class WrongRecordTypeError(PoisonRecordError):
 
 class ValidationFailedError(PoisonRecordError):
     """A decoded record that breaks its model's constraints."""
+
+
+class GovernanceAuthError(PoisonRecordError):
+    """A governance command that must not be obeyed; dead-lettered with the reason."""
 
 
 class ConfigurationError(TasklineError):

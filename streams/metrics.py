@@ -81,7 +81,7 @@ class _StatsCollector(Collector):
             for (topic, partition), n in r.stats.lag.items():
                 lag.add_metric([r.stage, topic, str(partition)], n)
             depth.add_metric([r.stage], sum(r.stats.lag.values()))
-            if r.handler.exclusive:
+            if r.stage == "executor":
                 active.add_metric([r.instance_id], 1 if r.active else 0)
                 busy.add_metric([r.instance_id], 1 if r.stats.current else 0)
         yield from (out, lag, depth, active, busy)
@@ -144,6 +144,7 @@ class MetricsServer:
         stages = {}
         recent: list[dict[str, Any]] = []
         executor: dict[str, Any] = {}
+        scheduler: dict[str, Any] = {}
         for r in self.runners:
             s = r.stats
             stages[r.stage] = {
@@ -157,10 +158,18 @@ class MetricsServer:
                 "running": r.error is None,
             }
             recent += [{"stage": r.stage, **e} for e in list(s.recent)]
-            if r.handler.exclusive:
+            if r.stage == "executor":
                 executor = {"instance": r.instance_id, "active": r.active, **s.current}
+            elif r.stage == "scheduler":
+                scheduler = {"instance": r.instance_id, "active": r.active, **s.current}
         recent.sort(key=lambda e: e["at"], reverse=True)
-        return {"time": time.time(), "stages": stages, "executor": executor, "recent": recent[:10]}
+        return {
+            "time": time.time(),
+            "stages": stages,
+            "executor": executor,
+            "scheduler": scheduler,
+            "recent": recent[:10],
+        }
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self

@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,16 +24,21 @@ from confluent_kafka.admin import AdminClient
 from pydantic import ValidationError
 
 from processors.embeddings import make_encoder
-from processors.executor import Executor
+from processors.engines import Registry as EngineRegistry
+from processors.executor import Environment, Executor
 from processors.former import Former, PackExpert
-from processors.packs import DomainPack
+from processors.models import TaskObject
+from processors.packs import DomainPack, IntentSpec
+from processors.planner import SAFE_ENGINES
 from processors.router import Calibration, Registry, Router
 from streams.chat_expert import ChatExpert
 from streams.dedup import Deduplicator
 from streams.embedded import Endpoints
 from streams.errors import ConfigurationError
+from streams.http_engine import HttpEngine
 from streams.metrics import MetricsServer
 from streams.runtime import Handler, StageIO, StageRunner
+from streams.scheduler_store import SchedulerKeys
 from streams.serde import SchemaStore, Serde
 from streams.settings import Settings
 from streams.ssot_store import SsotStore
@@ -108,6 +114,33 @@ def build_former(settings: Settings) -> Former:
     )
 
 
+def intent_lookup(packs: list[DomainPack]) -> Callable[[TaskObject], IntentSpec | None]:
+    """The pack intent a task was formed from (its plan template and policy)."""
+    index = {
+        (domain, intent.id): intent
+        for pack in packs
+        for domain in pack.covers
+        for intent in pack.intents
+    }
+    return lambda task: index.get((task.domain_id or "", task.intent_id or ""))
+
+
+def allowed_engines(packs: list[DomainPack]) -> Callable[[str | None], Collection[str]]:
+    """Engines each domain may call: the safe built-ins plus what its pack lists."""
+    extra = {d: frozenset(p.engines or ()) for p in packs for d in p.covers}
+    return lambda domain: SAFE_ENGINES | extra.get(domain or "", frozenset())
+
+
+def build_engines() -> EngineRegistry:
+    """Built-in engines, ``http.call``, and third-party engines from entry points."""
+    registry = EngineRegistry.builtin()
+    registry.register(HttpEngine())
+    loaded = registry.load_entry_points()
+    if loaded:
+        log.info("engines from plugins: %s", ", ".join(loaded))
+    return registry
+
+
 def load_registry(settings: Settings) -> Registry:
     """The project registry named by the settings."""
     try:
@@ -152,14 +185,23 @@ def build_handler(stage: str, settings: Settings, client: redis.Redis, serde: Se
         )
         return FormerStage(io, build_former(settings), tasks)
     if stage == "scheduler":
-        return SchedulerStage(io, ssot_store(settings, client))
+        return SchedulerStage(
+            io, chain_store(settings, client), client, intents=intent_lookup(load_packs(settings))
+        )
     if stage == "executor":
 
         def on_step(task_id: str, step: int, name: str) -> None:
             io.stats.current.update(task_id=task_id, step=step, engine=name, since=time.time())
 
-        executor = Executor(f"{socket.gethostname()}-{os.getpid()}", on_step=on_step)
-        return ExecutorStage(io, executor, ssot_store(settings, client), client)
+        executor = Executor(
+            f"{socket.gethostname()}-{os.getpid()}",
+            on_step=on_step,
+            env=Environment(
+                registry=build_engines(), allowed_engines=allowed_engines(load_packs(settings))
+            ),
+        )
+        keys = SchedulerKeys(settings.redis_prefix)
+        return ExecutorStage(io, executor, chain_store(settings, client), client, keys)
     if stage == "completer":
         return CompleterStage(io, chain_store(settings, client))
     if stage == "ssot":

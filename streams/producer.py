@@ -13,7 +13,7 @@ from typing import Any
 
 from confluent_kafka import Producer
 
-from processors.models import PatchOp, RawEvent, now_millis
+from processors.models import PatchOp, RawEvent, Record, now_millis
 from streams.errors import PublishError
 from streams.serde import Serde
 from streams.settings import Settings
@@ -52,6 +52,14 @@ class EventProducer:
 
     def send_many(self, events: Iterable[RawEvent], timeout: float = 30.0) -> int:
         """Publish events and wait until the broker acknowledged all of them."""
+        return self.publish(
+            self._topic, ((e.session_id.encode(), e) for e in events), timeout=timeout
+        )
+
+    def publish(
+        self, topic: str, records: Iterable[tuple[bytes, Record]], *, timeout: float = 30.0
+    ) -> int:
+        """Publish keyed records of any type on ``topic`` (a full name) and wait for the acks."""
         errors: list[str] = []
 
         def on_delivery(err: Any, _msg: Any) -> None:
@@ -59,19 +67,14 @@ class EventProducer:
                 errors.append(str(err))
 
         count = 0
-        for event in events:
-            self._producer.produce(
-                self._topic,
-                self._serde.encode(event),
-                event.session_id.encode(),
-                on_delivery=on_delivery,
-            )
+        for key, record in records:
+            self._producer.produce(topic, self._serde.encode(record), key, on_delivery=on_delivery)
             self._producer.poll(0)
             count += 1
         remaining = self._producer.flush(timeout)
         if remaining or errors:
             raise PublishError(
-                f"{remaining or len(errors)} event(s) not acknowledged by the broker"
+                f"{remaining or len(errors)} record(s) not acknowledged by the broker"
                 + (f": {errors[0]}" if errors else " in time")
             )
         return count

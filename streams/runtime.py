@@ -8,8 +8,12 @@ Records that can never be processed become ``dead-letters`` (reason, original by
 partition, offset); infrastructure faults (Redis or broker unreachable) retry the whole batch
 with backoff instead, because the records are fine.
 
-``exclusive`` stages (the executor) read partition 0 of a one-partition topic by assignment and
-only while they hold a Redis lease, so a second instance waits as a standby.
+``exclusive`` stages (the scheduler and the executor) read every partition of their topics by
+assignment and only while they hold a Redis :class:`Lease`, so a second instance waits as a
+hot standby. Each acquisition of the lease increments a *fencing token*; writes that must
+not come from a deposed instance (the executor's checkpoints and results) are made only if
+the writer still holds the lease, atomically in Redis, and a deposed instance stops before
+producing anything (:class:`Fenced`).
 """
 
 from __future__ import annotations
@@ -34,18 +38,35 @@ from streams.errors import PoisonRecordError, ValidationFailedError
 from streams.logs import STAGE, record_ids
 from streams.serde import Serde
 from streams.settings import Settings
-from streams.topics import DEAD_LETTERS, check_scheduled_partitions
+from streams.topics import DEAD_LETTERS, SCHEDULED, check_scheduled_partitions
 
 log = logging.getLogger("taskline.runtime")
 R = TypeVar("R", bound=Record)
 
 _LEASE = """
 local owner = redis.call('GET', KEYS[1])
-if not owner or owner == ARGV[1] then
+if owner == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return tonumber(redis.call('GET', KEYS[2]) or '0')
+end
+if not owner then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
+  return redis.call('INCR', KEYS[2])
 end
 return 0
+"""
+_FENCED_SET = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local ttl = ARGV[2]
+for i = 2, #KEYS do
+  local value = ARGV[i + 1]
+  if value == '' then
+    redis.call('DEL', KEYS[i])
+  else
+    redis.call('SET', KEYS[i], value, 'EX', ttl)
+  end
+end
+return 1
 """
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -53,11 +74,61 @@ return 0
 """
 
 
+class Fenced(Exception):
+    """This instance no longer holds its stage's lease: another took over. The batch is
+    abandoned unproduced; the successor redoes it from the committed offsets."""
+
+
+class Lease:
+    """The lease that makes one instance of an exclusive stage the active one.
+
+    >>> lease = Lease(client, "taskline:lease:executor", "executor-1")   # doctest: +SKIP
+    >>> lease.hold()          # the fencing token while held, 0 while another holds it
+    7
+    """
+
+    def __init__(self, client: redis.Redis, key: str, instance_id: str, ttl_ms: int = 5000):
+        self.key, self.instance_id, self.ttl_ms = key, instance_id, ttl_ms
+        self.token = 0
+        self._redis = client
+        self._script = client.register_script(_LEASE)
+        self._fenced_set = client.register_script(_FENCED_SET)
+
+    def hold(self) -> int:
+        """Acquire or renew; the fencing token (0: not held)."""
+        self.token = int(
+            self._script(keys=[self.key, f"{self.key}:token"], args=[self.instance_id, self.ttl_ms])
+        )
+        return self.token
+
+    def release(self) -> None:
+        """Give the lease up (a clean shutdown: the standby need not wait for expiry)."""
+        self._redis.eval(_RELEASE, 1, self.key, self.instance_id)
+        self.token = 0
+
+    def owner(self) -> str | None:
+        """Who holds the lease now."""
+        value = self._redis.get(self.key)
+        return value.decode() if isinstance(value, bytes) else value
+
+    def fenced_set(self, values: dict[str, str | bytes | None], ttl_s: int) -> None:
+        """Set (or, for None, delete) keys only while this instance holds the lease, in one
+        atomic step; :class:`Fenced` otherwise."""
+        if not values:
+            return
+        keys = list(values)
+        args: list[str | bytes | int] = [self.instance_id, ttl_s]
+        args += [values[k] or b"" for k in keys]
+        if not self._fenced_set(keys=[self.key, *keys], args=args):
+            raise Fenced(f"{self.instance_id} lost the lease {self.key}")
+
+
 class DeliveryError(Exception):
     """The broker did not acknowledge an output record; the batch is retried."""
 
 
 INFRA_ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, KafkaException, DeliveryError)
+PROPAGATE: tuple[type[BaseException], ...] = (*INFRA_ERRORS, Fenced)  # never dead-lettered
 
 
 @dataclass(frozen=True)
@@ -180,7 +251,7 @@ class StageIO:
             try:
                 with record_ids(event_id=event_id, task_id=task_id):
                     outs.extend(fn(msg, record))
-            except INFRA_ERRORS:
+            except PROPAGATE:
                 raise
             except Exception as exc:
                 outs.append(self.dead_letter(msg, exc))
@@ -193,6 +264,7 @@ class Handler(Protocol):
     io: StageIO
     topics: tuple[str, ...]
     exclusive: bool
+    lease: Lease | None  # set by the runner for exclusive stages
 
     def handle(self, batch: list[Message]) -> list[Out]: ...
 
@@ -214,10 +286,13 @@ class StageRunner:
         self.stage = handler.io.stage
         self._bootstrap = bootstrap_servers
         self._redis = redis_client
-        self._lease_key = f"{settings.redis_prefix}:lease:{self.stage}"
-        self._lease_ttl_ms = lease_ttl_ms
-        self._lease_script = redis_client.register_script(_LEASE)
         self.instance_id = f"{self.stage}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.lease = Lease(
+            redis_client, f"{settings.redis_prefix}:lease:{self.stage}", self.instance_id,
+            lease_ttl_ms,
+        )  # fmt: skip
+        if handler.exclusive:
+            handler.lease = self.lease
         self.ready = threading.Event()
         self.active = False  # exclusive stages: whether this instance holds the lease
         self._next_lag = 0.0
@@ -268,9 +343,23 @@ class StageRunner:
 
     def _run(self, stop: threading.Event) -> None:
         topics = [self.settings.topic(t) for t in self.handler.topics]
+        partitions: list[TopicPartition] = []
+        renewer: threading.Thread | None = None
         if self.handler.exclusive:
             admin = AdminClient(self.settings.kafka_config(self._bootstrap))
-            check_scheduled_partitions(admin, self.settings)
+            if SCHEDULED in self.handler.topics:
+                check_scheduled_partitions(admin, self.settings)
+            meta = admin.list_topics(timeout=10).topics
+            partitions = [
+                TopicPartition(t, p)
+                for t in topics
+                if t in meta
+                for p in sorted(meta[t].partitions)
+            ]
+            renewer = threading.Thread(
+                target=self._renew, args=(stop,), name=f"{self.stage}-lease", daemon=True
+            )
+            renewer.start()
         consumer = self._consumer()
         producer = self._producer()
         try:
@@ -279,7 +368,7 @@ class StageRunner:
             else:
                 consumer.subscribe(topics, on_assign=lambda _c, _p: self.ready.set())
             while not stop.is_set():
-                if self.handler.exclusive and not self._hold_lease(consumer, topics[0]):
+                if self.handler.exclusive and not self._hold_lease(consumer, partitions):
                     stop.wait(0.5)
                     continue
                 batch = consumer.consume(self.settings.batch_max, self.settings.poll_timeout_s)
@@ -291,8 +380,14 @@ class StageRunner:
                     continue
                 self.stats.records_in += len(records)
                 started, cpu = time.perf_counter(), time.thread_time()
-                if not self._process(records, producer, stop):
-                    break
+                try:
+                    if not self._process(records, producer, stop):
+                        break
+                except Fenced as exc:
+                    log.warning("%s: fenced, standing by: %s", self.stage, exc)
+                    consumer.unassign()
+                    self.active = False
+                    continue
                 self._commit(consumer, records)
                 self.stats.batch_seconds.append(time.perf_counter() - started)
                 self.stats.cpu_seconds += time.thread_time() - cpu
@@ -302,8 +397,13 @@ class StageRunner:
             producer.flush(10)
             consumer.close()
             if self.active:
-                self._redis.eval(_RELEASE, 1, self._lease_key, self.instance_id)
+                try:
+                    self.lease.release()
+                except redis.RedisError as exc:
+                    log.warning("%s: could not release the lease: %s", self.stage, exc)
                 self.active = False
+            if renewer is not None:
+                renewer.join(2)
 
     def _measure_lag(self, consumer: Consumer) -> None:
         # High watermarks from fetch responses (cached: no extra request). The embedded broker
@@ -317,20 +417,32 @@ class StageRunner:
         except KafkaException as exc:
             log.debug("%s: lag unavailable: %s", self.stage, exc)
 
-    def _hold_lease(self, consumer: Consumer, topic: str) -> bool:
+    def _renew(self, stop: threading.Event) -> None:
+        # keeps the lease while a long batch runs (a slow step); a failed renewal is noticed
+        # by the fenced writes and by the main loop's next check
+        while not stop.wait(self.lease.ttl_ms / 3000):
+            if self.active:
+                try:
+                    if not self.lease.hold():
+                        self.active = False
+                except redis.RedisError as exc:
+                    log.warning("%s: lease renewal failed: %s", self.stage, exc)
+
+    def _hold_lease(self, consumer: Consumer, partitions: list[TopicPartition]) -> bool:
         try:
-            held = bool(
-                self._lease_script(
-                    keys=[self._lease_key], args=[self.instance_id, self._lease_ttl_ms]
-                )
-            )
+            held = bool(self.lease.hold())
         except redis.RedisError as exc:
             log.warning("%s: lease check failed: %s", self.stage, exc)
             held = False
         if held and not self.active:
-            # (Re)assign so that consumption starts at the group's committed offset.
-            consumer.assign([TopicPartition(topic, 0)])
-            log.info("%s: %s is the active instance", self.stage, self.instance_id)
+            # (Re)assign so that consumption starts at the group's committed offsets.
+            consumer.assign(partitions)
+            if hasattr(self.handler, "on_activate"):
+                self.handler.on_activate()
+            log.info(
+                "%s: %s is the active instance (fencing token %d)",
+                self.stage, self.instance_id, self.lease.token,
+            )  # fmt: skip
         elif not held and self.active:
             consumer.unassign()
             log.warning("%s: %s lost the lease; standing by", self.stage, self.instance_id)

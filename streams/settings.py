@@ -101,6 +101,25 @@ class Settings(BaseSettings):
     reindex_interval_s: float = Field(
         1.0, gt=0, description="How often the router re-indexes projects whose SSOT changed."
     )
+    governance_key: SecretStr | None = Field(
+        None,
+        description="HMAC-SHA256 key for governance commands; unset: every command is refused.",
+    )
+    governance_policy_version: str = Field(
+        "gov-policy-1", description="Policy version governance commands must cite."
+    )
+    governance_max_age_s: int = Field(
+        300, ge=1, description="Governance commands older (or newer) than this are refused."
+    )
+    release_window: int = Field(
+        64, ge=1, description="Tasks the scheduler keeps released but not yet committed."
+    )
+    dependency_timeout_s: int = Field(
+        3600, ge=1, description="How long a task waits for its dependencies before failing."
+    )
+    engine_allow_private_http: bool = Field(
+        True, description="Whether http.call may reach loopback/private addresses."
+    )
     schemas_dir: Path | None = Field(
         None, description="Schema directory; unset = the schemas shipped with Taskline."
     )
@@ -122,6 +141,10 @@ class Settings(BaseSettings):
     def topic(self, name: str) -> str:
         """Full topic name for a logical topic, e.g. ``raw-events``."""
         return f"{self.topic_prefix}{name}"
+
+    def logical(self, physical: str) -> str:
+        """A topic's name without this deployment's prefix (``topic`` reversed)."""
+        return physical.removeprefix(self.topic_prefix)
 
     def group(self, stage: str) -> str:
         """Consumer group id of a stage."""

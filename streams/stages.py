@@ -6,19 +6,23 @@ runner (:mod:`streams.runtime`) does the consuming, producing and offset commits
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import redis
 from confluent_kafka import Message
 
 from processors.completer import commit_id_for, plan_commit, project_of
-from processors.executor import Executor, Snapshot
+from processors.executor import Executor, Progress, Snapshot
 from processors.former import Formation, Former
 from processors.jsonpatch import touched_paths
 from processors.models import (
     ExecutionResult,
+    GovernanceCommand,
     RawEvent,
     Reply,
     RoutedEvent,
@@ -28,17 +32,22 @@ from processors.models import (
     now_millis,
     patch_to_rfc,
 )
+from processors.packs import IntentSpec
+from processors.planner import PlanError, plan_for
 from processors.router import Router
-from processors.scheduler import schedule
-from processors.ssot import Head, advance
+from processors.scheduler import Book, Entry, GovernanceRefused, Release, as_dict, to_scheduled
+from processors.ssot import Head, advance, state_at
 from streams.dedup import Deduplicator
-from streams.errors import ChainError
+from streams.errors import ChainError, GovernanceAuthError
+from streams.governance import verify
 from streams.logs import record_ids
-from streams.runtime import Out, StageIO, coordinate
-from streams.ssot_store import SsotStore
+from streams.runtime import Lease, Out, StageIO, coordinate
+from streams.scheduler_store import SchedulerKeys, entry_of, load_book, release_of
+from streams.ssot_store import SsotStore, Tombstone
 from streams.topics import (
     EXECUTED,
     FORMED,
+    GOVERNANCE,
     RAW_EVENTS,
     REPLIES,
     ROUTED,
@@ -59,6 +68,7 @@ class RouterStage:
 
     topics: tuple[str, ...] = (RAW_EVENTS,)
     exclusive = False
+    lease: Lease | None = None
 
     def __init__(
         self,
@@ -145,6 +155,7 @@ class FormerStage:
 
     topics: tuple[str, ...] = (ROUTED,)
     exclusive = False
+    lease: Lease | None = None
 
     def __init__(self, io: StageIO, former: Former, tasks: Deduplicator) -> None:
         self.io = io
@@ -184,65 +195,269 @@ class FormerStage:
 
 
 class SchedulerStage:
-    """formed → scheduled: first in, first out, stamped with the project's SSOT version."""
+    """formed + ssot-writes + governance → scheduled: the scheduler's book, persisted in Redis.
 
-    topics: tuple[str, ...] = (FORMED,)
-    exclusive = False
+    Exclusive (one active instance, a hot standby): it keeps the global release window and
+    priority order. Every batch updates the book, writes the change to Redis in one
+    transaction, then produces the releases; a crash in between re-produces the released
+    tasks on the next start (the executor and completer absorb repeats by task id).
+    """
 
-    def __init__(self, io: StageIO, ssot: SsotStore) -> None:
+    topics: tuple[str, ...] = (FORMED, SSOT_WRITES, GOVERNANCE)
+    exclusive = True
+    lease: Lease | None = None
+
+    def __init__(
+        self,
+        io: StageIO,
+        chain: SsotStore,
+        client: redis.Redis,
+        *,
+        intents: Callable[[TaskObject], IntentSpec | None] = lambda _t: None,
+    ) -> None:
         self.io = io
-        self.ssot = ssot
+        self.chain = chain
+        self.redis = client
+        self.intents = intents
+        self.keys = SchedulerKeys(io.settings.redis_prefix)
+        self.book = Book(dependency_timeout=timedelta(seconds=io.settings.dependency_timeout_s))
+        self._done: dict[str, str] = {}  # source event id → commit outcome (bounded)
+        self._reproduce: list[Release] = []
+        self._last_inflight: set[str] = set()
+        s = io.settings
+        self._key = s.governance_key.get_secret_value().encode() if s.governance_key else None
+
+    def on_activate(self) -> None:
+        """Load the book from Redis when this instance becomes the active one."""
+        self.book = load_book(self.redis, self.keys, self.book.dependency_timeout)
+        released = self.redis.hgetall(self.keys.released)
+        # released before a crash, maybe never produced: produce again (repeats are absorbed)
+        self._reproduce = [release_of(Entry.from_json(v)) for v in released.values()]
+        self._last_inflight = set(self.book.inflight)
+        log.info(
+            "scheduler: book loaded: %d pending, %d in flight, safe mode %s, unavailable %s",
+            len(self.book.pending), len(self.book.inflight), self.book.safe_mode,
+            sorted(self.book.unavailable) or "none",
+        )  # fmt: skip
 
     def handle(self, batch: list[Message]) -> list[Out]:
-        """Schedule every task object."""
-        tasks, outs = self.io.decode(batch, TaskObject)
+        """Admit formed tasks, note completions, obey governance, then release what is ready."""
         now = now_millis()
-        projects = sorted({t.project_id for _, t in tasks if t.project_id})
-        versions = self.ssot.versions(projects) if projects else {}  # one round trip a batch
+        by_topic: dict[str, list[Message]] = {}
+        for msg in batch:
+            by_topic.setdefault(self.io.settings.logical(msg.topic() or ""), []).append(msg)
+        tasks, outs = self.io.decode(by_topic.get(FORMED, []), TaskObject)
+        commits, dead = self.io.decode(by_topic.get(SSOT_WRITES, []), SsotCommit)
+        commands, bad = self.io.decode(by_topic.get(GOVERNANCE, []), GovernanceCommand)
+        outs += dead + bad
+        finished = {c.task_id for _, c in commits}
+        committed = self._committed([t.source_event_id for _, t in tasks])
+        for msg, task in tasks:
+            if task.task_id in finished or task.source_event_id in committed:
+                self.io.stats.duplicates += 1  # a redelivered task that already completed
+                continue
+            outs += self._admit(msg, task, now)
+        for _, commit in commits:
+            self._remember(commit.source_event_id, commit.outcome)
+            self.book.complete(commit.task_id)
+        results = {}
+        for msg, command in commands:
+            results[command.command_id], letter = self._govern(msg, command, now)
+            outs += letter
+        released = self._reproduce + self.book.release(
+            window=self.io.settings.release_window, now=now, done=self._dependencies_done()
+        )
+        self._reproduce = []
+        self._persist(released, results, now)
+        self.io.stats.held = len(self.book.pending)
+        self.io.stats.current.update(as_dict(self.book))
+        if not released:
+            return outs
+        projects = sorted({r.task.project_id for r in released if r.task.project_id})
+        versions = self.chain.versions(projects) if projects else {}
+        for release in released:
+            version = versions.get(release.task.project_id or "", 0)
+            scheduled = to_scheduled(release, snapshot_version=version, now=now)
+            outs.append(self.io.out(SCHEDULED, release.task.task_id, scheduled))
+        return outs
 
-        def release(_msg: Message, task: TaskObject) -> list[Out]:
-            if task.hold_reason is not None:
-                self.io.stats.held += 1
-                log.info("scheduler: task %s held: %s", task.task_id, task.hold_reason)
-                return []
-            version = versions.get(task.project_id, 0) if task.project_id else 0
-            scheduled = schedule(task, snapshot_version=version, now=now)
-            return [self.io.out(SCHEDULED, task.task_id, scheduled)]
+    def _admit(self, msg: Message, task: TaskObject, now: datetime) -> list[Out]:
+        try:
+            intent = self.intents(task)
+            plan = plan_for(task, intent)
+        except PlanError as exc:
+            return [self.io.dead_letter(msg, exc)]
+        gates = [s.number for s in plan if s.gate]
+        gate = f"governance gate at step {gates[0]}: awaiting approval" if gates else None
+        entry = self.book.admit(task, now, plan=plan, gate=gate)
+        if entry is not None and intent is not None and intent.priority is not None:
+            entry.priority = intent.priority  # policy at formation, not a reprioritization
+        if entry is not None and entry.hold is not None:
+            log.info("scheduler: task %s held: %s", task.task_id, entry.hold)
+        return []
 
-        return outs + self.io.each(tasks, release)
+    def _govern(
+        self, msg: Message, command: GovernanceCommand, now: datetime
+    ) -> tuple[dict[str, str], list[Out]]:
+        s = self.io.settings
+        try:
+            verify(
+                command,
+                self._key,
+                policy_version=s.governance_policy_version,
+                max_age_s=s.governance_max_age_s,
+                now=now,
+            )
+        except GovernanceAuthError as exc:
+            log.warning("governance: refused %s by %r: %s", command.action, command.actor, exc)
+            self.io.stats.note("governance refused", str(exc))
+            return {"status": "refused", "detail": str(exc)}, [self.io.dead_letter(msg, exc)]
+        if self.redis.exists(self.keys.seen(command.command_id)):
+            log.info("governance: command %s already obeyed", command.command_id)
+            return {"status": "duplicate", "detail": "already obeyed"}, []
+        note = (
+            f"{command.actor}: {command.reason} (policy {command.policy_version}, "
+            f"command {command.command_id})"
+        )
+        book = self.book
+        try:
+            if command.action == "approve":
+                detail = book.approve(command.task_id or "", note)
+            elif command.action == "reject":
+                detail = book.reject(command.task_id or "", note)
+            elif command.action == "cancel":
+                detail = book.cancel(command.task_id or "", note)
+            elif command.action == "reprioritize":
+                detail = book.reprioritize(command.task_id or "", int(command.argument or 0), note)
+            elif command.action == "set_safe_mode":
+                book.safe_mode = command.argument == "on"
+                detail = f"safe mode {command.argument}"
+            else:
+                system, _, state = (command.argument or "").partition("=")
+                if state == "unavailable":
+                    book.unavailable.add(system)
+                else:
+                    book.unavailable.discard(system)
+                detail = f"system {system} {state}"
+        except GovernanceRefused as exc:
+            log.warning("governance: %s by %s not applied: %s", command.action, note, exc)
+            return {"status": "not_applied", "detail": str(exc)}, []
+        log.info("governance: %s %s by %s", command.action, detail, note)
+        return {"status": "applied", "detail": detail}, []
+
+    def _committed(self, source_event_ids: list[str]) -> set[str]:
+        unknown = [i for i in dict.fromkeys(source_event_ids) if i not in self._done]
+        if not unknown:
+            return {i for i in source_event_ids if i in self._done}
+        values = self.redis.hmget(self.chain.tombstones_key, unknown)
+        found = {i for i, v in zip(unknown, values, strict=True) if v is not None}
+        return found | {i for i in source_event_ids if i in self._done}
+
+    def _dependencies_done(self) -> dict[str, str]:
+        wanted = {
+            d for e in self.book.pending.values() for d in e.task.depends_on if d not in self._done
+        }
+        if wanted:
+            ordered = sorted(wanted)
+            stones = self.redis.hmget(self.chain.tombstones_key, ordered)
+            for source, stone in zip(ordered, stones, strict=True):
+                if stone is None:
+                    continue
+                where = Tombstone.parse(stone.decode() if isinstance(stone, bytes) else stone)
+                commit = self.chain.commit_at(where.project_id, where.version)
+                self._remember(source, commit.outcome if commit else "succeeded")
+        return self._done
+
+    def _remember(self, source_event_id: str, outcome: str) -> None:
+        self._done[source_event_id] = outcome
+        if len(self._done) > 100_000:  # bounded: the tombstones in Redis answer for the rest
+            for key in list(self._done)[:10_000]:
+                del self._done[key]
+
+    def _persist(
+        self, released: list[Release], results: dict[str, dict[str, str]], now: datetime
+    ) -> None:
+        book, keys = self.book, self.keys
+        pipe = self.redis.pipeline(transaction=True)
+        for task_id in book.changed:
+            if task_id in book.pending:
+                pipe.hset(keys.entries, task_id, book.pending[task_id].to_json())
+        for task_id in book.removed:
+            pipe.hdel(keys.entries, task_id)
+        for release in released:
+            pipe.hset(keys.released, release.task.task_id, entry_of(release, now).to_json())
+            pipe.hset(keys.inflight, release.task.task_id, book.inflight[release.task.task_id]
+                      .isoformat())  # fmt: skip
+        done = [t for t in self._last_inflight if t not in book.inflight]
+        if done:
+            pipe.hdel(keys.inflight, *done)
+            pipe.hdel(keys.released, *done)
+        pipe.hset(keys.meta, mapping={"safe_mode": int(book.safe_mode), "seq": book.seq})
+        pipe.delete(keys.unavailable)
+        if book.unavailable:
+            pipe.sadd(keys.unavailable, *sorted(book.unavailable))
+        ttl = self.io.settings.governance_max_age_s * 4
+        for command_id, result in results.items():
+            if result["status"] in ("applied", "not_applied"):
+                pipe.set(keys.seen(command_id), 1, ex=ttl)
+            pipe.set(keys.result(command_id), json.dumps(result), ex=86_400)
+        pipe.execute()
+        book.changed.clear()
+        book.removed.clear()
+        self._last_inflight = set(book.inflight)
 
 
 class ExecutorStage:
-    """scheduled → executed | replies: strictly serial, one task after the other.
+    """scheduled → executed | replies: strictly serial, one task after the other, fenced.
 
-    A task's result is checkpointed in Redis under its ``task_id`` before it is produced, so a
-    redelivered task re-emits its recorded result instead of running again.
+    Exclusive: the active instance holds the lease; its fencing token goes on every result
+    and into every HTTP call. A task's result is checkpointed in Redis under its ``task_id``
+    (only while the lease is held) before it is produced, so a redelivered task re-emits its
+    recorded result instead of running again; after each side-effecting step its progress is
+    checkpointed the same way, so a successor resumes after that step instead of repeating it.
     """
 
     topics: tuple[str, ...] = (SCHEDULED,)
     exclusive = True
+    lease: Lease | None = None
 
     def __init__(
-        self, io: StageIO, executor: Executor, ssot: SsotStore, client: redis.Redis
+        self,
+        io: StageIO,
+        executor: Executor,
+        chain: SsotStore,
+        client: redis.Redis,
+        keys: SchedulerKeys,
     ) -> None:
         self.io = io
         self.executor = executor
-        self.ssot = ssot
+        self.chain = chain
         self.redis = client
+        self.keys = keys
         self._prefix = f"{io.settings.redis_prefix}:exec"
         self._snapshots: dict[str, Snapshot] = {}
         self._versions: dict[str, int] = {}
+        self._down: set[str] = set()
+        executor.env.unavailable_systems = lambda: self._down
+        executor.env.checkpoint = self._checkpoint
 
     def handle(self, batch: list[Message]) -> list[Out]:
         """Execute every scheduled task in offset order."""
         tasks, outs = self.io.decode(batch, ScheduledTask)
         projects = sorted({t.task.project_id for _, t in tasks if t.task.project_id})
-        self._versions = self.ssot.versions(projects) if projects else {}
         ids = list(dict.fromkeys(t.task.task_id for _, t in tasks))
-        stored = self.redis.mget([self._key(i) for i in ids]) if ids else []
-        recorded = {i: v for i, v in zip(ids, stored, strict=True) if isinstance(v, bytes)}
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.mget([self._key(i) for i in ids] or ["-"])
+        pipe.mget([self._progress_key(i) for i in ids] or ["-"])
+        pipe.smembers(self.keys.unavailable)
+        stored, progress_raw, down = pipe.execute()
+        self._versions = self.chain.versions(projects) if projects else {}
+        self._down = {d.decode() if isinstance(d, bytes) else d for d in down}
+        recorded = {i: v for i, v in zip(ids, stored, strict=False) if isinstance(v, bytes)}
+        progress = {i: v for i, v in zip(ids, progress_raw, strict=False) if isinstance(v, bytes)}
         results: dict[str, ExecutionResult] = {}
-        fresh: dict[str, bytes] = {}
+        fresh: dict[str, str | bytes | None] = {}
+        token = self.lease.token if self.lease is not None else 0
 
         def run(_msg: Message, scheduled: ScheduledTask) -> list[Out]:
             task_id = scheduled.task.task_id
@@ -252,11 +467,24 @@ class ExecutorStage:
                 self.io.stats.duplicates += 1
                 result = results.get(task_id) or self.io.serde.decode(prior or b"", ExecutionResult)
             else:
+                resume = Progress.from_json(progress[task_id]) if task_id in progress else None
+                if resume is not None:
+                    log.warning(
+                        "executor: resuming %s after step %d (checkpoint by %s)",
+                        task_id, resume.next_step, resume.executor_id,
+                    )  # fmt: skip
                 try:
-                    result = self.executor.execute(scheduled, self._snapshot(scheduled))
+                    result = self.executor.execute(
+                        scheduled,
+                        self._snapshot(scheduled, resume),
+                        progress=resume,
+                        fencing_token=token,
+                    )
                 finally:
                     self.io.stats.current.clear()
-                fresh[task_id] = self.io.serde.encode(result)
+                fresh[self._key(task_id)] = self.io.serde.encode(result)
+                if task_id in progress:
+                    fresh[self._progress_key(task_id)] = None
                 if result.status == "failed":
                     self.io.stats.note("task failed", result.error or "", task_id=task_id)
             results[task_id] = result
@@ -264,22 +492,39 @@ class ExecutorStage:
 
         produced = self.io.each(tasks, run)
         if fresh:
-            pipe = self.redis.pipeline(transaction=False)
-            for task_id, value in fresh.items():
-                pipe.set(self._key(task_id), value, ex=self.io.settings.dedup_window_s)
-            pipe.execute()
+            self._fenced_set(fresh)
         return outs + produced
+
+    def _fenced_set(self, values: dict[str, str | bytes | None]) -> None:
+        ttl = self.io.settings.dedup_window_s
+        if self.lease is None:  # a bare handler (tests): nothing to fence against
+            pipe = self.redis.pipeline(transaction=False)
+            for key, value in values.items():
+                pipe.delete(key) if value is None else pipe.set(key, value, ex=ttl)
+            pipe.execute()
+        else:
+            self.lease.fenced_set(values, ttl)
+
+    def _checkpoint(self, progress: Progress) -> None:
+        self._fenced_set({self._progress_key(progress.task_id): progress.to_json()})
 
     def _key(self, task_id: str) -> str:
         return f"{self._prefix}:{task_id}"
 
-    def _snapshot(self, scheduled: ScheduledTask) -> Snapshot:
+    def _progress_key(self, task_id: str) -> str:
+        return f"{self._prefix}:progress:{task_id}"
+
+    def _snapshot(self, scheduled: ScheduledTask, resume: Progress | None) -> Snapshot:
         project = scheduled.task.project_id
         if project is None:
             return Snapshot(None, 0, {})
+        if resume is not None and resume.snapshot_version != self._versions.get(project):
+            # resume on the very snapshot the task started on, rebuilt from the chain
+            head = state_at(project, self.chain.log(project), resume.snapshot_version)
+            return Snapshot(project, head.version, head.state)
         cached = self._snapshots.get(project)
         if cached is None or cached.version != self._versions.get(project):
-            head = self.ssot.head(project)  # the state is read only when its version moved
+            head = self.chain.head(project)  # the state is read only when its version moved
             cached = Snapshot(project, head.version, head.state)
             self._snapshots[project] = cached
         return cached
@@ -307,6 +552,7 @@ class CompleterStage:
 
     topics: tuple[str, ...] = (EXECUTED,)
     exclusive = False
+    lease: Lease | None = None
     max_attempts = 5
 
     def __init__(self, io: StageIO, chain: SsotStore) -> None:
@@ -409,6 +655,7 @@ class SsotStage:
 
     topics: tuple[str, ...] = (SSOT_WRITES,)
     exclusive = False
+    lease: Lease | None = None
 
     def __init__(self, io: StageIO, ssot: SsotStore) -> None:
         self.io = io

@@ -123,11 +123,18 @@ class WorkerProcess:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
+    def memory_mib(self) -> float:
+        """Resident memory of the process now (``VmRSS``), MiB."""
+        return self._proc_status_mib("VmRSS:")
+
     def peak_memory_mib(self) -> float:
         """Peak resident memory of the process (``VmHWM``), MiB."""
+        return self._proc_status_mib("VmHWM:")
+
+    def _proc_status_mib(self, field: str) -> float:
         if self.pid is None:
             return 0.0
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
         return 0.0

@@ -81,14 +81,14 @@ def test_schema_valid_but_model_invalid_is_a_validation_error(serde: Serde) -> N
 def test_old_writer_resolves_to_new_reader(tmp_path: Path) -> None:
     """Data written with v1 reads with a v2 that adds a defaulted field, and back."""
     shutil.copytree(SCHEMAS / "task_object", tmp_path / "task_object")
-    v2 = json.loads((SCHEMAS / "task_object" / "v2.avsc").read_text())
+    v2 = json.loads((SCHEMAS / "task_object" / "v3.avsc").read_text())
     v2["fields"].append({"name": "estimate_ms", "type": "long", "default": 0})
     (tmp_path / "task_object" / "v9.avsc").write_text(json.dumps(v2))
     old = Serde(SchemaStore.load(SCHEMAS))
     new = Serde(SchemaStore.load(tmp_path))
     data_v1 = old.encode(samples.STATEFUL)
     writer, fields = new.read_fields(data_v1)
-    assert writer.version == 2
+    assert writer.version == 3
     assert fields["estimate_ms"] == 0
     assert TaskObject.model_validate({k: v for k, v in fields.items() if k != "estimate_ms"}) == (
         samples.STATEFUL
