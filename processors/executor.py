@@ -51,6 +51,10 @@ from processors.ssot import state_hash
 
 __all__ = ["MAX_STATE_BYTES", "Environment", "Executor", "Progress", "Snapshot", "StepFailed"]
 
+WORLD_FAILURES = frozenset({"blocked_routing", "timeout"})
+"""Failure modes that depend on the world, not on the task and snapshot: a replay takes
+them from the record."""
+
 RETRY_BACKOFF_S = (0.05, 0.1, 0.2, 0.4, 0.8)  # fixed: a retried task behaves the same every run
 
 
@@ -221,6 +225,9 @@ class Executor:
             recorded = _recorded(replay, step.number)
             attempts, side_effect = 1, step.side_effect
             try:
+                if recorded is not None and recorded.safety in WORLD_FAILURES:
+                    # failed because of the world at the time (a switch, a slow endpoint)
+                    raise _Failure(recorded.safety, recorded.detail, recorded.attempts)
                 engine = self._admit(step, scheduled, snapshot, allowed, down)
                 before = ctx.working
                 side_effect = side_effect or engine.side_effect

@@ -31,6 +31,7 @@ from processors.jsonpatch import parse_pointer
 from processors.models import (
     DependencyPlan,
     PatchOp,
+    RawEvent,
     Reply,
     Review,
     RoutedEvent,
@@ -62,6 +63,13 @@ Decision = Literal["no_task", "ephemeral", "stateful", "clarification"]
 def task_id_for(source_event_id: str, variant: str) -> str:
     """The stable task id of an event's task variant."""
     return str(uuid.uuid5(TASK_NAMESPACE, f"{source_event_id}/{variant}"))
+
+
+def depends_on_of(event: RawEvent) -> list[str]:
+    """The events this event's task must wait for: ``metadata["depends_on"]``, a
+    comma-separated list of ``source_event_id``s (its own id is ignored)."""
+    named = (part.strip() for part in event.metadata.get("depends_on", "").split(","))
+    return list(dict.fromkeys(n for n in named if n and n != event.source_event_id))
 
 
 def reply_id_for(source_event_id: str, kind: str) -> str:
@@ -632,5 +640,6 @@ class Former:
             dependencies=dependencies,
             hold_reason=hold,
             former_version=f"{FORMER_VERSION}/{self.expert.version if self.expert else 'rules'}",
+            depends_on=depends_on_of(event),
             **artifact,
         )

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from processors.executor import Executor, Snapshot
+from processors.executor import Environment, Executor, Snapshot
 from processors.jsonpatch import apply_patch
 from processors.models import ExecutionResult, Record, ScheduledTask, SsotCommit
 from processors.ssot import (
@@ -407,8 +407,15 @@ class ReplayOutcome:
     detail: str
 
 
-def replay(records: Iterable[TopicRecord], serde: Serde) -> list[ReplayOutcome]:
-    """Re-execute every finished task against the snapshot it ran on; compare state hashes."""
+def replay(
+    records: Iterable[TopicRecord], serde: Serde, env: Environment | None = None
+) -> list[ReplayOutcome]:
+    """Re-execute every finished task against the snapshot it ran on; compare state hashes.
+
+    ``env`` should hold the deployment's engines and domain policy (see
+    :func:`streams.pipeline.build_environment`); side-effecting steps are not performed
+    again: their recorded outcome stands in.
+    """
     scheduled: dict[str, ScheduledTask] = {}
     results: dict[str, ExecutionResult] = {}
     commits: dict[str, list[SsotCommit]] = defaultdict(list)
@@ -462,14 +469,17 @@ def replay(records: Iterable[TopicRecord], serde: Serde) -> list[ReplayOutcome]:
                 ReplayOutcome(task_id, task_project, False, f"snapshot unavailable: {why}")
             )
             continue
-        again = Executor(result.executor_id).execute(
-            task, Snapshot(task_project, result.snapshot_version, state)
+        again = Executor(result.executor_id, env=env).execute(
+            task, Snapshot(task_project, result.snapshot_version, state), replay=result.steps
         )
         outcomes.append(_compare(result, again))
     return outcomes
 
 
 def _compare(recorded: ExecutionResult, again: ExecutionResult) -> ReplayOutcome:
+    # a resumed run logs where it resumed; a replay runs straight through
+    steps = [s for s in recorded.steps if s.kind != "resume"]
+    recorded = recorded.model_copy(update={"steps": steps})
     for old, new in zip(recorded.steps, again.steps, strict=False):
         if (old.engine, old.module, old.status, old.state_hash) != (
             new.engine,

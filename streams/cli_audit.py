@@ -36,7 +36,7 @@ from streams.archive import (
 from streams.audit import history, rebuild, replay, tasks_of_events, verify
 from streams.embedded import Endpoints
 from streams.errors import ChainError, UsageError
-from streams.pipeline import ssot_store
+from streams.pipeline import build_environment, ssot_store
 from streams.progress import Progress
 from streams.records import TopicRecord, read_topics
 from streams.serde import SchemaStore, Serde
@@ -308,7 +308,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace, resolve: Resolver) -
     if args.audit_command == "replay":
         records, serde = _source(settings, resolve, args.archive, list(ALL_TOPICS))
         with Progress("replay") as progress:
-            outcomes = replay(_counted(records(), progress), serde)
+            outcomes = replay(_counted(records(), progress), serde, build_environment(settings))
         diverged = [o for o in outcomes if not o.matched]
         for o in diverged:
             print(f"DIVERGED task {o.task_id} ({o.project_id or '-'}): {o.detail}")

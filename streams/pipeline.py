@@ -131,6 +131,13 @@ def allowed_engines(packs: list[DomainPack]) -> Callable[[str | None], Collectio
     return lambda domain: SAFE_ENGINES | extra.get(domain or "", frozenset())
 
 
+def build_environment(settings: Settings) -> Environment:
+    """The executor's engines and the domains' engine policy (live switches are the stage's)."""
+    return Environment(
+        registry=build_engines(), allowed_engines=allowed_engines(load_packs(settings))
+    )
+
+
 def build_engines() -> EngineRegistry:
     """Built-in engines, ``http.call``, and third-party engines from entry points."""
     registry = EngineRegistry.builtin()
@@ -196,9 +203,7 @@ def build_handler(stage: str, settings: Settings, client: redis.Redis, serde: Se
         executor = Executor(
             f"{socket.gethostname()}-{os.getpid()}",
             on_step=on_step,
-            env=Environment(
-                registry=build_engines(), allowed_engines=allowed_engines(load_packs(settings))
-            ),
+            env=build_environment(settings),
         )
         keys = SchedulerKeys(settings.redis_prefix)
         return ExecutorStage(io, executor, chain_store(settings, client), client, keys)

@@ -400,7 +400,7 @@ class SchedulerStage:
         for command_id, result in results.items():
             if result["status"] in ("applied", "not_applied"):
                 pipe.set(keys.seen(command_id), 1, ex=ttl)
-            pipe.set(keys.result(command_id), json.dumps(result), ex=86_400)
+            pipe.set(keys.result(command_id), json.dumps(result), ex=86_400, nx=True)
         pipe.execute()
         book.changed.clear()
         book.removed.clear()

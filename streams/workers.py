@@ -34,12 +34,13 @@ def free_port() -> int:
 
 
 def worker_env(
-    settings: Settings, endpoints: Endpoints, *, metrics_port: int = -1
+    settings: Settings, endpoints: Endpoints, *, metrics_port: int = -1, **extra: str
 ) -> dict[str, str]:
     """The environment of a worker process: only what ``settings`` says, plus the endpoints.
 
     Inherited ``TASKLINE_*`` variables are dropped so that the worker sees exactly the
-    namespace (prefixes, partitions, home) of the run that spawned it.
+    namespace (prefixes, partitions, home) of the run that spawned it; ``extra`` adds
+    settings by field name (``packs_dir="/x"`` → ``TASKLINE_PACKS_DIR=/x``).
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("TASKLINE_")}
     env.update(
@@ -52,6 +53,7 @@ def worker_env(
             "TASKLINE_PARTITIONS": str(settings.partitions),
             "TASKLINE_METRICS_PORT": str(metrics_port),
             "TASKLINE_HOME": str(settings.home),
+            **{f"TASKLINE_{k.upper()}": v for k, v in extra.items()},
         }
     )
     return env

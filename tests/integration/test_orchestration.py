@@ -1,0 +1,325 @@
+"""Orchestration through the real scheduler, executor, completer and ssot stages: priority,
+signed governance, dependencies and cycles, safe mode, unavailable systems, every §9 failure
+mode, compensation order, rebase vs mismatch, and replay of recorded state hashes.
+
+Tasks are published on ``formed`` as the former would (the former's own behaviour is covered
+in test_formation); the test domain ``ops`` (tests/data/ops_pack.yaml) calls a local HTTP
+server that records every request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import redis
+
+from processors.models import (
+    DeadLetter,
+    ScheduledTask,
+)
+from processors.planner import plan_for
+from processors.scheduler import Release, to_scheduled
+from streams.audit import replay
+from streams.governance import signed
+from streams.pipeline import Pipeline, build_environment, chain_store
+from streams.producer import EventProducer
+from streams.records import read_topics
+from streams.serde import Serde
+from streams.settings import Settings
+from streams.topics import (
+    DEAD_LETTERS,
+    EXECUTED,
+    SCHEDULED,
+    SSOT_WRITES,
+)
+from tests.conftest import read_topic, settle
+from tests.orchestration import (
+    Hook,
+    commits_for,
+    govern,
+    pending,
+    publish,
+    results_for,
+    scheduled_order,
+    send_command,
+    task,
+    verdict,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def test_priority_order_safe_mode_and_signed_reprioritize(
+    orch: Settings, running: Pipeline, serde: Serde, redis_client: redis.Redis
+) -> None:
+    on = govern(orch, serde, "set_safe_mode", argument="on")
+    assert verdict(orch, redis_client, on)["status"] == "applied"
+    stateful = [task(f"p{i}") for i in range(4)]
+    publish(orch, serde, task("q-ephemeral", ephemeral=True))
+    for t in stateful:  # one at a time: arrival order across partitions is then defined
+        publish(orch, serde, t)
+        assert settle(lambda t=t: t.task_id in pending(orch, redis_client))
+    # safe mode holds stateful tasks only: the ephemeral one runs meanwhile
+    commits_for(orch, serde, {"task-q-ephemeral"})
+    up = govern(orch, serde, "reprioritize", task_id="task-p3", argument="9")
+    assert verdict(orch, redis_client, up)["status"] == "applied"
+    # an unsigned command and one signed with another key: dead letters, not obeyed
+    forged = signed(
+        "reprioritize",
+        b"wrong-key",
+        actor="mallory",
+        reason="me first",
+        policy_version=orch.governance_policy_version,
+        task_id="task-p2",
+        argument="99",
+    )
+    unsigned = forged.model_copy(update={"command_id": str(uuid.uuid4()), "signature": ""})
+    send_command(orch, serde, forged)
+    send_command(orch, serde, unsigned)
+    assert verdict(orch, redis_client, forged)["status"] == "refused"
+    assert "bad signature" in verdict(orch, redis_client, forged)["detail"]
+    assert "unsigned" in verdict(orch, redis_client, unsigned)["detail"]
+    # a replay of the applied command is not obeyed twice
+    send_command(orch, serde, up)
+    assert "task-p0" not in scheduled_order(orch, serde, set())
+    off = govern(orch, serde, "set_safe_mode", argument="off")
+    assert verdict(orch, redis_client, off)["status"] == "applied"
+    ids = {t.task_id for t in stateful}
+    commits_for(orch, serde, ids)
+    assert scheduled_order(orch, serde, ids) == ["task-p3", "task-p0", "task-p1", "task-p2"]
+    scheduled = {
+        s.task.task_id: s
+        for s in (
+            serde.decode(m.value(), ScheduledTask)
+            for m in read_topic(orch, SCHEDULED, until=lambda msgs: len(msgs) >= 5, timeout=10)
+        )
+    }
+    assert scheduled["task-p3"].priority == 9 and scheduled["task-p2"].priority == 5
+    assert sum("priority 5 -> 9" in g for g in scheduled["task-p3"].governance) == 1
+    letters = [
+        serde.decode(m.value(), DeadLetter)
+        for m in read_topic(orch, DEAD_LETTERS, until=lambda msgs: len(msgs) >= 2, timeout=10)
+    ]
+    assert {lt.error_type for lt in letters} == {"GovernanceAuthError"}
+    assert any("bad signature" in lt.reason for lt in letters)
+
+
+def test_dependencies_wait_and_a_cycle_is_a_pipeline_deadlock(
+    orch: Settings, running: Pipeline, serde: Serde
+) -> None:
+    later = task("dep-later", depends_on=["dep-first"])
+    publish(orch, serde, later, task("cyc-a", depends_on=["cyc-b"]))
+    assert settle(lambda: "task-dep-later" in pending(orch, running.redis))
+    assert "task-dep-later" not in scheduled_order(orch, serde, set())  # waiting
+    publish(orch, serde, task("cyc-b", depends_on=["cyc-a"]), task("dep-first"))
+    commits = commits_for(
+        orch, serde, {"task-dep-later", "task-dep-first", "task-cyc-a", "task-cyc-b"}
+    )
+    results = results_for(orch, serde, {"task-dep-later", "task-dep-first"})
+    # the dependent ran only after its dependency's commit
+    assert results["task-dep-later"].started_at >= commits["task-dep-first"].committed_at
+    assert commits["task-dep-later"].outcome == "succeeded"
+    for name in ("task-cyc-a", "task-cyc-b"):
+        assert commits[name].outcome == "failed"
+        assert commits[name].message.startswith("pipeline deadlock")
+        assert "dependency cycle" in commits[name].message
+    # a dependency that failed fails its dependents without running them
+    publish(orch, serde, task("dep-on-cycle", depends_on=["cyc-a"]))
+    failed = commits_for(orch, serde, {"task-dep-on-cycle"})["task-dep-on-cycle"]
+    assert failed.outcome == "failed" and failed.message.startswith("dependency failed")
+
+
+def test_an_unavailable_system_holds_its_tasks_and_blocks_released_ones(
+    orch: Settings, running: Pipeline, serde: Serde, redis_client: redis.Redis
+) -> None:
+    down = govern(orch, serde, "set_system_available", argument="pump=unavailable")
+    assert verdict(orch, redis_client, down)["status"] == "applied"
+    publish(orch, serde, task("uses-pump", systems=["pump"]), task("no-pump"))
+    commits_for(orch, serde, {"task-no-pump"})
+    assert settle(lambda: "task-uses-pump" in pending(orch, redis_client))
+    assert "task-uses-pump" not in scheduled_order(orch, serde, {"task-no-pump"})
+    # a task released before the switch (already on `scheduled`) fails as blocked routing
+    early = task("early-pump", systems=["pump"])
+    release = Release(early, plan_for(early, None), 5, [])
+    scheduled = to_scheduled(release, snapshot_version=0, now=datetime.now(UTC))
+    EventProducer(orch, str(orch.bootstrap_servers), serde).publish(
+        orch.topic(SCHEDULED), [(early.task_id.encode(), scheduled)]
+    )
+    blocked = commits_for(orch, serde, {"task-early-pump"})["task-early-pump"]
+    assert blocked.outcome == "failed" and blocked.message.startswith("blocked routing")
+    back = govern(orch, serde, "set_system_available", argument="pump=available")
+    assert verdict(orch, redis_client, back)["status"] == "applied"
+    assert commits_for(orch, serde, {"task-uses-pump"})["task-uses-pump"].outcome == "succeeded"
+
+
+def test_every_failure_mode_is_named(
+    orch: Settings, running: Pipeline, serde: Serde, hook: Hook, redis_client: redis.Redis
+) -> None:
+    hook_slots = {"hook": hook.url}
+    publish(
+        orch,
+        serde,
+        # set up state for the guarded intent: ready, level 1
+        task(
+            "seed",
+            project="helios",
+            patch=[
+                {"op": "add", "path": "/ready", "value": True},
+                {"op": "add", "path": "/mode", "value": "frozen"},
+            ],
+        ),
+    )
+    commits_for(orch, serde, {"task-seed"})
+    publish(
+        orch,
+        serde,
+        task(
+            "unsafe",
+            project="helios",
+            intent="guarded",
+            patch=[{"op": "add", "path": "/level", "value": 3}],
+        ),
+        task("forbidden", intent="shell", ephemeral=True),
+        task("invalid", intent="notify", ephemeral=True, slots={**hook_slots, "path": "bad"}),
+        task(
+            "drifted",
+            project="orion",
+            patch=[
+                {"op": "test", "path": "/status", "value": "green"},
+                {"op": "add", "path": "/status", "value": "amber"},
+            ],
+        ),
+        task("gated", intent="gated", patch=[{"op": "add", "path": "/g", "value": 1}]),
+    )
+    assert settle(lambda: "task-gated" in pending(orch, redis_client))
+    gated_held = govern(orch, serde, "reject", task_id="task-gated")
+    assert verdict(orch, redis_client, gated_held)["status"] == "applied"
+    ids = {"task-unsafe", "task-forbidden", "task-invalid", "task-drifted", "task-gated"}
+    commits = commits_for(orch, serde, ids)
+    expect = {
+        "task-unsafe": "safety violation",
+        "task-forbidden": "forbidden engine call",
+        "task-invalid": "invalid output",
+        "task-drifted": "drift",
+        "task-gated": "rejected",
+    }
+    for task_id, prefix in expect.items():
+        assert commits[task_id].outcome == "failed", task_id
+        assert commits[task_id].message.startswith(prefix), commits[task_id].message
+    results = results_for(orch, serde, ids - {"task-gated"})
+    assert results["task-unsafe"].failure_mode == "safety_violation"
+    assert "forbidden state present" in (results["task-unsafe"].error or "")
+    assert results["task-forbidden"].failure_mode == "forbidden_engine_call"
+    assert results["task-drifted"].failure_mode == "drift"
+    assert results["task-invalid"].steps[-1].safety == "invalid_output"
+    # the remaining two modes: pipeline deadlock (dependencies test) and SSOT mismatch (below)
+
+
+def test_gate_waits_for_approval_then_runs(
+    orch: Settings, running: Pipeline, serde: Serde, redis_client: redis.Redis
+) -> None:
+    publish(
+        orch,
+        serde,
+        task("gate-ok", intent="gated", patch=[{"op": "add", "path": "/x", "value": 2}]),
+    )
+    assert settle(lambda: "task-gate-ok" in pending(orch, redis_client))
+    assert scheduled_order(orch, serde, set()) == []
+    ok = govern(orch, serde, "approve", task_id="task-gate-ok")
+    assert verdict(orch, redis_client, ok)["status"] == "applied"
+    commit = commits_for(orch, serde, {"task-gate-ok"})["task-gate-ok"]
+    assert commit.outcome == "succeeded"
+    result = results_for(orch, serde, {"task-gate-ok"})["task-gate-ok"]
+    assert "approved" in result.steps[0].governance
+    # approving something that is no longer pending is a logged, non-applied verdict
+    again = govern(orch, serde, "approve", task_id="task-gate-ok")
+    assert verdict(orch, redis_client, again)["status"] == "not_applied"
+
+
+def test_compensation_runs_in_reverse_and_nothing_partial_commits(
+    orch: Settings, running: Pipeline, serde: Serde, hook: Hook
+) -> None:
+    slots = {"hook": hook.url, "last": "fail", "timeout_ms": "2000", "attempts": "2"}
+    publish(
+        orch,
+        serde,
+        task(
+            "deploy-fails",
+            intent="deploy",
+            project="apollo",
+            slots=slots,
+            patch=[{"op": "add", "path": "/deployed", "value": True}],
+        ),
+    )
+    commit = commits_for(orch, serde, {"task-deploy-fails"})["task-deploy-fails"]
+    assert commit.outcome == "failed" and commit.kind == "ledger"  # no state change
+    assert hook.paths() == ["a", "b", "fail", "fail", "undo-b", "undo-a"]  # retried once
+    result = results_for(orch, serde, {"task-deploy-fails"})["task-deploy-fails"]
+    assert [s.kind for s in result.steps][-2:] == ["compensation", "compensation"]
+    assert result.steps[3].attempts == 2
+    headers = dict(hook.calls[0][1])
+    assert headers["Idempotency-Key"] == "task-deploy-fails/2"
+    assert int(headers["X-Taskline-Fencing-Token"]) >= 1
+    assert "deployed" not in chain_store(orch, running.redis).head("apollo").state
+
+
+def test_rebase_versus_mismatch(
+    orch: Settings, running: Pipeline, serde: Serde, redis_client: redis.Redis
+) -> None:
+    # hold all three so they are released together and run on the same snapshot
+    on = govern(orch, serde, "set_safe_mode", argument="on")
+    assert verdict(orch, redis_client, on)["status"] == "applied"
+    for t in (
+        task("r1", project="orion", patch=[{"op": "add", "path": "/a", "value": 1}]),
+        task("r2", project="orion", patch=[{"op": "add", "path": "/b", "value": 2}]),
+        task("r3", project="orion", patch=[{"op": "add", "path": "/a", "value": 3}]),
+    ):  # one at a time, so that they run in this order (equal priority: arrival order)
+        publish(orch, serde, t)
+        assert settle(lambda t=t: t.task_id in pending(orch, redis_client))
+    off = govern(orch, serde, "set_safe_mode", argument="off")
+    assert verdict(orch, redis_client, off)["status"] == "applied"
+    commits = commits_for(orch, serde, {"task-r1", "task-r2", "task-r3"})
+    results = results_for(orch, serde, {"task-r1", "task-r2", "task-r3"})
+    assert {r.snapshot_version for r in results.values()} == {0}
+    assert [commits[t].outcome for t in ("task-r1", "task-r2", "task-r3")] == [
+        "succeeded",
+        "rebased",
+        "ssot_mismatch",
+    ]
+    assert chain_store(orch, running.redis).head("orion").state == {"a": 1, "b": 2}
+
+
+def test_replay_reproduces_every_recorded_state_hash(
+    orch: Settings, running: Pipeline, serde: Serde, hook: Hook
+) -> None:
+    slots = {"hook": hook.url, "last": "c", "timeout_ms": "2000", "attempts": "1"}
+    publish(
+        orch,
+        serde,
+        task("rp1", project="apollo", patch=[{"op": "add", "path": "/v", "value": 1}]),
+        task(
+            "rp2",
+            intent="deploy",
+            project="apollo",
+            slots=slots,
+            patch=[{"op": "add", "path": "/deployed", "value": True}],
+        ),
+        task(
+            "rp3",
+            intent="guarded",
+            project="apollo",
+            patch=[{"op": "add", "path": "/level", "value": 2}],
+        ),
+        task("rp4", ephemeral=True),
+    )
+    ids = {"task-rp1", "task-rp2", "task-rp3", "task-rp4"}
+    commits = commits_for(orch, serde, ids)
+    assert commits["task-rp2"].outcome in ("succeeded", "rebased")
+    calls = len(hook.calls)
+    records = read_topics(orch, str(orch.bootstrap_servers), [SCHEDULED, EXECUTED, SSOT_WRITES])
+    outcomes = replay(records, serde, build_environment(orch))
+    mine = [o for o in outcomes if o.task_id in ids]
+    assert len(mine) == 4 and all(o.matched for o in mine), [o for o in mine if not o.matched]
+    assert len(hook.calls) == calls  # replay repeats no side effect
