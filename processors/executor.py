@@ -182,10 +182,16 @@ class Executor:
         task = scheduled.task
         if scheduled.disposition == "fail":
             return self._result(
-                scheduled, snapshot, [], "", snapshot.state_hash, self.clock(), fencing_token,
+                scheduled,
+                snapshot,
+                [],
+                "",
+                snapshot.state_hash,
+                self.clock(),
+                fencing_token,
                 error=scheduled.failure_reason or "failed by the scheduler",
                 mode=scheduled.failure_mode or "step_failed",
-            )  # fmt: skip
+            )
         plan = self.plan_of(scheduled)
         ctx = StepContext(
             scheduled=scheduled,
@@ -206,13 +212,17 @@ class Executor:
             started, first = progress.started_at, progress.next_step
             logs.append(
                 self._log(
-                    len(logs) + 1, PlanStep(number=first, engine="executor.resume"), "succeeded",
+                    len(logs) + 1,
+                    PlanStep(number=first, engine="executor.resume"),
+                    "succeeded",
                     self._hash(ctx.working, snapshot),
                     f"resumed after step {first} of {len(plan)} (checkpoint by "
                     f"{progress.executor_id}, token {progress.fencing_token})",
-                    self.clock(), kind="resume", snapshot=snapshot,
+                    self.clock(),
+                    kind="resume",
+                    snapshot=snapshot,
                 )
-            )  # fmt: skip
+            )
         allowed = self.env.allowed_engines(task.domain_id)
         down = set(self.env.unavailable_systems())
         failure: _Failure | None = None
@@ -248,12 +258,18 @@ class Executor:
                 failure, detail, safety, attempts = exc, str(exc), exc.mode, exc.attempts
             logs.append(
                 self._log(
-                    len(logs) + 1, step, "failed" if failure else "succeeded",
-                    self._hash(ctx.working, snapshot), detail, step_start, safety=safety,
-                    governance=_governance_note(step, scheduled), attempts=attempts,
+                    len(logs) + 1,
+                    step,
+                    "failed" if failure else "succeeded",
+                    self._hash(ctx.working, snapshot),
+                    detail,
+                    step_start,
+                    safety=safety,
+                    governance=_governance_note(step, scheduled),
+                    attempts=attempts,
                     snapshot=snapshot,
                 )
-            )  # fmt: skip
+            )
             if failure is not None:
                 break
             if side_effect:
@@ -261,21 +277,33 @@ class Executor:
                 if self.env.checkpoint is not None and replay is None:
                     self.env.checkpoint(
                         Progress(
-                            task.task_id, index + 1, ctx.working, ctx.output, logs,
-                            side_effects, started, snapshot.version, self.executor_id,
+                            task.task_id,
+                            index + 1,
+                            ctx.working,
+                            ctx.output,
+                            list(logs),
+                            list(side_effects),
+                            started,
+                            snapshot.version,
+                            self.executor_id,
                             fencing_token,
                         )
-                    )  # fmt: skip
+                    )
         failed_at = ctx.step
         if failure is not None:
             logs += self._compensate(plan, side_effects, ctx, snapshot, replay)
         return self._result(
-            scheduled, snapshot, logs, ctx.output if failure is None else "",
-            self._hash(ctx.working, snapshot), started, fencing_token,
+            scheduled,
+            snapshot,
+            logs,
+            ctx.output if failure is None else "",
+            self._hash(ctx.working, snapshot),
+            started,
+            fencing_token,
             error=(f"step {failed_at.number} ({failed_at.engine}): {failure}" if failure else None),
             mode=failure.mode if failure else None,
             resumed_from=first if progress is not None else 0,
-        )  # fmt: skip
+        )
 
     # -- the gates ------------------------------------------------------------------------
 
@@ -360,9 +388,12 @@ class Executor:
                 status, detail = "succeeded", "replayed: compensation not repeated"
             else:
                 undo = PlanStep(
-                    number=done.number, engine=done.compensation, args=done.compensation_args,
-                    timeout_ms=done.timeout_ms, max_attempts=max(done.max_attempts, 2),
-                )  # fmt: skip
+                    number=done.number,
+                    engine=done.compensation,
+                    args=done.compensation_args,
+                    timeout_ms=done.timeout_ms,
+                    max_attempts=max(done.max_attempts, 2),
+                )
                 engine = self.env.registry.get(undo.engine)
                 ctx.step = undo
                 try:
@@ -374,12 +405,16 @@ class Executor:
                     status, detail = "failed", f"compensation failed ({exc.mode}): {exc}"
             logs.append(
                 self._log(
-                    done.number, PlanStep(number=done.number, engine=done.compensation or "-"),
-                    status, self._hash(ctx.working, snapshot),
-                    f"undo step {done.number} ({done.engine}): {detail}", start,
-                    kind="compensation", snapshot=snapshot,
+                    done.number,
+                    PlanStep(number=done.number, engine=done.compensation or "-"),
+                    status,
+                    self._hash(ctx.working, snapshot),
+                    f"undo step {done.number} ({done.engine}): {detail}",
+                    start,
+                    kind="compensation",
+                    snapshot=snapshot,
                 )
-            )  # fmt: skip
+            )
         return logs
 
     # -- records --------------------------------------------------------------------------

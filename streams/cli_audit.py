@@ -39,6 +39,7 @@ from streams.errors import ChainError, UsageError
 from streams.pipeline import build_environment, ssot_store
 from streams.progress import Progress
 from streams.records import TopicRecord, read_topics
+from streams.scheduler_store import SchedulerKeys, book_status
 from streams.serde import SchemaStore, Serde
 from streams.settings import Settings
 from streams.ssot_store import SsotStore
@@ -244,6 +245,7 @@ def _summary_of(value: Any) -> str:
         "task_sheet",
         "top_candidates",
         "metadata",
+        "plan",
     ):
         data.pop(key, None)
     return json.dumps(data, ensure_ascii=False)[:300]
@@ -283,12 +285,39 @@ def cmd_task(settings: Settings, args: argparse.Namespace, resolve: Resolver) ->
             )
         else:
             print(f"+{rec.timestamp_ms - start:>7} ms  {rec.where:<22} {_summary_of(entry.value)}")
+            for planned in getattr(entry.value, "plan", []):
+                flags = [
+                    f
+                    for f, on in (
+                        ("side effect", planned.side_effect),
+                        ("gate", planned.gate),
+                        (f"undo {planned.compensation}", planned.compensation),
+                        (f"{planned.max_attempts} attempts", planned.max_attempts > 1),
+                    )
+                    if on
+                ]
+                print(
+                    f"{'':>13}plan {planned.number} {planned.engine} "
+                    f"timeout {planned.timeout_ms} ms{'; ' + ', '.join(flags) if flags else ''}"
+                )
             for step in getattr(entry.value, "steps", []):
                 took = (step.finished_at - step.started_at).total_seconds() * 1000
-                print(
-                    f"{'':>13}step {step.step} {step.engine}.{step.module} {step.status} "
-                    f"{took:.2f} ms state {step.state_hash[:12]}  {step.detail[:80]}"
+                extra = "".join(
+                    f"  {label}={value}"
+                    for label, value in (
+                        ("safety", step.safety),
+                        ("attempts", step.attempts),
+                        ("governance", step.governance[:60]),
+                    )
+                    if value and value != 1
                 )
+                print(
+                    f"{'':>13}{step.kind} {step.step} {step.engine}.{step.module} {step.status} "
+                    f"{took:.2f} ms state {step.state_hash[:12]} v{step.ssot_version} "
+                    f"via {step.routing_path or '-'}{extra}  {step.detail[:80]}"
+                )
+    if not args.json and args.archive is None:
+        _print_waiting(settings, resolve, task_ids)
     if not args.json:
         total = entries[-1].record.timestamp_ms - start
         print(
@@ -296,6 +325,24 @@ def cmd_task(settings: Settings, args: argparse.Namespace, resolve: Resolver) ->
             f"tasks: {', '.join(sorted(task_ids)) or 'none'}"
         )
     return 0
+
+
+def _print_waiting(settings: Settings, resolve: Resolver, task_ids: set[str]) -> None:
+    """Tasks still in the scheduler's book, and why they wait."""
+    settings, endpoints = resolve(settings, True)
+    client = redis.Redis.from_url(endpoints.redis_url, socket_timeout=5)
+    try:
+        status = book_status(client, SchedulerKeys(settings.redis_prefix))
+    except redis.RedisError:
+        return
+    finally:
+        client.close()
+    for entry in status["pending"]:
+        if entry["task_id"] in task_ids:
+            print(
+                f"{'':>13}scheduler: {entry['task_id']} pending, priority {entry['priority']}: "
+                f"{entry['waiting'] or 'ready, waiting for a release slot'}"
+            )
 
 
 # --- audit ------------------------------------------------------------------------------

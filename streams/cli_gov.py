@@ -85,14 +85,17 @@ def cmd_gov(settings: Settings, args: argparse.Namespace, resolve: Resolver) -> 
         "reject": ("reject", args.__dict__.get("task_id"), None),
         "cancel": ("cancel", args.__dict__.get("task_id"), None),
         "reprioritize": (
-            "reprioritize", args.__dict__.get("task_id"), str(args.__dict__.get("priority"))
+            "reprioritize",
+            args.__dict__.get("task_id"),
+            str(args.__dict__.get("priority")),
         ),
         "safe-mode": ("set_safe_mode", None, args.__dict__.get("state")),
         "system": (
-            "set_system_available", None,
+            "set_system_available",
+            None,
             f"{args.__dict__.get('system')}={args.__dict__.get('state')}",
         ),
-    }[args.gov_command]  # fmt: skip
+    }[args.gov_command]
     command = signed(
         action,
         settings.governance_key.get_secret_value().encode(),

@@ -288,9 +288,11 @@ class StageRunner:
         self._redis = redis_client
         self.instance_id = f"{self.stage}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.lease = Lease(
-            redis_client, f"{settings.redis_prefix}:lease:{self.stage}", self.instance_id,
+            redis_client,
+            f"{settings.redis_prefix}:lease:{self.stage}",
+            self.instance_id,
             lease_ttl_ms,
-        )  # fmt: skip
+        )
         if handler.exclusive:
             handler.lease = self.lease
         self.ready = threading.Event()
@@ -441,8 +443,10 @@ class StageRunner:
                 self.handler.on_activate()
             log.info(
                 "%s: %s is the active instance (fencing token %d)",
-                self.stage, self.instance_id, self.lease.token,
-            )  # fmt: skip
+                self.stage,
+                self.instance_id,
+                self.lease.token,
+            )
         elif not held and self.active:
             consumer.unassign()
             log.warning("%s: %s lost the lease; standing by", self.stage, self.instance_id)

@@ -68,9 +68,14 @@ def load_book(client: redis.Redis, keys: SchedulerKeys, dependency_timeout: time
 def entry_of(release: Release, now: datetime) -> Entry:
     """A release as an entry (to keep until its commit arrives)."""
     return Entry(
-        release.task, release.plan, 0, release.priority, now,
-        fail=release.fail, governance=list(release.governance),
-    )  # fmt: skip
+        release.task,
+        release.plan,
+        0,
+        release.priority,
+        now,
+        fail=release.fail,
+        governance=list(release.governance),
+    )
 
 
 def release_of(entry: Entry) -> Release:

@@ -117,9 +117,6 @@ class Settings(BaseSettings):
     dependency_timeout_s: int = Field(
         3600, ge=1, description="How long a task waits for its dependencies before failing."
     )
-    engine_allow_private_http: bool = Field(
-        True, description="Whether http.call may reach loopback/private addresses."
-    )
     schemas_dir: Path | None = Field(
         None, description="Schema directory; unset = the schemas shipped with Taskline."
     )

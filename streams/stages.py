@@ -236,9 +236,11 @@ class SchedulerStage:
         self._last_inflight = set(self.book.inflight)
         log.info(
             "scheduler: book loaded: %d pending, %d in flight, safe mode %s, unavailable %s",
-            len(self.book.pending), len(self.book.inflight), self.book.safe_mode,
+            len(self.book.pending),
+            len(self.book.inflight),
+            self.book.safe_mode,
             sorted(self.book.unavailable) or "none",
-        )  # fmt: skip
+        )
 
     def handle(self, batch: list[Message]) -> list[Out]:
         """Admit formed tasks, note completions, obey governance, then release what is ready."""
@@ -264,10 +266,12 @@ class SchedulerStage:
         for msg, command in commands:
             results[command.command_id], letter = self._govern(msg, command, now)
             outs += letter
-        released = self._reproduce + self.book.release(
+        # released before a take-over and not committed since: produce them again
+        again = [r for r in self._reproduce if r.task.task_id in self.book.inflight]
+        self._reproduce = []
+        released = again + self.book.release(
             window=self.io.settings.release_window, now=now, done=self._dependencies_done()
         )
-        self._reproduce = []
         self._persist(released, results, now)
         self.io.stats.held = len(self.book.pending)
         self.io.stats.current.update(as_dict(self.book))
@@ -386,8 +390,11 @@ class SchedulerStage:
             pipe.hdel(keys.entries, task_id)
         for release in released:
             pipe.hset(keys.released, release.task.task_id, entry_of(release, now).to_json())
-            pipe.hset(keys.inflight, release.task.task_id, book.inflight[release.task.task_id]
-                      .isoformat())  # fmt: skip
+            pipe.hset(
+                keys.inflight,
+                release.task.task_id,
+                book.inflight.get(release.task.task_id, now).isoformat(),
+            )
         done = [t for t in self._last_inflight if t not in book.inflight]
         if done:
             pipe.hdel(keys.inflight, *done)
@@ -471,8 +478,10 @@ class ExecutorStage:
                 if resume is not None:
                     log.warning(
                         "executor: resuming %s after step %d (checkpoint by %s)",
-                        task_id, resume.next_step, resume.executor_id,
-                    )  # fmt: skip
+                        task_id,
+                        resume.next_step,
+                        resume.executor_id,
+                    )
                 try:
                     result = self.executor.execute(
                         scheduled,

@@ -10,6 +10,7 @@ from processors.models import (
     ExecutionResult,
     GovernanceCommand,
     PatchOp,
+    PlanStep,
     RawEvent,
     Record,
     Reply,
@@ -102,7 +103,42 @@ EPHEMERAL = TaskObject(
     occurred_at=T0,
     created_at=T0,
 )
-SCHEDULED = ScheduledTask(task=STATEFUL, snapshot_version=7, scheduled_at=T0)
+SCHEDULED = ScheduledTask(
+    task=STATEFUL.model_copy(update={"depends_on": ["evt-0"]}),
+    snapshot_version=7,
+    scheduled_at=T0,
+    plan=[
+        PlanStep(number=1, engine="ssot.read"),
+        PlanStep(
+            number=2,
+            engine="http.call",
+            args={"url": "http://hub.local/reserve"},
+            side_effect=True,
+            compensation="http.call",
+            compensation_args={"url": "http://hub.local/release"},
+            preconditions=["exists /ready"],
+            forbidden_states=['/mode == "frozen"'],
+            systems=["hub"],
+            timeout_ms=1500,
+            max_attempts=3,
+            gate=True,
+            validator='{"type": "object"}',
+            parallel_group="g1",
+        ),
+    ],
+    priority=9,
+    disposition="run",
+    failure_mode=None,
+    failure_reason=None,
+    governance=["approved: alice: ok (policy p1, command g-1)"],
+)
+FAILED_SCHEDULED = SCHEDULED.model_copy(
+    update={
+        "disposition": "fail",
+        "failure_mode": "pipeline_deadlock",
+        "failure_reason": "dependency cycle: a -> b -> a",
+    }
+)
 RESULT = ExecutionResult(
     task_id="task-1",
     source_event_id="evt-1",
@@ -126,12 +162,21 @@ RESULT = ExecutionResult(
             detail="read",
             started_at=T0,
             finished_at=T1,
+            kind="compensation",
+            routing_path="apollo/ssot.read",
+            safety="passed",
+            governance="approved",
+            attempts=2,
+            ssot_version=7,
         )
     ],
     executor_id="host-1",
     occurred_at=T0,
     started_at=T0,
     finished_at=T1,
+    failure_mode="safety_violation",
+    fencing_token=12,
+    resumed_from_step=2,
 )
 COMMIT = SsotCommit(
     commit_id="c-1",
@@ -180,4 +225,16 @@ GOV = GovernanceCommand(
     issued_at=T0,
     signature="hmac",
 )
-ALL: list[Record] = [RAW, ROUTED, STATEFUL, EPHEMERAL, SCHEDULED, RESULT, COMMIT, REPLY, DEAD, GOV]
+ALL: list[Record] = [
+    RAW,
+    ROUTED,
+    STATEFUL,
+    EPHEMERAL,
+    SCHEDULED,
+    FAILED_SCHEDULED,
+    RESULT,
+    COMMIT,
+    REPLY,
+    DEAD,
+    GOV,
+]

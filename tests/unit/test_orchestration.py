@@ -1,0 +1,417 @@
+"""Orchestration logic without Kafka or Redis: the scheduler's book, governance signatures,
+plans, safety conditions and the executor's gates, retries, timeouts, compensation, resume
+and replay."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from processors.engines import FunctionEngine, Registry, StepContext, StepFailed
+from processors.executor import Environment, Executor, Progress, Snapshot
+from processors.former import depends_on_of
+from processors.models import PlanStep, ScheduledTask, TaskObject
+from processors.packs import IntentSpec
+from processors.planner import SAFE_ENGINES, PlanError, plan_for
+from processors.safety import holds, violations
+from processors.scheduler import (
+    Book,
+    Entry,
+    GovernanceRefused,
+    Release,
+    schedule,
+    to_scheduled,
+)
+from streams.errors import GovernanceAuthError
+from streams.governance import signed, verify
+from tests import samples
+
+T0 = samples.T0
+
+
+def stateful(source: str, **update: Any) -> TaskObject:
+    return samples.STATEFUL.model_copy(
+        update={
+            "task_id": f"task-{source}",
+            "source_event_id": source,
+            "patch": [samples.PATCH[0]],
+            **update,
+        }
+    )
+
+
+def ephemeral(source: str, **update: Any) -> TaskObject:
+    return samples.EPHEMERAL.model_copy(
+        update={"task_id": f"task-{source}", "source_event_id": source, **update}
+    )
+
+
+def admit(book: Book, *tasks: TaskObject, gate: str | None = None) -> None:
+    for t in tasks:
+        assert book.admit(t, T0, plan=plan_for(t, None), gate=gate) is not None
+
+
+def released(book: Book, window: int = 10, done: dict[str, str] | None = None) -> list[str]:
+    return [r.task.task_id for r in book.release(window=window, now=T0, done=done or {})]
+
+
+# --- the book ----------------------------------------------------------------------------
+
+
+def test_release_in_priority_order_then_arrival_within_the_window() -> None:
+    book = Book()
+    admit(book, stateful("a"), stateful("b", priority=9), ephemeral("c"), stateful("d"))
+    assert released(book, window=3) == ["task-b", "task-a", "task-d"]
+    assert released(book, window=3) == []  # window full until a commit comes back
+    assert book.complete("task-b")
+    assert released(book, window=3) == ["task-c"]
+    assert book.admit(stateful("a"), T0, plan=[]) is None  # a redelivered formed task
+
+
+def test_safe_mode_holds_stateful_tasks_and_unavailable_systems_hold_theirs() -> None:
+    book = Book(safe_mode=True, unavailable={"pump"})
+    admit(book, stateful("s"), ephemeral("e"), ephemeral("p", systems_affected=["pump"]))
+    assert released(book) == ["task-e"]
+    assert book.why_waiting(book.pending["task-s"], {}) == "safe mode holds stateful tasks"
+    assert book.why_waiting(book.pending["task-p"], {}) == "system unavailable: pump"
+    book.safe_mode = False
+    book.unavailable.clear()
+    assert released(book) == ["task-s", "task-p"]
+
+
+def test_dependencies_wait_fail_with_their_dependency_and_cycles_deadlock() -> None:
+    book = Book(dependency_timeout=timedelta(minutes=5))
+    admit(
+        book,
+        stateful("later", depends_on=["first"]),
+        stateful("x", depends_on=["y"]),
+        stateful("y", depends_on=["x"]),
+        stateful("orphan", depends_on=["never"]),
+        stateful("after-failed", depends_on=["bad"]),
+    )
+    out = {r.task.task_id: r for r in book.release(window=10, now=T0, done={"bad": "failed"})}
+    assert out["task-x"].fail and out["task-x"].fail[0] == "pipeline_deadlock"
+    assert "x -> y -> x" in out["task-x"].fail[1] or "y -> x -> y" in out["task-x"].fail[1]
+    assert out["task-after-failed"].fail == ("dependency_failed", "bad ended failed")
+    assert "task-later" not in out and "task-orphan" not in out
+    assert released(book, done={"first": "rebased"}) == ["task-later"]
+    late = book.release(window=10, now=T0 + timedelta(minutes=6), done={})
+    assert [(r.task.task_id, r.fail and r.fail[0]) for r in late] == [
+        ("task-orphan", "pipeline_deadlock")
+    ]
+
+
+def test_governance_acts_only_on_pending_tasks() -> None:
+    book = Book()
+    admit(book, stateful("held"), gate="governance gate at step 2: awaiting approval")
+    admit(book, stateful("other"))
+    assert released(book) == ["task-other"]
+    assert book.reprioritize("task-held", 8, "alice") == "priority 8"
+    assert book.approve("task-held", "alice: checked") == "approved"
+    with pytest.raises(GovernanceRefused, match="not held"):
+        book.approve("task-held", "again")
+    out = book.release(window=10, now=T0, done={})
+    assert out[0].priority == 8 and any(g.startswith("approved") for g in out[0].governance)
+    with pytest.raises(GovernanceRefused, match="already released"):
+        book.cancel("task-held", "too late")
+    with pytest.raises(GovernanceRefused, match="unknown"):
+        book.reject("task-nope", "x")
+    admit(book, stateful("doomed"))
+    book.cancel("task-doomed", "bob: not needed")
+    (gone,) = book.release(window=0, now=T0, done={})  # failures need no window slot
+    assert gone.fail == ("cancelled", "cancelled by governance: bob: not needed")
+
+
+def test_entries_round_trip_through_json() -> None:
+    entry = Entry(
+        samples.SCHEDULED.task,
+        samples.SCHEDULED.plan,
+        3,
+        9,
+        T0,
+        hold="h",
+        fail=("cancelled", "r"),
+        governance=["g"],
+    )
+    assert Entry.from_json(entry.to_json()) == entry
+
+
+# --- governance ----------------------------------------------------------------------------
+
+
+def test_only_signed_attributed_fresh_commands_verify() -> None:
+    key = b"secret"
+    ok = signed(
+        "cancel", key, actor="alice", reason="dup", policy_version="p1", task_id="t", now=T0
+    )
+    check = {"policy_version": "p1", "max_age_s": 60, "now": T0 + timedelta(seconds=30)}
+    verify(ok, key, **check)  # type: ignore[arg-type]
+    cases = [
+        (None, ok, "disabled"),
+        (key, ok.model_copy(update={"signature": ""}), "unsigned"),
+        (b"other", ok, "bad signature"),
+        (key, ok.model_copy(update={"task_id": "t2"}), "bad signature"),
+        (
+            key,
+            signed("cancel", key, actor=" ", reason="r", policy_version="p1", task_id="t", now=T0),
+            "no actor",
+        ),
+        (
+            key,
+            signed("cancel", key, actor="a", reason="r", policy_version="p0", task_id="t", now=T0),
+            "cites policy",
+        ),
+        (
+            key,
+            signed(
+                "cancel",
+                key,
+                actor="a",
+                reason="r",
+                policy_version="p1",
+                task_id="t",
+                now=T0 - timedelta(minutes=5),
+            ),
+            "issued",
+        ),
+        (
+            key,
+            signed(
+                "reprioritize",
+                key,
+                actor="a",
+                reason="r",
+                policy_version="p1",
+                task_id="t",
+                argument="high",
+                now=T0,
+            ),
+            "integer",
+        ),
+        (
+            key,
+            signed(
+                "set_safe_mode",
+                key,
+                actor="a",
+                reason="r",
+                policy_version="p1",
+                argument="maybe",
+                now=T0,
+            ),
+            "on or off",
+        ),
+        (
+            key,
+            signed("approve", key, actor="a", reason="r", policy_version="p1", now=T0),
+            "needs a task",
+        ),
+    ]
+    for k, cmd, why in cases:
+        with pytest.raises(GovernanceAuthError, match=why):
+            verify(cmd, k, **check)  # type: ignore[arg-type]
+
+
+# --- plans and safety ----------------------------------------------------------------------
+
+
+def test_plans_from_intents_and_defaults() -> None:
+    assert [s.engine for s in plan_for(samples.STATEFUL, None)] == [
+        "ssot.read",
+        "patch.apply",
+        "state.validate",
+    ]
+    assert [s.engine for s in plan_for(samples.EPHEMERAL, None)] == ["ssot.read", "text.summarize"]
+    intent = IntentSpec(
+        id="notify",
+        task_type="stateful",
+        examples=["x"],
+        plan=[
+            {
+                "engine": "http.call",
+                "args": {"url": "{hook}/n"},
+                "side_effect": True,
+                "timeout_ms": "{ms}",
+            }
+        ],
+    )
+    task = samples.STATEFUL.model_copy(update={"slots": {"hook": "http://h", "ms": "250"}})
+    plan = plan_for(task, intent)
+    assert [s.engine for s in plan] == ["ssot.read", "http.call", "patch.apply", "state.validate"]
+    assert plan[1].args == {"url": "http://h/n"} and plan[1].timeout_ms == 250
+    assert plan[1].systems == task.systems_affected and [s.number for s in plan] == [1, 2, 3, 4]
+    with pytest.raises(PlanError, match="needs slot 'hook'"):
+        plan_for(samples.STATEFUL, intent)
+
+
+def test_safety_conditions() -> None:
+    state = {"mode": "armed", "n": 3, "doors": {"front": "locked"}}
+    assert holds('/mode == "armed"', state) and holds("/n in [1, 3]", state)
+    assert holds("absent /x", state) and holds('/x != "y"', state)
+    assert violations(["exists /x", "nonsense"], ['/doors/front == "locked"'], state) == [
+        "precondition not met: exists /x",
+        "malformed precondition: not a condition: 'nonsense'",
+        'forbidden state present: /doors/front == "locked"',
+    ]
+
+
+def test_depends_on_comes_from_event_metadata() -> None:
+    event = samples.RAW.model_copy(update={"metadata": {"depends_on": "e1, e2,e1, evt-1,"}})
+    assert depends_on_of(event) == ["e1", "e2"]
+
+
+# --- the executor --------------------------------------------------------------------------
+
+
+class World:
+    """Side-effecting test engines that record what they did."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.failures: dict[str, int] = {}
+        self.sleeps: list[float] = []
+
+    def engine(self, name: str, *, side_effect: bool = True, inline: bool = True) -> FunctionEngine:
+        def run(ctx: StepContext) -> str:
+            target = ctx.args.get("target", name)
+            self.calls.append(target)
+            if self.failures.get(target, 0) > 0:
+                self.failures[target] -= 1
+                raise StepFailed(f"{target} refused", retryable=True)
+            if target == "hang":
+                time.sleep(1.0)
+            ctx.output = f"{target} at {ctx.now.isoformat()} roll {ctx.rng.randint(1, 10**6)}"
+            return f"did {target}"
+
+        return FunctionEngine(name, run, side_effect=side_effect, inline=inline)
+
+    def env(self, **kw: Any) -> Environment:
+        registry = Registry.builtin()
+        registry.register(self.engine("act.do"))
+        registry.register(self.engine("act.slow", inline=False))
+        allowed = SAFE_ENGINES | {"act.do", "act.slow"}
+        return Environment(
+            registry=registry, allowed_engines=lambda _d: allowed, sleep=self.sleeps.append, **kw
+        )
+
+
+def act(n: int, target: str, **kw: Any) -> PlanStep:
+    return PlanStep(
+        number=n,
+        engine="act.do",
+        args={"target": target},
+        side_effect=True,
+        compensation="act.do",
+        compensation_args={"target": f"undo-{target}"},
+        **kw,
+    )
+
+
+def run_plan(plan: list[PlanStep], env: Environment, **kw: Any) -> Any:
+    scheduled = schedule(
+        samples.STATEFUL.model_copy(update={"patch": [samples.PATCH[0]]}),
+        snapshot_version=1,
+        now=T0,
+    ).model_copy(update={"plan": plan, **kw})
+    return Executor("x", env=env).execute(scheduled, Snapshot("apollo", 1, {"ready": True}))
+
+
+def test_failure_compensates_completed_side_effects_in_reverse() -> None:
+    world = World()
+    world.failures["c"] = 5
+    plan = [
+        PlanStep(number=1, engine="ssot.read"),
+        act(2, "a"),
+        act(3, "b"),
+        act(4, "c", max_attempts=3),
+    ]
+    result = run_plan(plan, world.env())
+    assert result.status == "failed" and result.failure_mode == "step_failed"
+    assert world.calls == ["a", "b", "c", "c", "c", "undo-b", "undo-a"]
+    assert world.sleeps == [0.05, 0.1]  # fixed backoff: the same every run
+    assert [s.kind for s in result.steps] == ["step"] * 4 + ["compensation"] * 2
+    assert result.steps[3].attempts == 3 and result.output == ""
+
+
+def test_retry_succeeds_and_gates_checks_block_steps() -> None:
+    world = World()
+    world.failures["a"] = 1
+    ok = run_plan(
+        [act(1, "a", max_attempts=2), PlanStep(number=2, engine="patch.apply")], world.env()
+    )
+    assert ok.status == "succeeded" and ok.steps[0].attempts == 2
+    cases = {
+        "safety_violation": [act(1, "a", preconditions=["exists /missing"])],
+        "forbidden_engine_call": [PlanStep(number=1, engine="shell.exec")],
+        "blocked_routing": [act(1, "a", systems=["pump"])],
+        "invalid_output": [act(1, "a", validator='{"type": "object"}')],
+    }
+    for mode, plan in cases.items():
+        world = World()
+        result = run_plan(plan, world.env(unavailable_systems=lambda: {"pump"}))
+        assert result.failure_mode == mode, (mode, result.error)
+        assert result.error and result.error.startswith(mode.replace("_", " "))
+    gated = [act(1, "a", gate=True)]
+    assert run_plan(gated, World().env()).failure_mode == "safety_violation"
+    approved = run_plan(gated, World().env(), governance=["approved: alice"])
+    assert approved.status == "succeeded" and "approved" in approved.steps[0].governance
+
+
+def test_a_step_that_hangs_times_out() -> None:
+    world = World()
+    plan = [PlanStep(number=1, engine="act.slow", args={"target": "hang"}, timeout_ms=100)]
+    started = time.monotonic()
+    result = run_plan(plan, world.env())
+    assert result.failure_mode == "timeout" and time.monotonic() - started < 0.9
+
+
+def test_resume_skips_checkpointed_steps_and_replay_repeats_no_side_effect() -> None:
+    world = World()
+    checkpoints: list[Progress] = []
+    plan = [
+        PlanStep(number=1, engine="ssot.read"),
+        act(2, "a"),
+        act(3, "b"),
+        PlanStep(number=4, engine="patch.apply"),
+    ]
+    full = run_plan(plan, world.env(checkpoint=checkpoints.append))
+    assert [c.next_step for c in checkpoints] == [2, 3]
+    # a successor resumes from the first checkpoint: only b and the patch run again
+    world2 = World()
+    scheduled = schedule(
+        samples.STATEFUL.model_copy(update={"patch": [samples.PATCH[0]]}),
+        snapshot_version=1,
+        now=T0,
+    ).model_copy(update={"plan": plan})
+    first = Progress.from_json(checkpoints[0].to_json())
+    resumed = Executor("y", env=world2.env()).execute(
+        scheduled, Snapshot("apollo", 1, {"ready": True}), progress=first, fencing_token=2
+    )
+    assert world2.calls == ["b"] and resumed.resumed_from_step == 2
+    assert [s.kind for s in resumed.steps] == ["step", "step", "resume", "step", "step"]
+    assert resumed.state_hash == full.state_hash and resumed.output == full.output
+    # replay: same hashes, nothing performed
+    world3 = World()
+    again = Executor("z", env=world3.env()).execute(
+        scheduled, Snapshot("apollo", 1, {"ready": True}), replay=full.steps
+    )
+    assert world3.calls == [] and [s.state_hash for s in again.steps] == [
+        s.state_hash for s in full.steps
+    ]
+
+
+def test_deterministic_context_and_scheduler_failures_skip_execution() -> None:
+    plan = [act(1, "a")]
+    one, two = run_plan(plan, World().env()), run_plan(plan, World().env())
+    assert one.steps[0].detail == two.steps[0].detail
+    world = World()
+    cancelled = Release(
+        samples.STATEFUL, plan, 5, [], ("cancelled", "cancelled by governance: bob")
+    )
+    scheduled: ScheduledTask = to_scheduled(cancelled, snapshot_version=0, now=T0)
+    result = Executor("x", env=world.env()).execute(scheduled, Snapshot("apollo", 0, {}))
+    assert result.status == "failed" and result.failure_mode == "cancelled" and not world.calls
+    assert result.error == "cancelled: cancelled by governance: bob"
