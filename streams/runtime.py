@@ -369,6 +369,9 @@ class StageRunner:
                 self.ready.set()
             else:
                 consumer.subscribe(topics, on_assign=lambda _c, _p: self.ready.set())
+            # handlers with a ``tick_s`` are also called with an empty batch when idle that long
+            # (the scheduler: re-produce after a take-over, dependency time-outs)
+            last_handled = 0.0
             while not stop.is_set():
                 if self.handler.exclusive and not self._hold_lease(consumer, partitions):
                     stop.wait(0.5)
@@ -378,8 +381,10 @@ class StageRunner:
                 for m in batch:
                     if m.error() is not None:
                         log.warning("%s: consume error: %s", self.stage, m.error())
-                if not records:
+                tick = getattr(self.handler, "tick_s", None)
+                if not records and not (tick and time.monotonic() - last_handled >= tick):
                     continue
+                last_handled = time.monotonic()
                 self.stats.records_in += len(records)
                 started, cpu = time.perf_counter(), time.thread_time()
                 try:
@@ -390,7 +395,8 @@ class StageRunner:
                     consumer.unassign()
                     self.active = False
                     continue
-                self._commit(consumer, records)
+                if records:
+                    self._commit(consumer, records)
                 self.stats.batch_seconds.append(time.perf_counter() - started)
                 self.stats.cpu_seconds += time.thread_time() - cpu
                 if time.monotonic() >= self._next_lag:
@@ -457,9 +463,15 @@ class StageRunner:
         attempt = 0
         while True:
             try:
-                outs = self.handler.handle(records)
-                self._produce(producer, outs)
-                return True
+                try:
+                    outs = self.handler.handle(records)
+                    self._produce(producer, outs)
+                    return True
+                except BaseException:
+                    # a handler with in-memory state drops it: the batch may be half done
+                    if hasattr(self.handler, "on_failure"):
+                        self.handler.on_failure()
+                    raise
             except INFRA_ERRORS as exc:
                 attempt += 1
                 self.stats.retries += 1

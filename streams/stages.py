@@ -206,6 +206,7 @@ class SchedulerStage:
     topics: tuple[str, ...] = (FORMED, SSOT_WRITES, GOVERNANCE)
     exclusive = True
     lease: Lease | None = None
+    tick_s = 1.0  # also runs when idle: re-produce after a take-over, dependency time-outs
 
     def __init__(
         self,
@@ -224,11 +225,18 @@ class SchedulerStage:
         self._done: dict[str, str] = {}  # source event id → commit outcome (bounded)
         self._reproduce: list[Release] = []
         self._last_inflight: set[str] = set()
+        self._stale = False
         s = io.settings
         self._key = s.governance_key.get_secret_value().encode() if s.governance_key else None
 
+    def on_failure(self) -> None:
+        """A batch failed somewhere (Redis, the broker, fenced): the book in memory may be ahead
+        of Redis or of what was produced, so the next batch reloads it."""
+        self._stale = True
+
     def on_activate(self) -> None:
         """Load the book from Redis when this instance becomes the active one."""
+        self._stale = False
         self.book = load_book(self.redis, self.keys, self.book.dependency_timeout)
         released = self.redis.hgetall(self.keys.released)
         # released before a crash, maybe never produced: produce again (repeats are absorbed)
@@ -244,6 +252,8 @@ class SchedulerStage:
 
     def handle(self, batch: list[Message]) -> list[Out]:
         """Admit formed tasks, note completions, obey governance, then release what is ready."""
+        if self._stale:
+            self.on_activate()
         now = now_millis()
         by_topic: dict[str, list[Message]] = {}
         for msg in batch:

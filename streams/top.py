@@ -120,7 +120,19 @@ def render(status: dict[str, Any], previous: dict[str, Any] | None, elapsed: flo
         )
     if not status.get("recent"):
         recent.add_row("-", "-", "-", "none")
-    return Group(table, Panel(now, title="executor"), recent)
+    sched = status.get("scheduler") or {}
+    if not sched:
+        book = "no scheduler in this process"
+    elif not sched.get("active"):
+        book = f"{sched.get('instance')}: standby (another instance holds the lease)"
+    else:
+        down = ", ".join(sched.get("unavailable", [])) or "none"
+        book = (
+            f"{sched['instance']}: {sched.get('pending', 0)} pending, "
+            f"{sched.get('inflight', 0)} in flight; safe mode "
+            f"{'ON' if sched.get('safe_mode') else 'off'}; unavailable systems: {down}"
+        )
+    return Group(table, Panel(now, title="executor"), Panel(book, title="scheduler"), recent)
 
 
 def run(
