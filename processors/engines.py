@@ -202,7 +202,9 @@ def _apply(ctx: StepContext) -> str:
 def _validate(ctx: StepContext) -> str:
     if not isinstance(ctx.working, dict):
         raise StepFailed("project state must stay a JSON object", mode="invalid_output")
-    size = len(canonical_json(ctx.working).encode())
+    text = canonical_json(ctx.working)
+    ctx.extra["canonical"] = (ctx.working, text)  # the executor hashes this state next
+    size = len(text.encode())
     if size > MAX_STATE_BYTES:
         raise StepFailed(
             f"project state would be {size} bytes (limit {MAX_STATE_BYTES})", mode="invalid_output"

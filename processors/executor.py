@@ -215,7 +215,7 @@ class Executor:
                     len(logs) + 1,
                     PlanStep(number=first, engine="executor.resume"),
                     "succeeded",
-                    self._hash(ctx.working, snapshot),
+                    self._hash(ctx, snapshot),
                     f"resumed after step {first} of {len(plan)} (checkpoint by "
                     f"{progress.executor_id}, token {progress.fencing_token})",
                     self.clock(),
@@ -261,7 +261,7 @@ class Executor:
                     len(logs) + 1,
                     step,
                     "failed" if failure else "succeeded",
-                    self._hash(ctx.working, snapshot),
+                    self._hash(ctx, snapshot),
                     detail,
                     step_start,
                     safety=safety,
@@ -297,7 +297,7 @@ class Executor:
             snapshot,
             logs,
             ctx.output if failure is None else "",
-            self._hash(ctx.working, snapshot),
+            self._hash(ctx, snapshot),
             started,
             fencing_token,
             error=(f"step {failed_at.number} ({failed_at.engine}): {failure}" if failure else None),
@@ -408,7 +408,7 @@ class Executor:
                     done.number,
                     PlanStep(number=done.number, engine=done.compensation or "-"),
                     status,
-                    self._hash(ctx.working, snapshot),
+                    self._hash(ctx, snapshot),
                     f"undo step {done.number} ({done.engine}): {detail}",
                     start,
                     kind="compensation",
@@ -420,8 +420,21 @@ class Executor:
     # -- records --------------------------------------------------------------------------
 
     @staticmethod
-    def _hash(working: Any, snapshot: Snapshot) -> str:
-        return snapshot.state_hash if working is snapshot.state else state_hash(working)
+    def _hash(ctx: StepContext, snapshot: Snapshot) -> str:
+        # one hash per distinct working state; reuses the validator's canonical text
+        working = ctx.working
+        if working is snapshot.state:
+            return snapshot.state_hash
+        memo = ctx.extra.get("hash")
+        if memo is not None and memo[0] is working:
+            return str(memo[1])
+        canonical = ctx.extra.get("canonical")
+        if canonical is not None and canonical[0] is working:
+            digest = hashlib.sha256(canonical[1].encode()).hexdigest()
+        else:
+            digest = state_hash(working)
+        ctx.extra["hash"] = (working, digest)
+        return digest
 
     def _log(
         self,

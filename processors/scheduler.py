@@ -22,6 +22,7 @@ Release rules, in order:
 
 from __future__ import annotations
 
+import heapq
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,33 +46,31 @@ class Entry:
     hold: str | None = None  # waits for a governance approval
     fail: tuple[str, str] | None = None  # (failure mode, reason): release as a failure
     governance: list[str] = field(default_factory=list)
+    systems: frozenset[str] | None = field(default=None, compare=False, repr=False)
+    raw: bytes | None = field(default=None, compare=False, repr=False)  # the task as received
 
     @property
     def source_event_id(self) -> str:
         """The event the task came from (dependencies name events)."""
         return self.task.source_event_id
 
-    def to_json(self) -> str:
-        """For the Redis copy of the book."""
-        return json.dumps(
-            {
-                "task": self.task.model_dump(mode="json"),
-                "plan": [s.model_dump(mode="json") for s in self.plan],
-                "seq": self.seq,
-                "priority": self.priority,
-                "admitted_at": self.admitted_at.isoformat(),
-                "hold": self.hold,
-                "fail": list(self.fail) if self.fail else None,
-                "governance": self.governance,
-            }
-        )
+    def meta(self) -> dict[str, Any]:
+        """Everything but the task, as plain data (the store keeps the task's own bytes)."""
+        return {
+            "plan": [s.model_dump(mode="json", exclude_defaults=True) for s in self.plan],
+            "seq": self.seq,
+            "priority": self.priority,
+            "admitted_at": self.admitted_at.isoformat(),
+            "hold": self.hold,
+            "fail": list(self.fail) if self.fail else None,
+            "governance": self.governance,
+        }
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> Entry:
-        """Back from :meth:`to_json`."""
-        d = json.loads(text)
+    def from_meta(cls, task: TaskObject, d: dict[str, Any]) -> Entry:
+        """Back from :meth:`meta` and the task."""
         return cls(
-            task=TaskObject.model_validate(d["task"]),
+            task=task,
             plan=[PlanStep.model_validate(s) for s in d["plan"]],
             seq=d["seq"],
             priority=d["priority"],
@@ -80,6 +79,16 @@ class Entry:
             fail=(d["fail"][0], d["fail"][1]) if d["fail"] else None,
             governance=list(d["governance"]),
         )
+
+    def to_json(self) -> str:
+        """The whole entry as JSON."""
+        return json.dumps({"task": self.task.model_dump(mode="json"), **self.meta()})
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Entry:
+        """Back from :meth:`to_json`."""
+        d = json.loads(text)
+        return cls.from_meta(TaskObject.model_validate(d["task"]), d)
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,9 @@ class Book:
     dependency_timeout: timedelta = timedelta(hours=1)
     changed: set[str] = field(default_factory=set)  # task ids whose entry changed (to persist)
     removed: set[str] = field(default_factory=set)
+    # indexes that keep a release cheap with a long backlog
+    _dependents: set[str] = field(default_factory=set)  # pending tasks with dependencies
+    _failing: set[str] = field(default_factory=set)  # pending tasks to release as failures
 
     def knows(self, task_id: str) -> bool:
         """Pending or in flight."""
@@ -119,9 +131,24 @@ class Book:
         self.seq += 1
         hold = f"formation: {task.hold_reason}" if task.hold_reason else gate
         entry = Entry(task, plan, self.seq, task.priority, now, hold=hold)
-        self.pending[task.task_id] = entry
+        self.restore(entry)
         self._touch(task.task_id)
         return entry
+
+    def restore(self, entry: Entry) -> None:
+        """Put a pending entry back (loading the book)."""
+        task_id = entry.task.task_id
+        self.pending[task_id] = entry
+        if entry.task.depends_on:
+            self._dependents.add(task_id)
+        if entry.fail is not None:
+            self._failing.add(task_id)
+
+    def _fail(self, entry: Entry, mode: str, reason: str) -> None:
+        entry.fail = (mode, reason)
+        entry.hold = None
+        self._failing.add(entry.task.task_id)
+        self._touch(entry.task.task_id)
 
     def complete(self, task_id: str) -> bool:
         """A commit for ``task_id`` arrived: its window slot is free."""
@@ -140,16 +167,22 @@ class Book:
         for task_id, at in list(self.inflight.items()):
             if now - at > inflight_timeout:  # lost its commit (e.g. dead-lettered): free the slot
                 del self.inflight[task_id]
-        self._fail_blocked(now, done)
-        ready = [e for e in self.pending.values() if self._ready(e, done)]
-        ready.sort(key=lambda e: (e.fail is None, -e.priority, e.seq))  # failures cost nothing
+        if self._dependents:
+            self._fail_blocked(now, done)
+        room = window - len(self.inflight)
+        # failures cost nothing (they run no step): they always leave, oldest first
+        chosen = sorted((self.pending[t] for t in self._failing), key=lambda e: e.seq)
+        if room > 0:
+            ready = (e for e in self.pending.values() if e.fail is None and self._ready(e, done))
+            chosen += heapq.nsmallest(room, ready, key=lambda e: (-e.priority, e.seq))
         out = []
-        for entry in ready:
-            if entry.fail is None and len(self.inflight) >= window:
-                break
-            del self.pending[entry.task.task_id]
-            self._gone(entry.task.task_id)
-            self.inflight[entry.task.task_id] = now
+        for entry in chosen:
+            task_id = entry.task.task_id
+            del self.pending[task_id]
+            self._dependents.discard(task_id)
+            self._failing.discard(task_id)
+            self._gone(task_id)
+            self.inflight[task_id] = now
             out.append(
                 Release(entry.task, entry.plan, entry.priority, entry.governance, entry.fail)
             )
@@ -163,7 +196,7 @@ class Book:
             return entry.hold
         if self.safe_mode and entry.task.task_type == "stateful":
             return "safe mode holds stateful tasks"
-        down = sorted(self.unavailable & self.systems_of(entry))
+        down = sorted(self.unavailable & self.systems_of(entry)) if self.unavailable else []
         if down:
             return f"system unavailable: {', '.join(down)}"
         missing = [d for d in entry.task.depends_on if d not in done]
@@ -172,44 +205,42 @@ class Book:
         return None
 
     @staticmethod
-    def systems_of(entry: Entry) -> set[str]:
+    def systems_of(entry: Entry) -> frozenset[str]:
         """Every system the task or one of its steps touches."""
-        systems = set(entry.task.systems_affected)
-        for step in entry.plan:
-            systems.update(step.systems)
-        return systems
+        if entry.systems is None:
+            found = set(entry.task.systems_affected)
+            for step in entry.plan:
+                found.update(step.systems)
+            entry.systems = frozenset(found)
+        return entry.systems
 
     def _ready(self, entry: Entry, done: dict[str, str]) -> bool:
         return self.why_waiting(entry, done) is None
 
     def _fail_blocked(self, now: datetime, done: dict[str, str]) -> None:
-        by_event = {e.source_event_id: e for e in self.pending.values() if e.fail is None}
-        graph = {s: e.task.depends_on for s, e in by_event.items() if e.task.depends_on}
+        # only tasks with dependencies can be in a cycle or wait for one
+        waiting = [self.pending[t] for t in self._dependents if self.pending[t].fail is None]
+        by_event = {e.source_event_id: e for e in waiting}
+        graph = {s: e.task.depends_on for s, e in by_event.items()}
         for cycle in _cycles(graph):
             for source in cycle[:-1]:
                 entry = by_event[source]
-                entry.fail = ("pipeline_deadlock", "dependency cycle: " + " -> ".join(cycle))
-                self._touch(entry.task.task_id)
-        for entry in self.pending.values():
-            if entry.fail is not None or not entry.task.depends_on:
+                if entry.fail is None:
+                    reason = "dependency cycle: " + " -> ".join(cycle)
+                    self._fail(entry, "pipeline_deadlock", reason)
+        for entry in waiting:
+            if entry.fail is not None:
                 continue
             failed = [d for d in entry.task.depends_on if d in done and done[d] not in OK_OUTCOMES]
             if failed:
-                entry.fail = (
-                    "dependency_failed",
-                    "; ".join(f"{d} ended {done[d]}" for d in failed),
-                )
-                self._touch(entry.task.task_id)
+                reason = "; ".join(f"{d} ended {done[d]}" for d in failed)
+                self._fail(entry, "dependency_failed", reason)
             elif now - entry.admitted_at > self.dependency_timeout and any(
                 d not in done for d in entry.task.depends_on
             ):
                 missing = [d for d in entry.task.depends_on if d not in done]
-                entry.fail = (
-                    "pipeline_deadlock",
-                    f"dependencies not completed after {self.dependency_timeout}: "
-                    + ", ".join(missing),
-                )
-                self._touch(entry.task.task_id)
+                reason = f"dependencies not completed after {self.dependency_timeout}: "
+                self._fail(entry, "pipeline_deadlock", reason + ", ".join(missing))
 
     def _touch(self, task_id: str) -> None:
         self.changed.add(task_id)
@@ -235,18 +266,14 @@ class Book:
         """Fail a pending task without running it."""
         entry = self._pending(task_id)
         entry.governance.append(f"rejected: {note}")
-        entry.fail = ("rejected", f"rejected by governance: {note}")
-        entry.hold = None
-        self._touch(task_id)
+        self._fail(entry, "rejected", f"rejected by governance: {note}")
         return "rejected"
 
     def cancel(self, task_id: str, note: str) -> str:
         """Withdraw a pending task; it is recorded as cancelled."""
         entry = self._pending(task_id)
         entry.governance.append(f"cancelled: {note}")
-        entry.fail = ("cancelled", f"cancelled by governance: {note}")
-        entry.hold = None
-        self._touch(task_id)
+        self._fail(entry, "cancelled", f"cancelled by governance: {note}")
         return "cancelled"
 
     def reprioritize(self, task_id: str, priority: int, note: str) -> str:

@@ -332,7 +332,9 @@ def _print_waiting(settings: Settings, resolve: Resolver, task_ids: set[str]) ->
     settings, endpoints = resolve(settings, True)
     client = redis.Redis.from_url(endpoints.redis_url, socket_timeout=5)
     try:
-        status = book_status(client, SchedulerKeys(settings.redis_prefix))
+        status = book_status(
+            client, SchedulerKeys(settings.redis_prefix), Serde(SchemaStore.load())
+        )
     except redis.RedisError:
         return
     finally:

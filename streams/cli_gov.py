@@ -122,7 +122,7 @@ def cmd_gov(settings: Settings, args: argparse.Namespace, resolve: Resolver) -> 
 
 
 def _status(client: redis.Redis, keys: SchedulerKeys, *, json_out: bool) -> int:
-    status = book_status(client, keys)
+    status = book_status(client, keys, Serde(SchemaStore.load()))
     if json_out:
         print(json.dumps(status, indent=2))
         return 0

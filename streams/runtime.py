@@ -184,11 +184,11 @@ class StageIO:
         self.serde = serde
         self.stats = StageStats()
 
-    def out(self, topic: str, key: str | None, record: Record) -> Out:
-        """An output record on logical ``topic``."""
-        return Out(
-            self.settings.topic(topic), key.encode() if key else None, self.serde.encode(record)
-        )
+    def out(self, topic: str, key: str | None, record: Record, encoded: bytes | None = None) -> Out:
+        """An output record on logical ``topic`` (``encoded``: the record's bytes, when the
+        caller already has them)."""
+        value = encoded if encoded is not None else self.serde.encode(record)
+        return Out(self.settings.topic(topic), key.encode() if key else None, value)
 
     def dead_letter(self, msg: Message, exc: BaseException) -> Out:
         """A dead letter for ``msg`` explaining ``exc``."""

@@ -1,7 +1,8 @@
 """The scheduler's book in Redis: pending entries, released-but-uncommitted tasks, switches.
 
 Keys under ``PREFIX:sched``: ``entries`` (hash: task id → pending entry), ``released`` (hash:
-task id → entry, until its commit arrives), ``inflight`` (hash: task id → release time),
+task id → the ScheduledTask record produced, until its commit arrives), ``inflight`` (hash:
+task id → release time),
 ``meta`` (hash: safe_mode, seq), ``unavailable`` (set of systems; the executor reads it too),
 ``gov:seen:ID`` and ``gov:result:ID`` (governance replay guard and outcomes).
 
@@ -17,7 +18,9 @@ from typing import Any
 
 import redis
 
-from processors.scheduler import Book, Entry, Release
+from processors.models import TaskObject
+from processors.scheduler import Book, Entry
+from streams.serde import Serde
 
 
 class SchedulerKeys:
@@ -45,7 +48,23 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def load_book(client: redis.Redis, keys: SchedulerKeys, dependency_timeout: timedelta) -> Book:
+def encode_entry(entry: Entry, serde: Serde) -> bytes:
+    """A pending entry for Redis: its metadata as JSON, a newline, the task's Avro bytes (as
+    it arrived on ``formed``: no second serialization)."""
+    return json.dumps(entry.meta()).encode() + b"\n" + (entry.raw or serde.encode(entry.task))
+
+
+def decode_entry(data: bytes, serde: Serde) -> Entry:
+    """Back from :func:`encode_entry`."""
+    meta, _, raw = data.partition(b"\n")
+    entry = Entry.from_meta(serde.decode(raw, TaskObject), json.loads(meta))
+    entry.raw = raw
+    return entry
+
+
+def load_book(
+    client: redis.Redis, keys: SchedulerKeys, serde: Serde, dependency_timeout: timedelta
+) -> Book:
     """The book as the last active scheduler left it."""
     pipe = client.pipeline(transaction=True)
     pipe.hgetall(keys.entries)
@@ -54,8 +73,8 @@ def load_book(client: redis.Redis, keys: SchedulerKeys, dependency_timeout: time
     pipe.smembers(keys.unavailable)
     entries, inflight, meta, unavailable = pipe.execute()
     book = Book(dependency_timeout=dependency_timeout)
-    for task_id, raw in entries.items():
-        book.pending[_text(task_id)] = Entry.from_json(raw)
+    for raw in entries.values():
+        book.restore(decode_entry(raw, serde))
     for task_id, at in inflight.items():
         book.inflight[_text(task_id)] = datetime.fromisoformat(_text(at))
     meta = {_text(k): _text(v) for k, v in meta.items()}
@@ -65,32 +84,14 @@ def load_book(client: redis.Redis, keys: SchedulerKeys, dependency_timeout: time
     return book
 
 
-def entry_of(release: Release, now: datetime) -> Entry:
-    """A release as an entry (to keep until its commit arrives)."""
-    return Entry(
-        release.task,
-        release.plan,
-        0,
-        release.priority,
-        now,
-        fail=release.fail,
-        governance=list(release.governance),
-    )
-
-
-def release_of(entry: Entry) -> Release:
-    """An entry kept as released, as a release again."""
-    return Release(entry.task, entry.plan, entry.priority, entry.governance, entry.fail)
-
-
 def unavailable_systems(client: redis.Redis, keys: SchedulerKeys) -> set[str]:
     """Systems governance marked unavailable (one round trip)."""
     return {_text(s) for s in client.smembers(keys.unavailable)}
 
 
-def book_status(client: redis.Redis, keys: SchedulerKeys) -> dict[str, Any]:
+def book_status(client: redis.Redis, keys: SchedulerKeys, serde: Serde) -> dict[str, Any]:
     """The book for ``taskline gov status``: switches and every pending task with its wait."""
-    book = load_book(client, keys, timedelta(hours=1))
+    book = load_book(client, keys, serde, timedelta(hours=1))
     done: dict[str, str] = {}
     return {
         "safe_mode": book.safe_mode,

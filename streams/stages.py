@@ -35,14 +35,14 @@ from processors.models import (
 from processors.packs import IntentSpec
 from processors.planner import PlanError, plan_for
 from processors.router import Router
-from processors.scheduler import Book, Entry, GovernanceRefused, Release, as_dict, to_scheduled
+from processors.scheduler import Book, GovernanceRefused, as_dict, to_scheduled
 from processors.ssot import Head, advance, state_at
 from streams.dedup import Deduplicator
 from streams.errors import ChainError, GovernanceAuthError
 from streams.governance import verify
 from streams.logs import record_ids
 from streams.runtime import Lease, Out, StageIO, coordinate
-from streams.scheduler_store import SchedulerKeys, entry_of, load_book, release_of
+from streams.scheduler_store import SchedulerKeys, encode_entry, load_book
 from streams.ssot_store import SsotStore, Tombstone
 from streams.topics import (
     EXECUTED,
@@ -223,7 +223,7 @@ class SchedulerStage:
         self.keys = SchedulerKeys(io.settings.redis_prefix)
         self.book = Book(dependency_timeout=timedelta(seconds=io.settings.dependency_timeout_s))
         self._done: dict[str, str] = {}  # source event id → commit outcome (bounded)
-        self._reproduce: list[Release] = []
+        self._reproduce: dict[str, bytes] = {}  # task id → ScheduledTask bytes
         self._last_inflight: set[str] = set()
         self._stale = False
         s = io.settings
@@ -237,10 +237,11 @@ class SchedulerStage:
     def on_activate(self) -> None:
         """Load the book from Redis when this instance becomes the active one."""
         self._stale = False
-        self.book = load_book(self.redis, self.keys, self.book.dependency_timeout)
+        serde = self.io.serde
+        self.book = load_book(self.redis, self.keys, serde, self.book.dependency_timeout)
         released = self.redis.hgetall(self.keys.released)
         # released before a crash, maybe never produced: produce again (repeats are absorbed)
-        self._reproduce = [release_of(Entry.from_json(v)) for v in released.values()]
+        self._reproduce = {_str(k): v for k, v in released.items() if isinstance(v, bytes)}
         self._last_inflight = set(self.book.inflight)
         log.info(
             "scheduler: book loaded: %d pending, %d in flight, safe mode %s, unavailable %s",
@@ -277,23 +278,24 @@ class SchedulerStage:
             results[command.command_id], letter = self._govern(msg, command, now)
             outs += letter
         # released before a take-over and not committed since: produce them again
-        again = [r for r in self._reproduce if r.task.task_id in self.book.inflight]
-        self._reproduce = []
-        released = again + self.book.release(
+        for task_id, value in self._reproduce.items():
+            if task_id in self.book.inflight:
+                outs.append(Out(self.io.settings.topic(SCHEDULED), task_id.encode(), value))
+        self._reproduce = {}
+        released = self.book.release(
             window=self.io.settings.release_window, now=now, done=self._dependencies_done()
         )
-        self._persist(released, results, now)
-        self.io.stats.held = len(self.book.pending)
-        self.io.stats.current.update(as_dict(self.book))
-        if not released:
-            return outs
         projects = sorted({r.task.project_id for r in released if r.task.project_id})
         versions = self.chain.versions(projects) if projects else {}
+        produced: dict[str, Out] = {}
         for release in released:
             version = versions.get(release.task.project_id or "", 0)
             scheduled = to_scheduled(release, snapshot_version=version, now=now)
-            outs.append(self.io.out(SCHEDULED, release.task.task_id, scheduled))
-        return outs
+            produced[release.task.task_id] = self.io.out(SCHEDULED, release.task.task_id, scheduled)
+        self._persist(produced, results, now)
+        self.io.stats.held = len(self.book.pending)
+        self.io.stats.current.update(as_dict(self.book))
+        return outs + list(produced.values())
 
     def _admit(self, msg: Message, task: TaskObject, now: datetime) -> list[Out]:
         try:
@@ -304,6 +306,8 @@ class SchedulerStage:
         gates = [s.number for s in plan if s.gate]
         gate = f"governance gate at step {gates[0]}: awaiting approval" if gates else None
         entry = self.book.admit(task, now, plan=plan, gate=gate)
+        if entry is not None:
+            entry.raw = msg.value()
         if entry is not None and intent is not None and intent.priority is not None:
             entry.priority = intent.priority  # policy at formation, not a reprioritization
         if entry is not None and entry.hold is not None:
@@ -389,22 +393,18 @@ class SchedulerStage:
                 del self._done[key]
 
     def _persist(
-        self, released: list[Release], results: dict[str, dict[str, str]], now: datetime
+        self, released: dict[str, Out], results: dict[str, dict[str, str]], now: datetime
     ) -> None:
         book, keys = self.book, self.keys
         pipe = self.redis.pipeline(transaction=True)
         for task_id in book.changed:
             if task_id in book.pending:
-                pipe.hset(keys.entries, task_id, book.pending[task_id].to_json())
+                pipe.hset(keys.entries, task_id, encode_entry(book.pending[task_id], self.io.serde))
         for task_id in book.removed:
             pipe.hdel(keys.entries, task_id)
-        for release in released:
-            pipe.hset(keys.released, release.task.task_id, entry_of(release, now).to_json())
-            pipe.hset(
-                keys.inflight,
-                release.task.task_id,
-                book.inflight.get(release.task.task_id, now).isoformat(),
-            )
+        for task_id, out in released.items():
+            pipe.hset(keys.released, task_id, out.value)
+            pipe.hset(keys.inflight, task_id, book.inflight.get(task_id, now).isoformat())
         done = [t for t in self._last_inflight if t not in book.inflight]
         if done:
             pipe.hdel(keys.inflight, *done)
@@ -474,6 +474,7 @@ class ExecutorStage:
         progress = {i: v for i, v in zip(ids, progress_raw, strict=False) if isinstance(v, bytes)}
         results: dict[str, ExecutionResult] = {}
         fresh: dict[str, str | bytes | None] = {}
+        encoded: dict[str, bytes] = {}
         token = self.lease.token if self.lease is not None else 0
 
         def run(_msg: Message, scheduled: ScheduledTask) -> list[Out]:
@@ -501,13 +502,13 @@ class ExecutorStage:
                     )
                 finally:
                     self.io.stats.current.clear()
-                fresh[self._key(task_id)] = self.io.serde.encode(result)
+                fresh[self._key(task_id)] = encoded[task_id] = self.io.serde.encode(result)
                 if task_id in progress:
                     fresh[self._progress_key(task_id)] = None
                 if result.status == "failed":
                     self.io.stats.note("task failed", result.error or "", task_id=task_id)
             results[task_id] = result
-            return self._outputs(result)
+            return self._outputs(result, encoded.get(task_id) or prior)
 
         produced = self.io.each(tasks, run)
         if fresh:
@@ -548,7 +549,7 @@ class ExecutorStage:
             self._snapshots[project] = cached
         return cached
 
-    def _outputs(self, result: ExecutionResult) -> list[Out]:
+    def _outputs(self, result: ExecutionResult, encoded: bytes | None = None) -> list[Out]:
         reply = Reply(
             reply_id=str(uuid.uuid5(_REPLY_NAMESPACE, f"{result.task_id}/result")),
             source_event_id=result.source_event_id,
@@ -561,7 +562,7 @@ class ExecutorStage:
             created_at=result.finished_at,
         )
         return [
-            self.io.out(EXECUTED, project_of(result), result),
+            self.io.out(EXECUTED, project_of(result), result, encoded),
             self.io.out(REPLIES, result.session_id, reply),
         ]
 
@@ -740,3 +741,7 @@ class SsotStage:
                 self.io.stats.duplicates += 1
                 return []
         raise ChainError(f"{project}: v{commit.version} does not extend the stored head")
+
+
+def _str(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

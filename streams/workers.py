@@ -38,11 +38,11 @@ def worker_env(
 ) -> dict[str, str]:
     """The environment of a worker process: only what ``settings`` says, plus the endpoints.
 
-    Inherited ``TASKLINE_*`` variables are dropped so that the worker sees exactly the
-    namespace (prefixes, partitions, home) of the run that spawned it; ``extra`` adds
+    The namespace (endpoints, prefixes, partitions, home) is that of the run that spawned it,
+    whatever the inherited ``TASKLINE_*`` variables say; ``extra`` adds
     settings by field name (``packs_dir="/x"`` → ``TASKLINE_PACKS_DIR=/x``).
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKLINE_")}
+    env = dict(os.environ)  # other TASKLINE_* settings (window, keys, ...) pass through
     env.update(
         {
             "TASKLINE_BOOTSTRAP_SERVERS": endpoints.bootstrap_servers,

@@ -26,7 +26,7 @@ from processors.models import (
 from streams.governance import signed
 from streams.producer import EventProducer
 from streams.scheduler_store import SchedulerKeys, book_status, command_result
-from streams.serde import Serde
+from streams.serde import SchemaStore, Serde
 from streams.settings import Settings
 from streams.topics import EXECUTED, FORMED, GOVERNANCE, SCHEDULED, SSOT_WRITES
 from tests.conftest import read_topic, settle
@@ -228,7 +228,7 @@ def drained(settings: Settings, topic: str, idle: float = 1.0) -> list[Any]:
 
 def pending(settings: Settings, client: redis.Redis) -> set[str]:
     keys = SchedulerKeys(settings.redis_prefix)
-    return {p["task_id"] for p in book_status(client, keys)["pending"]}
+    return {p["task_id"] for p in book_status(client, keys, Serde(SchemaStore.load()))["pending"]}
 
 
 def scheduled_order(settings: Settings, serde: Serde, task_ids: set[str]) -> list[str]:
