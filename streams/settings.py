@@ -112,7 +112,7 @@ class Settings(BaseSettings):
         300, ge=1, description="Governance commands older (or newer) than this are refused."
     )
     release_window: int = Field(
-        64, ge=1, description="Tasks the scheduler keeps released but not yet committed."
+        256, ge=1, description="Tasks the scheduler keeps released but not yet committed."
     )
     dependency_timeout_s: int = Field(
         3600, ge=1, description="How long a task waits for its dependencies before failing."
