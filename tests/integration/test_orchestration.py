@@ -15,16 +15,13 @@ from datetime import UTC, datetime
 import pytest
 import redis
 
-from processors.models import (
-    DeadLetter,
-    ScheduledTask,
-)
+from processors.models import DeadLetter, ScheduledTask, SsotCommit
 from processors.planner import plan_for
 from processors.scheduler import Release, to_scheduled
 from streams.audit import replay
 from streams.governance import signed
 from streams.pipeline import Pipeline, build_environment, chain_store
-from streams.producer import EventProducer
+from streams.producer import EventProducer, build_event
 from streams.records import read_topics
 from streams.serde import Serde
 from streams.settings import Settings
@@ -323,3 +320,43 @@ def test_replay_reproduces_every_recorded_state_hash(
     mine = [o for o in outcomes if o.task_id in ids]
     assert len(mine) == 4 and all(o.matched for o in mine), [o for o in mine if not o.matched]
     assert len(hook.calls) == calls  # replay repeats no side effect
+
+
+def test_a_dependency_named_by_the_producer_holds_the_task_end_to_end(
+    orch: Settings, running: Pipeline, serde: Serde, redis_client: redis.Redis
+) -> None:
+    """Through router and former: `metadata.depends_on` on a raw event makes its task wait."""
+    first = build_event({"text": "set the helios item 1 to v1", "session_id": "dep-e2e"})
+    second = build_event(
+        {
+            "text": "set the helios item 2 to v2",
+            "session_id": "dep-e2e",
+            "metadata": {"depends_on": first.source_event_id},
+        }
+    )
+    producer = EventProducer(orch, str(orch.bootstrap_servers), serde)
+    producer.send_many([second])
+    waiting = "task-unknown"
+
+    def second_pending() -> bool:
+        nonlocal waiting
+        for task_id in pending(orch, redis_client):
+            waiting = task_id
+            return True
+        return False
+
+    assert settle(second_pending, 30)
+    producer.send_many([first])
+    commits = {
+        c.source_event_id: c
+        for c in (
+            serde.decode(m.value(), SsotCommit)
+            for m in read_topic(orch, SSOT_WRITES, until=lambda ms: len(ms) >= 2, timeout=60)
+        )
+    }
+    assert set(commits) == {first.source_event_id, second.source_event_id}
+    assert commits[second.source_event_id].task_id == waiting
+    assert (
+        commits[second.source_event_id].committed_at >= commits[first.source_event_id].committed_at
+    )
+    assert commits[second.source_event_id].version == commits[first.source_event_id].version + 1
