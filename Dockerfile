@@ -1,9 +1,17 @@
 # Taskline worker image: `taskline worker STAGE`, configured by TASKLINE_* environment only.
-FROM python:3.11-slim
-WORKDIR /app
+# The image installs the same wheel a user gets (`pip wheel` then `pip install` of that file),
+# never the source tree, so it holds exactly what the wheel ships (packs, schemas, data).
+# tests/integration/test_packaging.py runs these two steps and the installed CLI.
+FROM python:3.11-slim AS wheel
+WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY streams streams
 COPY processors processors
 COPY schemas schemas
-RUN pip install --no-cache-dir .
+RUN pip wheel --no-deps --wheel-dir /dist .
+
+FROM python:3.11-slim
+COPY --from=wheel /dist /dist
+# no `embedded` extra: a deployment talks to real Kafka and Redis (docker-compose.yml)
+RUN pip install --no-cache-dir /dist/taskline-*.whl && rm -rf /dist
 ENTRYPOINT ["taskline"]

@@ -15,18 +15,16 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient
-
-from streams.archive import export_topics, read_archive
-from streams.audit import verify
-from streams.embedded import EmbeddedStack
+from streams.audit.archive import export_topics, read_archive
+from streams.audit.records import TopicRecord, read_topics
+from streams.audit.verify import verify
+from streams.codec.serde import SchemaStore, Serde
 from streams.errors import TasklineError
-from streams.records import TopicRecord, read_topics
-from streams.serde import SchemaStore, Serde
+from streams.runtime.embedded import EmbeddedStack
+from streams.runtime.kafka import KafkaClients
+from streams.runtime.topics import ALL_TOPICS, ensure_topics
 from streams.settings import Settings
-from streams.simulate import simulate
-from streams.topics import ALL_TOPICS, ensure_topics
+from streams.tools.simulate import simulate
 
 
 def decode_all(records: Iterable[TopicRecord], serde: Serde) -> int:
@@ -79,12 +77,9 @@ def main() -> int:
                 settings = settings.model_copy(
                     update={"bootstrap_servers": endpoints.bootstrap_servers}
                 )
-                ensure_topics(
-                    AdminClient({"bootstrap.servers": endpoints.bootstrap_servers}), settings
-                )
-                producer = Producer(
-                    {"bootstrap.servers": endpoints.bootstrap_servers, "linger.ms": 20}
-                )
+                clients = KafkaClients(settings, endpoints.bootstrap_servers)
+                ensure_topics(clients.admin(), settings)
+                producer = clients.producer("event-producer", {"linger.ms": 20})
                 for rec in history:
                     producer.produce(settings.topic(rec.topic), rec.value, rec.key)
                     producer.poll(0)

@@ -21,13 +21,13 @@ from processors.executor import Executor, Snapshot
 from processors.models import ExecutionResult
 from processors.scheduler import schedule
 from processors.ssot import Head
-from streams.dedup import Deduplicator
-from streams.embedded import EmbeddedStack
-from streams.pipeline import build_router
-from streams.serde import SchemaStore, Serde
+from streams.codec.serde import SchemaStore, Serde
+from streams.runtime.embedded import EmbeddedStack
+from streams.runtime.pipeline import build_router
 from streams.settings import Settings
-from streams.simulate import sample_events
-from streams.ssot_store import SsotStore
+from streams.state.dedup import Deduplicator
+from streams.state.ssot_store import SsotStore
+from streams.tools.simulate import sample_events
 from tests import samples
 
 

@@ -12,16 +12,16 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from processors.router import Calibration, Registry, Router
-from streams.pipeline import read_packs
+from processors.router import Calibration, ProjectRegistry, Router
+from streams.runtime.pipeline import read_packs
 from streams.settings import DATA_DIR
-from streams.simulate import sample_events
+from streams.tools.simulate import sample_events
 
 _NOUNS = "invoice budget release sprint warehouse campaign thermostat calendar lesson pump".split()
 _ADJ = "north south quarterly mobile family cloud retail spring winter urban".split()
 
 
-def registry(n: int, seed: int = 1) -> Registry:
+def registry(n: int, seed: int = 1) -> ProjectRegistry:
     rng = random.Random(seed)
     base = json.loads((DATA_DIR / "projects.json").read_text())
     projects = list(base)
@@ -38,7 +38,7 @@ def registry(n: int, seed: int = 1) -> Registry:
                 "systems": ["ssot"],
             }
         )
-    return Registry.from_json(json.dumps(projects))
+    return ProjectRegistry.from_json(json.dumps(projects))
 
 
 def main() -> int:

@@ -19,10 +19,10 @@ import hashlib
 import uuid
 from datetime import datetime
 
+from processors.errors import PatchError
 from processors.jsonpatch import apply_patch, canonical_json, paths_overlap, touched_paths
 from processors.models import ExecutionResult, SsotCommit, patch_to_rfc
 from processors.ssot import LEDGER_PROJECT, Head, commit_hash
-from streams.errors import PatchError
 
 COMMIT_NAMESPACE = uuid.UUID("0b7d6c8e-3f2a-4d5b-8e9f-1a2b3c4d5e6f")
 

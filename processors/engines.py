@@ -21,7 +21,7 @@ Built-ins (all deterministic and side-effect free):
 Third-party engines register under the entry point group ``taskline.engines``: each entry
 point names a zero-argument factory returning an :class:`Engine`.
 
->>> registry = Registry.builtin()
+>>> registry = EngineRegistry.builtin()
 >>> sorted(registry.names())[:3]
 ['patch.apply', 'ssot.query', 'ssot.read']
 """
@@ -40,9 +40,9 @@ from typing import Any, Protocol
 
 import jsonschema
 
+from processors.errors import PatchError, ProcessorError
 from processors.jsonpatch import apply_patch, canonical_json, get
 from processors.models import PlanStep, ScheduledTask, patch_to_rfc
-from streams.errors import PatchError
 
 log = logging.getLogger("taskline.engines")
 
@@ -50,7 +50,7 @@ MAX_STATE_BYTES = 1_000_000
 ENTRY_POINT_GROUP = "taskline.engines"
 
 
-class StepFailed(Exception):
+class StepFailed(ProcessorError):
     """A step that could not do its work.
 
     ``mode`` names the failure (Prospera §9 or an operational one); ``retryable`` steps are
@@ -116,7 +116,7 @@ class FunctionEngine:
         return self.fn(ctx)
 
 
-class Registry:
+class EngineRegistry:
     """Engines by name."""
 
     def __init__(self, engines: Iterable[Engine] = ()) -> None:
@@ -137,7 +137,7 @@ class Registry:
         return list(self._engines)
 
     @classmethod
-    def builtin(cls) -> Registry:
+    def builtin(cls) -> EngineRegistry:
         """The built-in engines."""
         return cls(FunctionEngine(name, fn) for name, fn in _BUILTINS.items())
 

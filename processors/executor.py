@@ -13,7 +13,7 @@ Every step passes, in order:
 
 A state hash is taken after every step. On the first failure, completed side-effecting steps
 are compensated in reverse order (backtracking) and the task fails as a whole: nothing
-partial leaves the executor (§6.5). After each side-effecting step a :class:`Progress`
+partial leaves the executor (§6.5). After each side-effecting step a :class:`Checkpoint`
 checkpoint is handed to ``checkpoint`` so that a successor resumes after it instead of
 repeating it.
 
@@ -39,7 +39,7 @@ from typing import Any
 from processors.engines import (
     MAX_STATE_BYTES,
     Engine,
-    Registry,
+    EngineRegistry,
     StepContext,
     StepFailed,
     schema_problem,
@@ -49,7 +49,7 @@ from processors.planner import SAFE_ENGINES, plan_for
 from processors.safety import violations
 from processors.ssot import state_hash
 
-__all__ = ["MAX_STATE_BYTES", "Environment", "Executor", "Progress", "Snapshot", "StepFailed"]
+__all__ = ["MAX_STATE_BYTES", "Checkpoint", "Environment", "Executor", "Snapshot", "StepFailed"]
 
 WORLD_FAILURES = frozenset({"blocked_routing", "timeout"})
 """Failure modes that depend on the world, not on the task and snapshot: a replay takes
@@ -73,7 +73,7 @@ class Snapshot:
 
 
 @dataclass
-class Progress:
+class Checkpoint:
     """A checkpoint after a side-effecting step: enough to resume the task elsewhere."""
 
     task_id: str
@@ -105,7 +105,7 @@ class Progress:
         )
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> Progress:
+    def from_json(cls, text: str | bytes) -> Checkpoint:
         """Back from :meth:`to_json`."""
         d = json.loads(text)
         return cls(
@@ -126,10 +126,10 @@ class Progress:
 class Environment:
     """What the executor consults besides the task: engines, policy and live switches."""
 
-    registry: Registry = field(default_factory=Registry.builtin)
+    registry: EngineRegistry = field(default_factory=EngineRegistry.builtin)
     allowed_engines: Callable[[str | None], Collection[str]] = lambda _domain: SAFE_ENGINES
     unavailable_systems: Callable[[], Collection[str]] = lambda: ()
-    checkpoint: Callable[[Progress], None] | None = None
+    checkpoint: Callable[[Checkpoint], None] | None = None
     sleep: Callable[[float], None] = time.sleep
 
 
@@ -172,7 +172,7 @@ class Executor:
         scheduled: ScheduledTask,
         snapshot: Snapshot,
         *,
-        progress: Progress | None = None,
+        progress: Checkpoint | None = None,
         fencing_token: int = 0,
         replay: list[StepLog] | None = None,
     ) -> ExecutionResult:
@@ -276,7 +276,7 @@ class Executor:
                 side_effects.append(index)
                 if self.env.checkpoint is not None and replay is None:
                     self.env.checkpoint(
-                        Progress(
+                        Checkpoint(
                             task.task_id,
                             index + 1,
                             ctx.working,

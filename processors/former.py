@@ -27,6 +27,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from processors.embeddings import Encoder, HashingEncoder, Matrix, VectorIndex
+from processors.errors import PatchError
 from processors.jsonpatch import parse_pointer
 from processors.models import (
     DependencyPlan,
@@ -41,8 +42,7 @@ from processors.models import (
     WorkPlan,
 )
 from processors.packs import DomainPack, IntentSpec, MissingSlot, extract_slots, render_patch
-from processors.router import Registry, words
-from streams.errors import PatchError
+from processors.router import ProjectRegistry, words
 
 FORMER_VERSION = "form-v2"
 TASK_NAMESPACE = uuid.UUID("6f1c3a52-8a57-4c1e-9d0a-3b4c1f6e2a10")
@@ -352,7 +352,7 @@ class Former:
 
     def __init__(
         self,
-        registry: Registry,
+        registry: ProjectRegistry,
         packs: Sequence[DomainPack] = (),
         *,
         min_confidence: float,

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from streams.errors import PatchError
+from processors.errors import PatchError
 
 MAX_DEPTH = 64
 
@@ -151,10 +151,30 @@ def _apply_one(doc: Any, op: dict[str, Any]) -> Any:
             doc, _ = _remove(doc, parse_pointer(source))
         return _add(doc, tokens, value)
     if kind == "test":
-        if canonical_json(get(doc, path)) != canonical_json(op["value"]):
+        if not json_equal(get(doc, path), op["value"]):
             raise PatchError(f"test failed at {path!r}")
         return doc
     raise PatchError(f"unknown op {kind!r}")
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """JSON equality as RFC 6902 §4.6 defines it for ``test``.
+
+    Numbers are equal when their values are (``1`` equals ``1.0``); ``true`` is not ``1``;
+    objects are equal member-wise whatever their order; arrays element-wise.
+
+    >>> json_equal({"n": 1, "l": [True]}, {"l": [True], "n": 1.0}), json_equal(True, 1)
+    (True, False)
+    """
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(v, b[k]) for k, v in a.items())
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
 
 
 def _escape(token: str) -> str:

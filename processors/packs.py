@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from processors.errors import ProcessorError
+
 _SLOT_REF = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
@@ -82,7 +84,7 @@ class DomainPack(BaseModel):
         return [self.domain] if self.domain else list(self.domains)
 
 
-class MissingSlot(Exception):
+class MissingSlot(ProcessorError):
     """A template needs a slot the text did not provide."""
 
     def __init__(self, slot: str) -> None:

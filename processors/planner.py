@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from processors.errors import ProcessorError
 from processors.models import PlanStep, TaskObject
 from processors.packs import IntentSpec, MissingSlot, render_template
 
@@ -24,7 +25,7 @@ SAFE_ENGINES = frozenset(
 """Engines every domain may call; others (e.g. ``http.call``) need the pack's ``engines``."""
 
 
-class PlanError(ValueError):
+class PlanError(ProcessorError, ValueError):
     """A pack's plan template that cannot become a plan for this task."""
 
 

@@ -12,7 +12,7 @@ A softmax with a fitted temperature over the projects' scores plus a *none of th
 turns the scores into ``routing_confidence`` (calibrated: ≈ the chance the top project is
 right). An explicit, known ``project_hint`` wins outright.
 
->>> router = Router(Registry.from_json(REGISTRY_EXAMPLE), [])
+>>> router = Router(ProjectRegistry.from_json(REGISTRY_EXAMPLE), [])
 >>> ev = RawEvent(source_event_id="e", session_id="s", channel="chat", kind="user_action",
 ...               text="apollo lander status?", occurred_at=datetime(2026, 1, 1, tzinfo=UTC))
 >>> router.route(ev, ev.occurred_at).project_id
@@ -41,7 +41,7 @@ REGISTRY_EXAMPLE = (
 _W_DOC, _W_EXAMPLE, _W_ID, _W_KEYWORD, _W_SESSION = 0.45, 0.55, 0.35, 0.1, 0.12
 _MAX_NGRAM = 3
 
-__all__ = ["UTC", "Calibration", "Project", "Registry", "Router", "render_state", "words"]
+__all__ = ["UTC", "Calibration", "Project", "ProjectRegistry", "Router", "render_state", "words"]
 
 
 def words(text: str) -> list[str]:
@@ -61,13 +61,13 @@ class Project:
 
 
 @dataclass(frozen=True)
-class Registry:
+class ProjectRegistry:
     """The project registry, loaded from a JSON list of projects."""
 
     projects: tuple[Project, ...]
 
     @classmethod
-    def from_json(cls, text: str) -> Registry:
+    def from_json(cls, text: str) -> ProjectRegistry:
         """Parse ``[{"id", "domain", "description", "keywords", "systems"}, ...]``."""
         raw = json.loads(text)
         if not isinstance(raw, list):
@@ -154,7 +154,7 @@ class Router:
 
     def __init__(
         self,
-        registry: Registry,
+        registry: ProjectRegistry,
         packs: Sequence[DomainPack],
         *,
         encoder: Encoder | None = None,

@@ -24,14 +24,14 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from processors.errors import PatchError, ProcessorError
 from processors.jsonpatch import get
-from streams.errors import PatchError
 
 _EXISTS = re.compile(r"^(exists|absent)\s+(/\S*)$")
 _COMPARE = re.compile(r"^(/\S*)\s*(==|!=|in)\s*(.+)$")
 
 
-class ConditionError(ValueError):
+class ConditionError(ProcessorError, ValueError):
     """A condition that does not parse."""
 
 

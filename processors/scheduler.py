@@ -1,7 +1,7 @@
 """The scheduler's book (Prospera §4.4, §6.3, §6.7): which formed tasks wait, why, and which
 to release next to the strictly serial executor.
 
-Pure logic; :class:`streams.stages.SchedulerStage` persists the book in Redis and feeds it
+Pure logic; :class:`streams.stages.scheduler.SchedulerStage` persists the book in Redis and feeds it
 formed tasks, completions (commits on ``ssot-writes``) and verified governance commands.
 
 Release rules, in order:
@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from processors.errors import ProcessorError
 from processors.models import PlanStep, ScheduledTask, TaskObject
 from processors.planner import plan_for
 
@@ -292,7 +293,7 @@ class Book:
         return entry
 
 
-class GovernanceRefused(Exception):
+class GovernanceRefused(ProcessorError):
     """A valid command that cannot apply (e.g. the task already left the scheduler)."""
 
 

@@ -16,9 +16,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from processors.errors import ChainError, PatchError
 from processors.jsonpatch import apply_patch, canonical_json
 from processors.models import SsotCommit, patch_to_rfc
-from streams.errors import ChainError, PatchError
 
 GENESIS_HASH = "0" * 64
 LEDGER_PROJECT = "_ledger"  # tasks without a project keep their ledger entries here

@@ -12,14 +12,17 @@
     ├── ConfigurationError         settings or topology that cannot work (e.g. `scheduled`
     │                              with more than one partition); a stage refuses to start
     ├── SchemaCompatibilityError   a schema version breaks backward/forward compatibility
-    ├── PatchError                 a JSON Patch that cannot apply to a document
-    ├── ChainError                 an SSOT commit that does not extend its project's head
     ├── EmbeddedServiceError       the embedded broker or Redis did not start or stopped
     ├── PublishError               the broker did not acknowledge published events
     └── UsageError                 CLI misuse: printed as one line, exit code 2
 
+The pure logic has its own root, :class:`processors.errors.ProcessorError` (``PatchError``,
+``ChainError``, ...): :mod:`processors` never imports this package.
+
 Infrastructure faults (broker or Redis unreachable) are *not* in this tree: the stage runner
 retries the whole batch for them, because the record is fine and retrying loses nothing.
+Two internal signals are not errors either: ``runtime.lease.Fenced`` (this instance lost its
+lease; the batch is abandoned) and ``runtime.runner.DeliveryError`` (an output not acked).
 """
 
 from __future__ import annotations
@@ -55,14 +58,6 @@ class ConfigurationError(TasklineError):
 
 class SchemaCompatibilityError(TasklineError):
     """Two versions of a record type that cannot read each other's data."""
-
-
-class PatchError(TasklineError):
-    """A JSON Patch operation that cannot be applied."""
-
-
-class ChainError(TasklineError):
-    """An SSOT commit whose version, parent hash, hash or state does not fit its head."""
 
 
 class EmbeddedServiceError(TasklineError):

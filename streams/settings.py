@@ -9,9 +9,8 @@ Only the CLI builds it (``Settings()``); everything else receives it as an argum
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -146,14 +145,3 @@ class Settings(BaseSettings):
     def group(self, stage: str) -> str:
         """Consumer group id of a stage."""
         return f"{self.group_prefix}-{stage}"
-
-    def kafka_config(self, bootstrap_servers: str) -> dict[str, Any]:
-        """librdkafka options common to every client, passthrough options included."""
-        # librdkafka's own log lines go through Python logging: same format, JSON if asked
-        config: dict[str, Any] = {
-            "bootstrap.servers": bootstrap_servers,
-            "logger": logging.getLogger("taskline.kafka"),
-        }
-        config.update(self.kafka_options)
-        config.update({k: v.get_secret_value() for k, v in self.kafka_secret_options.items()})
-        return config

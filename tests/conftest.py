@@ -15,15 +15,19 @@ from typing import Any
 
 import pytest
 import redis
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient
+from confluent_kafka import OFFSET_BEGINNING, Message, TopicPartition
 
 from processors.models import Record
-from streams.embedded import EmbeddedStack, Endpoints
-from streams.pipeline import Pipeline
-from streams.serde import SchemaStore, Serde
+from streams.codec.serde import SchemaStore, Serde
+from streams.runtime.embedded import EmbeddedStack, Endpoints
+from streams.runtime.kafka import KafkaClients
+from streams.runtime.pipeline import Pipeline
+from streams.runtime.topics import ensure_topics
+from streams.runtime.workers import limit_threads
 from streams.settings import Settings
-from streams.topics import ensure_topics
+
+# The suite runs stages in-process beside worker processes: one BLAS thread, as a worker has.
+limit_threads()
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +78,7 @@ def redis_client(endpoints: Endpoints) -> Iterator[redis.Redis]:
 
 @pytest.fixture
 def topics(settings: Settings) -> Settings:
-    ensure_topics(AdminClient(settings.kafka_config(str(settings.bootstrap_servers))), settings)
+    ensure_topics(KafkaClients(settings, str(settings.bootstrap_servers)).admin(), settings)
     return settings
 
 
@@ -93,13 +97,8 @@ def utc(*args: int) -> datetime:
 
 def produce(settings: Settings, topic: str, values: list[tuple[bytes | None, bytes]]) -> None:
     """Produce raw (key, value) records to a logical topic and wait for acks."""
-    producer = Producer(
-        {
-            **settings.kafka_config(str(settings.bootstrap_servers)),
-            "enable.idempotence": True,
-            "message.max.bytes": 8_000_000,
-        }
-    )
+    clients = KafkaClients(settings, str(settings.bootstrap_servers))
+    producer = clients.producer("event-producer", {"message.max.bytes": 8_000_000})
     for key, value in values:
         producer.produce(settings.topic(topic), value, key)
     assert producer.flush(30) == 0
@@ -115,16 +114,10 @@ def read_topic(
     """Read a topic from the beginning until ``until(messages)`` holds or time runs out."""
     bootstrap = str(settings.bootstrap_servers)
     name = settings.topic(topic)
-    info = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic=name, timeout=10)
+    clients = KafkaClients(settings, bootstrap)
+    info = clients.admin().list_topics(topic=name, timeout=10)
     partitions = list(info.topics[name].partitions)
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"reader-{uuid.uuid4().hex[:8]}",
-            "enable.auto.commit": False,
-            "fetch.wait.max.ms": 10,
-        }
-    )
+    consumer = clients.consumer("reader", {"fetch.wait.max.ms": 10})
     consumer.assign([TopicPartition(name, p, OFFSET_BEGINNING) for p in partitions])
     messages: list[Message] = []
     deadline = time.monotonic() + timeout

@@ -9,8 +9,8 @@ import fastavro
 from fastavro.write import Writer
 
 from processors.models import SsotCommit
-from streams.archive import ENVELOPE
-from streams.serde import Serde
+from streams.audit.archive import ENVELOPE
+from streams.codec.serde import Serde
 
 
 def forge_commit(archive: Path, copy_to: Path, serde: Serde, index: int, message: str) -> str:

@@ -23,12 +23,12 @@ from processors.models import (
     TaskSheet,
     WorkPlan,
 )
-from streams.governance import signed
-from streams.producer import EventProducer
-from streams.scheduler_store import SchedulerKeys, book_status, command_result
-from streams.serde import SchemaStore, Serde
+from streams.codec.serde import SchemaStore, Serde
+from streams.runtime.topics import EXECUTED, FORMED, GOVERNANCE, SCHEDULED, SSOT_WRITES
+from streams.sdk.governance import signed
+from streams.sdk.producer import EventProducer
 from streams.settings import Settings
-from streams.topics import EXECUTED, FORMED, GOVERNANCE, SCHEDULED, SSOT_WRITES
+from streams.state.scheduler_book import SchedulerKeys, book_status, command_result
 from tests.conftest import read_topic, settle
 
 KEY = "test-governance-key"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.chaos import ChaosConfig, ChaosRun, report_lines
+from streams.tools.chaos import ChaosConfig, ChaosRun, report_lines
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from streams.embedded import Endpoints
-from streams.pipeline import Pipeline
+from streams.runtime.embedded import Endpoints
+from streams.runtime.pipeline import Pipeline
 from streams.settings import Settings
 from tests.conftest import settle
 from tests.orchestration import KEY, OPS_PACK, PACKS, Hook

@@ -13,15 +13,15 @@ import pytest
 
 from processors.jsonpatch import apply_patch
 from processors.models import SsotCommit, TaskObject
-from streams.archive import read_archive
-from streams.cli import main
-from streams.embedded import Endpoints
-from streams.pipeline import Pipeline, ssot_store
-from streams.producer import EventProducer
-from streams.serde import SchemaStore, Serde
+from streams.audit.archive import read_archive
+from streams.cli.main import main
+from streams.codec.serde import SchemaStore, Serde
+from streams.runtime.embedded import Endpoints
+from streams.runtime.pipeline import Pipeline, ssot_store
+from streams.runtime.topics import FORMED, ROUTED, SSOT_WRITES
+from streams.sdk.producer import EventProducer
 from streams.settings import Settings
-from streams.simulate import sample_events, simulate
-from streams.topics import FORMED, ROUTED, SSOT_WRITES
+from streams.tools.simulate import sample_events, simulate
 from tests.conftest import at_least, produce, read_topic, settle
 from tests.forgery import forge_commit
 

@@ -8,11 +8,11 @@ import fastavro
 import pytest
 
 from processors.models import DeadLetter, SsotCommit
-from streams.pipeline import Pipeline
-from streams.producer import build_event
-from streams.serde import MARKER, Serde
+from streams.codec.serde import MARKER, Serde
+from streams.runtime.pipeline import Pipeline
+from streams.runtime.topics import DEAD_LETTERS, RAW_EVENTS, SSOT_WRITES
+from streams.sdk.producer import build_event
 from streams.settings import Settings
-from streams.topics import DEAD_LETTERS, RAW_EVENTS, SSOT_WRITES
 from tests import samples
 from tests.conftest import at_least, decode_all, produce, read_topic
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.embedded import pid_alive
+from streams.runtime.embedded import pid_alive
 from tests.conftest import settle
 
 pytestmark = pytest.mark.integration

@@ -12,11 +12,11 @@ import fastavro
 import pytest
 
 from processors.models import RawEvent, SsotCommit
-from streams.consumer import Delivery, TaskConsumer
-from streams.serde import MARKER, SchemaStore, Serde
+from streams.codec.serde import MARKER, SchemaStore, Serde
+from streams.runtime.topics import RAW_EVENTS, SSOT_WRITES
+from streams.sdk.consumer import Delivery, TaskConsumer
 from streams.settings import Settings
-from streams.simulate import simulate
-from streams.topics import RAW_EVENTS, SSOT_WRITES
+from streams.tools.simulate import simulate
 from tests.conftest import produce
 
 pytestmark = pytest.mark.integration

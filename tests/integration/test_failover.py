@@ -12,12 +12,12 @@ import pytest
 import redis
 
 from processors.models import ExecutionResult, SsotCommit
-from streams.embedded import Endpoints
-from streams.pipeline import Pipeline
-from streams.serde import Serde
+from streams.codec.serde import Serde
+from streams.runtime.embedded import Endpoints
+from streams.runtime.pipeline import Pipeline
+from streams.runtime.topics import EXECUTED, SSOT_WRITES
+from streams.runtime.workers import WorkerProcess, worker_env
 from streams.settings import Settings
-from streams.topics import EXECUTED, SSOT_WRITES
-from streams.workers import WorkerProcess, worker_env
 from tests.conftest import read_topic, settle
 from tests.orchestration import Hook, commits_for, publish, task
 

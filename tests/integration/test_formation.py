@@ -6,15 +6,15 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from confluent_kafka.admin import AdminClient
 
 from processors.models import RawEvent, Reply, TaskObject
-from streams.embedded import Endpoints
-from streams.pipeline import Pipeline
-from streams.producer import EventProducer, build_event
-from streams.serde import Serde
+from streams.codec.serde import Serde
+from streams.runtime.embedded import Endpoints
+from streams.runtime.kafka import KafkaClients
+from streams.runtime.pipeline import Pipeline
+from streams.runtime.topics import FORMED, REPLIES, SCHEDULED, ensure_topics
+from streams.sdk.producer import EventProducer, build_event
 from streams.settings import Settings
-from streams.topics import FORMED, REPLIES, SCHEDULED, ensure_topics
 from tests.conftest import read_topic, settle
 
 pytestmark = pytest.mark.integration
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def short_window(settings: Settings, endpoints: Endpoints) -> Iterator[Pipeline]:
     s = settings.model_copy(update={"dedup_window_s": 1})
-    ensure_topics(AdminClient({"bootstrap.servers": endpoints.bootstrap_servers}), s)
+    ensure_topics(KafkaClients(s, endpoints.bootstrap_servers).admin(), s)
     pipeline = Pipeline(s, endpoints)
     pipeline.start()
     assert pipeline.wait_ready(60)

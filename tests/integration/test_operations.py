@@ -16,12 +16,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 
-from streams import top
-from streams.client import AsyncTasklineClient, TasklineClient
-from streams.logs import STAGE, configure, record_ids
-from streams.pipeline import Pipeline
-from streams.producer import EventProducer, build_event
-from streams.serde import Serde
+from streams.cli import top
+from streams.codec.serde import Serde
+from streams.runtime.logs import STAGE, configure, record_ids
+from streams.runtime.pipeline import Pipeline
+from streams.sdk.client import AsyncTasklineClient, TasklineClient
+from streams.sdk.producer import EventProducer, build_event
 from streams.settings import Settings
 from tests.conftest import settle
 from tests.integration.test_cli import Up

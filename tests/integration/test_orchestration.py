@@ -18,19 +18,19 @@ import redis
 from processors.models import DeadLetter, ScheduledTask, SsotCommit
 from processors.planner import plan_for
 from processors.scheduler import Release, to_scheduled
-from streams.audit import replay
-from streams.governance import signed
-from streams.pipeline import Pipeline, build_environment, chain_store
-from streams.producer import EventProducer, build_event
-from streams.records import read_topics
-from streams.serde import Serde
-from streams.settings import Settings
-from streams.topics import (
+from streams.audit.records import read_topics
+from streams.audit.verify import replay
+from streams.codec.serde import Serde
+from streams.runtime.pipeline import Pipeline, build_environment, chain_store
+from streams.runtime.topics import (
     DEAD_LETTERS,
     EXECUTED,
     SCHEDULED,
     SSOT_WRITES,
 )
+from streams.sdk.governance import signed
+from streams.sdk.producer import EventProducer, build_event
+from streams.settings import Settings
 from tests.conftest import read_topic, settle
 from tests.orchestration import (
     Hook,

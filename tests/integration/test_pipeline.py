@@ -11,13 +11,13 @@ import redis
 
 from processors.models import ExecutionResult, PatchOp, RawEvent, Reply, SsotCommit, TaskObject
 from processors.ssot import Head, advance
-from streams.dedup import Deduplicator
-from streams.pipeline import Pipeline, ssot_store
-from streams.producer import EventProducer
-from streams.serde import Serde
+from streams.codec.serde import Serde
+from streams.runtime.pipeline import Pipeline, ssot_store
+from streams.runtime.topics import EXECUTED, FORMED, REPLIES, SSOT_WRITES
+from streams.sdk.producer import EventProducer
 from streams.settings import Settings
-from streams.ssot_store import Tombstone
-from streams.topics import EXECUTED, FORMED, REPLIES, SSOT_WRITES
+from streams.state.dedup import Deduplicator
+from streams.state.ssot_store import Tombstone
 from tests.conftest import at_least, decode_all, read_topic, settle
 from tests.samples import T0
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import NewTopic
 
 from processors.models import ExecutionResult, SsotCommit
-from streams.embedded import Endpoints
+from streams.codec.serde import Serde
 from streams.errors import ConfigurationError
-from streams.pipeline import Pipeline, ssot_store
-from streams.producer import EventProducer, build_event
-from streams.serde import Serde
+from streams.runtime.embedded import Endpoints
+from streams.runtime.kafka import KafkaClients
+from streams.runtime.pipeline import Pipeline, ssot_store
+from streams.runtime.topics import EXECUTED, SCHEDULED, SSOT_WRITES, ensure_topics
+from streams.sdk.producer import EventProducer, build_event
 from streams.settings import Settings
-from streams.topics import EXECUTED, SCHEDULED, SSOT_WRITES, ensure_topics
 from tests.conftest import at_least, decode_all, read_topic, settle
 
 pytestmark = pytest.mark.integration
@@ -79,7 +80,7 @@ def test_full_redelivery_to_every_stage_changes_nothing(
 def test_executor_refuses_a_multi_partition_scheduled_topic(
     settings: Settings, endpoints: Endpoints
 ) -> None:
-    admin = AdminClient({"bootstrap.servers": endpoints.bootstrap_servers})
+    admin = KafkaClients(settings, endpoints.bootstrap_servers).admin()
     name = settings.topic(SCHEDULED)
     admin.create_topics([NewTopic(name, 2, 1)])[name].result(10)
     with pytest.raises(

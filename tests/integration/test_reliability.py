@@ -14,17 +14,17 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from processors.errors import PatchError
 from processors.executor import MAX_STATE_BYTES, Executor, Snapshot
 from processors.jsonpatch import apply_patch
 from processors.models import PatchOp
 from processors.scheduler import schedule
-from streams.embedded import Endpoints
-from streams.errors import PatchError
-from streams.pipeline import Pipeline, ssot_store
-from streams.producer import EventProducer
-from streams.serde import Serde
+from streams.codec.serde import Serde
+from streams.runtime.embedded import Endpoints
+from streams.runtime.pipeline import Pipeline, ssot_store
+from streams.sdk.producer import EventProducer
 from streams.settings import Settings
-from streams.simulate import sample_events
+from streams.tools.simulate import sample_events
 from tests.conftest import settle
 from tests.integration.test_cli import Up, cli_env
 from tests.samples import STATEFUL, T0

@@ -10,16 +10,16 @@ from pathlib import Path
 from processors.jsonpatch import apply_patch, diff
 from processors.models import ExecutionResult, Record, SsotCommit
 from processors.ssot import commit_hash
-from streams.archive import (
+from streams.audit.archive import (
     archive_store,
     check_digests,
     export_topics,
     read_archive,
 )
-from streams.audit import replay, verify
-from streams.records import TopicRecord
-from streams.serde import SchemaStore, Serde
-from streams.simulate import simulate
+from streams.audit.records import TopicRecord
+from streams.audit.verify import replay, verify
+from streams.codec.serde import SchemaStore, Serde
+from streams.tools.simulate import simulate
 from tests.forgery import forge_commit
 
 HISTORY = simulate(400, seed=3)

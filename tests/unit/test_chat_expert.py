@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from processors.former import Former, PackExpert
-from streams.chat_expert import ChatExpert
+from streams.connectors.chat_expert import ChatExpert
 from tests.samples import T0
 from tests.unit.test_processors import PACKS, REGISTRY, routed
 

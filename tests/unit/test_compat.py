@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from streams.cli import main
-from streams.compat import check_store, problems
-from streams.serde import SchemaStore
+from streams.cli.main import main
+from streams.codec.compatibility import check_store, problems
+from streams.codec.serde import SchemaStore
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 

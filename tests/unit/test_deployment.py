@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from streams.pipeline import STAGES
+from streams.runtime.pipeline import STAGES
 from streams.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

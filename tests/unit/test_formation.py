@@ -9,8 +9,8 @@ import pytest
 from processors.former import PackExpert, is_command, is_question
 from processors.packs import DomainPack, MissingSlot, extract_slots, render_patch
 from processors.router import render_state
-from streams.cli import main
-from streams.evaluation import expected_calibration_error
+from streams.cli.main import main
+from streams.tools.evaluation import expected_calibration_error
 from tests.samples import T0
 from tests.unit.test_processors import FORMER, PACKS, ROUTER, event, routed
 

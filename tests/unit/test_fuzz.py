@@ -13,11 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from processors.errors import PatchError
 from processors.jsonpatch import apply_patch
 from processors.models import RawEvent
-from streams.errors import PatchError, PoisonRecordError
-from streams.producer import build_event
-from streams.serde import MARKER, SchemaStore, Serde
+from streams.codec.serde import MARKER, SchemaStore, Serde
+from streams.errors import PoisonRecordError
+from streams.sdk.producer import build_event
 from tests import samples
 from tests.unit.test_processors import FORMER, PACKS, ROUTER
 

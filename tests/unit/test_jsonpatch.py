@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from processors.jsonpatch import apply_patch, get, parse_pointer, paths_overlap, touched_paths
-from streams.errors import PatchError
+from processors.errors import PatchError
+from processors.jsonpatch import (
+    apply_patch,
+    get,
+    json_equal,
+    parse_pointer,
+    paths_overlap,
+    touched_paths,
+)
 
 
 @pytest.mark.parametrize(
@@ -101,3 +110,58 @@ def test_pointers_and_overlap() -> None:
     assert paths_overlap([""], ["/z"])
     assert not paths_overlap(["/ab"], ["/a"])
     assert not paths_overlap(["/a"], ["/b"])
+
+
+# --- the public json-patch-tests vectors (vendored, Apache-2.0; see tests/data/json-patch-tests)
+
+_VECTORS = Path(__file__).resolve().parents[1] / "data" / "json-patch-tests"
+
+
+def _vectors() -> list[Any]:
+    cases = []
+    for name in ("tests.json", "spec_tests.json"):
+        for n, case in enumerate(json.loads((_VECTORS / name).read_text())):
+            if case.get("disabled"):  # the suite's own marker for cases it does not require
+                continue
+            label = f"{name}#{n}: {case.get('comment', case.get('error', ''))}"[:90]
+            cases.append(pytest.param(case, id=label))
+    return cases
+
+
+@pytest.mark.parametrize("case", _vectors())
+def test_json_patch_tests_suite(case: dict[str, Any]) -> None:
+    if "error" in case:
+        with pytest.raises(PatchError):
+            apply_patch(case["doc"], case["patch"])
+        return
+    result = apply_patch(case["doc"], case["patch"])
+    if "expected" in case:
+        assert json_equal(result, case["expected"])
+        assert json.dumps(result, sort_keys=True) == json.dumps(case["expected"], sort_keys=True)
+
+
+def test_vectors_are_all_there() -> None:
+    assert len(_vectors()) >= 90  # 91 enabled cases in release 1.1.0
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "equal"),
+    [
+        (1, 1.0, True),
+        ({"x": [1, 2.0]}, {"x": [1.0, 2]}, True),
+        (True, 1, False),
+        (False, 0, False),
+        (None, False, False),
+        ("1", 1, False),
+        ([1, 2], [2, 1], False),
+        ({"a": 1}, {"a": 1, "b": None}, False),
+    ],
+)
+def test_test_op_compares_json_values(a: Any, b: Any, equal: bool) -> None:
+    assert json_equal(a, b) is equal
+    patch = [{"op": "test", "path": "/v", "value": b}]
+    if equal:
+        assert apply_patch({"v": a}, patch) == {"v": a}
+    else:
+        with pytest.raises(PatchError, match="test failed"):
+            apply_patch({"v": a}, patch)

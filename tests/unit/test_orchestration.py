@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from processors.engines import FunctionEngine, Registry, StepContext, StepFailed
-from processors.executor import Environment, Executor, Progress, Snapshot
+from processors.engines import EngineRegistry, FunctionEngine, StepContext, StepFailed
+from processors.executor import Checkpoint, Environment, Executor, Snapshot
 from processors.former import depends_on_of
 from processors.models import PlanStep, ScheduledTask, TaskObject
 from processors.packs import IntentSpec
@@ -26,7 +26,7 @@ from processors.scheduler import (
     to_scheduled,
 )
 from streams.errors import GovernanceAuthError
-from streams.governance import signed, verify
+from streams.sdk.governance import signed, verify
 from tests import samples
 
 T0 = samples.T0
@@ -289,7 +289,7 @@ class World:
         return FunctionEngine(name, run, side_effect=side_effect, inline=inline)
 
     def env(self, **kw: Any) -> Environment:
-        registry = Registry.builtin()
+        registry = EngineRegistry.builtin()
         registry.register(self.engine("act.do"))
         registry.register(self.engine("act.slow", inline=False))
         allowed = SAFE_ENGINES | {"act.do", "act.slow"}
@@ -370,7 +370,7 @@ def test_a_step_that_hangs_times_out() -> None:
 
 def test_resume_skips_checkpointed_steps_and_replay_repeats_no_side_effect() -> None:
     world = World()
-    checkpoints: list[Progress] = []
+    checkpoints: list[Checkpoint] = []
     plan = [
         PlanStep(number=1, engine="ssot.read"),
         act(2, "a"),
@@ -386,7 +386,7 @@ def test_resume_skips_checkpointed_steps_and_replay_repeats_no_side_effect() -> 
         snapshot_version=1,
         now=T0,
     ).model_copy(update={"plan": plan})
-    first = Progress.from_json(checkpoints[0].to_json())
+    first = Checkpoint.from_json(checkpoints[0].to_json())
     resumed = Executor("y", env=world2.env()).execute(
         scheduled, Snapshot("apollo", 1, {"ready": True}), progress=first, fencing_token=2
     )

@@ -7,18 +7,18 @@ from pathlib import Path
 import pytest
 
 from processors.completer import commit_id_for, plan_commit
+from processors.errors import ChainError
 from processors.executor import Executor, Snapshot
 from processors.former import Former, task_id_for
 from processors.models import ExecutionResult, PatchOp, RawEvent, RoutedEvent, TaskObject
-from processors.router import Calibration, Registry, Router
+from processors.router import Calibration, ProjectRegistry, Router
 from processors.scheduler import schedule
 from processors.ssot import GENESIS_HASH, Head, advance, commit_hash, state_hash
-from streams.errors import ChainError
-from streams.pipeline import read_packs
+from streams.runtime.pipeline import read_packs
 from streams.settings import DATA_DIR
 from tests.samples import T0, T1
 
-REGISTRY = Registry.from_json((DATA_DIR / "projects.json").read_text())
+REGISTRY = ProjectRegistry.from_json((DATA_DIR / "projects.json").read_text())
 PACKS = read_packs(DATA_DIR / "packs")
 CALIBRATION = Calibration.from_json((DATA_DIR / "calibration.json").read_text())
 ROUTER = Router(REGISTRY, PACKS, calibration=CALIBRATION)
@@ -68,11 +68,11 @@ def test_router_is_less_confident_when_projects_compete() -> None:
 
 def test_registry_rejects_malformed_files() -> None:
     with pytest.raises(ValueError, match="JSON list"):
-        Registry.from_json("{}")
+        ProjectRegistry.from_json("{}")
     with pytest.raises(ValueError, match="unique"):
-        Registry.from_json('[{"id": "a", "domain": "d"}, {"id": "a", "domain": "d"}]')
+        ProjectRegistry.from_json('[{"id": "a", "domain": "d"}, {"id": "a", "domain": "d"}]')
     with pytest.raises(ValueError, match="malformed"):
-        Registry.from_json('[{"domain": "d"}]')
+        ProjectRegistry.from_json('[{"domain": "d"}]')
 
 
 # --- former -----------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from streams.embedded import EmbeddedStack, redact_url
+from streams.runtime.embedded import EmbeddedStack, redact_url
+from streams.runtime.kafka import KafkaClients
 from streams.settings import Settings
 
 
@@ -18,7 +19,7 @@ def test_settings_are_frozen_and_read_the_environment(monkeypatch: pytest.Monkey
     s = Settings()
     assert s.partitions == 6 and s.topic("raw-events") == "prod.raw-events"
     assert s.group("router") == "taskline-router"
-    config = s.kafka_config("k:9092")
+    config = KafkaClients(s, "k:9092").common()
     assert config.pop("logger").name == "taskline.kafka"
     assert config == {
         "bootstrap.servers": "k:9092",

@@ -1,0 +1,150 @@
+"""``taskline up`` and ``taskline worker``: run the stack, or one stage of it.
+
+::
+
+    taskline up [--demo]                  run the embedded stack and every stage
+    taskline worker STAGE                 run one stage (router|former|scheduler|executor|...)
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from streams.cli.common import (
+    install_stop_signals,
+    resolve,
+    serde_for,
+    write_runtime,
+)
+from streams.runtime.embedded import EmbeddedStack, Endpoints
+from streams.runtime.pipeline import (
+    STAGES,
+    Pipeline,
+    ssot_store,
+)
+from streams.runtime.runner import StageRunner
+from streams.runtime.topics import DEAD_LETTERS, REPLIES, ROUTED, SSOT_WRITES
+from streams.runtime.workers import limit_threads
+from streams.sdk.producer import EventProducer, build_event
+from streams.settings import DATA_DIR, Settings
+
+
+def add_parsers(sub: Any) -> None:
+    """Register ``up`` and ``worker``."""
+    up = sub.add_parser("up", help="run the stack and every stage in the foreground")
+    up.add_argument("--demo", action="store_true", help="publish sample events and summarize")
+    up.set_defaults(run=lambda settings, args: cmd_up(settings, args.demo))
+
+    worker = sub.add_parser("worker", help="run one stage in the foreground")
+    worker.add_argument("stage", choices=STAGES)
+    worker.set_defaults(run=lambda settings, args: cmd_worker(settings, args.stage))
+
+
+def _summary(runners: Sequence[StageRunner], settings: Settings) -> str:
+    by = {r.stage: r.stats for r in runners}
+    out: dict[str, int] = {}
+    for stats in by.values():
+        for topic, count in stats.out.items():
+            out[topic] = out.get(topic, 0) + count
+
+    def n(topic: str) -> int:
+        return out.get(settings.topic(topic), 0)
+
+    router = by.get("router")
+    parts = [
+        f"raw-events {router.records_in if router else 0}",
+        f"routed {n(ROUTED)} (duplicates {router.duplicates if router else 0})",
+        f"formed {n('formed')}",
+        f"scheduled {n('scheduled')}",
+        f"executed {n('executed')}",
+        f"ssot-writes {n(SSOT_WRITES)}",
+        f"replies {n(REPLIES)}",
+        f"dead-letters {n(DEAD_LETTERS)}",
+    ]
+    return " | ".join(parts)
+
+
+def cmd_up(settings: Settings, demo: bool) -> int:
+    limit_threads()
+    stop = install_stop_signals()
+    stack = EmbeddedStack(settings)
+    runtime_file: Path | None = None
+    pipeline: Pipeline | None = None
+    try:
+        endpoints = stack.start()
+        runtime_file = write_runtime(settings, endpoints, stack.pids)
+        pipeline = Pipeline(settings, endpoints)
+        pipeline.start()
+        metrics_url = pipeline.metrics.url if pipeline.metrics else None
+        runtime_file = write_runtime(settings, endpoints, stack.pids, metrics_url)
+        while not pipeline.wait_ready(1.0):
+            stack.check_alive()
+            if stop.is_set():
+                return 130
+        print(
+            f"taskline ready bootstrap={endpoints.bootstrap_servers} "
+            f"redis={endpoints.redacted_redis_url}",
+            flush=True,
+        )
+        if metrics_url:
+            print(f"metrics {metrics_url}/metrics  (live view: taskline top)", flush=True)
+        if demo:
+            _publish_demo(settings, endpoints)
+        _watch(stop, stack, pipeline, settings)
+        return 0
+    finally:
+        if pipeline is not None:
+            pipeline.stop()
+        stack.stop()
+        if runtime_file is not None:
+            runtime_file.unlink(missing_ok=True)
+        print("taskline stopped", flush=True)
+
+
+def _publish_demo(settings: Settings, endpoints: Endpoints) -> None:
+    lines = (DATA_DIR / "demo_events.jsonl").read_text().splitlines()
+    events = [build_event(json.loads(line)) for line in lines if line.strip()]
+    producer = EventProducer(settings, endpoints.bootstrap_servers, serde_for(settings))
+    producer.send_many(events)
+    # One duplicate, as a flaky front end would send it: it must not become a second task.
+    producer.send(events[1])
+    print(f"demo: published {len(events) + 1} events (1 duplicate)", flush=True)
+
+
+def _watch(
+    stop: threading.Event, stack: EmbeddedStack, pipeline: Pipeline, settings: Settings
+) -> None:
+    last = ""
+    store = ssot_store(settings, pipeline.redis)
+    while not stop.wait(1.0):
+        stack.check_alive()
+        pipeline.raise_if_failed()
+        line = _summary(pipeline.runners, settings)
+        if line != last:
+            heads = ", ".join(
+                f"{p} v{h.version} {h.hash[:10]}" for p in store.projects() for h in [store.head(p)]
+            )
+            print(line + (f"\n  ssot: {heads}" if heads else ""), flush=True)
+            last = line
+
+
+def cmd_worker(settings: Settings, stage: str) -> int:
+    limit_threads()
+    stop = install_stop_signals()
+    settings, endpoints = resolve(settings, need_redis=True)
+    pipeline = Pipeline(settings, endpoints, (stage,))
+    pipeline.start()
+    try:
+        if pipeline.wait_ready(60):
+            print(f"taskline worker {stage} consuming", flush=True)
+        if pipeline.metrics is not None:
+            print(f"metrics {pipeline.metrics.url}/metrics", flush=True)
+        while not stop.wait(1.0):
+            pipeline.raise_if_failed()
+    finally:
+        pipeline.stop()
+    return 0

@@ -1,0 +1,174 @@
+"""``taskline bench``, ``taskline chaos`` and ``taskline eval``: measure the pipeline.
+
+::
+
+    taskline bench [--events N] [--rate R] [--json FILE] [--soak S] [--threads]
+    taskline chaos [--events N] [--kills K] [--seed S] [--duplicates P] [--rate R]
+    taskline eval [FILE] [--json] [--calibrate OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from streams.errors import UsageError
+from streams.runtime.embedded import EmbeddedStack
+from streams.runtime.pipeline import (
+    build_former,
+    build_router,
+    load_packs,
+    load_registry,
+)
+from streams.runtime.workers import limit_threads
+from streams.settings import DATA_DIR, Settings
+from streams.tools import bench, chaos
+from streams.tools.evaluation import calibrate, evaluate, read_rows
+
+
+def add_parsers(sub: Any) -> None:
+    """Register ``bench``, ``chaos`` and ``eval``."""
+    bench_p = sub.add_parser("bench", help="the pipeline against a pass-through ceiling")
+    bench_p.add_argument("--events", type=int, default=5000, help="events per saturation run")
+    bench_p.add_argument("--rate", type=float, default=1000.0, help="fixed offered load, events/s")
+    bench_p.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
+    bench_p.add_argument(
+        "--soak",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="then a steady load this long, sampling every worker's memory (flatness check)",
+    )
+    bench_p.add_argument(
+        "--soak-rate", type=float, default=300.0, help="events/s offered during --soak"
+    )
+    bench_p.add_argument(
+        "--threads",
+        action="store_true",
+        help="run the stages as threads of one process (as `up` does), not one process each",
+    )
+    bench_p.set_defaults(run=cmd_bench)
+
+    chaos_p = sub.add_parser("chaos", help="kill stages at random under load, then verify")
+    chaos_p.add_argument("--events", type=int, default=5000)
+    chaos_p.add_argument("--kills", type=int, default=50)
+    chaos_p.add_argument("--seed", type=int, default=1)
+    chaos_p.add_argument("--duplicates", type=float, default=0.2)
+    chaos_p.add_argument("--rate", type=float, default=250.0, help="events per second offered")
+    chaos_p.add_argument("--dir", type=Path, help="work directory (default: a new temporary one)")
+    chaos_p.set_defaults(run=lambda settings, args: cmd_chaos(args))
+
+    ev = sub.add_parser("eval", help="evaluate routing and formation on labelled events")
+    ev.add_argument("file", nargs="?", type=Path, help="labelled JSONL (default: the shipped set)")
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument(
+        "--calibrate",
+        type=Path,
+        metavar="OUT",
+        help="fit the routing calibration on the dev set and write it to OUT",
+    )
+    ev.set_defaults(run=cmd_eval)
+
+
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    if args.events < 100 or args.rate <= 0:
+        raise UsageError("bench needs --events >= 100 and --rate > 0")
+    if args.soak < 0 or args.soak_rate <= 0:
+        raise UsageError("bench needs --soak >= 0 and --soak-rate > 0")
+    limit_threads()
+    stack = EmbeddedStack(settings)
+    console = Console(stderr=True)
+    try:
+        endpoints = stack.start()
+        with console.status("bench: starting") as status:
+
+            def say(message: str) -> None:
+                status.update(f"bench: {message}")
+                print(f"bench: {message}", flush=True)
+
+            result = bench.run_bench(
+                settings,
+                endpoints,
+                events=args.events,
+                offered_rate=args.rate,
+                processes=not args.threads,
+                soak_s=args.soak,
+                soak_rate=args.soak_rate,
+                say=say,
+            )
+    finally:
+        stack.stop()
+    result.machine = (
+        f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+    )
+    for line in bench.report_lines(result):
+        print(line)
+    if args.json is not None:
+        args.json.write_text(json.dumps(result.as_dict(), indent=2) + "\n")
+        print(f"figures written to {args.json}")
+    return 0
+
+
+def cmd_chaos(args: argparse.Namespace) -> int:
+    if args.events < 1 or args.kills < 0 or not 0 <= args.duplicates < 1 or args.rate <= 0:
+        raise UsageError(
+            "chaos needs --events >= 1, --kills >= 0, 0 <= --duplicates < 1, --rate > 0"
+        )
+    config = chaos.ChaosConfig(args.events, args.kills, args.seed, args.duplicates, args.rate)
+    workdir = args.dir or Path(tempfile.mkdtemp(prefix="taskline-chaos-"))
+    print(f"chaos: seed {args.seed}, work directory {workdir}", flush=True)
+    result = chaos.ChaosRun(config, workdir, say=lambda m: print(m, flush=True)).run()
+    for line in chaos.report_lines(result):
+        print(line, flush=True)
+    return 0 if result.ok else 1
+
+
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    eval_dir = DATA_DIR / "eval"
+    router, former = build_router(settings), build_former(settings)
+    if args.calibrate is not None:
+        negatives = [
+            line
+            for line in (eval_dir / "calibration_negatives.txt").read_text().splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+        dev = [
+            (r["text"], r["expected_project"])
+            for r in read_rows(eval_dir / "calibration_dev.jsonl")
+        ]
+        version = f"calib-{datetime.now(UTC):%Y%m%d}"
+        registry, packs = load_registry(settings), load_packs(settings)
+        calibration = calibrate(router, registry, packs, negatives, dev, version)
+        args.calibrate.write_text(calibration.to_json() + "\n")
+        print(f"calibration written to {args.calibrate}: {calibration}")
+    path = args.file or eval_dir / "labelled.jsonl"
+    try:
+        rows = read_rows(path)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read labelled events: {exc}") from exc
+    result = evaluate(router, former, rows)
+    if args.json:
+        print(json.dumps(result.as_dict()))
+        return 0
+    r = result
+    print(f"events: {r.events}  (router {router.version})")
+    print(
+        f"project accuracy:   {r.project_accuracy:.3f}  ({r.project_correct}/{r.answered} answered)"
+    )
+    print(
+        f"abstain rate:       {r.abstain_rate:.3f}  ({r.abstained}/{r.expected_projects} with one)"
+    )
+    print(f"task type accuracy: {r.task_type_accuracy:.3f}")
+    print(f"intent accuracy:    {r.intent_accuracy:.3f}  ({r.intent_correct}/{r.intent_total})")
+    print(f"calibration error:  {result.ece:.3f}  (ECE of routing_confidence, 10 bins)")
+    for error in result.errors:
+        print(f"  miss: {error}")
+    return 0

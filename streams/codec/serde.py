@@ -1,0 +1,218 @@
+"""Avro single-object encoding with writer→reader schema resolution by fingerprint.
+
+Wire format (Avro spec, "Single object encoding"): ``C3 01``, the 8-byte little-endian
+CRC-64-AVRO (Rabin) fingerprint of the writer schema's canonical form, then the Avro body.
+The reader looks the fingerprint up in the schema store (every version of every type under
+``schemas/``) and resolves the writer schema to the latest version of the expected type.
+
+>>> serde = Serde(SchemaStore.load())                         # doctest: +SKIP
+>>> data = serde.encode(event)                                 # doctest: +SKIP
+>>> serde.decode(data, RawEvent) == event                      # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import fastavro
+import fastavro.schema
+from pydantic import ValidationError
+
+from processors.models import MODELS_BY_TYPE, Record
+from streams.errors import (
+    ConfigurationError,
+    DecodeError,
+    ValidationFailedError,
+    WrongRecordTypeError,
+)
+
+MARKER = b"\xc3\x01"
+HEADER_LEN = 10
+R = TypeVar("R", bound=Record)
+
+
+def fingerprint(canonical: str) -> bytes:
+    """The 8 fingerprint bytes of a schema's parsing canonical form: CRC-64-AVRO, little endian.
+
+    >>> fingerprint('"int"').hex()
+    '8f5c393f1ad57572'
+    """
+    return bytes.fromhex(fastavro.schema.fingerprint(canonical, "CRC-64-AVRO"))
+
+
+@dataclass(frozen=True)
+class SchemaVersion:
+    """One ``schemas/<type>/v<N>.avsc`` file, parsed."""
+
+    type_name: str
+    version: int
+    schema: dict[str, Any]
+    canonical: str
+    fingerprint: bytes
+
+
+def _schema_files(root: Path | None) -> list[tuple[str, int, str]]:
+    found: list[tuple[str, int, str]] = []
+    if root is not None and not root.is_dir():
+        raise ConfigurationError(f"schema directory {root} does not exist")
+    base: Any = root if root is not None else resources.files("schemas")
+    for type_dir in base.iterdir():
+        if not type_dir.is_dir() or type_dir.name.startswith(("_", ".")):
+            continue
+        for file in type_dir.iterdir():
+            name = file.name
+            if name.startswith("v") and name.endswith(".avsc") and name[1:-5].isdigit():
+                found.append((type_dir.name, int(name[1:-5]), file.read_text()))
+    return found
+
+
+def parse_version(type_name: str, version: int, text: str) -> SchemaVersion:
+    """Parse one schema file's text."""
+    raw = json.loads(text)
+    parsed = fastavro.parse_schema(raw, _write_hint=False, _force=True)
+    if not isinstance(parsed, dict):
+        raise ValueError(f"{type_name} v{version}: a record schema must be a JSON object")
+    canonical = fastavro.schema.to_parsing_canonical_form(parsed)
+    return SchemaVersion(type_name, version, parsed, canonical, fingerprint(canonical))
+
+
+class SchemaStore:
+    """Every version of every record type, indexed by type and by fingerprint."""
+
+    def __init__(self, versions: list[SchemaVersion]) -> None:
+        self.by_type: dict[str, dict[int, SchemaVersion]] = {}
+        self.by_fingerprint: dict[bytes, SchemaVersion] = {}
+        for v in sorted(versions, key=lambda v: (v.type_name, v.version)):
+            self.by_type.setdefault(v.type_name, {})[v.version] = v
+            self.by_fingerprint[v.fingerprint] = v
+
+    @classmethod
+    def load(cls, root: Path | None = None) -> SchemaStore:
+        """Load ``root`` (default: the schemas shipped with Taskline)."""
+        return cls([parse_version(t, n, text) for t, n, text in _schema_files(root)])
+
+    def latest(self, type_name: str) -> SchemaVersion:
+        """The newest version of a type: what this code writes and reads into."""
+        versions = self.by_type.get(type_name)
+        if not versions:
+            raise KeyError(f"no schema for record type {type_name!r}")
+        return versions[max(versions)]
+
+
+class Serde:
+    """Encodes models to single-object Avro and decodes any known version back to models."""
+
+    def __init__(self, store: SchemaStore) -> None:
+        self.store = store
+
+    def encode(self, record: Record) -> bytes:
+        """Encode with the latest schema of the record's type."""
+        sv = self.store.latest(record.__avro_type__)
+        buf = io.BytesIO()
+        buf.write(MARKER)
+        buf.write(sv.fingerprint)
+        fastavro.schemaless_writer(buf, sv.schema, record.model_dump())
+        return buf.getvalue()
+
+    def writer_of(self, data: bytes) -> SchemaVersion:
+        """The writer schema named by a record's header; :class:`DecodeError` if unknown."""
+        if len(data) < HEADER_LEN or data[:2] != MARKER:
+            raise DecodeError("not Avro single-object encoding (missing C3 01 marker)")
+        writer = self.store.by_fingerprint.get(data[2:HEADER_LEN])
+        if writer is None:
+            raise DecodeError(f"unknown schema fingerprint {data[2:HEADER_LEN].hex()}")
+        return writer
+
+    def decode_any(self, data: bytes) -> Record:
+        """Decode a record of any known type into its current model."""
+        writer = self.writer_of(data)
+        return self._decode(data, writer, MODELS_BY_TYPE[writer.type_name])
+
+    def decode(self, data: bytes, model: type[R]) -> R:
+        """Decode a record that must be of ``model``'s type.
+
+        Raises :class:`DecodeError`, :class:`WrongRecordTypeError` or
+        :class:`ValidationFailedError`, all poison-record errors.
+        """
+        writer = self.writer_of(data)
+        if writer.type_name != model.__avro_type__:
+            raise WrongRecordTypeError(
+                f"expected a {model.__avro_type__} record, got {writer.type_name} v{writer.version}"
+            )
+        return self._decode(data, writer, model)
+
+    def read_fields(self, data: bytes) -> tuple[SchemaVersion, dict[str, Any]]:
+        """The writer schema and the record's fields, resolved to the type's latest schema."""
+        writer = self.writer_of(data)
+        reader = self.store.latest(writer.type_name)
+        body = io.BytesIO(data)
+        body.seek(HEADER_LEN)
+        try:
+            fields = fastavro.schemaless_reader(body, writer.schema, reader.schema)
+        except Exception as exc:  # fastavro raises many types for corrupt bodies
+            raise DecodeError(f"corrupt Avro body: {type(exc).__name__}: {exc}") from exc
+        if body.tell() != len(data):
+            raise DecodeError(f"{len(data) - body.tell()} trailing bytes after the Avro body")
+        if not isinstance(fields, dict):
+            raise DecodeError("Avro body is not a record")
+        return writer, fields
+
+    def leading_strings(
+        self, data: bytes, names: tuple[str, ...]
+    ) -> tuple[SchemaVersion, list[str]]:
+        """The first fields of a record, when they are strings named ``names``, without
+        decoding the rest (audits read only ids from most records). Falls back to a full
+        decode when the writer schema does not start that way.
+        """
+        writer = self.writer_of(data)
+        fields = writer.schema.get("fields", [])
+        if len(fields) < len(names) or any(
+            f["name"] != n or f["type"] != "string" for f, n in zip(fields, names, strict=False)
+        ):
+            _, decoded = self.read_fields(data)
+            return writer, [decoded[n] for n in names]
+        out = []
+        pos = HEADER_LEN
+        try:
+            for _ in names:
+                length, pos = _zigzag_varint(data, pos)
+                if length < 0 or pos + length > len(data):
+                    raise DecodeError("string runs past the end of the record")
+                out.append(data[pos : pos + length].decode("utf-8"))
+                pos += length
+        except (IndexError, UnicodeDecodeError) as exc:
+            raise DecodeError(f"corrupt Avro body: {exc}") from exc
+        return writer, out
+
+    def _decode(self, data: bytes, writer: SchemaVersion, model: type[R]) -> R:
+        _, fields = self.read_fields(data)
+        try:
+            return model.model_validate(fields)
+        except ValidationError as exc:
+            raise ValidationFailedError(_short(exc)) from exc
+
+
+def _zigzag_varint(data: bytes, pos: int) -> tuple[int, int]:
+    shift = result = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return (result >> 1) ^ -(result & 1), pos
+        shift += 7
+        if shift > 63:
+            raise DecodeError("varint too long")
+
+
+def _short(exc: ValidationError) -> str:
+    errors = exc.errors()
+    parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:3]]
+    more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
+    return "invalid record: " + "; ".join(parts) + more

@@ -1,0 +1,415 @@
+"""The stage runner: consume a batch → handle → produce → wait for acks → commit offsets.
+
+At-least-once by construction: offsets are committed only after every output of the batch is
+acknowledged, so a crash anywhere repeats records, never loses them; each stage's effects are
+idempotent by stable ids, so a repeated record repeats no task, completion or SSOT version.
+
+Records that can never be processed become ``dead-letters`` (reason, original bytes, topic,
+partition, offset); infrastructure faults (Redis or broker unreachable) retry the whole batch
+with backoff instead, because the records are fine.
+
+``exclusive`` stages (the scheduler and the executor) read every partition of their topics by
+assignment and only while they hold a Redis :class:`Lease`, so a second instance waits as a
+hot standby. Each acquisition of the lease increments a *fencing token*; writes that must
+not come from a deposed instance (the executor's checkpoints and results) are made only if
+the writer still holds the lease, atomically in Redis, and a deposed instance stops before
+producing anything (:class:`Fenced`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+import redis
+from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPartition
+
+from processors.models import DeadLetter, Record, now_millis
+from streams.codec.serde import Serde
+from streams.errors import PoisonRecordError, ValidationFailedError
+from streams.runtime.kafka import KafkaClients
+from streams.runtime.lease import Fenced, Lease
+from streams.runtime.logs import STAGE, record_ids
+from streams.runtime.topics import DEAD_LETTERS, SCHEDULED, check_scheduled_partitions
+from streams.settings import Settings
+
+log = logging.getLogger("taskline.runtime")
+R = TypeVar("R", bound=Record)
+
+
+class DeliveryError(Exception):
+    """The broker did not acknowledge an output record; the batch is retried."""
+
+
+INFRA_ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, KafkaException, DeliveryError)
+PROPAGATE: tuple[type[BaseException], ...] = (*INFRA_ERRORS, Fenced)  # never dead-lettered
+
+
+@dataclass(frozen=True)
+class Out:
+    """One record a stage wants produced."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+
+
+@dataclass
+class StageStats:
+    """Counters and state of one stage: read by `up`'s summary, /metrics and `taskline top`."""
+
+    records_in: int = 0
+    dead_letters: int = 0
+    duplicates: int = 0
+    held: int = 0
+    retries: int = 0
+    out: Counter[str] = field(default_factory=Counter)
+    lag: dict[tuple[str, int], int] = field(default_factory=dict)
+    batch_seconds: list[float] = field(default_factory=list)  # drained by the metrics collector
+    end_to_end_seconds: list[float] = field(default_factory=list)
+    recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20))
+    current: dict[str, Any] = field(default_factory=dict)  # the executor's task and step now
+    cpu_seconds: float = 0.0  # this stage's thread CPU time spent on batches
+
+    def note(self, kind: str, detail: str, **ids: str | None) -> None:
+        """Remember a failure or dead letter for `taskline top`."""
+        self.recent.append({"at": time.time(), "kind": kind, "detail": detail[:300], **ids})
+
+
+def record_ids_of(record: Record) -> tuple[str | None, str | None]:
+    """The source event id and task id a record is about (for log lines)."""
+    inner = getattr(record, "event", None) or getattr(record, "task", None) or record
+    event_id = getattr(inner, "source_event_id", None)
+    task_id = getattr(inner, "task_id", None) or getattr(record, "task_id", None)
+    return event_id, task_id
+
+
+def coordinate(msg: Message) -> str:
+    """``topic/partition/offset`` of a consumed record: its identity for redelivery checks."""
+    return f"{msg.topic()}/{msg.partition()}/{msg.offset()}"
+
+
+class StageIO:
+    """What handlers share: settings, serde, stats, and the dead-letter/encode helpers."""
+
+    def __init__(self, stage: str, settings: Settings, serde: Serde) -> None:
+        self.stage = stage
+        self.settings = settings
+        self.serde = serde
+        self.stats = StageStats()
+
+    def out(self, topic: str, key: str | None, record: Record, encoded: bytes | None = None) -> Out:
+        """An output record on logical ``topic`` (``encoded``: the record's bytes, when the
+        caller already has them)."""
+        value = encoded if encoded is not None else self.serde.encode(record)
+        return Out(self.settings.topic(topic), key.encode() if key else None, value)
+
+    def dead_letter(self, msg: Message, exc: BaseException) -> Out:
+        """A dead letter for ``msg`` explaining ``exc``."""
+        self.stats.dead_letters += 1
+        reason = str(exc) if isinstance(exc, PoisonRecordError) else f"{type(exc).__name__}: {exc}"
+        self.stats.note("dead letter", reason, coordinate=coordinate(msg))
+        original = msg.value() or b""
+        limit = self.settings.max_record_bytes
+        if len(original) > limit:
+            # Too big to republish whole; the record stays on its topic at the coordinate
+            # below, and the digest proves which one it was.
+            digest = hashlib.sha256(original).hexdigest()
+            reason += f" (original of {len(original)} bytes truncated to {limit}, sha256 {digest})"
+            original = original[:limit]
+        log.warning("%s: dead-lettering %s: %s", self.stage, coordinate(msg), reason[:300])
+        letter = DeadLetter(
+            stage=self.stage,
+            reason=reason[:4000],
+            error_type=type(exc).__name__,
+            topic=msg.topic() or "",
+            partition=msg.partition() or 0,
+            offset=msg.offset() or 0,
+            key=msg.key(),
+            original=original,
+            failed_at=now_millis(),
+        )
+        return self.out(DEAD_LETTERS, self.stage, letter)
+
+    def decode(
+        self, batch: Sequence[Message], model: type[R]
+    ) -> tuple[list[tuple[Message, R]], list[Out]]:
+        """Decode a batch; undecodable or oversize records become dead letters."""
+        good: list[tuple[Message, R]] = []
+        dead: list[Out] = []
+        for msg in batch:
+            value = msg.value()
+            try:
+                if not value:
+                    raise ValidationFailedError("empty record value")
+                if len(value) > self.settings.max_record_bytes:
+                    raise ValidationFailedError(
+                        f"record of {len(value)} bytes exceeds max_record_bytes="
+                        f"{self.settings.max_record_bytes}"
+                    )
+                good.append((msg, self.serde.decode(value, model)))
+            except PoisonRecordError as exc:
+                dead.append(self.dead_letter(msg, exc))
+        return good, dead
+
+    def each(
+        self, items: Sequence[tuple[Message, R]], fn: Callable[[Message, R], list[Out]]
+    ) -> list[Out]:
+        """Apply ``fn`` per record; a record whose logic raises is dead-lettered, others go on.
+
+        Infrastructure errors propagate so that the runner retries the whole batch.
+        """
+        outs: list[Out] = []
+        for msg, record in items:
+            event_id, task_id = record_ids_of(record)
+            try:
+                with record_ids(event_id=event_id, task_id=task_id):
+                    outs.extend(fn(msg, record))
+            except PROPAGATE:
+                raise
+            except Exception as exc:
+                outs.append(self.dead_letter(msg, exc))
+        return outs
+
+
+class Handler(Protocol):
+    """A stage's logic over one batch of records."""
+
+    io: StageIO
+    topics: tuple[str, ...]
+    exclusive: bool
+    lease: Lease | None  # set by the runner for exclusive stages
+
+    def handle(self, batch: list[Message]) -> list[Out]: ...
+
+
+class StageRunner:
+    """Runs one handler until ``stop`` is set. Use :meth:`run` in a thread or the main thread."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        settings: Settings,
+        bootstrap_servers: str,
+        redis_client: redis.Redis,
+        *,
+        lease_ttl_ms: int = 5000,
+    ) -> None:
+        self.handler = handler
+        self.settings = settings
+        self.stage = handler.io.stage
+        self._clients = KafkaClients(settings, bootstrap_servers)
+        self._redis = redis_client
+        self.instance_id = f"{self.stage}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.lease = Lease(
+            redis_client,
+            f"{settings.redis_prefix}:lease:{self.stage}",
+            self.instance_id,
+            lease_ttl_ms,
+        )
+        if handler.exclusive:
+            handler.lease = self.lease
+        self.ready = threading.Event()
+        self.active = False  # exclusive stages: whether this instance holds the lease
+        self._next_lag = 0.0
+        self.error: BaseException | None = None
+
+    @property
+    def stats(self) -> StageStats:
+        """The handler's counters."""
+        return self.handler.io.stats
+
+    def _consumer(self) -> Consumer:
+        return self._clients.consumer("group-consumer", group_id=self.settings.group(self.stage))
+
+    def _producer(self) -> Producer:
+        return self._clients.producer("stage-producer")
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume and process until ``stop``; errors that end the stage are kept in ``error``."""
+        STAGE.set(self.stage)
+        try:
+            self._run(stop)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+    def _run(self, stop: threading.Event) -> None:
+        topics = [self.settings.topic(t) for t in self.handler.topics]
+        partitions: list[TopicPartition] = []
+        renewer: threading.Thread | None = None
+        if self.handler.exclusive:
+            admin = self._clients.admin()
+            if SCHEDULED in self.handler.topics:
+                check_scheduled_partitions(admin, self.settings)
+            meta = admin.list_topics(timeout=10).topics
+            partitions = [
+                TopicPartition(t, p)
+                for t in topics
+                if t in meta
+                for p in sorted(meta[t].partitions)
+            ]
+            renewer = threading.Thread(
+                target=self._renew, args=(stop,), name=f"{self.stage}-lease", daemon=True
+            )
+            renewer.start()
+        consumer = self._consumer()
+        producer = self._producer()
+        try:
+            if self.handler.exclusive:
+                self.ready.set()
+            else:
+                consumer.subscribe(topics, on_assign=lambda _c, _p: self.ready.set())
+            # handlers with a ``tick_s`` are also called with an empty batch when idle that long
+            # (the scheduler: re-produce after a take-over, dependency time-outs)
+            last_handled = 0.0
+            while not stop.is_set():
+                if self.handler.exclusive and not self._hold_lease(consumer, partitions):
+                    stop.wait(0.5)
+                    continue
+                batch = consumer.consume(self.settings.batch_max, self.settings.poll_timeout_s)
+                records = [m for m in batch if m.error() is None]
+                for m in batch:
+                    if m.error() is not None:
+                        log.warning("%s: consume error: %s", self.stage, m.error())
+                tick = getattr(self.handler, "tick_s", None)
+                if not records and not (tick and time.monotonic() - last_handled >= tick):
+                    continue
+                last_handled = time.monotonic()
+                self.stats.records_in += len(records)
+                started, cpu = time.perf_counter(), time.thread_time()
+                try:
+                    if not self._process(records, producer, stop):
+                        break
+                except Fenced as exc:
+                    log.warning("%s: fenced, standing by: %s", self.stage, exc)
+                    consumer.unassign()
+                    self.active = False
+                    continue
+                if records:
+                    self._commit(consumer, records)
+                self.stats.batch_seconds.append(time.perf_counter() - started)
+                self.stats.cpu_seconds += time.thread_time() - cpu
+                if time.monotonic() >= self._next_lag:
+                    self._measure_lag(consumer)
+        finally:
+            producer.flush(10)
+            consumer.close()
+            if self.active:
+                try:
+                    self.lease.release()
+                except redis.RedisError as exc:
+                    log.warning("%s: could not release the lease: %s", self.stage, exc)
+                self.active = False
+            if renewer is not None:
+                renewer.join(2)
+
+    def _measure_lag(self, consumer: Consumer) -> None:
+        # High watermarks from fetch responses (cached: no extra request). The embedded broker
+        # reports them too small, so lag there reads low; on Apache Kafka it is exact.
+        self._next_lag = time.monotonic() + 5.0
+        try:
+            for tp in consumer.position(consumer.assignment()):
+                _low, high = consumer.get_watermark_offsets(tp, cached=True)
+                if tp.offset >= 0 and high >= 0:
+                    self.stats.lag[(tp.topic, tp.partition)] = max(high - tp.offset, 0)
+        except KafkaException as exc:
+            log.debug("%s: lag unavailable: %s", self.stage, exc)
+
+    def _renew(self, stop: threading.Event) -> None:
+        # keeps the lease while a long batch runs (a slow step); a failed renewal is noticed
+        # by the fenced writes and by the main loop's next check
+        while not stop.wait(self.lease.ttl_ms / 3000):
+            if self.active:
+                try:
+                    if not self.lease.hold():
+                        self.active = False
+                except redis.RedisError as exc:
+                    log.warning("%s: lease renewal failed: %s", self.stage, exc)
+
+    def _hold_lease(self, consumer: Consumer, partitions: list[TopicPartition]) -> bool:
+        try:
+            held = bool(self.lease.hold())
+        except redis.RedisError as exc:
+            log.warning("%s: lease check failed: %s", self.stage, exc)
+            held = False
+        if held and not self.active:
+            # (Re)assign so that consumption starts at the group's committed offsets.
+            consumer.assign(partitions)
+            if hasattr(self.handler, "on_activate"):
+                self.handler.on_activate()
+            log.info(
+                "%s: %s is the active instance (fencing token %d)",
+                self.stage,
+                self.instance_id,
+                self.lease.token,
+            )
+        elif not held and self.active:
+            consumer.unassign()
+            log.warning("%s: %s lost the lease; standing by", self.stage, self.instance_id)
+        self.active = held
+        return held
+
+    def _process(self, records: list[Message], producer: Producer, stop: threading.Event) -> bool:
+        attempt = 0
+        while True:
+            try:
+                try:
+                    outs = self.handler.handle(records)
+                    self._produce(producer, outs)
+                    return True
+                except BaseException:
+                    # a handler with in-memory state drops it: the batch may be half done
+                    if hasattr(self.handler, "on_failure"):
+                        self.handler.on_failure()
+                    raise
+            except INFRA_ERRORS as exc:
+                attempt += 1
+                self.stats.retries += 1
+                self.stats.note("retry", f"{type(exc).__name__}: {exc}", stage=self.stage)
+                delay = min(0.1 * 2**attempt, 5.0)
+                log.warning("%s: retrying batch in %.1fs: %s", self.stage, delay, exc)
+                if stop.wait(delay):
+                    return False
+
+    def _produce(self, producer: Producer, outs: list[Out]) -> None:
+        failures: list[str] = []
+
+        def on_delivery(err: Any, _msg: Any) -> None:
+            if err is not None:
+                failures.append(str(err))
+
+        for out in outs:
+            while True:
+                try:
+                    producer.produce(out.topic, out.value, out.key, on_delivery=on_delivery)
+                    break
+                except BufferError:
+                    producer.poll(0.1)  # local queue full: let deliveries drain
+        remaining = producer.flush(30)
+        if remaining or failures:
+            raise DeliveryError(f"{remaining} undelivered, failures: {failures[:3]}")
+        for out in outs:
+            self.stats.out[out.topic] += 1
+
+    def _commit(self, consumer: Consumer, records: list[Message]) -> None:
+        last: dict[tuple[str, int], int] = {}
+        for m in records:
+            key = (m.topic() or "", m.partition() or 0)
+            last[key] = max(last.get(key, -1), m.offset() or 0)
+        offsets = [TopicPartition(t, p, o + 1) for (t, p), o in last.items()]
+        try:
+            consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as exc:
+            # Not fatal: the records were processed; a redelivery is absorbed by idempotency.
+            log.warning(
+                "%s: offset commit failed (records may be redelivered): %s", self.stage, exc
+            )

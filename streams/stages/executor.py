@@ -1,0 +1,176 @@
+"""The executor stage: strictly serial execution under a fenced lease.
+
+``scheduled`` → ``executed`` / ``replies``; logic in :mod:`processors.executor`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import redis
+from confluent_kafka import Message
+
+from processors.completer import project_of
+from processors.executor import Checkpoint, Executor, Snapshot
+from processors.models import (
+    ExecutionResult,
+    Reply,
+    ScheduledTask,
+)
+from processors.ssot import state_at
+from streams.runtime.lease import Lease
+from streams.runtime.runner import Out, StageIO
+from streams.runtime.topics import (
+    EXECUTED,
+    REPLIES,
+    SCHEDULED,
+)
+from streams.state.scheduler_book import SchedulerKeys
+from streams.state.ssot_store import SsotStore
+
+log = logging.getLogger("taskline.stages")
+_REPLY_NAMESPACE = uuid.UUID("a3c9e1f4-5b6d-4e7f-8a9b-0c1d2e3f4a5b")
+
+
+class ExecutorStage:
+    """scheduled → executed | replies: strictly serial, one task after the other, fenced.
+
+    Exclusive: the active instance holds the lease; its fencing token goes on every result
+    and into every HTTP call. A task's result is checkpointed in Redis under its ``task_id``
+    (only while the lease is held) before it is produced, so a redelivered task re-emits its
+    recorded result instead of running again; after each side-effecting step its progress is
+    checkpointed the same way, so a successor resumes after that step instead of repeating it.
+    """
+
+    topics: tuple[str, ...] = (SCHEDULED,)
+    exclusive = True
+    lease: Lease | None = None
+
+    def __init__(
+        self,
+        io: StageIO,
+        executor: Executor,
+        chain: SsotStore,
+        client: redis.Redis,
+        keys: SchedulerKeys,
+    ) -> None:
+        self.io = io
+        self.executor = executor
+        self.chain = chain
+        self.redis = client
+        self.keys = keys
+        self._prefix = f"{io.settings.redis_prefix}:exec"
+        self._snapshots: dict[str, Snapshot] = {}
+        self._versions: dict[str, int] = {}
+        self._down: set[str] = set()
+        executor.env.unavailable_systems = lambda: self._down
+        executor.env.checkpoint = self._checkpoint
+
+    def handle(self, batch: list[Message]) -> list[Out]:
+        """Execute every scheduled task in offset order."""
+        tasks, outs = self.io.decode(batch, ScheduledTask)
+        projects = sorted({t.task.project_id for _, t in tasks if t.task.project_id})
+        ids = list(dict.fromkeys(t.task.task_id for _, t in tasks))
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.mget([self._key(i) for i in ids] or ["-"])
+        pipe.mget([self._progress_key(i) for i in ids] or ["-"])
+        pipe.smembers(self.keys.unavailable)
+        stored, progress_raw, down = pipe.execute()
+        self._versions = self.chain.versions(projects) if projects else {}
+        self._down = {d.decode() if isinstance(d, bytes) else d for d in down}
+        recorded = {i: v for i, v in zip(ids, stored, strict=False) if isinstance(v, bytes)}
+        progress = {i: v for i, v in zip(ids, progress_raw, strict=False) if isinstance(v, bytes)}
+        results: dict[str, ExecutionResult] = {}
+        fresh: dict[str, str | bytes | None] = {}
+        encoded: dict[str, bytes] = {}
+        token = self.lease.token if self.lease is not None else 0
+
+        def run(_msg: Message, scheduled: ScheduledTask) -> list[Out]:
+            task_id = scheduled.task.task_id
+            prior = recorded.get(task_id)
+            if task_id in results or prior is not None:
+                # Ran before (a redelivery or a repeated record): re-emit, never re-run.
+                self.io.stats.duplicates += 1
+                result = results.get(task_id) or self.io.serde.decode(prior or b"", ExecutionResult)
+            else:
+                resume = Checkpoint.from_json(progress[task_id]) if task_id in progress else None
+                if resume is not None:
+                    log.warning(
+                        "executor: resuming %s after step %d (checkpoint by %s)",
+                        task_id,
+                        resume.next_step,
+                        resume.executor_id,
+                    )
+                try:
+                    result = self.executor.execute(
+                        scheduled,
+                        self._snapshot(scheduled, resume),
+                        progress=resume,
+                        fencing_token=token,
+                    )
+                finally:
+                    self.io.stats.current.clear()
+                fresh[self._key(task_id)] = encoded[task_id] = self.io.serde.encode(result)
+                if task_id in progress:
+                    fresh[self._progress_key(task_id)] = None
+                if result.status == "failed":
+                    self.io.stats.note("task failed", result.error or "", task_id=task_id)
+            results[task_id] = result
+            return self._outputs(result, encoded.get(task_id) or prior)
+
+        produced = self.io.each(tasks, run)
+        if fresh:
+            self._fenced_set(fresh)
+        return outs + produced
+
+    def _fenced_set(self, values: dict[str, str | bytes | None]) -> None:
+        ttl = self.io.settings.dedup_window_s
+        if self.lease is None:  # a bare handler (tests): nothing to fence against
+            pipe = self.redis.pipeline(transaction=False)
+            for key, value in values.items():
+                pipe.delete(key) if value is None else pipe.set(key, value, ex=ttl)
+            pipe.execute()
+        else:
+            self.lease.fenced_set(values, ttl)
+
+    def _checkpoint(self, progress: Checkpoint) -> None:
+        self._fenced_set({self._progress_key(progress.task_id): progress.to_json()})
+
+    def _key(self, task_id: str) -> str:
+        return f"{self._prefix}:{task_id}"
+
+    def _progress_key(self, task_id: str) -> str:
+        return f"{self._prefix}:progress:{task_id}"
+
+    def _snapshot(self, scheduled: ScheduledTask, resume: Checkpoint | None) -> Snapshot:
+        project = scheduled.task.project_id
+        if project is None:
+            return Snapshot(None, 0, {})
+        if resume is not None and resume.snapshot_version != self._versions.get(project):
+            # resume on the very snapshot the task started on, rebuilt from the chain
+            head = state_at(project, self.chain.log(project), resume.snapshot_version)
+            return Snapshot(project, head.version, head.state)
+        cached = self._snapshots.get(project)
+        if cached is None or cached.version != self._versions.get(project):
+            head = self.chain.head(project)  # the state is read only when its version moved
+            cached = Snapshot(project, head.version, head.state)
+            self._snapshots[project] = cached
+        return cached
+
+    def _outputs(self, result: ExecutionResult, encoded: bytes | None = None) -> list[Out]:
+        reply = Reply(
+            reply_id=str(uuid.uuid5(_REPLY_NAMESPACE, f"{result.task_id}/result")),
+            source_event_id=result.source_event_id,
+            session_id=result.session_id,
+            task_id=result.task_id,
+            kind="result",
+            text=(result.output if result.status == "succeeded" else f"failed: {result.error}")[
+                :2000
+            ],
+            created_at=result.finished_at,
+        )
+        return [
+            self.io.out(EXECUTED, project_of(result), result, encoded),
+            self.io.out(REPLIES, result.session_id, reply),
+        ]

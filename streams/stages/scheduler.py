@@ -1,0 +1,273 @@
+"""The scheduler stage: the book of pending tasks, governance, release in priority order.
+
+``formed`` + ``executed`` + ``governance`` → ``scheduled``; logic in :mod:`processors.scheduler`,
+the book persisted by :mod:`streams.state.scheduler_book`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import redis
+from confluent_kafka import Message
+
+from processors.models import (
+    GovernanceCommand,
+    SsotCommit,
+    TaskObject,
+    now_millis,
+)
+from processors.packs import IntentSpec
+from processors.planner import PlanError, plan_for
+from processors.scheduler import Book, GovernanceRefused, as_dict, to_scheduled
+from streams.errors import GovernanceAuthError
+from streams.runtime.lease import Lease
+from streams.runtime.runner import Out, StageIO
+from streams.runtime.topics import (
+    FORMED,
+    GOVERNANCE,
+    SCHEDULED,
+    SSOT_WRITES,
+)
+from streams.sdk.governance import verify
+from streams.state.scheduler_book import SchedulerKeys, encode_entry, load_book
+from streams.state.ssot_store import SsotStore, Tombstone
+
+log = logging.getLogger("taskline.stages")
+
+
+class SchedulerStage:
+    """formed + ssot-writes + governance → scheduled: the scheduler's book, persisted in Redis.
+
+    Exclusive (one active instance, a hot standby): it keeps the global release window and
+    priority order. Every batch updates the book, writes the change to Redis in one
+    transaction, then produces the releases; a crash in between re-produces the released
+    tasks on the next start (the executor and completer absorb repeats by task id).
+    """
+
+    topics: tuple[str, ...] = (FORMED, SSOT_WRITES, GOVERNANCE)
+    exclusive = True
+    lease: Lease | None = None
+    tick_s = 1.0  # also runs when idle: re-produce after a take-over, dependency time-outs
+
+    def __init__(
+        self,
+        io: StageIO,
+        chain: SsotStore,
+        client: redis.Redis,
+        *,
+        intents: Callable[[TaskObject], IntentSpec | None] = lambda _t: None,
+    ) -> None:
+        self.io = io
+        self.chain = chain
+        self.redis = client
+        self.intents = intents
+        self.keys = SchedulerKeys(io.settings.redis_prefix)
+        self.book = Book(dependency_timeout=timedelta(seconds=io.settings.dependency_timeout_s))
+        self._done: dict[str, str] = {}  # source event id → commit outcome (bounded)
+        self._reproduce: dict[str, bytes] = {}  # task id → ScheduledTask bytes
+        self._last_inflight: set[str] = set()
+        self._stale = False
+        s = io.settings
+        self._key = s.governance_key.get_secret_value().encode() if s.governance_key else None
+
+    def on_failure(self) -> None:
+        """A batch failed somewhere (Redis, the broker, fenced): the book in memory may be ahead
+        of Redis or of what was produced, so the next batch reloads it."""
+        self._stale = True
+
+    def on_activate(self) -> None:
+        """Load the book from Redis when this instance becomes the active one."""
+        self._stale = False
+        serde = self.io.serde
+        self.book = load_book(self.redis, self.keys, serde, self.book.dependency_timeout)
+        released = self.redis.hgetall(self.keys.released)
+        # released before a crash, maybe never produced: produce again (repeats are absorbed)
+        self._reproduce = {_str(k): v for k, v in released.items() if isinstance(v, bytes)}
+        self._last_inflight = set(self.book.inflight)
+        log.info(
+            "scheduler: book loaded: %d pending, %d in flight, safe mode %s, unavailable %s",
+            len(self.book.pending),
+            len(self.book.inflight),
+            self.book.safe_mode,
+            sorted(self.book.unavailable) or "none",
+        )
+
+    def handle(self, batch: list[Message]) -> list[Out]:
+        """Admit formed tasks, note completions, obey governance, then release what is ready."""
+        if self._stale:
+            self.on_activate()
+        now = now_millis()
+        by_topic: dict[str, list[Message]] = {}
+        for msg in batch:
+            by_topic.setdefault(self.io.settings.logical(msg.topic() or ""), []).append(msg)
+        tasks, outs = self.io.decode(by_topic.get(FORMED, []), TaskObject)
+        commits, dead = self.io.decode(by_topic.get(SSOT_WRITES, []), SsotCommit)
+        commands, bad = self.io.decode(by_topic.get(GOVERNANCE, []), GovernanceCommand)
+        outs += dead + bad
+        finished = {c.task_id for _, c in commits}
+        committed = self._committed([t.source_event_id for _, t in tasks])
+        for msg, task in tasks:
+            if task.task_id in finished or task.source_event_id in committed:
+                self.io.stats.duplicates += 1  # a redelivered task that already completed
+                continue
+            outs += self._admit(msg, task, now)
+        for _, commit in commits:
+            self._remember(commit.source_event_id, commit.outcome)
+            self.book.complete(commit.task_id)
+        results = {}
+        for msg, command in commands:
+            results[command.command_id], letter = self._govern(msg, command, now)
+            outs += letter
+        # released before a take-over and not committed since: produce them again
+        for task_id, value in self._reproduce.items():
+            if task_id in self.book.inflight:
+                outs.append(Out(self.io.settings.topic(SCHEDULED), task_id.encode(), value))
+        self._reproduce = {}
+        released = self.book.release(
+            window=self.io.settings.release_window, now=now, done=self._dependencies_done()
+        )
+        projects = sorted({r.task.project_id for r in released if r.task.project_id})
+        versions = self.chain.versions(projects) if projects else {}
+        produced: dict[str, Out] = {}
+        for release in released:
+            version = versions.get(release.task.project_id or "", 0)
+            scheduled = to_scheduled(release, snapshot_version=version, now=now)
+            produced[release.task.task_id] = self.io.out(SCHEDULED, release.task.task_id, scheduled)
+        self._persist(produced, results, now)
+        self.io.stats.held = len(self.book.pending)
+        self.io.stats.current.update(as_dict(self.book))
+        return outs + list(produced.values())
+
+    def _admit(self, msg: Message, task: TaskObject, now: datetime) -> list[Out]:
+        try:
+            intent = self.intents(task)
+            plan = plan_for(task, intent)
+        except PlanError as exc:
+            return [self.io.dead_letter(msg, exc)]
+        gates = [s.number for s in plan if s.gate]
+        gate = f"governance gate at step {gates[0]}: awaiting approval" if gates else None
+        entry = self.book.admit(task, now, plan=plan, gate=gate)
+        if entry is not None:
+            entry.raw = msg.value()
+        if entry is not None and intent is not None and intent.priority is not None:
+            entry.priority = intent.priority  # policy at formation, not a reprioritization
+        if entry is not None and entry.hold is not None:
+            log.info("scheduler: task %s held: %s", task.task_id, entry.hold)
+        return []
+
+    def _govern(
+        self, msg: Message, command: GovernanceCommand, now: datetime
+    ) -> tuple[dict[str, str], list[Out]]:
+        s = self.io.settings
+        try:
+            verify(
+                command,
+                self._key,
+                policy_version=s.governance_policy_version,
+                max_age_s=s.governance_max_age_s,
+                now=now,
+            )
+        except GovernanceAuthError as exc:
+            log.warning("governance: refused %s by %r: %s", command.action, command.actor, exc)
+            self.io.stats.note("governance refused", str(exc))
+            return {"status": "refused", "detail": str(exc)}, [self.io.dead_letter(msg, exc)]
+        if self.redis.exists(self.keys.seen(command.command_id)):
+            log.info("governance: command %s already obeyed", command.command_id)
+            return {"status": "duplicate", "detail": "already obeyed"}, []
+        note = (
+            f"{command.actor}: {command.reason} (policy {command.policy_version}, "
+            f"command {command.command_id})"
+        )
+        book = self.book
+        try:
+            if command.action == "approve":
+                detail = book.approve(command.task_id or "", note)
+            elif command.action == "reject":
+                detail = book.reject(command.task_id or "", note)
+            elif command.action == "cancel":
+                detail = book.cancel(command.task_id or "", note)
+            elif command.action == "reprioritize":
+                detail = book.reprioritize(command.task_id or "", int(command.argument or 0), note)
+            elif command.action == "set_safe_mode":
+                book.safe_mode = command.argument == "on"
+                detail = f"safe mode {command.argument}"
+            else:
+                system, _, state = (command.argument or "").partition("=")
+                if state == "unavailable":
+                    book.unavailable.add(system)
+                else:
+                    book.unavailable.discard(system)
+                detail = f"system {system} {state}"
+        except GovernanceRefused as exc:
+            log.warning("governance: %s by %s not applied: %s", command.action, note, exc)
+            return {"status": "not_applied", "detail": str(exc)}, []
+        log.info("governance: %s %s by %s", command.action, detail, note)
+        return {"status": "applied", "detail": detail}, []
+
+    def _committed(self, source_event_ids: list[str]) -> set[str]:
+        unknown = [i for i in dict.fromkeys(source_event_ids) if i not in self._done]
+        if not unknown:
+            return {i for i in source_event_ids if i in self._done}
+        values = self.redis.hmget(self.chain.tombstones_key, unknown)
+        found = {i for i, v in zip(unknown, values, strict=True) if v is not None}
+        return found | {i for i in source_event_ids if i in self._done}
+
+    def _dependencies_done(self) -> dict[str, str]:
+        wanted = {
+            d for e in self.book.pending.values() for d in e.task.depends_on if d not in self._done
+        }
+        if wanted:
+            ordered = sorted(wanted)
+            stones = self.redis.hmget(self.chain.tombstones_key, ordered)
+            for source, stone in zip(ordered, stones, strict=True):
+                if stone is None:
+                    continue
+                where = Tombstone.parse(stone.decode() if isinstance(stone, bytes) else stone)
+                commit = self.chain.commit_at(where.project_id, where.version)
+                self._remember(source, commit.outcome if commit else "succeeded")
+        return self._done
+
+    def _remember(self, source_event_id: str, outcome: str) -> None:
+        self._done[source_event_id] = outcome
+        if len(self._done) > 100_000:  # bounded: the tombstones in Redis answer for the rest
+            for key in list(self._done)[:10_000]:
+                del self._done[key]
+
+    def _persist(
+        self, released: dict[str, Out], results: dict[str, dict[str, str]], now: datetime
+    ) -> None:
+        book, keys = self.book, self.keys
+        pipe = self.redis.pipeline(transaction=True)
+        for task_id in book.changed:
+            if task_id in book.pending:
+                pipe.hset(keys.entries, task_id, encode_entry(book.pending[task_id], self.io.serde))
+        for task_id in book.removed:
+            pipe.hdel(keys.entries, task_id)
+        for task_id, out in released.items():
+            pipe.hset(keys.released, task_id, out.value)
+            pipe.hset(keys.inflight, task_id, book.inflight.get(task_id, now).isoformat())
+        done = [t for t in self._last_inflight if t not in book.inflight]
+        if done:
+            pipe.hdel(keys.inflight, *done)
+            pipe.hdel(keys.released, *done)
+        pipe.hset(keys.meta, mapping={"safe_mode": int(book.safe_mode), "seq": book.seq})
+        pipe.delete(keys.unavailable)
+        if book.unavailable:
+            pipe.sadd(keys.unavailable, *sorted(book.unavailable))
+        ttl = self.io.settings.governance_max_age_s * 4
+        for command_id, result in results.items():
+            if result["status"] in ("applied", "not_applied"):
+                pipe.set(keys.seen(command_id), 1, ex=ttl)
+            pipe.set(keys.result(command_id), json.dumps(result), ex=86_400, nx=True)
+        pipe.execute()
+        book.changed.clear()
+        book.removed.clear()
+        self._last_inflight = set(book.inflight)
+
+
+def _str(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
