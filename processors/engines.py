@@ -32,6 +32,7 @@ import json
 import logging
 import random
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -79,11 +80,19 @@ class StepContext:
     output: str = ""
     value: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # set when the executor gave up on this attempt (its timeout): an engine with side effects
+    # checks it before acting, so an abandoned attempt cannot act after its retry started
+    abandoned: threading.Event = field(default_factory=threading.Event)
 
     @property
     def args(self) -> dict[str, str]:
         """The step's arguments."""
         return self.step.args
+
+    def check_abandoned(self) -> None:
+        """:class:`StepFailed` (timeout) if the executor gave up on this attempt."""
+        if self.abandoned.is_set():
+            raise StepFailed("abandoned after its timeout", mode="timeout")
 
 
 class Engine(Protocol):

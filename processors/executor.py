@@ -25,13 +25,14 @@ repeating it.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import random
 import threading
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -130,6 +131,10 @@ class Environment:
     allowed_engines: Callable[[str | None], Collection[str]] = lambda _domain: SAFE_ENGINES
     unavailable_systems: Callable[[], Collection[str]] = lambda: ()
     checkpoint: Callable[[Checkpoint], None] | None = None
+    # called before every attempt of a step with side effects (and every compensation) with
+    # the attempt's timeout in seconds: the runtime raises if this executor might not still be
+    # the active one by then (its lease), and the exception leaves the task unfinished
+    before_side_effect: Callable[[float], None] | None = None
     sleep: Callable[[float], None] = time.sleep
 
 
@@ -246,7 +251,7 @@ class Executor:
                         raise _Failure(recorded.safety or "step_failed", recorded.detail)
                     detail = recorded.detail if recorded else "replayed: side effect not repeated"
                 else:
-                    detail, attempts = self._run(engine, ctx)
+                    detail, attempts = self._run(engine, ctx, side_effect=side_effect)
                 if side_effect:
                     ctx.working = before  # side effects act on the world, not on the snapshot
                 if step.validator and replay is None:
@@ -333,10 +338,12 @@ class Executor:
             raise _Failure("safety_violation", "gated step without a governance approval")
         return engine
 
-    def _run(self, engine: Engine, ctx: StepContext) -> tuple[str, int]:
+    def _run(self, engine: Engine, ctx: StepContext, *, side_effect: bool) -> tuple[str, int]:
         step = ctx.step
         attempts = max(step.max_attempts, 1)
         for attempt in range(1, attempts + 1):
+            if side_effect and self.env.before_side_effect is not None:
+                self.env.before_side_effect(step.timeout_ms / 1000)
             try:
                 return self._call(engine, ctx, step.timeout_ms / 1000), attempt
             except StepFailed as exc:
@@ -352,11 +359,20 @@ class Executor:
     def _call(engine: Engine, ctx: StepContext, timeout_s: float) -> str:
         if engine.inline:
             return engine.run(ctx)
+        # The attempt works on its own copy: an attempt abandoned at its timeout may still be
+        # running, and nothing it does afterwards reaches the task (or its retry).
+        attempt = replace(
+            ctx,
+            working=copy.deepcopy(ctx.working),
+            extra=dict(ctx.extra),
+            rng=copy.deepcopy(ctx.rng),
+            abandoned=threading.Event(),
+        )
         box: dict[str, Any] = {}
 
         def target() -> None:
             try:
-                box["detail"] = engine.run(ctx)
+                box["detail"] = engine.run(attempt)
             except BaseException as exc:  # handed back to the executor's thread
                 box["error"] = exc
 
@@ -364,9 +380,12 @@ class Executor:
         worker.start()
         worker.join(timeout_s)
         if worker.is_alive():
+            attempt.abandoned.set()
             raise TimeoutError(f"{engine.name} did not finish within {timeout_s:.1f} s")
         if "error" in box:
             raise box["error"]
+        ctx.working, ctx.value, ctx.output = attempt.working, attempt.value, attempt.output
+        ctx.extra, ctx.rng = attempt.extra, attempt.rng
         return str(box["detail"])
 
     def _compensate(
@@ -399,7 +418,7 @@ class Executor:
                 try:
                     if engine is None:
                         raise _Failure("forbidden_engine_call", f"{undo.engine!r} not registered")
-                    detail, _ = self._run(engine, ctx)
+                    detail, _ = self._run(engine, ctx, side_effect=True)
                     status = "succeeded"
                 except _Failure as exc:
                     status, detail = "failed", f"compensation failed ({exc.mode}): {exc}"

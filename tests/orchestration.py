@@ -38,12 +38,13 @@ OPS_PACK = Path(__file__).parent / "data" / "ops_pack.yaml"
 
 class Hook:
     """A local HTTP endpoint that records calls; ``/fail`` answers 500, ``/slow`` sleeps
-    ``slow_s`` on its first call, ``/bad`` answers JSON without ``ok``."""
+    ``slow_s`` on its first ``slow_n`` calls, ``/bad`` answers JSON without ``ok``."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, str]]] = []
         self.slow_s = 0.0
-        self._slow_done = False
+        self.slow_n = 1
+        self._slow_calls = 0
         self.lock = threading.Lock()
         hook = self
 
@@ -54,8 +55,8 @@ class Hook:
                 path = self.path.strip("/")
                 with hook.lock:
                     hook.calls.append((path, dict(self.headers.items())))
-                    slow = path == "slow" and not hook._slow_done
-                    hook._slow_done = hook._slow_done or slow
+                    slow = path == "slow" and hook._slow_calls < hook.slow_n
+                    hook._slow_calls += slow
                 if slow:
                     time.sleep(hook.slow_s)
                 status = 500 if path == "fail" else 200

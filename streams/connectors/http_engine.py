@@ -53,6 +53,7 @@ class HttpEngine:
         )
         expected = {int(c) for c in ctx.args.get("expect", "").split(",") if c.strip()}
         timeout = ctx.step.timeout_ms / 1000
+        ctx.check_abandoned()  # an attempt the executor gave up on sends nothing
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 status, text = response.status, response.read(65536).decode("utf-8", "replace")

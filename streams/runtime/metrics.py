@@ -43,6 +43,11 @@ class _StatsCollector(Collector):
 
         yield counter("taskline_records_in", "Records consumed.", lambda r: r.stats.records_in)
         yield counter(
+            "taskline_records_done",
+            "Consumed records whose batch was produced, acknowledged and committed.",
+            lambda r: r.stats.records_done,
+        )
+        yield counter(
             "taskline_errors",
             "Batches retried after a broker or Redis fault.",
             lambda r: r.stats.retries,
@@ -107,6 +112,9 @@ class MetricsServer:
             registry=self.registry,
             buckets=_LATENCY_BUCKETS,
         )
+        for r in runners:
+            r.stats.batch_histogram = self.batch.labels(r.stage)
+            r.stats.end_to_end_histogram = self.e2e
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -129,16 +137,6 @@ class MetricsServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def _drain(self) -> None:
-        # Observations are buffered by the stages (cheap appends) and moved here on scrape.
-        for r in self.runners:
-            samples, r.stats.batch_seconds = r.stats.batch_seconds, []
-            for s in samples:
-                self.batch.labels(r.stage).observe(s)
-            latencies, r.stats.end_to_end_seconds = r.stats.end_to_end_seconds, []
-            for s in latencies:
-                self.e2e.observe(s)
-
     def status(self) -> dict[str, Any]:
         """The state `taskline top` shows."""
         stages = {}
@@ -149,6 +147,7 @@ class MetricsServer:
             s = r.stats
             stages[r.stage] = {
                 "records_in": s.records_in,
+                "records_done": s.records_done,
                 "records_out": sum(s.out.values()),
                 "dead_letters": s.dead_letters,
                 "duplicates": s.duplicates,
@@ -177,7 +176,6 @@ class MetricsServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 if self.path == "/metrics":
-                    server._drain()
                     body, kind = generate_latest(server.registry), "text/plain; version=0.0.4"
                 elif self.path == "/status":
                     body, kind = json.dumps(server.status()).encode(), "application/json"

@@ -36,7 +36,7 @@ from processors.models import DeadLetter, Record, now_millis
 from streams.codec.serde import Serde
 from streams.errors import PoisonRecordError, ValidationFailedError
 from streams.runtime.kafka import KafkaClients
-from streams.runtime.lease import Fenced, Lease
+from streams.runtime.lease import Fenced, Lease, lease_key
 from streams.runtime.logs import STAGE, record_ids
 from streams.runtime.topics import DEAD_LETTERS, SCHEDULED, check_scheduled_partitions
 from streams.settings import Settings
@@ -62,22 +62,41 @@ class Out:
     value: bytes
 
 
+class Observer(Protocol):
+    """What a latency goes into (a prometheus histogram child)."""
+
+    def observe(self, amount: float) -> None: ...
+
+
 @dataclass
 class StageStats:
     """Counters and state of one stage: read by `up`'s summary, /metrics and `taskline top`."""
 
     records_in: int = 0
+    records_done: int = 0  # consumed records whose whole batch was produced, acked, committed
     dead_letters: int = 0
     duplicates: int = 0
     held: int = 0
     retries: int = 0
     out: Counter[str] = field(default_factory=Counter)
     lag: dict[tuple[str, int], int] = field(default_factory=dict)
-    batch_seconds: list[float] = field(default_factory=list)  # drained by the metrics collector
-    end_to_end_seconds: list[float] = field(default_factory=list)
+    # Where latencies go: the metrics server's histograms (set when it starts); with metrics
+    # off they are not kept at all, so nothing grows between scrapes or without them.
+    batch_histogram: Observer | None = None
+    end_to_end_histogram: Observer | None = None
     recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20))
     current: dict[str, Any] = field(default_factory=dict)  # the executor's task and step now
     cpu_seconds: float = 0.0  # this stage's thread CPU time spent on batches
+
+    def observe_batch(self, seconds: float) -> None:
+        """One batch's handle + produce + commit time."""
+        if self.batch_histogram is not None:
+            self.batch_histogram.observe(seconds)
+
+    def observe_end_to_end(self, seconds: float) -> None:
+        """One event's time from ``occurred_at`` to its SSOT commit."""
+        if self.end_to_end_histogram is not None:
+            self.end_to_end_histogram.observe(seconds)
 
     def note(self, kind: str, detail: str, **ids: str | None) -> None:
         """Remember a failure or dead letter for `taskline top`."""
@@ -211,7 +230,7 @@ class StageRunner:
         self.instance_id = f"{self.stage}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.lease = Lease(
             redis_client,
-            f"{settings.redis_prefix}:lease:{self.stage}",
+            lease_key(settings.redis_prefix, self.stage),
             self.instance_id,
             lease_ttl_ms,
         )
@@ -296,7 +315,8 @@ class StageRunner:
                     continue
                 if records:
                     self._commit(consumer, records)
-                self.stats.batch_seconds.append(time.perf_counter() - started)
+                    self.stats.records_done += len(records)
+                self.stats.observe_batch(time.perf_counter() - started)
                 self.stats.cpu_seconds += time.thread_time() - cpu
                 if time.monotonic() >= self._next_lag:
                     self._measure_lag(consumer)

@@ -103,7 +103,7 @@ class CompleterStage:
         for result, commit, new_head in planned:
             self._heads[commit.project_id] = new_head
             latency = (commit.committed_at - result.occurred_at).total_seconds()
-            self.io.stats.end_to_end_seconds.append(max(latency, 0.0))
+            self.io.stats.observe_end_to_end(max(latency, 0.0))
             outs.append(self.io.out(SSOT_WRITES, commit.project_id, commit))
         return outs
 
@@ -118,7 +118,7 @@ class CompleterStage:
                 self._heads[project] = new_head
                 self._remember(commit)
                 latency = (commit.committed_at - result.occurred_at).total_seconds()
-                self.io.stats.end_to_end_seconds.append(max(latency, 0.0))
+                self.io.stats.observe_end_to_end(max(latency, 0.0))
                 return self.io.out(SSOT_WRITES, project, commit)
             if applied.status == "duplicate":
                 # Completed before (a redelivery): re-emit the very commit recorded then.

@@ -19,7 +19,7 @@ from processors.models import (
     ScheduledTask,
 )
 from processors.ssot import state_at
-from streams.runtime.lease import Lease
+from streams.runtime.lease import Fenced, Lease
 from streams.runtime.runner import Out, StageIO
 from streams.runtime.topics import (
     EXECUTED,
@@ -60,12 +60,15 @@ class ExecutorStage:
         self.chain = chain
         self.redis = client
         self.keys = keys
-        self._prefix = f"{io.settings.redis_prefix}:exec"
+        # the lease's hash tag: results and checkpoints are written by one fenced script
+        self._prefix = f"{{{io.settings.redis_prefix}:executor}}"
+        self._token = 0  # the fencing token this batch runs under
         self._snapshots: dict[str, Snapshot] = {}
         self._versions: dict[str, int] = {}
         self._down: set[str] = set()
         executor.env.unavailable_systems = lambda: self._down
         executor.env.checkpoint = self._checkpoint
+        executor.env.before_side_effect = self._before_side_effect
 
     def handle(self, batch: list[Message]) -> list[Out]:
         """Execute every scheduled task in offset order."""
@@ -84,7 +87,7 @@ class ExecutorStage:
         results: dict[str, ExecutionResult] = {}
         fresh: dict[str, str | bytes | None] = {}
         encoded: dict[str, bytes] = {}
-        token = self.lease.token if self.lease is not None else 0
+        token = self._token = self.lease.token if self.lease is not None else 0
 
         def run(_msg: Message, scheduled: ScheduledTask) -> list[Out]:
             task_id = scheduled.task.task_id
@@ -121,24 +124,37 @@ class ExecutorStage:
 
         produced = self.io.each(tasks, run)
         if fresh:
-            self._fenced_set(fresh)
+            # results are write-once: a task whose result another instance recorded meanwhile
+            # is not published from here (the batch is abandoned; the successor re-emits)
+            self._fenced_set(fresh, once=[self._key(t) for t in results if self._key(t) in fresh])
         return outs + produced
 
-    def _fenced_set(self, values: dict[str, str | bytes | None]) -> None:
+    def _fenced_set(
+        self, values: dict[str, str | bytes | None], once: list[str] | None = None
+    ) -> None:
         ttl = self.io.settings.dedup_window_s
         if self.lease is None:  # a bare handler (tests): nothing to fence against
             pipe = self.redis.pipeline(transaction=False)
             for key, value in values.items():
-                pipe.delete(key) if value is None else pipe.set(key, value, ex=ttl)
+                if value is None:
+                    pipe.delete(key)
+                else:
+                    pipe.set(key, value, ex=ttl, nx=key in (once or ()))
             pipe.execute()
         else:
-            self.lease.fenced_set(values, ttl)
+            self.lease.fenced_set(values, ttl, token=self._token, once=once or ())
+
+    def _before_side_effect(self, timeout_s: float) -> None:
+        if self.lease is not None:
+            if self.lease.token != self._token:
+                raise Fenced(f"executor token moved from {self._token} to {self.lease.token}")
+            self.lease.ensure(timeout_s)
 
     def _checkpoint(self, progress: Checkpoint) -> None:
         self._fenced_set({self._progress_key(progress.task_id): progress.to_json()})
 
     def _key(self, task_id: str) -> str:
-        return f"{self._prefix}:{task_id}"
+        return f"{self._prefix}:result:{task_id}"
 
     def _progress_key(self, task_id: str) -> str:
         return f"{self._prefix}:progress:{task_id}"

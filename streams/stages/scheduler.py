@@ -71,6 +71,7 @@ class SchedulerStage:
         self._reproduce: dict[str, bytes] = {}  # task id → ScheduledTask bytes
         self._last_inflight: set[str] = set()
         self._stale = False
+        self._token = 0  # the fencing token this batch runs under
         s = io.settings
         self._key = s.governance_key.get_secret_value().encode() if s.governance_key else None
 
@@ -98,6 +99,7 @@ class SchedulerStage:
 
     def handle(self, batch: list[Message]) -> list[Out]:
         """Admit formed tasks, note completions, obey governance, then release what is ready."""
+        self._token = self.lease.token if self.lease is not None else 0
         if self._stale:
             self.on_activate()
         now = now_millis()
@@ -240,30 +242,39 @@ class SchedulerStage:
     def _persist(
         self, released: dict[str, Out], results: dict[str, dict[str, str]], now: datetime
     ) -> None:
+        """Write the batch's changes to the book as one fenced step: a deposed scheduler
+        (lost lease, or a new token since the batch began) writes nothing."""
         book, keys = self.book, self.keys
-        pipe = self.redis.pipeline(transaction=True)
+        ops: list[tuple[str | bytes | int, ...]] = []
         for task_id in book.changed:
             if task_id in book.pending:
-                pipe.hset(keys.entries, task_id, encode_entry(book.pending[task_id], self.io.serde))
-        for task_id in book.removed:
-            pipe.hdel(keys.entries, task_id)
+                entry = encode_entry(book.pending[task_id], self.io.serde)
+                ops.append(("HSET", keys.entries, task_id, entry))
+        if book.removed:
+            ops.append(("HDEL", keys.entries, *book.removed))
         for task_id, out in released.items():
-            pipe.hset(keys.released, task_id, out.value)
-            pipe.hset(keys.inflight, task_id, book.inflight.get(task_id, now).isoformat())
+            ops.append(("HSET", keys.released, task_id, out.value))
+            since = book.inflight.get(task_id, now).isoformat()
+            ops.append(("HSET", keys.inflight, task_id, since))
         done = [t for t in self._last_inflight if t not in book.inflight]
         if done:
-            pipe.hdel(keys.inflight, *done)
-            pipe.hdel(keys.released, *done)
-        pipe.hset(keys.meta, mapping={"safe_mode": int(book.safe_mode), "seq": book.seq})
-        pipe.delete(keys.unavailable)
+            ops += [("HDEL", keys.inflight, *done), ("HDEL", keys.released, *done)]
+        ops.append(("HSET", keys.meta, "safe_mode", int(book.safe_mode), "seq", book.seq))
+        ops.append(("DEL", keys.unavailable))
         if book.unavailable:
-            pipe.sadd(keys.unavailable, *sorted(book.unavailable))
+            ops.append(("SADD", keys.unavailable, *sorted(book.unavailable)))
         ttl = self.io.settings.governance_max_age_s * 4
         for command_id, result in results.items():
             if result["status"] in ("applied", "not_applied"):
-                pipe.set(keys.seen(command_id), 1, ex=ttl)
-            pipe.set(keys.result(command_id), json.dumps(result), ex=86_400, nx=True)
-        pipe.execute()
+                ops.append(("SET", keys.seen(command_id), 1, "EX", ttl))
+            ops.append(("SET", keys.result(command_id), json.dumps(result), "EX", 86_400, "NX"))
+        if self.lease is not None:
+            self.lease.fenced_apply(ops, token=self._token)
+        else:  # a bare handler (tests): nothing to fence against
+            pipe = self.redis.pipeline(transaction=True)
+            for command, *args in ops:
+                pipe.execute_command(command, *args)  # type: ignore[no-untyped-call]
+            pipe.execute()
         book.changed.clear()
         book.removed.clear()
         self._last_inflight = set(book.inflight)

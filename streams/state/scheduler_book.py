@@ -27,7 +27,8 @@ class SchedulerKeys:
     """Key names of one deployment's scheduler state."""
 
     def __init__(self, redis_prefix: str) -> None:
-        base = f"{redis_prefix}:sched"
+        # one hash tag with the scheduler's lease: fenced writes are one script on a cluster
+        base = f"{{{redis_prefix}:scheduler}}:sched"
         self.entries = f"{base}:entries"
         self.released = f"{base}:released"
         self.inflight = f"{base}:inflight"

@@ -33,6 +33,7 @@ from streams.codec.serde import SchemaStore, Serde
 from streams.errors import TasklineError
 from streams.runtime.embedded import EmbeddedStack, Endpoints
 from streams.runtime.kafka import KafkaClients
+from streams.runtime.lease import lease_key
 from streams.runtime.pipeline import STAGES, chain_store, ssot_store
 from streams.runtime.topics import ALL_TOPICS, DEAD_LETTERS, REPLIES, SSOT_WRITES, ensure_topics
 from streams.runtime.workers import WorkerProcess, worker_env
@@ -168,7 +169,7 @@ class ChaosRun:
     ) -> str | None:
         client = redis.Redis.from_url(endpoints.redis_url, socket_timeout=2)
         try:
-            owner = client.get(f"{self.settings.redis_prefix}:lease:executor")
+            owner = client.get(lease_key(self.settings.redis_prefix, "executor"))
         except redis.RedisError:
             return None
         finally:
