@@ -217,7 +217,7 @@ def build_handler(stage: str, settings: Settings, client: redis.Redis, serde: Se
     if stage == "completer":
         return CompleterStage(io, chain_store(settings, client))
     if stage == "ssot":
-        return SsotStage(io, ssot_store(settings, client))
+        return SsotStage(io, ssot_store(settings, client), chain_store(settings, client))
     raise ConfigurationError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
 
 

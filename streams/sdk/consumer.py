@@ -3,7 +3,9 @@
 Decodes every schema version ever written into the current models and commits offsets only
 for records the caller has finished with (at-least-once): iterating marks a record done when
 the loop comes back for the next one and commits after each batch; with :meth:`poll`, pass the
-handled deliveries to :meth:`commit`. A record the caller never finished is delivered again.
+handled deliveries to :meth:`commit`. Per partition, the committed offset never passes a
+record that was handed out and not handled (handling 1 and 3 of 1-2-3 commits after 1), so a
+record the caller never finished is delivered again, whatever order it handled the others in.
 
 >>> with TaskConsumer(settings, "127.0.0.1:9092", ["ssot-writes"], group_id="billing") as c:
 ...     for delivery in c:                                        # doctest: +SKIP
@@ -14,11 +16,12 @@ handled deliveries to :meth:`commit`. A record the caller never finished is deli
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
-from confluent_kafka import Message, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
 from processors.models import Record
 from streams.codec.serde import SchemaStore, Serde
@@ -59,11 +62,13 @@ class TaskConsumer:
         )
         self._names = {settings.topic(t): t for t in topics}
         self._full = {logical: full for full, logical in self._names.items()}
-        self._consumer.subscribe(list(self._names))
+        self._consumer.subscribe(list(self._names), on_revoke=self._revoked)
         self._serde = serde or Serde(SchemaStore.load(settings.schemas_dir))
         self._on_error = on_error
         self._batch_max = batch_max
-        self._pending: dict[tuple[str, int], int] = {}
+        # per partition: offsets handed out (in order) not yet committed, and those handled
+        self._handed: dict[tuple[str, int], deque[int]] = {}
+        self._handled: dict[tuple[str, int], set[int]] = {}
         self.skipped = 0
 
     def poll(self, timeout: float = 1.0) -> list[Delivery]:
@@ -73,6 +78,7 @@ class TaskConsumer:
             if msg.error() is not None:
                 continue
             tp = (msg.topic() or "", msg.partition() or 0)
+            self._handed.setdefault(tp, deque()).append(msg.offset() or 0)
             try:
                 record = self._serde.decode_any(msg.value() or b"")
             except PoisonRecordError as exc:
@@ -95,18 +101,45 @@ class TaskConsumer:
         return out
 
     def _done(self, topic: str, partition: int, offset: int) -> None:
-        key = (topic, partition)
-        self._pending[key] = max(self._pending.get(key, -1), offset)
+        self._handled.setdefault((topic, partition), set()).add(offset)
+
+    def _committable(self) -> list[TopicPartition]:
+        """Per partition, the end of the prefix of handed-out offsets that were all handled."""
+        offsets = []
+        for tp, handed in self._handed.items():
+            handled = self._handled.get(tp, set())
+            last = None
+            while handed and handed[0] in handled:
+                last = handed.popleft()
+                handled.discard(last)
+            if last is not None:
+                offsets.append(TopicPartition(tp[0], tp[1], last + 1))
+        return offsets
+
+    def _revoked(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        # another member owns them now and starts from the committed offsets
+        try:
+            offsets = [
+                o
+                for o in self._committable()
+                if (o.topic, o.partition) in {(p.topic, p.partition) for p in partitions}
+            ]
+            if offsets:
+                self._consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as exc:
+            log.warning("commit on revoke failed (records may be redelivered): %s", exc)
+        for p in partitions:
+            self._handed.pop((p.topic, p.partition), None)
+            self._handled.pop((p.topic, p.partition), None)
 
     def commit(self, handled: Sequence[Delivery] = ()) -> None:
-        """Mark ``handled`` deliveries done, then commit everything done (synchronously)."""
+        """Mark ``handled`` deliveries done, then commit, per partition, up to the first
+        delivery that is not done (synchronously)."""
         for d in handled:
             self.commit_later(d)
-        if not self._pending:
-            return
-        offsets = [TopicPartition(t, p, o + 1) for (t, p), o in self._pending.items()]
-        self._consumer.commit(offsets=offsets, asynchronous=False)
-        self._pending.clear()
+        offsets = self._committable()
+        if offsets:
+            self._consumer.commit(offsets=offsets, asynchronous=False)
 
     def __iter__(self) -> Iterator[Delivery]:
         while True:

@@ -23,9 +23,10 @@ class SsotStage:
     exclusive = False
     lease: Lease | None = None
 
-    def __init__(self, io: StageIO, ssot: SsotStore) -> None:
+    def __init__(self, io: StageIO, ssot: SsotStore, chain: SsotStore | None = None) -> None:
         self.io = io
         self.ssot = ssot
+        self.chain = chain  # the completer's chain: where a missing predecessor is found
         self._heads: dict[str, Head] = {}
 
     def handle(self, batch: list[Message]) -> list[Out]:
@@ -72,6 +73,8 @@ class SsotStage:
                         f"{project}: v{commit.version} already exists with another commit"
                     )
                 continue
+            if cached is None and commit.version > head.version + 1:
+                head = self._fill_gap(head, commit)
             try:
                 new_head = advance(head, commit)
             except ChainError:
@@ -87,3 +90,21 @@ class SsotStage:
                 self.io.stats.duplicates += 1
                 return []
         raise ChainError(f"{project}: v{commit.version} does not extend the stored head")
+
+    def _fill_gap(self, head: Head, commit: SsotCommit) -> Head:
+        """A commit arrived before its predecessors (the materialized head is behind: an
+        out-of-order delivery, a Redis that lost recent writes): apply the missing versions
+        from the completer's chain first instead of dead-lettering their successor."""
+        project = commit.project_id
+        for version in range(head.version + 1, commit.version):
+            missing = self.chain.commit_at(project, version) if self.chain else None
+            if missing is None:
+                raise ChainError(
+                    f"{project}: v{commit.version} arrived before v{version}, "
+                    "which the chain does not hold either"
+                )
+            head = advance(head, missing)
+            if self.ssot.apply(missing, head).status not in ("ok", "duplicate"):
+                raise ChainError(f"{project}: v{version} from the chain does not apply")
+            self.io.stats.note("gap filled", f"{project} v{version} from the chain")
+        return head

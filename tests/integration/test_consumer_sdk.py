@@ -106,3 +106,35 @@ def test_records_written_with_an_older_schema_decode(topics: Settings, tmp_path:
         None,
     )
     assert int(event.occurred_at.timestamp() * 1000) == 1_700_000_000_000
+
+
+def test_commits_never_pass_a_record_that_was_not_handled(topics: Settings) -> None:
+    history = [r for r in simulate(40, seed=3) if r.topic == SSOT_WRITES]
+    produce(topics, SSOT_WRITES, [(b"one-key", r.value) for r in history])  # one partition
+    bootstrap = str(topics.bootstrap_servers)
+    group = f"{topics.group_prefix}-order"
+
+    def first_offsets(n: int) -> list[int]:
+        with TaskConsumer(topics, bootstrap, [SSOT_WRITES], group_id=group) as c:
+            got: list[Delivery] = []
+            deadline = time.monotonic() + 30
+            while len(got) < n and time.monotonic() < deadline:
+                got += c.poll(0.5)
+            return [d.offset for d in got[:n]]
+
+    with TaskConsumer(topics, bootstrap, [SSOT_WRITES], group_id=group) as c:
+        got: list[Delivery] = []
+        deadline = time.monotonic() + 30
+        while len(got) < 6 and time.monotonic() < deadline:
+            got += c.poll(0.5)
+        d = got[:6]
+        c.commit([d[2], d[4]])  # out of order: nothing before them is done yet
+    assert first_offsets(1) == [d[0].offset]  # nothing was committed past the first
+    with TaskConsumer(topics, bootstrap, [SSOT_WRITES], group_id=group) as c:
+        got = []
+        deadline = time.monotonic() + 30
+        while len(got) < 6 and time.monotonic() < deadline:
+            got += c.poll(0.5)
+        c.commit([got[2], got[0], got[1]])  # 0, 1 and 2 done: commit after 2, not after 4
+        c.commit_later(got[4])
+    assert first_offsets(1) == [got[3].offset]

@@ -105,3 +105,47 @@ def test_a_standby_executor_waits_for_the_lease(topics: Settings, endpoints: End
         assert settle(lambda: standby.runner("executor").active, timeout=10)
     finally:
         standby.stop()
+
+
+def test_a_materialized_ssot_rolled_back_heals_from_the_chain(
+    topics: Settings, endpoints: Endpoints, serde: Serde
+) -> None:
+    """Redis's materialized SSOT loses its recent writes (restored from an older copy): the
+    next commits arrive ahead of its head, and the ssot stage applies the missing versions
+    from the completer's chain instead of dead-lettering them as a broken chain."""
+    settings = topics
+    pipeline = Pipeline(settings, endpoints)
+    pipeline.start()
+    try:
+        assert pipeline.wait_ready(60)
+        store = ssot_store(settings, pipeline.redis)
+        producer = EventProducer(settings, endpoints.bootstrap_servers, serde)
+
+        def send(first: int, n: int) -> None:
+            producer.send_many(
+                build_event({"text": f"set the helios item {i} to v{i}", "session_id": "s"})
+                for i in range(first, first + n)
+            )
+
+        send(0, 5)
+        assert settle(lambda: store.head("helios").version == 5, timeout=60)
+        namespace = f"{settings.redis_prefix}:ssot"
+        keys = list(pipeline.redis.scan_iter(match=f"{namespace}:*"))
+        older = {k: pipeline.redis.dump(k) for k in keys}  # a copy taken at v5
+        send(5, 5)
+        assert settle(lambda: store.head("helios").version == 10, timeout=60)
+        for key in pipeline.redis.scan_iter(match=f"{namespace}:*"):
+            pipeline.redis.delete(key)
+        for key, value in older.items():
+            pipeline.redis.restore(key, 0, value)  # the copy from v5 comes back
+        assert store.head("helios").version == 5
+        send(10, 3)
+        chain = pipeline.runner("completer")
+        assert settle(lambda: store.head("helios").version == 13, timeout=60)
+        assert pipeline.runner("ssot").stats.dead_letters == 0
+        log = decode_all(serde, read_topic(settings, SSOT_WRITES, until=at_least(13)))
+        last = max((c for c in log if isinstance(c, SsotCommit)), key=lambda c: c.version)
+        assert store.head("helios").hash == last.hash and last.version == 13
+        assert chain.stats.dead_letters == 0
+    finally:
+        pipeline.stop()
