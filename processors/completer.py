@@ -22,7 +22,7 @@ from datetime import datetime
 from processors.errors import PatchError
 from processors.jsonpatch import apply_patch, canonical_json, paths_overlap, touched_paths
 from processors.models import ExecutionResult, SsotCommit, patch_to_rfc
-from processors.ssot import LEDGER_PROJECT, Head, commit_hash
+from processors.ssot import HASH_VERSION, LEDGER_PROJECT, Head, commit_hash
 
 COMMIT_NAMESPACE = uuid.UUID("0b7d6c8e-3f2a-4d5b-8e9f-1a2b3c4d5e6f")
 
@@ -82,6 +82,7 @@ def plan_commit(
         message=message,
         occurred_at=result.occurred_at,
         committed_at=now,
+        hash_version=HASH_VERSION,
     )
     commit = draft.model_copy(update={"hash": commit_hash(draft)})
     return commit, Head(head.project_id, commit.version, commit.hash, state, text)

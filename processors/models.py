@@ -350,6 +350,7 @@ class SsotCommit(Record):
     message: str
     occurred_at: Millis
     committed_at: Millis
+    hash_version: int = 1  # absent on the wire (schema v1) means 1; see processors.ssot
 
 
 class Reply(Record):

@@ -1,7 +1,9 @@
 """The SSOT hash chain: commit hashes, state hashes and applying a commit to a head.
 
 A project's history is a chain of :class:`~processors.models.SsotCommit`; each ``hash`` is
-SHA-256 over the commit's content and its ``parent_hash``, starting from :data:`GENESIS_HASH`.
+SHA-256 over the commit's content and its ``parent_hash``, starting from :data:`GENESIS_HASH`,
+computed as its ``hash_version`` says (:data:`HASH_FIELDS`; version 2 is RFC 8785 over an
+explicit field list, so a commit's hash does not depend on this code's models).
 Both the completer (writer) and the ssot stage (materializer, rebuild) use these functions.
 
 >>> head = Head.genesis("apollo")
@@ -16,6 +18,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import rfc8785
+
 from processors.errors import ChainError, PatchError
 from processors.jsonpatch import apply_patch, canonical_json
 from processors.models import SsotCommit, patch_to_rfc
@@ -29,8 +33,38 @@ def state_hash(state: Any) -> str:
     return hashlib.sha256(canonical_json(state).encode()).hexdigest()
 
 
+HASH_VERSION = 2
+"""The hash version new commits are written with."""
+
+_V1_FIELDS = (
+    "commit_id",
+    "project_id",
+    "version",
+    "parent_hash",
+    "task_id",
+    "source_event_id",
+    "kind",
+    "outcome",
+    "patch",
+    "state_hash",
+    "message",
+    "occurred_at",
+    "committed_at",
+)
+HASH_FIELDS: dict[int, tuple[str, ...]] = {
+    # v1: every field of schema v1 but ``hash``, as Python's canonical JSON (sorted keys,
+    # compact separators, UTF-8): what every commit before hash versions carried
+    1: _V1_FIELDS,
+    # v2: the same content and its own version, in RFC 8785 (JSON Canonicalization Scheme),
+    # so that any language can recompute it; new fields of the record join only in a new
+    # hash version, never silently
+    2: ("hash_version", *_V1_FIELDS),
+}
+"""The fields each hash version covers: ``patch`` as RFC 6902 operations, times as epoch ms."""
+
+
 def commit_hash(commit: SsotCommit) -> str:
-    """The hash a commit must carry: over every field but ``hash`` itself."""
+    """The hash a commit must carry, by its ``hash_version``."""
     return commit_hash_fields(commit.model_dump())
 
 
@@ -39,12 +73,24 @@ def _millis(value: Any) -> int:
 
 
 def commit_hash_fields(fields: dict[str, Any]) -> str:
-    """:func:`commit_hash` over a commit's plain fields (``model_dump()`` or Avro-decoded)."""
-    body = {k: v for k, v in fields.items() if k != "hash"}
+    """:func:`commit_hash` over a commit's plain fields (``model_dump()`` or Avro-decoded).
+
+    >>> body = {"hash_version": 2, "patch": None, "occurred_at": 0, "committed_at": 0}
+    >>> body |= {k: "x" for k in HASH_FIELDS[2] if k not in body}
+    >>> len(commit_hash_fields(body))
+    64
+    """
+    version = fields.get("hash_version") or 1
+    names = HASH_FIELDS.get(version)
+    if names is None:
+        raise ChainError(f"unknown hash version {version}")
+    body = {name: fields[name] for name in names}
     body["patch"] = [_rfc(op) for op in fields.get("patch") or []]
     body["occurred_at"] = _millis(fields["occurred_at"])
     body["committed_at"] = _millis(fields["committed_at"])
-    return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+    if version == 1:
+        return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+    return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
 
 
 def _rfc(op: dict[str, Any]) -> dict[str, Any]:
