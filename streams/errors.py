@@ -14,13 +14,17 @@
     ├── SchemaCompatibilityError   a schema version breaks backward/forward compatibility
     ├── EmbeddedServiceError       the embedded broker or Redis did not start or stopped
     ├── PublishError               the broker did not acknowledge published events
+    ├── PermanentFaultError        a Redis or broker error that retrying cannot heal (Redis
+    │                              OOM, a script error, CROSSSLOT, auth or permissions): the
+    │                              stage stops with it instead of retrying forever
     └── UsageError                 CLI misuse: printed as one line, exit code 2
 
 The pure logic has its own root, :class:`processors.errors.ProcessorError` (``PatchError``,
 ``ChainError``, ...): :mod:`processors` never imports this package.
 
-Infrastructure faults (broker or Redis unreachable) are *not* in this tree: the stage runner
-retries the whole batch for them, because the record is fine and retrying loses nothing.
+Transient infrastructure faults (broker or Redis unreachable, a failover in progress) are *not*
+in this tree: the stage runner retries the whole batch for them, because the record is fine
+and retrying loses nothing; ``runtime.runner.permanent`` tells the two kinds apart.
 Two internal signals are not errors either: ``runtime.lease.Fenced`` (this instance lost its
 lease; the batch is abandoned) and ``runtime.runner.DeliveryError`` (an output not acked).
 """
@@ -66,6 +70,10 @@ class EmbeddedServiceError(TasklineError):
 
 class PublishError(TasklineError):
     """Events the broker did not acknowledge in time (unreachable, or refused them)."""
+
+
+class PermanentFaultError(TasklineError):
+    """A fault of the services that no retry heals; the stage stops (exit 1) and says why."""
 
 
 class UsageError(TasklineError):

@@ -33,7 +33,7 @@ from processors.router import Calibration, ProjectRegistry, Router
 from streams.codec.serde import SchemaStore, Serde
 from streams.connectors.chat_expert import ChatExpert
 from streams.connectors.http_engine import HttpEngine
-from streams.errors import ConfigurationError
+from streams.errors import ConfigurationError, TasklineError
 from streams.runtime.embedded import Endpoints
 from streams.runtime.kafka import KafkaClients
 from streams.runtime.metrics import MetricsServer
@@ -269,6 +269,10 @@ class Pipeline:
     def _guard(self, runner: StageRunner) -> None:
         try:
             runner.run(self._stop)
+        except TasklineError as exc:
+            # an error Taskline raises on purpose says what is wrong: raise_if_failed (the
+            # CLI's one line) reports it; a traceback would only bury it
+            log.debug("stage %s stopped: %s", runner.stage, exc)
         except BaseException:
             log.exception("stage %s stopped with an error", runner.stage)
 

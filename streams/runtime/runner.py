@@ -30,11 +30,18 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import redis
-from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPartition
+from confluent_kafka import (
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    Producer,
+    TopicPartition,
+)
 
 from processors.models import DeadLetter, Record, now_millis
 from streams.codec.serde import Serde
-from streams.errors import PoisonRecordError, ValidationFailedError
+from streams.errors import PermanentFaultError, PoisonRecordError, ValidationFailedError
 from streams.runtime.kafka import KafkaClients
 from streams.runtime.lease import Fenced, Lease, lease_key
 from streams.runtime.logs import STAGE, record_ids
@@ -50,6 +57,41 @@ class DeliveryError(Exception):
 
 
 INFRA_ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, KafkaException, DeliveryError)
+
+# Redis replies that a retry can outlive: a replica being promoted, a resharding cluster
+_HEALING_REPLIES = (redis.exceptions.ReadOnlyError, redis.exceptions.TryAgainError)
+_FATAL_KAFKA = {
+    KafkaError.TOPIC_AUTHORIZATION_FAILED,
+    KafkaError.GROUP_AUTHORIZATION_FAILED,
+    KafkaError.CLUSTER_AUTHORIZATION_FAILED,
+    KafkaError.SASL_AUTHENTICATION_FAILED,
+    KafkaError._AUTHENTICATION,
+    KafkaError._SSL,
+}
+
+
+def permanent(exc: BaseException) -> bool:
+    """Whether an infrastructure error will not heal by retrying the batch.
+
+    Redis error replies are (out of memory, an error in a script, keys in different cluster
+    slots, no permission), but for a read-only replica or a cluster's TRYAGAIN during a
+    failover; so are wrong credentials. Connection losses and time-outs are not.
+
+    >>> permanent(redis.exceptions.OutOfMemoryError("OOM command not allowed"))
+    True
+    >>> permanent(redis.exceptions.ConnectionError("Connection refused"))
+    False
+    """
+    if isinstance(exc, redis.exceptions.AuthenticationError | redis.exceptions.AuthorizationError):
+        return True
+    if isinstance(exc, redis.exceptions.ResponseError):
+        return not isinstance(exc, _HEALING_REPLIES)
+    if isinstance(exc, KafkaException) and exc.args and isinstance(exc.args[0], KafkaError):
+        error: KafkaError = exc.args[0]
+        return bool(error.fatal()) or error.code() in _FATAL_KAFKA
+    return False
+
+
 PROPAGATE: tuple[type[BaseException], ...] = (*INFRA_ERRORS, Fenced)  # never dead-lettered
 
 
@@ -359,6 +401,10 @@ class StageRunner:
         try:
             held = bool(self.lease.hold())
         except redis.RedisError as exc:
+            if permanent(exc):
+                raise PermanentFaultError(
+                    f"{self.stage}: lease: {type(exc).__name__}: {exc}"
+                ) from exc
             log.warning("%s: lease check failed: %s", self.stage, exc)
             held = False
         if held and not self.active:
@@ -392,6 +438,11 @@ class StageRunner:
                         self.handler.on_failure()
                     raise
             except INFRA_ERRORS as exc:
+                if permanent(exc):
+                    raise PermanentFaultError(
+                        f"{self.stage}: {type(exc).__name__}: {exc} (retrying cannot fix this; "
+                        "the stage stops)"
+                    ) from exc
                 attempt += 1
                 self.stats.retries += 1
                 self.stats.note("retry", f"{type(exc).__name__}: {exc}", stage=self.stage)

@@ -9,8 +9,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import redis
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -177,3 +179,45 @@ def test_what_the_embedded_broker_does_with_transactions(
             seen.append(msg.value())
     consumer.close()
     assert seen == [b"aborted", b"committed"]
+
+
+def test_a_redis_error_that_retrying_cannot_heal_stops_the_stage_in_one_line(
+    topics: Settings, endpoints: Endpoints, serde: Serde, tmp_path: Path
+) -> None:
+    """A Redis user that may read but not write (a wrong ACL): every batch would fail the
+    same way, so the stage stops with one clear line and exit 1 instead of retrying forever."""
+    admin = redis.Redis.from_url(endpoints.redis_url)
+    user = f"ro-{topics.redis_prefix}"
+    admin.acl_setuser(user, enabled=True, passwords=["+pw"], keys=["*"], commands=["+@read"])
+    try:
+        url = urlsplit(endpoints.redis_url)
+        env = cli_env(tmp_path)
+        env.update(
+            {
+                "TASKLINE_BOOTSTRAP_SERVERS": endpoints.bootstrap_servers,
+                "TASKLINE_REDIS_URL": f"redis://{user}:pw@{url.hostname}:{url.port}/0",
+                "TASKLINE_TOPIC_PREFIX": topics.topic_prefix,
+                "TASKLINE_GROUP_PREFIX": topics.group_prefix,
+                "TASKLINE_REDIS_PREFIX": topics.redis_prefix,
+                "TASKLINE_METRICS_PORT": "-1",
+            }
+        )
+        EventProducer(topics, endpoints.bootstrap_servers, serde).send_many(
+            sample_events(5, seed=2, start=T0, duplicates=0.0)
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "streams.cli", "worker", "router"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+        assert done.returncode == 1, done.stderr[-2000:]
+        errors = [line for line in done.stderr.splitlines() if line.startswith("taskline: error")]
+        assert len(errors) == 1 and "NoPermissionError" in errors[0], done.stderr[-2000:]
+        assert "Traceback" not in done.stderr
+        assert "pw@" not in done.stderr  # the URL's password is not printed
+    finally:
+        admin.acl_deluser(user)
+        admin.close()
