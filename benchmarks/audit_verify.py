@@ -16,12 +16,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from streams.audit.archive import export_topics, read_archive
-from streams.audit.records import TopicRecord, read_topics
 from streams.audit.verify import verify
 from streams.codec.serde import SchemaStore, Serde
 from streams.errors import TasklineError
 from streams.runtime.embedded import EmbeddedStack
 from streams.runtime.kafka import KafkaClients
+from streams.runtime.reader import TopicRecord, read_topics
 from streams.runtime.topics import ALL_TOPICS, ensure_topics
 from streams.settings import Settings
 from streams.tools.simulate import simulate

@@ -1,4 +1,4 @@
-"""Auditors' tools: read topics (``records``), Avro container archives (``archive``), and
+"""Auditors' tools: Avro container archives (``archive``), and
 verify / rebuild / replay / history over them (``verify``).
 
 May import :mod:`processors`, ``streams.codec``, ``streams.state``, ``streams.runtime``;

@@ -23,9 +23,9 @@ from typing import IO, Any
 import fastavro
 from fastavro.write import Writer
 
-from streams.audit.records import TopicRecord
 from streams.codec.serde import SchemaStore, SchemaVersion, parse_version
 from streams.errors import UsageError
+from streams.runtime.reader import TopicRecord
 
 FORMAT = "taskline-archive/1"
 ENVELOPE = fastavro.parse_schema(

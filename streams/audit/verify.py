@@ -1,6 +1,6 @@
 """Audits over topic records (live or archived): verify, task history, replay and rebuild.
 
-Everything here consumes :class:`~streams.audit.records.TopicRecord` iterators, so the same code
+Everything here consumes :class:`~streams.runtime.reader.TopicRecord` iterators, so the same code
 checks live topics and exports made with ``taskline audit export``.
 
 >>> verifier = Verifier(serde)                                   # doctest: +SKIP
@@ -29,9 +29,9 @@ from processors.ssot import (
     patch_fields_to_rfc,
     state_hash,
 )
-from streams.audit.records import TopicRecord
 from streams.codec.serde import Serde
 from streams.errors import TasklineError
+from streams.runtime.reader import TopicRecord
 from streams.runtime.topics import EXECUTED, FORMED, RAW_EVENTS, SCHEDULED, SSOT_WRITES, TOPIC_TYPES
 from streams.state.ssot_store import SsotStore
 

@@ -34,13 +34,13 @@ from streams.audit.archive import (
     export_topics,
     read_archive,
 )
-from streams.audit.records import TopicRecord, read_topics
 from streams.audit.verify import history, rebuild, replay, tasks_of_events, verify
 from streams.cli.common import CliParser, Resolver, resolver
 from streams.cli.progress import ProgressLine
 from streams.codec.serde import SchemaStore, Serde
 from streams.errors import UsageError
 from streams.runtime.pipeline import build_environment, ssot_store
+from streams.runtime.reader import TopicRecord, read_topics
 from streams.runtime.topics import ALL_TOPICS, FORMED, SSOT_WRITES
 from streams.settings import Settings
 from streams.state.scheduler_book import SchedulerKeys, book_status

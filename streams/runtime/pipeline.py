@@ -37,6 +37,7 @@ from streams.errors import ConfigurationError, TasklineError
 from streams.runtime.embedded import Endpoints
 from streams.runtime.kafka import KafkaClients
 from streams.runtime.metrics import MetricsServer
+from streams.runtime.recovery import Recovery
 from streams.runtime.runner import Handler, StageIO, StageRunner
 from streams.runtime.topics import ensure_topics
 from streams.settings import Settings
@@ -178,8 +179,15 @@ def ssot_store(settings: Settings, client: redis.Redis) -> SsotStore:
     return SsotStore(client, f"{settings.redis_prefix}:ssot")
 
 
-def build_handler(stage: str, settings: Settings, client: redis.Redis, serde: Serde) -> Handler:
-    """The handler of one stage, wired to its logic and stores."""
+def build_handler(
+    stage: str,
+    settings: Settings,
+    client: redis.Redis,
+    serde: Serde,
+    recovery: Recovery | None = None,
+) -> Handler:
+    """The handler of one stage, wired to its logic and stores (and, given ``recovery``, to
+    the topics it heals Redis from)."""
     io = StageIO(stage, settings, serde)
     if stage == "router":
         dedup = Deduplicator(
@@ -213,11 +221,15 @@ def build_handler(stage: str, settings: Settings, client: redis.Redis, serde: Se
             env=build_environment(settings),
         )
         keys = SchedulerKeys(settings.redis_prefix)
-        return ExecutorStage(io, executor, chain_store(settings, client), client, keys)
+        return ExecutorStage(
+            io, executor, chain_store(settings, client), client, keys, recovery=recovery
+        )
     if stage == "completer":
-        return CompleterStage(io, chain_store(settings, client))
+        return CompleterStage(io, chain_store(settings, client), recovery=recovery)
     if stage == "ssot":
-        return SsotStage(io, ssot_store(settings, client), chain_store(settings, client))
+        return SsotStage(
+            io, ssot_store(settings, client), chain_store(settings, client), recovery=recovery
+        )
     raise ConfigurationError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
 
 
@@ -237,9 +249,11 @@ class Pipeline:
         self.endpoints = endpoints
         self.serde = Serde(SchemaStore.load(settings.schemas_dir))
         self.redis = redis_client(endpoints)
+        self.stages = stages
+        self.recovery = Recovery(settings, endpoints.bootstrap_servers, self.redis, self.serde)
         self.runners = [
             StageRunner(
-                build_handler(stage, settings, self.redis, self.serde),
+                build_handler(stage, settings, self.redis, self.serde, self.recovery),
                 settings,
                 endpoints.bootstrap_servers,
                 self.redis,
@@ -251,9 +265,14 @@ class Pipeline:
         self.metrics: MetricsServer | None = None
 
     def start(self) -> None:
-        """Create the topics, then start every stage."""
+        """Create the topics, heal Redis from them, then start every stage."""
         clients = KafkaClients(self.settings, self.endpoints.bootstrap_servers)
         ensure_topics(clients.admin(), self.settings)
+        # Redis may have lost writes while nothing ran (a restore, a failover): heal first
+        if {"completer", "ssot", "scheduler"} & set(self.stages):
+            self.recovery.chains()
+        if "executor" in self.stages:
+            self.recovery.results()
         if self.settings.metrics_port >= 0:
             self.metrics = MetricsServer(
                 self.runners, self.settings.metrics_host, self.settings.metrics_port

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from confluent_kafka import Message
 
 from processors.completer import commit_id_for, plan_commit, project_of
@@ -20,12 +22,15 @@ from processors.models import (
 from processors.ssot import Head
 from streams.runtime.lease import Lease
 from streams.runtime.logs import record_ids
+from streams.runtime.recovery import Recovery
 from streams.runtime.runner import Out, StageIO
 from streams.runtime.topics import (
     EXECUTED,
     SSOT_WRITES,
 )
 from streams.state.ssot_store import SsotStore
+
+log = logging.getLogger("taskline.stages")
 
 
 class CompleterStage:
@@ -36,9 +41,10 @@ class CompleterStage:
     lease: Lease | None = None
     max_attempts = 5
 
-    def __init__(self, io: StageIO, chain: SsotStore) -> None:
+    def __init__(self, io: StageIO, chain: SsotStore, *, recovery: Recovery | None = None) -> None:
         self.io = io
         self.chain = chain
+        self.recovery = recovery
         self._heads: dict[str, Head] = {}
         # paths each recent state commit wrote, by (project, version): rebase checks without
         # reading the commit log back from Redis
@@ -48,10 +54,32 @@ class CompleterStage:
         """Commit every result exactly once per task: one Redis round trip for the batch when
         nothing raced, else one result at a time."""
         results, outs = self.io.decode(batch, ExecutionResult)
+        self._heal_if_behind({project_of(r) for _, r in results})
         fast = self._batch(results)
         if fast is not None:
             return outs + fast
         return outs + self.io.each(results, lambda _m, r: [self._complete(r)])
+
+    def _heal_if_behind(self, projects: set[str]) -> None:
+        """Never write on a head older than the log's: if Redis holds a project's chain at a
+        version below one this stage wrote or the log holds (Redis lost writes), heal the
+        chain from ``ssot-writes`` before planning anything on it."""
+        if self.recovery is None or not projects:
+            return
+        stored = self.chain.versions(sorted(projects))
+        log_heads = self.recovery.log_heads
+        behind = [
+            p
+            for p in sorted(projects)
+            if stored[p]
+            < max(self._heads[p].version if p in self._heads else 0, log_heads.get(p, 0))
+        ]
+        if behind:
+            log.warning("completer: chain behind the log for %s: healing", ", ".join(behind))
+            self.io.stats.note("recovery", f"chain behind the log: {', '.join(behind)}")
+            self.recovery.chains()
+            self._heads.clear()
+            self._written.clear()
 
     def _changed(self, project: str, head: Head, result: ExecutionResult) -> set[str]:
         if result.task_type != "stateful" or head.version == result.snapshot_version:

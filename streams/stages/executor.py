@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import OrderedDict
+from typing import Any
 
 import redis
 from confluent_kafka import Message
@@ -20,12 +22,14 @@ from processors.models import (
 )
 from processors.ssot import state_at
 from streams.runtime.lease import Fenced, Lease
+from streams.runtime.recovery import Recovery
 from streams.runtime.runner import Out, StageIO
 from streams.runtime.topics import (
     EXECUTED,
     REPLIES,
     SCHEDULED,
 )
+from streams.state.executor_keys import ExecutorKeys
 from streams.state.scheduler_book import SchedulerKeys
 from streams.state.ssot_store import SsotStore
 
@@ -54,14 +58,21 @@ class ExecutorStage:
         chain: SsotStore,
         client: redis.Redis,
         keys: SchedulerKeys,
+        *,
+        recovery: Recovery | None = None,
     ) -> None:
         self.io = io
+        self.recovery = recovery
+        # what this process knows Redis must hold: the highest fencing token seen and the
+        # tasks whose results it recorded (bounded); less in Redis means Redis lost writes
+        self._max_token = recovery.highest_token if recovery is not None else 0
+        self._recorded: OrderedDict[str, None] = OrderedDict()
+        self._token_in_use = 0
         self.executor = executor
         self.chain = chain
         self.redis = client
         self.keys = keys
-        # the lease's hash tag: results and checkpoints are written by one fenced script
-        self._prefix = f"{{{io.settings.redis_prefix}:executor}}"
+        self._keys = ExecutorKeys(io.settings.redis_prefix)
         self._token = 0  # the fencing token this batch runs under
         self._snapshots: dict[str, Snapshot] = {}
         self._versions: dict[str, int] = {}
@@ -73,13 +84,17 @@ class ExecutorStage:
     def handle(self, batch: list[Message]) -> list[Out]:
         """Execute every scheduled task in offset order."""
         tasks, outs = self.io.decode(batch, ScheduledTask)
+        self._check_token()
         projects = sorted({t.task.project_id for _, t in tasks if t.task.project_id})
         ids = list(dict.fromkeys(t.task.task_id for _, t in tasks))
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.mget([self._key(i) for i in ids] or ["-"])
-        pipe.mget([self._progress_key(i) for i in ids] or ["-"])
-        pipe.smembers(self.keys.unavailable)
-        stored, progress_raw, down = pipe.execute()
+        stored, progress_raw, down = self._read_state(ids)
+        lost = [i for i, v in zip(ids, stored, strict=False) if v is None and i in self._recorded]
+        if lost and self.recovery is not None:
+            # results this process recorded are gone: heal them from executed, never re-run
+            log.warning("executor: %d recorded result(s) missing from Redis: healing", len(lost))
+            self.io.stats.note("recovery", f"results missing: {', '.join(lost[:3])}")
+            self.recovery.results()
+            stored, progress_raw, down = self._read_state(ids)
         self._versions = self.chain.versions(projects) if projects else {}
         self._down = {d.decode() if isinstance(d, bytes) else d for d in down}
         recorded = {i: v for i, v in zip(ids, stored, strict=False) if isinstance(v, bytes)}
@@ -120,6 +135,7 @@ class ExecutorStage:
                 if result.status == "failed":
                     self.io.stats.note("task failed", result.error or "", task_id=task_id)
             results[task_id] = result
+            self._remember(task_id)
             return self._outputs(result, encoded.get(task_id) or prior)
 
         produced = self.io.each(tasks, run)
@@ -128,6 +144,40 @@ class ExecutorStage:
             # is not published from here (the batch is abandoned; the successor re-emits)
             self._fenced_set(fresh, once=[self._key(t) for t in results if self._key(t) in fresh])
         return outs + produced
+
+    def _read_state(self, ids: list[str]) -> tuple[list[Any], list[Any], set[Any]]:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.mget([self._key(i) for i in ids] or ["-"])
+        pipe.mget([self._progress_key(i) for i in ids] or ["-"])
+        pipe.smembers(self.keys.unavailable)
+        stored, progress_raw, down = pipe.execute()
+        return stored, progress_raw, down
+
+    def _remember(self, task_id: str) -> None:
+        self._recorded[task_id] = None
+        self._recorded.move_to_end(task_id)
+        if len(self._recorded) > 100_000:
+            self._recorded.popitem(last=False)
+
+    def _check_token(self) -> None:
+        """A fencing token lower than one already used means Redis lost its counter: raise
+        it above every token on ``executed`` and take the lease anew (never reuse a token)."""
+        if self.lease is None:
+            return
+        token = self.lease.token
+        if token and token <= self._max_token and token != self._token_in_use:
+            if self.recovery is not None:
+                self.recovery.results()
+                self._max_token = max(self._max_token, self.recovery.highest_token)
+            log.warning(
+                "executor: fencing token %d is not above %d: Redis lost it; taking a new one",
+                token,
+                self._max_token,
+            )
+            self.lease.release()
+            raise Fenced(f"fencing token {token} went backwards")
+        self._max_token = max(self._max_token, token)
+        self._token_in_use = token
 
     def _fenced_set(
         self, values: dict[str, str | bytes | None], once: list[str] | None = None
@@ -154,10 +204,10 @@ class ExecutorStage:
         self._fenced_set({self._progress_key(progress.task_id): progress.to_json()})
 
     def _key(self, task_id: str) -> str:
-        return f"{self._prefix}:result:{task_id}"
+        return self._keys.result(task_id)
 
     def _progress_key(self, task_id: str) -> str:
-        return f"{self._prefix}:progress:{task_id}"
+        return self._keys.progress(task_id)
 
     def _snapshot(self, scheduled: ScheduledTask, resume: Checkpoint | None) -> Snapshot:
         project = scheduled.task.project_id

@@ -11,6 +11,7 @@ from processors.errors import ChainError
 from processors.models import SsotCommit
 from processors.ssot import Head, advance
 from streams.runtime.lease import Lease
+from streams.runtime.recovery import Recovery
 from streams.runtime.runner import Out, StageIO
 from streams.runtime.topics import SSOT_WRITES
 from streams.state.ssot_store import SsotStore
@@ -23,10 +24,18 @@ class SsotStage:
     exclusive = False
     lease: Lease | None = None
 
-    def __init__(self, io: StageIO, ssot: SsotStore, chain: SsotStore | None = None) -> None:
+    def __init__(
+        self,
+        io: StageIO,
+        ssot: SsotStore,
+        chain: SsotStore | None = None,
+        *,
+        recovery: Recovery | None = None,
+    ) -> None:
         self.io = io
         self.ssot = ssot
         self.chain = chain  # the completer's chain: where a missing predecessor is found
+        self.recovery = recovery  # and the log, when the chain lost it too
         self._heads: dict[str, Head] = {}
 
     def handle(self, batch: list[Message]) -> list[Out]:
@@ -74,7 +83,20 @@ class SsotStage:
                     )
                 continue
             if cached is None and commit.version > head.version + 1:
-                head = self._fill_gap(head, commit)
+                try:
+                    head = self._fill_gap(head, commit)
+                except ChainError:
+                    if self.recovery is None:
+                        raise
+                    # the chain lost it too (Redis lost writes): the log has it
+                    self.io.stats.note("recovery", f"{project}: v{commit.version} ahead of both")
+                    self.recovery.chains()
+                    self._heads.pop(project, None)
+                    head = self.ssot.head(project)
+                    if commit.version <= head.version:
+                        if self.ssot.applied_version(commit.commit_id) is not None:
+                            return []  # the healed store holds it
+                        raise
             try:
                 new_head = advance(head, commit)
             except ChainError:

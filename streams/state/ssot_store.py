@@ -164,6 +164,30 @@ class SsotStore:
         value = self._r.hget(self.tombstones_key, source_event_id)
         return Tombstone.parse(_text(value)) if value is not None else None
 
+    def reset(self, project_id: str, commits: list[SsotCommit], head: Head) -> None:
+        """Make the project's chain exactly ``commits`` (verified by the caller, ending at
+        ``head``), in one transaction: head, log, commit index and tombstones. For recovery
+        from the log when this store lost writes or holds a chain the log does not."""
+        keep = {c.commit_id for c in commits}
+        stale = [c.commit_id for c in self.log(project_id) if c.commit_id not in keep]
+        pipe = self._r.pipeline(transaction=True)
+        pipe.delete(self._k("log", project_id))
+        if stale:
+            pipe.hdel(self._k("commits"), *stale)
+        if commits:
+            pipe.rpush(self._k("log", project_id), *(c.model_dump_json() for c in commits))
+            pipe.hset(self._k("commits"), mapping={c.commit_id: c.version for c in commits})
+            pipe.sadd(self._k("projects"), project_id)
+            for c in commits:
+                pipe.hsetnx(
+                    self.tombstones_key, c.source_event_id, f"{c.task_id} {project_id} {c.version}"
+                )
+        pipe.hset(
+            self._k("head", project_id),
+            mapping={"version": head.version, "hash": head.hash, "state": head.canonical_state()},
+        )
+        pipe.execute()
+
     def drop(self) -> int:
         """Delete every key of this namespace (for throw-away rebuild namespaces)."""
         keys = list(self._r.scan_iter(f"{self.namespace}:*", count=1000))

@@ -27,7 +27,6 @@ from pathlib import Path
 import redis
 
 from processors.models import DeadLetter, RawEvent, Record, Reply, SsotCommit
-from streams.audit.records import TopicRecord, read_topics
 from streams.audit.verify import Report, rebuild, verify
 from streams.codec.serde import SchemaStore, Serde
 from streams.errors import TasklineError
@@ -35,6 +34,7 @@ from streams.runtime.embedded import EmbeddedStack, Endpoints
 from streams.runtime.kafka import KafkaClients
 from streams.runtime.lease import lease_key
 from streams.runtime.pipeline import STAGES, chain_store, ssot_store
+from streams.runtime.reader import TopicRecord, read_topics
 from streams.runtime.topics import ALL_TOPICS, DEAD_LETTERS, REPLIES, SSOT_WRITES, ensure_topics
 from streams.runtime.workers import WorkerProcess, worker_env
 from streams.sdk.producer import EventProducer

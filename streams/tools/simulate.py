@@ -20,9 +20,9 @@ from processors.models import PatchOp, RawEvent, Record
 from processors.router import Calibration, ProjectRegistry, Router
 from processors.scheduler import schedule
 from processors.ssot import LEDGER_PROJECT, Head
-from streams.audit.records import TopicRecord
 from streams.codec.serde import SchemaStore, Serde
 from streams.runtime.pipeline import read_packs
+from streams.runtime.reader import TopicRecord
 from streams.runtime.topics import (
     EXECUTED,
     FORMED,

@@ -63,7 +63,7 @@ def test_standby_resumes_from_the_checkpoint_after_the_active_executor_is_killed
         publish(orch, serde, *(task(f"before{i}") for i in range(3)))
         commits_for(orch, serde, {f"task-before{i}" for i in range(3)})
         hook.slow_s = 8.0  # the first /slow call outlives its executor
-        slots = {"hook": hook.url, "last": "slow", "timeout_ms": "20000", "attempts": "1"}
+        slots = {"hook": hook.url, "last": "slow", "timeout_ms": "5000", "attempts": "1"}
         publish(
             orch,
             serde,

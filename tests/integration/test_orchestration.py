@@ -18,10 +18,10 @@ import redis
 from processors.models import DeadLetter, ScheduledTask, SsotCommit
 from processors.planner import plan_for
 from processors.scheduler import Release, to_scheduled
-from streams.audit.records import read_topics
 from streams.audit.verify import replay
 from streams.codec.serde import Serde
 from streams.runtime.pipeline import Pipeline, build_environment, chain_store
+from streams.runtime.reader import read_topics
 from streams.runtime.topics import (
     DEAD_LETTERS,
     EXECUTED,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
+import redis
 from confluent_kafka.admin import NewTopic
 
 from processors.models import ExecutionResult, SsotCommit
@@ -147,5 +148,92 @@ def test_a_materialized_ssot_rolled_back_heals_from_the_chain(
         last = max((c for c in log if isinstance(c, SsotCommit)), key=lambda c: c.version)
         assert store.head("helios").hash == last.hash and last.version == 13
         assert chain.stats.dead_letters == 0
+    finally:
+        pipeline.stop()
+
+
+def _prefix_keys(client: redis.Redis, settings: Settings) -> list[bytes]:
+    prefix = settings.redis_prefix
+    return [*client.scan_iter(match=f"{prefix}:*"), *client.scan_iter(match=f"{{{prefix}:*")]
+
+
+def test_redis_rolled_back_and_wiped_mid_run_heals_from_the_log(
+    topics: Settings, endpoints: Endpoints, serde: Serde
+) -> None:
+    """Redis goes back to an older copy of its data, later loses everything, while the
+    pipeline runs and duplicates keep arriving: no version forks, no task runs or commits
+    twice, no dead letters, and the live SSOT equals the log's chains afterwards."""
+    settings = topics
+    pipeline = Pipeline(settings, endpoints)
+    pipeline.start()
+    client = pipeline.redis
+    producer = EventProducer(settings, endpoints.bootstrap_servers, serde)
+    sent: list[str] = []
+
+    def send(first: int, n: int, *, again: int = 0) -> None:
+        events = [
+            build_event(
+                {
+                    "text": f"set the {p} item {i} to v{i}",
+                    "session_id": f"s{i % 4}",
+                    "source_event_id": f"roll-{i}",
+                }
+            )
+            for i in range(first, first + n)
+            for p in ["helios" if i % 2 else "orion"]
+        ]
+        repeats = [build_event({"text": "x", "source_event_id": f"roll-{i}"}) for i in range(again)]
+        producer.send_many([*events, *repeats])
+        sent.extend(e.source_event_id for e in events)
+
+    def settled(n: int) -> bool:
+        store = ssot_store(settings, client)
+        return sum(store.head(p).version for p in ("helios", "orion")) >= n
+
+    try:
+        assert pipeline.wait_ready(60)
+        send(0, 20)
+        assert settle(lambda: settled(20), timeout=60)
+        older = {k: client.dump(k) for k in _prefix_keys(client, settings)}
+        send(20, 20)
+        assert settle(lambda: settled(40), timeout=60)
+        # roll back: the copy from 20 commits ago comes back (a restore, a lagging replica)
+        for key in _prefix_keys(client, settings):
+            client.delete(key)
+        for key, value in older.items():
+            if value is not None:
+                client.restore(key, 0, value, replace=True)
+        send(40, 10, again=30)  # and 30 duplicates of events already committed
+        assert settle(lambda: settled(50), timeout=90)
+        # wipe: everything is gone
+        for key in _prefix_keys(client, settings):
+            client.delete(key)
+        send(50, 10, again=50)
+        assert settle(lambda: settled(60), timeout=90)
+
+        log = decode_all(serde, read_topic(settings, SSOT_WRITES, until=at_least(60)))
+        commits = [c for c in log if isinstance(c, SsotCommit)]
+        by_version: dict[tuple[str, int], set[str]] = defaultdict(set)
+        by_task: dict[str, set[int]] = defaultdict(set)
+        for c in commits:
+            by_version[(c.project_id, c.version)].add(c.commit_id)
+            by_task[c.task_id].add(c.version)
+        assert all(len(ids) == 1 for ids in by_version.values()), "a version forked"
+        assert all(len(v) == 1 for v in by_task.values()), "a task committed twice"
+        assert len(by_task) == 60
+        executed = decode_all(serde, read_topic(settings, EXECUTED, until=at_least(60)))
+        runs: dict[str, set[tuple[object, object]]] = defaultdict(set)
+        for r in executed:
+            if isinstance(r, ExecutionResult):
+                runs[r.task_id].add((r.started_at, r.fencing_token))
+        assert all(len(v) == 1 for v in runs.values()), "a task executed twice"
+        store = ssot_store(settings, client)
+        for project in ("helios", "orion"):
+            last = max((c for c in commits if c.project_id == project), key=lambda c: c.version)
+            assert (store.head(project).version, store.head(project).hash) == (
+                last.version,
+                last.hash,
+            )
+        assert all(r.stats.dead_letters == 0 for r in pipeline.runners)
     finally:
         pipeline.stop()

@@ -16,9 +16,9 @@ from streams.audit.archive import (
     export_topics,
     read_archive,
 )
-from streams.audit.records import TopicRecord
 from streams.audit.verify import replay, verify
 from streams.codec.serde import SchemaStore, Serde
+from streams.runtime.reader import TopicRecord
 from streams.tools.simulate import simulate
 from tests.forgery import forge_commit
 

@@ -17,9 +17,9 @@ import pytest
 
 from processors.models import SsotCommit
 from processors.ssot import GENESIS_HASH, HASH_VERSION, commit_hash
-from streams.audit.records import TopicRecord
 from streams.audit.verify import verify
 from streams.codec.serde import Serde
+from streams.runtime.reader import TopicRecord
 from streams.tools.simulate import simulate
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas" / "ssot_commit"

@@ -1,4 +1,4 @@
-"""Reading whole topics: the record type audits, rebuilds and exports work on.
+"""Reading whole topics: the record type audits, rebuilds, exports and recovery work on.
 
 The embedded broker reports wrong end offsets, so a topic is read from the beginning until no
 record arrived for ``idle_s`` seconds, never "up to the high watermark".
@@ -12,8 +12,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, KafkaException, TopicPartition
 
 from streams.errors import UsageError
 from streams.runtime.kafka import KafkaClients
@@ -37,6 +38,9 @@ class TopicRecord:
         return f"{self.topic}[{self.partition}]@{self.offset}"
 
 
+_TARGET_WAIT_S = 30.0
+
+
 def read_topics(
     settings: Settings,
     bootstrap_servers: str,
@@ -44,8 +48,15 @@ def read_topics(
     *,
     idle_s: float = 1.0,
     on_record: Callable[[int], None] | None = None,
+    groups: Sequence[str] = (),
 ) -> Iterator[TopicRecord]:
-    """Every record of the logical ``topics`` from the beginning, until ``idle_s`` of quiet."""
+    """Every record of the logical ``topics`` from the beginning, until ``idle_s`` of quiet.
+
+    Quiet counts only once every partition was read up to a lower bound of its end: the
+    broker's high watermark (which the embedded broker reports too small, but never too
+    large) and the offsets the consumer ``groups`` (full group ids) committed, which cannot
+    lie beyond the end either. So a slow first fetch is not taken for an empty topic.
+    """
     clients = KafkaClients(settings, bootstrap_servers)
     admin = clients.admin()
     names = {settings.topic(t): t for t in topics}
@@ -57,17 +68,22 @@ def read_topics(
             raise UsageError(f"topic {name!r} does not exist")
         assignment += [TopicPartition(name, p, OFFSET_BEGINNING) for p in info.partitions]
     consumer = clients.consumer("reader")
+    targets = _lower_ends(clients, consumer, assignment, groups)
     consumer.assign(assignment)
     count = 0
     last = time.monotonic()
+    give_up = last + _TARGET_WAIT_S  # a bound that is never reached (markers): stop waiting
     try:
-        while time.monotonic() - last < idle_s:
+        while (targets and time.monotonic() < give_up) or time.monotonic() - last < idle_s:
             batch = consumer.consume(1000, 0.1)
             for msg in batch:
                 if msg.error() is not None:
                     continue
                 last = time.monotonic()
                 count += 1
+                where = (msg.topic() or "", msg.partition() or 0)
+                if targets.get(where, 0) <= (msg.offset() or 0) + 1:
+                    targets.pop(where, None)
                 yield TopicRecord(
                     topic=names[msg.topic() or ""],
                     partition=msg.partition() or 0,
@@ -80,3 +96,34 @@ def read_topics(
                 on_record(count)
     finally:
         consumer.close()
+
+
+def _lower_ends(
+    clients: KafkaClients,
+    reader: Any,
+    assignment: list[TopicPartition],
+    groups: Sequence[str],
+) -> dict[tuple[str, int], int]:
+    """Per partition, an offset the topic certainly reaches (0s left out)."""
+    ends: dict[tuple[str, int], int] = {}
+    for tp in assignment:
+        try:
+            _low, high = reader.get_watermark_offsets(tp, timeout=5)
+        except KafkaException:
+            high = 0
+        if high > 0:
+            ends[(tp.topic, tp.partition)] = high
+    for group in groups:
+        member = clients.consumer("reader", group_id=group)
+        try:
+            for tp in member.committed(
+                [TopicPartition(t.topic, t.partition) for t in assignment], timeout=5
+            ):
+                key = (tp.topic, tp.partition)
+                if tp.offset > ends.get(key, 0):
+                    ends[key] = tp.offset
+        except KafkaException:
+            pass  # no committed offsets: the watermark is the bound
+        finally:
+            member.close()
+    return ends

@@ -1,0 +1,206 @@
+"""Recovery from the log: what Redis holds is rebuilt from the topics when it is found behind.
+
+Kafka topics are the record of truth; Redis holds caches of them plus short-lived
+coordination. Redis can lose its most recent writes (a failover to a lagging replica, a restore
+from an older AOF/RDB, a power cut with ``appendfsync everysec``) or everything. Which key
+caches which topic, and what heals it:
+
+==========================================  =================  ==================================
+Redis keys                                  cache of           healed by
+==========================================  =================  ==================================
+``<p>:chain:*`` completer chain: heads,     ``ssot-writes``    :func:`heal_store` (reset to the
+logs, commit index, tombstones                                 log when behind or forked)
+``<p>:ssot:*`` materialized SSOT            ``ssot-writes``    :func:`heal_store`
+``{<p>:executor}:result:<task>``            ``executed``       :func:`heal_results` (write-once)
+``{<p>:executor}:lease:token``              ``executed``       :func:`heal_results` (raised to the
+                                                               highest ``fencing_token`` seen)
+``<p>:dedup:*``, ``<p>:tasks:*`` claims     short-lived        not rebuilt: a duplicate that slips
+                                                               through is caught by the scheduler's
+                                                               tombstone check, the executor's
+                                                               result and the completer's commit id
+``{<p>:scheduler}:sched:*`` the book        ``formed``, ...    the scheduler re-reads its inputs
+==========================================  =================  ==================================
+
+When: :class:`~streams.runtime.pipeline.Pipeline` heals before any stage starts; the
+completer when a chain head is lower than one it knows was written; the ssot stage when a
+commit's predecessors are missing from both stores; the executor when the fencing token or a
+result it wrote is gone. Every step is idempotent and never moves a head backwards past the log.
+
+>>> chains = chains_from_log(read_topics(s, bootstrap, [SSOT_WRITES]), serde)  # doctest: +SKIP
+>>> heal_store(chain_store, chains)                                           # doctest: +SKIP
+['apollo']
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import redis
+
+from processors.errors import ChainError
+from processors.models import ExecutionResult, SsotCommit
+from processors.ssot import Head, advance
+from streams.codec.serde import Serde
+from streams.runtime.lease import lease_key
+from streams.runtime.reader import TopicRecord, read_topics
+from streams.runtime.topics import EXECUTED, SSOT_WRITES
+from streams.settings import Settings
+from streams.state.executor_keys import ExecutorKeys
+from streams.state.ssot_store import SsotStore
+
+log = logging.getLogger("taskline.recovery")
+
+_RAISE_TOKEN = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) return 1 end
+return 0
+"""
+
+
+@dataclass
+class LogChains:
+    """Every project's chain as the log has it: verified commits from version 1 on."""
+
+    commits: dict[str, list[SsotCommit]] = field(default_factory=dict)
+    heads: dict[str, Head] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # forks or gaps in the log itself
+
+
+def chains_from_log(records: Iterable[TopicRecord], serde: Serde) -> LogChains:
+    """The chains on ``ssot-writes``: per project, the first commit of each version, chained
+    and verified from the genesis (repeated records are redeliveries and are skipped)."""
+    by_version: dict[str, dict[int, SsotCommit]] = {}
+    problems = []
+    for rec in records:
+        if rec.topic != SSOT_WRITES:
+            continue
+        commit = serde.decode(rec.value, SsotCommit)
+        seen = by_version.setdefault(commit.project_id, {})
+        first = seen.setdefault(commit.version, commit)
+        if first.commit_id != commit.commit_id:
+            problems.append(f"{commit.project_id} v{commit.version}: two commits ({rec.where})")
+    out = LogChains(problems=problems)
+    for project, versions in by_version.items():
+        head = Head.genesis(project)
+        chain = []
+        for version in sorted(versions):
+            try:
+                head = advance(head, versions[version])
+            except ChainError as exc:
+                out.problems.append(f"{project}: the log's chain stops at v{head.version}: {exc}")
+                break
+            chain.append(versions[version])
+        out.commits[project], out.heads[project] = chain, head
+    return out
+
+
+def heal_store(store: SsotStore, chains: LogChains) -> list[str]:
+    """Reset every project whose stored chain is behind the log, or differs from it, to the
+    log; returns the projects healed. A store ahead of the log, extending it, is left alone:
+    the completer's chain holds commits applied but not yet produced, and a stage may have
+    applied commits that arrived after the log was read (a head never moves backwards)."""
+    healed = []
+    for project, head in chains.heads.items():
+        stored = store.head(project)
+        if stored.version == head.version and stored.hash == head.hash:
+            continue
+        if stored.version > head.version:
+            at = store.commit_at(project, head.version) if head.version else None
+            if head.version == 0 or (at is not None and at.hash == head.hash):
+                continue
+        store.reset(project, chains.commits[project], head)
+        healed.append(project)
+        log.warning(
+            "recovery: %s %s was at v%d, the log at v%d: reset to the log",
+            store.namespace,
+            project,
+            stored.version,
+            head.version,
+        )
+    return healed
+
+
+def heal_results(
+    client: redis.Redis,
+    records: Iterable[TopicRecord],
+    serde: Serde,
+    *,
+    result_key: Callable[[str], str],
+    token_key: str,
+    ttl_s: int,
+) -> tuple[int, int]:
+    """Put back every result on ``executed`` that Redis lost (write-once: a stored one wins)
+    and raise the fencing token to the highest one the log has seen, so that a task is never
+    executed twice and tokens never go backwards. ``result_key(task_id)`` names a result.
+    Returns (results restored, highest token)."""
+    restored, highest = 0, 0
+    pipe = client.pipeline(transaction=False)
+    pending = 0
+    for rec in records:
+        if rec.topic != EXECUTED:
+            continue
+        result = serde.decode(rec.value, ExecutionResult)
+        highest = max(highest, result.fencing_token)
+        pipe.set(result_key(result.task_id), rec.value, ex=ttl_s, nx=True)
+        pending += 1
+        if pending >= 500:
+            restored += sum(1 for ok in pipe.execute() if ok)
+            pending = 0
+    if pending:
+        restored += sum(1 for ok in pipe.execute() if ok)
+    if highest:
+        client.eval(_RAISE_TOKEN, 1, token_key, highest)
+    return restored, highest
+
+
+class Recovery:
+    """Heals one deployment's Redis from its topics; what stages call when they find Redis
+    behind, and what the pipeline runs before its stages start."""
+
+    def __init__(
+        self, settings: Settings, bootstrap_servers: str, client: redis.Redis, serde: Serde
+    ) -> None:
+        self.settings, self.bootstrap_servers = settings, bootstrap_servers
+        self.client, self.serde = client, serde
+        self.log_heads: dict[str, int] = {}  # project → version, as of the last heal
+        self.highest_token = 0  # the highest fencing token on executed, as of the last heal
+        self._lock = threading.Lock()
+
+    def _read(self, topic: str, *readers: str) -> list[TopicRecord]:
+        groups = [self.settings.group(stage) for stage in readers]
+        return list(
+            read_topics(self.settings, self.bootstrap_servers, [topic], idle_s=0.5, groups=groups)
+        )
+
+    def chains(self) -> list[str]:
+        """Heal the completer's chain and the materialized SSOT from ``ssot-writes``."""
+        with self._lock:
+            prefix = self.settings.redis_prefix
+            chains = chains_from_log(self._read(SSOT_WRITES, "ssot", "scheduler"), self.serde)
+            for problem in chains.problems:
+                log.error("recovery: ssot-writes: %s", problem)
+            healed = heal_store(SsotStore(self.client, f"{prefix}:chain"), chains)
+            healed += heal_store(SsotStore(self.client, f"{prefix}:ssot"), chains)
+            self.log_heads = {p: h.version for p, h in chains.heads.items()}
+            return sorted(set(healed))
+
+    def results(self) -> int:
+        """Heal the executor's results and fencing token from ``executed``; the highest
+        token the log has seen."""
+        with self._lock:
+            prefix = self.settings.redis_prefix
+            restored, highest = heal_results(
+                self.client,
+                self._read(EXECUTED, "completer"),
+                self.serde,
+                result_key=ExecutorKeys(prefix).result,
+                token_key=f"{lease_key(prefix, 'executor')}:token",
+                ttl_s=self.settings.dedup_window_s,
+            )
+            if restored:
+                log.warning("recovery: %d executor result(s) restored from executed", restored)
+            self.highest_token = max(self.highest_token, highest)
+            return highest
