@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint types fmt unit integration bench-audit bench-routing bench-micro bench chaos clean
+.PHONY: run test test-busy check lint types fmt unit integration bench-audit bench-routing bench-micro bench chaos clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,6 +17,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# the suite five times in a row while both cores are kept busy (flakiness shows up here)
+test-busy: $(STAMP)
+	$(BIN)/python -m tests.busy_cpu --runs 5 --out busy-runs.md -- $(MAKE) --no-print-directory test
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
@@ -37,7 +41,7 @@ bench: $(STAMP)
 	$(BIN)/taskline bench --json bench.json
 
 chaos: $(STAMP)
-	$(BIN)/taskline chaos --events 5000 --kills 50 --duplicates 0.2 --seed 7
+	$(BIN)/taskline chaos --events 5000 --kills 50 --rollbacks 5 --wipes 1 --duplicates 0.2 --seed 7
 
 lint: $(STAMP)
 	$(BIN)/ruff check streams processors tests benchmarks

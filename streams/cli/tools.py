@@ -63,6 +63,10 @@ def add_parsers(sub: Any) -> None:
     chaos_p.add_argument("--seed", type=int, default=1)
     chaos_p.add_argument("--duplicates", type=float, default=0.2)
     chaos_p.add_argument("--rate", type=float, default=250.0, help="events per second offered")
+    chaos_p.add_argument(
+        "--rollbacks", type=int, default=0, help="restart Redis on a copy of its data 1-3 s old"
+    )
+    chaos_p.add_argument("--wipes", type=int, default=0, help="restart Redis on no data")
     chaos_p.add_argument("--dir", type=Path, help="work directory (default: a new temporary one)")
     chaos_p.set_defaults(run=lambda settings, args: cmd_chaos(args))
 
@@ -118,11 +122,25 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_chaos(args: argparse.Namespace) -> int:
-    if args.events < 1 or args.kills < 0 or not 0 <= args.duplicates < 1 or args.rate <= 0:
+    if (
+        args.events < 1
+        or min(args.kills, args.rollbacks, args.wipes) < 0
+        or not 0 <= args.duplicates < 1
+        or args.rate <= 0
+    ):
         raise UsageError(
-            "chaos needs --events >= 1, --kills >= 0, 0 <= --duplicates < 1, --rate > 0"
+            "chaos needs --events >= 1, --kills/--rollbacks/--wipes >= 0, "
+            "0 <= --duplicates < 1, --rate > 0"
         )
-    config = chaos.ChaosConfig(args.events, args.kills, args.seed, args.duplicates, args.rate)
+    config = chaos.ChaosConfig(
+        args.events,
+        args.kills,
+        args.seed,
+        args.duplicates,
+        args.rate,
+        rollbacks=args.rollbacks,
+        wipes=args.wipes,
+    )
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="taskline-chaos-"))
     print(f"chaos: seed {args.seed}, work directory {workdir}", flush=True)
     result = chaos.ChaosRun(config, workdir, say=lambda m: print(m, flush=True)).run()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import importlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -133,13 +134,19 @@ class EmbeddedStack:
     """Starts what is not configured; a context manager that yields :class:`Endpoints`."""
 
     def __init__(
-        self, settings: Settings, *, ready_timeout: float = 20.0, durable_redis: bool = False
+        self,
+        settings: Settings,
+        *,
+        ready_timeout: float = 20.0,
+        durable_redis: bool = False,
+        redis_fsync: str = "always",
     ) -> None:
         self._settings = settings
         self._ready_timeout = ready_timeout
         # durable: an append-only file fsynced on every write, so a killed Redis restarts
         # with everything it acknowledged (the chaos harness kills it)
         self._durable = durable_redis
+        self._fsync = redis_fsync  # "everysec" is what docker-compose.yml runs
         self._redis_port: int | None = None
         self._services: list[_Service] = []
         self.endpoints: Endpoints | None = None
@@ -212,7 +219,7 @@ class EmbeddedStack:
 
         port = self._redis_port or free_port()
         durability = (
-            ["--appendonly", "yes", "--appendfsync", "always"]
+            ["--appendonly", "yes", "--appendfsync", self._fsync]
             if self._durable
             else [
                 "--appendonly",
@@ -257,6 +264,26 @@ class EmbeddedStack:
 
     def start_redis_again(self) -> None:
         """Start the embedded Redis again on the same port and directory."""
+        self._start_redis()
+
+    @property
+    def redis_aof(self) -> Path:
+        """The durable embedded Redis's append-only file."""
+        return self._settings.home.resolve() / "appendonly.aof"
+
+    def snapshot_redis(self, dest: Path) -> None:
+        """Copy the append-only file as it is now (an older copy to restore later)."""
+        shutil.copyfile(self.redis_aof, dest)
+
+    def restore_redis(self, snapshot: Path | None) -> None:
+        """Kill Redis and start it on an older copy of its data (``None``: on nothing), as a
+        restore from an old backup or a failover to a lagging replica would (fault injection)."""
+        self.kill_redis()
+        if snapshot is None:
+            self.redis_aof.unlink(missing_ok=True)
+            (self._settings.home.resolve() / "dump.rdb").unlink(missing_ok=True)
+        else:
+            shutil.copyfile(snapshot, self.redis_aof)
         self._start_redis()
 
     def check_alive(self) -> None:

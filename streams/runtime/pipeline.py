@@ -208,7 +208,11 @@ def build_handler(
         return FormerStage(io, build_former(settings), tasks)
     if stage == "scheduler":
         return SchedulerStage(
-            io, chain_store(settings, client), client, intents=intent_lookup(load_packs(settings))
+            io,
+            chain_store(settings, client),
+            client,
+            intents=intent_lookup(load_packs(settings)),
+            recovery=recovery,
         )
     if stage == "executor":
 

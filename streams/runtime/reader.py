@@ -52,10 +52,11 @@ def read_topics(
 ) -> Iterator[TopicRecord]:
     """Every record of the logical ``topics`` from the beginning, until ``idle_s`` of quiet.
 
-    Quiet counts only once every partition was read up to a lower bound of its end: the
-    broker's high watermark (which the embedded broker reports too small, but never too
-    large) and the offsets the consumer ``groups`` (full group ids) committed, which cannot
-    lie beyond the end either. So a slow first fetch is not taken for an empty topic.
+    Quiet counts only once every partition answered a first fetch (librdkafka then caches its
+    watermarks) and was read up to the offsets the consumer ``groups`` (full group ids)
+    committed, which cannot lie beyond its end: so a slow first fetch on a busy machine is not
+    taken for an empty topic. (The broker's own end offsets are no bound here: the embedded
+    broker reports them too small, even 0.)
     """
     clients = KafkaClients(settings, bootstrap_servers)
     admin = clients.admin()
@@ -68,14 +69,21 @@ def read_topics(
             raise UsageError(f"topic {name!r} does not exist")
         assignment += [TopicPartition(name, p, OFFSET_BEGINNING) for p in info.partitions]
     consumer = clients.consumer("reader")
-    targets = _lower_ends(clients, consumer, assignment, groups)
+    targets = _committed_ends(clients, assignment, groups)
     consumer.assign(assignment)
+    unanswered = list(assignment)  # partitions whose first fetch has not come back yet
     count = 0
     last = time.monotonic()
-    give_up = last + _TARGET_WAIT_S  # a bound that is never reached (markers): stop waiting
+    give_up = last + _TARGET_WAIT_S  # bounds that are never reached (markers): stop waiting
     try:
-        while (targets and time.monotonic() < give_up) or time.monotonic() - last < idle_s:
+        while (
+            (targets or unanswered) and time.monotonic() < give_up
+        ) or time.monotonic() - last < idle_s:
             batch = consumer.consume(1000, 0.1)
+            if unanswered:
+                unanswered = [tp for tp in unanswered if not _answered(consumer, tp)]
+                if not unanswered:
+                    last = time.monotonic()  # quiet counts from here
             for msg in batch:
                 if msg.error() is not None:
                     continue
@@ -98,21 +106,20 @@ def read_topics(
         consumer.close()
 
 
-def _lower_ends(
-    clients: KafkaClients,
-    reader: Any,
-    assignment: list[TopicPartition],
-    groups: Sequence[str],
+def _answered(consumer: Any, tp: TopicPartition) -> bool:
+    """Whether a fetch response for ``tp`` arrived (librdkafka caches its watermarks then)."""
+    try:
+        _low, high = consumer.get_watermark_offsets(tp, cached=True)
+    except KafkaException:
+        return False
+    return bool(high >= 0)
+
+
+def _committed_ends(
+    clients: KafkaClients, assignment: list[TopicPartition], groups: Sequence[str]
 ) -> dict[tuple[str, int], int]:
-    """Per partition, an offset the topic certainly reaches (0s left out)."""
+    """Per partition, the highest offset the ``groups`` committed (a point the topic reaches)."""
     ends: dict[tuple[str, int], int] = {}
-    for tp in assignment:
-        try:
-            _low, high = reader.get_watermark_offsets(tp, timeout=5)
-        except KafkaException:
-            high = 0
-        if high > 0:
-            ends[(tp.topic, tp.partition)] = high
     for group in groups:
         member = clients.consumer("reader", group_id=group)
         try:
@@ -123,7 +130,7 @@ def _lower_ends(
                 if tp.offset > ends.get(key, 0):
                     ends[key] = tp.offset
         except KafkaException:
-            pass  # no committed offsets: the watermark is the bound
+            pass  # no committed offsets: the first fetch is the bound
         finally:
             member.close()
     return ends

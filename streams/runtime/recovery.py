@@ -18,7 +18,9 @@ logs, commit index, tombstones                                 log when behind o
                                                                through is caught by the scheduler's
                                                                tombstone check, the executor's
                                                                result and the completer's commit id
-``{<p>:scheduler}:sched:*`` the book        ``formed``, ...    the scheduler re-reads its inputs
+``{<p>:scheduler}:sched:*`` the book        ``formed``,        the scheduler, taking over, re-admits
+                                            ``ssot-writes``    formed tasks neither committed nor
+                                                               in the book it loaded
 ==========================================  =================  ==================================
 
 When: :class:`~streams.runtime.pipeline.Pipeline` heals before any stage starts; the
@@ -169,7 +171,8 @@ class Recovery:
         self.highest_token = 0  # the highest fencing token on executed, as of the last heal
         self._lock = threading.Lock()
 
-    def _read(self, topic: str, *readers: str) -> list[TopicRecord]:
+    def read(self, topic: str, *readers: str) -> list[TopicRecord]:
+        """A whole topic, at least as far as the ``readers``' stages have consumed it."""
         groups = [self.settings.group(stage) for stage in readers]
         return list(
             read_topics(self.settings, self.bootstrap_servers, [topic], idle_s=0.5, groups=groups)
@@ -179,7 +182,7 @@ class Recovery:
         """Heal the completer's chain and the materialized SSOT from ``ssot-writes``."""
         with self._lock:
             prefix = self.settings.redis_prefix
-            chains = chains_from_log(self._read(SSOT_WRITES, "ssot", "scheduler"), self.serde)
+            chains = chains_from_log(self.read(SSOT_WRITES, "ssot", "scheduler"), self.serde)
             for problem in chains.problems:
                 log.error("recovery: ssot-writes: %s", problem)
             healed = heal_store(SsotStore(self.client, f"{prefix}:chain"), chains)
@@ -194,7 +197,7 @@ class Recovery:
             prefix = self.settings.redis_prefix
             restored, highest = heal_results(
                 self.client,
-                self._read(EXECUTED, "completer"),
+                self.read(EXECUTED, "completer"),
                 self.serde,
                 result_key=ExecutorKeys(prefix).result,
                 token_key=f"{lease_key(prefix, 'executor')}:token",

@@ -25,6 +25,7 @@ from processors.planner import PlanError, plan_for
 from processors.scheduler import Book, GovernanceRefused, as_dict, to_scheduled
 from streams.errors import GovernanceAuthError
 from streams.runtime.lease import Lease
+from streams.runtime.recovery import Recovery
 from streams.runtime.runner import Out, StageIO
 from streams.runtime.topics import (
     FORMED,
@@ -60,8 +61,10 @@ class SchedulerStage:
         client: redis.Redis,
         *,
         intents: Callable[[TaskObject], IntentSpec | None] = lambda _t: None,
+        recovery: Recovery | None = None,
     ) -> None:
         self.io = io
+        self.recovery = recovery
         self.chain = chain
         self.redis = client
         self.intents = intents
@@ -89,6 +92,7 @@ class SchedulerStage:
         # released before a crash, maybe never produced: produce again (repeats are absorbed)
         self._reproduce = {_str(k): v for k, v in released.items() if isinstance(v, bytes)}
         self._last_inflight = set(self.book.inflight)
+        self._readmit_from_log()
         log.info(
             "scheduler: book loaded: %d pending, %d in flight, safe mode %s, unavailable %s",
             len(self.book.pending),
@@ -96,6 +100,37 @@ class SchedulerStage:
             self.book.safe_mode,
             sorted(self.book.unavailable) or "none",
         )
+
+    def _readmit_from_log(self) -> None:
+        """The book in Redis may have lost recent writes (a restore, a failover): admit again
+        every task on ``formed`` that is neither committed on ``ssot-writes`` nor in the book
+        (a repeat is harmless: the executor re-emits a recorded result, the completer a
+        recorded commit)."""
+        if self.recovery is None:
+            return
+        commits = self.recovery.read(SSOT_WRITES, "ssot", "scheduler")
+        committed = {self.io.serde.decode(r.value, SsotCommit).task_id for r in commits}
+        known = set(self.book.pending) | set(self.book.inflight) | committed
+        now = now_millis()
+        readmitted = 0
+        formed = self.recovery.read(FORMED, "scheduler")
+        for rec in formed:
+            task = self.io.serde.decode(rec.value, TaskObject)
+            if task.task_id in known:
+                continue
+            known.add(task.task_id)
+            self._admit(task, rec.value, now)
+            readmitted += 1
+        if readmitted:
+            self.book.changed.update(self.book.pending)  # persisted with the next batch
+            log.warning(
+                "scheduler: %d of %d formed task(s) neither committed (%d commits read) nor in "
+                "the book: re-admitted",
+                readmitted,
+                len(formed),
+                len(commits),
+            )
+            self.io.stats.note("recovery", f"{readmitted} task(s) re-admitted from formed")
 
     def handle(self, batch: list[Message]) -> list[Out]:
         """Admit formed tasks, note completions, obey governance, then release what is ready."""
@@ -116,7 +151,7 @@ class SchedulerStage:
             if task.task_id in finished or task.source_event_id in committed:
                 self.io.stats.duplicates += 1  # a redelivered task that already completed
                 continue
-            outs += self._admit(msg, task, now)
+            outs += self._admit(task, msg.value() or b"", now, msg)
         for _, commit in commits:
             self._remember(commit.source_event_id, commit.outcome)
             self.book.complete(commit.task_id)
@@ -144,17 +179,20 @@ class SchedulerStage:
         self.io.stats.current.update(as_dict(self.book))
         return outs + list(produced.values())
 
-    def _admit(self, msg: Message, task: TaskObject, now: datetime) -> list[Out]:
+    def _admit(
+        self, task: TaskObject, raw: bytes, now: datetime, msg: Message | None = None
+    ) -> list[Out]:
         try:
             intent = self.intents(task)
             plan = plan_for(task, intent)
         except PlanError as exc:
-            return [self.io.dead_letter(msg, exc)]
+            # dead-lettered when it first arrived; a re-admission from the log only skips it
+            return [self.io.dead_letter(msg, exc)] if msg is not None else []
         gates = [s.number for s in plan if s.gate]
         gate = f"governance gate at step {gates[0]}: awaiting approval" if gates else None
         entry = self.book.admit(task, now, plan=plan, gate=gate)
         if entry is not None:
-            entry.raw = msg.value()
+            entry.raw = raw
         if entry is not None and intent is not None and intent.priority is not None:
             entry.priority = intent.priority  # policy at formation, not a reprioritization
         if entry is not None and entry.hold is not None:

@@ -1,6 +1,8 @@
 """Fault injection: run every stage as its own process under a steady load with duplicates,
 SIGKILL and restart random stages (and Redis, and the active executor) at random moments,
-then prove that nothing was lost or doubled.
+roll Redis back to an older copy of its data and wipe it, then prove that nothing was lost or
+doubled. Redis runs with docker-compose.yml's persistence (``appendfsync everysec``), so a
+killed Redis also loses its last second.
 
 Seeded: the events, the kill schedule and the victims all follow from ``seed``, so a failing
 run can be replayed (process timing still varies). Prints ``ALL-EVENTS-ACCOUNTED`` only if
@@ -9,7 +11,8 @@ run can be replayed (process timing still varies). Prints ``ALL-EVENTS-ACCOUNTED
   clarification, held) or a dead letter;
 - ``audit verify`` passes: one task per source event, one completion per task, contiguous
   versions with a valid hash chain, execution intervals that never overlap, traceability;
-- the live SSOT equals a rebuild from ``ssot-writes``, and the completer's chain agrees.
+- the live SSOT equals a rebuild from ``ssot-writes``, and the completer's chain agrees;
+- no dead letter: the load is well-formed, so any would have been caused by the faults.
 
 >>> ChaosRun(ChaosConfig(events=300, kills=8, seed=1), Path("/tmp/chaos")).run()   # doctest: +SKIP
 """
@@ -55,6 +58,8 @@ class ChaosConfig:
     duplicates: float = 0.2
     rate: float = 250.0  # events per second offered
     drain_timeout_s: float = 180.0
+    rollbacks: int = 0  # Redis restarted on a copy of its data 1-3 s old
+    wipes: int = 0  # Redis restarted on nothing
 
 
 @dataclass
@@ -68,6 +73,7 @@ class ChaosResult:
     report: Report | None = None
     rebuild_differs: list[str] = field(default_factory=list)
     chain_differs: list[str] = field(default_factory=list)
+    dead_letters: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -78,6 +84,7 @@ class ChaosResult:
             and self.report.ok
             and not self.rebuild_differs
             and not self.chain_differs
+            and not self.dead_letters
         )
 
 
@@ -106,7 +113,7 @@ class ChaosRun:
         """Load, kill, drain, verify."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         rng = random.Random(self.config.seed)
-        stack = EmbeddedStack(self.settings, durable_redis=True)
+        stack = EmbeddedStack(self.settings, durable_redis=True, redis_fsync="everysec")
         endpoints = stack.start()
         workers: dict[str, WorkerProcess] = {}
         result = ChaosResult()
@@ -137,21 +144,31 @@ class ChaosRun:
             )
             load.start()
             duration = max(len(events) / self.config.rate, 5.0)
-            for n in range(self.config.kills):
-                time.sleep(rng.uniform(0.2, 2 * duration / max(self.config.kills, 1)))
-                victim = rng.choice(VICTIMS)
+            faults = [rng.choice(VICTIMS) for _ in range(self.config.kills)]
+            faults += ["redis-rollback"] * self.config.rollbacks
+            faults += ["redis-wipe"] * self.config.wipes
+            rng.shuffle(faults)
+            snapshots = _Snapshots(stack, self.workdir / "redis-copies")
+            snapshots.start()
+            for n, victim in enumerate(faults):
+                time.sleep(rng.uniform(0.2, 2 * duration / max(len(faults), 1)))
                 if victim == "executor" and rng.random() < 0.5:
                     victim = self._active_executor(endpoints, workers) or victim
                 result.kills.append(victim)
-                self._log(f"kill {n + 1}/{self.config.kills}: {victim}")
+                self._log(f"fault {n + 1}/{len(faults)}: {victim}")
                 if victim == "redis":
                     stack.kill_redis()
                     time.sleep(rng.uniform(0.1, 1.0))
                     stack.start_redis_again()
+                elif victim == "redis-rollback":
+                    snapshots.restore(older_than_s=rng.uniform(1.0, 3.0))
+                elif victim == "redis-wipe":
+                    snapshots.wipe()
                 else:
                     workers[victim].kill()
                     time.sleep(rng.uniform(0.0, 1.0))
                     workers[victim].start()
+            snapshots.stop()
             load.join()
             self._log(f"published {result.published} events ({result.unique} unique); draining")
             result.unaccounted = self._drain(settings, endpoints, events)
@@ -226,6 +243,10 @@ class ChaosRun:
             read_topics(settings, endpoints.bootstrap_servers, ALL_TOPICS, idle_s=1.5)
         )
         result.report = verify(records, self.serde)
+        for rec in records:
+            if rec.topic == DEAD_LETTERS:
+                letter = self.serde.decode(rec.value, DeadLetter)
+                result.dead_letters.append(f"{letter.stage}: {letter.reason[:200]}")
         client = redis.Redis.from_url(endpoints.redis_url, socket_timeout=10)
         try:
             fresh = SsotStore(client, f"{settings.redis_prefix}:chaos-rebuild")
@@ -256,5 +277,52 @@ def report_lines(result: ChaosResult) -> list[str]:
     lines += [f"UNACCOUNTED {e}" for e in result.unaccounted[:50]]
     lines += [f"REBUILD DIFFERS {d}" for d in result.rebuild_differs]
     lines += [f"CHAIN DIFFERS {d}" for d in result.chain_differs]
+    lines += [f"DEAD LETTER {d}" for d in result.dead_letters[:20]]
     lines.append("ALL-EVENTS-ACCOUNTED" if result.ok else "CHAOS RUN FAILED")
     return lines
+
+
+class _Snapshots:
+    """Copies of the embedded Redis's append-only file, one every half second, so that a
+    fault can restart Redis on its data as it was a few seconds ago."""
+
+    def __init__(self, stack: EmbeddedStack, directory: Path) -> None:
+        self.stack, self.directory = stack, directory
+        self.copies: list[tuple[float, Path]] = []
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="redis-copies", daemon=True)
+
+    def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        n = 0
+        while not self._stop.wait(0.5):
+            path = self.directory / f"aof-{n % 16}"
+            with self._lock:
+                try:
+                    self.stack.snapshot_redis(path)
+                except OSError:
+                    continue  # Redis is being restarted
+                self.copies = [(t, p) for t, p in self.copies if p != path]
+                self.copies.append((time.monotonic(), path))
+            n += 1
+
+    def restore(self, older_than_s: float) -> None:
+        with self._lock:
+            now = time.monotonic()
+            old = [p for t, p in self.copies if now - t >= older_than_s]
+            chosen = old[-1] if old else None
+            self.stack.restore_redis(chosen)  # none old enough: a wipe
+            self.copies = []
+
+    def wipe(self) -> None:
+        with self._lock:
+            self.stack.restore_redis(None)
+            self.copies = []

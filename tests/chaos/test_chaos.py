@@ -12,9 +12,13 @@ pytestmark = pytest.mark.integration
 
 
 def test_kills_everywhere_lose_and_double_nothing(tmp_path: Path) -> None:
-    config = ChaosConfig(events=400, kills=12, seed=11, duplicates=0.2, rate=200)
+    config = ChaosConfig(
+        events=400, kills=12, seed=11, duplicates=0.2, rate=200, rollbacks=3, wipes=1
+    )
     result = ChaosRun(config, tmp_path / "chaos", say=None).run()
     lines = report_lines(result)
     assert lines[-1] == "ALL-EVENTS-ACCOUNTED", "\n".join(lines)
-    assert len(result.kills) == 12 and result.unique < result.published
+    assert len(result.kills) == 16 and result.unique < result.published
+    assert result.kills.count("redis-rollback") == 3 and result.kills.count("redis-wipe") == 1
+    assert result.dead_letters == []
     assert result.report is not None and result.report.ok
