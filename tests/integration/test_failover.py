@@ -4,10 +4,12 @@ checkpoint without repeating the completed side effects, and no two executions o
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,9 +46,12 @@ def _holder(
     return next((w for w in workers if w.pid == pid), None)  # None: a worker since killed
 
 
-def test_standby_resumes_from_the_checkpoint_after_the_active_executor_is_killed(
-    orch: Settings, endpoints: Endpoints, serde: Serde, hook: Hook, tmp_path: Path
-) -> None:
+@contextlib.contextmanager
+def two_executors(
+    orch: Settings, endpoints: Endpoints, tmp_path: Path
+) -> Iterator[tuple[redis.Redis, list[WorkerProcess], WorkerProcess, WorkerProcess]]:
+    """Every other stage in this process and two executor processes, one of them active:
+    yields (redis client, the executor workers, the active one, the standby)."""
     env = worker_env(orch, endpoints, packs_dir=str(orch.packs_dir))
     workers = [WorkerProcess(f"executor-{i}", "executor", env, tmp_path / "logs") for i in (1, 2)]
     others = Pipeline(orch, endpoints, ("router", "former", "scheduler", "completer", "ssot"))
@@ -58,8 +63,18 @@ def test_standby_resumes_from_the_checkpoint_after_the_active_executor_is_killed
             w.start()
         assert settle(lambda: client.get(lease_key(orch.redis_prefix, "executor")) is not None, 30)
         first = _active(client, orch, workers)
-        standby = next(w for w in workers if w is not first)
+        yield client, workers, first, next(w for w in workers if w is not first)
+    finally:
+        for w in workers:
+            w.kill()
+        others.stop()
+        client.close()
 
+
+def test_standby_resumes_from_the_checkpoint_after_the_active_executor_is_killed(
+    orch: Settings, endpoints: Endpoints, serde: Serde, hook: Hook, tmp_path: Path
+) -> None:
+    with two_executors(orch, endpoints, tmp_path) as (client, workers, first, standby):
         publish(orch, serde, *(task(f"before{i}") for i in range(3)))
         commits_for(orch, serde, {f"task-before{i}" for i in range(3)})
         hook.slow_s = 8.0  # the first /slow call outlives its executor
@@ -113,11 +128,6 @@ def test_standby_resumes_from_the_checkpoint_after_the_active_executor_is_killed
         ]
         per_task = Counter(c.task_id for c in {c.commit_id: c for c in commits_seen}.values())
         assert per_task and max(per_task.values()) == 1
-    finally:
-        for w in workers:
-            w.kill()
-        others.stop()
-        client.close()
 
 
 def test_a_deposed_executor_that_gets_the_lease_back_publishes_nothing_it_computed_before(
@@ -127,20 +137,9 @@ def test_a_deposed_executor_that_gets_the_lease_back_publishes_nothing_it_comput
     over (a new token) and finishes the task; kill the standby, SIGCONT the paused one: it
     gets the lease back under yet another token, and the batch it computed under its old
     token is never published (results and checkpoints are fenced by the token)."""
-    env = worker_env(orch, endpoints, packs_dir=str(orch.packs_dir))
-    workers = [WorkerProcess(f"executor-{i}", "executor", env, tmp_path / "logs") for i in (1, 2)]
-    others = Pipeline(orch, endpoints, ("router", "former", "scheduler", "completer", "ssot"))
-    others.start()
-    client = redis.Redis.from_url(endpoints.redis_url)
     lease = lease_key(orch.redis_prefix, "executor")
     token_key = f"{lease}:token"
-    try:
-        assert others.wait_ready(60)
-        for w in workers:
-            w.start()
-        assert settle(lambda: client.get(lease) is not None, 30)
-        first = _active(client, orch, workers)
-        standby = next(w for w in workers if w is not first)
+    with two_executors(orch, endpoints, tmp_path) as (client, workers, first, standby):
         publish(orch, serde, task("warmup"))
         commits_for(orch, serde, {"task-warmup"})
         deposed_token = int(client.get(token_key) or 0)
@@ -193,11 +192,6 @@ def test_a_deposed_executor_that_gets_the_lease_back_publishes_nothing_it_comput
         ]
         per_task = Counter(c.task_id for c in {c.commit_id: c for c in commits_seen}.values())
         assert per_task == Counter({"task-warmup": 1, "task-deploy": 1, "task-after": 1})
-    finally:
-        for w in workers:
-            w.kill()
-        others.stop()
-        client.close()
 
 
 def test_a_deposed_executor_back_with_a_new_token_neither_acts_nor_publishes_for_its_old_batch(
@@ -208,19 +202,8 @@ def test_a_deposed_executor_back_with_a_new_token_neither_acts_nor_publishes_for
     again (same instance id, new token) while its old batch is still in flight. The batch's
     step times out; its compensations must not run and its failure must not be published
     (the token moved on); the task is redone under the new token and succeeds."""
-    env = worker_env(orch, endpoints, packs_dir=str(orch.packs_dir))
-    workers = [WorkerProcess(f"executor-{i}", "executor", env, tmp_path / "logs") for i in (1, 2)]
-    others = Pipeline(orch, endpoints, ("router", "former", "scheduler", "completer", "ssot"))
-    others.start()
-    client = redis.Redis.from_url(endpoints.redis_url)
     lease = lease_key(orch.redis_prefix, "executor")
-    try:
-        assert others.wait_ready(60)
-        for w in workers:
-            w.start()
-        assert settle(lambda: client.get(lease) is not None, 30)
-        first = _active(client, orch, workers)
-        standby = next(w for w in workers if w is not first)
+    with two_executors(orch, endpoints, tmp_path) as (client, workers, first, standby):
         publish(orch, serde, task("warmup"))
         commits_for(orch, serde, {"task-warmup"})
         old_token = int(client.get(f"{lease}:token") or 0)
@@ -260,8 +243,3 @@ def test_a_deposed_executor_back_with_a_new_token_neither_acts_nor_publishes_for
         ((token, status),) = deploy_results
         assert status == "succeeded" and token > old_token + 1  # neither t1 nor the standby's
         assert _active(client, orch, workers) is first
-    finally:
-        for w in workers:
-            w.kill()
-        others.stop()
-        client.close()
