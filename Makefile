@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-busy check lint types fmt unit integration bench-audit bench-routing bench-micro bench chaos clean
+.PHONY: run test test-busy check lint types fmt unit integration bench-audit bench-routing bench-micro bench-redis bench chaos clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,11 +37,14 @@ bench-routing: $(STAMP)
 bench-micro: $(STAMP)
 	$(BIN)/python -m benchmarks.micro
 
+bench-redis: $(STAMP)
+	$(BIN)/python -m benchmarks.redis_sizing
+
 bench: $(STAMP)
 	$(BIN)/taskline bench --json bench.json
 
 chaos: $(STAMP)
-	$(BIN)/taskline chaos --events 5000 --kills 50 --rollbacks 5 --wipes 1 --duplicates 0.2 --seed 7
+	$(BIN)/taskline chaos --events 5000 --kills 50 --rollbacks 5 --wipes 1 --retention 100 --duplicates 0.2 --seed 7
 
 lint: $(STAMP)
 	$(BIN)/ruff check streams processors tests benchmarks

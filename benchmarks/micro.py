@@ -79,9 +79,7 @@ def main() -> int:
         )
         with EmbeddedStack(settings) as endpoints:
             client = redis.Redis.from_url(endpoints.redis_url)
-            dedup = Deduplicator(
-                client, f"bench:{uuid.uuid4().hex}", window_s=600, tombstones_key=None
-            )
+            dedup = Deduplicator(client, f"bench:{uuid.uuid4().hex}", window_s=600, tombstones=None)
             ids = [(f"e-{i}", f"raw/0/{i}") for i in range(500)]
             rows.append(
                 (

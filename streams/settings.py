@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -63,6 +63,21 @@ class Settings(BaseSettings):
     # --- behaviour ---------------------------------------------------------------------
     dedup_window_s: int = Field(
         7 * 24 * 3600, ge=1, description="How long a source_event_id is remembered in Redis."
+    )
+    result_window_s: int = Field(
+        24 * 3600,
+        ge=60,
+        description="How long the executor keeps a task's result and checkpoint in Redis.",
+    )
+    ssot_retention: int = Field(
+        1000,
+        ge=0,
+        description="Commits per project Redis keeps in its logs (ssot-writes keeps all); 0 = all.",
+    )
+    tombstone_window_s: int = Field(
+        30 * 24 * 3600,
+        ge=0,
+        description="How long Redis remembers which commit an event reached; 0 = forever.",
     )
     session_timeout_ms: int = Field(3000, ge=1000, description="Consumer group session timeout.")
     heartbeat_interval_ms: int = Field(500, ge=100, description="Consumer group heartbeat.")
@@ -126,6 +141,16 @@ class Settings(BaseSettings):
         if any(ch.isspace() for ch in value):
             raise ValueError("must not contain whitespace")
         return value
+
+    @model_validator(mode="after")
+    def _retention_holds_a_batch(self) -> Settings:
+        # a batch's commits must all be retained until it is acknowledged (redelivery re-emits)
+        if 0 < self.ssot_retention < self.batch_max:
+            raise ValueError(
+                f"ssot_retention ({self.ssot_retention}) must be 0 or at least batch_max "
+                f"({self.batch_max})"
+            )
+        return self
 
     @field_validator("log_level")
     @classmethod

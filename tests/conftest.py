@@ -63,7 +63,10 @@ def settings(endpoints: Endpoints, tmp_path: Path) -> Iterator[Settings]:
     )
     # Leave a configured (shared) Redis as we found it.
     client = redis.Redis.from_url(endpoints.redis_url)
-    keys = list(client.scan_iter(f"r{tag}:*", count=1000))
+    keys = [
+        *client.scan_iter(f"r{tag}:*", count=1000),
+        *client.scan_iter(f"{{r{tag}:*", count=1000),  # hash-tagged keys
+    ]
     if keys:
         client.delete(*keys)
     client.close()

@@ -26,6 +26,7 @@ import redis
 
 from processors.errors import ChainError
 from processors.jsonpatch import diff
+from processors.models import SsotCommit
 from processors.ssot import Head, state_at
 from streams.audit.archive import (
     archive_store,
@@ -41,6 +42,7 @@ from streams.codec.serde import SchemaStore, Serde
 from streams.errors import UsageError
 from streams.runtime.pipeline import build_environment, ssot_store
 from streams.runtime.reader import TopicRecord, read_topics
+from streams.runtime.recovery import project_history
 from streams.runtime.topics import ALL_TOPICS, FORMED, SSOT_WRITES
 from streams.settings import Settings
 from streams.state.scheduler_book import SchedulerKeys, book_status
@@ -140,7 +142,23 @@ def _store(settings: Settings, resolve: Resolver) -> tuple[Settings, SsotStore, 
 # --- ssot -------------------------------------------------------------------------------
 
 
-def _head_at(store: SsotStore, project: str, version: int | None) -> Head:
+class _History:
+    """A project's commits from v1, read from ``ssot-writes`` only once Redis has trimmed them."""
+
+    def __init__(self, settings: Settings, resolve: Resolver, store: SsotStore) -> None:
+        self.settings, self.resolve, self.store = settings, resolve, store
+        self._cache: dict[str, list[SsotCommit]] = {}
+
+    def __call__(self, project: str) -> list[SsotCommit]:
+        if project not in self._cache:
+            records, serde = _source(self.settings, self.resolve, None, [SSOT_WRITES])
+            self._cache[project] = project_history(self.store, project, records, serde)
+        return self._cache[project]
+
+
+def _head_at(
+    store: SsotStore, project: str, version: int | None, history: _History | None = None
+) -> Head:
     head = store.head(project)
     if head.version == 0 and project not in store.projects():
         raise UsageError(
@@ -150,7 +168,7 @@ def _head_at(store: SsotStore, project: str, version: int | None) -> Head:
         return head
     if not 0 <= version <= head.version:
         raise UsageError(f"{project} has versions 0..{head.version}, not {version}")
-    return state_at(project, store.log(project), version)
+    return state_at(project, history(project) if history else store.log(project), version)
 
 
 def cmd_ssot(settings: Settings, args: argparse.Namespace, resolve: Resolver) -> int:
@@ -158,9 +176,10 @@ def cmd_ssot(settings: Settings, args: argparse.Namespace, resolve: Resolver) ->
     if args.ssot_command == "rebuild":
         return _rebuild(settings, args, resolve)
     settings, store, client = _store(settings, resolve)
+    history = _History(settings, resolve, store)
     try:
         if args.ssot_command == "show":
-            head = _head_at(store, args.project, args.version)
+            head = _head_at(store, args.project, args.version, history)
             if args.json:
                 print(
                     json.dumps(
@@ -177,7 +196,7 @@ def cmd_ssot(settings: Settings, args: argparse.Namespace, resolve: Resolver) ->
                 print(json.dumps(head.state, indent=2, sort_keys=True, ensure_ascii=False))
         elif args.ssot_command == "log":
             _head_at(store, args.project, None)
-            for c in store.log(args.project):
+            for c in history(args.project):
                 if args.json:
                     print(c.model_dump_json())
                 else:
@@ -187,8 +206,8 @@ def cmd_ssot(settings: Settings, args: argparse.Namespace, resolve: Resolver) ->
                         f"event {c.source_event_id}  {c.message[:60]}"
                     )
         else:
-            a = _head_at(store, args.project, args.a)
-            b = _head_at(store, args.project, args.b)
+            a = _head_at(store, args.project, args.a, history)
+            b = _head_at(store, args.project, args.b, history)
             ops = diff(a.state, b.state)
             if args.json:
                 print(json.dumps(ops, ensure_ascii=False))

@@ -55,6 +55,11 @@ def add_parsers(sub: Any) -> None:
         action="store_true",
         help="run the stages as threads of one process (as `up` does), not one process each",
     )
+    bench_p.add_argument(
+        "--no-metrics",
+        action="store_true",
+        help="workers serve no metrics endpoint (progress read from committed offsets)",
+    )
     bench_p.set_defaults(run=cmd_bench)
 
     chaos_p = sub.add_parser("chaos", help="kill stages at random under load, then verify")
@@ -67,6 +72,12 @@ def add_parsers(sub: Any) -> None:
         "--rollbacks", type=int, default=0, help="restart Redis on a copy of its data 1-3 s old"
     )
     chaos_p.add_argument("--wipes", type=int, default=0, help="restart Redis on no data")
+    chaos_p.add_argument(
+        "--retention",
+        type=int,
+        default=0,
+        help="commits per project Redis keeps (and the batch size); 0 = the settings'",
+    )
     chaos_p.add_argument("--dir", type=Path, help="work directory (default: a new temporary one)")
     chaos_p.set_defaults(run=lambda settings, args: cmd_chaos(args))
 
@@ -87,6 +98,8 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError("bench needs --events >= 100 and --rate > 0")
     if args.soak < 0 or args.soak_rate <= 0:
         raise UsageError("bench needs --soak >= 0 and --soak-rate > 0")
+    if args.no_metrics and args.threads:
+        raise UsageError("bench --no-metrics is for worker processes, not --threads")
     limit_threads()
     stack = EmbeddedStack(settings)
     console = Console(stderr=True)
@@ -104,6 +117,7 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
                 events=args.events,
                 offered_rate=args.rate,
                 processes=not args.threads,
+                metrics=not args.no_metrics,
                 soak_s=args.soak,
                 soak_rate=args.soak_rate,
                 say=say,
@@ -124,12 +138,12 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_chaos(args: argparse.Namespace) -> int:
     if (
         args.events < 1
-        or min(args.kills, args.rollbacks, args.wipes) < 0
+        or min(args.kills, args.rollbacks, args.wipes, args.retention) < 0
         or not 0 <= args.duplicates < 1
         or args.rate <= 0
     ):
         raise UsageError(
-            "chaos needs --events >= 1, --kills/--rollbacks/--wipes >= 0, "
+            "chaos needs --events >= 1, --kills/--rollbacks/--wipes/--retention >= 0, "
             "0 <= --duplicates < 1, --rate > 0"
         )
     config = chaos.ChaosConfig(
@@ -140,6 +154,7 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         args.rate,
         rollbacks=args.rollbacks,
         wipes=args.wipes,
+        retention=args.retention,
     )
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="taskline-chaos-"))
     print(f"chaos: seed {args.seed}, work directory {workdir}", flush=True)

@@ -37,7 +37,11 @@ from streams.errors import ConfigurationError, TasklineError
 from streams.runtime.embedded import Endpoints
 from streams.runtime.kafka import KafkaClients
 from streams.runtime.metrics import MetricsServer
+
+# the store factories are part of this module's interface (re-exported)
 from streams.runtime.recovery import Recovery
+from streams.runtime.recovery import chain_store as chain_store
+from streams.runtime.recovery import ssot_store as ssot_store
 from streams.runtime.runner import Handler, StageIO, StageRunner
 from streams.runtime.topics import ensure_topics
 from streams.settings import Settings
@@ -49,7 +53,6 @@ from streams.stages.scheduler import SchedulerStage
 from streams.stages.ssot import SsotStage
 from streams.state.dedup import Deduplicator
 from streams.state.scheduler_book import SchedulerKeys
-from streams.state.ssot_store import SsotStore
 
 log = logging.getLogger("taskline.pipeline")
 
@@ -169,16 +172,6 @@ def redis_client(endpoints: Endpoints) -> redis.Redis:
     return redis.Redis.from_url(endpoints.redis_url, socket_timeout=10, health_check_interval=30)
 
 
-def chain_store(settings: Settings, client: redis.Redis) -> SsotStore:
-    """The completer's write-side chain."""
-    return SsotStore(client, f"{settings.redis_prefix}:chain")
-
-
-def ssot_store(settings: Settings, client: redis.Redis) -> SsotStore:
-    """The materialized SSOT read by the scheduler, the executor and the CLI."""
-    return SsotStore(client, f"{settings.redis_prefix}:ssot")
-
-
 def build_handler(
     stage: str,
     settings: Settings,
@@ -194,16 +187,17 @@ def build_handler(
             client,
             f"{settings.redis_prefix}:dedup",
             window_s=settings.dedup_window_s,
-            tombstones_key=chain_store(settings, client).tombstones_key,
+            tombstones=chain_store(settings, client),
         )
         return RouterStage(io, build_router(settings), dedup, client, ssot_store(settings, client))
     if stage == "former":
-        # task claims outlive the router's window tenfold: the last line against duplicates
+        # task claims live as long as the router's; past that, tombstones answer for tasks
+        # that were committed (a longer window only costs memory: see README "Sizing Redis")
         tasks = Deduplicator(
             client,
             f"{settings.redis_prefix}:tasks",
-            window_s=settings.dedup_window_s * 10,
-            tombstones_key=None,
+            window_s=settings.dedup_window_s,
+            tombstones=None,
         )
         return FormerStage(io, build_former(settings), tasks)
     if stage == "scheduler":

@@ -134,3 +134,21 @@ def _committed_ends(
         finally:
             member.close()
     return ends
+
+
+def committed_total(settings: Settings, bootstrap_servers: str, group: str, topic: str) -> int:
+    """How many records of ``topic`` the consumer group ``group`` has committed past, over
+    every partition (0 before its first commit): progress without asking the stage."""
+    clients = KafkaClients(settings, bootstrap_servers)
+    name = settings.topic(topic)
+    info = clients.admin().list_topics(topic=name, timeout=10)
+    member = clients.consumer("reader", group_id=group)
+    try:
+        offsets = member.committed(
+            [TopicPartition(name, p) for p in info.topics[name].partitions], timeout=10
+        )
+        return sum(max(tp.offset, 0) for tp in offsets)
+    except KafkaException:
+        return 0
+    finally:
+        member.close()

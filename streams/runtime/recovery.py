@@ -8,14 +8,14 @@ caches which topic, and what heals it:
 ==========================================  =================  ==================================
 Redis keys                                  cache of           healed by
 ==========================================  =================  ==================================
-``<p>:chain:*`` completer chain: heads,     ``ssot-writes``    :func:`heal_store` (reset to the
-logs, commit index, tombstones                                 log when behind or forked)
-``<p>:ssot:*`` materialized SSOT            ``ssot-writes``    :func:`heal_store`
+``{<p>:chain}:*`` completer chain: heads,   ``ssot-writes``    :func:`heal_store` (reset to the
+recent logs, commit index, tombstones                          log when behind or forked)
+``{<p>:ssot}:*`` materialized SSOT          ``ssot-writes``    :func:`heal_store`
 ``{<p>:executor}:result:<task>``            ``executed``       :func:`heal_results` (write-once)
 ``{<p>:executor}:lease:token``              ``executed``       :func:`heal_results` (raised to the
                                                                highest ``fencing_token`` seen)
-``<p>:dedup:*``, ``<p>:tasks:*`` claims     short-lived        not rebuilt: a duplicate that slips
-                                                               through is caught by the scheduler's
+``{<p>:dedup}:*``, ``{<p>:tasks}:*``        short-lived        not rebuilt: a duplicate that slips
+claims                                                         through is caught by the scheduler's
                                                                tombstone check, the executor's
                                                                result and the completer's commit id
 ``{<p>:scheduler}:sched:*`` the book        ``formed``,        the scheduler, taking over, re-admits
@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import redis
@@ -54,6 +55,24 @@ from streams.state.executor_keys import ExecutorKeys
 from streams.state.ssot_store import SsotStore
 
 log = logging.getLogger("taskline.recovery")
+
+
+def chain_store(settings: Settings, client: redis.Redis) -> SsotStore:
+    """The completer's write-side chain."""
+    return SsotStore(
+        client,
+        f"{settings.redis_prefix}:chain",
+        retention=settings.ssot_retention,
+        tombstone_window_s=settings.tombstone_window_s,
+    )
+
+
+def ssot_store(settings: Settings, client: redis.Redis) -> SsotStore:
+    """The materialized SSOT read by the scheduler, the executor and the CLI."""
+    return SsotStore(
+        client, f"{settings.redis_prefix}:ssot", retention=settings.ssot_retention, tombstones=False
+    )
+
 
 _RAISE_TOKEN = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -99,6 +118,19 @@ def chains_from_log(records: Iterable[TopicRecord], serde: Serde) -> LogChains:
     return out
 
 
+def project_history(
+    store: SsotStore,
+    project: str,
+    ssot_writes: Callable[[], Iterable[TopicRecord]],
+    serde: Serde,
+) -> list[SsotCommit]:
+    """A project's commits from version 1: Redis's log while it still holds them all, else
+    ``ssot-writes`` (read only then: past ``ssot_retention`` the topic is the history)."""
+    if store.first_retained(project) <= 1:
+        return store.log(project)
+    return chains_from_log(ssot_writes(), serde).commits.get(project, [])
+
+
 def heal_store(store: SsotStore, chains: LogChains) -> list[str]:
     """Reset every project whose stored chain is behind the log, or differs from it, to the
     log; returns the projects healed. A store ahead of the log, extending it, is left alone:
@@ -113,6 +145,8 @@ def heal_store(store: SsotStore, chains: LogChains) -> list[str]:
             at = store.commit_at(project, head.version) if head.version else None
             if head.version == 0 or (at is not None and at.hash == head.hash):
                 continue
+            if at is None and head.version < store.first_retained(project):
+                continue  # ahead of the log by more than Redis retains: never move it back
         store.reset(project, chains.commits[project], head)
         healed.append(project)
         log.warning(
@@ -135,10 +169,12 @@ def heal_results(
     ttl_s: int,
 ) -> tuple[int, int]:
     """Put back every result on ``executed`` that Redis lost (write-once: a stored one wins)
-    and raise the fencing token to the highest one the log has seen, so that a task is never
-    executed twice and tokens never go backwards. ``result_key(task_id)`` names a result.
+    for what is left of its ``ttl_s`` (counted from when it finished), and raise the fencing
+    token to the highest one the log has seen, so that a task is never executed twice and
+    tokens never go backwards. ``result_key(task_id)`` names a result.
     Returns (results restored, highest token)."""
     restored, highest = 0, 0
+    now = time.time()
     pipe = client.pipeline(transaction=False)
     pending = 0
     for rec in records:
@@ -146,7 +182,10 @@ def heal_results(
             continue
         result = serde.decode(rec.value, ExecutionResult)
         highest = max(highest, result.fencing_token)
-        pipe.set(result_key(result.task_id), rec.value, ex=ttl_s, nx=True)
+        left = int(ttl_s - (now - result.finished_at.timestamp()))
+        if left <= 0:
+            continue  # it would have expired by now
+        pipe.set(result_key(result.task_id), rec.value, ex=left, nx=True)
         pending += 1
         if pending >= 500:
             restored += sum(1 for ok in pipe.execute() if ok)
@@ -173,20 +212,27 @@ class Recovery:
 
     def read(self, topic: str, *readers: str) -> list[TopicRecord]:
         """A whole topic, at least as far as the ``readers``' stages have consumed it."""
+        return list(self.scan(topic, *readers))
+
+    def scan(self, topic: str, *readers: str) -> Iterator[TopicRecord]:
+        """:meth:`read`, one record at a time (nothing held but the record)."""
         groups = [self.settings.group(stage) for stage in readers]
-        return list(
-            read_topics(self.settings, self.bootstrap_servers, [topic], idle_s=0.5, groups=groups)
+        return read_topics(
+            self.settings, self.bootstrap_servers, [topic], idle_s=0.5, groups=groups
         )
+
+    def history(self, store: SsotStore, project: str) -> list[SsotCommit]:
+        """:func:`project_history` from this deployment's ``ssot-writes``."""
+        return project_history(store, project, lambda: self.read(SSOT_WRITES), self.serde)
 
     def chains(self) -> list[str]:
         """Heal the completer's chain and the materialized SSOT from ``ssot-writes``."""
         with self._lock:
-            prefix = self.settings.redis_prefix
             chains = chains_from_log(self.read(SSOT_WRITES, "ssot", "scheduler"), self.serde)
             for problem in chains.problems:
                 log.error("recovery: ssot-writes: %s", problem)
-            healed = heal_store(SsotStore(self.client, f"{prefix}:chain"), chains)
-            healed += heal_store(SsotStore(self.client, f"{prefix}:ssot"), chains)
+            healed = heal_store(chain_store(self.settings, self.client), chains)
+            healed += heal_store(ssot_store(self.settings, self.client), chains)
             self.log_heads = {p: h.version for p, h in chains.heads.items()}
             return sorted(set(healed))
 
@@ -201,7 +247,7 @@ class Recovery:
                 self.serde,
                 result_key=ExecutorKeys(prefix).result,
                 token_key=f"{lease_key(prefix, 'executor')}:token",
-                ttl_s=self.settings.dedup_window_s,
+                ttl_s=self.settings.result_window_s,
             )
             if restored:
                 log.warning("recovery: %d executor result(s) restored from executed", restored)

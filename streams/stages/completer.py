@@ -58,7 +58,15 @@ class CompleterStage:
         fast = self._batch(results)
         if fast is not None:
             return outs + fast
-        return outs + self.io.each(results, lambda _m, r: [self._complete(r)])
+        return outs + self.io.each(results, lambda _m, r: self._complete(r))
+
+    def _committed_beyond_retention(self, result: ExecutionResult) -> bool:
+        stone = self.chain.tombstone(result.source_event_id)
+        return (
+            stone is not None
+            and stone.task_id == result.task_id
+            and stone.version < self.chain.first_retained(stone.project_id)
+        )
 
     def _heal_if_behind(self, projects: set[str]) -> None:
         """Never write on a head older than the log's: if Redis holds a project's chain at a
@@ -88,7 +96,9 @@ class CompleterStage:
         needed = range(result.snapshot_version + 1, head.version + 1)
         if all(v in written for v in needed):
             return set().union(*(written[v] for v in needed))
-        return self.chain.changed_paths_since(project, result.snapshot_version)
+        changed = self.chain.changed_paths_since(project, result.snapshot_version)
+        # older than Redis's retention: assume the whole state changed (no blind rebase)
+        return changed if changed is not None else {""}
 
     def _remember(self, commit: SsotCommit) -> None:
         written = self._written.setdefault(commit.project_id, {})
@@ -135,7 +145,7 @@ class CompleterStage:
             outs.append(self.io.out(SSOT_WRITES, commit.project_id, commit))
         return outs
 
-    def _complete(self, result: ExecutionResult) -> Out:
+    def _complete(self, result: ExecutionResult) -> list[Out]:
         project = project_of(result)
         for _ in range(self.max_attempts):
             head = self._heads.get(project) or self.chain.head(project)
@@ -147,13 +157,18 @@ class CompleterStage:
                 self._remember(commit)
                 latency = (commit.committed_at - result.occurred_at).total_seconds()
                 self.io.stats.observe_end_to_end(max(latency, 0.0))
-                return self.io.out(SSOT_WRITES, project, commit)
+                return [self.io.out(SSOT_WRITES, project, commit)]
             if applied.status == "duplicate":
                 # Completed before (a redelivery): re-emit the very commit recorded then.
                 self.io.stats.duplicates += 1
                 prior = self.chain.commit_at(project, applied.version)
                 if prior is None or prior.commit_id != commit_id_for(result.task_id):
                     raise ChainError(f"commit log of {project} lost task {result.task_id}")
-                return self.io.out(SSOT_WRITES, project, prior)
+                return [self.io.out(SSOT_WRITES, project, prior)]
+            if self._committed_beyond_retention(result):
+                # a redelivery of a commit Redis has trimmed since: it was produced before
+                # (a batch's commits are acknowledged before later batches can trim them)
+                self.io.stats.duplicates += 1
+                return []
             self._heads.pop(project, None)  # someone else moved the head: reload and retry
         raise ChainError(f"{project}: head kept moving; gave up after {self.max_attempts} tries")

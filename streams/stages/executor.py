@@ -156,7 +156,7 @@ class ExecutorStage:
     def _remember(self, task_id: str) -> None:
         self._recorded[task_id] = None
         self._recorded.move_to_end(task_id)
-        if len(self._recorded) > 100_000:
+        if len(self._recorded) > 10_000:  # recent ones are those a Redis loss can take
             self._recorded.popitem(last=False)
 
     def _check_token(self) -> None:
@@ -182,7 +182,7 @@ class ExecutorStage:
     def _fenced_set(
         self, values: dict[str, str | bytes | None], once: list[str] | None = None
     ) -> None:
-        ttl = self.io.settings.dedup_window_s
+        ttl = self.io.settings.result_window_s
         if self.lease is None:  # a bare handler (tests): nothing to fence against
             pipe = self.redis.pipeline(transaction=False)
             for key, value in values.items():
@@ -215,7 +215,12 @@ class ExecutorStage:
             return Snapshot(None, 0, {})
         if resume is not None and resume.snapshot_version != self._versions.get(project):
             # resume on the very snapshot the task started on, rebuilt from the chain
-            head = state_at(project, self.chain.log(project), resume.snapshot_version)
+            history = (
+                self.recovery.history(self.chain, project)
+                if self.recovery is not None
+                else self.chain.log(project)
+            )
+            head = state_at(project, history, resume.snapshot_version)
             return Snapshot(project, head.version, head.state)
         cached = self._snapshots.get(project)
         if cached is None or cached.version != self._versions.get(project):

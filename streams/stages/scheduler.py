@@ -35,7 +35,7 @@ from streams.runtime.topics import (
 )
 from streams.sdk.governance import verify
 from streams.state.scheduler_book import SchedulerKeys, encode_entry, load_book
-from streams.state.ssot_store import SsotStore, Tombstone
+from streams.state.ssot_store import SsotStore
 
 log = logging.getLogger("taskline.stages")
 
@@ -74,6 +74,7 @@ class SchedulerStage:
         self._reproduce: dict[str, bytes] = {}  # task id → ScheduledTask bytes
         self._last_inflight: set[str] = set()
         self._stale = False
+        self._persisted_seq: int | None = None  # the book's seq this instance last wrote
         self._token = 0  # the fencing token this batch runs under
         s = io.settings
         self._key = s.governance_key.get_secret_value().encode() if s.governance_key else None
@@ -92,7 +93,11 @@ class SchedulerStage:
         # released before a crash, maybe never produced: produce again (repeats are absorbed)
         self._reproduce = {_str(k): v for k, v in released.items() if isinstance(v, bytes)}
         self._last_inflight = set(self.book.inflight)
-        self._readmit_from_log()
+        # read the log only when the book may have lost writes: on taking over (what the last
+        # holder wrote is unknown) or when Redis holds an older book than this instance wrote
+        if self._persisted_seq is None or self.book.seq < self._persisted_seq:
+            self._readmit_from_log()
+        self._persisted_seq = self.book.seq
         log.info(
             "scheduler: book loaded: %d pending, %d in flight, safe mode %s, unavailable %s",
             len(self.book.pending),
@@ -108,13 +113,15 @@ class SchedulerStage:
         recorded commit)."""
         if self.recovery is None:
             return
-        commits = self.recovery.read(SSOT_WRITES, "ssot", "scheduler")
-        committed = {self.io.serde.decode(r.value, SsotCommit).task_id for r in commits}
-        known = set(self.book.pending) | set(self.book.inflight) | committed
+        commits = 0
+        known = set(self.book.pending) | set(self.book.inflight)
+        for rec in self.recovery.scan(SSOT_WRITES, "ssot", "scheduler"):
+            known.add(self.io.serde.decode(rec.value, SsotCommit).task_id)
+            commits += 1
         now = now_millis()
-        readmitted = 0
-        formed = self.recovery.read(FORMED, "scheduler")
-        for rec in formed:
+        readmitted = formed = 0
+        for rec in self.recovery.scan(FORMED, "scheduler"):
+            formed += 1
             task = self.io.serde.decode(rec.value, TaskObject)
             if task.task_id in known:
                 continue
@@ -127,8 +134,8 @@ class SchedulerStage:
                 "scheduler: %d of %d formed task(s) neither committed (%d commits read) nor in "
                 "the book: re-admitted",
                 readmitted,
-                len(formed),
-                len(commits),
+                formed,
+                commits,
             )
             self.io.stats.note("recovery", f"{readmitted} task(s) re-admitted from formed")
 
@@ -252,7 +259,7 @@ class SchedulerStage:
         unknown = [i for i in dict.fromkeys(source_event_ids) if i not in self._done]
         if not unknown:
             return {i for i in source_event_ids if i in self._done}
-        values = self.redis.hmget(self.chain.tombstones_key, unknown)
+        values = self.chain.tombstones_of(unknown)
         found = {i for i, v in zip(unknown, values, strict=True) if v is not None}
         return found | {i for i in source_event_ids if i in self._done}
 
@@ -262,19 +269,21 @@ class SchedulerStage:
         }
         if wanted:
             ordered = sorted(wanted)
-            stones = self.redis.hmget(self.chain.tombstones_key, ordered)
-            for source, stone in zip(ordered, stones, strict=True):
-                if stone is None:
+            stones = self.chain.tombstones_of(ordered)
+            for source, where in zip(ordered, stones, strict=True):
+                if where is None:
                     continue
-                where = Tombstone.parse(stone.decode() if isinstance(stone, bytes) else stone)
-                commit = self.chain.commit_at(where.project_id, where.version)
-                self._remember(source, commit.outcome if commit else "succeeded")
+                outcome = where.outcome
+                if not outcome:  # a tombstone from before outcomes were kept
+                    commit = self.chain.commit_at(where.project_id, where.version)
+                    outcome = commit.outcome if commit else "succeeded"
+                self._remember(source, outcome)
         return self._done
 
     def _remember(self, source_event_id: str, outcome: str) -> None:
         self._done[source_event_id] = outcome
-        if len(self._done) > 100_000:  # bounded: the tombstones in Redis answer for the rest
-            for key in list(self._done)[:10_000]:
+        if len(self._done) > 10_000:  # bounded: the tombstones in Redis answer for the rest
+            for key in list(self._done)[:1_000]:
                 del self._done[key]
 
     def _persist(
@@ -313,6 +322,7 @@ class SchedulerStage:
             for command, *args in ops:
                 pipe.execute_command(command, *args)  # type: ignore[no-untyped-call]
             pipe.execute()
+        self._persisted_seq = book.seq
         book.changed.clear()
         book.removed.clear()
         self._last_inflight = set(book.inflight)

@@ -77,6 +77,9 @@ class SsotStage:
                 if self.ssot.applied_version(commit.commit_id) is not None:
                     self.io.stats.duplicates += 1  # a redelivered commit: already applied
                     return []
+                if commit.version < self.ssot.first_retained(project):
+                    self.io.stats.duplicates += 1  # redelivered, and trimmed since
+                    return []
                 if cached is None:
                     raise ChainError(
                         f"{project}: v{commit.version} already exists with another commit"

@@ -6,10 +6,12 @@ duplicate; the *same* record delivered again after a crash finds its own coordin
 claim and is processed again instead of dropped.
 
 Past the window, the SSOT's tombstones (``source_event_id`` → the commit its task reached)
-still catch a duplicate whose task was committed, for as long as the ledger is kept.
+still catch a duplicate whose task was committed, for as long as the tombstone window keeps
+them. Claims share one hash tag (``{taskline:dedup}:evt-1``) so the batch's script runs on
+Redis Cluster; the tombstone lookup goes to the chain's slot in the same round trip.
 
 >>> dedup = Deduplicator(redis_client, "taskline:dedup", window_s=3600,
-...                      tombstones_key="taskline:chain:events")             # doctest: +SKIP
+...                      tombstones=chain_store)                                 # doctest: +SKIP
 >>> dedup.claim([("evt-1", "raw-events/0/7"), ("evt-1", "raw-events/1/3")])  # doctest: +SKIP
 [Claim(own=True, tombstone=None), Claim(own=False, tombstone=None)]
 """
@@ -21,20 +23,14 @@ from dataclasses import dataclass
 
 import redis
 
-from streams.state.ssot_store import Tombstone
+from streams.state.ssot_store import SsotStore, Tombstone
 
 _CLAIM = """
 local out = {}
-local n = #KEYS - 1
-for i = 1, n do
-  local key = KEYS[i + 1]
-  local coord = ARGV[i + 1]
-  local tomb = redis.call('HGET', KEYS[1], ARGV[n + i + 1])
-  if tomb then
-    out[i] = tomb
-  elseif redis.call('SET', key, coord, 'NX', 'PX', ARGV[1]) then
+for i = 1, #KEYS do
+  if redis.call('SET', KEYS[i], ARGV[i + 1], 'NX', 'PX', ARGV[1]) then
     out[i] = 1
-  elseif redis.call('GET', key) == coord then
+  elseif redis.call('GET', KEYS[i]) == ARGV[i + 1] then
     out[i] = 1
   else
     out[i] = 0
@@ -56,30 +52,37 @@ class Deduplicator:
     """Claims ids for records; answers which records are first (or redelivered) carriers."""
 
     def __init__(
-        self, client: redis.Redis, prefix: str, *, window_s: int, tombstones_key: str | None
+        self, client: redis.Redis, prefix: str, *, window_s: int, tombstones: SsotStore | None
     ) -> None:
         self._client = client
-        self._prefix = prefix
+        self._tag = f"{{{prefix}}}"
         self._window_ms = window_s * 1000
-        # without tombstones, a key that is never written keeps the script the same
-        self._tombstones_key = tombstones_key or f"{prefix}:no-tombstones"
+        self._tombstones = tombstones
         self._script = client.register_script(_CLAIM)
 
+    def key(self, event_id: str) -> str:
+        """The Redis key of an id's claim."""
+        return f"{self._tag}:{event_id}"
+
     def claim(self, items: Sequence[tuple[str, str]]) -> list[Claim]:
-        """For each ``(id, coordinate)``: whether this record owns the id (one round trip)."""
+        """For each ``(id, coordinate)``: whether this record owns the id (one round trip).
+        A tombstoned id is never owned: its task was committed already."""
         if not items:
             return []
-        keys = [self._tombstones_key, *(f"{self._prefix}:{event_id}" for event_id, _ in items)]
-        argv: list[int | str] = [self._window_ms, *(c for _, c in items), *(i for i, _ in items)]
-        answers = self._script(keys=keys, args=argv)
+        keys = [self.key(event_id) for event_id, _ in items]
+        argv: list[int | str] = [self._window_ms, *(c for _, c in items)]
+        if self._tombstones is None:
+            return [Claim(bool(a)) for a in self._script(keys=keys, args=argv)]
+        pipe = self._client.pipeline(transaction=False)
+        self._tombstones.lookup_tombstones([i for i, _ in items], client=pipe)
+        self._script(keys=keys, args=argv, client=pipe)
+        stones, owns = pipe.execute()
         return [
-            Claim(False, Tombstone.parse(a.decode() if isinstance(a, bytes) else a))
-            if isinstance(a, bytes | str)
-            else Claim(bool(a))
-            for a in answers
+            Claim(False, Tombstone.parse(stone)) if stone else Claim(bool(own))
+            for stone, own in zip(stones, owns, strict=True)
         ]
 
     def owner(self, event_id: str) -> str | None:
         """The coordinate of the record that claimed ``event_id``, if still remembered."""
-        value = self._client.get(f"{self._prefix}:{event_id}")
+        value = self._client.get(self.key(event_id))
         return value.decode() if isinstance(value, bytes) else None

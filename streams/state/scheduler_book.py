@@ -1,13 +1,13 @@
 """The scheduler's book in Redis: pending entries, released-but-uncommitted tasks, switches.
 
-Keys under ``PREFIX:sched``: ``entries`` (hash: task id → pending entry), ``released`` (hash:
-task id → the ScheduledTask record produced, until its commit arrives), ``inflight`` (hash:
-task id → release time),
-``meta`` (hash: safe_mode, seq), ``unavailable`` (set of systems; the executor reads it too),
+Keys under ``{PREFIX:scheduler}:sched`` (the scheduler lease's hash tag): ``entries`` (hash:
+task id → pending entry), ``released`` (hash: task id → the ScheduledTask record produced,
+until its commit arrives), ``inflight`` (hash: task id → release time), ``meta`` (hash:
+safe_mode, seq), ``unavailable`` (set of systems; the executor reads it too),
 ``gov:seen:ID`` and ``gov:result:ID`` (governance replay guard and outcomes).
 
 >>> SchedulerKeys("taskline").unavailable
-'taskline:sched:unavailable'
+'{taskline:scheduler}:sched:unavailable'
 """
 
 from __future__ import annotations

@@ -1,22 +1,29 @@
-"""SSOT store in Redis: per project a head (version, hash, state), a commit log, and an index
-of applied commit ids; commits land through one Lua script doing compare-and-set on the
-version and idempotency on the commit id.
+"""SSOT store in Redis: per project a head (version, hash, state), the most recent commits,
+and an index of applied commit ids; commits land through one Lua script doing compare-and-set
+on the version and idempotency on the commit id.
 
 Two namespaces use it: ``<prefix>:chain`` is the completer's write-side chain (what CAS is
 checked against) and ``<prefix>:ssot`` is the materialized SSOT the ssot stage builds from
 ``ssot-writes`` (what readers, the scheduler and the executor see). ``taskline ssot rebuild``
 can replay the topic into a third namespace and compare.
 
->>> store = SsotStore(redis_client, "taskline:ssot")              # doctest: +SKIP
->>> store.head("apollo").version                                   # doctest: +SKIP
+Bounded: a project's Redis log keeps its last ``retention`` commits (older ones, and their
+commit ids, are trimmed by the same script; ``ssot-writes`` keeps them all), and tombstones
+live in time buckets that expire ``tombstone_window_s`` after their commits. Every key of a
+namespace carries the namespace as its hash tag (``{taskline:chain}:head:apollo``), so the
+multi-key script runs on Redis Cluster.
+
+>>> store = SsotStore(redis_client, "taskline:ssot", retention=1000)  # doctest: +SKIP
+>>> store.head("apollo").version                                       # doctest: +SKIP
 0
 """
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import redis
 
@@ -24,17 +31,53 @@ from processors.jsonpatch import touched_paths
 from processors.models import SsotCommit, patch_to_rfc
 from processors.ssot import Head
 
+# KEYS: head, log, commit index, projects, tombstone bucket
+# ARGV: parent version, commit id, version, hash, state, commit JSON, project, source event id,
+#       tombstone, bucket expiry (unix s, 0 = none), retention (0 = keep all), write tombstone
 _APPLY = """
 local applied = redis.call('HGET', KEYS[3], ARGV[2])
 if applied then return {'duplicate', applied} end
 local version = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 if version ~= tonumber(ARGV[1]) then return {'conflict', tostring(version)} end
 redis.call('HSET', KEYS[1], 'version', ARGV[3], 'hash', ARGV[4], 'state', ARGV[5])
-redis.call('RPUSH', KEYS[2], ARGV[6])
+local length = redis.call('RPUSH', KEYS[2], ARGV[6])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
 redis.call('SADD', KEYS[4], ARGV[7])
-redis.call('HSETNX', KEYS[5], ARGV[8], ARGV[9])
+if ARGV[12] == '1' then
+  redis.call('HSETNX', KEYS[5], ARGV[8], ARGV[9])
+  if tonumber(ARGV[10]) > 0 then redis.call('EXPIREAT', KEYS[5], ARGV[10]) end
+end
+local keep = tonumber(ARGV[11])
+if keep > 0 and length > keep then
+  local first = tonumber(redis.call('HGET', KEYS[1], 'first') or '1')
+  for _ = 1, length - keep do
+    local old = redis.call('LPOP', KEYS[2])
+    redis.call('HDEL', KEYS[3], cjson.decode(old)['commit_id'])
+  end
+  redis.call('HSET', KEYS[1], 'first', first + length - keep)
+end
 return {'ok', ARGV[3]}
+"""
+
+# KEYS: head, log; ARGV: version
+_COMMIT_AT = """
+local first = tonumber(redis.call('HGET', KEYS[1], 'first') or '1')
+local version = tonumber(ARGV[1])
+if version < first then return false end
+return redis.call('LINDEX', KEYS[2], version - first)
+"""
+
+# KEYS: tombstone buckets, oldest first; ARGV: source event ids. The first commit wins.
+_TOMBSTONES = """
+local out = {}
+for i = 1, #ARGV do
+  out[i] = false
+  for k = 1, #KEYS do
+    local stone = redis.call('HGET', KEYS[k], ARGV[i])
+    if stone then out[i] = stone break end
+  end
+end
+return out
 """
 
 
@@ -49,32 +92,107 @@ class ApplyResult:
 
 @dataclass(frozen=True)
 class Tombstone:
-    """The commit an event's task first reached: answers "duplicate of what?"."""
+    """The commit an event's task first reached: answers "duplicate of what?" (and, for
+    dependencies, how it ended).
+
+    >>> Tombstone.parse("task-9 apollo 4 failed")
+    Tombstone(task_id='task-9', project_id='apollo', version=4, outcome='failed')
+    >>> Tombstone.parse("task-9 apollo 4").outcome  # written before outcomes were kept
+    ''
+    """
 
     task_id: str
     project_id: str
     version: int
+    outcome: str = ""
 
     @classmethod
-    def parse(cls, text: str) -> Tombstone:
-        """From the stored ``"task_id project version"``."""
-        task_id, project_id, version = text.rsplit(" ", 2)
+    def parse(cls, text: str | bytes) -> Tombstone:
+        """From the stored ``"task_id project version [outcome]"``."""
+        parts = _text(text).rsplit(" ", 3)
+        if len(parts) == 4 and not parts[3].isdigit():
+            return cls(parts[0], parts[1], int(parts[2]), parts[3])
+        task_id, project_id, version = _text(text).rsplit(" ", 2)
         return cls(task_id, project_id, int(version))
+
+    @classmethod
+    def of(cls, commit: SsotCommit) -> Tombstone:
+        """The tombstone a commit leaves."""
+        return cls(commit.task_id, commit.project_id, commit.version, commit.outcome)
+
+    def stored(self) -> str:
+        """As Redis holds it."""
+        return f"{self.task_id} {self.project_id} {self.version} {self.outcome}".rstrip()
 
     def __str__(self) -> str:
         return f"task {self.task_id} ({self.project_id} v{self.version})"
 
 
-class SsotStore:
-    """One namespace of project heads and commit logs."""
+@dataclass(frozen=True)
+class TombstoneBuckets:
+    """Where tombstones live: one Redis hash per time bucket of a quarter window, each
+    expiring a window after its last commit could have landed in it; 0 = one hash, kept.
 
-    def __init__(self, client: redis.Redis, namespace: str) -> None:
+    >>> b = TombstoneBuckets("{t:chain}:events", window_s=3600)
+    >>> b.key_for(1_800_000)
+    ('{t:chain}:events:2', 6300)
+    >>> b.keys_at(3600.0)
+    ['{t:chain}:events:0', '{t:chain}:events:1', '{t:chain}:events:2', '{t:chain}:events:3', \
+'{t:chain}:events:4', '{t:chain}:events:5']
+    """
+
+    base: str
+    window_s: int = 0
+
+    @property
+    def span_s(self) -> int:
+        """Seconds of commits one bucket holds."""
+        return max(self.window_s // 4, 1)
+
+    def key_for(self, committed_at_ms: int) -> tuple[str, int]:
+        """The bucket a commit's tombstone goes to, and when that bucket expires (unix s)."""
+        if self.window_s <= 0:
+            return self.base, 0
+        bucket = committed_at_ms // 1000 // self.span_s
+        return f"{self.base}:{bucket}", (bucket + 1) * self.span_s + self.window_s
+
+    def keys_at(self, now_s: float) -> list[str]:
+        """The buckets that can hold a live tombstone at ``now_s``, oldest first (one bucket
+        ahead for clocks that run ahead of this one)."""
+        if self.window_s <= 0:
+            return [self.base]
+        newest = int(now_s) // self.span_s + 1
+        oldest = (int(now_s) - self.window_s) // self.span_s
+        return [f"{self.base}:{b}" for b in range(oldest, newest + 1)]
+
+
+class SsotStore:
+    """One namespace of project heads, recent commit logs and tombstones."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        namespace: str,
+        *,
+        retention: int = 0,
+        tombstone_window_s: int = 0,
+        tombstones: bool = True,
+    ) -> None:
         self._r = client
         self.namespace = namespace
+        self.retention = retention  # commits per project kept in Redis; 0 = all
+        self.keeps_tombstones = (
+            tombstones  # the materialized SSOT needs none: dedup reads the chain's
+        )
+        self.tombstones = TombstoneBuckets(self._k("events"), tombstone_window_s)
         self._apply = client.register_script(_APPLY)
+        self._commit_at = client.register_script(_COMMIT_AT)
+        self._tombstones = client.register_script(_TOMBSTONES)
 
     def _k(self, kind: str, project_id: str = "") -> str:
-        return f"{self.namespace}:{kind}:{project_id}" if project_id else f"{self.namespace}:{kind}"
+        # the namespace is the hash tag: one script's keys share a Cluster slot
+        tag = f"{{{self.namespace}}}"
+        return f"{tag}:{kind}:{project_id}" if project_id else f"{tag}:{kind}"
 
     def head(self, project_id: str) -> Head:
         """The project's current head (genesis if it has no commit yet)."""
@@ -101,16 +219,17 @@ class SsotStore:
         return ApplyResult(_text(status), int(value))  # type: ignore[arg-type]
 
     def _keys(self, commit: SsotCommit) -> list[str]:
+        bucket, _ = self.tombstones.key_for(_millis(commit))
         return [
             self._k("head", commit.project_id),
             self._k("log", commit.project_id),
             self._k("commits"),
             self._k("projects"),
-            self._k("events"),
+            bucket,
         ]
 
-    @staticmethod
-    def _args(commit: SsotCommit, head: Head) -> list[str | int]:
+    def _args(self, commit: SsotCommit, head: Head) -> list[str | int]:
+        _, expires = self.tombstones.key_for(_millis(commit))
         return [
             commit.version - 1,
             commit.commit_id,
@@ -120,7 +239,10 @@ class SsotStore:
             commit.model_dump_json(),
             commit.project_id,
             commit.source_event_id,
-            f"{commit.task_id} {commit.project_id} {commit.version}",
+            Tombstone.of(commit).stored(),
+            expires,
+            self.retention,
+            "1" if self.keeps_tombstones else "0",
         ]
 
     def apply_many(self, items: list[tuple[SsotCommit, Head]]) -> list[ApplyResult]:
@@ -132,70 +254,107 @@ class SsotStore:
         return [ApplyResult(_text(s), int(v)) for s, v in pipe.execute()]  # type: ignore[arg-type]
 
     def applied_version(self, commit_id: str) -> int | None:
-        """The version a commit id was applied as, if it was."""
+        """The version a commit id was applied as, if it was (and is still retained)."""
         value = self._r.hget(self._k("commits"), commit_id)
         return int(value) if value is not None else None
 
+    def first_retained(self, project_id: str) -> int:
+        """The oldest version whose commit Redis still holds (1 until the log is trimmed)."""
+        value = self._r.hget(self._k("head", project_id), "first")
+        return int(value) if value is not None else 1
+
     def commit_at(self, project_id: str, version: int) -> SsotCommit | None:
-        """The commit that made ``version`` of a project."""
-        raw = self._r.lindex(self._k("log", project_id), version - 1)
-        return SsotCommit.model_validate_json(raw) if raw is not None else None
+        """The commit that made ``version`` of a project, if Redis still holds it."""
+        keys = [self._k("head", project_id), self._k("log", project_id)]
+        raw = self._commit_at(keys=keys, args=[version])
+        return SsotCommit.model_validate_json(raw) if raw else None
 
     def log(self, project_id: str, start_version: int = 1) -> list[SsotCommit]:
-        """Commits from ``start_version`` on, oldest first."""
-        raws = self._r.lrange(self._k("log", project_id), start_version - 1, -1)
+        """Retained commits from ``start_version`` on, oldest first; older ones than
+        :meth:`first_retained` are only on ``ssot-writes``."""
+        first = self.first_retained(project_id)
+        raws = self._r.lrange(self._k("log", project_id), max(start_version - first, 0), -1)
         return [SsotCommit.model_validate_json(raw) for raw in raws]
 
-    def changed_paths_since(self, project_id: str, version: int) -> set[str]:
-        """Pointers written by state commits after ``version``."""
+    def changed_paths_since(self, project_id: str, version: int) -> set[str] | None:
+        """Pointers written by state commits after ``version``; None when Redis no longer
+        holds all of them (the caller must assume anything changed)."""
+        if version + 1 < self.first_retained(project_id):
+            return None
         paths: set[str] = set()
         for commit in self.log(project_id, version + 1):
             if commit.kind == "state":
                 paths |= touched_paths(patch_to_rfc(commit.patch))
         return paths
 
-    @property
-    def tombstones_key(self) -> str:
-        """Redis hash: ``source_event_id`` → ``"task_id project version"`` of its first commit."""
-        return self._k("events")
+    def tombstone_keys(self, now_s: float | None = None) -> list[str]:
+        """The tombstone buckets live now, oldest first (all in this namespace's slot)."""
+        return self.tombstones.keys_at(time.time() if now_s is None else now_s)
+
+    def tombstones_of(self, source_event_ids: list[str]) -> list[Tombstone | None]:
+        """For each event, the commit its task first reached, for as long as the tombstone
+        window keeps it (one round trip)."""
+        if not source_event_ids:
+            return []
+        found = self.lookup_tombstones(source_event_ids)
+        return [Tombstone.parse(v) if v else None for v in found]
+
+    def lookup_tombstones(
+        self, source_event_ids: list[str], client: redis.Redis | None = None
+    ) -> Any:
+        """The raw tombstone lookup script, run on ``client`` (a pipeline) when given."""
+        return self._tombstones(keys=self.tombstone_keys(), args=source_event_ids, client=client)
 
     def tombstone(self, source_event_id: str) -> Tombstone | None:
         """Which task and version an event was committed as, for as long as Redis keeps it."""
-        value = self._r.hget(self.tombstones_key, source_event_id)
-        return Tombstone.parse(_text(value)) if value is not None else None
+        return self.tombstones_of([source_event_id])[0]
 
     def reset(self, project_id: str, commits: list[SsotCommit], head: Head) -> None:
         """Make the project's chain exactly ``commits`` (verified by the caller, ending at
-        ``head``), in one transaction: head, log, commit index and tombstones. For recovery
-        from the log when this store lost writes or holds a chain the log does not."""
-        keep = {c.commit_id for c in commits}
-        stale = [c.commit_id for c in self.log(project_id) if c.commit_id not in keep]
+        ``head``), in one transaction: head, retained log, commit index and tombstones. For
+        recovery from the log when this store lost writes or holds a chain the log does not."""
+        keep = commits[-self.retention :] if self.retention > 0 and commits else commits
+        kept_ids = {c.commit_id for c in keep}
+        stale = [c.commit_id for c in self.log(project_id) if c.commit_id not in kept_ids]
+        now = time.time()
         pipe = self._r.pipeline(transaction=True)
         pipe.delete(self._k("log", project_id))
         if stale:
             pipe.hdel(self._k("commits"), *stale)
-        if commits:
-            pipe.rpush(self._k("log", project_id), *(c.model_dump_json() for c in commits))
-            pipe.hset(self._k("commits"), mapping={c.commit_id: c.version for c in commits})
+        if keep:
+            pipe.rpush(self._k("log", project_id), *(c.model_dump_json() for c in keep))
+            pipe.hset(self._k("commits"), mapping={c.commit_id: c.version for c in keep})
             pipe.sadd(self._k("projects"), project_id)
-            for c in commits:
-                pipe.hsetnx(
-                    self.tombstones_key, c.source_event_id, f"{c.task_id} {project_id} {c.version}"
-                )
+        for c in commits if self.keeps_tombstones else []:
+            bucket, expires = self.tombstones.key_for(_millis(c))
+            if expires and expires <= now:
+                continue  # past the window: it would be gone already
+            pipe.hsetnx(bucket, c.source_event_id, Tombstone.of(c).stored())
+            if expires:
+                pipe.expireat(bucket, expires)
         pipe.hset(
             self._k("head", project_id),
-            mapping={"version": head.version, "hash": head.hash, "state": head.canonical_state()},
+            mapping={
+                "version": head.version,
+                "hash": head.hash,
+                "state": head.canonical_state(),
+                "first": keep[0].version if keep else head.version + 1,
+            },
         )
         pipe.execute()
 
     def drop(self) -> int:
         """Delete every key of this namespace (for throw-away rebuild namespaces)."""
-        keys = list(self._r.scan_iter(f"{self.namespace}:*", count=1000))
+        keys = list(self._r.scan_iter(f"{self._k('')}*", count=1000))
         return int(self._r.delete(*keys)) if keys else 0
 
     def projects(self) -> list[str]:
         """Every project with at least one commit."""
         return sorted(_text(p) for p in self._r.smembers(self._k("projects")))
+
+
+def _millis(commit: SsotCommit) -> int:
+    return int(commit.committed_at.timestamp() * 1000)
 
 
 def _text(value: bytes | str) -> str:

@@ -60,6 +60,7 @@ class ChaosConfig:
     drain_timeout_s: float = 180.0
     rollbacks: int = 0  # Redis restarted on a copy of its data 1-3 s old
     wipes: int = 0  # Redis restarted on nothing
+    retention: int = 0  # commits per project Redis keeps (0 = the settings'; batches no larger)
 
 
 @dataclass
@@ -103,6 +104,10 @@ class ChaosRun:
             redis_prefix=f"chaos{tag}",
             partitions=3,
         )
+        if config.retention:
+            self.settings = self.settings.model_copy(
+                update={"ssot_retention": config.retention, "batch_max": config.retention}
+            )
         self.serde = Serde(SchemaStore.load())
 
     def _log(self, message: str) -> None:

@@ -12,7 +12,7 @@ import redis
 from processors.models import ExecutionResult, PatchOp, RawEvent, Reply, SsotCommit, TaskObject
 from processors.ssot import Head, advance
 from streams.codec.serde import Serde
-from streams.runtime.pipeline import Pipeline, ssot_store
+from streams.runtime.pipeline import Pipeline, chain_store, ssot_store
 from streams.runtime.topics import EXECUTED, FORMED, REPLIES, SSOT_WRITES
 from streams.sdk.producer import EventProducer
 from streams.settings import Settings
@@ -142,9 +142,9 @@ def test_200_events_with_50_duplicates(
 def test_redelivered_record_is_processed_but_duplicate_is_not(
     settings: Settings, redis_client: redis.Redis
 ) -> None:
-    tombstones = f"{settings.redis_prefix}:chain:events"
+    chain = chain_store(settings, redis_client)
     dedup = Deduplicator(
-        redis_client, f"{settings.redis_prefix}:dedup", window_s=60, tombstones_key=tombstones
+        redis_client, f"{settings.redis_prefix}:dedup", window_s=60, tombstones=chain
     )
     owns = dedup.claim([("e1", "raw/0/5"), ("e2", "raw/1/9"), ("e1", "raw/2/1")])
     assert [c.own for c in owns] == [True, True, False]
@@ -152,10 +152,10 @@ def test_redelivered_record_is_processed_but_duplicate_is_not(
     assert [c.own for c in dedup.claim([("e1", "raw/0/5"), ("e2", "raw/1/9")])] == [True, True]
     assert [c.own for c in dedup.claim([("e2", "raw/0/6")])] == [False]
     assert dedup.owner("e1") == "raw/0/5"
-    ttl = redis_client.pttl(f"{settings.redis_prefix}:dedup:e1")
+    ttl = redis_client.pttl(dedup.key("e1"))
     assert 0 < ttl <= 60_000
     # past the window, the ledger's tombstone still names the task and version
-    redis_client.delete(f"{settings.redis_prefix}:dedup:e1")
-    redis_client.hset(tombstones, "e1", "task-9 apollo 4")
+    redis_client.delete(dedup.key("e1"))
+    redis_client.hset(chain.tombstone_keys()[-2], "e1", "task-9 apollo 4")
     (claim,) = dedup.claim([("e1", "raw/3/3")])
     assert not claim.own and claim.tombstone == Tombstone("task-9", "apollo", 4)

@@ -130,12 +130,12 @@ def test_a_materialized_ssot_rolled_back_heals_from_the_chain(
 
         send(0, 5)
         assert settle(lambda: store.head("helios").version == 5, timeout=60)
-        namespace = f"{settings.redis_prefix}:ssot"
-        keys = list(pipeline.redis.scan_iter(match=f"{namespace}:*"))
+        namespace = store._k("")  # "{<prefix>:ssot}:", the hash tag of its keys
+        keys = list(pipeline.redis.scan_iter(match=f"{namespace}*"))
         older = {k: pipeline.redis.dump(k) for k in keys}  # a copy taken at v5
         send(5, 5)
         assert settle(lambda: store.head("helios").version == 10, timeout=60)
-        for key in pipeline.redis.scan_iter(match=f"{namespace}:*"):
+        for key in pipeline.redis.scan_iter(match=f"{namespace}*"):
             pipeline.redis.delete(key)
         for key, value in older.items():
             pipeline.redis.restore(key, 0, value)  # the copy from v5 comes back

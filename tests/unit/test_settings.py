@@ -38,6 +38,10 @@ def test_invalid_settings_are_rejected() -> None:
         Settings(topic_prefix="a b")
     with pytest.raises(ValidationError):
         Settings(log_level="LOUD")
+    # Redis must keep every commit of a batch until the batch is acknowledged
+    with pytest.raises(ValidationError, match="ssot_retention"):
+        Settings(ssot_retention=100, batch_max=500)
+    assert Settings(ssot_retention=0, batch_max=500).ssot_retention == 0
 
 
 def test_configured_services_are_used_as_is() -> None:
