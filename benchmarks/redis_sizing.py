@@ -31,7 +31,7 @@ from streams.tools.simulate import sample_events
 # family → (pattern after the prefix, what bounds it)
 FAMILIES: list[tuple[str, str, str]] = [
     ("dedup claims", r"^\{P:dedup\}:", "dedup_window_s"),
-    ("task claims", r"^\{P:tasks\}:", "dedup_window_s"),
+    ("task claims", r"^\{P:tasks\}:", "task_claim_window_s"),
     ("executor results", r"^\{P:executor\}:result:", "result_window_s"),
     ("executor checkpoints", r"^\{P:executor\}:progress:", "result_window_s"),
     ("tombstones (chain)", r"^\{P:chain\}:events", "tombstone_window_s"),
@@ -110,6 +110,7 @@ def main() -> int:
     lifetime = {
         "dedup_window_s": settings.dedup_window_s,
         "result_window_s": settings.result_window_s,
+        "task_claim_window_s": settings.task_claim_window_s,
         "tombstone_window_s": settings.tombstone_window_s,
     }
     print(

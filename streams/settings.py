@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     dedup_window_s: int = Field(
         7 * 24 * 3600, ge=1, description="How long a source_event_id is remembered in Redis."
     )
+    task_claim_window_s: int = Field(
+        14 * 24 * 3600,
+        ge=1,
+        description="How long the former's task claims live (past the router's dedup window).",
+    )
     result_window_s: int = Field(
         24 * 3600,
         ge=60,

@@ -12,15 +12,18 @@ from collections.abc import Collection, Sequence
 import redis
 
 # Renewing never shortens the lease: a long step may have extended it past the usual TTL.
+# A held lease whose token is gone (Redis lost that key but not the lease) is taken anew with
+# a new token: returning 0 there would stall the owner forever while it kept renewing.
 _LEASE = """
 local owner = redis.call('GET', KEYS[1])
-if owner == ARGV[1] then
+local token = redis.call('GET', KEYS[2])
+if owner == ARGV[1] and token then
   if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
     redis.call('PEXPIRE', KEYS[1], ARGV[2])
   end
-  return tonumber(redis.call('GET', KEYS[2]) or '0')
+  return tonumber(token)
 end
-if not owner then
+if not owner or owner == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return redis.call('INCR', KEYS[2])
 end

@@ -191,12 +191,12 @@ def build_handler(
         )
         return RouterStage(io, build_router(settings), dedup, client, ssot_store(settings, client))
     if stage == "former":
-        # task claims live as long as the router's; past that, tombstones answer for tasks
-        # that were committed (a longer window only costs memory: see README "Sizing Redis")
+        # task claims outlive the router's window: a duplicate of a task that never reached a
+        # commit (held, waiting for a clarification) has no tombstone to stop it
         tasks = Deduplicator(
             client,
             f"{settings.redis_prefix}:tasks",
-            window_s=settings.dedup_window_s,
+            window_s=settings.task_claim_window_s,
             tombstones=None,
         )
         return FormerStage(io, build_former(settings), tasks)

@@ -18,7 +18,7 @@ import redis
 from processors.models import ExecutionResult, SsotCommit
 from streams.codec.serde import Serde
 from streams.runtime.embedded import Endpoints
-from streams.runtime.lease import lease_key
+from streams.runtime.lease import Lease, lease_key
 from streams.runtime.pipeline import Pipeline
 from streams.runtime.topics import EXECUTED, SSOT_WRITES
 from streams.runtime.workers import WorkerProcess, worker_env
@@ -243,3 +243,21 @@ def test_a_deposed_executor_back_with_a_new_token_neither_acts_nor_publishes_for
         ((token, status),) = deploy_results
         assert status == "succeeded" and token > old_token + 1  # neither t1 nor the standby's
         assert _active(client, orch, workers) is first
+
+
+def test_a_lease_whose_token_redis_lost_is_taken_anew_not_stalled(
+    settings: Settings, redis_client: redis.Redis
+) -> None:
+    """Redis lost the token key but not the lease (keys deleted one by one, an eviction, a
+    partial restore): the owner gets a new token instead of "not held" forever."""
+    key = lease_key(settings.redis_prefix, "scheduler")
+    lease = Lease(redis_client, key, "me", ttl_ms=5000)
+    standby = Lease(redis_client, key, "other", ttl_ms=5000)
+    first = lease.hold()
+    assert first > 0 and standby.hold() == 0
+    redis_client.delete(lease.token_key)
+    again = lease.hold()
+    assert again > 0 and lease.remaining_s() > 0  # held, under a token of its own
+    assert standby.hold() == 0  # and still exclusive
+    redis_client.delete(key)  # the lease gone too: whoever asks first gets it, a new token
+    assert standby.hold() > again and lease.hold() == 0
