@@ -280,7 +280,6 @@ class StageRunner:
             handler.lease = self.lease
         self.ready = threading.Event()
         self.active = False  # exclusive stages: whether this instance holds the lease
-        self._active_token = 0  # the fencing token it was activated under
         self._next_lag = 0.0
         self.error: BaseException | None = None
 
@@ -408,10 +407,8 @@ class StageRunner:
                 ) from exc
             log.warning("%s: lease check failed: %s", self.stage, exc)
             held = False
-        if held and (not self.active or self.lease.token != self._active_token):
-            # (Re)assign so that consumption starts at the group's committed offsets; a new
-            # token while active means Redis lost the lease's state: activate again too
-            self._active_token = self.lease.token
+        if held and not self.active:
+            # (Re)assign so that consumption starts at the group's committed offsets.
             consumer.assign(partitions)
             if hasattr(self.handler, "on_activate"):
                 self.handler.on_activate()
