@@ -42,6 +42,8 @@ from processors.models import (
     WorkPlan,
 )
 from processors.packs import DomainPack, IntentSpec, MissingSlot, extract_slots, render_patch
+from processors.grounding import GroundedExpert, reply_text
+from processors.language import clean, detect
 from processors.router import ProjectRegistry, words
 
 FORMER_VERSION = "form-v2"
@@ -157,7 +159,8 @@ class PackExpert:
             (pack, intent, example)
             for pack in self.packs
             for intent in pack.intents
-            for example in intent.examples
+            if not intent.grounded  # those resolve against the state: GroundedExpert
+            for example in intent.utterances
         ]
         self._rows = rows
         self._masks: dict[tuple[frozenset[str], tuple[str, ...] | None], Any] = {}
@@ -345,6 +348,7 @@ class Formation:
     task: TaskObject | None
     reply: Reply | None
     intent_id: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)  # e.g. the candidates asked about
 
 
 class Former:
@@ -364,9 +368,17 @@ class Former:
         self.packs = list(packs)
         self.min_confidence = min_confidence
         self.pack_expert = PackExpert(self.packs) if self.packs else None
-        self.expert: Expert | None = expert or self.pack_expert
+        grounded = any(i.grounded for p in self.packs for i in p.intents)
+        self.grounded = GroundedExpert(self.packs, self.pack_expert) if grounded else None
+        self.expert: Expert | None = expert or self.grounded or self.pack_expert
         self.reviewer: Reviewer = reviewer or PolicyReviewer()
         self.policy = policy or ReviewPolicy()
+
+    def observe(self, project_id: str, version: int, state: Any) -> None:
+        """Give the expert a project's current SSOT state (its inventory grounds slots)."""
+        project = self.registry.get(project_id)
+        if self.grounded is not None and project is not None:
+            self.grounded.observe(project_id, project.domain, version, state)
 
     def form(self, routed: RoutedEvent, now: datetime) -> Formation:
         """Form one routed event."""
@@ -375,11 +387,18 @@ class Former:
         if event.kind == "user_action":
             if not tokens:
                 return self._reply(routed, "no_task", "No task needed.", now, "empty")
-            small = self.pack_expert.smalltalk(event.text) if self.pack_expert else None
+            lang = detect(event.text, hint=event.metadata.get("lang") or None)
+            said = clean(event.text, lang.lang if lang.supported else "en").text
+            small = self.pack_expert.smalltalk(said) if self.pack_expert and said else None
             if small is not None:
-                text = small[0].reply or "No task needed."
+                text = small[0].reply_in(lang.lang) or "No task needed."
                 return replace(
                     self._reply(routed, "no_task", text, now, "smalltalk"), intent_id=small[0].id
+                )
+            if not lang.supported and lang.confidence >= 0.6 and len(tokens) >= 3:
+                return self._reply(
+                    routed, "clarification", reply_text("unsupported", "en"), now,
+                    f"unsupported_language:{lang.lang}",
                 )
         confident = (
             routed.project_id is not None and routed.routing_confidence >= self.min_confidence
@@ -413,7 +432,7 @@ class Former:
                 now,
                 proposal.reason_code or "no_task_intent",
             )
-            return replace(formation, intent_id=proposal.intent_id)
+            return replace(formation, intent_id=proposal.intent_id, slots=dict(proposal.slots))
         pack = self.pack_expert.pack_for(routed.domain_id) if self.pack_expert else None
         dependencies = self._dependencies(proposal, pack)
         review: Review | None = None

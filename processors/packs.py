@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from processors.errors import ProcessorError
+from processors.inventory import CollectionSpec
 
 _SLOT_REF = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
@@ -47,8 +48,29 @@ class SystemSpec(BaseModel):
     rollback: str = ""
 
 
+class TargetSpec(BaseModel):
+    """What a grounded intent acts on: items of a collection, of some kinds.
+
+    ``create``: the intent makes a new item (a ticket, an event) instead of naming one;
+    ``optional``: the intent works without an item (a question about the whole project).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    collection: str
+    kinds: list[str] = Field(default_factory=list)
+    create: bool = False
+    optional: bool = False
+    area_ok: bool = True  # "the lights in the office" acts on each of them
+
+
 class IntentSpec(BaseModel):
-    """One intent: examples to match, the task it forms, and its templates."""
+    """One intent: examples to match, the task it forms, and its templates.
+
+    Grounded intents (with ``target``) resolve their item from the project's state, read
+    their value with a built-in reader (``value``) and are matched on ``examples`` plus the
+    per-language ``phrases``, with ``cues`` (regular expressions over the folded text, per
+    language) as strong evidence.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: str
@@ -63,6 +85,26 @@ class IntentSpec(BaseModel):
     reply: str | None = None
     priority: int | None = None  # policy: overrides the task type's default priority
     plan: list[dict[str, Any]] | None = None  # execution plan steps (PlanStep fields, templated)
+    target: TargetSpec | None = None
+    value: str | None = None  # switch, percent, temperature, colour, when, status, person, ...
+    value_optional: bool = False
+    phrases: dict[str, list[str]] = Field(default_factory=dict)
+    cues: dict[str, list[str]] = Field(default_factory=dict)
+    replies: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def utterances(self) -> list[str]:
+        """Every example, in every language."""
+        return [*self.examples, *(p for ps in self.phrases.values() for p in ps)]
+
+    @property
+    def grounded(self) -> bool:
+        """Whether the intent is resolved against the project's inventory."""
+        return self.target is not None
+
+    def reply_in(self, lang: str) -> str | None:
+        """The reply in ``lang`` (English when not translated)."""
+        return self.replies.get(lang, self.reply)
 
 
 class DomainPack(BaseModel):
@@ -76,6 +118,8 @@ class DomainPack(BaseModel):
     protected_paths: list[str] = Field(default_factory=list)
     engines: list[str] | None = None  # engines this domain may call (None: the safe built-ins)
     slots: dict[str, SlotSpec] = Field(default_factory=dict)
+    inventory: list[CollectionSpec] = Field(default_factory=list)
+    timezone: str = "UTC"  # for dates, unless the state says otherwise (``/timezone``)
     intents: list[IntentSpec]
 
     @property

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, tokens
+from processors.inventory import Inventory
 from processors.models import Candidate, RawEvent, RoutedEvent
 from processors.packs import DomainPack
 
@@ -39,6 +40,7 @@ REGISTRY_EXAMPLE = (
     '[{"id": "apollo", "domain": "space", "description": "Moon lander", "keywords": ["lander"]}]'
 )
 _W_DOC, _W_EXAMPLE, _W_ID, _W_KEYWORD, _W_SESSION = 0.45, 0.55, 0.35, 0.1, 0.12
+_W_ITEM = 0.35  # the text names an item of the project's inventory (by name, or area + kind)
 _MAX_NGRAM = 3
 
 __all__ = ["UTC", "Calibration", "Project", "ProjectRegistry", "Router", "render_state", "words"]
@@ -168,6 +170,10 @@ class Router:
         self._ids = [p.id for p in registry.projects]
         self._index = {pid: i for i, pid in enumerate(self._ids)}
         self._states: dict[str, str] = {}
+        self._inventory_specs = {
+            domain: pack.inventory for pack in packs if pack.inventory for domain in pack.covers
+        }
+        self._inventories: dict[int, Inventory] = {}
         domains = sorted({p.domain for p in registry.projects})
         self._examples: list[str] = []
         example_domain: list[int] = []
@@ -175,8 +181,8 @@ class Router:
             for domain in pack.covers:
                 if domain in domains:
                     for intent in pack.intents:
-                        self._examples += intent.examples
-                        example_domain += [domains.index(domain)] * len(intent.examples)
+                        self._examples += intent.utterances
+                        example_domain += [domains.index(domain)] * len(intent.utterances)
         self._example_domain = np.array(example_domain, dtype=np.int64)
         self._project_domain = np.array([domains.index(p.domain) for p in registry.projects])
         self._n_domains = len(domains)
@@ -217,6 +223,9 @@ class Router:
         if i is None:
             return
         self._states[project_id] = render_state(state)
+        specs = self._inventory_specs.get(self.registry.projects[i].domain)
+        if specs:
+            self._inventories[i] = Inventory.from_state(state, specs)
         self._docs.set_row(i, self.encoder.encode([self._document(self.registry.projects[i])])[0])
 
     def scores(
@@ -244,6 +253,12 @@ class Router:
                 score[p] += _W_ID
         if session_hint in self._index:
             score[self._index[session_hint]] += _W_SESSION
+        if self._inventories:
+            cleaned = " ".join(toks)
+            for p, inventory in self._inventories.items():
+                found = inventory.resolve(cleaned, numbers=False).matches
+                if found and found[0].score >= 0.75:
+                    score[p] += _W_ITEM * (1.0 if found[0].named else 0.6)
         result: np.ndarray[Any, np.dtype[np.float64]] = score
         return result
 

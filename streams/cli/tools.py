@@ -31,7 +31,7 @@ from streams.runtime.pipeline import (
 from streams.runtime.workers import limit_threads
 from streams.settings import DATA_DIR, Settings
 from streams.tools import bench, chaos
-from streams.tools.evaluation import calibrate, evaluate, read_rows
+from streams.tools.evaluation import TASK_TYPES, calibrate, evaluate, read_rows, read_states
 
 
 def add_parsers(sub: Any) -> None:
@@ -84,6 +84,17 @@ def add_parsers(sub: Any) -> None:
     ev = sub.add_parser("eval", help="evaluate routing and formation on labelled events")
     ev.add_argument("file", nargs="?", type=Path, help="labelled JSONL (default: the shipped set)")
     ev.add_argument("--json", action="store_true")
+    ev.add_argument(
+        "--state",
+        type=Path,
+        metavar="DIR",
+        help="project states, one <project>.json each (default: the shipped demo inventories)",
+    )
+    ev.add_argument(
+        "--now",
+        help="the events' time, ISO 8601 (default: 2026-12-01T09:00+01:00, the shipped sets')",
+    )
+    ev.add_argument("--errors", action="store_true", help="print every miss")
     ev.add_argument(
         "--calibrate",
         type=Path,
@@ -183,25 +194,49 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         args.calibrate.write_text(calibration.to_json() + "\n")
         print(f"calibration written to {args.calibrate}: {calibration}")
     path = args.file or eval_dir / "labelled.jsonl"
+    state_dir = args.state or DATA_DIR / "inventories"
     try:
         rows = read_rows(path)
+        states = read_states(state_dir)
     except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read labelled events: {exc}") from exc
-    result = evaluate(router, former, rows)
+        raise UsageError(f"cannot read labelled events or states: {exc}") from exc
+    try:
+        now = datetime.fromisoformat(args.now) if args.now else None
+    except ValueError as exc:
+        raise UsageError(f"--now: not an ISO 8601 time: {args.now!r}") from exc
+    if now is not None and now.tzinfo is None:
+        raise UsageError("--now needs a UTC offset, e.g. 2026-12-01T09:00+01:00")
+    evaluation = evaluate(router, former, rows, states=states, now=now)
     if args.json:
-        print(json.dumps(result.as_dict()))
+        print(json.dumps(evaluation.as_dict()))
         return 0
-    r = result
-    print(f"events: {r.events}  (router {router.version})")
+    r = evaluation.overall
+    print(f"events: {r.events}  (router {router.version}; states from {state_dir})")
+    table = [("all", r), *sorted(evaluation.by_language.items())]
+    if len(table) == 2:
+        table = table[:1]
     print(
-        f"project accuracy:   {r.project_accuracy:.3f}  ({r.project_correct}/{r.answered} answered)"
+        f"{'lang':<5} {'rows':>5} {'task type':>9} {'project':>8} {'abstain':>8} {'ECE':>6} "
+        f"{'target':>7} {'value':>6} {'cands':>6}"
     )
+    for lang, x in table:
+        print(
+            f"{lang:<5} {x.events:>5} {x.task_type_accuracy:>9.3f} {x.project_accuracy:>8.3f} "
+            f"{x.abstain_rate:>8.3f} {x.ece:>6.3f} {x.target_accuracy:>7.3f} "
+            f"{x.value_accuracy:>6.3f} {x.candidates_accuracy:>6.3f}"
+        )
     print(
-        f"abstain rate:       {r.abstain_rate:.3f}  ({r.abstained}/{r.expected_projects} with one)"
+        f"project: {r.project_correct}/{r.answered} answered; abstained {r.abstained}/"
+        f"{r.expected_projects}; target {r.target_correct}/{r.target_total}; "
+        f"intent {r.intent_correct}/{r.intent_total} (labels may use their own vocabulary)"
     )
-    print(f"task type accuracy: {r.task_type_accuracy:.3f}")
-    print(f"intent accuracy:    {r.intent_accuracy:.3f}  ({r.intent_correct}/{r.intent_total})")
-    print(f"calibration error:  {result.ece:.3f}  (ECE of routing_confidence, 10 bins)")
-    for error in result.errors:
+    print("confusion (rows: expected, columns: formed):")
+    print("  " + " " * 14 + "".join(f"{t:>14}" for t in TASK_TYPES))
+    for wanted in TASK_TYPES:
+        counts = r.confusion.get(wanted, {})
+        print(f"  {wanted:<14}" + "".join(f"{counts.get(t, 0):>14}" for t in TASK_TYPES))
+    for error in r.errors if args.errors else r.errors[:20]:
         print(f"  miss: {error}")
+    if not args.errors and len(r.errors) > 20:
+        print(f"  ... {len(r.errors) - 20} more misses (--errors prints them all)")
     return 0

@@ -26,9 +26,14 @@ from processors.router import Calibration, ProjectRegistry, Router, fit_calibrat
 from streams.sdk.producer import build_event
 
 
+REFERENCE_TIME = datetime.fromisoformat("2026-12-01T09:00:00+01:00")
+"""The time the shipped labelled sets were written for ("tomorrow" is 2026-12-02)."""
+TASK_TYPES = ("stateful", "ephemeral", "no_task", "clarification")
+
+
 @dataclass
 class EvalResult:
-    """The figures ``taskline eval`` prints."""
+    """The figures ``taskline eval`` prints (for all rows, and per language)."""
 
     events: int = 0
     answered: int = 0
@@ -38,8 +43,16 @@ class EvalResult:
     task_type_correct: int = 0
     intent_total: int = 0
     intent_correct: int = 0
+    target_total: int = 0
+    target_correct: int = 0
+    candidates_total: int = 0
+    candidates_correct: int = 0
+    value_total: int = 0
+    value_correct: int = 0
     ece: float = 0.0
+    confusion: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    points: list[tuple[float, bool]] = field(default_factory=list)
 
     @property
     def project_accuracy(self) -> float:
@@ -61,16 +74,52 @@ class EvalResult:
         """Right intent among events labelled with one."""
         return self.intent_correct / self.intent_total if self.intent_total else 0.0
 
+    @property
+    def target_accuracy(self) -> float:
+        """Stateful rows naming an item whose patch targets exactly the labelled item(s)."""
+        return self.target_correct / self.target_total if self.target_total else 0.0
+
+    @property
+    def candidates_accuracy(self) -> float:
+        """Ambiguous rows whose clarification names exactly the labelled candidates."""
+        return self.candidates_correct / self.candidates_total if self.candidates_total else 0.0
+
+    @property
+    def value_accuracy(self) -> float:
+        """Stateful rows with a labelled value whose patch carries that value."""
+        return self.value_correct / self.value_total if self.value_total else 0.0
+
     def as_dict(self) -> dict[str, Any]:
         """Figures and errors as plain data."""
         return {
-            **{k: v for k, v in asdict(self).items() if k != "errors"},
+            **{k: v for k, v in asdict(self).items() if k not in ("errors", "points")},
             "project_accuracy": round(self.project_accuracy, 4),
             "abstain_rate": round(self.abstain_rate, 4),
             "task_type_accuracy": round(self.task_type_accuracy, 4),
             "intent_accuracy": round(self.intent_accuracy, 4),
+            "target_accuracy": round(self.target_accuracy, 4),
+            "candidates_accuracy": round(self.candidates_accuracy, 4),
+            "value_accuracy": round(self.value_accuracy, 4),
             "ece": round(self.ece, 4),
             "errors": self.errors,
+        }
+
+
+@dataclass
+class Evaluation:
+    """An evaluation: all rows together, and per language (``lang`` of the rows)."""
+
+    overall: EvalResult
+    by_language: dict[str, EvalResult]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``."""
+        return {
+            **self.overall.as_dict(),
+            "by_language": {
+                lang: {k: v for k, v in r.as_dict().items() if k != "errors"}
+                for lang, r in sorted(self.by_language.items())
+            },
         }
 
 
@@ -84,6 +133,17 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
             except ValueError as exc:
                 raise ValueError(f"{path}:{number}: not JSON: {exc}") from exc
     return rows
+
+
+def read_states(directory: Path) -> dict[str, Any]:
+    """``<project>.json`` files of a directory: each project's state for the evaluation."""
+    states = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            states[path.stem] = json.loads(path.read_text())
+        except ValueError as exc:
+            raise ValueError(f"{path}: not JSON: {exc}") from exc
+    return states
 
 
 def expected_calibration_error(points: Sequence[tuple[float, bool]], bins: int = 10) -> float:
@@ -101,61 +161,136 @@ def expected_calibration_error(points: Sequence[tuple[float, bool]], bins: int =
     return total
 
 
-def evaluate(router: Router, former: Former, rows: Sequence[dict[str, Any]]) -> EvalResult:
-    """Route and form every row; compare with its labels."""
-    result = EvalResult()
+def _patched_items(patch: Sequence[Any]) -> set[str]:
+    """Item ids a patch touches: the second segment of ``/<collection>/<id>/...``."""
+    ids = set()
+    for op in patch:
+        parts = str(op.path).split("/")
+        if len(parts) >= 3:
+            ids.add(parts[2].replace("~1", "/").replace("~0", "~"))
+    return ids
+
+
+def _value_matches(expected: Any, patch: Sequence[Any]) -> bool:
+    want = str(expected).strip().rstrip("%").lower()
+    for op in patch:
+        value = op.to_rfc().get("value")
+        if isinstance(value, dict):
+            value = value.get("start") or value.get("title")
+        got = str(value).lower()
+        if got == want or got.startswith(want):
+            return True
+        try:
+            if float(got) == float(want):
+                return True
+        except ValueError:
+            pass
+    return False
+
+
+def evaluate(
+    router: Router,
+    former: Former,
+    rows: Sequence[dict[str, Any]],
+    *,
+    states: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Evaluation:
+    """Route and form every row against ``states`` (project → state); compare with labels."""
+    for project, state in (states or {}).items():
+        router.reindex(project, state)
+        former.observe(project, 1, state)
+    overall = EvalResult()
+    by_language: dict[str, EvalResult] = {}
     hints: dict[str, str] = {}
-    points: list[tuple[float, bool]] = []
-    now = datetime.now(UTC)
+    at = now or REFERENCE_TIME
     for n, row in enumerate(rows):
         values = {k: row[k] for k in ("text", "kind", "project_hint", "proposal") if k in row}
         values["session_id"] = row.get("session_id", f"eval-{n}")
+        values["occurred_at"] = at.astimezone(UTC)
+        if row.get("lang"):
+            values["metadata"] = {"lang": str(row["lang"])}
         event = build_event(values)
-        routed = router.route(event, now, hints.get(event.session_id))
+        routed = router.route(event, at, hints.get(event.session_id))
         if routed.project_id is not None:
             hints[event.session_id] = routed.project_id
-        formation = former.form(routed, now)
-        expected = row.get("expected_project")
-        resolved = (
-            routed.project_id
-            if routed.project_id is not None and routed.routing_confidence >= former.min_confidence
-            else None
-        )
-        # calibration: is the top project (routed or not) the right one, as often as claimed?
-        top = routed.project_id or (
-            routed.top_candidates[0].project_id if routed.top_candidates else None
-        )
-        points.append((routed.routing_confidence, top is not None and top == expected))
-        result.events += 1
-        if expected is not None:
-            result.expected_projects += 1
-            if resolved is None:
-                result.abstained += 1
-        if resolved is not None:
-            result.answered += 1
-            if resolved == expected:
-                result.project_correct += 1
-            else:
-                result.errors.append(f"project: {row['text']!r} → {resolved}, expected {expected}")
-        decision = formation.task.task_type if formation.task is not None else formation.decision
-        decision = "clarification" if decision == "clarification" else decision
-        if decision == row.get("expected_task_type"):
-            result.task_type_correct += 1
+        formation = former.form(routed, at)
+        lang = str(row.get("lang") or "all")
+        for result in (overall, by_language.setdefault(lang, EvalResult())):
+            _score(result, row, routed, formation, former.min_confidence)
+    overall.ece = expected_calibration_error(overall.points)
+    for result in by_language.values():
+        result.ece = expected_calibration_error(result.points)
+    return Evaluation(overall, by_language)
+
+
+def _score(
+    result: EvalResult, row: dict[str, Any], routed: Any, formation: Any, min_confidence: float
+) -> None:
+    expected = row.get("expected_project")
+    resolved = (
+        routed.project_id
+        if routed.project_id is not None and routed.routing_confidence >= min_confidence
+        else None
+    )
+    # calibration: is the top project (routed or not) the right one, as often as claimed?
+    top = routed.project_id or (
+        routed.top_candidates[0].project_id if routed.top_candidates else None
+    )
+    result.points.append((routed.routing_confidence, top is not None and top == expected))
+    result.events += 1
+    if expected is not None:
+        result.expected_projects += 1
+        if resolved is None:
+            result.abstained += 1
+    if resolved is not None:
+        result.answered += 1
+        if resolved == expected:
+            result.project_correct += 1
+        else:
+            result.errors.append(f"project: {row['text']!r} → {resolved}, expected {expected}")
+    decision = formation.task.task_type if formation.task is not None else formation.decision
+    wanted = row.get("expected_task_type")
+    result.confusion.setdefault(str(wanted), {}).setdefault(str(decision), 0)
+    result.confusion[str(wanted)][str(decision)] += 1
+    if decision == wanted:
+        result.task_type_correct += 1
+    else:
+        reason = formation.reply.reason_code if formation.reply is not None else ""
+        result.errors.append(f"task type: {row['text']!r} → {decision} {reason}, expected {wanted}")
+    if row.get("expected_intent") is not None and "expected_intent" in row:
+        result.intent_total += 1
+        if formation.intent_id == row["expected_intent"]:
+            result.intent_correct += 1
+    target = row.get("expected_target")
+    task = formation.task
+    if wanted == "stateful" and target:
+        result.target_total += 1
+        want = set(target) if isinstance(target, list) else {target}
+        got = _patched_items(task.patch or []) if task is not None else set()
+        if got == want:
+            result.target_correct += 1
+        else:
+            result.errors.append(f"target: {row['text']!r} → {sorted(got)}, expected {sorted(want)}")
+    if wanted == "stateful" and row.get("expected_value") is not None:
+        result.value_total += 1
+        if task is not None and _value_matches(row["expected_value"], task.patch or []):
+            result.value_correct += 1
+        else:
+            patch = [op.to_rfc().get("value") for op in task.patch or []] if task else None
+            result.errors.append(
+                f"value: {row['text']!r} → {patch}, expected {row['expected_value']!r}"
+            )
+    if row.get("expected_candidates"):
+        result.candidates_total += 1
+        named = set(str(formation.slots.get("candidates", "")).split(",")) - {""}
+        if named == set(row["expected_candidates"]):
+            result.candidates_correct += 1
         else:
             result.errors.append(
-                f"task type: {row['text']!r} → {decision}, expected {row.get('expected_task_type')}"
+                f"candidates: {row['text']!r} → {sorted(named)}, "
+                f"expected {sorted(row['expected_candidates'])}"
             )
-        if "expected_intent" in row:
-            result.intent_total += 1
-            if formation.intent_id == row["expected_intent"]:
-                result.intent_correct += 1
-            else:
-                wanted = row["expected_intent"]
-                result.errors.append(
-                    f"intent: {row['text']!r} → {formation.intent_id}, expected {wanted}"
-                )
-    result.ece = expected_calibration_error(points)
-    return result
 
 
 def calibration_rows(
@@ -171,7 +306,7 @@ def calibration_rows(
         for domain in pack.covers:
             projects = [p for p in registry.projects if p.domain == domain]
             if len(projects) == 1:
-                rows += [(ex, projects[0].id) for i in pack.intents for ex in i.examples]
+                rows += [(ex, projects[0].id) for i in pack.intents for ex in i.utterances]
     for project in registry.projects:
         rows += [(f"what about the {kw}", project.id) for kw in project.keywords[:4]]
     rows += [(text, None) for text in negatives]

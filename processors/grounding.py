@@ -1,0 +1,621 @@
+"""The grounded expert: intents recognised across four languages and resolved against the
+project's own state (Formation v2).
+
+For one routed event it
+
+1. detects the language and cleans the utterance (:mod:`processors.language`);
+2. resolves the items it mentions in the project's inventory (:mod:`processors.inventory`);
+3. scores the domain pack's grounded intents: nearest examples (hashed n-grams over the
+   utterance with its item mentions replaced by their kind, so "turn on the porch light"
+   and "turn on the ambilight" look alike), the intent's cue words, whether a mentioned
+   item is of a kind the intent acts on, whether the intent's value is there, and whether
+   the utterance asks or tells;
+4. reads the value (:mod:`processors.values`) and builds the patch against the matched
+   item's real path — several equally good items ask which one, by name; a missing value is
+   a named missing slot.
+
+Projects whose state has no inventory, and packs without grounded intents, fall back to
+:class:`~processors.former.PackExpert`.
+
+>>> expert = GroundedExpert(load_packs_for_doctest())          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from processors.embeddings import Encoder, HashingEncoder, VectorIndex
+from processors.inventory import KIND_WORDS, Inventory, Match, Resolution
+from processors.language import SUPPORTED, Cleaned, Detected, clean, detect
+from processors.models import RoutedEvent
+from processors.packs import DomainPack, IntentSpec, MissingSlot, render_patch
+from processors.values import (
+    bare_number,
+    colour,
+    delta,
+    local_iso,
+    percent,
+    status,
+    switch,
+    temperature,
+    when,
+)
+
+GROUNDED_VERSION = "grounded-v1"
+_NS = uuid.UUID("2d0c6a8e-5b1f-4b5e-9a57-3f0f4f1e9c11")
+
+_QUESTION_START = {
+    "en": r"^(?:what|what's|whats|which|who|when|when's|where|why|how|is|are|am|do|does|did|has|"
+    r"have|was|were|will|any|anything|show me|tell me|list|give me)\b",
+    "fr": r"^(?:quel|quelle|quels|quelles|qui|quand|ou|comment|pourquoi|combien|est-ce|"
+    r"qu'est-ce|est ce|c'est quand|c'est quoi|montre|dis-moi|donne-moi|liste|y a-t-il|il y a)\b",
+    "es": r"^(?:que|cual|cuales|quien|cuando|donde|como|por que|cuanto|cuantos|cuantas|hay|"
+    r"esta|estan|tengo|tenemos|muestrame|dime|lista)\b",
+    "de": r"^(?:was|welche|welcher|welches|wer|wann|wo|wie|warum|wieviel|wie viel|ist|sind|"
+    r"hab|habe|habe ich|hat|gibt|zeig|sag mir|liste)\b",
+}
+_POLITE = re.compile(
+    r"^(?:please |bitte |por favor )?(?:can you|could you|would you|will you|can u|"
+    r"peux-tu|peux tu|pouvez-vous|pouvez vous|tu peux|vous pouvez|tu pourrais|pourrais-tu|"
+    r"pourriez-vous|puedes|podrias|podria|me puedes|puede|kannst du|konntest du|konnen sie|"
+    r"konnten sie|wurdest du|kannst|mach mal)\b"
+)
+_INDIRECT_COLD = re.compile(
+    r"\b(?:cold|freezing|chilly|froid|gele|caille|frio|helado|congelando|kalt|eiskalt|friere)\b"
+)
+_INDIRECT_HOT = re.compile(r"\b(?:too hot|boiling|trop chaud|calor|demasiado caliente|zu warm|zu heiss)\b")
+_INDIRECT_DARK = re.compile(r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster)\b")
+_UNLOCK = re.compile(
+    r"\b(?:unlock\w*|unlcok|deverrouill\w*|ouvr\w*|ouvre|abre|abrir|desbloque\w*|desbloquea|"
+    r"aufschlie\w*|aufsperr\w*|entriegel\w*|auf\b|offne\w*)"
+)
+_LOCK = re.compile(
+    r"\b(?:lock\w*|verrouill\w*|ferme\w*|cierra\w*|cerrar|bloque\w*|abschlie\w*|zusperr\w*|"
+    r"verriegel\w*|schlie\w*|zu\b|ab\b)"
+)
+_DISARM = re.compile(r"\b(?:disarm\w*|desactiv\w*|desarm\w*|deaktivier\w*|unscharf|ausschalt\w*|off|aus)\b")
+_ARM = re.compile(r"\b(?:arm\w*|activ\w*|aktivier\w*|scharf|einschalt\w*|on|an|ein|mets)\b")
+
+REPLIES: dict[str, dict[str, str]] = {
+    "which": {
+        "en": "Which one do you mean: {options}?",
+        "fr": "Lequel voulez-vous dire : {options} ?",
+        "es": "¿Cuál quiere decir: {options}?",
+        "de": "Welches meinen Sie: {options}?",
+    },
+    "which_none": {
+        "en": "Which {what} do you mean?",
+        "fr": "De quel élément parlez-vous ({what}) ?",
+        "es": "¿A qué elemento se refiere ({what})?",
+        "de": "Welches Element meinen Sie ({what})?",
+    },
+    "missing": {
+        "en": "What {slot} should I use{for_item}?",
+        "fr": "Quelle valeur ({slot}) dois-je utiliser{for_item} ?",
+        "es": "¿Qué valor ({slot}) debo usar{for_item}?",
+        "de": "Welchen Wert ({slot}) soll ich nehmen{for_item}?",
+    },
+    "for_item": {"en": " for the {item}", "fr": " pour {item}", "es": " para {item}", "de": " für {item}"},
+    "or": {"en": " or ", "fr": " ou ", "es": " o ", "de": " oder "},
+    "unsupported": {
+        "en": "Sorry, I understand English, French, Spanish and German only.",
+        "fr": "Désolé, je comprends seulement l'anglais, le français, l'espagnol et l'allemand.",
+        "es": "Lo siento, solo entiendo inglés, francés, español y alemán.",
+        "de": "Entschuldigung, ich verstehe nur Englisch, Französisch, Spanisch und Deutsch.",
+    },
+    "unknown": {
+        "en": "I'm not sure what to do with that. Could you say it another way?",
+        "fr": "Je ne sais pas quoi faire de cette demande. Pouvez-vous la reformuler ?",
+        "es": "No sé qué hacer con eso. ¿Puede decirlo de otra manera?",
+        "de": "Ich weiß nicht, was ich damit tun soll. Können Sie es anders sagen?",
+    },
+}
+_SLOT_NAMES = {
+    "switch": "on or off", "percent": "brightness", "temperature": "temperature",
+    "colour": "colour", "when": "date and time", "status": "status", "person": "person",
+    "title": "title", "lock_state": "lock or unlock", "alarm_mode": "arm or disarm",
+}  # fmt: skip
+
+
+def reply_text(key: str, lang: str, **values: str) -> str:
+    """A reply template in ``lang`` (English when the language has none)."""
+    table = REPLIES[key]
+    return table.get(lang, table["en"]).format(**values)
+
+
+def is_question_in(u: Cleaned) -> bool:
+    """Whether the cleaned utterance asks (a question word first or a question mark) rather
+    than requests politely ("can you turn on …" is a request)."""
+    text = u.folded.strip()
+    if _POLITE.search(text):
+        return False
+    if text.endswith("?") or text.startswith("¿"):
+        return True
+    pattern = _QUESTION_START.get(u.lang, _QUESTION_START["en"])
+    return bool(re.search(pattern, text.lstrip("¿")))
+
+
+def is_polite_request(u: Cleaned) -> bool:
+    """"can you …", "peux-tu …", "kannst du …": a request phrased as a question."""
+    return bool(_POLITE.search(u.folded.strip()))
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What the expert made of an utterance (recorded as assumptions on the task)."""
+
+    lang: Detected
+    cleaned: Cleaned
+    resolution: Resolution
+
+
+class GroundedExpert:
+    """Formation v2: state-grounded, multilingual intent recognition (see module docstring).
+
+    ``fallback`` answers for projects without an inventory in their state.
+    """
+
+    def __init__(
+        self,
+        packs: Sequence[DomainPack],
+        fallback: Any = None,
+        *,
+        encoder: Encoder | None = None,
+        threshold: float = 0.42,
+    ) -> None:
+        self.packs = list(packs)
+        self.fallback = fallback
+        self.encoder = encoder or HashingEncoder()
+        self.threshold = threshold
+        self.version = f"{GROUNDED_VERSION}/{self.encoder.version}"
+        self._inventories: dict[str, tuple[int, Inventory, str]] = {}
+        self._rows: list[tuple[str, IntentSpec]] = []  # (domain, intent) per example
+        texts: list[str] = []
+        for pack in self.packs:
+            for intent in pack.intents:
+                if not intent.grounded:
+                    continue
+                for example in intent.utterances:
+                    for domain in pack.covers:
+                        self._rows.append((domain, intent))
+                        texts.append(_delex_example(example))
+        self.encoder.fit(texts or [""])
+        self._vecs = VectorIndex(
+            self.encoder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        )
+        self._domains = np.array([d for d, _ in self._rows])
+
+    def pack_for(self, domain: str | None) -> DomainPack | None:
+        """The pack serving a domain."""
+        return next((p for p in self.packs if domain is not None and domain in p.covers), None)
+
+    def observe(self, project_id: str, domain: str, version: int, state: Any) -> None:
+        """Index a project's state (call when its SSOT version changes)."""
+        current = self._inventories.get(project_id)
+        if current is not None and current[0] == version:
+            return
+        pack = self.pack_for(domain)
+        if pack is None or not pack.inventory:
+            return
+        inventory = Inventory.from_state(state, pack.inventory)
+        zone = state.get("timezone") if isinstance(state, dict) else None
+        self._inventories[project_id] = (
+            version,
+            inventory,
+            zone if isinstance(zone, str) else pack.timezone,
+        )
+
+    def inventory(self, project_id: str | None) -> Inventory | None:
+        """The indexed inventory of a project, if its state has one."""
+        found = self._inventories.get(project_id or "")
+        return found[1] if found and len(found[1]) else None
+
+    def understand(self, text: str, project_id: str | None, hint: str | None = None) -> Understanding:
+        """Language, cleaned text and item mentions of ``text`` for a project."""
+        lang = detect(text, hint=hint)
+        cleaned = clean(text, lang.lang if lang.supported else "en")
+        inventory = self.inventory(project_id)
+        resolution = inventory.resolve(cleaned.numeric) if inventory else Resolution()
+        return Understanding(lang, cleaned, resolution)
+
+    def propose(self, routed: RoutedEvent) -> Any:
+        """A formation proposal for ``routed`` (a :class:`~processors.former.Proposal`)."""
+        from processors.former import Proposal  # the proposal type lives with the former
+
+        pack = self.pack_for(routed.domain_id)
+        inventory = self.inventory(routed.project_id)
+        if pack is None or inventory is None or not any(i.grounded for i in pack.intents):
+            if self.fallback is None:
+                return Proposal(decision="ephemeral", confidence=0.0, steps=["ssot.read", "text.summarize"], tools=["ssot"])
+            return self.fallback.propose(routed)
+        event = routed.event
+        u = self.understand(event.text, routed.project_id, event.metadata.get("lang"))
+        lang = u.lang.lang if u.lang.supported else "en"
+        ranked = self.rank(u, routed.domain_id or "", pack)
+        notes = [f"language {u.lang.lang} ({u.lang.confidence:.2f})"]
+        if u.cleaned.corrected:
+            notes.append(f"self-correction understood as: {u.cleaned.text!r}")
+        if not ranked or ranked[0][1] < self.threshold:
+            legacy = self._legacy(routed, notes)
+            if legacy is not None:
+                return legacy
+            if is_question_in(u.cleaned):
+                return Proposal(
+                    decision="ephemeral",
+                    confidence=ranked[0][1] if ranked else 0.0,
+                    steps=["ssot.read", "text.summarize"],
+                    tools=["ssot"],
+                    assumptions=[*notes, "no intent matched; read-only investigation"],
+                )
+            return Proposal(
+                decision="clarification",
+                confidence=ranked[0][1] if ranked else 0.0,
+                reply=reply_text("unknown", lang),
+                reason_code="no_intent",
+                assumptions=notes,
+            )
+        intent, score = ranked[0]
+        margin = score - (ranked[1][1] if len(ranked) > 1 else 0.0)
+        confidence = round(min(1.0, 0.5 * score + 0.5 * min(1.0, margin * 2 + 0.4)), 4)
+        notes.append(f"matched intent {intent.id} (score {score:.2f}, margin {margin:.2f})")
+        base = Proposal(
+            decision="ephemeral",
+            confidence=confidence,
+            intent_id=intent.id,
+            systems=list(intent.systems),
+            tools=list(intent.tools),
+            steps=list(intent.steps) or ["ssot.read", "text.summarize"],
+            preconditions=list(intent.preconditions),
+            assumptions=notes,
+        )
+        targets, problem = self._targets(intent, u, inventory, lang)
+        slots: dict[str, Any] = {"lang": lang}
+        if targets:
+            slots["target"] = ",".join(t.id for t in targets)
+        if intent.task_type == "ephemeral":
+            return replace(base, slots=slots)
+        if problem is not None and problem[0] == "missing_slot:target":
+            # an item the state does not list may still exist (a ticket beyond the inventory)
+            legacy = self._legacy(routed, notes, require_patch=True)
+            if legacy is not None:
+                return legacy
+        if problem is not None:
+            code, text, candidates = problem
+            if candidates:
+                slots["candidates"] = ",".join(candidates)
+            return replace(base, decision="clarification", slots=slots, reply=text, reason_code=code)
+        zone = self._inventories[routed.project_id or ""][2]
+        value = self._value(intent, u, targets, event.occurred_at, zone)
+        if value is None and intent.value and not intent.value_optional:
+            name = _SLOT_NAMES.get(intent.value, intent.value)
+            for_item = reply_text("for_item", lang, item=targets[0].names[0]) if targets else ""
+            return replace(
+                base,
+                decision="clarification",
+                slots=slots,
+                reply=reply_text("missing", lang, slot=name, for_item=for_item),
+                reason_code=f"missing_slot:{intent.value}",
+            )
+        patch: list[dict[str, Any]] = []
+        extra = _value_slots(value)
+        new_id = _new_id(pack, intent, event.source_event_id)
+        try:
+            for target in targets or [None]:
+                fill = {
+                    **extra,
+                    "item": target.id if target else "",
+                    "new_id": new_id,
+                    "text": event.text,
+                    "occurred_at": event.occurred_at.isoformat(),
+                }
+                fill.update(_per_item(value, target))
+                patch += render_patch(intent.patch or [], fill)
+        except MissingSlot as exc:
+            return replace(base, decision="clarification", slots=slots, reply=reply_text("missing", lang, slot=exc.slot, for_item=""), reason_code=f"missing_slot:{exc.slot}")
+        slots.update({k: v for k, v in extra.items() if isinstance(v, (str, int, float))})
+        from processors.former import validate_patch
+
+        return replace(base, decision="stateful", slots=slots, patch=patch, patch_error=validate_patch(patch))
+
+    def _legacy(self, routed: RoutedEvent, notes: list[str], *, require_patch: bool = False) -> Any:
+        """The pack-example expert's proposal when it forms a task (else None)."""
+        if self.fallback is None:
+            return None
+        proposal = self.fallback.propose(routed)
+        if proposal.intent_id is None or proposal.decision not in ("stateful", "ephemeral", "no_task"):
+            return None
+        if require_patch and (proposal.decision != "stateful" or not proposal.patch or proposal.patch_error):
+            return None
+        return replace(
+            proposal,
+            assumptions=[*notes, "not in the project's inventory: pack examples and slots", *proposal.assumptions],
+        )
+
+    # --- intents ------------------------------------------------------------------------
+    def rank(self, u: Understanding, domain: str, pack: DomainPack) -> list[tuple[IntentSpec, float]]:
+        """The domain's grounded intents, best first, with their scores."""
+        mask = self._domains == domain
+        if not mask.any():
+            return []
+        query = self.encoder.encode([_delex(u)])[0]
+        sims = np.where(mask, self._vecs.similarities(query), -1.0)
+        best: dict[str, float] = {}
+        intents: dict[str, IntentSpec] = {}
+        for i in np.argsort(-sims)[:40]:
+            if sims[i] < 0:
+                break
+            _, intent = self._rows[i]
+            intents.setdefault(intent.id, intent)
+            best[intent.id] = max(best.get(intent.id, 0.0), float(sims[i]))
+        for intent in pack.intents:
+            if intent.grounded:
+                intents.setdefault(intent.id, intent)
+                best.setdefault(intent.id, 0.0)
+        question = is_question_in(u.cleaned)
+        polite = is_polite_request(u.cleaned)
+        mentioned = {m.item.kind for m in u.resolution.best if m.score >= 0.85} | set(
+            u.resolution.kinds
+        )
+        scored: list[tuple[IntentSpec, float]] = []
+        for intent_id, sim in best.items():
+            intent = intents[intent_id]
+            s = 0.6 * sim
+            cues = [*intent.cues.get(u.cleaned.lang, []), *intent.cues.get("any", [])]
+            if any(re.search(c, u.cleaned.folded) for c in cues):
+                s += 0.3
+            kinds = set(intent.target.kinds) if intent.target else set()
+            if kinds and mentioned & kinds:
+                s += 0.25
+            elif kinds and u.resolution.best and not intent.target.create:  # type: ignore[union-attr]
+                s -= 0.2
+            if intent.value and _read(intent.value, u.cleaned) is not None:
+                s += 0.15
+            if intent.task_type == "ephemeral":
+                s += 0.25 if question else -0.1
+            elif question and not polite:
+                s -= 0.45
+            if intent.target and intent.target.create and any(
+                m.named and m.item.collection == intent.target.collection
+                for m in u.resolution.best
+            ):
+                s -= 0.3  # it names an existing item: not a new one
+            scored.append((intent, round(s, 4)))
+        scored.sort(key=lambda t: (-t[1], t[0].id))
+        return scored
+
+    # --- targets ------------------------------------------------------------------------
+    def _targets(
+        self, intent: IntentSpec, u: Understanding, inventory: Inventory, lang: str
+    ) -> tuple[list[Any], tuple[str, str, list[str]] | None]:
+        spec = intent.target
+        if spec is None or spec.create:
+            return [], None
+        res = u.resolution
+        kinds = set(spec.kinds)
+        matches = [m for m in res.matches if m.item.collection == spec.collection and (not kinds or m.item.kind in kinds)]
+        if res.plural and res.areas and spec.area_ok:
+            items = [it for a in res.areas for it in inventory.area_items(a, sorted(kinds))]
+            if items:
+                return items, None
+        if not matches and res.areas and kinds:
+            # "too dark in the study": the intent says which kind of thing in the area
+            items = [it for a in res.areas for it in inventory.area_items(a, sorted(kinds))]
+            if len(items) == 1 or (items and res.plural):
+                return items, None
+            matches = [Match(it, 0.75, False) for it in items]
+        if not matches and kinds and not spec.optional:
+            defaults = [d for k in sorted(kinds) if (d := inventory.default_item(k)) is not None]
+            if len(defaults) == 1:  # "it's freezing in here": the home's one thermostat
+                return defaults, None
+        if not matches:
+            if spec.optional:
+                return [], None
+            what = ", ".join(sorted(kinds)) or spec.collection.strip("/")
+            return [], ("missing_slot:target", reply_text("which_none", lang, what=what), [])
+        top = matches[0].score
+        group = [m for m in matches if m.score >= top - 0.08]
+        named = [m for m in group if m.named]
+        if len(named) == 1 and (len(group) == 1 or named[0].score > max(m.score for m in group if not m.named)):
+            return [named[0].item], None
+        if len(group) == 1:
+            return [group[0].item], None
+        if len(named) > 1 and len({m.item.id for m in named}) == 1:
+            return [named[0].item], None
+        names = [m.item.names[0] if m.item.names else m.item.id for m in group[:4]]
+        options = ", ".join(names[:-1]) + reply_text("or", lang) + names[-1]
+        return [], ("ambiguous_target", reply_text("which", lang, options=options), [m.item.id for m in group[:4]])
+
+    # --- values -------------------------------------------------------------------------
+    def _value(
+        self, intent: IntentSpec, u: Understanding, targets: list[Any], occurred: datetime, zone: str
+    ) -> Any:
+        name = intent.value
+        if name is None:
+            return None
+        c = u.cleaned
+        if name == "temperature":
+            t = temperature(c)
+            if t is not None:
+                return t
+            d = delta(c)
+            current = _attr(targets, "attributes", "target_celsius")
+            if d is None and _INDIRECT_COLD.search(c.folded):
+                d = type(d)(1, None) if d else _Delta(1)
+            if d is None and _INDIRECT_HOT.search(c.folded):
+                d = _Delta(-1)
+            if d is not None and isinstance(current, (int, float)):
+                return {"per_item": True, "delta": d.sign * (d.amount or 1.0), "field": ("attributes", "target_celsius")}
+            n = bare_number(c)
+            if n is not None and 5 <= n <= 30:
+                return n
+            return None
+        if name == "percent":
+            p = percent(c)
+            if p is not None:
+                return p
+            d = delta(c)
+            if d is not None:
+                return {"per_item": True, "delta": d.sign * (d.amount or 20.0), "field": ("attributes", "brightness"), "clamp": (0, 100)}
+            if _INDIRECT_DARK.search(c.folded):
+                return 100
+            n = bare_number(c)
+            return int(n) if n is not None and 0 <= n <= 100 else None
+        if name == "when":
+            w = when(c, occurred, zone)
+            if w is None:
+                return None
+            if w.shift is not None and w.at is None:
+                return {"per_item": True, "shift": w.shift}
+            return {"at": w.at}
+        if name == "person":
+            people = [m for m in u.resolution.values]
+            return people[0].item.id if people else None
+        if name == "title":
+            return _title(c)
+        if name == "switch" and _INDIRECT_DARK.search(c.folded) and switch(c) is None:
+            return "on"
+        return _read(name, c)
+
+
+@dataclass(frozen=True)
+class _Delta:
+    sign: int
+    amount: float | None = None
+
+
+def _read(name: str, c: Cleaned) -> Any:
+    if name == "switch":
+        return switch(c)
+    if name == "percent":
+        return percent(c)
+    if name == "temperature":
+        found = temperature(c)
+        if found is None and delta(c) is not None:
+            return "delta"
+        n = bare_number(c)
+        return found if found is not None else (n if n is not None and 5 <= n <= 30 else None)
+    if name == "colour":
+        return colour(c)
+    if name == "status":
+        return status(c)
+    if name == "lock_state":
+        if _UNLOCK.search(c.folded):
+            return "unlocked"
+        return "locked" if _LOCK.search(c.folded) else None
+    if name == "alarm_mode":
+        if _DISARM.search(c.folded):
+            return "disarmed"
+        return "armed" if _ARM.search(c.folded) else None
+    if name == "title":
+        return _title(c)
+    return None
+
+
+def _attr(targets: list[Any], *path: str) -> Any:
+    node: Any = targets[0].data if targets else None
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _value_slots(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        if "at" in value:
+            at = value["at"]
+            return {"value": local_iso(at), "start": at.isoformat(), "end": (at + timedelta(hours=1)).isoformat()}
+        return {}
+    return {"value": value}
+
+
+def _per_item(value: Any, target: Any) -> dict[str, Any]:
+    """Values that depend on the item: a change relative to its current value, a shift of
+    its time, an event moved keeping its length."""
+    if not isinstance(value, dict) or target is None:
+        return {}
+    data = target.data
+    if "delta" in value:
+        node: Any = data
+        for part in value["field"]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, (int, float)):
+            raise MissingSlot("current value")
+        new = node + value["delta"]
+        if "clamp" in value:
+            lo, hi = value["clamp"]
+            new = max(lo, min(hi, new))
+        new = round(new, 1)
+        return {"value": int(new) if float(new).is_integer() else new}
+    start, end = data.get("start"), data.get("end")
+    if isinstance(start, str):
+        old = datetime.fromisoformat(start)
+        length = datetime.fromisoformat(end) - old if isinstance(end, str) else timedelta(hours=1)
+        if "shift" in value:
+            at = old + value["shift"]
+        elif "at" in value:
+            at = value["at"]
+            if at.hour == 9 and at.minute == 0 and old.hour != 9:  # a date only: keep the time
+                at = at.replace(hour=old.hour, minute=old.minute)
+        else:
+            return {}
+        return {"value": local_iso(at), "start": at.isoformat(), "end": (at + length).isoformat()}
+    if "shift" in value:
+        raise MissingSlot("when")
+    return {}
+
+
+_TITLE_LEAD = re.compile(
+    r"^.*?\b(?:ticket|issue|bug|task|reminder|event|appointment|meeting|rappel|tache|tarea|"
+    r"recordatorio|cita|reunion|aufgabe|erinnerung|termin|remind me|rappelle-moi|rappelle moi|"
+    r"recuerdame|erinnere mich)\b\s*(?:to|for|about|that|pour|de|d'|que|para|sobre|zu|fur|"
+    r"uber|dass|:)?\s*"
+)
+
+
+def _title(c: Cleaned) -> str | None:
+    text = c.numeric.strip(" .!?")
+    m = _TITLE_LEAD.match(fold(text) if False else text)
+    title = text[m.end() :] if m else ""
+    title = re.sub(r"\s+(?:please|s'il te plait|s'il vous plait|por favor|bitte)$", "", title).strip(" ,.")
+    return title or None
+
+
+def _new_id(pack: DomainPack, intent: IntentSpec, source_event_id: str) -> str:
+    """A new item's id: stable for the event (a redelivery builds the same patch)."""
+    prefix = {"tickets": "TL-new", "events": "ev", "reminders": "rem"}.get(
+        (intent.target.collection if intent.target else "").strip("/"), "item"
+    )
+    return f"{prefix}-{uuid.uuid5(_NS, source_event_id).hex[:8]}"
+
+
+def _delex(u: Understanding) -> str:
+    """The utterance with its item mentions replaced by their kind words."""
+    words = u.cleaned.folded.split()
+    names: set[str] = set()
+    for m in u.resolution.best[:2]:
+        for name in m.item.names:
+            names.update(fold(name).split())
+    kept = [w for w in words if w.strip("?,.!") not in names]
+    kinds = {m.item.kind for m in u.resolution.best[:2] if m.item.kind}
+    return " ".join([*kept, *(f"x{k}" for k in sorted(kinds))])
+
+
+def _delex_example(example: str) -> str:
+    """Examples name items in angle brackets, ``turn on the <light>``: the kind word stays."""
+    text = fold(example)
+    return re.sub(r"<(\w+)>", lambda m: f"x{m.group(1)}", text)
+
+
+def fold(text: str) -> str:
+    from processors.language import fold as _fold
+
+    return _fold(text)
+
+
+__all__ = ["GROUNDED_VERSION", "KIND_WORDS", "SUPPORTED", "GroundedExpert", "Match", "reply_text"]

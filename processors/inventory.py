@@ -1,0 +1,341 @@
+"""Inventory: the things a request can name, read from a project's SSOT state, and the
+resolution of mentions in an utterance to those things (Skyra §5, "vector search over derived
+project state").
+
+A pack declares its collections (:class:`CollectionSpec`): where they live in the state and
+which fields name an item. Matching is word by word and typo tolerant (rapidfuzz over the
+inventory's vocabulary), so "the bedsdie lamp", "la Stehlampe" and "ticket 118" all find
+their item; an item is also found by its area and its kind ("the lights in the office").
+
+>>> spec = CollectionSpec(path="/entities", names=["name", "aliases"], area="area", kind="kind")
+>>> inv = Inventory.from_state({"entities": {"light.porch": {"name": "porch light",
+...     "kind": "light", "area": "garden"}}}, [spec])
+>>> inv.resolve("turn on the prch light").best[0].item.id
+'light.porch'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz, process
+
+from processors.language import fold
+
+# Words that never name an item on their own.
+_STOP = frozenset(
+    fold(w)
+    for w in (
+        "the a an of in on at to my our your this that these those all every and or with for "
+        "from please can you could turn switch put set make it its is are be off up down "
+        "le la les l de du des d un une au aux mon ma mes ton ta notre votre dans sur et ou "
+        "tout tous toute toutes pour avec el los las lo del al uno una mi mis tu su en y o "
+        "todo todos toda todas por para con der die das den dem des ein eine einen einem im "
+        "am zum zur mein meine meinen dein unser und oder alle alles mit fur auf von vom an "
+        "aus"
+    ).split()
+)
+# Words that say which kind of thing is meant, per kind (all four languages, folded).
+KIND_WORDS: dict[str, frozenset[str]] = {
+    "light": frozenset(
+        "light lights lamp lamps lighting lumiere lumieres lampe lampes eclairage luz luces "
+        "lampara lamparas licht lichter lampe lampen beleuchtung leuchte".split()
+    ),
+    "climate": frozenset(
+        "heating heater thermostat radiator temperature chauffage radiateur thermostat "
+        "temperature calefaccion radiador termostato temperatura heizung heizkorper "
+        "thermostat temperatur".split()
+    ),
+    "lock": frozenset("door lock porte serrure puerta cerradura tur schloss".split()),
+    "alarm": frozenset("alarm alarme alarma alarmanlage".split()),
+    "scene": frozenset("scene mode ambiance escena modo szene modus".split()),
+    "switch": frozenset("machine plug pump prise pompe enchufe bomba stecker pumpe".split()),
+    "ticket": frozenset("ticket tickets issue issues bug bugs task card ticket incidence "
+                        "fallo tarea aufgabe fehler".split()),
+    "event": frozenset("appointment meeting event rendez-vous reunion evenement cita "
+                       "reunion evento termin besprechung".split()),
+    "reminder": frozenset("reminder rappel recordatorio erinnerung".split()),
+}
+_NUMBER = re.compile(r"(?<![\w:.,])#?(\d{1,5})(?![\w:%°]|\s*(?:%|degre|grad|grados|percent|h\b|uhr|am\b|pm\b))")
+
+
+class CollectionSpec(BaseModel):
+    """Where one collection of nameable items lives in a project's state.
+
+    ``path`` is a JSON pointer to an object of ``{item id: item}``; ``names`` lists the fields
+    whose text names an item (a string or a list of strings); ``number``: the digits of an id
+    ("TL-42") name the item too ("ticket 42"); ``role``: ``target`` items are acted on,
+    ``area`` items group targets, ``value`` items fill a slot (people).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    path: str
+    names: list[str] = Field(default_factory=lambda: ["name", "aliases"])
+    area: str | None = None
+    kind: str | None = None
+    default_kind: str | None = None
+    number: bool = False
+    role: str = "target"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One nameable thing of a project's state."""
+
+    collection: str
+    id: str
+    names: tuple[str, ...]
+    kind: str | None
+    area: str | None
+    role: str
+    data: dict[str, Any]
+
+    @property
+    def path(self) -> str:
+        """The item's JSON pointer in the state."""
+        return f"{self.collection}/{self.id.replace('~', '~0').replace('/', '~1')}"
+
+
+@dataclass(frozen=True)
+class Match:
+    """An item a mention resolved to, and how well (0..1)."""
+
+    item: Item
+    score: float
+    named: bool  # by its own name, not only by its area and kind
+
+
+@dataclass
+class Resolution:
+    """Every item an utterance mentions, best first, and the areas and kinds it names."""
+
+    matches: list[Match] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    values: list[Match] = field(default_factory=list)
+    plural: bool = False
+
+    @property
+    def best(self) -> list[Match]:
+        """The matches tied with the best one (within a small margin)."""
+        if not self.matches:
+            return []
+        top = self.matches[0].score
+        return [m for m in self.matches if m.score >= top - 0.08]
+
+
+_ALL = re.compile(r"\b(?:all|every|everything|tout|tous|toutes|todo|todos|todas|alle|alles|samtliche)\b")
+
+
+class Inventory:
+    """The nameable items of one project state, indexed for matching."""
+
+    def __init__(self, items: Sequence[Item]) -> None:
+        self.items = list(items)
+        self._aliases: list[tuple[int, tuple[str, ...], int]] = []  # item, words, chars
+        vocab: set[str] = set()
+        for n, item in enumerate(self.items):
+            for name in item.names:
+                ws = tuple(w for w in _words(name) if w not in _STOP)
+                if ws:
+                    self._aliases.append((n, ws, sum(map(len, ws))))
+                    vocab.update(ws)
+        self._vocab = sorted(vocab)
+        self._numbers: dict[str, list[int]] = {}
+        for n, item in enumerate(self.items):
+            digits = re.findall(r"\d+", item.id)
+            if item.role == "target" and digits and item.data.get("_number", True):
+                self._numbers.setdefault(digits[-1].lstrip("0") or "0", []).append(n)
+        self._areas = {it.id: it for it in self.items if it.role == "area"}
+        self._index = {it.id: n for n, it in enumerate(self.items) if it.role == "area"}
+        self._vocab_of: dict[int, frozenset[str]] = {}
+        for n, ws, _ in self._aliases:
+            self._vocab_of[n] = self._vocab_of.get(n, frozenset()) | frozenset(ws)
+        for n in range(len(self.items)):
+            self._vocab_of.setdefault(n, frozenset())
+
+    @classmethod
+    def from_state(cls, state: Any, specs: Iterable[CollectionSpec]) -> Inventory:
+        """The items of ``state`` under each collection of ``specs``."""
+        items: list[Item] = []
+        for spec in specs:
+            node = _at(state, spec.path)
+            if not isinstance(node, dict):
+                continue
+            for item_id, data in node.items():
+                if not isinstance(data, dict):
+                    continue
+                names: list[str] = []
+                for f in spec.names:
+                    value = data.get(f)
+                    if isinstance(value, str):
+                        names.append(value)
+                    elif isinstance(value, list):
+                        names += [v for v in value if isinstance(v, str)]
+                if not spec.number and spec.role == "target" and not names:
+                    names.append(str(item_id).replace("_", " ").replace(".", " "))
+                kind = data.get(spec.kind) if spec.kind else None
+                area = data.get(spec.area) if spec.area else None
+                items.append(
+                    Item(
+                        collection=spec.path,
+                        id=str(item_id),
+                        names=tuple(names),
+                        kind=str(kind) if kind else spec.default_kind,
+                        area=str(area) if area else None,
+                        role=spec.role,
+                        data={**data, "_number": spec.number},
+                    )
+                )
+        return cls(items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def get(self, item_id: str) -> Item | None:
+        """The item with ``item_id``."""
+        return next((it for it in self.items if it.id == item_id), None)
+
+    def resolve(self, text: str, *, numbers: bool = True) -> Resolution:
+        """The items ``text`` (already cleaned; digits for numbers) mentions.
+
+        An item scores half by how much of one of its names the text says and half by how
+        much of what the text says about things (inventory words, kind words, area names)
+        the item explains: "the bedroom light" fits the bedroom lamp and the bedroom ceiling
+        light equally, "the bedroom ceiling light" only one of them.
+        """
+        words = [w for w in _words(text) if w not in _STOP]
+        by_word = self._hits(words)
+        hits: dict[str, float] = {}
+        for found in by_word.values():
+            for v, sc in found.items():
+                hits[v] = max(hits.get(v, 0.0), sc)
+        cover: dict[int, float] = {}
+        for n, ws, chars in self._aliases:
+            got = sum(len(w) * hits.get(w, 0.0) for w in ws)
+            if got == 0:
+                continue
+            coverage = got / chars
+            if self.items[n].role == "target" and len(ws) > 3:
+                # a long title: what the mention covers, not the whole title
+                coverage = max(coverage, min(1.0, sum(hits.get(w, 0.0) for w in ws) / 3))
+            cover[n] = max(cover.get(n, 0.0), coverage)
+        area_score = {
+            self.items[n].id: c for n, c in cover.items() if self.items[n].role == "area" and c >= 0.8
+        }
+        areas = sorted(area_score, key=lambda a: -area_score[a])
+        kinds = [k for k, vocab in KIND_WORDS.items() if set(words) & vocab]
+        content = {w for w in words if by_word.get(w) or any(w in v for v in KIND_WORDS.values())}
+        plural = bool(_ALL.search(fold(text))) or any(map(_is_plural, words))
+        result: dict[int, Match] = {}
+        for n, item in enumerate(self.items):
+            if item.role == "area":
+                continue
+            c = cover.get(n, 0.0)
+            in_area = item.area in area_score
+            kind_ok = bool(item.kind and item.kind in kinds)
+            if c == 0.0 and not (in_area and kind_ok):
+                continue
+            own = self._vocab_of[n]
+            area_vocab = self._vocab_of.get(self._index.get(str(item.area), -1), frozenset())
+            explained = {
+                w
+                for w in content
+                if own.intersection(by_word.get(w, ()))
+                or (kind_ok and w in KIND_WORDS[str(item.kind)])
+                or (in_area and area_vocab.intersection(by_word.get(w, ())))
+            }
+            share = len(explained) / len(content) if content else 0.0
+            score = 0.5 * c + 0.5 * share
+            if kinds and item.kind and not kind_ok and c < 0.99:
+                score -= 0.15
+            if score >= 0.45:
+                result[n] = Match(item, round(min(1.0, score), 4), named=c >= 0.99)
+        if numbers:
+            for digits in _NUMBER.findall(text):
+                for n in self._numbers.get(digits.lstrip("0") or "0", []):
+                    result[n] = Match(self.items[n], 1.0, named=True)
+        ordered = sorted(result.values(), key=lambda m: (-m.score, m.item.id))
+        targets = [m for m in ordered if m.item.role == "target"]
+        values = sorted(
+            (
+                Match(self.items[n], round(c, 4), named=c >= 0.99)
+                for n, c in cover.items()
+                if self.items[n].role == "value" and c >= 0.85
+            ),
+            key=lambda m: (-m.score, m.item.id),
+        )
+        return Resolution(targets, areas, kinds, values, plural)
+
+    def _hits(self, words: list[str]) -> dict[str, dict[str, float]]:
+        """For each word of the text, the inventory words it is (typos score less)."""
+        hits: dict[str, dict[str, float]] = {}
+        for w in words:
+            if w.isdigit() or w in hits:
+                continue
+            found: dict[str, float] = {}
+            if len(w) < 4:
+                if w in self._vocab_set:
+                    found[w] = 1.0
+            else:
+                for cand, score, _ in process.extract(
+                    w, self._vocab, scorer=fuzz.ratio, score_cutoff=82, limit=4
+                ):
+                    sc = 1.0 if score >= 99 else 0.6 + 0.4 * (score - 82) / 18
+                    # "lights" ~ "light": a plural or a declension is the same word
+                    if len(w) > 4 and (cand.startswith(w[:-1]) or w.startswith(cand[:-1])):
+                        sc = max(sc, 0.97)
+                    found[cand] = sc
+            hits[w] = found
+        return hits
+
+    @property
+    def _vocab_set(self) -> frozenset[str]:
+        cached: frozenset[str] | None = getattr(self, "_vs", None)
+        if cached is None:
+            cached = frozenset(self._vocab)
+            self._vs = cached
+        return cached
+
+    def default_item(self, kind: str) -> Item | None:
+        """The one item of ``kind`` that a bare kind word names ("the thermostat")."""
+        vocab = KIND_WORDS.get(kind, frozenset())
+        found = [
+            it
+            for it in self.items
+            if it.role == "target" and it.kind == kind and any(fold(n) in vocab for n in it.names)
+        ]
+        return found[0] if len(found) == 1 else None
+
+    def area_items(self, area: str, kinds: Sequence[str]) -> list[Item]:
+        """The target items of ``area`` whose kind is one of ``kinds``."""
+        return [it for it in self.items if it.role == "target" and it.area == area and it.kind in kinds]
+
+    def area_name(self, area: str) -> str:
+        """An area's display name."""
+        item = self._areas.get(area)
+        return item.names[0] if item and item.names else area.replace("_", " ")
+
+
+def _is_plural(word: str) -> bool:
+    return word in {
+        "lights", "lamps", "lumieres", "lampes", "luces", "lamparas", "lichter", "lampen",
+        "tickets", "issues", "bugs", "doors", "portes", "puertas", "turen",
+    }  # fmt: skip
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", fold(text).replace("'s ", " ").replace("’", "'"))
+
+
+def _at(state: Any, pointer: str) -> Any:
+    node = state
+    for part in [p for p in pointer.split("/") if p]:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part.replace("~1", "/").replace("~0", "~"))
+    return node

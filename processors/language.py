@@ -1,0 +1,236 @@
+"""Language: which language an utterance is in, and the utterance cleaned for understanding.
+
+- :func:`detect` combines lingua (restricted to the supported languages plus common others,
+  so that an unsupported language is recognised as such) with function-word votes, which
+  decide the short texts where lingua is unreliable ("merci", "danke").
+- :func:`clean` lower-cases, folds apostrophes, drops fillers ("um", "euh", "ähm"), word
+  repetitions and, after a self-correction ("the kitchen no wait the bedroom"), the words
+  it takes back; numbers in words become digits (text2num).
+
+>>> detect("allume la lumière de la cuisine").lang
+'fr'
+>>> clean("um can you uh switch the the porch light on", "en").text
+'can you switch the porch light on'
+>>> clean("mets vingt et un degrés", "fr").numeric
+'mets 21 degrés'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+SUPPORTED = ("en", "fr", "es", "de")
+UNDETERMINED = "und"
+
+# Words that say little on their own but a lot about the language they belong to.
+_FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        "the a an is are to of in on off and it my me you can could please what when where "
+        "how who turn switch set this that with for at up down thanks thank yes no hi hello "
+        "bye okay cool great never mind sorry wait lights light".split()
+    ),
+    "fr": frozenset(
+        "le la les un une des du de est et il elle mon ma mes tu vous peux pouvez quoi "
+        "quand où comment qui allume éteins éteindre allumer mets dans pour avec sur merci "
+        "oui non bonjour salut au revoir bien d'accord rien laisse tomber pardon désolé "
+        "lumière lumières c'est s'il plaît je j'ai".split()
+    ),
+    "es": frozenset(
+        "el la los las un una unos de del es y en mi mis tu puedes qué cuándo dónde cómo "
+        "quién enciende apaga pon por para con gracias sí hola adiós vale nada olvídalo "
+        "perdón lo siento luz luces está están favor quiero".split()
+    ),
+    "de": frozenset(
+        "der die das ein eine ist und in im mein meine du kannst bitte was wann wo wie wer "
+        "mach schalte aus an ein auf mit für danke ja nein hallo tschüss okay gut egal "
+        "vergiss entschuldigung licht lichter ich es nicht".split()
+    ),
+}
+_LINGUA_NAMES = {
+    "ENGLISH": "en",
+    "FRENCH": "fr",
+    "SPANISH": "es",
+    "GERMAN": "de",
+    "ITALIAN": "it",
+    "PORTUGUESE": "pt",
+    "DUTCH": "nl",
+    "POLISH": "pl",
+    "TURKISH": "tr",
+    "SWEDISH": "sv",
+}
+# Fillers of spontaneous speech; removed before anything else looks at the words.
+_FILLERS = frozenset("umm uh uhh uhm erm hmm mm euh heu ähm äh öhm hm eh".split())
+_FILLERS_OF = {  # fillers that are words elsewhere ("um" is a German preposition)
+    "en": frozenset("um er ah".split()),
+    "fr": frozenset("ben bah beh".split()),
+    "es": frozenset("em este pues".split()),
+    "de": frozenset(),
+}
+# A self-correction: what comes after it replaces the phrase before it.
+_CORRECTION = re.compile(
+    r"(?:,\s*|\s)(?:no|non|nein)[,]?\s+(?=(?:the|la|le|el|die|der|das|den)\s)|"
+    r"\b(?:no wait|no sorry|sorry i mean|i mean|actually no|non attends|non pardon|enfin non|"
+    r"pardon|ou plutôt|no espera|perdón|digo|mejor dicho|nein warte|nein doch|ich meine|"
+    r"quatsch|oder besser)\b[\s,]*"
+)
+_WORD = re.compile(r"[\w'’-]+|[?]")
+
+
+@dataclass(frozen=True)
+class Detected:
+    """A language guess: ISO 639-1 code (or ``und``) and how sure it is (0..1)."""
+
+    lang: str
+    confidence: float
+
+    @property
+    def supported(self) -> bool:
+        """Whether formation understands this language."""
+        return self.lang in SUPPORTED
+
+
+@lru_cache(maxsize=1)
+def _detector() -> Any:
+    from lingua import Language, LanguageDetectorBuilder  # heavy: loaded on first use
+
+    languages = [getattr(Language, name) for name in _LINGUA_NAMES]
+    return (
+        LanguageDetectorBuilder.from_languages(*languages)
+        .with_low_accuracy_mode()
+        .with_preloaded_language_models()
+        .build()
+    )
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: ``"Küche"`` → ``kuche``."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words, apostrophes folded (``"it’s"`` → ``it's``)."""
+    return [t.replace("’", "'") for t in _WORD.findall(text.lower()) if t != "?"]
+
+
+def function_word_votes(words: list[str]) -> dict[str, int]:
+    """How many of ``words`` are function words of each supported language."""
+    return {
+        lang: sum(w in vocab or w.split("'")[0] + "'" in vocab for w in words)
+        for lang, vocab in _FUNCTION_WORDS.items()
+    }
+
+
+def detect(text: str, *, hint: str | None = None) -> Detected:
+    """The language of ``text``; ``hint`` (the session's or the event's language) breaks ties.
+
+    >>> detect("mach das Licht in der Küche an").lang
+    'de'
+    >>> detect("accendi la luce della cucina").lang
+    'it'
+    """
+    words = tokens(text)
+    if not words:
+        return Detected(hint or UNDETERMINED, 0.0)
+    votes = function_word_votes(words)
+    if len(words) <= 2:
+        best = max(votes.values())
+        leaders = [lang for lang, n in votes.items() if n == best and n > 0]
+        if hint in leaders or (not leaders and hint):
+            return Detected(str(hint), 0.6)
+        if len(leaders) == 1:
+            return Detected(leaders[0], 0.7)
+        if not leaders:  # "ok", "cool!": nothing to go by
+            return Detected(UNDETERMINED, 0.0)
+    values = _detector().compute_language_confidence_values(text)
+    scores = {_LINGUA_NAMES[v.language.name]: float(v.value) for v in values}
+    for lang, n in votes.items():  # function words settle what character models blur
+        scores[lang] = scores.get(lang, 0.0) + 0.15 * n / len(words)
+    if hint in scores:
+        scores[str(hint)] += 0.05
+    lang = max(scores, key=lambda k: scores[k])
+    if lang not in SUPPORTED:
+        # lingua blurs short sentences ("lock the front door" → Dutch); function words of a
+        # supported language outweigh a character model's guess
+        known = max(SUPPORTED, key=lambda k: (votes[k], scores.get(k, 0.0)))
+        if votes[known] >= max(1, len(words) // 4):
+            lang = known
+    total = sum(scores.values()) or 1.0
+    if len(words) <= 2 and votes.get(lang, 0) == 0 and lang in SUPPORTED and hint:
+        return Detected(hint, 0.5)
+    return Detected(lang, round(min(1.0, scores[lang] / total), 4))
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """An utterance prepared for understanding.
+
+    ``text``: fillers, repetitions and retracted words removed; ``numeric``: the same with
+    numbers in words as digits; ``folded``: ``numeric`` without accents, for matching.
+    """
+
+    text: str
+    numeric: str
+    folded: str
+    corrected: bool
+    lang: str = "en"
+
+
+def _alpha2digit(text: str, lang: str) -> str:
+    if lang not in SUPPORTED:
+        return text
+    from text_to_num import alpha2digit
+
+    try:
+        result: str = alpha2digit(text, lang, threshold=1)  # "one on one" stays words
+    except (ValueError, RuntimeError):  # text2num refuses some odd inputs; keep the words
+        return text
+    return result
+
+
+def clean(text: str, lang: str) -> Cleaned:
+    """The utterance with the noise of speech removed (see the module docstring)."""
+    lowered = " ".join(text.lower().replace("’", "'").split())
+    fillers = _FILLERS | _FILLERS_OF.get(lang, frozenset())
+    corrected = False
+    match = None
+    for match in _CORRECTION.finditer(lowered):
+        pass
+    if match is not None and match.end() < len(lowered):
+        head, tail = lowered[: match.start()], lowered[match.end() :]
+        # keep the head up to the last word the correction repeats or replaces
+        head_words = [w for w in head.split() if w.strip(",") not in fillers]
+        tail_words = tail.split()
+        cut = _restart(head_words, tail_words)
+        lowered = " ".join([*head_words[:cut], *tail_words])
+        corrected = True
+    kept: list[str] = []
+    for raw in lowered.split():
+        word = raw.strip(",;.!")
+        if word in fillers:
+            continue
+        if kept and word == kept[-1].strip(",;.!") and len(word) > 1 and not word.isdigit():
+            continue  # "the the"
+        kept.append(raw)
+    cleaned = " ".join(kept)
+    numeric = _alpha2digit(cleaned, lang) if lang in SUPPORTED else cleaned
+    return Cleaned(cleaned, numeric, fold(numeric), corrected, lang)
+
+
+_DETERMINERS = frozenset(
+    "the a an my this that le la les l' un une mon ma el la los las un una mi der die das "
+    "den dem ein eine einen meine".split()
+)
+
+
+def _restart(head: list[str], tail: list[str]) -> int:
+    """Where the retracted phrase of ``head`` starts: at its last determiner
+    (``turn on the kitchen | the bedroom light`` keeps ``turn on``), else its last word."""
+    for i in range(len(head) - 1, -1, -1):
+        if head[i] in _DETERMINERS:
+            return i
+    return max(1, len(head) - 1) if tail else len(head)

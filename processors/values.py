@@ -1,0 +1,400 @@
+"""Values people say: on/off, percentages, temperatures, relative changes, colours, ticket
+statuses, dates and times — in English, French, Spanish and German.
+
+Every function reads a :class:`~processors.language.Cleaned` utterance (numbers already
+digits, accents folded) and returns the value or None: a value that cannot be resolved is a
+missing slot, never a guess.
+
+>>> from processors.language import clean
+>>> switch(clean("can you put the ambilight on", "en"))
+'on'
+>>> percent(clean("dim the reading lamp to thirty percent", "en"))
+30
+>>> temperature(clean("mets vingt et un degrés dans la chambre", "fr"))
+21.0
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from processors.language import Cleaned, fold
+
+# --- on / off -------------------------------------------------------------------------------
+_ON = re.compile(
+    r"\b(?:on|allume\w*|rallume\w*|enciend\w*|encender|prend\w*|einschalt\w*|anschalt\w*|"
+    r"anmach\w*|start\w*|activ\w*|lance\w*|demarre\w*|arranca\w*|pon en marcha)\b"
+)
+_ON_DE = re.compile(r"\b(?:an|ein)\s*[.!?]?$|\b(?:an|ein)\b(?=\s+(?:und|bitte|machen|schalten))")
+_OFF = re.compile(
+    r"\b(?:off|kill|shut|eteins|eteindre|eteint|eteignez|coupe\w*|apag\w*|aus|ausschalt\w*|"
+    r"ausmach\w*|abschalt\w*|stop\w*|arrete\w*|desactiv\w*|deactivate|disable)\b"
+)
+_OFF_PHRASE = re.compile(r"\b(?:turn|switch|shut|power)\s+(?:\w+\s+){0,4}?off\b|\bon\s*->\s*off")
+
+
+def switch(u: Cleaned) -> str | None:
+    """``on`` or ``off`` when the utterance asks for one (the later word wins on a conflict:
+    "turn off, no, on")."""
+    text = u.folded
+    on = [m.start() for m in _ON.finditer(text)]
+    if u.lang == "de":  # "mach das Licht an": a separable particle, usually last
+        on += [m.start() for m in _ON_DE.finditer(text)]
+        on.sort()
+    off = [m.start() for m in _OFF.finditer(text)]
+    if u.lang != "en":
+        on = [i for i in on if not text.startswith("on", i)]
+    if _OFF_PHRASE.search(text) and not on[-1:] > off[-1:]:
+        return "off"
+    if not on and not off:
+        return None
+    if not off:
+        return "on"
+    if not on:
+        return "off"
+    # "turn on" vs "switch off": the last one said; "an/ein" are often particles, weigh less
+    return "on" if on[-1] > off[-1] else "off"
+
+
+# --- numbers with a unit --------------------------------------------------------------------
+_PERCENT = re.compile(r"(\d{1,3})(?:[.,]\d+)?\s*(?:%|percent|per cent|pour ?cent|por ?ciento|prozent)")
+_HALF = re.compile(r"\b(?:half|moitie|mitad|medio|halb\w*|50/50)\b")
+_FULL = re.compile(r"\b(?:full|max\w*|fond|a tope|maximal|voll\w*|100)\b")
+_TEMPERATURE = re.compile(
+    r"(\d{1,2}(?:[.,]\d)?)\s*(?:°\s*c?|degrees?|deg\b|degres?|grados?|grad\b|celsius|c\b)"
+)
+_BARE_NUMBER = re.compile(r"(?<![\w.:/-])(\d{1,3}(?:[.,]\d+)?)(?![\w:/-]|\s*(?:h\b|uhr|am\b|pm\b))")
+
+
+def percent(u: Cleaned) -> int | None:
+    """A brightness-style percentage: ``30%``, "thirty percent", "half", "full"."""
+    m = _PERCENT.search(u.folded)
+    if m:
+        return min(100, int(m.group(1)))
+    if _HALF.search(u.folded):
+        return 50
+    if _FULL.search(u.folded) and re.search(r"\b(?:brightness|luminosite|brillo|helligkeit)", u.folded):
+        return 100
+    return None
+
+
+def temperature(u: Cleaned) -> float | None:
+    """A temperature in degrees Celsius: "21 degrees", "vingt et un degrés", "21°"."""
+    m = _TEMPERATURE.search(u.folded)
+    if m is None:
+        return None
+    return float(m.group(1).replace(",", "."))
+
+
+def bare_number(u: Cleaned) -> float | None:
+    """A lone number ("set it to 20") — its meaning depends on what it is said about."""
+    m = _BARE_NUMBER.search(u.folded)
+    return float(m.group(1).replace(",", ".")) if m else None
+
+
+# --- relative changes -----------------------------------------------------------------------
+_UP = re.compile(
+    r"\b(?:warmer|hotter|up|increase|raise|bump|higher|brighter|more|chaud\w*|monte\w*|augmente\w*|"
+    r"plus|caliente|sube|subir|aumenta\w*|mas|warmer|warm\w*|hoch|erhoh\w*|heller|mehr|rechauffe\w*|"
+    r"calienta\w*|aufdreh\w*)\b"
+)
+_DOWN = re.compile(
+    r"\b(?:cooler|colder|down|decrease|lower|dimmer|dim|less|reduce|froid\w*|baisse\w*|diminue\w*|"
+    r"moins|frio|baja|bajar|reduce|menos|kalter|kuhler|runter|niedriger|dunkler|weniger|senk\w*|"
+    r"tamise\w*|atenua\w*|dimm\w*)\b"
+)
+_BY_DEGREES = re.compile(r"(\d{1,2}(?:[.,]\d)?)\s*(?:degrees?|degres?|grados?|grad|°)")
+_A_BIT = re.compile(r"\b(?:a bit|a little|slightly|un peu|poco|un poco|bisschen|etwas|ein wenig)\b")
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A relative change: +1 / -1 times ``amount`` (None: "a bit", left to the intent)."""
+
+    sign: int
+    amount: float | None
+
+
+def delta(u: Cleaned) -> Delta | None:
+    """"two degrees warmer" → Delta(+1, 2.0); "a bit dimmer" → Delta(-1, None)."""
+    text = u.folded
+    up = [m.start() for m in _UP.finditer(text)]
+    down = [m.start() for m in _DOWN.finditer(text)]
+    if not up and not down:
+        return None
+    sign = 1 if (up[-1:] or [-1])[0] > (down[-1:] or [-1])[0] else -1
+    by = _BY_DEGREES.search(text)
+    absolute = re.search(r"\b(?:to|a|auf|en|sur)\s+\d", text)
+    if absolute and not re.search(r"\b(?:by|de|um|en)\s+\d", text):
+        return None  # "turn it up to 22": an absolute value, not a change
+    return Delta(sign, float(by.group(1).replace(",", ".")) if by else None)
+
+
+# --- colours --------------------------------------------------------------------------------
+_COLOURS: dict[str, tuple[str, ...]] = {
+    "red": ("red", "rouge", "rojo", "roja", "rot", "rote", "roten"),
+    "green": ("green", "vert", "verte", "verde", "grun", "grune", "grunen"),
+    "blue": ("blue", "bleu", "bleue", "azul", "blau", "blaue", "blauen"),
+    "yellow": ("yellow", "jaune", "amarillo", "amarilla", "gelb", "gelbe"),
+    "orange": ("orange", "naranja", "orangefarben"),
+    "purple": ("purple", "violet", "violette", "morado", "lila", "violett"),
+    "pink": ("pink", "rose", "rosa"),
+    "warm white": ("warm white", "blanc chaud", "blanco calido", "warmweiss", "warmes weiss"),
+    "white": ("white", "blanc", "blanche", "blanco", "blanca", "weiss", "weisse", "weissen"),
+    "amber": ("amber", "ambre", "ambar", "bernstein"),
+}
+_COLOUR_RE = re.compile(
+    r"\b("
+    + "|".join(sorted((re.escape(w) for ws in _COLOURS.values() for w in ws), key=len, reverse=True))
+    + r")\b"
+)
+_COLOUR_OF = {w: name for name, ws in _COLOURS.items() for w in ws}
+
+
+def colour(u: Cleaned) -> str | None:
+    """A colour name in English: "mets le ruban en rouge" → ``red``."""
+    m = _COLOUR_RE.search(u.folded)
+    return _COLOUR_OF[m.group(1)] if m else None
+
+
+# --- ticket statuses ------------------------------------------------------------------------
+_STATUS: list[tuple[str, re.Pattern[str]]] = [
+    ("in_review", re.compile(r"\b(?:in review|review|revision|en revue|relecture|en revision|im review|prufung)\b")),
+    ("in_progress", re.compile(r"\b(?:in progress|started|working on|en cours|en curso|in arbeit|in bearbeitung)\b")),
+    ("open", re.compile(r"\b(?:reopen\w*|rouvr\w*|reabr\w*|wieder (?:offnen|auf)|open again)\b")),
+    (
+        "done",
+        re.compile(
+            r"\b(?:done|close\w*|fixed|resolved|finished|complete\w*|ferme\w*|termine\w*|resolu\w*|"
+            r"corrige\w*|fait|cierra\w*|cerra\w*|hecho|terminad\w*|resuelt\w*|arreglad\w*|"
+            r"erledigt|geschlossen|schliess\w*|schlie\w*|behoben|fertig|gelost|zu\b)\b"
+        ),
+    ),
+]
+
+
+def status(u: Cleaned) -> str | None:
+    """A ticket status: ``done``, ``in_progress``, ``in_review`` or ``open``."""
+    for name, pattern in _STATUS:
+        if pattern.search(u.folded):
+            return name
+    return None
+
+
+# --- dates and times ------------------------------------------------------------------------
+_WEEKDAYS: dict[str, int] = {}
+for _n, _names in enumerate(
+    [
+        ("monday", "lundi", "lunes", "montag"),
+        ("tuesday", "mardi", "martes", "dienstag"),
+        ("wednesday", "mercredi", "miercoles", "mittwoch"),
+        ("thursday", "jeudi", "jueves", "donnerstag"),
+        ("friday", "vendredi", "viernes", "freitag"),
+        ("saturday", "samedi", "sabado", "samstag"),
+        ("sunday", "dimanche", "domingo", "sonntag"),
+    ]
+):
+    for _w in _names:
+        _WEEKDAYS[_w] = _n
+_MONTHS: dict[str, int] = {}
+for _n, _names in enumerate(
+    [
+        ("january", "jan", "janvier", "enero", "januar"),
+        ("february", "feb", "fevrier", "febrero", "februar"),
+        ("march", "mar", "mars", "marzo", "marz"),
+        ("april", "apr", "avril", "abril"),
+        ("may", "mai", "mayo"),
+        ("june", "jun", "juin", "junio", "juni"),
+        ("july", "jul", "juillet", "julio", "juli"),
+        ("august", "aug", "aout", "agosto"),
+        ("september", "sep", "sept", "septembre", "septiembre"),
+        ("october", "oct", "octobre", "octubre", "oktober"),
+        ("november", "nov", "novembre", "noviembre"),
+        ("december", "dec", "decembre", "diciembre", "dezember"),
+    ],
+    start=1,
+):
+    for _w in _names:
+        _MONTHS[_w] = _n
+_RELATIVE_DAYS = {
+    "today": 0, "tonight": 0, "aujourd'hui": 0, "ce soir": 0, "hoy": 0, "esta noche": 0,
+    "heute": 0, "heute abend": 0, "tomorrow": 1, "demain": 1, "manana": 1, "morgen": 1,
+    "day after tomorrow": 2, "apres-demain": 2, "apres demain": 2, "pasado manana": 2,
+    "ubermorgen": 2,
+}  # fmt: skip
+_DAY_RE = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _RELATIVE_DAYS), key=len, reverse=True)) + r")\b"
+)
+_WEEKDAY_RE = re.compile(
+    r"\b(next|this|prochain|ce|proximo|el proximo|este|nachsten|nachster|kommenden|diesen)?\s*("
+    + "|".join(_WEEKDAYS)
+    + r")s?\b\s*(prochain|que viene|next)?"
+)
+_DATE_RE = re.compile(
+    r"\b(?:(\d{1,2})(?:st|nd|rd|th|er|\.|º)?\s+(?:of\s+|de\s+)?("
+    + "|".join(sorted(_MONTHS, key=len, reverse=True))
+    + r")\b|("
+    + "|".join(sorted(_MONTHS, key=len, reverse=True))
+    + r")\s+(\d{1,2})(?:st|nd|rd|th)?\b)"
+)
+_ORDINAL_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b|\ble\s+(\d{1,2})\b")
+_CLOCK = re.compile(
+    r"\b(?:at|a|à|um|a las|a la|vers|gegen|for|pour|las|la)?\s*"
+    r"(\d{1,2})(?:[:h.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|h\b|heures?|uhr|o'clock|horas?)?"
+)
+_NOON = re.compile(r"\b(?:noon|midi|mediodia|mittag)\b")
+_MIDNIGHT = re.compile(r"\b(?:midnight|minuit|medianoche|mitternacht)\b")
+_EVENING = re.compile(r"\b(?:evening|tonight|afternoon|soir|apres-midi|tarde|noche|abend\w*|nachmittag\w*)\b")
+_MORNING = re.compile(r"\b(?:morning|matin|manana por la|vormittag\w*|fruh)\b")
+_HALF_HOUR = re.compile(
+    r"\b(?:half an hour|a half hour|30 minutes|une demi-heure|demi heure|media hora|"
+    r"eine halbe stunde|halbe stunde)\b"
+)
+_HOURS_BY = re.compile(r"\b(\d{1,2})\s*(?:hours?|heures?|horas?|stunden?)\b")
+_MINUTES_BY = re.compile(r"\b(\d{1,3})\s*(?:minutes?|min|minutos?|minuten?)\b")
+_LATER = re.compile(r"\b(?:later|plus tard|mas tarde|spater|back|push\w*|delay\w*|recule\w*|retrasa\w*|verschieb\w*)\b")
+_EARLIER = re.compile(r"\b(?:earlier|plus tot|avance\w*|mas temprano|antes|fruher|vorzieh\w*|bring forward)\b")
+
+
+@dataclass(frozen=True)
+class When:
+    """A resolved point in time (local to the session's zone) or a shift of an existing one."""
+
+    at: datetime | None = None
+    shift: timedelta | None = None
+    date_only: bool = False
+
+
+def clock_time(u: Cleaned) -> time | None:
+    """A time of day: "at ten", "15h30", "4pm", "a las cinco", "um drei", "noon"."""
+    text = u.folded
+    if _NOON.search(text):
+        return time(12, 0)
+    if _MIDNIGHT.search(text):
+        return time(0, 0)
+    best: time | None = None
+    for m in _CLOCK.finditer(text):
+        hour, minute, suffix = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "")
+        prefix = m.group(0)[: m.start(1) - m.start(0)].strip()
+        if not suffix and not prefix and not m.group(2):
+            continue  # a bare number is not a time
+        if hour > 24 or minute > 59:
+            continue
+        following = text[m.end() : m.end() + 12]
+        if re.match(r"\s*(?:%|percent|degre|grad|minute|hour|heure|hora|stund|day|jour|dia|tag)", following):
+            continue
+        if suffix.startswith("p") and hour < 12:
+            hour += 12
+        elif suffix.startswith("a") and hour == 12:
+            hour = 0
+        elif not suffix.startswith(("a", "p")) and hour < 8 and not suffix.startswith(("h", "u")):
+            # "at four", "a las cinco": an afternoon, unless the morning is said
+            hour = hour if _MORNING.search(text) else hour + 12
+        elif hour < 12 and _EVENING.search(text) and not suffix.startswith(("a",)):
+            hour += 12
+        best = time(hour % 24, minute)
+    return best
+
+
+def when(u: Cleaned, base: datetime, zone: str) -> When | None:
+    """The point in time the utterance names, resolved against ``base`` (the event's time)
+    in the session's time zone ``zone``; or a shift ("half an hour later"); or None.
+
+    >>> from processors.language import clean
+    >>> base = datetime.fromisoformat("2026-12-01T09:00:00+01:00")
+    >>> when(clean("next tuesday at ten", "en"), base, "Europe/Paris").at.isoformat()
+    '2026-12-08T10:00:00+01:00'
+    >>> when(clean("vendredi à 15h", "fr"), base, "Europe/Paris").at.isoformat()
+    '2026-12-04T15:00:00+01:00'
+    """
+    tz = ZoneInfo(zone)
+    local = base.astimezone(tz)
+    text = u.folded
+    shift = _shift(text)
+    day: datetime | None = None
+    m = _DAY_RE.search(text)
+    if m:
+        day = local + timedelta(days=_RELATIVE_DAYS[m.group(1)])
+    wm = _WEEKDAY_RE.search(text)
+    if day is None and wm:
+        target = _WEEKDAYS[wm.group(2)]
+        ahead = (target - local.weekday()) % 7
+        if ahead == 0:
+            ahead = 7
+        day = local + timedelta(days=ahead)
+    dm = _DATE_RE.search(text)
+    if day is None and dm:
+        d = int(dm.group(1) or dm.group(4))
+        month = _MONTHS[dm.group(2) or dm.group(3)]
+        year = local.year + (1 if (month, d) < (local.month, local.day) else 0)
+        try:
+            day = local.replace(year=year, month=month, day=d)
+        except ValueError:
+            return None
+    om = _ORDINAL_DAY.search(text) if dm is None else None
+    if om:
+        d = int(om.group(1) or om.group(2))
+        if 1 <= d <= 31:
+            month, year = local.month, local.year
+            if d < local.day:
+                month, year = (1, year + 1) if month == 12 else (month + 1, year)
+            try:
+                day = local.replace(year=year, month=month, day=d)
+            except ValueError:
+                return None
+    clock = clock_time(u)
+    if day is None and clock is None:
+        return When(shift=shift) if shift else None
+    if day is None:
+        assert clock is not None
+        at = local.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+        if at <= local:
+            at += timedelta(days=1)
+        return When(at=at)
+    if clock is None:
+        return When(at=day.replace(hour=9, minute=0, second=0, microsecond=0), date_only=True)
+    return When(at=day.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0))
+
+
+def _shift(text: str) -> timedelta | None:
+    amount: timedelta | None = None
+    if _HALF_HOUR.search(text):
+        amount = timedelta(minutes=30)
+    elif m := _HOURS_BY.search(text):
+        amount = timedelta(hours=int(m.group(1)))
+    elif m := _MINUTES_BY.search(text):
+        amount = timedelta(minutes=int(m.group(1)))
+    elif re.search(r"\b(?:an hour|une heure|una hora|eine stunde)\b", text):
+        amount = timedelta(hours=1)
+    if amount is None:
+        return None
+    if _EARLIER.search(text):
+        return -amount
+    if _LATER.search(text):
+        return amount
+    return None
+
+
+def local_iso(at: datetime) -> str:
+    """``2026-12-04T16:00`` — minutes precision, the zone's local time."""
+    return at.strftime("%Y-%m-%dT%H:%M")
+
+
+__all__ = [
+    "Delta",
+    "When",
+    "bare_number",
+    "clock_time",
+    "colour",
+    "delta",
+    "fold",
+    "local_iso",
+    "percent",
+    "status",
+    "switch",
+    "temperature",
+    "when",
+]
