@@ -28,7 +28,9 @@ import numpy as np
 
 from processors.embeddings import Encoder, HashingEncoder, Matrix, VectorIndex
 from processors.errors import PatchError
+from processors.grounding import GroundedExpert, reply_text
 from processors.jsonpatch import parse_pointer
+from processors.language import clean, detect
 from processors.models import (
     DependencyPlan,
     PatchOp,
@@ -42,8 +44,6 @@ from processors.models import (
     WorkPlan,
 )
 from processors.packs import DomainPack, IntentSpec, MissingSlot, extract_slots, render_patch
-from processors.grounding import GroundedExpert, reply_text
-from processors.language import clean, detect
 from processors.router import ProjectRegistry, words
 
 FORMER_VERSION = "form-v2"
@@ -397,7 +397,10 @@ class Former:
                 )
             if not lang.supported and lang.confidence >= 0.6 and len(tokens) >= 3:
                 return self._reply(
-                    routed, "clarification", reply_text("unsupported", "en"), now,
+                    routed,
+                    "clarification",
+                    reply_text("unsupported", "en"),
+                    now,
                     f"unsupported_language:{lang.lang}",
                 )
         confident = (

@@ -37,6 +37,7 @@ from processors.language import SUPPORTED, Cleaned, Detected, clean, detect
 from processors.models import RoutedEvent
 from processors.packs import DomainPack, IntentSpec, MissingSlot, render_patch
 from processors.values import (
+    Delta,
     bare_number,
     colour,
     delta,
@@ -70,7 +71,9 @@ _POLITE = re.compile(
 _INDIRECT_COLD = re.compile(
     r"\b(?:cold|freezing|chilly|froid|gele|caille|frio|helado|congelando|kalt|eiskalt|friere)\b"
 )
-_INDIRECT_HOT = re.compile(r"\b(?:too hot|boiling|trop chaud|calor|demasiado caliente|zu warm|zu heiss)\b")
+_INDIRECT_HOT = re.compile(
+    r"\b(?:too hot|boiling|trop chaud|calor|demasiado caliente|zu warm|zu heiss)\b"
+)
 _INDIRECT_DARK = re.compile(r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster)\b")
 _UNLOCK = re.compile(
     r"\b(?:unlock\w*|unlcok|deverrouill\w*|ouvr\w*|ouvre|abre|abrir|desbloque\w*|desbloquea|"
@@ -80,7 +83,9 @@ _LOCK = re.compile(
     r"\b(?:lock\w*|verrouill\w*|ferme\w*|cierra\w*|cerrar|bloque\w*|abschlie\w*|zusperr\w*|"
     r"verriegel\w*|schlie\w*|zu\b|ab\b)"
 )
-_DISARM = re.compile(r"\b(?:disarm\w*|desactiv\w*|desarm\w*|deaktivier\w*|unscharf|ausschalt\w*|off|aus)\b")
+_DISARM = re.compile(
+    r"\b(?:disarm\w*|entscharf\w*|desactiv\w*|desarm\w*|deaktivier\w*|unscharf|ausschalt\w*|off|aus)\b"
+)
 _ARM = re.compile(r"\b(?:arm\w*|activ\w*|aktivier\w*|scharf|einschalt\w*|on|an|ein|mets)\b")
 
 REPLIES: dict[str, dict[str, str]] = {
@@ -102,7 +107,12 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "¿Qué valor ({slot}) debo usar{for_item}?",
         "de": "Welchen Wert ({slot}) soll ich nehmen{for_item}?",
     },
-    "for_item": {"en": " for the {item}", "fr": " pour {item}", "es": " para {item}", "de": " für {item}"},
+    "for_item": {
+        "en": " for the {item}",
+        "fr": " pour {item}",
+        "es": " para {item}",
+        "de": " für {item}",
+    },
     "or": {"en": " or ", "fr": " ou ", "es": " o ", "de": " oder "},
     "unsupported": {
         "en": "Sorry, I understand English, French, Spanish and German only.",
@@ -143,7 +153,7 @@ def is_question_in(u: Cleaned) -> bool:
 
 
 def is_polite_request(u: Cleaned) -> bool:
-    """"can you …", "peux-tu …", "kannst du …": a request phrased as a question."""
+    """ "can you …", "peux-tu …", "kannst du …": a request phrased as a question."""
     return bool(_POLITE.search(u.folded.strip()))
 
 
@@ -217,7 +227,9 @@ class GroundedExpert:
         found = self._inventories.get(project_id or "")
         return found[1] if found and len(found[1]) else None
 
-    def understand(self, text: str, project_id: str | None, hint: str | None = None) -> Understanding:
+    def understand(
+        self, text: str, project_id: str | None, hint: str | None = None
+    ) -> Understanding:
         """Language, cleaned text and item mentions of ``text`` for a project."""
         lang = detect(text, hint=hint)
         cleaned = clean(text, lang.lang if lang.supported else "en")
@@ -233,7 +245,12 @@ class GroundedExpert:
         inventory = self.inventory(routed.project_id)
         if pack is None or inventory is None or not any(i.grounded for i in pack.intents):
             if self.fallback is None:
-                return Proposal(decision="ephemeral", confidence=0.0, steps=["ssot.read", "text.summarize"], tools=["ssot"])
+                return Proposal(
+                    decision="ephemeral",
+                    confidence=0.0,
+                    steps=["ssot.read", "text.summarize"],
+                    tools=["ssot"],
+                )
             return self.fallback.propose(routed)
         event = routed.event
         u = self.understand(event.text, routed.project_id, event.metadata.get("lang"))
@@ -290,7 +307,9 @@ class GroundedExpert:
             code, text, candidates = problem
             if candidates:
                 slots["candidates"] = ",".join(candidates)
-            return replace(base, decision="clarification", slots=slots, reply=text, reason_code=code)
+            return replace(
+                base, decision="clarification", slots=slots, reply=text, reason_code=code
+            )
         zone = self._inventories[routed.project_id or ""][2]
         value = self._value(intent, u, targets, event.occurred_at, zone)
         if value is None and intent.value and not intent.value_optional:
@@ -318,28 +337,48 @@ class GroundedExpert:
                 fill.update(_per_item(value, target))
                 patch += render_patch(intent.patch or [], fill)
         except MissingSlot as exc:
-            return replace(base, decision="clarification", slots=slots, reply=reply_text("missing", lang, slot=exc.slot, for_item=""), reason_code=f"missing_slot:{exc.slot}")
+            return replace(
+                base,
+                decision="clarification",
+                slots=slots,
+                reply=reply_text("missing", lang, slot=exc.slot, for_item=""),
+                reason_code=f"missing_slot:{exc.slot}",
+            )
         slots.update({k: v for k, v in extra.items() if isinstance(v, (str, int, float))})
         from processors.former import validate_patch
 
-        return replace(base, decision="stateful", slots=slots, patch=patch, patch_error=validate_patch(patch))
+        return replace(
+            base, decision="stateful", slots=slots, patch=patch, patch_error=validate_patch(patch)
+        )
 
     def _legacy(self, routed: RoutedEvent, notes: list[str], *, require_patch: bool = False) -> Any:
         """The pack-example expert's proposal when it forms a task (else None)."""
         if self.fallback is None:
             return None
         proposal = self.fallback.propose(routed)
-        if proposal.intent_id is None or proposal.decision not in ("stateful", "ephemeral", "no_task"):
+        if proposal.intent_id is None or proposal.decision not in (
+            "stateful",
+            "ephemeral",
+            "no_task",
+        ):
             return None
-        if require_patch and (proposal.decision != "stateful" or not proposal.patch or proposal.patch_error):
+        if require_patch and (
+            proposal.decision != "stateful" or not proposal.patch or proposal.patch_error
+        ):
             return None
         return replace(
             proposal,
-            assumptions=[*notes, "not in the project's inventory: pack examples and slots", *proposal.assumptions],
+            assumptions=[
+                *notes,
+                "not in the project's inventory: pack examples and slots",
+                *proposal.assumptions,
+            ],
         )
 
     # --- intents ------------------------------------------------------------------------
-    def rank(self, u: Understanding, domain: str, pack: DomainPack) -> list[tuple[IntentSpec, float]]:
+    def rank(
+        self, u: Understanding, domain: str, pack: DomainPack
+    ) -> list[tuple[IntentSpec, float]]:
         """The domain's grounded intents, best first, with their scores."""
         mask = self._domains == domain
         if not mask.any():
@@ -381,9 +420,13 @@ class GroundedExpert:
                 s += 0.25 if question else -0.1
             elif question and not polite:
                 s -= 0.45
-            if intent.target and intent.target.create and any(
-                m.named and m.item.collection == intent.target.collection
-                for m in u.resolution.best
+            if (
+                intent.target
+                and intent.target.create
+                and any(
+                    m.named and m.item.collection == intent.target.collection
+                    for m in u.resolution.best
+                )
             ):
                 s -= 0.3  # it names an existing item: not a new one
             scored.append((intent, round(s, 4)))
@@ -399,7 +442,11 @@ class GroundedExpert:
             return [], None
         res = u.resolution
         kinds = set(spec.kinds)
-        matches = [m for m in res.matches if m.item.collection == spec.collection and (not kinds or m.item.kind in kinds)]
+        matches = [
+            m
+            for m in res.matches
+            if m.item.collection == spec.collection and (not kinds or m.item.kind in kinds)
+        ]
         if res.plural and res.areas and spec.area_ok:
             items = [it for a in res.areas for it in inventory.area_items(a, sorted(kinds))]
             if items:
@@ -422,7 +469,9 @@ class GroundedExpert:
         top = matches[0].score
         group = [m for m in matches if m.score >= top - 0.08]
         named = [m for m in group if m.named]
-        if len(named) == 1 and (len(group) == 1 or named[0].score > max(m.score for m in group if not m.named)):
+        if len(named) == 1 and (
+            len(group) == 1 or named[0].score > max(m.score for m in group if not m.named)
+        ):
             return [named[0].item], None
         if len(group) == 1:
             return [group[0].item], None
@@ -430,28 +479,41 @@ class GroundedExpert:
             return [named[0].item], None
         names = [m.item.names[0] if m.item.names else m.item.id for m in group[:4]]
         options = ", ".join(names[:-1]) + reply_text("or", lang) + names[-1]
-        return [], ("ambiguous_target", reply_text("which", lang, options=options), [m.item.id for m in group[:4]])
+        return [], (
+            "ambiguous_target",
+            reply_text("which", lang, options=options),
+            [m.item.id for m in group[:4]],
+        )
 
     # --- values -------------------------------------------------------------------------
     def _value(
-        self, intent: IntentSpec, u: Understanding, targets: list[Any], occurred: datetime, zone: str
+        self,
+        intent: IntentSpec,
+        u: Understanding,
+        targets: list[Any],
+        occurred: datetime,
+        zone: str,
     ) -> Any:
         name = intent.value
         if name is None:
             return None
         c = u.cleaned
         if name == "temperature":
-            t = temperature(c)
-            if t is not None:
-                return t
             d = delta(c)
+            t = temperature(c)
+            if t is not None and not (d is not None and d.amount is not None and d.amount <= 5):
+                return t  # "23 degrees" is a target; "up 2 degrees" a change
             current = _attr(targets, "attributes", "target_celsius")
             if d is None and _INDIRECT_COLD.search(c.folded):
-                d = type(d)(1, None) if d else _Delta(1)
+                d = Delta(1, None)
             if d is None and _INDIRECT_HOT.search(c.folded):
-                d = _Delta(-1)
+                d = Delta(-1, None)
             if d is not None and isinstance(current, (int, float)):
-                return {"per_item": True, "delta": d.sign * (d.amount or 1.0), "field": ("attributes", "target_celsius")}
+                return {
+                    "per_item": True,
+                    "delta": d.sign * (d.amount or 1.0),
+                    "field": ("attributes", "target_celsius"),
+                }
             n = bare_number(c)
             if n is not None and 5 <= n <= 30:
                 return n
@@ -462,7 +524,12 @@ class GroundedExpert:
                 return p
             d = delta(c)
             if d is not None:
-                return {"per_item": True, "delta": d.sign * (d.amount or 20.0), "field": ("attributes", "brightness"), "clamp": (0, 100)}
+                return {
+                    "per_item": True,
+                    "delta": d.sign * (d.amount or 20.0),
+                    "field": ("attributes", "brightness"),
+                    "clamp": (0, 100),
+                }
             if _INDIRECT_DARK.search(c.folded):
                 return 100
             n = bare_number(c)
@@ -482,12 +549,6 @@ class GroundedExpert:
         if name == "switch" and _INDIRECT_DARK.search(c.folded) and switch(c) is None:
             return "on"
         return _read(name, c)
-
-
-@dataclass(frozen=True)
-class _Delta:
-    sign: int
-    amount: float | None = None
 
 
 def _read(name: str, c: Cleaned) -> Any:
@@ -529,7 +590,11 @@ def _value_slots(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         if "at" in value:
             at = value["at"]
-            return {"value": local_iso(at), "start": at.isoformat(), "end": (at + timedelta(hours=1)).isoformat()}
+            return {
+                "value": local_iso(at),
+                "start": at.isoformat(),
+                "end": (at + timedelta(hours=1)).isoformat(),
+            }
         return {}
     return {"value": value}
 
@@ -582,7 +647,9 @@ def _title(c: Cleaned) -> str | None:
     text = c.numeric.strip(" .!?")
     m = _TITLE_LEAD.match(fold(text) if False else text)
     title = text[m.end() :] if m else ""
-    title = re.sub(r"\s+(?:please|s'il te plait|s'il vous plait|por favor|bitte)$", "", title).strip(" ,.")
+    title = re.sub(
+        r"\s+(?:please|s'il te plait|s'il vous plait|por favor|bitte)$", "", title
+    ).strip(" ,.")
     return title or None
 
 

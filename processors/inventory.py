@@ -54,13 +54,19 @@ KIND_WORDS: dict[str, frozenset[str]] = {
     "alarm": frozenset("alarm alarme alarma alarmanlage".split()),
     "scene": frozenset("scene mode ambiance escena modo szene modus".split()),
     "switch": frozenset("machine plug pump prise pompe enchufe bomba stecker pumpe".split()),
-    "ticket": frozenset("ticket tickets issue issues bug bugs task card ticket incidence "
-                        "fallo tarea aufgabe fehler".split()),
-    "event": frozenset("appointment meeting event rendez-vous reunion evenement cita "
-                       "reunion evento termin besprechung".split()),
+    "ticket": frozenset(
+        "ticket tickets issue issues bug bugs task card ticket incidence "
+        "fallo tarea aufgabe fehler".split()
+    ),
+    "event": frozenset(
+        "appointment meeting event rendez-vous reunion evenement cita "
+        "reunion evento termin besprechung".split()
+    ),
     "reminder": frozenset("reminder rappel recordatorio erinnerung".split()),
 }
-_NUMBER = re.compile(r"(?<![\w:.,])#?(\d{1,5})(?![\w:%°]|\s*(?:%|degre|grad|grados|percent|h\b|uhr|am\b|pm\b))")
+_NUMBER = re.compile(
+    r"(?<![\w:.,])#?(\d{1,5})(?![\w:%°]|\s*(?:%|degre|grad|grados|percent|h\b|uhr|am\b|pm\b))"
+)
 
 
 class CollectionSpec(BaseModel):
@@ -128,7 +134,9 @@ class Resolution:
         return [m for m in self.matches if m.score >= top - 0.08]
 
 
-_ALL = re.compile(r"\b(?:all|every|everything|tout|tous|toutes|todo|todos|todas|alle|alles|samtliche)\b")
+_ALL = re.compile(
+    r"\b(?:all|every|everything|tout|tous|toutes|todo|todos|todas|alle|alles|samtliche)\b"
+)
 
 
 class Inventory:
@@ -225,7 +233,9 @@ class Inventory:
                 coverage = max(coverage, min(1.0, sum(hits.get(w, 0.0) for w in ws) / 3))
             cover[n] = max(cover.get(n, 0.0), coverage)
         area_score = {
-            self.items[n].id: c for n, c in cover.items() if self.items[n].role == "area" and c >= 0.8
+            self.items[n].id: c
+            for n, c in cover.items()
+            if self.items[n].role == "area" and c >= 0.8
         }
         areas = sorted(area_score, key=lambda a: -area_score[a])
         kinds = [k for k, vocab in KIND_WORDS.items() if set(words) & vocab]
@@ -313,7 +323,9 @@ class Inventory:
 
     def area_items(self, area: str, kinds: Sequence[str]) -> list[Item]:
         """The target items of ``area`` whose kind is one of ``kinds``."""
-        return [it for it in self.items if it.role == "target" and it.area == area and it.kind in kinds]
+        return [
+            it for it in self.items if it.role == "target" and it.area == area and it.kind in kinds
+        ]
 
     def area_name(self, area: str) -> str:
         """An area's display name."""
@@ -329,7 +341,7 @@ def _is_plural(word: str) -> bool:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", fold(text).replace("'s ", " ").replace("’", "'"))
+    return re.findall(r"[a-z0-9]+", fold(text).replace("'s ", " ").replace("\u2019", "'"))
 
 
 def _at(state: Any, pointer: str) -> Any:

@@ -77,7 +77,7 @@ _CORRECTION = re.compile(
     r"pardon|ou plutôt|no espera|perdón|digo|mejor dicho|nein warte|nein doch|ich meine|"
     r"quatsch|oder besser)\b[\s,]*"
 )
-_WORD = re.compile(r"[\w'’-]+|[?]")
+_WORD = re.compile(r"[\w'\u2019-]+|[?]")
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,8 @@ def fold(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case words, apostrophes folded (``"it’s"`` → ``it's``)."""
-    return [t.replace("’", "'") for t in _WORD.findall(text.lower()) if t != "?"]
+    """Lower-case words, apostrophes folded (``"it\u2019s"`` → ``it's``)."""
+    return [t.replace("\u2019", "'") for t in _WORD.findall(text.lower()) if t != "?"]
 
 
 def function_word_votes(words: list[str]) -> dict[str, int]:
@@ -154,11 +154,15 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
         scores[str(hint)] += 0.05
     lang = max(scores, key=lambda k: scores[k])
     if lang not in SUPPORTED:
-        # lingua blurs short sentences ("lock the front door" → Dutch); function words of a
-        # supported language outweigh a character model's guess
-        known = max(SUPPORTED, key=lambda k: (votes[k], scores.get(k, 0.0)))
-        if votes[known] >= max(1, len(words) // 4):
-            lang = known
+        # lingua blurs short sentences ("lock the front door" → Dutch): the supported language
+        # with the most function words wins when lingua gives it any chance at all
+        most = max(votes.values())
+        leaders = [k for k in SUPPORTED if votes[k] == most and most >= 1]
+        raw = {_LINGUA_NAMES[v.language.name]: float(v.value) for v in values}
+        if leaders:
+            known = max(leaders, key=lambda k: raw.get(k, 0.0))
+            if raw.get(known, 0.0) >= 0.02:
+                lang = known
     total = sum(scores.values()) or 1.0
     if len(words) <= 2 and votes.get(lang, 0) == 0 and lang in SUPPORTED and hint:
         return Detected(hint, 0.5)
@@ -183,23 +187,23 @@ class Cleaned:
 def _alpha2digit(text: str, lang: str) -> str:
     if lang not in SUPPORTED:
         return text
-    from text_to_num import alpha2digit
+    from text_to_num import alpha2digit  # type: ignore[import-untyped]
 
+    if lang == "de":  # "schalte … ein" is a particle, not the number one
+        text = re.sub(r"\bein(e[nmr]?)?\b", lambda m: "xeinx" + (m.group(1) or ""), text)
     try:
-        result: str = alpha2digit(text, lang, threshold=1)  # "one on one" stays words
+        result: str = alpha2digit(text, lang, threshold=2)  # "one on one" stays words
     except (ValueError, RuntimeError):  # text2num refuses some odd inputs; keep the words
-        return text
-    return result
+        result = text
+    return result.replace("xeinx", "ein")
 
 
 def clean(text: str, lang: str) -> Cleaned:
     """The utterance with the noise of speech removed (see the module docstring)."""
-    lowered = " ".join(text.lower().replace("’", "'").split())
+    lowered = " ".join(text.lower().replace("\u2019", "'").split())
     fillers = _FILLERS | _FILLERS_OF.get(lang, frozenset())
     corrected = False
-    match = None
-    for match in _CORRECTION.finditer(lowered):
-        pass
+    match = ([None, *_CORRECTION.finditer(lowered)])[-1]  # the last correction counts
     if match is not None and match.end() < len(lowered):
         head, tail = lowered[: match.start()], lowered[match.end() :]
         # keep the head up to the last word the correction repeats or replaces

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ import numpy as np
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, tokens
 from processors.inventory import Inventory
+from processors.language import fold
 from processors.models import Candidate, RawEvent, RoutedEvent
 from processors.packs import DomainPack
 
@@ -41,6 +43,7 @@ REGISTRY_EXAMPLE = (
 )
 _W_DOC, _W_EXAMPLE, _W_ID, _W_KEYWORD, _W_SESSION = 0.45, 0.55, 0.35, 0.1, 0.12
 _W_ITEM = 0.35  # the text names an item of the project's inventory (by name, or area + kind)
+_W_KIND, _W_CUE = 0.15, 0.1  # a kind of thing the project holds; a cue of its pack's intents
 _MAX_NGRAM = 3
 
 __all__ = ["UTC", "Calibration", "Project", "ProjectRegistry", "Router", "render_state", "words"]
@@ -174,6 +177,16 @@ class Router:
             domain: pack.inventory for pack in packs if pack.inventory for domain in pack.covers
         }
         self._inventories: dict[int, Inventory] = {}
+        self._kinds: dict[int, set[str]] = {}
+        cues: dict[str, list[str]] = {}
+        for pack in packs:
+            for intent in pack.intents:
+                found = [c for cs in intent.cues.values() for c in cs if c != "\\?$"]
+                for domain in pack.covers:
+                    cues.setdefault(domain, []).extend(found)
+        self._cues = {
+            d: re.compile("|".join(f"(?:{c})" for c in cs)) for d, cs in cues.items() if cs
+        }
         domains = sorted({p.domain for p in registry.projects})
         self._examples: list[str] = []
         example_domain: list[int] = []
@@ -226,6 +239,7 @@ class Router:
         specs = self._inventory_specs.get(self.registry.projects[i].domain)
         if specs:
             self._inventories[i] = Inventory.from_state(state, specs)
+            self._kinds[i] = {it.kind for it in self._inventories[i].items if it.kind}
         self._docs.set_row(i, self.encoder.encode([self._document(self.registry.projects[i])])[0])
 
     def scores(
@@ -256,9 +270,18 @@ class Router:
         if self._inventories:
             cleaned = " ".join(toks)
             for p, inventory in self._inventories.items():
-                found = inventory.resolve(cleaned, numbers=False).matches
-                if found and found[0].score >= 0.75:
-                    score[p] += _W_ITEM * (1.0 if found[0].named else 0.6)
+                res = inventory.resolve(cleaned, numbers=False)
+                if res.matches and res.matches[0].score >= 0.5:
+                    top = res.matches[0]
+                    score[p] += _W_ITEM * (1.0 if top.named else top.score * 0.8)
+                if self._kinds.get(p, set()) & set(res.kinds):
+                    score[p] += _W_KIND
+        if self._cues:
+            folded = fold(text)
+            for p, project in enumerate(self.registry.projects):
+                cue = self._cues.get(project.domain)
+                if cue is not None and cue.search(folded):
+                    score[p] += _W_CUE
         result: np.ndarray[Any, np.dtype[np.float64]] = score
         return result
 

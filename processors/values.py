@@ -28,7 +28,9 @@ _ON = re.compile(
     r"\b(?:on|allume\w*|rallume\w*|enciend\w*|encender|prend\w*|einschalt\w*|anschalt\w*|"
     r"anmach\w*|start\w*|activ\w*|lance\w*|demarre\w*|arranca\w*|pon en marcha)\b"
 )
-_ON_DE = re.compile(r"\b(?:an|ein)\s*[.!?]?$|\b(?:an|ein)\b(?=\s+(?:und|bitte|machen|schalten))")
+_ON_DE = re.compile(
+    r"\b(?:an|ein)\s*[,.!?]|\b(?:an|ein)\s*$|\b(?:an|ein)\b(?=\s+(?:und|bitte|machen|schalten))"
+)
 _OFF = re.compile(
     r"\b(?:off|kill|shut|eteins|eteindre|eteint|eteignez|coupe\w*|apag\w*|aus|ausschalt\w*|"
     r"ausmach\w*|abschalt\w*|stop\w*|arrete\w*|desactiv\w*|deactivate|disable)\b"
@@ -60,7 +62,9 @@ def switch(u: Cleaned) -> str | None:
 
 
 # --- numbers with a unit --------------------------------------------------------------------
-_PERCENT = re.compile(r"(\d{1,3})(?:[.,]\d+)?\s*(?:%|percent|per cent|pour ?cent|por ?ciento|prozent)")
+_PERCENT = re.compile(
+    r"(\d{1,3})(?:[.,]\d+)?\s*(?:%|percent|per cent|pour ?cent|por ?ciento|prozent)"
+)
 _HALF = re.compile(r"\b(?:half|moitie|mitad|medio|halb\w*|50/50)\b")
 _FULL = re.compile(r"\b(?:full|max\w*|fond|a tope|maximal|voll\w*|100)\b")
 _TEMPERATURE = re.compile(
@@ -76,7 +80,9 @@ def percent(u: Cleaned) -> int | None:
         return min(100, int(m.group(1)))
     if _HALF.search(u.folded):
         return 50
-    if _FULL.search(u.folded) and re.search(r"\b(?:brightness|luminosite|brillo|helligkeit)", u.folded):
+    if _FULL.search(u.folded) and re.search(
+        r"\b(?:brightness|luminosite|brillo|helligkeit)", u.folded
+    ):
         return 100
     return None
 
@@ -119,7 +125,7 @@ class Delta:
 
 
 def delta(u: Cleaned) -> Delta | None:
-    """"two degrees warmer" → Delta(+1, 2.0); "a bit dimmer" → Delta(-1, None)."""
+    """ "two degrees warmer" → Delta(+1, 2.0); "a bit dimmer" → Delta(-1, None)."""
     text = u.folded
     up = [m.start() for m in _UP.finditer(text)]
     down = [m.start() for m in _DOWN.finditer(text)]
@@ -148,7 +154,9 @@ _COLOURS: dict[str, tuple[str, ...]] = {
 }
 _COLOUR_RE = re.compile(
     r"\b("
-    + "|".join(sorted((re.escape(w) for ws in _COLOURS.values() for w in ws), key=len, reverse=True))
+    + "|".join(
+        sorted((re.escape(w) for ws in _COLOURS.values() for w in ws), key=len, reverse=True)
+    )
     + r")\b"
 )
 _COLOUR_OF = {w: name for name, ws in _COLOURS.items() for w in ws}
@@ -162,8 +170,18 @@ def colour(u: Cleaned) -> str | None:
 
 # --- ticket statuses ------------------------------------------------------------------------
 _STATUS: list[tuple[str, re.Pattern[str]]] = [
-    ("in_review", re.compile(r"\b(?:in review|review|revision|en revue|relecture|en revision|im review|prufung)\b")),
-    ("in_progress", re.compile(r"\b(?:in progress|started|working on|en cours|en curso|in arbeit|in bearbeitung)\b")),
+    (
+        "in_review",
+        re.compile(
+            r"\b(?:in review|review|revision|en revue|relecture|en revision|im review|prufung)\b"
+        ),
+    ),
+    (
+        "in_progress",
+        re.compile(
+            r"\b(?:in progress|started|working on|en cours|en curso|in arbeit|in bearbeitung)\b"
+        ),
+    ),
     ("open", re.compile(r"\b(?:reopen\w*|rouvr\w*|reabr\w*|wieder (?:offnen|auf)|open again)\b")),
     (
         "done",
@@ -200,7 +218,8 @@ for _n, _names in enumerate(
     for _w in _names:
         _WEEKDAYS[_w] = _n
 _MONTHS: dict[str, int] = {}
-for _n, _names in enumerate(
+_month_names: tuple[str, ...]
+for _n, _month_names in enumerate(
     [
         ("january", "jan", "janvier", "enero", "januar"),
         ("february", "feb", "fevrier", "febrero", "februar"),
@@ -217,7 +236,7 @@ for _n, _names in enumerate(
     ],
     start=1,
 ):
-    for _w in _names:
+    for _w in _month_names:
         _MONTHS[_w] = _n
 _RELATIVE_DAYS = {
     "today": 0, "tonight": 0, "aujourd'hui": 0, "ce soir": 0, "hoy": 0, "esta noche": 0,
@@ -247,7 +266,9 @@ _CLOCK = re.compile(
 )
 _NOON = re.compile(r"\b(?:noon|midi|mediodia|mittag)\b")
 _MIDNIGHT = re.compile(r"\b(?:midnight|minuit|medianoche|mitternacht)\b")
-_EVENING = re.compile(r"\b(?:evening|tonight|afternoon|soir|apres-midi|tarde|noche|abend\w*|nachmittag\w*)\b")
+_EVENING = re.compile(
+    r"\b(?:evening|tonight|afternoon|soir|apres-midi|tarde|noche|abend\w*|nachmittag\w*)\b"
+)
 _MORNING = re.compile(r"\b(?:morning|matin|manana por la|vormittag\w*|fruh)\b")
 _HALF_HOUR = re.compile(
     r"\b(?:half an hour|a half hour|30 minutes|une demi-heure|demi heure|media hora|"
@@ -255,8 +276,13 @@ _HALF_HOUR = re.compile(
 )
 _HOURS_BY = re.compile(r"\b(\d{1,2})\s*(?:hours?|heures?|horas?|stunden?)\b")
 _MINUTES_BY = re.compile(r"\b(\d{1,3})\s*(?:minutes?|min|minutos?|minuten?)\b")
-_LATER = re.compile(r"\b(?:later|plus tard|mas tarde|spater|back|push\w*|delay\w*|recule\w*|retrasa\w*|verschieb\w*)\b")
-_EARLIER = re.compile(r"\b(?:earlier|plus tot|avance\w*|mas temprano|antes|fruher|vorzieh\w*|bring forward)\b")
+_LATER = re.compile(
+    r"\b(?:later|plus tard|mas tarde|spater|back|push\w*|delay\w*|recule\w*|retrasa\w*|"
+    r"verschieb\w*)\b"
+)
+_EARLIER = re.compile(
+    r"\b(?:earlier|plus tot|avance\w*|mas temprano|antes|fruher|vorzieh\w*|bring forward)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -284,7 +310,9 @@ def clock_time(u: Cleaned) -> time | None:
         if hour > 24 or minute > 59:
             continue
         following = text[m.end() : m.end() + 12]
-        if re.match(r"\s*(?:%|percent|degre|grad|minute|hour|heure|hora|stund|day|jour|dia|tag)", following):
+        if re.match(
+            r"\s*(?:%|percent|degre|grad|minute|hour|heure|hora|stund|day|jour|dia|tag)", following
+        ):
             continue
         if suffix.startswith("p") and hour < 12:
             hour += 12

@@ -96,6 +96,13 @@ def add_parsers(sub: Any) -> None:
     )
     ev.add_argument("--errors", action="store_true", help="print every miss")
     ev.add_argument(
+        "--dev",
+        type=Path,
+        action="append",
+        default=[],
+        help="with --calibrate: more labelled dev rows to fit on (never the test set)",
+    )
+    ev.add_argument(
         "--calibrate",
         type=Path,
         metavar="OUT",
@@ -178,28 +185,37 @@ def cmd_chaos(args: argparse.Namespace) -> int:
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     eval_dir = DATA_DIR / "eval"
     router, former = build_router(settings), build_former(settings)
+    state_dir = args.state or DATA_DIR / "inventories"
+    try:
+        states = read_states(state_dir)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read project states: {exc}") from exc
+    for project, state in states.items():
+        router.reindex(project, state)
     if args.calibrate is not None:
         negatives = [
             line
             for line in (eval_dir / "calibration_negatives.txt").read_text().splitlines()
             if line.strip() and not line.startswith("#")
         ]
-        dev = [
-            (r["text"], r["expected_project"])
-            for r in read_rows(eval_dir / "calibration_dev.jsonl")
-        ]
+        try:
+            dev = [
+                (r["text"], r["expected_project"])
+                for path in [eval_dir / "calibration_dev.jsonl", *args.dev]
+                for r in read_rows(path)
+            ]
+        except (OSError, ValueError, KeyError) as exc:
+            raise UsageError(f"cannot read dev rows: {exc}") from exc
         version = f"calib-{datetime.now(UTC):%Y%m%d}"
         registry, packs = load_registry(settings), load_packs(settings)
         calibration = calibrate(router, registry, packs, negatives, dev, version)
         args.calibrate.write_text(calibration.to_json() + "\n")
         print(f"calibration written to {args.calibrate}: {calibration}")
     path = args.file or eval_dir / "labelled.jsonl"
-    state_dir = args.state or DATA_DIR / "inventories"
     try:
         rows = read_rows(path)
-        states = read_states(state_dir)
     except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read labelled events or states: {exc}") from exc
+        raise UsageError(f"cannot read labelled events: {exc}") from exc
     try:
         now = datetime.fromisoformat(args.now) if args.now else None
     except ValueError as exc:

@@ -199,7 +199,7 @@ def build_handler(
             window_s=settings.task_claim_window_s,
             tombstones=None,
         )
-        return FormerStage(io, build_former(settings), tasks)
+        return FormerStage(io, build_former(settings), tasks, ssot_store(settings, client))
     if stage == "scheduler":
         return SchedulerStage(
             io,

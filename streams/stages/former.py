@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from confluent_kafka import Message
 
@@ -22,6 +23,7 @@ from streams.runtime.topics import (
     ROUTED,
 )
 from streams.state.dedup import Deduplicator
+from streams.state.ssot_store import SsotStore
 
 log = logging.getLogger("taskline.stages")
 
@@ -37,13 +39,35 @@ class FormerStage:
     exclusive = False
     lease: Lease | None = None
 
-    def __init__(self, io: StageIO, former: Former, tasks: Deduplicator) -> None:
+    def __init__(
+        self, io: StageIO, former: Former, tasks: Deduplicator, ssot: SsotStore | None = None
+    ) -> None:
         self.io = io
         self.former = former
         self.tasks = tasks
+        self.ssot = ssot
+        self._observed: dict[str, int] = {}
+        self._next_observe = 0.0
+
+    def observe(self) -> int:
+        """Give the former the state of every project whose SSOT version changed (its
+        inventory grounds slots); returns how many."""
+        if self.ssot is None:
+            return 0
+        ids = [p.id for p in self.former.registry.projects]
+        changed = 0
+        for project, version in self.ssot.versions(ids).items():
+            if version and self._observed.get(project) != version:
+                self.former.observe(project, version, self.ssot.head(project).state)
+                self._observed[project] = version
+                changed += 1
+        return changed
 
     def handle(self, batch: list[Message]) -> list[Out]:
         """Form every routed event."""
+        if time.monotonic() >= self._next_observe:
+            self.observe()
+            self._next_observe = time.monotonic() + self.io.settings.reindex_interval_s
         routed, outs = self.io.decode(batch, RoutedEvent)
         now = now_millis()
         formations: dict[str, Formation] = {}

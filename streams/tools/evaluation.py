@@ -25,7 +25,6 @@ from processors.packs import DomainPack
 from processors.router import Calibration, ProjectRegistry, Router, fit_calibration
 from streams.sdk.producer import build_event
 
-
 REFERENCE_TIME = datetime.fromisoformat("2026-12-01T09:00:00+01:00")
 """The time the shipped labelled sets were written for ("tomorrow" is 2026-12-02)."""
 TASK_TYPES = ("stateful", "ephemeral", "no_task", "clarification")
@@ -271,7 +270,9 @@ def _score(
         if got == want:
             result.target_correct += 1
         else:
-            result.errors.append(f"target: {row['text']!r} → {sorted(got)}, expected {sorted(want)}")
+            result.errors.append(
+                f"target: {row['text']!r} → {sorted(got)}, expected {sorted(want)}"
+            )
     if wanted == "stateful" and row.get("expected_value") is not None:
         result.value_total += 1
         if task is not None and _value_matches(row["expected_value"], task.patch or []):

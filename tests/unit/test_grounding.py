@@ -1,0 +1,226 @@
+"""Formation v2: language, values, inventory resolution and the grounded expert (pure logic)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from processors.former import Former, Formation
+from processors.inventory import CollectionSpec, Inventory
+from processors.language import clean, detect
+from processors.models import RawEvent
+from processors.router import Router
+from processors.values import colour, delta, percent, status, switch, temperature, when
+from streams.settings import DATA_DIR
+from tests.unit.test_processors import CALIBRATION, PACKS, REGISTRY
+
+BASE = datetime.fromisoformat("2026-12-01T09:00:00+01:00")  # a Tuesday
+STATES = {
+    p.stem: json.loads(p.read_text()) for p in sorted((DATA_DIR / "inventories").glob("*.json"))
+}
+HOME_SPECS = [
+    CollectionSpec(path="/areas", role="area"),
+    CollectionSpec(path="/entities", area="area", kind="kind"),
+]
+
+
+def _grounded() -> tuple[Router, Former]:
+    router = Router(REGISTRY, PACKS, calibration=CALIBRATION)
+    former = Former(REGISTRY, PACKS, min_confidence=0.5)
+    for project, state in STATES.items():
+        router.reindex(project, state)
+        former.observe(project, 1, state)
+    return router, former
+
+
+ROUTER, FORMER = _grounded()
+
+
+def form(text: str, n: int = 1) -> Formation:
+    event = RawEvent.model_validate(
+        {
+            "source_event_id": f"evt-{n}",
+            "session_id": f"s-{n}",
+            "channel": "voice",
+            "kind": "user_action",
+            "text": text,
+            "occurred_at": BASE,
+        }
+    )
+    return FORMER.form(ROUTER.route(event, BASE), BASE)
+
+
+def patch_of(formation: Formation) -> list[dict[str, Any]]:
+    assert formation.task is not None, formation.reply
+    return [op.to_rfc() for op in formation.task.patch or []]
+
+
+# --- language -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("turn on the porch light", "en"),
+        ("lock the front door", "en"),  # lingua alone says Dutch
+        ("allume la lumière de la cuisine", "fr"),
+        ("enciende la luz del pasillo", "es"),
+        ("mach das Licht in der Küche an", "de"),
+        ("accendi la luce della cucina", "it"),
+        ("merci", "fr"),
+        ("ok", "und"),
+    ],
+)
+def test_language_detection(text: str, lang: str) -> None:
+    assert detect(text).lang == lang
+
+
+def test_cleaning_drops_fillers_repetitions_and_retracted_words() -> None:
+    assert clean("um can you uh switch the the porch light on", "en").text == (
+        "can you switch the porch light on"
+    )
+    corrected = clean("turn on the uh kitchen no wait the bedroom ceiling light", "en")
+    assert corrected.text == "turn on the bedroom ceiling light" and corrected.corrected
+    assert clean("ticket one hundred and eighteen is done", "en").numeric == "ticket 118 is done"
+    assert clean("one on one with marco", "en").numeric == "one on one with marco"
+    # German "ein" is a particle here, not the number one; "um" is a word, not a filler
+    assert clean("schalte die Kaffeemaschine ein", "de").numeric.endswith(" ein")
+    assert "um 3" in clean("morgen um drei", "de").numeric
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def test_values_in_four_languages() -> None:
+    assert switch(clean("éteins la lampe de chevet", "fr")) == "off"
+    assert switch(clean("apaga la luz", "es")) == "off"
+    assert switch(clean("mach das Licht im Flur an", "de")) == "on"
+    assert switch(clean("move the yoga class half an hour later", "en")) is None
+    assert percent(clean("dim the reading lamp to thirty percent", "en")) == 30
+    assert percent(clean("put the floor lamp at half brightness", "en")) == 50
+    assert temperature(clean("mets vingt et un degrés", "fr")) == 21.0
+    assert temperature(clean("stell die Heizung auf einundzwanzig Grad", "de")) == 21.0
+    up = delta(clean("bump the thermostat up 2 degrees", "en"))
+    assert up is not None and up.sign == 1 and up.amount == 2.0
+    down = delta(clean("a bit dimmer", "en"))
+    assert down is not None and down.sign == -1 and down.amount is None
+    assert colour(clean("mets le ruban led en rouge", "fr")) == "red"
+    assert status(clean("close issue 42 it was fixed", "en")) == "done"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("push the dentist back to friday at four", "en", "2026-12-04T16:00"),
+        ("next tuesday at ten", "en", "2026-12-08T10:00"),
+        ("tomorrow at 7am", "en", "2026-12-02T07:00"),
+        ("vendredi à 15h", "fr", "2026-12-04T15:00"),
+        ("el jueves a las cinco", "es", "2026-12-03T17:00"),
+        ("morgen um drei", "de", "2026-12-02T15:00"),
+        ("on saturday the twelfth", "en", "2026-12-12T09:00"),
+    ],
+)
+def test_dates_and_times_resolve_against_the_event_time(
+    text: str, lang: str, expected: str
+) -> None:
+    found = when(clean(text, lang), BASE, "Europe/Paris")
+    assert found is not None and found.at is not None
+    assert found.at.strftime("%Y-%m-%dT%H:%M") == expected
+
+
+def test_a_relative_shift_is_not_a_point_in_time() -> None:
+    found = when(clean("move it half an hour later", "en"), BASE, "Europe/Paris")
+    assert found is not None and found.at is None and found.shift is not None
+    assert found.shift.total_seconds() == 1800
+
+
+# --- inventory ------------------------------------------------------------------------------
+
+
+def test_inventory_resolution_is_typo_tolerant_and_multilingual() -> None:
+    inv = Inventory.from_state(STATES["home"], HOME_SPECS)
+    assert inv.resolve("tunr on the bedsdie lamp").best[0].item.id == "light.bedroom_lamp"
+    assert inv.resolve("schalte die stehlampe aus").best[0].item.id == "light.living_floor_lamp"
+    assert inv.resolve("turn on the porch light").best[0].item.id == "light.porch"
+    tie = {m.item.id for m in inv.resolve("switch the bedroom light on").best}
+    assert tie == {"light.bedroom_lamp", "light.bedroom_ceiling"}
+    area = inv.resolve("kill all the lights in the kitchen")
+    assert area.plural and area.areas == ["kitchen"]
+
+
+# --- the grounded expert through the former -------------------------------------------------
+
+
+def test_a_state_grounded_patch_targets_the_items_real_path() -> None:
+    f = form("um can you turn on the uh the porch light")
+    assert f.decision == "stateful"
+    assert patch_of(f) == [{"op": "replace", "path": "/entities/light.porch/state", "value": "on"}]
+
+
+def test_french_spanish_and_german_requests_form_tasks() -> None:
+    fr = patch_of(form("éteins la lampe de chevet", 2))
+    assert fr == [{"op": "replace", "path": "/entities/light.bedroom_lamp/state", "value": "off"}]
+    es = patch_of(form("pon la calefacción a veintidós grados", 3))
+    assert es[0]["path"] == "/entities/climate.living_room/attributes/target_celsius"
+    assert es[0]["value"] == 22.0
+    de = patch_of(form("mach das Licht im Flur an", 4))
+    assert de == [{"op": "replace", "path": "/entities/light.hallway/state", "value": "on"}]
+
+
+def test_an_area_request_acts_on_each_matching_item() -> None:
+    paths = {op["path"] for op in patch_of(form("kill all the lights in the kitchen", 5))}
+    assert paths == {
+        "/entities/light.kitchen_ceiling/state",
+        "/entities/light.kitchen_counter/state",
+    }
+
+
+def test_equally_good_matches_ask_which_one_by_name() -> None:
+    f = form("switch the bedroom light on", 6)
+    assert f.decision == "clarification" and f.reply is not None
+    assert f.reply.reason_code == "ambiguous_target"
+    assert "bedroom lamp" in f.reply.text and "bedroom ceiling light" in f.reply.text
+    assert set(f.slots["candidates"].split(",")) == {"light.bedroom_lamp", "light.bedroom_ceiling"}
+
+
+def test_a_relative_change_applies_to_the_items_current_value() -> None:
+    ops = patch_of(form("bump the thermostat up 2 degrees", 7))
+    assert ops[0]["path"] == "/entities/climate.living_room/attributes/target_celsius"
+    assert ops[0]["value"] == 22.5  # 20.5 in the state
+
+
+def test_calendar_and_tracker_requests_resolve_items_and_values() -> None:
+    moved = patch_of(form("push the dentist back to friday at four", 8))
+    assert moved[0] == {
+        "op": "replace",
+        "path": "/events/ev-dentist/start",
+        "value": "2026-12-04T16:00:00+01:00",
+    }
+    assert moved[1]["value"] == "2026-12-04T16:45:00+01:00"  # the appointment keeps its length
+    closed = patch_of(form("mark ticket one hundred and eighteen as done", 9))
+    assert closed == [{"op": "replace", "path": "/tickets/TL-118/status", "value": "done"}]
+    created = patch_of(form("create a ticket to fix the login timeout", 10))
+    assert created[0]["op"] == "add" and created[0]["path"].startswith("/tickets/TL-new-")
+    assert created[0]["value"]["title"] == "fix the login timeout"
+
+
+def test_a_missing_value_is_a_named_missing_slot() -> None:
+    f = form("move my dentist appointment", 11)
+    assert f.decision == "clarification" and f.reply is not None
+    assert f.reply.reason_code == "missing_slot:when"
+
+
+def test_small_talk_and_cancellations_in_four_languages_form_no_task() -> None:
+    for n, text in enumerate(["never mind", "merci beaucoup", "olvídalo", "vergiss es", "cool"]):
+        f = form(text, 20 + n)
+        assert f.decision == "no_task", text
+    assert form("merci", 30).reply.text == "Avec plaisir."  # type: ignore[union-attr]
+
+
+def test_an_unsupported_language_gets_a_clear_reply_and_a_reason() -> None:
+    f = form("accendi la luce della cucina per favore", 31)
+    assert f.task is None and f.reply is not None
+    assert f.reply.reason_code == "unsupported_language:it"
