@@ -97,6 +97,7 @@ class Proposal:
     preconditions: list[str] = field(default_factory=list)
     reply: str | None = None
     reason_code: str = ""
+    expert: str = ""  # the version of the expert that formed it, when not the configured one
 
 
 class Expert(Protocol):
@@ -374,6 +375,10 @@ class Former:
         self.reviewer: Reviewer = reviewer or PolicyReviewer()
         self.policy = policy or ReviewPolicy()
 
+    @property
+    def _expert_version(self) -> str:
+        return self.expert.version if self.expert else "rules"
+
     def observe(self, project_id: str, version: int, state: Any) -> None:
         """Give the expert a project's current SSOT state (its inventory grounds slots)."""
         project = self.registry.get(project_id)
@@ -395,7 +400,13 @@ class Former:
                 return replace(
                     self._reply(routed, "no_task", text, now, "smalltalk"), intent_id=small[0].id
                 )
-            if not lang.supported and lang.confidence >= 0.6 and len(tokens) >= 3:
+            sure_project = routed.project_id is not None and routed.routing_confidence >= 0.9
+            if (
+                not lang.supported
+                and lang.confidence >= 0.6
+                and len(tokens) >= 3
+                and not sure_project
+            ):
                 return self._reply(
                     routed,
                     "clarification",
@@ -661,7 +672,7 @@ class Former:
             review=review,
             dependencies=dependencies,
             hold_reason=hold,
-            former_version=f"{FORMER_VERSION}/{self.expert.version if self.expert else 'rules'}",
+            former_version=f"{FORMER_VERSION}/{proposal.expert or self._expert_version}",
             depends_on=depends_on_of(event),
             **artifact,
         )

@@ -251,7 +251,7 @@ class GroundedExpert:
                     steps=["ssot.read", "text.summarize"],
                     tools=["ssot"],
                 )
-            return self.fallback.propose(routed)
+            return replace(self.fallback.propose(routed), expert=self.fallback.version)
         event = routed.event
         u = self.understand(event.text, routed.project_id, event.metadata.get("lang"))
         lang = u.lang.lang if u.lang.supported else "en"

@@ -161,7 +161,7 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
         raw = {_LINGUA_NAMES[v.language.name]: float(v.value) for v in values}
         if leaders:
             known = max(leaders, key=lambda k: raw.get(k, 0.0))
-            if raw.get(known, 0.0) >= 0.02:
+            if most >= 2 or raw.get(known, 0.0) >= 0.02:
                 lang = known
     total = sum(scores.values()) or 1.0
     if len(words) <= 2 and votes.get(lang, 0) == 0 and lang in SUPPORTED and hint:

@@ -242,8 +242,15 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
             f"{x.value_accuracy:>6.3f} {x.candidates_accuracy:>6.3f}"
         )
     print(
-        f"project: {r.project_correct}/{r.answered} answered; abstained {r.abstained}/"
-        f"{r.expected_projects}; target {r.target_correct}/{r.target_total}; "
+        f"project accuracy:   {r.project_accuracy:.3f}  ({r.project_correct}/{r.answered} answered)"
+    )
+    print(
+        f"abstain rate:       {r.abstain_rate:.3f}  ({r.abstained}/{r.expected_projects} with one)"
+    )
+    print(f"task type accuracy: {r.task_type_accuracy:.3f}")
+    print(f"calibration error:  {r.ece:.3f}  (ECE of routing_confidence, 10 bins)")
+    print(
+        f"target accuracy:    {r.target_accuracy:.3f}  ({r.target_correct}/{r.target_total}); "
         f"intent {r.intent_correct}/{r.intent_total} (labels may use their own vocabulary)"
     )
     print("confusion (rows: expected, columns: formed):")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from processors.former import Former, Formation
+from processors.former import Formation, Former
 from processors.inventory import CollectionSpec, Inventory
 from processors.language import clean, detect
 from processors.models import RawEvent
