@@ -25,12 +25,13 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from processors.embeddings import Encoder, HashingEncoder, Matrix, VectorIndex
 from processors.errors import PatchError
 from processors.grounding import GroundedExpert, reply_text
 from processors.jsonpatch import parse_pointer
-from processors.language import clean, detect
+from processors.language import clean, detect, fold
 from processors.models import (
     DependencyPlan,
     PatchOp,
@@ -164,6 +165,11 @@ class PackExpert:
             for example in intent.utterances
         ]
         self._rows = rows
+        self._smalltalk_phrases = {
+            fold(example): intent
+            for pack, intent, example in rows
+            if "_common" in pack.covers and intent.task_type == "no_task"
+        }
         self._masks: dict[tuple[frozenset[str], tuple[str, ...] | None], Any] = {}
         self.encoder.fit([r[2] for r in rows])
         self._last_query: tuple[str, Matrix] | None = None
@@ -212,11 +218,21 @@ class PackExpert:
         return best[max(votes, key=lambda k: (votes[k], k))]
 
     def smalltalk(self, text: str) -> tuple[IntentSpec, float] | None:
-        """A no-task intent of the shared pack, when the text is short small talk."""
-        found = self.nearest(text, {"_common"})
-        if found is None or len(words(text)) > 6 or found[2] < self.smalltalk_threshold:
+        """A no-task intent of the shared pack, when the text is short small talk (a
+        misspelt short one too: "thnaks a lot", "nevermnid")."""
+        n = len(words(text))
+        if n > 6:
             return None
-        return found[1], found[2]
+        found = self.nearest(text, {"_common"})
+        if found is not None and found[2] >= self.smalltalk_threshold:
+            return found[1], found[2]
+        if n <= 4 and self._smalltalk_phrases:
+            near = process.extractOne(
+                fold(text), list(self._smalltalk_phrases), scorer=fuzz.ratio, score_cutoff=85
+            )
+            if near is not None:
+                return self._smalltalk_phrases[near[0]], near[1] / 100
+        return None
 
     def propose(self, routed: RoutedEvent) -> Proposal:
         """A formation for ``routed`` (a project is assumed resolved)."""
@@ -395,6 +411,12 @@ class Former:
             lang = detect(event.text, hint=event.metadata.get("lang") or None)
             said = clean(event.text, lang.lang if lang.supported else "en").text
             small = self.pack_expert.smalltalk(said) if self.pack_expert and said else None
+            if (
+                small is not None
+                and self.grounded is not None
+                and self.grounded.names_item(said, routed.project_id)
+            ):
+                small = None  # "cancel the yoga", "good night mode": about a thing
             if small is not None:
                 text = small[0].reply_in(lang.lang) or "No task needed."
                 return replace(
@@ -406,6 +428,7 @@ class Former:
                 and lang.confidence >= 0.6
                 and len(tokens) >= 3
                 and not sure_project
+                and not (self.grounded and self.grounded.names_item(said, routed.project_id))
             ):
                 return self._reply(
                     routed,

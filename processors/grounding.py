@@ -30,10 +30,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex
 from processors.inventory import KIND_WORDS, Inventory, Match, Resolution
-from processors.language import SUPPORTED, Cleaned, Detected, clean, detect
+from processors.language import _FUNCTION_WORDS, SUPPORTED, Cleaned, Detected, clean, detect
 from processors.models import RoutedEvent
 from processors.packs import DomainPack, IntentSpec, MissingSlot, render_patch
 from processors.values import (
@@ -52,15 +53,19 @@ from processors.values import (
 GROUNDED_VERSION = "grounded-v1"
 _NS = uuid.UUID("2d0c6a8e-5b1f-4b5e-9a57-3f0f4f1e9c11")
 
+_WONDER = re.compile(
+    r"^(?:i wonder|do you know|je me demande|tu sais si|sais-tu|me pregunto|sabes si|"
+    r"ich frage mich|weisst du|weißt du|ich weiss nicht mehr|ich weiß nicht mehr)\b"
+)
 _QUESTION_START = {
     "en": r"^(?:what|what's|whats|which|who|when|when's|where|why|how|is|are|am|do|does|did|has|"
     r"have|was|were|will|any|anything|show me|tell me|list|give me)\b",
-    "fr": r"^(?:quel|quelle|quels|quelles|qui|quand|ou|comment|pourquoi|combien|est-ce|"
+    "fr": r"^(?:a quelle|quel|quelle|quels|quelles|qui|quand|ou|comment|pourquoi|combien|est-ce|"
     r"qu'est-ce|est ce|c'est quand|c'est quoi|montre|dis-moi|donne-moi|liste|y a-t-il|il y a)\b",
-    "es": r"^(?:que|cual|cuales|quien|cuando|donde|como|por que|cuanto|cuantos|cuantas|hay|"
-    r"esta|estan|tengo|tenemos|muestrame|dime|lista)\b",
-    "de": r"^(?:was|welche|welcher|welches|wer|wann|wo|wie|warum|wieviel|wie viel|ist|sind|"
-    r"hab|habe|habe ich|hat|gibt|zeig|sag mir|liste)\b",
+    "es": r"^(?:a que hora|que|cual|cuales|quien|cuando|donde|como|por que|cuanto|cuantos|"
+    r"cuantas|hay|esta|estan|tengo|tenemos|muestrame|dime|lista)\b",
+    "de": r"^(?:um wie viel|was|welche|welcher|welches|wer|wann|wo|wie|warum|wieviel|wie viel|"
+    r"ist|sind|hab|habe|habe ich|hat|gibt|zeig|sag mir|liste)\b",
 }
 _POLITE = re.compile(
     r"^(?:please |bitte |por favor )?(?:can you|could you|would you|will you|can u|"
@@ -146,7 +151,7 @@ def is_question_in(u: Cleaned) -> bool:
     text = u.folded.strip()
     if _POLITE.search(text):
         return False
-    if text.endswith("?") or text.startswith("¿"):
+    if text.endswith("?") or text.startswith("¿") or _WONDER.search(text):
         return True
     pattern = _QUESTION_START.get(u.lang, _QUESTION_START["en"])
     return bool(re.search(pattern, text.lstrip("¿")))
@@ -164,6 +169,12 @@ class Understanding:
     lang: Detected
     cleaned: Cleaned
     resolution: Resolution
+    spelled: Cleaned | None = None  # with misspelt words replaced (used beside ``cleaned``)
+
+    @property
+    def variants(self) -> list[Cleaned]:
+        """The cleaned utterance, and its spelling-fixed form when that differs."""
+        return [self.cleaned] if self.spelled is None else [self.cleaned, self.spelled]
 
 
 class GroundedExpert:
@@ -201,6 +212,17 @@ class GroundedExpert:
             self.encoder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
         )
         self._domains = np.array([d for d, _ in self._rows])
+        # the words the packs use per language, to fix misspelt request words ("apga" → "apaga")
+        vocab: dict[str, set[str]] = {lang: set(_FUNCTION_WORDS[lang]) for lang in SUPPORTED}
+        for pack in self.packs:
+            for intent in pack.intents:
+                said = {"en": intent.examples, **intent.phrases}
+                for lang, examples in said.items():
+                    for example in examples:
+                        text = fold(re.sub(r"<\w+>", " ", example))
+                        vocab.setdefault(lang, set()).update(re.findall(r"[a-z]+", text))
+        self._spelling = {lang: sorted(w for w in ws if len(w) >= 4) for lang, ws in vocab.items()}
+        self._spelling_set = {lang: frozenset(ws) for lang, ws in vocab.items()}
 
     def pack_for(self, domain: str | None) -> DomainPack | None:
         """The pack serving a domain."""
@@ -235,7 +257,29 @@ class GroundedExpert:
         cleaned = clean(text, lang.lang if lang.supported else "en")
         inventory = self.inventory(project_id)
         resolution = inventory.resolve(cleaned.numeric) if inventory else Resolution()
-        return Understanding(lang, cleaned, resolution)
+        spelled = self._spell(cleaned, inventory)
+        return Understanding(lang, cleaned, resolution, None if spelled is cleaned else spelled)
+
+    def _spell(self, cleaned: Cleaned, inventory: Inventory | None) -> Cleaned:
+        """``cleaned`` with misspelt words replaced by the nearest word the packs use (the
+        inventory's own names are left to its matcher)."""
+        words = cleaned.folded.split()
+        known = self._spelling_set.get(cleaned.lang, frozenset())
+        choices = self._spelling.get(cleaned.lang, [])
+        changed = False
+        for n, word in enumerate(words):
+            bare = word.strip("?,.!:;")
+            if len(bare) < 4 or not bare.isalpha() or bare in known:
+                continue
+            if inventory is not None and inventory.knows(bare):
+                continue
+            near = process.extractOne(bare, choices, scorer=fuzz.ratio, score_cutoff=84)
+            if near is not None:
+                words[n] = word.replace(bare, near[0])
+                changed = True
+        if not changed:
+            return cleaned
+        return replace(cleaned, folded=" ".join(words))
 
     def propose(self, routed: RoutedEvent) -> Any:
         """A formation proposal for ``routed`` (a :class:`~processors.former.Proposal`)."""
@@ -407,14 +451,17 @@ class GroundedExpert:
             intent = intents[intent_id]
             s = 0.6 * sim
             cues = [*intent.cues.get(u.cleaned.lang, []), *intent.cues.get("any", [])]
-            if any(re.search(c, u.cleaned.folded) for c in cues):
+            if any(re.search(c, v.folded) for c in cues for v in u.variants):
                 s += 0.3
             kinds = set(intent.target.kinds) if intent.target else set()
+            fit = max((m.score for m in u.resolution.matches if m.item.kind in kinds), default=0.0)
             if kinds and mentioned & kinds:
                 s += 0.25
+            elif kinds and fit >= 0.6:
+                s += 0.25 * min(1.0, (fit - 0.5) / 0.35)
             elif kinds and u.resolution.best and not intent.target.create:  # type: ignore[union-attr]
                 s -= 0.2
-            if intent.value and _read(intent.value, u.cleaned) is not None:
+            if intent.value and self._has_value(intent.value, u):
                 s += 0.15
             if intent.task_type == "ephemeral":
                 s += 0.25 if question else -0.1
@@ -433,6 +480,22 @@ class GroundedExpert:
         scored.sort(key=lambda t: (-t[1], t[0].id))
         return scored
 
+    @staticmethod
+    def _has_value(name: str, u: Understanding) -> bool:
+        if name == "person":
+            return bool(u.resolution.values)
+        if name == "when":
+            return any(when(v, datetime(2026, 1, 1, 12), "UTC") is not None for v in u.variants)
+        return any(_read(name, v) is not None for v in u.variants)
+
+    def names_item(self, text: str, project_id: str | None) -> bool:
+        """Whether ``text`` names an item of the project's inventory by its name."""
+        inventory = self.inventory(project_id)
+        if inventory is None:
+            return False
+        best = inventory.resolve(clean(text, detect(text).lang).numeric).best
+        return bool(best) and best[0].score >= 0.9
+
     # --- targets ------------------------------------------------------------------------
     def _targets(
         self, intent: IntentSpec, u: Understanding, inventory: Inventory, lang: str
@@ -447,6 +510,9 @@ class GroundedExpert:
             for m in res.matches
             if m.item.collection == spec.collection and (not kinds or m.item.kind in kinds)
         ]
+        named_full = [m for m in matches if m.named and m.score >= 0.99]
+        if len(named_full) == 1 and not res.every:
+            return [named_full[0].item], None  # "les lampes du jardin" is one item's name
         if res.plural and res.areas and spec.area_ok:
             items = [it for a in res.areas for it in inventory.area_items(a, sorted(kinds))]
             if items:
@@ -494,10 +560,24 @@ class GroundedExpert:
         occurred: datetime,
         zone: str,
     ) -> Any:
+        for variant in u.variants:
+            found = self._value_in(intent, variant, u, targets, occurred, zone)
+            if found is not None:
+                return found
+        return None
+
+    def _value_in(
+        self,
+        intent: IntentSpec,
+        c: Cleaned,
+        u: Understanding,
+        targets: list[Any],
+        occurred: datetime,
+        zone: str,
+    ) -> Any:
         name = intent.value
         if name is None:
             return None
-        c = u.cleaned
         if name == "temperature":
             d = delta(c)
             t = temperature(c)
@@ -663,7 +743,7 @@ def _new_id(pack: DomainPack, intent: IntentSpec, source_event_id: str) -> str:
 
 def _delex(u: Understanding) -> str:
     """The utterance with its item mentions replaced by their kind words."""
-    words = u.cleaned.folded.split()
+    words = (u.spelled or u.cleaned).folded.split()
     names: set[str] = set()
     for m in u.resolution.best[:2]:
         for name in m.item.names:

@@ -19,12 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
 from processors.language import fold
+from processors.lexicon import canonical, lexicon_words
 
 # Words that never name an item on their own.
 _STOP = frozenset(
@@ -65,7 +67,7 @@ KIND_WORDS: dict[str, frozenset[str]] = {
     "reminder": frozenset("reminder rappel recordatorio erinnerung".split()),
 }
 _NUMBER = re.compile(
-    r"(?<![\w:.,])#?(\d{1,5})(?![\w:%°]|\s*(?:%|degre|grad|grados|percent|h\b|uhr|am\b|pm\b))"
+    r"(?<![\w:.,])#?(\d{1,5})(?![\w%°]|:\d|\s*(?:%|degre|grad|grados|percent|h\b|uhr|am\b|pm\b))"
 )
 
 
@@ -124,6 +126,7 @@ class Resolution:
     kinds: list[str] = field(default_factory=list)
     values: list[Match] = field(default_factory=list)
     plural: bool = False
+    every: bool = False  # "all", "tous", "todas", "alle": each matching item, said outright
 
     @property
     def best(self) -> list[Match]:
@@ -153,6 +156,15 @@ class Inventory:
                     self._aliases.append((n, ws, sum(map(len, ws))))
                     vocab.update(ws)
         self._vocab = sorted(vocab)
+        # original words the lexicon rewrote ("stehlampe" → "floor lamp"), for misspellings
+        self._rewritten: dict[str, list[str]] = {}
+        for item in self.items:
+            for name in item.names:
+                for word in re.findall(r"[a-z0-9]+", fold(name)):
+                    parts = canonical(word).split()
+                    if parts != [word] and len(word) >= 6:
+                        self._rewritten[word] = parts
+        self._rewritten_keys = sorted(self._rewritten)
         self._numbers: dict[str, list[int]] = {}
         for n, item in enumerate(self.items):
             digits = re.findall(r"\d+", item.id)
@@ -201,6 +213,12 @@ class Inventory:
                 )
         return cls(items)
 
+    def knows(self, word: str) -> bool:
+        """Whether a folded word (or a near spelling of it) names something here."""
+        if word in self._vocab_set or word in self._rewritten:
+            return True
+        return bool(process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=84))
+
     def __len__(self) -> int:
         return len(self.items)
 
@@ -216,7 +234,23 @@ class Inventory:
         the item explains: "the bedroom light" fits the bedroom lamp and the bedroom ceiling
         light equally, "the bedroom ceiling light" only one of them.
         """
-        words = [w for w in _words(text) if w not in _STOP]
+        words: list[str] = []
+        for w in _words(text):
+            if w in _STOP:
+                continue
+            if w not in self._vocab_set and not w.isdigit():
+                fixed = _fuzzy_canonical(w)
+                if fixed is not None:
+                    words += fixed.split()
+                    continue
+                if len(w) >= 6 and self._rewritten_keys:
+                    near = process.extractOne(
+                        w, self._rewritten_keys, scorer=fuzz.ratio, score_cutoff=85
+                    )
+                    if near is not None:
+                        words += self._rewritten[near[0]]
+                        continue
+            words.append(w)
         by_word = self._hits(words)
         hits: dict[str, float] = {}
         for found in by_word.values():
@@ -240,7 +274,9 @@ class Inventory:
         areas = sorted(area_score, key=lambda a: -area_score[a])
         kinds = [k for k, vocab in KIND_WORDS.items() if set(words) & vocab]
         content = {w for w in words if by_word.get(w) or any(w in v for v in KIND_WORDS.values())}
-        plural = bool(_ALL.search(fold(text))) or any(map(_is_plural, words))
+        raw = re.findall(r"[a-z0-9]+", fold(text))
+        every = bool(_ALL.search(fold(text)))
+        plural = every or any(map(_is_plural, raw))
         result: dict[int, Match] = {}
         for n, item in enumerate(self.items):
             if item.role == "area":
@@ -279,7 +315,7 @@ class Inventory:
             ),
             key=lambda m: (-m.score, m.item.id),
         )
-        return Resolution(targets, areas, kinds, values, plural)
+        return Resolution(targets, areas, kinds, values, plural, every)
 
     def _hits(self, words: list[str]) -> dict[str, dict[str, float]]:
         """For each word of the text, the inventory words it is (typos score less)."""
@@ -341,7 +377,24 @@ def _is_plural(word: str) -> bool:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", fold(text).replace("'s ", " ").replace("\u2019", "'"))
+    """Folded words, each mapped to English through the lexicon ("cuisine" → "kitchen")."""
+    raw = re.findall(r"[a-z0-9]+", fold(text).replace("'s ", " ").replace("\u2019", "'"))
+    out: list[str] = []
+    for word in raw:
+        out += canonical(word).split()
+    return out
+
+
+@lru_cache(maxsize=1 << 14)
+def _fuzzy_canonical(word: str) -> str | None:
+    """A misspelt lexicon word ("lumère") → its English word, or None."""
+    if len(word) < 5:
+        return None
+    found = process.extractOne(word, _LEXICON_KEYS, scorer=fuzz.ratio, score_cutoff=85)
+    return canonical(found[0]) if found else None
+
+
+_LEXICON_KEYS = sorted(lexicon_words())
 
 
 def _at(state: Any, pointer: str) -> Any:

@@ -77,6 +77,11 @@ _CORRECTION = re.compile(
     r"pardon|ou plutôt|no espera|perdón|digo|mejor dicho|nein warte|nein doch|ich meine|"
     r"quatsch|oder besser)\b[\s,]*"
 )
+# Openers that carry no request: "hey", "ok so", "sag mal", "dis-moi", "oye", "bueno".
+_DISCOURSE = re.compile(
+    r"^(?:(?:hey|hi|ok|okay|so|well|right|alright|please|alors|bon|dis|dis-moi|eh bien|"
+    r"oye|mira|bueno|vale|pues|sag mal|also|na|hallo|bitte)[,!]?\s+)+(?=\w)"
+)
 _WORD = re.compile(r"[\w'\u2019-]+|[?]")
 
 
@@ -163,6 +168,10 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
             known = max(leaders, key=lambda k: raw.get(k, 0.0))
             if most >= 2 or raw.get(known, 0.0) >= 0.02:
                 lang = known
+    elif votes[lang] == 0 and max(votes.values()) >= 1:
+        # "list the open bugs" → German by characters, English by its words
+        most = max(votes.values())
+        lang = max((k for k in SUPPORTED if votes[k] == most), key=lambda k: scores.get(k, 0.0))
     total = sum(scores.values()) or 1.0
     if len(words) <= 2 and votes.get(lang, 0) == 0 and lang in SUPPORTED and hint:
         return Detected(hint, 0.5)
@@ -189,6 +198,8 @@ def _alpha2digit(text: str, lang: str) -> str:
         return text
     from text_to_num import alpha2digit  # type: ignore[import-untyped]
 
+    # "quinze pour cent" is 15 %, not "15 pour 100"
+    text = re.sub(r"\b(pour|por) (cent|ciento)\b", r"\1\2", text)
     if lang == "de":  # "schalte … ein" is a particle, not the number one
         text = re.sub(r"\bein(e[nmr]?)?\b", lambda m: "xeinx" + (m.group(1) or ""), text)
     try:
@@ -220,7 +231,7 @@ def clean(text: str, lang: str) -> Cleaned:
         if kept and word == kept[-1].strip(",;.!") and len(word) > 1 and not word.isdigit():
             continue  # "the the"
         kept.append(raw)
-    cleaned = " ".join(kept)
+    cleaned = _DISCOURSE.sub("", " ".join(_unrepeat(kept))).strip()
     numeric = _alpha2digit(cleaned, lang) if lang in SUPPORTED else cleaned
     return Cleaned(cleaned, numeric, fold(numeric), corrected, lang)
 
@@ -229,6 +240,19 @@ _DETERMINERS = frozenset(
     "the a an my this that le la les l' un une mon ma el la los las un una mi der die das "
     "den dem ein eine einen meine".split()
 )
+
+
+def _unrepeat(words: list[str]) -> list[str]:
+    """``what's the what's the temperature`` → ``what's the temperature`` (2- and 3-word
+    restarts of speech)."""
+    out: list[str] = []
+    for word in words:
+        out.append(word)
+        for n in (3, 2):
+            if len(out) >= 2 * n and out[-n:] == out[-2 * n : -n]:
+                del out[-n:]
+                break
+    return out
 
 
 def _restart(head: list[str], tail: list[str]) -> int:

@@ -187,6 +187,7 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
         "done",
         re.compile(
             r"\b(?:done|close\w*|fixed|resolved|finished|complete\w*|ferme\w*|termine\w*|resolu\w*|"
+            r"fini\w*|acab\w*|listo|lista|"
             r"corrige\w*|fait|cierra\w*|cerra\w*|hecho|terminad\w*|resuelt\w*|arreglad\w*|"
             r"erledigt|geschlossen|schliess\w*|schlie\w*|behoben|fertig|gelost|zu\b)\b"
         ),
@@ -278,10 +279,11 @@ _HOURS_BY = re.compile(r"\b(\d{1,2})\s*(?:hours?|heures?|horas?|stunden?)\b")
 _MINUTES_BY = re.compile(r"\b(\d{1,3})\s*(?:minutes?|min|minutos?|minuten?)\b")
 _LATER = re.compile(
     r"\b(?:later|plus tard|mas tarde|spater|back|push\w*|delay\w*|recule\w*|retrasa\w*|"
-    r"verschieb\w*)\b"
+    r"verschieb\w*|repouss\w*|decal\w*|retard\w*|atrasa\w*|pospon\w*|nach hinten)\b"
 )
 _EARLIER = re.compile(
-    r"\b(?:earlier|plus tot|avance\w*|mas temprano|antes|fruher|vorzieh\w*|bring forward)\b"
+    r"\b(?:earlier|plus tot|avance\w*|avanc\w*|mas temprano|antes|adelant\w*|fruher|"
+    r"vorzieh\w*|zieh\w* .*vor|nach vorne|bring forward)\b"
 )
 
 
@@ -294,9 +296,17 @@ class When:
     date_only: bool = False
 
 
+_ONE_OCLOCK = re.compile(
+    r"\b(?:one o'?clock|at one\b|a la una|à une heure|a une heure|une heure de l'apres|"
+    r"um eins|um ein uhr)"
+)
+
+
 def clock_time(u: Cleaned) -> time | None:
     """A time of day: "at ten", "15h30", "4pm", "a las cinco", "um drei", "noon"."""
     text = u.folded
+    if _ONE_OCLOCK.search(text) and not re.search(r"\d", text):
+        return time(1, 0) if _MORNING.search(text) else time(13, 0)
     if _NOON.search(text):
         return time(12, 0)
     if _MIDNIGHT.search(text):

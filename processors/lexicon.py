@@ -1,0 +1,154 @@
+"""A small multilingual lexicon: French, Spanish and German words for the things homes,
+trackers and calendars name, folded to one English word each.
+
+Inventory matching maps both the names in a project's state and the words of an utterance
+through it, so an inventory written in English answers "le plafonnier de la chambre" and
+"die Deckenlampe im Schlafzimmer" (German compounds are split on known parts).
+
+>>> canonical("plafonnier"), canonical("deckenlampe")
+('ceiling light', 'ceiling lamp')
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+# English word → its words in French, Spanish and German (folded: lower case, no accents).
+_GROUPS: dict[str, str] = {
+    # things and parts of a home
+    "light": "lumiere lumieres luz luces licht lichter beleuchtung eclairage",
+    "lamp": "lampe lampes lampara lamparas leuchte lampen",
+    "ceiling": "plafond techo decke decken deckenlicht",
+    "ceiling light": "plafonnier plafonniers plafon deckenleuchte",
+    "bedside": "chevet mesita mesilla nachttisch",
+    "desk": "escritorio schreibtisch",
+    "floor": "pie sol boden steh",
+    "night": "nuit noche nacht",
+    "mirror": "miroir espejo spiegel",
+    "path": "chemin allee camino sendero weg",
+    "porch": "porche veranda portal vordach",
+    "counter": "encimera arbeitsplatte comptoir",
+    "strip": "ruban tira streifen bande",
+    "door": "porte puerta tur tuer",
+    "front": "principal delantera vorder haupt",
+    "back": "derriere arriere trasera hinter",
+    "garage": "garaje",
+    "coffee": "cafe kaffee",
+    "machine": "maquina maschine",
+    "maker": "cafetera",
+    "water": "eau agua wasser",
+    "pump": "pompe bomba pumpe",
+    "heating": "chauffage calefaccion heizung",
+    "radiator": "radiateur radiador heizkorper",
+    "thermostat": "termostato",
+    "alarm": "alarme alarma alarmanlage",
+    "kids": "enfants enfant ninos nino kinder kind",
+    "bedroom": "chambre dormitorio habitacion schlafzimmer",
+    "kitchen": "cuisine cocina kuche kueche",
+    "living": "salon sejour wohnzimmer",
+    "bathroom": "bano bad badezimmer",
+    "hallway": "couloir pasillo flur diele",
+    "garden": "jardin garten",
+    "office": "oficina despacho buro arbeitszimmer",
+    # calendar
+    "lesson": "cours clase stunde unterricht",
+    "piano": "klavier",
+    "appointment": "rdv cita termin",
+    "dentist": "dentiste dentista zahnarzt",
+    "birthday": "anniversaire cumpleanos geburtstag",
+    "dinner": "diner cena abendessen essen",
+    "lunch": "dejeuner comida almuerzo mittagessen",
+    "team": "equipe equipo",
+    "practice": "entrainement entrenamiento training",
+    "football": "foot futbol fussball",
+    "vet": "veterinaire veterinario tierarzt",
+    "car": "voiture coche auto wagen",
+    "grandma": "mamie abuela oma",
+    "school": "ecole escuela schule",
+    "parents": "padres eltern",
+    "meeting": "reunion besprechung",
+    "bins": "poubelles poubelle basura mulltonnen mull",
+    "prescription": "ordonnance receta rezept",
+    "pharmacy": "pharmacie farmacia apotheke",
+    # tracker
+    "login": "connexion anmeldung",
+    "timeout": "delai expiration zeituberschreitung",
+    "upgrade": "actualizacion aktualisierung",
+    "library": "bibliotheque libreria bibliothek",
+    "client": "cliente",
+    "crash": "plantage fallo absturz",
+    "upload": "envoi subida hochladen",
+    "picture": "photo foto bild image imagen",
+    "profile": "profil perfil",
+    "password": "contrasena passwort",
+    "email": "mail correo",
+    "search": "recherche busqueda suche",
+    "slow": "lent lente lenta lento langsam",
+    "page": "pagina seite",
+    "dark": "sombre oscuro dunkel",
+    "settings": "parametres reglages ajustes configuracion einstellungen",
+    "translate": "traduire traduction traducir traduccion ubersetzen ubersetzung",
+    "german": "allemand aleman deutsch",
+    "document": "documenter documentation documentar dokumentieren doku dokumentation",
+    "checklist": "liste lista",
+    "nightly": "nocturne nocturna nocturno nachtlich",
+    "build": "compilation compilacion",
+    "fails": "echoue falla fehlschlagt",
+    "authentication": "authentification autenticacion authentifizierung",
+    "export": "exportation exportacion exportieren",
+    "report": "rapport informe bericht",
+    "flaky": "instable inestable instabil",
+    "integration": "integracion",
+    "scheduler": "planificateur planificador",
+    "timezone": "fuseau zeitzone",
+    "calendar": "calendrier calendario kalender",
+    "wrong": "faux fausse incorrect incorrecta falsch",
+    "reset": "reinitialisation restablecer zurucksetzen",
+    "never": "jamais nunca nie",
+    "arrives": "arrive llega ankommt",
+    "rate": "debit",
+    "limit": "limite limitar begrenzung",
+}
+_CANONICAL: dict[str, str] = {
+    word: english for english, words in _GROUPS.items() for word in words.split()
+}
+# German linking letters between the parts of a compound (Küche|n|licht, Geburtstag|s|essen).
+_LINKS = ("", "s", "n", "en", "e", "es")
+
+
+def canonical(word: str) -> str:
+    """The English word(s) for a folded word, or the word itself; German compounds are split
+    into known parts ("deckenlampe" → "ceiling lamp")."""
+    return _canonical(word)
+
+
+@lru_cache(maxsize=1 << 15)
+def _canonical(word: str) -> str:
+    found = _CANONICAL.get(word)
+    if found is not None:
+        return found
+    if len(word) >= 8:
+        for cut in range(3, len(word) - 3):
+            head, tail = word[:cut], word[cut:]
+            for link in _LINKS:
+                if link and not head.endswith(link):
+                    continue
+                stem = head[: len(head) - len(link)] if link else head
+                left = _CANONICAL.get(stem) or (stem if stem in _KNOWN else None)
+                right = _CANONICAL.get(tail) or (tail if tail in _KNOWN else None)
+                if left and right:
+                    return f"{left} {right}"
+    return word
+
+
+_KNOWN = frozenset(_GROUPS) | frozenset(w for k in _GROUPS for w in k.split())
+
+
+def english_words() -> frozenset[str]:
+    """Every English word of the lexicon (the targets of :func:`canonical`)."""
+    return _KNOWN
+
+
+def lexicon_words() -> frozenset[str]:
+    """Every French, Spanish and German word the lexicon knows."""
+    return frozenset(_CANONICAL)
