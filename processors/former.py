@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -31,7 +32,7 @@ from processors.embeddings import Encoder, HashingEncoder, Matrix, VectorIndex
 from processors.errors import PatchError
 from processors.grounding import GroundedExpert, reply_text
 from processors.jsonpatch import parse_pointer
-from processors.language import clean, detect, fold
+from processors.language import Detected, clean, detect, fold
 from processors.models import (
     DependencyPlan,
     PatchOp,
@@ -61,6 +62,31 @@ _HEDGES = re.compile(
     re.IGNORECASE,
 )
 Decision = Literal["no_task", "ephemeral", "stateful", "clarification"]
+
+
+_FRAGMENT_TAIL = frozenset(
+    "the a an my to of in on at and or for with from le la les l' un une des du de au aux à et "
+    "ou mon ma mes dans sur el los las un una del al de y o en mi con der die das den dem ein "
+    "eine einen im am zum zur und oder mein meine in auf mit".split()
+)
+
+
+def is_fragment(text: str) -> bool:
+    """Whether ``text`` looks cut off: it ends with an article, a preposition or "…"."""
+    toks = words(text)
+    stripped = text.rstrip()
+    return (
+        bool(toks)
+        and len(toks) <= 8
+        and (toks[-1] in _FRAGMENT_TAIL or stripped.endswith(("...", "…", "-")))
+    )
+
+
+def language_of(routed: RoutedEvent) -> Detected:
+    """The event's language: as the router recorded it, else detected now."""
+    if routed.language is not None:
+        return Detected(routed.language, routed.language_confidence or 0.0)
+    return detect(routed.event.text, hint=routed.event.metadata.get("lang") or None)
 
 
 def task_id_for(source_event_id: str, variant: str) -> str:
@@ -304,6 +330,7 @@ class ReviewPolicy:
     """When the threshold review runs (Skyra §8)."""
 
     min_confidence: float = 0.6
+    min_asr_confidence: float = 0.5
     max_patch_ops: int = 5
     max_systems: int = 2
     version: str = "review-policy-v1"
@@ -341,6 +368,9 @@ class PolicyReviewer:
             outcome = "revise"
             notes.append(f"patch invalid ({proposal.patch_error}); patch generation requested")
             proposal = replace(proposal, patch=None)
+        elif proposal.decision == "stateful" and "low_asr_confidence" in triggers:
+            outcome = "clarification_required"
+            notes.append(f"I may have misheard: did you say {routed.event.text!r}?")
         elif proposal.decision == "stateful" and (
             "ambiguous_wording" in triggers or "low_routing_confidence" in triggers
         ):
@@ -380,6 +410,7 @@ class Former:
         expert: Expert | None = None,
         reviewer: Reviewer | None = None,
         policy: ReviewPolicy | None = None,
+        fragment_window_s: float = 4.0,
     ) -> None:
         self.registry = registry
         self.packs = list(packs)
@@ -390,6 +421,8 @@ class Former:
         self.expert: Expert | None = expert or self.grounded or self.pack_expert
         self.reviewer: Reviewer = reviewer or PolicyReviewer()
         self.policy = policy or ReviewPolicy()
+        self.fragment_window_s = fragment_window_s
+        self._fragments: OrderedDict[str, RawEvent] = OrderedDict()
 
     @property
     def _expert_version(self) -> str:
@@ -402,13 +435,49 @@ class Former:
             self.grounded.observe(project_id, project.domain, version, state)
 
     def form(self, routed: RoutedEvent, now: datetime) -> Formation:
-        """Form one routed event."""
+        """Form one routed event.
+
+        A fragment of a voice utterance ("turn off the") gets its clarification and is kept
+        for its session; the session's next event within ``fragment_window_s`` (by the
+        events' own times) is formed together with it ("… kitchen lights") when that forms a
+        task. The same records in the same order merge the same way.
+        """
+        event = routed.event
+        pending = self._fragments.get(event.session_id)
+        if (
+            pending is not None
+            and event.kind == "user_action"
+            and pending.source_event_id != event.source_event_id
+            and 0
+            <= (event.occurred_at - pending.occurred_at).total_seconds()
+            <= self.fragment_window_s
+        ):
+            text = f"{pending.text.rstrip(' .…')} {event.text}"
+            merged = routed.model_copy(update={"event": event.model_copy(update={"text": text})})
+            formation = self._form(merged, now)
+            if formation.task is not None:
+                note = f"merged with fragment {pending.source_event_id}: {pending.text!r}"
+                task = formation.task.model_copy(
+                    update={"assumptions": [*formation.task.assumptions, note]}
+                )
+                return replace(formation, task=task)
+        formation = self._form(routed, now)
+        if event.kind == "user_action" and formation.task is None and is_fragment(event.text):
+            self._fragments[event.session_id] = event
+            self._fragments.move_to_end(event.session_id)
+            while len(self._fragments) > 10_000:
+                self._fragments.popitem(last=False)
+        elif pending is not None and pending.source_event_id != event.source_event_id:
+            self._fragments.pop(event.session_id, None)
+        return formation
+
+    def _form(self, routed: RoutedEvent, now: datetime) -> Formation:
         event = routed.event
         tokens = words(event.text)
         if event.kind == "user_action":
             if not tokens:
                 return self._reply(routed, "no_task", "No task needed.", now, "empty")
-            lang = detect(event.text, hint=event.metadata.get("lang") or None)
+            lang = language_of(routed)
             said = clean(event.text, lang.lang if lang.supported else "en").text
             small = self.pack_expert.smalltalk(said) if self.pack_expert and said else None
             if (
@@ -530,6 +599,9 @@ class Former:
             triggers.append("many_systems")
         if _HEDGES.search(routed.event.text):
             triggers.append("ambiguous_wording")
+        asr = routed.event.asr_confidence
+        if asr is not None and asr < p.min_asr_confidence:
+            triggers.append("low_asr_confidence")
         if proposal.decision == "stateful" and proposal.patch:
             protected = self.pack_expert.pack_for(routed.domain_id) if self.pack_expert else None
             if protected and {str(op.get("path")) for op in patch} & set(protected.protected_paths):
@@ -665,8 +737,10 @@ class Former:
             artifact["patch_status"] = "not_required"
         if dependencies and dependencies.conflicts:
             hold = "unresolved dependency conflict: " + "; ".join(dependencies.conflicts)
+        asr = event.asr_confidence if event.asr_confidence is not None else 1.0
         confidence = round(
-            min(1.0, routed.routing_confidence * max(proposal.confidence, 0.5) ** 0.5), 6
+            min(1.0, routed.routing_confidence * max(proposal.confidence, 0.5) ** 0.5 * asr**0.5),
+            6,
         )
         return TaskObject(
             task_id=task_id_for(event.source_event_id, task_type),

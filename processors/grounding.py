@@ -132,6 +132,7 @@ REPLIES: dict[str, dict[str, str]] = {
         "de": "Ich weiß nicht, was ich damit tun soll. Können Sie es anders sagen?",
     },
 }
+_DECISION_WEIGHT = {"stateful": 1.0, "ephemeral": 0.9, "no_task": 0.8, "clarification": 0.4}
 _SLOT_NAMES = {
     "switch": "on or off", "percent": "brightness", "temperature": "temperature",
     "colour": "colour", "when": "date and time", "status": "status", "person": "person",
@@ -282,7 +283,41 @@ class GroundedExpert:
         return replace(cleaned, folded=" ".join(words))
 
     def propose(self, routed: RoutedEvent) -> Any:
-        """A formation proposal for ``routed`` (a :class:`~processors.former.Proposal`)."""
+        """A formation proposal for ``routed`` (a :class:`~processors.former.Proposal`).
+
+        A voice event with n-best ``alternatives`` is formed from each hypothesis; the best
+        formation (by its kind, its confidence and the recogniser's) wins and says which
+        hypothesis it used.
+        """
+        event = routed.event
+        if not event.alternatives:
+            return self._propose_one(routed)
+        hypotheses = [(event.text, event.asr_confidence or 1.0)]
+        hypotheses += [(a.text, a.confidence) for a in event.alternatives]
+        best: tuple[float, int, Any] | None = None
+        for n, (text, confidence) in enumerate(hypotheses):
+            variant = routed.model_copy(update={"event": event.model_copy(update={"text": text})})
+            proposal = self._propose_one(variant)
+            weight = _DECISION_WEIGHT.get(proposal.decision, 0.4)
+            if proposal.decision == "stateful" and (proposal.patch_error or not proposal.patch):
+                weight = 0.5
+            score = weight * max(proposal.confidence, 0.05) * confidence
+            if best is None or score > best[0] + 1e-9:
+                best = (score, n, proposal)
+        assert best is not None
+        _, n, proposal = best
+        text, confidence = hypotheses[n]
+        note = (
+            f"asr: formed from hypothesis {n} of {len(hypotheses)} "
+            f"({text!r}, confidence {confidence:.2f})"
+        )
+        return replace(
+            proposal,
+            assumptions=[note, *proposal.assumptions],
+            slots={**proposal.slots, "asr_hypothesis": str(n), "asr_text": text},
+        )
+
+    def _propose_one(self, routed: RoutedEvent) -> Any:
         from processors.former import Proposal  # the proposal type lives with the former
 
         pack = self.pack_for(routed.domain_id)
@@ -297,7 +332,9 @@ class GroundedExpert:
                 )
             return replace(self.fallback.propose(routed), expert=self.fallback.version)
         event = routed.event
-        u = self.understand(event.text, routed.project_id, event.metadata.get("lang"))
+        u = self.understand(
+            event.text, routed.project_id, routed.language or event.metadata.get("lang")
+        )
         lang = u.lang.lang if u.lang.supported else "en"
         ranked = self.rank(u, routed.domain_id or "", pack)
         notes = [f"language {u.lang.lang} ({u.lang.confidence:.2f})"]

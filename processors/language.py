@@ -172,10 +172,11 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
         # "list the open bugs" → German by characters, English by its words
         most = max(votes.values())
         lang = max((k for k in SUPPORTED if votes[k] == most), key=lambda k: scores.get(k, 0.0))
-    total = sum(scores.values()) or 1.0
     if len(words) <= 2 and votes.get(lang, 0) == 0 and lang in SUPPORTED and hint:
         return Detected(hint, 0.5)
-    return Detected(lang, round(min(1.0, scores[lang] / total), 4))
+    raw_share = {_LINGUA_NAMES[v.language.name]: float(v.value) for v in values}.get(lang, 0.0)
+    confidence = raw_share + 0.5 * votes.get(lang, 0) / len(words)
+    return Detected(lang, round(min(1.0, confidence), 4))
 
 
 @dataclass(frozen=True)

@@ -95,8 +95,20 @@ def patch_to_rfc(patch: list[PatchOp] | None) -> list[dict[str, Any]]:
     return [op.to_rfc() for op in patch or []]
 
 
+class AsrAlternative(BaseModel):
+    """Another hypothesis of the speech recogniser for a voice event (n-best)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    text: Annotated[str, Field(max_length=16_384)]
+    confidence: Confidence
+
+
 class RawEvent(Record):
-    """An event from a voice or chat front end, as published on ``raw-events``."""
+    """An event from a voice or chat front end, as published on ``raw-events``.
+
+    Voice front ends may add ``asr_confidence`` (the recogniser's confidence in ``text``) and
+    ``alternatives`` (its other hypotheses); formation considers them all.
+    """
 
     __avro_type__ = "raw_event"
     source_event_id: Id
@@ -108,6 +120,8 @@ class RawEvent(Record):
     metadata: dict[str, str] = Field(default_factory=dict)
     project_hint: Id | None = None
     proposal: list[PatchOp] | None = None
+    asr_confidence: Confidence | None = None
+    alternatives: Annotated[list[AsrAlternative], Field(max_length=10)] | None = None
 
 
 class Candidate(BaseModel):
@@ -130,6 +144,8 @@ class RoutedEvent(Record):
     router_version: str
     routed_at: Millis
     session_hint: str | None = None  # the session's previous project, used as evidence
+    language: str | None = None  # ISO 639-1 (or "und"), detected by the router
+    language_confidence: Confidence | None = None
 
 
 class WorkPlan(BaseModel):

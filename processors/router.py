@@ -33,7 +33,7 @@ import numpy as np
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, tokens
 from processors.inventory import Inventory
-from processors.language import fold
+from processors.language import detect, fold
 from processors.models import Candidate, RawEvent, RoutedEvent
 from processors.packs import DomainPack
 
@@ -314,7 +314,10 @@ class Router:
         else:
             project = None
             confidence = round(self.calibration.confidence(probs[order[0]]), 6) if order else 0.0
+        language = detect(event.text, hint=event.metadata.get("lang") or None)
         return RoutedEvent(
+            language=language.lang,
+            language_confidence=round(language.confidence, 4),
             event=event,
             domain_id=project.domain if project else None,
             project_id=project.id if project else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from processors.models import (
+    AsrAlternative,
     Candidate,
     DeadLetter,
     ExecutionResult,
@@ -40,6 +41,8 @@ RAW = RawEvent(
     metadata={"locale": "de-DE", "device": "car"},
     project_hint="apollo",
     proposal=PATCH,
+    asr_confidence=0.72,
+    alternatives=[AsrAlternative(text="set the apollo release date to 2026-12-16", confidence=0.2)],
 )
 ROUTED = RoutedEvent(
     event=RAW,
@@ -52,6 +55,8 @@ ROUTED = RoutedEvent(
     ],
     router_version="keyword-v1",
     routed_at=T0,
+    language="en",
+    language_confidence=0.93,
 )
 STATEFUL = TaskObject(
     task_id="task-1",

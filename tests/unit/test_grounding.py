@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -224,3 +224,66 @@ def test_an_unsupported_language_gets_a_clear_reply_and_a_reason() -> None:
     f = form("accendi la luce della cucina per favore", 31)
     assert f.task is None and f.reply is not None
     assert f.reply.reason_code == "unsupported_language:it"
+
+
+# --- voice: language on the routed event, n-best, ASR confidence, fragments -----------------
+
+
+def voice(
+    text: str, n: int, session: str | None = None, seconds: float = 0.0, **kw: Any
+) -> Formation:
+    event = RawEvent.model_validate(
+        {
+            "source_event_id": f"v-{n}",
+            "session_id": session or f"vs-{n}",
+            "channel": "voice",
+            "kind": "user_action",
+            "text": text,
+            "occurred_at": BASE + timedelta(seconds=seconds),
+            **kw,
+        }
+    )
+    routed = ROUTER.route(event, BASE)
+    return FORMER.form(routed, BASE)
+
+
+def test_the_router_records_the_language() -> None:
+    event = RawEvent.model_validate(
+        {"source_event_id": "l", "session_id": "l", "channel": "chat", "kind": "user_action",
+         "text": "allume la lampe de chevet", "occurred_at": BASE}
+    )  # fmt: skip
+    routed = ROUTER.route(event, BASE)
+    assert routed.language == "fr" and (routed.language_confidence or 0) > 0.3
+
+
+def test_n_best_alternatives_are_considered_and_the_one_used_is_recorded() -> None:
+    f = voice(
+        "turn on the torch",
+        40,
+        asr_confidence=0.55,
+        alternatives=[{"text": "turn on the porch light", "confidence": 0.4}],
+    )
+    assert f.task is not None and f.task.slots["asr_text"] == "turn on the porch light"
+    assert any(a.startswith("asr: formed from hypothesis 1") for a in f.task.assumptions)
+
+
+def test_low_asr_confidence_asks_before_changing_state() -> None:
+    f = voice("unlock the front door", 41, asr_confidence=0.3)
+    assert f.task is None and f.reply is not None
+    assert f.reply.reason_code == "clarification_required" and "misheard" in f.reply.text
+    sure = voice("unlock the front door", 42, asr_confidence=0.95)
+    assert sure.task is not None and sure.task.formation_confidence > 0
+
+
+def test_fragments_of_one_utterance_merge_within_the_window() -> None:
+    first = voice("turn off the", 43, session="frag")
+    assert first.task is None  # a clarification, and the fragment is kept
+    second = voice("kitchen ceiling light", 44, session="frag", seconds=1.5)
+    assert patch_of(second) == [
+        {"op": "replace", "path": "/entities/light.kitchen_ceiling/state", "value": "off"}
+    ]
+    assert any("merged with fragment v-43" in a for a in second.task.assumptions)  # type: ignore[union-attr]
+    # too late: formed alone
+    voice("turn off the", 45, session="late")
+    alone = voice("kitchen ceiling light", 46, session="late", seconds=30)
+    assert alone.task is None or "merged" not in " ".join(alone.task.assumptions)
