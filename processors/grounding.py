@@ -525,6 +525,27 @@ class GroundedExpert:
             return any(when(v, datetime(2026, 1, 1, 12), "UTC") is not None for v in u.variants)
         return any(_read(name, v) is not None for v in u.variants)
 
+    def candidates(self, routed: RoutedEvent, limit: int = 5) -> list[dict[str, Any]]:
+        """The items of the project's state the event may name, best first, as plain data
+        (for a model-backed reviewer's prompt)."""
+        inventory = self.inventory(routed.project_id)
+        if inventory is None:
+            return []
+        text = clean(routed.event.text, routed.language or detect(routed.event.text).lang).numeric
+        out = []
+        for m in inventory.resolve(text).matches[:limit]:
+            state = {k: v for k, v in m.item.data.items() if not k.startswith("_")}
+            out.append(
+                {
+                    "id": m.item.id,
+                    "name": m.item.names[0] if m.item.names else m.item.id,
+                    "path": m.item.path,
+                    "score": m.score,
+                    "state": state,
+                }
+            )
+        return out
+
     def names_item(self, text: str, project_id: str | None) -> bool:
         """Whether ``text`` names an item of the project's inventory by its name."""
         inventory = self.inventory(project_id)

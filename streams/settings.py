@@ -114,6 +114,15 @@ class Settings(BaseSettings):
     )
     expert_model: str = Field("gpt-4o-mini", description="Model name for the chat expert.")
     expert_api_key: SecretStr | None = Field(None, description="API key for the chat expert.")
+    review_with_model: bool = Field(
+        False, description="Threshold reviews by the chat model at expert_url (else policy)."
+    )
+    model_timeout_s: float = Field(
+        10.0, gt=0, le=120, description="Timeout of one chat-model request (expert, reviewer)."
+    )
+    model_concurrency: int = Field(
+        4, ge=1, le=64, description="Chat-model requests in flight at most, per process."
+    )
     session_hint_ttl_s: int = Field(
         1800, ge=1, description="How long a session's routing is a hint."
     )

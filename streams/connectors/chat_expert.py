@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import urllib.error
 import urllib.request
 from typing import Literal
@@ -48,6 +49,54 @@ class ExpertAnswer(BaseModel):
     reply: str | None = None
 
 
+class ChatClient:
+    """One OpenAI-compatible chat-completions endpoint: JSON answers, a timeout, and at most
+    ``concurrency`` requests in flight (callers beyond that wait for a slot, up to the
+    timeout, then fail like a timeout)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key: str | None = None,
+        timeout_s: float = 10.0,
+        concurrency: int = 4,
+    ) -> None:
+        self.url = base_url.rstrip("/") + "/chat/completions"
+        self.model = model
+        self._api_key = api_key
+        self.timeout_s = timeout_s
+        self._slots = threading.BoundedSemaphore(max(1, concurrency))
+
+    def complete_json(self, system: str, user: str) -> str:
+        """The model's answer (the content of its first choice) to one system + user turn."""
+        body = {
+            "model": self.model,
+            "temperature": 0,
+            "response_format": {"type": "json_object"},
+            "messages": [
+                {"role": "system", "content": system},
+                {"role": "user", "content": user},
+            ],
+        }
+        headers = {"Content-Type": "application/json"}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        request = urllib.request.Request(
+            self.url, data=json.dumps(body).encode(), headers=headers, method="POST"
+        )
+        if not self._slots.acquire(timeout=self.timeout_s):
+            raise TimeoutError("no free slot for a model request")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                payload = json.loads(response.read())
+        finally:
+            self._slots.release()
+        content: str = payload["choices"][0]["message"]["content"]
+        return content
+
+
 class ChatExpert:
     """Asks a chat model for the formation; falls back when it cannot answer properly."""
 
@@ -59,34 +108,17 @@ class ChatExpert:
         api_key: str | None = None,
         timeout_s: float = 10.0,
         fallback: Expert | None = None,
+        client: ChatClient | None = None,
     ) -> None:
-        self.url = base_url.rstrip("/") + "/chat/completions"
+        self.client = client or ChatClient(base_url, model, api_key=api_key, timeout_s=timeout_s)
+        self.url = self.client.url
         self.model = model
-        self._api_key = api_key
-        self.timeout_s = timeout_s
         self.fallback = fallback
         self.version = f"chat-expert-v1/{model}"
 
     def _ask(self, routed: RoutedEvent) -> ExpertAnswer:
         system = SYSTEM_PROMPT.format(project=routed.project_id, domain=routed.domain_id)
-        body = {
-            "model": self.model,
-            "temperature": 0,
-            "response_format": {"type": "json_object"},
-            "messages": [
-                {"role": "system", "content": system},
-                {"role": "user", "content": routed.event.text},
-            ],
-        }
-        headers = {"Content-Type": "application/json"}
-        if self._api_key:
-            headers["Authorization"] = f"Bearer {self._api_key}"
-        request = urllib.request.Request(
-            self.url, data=json.dumps(body).encode(), headers=headers, method="POST"
-        )
-        with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-            payload = json.loads(response.read())
-        content = payload["choices"][0]["message"]["content"]
+        content = self.client.complete_json(system, routed.event.text)
         return ExpertAnswer.model_validate_json(content)
 
     def propose(self, routed: RoutedEvent) -> Proposal:
@@ -100,6 +132,7 @@ class ChatExpert:
             KeyError,
             IndexError,
             ValidationError,
+            TimeoutError,
         ) as exc:
             log.warning("chat expert unavailable or invalid (%s); falling back", exc)
             if self.fallback is not None:

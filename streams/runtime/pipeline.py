@@ -25,13 +25,14 @@ from pydantic import ValidationError
 from processors.embeddings import make_encoder
 from processors.engines import EngineRegistry
 from processors.executor import Environment, Executor
-from processors.former import Former, PackExpert
+from processors.former import Former
 from processors.models import TaskObject
 from processors.packs import DomainPack, IntentSpec
 from processors.planner import SAFE_ENGINES
 from processors.router import Calibration, ProjectRegistry, Router
 from streams.codec.serde import SchemaStore, Serde
-from streams.connectors.chat_expert import ChatExpert
+from streams.connectors.chat_expert import ChatClient, ChatExpert
+from streams.connectors.chat_reviewer import ChatReviewer
 from streams.connectors.http_engine import HttpEngine
 from streams.errors import ConfigurationError, TasklineError
 from streams.runtime.embedded import Endpoints
@@ -109,20 +110,31 @@ def build_router(settings: Settings) -> Router:
 
 
 def build_former(settings: Settings) -> Former:
-    """The former from the registry and packs the settings name (and a chat expert, if set)."""
+    """The former from the registry and packs the settings name; with ``expert_url`` a chat
+    expert (falling back to the packs) and, with ``review_with_model``, a chat reviewer."""
     packs = load_packs(settings)
-    expert = None
+    former = Former(load_registry(settings), packs, min_confidence=settings.min_routing_confidence)
     if settings.expert_url:
         key = settings.expert_api_key.get_secret_value() if settings.expert_api_key else None
-        expert = ChatExpert(
-            settings.expert_url, settings.expert_model, api_key=key, fallback=PackExpert(packs)
+        client = ChatClient(
+            settings.expert_url,
+            settings.expert_model,
+            api_key=key,
+            timeout_s=settings.model_timeout_s,
+            concurrency=settings.model_concurrency,
         )
-    return Former(
-        load_registry(settings),
-        packs,
-        min_confidence=settings.min_routing_confidence,
-        expert=expert,
-    )
+        former.expert = ChatExpert(
+            settings.expert_url,
+            settings.expert_model,
+            fallback=former.grounded or former.pack_expert,
+            client=client,
+        )
+        if settings.review_with_model:
+            grounded = former.grounded
+            former.reviewer = ChatReviewer(
+                client, candidates=grounded.candidates if grounded is not None else None
+            )
+    return former
 
 
 def intent_lookup(packs: list[DomainPack]) -> Callable[[TaskObject], IntentSpec | None]:
