@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from streams.runtime.topics import DEAD_LETTERS, REPLIES, ROUTED, SSOT_WRITES
 from streams.runtime.workers import limit_threads
 from streams.sdk.producer import EventProducer, build_event
 from streams.settings import DATA_DIR, Settings
+from streams.tools.seed import seed_events
 
 
 def add_parsers(sub: Any) -> None:
@@ -93,7 +95,7 @@ def cmd_up(settings: Settings, demo: bool) -> int:
         if metrics_url:
             print(f"metrics {metrics_url}/metrics  (live view: taskline top)", flush=True)
         if demo:
-            _publish_demo(settings, endpoints)
+            _publish_demo(settings, endpoints, pipeline)
         _watch(stop, stack, pipeline, settings)
         return 0
     finally:
@@ -105,14 +107,39 @@ def cmd_up(settings: Settings, demo: bool) -> int:
         print("taskline stopped", flush=True)
 
 
-def _publish_demo(settings: Settings, endpoints: Endpoints) -> None:
+def _publish_demo(settings: Settings, endpoints: Endpoints, pipeline: Pipeline) -> None:
+    producer = EventProducer(settings, endpoints.bootstrap_servers, serde_for(settings))
+    seeds = seed_events(DATA_DIR / "inventories")
+    producer.send_many(seeds)
+    store = ssot_store(settings, pipeline.redis)
+    wanted = {
+        e.project_hint: {op.path.lstrip("/") for op in e.proposal or []}
+        for e in seeds
+        if e.project_hint
+    }
+    projects = sorted(wanted)
+
+    def seeded() -> bool:
+        return all(
+            isinstance(state := store.head(p).state, dict) and keys <= set(state)
+            for p, keys in wanted.items()
+        )
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not seeded():
+        time.sleep(0.2)
+    print(f"demo: seeded the inventories of {', '.join(projects)} as commits", flush=True)
+    time.sleep(settings.reindex_interval_s + 0.5)  # the former and router index the new states
     lines = (DATA_DIR / "demo_events.jsonl").read_text().splitlines()
     events = [build_event(json.loads(line)) for line in lines if line.strip()]
-    producer = EventProducer(settings, endpoints.bootstrap_servers, serde_for(settings))
     producer.send_many(events)
     # One duplicate, as a flaky front end would send it: it must not become a second task.
     producer.send(events[1])
-    print(f"demo: published {len(events) + 1} events (1 duplicate)", flush=True)
+    total = len(seeds) + len(events) + 1
+    print(
+        f"demo: published {total} events ({len(seeds)} inventory seeds, 1 duplicate)",
+        flush=True,
+    )
 
 
 def _watch(
