@@ -483,7 +483,7 @@ class Former:
             if (
                 small is not None
                 and self.grounded is not None
-                and self.grounded.names_item(said, routed.project_id)
+                and self.grounded.names_item(said, routed.project_id, lang.lang)
             ):
                 small = None  # "cancel the yoga", "good night mode": about a thing
             if small is not None:
@@ -497,7 +497,9 @@ class Former:
                 and lang.confidence >= 0.6
                 and len(tokens) >= 3
                 and not sure_project
-                and not (self.grounded and self.grounded.names_item(said, routed.project_id))
+                and not (
+                    self.grounded and self.grounded.names_item(said, routed.project_id, lang.lang)
+                )
             ):
                 return self._reply(
                     routed,

@@ -213,6 +213,17 @@ class GroundedExpert:
             self.encoder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
         )
         self._domains = np.array([d for d, _ in self._rows])
+        # one alternation per intent and language: a single search per intent and event
+        self._cues: dict[str, dict[str, re.Pattern[str]]] = {
+            intent.id: {
+                lang: re.compile("|".join(f"(?:{c})" for c in cs))
+                for lang, cs in intent.cues.items()
+                if cs
+            }
+            for pack in self.packs
+            for intent in pack.intents
+            if intent.grounded
+        }
         # the words the packs use per language, to fix misspelt request words ("apga" → "apaga")
         vocab: dict[str, set[str]] = {lang: set(_FUNCTION_WORDS[lang]) for lang in SUPPORTED}
         for pack in self.packs:
@@ -251,10 +262,16 @@ class GroundedExpert:
         return found[1] if found and len(found[1]) else None
 
     def understand(
-        self, text: str, project_id: str | None, hint: str | None = None
+        self,
+        text: str,
+        project_id: str | None,
+        hint: str | None = None,
+        *,
+        language: Detected | None = None,
     ) -> Understanding:
-        """Language, cleaned text and item mentions of ``text`` for a project."""
-        lang = detect(text, hint=hint)
+        """Language (``language`` when the router recorded it), cleaned text and item
+        mentions of ``text`` for a project."""
+        lang = language or detect(text, hint=hint)
         cleaned = clean(text, lang.lang if lang.supported else "en")
         inventory = self.inventory(project_id)
         resolution = inventory.resolve(cleaned.numeric) if inventory else Resolution()
@@ -332,8 +349,13 @@ class GroundedExpert:
                 )
             return replace(self.fallback.propose(routed), expert=self.fallback.version)
         event = routed.event
+        known = (
+            Detected(routed.language, routed.language_confidence or 0.0)
+            if routed.language is not None
+            else None
+        )
         u = self.understand(
-            event.text, routed.project_id, routed.language or event.metadata.get("lang")
+            event.text, routed.project_id, event.metadata.get("lang"), language=known
         )
         lang = u.lang.lang if u.lang.supported else "en"
         ranked = self.rank(u, routed.domain_id or "", pack)
@@ -484,11 +506,13 @@ class GroundedExpert:
             u.resolution.kinds
         )
         scored: list[tuple[IntentSpec, float]] = []
+        has_value: dict[str, bool] = {}
         for intent_id, sim in best.items():
             intent = intents[intent_id]
             s = 0.6 * sim
-            cues = [*intent.cues.get(u.cleaned.lang, []), *intent.cues.get("any", [])]
-            if any(re.search(c, v.folded) for c in cues for v in u.variants):
+            compiled = self._cues.get(intent.id, {})
+            cues = [c for k in (u.cleaned.lang, "any") if (c := compiled.get(k)) is not None]
+            if any(c.search(v.folded) for c in cues for v in u.variants):
                 s += 0.3
             kinds = set(intent.target.kinds) if intent.target else set()
             fit = max((m.score for m in u.resolution.matches if m.item.kind in kinds), default=0.0)
@@ -498,8 +522,11 @@ class GroundedExpert:
                 s += 0.25 * min(1.0, (fit - 0.5) / 0.35)
             elif kinds and u.resolution.best and not intent.target.create:  # type: ignore[union-attr]
                 s -= 0.2
-            if intent.value and self._has_value(intent.value, u):
-                s += 0.15
+            if intent.value:
+                if intent.value not in has_value:
+                    has_value[intent.value] = self._has_value(intent.value, u)
+                if has_value[intent.value]:
+                    s += 0.15
             if intent.task_type == "ephemeral":
                 s += 0.25 if question else -0.1
             elif question and not polite:
@@ -546,12 +573,13 @@ class GroundedExpert:
             )
         return out
 
-    def names_item(self, text: str, project_id: str | None) -> bool:
+    def names_item(self, text: str, project_id: str | None, lang: str | None = None) -> bool:
         """Whether ``text`` names an item of the project's inventory by its name."""
         inventory = self.inventory(project_id)
         if inventory is None:
             return False
-        best = inventory.resolve(clean(text, detect(text).lang).numeric).best
+        code = lang if lang in SUPPORTED else detect(text).lang
+        best = inventory.resolve(clean(text, code if code in SUPPORTED else "en").numeric).best
         return bool(best) and best[0].score >= 0.9
 
     # --- targets ------------------------------------------------------------------------

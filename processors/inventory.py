@@ -156,6 +156,10 @@ class Inventory:
                     self._aliases.append((n, ws, sum(map(len, ws))))
                     vocab.update(ws)
         self._vocab = sorted(vocab)
+        self._alias_by_word: dict[str, list[int]] = {}
+        for a, (_, ws, _) in enumerate(self._aliases):
+            for w in set(ws):
+                self._alias_by_word.setdefault(w, []).append(a)
         # original words the lexicon rewrote ("stehlampe" → "floor lamp"), for misspellings
         self._rewritten: dict[str, list[str]] = {}
         for item in self.items:
@@ -257,10 +261,10 @@ class Inventory:
             for v, sc in found.items():
                 hits[v] = max(hits.get(v, 0.0), sc)
         cover: dict[int, float] = {}
-        for n, ws, chars in self._aliases:
+        touched = sorted({a for w in hits for a in self._alias_by_word.get(w, ())})
+        for a in touched:
+            n, ws, chars = self._aliases[a]
             got = sum(len(w) * hits.get(w, 0.0) for w in ws)
-            if got == 0:
-                continue
             coverage = got / chars
             if self.items[n].role == "target" and len(ws) > 3:
                 # a long title: what the mention covers, not the whole title

@@ -111,9 +111,24 @@ def _detector() -> Any:
     )
 
 
+def _strip(char: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", char)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# Latin letters with accents → without, as one translate table (fold runs per word, often)
+_FOLD_TABLE = {
+    code: _strip(chr(code)) for code in range(0xC0, 0x250) if _strip(chr(code)) != chr(code)
+}
+_FOLD_TABLE[ord("ß")] = "ss"
+
+
 def fold(text: str) -> str:
     """Lower case without accents: ``"Küche"`` → ``kuche``."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    lowered = text.lower().translate(_FOLD_TABLE)
+    if lowered.isascii():
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
