@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-busy check lint types fmt unit integration bench-audit bench-routing bench-micro bench-redis bench chaos clean
+.PHONY: run test test-busy check lint types fmt unit integration bench-audit bench-routing bench-formation bench-micro bench-redis bench chaos clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,9 @@ bench-audit: $(STAMP)
 
 bench-routing: $(STAMP)
 	$(BIN)/python -m benchmarks.routing
+
+bench-formation: $(STAMP)
+	$(BIN)/python -m benchmarks.formation
 
 bench-micro: $(STAMP)
 	$(BIN)/python -m benchmarks.micro

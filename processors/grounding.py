@@ -22,6 +22,7 @@ Projects whose state has no inventory, and packs without grounded intents, fall 
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from collections.abc import Sequence
@@ -149,7 +150,7 @@ def reply_text(key: str, lang: str, **values: str) -> str:
 def is_question_in(u: Cleaned) -> bool:
     """Whether the cleaned utterance asks (a question word first or a question mark) rather
     than requests politely ("can you turn on …" is a request)."""
-    text = u.folded.strip()
+    text = u.folded.strip().lstrip("¿¡ ")
     if _POLITE.search(text):
         return False
     if text.endswith("?") or text.startswith("¿") or _WONDER.search(text):
@@ -160,7 +161,7 @@ def is_question_in(u: Cleaned) -> bool:
 
 def is_polite_request(u: Cleaned) -> bool:
     """ "can you …", "peux-tu …", "kannst du …": a request phrased as a question."""
-    return bool(_POLITE.search(u.folded.strip()))
+    return bool(_POLITE.search(u.folded.strip().lstrip("¿¡ ")))
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,17 @@ class GroundedExpert:
             self.encoder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
         )
         self._domains = np.array([d for d, _ in self._rows])
+        # each domain's examples, intent by intent: (intent, first row, end row)
+        self._groups: dict[str, list[tuple[IntentSpec, int, int]]] = {}
+        for i, (domain, intent) in enumerate(self._rows):
+            runs = self._groups.setdefault(domain, [])
+            if runs and runs[-1][0] is intent and runs[-1][2] == i:
+                runs[-1] = (intent, runs[-1][1], i + 1)
+            else:
+                runs.append((intent, i, i + 1))
+        for domain, runs in self._groups.items():  # reduceat needs one contiguous span
+            if any(a[2] != b[1] for a, b in itertools.pairwise(runs)):
+                raise ValueError(f"examples of domain {domain} are not contiguous")
         # one alternation per intent and language: a single search per intent and event
         self._cues: dict[str, dict[str, re.Pattern[str]]] = {
             intent.id: {
@@ -483,19 +495,18 @@ class GroundedExpert:
         self, u: Understanding, domain: str, pack: DomainPack
     ) -> list[tuple[IntentSpec, float]]:
         """The domain's grounded intents, best first, with their scores."""
-        mask = self._domains == domain
-        if not mask.any():
+        groups = self._groups.get(domain)
+        if not groups:
             return []
         query = self.encoder.encode([_delex(u)])[0]
-        sims = np.where(mask, self._vecs.similarities(query), -1.0)
+        sims = self._vecs.similarities(query)
+        starts = np.fromiter((g[1] for g in groups), dtype=np.int64, count=len(groups))
+        tops = np.maximum.reduceat(sims[groups[0][1] : groups[-1][2]], starts - groups[0][1])
         best: dict[str, float] = {}
         intents: dict[str, IntentSpec] = {}
-        for i in np.argsort(-sims)[:40]:
-            if sims[i] < 0:
-                break
-            _, intent = self._rows[i]
+        for (intent, _, _), top in zip(groups, tops, strict=True):
             intents.setdefault(intent.id, intent)
-            best[intent.id] = max(best.get(intent.id, 0.0), float(sims[i]))
+            best[intent.id] = max(best.get(intent.id, 0.0), max(0.0, float(top)))
         for intent in pack.intents:
             if intent.grounded:
                 intents.setdefault(intent.id, intent)
@@ -507,6 +518,10 @@ class GroundedExpert:
         )
         scored: list[tuple[IntentSpec, float]] = []
         has_value: dict[str, bool] = {}
+        kind_best: dict[str, float] = {}
+        for m in u.resolution.matches:
+            if m.item.kind and m.score > kind_best.get(m.item.kind, 0.0):
+                kind_best[m.item.kind] = m.score
         for intent_id, sim in best.items():
             intent = intents[intent_id]
             s = 0.6 * sim
@@ -515,7 +530,7 @@ class GroundedExpert:
             if any(c.search(v.folded) for c in cues for v in u.variants):
                 s += 0.3
             kinds = set(intent.target.kinds) if intent.target else set()
-            fit = max((m.score for m in u.resolution.matches if m.item.kind in kinds), default=0.0)
+            fit = max((kind_best.get(k, 0.0) for k in kinds), default=0.0)
             if kinds and mentioned & kinds:
                 s += 0.25
             elif kinds and fit >= 0.6:
@@ -620,6 +635,12 @@ class GroundedExpert:
             return [], ("missing_slot:target", reply_text("which_none", lang, what=what), [])
         top = matches[0].score
         group = [m for m in matches if m.score >= top - 0.08]
+        if not matches[0].named and matches[0].share >= 0.99:
+            # "the living room light": every light there is explained as well as the one
+            # whose name happens to contain "living room"; only a full name decides
+            same = [m for m in matches if not m.named and m.share >= 0.99]
+            if len(same) > 1:
+                group = same
         named = [m for m in group if m.named]
         if len(named) == 1 and (
             len(group) == 1 or named[0].score > max(m.score for m in group if not m.named)
@@ -809,8 +830,21 @@ _TITLE_LEAD = re.compile(
 )
 
 
+_SAYING = re.compile(
+    r"\b(?:saying|that says|to say|disant|qui dit|diciendo|que diga|mit dem text|dass)\b\s*"
+)
+
+
 def _title(c: Cleaned) -> str | None:
     text = c.numeric.strip(" .!?")
+    for marker in (":", "\u2013", " - "):
+        if marker in text:
+            after = text.split(marker, 1)[1].strip(" ,.")
+            if after:
+                return after
+    said = _SAYING.search(text)
+    if said and text[said.end() :].strip():
+        return text[said.end() :].strip(" ,.")
     m = _TITLE_LEAD.match(fold(text) if False else text)
     title = text[m.end() :] if m else ""
     title = re.sub(

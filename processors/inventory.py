@@ -61,7 +61,7 @@ KIND_WORDS: dict[str, frozenset[str]] = {
         "fallo tarea aufgabe fehler".split()
     ),
     "event": frozenset(
-        "appointment meeting event rendez-vous reunion evenement cita "
+        "appointment meeting event rendez rdv reunion evenement cita "
         "reunion evento termin besprechung".split()
     ),
     "reminder": frozenset("reminder rappel recordatorio erinnerung".split()),
@@ -101,6 +101,7 @@ class Item:
     area: str | None
     role: str
     data: dict[str, Any]
+    owner: str = ""  # the project, when one index holds several projects' items
 
     @property
     def path(self) -> str:
@@ -115,6 +116,7 @@ class Match:
     item: Item
     score: float
     named: bool  # by its own name, not only by its area and kind
+    share: float = 0.0  # how much of what the text says about things this item explains
 
 
 @dataclass
@@ -175,6 +177,15 @@ class Inventory:
             if item.role == "target" and digits and item.data.get("_number", True):
                 self._numbers.setdefault(digits[-1].lstrip("0") or "0", []).append(n)
         self._areas = {it.id: it for it in self.items if it.role == "area"}
+        self._recent: dict[tuple[str, bool], Resolution] = {}
+        self._by_area_kind: dict[tuple[str, str], list[int]] = {}
+        for n, item in enumerate(self.items):
+            if item.role == "target" and item.area and item.kind:
+                self._by_area_kind.setdefault((item.area, item.kind), []).append(n)
+        self._ids: dict[str, list[int]] = {}
+        for n, item in enumerate(self.items):
+            if item.role == "target" and re.search(r"[-._]", item.id):
+                self._ids.setdefault(fold(item.id), []).append(n)
         self._index = {it.id: n for n, it in enumerate(self.items) if it.role == "area"}
         self._vocab_of: dict[int, frozenset[str]] = {}
         for n, ws, _ in self._aliases:
@@ -183,8 +194,10 @@ class Inventory:
             self._vocab_of.setdefault(n, frozenset())
 
     @classmethod
-    def from_state(cls, state: Any, specs: Iterable[CollectionSpec]) -> Inventory:
-        """The items of ``state`` under each collection of ``specs``."""
+    def from_state(
+        cls, state: Any, specs: Iterable[CollectionSpec], *, owner: str = ""
+    ) -> Inventory:
+        """The items of ``state`` under each collection of ``specs`` (of project ``owner``)."""
         items: list[Item] = []
         for spec in specs:
             node = _at(state, spec.path)
@@ -213,6 +226,7 @@ class Inventory:
                         area=str(area) if area else None,
                         role=spec.role,
                         data={**data, "_number": spec.number},
+                        owner=owner,
                     )
                 )
         return cls(items)
@@ -231,6 +245,18 @@ class Inventory:
         return next((it for it in self.items if it.id == item_id), None)
 
     def resolve(self, text: str, *, numbers: bool = True) -> Resolution:
+        """The items ``text`` mentions (see :meth:`_resolve`); the last few are remembered,
+        as one event is resolved by several checks."""
+        key = (text, numbers)
+        found = self._recent.get(key)
+        if found is None:
+            found = self._resolve(text, numbers=numbers)
+            if len(self._recent) >= 64:
+                self._recent.pop(next(iter(self._recent)))
+            self._recent[key] = found
+        return found
+
+    def _resolve(self, text: str, *, numbers: bool = True) -> Resolution:
         """The items ``text`` (already cleaned; digits for numbers) mentions.
 
         An item scores half by how much of one of its names the text says and half by how
@@ -282,7 +308,12 @@ class Inventory:
         every = bool(_ALL.search(fold(text)))
         plural = every or any(map(_is_plural, raw))
         result: dict[int, Match] = {}
-        for n, item in enumerate(self.items):
+        candidates = set(cover)
+        for area in areas:
+            for kind in kinds:
+                candidates.update(self._by_area_kind.get((area, kind), ()))
+        for n in sorted(candidates):
+            item = self.items[n]
             if item.role == "area":
                 continue
             c = cover.get(n, 0.0)
@@ -304,11 +335,14 @@ class Inventory:
             if kinds and item.kind and not kind_ok and c < 0.99:
                 score -= 0.15
             if score >= 0.45:
-                result[n] = Match(item, round(min(1.0, score), 4), named=c >= 0.99)
+                result[n] = Match(item, round(min(1.0, score), 4), c >= 0.99, round(share, 4))
+        for token in re.findall(r"[a-z0-9][a-z0-9._-]*[a-z0-9]", fold(text)):
+            for n in self._ids.get(token, ()):
+                result[n] = Match(self.items[n], 1.0, named=True, share=1.0)
         if numbers:
             for digits in _NUMBER.findall(text):
                 for n in self._numbers.get(digits.lstrip("0") or "0", []):
-                    result[n] = Match(self.items[n], 1.0, named=True)
+                    result[n] = Match(self.items[n], 1.0, named=True, share=1.0)
         ordered = sorted(result.values(), key=lambda m: (-m.score, m.item.id))
         targets = [m for m in ordered if m.item.role == "target"]
         values = sorted(

@@ -166,6 +166,11 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
             return Detected(leaders[0], 0.7)
         if not leaders:  # "ok", "cool!": nothing to go by
             return Detected(UNDETERMINED, 0.0)
+    ranked = sorted(votes.values(), reverse=True)
+    if len(words) >= 3 and ranked[0] >= 2 and ranked[0] >= 2 * ranked[1] + 1:
+        # the function words leave no doubt: no need for the character models
+        lang = max(votes, key=lambda k: votes[k])
+        return Detected(lang, round(min(1.0, 0.5 + ranked[0] / len(words)), 4))
     values = _detector().compute_language_confidence_values(text)
     scores = {_LINGUA_NAMES[v.language.name]: float(v.value) for v in values}
     for lang, n in votes.items():  # function words settle what character models blur
@@ -225,6 +230,7 @@ def _alpha2digit(text: str, lang: str) -> str:
     return result.replace("xeinx", "ein")
 
 
+@lru_cache(maxsize=512)  # one event's text is cleaned by the former, its expert and checks
 def clean(text: str, lang: str) -> Cleaned:
     """The utterance with the noise of speech removed (see the module docstring)."""
     lowered = " ".join(text.lower().replace("\u2019", "'").split())

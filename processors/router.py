@@ -44,6 +44,7 @@ REGISTRY_EXAMPLE = (
 _W_DOC, _W_EXAMPLE, _W_ID, _W_KEYWORD, _W_SESSION = 0.45, 0.55, 0.35, 0.1, 0.12
 _W_ITEM = 0.35  # the text names an item of the project's inventory (by name, or area + kind)
 _W_KIND, _W_CUE = 0.15, 0.1  # a kind of thing the project holds; a cue of its pack's intents
+_W_CHATTER = 0.8  # short small talk pulls every project towards "none of them"
 _MAX_NGRAM = 3
 
 __all__ = ["UTC", "Calibration", "Project", "ProjectRegistry", "Router", "render_state", "words"]
@@ -177,6 +178,7 @@ class Router:
             domain: pack.inventory for pack in packs if pack.inventory for domain in pack.covers
         }
         self._inventories: dict[int, Inventory] = {}
+        self._merged: Inventory | None = None
         self._kinds: dict[int, set[str]] = {}
         cues: dict[str, list[str]] = {}
         for pack in packs:
@@ -197,6 +199,10 @@ class Router:
                         self._examples += intent.utterances
                         example_domain += [domains.index(domain)] * len(intent.utterances)
         self._example_domain = np.array(example_domain, dtype=np.int64)
+        # examples grouped by domain: the best example per domain is one reduceat
+        self._by_domain = np.argsort(self._example_domain, kind="stable")
+        present, starts = np.unique(self._example_domain[self._by_domain], return_index=True)
+        self._present_domains, self._domain_starts = present, starts
         self._project_domain = np.array([domains.index(p.domain) for p in registry.projects])
         self._n_domains = len(domains)
         self.encoder.fit([self._document(p) for p in registry.projects] + self._examples)
@@ -206,6 +212,12 @@ class Router:
             self.encoder.encode(self._examples)
             if self._examples
             else np.zeros((0, docs.shape[1]), dtype=np.float32)
+        )
+        chatter = [
+            u for p in packs if "_common" in p.covers for i in p.intents for u in i.utterances
+        ]
+        self._chatter = VectorIndex(
+            self.encoder.encode(chatter) if chatter else np.zeros((0, docs.shape[1]), np.float32)
         )
         self._phrases: dict[tuple[str, ...], set[int]] = {}
         for i, p in enumerate(registry.projects):
@@ -238,8 +250,10 @@ class Router:
         self._states[project_id] = render_state(state)
         specs = self._inventory_specs.get(self.registry.projects[i].domain)
         if specs:
-            self._inventories[i] = Inventory.from_state(state, specs)
+            self._inventories[i] = Inventory.from_state(state, specs, owner=project_id)
             self._kinds[i] = {it.kind for it in self._inventories[i].items if it.kind}
+            # one index over every project's items: one resolution per event, not one each
+            self._merged = Inventory([it for inv in self._inventories.values() for it in inv.items])
         self._docs.set_row(i, self.encoder.encode([self._document(self.registry.projects[i])])[0])
 
     def scores(
@@ -253,7 +267,10 @@ class Router:
             if exclude_example is not None:
                 sims = np.where(np.array(self._examples) == exclude_example, -1.0, sims)
             best = np.full(self._n_domains, 0.0)
-            np.maximum.at(best, self._example_domain, sims)
+            best[self._present_domains] = np.maximum.reduceat(
+                sims[self._by_domain], self._domain_starts
+            )
+            np.maximum(best, 0.0, out=best)
             score += _W_EXAMPLE * best[self._project_domain]
         toks = words(text)
         hits: dict[int, int] = {}
@@ -265,16 +282,23 @@ class Router:
             score[p] += _W_KEYWORD * min(count, 2)
             if self._ids[p].lower() in toks or self._ids[p].lower() in text.lower():
                 score[p] += _W_ID
+        if len(self._chatter) and len(toks) <= 5:
+            chat = float(self._chatter.similarities(q).max())
+            if chat > 0.5:
+                score -= _W_CHATTER * (chat - 0.5)
         if session_hint in self._index:
             score[self._index[session_hint]] += _W_SESSION
-        if self._inventories:
-            cleaned = " ".join(toks)
-            for p, inventory in self._inventories.items():
-                res = inventory.resolve(cleaned, numbers=False)
-                if res.matches and res.matches[0].score >= 0.5:
-                    top = res.matches[0]
+        if self._merged is not None:
+            res = self._merged.resolve(" ".join(toks), numbers=False)
+            per_project: dict[str, Any] = {}
+            for m in res.matches:  # best first
+                per_project.setdefault(m.item.owner, m)
+            for owner, top in per_project.items():
+                p = self._index[owner]
+                if top.score >= 0.5:
                     score[p] += _W_ITEM * (1.0 if top.named else top.score * 0.8)
-                if self._kinds.get(p, set()) & set(res.kinds):
+            for p, kinds in self._kinds.items():
+                if kinds & set(res.kinds):
                     score[p] += _W_KIND
         if self._cues:
             folded = fold(text)

@@ -179,10 +179,18 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
     (
         "in_progress",
         re.compile(
-            r"\b(?:in progress|started|working on|en cours|en curso|in arbeit|in bearbeitung)\b"
+            r"\b(?:in progress|started|working on|picking up|start\w* (?:on|with)|en cours|"
+            r"m'attaque|je commence|je m'occupe|en curso|me pongo|empiezo|in arbeit|"
+            r"in bearbeitung|fang\w* .*\ban\b|beginne|kummere mich)\b"
         ),
     ),
-    ("open", re.compile(r"\b(?:reopen\w*|rouvr\w*|reabr\w*|wieder (?:offnen|auf)|open again)\b")),
+    (
+        "open",
+        re.compile(
+            r"\b(?:reopen\w*|rouvr\w*|reabr\w*|vuelve a abrir|wieder (?:offnen|auf)|"
+            r"offne\w*\b.*\bwieder|open again)\b"
+        ),
+    ),
     (
         "done",
         re.compile(
