@@ -30,9 +30,9 @@ from rapidfuzz import fuzz, process
 
 from processors.embeddings import Encoder, HashingEncoder, Matrix, VectorIndex
 from processors.errors import PatchError
-from processors.grounding import GroundedExpert, reply_text
+from processors.grounding import GroundedExpert, is_question_in, reply_text
 from processors.jsonpatch import parse_pointer
-from processors.language import Detected, clean, detect, fold
+from processors.language import SUPPORTED, Detected, clean, detect, fold
 from processors.models import (
     DependencyPlan,
     PatchOp,
@@ -512,7 +512,8 @@ class Former:
             routed.project_id is not None and routed.routing_confidence >= self.min_confidence
         )
         if not confident:
-            if event.kind == "user_action" and is_question(event.text):
+            said_lang = lang_code if (lang_code := (routed.language or "en")) in SUPPORTED else "en"
+            if event.kind == "user_action" and is_question_in(clean(event.text, said_lang)):
                 conservative = Proposal(
                     decision="ephemeral",
                     confidence=routed.routing_confidence,

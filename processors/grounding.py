@@ -80,7 +80,10 @@ _INDIRECT_COLD = re.compile(
 _INDIRECT_HOT = re.compile(
     r"\b(?:too hot|boiling|trop chaud|calor|demasiado caliente|zu warm|zu heiss)\b"
 )
-_INDIRECT_DARK = re.compile(r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster)\b")
+_INDIRECT_DARK = re.compile(
+    r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster)\b|can'?t see|cannot see|"
+    r"vois rien|voit rien|no veo|ve nada|sehe nichts|sieht man nichts"
+)
 _UNLOCK = re.compile(
     r"\b(?:unlock\w*|unlcok|deverrouill\w*|ouvr\w*|ouvre|abre|abrir|desbloque\w*|desbloquea|"
     r"aufschlie\w*|aufsperr\w*|entriegel\w*|auf\b|offne\w*)"
@@ -133,6 +136,10 @@ REPLIES: dict[str, dict[str, str]] = {
         "de": "Ich weiß nicht, was ich damit tun soll. Können Sie es anders sagen?",
     },
 }
+_PRONOUN = re.compile(
+    r"\b(?:it|that|this|them)\b(?! (?:is|was)\b)|\b(?:ca|cela)\b|-(?:le|la|les)\b|"
+    r"\b(?:eso|esto)\b|\w(?:alo|elo|ilo|ala|ela)\b|\b(?:es|das|ihn)\b(?=\s*\w*\s*$)"
+)
 _DECISION_WEIGHT = {"stateful": 1.0, "ephemeral": 0.9, "no_task": 0.8, "clarification": 0.4}
 _SLOT_NAMES = {
     "switch": "on or off", "percent": "brightness", "temperature": "temperature",
@@ -303,7 +310,8 @@ class GroundedExpert:
                 continue
             if inventory is not None and inventory.knows(bare):
                 continue
-            near = process.extractOne(bare, choices, scorer=fuzz.ratio, score_cutoff=84)
+            cutoff = 82 if len(bare) >= 6 else 85
+            near = process.extractOne(bare, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
             if near is not None:
                 words[n] = word.replace(bare, near[0])
                 changed = True
@@ -413,8 +421,14 @@ class GroundedExpert:
             slots["target"] = ",".join(t.id for t in targets)
         if intent.task_type == "ephemeral":
             return replace(base, slots=slots)
-        if problem is not None and problem[0] == "missing_slot:target":
-            # an item the state does not list may still exist (a ticket beyond the inventory)
+        unknown = (
+            problem is not None
+            and problem[0] == "ambiguous_target"
+            and (inventory.unknown_descriptor(u.cleaned.numeric))
+        )
+        if problem is not None and (problem[0] == "missing_slot:target" or unknown):
+            # an item the state does not list may still exist: a ticket beyond the inventory,
+            # "the cellar door" in a home whose state knows only three other doors
             legacy = self._legacy(routed, notes, require_patch=True)
             if legacy is not None:
                 return legacy
@@ -470,6 +484,8 @@ class GroundedExpert:
         """The pack-example expert's proposal when it forms a task (else None)."""
         if self.fallback is None:
             return None
+        if require_patch and _PRONOUN.search(fold(routed.event.text)):
+            return None  # "move it to friday": which one is for the user to say
         proposal = self.fallback.propose(routed)
         if proposal.intent_id is None or proposal.decision not in (
             "stateful",
@@ -542,6 +558,8 @@ class GroundedExpert:
                     has_value[intent.value] = self._has_value(intent.value, u)
                 if has_value[intent.value]:
                     s += 0.15
+                elif not intent.value_optional and intent.task_type == "stateful":
+                    s -= 0.1  # it could not be done as said: another reading may fit better
             if intent.task_type == "ephemeral":
                 s += 0.25 if question else -0.1
             elif question and not polite:
@@ -845,12 +863,14 @@ def _title(c: Cleaned) -> str | None:
     said = _SAYING.search(text)
     if said and text[said.end() :].strip():
         return text[said.end() :].strip(" ,.")
-    m = _TITLE_LEAD.match(fold(text) if False else text)
+    m = _TITLE_LEAD.match(text)
     title = text[m.end() :] if m else ""
     title = re.sub(
         r"\s+(?:please|s'il te plait|s'il vous plait|por favor|bitte)$", "", title
     ).strip(" ,.")
-    return title or None
+    if len(title) < 4 or title in {"an", "auf", "ein", "up", "for", "pour", "para"}:
+        return None  # "leg ein Ticket an": no title said
+    return title
 
 
 def _new_id(pack: DomainPack, intent: IntentSpec, source_event_id: str) -> str:

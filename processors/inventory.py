@@ -139,6 +139,14 @@ class Resolution:
         return [m for m in self.matches if m.score >= top - 0.08]
 
 
+_TIME_WORDS = frozenset(
+    "today tonight tomorrow yesterday morning afternoon evening night week weekend next last "
+    "aujourd'hui demain hier matin soir semaine prochain prochaine hoy manana ayer tarde noche "
+    "semana proximo heute morgen gestern abend nachmittag woche nachste nachsten "
+    "monday tuesday wednesday thursday friday saturday sunday lundi mardi mercredi jeudi "
+    "vendredi samedi dimanche lunes martes miercoles jueves viernes sabado domingo montag "
+    "dienstag mittwoch donnerstag freitag samstag sonntag".split()
+)
 _ALL = re.compile(
     r"\b(?:all|every|everything|tout|tous|toutes|todo|todos|todas|alle|alles|samtliche)\b"
 )
@@ -335,7 +343,8 @@ class Inventory:
             if kinds and item.kind and not kind_ok and c < 0.99:
                 score -= 0.15
             if score >= 0.45:
-                result[n] = Match(item, round(min(1.0, score), 4), c >= 0.99, round(share, 4))
+                named = c >= 0.99 and share >= 0.99
+                result[n] = Match(item, round(min(1.0, score), 4), named, round(share, 4))
         for token in re.findall(r"[a-z0-9][a-z0-9._-]*[a-z0-9]", fold(text)):
             for n in self._ids.get(token, ()):
                 result[n] = Match(self.items[n], 1.0, named=True, share=1.0)
@@ -384,6 +393,24 @@ class Inventory:
             cached = frozenset(self._vocab)
             self._vs = cached
         return cached
+
+    def unknown_descriptor(self, text: str) -> bool:
+        """Whether a kind word in ``text`` comes with a word this inventory does not know
+        ("the cellar door", "la porte de la cave"): the user names an item the state lacks."""
+        words = [w for w in _words(text) if w not in _STOP]
+        for i, w in enumerate(words):
+            if not any(w in vocab for vocab in KIND_WORDS.values()):
+                continue
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(words):
+                    near = words[j]
+                    if any(near in vocab for vocab in KIND_WORDS.values()) or near.isdigit():
+                        continue
+                    if near in _TIME_WORDS:
+                        continue  # "tomorrow's appointment" describes it by its time
+                    if len(near) >= 4 and near.isalpha() and not self.knows(near):
+                        return True
+        return False
 
     def default_item(self, kind: str) -> Item | None:
         """The one item of ``kind`` that a bare kind word names ("the thermostat")."""

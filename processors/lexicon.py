@@ -136,6 +136,8 @@ def _canonical(word: str) -> str:
                 stem = head[: len(head) - len(link)] if link else head
                 left = _CANONICAL.get(stem) or (stem if stem in _KNOWN else None)
                 right = _CANONICAL.get(tail) or (tail if tail in _KNOWN else None)
+                if right is None and tail.endswith("s"):  # Profilbild|s
+                    right = _CANONICAL.get(tail[:-1])
                 if left and right:
                     return f"{left} {right}"
     return word
