@@ -55,10 +55,17 @@ _MUTATING = frozenset(
     "set update change mark rename delete remove add create append turn switch lock unlock "
     "arm disarm cancel move schedule book assign close open raise lower".split()
 )
+# What makes the rest of an utterance a request after small talk ("thanks, and lock the door").
+_REQUEST = re.compile(
+    r"\b(?:can you|could you|would you|please|turn|switch|set|put|make|lock|unlock|open|close|"
+    r"move|cancel|create|add|remind|start|stop|dim|allume|eteins|mets|peux|pouvez|ferme|ouvre|"
+    r"annule|ajoute|rappelle|enciende|apaga|pon|puedes|podrias|cierra|abre|cancela|anade|"
+    r"recuerda|schalte|mach|kannst|konntest|stell|schliess|offne|erinnere)\b|\?"
+)
 _QUESTION = frozenset("what which who when where why how is are am do does did".split())
 _HEDGES = re.compile(
     r"\b(maybe|perhaps|not sure|or something|i guess|whatever|somehow|kind of|sort of|"
-    r"i think|probably|either)\b",
+    r"i think(?! i\b)|probably|either)\b",
     re.IGNORECASE,
 )
 Decision = Literal["no_task", "ephemeral", "stateful", "clarification"]
@@ -196,6 +203,15 @@ class PackExpert:
             for pack, intent, example in rows
             if "_common" in pack.covers and intent.task_type == "no_task"
         }
+        # longest first; greetings are left out ("good morning, turn on …" is a request)
+        self._smalltalk_prefixes = sorted(
+            (
+                (phrase, intent)
+                for phrase, intent in self._smalltalk_phrases.items()
+                if len(phrase.split()) >= 2 and intent.id in ("thanks", "cancel", "goodbye")
+            ),
+            key=lambda pi: -len(pi[0]),
+        )
         self._masks: dict[tuple[frozenset[str], tuple[str, ...] | None], Any] = {}
         self.encoder.fit([r[2] for r in rows])
         self._last_query: tuple[str, Matrix] | None = None
@@ -242,6 +258,17 @@ class PackExpert:
         if not votes:
             return None
         return best[max(votes, key=lambda k: (votes[k], k))]
+
+    def smalltalk_prefix(self, text: str) -> tuple[IntentSpec, float] | None:
+        """A small-talk phrase of two words or more that opens ``text`` ("thank you so much
+        for …", "never mind I'll …")."""
+        folded = fold(text)
+        for phrase, intent in self._smalltalk_prefixes:
+            if folded.startswith(phrase) and (
+                len(folded) == len(phrase) or not folded[len(phrase)].isalnum()
+            ):
+                return intent, 0.5
+        return None
 
     def smalltalk(self, text: str) -> tuple[IntentSpec, float] | None:
         """A no-task intent of the shared pack, when the text is short small talk (a
@@ -480,6 +507,8 @@ class Former:
             lang = language_of(routed)
             said = clean(event.text, lang.lang if lang.supported else "en").text
             small = self.pack_expert.smalltalk(said) if self.pack_expert and said else None
+            if small is None and self.pack_expert is not None and said:
+                small = self._leading_smalltalk(said)
             if (
                 small is not None
                 and self.grounded is not None
@@ -565,6 +594,21 @@ class Former:
             ).reply
             return Formation(proposal.decision, task, reply, proposal.intent_id)
         return Formation(proposal.decision, task, None, proposal.intent_id)
+
+    def _leading_smalltalk(self, said: str) -> tuple[IntentSpec, float] | None:
+        """ "thanks a lot, the porch light looks great now", "never mind, I'll do it myself":
+        small talk first, and nothing asked after it."""
+        assert self.pack_expert is not None
+        parts = re.split(r"[,;:!\u2014\u2013]| - ", said, maxsplit=1)
+        head = parts[0].strip()
+        rest = parts[1] if len(parts) > 1 else ""
+        found = self.pack_expert.smalltalk(head) if head and head != said else None
+        if found is None:
+            found = self.pack_expert.smalltalk_prefix(said)
+            rest = said if found is not None else rest
+        if found is None or _REQUEST.search(fold(rest)):
+            return None
+        return found
 
     def _propose(self, routed: RoutedEvent) -> Proposal:
         event = routed.event

@@ -74,6 +74,10 @@ _POLITE = re.compile(
     r"pourriez-vous|puedes|podrias|podria|me puedes|puede|kannst du|konntest du|konnen sie|"
     r"konnten sie|wurdest du|kannst|mach mal)\b"
 )
+_POLITE_INSIDE = re.compile(
+    r"[,\u2014\u2013]\s*(?:can you|could you|would you|tu peux|tu pourrais|peux-tu|pouvez-vous|"
+    r"vous pouvez|puedes|podrias|me puedes|kannst du|konntest du|konnen sie)\b"
+)
 _INDIRECT_COLD = re.compile(
     r"\b(?:cold|freezing|chilly|froid|gele|caille|frio|helado|congelando|kalt|eiskalt|friere)\b"
 )
@@ -82,7 +86,12 @@ _INDIRECT_HOT = re.compile(
 )
 _INDIRECT_DARK = re.compile(
     r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster)\b|can'?t see|cannot see|"
-    r"vois rien|voit rien|no veo|ve nada|sehe nichts|sieht man nichts"
+    r"vois rien|voit rien|no veo|ve nada|sehe nichts|sieht man nichts|barely see|vois presque|"
+    r"sehe kaum|apenas veo"
+)
+_WANT = re.compile(
+    r"\b(?:could (?:really )?use|i need|i want|i'd love|il me faut|j'ai besoin|je veux|"
+    r"necesito|quiero|me vendria|ich brauche|ich will|ich hatte gern)\b"
 )
 _UNLOCK = re.compile(
     r"\b(?:unlock\w*|unlcok|deverrouill\w*|ouvr\w*|ouvre|abre|abrir|desbloque\w*|desbloquea|"
@@ -158,7 +167,7 @@ def is_question_in(u: Cleaned) -> bool:
     """Whether the cleaned utterance asks (a question word first or a question mark) rather
     than requests politely ("can you turn on …" is a request)."""
     text = u.folded.strip().lstrip("¿¡ ")
-    if _POLITE.search(text):
+    if _POLITE.search(text) or _POLITE_INSIDE.search(text):
         return False
     if text.endswith("?") or text.startswith("¿") or _WONDER.search(text):
         return True
@@ -168,7 +177,8 @@ def is_question_in(u: Cleaned) -> bool:
 
 def is_polite_request(u: Cleaned) -> bool:
     """ "can you …", "peux-tu …", "kannst du …": a request phrased as a question."""
-    return bool(_POLITE.search(u.folded.strip().lstrip("¿¡ ")))
+    text = u.folded.strip().lstrip("¿¡ ")
+    return bool(_POLITE.search(text) or _POLITE_INSIDE.search(text))
 
 
 @dataclass(frozen=True)
@@ -751,8 +761,12 @@ class GroundedExpert:
             return people[0].item.id if people else None
         if name == "title":
             return _title(c)
-        if name == "switch" and _INDIRECT_DARK.search(c.folded) and switch(c) is None:
-            return "on"
+        if (
+            name == "switch"
+            and switch(c) is None
+            and (_INDIRECT_DARK.search(c.folded) or _WANT.search(c.folded))
+        ):
+            return "on"  # "it's too dark in here", "I could really use a coffee"
         return _read(name, c)
 
 

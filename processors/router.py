@@ -45,6 +45,7 @@ _W_DOC, _W_EXAMPLE, _W_ID, _W_KEYWORD, _W_SESSION = 0.45, 0.55, 0.35, 0.1, 0.12
 _W_ITEM = 0.35  # the text names an item of the project's inventory (by name, or area + kind)
 _W_KIND, _W_CUE = 0.15, 0.1  # a kind of thing the project holds; a cue of its pack's intents
 _W_CHATTER = 0.8  # short small talk pulls every project towards "none of them"
+_W_OUTSIDE = 0.8  # so does a request like the out-of-scope pack's (orders, taxis, e-mails)
 _MAX_NGRAM = 3
 
 __all__ = ["UTC", "Calibration", "Project", "ProjectRegistry", "Router", "render_state", "words"]
@@ -216,6 +217,10 @@ class Router:
         chatter = [
             u for p in packs if "_common" in p.covers for i in p.intents for u in i.utterances
         ]
+        outside = [u for p in packs if "_none" in p.covers for i in p.intents for u in i.utterances]
+        self._outside = VectorIndex(
+            self.encoder.encode(outside) if outside else np.zeros((0, docs.shape[1]), np.float32)
+        )
         self._chatter = VectorIndex(
             self.encoder.encode(chatter) if chatter else np.zeros((0, docs.shape[1]), np.float32)
         )
@@ -282,6 +287,10 @@ class Router:
             score[p] += _W_KEYWORD * min(count, 2)
             if self._ids[p].lower() in toks or self._ids[p].lower() in text.lower():
                 score[p] += _W_ID
+        if len(self._outside):
+            away = float(self._outside.similarities(q).max())
+            if away > 0.4:
+                score -= _W_OUTSIDE * (away - 0.4)
         if len(self._chatter) and len(toks) <= 5:
             chat = float(self._chatter.similarities(q).max())
             if chat > 0.5:

@@ -392,6 +392,17 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
             except ValueError:
                 return None
     clock = clock_time(u)
+    within = re.search(
+        r"\b(?:in|dans|en|dentro de)\s+(\d{1,3}|an|a|une|un|una|einer)\s*"
+        r"(hours?|heures?|horas?|stunden?|minutes?|minutos?|minuten?)\b",
+        text,
+    )
+    if day is None and clock is None and within and shift is None:
+        n = within.group(1)
+        count = int(n) if n.isdigit() else 1
+        unit = within.group(2)
+        step = timedelta(minutes=count) if unit.startswith("min") else timedelta(hours=count)
+        return When(at=(local + step).replace(second=0, microsecond=0))
     if day is None and clock is None:
         return When(shift=shift) if shift else None
     if day is None:
@@ -415,6 +426,15 @@ def _shift(text: str) -> timedelta | None:
         amount = timedelta(minutes=int(m.group(1)))
     elif re.search(r"\b(?:an hour|une heure|una hora|eine stunde)\b", text):
         amount = timedelta(hours=1)
+    elif re.search(
+        r"\b(?:a day|by a day|one day|un jour|au lendemain|un dia|al dia siguiente|einen tag)\b",
+        text,
+    ):
+        amount = timedelta(days=1)
+        if re.search(r"\b(?:au lendemain|al dia siguiente)\b", text):
+            return amount
+    elif re.search(r"\b(?:a week|une semaine|una semana|eine woche)\b", text):
+        amount = timedelta(weeks=1)
     if amount is None:
         return None
     if _EARLIER.search(text):
