@@ -208,7 +208,8 @@ class PackExpert:
             (
                 (phrase, intent)
                 for phrase, intent in self._smalltalk_phrases.items()
-                if len(phrase.split()) >= 2 and intent.id in ("thanks", "cancel", "goodbye")
+                if (len(phrase.split()) >= 2 and intent.id in ("thanks", "cancel", "goodbye"))
+                or intent.id == "thanks"  # "gracias por arreglar …", "danke, dass …"
             ),
             key=lambda pi: -len(pi[0]),
         )
@@ -507,14 +508,14 @@ class Former:
             lang = language_of(routed)
             said = clean(event.text, lang.lang if lang.supported else "en").text
             small = self.pack_expert.smalltalk(said) if self.pack_expert and said else None
-            if small is None and self.pack_expert is not None and said:
-                small = self._leading_smalltalk(said)
             if (
                 small is not None
                 and self.grounded is not None
                 and self.grounded.names_item(said, routed.project_id, lang.lang)
             ):
                 small = None  # "cancel the yoga", "good night mode": about a thing
+            if small is None and self.pack_expert is not None and said:
+                small = self._leading_smalltalk(said)  # "thanks, the porch light is great"
             if small is not None:
                 text = small[0].reply_in(lang.lang) or "No task needed."
                 return replace(

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -45,6 +46,7 @@ from processors.values import (
     delta,
     local_iso,
     percent,
+    reference,
     status,
     switch,
     temperature,
@@ -72,11 +74,13 @@ _POLITE = re.compile(
     r"^(?:please |bitte |por favor )?(?:can you|could you|would you|will you|can u|"
     r"peux-tu|peux tu|pouvez-vous|pouvez vous|tu peux|vous pouvez|tu pourrais|pourrais-tu|"
     r"pourriez-vous|puedes|podrias|podria|me puedes|puede|kannst du|konntest du|konnen sie|"
-    r"konnten sie|wurdest du|kannst|mach mal)\b"
+    r"konnten sie|wurdest du|kannst|mach mal|(?:me|se|te|nos)(?: l[oa]s?)? \w+(?:as|es)\b|"
+    r"tu (?:me|nous) \w+)\b"
 )
 _POLITE_INSIDE = re.compile(
     r"[,\u2014\u2013]\s*(?:can you|could you|would you|tu peux|tu pourrais|peux-tu|pouvez-vous|"
-    r"vous pouvez|puedes|podrias|me puedes|kannst du|konntest du|konnen sie)\b"
+    r"vous pouvez|puedes|podrias|me puedes|kannst du|konntest du|konnen sie|"
+    r"(?:me|se|te|nos)(?: l[oa]s?)? \w+(?:as|es))\b"
 )
 _INDIRECT_COLD = re.compile(
     r"\b(?:cold|freezing|chilly|froid|gele|caille|frio|helado|congelando|kalt|eiskalt|friere)\b"
@@ -87,7 +91,7 @@ _INDIRECT_HOT = re.compile(
 _INDIRECT_DARK = re.compile(
     r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster)\b|can'?t see|cannot see|"
     r"vois rien|voit rien|no veo|ve nada|sehe nichts|sieht man nichts|barely see|vois presque|"
-    r"sehe kaum|apenas veo"
+    r"sehe kaum|apenas veo|no (?:me )?veo|ne (?:me )?vois|seh\w* (?:mich )?\w* ?(?:nichts|kaum|nicht)"
 )
 _WANT = re.compile(
     r"\b(?:could (?:really )?use|i need|i want|i'd love|il me faut|j'ai besoin|je veux|"
@@ -102,9 +106,12 @@ _LOCK = re.compile(
     r"verriegel\w*|schlie\w*|zu\b|ab\b)"
 )
 _DISARM = re.compile(
-    r"\b(?:disarm\w*|entscharf\w*|desactiv\w*|desarm\w*|deaktivier\w*|unscharf|ausschalt\w*|off|aus)\b"
+    r"\b(?:disarm\w*|entscharf\w*|desactiv\w*|desarm\w*|desconect\w*|deaktivier\w*|unscharf|"
+    r"ausschalt\w*|off|aus|coupe\w*)\b"
 )
-_ARM = re.compile(r"\b(?:arm\w*|activ\w*|aktivier\w*|scharf|einschalt\w*|on|an|ein|mets)\b")
+_ARM = re.compile(
+    r"\b(?:arm\w*|activ\w*|conect\w*|aktivier\w*|scharf|einschalt\w*|on|an|ein|mets|enclench\w*)\b"
+)
 
 REPLIES: dict[str, dict[str, str]] = {
     "which": {
@@ -425,7 +432,8 @@ class GroundedExpert:
             preconditions=list(intent.preconditions),
             assumptions=notes,
         )
-        targets, problem = self._targets(intent, u, inventory, lang)
+        zone = self._inventories[routed.project_id or ""][2]
+        targets, problem = self._targets(intent, u, inventory, lang, (event.occurred_at, zone))
         slots: dict[str, Any] = {"lang": lang}
         if targets:
             slots["target"] = ",".join(t.id for t in targets)
@@ -627,7 +635,12 @@ class GroundedExpert:
 
     # --- targets ------------------------------------------------------------------------
     def _targets(
-        self, intent: IntentSpec, u: Understanding, inventory: Inventory, lang: str
+        self,
+        intent: IntentSpec,
+        u: Understanding,
+        inventory: Inventory,
+        lang: str,
+        when_said: tuple[datetime, str] | None = None,
     ) -> tuple[list[Any], tuple[str, str, list[str]] | None]:
         spec = intent.target
         if spec is None or spec.create:
@@ -652,6 +665,15 @@ class GroundedExpert:
             if len(items) == 1 or (items and res.plural):
                 return items, None
             matches = [Match(it, 0.75, False) for it in items]
+        timed = [it for it in inventory.items if it.collection == spec.collection]
+        if when_said and timed and any("start" in it.data for it in timed):
+            # "my three o'clock on thursday": an event named by its time
+            pool = [m.item for m in matches] if len(matches) > 1 else timed
+            picked = _at_time(pool, u, *when_said) if not any(m.named for m in matches) else []
+            if len(picked) == 1:
+                return picked, None
+            if picked and not matches:
+                matches = [Match(it, 0.75, False) for it in picked]
         if not matches and kinds and not spec.optional:
             defaults = [d for k in sorted(kinds) if (d := inventory.default_item(k)) is not None]
             if len(defaults) == 1:  # "it's freezing in here": the home's one thermostat
@@ -661,6 +683,10 @@ class GroundedExpert:
                 return [], None
             what = ", ".join(sorted(kinds)) or spec.collection.strip("/")
             return [], ("missing_slot:target", reply_text("which_none", lang, what=what), [])
+        if res.areas:
+            inside = [m for m in matches if m.item.area in res.areas]
+            if inside and len(inside) < len(matches):
+                matches = inside  # "die Heizung im Kinderzimmer": the one there
         top = matches[0].score
         group = [m for m in matches if m.score >= top - 0.08]
         if not matches[0].named and matches[0].share >= 0.99:
@@ -737,6 +763,8 @@ class GroundedExpert:
             p = percent(c)
             if p is not None:
                 return p
+            if re.search(r"\b(?:max\w*|a fond|a tope|full|ganz hell|voll)\b", c.folded):
+                return 100
             d = delta(c)
             if d is not None:
                 return {
@@ -796,6 +824,26 @@ def _read(name: str, c: Cleaned) -> Any:
     if name == "title":
         return _title(c)
     return None
+
+
+def _at_time(items: list[Any], u: Understanding, occurred: datetime, zone: str) -> list[Any]:
+    """The items whose start matches the day and hour the utterance describes."""
+    day, hour = reference(u.cleaned, occurred, zone)
+    if day is None and hour is None:
+        return []
+    tz = ZoneInfo(zone)
+    found = []
+    for item in items:
+        start = item.data.get("start")
+        if not isinstance(start, str):
+            continue
+        try:
+            local = datetime.fromisoformat(start).astimezone(tz)
+        except ValueError:
+            continue
+        if (day is None or local.date() == day) and (hour is None or local.hour == hour):
+            found.append(item)
+    return found
 
 
 def _attr(targets: list[Any], *path: str) -> Any:

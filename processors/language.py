@@ -72,15 +72,15 @@ _FILLERS_OF = {  # fillers that are words elsewhere ("um" is a German prepositio
 }
 # A self-correction: what comes after it replaces the phrase before it.
 _CORRECTION = re.compile(
-    r"(?:,\s*|\s)(?:no|non|nein)[,]?\s+(?=(?:the|la|le|el|die|der|das|den)\s)|"
+    r"(?:,\s*|\s)(?:no|non|nein|nee|no no)[,]?\s+(?=(?:the|la|le|el|die|der|das|den)\s)|"
     r"\b(?:no wait|no sorry|sorry i mean|i mean|actually no|non attends|non pardon|enfin non|"
     r"pardon|ou plutôt|no espera|perdón|digo|mejor dicho|nein warte|nein doch|ich meine|"
     r"quatsch|oder besser)\b[\s,]*"
 )
 # Openers that carry no request: "hey", "ok so", "sag mal", "dis-moi", "oye", "bueno".
 _DISCOURSE = re.compile(
-    r"^(?:(?:hey|hi|ok|okay|so|well|right|alright|please|alors|bon|dis|dis-moi|eh bien|"
-    r"oye|mira|bueno|vale|pues|sag mal|also|na|hallo|bitte|yeah|ouais|oui|si|ja)[,!]?\s+)+(?=\w)"
+    r"^(?:(?:hey|ok|okay|so|well|right|alright|please|alors|bon|dis|dis-moi|eh bien|"
+    r"oye|mira|bueno|vale|pues|sag mal|also|na|bitte|yeah|ouais|oui|si|ja)[,!]?\s+)+(?=\w)"
 )
 _WORD = re.compile(r"[\w'\u2019-]+|[?]")
 

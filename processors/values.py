@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from processors.language import Cleaned, fold
@@ -442,6 +442,45 @@ def _shift(text: str) -> timedelta | None:
     if _LATER.search(text):
         return amount
     return None
+
+
+def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int | None]:
+    """The day and hour an utterance describes an existing event by ("my three o'clock on
+    thursday, push it to four" → thursday, 15): the first day said, and the first time of
+    day that is not the new one ("to four", "à seize heures", "auf vier")."""
+    local = base.astimezone(ZoneInfo(zone))
+    text = u.folded
+    day: date | None = None
+    new = re.compile(r"\b(?:to|a|à|au|auf|al|para|bis|nach|zu|pour|until)\s*(?:le|el|den)?\s*$")
+    found = sorted(
+        [(m.start(), "rel", m) for m in _DAY_RE.finditer(text)]
+        + [(m.start(2), "wd", m) for m in _WEEKDAY_RE.finditer(text)]
+    )
+    for start, what, m in found:
+        if new.search(text[max(0, start - 12) : start]):
+            continue  # "move it to friday": the new day, not the event's
+        if what == "rel":
+            day = (local + timedelta(days=_RELATIVE_DAYS[m.group(1)])).date()
+        else:
+            ahead = (_WEEKDAYS[m.group(2)] - local.weekday()) % 7 or 7
+            day = (local + timedelta(days=ahead)).date()
+        break
+    hour: int | None = None
+    for m in _CLOCK.finditer(text):
+        before = text[max(0, m.start() - 8) : m.start(1)]
+        if re.search(r"\b(?:to|a|à|au|auf|al|para|bis|nach|zu)\s*(?:las|la)?\s*$", before):
+            continue  # the new time
+        if not (m.group(2) or m.group(3) or m.group(0)[: m.start(1) - m.start(0)].strip()):
+            continue
+        h = int(m.group(1))
+        if h > 24:
+            continue
+        suffix = m.group(3) or ""
+        hour = h + 12 if (suffix.startswith("p") or (not suffix.startswith("a") and h < 8)) else h
+        break
+    if hour is None and (one := re.search(r"\b(\d{1,2}) ?o'?clock\b", text)):
+        hour = int(one.group(1)) + (12 if int(one.group(1)) < 8 else 0)
+    return day, hour
 
 
 def local_iso(at: datetime) -> str:
