@@ -91,7 +91,8 @@ _INDIRECT_HOT = re.compile(
 _INDIRECT_DARK = re.compile(
     r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster)\b|can'?t see|cannot see|"
     r"vois rien|voit rien|no veo|ve nada|sehe nichts|sieht man nichts|barely see|vois presque|"
-    r"sehe kaum|apenas veo|no (?:me )?veo|ne (?:me )?vois|seh\w* (?:mich )?\w* ?(?:nichts|kaum|nicht)"
+    r"sehe kaum|apenas veo|no (?:me )?veo|ne (?:me )?vois|"
+    r"seh\w* (?:mich )?\w* ?(?:nichts|kaum|nicht)"
 )
 _WANT = re.compile(
     r"\b(?:could (?:really )?use|i need|i want|i'd love|il me faut|j'ai besoin|je veux|"
