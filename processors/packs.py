@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from processors.errors import ProcessorError
 from processors.inventory import CollectionSpec
+from processors.language import fold
 
 _SLOT_REF = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
@@ -138,7 +139,7 @@ class MissingSlot(ProcessorError):
 
 def slug(value: str) -> str:
     """``"Living Room"`` → ``living_room``."""
-    return re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")
+    return re.sub(r"[^a-z0-9]+", "_", fold(value)).strip("_")
 
 
 def extract_slots(pack: DomainPack, text: str) -> dict[str, Any]:
