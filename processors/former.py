@@ -558,7 +558,7 @@ class Former:
             return self._reply(
                 routed,
                 "clarification",
-                f"Which project do you mean? (candidates: {names})",
+                reply_text("which_project", language_of(routed).lang, names=names),
                 now,
                 code,
             )
@@ -580,7 +580,7 @@ class Former:
             review, proposal = self.reviewer.review(proposal, routed, triggers, pack)
             if review.outcome in ("reject", "clarification_required"):
                 rejected = review.outcome == "reject"
-                lead = "Not done" if rejected else "Please clarify"
+                lead = reply_text("not_done" if rejected else "clarify", language_of(routed).lang)
                 return self._reply(
                     routed,
                     "no_task" if rejected else "clarification",
@@ -591,7 +591,11 @@ class Former:
         task = self._task(routed, proposal, now, review, dependencies)
         if task.hold_reason is not None:
             reply = self._reply(
-                routed, "clarification", f"On hold: {task.hold_reason}", now, "held"
+                routed,
+                "clarification",
+                f"{reply_text('on_hold', language_of(routed).lang)}: {task.hold_reason}",
+                now,
+                "held",
             ).reply
             return Formation(proposal.decision, task, reply, proposal.intent_id)
         return Formation(proposal.decision, task, None, proposal.intent_id)

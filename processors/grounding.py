@@ -133,6 +133,20 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "¿Qué valor ({slot}) debo usar{for_item}?",
         "de": "Welchen Wert ({slot}) soll ich nehmen{for_item}?",
     },
+    "which_project": {
+        "en": "Which project do you mean? (candidates: {names})",
+        "fr": "De quel projet parlez-vous ? (candidats : {names})",
+        "es": "¿A qué proyecto se refiere? (candidatos: {names})",
+        "de": "Welches Projekt meinen Sie? (Kandidaten: {names})",
+    },
+    "not_done": {"en": "Not done", "fr": "Pas fait", "es": "No hecho", "de": "Nicht erledigt"},
+    "clarify": {
+        "en": "Please clarify",
+        "fr": "Merci de préciser",
+        "es": "Por favor, aclare",
+        "de": "Bitte präzisieren",
+    },
+    "on_hold": {"en": "On hold", "fr": "En attente", "es": "En espera", "de": "Zurückgestellt"},
     "for_item": {
         "en": " for the {item}",
         "fr": " pour {item}",
@@ -217,6 +231,8 @@ class GroundedExpert:
         *,
         encoder: Encoder | None = None,
         threshold: float = 0.42,
+        semantic: Encoder | None = None,
+        semantic_weight: float = 0.3,
     ) -> None:
         self.packs = list(packs)
         self.fallback = fallback
@@ -238,6 +254,13 @@ class GroundedExpert:
         self._vecs = VectorIndex(
             self.encoder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
         )
+        self.semantic = semantic
+        self.semantic_weight = semantic_weight
+        if semantic is not None and texts:
+            plain = [re.sub(r"\bx(\w+)", r"\1", t) for t in texts]  # "xlight" → "light"
+            self._semantic_vecs: VectorIndex | None = VectorIndex(semantic.encode(plain))
+        else:
+            self._semantic_vecs = None
         self._domains = np.array([d for d, _ in self._rows])
         # each domain's examples, intent by intent: (intent, first row, end row)
         self._groups: dict[str, list[tuple[IntentSpec, int, int]]] = {}
@@ -533,8 +556,13 @@ class GroundedExpert:
         groups = self._groups.get(domain)
         if not groups:
             return []
-        query = self.encoder.encode([_delex(u)])[0]
+        delexed = _delex(u)
+        query = self.encoder.encode([delexed])[0]
         sims = self._vecs.similarities(query)
+        if self.semantic is not None and self._semantic_vecs is not None:
+            plain = re.sub(r"\bx(\w+)", r"\1", delexed)
+            meaning = self._semantic_vecs.similarities(self.semantic.encode([plain])[0])
+            sims = sims + self.semantic_weight * meaning
         starts = np.fromiter((g[1] for g in groups), dtype=np.int64, count=len(groups))
         tops = np.maximum.reduceat(sims[groups[0][1] : groups[-1][2]], starts - groups[0][1])
         best: dict[str, float] = {}

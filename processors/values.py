@@ -35,7 +35,10 @@ _OFF = re.compile(
     r"\b(?:off|kill|shut|eteins|eteindre|eteint|eteignez|coupe\w*|apag\w*|aus|ausschalt\w*|"
     r"ausmach\w*|abschalt\w*|stop\w*|arrete\w*|desactiv\w*|deactivate|disable)\b"
 )
-_OFF_PHRASE = re.compile(r"\b(?:turn|switch|shut|power)\s+(?:\w+\s+){0,4}?off\b|\bon\s*->\s*off")
+_OFF_PHRASE = re.compile(
+    r"\b(?:turn|switch|shut|power)\s+(?:\w+\s+){0,4}?off\b|\bon\s*->\s*off|"
+    r"\b(?:turn|switch)\s+of\b"  # "turn of the lights": a typo for off
+)
 
 
 def switch(u: Cleaned) -> str | None:
