@@ -206,6 +206,9 @@ class Router:
         self._present_domains, self._domain_starts = present, starts
         self._project_domain = np.array([domains.index(p.domain) for p in registry.projects])
         self._n_domains = len(domains)
+        self._domain_cues = [
+            (domains.index(d), cue) for d, cue in self._cues.items() if d in domains
+        ]
         self.encoder.fit([self._document(p) for p in registry.projects] + self._examples)
         docs = self.encoder.encode([self._document(p) for p in registry.projects])
         self._docs = VectorIndex(docs)
@@ -311,10 +314,11 @@ class Router:
                     score[p] += _W_KIND
         if self._cues:
             folded = fold(text)
-            for p, project in enumerate(self.registry.projects):
-                cue = self._cues.get(project.domain)
-                if cue is not None and cue.search(folded):
-                    score[p] += _W_CUE
+            hit = np.zeros(self._n_domains)
+            for d, cue in self._domain_cues:  # one search per domain, not per project
+                if cue.search(folded):
+                    hit[d] = _W_CUE
+            score += hit[self._project_domain]
         result: np.ndarray[Any, np.dtype[np.float64]] = score
         return result
 
