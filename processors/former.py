@@ -213,6 +213,7 @@ class PackExpert:
             ),
             key=lambda pi: -len(pi[0]),
         )
+        self.smalltalk_openers = frozenset(p.split()[0] for p, _ in self._smalltalk_prefixes)
         self._masks: dict[tuple[frozenset[str], tuple[str, ...] | None], Any] = {}
         self.encoder.fit([r[2] for r in rows])
         self._last_query: tuple[str, Matrix] | None = None
@@ -604,6 +605,9 @@ class Former:
         """ "thanks a lot, the porch light looks great now", "never mind, I'll do it myself":
         small talk first, and nothing asked after it."""
         assert self.pack_expert is not None
+        first = fold(said).split(maxsplit=1)[0] if said.strip() else ""
+        if first not in self.pack_expert.smalltalk_openers and not re.search(r"[,;:!\u2014\u2013]", said):
+            return None  # most requests: no clause and no small-talk opener, nothing to split
         parts = re.split(r"[,;:!\u2014\u2013]| - ", said, maxsplit=1)
         head = parts[0].strip()
         rest = parts[1] if len(parts) > 1 else ""
