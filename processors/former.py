@@ -606,7 +606,8 @@ class Former:
         small talk first, and nothing asked after it."""
         assert self.pack_expert is not None
         first = fold(said).split(maxsplit=1)[0] if said.strip() else ""
-        if first not in self.pack_expert.smalltalk_openers and not re.search(r"[,;:!\u2014\u2013]", said):
+        clause = re.search(r"[,;:!\u2014\u2013]", said)
+        if first not in self.pack_expert.smalltalk_openers and not clause:
             return None  # most requests: no clause and no small-talk opener, nothing to split
         parts = re.split(r"[,;:!\u2014\u2013]| - ", said, maxsplit=1)
         head = parts[0].strip()
