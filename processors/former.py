@@ -440,13 +440,16 @@ class Former:
         reviewer: Reviewer | None = None,
         policy: ReviewPolicy | None = None,
         fragment_window_s: float = 4.0,
+        semantic: Encoder | None = None,
     ) -> None:
         self.registry = registry
         self.packs = list(packs)
         self.min_confidence = min_confidence
         self.pack_expert = PackExpert(self.packs) if self.packs else None
         grounded = any(i.grounded for p in self.packs for i in p.intents)
-        self.grounded = GroundedExpert(self.packs, self.pack_expert) if grounded else None
+        self.grounded = (
+            GroundedExpert(self.packs, self.pack_expert, semantic=semantic) if grounded else None
+        )
         self.expert: Expert | None = expert or self.grounded or self.pack_expert
         self.reviewer: Reviewer = reviewer or PolicyReviewer()
         self.policy = policy or ReviewPolicy()

@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     )
     expert_model: str = Field("gpt-4o-mini", description="Model name for the chat expert.")
     expert_api_key: SecretStr | None = Field(None, description="API key for the chat expert.")
+    formation_semantic: Literal["wordllama", "none"] = Field(
+        "wordllama",
+        description="A learned sentence embedding beside the hashed n-grams for intents "
+        "(WordLlama's 256-d model, shipped in its wheel), or none.",
+    )
     review_with_model: bool = Field(
         False, description="Threshold reviews by the chat model at expert_url (else policy)."
     )

@@ -22,7 +22,7 @@ import redis
 import yaml
 from pydantic import ValidationError
 
-from processors.embeddings import make_encoder
+from processors.embeddings import WordLlamaEncoder, make_encoder
 from processors.engines import EngineRegistry
 from processors.executor import Environment, Executor
 from processors.former import Former
@@ -113,7 +113,13 @@ def build_former(settings: Settings) -> Former:
     """The former from the registry and packs the settings name; with ``expert_url`` a chat
     expert (falling back to the packs) and, with ``review_with_model``, a chat reviewer."""
     packs = load_packs(settings)
-    former = Former(load_registry(settings), packs, min_confidence=settings.min_routing_confidence)
+    semantic = WordLlamaEncoder() if settings.formation_semantic == "wordllama" else None
+    former = Former(
+        load_registry(settings),
+        packs,
+        min_confidence=settings.min_routing_confidence,
+        semantic=semantic,
+    )
     if settings.expert_url:
         key = settings.expert_api_key.get_secret_value() if settings.expert_api_key else None
         client = ChatClient(
