@@ -31,6 +31,7 @@ from rapidfuzz import fuzz, process
 from processors.embeddings import Encoder, HashingEncoder, Matrix, VectorIndex
 from processors.errors import PatchError
 from processors.grounding import GroundedExpert, is_question_in, reply_text
+from processors.inventory import KIND_WORDS
 from processors.jsonpatch import parse_pointer
 from processors.language import SUPPORTED, Detected, clean, detect, fold
 from processors.models import (
@@ -76,6 +77,11 @@ _FRAGMENT_TAIL = frozenset(
     "ou mon ma mes dans sur el los las un una del al de y o en mi con der die das den dem ein "
     "eine einen im am zum zur und oder mein meine in auf mit".split()
 )
+
+
+def _names_kind(text: str) -> bool:
+    words = set(re.findall(r"[a-z]+", fold(text)))
+    return any(words & vocab for vocab in KIND_WORDS.values())
 
 
 def is_fragment(text: str) -> bool:
@@ -518,8 +524,10 @@ class Former:
                 and self.grounded.names_item(said, routed.project_id, lang.lang)
             ):
                 small = None  # "cancel the yoga", "good night mode": about a thing
+            if small is not None and small[0].id == "cancel" and _names_kind(said):
+                small = None  # "cancel the appointment": which one is the question
             if small is None and self.pack_expert is not None and said:
-                small = self._leading_smalltalk(said)  # "thanks, the porch light is great"
+                small = self._leading_smalltalk(said, routed)  # "thanks, the porch light is great"
             if small is not None:
                 text = small[0].reply_in(lang.lang) or "No task needed."
                 return replace(
@@ -604,7 +612,9 @@ class Former:
             return Formation(proposal.decision, task, reply, proposal.intent_id)
         return Formation(proposal.decision, task, None, proposal.intent_id)
 
-    def _leading_smalltalk(self, said: str) -> tuple[IntentSpec, float] | None:
+    def _leading_smalltalk(
+        self, said: str, routed: RoutedEvent | None = None
+    ) -> tuple[IntentSpec, float] | None:
         """ "thanks a lot, the porch light looks great now", "never mind, I'll do it myself":
         small talk first, and nothing asked after it."""
         assert self.pack_expert is not None
@@ -621,6 +631,14 @@ class Former:
             rest = said if found is not None else rest
         if found is None or _REQUEST.search(fold(rest)):
             return None
+        if routed is not None and self.grounded is not None:
+            code = routed.language or "en"
+            if self.grounded.names_item(head, routed.project_id, code):
+                return None  # "comment on TL-42: …" is about a thing
+            if found[0].id == "acknowledge" and self.grounded.names_item(
+                rest, routed.project_id, code
+            ):
+                return None  # "c'est bon, j'ai sorti les poubelles": news about a thing
         return found
 
     def _propose(self, routed: RoutedEvent) -> Proposal:

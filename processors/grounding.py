@@ -60,6 +60,13 @@ _WONDER = re.compile(
     r"^(?:i wonder|do you know|je me demande|tu sais si|sais-tu|me pregunto|sabes si|"
     r"ich frage mich|weisst du|weißt du|ich weiss nicht mehr|ich weiß nicht mehr)\b"
 )
+# Question words that ask wherever they stand ("il reste combien", "j'ai quoi samedi").
+_ASKS = re.compile(
+    r"\b(?:combien|quelle heure|c'est quand|j'ai quoi|c koi|c'est quoi|cuanto|cuantos|cuantas|"
+    r"que hora|a que hora|wie viel|wieviel|um wie viel|wann ist|how many|how much|what time|"
+    r"which (?:lights?|doors?|tickets?|bugs?)|wich)\b|^(?:status|statut|estado|temp|temperature|"
+    r"temperatura|temperatur)\b"
+)
 _QUESTION_START = {
     "en": r"^(?:what|what's|whats|which|who|when|when's|where|why|how|is|are|am|do|does|did|has|"
     r"have|was|were|will|any|anything|show me|tell me|list|give me)\b",
@@ -89,7 +96,8 @@ _INDIRECT_HOT = re.compile(
     r"\b(?:too hot|boiling|trop chaud|calor|demasiado caliente|zu warm|zu heiss)\b"
 )
 _INDIRECT_DARK = re.compile(
-    r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster)\b|can'?t see|cannot see|"
+    r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster|pitch black|stockdunkel)\b|"
+    r"can'?t see|cannot see|"
     r"vois rien|voit rien|no veo|ve nada|sehe nichts|sieht man nichts|barely see|vois presque|"
     r"sehe kaum|apenas veo|no (?:me )?veo|ne (?:me )?vois|"
     r"seh\w* (?:mich )?\w* ?(?:nichts|kaum|nicht)"
@@ -171,6 +179,10 @@ _PRONOUN = re.compile(
     r"\b(?:it|that|this|them)\b(?! (?:is|was)\b)|\b(?:ca|cela)\b|-(?:le|la|les)\b|"
     r"\b(?:eso|esto)\b|\w(?:alo|elo|ilo|ala|ela)\b|\b(?:es|das|ihn)\b(?=\s*\w*\s*$)"
 )
+_VAGUE = re.compile(
+    r"\b(?:something|anything|a thing|un truc|quelque chose|un machin|algo|una cosa|etwas|"
+    r"irgendwas|irgendetwas)\b"
+)
 _DECISION_WEIGHT = {"stateful": 1.0, "ephemeral": 0.9, "no_task": 0.8, "clarification": 0.4}
 _SLOT_NAMES = {
     "switch": "on or off", "percent": "brightness", "temperature": "temperature",
@@ -192,6 +204,8 @@ def is_question_in(u: Cleaned) -> bool:
     if _POLITE.search(text) or _POLITE_INSIDE.search(text):
         return False
     if text.endswith("?") or text.startswith("¿") or _WONDER.search(text):
+        return True
+    if _ASKS.search(text):
         return True
     pattern = _QUESTION_START.get(u.lang, _QUESTION_START["en"])
     return bool(re.search(pattern, text.lstrip("¿")))
@@ -468,7 +482,14 @@ class GroundedExpert:
             and problem[0] == "ambiguous_target"
             and (inventory.unknown_descriptor(u.cleaned.numeric))
         )
-        if problem is not None and (problem[0] == "missing_slot:target" or unknown):
+        names_something = (
+            unknown
+            or bool(re.search(r"\d|\b[a-z]{1,4}-\d+\b", u.cleaned.numeric))
+            or inventory.unknown_descriptor(u.cleaned.numeric)
+        )
+        if problem is not None and (
+            (problem[0] == "missing_slot:target" and names_something) or unknown
+        ):
             # an item the state does not list may still exist: a ticket beyond the inventory,
             # "the cellar door" in a home whose state knows only three other doors
             legacy = self._legacy(routed, notes, require_patch=True)
@@ -480,6 +501,14 @@ class GroundedExpert:
                 slots["candidates"] = ",".join(candidates)
             return replace(
                 base, decision="clarification", slots=slots, reply=text, reason_code=code
+            )
+        if intent.target is not None and intent.target.create and _VAGUE.search(u.cleaned.folded):
+            return replace(
+                base,
+                decision="clarification",
+                slots=slots,
+                reply=reply_text("missing", lang, slot="title", for_item=""),
+                reason_code="missing_slot:title",
             )
         zone = self._inventories[routed.project_id or ""][2]
         value = self._value(intent, u, targets, event.occurred_at, zone)
@@ -944,6 +973,12 @@ _SAYING = re.compile(
 )
 
 
+_LOG_IT = re.compile(
+    r"\b(?:log|note|file|write (?:down|up))\s+(?:that|it|this)\b|\ble noter\b|\bnote[rz]?-le\b|"
+    r"\bapuntalo\b|\bapunta eso\b|\bnotier\b|\baufschreiben\b|\bschreib (?:das|es) auf\b"
+)
+
+
 def _title(c: Cleaned) -> str | None:
     text = c.numeric.strip(" .!?")
     for marker in (":", "\u2013", " - "):
@@ -956,6 +991,9 @@ def _title(c: Cleaned) -> str | None:
         return text[said.end() :].strip(" ,.")
     m = _TITLE_LEAD.match(text)
     title = text[m.end() :] if m else ""
+    if not title and (log := _LOG_IT.search(text)):
+        clauses = [c.strip() for c in re.split(r"[,;]", text[: log.start()]) if c.strip()]
+        title = clauses[0] if clauses else ""
     title = re.sub(
         r"\s+(?:please|s'il te plait|s'il vous plait|por favor|bitte)$", "", title
     ).strip(" ,.")

@@ -194,6 +194,7 @@ class Inventory:
         for n, item in enumerate(self.items):
             if item.role == "target" and re.search(r"[-._]", item.id):
                 self._ids.setdefault(fold(item.id), []).append(n)
+                self._ids.setdefault(re.sub(r"[-._]", "", fold(item.id)), []).append(n)
         self._index = {it.id: n for n, it in enumerate(self.items) if it.role == "area"}
         self._vocab_of: dict[int, frozenset[str]] = {}
         for n, ws, _ in self._aliases:
@@ -309,6 +310,17 @@ class Inventory:
             for n, c in cover.items()
             if self.items[n].role == "area" and c >= 0.8
         }
+        said_by: dict[str, set[str]] = {
+            area: {
+                w
+                for w in words
+                if self._vocab_of[self._index[area]].intersection(by_word.get(w, ()))
+            }
+            for area in area_score
+        }
+        for area in list(area_score):
+            if any(said_by[area] < said_by[other] for other in area_score if other != area):
+                del area_score[area]  # "chambre des enfants" is the kids room, not the bedroom
         areas = sorted(area_score, key=lambda a: -area_score[a])
         kinds = [k for k, vocab in KIND_WORDS.items() if set(words) & vocab]
         content = {w for w in words if by_word.get(w) or any(w in v for v in KIND_WORDS.values())}

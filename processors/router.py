@@ -180,6 +180,7 @@ class Router:
         }
         self._inventories: dict[int, Inventory] = {}
         self._merged: Inventory | None = None
+        self._area_owner: dict[str, str] = {}
         self._kinds: dict[int, set[str]] = {}
         cues: dict[str, list[str]] = {}
         for pack in packs:
@@ -262,6 +263,7 @@ class Router:
             self._kinds[i] = {it.kind for it in self._inventories[i].items if it.kind}
             # one index over every project's items: one resolution per event, not one each
             self._merged = Inventory([it for inv in self._inventories.values() for it in inv.items])
+            self._area_owner = {it.id: it.owner for it in self._merged.items if it.role == "area"}
         self._docs.set_row(i, self.encoder.encode([self._document(self.registry.projects[i])])[0])
 
     def scores(
@@ -312,6 +314,8 @@ class Router:
             for p, kinds in self._kinds.items():
                 if kinds & set(res.kinds):
                     score[p] += _W_KIND
+            for area_owner in {self._area_owner[a] for a in res.areas if a in self._area_owner}:
+                score[self._index[area_owner]] += _W_KIND
         if self._cues:
             folded = fold(text)
             hit = np.zeros(self._n_domains)
