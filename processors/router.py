@@ -228,6 +228,9 @@ class Router:
         self._chatter = VectorIndex(
             self.encoder.encode(chatter) if chatter else np.zeros((0, docs.shape[1]), np.float32)
         )
+        self._id_parts = frozenset(
+            part for p in registry.projects for part in re.findall(r"[a-z0-9]+", p.id.lower())
+        )
         self._phrases: dict[tuple[str, ...], set[int]] = {}
         for i, p in enumerate(registry.projects):
             for phrase in (p.id, *p.keywords):
@@ -283,6 +286,9 @@ class Router:
             np.maximum(best, 0.0, out=best)
             score += _W_EXAMPLE * best[self._project_domain]
         toks = words(text)
+        # "Helios-Budget", "l'atlas": a project id inside a compound counts as said
+        parts = re.findall(r"[a-z0-9]+", fold(text))
+        toks = toks + [p for p in parts if p not in toks and p in self._id_parts]
         hits: dict[int, int] = {}
         for n in range(1, _MAX_NGRAM + 1):
             for i in range(len(toks) - n + 1):
