@@ -35,7 +35,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex
-from processors.inventory import KIND_WORDS, Inventory, Match, Resolution
+from processors.inventory import _TIME_WORDS, KIND_WORDS, Inventory, Match, Resolution
 from processors.language import _FUNCTION_WORDS, SUPPORTED, Cleaned, Detected, clean, detect
 from processors.models import RoutedEvent
 from processors.packs import DomainPack, IntentSpec, MissingSlot, render_patch
@@ -486,6 +486,7 @@ class GroundedExpert:
             unknown
             or bool(re.search(r"\d|\b[a-z]{1,4}-\d+\b", u.cleaned.numeric))
             or inventory.unknown_descriptor(u.cleaned.numeric)
+            or self._unknown_words(u, inventory)
         )
         if problem is not None and (
             (problem[0] == "missing_slot:target" and names_something) or unknown
@@ -681,6 +682,18 @@ class GroundedExpert:
                 }
             )
         return out
+
+    def _unknown_words(self, u: Understanding, inventory: Inventory) -> bool:
+        """Whether the request names something neither the state nor the packs know
+        ("call off the haircut"): then the pack examples may know what to do with it."""
+        known = self._spelling_set.get(u.cleaned.lang, frozenset())
+        for word in re.findall(r"[a-z]+", u.cleaned.folded):
+            if len(word) < 4 or word in known or word in _TIME_WORDS:
+                continue
+            if any(word in vocab for vocab in KIND_WORDS.values()) or inventory.knows(word):
+                continue
+            return True
+        return False
 
     def names_item(self, text: str, project_id: str | None, lang: str | None = None) -> bool:
         """Whether ``text`` names an item of the project's inventory by its name."""

@@ -181,6 +181,7 @@ class Router:
         self._inventories: dict[int, Inventory] = {}
         self._merged: Inventory | None = None
         self._area_owner: dict[str, str] = {}
+        self._id_prefixes: dict[str, set[str]] = {}
         self._kinds: dict[int, set[str]] = {}
         cues: dict[str, list[str]] = {}
         for pack in packs:
@@ -267,6 +268,10 @@ class Router:
             # one index over every project's items: one resolution per event, not one each
             self._merged = Inventory([it for inv in self._inventories.values() for it in inv.items])
             self._area_owner = {it.id: it.owner for it in self._merged.items if it.role == "area"}
+            self._id_prefixes = {}
+            for it in self._merged.items:
+                if m := re.fullmatch(r"([a-z]{1,4})-\d+", it.id.lower()):
+                    self._id_prefixes.setdefault(m.group(1), set()).add(it.owner)
         self._docs.set_row(i, self.encoder.encode([self._document(self.registry.projects[i])])[0])
 
     def scores(
@@ -322,6 +327,9 @@ class Router:
                     score[p] += _W_KIND
             for area_owner in {self._area_owner[a] for a in res.areas if a in self._area_owner}:
                 score[self._index[area_owner]] += _W_KIND
+            for prefix in set(re.findall(r"\b([a-z]{1,4})-?\d+\b", fold(text))):
+                for id_owner in self._id_prefixes.get(prefix, ()):
+                    score[self._index[id_owner]] += _W_ITEM  # "tl-310": one of its tickets
         if self._cues:
             folded = fold(text)
             hit = np.zeros(self._n_domains)
