@@ -633,7 +633,15 @@ class Former:
             return None
         if routed is not None and self.grounded is not None:
             code = routed.language or "en"
-            if self.grounded.names_item(head, routed.project_id, code):
+            by_prefix = rest == said
+            rest_chatter = (
+                bool(rest.strip()) and self.pack_expert.smalltalk(rest.strip()) is not None
+            )
+            if (
+                not by_prefix
+                and not rest_chatter
+                and self.grounded.names_item(head, routed.project_id, code)
+            ):
                 return None  # "comment on TL-42: …" is about a thing
             if found[0].id == "acknowledge" and self.grounded.names_item(
                 rest, routed.project_id, code

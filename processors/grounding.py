@@ -85,7 +85,7 @@ _POLITE = re.compile(
     r"tu (?:me|nous) \w+)\b"
 )
 _POLITE_INSIDE = re.compile(
-    r"[,\u2014\u2013]\s*(?:can you|could you|would you|tu peux|tu pourrais|peux-tu|pouvez-vous|"
+    r"[,\u2014\u2013]\s*[\u00bf\u00a1]?\s*(?:can you|could you|would you|tu peux|tu pourrais|peux-tu|pouvez-vous|"
     r"vous pouvez|puedes|podrias|me puedes|kannst du|konntest du|konnen sie|"
     r"(?:me|se|te|nos)(?: l[oa]s?)? \w+(?:as|es))\b"
 )
@@ -98,13 +98,15 @@ _INDIRECT_HOT = re.compile(
 _INDIRECT_DARK = re.compile(
     r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster|pitch black|stockdunkel)\b|"
     r"can'?t see|cannot see|"
-    r"vois rien|voit rien|no veo|ve nada|sehe nichts|sieht man nichts|barely see|vois presque|"
+    r"vois rien|voit rien|no veo|ve nada|sehe .{0,12}nichts|sieht man .{0,12}nichts|barely see|"
+    r"vois presque|"
     r"sehe kaum|apenas veo|no (?:me )?veo|ne (?:me )?vois|"
     r"seh\w* (?:mich )?\w* ?(?:nichts|kaum|nicht)"
 )
 _WANT = re.compile(
     r"\b(?:could (?:really )?use|i need|i want|i'd love|il me faut|j'ai besoin|je veux|"
-    r"necesito|quiero|me vendria|ich brauche|ich will|ich hatte gern)\b"
+    r"necesito|quiero|me vendria|ich brauche|ich will|ich hatte gern|"
+    r"without|sans|sin|ohne)\b"  # "the kids won't sleep without their night light"
 )
 _UNLOCK = re.compile(
     r"\b(?:unlock\w*|unlcok|deverrouill\w*|ouvr\w*|ouvre|abre|abrir|desbloque\w*|desbloquea|"
@@ -114,6 +116,7 @@ _LOCK = re.compile(
     r"\b(?:lock\w*|verrouill\w*|ferme\w*|cierra\w*|cerrar|bloque\w*|abschlie\w*|zusperr\w*|"
     r"verriegel\w*|schlie\w*|zu\b|ab\b)"
 )
+_DISARM_DE = re.compile(r"\bschalt\w*\b.*\bab\b|\bmach\w*\b.*\baus\b")
 _DISARM = re.compile(
     r"\b(?:disarm\w*|entscharf\w*|desactiv\w*|desarm\w*|desconect\w*|deaktivier\w*|unscharf|"
     r"ausschalt\w*|off|aus|coupe\w*)\b"
@@ -889,7 +892,7 @@ def _read(name: str, c: Cleaned) -> Any:
             return "unlocked"
         return "locked" if _LOCK.search(c.folded) else None
     if name == "alarm_mode":
-        if _DISARM.search(c.folded):
+        if _DISARM.search(c.folded) or (c.lang == "de" and _DISARM_DE.search(c.folded)):
             return "disarmed"
         return "armed" if _ARM.search(c.folded) else None
     if name == "title":

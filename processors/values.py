@@ -52,6 +52,8 @@ def switch(u: Cleaned) -> str | None:
     off = [m.start() for m in _OFF.finditer(text)]
     if u.lang != "en":
         on = [i for i in on if not text.startswith("on", i)]
+    if u.lang == "de" and (ab := re.search(r"\bschalt\w*\b.*\b(ab)\b", text)):
+        off.append(ab.start(1))  # "schalt die Heizung ab"
     if _OFF_PHRASE.search(text) and not on[-1:] > off[-1:]:
         return "off"
     if not on and not off:
