@@ -85,8 +85,8 @@ _POLITE = re.compile(
     r"tu (?:me|nous) \w+)\b"
 )
 _POLITE_INSIDE = re.compile(
-    r"[,\u2014\u2013]\s*[\u00bf\u00a1]?\s*(?:can you|could you|would you|tu peux|tu pourrais|peux-tu|pouvez-vous|"
-    r"vous pouvez|puedes|podrias|me puedes|kannst du|konntest du|konnen sie|"
+    r"[,\u2014\u2013]\s*[\u00bf\u00a1]?\s*(?:can you|could you|would you|tu peux|tu pourrais|"
+    r"peux-tu|pouvez-vous|vous pouvez|puedes|podrias|me puedes|kannst du|konntest du|konnen sie|"
     r"(?:me|se|te|nos)(?: l[oa]s?)? \w+(?:as|es))\b"
 )
 _INDIRECT_COLD = re.compile(
