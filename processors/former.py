@@ -54,7 +54,10 @@ TASK_NAMESPACE = uuid.UUID("6f1c3a52-8a57-4c1e-9d0a-3b4c1f6e2a10")
 PRIORITY = {"stateful": 5, "ephemeral": 3}  # policy: set at formation, changed by governance
 _MUTATING = frozenset(
     "set update change mark rename delete remove add create append turn switch lock unlock "
-    "arm disarm cancel move schedule book assign close open raise lower".split()
+    "arm disarm cancel move schedule book assign close open raise lower "
+    "mets passe change modifie fixe regle ajoute supprime annule ferme ouvre deplace "
+    "pon cambia actualiza fija marca anade borra cancela cierra abre mueve "
+    "setz setze stell stelle andere markiere fuge losche schliess offne verschieb".split()
 )
 # What makes the rest of an utterance a request after small talk ("thanks, and lock the door").
 _REQUEST = re.compile(

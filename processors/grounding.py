@@ -57,7 +57,8 @@ GROUNDED_VERSION = "grounded-v1"
 _NS = uuid.UUID("2d0c6a8e-5b1f-4b5e-9a57-3f0f4f1e9c11")
 
 _WONDER = re.compile(
-    r"^(?:i wonder|do you know|je me demande|tu sais si|sais-tu|me pregunto|sabes si|"
+    r"^(?:i wonder|i'd like to know|i would like to know|j'aimerais savoir|je voudrais savoir|"
+    r"me gustaria saber|quisiera saber|ich mochte wissen|ich wusste gern|do you know|je me demande|tu sais si|sais-tu|me pregunto|sabes si|"
     r"ich frage mich|weisst du|weißt du|ich weiss nicht mehr|ich weiß nicht mehr)\b"
 )
 # Question words that ask wherever they stand ("il reste combien", "j'ai quoi samedi").
@@ -65,7 +66,7 @@ _ASKS = re.compile(
     r"\b(?:combien|quelle heure|c'est quand|j'ai quoi|c koi|c'est quoi|cuanto|cuantos|cuantas|"
     r"que hora|a que hora|wie viel|wieviel|um wie viel|wann ist|how many|how much|what time|"
     r"which (?:lights?|doors?|tickets?|bugs?)|wich)\b|^(?:status|statut|estado|temp|temperature|"
-    r"temperatura|temperatur)\b"
+    r"temperatura|temperatur)\b|\b(?:status|statut|estado)$"
 )
 _QUESTION_START = {
     "en": r"^(?:what|what's|whats|which|who|when|when's|where|why|how|is|are|am|do|does|did|has|"
@@ -78,7 +79,8 @@ _QUESTION_START = {
     r"ist|sind|hab|habe|habe ich|hat|gibt|zeig|sag mir|liste)\b",
 }
 _POLITE = re.compile(
-    r"^(?:please |bitte |por favor )?(?:can you|could you|would you|will you|can u|"
+    r"^(?:please |bitte |por favor )?(?:est-ce que (?:tu|vous) |est ce que (?:tu|vous) )?"
+    r"(?:pourrais|pourriez|peux|pouvez)?\b ?(?:can you|could you|would you|will you|can u|"
     r"peux-tu|peux tu|pouvez-vous|pouvez vous|tu peux|vous pouvez|tu pourrais|pourrais-tu|"
     r"pourriez-vous|puedes|podrias|podria|me puedes|puede|kannst du|konntest du|konnen sie|"
     r"konnten sie|wurdest du|kannst|mach mal|(?:me|se|te|nos)(?: l[oa]s?)? \w+(?:as|es)\b|"
@@ -150,6 +152,12 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "¿A qué proyecto se refiere? (candidatos: {names})",
         "de": "Welches Projekt meinen Sie? (Kandidaten: {names})",
     },
+    "unchanged": {
+        "en": "OK, I'll leave it as it is.",
+        "fr": "D'accord, je n'y touche pas.",
+        "es": "De acuerdo, lo dejo como está.",
+        "de": "Alles klar, ich lasse es so.",
+    },
     "not_done": {"en": "Not done", "fr": "Pas fait", "es": "No hecho", "de": "Nicht erledigt"},
     "clarify": {
         "en": "Please clarify",
@@ -185,6 +193,23 @@ _PRONOUN = re.compile(
 _VAGUE = re.compile(
     r"\b(?:something|anything|a thing|un truc|quelque chose|un machin|algo|una cosa|etwas|"
     r"irgendwas|irgendetwas)\b"
+)
+# "leave the porch light on", "don't turn off the floor lamp", "no need to touch the alarm",
+# "I might turn the heating up later": nothing to change now ("don't forget to …" asks)
+_NEGATED = re.compile(
+    r"\b(?:don'?t|do not|never|no need to|there's no need|leave (?:the|it|them|my)\b|keep (?:the|it)\b|"
+    r"i might|maybe later|not now|not yet|"
+    r"ne \w+ pas|n'\w+ pas|pas besoin|inutile de|laisse (?:le|la|les|l')|garde (?:le|la|les)|"
+    r"peut-etre plus tard|pas maintenant|"
+    r"no (?:apagues|enciendas|toques|cierres|abras|hagas|cambies|hace falta)|"
+    r"deja (?:el|la|los|las)\b.*\b(?:encendid|apagad|abiert|cerrad|como esta)|"
+    r"quiza(?:s)? luego|ahora no|todavia no|"
+    r"nicht (?:aus|an|ab|zu|auf)\w*|nicht (?:nötig|notig)|brauchst \w+ nicht|lass (?:das|die|den)\b|"
+    r"vielleicht spater|jetzt nicht|noch nicht)"
+)
+_ASKS_ANYWAY = re.compile(
+    r"\b(?:don'?t forget|n'oublie pas|no olvides|vergiss nicht|leave (?:the|it)\b.{0,30}\b(?:unlocked|open)"
+    r" for)\b"
 )
 _DECISION_WEIGHT = {"stateful": 1.0, "ephemeral": 0.9, "no_task": 0.8, "clarification": 0.4}
 _SLOT_NAMES = {
@@ -460,6 +485,20 @@ class GroundedExpert:
                 assumptions=notes,
             )
         intent, score = ranked[0]
+        main_clause = re.split(r"[,;:]", u.cleaned.folded, maxsplit=1)[0]
+        if (
+            intent.task_type == "stateful"
+            and _NEGATED.search(main_clause)  # not "…, the timezone is still not right"
+            and not _ASKS_ANYWAY.search(u.cleaned.folded)
+        ):
+            return Proposal(
+                decision="no_task",
+                confidence=0.6,
+                intent_id=intent.id,
+                reply=reply_text("unchanged", lang),
+                reason_code="negated_request",
+                assumptions=[*notes, f"a negated or deferred {intent.id}: nothing changes"],
+            )
         margin = score - (ranked[1][1] if len(ranked) > 1 else 0.0)
         confidence = round(min(1.0, 0.5 * score + 0.5 * min(1.0, margin * 2 + 0.4)), 4)
         notes.append(f"matched intent {intent.id} (score {score:.2f}, margin {margin:.2f})")

@@ -148,7 +148,7 @@ _TIME_WORDS = frozenset(
     "dienstag mittwoch donnerstag freitag samstag sonntag".split()
 )
 _ALL = re.compile(
-    r"\b(?:all|every|everything|tout|tous|toutes|todo|todos|todas|alle|alles|samtliche)\b"
+    r"\b(?:all|every|everything|tout|toute|tous|toutes|todo|todos|todas|alle|alles|samtliche)\b"
 )
 
 

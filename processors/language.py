@@ -30,7 +30,8 @@ UNDETERMINED = "und"
 _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset(
         "the a an is are to of in on off and it my me you can could please what when where "
-        "how who turn switch set this that with for at up down thanks thank yes no hi hello "
+        "how who turn switch set this that with for at up down thanks thank yes no hi hello you're "
+        "i'm it's haha "
         "bye okay cool great never mind sorry wait lights light".split()
     ),
     "fr": frozenset(
