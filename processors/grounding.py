@@ -197,19 +197,19 @@ _VAGUE = re.compile(
 # "leave the porch light on", "don't turn off the floor lamp", "no need to touch the alarm",
 # "I might turn the heating up later": nothing to change now ("don't forget to …" asks)
 _NEGATED = re.compile(
-    r"\b(?:don'?t|do not|never|no need to|there's no need|leave (?:the|it|them|my)\b|keep (?:the|it)\b|"
-    r"i might|maybe later|not now|not yet|"
+    r"\b(?:don'?t|do not|never|no need to|there's no need|leave (?:the|it|them|my)\b|"
+    r"keep (?:the|it)\b|i might|maybe later|not now|not yet|"
     r"ne \w+ pas|n'\w+ pas|pas besoin|inutile de|laisse (?:le|la|les|l')|garde (?:le|la|les)|"
     r"peut-etre plus tard|pas maintenant|"
     r"no (?:apagues|enciendas|toques|cierres|abras|hagas|cambies|hace falta)|"
     r"deja (?:el|la|los|las)\b.*\b(?:encendid|apagad|abiert|cerrad|como esta)|"
     r"quiza(?:s)? luego|ahora no|todavia no|"
-    r"nicht (?:aus|an|ab|zu|auf)\w*|nicht (?:nötig|notig)|brauchst \w+ nicht|lass (?:das|die|den)\b|"
-    r"vielleicht spater|jetzt nicht|noch nicht)"
+    r"nicht (?:aus|an|ab|zu|auf)\w*|nicht (?:nötig|notig)|brauchst \w+ nicht|"
+    r"lass (?:das|die|den)\b|vielleicht spater|jetzt nicht|noch nicht)"
 )
 _ASKS_ANYWAY = re.compile(
-    r"\b(?:don'?t forget|n'oublie pas|no olvides|vergiss nicht|leave (?:the|it)\b.{0,30}\b(?:unlocked|open)"
-    r" for)\b"
+    r"\b(?:don'?t forget|n'oublie pas|no olvides|vergiss nicht|"
+    r"leave (?:the|it)\b.{0,30}\b(?:unlocked|open) for)\b"
 )
 _DECISION_WEIGHT = {"stateful": 1.0, "ephemeral": 0.9, "no_task": 0.8, "clarification": 0.4}
 _SLOT_NAMES = {
