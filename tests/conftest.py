@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import redis
@@ -24,6 +24,7 @@ from streams.runtime.kafka import KafkaClients
 from streams.runtime.pipeline import Pipeline
 from streams.runtime.topics import ensure_topics
 from streams.runtime.workers import limit_threads
+from streams.sdk.producer import EventProducer
 from streams.settings import Settings
 
 # The suite runs stages in-process beside worker processes: one BLAS thread, as a worker has.
@@ -61,6 +62,7 @@ def settings(endpoints: Endpoints, tmp_path: Path) -> Iterator[Settings]:
         partitions=3,
         home=tmp_path / "home",
     )
+    release_producers(f"t{tag}.")
     # Leave a configured (shared) Redis as we found it.
     client = redis.Redis.from_url(endpoints.redis_url)
     keys = [
@@ -98,10 +100,47 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
 
 
+# One producer per test namespace, reused by the helpers below: a new idempotent producer
+# waits ~0.5 s for its producer id before its first record goes out (librdkafka's PID timer).
+# Released when the test's ``settings`` fixture ends.
+_producers: dict[tuple[str, str, str, int], Any] = {}
+
+
+def _cached(settings: Settings, kind: str, extra: int, make: Callable[[], Any]) -> Any:
+    key = (str(settings.bootstrap_servers), settings.topic_prefix, kind, extra)
+    if key not in _producers:
+        _producers[key] = make()
+    return _producers[key]
+
+
+def release_producers(topic_prefix: str) -> None:
+    """Drop the cached producers of one test namespace (everything they sent was acked)."""
+    for key in [k for k in _producers if k[1] == topic_prefix]:
+        del _producers[key]
+
+
+def event_producer(settings: Settings, serde: Serde) -> EventProducer:
+    """The test namespace's :class:`EventProducer` (publish/send_many wait for the acks)."""
+    return cast(
+        EventProducer,
+        _cached(
+            settings,
+            "events",
+            id(serde),
+            lambda: EventProducer(settings, str(settings.bootstrap_servers), serde),
+        ),
+    )
+
+
 def produce(settings: Settings, topic: str, values: list[tuple[bytes | None, bytes]]) -> None:
     """Produce raw (key, value) records to a logical topic and wait for acks."""
     clients = KafkaClients(settings, str(settings.bootstrap_servers))
-    producer = clients.producer("event-producer", {"message.max.bytes": 8_000_000})
+    producer = _cached(
+        settings,
+        "raw",
+        0,
+        lambda: clients.producer("event-producer", {"message.max.bytes": 8_000_000}),
+    )
     for key, value in values:
         producer.produce(settings.topic(topic), value, key)
     assert producer.flush(30) == 0
@@ -118,15 +157,17 @@ def read_topic(
     bootstrap = str(settings.bootstrap_servers)
     name = settings.topic(topic)
     clients = KafkaClients(settings, bootstrap)
-    info = clients.admin().list_topics(topic=name, timeout=10)
-    partitions = list(info.topics[name].partitions)
     consumer = clients.consumer("reader", {"fetch.wait.max.ms": 10})
-    consumer.assign([TopicPartition(name, p, OFFSET_BEGINNING) for p in partitions])
     messages: list[Message] = []
     deadline = time.monotonic() + timeout
     try:
+        # the consumer's own metadata: it knows the partitions' leader when assigned, instead
+        # of retrying the offset lookup after 500 ms
+        info = consumer.list_topics(topic=name, timeout=10)
+        partitions = list(info.topics[name].partitions)
+        consumer.assign([TopicPartition(name, p, OFFSET_BEGINNING) for p in partitions])
         while time.monotonic() < deadline and not until(messages):
-            for msg in consumer.consume(500, 0.2):
+            for msg in consumer.consume(500, 0.1):
                 if msg.error() is None:
                     messages.append(msg)
     finally:

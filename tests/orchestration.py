@@ -26,10 +26,9 @@ from processors.models import (
 from streams.codec.serde import SchemaStore, Serde
 from streams.runtime.topics import EXECUTED, FORMED, GOVERNANCE, SCHEDULED, SSOT_WRITES
 from streams.sdk.governance import signed
-from streams.sdk.producer import EventProducer
 from streams.settings import Settings
 from streams.state.scheduler_book import SchedulerKeys, book_status, command_result
-from tests.conftest import read_topic, settle
+from tests.conftest import event_producer, read_topic, settle
 
 KEY = "test-governance-key"
 PACKS = Path(__file__).parents[1] / "streams" / "data" / "packs"
@@ -73,7 +72,9 @@ class Hook:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def paths(self) -> list[str]:
         with self.lock:
@@ -145,7 +146,7 @@ def task(
 
 
 def publish(settings: Settings, serde: Serde, *tasks: TaskObject) -> None:
-    producer = EventProducer(settings, str(settings.bootstrap_servers), serde)
+    producer = event_producer(settings, serde)
     producer.publish(settings.topic(FORMED), [(t.task_id.encode(), t) for t in tasks])
 
 
@@ -174,7 +175,7 @@ def govern(
 
 
 def send_command(settings: Settings, serde: Serde, cmd: GovernanceCommand) -> None:
-    producer = EventProducer(settings, str(settings.bootstrap_servers), serde)
+    producer = event_producer(settings, serde)
     producer.publish(settings.topic(GOVERNANCE), [(cmd.command_id.encode(), cmd)])
 
 

@@ -59,17 +59,23 @@ def read_topics(
     broker reports them too small, even 0.)
     """
     clients = KafkaClients(settings, bootstrap_servers)
-    admin = clients.admin()
     names = {settings.topic(t): t for t in topics}
-    metadata = admin.list_topics(timeout=10).topics
-    assignment = []
-    for name in names:
-        info = metadata.get(name)
-        if info is None or info.error is not None:
-            raise UsageError(f"topic {name!r} does not exist")
-        assignment += [TopicPartition(name, p, OFFSET_BEGINNING) for p in info.partitions]
     consumer = clients.consumer("reader")
-    targets = _committed_ends(clients, assignment, groups)
+    try:
+        # the reader's own metadata, so that it knows every partition's leader when assigned
+        # (for a partition without a known leader librdkafka retries the first offset lookup
+        # only after 500 ms: half a second more for every read, recovery at startup included)
+        metadata = consumer.list_topics(timeout=10).topics
+        assignment = []
+        for name in names:
+            info = metadata.get(name)
+            if info is None or info.error is not None:
+                raise UsageError(f"topic {name!r} does not exist")
+            assignment += [TopicPartition(name, p, OFFSET_BEGINNING) for p in info.partitions]
+        targets = _committed_ends(clients, assignment, groups)
+    except BaseException:
+        consumer.close()
+        raise
     consumer.assign(assignment)
     unanswered = list(assignment)  # partitions whose first fetch has not come back yet
     count = 0

@@ -90,6 +90,9 @@ def test_standby_resumes_from_the_checkpoint_after_the_active_executor_is_killed
                 patch=[{"op": "add", "path": "/deployed", "value": True}],
             ),
         )
+        # the later tasks queue behind the deploy: published once it runs (tasks published
+        # together land on different partitions of `formed`, in no defined order)
+        assert settle(lambda: "a" in hook.paths(), 30)
         publish(orch, serde, *(task(f"after{i}") for i in range(3)))
         assert settle(lambda: "slow" in hook.paths(), 30)
         first.kill()  # SIGKILL mid-step: a, b done and checkpointed; slow in flight

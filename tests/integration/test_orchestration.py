@@ -31,7 +31,7 @@ from streams.runtime.topics import (
 from streams.sdk.governance import signed
 from streams.sdk.producer import EventProducer, build_event
 from streams.settings import Settings
-from tests.conftest import read_topic, settle
+from tests.conftest import event_producer, read_topic, settle
 from tests.orchestration import (
     Hook,
     commits_for,
@@ -141,7 +141,7 @@ def test_an_unavailable_system_holds_its_tasks_and_blocks_released_ones(
     early = task("early-pump", systems=["pump"])
     release = Release(early, plan_for(early, None), 5, [])
     scheduled = to_scheduled(release, snapshot_version=0, now=datetime.now(UTC))
-    EventProducer(orch, str(orch.bootstrap_servers), serde).publish(
+    event_producer(orch, serde).publish(
         orch.topic(SCHEDULED), [(early.task_id.encode(), scheduled)]
     )
     blocked = commits_for(orch, serde, {"task-early-pump"})["task-early-pump"]

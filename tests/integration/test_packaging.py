@@ -165,7 +165,8 @@ def test_installed_up_demo_reaches_its_summary(installed: Path, tmp_path: Path) 
         for text in out:
             lines.put(text)
 
-    threading.Thread(target=pump, daemon=True).start()
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
     seen: list[str] = []
     published, settled = None, None
     deadline = time.monotonic() + 120
@@ -187,7 +188,7 @@ def test_installed_up_demo_reaches_its_summary(installed: Path, tmp_path: Path) 
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(60)
-    time.sleep(0.5)  # the reader thread drains what was printed while stopping
+    reader.join(10)  # the reader thread drains what was printed while stopping (up to EOF)
     while not lines.empty():
         seen.append(lines.get().rstrip())
     output = "\n".join(seen)
