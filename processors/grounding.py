@@ -58,7 +58,8 @@ _NS = uuid.UUID("2d0c6a8e-5b1f-4b5e-9a57-3f0f4f1e9c11")
 
 _WONDER = re.compile(
     r"^(?:i wonder|i'd like to know|i would like to know|j'aimerais savoir|je voudrais savoir|"
-    r"me gustaria saber|quisiera saber|ich mochte wissen|ich wusste gern|do you know|je me demande|tu sais si|sais-tu|me pregunto|sabes si|"
+    r"me gustaria saber|quisiera saber|ich mochte wissen|ich wusste gern|do you know|"
+    r"je me demande|tu sais si|sais-tu|me pregunto|sabes si|"
     r"ich frage mich|weisst du|weißt du|ich weiss nicht mehr|ich weiß nicht mehr)\b"
 )
 # Question words that ask wherever they stand ("il reste combien", "j'ai quoi samedi").
