@@ -275,7 +275,7 @@ _DATE_RE = re.compile(
 )
 _ORDINAL_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b|\ble\s+(\d{1,2})\b")
 _CLOCK = re.compile(
-    r"\b(?:at|a|à|um|a las|a la|vers|gegen|for|pour|las|la)?\s*"
+    r"\b(?:at|a|à|um|a las|a la|vers|gegen|for|pour|las|la|to|au|auf|al|hasta|bis)?\s*"
     r"(\d{1,2})(?:[:h.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|h\b|heures?|uhr|o'clock|horas?)?"
 )
 _NOON = re.compile(r"\b(?:noon|midi|mediodia|mittag)\b")

@@ -287,3 +287,63 @@ def test_fragments_of_one_utterance_merge_within_the_window() -> None:
     voice("turn off the", 45, session="late")
     alone = voice("kitchen ceiling light", 46, session="late", seconds=30)
     assert alone.task is None or "merged" not in " ".join(alone.task.assumptions)
+
+
+# --- what people say around a request -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "leave the porch light on, Sam's coming home late",
+        "don't turn off the floor lamp, I'm still reading",
+        "pas besoin de toucher à l'alarme, Sam s'en occupe",
+        "no apagues la luz del pasillo",
+    ],
+)
+def test_negated_or_deferred_requests_change_nothing(text: str) -> None:
+    f = form(text, 60 + len(text))
+    assert f.task is None and f.reply is not None and f.decision == "no_task"
+    assert f.reply.reason_code == "negated_request"
+
+
+def test_a_negation_in_a_reason_clause_does_not_cancel_the_request() -> None:
+    f = form("ça caille dans la chambre des enfants, les petits n'arrivent pas à dormir", 70)
+    assert f.task is not None and f.task.task_type == "stateful"
+    assert patch_of(f)[0]["path"] == "/entities/climate.kids_room/attributes/target_celsius"
+
+
+def test_small_talk_that_opens_an_utterance_with_nothing_asked_after_it() -> None:
+    assert form("thanks a lot, the porch light looks great now", 71).decision == "no_task"
+    assert form("gracias por arreglar la calefacción antes", 72).decision == "no_task"
+    asked = form("thanks, and lock the front door please", 73)
+    assert (
+        asked.task is not None and patch_of(asked)[0]["path"] == "/entities/lock.front_door/state"
+    )
+
+
+def test_an_event_named_by_its_day_and_hour() -> None:
+    ops = patch_of(form("my ten o'clock meeting tomorrow, push it to eleven", 74))
+    assert ops[0]["path"] == "/events/ev-1on1-marco/start"
+    assert ops[0]["value"] == "2026-12-02T11:00:00+01:00"
+
+
+def test_an_area_said_by_its_longer_name_wins() -> None:
+    ops = patch_of(form("mets le radiateur de la chambre des enfants à vingt-deux degrés", 75))
+    assert ops == [
+        {"op": "replace", "path": "/entities/climate.kids_room/attributes/target_celsius",
+         "value": 22.0}
+    ]  # fmt: skip
+
+
+def test_ids_without_their_separator_and_unknown_names() -> None:
+    assert patch_of(form("close tl118 please", 76))[0]["path"] == "/tickets/TL-118/status"
+    # a door the state does not know: the pack examples decide, nobody is asked to choose
+    cellar = form("unlock the cellar door for the plumber", 77)
+    assert cellar.task is not None and cellar.reply is None
+
+
+def test_out_of_scope_requests_route_to_no_project() -> None:
+    for n, text in enumerate(["order a large pizza for tonight", "envoie un mail à mon chef"]):
+        f = form(text, 80 + n)
+        assert f.task is None or f.task.project_id is None, text
