@@ -63,7 +63,7 @@ _MUTATING = frozenset(
 _REQUEST = re.compile(
     r"\b(?:can you|could you|would you|please|turn|switch|set|put|make|lock|unlock|open|close|"
     r"move|cancel|create|add|remind|start|stop|dim|allume|eteins|mets|peux|pouvez|ferme|ouvre|"
-    r"annule|ajoute|rappelle|enciende|apaga|pon|puedes|podrias|cierra|abre|cancela|anade|"
+    r"annule|ajoute|rappelle|enciende|apaga|pon|puedes|podrias|cierra|abre|cancela|anade|abbrechen|"
     r"recuerda|schalte|mach|kannst|konntest|stell|schliess|offne|erinnere)\b|\?"
 )
 _QUESTION = frozenset("what which who when where why how is are am do does did".split())
@@ -632,7 +632,10 @@ class Former:
         if found is None:
             found = self.pack_expert.smalltalk_prefix(said)
             rest = said if found is not None else rest
-        if found is None or _REQUEST.search(fold(rest)):
+        asked = _REQUEST.search(fold(rest))
+        if asked and re.fullmatch(r"cancel\w*|annule\w*|abbrechen", asked.group(0)):
+            asked = None if not _names_kind(rest) else asked  # "no, cancel, I changed my mind"
+        if found is None or asked:
             return None
         if routed is not None and self.grounded is not None:
             code = routed.language or "en"

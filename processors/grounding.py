@@ -59,7 +59,8 @@ _NS = uuid.UUID("2d0c6a8e-5b1f-4b5e-9a57-3f0f4f1e9c11")
 _WONDER = re.compile(
     r"^(?:i wonder|i'd like to know|i would like to know|j'aimerais savoir|je voudrais savoir|"
     r"me gustaria saber|quisiera saber|ich mochte wissen|ich wusste gern|do you know|"
-    r"je me demande|tu sais si|sais-tu|me pregunto|sabes si|"
+    r"je me demande|tu sais si|sais-tu|me pregunto|sabes si|mich wurde interessieren|"
+    r"queria saber|je voulais savoir|i wanted to know|"
     r"ich frage mich|weisst du|weißt du|ich weiss nicht mehr|ich weiß nicht mehr)\b"
 )
 # Question words that ask wherever they stand ("il reste combien", "j'ai quoi samedi").
@@ -81,6 +82,8 @@ _QUESTION_START = {
 }
 _POLITE = re.compile(
     r"^(?:please |bitte |por favor )?(?:est-ce que (?:tu|vous) |est ce que (?:tu|vous) )?"
+    r"(?:(?:warst|bist|sei) (?:du )?so lieb\w* (?:und )?|would you be so kind (?:as to )?|"
+    r"tu serais (?:gentil|sympa) de |serias tan amable de )?"
     r"(?:pourrais|pourriez|peux|pouvez)?\b ?(?:can you|could you|would you|will you|can u|"
     r"peux-tu|peux tu|pouvez-vous|pouvez vous|tu peux|vous pouvez|tu pourrais|pourrais-tu|"
     r"pourriez-vous|puedes|podrias|podria|me puedes|puede|kannst du|konntest du|konnen sie|"
@@ -205,8 +208,9 @@ _NEGATED = re.compile(
     r"no (?:apagues|enciendas|toques|cierres|abras|hagas|cambies|hace falta)|"
     r"deja (?:el|la|los|las)\b.*\b(?:encendid|apagad|abiert|cerrad|como esta)|"
     r"quiza(?:s)? luego|ahora no|todavia no|"
-    r"nicht (?:aus|an|ab|zu|auf)\w*|nicht (?:nötig|notig)|brauchst \w+ nicht|"
-    r"lass (?:das|die|den)\b|vielleicht spater|jetzt nicht|noch nicht)"
+    r"nicht (?:aus|an|ab|zu|auf)\w*|nicht (?:nötig|notig)|brauchst \w+ nicht|bloss nicht|"
+    r"ja nicht|lass (?:das|die|den)\b|vielleicht\b.*\bspater|jetzt nicht|noch nicht|"
+    r"a lo mejor|quiza)"
 )
 _ASKS_ANYWAY = re.compile(
     r"\b(?:don'?t forget|n'oublie pas|no olvides|vergiss nicht|"
@@ -451,7 +455,7 @@ class GroundedExpert:
                     steps=["ssot.read", "text.summarize"],
                     tools=["ssot"],
                 )
-            return replace(self.fallback.propose(routed), expert=self.fallback.version)
+            return replace(self.fallback.propose(_cleaned(routed)), expert=self.fallback.version)
         event = routed.event
         known = (
             Detected(routed.language, routed.language_confidence or 0.0)
@@ -466,6 +470,24 @@ class GroundedExpert:
         notes = [f"language {u.lang.lang} ({u.lang.confidence:.2f})"]
         if u.cleaned.corrected:
             notes.append(f"self-correction understood as: {u.cleaned.text!r}")
+        main_clause = re.split(r"[,;:]", u.cleaned.folded, maxsplit=1)[0]
+        mentions = bool(u.resolution.matches or u.resolution.kinds)
+        if (
+            mentions
+            and (
+                not ranked or ranked[0][0].task_type == "stateful" or ranked[0][1] < self.threshold
+            )
+            and _NEGATED.search(main_clause)
+            and not _ASKS_ANYWAY.search(u.cleaned.folded)
+        ):
+            return Proposal(
+                decision="no_task",
+                confidence=0.6,
+                intent_id=ranked[0][0].id if ranked else None,
+                reply=reply_text("unchanged", lang),
+                reason_code="negated_request",
+                assumptions=[*notes, "a negated or deferred request: nothing changes"],
+            )
         if not ranked or ranked[0][1] < self.threshold:
             legacy = self._legacy(routed, notes)
             if legacy is not None:
@@ -601,7 +623,7 @@ class GroundedExpert:
             return None
         if require_patch and _PRONOUN.search(fold(routed.event.text)):
             return None  # "move it to friday": which one is for the user to say
-        proposal = self.fallback.propose(routed)
+        proposal = self.fallback.propose(_cleaned(routed))
         if proposal.intent_id is None or proposal.decision not in (
             "stateful",
             "ephemeral",
@@ -958,6 +980,15 @@ def _at_time(items: list[Any], u: Understanding, occurred: datetime, zone: str) 
         if (day is None or local.date() == day) and (hour is None or local.hour == hour):
             found.append(item)
     return found
+
+
+def _cleaned(routed: RoutedEvent) -> RoutedEvent:
+    """``routed`` with its text cleaned for the pack-example expert's regular expressions."""
+    lang = routed.language if routed.language in SUPPORTED else "en"
+    text = clean(routed.event.text, lang or "en").numeric
+    if not text or text == routed.event.text:
+        return routed
+    return routed.model_copy(update={"event": routed.event.model_copy(update={"text": text})})
 
 
 def _attr(targets: list[Any], *path: str) -> Any:

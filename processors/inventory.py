@@ -323,6 +323,10 @@ class Inventory:
                 del area_score[area]  # "chambre des enfants" is the kids room, not the bedroom
         areas = sorted(area_score, key=lambda a: -area_score[a])
         kinds = [k for k, vocab in KIND_WORDS.items() if set(words) & vocab]
+        if not kinds:  # "las luzes": a kind word misspelt
+            for w in words:
+                if len(w) >= 5 and (kind := _fuzzy_kind(w)) is not None and kind not in kinds:
+                    kinds.append(kind)
         content = {w for w in words if by_word.get(w) or any(w in v for v in KIND_WORDS.values())}
         raw = re.findall(r"[a-z0-9]+", fold(text))
         every = bool(_ALL.search(fold(text)))
@@ -460,6 +464,16 @@ def _words(text: str) -> list[str]:
     for word in raw:
         out += canonical(word).split()
     return out
+
+
+_KIND_OF = {w: k for k, ws in KIND_WORDS.items() for w in ws}
+_KIND_KEYS = sorted(_KIND_OF)
+
+
+@lru_cache(maxsize=1 << 14)
+def _fuzzy_kind(word: str) -> str | None:
+    found = process.extractOne(word, _KIND_KEYS, scorer=fuzz.ratio, score_cutoff=85)
+    return _KIND_OF[found[0]] if found else None
 
 
 @lru_cache(maxsize=1 << 14)

@@ -250,6 +250,8 @@ def clean(text: str, lang: str) -> Cleaned:
     for raw in lowered.split():
         word = raw.strip(",;.!")
         if word in fillers:
+            if kept and kept[-1].endswith(","):
+                kept[-1] = kept[-1].rstrip(",")  # "set it to, uh, 57" → "set it to 57"
             continue
         if kept and word == kept[-1].strip(",;.!") and len(word) > 1 and not word.isdigit():
             continue  # "the the"

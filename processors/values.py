@@ -89,6 +89,8 @@ def percent(u: Cleaned) -> int | None:
         r"\b(?:brightness|luminosite|brillo|helligkeit)", u.folded
     ):
         return 100
+    if re.search(r"\b(?:al maximo|au maximum|a fond|a tope|ganz hell|full brightness)\b", u.folded):
+        return 100
     return None
 
 
