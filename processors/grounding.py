@@ -80,6 +80,7 @@ _QUESTION_START = {
     "de": r"^(?:um wie viel|was|welche|welcher|welches|wer|wann|wo|wie|warum|wieviel|wie viel|"
     r"ist|sind|hab|habe|habe ich|hat|gibt|zeig|sag mir|liste)\b",
 }
+_QUESTION_RE = {lang: re.compile(p) for lang, p in _QUESTION_START.items()}
 _POLITE = re.compile(
     r"^(?:please |bitte |por favor )?(?:est-ce que (?:tu|vous) |est ce que (?:tu|vous) )?"
     r"(?:(?:warst|bist|sei) (?:du )?so lieb\w* (?:und )?|would you be so kind (?:as to )?|"
@@ -240,8 +241,8 @@ def is_question_in(u: Cleaned) -> bool:
         return True
     if _ASKS.search(text):
         return True
-    pattern = _QUESTION_START.get(u.lang, _QUESTION_START["en"])
-    return bool(re.search(pattern, text.lstrip("¿")))
+    pattern = _QUESTION_RE.get(u.lang, _QUESTION_RE["en"])
+    return bool(pattern.search(text.lstrip("¿")))
 
 
 def is_polite_request(u: Cleaned) -> bool:
@@ -321,16 +322,20 @@ class GroundedExpert:
             if any(a[2] != b[1] for a, b in itertools.pairwise(runs)):
                 raise ValueError(f"examples of domain {domain} are not contiguous")
         # one alternation per intent and language: a single search per intent and event
-        self._cues: dict[str, dict[str, re.Pattern[str]]] = {
-            intent.id: {
-                lang: re.compile("|".join(f"(?:{c})" for c in cs))
-                for lang, cs in intent.cues.items()
-                if cs
-            }
-            for pack in self.packs
-            for intent in pack.intents
-            if intent.grounded
-        }
+        self._cues: dict[str, dict[str, re.Pattern[str]]] = {}
+        for pack in self.packs:
+            for intent in pack.intents:
+                if not intent.grounded:
+                    continue
+                common = intent.cues.get("any", [])
+                per_lang = {
+                    lang: [*common, *intent.cues.get(lang, [])] for lang in (*SUPPORTED, "any")
+                }
+                self._cues[intent.id] = {
+                    lang: re.compile("|".join(f"(?:{c})" for c in cs))
+                    for lang, cs in per_lang.items()
+                    if cs
+                }
         # the words the packs use per language, to fix misspelt request words ("apga" → "apaga")
         vocab: dict[str, set[str]] = {lang: set(_FUNCTION_WORDS[lang]) for lang in SUPPORTED}
         for pack in self.packs:
@@ -684,8 +689,8 @@ class GroundedExpert:
             intent = intents[intent_id]
             s = 0.6 * sim
             compiled = self._cues.get(intent.id, {})
-            cues = [c for k in (u.cleaned.lang, "any") if (c := compiled.get(k)) is not None]
-            if any(c.search(v.folded) for c in cues for v in u.variants):
+            cue = compiled.get(u.cleaned.lang) or compiled.get("any")
+            if cue is not None and any(cue.search(v.folded) for v in u.variants):
                 s += 0.3
             kinds = set(intent.target.kinds) if intent.target else set()
             fit = max((kind_best.get(k, 0.0) for k in kinds), default=0.0)
