@@ -542,6 +542,13 @@ class GroundedExpert:
         )
         zone = self._inventories[routed.project_id or ""][2]
         targets, problem = self._targets(intent, u, inventory, lang, (event.occurred_at, zone))
+        if problem is not None and problem[0] == "ambiguous_target" and "," in u.cleaned.numeric:
+            # "dim the bedside lamp to 25 percent, I'm reading": the request's own clause names it
+            head = u.cleaned.numeric.split(",", 1)[0]
+            narrowed = replace(u, resolution=inventory.resolve(head))
+            again = self._targets(intent, narrowed, inventory, lang, (event.occurred_at, zone))
+            if again[0] and again[1] is None:
+                targets, problem = again
         slots: dict[str, Any] = {"lang": lang}
         if targets:
             slots["target"] = ",".join(t.id for t in targets)

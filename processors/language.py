@@ -80,7 +80,7 @@ _CORRECTION = re.compile(
 )
 # Openers that carry no request: "hey", "ok so", "sag mal", "dis-moi", "oye", "bueno".
 _DISCOURSE = re.compile(
-    r"^(?:(?:hey|ok|okay|so|well|right|alright|please|alors|bon|dis|dis-moi|eh bien|"
+    r"^(?:(?:hey|ok|okay|so|well|right|alright|please|nah|just|alors|bon|dis|dis-moi|eh bien|"
     r"oye|mira|bueno|vale|pues|sag mal|also|na|bitte|yeah|ouais|oui|si|ja)[,!]?\s+)+(?=\w)"
 )
 _WORD = re.compile(r"[\w'\u2019-]+|[?]")

@@ -440,6 +440,12 @@ def _shift(text: str) -> timedelta | None:
         amount = timedelta(days=1)
         if re.search(r"\b(?:au lendemain|al dia siguiente)\b", text):
             return amount
+    elif re.search(
+        r"\b(?:the day after|le lendemain|al dia siguiente|am tag danach|einen tag spater)\b"
+        r"(?! tomorrow)",
+        text,
+    ):
+        return timedelta(days=1)
     elif re.search(r"\b(?:a week|une semaine|una semana|eine woche)\b", text):
         amount = timedelta(weeks=1)
     if amount is None:
