@@ -680,7 +680,8 @@ class Former:
     def _triggers(self, proposal: Proposal, routed: RoutedEvent) -> list[str]:
         p = self.policy
         triggers = []
-        if routed.routing_confidence < p.min_confidence:
+        if routed.routing_confidence < p.min_confidence and not proposal.slots.get("target_named"):
+            # a request naming an item of this project's own state confirms the routing
             triggers.append("low_routing_confidence")
         if proposal.patch_error:
             triggers.append("invalid_patch")

@@ -278,7 +278,7 @@ class GroundedExpert:
         fallback: Any = None,
         *,
         encoder: Encoder | None = None,
-        threshold: float = 0.42,
+        threshold: float = 0.28,
         semantic: Encoder | None = None,
         semantic_weight: float = 0.3,
     ) -> None:
@@ -552,6 +552,9 @@ class GroundedExpert:
         slots: dict[str, Any] = {"lang": lang}
         if targets:
             slots["target"] = ",".join(t.id for t in targets)
+            named = {m.item.id: m.score for m in u.resolution.matches}
+            if all(named.get(t.id, 0.0) >= 0.9 for t in targets):
+                slots["target_named"] = "yes"  # the project's own state names what to change
         if intent.task_type == "ephemeral":
             return replace(base, slots=slots)
         unknown = (
