@@ -66,6 +66,10 @@ _REQUEST = re.compile(
     r"annule|ajoute|rappelle|enciende|apaga|pon|puedes|podrias|cierra|abre|cancela|anade|abbrechen|"
     r"recuerda|schalte|mach|kannst|konntest|stell|schliess|offne|erinnere)\b|\?"
 )
+_READS = re.compile(
+    r"\s*(?:summari[sz]e|show|list|give me|tell me|resume|montre|liste|donne-moi|muestra|"
+    r"resume|dame|fass \w+ zusammen|zeig|nenn)\b"
+)
 _QUESTION = frozenset("what which who when where why how is are am do does did".split())
 _HEDGES = re.compile(
     r"\b(maybe|perhaps|not sure|or something|i guess|whatever|somehow|kind of|sort of|"
@@ -288,7 +292,10 @@ class PackExpert:
         if n > 6:
             return None
         found = self.nearest(text, {"_common"})
-        if found is not None and found[2] >= self.smalltalk_threshold:
+        # a question is small talk only when it is close to one ("how are you?"), not when it
+        # merely shares a word with one ("am I free tomorrow afternoon")
+        needed = self.smalltalk_threshold + (0.15 if is_question(text) else 0.0)
+        if found is not None and found[2] >= needed:
             return found[1], found[2]
         if n <= 4 and self._smalltalk_phrases:
             near = process.extractOne(
@@ -303,7 +310,12 @@ class PackExpert:
         event = routed.event
         pack = self.pack_for(routed.domain_id)
         found = self.nearest(event.text, {routed.domain_id or ""}) if pack else None
-        if found is not None and found[1].task_type == "stateful" and is_question(event.text):
+        reads = bool(_READS.match(fold(event.text)))
+        if (
+            found is not None
+            and found[1].task_type == "stateful"
+            and (is_question(event.text) or reads)
+        ):
             # a question changes nothing: prefer the domain's read-only intents
             domain = {routed.domain_id or ""}
             found = self.nearest(event.text, domain, task_types=("ephemeral",)) or found

@@ -338,15 +338,22 @@ class GroundedExpert:
                 }
         # the words the packs use per language, to fix misspelt request words ("apga" → "apaga")
         vocab: dict[str, set[str]] = {lang: set(_FUNCTION_WORDS[lang]) for lang in SUPPORTED}
+        core: dict[str, set[str]] = {lang: set(_FUNCTION_WORDS[lang]) for lang in SUPPORTED}
         for pack in self.packs:
             for intent in pack.intents:
-                said = {"en": intent.examples, **intent.phrases}
-                for lang, examples in said.items():
-                    for example in examples:
-                        text = fold(re.sub(r"<\w+>", " ", example))
-                        vocab.setdefault(lang, set()).update(re.findall(r"[a-z]+", text))
+                for table, into in (
+                    ({"en": intent.examples, **intent.phrases}, (vocab, core)),
+                    (intent.extra_phrases, (vocab,)),
+                ):
+                    for lang, examples in table.items():
+                        for example in examples:
+                            text = fold(re.sub(r"<\w+>", " ", example))
+                            for words in into:
+                                words.setdefault(lang, set()).update(re.findall(r"[a-z]+", text))
         self._spelling = {lang: sorted(w for w in ws if len(w) >= 4) for lang, ws in vocab.items()}
         self._spelling_set = {lang: frozenset(ws) for lang, ws in vocab.items()}
+        # the words of the first examples: what a request says about doing, not about things
+        self._pack_words = {lang: frozenset(ws) for lang, ws in core.items()}
 
     def pack_for(self, domain: str | None) -> DomainPack | None:
         """The pack serving a domain."""
@@ -766,7 +773,7 @@ class GroundedExpert:
     def _unknown_words(self, u: Understanding, inventory: Inventory) -> bool:
         """Whether the request names something neither the state nor the packs know
         ("call off the haircut"): then the pack examples may know what to do with it."""
-        known = self._spelling_set.get(u.cleaned.lang, frozenset())
+        known = self._pack_words.get(u.cleaned.lang, frozenset())
         for word in re.findall(r"[a-z]+", u.cleaned.folded):
             if len(word) < 4 or word in known or word in _TIME_WORDS:
                 continue

@@ -90,13 +90,18 @@ class IntentSpec(BaseModel):
     value: str | None = None  # switch, percent, temperature, colour, when, status, person, ...
     value_optional: bool = False
     phrases: dict[str, list[str]] = Field(default_factory=dict)
+    extra_phrases: dict[str, list[str]] = Field(default_factory=dict)  # a second writer's
     cues: dict[str, list[str]] = Field(default_factory=dict)
     replies: dict[str, str] = Field(default_factory=dict)
 
     @property
     def utterances(self) -> list[str]:
         """Every example, in every language."""
-        return [*self.examples, *(p for ps in self.phrases.values() for p in ps)]
+        return [
+            *self.examples,
+            *(p for ps in self.phrases.values() for p in ps),
+            *(p for ps in self.extra_phrases.values() for p in ps),
+        ]
 
     @property
     def grounded(self) -> bool:
