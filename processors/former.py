@@ -146,6 +146,21 @@ class Proposal:
     reason_code: str = ""
     expert: str = ""  # the version of the expert that formed it, when not the configured one
 
+    @classmethod
+    def read_only(cls, intent: IntentSpec, confidence: float, assumptions: list[str]) -> Proposal:
+        """A read-only proposal from a matched intent's systems, tools and steps (the start
+        of every intent's formation)."""
+        return cls(
+            decision="ephemeral",
+            confidence=confidence,
+            intent_id=intent.id,
+            systems=list(intent.systems),
+            tools=list(intent.tools),
+            steps=list(intent.steps) or ["ssot.read", "text.summarize"],
+            preconditions=list(intent.preconditions),
+            assumptions=assumptions,
+        )
+
 
 class Expert(Protocol):
     """Proposes a formation for a routed event (pack matching, a model endpoint, ...)."""
@@ -337,15 +352,8 @@ class PackExpert:
                 assumptions=["no intent of the domain pack matched; read-only investigation"],
             )
         pack, intent, similarity = found
-        base = Proposal(
-            decision="ephemeral",
-            confidence=similarity,
-            intent_id=intent.id,
-            systems=list(intent.systems),
-            tools=list(intent.tools),
-            steps=list(intent.steps) or ["ssot.read", "text.summarize"],
-            preconditions=list(intent.preconditions),
-            assumptions=[f"matched intent {intent.id} (similarity {similarity:.2f})"],
+        base = Proposal.read_only(
+            intent, similarity, [f"matched intent {intent.id} (similarity {similarity:.2f})"]
         )
         if intent.task_type == "no_task":
             return replace(base, decision="no_task", reply=intent.reply or "No task needed.")

@@ -537,16 +537,7 @@ class GroundedExpert:
         margin = score - (ranked[1][1] if len(ranked) > 1 else 0.0)
         confidence = round(min(1.0, 0.5 * score + 0.5 * min(1.0, margin * 2 + 0.4)), 4)
         notes.append(f"matched intent {intent.id} (score {score:.2f}, margin {margin:.2f})")
-        base = Proposal(
-            decision="ephemeral",
-            confidence=confidence,
-            intent_id=intent.id,
-            systems=list(intent.systems),
-            tools=list(intent.tools),
-            steps=list(intent.steps) or ["ssot.read", "text.summarize"],
-            preconditions=list(intent.preconditions),
-            assumptions=notes,
-        )
+        base = Proposal.read_only(intent, confidence, notes)
         zone = self._inventories[routed.project_id or ""][2]
         targets, problem = self._targets(intent, u, inventory, lang, (event.occurred_at, zone))
         if problem is not None and problem[0] == "ambiguous_target" and "," in u.cleaned.numeric:
