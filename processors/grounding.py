@@ -15,9 +15,8 @@ For one routed event it
    a named missing slot.
 
 Projects whose state has no inventory, and packs without grounded intents, fall back to
-:class:`~processors.former.PackExpert`.
-
->>> expert = GroundedExpert(load_packs_for_doctest())          # doctest: +SKIP
+:class:`~processors.former.PackExpert`. ``tests/unit/test_grounding.py`` shows it at work
+through :class:`~processors.former.Former`.
 """
 
 from __future__ import annotations
@@ -36,7 +35,15 @@ from rapidfuzz import fuzz, process
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex
 from processors.inventory import _TIME_WORDS, KIND_WORDS, Inventory, Match, Resolution
-from processors.language import _FUNCTION_WORDS, SUPPORTED, Cleaned, Detected, clean, detect
+from processors.language import (
+    _FUNCTION_WORDS,
+    SUPPORTED,
+    Cleaned,
+    Detected,
+    clean,
+    detect,
+    fold,
+)
 from processors.models import RoutedEvent
 from processors.packs import DomainPack, IntentSpec, MissingSlot, render_patch
 from processors.values import (
@@ -749,7 +756,7 @@ class GroundedExpert:
         text = clean(routed.event.text, routed.language or detect(routed.event.text).lang).numeric
         out = []
         for m in inventory.resolve(text).matches[:limit]:
-            state = {k: v for k, v in m.item.data.items() if not k.startswith("_")}
+            state = m.item.data
             out.append(
                 {
                     "id": m.item.id,
@@ -1126,12 +1133,6 @@ def _delex_example(example: str) -> str:
     """Examples name items in angle brackets, ``turn on the <light>``: the kind word stays."""
     text = fold(example)
     return re.sub(r"<(\w+)>", lambda m: f"x{m.group(1)}", text)
-
-
-def fold(text: str) -> str:
-    from processors.language import fold as _fold
-
-    return _fold(text)
 
 
 __all__ = ["GROUNDED_VERSION", "KIND_WORDS", "SUPPORTED", "GroundedExpert", "Match", "reply_text"]

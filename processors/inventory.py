@@ -102,6 +102,7 @@ class Item:
     role: str
     data: dict[str, Any]
     owner: str = ""  # the project, when one index holds several projects' items
+    numbered: bool = True  # the digits of its id name it too ("ticket 42" → TL-42)
 
     @property
     def path(self) -> str:
@@ -166,6 +167,7 @@ class Inventory:
                     self._aliases.append((n, ws, sum(map(len, ws))))
                     vocab.update(ws)
         self._vocab = sorted(vocab)
+        self._vocab_set = frozenset(vocab)
         self._alias_by_word: dict[str, list[int]] = {}
         for a, (_, ws, _) in enumerate(self._aliases):
             for w in set(ws):
@@ -182,7 +184,7 @@ class Inventory:
         self._numbers: dict[str, list[int]] = {}
         for n, item in enumerate(self.items):
             digits = re.findall(r"\d+", item.id)
-            if item.role == "target" and digits and item.data.get("_number", True):
+            if item.role == "target" and digits and item.numbered:
                 self._numbers.setdefault(digits[-1].lstrip("0") or "0", []).append(n)
         self._areas = {it.id: it for it in self.items if it.role == "area"}
         self._recent: dict[tuple[str, bool], Resolution] = {}
@@ -234,8 +236,9 @@ class Inventory:
                         kind=str(kind) if kind else spec.default_kind,
                         area=str(area) if area else None,
                         role=spec.role,
-                        data={**data, "_number": spec.number},
+                        data=dict(data),
                         owner=owner,
+                        numbered=spec.number,
                     )
                 )
         return cls(items)
@@ -401,14 +404,6 @@ class Inventory:
                     found[cand] = sc
             hits[w] = found
         return hits
-
-    @property
-    def _vocab_set(self) -> frozenset[str]:
-        cached: frozenset[str] | None = getattr(self, "_vs", None)
-        if cached is None:
-            cached = frozenset(self._vocab)
-            self._vs = cached
-        return cached
 
     def unknown_descriptor(self, text: str) -> bool:
         """Whether a kind word in ``text`` comes with a word this inventory does not know
