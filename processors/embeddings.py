@@ -164,13 +164,15 @@ class VectorIndex:
     def __len__(self) -> int:
         return int(self._by_feature.shape[1])
 
-    def similarities(self, query: Matrix) -> Matrix:
-        """The dot product of ``query`` with every row."""
+    def similarities(self, query: Matrix, span: tuple[int, int] | None = None) -> Matrix:
+        """The dot product of ``query`` with every row (with the rows ``start:stop`` of
+        ``span`` only: a search within one domain reads only its own examples)."""
+        cols = slice(*span) if span is not None else slice(None)
         idx = np.flatnonzero(query)
         if len(idx) * 4 > len(query):  # dense (e.g. sentence embeddings): one plain product
-            result: Matrix = query @ self._by_feature
+            result: Matrix = query @ self._by_feature[:, cols]
             return result
-        sparse: Matrix = query[idx] @ self._by_feature[idx]
+        sparse: Matrix = query[idx] @ self._by_feature[idx, cols]
         return sparse
 
     def set_row(self, i: int, row: Matrix) -> None:

@@ -242,7 +242,7 @@ class PackExpert:
             key=lambda pi: -len(pi[0]),
         )
         self.smalltalk_openers = frozenset(p.split()[0] for p, _ in self._smalltalk_prefixes)
-        self._masks: dict[tuple[frozenset[str], tuple[str, ...] | None], Any] = {}
+        self._masks: dict[tuple[frozenset[str], tuple[str, ...] | None], Any] = {}  # (mask, span)
         self.encoder.fit([r[2] for r in rows])
         self._last_query: tuple[str, Matrix] | None = None
         self._vecs = VectorIndex(self.encoder.encode([r[2] for r in rows]))
@@ -262,29 +262,34 @@ class PackExpert:
     ) -> tuple[DomainPack, IntentSpec, float] | None:
         """The best intent among packs covering ``domains``, by weighted k-NN vote."""
         key = (frozenset(domains), task_types)
-        mask = self._masks.get(key)
-        if mask is None:
-            mask = np.array(
+        found = self._masks.get(key)
+        if found is None:
+            full = np.array(
                 [
                     bool(set(r[0].covers) & domains)
                     and (task_types is None or r[1].task_type in task_types)
                     for r in self._rows
                 ]
             )
-            self._masks[key] = mask
+            rows = np.flatnonzero(full)
+            # a pack's examples are contiguous: search only the span that holds the mask
+            span = (int(rows[0]), int(rows[-1]) + 1) if len(rows) else (0, 0)
+            found = (full[span[0] : span[1]], span)
+            self._masks[key] = found
+        mask, span = found
         if not mask.any():
             return None
-        sims = np.where(mask, self._vecs.similarities(self._query(text)), -1.0)
-        top = np.argsort(-sims)[: self.k]
+        sims = np.where(mask, self._vecs.similarities(self._query(text), span), -1.0)
         votes: dict[str, float] = {}
         best: dict[str, tuple[DomainPack, IntentSpec, float]] = {}
-        for i in top:
-            if sims[i] <= 0:
+        for i in np.argsort(-sims)[: self.k]:
+            sim = float(sims[i])
+            if sim <= 0:
                 continue
-            pack, intent, _ = self._rows[i]
-            votes[intent.id] = votes.get(intent.id, 0.0) + float(sims[i])
-            if intent.id not in best or best[intent.id][2] < sims[i]:
-                best[intent.id] = (pack, intent, float(sims[i]))
+            pack, intent, _ = self._rows[span[0] + i]
+            votes[intent.id] = votes.get(intent.id, 0.0) + sim
+            if intent.id not in best or best[intent.id][2] < sim:
+                best[intent.id] = (pack, intent, sim)
         if not votes:
             return None
         return best[max(votes, key=lambda k: (votes[k], k))]

@@ -123,17 +123,30 @@ _WANT = re.compile(
     r"without|sans|sin|ohne)\b"  # "the kids won't sleep without their night light"
 )
 _UNLOCK = re.compile(
-    r"\b(?:unlock\w*|unlcok|deverrouill\w*|ouvr\w*|ouvre|abre|abrir|desbloque\w*|desbloquea|"
-    r"aufschlie\w*|aufsperr\w*|entriegel\w*|auf\b|offne\w*)"
+    r"\b(?:unlock\w*|unlcok|open\w*|deverrouill\w*|debarr\w*|ouvr\w*|ouvre|abre|abrir|"
+    r"desbloque\w*|desbloquea|quita\w* (?:\w+ )?(?:la )?llave|"
+    r"aufschlie\w*|aufgeschlossen|aufsperr\w*|aufgesperrt|entriegel\w*|aufmach\w*|auf\b|offne\w*)"
 )
 _LOCK = re.compile(
-    r"\b(?:lock\w*|verrouill\w*|ferme\w*|cierra\w*|cerrar|bloque\w*|abschlie\w*|zusperr\w*|"
+    r"\b(?:lock\w*|secure|verrouill\w*|barr\w*|ferme\w*|cierra\w*|cerrar|cerrad\w*|llave|"
+    r"bloque\w*|abschlie\w*|abgeschlossen|verschlossen|zusperr\w*|zugesperrt|zumach\w*|"
     r"verriegel\w*|schlie\w*|zu\b|ab\b)"
 )
 _DISARM_DE = re.compile(r"\bschalt\w*\b.*\bab\b|\bmach\w*\b.*\baus\b")
 _DISARM = re.compile(
     r"\b(?:disarm\w*|entscharf\w*|desactiv\w*|desarm\w*|desconect\w*|deaktivier\w*|unscharf|"
     r"ausschalt\w*|off|aus|coupe\w*)\b"
+)
+_ALARM_NIGHT = re.compile(
+    r"\b(?:night|nuit|noche|nacht\w*)\b|nachtmodus|\bfor the night|pour la nuit|para la noche"
+)
+_ALARM_HOME = re.compile(
+    r"\b(?:home|stay|presence|partiel\w*|parcial|perimet\w*|en casa|anwesen\w*|zu ?hause|"
+    r"intern\w*)\b"
+)
+_ALARM_AWAY = re.compile(  # "nobody's home" is away, not home
+    r"\b(?:away|absence|absent|ausente|ausencia|abwesen\w*|total|nobody|no one|personne|nadie|"
+    r"keiner|niemand|leaving|heading out|partons|pars|vamos|salimos|gehen|fahren|weg)\b"
 )
 _ARM = re.compile(
     r"\b(?:arm\w*|activ\w*|conect\w*|aktivier\w*|scharf|einschalt\w*|on|an|ein|mets|enclench\w*)\b"
@@ -229,6 +242,7 @@ _SLOT_NAMES = {
     "switch": "on or off", "percent": "brightness", "temperature": "temperature",
     "colour": "colour", "when": "date and time", "status": "status", "person": "person",
     "title": "title", "lock_state": "lock or unlock", "alarm_mode": "arm or disarm",
+    "label": "label", "sprint": "sprint",
 }  # fmt: skip
 
 
@@ -597,7 +611,7 @@ class GroundedExpert:
                 reason_code="missing_slot:title",
             )
         zone = self._inventories[routed.project_id or ""][2]
-        value = self._value(intent, u, targets, event.occurred_at, zone)
+        value = self._value(intent, u, targets, event.occurred_at, zone, inventory)
         if value is None and intent.value and not intent.value_optional:
             name = _SLOT_NAMES.get(intent.value, intent.value)
             for_item = reply_text("for_item", lang, item=targets[0].names[0]) if targets else ""
@@ -673,13 +687,14 @@ class GroundedExpert:
             return []
         delexed = _delex(u)
         query = self.encoder.encode([delexed])[0]
-        sims = self._vecs.similarities(query)
+        span = (groups[0][1], groups[-1][2])  # the domain's own examples only
+        sims = self._vecs.similarities(query, span)
         if self.semantic is not None and self._semantic_vecs is not None:
             plain = re.sub(r"\bx(\w+)", r"\1", delexed)
-            meaning = self._semantic_vecs.similarities(self.semantic.encode([plain])[0])
+            meaning = self._semantic_vecs.similarities(self.semantic.encode([plain])[0], span)
             sims = sims + self.semantic_weight * meaning
         starts = np.fromiter((g[1] for g in groups), dtype=np.int64, count=len(groups))
-        tops = np.maximum.reduceat(sims[groups[0][1] : groups[-1][2]], starts - groups[0][1])
+        tops = np.maximum.reduceat(sims, starts - span[0])
         best: dict[str, float] = {}
         intents: dict[str, IntentSpec] = {}
         for (intent, _, _), top in zip(groups, tops, strict=True):
@@ -691,9 +706,9 @@ class GroundedExpert:
                 best.setdefault(intent.id, 0.0)
         question = is_question_in(u.cleaned)
         polite = is_polite_request(u.cleaned)
-        mentioned = {m.item.kind for m in u.resolution.best if m.score >= 0.85} | set(
-            u.resolution.kinds
-        )
+        mentioned = {
+            m.item.kind for m in u.resolution.matches if m.score >= 0.85 or m.cover >= 0.99
+        } | set(u.resolution.kinds)  # "security system to night mode": the alarm, by its name
         scored: list[tuple[IntentSpec, float]] = []
         has_value: dict[str, bool] = {}
         kind_best: dict[str, float] = {}
@@ -738,6 +753,16 @@ class GroundedExpert:
             scored.append((intent, round(s, 4)))
         scored.sort(key=lambda t: (-t[1], t[0].id))
         return scored
+
+    @staticmethod
+    def _labels(inventory: Inventory | None) -> frozenset[str]:
+        """The labels the project's items already carry."""
+        found: set[str] = set()
+        for it in inventory.items if inventory else []:
+            labels = it.data.get("labels") if isinstance(it.data, dict) else None
+            if isinstance(labels, list):
+                found.update(str(x).lower() for x in labels)
+        return frozenset(found)
 
     @staticmethod
     def _has_value(name: str, u: Understanding) -> bool:
@@ -808,6 +833,17 @@ class GroundedExpert:
             for m in res.matches
             if m.item.collection == spec.collection and (not kinds or m.item.kind in kinds)
         ]
+        others = [m.item for m in res.matches if m.item.kind not in kinds and m.score >= 0.5]
+        if not matches and others:
+            # "move the kafka one to sprint 49": without the words that name the sprint, what
+            # is left names the ticket
+            res = inventory.resolve(_without_names(u.cleaned.numeric, others))
+            matches = [
+                m
+                for m in res.matches
+                if m.item.collection == spec.collection and (not kinds or m.item.kind in kinds)
+            ]
+            res = replace(u.resolution, matches=matches) if matches else u.resolution
         named_full = [m for m in matches if m.named and m.score >= 0.99]
         if len(named_full) == 1 and not res.every:
             return [named_full[0].item], None  # "les lampes du jardin" is one item's name
@@ -876,9 +912,10 @@ class GroundedExpert:
         targets: list[Any],
         occurred: datetime,
         zone: str,
+        inventory: Inventory | None = None,
     ) -> Any:
         for variant in u.variants:
-            found = self._value_in(intent, variant, u, targets, occurred, zone)
+            found = self._value_in(intent, variant, u, targets, occurred, zone, inventory)
             if found is not None:
                 return found
         return None
@@ -891,6 +928,7 @@ class GroundedExpert:
         targets: list[Any],
         occurred: datetime,
         zone: str,
+        inventory: Inventory | None = None,
     ) -> Any:
         name = intent.value
         if name is None:
@@ -939,12 +977,16 @@ class GroundedExpert:
                 return None
             if w.shift is not None and w.at is None:
                 return {"per_item": True, "shift": w.shift}
-            return {"at": w.at}
+            return {"at": w.at, "time_only": w.time_only}
         if name == "person":
             people = [m for m in u.resolution.values]
             return people[0].item.id if people else None
         if name == "title":
             return _title(c)
+        if name == "label":
+            return _label(c, self._labels(inventory))
+        if name == "sprint":
+            return _sprint(c, inventory)
         if (
             name == "switch"
             and switch(c) is None
@@ -976,10 +1018,89 @@ def _read(name: str, c: Cleaned) -> Any:
     if name == "alarm_mode":
         if _DISARM.search(c.folded) or (c.lang == "de" and _DISARM_DE.search(c.folded)):
             return "disarmed"
-        return "armed" if _ARM.search(c.folded) else None
+        if _ALARM_NIGHT.search(c.folded):
+            return "armed_night"  # "night mode" says arm, and how
+        if _ALARM_HOME.search(c.folded) and not _ALARM_AWAY.search(c.folded):
+            return "armed_home"
+        if _ALARM_AWAY.search(c.folded) or _ARM.search(c.folded):
+            return "armed_away"  # armed with nobody inside: what "arm" means unqualified
+        return None
     if name == "title":
         return _title(c)
+    if name == "label":
+        return _label(c, frozenset())
+    if name == "sprint":
+        folded = fold(c.numeric)
+        said = [p.search(folded) for p in (_SPRINT_NUMBER, _SPRINT_NEXT, _SPRINT_THIS)]
+        return next((m.group(0) for m in said if m), None)
     return None
+
+
+_LABEL_WORD = r"(?:labels?|tags?|[ée]tiquettes?|etiquetas?|schlagw[öo]rt\w*)"
+_NOT_A_LABEL = frozenset(
+    "to on onto for the a an it au à a la le les sur pour al el en del de des du an auf zu zum "
+    "zur ins den die das dem der dran ran hinzu noch und and et y with avec con mit".split()
+)
+_LABEL_AFTER = re.compile(rf"\b{_LABEL_WORD}\s+[«\"'“]?\s*(\w[\w-]*)")
+_LABEL_BEFORE = re.compile(rf"\b(\w[\w-]*)\s+{_LABEL_WORD}\b")
+_LABEL_AS = re.compile(
+    r"\b(?:tag|label|flag|mark|etiquet|étiquet|markier)\w*\b.*?"
+    r"\b(?:as|with|comme|como|als|mit)\s+(?:an?\s+|une?\s+|una?\s+)?(\w[\w-]*)"
+)
+_SPRINT_NUMBER = re.compile(r"\bsprint\s*-?\s*(\d+)\b")
+_SPRINT_NEXT = re.compile(
+    r"\b(?:next|following|upcoming|prochain\w*|suivant\w*|proxim\w*|siguiente|nachst\w*|"
+    r"kommend\w*|folgend\w*)\s+sprint|sprint\s+(?:prochain|suivant|siguiente|que viene)\b"
+)
+_SPRINT_THIS = re.compile(
+    r"\b(?:this|current|present|actuel\w*|en cours|actual|este|aktuell\w*|laufend\w*|"
+    r"diese\w*|jetzig\w*)\s+sprint|sprint\s+(?:actuel|en cours|actual|en curso)\b"
+)
+
+
+def _label(c: Cleaned, known: frozenset[str]) -> str | None:
+    """The label a request adds: "tag 112 as bug", "the performance label", "l'étiquette
+    ui", "das Label flaky"; else the one label the project already uses that it says."""
+    text = c.text.lower()
+    for pattern in (_LABEL_AS, _LABEL_AFTER, _LABEL_BEFORE):
+        for m in pattern.finditer(text):
+            word = m.group(1).strip("-")
+            if word and word not in _NOT_A_LABEL and not _TICKET_REF.fullmatch(word):
+                return word
+    found = sorted(set(re.findall(r"[\w-]+", text)) & known)
+    return found[0] if len(found) == 1 else None
+
+
+_TICKET_REF = re.compile(r"[a-z]{1,4}-?\d+|\d+")
+
+
+def _sprint(c: Cleaned, inventory: Inventory | None) -> str | None:
+    """The sprint a ticket moves to: "sprint 49", "the next sprint", "ce sprint"."""
+    sprints = [it for it in (inventory.items if inventory else []) if it.kind == "sprint"]
+    if not sprints:
+        return None
+    text = fold(c.numeric)
+    if m := _SPRINT_NUMBER.search(text):
+        number = m.group(1).lstrip("0") or "0"
+        ends = re.compile(rf"(?<!\d){number}$")
+        found = [it.id for it in sprints if ends.search(it.id) or any(map(ends.search, it.names))]
+        return found[0] if len(found) == 1 else None
+    ordered = sorted(sprints, key=lambda it: str(it.data.get("start", "")))
+    current = next((n for n, it in enumerate(ordered) if it.data.get("status") == "active"), None)
+    if _SPRINT_NEXT.search(text):
+        if current is not None and current + 1 < len(ordered):
+            return ordered[current + 1].id
+        planned = [it for it in ordered if it.data.get("status") == "planned"]
+        return planned[0].id if planned else None
+    if _SPRINT_THIS.search(text) and current is not None:
+        return ordered[current].id
+    return None
+
+
+def _without_names(text: str, items: list[Any]) -> str:
+    """``text`` without the words of the names of ``items``."""
+    said = {w for it in items for name in it.names for w in re.findall(r"\w+", fold(name))}
+    return " ".join(w for w in text.split() if fold(w).strip("?,.!:;") not in said)
 
 
 def _at_time(items: list[Any], u: Understanding, occurred: datetime, zone: str) -> list[Any]:
@@ -1059,6 +1180,9 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
             at = value["at"]
             if at.hour == 9 and at.minute == 0 and old.hour != 9:  # a date only: keep the time
                 at = at.replace(hour=old.hour, minute=old.minute)
+            if value.get("time_only"):  # "piano at four instead": the lesson keeps its day
+                day = old.astimezone(at.tzinfo)
+                at = at.replace(year=day.year, month=day.month, day=day.day)
         else:
             return {}
         return {"value": local_iso(at), "start": at.isoformat(), "end": (at + length).isoformat()}

@@ -118,6 +118,7 @@ class Match:
     score: float
     named: bool  # by its own name, not only by its area and kind
     share: float = 0.0  # how much of what the text says about things this item explains
+    cover: float = 0.0  # how much of one of its names the text says
 
 
 @dataclass
@@ -363,14 +364,16 @@ class Inventory:
                 score -= 0.15
             if score >= 0.45:
                 named = c >= 0.99 and share >= 0.99
-                result[n] = Match(item, round(min(1.0, score), 4), named, round(share, 4))
+                result[n] = Match(
+                    item, round(min(1.0, score), 4), named, round(share, 4), round(c, 4)
+                )
         for token in re.findall(r"[a-z0-9][a-z0-9._-]*[a-z0-9]", fold(text)):
             for n in self._ids.get(token, ()):
-                result[n] = Match(self.items[n], 1.0, named=True, share=1.0)
+                result[n] = Match(self.items[n], 1.0, named=True, share=1.0, cover=1.0)
         if numbers:
-            for digits in _NUMBER.findall(text):
+            for digits in _NUMBER.findall(text) + _spoken_digits(text):
                 for n in self._numbers.get(digits.lstrip("0") or "0", []):
-                    result[n] = Match(self.items[n], 1.0, named=True, share=1.0)
+                    result[n] = Match(self.items[n], 1.0, named=True, share=1.0, cover=1.0)
         ordered = sorted(result.values(), key=lambda m: (-m.score, m.item.id))
         targets = [m for m in ordered if m.item.role == "target"]
         values = sorted(
@@ -481,6 +484,25 @@ def _fuzzy_canonical(word: str) -> str | None:
 
 
 _LEXICON_KEYS = sorted(lexicon_words())
+
+
+_DIGIT_WORDS = dict(
+    zip("zero oh one two three four five six seven eight nine".split(), "00123456789", strict=True)
+)
+_DIGIT = r"(?:\d{1,2}|zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+_DIGIT_RUN = re.compile(rf"(?<![\w.,])(?:{_DIGIT}\s+){{1,3}}{_DIGIT}(?![\w.,])")
+
+
+def _spoken_digits(text: str) -> list[str]:
+    """Numbers said digit by digit: "ticket one twelve" (1 12) is 112, "one oh one" 101.
+    Only an item with that number is matched, so "1 12" stays two numbers elsewhere."""
+    out = []
+    for m in _DIGIT_RUN.finditer(text.lower()):
+        parts = [_DIGIT_WORDS.get(p, p) for p in m.group(0).split()]
+        if any(not p.isdigit() for p in parts) or (len(parts[0]) > 1 and len(parts) > 1):
+            continue
+        out.append("".join(parts))
+    return out
 
 
 def _at(state: Any, pointer: str) -> Any:

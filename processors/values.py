@@ -309,6 +309,7 @@ class When:
     at: datetime | None = None
     shift: timedelta | None = None
     date_only: bool = False
+    time_only: bool = False  # "at four instead": an existing event keeps its day
 
 
 _ONE_OCLOCK = re.compile(
@@ -404,6 +405,8 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
         r"(hours?|heures?|horas?|stunden?|minutes?|minutos?|minuten?)\b",
         text,
     )
+    if day is None and clock is None and _IN_HALF_HOUR.search(text):
+        return When(at=(local + timedelta(minutes=30)).replace(second=0, microsecond=0))
     if day is None and clock is None and within and shift is None:
         n = within.group(1)
         count = int(n) if n.isdigit() else 1
@@ -417,10 +420,16 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
         at = local.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
         if at <= local:
             at += timedelta(days=1)
-        return When(at=at)
+        return When(at=at, time_only=True)
     if clock is None:
         return When(at=day.replace(hour=9, minute=0, second=0, microsecond=0), date_only=True)
     return When(at=day.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0))
+
+
+_IN_HALF_HOUR = re.compile(
+    r"\b(?:in (?:a |an )?half(?: an)? hour|dans une demi-?heure|en media hora|"
+    r"dentro de media hora|in einer halben stunde|in ner halben stunde)\b"
+)
 
 
 def _shift(text: str) -> timedelta | None:
