@@ -334,7 +334,7 @@ class PackExpert:
         if (
             found is not None
             and found[1].task_type == "stateful"
-            and (is_question(event.text) or reads)
+            and (reads or _asks(routed))
         ):
             # a question changes nothing: prefer the domain's read-only intents
             domain = {routed.domain_id or ""}
@@ -366,6 +366,16 @@ class PackExpert:
             return base
         slots = extract_slots(pack, event.text)
         missing = [s for s in intent.required_slots if s not in slots]
+        instead = next((i for i in pack.intents if i.id == intent.otherwise), None)
+        if missing and instead is not None and not _asks(routed):
+            # "raise the ad budget by ten percent": no field and value to set, but a request
+            # the project's people act on: recorded as asked
+            note = f"no {' or '.join(missing)} to set: {instead.id}"
+            intent, missing = instead, [s for s in instead.required_slots if s not in slots]
+            base = Proposal.read_only(intent, similarity, [*base.assumptions, note])
+        slots.setdefault("text", event.text)
+        slots.setdefault("occurred_at", event.occurred_at.isoformat())
+        slots.setdefault("new_id", uuid.uuid5(_REQUESTS, event.source_event_id).hex[:8])
         if missing:
             return replace(
                 base,
@@ -386,6 +396,23 @@ class PackExpert:
         return replace(
             base, decision="stateful", slots=slots, patch=patch, patch_error=validate_patch(patch)
         )
+
+
+def _asks(routed: RoutedEvent) -> bool:
+    """Whether the event asks a question, its project named first or not ("atlas, how many
+    pallets are in stock")."""
+    text = routed.event.text
+    if is_question(text):
+        return True
+    lang = routed.language if routed.language in SUPPORTED else "en"
+    said = clean(text, lang or "en")
+    if routed.project_id:
+        lead = rf"^\W*(?:(?:for|pour|para|bei|en|in|im)\s+)?{re.escape(routed.project_id)}\b[\s,:]*"
+        said = replace(said, folded=re.sub(lead, "", said.folded))
+    return is_question_in(said)
+
+
+_REQUESTS = uuid.UUID("6f1d3c2a-8e4b-4f7a-b1c9-0d2e5a7f9b31")  # ids of recorded requests
 
 
 @dataclass(frozen=True)

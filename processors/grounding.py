@@ -34,7 +34,14 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex
-from processors.inventory import _TIME_WORDS, KIND_WORDS, Inventory, Match, Resolution
+from processors.inventory import (
+    _TIME_WORDS,
+    KIND_WORDS,
+    Inventory,
+    Match,
+    Resolution,
+    plural_name,
+)
 from processors.language import (
     _FUNCTION_WORDS,
     SUPPORTED,
@@ -845,8 +852,16 @@ class GroundedExpert:
             ]
             res = replace(u.resolution, matches=matches) if matches else u.resolution
         named_full = [m for m in matches if m.named and m.score >= 0.99]
-        if len(named_full) == 1 and not res.every:
-            return [named_full[0].item], None  # "les lampes du jardin" is one item's name
+        if (
+            len(named_full) == 1
+            and not res.every
+            # "les lampes du jardin" is one item's name; "les lumières de la cuisine" is every
+            # light there when the item's own names are singular ("lumière de la cuisine")
+            and not (
+                res.plural and res.areas and spec.area_ok and not plural_name(named_full[0].item)
+            )
+        ):
+            return [named_full[0].item], None
         if res.plural and res.areas and spec.area_ok:
             items = [it for a in res.areas for it in inventory.area_items(a, sorted(kinds))]
             if items:
@@ -1170,7 +1185,7 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
             new = max(lo, min(hi, new))
         new = round(new, 1)
         return {"value": int(new) if float(new).is_integer() else new}
-    start, end = data.get("start"), data.get("end")
+    start, end = data.get("start", data.get("due")), data.get("end")  # an event, a reminder
     if isinstance(start, str):
         old = datetime.fromisoformat(start)
         length = datetime.fromisoformat(end) - old if isinstance(end, str) else timedelta(hours=1)

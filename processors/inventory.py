@@ -448,6 +448,11 @@ class Inventory:
         return item.names[0] if item and item.names else area.replace("_", " ")
 
 
+def plural_name(item: Item) -> bool:
+    """Whether one of the item's own names is a plural ("garden lights")."""
+    return any(_is_plural(w) for name in item.names for w in re.findall(r"[a-z0-9]+", fold(name)))
+
+
 def _is_plural(word: str) -> bool:
     return word in {
         "lights", "lamps", "lumieres", "lampes", "luces", "lamparas", "lichter", "lampen",
