@@ -331,11 +331,7 @@ class PackExpert:
         pack = self.pack_for(routed.domain_id)
         found = self.nearest(event.text, {routed.domain_id or ""}) if pack else None
         reads = bool(_READS.match(fold(event.text)))
-        if (
-            found is not None
-            and found[1].task_type == "stateful"
-            and (reads or _asks(routed))
-        ):
+        if found is not None and found[1].task_type == "stateful" and (reads or _asks(routed)):
             # a question changes nothing: prefer the domain's read-only intents
             domain = {routed.domain_id or ""}
             found = self.nearest(event.text, domain, task_types=("ephemeral",)) or found

@@ -259,11 +259,24 @@ def reply_text(key: str, lang: str, **values: str) -> str:
     return table.get(lang, table["en"]).format(**values)
 
 
+_BY_PERCENT = re.compile(
+    r"\b(?:by|de|um|en|un|d'un|d'une)\s+(\d{1,3})\s*"
+    r"(?:%|percent|per cent|pour ?cent|por ?ciento|prozent)"
+)
+_POLITE_KIND = re.compile(
+    r"^(?:please |por favor |bitte )?(?:would you be so kind|be so kind|would you mind|"
+    r"seria(?:s| usted)? tan amable|tendria(?:s| usted)? la amabilidad|me harias el favor|"
+    r"(?:tu serais|vous seriez|serais-tu|seriez-vous) (?:gentil|sympa|assez aimable)|"
+    r"auriez-vous la gentillesse|aurais-tu la gentillesse|"
+    r"(?:warst|waren) (?:du|sie) so (?:lieb|nett|freundlich)|sei so (?:lieb|gut|nett))\b"
+)
+
+
 def is_question_in(u: Cleaned) -> bool:
     """Whether the cleaned utterance asks (a question word first or a question mark) rather
     than requests politely ("can you turn on …" is a request)."""
     text = u.folded.strip().lstrip("¿¡ ")
-    if _POLITE.search(text) or _POLITE_INSIDE.search(text):
+    if _POLITE.search(text) or _POLITE_INSIDE.search(text) or _POLITE_KIND.search(text):
         return False
     if text.endswith("?") or text.startswith("¿") or _WONDER.search(text):
         return True
@@ -276,7 +289,7 @@ def is_question_in(u: Cleaned) -> bool:
 def is_polite_request(u: Cleaned) -> bool:
     """ "can you …", "peux-tu …", "kannst du …": a request phrased as a question."""
     text = u.folded.strip().lstrip("¿¡ ")
-    return bool(_POLITE.search(text) or _POLITE_INSIDE.search(text))
+    return bool(_POLITE.search(text) or _POLITE_INSIDE.search(text) or _POLITE_KIND.search(text))
 
 
 @dataclass(frozen=True)
@@ -735,7 +748,11 @@ class GroundedExpert:
                 s += 0.25
             elif kinds and fit >= 0.6:
                 s += 0.25 * min(1.0, (fit - 0.5) / 0.35)
-            elif kinds and u.resolution.best and not intent.target.create:  # type: ignore[union-attr]
+            elif (
+                kinds
+                and any(m.cover >= 0.5 for m in u.resolution.best)  # named, not only its area
+                and not intent.target.create  # type: ignore[union-attr]
+            ):
                 s -= 0.2
             if intent.value:
                 if intent.value not in has_value:
@@ -862,6 +879,15 @@ class GroundedExpert:
             )
         ):
             return [named_full[0].item], None
+        if (
+            res.plural
+            and matches
+            and matches[0].cover >= 0.95
+            and plural_name(matches[0].item)
+            and not res.every
+            and all(m.cover < matches[0].cover for m in matches[1:])
+        ):
+            return [matches[0].item], None  # "las luces del camino del jardín": one item's name
         if res.plural and res.areas and spec.area_ok:
             items = [it for a in res.areas for it in inventory.area_items(a, sorted(kinds))]
             if items:
@@ -951,6 +977,8 @@ class GroundedExpert:
         if name == "temperature":
             d = delta(c)
             t = temperature(c)
+            if t is not None and d is None and t < 5:
+                d = Delta(1 if not _INDIRECT_HOT.search(c.folded) else -1, t)  # "dos grados"
             if t is not None and not (d is not None and d.amount is not None and d.amount <= 5):
                 return t  # "23 degrees" is a target; "up 2 degrees" a change
             current = _attr(targets, "attributes", "target_celsius")
@@ -970,6 +998,14 @@ class GroundedExpert:
             return None
         if name == "percent":
             p = percent(c)
+            by = _BY_PERCENT.search(c.folded)
+            if p is not None and by and (d := delta(c)) is not None:
+                return {  # "dim it by 20 percent": a change of the current brightness
+                    "per_item": True,
+                    "delta": d.sign * float(by.group(1)),
+                    "field": ("attributes", "brightness"),
+                    "clamp": (0, 100),
+                }
             if p is not None:
                 return p
             if re.search(r"\b(?:max\w*|a fond|a tope|full|ganz hell|voll)\b", c.folded):
@@ -1013,12 +1049,19 @@ class GroundedExpert:
 
 def _read(name: str, c: Cleaned) -> Any:
     if name == "switch":
-        return switch(c)
+        said = switch(c)
+        if said is None and (_INDIRECT_DARK.search(c.folded) or _WANT.search(c.folded)):
+            return "on"  # "está todo oscuro en el despacho"
+        return said
     if name == "percent":
         return percent(c)
     if name == "temperature":
         found = temperature(c)
-        if found is None and delta(c) is not None:
+        if found is None and (
+            delta(c) is not None
+            or _INDIRECT_COLD.search(c.folded)
+            or _INDIRECT_HOT.search(c.folded)
+        ):
             return "delta"
         n = bare_number(c)
         return found if found is not None else (n if n is not None and 5 <= n <= 30 else None)
@@ -1046,8 +1089,8 @@ def _read(name: str, c: Cleaned) -> Any:
         return _label(c, frozenset())
     if name == "sprint":
         folded = fold(c.numeric)
-        said = [p.search(folded) for p in (_SPRINT_NUMBER, _SPRINT_NEXT, _SPRINT_THIS)]
-        return next((m.group(0) for m in said if m), None)
+        sprints = [p.search(folded) for p in (_SPRINT_NUMBER, _SPRINT_NEXT, _SPRINT_THIS)]
+        return next((m.group(0) for m in sprints if m), None)
     return None
 
 
@@ -1209,7 +1252,8 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
 _TITLE_LEAD = re.compile(
     r"^.*?\b(?:ticket|issue|bug|task|reminder|event|appointment|meeting|rappel|tache|tarea|"
     r"recordatorio|cita|reunion|aufgabe|erinnerung|termin|remind me|rappelle-moi|rappelle moi|"
-    r"recuerdame|erinnere mich)\b\s*(?:to|for|about|that|pour|de|d'|que|para|sobre|zu|fur|"
+    r"recuerdame|erinnere mich|[a-z]{1,4}-\d+)\b\s*(?:to|for|about|that|pour|de|d'|que|para|sobre|"
+    r"zu|fur|"
     r"uber|dass|:)?\s*"
 )
 

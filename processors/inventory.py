@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
 from processors.language import fold
-from processors.lexicon import canonical, lexicon_words
+from processors.lexicon import by_sound, canonical, lexicon_words
 
 # Words that never name an item on their own.
 _STOP = frozenset(
@@ -189,6 +189,7 @@ class Inventory:
                 self._numbers.setdefault(digits[-1].lstrip("0") or "0", []).append(n)
         self._areas = {it.id: it for it in self.items if it.role == "area"}
         self._recent: dict[tuple[str, bool], Resolution] = {}
+        self._word_hits: dict[str, dict[str, float]] = {}  # word -> inventory words it is
         self._by_area_kind: dict[tuple[str, str], list[int]] = {}
         for n, item in enumerate(self.items):
             if item.role == "target" and item.area and item.kind:
@@ -392,6 +393,10 @@ class Inventory:
         for w in words:
             if w.isdigit() or w in hits:
                 continue
+            known = self._word_hits.get(w)
+            if known is not None:  # what people say repeats: each word is looked up once
+                hits[w] = known
+                continue
             found: dict[str, float] = {}
             if len(w) < 4:
                 if w in self._vocab_set:
@@ -406,6 +411,8 @@ class Inventory:
                         sc = max(sc, 0.97)
                     found[cand] = sc
             hits[w] = found
+            if len(self._word_hits) < 50_000:
+                self._word_hits[w] = found
         return hits
 
     def unknown_descriptor(self, text: str) -> bool:
@@ -481,7 +488,9 @@ def _fuzzy_kind(word: str) -> str | None:
 
 @lru_cache(maxsize=1 << 14)
 def _fuzzy_canonical(word: str) -> str | None:
-    """A misspelt lexicon word ("lumère") → its English word, or None."""
+    """A misspelt lexicon word ("lumère", "cosina") → its English word, or None."""
+    if len(word) >= 3 and (heard := by_sound(word)) is not None:
+        return heard
     if len(word) < 5:
         return None
     found = process.extractOne(word, _LEXICON_KEYS, scorer=fuzz.ratio, score_cutoff=85)

@@ -11,6 +11,7 @@ through it, so an inventory written in English answers "le plafonnier de la cham
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 # English word → its words in French, Spanish and German (folded: lower case, no accents).
@@ -38,7 +39,7 @@ _GROUPS: dict[str, str] = {
     "maker": "cafetera",
     "water": "eau agua wasser",
     "pump": "pompe bomba pumpe",
-    "heating": "chauffage calefaccion heizung",
+    "heating": "chauffage calefaccion calefa heizung",
     "radiator": "radiateur radiador heizkorper",
     "thermostat": "termostato",
     "alarm": "alarme alarma alarmanlage",
@@ -71,31 +72,32 @@ _GROUPS: dict[str, str] = {
     "prescription": "ordonnance receta rezept",
     "pharmacy": "pharmacie farmacia apotheke",
     # tracker
-    "login": "connexion anmeldung",
-    "timeout": "delai expiration zeituberschreitung",
-    "upgrade": "actualizacion aktualisierung",
-    "library": "bibliotheque libreria bibliothek",
+    "login": "connexion anmeldung identification inicio",
+    "timeout": "delai expiration zeituberschreitung zeitlimit",
+    "upgrade": "actualizacion aktualisierung update actualizar aktualisieren",
+    "library": "bibliotheque libreria bibliothek biblioteca",
     "client": "cliente",
-    "crash": "plantage fallo absturz",
-    "upload": "envoi subida hochladen",
+    "crash": "plantage fallo absturz crashe",
+    "upload": "envoi televersement subida subir hochladen",
     "picture": "photo foto bild image imagen",
     "profile": "profil perfil",
-    "password": "contrasena passwort",
-    "email": "mail correo",
-    "search": "recherche busqueda suche",
-    "slow": "lent lente lenta lento langsam",
+    "password": "contrasena passwort mdp kennwort",
+    "email": "mail correo courriel",
+    "search": "recherche busqueda suche buscador",
+    "slow": "lent lente lenta lento langsam langsame",
     "page": "pagina seite",
-    "dark": "sombre oscuro dunkel",
+    "dark": "sombre oscuro dunkel obscur oscura dunkle dunkler dunklen",
     "settings": "parametres reglages ajustes configuracion einstellungen",
     "translate": "traduire traduction traducir traduccion ubersetzen ubersetzung",
     "german": "allemand aleman deutsch",
-    "document": "documenter documentation documentar dokumentieren doku dokumentation",
+    "document": "documenter documentation documentar documentacion dokumentieren doku "
+    "dokumentation",
     "checklist": "liste lista",
     "nightly": "nocturne nocturna nocturno nachtlich",
     "build": "compilation compilacion",
     "fails": "echoue falla fehlschlagt",
     "authentication": "authentification autenticacion authentifizierung",
-    "export": "exportation exportacion exportieren",
+    "export": "exportation exportacion exportieren exportar exporter",
     "report": "rapport informe bericht",
     "flaky": "instable inestable instabil",
     "integration": "integracion",
@@ -108,6 +110,13 @@ _GROUPS: dict[str, str] = {
     "arrives": "arrive llega ankommt",
     "rate": "debit",
     "limit": "limite limitar begrenzung",
+    # the words of a tracker's ticket titles
+    "mode": "modo modus",
+    "test": "prueba tests",
+    "audit": "auditoria",
+    "screens": "ecrans pantallas bildschirme",
+    "public": "publique publica publico offentliche",
+    "two factor authentication": "2fa mfa",
 }
 _CANONICAL: dict[str, str] = {
     word: english for english, words in _GROUPS.items() for word in words.split()
@@ -146,6 +155,31 @@ def _canonical(word: str) -> str:
 _KNOWN = frozenset(_GROUPS) | frozenset(w for k in _GROUPS for w in k.split())
 
 
+_SOUNDS = (
+    ("ch", "\x00"), ("qu", "k"), ("ck", "k"), ("ce", "se"), ("ci", "si"), ("c", "k"),
+    ("z", "s"), ("ll", "y"), ("v", "b"), ("h", ""), ("\x00", "ch"),
+)  # fmt: skip
+
+
+def sounds(word: str) -> str:
+    """How a folded word sounds, for spellings that follow the sound rather than the word
+    (Spanish seseo and yeísmo, b/v, a silent h): "cosina" and "cocina" both sound "kosina",
+    "pasiyo" and "pasillo" "pasiyo", "luz" and "lus" "lus".
+
+    >>> sounds("cocina") == sounds("cosina"), sounds("pasillo") == sounds("pasiyo")
+    (True, True)
+    """
+    for spelt, said in _SOUNDS:
+        word = word.replace(spelt, said)
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
+def by_sound(word: str) -> str | None:
+    """The English word(s) for a lexicon word spelt as it sounds ("luzes" → "light"), when
+    only one lexicon word sounds that way."""
+    return _BY_SOUND.get(sounds(word))
+
+
 def english_words() -> frozenset[str]:
     """Every English word of the lexicon (the targets of :func:`canonical`)."""
     return _KNOWN
@@ -154,3 +188,14 @@ def english_words() -> frozenset[str]:
 def lexicon_words() -> frozenset[str]:
     """Every French, Spanish and German word the lexicon knows."""
     return frozenset(_CANONICAL)
+
+
+def _sound_index() -> dict[str, str]:
+    heard: dict[str, set[str]] = {}
+    for word, english in _CANONICAL.items():
+        if len(word) >= 3:
+            heard.setdefault(sounds(word), set()).add(english)
+    return {key: next(iter(found)) for key, found in heard.items() if len(found) == 1}
+
+
+_BY_SOUND = _sound_index()

@@ -25,7 +25,7 @@ from processors.language import Cleaned, fold
 
 # --- on / off -------------------------------------------------------------------------------
 _ON = re.compile(
-    r"\b(?:on|allume\w*|rallume\w*|enciend\w*|encender|prend\w*|einschalt\w*|anschalt\w*|"
+    r"\b(?:on|allume\w*|rallume\w*|enciend\w*|encend\w*|prend\w*|einschalt\w*|anschalt\w*|"
     r"anmach\w*|start\w*|activ\w*|lance\w*|demarre\w*|arranca\w*|pon en marcha)\b"
 )
 _ON_DE = re.compile(
@@ -111,13 +111,16 @@ def bare_number(u: Cleaned) -> float | None:
 # --- relative changes -----------------------------------------------------------------------
 _UP = re.compile(
     r"\b(?:warmer|hotter|up|increase|raise|bump|higher|brighter|more|chaud\w*|monte\w*|augmente\w*|"
-    r"plus|caliente|sube|subir|aumenta\w*|mas|warmer|warm\w*|hoch|erhoh\w*|heller|mehr|rechauffe\w*|"
+    r"plus|caliente|sube\w*|subir\w*|aumenta\w*|mas|warmer|warm\w*|hoch|erhoh\w*|heller|mehr|rechauffe\w*|"
     r"calienta\w*|aufdreh\w*)\b"
 )
 _DOWN = re.compile(
     r"\b(?:cooler|colder|down|decrease|lower|dimmer|dim|less|reduce|froid\w*|baisse\w*|diminue\w*|"
-    r"moins|frio|baja|bajar|reduce|menos|kalter|kuhler|runter|niedriger|dunkler|weniger|senk\w*|"
+    r"moins|frio|baja\w*|bajar\w*|reduce|drop|menos|kalter|kuhler|runter|niedriger|dunkler|weniger|senk\w*|"
     r"tamise\w*|atenua\w*|dimm\w*)\b"
+)
+_BY_AMOUNT = re.compile(
+    r"\b(?:by|de|um|en)\s+(\d{1,2}(?:[.,]\d)?)\b(?!\s*(?:%|percent|pour|por|prozent))"
 )
 _BY_DEGREES = re.compile(r"(\d{1,2}(?:[.,]\d)?)\s*(?:degrees?|degres?|grados?|grad|°)")
 _A_BIT = re.compile(r"\b(?:a bit|a little|slightly|un peu|poco|un poco|bisschen|etwas|ein wenig)\b")
@@ -139,7 +142,7 @@ def delta(u: Cleaned) -> Delta | None:
     if not up and not down:
         return None
     sign = 1 if (up[-1:] or [-1])[0] > (down[-1:] or [-1])[0] else -1
-    by = _BY_DEGREES.search(text)
+    by = _BY_DEGREES.search(text) or _BY_AMOUNT.search(text)
     absolute = re.search(r"\b(?:to|a|auf|en|sur)\s+\d", text)
     if absolute and not re.search(r"\b(?:by|de|um|en)\s+\d", text):
         return None  # "turn it up to 22": an absolute value, not a change
