@@ -48,6 +48,7 @@ from processors.models import (
 )
 from processors.packs import DomainPack, IntentSpec, MissingSlot, extract_slots, render_patch
 from processors.router import ProjectRegistry, words
+from processors.values import delta, switch
 
 FORMER_VERSION = "form-v2"
 TASK_NAMESPACE = uuid.UUID("6f1c3a52-8a57-4c1e-9d0a-3b4c1f6e2a10")
@@ -309,12 +310,14 @@ class PackExpert:
         """A no-task intent of the shared pack, when the text is short small talk (a
         misspelt short one too: "thnaks a lot", "nevermnid")."""
         n = len(words(text))
-        if n > 6:
+        if n > 10:
             return None
         found = self.nearest(text, {"_common"})
         # a question is small talk only when it is close to one ("how are you?"), not when it
-        # merely shares a word with one ("am I free tomorrow afternoon")
+        # merely shares a word with one ("am I free tomorrow afternoon"); a longer sentence
+        # only when it is close to one ("sorry, I was talking to my daughter")
         needed = self.smalltalk_threshold + (0.15 if is_question(text) else 0.0)
+        needed += 0.2 if n > 6 else 0.0
         if found is not None and found[2] >= needed:
             return found[1], found[2]
         if n <= 4 and self._smalltalk_phrases:
@@ -392,6 +395,14 @@ class PackExpert:
         return replace(
             base, decision="stateful", slots=slots, patch=patch, patch_error=validate_patch(patch)
         )
+
+
+def _changes(said: str, lang: str) -> bool:
+    """Whether a short utterance asks for a change of a value (on, off, warmer, brighter)."""
+    if len(words(said)) > 4:
+        return False
+    c = clean(said, lang if lang in SUPPORTED else "en")
+    return switch(c) is not None or delta(c) is not None
 
 
 def _asks(routed: RoutedEvent) -> bool:
@@ -577,6 +588,8 @@ class Former:
                 small = None  # "cancel the yoga", "good night mode": about a thing
             if small is not None and small[0].id == "cancel" and _names_kind(said):
                 small = None  # "cancel the appointment": which one is the question
+            if small is not None and small[1] < 0.9 and _changes(said, lang.lang):
+                small = None  # "mach's heller", "mets plus chaud": a change, of what is asked
             if small is None and self.pack_expert is not None and said:
                 small = self._leading_smalltalk(said, routed)  # "thanks, the porch light is great"
             if small is not None:
