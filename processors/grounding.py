@@ -122,11 +122,12 @@ _INDIRECT_DARK = re.compile(
     r"vois rien|voit rien|no veo|ve nada|sehe .{0,12}nichts|sieht man .{0,12}nichts|barely see|"
     r"vois presque|"
     r"sehe kaum|apenas veo|no (?:me )?veo|ne (?:me )?vois|"
-    r"seh\w* (?:mich )?\w* ?(?:nichts|kaum|nicht)"
+    r"seh\w* (?:mich |dich )?(?:\w+ ){0,4}?(?:nichts|kaum|nicht)\b"
 )
 _WANT = re.compile(
     r"\b(?:could (?:really )?use|i need|i want|i'd love|il me faut|j'ai besoin|je veux|"
-    r"necesito|quiero|me vendria|ich brauche|ich will|ich hatte gern|"
+    r"necesito|quiero|me vendria|ich brauch\w*|ich will|ich hatte gern|me hace falta|"
+    r"il (?:me|nous) faut|j'aurais besoin|j'ai trop besoin|"
     r"without|sans|sin|ohne)\b"  # "the kids won't sleep without their night light"
 )
 _UNLOCK = re.compile(
