@@ -314,7 +314,7 @@ class Router:
         if session_hint in self._index:
             score[self._index[session_hint]] += _W_SESSION
         if self._merged is not None:
-            res = self._merged.resolve(" ".join(toks), numbers=False)
+            res = self._merged.resolve(" ".join(toks), numbers=True)
             per_project: dict[str, Any] = {}
             for m in res.matches:  # best first
                 per_project.setdefault(m.item.owner, m)
