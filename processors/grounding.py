@@ -75,7 +75,28 @@ _WONDER = re.compile(
     r"me gustaria saber|quisiera saber|ich mochte wissen|ich wusste gern|do you know|"
     r"je me demande|tu sais si|sais-tu|me pregunto|sabes si|mich wurde interessieren|"
     r"queria saber|je voulais savoir|i wanted to know|"
-    r"ich frage mich|weisst du|weißt du|ich weiss nicht mehr|ich weiß nicht mehr)\b"
+    r"ich frage mich|ich frag mich|weisst du|weißt du|ich weiss nicht mehr|ich weiß nicht mehr|"
+    r"(?:i'm |im )?not sure (?:if|whether)|i don'?t know if|je (?:ne )?sais pas si|"
+    r"j'?sais pas si|no se si|ich weiss nicht,? ob|keine ahnung,? ob)\b"
+)
+# "the garage is shut right", "la cafetera sigue encendida", "das Garagentor ist zu oder":
+# a device's state said back, with nothing asked to change, asks whether it is so
+_STATE_SAID = re.compile(
+    r"(?:\b(?:is|are|'s|was)\s+(?:\w+\s+)?(?:still\s+)?(?:on|off|open|closed|shut|locked|unlocked|"
+    r"armed|disarmed|set|running)|"
+    r"\b(?:est|sont)\s+(?:encore\s+|toujours\s+|bien\s+)?(?:allumee?s?|eteinte?s?|ouverte?s?|"
+    r"fermee?s?|verrouillee?s?|activee?s?|desactivee?s?|en marche)|"
+    r"\b(?:esta|estan|sigue|siguen)\s+(?:todavia\s+|aun\s+)?(?:encendid[ao]s?|apagad[ao]s?|"
+    r"abiert[ao]s?|cerrad[ao]s?|activad[ao]s?|puest[ao]s?)|"
+    r"\b(?:ist|sind)\s+(?:noch\s+|doch\s+|schon\s+|wirklich\s+)?(?:an|aus|offen|zu|auf|"
+    r"abgeschlossen|verriegelt|eingeschaltet|ausgeschaltet|scharf|aktiv))"
+    r"(?:\s+(?:right|correct|or not|now|still|again|la|non|hein|ou pas|maintenant|encore|"
+    r"verdad|no|ahora|todavia|oder|gell|jetzt|noch|oder nicht))*\s*[?.!]*$"
+)
+# "le sprint se termine quand", "on a quoi demain": the question word said last
+_ASKED_LAST = re.compile(
+    r"\b(?:quand|quoi|combien|ou ca)\s*\??$|^on a quoi\b|^c'?est ou\b|\bor not\s*\??$|"
+    r"\bou pas\s*\??$|\boder nicht\s*\??$|\bo no\s*\??$"
 )
 # Question words that ask wherever they stand ("il reste combien", "j'ai quoi samedi").
 _ASKS = re.compile(
@@ -281,7 +302,7 @@ def is_question_in(u: Cleaned) -> bool:
         return False
     if text.endswith("?") or text.startswith("¿") or _WONDER.search(text):
         return True
-    if _ASKS.search(text):
+    if _ASKS.search(text) or _ASKED_LAST.search(text) or _STATE_SAID.search(text):
         return True
     pattern = _QUESTION_RE.get(u.lang, _QUESTION_RE["en"])
     return bool(pattern.search(text.lstrip("¿")))
