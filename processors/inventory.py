@@ -190,6 +190,7 @@ class Inventory:
         self._areas = {it.id: it for it in self.items if it.role == "area"}
         self._recent: dict[tuple[str, bool], Resolution] = {}
         self._word_hits: dict[str, dict[str, float]] = {}  # word -> inventory words it is
+        self._near: dict[str, bool] = {}  # joined words -> close to an inventory word
         self._by_area_kind: dict[tuple[str, str], list[int]] = {}
         for n, item in enumerate(self.items):
             if item.role == "target" and item.area and item.kind:
@@ -279,7 +280,7 @@ class Inventory:
         light equally, "the bedroom ceiling light" only one of them.
         """
         words: list[str] = []
-        for w in _words(text):
+        for w in self._rejoined(_raw_words(text)):
             if w in _STOP:
                 continue
             if w not in self._vocab_set and not w.isdigit():
@@ -387,6 +388,44 @@ class Inventory:
         )
         return Resolution(targets, areas, kinds, values, plural, every)
 
+    def _rejoined(self, words: list[str]) -> list[str]:
+        """Words a recogniser split apart joined again when together they are one the
+        inventory or the lexicon knows and apart they are not: "haus tür", "por che",
+        "zahn arzt", "therm a stat"."""
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for n in (3, 2):
+                parts = words[i : i + n]
+                if len(parts) < n or any(p.isdigit() for p in parts):
+                    continue
+                joined = "".join(parts)
+                if all((p in self._vocab_set or canonical(p) != p) and len(p) > 3 for p in parts):
+                    continue  # "front door": two words it knows
+                if joined in self._vocab_set or canonical(joined) != joined:
+                    out += canonical(joined).split()
+                    break
+                if len(joined) >= 7 and (fixed := _fuzzy_canonical(joined)) is not None:
+                    out += fixed.split()
+                    break
+                if len(joined) >= 7 and self._near_vocab(joined):
+                    out.append(joined)
+                    break
+            else:
+                out += canonical(words[i]).split()
+                i += 1
+                continue
+            i += n
+        return out
+
+    def _near_vocab(self, word: str) -> bool:
+        found = self._near.get(word)
+        if found is None:
+            found = bool(process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=90))
+            if len(self._near) < 50_000:
+                self._near[word] = found
+        return found
+
     def _hits(self, words: list[str]) -> dict[str, dict[str, float]]:
         """For each word of the text, the inventory words it is (typos score less)."""
         hits: dict[str, dict[str, float]] = {}
@@ -467,11 +506,14 @@ def _is_plural(word: str) -> bool:
     }  # fmt: skip
 
 
+def _raw_words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", fold(text).replace("'s ", " ").replace("\u2019", "'"))
+
+
 def _words(text: str) -> list[str]:
     """Folded words, each mapped to English through the lexicon ("cuisine" → "kitchen")."""
-    raw = re.findall(r"[a-z0-9]+", fold(text).replace("'s ", " ").replace("\u2019", "'"))
     out: list[str] = []
-    for word in raw:
+    for word in _raw_words(text):
         out += canonical(word).split()
     return out
 
