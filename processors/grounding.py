@@ -131,6 +131,17 @@ _POLITE_INSIDE = re.compile(
     r"peux-tu|pouvez-vous|vous pouvez|puedes|podrias|me puedes|kannst du|konntest du|konnen sie|"
     r"(?:me|se|te|nos)(?: l[oa]s?)? \w+(?:as|es))\b"
 )
+_OUTDOORS = re.compile(
+    r"\b(?:outside|outdoors|out there|dehors|a l'exterieur|fuera|afuera|en la calle|draussen|"
+    r"drauben|im freien)\b"
+)
+
+
+def _indoors(c: Cleaned) -> bool:
+    """Whether the weather said is the home's ("it's freezing in here"), not outside's."""
+    return not _OUTDOORS.search(c.folded)
+
+
 _INDIRECT_COLD = re.compile(
     r"\b(?:cold|freezing|chilly|froid|gele|caille|frio|helado|congelando|kalt|eiskalt|friere)\b"
 )
@@ -1004,9 +1015,9 @@ class GroundedExpert:
             if t is not None and not (d is not None and d.amount is not None and d.amount <= 5):
                 return t  # "23 degrees" is a target; "up 2 degrees" a change
             current = _attr(targets, "attributes", "target_celsius")
-            if d is None and _INDIRECT_COLD.search(c.folded):
+            if d is None and _indoors(c) and _INDIRECT_COLD.search(c.folded):
                 d = Delta(1, None)
-            if d is None and _INDIRECT_HOT.search(c.folded):
+            if d is None and _indoors(c) and _INDIRECT_HOT.search(c.folded):
                 d = Delta(-1, None)
             if d is not None and isinstance(current, (int, float)):
                 return {
@@ -1081,8 +1092,8 @@ def _read(name: str, c: Cleaned) -> Any:
         found = temperature(c)
         if found is None and (
             delta(c) is not None
-            or _INDIRECT_COLD.search(c.folded)
-            or _INDIRECT_HOT.search(c.folded)
+            or (_indoors(c) and _INDIRECT_COLD.search(c.folded))
+            or (_indoors(c) and _INDIRECT_HOT.search(c.folded))
         ):
             return "delta"
         n = bare_number(c)
