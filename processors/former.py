@@ -65,7 +65,9 @@ _REQUEST = re.compile(
     r"\b(?:can you|could you|would you|please|turn|switch|set|put|make|lock|unlock|open|close|"
     r"move|cancel|create|add|remind|start|stop|dim|allume|eteins|mets|peux|pouvez|ferme|ouvre|"
     r"annule|ajoute|rappelle|enciende|apaga|pon|puedes|podrias|cierra|abre|cancela|anade|abbrechen|"
-    r"recuerda|schalte|mach|kannst|konntest|stell|schliess|offne|erinnere)\b|\?"
+    r"recuerda|schalte|mach|kannst|konntest|stell|schliess|offne|erinnere|schalt\w*|aktivier\w*|"
+    r"abschlie\w*|zusperr\w*|verschieb\w*|dreh\w*|activ\w*|verrouill\w*|conecta\w*|"
+    r"echa la llave)\b|\?"
 )
 _READS = re.compile(
     r"\s*(?:summari[sz]e|show|list|give me|tell me|resume|montre|liste|donne-moi|muestra|"
@@ -588,6 +590,8 @@ class Former:
                 small = None  # "cancel the yoga", "good night mode": about a thing
             if small is not None and small[0].id == "cancel" and _names_kind(said):
                 small = None  # "cancel the appointment": which one is the question
+            if small is not None and small[0].id in ("goodbye", "greeting") and _names_kind(said):
+                small = None  # "gute Nacht Szene aktivieren": the scene, not a goodbye
             if small is not None and small[1] < 0.9 and _changes(said, lang.lang):
                 small = None  # "mach's heller", "mets plus chaud": a change, of what is asked
             if small is None and self.pack_expert is not None and said:
@@ -689,7 +693,11 @@ class Former:
         parts = re.split(r"[,;:!\u2014\u2013]| - ", said, maxsplit=1)
         head = parts[0].strip()
         rest = parts[1] if len(parts) > 1 else ""
-        found = self.pack_expert.smalltalk(head) if head and head != said else None
+        found = (
+            self.pack_expert.smalltalk(head)
+            if head and head != said and not is_command(head)  # "lock everything up, …"
+            else None
+        )
         if found is None:
             found = self.pack_expert.smalltalk_prefix(said)
             rest = said if found is not None else rest

@@ -51,6 +51,7 @@ from processors.language import (
     detect,
     fold,
 )
+from processors.lexicon import canonical
 from processors.models import RoutedEvent
 from processors.packs import DomainPack, IntentSpec, MissingSlot, render_patch
 from processors.values import (
@@ -925,6 +926,15 @@ class GroundedExpert:
             items = [it for a in res.areas for it in inventory.area_items(a, sorted(kinds))]
             if items:
                 return items, None
+        if res.every and not res.areas and spec.area_ok and _all_of(u.cleaned.folded, kinds):
+            # "lock all the doors", "alle Türen abschließen": every one of them in the state
+            items = [
+                it
+                for it in inventory.items
+                if it.collection == spec.collection and it.kind in kinds and it.role == "target"
+            ]
+            if items:
+                return items, None
         if not matches and res.areas and kinds:
             # "too dark in the study": the intent says which kind of thing in the area
             items = [it for a in res.areas for it in inventory.area_items(a, sorted(kinds))]
@@ -1186,6 +1196,22 @@ def _sprint(c: Cleaned, inventory: Inventory | None) -> str | None:
     if _SPRINT_THIS.search(text) and current is not None:
         return ordered[current].id
     return None
+
+
+_ALL_OF = re.compile(
+    r"\b(?:all|every|each|toutes?|tous|chaque|todas?|todos|cada|alle\w*|jede\w*|samtliche\w*)"
+    r"\s+(?:(?:of\s+)?the|les|las|los|die|der|den|mes|my|mis|meine\w*)?\s*([a-z]+)"
+)
+
+
+def _all_of(folded: str, kinds: set[str]) -> bool:
+    """Whether "all" is said of things of one of ``kinds``: "all the doors", "alle Türen"."""
+    for m in _ALL_OF.finditer(folded):
+        word = m.group(1)
+        said = {word, word[:-1] if word.endswith("s") else word, *canonical(word).split()}
+        if any(said & KIND_WORDS.get(kind, frozenset()) for kind in kinds):
+            return True
+    return False
 
 
 def _without_names(text: str, items: list[Any]) -> str:

@@ -30,7 +30,7 @@ _GROUPS: dict[str, str] = {
     "porch": "porche veranda portal vordach",
     "counter": "encimera arbeitsplatte comptoir",
     "strip": "ruban tira streifen bande",
-    "door": "porte puerta tur tuer",
+    "door": "porte portes puerta puertas tur tuer turen tueren",
     "front": "principal delantera vorder haupt",
     "back": "derriere arriere trasera hinter",
     "garage": "garaje",
