@@ -258,7 +258,7 @@ _PRONOUN = re.compile(
 )
 _VAGUE = re.compile(
     r"\b(?:something|anything|a thing|un truc|quelque chose|un machin|algo|una cosa|etwas|"
-    r"irgendwas|irgendetwas)\b"
+    r"irgendwas|irgendetwas|an was$)\b"
 )
 # "leave the porch light on", "don't turn off the floor lamp", "no need to touch the alarm",
 # "I might turn the heating up later": nothing to change now ("don't forget to …" asks)
@@ -666,7 +666,14 @@ class GroundedExpert:
             )
         zone = self._inventories[routed.project_id or ""][2]
         value = self._value(intent, u, targets, event.occurred_at, zone, inventory)
-        if value is None and intent.value and not intent.value_optional:
+        vague = (  # "remind me": a reminder of nothing, at no time
+            value is None
+            and intent.value_optional
+            and intent.target is not None
+            and intent.target.create
+            and _title(u.cleaned) is None
+        )
+        if value is None and intent.value and (not intent.value_optional or vague):
             name = _SLOT_NAMES.get(intent.value, intent.value)
             for_item = reply_text("for_item", lang, item=targets[0].names[0]) if targets else ""
             return replace(
@@ -776,6 +783,8 @@ class GroundedExpert:
             cue = compiled.get(u.cleaned.lang) or compiled.get("any")
             if cue is not None and any(cue.search(v.folded) for v in u.variants):
                 s += 0.3
+            elif cue is not None and any(op.get("op") == "remove" for op in intent.patch or []):
+                s -= 0.2  # nothing is removed unless a word of removing is said
             kinds = set(intent.target.kinds) if intent.target else set()
             fit = max((kind_best.get(k, 0.0) for k in kinds), default=0.0)
             if kinds and mentioned & kinds:
@@ -1257,6 +1266,8 @@ def _attr(targets: list[Any], *path: str) -> Any:
 
 
 def _value_slots(value: Any) -> dict[str, Any]:
+    if value is None:  # an optional value not said: a reminder without a time
+        return {"value": None, "start": None, "end": None}
     if isinstance(value, dict):
         if "at" in value:
             at = value["at"]
@@ -1311,7 +1322,8 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
 _TITLE_LEAD = re.compile(
     r"^.*?\b(?:ticket|issue|bug|task|reminder|event|appointment|meeting|rappel|tache|tarea|"
     r"recordatorio|cita|reunion|aufgabe|erinnerung|termin|remind me|rappelle-moi|rappelle moi|"
-    r"recuerdame|erinnere mich|[a-z]{1,4}-\d+)\b\s*(?:to|for|about|that|pour|de|d'|que|para|sobre|"
+    r"fais-moi penser|recu[eé]rdame|acu[eé]rdame|erinnere? mich(?: dran| daran)?|[a-z]{1,4}-\d+)"
+    r"\b\s*(?:to|for|about|that|pour|de|d'|que|para|sobre|"
     r"zu|fur|"
     r"uber|dass|:)?\s*"
 )

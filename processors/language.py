@@ -76,7 +76,8 @@ _CORRECTION = re.compile(
     r"(?:,\s*|\s)(?:no|non|nein|nee|no no)[,]?\s+(?=(?:the|la|le|el|die|der|das|den)\s)|"
     r"\b(?:no wait|no sorry|sorry i mean|i mean|actually no|non attends|non pardon|enfin non|"
     r"pardon|ou plutôt|no espera|perdón|digo|mejor dicho|nein warte|nein doch|ich meine|"
-    r"quatsch|oder besser)\b[\s,]*"
+    r"quatsch|oder besser|nee doch lieber(?: nur)?|nein doch lieber(?: nur)?|doch lieber nur|"
+    r"no mejor|non plutot|non plutôt|no rather|or rather)\b[\s,]*"
 )
 # Openers that carry no request: "hey", "ok so", "sag mal", "dis-moi", "oye", "bueno".
 _DISCOURSE = re.compile(
