@@ -31,7 +31,7 @@ from rapidfuzz import fuzz, process
 from processors.embeddings import Encoder, HashingEncoder, Matrix, VectorIndex
 from processors.errors import PatchError
 from processors.grounding import GroundedExpert, is_question_in, reply_text
-from processors.inventory import KIND_WORDS
+from processors.inventory import _TIME_WORDS, KIND_WORDS
 from processors.jsonpatch import parse_pointer
 from processors.language import SUPPORTED, Detected, clean, detect, fold
 from processors.models import (
@@ -92,6 +92,15 @@ _FRAGMENT_TAIL = frozenset(
 def _names_kind(text: str) -> bool:
     words = set(re.findall(r"[a-z]+", fold(text)))
     return any(words & vocab for vocab in KIND_WORDS.values())
+
+
+_THINGS = frozenset("thing things stuff truc machin chose cosa cosas ding sache zeug".split())
+
+
+def _names_thing(text: str) -> bool:
+    """Whether a cancellation is of something: a kind, a day, "the thing tomorrow"."""
+    folded = set(re.findall(r"[a-z]+", fold(text)))
+    return _names_kind(text) or bool(folded & (_THINGS | _TIME_WORDS | _WEEKDAY_WORDS))
 
 
 def is_fragment(text: str) -> bool:
@@ -421,6 +430,11 @@ def _asks(routed: RoutedEvent) -> bool:
     return is_question_in(said)
 
 
+_WEEKDAY_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday lundi mardi mercredi jeudi "
+    "vendredi samedi dimanche lunes martes miercoles jueves viernes sabado domingo montag "
+    "dienstag mittwoch donnerstag freitag samstag sonntag".split()
+)
 _REQUESTS = uuid.UUID("6f1d3c2a-8e4b-4f7a-b1c9-0d2e5a7f9b31")  # ids of recorded requests
 
 
@@ -588,8 +602,8 @@ class Former:
                 and self.grounded.names_item(said, routed.project_id, lang.lang)
             ):
                 small = None  # "cancel the yoga", "good night mode": about a thing
-            if small is not None and small[0].id == "cancel" and _names_kind(said):
-                small = None  # "cancel the appointment": which one is the question
+            if small is not None and small[0].id == "cancel" and _names_thing(said):
+                small = None  # "cancel the appointment", "annule le truc de demain": which one
             if small is not None and small[0].id in ("goodbye", "greeting") and _names_kind(said):
                 small = None  # "gute Nacht Szene aktivieren": the scene, not a goodbye
             if small is not None and small[1] < 0.9 and _changes(said, lang.lang):

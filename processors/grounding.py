@@ -35,7 +35,6 @@ from rapidfuzz import fuzz, process
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex
 from processors.inventory import (
-    _TIME_WORDS,
     KIND_WORDS,
     Inventory,
     Match,
@@ -252,10 +251,6 @@ REPLIES: dict[str, dict[str, str]] = {
         "de": "Ich weiß nicht, was ich damit tun soll. Können Sie es anders sagen?",
     },
 }
-_PRONOUN = re.compile(
-    r"\b(?:it|that|this|them)\b(?! (?:is|was)\b)|\b(?:ca|cela)\b|-(?:le|la|les)\b|"
-    r"\b(?:eso|esto)\b|\w(?:alo|elo|ilo|ala|ela)\b|\b(?:es|das|ihn)\b(?=\s*\w*\s*$)"
-)
 _VAGUE = re.compile(
     r"\b(?:something|anything|a thing|un truc|quelque chose|un machin|algo|una cosa|etwas|"
     r"irgendwas|irgendetwas|an was$)\b"
@@ -413,22 +408,15 @@ class GroundedExpert:
                 }
         # the words the packs use per language, to fix misspelt request words ("apga" → "apaga")
         vocab: dict[str, set[str]] = {lang: set(_FUNCTION_WORDS[lang]) for lang in SUPPORTED}
-        core: dict[str, set[str]] = {lang: set(_FUNCTION_WORDS[lang]) for lang in SUPPORTED}
         for pack in self.packs:
             for intent in pack.intents:
-                for table, into in (
-                    ({"en": intent.examples, **intent.phrases}, (vocab, core)),
-                    (intent.extra_phrases, (vocab,)),
-                ):
+                for table in ({"en": intent.examples, **intent.phrases}, intent.extra_phrases):
                     for lang, examples in table.items():
                         for example in examples:
                             text = fold(re.sub(r"<\w+>", " ", example))
-                            for words in into:
-                                words.setdefault(lang, set()).update(re.findall(r"[a-z]+", text))
+                            vocab.setdefault(lang, set()).update(re.findall(r"[a-z]+", text))
         self._spelling = {lang: sorted(w for w in ws if len(w) >= 4) for lang, ws in vocab.items()}
         self._spelling_set = {lang: frozenset(ws) for lang, ws in vocab.items()}
-        # the words of the first examples: what a request says about doing, not about things
-        self._pack_words = {lang: frozenset(ws) for lang, ws in core.items()}
 
     def pack_for(self, domain: str | None) -> DomainPack | None:
         """The pack serving a domain."""
@@ -630,25 +618,14 @@ class GroundedExpert:
                 slots["target_named"] = "yes"  # the project's own state names what to change
         if intent.task_type == "ephemeral":
             return replace(base, slots=slots)
-        unknown = (
+        if (
             problem is not None
             and problem[0] == "ambiguous_target"
-            and (inventory.unknown_descriptor(u.cleaned.numeric))
-        )
-        names_something = (
-            unknown
-            or bool(re.search(r"\d|\b[a-z]{1,4}-\d+\b", u.cleaned.numeric))
-            or inventory.unknown_descriptor(u.cleaned.numeric)
-            or self._unknown_words(u, inventory)
-        )
-        if problem is not None and (
-            (problem[0] == "missing_slot:target" and names_something) or unknown
+            and inventory.unknown_descriptor(u.cleaned.numeric)
         ):
-            # an item the state does not list may still exist: a ticket beyond the inventory,
-            # "the cellar door" in a home whose state knows only three other doors
-            legacy = self._legacy(routed, notes, require_patch=True)
-            if legacy is not None:
-                return legacy
+            # "the cellar door" in a home whose state knows three other doors: none of them
+            what = ", ".join(sorted(intent.target.kinds)) if intent.target else "item"
+            problem = ("missing_slot:target", reply_text("which_none", lang, what=what), [])
         if problem is not None:
             code, text, candidates = problem
             if candidates:
@@ -712,21 +689,15 @@ class GroundedExpert:
             base, decision="stateful", slots=slots, patch=patch, patch_error=validate_patch(patch)
         )
 
-    def _legacy(self, routed: RoutedEvent, notes: list[str], *, require_patch: bool = False) -> Any:
+    def _legacy(self, routed: RoutedEvent, notes: list[str]) -> Any:
         """The pack-example expert's proposal when it forms a task (else None)."""
         if self.fallback is None:
             return None
-        if require_patch and _PRONOUN.search(fold(routed.event.text)):
-            return None  # "move it to friday": which one is for the user to say
         proposal = self.fallback.propose(_cleaned(routed))
         if proposal.intent_id is None or proposal.decision not in (
             "stateful",
             "ephemeral",
             "no_task",
-        ):
-            return None
-        if require_patch and (
-            proposal.decision != "stateful" or not proposal.patch or proposal.patch_error
         ):
             return None
         return replace(
@@ -859,18 +830,6 @@ class GroundedExpert:
                 }
             )
         return out
-
-    def _unknown_words(self, u: Understanding, inventory: Inventory) -> bool:
-        """Whether the request names something neither the state nor the packs know
-        ("call off the haircut"): then the pack examples may know what to do with it."""
-        known = self._pack_words.get(u.cleaned.lang, frozenset())
-        for word in re.findall(r"[a-z]+", u.cleaned.folded):
-            if len(word) < 4 or word in known or word in _TIME_WORDS:
-                continue
-            if any(word in vocab for vocab in KIND_WORDS.values()) or inventory.knows(word):
-                continue
-            return True
-        return False
 
     def names_item(self, text: str, project_id: str | None, lang: str | None = None) -> bool:
         """Whether ``text`` names an item of the project's inventory by its name."""
