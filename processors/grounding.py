@@ -107,7 +107,7 @@ _ASKS = re.compile(
 )
 _QUESTION_START = {
     "en": r"^(?:what|what's|whats|which|who|when|when's|where|why|how|is|are|am|do|does|did|has|"
-    r"have|was|were|will|any|anything|show me|tell me|list|give me)\b",
+    r"have|was|were|will|any|anything|show me|tell me|list|give me|summari[sz]e|sum up|recap)\b",
     "fr": r"^(?:a quelle|quel|quelle|quels|quelles|qui|quand|ou|comment|pourquoi|combien|est-ce|"
     r"qu'est-ce|est ce|c'est quand|c'est quoi|montre|dis-moi|donne-moi|liste|y a-t-il|il y a)\b",
     "es": r"^(?:a que hora|que|cual|cuales|quien|cuando|donde|como|por que|cuanto|cuantos|"
@@ -199,6 +199,12 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "¿Cuál quiere decir: {options}?",
         "de": "Welches meinen Sie: {options}?",
     },
+    "not_found": {
+        "en": "I can't find that {what} in this project. Which one do you mean?",
+        "fr": "Je ne trouve pas cet élément ({what}) dans ce projet. Lequel voulez-vous dire ?",
+        "es": "No encuentro ese elemento ({what}) en este proyecto. ¿Cuál quiere decir?",
+        "de": "Ich finde dieses Element ({what}) in diesem Projekt nicht. Welches meinen Sie?",
+    },
     "which_none": {
         "en": "Which {what} do you mean?",
         "fr": "De quel élément parlez-vous ({what}) ?",
@@ -251,6 +257,8 @@ REPLIES: dict[str, dict[str, str]] = {
         "de": "Ich weiß nicht, was ich damit tun soll. Können Sie es anders sagen?",
     },
 }
+_ID_SAID = re.compile(r"\b[a-z]{1,4}-?\d+\b|#\d+\b")  # "tl-310", "ma44", "#88"
+_ITEM_SLOTS = frozenset("event room door ticket reminder title".split())  # name an item
 _VAGUE = re.compile(
     r"\b(?:something|anything|a thing|un truc|quelque chose|un machin|algo|una cosa|etwas|"
     r"irgendwas|irgendetwas|an was$)\b"
@@ -415,6 +423,16 @@ class GroundedExpert:
                         for example in examples:
                             text = fold(re.sub(r"<\w+>", " ", example))
                             vocab.setdefault(lang, set()).update(re.findall(r"[a-z]+", text))
+        # intents of the pack examples that act on no item of the state (schedule a release,
+        # trigger a build): the ones the example expert may still form in a domain with state
+        self._itemless = frozenset(
+            i.id
+            for p in self.packs
+            for i in p.intents
+            if not i.grounded
+            and i.task_type == "stateful"
+            and not set(i.required_slots) & _ITEM_SLOTS
+        )
         self._spelling = {lang: sorted(w for w in ws if len(w) >= 4) for lang, ws in vocab.items()}
         self._spelling_set = {lang: frozenset(ws) for lang, ws in vocab.items()}
 
@@ -625,7 +643,21 @@ class GroundedExpert:
         ):
             # "the cellar door" in a home whose state knows three other doors: none of them
             what = ", ".join(sorted(intent.target.kinds)) if intent.target else "item"
-            problem = ("missing_slot:target", reply_text("which_none", lang, what=what), [])
+            problem = ("missing_slot:target", reply_text("not_found", lang, what=what), [])
+        if (
+            problem is not None
+            and problem[0] == "missing_slot:target"
+            and _ID_SAID.search(u.cleaned.numeric)
+        ):
+            what = ", ".join(sorted(intent.target.kinds)) if intent.target else "item"
+            problem = ("missing_slot:target", reply_text("not_found", lang, what=what), [])
+        if problem is not None and problem[0] == "missing_slot:target":
+            # "move tl-310 to in review": a ticket the tracker has beyond the state's mirror;
+            # "plan version 2.9 for february": an intent of the pack that names no item. A
+            # name the state does not have ("call off the haircut") is asked about instead.
+            legacy = self._legacy(routed, notes, require_patch=True)
+            if legacy is not None and legacy.intent_id in self._itemless:
+                return legacy
         if problem is not None:
             code, text, candidates = problem
             if candidates:
@@ -689,7 +721,7 @@ class GroundedExpert:
             base, decision="stateful", slots=slots, patch=patch, patch_error=validate_patch(patch)
         )
 
-    def _legacy(self, routed: RoutedEvent, notes: list[str]) -> Any:
+    def _legacy(self, routed: RoutedEvent, notes: list[str], *, require_patch: bool = False) -> Any:
         """The pack-example expert's proposal when it forms a task (else None)."""
         if self.fallback is None:
             return None
@@ -698,6 +730,10 @@ class GroundedExpert:
             "stateful",
             "ephemeral",
             "no_task",
+        ):
+            return None
+        if require_patch and (
+            proposal.decision != "stateful" or not proposal.patch or proposal.patch_error
         ):
             return None
         return replace(

@@ -338,9 +338,14 @@ def test_an_area_said_by_its_longer_name_wins() -> None:
 
 def test_ids_without_their_separator_and_unknown_names() -> None:
     assert patch_of(form("close tl118 please", 76))[0]["path"] == "/tickets/TL-118/status"
-    # a door the state does not know: the pack examples decide, nobody is asked to choose
+    # a door the state does not know: asked about, never guessed, and no other door offered
     cellar = form("unlock the cellar door for the plumber", 77)
-    assert cellar.task is not None and cellar.reply is None
+    assert cellar.task is None and cellar.reply is not None
+    assert cellar.reply.reason_code == "missing_slot:target" and "can't find" in cellar.reply.text
+    assert "candidates" not in cellar.slots
+    beyond = form("move tl-310 to in review", 78)  # a ticket the state does not list
+    assert beyond.task is None and beyond.reply is not None
+    assert beyond.reply.reason_code == "missing_slot:target"
 
 
 def test_out_of_scope_requests_route_to_no_project() -> None:
