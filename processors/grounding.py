@@ -257,6 +257,8 @@ REPLIES: dict[str, dict[str, str]] = {
         "de": "Ich weiß nicht, was ich damit tun soll. Können Sie es anders sagen?",
     },
 }
+_AND = re.compile(r"\s(?:and|et|y|e|und|sowie|as well as)\s")
+_SCENE_SAID = re.compile(r"\b(?:scenes?|scene|szenen?|escenas?|ambiance|ambiente|stimmung)\b")
 _ID_SAID = re.compile(r"\b[a-z]{1,4}-?\d+\b|#\d+\b")  # "tl-310", "ma44", "#88"
 _ITEM_SLOTS = frozenset("event room door ticket reminder title".split())  # name an item
 _VAGUE = re.compile(
@@ -774,9 +776,17 @@ class GroundedExpert:
                 best.setdefault(intent.id, 0.0)
         question = is_question_in(u.cleaned)
         polite = is_polite_request(u.cleaned)
-        mentioned = {
+        named_kinds = {
             m.item.kind for m in u.resolution.matches if m.score >= 0.85 or m.cover >= 0.99
-        } | set(u.resolution.kinds)  # "security system to night mode": the alarm, by its name
+        }
+        said_kinds = set(u.resolution.kinds)
+        if (
+            "scene" in said_kinds
+            and named_kinds - {"scene"}
+            and not _SCENE_SAID.search(u.cleaned.folded)
+        ):
+            said_kinds.discard("scene")  # "the security system in night mode": a mode of it
+        mentioned = named_kinds | said_kinds
         scored: list[tuple[IntentSpec, float]] = []
         has_value: dict[str, bool] = {}
         kind_best: dict[str, float] = {}
@@ -975,6 +985,20 @@ class GroundedExpert:
             same = [m for m in matches if not m.named and m.share >= 0.99]
             if len(same) > 1:
                 group = same
+        if len(group) > 1 and _AND.search(u.cleaned.numeric):
+            # "the porch light and the path lights": each part names its own item
+            picked: list[Any] = []
+            for part in _AND.split(u.cleaned.numeric):
+                found = [
+                    m
+                    for m in inventory.resolve(part).matches
+                    if m.item.collection == spec.collection and (not kinds or m.item.kind in kinds)
+                ]
+                clear = found and (len(found) == 1 or found[0].score > found[1].score + 0.05)
+                if clear and found[0].item not in picked:
+                    picked.append(found[0].item)
+            if len(picked) >= 2:
+                return picked, None
         named = [m for m in group if m.named]
         if len(named) == 1 and (
             len(group) == 1 or named[0].score > max(m.score for m in group if not m.named)

@@ -41,6 +41,11 @@ _STOP = frozenset(
         "aus"
     ).split()
 )
+# Command verbs: matched to names only when spelt exactly ("mark" is not "marco")
+_VERBS = frozenset(
+    "mark make move turn take give show tell call open close lock push pull drop cancel book add "
+    "set put switch start stop play plan tag hand file send bring keep leave".split()
+)
 # Words that say which kind of thing is meant, per kind (all four languages, folded).
 KIND_WORDS: dict[str, frozenset[str]] = {
     "light": frozenset(
@@ -437,7 +442,7 @@ class Inventory:
                 hits[w] = known
                 continue
             found: dict[str, float] = {}
-            if len(w) < 4:
+            if len(w) < 4 or w in _VERBS:
                 if w in self._vocab_set:
                     found[w] = 1.0
             else:

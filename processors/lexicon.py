@@ -102,7 +102,7 @@ _GROUPS: dict[str, str] = {
     "flaky": "instable inestable instabil",
     "integration": "integracion",
     "scheduler": "planificateur planificador",
-    "timezone": "fuseau zeitzone",
+    "timezone": "fuseau horaire horaria zeitzone",
     "calendar": "calendrier calendario kalender",
     "wrong": "faux fausse incorrect incorrecta falsch",
     "reset": "reinitialisation restablecer zurucksetzen",
