@@ -987,7 +987,7 @@ class GroundedExpert:
                 group = same
         if len(group) > 1 and _AND.search(u.cleaned.numeric):
             # "the porch light and the path lights": each part names its own item
-            picked: list[Any] = []
+            each: list[Any] = []
             for part in _AND.split(u.cleaned.numeric):
                 found = [
                     m
@@ -995,10 +995,10 @@ class GroundedExpert:
                     if m.item.collection == spec.collection and (not kinds or m.item.kind in kinds)
                 ]
                 clear = found and (len(found) == 1 or found[0].score > found[1].score + 0.05)
-                if clear and found[0].item not in picked:
-                    picked.append(found[0].item)
-            if len(picked) >= 2:
-                return picked, None
+                if clear and found[0].item not in each:
+                    each.append(found[0].item)
+            if len(each) >= 2:
+                return each, None
         named = [m for m in group if m.named]
         if len(named) == 1 and (
             len(group) == 1 or named[0].score > max(m.score for m in group if not m.named)
