@@ -257,6 +257,12 @@ REPLIES: dict[str, dict[str, str]] = {
         "de": "Ich weiß nicht, was ich damit tun soll. Können Sie es anders sagen?",
     },
 }
+_UNASSIGN = re.compile(
+    r"\b(?:unassign\w*|desassign\w*|desasign\w*|take \w+ off|remove \w+ from|nobody on|"
+    r"no one on|retire \w+ du|enleve \w+ du|personne dessus|quita\w* (?:a \w+|el \w+ a)|"
+    r"saca\w* a \w+|sin asignar|nimm \w+ (?:vom|von|aus)|\w+ (?:runter|austragen)|niemand drauf|"
+    r"nicht mehr zugewiesen)\b"
+)
 _AND = re.compile(r"\s(?:and|et|y|e|und|sowie|as well as)\s")
 _SCENE_SAID = re.compile(r"\b(?:scenes?|scene|szenen?|escenas?|ambiance|ambiente|stimmung)\b")
 _ID_SAID = re.compile(r"\b[a-z]{1,4}-?\d+\b|#\d+\b")  # "tl-310", "ma44", "#88"
@@ -851,7 +857,7 @@ class GroundedExpert:
     @staticmethod
     def _has_value(name: str, u: Understanding) -> bool:
         if name == "person":
-            return bool(u.resolution.values)
+            return bool(u.resolution.values) or bool(_UNASSIGN.search(u.cleaned.folded))
         if name == "when":
             return any(when(v, datetime(2026, 1, 1, 12), "UTC") is not None for v in u.variants)
         return any(_read(name, v) is not None for v in u.variants)
@@ -1100,6 +1106,8 @@ class GroundedExpert:
             if w.shift is not None and w.at is None:
                 return {"per_item": True, "shift": w.shift}
             return {"at": w.at, "time_only": w.time_only}
+        if name == "person" and _UNASSIGN.search(c.folded):
+            return {"unassign": True}  # "take marco off ticket 94": nobody on it
         if name == "person":
             people = [m for m in u.resolution.values]
             return people[0].item.id if people else None
@@ -1287,6 +1295,8 @@ def _attr(targets: list[Any], *path: str) -> Any:
 def _value_slots(value: Any) -> dict[str, Any]:
     if value is None:  # an optional value not said: a reminder without a time
         return {"value": None, "start": None, "end": None}
+    if isinstance(value, dict) and value.get("unassign"):
+        return {"value": None}
     if isinstance(value, dict):
         if "at" in value:
             at = value["at"]
