@@ -51,6 +51,11 @@ def switch(u: Cleaned) -> str | None:
         on += [m.start() for m in _ON_DE.finditer(text)]
         on.sort()
     off = [m.start() for m in _OFF.finditer(text)]
+    if u.lang == "fr":  # Québec: "ouvre la lumière", "ferme le ruban"
+        on += [m.start() for m in re.finditer(r"\bouvr\w*|\bouvre\b", text)]
+        off += [m.start() for m in re.finditer(r"\bferm\w*", text)]
+        on.sort()
+        off.sort()
     if u.lang != "en":
         on = [i for i in on if not text.startswith("on", i)]
     if u.lang == "de" and (ab := re.search(r"\bschalt\w*\b.*\b(ab)\b", text)):
