@@ -606,7 +606,12 @@ class Former:
                 small = None  # "cancel the appointment", "annule le truc de demain": which one
             if small is not None and small[0].id in ("goodbye", "greeting") and _names_kind(said):
                 small = None  # "gute Nacht Szene aktivieren": the scene, not a goodbye
-            if small is not None and small[1] < 0.9 and _changes(said, lang.lang):
+            if (
+                small is not None
+                and small[0].id != "cancel"  # "stopp, lass das": stopping is not a change
+                and small[1] < 0.9
+                and _changes(said, lang.lang)
+            ):
                 small = None  # "mach's heller", "mets plus chaud": a change, of what is asked
             if small is None and self.pack_expert is not None and said:
                 small = self._leading_smalltalk(said, routed)  # "thanks, the porch light is great"

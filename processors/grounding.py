@@ -181,8 +181,9 @@ _ALARM_NIGHT = re.compile(
     r"\b(?:night|nuit|noche|nacht\w*)\b|nachtmodus|\bfor the night|pour la nuit|para la noche"
 )
 _ALARM_HOME = re.compile(
-    r"\b(?:home|stay|presence|partiel\w*|parcial|perimet\w*|en casa|anwesen\w*|zu ?hause|"
-    r"intern\w*)\b"
+    r"\b(?:home|stay|presence|partiel\w*|parcial|perimet\w*|en casa|modo casa|mode maison|"
+    r"anwesen\w*|zu ?hause|hausmodus|intern\w*|all (?:in|inside|here)|tous (?:la|a la maison)|"
+    r"todos dentro|alle (?:da|drin|zu hause))\b"
 )
 _ALARM_AWAY = re.compile(  # "nobody's home" is away, not home
     r"\b(?:away|absence|absent|ausente|ausencia|abwesen\w*|total|nobody|no one|personne|nadie|"
@@ -673,7 +674,12 @@ class GroundedExpert:
             return replace(
                 base, decision="clarification", slots=slots, reply=text, reason_code=code
             )
-        if intent.target is not None and intent.target.create and _VAGUE.search(u.cleaned.folded):
+        if (
+            intent.target is not None
+            and intent.target.create
+            and _VAGUE.search(u.cleaned.folded)
+            and len((_title(u.cleaned) or "").split()) <= 3  # not "… doesn't do anything"
+        ):
             return replace(
                 base,
                 decision="clarification",
@@ -806,6 +812,8 @@ class GroundedExpert:
             cue = compiled.get(u.cleaned.lang) or compiled.get("any")
             if cue is not None and any(cue.search(v.folded) for v in u.variants):
                 s += 0.3
+                if intent.target and intent.target.create and cue.match(u.cleaned.folded):
+                    s += 0.1  # "crea un ticket: la app se cierra …": the verb said first
             elif cue is not None and any(op.get("op") == "remove" for op in intent.patch or []):
                 s -= 0.2  # nothing is removed unless a word of removing is said
             kinds = set(intent.target.kinds) if intent.target else set()
@@ -1350,6 +1358,7 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
 
 _TITLE_LEAD = re.compile(
     r"^.*?\b(?:ticket|issue|bug|task|reminder|event|appointment|meeting|rappel|tache|tarea|"
+    r"incidencia|incidence|fehler|"
     r"recordatorio|cita|reunion|aufgabe|erinnerung|termin|remind me|rappelle-moi|rappelle moi|"
     r"fais-moi penser|recu[eé]rdame|acu[eé]rdame|erinnere? mich(?: dran| daran)?|[a-z]{1,4}-\d+)"
     r"\b\s*(?:to|for|about|that|pour|de|d'|que|para|sobre|"

@@ -289,6 +289,11 @@ _CLOCK = re.compile(
     r"\b(?:at|a|à|um|a las|a la|vers|gegen|for|pour|las|la|to|au|auf|al|hasta|bis)?\s*"
     r"(\d{1,2})(?:[:h.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|h\b|heures?|uhr|o'clock|horas?)?"
 )
+_HALF_PAST = re.compile(
+    r"\b(?:halb|viertel (?:nach|vor)|half past|quarter (?:past|to))\s+(?P<h>\d{1,2})\b|"
+    r"\b(?P<h2>\d{1,2})\s*(?:h|heures?)?\s+(?:et demie|et quart|moins le quart|moins quart)|"
+    r"\b(?P<h3>\d{1,2})\s+(?:y media|y cuarto|menos cuarto)\b"
+)
 _NOON = re.compile(r"\b(?:noon|midi|mediodia|mittag)\b")
 _MIDNIGHT = re.compile(r"\b(?:midnight|minuit|medianoche|mitternacht)\b")
 _EVENING = re.compile(
@@ -336,6 +341,17 @@ def clock_time(u: Cleaned) -> time | None:
         return time(12, 0)
     if _MIDNIGHT.search(text):
         return time(0, 0)
+    if m := _HALF_PAST.search(text):  # "halb neun" is 8:30, "quarter to five" 4:45
+        hour = int(m.group("h") or m.group("h2") or m.group("h3"))
+        said = m.group(0)
+        minute = 30
+        if re.search(r"quart|viertel|cuarto", said):
+            minute = 45 if re.search(r"\bto\b|vor|moins|menos", said) else 15
+        if re.search(r"halb|\bto\b|vor|moins|menos", said):
+            hour -= 1  # "halb neun", "viertel vor neun", "quarter to nine": before nine
+        if (hour < 8 and not _MORNING.search(text)) or (hour < 12 and _EVENING.search(text)):
+            hour += 12
+        return time(hour % 24, minute)
     best: time | None = None
     for m in _CLOCK.finditer(text):
         hour, minute, suffix = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "")
