@@ -106,13 +106,17 @@ _ASKS = re.compile(
     r"temperatura|temperatur)\b|\b(?:status|statut|estado)$"
 )
 _QUESTION_START = {
-    "en": r"^(?:what|what's|whats|which|who|when|when's|where|why|how|is|are|am|do|does|did|has|"
+    "en": r"^(?:what|what's|whats|wat|wats|wot|which|wich|who|when|when's|wen|where|why|how|is|"
+    r"are|am|do|does|did|has|"
     r"have|was|were|will|any|anything|show me|tell me|list|give me|summari[sz]e|sum up|recap)\b",
-    "fr": r"^(?:a quelle|quel|quelle|quels|quelles|qui|quand|ou|comment|pourquoi|combien|est-ce|"
+    "fr": r"^(?:a quelle|quel|quelle|quels|quelles|qui|quand|kan|ou|comment|pourquoi|combien|"
+    r"koi|quoi|est-ce|"
     r"qu'est-ce|est ce|c'est quand|c'est quoi|montre|dis-moi|donne-moi|liste|y a-t-il|il y a)\b",
-    "es": r"^(?:a que hora|que|cual|cuales|quien|cuando|donde|como|por que|cuanto|cuantos|"
+    "es": r"^(?:a que hora|a que ora|que|q|ke|cual|cuales|quien|cuando|donde|como|por que|cuanto|"
+    r"cuantos|"
     r"cuantas|hay|esta|estan|tengo|tenemos|muestrame|dime|lista)\b",
-    "de": r"^(?:um wie viel|was|welche|welcher|welches|wer|wann|wo|wie|warum|wieviel|wie viel|"
+    "de": r"^(?:um wie viel|was|welche|welcher|welches|wer|wann|wan|wo|wie|warum|wieso|wieviel|"
+    r"wie viel|"
     r"ist|sind|hab|habe|habe ich|hat|gibt|zeig|sag mir|liste)\b",
 }
 _QUESTION_RE = {lang: re.compile(p) for lang, p in _QUESTION_START.items()}
