@@ -207,10 +207,15 @@ class Inventory:
                 self._ids.setdefault(re.sub(r"[-._]", "", fold(item.id)), []).append(n)
         self._index = {it.id: n for n, it in enumerate(self.items) if it.role == "area"}
         self._vocab_of: dict[int, frozenset[str]] = {}
+        self._value_words: frozenset[str] = frozenset()
         for n, ws, _ in self._aliases:
             self._vocab_of[n] = self._vocab_of.get(n, frozenset()) | frozenset(ws)
         for n in range(len(self.items)):
             self._vocab_of.setdefault(n, frozenset())
+        values = [self._vocab_of[n] for n, it in enumerate(self.items) if it.role == "value"]
+        things = [self._vocab_of[n] for n, it in enumerate(self.items) if it.role != "value"]
+        # words only people's names have ("marco" in a tracker): said as a value, not a thing
+        self._value_words = frozenset().union(*values) - frozenset().union(*things)
 
     @classmethod
     def from_state(
@@ -338,7 +343,12 @@ class Inventory:
             for w in words:
                 if len(w) >= 5 and (kind := _fuzzy_kind(w)) is not None and kind not in kinds:
                     kinds.append(kind)
-        content = {w for w in words if by_word.get(w) or any(w in v for v in KIND_WORDS.values())}
+        content = {  # what is said about things; a person ("to marco") is a value, not a thing
+            w
+            for w in words
+            if (by_word.get(w) and not set(by_word[w]) <= self._value_words)
+            or any(w in v for v in KIND_WORDS.values())
+        }
         raw = re.findall(r"[a-z0-9]+", fold(text))
         every = bool(_ALL.search(fold(text)))
         plural = every or any(map(_is_plural, raw))
