@@ -816,7 +816,7 @@ class GroundedExpert:
             cue = compiled.get(u.cleaned.lang) or compiled.get("any")
             if cue is not None and any(cue.search(v.folded) for v in u.variants):
                 s += 0.3
-                if intent.target and intent.target.create and cue.match(u.cleaned.folded):
+                if cue.match(u.cleaned.folded):
                     s += 0.1  # "crea un ticket: la app se cierra …": the verb said first
             elif cue is not None and any(op.get("op") == "remove" for op in intent.patch or []):
                 s -= 0.2  # nothing is removed unless a word of removing is said
