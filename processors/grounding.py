@@ -268,6 +268,7 @@ _UNASSIGN = re.compile(
     r"saca\w* a \w+|sin asignar|nimm \w+ (?:vom|von|aus)|\w+ (?:runter|austragen)|niemand drauf|"
     r"nicht mehr zugewiesen)\b"
 )
+_CLAUSE = re.compile(r"[,;:]|\s(?:and|et|y|und)\s")
 _AND = re.compile(r"\s(?:and|et|y|e|und|sowie|as well as)\s")
 _SCENE_SAID = re.compile(r"\b(?:scenes?|scene|szenen?|escenas?|ambiance|ambiente|stimmung)\b")
 _ID_SAID = re.compile(r"\b[a-z]{1,4}-?\d+\b|#\d+\b")  # "tl-310", "ma44", "#88"
@@ -287,6 +288,8 @@ _NEGATED = re.compile(
     r"deja (?:el|la|los|las)\b.*\b(?:encendid|apagad|abiert|cerrad|como esta)|"
     r"quiza(?:s)? luego|ahora no|todavia no|"
     r"nicht (?:aus|an|ab|zu|auf)\w*|nicht (?:nötig|notig)|brauchst \w+ nicht|bloss nicht|"
+    r"nicht \w+(?:en|ern|eln)\b|doch nicht|hold off|no (?:me |te |lo |la |le |los |las )?"
+    r"\w{2,}(?:as|es)\b|mejor no|"
     r"ja nicht|lass (?:das|die|den)\b|vielleicht\b.*\bspater|jetzt nicht|noch nicht|"
     r"a lo mejor|quiza)"
 )
@@ -313,6 +316,10 @@ _BY_PERCENT = re.compile(
     r"\b(?:by|de|um|en|un|d'un|d'une)\s+(\d{1,3})\s*"
     r"(?:%|percent|per cent|pour ?cent|por ?ciento|prozent)"
 )
+_TELL_ME_IF = re.compile(
+    r"\b(?:tell|let me know|check|see|dire|checker|verifier|regarder|decir\w*|comprobar|mirar|"
+    r"sagen|nachsehen|nachschauen|prufen|schauen)\b[^,.?]{0,12}?\b(?:if|whether|si|ob)\b"
+)
 _POLITE_KIND = re.compile(
     r"^(?:please |por favor |bitte )?(?:would you be so kind|be so kind|would you mind|"
     r"seria(?:s| usted)? tan amable|tendria(?:s| usted)? la amabilidad|me harias el favor|"
@@ -326,6 +333,8 @@ def is_question_in(u: Cleaned) -> bool:
     """Whether the cleaned utterance asks (a question word first or a question mark) rather
     than requests politely ("can you turn on …" is a request)."""
     text = u.folded.strip().lstrip("¿¡ ")
+    if _TELL_ME_IF.search(text):
+        return True  # "could you tell me whether the alarm is on": asked politely
     if _POLITE.search(text) or _POLITE_INSIDE.search(text) or _POLITE_KIND.search(text):
         return False
     if text.endswith("?") or text.startswith("¿") or _WONDER.search(text):
@@ -576,15 +585,13 @@ class GroundedExpert:
         notes = [f"language {u.lang.lang} ({u.lang.confidence:.2f})"]
         if u.cleaned.corrected:
             notes.append(f"self-correction understood as: {u.cleaned.text!r}")
-        main_clause = re.split(r"[,;:]", u.cleaned.folded, maxsplit=1)[0]
         mentions = bool(u.resolution.matches or u.resolution.kinds)
         if (
             mentions
             and (
                 not ranked or ranked[0][0].task_type == "stateful" or ranked[0][1] < self.threshold
             )
-            and _NEGATED.search(main_clause)
-            and not _ASKS_ANYWAY.search(u.cleaned.folded)
+            and self._negated(u, ranked[0][0] if ranked else None)
         ):
             return Proposal(
                 decision="no_task",
@@ -614,12 +621,7 @@ class GroundedExpert:
                 assumptions=notes,
             )
         intent, score = ranked[0]
-        main_clause = re.split(r"[,;:]", u.cleaned.folded, maxsplit=1)[0]
-        if (
-            intent.task_type == "stateful"
-            and _NEGATED.search(main_clause)  # not "…, the timezone is still not right"
-            and not _ASKS_ANYWAY.search(u.cleaned.folded)
-        ):
+        if intent.task_type == "stateful" and self._negated(u, intent):
             return Proposal(
                 decision="no_task",
                 confidence=0.6,
@@ -791,7 +793,7 @@ class GroundedExpert:
                 intents.setdefault(intent.id, intent)
                 best.setdefault(intent.id, 0.0)
         question = is_question_in(u.cleaned)
-        polite = is_polite_request(u.cleaned)
+        polite = is_polite_request(u.cleaned) and not _TELL_ME_IF.search(u.cleaned.folded)
         named_kinds = {
             m.item.kind for m in u.resolution.matches if m.score >= 0.85 or m.cover >= 0.99
         }
@@ -855,6 +857,22 @@ class GroundedExpert:
             scored.append((intent, round(s, 4)))
         scored.sort(key=lambda t: (-t[1], t[0].id))
         return scored
+
+    def _negated(self, u: Understanding, intent: IntentSpec | None) -> bool:
+        """Whether the request is negated or deferred ("don't lock it", "no subas la
+        calefacción"): in its main clause (not "…, the timezone is still not right"; not "take
+        marco off and leave it unassigned"), and not asked again after it ("on n'ira pas au
+        déjeuner, supprime-le")."""
+        text = u.cleaned.folded
+        main, *rest = _CLAUSE.split(text, maxsplit=1)
+        if not _NEGATED.search(main) or _ASKS_ANYWAY.search(text):
+            return False
+        if rest and intent is not None:
+            compiled = self._cues.get(intent.id, {})
+            cue = compiled.get(u.cleaned.lang) or compiled.get("any")
+            if cue is not None and cue.search(rest[0]) and not _NEGATED.search(rest[0]):
+                return False  # asked for in the next clause
+        return True
 
     @staticmethod
     def _labels(inventory: Inventory | None) -> frozenset[str]:
@@ -1194,7 +1212,7 @@ _LABEL_AFTER = re.compile(rf"\b{_LABEL_WORD}\s+[«\"'“]?\s*(\w[\w-]*)")
 _LABEL_BEFORE = re.compile(rf"\b(\w[\w-]*)\s+{_LABEL_WORD}\b")
 _LABEL_AS = re.compile(
     r"\b(?:tag|label|flag|mark|etiquet|étiquet|markier)\w*\b.*?"
-    r"\b(?:as|with|comme|como|als|mit)\s+(?:an?\s+|une?\s+|una?\s+)?(\w[\w-]*)"
+    r"\b(?:as|with|comme|avec|como|con|als|mit)\s+(?:an?\s+|une?\s+|una?\s+)?(\w[\w-]*)"
 )
 _SPRINT_NUMBER = re.compile(r"\bsprint\s*-?\s*(\d+)\b")
 _SPRINT_NEXT = re.compile(

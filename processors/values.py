@@ -33,7 +33,7 @@ _ON_DE = re.compile(
     r"\b(?:an|ein)\s*[,.!?]|\b(?:an|ein)\s*$|\b(?:an|ein)\b(?=\s+(?:und|bitte|machen|schalten))"
 )
 _OFF = re.compile(
-    r"\b(?:off|kill|shut|eteins|eteindre|eteint|eteignez|coupe\w*|apag\w*|aus|ausschalt\w*|"
+    r"\b(?:off|kill|shut|eteins|eteindre|eteint\w*|eteignez|coupe\w*|apag\w*|aus|ausschalt\w*|"
     r"ausmach\w*|abschalt\w*|stop\w*|arrete\w*|desactiv\w*|deactivate|disable)\b"
 )
 _OFF_PHRASE = re.compile(
