@@ -408,6 +408,10 @@ class PackExpert:
         )
 
 
+_DONE = re.compile(r"\b(?:j'ai|i'?ve|i have|ya (?:he|hemos)|he \w+ado|hab\w*|bin)\b")
+_STOPS = re.compile(r"\b(?:stop\w*|arrete\w*|para|halt|abbrechen|cancel\w*|annule\w*|cancela\w*)\b")
+
+
 def _changes(said: str, lang: str) -> bool:
     """Whether a short utterance asks for a change of a value (on, off, warmer, brighter)."""
     if len(words(said)) > 4:
@@ -608,7 +612,7 @@ class Former:
                 small = None  # "gute Nacht Szene aktivieren": the scene, not a goodbye
             if (
                 small is not None
-                and small[0].id != "cancel"  # "stopp, lass das": stopping is not a change
+                and not (small[0].id == "cancel" and _STOPS.search(fold(said)))  # "stopp, lass das"
                 and small[1] < 0.9
                 and _changes(said, lang.lang)
             ):
@@ -737,9 +741,10 @@ class Former:
                 and self.grounded.names_item(head, routed.project_id, code)
             ):
                 return None  # "comment on TL-42: …" is about a thing
-            if found[0].id == "acknowledge" and self.grounded.names_item(
-                rest, routed.project_id, code
-            ):
+            if (
+                found[0].id == "acknowledge"
+                or (found[0].id == "cancel" and _DONE.search(fold(rest)))
+            ) and self.grounded.names_item(rest, routed.project_id, code):
                 return None  # "c'est bon, j'ai sorti les poubelles": news about a thing
         return found
 
