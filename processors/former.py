@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 
 from processors.embeddings import Encoder, HashingEncoder, Matrix, VectorIndex
 from processors.errors import PatchError
-from processors.grounding import GroundedExpert, is_question_in, reply_text
+from processors.grounding import GroundedExpert, is_question_in, negated_request, reply_text
 from processors.inventory import _TIME_WORDS, KIND_WORDS
 from processors.jsonpatch import parse_pointer
 from processors.language import SUPPORTED, Detected, clean, detect, fold
@@ -644,6 +644,12 @@ class Former:
         confident = (
             routed.project_id is not None and routed.routing_confidence >= self.min_confidence
         )
+        if not confident and event.kind == "user_action" and negated_request(event.text):
+            # "don't turn off the porch light yet": nothing to change, whichever project
+            lang_code = language_of(routed).lang
+            return self._reply(
+                routed, "no_task", reply_text("unchanged", lang_code), now, "negated_request"
+            )
         if not confident:
             said_lang = lang_code if (lang_code := (routed.language or "en")) in SUPPORTED else "en"
             if event.kind == "user_action" and is_question_in(clean(event.text, said_lang)):

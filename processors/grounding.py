@@ -282,7 +282,8 @@ _VAGUE = re.compile(
 _NEGATED = re.compile(
     r"\b(?:don'?t|do not|never|no need to|there's no need|leave (?:the|it|them|my)\b|"
     r"keep (?:the|it)\b|i might|maybe later|not now|not yet|"
-    r"ne \w+ pas|n'\w+ pas|pas besoin|inutile de|laisse (?:le|la|les|l')|garde (?:le|la|les)|"
+    r"ne \w+ pas|n'\w+ pas|pas besoin|inutile de|(?<!ai )(?<!as )(?<!a )laisse (?:le|la|les|l')|"
+    r"garde (?:le|la|les)|"
     r"peut-etre plus tard|pas maintenant|"
     r"no (?:apagues|enciendas|toques|cierres|abras|hagas|cambies|hace falta)|"
     r"deja (?:el|la|los|las)\b.*\b(?:encendid|apagad|abiert|cerrad|como esta)|"
@@ -327,6 +328,23 @@ _POLITE_KIND = re.compile(
     r"auriez-vous la gentillesse|aurais-tu la gentillesse|"
     r"(?:warst|waren) (?:du|sie) so (?:lieb|nett|freundlich)|sei so (?:lieb|gut|nett))\b"
 )
+
+
+_REQUEST_VERB = re.compile(
+    r"\b(?:turn|switch|lock|unlock|close|open|cancel|delete|remove|move|set|put|supprime|annule|"
+    r"efface|eteins|allume|ferme|ouvre|mets|borra|cancela|elimina|apaga|enciende|cierra|abre|pon|"
+    r"losch|streich|mach|schalt|schliess|sag)\w*"
+)
+
+
+def negated_request(text: str) -> bool:
+    """Whether ``text`` asks for nothing to change ("don't turn off the porch light yet",
+    "no subas la calefacción"), and asks for nothing else after it."""
+    folded = fold(text)
+    main, *rest = _CLAUSE.split(folded, maxsplit=1)
+    if not _NEGATED.search(main) or _ASKS_ANYWAY.search(folded):
+        return False
+    return not (rest and _REQUEST_VERB.search(rest[0]) and not _NEGATED.search(rest[0]))
 
 
 def is_question_in(u: Cleaned) -> bool:

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, tokens
+from processors.grounding import negated_request
 from processors.inventory import Inventory
 from processors.language import detect, fold
 from processors.models import Candidate, RawEvent, RoutedEvent
@@ -47,6 +48,14 @@ _W_KIND, _W_CUE = 0.15, 0.1  # a kind of thing the project holds; a cue of its p
 _W_CHATTER = 0.8  # short small talk pulls every project towards "none of them"
 _W_OUTSIDE = 0.8  # so does a request like the out-of-scope pack's (orders, taxis, e-mails)
 _MAX_NGRAM = 3
+_W_UNRESOLVED = 0.5  # "turn it off" with nothing said of what: no project can be told
+# an object pronoun standing for the thing ("turn it off", "éteins-le", "cámbialo", "mach das aus")
+_PRONOUN = re.compile(
+    r"\b(?:it(?!'s|'ll| is| was| will)|that(?! is|'s)|this(?! is|'s)|them)\b|-(?:le|la|les)\b|"
+    r"\b(?:ca|cela)\b|\b(?:eso|esto)\b|\b\w{3,}(?:alo|elo|ilo|ala|ela|alos|elos|"
+    r"alas|elas)\b|\b(?:das|es|ihn)\b(?=\s+(?:aus|an|ein|auf|zu|ab|weg|bitte|mal|doch|nicht|"
+    r"[a-z]+en)\b)"
+)
 
 __all__ = ["UTC", "Calibration", "Project", "ProjectRegistry", "Router", "render_state", "words"]
 
@@ -330,6 +339,15 @@ class Router:
             for prefix in set(re.findall(r"\b([a-z]{1,4})-?\d+\b", fold(text))):
                 for id_owner in self._id_prefixes.get(prefix, ()):
                     score[self._index[id_owner]] += _W_ITEM  # "tl-310": one of its tickets
+            named = any(m.score >= 0.5 for m in res.matches) or bool(res.kinds) or bool(res.areas)
+            if (
+                not named
+                and not hits
+                and session_hint is None
+                and len(toks) <= 6  # a short command that names nothing but "it"
+                and _PRONOUN.search(fold(text))
+            ) or negated_request(text):
+                score -= _W_UNRESOLVED  # "move it to thursday": which project's "it"?
         if self._cues:
             folded = fold(text)
             hit = np.zeros(self._n_domains)
