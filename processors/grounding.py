@@ -133,7 +133,7 @@ _POLITE = re.compile(
 _POLITE_INSIDE = re.compile(
     r"[,\u2014\u2013]\s*[\u00bf\u00a1]?\s*(?:can you|could you|would you|tu peux|tu pourrais|"
     r"peux-tu|pouvez-vous|vous pouvez|puedes|podrias|me puedes|kannst du|konntest du|konnen sie|"
-    r"(?:me|se|te|nos)(?: l[oa]s?)? \w+(?:as|es))\b"
+    r"(?:me|se|te|nos|le|les)(?: l[oa]s?)? \w+(?:as|es)|l[oa]s? podemos|podemos)\b"
 )
 _OUTDOORS = re.compile(
     r"\b(?:outside|outdoors|out there|dehors|a l'exterieur|fuera|afuera|en la calle|draussen|"
@@ -150,7 +150,8 @@ _INDIRECT_COLD = re.compile(
     r"\b(?:cold|freezing|chilly|froid|gele|caille|frio|helado|congelando|kalt|eiskalt|friere)\b"
 )
 _INDIRECT_HOT = re.compile(
-    r"\b(?:too hot|boiling|trop chaud|calor|demasiado caliente|zu warm|zu heiss)\b"
+    r"\b(?:too hot|boiling|roasting|sweltering|trop chaud|creve de chaud|on etouffe|calor|"
+    r"demasiado caliente|asando|asfixiando|achicharrando|zu warm|zu heiss|schwitzen|bullig)\b"
 )
 _INDIRECT_DARK = re.compile(
     r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster|pitch black|stockdunkel)\b|"
@@ -173,7 +174,7 @@ _UNLOCK = re.compile(
 )
 _LOCK = re.compile(
     r"\b(?:lock\w*|secure|verrouill\w*|barr\w*|ferme\w*|cierra\w*|cerrar|cerrad\w*|llave|"
-    r"bloque\w*|abschlie\w*|abgeschlossen|verschlossen|zusperr\w*|zugesperrt|zumach\w*|"
+    r"bloque\w*|cerrojo|abschlie\w*|abgeschlossen|verschlossen|zusperr\w*|zugesperrt|zumach\w*|"
     r"verriegel\w*|schlie\w*|zu\b|ab\b)"
 )
 _DISARM_DE = re.compile(r"\bschalt\w*\b.*\bab\b|\bmach\w*\b.*\baus\b")
