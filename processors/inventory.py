@@ -417,6 +417,10 @@ class Inventory:
                 joined = "".join(parts)
                 if all((p in self._vocab_set or canonical(p) != p) and len(p) > 3 for p in parts):
                     continue  # "front door": two words it knows
+                if any(len(p) > 6 for p in parts) or all(
+                    p in _STOP or p in self._vocab_set or canonical(p) != p for p in parts
+                ):
+                    continue  # a recogniser splits a word into short pieces, one of them unknown
                 if joined in self._vocab_set or canonical(joined) != joined:
                     out += canonical(joined).split()
                     break
