@@ -352,3 +352,63 @@ def test_out_of_scope_requests_route_to_no_project() -> None:
     for n, text in enumerate(["order a large pizza for tonight", "envoie un mail à mon chef"]):
         f = form(text, 80 + n)
         assert f.task is None or f.task.project_id is None, text
+
+
+# --- this session's requests: labels, sprints, reminders, alarms, negation, "it" ------------
+
+
+def test_ticket_labels_sprints_and_unassigning() -> None:
+    assert patch_of(form("please tag ticket 112 as bug", 300)) == [
+        {"op": "add", "path": "/tickets/TL-112/labels/-", "value": "bug"}
+    ]
+    spoken = patch_of(form("move ticket TL one oh one to in progress", 304))  # digit by digit
+    assert spoken == [{"op": "replace", "path": "/tickets/TL-101/status", "value": "in_progress"}]
+    assert patch_of(form("añade la etiqueta ui al TL-101", 301))[0]["value"] == "ui"
+    assert patch_of(form("punt the kafka upgrade to next sprint", 302)) == [
+        {"op": "add", "path": "/tickets/TL-71/sprint", "value": "sprint-49"}
+    ]
+    unassigned = patch_of(form("take marco off TL-94 and leave it unassigned", 303))
+    assert unassigned == [{"op": "replace", "path": "/tickets/TL-94/assignee", "value": None}]
+
+
+def test_reminders_move_keep_the_day_and_may_have_no_time() -> None:
+    moved = patch_of(form("mets le rappel pharmacie à jeudi 10h", 310))
+    assert moved == [
+        {
+            "op": "replace",
+            "path": "/reminders/rem-pharmacy/due",
+            "value": "2026-12-03T10:00:00+01:00",
+        }
+    ]
+    todo = patch_of(form("remind me to get a present for grandma", 311))
+    assert todo[0]["value"]["due"] is None and todo[0]["path"].startswith("/reminders/rem-")
+    assert form("remind me", 312).decision == "clarification"
+    piano = patch_of(form("piano lesson at 4 instead", 313))  # the lesson is on Friday the 4th
+    assert piano[0]["value"] == "2026-12-04T16:00:00+01:00"
+
+
+def test_alarm_modes_locks_and_every_door() -> None:
+    assert patch_of(form("Alarm auf Nachtmodus", 320))[0]["value"] == "armed_night"
+    assert patch_of(form("pon la alarma en modo casa", 321))[0]["value"] == "armed_home"
+    assert patch_of(form("open the garage", 322)) == [
+        {"op": "replace", "path": "/entities/lock.garage/state", "value": "unlocked"}
+    ]
+    doors = {op["path"] for op in patch_of(form("alle Türen abschließen", 323))}
+    assert doors == {f"/entities/lock.{d}/state" for d in ("front_door", "back_door", "garage")}
+    both = {
+        op["path"] for op in patch_of(form("switch off the porch light and the path lights", 324))
+    }
+    assert both == {"/entities/light.porch/state", "/entities/light.garden_path/state"}
+
+
+def test_negated_it_only_and_chitchat_form_no_wrong_task() -> None:
+    for n, text in enumerate(["don't turn off the porch light yet", "no subas la calefacción"]):
+        negated = form(text, 330 + n)
+        assert negated.decision == "no_task" and negated.task is None, text
+    for n, text in enumerate(["turn it off", "cámbialo a las cinco", "mach das aus"]):
+        vague = form(text, 340 + n)
+        assert vague.decision == "clarification" and vague.task is None, text
+    for n, text in enumerate(["tell me a joke", "erzähl mir einen witz", "lol", "mdr"]):
+        assert form(text, 350 + n).decision == "no_task", text
+    # a state said back asks whether it is so, it changes nothing
+    assert form("das garagentor ist zu oder", 360).decision == "ephemeral"
