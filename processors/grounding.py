@@ -670,25 +670,17 @@ class GroundedExpert:
                 slots["target_named"] = "yes"  # the project's own state names what to change
         if intent.task_type == "ephemeral":
             return replace(base, slots=slots)
-        if (
-            problem is not None
-            and problem[0] == "ambiguous_target"
-            and inventory.unknown_descriptor(u.cleaned.numeric)
-        ):
-            # "the cellar door" in a home whose state knows three other doors: none of them
-            what = ", ".join(sorted(intent.target.kinds)) if intent.target else "item"
-            problem = ("missing_slot:target", reply_text("not_found", lang, what=what), [])
-        if (
-            problem is not None
-            and problem[0] == "missing_slot:target"
-            and _ID_SAID.search(u.cleaned.numeric)
+        if problem is not None and (
+            # "the cellar door" in a home whose state knows three other doors: none of them;
+            # "move tl-310 to in review" when the state lists no TL-310
+            (problem[0] == "ambiguous_target" and inventory.unknown_descriptor(u.cleaned.numeric))
+            or (problem[0] == "missing_slot:target" and _ID_SAID.search(u.cleaned.numeric))
         ):
             what = ", ".join(sorted(intent.target.kinds)) if intent.target else "item"
             problem = ("missing_slot:target", reply_text("not_found", lang, what=what), [])
         if problem is not None and problem[0] == "missing_slot:target":
-            # "move tl-310 to in review": a ticket the tracker has beyond the state's mirror;
-            # "plan version 2.9 for february": an intent of the pack that names no item. A
-            # name the state does not have ("call off the haircut") is asked about instead.
+            # "plan version 2.9 for february": an intent of the pack that names no item; a name
+            # the state does not have ("call off the haircut") is asked about instead
             legacy = self._legacy(routed, notes, require_patch=True)
             if legacy is not None and legacy.intent_id in self._itemless:
                 return legacy
