@@ -22,7 +22,7 @@ _GROUPS: dict[str, str] = {
     "ceiling": "plafond techo decke decken deckenlicht",
     "ceiling light": "plafonnier plafonniers plafon deckenleuchte",
     "bedside": "chevet mesita mesilla nachttisch",
-    "desk": "escritorio schreibtisch",
+    "desk": "escritorio flexo schreibtisch",
     "floor": "pie sol boden steh",
     "night": "nuit noche nacht",
     "mirror": "miroir espejo spiegel",

@@ -16,10 +16,14 @@ missing slot, never a guess.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from rapidfuzz import fuzz, process
 
 from processors.language import Cleaned, fold
 
@@ -63,13 +67,31 @@ def switch(u: Cleaned) -> str | None:
     if _OFF_PHRASE.search(text) and not on[-1:] > off[-1:]:
         return "off"
     if not on and not off:
-        return None
+        return _misspelt_switch(text)
     if not off:
         return "on"
     if not on:
         return "off"
     # "turn on" vs "switch off": the last one said; "an/ein" are often particles, weigh less
     return "on" if on[-1] > off[-1] else "off"
+
+
+_ON_VERBS = "allume allumer enciende enciendo encender prende prender einschalten anschalten"
+_OFF_VERBS = "eteins eteindre apaga apagar apago ausschalten ausmachen abschalten"
+_SWITCH_VERBS = {w: "on" for w in _ON_VERBS.split()} | {w: "off" for w in _OFF_VERBS.split()}
+
+
+@lru_cache(maxsize=4096)  # one event's text is read for several intents
+def _misspelt_switch(text: str) -> str | None:
+    """ "encinde la luz", "a paga la luz", "alume": a switching verb misspelt or split."""
+    words = re.findall(r"[a-z]+", text)
+    candidates = [w for w in words if len(w) >= 5]
+    candidates += ["".join(pair) for pair in itertools.pairwise(words) if len(pair[0]) <= 2]
+    for word in candidates:
+        found = process.extractOne(word, list(_SWITCH_VERBS), scorer=fuzz.ratio, score_cutoff=83)
+        if found is not None:
+            return _SWITCH_VERBS[found[0]]
+    return None
 
 
 # --- numbers with a unit --------------------------------------------------------------------
