@@ -48,7 +48,7 @@ from processors.models import (
 )
 from processors.packs import DomainPack, IntentSpec, MissingSlot, extract_slots, render_patch
 from processors.router import ProjectRegistry, words
-from processors.values import delta, switch
+from processors.values import WEEKDAY_WORDS, delta, switch
 
 FORMER_VERSION = "form-v2"
 TASK_NAMESPACE = uuid.UUID("6f1c3a52-8a57-4c1e-9d0a-3b4c1f6e2a10")
@@ -100,7 +100,7 @@ _THINGS = frozenset("thing things stuff truc machin chose cosa cosas ding sache 
 def _names_thing(text: str) -> bool:
     """Whether a cancellation is of something: a kind, a day, "the thing tomorrow"."""
     folded = set(re.findall(r"[a-z]+", fold(text)))
-    return _names_kind(text) or bool(folded & (_THINGS | _TIME_WORDS | _WEEKDAY_WORDS))
+    return _names_kind(text) or bool(folded & (_THINGS | _TIME_WORDS | WEEKDAY_WORDS))
 
 
 def is_fragment(text: str) -> bool:
@@ -434,11 +434,6 @@ def _asks(routed: RoutedEvent) -> bool:
     return is_question_in(said)
 
 
-_WEEKDAY_WORDS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday lundi mardi mercredi jeudi "
-    "vendredi samedi dimanche lunes martes miercoles jueves viernes sabado domingo montag "
-    "dienstag mittwoch donnerstag freitag samstag sonntag".split()
-)
 _REQUESTS = uuid.UUID("6f1d3c2a-8e4b-4f7a-b1c9-0d2e5a7f9b31")  # ids of recorded requests
 
 

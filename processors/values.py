@@ -264,6 +264,7 @@ for _n, _names in enumerate(
 ):
     for _w in _names:
         _WEEKDAYS[_w] = _n
+WEEKDAY_WORDS = frozenset(_WEEKDAYS)  # every weekday's name, four languages, folded
 _MONTHS: dict[str, int] = {}
 _month_names: tuple[str, ...]
 for _n, _month_names in enumerate(
