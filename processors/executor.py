@@ -524,6 +524,7 @@ class Executor:
             failure_mode=mode,
             fencing_token=fencing_token,
             resumed_from_step=resumed_from,
+            lane=scheduled.lane,
         )
 
 

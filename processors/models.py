@@ -300,6 +300,7 @@ class ScheduledTask(Record):
     failure_mode: str | None = None
     failure_reason: str | None = None
     governance: list[str] = Field(default_factory=list)  # approvals/commands that touched it
+    lane: int = 0  # the partition of scheduled it was released to (processors.lanes)
 
 
 class StepLog(BaseModel):
@@ -346,6 +347,7 @@ class ExecutionResult(Record):
     failure_mode: str | None = None
     fencing_token: int = 0
     resumed_from_step: int = 0
+    lane: int = 0  # the lane it ran in: execution is serial per lane
 
 
 class SsotCommit(Record):

@@ -74,6 +74,7 @@ class Project:
     description: str
     keywords: tuple[str, ...]
     systems: tuple[str, ...]
+    lane_key: str | None = None  # projects sharing a lane key share an execution lane
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ class ProjectRegistry:
 
     @classmethod
     def from_json(cls, text: str) -> ProjectRegistry:
-        """Parse ``[{"id", "domain", "description", "keywords", "systems"}, ...]``."""
+        """Parse ``[{"id", "domain", "description", "keywords", "systems", "lane_key"}, ...]``
+        (``lane_key`` optional)."""
         raw = json.loads(text)
         if not isinstance(raw, list):
             raise ValueError("project registry must be a JSON list")
@@ -98,6 +100,7 @@ class ProjectRegistry:
                         description=str(item.get("description", "")),
                         keywords=tuple(str(k).lower() for k in item.get("keywords", [])),
                         systems=tuple(str(s) for s in item.get("systems", [])),
+                        lane_key=str(item["lane_key"]) if item.get("lane_key") else None,
                     )
                 )
             except (KeyError, TypeError) as exc:
@@ -106,6 +109,11 @@ class ProjectRegistry:
         if len(set(ids)) != len(ids):
             raise ValueError("project ids in the registry must be unique")
         return cls(tuple(projects))
+
+    @property
+    def lane_keys(self) -> dict[str, str]:
+        """``project id → lane key`` for the projects that declare one."""
+        return {p.id: p.lane_key for p in self.projects if p.lane_key}
 
     def get(self, project_id: str | None) -> Project | None:
         """The project with this id, if any."""

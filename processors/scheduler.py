@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -118,6 +119,9 @@ class Book:
     # indexes that keep a release cheap with a long backlog
     _dependents: set[str] = field(default_factory=set)  # pending tasks with dependencies
     _failing: set[str] = field(default_factory=set)  # pending tasks to release as failures
+    # execution lanes (opt-in): the lane of each task in flight; unknown after a take-over
+    # (the book persists no lanes), counted as lane 0 — the window is a throttle, not a rule
+    inflight_lane: dict[str, int] = field(default_factory=dict)
 
     def knows(self, task_id: str) -> bool:
         """Pending or in flight."""
@@ -153,6 +157,7 @@ class Book:
 
     def complete(self, task_id: str) -> bool:
         """A commit for ``task_id`` arrived: its window slot is free."""
+        self.inflight_lane.pop(task_id, None)
         return self.inflight.pop(task_id, None) is not None
 
     def release(
@@ -162,20 +167,40 @@ class Book:
         now: datetime,
         done: dict[str, str],
         inflight_timeout: timedelta = timedelta(minutes=5),
+        lanes: int = 1,
+        lane_of: Callable[[str | None], int] | None = None,
     ) -> list[Release]:
         """What to release now. ``done`` maps source event ids to their commit outcome, for
-        every dependency of a pending task that has completed."""
+        every dependency of a pending task that has completed.
+
+        With ``lanes`` > 1 the window is per lane (``lane_of`` maps a project to its lane):
+        a busy lane does not hold the others back; priority order holds within each lane.
+        """
         for task_id, at in list(self.inflight.items()):
             if now - at > inflight_timeout:  # lost its commit (e.g. dead-lettered): free the slot
                 del self.inflight[task_id]
+                self.inflight_lane.pop(task_id, None)
         if self._dependents:
             self._fail_blocked(now, done)
-        room = window - len(self.inflight)
+        lane = lane_of if lanes > 1 and lane_of is not None else None
         # failures cost nothing (they run no step): they always leave, oldest first
         chosen = sorted((self.pending[t] for t in self._failing), key=lambda e: e.seq)
-        if room > 0:
-            ready = (e for e in self.pending.values() if e.fail is None and self._ready(e, done))
-            chosen += heapq.nsmallest(room, ready, key=lambda e: (-e.priority, e.seq))
+        ready = (e for e in self.pending.values() if e.fail is None and self._ready(e, done))
+        order: Callable[[Entry], tuple[int, int]] = lambda e: (-e.priority, e.seq)  # noqa: E731
+        if lane is None:
+            room = window - len(self.inflight)
+            if room > 0:
+                chosen += heapq.nsmallest(room, ready, key=order)
+        else:
+            rooms = [window] * lanes
+            for task_id in self.inflight:
+                rooms[self.inflight_lane.get(task_id, 0)] -= 1
+            if any(r > 0 for r in rooms):
+                for entry in heapq.nsmallest(sum(max(r, 0) for r in rooms), ready, key=order):
+                    n = lane(entry.task.project_id)
+                    if rooms[n] > 0:
+                        rooms[n] -= 1
+                        chosen.append(entry)
         out = []
         for entry in chosen:
             task_id = entry.task.task_id
@@ -184,6 +209,8 @@ class Book:
             self._failing.discard(task_id)
             self._gone(task_id)
             self.inflight[task_id] = now
+            if lane is not None:
+                self.inflight_lane[task_id] = lane(entry.task.project_id)
             out.append(
                 Release(entry.task, entry.plan, entry.priority, entry.governance, entry.fail)
             )
@@ -330,8 +357,10 @@ def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
     return unique
 
 
-def to_scheduled(release: Release, *, snapshot_version: int, now: datetime) -> ScheduledTask:
-    """The record a release becomes on ``scheduled``."""
+def to_scheduled(
+    release: Release, *, snapshot_version: int, now: datetime, lane: int = 0
+) -> ScheduledTask:
+    """The record a release becomes on ``scheduled`` (in partition ``lane``)."""
     mode, reason = release.fail if release.fail else (None, None)
     return ScheduledTask(
         task=release.task,
@@ -343,6 +372,7 @@ def to_scheduled(release: Release, *, snapshot_version: int, now: datetime) -> S
         failure_mode=mode,
         failure_reason=reason,
         governance=release.governance,
+        lane=lane,
     )
 
 

@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     partitions: int = Field(
         4, ge=1, le=1024, description="Partitions of every topic but scheduled."
     )
+    execution_lanes: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description=(
+            "Execution lanes (partitions of scheduled): serial within a lane, parallel across "
+            "lanes, one fenced executor per lane. 1 (the default) = strictly serial."
+        ),
+    )
     replication_factor: int = Field(1, ge=1, description="Replication factor for created topics.")
     topic_prefix: str = Field("", description="Prefix of every topic name (namespaces, tests).")
     group_prefix: str = Field("taskline", description="Prefix of every consumer group id.")

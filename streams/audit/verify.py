@@ -73,6 +73,7 @@ class Report:
     heads: dict[str, tuple[int, str]] = field(default_factory=dict)
     skipped_checks: list[str] = field(default_factory=list)
     redelivered: int = 0
+    lanes: set[int] = field(default_factory=set)  # the execution lanes seen on executed
 
     @property
     def ok(self) -> bool:
@@ -91,8 +92,11 @@ class Report:
                 out.append(f"  -  {check}: not checked (topics missing)")
             else:
                 n = sum(1 for v in self.violations if v.check == check)
+                scope = ""
+                if check == "serial execution" and len(self.lanes) > 1:
+                    scope = f" (per lane, lanes {', '.join(map(str, sorted(self.lanes)))})"
                 out.append(
-                    f"  {'FAIL' if check in failed else 'ok  '} {check}"
+                    f"  {'FAIL' if check in failed else 'ok  '} {check}{scope}"
                     + (f": {n} violation(s)" if n else "")
                 )
         commits = sum(v for v, _ in self.heads.values())
@@ -133,7 +137,8 @@ class Verifier:
         self._events: set[str] = set()
         self._tasks_by_event: dict[str, dict[str, str]] = defaultdict(dict)
         self._tasks: set[str] = set()
-        self._executions: dict[str, dict[tuple[int, int], str]] = defaultdict(dict)
+        # task id → (start, end, lane) of each distinct run → where it was first seen
+        self._executions: dict[str, dict[tuple[int, int, int], str]] = defaultdict(dict)
         self._chains: dict[str, _Chain] = {}
         self._seen_commits: dict[tuple[str, int], str] = {}
         self._completions: dict[str, dict[tuple[str, int], str]] = defaultdict(dict)
@@ -171,8 +176,10 @@ class Verifier:
         elif rec.topic == FORMED:
             self._formed(rec, fields)
         elif rec.topic == EXECUTED:
-            key = (_micros(fields["started_at"]), _micros(fields["finished_at"]))
+            lane = int(fields.get("lane") or 0)
+            key = (_micros(fields["started_at"]), _micros(fields["finished_at"]), lane)
             self._executions[fields["task_id"]].setdefault(key, rec.where)
+            self.report.lanes.add(lane)
         else:
             self._commit(rec, fields)
 
@@ -245,7 +252,7 @@ class Verifier:
     def finish(self) -> Report:
         """Run the whole-history checks and return the report."""
         report = self.report
-        runs = []
+        runs: dict[int, list[tuple[int, int, str]]] = defaultdict(list)  # lane → its runs
         for task_id, executions in self._executions.items():
             if len(executions) > 1:
                 wheres = ", ".join(executions.values())
@@ -256,15 +263,21 @@ class Verifier:
                         f"task {task_id} executed {len(executions)} times ({wheres})",
                     )
                 )
-            runs += [(start, end, where) for (start, end), where in executions.items()]
-        runs.sort()
-        for (s1, e1, w1), (s2, e2, w2) in itertools.pairwise(runs):
-            if s2 < e1:
-                report.violations.append(
-                    Violation(
-                        "serial execution", w2, f"run [{s2}, {e2}] overlaps {w1} [{s1}, {e1}]"
+            for (start, end, lane), where in executions.items():
+                runs[lane].append((start, end, where))
+        # strictly serial within each lane (one lane, the default: globally serial)
+        for lane, lane_runs in sorted(runs.items()):
+            lane_runs.sort()
+            named = f" in lane {lane}" if len(runs) > 1 or lane else ""
+            for (s1, e1, w1), (s2, e2, w2) in itertools.pairwise(lane_runs):
+                if s2 < e1:
+                    report.violations.append(
+                        Violation(
+                            "serial execution",
+                            w2,
+                            f"run [{s2}, {e2}]{named} overlaps {w1} [{s1}, {e1}]",
+                        )
                     )
-                )
         if {RAW_EVENTS, FORMED} <= self._topics:
             for where, source, task_id, in_window in self._commit_refs:
                 if not in_window:

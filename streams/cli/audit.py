@@ -269,7 +269,9 @@ def _summary_of(value: Any) -> str:
         "plan",
     ):
         data.pop(key, None)
-    return json.dumps(data, ensure_ascii=False)[:300]
+    # the execution lane first (a long summary is cut): where it ran serially with others
+    lane = f"lane {data.pop('lane')}  " if "lane" in data else ""
+    return lane + json.dumps(data, ensure_ascii=False)[:300]
 
 
 def cmd_task(settings: Settings, args: argparse.Namespace, resolve: Resolver) -> int:

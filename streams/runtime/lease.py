@@ -6,7 +6,9 @@ instance go through :meth:`Lease.fenced_set`, atomically in Redis.
 
 from __future__ import annotations
 
+import threading
 import time
+import zlib
 from collections.abc import Collection, Sequence
 
 import redis
@@ -25,6 +27,13 @@ if owner == ARGV[1] and token then
 end
 if not owner or owner == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  if KEYS[3] then
+    -- a lane's lease: its token comes from the counter all lanes share, so tokens never
+    -- repeat across lanes and one counter is what recovery raises
+    local fresh = redis.call('INCR', KEYS[3])
+    redis.call('SET', KEYS[2], fresh)
+    return fresh
+  end
   return redis.call('INCR', KEYS[2])
 end
 return 0
@@ -92,8 +101,17 @@ class Lease:
     7
     """
 
-    def __init__(self, client: redis.Redis, key: str, instance_id: str, ttl_ms: int = 5000):
+    def __init__(
+        self,
+        client: redis.Redis,
+        key: str,
+        instance_id: str,
+        ttl_ms: int = 5000,
+        *,
+        counter_key: str | None = None,
+    ):
         self.key, self.instance_id, self.ttl_ms = key, instance_id, ttl_ms
+        self.counter_key = counter_key  # tokens drawn from a shared counter (execution lanes)
         self.token = 0
         self._valid_until = 0.0  # monotonic: the lease cannot have expired before this
         self._redis = client
@@ -111,9 +129,10 @@ class Lease:
         token (0: not held)."""
         ttl = max(ttl_ms or 0, self.ttl_ms)
         asked = time.monotonic()  # before the request: a conservative expiry estimate
-        self.token = int(
-            self._script(keys=[self.key, self.token_key], args=[self.instance_id, ttl])
-        )
+        keys = [self.key, self.token_key]
+        if self.counter_key is not None:
+            keys.append(self.counter_key)
+        self.token = int(self._script(keys=keys, args=[self.instance_id, ttl]))
         if not self.token:
             self._valid_until = 0.0
         else:
@@ -193,3 +212,85 @@ def lease_key(redis_prefix: str, stage: str) -> str:
     '{taskline:executor}:lease'
     """
     return f"{{{redis_prefix}:{stage}}}:lease"
+
+
+class LaneLeases:
+    """The leases of the execution lanes (opt-in): each lane held by one executor at a time.
+
+    Every executor process registers as a member and holds at most its fair share of the
+    lanes (``ceil(lanes / live members)``): a new member gets lanes as the others give up
+    their extras between batches, and a dead member's lanes are taken when its leases
+    expire. Tokens come from one counter shared by all lanes (``{base}:token``, the token
+    of the single-lane lease), so a token is never reused on any lane.
+
+    >>> leases = LaneLeases(client, lease_key("taskline", "executor"), "x-1", 4)  # doctest: +SKIP
+    >>> leases.balance()          # the lanes this instance holds now
+    {0, 1, 2, 3}
+    """
+
+    def __init__(
+        self, client: redis.Redis, base_key: str, instance_id: str, lanes: int, ttl_ms: int = 5000
+    ) -> None:
+        self.instance_id, self.ttl_ms = instance_id, ttl_ms
+        self.leases = [
+            Lease(
+                client, f"{base_key}:lane:{i}", instance_id, ttl_ms, counter_key=f"{base_key}:token"
+            )
+            for i in range(lanes)
+        ]
+        self.members_key = f"{base_key}:members"
+        self.held: set[int] = set()
+        self._redis = client
+        self._lock = threading.Lock()  # the renewer thread and the main loop share the leases
+        # where this instance starts looking for free lanes: members spread over the lanes
+        self._start = zlib.crc32(instance_id.encode()) % lanes
+
+    def share(self) -> int:
+        """How many lanes this instance may hold: its fair share of the live members."""
+        now_ms = int(time.time() * 1000)
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.zadd(self.members_key, {self.instance_id: now_ms})
+        pipe.zremrangebyscore(self.members_key, "-inf", now_ms - 2 * self.ttl_ms)
+        pipe.zcard(self.members_key)
+        pipe.pexpire(self.members_key, 4 * self.ttl_ms)
+        members = int(pipe.execute()[2])
+        return -(-len(self.leases) // max(members, 1))
+
+    def renew(self) -> set[int]:
+        """Renew the held leases; those lost are dropped. The lanes still held."""
+        with self._lock:
+            for lane in sorted(self.held):
+                if not self.leases[lane].hold():
+                    self.held.discard(lane)
+            return set(self.held)
+
+    def balance(self) -> set[int]:
+        """Renew, give up lanes above the fair share, take free lanes up to it."""
+        share = self.share()
+        self.renew()
+        with self._lock:
+            for lane in sorted(self.held, reverse=True)[: max(len(self.held) - share, 0)]:
+                self.leases[lane].release()
+                self.held.discard(lane)
+            n = len(self.leases)
+            for step in range(n):
+                if len(self.held) >= share:
+                    break
+                lane = (self._start + step) % n
+                if lane not in self.held and self.leases[lane].hold():
+                    self.held.add(lane)
+            return set(self.held)
+
+    def drop(self, lane: int) -> None:
+        """Forget a lane this instance was fenced out of."""
+        with self._lock:
+            self.held.discard(lane)
+            self.leases[lane].token = 0
+
+    def release_all(self) -> None:
+        """Give every lane up and leave the members (a clean shutdown)."""
+        with self._lock:
+            for lane in sorted(self.held):
+                self.leases[lane].release()
+            self.held.clear()
+            self._redis.zrem(self.members_key, self.instance_id)

@@ -26,6 +26,7 @@ from processors.embeddings import WordLlamaEncoder, make_encoder
 from processors.engines import EngineRegistry
 from processors.executor import Environment, Executor
 from processors.former import Former
+from processors.lanes import lane_function
 from processors.models import TaskObject
 from processors.packs import DomainPack, IntentSpec
 from processors.planner import SAFE_ENGINES
@@ -225,6 +226,7 @@ def build_handler(
             client,
             intents=intent_lookup(load_packs(settings)),
             recovery=recovery,
+            lane_of=lane_function(settings.execution_lanes, load_registry(settings).lane_keys),
         )
     if stage == "executor":
 

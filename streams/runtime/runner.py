@@ -14,6 +14,11 @@ hot standby. Each acquisition of the lease increments a *fencing token*; writes 
 not come from a deposed instance (the executor's checkpoints and results) are made only if
 the writer still holds the lease, atomically in Redis, and a deposed instance stops before
 producing anything (:class:`Fenced`).
+
+With execution lanes (``TASKLINE_EXECUTION_LANES`` > 1, opt-in) the executor holds one lease
+per lane instead (:class:`LaneLeases`): it reads only the partitions of ``scheduled`` whose
+lanes it holds, handles each lane's records under that lane's lease and fencing token, and
+any number of executor processes share the lanes.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from processors.models import DeadLetter, Record, now_millis
 from streams.codec.serde import Serde
 from streams.errors import PermanentFaultError, PoisonRecordError, ValidationFailedError
 from streams.runtime.kafka import KafkaClients
-from streams.runtime.lease import Fenced, Lease, lease_key
+from streams.runtime.lease import Fenced, LaneLeases, Lease, lease_key
 from streams.runtime.logs import STAGE, record_ids
 from streams.runtime.topics import DEAD_LETTERS, SCHEDULED, check_scheduled_partitions
 from streams.settings import Settings
@@ -102,6 +107,7 @@ class Out:
     topic: str
     key: bytes | None
     value: bytes
+    partition: int | None = None  # None: the key's partition (librdkafka's partitioner)
 
 
 class Observer(Protocol):
@@ -278,6 +284,15 @@ class StageRunner:
         )
         if handler.exclusive:
             handler.lease = self.lease
+        self.lanes: LaneLeases | None = None
+        if handler.exclusive and SCHEDULED in handler.topics and settings.execution_lanes > 1:
+            self.lanes = LaneLeases(
+                redis_client,
+                lease_key(settings.redis_prefix, self.stage),
+                self.instance_id,
+                settings.execution_lanes,
+                lease_ttl_ms,
+            )
         self.ready = threading.Event()
         self.active = False  # exclusive stages: whether this instance holds the lease
         self._next_lag = 0.0
@@ -298,7 +313,10 @@ class StageRunner:
         """Consume and process until ``stop``; errors that end the stage are kept in ``error``."""
         STAGE.set(self.stage)
         try:
-            self._run(stop)
+            if self.lanes is not None:
+                self._run_lanes(stop, self.lanes)
+            else:
+                self._run(stop)
         except BaseException as exc:
             self.error = exc
             raise
@@ -373,6 +391,98 @@ class StageRunner:
                 self.active = False
             if renewer is not None:
                 renewer.join(2)
+
+    def _run_lanes(self, stop: threading.Event, lanes: LaneLeases) -> None:
+        """The executor with execution lanes: each lane's records under that lane's lease."""
+        topic = self.settings.topic(SCHEDULED)
+        check_scheduled_partitions(self._clients.admin(), self.settings)
+        renewer = threading.Thread(
+            target=self._renew_lanes, args=(stop, lanes), name=f"{self.stage}-lanes", daemon=True
+        )
+        renewer.start()
+        consumer = self._consumer()
+        producer = self._producer()
+        assigned: set[int] = set()
+        next_balance = 0.0
+        self.ready.set()
+        try:
+            while not stop.is_set():
+                if time.monotonic() >= next_balance:
+                    next_balance = time.monotonic() + lanes.ttl_ms / 6000
+                    try:
+                        held = lanes.balance()
+                    except redis.RedisError as exc:
+                        if permanent(exc):
+                            raise PermanentFaultError(f"{self.stage}: lanes: {exc}") from exc
+                        log.warning("%s: lane leases: %s", self.stage, exc)
+                        held = set()
+                else:
+                    held = set(lanes.held)
+                if held != assigned:
+                    # (re)assign so that each lane starts at the group's committed offset
+                    if held:
+                        consumer.assign([TopicPartition(topic, lane) for lane in sorted(held)])
+                    else:
+                        consumer.unassign()
+                    gained, lost = sorted(held - assigned), sorted(assigned - held)
+                    log.info(
+                        "%s: %s holds lanes %s (gained %s, gave up %s)",
+                        self.stage,
+                        self.instance_id,
+                        sorted(held) or "none",
+                        gained or "none",
+                        lost or "none",
+                    )
+                    assigned = held
+                self.active = bool(held)
+                if not held:
+                    stop.wait(0.5)
+                    continue
+                batch = consumer.consume(self.settings.batch_max, self.settings.poll_timeout_s)
+                by_lane: dict[int, list[Message]] = {}
+                for m in batch:
+                    if m.error() is not None:
+                        log.warning("%s: consume error: %s", self.stage, m.error())
+                    else:
+                        by_lane.setdefault(m.partition() or 0, []).append(m)
+                for lane, records in sorted(by_lane.items()):
+                    if lane not in lanes.held:
+                        continue  # given up meanwhile: its next holder reads them again
+                    self.handler.lease = lanes.leases[lane]
+                    self.stats.records_in += len(records)
+                    started, cpu = time.perf_counter(), time.thread_time()
+                    try:
+                        if not self._process(records, producer, stop):
+                            return
+                    except Fenced as exc:
+                        log.warning("%s: fenced out of lane %d: %s", self.stage, lane, exc)
+                        lanes.drop(lane)
+                        next_balance = 0.0
+                        break  # re-assign before reading on: the batch's other lanes are redone
+                    self._commit(consumer, records)
+                    self.stats.records_done += len(records)
+                    self.stats.observe_batch(time.perf_counter() - started)
+                    self.stats.cpu_seconds += time.thread_time() - cpu
+                if time.monotonic() >= self._next_lag:
+                    self._measure_lag(consumer)
+        finally:
+            producer.flush(10)
+            consumer.close()
+            try:
+                lanes.release_all()
+            except redis.RedisError as exc:
+                log.warning("%s: could not release the lanes: %s", self.stage, exc)
+            self.active = False
+            renewer.join(2)
+
+    def _renew_lanes(self, stop: threading.Event, lanes: LaneLeases) -> None:
+        # keeps the held lanes while a long batch runs; a lost lane is noticed by the fenced
+        # writes and by the main loop's next balance
+        while not stop.wait(lanes.ttl_ms / 3000):
+            try:
+                lanes.renew()
+            except redis.RedisError as exc:
+                log.warning("%s: lane renewal failed: %s", self.stage, exc)
 
     def _measure_lag(self, consumer: Consumer) -> None:
         # High watermarks from fetch responses (cached: no extra request). The embedded broker
@@ -461,7 +571,16 @@ class StageRunner:
         for out in outs:
             while True:
                 try:
-                    producer.produce(out.topic, out.value, out.key, on_delivery=on_delivery)
+                    if out.partition is None:
+                        producer.produce(out.topic, out.value, out.key, on_delivery=on_delivery)
+                    else:
+                        producer.produce(
+                            out.topic,
+                            out.value,
+                            out.key,
+                            partition=out.partition,
+                            on_delivery=on_delivery,
+                        )
                     break
                 except BufferError:
                     producer.poll(0.1)  # local queue full: let deliveries drain

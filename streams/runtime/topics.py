@@ -1,7 +1,8 @@
 """The topic map, explicit topic creation and the partition checks done at startup.
 
 The embedded broker auto-creates unknown topics with 4 partitions, so every topic is created
-explicitly first and its partition count verified; ``scheduled`` must have exactly one.
+explicitly first and its partition count verified; ``scheduled`` must have exactly one per
+execution lane (one by default).
 """
 
 from __future__ import annotations
@@ -60,9 +61,11 @@ class TopicSpec:
 
 
 def topic_specs(settings: Settings) -> list[TopicSpec]:
-    """Every topic with its partition count; ``scheduled`` always has one."""
+    """Every topic with its partition count; ``scheduled`` has one per execution lane."""
     return [
-        TopicSpec(settings.topic(t), 1 if t == SCHEDULED else settings.partitions)
+        TopicSpec(
+            settings.topic(t), settings.execution_lanes if t == SCHEDULED else settings.partitions
+        )
         for t in ALL_TOPICS
     ]
 
@@ -79,8 +82,8 @@ def partition_count(admin: AdminClient, topic: str, timeout: float = 10.0) -> in
 def ensure_topics(admin: AdminClient, settings: Settings, timeout: float = 15.0) -> None:
     """Create missing topics, then verify every partition count.
 
-    Raises :class:`ConfigurationError` if ``scheduled`` exists with more than one partition,
-    since two partitions would let two tasks execute at once.
+    Raises :class:`ConfigurationError` if ``scheduled`` exists with another partition count
+    than the execution lanes: an extra partition would let two tasks of one lane run at once.
     """
     specs = topic_specs(settings)
     futures = admin.create_topics(
@@ -97,13 +100,16 @@ def ensure_topics(admin: AdminClient, settings: Settings, timeout: float = 15.0)
 
 
 def check_scheduled_partitions(admin: AdminClient, settings: Settings, timeout: float = 10) -> None:
-    """Refuse to go on unless the ``scheduled`` topic exists with exactly one partition."""
+    """Refuse to go on unless ``scheduled`` exists with one partition per execution lane
+    (exactly one by default: strictly serial execution)."""
     name = settings.topic(SCHEDULED)
     count = partition_count(admin, name, timeout)
+    lanes = settings.execution_lanes
     if count is None:
         raise ConfigurationError(f"topic {name!r} does not exist; run `taskline up` first")
-    if count != 1:
+    if count != lanes:
+        need = "serial execution needs exactly 1" if lanes == 1 else f"{lanes} lanes need {lanes}"
         raise ConfigurationError(
-            f"topic {name!r} has {count} partitions; serial execution needs exactly 1 "
-            "(recreate it with one partition)"
+            f"topic {name!r} has {count} partitions; {need} (TASKLINE_EXECUTION_LANES="
+            f"{lanes}; to change the lanes of a running deployment see docs/lanes.md)"
         )

@@ -51,7 +51,7 @@ def worker_env(
 ) -> dict[str, str]:
     """The environment of a worker process: only what ``settings`` says, plus the endpoints.
 
-    The namespace (endpoints, prefixes, partitions, home) is that of the run that spawned it,
+    The namespace (endpoints, prefixes, partitions, execution lanes, home) is that of the run that spawned it,
     whatever the inherited ``TASKLINE_*`` variables say; ``extra`` adds
     settings by field name (``packs_dir="/x"`` → ``TASKLINE_PACKS_DIR=/x``).
     """
@@ -66,6 +66,7 @@ def worker_env(
             "TASKLINE_GROUP_PREFIX": settings.group_prefix,
             "TASKLINE_REDIS_PREFIX": settings.redis_prefix,
             "TASKLINE_PARTITIONS": str(settings.partitions),
+            "TASKLINE_EXECUTION_LANES": str(settings.execution_lanes),
             "TASKLINE_METRICS_PORT": str(metrics_port),
             "TASKLINE_HOME": str(settings.home),
             **{f"TASKLINE_{k.upper()}": v for k, v in extra.items()},

@@ -67,7 +67,7 @@ class ExecutorStage:
         # tasks whose results it recorded (bounded); less in Redis means Redis lost writes
         self._max_token = recovery.highest_token if recovery is not None else 0
         self._recorded: OrderedDict[str, None] = OrderedDict()
-        self._token_in_use = 0
+        self._token_in_use: dict[str, int] = {}  # lease key → token (one per execution lane)
         self.executor = executor
         self.chain = chain
         self.redis = client
@@ -165,7 +165,7 @@ class ExecutorStage:
         if self.lease is None:
             return
         token = self.lease.token
-        if token and token <= self._max_token and token != self._token_in_use:
+        if token and token <= self._max_token and token != self._token_in_use.get(self.lease.key):
             if self.recovery is not None:
                 self.recovery.results()
                 self._max_token = max(self._max_token, self.recovery.highest_token)
@@ -177,7 +177,7 @@ class ExecutorStage:
             self.lease.release()
             raise Fenced(f"fencing token {token} went backwards")
         self._max_token = max(self._max_token, token)
-        self._token_in_use = token
+        self._token_in_use[self.lease.key] = token
 
     def _fenced_set(
         self, values: dict[str, str | bytes | None], once: list[str] | None = None

@@ -6,16 +6,20 @@ the book persisted by :mod:`streams.state.scheduler_book`.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import redis
 from confluent_kafka import Message
 
+from processors.lanes import lane_of as lane_of_key
 from processors.models import (
     GovernanceCommand,
+    ScheduledTask,
     SsotCommit,
     TaskObject,
     now_millis,
@@ -23,7 +27,7 @@ from processors.models import (
 from processors.packs import IntentSpec
 from processors.planner import PlanError, plan_for
 from processors.scheduler import Book, GovernanceRefused, as_dict, to_scheduled
-from streams.errors import GovernanceAuthError
+from streams.errors import GovernanceAuthError, PoisonRecordError
 from streams.runtime.lease import Lease
 from streams.runtime.recovery import Recovery
 from streams.runtime.runner import Out, StageIO
@@ -62,12 +66,15 @@ class SchedulerStage:
         *,
         intents: Callable[[TaskObject], IntentSpec | None] = lambda _t: None,
         recovery: Recovery | None = None,
+        lane_of: Callable[[str | None], int] | None = None,
     ) -> None:
         self.io = io
         self.recovery = recovery
         self.chain = chain
         self.redis = client
         self.intents = intents
+        self.lanes = io.settings.execution_lanes
+        self.lane_of = lane_of or functools.partial(lane_of_key, lanes=self.lanes)
         self.keys = SchedulerKeys(io.settings.redis_prefix)
         self.book = Book(dependency_timeout=timedelta(seconds=io.settings.dependency_timeout_s))
         self._done: dict[str, str] = {}  # source event id → commit outcome (bounded)
@@ -169,22 +176,39 @@ class SchedulerStage:
         # released before a take-over and not committed since: produce them again
         for task_id, value in self._reproduce.items():
             if task_id in self.book.inflight:
-                outs.append(Out(self.io.settings.topic(SCHEDULED), task_id.encode(), value))
+                outs.append(self._reproduced(task_id, value))
         self._reproduce = {}
         released = self.book.release(
-            window=self.io.settings.release_window, now=now, done=self._dependencies_done()
+            window=self.io.settings.release_window,
+            now=now,
+            done=self._dependencies_done(),
+            lanes=self.lanes,
+            lane_of=self.lane_of,
         )
         projects = sorted({r.task.project_id for r in released if r.task.project_id})
         versions = self.chain.versions(projects) if projects else {}
         produced: dict[str, Out] = {}
         for release in released:
             version = versions.get(release.task.project_id or "", 0)
-            scheduled = to_scheduled(release, snapshot_version=version, now=now)
-            produced[release.task.task_id] = self.io.out(SCHEDULED, release.task.task_id, scheduled)
+            lane = self.lane_of(release.task.project_id)
+            scheduled = to_scheduled(release, snapshot_version=version, now=now, lane=lane)
+            out = self.io.out(SCHEDULED, release.task.task_id, scheduled)
+            produced[release.task.task_id] = replace(out, partition=lane)
         self._persist(produced, results, now)
         self.io.stats.held = len(self.book.pending)
         self.io.stats.current.update(as_dict(self.book))
         return outs + list(produced.values())
+
+    def _reproduced(self, task_id: str, value: bytes) -> Out:
+        """A release produced again after a take-over, to the lane it was released to."""
+        lane = 0
+        if self.lanes > 1:
+            try:
+                lane = self.io.serde.decode(value, ScheduledTask).lane
+            except PoisonRecordError:  # unreadable: the executor dead-letters it from lane 0
+                lane = 0
+            lane = lane if lane < self.lanes else 0
+        return Out(self.io.settings.topic(SCHEDULED), task_id.encode(), value, lane)
 
     def _admit(
         self, task: TaskObject, raw: bytes, now: datetime, msg: Message | None = None

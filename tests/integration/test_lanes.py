@@ -1,0 +1,164 @@
+"""Execution lanes (opt-in): four lanes shared by two executor processes. Serial within each
+lane, lanes in parallel; a killed executor's lanes move to the other one; ``audit verify``
+checks serial execution per lane."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from processors.lanes import lane_of
+from processors.models import ExecutionResult
+from streams.audit.verify import verify
+from streams.codec.serde import Serde
+from streams.errors import ConfigurationError
+from streams.runtime.embedded import Endpoints
+from streams.runtime.kafka import KafkaClients
+from streams.runtime.lease import lease_key
+from streams.runtime.pipeline import Pipeline
+from streams.runtime.reader import read_topics
+from streams.runtime.topics import (
+    ALL_TOPICS,
+    EXECUTED,
+    SCHEDULED,
+    check_scheduled_partitions,
+    ensure_topics,
+    partition_count,
+)
+from streams.runtime.workers import WorkerProcess, worker_env
+from streams.settings import Settings
+from tests.conftest import read_topic, settle
+from tests.orchestration import commits_for, publish, task
+
+pytestmark = pytest.mark.integration
+
+LANES = 4
+PROJECTS = [f"lane-proj-{i}" for i in range(8)]
+
+
+@pytest.fixture
+def topics(settings: Settings) -> Settings:
+    """This module's namespace has four lanes: ``scheduled`` is created with four partitions."""
+    laned = settings.model_copy(update={"execution_lanes": LANES})
+    ensure_topics(KafkaClients(laned, str(laned.bootstrap_servers)).admin(), laned)
+    return laned
+
+
+@pytest.fixture
+def laned(orch: Settings) -> Settings:
+    assert orch.execution_lanes == LANES
+    return orch
+
+
+def _holders(client: redis.Redis, settings: Settings) -> dict[int, str | None]:
+    base = lease_key(settings.redis_prefix, "executor")
+    owners = client.mget([f"{base}:lane:{i}" for i in range(settings.execution_lanes)])
+    return {i: o.decode() if o else None for i, o in enumerate(owners)}
+
+
+@contextlib.contextmanager
+def executors(settings: Settings, endpoints: Endpoints, tmp_path: Path, n: int) -> Iterator[
+    tuple[redis.Redis, list[WorkerProcess]]
+]:
+    """Every other stage in this process and ``n`` executor processes sharing the lanes."""
+    env = worker_env(settings, endpoints, packs_dir=str(settings.packs_dir))
+    workers = [WorkerProcess(f"executor-{i}", "executor", env, tmp_path / "logs") for i in range(n)]
+    others = Pipeline(settings, endpoints, ("router", "former", "scheduler", "completer", "ssot"))
+    others.start()
+    client = redis.Redis.from_url(endpoints.redis_url)
+    try:
+        assert others.wait_ready(60)
+        for w in workers:
+            w.start()
+
+        def spread() -> bool:  # every lane held, and by every executor
+            owners = _holders(client, settings).values()
+            pids = {int(o.split("-")[1]) for o in owners if o}
+            return None not in owners and pids == {w.pid for w in workers}
+
+        assert settle(spread, 60), _holders(client, settings)
+        yield client, workers
+    finally:
+        for w in workers:
+            w.kill()
+        others.stop()
+        client.close()
+
+
+def _results(settings: Settings, serde: Serde, n: int) -> list[ExecutionResult]:
+    msgs = read_topic(settings, EXECUTED, until=lambda ms: len(ms) >= n, timeout=60)
+    return [serde.decode(m.value(), ExecutionResult) for m in msgs]
+
+
+def _assert_serial_per_lane(results: list[ExecutionResult]) -> None:
+    runs: dict[int, set[tuple[object, object]]] = defaultdict(set)
+    for r in results:
+        runs[r.lane].add((r.started_at, r.finished_at))
+    for lane, intervals in runs.items():
+        for (s1, e1), (s2, _e2) in itertools.pairwise(sorted(intervals)):
+            assert s2 >= e1, f"lane {lane}: a run started at {s2} before {e1}"
+
+
+def _audit(settings: Settings, serde: Serde) -> list[str]:
+    records = read_topics(settings, str(settings.bootstrap_servers), ALL_TOPICS)
+    report = verify(records, serde)
+    assert report.ok, report.lines()
+    return report.lines()
+
+
+def test_lanes_run_in_parallel_and_serially_within_each_lane(
+    laned: Settings, endpoints: Endpoints, serde: Serde, tmp_path: Path
+) -> None:
+    admin = KafkaClients(laned, str(laned.bootstrap_servers)).admin()
+    assert partition_count(admin, laned.topic(SCHEDULED)) == LANES
+    with executors(laned, endpoints, tmp_path, 2) as (client, workers):
+        tasks = [task(f"lane{i}", project=PROJECTS[i % len(PROJECTS)]) for i in range(40)]
+        publish(laned, serde, *tasks)
+        commits = commits_for(laned, serde, {t.task_id for t in tasks}, timeout=90)
+        results = _results(laned, serde, len(tasks))
+        assert all(c.outcome in ("succeeded", "rebased") for c in commits.values()), [
+            (r.task_id, r.error) for r in results if r.status != "succeeded"
+        ]
+        # each task ran in its project's lane, and both executor processes ran some
+        assert {r.lane for r in results} == set(range(LANES))
+        for r in results:
+            assert r.lane == lane_of(r.project_id, LANES)
+        assert len({r.executor_id for r in results}) == 2
+        _assert_serial_per_lane(results)
+        lines = _audit(laned, serde)
+        assert any("serial execution (per lane, lanes 0, 1, 2, 3)" in line for line in lines)
+
+
+def test_a_killed_executors_lanes_move_to_the_other(
+    laned: Settings, endpoints: Endpoints, serde: Serde, tmp_path: Path
+) -> None:
+    with executors(laned, endpoints, tmp_path, 2) as (client, workers):
+        first = [task(f"pre{i}", project=PROJECTS[i % len(PROJECTS)]) for i in range(16)]
+        publish(laned, serde, *first)
+        commits_for(laned, serde, {t.task_id for t in first}, timeout=90)
+        victim, survivor = workers
+        victim.kill()
+        assert settle(
+            lambda: {o.split("-")[1] if o else None for o in _holders(client, laned).values()}
+            == {str(survivor.pid)},
+            60,
+        ), _holders(client, laned)
+        later = [task(f"post{i}", project=PROJECTS[i % len(PROJECTS)]) for i in range(16)]
+        publish(laned, serde, *later)
+        commits = commits_for(laned, serde, {t.task_id for t in later}, timeout=90)
+        assert all(c.outcome in ("succeeded", "rebased") for c in commits.values())
+        results = _results(laned, serde, len(first) + len(later))
+        _assert_serial_per_lane(results)
+        _audit(laned, serde)
+
+
+def test_scheduled_must_have_one_partition_per_lane(laned: Settings) -> None:
+    admin = KafkaClients(laned, str(laned.bootstrap_servers)).admin()
+    with pytest.raises(ConfigurationError, match="4 partitions; serial execution needs exactly 1"):
+        check_scheduled_partitions(admin, laned.model_copy(update={"execution_lanes": 1}))
