@@ -51,8 +51,8 @@ def worker_env(
 ) -> dict[str, str]:
     """The environment of a worker process: only what ``settings`` says, plus the endpoints.
 
-    The namespace (endpoints, prefixes, partitions, execution lanes, home) is that of the run that spawned it,
-    whatever the inherited ``TASKLINE_*`` variables say; ``extra`` adds
+    The namespace (endpoints, prefixes, partitions, execution lanes, home) is that of the run
+    that spawned it, whatever the inherited ``TASKLINE_*`` variables say; ``extra`` adds
     settings by field name (``packs_dir="/x"`` → ``TASKLINE_PACKS_DIR=/x``).
     """
     env = dict(os.environ)  # other TASKLINE_* settings (window, keys, ...) pass through

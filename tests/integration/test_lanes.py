@@ -63,9 +63,9 @@ def _holders(client: redis.Redis, settings: Settings) -> dict[int, str | None]:
 
 
 @contextlib.contextmanager
-def executors(settings: Settings, endpoints: Endpoints, tmp_path: Path, n: int) -> Iterator[
-    tuple[redis.Redis, list[WorkerProcess]]
-]:
+def executors(
+    settings: Settings, endpoints: Endpoints, tmp_path: Path, n: int
+) -> Iterator[tuple[redis.Redis, list[WorkerProcess]]]:
     """Every other stage in this process and ``n`` executor processes sharing the lanes."""
     env = worker_env(settings, endpoints, packs_dir=str(settings.packs_dir))
     workers = [WorkerProcess(f"executor-{i}", "executor", env, tmp_path / "logs") for i in range(n)]
@@ -101,7 +101,7 @@ def _assert_serial_per_lane(results: list[ExecutionResult]) -> None:
     for r in results:
         runs[r.lane].add((r.started_at, r.finished_at))
     for lane, intervals in runs.items():
-        for (s1, e1), (s2, _e2) in itertools.pairwise(sorted(intervals)):
+        for (_s1, e1), (s2, _e2) in itertools.pairwise(sorted(intervals)):
             assert s2 >= e1, f"lane {lane}: a run started at {s2} before {e1}"
 
 
@@ -117,7 +117,7 @@ def test_lanes_run_in_parallel_and_serially_within_each_lane(
 ) -> None:
     admin = KafkaClients(laned, str(laned.bootstrap_servers)).admin()
     assert partition_count(admin, laned.topic(SCHEDULED)) == LANES
-    with executors(laned, endpoints, tmp_path, 2) as (client, workers):
+    with executors(laned, endpoints, tmp_path, 2):
         tasks = [task(f"lane{i}", project=PROJECTS[i % len(PROJECTS)]) for i in range(40)]
         publish(laned, serde, *tasks)
         commits = commits_for(laned, serde, {t.task_id for t in tasks}, timeout=90)
@@ -145,8 +145,10 @@ def test_a_killed_executors_lanes_move_to_the_other(
         victim, survivor = workers
         victim.kill()
         assert settle(
-            lambda: {o.split("-")[1] if o else None for o in _holders(client, laned).values()}
-            == {str(survivor.pid)},
+            lambda: (
+                {o.split("-")[1] if o else None for o in _holders(client, laned).values()}
+                == {str(survivor.pid)}
+            ),
             60,
         ), _holders(client, laned)
         later = [task(f"post{i}", project=PROJECTS[i % len(PROJECTS)]) for i in range(16)]
