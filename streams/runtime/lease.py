@@ -29,8 +29,14 @@ if not owner or owner == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   if KEYS[3] then
     -- a lane's lease: its token comes from the counter all lanes share, so tokens never
-    -- repeat across lanes and one counter is what recovery raises
+    -- repeat across lanes and one counter is what recovery raises; never at or below the
+    -- highest token this instance already used (ARGV[3]): a counter Redis lost is raised
     local fresh = redis.call('INCR', KEYS[3])
+    local floor = tonumber(ARGV[3] or '0')
+    if fresh <= floor then
+      fresh = floor + 1
+      redis.call('SET', KEYS[3], fresh)
+    end
     redis.call('SET', KEYS[2], fresh)
     return fresh
   end
@@ -124,15 +130,17 @@ class Lease:
         """Where the fencing token lives (incremented on every acquisition)."""
         return f"{self.key}:token"
 
-    def hold(self, ttl_ms: int | None = None) -> int:
+    def hold(self, ttl_ms: int | None = None, *, floor: int = 0) -> int:
         """Acquire or renew (for at least ``ttl_ms``, default the lease's TTL); the fencing
-        token (0: not held)."""
+        token (0: not held). With a shared counter, a new token is above ``floor``."""
         ttl = max(ttl_ms or 0, self.ttl_ms)
         asked = time.monotonic()  # before the request: a conservative expiry estimate
         keys = [self.key, self.token_key]
+        args: list[str | int] = [self.instance_id, ttl]
         if self.counter_key is not None:
             keys.append(self.counter_key)
-        self.token = int(self._script(keys=keys, args=[self.instance_id, ttl]))
+            args.append(floor)
+        self.token = int(self._script(keys=keys, args=args))
         if not self.token:
             self._valid_until = 0.0
         else:
@@ -221,7 +229,9 @@ class LaneLeases:
     lanes (``ceil(lanes / live members)``): a new member gets lanes as the others give up
     their extras between batches, and a dead member's lanes are taken when its leases
     expire. Tokens come from one counter shared by all lanes (``{base}:token``, the token
-    of the single-lane lease), so a token is never reused on any lane.
+    of the single-lane lease), so a token is never reused on any lane; ``floor`` is the
+    highest token this instance has used or seen, and a new token is always above it (a
+    counter Redis lost is raised past it in the same step).
 
     >>> leases = LaneLeases(client, lease_key("taskline", "executor"), "x-1", 4)  # doctest: +SKIP
     >>> leases.balance()          # the lanes this instance holds now
@@ -240,6 +250,7 @@ class LaneLeases:
         ]
         self.members_key = f"{base_key}:members"
         self.held: set[int] = set()
+        self.floor = 0
         self._redis = client
         self._lock = threading.Lock()  # the renewer thread and the main loop share the leases
         # where this instance starts looking for free lanes: members spread over the lanes
@@ -260,9 +271,14 @@ class LaneLeases:
         """Renew the held leases; those lost are dropped. The lanes still held."""
         with self._lock:
             for lane in sorted(self.held):
-                if not self.leases[lane].hold():
+                if not self._hold(lane):
                     self.held.discard(lane)
             return set(self.held)
+
+    def _hold(self, lane: int) -> int:
+        token = self.leases[lane].hold(floor=self.floor)
+        self.floor = max(self.floor, token)
+        return token
 
     def balance(self) -> set[int]:
         """Renew, give up lanes above the fair share, take free lanes up to it."""
@@ -277,7 +293,7 @@ class LaneLeases:
                 if len(self.held) >= share:
                     break
                 lane = (self._start + step) % n
-                if lane not in self.held and self.leases[lane].hold():
+                if lane not in self.held and self._hold(lane):
                     self.held.add(lane)
             return set(self.held)
 

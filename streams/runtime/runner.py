@@ -403,12 +403,14 @@ class StageRunner:
         consumer = self._consumer()
         producer = self._producer()
         assigned: set[int] = set()
+        rewind = False  # a batch was abandoned: every lane resumes at its committed offset
         next_balance = 0.0
         self.ready.set()
         try:
             while not stop.is_set():
                 if time.monotonic() >= next_balance:
                     next_balance = time.monotonic() + lanes.ttl_ms / 6000
+                    lanes.floor = max(lanes.floor, getattr(self.handler, "highest_token", 0))
                     try:
                         held = lanes.balance()
                     except redis.RedisError as exc:
@@ -418,8 +420,9 @@ class StageRunner:
                         held = set()
                 else:
                     held = set(lanes.held)
-                if held != assigned:
+                if held != assigned or rewind:
                     # (re)assign so that each lane starts at the group's committed offset
+                    rewind = False
                     if held:
                         consumer.assign([TopicPartition(topic, lane) for lane in sorted(held)])
                     else:
@@ -447,7 +450,10 @@ class StageRunner:
                         by_lane.setdefault(m.partition() or 0, []).append(m)
                 for lane, records in sorted(by_lane.items()):
                     if lane not in lanes.held:
-                        continue  # given up meanwhile: its next holder reads them again
+                        # lost meanwhile: its next holder reads them again (and so does this
+                        # instance if it takes the lane back: hence the rewind)
+                        rewind = True
+                        continue
                     self.handler.lease = lanes.leases[lane]
                     self.stats.records_in += len(records)
                     started, cpu = time.perf_counter(), time.thread_time()
@@ -458,7 +464,10 @@ class StageRunner:
                         log.warning("%s: fenced out of lane %d: %s", self.stage, lane, exc)
                         lanes.drop(lane)
                         next_balance = 0.0
-                        break  # re-assign before reading on: the batch's other lanes are redone
+                        # the consumer has read past this batch: re-assign every lane so that
+                        # each resumes at its committed offset (the batch's rest is redone)
+                        rewind = True
+                        break
                     self._commit(consumer, records)
                     self.stats.records_done += len(records)
                     self.stats.observe_batch(time.perf_counter() - started)

@@ -165,6 +165,13 @@ class ExecutorStage:
         if self.lease is None:
             return
         token = self.lease.token
+        if self.lease.counter_key is not None:
+            # a lane's lease: its token was drawn above every token this process had used
+            # (LaneLeases.floor, seeded from highest_token); lanes taken at different times
+            # hold older and newer tokens at once, so the order here says nothing
+            self._max_token = max(self._max_token, token)
+            self._token_in_use[self.lease.key] = token
+            return
         if token and token <= self._max_token and token != self._token_in_use.get(self.lease.key):
             if self.recovery is not None:
                 self.recovery.results()
@@ -178,6 +185,13 @@ class ExecutorStage:
             raise Fenced(f"fencing token {token} went backwards")
         self._max_token = max(self._max_token, token)
         self._token_in_use[self.lease.key] = token
+
+    @property
+    def highest_token(self) -> int:
+        """The highest fencing token this process has used or seen on ``executed``: new
+        lane tokens are drawn above it."""
+        seen = self.recovery.highest_token if self.recovery is not None else 0
+        return max(self._max_token, seen)
 
     def _fenced_set(
         self, values: dict[str, str | bytes | None], once: list[str] | None = None

@@ -20,7 +20,7 @@ from streams.codec.serde import Serde
 from streams.errors import ConfigurationError
 from streams.runtime.embedded import Endpoints
 from streams.runtime.kafka import KafkaClients
-from streams.runtime.lease import lease_key
+from streams.runtime.lease import LaneLeases, lease_key
 from streams.runtime.pipeline import Pipeline
 from streams.runtime.reader import read_topics
 from streams.runtime.topics import (
@@ -164,3 +164,25 @@ def test_scheduled_must_have_one_partition_per_lane(laned: Settings) -> None:
     admin = KafkaClients(laned, str(laned.bootstrap_servers)).admin()
     with pytest.raises(ConfigurationError, match="4 partitions; serial execution needs exactly 1"):
         check_scheduled_partitions(admin, laned.model_copy(update={"execution_lanes": 1}))
+
+
+def test_lane_tokens_never_go_backwards_even_when_redis_loses_the_counter(
+    settings: Settings, redis_client: redis.Redis
+) -> None:
+    """Lanes taken at different times hold older and newer tokens at once; a new token is
+    always above every token the instance used, even after Redis lost the shared counter."""
+    base = lease_key(settings.redis_prefix, "executor")
+    lanes = LaneLeases(redis_client, base, "me", 4)
+    assert lanes.balance() == {0, 1, 2, 3}
+    tokens = [lease.token for lease in lanes.leases]
+    assert len(set(tokens)) == 4 and lanes.floor == max(tokens)
+    # the counter and the lane leases are gone (a restart without persistence)
+    redis_client.delete(f"{base}:token", *(lease.key for lease in lanes.leases))
+    assert lanes.balance() == {0, 1, 2, 3}
+    again = [lease.token for lease in lanes.leases]
+    assert min(again) > max(tokens) and len(set(again)) == 4
+    # the counter was raised in Redis too: another instance's new token is above them all
+    other = LaneLeases(redis_client, base, "other", 4)
+    lanes.release_all()
+    assert other.balance()
+    assert min(lease.token for lease in other.leases if lease.token) > max(again)
