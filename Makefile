@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-busy check lint types fmt unit integration bench-audit bench-routing bench-formation bench-micro bench-redis bench chaos clean
+.PHONY: run test test-busy check lint types fmt unit integration bench-audit bench-routing bench-formation bench-lanes bench-micro bench-redis bench chaos clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,9 @@ bench-routing: $(STAMP)
 
 bench-formation: $(STAMP)
 	$(BIN)/python -m benchmarks.formation
+
+bench-lanes: $(STAMP)
+	$(BIN)/python -m benchmarks.lanes
 
 bench-micro: $(STAMP)
 	$(BIN)/python -m benchmarks.micro

@@ -11,6 +11,7 @@ The only place that reads settings from the environment (``Settings()``).
     taskline top                                          streams.cli.top
     taskline ssot ... | task show ... | audit ...         streams.cli.audit
     taskline gov approve|reject|cancel|reprioritize|...   streams.cli.gov
+    taskline lanes show | set N                           streams.cli.lanes
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from processors.errors import ProcessorError
-from streams.cli import audit, events, gov, schemas, stack, tools, top
+from streams.cli import audit, events, gov, lanes, schemas, stack, tools, top
 from streams.cli.common import CliParser
 from streams.errors import TasklineError, UsageError
 from streams.runtime.logs import configure as configure_logging
 from streams.settings import Settings
 
-GROUPS = (stack, events, schemas, tools, top, audit, gov)
+GROUPS = (stack, events, schemas, tools, top, audit, gov, lanes)
 
 
 def parser() -> CliParser:

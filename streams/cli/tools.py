@@ -78,6 +78,12 @@ def add_parsers(sub: Any) -> None:
         default=0,
         help="commits per project Redis keeps (and the batch size); 0 = the settings'",
     )
+    chaos_p.add_argument(
+        "--lanes", type=int, default=1, help="execution lanes (1: strictly serial, the default)"
+    )
+    chaos_p.add_argument(
+        "--executors", type=int, default=2, help="executor processes (sharing the lanes)"
+    )
     chaos_p.add_argument("--dir", type=Path, help="work directory (default: a new temporary one)")
     chaos_p.set_defaults(run=lambda settings, args: cmd_chaos(args))
 
@@ -159,10 +165,12 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         or min(args.kills, args.rollbacks, args.wipes, args.retention) < 0
         or not 0 <= args.duplicates < 1
         or args.rate <= 0
+        or not 1 <= args.lanes <= 64
+        or args.executors < 1
     ):
         raise UsageError(
             "chaos needs --events >= 1, --kills/--rollbacks/--wipes/--retention >= 0, "
-            "0 <= --duplicates < 1, --rate > 0"
+            "0 <= --duplicates < 1, --rate > 0, 1 <= --lanes <= 64, --executors >= 1"
         )
     config = chaos.ChaosConfig(
         args.events,
@@ -173,6 +181,8 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         rollbacks=args.rollbacks,
         wipes=args.wipes,
         retention=args.retention,
+        lanes=args.lanes,
+        executors=args.executors,
     )
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="taskline-chaos-"))
     print(f"chaos: seed {args.seed}, work directory {workdir}", flush=True)

@@ -38,6 +38,7 @@ from streams.connectors.http_engine import HttpEngine
 from streams.errors import ConfigurationError, TasklineError
 from streams.runtime.embedded import Endpoints
 from streams.runtime.kafka import KafkaClients
+from streams.runtime.layout import retired_partitions
 from streams.runtime.metrics import MetricsServer
 
 # the store factories are part of this module's interface (re-exported)
@@ -285,7 +286,8 @@ class Pipeline:
     def start(self) -> None:
         """Create the topics, heal Redis from them, then start every stage."""
         clients = KafkaClients(self.settings, self.endpoints.bootstrap_servers)
-        ensure_topics(clients.admin(), self.settings)
+        retired = retired_partitions(self.redis, self.settings.redis_prefix)
+        ensure_topics(clients.admin(), self.settings, retired=retired)
         # Redis may have lost writes while nothing ran (a restore, a failover): heal first
         if {"completer", "ssot", "scheduler"} & set(self.stages):
             self.recovery.chains()

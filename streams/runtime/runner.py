@@ -48,6 +48,7 @@ from processors.models import DeadLetter, Record, now_millis
 from streams.codec.serde import Serde
 from streams.errors import PermanentFaultError, PoisonRecordError, ValidationFailedError
 from streams.runtime.kafka import KafkaClients
+from streams.runtime.layout import claim_lanes, retired_partitions
 from streams.runtime.lease import Fenced, LaneLeases, Lease, lease_key
 from streams.runtime.logs import STAGE, record_ids
 from streams.runtime.topics import DEAD_LETTERS, SCHEDULED, check_scheduled_partitions
@@ -258,6 +259,10 @@ class Handler(Protocol):
     def handle(self, batch: list[Message]) -> list[Out]: ...
 
 
+# the stages whose work depends on the lane count: they claim it when they become active
+LANED_STAGES = ("scheduler", "executor")
+
+
 class StageRunner:
     """Runs one handler until ``stop`` is set. Use :meth:`run` in a thread or the main thread."""
 
@@ -328,13 +333,17 @@ class StageRunner:
         if self.handler.exclusive:
             admin = self._clients.admin()
             if SCHEDULED in self.handler.topics:
-                check_scheduled_partitions(admin, self.settings)
+                retired = retired_partitions(self._redis, self.settings.redis_prefix)
+                check_scheduled_partitions(admin, self.settings, retired=retired)
             meta = admin.list_topics(timeout=10).topics
+            scheduled = self.settings.topic(SCHEDULED)
             partitions = [
                 TopicPartition(t, p)
                 for t in topics
                 if t in meta
                 for p in sorted(meta[t].partitions)
+                # lane i is partition i; any beyond the lanes are no longer used
+                if t != scheduled or p < self.settings.execution_lanes
             ]
             renewer = threading.Thread(
                 target=self._renew, args=(stop,), name=f"{self.stage}-lease", daemon=True
@@ -395,7 +404,8 @@ class StageRunner:
     def _run_lanes(self, stop: threading.Event, lanes: LaneLeases) -> None:
         """The executor with execution lanes: each lane's records under that lane's lease."""
         topic = self.settings.topic(SCHEDULED)
-        check_scheduled_partitions(self._clients.admin(), self.settings)
+        retired = retired_partitions(self._redis, self.settings.redis_prefix)
+        check_scheduled_partitions(self._clients.admin(), self.settings, retired=retired)
         renewer = threading.Thread(
             target=self._renew_lanes, args=(stop, lanes), name=f"{self.stage}-lanes", daemon=True
         )
@@ -412,6 +422,7 @@ class StageRunner:
                     next_balance = time.monotonic() + lanes.ttl_ms / 6000
                     lanes.floor = max(lanes.floor, getattr(self.handler, "highest_token", 0))
                     try:
+                        claim_lanes(self._redis, self.settings)  # never two lane counts at once
                         held = lanes.balance()
                     except redis.RedisError as exc:
                         if permanent(exc):
@@ -527,6 +538,8 @@ class StageRunner:
             log.warning("%s: lease check failed: %s", self.stage, exc)
             held = False
         if held and not self.active:
+            if self.stage in LANED_STAGES:
+                claim_lanes(self._redis, self.settings)  # never two lane counts at once
             # (Re)assign so that consumption starts at the group's committed offsets.
             consumer.assign(partitions)
             if hasattr(self.handler, "on_activate"):

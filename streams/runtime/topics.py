@@ -79,11 +79,13 @@ def partition_count(admin: AdminClient, topic: str, timeout: float = 10.0) -> in
     return len(info.partitions)
 
 
-def ensure_topics(admin: AdminClient, settings: Settings, timeout: float = 15.0) -> None:
+def ensure_topics(
+    admin: AdminClient, settings: Settings, timeout: float = 15.0, *, retired: int | None = None
+) -> None:
     """Create missing topics, then verify every partition count.
 
     Raises :class:`ConfigurationError` if ``scheduled`` exists with another partition count
-    than the execution lanes: an extra partition would let two tasks of one lane run at once.
+    than the execution lanes (and than the ``retired`` count `taskline lanes set` left).
     """
     specs = topic_specs(settings)
     futures = admin.create_topics(
@@ -96,20 +98,29 @@ def ensure_topics(admin: AdminClient, settings: Settings, timeout: float = 15.0)
         except KafkaException as exc:
             if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                 raise ConfigurationError(f"cannot create topic {name}: {exc}") from exc
-    check_scheduled_partitions(admin, settings, timeout)
+    check_scheduled_partitions(admin, settings, timeout, retired=retired)
 
 
-def check_scheduled_partitions(admin: AdminClient, settings: Settings, timeout: float = 10) -> None:
+def check_scheduled_partitions(
+    admin: AdminClient, settings: Settings, timeout: float = 10, *, retired: int | None = None
+) -> int:
     """Refuse to go on unless ``scheduled`` exists with one partition per execution lane
-    (exactly one by default: strictly serial execution)."""
+    (exactly one by default: strictly serial execution); its partition count.
+
+    Lane ``i`` is partition ``i``. ``retired``: the partition count `taskline lanes set`
+    recorded when it lowered the lanes (Kafka cannot remove partitions): then the scheduler
+    writes and the executors read only the first ``execution_lanes`` of them.
+    """
     name = settings.topic(SCHEDULED)
     count = partition_count(admin, name, timeout)
     lanes = settings.execution_lanes
     if count is None:
         raise ConfigurationError(f"topic {name!r} does not exist; run `taskline up` first")
-    if count != lanes:
+    if count != lanes and not (retired is not None and count == retired > lanes):
         need = "serial execution needs exactly 1" if lanes == 1 else f"{lanes} lanes need {lanes}"
         raise ConfigurationError(
             f"topic {name!r} has {count} partitions; {need} (TASKLINE_EXECUTION_LANES="
-            f"{lanes}; to change the lanes of a running deployment see docs/lanes.md)"
+            f"{lanes}; to change the lanes of a deployment run `taskline lanes set`, see "
+            "docs/lanes.md)"
         )
+    return count

@@ -105,8 +105,8 @@ class CompleterStage:
         written[commit.version] = (
             touched_paths(patch_to_rfc(commit.patch)) if commit.kind == "state" else set()
         )
-        for old in [v for v in written if v <= commit.version - 1000]:  # bounded
-            del written[old]
+        while len(written) > 1000:  # bounded: the oldest go first (O(1), not a scan)
+            del written[next(iter(written))]
 
     def _batch(self, results: list[tuple[Message, ExecutionResult]]) -> list[Out] | None:
         if not results:

@@ -200,14 +200,15 @@ class SchedulerStage:
         return outs + list(produced.values())
 
     def _reproduced(self, task_id: str, value: bytes) -> Out:
-        """A release produced again after a take-over, to the lane it was released to."""
-        lane = 0
-        if self.lanes > 1:
-            try:
-                lane = self.io.serde.decode(value, ScheduledTask).lane
-            except PoisonRecordError:  # unreadable: the executor dead-letters it from lane 0
-                lane = 0
-            lane = lane if lane < self.lanes else 0
+        """A release produced again after a take-over, to its project's lane (the lanes may
+        have been changed since it was released: then it carries its new lane)."""
+        try:
+            scheduled = self.io.serde.decode(value, ScheduledTask)
+        except PoisonRecordError:  # unreadable: the executor dead-letters it from lane 0
+            return Out(self.io.settings.topic(SCHEDULED), task_id.encode(), value, 0)
+        lane = self.lane_of(scheduled.task.project_id)
+        if lane != scheduled.lane:
+            value = self.io.serde.encode(scheduled.model_copy(update={"lane": lane}))
         return Out(self.io.settings.topic(SCHEDULED), task_id.encode(), value, lane)
 
     def _admit(

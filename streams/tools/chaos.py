@@ -45,8 +45,6 @@ from streams.settings import Settings
 from streams.state.ssot_store import SsotStore
 from streams.tools.simulate import sample_events
 
-VICTIMS = (*STAGES, "executor-standby", "redis")
-
 
 @dataclass(frozen=True)
 class ChaosConfig:
@@ -61,6 +59,14 @@ class ChaosConfig:
     rollbacks: int = 0  # Redis restarted on a copy of its data 1-3 s old
     wipes: int = 0  # Redis restarted on nothing
     retention: int = 0  # commits per project Redis keeps (0 = the settings'; batches no larger)
+    lanes: int = 1  # execution lanes (1: one active executor, the others stand by)
+    executors: int = 2  # executor processes
+
+    @property
+    def victims(self) -> tuple[str, ...]:
+        """What a fault may kill: every stage, every executor process, Redis."""
+        extra = tuple(f"executor-{i}" for i in range(2, self.executors + 1))
+        return (*STAGES, *extra, "redis")
 
 
 @dataclass
@@ -103,6 +109,7 @@ class ChaosRun:
             group_prefix=f"chaos{tag}",
             redis_prefix=f"chaos{tag}",
             partitions=3,
+            execution_lanes=config.lanes,
         )
         if config.retention:
             self.settings = self.settings.model_copy(
@@ -130,9 +137,10 @@ class ChaosRun:
             env = worker_env(self.settings, endpoints)
             for stage in STAGES:
                 workers[stage] = WorkerProcess(stage, stage, env, self.workdir)
-            workers["executor-standby"] = WorkerProcess(
-                "executor-standby", "executor", env, self.workdir
-            )
+            for i in range(2, self.config.executors + 1):
+                workers[f"executor-{i}"] = WorkerProcess(
+                    f"executor-{i}", "executor", env, self.workdir
+                )
             for w in workers.values():
                 w.start()
             time.sleep(4)  # group joins (half the session timeout on the embedded broker)
@@ -149,7 +157,7 @@ class ChaosRun:
             )
             load.start()
             duration = max(len(events) / self.config.rate, 5.0)
-            faults = [rng.choice(VICTIMS) for _ in range(self.config.kills)]
+            faults = [rng.choice(self.config.victims) for _ in range(self.config.kills)]
             faults += ["redis-rollback"] * self.config.rollbacks
             faults += ["redis-wipe"] * self.config.wipes
             rng.shuffle(faults)
@@ -157,8 +165,8 @@ class ChaosRun:
             snapshots.start()
             for n, victim in enumerate(faults):
                 time.sleep(rng.uniform(0.2, 2 * duration / max(len(faults), 1)))
-                if victim == "executor" and rng.random() < 0.5:
-                    victim = self._active_executor(endpoints, workers) or victim
+                if victim.startswith("executor") and rng.random() < 0.5:
+                    victim = self._active_executor(endpoints, workers, rng) or victim
                 result.kills.append(victim)
                 self._log(f"fault {n + 1}/{len(faults)}: {victim}")
                 if victim == "redis":
@@ -187,11 +195,15 @@ class ChaosRun:
         return result
 
     def _active_executor(
-        self, endpoints: Endpoints, workers: dict[str, WorkerProcess]
+        self, endpoints: Endpoints, workers: dict[str, WorkerProcess], rng: random.Random
     ) -> str | None:
+        """The executor holding the lease, or with lanes the one holding a random lane."""
         client = redis.Redis.from_url(endpoints.redis_url, socket_timeout=2)
+        key = lease_key(self.settings.redis_prefix, "executor")
+        if self.config.lanes > 1:
+            key = f"{key}:lane:{rng.randrange(self.config.lanes)}"
         try:
-            owner = client.get(lease_key(self.settings.redis_prefix, "executor"))
+            owner = client.get(key)
         except redis.RedisError:
             return None
         finally:

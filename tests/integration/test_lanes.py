@@ -8,6 +8,7 @@ import contextlib
 import itertools
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,13 @@ import redis
 
 from processors.lanes import lane_of
 from processors.models import ExecutionResult
+from processors.scheduler import schedule
 from streams.audit.verify import verify
 from streams.codec.serde import Serde
 from streams.errors import ConfigurationError
 from streams.runtime.embedded import Endpoints
 from streams.runtime.kafka import KafkaClients
+from streams.runtime.layout import change_lanes, claim_lanes, lane_state, recorded_lanes
 from streams.runtime.lease import LaneLeases, lease_key
 from streams.runtime.pipeline import Pipeline
 from streams.runtime.reader import read_topics
@@ -33,7 +36,7 @@ from streams.runtime.topics import (
 )
 from streams.runtime.workers import WorkerProcess, worker_env
 from streams.settings import Settings
-from tests.conftest import read_topic, settle
+from tests.conftest import produce, read_topic, settle
 from tests.orchestration import commits_for, publish, task
 
 pytestmark = pytest.mark.integration
@@ -164,6 +167,51 @@ def test_scheduled_must_have_one_partition_per_lane(laned: Settings) -> None:
     admin = KafkaClients(laned, str(laned.bootstrap_servers)).admin()
     with pytest.raises(ConfigurationError, match="4 partitions; serial execution needs exactly 1"):
         check_scheduled_partitions(admin, laned.model_copy(update={"execution_lanes": 1}))
+    with pytest.raises(ConfigurationError, match="4 partitions; 8 lanes need 8"):
+        check_scheduled_partitions(admin, laned.model_copy(update={"execution_lanes": 8}))
+    # lanes lowered by `lanes set`, which records the partitions it left: the rest stay unused
+    two = laned.model_copy(update={"execution_lanes": 2})
+    assert check_scheduled_partitions(admin, two, retired=4) == 4
+
+
+def test_changing_the_lanes_of_a_deployment_drained_and_stopped(
+    laned: Settings, endpoints: Endpoints, serde: Serde, tmp_path: Path
+) -> None:
+    """docs/lanes.md: stop, drain, `lanes set`, restart with the new count. Refused while
+    anything runs or a released task has no result; a process with the old count refuses
+    to run; no lane ever runs two tasks at once, before, across or after the change."""
+    client = redis.Redis.from_url(endpoints.redis_url)
+    with executors(laned, endpoints, tmp_path / "four", 2):
+        first = [task(f"four{i}", project=PROJECTS[i % len(PROJECTS)]) for i in range(16)]
+        publish(laned, serde, *first)
+        commits_for(laned, serde, {t.task_id for t in first}, timeout=90)
+        assert recorded_lanes(client, laned.redis_prefix) == LANES
+        with pytest.raises(ConfigurationError, match="stop the scheduler and every executor"):
+            change_lanes(laned, endpoints, client, serde, 2)
+    # all stopped (the executors killed): their leases expire, then the change goes through
+    assert settle(lambda: not lane_state(laned, endpoints, client, serde).holders, 30)
+    done = change_lanes(laned, endpoints, client, serde, 2)
+    assert done[0].endswith("4 partitions, 2 no longer used") and "4 -> 2" in done[1], done
+    with pytest.raises(ConfigurationError, match="runs 2 execution lane"):
+        claim_lanes(client, laned)  # a scheduler or executor still configured with 4
+    two = laned.model_copy(update={"execution_lanes": 2})
+    with executors(two, endpoints, tmp_path / "two", 2):
+        later = [task(f"two{i}", project=PROJECTS[i % len(PROJECTS)]) for i in range(16)]
+        publish(two, serde, *later)
+        commits = commits_for(two, serde, {t.task_id for t in later}, timeout=90)
+        assert all(c.outcome in ("succeeded", "rebased") for c in commits.values())
+    results = _results(two, serde, len(first) + len(later))
+    for r in results:
+        assert r.lane == lane_of(r.project_id, LANES if r.task_id.startswith("task-four") else 2)
+    _assert_serial_per_lane(results)
+    _audit(two, serde)
+    # a release without a result (no executor ran it) blocks the next change
+    assert settle(lambda: not lane_state(two, endpoints, client, serde).holders, 30)
+    released = schedule(task("orphan"), snapshot_version=0, now=datetime.now(UTC))
+    produce(two, SCHEDULED, [(b"task-orphan", serde.encode(released))])
+    with pytest.raises(ConfigurationError, match="1 released task\\(s\\) have no result yet"):
+        change_lanes(two, endpoints, client, serde, 4)
+    client.close()
 
 
 def test_lane_tokens_never_go_backwards_even_when_redis_loses_the_counter(
