@@ -196,11 +196,14 @@ class Book:
             for task_id in self.inflight:
                 rooms[self.inflight_lane.get(task_id, 0)] -= 1
             if any(r > 0 for r in rooms):
-                for entry in heapq.nsmallest(sum(max(r, 0) for r in rooms), ready, key=order):
+                # each lane's own best: an older backlog in one lane never crowds out the rest
+                by_lane: dict[int, list[Entry]] = {}
+                for entry in ready:
                     n = lane(entry.task.project_id)
                     if rooms[n] > 0:
-                        rooms[n] -= 1
-                        chosen.append(entry)
+                        by_lane.setdefault(n, []).append(entry)
+                for n, entries in sorted(by_lane.items()):
+                    chosen += heapq.nsmallest(rooms[n], entries, key=order)
         out = []
         for entry in chosen:
             task_id = entry.task.task_id

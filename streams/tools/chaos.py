@@ -165,7 +165,9 @@ class ChaosRun:
             snapshots.start()
             for n, victim in enumerate(faults):
                 time.sleep(rng.uniform(0.2, 2 * duration / max(len(faults), 1)))
-                if victim.startswith("executor") and rng.random() < 0.5:
+                # half the executor kills hit the one holding the lease (with lanes: a lane)
+                laned = self.config.lanes > 1 and victim.startswith("executor")
+                if (victim == "executor" or laned) and rng.random() < 0.5:
                     victim = self._active_executor(endpoints, workers, rng) or victim
                 result.kills.append(victim)
                 self._log(f"fault {n + 1}/{len(faults)}: {victim}")

@@ -24,7 +24,9 @@ def test_compose_file_matches_the_code() -> None:
         name: svc for name, svc in services.items() if svc.get("command", [None])[0] == "worker"
     }
     assert sorted({svc["command"][1] for svc in stages.values()}) == sorted(STAGES)
-    assert sum(1 for svc in stages.values() if svc["command"][1] == "executor") == 2  # + standby
+    # three executors sharing six execution lanes (docs/lanes.md), one setting for every worker
+    assert sum(1 for svc in stages.values() if svc["command"][1] == "executor") == 3
+    assert {svc["environment"]["TASKLINE_EXECUTION_LANES"] for svc in stages.values()} == {"6"}
     known = {f"TASKLINE_{name.upper()}" for name in Settings.model_fields}
     for name, svc in stages.items():
         env = svc["environment"]

@@ -71,6 +71,27 @@ def test_release_in_priority_order_then_arrival_within_the_window() -> None:
     assert book.admit(stateful("a"), T0, plan=[]) is None  # a redelivered formed task
 
 
+def test_release_windows_per_lane_an_older_backlog_crowds_no_lane_out() -> None:
+    book = Book()
+    lanes = {"busy": 0, "calm": 1}
+    # six older tasks of a project in lane 0, then two of a project in lane 1
+    admit(book, *(stateful(f"b{i}", project_id="busy") for i in range(6)))
+    admit(book, stateful("c0", project_id="calm"), stateful("c1", project_id="calm"))
+
+    def release() -> list[str]:
+        out = book.release(
+            window=2, now=T0, done={}, lanes=2, lane_of=lambda p: lanes.get(p or "", 0)
+        )
+        return [r.task.task_id for r in out]
+
+    # two per lane, in arrival order within each lane; lane 1 not held back by lane 0's queue
+    assert release() == ["task-b0", "task-b1", "task-c0", "task-c1"]
+    assert release() == []
+    assert book.complete("task-c0") and release() == []  # lane 1 has nothing left
+    assert book.complete("task-b0") and release() == ["task-b2"]
+    assert book.inflight_lane == {"task-b1": 0, "task-c1": 1, "task-b2": 0}
+
+
 def test_safe_mode_holds_stateful_tasks_and_unavailable_systems_hold_theirs() -> None:
     book = Book(safe_mode=True, unavailable={"pump"})
     admit(book, stateful("s"), ephemeral("e"), ephemeral("p", systems_affected=["pump"]))
