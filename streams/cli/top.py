@@ -108,11 +108,15 @@ def render(status: dict[str, Any], previous: dict[str, Any] | None, elapsed: flo
         now = f"{ex.get('instance')}: standby (another instance holds the lease)"
     elif ex.get("task_id"):
         took = max(status["time"] - ex.get("since", status["time"]), 0.0)
+        lane = f" (lane {ex['lane']})" if "lane" in ex else ""
         now = (
-            f"{ex['instance']}: task {ex['task_id']} step {ex['step']} {ex['engine']} ({took:.1f}s)"
+            f"{ex['instance']}: task {ex['task_id']}{lane} step {ex['step']} {ex['engine']} "
+            f"({took:.1f}s)"
         )
     else:
         now = f"{ex['instance']}: active, idle"
+    if ex.get("lanes") is not None:
+        now += f"; holds lanes {', '.join(map(str, ex['lanes'])) or 'none'}"
     recent = Table(title="recent failures and dead letters", expand=True)
     for column in ("time", "stage", "kind", "detail"):
         recent.add_column(column)

@@ -164,6 +164,8 @@ class MetricsServer:
             recent += [{"stage": r.stage, **e} for e in list(s.recent)]
             if r.stage == "executor":
                 executor = {"instance": r.instance_id, "active": r.active, **s.current}
+                if r.lanes is not None:  # execution lanes: the ones this instance holds
+                    executor["lanes"] = sorted(r.lanes.held)
             elif r.stage == "scheduler":
                 scheduler = {"instance": r.instance_id, "active": r.active, **s.current}
         recent.sort(key=lambda e: e["at"], reverse=True)

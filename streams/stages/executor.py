@@ -120,6 +120,8 @@ class ExecutorStage:
                         resume.next_step,
                         resume.executor_id,
                     )
+                if self.io.settings.execution_lanes > 1:
+                    self.io.stats.current["lane"] = scheduled.lane
                 try:
                     result = self.executor.execute(
                         scheduled,

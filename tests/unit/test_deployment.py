@@ -1,11 +1,16 @@
-"""The compose file names only stages and settings that exist (no Docker engine needed)."""
+"""The compose file names only stages and settings that exist (no Docker engine needed); the
+live view names what an operator of a deployment looks for."""
 
 from __future__ import annotations
 
+import copy
+import io
 from pathlib import Path
 
 import yaml
+from rich.console import Console
 
+from streams.cli import top
 from streams.runtime.pipeline import STAGES
 from streams.settings import Settings
 
@@ -36,3 +41,15 @@ def test_compose_file_matches_the_code() -> None:
         Settings(**{k.removeprefix("TASKLINE_").lower(): v for k, v in env.items()})  # valid values
     for infra in ("kafka", "redis"):
         assert "healthcheck" in services[infra]
+
+
+def test_top_names_the_lane_of_the_running_task_and_the_lanes_held() -> None:
+    status = copy.deepcopy(top.SAMPLE_STATUS)
+    status["executor"].update(lane=2, lanes=[0, 2])
+    console = Console(record=True, width=160, file=io.StringIO())
+    console.print(top.render(status, None, 1.0))
+    screen = console.export_text()
+    assert "task t-1 (lane 2) step 2 patch.apply" in screen and "holds lanes 0, 2" in screen
+    console = Console(record=True, width=160, file=io.StringIO())
+    console.print(top.render(top.SAMPLE_STATUS, None, 1.0))  # one lane: as before
+    assert "lane" not in console.export_text()
