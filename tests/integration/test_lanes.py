@@ -120,9 +120,16 @@ def test_lanes_run_in_parallel_and_serially_within_each_lane(
 ) -> None:
     admin = KafkaClients(laned, str(laned.bootstrap_servers)).admin()
     assert partition_count(admin, laned.topic(SCHEDULED)) == LANES
+    # a task that depends on one in another lane (published first) waits for its commit
+    first_lane = lane_of(PROJECTS[0], LANES)
+    other = next(p for p in PROJECTS if lane_of(p, LANES) != first_lane)
+    dependency = task("dep-a", project=PROJECTS[0])
+    dependent = task("dep-b", project=other, depends_on=["dep-a"])
     with executors(laned, endpoints, tmp_path, 2):
+        publish(laned, serde, dependent)
         tasks = [task(f"lane{i}", project=PROJECTS[i % len(PROJECTS)]) for i in range(40)]
-        publish(laned, serde, *tasks)
+        publish(laned, serde, *tasks, dependency)
+        tasks += [dependency, dependent]
         commits = commits_for(laned, serde, {t.task_id for t in tasks}, timeout=90)
         results = _results(laned, serde, len(tasks))
         assert all(c.outcome in ("succeeded", "rebased") for c in commits.values()), [
@@ -134,6 +141,9 @@ def test_lanes_run_in_parallel_and_serially_within_each_lane(
             assert r.lane == lane_of(r.project_id, LANES)
         assert len({r.executor_id for r in results}) == 2
         _assert_serial_per_lane(results)
+        ran = {r.task_id: r for r in results}
+        assert ran["task-dep-b"].lane != ran["task-dep-a"].lane
+        assert ran["task-dep-b"].started_at >= commits["task-dep-a"].committed_at
         lines = _audit(laned, serde)
         assert any("serial execution (per lane, lanes 0, 1, 2, 3)" in line for line in lines)
 

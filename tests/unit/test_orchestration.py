@@ -92,6 +92,22 @@ def test_release_windows_per_lane_an_older_backlog_crowds_no_lane_out() -> None:
     assert book.inflight_lane == {"task-b1": 0, "task-c1": 1, "task-b2": 0}
 
 
+def test_governance_holds_across_every_lane() -> None:
+    book = Book(safe_mode=True)
+    admit(book, stateful("s0", project_id="p0"), stateful("s1", project_id="p1"))
+    admit(book, ephemeral("e1", project_id="p1"))
+
+    def release() -> list[str]:
+        out = book.release(
+            window=4, now=T0, done={}, lanes=2, lane_of=lambda p: int((p or "p0")[1])
+        )
+        return [r.task.task_id for r in out]
+
+    assert release() == ["task-e1"]  # safe mode holds the stateful tasks of both lanes
+    book.safe_mode = False
+    assert release() == ["task-s0", "task-s1"]
+
+
 def test_safe_mode_holds_stateful_tasks_and_unavailable_systems_hold_theirs() -> None:
     book = Book(safe_mode=True, unavailable={"pump"})
     admit(book, stateful("s"), ephemeral("e"), ephemeral("p", systems_affected=["pump"]))
