@@ -207,6 +207,8 @@ class SchedulerStage:
         except PoisonRecordError:  # unreadable: the executor dead-letters it from lane 0
             return Out(self.io.settings.topic(SCHEDULED), task_id.encode(), value, 0)
         lane = self.lane_of(scheduled.task.project_id)
+        # the book in Redis keeps no lanes: count it in its lane's window again
+        self.book.inflight_lane[task_id] = lane
         if lane != scheduled.lane:
             value = self.io.serde.encode(scheduled.model_copy(update={"lane": lane}))
         return Out(self.io.settings.topic(SCHEDULED), task_id.encode(), value, lane)
