@@ -4,9 +4,10 @@ Trivial stateful tasks (one ``add`` patch each, setting one of 64 slots of its p
 across 8 projects go onto ``formed`` and through the real orchestration, one process per
 stage: the scheduler (release windows), the executor process(es), the completer and the SSOT
 writer. The default (1 lane, 1 executor) and 4 lanes shared by 2 executor processes run in
-turn, three times each, in the same run on the same embedded broker and Redis. Each run is warmed up first (one task per project, every lane held); its
-rate is tasks over the span from the first ``started_at`` to the last ``finished_at`` on
-``executed``. Per-lane intervals are checked for overlap. Target: 4 lanes >= 1.7 x 1 lane.
+turn, three times each, in the same run on the same embedded broker and Redis. Each run is
+warmed up first (one task per project, every lane held); its rate is tasks over the span
+from the first ``started_at`` to the last ``finished_at`` on ``executed``. Per-lane
+intervals are checked for overlap. Target: 4 lanes >= 1.7 x 1 lane.
 
 One executor runs its batches one after the other (read, execute, record in Redis, produce
 and wait for the acks, commit: about 0.4 ms of CPU per task here, the rest waiting), so the

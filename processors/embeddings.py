@@ -19,7 +19,7 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -85,17 +85,31 @@ class HashingEncoder:
         n = max(len(corpus), 1)
         self.idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
 
+    def _weighted(self, text: str) -> tuple[npt.NDArray[np.int64], Matrix] | None:
+        """A text's non-zero features and their normalized weights (None: no features)."""
+        feats = self._features(text)
+        if not feats:
+            return None
+        idx = np.fromiter(feats.keys(), dtype=np.int64, count=len(feats))
+        counts = np.fromiter(feats.values(), dtype=np.float32, count=len(feats))
+        weights = (1 + np.log(counts)) * self.idf[idx]
+        return idx, weights / np.sqrt(np.dot(weights, weights))
+
     def encode(self, texts: Sequence[str]) -> Matrix:
         """One normalized row per text (a zero row for a text without features)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
-            feats = self._features(text)
-            if not feats:
-                continue
-            idx = np.fromiter(feats.keys(), dtype=np.int64, count=len(feats))
-            counts = np.fromiter(feats.values(), dtype=np.float32, count=len(feats))
-            weights = (1 + np.log(counts)) * self.idf[idx]
-            out[row, idx] = weights / np.sqrt(np.dot(weights, weights))
+            if (weighted := self._weighted(text)) is not None:
+                out[row, weighted[0]] = weighted[1]
+        return out
+
+    def encode_by_feature(self, texts: Sequence[str]) -> Matrix:
+        """:meth:`encode` transposed (one column per text), written as such: what a
+        :class:`VectorIndex` stores, without a row-major matrix to copy first."""
+        out = np.zeros((self.dim, len(texts)), dtype=np.float32)
+        for col, text in enumerate(texts):
+            if (weighted := self._weighted(text)) is not None:
+                out[weighted[0], col] = weighted[1]
         return out
 
 
@@ -131,8 +145,7 @@ class WordLlamaEncoder:
 
         import wordllama  # type: ignore[import-untyped]  # loaded on first use
 
-        here = os.path.dirname(wordllama.__file__)
-        self._model = wordllama.WordLlama.load(cache_dir=here, disable_download=True)
+        self._model = _wordllama_model(os.path.dirname(wordllama.__file__))
         self.version = "wordllama-0.4-l2-256"
 
     def fit(self, corpus: Sequence[str]) -> None:
@@ -144,6 +157,16 @@ class WordLlamaEncoder:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         result: Matrix = (vectors / np.where(norms == 0, 1.0, norms)).astype(np.float32)
         return result
+
+
+@functools.lru_cache(maxsize=1)
+def _wordllama_model(here: str) -> Any:
+    """The model shipped in the ``wordllama`` package at ``here``, loaded once per process
+    (~70 ms): its weights and tokenizer are read-only after loading (``embed`` sets nothing),
+    so every encoder may share it, from any thread."""
+    import wordllama
+
+    return wordllama.WordLlama.load(cache_dir=here, disable_download=True)
 
 
 class VectorIndex:
@@ -159,7 +182,17 @@ class VectorIndex:
     """
 
     def __init__(self, rows: Matrix) -> None:
-        self._by_feature: Matrix = np.ascontiguousarray(rows.T)
+        self._by_feature: Matrix = _transposed(rows)
+
+    @classmethod
+    def of(cls, encoder: Encoder, texts: Sequence[str]) -> VectorIndex:
+        """``VectorIndex(encoder.encode(texts))``; the hashing encoder writes the index's
+        feature-major matrix directly (a third less time, half the memory at its peak)."""
+        if type(encoder) is HashingEncoder:  # not a subclass: it may encode differently
+            index = cls.__new__(cls)
+            index._by_feature = encoder.encode_by_feature(texts)
+            return index
+        return cls(encoder.encode(texts))
 
     def __len__(self) -> int:
         return int(self._by_feature.shape[1])
@@ -178,6 +211,19 @@ class VectorIndex:
     def set_row(self, i: int, row: Matrix) -> None:
         """Replace row ``i`` (a re-indexed document)."""
         self._by_feature[:, i] = row
+
+
+def _transposed(rows: Matrix, tile: tuple[int, int] = (64, 512)) -> Matrix:
+    """``np.ascontiguousarray(rows.T)``, copied tile by tile: a plain transposed copy of a
+    few thousand 4,096-wide rows strides through memory and takes ~3x as long (~80 ms for
+    the bundled packs' 2,500 examples, paid by every router and former built)."""
+    n, d = rows.shape
+    out: Matrix = np.empty((d, n), dtype=rows.dtype)
+    ti, tj = tile
+    for i in range(0, n, ti):
+        for j in range(0, d, tj):
+            out[j : j + tj, i : i + ti] = rows[i : i + ti, j : j + tj].T
+    return out
 
 
 def make_encoder(spec: str) -> Encoder:

@@ -257,7 +257,7 @@ class PackExpert:
         self._masks: dict[tuple[frozenset[str], tuple[str, ...] | None], Any] = {}  # (mask, span)
         self.encoder.fit([r[2] for r in rows])
         self._last_query: tuple[str, Matrix] | None = None
-        self._vecs = VectorIndex(self.encoder.encode([r[2] for r in rows]))
+        self._vecs = VectorIndex.of(self.encoder, [r[2] for r in rows])
 
     def _query(self, text: str) -> Matrix:
         # one event asks up to four times (small talk, intent, question/command re-checks)

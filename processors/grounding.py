@@ -418,8 +418,10 @@ class GroundedExpert:
                         self._rows.append((domain, intent))
                         texts.append(_delex_example(example))
         self.encoder.fit(texts or [""])
-        self._vecs = VectorIndex(
-            self.encoder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        self._vecs = (
+            VectorIndex.of(self.encoder, texts)
+            if texts
+            else VectorIndex(np.zeros((0, 1), dtype=np.float32))
         )
         self.semantic = semantic
         self.semantic_weight = semantic_weight

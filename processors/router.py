@@ -231,21 +231,18 @@ class Router:
         self.encoder.fit([self._document(p) for p in registry.projects] + self._examples)
         docs = self.encoder.encode([self._document(p) for p in registry.projects])
         self._docs = VectorIndex(docs)
-        self._example_vecs = VectorIndex(
-            self.encoder.encode(self._examples)
+        self._example_vecs = (
+            VectorIndex.of(self.encoder, self._examples)
             if self._examples
-            else np.zeros((0, docs.shape[1]), dtype=np.float32)
+            else VectorIndex(np.zeros((0, docs.shape[1]), dtype=np.float32))
         )
         chatter = [
             u for p in packs if "_common" in p.covers for i in p.intents for u in i.utterances
         ]
         outside = [u for p in packs if "_none" in p.covers for i in p.intents for u in i.utterances]
-        self._outside = VectorIndex(
-            self.encoder.encode(outside) if outside else np.zeros((0, docs.shape[1]), np.float32)
-        )
-        self._chatter = VectorIndex(
-            self.encoder.encode(chatter) if chatter else np.zeros((0, docs.shape[1]), np.float32)
-        )
+        empty = np.zeros((0, docs.shape[1]), np.float32)
+        self._outside = VectorIndex.of(self.encoder, outside) if outside else VectorIndex(empty)
+        self._chatter = VectorIndex.of(self.encoder, chatter) if chatter else VectorIndex(empty)
         self._id_parts = frozenset(
             part for p in registry.projects for part in re.findall(r"[a-z0-9]+", p.id.lower())
         )

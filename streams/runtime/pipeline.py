@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -79,12 +80,21 @@ def read_packs(directory: Path) -> list[DomainPack]:
     packs = []
     for path in sorted(directory.glob("*.yaml")):
         try:
-            packs.append(DomainPack.model_validate(yaml.safe_load(path.read_text())))
+            # a private copy: packs hold lists and dicts, no two callers share them
+            packs.append(_parse_pack(path.read_text()).model_copy(deep=True))
         except (OSError, yaml.YAMLError, ValidationError) as exc:
             raise ConfigurationError(f"domain pack {path}: {exc}") from exc
     if not packs:
         raise ConfigurationError(f"no domain pack (*.yaml) in {directory}")
     return packs
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_pack(text: str) -> DomainPack:
+    """A pack from its YAML text, parsed once per process (keyed on the text itself, so an
+    edited file is parsed again): a pipeline reads its packs once per stage, and the pure-Python
+    YAML parser takes ~20 ms for each of the bundled packs."""
+    return DomainPack.model_validate(yaml.safe_load(text))
 
 
 def load_calibration(settings: Settings) -> Calibration:
@@ -314,10 +324,13 @@ class Pipeline:
         )
         ensure_topics(clients.admin(), self.settings, retired=retired)
         # Redis may have lost writes while nothing ran (a restore, a failover): heal first
-        if {"completer", "ssot", "scheduler"} & set(self.stages):
-            _retrying("healing the chains", self.recovery.chains)
-        if "executor" in self.stages:
-            _retrying("healing the results", self.recovery.results)
+        chains = bool({"completer", "ssot", "scheduler"} & set(self.stages))
+        results = "executor" in self.stages
+        if chains or results:
+            _retrying(
+                "healing Redis from the topics",
+                lambda: self.recovery.heal(chains=chains, results=results),
+            )
         if self.settings.metrics_port >= 0:
             self.metrics = MetricsServer(
                 self.runners, self.settings.metrics_host, self.settings.metrics_port

@@ -10,7 +10,7 @@ record arrived for ``idle_s`` seconds, never "up to the high watermark".
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +48,7 @@ def read_topics(
     *,
     idle_s: float = 1.0,
     on_record: Callable[[int], None] | None = None,
-    groups: Sequence[str] = (),
+    groups: Sequence[str] | Mapping[str, Sequence[str]] = (),
 ) -> Iterator[TopicRecord]:
     """Every record of the logical ``topics`` from the beginning, until ``idle_s`` of quiet.
 
@@ -56,7 +56,8 @@ def read_topics(
     watermarks) and was read up to the offsets the consumer ``groups`` (full group ids)
     committed, which cannot lie beyond its end: so a slow first fetch on a busy machine is not
     taken for an empty topic. (The broker's own end offsets are no bound here: the embedded
-    broker reports them too small, even 0.)
+    broker reports them too small, even 0.) ``groups`` may also map a logical topic to the
+    groups that bound it alone: several topics read in one pass, one wait for quiet.
     """
     clients = KafkaClients(settings, bootstrap_servers)
     names = {settings.topic(t): t for t in topics}
@@ -72,7 +73,15 @@ def read_topics(
             if info is None or info.error is not None:
                 raise UsageError(f"topic {name!r} does not exist")
             assignment += [TopicPartition(name, p, OFFSET_BEGINNING) for p in info.partitions]
-        targets = _committed_ends(clients, assignment, groups)
+        if isinstance(groups, Mapping):
+            targets: dict[tuple[str, int], int] = {}
+            for topic, bounding in groups.items():
+                name = settings.topic(topic)
+                own = [tp for tp in assignment if tp.topic == name]
+                if own:
+                    targets.update(_committed_ends(clients, own, bounding))
+        else:
+            targets = _committed_ends(clients, assignment, groups)
     except BaseException:
         consumer.close()
         raise

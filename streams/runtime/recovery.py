@@ -56,6 +56,10 @@ from streams.state.ssot_store import SsotStore
 
 log = logging.getLogger("taskline.recovery")
 
+# the stages whose commits bound each read: a heal sees at least what they consumed
+_CHAIN_READERS = ("ssot", "scheduler")
+_RESULT_READERS = ("completer",)
+
 
 def chain_store(settings: Settings, client: redis.Redis) -> SsotStore:
     """The completer's write-side chain."""
@@ -228,28 +232,58 @@ class Recovery:
     def chains(self) -> list[str]:
         """Heal the completer's chain and the materialized SSOT from ``ssot-writes``."""
         with self._lock:
-            chains = chains_from_log(self.read(SSOT_WRITES, "ssot", "scheduler"), self.serde)
-            for problem in chains.problems:
-                log.error("recovery: ssot-writes: %s", problem)
-            healed = heal_store(chain_store(self.settings, self.client), chains)
-            healed += heal_store(ssot_store(self.settings, self.client), chains)
-            self.log_heads = {p: h.version for p, h in chains.heads.items()}
-            return sorted(set(healed))
+            return self._heal_chains(self.read(SSOT_WRITES, *_CHAIN_READERS))
 
     def results(self) -> int:
         """Heal the executor's results and fencing token from ``executed``; the highest
         token the log has seen."""
         with self._lock:
-            prefix = self.settings.redis_prefix
-            restored, highest = heal_results(
-                self.client,
-                self.read(EXECUTED, "completer"),
-                self.serde,
-                result_key=ExecutorKeys(prefix).result,
-                token_key=f"{lease_key(prefix, 'executor')}:token",
-                ttl_s=self.settings.result_window_s,
+            return self._heal_results(self.read(EXECUTED, *_RESULT_READERS))
+
+    def heal(self, *, chains: bool = True, results: bool = True) -> list[str]:
+        """:meth:`chains` and/or :meth:`results` from one read of both topics (one wait for
+        quiet instead of two, each topic bounded by its own readers' commits): what the
+        pipeline runs before its stages start. Returns the projects healed."""
+        readers: dict[str, tuple[str, ...]] = {SSOT_WRITES: _CHAIN_READERS} if chains else {}
+        if results:
+            readers[EXECUTED] = _RESULT_READERS
+        if not readers:
+            return []
+        groups = {
+            topic: [self.settings.group(stage) for stage in stages]
+            for topic, stages in readers.items()
+        }
+        with self._lock:
+            records = list(
+                read_topics(
+                    self.settings, self.bootstrap_servers, list(groups), idle_s=0.5, groups=groups
+                )
             )
-            if restored:
-                log.warning("recovery: %d executor result(s) restored from executed", restored)
-            self.highest_token = max(self.highest_token, highest)
-            return highest
+            healed = self._heal_chains(records) if chains else []
+            if results:
+                self._heal_results(records)
+            return healed
+
+    def _heal_chains(self, records: Iterable[TopicRecord]) -> list[str]:
+        chains = chains_from_log(records, self.serde)
+        for problem in chains.problems:
+            log.error("recovery: ssot-writes: %s", problem)
+        healed = heal_store(chain_store(self.settings, self.client), chains)
+        healed += heal_store(ssot_store(self.settings, self.client), chains)
+        self.log_heads = {p: h.version for p, h in chains.heads.items()}
+        return sorted(set(healed))
+
+    def _heal_results(self, records: Iterable[TopicRecord]) -> int:
+        prefix = self.settings.redis_prefix
+        restored, highest = heal_results(
+            self.client,
+            records,
+            self.serde,
+            result_key=ExecutorKeys(prefix).result,
+            token_key=f"{lease_key(prefix, 'executor')}:token",
+            ttl_s=self.settings.result_window_s,
+        )
+        if restored:
+            log.warning("recovery: %d executor result(s) restored from executed", restored)
+        self.highest_token = max(self.highest_token, highest)
+        return highest

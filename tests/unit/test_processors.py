@@ -239,3 +239,33 @@ def test_registry_file_shipped_is_valid() -> None:
         p.id for p in REGISTRY.projects
     }
     assert Path(DATA_DIR / "demo_events.jsonl").exists()
+
+
+def test_a_hashing_index_is_the_transposed_encoding() -> None:
+    import numpy as np
+
+    from processors.embeddings import HashingEncoder, VectorIndex
+
+    texts = [*[u for p in PACKS for i in p.intents for u in i.utterances][:300], "", "!!"]
+    for dim in (4096, 100):
+        enc = HashingEncoder(dim)
+        enc.fit(texts)
+        rows = enc.encode(texts)
+        expected = np.ascontiguousarray(rows.T)
+        for index in (VectorIndex(rows), VectorIndex.of(enc, texts)):
+            assert np.array_equal(index._by_feature, expected)
+            assert index._by_feature.flags.c_contiguous
+        assert VectorIndex.of(enc, [])._by_feature.shape == (dim, 0)
+
+
+def test_packs_read_twice_are_equal_and_not_shared(tmp_path: Path) -> None:
+    from streams.errors import ConfigurationError
+
+    again = read_packs(DATA_DIR / "packs")
+    assert again == PACKS
+    assert all(a is not b and a.intents is not b.intents for a, b in zip(again, PACKS, strict=True))
+    (tmp_path / "a.yaml").write_text((DATA_DIR / "packs" / "generic.yaml").read_text())
+    assert read_packs(tmp_path)[0] == next(p for p in PACKS if "marketing" in p.domains)
+    (tmp_path / "a.yaml").write_text("intents: [")  # an edited file is parsed again
+    with pytest.raises(ConfigurationError, match=r"a\.yaml"):
+        read_packs(tmp_path)
