@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from processors.lanes import MAX_LANES
+
 DATA_DIR = Path(__file__).parent / "data"
 
 
@@ -58,7 +60,7 @@ class Settings(BaseSettings):
     execution_lanes: int = Field(
         1,
         ge=1,
-        le=64,
+        le=MAX_LANES,
         description=(
             "Execution lanes (partitions of scheduled): serial within a lane, parallel across "
             "lanes, one fenced executor per lane. 1 (the default) = strictly serial."

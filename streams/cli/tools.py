@@ -20,6 +20,7 @@ from typing import Any
 
 from rich.console import Console
 
+from processors.lanes import MAX_LANES
 from streams.errors import UsageError
 from streams.runtime.embedded import EmbeddedStack
 from streams.runtime.pipeline import (
@@ -165,12 +166,12 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         or min(args.kills, args.rollbacks, args.wipes, args.retention) < 0
         or not 0 <= args.duplicates < 1
         or args.rate <= 0
-        or not 1 <= args.lanes <= 64
+        or not 1 <= args.lanes <= MAX_LANES
         or args.executors < 1
     ):
         raise UsageError(
             "chaos needs --events >= 1, --kills/--rollbacks/--wipes/--retention >= 0, "
-            "0 <= --duplicates < 1, --rate > 0, 1 <= --lanes <= 64, --executors >= 1"
+            f"0 <= --duplicates < 1, --rate > 0, 1 <= --lanes <= {MAX_LANES}, --executors >= 1"
         )
     config = chaos.ChaosConfig(
         args.events,

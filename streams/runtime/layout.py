@@ -28,18 +28,17 @@ import redis
 from confluent_kafka import KafkaException
 from confluent_kafka.cimpl import NewPartitions
 
-from processors.models import ExecutionResult, ScheduledTask
+from processors.lanes import MAX_LANES
+from processors.models import DeadLetter, ExecutionResult, ScheduledTask
 from streams.codec.serde import Serde
 from streams.errors import ConfigurationError, PoisonRecordError
 from streams.runtime.embedded import Endpoints
 from streams.runtime.kafka import KafkaClients
 from streams.runtime.lease import lease_key
 from streams.runtime.reader import read_topics
-from streams.runtime.topics import EXECUTED, SCHEDULED, partition_count
+from streams.runtime.topics import DEAD_LETTERS, EXECUTED, SCHEDULED, partition_count
 from streams.settings import Settings
 from streams.state.scheduler_book import SchedulerKeys
-
-MAX_LANES = 64
 
 
 def lanes_key(redis_prefix: str) -> str:
@@ -111,22 +110,27 @@ def lane_state(
     partitions = partition_count(admin, settings.topic(SCHEDULED))
     recorded = recorded_lanes(client, settings.redis_prefix)
     prefix = settings.redis_prefix
-    base = lease_key(prefix, "executor")
-    names = [lease_key(prefix, "scheduler"), base]
-    names += [f"{base}:lane:{i}" for i in range(MAX_LANES)]
-    owners = client.mget(names)
-    holders = {_lease_name(n): _text(o) for n, o in zip(names, owners, strict=True) if o}
+    holders = _holders(client, prefix)
     released: set[str] = {_text(k) for k in client.hkeys(SchedulerKeys(prefix).released)}
-    results: set[str] = set()
-    for rec in read_topics(settings, endpoints.bootstrap_servers, [SCHEDULED, EXECUTED]):
+    finished: set[str] = set()
+    # each topic read at least as far as its reader consumed it (a slow first fetch is not
+    # taken for an empty topic)
+    groups = {SCHEDULED: [settings.group("executor")], EXECUTED: [settings.group("completer")]}
+    topics = [SCHEDULED, EXECUTED, DEAD_LETTERS]
+    for rec in read_topics(settings, endpoints.bootstrap_servers, topics, groups=groups):
         try:
             if rec.topic == SCHEDULED:
                 released.add(serde.decode(rec.value, ScheduledTask).task.task_id)
+            elif rec.topic == EXECUTED:
+                finished.add(serde.decode(rec.value, ExecutionResult).task_id)
             else:
-                results.add(serde.decode(rec.value, ExecutionResult).task_id)
+                # a release the executor dead-lettered is finished too: it will never run
+                letter = serde.decode(rec.value, DeadLetter)
+                if letter.stage == "executor":
+                    finished.add(serde.decode(letter.original, ScheduledTask).task.task_id)
         except PoisonRecordError:
-            continue  # dead-lettered by the executor: nothing to run
-    return LaneState(recorded, partitions, holders, sorted(released - results))
+            continue  # unreadable: nothing an executor could run
+    return LaneState(recorded, partitions, holders, sorted(released - finished))
 
 
 def change_lanes(
@@ -170,20 +174,60 @@ def change_lanes(
         done.append(f"{topic}: {lanes} partitions ({lanes - have} added)")
     elif have > lanes:
         done.append(f"{topic}: {have} partitions, {have - lanes} no longer used")
+    # recorded only if still no scheduler or executor holds a lease (an atomic check-and-set
+    # over the executor's keys; the scheduler's lease is checked just before, and a scheduler
+    # checks the count again every second while it runs)
+    late = _holders(client, settings.redis_prefix, executor=False)
+    base = lease_key(settings.redis_prefix, "executor")
     key = lanes_key(settings.redis_prefix)
-    pipe = client.pipeline(transaction=True)
-    pipe.set(key, lanes)
-    if max(have, lanes) > lanes:
-        pipe.set(f"{key}:partitions", have)
-    else:
-        pipe.delete(f"{key}:partitions")
-    pipe.execute()
+    leases = [base] + [f"{base}:lane:{i}" for i in range(MAX_LANES)]
+    retired = str(have) if have > lanes else ""
+    held = (
+        None
+        if late
+        else client.eval(
+            _SET_LANES, 2 + len(leases), key, f"{key}:partitions", *leases, lanes, retired
+        )
+    )
+    if late or held:
+        who = next(iter(late.values())) if late else _text(held)
+        raise ConfigurationError(
+            f"{who} became active meanwhile: nothing recorded; stop it and run `lanes set` again"
+            + (f" ({topic} has {lanes} partitions now)" if have < lanes else "")
+        )
     before = state.recorded if state.recorded is not None else "unrecorded"
     done.append(
-        f"lanes: {before} -> {lanes}: start the scheduler and the executors with "
-        f"TASKLINE_EXECUTION_LANES={lanes}"
+        f"lanes: {before} -> {lanes}: start every worker with TASKLINE_EXECUTION_LANES={lanes}"
     )
     return done
+
+
+# KEYS[1] the lane count, KEYS[2] the retired partition count, KEYS[3..] the executor's leases;
+# ARGV[1] lanes, ARGV[2] partitions left ('' = none). Returns the holder of a lease, or nil.
+_SET_LANES = """
+for i = 3, #KEYS do
+  local owner = redis.call('GET', KEYS[i])
+  if owner then return owner end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+if ARGV[2] == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], ARGV[2]) end
+return false
+"""
+
+
+def _holders(client: redis.Redis, prefix: str, *, executor: bool = True) -> dict[str, str]:
+    # one MGET per hash tag (a cluster refuses keys of two slots in one command)
+    found = {}
+    scheduler = client.get(lease_key(prefix, "scheduler"))
+    if scheduler is not None:
+        found["scheduler lease"] = _text(scheduler)
+    if executor:
+        base = lease_key(prefix, "executor")
+        names = [base] + [f"{base}:lane:{i}" for i in range(MAX_LANES)]
+        for name, owner in zip(names, client.mget(names), strict=True):
+            if owner is not None:
+                found[_lease_name(name)] = _text(owner)
+    return found
 
 
 def _lease_name(key: str) -> str:

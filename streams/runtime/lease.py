@@ -31,11 +31,13 @@ if not owner or owner == ARGV[1] then
     -- a lane's lease: its token comes from the counter all lanes share, so tokens never
     -- repeat across lanes and one counter is what recovery raises; never at or below the
     -- highest token this instance already used (ARGV[3]): a counter Redis lost is raised
+    -- (returned negative then: Redis lost the counter, so it may have lost results too)
     local fresh = redis.call('INCR', KEYS[3])
     local floor = tonumber(ARGV[3] or '0')
     if fresh <= floor then
-      fresh = floor + 1
-      redis.call('SET', KEYS[3], fresh)
+      redis.call('SET', KEYS[3], floor + 1)
+      redis.call('SET', KEYS[2], floor + 1)
+      return -(floor + 1)
     end
     redis.call('SET', KEYS[2], fresh)
     return fresh
@@ -119,6 +121,7 @@ class Lease:
         self.key, self.instance_id, self.ttl_ms = key, instance_id, ttl_ms
         self.counter_key = counter_key  # tokens drawn from a shared counter (execution lanes)
         self.token = 0
+        self.counter_was_lost = False  # the last hold found the shared counter lost
         self._valid_until = 0.0  # monotonic: the lease cannot have expired before this
         self._redis = client
         self._script = client.register_script(_LEASE)
@@ -140,7 +143,10 @@ class Lease:
         if self.counter_key is not None:
             keys.append(self.counter_key)
             args.append(floor)
-        self.token = int(self._script(keys=keys, args=args))
+        got = int(self._script(keys=keys, args=args))
+        # negative: the shared counter was below ``floor`` (Redis lost it) and was raised
+        self.counter_was_lost = got < 0
+        self.token = abs(got)
         if not self.token:
             self._valid_until = 0.0
         else:
@@ -251,6 +257,9 @@ class LaneLeases:
         self.members_key = f"{base_key}:members"
         self.held: set[int] = set()
         self.floor = 0
+        # set when a lane was taken over a counter Redis had lost: the executor heals its
+        # results from ``executed`` before it runs anything (see StageRunner._run_lanes)
+        self.counter_lost = False
         self._redis = client
         self._lock = threading.Lock()  # the renewer thread and the main loop share the leases
         # where this instance starts looking for free lanes: members spread over the lanes
@@ -275,8 +284,15 @@ class LaneLeases:
                     self.held.discard(lane)
             return set(self.held)
 
+    def raise_floor(self, token: int) -> None:
+        """Make every new token above ``token`` (one this process saw on ``executed``)."""
+        with self._lock:
+            self.floor = max(self.floor, token)
+
     def _hold(self, lane: int) -> int:
-        token = self.leases[lane].hold(floor=self.floor)
+        lease = self.leases[lane]
+        token = lease.hold(floor=self.floor)
+        self.counter_lost |= lease.counter_was_lost
         self.floor = max(self.floor, token)
         return token
 

@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import redis
 import yaml
@@ -47,7 +46,7 @@ from streams.runtime.metrics import MetricsServer
 from streams.runtime.recovery import Recovery
 from streams.runtime.recovery import chain_store as chain_store
 from streams.runtime.recovery import ssot_store as ssot_store
-from streams.runtime.runner import INFRA_ERRORS, Handler, StageIO, StageRunner, permanent
+from streams.runtime.runner import Handler, StageIO, StageRunner, retrying
 from streams.runtime.topics import ensure_topics
 from streams.settings import Settings
 from streams.stages.completer import CompleterStage
@@ -269,28 +268,6 @@ class _Running:
     thread: threading.Thread
 
 
-T = TypeVar("T")
-STARTUP_RETRY_S = 60.0  # how long start-up waits out a Redis that is restarting
-
-
-def _retrying(what: str, step: Callable[[], T]) -> T:
-    """``step``, retried while Redis or the broker is briefly away (a restart, a failover):
-    a worker started meanwhile waits for it rather than dying; errors no retry can heal
-    (and any after ``STARTUP_RETRY_S``) are raised."""
-    deadline = time.monotonic() + STARTUP_RETRY_S
-    attempt = 0
-    while True:
-        try:
-            return step()
-        except INFRA_ERRORS as exc:
-            if permanent(exc) or time.monotonic() > deadline:
-                raise
-            attempt += 1
-            delay = min(0.1 * 2**attempt, 2.0)
-            log.warning("start-up: %s: retrying in %.1fs: %s", what, delay, exc)
-            time.sleep(delay)
-
-
 class Pipeline:
     """Some or all stages, each in its own thread, over one broker and one Redis."""
 
@@ -319,7 +296,7 @@ class Pipeline:
     def start(self) -> None:
         """Create the topics, heal Redis from them, then start every stage."""
         clients = KafkaClients(self.settings, self.endpoints.bootstrap_servers)
-        retired = _retrying(
+        retired = retrying(
             "reading the lanes", lambda: retired_partitions(self.redis, self.settings.redis_prefix)
         )
         ensure_topics(clients.admin(), self.settings, retired=retired)
@@ -327,7 +304,7 @@ class Pipeline:
         chains = bool({"completer", "ssot", "scheduler"} & set(self.stages))
         results = "executor" in self.stages
         if chains or results:
-            _retrying(
+            retrying(
                 "healing Redis from the topics",
                 lambda: self.recovery.heal(chains=chains, results=results),
             )

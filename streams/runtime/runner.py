@@ -46,7 +46,12 @@ from confluent_kafka import (
 
 from processors.models import DeadLetter, Record, now_millis
 from streams.codec.serde import Serde
-from streams.errors import PermanentFaultError, PoisonRecordError, ValidationFailedError
+from streams.errors import (
+    ConfigurationError,
+    PermanentFaultError,
+    PoisonRecordError,
+    ValidationFailedError,
+)
 from streams.runtime.kafka import KafkaClients
 from streams.runtime.layout import claim_lanes, retired_partitions
 from streams.runtime.lease import Fenced, LaneLeases, Lease, lease_key
@@ -259,6 +264,28 @@ class Handler(Protocol):
     def handle(self, batch: list[Message]) -> list[Out]: ...
 
 
+T = TypeVar("T")
+STARTUP_RETRY_S = 60.0  # how long start-up waits out a Redis that is restarting
+
+
+def retrying(what: str, step: Callable[[], T]) -> T:
+    """``step``, retried while Redis or the broker is briefly away (a restart, a failover):
+    a worker started meanwhile waits for it rather than dying; errors no retry can heal
+    (and any after ``STARTUP_RETRY_S``) are raised."""
+    deadline = time.monotonic() + STARTUP_RETRY_S
+    attempt = 0
+    while True:
+        try:
+            return step()
+        except INFRA_ERRORS as exc:
+            if permanent(exc) or time.monotonic() > deadline:
+                raise
+            attempt += 1
+            delay = min(0.1 * 2**attempt, 2.0)
+            log.warning("start-up: %s: retrying in %.1fs: %s", what, delay, exc)
+            time.sleep(delay)
+
+
 # the stages whose work depends on the lane count: they claim it when they become active
 LANED_STAGES = ("scheduler", "executor")
 
@@ -301,6 +328,7 @@ class StageRunner:
         self.ready = threading.Event()
         self.active = False  # exclusive stages: whether this instance holds the lease
         self._next_lag = 0.0
+        self._next_claim = 0.0  # when the scheduler or executor checks the lane count again
         self.error: BaseException | None = None
 
     @property
@@ -333,7 +361,10 @@ class StageRunner:
         if self.handler.exclusive:
             admin = self._clients.admin()
             if SCHEDULED in self.handler.topics:
-                retired = retired_partitions(self._redis, self.settings.redis_prefix)
+                retired = retrying(
+                    "reading the lanes",
+                    lambda: retired_partitions(self._redis, self.settings.redis_prefix),
+                )
                 check_scheduled_partitions(admin, self.settings, retired=retired)
             meta = admin.list_topics(timeout=10).topics
             scheduled = self.settings.topic(SCHEDULED)
@@ -404,7 +435,9 @@ class StageRunner:
     def _run_lanes(self, stop: threading.Event, lanes: LaneLeases) -> None:
         """The executor with execution lanes: each lane's records under that lane's lease."""
         topic = self.settings.topic(SCHEDULED)
-        retired = retired_partitions(self._redis, self.settings.redis_prefix)
+        retired = retrying(
+            "reading the lanes", lambda: retired_partitions(self._redis, self.settings.redis_prefix)
+        )
         check_scheduled_partitions(self._clients.admin(), self.settings, retired=retired)
         renewer = threading.Thread(
             target=self._renew_lanes, args=(stop, lanes), name=f"{self.stage}-lanes", daemon=True
@@ -420,9 +453,9 @@ class StageRunner:
             while not stop.is_set():
                 if time.monotonic() >= next_balance:
                     next_balance = time.monotonic() + lanes.ttl_ms / 6000
-                    lanes.floor = max(lanes.floor, getattr(self.handler, "highest_token", 0))
+                    lanes.raise_floor(getattr(self.handler, "highest_token", 0))
                     try:
-                        claim_lanes(self._redis, self.settings)  # never two lane counts at once
+                        self._claim_lanes()
                         held = lanes.balance()
                     except redis.RedisError as exc:
                         if permanent(exc):
@@ -452,6 +485,14 @@ class StageRunner:
                 if not held:
                     stop.wait(0.5)
                     continue
+                if lanes.counter_lost:
+                    # a lane was taken over a fencing counter Redis had lost: results may be
+                    # lost too, so heal them from executed before running anything
+                    lanes.counter_lost = False
+                    heal = getattr(self.handler, "on_counter_lost", None)
+                    if heal is not None:
+                        heal()
+                    lanes.raise_floor(getattr(self.handler, "highest_token", 0))
                 batch = consumer.consume(self.settings.batch_max, self.settings.poll_timeout_s)
                 by_lane: dict[int, list[Message]] = {}
                 for m in batch:
@@ -504,6 +545,16 @@ class StageRunner:
             except redis.RedisError as exc:
                 log.warning("%s: lane renewal failed: %s", self.stage, exc)
 
+    def _claim_lanes(self) -> None:
+        self._next_claim = time.monotonic() + 1.0
+        try:
+            claim_lanes(self._redis, self.settings)
+        except ConfigurationError:
+            if self.lease.token:  # hand over at once, not after the lease's TTL
+                self.lease.release()
+            self.active = False
+            raise
+
     def _measure_lag(self, consumer: Consumer) -> None:
         # High watermarks from fetch responses (cached: no extra request). The embedded broker
         # reports them too small, so lag there reads low; on Apache Kafka it is exact.
@@ -530,6 +581,14 @@ class StageRunner:
     def _hold_lease(self, consumer: Consumer, partitions: list[TopicPartition]) -> bool:
         try:
             held = bool(self.lease.hold())
+            if (
+                held
+                and self.stage in LANED_STAGES
+                and (not self.active or time.monotonic() >= self._next_claim)
+            ):
+                # never two lane counts at once: on taking over, and again every second (a
+                # `lanes set` may have changed the count while this instance stood by)
+                self._claim_lanes()
         except redis.RedisError as exc:
             if permanent(exc):
                 raise PermanentFaultError(
@@ -538,8 +597,6 @@ class StageRunner:
             log.warning("%s: lease check failed: %s", self.stage, exc)
             held = False
         if held and not self.active:
-            if self.stage in LANED_STAGES:
-                claim_lanes(self._redis, self.settings)  # never two lane counts at once
             # (Re)assign so that consumption starts at the group's committed offsets.
             consumer.assign(partitions)
             if hasattr(self.handler, "on_activate"):

@@ -188,6 +188,16 @@ class ExecutorStage:
         self._max_token = max(self._max_token, token)
         self._token_in_use[self.lease.key] = token
 
+    def on_counter_lost(self) -> None:
+        """Redis lost the fencing counter (a lane's lease found it below this process's
+        tokens): it may have lost results too, so put them back from ``executed`` (a task
+        is never run twice) and raise the counter above every token the log has seen."""
+        log.warning("executor: Redis lost the fencing counter: healing results from executed")
+        self.io.stats.note("recovery", "fencing counter lost: results healed from executed")
+        if self.recovery is not None:
+            self.recovery.results()
+            self._max_token = max(self._max_token, self.recovery.highest_token)
+
     @property
     def highest_token(self) -> int:
         """The highest fencing token this process has used or seen on ``executed``: new
