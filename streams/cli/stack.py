@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import threading
 import time
@@ -173,5 +174,8 @@ def cmd_worker(settings: Settings, stage: str) -> int:
         while not stop.wait(1.0):
             pipeline.raise_if_failed()
     finally:
+        # a shutdown that hangs prints where every thread is (stderr) rather than nothing
+        faulthandler.dump_traceback_later(12, exit=False)
         pipeline.stop()
+        faulthandler.cancel_dump_traceback_later()
     return 0

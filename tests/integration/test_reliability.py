@@ -58,7 +58,12 @@ def test_sigterm_drains_commits_and_exits_in_bounded_time(
     assert proc.stdout is not None and "consuming" in proc.stdout.readline()
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(20) == 0
+    try:
+        code = proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"no exit 20 s after SIGTERM; the worker said:\n{proc.stdout.read()}")
+    assert code == 0
     assert time.monotonic() - started < 15
 
 
