@@ -54,10 +54,16 @@ class CompleterStage:
         """Commit every result exactly once per task: one Redis round trip for the batch when
         nothing raced, else one result at a time."""
         results, outs = self.io.decode(batch, ExecutionResult)
-        self._heal_if_behind({project_of(r) for _, r in results})
+        projects = {project_of(r) for _, r in results}
+        self._heal_if_behind(projects)
         fast = self._batch(results)
         if fast is not None:
             return outs + fast
+        # raced, redelivered, or Redis lost writes since the check above: heal while the heads
+        # this stage wrote are still known, then redo the batch one by one, from Redis
+        self._heal_if_behind(projects)
+        self._heads.clear()
+        self._written.clear()
         return outs + self.io.each(results, lambda _m, r: self._complete(r))
 
     def _committed_beyond_retention(self, result: ExecutionResult) -> bool:
@@ -134,9 +140,7 @@ class CompleterStage:
             self._remember(commit)
         applied = self.chain.apply_many([(c, h) for _, c, h in planned])
         if any(a.status != "ok" for a in applied):
-            self._heads.clear()  # raced or redelivered: redo the batch one by one, from Redis
-            self._written.clear()
-            return None
+            return None  # the caller redoes the batch one by one
         outs = []
         for result, commit, new_head in planned:
             self._heads[commit.project_id] = new_head
@@ -170,5 +174,8 @@ class CompleterStage:
                 # (a batch's commits are acknowledged before later batches can trim them)
                 self.io.stats.duplicates += 1
                 return []
-            self._heads.pop(project, None)  # someone else moved the head: reload and retry
+            # the head moved: Redis may have lost writes (heal first, from what this stage
+            # knows), or another writer raced: reload and retry
+            self._heal_if_behind({project})
+            self._heads.pop(project, None)
         raise ChainError(f"{project}: head kept moving; gave up after {self.max_attempts} tries")

@@ -174,7 +174,14 @@ class ExecutorStage:
             self._max_token = max(self._max_token, token)
             self._token_in_use[self.lease.key] = token
             return
-        if token and token <= self._max_token and token != self._token_in_use.get(self.lease.key):
+        # above every token this process used *and* every one the log has seen (the start-up
+        # heal reads executed after this stage was built: a Redis rolled back past that heal
+        # hands out a lower token, and the results it restored are gone again)
+        if (
+            token
+            and token <= self.highest_token
+            and token != self._token_in_use.get(self.lease.key)
+        ):
             if self.recovery is not None:
                 self.recovery.results()
                 self._max_token = max(self._max_token, self.recovery.highest_token)
