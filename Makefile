@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-busy check lint types fmt unit integration bench-audit bench-routing bench-formation bench-lanes bench-micro bench-redis bench chaos clean
+.PHONY: run test browser bench-console test-busy check lint types fmt unit integration bench-audit bench-routing bench-formation bench-lanes bench-micro bench-redis bench chaos clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -15,7 +15,19 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/taskline up --demo
 
-test: $(STAMP)
+# the console's browser tests drive Debian's Chromium; installed here when it is missing
+CHROMIUM_OK := $(shell command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 && echo yes)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser:
+ifneq ($(CHROMIUM_OK),yes)
+	@echo "installing Chromium (Debian packages chromium, chromium-driver) for the browser tests"
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null \
+	  || (DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get update -q >/dev/null && \
+	      DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null)
+endif
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 # the suite five times in a row while both cores are kept busy (flakiness shows up here)
@@ -25,7 +37,7 @@ test-busy: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
-integration: $(STAMP)
+integration: $(STAMP) browser
 	$(BIN)/python -m pytest -q tests/integration
 
 bench-audit: $(STAMP)
@@ -39,6 +51,9 @@ bench-formation: $(STAMP)
 
 bench-lanes: $(STAMP)
 	$(BIN)/python -m benchmarks.lanes
+
+bench-console: $(STAMP)
+	$(BIN)/python -m benchmarks.console
 
 bench-micro: $(STAMP)
 	$(BIN)/python -m benchmarks.micro

@@ -165,6 +165,26 @@ class Settings(BaseSettings):
         None, description="Schema directory; unset = the schemas shipped with Taskline."
     )
 
+    # --- operator console (streams.console) --------------------------------------------
+    console: bool = Field(True, description="`taskline up` also serves the operator console.")
+    console_host: str = Field("127.0.0.1", description="Address the console binds.")
+    console_port: int = Field(8642, ge=0, le=65535, description="Console port (0 = any free port).")
+    console_users: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description=(
+            'Console accounts as JSON: {"name": "ROLE:HASH"}, ROLE operator or viewer, HASH '
+            "from `taskline console hash-password`. Unset under `taskline up`: one operator "
+            "`admin` with a generated password in <home>/console-password."
+        ),
+    )
+    console_secret: SecretStr | None = Field(
+        None, description="Key that signs console session cookies; unset = random per start."
+    )
+    console_open_read: bool = Field(
+        False, description="Read-only console pages open without signing in."
+    )
+    console_session_s: int = Field(8 * 3600, ge=60, description="How long a console sign-in lasts.")
+
     @field_validator("topic_prefix", "group_prefix", "redis_prefix")
     @classmethod
     def _no_spaces(cls, value: str) -> str:

@@ -39,7 +39,12 @@ def runtime_path(settings: Settings) -> Path:
 
 
 def write_runtime(
-    settings: Settings, endpoints: Endpoints, pids: dict[str, int], metrics_url: str | None = None
+    settings: Settings,
+    endpoints: Endpoints,
+    pids: dict[str, int],
+    metrics_url: str | None = None,
+    *,
+    console_url: str | None = None,
 ) -> Path:
     path = runtime_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -49,6 +54,7 @@ def write_runtime(
         "redis_url": endpoints.redis_url,
         "services": pids,
         "metrics_url": metrics_url,
+        "console_url": console_url,
         **{f: getattr(settings, f) for f in _NAMESPACE_FIELDS},
     }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # may hold a password

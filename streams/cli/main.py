@@ -12,6 +12,7 @@ The only place that reads settings from the environment (``Settings()``).
     taskline ssot ... | task show ... | audit ...         streams.cli.audit
     taskline gov approve|reject|cancel|reprioritize|...   streams.cli.gov
     taskline lanes show | set N                           streams.cli.lanes
+    taskline console · dlq list|show|redrive              streams.cli.console
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from processors.errors import ProcessorError
-from streams.cli import audit, events, gov, lanes, schemas, stack, tools, top
+from streams.cli import audit, console, events, gov, lanes, schemas, stack, tools, top
 from streams.cli.common import CliParser
 from streams.errors import TasklineError, UsageError
 from streams.runtime.logs import configure as configure_logging
 from streams.settings import Settings
 
-GROUPS = (stack, events, schemas, tools, top, audit, gov, lanes)
+GROUPS = (stack, events, schemas, tools, top, audit, gov, lanes, console)
 
 
 def parser() -> CliParser:

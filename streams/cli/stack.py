@@ -22,6 +22,7 @@ from streams.cli.common import (
     serde_for,
     write_runtime,
 )
+from streams.console.server import ConsoleServer
 from streams.runtime.embedded import EmbeddedStack, Endpoints
 from streams.runtime.pipeline import (
     STAGES,
@@ -77,6 +78,7 @@ def cmd_up(settings: Settings, demo: bool) -> int:
     stack = EmbeddedStack(settings)
     runtime_file: Path | None = None
     pipeline: Pipeline | None = None
+    console: ConsoleServer | None = None
     try:
         endpoints = stack.start()
         runtime_file = write_runtime(settings, endpoints, stack.pids)
@@ -95,11 +97,24 @@ def cmd_up(settings: Settings, demo: bool) -> int:
         )
         if metrics_url:
             print(f"metrics {metrics_url}/metrics  (live view: taskline top)", flush=True)
+        if settings.console:
+            console = ConsoleServer(
+                settings, endpoints, status_urls=[metrics_url] if metrics_url else []
+            )
+            console.start()
+            runtime_file = write_runtime(
+                settings, endpoints, stack.pids, metrics_url, console_url=console.url
+            )
+            print(f"console {console.url}", flush=True)
+            if console.password_file is not None:
+                print(f"  sign in as admin; password in {console.password_file}", flush=True)
         if demo:
             _publish_demo(settings, endpoints, pipeline)
         _watch(stop, stack, pipeline, settings)
         return 0
     finally:
+        if console is not None:
+            console.stop()
         if pipeline is not None:
             pipeline.stop()
         stack.stop()

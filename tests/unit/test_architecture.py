@@ -30,8 +30,9 @@ ALLOWED: dict[str, set[str]] = {
     "audit": {"processors", "codec", "state", "runtime"},
     "runtime": {"processors", "codec", "state", "stages", "connectors"},
     "tools": {"processors", "codec", "state", "stages", "connectors", "runtime", "sdk", "audit"},
+    "console": {"processors", "codec", "state", "runtime", "sdk", "audit"},
     "cli": {"processors", "codec", "state", "stages", "connectors", "runtime", "sdk", "audit"}
-    | {"tools", "cli"},
+    | {"tools", "cli", "console"},
 }
 SHARED = {"errors", "settings"}
 
