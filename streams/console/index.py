@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, KafkaException, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 
 from processors.errors import ChainError
 from processors.models import SsotCommit
@@ -36,7 +36,7 @@ from processors.ssot import Head, advance
 from streams.codec.serde import Serde
 from streams.errors import TasklineError
 from streams.runtime.kafka import KafkaClients
-from streams.runtime.reader import TopicRecord
+from streams.runtime.reader import TopicRecord, answered
 from streams.runtime.topics import ALL_TOPICS, DEAD_LETTERS, SSOT_WRITES
 from streams.settings import Settings
 
@@ -227,7 +227,7 @@ class ConsoleIndex:
             while not self._stop.is_set():
                 batch = consumer.consume(1000, 0.2)
                 if unanswered:
-                    unanswered = [tp for tp in unanswered if not _answered(consumer, tp)]
+                    unanswered = [tp for tp in unanswered if not answered(consumer, tp)]
                 good = [m for m in batch if m.error() is None]
                 if good:
                     self._ingest(
@@ -545,11 +545,3 @@ class ConsoleIndex:
         for (value,) in rows:
             head = advance(head, self.serde.decode(value, SsotCommit))
         return head
-
-
-def _answered(consumer: Any, tp: TopicPartition) -> bool:
-    try:
-        _low, high = consumer.get_watermark_offsets(tp, cached=True)
-    except KafkaException:
-        return False
-    return bool(high >= 0)

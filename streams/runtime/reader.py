@@ -96,7 +96,7 @@ def read_topics(
         ) or time.monotonic() - last < idle_s:
             batch = consumer.consume(1000, 0.1)
             if unanswered:
-                unanswered = [tp for tp in unanswered if not _answered(consumer, tp)]
+                unanswered = [tp for tp in unanswered if not answered(consumer, tp)]
                 if not unanswered:
                     last = time.monotonic()  # quiet counts from here
             for msg in batch:
@@ -121,7 +121,7 @@ def read_topics(
         consumer.close()
 
 
-def _answered(consumer: Any, tp: TopicPartition) -> bool:
+def answered(consumer: Any, tp: TopicPartition) -> bool:
     """Whether a fetch response for ``tp`` arrived (librdkafka caches its watermarks then)."""
     try:
         _low, high = consumer.get_watermark_offsets(tp, cached=True)
