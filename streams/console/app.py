@@ -50,11 +50,16 @@ from processors.jsonpatch import diff
 from processors.models import GovernanceCommand, Record
 from streams.audit.archive import export_topics
 from streams.audit.verify import verify
-from streams.codec.serde import SchemaStore, Serde
 from streams.console.auth import Accounts, new_token, same_token
 from streams.console.index import ConsoleIndex
 from streams.errors import TasklineError
-from streams.runtime.deadletters import Letter, Redriver, describe_original, record_json
+from streams.runtime.deadletters import (
+    Letter,
+    Redriver,
+    describe_original,
+    parse_id,
+    record_json,
+)
 from streams.runtime.embedded import Endpoints
 from streams.runtime.pipeline import ssot_store
 from streams.runtime.reader import TopicRecord, read_topics
@@ -101,7 +106,7 @@ class Console:
             index,
             accounts,
         )
-        self.serde = Serde(SchemaStore.load(settings.schemas_dir))
+        self.serde = index.serde  # one parsed schema store per console
         self.redis = redis.Redis.from_url(endpoints.redis_url, socket_timeout=5)
         self.store = ssot_store(settings, self.redis)
         self.keys = SchedulerKeys(settings.redis_prefix)
@@ -646,23 +651,15 @@ def create_app(console: Console) -> Starlette:
         filters = _filters(form, "filter_") if form.get("matching") else None
 
         def run() -> list[Any]:
-            rows = (
-                console.index.letters(**filters, limit=10_000)
-                if filters is not None
-                else [
-                    r
-                    for i in ids
-                    for r in [console.index.record(DEAD_LETTERS, *map(int, i.split(":")))]
-                    if r is not None
+            if filters is not None:
+                where = [
+                    (r.partition, r.offset) for r in console.index.letters(**filters, limit=10_000)
                 ]
-            )
+            else:
+                where = [parse_id(i) for i in ids]
             chosen: list[Letter] = []
-            for row in rows:
-                rec = (
-                    row
-                    if isinstance(row, TopicRecord)
-                    else console.index.record(DEAD_LETTERS, row.partition, row.offset)
-                )
+            for partition, offset in where:
+                rec = console.index.record(DEAD_LETTERS, partition, offset)
                 if rec is None:
                     continue
                 try:
@@ -672,7 +669,11 @@ def create_app(console: Console) -> Starlette:
                 chosen.append(Letter(rec.partition, rec.offset, rec.timestamp_ms, value))  # type: ignore[arg-type]
             return console.redriver.redrive(chosen, actor=session(request)["user"], reason=reason)
 
-        outcomes = await run_in_threadpool(run)
+        try:
+            outcomes = await run_in_threadpool(run)
+        except TasklineError as exc:  # a malformed id, a reason missing
+            flash(request, f"redrive: {exc}", "error")
+            return RedirectResponse(back, 303)
         if not outcomes:
             flash(request, "redrive: no dead letter matched", "warn")
         for o in outcomes:

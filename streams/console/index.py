@@ -159,6 +159,14 @@ class Chain:
         return f"verified v1..v{self.head.version}"
 
 
+def _where(filters: list[tuple[str, list[Any] | None]]) -> tuple[str, list[Any]]:
+    """`` WHERE a AND b`` and its arguments, from the (clause, args) pairs that apply."""
+    used = [(clause, args) for clause, args in filters if args is not None]
+    if not used:
+        return "", []
+    return " WHERE " + " AND ".join(c for c, _ in used), [a for _, args in used for a in args]
+
+
 def _item(r: Any) -> EventRow:
     # columns: event_id task_id session_id project_id task_type status rank text first last
     return EventRow(r[0], r[1], r[2], r[3], r[4], r[5], r[7], r[8], r[9])
@@ -442,25 +450,19 @@ class ConsoleIndex:
         page: int = 0,
     ) -> list[EventRow]:
         """Events newest first: ``q`` is an id (event, task, session) or words of the text."""
-        where: list[str] = []
-        args: list[Any] = []
-        if q:
-            where.append("(event_id = ? OR task_id = ? OR session_id = ? OR text LIKE ?)")
-            args += [q, q, q, f"%{q}%"]
-        if project:
-            where.append("project_id = ?")
-            args.append(project)
-        if status:
-            where.append("status LIKE ?")
-            args.append(f"{status}%")
-        if since_ms is not None:
-            where.append("first_ms >= ?")
-            args.append(since_ms)
-        if until_ms is not None:
-            where.append("first_ms <= ?")
-            args.append(until_ms)
-        sql = "SELECT * FROM items" + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY first_ms DESC LIMIT ? OFFSET ?"
+        where, args = _where(
+            [
+                (
+                    "(event_id = ? OR task_id = ? OR session_id = ? OR text LIKE ?)",
+                    [q, q, q, f"%{q}%"] if q else None,
+                ),
+                ("project_id = ?", [project] if project else None),
+                ("status LIKE ?", [f"{status}%"] if status else None),
+                ("first_ms >= ?", [since_ms] if since_ms is not None else None),
+                ("first_ms <= ?", [until_ms] if until_ms is not None else None),
+            ]
+        )
+        sql = f"SELECT * FROM items{where} ORDER BY first_ms DESC LIMIT ? OFFSET ?"
         return [_item(r) for r in self._rows(sql, [*args, PAGE, page * PAGE])]
 
     def item(self, ident: str) -> EventRow | None:
@@ -500,19 +502,14 @@ class ConsoleIndex:
         limit: int = PAGE,
     ) -> list[LetterRow]:
         """Dead letters, newest first, filtered like ``dlq list``."""
-        where: list[str] = []
-        args: list[Any] = []
-        if stage:
-            where.append("stage = ?")
-            args.append(stage)
-        if reason:
-            where.append("reason LIKE ?")
-            args.append(f"%{reason}%")
-        if topic:
-            where.append("topic LIKE ?")
-            args.append(f"%{topic}")
-        sql = "SELECT * FROM letters" + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY ts DESC, offset DESC LIMIT ? OFFSET ?"
+        where, args = _where(
+            [
+                ("stage = ?", [stage] if stage else None),
+                ("reason LIKE ?", [f"%{reason}%"] if reason else None),
+                ("topic LIKE ?", [f"%{topic}"] if topic else None),
+            ]
+        )
+        sql = f"SELECT * FROM letters{where} ORDER BY ts DESC, offset DESC LIMIT ? OFFSET ?"
         return [LetterRow(*r) for r in self._rows(sql, [*args, limit, page * limit])]
 
     def letter_count(self) -> int:
