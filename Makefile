@@ -27,8 +27,12 @@ ifneq ($(CHROMIUM_OK),yes)
 	      DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null)
 endif
 
+# two workers, each with its own embedded broker and Redis; a module's tests stay together
+# (its module fixtures, e.g. one `taskline up` for the console's browser tests, start once)
+XDIST := -n 2 --dist loadfile
+
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(XDIST)
 
 # the suite five times in a row while both cores are kept busy (flakiness shows up here)
 test-busy: $(STAMP)
@@ -38,7 +42,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
 integration: $(STAMP) browser
-	$(BIN)/python -m pytest -q tests/integration
+	$(BIN)/python -m pytest -q $(XDIST) tests/integration
 
 bench-audit: $(STAMP)
 	$(BIN)/python -m benchmarks.audit_verify
