@@ -20,7 +20,7 @@ import uuid
 from datetime import datetime
 
 from processors.errors import PatchError
-from processors.jsonpatch import apply_patch, canonical_json, paths_overlap, touched_paths
+from processors.jsonpatch import canonical_json, paths_overlap, touched_paths
 from processors.models import ExecutionResult, SsotCommit, patch_to_rfc
 from processors.ssot import HASH_VERSION, LEDGER_PROJECT, Head, commit_hash
 
@@ -45,7 +45,7 @@ def plan_commit(
     ``changed_paths`` are the pointers written by state commits after the result's snapshot
     version; they decide whether a stale stateful result may be rebased.
     """
-    state, text = head.state, head.state_json
+    state, text, canon = head.state, head.state_json, head.canon
     kind, outcome = "ledger", "succeeded"
     message = result.output[:500]
     if result.status == "failed":
@@ -61,7 +61,7 @@ def plan_commit(
             )
         else:
             try:
-                state, text = apply_patch(head.state, patch), None
+                state, text, canon = head.after(patch)
                 kind, outcome = "state", "rebased" if stale else "succeeded"
             except PatchError as exc:
                 outcome, message = "ssot_mismatch", f"patch no longer applies: {exc}"[:500]
@@ -85,4 +85,4 @@ def plan_commit(
         hash_version=HASH_VERSION,
     )
     commit = draft.model_copy(update={"hash": commit_hash(draft)})
-    return commit, Head(head.project_id, commit.version, commit.hash, state, text)
+    return commit, Head(head.project_id, commit.version, commit.hash, state, text, canon)

@@ -1,6 +1,8 @@
 """RFC 6902 JSON Patch and RFC 6901 JSON Pointer over plain JSON documents.
 
-Pure and copy-on-apply: the input document is never changed.
+Pure and copy-on-write: the input document is never changed, and a patch copies only the
+objects and arrays on the paths it writes (the rest of the result shares the input's), so
+applying it costs in proportion to the patch, not to the document.
 
 >>> apply_patch({"a": 1}, [{"op": "add", "path": "/b", "value": [1]}])
 {'a': 1, 'b': [1]}
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Container, Iterable
 from typing import Any
 
 from processors.errors import PatchError
@@ -79,10 +81,44 @@ def get(doc: Any, pointer: str) -> Any:
     raise PatchError(f"path {pointer!r} does not exist")
 
 
-def _add(doc: Any, tokens: list[str], value: Any) -> Any:
+# containers this apply created (copies of the input's, by id; held so that no id is reused):
+# the only ones it may change; None applies in place
+_Owned = dict[int, Any] | None
+
+
+def _own(node: Any, owned: _Owned) -> Any:
+    """``node`` itself if this apply may change it, else a shallow copy it may."""
+    if owned is None or id(node) in owned or not isinstance(node, dict | list):
+        return node
+    mine = dict(node) if isinstance(node, dict) else list(node)
+    owned[id(mine)] = mine
+    return mine
+
+
+def _writable(doc: Any, tokens: list[str], owned: _Owned) -> tuple[Any, Any]:
+    """``(doc, parent)``: the document and the parent of ``tokens``, with every container
+    from the root to that parent copied (once per apply) and linked into its copied parent."""
+    doc = _own(doc, owned)
+    node = doc
+    for token in tokens[:-1]:
+        if isinstance(node, dict):
+            if token not in node:
+                raise PatchError(f"path segment {token!r} does not exist")
+            key: str | int = token
+        elif isinstance(node, list):
+            key = _index(node, token, allow_end=False)
+        else:
+            raise PatchError(f"cannot descend into a {type(node).__name__} at {token!r}")
+        child = _own(node[key], owned)
+        node[key] = child
+        node = child
+    return doc, node
+
+
+def _add(doc: Any, tokens: list[str], value: Any, owned: _Owned) -> Any:
     if not tokens:
         return value
-    parent = _parent(doc, tokens)
+    doc, parent = _writable(doc, tokens, owned)
     last = tokens[-1]
     if isinstance(parent, dict):
         parent[last] = value
@@ -93,10 +129,10 @@ def _add(doc: Any, tokens: list[str], value: Any) -> Any:
     return doc
 
 
-def _remove(doc: Any, tokens: list[str]) -> tuple[Any, Any]:
+def _remove(doc: Any, tokens: list[str], owned: _Owned) -> tuple[Any, Any]:
     if not tokens:
         raise PatchError("cannot remove the whole document")
-    parent = _parent(doc, tokens)
+    doc, parent = _writable(doc, tokens, owned)
     last = tokens[-1]
     if isinstance(parent, dict):
         if last not in parent:
@@ -107,22 +143,39 @@ def _remove(doc: Any, tokens: list[str]) -> tuple[Any, Any]:
     raise PatchError(f"cannot remove from a {type(parent).__name__}")
 
 
-def apply_patch(doc: Any, patch: Iterable[dict[str, Any]], *, in_place: bool = False) -> Any:
-    """Apply RFC 6902 operations to a deep copy of ``doc`` (or to ``doc`` itself) and return it.
+def apply_patch(
+    doc: Any,
+    patch: Iterable[dict[str, Any]],
+    *,
+    in_place: bool = False,
+    written: dict[int, Any] | None = None,
+) -> Any:
+    """Apply RFC 6902 operations to ``doc`` and return the result, copy-on-write: ``doc`` is
+    unchanged and the result shares every part of it the patch did not write (treat both as
+    read-only; copy before changing either by hand). ``in_place`` changes ``doc`` itself.
 
-    Raises :class:`PatchError` on any failing operation. With a copy the patch is
+    Raises :class:`PatchError` on any failing operation. Without ``in_place`` the patch is
     all-or-nothing; ``in_place`` is for replays that discard the document on failure.
+
+    >>> before = {"a": {"x": 1}, "b": {"y": 2}}
+    >>> after = apply_patch(before, [{"op": "add", "path": "/a/z", "value": 3}])
+    >>> before["a"], after["a"], after["b"] is before["b"]
+    ({'x': 1}, {'x': 1, 'z': 3}, True)
+
+    ``written`` (a dict, filled by the call) receives the objects and arrays the patch
+    created by copying, by id: what :meth:`CanonicalCache.dump` must dump afresh.
     """
-    result = doc if in_place else copy.deepcopy(doc)
+    result = doc
+    owned: _Owned = None if in_place else (written if written is not None else {})
     for n, op in enumerate(patch):
         try:
-            result = _apply_one(result, op)
+            result = _apply_one(result, op, owned)
         except PatchError as exc:
             raise PatchError(f"op {n} ({op.get('op')} {op.get('path')}): {exc}") from None
     return result
 
 
-def _apply_one(doc: Any, op: dict[str, Any]) -> Any:
+def _apply_one(doc: Any, op: dict[str, Any], owned: _Owned) -> Any:
     kind = op.get("op")
     path = op.get("path")
     if not isinstance(path, str):
@@ -131,15 +184,15 @@ def _apply_one(doc: Any, op: dict[str, Any]) -> Any:
     if kind in ("add", "replace", "test") and "value" not in op:
         raise PatchError(f"'{kind}' needs a 'value'")
     if kind == "add":
-        return _add(doc, tokens, copy.deepcopy(op["value"]))
+        return _add(doc, tokens, copy.deepcopy(op["value"]), owned)
     if kind == "remove":
-        return _remove(doc, tokens)[0]
+        return _remove(doc, tokens, owned)[0]
     if kind == "replace":
         get(doc, path)
         if not tokens:
             return copy.deepcopy(op["value"])
-        doc, _ = _remove(doc, tokens)
-        return _add(doc, tokens, copy.deepcopy(op["value"]))
+        doc, _ = _remove(doc, tokens, owned)
+        return _add(doc, tokens, copy.deepcopy(op["value"]), owned)
     if kind in ("move", "copy"):
         source = op.get("from")
         if not isinstance(source, str):
@@ -148,8 +201,8 @@ def _apply_one(doc: Any, op: dict[str, Any]) -> Any:
             raise PatchError("cannot move a value into one of its own children")
         value = copy.deepcopy(get(doc, source))
         if kind == "move":
-            doc, _ = _remove(doc, parse_pointer(source))
-        return _add(doc, tokens, value)
+            doc, _ = _remove(doc, parse_pointer(source), owned)
+        return _add(doc, tokens, value, owned)
     if kind == "test":
         if not json_equal(get(doc, path), op["value"]):
             raise PatchError(f"test failed at {path!r}")
@@ -224,3 +277,64 @@ def paths_overlap(a: Iterable[str], b: Iterable[str]) -> bool:
 def canonical_json(value: Any) -> str:
     """Deterministic JSON text: sorted keys, no spaces, UTF-8 kept."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# json.dumps(text, ensure_ascii=False) of a str, without json.dumps's per-call set-up
+_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+class CanonicalCache:
+    """:func:`canonical_json` of the successive versions of one document, re-dumping only the
+    objects and arrays a copy-on-write patch wrote: every other part of the new version is
+    the very object the previous version held, and its text is remembered.
+
+    Exact by construction: a part is reused only while it is the same object, parts are
+    never changed after the patch that created them, and anything not remembered is dumped
+    whole. Holds the texts of the parts of the last version dumped, nothing older.
+
+    >>> cache = CanonicalCache()
+    >>> v1 = {"rooms": {"hall": {"on": False}, "den": {"on": True}}}
+    >>> cache.dump(v1) == canonical_json(v1)
+    True
+    >>> written: dict[int, object] = {}
+    >>> v2 = apply_patch(v1, [{"op": "replace", "path": "/rooms/hall/on", "value": True}],
+    ...                  written=written)
+    >>> cache.dump(v2, written)
+    '{"rooms":{"den":{"on":true},"hall":{"on":true}}}'
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[int, tuple[Any, str]] = {}
+
+    def dump(self, doc: Any, written: Container[int] = ()) -> str:
+        """``canonical_json(doc)``; ``written``: ids of the containers changed since the
+        last dump (an ``apply_patch(..., written=)`` dict), which are never taken from memory."""
+        fresh: dict[int, tuple[Any, str]] = {}
+        text = self._text(doc, written, fresh)
+        self._texts = fresh
+        return text
+
+    def _text(self, value: Any, written: Container[int], fresh: dict[int, tuple[Any, str]]) -> str:
+        if type(value) is str:
+            return _string(value)
+        if not isinstance(value, dict | list) or not value:
+            return canonical_json(value)
+        key = id(value)
+        if key not in written:
+            known = self._texts.get(key)
+            text = known[1] if known is not None and known[0] is value else canonical_json(value)
+        elif isinstance(value, list):
+            text = "[" + ",".join(self._text(v, written, fresh) for v in value) + "]"
+        elif all(type(k) is str for k in value):
+            text = (
+                "{"
+                + ",".join(
+                    f"{_string(k)}:{self._text(value[k], written, fresh)}"
+                    for k in sorted(value)
+                )
+                + "}"
+            )
+        else:  # keys json.dumps would convert (or refuse to sort): its own rules, whole
+            text = canonical_json(value)
+        fresh[key] = (value, text)
+        return text

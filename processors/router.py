@@ -374,8 +374,10 @@ class Router:
 
     def route(self, event: RawEvent, now: datetime, session_hint: str | None = None) -> RoutedEvent:
         """Route one event."""
-        text = " ".join([event.text, *event.metadata.values()])
-        probs = self.probabilities(self.scores(text, session_hint))
+        # what was said, not the front end's context: metadata holds device and trace ids,
+        # user agents, whole earlier turns, and scoring them made a route depend on an id
+        # (and cost time in proportion to them)
+        probs = self.probabilities(self.scores(event.text, session_hint))
         order = sorted(range(len(self._ids)), key=lambda i: (-probs[i], self._ids[i]))
         candidates = [
             Candidate(project_id=self._ids[i], score=round(probs[i], 6))

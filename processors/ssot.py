@@ -21,7 +21,7 @@ from typing import Any
 import rfc8785
 
 from processors.errors import ChainError, PatchError
-from processors.jsonpatch import apply_patch, canonical_json
+from processors.jsonpatch import CanonicalCache, apply_patch, canonical_json
 from processors.models import SsotCommit, patch_to_rfc
 
 GENESIS_HASH = "0" * 64
@@ -117,6 +117,18 @@ class Head:
     state: dict[str, Any] = field(default_factory=dict)
     # the state's canonical JSON when already computed (hashing and storing both need it)
     state_json: str | None = field(default=None, compare=False, repr=False)
+    # the texts of the state's parts, handed from head to head: a commit re-dumps only
+    # what its patch wrote (see CanonicalCache)
+    canon: CanonicalCache | None = field(default=None, compare=False, repr=False)
+
+    def after(self, patch: list[dict[str, Any]]) -> tuple[dict[str, Any], str, CanonicalCache]:
+        """The state after ``patch`` (copy-on-write), its canonical JSON, re-dumping only what
+        the patch wrote, and the cache for the next head; :class:`PatchError` if it does not
+        apply."""
+        written: dict[int, Any] = {}
+        state = apply_patch(self.state, patch, written=written)
+        canon = self.canon if self.canon is not None else CanonicalCache()
+        return state, canon.dump(state, written), canon
 
     def canonical_state(self) -> str:
         """The state's canonical JSON (computed once per head)."""
@@ -138,18 +150,17 @@ def advance(head: Head, commit: SsotCommit) -> Head:
         raise ChainError(f"v{commit.version}: parent_hash does not match the head hash")
     if commit_hash(commit) != commit.hash:
         raise ChainError(f"v{commit.version}: hash does not match the commit's content")
-    state, text = head.state, head.state_json
+    state, text, canon = head.state, head.state_json, head.canon
     if commit.kind == "state":
         try:
-            state = apply_patch(head.state, patch_to_rfc(commit.patch))
+            state, text, canon = head.after(patch_to_rfc(commit.patch))
         except PatchError as exc:
             raise ChainError(f"v{commit.version}: patch does not apply: {exc}") from exc
-        text = None
     if text is None:
         text = canonical_json(state)
     if hashlib.sha256(text.encode()).hexdigest() != commit.state_hash:
         raise ChainError(f"v{commit.version}: state hash mismatch")
-    return Head(head.project_id, commit.version, commit.hash, state, text)
+    return Head(head.project_id, commit.version, commit.hash, state, text, canon)
 
 
 def state_at(project_id: str, commits: list[SsotCommit], version: int) -> Head:

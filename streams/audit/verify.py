@@ -222,7 +222,9 @@ class Verifier:
         if chain.state_known:
             if c["kind"] == "state":
                 try:
-                    apply_patch(chain.state, patch_fields_to_rfc(c["patch"]), in_place=True)
+                    chain.state = apply_patch(
+                        chain.state, patch_fields_to_rfc(c["patch"]), in_place=True
+                    )
                     chain.state_hash = state_hash(chain.state)
                 except PatchError as exc:
                     chain.state_known = False

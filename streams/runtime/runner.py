@@ -52,7 +52,7 @@ from streams.errors import (
     PoisonRecordError,
     ValidationFailedError,
 )
-from streams.runtime.kafka import KafkaClients
+from streams.runtime.kafka import KafkaClients, take
 from streams.runtime.layout import claim_lanes, retired_partitions
 from streams.runtime.lease import Fenced, LaneLeases, Lease, lease_key
 from streams.runtime.logs import STAGE, record_ids
@@ -394,7 +394,7 @@ class StageRunner:
                 if self.handler.exclusive and not self._hold_lease(consumer, partitions):
                     stop.wait(0.5)
                     continue
-                batch = consumer.consume(self.settings.batch_max, self.settings.poll_timeout_s)
+                batch = take(consumer, self.settings.batch_max, self.settings.poll_timeout_s)
                 records = [m for m in batch if m.error() is None]
                 for m in batch:
                     if m.error() is not None:
@@ -493,7 +493,7 @@ class StageRunner:
                     if heal is not None:
                         heal()
                     lanes.raise_floor(getattr(self.handler, "highest_token", 0))
-                batch = consumer.consume(self.settings.batch_max, self.settings.poll_timeout_s)
+                batch = take(consumer, self.settings.batch_max, self.settings.poll_timeout_s)
                 by_lane: dict[int, list[Message]] = {}
                 for m in batch:
                     if m.error() is not None:

@@ -22,7 +22,7 @@ from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 
 from processors.models import RawEvent, Reply, SsotCommit
 from streams.codec.serde import SchemaStore, Serde
-from streams.runtime.kafka import KafkaClients
+from streams.runtime.kafka import KafkaClients, take
 from streams.runtime.topics import REPLIES, SSOT_WRITES
 from streams.sdk.producer import EventProducer, build_event
 from streams.settings import Settings
@@ -120,7 +120,7 @@ class TasklineClient:
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline and not outcome.done:
-                for msg in consumer.consume(500, 0.2):
+                for msg in take(consumer, 500, 0.2):
                     if msg.error() is not None:
                         continue
                     try:

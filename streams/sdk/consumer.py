@@ -26,7 +26,7 @@ from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from processors.models import Record
 from streams.codec.serde import SchemaStore, Serde
 from streams.errors import PoisonRecordError
-from streams.runtime.kafka import KafkaClients
+from streams.runtime.kafka import KafkaClients, take
 from streams.settings import Settings
 
 log = logging.getLogger("taskline.consumer")
@@ -74,7 +74,7 @@ class TaskConsumer:
     def poll(self, timeout: float = 1.0) -> list[Delivery]:
         """The next batch of decoded records (maybe empty); undecodable ones are skipped."""
         out = []
-        for msg in self._consumer.consume(self._batch_max, timeout):
+        for msg in take(self._consumer, self._batch_max, timeout):
             if msg.error() is not None:
                 continue
             tp = (msg.topic() or "", msg.partition() or 0)

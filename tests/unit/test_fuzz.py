@@ -5,6 +5,7 @@ a Taskline error (dead letter / clear message) or handled."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import string
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from processors.errors import PatchError
-from processors.jsonpatch import apply_patch
+from processors.jsonpatch import CanonicalCache, apply_patch, canonical_json
 from processors.models import RawEvent
 from streams.codec.serde import MARKER, SchemaStore, Serde
 from streams.errors import PoisonRecordError
@@ -83,6 +84,65 @@ def test_patches_apply_or_raise_patch_error(doc: Any, patch: list[dict[str, Any]
     with contextlib.suppress(PatchError):
         apply_patch(doc, patch)
     assert repr(doc) == before  # never changes its input
+
+
+_keys = st.sampled_from(["a", "b", "c"])
+_nested = st.recursive(
+    st.integers(0, 3) | st.none() | st.booleans() | st.floats(-2, 2) | st.text('aé"\\', max_size=2),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=3),
+    max_leaves=12,
+)
+_pointer = st.sampled_from(["/a", "/b", "/c", "/a/a", "/a/b", "/a/0", "/a/-", "/b/0", "/b/-"])
+_ops = st.lists(  # adds most often, so that later operations find members to work on
+    st.fixed_dictionaries(
+        {
+            "op": st.sampled_from(["add"] * 4 + ["remove", "replace", "move", "copy", "test"]),
+            "path": _pointer,
+            "from": _pointer,
+            "value": _nested,
+        }
+    ),
+    max_size=5,
+)
+
+
+@BUDGET
+@given(st.dictionaries(_keys, _nested, max_size=3), _ops, _ops)
+def test_copy_on_write_apply_matches_applying_to_a_deep_copy(
+    doc: dict[str, Any], first: list[dict[str, Any]], second: list[dict[str, Any]]
+) -> None:
+    """The copy-on-write result equals the in-place result on a deep copy, and patching a
+    result again changes neither it nor the document it shares parts with."""
+
+    def outcome(fn: Any) -> Any:
+        try:
+            return ("ok", fn())
+        except PatchError:
+            return ("error", None)
+
+    before = copy.deepcopy(doc)
+    got = outcome(lambda: apply_patch(doc, first))
+    assert got == outcome(lambda: apply_patch(copy.deepcopy(doc), first, in_place=True))
+    assert doc == before
+    if got[0] == "ok":
+        result, snapshot = got[1], copy.deepcopy(got[1])
+        again = outcome(lambda: apply_patch(result, second))
+        assert again == outcome(lambda: apply_patch(copy.deepcopy(result), second, in_place=True))
+        assert result == snapshot and doc == before
+
+
+@BUDGET
+@given(st.dictionaries(_keys, _nested, max_size=3), st.lists(_ops, max_size=6))
+def test_the_canonical_cache_dumps_every_version_as_canonical_json(
+    doc: dict[str, Any], patches: list[list[dict[str, Any]]]
+) -> None:
+    cache = CanonicalCache()
+    assert cache.dump(doc) == canonical_json(doc)
+    for patch in patches:
+        written: dict[int, Any] = {}
+        with contextlib.suppress(PatchError):
+            doc = apply_patch(doc, patch, written=written)
+        assert cache.dump(doc, written) == canonical_json(doc)
 
 
 @BUDGET

@@ -101,6 +101,21 @@ def test_all_or_nothing() -> None:
     assert doc == {"a": 1}
 
 
+def test_a_patch_copies_only_the_paths_it_writes() -> None:
+    rooms = {f"room{i}": {"lights": [{"on": False}], "temp": 20} for i in range(100)}
+    doc = {"home": {"rooms": rooms}, "log": [1, 2]}
+    after = apply_patch(
+        doc, [{"op": "replace", "path": "/home/rooms/room7/lights/0/on", "value": True}]
+    )
+    assert doc["home"]["rooms"]["room7"]["lights"][0]["on"] is False  # the input is unchanged
+    assert after["home"]["rooms"]["room7"]["lights"][0]["on"] is True
+    assert after["log"] is doc["log"] and after["home"]["rooms"]["room8"] is rooms["room8"]
+    # patching the result again leaves the first result as it was, and the input too
+    again = apply_patch(after, [{"op": "move", "from": "/home/rooms/room7", "path": "/moved"}])
+    assert "room7" in after["home"]["rooms"] and "room7" not in again["home"]["rooms"]
+    assert again["moved"]["lights"][0]["on"] is True and "moved" not in doc
+
+
 def test_pointers_and_overlap() -> None:
     assert parse_pointer("/a~1b/c~0d") == ["a/b", "c~d"]
     assert get({"a": [{"b": 7}]}, "/a/0/b") == 7
