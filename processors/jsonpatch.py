@@ -329,8 +329,7 @@ class CanonicalCache:
             text = (
                 "{"
                 + ",".join(
-                    f"{_string(k)}:{self._text(value[k], written, fresh)}"
-                    for k in sorted(value)
+                    f"{_string(k)}:{self._text(value[k], written, fresh)}" for k in sorted(value)
                 )
                 + "}"
             )
