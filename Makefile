@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e '.[dev,embedded]'
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e '.[dev,embedded,bench]'
 	touch $(STAMP)
 
 run: $(STAMP)

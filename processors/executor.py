@@ -66,10 +66,14 @@ class Snapshot:
     project_id: str | None
     version: int
     state: dict[str, Any]
+    # the state's canonical JSON when the reader already has it (the SSOT stores it so)
+    canonical: str | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def state_hash(self) -> str:
         """Hash of the state, computed once per snapshot (tasks share snapshots)."""
+        if self.canonical is not None:
+            return hashlib.sha256(self.canonical.encode()).hexdigest()
         return state_hash(self.state)
 
 

@@ -32,6 +32,7 @@ from streams.runtime.pipeline import (
 from streams.runtime.workers import limit_threads
 from streams.settings import DATA_DIR, Settings
 from streams.tools import bench, chaos
+from streams.tools.bench_plot import write_plot
 from streams.tools.evaluation import TASK_TYPES, calibrate, evaluate, read_rows, read_states
 
 
@@ -40,7 +41,9 @@ def add_parsers(sub: Any) -> None:
     bench_p = sub.add_parser("bench", help="the pipeline against a pass-through ceiling")
     bench_p.add_argument("--events", type=int, default=5000, help="events per saturation run")
     bench_p.add_argument("--rate", type=float, default=1000.0, help="fixed offered load, events/s")
-    bench_p.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
+    bench_p.add_argument(
+        "--json", type=Path, metavar="FILE", help="also write the figures here (and FILE.png)"
+    )
     bench_p.add_argument(
         "--soak",
         type=float,
@@ -157,6 +160,10 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(result.as_dict(), indent=2) + "\n")
         print(f"figures written to {args.json}")
+        try:
+            print(f"plot written to {write_plot(result, args.json.with_suffix('.png'))}")
+        except UsageError as exc:  # the figures stand without the picture
+            print(f"no plot: {exc}")
     return 0
 
 

@@ -258,7 +258,7 @@ class ExecutorStage:
         cached = self._snapshots.get(project)
         if cached is None or cached.version != self._versions.get(project):
             head = self.chain.head(project)  # the state is read only when its version moved
-            cached = Snapshot(project, head.version, head.state)
+            cached = Snapshot(project, head.version, head.state, head.state_json)
             self._snapshots[project] = cached
         return cached
 

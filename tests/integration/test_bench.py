@@ -54,3 +54,7 @@ def test_bench_writes_its_figures(tmp_path: Path) -> None:
     assert figures["mode"] == "one process per stage"
     assert set(figures["peak_memory_mib"]) == set(figures["cpu_ms_per_event"])
     assert all(mib > 20 for mib in figures["peak_memory_mib"].values())
+    assert figures["latency_ms_idle"]["p50"] > 0 and figures["latency_ms_idle"]["n"] > 0
+    plot = out.with_suffix(".png")
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"plot written to {plot}" in result.stdout
