@@ -5,6 +5,7 @@ Each figure is the median of 5 rounds. Run with ``make bench-micro``.
 
 from __future__ import annotations
 
+import copy
 import statistics
 import sys
 import tempfile
@@ -13,11 +14,13 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import redis
 
 from processors.completer import plan_commit
 from processors.executor import Executor, Snapshot
+from processors.jsonpatch import apply_patch, canonical_json
 from processors.models import ExecutionResult
 from processors.scheduler import schedule
 from processors.ssot import Head
@@ -121,10 +124,84 @@ def main() -> int:
                 )
             )
             client.close()
+    rows += commit_texts()
     print(f"{'micro-benchmark':<40} {'µs/op':>9}  note")
     for name, us, note in rows:
         print(f"{name:<40} {us:>9.1f}  {note}")
     return 0
+
+
+def commit_texts() -> list[tuple[str, float, str]]:
+    """A commit's new state and its canonical JSON three ways, on four state shapes: the head's
+    CanonicalCache after a copy-on-write patch (what the completer and ssot do), copy-on-write
+    plus a full dump, and the deep copy plus full dump that came before (the baseline)."""
+    rooms = {
+        "rooms": {
+            f"room{i}": {"lights": [{"on": False, "level": 10}], "temp": 20, "name": f"Room {i}"}
+            for i in range(2000)
+        },
+        "log": list(range(100)),
+    }
+    tasks = {
+        p: {"tasks": {f"t{i}": {"title": f"task {i}", "status": "open"} for i in range(3000)}}
+        for p in ("p1", "p2")
+    }
+    shapes: list[tuple[str, dict[str, Any], Callable[[int], list[dict[str, Any]]]]] = [
+        (
+            "2,000 rooms",
+            rooms,
+            lambda i: [{"op": "replace", "path": f"/rooms/room{i % 2000}/temp", "value": i}],
+        ),
+        (
+            "two trackers, 3,000 tasks each",
+            tasks,
+            lambda i: [
+                {
+                    "op": "replace",
+                    "path": f"/p{1 + i % 2}/tasks/t{i % 3000}/status",
+                    "value": "done",
+                }
+            ],
+        ),
+        (
+            "5,000 flat members",
+            {f"k{i}": i for i in range(5000)},
+            lambda i: [{"op": "replace", "path": f"/k{i % 5000}", "value": -i}],
+        ),
+        (
+            "a list of 20,000 numbers",
+            {"xs": list(range(20000))},
+            lambda i: [{"op": "add", "path": "/xs/-", "value": i}],
+        ),
+    ]
+    rows = []
+    for name, state, patch_of in shapes:
+
+        def cached(state: dict[str, Any] = state, patch_of: Any = patch_of) -> int:
+            head = Head("p", 0, "", state)
+            for i in range(100):
+                new, text, canon = head.after(patch_of(i))
+                head = Head("p", i + 1, "", new, text, canon)
+            return 100
+
+        def full(state: dict[str, Any] = state, patch_of: Any = patch_of, cow: bool = True) -> int:
+            for i in range(100):
+                before = state if cow else copy.deepcopy(state)
+                state = apply_patch(before, patch_of(i), in_place=not cow)
+                canonical_json(state)
+            return 100
+
+        new_us = per_op(cached, rounds=3)
+        cow_us = per_op(full, rounds=3)
+        old_us = per_op(lambda s=state, p=patch_of: full(s, p, cow=False), rounds=3)
+        rows.append(
+            (
+                f"commit text, {name}",
+                new_us,
+                f"copy-on-write + full dump {cow_us:.0f}, deep copy + full dump {old_us:.0f}",
+            )
+        )
+    return rows
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from processors.errors import PatchError
@@ -81,9 +81,9 @@ def get(doc: Any, pointer: str) -> Any:
     raise PatchError(f"path {pointer!r} does not exist")
 
 
-# containers this apply created (copies of the input's, by id; held so that no id is reused):
-# the only ones it may change; None applies in place
-_Owned = dict[int, Any] | None
+# containers this apply created, by id, each with the input's container it copies (both held,
+# so that no id is reused meanwhile): the only ones it may change; None applies in place
+_Owned = dict[int, tuple[Any, Any]] | None
 
 
 def _own(node: Any, owned: _Owned) -> Any:
@@ -91,7 +91,7 @@ def _own(node: Any, owned: _Owned) -> Any:
     if owned is None or id(node) in owned or not isinstance(node, dict | list):
         return node
     mine = dict(node) if isinstance(node, dict) else list(node)
-    owned[id(mine)] = mine
+    owned[id(mine)] = (mine, node)
     return mine
 
 
@@ -148,7 +148,7 @@ def apply_patch(
     patch: Iterable[dict[str, Any]],
     *,
     in_place: bool = False,
-    written: dict[int, Any] | None = None,
+    written: dict[int, tuple[Any, Any]] | None = None,
 ) -> Any:
     """Apply RFC 6902 operations to ``doc`` and return the result, copy-on-write: ``doc`` is
     unchanged and the result shares every part of it the patch did not write (treat both as
@@ -163,8 +163,11 @@ def apply_patch(
     ({'x': 1}, {'x': 1, 'z': 3}, True)
 
     ``written`` (a dict, filled by the call) receives the objects and arrays the patch
-    created by copying, by id: what :meth:`CanonicalCache.dump` must dump afresh.
+    created by copying, by id, each with the one it copies: what
+    :meth:`CanonicalCache.dump` must dump afresh. Not with ``in_place`` (nothing is copied).
     """
+    if in_place and written is not None:
+        raise ValueError("apply_patch: written= records copies, and in_place makes none")
     result = doc
     owned: _Owned = None if in_place else (written if written is not None else {})
     for n, op in enumerate(patch):
@@ -290,50 +293,84 @@ class CanonicalCache:
 
     Exact by construction: a part is reused only while it is the same object, parts are
     never changed after the patch that created them, and anything not remembered is dumped
-    whole. Holds the texts of the parts of the last version dumped, nothing older.
+    whole. The texts of the containers a patch copied are forgotten as it is dumped; texts
+    not used in the last ``keep`` dumps (parts since removed) are dropped.
 
     >>> cache = CanonicalCache()
     >>> v1 = {"rooms": {"hall": {"on": False}, "den": {"on": True}}}
     >>> cache.dump(v1) == canonical_json(v1)
     True
-    >>> written: dict[int, object] = {}
+    >>> written: dict[int, tuple[object, object]] = {}
     >>> v2 = apply_patch(v1, [{"op": "replace", "path": "/rooms/hall/on", "value": True}],
     ...                  written=written)
     >>> cache.dump(v2, written)
     '{"rooms":{"den":{"on":true},"hall":{"on":true}}}'
     """
 
-    def __init__(self) -> None:
-        self._texts: dict[int, tuple[Any, str]] = {}
+    def __init__(self, keep: int = 64) -> None:
+        self._texts: dict[int, list[Any]] = {}  # id -> [container, text, last dump using it]
+        self._dumps = 0
+        self._keep = keep
 
-    def dump(self, doc: Any, written: Container[int] = ()) -> str:
-        """``canonical_json(doc)``; ``written``: ids of the containers changed since the
-        last dump (an ``apply_patch(..., written=)`` dict), which are never taken from memory."""
-        fresh: dict[int, tuple[Any, str]] = {}
-        text = self._text(doc, written, fresh)
-        self._texts = fresh
+    def dump(self, doc: Any, written: Mapping[int, tuple[Any, Any]] | None = None) -> str:
+        """``canonical_json(doc)``; ``written``: what ``apply_patch(..., written=)`` filled
+        since the last dump (those containers are dumped afresh, those they copy forgotten)."""
+        written = written or {}
+        self._dumps += 1
+        for _, original in written.values():
+            known = self._texts.get(id(original))
+            if known is not None and known[0] is original:
+                del self._texts[id(original)]
+        text = self._text(doc, written)
+        if self._dumps % self._keep == 0:
+            oldest = self._dumps - self._keep
+            self._texts = {k: e for k, e in self._texts.items() if e[2] > oldest}
         return text
 
-    def _text(self, value: Any, written: Container[int], fresh: dict[int, tuple[Any, str]]) -> str:
-        if type(value) is str:
-            return _string(value)
+    def _text(self, value: Any, written: Mapping[int, Any]) -> str:
         if not isinstance(value, dict | list) or not value:
-            return canonical_json(value)
+            return _scalar(value)
         key = id(value)
-        if key not in written:
-            known = self._texts.get(key)
-            text = known[1] if known is not None and known[0] is value else canonical_json(value)
+        known = self._texts.get(key)
+        if key not in written and known is not None and known[0] is value:
+            known[2] = self._dumps
+            return str(known[1])
+        if key not in written or not _nested(value):
+            text = canonical_json(value)  # unchanged, or flat: json's own C loop, whole
         elif isinstance(value, list):
-            text = "[" + ",".join(self._text(v, written, fresh) for v in value) + "]"
+            text = "[" + ",".join(self._text(v, written) for v in value) + "]"
         elif all(type(k) is str for k in value):
             text = (
                 "{"
-                + ",".join(
-                    f"{_string(k)}:{self._text(value[k], written, fresh)}" for k in sorted(value)
-                )
+                + ",".join(f"{_string(k)}:{self._text(value[k], written)}" for k in sorted(value))
                 + "}"
             )
         else:  # keys json.dumps would convert (or refuse to sort): its own rules, whole
             text = canonical_json(value)
-        fresh[key] = (value, text)
+        self._texts[key] = [value, text, self._dumps]
         return text
+
+
+def _nested(value: dict[Any, Any] | list[Any]) -> bool:
+    """Whether composing ``value`` from its parts can reuse any: an object with a container
+    member; an array whose ends are containers (checking every item of a long array of
+    numbers would cost more than dumping it). Either answer gives the same text."""
+    if isinstance(value, list):
+        return isinstance(value[0], dict | list) or isinstance(value[-1], dict | list)
+    return any(isinstance(v, dict | list) for v in value.values())
+
+
+_CONSTANTS = {True: "true", False: "false", None: "null"}
+
+
+def _scalar(value: Any) -> str:
+    """``canonical_json`` of a value that is not a non-empty container, faster for the
+    common ones."""
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is bool or value is None:
+        return _CONSTANTS[value]
+    return canonical_json(value)

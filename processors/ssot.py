@@ -125,7 +125,7 @@ class Head:
         """The state after ``patch`` (copy-on-write), its canonical JSON, re-dumping only what
         the patch wrote, and the cache for the next head; :class:`PatchError` if it does not
         apply."""
-        written: dict[int, Any] = {}
+        written: dict[int, tuple[Any, Any]] = {}
         state = apply_patch(self.state, patch, written=written)
         canon = self.canon if self.canon is not None else CanonicalCache()
         return state, canon.dump(state, written), canon

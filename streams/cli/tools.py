@@ -42,7 +42,10 @@ def add_parsers(sub: Any) -> None:
     bench_p.add_argument("--events", type=int, default=5000, help="events per saturation run")
     bench_p.add_argument("--rate", type=float, default=1000.0, help="fixed offered load, events/s")
     bench_p.add_argument(
-        "--json", type=Path, metavar="FILE", help="also write the figures here (and FILE.png)"
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="also write the figures here (and the plot, FILE with .png)",
     )
     bench_p.add_argument(
         "--soak",
@@ -126,6 +129,8 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError("bench needs --events >= 100 and --rate > 0")
     if args.soak < 0 or args.soak_rate <= 0:
         raise UsageError("bench needs --soak >= 0 and --soak-rate > 0")
+    if args.json is not None and args.json.suffix == ".png":
+        raise UsageError("bench --json wants the figures' file; the plot goes beside it as .png")
     if args.no_metrics and args.threads:
         raise UsageError("bench --no-metrics is for worker processes, not --threads")
     limit_threads()
@@ -162,7 +167,7 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         print(f"figures written to {args.json}")
         try:
             print(f"plot written to {write_plot(result, args.json.with_suffix('.png'))}")
-        except UsageError as exc:  # the figures stand without the picture
+        except (UsageError, OSError) as exc:  # the figures stand without the picture
             print(f"no plot: {exc}")
     return 0
 

@@ -72,7 +72,9 @@ class TaskConsumer:
         self.skipped = 0
 
     def poll(self, timeout: float = 1.0) -> list[Delivery]:
-        """The next batch of decoded records (maybe empty); undecodable ones are skipped."""
+        """The next batch of decoded records (maybe empty): up to ``batch_max`` of those already
+        fetched at once, else the first to arrive within ``timeout`` with whatever came along
+        (never a wait for a full batch); undecodable ones are skipped."""
         out = []
         for msg in take(self._consumer, self._batch_max, timeout):
             if msg.error() is not None:

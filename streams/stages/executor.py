@@ -254,7 +254,7 @@ class ExecutorStage:
                 else self.chain.log(project)
             )
             head = state_at(project, history, resume.snapshot_version)
-            return Snapshot(project, head.version, head.state)
+            return Snapshot(project, head.version, head.state, head.state_json)
         cached = self._snapshots.get(project)
         if cached is None or cached.version != self._versions.get(project):
             head = self.chain.head(project)  # the state is read only when its version moved

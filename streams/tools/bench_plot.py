@@ -7,12 +7,9 @@ percentiles at idle, at the offered rate and at saturation (matplotlib, the ``be
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from streams.errors import UsageError
-
-if TYPE_CHECKING:
-    from streams.tools.bench import BenchResult
+from streams.tools.bench import IDLE_GAP_S, BenchResult
 
 TARGET_EVENTS_PER_S = 2000
 
@@ -38,15 +35,20 @@ def write_plot(result: BenchResult, path: Path) -> Path:
     left.set_title(f"throughput (ratio {result.ratio:.3f})")
 
     runs = [
-        ("idle (1 / 200 ms)", result.latency_ms_idle),
+        (f"idle (1 / {IDLE_GAP_S * 1000:.0f} ms)", result.latency_ms_idle),
         (f"{result.offered_rate:,.0f}/s offered", result.latency_ms_at_offered),
         ("saturation", result.latency_ms_at_saturation),
     ]
     width = 0.26
     for k, (pct, colour) in enumerate((("p50", "#2f6fb0"), ("p95", "#6c9bd2"), ("p99", "#b4cbe8"))):
         xs = [i + (k - 1) * width for i in range(len(runs))]
-        values = [max(r.get(pct, 0.0), 0.1) for _, r in runs]
-        right.bar(xs, values, width, label=pct, color=colour)
+        values = [r.get(pct) for _, r in runs]
+        right.bar(xs, [v or 0.0 for v in values], width, label=pct, color=colour)
+        for x, v in zip(xs, values, strict=True):
+            if not v:  # a phase without commits (none measured): say so, draw nothing
+                right.text(
+                    x, 0.02, "n/a", transform=right.get_xaxis_transform(), ha="center", fontsize=8
+                )
     right.set_xticks(range(len(runs)), [name for name, _ in runs])
     right.set_yscale("log")
     right.set_ylabel("ms, occurred_at to SSOT commit")

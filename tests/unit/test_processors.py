@@ -53,6 +53,16 @@ def test_router_picks_the_project_by_keywords() -> None:
     assert r.router_version.startswith("route-v2/hash-tfidf")
 
 
+def test_router_scores_what_was_said_not_the_metadata() -> None:
+    plain = routed("what is the atlas warehouse inventory?")
+    noisy = routed(
+        "what is the atlas warehouse inventory?",
+        metadata={"device_id": "helios-budget-7", "previous_turn": "raise the helios budget"},
+    )
+    assert noisy.top_candidates == plain.top_candidates
+    assert noisy.routing_confidence == plain.routing_confidence
+
+
 def test_router_hint_wins_and_no_match_is_zero() -> None:
     r = routed("raise it a bit", project_hint="helios")
     assert (r.project_id, r.routing_confidence) == ("helios", 1.0)
