@@ -38,6 +38,15 @@ def runtime_path(settings: Settings) -> Path:
     return settings.home / RUNTIME_FILE
 
 
+def running_metrics_url(settings: Settings) -> str | None:
+    """The metrics base URL of the `taskline up` running in this home (None: none known)."""
+    try:
+        url = json.loads(runtime_path(settings).read_text()).get("metrics_url")
+    except (OSError, ValueError):
+        return None
+    return str(url) if url else None
+
+
 def write_runtime(
     settings: Settings,
     endpoints: Endpoints,

@@ -22,7 +22,13 @@ from typing import Any
 
 import redis
 
-from streams.cli.common import CliParser, Resolver, install_stop_signals, resolver, runtime_path
+from streams.cli.common import (
+    CliParser,
+    Resolver,
+    install_stop_signals,
+    resolver,
+    running_metrics_url,
+)
 from streams.codec.serde import SchemaStore, Serde
 from streams.console.auth import hash_password
 from streams.console.server import ConsoleServer
@@ -86,10 +92,7 @@ def cmd_console(settings: Settings, args: argparse.Namespace, resolve: Resolver)
     settings, endpoints = resolve(settings, True)
     urls = args.status_url
     if urls is None:
-        try:
-            metrics = json.loads(runtime_path(settings).read_text()).get("metrics_url")
-        except (OSError, ValueError):
-            metrics = None
+        metrics = running_metrics_url(settings)
         urls = [metrics] if metrics else []
     server = ConsoleServer(settings, endpoints, status_urls=urls)
     server.start()

@@ -21,7 +21,7 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
-from streams.cli.common import runtime_path
+from streams.cli.common import running_metrics_url
 from streams.errors import UsageError
 from streams.settings import Settings
 
@@ -173,12 +173,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def cmd_top(settings: Settings, args: argparse.Namespace) -> int:
-    url = args.url
-    if url is None:
-        try:
-            url = json.loads(runtime_path(settings).read_text()).get("metrics_url")
-        except (OSError, ValueError):
-            url = None
+    url = args.url if args.url is not None else running_metrics_url(settings)
     if not url:
         raise UsageError("no metrics URL: start `taskline up` here, or pass --url http://HOST:PORT")
     try:

@@ -97,6 +97,19 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
+def _latency(commits: list[SsotCommit], of: list[RawEvent] | None = None) -> dict[str, float]:
+    """Percentiles of ``occurred_at`` to commit, ms, over the commits of the events ``of``
+    (every commit when None)."""
+    ids = None if of is None else {e.source_event_id for e in of}
+    return _percentiles(
+        [
+            (c.committed_at - c.occurred_at).total_seconds() * 1000
+            for c in commits
+            if ids is None or c.source_event_id in ids
+        ]
+    )
+
+
 def _hop(settings: Settings, bootstrap: str, src: str, dst: str, stop: threading.Event) -> None:
     clients = KafkaClients(settings, bootstrap)
     consumer = clients.consumer("group-consumer", group_id=f"{settings.group_prefix}-hop-{src}")
@@ -333,9 +346,7 @@ def run_bench(
         # events in (duplicates included) per second, from the first publish to the last commit
         span = finished - started
         result.pipeline_events_per_s = round(len(fresh) / span, 1) if span > 0 else 0.0
-        result.latency_ms_at_saturation = _percentiles(
-            [(c.committed_at - c.occurred_at).total_seconds() * 1000 for c in commits]
-        )
+        result.latency_ms_at_saturation = _latency(commits)
         cpu_before = stages.cpu_seconds()
         n_offered = int(offered_rate * 10)
         say(f"pipeline at {offered_rate:.0f} events/s offered for 10 s")
@@ -349,14 +360,7 @@ def run_bench(
             producer.send_many(_restamp(chunk, prefix=None))
             time.sleep(max(0.0, t0 + (i + len(chunk)) / offered_rate - time.monotonic()))
         later, _ = _commits_when_quiet(settings, endpoints, stages, len(fresh) + len(offered))
-        ids = {e.source_event_id for e in offered}
-        result.latency_ms_at_offered = _percentiles(
-            [
-                (c.committed_at - c.occurred_at).total_seconds() * 1000
-                for c in later[before:]
-                if c.source_event_id in ids
-            ]
-        )
+        result.latency_ms_at_offered = _latency(later[before:], offered)
         for stage, cpu in stages.cpu_seconds().items():
             result.cpu_ms_per_event[stage] = round(
                 1000 * (cpu - cpu_before[stage]) / max(len(offered), 1), 3
@@ -397,14 +401,7 @@ def _idle_latency(
         producer.send_many(_restamp([event], prefix=None))
         time.sleep(IDLE_GAP_S)
     commits, _ = _commits_when_quiet(settings, endpoints, stages, published + len(fresh))
-    ids = {e.source_event_id for e in fresh}
-    return _percentiles(
-        [
-            (c.committed_at - c.occurred_at).total_seconds() * 1000
-            for c in commits
-            if c.source_event_id in ids
-        ]
-    )
+    return _latency(commits, fresh)
 
 
 def _soak(
