@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from processors.embeddings import Encoder, HashingEncoder, Matrix, VectorIndex
+from processors.embeddings import Encoder, HashingEncoder, Query, VectorIndex, query_of
 from processors.errors import PatchError
 from processors.grounding import GroundedExpert, is_question_in, negated_request, reply_text
 from processors.inventory import _TIME_WORDS, KIND_WORDS
@@ -256,13 +256,13 @@ class PackExpert:
         self.smalltalk_openers = frozenset(p.split()[0] for p, _ in self._smalltalk_prefixes)
         self._masks: dict[tuple[frozenset[str], tuple[str, ...] | None], Any] = {}  # (mask, span)
         self.encoder.fit([r[2] for r in rows])
-        self._last_query: tuple[str, Matrix] | None = None
+        self._last_query: tuple[str, Query] | None = None
         self._vecs = VectorIndex.of(self.encoder, [r[2] for r in rows])
 
-    def _query(self, text: str) -> Matrix:
+    def _query(self, text: str) -> Query:
         # one event asks up to four times (small talk, intent, question/command re-checks)
         if self._last_query is None or self._last_query[0] != text:
-            self._last_query = (text, self.encoder.encode([text])[0])
+            self._last_query = (text, query_of(self.encoder, text))
         return self._last_query[1]
 
     def pack_for(self, domain: str | None) -> DomainPack | None:

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from processors.embeddings import Encoder, HashingEncoder, VectorIndex
+from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of
 from processors.inventory import (
     KIND_WORDS,
     Inventory,
@@ -787,7 +787,7 @@ class GroundedExpert:
         if not groups:
             return []
         delexed = _delex(u)
-        query = self.encoder.encode([delexed])[0]
+        query = query_of(self.encoder, delexed)
         span = (groups[0][1], groups[-1][2])  # the domain's own examples only
         sims = self._vecs.similarities(query, span)
         if self.semantic is not None and self._semantic_vecs is not None:

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from processors.embeddings import Encoder, HashingEncoder, VectorIndex, tokens
+from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of, tokens
 from processors.grounding import negated_request
 from processors.inventory import Inventory
 from processors.language import detect, fold
@@ -231,18 +231,20 @@ class Router:
         self.encoder.fit([self._document(p) for p in registry.projects] + self._examples)
         docs = self.encoder.encode([self._document(p) for p in registry.projects])
         self._docs = VectorIndex(docs)
-        self._example_vecs = (
-            VectorIndex.of(self.encoder, self._examples)
-            if self._examples
-            else VectorIndex(np.zeros((0, docs.shape[1]), dtype=np.float32))
-        )
         chatter = [
             u for p in packs if "_common" in p.covers for i in p.intents for u in i.utterances
         ]
         outside = [u for p in packs if "_none" in p.covers for i in p.intents for u in i.utterances]
-        empty = np.zeros((0, docs.shape[1]), np.float32)
-        self._outside = VectorIndex.of(self.encoder, outside) if outside else VectorIndex(empty)
-        self._chatter = VectorIndex.of(self.encoder, chatter) if chatter else VectorIndex(empty)
+        # the examples, "none of these" and small talk in one index: one search per event
+        static = [*self._examples, *outside, *chatter]
+        self._static = (
+            VectorIndex.of(self.encoder, static)
+            if static
+            else VectorIndex(np.zeros((0, docs.shape[1]), dtype=np.float32))
+        )
+        n_examples, n_outside = len(self._examples), len(outside)
+        self._outside_cols = slice(n_examples, n_examples + n_outside)
+        self._chatter_cols = slice(n_examples + n_outside, len(static))
         self._id_parts = frozenset(
             part for p in registry.projects for part in re.findall(r"[a-z0-9]+", p.id.lower())
         )
@@ -292,10 +294,11 @@ class Router:
         self, text: str, session_hint: str | None = None, *, exclude_example: str | None = None
     ) -> np.ndarray[Any, np.dtype[np.float64]]:
         """The combined score of every project for ``text``."""
-        q = self.encoder.encode([text])[0]
+        q = query_of(self.encoder, text)
         score = _W_DOC * self._docs.similarities(q).astype(np.float64)
+        static = self._static.similarities(q)
         if len(self._examples):
-            sims = self._example_vecs.similarities(q)
+            sims = static[: len(self._examples)]
             if exclude_example is not None:
                 sims = np.where(np.array(self._examples) == exclude_example, -1.0, sims)
             best = np.full(self._n_domains, 0.0)
@@ -317,12 +320,12 @@ class Router:
             score[p] += _W_KEYWORD * min(count, 2)
             if self._ids[p].lower() in toks or self._ids[p].lower() in text.lower():
                 score[p] += _W_ID
-        if len(self._outside):
-            away = float(self._outside.similarities(q).max())
+        if self._outside_cols.stop > self._outside_cols.start:
+            away = float(static[self._outside_cols].max())
             if away > 0.4:
                 score -= _W_OUTSIDE * (away - 0.4)
-        if len(self._chatter) and len(toks) <= 5:
-            chat = float(self._chatter.similarities(q).max())
+        if self._chatter_cols.stop > self._chatter_cols.start and len(toks) <= 5:
+            chat = float(static[self._chatter_cols].max())
             if chat > 0.5:
                 score -= _W_CHATTER * (chat - 0.5)
         if session_hint in self._index:
