@@ -268,6 +268,28 @@ def test_a_hashing_index_is_the_transposed_encoding() -> None:
         assert VectorIndex.of(enc, [])._by_feature.shape == (dim, 0)
 
 
+def test_a_sparse_query_scores_as_its_dense_row() -> None:
+    import numpy as np
+
+    from processors.embeddings import HashingEncoder, VectorIndex
+
+    texts = [u for p in PACKS for i in p.intents for u in i.utterances][:400]
+    enc = HashingEncoder()
+    enc.fit(texts)
+    index = VectorIndex.of(enc, texts)
+    queries = [*texts[:40], "turn of the ligths in the office", "", "!!", " ".join(texts[:60])]
+    for text in queries:
+        sparse, dense = enc.sparse(text), enc.encode([text])[0]
+        assert np.array_equal(sparse.dense(enc.dim), dense)
+        for span in (None, (10, 250)):
+            got, want = index.similarities(sparse, span), index.similarities(dense, span)
+            assert got.shape == want.shape and got.dtype == np.float32
+            assert np.allclose(got, want, atol=1e-6)
+    index.set_row(3, enc.encode(["book a dentist appointment"])[0])  # posting lists follow
+    q = enc.sparse("book a dentist appointment")
+    assert np.isclose(index.similarities(q)[3], 1.0, atol=1e-5)
+
+
 def test_packs_read_twice_are_equal_and_not_shared(tmp_path: Path) -> None:
     from streams.errors import ConfigurationError
 
