@@ -14,6 +14,8 @@
     ├── SchemaCompatibilityError   a schema version breaks backward/forward compatibility
     ├── EmbeddedServiceError       the embedded broker or Redis did not start or stopped
     ├── PublishError               the broker did not acknowledge published events
+    ├── WorkerFailedError          a stage's worker process could not start, or died again
+    │                              and again: `taskline up` stops with it
     ├── PermanentFaultError        a Redis or broker error that retrying cannot heal (Redis
     │                              OOM, a script error, CROSSSLOT, auth or permissions): the
     │                              stage stops with it instead of retrying forever
@@ -58,6 +60,10 @@ class GovernanceAuthError(PoisonRecordError):
 
 class ConfigurationError(TasklineError):
     """Settings or topology that cannot work."""
+
+
+class WorkerFailedError(TasklineError):
+    """A stage's worker process exited before it consumed, or too often to restart it."""
 
 
 class SchemaCompatibilityError(TasklineError):

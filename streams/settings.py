@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     home: Path = Field(
         Path(".taskline"), description="Where `taskline up` writes runtime.json for other commands."
     )
+    stage_mode: Literal["processes", "threads"] = Field(
+        "processes",
+        description="`taskline up` runs each stage as a worker process (one GIL each), or all "
+        "as threads of one process (`taskline up --threads`).",
+    )
 
     # --- topology ----------------------------------------------------------------------
     partitions: int = Field(

@@ -54,6 +54,7 @@ def write_runtime(
     metrics_url: str | None = None,
     *,
     console_url: str | None = None,
+    workers: dict[str, int] | None = None,
 ) -> Path:
     path = runtime_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,6 +63,7 @@ def write_runtime(
         "bootstrap_servers": endpoints.bootstrap_servers,
         "redis_url": endpoints.redis_url,
         "services": pids,
+        "workers": workers or {},  # stage worker processes (`taskline up` without --threads)
         "metrics_url": metrics_url,
         "console_url": console_url,
         **{f: getattr(settings, f) for f in _NAMESPACE_FIELDS},

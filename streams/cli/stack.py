@@ -2,8 +2,12 @@
 
 ::
 
-    taskline up [--demo]                  run the embedded stack and every stage
+    taskline up [--demo] [--threads]      run the embedded stack and every stage
     taskline worker STAGE                 run one stage (router|former|scheduler|executor|...)
+
+``up`` runs each stage as a ``taskline worker`` process under a supervisor
+(:mod:`streams.runtime.supervisor`); ``--threads`` (or ``TASKLINE_STAGE_MODE=threads``) runs
+them as threads of this one process instead.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import faulthandler
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,7 @@ from streams.runtime.pipeline import (
     ssot_store,
 )
 from streams.runtime.runner import StageRunner
+from streams.runtime.supervisor import Supervisor
 from streams.runtime.topics import DEAD_LETTERS, REPLIES, ROUTED, SSOT_WRITES
 from streams.runtime.workers import limit_threads
 from streams.sdk.producer import EventProducer, build_event
@@ -41,27 +46,48 @@ def add_parsers(sub: Any) -> None:
     """Register ``up`` and ``worker``."""
     up = sub.add_parser("up", help="run the stack and every stage in the foreground")
     up.add_argument("--demo", action="store_true", help="publish sample events and summarize")
-    up.set_defaults(run=lambda settings, args: cmd_up(settings, args.demo))
+    up.add_argument(
+        "--threads",
+        action="store_true",
+        help="run the stages as threads of this process, not as one worker process each",
+    )
+    up.set_defaults(
+        run=lambda settings, args: cmd_up(
+            settings.model_copy(update={"stage_mode": "threads"}) if args.threads else settings,
+            args.demo,
+        )
+    )
 
     worker = sub.add_parser("worker", help="run one stage in the foreground")
     worker.add_argument("stage", choices=STAGES)
     worker.set_defaults(run=lambda settings, args: cmd_worker(settings, args.stage))
 
 
-def _summary(runners: Sequence[StageRunner], settings: Settings) -> str:
-    by = {r.stage: r.stats for r in runners}
+def _counts(runners: Sequence[StageRunner]) -> dict[str, dict[str, Any]]:
+    """What :func:`_summary` reads, from runners in this process (as a /status has it)."""
+    return {
+        r.stage: {
+            "records_in": r.stats.records_in,
+            "duplicates": r.stats.duplicates,
+            "out": dict(r.stats.out),
+        }
+        for r in runners
+    }
+
+
+def _summary(stages: dict[str, dict[str, Any]], settings: Settings) -> str:
     out: dict[str, int] = {}
-    for stats in by.values():
-        for topic, count in stats.out.items():
+    for stats in stages.values():
+        for topic, count in stats.get("out", {}).items():
             out[topic] = out.get(topic, 0) + count
 
     def n(topic: str) -> int:
         return out.get(settings.topic(topic), 0)
 
-    router = by.get("router")
+    router = stages.get("router", {})
     parts = [
-        f"raw-events {router.records_in if router else 0}",
-        f"routed {n(ROUTED)} (duplicates {router.duplicates if router else 0})",
+        f"raw-events {router.get('records_in', 0)}",
+        f"routed {n(ROUTED)} (duplicates {router.get('duplicates', 0)})",
         f"formed {n('formed')}",
         f"scheduled {n('scheduled')}",
         f"executed {n('executed')}",
@@ -77,22 +103,37 @@ def cmd_up(settings: Settings, demo: bool) -> int:
     stop = install_stop_signals()
     stack = EmbeddedStack(settings)
     runtime_file: Path | None = None
-    pipeline: Pipeline | None = None
+    pipeline: Pipeline | Supervisor | None = None
     console: ConsoleServer | None = None
+    metrics_url: str | None = None
     try:
         endpoints = stack.start()
-        runtime_file = write_runtime(settings, endpoints, stack.pids)
-        pipeline = Pipeline(settings, endpoints)
+
+        def save_runtime() -> Path:  # what other commands read: rewritten as it changes
+            return write_runtime(
+                settings,
+                endpoints,
+                stack.pids,
+                metrics_url,
+                console_url=console.url if console is not None else None,
+                workers=pipeline.pids if isinstance(pipeline, Supervisor) else {},
+            )
+
+        runtime_file = save_runtime()
+        if settings.stage_mode == "threads":
+            pipeline = Pipeline(settings, endpoints)
+        else:
+            pipeline = Supervisor(settings, endpoints)
         pipeline.start()
         metrics_url = pipeline.metrics.url if pipeline.metrics else None
-        runtime_file = write_runtime(settings, endpoints, stack.pids, metrics_url)
+        runtime_file = save_runtime()
         while not pipeline.wait_ready(1.0):
             stack.check_alive()
             if stop.is_set():
                 return 130
         print(
             f"taskline ready bootstrap={endpoints.bootstrap_servers} "
-            f"redis={endpoints.redacted_redis_url}",
+            f"redis={endpoints.redacted_redis_url} stages={settings.stage_mode}",
             flush=True,
         )
         if metrics_url:
@@ -102,15 +143,13 @@ def cmd_up(settings: Settings, demo: bool) -> int:
                 settings, endpoints, status_urls=[metrics_url] if metrics_url else []
             )
             console.start()
-            runtime_file = write_runtime(
-                settings, endpoints, stack.pids, metrics_url, console_url=console.url
-            )
+            runtime_file = save_runtime()
             print(f"console {console.url}", flush=True)
             if console.password_file is not None:
                 print(f"  sign in as admin; password in {console.password_file}", flush=True)
         if demo:
             _publish_demo(settings, endpoints, pipeline)
-        _watch(stop, stack, pipeline, settings)
+        _watch(stop, stack, pipeline, settings, save_runtime)
         return 0
     finally:
         if console is not None:
@@ -123,7 +162,9 @@ def cmd_up(settings: Settings, demo: bool) -> int:
         print("taskline stopped", flush=True)
 
 
-def _publish_demo(settings: Settings, endpoints: Endpoints, pipeline: Pipeline) -> None:
+def _publish_demo(
+    settings: Settings, endpoints: Endpoints, pipeline: Pipeline | Supervisor
+) -> None:
     producer = EventProducer(settings, endpoints.bootstrap_servers, serde_for(settings))
     seeds = seed_events(DATA_DIR / "inventories")
     producer.send_many(seeds)
@@ -159,14 +200,25 @@ def _publish_demo(settings: Settings, endpoints: Endpoints, pipeline: Pipeline) 
 
 
 def _watch(
-    stop: threading.Event, stack: EmbeddedStack, pipeline: Pipeline, settings: Settings
+    stop: threading.Event,
+    stack: EmbeddedStack,
+    pipeline: Pipeline | Supervisor,
+    settings: Settings,
+    save_runtime: Callable[[], Path],
 ) -> None:
     last = ""
     store = ssot_store(settings, pipeline.redis)
+    pids = pipeline.pids if isinstance(pipeline, Supervisor) else {}
     while not stop.wait(1.0):
         stack.check_alive()
         pipeline.raise_if_failed()
-        line = _summary(pipeline.runners, settings)
+        if isinstance(pipeline, Supervisor):
+            if pipeline.pids != pids:  # a worker was restarted
+                save_runtime()
+                pids = pipeline.pids
+            line = _summary(pipeline.status()["stages"], settings)
+        else:
+            line = _summary(_counts(pipeline.runners), settings)
         if line != last:
             heads = ", ".join(
                 f"{p} v{h.version} {h.hash[:10]}" for p in store.projects() for h in [store.head(p)]

@@ -139,11 +139,11 @@ class Console:
                 errors.append(f"{url}: {exc}")
                 continue
             for name, s in status.get("stages", {}).items():
-                merged = stages.setdefault(name, {k: 0 for k in s if k != "running"})
+                merged = stages.setdefault(name, {})
                 for k, v in s.items():
-                    if k == "running":
-                        merged["running"] = merged.get("running", True) and v
-                    else:
+                    if isinstance(v, bool):  # running, ready: all of the stage's instances
+                        merged[k] = merged.get(k, True) and v
+                    elif isinstance(v, int | float):
                         merged[k] = merged.get(k, 0) + v
             if status.get("executor"):
                 executors.append(status["executor"])

@@ -160,6 +160,8 @@ class MetricsServer:
                 "retries": s.retries,
                 "lag": sum(s.lag.values()),
                 "running": r.error is None,
+                "ready": r.ready.is_set(),
+                "out": dict(s.out),  # by topic
             }
             recent += [{"stage": r.stage, **e} for e in list(s.recent)]
             if r.stage == "executor":

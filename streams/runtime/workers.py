@@ -10,15 +10,17 @@ pipeline as it is deployed: one process per stage).
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from threadpoolctl import threadpool_limits
 
@@ -26,6 +28,13 @@ from streams.runtime.embedded import Endpoints
 from streams.settings import Settings
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _term_with_parent() -> None:
+    # In the child between fork and exec: SIGTERM (a drain) when the parent dies.
+    import ctypes
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PDEATHSIG
 
 
 def free_port() -> int:
@@ -76,11 +85,27 @@ def worker_env(
 
 
 class WorkerProcess:
-    """One ``taskline worker STAGE`` child process, its output appended to ``logs/NAME.log``."""
+    """One ``taskline worker STAGE`` child process, its output appended to ``logs/NAME.log``.
 
-    def __init__(self, name: str, stage: str, env: dict[str, str], logs: Path) -> None:
+    With ``forward`` (a stream), its stderr, where it logs, is copied there line by line
+    instead, and the last lines are kept (:attr:`last_lines`) to say why it died; with
+    ``die_with_parent`` the kernel sends it SIGTERM (a drain) when this process dies.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        stage: str,
+        env: dict[str, str],
+        logs: Path,
+        *,
+        forward: TextIO | None = None,
+        die_with_parent: bool = False,
+    ) -> None:
         self.name, self.stage, self.env, self.logs = name, stage, env, logs
+        self.forward, self.die_with_parent = forward, die_with_parent
         self.proc: subprocess.Popen[bytes] | None = None
+        self.last_lines: collections.deque[str] = collections.deque(maxlen=20)
 
     @property
     def pid(self) -> int | None:
@@ -89,15 +114,66 @@ class WorkerProcess:
 
     def start(self) -> None:
         """Spawn the worker (again, after a kill)."""
+        argv = [sys.executable, "-m", "streams.cli", "worker", self.stage]
+        preexec = _term_with_parent if self.die_with_parent else None
+        if self.forward is not None:
+            self.last_lines.clear()
+            self.proc = subprocess.Popen(
+                argv,
+                env=self.env,
+                stdout=subprocess.DEVNULL,  # it only announces what /status tells
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=preexec,
+                # its own process group: a terminal's Ctrl-C reaches the supervisor, which
+                # stops every worker at once, not each worker on its own
+                process_group=0,
+            )
+            threading.Thread(
+                target=self._pump, args=(self.proc,), name=f"taskline-{self.name}-log", daemon=True
+            ).start()
+            return
         self.logs.mkdir(parents=True, exist_ok=True)
         with open(self.logs / f"{self.name}.log", "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli", "worker", self.stage],
+                argv,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                preexec_fn=preexec,
             )
+
+    def _pump(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stderr is not None and self.forward is not None
+        for raw in proc.stderr:
+            line = raw.decode(errors="replace")
+            self.last_lines.append(line.rstrip("\n"))
+            try:
+                self.forward.write(line)
+                self.forward.flush()
+            except (OSError, ValueError):  # the terminal went away: keep draining the pipe
+                pass
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit status once it exited (None: running or never started)."""
+        return self.proc.poll() if self.proc is not None else None
+
+    def terminate(self) -> None:
+        """SIGTERM without waiting: several workers then drain at once."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+
+    def wait(self, timeout: float) -> None:
+        """Wait up to ``timeout`` for it to exit, then SIGKILL it."""
+        if self.proc is None:
+            return
+        try:
+            self.proc.wait(max(timeout, 0.0))
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
 
     def kill(self) -> None:
         """SIGKILL: no drain, no goodbye."""

@@ -8,12 +8,15 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from streams.runtime.embedded import pid_alive
+from streams.runtime.pipeline import STAGES
 from tests.conftest import settle
 
 pytestmark = pytest.mark.integration
@@ -37,10 +40,10 @@ def taskline(*args: str, home: Path, timeout: float = 60) -> subprocess.Complete
 
 
 class Up:
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *args: str) -> None:
         self.home = home
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "up"],
+            [sys.executable, "-m", "streams.cli", "up", *args],
             env=cli_env(home),
             cwd=home.parent,
             stdout=subprocess.PIPE,
@@ -63,6 +66,15 @@ class Up:
     def service_pids(self) -> list[int]:
         return list(self.runtime["services"].values())
 
+    def worker_pids(self) -> list[int]:
+        return list(self.runtime["workers"].values())
+
+    def status(self) -> dict[str, Any]:
+        url = json.loads((self.home / "runtime.json").read_text())["metrics_url"]
+        with urllib.request.urlopen(f"{url}/status", timeout=5) as response:
+            status: dict[str, Any] = json.loads(response.read())
+            return status
+
 
 @pytest.fixture
 def up(tmp_path: Path) -> Iterator[Up]:
@@ -83,7 +95,10 @@ def test_up_send_tail_and_clean_shutdown(up: Up, tmp_path: Path) -> None:
     home = up.home
     assert up.ready.startswith("taskline ready bootstrap=127.0.0.1:")
     assert " redis=redis://127.0.0.1:" in up.ready
+    assert up.ready.endswith(" stages=processes")  # the default: one worker process per stage
     assert sorted(up.runtime["services"]) == ["broker", "redis"]
+    assert sorted(up.runtime["workers"]) == sorted(STAGES)
+    assert all(pid_alive(p) for p in up.worker_pids())
 
     sent = taskline(
         "send", "set the apollo status to green", "--event-id", "e-1", "--session", "u1", home=home
@@ -134,15 +149,63 @@ def test_up_send_tail_and_clean_shutdown(up: Up, tmp_path: Path) -> None:
     assert up.proc.returncode == 0
     assert "taskline stopped" in out
     assert not (home / "runtime.json").exists()
-    assert settle(lambda: not any(pid_alive(p) for p in up.service_pids()), timeout=10)
+    pids = up.service_pids() + up.worker_pids()
+    assert settle(lambda: not any(pid_alive(p) for p in pids), timeout=10)
 
 
 def test_a_killed_parent_leaves_no_orphans(up: Up) -> None:
-    pids = up.service_pids()
-    assert all(pid_alive(p) for p in pids)
+    pids = up.service_pids() + up.worker_pids()
+    assert len(pids) == 2 + len(STAGES) and all(pid_alive(p) for p in pids)
     up.proc.kill()
     up.proc.wait(10)
-    assert settle(lambda: not any(pid_alive(p) for p in pids), timeout=10)
+    # the workers drain on SIGTERM (their parent-death signal): up to a batch's commit
+    assert settle(lambda: not any(pid_alive(p) for p in pids), timeout=30)
+
+
+def test_a_dead_worker_is_restarted_and_its_counts_carry_on(up: Up) -> None:
+    home = up.home
+    sent = taskline("send", "summarize the atlas inventory", "--event-id", "r-1", home=home)
+    assert sent.returncode == 0, sent.stderr
+    assert settle(lambda: up.status()["stages"]["router"]["records_in"] >= 1, timeout=30)
+    old = up.runtime["workers"]["router"]
+    os.kill(old, signal.SIGKILL)
+
+    def restarted() -> bool:
+        workers = json.loads((home / "runtime.json").read_text())["workers"]
+        return workers.get("router") not in (None, old)
+
+    assert settle(restarted, timeout=30)  # runtime.json names the new process
+    status = up.status()
+    assert status["workers"]["router"]["restarts"] == 1
+    assert settle(lambda: up.status()["stages"]["router"]["ready"], timeout=60)
+    assert up.status()["stages"]["router"]["records_in"] >= 1  # what the first life counted
+    again = taskline("send", "summarize the atlas inventory", "--event-id", "r-2", home=home)
+    assert again.returncode == 0, again.stderr
+    assert settle(lambda: up.status()["stages"]["ssot"]["records_in"] >= 2, timeout=60)
+    with urllib.request.urlopen(f"{up.runtime['metrics_url']}/metrics", timeout=5) as r:
+        metrics = r.read().decode()
+    # one Prometheus text for every worker: each family once, every stage in it
+    assert metrics.count("# TYPE taskline_records_in_total counter") == 1
+    assert all(f'taskline_records_in_total{{stage="{s}"}}' in metrics for s in STAGES)
+    up.proc.send_signal(signal.SIGINT)
+    out, _ = up.proc.communicate(timeout=60)
+    assert "the router worker exited with code -9; restarting it" in out
+    assert up.proc.returncode == 0
+
+
+def test_up_threads_runs_every_stage_in_one_process(tmp_path: Path) -> None:
+    stack = Up(tmp_path / "home", "--threads")
+    try:
+        assert stack.ready.endswith(" stages=threads")
+        assert stack.runtime["workers"] == {}
+        assert sorted(stack.status()["stages"]) == sorted(STAGES)
+        stack.proc.send_signal(signal.SIGINT)
+        out, _ = stack.proc.communicate(timeout=30)
+        assert stack.proc.returncode == 0 and "taskline stopped" in out
+    finally:
+        if stack.proc.poll() is None:
+            stack.proc.kill()
+            stack.proc.wait(10)
 
 
 def test_cli_misuse_is_one_line_and_nonzero(tmp_path: Path) -> None:
