@@ -242,7 +242,7 @@ class VectorIndex:
 
     def __init__(self, rows: Matrix) -> None:
         self._by_feature: Matrix = _transposed(rows)
-        self._postings: _Postings | None = None
+        self._postings: dict[tuple[int, int] | None, _Postings] = {}  # by span searched
 
     @classmethod
     def of(cls, encoder: Encoder, texts: Sequence[str]) -> VectorIndex:
@@ -251,7 +251,7 @@ class VectorIndex:
         if type(encoder) is HashingEncoder:  # not a subclass: it may encode differently
             index = cls.__new__(cls)
             index._by_feature = encoder.encode_by_feature(texts)
-            index._postings = None
+            index._postings = {}
             return index
         return cls(encoder.encode(texts))
 
@@ -264,9 +264,10 @@ class VectorIndex:
         cols = slice(*span) if span is not None else slice(None)
         if isinstance(query, Sparse):
             if len(query.idx) * 4 <= self._by_feature.shape[0]:
-                if self._postings is None:
-                    self._postings = _Postings(self._by_feature)
-                return self._postings.dot(query, span)
+                postings = self._postings.get(span)
+                if postings is None:  # a span's own lists: a search reads none of the others
+                    postings = self._postings[span] = _Postings(self._by_feature[:, cols])
+                return postings.dot(query)
             query = query.dense(self._by_feature.shape[0])
         idx = np.flatnonzero(query)
         if len(idx) * 4 > len(query):  # dense (e.g. sentence embeddings): one plain product
@@ -278,7 +279,7 @@ class VectorIndex:
     def set_row(self, i: int, row: Matrix) -> None:
         """Replace row ``i`` (a re-indexed document)."""
         self._by_feature[:, i] = row
-        self._postings = None
+        self._postings.clear()
 
 
 class _Postings:
@@ -293,19 +294,18 @@ class _Postings:
         self.starts = np.searchsorted(features, np.arange(by_feature.shape[0] + 1))
         self.n = by_feature.shape[1]
 
-    def dot(self, query: Sparse, span: tuple[int, int] | None) -> Matrix:
+    def dot(self, query: Sparse) -> Matrix:
         starts = self.starts[query.idx]
         lengths = self.starts[query.idx + 1] - starts
         # the cells of every query feature, one after the other
         at = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
         at += np.arange(len(at))
-        sums = np.bincount(
+        sums: Matrix = np.bincount(
             self.rows[at],
             weights=self.weights[at] * np.repeat(query.weights, lengths),
             minlength=self.n,
         ).astype(np.float32)
-        result: Matrix = sums[slice(*span)] if span is not None else sums
-        return result
+        return sums
 
 
 def _transposed(rows: Matrix, tile: tuple[int, int] = (64, 512)) -> Matrix:
