@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test browser bench-console test-busy check lint types fmt unit integration bench-audit bench-routing bench-formation bench-lanes bench-micro bench-redis bench chaos clean
+.PHONY: run test browser bench-console test-busy check lint types fmt unit integration bench-audit bench-routing bench-formation bench-lanes bench-micro bench-redis bench bench-peers chaos clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -68,6 +68,17 @@ bench-redis: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/taskline bench --json bench.json
 
+# The Python peers of `taskline bench --peers` live in an environment of their own: Quix
+# Streams 3.28 pins confluent-kafka below 2.13, older than Taskline's.
+PEERS_STAMP := .venv-peers/.installed
+$(PEERS_STAMP):
+	$(PY) -m venv .venv-peers
+	PYTHONWARNINGS=ignore .venv-peers/bin/pip install --quiet faust-streaming==0.15.3 quixstreams==3.28.1 fastavro
+	touch $(PEERS_STAMP)
+
+bench-peers: $(STAMP) $(PEERS_STAMP)
+	$(BIN)/taskline bench --peers --json bench.json
+
 chaos: $(STAMP)
 	$(BIN)/taskline chaos --events 5000 --kills 50 --rollbacks 5 --wipes 1 --retention 100 --duplicates 0.2 --seed 7
 
@@ -85,4 +96,4 @@ fmt: $(STAMP)
 check: lint types test
 
 clean:
-	rm -rf $(VENV) .taskline .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-peers .taskline .mypy_cache .ruff_cache

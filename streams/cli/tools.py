@@ -3,6 +3,7 @@
 ::
 
     taskline bench [--events N] [--rate R] [--json FILE] [--soak S] [--threads]
+                   [--peers [--peers-python PATH]]
     taskline chaos [--events N] [--kills K] [--seed S] [--duplicates P] [--rate R]
     taskline eval [FILE] [--json] [--calibrate OUT]
 """
@@ -34,6 +35,7 @@ from streams.settings import DATA_DIR, Settings
 from streams.tools import bench, chaos
 from streams.tools.bench_plot import write_plot
 from streams.tools.evaluation import TASK_TYPES, calibrate, evaluate, read_rows, read_states
+from streams.tools.peers import default_peers_python
 
 
 def add_parsers(sub: Any) -> None:
@@ -61,6 +63,19 @@ def add_parsers(sub: Any) -> None:
         "--threads",
         action="store_true",
         help="run the stages as threads of one process (as `up` does), not one process each",
+    )
+    bench_p.add_argument(
+        "--peers",
+        action="store_true",
+        help="also the same pass-through work with plain loops, Taskline's runtime, Faust and "
+        "Quix Streams (the last two from the peers' environment: make bench-peers)",
+    )
+    bench_p.add_argument(
+        "--peers-python",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the peers' interpreter (default .venv-peers/bin/python)",
     )
     bench_p.add_argument(
         "--no-metrics",
@@ -133,6 +148,9 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError("bench --json wants the figures' file; the plot goes beside it as .png")
     if args.no_metrics and args.threads:
         raise UsageError("bench --no-metrics is for worker processes, not --threads")
+    peers_python = args.peers_python or default_peers_python()
+    if args.peers_python is not None and not args.peers_python.exists():
+        raise UsageError(f"bench --peers-python {args.peers_python}: no such interpreter")
     limit_threads()
     stack = EmbeddedStack(settings)
     console = Console(stderr=True)
@@ -153,6 +171,8 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
                 metrics=not args.no_metrics,
                 soak_s=args.soak,
                 soak_rate=args.soak_rate,
+                peers=args.peers,
+                peers_python=peers_python,
                 say=say,
             )
     finally:

@@ -50,6 +50,8 @@ from streams.runtime.topics import (
 from streams.runtime.workers import WorkerProcess, free_port, worker_env
 from streams.sdk.producer import EventProducer
 from streams.settings import Settings
+from streams.tools.peers import PeerResult, run_peers
+from streams.tools.peers import report_lines as peer_lines
 from streams.tools.simulate import sample_events
 
 HOPS = (RAW_EVENTS, ROUTED, FORMED, SCHEDULED, EXECUTED, SSOT_WRITES)
@@ -78,6 +80,7 @@ class BenchResult:
     soak_rate: float = 0.0
     memory_mib_soak: dict[str, list[float]] = field(default_factory=dict)
     memory_growth_mib_after_warmup: dict[str, float] = field(default_factory=dict)
+    peers: list[dict[str, Any]] = field(default_factory=list)  # --peers: PeerResult dicts
     machine: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -305,9 +308,12 @@ def run_bench(
     metrics: bool = True,
     soak_s: float = 0.0,
     soak_rate: float = 300.0,
+    peers: bool = False,
+    peers_python: Path | None = None,
     say: Any = print,
 ) -> BenchResult:
-    """Ceiling, then the pipeline at saturation, then at a fixed offered rate."""
+    """Ceiling (and with ``peers`` the pass-through peers), then the pipeline at saturation,
+    then at a fixed offered rate, then idle."""
     serde = Serde(SchemaStore.load())
     result = BenchResult(events=events, offered_rate=offered_rate)
     sample = [
@@ -319,6 +325,9 @@ def run_bench(
     size = result.record_bytes_mean
     say(f"ceiling: {events} records of ~{size:.0f} B through {len(HOPS) - 1} hops")
     result.ceiling_events_per_s = round(ceiling(base, endpoints, encoded), 1)
+    if peers:
+        found = run_peers(base, endpoints, sample, peers_python, say)
+        result.peers = [p.as_dict() for p in found]
 
     settings = base.model_copy(
         update={
@@ -533,6 +542,18 @@ def report_lines(r: BenchResult) -> list[str]:
                 + ", ".join(f"{k} {v:+.1f}" for k, v in r.memory_growth_mib_after_warmup.items())
             ]
             if r.soak_seconds
+            else []
+        ),
+        *(
+            peer_lines(
+                [PeerResult(**p) for p in r.peers],
+                (
+                    r.pipeline_events_per_s,
+                    sum(r.cpu_ms_per_event.values()),
+                    r.latency_ms_idle.get("p50", 0.0),
+                ),
+            )
+            if r.peers
             else []
         ),
     ]
