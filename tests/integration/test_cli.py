@@ -91,7 +91,7 @@ def tail_json(topic: str, home: Path, *extra: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
-def test_up_send_tail_and_clean_shutdown(up: Up, tmp_path: Path) -> None:
+def test_up_send_tail_restart_and_clean_shutdown(up: Up, tmp_path: Path) -> None:
     home = up.home
     assert up.ready.startswith("taskline ready bootstrap=127.0.0.1:")
     assert " redis=redis://127.0.0.1:" in up.ready
@@ -144,12 +144,37 @@ def test_up_send_tail_and_clean_shutdown(up: Up, tmp_path: Path) -> None:
     # without --from-beginning, tail shows only what arrives after it started
     assert tail_json("raw-events", home) == []
 
+    # a worker that dies is restarted; what it counted before carries on
+    before = up.status()["stages"]
+    old = up.runtime["workers"]["router"]
+    os.kill(old, signal.SIGKILL)
+
+    def restarted() -> bool:
+        workers = json.loads((home / "runtime.json").read_text())["workers"]
+        return workers.get("router") not in (None, old)
+
+    assert settle(restarted, timeout=30)  # runtime.json names the new process
+    assert up.status()["workers"]["router"]["restarts"] == 1
+    assert settle(lambda: up.status()["stages"]["router"]["ready"], timeout=60)
+    assert up.status()["stages"]["router"]["records_in"] >= before["router"]["records_in"]
+    again = taskline("send", "summarize the atlas inventory", "--event-id", "e-4", home=home)
+    assert again.returncode == 0, again.stderr
+    ssot_in = before["ssot"]["records_in"]
+    assert settle(lambda: up.status()["stages"]["ssot"]["records_in"] > ssot_in, timeout=60)
+    with urllib.request.urlopen(f"{up.runtime['metrics_url']}/metrics", timeout=5) as r:
+        metrics = r.read().decode()
+    # one Prometheus text for every worker: each family once, every stage in it
+    assert metrics.count("# TYPE taskline_records_in_total counter") == 1
+    assert all(f'taskline_records_in_total{{stage="{s}"}}' in metrics for s in STAGES)
+    workers = list(json.loads((home / "runtime.json").read_text())["workers"].values())
+
     up.proc.send_signal(signal.SIGINT)
-    out, _ = up.proc.communicate(timeout=30)
+    out, _ = up.proc.communicate(timeout=60)
     assert up.proc.returncode == 0
     assert "taskline stopped" in out
+    assert "the router worker exited with code -9; restarting it" in out
     assert not (home / "runtime.json").exists()
-    pids = up.service_pids() + up.worker_pids()
+    pids = up.service_pids() + workers
     assert settle(lambda: not any(pid_alive(p) for p in pids), timeout=10)
 
 
@@ -160,37 +185,6 @@ def test_a_killed_parent_leaves_no_orphans(up: Up) -> None:
     up.proc.wait(10)
     # the workers drain on SIGTERM (their parent-death signal): up to a batch's commit
     assert settle(lambda: not any(pid_alive(p) for p in pids), timeout=30)
-
-
-def test_a_dead_worker_is_restarted_and_its_counts_carry_on(up: Up) -> None:
-    home = up.home
-    sent = taskline("send", "summarize the atlas inventory", "--event-id", "r-1", home=home)
-    assert sent.returncode == 0, sent.stderr
-    assert settle(lambda: up.status()["stages"]["router"]["records_in"] >= 1, timeout=30)
-    old = up.runtime["workers"]["router"]
-    os.kill(old, signal.SIGKILL)
-
-    def restarted() -> bool:
-        workers = json.loads((home / "runtime.json").read_text())["workers"]
-        return workers.get("router") not in (None, old)
-
-    assert settle(restarted, timeout=30)  # runtime.json names the new process
-    status = up.status()
-    assert status["workers"]["router"]["restarts"] == 1
-    assert settle(lambda: up.status()["stages"]["router"]["ready"], timeout=60)
-    assert up.status()["stages"]["router"]["records_in"] >= 1  # what the first life counted
-    again = taskline("send", "summarize the atlas inventory", "--event-id", "r-2", home=home)
-    assert again.returncode == 0, again.stderr
-    assert settle(lambda: up.status()["stages"]["ssot"]["records_in"] >= 2, timeout=60)
-    with urllib.request.urlopen(f"{up.runtime['metrics_url']}/metrics", timeout=5) as r:
-        metrics = r.read().decode()
-    # one Prometheus text for every worker: each family once, every stage in it
-    assert metrics.count("# TYPE taskline_records_in_total counter") == 1
-    assert all(f'taskline_records_in_total{{stage="{s}"}}' in metrics for s in STAGES)
-    up.proc.send_signal(signal.SIGINT)
-    out, _ = up.proc.communicate(timeout=60)
-    assert "the router worker exited with code -9; restarting it" in out
-    assert up.proc.returncode == 0
 
 
 def test_up_threads_runs_every_stage_in_one_process(tmp_path: Path) -> None:
