@@ -192,8 +192,9 @@ def _collect(consumer: Any, seen: dict[bytes, int], want: int, timeout: float) -
     deadline = time.monotonic() + timeout
     while len(seen) < want and time.monotonic() < deadline:
         for m in take(consumer, 1000, 0.1):  # at once: an arrival is stamped when it comes
-            if m.error() is None:  # when it got here: a peer may keep the input's timestamp
-                seen.setdefault(m.value(), int(time.time() * 1000))
+            value = m.value() if m.error() is None else None
+            if value is not None:  # when it got here: a peer may keep the input's timestamp
+                seen.setdefault(value, int(time.time() * 1000))
 
 
 def run_peer(
