@@ -92,29 +92,11 @@ class _StatsCollector(Collector):
         yield from (out, lag, depth, active, busy)
 
 
-class MetricsServer:
-    """Serves /metrics, /status and /healthz for the given runners on a background thread."""
+class StatusServer:
+    """``/metrics``, ``/status`` and ``/healthz`` on a background thread, from the three
+    methods a subclass gives: :meth:`metrics_text`, :meth:`status` and :meth:`healthy`."""
 
-    def __init__(self, runners: Sequence[StageRunner], host: str, port: int) -> None:
-        self.runners = runners
-        self.registry = CollectorRegistry()
-        self.registry.register(_StatsCollector(runners))
-        self.batch = Histogram(
-            "taskline_batch_processing_seconds",
-            "Handle, produce and commit one batch.",
-            ["stage"],
-            registry=self.registry,
-            buckets=_LATENCY_BUCKETS,
-        )
-        self.e2e = Histogram(
-            "taskline_end_to_end_seconds",
-            "From an event's occurred_at to its SSOT commit.",
-            registry=self.registry,
-            buckets=_LATENCY_BUCKETS,
-        )
-        for r in runners:
-            r.stats.batch_histogram = self.batch.labels(r.stage)
-            r.stats.end_to_end_histogram = self.e2e
+    def __init__(self, host: str, port: int) -> None:
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._server.daemon_threads = True
         # serve_forever looks at a shutdown request once per poll interval (0.5 s by default):
@@ -141,6 +123,74 @@ class MetricsServer:
         """Stop serving."""
         self._server.shutdown()
         self._server.server_close()
+
+    def metrics_text(self) -> bytes:
+        """The Prometheus text of ``/metrics``."""
+        raise NotImplementedError
+
+    def status(self) -> dict[str, Any]:
+        """The JSON of ``/status`` (what ``taskline top`` shows)."""
+        raise NotImplementedError
+
+    def healthy(self) -> bool:
+        """Whether ``/healthz`` answers 200."""
+        raise NotImplementedError
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                code = 200
+                if self.path == "/metrics":
+                    body, kind = server.metrics_text(), "text/plain; version=0.0.4"
+                elif self.path == "/status":
+                    body, kind = json.dumps(server.status()).encode(), "application/json"
+                elif self.path == "/healthz":
+                    ok = server.healthy()
+                    body, kind, code = (
+                        (b"ok" if ok else b"failed"),
+                        "text/plain",
+                        200 if ok else 503,
+                    )
+                else:
+                    self.send_error(404)
+                    return
+                self.send_response(code)
+                self.send_header("Content-Type", kind)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+class MetricsServer(StatusServer):
+    """Serves /metrics, /status and /healthz for the given runners on a background thread."""
+
+    def __init__(self, runners: Sequence[StageRunner], host: str, port: int) -> None:
+        self.runners = runners
+        self.registry = CollectorRegistry()
+        self.registry.register(_StatsCollector(runners))
+        self.batch = Histogram(
+            "taskline_batch_processing_seconds",
+            "Handle, produce and commit one batch.",
+            ["stage"],
+            registry=self.registry,
+            buckets=_LATENCY_BUCKETS,
+        )
+        self.e2e = Histogram(
+            "taskline_end_to_end_seconds",
+            "From an event's occurred_at to its SSOT commit.",
+            registry=self.registry,
+            buckets=_LATENCY_BUCKETS,
+        )
+        for r in runners:
+            r.stats.batch_histogram = self.batch.labels(r.stage)
+            r.stats.end_to_end_histogram = self.e2e
+        super().__init__(host, port)
 
     def status(self) -> dict[str, Any]:
         """The state `taskline top` shows."""
@@ -179,32 +229,10 @@ class MetricsServer:
             "recent": recent[:10],
         }
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
+    def metrics_text(self) -> bytes:
+        """The runners' metrics as Prometheus text."""
+        return bytes(generate_latest(self.registry))
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path == "/metrics":
-                    body, kind = generate_latest(server.registry), "text/plain; version=0.0.4"
-                elif self.path == "/status":
-                    body, kind = json.dumps(server.status()).encode(), "application/json"
-                elif self.path == "/healthz":
-                    ok = all(r.error is None for r in server.runners)
-                    body, kind = (b"ok" if ok else b"failed"), "text/plain"
-                    self.send_response(200 if ok else 503)
-                    self.send_header("Content-Type", kind)
-                    self.end_headers()
-                    self.wfile.write(body)
-                    return
-                else:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
+    def healthy(self) -> bool:
+        """Every runner runs."""
+        return all(r.error is None for r in self.runners)

@@ -22,15 +22,12 @@ moved 440). The supervisor
 
 from __future__ import annotations
 
-import json
 import sys
-import threading
 import time
 import urllib.request
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -41,6 +38,7 @@ from prometheus_client.registry import Collector
 from streams.codec.serde import SchemaStore
 from streams.errors import WorkerFailedError
 from streams.runtime.embedded import Endpoints
+from streams.runtime.metrics import StatusServer
 from streams.runtime.pipeline import (
     STAGES,
     load_calibration,
@@ -309,62 +307,21 @@ class _Merged(Collector):
             yield family
 
 
-class MergedMetricsServer:
+class MergedMetricsServer(StatusServer):
     """``/status``, ``/metrics`` and ``/healthz`` of a :class:`Supervisor`'s workers, merged."""
 
     def __init__(self, supervisor: Supervisor, host: str, port: int) -> None:
         self.supervisor = supervisor
-        self._server = ThreadingHTTPServer((host, port), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name="taskline-metrics",
-            daemon=True,
-        )
+        super().__init__(host, port)
 
-    @property
-    def url(self) -> str:
-        """Base URL of the server."""
-        host, port = self._server.server_address[:2]
-        name = host.decode() if isinstance(host, bytes) else host
-        return f"http://{name}:{port}"
+    def metrics_text(self) -> bytes:
+        """The workers' metrics, merged."""
+        return self.supervisor.metrics_text()
 
-    def start(self) -> None:
-        """Start serving."""
-        self._thread.start()
+    def status(self) -> dict[str, Any]:
+        """The workers' status, merged."""
+        return self.supervisor.status()
 
-    def stop(self) -> None:
-        """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        supervisor = self.supervisor
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                code = 200
-                if self.path == "/metrics":
-                    body, kind = supervisor.metrics_text(), "text/plain; version=0.0.4"
-                elif self.path == "/status":
-                    body, kind = json.dumps(supervisor.status()).encode(), "application/json"
-                elif self.path == "/healthz":
-                    ok = supervisor.healthy()
-                    body, kind, code = (
-                        (b"ok" if ok else b"failed"),
-                        "text/plain",
-                        200 if ok else 503,
-                    )
-                else:
-                    self.send_error(404)
-                    return
-                self.send_response(code)
-                self.send_header("Content-Type", kind)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
+    def healthy(self) -> bool:
+        """Every worker runs."""
+        return self.supervisor.healthy()

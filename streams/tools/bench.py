@@ -39,22 +39,17 @@ from streams.runtime.kafka import KafkaClients
 from streams.runtime.pipeline import STAGES, Pipeline
 from streams.runtime.reader import committed_total
 from streams.runtime.topics import (
-    EXECUTED,
-    FORMED,
     RAW_EVENTS,
-    ROUTED,
-    SCHEDULED,
     SSOT_WRITES,
     ensure_topics,
 )
 from streams.runtime.workers import WorkerProcess, free_port, worker_env
 from streams.sdk.producer import EventProducer
 from streams.settings import Settings
-from streams.tools.peers import PeerResult, run_peers
+from streams.tools.peers import HOPS, PeerResult, plain_hop, run_peers, topic_reader
 from streams.tools.peers import report_lines as peer_lines
 from streams.tools.simulate import sample_events
 
-HOPS = (RAW_EVENTS, ROUTED, FORMED, SCHEDULED, EXECUTED, SSOT_WRITES)
 # the topic whose committed offsets tell a stage's progress when workers serve no metrics
 STAGE_INPUT = dict(zip(STAGES, HOPS, strict=True))
 
@@ -113,47 +108,11 @@ def _latency(commits: list[SsotCommit], of: list[RawEvent] | None = None) -> dic
     )
 
 
-def _hop(settings: Settings, bootstrap: str, src: str, dst: str, stop: threading.Event) -> None:
-    clients = KafkaClients(settings, bootstrap)
-    consumer = clients.consumer("group-consumer", group_id=f"{settings.group_prefix}-hop-{src}")
-    info = clients.admin().list_topics(topic=settings.topic(src), timeout=10)
-    consumer.assign(
-        [
-            TopicPartition(settings.topic(src), p, OFFSET_BEGINNING)
-            for p in info.topics[settings.topic(src)].partitions
-        ]
-    )
-    producer = clients.producer("stage-producer")
-    try:
-        while not stop.is_set():
-            batch = [
-                m
-                for m in consumer.consume(settings.batch_max, settings.poll_timeout_s)
-                if m.error() is None
-            ]
-            if not batch:
-                continue
-            for m in batch:
-                producer.produce(settings.topic(dst), m.value(), m.key())
-            producer.flush(30)
-            consumer.commit(asynchronous=False)
-    finally:
-        consumer.close()
-
-
 def _count_until(
     settings: Settings, bootstrap: str, topic: str, n: int, timeout: float
 ) -> list[int]:
     """Broker timestamps (ms) of the first ``n`` records of ``topic``."""
-    clients = KafkaClients(settings, bootstrap)
-    consumer = clients.consumer("reader", {"fetch.wait.max.ms": 10})
-    info = clients.admin().list_topics(topic=settings.topic(topic), timeout=10)
-    consumer.assign(
-        [
-            TopicPartition(settings.topic(topic), p, OFFSET_BEGINNING)
-            for p in info.topics[settings.topic(topic)].partitions
-        ]
-    )
+    consumer = topic_reader(settings, bootstrap, topic)
     stamps: list[int] = []
     deadline = time.monotonic() + timeout
     try:
@@ -177,7 +136,9 @@ def ceiling(base: Settings, endpoints: Endpoints, payloads: list[tuple[bytes, by
     stop = threading.Event()
     threads = [
         threading.Thread(
-            target=_hop, args=(settings, endpoints.bootstrap_servers, a, b, stop), daemon=True
+            target=plain_hop,
+            args=(settings, endpoints.bootstrap_servers, a, b, stop),
+            daemon=True,
         )
         for a, b in itertools.pairwise(HOPS)
     ]

@@ -110,10 +110,20 @@ class PassThrough:
         ]
 
 
-def _plain_hop(settings: Settings, src: str, dst: str, stop: threading.Event) -> None:
-    clients = KafkaClients(settings, settings.bootstrap_servers or "")
-    consumer = clients.consumer("group-consumer", group_id=settings.group(f"plain-{src}"))
-    consumer.subscribe([settings.topic(src)])
+def plain_hop(
+    settings: Settings, bootstrap: str, src: str, dst: str, stop: threading.Event
+) -> None:
+    """A plain confluent-kafka loop from ``src`` to ``dst`` (logical topics) until ``stop``:
+    consume a batch, produce it, flush, commit; no logic. The ceiling's hop."""
+    clients = KafkaClients(settings, bootstrap)
+    consumer = clients.consumer("group-consumer", group_id=f"{settings.group_prefix}-hop-{src}")
+    info = clients.admin().list_topics(topic=settings.topic(src), timeout=10)
+    consumer.assign(
+        [
+            TopicPartition(settings.topic(src), p, OFFSET_BEGINNING)
+            for p in info.topics[settings.topic(src)].partitions
+        ]
+    )
     producer = clients.producer("stage-producer")
     try:
         while not stop.is_set():
@@ -138,7 +148,7 @@ def hop_main(kind: str, src: str, dst: str) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if kind == "plain":
-        _plain_hop(settings, src, dst, stop)
+        plain_hop(settings, settings.bootstrap_servers or "", src, dst, stop)
         return 0
     client = redis.Redis.from_url(
         settings.redis_url.get_secret_value() if settings.redis_url else ""
@@ -174,7 +184,8 @@ def _physical(settings: Settings, peer: str, topic: str) -> str:
     return topic if peer in ("plain", "taskline") else settings.topic(topic)
 
 
-def _reader(settings: Settings, bootstrap: str, topic: str) -> Any:
+def topic_reader(settings: Settings, bootstrap: str, topic: str) -> Any:
+    """A consumer of every partition of logical ``topic`` from its beginning (no group)."""
     clients = KafkaClients(settings, bootstrap)
     consumer = clients.consumer("reader", {"fetch.wait.max.ms": 10})
     info = clients.admin().list_topics(topic=settings.topic(topic), timeout=10)
@@ -242,7 +253,7 @@ def run_peer(
         for a, b in itertools.pairwise(HOPS)
     ]
     producer = KafkaClients(settings, bootstrap).producer("event-producer")
-    out = _reader(settings, bootstrap, SSOT_WRITES)
+    out = topic_reader(settings, bootstrap, SSOT_WRITES)
     try:
         arrived: dict[bytes, int] = {}
         key, warm = warmup
