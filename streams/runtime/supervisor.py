@@ -69,7 +69,9 @@ class Supervisor:
         self.settings, self.endpoints, self.stages = settings, endpoints, tuple(stages)
         # what every worker would read first: a mistake in it is one line here, not one per
         # worker (a ConfigurationError, as the threads' pipeline raises it)
-        load_packs(settings), load_registry(settings), load_calibration(settings)
+        load_packs(settings)
+        load_registry(settings)
+        load_calibration(settings)
         SchemaStore.load(settings.schemas_dir)
         self.redis = redis_client(endpoints)
         self.workers = {
