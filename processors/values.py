@@ -100,10 +100,18 @@ _PERCENT = re.compile(
 )
 _HALF = re.compile(r"\b(?:half|moitie|mitad|medio|halb\w*|50/50)\b")
 _FULL = re.compile(r"\b(?:full|max\w*|fond|a tope|maximal|voll\w*|100)\b")
+# "and a half" said after a number: "21 and a half degrees", "22 grados y medio", "20 et demi"
+# (the feminine "y media", "et demie" are half past an hour: "a las tres y media")
+_AND_A_HALF = r"(?:and a half|et demi|y medio|und ein ?halb|einhalb)\b"
 _TEMPERATURE = re.compile(
-    r"(\d{1,2}(?:[.,]\d)?)\s*(?:°\s*c?|degrees?|deg\b|degres?|grados?|grad\b|celsius|c\b)"
+    rf"(\d{{1,2}}(?:[.,]\d)?)(\s*{_AND_A_HALF})?"
+    r"\s*(?:°\s*c?|degrees?|deg\b|degres?|grados?|grad\b|celsius|c\b)"
+    rf"(\s*{_AND_A_HALF})?"
 )
-_BARE_NUMBER = re.compile(r"(?<![\w.:/-])(\d{1,3}(?:[.,]\d+)?)(?![\w:/-]|\s*(?:h\b|uhr|am\b|pm\b))")
+_BARE_NUMBER = re.compile(
+    r"(?<![\w.:/-])(\d{1,3}(?:[.,]\d+)?)(?![\w:/-]|\s*(?:h\b|uhr|am\b|pm\b))"
+    rf"(\s*{_AND_A_HALF})?"
+)
 
 
 def percent(u: Cleaned) -> int | None:
@@ -127,13 +135,16 @@ def temperature(u: Cleaned) -> float | None:
     m = _TEMPERATURE.search(u.folded)
     if m is None:
         return None
-    return float(m.group(1).replace(",", "."))
+    half = 0.5 if m.group(2) or m.group(3) else 0.0
+    return float(m.group(1).replace(",", ".")) + half
 
 
 def bare_number(u: Cleaned) -> float | None:
     """A lone number ("set it to 20") — its meaning depends on what it is said about."""
     m = _BARE_NUMBER.search(u.folded)
-    return float(m.group(1).replace(",", ".")) if m else None
+    if m is None:
+        return None
+    return float(m.group(1).replace(",", ".")) + (0.5 if m.group(2) else 0.0)
 
 
 # --- relative changes -----------------------------------------------------------------------
@@ -317,6 +328,7 @@ _HALF_PAST = re.compile(
     r"\b(?P<h2>\d{1,2})\s*(?:h|heures?)?\s+(?:et demie|et quart|moins le quart|moins quart)|"
     r"\b(?P<h3>\d{1,2})\s+(?:y media|y cuarto|menos cuarto)\b"
 )
+_WITHIN = re.compile(r"\b(?:in|dans|en|dentro de|innerhalb von)\s*$")
 _NOON = re.compile(r"\b(?:noon|midi|mediodia|mittag)\b")
 _MIDNIGHT = re.compile(r"\b(?:midnight|minuit|medianoche|mitternacht)\b")
 _EVENING = re.compile(
@@ -388,6 +400,8 @@ def clock_time(u: Cleaned) -> time | None:
             r"\s*(?:%|percent|degre|grad|minute|hour|heure|hora|stund|day|jour|dia|tag)", following
         ):
             continue
+        if _WITHIN.search(text[: m.start(1)]):
+            continue  # "dans 3 heures", "dentro de 3 horas": a duration, not 3 o'clock
         if suffix.startswith("p") and hour < 12:
             hour += 12
         elif suffix.startswith("a") and hour == 12:

@@ -13,7 +13,16 @@ from processors.inventory import CollectionSpec, Inventory
 from processors.language import clean, detect
 from processors.models import RawEvent
 from processors.router import Router
-from processors.values import colour, delta, percent, status, switch, temperature, when
+from processors.values import (
+    bare_number,
+    colour,
+    delta,
+    percent,
+    status,
+    switch,
+    temperature,
+    when,
+)
 from streams.settings import DATA_DIR
 from tests.unit.test_processors import CALIBRATION, PACKS, REGISTRY
 
@@ -103,6 +112,13 @@ def test_values_in_four_languages() -> None:
     assert percent(clean("put the floor lamp at half brightness", "en")) == 50
     assert temperature(clean("mets vingt et un degrés", "fr")) == 21.0
     assert temperature(clean("stell die Heizung auf einundzwanzig Grad", "de")) == 21.0
+    # "and a half", before or after the unit; the feminine forms are half past an hour
+    assert temperature(clean("twenty one and a half degrees", "en")) == 21.5
+    assert temperature(clean("a veintidós grados y medio", "es")) == 22.5
+    assert temperature(clean("vingt-deux degrés et demi", "fr")) == 22.5
+    assert temperature(clean("auf einundzwanzig einhalb Grad", "de")) == 21.5
+    assert bare_number(clean("ponla a veinte y medio", "es")) == 20.5
+    assert bare_number(clean("set it to twenty", "en")) == 20.0
     up = delta(clean("bump the thermostat up 2 degrees", "en"))
     assert up is not None and up.sign == 1 and up.amount == 2.0
     down = delta(clean("a bit dimmer", "en"))
@@ -121,6 +137,11 @@ def test_values_in_four_languages() -> None:
         ("el jueves a las cinco", "es", "2026-12-03T17:00"),
         ("morgen um drei", "de", "2026-12-02T15:00"),
         ("on saturday the twelfth", "en", "2026-12-12T09:00"),
+        # in N hours: "heures" and "horas" also name a time of day ("à 3 heures")
+        ("rappelle-moi dans trois heures", "fr", "2026-12-01T12:00"),
+        ("recuérdame dentro de dos horas", "es", "2026-12-01T11:00"),
+        ("in zwei Stunden", "de", "2026-12-01T11:00"),
+        ("el jueves a las tres y media", "es", "2026-12-03T15:30"),
     ],
 )
 def test_dates_and_times_resolve_against_the_event_time(
