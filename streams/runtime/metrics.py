@@ -12,6 +12,7 @@ while every stage runs.
 
 from __future__ import annotations
 
+import abc
 import json
 import threading
 import time
@@ -92,7 +93,7 @@ class _StatsCollector(Collector):
         yield from (out, lag, depth, active, busy)
 
 
-class StatusServer:
+class StatusServer(abc.ABC):
     """``/metrics``, ``/status`` and ``/healthz`` on a background thread, from the three
     methods a subclass gives: :meth:`metrics_text`, :meth:`status` and :meth:`healthy`."""
 
@@ -124,17 +125,17 @@ class StatusServer:
         self._server.shutdown()
         self._server.server_close()
 
+    @abc.abstractmethod
     def metrics_text(self) -> bytes:
         """The Prometheus text of ``/metrics``."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def status(self) -> dict[str, Any]:
         """The JSON of ``/status`` (what ``taskline top`` shows)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def healthy(self) -> bool:
         """Whether ``/healthz`` answers 200."""
-        raise NotImplementedError
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self

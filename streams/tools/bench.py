@@ -46,7 +46,14 @@ from streams.runtime.topics import (
 from streams.runtime.workers import WorkerProcess, free_port, worker_env
 from streams.sdk.producer import EventProducer
 from streams.settings import Settings
-from streams.tools.peers import HOPS, PeerResult, plain_hop, run_peers, topic_reader
+from streams.tools.peers import (
+    HOPS,
+    PeerResult,
+    isolated,
+    plain_hop,
+    run_peers,
+    topic_reader,
+)
 from streams.tools.peers import report_lines as peer_lines
 from streams.tools.simulate import sample_events
 
@@ -290,14 +297,7 @@ def run_bench(
         found = run_peers(base, endpoints, sample, peers_python, say)
         result.peers = [p.as_dict() for p in found]
 
-    settings = base.model_copy(
-        update={
-            "topic_prefix": f"bench{uuid.uuid4().hex[:6]}.",
-            "group_prefix": f"bench{uuid.uuid4().hex[:6]}",
-            "redis_prefix": f"bench{uuid.uuid4().hex[:6]}",
-            "metrics_port": -1,
-        }
-    )
+    settings = isolated(base, "bench")
     stages: _Stages = (
         _ProcessStages(settings, endpoints, metrics=metrics)
         if processes

@@ -83,6 +83,20 @@ class PeerResult:
         return asdict(self)
 
 
+def isolated(base: Settings, name: str) -> Settings:
+    """``base`` with topics, groups and Redis keys of their own (``name`` + a random tag),
+    and no metrics endpoint: one benchmark run's namespace on a shared broker and Redis."""
+    tag = f"{name}{uuid.uuid4().hex[:6]}"
+    return base.model_copy(
+        update={
+            "topic_prefix": f"{tag}.",
+            "group_prefix": tag,
+            "redis_prefix": tag,
+            "metrics_port": -1,
+        }
+    )
+
+
 def default_peers_python() -> Path | None:
     """``.venv-peers/bin/python`` in the working directory, if it is there."""
     path = Path(".venv-peers") / "bin" / "python"
@@ -228,15 +242,7 @@ def run_peer(
     """One peer's chain: start, warm up, saturate, light load, stop."""
     if peer in ("faust", "quix") and peers_python is None:
         return PeerResult(peer, error="no peers environment: `make bench-peers` makes it")
-    tag = uuid.uuid4().hex[:6]
-    settings = base.model_copy(
-        update={
-            "topic_prefix": f"peer{tag}.",
-            "group_prefix": f"peer{tag}",
-            "redis_prefix": f"peer{tag}",
-            "metrics_port": -1,
-        }
-    )
+    settings = isolated(base, "peer")
     bootstrap = endpoints.bootstrap_servers
     ensure_topics(KafkaClients(settings, bootstrap).admin(), settings)
     env = worker_env(settings, endpoints)
