@@ -26,10 +26,10 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
 from processors.embeddings import Encoder, HashingEncoder, Query, VectorIndex, query_of
 from processors.errors import PatchError
+from processors.fuzzy import Choices
 from processors.grounding import GroundedExpert, is_question_in, negated_request, reply_text
 from processors.inventory import _TIME_WORDS, KIND_WORDS
 from processors.jsonpatch import parse_pointer
@@ -244,6 +244,7 @@ class PackExpert:
             if "_common" in pack.covers and intent.task_type == "no_task"
         }
         # longest first; greetings are left out ("good morning, turn on …" is a request)
+        self._smalltalk_choices = Choices(list(self._smalltalk_phrases))
         self._smalltalk_prefixes = sorted(
             (
                 (phrase, intent)
@@ -332,9 +333,7 @@ class PackExpert:
         if found is not None and found[2] >= needed:
             return found[1], found[2]
         if n <= 4 and self._smalltalk_phrases:
-            near = process.extractOne(
-                fold(text), list(self._smalltalk_phrases), scorer=fuzz.ratio, score_cutoff=85
-            )
+            near = self._smalltalk_choices.best(fold(text), 85)
             if near is not None:
                 return self._smalltalk_phrases[near[0]], near[1] / 100
         return None

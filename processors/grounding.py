@@ -31,9 +31,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of
+from processors.fuzzy import Choices
 from processors.inventory import (
     KIND_WORDS,
     Inventory,
@@ -476,7 +476,10 @@ class GroundedExpert:
             and i.task_type == "stateful"
             and not set(i.required_slots) & _ITEM_SLOTS
         )
-        self._spelling = {lang: sorted(w for w in ws if len(w) >= 4) for lang, ws in vocab.items()}
+        self._spelling = {
+            lang: Choices(sorted(w for w in ws if len(w) >= 4)) for lang, ws in vocab.items()
+        }
+        self._respelt: dict[tuple[str, str], str | None] = {}  # (lang, word) -> pack word
         self._spelling_set = {lang: frozenset(ws) for lang, ws in vocab.items()}
 
     def pack_for(self, domain: str | None) -> DomainPack | None:
@@ -526,7 +529,6 @@ class GroundedExpert:
         inventory's own names are left to its matcher)."""
         words = cleaned.folded.split()
         known = self._spelling_set.get(cleaned.lang, frozenset())
-        choices = self._spelling.get(cleaned.lang, [])
         changed = False
         for n, word in enumerate(words):
             bare = word.strip("?,.!:;")
@@ -534,14 +536,25 @@ class GroundedExpert:
                 continue
             if inventory is not None and inventory.knows(bare):
                 continue
-            cutoff = 82 if len(bare) >= 6 else 85
-            near = process.extractOne(bare, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+            near = self._respelling(cleaned.lang, bare)
             if near is not None:
-                words[n] = word.replace(bare, near[0])
+                words[n] = word.replace(bare, near)
                 changed = True
         if not changed:
             return cleaned
         return replace(cleaned, folded=" ".join(words))
+
+    def _respelling(self, lang: str, word: str) -> str | None:
+        """The word of the packs (in ``lang``) that ``word`` misspells, if any."""
+        key = (lang, word)
+        if key in self._respelt:
+            return self._respelt[key]
+        choices = self._spelling.get(lang)
+        near = choices.best(word, 82 if len(word) >= 6 else 85) if choices else None
+        found = near[0] if near is not None else None
+        if len(self._respelt) < 50_000:
+            self._respelt[key] = found
+        return found
 
     def propose(self, routed: RoutedEvent) -> Any:
         """A formation proposal for ``routed`` (a :class:`~processors.former.Proposal`).

@@ -23,8 +23,8 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from rapidfuzz import fuzz, process
 
+from processors.fuzzy import Choices
 from processors.language import fold
 from processors.lexicon import by_sound, canonical, lexicon_words
 
@@ -173,6 +173,7 @@ class Inventory:
                     self._aliases.append((n, ws, sum(map(len, ws))))
                     vocab.update(ws)
         self._vocab = sorted(vocab)
+        self._vocab_choices = Choices(self._vocab)
         self._vocab_set = frozenset(vocab)
         self._alias_by_word: dict[str, list[int]] = {}
         for a, (_, ws, _) in enumerate(self._aliases):
@@ -186,7 +187,9 @@ class Inventory:
                     parts = canonical(word).split()
                     if parts != [word] and len(word) >= 6:
                         self._rewritten[word] = parts
-        self._rewritten_keys = sorted(self._rewritten)
+        self._rewritten_keys = Choices(sorted(self._rewritten))
+        self._respelt: dict[str, list[str] | None] = {}  # word -> the rewritten word it is
+        self._known: dict[str, bool] = {}
         self._numbers: dict[str, list[int]] = {}
         for n, item in enumerate(self.items):
             digits = re.findall(r"\d+", item.id)
@@ -196,6 +199,9 @@ class Inventory:
         self._recent: dict[tuple[str, bool], Resolution] = {}
         self._word_hits: dict[str, dict[str, float]] = {}  # word -> inventory words it is
         self._near: dict[str, bool] = {}  # joined words -> close to an inventory word
+        # per word and per joined pair or triple, what _rejoined asks (words repeat)
+        self._props: dict[str, tuple[bool, bool, bool, bool, list[str]]] = {}
+        self._joins: dict[str, list[str] | None] = {}
         self._by_area_kind: dict[tuple[str, str], list[int]] = {}
         for n, item in enumerate(self.items):
             if item.role == "target" and item.area and item.kind:
@@ -260,7 +266,12 @@ class Inventory:
         """Whether a folded word (or a near spelling of it) names something here."""
         if word in self._vocab_set or word in self._rewritten:
             return True
-        return bool(process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=84))
+        found = self._known.get(word)
+        if found is None:
+            found = self._vocab_choices.best(word, 84) is not None
+            if len(self._known) < 50_000:
+                self._known[word] = found
+        return found
 
     def __len__(self) -> int:
         return len(self.items)
@@ -298,13 +309,9 @@ class Inventory:
                 if fixed is not None:
                     words += fixed.split()
                     continue
-                if len(w) >= 6 and self._rewritten_keys:
-                    near = process.extractOne(
-                        w, self._rewritten_keys, scorer=fuzz.ratio, score_cutoff=85
-                    )
-                    if near is not None:
-                        words += self._rewritten[near[0]]
-                        continue
+                if len(w) >= 6 and (respelt := self._respelling(w)) is not None:
+                    words += respelt
+                    continue
             words.append(w)
         by_word = self._hits(words)
         hits: dict[str, float] = {}
@@ -407,40 +414,80 @@ class Inventory:
         """Words a recogniser split apart joined again when together they are one the
         inventory or the lexicon knows and apart they are not: "haus tür", "por che",
         "zahn arzt", "therm a stat"."""
+        props = [self._word_props(w) for w in words]
         out: list[str] = []
         i = 0
         while i < len(words):
             for n in (3, 2):
-                parts = words[i : i + n]
-                if len(parts) < n or any(p.isdigit() for p in parts):
+                if i + n > len(words):
                     continue
-                joined = "".join(parts)
-                if all((p in self._vocab_set or canonical(p) != p) and len(p) > 3 for p in parts):
+                window = props[i : i + n]
+                if any(p[0] for p in window):  # a digit
+                    continue
+                if all(p[1] for p in window):
                     continue  # "front door": two words it knows
-                if any(len(p) > 6 for p in parts) or all(
-                    p in _STOP or p in self._vocab_set or canonical(p) != p for p in parts
-                ):
+                if any(p[2] for p in window) or all(p[3] for p in window):
                     continue  # a recogniser splits a word into short pieces, one of them unknown
-                if joined in self._vocab_set or canonical(joined) != joined:
-                    out += canonical(joined).split()
-                    break
-                if len(joined) >= 7 and (fixed := _fuzzy_canonical(joined)) is not None:
-                    out += fixed.split()
-                    break
-                if len(joined) >= 7 and self._near_vocab(joined):
-                    out.append(joined)
+                joined = self._joined("".join(words[i : i + n]))
+                if joined is not None:
+                    out += joined
                     break
             else:
-                out += canonical(words[i]).split()
+                out += props[i][4]
                 i += 1
                 continue
             i += n
         return out
 
+    def _word_props(self, word: str) -> tuple[bool, bool, bool, bool, list[str]]:
+        """What :meth:`_rejoined` asks of a word, once per word: a digit; known and longer
+        than 3; longer than 6; a stop word or known; its English words."""
+        found = self._props.get(word)
+        if found is None:
+            english = canonical(word)
+            known = word in self._vocab_set or english != word
+            found = (
+                word.isdigit(),
+                known and len(word) > 3,
+                len(word) > 6,
+                word in _STOP or known,
+                english.split(),
+            )
+            if len(self._props) < 50_000:
+                self._props[word] = found
+        return found
+
+    def _joined(self, joined: str) -> list[str] | None:
+        """The words that pieces said apart stand for when ``joined`` is one the inventory or
+        the lexicon knows (a near spelling of a long one too), else None."""
+        if joined in self._joins:
+            return self._joins[joined]
+        english = canonical(joined)
+        found: list[str] | None = None
+        if joined in self._vocab_set or english != joined:
+            found = english.split()
+        elif len(joined) >= 7 and (fixed := _fuzzy_canonical(joined)) is not None:
+            found = fixed.split()
+        elif len(joined) >= 7 and self._near_vocab(joined):
+            found = [joined]
+        if len(self._joins) < 50_000:
+            self._joins[joined] = found
+        return found
+
+    def _respelling(self, word: str) -> list[str] | None:
+        """The English words of a name's word that ``word`` misspells ("stehlampe"), if any."""
+        if word in self._respelt:
+            return self._respelt[word]
+        near = self._rewritten_keys.best(word, 85)
+        found = self._rewritten[near[0]] if near is not None else None
+        if len(self._respelt) < 50_000:
+            self._respelt[word] = found
+        return found
+
     def _near_vocab(self, word: str) -> bool:
         found = self._near.get(word)
         if found is None:
-            found = bool(process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=90))
+            found = self._vocab_choices.best(word, 90) is not None
             if len(self._near) < 50_000:
                 self._near[word] = found
         return found
@@ -460,9 +507,7 @@ class Inventory:
                 if w in self._vocab_set:
                     found[w] = 1.0
             else:
-                for cand, score, _ in process.extract(
-                    w, self._vocab, scorer=fuzz.ratio, score_cutoff=82, limit=4
-                ):
+                for cand, score, _ in self._vocab_choices.top(w, 82, 4):
                     sc = 1.0 if score >= 99 else 0.6 + 0.4 * (score - 82) / 18
                     # "lights" ~ "light": a plural or a declension is the same word
                     if len(w) > 4 and (cand.startswith(w[:-1]) or w.startswith(cand[:-1])):
@@ -538,12 +583,12 @@ def _words(text: str) -> list[str]:
 
 
 _KIND_OF = {w: k for k, ws in KIND_WORDS.items() for w in ws}
-_KIND_KEYS = sorted(_KIND_OF)
+_KIND_KEYS = Choices(sorted(_KIND_OF))
 
 
 @lru_cache(maxsize=1 << 14)
 def _fuzzy_kind(word: str) -> str | None:
-    found = process.extractOne(word, _KIND_KEYS, scorer=fuzz.ratio, score_cutoff=85)
+    found = _KIND_KEYS.best(word, 85)
     return _KIND_OF[found[0]] if found else None
 
 
@@ -554,11 +599,11 @@ def _fuzzy_canonical(word: str) -> str | None:
         return heard
     if len(word) < 5:
         return None
-    found = process.extractOne(word, _LEXICON_KEYS, scorer=fuzz.ratio, score_cutoff=85)
+    found = _LEXICON_KEYS.best(word, 85)
     return canonical(found[0]) if found else None
 
 
-_LEXICON_KEYS = sorted(lexicon_words())
+_LEXICON_KEYS = Choices(sorted(lexicon_words()))
 
 
 _DIGIT_WORDS = dict(

@@ -23,8 +23,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from rapidfuzz import fuzz, process
-
+from processors.fuzzy import Choices
 from processors.language import Cleaned, fold
 
 # --- on / off -------------------------------------------------------------------------------
@@ -79,6 +78,7 @@ def switch(u: Cleaned) -> str | None:
 _ON_VERBS = "allume allumer enciende enciendo encender prende prender einschalten anschalten"
 _OFF_VERBS = "eteins eteindre apaga apagar apago ausschalten ausmachen abschalten"
 _SWITCH_VERBS = {w: "on" for w in _ON_VERBS.split()} | {w: "off" for w in _OFF_VERBS.split()}
+_SWITCH_CHOICES = Choices(list(_SWITCH_VERBS))
 
 
 @lru_cache(maxsize=4096)  # one event's text is read for several intents
@@ -88,7 +88,7 @@ def _misspelt_switch(text: str) -> str | None:
     candidates = [w for w in words if len(w) >= 5]
     candidates += ["".join(pair) for pair in itertools.pairwise(words) if len(pair[0]) <= 2]
     for word in candidates:
-        found = process.extractOne(word, list(_SWITCH_VERBS), scorer=fuzz.ratio, score_cutoff=83)
+        found = _SWITCH_CHOICES.best(word, 83)
         if found is not None:
             return _SWITCH_VERBS[found[0]]
     return None

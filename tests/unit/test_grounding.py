@@ -7,8 +7,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz, process
 
 from processors.former import Formation, Former
+from processors.fuzzy import Choices
 from processors.inventory import CollectionSpec, Inventory
 from processors.language import clean, detect
 from processors.models import RawEvent
@@ -433,3 +437,25 @@ def test_negated_it_only_and_chitchat_form_no_wrong_task() -> None:
         assert form(text, 350 + n).decision == "no_task", text
     # a state said back asks whether it is so, it changes nothing
     assert form("das garagentor ist zu oder", 360).decision == "ephemeral"
+
+
+_SPELLINGS = st.text(alphabet="abcdeilnorstu", max_size=14)
+
+
+@given(
+    words=st.lists(_SPELLINGS, max_size=40),
+    query=_SPELLINGS,
+    cutoff=st.sampled_from([0, 50, 82, 84, 85, 90, 100]),
+)
+@settings(max_examples=400, deadline=None)
+def test_fuzzy_choices_answer_exactly_as_rapidfuzz_over_the_whole_list(
+    words: list[str], query: str, cutoff: int
+) -> None:
+    """The length pre-filter leaves out only words that cannot reach the cut-off: the same
+    word, score and index (ties included: ``words`` may repeat) as rapidfuzz's own search."""
+    choices = Choices(words)
+    whole = process.extractOne(query, words, scorer=fuzz.ratio, score_cutoff=cutoff)
+    found = choices.best(query, cutoff)
+    assert (None if whole is None else tuple(whole)) == found
+    top = process.extract(query, words, scorer=fuzz.ratio, score_cutoff=cutoff, limit=4)
+    assert [tuple(t) for t in top] == choices.top(query, cutoff, 4)
