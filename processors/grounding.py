@@ -494,7 +494,9 @@ class GroundedExpert:
         pack = self.pack_for(domain)
         if pack is None or not pack.inventory:
             return
-        inventory = Inventory.from_state(state, pack.inventory)
+        inventory = Inventory.from_state(state, pack.inventory).keep_lookups(
+            current[1] if current is not None else None
+        )
         zone = state.get("timezone") if isinstance(state, dict) else None
         self._inventories[project_id] = (
             version,

@@ -262,6 +262,34 @@ class Inventory:
                 )
         return cls(items)
 
+    def keep_lookups(self, previous: Inventory | None) -> Inventory:
+        """Share ``previous``'s per-word look-ups when both have the same words (a new version
+        of a project's state mostly changes what items *are*, not what they are called), so a
+        re-indexed project does not look every word up again. Returns ``self``.
+
+        >>> spec = CollectionSpec(path="/e", names=["name"])
+        >>> old = Inventory.from_state({"e": {"a": {"name": "porch light", "on": 1}}}, [spec])
+        >>> _ = old.resolve("the prch light")
+        >>> new = Inventory.from_state({"e": {"a": {"name": "porch light", "on": 0}}}, [spec])
+        >>> new.keep_lookups(old)._word_hits is old._word_hits
+        True
+        """
+        if (
+            previous is not None
+            and previous is not self
+            and previous._vocab == self._vocab
+            and previous._rewritten == self._rewritten
+        ):
+            # these depend on the words alone (and the lexicon); resolutions (_recent) hold
+            # the items themselves and are not shared
+            self._word_hits = previous._word_hits
+            self._near = previous._near
+            self._props = previous._props
+            self._joins = previous._joins
+            self._known = previous._known
+            self._respelt = previous._respelt
+        return self
+
     def knows(self, word: str) -> bool:
         """Whether a folded word (or a near spelling of it) names something here."""
         if word in self._vocab_set or word in self._rewritten:

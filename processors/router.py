@@ -279,10 +279,14 @@ class Router:
         self._states[project_id] = render_state(state)
         specs = self._inventory_specs.get(self.registry.projects[i].domain)
         if specs:
-            self._inventories[i] = Inventory.from_state(state, specs, owner=project_id)
+            self._inventories[i] = Inventory.from_state(
+                state, specs, owner=project_id
+            ).keep_lookups(self._inventories.get(i))
             self._kinds[i] = {it.kind for it in self._inventories[i].items if it.kind}
             # one index over every project's items: one resolution per event, not one each
-            self._merged = Inventory([it for inv in self._inventories.values() for it in inv.items])
+            self._merged = Inventory(
+                [it for inv in self._inventories.values() for it in inv.items]
+            ).keep_lookups(self._merged)
             self._area_owner = {it.id: it.owner for it in self._merged.items if it.role == "area"}
             self._id_prefixes = {}
             for it in self._merged.items:

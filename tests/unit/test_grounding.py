@@ -176,6 +176,23 @@ def test_inventory_resolution_is_typo_tolerant_and_multilingual() -> None:
     assert area.plural and area.areas == ["kitchen"]
 
 
+
+def test_a_new_version_keeps_the_word_lookups_only_while_the_names_are_the_same() -> None:
+    old = Inventory.from_state(STATES["home"], HOME_SPECS)
+    said = "tunr on the bedsdie lamp"
+    assert old.resolve(said).best[0].item.id == "light.bedroom_lamp"
+    state = json.loads(json.dumps(STATES["home"]))
+    state["entities"]["light.bedroom_lamp"]["state"] = "on"  # a new version, same names
+    same = Inventory.from_state(state, HOME_SPECS).keep_lookups(old)
+    assert same._word_hits is old._word_hits
+    found = same.resolve(said).best[0]
+    assert found.item.id == "light.bedroom_lamp" and found.item.data["state"] == "on"
+    state["entities"]["light.bedroom_lamp"]["aliases"] = ["lava lamp"]  # renamed: look up again
+    renamed = Inventory.from_state(state, HOME_SPECS).keep_lookups(old)
+    assert renamed._word_hits is not old._word_hits
+    assert renamed.resolve("switch the lava lamp on").best[0].item.id == "light.bedroom_lamp"
+
+
 # --- the grounded expert through the former -------------------------------------------------
 
 
