@@ -549,13 +549,16 @@ class Inventory:
     def unknown_descriptor(self, text: str) -> bool:
         """Whether a kind word in ``text`` comes with a word this inventory does not know
         ("the cellar door", "la porte de la cave"): the user names an item the state lacks."""
-        words = [w for w in _words(text) if w not in _STOP]
+        said = [(n, w) for n, w in enumerate(_words(text)) if w not in _STOP]
+        words = [w for _, w in said]
         for i, w in enumerate(words):
             if not any(w in vocab for vocab in KIND_WORDS.values()):
                 continue
             for j in (i - 1, i + 1):
                 if 0 <= j < len(words):
                     near = words[j]
+                    if j < i and said[j][0] != said[i][0] - 1:
+                        continue  # "unlock the door", "ouvre la porte": a verb, not a descriptor
                     if any(near in vocab for vocab in KIND_WORDS.values()) or near.isdigit():
                         continue
                     if near in _TIME_WORDS:

@@ -228,6 +228,24 @@ def test_equally_good_matches_ask_which_one_by_name() -> None:
     assert set(f.slots["candidates"].split(",")) == {"light.bedroom_lamp", "light.bedroom_ceiling"}
 
 
+
+@pytest.mark.parametrize(
+    ("text", "n"), [("unlock the door", 60), ("ouvre la porte", 61), ("schließ die Tür auf", 62)]
+)
+def test_a_verb_before_a_kind_word_is_not_an_unknown_item(text: str, n: int) -> None:
+    """ "unlock the door" with three doors asks which one by name; only a word said with the
+    kind word ("the cellar door") names an item the state lacks."""
+    f = form(text, n)
+    assert f.reply is not None and f.reply.reason_code == "ambiguous_target"
+    assert set(f.slots["candidates"].split(",")) == {
+        "lock.front_door",
+        "lock.back_door",
+        "lock.garage",
+    }
+    cellar = form("unlock the cellar door", n + 10)
+    assert cellar.reply is not None and cellar.reply.reason_code == "missing_slot:target"
+    assert "can't find" in cellar.reply.text
+
 def test_a_relative_change_applies_to_the_items_current_value() -> None:
     ops = patch_of(form("bump the thermostat up 2 degrees", 7))
     assert ops[0]["path"] == "/entities/climate.living_room/attributes/target_celsius"
