@@ -176,7 +176,6 @@ def test_inventory_resolution_is_typo_tolerant_and_multilingual() -> None:
     assert area.plural and area.areas == ["kitchen"]
 
 
-
 def test_a_new_version_keeps_the_word_lookups_only_while_the_names_are_the_same() -> None:
     old = Inventory.from_state(STATES["home"], HOME_SPECS)
     said = "tunr on the bedsdie lamp"
@@ -228,7 +227,6 @@ def test_equally_good_matches_ask_which_one_by_name() -> None:
     assert set(f.slots["candidates"].split(",")) == {"light.bedroom_lamp", "light.bedroom_ceiling"}
 
 
-
 @pytest.mark.parametrize(
     ("text", "n"), [("unlock the door", 60), ("ouvre la porte", 61), ("schließ die Tür auf", 62)]
 )
@@ -245,6 +243,7 @@ def test_a_verb_before_a_kind_word_is_not_an_unknown_item(text: str, n: int) -> 
     cellar = form("unlock the cellar door", n + 10)
     assert cellar.reply is not None and cellar.reply.reason_code == "missing_slot:target"
     assert "can't find" in cellar.reply.text
+
 
 def test_a_relative_change_applies_to_the_items_current_value() -> None:
     ops = patch_of(form("bump the thermostat up 2 degrees", 7))
