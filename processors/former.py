@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections import OrderedDict
@@ -192,6 +193,29 @@ def is_command(text: str) -> bool:
     """Whether ``text`` opens with a verb that changes something (``set``, ``lock``, ...)."""
     toks = [t for t in words(text) if t != "please"]
     return bool(toks) and toks[0] in _MUTATING
+
+
+def distinct_changes(ops: Sequence[dict[str, Any]]) -> int:
+    """How many different changes a patch makes: the same change to the same member of
+    several items of one collection is one ("every light off" sets ``state`` of each light).
+
+    >>> distinct_changes([
+    ...     {"op": "replace", "path": "/entities/light.a/state", "value": "off"},
+    ...     {"op": "replace", "path": "/entities/light.b/state", "value": "off"},
+    ...     {"op": "replace", "path": "/entities/lock.c/state", "value": "unlocked"},
+    ... ])
+    2
+    """
+    seen = set()
+    for op in ops:
+        try:
+            parts = parse_pointer(str(op.get("path", "")))
+        except PatchError:
+            parts = [str(op.get("path"))]
+        member = (parts[0], *parts[2:]) if len(parts) >= 3 else tuple(parts)
+        value = json.dumps(op.get("value"), sort_keys=True, default=str)
+        seen.add((str(op.get("op")), member, value, str(op.get("from", ""))))
+    return len(seen)
 
 
 def validate_patch(ops: Sequence[dict[str, Any]]) -> str | None:
@@ -442,7 +466,8 @@ class ReviewPolicy:
 
     min_confidence: float = 0.6
     min_asr_confidence: float = 0.5
-    max_patch_ops: int = 5
+    max_patch_ops: int = 5  # distinct changes (the same change to many items counts once)
+    max_patch_items: int = 50  # ops in all, however uniform ("every light off" is 13 here)
     max_systems: int = 2
     version: str = "review-policy-v1"
 
@@ -779,7 +804,11 @@ class Former:
         if proposal.patch_error:
             triggers.append("invalid_patch")
         patch = proposal.patch or []
-        if len(patch) > p.max_patch_ops or any(str(op.get("path")) in ("", "/") for op in patch):
+        if (
+            distinct_changes(patch) > p.max_patch_ops
+            or len(patch) > p.max_patch_items
+            or any(str(op.get("path")) in ("", "/") for op in patch)
+        ):
             triggers.append("broad_patch_scope")
         if len([s for s in proposal.systems if s != "ssot"]) > p.max_systems:
             triggers.append("many_systems")

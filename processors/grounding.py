@@ -39,6 +39,7 @@ from processors.inventory import (
     Inventory,
     Match,
     Resolution,
+    home_scope,
     plural_name,
 )
 from processors.language import (
@@ -981,9 +982,16 @@ class GroundedExpert:
             ]
             res = replace(u.resolution, matches=matches) if matches else u.resolution
         named_full = [m for m in matches if m.named and m.score >= 0.99]
+        whole_home = bool(_WHOLE_HOME.search(u.cleaned.folded))
+        if len(matches) >= 2 and _AND.search(u.cleaned.numeric):
+            # "cancel yoga and the team lunch": each part names an item of its own by name
+            each = _each_named(u.cleaned.numeric, inventory, spec.collection, kinds, strict=True)
+            if len(each) >= 2:
+                return each, None
         if (
             len(named_full) == 1
             and not res.every
+            and not whole_home
             # "les lampes du jardin" is one item's name; "les lumières de la cuisine" is every
             # light there when the item's own names are singular ("lumière de la cuisine")
             and not (
@@ -1004,7 +1012,17 @@ class GroundedExpert:
             items = [it for a in res.areas for it in inventory.area_items(a, sorted(kinds))]
             if items:
                 return items, None
-        if res.every and not res.areas and spec.area_ok and _all_of(u.cleaned.folded, kinds):
+        if (
+            not res.areas
+            and spec.area_ok
+            and kinds
+            and ((res.every and _all_of(u.cleaned.folded, kinds)) or whole_home)
+            # "all the lights in the den", "toutes les lumières de la véranda": a place said,
+            # and not the whole home: only what is there (or a question, if nothing is)
+            and all(
+                home_scope(w) for found in _PLACES.findall(u.cleaned.folded) for w in found if w
+            )
+        ):
             # "lock all the doors", "alle Türen abschließen": every one of them in the state
             items = [
                 it
@@ -1051,16 +1069,7 @@ class GroundedExpert:
                 group = same
         if len(group) > 1 and _AND.search(u.cleaned.numeric):
             # "the porch light and the path lights": each part names its own item
-            each: list[Any] = []
-            for part in _AND.split(u.cleaned.numeric):
-                found = [
-                    m
-                    for m in inventory.resolve(part).matches
-                    if m.item.collection == spec.collection and (not kinds or m.item.kind in kinds)
-                ]
-                clear = found and (len(found) == 1 or found[0].score > found[1].score + 0.05)
-                if clear and found[0].item not in each:
-                    each.append(found[0].item)
+            each = _each_named(u.cleaned.numeric, inventory, spec.collection, kinds)
             if len(each) >= 2:
                 return each, None
         named = [m for m in group if m.named]
@@ -1296,6 +1305,49 @@ _ALL_OF = re.compile(
     r"\b(?:all|every|each|toutes?|tous|chaque|todas?|todos|cada|alle\w*|jede\w*|samtliche\w*)"
     r"\s+(?:(?:of\s+)?the|les|las|los|die|der|den|mes|my|mis|meine\w*)?\s*([a-z]+)"
 )
+
+
+# "in every room", "dans toute la maison", "en todas las habitaciones", "im ganzen Haus": the
+# request is for every item of its kind in the home
+_WHOLE_HOME = re.compile(
+    r"\b(?:(?:in|throughout|across) (?:every|each|all(?: the)?) (?:rooms?|parts of the house)|"
+    r"(?:in|throughout|across|around|all over) the (?:whole |entire )?"
+    r"(?:house|home|flat|apartment)|"
+    r"(?:dans|de) (?:toutes les pieces|chaque piece|toute la maison|tout l'appart\w*)|"
+    r"(?:en|de|por) (?:todas las habitaciones|todos los cuartos|cada habitacion|cada cuarto|"
+    r"toda la casa|todo el piso|todo el departamento)|"
+    r"(?:in|im) (?:allen zimmern|allen raumen|jedem zimmer|jedem raum|ganzen haus|"
+    r"der ganzen wohnung)|(?:im|in der) ganzen (?:haus|wohnung))\b"
+)
+
+
+# where a thing is said to be: "in the den", "dans la véranda", "en el ático", "im Keller"
+_PLACES = re.compile(
+    r"\b(?:in|at|on|upstairs in|downstairs in) (?:the|my|our) ([a-z]+)|"
+    r"\b(?:dans|de|a) (?:la |le |l'|les )([a-z]+)|"
+    r"\b(?:en|de) (?:la|el|los|las|mi|nuestra|nuestro) ([a-z]+)|\bdel ([a-z]+)|"
+    r"\b(?:im|in der|in den|in dem|auf dem|auf der) ([a-z]+)"
+)
+
+
+def _each_named(
+    text: str, inventory: Inventory, collection: str, kinds: set[str], *, strict: bool = False
+) -> list[Any]:
+    """The items the parts of ``text`` joined by "and" name, one clear item a part (``strict``:
+    named in full, not only described)."""
+    each: list[Any] = []
+    for part in _AND.split(text):
+        found = [
+            m
+            for m in inventory.resolve(part).matches
+            if m.item.collection == collection and (not kinds or m.item.kind in kinds)
+        ]
+        clear = found and (len(found) == 1 or found[0].score > found[1].score + 0.05)
+        if clear and strict and not (found[0].named and found[0].score >= 0.99):
+            clear = False
+        if clear and found[0].item not in each:
+            each.append(found[0].item)
+    return each
 
 
 def _all_of(folded: str, kinds: set[str]) -> bool:

@@ -154,6 +154,12 @@ _TIME_WORDS = frozenset(
     "vendredi samedi dimanche lunes martes miercoles jueves viernes sabado domingo montag "
     "dienstag mittwoch donnerstag freitag samstag sonntag".split()
 )
+# The home as a whole ("every light in the house"): a scope, not an item's name.
+_HOME_WORDS = frozenset(
+    "house home flat apartment maison appartement appart logement casa piso departamento "
+    "vivienda haus wohnung rooms pieces habitaciones cuartos zimmern zimmer raumen whole entire "
+    "ganzen ganze gesamten".split()
+)
 _ALL = re.compile(
     r"\b(?:all|every|everything|tout|toute|tous|toutes|todo|todos|todas|alle|alles|samtliche)\b"
 )
@@ -561,8 +567,8 @@ class Inventory:
                         continue  # "unlock the door", "ouvre la porte": a verb, not a descriptor
                     if any(near in vocab for vocab in KIND_WORDS.values()) or near.isdigit():
                         continue
-                    if near in _TIME_WORDS:
-                        continue  # "tomorrow's appointment" describes it by its time
+                    if near in _TIME_WORDS or near in _HOME_WORDS:
+                        continue  # "tomorrow's appointment", "every light in the house"
                     if len(near) >= 4 and near.isalpha() and not self.knows(near):
                         return True
         return False
@@ -587,6 +593,12 @@ class Inventory:
         """An area's display name."""
         item = self._areas.get(area)
         return item.names[0] if item and item.names else area.replace("_", " ")
+
+
+def home_scope(word: str) -> bool:
+    """Whether ``word`` (folded), said as where something is, means the home as a whole
+    ("in the house", "de la maison", "im ganzen Haus") or a time ("in the morning")."""
+    return word in _HOME_WORDS or word in _TIME_WORDS
 
 
 def plural_name(item: Item) -> bool:

@@ -245,6 +245,54 @@ def test_a_verb_before_a_kind_word_is_not_an_unknown_item(text: str, n: int) -> 
     assert "can't find" in cellar.reply.text
 
 
+def _targets(f: Formation) -> set[str]:
+    return {op["path"].split("/")[2] for op in patch_of(f)}
+
+
+_LIGHTS = {
+    i for i, e in STATES["home"]["entities"].items() if e.get("kind") == "light"
+}  # every light of the demo home
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn every light in the house off",
+        "coupe toutes les lumières de la maison",
+        "apaga todas las luces de la casa",
+        "alle Lichter im ganzen Haus aus",
+    ],
+)
+def test_every_light_in_the_house_is_one_change_to_every_light(text: str) -> None:
+    """The same change to each item of a kind is one change for the review policy: the
+    whole home's lights are switched without asking to confirm it in parts."""
+    f = form(text, 80 + len(text))
+    assert f.decision == "stateful", f.reply
+    assert _targets(f) == _LIGHTS and len(_LIGHTS) > 5
+
+
+def test_a_place_the_state_lacks_does_not_widen_all_to_the_whole_home() -> None:
+    f = form("turn off all the lights in the den", 90)
+    assert f.decision == "clarification"
+    assert _targets(form("éteins toutes les lumières de la véranda", 91)) == {"light.porch"}
+
+
+def test_every_room_acts_on_each_item_of_the_intents_kind() -> None:
+    f = form("turn the heating down one degree in every room", 92)
+    assert _targets(f) == {"climate.living_room", "climate.bedroom", "climate.kids_room"}
+    # each one relative to its own setting
+    assert len({op["value"] for op in patch_of(f)}) > 1
+
+
+@pytest.mark.parametrize(
+    "text", ["cancel yoga and the team lunch", "annule le yoga et le déjeuner d'équipe"]
+)
+def test_items_named_on_both_sides_of_and_are_both_targets(text: str) -> None:
+    f = form(text, 93 + len(text))
+    assert f.decision == "stateful", f.reply
+    assert _targets(f) == {"ev-yoga", "ev-team-lunch"}
+
+
 def test_a_relative_change_applies_to_the_items_current_value() -> None:
     ops = patch_of(form("bump the thermostat up 2 degrees", 7))
     assert ops[0]["path"] == "/entities/climate.living_room/attributes/target_celsius"
