@@ -267,7 +267,8 @@ REPLIES: dict[str, dict[str, str]] = {
 _UNASSIGN = re.compile(
     r"\b(?:unassign\w*|desassign\w*|desasign\w*|take \w+ off|remove \w+ from|nobody on|"
     r"no one on|retire \w+ du|enleve \w+ du|personne dessus|quita\w* (?:a \w+|el \w+ a)|"
-    r"saca\w* a \w+|sin asignar|nimm \w+ (?:vom|von|aus)|\w+ (?:runter|austragen)|niemand drauf|"
+    r"saca\w* a \w+|sin asignar|quita\w* el responsable|sin responsable|que nadie lo lleve|"
+    r"nimm \w+ (?:vom|von|aus)|\w+ (?:runter|austragen)|niemand drauf|"
     r"nicht mehr zugewiesen)\b"
 )
 _CLAUSE = re.compile(r"[,;:]|\s(?:and|et|y|und)\s")
@@ -1008,12 +1009,12 @@ class GroundedExpert:
             and all(m.cover < matches[0].cover for m in matches[1:])
         ):
             return [matches[0].item], None  # "las luces del camino del jardín": one item's name
-        if res.plural and res.areas and spec.area_ok:
+        if res.plural and res.areas and spec.area_ok and not whole_home:
             items = [it for a in res.areas for it in inventory.area_items(a, sorted(kinds))]
             if items:
                 return items, None
         if (
-            not res.areas
+            (not res.areas or whole_home)  # "en todas las habitaciones" is no bedroom
             and spec.area_ok
             and kinds
             and ((res.every and _all_of(u.cleaned.folded, kinds)) or whole_home)
@@ -1046,6 +1047,12 @@ class GroundedExpert:
                 return picked, None
             if picked and not matches:
                 matches = [Match(it, 0.75, False) for it in picked]
+        if not matches:
+            # "assign both ci bugs to jonas": described by the labels the items carry
+            labelled = _by_labels(u.cleaned.folded, inventory, spec.collection, kinds)
+            if len(labelled) == 1 or (len(labelled) == 2 and _BOTH.search(u.cleaned.folded)):
+                return labelled, None
+            matches = [Match(it, 0.75, False) for it in labelled]
         if not matches and kinds and not spec.optional:
             defaults = [d for k in sorted(kinds) if (d := inventory.default_item(k)) is not None]
             if len(defaults) == 1:  # "it's freezing in here": the home's one thermostat
@@ -1328,6 +1335,29 @@ _PLACES = re.compile(
     r"\b(?:en|de) (?:la|el|los|las|mi|nuestra|nuestro) ([a-z]+)|\bdel ([a-z]+)|"
     r"\b(?:im|in der|in den|in dem|auf dem|auf der) ([a-z]+)"
 )
+
+
+_BOTH = re.compile(  # numbers are digits by now: "les deux" is "les 2"
+    r"\b(?:both|(?:les|los|las) (?:deux|dos|2)|tous les (?:deux|2)|ambos|ambas|beide\w*)\b"
+)
+
+
+def _by_labels(folded: str, inventory: Inventory, collection: str, kinds: set[str]) -> list[Any]:
+    """The items of ``collection`` carrying every label said ("the ci bugs": labels ``ci`` and
+    ``bug``), when at least one said label is more than a kind word; else none."""
+    said = set(re.findall(r"[a-z0-9]+", folded))
+    said |= {w[:-1] for w in said if w.endswith("s")}
+    items = [it for it in inventory.items if it.collection == collection and it.role == "target"]
+    labels_of = {
+        it.id: {str(x).lower() for x in it.data.get("labels", ()) if isinstance(x, str)}
+        for it in items
+        if isinstance(it.data.get("labels"), list)
+    }
+    named = said & set().union(*labels_of.values()) if labels_of else set()
+    kind_words = set().union(*(KIND_WORDS.get(k, frozenset()) for k in kinds))
+    if not named - kind_words:
+        return []
+    return [it for it in items if named <= labels_of.get(it.id, set())]
 
 
 def _each_named(

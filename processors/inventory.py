@@ -154,6 +154,12 @@ _TIME_WORDS = frozenset(
     "vendredi samedi dimanche lunes martes miercoles jueves viernes sabado domingo montag "
     "dienstag mittwoch donnerstag freitag samstag sonntag".split()
 )
+# What joins a kind word to the word that says which one ("the door of the cellar", "la porte
+# de la cave", "la cita con el oculista", "das Licht im Keller")
+_OF = frozenset(
+    "of the to de du des del la le les l el los las al a d von vom zum zur der die das dem "
+    "with in at on for con en para avec dans sur chez pour mit im in bei beim fur an am auf".split()
+)
 # The home as a whole ("every light in the house"): a scope, not an item's name.
 _HOME_WORDS = frozenset(
     "house home flat apartment maison appartement appart logement casa piso departamento "
@@ -179,6 +185,13 @@ class Inventory:
                     self._aliases.append((n, ws, sum(map(len, ws))))
                     vocab.update(ws)
         self._vocab = sorted(vocab)
+        # the labels items carry ("the auth bug"): they describe items without naming one
+        self._labels = frozenset(
+            fold(str(label))
+            for item in self.items
+            if isinstance(item.data.get("labels"), list)
+            for label in item.data["labels"]
+        )
         self._vocab_choices = Choices(self._vocab)
         self._vocab_set = frozenset(vocab)
         self._alias_by_word: dict[str, list[int]] = {}
@@ -298,7 +311,7 @@ class Inventory:
 
     def knows(self, word: str) -> bool:
         """Whether a folded word (or a near spelling of it) names something here."""
-        if word in self._vocab_set or word in self._rewritten:
+        if word in self._vocab_set or word in self._rewritten or word in self._labels:
             return True
         found = self._known.get(word)
         if found is None:
@@ -555,7 +568,8 @@ class Inventory:
     def unknown_descriptor(self, text: str) -> bool:
         """Whether a kind word in ``text`` comes with a word this inventory does not know
         ("the cellar door", "la porte de la cave"): the user names an item the state lacks."""
-        said = [(n, w) for n, w in enumerate(_words(text)) if w not in _STOP]
+        every = _words(text)
+        said = [(n, w) for n, w in enumerate(every) if w not in _STOP]
         words = [w for _, w in said]
         for i, w in enumerate(words):
             if not any(w in vocab for vocab in KIND_WORDS.values()):
@@ -565,6 +579,12 @@ class Inventory:
                     near = words[j]
                     if j < i and said[j][0] != said[i][0] - 1:
                         continue  # "unlock the door", "ouvre la porte": a verb, not a descriptor
+                    between = every[said[i][0] + 1 : said[j][0]] if j > i else []
+                    if any(b not in _OF for b in between):
+                        continue  # "close the ci bug, it's fixed": another clause, not "of the"
+                    verb_last = j == len(words) - 1 and not between and near.endswith("en")
+                    if j > i and verb_last and len(near) > 6:
+                        continue  # "den Auth-Bug schliessen": a verb said last
                     if any(near in vocab for vocab in KIND_WORDS.values()) or near.isdigit():
                         continue
                     if near in _TIME_WORDS or near in _HOME_WORDS:
@@ -653,7 +673,7 @@ _DIGIT_WORDS = dict(
     zip("zero oh one two three four five six seven eight nine".split(), "00123456789", strict=True)
 )
 _DIGIT = r"(?:\d{1,2}|zero|oh|one|two|three|four|five|six|seven|eight|nine)"
-_DIGIT_RUN = re.compile(rf"(?<![\w.,])(?:{_DIGIT}\s+){{1,3}}{_DIGIT}(?![\w.,])")
+_DIGIT_RUN = re.compile(rf"(?<![\w.,])(?:{_DIGIT}\s+){{1,3}}{_DIGIT}(?![\w.]|,\d)")
 
 
 def _spoken_digits(text: str) -> list[str]:

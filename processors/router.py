@@ -34,7 +34,7 @@ import numpy as np
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of, tokens
 from processors.grounding import negated_request
 from processors.inventory import Inventory
-from processors.language import detect, fold
+from processors.language import SUPPORTED, clean, detect, fold
 from processors.models import Candidate, RawEvent, RoutedEvent
 from processors.packs import DomainPack
 
@@ -48,6 +48,17 @@ _W_KIND, _W_CUE = 0.15, 0.1  # a kind of thing the project holds; a cue of its p
 _W_CHATTER = 0.8  # short small talk pulls every project towards "none of them"
 _W_OUTSIDE = 0.8  # so does a request like the out-of-scope pack's (orders, taxis, e-mails)
 _MAX_NGRAM = 3
+# a number said in words (a ticket's number): "quatre-vingt-quatorze", "hundertacht", "ciento uno"
+_NUMBER_WORD = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|"
+    r"hundred|un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|"
+    r"quinze|seize|vingt|trente|quarante|cinquante|soixante|cent|uno|dos|tres|cuatro|cinco|"
+    r"seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|veinte|treinta|cuarenta|"
+    r"cincuenta|sesenta|setenta|ochenta|noventa|cien|ciento|eins|zwei|drei|vier|funf|sechs|"
+    r"sieben|acht|neun|zehn|elf|zwolf)\b|(?:hundert|zig\b|zehn\b|undzwanzig)"
+)
 _W_UNRESOLVED = 0.5  # "turn it off" with nothing said of what: no project can be told
 # an object pronoun standing for the thing ("turn it off", "éteins-le", "cámbialo", "mach das aus")
 _PRONOUN = re.compile(
@@ -295,9 +306,14 @@ class Router:
         self._docs.set_row(i, self.encoder.encode([self._document(self.registry.projects[i])])[0])
 
     def scores(
-        self, text: str, session_hint: str | None = None, *, exclude_example: str | None = None
+        self,
+        text: str,
+        session_hint: str | None = None,
+        *,
+        exclude_example: str | None = None,
+        lang: str | None = None,
     ) -> np.ndarray[Any, np.dtype[np.float64]]:
-        """The combined score of every project for ``text``."""
+        """The combined score of every project for ``text`` (said in ``lang``, if known)."""
         q = query_of(self.encoder, text)
         score = _W_DOC * self._docs.similarities(q).astype(np.float64)
         static = self._static.similarities(q)
@@ -335,7 +351,12 @@ class Router:
         if session_hint in self._index:
             score[self._index[session_hint]] += _W_SESSION
         if self._merged is not None:
-            res = self._merged.resolve(" ".join(toks), numbers=True)
+            said = " ".join(toks)
+            if lang in SUPPORTED and _NUMBER_WORD.search(fold(text)):
+                # "passe le quatre-vingt-quatorze en terminé": ticket 94
+                # one by one: "un veinte por ciento" is not ticket 120
+                said += " , " + " , ".join(re.findall(r"\d+", clean(text, lang).numeric))
+            res = self._merged.resolve(said, numbers=True)
             per_project: dict[str, Any] = {}
             for m in res.matches:  # best first
                 per_project.setdefault(m.item.owner, m)
@@ -384,7 +405,9 @@ class Router:
         # what was said, not the front end's context: metadata holds device and trace ids,
         # user agents, whole earlier turns, and scoring them made a route depend on an id
         # (and cost time in proportion to them)
-        probs = self.probabilities(self.scores(event.text, session_hint))
+        language = detect(event.text, hint=event.metadata.get("lang") or None)
+        lang = language.lang if language.supported else None
+        probs = self.probabilities(self.scores(event.text, session_hint, lang=lang))
         order = sorted(range(len(self._ids)), key=lambda i: (-probs[i], self._ids[i]))
         candidates = [
             Candidate(project_id=self._ids[i], score=round(probs[i], 6))
@@ -401,7 +424,6 @@ class Router:
         else:
             project = None
             confidence = round(self.calibration.confidence(probs[order[0]]), 6) if order else 0.0
-        language = detect(event.text, hint=event.metadata.get("lang") or None)
         return RoutedEvent(
             language=language.lang,
             language_confidence=round(language.confidence, 4),

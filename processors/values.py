@@ -28,7 +28,8 @@ from processors.language import Cleaned, fold
 
 # --- on / off -------------------------------------------------------------------------------
 _ON = re.compile(
-    r"\b(?:on|allume\w*|rallume\w*|enciend\w*|encend\w*|prend\w*|einschalt\w*|anschalt\w*|"
+    r"\b(?:on|light (?:up|it up)|allume\w*|rallume\w*|enciend\w*|encend\w*|prend\w*|"
+    r"einschalt\w*|anschalt\w*|"
     r"anmach\w*|start\w*|activ\w*|lance\w*|demarre\w*|arranca\w*|pon en marcha|"
     r"pon\w* (?:la|el|las|los) (?:luz|luces|lampara\w*|luce\w*))\b"
 )

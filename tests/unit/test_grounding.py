@@ -293,6 +293,45 @@ def test_items_named_on_both_sides_of_and_are_both_targets(text: str) -> None:
     assert _targets(f) == {"ev-yoga", "ev-team-lunch"}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "assign both ci bugs to jonas",
+        "asigna los dos bugs de CI a Jonas",
+        "mets les deux tickets de la CI dans le sprint 49",
+        "die beiden CI-Bugs bitte Jonas zuweisen",
+    ],
+)
+def test_items_described_by_their_labels_are_found(text: str) -> None:
+    f = form(text, 100 + len(text))
+    assert f.decision == "stateful", f.reply
+    assert _targets(f) == {"TL-63", "TL-120"}
+
+
+def test_a_label_that_fits_several_items_asks_which_by_name() -> None:
+    f = form("close the auth bug, it's fixed", 140)
+    assert f.reply is not None and f.reply.reason_code == "ambiguous_target"
+    assert set(f.slots["candidates"].split(",")) == {"TL-42", "TL-94"}
+
+
+@pytest.mark.parametrize(
+    ("text", "ticket"),
+    [
+        ("passe le quatre-vingt-quatorze en terminé", "TL-94"),
+        ("I'm starting on ticket one eighteen, put it in progress", "TL-118"),
+    ],
+)
+def test_a_tickets_number_said_in_words_routes_and_targets_it(text: str, ticket: str) -> None:
+    f = form(text, 141 + len(text))
+    assert f.task is not None and f.task.project_id == "taskline-dev", f.reply
+    assert _targets(f) == {ticket}
+
+
+def test_un_veinte_por_ciento_is_a_percentage_not_ticket_120() -> None:
+    f = form("la tira led, eh, súbela un veinte por ciento", 150)
+    assert f.task is not None and f.task.project_id == "home", f.reply
+
+
 def test_a_relative_change_applies_to_the_items_current_value() -> None:
     ops = patch_of(form("bump the thermostat up 2 degrees", 7))
     assert ops[0]["path"] == "/entities/climate.living_room/attributes/target_celsius"
