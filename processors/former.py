@@ -466,7 +466,7 @@ class ReviewPolicy:
 
     min_confidence: float = 0.6
     min_asr_confidence: float = 0.5
-    max_patch_ops: int = 5  # distinct changes (the same change to many items counts once)
+    max_patch_ops: int = 5  # changes (a bulk intent's same change to many items counts once)
     max_patch_items: int = 50  # ops in all, however uniform ("every light off" is 13 here)
     max_systems: int = 2
     version: str = "review-policy-v1"
@@ -804,8 +804,11 @@ class Former:
         if proposal.patch_error:
             triggers.append("invalid_patch")
         patch = proposal.patch or []
+        pack = self.pack_expert.pack_for(routed.domain_id) if self.pack_expert else None
+        bulk = pack is not None and any(i.bulk for i in pack.intents if i.id == proposal.intent_id)
+        changes = distinct_changes(patch) if bulk else len(patch)
         if (
-            distinct_changes(patch) > p.max_patch_ops
+            changes > p.max_patch_ops
             or len(patch) > p.max_patch_items
             or any(str(op.get("path")) in ("", "/") for op in patch)
         ):
@@ -817,10 +820,9 @@ class Former:
         asr = routed.event.asr_confidence
         if asr is not None and asr < p.min_asr_confidence:
             triggers.append("low_asr_confidence")
-        if proposal.decision == "stateful" and proposal.patch:
-            protected = self.pack_expert.pack_for(routed.domain_id) if self.pack_expert else None
-            if protected and {str(op.get("path")) for op in patch} & set(protected.protected_paths):
-                triggers.append("protected_path")
+        touched = {str(op.get("path")) for op in patch}
+        if proposal.decision == "stateful" and pack and touched & set(pack.protected_paths):
+            triggers.append("protected_path")
         return triggers
 
     @staticmethod

@@ -350,6 +350,13 @@ def negated_request(text: str) -> bool:
     return not (rest and _REQUEST_VERB.search(rest[0]) and not _NEGATED.search(rest[0]))
 
 
+# a question about whether something is so, asked with the verb first (not "can you …")
+_YES_NO = re.compile(
+    r"(?:is|are|was|were|est-ce que|est ce que|esta|estan|sigue|siguen|ist|sind|brennt|"
+    r"laeuft|lauft)\s+(?:the|my|our|la|le|les|l'|el|los|las|mi|der|die|das|mein\w*)\b"
+)
+
+
 def is_question_in(u: Cleaned) -> bool:
     """Whether the cleaned utterance asks (a question word first or a question mark) rather
     than requests politely ("can you turn on …" is a request)."""
@@ -823,6 +830,7 @@ class GroundedExpert:
                 intents.setdefault(intent.id, intent)
                 best.setdefault(intent.id, 0.0)
         question = is_question_in(u.cleaned)
+        yes_no = question and bool(_YES_NO.match(u.cleaned.folded.lstrip("¿¡ ")))
         polite = is_polite_request(u.cleaned) and not _TELL_ME_IF.search(u.cleaned.folded)
         named_kinds = {
             m.item.kind for m in u.resolution.matches if m.score >= 0.85 or m.cover >= 0.99
@@ -874,7 +882,8 @@ class GroundedExpert:
             if intent.task_type == "ephemeral":
                 s += 0.25 if question else -0.1
             elif question and not polite:
-                s -= 0.45
+                # "is the alarm on", "est-ce que la porte est fermée": whether it is so
+                s -= 0.6 if yes_no else 0.45
             if (
                 intent.target
                 and intent.target.create
@@ -1030,8 +1039,22 @@ class GroundedExpert:
                 for it in inventory.items
                 if it.collection == spec.collection and it.kind in kinds and it.role == "target"
             ]
+            if items and when_said and any("start" in it.data for it in items):
+                # "cancel all my appointments tomorrow": every one of them then
+                at = _at_time(items, u, *when_said)
+                day, _ = reference(u.cleaned, *when_said)
+                items = at if at or day is not None else items
             if items:
                 return items, None
+        if not matches and kinds and _BOTH.search(u.cleaned.folded) and set(res.kinds) & kinds:
+            # "hak beide Erinnerungen ab": the two of that kind
+            pair = [
+                it
+                for it in inventory.items
+                if it.collection == spec.collection and it.kind in kinds and it.role == "target"
+            ]
+            if len(pair) == 2:
+                return pair, None
         if not matches and res.areas and kinds:
             # "too dark in the study": the intent says which kind of thing in the area
             items = [it for a in res.areas for it in inventory.area_items(a, sorted(kinds))]
@@ -1057,6 +1080,18 @@ class GroundedExpert:
             defaults = [d for k in sorted(kinds) if (d := inventory.default_item(k)) is not None]
             if len(defaults) == 1:  # "it's freezing in here": the home's one thermostat
                 return defaults, None
+        said_kinds = set(res.kinds) & kinds
+        if not matches and said_kinds and not spec.optional:
+            # "mark the reminder as done" with two reminders: ask which, by name
+            same = [
+                it
+                for it in inventory.items
+                if it.collection == spec.collection
+                and it.kind in said_kinds
+                and it.role == "target"
+            ]
+            if 2 <= len(same) <= 4:
+                matches = [Match(it, 0.75, False) for it in same]
         if not matches:
             if spec.optional:
                 return [], None
@@ -1068,6 +1103,8 @@ class GroundedExpert:
                 matches = inside  # "die Heizung im Kinderzimmer": the one there
         top = matches[0].score
         group = [m for m in matches if m.score >= top - 0.08]
+        if len(group) == 2 and _BOTH.search(u.cleaned.folded):
+            return [m.item for m in group], None  # "turn both radiators down"
         if not matches[0].named and matches[0].share >= 0.99:
             # "the living room light": every light there is explained as well as the one
             # whose name happens to contain "living room"; only a full name decides

@@ -160,6 +160,11 @@ _OF = frozenset(
     "of the to de du des del la le les l el los las al a d von vom zum zur der die das dem "
     "with in at on for con en para avec dans sur chez pour mit im in bei beim fur an am auf".split()
 )
+# Words that ask or point, never part of a name ("lock the … what's it called")
+_ASKING = frozenset(
+    "what which where there here when quoi quel quelle quels ou comment que quien cual "
+    "donde cuando was welche welcher welches dort hier wann".split()
+)
 # The home as a whole ("every light in the house"): a scope, not an item's name.
 _HOME_WORDS = frozenset(
     "house home flat apartment maison appartement appart logement casa piso departamento "
@@ -587,7 +592,7 @@ class Inventory:
                         continue  # "den Auth-Bug schliessen": a verb said last
                     if any(near in vocab for vocab in KIND_WORDS.values()) or near.isdigit():
                         continue
-                    if near in _TIME_WORDS or near in _HOME_WORDS:
+                    if near in _TIME_WORDS or near in _HOME_WORDS or near in _ASKING:
                         continue  # "tomorrow's appointment", "every light in the house"
                     if len(near) >= 4 and near.isalpha() and not self.knows(near):
                         return True
@@ -627,10 +632,16 @@ def plural_name(item: Item) -> bool:
 
 
 def _is_plural(word: str) -> bool:
+    if len(word) > 9 and word.endswith(_PLURAL_TAILS):
+        return True  # "küchenlichter", "gartenbeleuchtung": a compound's plural or collective
     return word in {
         "lights", "lamps", "lumieres", "lampes", "luces", "lamparas", "lichter", "lampen",
         "tickets", "issues", "bugs", "doors", "portes", "puertas", "turen",
     }  # fmt: skip
+
+
+# the last part of a German compound that makes it plural or collective
+_PLURAL_TAILS = ("lichter", "lampen", "leuchten", "beleuchtung", "turen")
 
 
 def _raw_words(text: str) -> list[str]:

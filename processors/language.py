@@ -75,7 +75,8 @@ _FILLERS_OF = {  # fillers that are words elsewhere ("um" is a German prepositio
 _CORRECTION = re.compile(
     r"(?:,\s*|\s)(?:no|non|nein|nee|no no)[,]?\s+(?=(?:the|la|le|el|die|der|das|den)\s)|"
     r"\b(?:no wait|no sorry|sorry i mean|i mean|actually no|non attends|non pardon|enfin non|"
-    r"pardon|ou plutôt|no espera|perdón|digo|mejor dicho|nein warte|nein doch|ich meine|"
+    r"pardon|ou plutôt|no espera|perdón|digo|mejor dicho|nein warte|nee warte|ne warte|"
+    r"nein doch|ich meine|"
     r"quatsch|oder besser|nee doch lieber(?: nur)?|nein doch lieber(?: nur)?|doch lieber nur|"
     r"no mejor|non plutot|non plutôt|no rather|or rather)\b[\s,]*"
 )
@@ -245,7 +246,10 @@ def clean(text: str, lang: str) -> Cleaned:
         head_words = [w for w in head.split() if w.strip(",") not in fillers]
         tail_words = tail.split()
         cut = _restart(head_words, tail_words)
-        lowered = " ".join([*head_words[:cut], *tail_words])
+        # "mach das verandalicht an, nee warte, die weglichter": the verb's particle stays
+        particle = head_words[-1:] if cut < len(head_words) - 1 else []
+        kept_particle = [p for p in particle if p.strip(",") in _PARTICLES]
+        lowered = " ".join([*head_words[:cut], *tail_words, *kept_particle])
         corrected = True
     kept: list[str] = []
     for raw in lowered.split():
@@ -262,6 +266,8 @@ def clean(text: str, lang: str) -> Cleaned:
     return Cleaned(cleaned, numeric, fold(numeric), corrected, lang)
 
 
+# separable particles and switch words said last ("mach … an", "turn … off")
+_PARTICLES = frozenset("an aus ein ab auf zu on off".split())
 _DETERMINERS = frozenset(
     "the a an my this that le la les l' un une mon ma el la los las un una mi der die das "
     "den dem ein eine einen meine".split()
@@ -285,6 +291,6 @@ def _restart(head: list[str], tail: list[str]) -> int:
     """Where the retracted phrase of ``head`` starts: at its last determiner
     (``turn on the kitchen | the bedroom light`` keeps ``turn on``), else its last word."""
     for i in range(len(head) - 1, -1, -1):
-        if head[i] in _DETERMINERS:
-            return i
+        if head[i] in _DETERMINERS and not (i == len(head) - 1 and head[i] in _PARTICLES):
+            return i  # (an article never ends the phrase: a last "an" is "mach … an")
     return max(1, len(head) - 1) if tail else len(head)

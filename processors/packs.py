@@ -89,6 +89,9 @@ class IntentSpec(BaseModel):
     target: TargetSpec | None = None
     value: str | None = None  # switch, percent, temperature, colour, when, status, person, ...
     value_optional: bool = False
+    # review policy: the same change to many items counts as one ("every light off"); off for
+    # changes whose mass is itself the risk (reassigning every ticket, cancelling every event)
+    bulk: bool = False
     otherwise: str | None = None  # the intent formed instead when a required slot is missing
     phrases: dict[str, list[str]] = Field(default_factory=dict)
     extra_phrases: dict[str, list[str]] = Field(default_factory=dict)  # a second writer's

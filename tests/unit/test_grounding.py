@@ -332,6 +332,59 @@ def test_un_veinte_por_ciento_is_a_percentage_not_ticket_120() -> None:
     assert f.task is not None and f.task.project_id == "home", f.reply
 
 
+@pytest.mark.parametrize(
+    ("text", "both"),
+    [
+        ("turn both radiators down by one degree", {"climate.bedroom", "climate.kids_room"}),
+        ("marque les deux rappels comme faits", {"rem-bins", "rem-pharmacy"}),
+        ("hak beide erinnerungen ab", {"rem-bins", "rem-pharmacy"}),
+    ],
+)
+def test_both_of_two_matching_items_are_targets(text: str, both: set[str]) -> None:
+    f = form(text, 160 + len(text))
+    assert f.decision == "stateful", f.reply
+    assert _targets(f) == both
+
+
+def test_all_of_a_kind_said_with_a_day_is_every_one_that_day() -> None:
+    f = form("cancel all my appointments tomorrow", 170)
+    assert _targets(f) == {"ev-1on1-marco", "ev-yoga"}
+
+
+def test_a_bare_kind_word_with_few_items_asks_which_by_name() -> None:
+    f = form("mark the reminder as done", 171)
+    assert f.reply is not None and f.reply.reason_code == "ambiguous_target"
+    assert set(f.slots["candidates"].split(",")) == {"rem-bins", "rem-pharmacy"}
+
+
+def test_a_yes_no_question_about_a_state_changes_nothing() -> None:
+    f = form("is the alarm on", 172)
+    assert f.decision == "ephemeral"
+
+
+def test_a_mass_change_that_is_not_bulk_is_confirmed_in_parts() -> None:
+    """Switching every light is one change; reassigning every ticket is not a bulk intent."""
+    f = form("assign all the tickets to sofia", 173)
+    assert f.decision == "clarification" and f.reply is not None
+    assert f.reply.reason_code == "clarification_required"
+
+
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        ("küchenlichter aus bitte", {"light.kitchen_ceiling", "light.kitchen_counter"}),
+        ("gartenbeleuchtung an!", {"light.porch", "light.garden_path"}),
+        ("mach das verandalicht an nee warte die weglichter im garten", {"light.garden_path"}),
+    ],
+)
+def test_german_compound_plurals_and_a_retracted_object_keep_the_verb(
+    text: str, targets: set[str]
+) -> None:
+    f = form(text, 180 + len(text))
+    assert _targets(f) == targets
+    assert {op["value"] for op in patch_of(f)} <= {"on", "off"}
+
+
 def test_a_relative_change_applies_to_the_items_current_value() -> None:
     ops = patch_of(form("bump the thermostat up 2 degrees", 7))
     assert ops[0]["path"] == "/entities/climate.living_room/attributes/target_celsius"
