@@ -1083,15 +1083,15 @@ class GroundedExpert:
         said_kinds = set(res.kinds) & kinds
         if not matches and said_kinds and not spec.optional:
             # "mark the reminder as done" with two reminders: ask which, by name
-            same = [
+            of_kind = [
                 it
                 for it in inventory.items
                 if it.collection == spec.collection
                 and it.kind in said_kinds
                 and it.role == "target"
             ]
-            if 2 <= len(same) <= 4:
-                matches = [Match(it, 0.75, False) for it in same]
+            if 2 <= len(of_kind) <= 4:
+                matches = [Match(it, 0.75, False) for it in of_kind]
         if not matches:
             if spec.optional:
                 return [], None
