@@ -1105,6 +1105,15 @@ class GroundedExpert:
         group = [m for m in matches if m.score >= top - 0.08]
         if len(group) == 2 and _BOTH.search(u.cleaned.folded):
             return [m.item for m in group], None  # "turn both radiators down"
+        whole = [m for m in group if m.share >= 0.99]
+        if (
+            len(group) > 1
+            and len(whole) == 1
+            and all(m.share < 0.8 for m in group if m not in whole)
+        ):
+            # "Deckenlampe im Schlafzimmer": the ceiling light explains all that is said, the
+            # bedside lamp leaves "ceiling" unexplained
+            group = whole
         if not matches[0].named and matches[0].share >= 0.99:
             # "the living room light": every light there is explained as well as the one
             # whose name happens to contain "living room"; only a full name decides

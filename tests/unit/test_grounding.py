@@ -385,6 +385,14 @@ def test_german_compound_plurals_and_a_retracted_object_keep_the_verb(
     assert {op["value"] for op in patch_of(f)} <= {"on", "off"}
 
 
+def test_of_two_close_matches_the_one_explaining_all_that_is_said_wins() -> None:
+    """ "Deckenlampe im Schlafzimmer": the bedside lamp leaves "ceiling" unexplained."""
+    f = form("deckenlampe im schlafzimmer um zwanzig prozent dunkler", 190)
+    assert _targets(f) == {"light.bedroom_ceiling"}
+    tie = form("switch the bedroom light on", 191)  # both explain all of it: still asked
+    assert tie.reply is not None and tie.reply.reason_code == "ambiguous_target"
+
+
 def test_a_relative_change_applies_to_the_items_current_value() -> None:
     ops = patch_of(form("bump the thermostat up 2 degrees", 7))
     assert ops[0]["path"] == "/entities/climate.living_room/attributes/target_celsius"
