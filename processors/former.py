@@ -80,6 +80,7 @@ _HEDGES = re.compile(
     r"i think(?! i\b)|probably|either)\b",
     re.IGNORECASE,
 )
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 Decision = Literal["no_task", "ephemeral", "stateful", "clarification"]
 
 
@@ -815,7 +816,9 @@ class Former:
             triggers.append("broad_patch_scope")
         if len([s for s in proposal.systems if s != "ssot"]) > p.max_systems:
             triggers.append("many_systems")
-        if _HEDGES.search(routed.event.text):
+        # hedged is the request, not a reason said after it ("lock the back door? I think
+        # the kids left it open")
+        if _HEDGES.search(_SENTENCE_END.split(routed.event.text, maxsplit=1)[0]):
             triggers.append("ambiguous_wording")
         asr = routed.event.asr_confidence
         if asr is not None and asr < p.min_asr_confidence:

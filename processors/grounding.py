@@ -132,8 +132,9 @@ _POLITE = re.compile(
     r"tu (?:me|nous) \w+)\b"
 )
 _POLITE_INSIDE = re.compile(
-    r"[,\u2014\u2013]\s*[\u00bf\u00a1]?\s*(?:can you|could you|would you|tu peux|tu pourrais|"
-    r"peux-tu|pouvez-vous|vous pouvez|puedes|podrias|me puedes|kannst du|konntest du|konnen sie|"
+    r"[,.!?\u2014\u2013]\s*[\u00bf\u00a1]?\s*(?:can you|could you|would you|tu peux|tu pourrais|"
+    r"peux-tu|pouvez-vous|vous pouvez|pourriez-vous|pourrais-tu|puedes|podrias|podria|me puedes|"
+    r"kannst du|konntest du|konnen sie|konnten sie|wurden sie|wurdest du|"
     r"(?:me|se|te|nos|le|les)(?: l[oa]s?)? \w+(?:as|es)|l[oa]s? podemos|podemos)\b"
 )
 _OUTDOORS = re.compile(
@@ -328,7 +329,8 @@ _POLITE_KIND = re.compile(
     r"^(?:please |por favor |bitte )?(?:would you be so kind|be so kind|would you mind|"
     r"seria(?:s| usted)? tan amable|tendria(?:s| usted)? la amabilidad|me harias el favor|"
     r"(?:tu serais|vous seriez|serais-tu|seriez-vous) (?:gentil|sympa|assez aimable)|"
-    r"auriez-vous la gentillesse|aurais-tu la gentillesse|"
+    r"auriez-vous la gentillesse|aurais-tu la gentillesse|auriez-vous l'amabilite|"
+    r"aurais-tu l'amabilite|hatten sie die gute|"
     r"(?:warst|waren) (?:du|sie) so (?:lieb|nett|freundlich)|sei so (?:lieb|gut|nett))\b"
 )
 
@@ -1028,9 +1030,13 @@ class GroundedExpert:
             and kinds
             and ((res.every and _all_of(u.cleaned.folded, kinds)) or whole_home)
             # "all the lights in the den", "toutes les lumières de la véranda": a place said,
-            # and not the whole home: only what is there (or a question, if nothing is)
-            and all(
-                home_scope(w) for found in _PLACES.findall(u.cleaned.folded) for w in found if w
+            # and not the whole home: only what is there (or a question, if nothing is);
+            # "todas las puertas, también la del garaje" adds one, it does not narrow
+            and (
+                bool(_ALSO.search(u.cleaned.folded))
+                or all(
+                    home_scope(w) for found in _PLACES.findall(u.cleaned.folded) for w in found if w
+                )
             )
         ):
             # "lock all the doors", "alle Türen abschließen": every one of them in the state
@@ -1355,7 +1361,8 @@ def _sprint(c: Cleaned, inventory: Inventory | None) -> str | None:
 
 
 _ALL_OF = re.compile(
-    r"\b(?:all|every|each|toutes?|tous|chaque|todas?|todos|cada|alle\w*|jede\w*|samtliche\w*)"
+    r"\b(?:all|every|each|toutes?|tous|tt|ttes|chaque|todas?|todos|tdas|tds|cada|alle\w*|"
+    r"jede\w*|samtliche\w*)(?:\s+single)?"
     r"\s+(?:(?:of\s+)?the|les|las|los|die|der|den|mes|my|mis|meine\w*)?\s*([a-z]+)"
 )
 
@@ -1370,7 +1377,8 @@ _WHOLE_HOME = re.compile(
     r"(?:en|de|por) (?:todas las habitaciones|todos los cuartos|cada habitacion|cada cuarto|"
     r"toda la casa|todo el piso|todo el departamento)|"
     r"(?:in|im) (?:allen zimmern|allen raumen|jedem zimmer|jedem raum|ganzen haus|"
-    r"der ganzen wohnung)|(?:im|in der) ganzen (?:haus|wohnung))\b"
+    r"der ganzen wohnung)|(?:im|in der) ganzen (?:haus|wohnung)|uberall im haus|"
+    r"partout dans la maison|everywhere in the (?:house|home|flat|apartment))\b"
 )
 
 
@@ -1383,6 +1391,10 @@ _PLACES = re.compile(
 )
 
 
+_ALSO = re.compile(
+    r"\b(?:also|too|as well|including|aussi|y compris|tambien|incluso|incluida|"
+    r"incluido|auch|inklusive|einschliesslich)\b"
+)
 _BOTH = re.compile(  # numbers are digits by now: "les deux" is "les 2"
     r"\b(?:both|(?:les|los|las) (?:deux|dos|2)|tous les (?:deux|2)|ambos|ambas|beide\w*)\b"
 )

@@ -172,7 +172,8 @@ _HOME_WORDS = frozenset(
     "ganzen ganze gesamten".split()
 )
 _ALL = re.compile(
-    r"\b(?:all|every|everything|tout|toute|tous|toutes|todo|todos|todas|alle|alles|samtliche)\b"
+    r"\b(?:all|every|everything|tout|toute|tous|toutes|tt|ttes|todo|todos|todas|tdas|tds|alle|"
+    r"alles|samtliche)\b"
 )
 
 

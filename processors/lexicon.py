@@ -24,7 +24,7 @@ _GROUPS: dict[str, str] = {
     "bedside": "chevet mesita mesilla nachttisch",
     "desk": "escritorio flexo schreibtisch",
     "floor": "pie sol boden steh",
-    "night": "nuit noche nacht",
+    "night": "nuit noche nacht nite",
     "mirror": "miroir espejo spiegel",
     "path": "chemin allee camino sendero weg",
     "porch": "porche veranda portal vordach",
@@ -43,7 +43,7 @@ _GROUPS: dict[str, str] = {
     "radiator": "radiateur radiador heizkorper",
     "thermostat": "termostato",
     "alarm": "alarme alarma alarmanlage",
-    "kids": "enfants enfant ninos nino kinder kind",
+    "kids": "enfants enfant ninos nino kinder",  # not "kind": English "so kind as to"
     "bedroom": "chambre dormitorio habitacion schlafzimmer",
     "kitchen": "cuisine cocina kuche kueche",
     "living": "salon sejour wohnzimmer",

@@ -152,7 +152,7 @@ def bare_number(u: Cleaned) -> float | None:
 _UP = re.compile(
     r"\b(?:warmer|hotter|up|increase|raise|bump|higher|brighter|more|chaud\w*|monte\w*|augmente\w*|"
     r"plus|caliente|sube\w*|subir\w*|aumenta\w*|mas|warmer|warm\w*|hoch|erhoh\w*|heller|mehr|rechauffe\w*|"
-    r"calienta\w*|aufdreh\w*)\b"
+    r"calienta\w*|aufdreh\w*|hoher)\b"
 )
 _DOWN = re.compile(
     r"\b(?:cooler|colder|down|decrease|lower|dimmer|dim|less|reduce|froid\w*|baisse\w*|diminue\w*|"
@@ -163,6 +163,8 @@ _BY_AMOUNT = re.compile(
     r"\b(?:by|de|um|en)\s+(\d{1,2}(?:[.,]\d)?)\b(?!\s*(?:%|percent|pour|por|prozent))"
 )
 _BY_DEGREES = re.compile(r"(\d{1,2}(?:[.,]\d)?)\s*(?:degrees?|degres?|grados?|grad|°)")
+# "ein Grad höher", "un degré de plus": one, said as an article
+_ONE_DEGREE = re.compile(r"\b(?:one|a|an|un|uno|ein|einen)\s+(?:degrees?|degres?|grados?|grad)\b")
 _A_BIT = re.compile(r"\b(?:a bit|a little|slightly|un peu|poco|un poco|bisschen|etwas|ein wenig)\b")
 
 
@@ -186,6 +188,8 @@ def delta(u: Cleaned) -> Delta | None:
     absolute = re.search(r"\b(?:to|a|auf|en|sur)\s+\d", text)
     if absolute and not re.search(r"\b(?:by|de|um|en)\s+\d", text):
         return None  # "turn it up to 22": an absolute value, not a change
+    if by is None and _ONE_DEGREE.search(text):
+        return Delta(sign, 1.0)
     return Delta(sign, float(by.group(1).replace(",", ".")) if by else None)
 
 

@@ -393,6 +393,53 @@ def test_of_two_close_matches_the_one_explaining_all_that_is_said_wins() -> None
     assert tie.reply is not None and tie.reply.reason_code == "ambiguous_target"
 
 
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        (
+            "Would you be so kind as to set the living room heating to twenty-one degrees? "
+            "I do feel the cold these days.",
+            "climate.living_room",
+        ),
+        (
+            "Auriez-vous l'amabilité de régler le chauffage du salon sur vingt-deux degrés ?",
+            "climate.living_room",
+        ),
+        (
+            "Je vais me coucher. Pourriez-vous lancer le mode bonne nuit, s'il vous plaît ?",
+            "scene.good_night",
+        ),
+        ("um, could you, er, lock the back door? I think the kids left it open", "lock.back_door"),
+    ],
+)
+def test_polite_wordy_requests_are_requests(text: str, target: str) -> None:
+    """A polite opener in any sentence is a request; a hedge in a later sentence (a reason
+    given) does not make the request itself uncertain."""
+    f = form(text, 200 + len(text))
+    assert f.decision == "stateful", f.reply
+    assert _targets(f) == {target}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "every single light off pls we r leaving",
+        "apaga tdas las luces d la casa q me voy",
+        "eteins tt les lumieres de la maison jsuis parti",
+    ],
+)
+def test_chat_spellings_of_all(text: str) -> None:
+    assert _targets(form(text, 260 + len(text))) == _LIGHTS
+
+
+def test_everywhere_in_the_house_one_degree_up_each_from_its_own_setting() -> None:
+    f = form("Könnten Sie überall im Haus die Heizung um ein Grad höher stellen?", 270)
+    assert _targets(f) == {"climate.living_room", "climate.bedroom", "climate.kids_room"}
+    before = {i: STATES["home"]["entities"][i]["attributes"]["target_celsius"] for i in _targets(f)}
+    for op in patch_of(f):
+        assert op["value"] == before[op["path"].split("/")[2]] + 1
+
+
 def test_a_relative_change_applies_to_the_items_current_value() -> None:
     ops = patch_of(form("bump the thermostat up 2 degrees", 7))
     assert ops[0]["path"] == "/entities/climate.living_room/attributes/target_celsius"
