@@ -344,10 +344,13 @@ class Router:
             away = float(static[self._outside_cols].max())
             if away > 0.4:
                 score -= _W_OUTSIDE * (away - 0.4)
-        if self._chatter_cols.stop > self._chatter_cols.start and len(toks) <= 5:
+        if self._chatter_cols.stop > self._chatter_cols.start and len(toks) <= 12:
             chat = float(static[self._chatter_cols].max())
-            if chat > 0.5:
-                score -= _W_CHATTER * (chat - 0.5)
+            # short small talk pulls hard; a longer sentence only when it is close to one
+            # ("no no no, cancel that, I changed my mind", "good morning! how are you today?")
+            floor = 0.5 if len(toks) <= 5 else 0.6
+            if chat > floor:
+                score -= _W_CHATTER * (chat - floor)
         if session_hint in self._index:
             score[self._index[session_hint]] += _W_SESSION
         if self._merged is not None:
