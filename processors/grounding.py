@@ -132,9 +132,11 @@ _POLITE = re.compile(
     r"tu (?:me|nous) \w+)\b"
 )
 _POLITE_INSIDE = re.compile(
-    r"[,.!?\u2014\u2013]\s*[\u00bf\u00a1]?\s*(?:can you|could you|would you|tu peux|tu pourrais|"
+    r"(?:[,.!?\u2014\u2013]\s*[\u00bf\u00a1]?|\s[\u00bf\u00a1])\s*"
+    r"(?:can you|could you|would you|tu peux|tu pourrais|"
     r"peux-tu|pouvez-vous|vous pouvez|pourriez-vous|pourrais-tu|puedes|podrias|podria|me puedes|"
     r"kannst du|konntest du|konnen sie|konnten sie|wurden sie|wurdest du|"
+    r"(?:l[oa]s? |me |te )(?:puedes|podrias|podria)|"
     r"(?:me|se|te|nos|le|les)(?: l[oa]s?)? \w+(?:as|es)|l[oa]s? podemos|podemos)\b"
 )
 _OUTDOORS = re.compile(

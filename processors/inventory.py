@@ -688,11 +688,19 @@ _DIGIT = r"(?:\d{1,2}|zero|oh|one|two|three|four|five|six|seven|eight|nine)"
 _DIGIT_RUN = re.compile(rf"(?<![\w.,])(?:{_DIGIT}\s+){{1,3}}{_DIGIT}(?![\w.]|,\d)")
 
 
+_HYPHENATED_DIGITS = re.compile(
+    r"\b(zero|oh|one|two|three|four|five|six|seven|eight|nine)-(?=(?:zero|oh|one|two|three|four|"
+    r"five|six|seven|eight|nine|\d)\b)"
+)
+
+
 def _spoken_digits(text: str) -> list[str]:
     """Numbers said digit by digit: "ticket one twelve" (1 12) is 112, "one oh one" 101.
     Only an item with that number is matched, so "1 12" stays two numbers elsewhere."""
     out = []
-    for m in _DIGIT_RUN.finditer(text.lower()):
+    # "one-oh-one": the digits of a number joined by hyphens
+    text = _HYPHENATED_DIGITS.sub(r"\1 ", text.lower())
+    for m in _DIGIT_RUN.finditer(text):
         parts = [_DIGIT_WORDS.get(p, p) for p in m.group(0).split()]
         if any(not p.isdigit() for p in parts) or (len(parts[0]) > 1 and len(parts) > 1):
             continue

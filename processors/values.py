@@ -241,14 +241,15 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
     (
         "open",
         re.compile(
-            r"\b(?:reopen\w*|rouvr\w*|reabr\w*|vuelve a abrir|wieder (?:offnen|auf)|"
+            r"\b(?:reopen\w*|rouvr\w*|reabr\w*|vuelve a abrir|wieder (?:offnen|auf\w*)|"
             r"offne\w*\b.*\bwieder|open again)\b"
         ),
     ),
     (
         "done",
         re.compile(
-            r"\b(?:done|close\w*|fixed|resolved|finished|complete\w*|ferme\w*|termine\w*|resolu\w*|"
+            r"\b(?:done|close\w*|fixed|resolved|finished|complete\w*|ferme\w*|clos\w*|termine\w*|"
+            r"resolu\w*|"
             r"fini\w*|acab\w*|listo|lista|"
             r"corrige\w*|fait|cierra\w*|cerra\w*|hecho|terminad\w*|resuelt\w*|arreglad\w*|"
             r"erledigt|geschlossen|schliess\w*|schlie\w*|behoben|fertig|gelost|zu\b)\b"

@@ -440,6 +440,25 @@ def test_everywhere_in_the_house_one_degree_up_each_from_its_own_setting() -> No
         assert op["value"] == before[op["path"].split("/")[2]] + 1
 
 
+@pytest.mark.parametrize(
+    ("text", "target", "value"),
+    [
+        ("push ticket one-oh-one to sprint forty-nine", "TL-101", "sprint-49"),
+        ("le bug du login qui expire au bout de 30 secondes, c'est bon, clos-le", "TL-42", "done"),
+        ("TL-131 wieder aufmachen, die Zeitzone stimmt immer noch nicht", "TL-131", "open"),
+    ],
+)
+def test_ticket_numbers_and_statuses_as_people_say_them(text: str, target: str, value: str) -> None:
+    f = form(text, 280 + len(text))
+    assert _targets(f) == {target}
+    assert {op["value"] for op in patch_of(f)} == {value}
+
+
+def test_a_request_after_an_inverted_question_mark_is_a_request() -> None:
+    f = form("la clase de yoga, eh, ¿la puedes adelantar, eh, media hora?", 290)
+    assert f.decision == "stateful" and _targets(f) == {"ev-yoga"}
+
+
 def test_a_relative_change_applies_to_the_items_current_value() -> None:
     ops = patch_of(form("bump the thermostat up 2 degrees", 7))
     assert ops[0]["path"] == "/entities/climate.living_room/attributes/target_celsius"
