@@ -129,7 +129,9 @@ _POLITE = re.compile(
     r"peux-tu|peux tu|pouvez-vous|pouvez vous|tu peux|vous pouvez|tu pourrais|pourrais-tu|"
     r"pourriez-vous|puedes|podrias|podria|me puedes|puede|kannst du|konntest du|konnen sie|"
     r"konnten sie|wurdest du|kannst|mach mal|(?:me|se|te|nos)(?: l[oa]s?)? \w+(?:as|es)\b|"
-    r"tu (?:me|nous) \w+)\b"
+    r"tu (?:me|nous) \w+|can we|could we|shall we|podemos|podriamos|on peut|on pourrait|"
+    r"peut-on|pourrait-on|konnen wir|konnten wir|sollen wir|te importa|le importa|"
+    r"ca te derange|ca vous derange|cela vous derange|macht es dir (?:was |etwas )?aus)\b"
 )
 _POLITE_INSIDE = re.compile(
     r"(?:[,.!?\u2014\u2013]\s*[\u00bf\u00a1]?|\s[\u00bf\u00a1])\s*"
@@ -300,6 +302,13 @@ _NEGATED = re.compile(
     r"ja nicht|lass (?:das|die|den)\b|vielleicht\b.*\bspater|jetzt nicht|noch nicht|"
     r"a lo mejor|quiza)"
 )
+# a request told, not made: "I was going to ask you to …, but Sam already did it"
+_ALREADY_DONE = re.compile(
+    r"\b(?:i was going to ask|i wanted to ask|i meant to ask|je voulais te demander|"
+    r"je voulais vous demander|j'allais te demander|iba a pedirte|queria pedirte|te iba a pedir|"
+    r"ich wollte dich (?:bitten|fragen)|ich wollte sie (?:bitten|fragen))\b.*\b(?:but|mais|pero|"
+    r"aber)\b"
+)
 _ASKS_ANYWAY = re.compile(
     r"\b(?:don'?t forget|n'oublie pas|no olvides|vergiss nicht|"
     r"leave (?:the|it)\b.{0,30}\b(?:unlocked|open) for)\b"
@@ -324,8 +333,9 @@ _BY_PERCENT = re.compile(
     r"(?:%|percent|per cent|pour ?cent|por ?ciento|prozent)"
 )
 _TELL_ME_IF = re.compile(
-    r"\b(?:tell|let me know|check|see|dire|checker|verifier|regarder|decir\w*|comprobar|mirar|"
-    r"sagen|nachsehen|nachschauen|prufen|schauen)\b[^,.?]{0,12}?\b(?:if|whether|si|ob)\b"
+    r"\b(?:tell|let me know|check|see|dire|dis|dites|checker|verifier|regarder|decir\w*|dices|"
+    r"dime|digame|comprobar|mirar|sagen|sag|nachsehen|nachschauen|prufen|schauen)\b"
+    r"[^.?]{0,12}?\b(?:if|whether|si|ob)\b"
 )
 _POLITE_KIND = re.compile(
     r"^(?:please |por favor |bitte )?(?:would you be so kind|be so kind|would you mind|"
@@ -907,6 +917,8 @@ class GroundedExpert:
         marco off and leave it unassigned"), and not asked again after it ("on n'ira pas au
         déjeuner, supprime-le")."""
         text = u.cleaned.folded
+        if _ALREADY_DONE.search(text):
+            return True  # "I was going to ask you to lock it, but Sam already did"
         main, *rest = _CLAUSE.split(text, maxsplit=1)
         if not _NEGATED.search(main) or _ASKS_ANYWAY.search(text):
             return False

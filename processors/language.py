@@ -83,7 +83,9 @@ _CORRECTION = re.compile(
 # Openers that carry no request: "hey", "ok so", "sag mal", "dis-moi", "oye", "bueno".
 _DISCOURSE = re.compile(
     r"^(?:(?:hey|ok|okay|so|well|right|alright|please|nah|just|alors|bon|dis|dis-moi|eh bien|"
-    r"oye|mira|bueno|vale|pues|sag mal|also|na|bitte|yeah|ouais|oui|si|ja)[,!]?\s+)+(?=\w)"
+    r"scratch that|forget that|oublie ca|olvida eso|vergiss das|"
+    r"oye|mira|bueno|vale|pues|sag mal|also|na|bitte|yeah|ouais|oui|si|ja)[,!]?\s+"
+    r"(?!(?:si|ob|if|whether)\b))+(?=\w)"  # "dis-moi si …" asks whether: kept whole
 )
 _WORD = re.compile(r"[\w'\u2019-]+|[?]")
 

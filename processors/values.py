@@ -115,6 +115,10 @@ _BARE_NUMBER = re.compile(
 )
 
 
+# a number after an article counts the things ("les 2 radiateurs", "los 2 radiadores")
+_COUNTED = re.compile(r"\b(?:the|these|those|les|ces|mes|los|las|estos|estas|mis|die|meine)\s+$")
+
+
 def percent(u: Cleaned) -> int | None:
     """A brightness-style percentage: ``30%``, "thirty percent", "half", "full"."""
     m = _PERCENT.search(u.folded)
@@ -142,7 +146,11 @@ def temperature(u: Cleaned) -> float | None:
 
 def bare_number(u: Cleaned) -> float | None:
     """A lone number ("set it to 20") — its meaning depends on what it is said about."""
-    m = _BARE_NUMBER.search(u.folded)
+    # "les 2 radiateurs à 18": a count of the things is not their value
+    found = [
+        m for m in _BARE_NUMBER.finditer(u.folded) if not _COUNTED.search(u.folded[: m.start()])
+    ]
+    m = found[0] if found else None
     if m is None:
         return None
     return float(m.group(1).replace(",", ".")) + (0.5 if m.group(2) else 0.0)

@@ -459,6 +459,51 @@ def test_a_request_after_an_inverted_question_mark_is_a_request() -> None:
     assert f.decision == "stateful" and _targets(f) == {"ev-yoga"}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can we move football practice to 11?",
+        "¿Te importa asignarle TL-63 a Sofía?",
+        "Ça te dérange d'assigner TL-120 à Jonas ?",
+    ],
+)
+def test_asking_whether_we_can_is_a_request(text: str) -> None:
+    assert form(text, 300 + len(text)).decision == "stateful"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dis-moi si la porte du garage est fermée à clé.",
+        "¿Me dices si TL-101 sigue abierto?",
+        "Würdest du mir sagen, ob die Alarmanlage scharf ist?",
+        "Kannst du nachsehen, ob die Haustür zu ist?",
+    ],
+)
+def test_tell_me_whether_is_a_question_that_changes_nothing(text: str) -> None:
+    assert form(text, 340 + len(text)).decision == "ephemeral"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was going to ask you to switch off the porch light, but Sam already did it.",
+        "Je voulais te demander de fermer le garage, mais je l'ai fait moi-même.",
+        "Iba a pedirte que apagaras la cafetera, pero ya la he apagado yo.",
+        "Ich wollte dich bitten, die Hintertür abzuschließen, aber Sam hat das schon gemacht.",
+        "Scratch that, don't move the dentist after all.",
+    ],
+)
+def test_a_request_told_not_made_changes_nothing(text: str) -> None:
+    assert form(text, 380 + len(text)).decision == "no_task"
+
+
+def test_a_count_of_the_things_is_not_their_value() -> None:
+    f = form("Mets les deux radiateurs à 18.", 420)
+    assert _targets(f) == {"climate.bedroom", "climate.kids_room"}
+    assert {op["value"] for op in patch_of(f)} == {18}
+
+
 def test_a_relative_change_applies_to_the_items_current_value() -> None:
     ops = patch_of(form("bump the thermostat up 2 degrees", 7))
     assert ops[0]["path"] == "/entities/climate.living_room/attributes/target_celsius"
