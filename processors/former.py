@@ -31,7 +31,13 @@ import numpy as np
 from processors.embeddings import Encoder, HashingEncoder, Query, VectorIndex, query_of
 from processors.errors import PatchError
 from processors.fuzzy import Choices
-from processors.grounding import GroundedExpert, is_question_in, negated_request, reply_text
+from processors.grounding import (
+    GroundedExpert,
+    is_polite_request,
+    is_question_in,
+    negated_request,
+    reply_text,
+)
 from processors.inventory import _TIME_WORDS, KIND_WORDS
 from processors.jsonpatch import parse_pointer
 from processors.language import SUPPORTED, Detected, clean, detect, fold
@@ -448,13 +454,13 @@ def _asks(routed: RoutedEvent) -> bool:
     """Whether the event asks a question, its project named first or not ("atlas, how many
     pallets are in stock")."""
     text = routed.event.text
-    if is_question(text):
-        return True
     lang = routed.language if routed.language in SUPPORTED else "en"
     said = clean(text, lang or "en")
     if routed.project_id:
         lead = rf"^\W*(?:(?:for|pour|para|bei|en|in|im)\s+)?{re.escape(routed.project_id)}\b[\s,:]*"
         said = replace(said, folded=re.sub(lead, "", said.folded))
+    if is_question(text) and not is_polite_request(said):
+        return True  # "could you push the apollo submission to friday?" asks for a change
     return is_question_in(said)
 
 

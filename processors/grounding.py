@@ -241,6 +241,12 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "De acuerdo, lo dejo como está.",
         "de": "Alles klar, ich lasse es so.",
     },
+    "praise": {
+        "en": "Glad you like it.",
+        "fr": "Ravi que ça vous plaise.",
+        "es": "Me alegro de que le guste.",
+        "de": "Schön, dass es Ihnen gefällt.",
+    },
     "not_done": {"en": "Not done", "fr": "Pas fait", "es": "No hecho", "de": "Nicht erledigt"},
     "clarify": {
         "en": "Please clarify",
@@ -302,6 +308,15 @@ _NEGATED = re.compile(
     r"ja nicht|lass (?:das|die|den)\b|vielleicht\b.*\bspater|jetzt nicht|noch nicht|"
     r"a lo mejor|quiza)"
 )
+# a compliment about a thing ("looks great", "sieht schick aus", "qué bonito", "chouette")
+_PRAISE = re.compile(
+    r"\b(?:looks? (?:so |really |very )?(?:great|nice|good|lovely|amazing|beautiful|gorgeous)|"
+    r"(?:feels|is|looks) so (?:cosy|cozy|nice|lovely)|i (?:really )?love (?:how|the)|"
+    r"(?:vraiment |trop |super )?(?:chouette|joli\w*|agreable)\b|j'adore|"
+    r"que bonit\w*|me encanta|queda (?:muy |genial|precioso)|"
+    r"sieht (?:echt |richtig |wirklich |so )?(?:schick|schon|gut|toll|super) aus|"
+    r"(?:echt |wirklich |so )?(?:schones|tolles|gemutliches) licht|gefallt mir)"
+)
 # a request told, not made: "I was going to ask you to …, but Sam already did it"
 _ALREADY_DONE = re.compile(
     r"\b(?:i was going to ask|i wanted to ask|i meant to ask|je voulais te demander|"
@@ -335,7 +350,8 @@ _BY_PERCENT = re.compile(
 _TELL_ME_IF = re.compile(
     r"\b(?:tell|let me know|check|see|dire|dis|dites|checker|verifier|regarder|decir\w*|dices|"
     r"dime|digame|comprobar|mirar|sagen|sag|nachsehen|nachschauen|prufen|schauen)\b"
-    r"[^.?]{0,12}?\b(?:if|whether|si|ob)\b"
+    r"[^.?]{0,12}?\b(?:if|whether|si|ob|what|when|how|who|where|which|why|quand|combien|qui|"
+    r"comment|quel\w*|cuando|cuanto\w*|quien|donde|cual|wer|wann|wie|wo|welche\w*)\b"
 )
 _POLITE_KIND = re.compile(
     r"^(?:please |por favor |bitte )?(?:would you be so kind|be so kind|would you mind|"
@@ -660,6 +676,24 @@ class GroundedExpert:
                 reason_code="negated_request",
                 assumptions=[*notes, "a negated or deferred request: nothing changes"],
             )
+        if (
+            _PRAISE.search(u.cleaned.folded)
+            and not (
+                ranked
+                and self._cue_said(ranked[0][0], u)
+                and (not ranked[0][0].value or self._has_value(ranked[0][0].value, u))
+            )
+            and not is_question_in(u.cleaned)
+        ):
+            # "the new thermostat looks great", "die Stehlampe macht schönes Licht": said of
+            # a thing, nothing asked of it
+            return Proposal(
+                decision="no_task",
+                confidence=0.6,
+                reply=reply_text("praise", lang),
+                reason_code="praise",
+                assumptions=[*notes, "a compliment, no request: nothing changes"],
+            )
         if not ranked or ranked[0][1] < self.threshold:
             legacy = self._legacy(routed, notes)
             if legacy is not None:
@@ -910,6 +944,12 @@ class GroundedExpert:
             scored.append((intent, round(s, 4)))
         scored.sort(key=lambda t: (-t[1], t[0].id))
         return scored
+
+    def _cue_said(self, intent: IntentSpec, u: Understanding) -> bool:
+        """Whether one of the intent's cues is said (a request's own verb)."""
+        compiled = self._cues.get(intent.id, {})
+        cue = compiled.get(u.cleaned.lang) or compiled.get("any")
+        return cue is not None and any(cue.search(v.folded) for v in u.variants)
 
     def _negated(self, u: Understanding, intent: IntentSpec | None) -> bool:
         """Whether the request is negated or deferred ("don't lock it", "no subas la

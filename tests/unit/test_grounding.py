@@ -504,6 +504,31 @@ def test_a_count_of_the_things_is_not_their_value() -> None:
     assert {op["value"] for op in patch_of(f)} == {18}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Honestly, the new thermostat looks great on that wall.",
+        "Die Stehlampe macht abends echt schönes Licht.",
+        "Me encanta cómo queda la tira led detrás de la tele.",
+        "Il est vraiment chouette, le nouveau thermostat.",
+    ],
+)
+def test_a_compliment_about_a_thing_changes_nothing(text: str) -> None:
+    f = form(text, 430 + len(text))
+    assert f.decision == "no_task" and f.reply is not None
+    assert f.reply.reason_code == "praise"
+
+
+def test_a_compliment_with_a_request_is_the_request() -> None:
+    f = form("the floor lamp looks great but it's too bright, dim it to 30 percent", 480)
+    assert f.decision == "stateful" and _targets(f) == {"light.living_floor_lamp"}
+
+
+def test_a_polite_question_to_a_project_without_inventory_asks_for_the_change() -> None:
+    f = form("Could you push the Apollo app store submission to Friday at 2 pm?", 481)
+    assert f.decision == "stateful"
+
+
 def test_a_relative_change_applies_to_the_items_current_value() -> None:
     ops = patch_of(form("bump the thermostat up 2 degrees", 7))
     assert ops[0]["path"] == "/entities/climate.living_room/attributes/target_celsius"
