@@ -57,6 +57,7 @@ from processors.packs import DomainPack, IntentSpec, MissingSlot, render_patch
 from processors.values import (
     Delta,
     bare_number,
+    before,
     colour,
     delta,
     local_iso,
@@ -908,8 +909,12 @@ class GroundedExpert:
                     s += 0.1  # "crea un ticket: la app se cierra …": the verb said first
             elif cue is not None and any(op.get("op") == "remove" for op in intent.patch or []):
                 s -= 0.2  # nothing is removed unless a word of removing is said
+            elif intent.cue_required:
+                s -= 0.5
             kinds = set(intent.target.kinds) if intent.target else set()
             fit = max((kind_best.get(k, 0.0) for k in kinds), default=0.0)
+            if intent.cue_required and kinds and not (mentioned & kinds) and fit < 0.6:
+                s -= 0.3  # "remind me about the washing": no event of the calendar named
             if kinds and mentioned & kinds:
                 s += 0.25
             elif kinds and fit >= 0.6:
@@ -985,6 +990,11 @@ class GroundedExpert:
             return bool(u.resolution.values) or bool(_UNASSIGN.search(u.cleaned.folded))
         if name == "when":
             return any(when(v, datetime(2026, 1, 1, 12), "UTC") is not None for v in u.variants)
+        if name == "reminder":
+            return any(
+                before(v) is not None or when(v, datetime(2026, 1, 1, 12), "UTC") is not None
+                for v in u.variants
+            )
         return any(_read(name, v) is not None for v in u.variants)
 
     def candidates(self, routed: RoutedEvent, limit: int = 5) -> list[dict[str, Any]]:
@@ -1286,6 +1296,14 @@ class GroundedExpert:
             if w.shift is not None and w.at is None:
                 return {"per_item": True, "shift": w.shift}
             return {"at": w.at, "time_only": w.time_only}
+        if name == "reminder":
+            # "an hour before", "la veille à 19 h": from the event's own start; else a time
+            if (b := before(c)) is not None:
+                return {"per_item": True, "before": b}
+            w = when(c, occurred, zone)
+            if w is None or w.at is None:
+                return None
+            return {"at": w.at, "time_only": w.time_only}
         if name == "person" and _UNASSIGN.search(c.folded):
             return {"unassign": True}  # "take marco off ticket 94": nobody on it
         if name == "person":
@@ -1583,7 +1601,12 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
     if isinstance(start, str):
         old = datetime.fromisoformat(start)
         length = datetime.fromisoformat(end) - old if isinstance(end, str) else timedelta(hours=1)
-        if "shift" in value:
+        if "before" in value:  # a reminder of the event: before its start
+            b = value["before"]
+            at = old + b.shift if b.shift is not None else old + timedelta(days=b.days)
+            if b.clock is not None:
+                at = at.replace(hour=b.clock.hour, minute=b.clock.minute)
+        elif "shift" in value:
             at = old + value["shift"]
         elif "at" in value:
             at = value["at"]

@@ -52,7 +52,7 @@ _GROUPS: dict[str, str] = {
     "garden": "jardin garten",
     "office": "oficina despacho buro arbeitszimmer",
     # calendar
-    "lesson": "cours clase stunde unterricht",
+    "lesson": "cours clase unterricht",  # not "stunde": "in einer Stunde" is an hour
     "piano": "klavier",
     "appointment": "rdv cita termin",
     "dentist": "dentiste dentista zahnarzt",

@@ -92,6 +92,9 @@ class IntentSpec(BaseModel):
     # review policy: the same change to many items counts as one ("every light off"); off for
     # changes whose mass is itself the risk (reassigning every ticket, cancelling every event)
     bulk: bool = False
+    # only a candidate when one of its cues is said ("remind me about the vet" sets a reminder
+    # on the event; "the team lunch is at 1 now" moves it)
+    cue_required: bool = False
     otherwise: str | None = None  # the intent formed instead when a required slot is missing
     phrases: dict[str, list[str]] = Field(default_factory=dict)
     extra_phrases: dict[str, list[str]] = Field(default_factory=dict)  # a second writer's

@@ -542,6 +542,59 @@ def _shift(text: str) -> timedelta | None:
     return None
 
 
+@dataclass(frozen=True)
+class Before:
+    """A time relative to an event's start: ``shift`` before it ("an hour before"), or the
+    day before at ``clock`` ("the day before at 6 pm", "la veille à 19 h")."""
+
+    shift: timedelta | None = None
+    days: int = 0
+    clock: time | None = None
+
+
+_BEFORE_WORD = r"(?:before|beforehand|earlier|avant|antes|vorher|davor|fruher)"
+_DAY_BEFORE = re.compile(
+    r"\b(?:the (?:day|night|evening) before|la veille|le jour d'avant|el dia (?:antes|anterior)|"
+    r"la noche (?:antes|anterior)|la vispera|am vortag|am tag davor|am abend davor|"
+    r"den tag davor|einen tag (?:vorher|davor|fruher))\b"
+)
+_HOURS_BEFORE = re.compile(rf"\b(\d{{1,2}}) ?(?:hours?|h|heures?|horas?|stunden?) {_BEFORE_WORD}\b")
+_MINUTES_BEFORE = re.compile(
+    rf"\b(\d{{1,3}}) ?(?:minutes?|mins?|minutos?|minuten) {_BEFORE_WORD}\b"
+)
+_HALF_HOUR_BEFORE = re.compile(
+    rf"\b(?:half an hour|a half hour|une demi-heure|une demi heure|media hora|"
+    rf"eine halbe stunde|ne halbe stunde) {_BEFORE_WORD}\b"
+)
+_HOUR_BEFORE = re.compile(
+    rf"\b(?:an hour|one hour|une heure|una hora|eine stunde) {_BEFORE_WORD}\b"
+)
+
+
+def before(u: Cleaned) -> Before | None:
+    """A reminder's time said relative to the event it is about.
+
+    >>> from processors.language import clean
+    >>> before(clean("remind me about the vet an hour before", "en")).shift
+    datetime.timedelta(days=-1, seconds=82800)
+    >>> b = before(clean("rappelle-moi le véto la veille à 19 h", "fr"))
+    >>> (b.days, b.clock)
+    (-1, datetime.time(19, 0))
+    """
+    text = u.folded
+    if _DAY_BEFORE.search(text):
+        return Before(days=-1, clock=clock_time(u))
+    if m := _HOURS_BEFORE.search(text):
+        return Before(shift=-timedelta(hours=int(m.group(1))))
+    if m := _MINUTES_BEFORE.search(text):
+        return Before(shift=-timedelta(minutes=int(m.group(1))))
+    if _HALF_HOUR_BEFORE.search(text):
+        return Before(shift=-timedelta(minutes=30))
+    if _HOUR_BEFORE.search(text):
+        return Before(shift=-timedelta(hours=1))
+    return None
+
+
 def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int | None]:
     """The day and hour an utterance describes an existing event by ("my three o'clock on
     thursday, push it to four" → thursday, 15): the first day said, and the first time of

@@ -529,6 +529,39 @@ def test_a_polite_question_to_a_project_without_inventory_asks_for_the_change() 
     assert f.decision == "stateful"
 
 
+@pytest.mark.parametrize(
+    ("text", "event", "at"),
+    [
+        ("Remind me about the vet an hour before", "ev-vet", "2026-12-11T15:00"),
+        ("Rappelle-moi le véto la veille à 19 h", "ev-vet", "2026-12-10T19:00"),
+        ("Erinnere mich am Vortag um 18 Uhr an den Tierarzt", "ev-vet", "2026-12-10T18:00"),
+        (
+            "Recuérdame la reunión de padres dos horas antes",
+            "ev-parents-evening",
+            "2026-12-08T16:30",
+        ),
+    ],
+)
+def test_a_reminder_of_an_event_is_kept_on_the_event(text: str, event: str, at: str) -> None:
+    """ "Remind me about the vet an hour before": a reminder on the event, from its start."""
+    f = form(text, 500 + len(text))
+    assert f.intent_id == "remind_event" and _targets(f) == {event}
+    (op,) = patch_of(f)
+    assert op["path"] == f"/events/{event}/reminder" and op["value"].startswith(at)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "remind me to call the dentist tomorrow at 9",
+        "erinnere mich in einer Stunde an die Wäsche",
+        "the team lunch is at 1 now",
+    ],
+)
+def test_a_to_do_or_a_move_is_no_reminder_on_an_event(text: str) -> None:
+    assert form(text, 560 + len(text)).intent_id != "remind_event"
+
+
 def test_a_relative_change_applies_to_the_items_current_value() -> None:
     ops = patch_of(form("bump the thermostat up 2 degrees", 7))
     assert ops[0]["path"] == "/entities/climate.living_room/attributes/target_celsius"
