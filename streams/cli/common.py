@@ -68,9 +68,13 @@ def write_runtime(
         "console_url": console_url,
         **{f: getattr(settings, f) for f in _NAMESPACE_FIELDS},
     }
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # may hold a password
+    # rewritten while other commands read it (a restarted worker's pid): written whole to a
+    # temporary file and renamed over, so a reader never sees it empty or half written
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # may hold a password
     with os.fdopen(fd, "w") as fh:
         json.dump(data, fh)
+    os.replace(tmp, path)
     return path
 
 

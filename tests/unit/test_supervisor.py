@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import threading
+from pathlib import Path
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 
+from streams.cli.common import runtime_path, write_runtime
+from streams.runtime.embedded import Endpoints
 from streams.runtime.supervisor import _added, _Merged, merge_status
+from streams.settings import Settings
 
 
 def _worker_metrics(stage: str, records: int, latencies: list[float]) -> str:
@@ -75,3 +82,28 @@ def test_status_documents_merge_and_restarted_counts_carry_on() -> None:
         "running": True,
         "out": {"routed": 8, "replies": 1},
     }
+
+
+def test_runtime_file_is_never_seen_half_written(tmp_path: Path) -> None:
+    """`taskline up` rewrites runtime.json when a worker restarts while other commands read
+    it: every read is a whole document (it was once read empty, in the restart test)."""
+    settings = Settings(home=tmp_path)
+    endpoints = Endpoints("127.0.0.1:9092", "redis://127.0.0.1:6379/0")
+    write_runtime(settings, endpoints, {"broker": 1}, workers={"router": 0})
+    done = threading.Event()
+
+    def rewrite() -> None:
+        for n in range(400):
+            write_runtime(settings, endpoints, {"broker": 1}, workers={"router": n})
+        done.set()
+
+    writer = threading.Thread(target=rewrite)
+    writer.start()
+    reads = 0
+    while not done.is_set() or reads == 0:
+        data = json.loads(runtime_path(settings).read_text())
+        assert "router" in data["workers"]
+        reads += 1
+    writer.join()
+    assert oct(runtime_path(settings).stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in tmp_path.iterdir()] == ["runtime.json"]
