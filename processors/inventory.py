@@ -319,11 +319,15 @@ class Inventory:
         """Whether a folded word (or a near spelling of it) names something here."""
         if word in self._vocab_set or word in self._rewritten or word in self._labels:
             return True
-        found = self._known.get(word)
+        return self._close(word, 84, self._known)
+
+    def _close(self, word: str, cutoff: int, memo: dict[str, bool]) -> bool:
+        """Whether an inventory word is within ``cutoff`` of ``word`` (remembered in ``memo``)."""
+        found = memo.get(word)
         if found is None:
-            found = self._vocab_choices.best(word, 84) is not None
-            if len(self._known) < 50_000:
-                self._known[word] = found
+            found = self._vocab_choices.best(word, cutoff) is not None
+            if len(memo) < 50_000:
+                memo[word] = found
         return found
 
     def __len__(self) -> int:
@@ -538,12 +542,7 @@ class Inventory:
         return found
 
     def _near_vocab(self, word: str) -> bool:
-        found = self._near.get(word)
-        if found is None:
-            found = self._vocab_choices.best(word, 90) is not None
-            if len(self._near) < 50_000:
-                self._near[word] = found
-        return found
+        return self._close(word, 90, self._near)
 
     def _hits(self, words: list[str]) -> dict[str, dict[str, float]]:
         """For each word of the text, the inventory words it is (typos score less)."""
