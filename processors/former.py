@@ -87,6 +87,11 @@ _HEDGES = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+# a later sentence that gives a reason ("I think the kids left it open")
+_REASON = re.compile(
+    r"\s*(?:i think|i guess|i believe|je pense|je crois|creo|pienso|ich glaube|ich denke)\b",
+    re.IGNORECASE,
+)
 Decision = Literal["no_task", "ephemeral", "stateful", "clarification"]
 
 
@@ -823,8 +828,12 @@ class Former:
         if len([s for s in proposal.systems if s != "ssot"]) > p.max_systems:
             triggers.append("many_systems")
         # hedged is the request, not a reason said after it ("lock the back door? I think
-        # the kids left it open")
-        if _HEDGES.search(_SENTENCE_END.split(routed.event.text, maxsplit=1)[0]):
+        # the kids left it open"); "I'm home. Perhaps unlock the back door" is hedged
+        sentences = _SENTENCE_END.split(routed.event.text)
+        if any(
+            _HEDGES.search(said) and not (n and _REASON.match(said))
+            for n, said in enumerate(sentences)
+        ):
             triggers.append("ambiguous_wording")
         asr = routed.event.asr_confidence
         if asr is not None and asr < p.min_asr_confidence:

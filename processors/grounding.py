@@ -131,16 +131,21 @@ _POLITE = re.compile(
     r"pourriez-vous|puedes|podrias|podria|me puedes|puede|kannst du|konntest du|konnen sie|"
     r"konnten sie|wurdest du|kannst|mach mal|(?:me|se|te|nos)(?: l[oa]s?)? \w+(?:as|es)\b|"
     r"tu (?:me|nous) \w+|can we|could we|shall we|podemos|podriamos|on peut|on pourrait|"
-    r"peut-on|pourrait-on|konnen wir|konnten wir|sollen wir|te importa|le importa|"
-    r"ca te derange|ca vous derange|cela vous derange|macht es dir (?:was |etwas )?aus)\b"
+    r"peut-on|pourrait-on|konnen wir|konnten wir|sollen wir|(?:te|le) importa(?! si\b)|"
+    r"(?:ca|cela) (?:te|vous) derange(?! si\b)|macht es dir (?:was |etwas )?aus)\b"
 )
+_MODALS = (
+    r"can you|could you|would you|tu peux|tu pourrais|peux-tu|pouvez-vous|vous pouvez|"
+    r"pourriez-vous|pourrais-tu|puedes|podrias|podria|me puedes|kannst du|konntest du|konnen sie|"
+    r"konnten sie|wurden sie|wurdest du|(?:l[oa]s? |me |te )(?:puedes|podrias|podria)"
+)
+# a request asked after a comma ("la clase de yoga, ¿la puedes adelantar?") or, with a modal
+# only, after a sentence ("Je vais me coucher. Pourriez-vous …"): "Bonne nuit. Les lumières de
+# la cuisine sont éteintes ?" is no "les … es" Spanish clitic request
 _POLITE_INSIDE = re.compile(
-    r"(?:[,.!?\u2014\u2013]\s*[\u00bf\u00a1]?|\s[\u00bf\u00a1])\s*"
-    r"(?:can you|could you|would you|tu peux|tu pourrais|"
-    r"peux-tu|pouvez-vous|vous pouvez|pourriez-vous|pourrais-tu|puedes|podrias|podria|me puedes|"
-    r"kannst du|konntest du|konnen sie|konnten sie|wurden sie|wurdest du|"
-    r"(?:l[oa]s? |me |te )(?:puedes|podrias|podria)|"
-    r"(?:me|se|te|nos|le|les)(?: l[oa]s?)? \w+(?:as|es)|l[oa]s? podemos|podemos)\b"
+    r"(?:[,\u2014\u2013]\s*[\u00bf\u00a1]?|\s[\u00bf\u00a1])\s*"
+    rf"(?:{_MODALS}|(?:me|se|te|nos|le|les)(?: l[oa]s?)? \w+(?:as|es)|l[oa]s? podemos|podemos)\b|"
+    rf"[.!?]\s*[\u00bf\u00a1]?\s*(?:{_MODALS})\b"
 )
 _OUTDOORS = re.compile(
     r"\b(?:outside|outdoors|out there|dehors|a l'exterieur|fuera|afuera|en la calle|draussen|"
@@ -323,7 +328,7 @@ _ALREADY_DONE = re.compile(
     r"\b(?:i was going to ask|i wanted to ask|i meant to ask|je voulais te demander|"
     r"je voulais vous demander|j'allais te demander|iba a pedirte|queria pedirte|te iba a pedir|"
     r"ich wollte dich (?:bitten|fragen)|ich wollte sie (?:bitten|fragen))\b.*\b(?:but|mais|pero|"
-    r"aber)\b"
+    r"aber)\b.*\b(?:already|myself|deja|moi-meme|ya|yo misma?|schon|selbst|bereits)\b"
 )
 _ASKS_ANYWAY = re.compile(
     r"\b(?:don'?t forget|n'oublie pas|no olvides|vergiss nicht|"
@@ -349,8 +354,9 @@ _BY_PERCENT = re.compile(
     r"(?:%|percent|per cent|pour ?cent|por ?ciento|prozent)"
 )
 _TELL_ME_IF = re.compile(
-    r"\b(?:tell|let me know|check|see|dire|dis|dites|checker|verifier|regarder|decir\w*|dices|"
-    r"dime|digame|comprobar|mirar|sagen|sag|nachsehen|nachschauen|prufen|schauen)\b"
+    r"\b(?:tell|let me know|check|see|find out|know|dire|dis|dites|checker|verifier|regarder|"
+    r"savoir|decir\w*|dices|dime|digame|comprobar|mirar|saber|ver|averiguar|sagen|sag|"
+    r"nachsehen|nachschauen|prufen|schauen|sehen|wissen|herausfinden)\b"
     r"[^.?]{0,12}?\b(?:if|whether|si|ob|what|when|how|who|where|which|why|quand|combien|qui|"
     r"comment|quel\w*|cuando|cuanto\w*|quien|donde|cual|wer|wann|wie|wo|welche\w*)\b"
 )
@@ -981,7 +987,7 @@ class GroundedExpert:
         for it in inventory.items if inventory else []:
             labels = it.data.get("labels") if isinstance(it.data, dict) else None
             if isinstance(labels, list):
-                found.update(str(x).lower() for x in labels)
+                found.update(fold(str(x)) for x in labels)
         return frozenset(found)
 
     @staticmethod
@@ -1058,12 +1064,19 @@ class GroundedExpert:
             ]
             res = replace(u.resolution, matches=matches) if matches else u.resolution
         named_full = [m for m in matches if m.named and m.score >= 0.99]
-        whole_home = bool(_WHOLE_HOME.search(u.cleaned.folded))
+        # said of the request itself, not of a reason after it ("turn off the porch light,
+        # there's nobody in the house")
+        whole_home = bool(_WHOLE_HOME.search(_CLAUSE.split(u.cleaned.folded, maxsplit=1)[0]))
         if len(matches) >= 2 and _AND.search(u.cleaned.numeric):
             # "cancel yoga and the team lunch": each part names an item of its own by name
             each = _each_named(u.cleaned.numeric, inventory, spec.collection, kinds, strict=True)
             if len(each) >= 2:
                 return each, None
+            head, *rest = _AND.split(u.cleaned.numeric)
+            first = _each_named(head, inventory, spec.collection, kinds, strict=True)
+            if len(first) == 1 and any(_each_named_lead(r) for r in rest):
+                # "cancel yoga and tell sam the team lunch is on": the request's own item
+                return first, None
         if (
             len(named_full) == 1
             and not res.every
@@ -1099,7 +1112,10 @@ class GroundedExpert:
             and (
                 bool(_ALSO.search(u.cleaned.folded))
                 or all(
-                    home_scope(w) for found in _PLACES.findall(u.cleaned.folded) for w in found if w
+                    home_scope(w) or w in ("fois", "vez")  # "à la fois", "a la vez"
+                    for found in _PLACES.findall(u.cleaned.folded)
+                    for w in found
+                    if w
                 )
             )
         ):
@@ -1112,8 +1128,8 @@ class GroundedExpert:
             if items and when_said and any("start" in it.data for it in items):
                 # "cancel all my appointments tomorrow": every one of them then
                 at = _at_time(items, u, *when_said)
-                day, _ = reference(u.cleaned, *when_said)
-                items = at if at or day is not None else items
+                day, hour = reference(u.cleaned, *when_said)
+                items = at if at or day is not None or hour is not None else items
             if items:
                 return items, None
         if not matches and kinds and _BOTH.search(u.cleaned.folded) and set(res.kinds) & kinds:
@@ -1303,7 +1319,7 @@ class GroundedExpert:
             w = when(c, occurred, zone)
             if w is None or w.at is None:
                 return None
-            return {"at": w.at, "time_only": w.time_only}
+            return {"at": w.at, "time_only": w.time_only, "exact": not w.date_only}
         if name == "person" and _UNASSIGN.search(c.folded):
             return {"unassign": True}  # "take marco off ticket 94": nobody on it
         if name == "person":
@@ -1468,18 +1484,22 @@ _ALSO = re.compile(
     r"incluido|auch|inklusive|einschliesslich)\b"
 )
 _BOTH = re.compile(  # numbers are digits by now: "les deux" is "les 2"
-    r"\b(?:both|(?:les|los|las) (?:deux|dos|2)|tous les (?:deux|2)|ambos|ambas|beide\w*)\b"
+    r"\b(?:both|(?<!\ba )(?<!\bà )(?<!\bde )(?<!hasta )(?<!desde )(?<!sobre )(?<!vers )"
+    r"(?:les|los|las) (?:deux|dos|2)(?!\s*(?:h\b|heures?|horas?|y media|y cuarto|:))|"
+    r"tous les (?:deux|2)|ambos|ambas|beide\w*)\b"
 )
 
 
 def _by_labels(folded: str, inventory: Inventory, collection: str, kinds: set[str]) -> list[Any]:
     """The items of ``collection`` carrying every label said ("the ci bugs": labels ``ci`` and
     ``bug``), when at least one said label is more than a kind word; else none."""
+    # "ferme celui-ci" says no label ci; "die CI-Bugs", "le bug d'auth" do
+    folded = re.sub(r"\b(?:celui|celle|ceux|celles)-(?:ci|la)\b", " ", folded)
     said = set(re.findall(r"[a-z0-9]+", folded))
     said |= {w[:-1] for w in said if w.endswith("s")}
     items = [it for it in inventory.items if it.collection == collection and it.role == "target"]
     labels_of = {
-        it.id: {str(x).lower() for x in it.data.get("labels", ()) if isinstance(x, str)}
+        it.id: {fold(x) for x in it.data.get("labels", ()) if isinstance(x, str)}
         for it in items
         if isinstance(it.data.get("labels"), list)
     }
@@ -1490,13 +1510,30 @@ def _by_labels(folded: str, inventory: Inventory, collection: str, kinds: set[st
     return [it for it in items if named <= labels_of.get(it.id, set())]
 
 
+# how the name of a second item starts ("and the team lunch", "y la comida", "und das Essen")
+_LEADS_AN_ITEM = frozenset(
+    "the a an my our this that le la les l un une mon ma mes notre ce cette el los las lo un una "
+    "mi mis nuestro nuestra este esta der die das den dem ein eine einen mein meine meinen "
+    "unser unsere also aussi tambien auch too ticket issue bug".split()
+)
+
+
+def _each_named_lead(part: str) -> bool:
+    """Whether a part after "and" opens with a verb of its own ("tell sam …", "remind me
+    …"), not with the name of another item."""
+    words = part.split()
+    if not words or len(words) <= 2 or _ID_SAID.match(fold(words[0])):
+        return False  # "… and TL-94 …": an item by its id
+    return fold(words[0]) not in _LEADS_AN_ITEM
+
+
 def _each_named(
     text: str, inventory: Inventory, collection: str, kinds: set[str], *, strict: bool = False
 ) -> list[Any]:
     """The items the parts of ``text`` joined by "and" name, one clear item a part (``strict``:
     named in full, not only described)."""
     each: list[Any] = []
-    for part in _AND.split(text):
+    for n, part in enumerate(_AND.split(text)):
         found = [
             m
             for m in inventory.resolve(part).matches
@@ -1505,6 +1542,11 @@ def _each_named(
         clear = found and (len(found) == 1 or found[0].score > found[1].score + 0.05)
         if clear and strict and not (found[0].named and found[0].score >= 0.99):
             clear = False
+        lead = fold(part.split()[0]) if part.split() else ""
+        if clear and strict and n and lead not in _LEADS_AN_ITEM and not _ID_SAID.match(lead):
+            named = {w for name in found[0].item.names for w in re.findall(r"\w+", fold(name))}
+            # "cancel yoga and tell sam the team lunch is on": a request of its own
+            clear = lead in named
         if clear and found[0].item not in each:
             each.append(found[0].item)
     return each
@@ -1610,7 +1652,9 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
             at = old + value["shift"]
         elif "at" in value:
             at = value["at"]
-            if at.hour == 9 and at.minute == 0 and old.hour != 9:  # a date only: keep the time
+            if value.get("exact"):
+                pass  # a reminder at the time said ("at 9"), not the event's own time
+            elif at.hour == 9 and at.minute == 0 and old.hour != 9:  # a date only: keep the time
                 at = at.replace(hour=old.hour, minute=old.minute)
             if value.get("time_only"):  # "piano at four instead": the lesson keeps its day
                 day = old.astimezone(at.tzinfo)

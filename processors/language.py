@@ -248,9 +248,20 @@ def clean(text: str, lang: str) -> Cleaned:
         head_words = [w for w in head.split() if w.strip(",") not in fillers]
         tail_words = tail.split()
         cut = _restart(head_words, tail_words)
+        if (
+            tail_words
+            and all(w.strip(",.!?") in _PARTICLES for w in tail_words)
+            and head_words
+            and head_words[-1].strip(",") in _PARTICLES
+        ):
+            cut = len(head_words) - 1  # "das Licht im Flur ein, nein warte, aus": only that
         # "mach das verandalicht an, nee warte, die weglichter": the verb's particle stays
+        # — unless the correction says its own ("the porch light off, no wait, the hallway
+        # light on": on; "ein, nein warte, aus": aus)
         particle = head_words[-1:] if cut < len(head_words) - 1 else []
-        kept_particle = [p for p in particle if p.strip(",") in _PARTICLES]
+        kept_particle = [p.strip(",") for p in particle if p.strip(",") in _PARTICLES]
+        if any(w.strip(",.!?") in _PARTICLES for w in tail_words):
+            kept_particle = []
         lowered = " ".join([*head_words[:cut], *tail_words, *kept_particle])
         corrected = True
     kept: list[str] = []

@@ -562,6 +562,70 @@ def test_a_to_do_or_a_move_is_no_reminder_on_an_event(text: str) -> None:
     assert form(text, 560 + len(text)).intent_id != "remind_event"
 
 
+# --- a review's cases: nothing changes that was not asked for -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "value"),
+    [
+        ("turn the porch light off, no wait, the hallway light on", "light.hallway", "on"),
+        ("mach das Verandalicht aus, nee warte, das Flurlicht an", "light.hallway", "on"),
+        ("schalte das Licht im Flur ein, nein warte, aus", "light.hallway", "off"),
+    ],
+)
+def test_a_correction_keeps_its_own_switch_word(text: str, target: str, value: str) -> None:
+    f = form(text, 600 + len(text))
+    assert _targets(f) == {target}
+    assert {op["value"] for op in patch_of(f)} == {value}
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("turn off the porch light, there's nobody in the house", "light.porch"),
+        ("lock the front door, I'm the last one in the house", "lock.front_door"),
+        ("turn up the bedroom heating, it's freezing in the house", "climate.bedroom"),
+    ],
+)
+def test_the_house_in_a_reason_does_not_widen_the_request(text: str, target: str) -> None:
+    assert _targets(form(text, 650 + len(text))) == {target}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can we find out if the front door is locked?",
+        "on peut savoir si la lumière de la cuisine est allumée ?",
+        "¿podemos saber si la luz de la cocina está encendida?",
+        "können wir sehen, ob die Haustür zu ist?",
+        "¿te importa si dejo la luz de la cocina encendida?",
+        "Bonne nuit. Les lumières de la cuisine sont éteintes ?",
+    ],
+)
+def test_questions_that_look_like_requests_change_nothing(text: str) -> None:
+    assert form(text, 700 + len(text)).decision != "stateful"
+
+
+def test_a_hedge_in_a_later_sentence_still_asks() -> None:
+    f = form("I'm home. Perhaps unlock the back door, or something.", 760)
+    assert f.decision == "clarification"
+
+
+def test_a_las_dos_is_a_time_not_both() -> None:
+    f = form("apaga la luz del dormitorio a las dos", 761)
+    assert f.decision == "clarification"
+
+
+def test_a_second_request_after_and_names_nothing_to_cancel() -> None:
+    assert _targets(form("cancel yoga and tell sam the team lunch is still on", 762)) == {"ev-yoga"}
+
+
+def test_a_reminder_at_nine_is_at_nine() -> None:
+    f = form("set a reminder for the yoga class at 9", 763)
+    (op,) = patch_of(f)
+    assert op["value"].startswith("2026-12-02T09:00")
+
+
 def test_a_relative_change_applies_to_the_items_current_value() -> None:
     ops = patch_of(form("bump the thermostat up 2 degrees", 7))
     assert ops[0]["path"] == "/entities/climate.living_room/attributes/target_celsius"
