@@ -41,6 +41,7 @@ from processors.inventory import (
     Resolution,
     home_scope,
     plural_name,
+    remember,
 )
 from processors.language import (
     _FUNCTION_WORDS,
@@ -599,10 +600,7 @@ class GroundedExpert:
             return self._respelt[key]
         choices = self._spelling.get(lang)
         near = choices.best(word, 82 if len(word) >= 6 else 85) if choices else None
-        found = near[0] if near is not None else None
-        if len(self._respelt) < 50_000:
-            self._respelt[key] = found
-        return found
+        return remember(self._respelt, key, near[0] if near is not None else None)
 
     def propose(self, routed: RoutedEvent) -> Any:
         """A formation proposal for ``routed`` (a :class:`~processors.former.Proposal`).
@@ -983,12 +981,7 @@ class GroundedExpert:
     @staticmethod
     def _labels(inventory: Inventory | None) -> frozenset[str]:
         """The labels the project's items already carry."""
-        found: set[str] = set()
-        for it in inventory.items if inventory else []:
-            labels = it.data.get("labels") if isinstance(it.data, dict) else None
-            if isinstance(labels, list):
-                found.update(fold(str(x)) for x in labels)
-        return frozenset(found)
+        return inventory.labels if inventory is not None else frozenset()
 
     @staticmethod
     def _has_value(name: str, u: Understanding) -> bool:
@@ -1652,9 +1645,8 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
             at = old + value["shift"]
         elif "at" in value:
             at = value["at"]
-            if value.get("exact"):
-                pass  # a reminder at the time said ("at 9"), not the event's own time
-            elif at.hour == 9 and at.minute == 0 and old.hour != 9:  # a date only: keep the time
+            # a date only ("to friday") keeps the event's time; a reminder "at 9" is at 9
+            if not value.get("exact") and at.hour == 9 and at.minute == 0 and old.hour != 9:
                 at = at.replace(hour=old.hour, minute=old.minute)
             if value.get("time_only"):  # "piano at four instead": the lesson keeps its day
                 day = old.astimezone(at.tzinfo)

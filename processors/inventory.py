@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -191,8 +191,8 @@ class Inventory:
                     self._aliases.append((n, ws, sum(map(len, ws))))
                     vocab.update(ws)
         self._vocab = sorted(vocab)
-        # the labels items carry ("the auth bug"): they describe items without naming one
-        self._labels = frozenset(
+        # the labels items carry ("the auth bug"), folded: they describe items, name none
+        self.labels = frozenset(
             fold(str(label))
             for item in self.items
             if isinstance(item.data.get("labels"), list)
@@ -317,7 +317,7 @@ class Inventory:
 
     def knows(self, word: str) -> bool:
         """Whether a folded word (or a near spelling of it) names something here."""
-        if word in self._vocab_set or word in self._rewritten or word in self._labels:
+        if word in self._vocab_set or word in self._rewritten or word in self.labels:
             return True
         return self._close(word, 84, self._known)
 
@@ -325,9 +325,7 @@ class Inventory:
         """Whether an inventory word is within ``cutoff`` of ``word`` (remembered in ``memo``)."""
         found = memo.get(word)
         if found is None:
-            found = self._vocab_choices.best(word, cutoff) is not None
-            if len(memo) < 50_000:
-                memo[word] = found
+            found = remember(memo, word, self._vocab_choices.best(word, cutoff) is not None)
         return found
 
     def __len__(self) -> int:
@@ -510,8 +508,7 @@ class Inventory:
                 word in _STOP or known,
                 english.split(),
             )
-            if len(self._props) < 50_000:
-                self._props[word] = found
+            remember(self._props, word, found)
         return found
 
     def _joined(self, joined: str) -> list[str] | None:
@@ -527,19 +524,14 @@ class Inventory:
             found = fixed.split()
         elif len(joined) >= 7 and self._near_vocab(joined):
             found = [joined]
-        if len(self._joins) < 50_000:
-            self._joins[joined] = found
-        return found
+        return remember(self._joins, joined, found)
 
     def _respelling(self, word: str) -> list[str] | None:
         """The English words of a name's word that ``word`` misspells ("stehlampe"), if any."""
         if word in self._respelt:
             return self._respelt[word]
         near = self._rewritten_keys.best(word, 85)
-        found = self._rewritten[near[0]] if near is not None else None
-        if len(self._respelt) < 50_000:
-            self._respelt[word] = found
-        return found
+        return remember(self._respelt, word, self._rewritten[near[0]] if near else None)
 
     def _near_vocab(self, word: str) -> bool:
         return self._close(word, 90, self._near)
@@ -565,9 +557,7 @@ class Inventory:
                     if len(w) > 4 and (cand.startswith(w[:-1]) or w.startswith(cand[:-1])):
                         sc = max(sc, 0.97)
                     found[cand] = sc
-            hits[w] = found
-            if len(self._word_hits) < 50_000:
-                self._word_hits[w] = found
+            hits[w] = remember(self._word_hits, w, found)
         return hits
 
     def unknown_descriptor(self, text: str) -> bool:
@@ -618,6 +608,19 @@ class Inventory:
         """An area's display name."""
         item = self._areas.get(area)
         return item.names[0] if item and item.names else area.replace("_", " ")
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+_MEMO_LIMIT = 50_000  # words remembered per look-up table: what people say repeats
+
+
+def remember(memo: dict[K, V], key: K, value: V) -> V:
+    """``value``, kept in ``memo`` under ``key`` while the table has room (a bounded cache of
+    per-word look-ups)."""
+    if len(memo) < _MEMO_LIMIT:
+        memo[key] = value
+    return value
 
 
 def home_scope(word: str) -> bool:
