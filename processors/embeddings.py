@@ -273,10 +273,9 @@ class VectorIndex:
         cols = slice(*span) if span is not None else slice(None)
         if isinstance(query, Sparse):
             if len(query.idx) * 4 <= self._by_feature.shape[0]:
-                postings = self._postings.get(span)
-                if postings is None:  # a span's own lists: a search reads none of the others
-                    postings = self._postings[span] = _Postings(self._by_feature[:, cols])
-                return postings.dot(query)
+                if span not in self._postings:  # a span's own lists: it reads no others
+                    self.prepare(span)
+                return self._postings[span].dot(query)
             query = query.dense(self._by_feature.shape[0])
         idx = np.flatnonzero(query)
         if len(idx) * 4 > len(query):  # dense (e.g. sentence embeddings): one plain product
@@ -284,6 +283,14 @@ class VectorIndex:
             return result
         sparse: Matrix = query[idx] @ self._by_feature[idx, cols]
         return sparse
+
+    def prepare(self, span: tuple[int, int] | None = None) -> None:
+        """Build the posting lists a sparse search of ``span`` reads, now rather than at the
+        first search (~8 ms for a pack's examples: a stage pays it at start, not on an
+        event)."""
+        if span not in self._postings:
+            cols = slice(*span) if span is not None else slice(None)
+            self._postings[span] = _Postings(self._by_feature[:, cols])
 
     def set_row(self, i: int, row: Matrix) -> None:
         """Replace row ``i`` (a re-indexed document)."""

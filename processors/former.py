@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from processors.embeddings import Encoder, HashingEncoder, Query, VectorIndex, query_of
 from processors.errors import PatchError
@@ -295,6 +296,13 @@ class PackExpert:
         self.encoder.fit([r[2] for r in rows])
         self._last_query: tuple[str, Query] | None = None
         self._vecs = VectorIndex.of(self.encoder, [r[2] for r in rows])
+        # the searches events make (small talk; a domain's intents, all or by task type),
+        # prepared now: the first event of each kind would otherwise pay for them
+        for domains in [{"_common"}, *({d} for pack in self.packs for d in pack.covers)]:
+            for task_types in (None, ("ephemeral",), ("stateful",)):
+                mask, span = self._mask(domains, task_types)
+                if mask.any():
+                    self._vecs.prepare(span)
 
     def _query(self, text: str) -> Query:
         # one event asks up to four times (small talk, intent, question/command re-checks)
@@ -306,10 +314,11 @@ class PackExpert:
         """The pack serving a domain."""
         return next((p for p in self.packs if domain is not None and domain in p.covers), None)
 
-    def nearest(
-        self, text: str, domains: set[str], *, task_types: tuple[str, ...] | None = None
-    ) -> tuple[DomainPack, IntentSpec, float] | None:
-        """The best intent among packs covering ``domains``, by weighted k-NN vote."""
+    def _mask(
+        self, domains: set[str], task_types: tuple[str, ...] | None
+    ) -> tuple[npt.NDArray[np.bool_], tuple[int, int]]:
+        """Which examples a search of ``domains`` (and ``task_types``) reads, within the span
+        of rows that holds them all."""
         key = (frozenset(domains), task_types)
         found = self._masks.get(key)
         if found is None:
@@ -318,14 +327,21 @@ class PackExpert:
                     bool(set(r[0].covers) & domains)
                     and (task_types is None or r[1].task_type in task_types)
                     for r in self._rows
-                ]
+                ],
+                dtype=bool,
             )
             rows = np.flatnonzero(full)
             # a pack's examples are contiguous: search only the span that holds the mask
             span = (int(rows[0]), int(rows[-1]) + 1) if len(rows) else (0, 0)
             found = (full[span[0] : span[1]], span)
             self._masks[key] = found
-        mask, span = found
+        return found
+
+    def nearest(
+        self, text: str, domains: set[str], *, task_types: tuple[str, ...] | None = None
+    ) -> tuple[DomainPack, IntentSpec, float] | None:
+        """The best intent among packs covering ``domains``, by weighted k-NN vote."""
+        mask, span = self._mask(domains, task_types)
         if not mask.any():
             return None
         sims = np.where(mask, self._vecs.similarities(self._query(text), span), -1.0)

@@ -489,6 +489,7 @@ class GroundedExpert:
         for domain, runs in self._groups.items():  # reduceat needs one contiguous span
             if any(a[2] != b[1] for a, b in itertools.pairwise(runs)):
                 raise ValueError(f"examples of domain {domain} are not contiguous")
+            self._vecs.prepare((runs[0][1], runs[-1][2]))  # now, not on the domain's first event
         # one alternation per intent and language: a single search per intent and event
         self._cues: dict[str, dict[str, re.Pattern[str]]] = {}
         for pack in self.packs:
