@@ -3,7 +3,8 @@
 - :func:`detect` combines lingua (restricted to the supported languages plus common others,
   so that an unsupported language is recognised as such) with function-word votes, which
   decide the short texts where lingua is unreliable ("merci", "danke").
-- :func:`clean` lower-cases, folds apostrophes, drops fillers ("um", "euh", "ähm"), word
+- :func:`clean` lower-cases, folds apostrophes, drops emoji, writes out a phone's shorthand
+  ("pls", "stp", "porfa", "bt"; :func:`expand_shorthand`), drops fillers ("um", "euh", "ähm"), word
   repetitions and, after a self-correction ("the kitchen no wait the bedroom"), the words
   it takes back; numbers in words become digits (text2num).
 
@@ -235,10 +236,82 @@ def _alpha2digit(text: str, lang: str) -> str:
     return result.replace("xeinx", "ein")
 
 
+# What people type on a phone for the words the packs and the rules know, per language
+# (whole words only; folded spellings of accented words are matched anyway).
+_SHORTHAND: dict[str, dict[str, str]] = {
+    "en": {
+        **dict.fromkeys("pls plz plse pleez".split(), "please"),
+        **dict.fromkeys("thx thnx thanx ty".split(), "thanks"),
+        **dict.fromkeys("tmrw tmrow tmr tmw tomo 2moro 2morrow".split(), "tomorrow"),
+        **dict.fromkeys("sry soz".split(), "sorry"),
+        "u": "you", "ur": "your", "abt": "about", "b4": "before", "bday": "birthday",
+        "tonite": "tonight", "nvm": "never mind", "rn": "right now", "appt": "appointment",
+        "mtg": "meeting", "hr": "hour", "hrs": "hours", "thurs": "thursday", "thur": "thursday",
+        "tues": "tuesday", "weds": "wednesday", "whos": "who's", "whats": "what's",
+        "wheres": "where's", "hows": "how's", "dont": "don't", "cant": "can't", "isnt": "isn't",
+        "doesnt": "doesn't", "didnt": "didn't", "im": "i'm", "ive": "i've", "gonna": "going to",
+        "wanna": "want to", "lemme": "let me", "gimme": "give me",
+    },
+    "fr": {
+        **dict.fromkeys("stp stpl".split(), "s'il te plaît"),
+        **dict.fromkeys("svp svpl".split(), "s'il vous plaît"),
+        **dict.fromkeys("chui chuis jsuis".split(), "je suis"),
+        **dict.fromkeys("mrc mci".split(), "merci"),
+        **dict.fromkeys("tjrs tjs".split(), "toujours"),
+        **dict.fromkeys("ajd auj".split(), "aujourd'hui"),
+        **dict.fromkeys("dm1 dem1".split(), "demain"),
+        **dict.fromkeys("pk pq".split(), "pourquoi"),
+        "dsl": "désolé", "bjr": "bonjour", "slt": "salut", "pr": "pour", "ds": "dans",
+        "qd": "quand", "bcp": "beaucoup", "anniv": "anniversaire", "jsp": "je sais pas",
+        "c": "c'est", "cc": "coucou",
+    },
+    "es": {
+        **dict.fromkeys("q k ke".split(), "que"),
+        **dict.fromkeys("xq porq".split(), "porque"),
+        **dict.fromkeys("porfa porfis xfa plis".split(), "por favor"),
+        **dict.fromkeys("mñn mñna mñana mnn".split(), "mañana"),
+        **dict.fromkeys("tb tmb tbn".split(), "también"),
+        "d": "de", "pa": "para", "dsp": "después", "finde": "fin de semana", "toy": "estoy",
+    },
+    "de": {
+        **dict.fromkeys("bt btte bidde bitt biddeschön".split(), "bitte"),
+        **dict.fromkeys("nich nit net".split(), "nicht"),
+        **dict.fromkeys("vllt vlt".split(), "vielleicht"),
+        "ne": "eine", "nen": "einen", "is": "ist", "sry": "sorry",
+        "kannste": "kannst du", "machste": "machst du", "gibts": "gibt es", "wg": "wegen",
+    },
+}  # fmt: skip
+# French without its apostrophes: "n eteins pas", "l a fait", "j allais", "c etait"
+_ELIDED = re.compile(r"\b([nljdsmtc]|qu) (?=[aeiouyhéèêàâîôû])")
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d]+")
+
+
+def expand_shorthand(text: str, lang: str) -> str:
+    """``text`` (lower case) with emoji dropped and a phone's shorthand written out.
+
+    >>> expand_shorthand("kaffeemaschine an bt ☕", "de")
+    'kaffeemaschine an bitte'
+    >>> expand_shorthand("n eteins pas le porche stp", "fr")
+    "n'eteins pas le porche s'il te plaît"
+    """
+    text = _EMOJI.sub(" ", text)
+    if lang == "fr":
+        text = _ELIDED.sub(r"\1'", text)
+    table = _SHORTHAND.get(lang)
+    if table is None:
+        return " ".join(text.split())
+    out = []
+    for raw in text.split():
+        bare = raw.rstrip(",;.!?:")
+        full = table.get(bare)
+        out.append(raw if full is None else full + raw[len(bare) :])
+    return " ".join(out)
+
+
 @lru_cache(maxsize=512)  # one event's text is cleaned by the former, its expert and checks
 def clean(text: str, lang: str) -> Cleaned:
     """The utterance with the noise of speech removed (see the module docstring)."""
-    lowered = " ".join(text.lower().replace("\u2019", "'").split())
+    lowered = expand_shorthand(text.lower().replace("\u2019", "'"), lang)
     fillers = _FILLERS | _FILLERS_OF.get(lang, frozenset())
     corrected = False
     match = ([None, *_CORRECTION.finditer(lowered)])[-1]  # the last correction counts

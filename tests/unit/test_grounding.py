@@ -104,6 +104,27 @@ def test_cleaning_drops_fillers_repetitions_and_retracted_words() -> None:
     assert "um 3" in clean("morgen um drei", "de").numeric
 
 
+def test_a_phones_shorthand_and_emoji_are_written_out() -> None:
+    assert clean("kaffeemaschine an bidde ☕", "de").text == "kaffeemaschine an bitte"
+    assert clean("n eteins pas encore le porche stp", "fr").text.startswith("n'eteins pas")
+    assert clean("cambia lo de mñn a las 4 d la tarde", "es").text == (
+        "cambia lo de mañana a las 4 de la tarde"
+    )
+    assert clean("whos on tl-94", "en").text == "who's on tl-94"
+    # a word of one language is not shorthand in another: "is" stays English, "pa" French
+    assert clean("is the porch light on", "en").text == "is the porch light on"
+    assert clean("pa de problème", "fr").text == "pa de problème"
+
+
+def test_chat_messages_form_like_the_words_they_stand_for() -> None:
+    nightlight = form("nachtlicht fuer leo an 🌙", 370)
+    assert nightlight.decision == "stateful"
+    assert patch_of(nightlight)[0]["path"].startswith("/entities/light.kids_nightlight")
+    assert form("bin daheim mach das verandalicht an bt", 371).decision == "stateful"
+    assert form("n eteins pas encore le porche", 372).decision == "no_task"
+    assert form("a q hora es el cumple de la abuela", 373).decision == "ephemeral"
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
