@@ -552,7 +552,7 @@ class Before:
     clock: time | None = None
 
 
-_BEFORE_WORD = r"(?:before|beforehand|earlier|avant|antes|vorher|davor|fruher)"
+_BEFORE_WORD = r"(?:before|beforehand|earlier|ahead of|avant|antes|vorher|davor|fruher|vorm?)"
 _DAY_BEFORE = re.compile(
     r"\b(?:the (?:day|night|evening) before|la veille|le jour d'avant|el dia (?:antes|anterior)|"
     r"la noche (?:antes|anterior)|la vispera|am vortag|am tag davor|am abend davor|"

@@ -125,6 +125,27 @@ def test_chat_messages_form_like_the_words_they_stand_for() -> None:
     assert form("a q hora es el cumple de la abuela", 373).decision == "ephemeral"
 
 
+@pytest.mark.parametrize(
+    ("text", "event", "at"),
+    [
+        ("ping me 15 min before yoga", "ev-yoga", "2026-12-02T18:45"),
+        ("previens moi 30 min avant le yoga", "ev-yoga", "2026-12-02T18:30"),
+        ("Erinnere mich eine Stunde vor dem Zahnarzt", "ev-dentist", "2026-12-03T14:00"),
+        ("Erinnere mich am Vortag um 18 Uhr an Omas Geburtstag", "ev-grandma-birthday", None),
+        ("avísame del cumple de la abuela el día antes a las 7 de la tarde", "ev-grandma-birthday",
+         None),
+    ],
+)  # fmt: skip
+def test_a_reminder_before_an_event_is_kept_on_the_event(
+    text: str, event: str, at: str | None
+) -> None:
+    formation = form(text, 380)
+    op = patch_of(formation)[0]
+    assert formation.intent_id == "remind_event" and op["path"] == f"/events/{event}/reminder"
+    if at is not None:
+        assert op["value"].startswith(at)
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
