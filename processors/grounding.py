@@ -320,10 +320,13 @@ _PRAISE = re.compile(
     r"\b(?:looks? (?:so |really |very )?(?:great|nice|good|lovely|amazing|beautiful|gorgeous)|"
     r"(?:feels|is|looks) so (?:cosy|cozy|nice|lovely)|i (?:really )?love (?:how|the)|"
     r"(?:vraiment |trop |super )?(?:chouette|joli\w*|agreable)\b|j'adore|"
-    r"que bonit\w*|me encanta|queda (?:muy |genial|precioso)|"
-    r"sieht (?:echt |richtig |wirklich |so )?(?:schick|schon|gut|toll|super) aus|"
+    r"(?:il|elle) est (?:vraiment |trop |super |tres |hyper )?(?:beau|belle|magnifique|top)\b|"
+    r"que (?:bonit|lind|precios|chul|guap)\w*|me encanta|queda (?:muy |genial|precioso)|"
+    r"(?:sieht|schaut) (?:echt |richtig |wirklich |so )?(?:schick|schon|gut|toll|super|klasse) "
+    r"aus|"
     r"(?:echt |wirklich |so )?(?:schones|tolles|gemutliches) licht|gefallt mir)"
 )
+_EXCLAIMED = re.compile(r"[¡ ]*que (?:bonit|lind|precios|chul|guap)\w*")
 # a request told, not made: "I was going to ask you to …, but Sam already did it"
 _ALREADY_DONE = re.compile(
     r"\b(?:i was going to ask|i wanted to ask|i meant to ask|je voulais te demander|"
@@ -689,10 +692,10 @@ class GroundedExpert:
                 and self._cue_said(ranked[0][0], u)
                 and (not ranked[0][0].value or self._has_value(ranked[0][0].value, u))
             )
-            and not is_question_in(u.cleaned)
+            and (not is_question_in(u.cleaned) or _EXCLAIMED.match(u.cleaned.folded))
         ):
             # "the new thermostat looks great", "die Stehlampe macht schönes Licht": said of
-            # a thing, nothing asked of it
+            # a thing, nothing asked of it ("¡qué bonito quedó!" exclaims, it does not ask)
             return Proposal(
                 decision="no_task",
                 confidence=0.6,

@@ -146,6 +146,21 @@ def test_a_reminder_before_an_event_is_kept_on_the_event(
         assert op["value"].startswith(at)
 
 
+def test_praise_and_a_bare_yes_change_nothing() -> None:
+    for n, text in enumerate(
+        [
+            "Das neue Thermostat schaut super aus",
+            "Il est vraiment beau, le nouveau thermostat",
+            "¡Qué bonito quedó el termostato nuevo!",
+            "ja",
+            "oui",
+        ]
+    ):
+        assert form(text, 390 + n).decision == "no_task", text
+    # a question about it still asks: "¿qué temperatura marca el termostato nuevo?"
+    assert form("¿qué temperatura marca el termostato nuevo?", 396).decision == "ephemeral"
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
