@@ -359,7 +359,8 @@ _BY_PERCENT = re.compile(
 )
 _TELL_ME_IF = re.compile(
     r"\b(?:tell|let me know|check|see|find out|know|dire|dis|dites|checker|verifier|regarder|"
-    r"savoir|decir\w*|dices|dime|digame|comprobar|mirar|saber|ver|averiguar|sagen|sag|"
+    r"savoir|decir\w*|dices|dime|decime|digame|comprobar|mirar|fijate|saber|ver|averiguar|"
+    r"sagen|sag|"
     r"nachsehen|nachschauen|prufen|schauen|sehen|wissen|herausfinden)\b"
     r"[^.?]{0,12}?\b(?:if|whether|si|ob|what|when|how|who|where|which|why|quand|combien|qui|"
     r"comment|quel\w*|cuando|cuanto\w*|quien|donde|cual|wer|wann|wie|wo|welche\w*)\b"

@@ -62,8 +62,10 @@ def switch(u: Cleaned) -> str | None:
         off.sort()
     if u.lang != "en":
         on = [i for i in on if not text.startswith("on", i)]
-    if u.lang == "de" and (ab := re.search(r"\bschalt\w*\b.*\b(ab)\b", text)):
-        off.append(ab.start(1))  # "schalt die Heizung ab"
+    if u.lang == "de" and (ab := re.search(r"\b(?:schalt|dreh)\w*\b.*\b(ab)\b", text)):
+        off.append(ab.start(1))  # "schalt die Heizung ab", Austrian "dreh das Licht ab"
+    if u.lang == "de" and (auf := re.search(r"\bdreh\w*\b(?!.*\bum\b).*\b(auf)$", text)):
+        on.append(auf.start(1))  # Austrian "dreh das Licht auf" (not "dreh … um 2 Grad auf")
     if _OFF_PHRASE.search(text) and not on[-1:] > off[-1:]:
         return "off"
     if not on and not off:

@@ -161,6 +161,14 @@ def test_praise_and_a_bare_yes_change_nothing() -> None:
     assert form("¿qué temperatura marca el termostato nuevo?", 396).decision == "ephemeral"
 
 
+def test_regional_switch_words() -> None:
+    off = form("Dreh die Stehlampe ab", 400)
+    assert patch_of(off)[0]["path"] == "/entities/light.living_floor_lamp/state"
+    assert patch_of(off)[0]["value"] == "off"
+    assert patch_of(form("dreh das licht im flur auf", 401))[0]["value"] == "on"
+    assert form("Decime si la tira led está prendida", 402).decision == "ephemeral"
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
