@@ -1149,7 +1149,19 @@ class GroundedExpert:
         if when_said and timed and any("start" in it.data for it in timed):
             # "my three o'clock on thursday": an event named by its time
             pool = [m.item for m in matches] if len(matches) > 1 else timed
-            picked = _at_time(pool, u, *when_said) if not any(m.named for m in matches) else []
+            by_name = any(m.named for m in matches)
+            picked = _at_time(pool, u, *when_said) if not by_name else []
+            if (
+                not picked
+                and not by_name
+                and pool is not timed
+                and reference(u.cleaned, *when_said)[0] is not None  # a day: "tomorrow"
+            ):
+                # "move my appointment tomorrow to 11": none of the appointments by name is
+                # then, so the word means whatever is on the calendar then
+                picked = _at_time(timed, u, *when_said)
+                if picked:
+                    matches = []
             if len(picked) == 1:
                 return picked, None
             if picked and not matches:

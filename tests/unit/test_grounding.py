@@ -169,6 +169,32 @@ def test_regional_switch_words() -> None:
     assert form("Decime si la tira led está prendida", 402).decision == "ephemeral"
 
 
+def test_an_appointment_named_by_its_day_asks_among_that_days_events() -> None:
+    for n, text in enumerate(
+        ["move my appointment tomorrow to 11", "Verschieb den Termin morgen auf 11 Uhr"]
+    ):
+        asked = form(text, 410 + n)
+        assert asked.decision == "clarification", text
+        assert set(asked.slots["candidates"].split(",")) == {"ev-1on1-marco", "ev-yoga"}, text
+    # a new day after "to"/"à" names no event: the class is still asked about by name
+    course = form("Déplace le cours à lundi 18 h", 412)
+    assert course.decision == "clarification"
+
+
+def test_a_reminder_marked_as_done_asks_which_in_every_language() -> None:
+    for n, text in enumerate(
+        [
+            "mark the reminder as done",
+            "marque le rappel comme fait",
+            "Marca el recordatorio como hecho",
+            "markier die Erinnerung als erledigt",
+        ]
+    ):
+        asked = form(text, 420 + n)
+        assert asked.decision == "clarification", text
+        assert set(asked.slots["candidates"].split(",")) == {"rem-bins", "rem-pharmacy"}, text
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
