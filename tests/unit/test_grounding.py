@@ -195,6 +195,20 @@ def test_a_reminder_marked_as_done_asks_which_in_every_language() -> None:
         assert set(asked.slots["candidates"].split(",")) == {"rem-bins", "rem-pharmacy"}, text
 
 
+def test_someone_taking_a_ticket_over_assigns_it_and_asking_who_does_not() -> None:
+    for n, (text, person) in enumerate(
+        [
+            ("Que Sofía se encargue del modo oscuro", "sofia"),
+            ("priya should take over the dark mode ticket", "priya"),
+            ("c'est léa qui s'occupe du mode sombre", "lea"),
+        ]
+    ):
+        op = patch_of(form(text, 430 + n))[0]
+        assert op == {"op": "replace", "path": "/tickets/TL-57/assignee", "value": person}, text
+    for n, text in enumerate(["qui s'occupe du tl-94", "who's handling tl-94"]):
+        assert form(text, 435 + n).decision == "ephemeral", text
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
