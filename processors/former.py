@@ -108,6 +108,12 @@ def _names_kind(text: str) -> bool:
     return any(words & vocab for vocab in KIND_WORDS.values())
 
 
+# a request's verb said first, then what it is about ("cancel yoga", "annule le cours"; not
+# "cancel that", "forget the lights")
+_OPENS_REQUEST = re.compile(
+    r"(?:please |bitte |por favor )?(?:cancel|call off|drop|annule|supprime|cancela|anula|"
+    r"quita|borra|sag \w+ ab|streich|storn)\w* (?!(?:that|this|it|ca|cela|eso|esto|lo|das|es)\b)"
+)
 _THINGS = frozenset("thing things stuff truc machin chose cosa cosas ding sache zeug".split())
 
 
@@ -655,6 +661,14 @@ class Former:
                 small = None  # "cancel the yoga", "good night mode": about a thing
             if small is not None and small[0].id == "cancel" and _names_thing(said):
                 small = None  # "cancel the appointment", "annule le truc de demain": which one
+            if (
+                small is not None
+                and small[0].id in ("cancel", "greeting", "goodbye")
+                and _OPENS_REQUEST.match(fold(said))
+                and self.grounded is not None
+                and self.grounded.names_item(said, routed.project_id, lang.lang, floor=0.7)
+            ):
+                small = None  # "annule le cours", "cancel yoga tomorrow evening": an event
             if small is not None and small[0].id in ("goodbye", "greeting") and _names_kind(said):
                 small = None  # "gute Nacht Szene aktivieren": the scene, not a goodbye
             if (

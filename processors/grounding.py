@@ -1022,14 +1022,17 @@ class GroundedExpert:
             )
         return out
 
-    def names_item(self, text: str, project_id: str | None, lang: str | None = None) -> bool:
-        """Whether ``text`` names an item of the project's inventory by its name."""
+    def names_item(
+        self, text: str, project_id: str | None, lang: str | None = None, *, floor: float = 0.9
+    ) -> bool:
+        """Whether ``text`` names an item of the project's inventory (scoring ``floor`` or
+        more: 0.9 by its name; 0.7 a part of it, "the yoga", "le cours")."""
         inventory = self.inventory(project_id)
         if inventory is None:
             return False
         code = lang if lang in SUPPORTED else detect(text).lang
         best = inventory.resolve(clean(text, code if code in SUPPORTED else "en").numeric).best
-        return bool(best) and best[0].score >= 0.9
+        return bool(best) and best[0].score >= floor
 
     # --- targets ------------------------------------------------------------------------
     def _targets(

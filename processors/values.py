@@ -31,7 +31,8 @@ _ON = re.compile(
     r"\b(?:on|light (?:up|it up)|allume\w*|rallume\w*|enciend\w*|encend\w*|prend\w*|"
     r"einschalt\w*|anschalt\w*|"
     r"anmach\w*|start\w*|activ\w*|lance\w*|demarre\w*|arranca\w*|pon en marcha|"
-    r"pon\w* (?:la|el|las|los) (?:luz|luces|lampara\w*|luce\w*))\b"
+    r"pon\w* (?:la|el|las|los) (?:luz|luces|lampara\w*|luce\w*|tira|led|foco\w*)|"
+    r"mets (?:la|le|les|l') ?(?:lumiere|lampe|ruban|led|plafonnier|lampadaire|veilleuse)\w*)\b"
 )
 _ON_DE = re.compile(
     r"\b(?:an|ein)\s*[,.!?]|\b(?:an|ein)\s*$|\b(?:an|ein)\b(?=\s+(?:und|bitte|machen|schalten))"

@@ -209,6 +209,24 @@ def test_someone_taking_a_ticket_over_assigns_it_and_asking_who_does_not() -> No
         assert form(text, 435 + n).decision == "ephemeral", text
 
 
+def test_a_cancellation_of_an_event_is_no_small_talk() -> None:
+    for n, text in enumerate(["annule le cours", "cancela la clase"]):
+        asked = form(text, 440 + n)
+        assert asked.decision == "clarification", text
+        assert set(asked.slots["candidates"].split(",")) == {"ev-yoga", "ev-piano"}, text
+    yoga = form("cancel yoga tomorrow evening", 442)  # "evening" is no greeting here
+    assert patch_of(yoga)[0]["path"].startswith("/events/ev-yoga")
+    for n, text in enumerate(["cancel that", "annule ça", "forget it"]):
+        assert form(text, 443 + n).decision == "no_task", text
+
+
+def test_putting_a_light_on_is_switching_it_on() -> None:
+    for n, text in enumerate(["Mets le ruban LED derrière la télé", "Pon la tira led de la tele"]):
+        op = patch_of(form(text, 450 + n))[0]
+        assert op["path"] == "/entities/light.tv_strip/state" and op["value"] == "on", text
+    assert form("mets la lampe de chevet à 30 %", 452).intent_id == "dim_light"
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
