@@ -30,6 +30,12 @@ _GROUPS: dict[str, str] = {
     "porch": "porche veranda portal vordach",
     "counter": "encimera arbeitsplatte comptoir",
     "strip": "ruban tira streifen bande",
+    # not German "groß" nor "unter", French "sous": "eine große Hilfe", "runter", "sous
+    # safari" would name the big light and the under-cabinet lights
+    "big": "grande",  # "la luz grande", "la grande lumière"
+    "under": "debajo",
+    "cabinet": "placard placards armario armarios schrank schranke",
+    "under cabinet": "unterbau unterschrank",
     "door": "porte portes puerta puertas tur tuer turen tueren",
     "front": "principal delantera vorder haupt",
     "back": "derriere arriere trasera hinter",

@@ -227,6 +227,15 @@ def test_putting_a_light_on_is_switching_it_on() -> None:
     assert form("mets la lampe de chevet à 30 %", 452).intent_id == "dim_light"
 
 
+def test_the_big_light_and_the_under_cabinet_lights_in_other_words() -> None:
+    big = patch_of(form("enciende la luz grande de la sala", 460))
+    assert [op["path"] for op in big] == ["/entities/light.living_ceiling/state"]
+    under = patch_of(form("enciende las luces de debajo de los armarios de la cocina", 461))
+    assert [op["path"] for op in under] == ["/entities/light.kitchen_counter/state"]
+    # "eine große Hilfe" thanks: no light is named
+    assert form("Vielen herzlichen Dank, Sie sind wirklich eine große Hilfe.", 462).task is None
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
