@@ -328,11 +328,19 @@ _PRAISE = re.compile(
 )
 _EXCLAIMED = re.compile(r"[¡ ]*que (?:bonit|lind|precios|chul|guap)\w*")
 # a request told, not made: "I was going to ask you to …, but Sam already did it"
+# ("my husband told me to turn the heating up but I won't", "meine Frau meint, ich soll dich
+# bitten, das Licht auszumachen, aber egal")
 _ALREADY_DONE = re.compile(
     r"\b(?:i was going to ask|i wanted to ask|i meant to ask|je voulais te demander|"
     r"je voulais vous demander|j'allais te demander|iba a pedirte|queria pedirte|te iba a pedir|"
-    r"ich wollte dich (?:bitten|fragen)|ich wollte sie (?:bitten|fragen))\b.*\b(?:but|mais|pero|"
-    r"aber)\b.*\b(?:already|myself|deja|moi-meme|ya|yo misma?|schon|selbst|bereits)\b"
+    r"ich wollte dich (?:eigentlich )?(?:bitten|fragen)|ich wollte sie (?:bitten|fragen)|"
+    r"(?:my|his|her) \w+ (?:told|asked|wants|wanted) me to|"
+    r"(?:ma|mon|sa|son) \w+ (?:voulait|veut|m'a dit|m'a demande)|"
+    r"(?:mi|su) \w+ (?:dice|quiere|queria|me dijo|me pidio)|"
+    r"(?:meine|mein) \w+ (?:meint|will|wollte|sagt|hat gesagt))\b.*\b(?:but|mais|pero|"
+    r"aber)\b.*\b(?:already|myself|i won'?t|wont|never mind|whatever|forget it|deja|moi-meme|"
+    r"bon|finalement|laisse|ya|yo misma?|da igual|no hace falta|schon|selbst|bereits|egal|"
+    r"lass mal)\b"
 )
 _ASKS_ANYWAY = re.compile(
     r"\b(?:don'?t forget|n'oublie pas|no olvides|vergiss nicht|"

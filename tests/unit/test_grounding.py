@@ -236,6 +236,21 @@ def test_the_big_light_and_the_under_cabinet_lights_in_other_words() -> None:
     assert form("Vielen herzlichen Dank, Sie sind wirklich eine große Hilfe.", 462).task is None
 
 
+def test_a_request_passed_on_and_called_off_changes_nothing() -> None:
+    for n, text in enumerate(
+        [
+            "my husband told me to turn the heating up but i wont",
+            "ma femme voulait que je te demande d'allumer le chauffage mais bon",
+            "mi mujer dice que apague las luces pero ya lo hago yo",
+            "meine frau meint ich soll dich bitten das licht auszumachen aber egal",
+        ]
+    ):
+        assert form(text, 470 + n).task is None, text
+    # passed on and not called off: it is asked for
+    passed = form("my husband wants me to ask you to turn the porch light on", 475)
+    assert passed.decision == "stateful"
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
