@@ -133,7 +133,11 @@ _POLITE = re.compile(
     r"konnten sie|wurdest du|kannst|mach mal|(?:me|se|te|nos)(?: l[oa]s?)? \w+(?:as|es)\b|"
     r"tu (?:me|nous) \w+|can we|could we|shall we|podemos|podriamos|on peut|on pourrait|"
     r"peut-on|pourrait-on|konnen wir|konnten wir|sollen wir|(?:te|le) importa(?! si\b)|"
-    r"(?:ca|cela) (?:te|vous) derange(?! si\b)|macht es dir (?:was |etwas )?aus)\b"
+    r"(?:ca|cela) (?:te|vous) derange(?! si\b)|macht es dir (?:was |etwas )?aus)\b|"
+    # "est-ce que tu pourrais …", "tu sais allumer …", "any chance …", "¿se podría …?"
+    r"^(?:please |bitte |por favor )?(?:est-ce que |est ce que )?(?:tu|vous) (?:pourrais|pourriez|"
+    r"peux|pouvez|sais|saurais) (?!si\b|s'il\b|quand\b|ou\b|qui\b|comment\b|combien\b|ce qu)|"
+    r"^(?:is there )?any chance\b|^se podria\b"
 )
 _MODALS = (
     r"can you|could you|would you|tu peux|tu pourrais|peux-tu|pouvez-vous|vous pouvez|"

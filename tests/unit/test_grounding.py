@@ -251,6 +251,24 @@ def test_a_request_passed_on_and_called_off_changes_nothing() -> None:
     assert passed.decision == "stateful"
 
 
+def test_polite_questions_that_ask_for_a_change_make_it() -> None:
+    piano = form("Any chance Emma's piano lesson could start at 5:30 instead?", 480)
+    assert piano.intent_id == "move_event"  # not a cancellation
+    assert patch_of(piano)[0]["path"].startswith("/events/ev-piano")
+    for n, text in enumerate(
+        [
+            "Est-ce que tu pourrais assigner le crash de la photo de profil à Jonas ?",
+            "Tu sais allumer la lampe de chevet ?",
+            "¿Se podría mover la clase de piano de Emma al jueves a las 17:00?",
+        ]
+    ):
+        assert form(text, 481 + n).decision == "stateful", text
+    for n, text in enumerate(
+        ["est-ce que tu sais si la porte est fermée ?", "Tu sais si TL-88 a été relu ?"]
+    ):
+        assert form(text, 485 + n).decision == "ephemeral", text
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
