@@ -229,11 +229,13 @@ def _alpha2digit(text: str, lang: str) -> str:
     text = re.sub(r"\b(pour|por) (cent|ciento)\b", r"\1\2", text)
     if lang == "de":  # "schalte … ein" is a particle, not the number one
         text = re.sub(r"\bein(e[nmr]?)?\b", lambda m: "xeinx" + (m.group(1) or ""), text)
+    if lang == "es":  # "el cuarto de los niños", "y cuarto", "un cuarto de hora": no 4th
+        text = re.sub(r"\bcuarto(s?)\b", r"xcuartox\1", text)
     try:
         result: str = alpha2digit(text, lang, threshold=2)  # "one on one" stays words
     except (ValueError, RuntimeError):  # text2num refuses some odd inputs; keep the words
         result = text
-    return result.replace("xeinx", "ein")
+    return result.replace("xeinx", "ein").replace("xcuartox", "cuarto")
 
 
 # What people type on a phone for the words the packs and the rules know, per language

@@ -356,6 +356,13 @@ _HALF_HOUR = re.compile(
     r"\b(?:half an hour|a half hour|30 minutes|une demi-heure|demi heure|media hora|"
     r"eine halbe stunde|halbe stunde)\b"
 )
+_QUARTER_HOUR = re.compile(
+    r"\b(?:a quarter(?: of an)? hour|quart d'heure|cuarto de hora|viertelstunde)\b"
+)
+_THREE_QUARTERS = re.compile(
+    r"\b(?:(?:three|3) quarters of an hour|(?:trois|3) quarts d'heure|(?:tres|3) cuartos de hora|"
+    r"dreiviertelstunde|(?:drei|3) viertelstunden)\b"
+)
 _HOURS_BY = re.compile(r"\b(\d{1,2})\s*(?:hours?|heures?|horas?|stunden?)\b")
 _MINUTES_BY = re.compile(r"\b(\d{1,3})\s*(?:minutes?|min|minutos?|minuten?)\b")
 _LATER = re.compile(
@@ -515,6 +522,10 @@ def _shift(text: str) -> timedelta | None:
     amount: timedelta | None = None
     if _HALF_HOUR.search(text):
         amount = timedelta(minutes=30)
+    elif _THREE_QUARTERS.search(text):
+        amount = timedelta(minutes=45)
+    elif _QUARTER_HOUR.search(text):
+        amount = timedelta(minutes=15)
     elif m := _HOURS_BY.search(text):
         amount = timedelta(hours=int(m.group(1)))
     elif m := _MINUTES_BY.search(text):

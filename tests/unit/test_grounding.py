@@ -269,6 +269,27 @@ def test_polite_questions_that_ask_for_a_change_make_it() -> None:
         assert form(text, 485 + n).decision == "ephemeral", text
 
 
+@pytest.mark.parametrize(
+    ("text", "event", "start"),
+    [
+        ("Das Einzelgespräch mit Marco bitte eine Viertelstunde später", "ev-1on1-marco",
+         "2026-12-02T10:15"),
+        ("Zieh das Einzelgespräch mit Marco um eine Viertelstunde vor", "ev-1on1-marco",
+         "2026-12-02T09:45"),
+        ("push the vet back three quarters of an hour", "ev-vet", "2026-12-11T16:45"),
+        ("retrasa el veterinario un cuarto de hora", "ev-vet", "2026-12-11T16:15"),
+        ("pon la clase de piano a las cinco y cuarto", "ev-piano", "2026-12-04T17:15"),
+    ],
+)  # fmt: skip
+def test_quarter_hours(text: str, event: str, start: str) -> None:
+    op = patch_of(form(text, 490))[0]
+    assert op["path"] == f"/events/{event}/start" and op["value"].startswith(start)
+
+
+def test_spanish_cuarto_is_a_room_or_a_quarter_not_a_fourth() -> None:
+    assert clean("el cuarto de los niños", "es").numeric == "el cuarto de los niños"
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
