@@ -278,7 +278,7 @@ def test_polite_questions_that_ask_for_a_change_make_it() -> None:
          "2026-12-02T09:45"),
         ("push the vet back three quarters of an hour", "ev-vet", "2026-12-11T16:45"),
         ("retrasa el veterinario un cuarto de hora", "ev-vet", "2026-12-11T16:15"),
-        ("pon la clase de piano a las cinco y cuarto", "ev-piano", "2026-12-04T17:15"),
+        ("cambia la clase de piano a las cinco y cuarto", "ev-piano", "2026-12-04T17:15"),
     ],
 )  # fmt: skip
 def test_quarter_hours(text: str, event: str, start: str) -> None:
