@@ -293,7 +293,7 @@ _UNASSIGN = re.compile(
     r"nimm \w+ (?:vom|von|aus)|\w+ (?:runter|austragen)|niemand drauf|"
     r"nicht mehr zugewiesen)\b"
 )
-_CLAUSE = re.compile(r"[,;:]|\s(?:and|et|y|und)\s")
+_CLAUSE = re.compile(r"[,;:]|\s[-\u2013\u2014]\s|\s(?:and|et|y|und)\s")  # "file a bug - it …"
 _AND = re.compile(r"\s(?:and|et|y|e|und|sowie|as well as)\s")
 _SCENE_SAID = re.compile(r"\b(?:scenes?|scene|szenen?|escenas?|ambiance|ambiente|stimmung)\b")
 _ID_SAID = re.compile(r"\b[a-z]{1,4}-?\d+\b|#\d+\b")  # "tl-310", "ma44", "#88"

@@ -290,6 +290,13 @@ def test_spanish_cuarto_is_a_room_or_a_quarter_not_a_fourth() -> None:
     assert clean("el cuarto de los niños", "es").numeric == "el cuarto de los niños"
 
 
+def test_a_dash_ends_the_request_and_a_microphone_test_is_no_task() -> None:
+    bug = form("File a bug - the audit page spinner never stops on Safari", 495)
+    assert bug.decision == "stateful"  # "never" is the bug's, not the request's
+    for n, text in enumerate(["testing testing one two three", "probando probando uno dos tres"]):
+        assert form(text, 496 + n).decision == "no_task", text
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
