@@ -101,6 +101,8 @@ _ASKED_LAST = re.compile(
     r"\b(?:quand|quoi|combien|ou ca)\s*\??$|^on a quoi\b|^c'?est ou\b|\bor not\s*\??$|"
     r"\bou pas\s*\??$|\boder nicht\s*\??$|\bo no\s*\??$"
 )
+# "alarm on or not", "le lampadaire il est allumé ou pas": whether it is so
+_OR_NOT = re.compile(r"\b(?:or not|ou pas|ou non|o no|oder nicht|oder)\s*\??$")
 # Question words that ask wherever they stand ("il reste combien", "j'ai quoi samedi").
 _ASKS = re.compile(
     r"\b(?:combien|quelle heure|c'est quand|j'ai quoi|c koi|c'est quoi|cuanto|cuantos|cuantas|"
@@ -900,7 +902,9 @@ class GroundedExpert:
                 intents.setdefault(intent.id, intent)
                 best.setdefault(intent.id, 0.0)
         question = is_question_in(u.cleaned)
-        yes_no = question and bool(_YES_NO.match(u.cleaned.folded.lstrip("¿¡ ")))
+        yes_no = question and bool(
+            _YES_NO.match(u.cleaned.folded.lstrip("¿¡ ")) or _OR_NOT.search(u.cleaned.folded)
+        )
         polite = is_polite_request(u.cleaned) and not _TELL_ME_IF.search(u.cleaned.folded)
         named_kinds = {
             m.item.kind for m in u.resolution.matches if m.score >= 0.85 or m.cover >= 0.99

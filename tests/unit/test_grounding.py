@@ -297,6 +297,13 @@ def test_a_dash_ends_the_request_and_a_microphone_test_is_no_task() -> None:
         assert form(text, 496 + n).decision == "no_task", text
 
 
+def test_or_not_asks_whether_it_is_so() -> None:
+    for n, text in enumerate(
+        ["alarmanlage scharf oder nich", "euh le lampadaire il est allumé ou pas"]
+    ):
+        assert form(text, 500 + n).decision == "ephemeral", text
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
