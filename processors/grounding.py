@@ -966,7 +966,7 @@ class GroundedExpert:
                 intent.target
                 and intent.target.create
                 and any(
-                    m.named and m.item.collection == intent.target.collection
+                    (m.named or m.score >= 0.85) and m.item.collection == intent.target.collection
                     for m in u.resolution.best
                 )
             ):

@@ -304,6 +304,18 @@ def test_or_not_asks_whether_it_is_so() -> None:
         assert form(text, 500 + n).decision == "ephemeral", text
 
 
+def test_ticking_off_a_named_reminder_completes_it() -> None:
+    for n, text in enumerate(
+        [
+            "I picked up the prescription, tick that reminder off",
+            "J'ai récupéré l'ordonnance, coche le rappel de la pharmacie",
+        ]
+    ):
+        done = form(text, 505 + n)
+        assert done.intent_id == "complete_reminder", text
+        assert patch_of(done)[0]["path"].startswith("/reminders/rem-pharmacy"), text
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
