@@ -1513,7 +1513,8 @@ _ALSO = re.compile(
     r"incluido|auch|inklusive|einschliesslich)\b"
 )
 _BOTH = re.compile(  # numbers are digits by now: "les deux" is "les 2"
-    r"\b(?:both|(?<!\ba )(?<!\bà )(?<!\bde )(?<!hasta )(?<!desde )(?<!sobre )(?<!vers )"
+    r"\b(?:both|(?<=\ba )los (?:dos|2)(?= \w)|"  # "a los dos radiadores" ("a las dos": 2 o'clock)
+    r"(?<!\ba )(?<!\bà )(?<!\bde )(?<!hasta )(?<!desde )(?<!sobre )(?<!vers )"
     r"(?:les|los|las) (?:deux|dos|2)(?!\s*(?:h\b|heures?|horas?|y media|y cuarto|:))|"
     r"tous les (?:deux|2)|ambos|ambas|beide\w*)\b"
 )

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from processors.fuzzy import Choices
 from processors.language import fold
-from processors.lexicon import by_sound, canonical, lexicon_words
+from processors.lexicon import NUMBER_WORDS, by_sound, canonical, lexicon_words
 
 # Words that never name an item on their own.
 _STOP = frozenset(
@@ -674,6 +674,8 @@ def _fuzzy_kind(word: str) -> str | None:
 @lru_cache(maxsize=1 << 14)
 def _fuzzy_canonical(word: str) -> str | None:
     """A misspelt lexicon word ("lumère", "cosina") → its English word, or None."""
+    if word in NUMBER_WORDS:
+        return None
     if len(word) >= 3 and (heard := by_sound(word)) is not None:
         return heard
     if len(word) < 5:

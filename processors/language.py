@@ -231,11 +231,23 @@ def _alpha2digit(text: str, lang: str) -> str:
         text = re.sub(r"\bein(e[nmr]?)?\b", lambda m: "xeinx" + (m.group(1) or ""), text)
     if lang == "es":  # "el cuarto de los niños", "y cuarto", "un cuarto de hora": no 4th
         text = re.sub(r"\bcuarto(s?)\b", r"xcuartox\1", text)
+    if lang == "de":  # "zwanzigeinhalb": "zwanzig einhalb", then 20,5 below
+        text = re.sub(r"\b(\w{3,}?)einhalb\b", r"\1 einhalb", text)
     try:
         result: str = alpha2digit(text, lang, threshold=2)  # "one on one" stays words
     except (ValueError, RuntimeError):  # text2num refuses some odd inputs; keep the words
         result = text
-    return result.replace("xeinx", "ein").replace("xcuartox", "cuarto")
+    result = result.replace("xeinx", "ein").replace("xcuartox", "cuarto")
+    # "21 and a half", "21 et demi", "21 y medio", "20 einhalb" (degrees, not hours: "et
+    # demie", "y media" are half past, "2 and a half hours" a duration)
+    return _AND_A_HALF.sub(r"\1,5", result)
+
+
+_AND_A_HALF = re.compile(
+    r"\b(\d{1,3}) (?:and a half|et demi|y medio|und einhalb|einhalb)\b"
+    r"(?!\s*(?:hours?|heures?|horas?|stunden?|minutes?|mins?|minutos?|minuten|days?|jours?|"
+    r"dias?|tage?n?|weeks?|semaines?|semanas?|wochen?)\b)"
+)
 
 
 # What people type on a phone for the words the packs and the rules know, per language

@@ -33,6 +33,10 @@ _GROUPS: dict[str, str] = {
     # not German "groß" nor "unter", French "sous": "eine große Hilfe", "runter", "sous
     # safari" would name the big light and the under-cabinet lights
     "big": "grande",  # "la luz grande", "la grande lumière"
+    # not "fuera", "dehors", "draußen": "hace frío fuera" names no light
+    "outside": "exterieur exterieure exterior aussen",
+    "outdoors": "draussen dehors fuera afuera",  # said, so never misread as "aussen"
+    "room": "cuarto piece zimmer",
     "under": "debajo",
     "cabinet": "placard placards armario armarios schrank schranke",
     "under cabinet": "unterbau unterschrank",
@@ -124,6 +128,13 @@ _GROUPS: dict[str, str] = {
     "public": "publique publica publico offentliche",
     "two factor authentication": "2fa mfa",
 }
+# Numbers said as words: never a misspelt name ("cuatro" is no "cuarto", "drei" no "dreh").
+NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty "
+    "un une deux trois quatre cinq six sept huit neuf dix onze douze vingt trente "
+    "uno una dos tres cuatro cinco seis siete ocho nueve diez once doce veinte treinta "
+    "eins zwei drei vier funf sechs sieben acht neun zehn elf zwolf zwanzig dreissig".split()
+)
 _CANONICAL: dict[str, str] = {
     word: english for english, words in _GROUPS.items() for word in words.split()
 }

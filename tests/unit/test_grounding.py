@@ -316,6 +316,33 @@ def test_ticking_off_a_named_reminder_completes_it() -> None:
         assert patch_of(done)[0]["path"].startswith("/reminders/rem-pharmacy"), text
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "folded"),
+    [
+        ("mets le chauffage à vingt et un et demi", "fr", "mets le chauffage a 21,5"),
+        ("pon la calefacción a veintiuno y medio", "es", "pon la calefaccion a 21,5"),
+        ("set the heating to twenty one and a half", "en", "set the heating to 21,5"),
+        ("Heizung auf zwanzigeinhalb Grad", "de", "heizung auf 20,5 grad"),
+        # a duration and half past stay what they are
+        ("move it by two and a half hours", "en", "move it by 2 and a half hours"),
+        ("à trois heures et demie", "fr", "a 3 heures et demie"),
+    ],
+)
+def test_a_half_after_a_number(text: str, lang: str, folded: str) -> None:
+    assert clean(text, lang).folded == folded
+
+
+def test_rooms_outside_lights_and_both_radiators_in_other_words() -> None:
+    kids = patch_of(form("Sube dos grados en el cuarto de los niños", 510))
+    assert kids[0]["path"].startswith("/entities/climate.kids_room/")
+    both = patch_of(form("Súbeles un grado a los dos radiadores", 511))
+    assert {op["path"].split("/")[2] for op in both} == {"climate.bedroom", "climate.kids_room"}
+    porch = patch_of(form("Schalt das Aussenlicht ein", 512))
+    assert porch[0]["path"] == "/entities/light.porch/state"
+    # the weather outside names no light; "cuatro" is a number, not a misspelt "cuarto"
+    assert form("draußen ist es heute saukalt", 513).task is None
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
