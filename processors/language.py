@@ -228,7 +228,7 @@ def _alpha2digit(text: str, lang: str) -> str:
     # "quinze pour cent" is 15 %, not "15 pour 100"
     text = re.sub(r"\b(pour|por) (cent|ciento)\b", r"\1\2", text)
     if lang == "de":  # "schalte … ein" is a particle, not the number one
-        text = re.sub(r"\bein(e[nmr]?)?\b", lambda m: "xeinx" + (m.group(1) or ""), text)
+        text = re.sub(r"\bein(e[nmr]?)?\b", lambda m: "xeinx" + str(m.group(1) or ""), text)
     if lang == "es":  # "el cuarto de los niños", "y cuarto", "un cuarto de hora": no 4th
         text = re.sub(r"\bcuarto(s?)\b", r"xcuartox\1", text)
     if lang == "de":  # "zwanzigeinhalb": "zwanzig einhalb", then 20,5 below
