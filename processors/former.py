@@ -114,6 +114,12 @@ _OPENS_REQUEST = re.compile(
     r"(?:please |bitte |por favor )?(?:cancel|call off|drop|annule|supprime|cancela|anula|"
     r"quita|borra|sag \w+ ab|streich|storn)\w* (?!(?:that|this|it|ca|cela|eso|esto|lo|das|es)\b)"
 )
+# ... and not taken back ("cancel the piano... no, never mind", "annule le piano, en fait non")
+_TAKEN_BACK = re.compile(
+    r"\b(?:no|non|nope|nah|nee|nein|never ?mind|skip it|forget it|scratch that|laisse\w*|"
+    r"oublie\w*|en fait|bof|deja\w*|mejor no|da igual|olvida\w*|vergiss|lass|egal|doch nicht)\b|"
+    r"\.\.\.|\u2026"
+)
 _THINGS = frozenset("thing things stuff truc machin chose cosa cosas ding sache zeug".split())
 
 
@@ -665,6 +671,7 @@ class Former:
                 small is not None
                 and small[0].id in ("cancel", "greeting", "goodbye")
                 and _OPENS_REQUEST.match(fold(said))
+                and not _TAKEN_BACK.search(fold(said))
                 and self.grounded is not None
                 and self.grounded.names_item(said, routed.project_id, lang.lang, floor=0.7)
             ):

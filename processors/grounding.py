@@ -137,9 +137,13 @@ _POLITE = re.compile(
     r"peut-on|pourrait-on|konnen wir|konnten wir|sollen wir|(?:te|le) importa(?! si\b)|"
     r"(?:ca|cela) (?:te|vous) derange(?! si\b)|macht es dir (?:was |etwas )?aus)\b|"
     # "est-ce que tu pourrais …", "tu sais allumer …", "any chance …", "¿se podría …?"
+    # (an infinitive after "sais", "se podría": "tu sais pourquoi …", "¿se podría saber …?" ask)
     r"^(?:please |bitte |por favor )?(?:est-ce que |est ce que )?(?:tu|vous) (?:pourrais|pourriez|"
-    r"peux|pouvez|sais|saurais) (?!si\b|s'il\b|quand\b|ou\b|qui\b|comment\b|combien\b|ce qu)|"
-    r"^(?:is there )?any chance\b|^se podria\b"
+    r"peux|pouvez) (?!si\b|s'il\b|quand\b|ou\b|qui\b|comment\b|combien\b|ce qu|pourquoi\b|"
+    r"depuis\b|pas\b|que\b|qu')|"
+    r"^(?:est-ce que |est ce que )?(?:tu|vous) (?:sais|savez|saurais) (?=\w+(?:er|ir|re)\b)|"
+    r"^(?:is there )?any chance (?:you|u) (?:could|can)\b|"
+    r"^se podria (?!saber\b|haber\b)(?=\w+(?:ar|er|ir)\b)"
 )
 _MODALS = (
     r"can you|could you|would you|tu peux|tu pourrais|peux-tu|pouvez-vous|vous pouvez|"
@@ -332,6 +336,10 @@ _PRAISE = re.compile(
     r"aus|"
     r"(?:echt |wirklich |so )?(?:schones|tolles|gemutliches) licht|gefallt mir)"
 )
+_ARTICLES = frozenset(
+    "the a an this that le la les l' un une ce cette el los las uno una der die das den ein "
+    "eine".split()
+)
 _EXCLAIMED = re.compile(r"[¡ ]*que (?:bonit|lind|precios|chul|guap)\w*")
 # a request told, not made: "I was going to ask you to …, but Sam already did it"
 # ("my husband told me to turn the heating up but I won't", "meine Frau meint, ich soll dich
@@ -339,14 +347,20 @@ _EXCLAIMED = re.compile(r"[¡ ]*que (?:bonit|lind|precios|chul|guap)\w*")
 _ALREADY_DONE = re.compile(
     r"\b(?:i was going to ask|i wanted to ask|i meant to ask|je voulais te demander|"
     r"je voulais vous demander|j'allais te demander|iba a pedirte|queria pedirte|te iba a pedir|"
-    r"ich wollte dich (?:eigentlich )?(?:bitten|fragen)|ich wollte sie (?:bitten|fragen)|"
+    r"ich wollte dich (?:bitten|fragen)|ich wollte sie (?:bitten|fragen))\b.*\b(?:but|mais|pero|"
+    r"aber)\b.*\b(?:already|myself|deja|moi-meme|ya|yo misma?|schon|selbst|bereits)\b"
+    r"|"
+    # asked of me by someone, or meant to ask, and called off in the last words
+    r"\b(?:i was going to ask|i wanted to ask|i meant to ask|je voulais te demander|"
+    r"j'allais te demander|iba a pedirte|queria pedirte|te iba a pedir|"
+    r"ich wollte dich (?:eigentlich )?(?:bitten|fragen)|"
     r"(?:my|his|her) \w+ (?:told|asked|wants|wanted) me to|"
     r"(?:ma|mon|sa|son) \w+ (?:voulait|veut|m'a dit|m'a demande)|"
     r"(?:mi|su) \w+ (?:dice|quiere|queria|me dijo|me pidio)|"
-    r"(?:meine|mein) \w+ (?:meint|will|wollte|sagt|hat gesagt))\b.*\b(?:but|mais|pero|"
-    r"aber)\b.*\b(?:already|myself|i won'?t|wont|never mind|whatever|forget it|deja|moi-meme|"
-    r"bon|finalement|laisse|ya|yo misma?|da igual|no hace falta|schon|selbst|bereits|egal|"
-    r"lass mal)\b"
+    r"(?:meine|mein) \w+ (?:meint|will|wollte|sagt|hat gesagt))\b.*\b(?:but|mais|pero|aber),? "
+    r"(?:i won'?t|i wont|i'm not going to|never mind|whatever|forget it|bon|tant pis|"
+    r"laisse tomber|finalement (?:non|c'est bon|il fait \w+ \w+)|ya lo hago yo|lo hago yo|"
+    r"da igual|no hace falta|egal|passt schon|lass mal|schon gut)\s*[.!]*$"
 )
 _ASKS_ANYWAY = re.compile(
     r"\b(?:don'?t forget|n'oublie pas|no olvides|vergiss nicht|"
@@ -700,8 +714,11 @@ class GroundedExpert:
                 reason_code="negated_request",
                 assumptions=[*notes, "a negated or deferred request: nothing changes"],
             )
+        praise = _PRAISE.search(u.cleaned.folded)
         if (
-            _PRAISE.search(u.cleaned.folded)
+            praise is not None
+            # "schaut super aus, mach die Stehlampe heller": asked after the compliment
+            and not (ranked and self._asked_after(ranked[0][0], u, praise.end()))
             and not (
                 ranked
                 and self._cue_said(ranked[0][0], u)
@@ -975,6 +992,22 @@ class GroundedExpert:
         scored.sort(key=lambda t: (-t[1], t[0].id))
         return scored
 
+    def _asked_after(self, intent: IntentSpec, u: Understanding, at: int) -> bool:
+        """Whether a clause after ``at`` asks for ``intent`` by itself: its cue or the value
+        it needs ("schaut super aus, mach die Stehlampe heller", "…, ouvre la porte du
+        garage"; not "il est vraiment beau, le nouveau thermostat", the thing praised)."""
+        after = u.cleaned.folded[at:]
+        cut = re.search(r"[,;.!?]", after)  # the next clause ("… so cosy with the lights on")
+        rest = after[cut.end() :].strip(" ,;.!?") if cut else ""
+        if len(rest.split()) < 2 or rest.split()[0] in _ARTICLES:
+            return False
+        compiled = self._cues.get(intent.id, {})
+        cue = compiled.get(u.cleaned.lang) or compiled.get("any")
+        if cue is not None and cue.search(rest):
+            return True
+        alone = replace(u, cleaned=clean(rest, u.cleaned.lang), spelled=None)
+        return intent.value is not None and self._has_value(intent.value, alone)
+
     def _cue_said(self, intent: IntentSpec, u: Understanding) -> bool:
         """Whether one of the intent's cues is said (a request's own verb)."""
         compiled = self._cues.get(intent.id, {})
@@ -990,7 +1023,28 @@ class GroundedExpert:
         if _ALREADY_DONE.search(text):
             return True  # "I was going to ask you to lock it, but Sam already did"
         main, *rest = _CLAUSE.split(text, maxsplit=1)
-        if not _NEGATED.search(main) or _ASKS_ANYWAY.search(text):
+        if _ASKS_ANYWAY.search(text):
+            return False
+        if not _NEGATED.search(main):
+            if rest and intent is not None and _NEGATED.search(rest[0]):
+                # "yoga tomorrow - don't cancel it", "das Verandalicht, bitte nicht
+                # ausschalten": the item first, then its verb, negated
+                compiled = self._cues.get(intent.id, {})
+                cue = compiled.get(u.cleaned.lang) or compiled.get("any")
+                if cue is not None and cue.search(main):
+                    return False
+                said = _CLAUSE.split(rest[0], maxsplit=1)[0]
+                # the item alone, then a negated clause that asks for the change (its verb or
+                # its value); the verb's own words are no negation ("le véto, on n'y va plus"
+                # is how a cancellation is said)
+                verb = cue is not None and bool(cue.search(said))
+                if cue is not None:
+                    said = cue.sub(
+                        lambda m: " " if _NEGATED.search(m.group(0)) else m.group(0), said
+                    )
+                alone = replace(u, cleaned=clean(said, u.cleaned.lang), spelled=None)
+                value = intent.value is not None and self._has_value(intent.value, alone)
+                return len(main.split()) <= 4 and (verb or value) and bool(_NEGATED.search(said))
             return False
         if rest and intent is not None:
             compiled = self._cues.get(intent.id, {})
@@ -1179,8 +1233,12 @@ class GroundedExpert:
                 # "move my appointment tomorrow to 11": none of the appointments by name is
                 # then, so the word means whatever is on the calendar then
                 picked = _at_time(timed, u, *when_said)
-                if picked:
-                    matches = []
+                if len(picked) >= 2:
+                    matches = []  # asked among them: "my appointment tomorrow"
+                elif reference(u.cleaned, *when_said)[1] is None:
+                    # one event that day, named by the day alone: "cancel Emma's lesson on
+                    # Saturday" is not Saturday's football ("my appointment tomorrow at ten" is)
+                    picked = []
             if len(picked) == 1:
                 return picked, None
             if picked and not matches:

@@ -232,7 +232,11 @@ def _alpha2digit(text: str, lang: str) -> str:
     if lang == "es":  # "el cuarto de los niños", "y cuarto", "un cuarto de hora": no 4th
         text = re.sub(r"\bcuarto(s?)\b", r"xcuartox\1", text)
     if lang == "de":  # "zwanzigeinhalb": "zwanzig einhalb", then 20,5 below
-        text = re.sub(r"\b(\w{3,}?)einhalb\b", r"\1 einhalb", text)
+        text = re.sub(
+            r"\b(\w{3,}?)einhalb\b(?!\s*(?:stunden?|tage?n?|minuten|wochen?|monate?n?))",
+            r"\1 einhalb",
+            text,
+        )
     try:
         result: str = alpha2digit(text, lang, threshold=2)  # "one on one" stays words
     except (ValueError, RuntimeError):  # text2num refuses some odd inputs; keep the words
@@ -315,11 +319,20 @@ def expand_shorthand(text: str, lang: str) -> str:
     if table is None:
         return " ".join(text.split())
     out = []
-    for raw in text.split():
+    words = text.split()
+    for n, raw in enumerate(words):
         bare = raw.rstrip(",;.!?:")
         full = table.get(bare)
+        if full is not None and bare in _NOT_BEFORE_CORRECTION and raw == bare:
+            after = words[n + 1].strip(",;.!?:") if n + 1 < len(words) else ""
+            if after in _CORRECTION_WORDS:
+                full = None  # "ne warte, im Flur": German "nee", a self-correction
         out.append(raw if full is None else full + raw[len(bare) :])
     return " ".join(out)
+
+
+_NOT_BEFORE_CORRECTION = frozenset({"ne"})
+_CORRECTION_WORDS = frozenset("warte wart moment stopp stop halt doch".split())
 
 
 @lru_cache(maxsize=512)  # one event's text is cleaned by the former, its expert and checks

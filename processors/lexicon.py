@@ -36,9 +36,7 @@ _GROUPS: dict[str, str] = {
     # not "fuera", "dehors", "draußen": "hace frío fuera" names no light
     "outside": "exterieur exterieure exterior aussen",
     "outdoors": "draussen dehors fuera afuera",  # said, so never misread as "aussen"
-    "room": "cuarto piece zimmer",
-    "under": "debajo",
-    "cabinet": "placard placards armario armarios schrank schranke",
+    # only the compounds: "debajo de la cama", "el armario", "der Schrank" name no light
     "under cabinet": "unterbau unterschrank",
     "door": "porte portes puerta puertas tur tuer turen tueren",
     "front": "principal delantera vorder haupt",

@@ -355,7 +355,7 @@ class Router:
         if session_hint in self._index:
             score[self._index[session_hint]] += _W_SESSION
         if self._merged is not None:
-            said = " ".join(parts)  # folded: "mío" is one word, not "m o" (then "mode")
+            said = " ".join(toks)
             if lang in SUPPORTED and _NUMBER_WORD.search(fold(text)):
                 # "passe le quatre-vingt-quatorze en terminé": ticket 94
                 # one by one: "un veinte por ciento" is not ticket 120

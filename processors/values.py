@@ -31,9 +31,19 @@ _ON = re.compile(
     r"\b(?:on|light (?:up|it up)|allume\w*|rallume\w*|enciend\w*|encend\w*|prend\w*|"
     r"einschalt\w*|anschalt\w*|"
     r"anmach\w*|start\w*|activ\w*|lance\w*|demarre\w*|arranca\w*|pon en marcha|"
-    r"pon\w* (?:la|el|las|los) (?:luz|luces|lampara\w*|luce\w*|tira|led|foco\w*)|"
+    r"pon\w* (?:la|el|las|los) (?:luz|luces|lampara\w*|luce\w*))\b"
+)
+# "mets le ruban LED", "pon la tira led": on, when no level is said ("mets la veilleuse à zéro",
+# "plus faible", "au minimum" are levels)
+_PUT_ON = re.compile(
+    r"\b(?:pon\w* (?:la|el|las|los) (?:tira|led|foco\w*)|"
     r"mets (?:la|le|les|l') ?(?:lumiere|lampe|ruban|led|plafonnier|lampadaire|veilleuse)\w*)\b"
 )
+_A_LEVEL = re.compile(
+    r"\d|%|\b(?:zero|cero|plus|moins|mas|menos|minimum|maximum|minimo|maximo|faible|fort|"
+    r"baja|alta|bajo|alto|tenue|fuerte|a fond|a tope)\b"
+)
+_DREH_AB = re.compile(r"\bdreh\w*\b[^,.!?]*?(?<!nicht )\b(ab)\s*(?:bitte\s*)?(?:[,.!?]|$)")
 _ON_DE = re.compile(
     r"\b(?:an|ein)\s*[,.!?]|\b(?:an|ein)\s*$|\b(?:an|ein)\b(?=\s+(?:und|bitte|machen|schalten))"
 )
@@ -52,6 +62,9 @@ def switch(u: Cleaned) -> str | None:
     "turn off, no, on")."""
     text = u.folded
     on = [m.start() for m in _ON.finditer(text)]
+    if not _A_LEVEL.search(text):
+        on += [m.start() for m in _PUT_ON.finditer(text)]
+        on.sort()
     if u.lang == "de":  # "mach das Licht an": a separable particle, usually last
         on += [m.start() for m in _ON_DE.finditer(text)]
         on.sort()
@@ -63,8 +76,14 @@ def switch(u: Cleaned) -> str | None:
         off.sort()
     if u.lang != "en":
         on = [i for i in on if not text.startswith("on", i)]
-    if u.lang == "de" and (ab := re.search(r"\b(?:schalt|dreh)\w*\b.*\b(ab)\b", text)):
-        off.append(ab.start(1))  # "schalt die Heizung ab", Austrian "dreh das Licht ab"
+    if u.lang == "de" and (ab := re.search(r"\bschalt\w*\b.*\b(ab)\b", text)):
+        off.append(ab.start(1))  # "schalt die Heizung ab"
+    if (
+        u.lang == "de"
+        and not re.search(r"\bab \d", text)  # "ab 20 Uhr": from then, not now
+        and (ab := _DREH_AB.search(text))
+    ):
+        off.append(ab.start(1))  # Austrian "dreh das Licht ab" (not "… nicht ab")
     if u.lang == "de" and (auf := re.search(r"\bdreh\w*\b(?!.*\bum\b).*\b(auf)$", text)):
         on.append(auf.start(1))  # Austrian "dreh das Licht auf" (not "dreh … um 2 Grad auf")
     if _OFF_PHRASE.search(text) and not on[-1:] > off[-1:]:
