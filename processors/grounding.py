@@ -437,6 +437,8 @@ def is_question_in(u: Cleaned) -> bool:
         return False
     if text.endswith("?") or text.startswith("¿") or _WONDER.search(text):
         return True
+    if _YES_NO.match(text):
+        return True  # "läuft die Kaffeemaschine", "is the porch light on" without "?"
     if _ASKS.search(text) or _ASKED_LAST.search(text) or _STATE_SAID.search(text):
         return True
     pattern = _QUESTION_RE.get(u.lang, _QUESTION_RE["en"])

@@ -154,7 +154,20 @@ def percent(u: Cleaned) -> int | None:
         return 100
     if re.search(r"\b(?:al maximo|au maximum|a fond|a tope|ganz hell|full brightness)\b", u.folded):
         return 100
+    if (m := _LEVEL_TO.search(u.folded)) and not _WARMTH.search(u.folded):
+        return int(m.group(1))  # "floor lamp down to 30", "the living room lights at 60"
     return None
+
+
+# a level said without "%": above 12 (not a time: "at 8"), not a temperature, not a time of day
+_LEVEL_TO = re.compile(
+    r"\b(?:to|at|a|à|au|auf|al|sur)\s+(1[3-9]|[2-9]\d|100)\b(?!\s*(?:[:h.]\d|am|pm|uhr|h\b|"
+    r"heures?|horas?|o'clock|minutes?|min|grad|degre|°))"
+)
+_WARMTH = re.compile(
+    r"\b(?:degrees?|degres?|grados?|grad|heat\w*|chauff\w*|calefac\w*|heiz\w*|thermostat\w*|"
+    r"radiat\w*|termostato|temperature|temperatura|temperatur)\b|°"
+)
 
 
 def temperature(u: Cleaned) -> float | None:

@@ -393,6 +393,19 @@ def test_what_a_review_found_is_done_right() -> None:
     assert patch_of(garage)[0]["path"] == "/entities/lock.garage/state"
 
 
+def test_a_light_level_without_percent_and_a_state_asked_verb_first() -> None:
+    lamp = patch_of(form("floor lamp down to 30 pls", 540))
+    assert lamp == [
+        {"op": "replace", "path": "/entities/light.living_floor_lamp/attributes/brightness",
+         "value": 30}
+    ]  # fmt: skip
+    # "at 8" is a time, "to 21" for the heating a temperature: no levels
+    assert patch_of(form("turn on the porch light at 8", 541))[0]["value"] == "on"
+    heat = patch_of(form("set the heating to 21", 542))[0]
+    assert heat["path"].endswith("/target_celsius") and heat["value"] == 21
+    assert form("läuft die kaffeemaschine", 543).decision == "ephemeral"
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
