@@ -33,23 +33,24 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "the a an is are to of in on off and it my me you can could please what when where "
         "how who turn switch set this that with for at up down thanks thank yes no hi hello you're "
         "i'm it's haha "
-        "bye okay cool great never mind sorry wait lights light".split()
+        "bye okay cool great never mind sorry wait lights light "
+        "pls plz thx tmrw abt u dont cant im whos".split()  # a phone's shorthand says it too
     ),
     "fr": frozenset(
         "le la les un une des du de est et il elle mon ma mes tu vous peux pouvez quoi "
         "quand où comment qui allume éteins éteindre allumer mets dans pour avec sur merci "
         "oui non bonjour salut au revoir bien d'accord rien laisse tomber pardon désolé "
-        "lumière lumières c'est s'il plaît je j'ai".split()
+        "lumière lumières c'est s'il plaît je j'ai stp svp chui dsl bjr".split()
     ),
     "es": frozenset(
         "el la los las un una unos de del es y en mi mis tu puedes qué cuándo dónde cómo "
         "quién enciende apaga pon por para con gracias sí hola adiós vale nada olvídalo "
-        "perdón lo siento luz luces está están favor quiero".split()
+        "perdón lo siento luz luces está están favor quiero porfa xfa mñn".split()
     ),
     "de": frozenset(
         "der die das ein eine ist und in im mein meine du kannst bitte was wann wo wie wer "
         "mach schalte aus an ein auf mit für danke ja nein hallo tschüss okay gut egal "
-        "vergiss entschuldigung licht lichter ich es nicht".split()
+        "vergiss entschuldigung licht lichter ich es nicht bt bidde nich".split()
     ),
 }
 _LINGUA_NAMES = {

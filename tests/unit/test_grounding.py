@@ -406,6 +406,15 @@ def test_a_light_level_without_percent_and_a_state_asked_verb_first() -> None:
     assert form("läuft die kaffeemaschine", 543).decision == "ephemeral"
 
 
+def test_chat_shorthand_says_the_language_and_quita_la_alarma_disarms() -> None:
+    coffee = form("kaffeemaschiene an bidde ☕", 550)  # no language hint: "bidde" says German
+    assert patch_of(coffee)[0] == {
+        "op": "replace", "path": "/entities/switch.coffee_machine/state", "value": "on"
+    }  # fmt: skip
+    alarm = patch_of(form("quita la alarma porfa", 551))[0]
+    assert alarm["value"] == "disarmed"
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
