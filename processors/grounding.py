@@ -203,7 +203,7 @@ _LOCK = re.compile(
 _DISARM_DE = re.compile(r"\bschalt\w*\b.*\bab\b|\bmach\w*\b.*\baus\b")
 _DISARM = re.compile(
     r"\b(?:disarm\w*|entscharf\w*|desactiv\w*|desarm\w*|desconect\w*|deaktivier\w*|unscharf|"
-    r"ausschalt\w*|off|aus|coupe\w*|quita\w*|apaga\w*|enleve\w*|eteins|turn off)\b"
+    r"ausschalt\w*|off|aus|coupe\w*|(?:quita|apaga|enleve|eteins)\w* (?:la |l')?alarm\w*)\b"
 )
 _ALARM_NIGHT = re.compile(
     r"\b(?:night|nuit|noche|nacht\w*)\b|nachtmodus|\bfor the night|pour la nuit|para la noche"
