@@ -112,13 +112,15 @@ def _names_kind(text: str) -> bool:
 # "cancel that", "forget the lights")
 _OPENS_REQUEST = re.compile(
     r"(?:please |bitte |por favor )?(?:cancel|call off|drop|annule|supprime|cancela|anula|"
-    r"quita|borra|sag \w+ ab|streich|storn)\w* (?!(?:that|this|it|ca|cela|eso|esto|lo|das|es)\b)"
+    r"quita|borra|sag \w+ ab|streich|storn)\w* (?!(?:that|this|it|ca|cela|eso|esto|lo|das|es|"
+    r"everything|all|what|tout|ce|todo|mi|alles|meine?)\b)"
 )
 # ... and not taken back ("cancel the piano... no, never mind", "annule le piano, en fait non")
 _TAKEN_BACK = re.compile(
-    r"\b(?:no|non|nope|nah|nee|nein|never ?mind|skip it|forget it|scratch that|laisse\w*|"
-    r"oublie\w*|en fait|bof|deja\w*|mejor no|da igual|olvida\w*|vergiss|lass|egal|doch nicht)\b|"
-    r"\.\.\.|\u2026"
+    r"\b(?:no|non|nope|nah|nee|nein)\b(?=\s*(?:[,.!]|$|never|forget|wait|leave|skip|olvid|dej|"
+    r"mejor|laisse|oublie|vergiss|lass|doch))|"
+    r"\b(?:never ?mind|skip it|forget it|scratch that|laisse\w*|oublie\w*|en fait|bof|"
+    r"deja\w*|mejor no|da igual|olvida\w*|vergiss|lass|egal|doch nicht)\b"
 )
 _THINGS = frozenset("thing things stuff truc machin chose cosa cosas ding sache zeug".split())
 
@@ -663,6 +665,7 @@ class Former:
                 small is not None
                 and self.grounded is not None
                 and self.grounded.names_item(said, routed.project_id, lang.lang)
+                and not _TAKEN_BACK.search(fold(said))
             ):
                 small = None  # "cancel the yoga", "good night mode": about a thing
             if small is not None and small[0].id == "cancel" and _names_thing(said):

@@ -101,6 +101,18 @@ _ASKED_LAST = re.compile(
     r"\b(?:quand|quoi|combien|ou ca)\s*\??$|^on a quoi\b|^c'?est ou\b|\bor not\s*\??$|"
     r"\bou pas\s*\??$|\boder nicht\s*\??$|\bo no\s*\??$"
 )
+# a request taken back in its last words
+_RETRACTED = re.compile(
+    r"(?:[,.!?\u2026]|\bno|\bnon|\bnein|\bnee)\s*(?:never ?mind|forget it|scratch that|"
+    r"actually (?:no|don'?t)|laisse tomber|oublie(?:-le|-la|-les)?|en fait non|olvidalo|dejalo|"
+    r"mejor no|vergiss es|doch nicht|lass es)[\s.!]*$"
+)
+# a clause that opens with its negation ("- don't cancel it", "- bitte nicht ausschalten"; not
+# "…, leave it on tonight", "…, turn it up so we don't freeze")
+_OPENS_NEGATED = re.compile(
+    r"\s*(?:please |bitte |por favor |s'il te plait )?(?:don'?t|do not|never|ne |n'|no |nicht|"
+    r"kein|bloss nicht|ja nicht)"
+)
 # "alarm on or not", "le lampadaire il est allumé ou pas": whether it is so
 _OR_NOT = re.compile(r"\b(?:or not|ou pas|ou non|o no|oder nicht|oder)\s*\??$")
 # Question words that ask wherever they stand ("il reste combien", "j'ai quoi samedi").
@@ -141,9 +153,11 @@ _POLITE = re.compile(
     r"^(?:please |bitte |por favor )?(?:est-ce que |est ce que )?(?:tu|vous) (?:pourrais|pourriez|"
     r"peux|pouvez) (?!si\b|s'il\b|quand\b|ou\b|qui\b|comment\b|combien\b|ce qu|pourquoi\b|"
     r"depuis\b|pas\b|que\b|qu')|"
-    r"^(?:est-ce que |est ce que )?(?:tu|vous) (?:sais|savez|saurais) (?=\w+(?:er|ir|re)\b)|"
-    r"^(?:is there )?any chance (?:you|u) (?:could|can)\b|"
-    r"^se podria (?!saber\b|haber\b)(?=\w+(?:ar|er|ir)\b)"
+    r"^(?:est-ce que |est ce que )?(?:tu|vous) (?:sais|savez|saurais) "
+    r"(?!notre\b|votre\b|entre\b|quatre\b|autre\b|contre\b|etre\b)(?=\w+(?:er|ir|re)\b)|"
+    r"^(?:is there )?any chance (?:you|u|we) (?:could|can)\b|^(?:is there )?any chance of \w+ing\b|"
+    r"^se podria (?!saber\b|haber\b|confirmar\b|comprobar\b|verificar\b|mirar\b|ver\b|"
+    r"decir\b|averiguar\b)(?=\w+(?:ar|er|ir)\b)"
 )
 _MODALS = (
     r"can you|could you|would you|tu peux|tu pourrais|peux-tu|pouvez-vous|vous pouvez|"
@@ -340,6 +354,11 @@ _ARTICLES = frozenset(
     "the a an this that le la les l' un une ce cette el los las uno una der die das den ein "
     "eine".split()
 )
+# "…, especially with the heating at 22": still the compliment
+_ALONG = frozenset(
+    "with especially even mostly avec surtout meme con sobre sobretodo incluso hasta mit vor "
+    "sogar besonders gerade".split()
+)
 _EXCLAIMED = re.compile(r"[¡ ]*que (?:bonit|lind|precios|chul|guap)\w*")
 # a request told, not made: "I was going to ask you to …, but Sam already did it"
 # ("my husband told me to turn the heating up but I won't", "meine Frau meint, ich soll dich
@@ -358,9 +377,13 @@ _ALREADY_DONE = re.compile(
     r"(?:ma|mon|sa|son) \w+ (?:voulait|veut|m'a dit|m'a demande)|"
     r"(?:mi|su) \w+ (?:dice|quiere|queria|me dijo|me pidio)|"
     r"(?:meine|mein) \w+ (?:meint|will|wollte|sagt|hat gesagt))\b.*\b(?:but|mais|pero|aber),? "
-    r"(?:i won'?t|i wont|i'm not going to|never mind|whatever|forget it|bon|tant pis|"
+    r"(?:(?:i won'?t|i wont|i'm not going to|never mind|whatever|forget it|bon|tant pis|"
     r"laisse tomber|finalement (?:non|c'est bon|il fait \w+ \w+)|ya lo hago yo|lo hago yo|"
-    r"da igual|no hace falta|egal|passt schon|lass mal|schon gut)\s*[.!]*$"
+    r"da igual|no hace falta|egal|passt schon|lass mal|schon gut)[\s,.!:)]*"
+    r"(?:thanks?|thank you|merci|gracias|danke)?[\s.!:)]*$|"
+    # "…, but it's already warm enough", "…, mais il fait déjà bon", "pero ya hace calor"
+    r".*\b(?:already|deja|ya (?:hace|esta|estan|lo|la|hizo|he|hemos|no)|schon (?:warm|gemacht|"
+    r"erledigt|zu|aus|an)|ist schon|bereits)\b)"
 )
 _ASKS_ANYWAY = re.compile(
     r"\b(?:don'?t forget|n'oublie pas|no olvides|vergiss nicht|"
@@ -1001,7 +1024,7 @@ class GroundedExpert:
         after = u.cleaned.folded[at:]
         cut = re.search(r"[,;.!?]", after)  # the next clause ("… so cosy with the lights on")
         rest = after[cut.end() :].strip(" ,;.!?") if cut else ""
-        if len(rest.split()) < 2 or rest.split()[0] in _ARTICLES:
+        if len(rest.split()) < 2 or rest.split()[0] in _ARTICLES | _ALONG:
             return False
         compiled = self._cues.get(intent.id, {})
         cue = compiled.get(u.cleaned.lang) or compiled.get("any")
@@ -1024,6 +1047,8 @@ class GroundedExpert:
         text = u.cleaned.folded
         if _ALREADY_DONE.search(text):
             return True  # "I was going to ask you to lock it, but Sam already did"
+        if _RETRACTED.search(text):
+            return True  # "cancel the piano lesson... no, never mind"
         main, *rest = _CLAUSE.split(text, maxsplit=1)
         if _ASKS_ANYWAY.search(text):
             return False
@@ -1046,7 +1071,9 @@ class GroundedExpert:
                     )
                 alone = replace(u, cleaned=clean(said, u.cleaned.lang), spelled=None)
                 value = intent.value is not None and self._has_value(intent.value, alone)
-                return len(main.split()) <= 4 and (verb or value) and bool(_NEGATED.search(said))
+                return (
+                    len(main.split()) <= 4 and (verb or value) and bool(_OPENS_NEGATED.match(said))
+                )
             return False
         if rest and intent is not None:
             compiled = self._cues.get(intent.id, {})
@@ -1223,7 +1250,12 @@ class GroundedExpert:
         timed = [it for it in inventory.items if it.collection == spec.collection]
         if when_said and timed and any("start" in it.data for it in timed):
             # "my three o'clock on thursday": an event named by its time
-            pool = [m.item for m in matches] if len(matches) > 1 else timed
+            # one event named (in part: "the piano on Saturday") keeps its name over its day
+            pool = (
+                [m.item for m in matches]
+                if len(matches) > 1 or (matches and matches[0].score >= 0.7)
+                else timed
+            )
             by_name = any(m.named for m in matches)
             picked = _at_time(pool, u, *when_said) if not by_name else []
             if (

@@ -234,7 +234,8 @@ def _alpha2digit(text: str, lang: str) -> str:
         text = re.sub(r"\bcuarto(s?)\b", r"xcuartox\1", text)
     if lang == "de":  # "zwanzigeinhalb": "zwanzig einhalb", then 20,5 below
         text = re.sub(
-            r"\b(\w{3,}?)einhalb\b(?!\s*(?:stunden?|tage?n?|minuten|wochen?|monate?n?))",
+            r"\b(\w{3,}?)einhalb\b(?!\s*(?:stunden?|stundchen|std|tage?n?|minuten|min|wochen?|"
+            r"monate?n?))",
             r"\1 einhalb",
             text,
         )
@@ -250,8 +251,8 @@ def _alpha2digit(text: str, lang: str) -> str:
 
 _AND_A_HALF = re.compile(
     r"\b(\d{1,3}) (?:and a half|et demi|y medio|und einhalb|einhalb)\b"
-    r"(?!\s*(?:hours?|heures?|horas?|stunden?|minutes?|mins?|minutos?|minuten|days?|jours?|"
-    r"dias?|tage?n?|weeks?|semaines?|semanas?|wochen?)\b)"
+    r"(?!\s*(?:hours?|hrs?|h|heures?|horas?|stunden?|stundchen|std|minutes?|mins?|minutos?|"
+    r"minuten|days?|jours?|dias?|tage?n?|weeks?|semaines?|semanas?|wochen?)\b)"
 )
 
 

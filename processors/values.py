@@ -62,7 +62,7 @@ def switch(u: Cleaned) -> str | None:
     "turn off, no, on")."""
     text = u.folded
     on = [m.start() for m in _ON.finditer(text)]
-    if not _A_LEVEL.search(text):
+    if not _A_LEVEL.search(re.split(r"[,;.!?]", text, maxsplit=1)[0]):
         on += [m.start() for m in _PUT_ON.finditer(text)]
         on.sort()
     if u.lang == "de":  # "mach das Licht an": a separable particle, usually last
@@ -388,6 +388,10 @@ _HALF_HOUR = re.compile(
     r"\b(?:half an hour|a half hour|30 minutes|une demi-heure|demi heure|media hora|"
     r"eine halbe stunde|halbe stunde)\b"
 )
+_HOURS_AND_A_HALF = re.compile(
+    r"\b(\d{1,2}) (?:and a half|et demie?|y media) (?:hours?|heures?|horas?)\b|"
+    r"\b(\d{1,2}) ?einhalb (?:stunden|std)\b"
+)
 _QUARTER_HOUR = re.compile(
     r"\b(?:a quarter(?: of an)? hour|quart d'heure|cuarto de hora|viertelstunde)\b"
 )
@@ -552,7 +556,9 @@ _IN_HALF_HOUR = re.compile(
 
 def _shift(text: str) -> timedelta | None:
     amount: timedelta | None = None
-    if _HALF_HOUR.search(text):
+    if m := _HOURS_AND_A_HALF.search(text):
+        amount = timedelta(hours=int(m.group(1) or m.group(2)), minutes=30)
+    elif _HALF_HOUR.search(text):
         amount = timedelta(minutes=30)
     elif _THREE_QUARTERS.search(text):
         amount = timedelta(minutes=45)

@@ -375,6 +375,45 @@ def test_what_a_review_found_changes_nothing_unasked(text: str) -> None:
     assert formation.decision != "stateful", (text, formation.task and patch_of(formation))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my husband wants me to unlock the front door, but never mind, thanks",
+        "my husband told me to turn the heating up, but it's already warm enough",
+        "mi marido quiere que suba la calefacción, pero ya hace calor",
+        "cancel the piano lesson... no, never mind",
+        "sag die Klavierstunde ab... nein, vergiss es",
+        "turn off the floor lamp, actually don't",
+        "the bedroom feels so cosy, especially with the heating at 22",
+        "the living room feels so cosy, with the lights on",
+        "¿se podría confirmar que la puerta trasera está cerrada?",
+        "tu sais notre chauffage est à combien ?",
+        "verschieb Yoga um zweieinhalb Std",
+    ],
+)
+def test_what_a_second_review_found_changes_nothing_unasked(text: str) -> None:
+    formation = form(text, 560)
+    assert formation.decision != "stateful", (text, formation.task and patch_of(formation))
+
+
+def test_what_a_second_review_found_is_done_right() -> None:
+    for n, (text, path) in enumerate(
+        [
+            ("cancel the piano on Saturday", "/events/ev-piano"),  # not Saturday's football
+            ("cancel Leo's football on Friday", "/events/ev-football"),
+            ("the porch light, leave it on tonight", "/entities/light.porch/state"),
+            ("the heating, turn it up so we don't freeze",
+             "/entities/climate.living_room/attributes/target_celsius"),
+            ("any chance we could lock the back door?", "/entities/lock.back_door/state"),
+            ("mets le plafonnier du salon, on a 2 invités", "/entities/light.living_ceiling/state"),
+        ]
+    ):  # fmt: skip
+        assert patch_of(form(text, 570 + n))[0]["path"] == path, text
+    yoga = patch_of(form("move yoga two and a half hrs later", 580))[0]
+    assert yoga["value"].startswith("2026-12-02T21:30")
+    assert form("cancela la clase, no puede ir", 581).decision == "clarification"
+
+
 def test_what_a_review_found_is_done_right() -> None:
     assert form("cancel Emma's lesson on Saturday", 530).task is not None
     assert patch_of(form("cancel Emma's lesson on Saturday", 531))[0]["path"] == "/events/ev-piano"
