@@ -82,6 +82,16 @@ _CORRECTION = re.compile(
     r"quatsch|oder besser|nee doch lieber(?: nur)?|nein doch lieber(?: nur)?|doch lieber nur|"
     r"no mejor|non plutot|non plutôt|no rather|or rather)\b[\s,]*"
 )
+# Spanish written "…, no la trasera" is "not the back one"; "…, no, la trasera" and the spoken
+# "… eh no la principal" correct
+# (and "que no le da tiempo": "le" is a pronoun in Spanish, no article)
+_CORRECTION_ES = re.compile(
+    _CORRECTION.pattern.replace(
+        r"(?:,\s*|\s)(?:no|non|nein|nee|no no)[,]?\s+(?=(?:the|la|le|el|die|der|das|den)\s)",
+        r"(?:,\s*(?:no|no no),\s+|(?<!,)\s(?:no|no no),?\s+)(?=(?:la|el|los|las)\s)",
+        1,
+    )
+)
 # Openers that carry no request: "hey", "ok so", "sag mal", "dis-moi", "oye", "bueno".
 _DISCOURSE = re.compile(
     r"^(?:(?:hey|ok|okay|so|well|right|alright|please|nah|just|alors|bon|dis|dis-moi|eh bien|"
@@ -343,7 +353,8 @@ def clean(text: str, lang: str) -> Cleaned:
     lowered = expand_shorthand(text.lower().replace("\u2019", "'"), lang)
     fillers = _FILLERS | _FILLERS_OF.get(lang, frozenset())
     corrected = False
-    match = ([None, *_CORRECTION.finditer(lowered)])[-1]  # the last correction counts
+    correction = _CORRECTION_ES if lang == "es" else _CORRECTION
+    match = ([None, *correction.finditer(lowered)])[-1]  # the last correction counts
     if match is not None and match.end() < len(lowered):
         head, tail = lowered[: match.start()], lowered[match.end() :]
         # keep the head up to the last word the correction repeats or replaces

@@ -414,6 +414,17 @@ def test_what_a_second_review_found_is_done_right() -> None:
     assert form("cancela la clase, no puede ir", 581).decision == "clarification"
 
 
+def test_spanish_no_before_an_article_corrects_only_when_said_as_one() -> None:
+    cases = [
+        ("cierra la puerta principal, no la trasera", "lock.front_door"),  # not the back one
+        ("cierra la puerta principal, no, la trasera", "lock.back_door"),  # a correction
+        ("cierra la puerta trasera eh no la principal", "lock.front_door"),  # spoken
+    ]
+    for n, (text, item) in enumerate(cases):
+        assert patch_of(form(text, 590 + n))[0]["path"] == f"/entities/{item}/state", text
+    assert clean("quítale el TL-137 a Jonas, que no le da tiempo", "es").corrected is False
+
+
 def test_what_a_review_found_is_done_right() -> None:
     assert form("cancel Emma's lesson on Saturday", 530).task is not None
     assert patch_of(form("cancel Emma's lesson on Saturday", 531))[0]["path"] == "/events/ev-piano"
