@@ -1386,6 +1386,9 @@ class GroundedExpert:
             if t is not None and not (d is not None and d.amount is not None and d.amount <= 5):
                 return t  # "23 degrees" is a target; "up 2 degrees" a change
             current = _attr(targets, "attributes", "target_celsius")
+            n = bare_number(c)
+            if d is None and n is not None and 5 <= n <= 30:
+                return n  # "set the heating to 22 so we're not cold": 22, not a degree warmer
             if d is None and _indoors(c) and _INDIRECT_COLD.search(c.folded):
                 d = Delta(1, None)
             if d is None and _indoors(c) and _INDIRECT_HOT.search(c.folded):

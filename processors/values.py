@@ -198,8 +198,10 @@ _UP = re.compile(
     r"calienta\w*|aufdreh\w*|hoher)\b"
 )
 _DOWN = re.compile(
-    r"\b(?:cooler|colder|down|decrease|lower|dimmer|dim|less|reduce|froid\w*|baisse\w*|diminue\w*|"
-    r"moins|frio|baja\w*|bajar\w*|reduce|drop|menos|kalter|kuhler|runter|niedriger|dunkler|weniger|senk\w*|"
+    # "plus froid" is colder; "j'ai froid", "tengo frío" say the opposite (see _INDIRECT_COLD)
+    r"\b(?:cooler|colder|down|decrease|lower|dimmer|dim|less|reduce|plus froid\w*|baisse\w*|"
+    r"diminue\w*|moins|mas fri[ao]s?|baja\w*|bajar\w*|reduce|drop|menos|kalter|kuhler|runter|"
+    r"niedriger|dunkler|weniger|senk\w*|"
     r"tamise\w*|atenua\w*|dimm\w*)\b"
 )
 _BY_AMOUNT = re.compile(

@@ -425,6 +425,14 @@ def test_spanish_no_before_an_article_corrects_only_when_said_as_one() -> None:
     assert clean("quítale el TL-137 a Jonas, que no le da tiempo", "es").corrected is False
 
 
+def test_feeling_cold_never_lowers_the_heating_and_a_number_said_wins() -> None:
+    for n, text in enumerate(["sube la calefacción, tengo frío", "mets le chauffage, j'ai froid"]):
+        op = patch_of(form(text, 600 + n))[0]
+        assert op["value"] > 20.5, text  # the living room is at 20.5
+    assert patch_of(form("set the heating to 22 so we're not cold", 603))[0]["value"] == 22
+    assert patch_of(form("pon la calefacción más fría", 604))[0]["value"] < 20.5
+
+
 def test_what_a_review_found_is_done_right() -> None:
     assert form("cancel Emma's lesson on Saturday", 530).task is not None
     assert patch_of(form("cancel Emma's lesson on Saturday", 531))[0]["path"] == "/events/ev-piano"
