@@ -59,8 +59,25 @@ _OFF_PHRASE = re.compile(
 
 def switch(u: Cleaned) -> str | None:
     """``on`` or ``off`` when the utterance asks for one (the later word wins on a conflict:
-    "turn off, no, on")."""
-    text = u.folded
+    "turn off, no, on"); what is said after the request's clause, unless it corrects it, does
+    not count ("turn off the porch light, it's been on all day", "apaga la luz del baño, que
+    está encendida desde ayer")."""
+    first, *later = re.split(r"[,;.!?]", u.folded)
+    if later and not any(_CORRECTS.match(c) for c in later):
+        found = _switch_in(first, u.lang)
+        if found is not None:
+            return found
+    return _switch_in(u.folded, u.lang)
+
+
+_CORRECTS = re.compile(
+    r"\s*(?:no|non|nein|nee|nope|actually|or rather|i mean|plutot|enfin|mejor|digo|o sea|lieber|"
+    r"doch|wait|attends|espera|warte)\b"
+)
+
+
+def _switch_in(text: str, lang: str) -> str | None:
+    u = Cleaned(text, text, text, False, lang)
     on = [m.start() for m in _ON.finditer(text)]
     if not _A_LEVEL.search(re.split(r"[,;.!?]", text, maxsplit=1)[0]):
         on += [m.start() for m in _PUT_ON.finditer(text)]

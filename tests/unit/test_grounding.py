@@ -433,6 +433,16 @@ def test_feeling_cold_never_lowers_the_heating_and_a_number_said_wins() -> None:
     assert patch_of(form("pon la calefacción más fría", 604))[0]["value"] < 20.5
 
 
+def test_the_request_clause_says_on_or_off_not_the_reason_after_it() -> None:
+    cases = [
+        ("turn off the porch light, it's been on all day", "off"),
+        ("apaga la luz del baño, que está encendida desde ayer", "off"),
+        ("turn off the porch light, no, on", "on"),  # corrected
+    ]
+    for n, (text, value) in enumerate(cases):
+        assert patch_of(form(text, 610 + n))[0]["value"] == value, text
+
+
 def test_what_a_review_found_is_done_right() -> None:
     assert form("cancel Emma's lesson on Saturday", 530).task is not None
     assert patch_of(form("cancel Emma's lesson on Saturday", 531))[0]["path"] == "/events/ev-piano"
