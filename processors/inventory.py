@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from processors.fuzzy import Choices
 from processors.language import fold
-from processors.lexicon import NUMBER_WORDS, by_sound, canonical, lexicon_words
+from processors.lexicon import NUMBER_WORDS, PHRASES, by_sound, canonical, lexicon_words
 
 # Words that never name an item on their own.
 _STOP = frozenset(
@@ -650,7 +650,13 @@ _PLURAL_TAILS = ("lichter", "lampen", "leuchten", "beleuchtung", "turen")
 
 
 def _raw_words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", fold(text).replace("'s ", " ").replace("\u2019", "'"))
+    folded = fold(text).replace("'s ", " ").replace("\u2019", "'")
+    return re.findall(r"[a-z0-9]+", _PHRASE.sub(lambda m: PHRASES[m.group(0)], folded))
+
+
+_PHRASE = re.compile(
+    r"\b(?:" + "|".join(sorted(map(re.escape, PHRASES), key=len, reverse=True)) + r")\b"
+)
 
 
 def _words(text: str) -> list[str]:

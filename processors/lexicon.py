@@ -126,6 +126,17 @@ _GROUPS: dict[str, str] = {
     "public": "publique publica publico offentliche",
     "two factor authentication": "2fa mfa",
 }
+# Phrases said for one English thing, whose words alone name other things ("armario" is any
+# cupboard, "debajo" anything under): folded, matched whole.
+PHRASES: dict[str, str] = {
+    "debajo de los armarios": "under cabinet",
+    "bajo los armarios": "under cabinet",
+    "sous les placards": "under cabinet",
+    "sous les meubles": "under cabinet",
+    "unter den schranken": "under cabinet",
+    "unter den hangeschranken": "under cabinet",
+    "plan de travail": "worktop",
+}
 # Numbers said as words: never a misspelt name ("cuatro" is no "cuarto", "drei" no "dreh").
 NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve twenty thirty "

@@ -443,6 +443,21 @@ def test_the_request_clause_says_on_or_off_not_the_reason_after_it() -> None:
         assert patch_of(form(text, 610 + n))[0]["value"] == value, text
 
 
+def test_phrases_for_the_under_cabinet_and_worktop_lights() -> None:
+    for n, text in enumerate(
+        [
+            "enciende las luces de debajo de los armarios de la cocina",
+            "Tu peux allumer les lumières sous les placards de la cuisine ?",
+            "allume les lumières du plan de travail",
+        ]
+    ):
+        ops = patch_of(form(text, 620 + n))
+        assert [op["path"] for op in ops] == ["/entities/light.kitchen_counter/state"], text
+    # the words alone name no light
+    for n, text in enumerate(["enciende la luz del armario", "enciende la luz debajo de la cama"]):
+        assert form(text, 625 + n).task is None, text
+
+
 def test_what_a_review_found_is_done_right() -> None:
     assert form("cancel Emma's lesson on Saturday", 530).task is not None
     assert patch_of(form("cancel Emma's lesson on Saturday", 531))[0]["path"] == "/events/ev-piano"
