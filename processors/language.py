@@ -80,7 +80,12 @@ _CORRECTION = re.compile(
     r"pardon|ou plutôt|no espera|perdón|digo|mejor dicho|nein warte|nee warte|ne warte|"
     r"nein doch|ich meine|"
     r"quatsch|oder besser|nee doch lieber(?: nur)?|nein doch lieber(?: nur)?|doch lieber nur|"
-    r"no mejor|non plutot|non plutôt|no rather|or rather)\b[\s,]*"
+    r"no mejor|non plutot|non plutôt|no rather|or rather)\b[\s,]*|"
+    # "Ferme TL-42… attends, non, TL-94", "Cierra TL-57… uy, no, TL-118", "… non, celui de la
+    # cuisine": a "no" before another id or "that one of"
+    r"(?:[,\u2026]|\.\.\.)\s*(?:(?:wait|attends|espera|warte|uy|oops|euh|eh),?\s+)?"
+    r"(?:no|non|nein|nee)[,]?\s+(?=(?:[a-z]{1,4}-\d+|celui|celle|ceux|el de|la de|lo de|"
+    r"der von|die von|das von|the one)\b)"
 )
 # Spanish written "…, no la trasera" is "not the back one"; "…, no, la trasera" and the spoken
 # "… eh no la principal" correct

@@ -458,6 +458,17 @@ def test_phrases_for_the_under_cabinet_and_worktop_lights() -> None:
         assert form(text, 625 + n).task is None, text
 
 
+def test_a_correction_to_another_id_or_that_one_of() -> None:
+    cases = [
+        ("Ferme TL-42… attends, non, TL-94, c'est celui-là qui est corrigé.", "/tickets/TL-94/status"),
+        ("Cierra TL-57… uy, no, TL-118, el de la checklist de la release.", "/tickets/TL-118/status"),
+        ("Éteins le plafonnier du salon… non, celui de la cuisine.",
+         "/entities/light.kitchen_ceiling/state"),
+    ]  # fmt: skip
+    for n, (text, path) in enumerate(cases):
+        assert [op["path"] for op in patch_of(form(text, 630 + n))] == [path], text
+
+
 def test_what_a_review_found_is_done_right() -> None:
     assert form("cancel Emma's lesson on Saturday", 530).task is not None
     assert patch_of(form("cancel Emma's lesson on Saturday", 531))[0]["path"] == "/events/ev-piano"
