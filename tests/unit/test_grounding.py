@@ -460,8 +460,8 @@ def test_phrases_for_the_under_cabinet_and_worktop_lights() -> None:
 
 def test_a_correction_to_another_id_or_that_one_of() -> None:
     cases = [
-        ("Ferme TL-42… attends, non, TL-94, c'est celui-là qui est corrigé.", "/tickets/TL-94/status"),
-        ("Cierra TL-57… uy, no, TL-118, el de la checklist de la release.", "/tickets/TL-118/status"),
+        ("Ferme TL-42… attends, non, TL-94, c'est corrigé.", "/tickets/TL-94/status"),
+        ("Cierra TL-57… uy, no, TL-118, el de la checklist.", "/tickets/TL-118/status"),
         ("Éteins le plafonnier du salon… non, celui de la cuisine.",
          "/entities/light.kitchen_ceiling/state"),
     ]  # fmt: skip
