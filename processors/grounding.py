@@ -944,9 +944,11 @@ class GroundedExpert:
                 intents.setdefault(intent.id, intent)
                 best.setdefault(intent.id, 0.0)
         question = is_question_in(u.cleaned)
-        yes_no = question and bool(
-            _YES_NO.match(u.cleaned.folded.lstrip("¿¡ ")) or _OR_NOT.search(u.cleaned.folded)
-        )
+        folded = u.cleaned.folded.strip()
+        yes_no = question and bool(_YES_NO.match(folded.lstrip("¿¡ ")) or _OR_NOT.search(folded))
+        # "alarm on?", "garage locked?": a state said back, short, asks whether it is so (and
+        # "ferme le 63 ?" is asked back too: asking changes nothing, arming the alarm would)
+        short_q = question and folded.endswith("?") and len(folded.split()) <= 4
         polite = is_polite_request(u.cleaned) and not _TELL_ME_IF.search(u.cleaned.folded)
         named_kinds = {
             m.item.kind for m in u.resolution.matches if m.score >= 0.85 or m.cover >= 0.99
@@ -1003,7 +1005,9 @@ class GroundedExpert:
                 s += 0.25 if question else -0.1
             elif question and not polite:
                 # "is the alarm on", "est-ce que la porte est fermée": whether it is so
-                s -= 0.6 if yes_no else 0.45
+                s -= 0.6 if yes_no or short_q else 0.45
+                if _OR_NOT.search(folded):
+                    s -= 0.3  # "alarm on or not": nothing asks more plainly whether
             if (
                 intent.target
                 and intent.target.create

@@ -469,6 +469,11 @@ def test_a_correction_to_another_id_or_that_one_of() -> None:
         assert [op["path"] for op in patch_of(form(text, 630 + n))] == [path], text
 
 
+def test_a_short_state_said_back_asks_and_arms_nothing() -> None:
+    for n, text in enumerate(["alarm on or not", "alarm on?", "Alarmanlage an oder nicht"]):
+        assert form(text, 640 + n).decision == "ephemeral", text
+
+
 def test_what_a_review_found_is_done_right() -> None:
     assert form("cancel Emma's lesson on Saturday", 530).task is not None
     assert patch_of(form("cancel Emma's lesson on Saturday", 531))[0]["path"] == "/events/ev-piano"
