@@ -33,6 +33,7 @@ from processors.embeddings import Encoder, HashingEncoder, Query, VectorIndex, q
 from processors.errors import PatchError
 from processors.fuzzy import Choices
 from processors.grounding import (
+    TAKE_BACK,
     GroundedExpert,
     is_polite_request,
     is_question_in,
@@ -119,8 +120,7 @@ _OPENS_REQUEST = re.compile(
 _TAKEN_BACK = re.compile(
     r"\b(?:no|non|nope|nah|nee|nein)\b(?=\s*(?:[,.!]|$|never|forget|wait|leave|skip|olvid|dej|"
     r"mejor|laisse|oublie|vergiss|lass|doch))|"
-    r"\b(?:never ?mind|skip it|forget it|scratch that|laisse\w*|oublie\w*|en fait|bof|"
-    r"deja\w*|mejor no|da igual|olvida\w*|vergiss|lass|egal|doch nicht)\b"
+    rf"\b(?:{TAKE_BACK}|laisse\w*|oublie\w*|en fait|bof|olvida\w*|vergiss|lass|egal)\b"
 )
 _THINGS = frozenset("thing things stuff truc machin chose cosa cosas ding sache zeug".split())
 

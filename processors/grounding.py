@@ -102,11 +102,12 @@ _ASKED_LAST = re.compile(
     r"\bou pas\s*\??$|\boder nicht\s*\??$|\bo no\s*\??$"
 )
 # a request taken back in its last words
-_RETRACTED = re.compile(
-    r"(?:[,.!?\u2026]|\bno|\bnon|\bnein|\bnee)\s*(?:never ?mind|forget it|scratch that|"
-    r"actually (?:no|don'?t)|laisse tomber|oublie(?:-le|-la|-les)?|en fait non|olvidalo|dejalo|"
-    r"mejor no|vergiss es|doch nicht|lass es)[\s.!]*$"
+TAKE_BACK = (
+    r"never ?mind|skip it|forget it|scratch that|actually (?:no|don'?t)|laisse tomber|"
+    r"oublie(?:-le|-la|-les)?|en fait non|olvidalo|dejalo|mejor no|da igual|vergiss es|"
+    r"doch nicht|lass es"
 )
+_RETRACTED = re.compile(rf"(?:[,.!?\u2026]|\bno|\bnon|\bnein|\bnee)\s*(?:{TAKE_BACK})[\s.!]*$")
 # a clause that opens with its negation ("- don't cancel it", "- bitte nicht ausschalten"; not
 # "…, leave it on tonight", "…, turn it up so we don't freeze")
 _OPENS_NEGATED = re.compile(
@@ -970,8 +971,7 @@ class GroundedExpert:
         for intent_id, sim in best.items():
             intent = intents[intent_id]
             s = 0.6 * sim
-            compiled = self._cues.get(intent.id, {})
-            cue = compiled.get(u.cleaned.lang) or compiled.get("any")
+            cue = self._cue(intent, u.cleaned.lang)
             if cue is not None and any(cue.search(v.folded) for v in u.variants):
                 s += 0.3
                 if cue.match(u.cleaned.folded):
@@ -1030,17 +1030,24 @@ class GroundedExpert:
         rest = after[cut.end() :].strip(" ,;.!?") if cut else ""
         if len(rest.split()) < 2 or rest.split()[0] in _ARTICLES | _ALONG:
             return False
-        compiled = self._cues.get(intent.id, {})
-        cue = compiled.get(u.cleaned.lang) or compiled.get("any")
+        cue = self._cue(intent, u.cleaned.lang)
         if cue is not None and cue.search(rest):
             return True
-        alone = replace(u, cleaned=clean(rest, u.cleaned.lang), spelled=None)
+        return self._value_in_part(intent, u, rest)
+
+    def _cue(self, intent: IntentSpec, lang: str) -> re.Pattern[str] | None:
+        """The intent's cues in ``lang`` (or in any language), as one pattern."""
+        compiled = self._cues.get(intent.id, {})
+        return compiled.get(lang) or compiled.get("any")
+
+    def _value_in_part(self, intent: IntentSpec, u: Understanding, part: str) -> bool:
+        """Whether ``part`` of the utterance says, by itself, the value ``intent`` needs."""
+        alone = replace(u, cleaned=clean(part, u.cleaned.lang), spelled=None)
         return intent.value is not None and self._has_value(intent.value, alone)
 
     def _cue_said(self, intent: IntentSpec, u: Understanding) -> bool:
         """Whether one of the intent's cues is said (a request's own verb)."""
-        compiled = self._cues.get(intent.id, {})
-        cue = compiled.get(u.cleaned.lang) or compiled.get("any")
+        cue = self._cue(intent, u.cleaned.lang)
         return cue is not None and any(cue.search(v.folded) for v in u.variants)
 
     def _negated(self, u: Understanding, intent: IntentSpec | None) -> bool:
@@ -1060,8 +1067,7 @@ class GroundedExpert:
             if rest and intent is not None and _NEGATED.search(rest[0]):
                 # "yoga tomorrow - don't cancel it", "das Verandalicht, bitte nicht
                 # ausschalten": the item first, then its verb, negated
-                compiled = self._cues.get(intent.id, {})
-                cue = compiled.get(u.cleaned.lang) or compiled.get("any")
+                cue = self._cue(intent, u.cleaned.lang)
                 if cue is not None and cue.search(main):
                     return False
                 said = _CLAUSE.split(rest[0], maxsplit=1)[0]
@@ -1073,15 +1079,13 @@ class GroundedExpert:
                     said = cue.sub(
                         lambda m: " " if _NEGATED.search(m.group(0)) else m.group(0), said
                     )
-                alone = replace(u, cleaned=clean(said, u.cleaned.lang), spelled=None)
-                value = intent.value is not None and self._has_value(intent.value, alone)
+                value = self._value_in_part(intent, u, said)
                 return (
                     len(main.split()) <= 4 and (verb or value) and bool(_OPENS_NEGATED.match(said))
                 )
             return False
         if rest and intent is not None:
-            compiled = self._cues.get(intent.id, {})
-            cue = compiled.get(u.cleaned.lang) or compiled.get("any")
+            cue = self._cue(intent, u.cleaned.lang)
             if cue is not None and cue.search(rest[0]) and not _NEGATED.search(rest[0]):
                 return False  # asked for in the next clause
         return True

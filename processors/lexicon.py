@@ -137,12 +137,16 @@ PHRASES: dict[str, str] = {
     "unter den hangeschranken": "under cabinet",
     "plan de travail": "worktop",
 }
-# Numbers said as words: never a misspelt name ("cuatro" is no "cuarto", "drei" no "dreh").
+# Numbers said as words, folded, from two up (one / un / uno / ein are articles too): never a
+# misspelt name ("cuatro" is no "cuarto"); the router reads a ticket's number from them.
 NUMBER_WORDS = frozenset(
-    "one two three four five six seven eight nine ten eleven twelve twenty thirty "
-    "un une deux trois quatre cinq six sept huit neuf dix onze douze vingt trente "
-    "uno una dos tres cuatro cinco seis siete ocho nueve diez once doce veinte treinta "
-    "eins zwei drei vier funf sechs sieben acht neun zehn elf zwolf zwanzig dreissig".split()
+    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze "
+    "seize vingt trente quarante cinquante soixante cent dos tres cuatro cinco seis siete ocho "
+    "nueve diez once doce trece catorce quince veinte treinta cuarenta cincuenta sesenta "
+    "setenta ochenta noventa cien ciento zwei drei vier funf sechs sieben acht neun zehn elf "
+    "zwolf zwanzig dreissig".split()
 )
 _CANONICAL: dict[str, str] = {
     word: english for english, words in _GROUPS.items() for word in words.split()

@@ -35,6 +35,7 @@ from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of
 from processors.grounding import negated_request
 from processors.inventory import Inventory
 from processors.language import SUPPORTED, clean, detect, fold
+from processors.lexicon import NUMBER_WORDS
 from processors.models import Candidate, RawEvent, RoutedEvent
 from processors.packs import DomainPack
 
@@ -50,15 +51,7 @@ _W_OUTSIDE = 0.8  # so does a request like the out-of-scope pack's (orders, taxi
 _MAX_NGRAM = 3
 # a number said in words (a ticket's number): "quatre-vingt-quatorze", "hundertacht", "ciento uno"
 _NUMBER_WORD = re.compile(
-    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
-    r"eighty|ninety|"
-    r"hundred|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|"
-    r"quinze|seize|vingt|trente|quarante|cinquante|soixante|cent|dos|tres|cuatro|cinco|"
-    r"seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|veinte|treinta|cuarenta|"
-    r"cincuenta|sesenta|setenta|ochenta|noventa|cien|ciento|zwei|drei|vier|funf|sechs|"
-    r"sieben|acht|neun|zehn|elf|zwolf)\b|(?:hundert|zig\b|zehn\b|undzwanzig)"
-    # (not the articles "un", "une", "uno", "one", "ein": a number word of two or more)
+    r"\b(?:" + "|".join(sorted(NUMBER_WORDS)) + r")\b|(?:hundert|zig\b|zehn\b|undzwanzig)"
 )
 _W_UNRESOLVED = 0.5  # "turn it off" with nothing said of what: no project can be told
 # an object pronoun standing for the thing ("turn it off", "éteins-le", "cámbialo", "mach das aus")

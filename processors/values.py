@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -419,7 +420,8 @@ _THREE_QUARTERS = re.compile(
     r"dreiviertelstunde|(?:drei|3) viertelstunden)\b"
 )
 _HOURS_BY = re.compile(r"\b(\d{1,2})\s*(?:hours?|heures?|horas?|stunden?)\b")
-_MINUTES_BY = re.compile(r"\b(\d{1,3})\s*(?:minutes?|min|minutos?|minuten?)\b")
+_MINUTES_BY = re.compile(r"\b(\d{1,3})\s*(?:minutes?|mins?|minutos?|minuten?)\b")
+_AN_HOUR = re.compile(r"\b(?:an hour|one hour|une heure|una hora|eine stunde)\b")
 _LATER = re.compile(
     r"\b(?:later|plus tard|mas tarde|spater|back|push\w*|delay\w*|recule\w*|retrasa\w*|"
     r"verschieb\w*|repouss\w*|decal\w*|retard\w*|atrasa\w*|pospon\w*|nach hinten)\b"
@@ -573,36 +575,47 @@ _IN_HALF_HOUR = re.compile(
 )
 
 
+# how long, said: each way of saying it and what it amounts to, the first that matches wins
+_DURATIONS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], timedelta]], ...] = (
+    (_HOURS_AND_A_HALF, lambda m: timedelta(hours=int(m.group(1) or m.group(2)), minutes=30)),
+    (_HALF_HOUR, lambda m: timedelta(minutes=30)),
+    (_THREE_QUARTERS, lambda m: timedelta(minutes=45)),
+    (_QUARTER_HOUR, lambda m: timedelta(minutes=15)),
+    (_HOURS_BY, lambda m: timedelta(hours=int(m.group(1)))),
+    (_MINUTES_BY, lambda m: timedelta(minutes=int(m.group(1)))),
+    (_AN_HOUR, lambda m: timedelta(hours=1)),
+)
+# "2h avant": the short hour, only where a clock time cannot be meant
+_SHORT_HOURS = (re.compile(r"\b(\d{1,2}) ?h\b"), lambda m: timedelta(hours=int(m.group(1))))
+
+
+def _duration(text: str, *, ending: bool = False) -> timedelta | None:
+    """How long ``text`` says (anywhere in it; with ``ending``, only as its last words, where
+    "2h" is two hours too)."""
+    ways = (*_DURATIONS, _SHORT_HOURS) if ending else _DURATIONS
+    for pattern, amount in ways:
+        for m in pattern.finditer(text):
+            if not ending or not text[m.end() :].strip():
+                return amount(m)
+    return None
+
+
 def _shift(text: str) -> timedelta | None:
-    amount: timedelta | None = None
-    if m := _HOURS_AND_A_HALF.search(text):
-        amount = timedelta(hours=int(m.group(1) or m.group(2)), minutes=30)
-    elif _HALF_HOUR.search(text):
-        amount = timedelta(minutes=30)
-    elif _THREE_QUARTERS.search(text):
-        amount = timedelta(minutes=45)
-    elif _QUARTER_HOUR.search(text):
-        amount = timedelta(minutes=15)
-    elif m := _HOURS_BY.search(text):
-        amount = timedelta(hours=int(m.group(1)))
-    elif m := _MINUTES_BY.search(text):
-        amount = timedelta(minutes=int(m.group(1)))
-    elif re.search(r"\b(?:an hour|une heure|una hora|eine stunde)\b", text):
-        amount = timedelta(hours=1)
-    elif re.search(
+    amount = _duration(text)
+    if amount is None and re.search(
         r"\b(?:a day|by a day|one day|un jour|au lendemain|un dia|al dia siguiente|einen tag)\b",
         text,
     ):
         amount = timedelta(days=1)
         if re.search(r"\b(?:au lendemain|al dia siguiente)\b", text):
             return amount
-    elif re.search(
+    elif amount is None and re.search(
         r"\b(?:the day after|le lendemain|al dia siguiente|am tag danach|einen tag spater)\b"
         r"(?! tomorrow)",
         text,
     ):
         return timedelta(days=1)
-    elif re.search(r"\b(?:a week|une semaine|una semana|eine woche)\b", text):
+    elif amount is None and re.search(r"\b(?:a week|une semaine|una semana|eine woche)\b", text):
         amount = timedelta(weeks=1)
     if amount is None:
         return None
@@ -629,17 +642,7 @@ _DAY_BEFORE = re.compile(
     r"la noche (?:antes|anterior)|la vispera|am vortag|am tag davor|am abend davor|"
     r"den tag davor|einen tag (?:vorher|davor|fruher))\b"
 )
-_HOURS_BEFORE = re.compile(rf"\b(\d{{1,2}}) ?(?:hours?|h|heures?|horas?|stunden?) {_BEFORE_WORD}\b")
-_MINUTES_BEFORE = re.compile(
-    rf"\b(\d{{1,3}}) ?(?:minutes?|mins?|minutos?|minuten) {_BEFORE_WORD}\b"
-)
-_HALF_HOUR_BEFORE = re.compile(
-    rf"\b(?:half an hour|a half hour|une demi-heure|une demi heure|media hora|"
-    rf"eine halbe stunde|ne halbe stunde) {_BEFORE_WORD}\b"
-)
-_HOUR_BEFORE = re.compile(
-    rf"\b(?:an hour|one hour|une heure|una hora|eine stunde) {_BEFORE_WORD}\b"
-)
+_BEFORE = re.compile(rf"\b{_BEFORE_WORD}\b")
 
 
 def before(u: Cleaned) -> Before | None:
@@ -655,14 +658,10 @@ def before(u: Cleaned) -> Before | None:
     text = u.folded
     if _DAY_BEFORE.search(text):
         return Before(days=-1, clock=clock_time(u))
-    if m := _HOURS_BEFORE.search(text):
-        return Before(shift=-timedelta(hours=int(m.group(1))))
-    if m := _MINUTES_BEFORE.search(text):
-        return Before(shift=-timedelta(minutes=int(m.group(1))))
-    if _HALF_HOUR_BEFORE.search(text):
-        return Before(shift=-timedelta(minutes=30))
-    if _HOUR_BEFORE.search(text):
-        return Before(shift=-timedelta(hours=1))
+    for m in _BEFORE.finditer(text):  # "30 min avant", "un quart d'heure avant": how long before
+        amount = _duration(text[: m.start()], ending=True)
+        if amount is not None:
+            return Before(shift=-amount)
     return None
 
 

@@ -134,6 +134,8 @@ def test_chat_messages_form_like_the_words_they_stand_for() -> None:
         ("Erinnere mich am Vortag um 18 Uhr an Omas Geburtstag", "ev-grandma-birthday", None),
         ("avísame del cumple de la abuela el día antes a las 7 de la tarde", "ev-grandma-birthday",
          None),
+        ("euh… rappelle-moi, genre, un quart d'heure avant le yoga", "ev-yoga", "2026-12-02T18:45"),
+        ("rappelle-moi le yoga 2h avant", "ev-yoga", "2026-12-02T17:00"),
     ],
 )  # fmt: skip
 def test_a_reminder_before_an_event_is_kept_on_the_event(
