@@ -306,6 +306,10 @@ class PackExpert:
             key=lambda pi: -len(pi[0]),
         )
         self.smalltalk_openers = frozenset(p.split()[0] for p, _ in self._smalltalk_prefixes)
+        # by first letter, longest first as above: an opener is looked up among a few dozen
+        self._prefixes_by_letter: dict[str, list[tuple[str, IntentSpec]]] = {}
+        for phrase, intent in self._smalltalk_prefixes:
+            self._prefixes_by_letter.setdefault(phrase[:1], []).append((phrase, intent))
         self._masks: dict[tuple[frozenset[str], tuple[str, ...] | None], Any] = {}  # (mask, span)
         self.encoder.fit([r[2] for r in rows])
         self._last_query: tuple[str, Query] | None = None
@@ -377,7 +381,7 @@ class PackExpert:
         """A small-talk phrase of two words or more that opens ``text`` ("thank you so much
         for …", "never mind I'll …")."""
         folded = fold(text)
-        for phrase, intent in self._smalltalk_prefixes:
+        for phrase, intent in self._prefixes_by_letter.get(folded[:1], ()):
             if folded.startswith(phrase) and (
                 len(folded) == len(phrase) or not folded[len(phrase)].isalnum()
             ):

@@ -31,6 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of
 from processors.fuzzy import Choices
@@ -544,6 +545,9 @@ class GroundedExpert:
                 runs[-1] = (intent, runs[-1][1], i + 1)
             else:
                 runs.append((intent, i, i + 1))
+        self._offsets: dict[
+            tuple[str, int], tuple[npt.NDArray[np.int64], dict[str, IntentSpec]]
+        ] = {}
         for domain, runs in self._groups.items():  # reduceat needs one contiguous span
             if any(a[2] != b[1] for a, b in itertools.pairwise(runs)):
                 raise ValueError(f"examples of domain {domain} are not contiguous")
@@ -933,17 +937,13 @@ class GroundedExpert:
             plain = re.sub(r"\bx(\w+)", r"\1", delexed)
             meaning = self._semantic_vecs.similarities(self.semantic.encode([plain])[0], span)
             sims = sims + self.semantic_weight * meaning
-        starts = np.fromiter((g[1] for g in groups), dtype=np.int64, count=len(groups))
-        tops = np.maximum.reduceat(sims, starts - span[0])
+        offsets, intents = self._group_offsets(domain, pack)
+        tops = np.maximum.reduceat(sims, offsets).tolist()
         best: dict[str, float] = {}
-        intents: dict[str, IntentSpec] = {}
         for (intent, _, _), top in zip(groups, tops, strict=True):
-            intents.setdefault(intent.id, intent)
-            best[intent.id] = max(best.get(intent.id, 0.0), max(0.0, float(top)))
-        for intent in pack.intents:
-            if intent.grounded:
-                intents.setdefault(intent.id, intent)
-                best.setdefault(intent.id, 0.0)
+            best[intent.id] = max(best.get(intent.id, 0.0), max(0.0, top))
+        for intent_id in intents:
+            best.setdefault(intent_id, 0.0)
         question = is_question_in(u.cleaned)
         folded = u.cleaned.folded.strip()
         yes_no = question and bool(_YES_NO.match(folded.lstrip("¿¡ ")) or _OR_NOT.search(folded))
@@ -996,7 +996,14 @@ class GroundedExpert:
                 s -= 0.2
             if intent.value:
                 if intent.value not in has_value:
-                    has_value[intent.value] = self._has_value(intent.value, u)
+                    if intent.value == "reminder" and "when" in has_value:
+                        # a reminder's time is a time said or one before the event: the
+                        # first is known already
+                        has_value["reminder"] = has_value["when"] or any(
+                            before(v) is not None for v in u.variants
+                        )
+                    else:
+                        has_value[intent.value] = self._has_value(intent.value, u)
                 if has_value[intent.value]:
                     s += 0.15
                 elif not intent.value_optional and intent.task_type == "stateful":
@@ -1020,6 +1027,25 @@ class GroundedExpert:
             scored.append((intent, round(s, 4)))
         scored.sort(key=lambda t: (-t[1], t[0].id))
         return scored
+
+    def _group_offsets(
+        self, domain: str, pack: DomainPack
+    ) -> tuple[npt.NDArray[np.int64], dict[str, IntentSpec]]:
+        """Where each intent's examples start within the domain's span, and the domain's
+        grounded intents by id (the first of an id), worked out once per domain."""
+        key = (domain, id(pack))
+        found = self._offsets.get(key)
+        if found is None:
+            groups = self._groups[domain]
+            starts = np.fromiter((g[1] for g in groups), dtype=np.int64, count=len(groups))
+            intents: dict[str, IntentSpec] = {}
+            for intent, _, _ in groups:
+                intents.setdefault(intent.id, intent)
+            for intent in pack.intents:
+                if intent.grounded:
+                    intents.setdefault(intent.id, intent)
+            found = self._offsets[key] = (starts - groups[0][1], intents)
+        return found
 
     def _asked_after(self, intent: IntentSpec, u: Understanding, at: int) -> bool:
         """Whether a clause after ``at`` asks for ``intent`` by itself: its cue or the value

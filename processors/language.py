@@ -145,6 +145,7 @@ _FOLD_TABLE = {
 _FOLD_TABLE[ord("ß")] = "ss"
 
 
+@lru_cache(maxsize=256)  # an event's text is folded by a dozen checks (and words repeat)
 def fold(text: str) -> str:
     """Lower case without accents: ``"Küche"`` → ``kuche``."""
     lowered = text.lower().translate(_FOLD_TABLE)
