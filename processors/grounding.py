@@ -38,6 +38,7 @@ from processors.fuzzy import Choices
 from processors.inventory import (
     KIND_WORDS,
     Inventory,
+    Item,
     Match,
     Resolution,
     home_scope,
@@ -994,6 +995,8 @@ class GroundedExpert:
                 and not intent.target.create  # type: ignore[union-attr]
             ):
                 s -= 0.2
+                if any(m.named and m.item.kind for m in u.resolution.best):
+                    s -= 0.15  # "mach mal die Kaffeemaschine an": named by its name, not a light
             if intent.value:
                 if intent.value not in has_value:
                     if intent.value == "reminder" and "when" in has_value:
@@ -1481,8 +1484,8 @@ class GroundedExpert:
         if name == "person" and _UNASSIGN.search(c.folded):
             return {"unassign": True}  # "take marco off ticket 94": nobody on it
         if name == "person":
-            people = [m for m in u.resolution.values]
-            return people[0].item.id if people else None
+            people = _recipient_first([m.item for m in u.resolution.values], c.folded)
+            return people[0].id if people else None
         if name == "title":
             return _title(c)
         if name == "label":
@@ -1496,6 +1499,47 @@ class GroundedExpert:
         ):
             return "on"  # "it's too dark in here", "I could really use a coffee"
         return _read(name, c)
+
+
+_TO_PERSON = re.compile(r"\b(?:to|a|al|an|zu|fur|pour|para)\s+$")
+_INSTEAD_OF = re.compile(
+    r"\b(?:instead of|rather than|not|au lieu de|plutot que|pas|en lugar de|en vez de|no|"
+    r"statt|anstatt|nicht)\s+(?:(?:a|de|von)\s+)?$"
+)
+_CORRECTING = re.compile(
+    r"\b(?:no|non|nein|nee|rather|actually|i mean|en fait|plutot|mejor|bueno|besser|lieber)\b"
+)
+
+
+def _recipient_first(people: list[Item], folded: str) -> list[Item]:
+    """``people`` (best match first) with the one a request gives something to first:
+    named after "to / à / a / an / zu" ("reassign 112 to Sofia, Jonas is off this week"), after
+    a correction ("a Priya… no, mejor a Léa"), in the request's own clause, said first; one
+    named "instead of" last."""
+    if len(people) < 2:
+        return people
+    clause_end = m.start() if (m := re.search(r"[,;.!?]", folded)) else len(folded)
+
+    def said_at(item: Item) -> int:
+        at = [
+            found.start()
+            for name in (item.id, *item.names)
+            if (found := re.search(rf"\b{re.escape(fold(name))}\b", folded))
+        ]
+        return min(at, default=len(folded))
+
+    def rank(item: Item) -> tuple[bool, bool, int, bool, int]:
+        at = said_at(item)
+        head = folded[:at]
+        return (
+            bool(_INSTEAD_OF.search(head)),
+            not _TO_PERSON.search(head),
+            -len(_CORRECTING.findall(head)),
+            at > clause_end,
+            at,
+        )
+
+    return sorted(people, key=rank)
 
 
 def _read(name: str, c: Cleaned) -> Any:

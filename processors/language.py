@@ -244,6 +244,8 @@ def _alpha2digit(text: str, lang: str) -> str:
 
     # "quinze pour cent" is 15 %, not "15 pour 100"
     text = re.sub(r"\b(pour|por) (cent|ciento)\b", r"\1\2", text)
+    if lang == "en":  # "one-twelve": a number said in parts (112), not "one" joined to 12
+        text = _PARTS_JOINED.sub(r"\1 ", text)
     if lang == "de":  # "schalte … ein" is a particle, not the number one
         text = re.sub(r"\bein(e[nmr]?)?\b", lambda m: "xeinx" + str(m.group(1) or ""), text)
     if lang == "es":  # "el cuarto de los niños", "y cuarto", "un cuarto de hora": no 4th
@@ -265,6 +267,11 @@ def _alpha2digit(text: str, lang: str) -> str:
     return _AND_A_HALF.sub(r"\1,5", result)
 
 
+_PARTS_JOINED = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine)-(?=(?:ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety)\b)"
+)
 _AND_A_HALF = re.compile(
     r"\b(\d{1,3}) (?:and a half|et demi|y medio|und einhalb|einhalb)\b"
     r"(?!\s*(?:hours?|hrs?|h|heures?|horas?|stunden?|stundchen|std|minutes?|mins?|minutos?|"

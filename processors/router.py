@@ -205,6 +205,14 @@ class Router:
         self._area_owner: dict[str, str] = {}
         self._id_prefixes: dict[str, set[str]] = {}
         self._kinds: dict[int, set[str]] = {}
+        # domains whose requests take a person ("assign it to Sofia"): naming one of their
+        # people is a hint; a family member named in small talk is none
+        self._person_domains = {
+            d
+            for pack in packs
+            for d in pack.covers
+            if any(i.value == "person" for i in pack.intents)
+        }
         cues: dict[str, list[str]] = {}
         for pack in packs:
             for intent in pack.intents:
@@ -361,6 +369,9 @@ class Router:
                 p = self._index[owner]
                 if top.score >= 0.5:
                     score[p] += _W_ITEM * (1.0 if top.named else top.score * 0.8)
+            for owner in {m.item.owner for m in res.values if m.named}:
+                if self.registry.projects[self._index[owner]].domain in self._person_domains:
+                    score[self._index[owner]] += _W_KIND  # "… to Sofia": one it assigns to
             for p, kinds in self._kinds.items():
                 if kinds & set(res.kinds):
                     score[p] += _W_KIND

@@ -1286,3 +1286,38 @@ def test_fuzzy_choices_answer_exactly_as_rapidfuzz_over_the_whole_list(
     assert (None if whole is None else tuple(whole)) == found
     top = process.extract(query, words, scorer=fuzz.ratio, score_cutoff=cutoff, limit=4)
     assert [tuple(t) for t in top] == choices.top(query, cutoff, 4)
+
+
+def test_a_device_named_by_its_name_is_not_taken_for_a_light() -> None:
+    patch = patch_of(form("Mach mal die Kaffeemaschine an", 700))
+    assert patch[0]["path"] == "/entities/switch.coffee_machine/state"
+
+
+def test_the_person_a_request_gives_a_ticket_to() -> None:
+    cases = [
+        ("reassign TL-112 to Sofia, Jonas is on holiday", "sofia"),  # the reason names another
+        ("give TL-71 to Sofia instead of Jonas", "sofia"),
+        ("donne le 71 à Priya, pas à Jonas", "priya"),
+        ("asigna el TL-120 a Léa, no, mejor a Marco", "marco"),  # corrected
+        ("weis TL-63 Lea zu, nee, lieber Marco", "marco"),
+    ]
+    for n, (text, person) in enumerate(cases):
+        patch = patch_of(form(text, 710 + n))
+        assert patch[0]["path"].endswith("/assignee") and patch[0]["value"] == person, text
+
+
+def test_naming_a_person_hints_the_project_that_assigns_to_people() -> None:
+    def routed(text: str) -> str | None:
+        event = RawEvent.model_validate(
+            {"source_event_id": "p", "session_id": "p", "channel": "voice",
+             "kind": "user_action", "text": text, "occurred_at": BASE}
+        )  # fmt: skip
+        return ROUTER.route(event, BASE).project_id
+
+    assert routed("weis es Sofia zu") == "taskline-dev"
+    assert routed("Emma te dit bonjour") != "family-calendar"  # a family member: no hint
+
+
+def test_a_number_said_in_hyphenated_parts() -> None:
+    assert clean("close one-twelve", "en").numeric == "close 1 12"
+    assert clean("set it to twenty-one", "en").numeric == "set it to 21"
