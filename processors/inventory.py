@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
+from operator import mul
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -172,10 +174,13 @@ _HOME_WORDS = frozenset(
     "vivienda haus wohnung rooms pieces habitaciones cuartos zimmern zimmer raumen whole entire "
     "ganzen ganze gesamten".split()
 )
-_ALL = re.compile(
-    r"\b(?:all|every|everything|tout|toute|tous|toutes|tt|ttes|todo|todos|todas|tdas|tds|alle|"
-    r"alles|samtliche)\b"
+_ALL_WORDS = (
+    "all every everything tout toute tous toutes tt ttes todo todos todas tdas tds alle alles "
+    "samtliche".split()
 )
+_ALL = re.compile(r"\b(?:" + "|".join(_ALL_WORDS) + r")\b")
+# a word _ALL finds is also one of the text's [a-z0-9]+ words (\b ends it on both sides)
+_ALL_SET = frozenset(_ALL_WORDS)
 
 
 class Inventory:
@@ -226,8 +231,10 @@ class Inventory:
         self._word_hits: dict[str, dict[str, float]] = {}  # word -> inventory words it is
         self._near: dict[str, bool] = {}  # joined words -> close to an inventory word
         # per word and per joined pair or triple, what _rejoined asks (words repeat)
-        self._props: dict[str, tuple[bool, bool, bool, bool, list[str]]] = {}
+        self._props: dict[str, tuple[str, list[str]]] = {}
         self._joins: dict[str, list[str] | None] = {}
+        # per English word, the words a resolution reads for it (see _said)
+        self._said_memo: dict[str, list[str]] = {}
         self._by_area_kind: dict[tuple[str, str], list[int]] = {}
         for n, item in enumerate(self.items):
             if item.role == "target" and item.area and item.kind:
@@ -248,6 +255,16 @@ class Inventory:
         things = [self._vocab_of[n] for n, it in enumerate(self.items) if it.role != "value"]
         # words only people's names have ("marco" in a tracker): said as a value, not a thing
         self._value_words = frozenset().union(*values) - frozenset().union(*things)
+        # what each resolution reads of an alias and an item, worked out once per inventory:
+        # an alias's item, words, their lengths, its length and whether it is a long title
+        self._alias_rows = [
+            (n, ws, tuple(map(len, ws)), chars, self.items[n].role == "target" and len(ws) > 3)
+            for n, ws, chars in self._aliases
+        ]
+        self._roles = [it.role for it in self.items]
+        self._area_vocab = [
+            self._vocab_of.get(self._index.get(str(it.area), -1), frozenset()) for it in self.items
+        ]
 
     @classmethod
     def from_state(
@@ -312,6 +329,7 @@ class Inventory:
             self._near = previous._near
             self._props = previous._props
             self._joins = previous._joins
+            self._said_memo = previous._said_memo
             self._known = previous._known
             self._respelt = previous._respelt
         return self
@@ -356,38 +374,29 @@ class Inventory:
         the item explains: "the bedroom light" fits the bedroom lamp and the bedroom ceiling
         light equally, "the bedroom ceiling light" only one of them.
         """
-        words: list[str] = []
-        for w in self._rejoined(_raw_words(text)):
-            if w in _STOP:
-                continue
-            if w not in self._vocab_set and not w.isdigit():
-                fixed = _fuzzy_canonical(w)
-                if fixed is not None:
-                    words += fixed.split()
-                    continue
-                if len(w) >= 6 and (respelt := self._respelling(w)) is not None:
-                    words += respelt
-                    continue
-            words.append(w)
+        folded = fold(text)  # once: the words, "all", plurals and ids all read it
+        words = self._rejoined(_raw_words(folded))
         by_word = self._hits(words)
         hits: dict[str, float] = {}
         for found in by_word.values():
             for v, sc in found.items():
                 hits[v] = max(hits.get(v, 0.0), sc)
         cover: dict[int, float] = {}
-        touched = sorted({a for w in hits for a in self._alias_by_word.get(w, ())})
+        # every inventory word has an alias
+        touched = sorted(set().union(*map(self._alias_by_word.__getitem__, hits)))
+        rows = self._alias_rows
         for a in touched:
-            n, ws, chars = self._aliases[a]
-            got = sum(len(w) * hits.get(w, 0.0) for w in ws)
+            n, ws, lengths, chars, long_title = rows[a]
+            # builtin sum over the same products in the same order: the same float
+            got = sum(map(mul, lengths, map(hits.get, ws, repeat(0.0))))
             coverage = got / chars
-            if self.items[n].role == "target" and len(ws) > 3:
+            if long_title:
                 # a long title: what the mention covers, not the whole title
-                coverage = max(coverage, min(1.0, sum(hits.get(w, 0.0) for w in ws) / 3))
+                coverage = max(coverage, min(1.0, sum(map(hits.get, ws, repeat(0.0))) / 3))
             cover[n] = max(cover.get(n, 0.0), coverage)
+        roles = self._roles
         area_score = {
-            self.items[n].id: c
-            for n, c in cover.items()
-            if self.items[n].role == "area" and c >= 0.8
+            self.items[n].id: c for n, c in cover.items() if roles[n] == "area" and c >= 0.8
         }
         said_by: dict[str, set[str]] = {
             area: {
@@ -401,44 +410,51 @@ class Inventory:
             if any(said_by[area] < said_by[other] for other in area_score if other != area):
                 del area_score[area]  # "chambre des enfants" is the kids room, not the bedroom
         areas = sorted(area_score, key=lambda a: -area_score[a])
-        kinds = [k for k, vocab in KIND_WORDS.items() if set(words) & vocab]
+        said = set(words)
+        named_kinds = said & _ANY_KIND  # often none: then no kind needs a look
+        kinds = (
+            [k for k, vocab in KIND_WORDS.items() if not vocab.isdisjoint(named_kinds)]
+            if named_kinds
+            else []
+        )
         if not kinds:  # "las luzes": a kind word misspelt
             for w in words:
                 if len(w) >= 5 and (kind := _fuzzy_kind(w)) is not None and kind not in kinds:
                     kinds.append(kind)
-        content = {  # what is said about things; a person ("to marco") is a value, not a thing
-            w
-            for w in words
-            if (by_word.get(w) and not set(by_word[w]) <= self._value_words)
-            or any(w in v for v in KIND_WORDS.values())
-        }
-        raw = re.findall(r"[a-z0-9]+", fold(text))
-        every = bool(_ALL.search(fold(text)))
-        plural = every or any(map(_is_plural, raw))
+        value_words = self._value_words
+        content = [  # what is said about things; a person ("to marco") is a value, not a thing
+            (w, by_word.get(w, _NO_HITS))
+            for w in said
+            if (by_word.get(w) and not by_word[w].keys() <= value_words) or w in _ANY_KIND
+        ]
+        raw = _WORD.findall(folded)
+        every = not _ALL_SET.isdisjoint(raw) and bool(_ALL.search(folded))  # rarely said
+        plural = every or _any_plural(raw)
         result: dict[int, Match] = {}
         candidates = set(cover)
         for area in areas:
             for kind in kinds:
                 candidates.update(self._by_area_kind.get((area, kind), ()))
         for n in sorted(candidates):
-            item = self.items[n]
-            if item.role == "area":
+            if roles[n] == "area":
                 continue
+            item = self.items[n]
             c = cover.get(n, 0.0)
             in_area = item.area in area_score
             kind_ok = bool(item.kind and item.kind in kinds)
             if c == 0.0 and not (in_area and kind_ok):
                 continue
             own = self._vocab_of[n]
-            area_vocab = self._vocab_of.get(self._index.get(str(item.area), -1), frozenset())
-            explained = {
-                w
-                for w in content
-                if own.intersection(by_word.get(w, ()))
-                or (kind_ok and w in KIND_WORDS[str(item.kind)])
-                or (in_area and area_vocab.intersection(by_word.get(w, ())))
-            }
-            share = len(explained) / len(content) if content else 0.0
+            # empty when they do not count: a word is explained by what it hits of the item's
+            # own words, its kind's words or its area's words
+            kind_vocab = KIND_WORDS[str(item.kind)] if kind_ok else _NO_WORDS
+            area_vocab = self._area_vocab[n] if in_area else _NO_WORDS
+            explained = sum(
+                1
+                for w, found in content
+                if not own.isdisjoint(found) or w in kind_vocab or not area_vocab.isdisjoint(found)
+            )
+            share = explained / len(content) if content else 0.0
             score = 0.5 * c + 0.5 * share
             if kinds and item.kind and not kind_ok and c < 0.99:
                 score -= 0.15
@@ -447,10 +463,15 @@ class Inventory:
                 result[n] = Match(
                     item, round(min(1.0, score), 4), named, round(share, 4), round(c, 4)
                 )
-        for token in re.findall(r"[a-z0-9][a-z0-9._-]*[a-z0-9]", fold(text)):
-            for n in self._ids.get(token, ()):
-                result[n] = Match(self.items[n], 1.0, named=True, share=1.0, cover=1.0)
-        if numbers:
+        # an id said ("light.porch", "lightporch") is rare: a token without "-._" is one of
+        # the raw words (both end where [a-z0-9] does), so the tokens are read only when an
+        # id is among those or a word goes on with "-._"
+        ids = self._ids
+        if ids and (not ids.keys().isdisjoint(raw) or _ID_SEPARATOR.search(folded)):
+            for token in _ID_TOKEN.findall(folded):
+                for n in self._ids.get(token, ()):
+                    result[n] = Match(self.items[n], 1.0, named=True, share=1.0, cover=1.0)
+        if numbers and self._numbers:
             for digits in _NUMBER.findall(text) + _spoken_digits(text):
                 for n in self._numbers.get(digits.lstrip("0") or "0", []):
                     result[n] = Match(self.items[n], 1.0, named=True, share=1.0, cover=1.0)
@@ -460,7 +481,7 @@ class Inventory:
             (
                 Match(self.items[n], round(c, 4), named=c >= 0.99)
                 for n, c in cover.items()
-                if self.items[n].role == "value" and c >= 0.85
+                if roles[n] == "value" and c >= 0.85
             ),
             key=lambda m: (-m.score, m.item.id),
         )
@@ -469,52 +490,71 @@ class Inventory:
     def _rejoined(self, words: list[str]) -> list[str]:
         """Words a recogniser split apart joined again when together they are one the
         inventory or the lexicon knows and apart they are not: "haus tür", "por che",
-        "zahn arzt", "therm a stat"."""
-        props = [self._word_props(w) for w in words]
+        "zahn arzt", "therm a stat"; then each word as :meth:`_said` reads it."""
+        memo, joins = self._props, self._joins  # looked up here first: most words are known
+        props = [memo.get(w) or self._word_props(w) for w in words]
+        # one letter per word (see _word_props): a window of 3 or 2 words is tried only when
+        # it has no "b" and at least one "u"; _WINDOW finds where one starts
+        codes = "".join([p[0] for p in props])
         out: list[str] = []
-        i = 0
-        while i < len(words):
+        done = 0  # the words before this one are in ``out``
+        for start in _WINDOW.finditer(codes):
+            i = start.start()
+            if i < done:
+                continue  # joined already
             for n in (3, 2):
-                if i + n > len(words):
+                window = codes[i : i + n]
+                if len(window) < n or "b" in window or "u" not in window:
                     continue
-                window = props[i : i + n]
-                if any(p[0] for p in window):  # a digit
-                    continue
-                if all(p[1] for p in window):
-                    continue  # "front door": two words it knows
-                if any(p[2] for p in window) or all(p[3] for p in window):
-                    continue  # a recogniser splits a word into short pieces, one of them unknown
-                joined = self._joined("".join(words[i : i + n]))
+                key = "".join(words[i : i + n])
+                joined = joins[key] if key in joins else self._joined(key)
                 if joined is not None:
+                    for p in props[done:i]:
+                        out += p[1]
                     out += joined
+                    done = i + n
                     break
-            else:
-                out += props[i][4]
-                i += 1
-                continue
-            i += n
+        for p in props[done:]:
+            out += p[1]
         return out
 
-    def _word_props(self, word: str) -> tuple[bool, bool, bool, bool, list[str]]:
-        """What :meth:`_rejoined` asks of a word, once per word: a digit; known and longer
-        than 3; longer than 6; a stop word or known; its English words."""
+    def _word_props(self, word: str) -> tuple[str, list[str]]:
+        """What :meth:`_rejoined` asks of a word, once per word: "b" when it blocks a join (a
+        digit, or longer than 6: a recogniser splits a word into short pieces), "k" when it
+        is a stop word or known (pieces it all knows are not joined: "front door"), else "u";
+        and its words as :meth:`_said` reads them."""
         found = self._props.get(word)
         if found is None:
             english = canonical(word)
             known = word in self._vocab_set or english != word
-            found = (
-                word.isdigit(),
-                known and len(word) > 3,
-                len(word) > 6,
-                word in _STOP or known,
-                english.split(),
+            code = (
+                "b" if word.isdigit() or len(word) > 6 else "k" if word in _STOP or known else "u"
             )
+            found = (code, [s for w in english.split() for s in self._said(w)])
             remember(self._props, word, found)
         return found
 
+    def _said(self, word: str) -> list[str]:
+        """The words ``word`` (an English or rejoined word) stands for in a resolution: none
+        for a stop word, a misspelt lexicon word's or name word's English words, else itself."""
+        found = self._said_memo.get(word)
+        if found is None:
+            found = [word]
+            if word in _STOP:
+                found = []
+            elif word not in self._vocab_set and not word.isdigit():
+                fixed = _fuzzy_canonical(word)
+                if fixed is not None:
+                    found = fixed.split()
+                elif len(word) >= 6 and (respelt := self._respelling(word)) is not None:
+                    found = respelt
+            remember(self._said_memo, word, found)
+        return found
+
     def _joined(self, joined: str) -> list[str] | None:
-        """The words that pieces said apart stand for when ``joined`` is one the inventory or
-        the lexicon knows (a near spelling of a long one too), else None."""
+        """The words (as :meth:`_said` reads them) that pieces said apart stand for when
+        ``joined`` is one the inventory or the lexicon knows (a near spelling of a long one
+        too), else None."""
         if joined in self._joins:
             return self._joins[joined]
         english = canonical(joined)
@@ -525,6 +565,8 @@ class Inventory:
             found = fixed.split()
         elif len(joined) >= 7 and self._near_vocab(joined):
             found = [joined]
+        if found is not None:
+            found = [s for w in found for s in self._said(w)]
         return remember(self._joins, joined, found)
 
     def _respelling(self, word: str) -> list[str] | None:
@@ -639,19 +681,28 @@ def plural_name(item: Item) -> bool:
 def _is_plural(word: str) -> bool:
     if len(word) > 9 and word.endswith(_PLURAL_TAILS):
         return True  # "küchenlichter", "gartenbeleuchtung": a compound's plural or collective
-    return word in {
-        "lights", "lamps", "lumieres", "lampes", "luces", "lamparas", "lichter", "lampen",
-        "tickets", "issues", "bugs", "doors", "portes", "puertas", "turen",
-    }  # fmt: skip
+    return word in _PLURALS
 
 
+def _any_plural(words: list[str]) -> bool:
+    """``any(map(_is_plural, words))``, the set look-up done for all words at once."""
+    return not _PLURALS.isdisjoint(words) or any(
+        w.endswith(_PLURAL_TAILS) for w in words if len(w) > 9
+    )
+
+
+_PLURALS = frozenset(
+    "lights lamps lumieres lampes luces lamparas lichter lampen tickets issues bugs doors "
+    "portes puertas turen".split()
+)
 # the last part of a German compound that makes it plural or collective
 _PLURAL_TAILS = ("lichter", "lampen", "leuchten", "beleuchtung", "turen")
 
 
-def _raw_words(text: str) -> list[str]:
-    folded = fold(text).replace("'s ", " ").replace("\u2019", "'")
-    return re.findall(r"[a-z0-9]+", _PHRASE.sub(lambda m: PHRASES[m.group(0)], folded))
+def _raw_words(folded: str) -> list[str]:
+    """The words of a folded text, the lexicon's phrases replaced."""
+    folded = folded.replace("'s ", " ").replace("\u2019", "'")
+    return _WORD.findall(_PHRASE.sub(lambda m: PHRASES[m.group(0)], folded))
 
 
 _PHRASE = re.compile(
@@ -662,12 +713,20 @@ _PHRASE = re.compile(
 def _words(text: str) -> list[str]:
     """Folded words, each mapped to English through the lexicon ("cuisine" → "kitchen")."""
     out: list[str] = []
-    for word in _raw_words(text):
+    for word in _raw_words(fold(text)):
         out += canonical(word).split()
     return out
 
 
 _KIND_OF = {w: k for k, ws in KIND_WORDS.items() for w in ws}
+_ANY_KIND = frozenset(_KIND_OF)  # a word of some kind, whichever
+_NO_WORDS: frozenset[str] = frozenset()
+_NO_HITS: dict[str, float] = {}  # never written: the hits of a word with none
+_WORD = re.compile(r"[a-z0-9]+")
+# where _rejoined's window of 3 or 2 words can start: no "b" in it and a "u" ("kku", "ku", ...)
+_WINDOW = re.compile(r"(?=u[ku]|k[ku]?u)")
+_ID_TOKEN = re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]")
+_ID_SEPARATOR = re.compile(r"[a-z0-9][._-]")
 _KIND_KEYS = Choices(sorted(_KIND_OF))
 
 
@@ -710,8 +769,9 @@ def _spoken_digits(text: str) -> list[str]:
     """Numbers said digit by digit: "ticket one twelve" (1 12) is 112, "one oh one" 101.
     Only an item with that number is matched, so "1 12" stays two numbers elsewhere."""
     out = []
-    # "one-oh-one": the digits of a number joined by hyphens
-    text = _HYPHENATED_DIGITS.sub(r"\1 ", text.lower())
+    text = text.lower()
+    if "-" in text:  # "one-oh-one": the digits of a number joined by hyphens
+        text = _HYPHENATED_DIGITS.sub(r"\1 ", text)
     for m in _DIGIT_RUN.finditer(text):
         parts = [_DIGIT_WORDS.get(p, p) for p in m.group(0).split()]
         if any(not p.isdigit() for p in parts) or (len(parts[0]) > 1 and len(parts) > 1):
