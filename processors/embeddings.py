@@ -75,6 +75,12 @@ def _word_features(word: str, dim: int) -> tuple[int, ...]:
     return (w, w, *grams)
 
 
+# sublinear term frequency ``1 + log(count)`` by count (index 0 unused), computed as the
+# weighting would compute it: a lookup instead of three numpy calls per text
+with np.errstate(divide="ignore"):
+    _TF: Matrix = 1 + np.log(np.arange(1024, dtype=np.float32))
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _bigram_feature(a: str, b: str, dim: int) -> int:
     return zlib.crc32(f"b:{a} {b}".encode()) % dim
@@ -114,18 +120,22 @@ class HashingEncoder:
         feats = self._features(text)
         if not feats:
             return None
-        # np.unique(..., return_counts=True) by hand: its general machinery costs more than
-        # the sort itself for a sentence's ~150 features
+        # np.unique(..., return_counts=True) by hand, in as few numpy calls as it takes: at a
+        # sentence's ~150 features each call's overhead costs more than its work
         ordered = np.array(feats, dtype=np.int64)
         ordered.sort()
-        edges = np.empty(len(ordered) + 1, dtype=bool)
-        edges[0] = edges[-1] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=edges[1:-1])
-        starts = np.flatnonzero(edges)
-        idx = ordered[starts[:-1]]
-        counts = np.diff(starts)
-        weights = (1 + np.log(counts.astype(np.float32))) * self.idf[idx]
-        return idx, weights / np.sqrt(np.dot(weights, weights))
+        n = len(ordered)
+        edges = np.empty(n + 1, dtype=bool)
+        edges[0] = edges[n] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=edges[1:n])
+        starts = edges.nonzero()[0]
+        idx = ordered.take(starts[:-1])
+        counts = starts[1:] - starts[:-1]
+        # a count is at most n: the table has it, unless the text is very long
+        tf = _TF.take(counts) if n < len(_TF) else 1 + np.log(counts.astype(np.float32))
+        weights = tf * self.idf.take(idx)
+        weights /= np.sqrt(np.dot(weights, weights))
+        return idx, weights
 
     def sparse(self, text: str) -> Sparse:
         """``encode([text])[0]`` as a :class:`Sparse` (no features: empty arrays).
@@ -270,13 +280,15 @@ class VectorIndex:
     def similarities(self, query: Query, span: tuple[int, int] | None = None) -> Matrix:
         """The dot product of ``query`` with every row (with the rows ``start:stop`` of
         ``span`` only: a search within one domain reads only its own examples)."""
-        cols = slice(*span) if span is not None else slice(None)
         if isinstance(query, Sparse):
             if len(query.idx) * 4 <= self._by_feature.shape[0]:
-                if span not in self._postings:  # a span's own lists: it reads no others
+                postings = self._postings.get(span)
+                if postings is None:  # a span's own lists: it reads no others
                     self.prepare(span)
-                return self._postings[span].dot(query)
+                    postings = self._postings[span]
+                return postings.dot(query)
             query = query.dense(self._by_feature.shape[0])
+        cols = slice(*span) if span is not None else slice(None)
         idx = np.flatnonzero(query)
         if len(idx) * 4 > len(query):  # dense (e.g. sentence embeddings): one plain product
             result: Matrix = query @ self._by_feature[:, cols]
@@ -301,24 +313,49 @@ class VectorIndex:
 class _Postings:
     """A feature-major matrix as posting lists (CSR): for each feature, the rows that have
     it and their weights. A sparse query then reads only the non-zero cells of its own
-    features (~1.5% of a hashed index) instead of whole 4,096-row slices of it."""
+    features (~1.5% of a hashed index) instead of whole 4,096-row slices of it.
+
+    A matrix of a handful of rows (the router's project documents) is kept dense instead:
+    a query's few hundred cells cost less than the calls that would find the non-zero ones.
+    """
+
+    _DENSE_ROWS = 8
 
     def __init__(self, by_feature: Matrix) -> None:
+        self.n = by_feature.shape[1]
+        if self.n <= self._DENSE_ROWS:
+            self.dense: Matrix | None = np.ascontiguousarray(by_feature)
+            # each cell's row, feature after feature (bincount sums in this order)
+            self.cols = np.tile(np.arange(self.n, dtype=np.int64), by_feature.shape[0])
+            return
+        self.dense = None
         features, rows = np.nonzero(by_feature)  # row-major: grouped by feature, rows ascending
         self.rows = rows.astype(np.int64)
         self.weights = by_feature[features, rows]
-        self.starts = np.searchsorted(features, np.arange(by_feature.shape[0] + 1))
-        self.n = by_feature.shape[1]
+        starts = np.searchsorted(features, np.arange(by_feature.shape[0] + 1))
+        self.lengths = starts[1:] - starts[:-1]
+        self.stops = starts[1:]
+        self.positions = np.arange(len(rows), dtype=np.int64)  # an arange not built per search
 
     def dot(self, query: Sparse) -> Matrix:
-        starts = self.starts[query.idx]
-        lengths = self.starts[query.idx + 1] - starts
-        # the cells of every query feature, one after the other
-        at = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-        at += np.arange(len(at))
+        # every sum is a float64 bincount over the cells in query-feature order, as before:
+        # the same float32 products added in the same order give the same bits
+        if self.dense is not None:
+            # a zero cell's product (weights are finite) leaves a sum that starts at +0.0
+            # unchanged, bit for bit: dense sums are the sparse ones
+            cells = self.dense.take(query.idx, axis=0) * query.weights[:, None]
+            dense: Matrix = np.bincount(
+                self.cols[: cells.size], weights=cells.ravel(), minlength=self.n
+            ).astype(np.float32)
+            return dense
+        lengths = self.lengths.take(query.idx)
+        # the cells of every query feature, one after the other: a feature's cells start at
+        # its stop minus its length, and sit after the cells of the query's earlier features
+        at = (self.stops.take(query.idx) - lengths.cumsum()).repeat(lengths)
+        at += self.positions[: len(at)]
         sums: Matrix = np.bincount(
-            self.rows[at],
-            weights=self.weights[at] * np.repeat(query.weights, lengths),
+            self.rows.take(at),
+            weights=self.weights.take(at) * query.weights.repeat(lengths),
             minlength=self.n,
         ).astype(np.float32)
         return sums
