@@ -477,6 +477,17 @@ class Inventory:
                     result[n] = Match(self.items[n], 1.0, named=True, share=1.0, cover=1.0)
         ordered = sorted(result.values(), key=lambda m: (-m.score, m.item.id))
         targets = [m for m in ordered if m.item.role == "target"]
+        if kinds and targets and targets[0].score >= 0.5 and targets[0].item.kind not in kinds:
+            # "put dark mode back to to-do": the kind word is a word of the ticket's name
+            own = self._vocab_of[next(n for n, m in result.items() if m is targets[0])]
+            kinds = [
+                k
+                for k in kinds
+                if any(
+                    own.isdisjoint(by_word.get(w, _NO_HITS)) for w in named_kinds & KIND_WORDS[k]
+                )
+                or not named_kinds & KIND_WORDS[k]
+            ]
         values = sorted(
             (
                 Match(self.items[n], round(c, 4), named=c >= 0.99)

@@ -1321,3 +1321,11 @@ def test_naming_a_person_hints_the_project_that_assigns_to_people() -> None:
 def test_a_number_said_in_hyphenated_parts() -> None:
     assert clean("close one-twelve", "en").numeric == "close 1 12"
     assert clean("set it to twenty-one", "en").numeric == "set it to 21"
+
+
+def test_a_kind_word_inside_an_item_name_is_not_that_kind() -> None:
+    # "mode" names scenes, but "dark mode" is a ticket: no scene is activated
+    formation = form("put dark mode back to to-do, we're blocked on design", 720)
+    assert formation.task is None or not any("scene" in op["path"] for op in patch_of(formation))
+    assert ROUTER._merged is not None
+    assert ROUTER._merged.resolve("lo del modo oscuro ya esta listo").kinds == []
