@@ -118,9 +118,16 @@ def _needles(alternative: str) -> tuple[str, ...] | None:
     >>> _needles(r"\bmov"), _needles(r"(?:is|'s|are) off\b"), _needles("ab?c"), _needles(r"\d")
     (('mov',), ('is', "'s", 'are'), ('a',), None)
     """
-    rest = alternative.removeprefix("\\b")  # a word boundary matches no character
+    rest = alternative
+    while True:  # a word boundary or a look-around matches no character
+        if rest.startswith("\\b"):
+            rest = rest[2:]
+        elif rest.startswith(("(?=", "(?!", "(?<=", "(?<!")):
+            rest = rest[_group_end(rest) + 1 :]
+        else:
+            break
     if rest.startswith("(?:"):
-        end = next(i for i, depth in _depths(rest) if depth == 0)
+        end = _group_end(rest)
         if rest[end + 1 : end + 2] in ("?", "*", "{"):  # the group may be left out
             return None
         found = [_needles(inner) for inner in _alternatives(rest[3:end])]
@@ -134,15 +141,17 @@ def _needles(alternative: str) -> tuple[str, ...] | None:
     return (literal,) if literal else None
 
 
-def _depths(pattern: str) -> Iterator[tuple[int, int]]:
-    """Each closing parenthesis of ``pattern`` with the depth of groups left open after it."""
+def _group_end(pattern: str) -> int:
+    """The position of the parenthesis closing the group ``pattern`` starts with."""
     depth = 0
     for i, char in _structure(pattern):
         if char == "(":
             depth += 1
         elif char == ")":
             depth -= 1
-            yield i, depth
+            if depth == 0:
+                return i
+    raise ValueError(f"unbalanced parentheses in {pattern!r}")
 
 
 _CueEntry = tuple[int, str, re.Pattern[str] | None]  # domain, needle, the cue if not the needle
@@ -155,8 +164,9 @@ class _CueIndex:
     One alternation of a few dozen cues costs ~15 µs a search: at every position of the text
     every cue is tried. Most cues, though, start with one of a few literal strings (``mov`` of
     ``\bmov``; ``is``, ``'s`` or ``are`` of ``(?:is|'s|are) off\b``): such a cue is only
-    tried when one of them is in the text, looked up by its first two characters among the
-    text's. The alternation matches where one of its cues does, so the answer is the same.
+    tried when one of them is in the text, looked up by its first three characters among
+    the text's (a needle of one or two characters is looked for in any case). The
+    alternation matches where one of its cues does, so the answer is the same.
 
     >>> index = _CueIndex({0: [r"\bmov|push", r"\d+ ?%"], 1: [r"(?:turn|switch) on"]})
     >>> index.said("move it"), index.said("switch on the fan"), index.said("50 %"), index.said("")
@@ -164,8 +174,8 @@ class _CueIndex:
     """
 
     def __init__(self, cues: dict[int, list[str]]) -> None:
-        self._by_pair: dict[str, list[_CueEntry]] = {}
-        self._short: list[_CueEntry] = []  # needles of one character (or none)
+        self._by_start: dict[str, list[_CueEntry]] = {}
+        self._short: list[_CueEntry] = []  # needles of one or two characters
         rest: dict[int, list[str]] = {}
         for domain, patterns in cues.items():
             if any(_GROUP_REFERENCE.search(p) for p in patterns):
@@ -180,11 +190,11 @@ class _CueIndex:
                 regex = None if needles == (alternative,) else re.compile(alternative)
                 for needle in needles:
                     entry = (domain, needle, regex)
-                    if len(needle) >= 2:
-                        self._by_pair.setdefault(needle[:2], []).append(entry)
+                    if len(needle) >= 3:
+                        self._by_start.setdefault(needle[:3], []).append(entry)
                     else:
                         self._short.append(entry)
-        self._pairs = frozenset(self._by_pair)
+        self._starts = frozenset(self._by_start)
         self._rest = [
             (domain, re.compile("|".join(f"(?:{p})" for p in patterns)))
             for domain, patterns in rest.items()
@@ -192,10 +202,10 @@ class _CueIndex:
 
     def said(self, text: str) -> set[int]:
         """The domains with a cue in ``text``."""
-        pairs = self._pairs.intersection([text[i : i + 2] for i in range(len(text) - 1)])
+        starts = self._starts.intersection([text[i : i + 3] for i in range(len(text) - 2)])
         found: set[int] = set()
         for domain, needle, regex in chain(
-            self._short, (entry for pair in pairs for entry in self._by_pair[pair])
+            self._short, (entry for start in starts for entry in self._by_start[start])
         ):
             if domain not in found and needle in text and (regex is None or regex.search(text)):
                 found.add(domain)
@@ -407,6 +417,7 @@ class Router:
                 key = tuple(words(phrase))
                 if key and len(key) <= _MAX_NGRAM:
                     self._phrases.setdefault(key, set()).add(i)
+        self._phrase_heads = frozenset(key[0] for key in self._phrases)
 
     def _sections(self, example_domain: list[int], n_outside: int, n_chatter: int) -> None:
         """The sections of the static index whose maxima a search takes, in one reduceat:
@@ -513,10 +524,11 @@ class Router:
         parts = _LETTERS.findall(folded)
         toks = toks + [p for p in parts if p not in toks and p in self._id_parts]
         hits: dict[int, int] = {}
-        for n in range(1, _MAX_NGRAM + 1):
-            for i in range(len(toks) - n + 1):
-                for p in self._phrases.get(tuple(toks[i : i + n]), ()):
-                    hits[p] = hits.get(p, 0) + 1
+        for i, tok in enumerate(toks):
+            if tok in self._phrase_heads:  # only a phrase's first word starts one
+                for n in range(1, min(_MAX_NGRAM, len(toks) - i) + 1):
+                    for p in self._phrases.get(tuple(toks[i : i + n]), ()):
+                        hits[p] = hits.get(p, 0) + 1
         for p, count in hits.items():
             score[p] += _W_KEYWORD * min(count, 2)
             if self._lower_ids[p] in toks or self._lower_ids[p] in text.lower():
