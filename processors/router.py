@@ -24,9 +24,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,155 @@ _PRONOUN = re.compile(
 )
 
 __all__ = ["UTC", "Calibration", "Project", "ProjectRegistry", "Router", "render_state", "words"]
+
+_LETTERS = re.compile(r"[a-z0-9]+")
+_DIGITS = re.compile(r"\d+")
+_ID_NUMBER = re.compile(r"\b([a-z]{1,4})-?\d+\b")  # "tl-310", "inc42"
+# a literal run of a regular expression: no character with a meaning of its own
+_LITERAL_RUN = re.compile(r"[^\\.^$*+?{}\[\]()|]+")
+# group references tie a pattern's parts together: such cues are searched as they are
+_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+
+
+def _structure(pattern: str) -> Iterator[tuple[int, str]]:
+    """The positions and characters of ``pattern`` that are neither escaped nor in a set."""
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            i += 1
+            i += pattern.startswith("^", i)
+            i += pattern.startswith("]", i)  # a "]" first in a set is one of its characters
+            while i < len(pattern) and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+            i += 1
+            continue
+        yield i, char
+        i += 1
+
+
+def _alternatives(pattern: str) -> list[str]:
+    r"""The top-level alternatives of a regular expression.
+
+    >>> _alternatives(r"ab|c(?:d|e)|[|]\|f")
+    ['ab', 'c(?:d|e)', '[|]\\|f']
+    """
+    parts, start, depth = [], 0, 0
+    for i, char in _structure(pattern):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    return [*parts, pattern[start:]]
+
+
+def _needles(alternative: str) -> tuple[str, ...] | None:
+    r"""Strings one of which every match of ``alternative`` starts with, if it has such.
+
+    >>> _needles(r"\bmov"), _needles(r"(?:is|'s|are) off\b"), _needles("ab?c"), _needles(r"\d")
+    (('mov',), ('is', "'s", 'are'), ('a',), None)
+    """
+    rest = alternative
+    while True:  # a word boundary or a look-around matches no character
+        if rest.startswith("\\b"):
+            rest = rest[2:]
+        elif rest.startswith(("(?=", "(?!", "(?<=", "(?<!")):
+            rest = rest[_group_end(rest) + 1 :]
+        else:
+            break
+    if rest.startswith("(?:"):
+        end = _group_end(rest)
+        if rest[end + 1 : end + 2] in ("?", "*", "{"):  # the group may be left out
+            return None
+        found = [_needles(inner) for inner in _alternatives(rest[3:end])]
+        return None if None in found else tuple(n for f in found if f for n in f)
+    run = _LITERAL_RUN.match(rest)
+    if run is None:
+        return None
+    literal = run.group()
+    if rest[run.end() : run.end() + 1] in ("?", "*", "{"):  # its last character may be left out
+        literal = literal[:-1]
+    return (literal,) if literal else None
+
+
+def _group_end(pattern: str) -> int:
+    """The position of the parenthesis closing the group ``pattern`` starts with."""
+    depth = 0
+    for i, char in _structure(pattern):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    raise ValueError(f"unbalanced parentheses in {pattern!r}")
+
+
+_CueEntry = tuple[int, str, re.Pattern[str] | None]  # domain, needle, the cue if not the needle
+
+
+class _CueIndex:
+    r"""Which domains have a cue said in a (folded) text: for each domain, whether the
+    alternation of its cues ``(?:c1)|(?:c2)|...`` is found in the text.
+
+    One alternation of a few dozen cues costs ~15 µs a search: at every position of the text
+    every cue is tried. Most cues, though, start with one of a few literal strings (``mov`` of
+    ``\bmov``; ``is``, ``'s`` or ``are`` of ``(?:is|'s|are) off\b``): such a cue is only
+    tried when one of them is in the text, looked up by its first three characters among
+    the text's (a needle of one or two characters is looked for in any case). The
+    alternation matches where one of its cues does, so the answer is the same.
+
+    >>> index = _CueIndex({0: [r"\bmov|push", r"\d+ ?%"], 1: [r"(?:turn|switch) on"]})
+    >>> index.said("move it"), index.said("switch on the fan"), index.said("50 %"), index.said("")
+    ({0}, {1}, {0}, set())
+    """
+
+    def __init__(self, cues: dict[int, list[str]]) -> None:
+        self._by_start: dict[str, list[_CueEntry]] = {}
+        self._short: list[_CueEntry] = []  # needles of one or two characters
+        rest: dict[int, list[str]] = {}
+        for domain, patterns in cues.items():
+            if any(_GROUP_REFERENCE.search(p) for p in patterns):
+                rest[domain] = patterns
+                continue
+            for alternative in (a for p in patterns for a in _alternatives(p)):
+                needles = _needles(alternative)
+                if needles is None:
+                    rest.setdefault(domain, []).append(alternative)
+                    continue
+                # a literal alternative is found when its needle is
+                regex = None if needles == (alternative,) else re.compile(alternative)
+                for needle in needles:
+                    entry = (domain, needle, regex)
+                    if len(needle) >= 3:
+                        self._by_start.setdefault(needle[:3], []).append(entry)
+                    else:
+                        self._short.append(entry)
+        self._starts = frozenset(self._by_start)
+        self._rest = [
+            (domain, re.compile("|".join(f"(?:{p})" for p in patterns)))
+            for domain, patterns in rest.items()
+        ]
+
+    def said(self, text: str) -> set[int]:
+        """The domains with a cue in ``text``."""
+        starts = self._starts.intersection([text[i : i + 3] for i in range(len(text) - 2)])
+        found: set[int] = set()
+        for domain, needle, regex in chain(
+            self._short, (entry for start in starts for entry in self._by_start[start])
+        ):
+            if domain not in found and needle in text and (regex is None or regex.search(text)):
+                found.add(domain)
+        for domain, regex in self._rest:
+            if domain not in found and regex.search(text):
+                found.add(domain)
+        return found
 
 
 def words(text: str) -> list[str]:
@@ -232,15 +382,14 @@ class Router:
                         self._examples += intent.utterances
                         example_domain += [domains.index(domain)] * len(intent.utterances)
         self._example_domain = np.array(example_domain, dtype=np.int64)
-        # examples grouped by domain: the best example per domain is one reduceat
-        self._by_domain = np.argsort(self._example_domain, kind="stable")
-        present, starts = np.unique(self._example_domain[self._by_domain], return_index=True)
-        self._present_domains, self._domain_starts = present, starts
-        self._project_domain = np.array([domains.index(p.domain) for p in registry.projects])
+        self._domain_of = [domains.index(p.domain) for p in registry.projects]
         self._n_domains = len(domains)
-        self._domain_cues = [
-            (domains.index(d), cue) for d, cue in self._cues.items() if d in domains
-        ]
+        # one search per domain, not per project
+        self._cue_index = _CueIndex(
+            {domains.index(d): cs for d, cs in cues.items() if cs and d in domains}
+        )
+        self._by_id = sorted(range(len(self._ids)), key=self._ids.__getitem__)
+        self._lower_ids = [i.lower() for i in self._ids]
         self.encoder.fit([self._document(p) for p in registry.projects] + self._examples)
         docs = self.encoder.encode([self._document(p) for p in registry.projects])
         self._docs = VectorIndex(docs)
@@ -258,6 +407,7 @@ class Router:
         n_examples, n_outside = len(self._examples), len(outside)
         self._outside_cols = slice(n_examples, n_examples + n_outside)
         self._chatter_cols = slice(n_examples + n_outside, len(static))
+        self._sections(example_domain, n_outside, len(chatter))
         self._id_parts = frozenset(
             part for p in registry.projects for part in re.findall(r"[a-z0-9]+", p.id.lower())
         )
@@ -267,6 +417,25 @@ class Router:
                 key = tuple(words(phrase))
                 if key and len(key) <= _MAX_NGRAM:
                     self._phrases.setdefault(key, set()).add(i)
+        self._phrase_heads = frozenset(key[0] for key in self._phrases)
+
+    def _sections(self, example_domain: list[int], n_outside: int, n_chatter: int) -> None:
+        """The sections of the static index whose maxima a search takes, in one reduceat:
+        each domain's examples, then "none of these", then small talk (the empty ones left
+        out). A domain's examples are one run in the order of the packs, unless a domain is
+        covered by two packs: then the examples are gathered by domain first."""
+        n = len(example_domain)
+        runs = [i for i in range(n) if i == 0 or example_domain[i] != example_domain[i - 1]]
+        domains = [example_domain[i] for i in runs]
+        self._gather: np.ndarray[Any, np.dtype[np.int64]] | None = None
+        if len(set(domains)) < len(domains):
+            by_domain = np.argsort(np.array(example_domain, dtype=np.int64), kind="stable")
+            self._gather = np.concatenate([by_domain, np.arange(n, n + n_outside + n_chatter)])
+            domains, ordered = sorted(set(domains)), sorted(example_domain)
+            runs = [ordered.index(d) for d in domains]
+        self._section_domains = domains
+        starts = [*runs, *([n] if n_outside else []), *([n + n_outside] if n_chatter else [])]
+        self._section_starts = np.array(starts, dtype=np.intp)
 
     @property
     def version(self) -> str:
@@ -316,51 +485,75 @@ class Router:
         lang: str | None = None,
     ) -> np.ndarray[Any, np.dtype[np.float64]]:
         """The combined score of every project for ``text`` (said in ``lang``, if known)."""
+        return np.array(self._scores(text, session_hint, exclude_example, lang), dtype=np.float64)
+
+    def _scores(
+        self, text: str, session_hint: str | None, exclude_example: str | None, lang: str | None
+    ) -> list[float]:
+        # Python floats, not numpy: the same float64 operations in the same order (the same
+        # bits) without numpy's cost per call on a handful of projects
         q = query_of(self.encoder, text)
-        score = _W_DOC * self._docs.similarities(q).astype(np.float64)
+        docs: list[float] = self._docs.similarities(q).tolist()
         static = self._static.similarities(q)
+        if exclude_example is not None:
+            static = static.copy()
+            static[: len(self._examples)][np.array(self._examples) == exclude_example] = -1.0
+        maxima: list[float] = []
+        best: list[float] = []
+        if len(self._section_starts):
+            if self._gather is not None:
+                static = static.take(self._gather)
+            sections = np.maximum.reduceat(static, self._section_starts)
+            k = len(self._section_domains)
+            best = [0.0] * self._n_domains
+            for d, m in zip(
+                self._section_domains, np.maximum(sections[:k], 0.0).tolist(), strict=True
+            ):
+                best[d] = m
+            maxima = sections[k:].tolist()
         if len(self._examples):
-            sims = static[: len(self._examples)]
-            if exclude_example is not None:
-                sims = np.where(np.array(self._examples) == exclude_example, -1.0, sims)
-            best = np.full(self._n_domains, 0.0)
-            best[self._present_domains] = np.maximum.reduceat(
-                sims[self._by_domain], self._domain_starts
-            )
-            np.maximum(best, 0.0, out=best)
-            score += _W_EXAMPLE * best[self._project_domain]
+            score = [
+                _W_DOC * s + _W_EXAMPLE * best[d]
+                for s, d in zip(docs, self._domain_of, strict=True)
+            ]
+        else:
+            score = [_W_DOC * s for s in docs]
+        folded = fold(text)
         toks = words(text)
         # "Helios-Budget", "l'atlas": a project id inside a compound counts as said
-        parts = re.findall(r"[a-z0-9]+", fold(text))
+        parts = _LETTERS.findall(folded)
         toks = toks + [p for p in parts if p not in toks and p in self._id_parts]
         hits: dict[int, int] = {}
-        for n in range(1, _MAX_NGRAM + 1):
-            for i in range(len(toks) - n + 1):
-                for p in self._phrases.get(tuple(toks[i : i + n]), ()):
-                    hits[p] = hits.get(p, 0) + 1
+        for i, tok in enumerate(toks):
+            if tok in self._phrase_heads:  # only a phrase's first word starts one
+                for n in range(1, min(_MAX_NGRAM, len(toks) - i) + 1):
+                    for p in self._phrases.get(tuple(toks[i : i + n]), ()):
+                        hits[p] = hits.get(p, 0) + 1
         for p, count in hits.items():
             score[p] += _W_KEYWORD * min(count, 2)
-            if self._ids[p].lower() in toks or self._ids[p].lower() in text.lower():
+            if self._lower_ids[p] in toks or self._lower_ids[p] in text.lower():
                 score[p] += _W_ID
         if self._outside_cols.stop > self._outside_cols.start:
-            away = float(static[self._outside_cols].max())
+            away = maxima[0]
             if away > 0.4:
-                score -= _W_OUTSIDE * (away - 0.4)
+                shift = _W_OUTSIDE * (away - 0.4)
+                score = [s - shift for s in score]
         if self._chatter_cols.stop > self._chatter_cols.start and len(toks) <= 12:
-            chat = float(static[self._chatter_cols].max())
+            chat = maxima[-1]
             # short small talk pulls hard; a longer sentence only when it is close to one
             # ("no no no, cancel that, I changed my mind", "good morning! how are you today?")
             floor = 0.5 if len(toks) <= 5 else 0.6
             if chat > floor:
-                score -= _W_CHATTER * (chat - floor)
+                shift = _W_CHATTER * (chat - floor)
+                score = [s - shift for s in score]
         if session_hint in self._index:
             score[self._index[session_hint]] += _W_SESSION
         if self._merged is not None:
             said = " ".join(toks)
-            if lang in SUPPORTED and _NUMBER_WORD.search(fold(text)):
+            if lang in SUPPORTED and _NUMBER_WORD.search(folded):
                 # "passe le quatre-vingt-quatorze en terminé": ticket 94
                 # one by one: "un veinte por ciento" is not ticket 120
-                said += " , " + " , ".join(re.findall(r"\d+", clean(text, lang).numeric))
+                said += " , " + " , ".join(_DIGITS.findall(clean(text, lang).numeric))
             res = self._merged.resolve(said, numbers=True)
             per_project: dict[str, Any] = {}
             for m in res.matches:  # best first
@@ -372,12 +565,14 @@ class Router:
             for owner in {m.item.owner for m in res.values if m.named}:
                 if self.registry.projects[self._index[owner]].domain in self._person_domains:
                     score[self._index[owner]] += _W_KIND  # "… to Sofia": one it assigns to
-            for p, kinds in self._kinds.items():
-                if kinds & set(res.kinds):
-                    score[p] += _W_KIND
+            if res.kinds:
+                said_kinds = set(res.kinds)
+                for p, kinds in self._kinds.items():
+                    if not kinds.isdisjoint(said_kinds):
+                        score[p] += _W_KIND
             for area_owner in {self._area_owner[a] for a in res.areas if a in self._area_owner}:
                 score[self._index[area_owner]] += _W_KIND
-            for prefix in set(re.findall(r"\b([a-z]{1,4})-?\d+\b", fold(text))):
+            for prefix in set(_ID_NUMBER.findall(folded)):
                 for id_owner in self._id_prefixes.get(prefix, ()):
                     score[self._index[id_owner]] += _W_ITEM  # "tl-310": one of its tickets
             named = any(m.score >= 0.5 for m in res.matches) or bool(res.kinds) or bool(res.areas)
@@ -386,23 +581,24 @@ class Router:
                 and not hits
                 and session_hint is None
                 and len(toks) <= 6  # a short command that names nothing but "it"
-                and _PRONOUN.search(fold(text))
+                and _PRONOUN.search(folded)
             ) or negated_request(text):
-                score -= _W_UNRESOLVED  # "move it to thursday": which project's "it"?
+                score = [s - _W_UNRESOLVED for s in score]  # "move it to thursday": which "it"?
         if self._cues:
-            folded = fold(text)
-            hit = np.zeros(self._n_domains)
-            for d, cue in self._domain_cues:  # one search per domain, not per project
-                if cue.search(folded):
-                    hit[d] = _W_CUE
-            score += hit[self._project_domain]
-        result: np.ndarray[Any, np.dtype[np.float64]] = score
-        return result
+            hit = [0.0] * self._n_domains
+            for d in self._cue_index.said(folded):
+                hit[d] = _W_CUE
+            score = [s + hit[d] for s, d in zip(score, self._domain_of, strict=True)]
+        return score
 
     def probabilities(self, score: np.ndarray[Any, np.dtype[np.float64]]) -> list[float]:
         """Calibrated probabilities of each project and, last, of "none of them"."""
+        return self._probabilities(score.tolist())
+
+    def _probabilities(self, score: list[float]) -> list[float]:
         t = self.calibration.temperature
-        logits = [*(float(s) / t for s in score), self.calibration.none_score / t]
+        logits = [s / t for s in score]
+        logits.append(self.calibration.none_score / t)
         top = max(logits)
         exps = [math.exp(x - top) for x in logits]
         total = sum(exps)
@@ -415,14 +611,16 @@ class Router:
         # (and cost time in proportion to them)
         language = detect(event.text, hint=event.metadata.get("lang") or None)
         lang = language.lang if language.supported else None
-        probs = self.probabilities(self.scores(event.text, session_hint, lang=lang))
-        order = sorted(range(len(self._ids)), key=lambda i: (-probs[i], self._ids[i]))
+        probs = self._probabilities(self._scores(event.text, session_hint, None, lang))
+        # by probability, then id: a stable sort of the projects in the order of their ids
+        order = sorted(self._by_id, key=probs.__getitem__, reverse=True)
         candidates = [
             Candidate(project_id=self._ids[i], score=round(probs[i], 6))
             for i in order[: self.top_k]
             if probs[i] >= 0.01
         ]
-        hinted = self.registry.get(event.project_hint)
+        hint = self._index.get(event.project_hint) if event.project_hint is not None else None
+        hinted = self.registry.projects[hint] if hint is not None else None
         if hinted is not None:
             project: Project | None = hinted
             confidence = 1.0
