@@ -558,13 +558,32 @@ class Router:
             per_project: dict[str, Any] = {}
             for m in res.matches:  # best first
                 per_project.setdefault(m.item.owner, m)
+            if not any(m.named for m in res.matches) and (head := _first_clause(folded)):
+                # "close the garage, I'm done with the car": the request's own clause names
+                # the garage door fully; the reason after it named a calendar event too
+                for m in self._merged.resolve(" ".join(words(head)), numbers=True).matches:
+                    if m.score > per_project.get(m.item.owner, m).score or (
+                        m.item.owner not in per_project
+                    ):
+                        per_project[m.item.owner] = m
             for owner, top in per_project.items():
                 p = self._index[owner]
                 if top.score >= 0.5:
                     score[p] += _W_ITEM * (1.0 if top.named else top.score * 0.8)
-            for owner in {m.item.owner for m in res.values if m.named}:
-                if self.registry.projects[self._index[owner]].domain in self._person_domains:
-                    score[self._index[owner]] += _W_KIND  # "… to Sofia": one it assigns to
+            hinted = {
+                self._index[person.owner]
+                for person in (m.item for m in res.values if m.named)
+                if self.registry.projects[self._index[person.owner]].domain in self._person_domains
+                and (
+                    _GIVING.search(folded)
+                    or not any(folded.startswith(fold(n)) for n in (person.id, *person.names))
+                )
+            }
+            for p in hinted:
+                # "… to Sofia", "weis es Jonas zu", "what's Marco working on": one of its
+                # people (not the one who says or does something: "Jonas picked up the
+                # prescription", "Sofia says hi")
+                score[p] += _W_KIND
             if res.kinds:
                 said_kinds = set(res.kinds)
                 for p, kinds in self._kinds.items():
@@ -642,6 +661,23 @@ class Router:
             routed_at=now,
             session_hint=session_hint,
         )
+
+
+_GIVING = re.compile(
+    r"\b(?:to|a|an|zu|fur|pour|para|assign\w*|reassign\w*|give|hand|pass|attribu\w*|"
+    r"reattribu\w*|donne\w*|confie\w*|asign\w*|reasign\w*|pasa\w*|dale|daselo|"
+    r"weis\w*|zuweis\w*|gib|ubergib|ubergeb\w*)\s"
+)
+_CLAUSE_BREAK = re.compile(r"[,;:]| - ")
+
+
+def _first_clause(folded: str) -> str | None:
+    """The text before the first clause break, when there is one and it says two words or
+    more (else None)."""
+    parts = _CLAUSE_BREAK.split(folded, maxsplit=1)
+    if len(parts) < 2 or len(parts[0].split()) < 2:
+        return None
+    return parts[0]
 
 
 def fit_calibration(

@@ -1316,6 +1316,10 @@ def test_naming_a_person_hints_the_project_that_assigns_to_people() -> None:
 
     assert routed("weis es Sofia zu") == "taskline-dev"
     assert routed("Emma te dit bonjour") != "family-calendar"  # a family member: no hint
+    assert routed("Sofia says hi") != "taskline-dev"  # she says something: no hint
+    assert routed("Jonas picked up the prescription") == "family-calendar"
+    # the request's own clause names the garage door fully; the reason names a calendar event
+    assert routed("ferme le garage, j'ai rentré la voiture") == "home"
 
 
 def test_a_number_said_in_hyphenated_parts() -> None:
