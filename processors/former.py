@@ -40,6 +40,7 @@ from processors.grounding import (
     negated_request,
     packs_by_domain,
     reply_text,
+    uuid5_text,
 )
 from processors.inventory import _TIME_WORDS, KIND_WORDS
 from processors.jsonpatch import parse_pointer
@@ -152,19 +153,22 @@ def language_of(routed: RoutedEvent) -> Detected:
 
 def task_id_for(source_event_id: str, variant: str) -> str:
     """The stable task id of an event's task variant."""
-    return str(uuid.uuid5(TASK_NAMESPACE, f"{source_event_id}/{variant}"))
+    return uuid5_text(TASK_NAMESPACE, f"{source_event_id}/{variant}")
 
 
 def depends_on_of(event: RawEvent) -> list[str]:
     """The events this event's task must wait for: ``metadata["depends_on"]``, a
     comma-separated list of ``source_event_id``s (its own id is ignored)."""
-    named = (part.strip() for part in event.metadata.get("depends_on", "").split(","))
+    said = event.metadata.get("depends_on")
+    if not said:
+        return []
+    named = (part.strip() for part in said.split(","))
     return list(dict.fromkeys(n for n in named if n and n != event.source_event_id))
 
 
 def reply_id_for(source_event_id: str, kind: str) -> str:
     """The stable id of a reply, so a redelivered event repeats the same reply."""
-    return str(uuid.uuid5(TASK_NAMESPACE, f"{source_event_id}/reply/{kind}"))
+    return uuid5_text(TASK_NAMESPACE, f"{source_event_id}/reply/{kind}")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ through :class:`~processors.former.Former`.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import uuid
@@ -402,6 +403,21 @@ _SLOT_NAMES = {
 }  # fmt: skip
 
 
+def uuid5_text(namespace: uuid.UUID, name: str) -> str:
+    """``str(uuid.uuid5(namespace, name))``, without building the ``UUID`` on the way (the
+    ids of every task, reply and new item: the object costs more than the hash).
+
+    >>> ns = uuid.UUID("6f1c3a52-8a57-4c1e-9d0a-3b4c1f6e2a10")
+    >>> all(uuid5_text(ns, n) == str(uuid.uuid5(ns, n)) for n in ("evt-1/stateful", "é", ""))
+    True
+    """
+    digest = bytearray(hashlib.sha1(namespace.bytes + name.encode()).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50  # version 5
+    digest[8] = digest[8] & 0x3F | 0x80  # the RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def packs_by_domain(packs: Sequence[DomainPack]) -> dict[str, DomainPack]:
     """The pack serving each domain: the first that covers it."""
     served: dict[str, DomainPack] = {}
@@ -575,7 +591,7 @@ class GroundedExpert:
         self.semantic = semantic
         self.semantic_weight = semantic_weight
         if semantic is not None and texts:
-            plain = [re.sub(r"\bx(\w+)", r"\1", t) for t in texts]  # "xlight" → "light"
+            plain = [_KIND_MARK.sub(r"\1", t) for t in texts]  # "xlight" → "light"
             self._semantic_vecs: VectorIndex | None = VectorIndex(semantic.encode(plain))
         else:
             self._semantic_vecs = None
@@ -980,7 +996,7 @@ class GroundedExpert:
         span = (groups[0][1], groups[-1][2])  # the domain's own examples only
         sims = self._vecs.similarities(query, span)
         if self.semantic is not None and self._semantic_vecs is not None:
-            plain = re.sub(r"\bx(\w+)", r"\1", delexed)
+            plain = _KIND_MARK.sub(r"\1", delexed)
             meaning = self._semantic_vecs.similarities(self.semantic.encode([plain])[0], span)
             sims = sims + self.semantic_weight * meaning
         offsets, slots, terms = self._domain_terms(domain, pack, u.cleaned.lang)
@@ -1010,9 +1026,10 @@ class GroundedExpert:
         for m in res.matches:
             if m.item.kind and m.score > kind_best.get(m.item.kind, 0.0):
                 kind_best[m.item.kind] = m.score
-        covered = any(m.cover >= 0.5 for m in res.best)  # named, not only its area
-        by_name = any(m.named and m.item.kind for m in res.best)
-        existing = {m.item.collection for m in res.best if m.named or m.score >= 0.85}
+        tied = res.best
+        covered = any(m.cover >= 0.5 for m in tied)  # named, not only its area
+        by_name = any(m.named and m.item.kind for m in tied)
+        existing = {m.item.collection for m in tied if m.named or m.score >= 0.85}
         said = u.cleaned.folded
         respelt = u.spelled.folded if u.spelled is not None else None
         scored: list[tuple[IntentSpec, float]] = []
@@ -1029,18 +1046,18 @@ class GroundedExpert:
                 s -= 0.2  # nothing is removed unless a word of removing is said
             elif intent.cue_required:
                 s -= 0.5
-            fit = max((kind_best.get(k, 0.0) for k in kinds), default=0.0) if kind_best else 0.0
-            named = not mentioned.isdisjoint(kinds)
-            if intent.cue_required and kinds and not named and fit < 0.6:
-                s -= 0.3  # "remind me about the washing": no event of the calendar named
-            if kinds and named:
+            if kinds and not mentioned.isdisjoint(kinds):
                 s += 0.25
-            elif kinds and fit >= 0.6:
-                s += 0.25 * min(1.0, (fit - 0.5) / 0.35)
-            elif kinds and covered and not t.creates:
-                s -= 0.2
-                if by_name:
-                    s -= 0.15  # "mach mal die Kaffeemaschine an": named by its name, not a light
+            elif kinds:
+                fit = max((kind_best.get(k, 0.0) for k in kinds), default=0.0) if kind_best else 0.0
+                if intent.cue_required and fit < 0.6:
+                    s -= 0.3  # "remind me about the washing": no event of the calendar named
+                if fit >= 0.6:
+                    s += 0.25 * min(1.0, (fit - 0.5) / 0.35)
+                elif covered and not t.creates:
+                    s -= 0.2
+                    if by_name:
+                        s -= 0.15  # "mach mal die Kaffeemaschine an": by its name, not a light
             if intent.value:
                 if self._has_value(intent.value, u):
                     s += 0.15
@@ -1980,19 +1997,23 @@ def _new_id(pack: DomainPack, intent: IntentSpec, source_event_id: str) -> str:
     prefix = {"tickets": "TL-new", "events": "ev", "reminders": "rem"}.get(
         (intent.target.collection if intent.target else "").strip("/"), "item"
     )
-    return f"{prefix}-{uuid.uuid5(_NS, source_event_id).hex[:8]}"
+    return f"{prefix}-{uuid5_text(_NS, source_event_id)[:8]}"
 
 
 def _delex(u: Understanding) -> str:
     """The utterance with its item mentions replaced by their kind words."""
     words = (u.spelled or u.cleaned).folded.split()
     names: set[str] = set()
-    for m in u.resolution.best[:2]:
+    named = u.resolution.best[:2]
+    for m in named:
         for name in m.item.names:
             names.update(fold(name).split())
     kept = [w for w in words if w.strip("?,.!") not in names]
-    kinds = {m.item.kind for m in u.resolution.best[:2] if m.item.kind}
+    kinds = {m.item.kind for m in named if m.item.kind}
     return " ".join([*kept, *(f"x{k}" for k in sorted(kinds))])
+
+
+_KIND_MARK = re.compile(r"\bx(\w+)")  # a kind word put for an item, "xlight"
 
 
 def _delex_example(example: str) -> str:
