@@ -38,7 +38,9 @@ from processors.grounding import (
     is_polite_request,
     is_question_in,
     negated_request,
+    packs_by_domain,
     reply_text,
+    uuid5_text,
 )
 from processors.inventory import _TIME_WORDS, KIND_WORDS
 from processors.jsonpatch import parse_pointer
@@ -151,19 +153,22 @@ def language_of(routed: RoutedEvent) -> Detected:
 
 def task_id_for(source_event_id: str, variant: str) -> str:
     """The stable task id of an event's task variant."""
-    return str(uuid.uuid5(TASK_NAMESPACE, f"{source_event_id}/{variant}"))
+    return uuid5_text(TASK_NAMESPACE, f"{source_event_id}/{variant}")
 
 
 def depends_on_of(event: RawEvent) -> list[str]:
     """The events this event's task must wait for: ``metadata["depends_on"]``, a
     comma-separated list of ``source_event_id``s (its own id is ignored)."""
-    named = (part.strip() for part in event.metadata.get("depends_on", "").split(","))
+    said = event.metadata.get("depends_on")
+    if not said:
+        return []
+    named = (part.strip() for part in said.split(","))
     return list(dict.fromkeys(n for n in named if n and n != event.source_event_id))
 
 
 def reply_id_for(source_event_id: str, kind: str) -> str:
     """The stable id of a reply, so a redelivered event repeats the same reply."""
-    return str(uuid.uuid5(TASK_NAMESPACE, f"{source_event_id}/reply/{kind}"))
+    return uuid5_text(TASK_NAMESPACE, f"{source_event_id}/reply/{kind}")
 
 
 @dataclass(frozen=True)
@@ -281,6 +286,7 @@ class PackExpert:
         self.smalltalk_threshold = smalltalk_threshold
         self.k = k
         self.version = f"pack-expert-v1/{self.encoder.version}"
+        self._pack_of = packs_by_domain(self.packs)
         rows: list[tuple[DomainPack, IntentSpec, str]] = [
             (pack, intent, example)
             for pack in self.packs
@@ -310,7 +316,10 @@ class PackExpert:
         self._prefixes_by_letter: dict[str, list[tuple[str, IntentSpec]]] = {}
         for phrase, intent in self._smalltalk_prefixes:
             self._prefixes_by_letter.setdefault(phrase[:1], []).append((phrase, intent))
-        self._masks: dict[tuple[frozenset[str], tuple[str, ...] | None], Any] = {}  # (mask, span)
+        self._masks: dict[
+            tuple[frozenset[str], tuple[str, ...] | None],
+            tuple[npt.NDArray[np.bool_] | None, tuple[int, int]],
+        ] = {}
         self.encoder.fit([r[2] for r in rows])
         self._last_query: tuple[str, Query] | None = None
         self._vecs = VectorIndex.of(self.encoder, [r[2] for r in rows])
@@ -318,8 +327,8 @@ class PackExpert:
         # prepared now: the first event of each kind would otherwise pay for them
         for domains in [{"_common"}, *({d} for pack in self.packs for d in pack.covers)]:
             for task_types in (None, ("ephemeral",), ("stateful",)):
-                mask, span = self._mask(domains, task_types)
-                if mask.any():
+                _, span = self._mask(domains, task_types)
+                if span[0] < span[1]:
                     self._vecs.prepare(span)
 
     def _query(self, text: str) -> Query:
@@ -330,13 +339,13 @@ class PackExpert:
 
     def pack_for(self, domain: str | None) -> DomainPack | None:
         """The pack serving a domain."""
-        return next((p for p in self.packs if domain is not None and domain in p.covers), None)
+        return self._pack_of.get(domain) if domain is not None else None
 
     def _mask(
         self, domains: set[str], task_types: tuple[str, ...] | None
-    ) -> tuple[npt.NDArray[np.bool_], tuple[int, int]]:
+    ) -> tuple[npt.NDArray[np.bool_] | None, tuple[int, int]]:
         """Which examples a search of ``domains`` (and ``task_types``) reads, within the span
-        of rows that holds them all."""
+        of rows that holds them all (None: every row of the span; an empty span: none)."""
         key = (frozenset(domains), task_types)
         found = self._masks.get(key)
         if found is None:
@@ -351,18 +360,29 @@ class PackExpert:
             rows = np.flatnonzero(full)
             # a pack's examples are contiguous: search only the span that holds the mask
             span = (int(rows[0]), int(rows[-1]) + 1) if len(rows) else (0, 0)
-            found = (full[span[0] : span[1]], span)
+            mask = full[span[0] : span[1]]
+            found = (None if mask.all() else mask, span)
             self._masks[key] = found
         return found
 
     def nearest(
-        self, text: str, domains: set[str], *, task_types: tuple[str, ...] | None = None
+        self,
+        text: str,
+        domains: set[str],
+        *,
+        task_types: tuple[str, ...] | None = None,
+        at_least: float | None = None,
     ) -> tuple[DomainPack, IntentSpec, float] | None:
-        """The best intent among packs covering ``domains``, by weighted k-NN vote."""
+        """The best intent among packs covering ``domains``, by weighted k-NN vote (None
+        too when no example is ``at_least`` that similar: the vote could not reach it)."""
         mask, span = self._mask(domains, task_types)
-        if not mask.any():
+        if span[0] == span[1]:
             return None
-        sims = np.where(mask, self._vecs.similarities(self._query(text), span), -1.0)
+        sims = self._vecs.similarities(self._query(text), span)
+        if mask is not None:
+            sims = np.where(mask, sims, -1.0)
+        if at_least is not None and float(sims.max()) < at_least:
+            return None  # cheaper than sorting hundreds of examples for a vote not taken
         votes: dict[str, float] = {}
         best: dict[str, tuple[DomainPack, IntentSpec, float]] = {}
         for i in np.argsort(-sims)[: self.k]:
@@ -394,12 +414,12 @@ class PackExpert:
         n = len(words(text))
         if n > 10:
             return None
-        found = self.nearest(text, {"_common"})
         # a question is small talk only when it is close to one ("how are you?"), not when it
         # merely shares a word with one ("am I free tomorrow afternoon"); a longer sentence
         # only when it is close to one ("sorry, I was talking to my daughter")
         needed = self.smalltalk_threshold + (0.15 if is_question(text) else 0.0)
         needed += 0.2 if n > 6 else 0.0
+        found = self.nearest(text, {"_common"}, at_least=needed)
         if found is not None and found[2] >= needed:
             return found[1], found[2]
         if n <= 4 and self._smalltalk_phrases:

@@ -21,12 +21,14 @@ through :class:`~processors.former.Former`.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -401,6 +403,30 @@ _SLOT_NAMES = {
 }  # fmt: skip
 
 
+def uuid5_text(namespace: uuid.UUID, name: str) -> str:
+    """``str(uuid.uuid5(namespace, name))``, without building the ``UUID`` on the way (the
+    ids of every task, reply and new item: the object costs more than the hash).
+
+    >>> ns = uuid.UUID("6f1c3a52-8a57-4c1e-9d0a-3b4c1f6e2a10")
+    >>> all(uuid5_text(ns, n) == str(uuid.uuid5(ns, n)) for n in ("evt-1/stateful", "é", ""))
+    True
+    """
+    digest = bytearray(hashlib.sha1(namespace.bytes + name.encode()).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50  # version 5
+    digest[8] = digest[8] & 0x3F | 0x80  # the RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def packs_by_domain(packs: Sequence[DomainPack]) -> dict[str, DomainPack]:
+    """The pack serving each domain: the first that covers it."""
+    served: dict[str, DomainPack] = {}
+    for pack in packs:
+        for domain in pack.covers:
+            served.setdefault(domain, pack)
+    return served
+
+
 def reply_text(key: str, lang: str, **values: str) -> str:
     """A reply template in ``lang`` (English when the language has none)."""
     table = REPLIES[key]
@@ -459,22 +485,42 @@ def is_question_in(u: Cleaned) -> bool:
     text = u.folded.strip().lstrip("¿¡ ")
     if _TELL_ME_IF.search(text):
         return True  # "could you tell me whether the alarm is on": asked politely
-    if _POLITE.search(text) or _POLITE_INSIDE.search(text) or _POLITE_KIND.search(text):
+    if _polite(text):
         return False
+    return _asked(text, u.lang)
+
+
+def _polite(text: str) -> bool:
+    return bool(_POLITE.search(text) or _POLITE_INSIDE.search(text) or _POLITE_KIND.search(text))
+
+
+def _asked(text: str, lang: str) -> bool:
+    """Whether ``text``, no polite request, asks (the rest of :func:`is_question_in`)."""
     if text.endswith("?") or text.startswith("¿") or _WONDER.search(text):
         return True
     if _YES_NO.match(text):
         return True  # "läuft die Kaffeemaschine", "is the porch light on" without "?"
     if _ASKS.search(text) or _ASKED_LAST.search(text) or _STATE_SAID.search(text):
         return True
-    pattern = _QUESTION_RE.get(u.lang, _QUESTION_RE["en"])
+    pattern = _QUESTION_RE.get(lang, _QUESTION_RE["en"])
     return bool(pattern.search(text.lstrip("¿")))
 
 
 def is_polite_request(u: Cleaned) -> bool:
     """ "can you …", "peux-tu …", "kannst du …": a request phrased as a question."""
-    text = u.folded.strip().lstrip("¿¡ ")
-    return bool(_POLITE.search(text) or _POLITE_INSIDE.search(text) or _POLITE_KIND.search(text))
+    return _polite(u.folded.strip().lstrip("¿¡ "))
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """What :meth:`GroundedExpert.rank` reads of one intent, in one language."""
+
+    intent: IntentSpec
+    cue: re.Pattern[str] | None  # its cue words, one pattern
+    removes: bool  # its patch removes something
+    kinds: frozenset[str]  # the kinds of item it acts on
+    creates: bool  # it makes a new item ...
+    collection: str | None  # ... of this collection
 
 
 @dataclass(frozen=True)
@@ -485,11 +531,23 @@ class Understanding:
     cleaned: Cleaned
     resolution: Resolution
     spelled: Cleaned | None = None  # with misspelt words replaced (used beside ``cleaned``)
+    # whether a value of each kind is said, as found (intents of one kind share it)
+    values_said: dict[str, bool] = field(default_factory=dict, init=False, compare=False)
 
     @property
     def variants(self) -> list[Cleaned]:
         """The cleaned utterance, and its spelling-fixed form when that differs."""
         return [self.cleaned] if self.spelled is None else [self.cleaned, self.spelled]
+
+    @cached_property
+    def mood(self) -> tuple[bool, bool]:
+        """Whether it asks (:func:`is_question_in`), and whether it is a polite request
+        (:func:`is_polite_request`) that asks for nothing to be told, from one set of
+        searches."""
+        text = self.cleaned.folded.strip().lstrip("¿¡ ")
+        polite = _polite(text)
+        asks = bool(_TELL_ME_IF.search(text)) or (not polite and _asked(text, self.cleaned.lang))
+        return asks, polite and not _TELL_ME_IF.search(self.cleaned.folded)
 
 
 class GroundedExpert:
@@ -533,7 +591,7 @@ class GroundedExpert:
         self.semantic = semantic
         self.semantic_weight = semantic_weight
         if semantic is not None and texts:
-            plain = [re.sub(r"\bx(\w+)", r"\1", t) for t in texts]  # "xlight" → "light"
+            plain = [_KIND_MARK.sub(r"\1", t) for t in texts]  # "xlight" → "light"
             self._semantic_vecs: VectorIndex | None = VectorIndex(semantic.encode(plain))
         else:
             self._semantic_vecs = None
@@ -548,6 +606,9 @@ class GroundedExpert:
                 runs.append((intent, i, i + 1))
         self._offsets: dict[
             tuple[str, int], tuple[npt.NDArray[np.int64], dict[str, IntentSpec]]
+        ] = {}
+        self._terms: dict[
+            tuple[str, int, str], tuple[npt.NDArray[np.int64], list[int], list[_Terms]]
         ] = {}
         for domain, runs in self._groups.items():  # reduceat needs one contiguous span
             if any(a[2] != b[1] for a, b in itertools.pairwise(runs)):
@@ -592,10 +653,12 @@ class GroundedExpert:
         }
         self._respelt: dict[tuple[str, str], str | None] = {}  # (lang, word) -> pack word
         self._spelling_set = {lang: frozenset(ws) for lang, ws in vocab.items()}
+        self._pack_of = packs_by_domain(self.packs)
+        self._grounded_packs = {id(p) for p in self.packs if any(i.grounded for i in p.intents)}
 
     def pack_for(self, domain: str | None) -> DomainPack | None:
         """The pack serving a domain."""
-        return next((p for p in self.packs if domain is not None and domain in p.covers), None)
+        return self._pack_of.get(domain) if domain is not None else None
 
     def observe(self, project_id: str, domain: str, version: int, state: Any) -> None:
         """Index a project's state (call when its SSOT version changes)."""
@@ -706,7 +769,7 @@ class GroundedExpert:
 
         pack = self.pack_for(routed.domain_id)
         inventory = self.inventory(routed.project_id)
-        if pack is None or inventory is None or not any(i.grounded for i in pack.intents):
+        if pack is None or inventory is None or id(pack) not in self._grounded_packs:
             if self.fallback is None:
                 return Proposal(
                     decision="ephemeral",
@@ -730,13 +793,10 @@ class GroundedExpert:
         if u.cleaned.corrected:
             notes.append(f"self-correction understood as: {u.cleaned.text!r}")
         mentions = bool(u.resolution.matches or u.resolution.kinds)
-        if (
-            mentions
-            and (
-                not ranked or ranked[0][0].task_type == "stateful" or ranked[0][1] < self.threshold
-            )
-            and self._negated(u, ranked[0][0] if ranked else None)
-        ):
+        negation_checked = mentions and (
+            not ranked or ranked[0][0].task_type == "stateful" or ranked[0][1] < self.threshold
+        )
+        if negation_checked and self._negated(u, ranked[0][0] if ranked else None):
             return Proposal(
                 decision="no_task",
                 confidence=0.6,
@@ -755,7 +815,7 @@ class GroundedExpert:
                 and self._cue_said(ranked[0][0], u)
                 and (not ranked[0][0].value or self._has_value(ranked[0][0].value, u))
             )
-            and (not is_question_in(u.cleaned) or _EXCLAIMED.match(u.cleaned.folded))
+            and (not u.mood[0] or _EXCLAIMED.match(u.cleaned.folded))
         ):
             # "the new thermostat looks great", "die Stehlampe macht schönes Licht": said of
             # a thing, nothing asked of it ("¡qué bonito quedó!" exclaims, it does not ask)
@@ -770,7 +830,7 @@ class GroundedExpert:
             legacy = self._legacy(routed, notes)
             if legacy is not None:
                 return legacy
-            if is_question_in(u.cleaned):
+            if u.mood[0]:
                 return Proposal(
                     decision="ephemeral",
                     confidence=ranked[0][1] if ranked else 0.0,
@@ -786,7 +846,8 @@ class GroundedExpert:
                 assumptions=notes,
             )
         intent, score = ranked[0]
-        if intent.task_type == "stateful" and self._negated(u, intent):
+        # the top intent's negation is checked once (above, when the utterance mentions items)
+        if intent.task_type == "stateful" and not negation_checked and self._negated(u, intent):
             return Proposal(
                 decision="no_task",
                 confidence=0.6,
@@ -935,27 +996,25 @@ class GroundedExpert:
         span = (groups[0][1], groups[-1][2])  # the domain's own examples only
         sims = self._vecs.similarities(query, span)
         if self.semantic is not None and self._semantic_vecs is not None:
-            plain = re.sub(r"\bx(\w+)", r"\1", delexed)
+            plain = _KIND_MARK.sub(r"\1", delexed)
             meaning = self._semantic_vecs.similarities(self.semantic.encode([plain])[0], span)
             sims = sims + self.semantic_weight * meaning
-        offsets, intents = self._group_offsets(domain, pack)
-        tops = np.maximum.reduceat(sims, offsets).tolist()
-        best: dict[str, float] = {}
-        for (intent, _, _), top in zip(groups, tops, strict=True):
-            best[intent.id] = max(best.get(intent.id, 0.0), max(0.0, top))
-        for intent_id in intents:
-            best.setdefault(intent_id, 0.0)
-        question = is_question_in(u.cleaned)
+        offsets, slots, terms = self._domain_terms(domain, pack, u.cleaned.lang)
+        # each intent's best example (none below 0): intents in the order of their first group
+        best = [0.0] * len(terms)
+        for n, top in zip(slots, np.maximum.reduceat(sims, offsets).tolist(), strict=True):
+            if top > best[n]:
+                best[n] = top
+        question, polite = u.mood
         folded = u.cleaned.folded.strip()
         yes_no = question and bool(_YES_NO.match(folded.lstrip("¿¡ ")) or _OR_NOT.search(folded))
         # "alarm on?", "garage locked?": a state said back, short, asks whether it is so (and
         # "ferme le 63 ?" is asked back too: asking changes nothing, arming the alarm would)
         short_q = question and folded.endswith("?") and len(folded.split()) <= 4
-        polite = is_polite_request(u.cleaned) and not _TELL_ME_IF.search(u.cleaned.folded)
-        named_kinds = {
-            m.item.kind for m in u.resolution.matches if m.score >= 0.85 or m.cover >= 0.99
-        }
-        said_kinds = set(u.resolution.kinds)
+        or_not = question and not polite and bool(_OR_NOT.search(folded))
+        res = u.resolution
+        named_kinds = {m.item.kind for m in res.matches if m.score >= 0.85 or m.cover >= 0.99}
+        said_kinds = set(res.kinds)
         if (
             "scene" in said_kinds
             and named_kinds - {"scene"}
@@ -963,51 +1022,44 @@ class GroundedExpert:
         ):
             said_kinds.discard("scene")  # "the security system in night mode": a mode of it
         mentioned = named_kinds | said_kinds
-        scored: list[tuple[IntentSpec, float]] = []
-        has_value: dict[str, bool] = {}
         kind_best: dict[str, float] = {}
-        for m in u.resolution.matches:
+        for m in res.matches:
             if m.item.kind and m.score > kind_best.get(m.item.kind, 0.0):
                 kind_best[m.item.kind] = m.score
-        for intent_id, sim in best.items():
-            intent = intents[intent_id]
+        tied = res.best
+        covered = any(m.cover >= 0.5 for m in tied)  # named, not only its area
+        by_name = any(m.named and m.item.kind for m in tied)
+        existing = {m.item.collection for m in tied if m.named or m.score >= 0.85}
+        said = u.cleaned.folded
+        respelt = u.spelled.folded if u.spelled is not None else None
+        scored: list[tuple[IntentSpec, float]] = []
+        for t, sim in zip(terms, best, strict=True):
+            intent, cue, kinds = t.intent, t.cue, t.kinds
             s = 0.6 * sim
-            cue = self._cue(intent, u.cleaned.lang)
-            if cue is not None and any(cue.search(v.folded) for v in u.variants):
+            if cue is not None and (
+                cue.search(said) or (respelt is not None and cue.search(respelt))
+            ):
                 s += 0.3
-                if cue.match(u.cleaned.folded):
+                if cue.match(said):
                     s += 0.1  # "crea un ticket: la app se cierra …": the verb said first
-            elif cue is not None and any(op.get("op") == "remove" for op in intent.patch or []):
+            elif cue is not None and t.removes:
                 s -= 0.2  # nothing is removed unless a word of removing is said
             elif intent.cue_required:
                 s -= 0.5
-            kinds = set(intent.target.kinds) if intent.target else set()
-            fit = max((kind_best.get(k, 0.0) for k in kinds), default=0.0)
-            if intent.cue_required and kinds and not (mentioned & kinds) and fit < 0.6:
-                s -= 0.3  # "remind me about the washing": no event of the calendar named
-            if kinds and mentioned & kinds:
+            if kinds and not mentioned.isdisjoint(kinds):
                 s += 0.25
-            elif kinds and fit >= 0.6:
-                s += 0.25 * min(1.0, (fit - 0.5) / 0.35)
-            elif (
-                kinds
-                and any(m.cover >= 0.5 for m in u.resolution.best)  # named, not only its area
-                and not intent.target.create  # type: ignore[union-attr]
-            ):
-                s -= 0.2
-                if any(m.named and m.item.kind for m in u.resolution.best):
-                    s -= 0.15  # "mach mal die Kaffeemaschine an": named by its name, not a light
+            elif kinds:
+                fit = max((kind_best.get(k, 0.0) for k in kinds), default=0.0) if kind_best else 0.0
+                if intent.cue_required and fit < 0.6:
+                    s -= 0.3  # "remind me about the washing": no event of the calendar named
+                if fit >= 0.6:
+                    s += 0.25 * min(1.0, (fit - 0.5) / 0.35)
+                elif covered and not t.creates:
+                    s -= 0.2
+                    if by_name:
+                        s -= 0.15  # "mach mal die Kaffeemaschine an": by its name, not a light
             if intent.value:
-                if intent.value not in has_value:
-                    if intent.value == "reminder" and "when" in has_value:
-                        # a reminder's time is a time said or one before the event: the
-                        # first is known already
-                        has_value["reminder"] = has_value["when"] or any(
-                            before(v) is not None for v in u.variants
-                        )
-                    else:
-                        has_value[intent.value] = self._has_value(intent.value, u)
-                if has_value[intent.value]:
+                if self._has_value(intent.value, u):
                     s += 0.15
                 elif not intent.value_optional and intent.task_type == "stateful":
                     s -= 0.1  # it could not be done as said: another reading may fit better
@@ -1016,20 +1068,39 @@ class GroundedExpert:
             elif question and not polite:
                 # "is the alarm on", "est-ce que la porte est fermée": whether it is so
                 s -= 0.6 if yes_no or short_q else 0.45
-                if _OR_NOT.search(folded):
+                if or_not:
                     s -= 0.3  # "alarm on or not": nothing asks more plainly whether
-            if (
-                intent.target
-                and intent.target.create
-                and any(
-                    (m.named or m.score >= 0.85) and m.item.collection == intent.target.collection
-                    for m in u.resolution.best
-                )
-            ):
+            if t.creates and t.collection in existing:
                 s -= 0.3  # it names an existing item: not a new one
             scored.append((intent, round(s, 4)))
         scored.sort(key=lambda t: (-t[1], t[0].id))
         return scored
+
+    def _domain_terms(
+        self, domain: str, pack: DomainPack, lang: str
+    ) -> tuple[npt.NDArray[np.int64], list[int], list[_Terms]]:
+        """Where each intent's examples start within the domain's span, which intent each
+        run of examples is of, and what :meth:`rank` reads of those intents in ``lang``,
+        worked out once per domain and language."""
+        key = (domain, id(pack), lang)
+        found = self._terms.get(key)
+        if found is None:
+            offsets, intents = self._group_offsets(domain, pack)
+            order = {intent_id: n for n, intent_id in enumerate(intents)}
+            slots = [order[intent.id] for intent, _, _ in self._groups[domain]]
+            terms = [
+                _Terms(
+                    intent=intent,
+                    cue=self._cue(intent, lang),
+                    removes=any(op.get("op") == "remove" for op in intent.patch or []),
+                    kinds=frozenset(intent.target.kinds) if intent.target else frozenset(),
+                    creates=bool(intent.target and intent.target.create),
+                    collection=intent.target.collection if intent.target else None,
+                )
+                for intent in intents.values()
+            ]
+            found = self._terms[key] = (offsets, slots, terms)
+        return found
 
     def _group_offsets(
         self, domain: str, pack: DomainPack
@@ -1126,6 +1197,19 @@ class GroundedExpert:
 
     @staticmethod
     def _has_value(name: str, u: Understanding) -> bool:
+        said = u.values_said.get(name)
+        if said is None:
+            if name == "reminder" and "when" in u.values_said:
+                # a reminder's time is a time said or one before the event: the first is
+                # known already
+                said = u.values_said["when"] or any(before(v) is not None for v in u.variants)
+            else:
+                said = GroundedExpert._value_said(name, u)
+            u.values_said[name] = said
+        return said
+
+    @staticmethod
+    def _value_said(name: str, u: Understanding) -> bool:
         if name == "person":
             return bool(u.resolution.values) or bool(_UNASSIGN.search(u.cleaned.folded))
         if name == "when":
@@ -1492,13 +1576,7 @@ class GroundedExpert:
             return _label(c, self._labels(inventory))
         if name == "sprint":
             return _sprint(c, inventory)
-        if (
-            name == "switch"
-            and switch(c) is None
-            and (_INDIRECT_DARK.search(c.folded) or _WANT.search(c.folded))
-        ):
-            return "on"  # "it's too dark in here", "I could really use a coffee"
-        return _read(name, c)
+        return _read(name, c)  # "it's too dark in here", "I could really use a coffee": on
 
 
 _TO_PERSON = re.compile(r"\b(?:to|a|al|an|zu|fur|pour|para)\s+$")
@@ -1919,19 +1997,23 @@ def _new_id(pack: DomainPack, intent: IntentSpec, source_event_id: str) -> str:
     prefix = {"tickets": "TL-new", "events": "ev", "reminders": "rem"}.get(
         (intent.target.collection if intent.target else "").strip("/"), "item"
     )
-    return f"{prefix}-{uuid.uuid5(_NS, source_event_id).hex[:8]}"
+    return f"{prefix}-{uuid5_text(_NS, source_event_id)[:8]}"
 
 
 def _delex(u: Understanding) -> str:
     """The utterance with its item mentions replaced by their kind words."""
     words = (u.spelled or u.cleaned).folded.split()
     names: set[str] = set()
-    for m in u.resolution.best[:2]:
+    named = u.resolution.best[:2]
+    for m in named:
         for name in m.item.names:
             names.update(fold(name).split())
     kept = [w for w in words if w.strip("?,.!") not in names]
-    kinds = {m.item.kind for m in u.resolution.best[:2] if m.item.kind}
+    kinds = {m.item.kind for m in named if m.item.kind}
     return " ".join([*kept, *(f"x{k}" for k in sorted(kinds))])
+
+
+_KIND_MARK = re.compile(r"\bx(\w+)")  # a kind word put for an item, "xlight"
 
 
 def _delex_example(example: str) -> str:
