@@ -529,33 +529,26 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
     >>> when(clean("vendredi à 15h", "fr"), base, "Europe/Paris").at.isoformat()
     '2026-12-04T15:00:00+01:00'
     """
-    tz = ZoneInfo(zone)
-    local = base.astimezone(tz)
-    text = u.folded
-    shift = _shift(text)
+    said = _said_when(u.folded)
+    local = base.astimezone(ZoneInfo(zone))
+    shift, clock = said.shift, said.clock
     day: datetime | None = None
-    m = _DAY_RE.search(text)
-    if m:
-        day = local + timedelta(days=_RELATIVE_DAYS[m.group(1)])
-    wm = _WEEKDAY_RE.search(text)
-    if day is None and wm:
-        target = _WEEKDAYS[wm.group(2)]
-        ahead = (target - local.weekday()) % 7
+    if said.relative_day is not None:
+        day = local + timedelta(days=said.relative_day)
+    if day is None and said.weekday is not None:
+        ahead = (said.weekday - local.weekday()) % 7
         if ahead == 0:
             ahead = 7
         day = local + timedelta(days=ahead)
-    dm = _DATE_RE.search(text)
-    if day is None and dm:
-        d = int(dm.group(1) or dm.group(4))
-        month = _MONTHS[dm.group(2) or dm.group(3)]
+    if day is None and said.date is not None:
+        month, d = said.date
         year = local.year + (1 if (month, d) < (local.month, local.day) else 0)
         try:
             day = local.replace(year=year, month=month, day=d)
         except ValueError:
             return None
-    om = _ORDINAL_DAY.search(text) if dm is None else None
-    if om:
-        d = int(om.group(1) or om.group(2))
+    if said.ordinal_day is not None:
+        d = said.ordinal_day
         if 1 <= d <= 31:
             month, year = local.month, local.year
             if d < local.day:
@@ -564,16 +557,10 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
                 day = local.replace(year=year, month=month, day=d)
             except ValueError:
                 return None
-    clock = clock_time(u)
-    within = _IN_HOURS.search(text)
-    if day is None and clock is None and _IN_HALF_HOUR.search(text):
+    if day is None and clock is None and said.in_half_hour:
         return When(at=(local + timedelta(minutes=30)).replace(second=0, microsecond=0))
-    if day is None and clock is None and within and shift is None:
-        n = within.group(1)
-        count = int(n) if n.isdigit() else 1
-        unit = within.group(2)
-        step = timedelta(minutes=count) if unit.startswith("min") else timedelta(hours=count)
-        return When(at=(local + step).replace(second=0, microsecond=0))
+    if day is None and clock is None and said.within is not None and shift is None:
+        return When(at=(local + said.within).replace(second=0, microsecond=0))
     if day is None and clock is None:
         return When(shift=shift) if shift else None
     if day is None:
@@ -585,6 +572,44 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
     if clock is None:
         return When(at=day.replace(hour=9, minute=0, second=0, microsecond=0), date_only=True)
     return When(at=day.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0))
+
+
+@dataclass(frozen=True)
+class _SaidWhen:
+    """What an utterance says about a time, before it is resolved against a base time."""
+
+    shift: timedelta | None
+    relative_day: int | None  # "tomorrow": 1
+    weekday: int | None  # "next tuesday": 1
+    date: tuple[int, int] | None  # "the 4th of may": (5, 4)
+    ordinal_day: int | None  # "the 12th", "le 12" (when no month is said)
+    clock: time | None
+    within: timedelta | None  # "in 3 hours"
+    in_half_hour: bool
+
+
+@lru_cache(maxsize=16)  # one event's text is resolved against more than one base
+def _said_when(text: str) -> _SaidWhen:
+    m = _DAY_RE.search(text)
+    wm = _WEEKDAY_RE.search(text)
+    dm = _DATE_RE.search(text)
+    om = _ORDINAL_DAY.search(text) if dm is None else None
+    within: timedelta | None = None
+    if wn := _IN_HOURS.search(text):
+        n = wn.group(1)
+        count = int(n) if n.isdigit() else 1
+        unit = wn.group(2)
+        within = timedelta(minutes=count) if unit.startswith("min") else timedelta(hours=count)
+    return _SaidWhen(
+        shift=_shift(text),
+        relative_day=_RELATIVE_DAYS[m.group(1)] if m else None,
+        weekday=_WEEKDAYS[wm.group(2)] if wm else None,
+        date=(_MONTHS[dm.group(2) or dm.group(3)], int(dm.group(1) or dm.group(4))) if dm else None,
+        ordinal_day=int(om.group(1) or om.group(2)) if om else None,
+        clock=_clock_time(text),
+        within=within,
+        in_half_hour=_IN_HALF_HOUR.search(text) is not None,
+    )
 
 
 _IN_HOURS = re.compile(
