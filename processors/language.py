@@ -213,7 +213,7 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
     ranked = sorted(votes.values(), reverse=True)
     if len(words) >= 3 and ranked[0] >= 2 and ranked[0] >= 2 * ranked[1] + 1:
         # the function words leave no doubt: no need for the character models
-        lang = max(votes, key=lambda k: votes[k])
+        lang = max(votes, key=votes.__getitem__)
         return Detected(lang, round(min(1.0, 0.5 + ranked[0] / len(words)), 4))
     codes = _lingua_codes()
     raw = {
@@ -225,7 +225,7 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
         scores[lang] = scores.get(lang, 0.0) + 0.15 * n / len(words)
     if hint in scores:
         scores[str(hint)] += 0.05
-    lang = max(scores, key=lambda k: scores[k])
+    lang = max(scores, key=scores.__getitem__)
     if lang not in SUPPORTED:
         # lingua blurs short sentences ("lock the front door" → Dutch): the supported language
         # with the most function words wins when lingua gives it any chance at all

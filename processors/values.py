@@ -86,7 +86,10 @@ _CORRECTS = re.compile(
 @lru_cache(maxsize=16)  # one event's text is read for several intents
 def _switch_in(text: str, lang: str) -> str | None:
     on = [m.start() for m in _ON.finditer(text)]
-    if not _A_LEVEL.search(_CLAUSE_END.split(text, maxsplit=1)[0]):
+    # (every _PUT_ON says "pon" or "mets")
+    if ("pon" in text or "mets" in text) and not _A_LEVEL.search(
+        _CLAUSE_END.split(text, maxsplit=1)[0]
+    ):
         on += [m.start() for m in _PUT_ON.finditer(text)]
         on.sort()
     if lang == "de":  # "mach das Licht an": a separable particle, usually last
