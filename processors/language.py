@@ -73,6 +73,7 @@ _FILLERS_OF = {  # fillers that are words elsewhere ("um" is a German prepositio
     "es": frozenset("em este pues".split()),
     "de": frozenset(),
 }
+_FILLERS_IN = {lang: _FILLERS | more for lang, more in _FILLERS_OF.items()}
 # A self-correction: what comes after it replaces the phrase before it.
 _CORRECTION = re.compile(
     r"(?:,\s*|\s)(?:no|non|nein|nee|no no)[,]?\s+(?=(?:the|la|le|el|die|der|das|den)\s)|"
@@ -97,6 +98,8 @@ _CORRECTION_ES = re.compile(
         1,
     )
 )
+# Every correction above says one of these (most utterances none: the search is cheaper)
+_MAY_CORRECT = re.compile("no|ne|mean|pardon|plut|perd|dig|dicho|quatsch|besser|lieber|rather")
 # Openers that carry no request: "hey", "ok so", "sag mal", "dis-moi", "oye", "bueno".
 _DISCOURSE = re.compile(
     r"^(?:(?:hey|ok|okay|so|well|right|alright|please|nah|just|alors|bon|dis|dis-moi|eh bien|"
@@ -104,7 +107,7 @@ _DISCOURSE = re.compile(
     r"oye|mira|bueno|vale|pues|sag mal|also|na|bitte|yeah|ouais|oui|si|ja)[,!]?\s+"
     r"(?!(?:si|ob|if|whether)\b))+(?=\w)"  # "dis-moi si …" asks whether: kept whole
 )
-_WORD = re.compile(r"[\w'\u2019-]+|[?]")
+_WORD = re.compile(r"[\w'-]+")  # (after \u2019 → ')
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,14 @@ class Detected:
     def supported(self) -> bool:
         """Whether formation understands this language."""
         return self.lang in SUPPORTED
+
+
+@lru_cache(maxsize=1)
+def _lingua_codes() -> dict[Any, str]:
+    """lingua's languages → ISO codes."""
+    from lingua import Language
+
+    return {getattr(Language, name): code for name, code in _LINGUA_NAMES.items()}
 
 
 @lru_cache(maxsize=1)
@@ -148,7 +159,10 @@ _FOLD_TABLE[ord("ß")] = "ss"
 @lru_cache(maxsize=256)  # an event's text is folded by a dozen checks (and words repeat)
 def fold(text: str) -> str:
     """Lower case without accents: ``"Küche"`` → ``kuche``."""
-    lowered = text.lower().translate(_FOLD_TABLE)
+    lowered = text.lower()
+    if lowered.isascii():  # nothing to fold (the table maps only letters beyond ASCII)
+        return lowered
+    lowered = lowered.translate(_FOLD_TABLE)
     if lowered.isascii():
         return lowered
     decomposed = unicodedata.normalize("NFKD", lowered)
@@ -157,15 +171,22 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Lower-case words, apostrophes folded (``"it\u2019s"`` → ``it's``)."""
-    return [t.replace("\u2019", "'") for t in _WORD.findall(text.lower()) if t != "?"]
+    return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
 def function_word_votes(words: list[str]) -> dict[str, int]:
     """How many of ``words`` are function words of each supported language."""
-    return {
-        lang: sum(w in vocab or w.split("'")[0] + "'" in vocab for w in words)
-        for lang, vocab in _FUNCTION_WORDS.items()
-    }
+    if not words:
+        return dict.fromkeys(_FUNCTION_WORDS, 0)
+    per_word = map(_function_word_of, words)
+    return dict(zip(_FUNCTION_WORDS, map(sum, zip(*per_word, strict=True)), strict=True))
+
+
+@lru_cache(maxsize=4096)  # words repeat: each is looked up once
+def _function_word_of(word: str) -> tuple[int, ...]:
+    """1 for each language (in ``_FUNCTION_WORDS`` order) ``word`` is a function word of."""
+    elided = word.split("'")[0] + "'"  # "c'est": c'
+    return tuple(int(word in vocab or elided in vocab) for vocab in _FUNCTION_WORDS.values())
 
 
 def detect(text: str, *, hint: str | None = None) -> Detected:
@@ -192,21 +213,24 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
     ranked = sorted(votes.values(), reverse=True)
     if len(words) >= 3 and ranked[0] >= 2 and ranked[0] >= 2 * ranked[1] + 1:
         # the function words leave no doubt: no need for the character models
-        lang = max(votes, key=lambda k: votes[k])
+        lang = max(votes, key=votes.__getitem__)
         return Detected(lang, round(min(1.0, 0.5 + ranked[0] / len(words)), 4))
-    values = _detector().compute_language_confidence_values(text)
-    scores = {_LINGUA_NAMES[v.language.name]: float(v.value) for v in values}
+    codes = _lingua_codes()
+    raw = {
+        codes[v.language]: float(v.value)
+        for v in _detector().compute_language_confidence_values(text)
+    }
+    scores = dict(raw)
     for lang, n in votes.items():  # function words settle what character models blur
         scores[lang] = scores.get(lang, 0.0) + 0.15 * n / len(words)
     if hint in scores:
         scores[str(hint)] += 0.05
-    lang = max(scores, key=lambda k: scores[k])
+    lang = max(scores, key=scores.__getitem__)
     if lang not in SUPPORTED:
         # lingua blurs short sentences ("lock the front door" → Dutch): the supported language
         # with the most function words wins when lingua gives it any chance at all
         most = max(votes.values())
         leaders = [k for k in SUPPORTED if votes[k] == most and most >= 1]
-        raw = {_LINGUA_NAMES[v.language.name]: float(v.value) for v in values}
         if leaders:
             known = max(leaders, key=lambda k: raw.get(k, 0.0))
             if most >= 2 or raw.get(known, 0.0) >= 0.02:
@@ -217,8 +241,7 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
         lang = max((k for k in SUPPORTED if votes[k] == most), key=lambda k: scores.get(k, 0.0))
     if len(words) <= 2 and votes.get(lang, 0) == 0 and lang in SUPPORTED and hint:
         return Detected(hint, 0.5)
-    raw_share = {_LINGUA_NAMES[v.language.name]: float(v.value) for v in values}.get(lang, 0.0)
-    confidence = raw_share + 0.5 * votes.get(lang, 0) / len(words)
+    confidence = raw.get(lang, 0.0) + 0.5 * votes.get(lang, 0) / len(words)
     return Detected(lang, round(min(1.0, confidence), 4))
 
 
@@ -242,21 +265,18 @@ def _alpha2digit(text: str, lang: str) -> str:
         return text
     from text_to_num import alpha2digit  # type: ignore[import-untyped]
 
-    # "quinze pour cent" is 15 %, not "15 pour 100"
-    text = re.sub(r"\b(pour|por) (cent|ciento)\b", r"\1\2", text)
-    if lang == "en":  # "one-twelve": a number said in parts (112), not "one" joined to 12
+    # (each rewrite is tried only when its words are there: re.sub's set-up costs more than
+    # the search)
+    if " cent" in text or " ciento" in text:  # "quinze pour cent" is 15 %, not "15 pour 100"
+        text = _PER_CENT.sub(r"\1\2", text)
+    if lang == "en" and "-" in text:  # "one-twelve": a number said in parts (112), not 1 12
         text = _PARTS_JOINED.sub(r"\1 ", text)
-    if lang == "de":  # "schalte … ein" is a particle, not the number one
-        text = re.sub(r"\bein(e[nmr]?)?\b", lambda m: "xeinx" + str(m.group(1) or ""), text)
-    if lang == "es":  # "el cuarto de los niños", "y cuarto", "un cuarto de hora": no 4th
-        text = re.sub(r"\bcuarto(s?)\b", r"xcuartox\1", text)
-    if lang == "de":  # "zwanzigeinhalb": "zwanzig einhalb", then 20,5 below
-        text = re.sub(
-            r"\b(\w{3,}?)einhalb\b(?!\s*(?:stunden?|stundchen|std|tage?n?|minuten|min|wochen?|"
-            r"monate?n?))",
-            r"\1 einhalb",
-            text,
-        )
+    if lang == "de" and "ein" in text:  # "schalte … ein" is a particle, not the number one
+        text = _EIN.sub(lambda m: "xeinx" + str(m.group(1) or ""), text)
+    if lang == "es" and "cuarto" in text:  # "el cuarto de los niños", "y cuarto": no 4th
+        text = _CUARTO.sub(r"xcuartox\1", text)
+    if lang == "de" and "einhalb" in text:  # "zwanzigeinhalb": "zwanzig einhalb", then 20,5
+        text = _JOINED_HALF.sub(r"\1 einhalb", text)
     try:
         result: str = alpha2digit(text, lang, threshold=2)  # "one on one" stays words
     except (ValueError, RuntimeError):  # text2num refuses some odd inputs; keep the words
@@ -264,7 +284,18 @@ def _alpha2digit(text: str, lang: str) -> str:
     result = result.replace("xeinx", "ein").replace("xcuartox", "cuarto")
     # "21 and a half", "21 et demi", "21 y medio", "20 einhalb" (degrees, not hours: "et
     # demie", "y media" are half past, "2 and a half hours" a duration)
-    return _AND_A_HALF.sub(r"\1,5", result)
+    if "half" in result or "demi" in result or "medio" in result or "halb" in result:
+        return _AND_A_HALF.sub(r"\1,5", result)
+    return result
+
+
+_PER_CENT = re.compile(r"\b(pour|por) (cent|ciento)\b")
+_EIN = re.compile(r"\bein(e[nmr]?)?\b")
+_CUARTO = re.compile(r"\bcuarto(s?)\b")
+_JOINED_HALF = re.compile(
+    r"\b(\w{3,}?)einhalb\b(?!\s*(?:stunden?|stundchen|std|tage?n?|minuten|min|wochen?|"
+    r"monate?n?))"
+)
 
 
 _PARTS_JOINED = re.compile(
@@ -337,14 +368,15 @@ def expand_shorthand(text: str, lang: str) -> str:
     >>> expand_shorthand("n eteins pas le porche stp", "fr")
     "n'eteins pas le porche s'il te plaît"
     """
-    text = _EMOJI.sub(" ", text)
-    if lang == "fr":
+    if not text.isascii():  # (emoji are not)
+        text = _EMOJI.sub(" ", text)
+    if lang == "fr" and _ELIDED.search(text):
         text = _ELIDED.sub(r"\1'", text)
     table = _SHORTHAND.get(lang)
-    if table is None:
-        return " ".join(text.split())
-    out = []
     words = text.split()
+    if table is None or table.keys().isdisjoint([w.rstrip(",;.!?:") for w in words]):
+        return " ".join(words)
+    out = []
     for n, raw in enumerate(words):
         bare = raw.rstrip(",;.!?:")
         full = table.get(bare)
@@ -364,10 +396,12 @@ _CORRECTION_WORDS = frozenset("warte wart moment stopp stop halt doch".split())
 def clean(text: str, lang: str) -> Cleaned:
     """The utterance with the noise of speech removed (see the module docstring)."""
     lowered = expand_shorthand(text.lower().replace("\u2019", "'"), lang)
-    fillers = _FILLERS | _FILLERS_OF.get(lang, frozenset())
+    fillers = _FILLERS_IN.get(lang, _FILLERS)
     corrected = False
     correction = _CORRECTION_ES if lang == "es" else _CORRECTION
-    match = ([None, *correction.finditer(lowered)])[-1]  # the last correction counts
+    match = None
+    if _MAY_CORRECT.search(lowered):
+        match = ([None, *correction.finditer(lowered)])[-1]  # the last correction counts
     if match is not None and match.end() < len(lowered):
         head, tail = lowered[: match.start()], lowered[match.end() :]
         # keep the head up to the last word the correction repeats or replaces
@@ -391,15 +425,17 @@ def clean(text: str, lang: str) -> Cleaned:
         lowered = " ".join([*head_words[:cut], *tail_words, *kept_particle])
         corrected = True
     kept: list[str] = []
+    last = ""  # kept[-1] without its punctuation
     for raw in lowered.split():
         word = raw.strip(",;.!")
         if word in fillers:
             if kept and kept[-1].endswith(","):
                 kept[-1] = kept[-1].rstrip(",")  # "set it to, uh, 57" → "set it to 57"
             continue
-        if kept and word == kept[-1].strip(",;.!") and len(word) > 1 and not word.isdigit():
+        if kept and word == last and len(word) > 1 and not word.isdigit():
             continue  # "the the"
         kept.append(raw)
+        last = word
     cleaned = _DISCOURSE.sub("", " ".join(_unrepeat(kept))).strip()
     numeric = _alpha2digit(cleaned, lang) if lang in SUPPORTED else cleaned
     return Cleaned(cleaned, numeric, fold(numeric), corrected, lang)
@@ -420,7 +456,8 @@ def _unrepeat(words: list[str]) -> list[str]:
     for word in words:
         out.append(word)
         for n in (3, 2):
-            if len(out) >= 2 * n and out[-n:] == out[-2 * n : -n]:
+            # (the last words first: most words repeat nothing)
+            if len(out) >= 2 * n and out[-1] == out[-1 - n] and out[-n:] == out[-2 * n : -n]:
                 del out[-n:]
                 break
     return out

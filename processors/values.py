@@ -52,6 +52,11 @@ _OFF = re.compile(
     r"\b(?:off|kill|shut|eteins|eteindre|eteint\w*|eteignez|coupe\w*|apag\w*|aus|ausschalt\w*|"
     r"ausmach\w*|abschalt\w*|stop\w*|arrete\w*|desactiv\w*|deactivate|disable)\b"
 )
+_OUVRE = re.compile(r"\bouvr\w*|\bouvre\b")
+_FERME = re.compile(r"\bferm\w*")
+_SCHALT_AB = re.compile(r"\bschalt\w*\b.*\b(ab)\b")
+_AB_NUMBER = re.compile(r"\bab \d")
+_DREH_AUF = re.compile(r"\bdreh\w*\b(?!.*\bum\b).*\b(auf)$")
 _OFF_PHRASE = re.compile(
     r"\b(?:turn|switch|shut|power)\s+(?:\w+\s+){0,4}?off\b|\bon\s*->\s*off|"
     r"\b(?:turn|switch)\s+of\b"  # "turn of the lights": a typo for off
@@ -63,7 +68,7 @@ def switch(u: Cleaned) -> str | None:
     "turn off, no, on"); what is said after the request's clause, unless it corrects it, does
     not count ("turn off the porch light, it's been on all day", "apaga la luz del baño, que
     está encendida desde ayer")."""
-    first, *later = re.split(r"[,;.!?]", u.folded)
+    first, *later = _CLAUSE_END.split(u.folded)
     if later and not any(_CORRECTS.match(c) for c in later):
         found = _switch_in(first, u.lang)
         if found is not None:
@@ -71,40 +76,45 @@ def switch(u: Cleaned) -> str | None:
     return _switch_in(u.folded, u.lang)
 
 
+_CLAUSE_END = re.compile(r"[,;.!?]")
 _CORRECTS = re.compile(
     r"\s*(?:no|non|nein|nee|nope|actually|or rather|i mean|plutot|enfin|mejor|digo|o sea|lieber|"
     r"doch|wait|attends|espera|warte)\b"
 )
 
 
+@lru_cache(maxsize=16)  # one event's text is read for several intents
 def _switch_in(text: str, lang: str) -> str | None:
-    u = Cleaned(text, text, text, False, lang)
     on = [m.start() for m in _ON.finditer(text)]
-    if not _A_LEVEL.search(re.split(r"[,;.!?]", text, maxsplit=1)[0]):
+    # (every _PUT_ON says "pon" or "mets")
+    if ("pon" in text or "mets" in text) and not _A_LEVEL.search(
+        _CLAUSE_END.split(text, maxsplit=1)[0]
+    ):
         on += [m.start() for m in _PUT_ON.finditer(text)]
         on.sort()
-    if u.lang == "de":  # "mach das Licht an": a separable particle, usually last
+    if lang == "de":  # "mach das Licht an": a separable particle, usually last
         on += [m.start() for m in _ON_DE.finditer(text)]
         on.sort()
     off = [m.start() for m in _OFF.finditer(text)]
-    if u.lang == "fr":  # Québec: "ouvre la lumière", "ferme le ruban"
-        on += [m.start() for m in re.finditer(r"\bouvr\w*|\bouvre\b", text)]
-        off += [m.start() for m in re.finditer(r"\bferm\w*", text)]
+    if lang == "fr":  # Québec: "ouvre la lumière", "ferme le ruban"
+        on += [m.start() for m in _OUVRE.finditer(text)]
+        off += [m.start() for m in _FERME.finditer(text)]
         on.sort()
         off.sort()
-    if u.lang != "en":
+    if lang != "en":
         on = [i for i in on if not text.startswith("on", i)]
-    if u.lang == "de" and (ab := re.search(r"\bschalt\w*\b.*\b(ab)\b", text)):
+    if lang == "de" and (ab := _SCHALT_AB.search(text)):
         off.append(ab.start(1))  # "schalt die Heizung ab"
     if (
-        u.lang == "de"
-        and not re.search(r"\bab \d", text)  # "ab 20 Uhr": from then, not now
+        lang == "de"
+        and not _AB_NUMBER.search(text)  # "ab 20 Uhr": from then, not now
         and (ab := _DREH_AB.search(text))
     ):
         off.append(ab.start(1))  # Austrian "dreh das Licht ab" (not "… nicht ab")
-    if u.lang == "de" and (auf := re.search(r"\bdreh\w*\b(?!.*\bum\b).*\b(auf)$", text)):
+    if lang == "de" and (auf := _DREH_AUF.search(text)):
         on.append(auf.start(1))  # Austrian "dreh das Licht auf" (not "dreh … um 2 Grad auf")
-    if _OFF_PHRASE.search(text) and not on[-1:] > off[-1:]:
+    # (every _OFF_PHRASE says "of")
+    if "of" in text and _OFF_PHRASE.search(text) and not on[-1:] > off[-1:]:
         return "off"
     if not on and not off:
         return _misspelt_switch(text)
@@ -122,10 +132,13 @@ _SWITCH_VERBS = {w: "on" for w in _ON_VERBS.split()} | {w: "off" for w in _OFF_V
 _SWITCH_CHOICES = Choices(list(_SWITCH_VERBS))
 
 
+_LETTERS = re.compile(r"[a-z]+")
+
+
 @lru_cache(maxsize=4096)  # one event's text is read for several intents
 def _misspelt_switch(text: str) -> str | None:
     """ "encinde la luz", "a paga la luz", "alume": a switching verb misspelt or split."""
-    words = re.findall(r"[a-z]+", text)
+    words = _LETTERS.findall(text)
     candidates = [w for w in words if len(w) >= 5]
     candidates += ["".join(pair) for pair in itertools.pairwise(words) if len(pair[0]) <= 2]
     for word in candidates:
@@ -166,17 +179,17 @@ def percent(u: Cleaned) -> int | None:
         return min(100, int(m.group(1)))
     if _HALF.search(u.folded):
         return 50
-    if _FULL.search(u.folded) and re.search(
-        r"\b(?:brightness|luminosite|brillo|helligkeit)", u.folded
-    ):
+    if _FULL.search(u.folded) and _BRIGHTNESS.search(u.folded):
         return 100
-    if re.search(r"\b(?:al maximo|au maximum|a fond|a tope|ganz hell|full brightness)\b", u.folded):
+    if _AT_MOST.search(u.folded):
         return 100
     if (m := _LEVEL_TO.search(u.folded)) and not _WARMTH.search(u.folded):
         return int(m.group(1))  # "floor lamp down to 30", "the living room lights at 60"
     return None
 
 
+_BRIGHTNESS = re.compile(r"\b(?:brightness|luminosite|brillo|helligkeit)")
+_AT_MOST = re.compile(r"\b(?:al maximo|au maximum|a fond|a tope|ganz hell|full brightness)\b")
 # a level said without "%": above 12 (not a time: "at 8"), not a temperature, not a time of day
 _LEVEL_TO = re.compile(
     r"\b(?:to|at|a|à|au|auf|al|sur)\s+(1[3-9]|[2-9]\d|100)\b(?!\s*(?:[:h.]\d|am|pm|uhr|h\b|"
@@ -228,6 +241,8 @@ _BY_AMOUNT = re.compile(
 _BY_DEGREES = re.compile(r"(\d{1,2}(?:[.,]\d)?)\s*(?:degrees?|degres?|grados?|grad|°)")
 # "ein Grad höher", "un degré de plus": one, said as an article
 _ONE_DEGREE = re.compile(r"\b(?:one|a|an|un|uno|ein|einen)\s+(?:degrees?|degres?|grados?|grad)\b")
+_TO_NUMBER = re.compile(r"\b(?:to|a|auf|en|sur)\s+\d")
+_BY_NUMBER = re.compile(r"\b(?:by|de|um|en)\s+\d")
 _A_BIT = re.compile(r"\b(?:a bit|a little|slightly|un peu|poco|un poco|bisschen|etwas|ein wenig)\b")
 
 
@@ -248,8 +263,7 @@ def delta(u: Cleaned) -> Delta | None:
         return None
     sign = 1 if (up[-1:] or [-1])[0] > (down[-1:] or [-1])[0] else -1
     by = _BY_DEGREES.search(text) or _BY_AMOUNT.search(text)
-    absolute = re.search(r"\b(?:to|a|auf|en|sur)\s+\d", text)
-    if absolute and not re.search(r"\b(?:by|de|um|en)\s+\d", text):
+    if _TO_NUMBER.search(text) and not _BY_NUMBER.search(text):
         return None  # "turn it up to 22": an absolute value, not a change
     if by is None and _ONE_DEGREE.search(text):
         return Delta(sign, 1.0)
@@ -448,10 +462,24 @@ _ONE_OCLOCK = re.compile(
 )
 
 
+_DIGIT = re.compile(r"\d")
+_QUARTER = re.compile(r"quart|viertel|cuarto")
+_TO = re.compile(r"\bto\b|vor|moins|menos")
+_HALF_TO = re.compile(r"halb|\bto\b|vor|moins|menos")
+# a number that is not a time of day
+_AN_AMOUNT = re.compile(
+    r"\s*(?:%|percent|degre|grad|minute|hour|heure|hora|stund|day|jour|dia|tag)"
+)
+
+
 def clock_time(u: Cleaned) -> time | None:
     """A time of day: "at ten", "15h30", "4pm", "a las cinco", "um drei", "noon"."""
-    text = u.folded
-    if _ONE_OCLOCK.search(text) and not re.search(r"\d", text):
+    return _clock_time(u.folded)
+
+
+@lru_cache(maxsize=16)  # one event's text is read for several intents
+def _clock_time(text: str) -> time | None:
+    if _ONE_OCLOCK.search(text) and not _DIGIT.search(text):
         return time(1, 0) if _MORNING.search(text) else time(13, 0)
     if _NOON.search(text):
         return time(12, 0)
@@ -461,9 +489,9 @@ def clock_time(u: Cleaned) -> time | None:
         hour = int(m.group("h") or m.group("h2") or m.group("h3"))
         said = m.group(0)
         minute = 30
-        if re.search(r"quart|viertel|cuarto", said):
-            minute = 45 if re.search(r"\bto\b|vor|moins|menos", said) else 15
-        if re.search(r"halb|\bto\b|vor|moins|menos", said):
+        if _QUARTER.search(said):
+            minute = 45 if _TO.search(said) else 15
+        if _HALF_TO.search(said):
             hour -= 1  # "halb neun", "viertel vor neun", "quarter to nine": before nine
         if (hour < 8 and not _MORNING.search(text)) or (hour < 12 and _EVENING.search(text)):
             hour += 12
@@ -476,10 +504,7 @@ def clock_time(u: Cleaned) -> time | None:
             continue  # a bare number is not a time
         if hour > 24 or minute > 59:
             continue
-        following = text[m.end() : m.end() + 12]
-        if re.match(
-            r"\s*(?:%|percent|degre|grad|minute|hour|heure|hora|stund|day|jour|dia|tag)", following
-        ):
+        if _AN_AMOUNT.match(text, m.end(), m.end() + 12):
             continue
         if _WITHIN.search(text[: m.start(1)]):
             continue  # "dans 3 heures", "dentro de 3 horas": a duration, not 3 o'clock
@@ -507,33 +532,26 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
     >>> when(clean("vendredi à 15h", "fr"), base, "Europe/Paris").at.isoformat()
     '2026-12-04T15:00:00+01:00'
     """
-    tz = ZoneInfo(zone)
-    local = base.astimezone(tz)
-    text = u.folded
-    shift = _shift(text)
+    said = _said_when(u.folded)
+    local = base.astimezone(ZoneInfo(zone))
+    shift, clock = said.shift, said.clock
     day: datetime | None = None
-    m = _DAY_RE.search(text)
-    if m:
-        day = local + timedelta(days=_RELATIVE_DAYS[m.group(1)])
-    wm = _WEEKDAY_RE.search(text)
-    if day is None and wm:
-        target = _WEEKDAYS[wm.group(2)]
-        ahead = (target - local.weekday()) % 7
+    if said.relative_day is not None:
+        day = local + timedelta(days=said.relative_day)
+    if day is None and said.weekday is not None:
+        ahead = (said.weekday - local.weekday()) % 7
         if ahead == 0:
             ahead = 7
         day = local + timedelta(days=ahead)
-    dm = _DATE_RE.search(text)
-    if day is None and dm:
-        d = int(dm.group(1) or dm.group(4))
-        month = _MONTHS[dm.group(2) or dm.group(3)]
+    if day is None and said.date is not None:
+        month, d = said.date
         year = local.year + (1 if (month, d) < (local.month, local.day) else 0)
         try:
             day = local.replace(year=year, month=month, day=d)
         except ValueError:
             return None
-    om = _ORDINAL_DAY.search(text) if dm is None else None
-    if om:
-        d = int(om.group(1) or om.group(2))
+    if said.ordinal_day is not None:
+        d = said.ordinal_day
         if 1 <= d <= 31:
             month, year = local.month, local.year
             if d < local.day:
@@ -542,20 +560,10 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
                 day = local.replace(year=year, month=month, day=d)
             except ValueError:
                 return None
-    clock = clock_time(u)
-    within = re.search(
-        r"\b(?:in|dans|en|dentro de)\s+(\d{1,3}|an|a|une|un|una|einer)\s*"
-        r"(hours?|heures?|horas?|stunden?|minutes?|minutos?|minuten?)\b",
-        text,
-    )
-    if day is None and clock is None and _IN_HALF_HOUR.search(text):
+    if day is None and clock is None and said.in_half_hour:
         return When(at=(local + timedelta(minutes=30)).replace(second=0, microsecond=0))
-    if day is None and clock is None and within and shift is None:
-        n = within.group(1)
-        count = int(n) if n.isdigit() else 1
-        unit = within.group(2)
-        step = timedelta(minutes=count) if unit.startswith("min") else timedelta(hours=count)
-        return When(at=(local + step).replace(second=0, microsecond=0))
+    if day is None and clock is None and said.within is not None and shift is None:
+        return When(at=(local + said.within).replace(second=0, microsecond=0))
     if day is None and clock is None:
         return When(shift=shift) if shift else None
     if day is None:
@@ -569,6 +577,48 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
     return When(at=day.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0))
 
 
+@dataclass(frozen=True)
+class _SaidWhen:
+    """What an utterance says about a time, before it is resolved against a base time."""
+
+    shift: timedelta | None
+    relative_day: int | None  # "tomorrow": 1
+    weekday: int | None  # "next tuesday": 1
+    date: tuple[int, int] | None  # "the 4th of may": (5, 4)
+    ordinal_day: int | None  # "the 12th", "le 12" (when no month is said)
+    clock: time | None
+    within: timedelta | None  # "in 3 hours"
+    in_half_hour: bool
+
+
+@lru_cache(maxsize=16)  # one event's text is resolved against more than one base
+def _said_when(text: str) -> _SaidWhen:
+    m = _DAY_RE.search(text)
+    wm = _WEEKDAY_RE.search(text)
+    dm = _DATE_RE.search(text)
+    om = _ORDINAL_DAY.search(text) if dm is None else None
+    within: timedelta | None = None
+    if wn := _IN_HOURS.search(text):
+        n = wn.group(1)
+        count = int(n) if n.isdigit() else 1
+        unit = wn.group(2)
+        within = timedelta(minutes=count) if unit.startswith("min") else timedelta(hours=count)
+    return _SaidWhen(
+        shift=_shift(text),
+        relative_day=_RELATIVE_DAYS[m.group(1)] if m else None,
+        weekday=_WEEKDAYS[wm.group(2)] if wm else None,
+        date=(_MONTHS[dm.group(2) or dm.group(3)], int(dm.group(1) or dm.group(4))) if dm else None,
+        ordinal_day=int(om.group(1) or om.group(2)) if om else None,
+        clock=_clock_time(text),
+        within=within,
+        in_half_hour=_IN_HALF_HOUR.search(text) is not None,
+    )
+
+
+_IN_HOURS = re.compile(
+    r"\b(?:in|dans|en|dentro de)\s+(\d{1,3}|an|a|une|un|una|einer)\s*"
+    r"(hours?|heures?|horas?|stunden?|minutes?|minutos?|minuten?)\b"
+)
 _IN_HALF_HOUR = re.compile(
     r"\b(?:in (?:a |an )?half(?: an)? hour|dans une demi-?heure|en media hora|"
     r"dentro de media hora|in einer halben stunde|in ner halben stunde)\b"
@@ -585,6 +635,8 @@ _DURATIONS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], timedelta]], 
     (_MINUTES_BY, lambda m: timedelta(minutes=int(m.group(1)))),
     (_AN_HOUR, lambda m: timedelta(hours=1)),
 )
+# a word every one of _DURATIONS says
+_SAYS_DURATION = re.compile("hour|heure|hora|stund|std|min")
 # "2h avant": the short hour, only where a clock time cannot be meant
 _SHORT_HOURS = (re.compile(r"\b(\d{1,2}) ?h\b"), lambda m: timedelta(hours=int(m.group(1))))
 
@@ -592,6 +644,8 @@ _SHORT_HOURS = (re.compile(r"\b(\d{1,2}) ?h\b"), lambda m: timedelta(hours=int(m
 def _duration(text: str, *, ending: bool = False) -> timedelta | None:
     """How long ``text`` says (anywhere in it; with ``ending``, only as its last words, where
     "2h" is two hours too)."""
+    if not (_SAYS_DURATION.search(text) or (ending and "h" in text)):
+        return None  # (saves trying every way on the many texts that say none)
     ways = (*_DURATIONS, _SHORT_HOURS) if ending else _DURATIONS
     for pattern, amount in ways:
         for m in pattern.finditer(text):
@@ -600,22 +654,27 @@ def _duration(text: str, *, ending: bool = False) -> timedelta | None:
     return None
 
 
+_A_DAY = re.compile(
+    r"\b(?:a day|by a day|one day|un jour|au lendemain|un dia|al dia siguiente|einen tag)\b"
+)
+_NEXT_DAY = re.compile(r"\b(?:au lendemain|al dia siguiente)\b")
+_DAY_AFTER = re.compile(
+    r"\b(?:the day after|le lendemain|al dia siguiente|am tag danach|einen tag spater)\b"
+    r"(?! tomorrow)"
+)
+_A_WEEK = re.compile(r"\b(?:a week|une semaine|una semana|eine woche)\b")
+
+
+@lru_cache(maxsize=16)  # one event's text is read for several intents
 def _shift(text: str) -> timedelta | None:
     amount = _duration(text)
-    if amount is None and re.search(
-        r"\b(?:a day|by a day|one day|un jour|au lendemain|un dia|al dia siguiente|einen tag)\b",
-        text,
-    ):
+    if amount is None and _A_DAY.search(text):
         amount = timedelta(days=1)
-        if re.search(r"\b(?:au lendemain|al dia siguiente)\b", text):
+        if _NEXT_DAY.search(text):
             return amount
-    elif amount is None and re.search(
-        r"\b(?:the day after|le lendemain|al dia siguiente|am tag danach|einen tag spater)\b"
-        r"(?! tomorrow)",
-        text,
-    ):
+    elif amount is None and _DAY_AFTER.search(text):
         return timedelta(days=1)
-    elif amount is None and re.search(r"\b(?:a week|une semaine|una semana|eine woche)\b", text):
+    elif amount is None and _A_WEEK.search(text):
         amount = timedelta(weeks=1)
     if amount is None:
         return None
@@ -665,6 +724,12 @@ def before(u: Cleaned) -> Before | None:
     return None
 
 
+# what comes before the new day or time ("move it to friday", "push it to four")
+_NEW_DAY = re.compile(r"\b(?:to|a|à|au|auf|al|para|bis|nach|zu|pour|until)\s*(?:le|el|den)?\s*$")
+_NEW_TIME = re.compile(r"\b(?:to|a|à|au|auf|al|para|bis|nach|zu)\s*(?:las|la)?\s*$")
+_OCLOCK = re.compile(r"\b(\d{1,2}) ?o'?clock\b")
+
+
 def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int | None]:
     """The day and hour an utterance describes an existing event by ("my three o'clock on
     thursday, push it to four" → thursday, 15): the first day said, and the first time of
@@ -672,13 +737,12 @@ def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int |
     local = base.astimezone(ZoneInfo(zone))
     text = u.folded
     day: date | None = None
-    new = re.compile(r"\b(?:to|a|à|au|auf|al|para|bis|nach|zu|pour|until)\s*(?:le|el|den)?\s*$")
     found = sorted(
         [(m.start(), "rel", m) for m in _DAY_RE.finditer(text)]
         + [(m.start(2), "wd", m) for m in _WEEKDAY_RE.finditer(text)]
     )
     for start, what, m in found:
-        if new.search(text[max(0, start - 12) : start]):
+        if _NEW_DAY.search(text[max(0, start - 12) : start]):
             continue  # "move it to friday": the new day, not the event's
         if what == "rel":
             day = (local + timedelta(days=_RELATIVE_DAYS[m.group(1)])).date()
@@ -689,7 +753,7 @@ def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int |
     hour: int | None = None
     for m in _CLOCK.finditer(text):
         before = text[max(0, m.start() - 8) : m.start(1)]
-        if re.search(r"\b(?:to|a|à|au|auf|al|para|bis|nach|zu)\s*(?:las|la)?\s*$", before):
+        if _NEW_TIME.search(before):
             continue  # the new time
         if not (m.group(2) or m.group(3) or m.group(0)[: m.start(1) - m.start(0)].strip()):
             continue
@@ -699,7 +763,7 @@ def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int |
         suffix = m.group(3) or ""
         hour = h + 12 if (suffix.startswith("p") or (not suffix.startswith("a") and h < 8)) else h
         break
-    if hour is None and (one := re.search(r"\b(\d{1,2}) ?o'?clock\b", text)):
+    if hour is None and (one := _OCLOCK.search(text)):
         hour = int(one.group(1)) + (12 if int(one.group(1)) < 8 else 0)
     return day, hour
 
