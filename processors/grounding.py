@@ -511,6 +511,9 @@ def is_polite_request(u: Cleaned) -> bool:
     return _polite(u.folded.strip().lstrip("¿¡ "))
 
 
+_ON_VALUES = frozenset({"on", "active"})
+
+
 @dataclass(frozen=True)
 class _Terms:
     """What :meth:`GroundedExpert.rank` reads of one intent, in one language."""
@@ -521,6 +524,7 @@ class _Terms:
     kinds: frozenset[str]  # the kinds of item it acts on
     creates: bool  # it makes a new item ...
     collection: str | None  # ... of this collection
+    only_on: bool = False  # it can only switch on or activate ("activate_scene")
 
 
 @dataclass(frozen=True)
@@ -1032,6 +1036,7 @@ class GroundedExpert:
         existing = {m.item.collection for m in tied if m.named or m.score >= 0.85}
         said = u.cleaned.folded
         respelt = u.spelled.folded if u.spelled is not None else None
+        off = any(t.only_on for t in terms) and self._said_off(u, terms)
         scored: list[tuple[IntentSpec, float]] = []
         for t, sim in zip(terms, best, strict=True):
             intent, cue, kinds = t.intent, t.cue, t.kinds
@@ -1072,9 +1077,27 @@ class GroundedExpert:
                     s -= 0.3  # "alarm on or not": nothing asks more plainly whether
             if t.creates and t.collection in existing:
                 s -= 0.3  # it names an existing item: not a new one
+            if off and t.only_on:
+                s -= 0.5
             scored.append((intent, round(s, 4)))
         scored.sort(key=lambda t: (-t[1], t[0].id))
         return scored
+
+    @staticmethod
+    def _said_off(u: Understanding, terms: list[_Terms]) -> bool:
+        """Whether the clause that names an item of an intent that can only switch on says
+        off: "turn off the movie night" (not "we're off to bed, could you do the good night
+        routine")."""
+        if switch(u.cleaned) != "off":
+            return False
+        kinds = {k for t in terms if t.only_on for k in t.kinds}
+        names = [
+            fold(n) for m in u.resolution.matches if m.item.kind in kinds for n in m.item.names
+        ]
+        for part in re.split(r"[,;.!?]", u.cleaned.folded):
+            if any(n in part for n in names) and switch(clean(part, u.cleaned.lang)) == "off":
+                return True
+        return False
 
     def _domain_terms(
         self, domain: str, pack: DomainPack, lang: str
@@ -1096,6 +1119,8 @@ class GroundedExpert:
                     kinds=frozenset(intent.target.kinds) if intent.target else frozenset(),
                     creates=bool(intent.target and intent.target.create),
                     collection=intent.target.collection if intent.target else None,
+                    only_on=not intent.value
+                    and any(op.get("value") in _ON_VALUES for op in intent.patch or []),
                 )
                 for intent in intents.values()
             ]
@@ -1581,22 +1606,41 @@ class GroundedExpert:
 
 _TO_PERSON = re.compile(r"\b(?:to|a|al|an|zu|fur|pour|para)\s+$")
 _INSTEAD_OF = re.compile(
-    r"\b(?:instead of|rather than|not|au lieu de|plutot que|pas|en lugar de|en vez de|no|"
-    r"statt|anstatt|nicht)\s+(?:(?:a|de|von)\s+)?$"
+    r"\b(?:instead of|rather than|not|au lieu de|plutot que?|pas|en lugar de|en vez de|no|"
+    r"statt|anstatt|nicht)\s*(?:(?:a|de|von|to|qu'a|al)\s+)?$"
 )
-_CORRECTING = re.compile(
-    r"\b(?:no|non|nein|nee|rather|actually|i mean|en fait|plutot|mejor|bueno|besser|lieber)\b"
+# a correction right before the name ("… to Sofia, no, Jonas", "a Priya… no, mejor a Léa");
+# not "no offense to Sofia", "there's no way Sofia can", "besser als Sofia"
+_CORRECTED_TO = re.compile(
+    r"\b(?:no|non|nein|nee|actually|sorry|scratch that|make that|rather|i mean|enfin|en fait|"
+    r"plutot|mejor|perdona|perdon|lieber|doch)\b[\s,.!…]*(?:(?:uh|um|euh|eh|ah)\b[\s,.…]*)?"
+    r"(?:(?:to|a|al|an|zu|fur|pour|para)\s+)?$"
 )
+# a clause that says not to ("don't give 101 to Sofia, give it to Jonas")
+_NOT_TO = re.compile(
+    r"\b(?:don'?t|do not|never|ne\b[^,;]*\bpas|n'\w+ pas|no (?:le|lo|la|les|se)\b|nunca|"
+    r"nicht|kein\w*)\b"
+)
+_REPLACING = re.compile(
+    r"\b(?:replace|swap|remplace|substitue|sustituye|reemplaza|cambia|ersetz|tausch)\w*\s+(?:a\s+)?$"
+)
+_REPLACED_BY = re.compile(r"\b(?:with|for|by|par|por|durch|gegen)\s+$")
+_CLAUSES = re.compile(r"[,;.!?…]| but | mais | pero | sino | aber | sondern ")
+_DIGIT = re.compile(r"\d")
 
 
 def _recipient_first(people: list[Item], folded: str) -> list[Item]:
-    """``people`` (best match first) with the one a request gives something to first:
-    named after "to / à / a / an / zu" ("reassign 112 to Sofia, Jonas is off this week"), after
-    a correction ("a Priya… no, mejor a Léa"), in the request's own clause, said first; one
-    named "instead of" last."""
+    """``people`` (best match first) with the one a request gives something to first: named
+    after a correction ("… to Sofia, no, Jonas"), after "to / à / a / an / zu" ("reassign 112
+    to Sofia, Jonas is off this week") or "replace X with", in the clause that names the
+    ticket, said first; one named "instead of", replaced or in a clause that says not to last.
+    """
     if len(people) < 2:
         return people
-    clause_end = m.start() if (m := re.search(r"[,;.!?]", folded)) else len(folded)
+    cuts = [0, *(m.end() for m in _CLAUSES.finditer(folded)), len(folded) + 1]
+    clauses = list(itertools.pairwise(cuts))
+    # the request's clause: the one that names a ticket (a number), else the first
+    request = next((n for n, (a, b) in enumerate(clauses) if _DIGIT.search(folded[a:b])), 0)
 
     def said_at(item: Item) -> int:
         at = [
@@ -1606,14 +1650,16 @@ def _recipient_first(people: list[Item], folded: str) -> list[Item]:
         ]
         return min(at, default=len(folded))
 
-    def rank(item: Item) -> tuple[bool, bool, int, bool, int]:
+    def rank(item: Item) -> tuple[bool, bool, bool, bool, int]:
         at = said_at(item)
         head = folded[:at]
+        clause = next(n for n, (a, b) in enumerate(clauses) if a <= at < b)
+        own = folded[clauses[clause][0] : at]  # its clause, up to the name
         return (
-            bool(_INSTEAD_OF.search(head)),
-            not _TO_PERSON.search(head),
-            -len(_CORRECTING.findall(head)),
-            at > clause_end,
+            bool(_INSTEAD_OF.search(head) or _NOT_TO.search(own) or _REPLACING.search(head)),
+            not _CORRECTED_TO.search(head),
+            not (_TO_PERSON.search(head) or _REPLACED_BY.search(head)),
+            clause != request,
             at,
         )
 

@@ -269,8 +269,6 @@ def _alpha2digit(text: str, lang: str) -> str:
     # the search)
     if " cent" in text or " ciento" in text:  # "quinze pour cent" is 15 %, not "15 pour 100"
         text = _PER_CENT.sub(r"\1\2", text)
-    if lang == "en" and "-" in text:  # "one-twelve": a number said in parts (112), not 1 12
-        text = _PARTS_JOINED.sub(r"\1 ", text)
     if lang == "de" and "ein" in text:  # "schalte … ein" is a particle, not the number one
         text = _EIN.sub(lambda m: "xeinx" + str(m.group(1) or ""), text)
     if lang == "es" and "cuarto" in text:  # "el cuarto de los niños", "y cuarto": no 4th
@@ -298,11 +296,6 @@ _JOINED_HALF = re.compile(
 )
 
 
-_PARTS_JOINED = re.compile(
-    r"\b(one|two|three|four|five|six|seven|eight|nine)-(?=(?:ten|eleven|twelve|thirteen|"
-    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
-    r"seventy|eighty|ninety)\b)"
-)
 _AND_A_HALF = re.compile(
     r"\b(\d{1,3}) (?:and a half|et demi|y medio|und einhalb|einhalb)\b"
     r"(?!\s*(?:hours?|hrs?|h|heures?|horas?|stunden?|stundchen|std|minutes?|mins?|minutos?|"

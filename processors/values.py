@@ -319,7 +319,10 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
         "open",
         re.compile(
             r"\b(?:reopen\w*|rouvr\w*|reabr\w*|vuelve a abrir|wieder (?:offnen|auf\w*)|"
-            r"offne\w*\b.*\bwieder|open again)\b"
+            r"offne\w*\b.*\bwieder|open again|"
+            # "back to to-do", "remets en à faire", "devuelve a pendiente", "zurück auf offen"
+            r"(?:back to|back in|to|into|en|a|auf|zuruck auf) (?:to-?do|a faire|pendiente|"
+            r"por hacer|offen|open|backlog))\b"
         ),
     ),
     (
@@ -404,7 +407,10 @@ _DATE_RE = re.compile(
 _ORDINAL_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b|\ble\s+(\d{1,2})\b")
 _CLOCK = re.compile(
     r"\b(?:at|a|à|um|a las|a la|vers|gegen|for|pour|las|la|to|au|auf|al|hasta|bis)?\s*"
-    r"(\d{1,2})(?:[:h.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|h\b|heures?|uhr|o'clock|horas?)?"
+    # "at 1 30" (one thirty): minutes said after the hour as a second number
+    r"(\d{1,2})(?:(?:[:h.]|\s(?=[0-5]\d\b(?!\s*(?:%|percent|degre|grad|minute|hour|"
+    r"heure|hora|stund|day|jour|dia|tag))))(\d{2}))?\s*"
+    r"(am|pm|a\.m\.|p\.m\.|h\b|heures?|uhr|o'clock|horas?)?"
 )
 _HALF_PAST = re.compile(
     r"\b(?:halb|viertel (?:nach|vor)|half past|quarter (?:past|to))\s+(?P<h>\d{1,2})\b|"

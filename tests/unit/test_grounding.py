@@ -1322,8 +1322,12 @@ def test_naming_a_person_hints_the_project_that_assigns_to_people() -> None:
     assert routed("ferme le garage, j'ai rentré la voiture") == "home"
 
 
-def test_a_number_said_in_hyphenated_parts() -> None:
-    assert clean("close one-twelve", "en").numeric == "close 1 12"
+def test_a_clock_time_said_in_parts() -> None:
+    # "one thirty" is 1:30 (13:30 in the afternoon), not one o'clock; "one-thirty" (a ticket
+    # 130? half past one?) is asked about
+    moved = patch_of(form("move the dentist to one thirty", 730))
+    assert moved[0]["value"].startswith("2026-12-03T13:30"), moved
+    assert form("move the dentist to one-thirty", 731).decision == "clarification"
     assert clean("set it to twenty-one", "en").numeric == "set it to 21"
 
 
@@ -1333,3 +1337,41 @@ def test_a_kind_word_inside_an_item_name_is_not_that_kind() -> None:
     assert formation.task is None or not any("scene" in op["path"] for op in patch_of(formation))
     assert ROUTER._merged is not None
     assert ROUTER._merged.resolve("lo del modo oscuro ya esta listo").kinds == []
+
+
+def test_what_a_third_review_found_gives_the_ticket_to_the_one_meant() -> None:
+    cases = [
+        ("don't give 101 to Sofia, give it to Jonas", "jonas"),  # a clause that says not to
+        ("ne donne pas le 101 à Sofia, donne-le à Jonas", "jonas"),
+        ("assign 112 to Sofia... actually Jonas", "jonas"),  # corrected after "to"
+        ("attribue le 101 à Sofia... non, Jonas", "jonas"),
+        ("assign 101 not to Sofia but to Jonas", "jonas"),
+        ("assigne le 101 à Jonas plutôt qu'à Sofia", "jonas"),
+        ("Sofia is off, Jonas takes 112", "jonas"),  # the clause that names the ticket
+        ("replace Sofia with Jonas on 101", "jonas"),
+        ("Jonas takes 112, there's no way Sofia can", "jonas"),  # "no way" corrects nothing
+        ("assign 101 to Jonas, no offense to Sofia", "jonas"),
+    ]
+    for n, (text, person) in enumerate(cases):
+        patch = patch_of(form(text, 740 + n))
+        assert patch[0]["value"] == person, text
+
+
+def test_an_intent_that_only_switches_on_is_not_what_off_asks() -> None:
+    for n, text in enumerate(["turn off the movie night", "stop movie night"]):
+        formation = form(text, 760 + n)
+        assert formation.task is None or not any(
+            op["value"] == "active" for op in patch_of(formation)
+        ), text
+    # "off to bed" is not said of the scene
+    routine = form("we're off to bed now, could you do the good night routine, please?", 762)
+    assert patch_of(routine)[0]["value"] == "active"
+
+
+def test_a_ticket_put_back_to_do() -> None:
+    for n, text in enumerate(
+        ["remets le mode sombre en à faire", "devuelve el modo oscuro a pendiente",
+         "move TL-57 back to open"]
+    ):  # fmt: skip
+        patch = patch_of(form(text, 770 + n))
+        assert patch[0] == {"op": "replace", "path": "/tickets/TL-57/status", "value": "open"}
