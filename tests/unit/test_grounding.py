@@ -1375,3 +1375,22 @@ def test_a_ticket_put_back_to_do() -> None:
     ):  # fmt: skip
         patch = patch_of(form(text, 770 + n))
         assert patch[0] == {"op": "replace", "path": "/tickets/TL-57/status", "value": "open"}
+
+
+def test_every_correction_phrase_passes_the_cheap_guard() -> None:
+    # clean() searches for a self-correction only when _MAY_CORRECT finds one of its words:
+    # a phrase added to _CORRECTION must say one of them too
+    import re
+
+    from processors import language, values
+
+    group = re.search(r"\\b\(\?:(no wait.*?)\)\\b", language._CORRECTION.pattern)
+    assert group is not None
+    phrases = [re.sub(r"\(\?: nur\)\?", "", p) for p in group.group(1).split("|")]
+    phrases += ["no", "non", "nein", "nee", "no no"]  # the other two branches
+    assert len(phrases) > 20
+    for phrase in phrases:
+        assert language._MAY_CORRECT.search(phrase), phrase
+    # and _duration reads a text only when _SAYS_DURATION finds a word every pattern needs
+    for pattern, _ in values._DURATIONS:
+        assert values._SAYS_DURATION.search(pattern.pattern), pattern.pattern
