@@ -390,6 +390,24 @@ _ALREADY_DONE = re.compile(
     r".*\b(?:already|deja|ya (?:hace|esta|estan|lo|la|hizo|he|hemos|no)|schon (?:warm|gemacht|"
     r"erledigt|zu|aus|an)|ist schon|bereits)\b)"
 )
+
+
+def _completes(intent: IntentSpec) -> bool:
+    """Whether ``intent`` marks something done ("I already put the bins out" is its trigger)."""
+    return any(op.get("value") in (True, "done") for op in intent.patch or [])
+
+
+# told, not asked: "I already turned the porch light off myself", "ya he llamado yo al
+# dentista, no hace falta nada", "die Kaffeemaschine hab ich schon selbst ausgemacht"
+_REPORTED_DONE = re.compile(
+    r"^(?:(?:ok|okay|so|bon|c'est bon|vale|also|na)[,!]?\s+)*"
+    r"(?:i(?:'ve| have)? already|i did it myself|j'ai deja|je l'ai deja|c'est deja fait|"
+    r"ya (?:he|lo he|la he|los he|las he|esta hecho)|"
+    r"(?:die|den|das|der) \w+ hab(?:e)? ich (?:schon|bereits)|hab(?:e)? ich (?:schon|bereits)|"
+    r"ich hab(?:e)? (?:\w+ ){0,4}(?:schon|bereits))\b"
+    r"[^,;.!?]*(?:[,;.!?]+\s*(?:no hace falta(?: nada)?|pas besoin|no need|nicht notig|"
+    r"thanks|thank you|merci|gracias|danke)?[\s,;.!?]*)?$"
+)
 _ASKS_ANYWAY = re.compile(
     r"\b(?:don'?t forget|n'oublie pas|no olvides|vergiss nicht|"
     r"leave (?:the|it)\b.{0,30}\b(?:unlocked|open) for)\b"
@@ -1183,6 +1201,8 @@ class GroundedExpert:
         text = u.cleaned.folded
         if _ALREADY_DONE.search(text):
             return True  # "I was going to ask you to lock it, but Sam already did"
+        if _REPORTED_DONE.match(text) and not (intent is not None and _completes(intent)):
+            return True  # told it is done: nothing to do (unless marking it done is the task)
         if _RETRACTED.search(text):
             return True  # "cancel the piano lesson... no, never mind"
         main, *rest = _CLAUSE.split(text, maxsplit=1)

@@ -1394,3 +1394,17 @@ def test_every_correction_phrase_passes_the_cheap_guard() -> None:
     # and _duration reads a text only when _SAYS_DURATION finds a word every pattern needs
     for pattern, _ in values._DURATIONS:
         assert values._SAYS_DURATION.search(pattern.pattern), pattern.pattern
+
+
+def test_told_it_is_done_changes_nothing_unless_marking_it_done_is_the_task() -> None:
+    for n, text in enumerate(
+        ["I already switched the porch light off myself",
+         "ya he llamado yo al dentista, no hace falta nada",
+         "c'est bon, j'ai déjà fermé la porte du garage"]
+    ):  # fmt: skip
+        assert form(text, 780 + n).decision == "no_task", text
+    bins = patch_of(form("I already put the bins out", 785))  # the reminder is done
+    assert bins[0] == {"op": "replace", "path": "/reminders/rem-bins/done", "value": True}
+    assert form("I've already locked the front door, now lock the back door", 786).decision == (
+        "stateful"
+    )
