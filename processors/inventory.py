@@ -228,6 +228,9 @@ class Inventory:
                 self._numbers.setdefault(digits[-1].lstrip("0") or "0", []).append(n)
         self._areas = {it.id: it for it in self.items if it.role == "area"}
         self._recent: dict[tuple[str, bool], Resolution] = {}
+        # per item and unrounded score, share and cover, its match (they hold the items: not
+        # shared by keep_lookups)
+        self._matches: dict[tuple[int, float, float, float], Match] = {}
         self._word_hits: dict[str, dict[str, float]] = {}  # word -> inventory words it is
         self._near: dict[str, bool] = {}  # joined words -> close to an inventory word
         # per word and per joined pair or triple, what _rejoined asks (words repeat)
@@ -261,10 +264,17 @@ class Inventory:
             (n, ws, tuple(map(len, ws)), chars, self.items[n].role == "target" and len(ws) > 3)
             for n, ws, chars in self._aliases
         ]
+        # per inventory word, the aliases it is a word of, once per time it is one, and its length
+        self._alias_parts: dict[str, list[tuple[int, int]]] = {}
+        for a, (_, ws, _) in enumerate(self._aliases):
+            for w in ws:
+                self._alias_parts.setdefault(w, []).append((a, len(w)))
         self._roles = [it.role for it in self.items]
         self._area_vocab = [
             self._vocab_of.get(self._index.get(str(it.area), -1), frozenset()) for it in self.items
         ]
+        # an item named outright (its id or its number said): the same match every time
+        self._named = [Match(it, 1.0, named=True, share=1.0, cover=1.0) for it in self.items]
 
     @classmethod
     def from_state(
@@ -375,20 +385,34 @@ class Inventory:
         light equally, "the bedroom ceiling light" only one of them.
         """
         folded = fold(text)  # once: the words, "all", plurals and ids all read it
-        words = self._rejoined(_raw_words(folded))
+        raw = _WORD.findall(folded)
+        words = self._rejoined(_raw_words(folded, raw))
         by_word = self._hits(words)
         hits: dict[str, float] = {}
         for found in by_word.values():
             for v, sc in found.items():
                 hits[v] = max(hits.get(v, 0.0), sc)
+        # what each said word gives the aliases it is in (every inventory word has an alias):
+        # an alias's coverage sums its words' parts in their order, zero for one not said
+        parts: dict[int, list[float]] = {}
+        for v, sc in hits.items():
+            for a, length in self._alias_parts[v]:
+                if a in parts:
+                    parts[a].append(length * sc)
+                else:
+                    parts[a] = [length * sc]
         cover: dict[int, float] = {}
-        # every inventory word has an alias
-        touched = sorted(set().union(*map(self._alias_by_word.__getitem__, hits)))
         rows = self._alias_rows
-        for a in touched:
+        for a in sorted(parts):
             n, ws, lengths, chars, long_title = rows[a]
-            # builtin sum over the same products in the same order: the same float
-            got = sum(map(mul, lengths, map(hits.get, ws, repeat(0.0))))
+            said_parts = parts[a]
+            # the same float as the builtin sum over all the products in the words' order:
+            # adding a zero changes no sum, and two parts add up alike in either order
+            got = (
+                sum(said_parts)
+                if len(said_parts) < 3
+                else sum(map(mul, lengths, map(hits.get, ws, repeat(0.0))))
+            )
             coverage = got / chars
             if long_title:
                 # a long title: what the mention covers, not the whole title
@@ -427,7 +451,6 @@ class Inventory:
             for w in said
             if (by_word.get(w) and not by_word[w].keys() <= value_words) or w in _ANY_KIND
         ]
-        raw = _WORD.findall(folded)
         every = not _ALL_SET.isdisjoint(raw) and bool(_ALL.search(folded))  # rarely said
         plural = every or _any_plural(raw)
         result: dict[int, Match] = {}
@@ -435,6 +458,7 @@ class Inventory:
         for area in areas:
             for kind in kinds:
                 candidates.update(self._by_area_kind.get((area, kind), ()))
+        matches = self._matches
         for n in sorted(candidates):
             if roles[n] == "area":
                 continue
@@ -449,32 +473,44 @@ class Inventory:
             # own words, its kind's words or its area's words
             kind_vocab = KIND_WORDS[str(item.kind)] if kind_ok else _NO_WORDS
             area_vocab = self._area_vocab[n] if in_area else _NO_WORDS
-            explained = sum(
-                1
+            explained = [
+                w
                 for w, found in content
                 if not own.isdisjoint(found) or w in kind_vocab or not area_vocab.isdisjoint(found)
-            )
-            share = explained / len(content) if content else 0.0
+            ]
+            share = len(explained) / len(content) if content else 0.0
             score = 0.5 * c + 0.5 * share
             if kinds and item.kind and not kind_ok and c < 0.99:
                 score -= 0.15
             if score >= 0.45:
-                named = c >= 0.99 and share >= 0.99
-                result[n] = Match(
-                    item, round(min(1.0, score), 4), named, round(share, 4), round(c, 4)
-                )
+                # the same few scores come back: each match is made (and rounded) once
+                key = (n, score, share, c)
+                match = matches.get(key)
+                if match is None:
+                    named = c >= 0.99 and share >= 0.99
+                    match = Match(
+                        item, round(min(1.0, score), 4), named, round(share, 4), round(c, 4)
+                    )
+                    remember(matches, key, match)
+                result[n] = match
         # an id said ("light.porch", "lightporch") is rare: a token without "-._" is one of
         # the raw words (both end where [a-z0-9] does), so the tokens are read only when an
         # id is among those or a word goes on with "-._"
         ids = self._ids
-        if ids and (not ids.keys().isdisjoint(raw) or _ID_SEPARATOR.search(folded)):
+        if ids and (not ids.keys().isdisjoint(raw) or _separated(folded)):
             for token in _ID_TOKEN.findall(folded):
                 for n in self._ids.get(token, ()):
-                    result[n] = Match(self.items[n], 1.0, named=True, share=1.0, cover=1.0)
+                    result[n] = self._named[n]
         if numbers and self._numbers:
-            for digits in _NUMBER.findall(text) + _spoken_digits(text):
+            # no number without a digit; and in ASCII a digit said as a word is one of the
+            # raw words (a run of them starts and ends where a [a-z0-9] run does)
+            digit = _DIGIT_CHAR.search(text) is not None
+            said_digits = _NUMBER.findall(text) if digit else []
+            if digit or not text.isascii() or not _DIGIT_WORDS.keys().isdisjoint(raw):
+                said_digits += _spoken_digits(text)
+            for digits in said_digits:
                 for n in self._numbers.get(digits.lstrip("0") or "0", []):
-                    result[n] = Match(self.items[n], 1.0, named=True, share=1.0, cover=1.0)
+                    result[n] = self._named[n]
         ordered = sorted(result.values(), key=lambda m: (-m.score, m.item.id))
         targets = [m for m in ordered if m.item.role == "target"]
         if kinds and targets and targets[0].score >= 0.5 and targets[0].item.kind not in kinds:
@@ -710,8 +746,12 @@ _PLURALS = frozenset(
 _PLURAL_TAILS = ("lichter", "lampen", "leuchten", "beleuchtung", "turen")
 
 
-def _raw_words(folded: str) -> list[str]:
-    """The words of a folded text, the lexicon's phrases replaced."""
+def _raw_words(folded: str, raw: list[str] | None = None) -> list[str]:
+    """The words of a folded text, the lexicon's phrases replaced; ``raw``: the text's
+    [a-z0-9]+ words, when known (they are the words when no phrase nor "'s " is said)."""
+    heads = _PHRASE_HEADS
+    if raw is not None and heads is not None and "'s " not in folded and heads.isdisjoint(raw):
+        return raw
     folded = folded.replace("'s ", " ").replace("\u2019", "'")
     return _WORD.findall(_PHRASE.sub(lambda m: PHRASES[m.group(0)], folded))
 
@@ -719,6 +759,10 @@ def _raw_words(folded: str) -> list[str]:
 _PHRASE = re.compile(
     r"\b(?:" + "|".join(sorted(map(re.escape, PHRASES), key=len, reverse=True)) + r")\b"
 )
+# a phrase's first word: a phrase is found (at \b) only where that word is one of the text's
+# [a-z0-9]+ words (None if a phrase opens with another character: no shortcut then)
+_HEADS = [m.group(0) if (m := re.match(r"[a-z0-9]+", p)) else "" for p in PHRASES]
+_PHRASE_HEADS = frozenset(_HEADS) if all(_HEADS) else None
 
 
 def _words(text: str) -> list[str]:
@@ -738,6 +782,14 @@ _WORD = re.compile(r"[a-z0-9]+")
 _WINDOW = re.compile(r"(?=u[ku]|k[ku]?u)")
 _ID_TOKEN = re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]")
 _ID_SEPARATOR = re.compile(r"[a-z0-9][._-]")
+_DIGIT_CHAR = re.compile(r"\d")
+
+
+def _separated(folded: str) -> bool:
+    """Whether a word goes on with "-", "." or "_" (most texts have none of them)."""
+    return ("-" in folded or "." in folded or "_" in folded) and bool(_ID_SEPARATOR.search(folded))
+
+
 _KIND_KEYS = Choices(sorted(_KIND_OF))
 
 
