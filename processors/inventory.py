@@ -391,7 +391,8 @@ class Inventory:
         hits: dict[str, float] = {}
         for found in by_word.values():
             for v, sc in found.items():
-                hits[v] = max(hits.get(v, 0.0), sc)
+                if sc > hits.get(v, 0.0):  # the best score of each (they are all above 0)
+                    hits[v] = sc
         # what each said word gives the aliases it is in (every inventory word has an alias):
         # an alias's coverage sums its words' parts in their order, zero for one not said
         parts: dict[int, list[float]] = {}
@@ -502,11 +503,11 @@ class Inventory:
                 for n in self._ids.get(token, ()):
                     result[n] = self._named[n]
         if numbers and self._numbers:
-            # no number without a digit; and in ASCII a digit said as a word is one of the
-            # raw words (a run of them starts and ends where a [a-z0-9] run does)
-            digit = _DIGIT_CHAR.search(text) is not None
-            said_digits = _NUMBER.findall(text) if digit else []
-            if digit or not text.isascii() or not _DIGIT_WORDS.keys().isdisjoint(raw):
+            # no number without a digit; digits said one by one are two or more of them, and
+            # in ASCII each of them is one of the raw words (it starts and ends where a
+            # [a-z0-9] run does)
+            said_digits = _NUMBER.findall(text) if _DIGIT_CHAR.search(text) else []
+            if not text.isascii() or _digit_tokens(raw) > 1:
                 said_digits += _spoken_digits(text)
             for digits in said_digits:
                 for n in self._numbers.get(digits.lstrip("0") or "0", []):
@@ -540,27 +541,18 @@ class Inventory:
         "zahn arzt", "therm a stat"; then each word as :meth:`_said` reads it."""
         memo, joins = self._props, self._joins  # looked up here first: most words are known
         props = [memo.get(w) or self._word_props(w) for w in words]
-        # one letter per word (see _word_props): a window of 3 or 2 words is tried only when
-        # it has no "b" and at least one "u"; _WINDOW finds where one starts
-        codes = "".join([p[0] for p in props])
         out: list[str] = []
         done = 0  # the words before this one are in ``out``
-        for start in _WINDOW.finditer(codes):
-            i = start.start()
+        for i, n in _windows("".join([p[0] for p in props])):
             if i < done:
-                continue  # joined already
-            for n in (3, 2):
-                window = codes[i : i + n]
-                if len(window) < n or "b" in window or "u" not in window:
-                    continue
-                key = "".join(words[i : i + n])
-                joined = joins[key] if key in joins else self._joined(key)
-                if joined is not None:
-                    for p in props[done:i]:
-                        out += p[1]
-                    out += joined
-                    done = i + n
-                    break
+                continue  # joined already (a window of 3 or one before)
+            key = "".join(words[i : i + n])
+            joined = joins[key] if key in joins else self._joined(key)
+            if joined is not None:
+                for p in props[done:i]:
+                    out += p[1]
+                out += joined
+                done = i + n
         for p in props[done:]:
             out += p[1]
         return out
@@ -733,8 +725,9 @@ def _is_plural(word: str) -> bool:
 
 def _any_plural(words: list[str]) -> bool:
     """``any(map(_is_plural, words))``, the set look-up done for all words at once."""
-    return not _PLURALS.isdisjoint(words) or any(
-        w.endswith(_PLURAL_TAILS) for w in words if len(w) > 9
+    return not _PLURALS.isdisjoint(words) or (
+        max(map(len, words), default=0) > 9  # few words are that long
+        and any(w.endswith(_PLURAL_TAILS) for w in words if len(w) > 9)
     )
 
 
@@ -778,8 +771,25 @@ _ANY_KIND = frozenset(_KIND_OF)  # a word of some kind, whichever
 _NO_WORDS: frozenset[str] = frozenset()
 _NO_HITS: dict[str, float] = {}  # never written: the hits of a word with none
 _WORD = re.compile(r"[a-z0-9]+")
-# where _rejoined's window of 3 or 2 words can start: no "b" in it and a "u" ("kku", "ku", ...)
-_WINDOW = re.compile(r"(?=u[ku]|k[ku]?u)")
+
+
+@lru_cache(maxsize=1 << 12)
+def _windows(codes: str) -> tuple[tuple[int, int], ...]:
+    """Where :meth:`Inventory._rejoined` tries to join words, given their letters (see
+    ``_word_props``), in the order it tries them: (start, 3) then (start, 2) at each start,
+    a window with no "b" and at least one "u". Sentences come in few such shapes.
+
+    >>> _windows("kuubk")
+    ((0, 3), (0, 2), (1, 2))
+    """
+    return tuple(
+        (i, n)
+        for i in range(len(codes))
+        for n in (3, 2)
+        if i + n <= len(codes) and "b" not in codes[i : i + n] and "u" in codes[i : i + n]
+    )
+
+
 _ID_TOKEN = re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]")
 _ID_SEPARATOR = re.compile(r"[a-z0-9][._-]")
 _DIGIT_CHAR = re.compile(r"\d")
@@ -822,10 +832,20 @@ _DIGIT = r"(?:\d{1,2}|zero|oh|one|two|three|four|five|six|seven|eight|nine)"
 _DIGIT_RUN = re.compile(rf"(?<![\w.,])(?:{_DIGIT}\s+){{1,3}}{_DIGIT}(?![\w.]|,\d)")
 
 
+# what _DIGIT reads in ASCII: a digit word, or one or two digits
+_DIGIT_TOKENS = (
+    frozenset(_DIGIT_WORDS) | {f"{i}" for i in range(10)} | {f"{i:02}" for i in range(100)}
+)
+
 _HYPHENATED_DIGITS = re.compile(
     r"\b(zero|oh|one|two|three|four|five|six|seven|eight|nine)-(?=(?:zero|oh|one|two|three|four|"
     r"five|six|seven|eight|nine|\d)\b)"
 )
+
+
+def _digit_tokens(raw: list[str]) -> int:
+    """How many of an ASCII text's [a-z0-9]+ words ``_DIGIT_RUN`` can read as a digit."""
+    return 0 if _DIGIT_TOKENS.isdisjoint(raw) else len([w for w in raw if w in _DIGIT_TOKENS])
 
 
 def _spoken_digits(text: str) -> list[str]:
