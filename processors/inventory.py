@@ -270,8 +270,16 @@ class Inventory:
             for w in ws:
                 self._alias_parts.setdefault(w, []).append((a, len(w)))
         self._roles = [it.role for it in self.items]
-        self._area_vocab = [
-            self._vocab_of.get(self._index.get(str(it.area), -1), frozenset()) for it in self.items
+        self._has_values = "value" in self._roles
+        # per item, what scoring it reads: the item, its words, its kind's and its area's words
+        self._item_rows = [
+            (
+                it,
+                self._vocab_of[n],
+                KIND_WORDS.get(str(it.kind), _NO_WORDS),
+                self._vocab_of.get(self._index.get(str(it.area), -1), _NO_WORDS),
+            )
+            for n, it in enumerate(self.items)
         ]
         # an item named outright (its id or its number said): the same match every time
         self._named = [Match(it, 1.0, named=True, share=1.0, cover=1.0) for it in self.items]
@@ -459,21 +467,20 @@ class Inventory:
         for area in areas:
             for kind in kinds:
                 candidates.update(self._by_area_kind.get((area, kind), ()))
-        matches = self._matches
+        matches, item_rows = self._matches, self._item_rows
         for n in sorted(candidates):
             if roles[n] == "area":
                 continue
-            item = self.items[n]
+            item, own, kind_words, area_words = item_rows[n]
             c = cover.get(n, 0.0)
             in_area = item.area in area_score
             kind_ok = bool(item.kind and item.kind in kinds)
             if c == 0.0 and not (in_area and kind_ok):
                 continue
-            own = self._vocab_of[n]
             # empty when they do not count: a word is explained by what it hits of the item's
             # own words, its kind's words or its area's words
-            kind_vocab = KIND_WORDS[str(item.kind)] if kind_ok else _NO_WORDS
-            area_vocab = self._area_vocab[n] if in_area else _NO_WORDS
+            kind_vocab = kind_words if kind_ok else _NO_WORDS
+            area_vocab = area_words if in_area else _NO_WORDS
             explained = [
                 w
                 for w, found in content
@@ -512,7 +519,11 @@ class Inventory:
             for digits in said_digits:
                 for n in self._numbers.get(digits.lstrip("0") or "0", []):
                     result[n] = self._named[n]
-        ordered = sorted(result.values(), key=lambda m: (-m.score, m.item.id))
+        ordered = (
+            sorted(result.values(), key=lambda m: (-m.score, m.item.id))
+            if len(result) > 1
+            else list(result.values())
+        )
         targets = [m for m in ordered if m.item.role == "target"]
         if kinds and targets and targets[0].score >= 0.5 and targets[0].item.kind not in kinds:
             # "put dark mode back to to-do": the kind word is a word of the ticket's name
@@ -525,13 +536,17 @@ class Inventory:
                 )
                 or not named_kinds & KIND_WORDS[k]
             ]
-        values = sorted(
-            (
-                Match(self.items[n], round(c, 4), named=c >= 0.99)
-                for n, c in cover.items()
-                if roles[n] == "value" and c >= 0.85
-            ),
-            key=lambda m: (-m.score, m.item.id),
+        values = (
+            sorted(
+                (
+                    Match(self.items[n], round(c, 4), named=c >= 0.99)
+                    for n, c in cover.items()
+                    if roles[n] == "value" and c >= 0.85
+                ),
+                key=lambda m: (-m.score, m.item.id),
+            )
+            if self._has_values
+            else []
         )
         return Resolution(targets, areas, kinds, values, plural, every)
 
