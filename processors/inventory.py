@@ -228,6 +228,9 @@ class Inventory:
                 self._numbers.setdefault(digits[-1].lstrip("0") or "0", []).append(n)
         self._areas = {it.id: it for it in self.items if it.role == "area"}
         self._recent: dict[tuple[str, bool], Resolution] = {}
+        # per item and unrounded score, share and cover, its match (they hold the items: not
+        # shared by keep_lookups)
+        self._matches: dict[tuple[int, float, float, float], Match] = {}
         self._word_hits: dict[str, dict[str, float]] = {}  # word -> inventory words it is
         self._near: dict[str, bool] = {}  # joined words -> close to an inventory word
         # per word and per joined pair or triple, what _rejoined asks (words repeat)
@@ -261,10 +264,25 @@ class Inventory:
             (n, ws, tuple(map(len, ws)), chars, self.items[n].role == "target" and len(ws) > 3)
             for n, ws, chars in self._aliases
         ]
+        # per inventory word, the aliases it is a word of, once per time it is one, and its length
+        self._alias_parts: dict[str, list[tuple[int, int]]] = {}
+        for a, (_, ws, _) in enumerate(self._aliases):
+            for w in ws:
+                self._alias_parts.setdefault(w, []).append((a, len(w)))
         self._roles = [it.role for it in self.items]
-        self._area_vocab = [
-            self._vocab_of.get(self._index.get(str(it.area), -1), frozenset()) for it in self.items
+        self._has_values = "value" in self._roles
+        # per item, what scoring it reads: the item, its words, its kind's and its area's words
+        self._item_rows = [
+            (
+                it,
+                self._vocab_of[n],
+                KIND_WORDS.get(str(it.kind), _NO_WORDS),
+                self._vocab_of.get(self._index.get(str(it.area), -1), _NO_WORDS),
+            )
+            for n, it in enumerate(self.items)
         ]
+        # an item named outright (its id or its number said): the same match every time
+        self._named = [Match(it, 1.0, named=True, share=1.0, cover=1.0) for it in self.items]
 
     @classmethod
     def from_state(
@@ -375,20 +393,35 @@ class Inventory:
         light equally, "the bedroom ceiling light" only one of them.
         """
         folded = fold(text)  # once: the words, "all", plurals and ids all read it
-        words = self._rejoined(_raw_words(folded))
+        raw = _WORD.findall(folded)
+        words = self._rejoined(_raw_words(folded, raw))
         by_word = self._hits(words)
         hits: dict[str, float] = {}
         for found in by_word.values():
             for v, sc in found.items():
-                hits[v] = max(hits.get(v, 0.0), sc)
+                if sc > hits.get(v, 0.0):  # the best score of each (they are all above 0)
+                    hits[v] = sc
+        # what each said word gives the aliases it is in (every inventory word has an alias):
+        # an alias's coverage sums its words' parts in their order, zero for one not said
+        parts: dict[int, list[float]] = {}
+        for v, sc in hits.items():
+            for a, length in self._alias_parts[v]:
+                if a in parts:
+                    parts[a].append(length * sc)
+                else:
+                    parts[a] = [length * sc]
         cover: dict[int, float] = {}
-        # every inventory word has an alias
-        touched = sorted(set().union(*map(self._alias_by_word.__getitem__, hits)))
         rows = self._alias_rows
-        for a in touched:
+        for a in sorted(parts):
             n, ws, lengths, chars, long_title = rows[a]
-            # builtin sum over the same products in the same order: the same float
-            got = sum(map(mul, lengths, map(hits.get, ws, repeat(0.0))))
+            said_parts = parts[a]
+            # the same float as the builtin sum over all the products in the words' order:
+            # adding a zero changes no sum, and two parts add up alike in either order
+            got = (
+                sum(said_parts)
+                if len(said_parts) < 3
+                else sum(map(mul, lengths, map(hits.get, ws, repeat(0.0))))
+            )
             coverage = got / chars
             if long_title:
                 # a long title: what the mention covers, not the whole title
@@ -427,7 +460,6 @@ class Inventory:
             for w in said
             if (by_word.get(w) and not by_word[w].keys() <= value_words) or w in _ANY_KIND
         ]
-        raw = _WORD.findall(folded)
         every = not _ALL_SET.isdisjoint(raw) and bool(_ALL.search(folded))  # rarely said
         plural = every or _any_plural(raw)
         result: dict[int, Match] = {}
@@ -435,47 +467,63 @@ class Inventory:
         for area in areas:
             for kind in kinds:
                 candidates.update(self._by_area_kind.get((area, kind), ()))
+        matches, item_rows = self._matches, self._item_rows
         for n in sorted(candidates):
             if roles[n] == "area":
                 continue
-            item = self.items[n]
+            item, own, kind_words, area_words = item_rows[n]
             c = cover.get(n, 0.0)
             in_area = item.area in area_score
             kind_ok = bool(item.kind and item.kind in kinds)
             if c == 0.0 and not (in_area and kind_ok):
                 continue
-            own = self._vocab_of[n]
             # empty when they do not count: a word is explained by what it hits of the item's
             # own words, its kind's words or its area's words
-            kind_vocab = KIND_WORDS[str(item.kind)] if kind_ok else _NO_WORDS
-            area_vocab = self._area_vocab[n] if in_area else _NO_WORDS
-            explained = sum(
-                1
+            kind_vocab = kind_words if kind_ok else _NO_WORDS
+            area_vocab = area_words if in_area else _NO_WORDS
+            explained = [
+                w
                 for w, found in content
                 if not own.isdisjoint(found) or w in kind_vocab or not area_vocab.isdisjoint(found)
-            )
-            share = explained / len(content) if content else 0.0
+            ]
+            share = len(explained) / len(content) if content else 0.0
             score = 0.5 * c + 0.5 * share
             if kinds and item.kind and not kind_ok and c < 0.99:
                 score -= 0.15
             if score >= 0.45:
-                named = c >= 0.99 and share >= 0.99
-                result[n] = Match(
-                    item, round(min(1.0, score), 4), named, round(share, 4), round(c, 4)
-                )
+                # the same few scores come back: each match is made (and rounded) once
+                key = (n, score, share, c)
+                match = matches.get(key)
+                if match is None:
+                    named = c >= 0.99 and share >= 0.99
+                    match = Match(
+                        item, round(min(1.0, score), 4), named, round(share, 4), round(c, 4)
+                    )
+                    remember(matches, key, match)
+                result[n] = match
         # an id said ("light.porch", "lightporch") is rare: a token without "-._" is one of
         # the raw words (both end where [a-z0-9] does), so the tokens are read only when an
         # id is among those or a word goes on with "-._"
         ids = self._ids
-        if ids and (not ids.keys().isdisjoint(raw) or _ID_SEPARATOR.search(folded)):
+        if ids and (not ids.keys().isdisjoint(raw) or _separated(folded)):
             for token in _ID_TOKEN.findall(folded):
                 for n in self._ids.get(token, ()):
-                    result[n] = Match(self.items[n], 1.0, named=True, share=1.0, cover=1.0)
+                    result[n] = self._named[n]
         if numbers and self._numbers:
-            for digits in _NUMBER.findall(text) + _spoken_digits(text):
+            # no number without a digit; digits said one by one are two or more of them, and
+            # in ASCII each of them is one of the raw words (it starts and ends where a
+            # [a-z0-9] run does)
+            said_digits = _NUMBER.findall(text) if _DIGIT_CHAR.search(text) else []
+            if not text.isascii() or _digit_tokens(raw) > 1:
+                said_digits += _spoken_digits(text)
+            for digits in said_digits:
                 for n in self._numbers.get(digits.lstrip("0") or "0", []):
-                    result[n] = Match(self.items[n], 1.0, named=True, share=1.0, cover=1.0)
-        ordered = sorted(result.values(), key=lambda m: (-m.score, m.item.id))
+                    result[n] = self._named[n]
+        ordered = (
+            sorted(result.values(), key=lambda m: (-m.score, m.item.id))
+            if len(result) > 1
+            else list(result.values())
+        )
         targets = [m for m in ordered if m.item.role == "target"]
         if kinds and targets and targets[0].score >= 0.5 and targets[0].item.kind not in kinds:
             # "put dark mode back to to-do": the kind word is a word of the ticket's name
@@ -488,13 +536,17 @@ class Inventory:
                 )
                 or not named_kinds & KIND_WORDS[k]
             ]
-        values = sorted(
-            (
-                Match(self.items[n], round(c, 4), named=c >= 0.99)
-                for n, c in cover.items()
-                if roles[n] == "value" and c >= 0.85
-            ),
-            key=lambda m: (-m.score, m.item.id),
+        values = (
+            sorted(
+                (
+                    Match(self.items[n], round(c, 4), named=c >= 0.99)
+                    for n, c in cover.items()
+                    if roles[n] == "value" and c >= 0.85
+                ),
+                key=lambda m: (-m.score, m.item.id),
+            )
+            if self._has_values
+            else []
         )
         return Resolution(targets, areas, kinds, values, plural, every)
 
@@ -504,27 +556,18 @@ class Inventory:
         "zahn arzt", "therm a stat"; then each word as :meth:`_said` reads it."""
         memo, joins = self._props, self._joins  # looked up here first: most words are known
         props = [memo.get(w) or self._word_props(w) for w in words]
-        # one letter per word (see _word_props): a window of 3 or 2 words is tried only when
-        # it has no "b" and at least one "u"; _WINDOW finds where one starts
-        codes = "".join([p[0] for p in props])
         out: list[str] = []
         done = 0  # the words before this one are in ``out``
-        for start in _WINDOW.finditer(codes):
-            i = start.start()
+        for i, n in _windows("".join([p[0] for p in props])):
             if i < done:
-                continue  # joined already
-            for n in (3, 2):
-                window = codes[i : i + n]
-                if len(window) < n or "b" in window or "u" not in window:
-                    continue
-                key = "".join(words[i : i + n])
-                joined = joins[key] if key in joins else self._joined(key)
-                if joined is not None:
-                    for p in props[done:i]:
-                        out += p[1]
-                    out += joined
-                    done = i + n
-                    break
+                continue  # joined already (a window of 3 or one before)
+            key = "".join(words[i : i + n])
+            joined = joins[key] if key in joins else self._joined(key)
+            if joined is not None:
+                for p in props[done:i]:
+                    out += p[1]
+                out += joined
+                done = i + n
         for p in props[done:]:
             out += p[1]
         return out
@@ -697,8 +740,9 @@ def _is_plural(word: str) -> bool:
 
 def _any_plural(words: list[str]) -> bool:
     """``any(map(_is_plural, words))``, the set look-up done for all words at once."""
-    return not _PLURALS.isdisjoint(words) or any(
-        w.endswith(_PLURAL_TAILS) for w in words if len(w) > 9
+    return not _PLURALS.isdisjoint(words) or (
+        max(map(len, words), default=0) > 9  # few words are that long
+        and any(w.endswith(_PLURAL_TAILS) for w in words if len(w) > 9)
     )
 
 
@@ -710,8 +754,12 @@ _PLURALS = frozenset(
 _PLURAL_TAILS = ("lichter", "lampen", "leuchten", "beleuchtung", "turen")
 
 
-def _raw_words(folded: str) -> list[str]:
-    """The words of a folded text, the lexicon's phrases replaced."""
+def _raw_words(folded: str, raw: list[str] | None = None) -> list[str]:
+    """The words of a folded text, the lexicon's phrases replaced; ``raw``: the text's
+    [a-z0-9]+ words, when known (they are the words when no phrase nor "'s " is said)."""
+    heads = _PHRASE_HEADS
+    if raw is not None and heads is not None and "'s " not in folded and heads.isdisjoint(raw):
+        return raw
     folded = folded.replace("'s ", " ").replace("\u2019", "'")
     return _WORD.findall(_PHRASE.sub(lambda m: PHRASES[m.group(0)], folded))
 
@@ -719,6 +767,10 @@ def _raw_words(folded: str) -> list[str]:
 _PHRASE = re.compile(
     r"\b(?:" + "|".join(sorted(map(re.escape, PHRASES), key=len, reverse=True)) + r")\b"
 )
+# a phrase's first word: a phrase is found (at \b) only where that word is one of the text's
+# [a-z0-9]+ words (None if a phrase opens with another character: no shortcut then)
+_HEADS = [m.group(0) if (m := re.match(r"[a-z0-9]+", p)) else "" for p in PHRASES]
+_PHRASE_HEADS = frozenset(_HEADS) if all(_HEADS) else None
 
 
 def _words(text: str) -> list[str]:
@@ -734,10 +786,35 @@ _ANY_KIND = frozenset(_KIND_OF)  # a word of some kind, whichever
 _NO_WORDS: frozenset[str] = frozenset()
 _NO_HITS: dict[str, float] = {}  # never written: the hits of a word with none
 _WORD = re.compile(r"[a-z0-9]+")
-# where _rejoined's window of 3 or 2 words can start: no "b" in it and a "u" ("kku", "ku", ...)
-_WINDOW = re.compile(r"(?=u[ku]|k[ku]?u)")
+
+
+@lru_cache(maxsize=1 << 12)
+def _windows(codes: str) -> tuple[tuple[int, int], ...]:
+    """Where :meth:`Inventory._rejoined` tries to join words, given their letters (see
+    ``_word_props``), in the order it tries them: (start, 3) then (start, 2) at each start,
+    a window with no "b" and at least one "u". Sentences come in few such shapes.
+
+    >>> _windows("kuubk")
+    ((0, 3), (0, 2), (1, 2))
+    """
+    return tuple(
+        (i, n)
+        for i in range(len(codes))
+        for n in (3, 2)
+        if i + n <= len(codes) and "b" not in codes[i : i + n] and "u" in codes[i : i + n]
+    )
+
+
 _ID_TOKEN = re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]")
 _ID_SEPARATOR = re.compile(r"[a-z0-9][._-]")
+_DIGIT_CHAR = re.compile(r"\d")
+
+
+def _separated(folded: str) -> bool:
+    """Whether a word goes on with "-", "." or "_" (most texts have none of them)."""
+    return ("-" in folded or "." in folded or "_" in folded) and bool(_ID_SEPARATOR.search(folded))
+
+
 _KIND_KEYS = Choices(sorted(_KIND_OF))
 
 
@@ -770,10 +847,20 @@ _DIGIT = r"(?:\d{1,2}|zero|oh|one|two|three|four|five|six|seven|eight|nine)"
 _DIGIT_RUN = re.compile(rf"(?<![\w.,])(?:{_DIGIT}\s+){{1,3}}{_DIGIT}(?![\w.]|,\d)")
 
 
+# what _DIGIT reads in ASCII: a digit word, or one or two digits
+_DIGIT_TOKENS = (
+    frozenset(_DIGIT_WORDS) | {f"{i}" for i in range(10)} | {f"{i:02}" for i in range(100)}
+)
+
 _HYPHENATED_DIGITS = re.compile(
     r"\b(zero|oh|one|two|three|four|five|six|seven|eight|nine)-(?=(?:zero|oh|one|two|three|four|"
     r"five|six|seven|eight|nine|\d)\b)"
 )
+
+
+def _digit_tokens(raw: list[str]) -> int:
+    """How many of an ASCII text's [a-z0-9]+ words ``_DIGIT_RUN`` can read as a digit."""
+    return 0 if _DIGIT_TOKENS.isdisjoint(raw) else len([w for w in raw if w in _DIGIT_TOKENS])
 
 
 def _spoken_digits(text: str) -> list[str]:
