@@ -1059,11 +1059,12 @@ class GroundedExpert:
         for t, sim in zip(terms, best, strict=True):
             intent, cue, kinds = t.intent, t.cue, t.kinds
             s = 0.6 * sim
-            if cue is not None and (
-                cue.search(said) or (respelt is not None and cue.search(respelt))
+            found = cue.search(said) if cue is not None else None
+            if found is not None or (
+                cue is not None and respelt is not None and cue.search(respelt)
             ):
                 s += 0.3
-                if cue.match(said):
+                if found is not None and found.start() == 0:
                     s += 0.1  # "crea un ticket: la app se cierra …": the verb said first
             elif cue is not None and t.removes:
                 s -= 0.2  # nothing is removed unless a word of removing is said
