@@ -202,7 +202,9 @@ class _CueIndex:
 
     def said(self, text: str) -> set[int]:
         """The domains with a cue in ``text``."""
-        starts = self._starts.intersection([text[i : i + 3] for i in range(len(text) - 2)])
+        # the text's three-character strings, zipped from shifted copies (cheaper than slices)
+        trigrams = map("".join, zip(text, text[1:], text[2:], strict=False))
+        starts = self._starts.intersection(trigrams)
         found: set[int] = set()
         for domain, needle, regex in chain(
             self._short, (entry for start in starts for entry in self._by_start[start])
@@ -503,14 +505,12 @@ class Router:
         if len(self._section_starts):
             if self._gather is not None:
                 static = static.take(self._gather)
-            sections = np.maximum.reduceat(static, self._section_starts)
+            sections: list[float] = np.maximum.reduceat(static, self._section_starts).tolist()
             k = len(self._section_domains)
             best = [0.0] * self._n_domains
-            for d, m in zip(
-                self._section_domains, np.maximum(sections[:k], 0.0).tolist(), strict=True
-            ):
-                best[d] = m
-            maxima = sections[k:].tolist()
+            for d, most in zip(self._section_domains, sections[:k], strict=True):
+                best[d] = most if most > 0.0 else 0.0  # as np.maximum(most, 0.0) (-0.0 → 0.0)
+            maxima = sections[k:]
         if len(self._examples):
             score = [
                 _W_DOC * s + _W_EXAMPLE * best[d]
@@ -522,7 +522,7 @@ class Router:
         toks = words(text)
         # "Helios-Budget", "l'atlas": a project id inside a compound counts as said
         parts = _LETTERS.findall(folded)
-        toks = toks + [p for p in parts if p not in toks and p in self._id_parts]
+        toks = toks + [p for p in parts if p in self._id_parts and p not in toks]
         hits: dict[int, int] = {}
         for i, tok in enumerate(toks):
             if tok in self._phrase_heads:  # only a phrase's first word starts one
@@ -591,7 +591,7 @@ class Router:
                         score[p] += _W_KIND
             for area_owner in {self._area_owner[a] for a in res.areas if a in self._area_owner}:
                 score[self._index[area_owner]] += _W_KIND
-            for prefix in set(_ID_NUMBER.findall(folded)):
+            for prefix in set(_ID_NUMBER.findall(folded)) if _DIGITS.search(folded) else ():
                 for id_owner in self._id_prefixes.get(prefix, ()):
                     score[self._index[id_owner]] += _W_ITEM  # "tl-310": one of its tickets
             named = any(m.score >= 0.5 for m in res.matches) or bool(res.kinds) or bool(res.areas)
