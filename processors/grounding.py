@@ -393,8 +393,11 @@ _ALREADY_DONE = re.compile(
 
 
 def _completes(intent: IntentSpec) -> bool:
-    """Whether ``intent`` marks something done ("I already put the bins out" is its trigger)."""
-    return any(op.get("value") in (True, "done") for op in intent.patch or [])
+    """Whether ``intent`` marks something done or moves a ticket's status ("I already put
+    the bins out", "I've already closed 42": what it records)."""
+    return intent.value == "status" or any(
+        op.get("value") in (True, "done") for op in intent.patch or []
+    )
 
 
 # told, not asked: "I already turned the porch light off myself", "ya he llamado yo al
@@ -405,7 +408,10 @@ _REPORTED_DONE = re.compile(
     r"ya (?:he|lo he|la he|los he|las he|esta hecho)|"
     r"(?:die|den|das|der) \w+ hab(?:e)? ich (?:schon|bereits)|hab(?:e)? ich (?:schon|bereits)|"
     r"ich hab(?:e)? (?:\w+ ){0,4}(?:schon|bereits))\b"
-    r"[^,;.!?]*(?:[,;.!?]+\s*(?:no hace falta(?: nada)?|pas besoin|no need|nicht notig|"
+    # what follows says nothing more: no "so / and / but … lock the back one too"
+    r"(?:(?!\b(?:so|and|but|then|now|alors|et|donc|mais|puis|y|pero|asi que|und|aber|dann|"
+    r"jetzt|also)\b)[^,;.!?])*"
+    r"(?:[,;.!?]+\s*(?:no hace falta(?: nada)?|pas besoin|no need|nicht notig|"
     r"thanks|thank you|merci|gracias|danke)?[\s,;.!?]*)?$"
 )
 _ASKS_ANYWAY = re.compile(
@@ -530,6 +536,10 @@ def is_polite_request(u: Cleaned) -> bool:
 
 
 _ON_VALUES = frozenset({"on", "active"})
+_OFF_WORD = (
+    r"\b(?:off|aus|stop\w*|deactivate\w*|desactiv\w*|apag\w*|eteins|eteindre|arret\w*|"
+    r"beend\w*)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -1113,8 +1123,14 @@ class GroundedExpert:
         names = [
             fold(n) for m in u.resolution.matches if m.item.kind in kinds for n in m.item.names
         ]
-        for part in re.split(r"[,;.!?]", u.cleaned.folded):
-            if any(n in part for n in names) and switch(clean(part, u.cleaned.lang)) == "off":
+        folded = u.cleaned.folded
+        for name in names:
+            # "turn off (the) movie night", "movie night off": not "turn off everything for
+            # movie night"
+            said = re.escape(name)
+            if re.search(
+                rf"{_OFF_WORD}\W+(?:\w+\W+)?{said}\b|\b{said}\W+(?:\w+\W+)?{_OFF_WORD}", folded
+            ):
                 return True
         return False
 
@@ -1633,8 +1649,9 @@ _INSTEAD_OF = re.compile(
 # a correction right before the name ("… to Sofia, no, Jonas", "a Priya… no, mejor a Léa");
 # not "no offense to Sofia", "there's no way Sofia can", "besser als Sofia"
 _CORRECTED_TO = re.compile(
-    r"\b(?:no|non|nein|nee|actually|sorry|scratch that|make that|rather|i mean|enfin|en fait|"
-    r"plutot|mejor|perdona|perdon|lieber|doch)\b[\s,.!…]*(?:(?:uh|um|euh|eh|ah)\b[\s,.…]*)?"
+    r"\b(?:(?:no|non|nein|nee)\b(?:[\s,.!…]*(?:sorry|perdona|perdon|pardon|wait|attends|"
+    r"espera|warte)\b)?|actually|scratch that|make that|rather|i mean|enfin|en fait|"
+    r"plutot|mejor|lieber|doch)\b[\s,.!…]*(?:(?:uh|um|euh|eh|ah)\b[\s,.…]*)?"
     r"(?:(?:to|a|al|an|zu|fur|pour|para)\s+)?$"
 )
 # a clause that says not to ("don't give 101 to Sofia, give it to Jonas")
@@ -1642,6 +1659,7 @@ _NOT_TO = re.compile(
     r"\b(?:don'?t|do not|never|ne\b[^,;]*\bpas|n'\w+ pas|no (?:le|lo|la|les|se)\b|nunca|"
     r"nicht|kein\w*)\b"
 )
+_REMINDING = re.compile(r"\b(?:don'?t forget|n'oublie pas|no (?:te )?olvides|vergiss nicht)\b")
 _REPLACING = re.compile(
     r"\b(?:replace|swap|remplace|substitue|sustituye|reemplaza|cambia|ersetz|tausch)\w*\s+(?:a\s+)?$"
 )
@@ -1675,7 +1693,8 @@ def _recipient_first(people: list[Item], folded: str) -> list[Item]:
         at = said_at(item)
         head = folded[:at]
         clause = next(n for n, (a, b) in enumerate(clauses) if a <= at < b)
-        own = folded[clauses[clause][0] : at]  # its clause, up to the name
+        # its clause, up to the name ("don't forget to give 63 to Jonas" asks to)
+        own = _REMINDING.sub(" ", folded[clauses[clause][0] : at])
         return (
             bool(_INSTEAD_OF.search(head) or _NOT_TO.search(own) or _REPLACING.search(head)),
             not _CORRECTED_TO.search(head),

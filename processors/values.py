@@ -319,10 +319,7 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
         "open",
         re.compile(
             r"\b(?:reopen\w*|rouvr\w*|reabr\w*|vuelve a abrir|wieder (?:offnen|auf\w*)|"
-            r"offne\w*\b.*\bwieder|open again|"
-            # "back to to-do", "remets en à faire", "devuelve a pendiente", "zurück auf offen"
-            r"(?:back to|back in|to|into|en|a|auf|zuruck auf) (?:to-?do|a faire|pendiente|"
-            r"por hacer|offen|open|backlog))\b"
+            r"offne\w*\b.*\bwieder|open again)\b"
         ),
     ),
     (
@@ -333,6 +330,15 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
             r"fini\w*|acab\w*|listo|lista|"
             r"corrige\w*|fait|cierra\w*|cerra\w*|hecho|terminad\w*|resuelt\w*|arreglad\w*|"
             r"erledigt|geschlossen|schliess\w*|schlie\w*|behoben|fertig|gelost|zu\b)\b"
+        ),
+    ),
+    (
+        # last: "back to to-do", "remets en à faire", "devuelve a pendiente", "zurück auf
+        # offen" (never over a word of closing: "close 94, don't put it back to open")
+        "open",
+        re.compile(
+            r"(?<!\bnot )(?<!\bnever )\b(?:back to|back in|to|into|en|a|auf|zuruck auf) "
+            r"(?:to-?do|a faire|pendiente|por hacer|offen|open)\b"
         ),
     ),
 ]
@@ -409,8 +415,14 @@ _CLOCK = re.compile(
     r"\b(?:at|a|à|um|a las|a la|vers|gegen|for|pour|las|la|to|au|auf|al|hasta|bis)?\s*"
     # "at 1 30" (one thirty): minutes said after the hour as a second number
     r"(\d{1,2})(?:(?:[:h.]|\s(?=[0-5]\d\b(?!\s*(?:%|percent|degre|grad|minute|hour|"
-    r"heure|hora|stund|day|jour|dia|tag))))(\d{2}))?\s*"
+    r"heure|hora|stund|day|jour|dia|tag|min|hrs?\b))))(\d{2}))?\s*"
     r"(am|pm|a\.m\.|p\.m\.|h\b|heures?|uhr|o'clock|horas?)?"
+)
+# a day of the month said just before ("december 12", "the 12", "le 12", "am 12.")
+_DATE_BEFORE = re.compile(
+    r"\b(?:"
+    + "|".join(sorted(_MONTHS, key=len, reverse=True))
+    + r"|the|le|au|el|al|den|am|on the)\s+$"
 )
 _HALF_PAST = re.compile(
     r"\b(?:halb|viertel (?:nach|vor)|half past|quarter (?:past|to))\s+(?P<h>\d{1,2})\b|"
@@ -505,6 +517,8 @@ def _clock_time(text: str) -> time | None:
     best: time | None = None
     for m in _CLOCK.finditer(text):
         hour, minute, suffix = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "")
+        if m.group(2) and text[m.end(1)] == " " and _DATE_BEFORE.search(text, 0, m.start(1)):
+            hour, minute = minute, 0  # "december 12 10 am", "le 12 15 h": a day, then the hour
         prefix = m.group(0)[: m.start(1) - m.start(0)].strip()
         if not suffix and not prefix and not m.group(2):
             continue  # a bare number is not a time

@@ -1408,3 +1408,27 @@ def test_told_it_is_done_changes_nothing_unless_marking_it_done_is_the_task() ->
     assert form("I've already locked the front door, now lock the back door", 786).decision == (
         "stateful"
     )
+
+
+def test_what_a_fourth_review_found() -> None:
+    def first(text: str, n: int) -> dict[str, Any]:
+        return patch_of(form(text, n))[0]
+
+    # a status phrase about another ticket, or negated, does not reopen the one closed
+    assert first("close 94, don't put it back to open", 800)["value"] == "done"
+    assert first("move 57 to done, 88 back to todo", 801)["value"] == "done"
+    # "don't forget to" asks; "sorry Priya" apologises, it corrects nothing
+    assert first("don't forget to give 63 to Jonas, Priya is busy", 802)["value"] == "jonas"
+    assert first("assign 63 to Jonas, sorry Priya", 803)["value"] == "jonas"
+    # told it is done, then asked for more: the request is not dropped
+    assert form("I already locked the front door so lock the back one too", 804).decision != (
+        "no_task"
+    )
+    assert first("I've already closed 42", 805) == {
+        "op": "replace", "path": "/tickets/TL-42/status", "value": "done"
+    }  # fmt: skip
+    # "off" said of everything, for the scene: not a reason to refuse the scene
+    assert form("turn off everything for movie night", 806).decision == "stateful"
+    # a day of the month, then the hour
+    moved = first("move the dentist to december 12 10 am", 807)
+    assert moved["value"].startswith("2026-12-12T10:00"), moved
