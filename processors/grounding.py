@@ -1561,6 +1561,11 @@ class GroundedExpert:
         name = intent.value
         if name is None:
             return None
+        if name == "switch" and len(targets) == 1 and (own := _own_clause(c, targets[0])):
+            # "start movie night, turn off the kitchen light": the target's own clause says off
+            said = switch(clean(own, c.lang))
+            if said is not None:
+                return said
         if name == "temperature":
             d = delta(c)
             t = temperature(c)
@@ -1666,6 +1671,18 @@ _REPLACING = re.compile(
 _REPLACED_BY = re.compile(r"\b(?:with|for|by|par|por|durch|gegen)\s+$")
 _CLAUSES = re.compile(r"[,;.!?…]| but | mais | pero | sino | aber | sondern ")
 _DIGIT = re.compile(r"\d")
+
+
+def _own_clause(c: Cleaned, target: Any) -> str | None:
+    """The one clause of a several-clause utterance that names ``target`` by a name, when it
+    is not the first (None: one clause, the first, or the name said in none or in several)."""
+    parts = [p for p in _CLAUSES.split(c.folded) if p.strip()]
+    if len(parts) < 2:
+        return None
+    names = [fold(n) for n in getattr(target, "names", ()) if len(n) > 2]
+    naming = [p for p in parts if any(re.search(rf"\b{re.escape(n)}\b", p) for n in names)]
+    # named first, the request's own clause is the first: switch() reads it (and corrections)
+    return naming[0] if len(naming) == 1 and naming[0] is not parts[0] else None
 
 
 def _recipient_first(people: list[Item], folded: str) -> list[Item]:

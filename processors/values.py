@@ -347,9 +347,16 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
 def status(u: Cleaned) -> str | None:
     """A ticket status: ``done``, ``in_progress``, ``in_review`` or ``open``."""
     for name, pattern in _STATUS:
-        if pattern.search(u.folded):
-            return name
+        for m in pattern.finditer(u.folded):
+            if not _NEGATED_BEFORE.search(u.folded, 0, m.start()):
+                return name  # (not "no need to reopen it", "ne le rouvre pas")
     return None
+
+
+_NEGATED_BEFORE = re.compile(
+    r"\b(?:no need to|don'?t|do not|not|never|pas besoin de|ne|no hace falta|no|nicht|kein\w*)"
+    r"\s+(?:\w+\s+)?$"
+)
 
 
 # --- dates and times ------------------------------------------------------------------------

@@ -1432,3 +1432,13 @@ def test_what_a_fourth_review_found() -> None:
     # a day of the month, then the hour
     moved = first("move the dentist to december 12 10 am", 807)
     assert moved["value"].startswith("2026-12-12T10:00"), moved
+
+
+def test_older_harms_a_fourth_review_listed() -> None:
+    # a negated status word sets nothing; the target's own clause says on or off
+    done = patch_of(form("mark 63 as done, no need to reopen it", 820))[0]
+    assert done == {"op": "replace", "path": "/tickets/TL-63/status", "value": "done"}
+    kitchen = patch_of(form("start movie night, turn off the kitchen light", 821))[0]
+    assert kitchen["path"].startswith("/entities/light.kitchen") and kitchen["value"] == "off"
+    porch = patch_of(form("the porch light, leave it on tonight", 822))[0]
+    assert porch == {"op": "replace", "path": "/entities/light.porch/state", "value": "on"}
