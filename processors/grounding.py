@@ -56,7 +56,7 @@ from processors.language import (
     detect,
     fold,
 )
-from processors.lexicon import canonical
+from processors.lexicon import GIVEN_TO, canonical
 from processors.models import RoutedEvent
 from processors.packs import DomainPack, IntentSpec, MissingSlot, render_patch
 from processors.values import (
@@ -414,8 +414,10 @@ _REPORTED_DONE = re.compile(
     r"(?:[,;.!?]+\s*(?:no hace falta(?: nada)?|pas besoin|no need|nicht notig|"
     r"thanks|thank you|merci|gracias|danke)?[\s,;.!?]*)?$"
 )
+# "don't forget to …" asks, whatever negation it says
+_DONT_FORGET = r"don'?t forget|n'oublie pas|no (?:te )?olvides|vergiss nicht"
 _ASKS_ANYWAY = re.compile(
-    r"\b(?:don'?t forget|n'oublie pas|no olvides|vergiss nicht|"
+    rf"\b(?:{_DONT_FORGET}|"
     r"leave (?:the|it)\b.{0,30}\b(?:unlocked|open) for)\b"
 )
 _DECISION_WEIGHT = {"stateful": 1.0, "ephemeral": 0.9, "no_task": 0.8, "clarification": 0.4}
@@ -1646,7 +1648,7 @@ class GroundedExpert:
         return _read(name, c)  # "it's too dark in here", "I could really use a coffee": on
 
 
-_TO_PERSON = re.compile(r"\b(?:to|a|al|an|zu|fur|pour|para)\s+$")
+_TO_PERSON = re.compile(rf"\b{GIVEN_TO}\s+$")
 _INSTEAD_OF = re.compile(
     r"\b(?:instead of|rather than|not|au lieu de|plutot que?|pas|en lugar de|en vez de|no|"
     r"statt|anstatt|nicht)\s*(?:(?:a|de|von|to|qu'a|al)\s+)?$"
@@ -1657,14 +1659,14 @@ _CORRECTED_TO = re.compile(
     r"\b(?:(?:no|non|nein|nee)\b(?:[\s,.!…]*(?:sorry|perdona|perdon|pardon|wait|attends|"
     r"espera|warte)\b)?|actually|scratch that|make that|rather|i mean|enfin|en fait|"
     r"plutot|mejor|lieber|doch)\b[\s,.!…]*(?:(?:uh|um|euh|eh|ah)\b[\s,.…]*)?"
-    r"(?:(?:to|a|al|an|zu|fur|pour|para)\s+)?$"
+    rf"(?:{GIVEN_TO}\s+)?$"
 )
 # a clause that says not to ("don't give 101 to Sofia, give it to Jonas")
 _NOT_TO = re.compile(
     r"\b(?:don'?t|do not|never|ne\b[^,;]*\bpas|n'\w+ pas|no (?:le|lo|la|les|se)\b|nunca|"
     r"nicht|kein\w*)\b"
 )
-_REMINDING = re.compile(r"\b(?:don'?t forget|n'oublie pas|no (?:te )?olvides|vergiss nicht)\b")
+_REMINDING = re.compile(rf"\b(?:{_DONT_FORGET})\b")
 _REPLACING = re.compile(
     r"\b(?:replace|swap|remplace|substitue|sustituye|reemplaza|cambia|ersetz|tausch)\w*\s+(?:a\s+)?$"
 )

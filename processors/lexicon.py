@@ -137,6 +137,8 @@ PHRASES: dict[str, str] = {
     "unter den hangeschranken": "under cabinet",
     "plan de travail": "worktop",
 }
+# the words that say who something is given to ("to Sofia", "à Sofia", "an Sofia"), as a pattern
+GIVEN_TO = r"(?:to|a|al|an|zu|fur|pour|para)"
 # Numbers said as words, folded, from two up (one / un / uno / ein are articles too): never a
 # misspelt name ("cuatro" is no "cuarto"); the router reads a ticket's number from them.
 NUMBER_WORDS = frozenset(

@@ -36,7 +36,7 @@ from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of
 from processors.grounding import negated_request
 from processors.inventory import Inventory
 from processors.language import SUPPORTED, clean, detect, fold
-from processors.lexicon import NUMBER_WORDS
+from processors.lexicon import GIVEN_TO, NUMBER_WORDS
 from processors.models import Candidate, RawEvent, RoutedEvent
 from processors.packs import DomainPack
 
@@ -664,7 +664,7 @@ class Router:
 
 
 _GIVING = re.compile(
-    r"\b(?:to|a|an|zu|fur|pour|para|assign\w*|reassign\w*|give|hand|pass|attribu\w*|"
+    rf"\b(?:{GIVEN_TO}|assign\w*|reassign\w*|give|hand|pass|attribu\w*|"
     r"reattribu\w*|donne\w*|confie\w*|asign\w*|reasign\w*|pasa\w*|dale|daselo|"
     r"weis\w*|zuweis\w*|gib|ubergib|ubergeb\w*)\s"
 )
