@@ -212,6 +212,9 @@ class WordLlamaEncoder:
     from the installed package: no download), ~0.03 ms per sentence here. It knows English
     best; Taskline uses it beside the hashed n-grams, never alone."""
 
+    # a text's pieces once its spaces are "▁": the "▁"s, then the characters up to the next
+    _PIECE = re.compile("\u2581+[^\u2581]*")
+
     def __init__(self) -> None:
         import os
 
@@ -222,6 +225,9 @@ class WordLlamaEncoder:
         # knows more tokens than the embedding has rows
         tokens = self._model.tokenizer.get_vocab_size(with_added_tokens=True)
         self._clip = tokens > self._model.embedding.shape[0]
+        self._by_piece = _tokenizes_by_piece(self._model.tokenizer)
+        # the ids of the pieces seen last (a few thousand words: under 1 MB)
+        self._piece_ids = functools.lru_cache(maxsize=4096)(self._tokenize_piece)
         self.version = "wordllama-0.4-l2-256"
 
     def fit(self, corpus: Sequence[str]) -> None:
@@ -240,7 +246,7 @@ class WordLlamaEncoder:
         """``encode([text])[0]``, the same values, without the batch machinery (padding
         masks, a batch of one): two thirds of the time of a one-text ``embed``."""
         model = self._model
-        ids = model.tokenizer.encode(text, add_special_tokens=False).ids
+        ids: list[int] | npt.NDArray[np.int32] = self.token_ids(text)
         if not ids:
             return np.zeros(model.embedding.shape[1], dtype=np.float32)
         if self._clip:
@@ -253,6 +259,82 @@ class WordLlamaEncoder:
             pooled /= norm
         result: Matrix = pooled
         return result
+
+    def token_ids(self, text: str) -> list[int]:
+        """``tokenizer.encode(text, add_special_tokens=False).ids``, from the ids of the
+        text's pieces, each tokenized once (~1.5 µs instead of ~7 µs a text).
+
+        The tokenizer's normalizer writes "▁" before the text and for each space, and its
+        BPE merges the whole text at once (there is no pre-tokenizer). No token has a "▁"
+        after another character, so no merge joins one piece to the next: a text's ids are
+        its pieces' ids, one after the other (``_tokenizes_by_piece`` checks it)."""
+        # the special tokens ("<s>", ...) are matched in the raw text, before the normalizer
+        if not self._by_piece or not text or "<" in text:
+            ids: list[int] = self._model.tokenizer.encode(text, add_special_tokens=False).ids
+            return ids
+        ids = []
+        piece_ids = self._piece_ids
+        for piece in self._PIECE.findall("\u2581" + text.replace(" ", "\u2581")):
+            ids += piece_ids(piece)
+        return ids
+
+    def _tokenize_piece(self, piece: str) -> tuple[int, ...]:
+        """The BPE's ids of one piece (what the tokenizer does to a whole text)."""
+        return tuple(token.id for token in self._model.tokenizer.model.tokenize(piece))
+
+
+@functools.lru_cache(maxsize=1)
+def _tokenizes_by_piece(tokenizer: Any) -> bool:
+    """Whether the ids of a text without special tokens are those of its pieces, one
+    after the other (see ``WordLlamaEncoder.token_ids``): the tokenizer only puts "▁" for
+    spaces and before the text, its special tokens start with "<", its model is a BPE (a
+    merge makes a token of the vocabulary) and no token has a "▁" after another character
+    (~12 ms, once per process)."""
+    from tokenizers.models import BPE
+
+    normalizer = (
+        'Sequence(normalizers=[Prepend(prepend="\u2581"), '
+        'Replace(pattern=String(" "), content="\u2581")])'
+    )
+    return (
+        isinstance(tokenizer.model, BPE)
+        and tokenizer.model.dropout is None
+        and tokenizer.pre_tokenizer is None
+        and repr(tokenizer.normalizer) == normalizer
+        and all(t.content.startswith("<") for t in tokenizer.get_added_tokens_decoder().values())
+        and not any(
+            "\u2581" in t.lstrip("\u2581") for t in tokenizer.get_vocab(with_added_tokens=False)
+        )
+    )
+
+
+class SpanIndex:
+    """Dense rows searched by dot product within one of a few spans of them (a domain's
+    examples), each span's rows kept feature-major on their own: a search multiplies one
+    contiguous matrix, not a strided slice of all the rows (~1 µs less for 400-700 rows).
+    Its results are those of ``VectorIndex(rows).similarities(query, span)``, bit for bit:
+    the same BLAS product of the same numbers, only the rows' stride differs.
+
+    >>> index = SpanIndex(np.eye(3, dtype=np.float32), [(0, 1), (1, 3)])
+    >>> index.similarities(np.array([1, 2, 3], dtype=np.float32), (1, 3)).tolist()
+    [2.0, 3.0]
+    """
+
+    def __init__(self, rows: Matrix, spans: Sequence[tuple[int, int]]) -> None:
+        self._blocks: dict[tuple[int, int], Matrix] = {
+            span: np.ascontiguousarray(rows[span[0] : span[1]].T) for span in spans
+        }
+
+    def similarities(self, query: Matrix, span: tuple[int, int]) -> Matrix:
+        """The dot product of ``query`` with the rows ``start:stop`` of ``span``, one of
+        those given at construction."""
+        block = self._blocks[span]
+        if np.count_nonzero(query) * 4 > len(query):  # dense, as VectorIndex decides
+            result: Matrix = query @ block
+            return result
+        idx = np.flatnonzero(query)
+        sparse: Matrix = query[idx] @ block[idx]
+        return sparse
 
 
 @functools.lru_cache(maxsize=1)

@@ -25,7 +25,7 @@ import hashlib
 import itertools
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -35,7 +35,15 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of
+from processors.embeddings import (
+    Encoder,
+    HashingEncoder,
+    Matrix,
+    SpanIndex,
+    VectorIndex,
+    WordLlamaEncoder,
+    query_of,
+)
 from processors.fuzzy import Choices
 from processors.inventory import (
     KIND_WORDS,
@@ -624,11 +632,6 @@ class GroundedExpert:
         )
         self.semantic = semantic
         self.semantic_weight = semantic_weight
-        if semantic is not None and texts:
-            plain = [_KIND_MARK.sub(r"\1", t) for t in texts]  # "xlight" → "light"
-            self._semantic_vecs: VectorIndex | None = VectorIndex(semantic.encode(plain))
-        else:
-            self._semantic_vecs = None
         self._domains = np.array([d for d, _ in self._rows])
         # each domain's examples, intent by intent: (intent, first row, end row)
         self._groups: dict[str, list[tuple[IntentSpec, int, int]]] = {}
@@ -648,6 +651,15 @@ class GroundedExpert:
             if any(a[2] != b[1] for a, b in itertools.pairwise(runs)):
                 raise ValueError(f"examples of domain {domain} are not contiguous")
             self._vecs.prepare((runs[0][1], runs[-1][2]))  # now, not on the domain's first event
+        self._semantic_vecs: SpanIndex | None = None
+        if semantic is not None and texts:
+            plain = [_KIND_MARK.sub(r"\1", t) for t in texts]  # "xlight" → "light"
+            spans = [(runs[0][1], runs[-1][2]) for runs in self._groups.values()]
+            self._semantic_vecs = SpanIndex(semantic.encode(plain), spans)
+        # ``encode([text])[0]``: WordLlama's own, without a batch of one (not a subclass's)
+        self._semantic_one: Callable[[str], Matrix] | None = (
+            semantic.encode_one if type(semantic) is WordLlamaEncoder else None
+        )
         # one alternation per intent and language: a single search per intent and event
         self._cues: dict[str, dict[str, re.Pattern[str]]] = {}
         for pack in self.packs:
@@ -1031,7 +1043,11 @@ class GroundedExpert:
         sims = self._vecs.similarities(query, span)
         if self.semantic is not None and self._semantic_vecs is not None:
             plain = _KIND_MARK.sub(r"\1", delexed)
-            meaning = self._semantic_vecs.similarities(self.semantic.encode([plain])[0], span)
+            if self._semantic_one is not None:
+                vec = self._semantic_one(plain)
+            else:
+                vec = self.semantic.encode([plain])[0]
+            meaning = self._semantic_vecs.similarities(vec, span)
             sims = sims + self.semantic_weight * meaning
         offsets, slots, terms = self._domain_terms(domain, pack, u.cleaned.lang)
         # each intent's best example (none below 0): intents in the order of their first group
