@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
 import zlib
 from collections.abc import Sequence
@@ -59,9 +60,18 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+# a feature's packed type: hashing a word or a text yields bytes, one call to join and one to
+# read as an array, and a cached word holds a fraction of the memory of a tuple of ints
+_PACKED = np.dtype(np.int64)
+# sorted before and after every feature: each run of equal features then ends where the next
+# value differs, the first and the last too (no edges to set by hand)
+_BEFORE = np.array([-1], dtype=_PACKED).tobytes()
+_AFTER = np.array([np.iinfo(_PACKED).max], dtype=_PACKED).tobytes()
+
+
 @functools.lru_cache(maxsize=1 << 16)
-def _word_features(word: str, dim: int) -> tuple[int, ...]:
-    """A word's hashed features: the word (counted twice) and its character 3-5-grams.
+def _word_features(word: str, dim: int) -> bytes:
+    """A word's hashed features, packed: the word (counted twice) and its character 3-5-grams.
 
     Cached (bounded): voice/chat vocabulary repeats; hashing every n-gram again does not pay.
     """
@@ -72,7 +82,7 @@ def _word_features(word: str, dim: int) -> tuple[int, ...]:
         for n in (3, 4, 5)
         for i in range(len(padded) - n + 1)
     ]
-    return (w, w, *grams)
+    return np.array([w, w, *grams], dtype=_PACKED).tobytes()
 
 
 # sublinear term frequency ``1 + log(count)`` by count (index 0 unused), computed as the
@@ -82,19 +92,21 @@ with np.errstate(divide="ignore"):
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _bigram_feature(a: str, b: str, dim: int) -> int:
-    return zlib.crc32(f"b:{a} {b}".encode()) % dim
+def _bigram_feature(a: str, b: str, dim: int) -> bytes:
+    """A word bigram's hashed feature, packed twice (it counts twice)."""
+    bigram = zlib.crc32(f"b:{a} {b}".encode()) % dim
+    return np.array([bigram, bigram], dtype=_PACKED).tobytes()
 
 
-def _hashed(words: list[str], dim: int) -> list[int]:
-    """The hashed features of a text's words, each as often as it occurs."""
-    feats: list[int] = []
-    for w in words:
-        feats += _word_features(w, dim)
-    for a, b in itertools.pairwise(words):
-        bigram = _bigram_feature(a, b, dim)
-        feats += (bigram, bigram)
-    return feats
+def _hashed(words: list[str], dim: int) -> bytes:
+    """The hashed features of a text's words, each as often as it occurs, packed (in no
+    particular order)."""
+    dims = itertools.repeat(dim)
+    return b"".join(
+        itertools.chain(
+            map(_word_features, words, dims), map(_bigram_feature, words, words[1:], dims)
+        )
+    )
 
 
 @functools.lru_cache(maxsize=4)
@@ -102,20 +114,17 @@ def _counted(lowered: str, dim: int) -> tuple[npt.NDArray[np.int64], Matrix] | N
     """A lower-cased text's features (ascending) and their sublinear term frequencies (None:
     no features): all of a text's weights but the IDF. Cached for the last few texts only:
     the router and the former hash the same text of an event, each with its own IDF."""
-    feats = _hashed(_WORD.findall(lowered), dim)
-    if not feats:
+    words = _WORD.findall(lowered)
+    if not words:  # a word has features
         return None
     # np.unique(..., return_counts=True) by hand, in as few numpy calls as it takes: at a
-    # sentence's ~150 features each call's overhead costs more than its work
-    ordered = np.array(feats, dtype=np.int64)
-    ordered.sort()
-    n = len(ordered)
-    edges = np.empty(n + 1, dtype=bool)
-    edges[0] = edges[n] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=edges[1:n])
-    starts = edges.nonzero()[0]
-    idx = ordered.take(starts[:-1])
-    counts = starts[1:] - starts[:-1]
+    # sentence's ~150 features each call's overhead (and its cold code) costs more than its
+    # work
+    ordered = np.sort(np.frombuffer(b"".join((_BEFORE, _hashed(words, dim), _AFTER)), _PACKED))
+    n = len(ordered) - 2
+    ends = np.not_equal(ordered[1:], ordered[:-1]).nonzero()[0]  # each run's last, in [:-1]
+    idx = ordered.take(ends[1:])  # the first run is the sentinel before
+    counts = ends[1:] - ends[:-1]
     # a count is at most n: the table has it, unless the text is very long
     tf = _TF.take(counts) if n < len(_TF) else 1 + np.log(counts.astype(np.float32))
     idx.flags.writeable = tf.flags.writeable = False  # shared by the callers
@@ -130,16 +139,15 @@ class HashingEncoder:
         self.version = f"hash-tfidf-v1-d{dim}"
         self.idf = np.ones(dim, dtype=np.float32)
 
-    def _features(self, text: str) -> list[int]:
+    def _features(self, text: str) -> npt.NDArray[np.int64]:
         """The text's hashed features, each as often as it occurs."""
-        return _hashed(tokens(text), self.dim)
+        return np.frombuffer(_hashed(tokens(text), self.dim), dtype=_PACKED)
 
     def fit(self, corpus: Sequence[str]) -> None:
         """Fit the IDF weights on the documents that will be searched."""
         df = np.zeros(self.dim, dtype=np.float32)
         for text in corpus:
-            for f in set(self._features(text)):
-                df[f] += 1
+            df[np.unique(self._features(text))] += 1
         n = max(len(corpus), 1)
         self.idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
 
@@ -150,8 +158,12 @@ class HashingEncoder:
         if counted is None:
             return None
         idx, tf = counted
-        weights = tf * self.idf.take(idx)
-        weights /= np.sqrt(np.dot(weights, weights))
+        weights = self.idf.take(idx)  # a new array: scaled in place
+        weights *= tf
+        # the float32 square root as the float64 one rounded to float32 (as a Python float
+        # divides float32 values: rounding twice cannot change a square root's bits),
+        # without numpy's scalar machinery
+        weights /= math.sqrt(weights.dot(weights))
         return idx, weights
 
     def sparse(self, text: str) -> Sparse:
@@ -480,10 +492,11 @@ class _Postings:
         if self.dense is not None:
             # a zero cell's product (weights are finite) leaves a sum that starts at +0.0
             # unchanged, bit for bit: dense sums are the sparse ones
-            cells = self.dense.take(query.idx, axis=0) * query.weights[:, None]
-            dense: Matrix = np.bincount(
-                self.cols[: cells.size], weights=cells.ravel(), minlength=self.n
-            ).astype(np.float32)
+            cells = self.dense.take(query.idx, axis=0).reshape(-1)
+            # each weight repeated along its feature's cells: a product of two flat arrays
+            # costs half the instructions of a broadcast one (which numpy buffers)
+            np.multiply(cells, query.weights.repeat(self.n), out=cells)
+            dense: Matrix = np.bincount(self.cols[: cells.size], cells, self.n).astype(np.float32)
             return dense
         lengths = self.lengths.take(query.idx)
         # the blocks of every query feature, one after the other: a feature's blocks start
