@@ -56,6 +56,8 @@ from processors.models import (
     TaskObject,
     TaskSheet,
     WorkPlan,
+    millis,
+    trusted,
 )
 from processors.packs import DomainPack, IntentSpec, MissingSlot, extract_slots, render_patch
 from processors.router import ProjectRegistry, words
@@ -961,15 +963,20 @@ class Former:
         self, routed: RoutedEvent, kind: str, text: str, now: datetime, code: str
     ) -> Formation:
         event = routed.event
-        reply = Reply(
-            reply_id=reply_id_for(event.source_event_id, kind),
-            source_event_id=event.source_event_id,
-            session_id=event.session_id,
-            task_id=None,
-            kind="no_task" if kind == "no_task" else "clarification",
-            text=text,
-            created_at=now,
-            reason_code=code,
+        # built, not validated: these values are already what validation would keep
+        # (tests/unit/test_models.py checks that against validated construction)
+        reply = trusted(
+            Reply,
+            {
+                "reply_id": reply_id_for(event.source_event_id, kind),
+                "source_event_id": event.source_event_id,
+                "session_id": event.session_id,
+                "task_id": None,
+                "kind": "no_task" if kind == "no_task" else "clarification",
+                "text": text,
+                "created_at": millis(now),
+                "reason_code": code,
+            },
         )
         return Formation(kind, None, reply)
 
@@ -982,10 +989,12 @@ class Former:
         dependencies: DependencyPlan | None,
     ) -> TaskObject:
         event = routed.event
-        project = self.registry.get(routed.project_id)
         task_type: Literal["ephemeral", "stateful"] = (
             "stateful" if proposal.decision == "stateful" else "ephemeral"
         )
+        # only a stateful task touches its project's systems (the look-up is a scan)
+        project = self.registry.get(routed.project_id) if task_type == "stateful" else None
+        slots = {k: str(v) for k, v in proposal.slots.items() if not k.endswith("_slug")}
         systems = sorted(
             {
                 "ssot",
@@ -1003,35 +1012,42 @@ class Former:
         if task_type == "stateful":
             assert routed.project_id is not None  # stateful needs a project (checked above)
             targets = sorted({op.path for op in patch or []})
-            artifact["task_sheet"] = TaskSheet(
-                project_id=routed.project_id,
-                intent=proposal.intent_id or "apply change",
-                state_targets=targets,
-                constraints=[
-                    "patch applies to the snapshot",
-                    "no other project is touched",
-                    *(dependencies.constraints if dependencies else []),
-                ],
-                validation_checks=["patch applies", "state is a JSON object"],
-                commit_message_hint=event.text[:120],
+            artifact["task_sheet"] = trusted(
+                TaskSheet,
+                {
+                    "project_id": routed.project_id,
+                    "intent": proposal.intent_id or "apply change",
+                    "state_targets": targets,
+                    "constraints": [
+                        "patch applies to the snapshot",
+                        "no other project is touched",
+                        *(dependencies.constraints if dependencies else []),
+                    ],
+                    "validation_checks": ["patch applies", "state is a JSON object"],
+                    "commit_message_hint": event.text[:120],
+                },
             )
             artifact["patch"] = patch
             artifact["patch_status"] = "ready" if patch else "pending"
             if patch is None:
                 hold = f"patch generation pending: {proposal.patch_error or 'no patch'}"
         else:
-            artifact["work_plan"] = WorkPlan(
-                goal=event.text[:500],
-                inputs={
-                    "project_id": routed.project_id or "",
-                    "session_id": event.session_id,
-                    **{k: str(v) for k, v in proposal.slots.items() if not k.endswith("_slug")},
+            # lists copied as validation would: the proposal's may be shared (a pack's)
+            artifact["work_plan"] = trusted(
+                WorkPlan,
+                {
+                    "goal": event.text[:500],
+                    "inputs": {
+                        "project_id": routed.project_id or "",
+                        "session_id": event.session_id,
+                        **slots,
+                    },
+                    "steps": list(proposal.steps or ["ssot.read", "text.summarize"]),
+                    "tools_required": list(proposal.tools or ["ssot"]),
+                    "expected_output": "a summary of the project's state for the request",
+                    "timeout_hint_ms": 5000,
+                    "risk_flags": list(proposal.risk_flags),
                 },
-                steps=proposal.steps or ["ssot.read", "text.summarize"],
-                tools_required=proposal.tools or ["ssot"],
-                expected_output="a summary of the project's state for the request",
-                timeout_hint_ms=5000,
-                risk_flags=proposal.risk_flags,
             )
             artifact["patch_status"] = "not_required"
         if dependencies and dependencies.conflicts:
@@ -1041,34 +1057,41 @@ class Former:
             min(1.0, routed.routing_confidence * max(proposal.confidence, 0.5) ** 0.5 * asr**0.5),
             6,
         )
-        return TaskObject(
-            task_id=task_id_for(event.source_event_id, task_type),
-            source_event_id=event.source_event_id,
-            session_id=event.session_id,
-            task_type=task_type,
-            project_id=routed.project_id,
-            domain_id=routed.domain_id,
-            systems_affected=systems,
-            formation_confidence=confidence,
-            routing_confidence=routed.routing_confidence,
-            priority=PRIORITY[task_type],
-            assumptions=[f"routed by {routed.router_version}", *proposal.assumptions],
-            occurred_at=event.occurred_at,
-            created_at=now,
-            intent_id=proposal.intent_id,
-            slots={k: str(v) for k, v in proposal.slots.items() if not k.endswith("_slug")},
-            routing=RoutingDecision(
-                domain_id=routed.domain_id,
-                project_id=routed.project_id,
-                routing_confidence=routed.routing_confidence,
-                top_candidates=routed.top_candidates,
-                router_version=routed.router_version,
-                session_hint=routed.session_hint,
-            ),
-            review=review,
-            dependencies=dependencies,
-            hold_reason=hold,
-            former_version=f"{FORMER_VERSION}/{proposal.expert or self._expert_version}",
-            depends_on=depends_on_of(event),
-            **artifact,
+        routing = trusted(
+            RoutingDecision,
+            {
+                "domain_id": routed.domain_id,
+                "project_id": routed.project_id,
+                "routing_confidence": routed.routing_confidence,
+                "top_candidates": list(routed.top_candidates),
+                "router_version": routed.router_version,
+                "session_hint": routed.session_hint,
+            },
+        )
+        return trusted(
+            TaskObject,
+            {
+                "task_id": task_id_for(event.source_event_id, task_type),
+                "source_event_id": event.source_event_id,
+                "session_id": event.session_id,
+                "task_type": task_type,
+                "project_id": routed.project_id,
+                "domain_id": routed.domain_id,
+                "systems_affected": systems,
+                "formation_confidence": float(confidence),
+                "routing_confidence": routed.routing_confidence,
+                "priority": PRIORITY[task_type],
+                "assumptions": [f"routed by {routed.router_version}", *proposal.assumptions],
+                "occurred_at": millis(event.occurred_at),
+                "created_at": millis(now),
+                "intent_id": proposal.intent_id,
+                "slots": slots,
+                "routing": routing,
+                "review": review,
+                "dependencies": dependencies,
+                "hold_reason": hold,
+                "former_version": f"{FORMER_VERSION}/{proposal.expert or self._expert_version}",
+                "depends_on": depends_on_of(event),
+                **artifact,
+            },
         )

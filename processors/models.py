@@ -12,8 +12,9 @@ mapping between the two is ``model_dump()`` / ``model_validate()`` and nothing e
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -32,12 +33,21 @@ def _utc(value: datetime) -> datetime:
     return value
 
 
-def _millis(value: datetime) -> datetime:
+def millis(value: datetime) -> datetime:
+    """What a ``Millis`` field keeps of ``value``: aware UTC, truncated to milliseconds."""
+    # most values are already UTC milliseconds (re-validated, or made by now_millis): keep them
+    if (
+        type(value) is datetime
+        and value.tzinfo is UTC
+        and not value.microsecond % 1000
+        and 1970 <= value.year < 9999
+    ):
+        return value
     value = _utc(value)
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
-Millis = Annotated[datetime, AfterValidator(_millis)]
+Millis = Annotated[datetime, AfterValidator(millis)]
 Micros = Annotated[datetime, AfterValidator(_utc)]
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -45,7 +55,51 @@ Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
 
 def now_millis() -> datetime:
     """The current time as a millisecond-precision UTC datetime."""
-    return _millis(datetime.now(UTC))
+    return millis(datetime.now(UTC))
+
+
+_M = TypeVar("_M", bound=BaseModel)
+_Layout = tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]
+_LAYOUTS: dict[type[BaseModel], _Layout] = {}
+_set = object.__setattr__
+
+
+def _layout(cls: type[BaseModel]) -> _Layout:
+    """The fields of ``cls`` in order with their defaults, and the fields with a factory."""
+    if cls.__pydantic_post_init__ or cls.__private_attributes__:
+        raise TypeError(f"{cls.__name__} needs its __init__")
+    template: dict[str, Any] = {}
+    factories: list[tuple[str, Callable[[], Any]]] = []
+    for name, info in cls.model_fields.items():
+        if isinstance(info.default, list | dict | set):
+            raise TypeError(f"{cls.__name__}.{name}: validation copies a mutable default")
+        template[name] = info.default  # PydanticUndefined when required: the caller sets it
+        if info.default_factory is not None:
+            # none of them takes the validated data
+            factories.append((name, cast(Callable[[], Any], info.default_factory)))
+    _LAYOUTS[cls] = layout = (template, tuple(factories))
+    return layout
+
+
+def trusted(cls: type[_M], values: dict[str, Any]) -> _M:
+    """``cls(**values)`` without validation, for values Taskline computed itself.
+
+    Only for values that validation would keep as they are (exact types, in range; timestamps
+    through ``millis``): the caller does any coercion itself. Fields missing from ``values``
+    take their defaults, and the model's field set is ``values``' keys, as with validation.
+    """
+    template, factories = _LAYOUTS.get(cls) or _layout(cls)
+    fields = template.copy()  # in field order: update() keeps the position of existing keys
+    fields.update(values)
+    for name, factory in factories:
+        if name not in values:
+            fields[name] = factory()
+    model = cls.__new__(cls)
+    _set(model, "__dict__", fields)
+    _set(model, "__pydantic_fields_set__", set(values))
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
 
 
 class Record(BaseModel):
@@ -53,6 +107,11 @@ class Record(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     __avro_type__: ClassVar[str]
+
+
+_MEMBERS = frozenset(("op", "path", "from", "value"))
+_OPS = frozenset(("add", "remove", "replace", "move", "copy", "test"))
+_SORTED_JSON = json.JSONEncoder(sort_keys=True)  # what json.dumps(..., sort_keys=True) uses
 
 
 class PatchOp(BaseModel):
@@ -71,14 +130,29 @@ class PatchOp(BaseModel):
     @classmethod
     def from_rfc(cls, op: dict[str, Any]) -> PatchOp:
         """Build from an RFC 6902 dict (``{"op", "path", "from"?, "value"?}``)."""
-        unknown = set(op) - {"op", "path", "from", "value"}
-        if unknown:
+        if not _MEMBERS.issuperset(op):
+            unknown = set(op) - _MEMBERS
             raise ValueError(f"unknown patch member(s): {sorted(unknown)}")
-        missing = {"op", "path"} - set(op)
-        if missing:
+        if "op" not in op or "path" not in op:
+            missing = {"op", "path"} - set(op)
             raise ValueError(f"patch operation without {' and '.join(sorted(missing))}")
-        value_json = json.dumps(op["value"], sort_keys=True) if "value" in op else None
-        return cls(op=op["op"], path=op["path"], from_path=op.get("from"), value_json=value_json)
+        value_json = _SORTED_JSON.encode(op["value"]) if "value" in op else None
+        kind, path, from_path = op["op"], op["path"], op.get("from")
+        if (
+            type(kind) is str
+            and kind in _OPS
+            and type(path) is str
+            and len(path) <= 1024
+            and path.isascii()  # a lone surrogate fails validation
+            and (
+                from_path is None
+                or (type(from_path) is str and len(from_path) <= 1024 and from_path.isascii())
+            )
+        ):  # what validation would accept and keep as it is
+            return trusted(
+                cls, {"op": kind, "path": path, "from_path": from_path, "value_json": value_json}
+            )
+        return cls(op=kind, path=path, from_path=from_path, value_json=value_json)
 
     def to_rfc(self) -> dict[str, Any]:
         """The RFC 6902 dict form."""

@@ -37,7 +37,7 @@ from processors.grounding import negated_request
 from processors.inventory import Inventory
 from processors.language import SUPPORTED, clean, detect, fold
 from processors.lexicon import GIVEN_TO, NUMBER_WORDS
-from processors.models import Candidate, RawEvent, RoutedEvent
+from processors.models import Candidate, RawEvent, RoutedEvent, millis, trusted
 from processors.packs import DomainPack
 
 ROUTER_VERSION = "route-v2"
@@ -633,8 +633,10 @@ class Router:
         probs = self._probabilities(self._scores(event.text, session_hint, None, lang))
         # by probability, then id: a stable sort of the projects in the order of their ids
         order = sorted(self._by_id, key=probs.__getitem__, reverse=True)
+        # built, not validated: every value below is already what validation would keep
+        # (tests/unit/test_models.py checks that against validated construction)
         candidates = [
-            Candidate(project_id=self._ids[i], score=round(probs[i], 6))
+            trusted(Candidate, {"project_id": self._ids[i], "score": float(round(probs[i], 6))})
             for i in order[: self.top_k]
             if probs[i] >= 0.01
         ]
@@ -649,17 +651,20 @@ class Router:
         else:
             project = None
             confidence = round(self.calibration.confidence(probs[order[0]]), 6) if order else 0.0
-        return RoutedEvent(
-            language=language.lang,
-            language_confidence=round(language.confidence, 4),
-            event=event,
-            domain_id=project.domain if project else None,
-            project_id=project.id if project else None,
-            routing_confidence=confidence,
-            top_candidates=candidates,
-            router_version=self.version,
-            routed_at=now,
-            session_hint=session_hint,
+        return trusted(
+            RoutedEvent,
+            {
+                "event": event,
+                "domain_id": project.domain if project else None,
+                "project_id": project.id if project else None,
+                "routing_confidence": float(confidence),
+                "top_candidates": candidates,
+                "router_version": self.version,
+                "routed_at": millis(now),
+                "session_hint": session_hint,
+                "language": language.lang,
+                "language_confidence": float(round(language.confidence, 4)),
+            },
         )
 
 
