@@ -402,6 +402,8 @@ class Inventory:
         by_word = self._hits(words)
         hits: dict[str, float] = {}
         for found in by_word.values():
+            if not found:
+                continue  # most words are none of the inventory's
             for v, sc in found.items():
                 if sc > hits.get(v, 0.0):  # the best score of each (they are all above 0)
                     hits[v] = sc
@@ -558,17 +560,16 @@ class Inventory:
                 or not named_kinds & KIND_WORDS[k]
             ]
         values = (
-            sorted(
-                (
-                    Match(self.items[n], round(c, 4), named=c >= 0.99)
-                    for n, c in cover.items()
-                    if roles[n] == "value" and c >= 0.85
-                ),
-                key=lambda m: (-m.score, m.item.id),
-            )
+            [
+                Match(self.items[n], round(c, 4), named=c >= 0.99)
+                for n, c in cover.items()
+                if roles[n] == "value" and c >= 0.85
+            ]
             if self._has_values
             else []
         )
+        if len(values) > 1:
+            values.sort(key=lambda m: (-m.score, m.item.id))
         return Resolution(targets, areas, kinds, values, plural, every)
 
     def _rejoined(self, words: list[str]) -> list[str]:
@@ -665,12 +666,13 @@ class Inventory:
     def _hits(self, words: list[str]) -> dict[str, dict[str, float]]:
         """For each word of the text, the inventory words it is (typos score less)."""
         hits: dict[str, dict[str, float]] = {}
+        word_hits = self._word_hits
         for w in words:
-            if w.isdigit() or w in hits:
-                continue
-            known = self._word_hits.get(w)
+            known = word_hits.get(w)  # never a number's
             if known is not None:  # what people say repeats: each word is looked up once
-                hits[w] = known
+                hits[w] = known  # (again for a word said twice: the same, in the same place)
+                continue
+            if w.isdigit() or w in hits:
                 continue
             found: dict[str, float] = {}
             if len(w) < 4 or w in _VERBS:
