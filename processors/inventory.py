@@ -272,7 +272,8 @@ class Inventory:
                 self._alias_parts.setdefault(w, []).append((a, len(w)))
         self._roles = [it.role for it in self.items]
         self._has_values = "value" in self._roles
-        # per item, what scoring it reads: the item, its words, its kind's and its area's words
+        # per item, what scoring it reads: the item, its words, its kind's and its area's words,
+        # its kind and its area
         self._item_rows = [
             (
                 it,
@@ -439,7 +440,7 @@ class Inventory:
         area_score = {
             self.items[n].id: c for n, c in cover.items() if roles[n] == "area" and c >= 0.8
         }
-        if len(area_score) > 1:  # one area alone is said by no fewer words than another
+        if len(area_score) > 1:  # an area gives way only to another one (none when alone)
             said_by: dict[str, set[str]] = {
                 area: {
                     w
