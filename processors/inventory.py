@@ -236,6 +236,7 @@ class Inventory:
         # per word and per joined pair or triple, what _rejoined asks (words repeat)
         self._props: dict[str, tuple[str, list[str]]] = {}
         self._joins: dict[str, list[str] | None] = {}
+        self._pieces: dict[tuple[str, ...], list[str] | None] = {}  # the same, per words joined
         # per English word, the words a resolution reads for it (see _said)
         self._said_memo: dict[str, list[str]] = {}
         self._by_area_kind: dict[tuple[str, str], list[int]] = {}
@@ -271,13 +272,16 @@ class Inventory:
                 self._alias_parts.setdefault(w, []).append((a, len(w)))
         self._roles = [it.role for it in self.items]
         self._has_values = "value" in self._roles
-        # per item, what scoring it reads: the item, its words, its kind's and its area's words
+        # per item, what scoring it reads: the item, its words, its kind's and its area's words,
+        # its kind and its area
         self._item_rows = [
             (
                 it,
                 self._vocab_of[n],
                 KIND_WORDS.get(str(it.kind), _NO_WORDS),
                 self._vocab_of.get(self._index.get(str(it.area), -1), _NO_WORDS),
+                it.kind,
+                it.area,
             )
             for n, it in enumerate(self.items)
         ]
@@ -347,6 +351,7 @@ class Inventory:
             self._near = previous._near
             self._props = previous._props
             self._joins = previous._joins
+            self._pieces = previous._pieces
             self._said_memo = previous._said_memo
             self._known = previous._known
             self._respelt = previous._respelt
@@ -398,53 +403,57 @@ class Inventory:
         by_word = self._hits(words)
         hits: dict[str, float] = {}
         for found in by_word.values():
+            if not found:
+                continue  # most words are none of the inventory's
             for v, sc in found.items():
                 if sc > hits.get(v, 0.0):  # the best score of each (they are all above 0)
                     hits[v] = sc
         # what each said word gives the aliases it is in (every inventory word has an alias):
         # an alias's coverage sums its words' parts in their order, zero for one not said
-        parts: dict[int, list[float]] = {}
+        got: dict[int, float] = {}
+        many: dict[int, int] = {}  # the aliases two or more said words are in: how many
+        alias_parts = self._alias_parts
         for v, sc in hits.items():
-            for a, length in self._alias_parts[v]:
-                if a in parts:
-                    parts[a].append(length * sc)
+            for a, length in alias_parts[v]:
+                if a in got:
+                    # two parts add up alike in either order (the builtin sum's float too);
+                    # three or more are summed again below in the words' order
+                    got[a] += length * sc
+                    many[a] = many.get(a, 1) + 1
                 else:
-                    parts[a] = [length * sc]
+                    got[a] = length * sc
         cover: dict[int, float] = {}
         rows = self._alias_rows
-        for a in sorted(parts):
+        for a in sorted(got):
             n, ws, lengths, chars, long_title = rows[a]
-            said_parts = parts[a]
-            # the same float as the builtin sum over all the products in the words' order:
-            # adding a zero changes no sum, and two parts add up alike in either order
-            got = (
-                sum(said_parts)
-                if len(said_parts) < 3
-                else sum(map(mul, lengths, map(hits.get, ws, repeat(0.0))))
+            coverage = (
+                got[a] / chars
+                if a not in many or many[a] < 3
+                else sum(map(mul, lengths, map(hits.get, ws, repeat(0.0)))) / chars
             )
-            coverage = got / chars
             if long_title:
                 # a long title: what the mention covers, not the whole title
                 coverage = max(coverage, min(1.0, sum(map(hits.get, ws, repeat(0.0))) / 3))
-            cover[n] = max(cover.get(n, 0.0), coverage)
+            if n not in cover or coverage > cover[n]:  # max(), the earlier one kept on a tie
+                cover[n] = coverage
         roles = self._roles
         area_score = {
             self.items[n].id: c for n, c in cover.items() if roles[n] == "area" and c >= 0.8
         }
-        said_by: dict[str, set[str]] = {
-            area: {
-                w
-                for w in words
-                if self._vocab_of[self._index[area]].intersection(by_word.get(w, ()))
+        if len(area_score) > 1:  # an area gives way only to another one (none when alone)
+            said_by: dict[str, set[str]] = {
+                area: {
+                    w
+                    for w in words
+                    if self._vocab_of[self._index[area]].intersection(by_word.get(w, ()))
+                }
+                for area in area_score
             }
-            for area in area_score
-        }
-        for area in list(area_score):
-            if any(said_by[area] < said_by[other] for other in area_score if other != area):
-                del area_score[area]  # "chambre des enfants" is the kids room, not the bedroom
-        areas = sorted(area_score, key=lambda a: -area_score[a])
-        said = set(words)
-        named_kinds = said & _ANY_KIND  # often none: then no kind needs a look
+            for area in list(area_score):
+                if any(said_by[area] < said_by[other] for other in area_score if other != area):
+                    del area_score[area]  # "chambre des enfants" is the kids room, not the bedroom
+        areas = sorted(area_score, key=lambda a: -area_score[a]) if area_score else []
+        named_kinds = _ANY_KIND.intersection(words)  # often none: then no kind needs a look
         kinds = (
             [k for k, vocab in KIND_WORDS.items() if not vocab.isdisjoint(named_kinds)]
             if named_kinds
@@ -455,40 +464,55 @@ class Inventory:
                 if len(w) >= 5 and (kind := _fuzzy_kind(w)) is not None and kind not in kinds:
                     kinds.append(kind)
         value_words = self._value_words
-        content = [  # what is said about things; a person ("to marco") is a value, not a thing
-            (w, by_word.get(w, _NO_HITS))
-            for w in said
-            if (by_word.get(w) and not by_word[w].keys() <= value_words) or w in _ANY_KIND
+        # what is said about things; a person ("to marco") is a value, not a thing (every word
+        # but a number is a key of by_word; the order does not count, only how many)
+        content = [
+            (w, found)
+            for w, found in by_word.items()
+            if (found and not found.keys() <= value_words) or w in _ANY_KIND
         ]
         every = not _ALL_SET.isdisjoint(raw) and bool(_ALL.search(folded))  # rarely said
         plural = every or _any_plural(raw)
         result: dict[int, Match] = {}
-        candidates = set(cover)
-        for area in areas:
-            for kind in kinds:
-                candidates.update(self._by_area_kind.get((area, kind), ()))
+        # cover's items are in their order already (an item's aliases come after the ones
+        # before it, and cover is filled alias by alias in order)
+        candidates: Iterable[int] = cover
+        if areas and kinds:
+            more = set(cover)
+            for area in areas:
+                for kind in kinds:
+                    more.update(self._by_area_kind.get((area, kind), ()))
+            candidates = sorted(more)
         matches, item_rows = self._matches, self._item_rows
-        for n in sorted(candidates):
+        for n in candidates:
             if roles[n] == "area":
                 continue
-            item, own, kind_words, area_words = item_rows[n]
+            item, own, kind_words, area_words, its_kind, its_area = item_rows[n]
             c = cover.get(n, 0.0)
-            in_area = item.area in area_score
-            kind_ok = bool(item.kind and item.kind in kinds)
+            in_area = its_area in area_score
+            kind_ok = its_kind in kinds if its_kind and kinds else False
             if c == 0.0 and not (in_area and kind_ok):
                 continue
             # empty when they do not count: a word is explained by what it hits of the item's
             # own words, its kind's words or its area's words
-            kind_vocab = kind_words if kind_ok else _NO_WORDS
-            area_vocab = area_words if in_area else _NO_WORDS
-            explained = [
-                w
-                for w, found in content
-                if not own.isdisjoint(found) or w in kind_vocab or not area_vocab.isdisjoint(found)
-            ]
-            share = len(explained) / len(content) if content else 0.0
+            if not content:
+                share = 0.0
+            elif kind_ok or in_area:
+                kind_vocab = kind_words if kind_ok else _NO_WORDS
+                area_vocab = area_words if in_area else _NO_WORDS
+                share = len(
+                    [
+                        w
+                        for w, found in content
+                        if not own.isdisjoint(found)
+                        or w in kind_vocab
+                        or not area_vocab.isdisjoint(found)
+                    ]
+                ) / len(content)
+            else:  # by its own words alone (the most common case)
+                share = len([w for w, found in content if not own.isdisjoint(found)]) / len(content)
             score = 0.5 * c + 0.5 * share
-            if kinds and item.kind and not kind_ok and c < 0.99:
+            if kinds and its_kind and not kind_ok and c < 0.99:
                 score -= 0.15
             if score >= 0.45:
                 # the same few scores come back: each match is made (and rounded) once
@@ -514,7 +538,7 @@ class Inventory:
             # in ASCII each of them is one of the raw words (it starts and ends where a
             # [a-z0-9] run does)
             said_digits = _NUMBER.findall(text) if _DIGIT_CHAR.search(text) else []
-            if not text.isascii() or _digit_tokens(raw) > 1:
+            if not text.isascii() or (not _DIGIT_TOKENS.isdisjoint(raw) and _digit_tokens(raw) > 1):
                 said_digits += _spoken_digits(text)
             for digits in said_digits:
                 for n in self._numbers.get(digits.lstrip("0") or "0", []):
@@ -537,37 +561,44 @@ class Inventory:
                 or not named_kinds & KIND_WORDS[k]
             ]
         values = (
-            sorted(
-                (
-                    Match(self.items[n], round(c, 4), named=c >= 0.99)
-                    for n, c in cover.items()
-                    if roles[n] == "value" and c >= 0.85
-                ),
-                key=lambda m: (-m.score, m.item.id),
-            )
+            [
+                Match(self.items[n], round(c, 4), named=c >= 0.99)
+                for n, c in cover.items()
+                if roles[n] == "value" and c >= 0.85
+            ]
             if self._has_values
             else []
         )
+        if len(values) > 1:
+            values.sort(key=lambda m: (-m.score, m.item.id))
         return Resolution(targets, areas, kinds, values, plural, every)
 
     def _rejoined(self, words: list[str]) -> list[str]:
         """Words a recogniser split apart joined again when together they are one the
         inventory or the lexicon knows and apart they are not: "haus tür", "por che",
         "zahn arzt", "therm a stat"; then each word as :meth:`_said` reads it."""
-        memo, joins = self._props, self._joins  # looked up here first: most words are known
+        memo, pieces = self._props, self._pieces  # looked up here first: most words are known
         props = [memo.get(w) or self._word_props(w) for w in words]
+        codes = "".join([p[0] for p in props])
+        if "u" not in codes:  # nothing to join (no window)
+            return [s for p in props for s in p[1]]
         out: list[str] = []
         done = 0  # the words before this one are in ``out``
-        for i, n in _windows("".join([p[0] for p in props])):
+        for i, n in _windows(codes):
             if i < done:
                 continue  # joined already (a window of 3 or one before)
-            key = "".join(words[i : i + n])
-            joined = joins[key] if key in joins else self._joined(key)
+            # the words themselves as the key: no joined string to build and hash
+            key = (words[i], words[i + 1]) if n == 2 else (words[i], words[i + 1], words[i + 2])
+            joined = pieces.get(key, _UNSEEN)
+            if joined is _UNSEEN:
+                joined = remember(pieces, key, self._joined("".join(key)))
             if joined is not None:
                 for p in props[done:i]:
                     out += p[1]
                 out += joined
                 done = i + n
+        if not done:
+            return [s for p in props for s in p[1]]
         for p in props[done:]:
             out += p[1]
         return out
@@ -636,12 +667,13 @@ class Inventory:
     def _hits(self, words: list[str]) -> dict[str, dict[str, float]]:
         """For each word of the text, the inventory words it is (typos score less)."""
         hits: dict[str, dict[str, float]] = {}
+        word_hits = self._word_hits
         for w in words:
-            if w.isdigit() or w in hits:
-                continue
-            known = self._word_hits.get(w)
+            known = word_hits.get(w)  # never a number's
             if known is not None:  # what people say repeats: each word is looked up once
-                hits[w] = known
+                hits[w] = known  # (again for a word said twice: the same, in the same place)
+                continue
+            if w.isdigit() or w in hits:
                 continue
             found: dict[str, float] = {}
             if len(w) < 4 or w in _VERBS:
@@ -785,6 +817,7 @@ _KIND_OF = {w: k for k, ws in KIND_WORDS.items() for w in ws}
 _ANY_KIND = frozenset(_KIND_OF)  # a word of some kind, whichever
 _NO_WORDS: frozenset[str] = frozenset()
 _NO_HITS: dict[str, float] = {}  # never written: the hits of a word with none
+_UNSEEN: list[str] = []  # never written nor returned: a look-up not made yet
 _WORD = re.compile(r"[a-z0-9]+")
 
 
