@@ -686,14 +686,19 @@ class Former:
                 return self._reply(routed, "no_task", "No task needed.", now, "empty")
             lang = language_of(routed)
             said = clean(event.text, lang.lang if lang.supported else "en").text
-            small = self.pack_expert.smalltalk(said) if self.pack_expert and said else None
-            if (
-                small is not None
-                and self.grounded is not None
-                and self.grounded.names_item(said, routed.project_id, lang.lang)
+            # "cancel the yoga", "good night mode": about a thing, whatever small talk it
+            # resembles; asked first, it spares the small-talk search of most requests (the
+            # item look-up is the one the expert makes next, remembered by the inventory)
+            about_thing = (
+                self.grounded is not None
                 and not _TAKEN_BACK.search(fold(said))
-            ):
-                small = None  # "cancel the yoga", "good night mode": about a thing
+                and self.grounded.names_item(said, routed.project_id, lang.lang)
+            )
+            small = (
+                self.pack_expert.smalltalk(said)
+                if self.pack_expert and said and not about_thing
+                else None
+            )
             if small is not None and small[0].id == "cancel" and _names_thing(said):
                 small = None  # "cancel the appointment", "annule le truc de demain": which one
             if (
