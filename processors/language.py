@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 SUPPORTED = ("en", "fr", "es", "de")
@@ -149,10 +151,9 @@ def _strip(char: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-# Latin letters with accents → without, as one translate table (fold runs per word, often)
-_FOLD_TABLE = {
-    code: _strip(chr(code)) for code in range(0xC0, 0x250) if _strip(chr(code)) != chr(code)
-}
+# Latin letters with accents → without, as one translate table (fold runs per word, often);
+# every other code below them maps to itself (translate is slower on a code it does not find)
+_FOLD_TABLE = {code: _strip(chr(code)) if code >= 0xC0 else chr(code) for code in range(0x250)}
 _FOLD_TABLE[ord("ß")] = "ss"
 
 
@@ -169,13 +170,42 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# ASCII characters that are no part of a word (``_WORD``) → space: an ASCII text's words are then
+# its split (cheaper than the regex). (A table of all 128: translate is slow on a missing key.)
+_NOT_WORD = "".join(c if c.isalnum() or c in "_'-" else " " for c in map(chr, range(128)))
+
+
 def tokens(text: str) -> list[str]:
     """Lower-case words, apostrophes folded (``"it\u2019s"`` → ``it's``)."""
-    return _WORD.findall(text.lower().replace("\u2019", "'"))
+    lowered = text.lower().replace("\u2019", "'")
+    if lowered.isascii():
+        return lowered.translate(_NOT_WORD).split()
+    return _WORD.findall(lowered)
+
+
+def _packed_votes() -> dict[str, int]:
+    """Each function word's votes as one integer, a byte per language (``_FUNCTION_WORDS``
+    order): a text's votes are then the sum of its words'."""
+    packed: dict[str, int] = {}
+    for shift, vocab in enumerate(_FUNCTION_WORDS.values()):
+        for word in vocab:
+            packed[word] = packed.get(word, 0) | 1 << 8 * shift
+    return packed
+
+
+_VOTES_OF = _packed_votes()
+# (a vocabulary with an elided form, "qu'", also counts the words it starts: see
+# _function_word_of; none has one now)
+_ELIDES = any(word.endswith("'") for vocab in _FUNCTION_WORDS.values() for word in vocab)
 
 
 def function_word_votes(words: list[str]) -> dict[str, int]:
     """How many of ``words`` are function words of each supported language."""
+    if len(words) < 256 and not _ELIDES:  # (256 words could carry a byte into the next one)
+        packed = sum(map(_VOTES_OF.get, words, repeat(0)))
+        return dict(
+            zip(_FUNCTION_WORDS, packed.to_bytes(len(_FUNCTION_WORDS), "little"), strict=True)
+        )
     if not words:
         return dict.fromkeys(_FUNCTION_WORDS, 0)
     per_word = map(_function_word_of, words)
@@ -216,13 +246,12 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
         lang = max(votes, key=votes.__getitem__)
         return Detected(lang, round(min(1.0, 0.5 + ranked[0] / len(words)), 4))
     codes = _lingua_codes()
-    raw = {
-        codes[v.language]: float(v.value)
-        for v in _detector().compute_language_confidence_values(text)
-    }
+    # (lingua's values are floats already)
+    raw = {codes[v.language]: v.value for v in _detector().compute_language_confidence_values(text)}
     scores = dict(raw)
+    count = len(words)
     for lang, n in votes.items():  # function words settle what character models blur
-        scores[lang] = scores.get(lang, 0.0) + 0.15 * n / len(words)
+        scores[lang] = scores.get(lang, 0.0) + 0.15 * n / count
     if hint in scores:
         scores[str(hint)] += 0.05
     lang = max(scores, key=scores.__getitem__)
@@ -260,11 +289,18 @@ class Cleaned:
     lang: str = "en"
 
 
+@lru_cache(maxsize=1)
+def _text2num() -> Callable[..., str]:
+    """text2num's ``alpha2digit``, imported on first use (an import statement costs per call)."""
+    from text_to_num import alpha2digit  # type: ignore[import-untyped]
+
+    return alpha2digit  # type: ignore[no-any-return]
+
+
 def _alpha2digit(text: str, lang: str) -> str:
     if lang not in SUPPORTED:
         return text
-    from text_to_num import alpha2digit  # type: ignore[import-untyped]
-
+    alpha2digit = _text2num()
     # (each rewrite is tried only when its words are there: re.sub's set-up costs more than
     # the search)
     if " cent" in text or " ciento" in text:  # "quinze pour cent" is 15 %, not "15 pour 100"
@@ -361,14 +397,19 @@ def expand_shorthand(text: str, lang: str) -> str:
     >>> expand_shorthand("n eteins pas le porche stp", "fr")
     "n'eteins pas le porche s'il te plaît"
     """
+    return _expanded(text, lang)[0]
+
+
+def _expanded(text: str, lang: str) -> tuple[str, list[str]]:
+    """:func:`expand_shorthand`'s text, and its words (its split)."""
     if not text.isascii():  # (emoji are not)
         text = _EMOJI.sub(" ", text)
     if lang == "fr" and _ELIDED.search(text):
         text = _ELIDED.sub(r"\1'", text)
     table = _SHORTHAND.get(lang)
     words = text.split()
-    if table is None or table.keys().isdisjoint([w.rstrip(",;.!?:") for w in words]):
-        return " ".join(words)
+    if table is None or table.keys().isdisjoint(map(str.rstrip, words, repeat(",;.!?:"))):
+        return " ".join(words), words
     out = []
     for n, raw in enumerate(words):
         bare = raw.rstrip(",;.!?:")
@@ -378,7 +419,8 @@ def expand_shorthand(text: str, lang: str) -> str:
             if after in _CORRECTION_WORDS:
                 full = None  # "ne warte, im Flur": German "nee", a self-correction
         out.append(raw if full is None else full + raw[len(bare) :])
-    return " ".join(out)
+    expanded = " ".join(out)
+    return expanded, expanded.split()
 
 
 _NOT_BEFORE_CORRECTION = frozenset({"ne"})
@@ -388,7 +430,7 @@ _CORRECTION_WORDS = frozenset("warte wart moment stopp stop halt doch".split())
 @lru_cache(maxsize=512)  # one event's text is cleaned by the former, its expert and checks
 def clean(text: str, lang: str) -> Cleaned:
     """The utterance with the noise of speech removed (see the module docstring)."""
-    lowered = expand_shorthand(text.lower().replace("\u2019", "'"), lang)
+    lowered, words = _expanded(text.lower().replace("\u2019", "'"), lang)
     fillers = _FILLERS_IN.get(lang, _FILLERS)
     corrected = False
     correction = _CORRECTION_ES if lang == "es" else _CORRECTION
@@ -416,10 +458,30 @@ def clean(text: str, lang: str) -> Cleaned:
         if any(w.strip(",.!?") in _PARTICLES for w in tail_words):
             kept_particle = []
         lowered = " ".join([*head_words[:cut], *tail_words, *kept_particle])
+        words = lowered.split()
         corrected = True
+    bare = list(map(str.strip, words, repeat(",;.!")))
+    if fillers.isdisjoint(bare) and len(set(bare)) == len(bare):
+        # no filler and no word said twice: nothing to drop (and ``lowered`` is its words
+        # joined by single spaces)
+        cleaned = _without_discourse(lowered)
+    else:
+        cleaned = _without_discourse(" ".join(_unrepeat(_without_fillers(words, fillers))))
+    numeric = _alpha2digit(cleaned, lang) if lang in SUPPORTED else cleaned
+    return Cleaned(cleaned, numeric, fold(numeric), corrected, lang)
+
+
+def _without_discourse(text: str) -> str:
+    """``text`` without the openers that carry no request (``_DISCOURSE``)."""
+    opener = _DISCOURSE.match(text)  # (it matches only at the start: no need for re.sub)
+    return (text[opener.end() :] if opener else text).strip()
+
+
+def _without_fillers(words: list[str], fillers: frozenset[str]) -> list[str]:
+    """``words`` without fillers and a word said twice in a row (``the the``)."""
     kept: list[str] = []
     last = ""  # kept[-1] without its punctuation
-    for raw in lowered.split():
+    for raw in words:
         word = raw.strip(",;.!")
         if word in fillers:
             if kept and kept[-1].endswith(","):
@@ -429,9 +491,7 @@ def clean(text: str, lang: str) -> Cleaned:
             continue  # "the the"
         kept.append(raw)
         last = word
-    cleaned = _DISCOURSE.sub("", " ".join(_unrepeat(kept))).strip()
-    numeric = _alpha2digit(cleaned, lang) if lang in SUPPORTED else cleaned
-    return Cleaned(cleaned, numeric, fold(numeric), corrected, lang)
+    return kept
 
 
 # separable particles and switch words said last ("mach … an", "turn … off")
@@ -445,14 +505,16 @@ _DETERMINERS = frozenset(
 def _unrepeat(words: list[str]) -> list[str]:
     """``what's the what's the temperature`` → ``what's the temperature`` (2- and 3-word
     restarts of speech)."""
+    if len(set(words)) == len(words):  # a restart says its words twice
+        return list(words)
     out: list[str] = []
     for word in words:
         out.append(word)
-        for n in (3, 2):
-            # (the last words first: most words repeat nothing)
-            if len(out) >= 2 * n and out[-1] == out[-1 - n] and out[-n:] == out[-2 * n : -n]:
-                del out[-n:]
-                break
+        # (the last words first: most words repeat nothing)
+        if len(out) >= 6 and out[-1] == out[-4] and out[-3:] == out[-6:-3]:
+            del out[-3:]
+        elif len(out) >= 4 and out[-1] == out[-3] and out[-2:] == out[-4:-2]:
+            del out[-2:]
     return out
 
 

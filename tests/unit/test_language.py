@@ -1,0 +1,61 @@
+"""language: the function-word votes against a plain count (they are summed packed)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from benchmarks.formation import utterances
+from processors.language import _FUNCTION_WORDS, _SHORTHAND, function_word_votes, tokens
+
+
+def _reference(words: list[str]) -> dict[str, int]:
+    """Per language, how many words are among its function words (or elide one: ``c'``)."""
+    return {
+        lang: sum(1 for w in words if w in vocab or w.split("'")[0] + "'" in vocab)
+        for lang, vocab in _FUNCTION_WORDS.items()
+    }
+
+
+def _same(words: list[str]) -> None:
+    votes = function_word_votes(words)
+    expected = _reference(words)
+    assert votes == expected
+    assert list(votes) == list(expected) == list(_FUNCTION_WORDS)  # the same key order
+
+
+def test_votes_of_every_dev_text() -> None:
+    for text in utterances():
+        _same(tokens(text))
+
+
+def test_votes_edge_cases() -> None:
+    _same([])
+    _same(["la"])  # fr and es
+    _same(["ein", "an", "in"])  # words of several languages
+    _same(["c'est", "qu'il", "it's", "'", "", "-"])
+    for n in (254, 255, 256, 257, 600):  # a language's count beyond one byte
+        _same(["la"] * n)
+        _same(["the", "la", "der", "xyz"] * n)
+
+
+_VOCAB = sorted(set().union(*_FUNCTION_WORDS.values()))
+
+
+@given(st.lists(st.sampled_from([*_VOCAB, "zzz", "l'eau", "c'", "Le"]) | st.text(), max_size=300))
+def test_votes_of_any_words(words: list[str]) -> None:
+    _same(words)
+
+
+def test_tokens_of_ascii_texts_as_the_regex() -> None:
+    import re
+
+    word = re.compile(r"[\w'-]+")
+    for text in [*utterances(), "".join(map(chr, range(128))), "a_b-c'd\te\x1cf, g! 2nd"]:
+        assert tokens(text) == word.findall(text.lower().replace("\u2019", "'"))
+
+
+def test_shorthand_expansions_single_spaced() -> None:
+    # clean relies on it: an expanded text is its words joined by single spaces
+    for table in _SHORTHAND.values():
+        assert all(full == " ".join(full.split()) for full in table.values())
