@@ -157,12 +157,16 @@ _FOLD_TABLE = {code: _strip(chr(code)) if code >= 0xC0 else chr(code) for code i
 _FOLD_TABLE[ord("ß")] = "ss"
 
 
-@lru_cache(maxsize=256)  # an event's text is folded by a dozen checks (and words repeat)
 def fold(text: str) -> str:
     """Lower case without accents: ``"Küche"`` → ``kuche``."""
     lowered = text.lower()
     if lowered.isascii():  # nothing to fold (the table maps only letters beyond ASCII)
-        return lowered
+        return lowered  # (as cheap as a cache's look-up)
+    return _without_accents(lowered)
+
+
+@lru_cache(maxsize=256)  # an event's text is folded by a dozen checks (and words repeat)
+def _without_accents(lowered: str) -> str:
     lowered = lowered.translate(_FOLD_TABLE)
     if lowered.isascii():
         return lowered
@@ -194,6 +198,7 @@ def _packed_votes() -> dict[str, int]:
 
 
 _VOTES_OF = _packed_votes()
+_LANGUAGES = len(_FUNCTION_WORDS)
 # (a vocabulary with an elided form, "qu'", also counts the words it starts: see
 # _function_word_of; none has one now)
 _ELIDES = any(word.endswith("'") for vocab in _FUNCTION_WORDS.values() for word in vocab)
@@ -202,10 +207,8 @@ _ELIDES = any(word.endswith("'") for vocab in _FUNCTION_WORDS.values() for word 
 def function_word_votes(words: list[str]) -> dict[str, int]:
     """How many of ``words`` are function words of each supported language."""
     if len(words) < 256 and not _ELIDES:  # (256 words could carry a byte into the next one)
-        packed = sum(map(_VOTES_OF.get, words, repeat(0)))
-        return dict(
-            zip(_FUNCTION_WORDS, packed.to_bytes(len(_FUNCTION_WORDS), "little"), strict=True)
-        )
+        counts = sum(map(_VOTES_OF.get, words, repeat(0))).to_bytes(_LANGUAGES, "little")
+        return dict(zip(_FUNCTION_WORDS, counts, strict=False))  # (a byte per language)
     if not words:
         return dict.fromkeys(_FUNCTION_WORDS, 0)
     per_word = map(_function_word_of, words)
