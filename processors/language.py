@@ -167,6 +167,7 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=256)  # an event's text is folded by a dozen checks (and words repeat)
 def _without_accents(lowered: str) -> str:
+    """:func:`fold` of a lower-case text beyond ASCII."""
     lowered = lowered.translate(_FOLD_TABLE)
     if lowered.isascii():
         return lowered
@@ -405,7 +406,9 @@ def expand_shorthand(text: str, lang: str) -> str:
 
 def _expanded(text: str, lang: str) -> tuple[str, list[str]]:
     """:func:`expand_shorthand`'s text, and its words (its split)."""
-    if not text.isascii():  # (emoji are not)
+    # emoji are neither ASCII nor Latin-1 (whose check, by its length in Latin-1, is far
+    # cheaper than the regex's search)
+    if not text.isascii() and len(text.encode("latin-1", "ignore")) != len(text):
         text = _EMOJI.sub(" ", text)
     if lang == "fr" and _ELIDED.search(text):
         text = _ELIDED.sub(r"\1'", text)

@@ -59,3 +59,10 @@ def test_shorthand_expansions_single_spaced() -> None:
     # clean relies on it: an expanded text is its words joined by single spaces
     for table in _SHORTHAND.values():
         assert all(full == " ".join(full.split()) for full in table.values())
+
+
+def test_no_emoji_in_latin1() -> None:
+    # expand_shorthand looks for emoji only in a text beyond Latin-1
+    from processors.language import _EMOJI
+
+    assert not any(_EMOJI.search(chr(code)) for code in range(256))
