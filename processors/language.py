@@ -155,6 +155,9 @@ def _strip(char: str) -> str:
 # every other code below them maps to itself (translate is slower on a code it does not find)
 _FOLD_TABLE = {code: _strip(chr(code)) if code >= 0xC0 else chr(code) for code in range(0x250)}
 _FOLD_TABLE[ord("ß")] = "ss"
+# A Latin-1 text folds byte by byte (far cheaper than the table above): each Latin-1 character
+# folds to one Latin-1 character, ß aside (building this fails if that ever changes)
+_FOLD_LATIN1 = bytes(ord(_FOLD_TABLE[code]) if code != 0xDF else code for code in range(256))
 
 
 def fold(text: str) -> str:
@@ -168,7 +171,11 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=256)  # an event's text is folded by a dozen checks (and words repeat)
 def _without_accents(lowered: str) -> str:
     """:func:`fold` of a lower-case text beyond ASCII."""
-    lowered = lowered.translate(_FOLD_TABLE)
+    latin1 = lowered.encode("latin-1", "ignore")
+    if len(latin1) == len(lowered) and "ß" not in lowered:
+        lowered = latin1.translate(_FOLD_LATIN1).decode("latin-1")
+    else:
+        lowered = lowered.translate(_FOLD_TABLE)
     if lowered.isascii():
         return lowered
     decomposed = unicodedata.normalize("NFKD", lowered)

@@ -66,3 +66,31 @@ def test_no_emoji_in_latin1() -> None:
     from processors.language import _EMOJI
 
     assert not any(_EMOJI.search(chr(code)) for code in range(256))
+
+
+def _fold_reference(text: str) -> str:
+    """Lower case, then NFKD without combining marks, after ß → ss and the Latin letters'
+    own decomposition (what fold does, with neither its cache nor its tables)."""
+    import unicodedata
+
+    def strip(char: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", char)
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    lowered = "".join(
+        "ss" if c == "ß" else strip(c) if 0xC0 <= ord(c) < 0x250 else c for c in lowered
+    )
+    return lowered if lowered.isascii() else strip(lowered)
+
+
+def test_fold_as_its_reference() -> None:
+    from processors.language import fold
+
+    for code in range(0x800):
+        text = f"Ab{chr(code)}é c"
+        assert fold(text) == _fold_reference(text), hex(code)
+    for text in [*utterances(), "Straße ŒUVRE œuf € ☕ Ærø ñÑ"]:
+        assert fold(text) == _fold_reference(text)
