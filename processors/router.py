@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of, tokens
-from processors.grounding import negated_request
+from processors.grounding import _NEGATED, negated_request
 from processors.inventory import Inventory
 from processors.language import SUPPORTED, clean, detect, fold
 from processors.lexicon import GIVEN_TO, NUMBER_WORDS
@@ -154,7 +154,14 @@ def _group_end(pattern: str) -> int:
     raise ValueError(f"unbalanced parentheses in {pattern!r}")
 
 
-_CueEntry = tuple[int, str, re.Pattern[str] | None]  # domain, needle, the cue if not the needle
+# domain, needle, the needle up to a space, the cue if not the needle
+_CueEntry = tuple[int, str, str, re.Pattern[str] | None]
+# a cue left to check on the whole text: domain, needle (None: known said), the cue (None: the
+# needle is the cue)
+_Pending = tuple[int, str | None, re.Pattern[str] | None]
+_Chunk = tuple[frozenset[int], frozenset[_Pending]]  # domains said in a chunk; cues to check
+_NOTHING: _Chunk = (frozenset(), frozenset())
+_CHUNKS = 4096  # chunks remembered (words repeat across utterances)
 
 
 class _CueIndex:
@@ -164,19 +171,30 @@ class _CueIndex:
     One alternation of a few dozen cues costs ~15 µs a search: at every position of the text
     every cue is tried. Most cues, though, start with one of a few literal strings (``mov`` of
     ``\bmov``; ``is``, ``'s`` or ``are`` of ``(?:is|'s|are) off\b``): such a cue is only
-    tried when one of them is in the text, looked up by its first three characters among
-    the text's (a needle of one or two characters is looked for in any case). The
-    alternation matches where one of its cues does, so the answer is the same.
+    tried when one of them is in the text. The alternation matches where one of its cues
+    does, so the answer is the same.
+
+    The needles are looked for in each of the text's chunks (its runs of non-space), and what
+    a chunk holds is remembered: a needle without a space lies in one chunk; one with a space
+    starts at the end of one. A needle without a space that is its cue is said outright.
+    ``literals`` are needles that are cues of their own (a domain "said" when one is in the
+    text).
 
     >>> index = _CueIndex({0: [r"\bmov|push", r"\d+ ?%"], 1: [r"(?:turn|switch) on"]})
     >>> index.said("move it"), index.said("switch on the fan"), index.said("50 %"), index.said("")
     ({0}, {1}, {0}, set())
     """
 
-    def __init__(self, cues: dict[int, list[str]]) -> None:
+    def __init__(
+        self, cues: dict[int, list[str]], literals: dict[int, Sequence[str]] | None = None
+    ) -> None:
         self._by_start: dict[str, list[_CueEntry]] = {}
-        self._short: list[_CueEntry] = []  # needles of one or two characters
+        self._few: list[_CueEntry] = []  # needles shorter than three characters before a space
+        self._always: list[_Pending] = []  # needles starting with a space
         rest: dict[int, list[str]] = {}
+        found: list[tuple[int, str, re.Pattern[str] | None]] = [
+            (domain, needle, None) for domain, ns in (literals or {}).items() for needle in ns
+        ]
         for domain, patterns in cues.items():
             if any(_GROUP_REFERENCE.search(p) for p in patterns):
                 rest[domain] = patterns
@@ -188,33 +206,78 @@ class _CueIndex:
                     continue
                 # a literal alternative is found when its needle is
                 regex = None if needles == (alternative,) else re.compile(alternative)
-                for needle in needles:
-                    entry = (domain, needle, regex)
-                    if len(needle) >= 3:
-                        self._by_start.setdefault(needle[:3], []).append(entry)
-                    else:
-                        self._short.append(entry)
+                found += [(domain, needle, regex) for needle in needles]
+        for domain, needle, regex in found:
+            head = _head(needle)
+            if not head:
+                self._always.append((domain, needle, regex))
+            elif len(head) >= 3:
+                self._by_start.setdefault(head[:3], []).append((domain, needle, head, regex))
+            else:
+                self._few.append((domain, needle, head, regex))
         self._starts = frozenset(self._by_start)
         self._rest = [
             (domain, re.compile("|".join(f"(?:{p})" for p in patterns)))
             for domain, patterns in rest.items()
         ]
+        self._chunks: dict[str, _Chunk] = {}
 
     def said(self, text: str) -> set[int]:
         """The domains with a cue in ``text``."""
-        # the text's three-character strings, zipped from shifted copies (cheaper than slices)
-        trigrams = map("".join, zip(text, text[1:], text[2:], strict=False))
-        starts = self._starts.intersection(trigrams)
         found: set[int] = set()
-        for domain, needle, regex in chain(
-            self._short, (entry for start in starts for entry in self._by_start[start])
-        ):
-            if domain not in found and needle in text and (regex is None or regex.search(text)):
+        pending: set[_Pending] = set(self._always)
+        chunks = self._chunks
+        for chunk in text.split():
+            known = chunks.get(chunk)
+            if known is None:
+                known = self._chunk(chunk)
+            if known is not _NOTHING:
+                found |= known[0]
+                pending |= known[1]
+        for domain, needle, regex in pending:
+            if (
+                domain not in found
+                and (needle is None or needle in text)
+                and (regex is None or regex.search(text))
+            ):
                 found.add(domain)
         for domain, regex in self._rest:
             if domain not in found and regex.search(text):
                 found.add(domain)
         return found
+
+    def _chunk(self, chunk: str) -> _Chunk:
+        """What the needles found in ``chunk`` say (remembered)."""
+        # the chunk's three-character strings, zipped from shifted copies (cheaper than slices)
+        trigrams = map("".join, zip(chunk, chunk[1:], chunk[2:], strict=False))
+        starts = self._starts.intersection(trigrams)
+        said: set[int] = set()
+        pending: set[_Pending] = set()
+        for domain, needle, head, regex in chain(
+            self._few, (entry for start in starts for entry in self._by_start[start])
+        ):
+            if head == needle:  # no space: in this chunk or not
+                if needle not in chunk:
+                    continue
+                if regex is None:
+                    said.add(domain)
+                else:
+                    pending.add((domain, None, regex))
+            elif chunk.endswith(head):  # it may go on after this chunk
+                pending.add((domain, needle, regex))
+        known = (frozenset(said), frozenset(pending)) if said or pending else _NOTHING
+        if len(self._chunks) >= _CHUNKS:
+            self._chunks.clear()
+        self._chunks[chunk] = known
+        return known
+
+
+def _head(needle: str) -> str:
+    """``needle`` up to its first space (what a chunk of a text holds of it)."""
+    for i, char in enumerate(needle):
+        if char.isspace():
+            return needle[:i]
+    return needle
 
 
 def words(text: str) -> list[str]:
@@ -386,10 +449,6 @@ class Router:
         self._example_domain = np.array(example_domain, dtype=np.int64)
         self._domain_of = [domains.index(p.domain) for p in registry.projects]
         self._n_domains = len(domains)
-        # one search per domain, not per project
-        self._cue_index = _CueIndex(
-            {domains.index(d): cs for d, cs in cues.items() if cs and d in domains}
-        )
         self._by_id = sorted(range(len(self._ids)), key=self._ids.__getitem__)
         self._lower_ids = [i.lower() for i in self._ids]
         self.encoder.fit([self._document(p) for p in registry.projects] + self._examples)
@@ -412,6 +471,23 @@ class Router:
         self._sections(example_domain, n_outside, len(chatter))
         self._id_parts = frozenset(
             part for p in registry.projects for part in re.findall(r"[a-z0-9]+", p.id.lower())
+        )
+        # one search per domain, not per project; and, after the domains, three keys found with
+        # them in the same pass: a number said in words; the start of a negated request ("don't
+        # turn it off": without one, grounding's negated_request finds nothing); a part of an id
+        self._number_key, self._negation_key, self._id_part_key = range(
+            len(domains), len(domains) + 3
+        )
+        self._negation = _needles(_NEGATED.pattern) or None
+        self._cue_index = _CueIndex(
+            {
+                **{domains.index(d): cs for d, cs in cues.items() if cs and d in domains},
+                self._number_key: [_NUMBER_WORD.pattern],
+            },
+            {
+                **({self._negation_key: self._negation} if self._negation else {}),
+                self._id_part_key: sorted(self._id_parts),
+            },
         )
         self._phrases: dict[tuple[str, ...], set[int]] = {}
         for i, p in enumerate(registry.projects):
@@ -519,10 +595,12 @@ class Router:
         else:
             score = [_W_DOC * s for s in docs]
         folded = fold(text)
+        cued = self._cue_index.said(folded)
         toks = words(text)
         # "Helios-Budget", "l'atlas": a project id inside a compound counts as said
-        parts = _LETTERS.findall(folded)
-        toks = toks + [p for p in parts if p in self._id_parts and p not in toks]
+        if self._id_part_key in cued:  # else no part of an id is in the text
+            parts = _LETTERS.findall(folded)
+            toks = toks + [p for p in parts if p in self._id_parts and p not in toks]
         hits: dict[int, int] = {}
         for i, tok in enumerate(toks):
             if tok in self._phrase_heads:  # only a phrase's first word starts one
@@ -550,7 +628,7 @@ class Router:
             score[self._index[session_hint]] += _W_SESSION
         if self._merged is not None:
             said = " ".join(toks)
-            if lang in SUPPORTED and _NUMBER_WORD.search(folded):
+            if lang in SUPPORTED and self._number_key in cued:  # _NUMBER_WORD.search(folded)
                 # "passe le quatre-vingt-quatorze en terminé": ticket 94
                 # one by one: "un veinte por ciento" is not ticket 120
                 said += " , " + " , ".join(_DIGITS.findall(clean(text, lang).numeric))
@@ -594,18 +672,17 @@ class Router:
             for prefix in set(_ID_NUMBER.findall(folded)) if _DIGITS.search(folded) else ():
                 for id_owner in self._id_prefixes.get(prefix, ()):
                     score[self._index[id_owner]] += _W_ITEM  # "tl-310": one of its tickets
-            named = any(m.score >= 0.5 for m in res.matches) or bool(res.kinds) or bool(res.areas)
             if (
-                not named
-                and not hits
+                not hits
                 and session_hint is None
                 and len(toks) <= 6  # a short command that names nothing but "it"
+                and not (res.kinds or res.areas or any(m.score >= 0.5 for m in res.matches))
                 and _PRONOUN.search(folded)
-            ) or negated_request(text):
+            ) or ((self._negation is None or self._negation_key in cued) and negated_request(text)):
                 score = [s - _W_UNRESOLVED for s in score]  # "move it to thursday": which "it"?
         if self._cues:
-            hit = [0.0] * self._n_domains
-            for d in self._cue_index.said(folded):
+            hit = [0.0] * (self._n_domains + 3)  # and the three keys after the domains
+            for d in cued:
                 hit[d] = _W_CUE
             score = [s + hit[d] for s, d in zip(score, self._domain_of, strict=True)]
         return score
@@ -619,7 +696,8 @@ class Router:
         logits = [s / t for s in score]
         logits.append(self.calibration.none_score / t)
         top = max(logits)
-        exps = [math.exp(x - top) for x in logits]
+        exp = math.exp
+        exps = [exp(x - top) for x in logits]
         total = sum(exps)
         return [e / total for e in exps]
 
