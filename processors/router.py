@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any
 
 import numpy as np
@@ -118,14 +118,7 @@ def _needles(alternative: str) -> tuple[str, ...] | None:
     >>> _needles(r"\bmov"), _needles(r"(?:is|'s|are) off\b"), _needles("ab?c"), _needles(r"\d")
     (('mov',), ('is', "'s", 'are'), ('a',), None)
     """
-    rest = alternative
-    while True:  # a word boundary or a look-around matches no character
-        if rest.startswith("\\b"):
-            rest = rest[2:]
-        elif rest.startswith(("(?=", "(?!", "(?<=", "(?<!")):
-            rest = rest[_group_end(rest) + 1 :]
-        else:
-            break
+    rest = _first_char(alternative)
     if rest.startswith("(?:"):
         end = _group_end(rest)
         if rest[end + 1 : end + 2] in ("?", "*", "{"):  # the group may be left out
@@ -139,6 +132,34 @@ def _needles(alternative: str) -> tuple[str, ...] | None:
     if rest[run.end() : run.end() + 1] in ("?", "*", "{"):  # its last character may be left out
         literal = literal[:-1]
     return (literal,) if literal else None
+
+
+def _digit_led(alternative: str) -> bool:
+    r"""Whether every match of ``alternative`` starts with a digit (``\d``).
+
+    >>> _digit_led(r"\d+ ?%"), _digit_led(r"\b(?:\d+|\d\d) h"), _digit_led(r"\d?%")
+    (True, True, False)
+    """
+    rest = _first_char(alternative)
+    if rest.startswith("(?:"):
+        end = _group_end(rest)
+        if rest[end + 1 : end + 2] in ("?", "*", "{"):  # the group may be left out
+            return False
+        return all(_digit_led(inner) for inner in _alternatives(rest[3:end]))
+    return rest.startswith("\\d") and rest[2:3] not in ("?", "*", "{")
+
+
+def _first_char(alternative: str) -> str:
+    """``alternative`` from what matches its first character: without the word boundaries
+    and look-arounds before it, which match none."""
+    rest = alternative
+    while True:
+        if rest.startswith("\\b"):
+            rest = rest[2:]
+        elif rest.startswith(("(?=", "(?!", "(?<=", "(?<!")):
+            rest = rest[_group_end(rest) + 1 :]
+        else:
+            return rest
 
 
 def _group_end(pattern: str) -> int:
@@ -189,8 +210,13 @@ class _CueIndex:
         self, cues: dict[int, list[str]], literals: dict[int, Sequence[str]] | None = None
     ) -> None:
         self._by_start: dict[str, list[_CueEntry]] = {}
-        self._few: list[_CueEntry] = []  # needles shorter than three characters before a space
+        # needles shorter than three characters before a space: by the needle, if it has no
+        # space, else by what a chunk ends with
+        self._inside: dict[str, list[_CueEntry]] = {}
+        self._ends: dict[str, list[_CueEntry]] = {}
         self._always: list[_Pending] = []  # needles starting with a space
+        # cues with no needle whose matches start with a digit: tried when a chunk has one
+        self._digit_led: list[_Pending] = []
         rest: dict[int, list[str]] = {}
         found: list[tuple[int, str, re.Pattern[str] | None]] = [
             (domain, needle, None) for domain, ns in (literals or {}).items() for needle in ns
@@ -201,6 +227,9 @@ class _CueIndex:
                 continue
             for alternative in (a for p in patterns for a in _alternatives(p)):
                 needles = _needles(alternative)
+                if needles is None and _digit_led(alternative):
+                    self._digit_led.append((domain, None, re.compile(alternative)))
+                    continue
                 if needles is None:
                     rest.setdefault(domain, []).append(alternative)
                     continue
@@ -214,8 +243,10 @@ class _CueIndex:
             elif len(head) >= 3:
                 self._by_start.setdefault(head[:3], []).append((domain, needle, head, regex))
             else:
-                self._few.append((domain, needle, head, regex))
+                short = self._inside if head == needle else self._ends
+                short.setdefault(head, []).append((domain, needle, head, regex))
         self._starts = frozenset(self._by_start)
+        self._inside_keys = frozenset(self._inside)
         self._rest = [
             (domain, re.compile("|".join(f"(?:{p})" for p in patterns)))
             for domain, patterns in rest.items()
@@ -251,10 +282,19 @@ class _CueIndex:
         # the chunk's three-character strings, zipped from shifted copies (cheaper than slices)
         trigrams = map("".join, zip(chunk, chunk[1:], chunk[2:], strict=False))
         starts = self._starts.intersection(trigrams)
+        grams = {*chunk, *map("".join, pairwise(chunk))}
+        ends = self._ends
         said: set[int] = set()
-        pending: set[_Pending] = set()
+        pending: set[_Pending] = set(self._digit_led) if _DIGITS.search(chunk) else set()
         for domain, needle, head, regex in chain(
-            self._few, (entry for start in starts for entry in self._by_start[start])
+            (entry for start in starts for entry in self._by_start[start]),
+            (
+                entry
+                for gram in self._inside_keys.intersection(grams)
+                for entry in self._inside[gram]
+            ),
+            ends.get(chunk[-2:], ()),
+            ends.get(chunk[-1:], ()) if len(chunk) > 1 else (),
         ):
             if head == needle:  # no space: in this chunk or not
                 if needle not in chunk:
@@ -472,17 +512,18 @@ class Router:
         self._id_parts = frozenset(
             part for p in registry.projects for part in re.findall(r"[a-z0-9]+", p.id.lower())
         )
-        # one search per domain, not per project; and, after the domains, three keys found with
+        # one search per domain, not per project; and, after the domains, four keys found with
         # them in the same pass: a number said in words; the start of a negated request ("don't
-        # turn it off": without one, grounding's negated_request finds nothing); a part of an id
-        self._number_key, self._negation_key, self._id_part_key = range(
-            len(domains), len(domains) + 3
-        )
+        # turn it off": without one, grounding's negated_request finds nothing); a part of an
+        # id; a digit
+        keys = range(len(domains), len(domains) + 4)
+        self._number_key, self._negation_key, self._id_part_key, self._digit_key = keys
         self._negation = _needles(_NEGATED.pattern) or None
         self._cue_index = _CueIndex(
             {
                 **{domains.index(d): cs for d, cs in cues.items() if cs and d in domains},
                 self._number_key: [_NUMBER_WORD.pattern],
+                self._digit_key: [_DIGITS.pattern],
             },
             {
                 **({self._negation_key: self._negation} if self._negation else {}),
@@ -669,7 +710,7 @@ class Router:
                         score[p] += _W_KIND
             for area_owner in {self._area_owner[a] for a in res.areas if a in self._area_owner}:
                 score[self._index[area_owner]] += _W_KIND
-            for prefix in set(_ID_NUMBER.findall(folded)) if _DIGITS.search(folded) else ():
+            for prefix in set(_ID_NUMBER.findall(folded)) if self._digit_key in cued else ():
                 for id_owner in self._id_prefixes.get(prefix, ()):
                     score[self._index[id_owner]] += _W_ITEM  # "tl-310": one of its tickets
             if (
@@ -681,7 +722,7 @@ class Router:
             ) or ((self._negation is None or self._negation_key in cued) and negated_request(text)):
                 score = [s - _W_UNRESOLVED for s in score]  # "move it to thursday": which "it"?
         if self._cues:
-            hit = [0.0] * (self._n_domains + 3)  # and the three keys after the domains
+            hit = [0.0] * (self._n_domains + 4)  # and the four keys after the domains
             for d in cued:
                 hit[d] = _W_CUE
             score = [s + hit[d] for s, d in zip(score, self._domain_of, strict=True)]
