@@ -689,15 +689,20 @@ class Router:
                 p = self._index[owner]
                 if top.score >= 0.5:
                     score[p] += _W_ITEM * (1.0 if top.named else top.score * 0.8)
-            hinted = {
-                self._index[person.owner]
-                for person in (m.item for m in res.values if m.named)
-                if self.registry.projects[self._index[person.owner]].domain in self._person_domains
-                and (
-                    _GIVING.search(folded)
-                    or not any(folded.startswith(fold(n)) for n in (person.id, *person.names))
-                )
-            }
+            hinted = (
+                {
+                    self._index[person.owner]
+                    for person in (m.item for m in res.values if m.named)
+                    if self.registry.projects[self._index[person.owner]].domain
+                    in self._person_domains
+                    and (
+                        _GIVING.search(folded)
+                        or not any(folded.startswith(fold(n)) for n in (person.id, *person.names))
+                    )
+                }
+                if res.values
+                else ()
+            )
             for p in hinted:
                 # "… to Sofia", "weis es Jonas zu", "what's Marco working on": one of its
                 # people (not the one who says or does something: "Jonas picked up the
@@ -708,7 +713,12 @@ class Router:
                 for p, kinds in self._kinds.items():
                     if not kinds.isdisjoint(said_kinds):
                         score[p] += _W_KIND
-            for area_owner in {self._area_owner[a] for a in res.areas if a in self._area_owner}:
+            areas = (
+                {self._area_owner[a] for a in res.areas if a in self._area_owner}
+                if res.areas
+                else ()
+            )
+            for area_owner in areas:
                 score[self._index[area_owner]] += _W_KIND
             for prefix in set(_ID_NUMBER.findall(folded)) if self._digit_key in cued else ():
                 for id_owner in self._id_prefixes.get(prefix, ()):
