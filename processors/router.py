@@ -27,13 +27,13 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any
 
 import numpy as np
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of, tokens
-from processors.grounding import negated_request
+from processors.grounding import _NEGATED, negated_request
 from processors.inventory import Inventory
 from processors.language import SUPPORTED, clean, detect, fold
 from processors.lexicon import GIVEN_TO, NUMBER_WORDS
@@ -118,14 +118,7 @@ def _needles(alternative: str) -> tuple[str, ...] | None:
     >>> _needles(r"\bmov"), _needles(r"(?:is|'s|are) off\b"), _needles("ab?c"), _needles(r"\d")
     (('mov',), ('is', "'s", 'are'), ('a',), None)
     """
-    rest = alternative
-    while True:  # a word boundary or a look-around matches no character
-        if rest.startswith("\\b"):
-            rest = rest[2:]
-        elif rest.startswith(("(?=", "(?!", "(?<=", "(?<!")):
-            rest = rest[_group_end(rest) + 1 :]
-        else:
-            break
+    rest = _first_char(alternative)
     if rest.startswith("(?:"):
         end = _group_end(rest)
         if rest[end + 1 : end + 2] in ("?", "*", "{"):  # the group may be left out
@@ -141,6 +134,34 @@ def _needles(alternative: str) -> tuple[str, ...] | None:
     return (literal,) if literal else None
 
 
+def _digit_led(alternative: str) -> bool:
+    r"""Whether every match of ``alternative`` starts with a digit (``\d``).
+
+    >>> _digit_led(r"\d+ ?%"), _digit_led(r"\b(?:\d+|\d\d) h"), _digit_led(r"\d?%")
+    (True, True, False)
+    """
+    rest = _first_char(alternative)
+    if rest.startswith("(?:"):
+        end = _group_end(rest)
+        if rest[end + 1 : end + 2] in ("?", "*", "{"):  # the group may be left out
+            return False
+        return all(_digit_led(inner) for inner in _alternatives(rest[3:end]))
+    return rest.startswith("\\d") and rest[2:3] not in ("?", "*", "{")
+
+
+def _first_char(alternative: str) -> str:
+    """``alternative`` from what matches its first character: without the word boundaries
+    and look-arounds before it, which match none."""
+    rest = alternative
+    while True:
+        if rest.startswith("\\b"):
+            rest = rest[2:]
+        elif rest.startswith(("(?=", "(?!", "(?<=", "(?<!")):
+            rest = rest[_group_end(rest) + 1 :]
+        else:
+            return rest
+
+
 def _group_end(pattern: str) -> int:
     """The position of the parenthesis closing the group ``pattern`` starts with."""
     depth = 0
@@ -154,7 +175,14 @@ def _group_end(pattern: str) -> int:
     raise ValueError(f"unbalanced parentheses in {pattern!r}")
 
 
-_CueEntry = tuple[int, str, re.Pattern[str] | None]  # domain, needle, the cue if not the needle
+# domain, needle, the needle up to a space, the cue if not the needle
+_CueEntry = tuple[int, str, str, re.Pattern[str] | None]
+# a cue left to check on the whole text: domain, needle (None: known said), the cue (None: the
+# needle is the cue)
+_Pending = tuple[int, str | None, re.Pattern[str] | None]
+_Chunk = tuple[frozenset[int], frozenset[_Pending]]  # domains said in a chunk; cues to check
+_NOTHING: _Chunk = (frozenset(), frozenset())
+_CHUNKS = 4096  # chunks remembered (words repeat across utterances)
 
 
 class _CueIndex:
@@ -164,57 +192,132 @@ class _CueIndex:
     One alternation of a few dozen cues costs ~15 µs a search: at every position of the text
     every cue is tried. Most cues, though, start with one of a few literal strings (``mov`` of
     ``\bmov``; ``is``, ``'s`` or ``are`` of ``(?:is|'s|are) off\b``): such a cue is only
-    tried when one of them is in the text, looked up by its first three characters among
-    the text's (a needle of one or two characters is looked for in any case). The
-    alternation matches where one of its cues does, so the answer is the same.
+    tried when one of them is in the text. The alternation matches where one of its cues
+    does, so the answer is the same.
+
+    The needles are looked for in each of the text's chunks (its runs of non-space), and what
+    a chunk holds is remembered: a needle without a space lies in one chunk; one with a space
+    starts at the end of one. A needle without a space that is its cue is said outright.
+    ``literals`` are needles that are cues of their own (a domain "said" when one is in the
+    text).
 
     >>> index = _CueIndex({0: [r"\bmov|push", r"\d+ ?%"], 1: [r"(?:turn|switch) on"]})
     >>> index.said("move it"), index.said("switch on the fan"), index.said("50 %"), index.said("")
     ({0}, {1}, {0}, set())
     """
 
-    def __init__(self, cues: dict[int, list[str]]) -> None:
+    def __init__(
+        self, cues: dict[int, list[str]], literals: dict[int, Sequence[str]] | None = None
+    ) -> None:
         self._by_start: dict[str, list[_CueEntry]] = {}
-        self._short: list[_CueEntry] = []  # needles of one or two characters
+        # needles shorter than three characters before a space: by the needle, if it has no
+        # space, else by what a chunk ends with
+        self._inside: dict[str, list[_CueEntry]] = {}
+        self._ends: dict[str, list[_CueEntry]] = {}
+        self._always: list[_Pending] = []  # needles starting with a space
+        # cues with no needle whose matches start with a digit: tried when a chunk has one
+        self._digit_led: list[_Pending] = []
         rest: dict[int, list[str]] = {}
+        found: list[tuple[int, str, re.Pattern[str] | None]] = [
+            (domain, needle, None) for domain, ns in (literals or {}).items() for needle in ns
+        ]
         for domain, patterns in cues.items():
             if any(_GROUP_REFERENCE.search(p) for p in patterns):
                 rest[domain] = patterns
                 continue
             for alternative in (a for p in patterns for a in _alternatives(p)):
                 needles = _needles(alternative)
+                if needles is None and _digit_led(alternative):
+                    self._digit_led.append((domain, None, re.compile(alternative)))
+                    continue
                 if needles is None:
                     rest.setdefault(domain, []).append(alternative)
                     continue
                 # a literal alternative is found when its needle is
                 regex = None if needles == (alternative,) else re.compile(alternative)
-                for needle in needles:
-                    entry = (domain, needle, regex)
-                    if len(needle) >= 3:
-                        self._by_start.setdefault(needle[:3], []).append(entry)
-                    else:
-                        self._short.append(entry)
+                found += [(domain, needle, regex) for needle in needles]
+        for domain, needle, regex in found:
+            head = _head(needle)
+            if not head:
+                self._always.append((domain, needle, regex))
+            elif len(head) >= 3:
+                self._by_start.setdefault(head[:3], []).append((domain, needle, head, regex))
+            else:
+                short = self._inside if head == needle else self._ends
+                short.setdefault(head, []).append((domain, needle, head, regex))
         self._starts = frozenset(self._by_start)
+        self._inside_keys = frozenset(self._inside)
         self._rest = [
             (domain, re.compile("|".join(f"(?:{p})" for p in patterns)))
             for domain, patterns in rest.items()
         ]
+        self._chunks: dict[str, _Chunk] = {}
 
     def said(self, text: str) -> set[int]:
         """The domains with a cue in ``text``."""
-        # the text's three-character strings, zipped from shifted copies (cheaper than slices)
-        trigrams = map("".join, zip(text, text[1:], text[2:], strict=False))
-        starts = self._starts.intersection(trigrams)
         found: set[int] = set()
-        for domain, needle, regex in chain(
-            self._short, (entry for start in starts for entry in self._by_start[start])
-        ):
-            if domain not in found and needle in text and (regex is None or regex.search(text)):
+        pending: set[_Pending] = set(self._always)
+        chunks = self._chunks
+        for chunk in text.split():
+            known = chunks.get(chunk)
+            if known is None:
+                known = self._chunk(chunk)
+            if known is not _NOTHING:
+                found |= known[0]
+                pending |= known[1]
+        for domain, needle, regex in pending:
+            if (
+                domain not in found
+                and (needle is None or needle in text)
+                and (regex is None or regex.search(text))
+            ):
                 found.add(domain)
         for domain, regex in self._rest:
             if domain not in found and regex.search(text):
                 found.add(domain)
         return found
+
+    def _chunk(self, chunk: str) -> _Chunk:
+        """What the needles found in ``chunk`` say (remembered)."""
+        # the chunk's three-character strings, zipped from shifted copies (cheaper than slices)
+        trigrams = map("".join, zip(chunk, chunk[1:], chunk[2:], strict=False))
+        starts = self._starts.intersection(trigrams)
+        grams = {*chunk, *map("".join, pairwise(chunk))}
+        ends = self._ends
+        said: set[int] = set()
+        pending: set[_Pending] = set(self._digit_led) if _DIGITS.search(chunk) else set()
+        for domain, needle, head, regex in chain(
+            (entry for start in starts for entry in self._by_start[start]),
+            (
+                entry
+                for gram in self._inside_keys.intersection(grams)
+                for entry in self._inside[gram]
+            ),
+            ends.get(chunk[-2:], ()),
+            ends.get(chunk[-1:], ()) if len(chunk) > 1 else (),
+        ):
+            if head == needle:  # no space: in this chunk or not
+                if needle not in chunk:
+                    continue
+                if regex is None:
+                    said.add(domain)
+                else:
+                    pending.add((domain, None, regex))
+            elif chunk.endswith(head):  # it may go on after this chunk
+                pending.add((domain, needle, regex))
+        known = (frozenset(said), frozenset(pending)) if said or pending else _NOTHING
+        if len(self._chunks) >= _CHUNKS:
+            self._chunks.clear()
+        self._chunks[chunk] = known
+        return known
+
+
+def _head(needle: str) -> str:
+    """``needle`` up to its first space (what a chunk of a text holds of it)."""
+    for i, char in enumerate(needle):
+        if char.isspace():
+            return needle[:i]
+    return needle
 
 
 def words(text: str) -> list[str]:
@@ -386,10 +489,6 @@ class Router:
         self._example_domain = np.array(example_domain, dtype=np.int64)
         self._domain_of = [domains.index(p.domain) for p in registry.projects]
         self._n_domains = len(domains)
-        # one search per domain, not per project
-        self._cue_index = _CueIndex(
-            {domains.index(d): cs for d, cs in cues.items() if cs and d in domains}
-        )
         self._by_id = sorted(range(len(self._ids)), key=self._ids.__getitem__)
         self._lower_ids = [i.lower() for i in self._ids]
         self.encoder.fit([self._document(p) for p in registry.projects] + self._examples)
@@ -412,6 +511,24 @@ class Router:
         self._sections(example_domain, n_outside, len(chatter))
         self._id_parts = frozenset(
             part for p in registry.projects for part in re.findall(r"[a-z0-9]+", p.id.lower())
+        )
+        # one search per domain, not per project; and, after the domains, four keys found with
+        # them in the same pass: a number said in words; the start of a negated request ("don't
+        # turn it off": without one, grounding's negated_request finds nothing); a part of an
+        # id; a digit
+        keys = range(len(domains), len(domains) + 4)
+        self._number_key, self._negation_key, self._id_part_key, self._digit_key = keys
+        self._negation = _needles(_NEGATED.pattern) or None
+        self._cue_index = _CueIndex(
+            {
+                **{domains.index(d): cs for d, cs in cues.items() if cs and d in domains},
+                self._number_key: [_NUMBER_WORD.pattern],
+                self._digit_key: [_DIGITS.pattern],
+            },
+            {
+                **({self._negation_key: self._negation} if self._negation else {}),
+                self._id_part_key: sorted(self._id_parts),
+            },
         )
         self._phrases: dict[tuple[str, ...], set[int]] = {}
         for i, p in enumerate(registry.projects):
@@ -519,10 +636,12 @@ class Router:
         else:
             score = [_W_DOC * s for s in docs]
         folded = fold(text)
+        cued = self._cue_index.said(folded)
         toks = words(text)
         # "Helios-Budget", "l'atlas": a project id inside a compound counts as said
-        parts = _LETTERS.findall(folded)
-        toks = toks + [p for p in parts if p in self._id_parts and p not in toks]
+        if self._id_part_key in cued:  # else no part of an id is in the text
+            parts = _LETTERS.findall(folded)
+            toks = toks + [p for p in parts if p in self._id_parts and p not in toks]
         hits: dict[int, int] = {}
         for i, tok in enumerate(toks):
             if tok in self._phrase_heads:  # only a phrase's first word starts one
@@ -550,7 +669,7 @@ class Router:
             score[self._index[session_hint]] += _W_SESSION
         if self._merged is not None:
             said = " ".join(toks)
-            if lang in SUPPORTED and _NUMBER_WORD.search(folded):
+            if lang in SUPPORTED and self._number_key in cued:  # _NUMBER_WORD.search(folded)
                 # "passe le quatre-vingt-quatorze en terminé": ticket 94
                 # one by one: "un veinte por ciento" is not ticket 120
                 said += " , " + " , ".join(_DIGITS.findall(clean(text, lang).numeric))
@@ -570,15 +689,20 @@ class Router:
                 p = self._index[owner]
                 if top.score >= 0.5:
                     score[p] += _W_ITEM * (1.0 if top.named else top.score * 0.8)
-            hinted = {
-                self._index[person.owner]
-                for person in (m.item for m in res.values if m.named)
-                if self.registry.projects[self._index[person.owner]].domain in self._person_domains
-                and (
-                    _GIVING.search(folded)
-                    or not any(folded.startswith(fold(n)) for n in (person.id, *person.names))
-                )
-            }
+            hinted = (
+                {
+                    self._index[person.owner]
+                    for person in (m.item for m in res.values if m.named)
+                    if self.registry.projects[self._index[person.owner]].domain
+                    in self._person_domains
+                    and (
+                        _GIVING.search(folded)
+                        or not any(folded.startswith(fold(n)) for n in (person.id, *person.names))
+                    )
+                }
+                if res.values
+                else ()
+            )
             for p in hinted:
                 # "… to Sofia", "weis es Jonas zu", "what's Marco working on": one of its
                 # people (not the one who says or does something: "Jonas picked up the
@@ -589,23 +713,27 @@ class Router:
                 for p, kinds in self._kinds.items():
                     if not kinds.isdisjoint(said_kinds):
                         score[p] += _W_KIND
-            for area_owner in {self._area_owner[a] for a in res.areas if a in self._area_owner}:
+            areas = (
+                {self._area_owner[a] for a in res.areas if a in self._area_owner}
+                if res.areas
+                else ()
+            )
+            for area_owner in areas:
                 score[self._index[area_owner]] += _W_KIND
-            for prefix in set(_ID_NUMBER.findall(folded)) if _DIGITS.search(folded) else ():
+            for prefix in set(_ID_NUMBER.findall(folded)) if self._digit_key in cued else ():
                 for id_owner in self._id_prefixes.get(prefix, ()):
                     score[self._index[id_owner]] += _W_ITEM  # "tl-310": one of its tickets
-            named = any(m.score >= 0.5 for m in res.matches) or bool(res.kinds) or bool(res.areas)
             if (
-                not named
-                and not hits
+                not hits
                 and session_hint is None
                 and len(toks) <= 6  # a short command that names nothing but "it"
+                and not (res.kinds or res.areas or any(m.score >= 0.5 for m in res.matches))
                 and _PRONOUN.search(folded)
-            ) or negated_request(text):
+            ) or ((self._negation is None or self._negation_key in cued) and negated_request(text)):
                 score = [s - _W_UNRESOLVED for s in score]  # "move it to thursday": which "it"?
         if self._cues:
-            hit = [0.0] * self._n_domains
-            for d in self._cue_index.said(folded):
+            hit = [0.0] * (self._n_domains + 4)  # and the four keys after the domains
+            for d in cued:
                 hit[d] = _W_CUE
             score = [s + hit[d] for s, d in zip(score, self._domain_of, strict=True)]
         return score
@@ -619,7 +747,8 @@ class Router:
         logits = [s / t for s in score]
         logits.append(self.calibration.none_score / t)
         top = max(logits)
-        exps = [math.exp(x - top) for x in logits]
+        exp = math.exp
+        exps = [exp(x - top) for x in logits]
         total = sum(exps)
         return [e / total for e in exps]
 
