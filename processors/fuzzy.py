@@ -69,6 +69,7 @@ class Choices:
         # words with fewer
         self._grams: dict[str, int] = {}
         self._lacking: dict[str, int] = {}
+        self._every = (1 << len(self.words)) - 1  # bits of all the words
 
     def __len__(self) -> int:
         return len(self.words)
@@ -98,6 +99,8 @@ class Choices:
                     misses[k] = misses.get(k, 0) | 1 << i
                 if len(keep) >= 64 and max(misses) < 3:
                     found.misses = [misses.get(k, 0) for k in range(max(misses) + 1)]
+                    if n < 3 * pieces:  # short pieces, held by many words: letters tell more
+                        found.cuts = []
             self._reachable[key] = found
         return found
 
@@ -118,8 +121,7 @@ class Choices:
             for letter in set(word):
                 for k in range(1, word.count(letter) + 1):
                     has[letter * k] = has.get(letter * k, 0) | 1 << i
-        every = (1 << len(self.words)) - 1
-        self._lacking = {letters: every & ~bits for letters, bits in has.items()}
+        self._lacking = {letters: self._every & ~bits for letters, bits in has.items()}
         return self._lacking
 
     def _candidates(self, query: str, cutoff: float) -> tuple[list[str], list[int]]:
@@ -163,8 +165,7 @@ class Choices:
             for letter in query:
                 key = seen[letter] = seen.get(letter, "") + letter
                 keys.append(key)
-        every = (1 << len(self.words)) - 1
-        lacking = map((self._lacking or self._index_letters()).get, keys, repeat(every))
+        lacking = map((self._lacking or self._index_letters()).get, keys, repeat(self._every))
         if len(misses) == 1:
             return misses[0] & ~reduce(or_, lacking, 0)
         once = twice = thrice = 0  # the words that lack at least one, two, three letters
