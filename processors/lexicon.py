@@ -187,10 +187,11 @@ def _canonical(word: str) -> str:
 _KNOWN = frozenset(_GROUPS) | frozenset(w for k in _GROUPS for w in k.split())
 
 
-_SOUNDS = (
-    ("ch", "\x00"), ("qu", "k"), ("ck", "k"), ("ce", "se"), ("ci", "si"), ("c", "k"),
-    ("z", "s"), ("ll", "y"), ("v", "b"), ("h", ""), ("\x00", "ch"),
-)  # fmt: skip
+# What sounds() reads one letter at a time, after the pairs ("ch" kept whole as "\x00"): "ll"
+# comes first because a silent "h" leaves "lhl" as "ll", and these letters neither make nor
+# take an "l".
+_LETTERS = str.maketrans({"c": "k", "z": "s", "v": "b", "h": None, "\x00": "ch"})
+_RUNS = re.compile(r"(.)\1+")
 
 
 def sounds(word: str) -> str:
@@ -201,9 +202,14 @@ def sounds(word: str) -> str:
     >>> sounds("cocina") == sounds("cosina"), sounds("pasillo") == sounds("pasiyo")
     (True, True)
     """
-    for spelt, said in _SOUNDS:
-        word = word.replace(spelt, said)
-    return re.sub(r"(.)\1+", r"\1", word)
+    word = word.replace("ch", "\x00").replace("qu", "k").replace("ck", "k").replace("ce", "se")
+    word = word.replace("ci", "si").replace("ll", "y").translate(_LETTERS)
+    return _RUNS.sub(_first, word)
+
+
+def _first(run: re.Match[str]) -> str:
+    # a function: re reads a template such as r"\1" through Python code on every call
+    return run.group(1)
 
 
 def by_sound(word: str) -> str | None:

@@ -1,0 +1,71 @@
+"""Choices and sounds() answer exactly as the plain scans they stand for, on every word of the
+dev texts and near spellings of them."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+from rapidfuzz import fuzz, process
+
+from processors.fuzzy import Choices
+from processors.language import fold
+from processors.lexicon import lexicon_words, sounds
+from streams.tools.evaluation import read_rows
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@cache
+def dev_words() -> list[str]:
+    words: set[str] = set()
+    for path in sorted(DATA.glob("formation_dev*/*.jsonl")):
+        for row in read_rows(path):
+            words.update(re.findall(r"[a-z0-9]+", fold(str(row.get("text", "")))))
+    return sorted(words)
+
+
+def near(word: str) -> list[str]:
+    """The word and a few misspellings of it: a letter dropped, two swapped, one doubled."""
+    out = [word, word[1:], word[:-1], word + word[-1]]
+    if len(word) > 3:
+        out.append(word[:2] + word[3] + word[2] + word[4:])
+    return out
+
+
+@pytest.mark.parametrize("which", ["lexicon", "dev"])
+def test_choices_answer_as_rapidfuzz_over_the_whole_list(which: str) -> None:
+    words = sorted(lexicon_words()) if which == "lexicon" else dev_words()[::20]
+    choices = Choices(words)
+    queries = sorted({q for w in dev_words() if len(w) >= 4 for q in near(w)})
+    assert len(queries) > 10_000
+    for query in queries:
+        for cutoff in (82, 85, 90):
+            whole = process.extractOne(query, words, scorer=fuzz.ratio, score_cutoff=cutoff)
+            assert choices.best(query, cutoff) == (tuple(whole) if whole else None), query
+        for cutoff in (82, 84):
+            assert choices.top(query, cutoff, 4) == [
+                tuple(found)
+                for found in process.extract(
+                    query, words, scorer=fuzz.ratio, score_cutoff=cutoff, limit=4
+                )
+            ], query
+
+
+def sounds_plainly(word: str) -> str:
+    """sounds() as first written: each rewrite in turn."""
+    for spelt, said in (
+        ("ch", "\x00"), ("qu", "k"), ("ck", "k"), ("ce", "se"), ("ci", "si"), ("c", "k"),
+        ("z", "s"), ("ll", "y"), ("v", "b"), ("h", ""), ("\x00", "ch"),
+    ):  # fmt: skip
+        word = word.replace(spelt, said)
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
+def test_sounds_reads_as_the_rewrites_in_turn() -> None:
+    tricky = ["lhl", "cqu", "acqua", "chch", "cch", "cce", "llhl", "hch", "cceci", "\x00h"]
+    for word in [*lexicon_words(), *dev_words(), *tricky]:
+        for spelt in near(word) if word else [word]:
+            assert sounds(spelt) == sounds_plainly(spelt), spelt
