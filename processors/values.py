@@ -345,16 +345,10 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-# each searched only where it can match
-_STATUS_FINDERS = [(name, Needled(pattern)) for name, pattern in _STATUS]
-
-
 def status(u: Cleaned) -> str | None:
     """A ticket status: ``done``, ``in_progress``, ``in_review`` or ``open``."""
-    for name, finder in _STATUS_FINDERS:
-        if not finder.may_match(u.folded):
-            continue
-        for m in finder.pattern.finditer(u.folded):
+    for name, pattern in _STATUS:
+        for m in pattern.finditer(u.folded):
             if not _NEGATED_BEFORE.search(u.folded, 0, m.start()):
                 return name  # (not "no need to reopen it", "ne le rouvre pas")
     return None
@@ -709,7 +703,7 @@ _A_WEEK = re.compile(r"\b(?:a week|une semaine|una semana|eine woche)\b")
 # week later (each of the other patterns it reads needs a digit: ``\d``)
 # (each of these has a literal string in front of every alternative: tests/unit checks)
 _WORDED = (_ONE_OCLOCK, _NOON, _MIDNIGHT, _A_DAY, _DAY_AFTER, _A_WEEK)
-_TIME_WORDS = tuple(
+_SAID_TIME_WORDS = tuple(
     dict.fromkeys(
         [
             *_RELATIVE_DAYS,
@@ -720,6 +714,10 @@ _TIME_WORDS = tuple(
             *(n for p in _WORDED for n in Needled(p).needles),
         ]
     )
+)
+# (a word that holds another is found with it: "pasado manana", "by a day")
+_TIME_WORDS = tuple(
+    w for w in _SAID_TIME_WORDS if not any(v != w and v in w for v in _SAID_TIME_WORDS)
 )
 
 
