@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -592,8 +592,11 @@ class Understanding:
         searches."""
         text = self.cleaned.folded.strip().lstrip("¿¡ ")
         polite = _polite(text)
-        asks = bool(_TELL_ME_IF.search(text)) or (not polite and _asked(text, self.cleaned.lang))
-        return asks, polite and not _TELL_ME_IF.search(self.cleaned.folded)
+        # (found in ``text`` as in the whole: what is stripped is no word, and no match
+        # starts or ends with it)
+        tell = bool(_TELL_ME_IF.search(text))
+        asks = tell or (not polite and _asked(text, self.cleaned.lang))
+        return asks, polite and not tell
 
 
 class GroundedExpert:
@@ -2140,10 +2143,16 @@ def _delex(u: Understanding) -> str:
     named = u.resolution.best[:2]
     for m in named:
         for name in m.item.names:
-            names.update(fold(name).split())
+            names.update(_name_words(name))
     kept = [w for w in words if w.strip("?,.!") not in names]
     kinds = {m.item.kind for m in named if m.item.kind}
     return " ".join([*kept, *(f"x{k}" for k in sorted(kinds))])
+
+
+@lru_cache(maxsize=4096)  # the inventory's names: the same few for every event
+def _name_words(name: str) -> tuple[str, ...]:
+    """The folded words of an item's name."""
+    return tuple(fold(name).split())
 
 
 _KIND_MARK = re.compile(r"\bx(\w+)")  # a kind word put for an item, "xlight"
