@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -67,6 +67,7 @@ from processors.language import (
 from processors.lexicon import GIVEN_TO, canonical
 from processors.models import RoutedEvent
 from processors.packs import DomainPack, IntentSpec, MissingSlot, render_patch
+from processors.patterns import Needled
 from processors.values import (
     Delta,
     bare_number,
@@ -76,6 +77,7 @@ from processors.values import (
     local_iso,
     percent,
     reference,
+    says_time,
     status,
     switch,
     temperature,
@@ -563,6 +565,8 @@ class _Terms:
     creates: bool  # it makes a new item ...
     collection: str | None  # ... of this collection
     only_on: bool = False  # it can only switch on or activate ("activate_scene")
+    # the cue searched only where it can match (None: no cue)
+    finder: Needled | None = None
 
 
 @dataclass(frozen=True)
@@ -588,8 +592,11 @@ class Understanding:
         searches."""
         text = self.cleaned.folded.strip().lstrip("¿¡ ")
         polite = _polite(text)
-        asks = bool(_TELL_ME_IF.search(text)) or (not polite and _asked(text, self.cleaned.lang))
-        return asks, polite and not _TELL_ME_IF.search(self.cleaned.folded)
+        # (found in ``text`` as in the whole: what is stripped is no word, and no match
+        # starts or ends with it)
+        tell = bool(_TELL_ME_IF.search(text))
+        asks = tell or (not polite and _asked(text, self.cleaned.lang))
+        return asks, polite and not tell
 
 
 class GroundedExpert:
@@ -1087,9 +1094,10 @@ class GroundedExpert:
         for t, sim in zip(terms, best, strict=True):
             intent, cue, kinds = t.intent, t.cue, t.kinds
             s = 0.6 * sim
-            found = cue.search(said) if cue is not None else None
+            finder = t.finder
+            found = finder.search(said) if finder is not None else None
             if found is not None or (
-                cue is not None and respelt is not None and cue.search(respelt)
+                finder is not None and respelt is not None and finder.search(respelt)
             ):
                 s += 0.3
                 if found is not None and found.start() == 0:
@@ -1167,15 +1175,17 @@ class GroundedExpert:
             terms = [
                 _Terms(
                     intent=intent,
-                    cue=self._cue(intent, lang),
+                    cue=cue,
                     removes=any(op.get("op") == "remove" for op in intent.patch or []),
                     kinds=frozenset(intent.target.kinds) if intent.target else frozenset(),
                     creates=bool(intent.target and intent.target.create),
                     collection=intent.target.collection if intent.target else None,
                     only_on=not intent.value
                     and any(op.get("value") in _ON_VALUES for op in intent.patch or []),
+                    finder=Needled(cue) if cue is not None else None,
                 )
                 for intent in intents.values()
+                for cue in [self._cue(intent, lang)]
             ]
             found = self._terms[key] = (offsets, slots, terms)
         return found
@@ -1293,7 +1303,10 @@ class GroundedExpert:
         if name == "person":
             return bool(u.resolution.values) or bool(_UNASSIGN.search(u.cleaned.folded))
         if name == "when":
-            return any(when(v, datetime(2026, 1, 1, 12), "UTC") is not None for v in u.variants)
+            return any(
+                says_time(v) and when(v, datetime(2026, 1, 1, 12), "UTC") is not None
+                for v in u.variants
+            )
         if name == "reminder":
             return any(
                 before(v) is not None or when(v, datetime(2026, 1, 1, 12), "UTC") is not None
@@ -1757,8 +1770,10 @@ def _read(name: str, c: Cleaned) -> Any:
             or (_indoors(c) and _INDIRECT_HOT.search(c.folded))
         ):
             return "delta"
+        if found is not None:
+            return found
         n = bare_number(c)
-        return found if found is not None else (n if n is not None and 5 <= n <= 30 else None)
+        return n if n is not None and 5 <= n <= 30 else None
     if name == "colour":
         return colour(c)
     if name == "status":
@@ -2128,10 +2143,16 @@ def _delex(u: Understanding) -> str:
     named = u.resolution.best[:2]
     for m in named:
         for name in m.item.names:
-            names.update(fold(name).split())
+            names.update(_name_words(name))
     kept = [w for w in words if w.strip("?,.!") not in names]
     kinds = {m.item.kind for m in named if m.item.kind}
     return " ".join([*kept, *(f"x{k}" for k in sorted(kinds))])
+
+
+@lru_cache(maxsize=4096)  # the inventory's names: the same few for every event
+def _name_words(name: str) -> tuple[str, ...]:
+    """The folded words of an item's name."""
+    return tuple(fold(name).split())
 
 
 _KIND_MARK = re.compile(r"\bx(\w+)")  # a kind word put for an item, "xlight"

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import chain, pairwise
@@ -39,6 +39,10 @@ from processors.language import SUPPORTED, clean, detect, fold
 from processors.lexicon import GIVEN_TO, NUMBER_WORDS
 from processors.models import Candidate, RawEvent, RoutedEvent, millis, trusted
 from processors.packs import DomainPack
+from processors.patterns import GROUP_REFERENCE as _GROUP_REFERENCE
+from processors.patterns import alternatives as _alternatives
+from processors.patterns import digit_led as _digit_led
+from processors.patterns import needles as _needles
 
 ROUTER_VERSION = "route-v2"
 REGISTRY_EXAMPLE = (
@@ -68,113 +72,6 @@ __all__ = ["UTC", "Calibration", "Project", "ProjectRegistry", "Router", "render
 _LETTERS = re.compile(r"[a-z0-9]+")
 _DIGITS = re.compile(r"\d+")
 _ID_NUMBER = re.compile(r"\b([a-z]{1,4})-?\d+\b")  # "tl-310", "inc42"
-# a literal run of a regular expression: no character with a meaning of its own
-_LITERAL_RUN = re.compile(r"[^\\.^$*+?{}\[\]()|]+")
-# group references tie a pattern's parts together: such cues are searched as they are
-_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
-
-
-def _structure(pattern: str) -> Iterator[tuple[int, str]]:
-    """The positions and characters of ``pattern`` that are neither escaped nor in a set."""
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "[":
-            i += 1
-            i += pattern.startswith("^", i)
-            i += pattern.startswith("]", i)  # a "]" first in a set is one of its characters
-            while i < len(pattern) and pattern[i] != "]":
-                i += 2 if pattern[i] == "\\" else 1
-            i += 1
-            continue
-        yield i, char
-        i += 1
-
-
-def _alternatives(pattern: str) -> list[str]:
-    r"""The top-level alternatives of a regular expression.
-
-    >>> _alternatives(r"ab|c(?:d|e)|[|]\|f")
-    ['ab', 'c(?:d|e)', '[|]\\|f']
-    """
-    parts, start, depth = [], 0, 0
-    for i, char in _structure(pattern):
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
-    return [*parts, pattern[start:]]
-
-
-def _needles(alternative: str) -> tuple[str, ...] | None:
-    r"""Strings one of which every match of ``alternative`` starts with, if it has such.
-
-    >>> _needles(r"\bmov"), _needles(r"(?:is|'s|are) off\b"), _needles("ab?c"), _needles(r"\d")
-    (('mov',), ('is', "'s", 'are'), ('a',), None)
-    """
-    rest = _first_char(alternative)
-    if rest.startswith("(?:"):
-        end = _group_end(rest)
-        if rest[end + 1 : end + 2] in ("?", "*", "{"):  # the group may be left out
-            return None
-        found = [_needles(inner) for inner in _alternatives(rest[3:end])]
-        return None if None in found else tuple(n for f in found if f for n in f)
-    run = _LITERAL_RUN.match(rest)
-    if run is None:
-        return None
-    literal = run.group()
-    if rest[run.end() : run.end() + 1] in ("?", "*", "{"):  # its last character may be left out
-        literal = literal[:-1]
-    return (literal,) if literal else None
-
-
-def _digit_led(alternative: str) -> bool:
-    r"""Whether every match of ``alternative`` starts with a digit (``\d``).
-
-    >>> _digit_led(r"\d+ ?%"), _digit_led(r"\b(?:\d+|\d\d) h"), _digit_led(r"\d?%")
-    (True, True, False)
-    """
-    rest = _first_char(alternative)
-    if rest.startswith("(?:"):
-        end = _group_end(rest)
-        if rest[end + 1 : end + 2] in ("?", "*", "{"):  # the group may be left out
-            return False
-        return all(_digit_led(inner) for inner in _alternatives(rest[3:end]))
-    return rest.startswith("\\d") and rest[2:3] not in ("?", "*", "{")
-
-
-def _first_char(alternative: str) -> str:
-    """``alternative`` from what matches its first character: without the word boundaries
-    and look-arounds before it, which match none."""
-    rest = alternative
-    while True:
-        if rest.startswith("\\b"):
-            rest = rest[2:]
-        elif rest.startswith(("(?=", "(?!", "(?<=", "(?<!")):
-            rest = rest[_group_end(rest) + 1 :]
-        else:
-            return rest
-
-
-def _group_end(pattern: str) -> int:
-    """The position of the parenthesis closing the group ``pattern`` starts with."""
-    depth = 0
-    for i, char in _structure(pattern):
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    raise ValueError(f"unbalanced parentheses in {pattern!r}")
-
-
 # domain, needle, the needle up to a space, the cue if not the needle
 _CueEntry = tuple[int, str, str, re.Pattern[str] | None]
 # a cue left to check on the whole text: domain, needle (None: known said), the cue (None: the

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from processors.fuzzy import Choices
 from processors.language import Cleaned, fold
+from processors.patterns import Needled
 
 # --- on / off -------------------------------------------------------------------------------
 _ON = re.compile(
@@ -548,6 +549,13 @@ def _clock_time(text: str) -> time | None:
     return best
 
 
+def says_time(u: Cleaned) -> bool:
+    """False only when :func:`when` finds no time in ``u``, whatever the base: every way it
+    reads one needs a digit or one of :data:`_TIME_WORDS` (a guard ~10x cheaper than it)."""
+    text = u.folded
+    return _DIGIT.search(text) is not None or any(word in text for word in _TIME_WORDS)
+
+
 def when(u: Cleaned, base: datetime, zone: str) -> When | None:
     """The point in time the utterance names, resolved against ``base`` (the event's time)
     in the session's time zone ``zone``; or a shift ("half an hour later"); or None.
@@ -690,6 +698,27 @@ _DAY_AFTER = re.compile(
     r"(?! tomorrow)"
 )
 _A_WEEK = re.compile(r"\b(?:a week|une semaine|una semana|eine woche)\b")
+# what :func:`when` reads that needs no digit: a day said ("tomorrow", "friday"), one o'clock,
+# noon or midnight in words, how long ("an hour", "half an hour", "in a minute"), a day or a
+# week later (each of the other patterns it reads needs a digit: ``\d``)
+# (each of these has a literal string in front of every alternative: tests/unit checks)
+_WORDED = (_ONE_OCLOCK, _NOON, _MIDNIGHT, _A_DAY, _DAY_AFTER, _A_WEEK)
+_SAID_TIME_WORDS = tuple(
+    dict.fromkeys(
+        [
+            *_RELATIVE_DAYS,
+            *_WEEKDAYS,
+            *_SAYS_DURATION.pattern.split("|"),
+            "half",
+            "demi",
+            *(n for p in _WORDED for n in Needled(p).needles),
+        ]
+    )
+)
+# (a word that holds another is found with it: "pasado manana", "by a day")
+_TIME_WORDS = tuple(
+    w for w in _SAID_TIME_WORDS if not any(v != w and v in w for v in _SAID_TIME_WORDS)
+)
 
 
 @lru_cache(maxsize=16)  # one event's text is read for several intents

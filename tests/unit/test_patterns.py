@@ -1,0 +1,102 @@
+"""Pre-checks before regular-expression searches: the same answers as the searches."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from processors import values
+from processors.language import clean, fold
+from processors.patterns import Needled
+from processors.values import says_time, when
+from tests.unit.test_processors import PACKS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _texts() -> list[str]:
+    """Dev utterances and the packs' own phrases, folded as the expert reads them."""
+    texts = []
+    for path in sorted((ROOT / "tests" / "data" / "formation_dev").glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            if line.strip() and not line.startswith("#"):
+                texts.append(json.loads(line)["text"])
+    for pack in PACKS:
+        for intent in pack.intents:
+            for table in ({"en": intent.examples, **intent.phrases}, intent.extra_phrases):
+                for examples in table.values():
+                    texts.extend(re.sub(r"<(\w+)>", r"\1", e) for e in examples)
+    return sorted({fold(t) for t in texts})
+
+
+TEXTS = _texts()
+# times said without a digit, one way of each pattern :func:`when` reads
+WORDED_TIMES = [  # (text, language)
+    ("cancel yoga tomorrow", "en"),
+    ("annule le yoga après-demain", "fr"),
+    ("move it to friday", "en"),
+    ("verschieb das auf nachsten dienstag", "de"),
+    ("lunch at one", "en"),
+    ("move the team lunch to one o'clock", "en"),
+    ("el almuerzo a la una", "es"),
+    ("le déjeuner à une heure", "fr"),
+    ("um eins bitte", "de"),
+    ("at noon", "en"),
+    ("à minuit", "fr"),
+    ("remind me in half an hour", "en"),
+    ("rappelle-moi dans une demi-heure", "fr"),
+    ("en media hora", "es"),
+    ("in einer halben stunde", "de"),
+    ("in an hour", "en"),
+    ("dans une heure", "fr"),
+    ("push it back an hour", "en"),
+    ("push it a quarter of an hour later", "en"),
+    ("move it a day later", "en"),
+    ("reporte-le au lendemain", "fr"),
+    ("the day after", "en"),
+    ("push it back a week", "en"),
+    ("zieh es eine viertelstunde vor", "de"),
+]
+
+
+def test_needled_search_starts_where_the_search_does() -> None:
+    patterns = [
+        re.compile("|".join(f"(?:{c})" for c in cues))
+        for pack in PACKS
+        for intent in pack.intents
+        for cues in intent.cues.values()
+        if cues
+    ]
+    patterns += [p for _, p in values._STATUS]
+    for pattern in patterns:
+        finder = Needled(pattern)
+        for text in TEXTS:
+            found, expected = finder.search(text), pattern.search(text)
+            assert (found and found.start()) == (expected and expected.start()), (pattern, text)
+            assert finder.may_match(text) or expected is None
+
+
+@pytest.mark.parametrize("pattern", values._WORDED)
+def test_every_time_said_in_words_has_its_words_in_the_guard(pattern: re.Pattern[str]) -> None:
+    finder = Needled(pattern)
+    assert finder.rest is None
+    for said in [*finder.needles, *values._RELATIVE_DAYS, *values._WEEKDAYS]:
+        assert any(word in said for word in values._TIME_WORDS), said
+
+
+def test_says_time_is_false_only_when_no_time_is_read() -> None:
+    base = datetime.fromisoformat("2026-12-01T09:00:00+01:00")
+    texts = [*TEXTS, *(text for text, _ in WORDED_TIMES)]
+    for lang in ("en", "fr", "es", "de"):
+        for text in texts:
+            c = clean(text, lang)
+            if not says_time(c):
+                assert when(c, base, "Europe/Paris") is None, text
+                assert when(c, datetime(2026, 1, 1, 12), "UTC") is None, text
+    for text, lang in WORDED_TIMES:
+        c = clean(text, lang)
+        assert says_time(c) and when(c, base, "Europe/Paris") is not None, text
