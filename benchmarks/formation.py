@@ -21,6 +21,7 @@ from processors.embeddings import HashingEncoder
 from processors.language import detect
 from processors.models import RawEvent
 from streams.runtime.pipeline import build_former, build_router
+from streams.runtime.workers import limit_threads
 from streams.settings import DATA_DIR, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +60,7 @@ def _line(name: str, ms: list[float]) -> str:
 
 def main(events: int = 3000) -> int:
     """Print the figures; exit 1 when a target is missed."""
+    limit_threads()  # one BLAS thread, as in a stage's process: helper threads only spin
     settings = Settings()  # the deployed default: WordLlama on, the shipped packs and calibration
     router, former = build_router(settings), build_former(settings)
     for path in sorted((DATA_DIR / "inventories").glob("*.json")):
