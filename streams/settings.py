@@ -113,8 +113,11 @@ class Settings(BaseSettings):
     registry_path: Path = Field(
         DATA_DIR / "projects.json", description="Project registry file (JSON list of projects)."
     )
+    # calibrated: 0.6 asks about the events that are right little more often than not (on
+    # the dev sets, project accuracy among answered 0.971 -> 0.977, abstain 1.6% -> 2.3%,
+    # 3 of 8,667 task types lost)
     min_routing_confidence: float = Field(
-        0.5, ge=0, le=1, description="Below this the former asks for clarification."
+        0.6, ge=0, le=1, description="Below this the former asks for clarification."
     )
     packs_dir: Path = Field(
         DATA_DIR / "packs", description="Directory of domain packs (*.yaml) for the expert."
