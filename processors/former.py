@@ -237,9 +237,11 @@ class Expert(Protocol):
     def propose(self, routed: RoutedEvent) -> Proposal: ...
 
 
-def is_question(text: str) -> bool:
-    """Whether ``text`` asks rather than tells: a question word first, or a question mark."""
-    toks = words(text)
+def is_question(text: str, toks: list[str] | None = None) -> bool:
+    """Whether ``text`` asks rather than tells: a question word first, or a question mark
+    (``toks``: its :func:`words`, when already split)."""
+    if toks is None:
+        toks = words(text)
     return text.rstrip().endswith("?") or bool(toks and toks[0].split("'")[0] in _QUESTION)
 
 
@@ -433,13 +435,14 @@ class PackExpert:
     def smalltalk(self, text: str) -> tuple[IntentSpec, float] | None:
         """A no-task intent of the shared pack, when the text is short small talk (a
         misspelt short one too: "thnaks a lot", "nevermnid")."""
-        n = len(words(text))
+        toks = words(text)
+        n = len(toks)
         if n > 10:
             return None
         # a question is small talk only when it is close to one ("how are you?"), not when it
         # merely shares a word with one ("am I free tomorrow afternoon"); a longer sentence
         # only when it is close to one ("sorry, I was talking to my daughter")
-        needed = self.smalltalk_threshold + (0.15 if is_question(text) else 0.0)
+        needed = self.smalltalk_threshold + (0.15 if is_question(text, toks) else 0.0)
         needed += 0.2 if n > 6 else 0.0
         found = self.nearest(text, {"_common"}, at_least=needed)
         if found is not None and found[2] >= needed:

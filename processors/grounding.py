@@ -740,6 +740,11 @@ class GroundedExpert:
         self._spelling_set = {lang: frozenset(ws) for lang, ws in vocab.items()}
         self._pack_of = packs_by_domain(self.packs)
         self._grounded_packs = {id(p) for p in self.packs if any(i.grounded for i in p.intents)}
+        # the proposal type lives with the former, which imports this module: imported here,
+        # once, not by an import statement at each event
+        from processors.former import Proposal, validate_patch
+
+        self._former = (Proposal, validate_patch)
         self._collections: dict[tuple[int, str], _Collection] = {}  # (inventory, collection)
 
     def pack_for(self, domain: str | None) -> DomainPack | None:
@@ -853,9 +858,7 @@ class GroundedExpert:
         )
 
     def _propose_one(self, routed: RoutedEvent) -> Any:
-        # the proposal type lives with the former (one import statement: each costs a look-up)
-        from processors.former import Proposal, validate_patch
-
+        Proposal, validate_patch = self._former
         pack = self.pack_for(routed.domain_id)
         inventory = self.inventory(routed.project_id)
         if pack is None or inventory is None or id(pack) not in self._grounded_packs:
