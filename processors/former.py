@@ -60,7 +60,7 @@ from processors.models import (
     trusted,
 )
 from processors.packs import DomainPack, IntentSpec, MissingSlot, extract_slots, render_patch
-from processors.router import ProjectRegistry, words
+from processors.router import Project, ProjectRegistry, words
 from processors.values import WEEKDAY_WORDS, delta, switch
 
 FORMER_VERSION = "form-v2"
@@ -107,9 +107,11 @@ _FRAGMENT_TAIL = frozenset(
     "eine einen im am zum zur und oder mein meine in auf mit".split()
 )
 
+_LETTERS = re.compile(r"[a-z]+")
+
 
 def _names_kind(text: str) -> bool:
-    words = set(re.findall(r"[a-z]+", fold(text)))
+    words = set(_LETTERS.findall(fold(text)))
     return any(words & vocab for vocab in KIND_WORDS.values())
 
 
@@ -131,7 +133,7 @@ _THINGS = frozenset("thing things stuff truc machin chose cosa cosas ding sache 
 
 def _names_thing(text: str) -> bool:
     """Whether a cancellation is of something: a kind, a day, "the thing tomorrow"."""
-    folded = set(re.findall(r"[a-z]+", fold(text)))
+    folded = set(_LETTERS.findall(fold(text)))
     return _names_kind(text) or bool(folded & (_THINGS | _TIME_WORDS | WEEKDAY_WORDS))
 
 
@@ -194,18 +196,36 @@ class Proposal:
     expert: str = ""  # the version of the expert that formed it, when not the configured one
 
     @classmethod
-    def read_only(cls, intent: IntentSpec, confidence: float, assumptions: list[str]) -> Proposal:
+    def read_only(
+        cls,
+        intent: IntentSpec,
+        confidence: float,
+        assumptions: list[str],
+        *,
+        decision: Decision = "ephemeral",
+        slots: dict[str, Any] | None = None,
+        patch: list[dict[str, Any]] | None = None,
+        patch_error: str | None = None,
+        reply: str | None = None,
+        reason_code: str = "",
+    ) -> Proposal:
         """A read-only proposal from a matched intent's systems, tools and steps (the start
-        of every intent's formation)."""
+        of every intent's formation), with the fields given changed (built once, not
+        copied by ``replace``: each frozen copy sets every field again)."""
         return cls(
-            decision="ephemeral",
+            decision=decision,
             confidence=confidence,
             intent_id=intent.id,
             systems=list(intent.systems),
             tools=list(intent.tools),
             steps=list(intent.steps) or ["ssot.read", "text.summarize"],
+            patch=patch,
+            patch_error=patch_error,
+            slots={} if slots is None else slots,
             preconditions=list(intent.preconditions),
             assumptions=assumptions,
+            reply=reply,
+            reason_code=reason_code,
         )
 
 
@@ -217,9 +237,11 @@ class Expert(Protocol):
     def propose(self, routed: RoutedEvent) -> Proposal: ...
 
 
-def is_question(text: str) -> bool:
-    """Whether ``text`` asks rather than tells: a question word first, or a question mark."""
-    toks = words(text)
+def is_question(text: str, toks: list[str] | None = None) -> bool:
+    """Whether ``text`` asks rather than tells: a question word first, or a question mark
+    (``toks``: its :func:`words`, when already split)."""
+    if toks is None:
+        toks = words(text)
     return text.rstrip().endswith("?") or bool(toks and toks[0].split("'")[0] in _QUESTION)
 
 
@@ -413,13 +435,14 @@ class PackExpert:
     def smalltalk(self, text: str) -> tuple[IntentSpec, float] | None:
         """A no-task intent of the shared pack, when the text is short small talk (a
         misspelt short one too: "thnaks a lot", "nevermnid")."""
-        n = len(words(text))
+        toks = words(text)
+        n = len(toks)
         if n > 10:
             return None
         # a question is small talk only when it is close to one ("how are you?"), not when it
         # merely shares a word with one ("am I free tomorrow afternoon"); a longer sentence
         # only when it is close to one ("sorry, I was talking to my daughter")
-        needed = self.smalltalk_threshold + (0.15 if is_question(text) else 0.0)
+        needed = self.smalltalk_threshold + (0.15 if is_question(text, toks) else 0.0)
         needed += 0.2 if n > 6 else 0.0
         found = self.nearest(text, {"_common"}, at_least=needed)
         if found is not None and found[2] >= needed:
@@ -458,13 +481,17 @@ class PackExpert:
                 assumptions=["no intent of the domain pack matched; read-only investigation"],
             )
         pack, intent, similarity = found
-        base = Proposal.read_only(
-            intent, similarity, [f"matched intent {intent.id} (similarity {similarity:.2f})"]
-        )
+        notes = [f"matched intent {intent.id} (similarity {similarity:.2f})"]
         if intent.task_type == "no_task":
-            return replace(base, decision="no_task", reply=intent.reply or "No task needed.")
+            return Proposal.read_only(
+                intent,
+                similarity,
+                notes,
+                decision="no_task",
+                reply=intent.reply or "No task needed.",
+            )
         if intent.task_type == "ephemeral":
-            return base
+            return Proposal.read_only(intent, similarity, notes)
         slots = extract_slots(pack, event.text)
         missing = [s for s in intent.required_slots if s not in slots]
         instead = next((i for i in pack.intents if i.id == intent.otherwise), None)
@@ -473,13 +500,15 @@ class PackExpert:
             # the project's people act on: recorded as asked
             note = f"no {' or '.join(missing)} to set: {instead.id}"
             intent, missing = instead, [s for s in instead.required_slots if s not in slots]
-            base = Proposal.read_only(intent, similarity, [*base.assumptions, note])
+            notes = [*notes, note]
         slots.setdefault("text", event.text)
         slots.setdefault("occurred_at", event.occurred_at.isoformat())
         slots.setdefault("new_id", uuid.uuid5(_REQUESTS, event.source_event_id).hex[:8])
         if missing:
-            return replace(
-                base,
+            return Proposal.read_only(
+                intent,
+                similarity,
+                notes,
                 decision="clarification",
                 slots=slots,
                 reply=f"I need the {missing[0].replace('_', ' ')} to do that ({intent.id}).",
@@ -488,17 +517,29 @@ class PackExpert:
         try:
             patch = render_patch(intent.patch or [], slots)
         except MissingSlot as exc:
-            return replace(
-                base,
+            return Proposal.read_only(
+                intent,
+                similarity,
+                notes,
                 decision="stateful",
                 slots=slots,
                 patch_error=f"patch template needs slot {exc.slot!r}",
             )
-        return replace(
-            base, decision="stateful", slots=slots, patch=patch, patch_error=validate_patch(patch)
+        return Proposal.read_only(
+            intent,
+            similarity,
+            notes,
+            decision="stateful",
+            slots=slots,
+            patch=patch,
+            patch_error=validate_patch(patch),
         )
 
 
+# (compiled once: ``re.search(pattern, …)`` looks its pattern up in re's cache at each call)
+_CLAUSE_MARK = re.compile(r"[,;:!\u2014\u2013]")
+_CLAUSE_SPLIT = re.compile(r"[,;:!\u2014\u2013]| - ")
+_CANCEL_WORD = re.compile(r"cancel\w*|annule\w*|abbrechen")
 _DONE = re.compile(r"\b(?:j'ai|i'?ve|i have|ya (?:he|hemos)|he \w+ado|hab\w*|bin)\b")
 _STOPS = re.compile(r"\b(?:stop\w*|arrete\w*|para|halt|abbrechen|cancel\w*|annule\w*|cancela\w*)\b")
 
@@ -629,7 +670,22 @@ class Former:
         self.reviewer: Reviewer = reviewer or PolicyReviewer()
         self.policy = policy or ReviewPolicy()
         self.fragment_window_s = fragment_window_s
+        # each pack's bulk intents (a review reads it for every task)
+        self._bulk_intents = {
+            id(pack): frozenset(i.id for i in pack.intents if i.bulk) for pack in self.packs
+        }
         self._fragments: OrderedDict[str, RawEvent] = OrderedDict()
+        self._projects: tuple[ProjectRegistry, dict[str, Project]] = (
+            registry,
+            {p.id: p for p in registry.projects},
+        )
+
+    def _project(self, project_id: str | None) -> Project | None:
+        """``self.registry.get(project_id)``, by a table (the registry's is a scan; its ids
+        are unique)."""
+        if self._projects[0] is not self.registry:
+            self._projects = (self.registry, {p.id: p for p in self.registry.projects})
+        return self._projects[1].get(project_id) if project_id is not None else None
 
     @property
     def _expert_version(self) -> str:
@@ -723,9 +779,7 @@ class Former:
                 small = self._leading_smalltalk(said, routed)  # "thanks, the porch light is great"
             if small is not None:
                 text = small[0].reply_in(lang.lang) or "No task needed."
-                return replace(
-                    self._reply(routed, "no_task", text, now, "smalltalk"), intent_id=small[0].id
-                )
+                return self._reply(routed, "no_task", text, now, "smalltalk", small[0].id)
             sure_project = routed.project_id is not None and routed.routing_confidence >= 0.9
             if (
                 not lang.supported
@@ -775,14 +829,15 @@ class Former:
             )
         proposal = self._propose(routed)
         if proposal.decision in ("no_task", "clarification"):
-            formation = self._reply(
+            return self._reply(
                 routed,
                 proposal.decision,
                 proposal.reply or "Please clarify.",
                 now,
                 proposal.reason_code or "no_task_intent",
+                proposal.intent_id,
+                dict(proposal.slots),
             )
-            return replace(formation, intent_id=proposal.intent_id, slots=dict(proposal.slots))
         pack = self.pack_expert.pack_for(routed.domain_id) if self.pack_expert else None
         dependencies = self._dependencies(proposal, pack)
         review: Review | None = None
@@ -818,10 +873,10 @@ class Former:
         small talk first, and nothing asked after it."""
         assert self.pack_expert is not None
         first = fold(said).split(maxsplit=1)[0] if said.strip() else ""
-        clause = re.search(r"[,;:!\u2014\u2013]", said)
+        clause = _CLAUSE_MARK.search(said)
         if first not in self.pack_expert.smalltalk_openers and not clause:
             return None  # most requests: no clause and no small-talk opener, nothing to split
-        parts = re.split(r"[,;:!\u2014\u2013]| - ", said, maxsplit=1)
+        parts = _CLAUSE_SPLIT.split(said, maxsplit=1)
         head = parts[0].strip()
         rest = parts[1] if len(parts) > 1 else ""
         found = (
@@ -833,7 +888,7 @@ class Former:
             found = self.pack_expert.smalltalk_prefix(said)
             rest = said if found is not None else rest
         asked = _REQUEST.search(fold(rest))
-        if asked and re.fullmatch(r"cancel\w*|annule\w*|abbrechen", asked.group(0)):
+        if asked and _CANCEL_WORD.fullmatch(asked.group(0)):
             asked = None if not _names_kind(rest) else asked  # "no, cancel, I changed my mind"
         if found is None or asked:
             return None
@@ -888,29 +943,39 @@ class Former:
             triggers.append("invalid_patch")
         patch = proposal.patch or []
         pack = self.pack_expert.pack_for(routed.domain_id) if self.pack_expert else None
-        bulk = pack is not None and any(i.bulk for i in pack.intents if i.id == proposal.intent_id)
-        changes = distinct_changes(patch) if bulk else len(patch)
+        touched = {str(op.get("path")) for op in patch}
+        # distinct changes are never more than the ops: counted only when the ops are more
+        if len(patch) > p.max_patch_ops:
+            bulk = pack is not None and proposal.intent_id in self._bulk_intents[id(pack)]
+            changes = distinct_changes(patch) if bulk else len(patch)
+        else:
+            changes = len(patch)
         if (
             changes > p.max_patch_ops
             or len(patch) > p.max_patch_items
-            or any(str(op.get("path")) in ("", "/") for op in patch)
+            or "" in touched
+            or "/" in touched
         ):
             triggers.append("broad_patch_scope")
         if len([s for s in proposal.systems if s != "ssot"]) > p.max_systems:
             triggers.append("many_systems")
         # hedged is the request, not a reason said after it ("lock the back door? I think
-        # the kids left it open"); "I'm home. Perhaps unlock the back door" is hedged
-        sentences = _SENTENCE_END.split(routed.event.text)
-        if any(
+        # the kids left it open"); "I'm home. Perhaps unlock the back door" is hedged. A
+        # hedge in a sentence is one in the text (no hedge spans ".  "): most texts have none
+        text = routed.event.text
+        if _HEDGES.search(text) and any(
             _HEDGES.search(said) and not (n and _REASON.match(said))
-            for n, said in enumerate(sentences)
+            for n, said in enumerate(_SENTENCE_END.split(text))
         ):
             triggers.append("ambiguous_wording")
         asr = routed.event.asr_confidence
         if asr is not None and asr < p.min_asr_confidence:
             triggers.append("low_asr_confidence")
-        touched = {str(op.get("path")) for op in patch}
-        if proposal.decision == "stateful" and pack and touched & set(pack.protected_paths):
+        if (
+            proposal.decision == "stateful"
+            and pack
+            and not touched.isdisjoint(pack.protected_paths)
+        ):
             triggers.append("protected_path")
         return triggers
 
@@ -965,7 +1030,14 @@ class Former:
         )
 
     def _reply(
-        self, routed: RoutedEvent, kind: str, text: str, now: datetime, code: str
+        self,
+        routed: RoutedEvent,
+        kind: str,
+        text: str,
+        now: datetime,
+        code: str,
+        intent_id: str | None = None,
+        slots: dict[str, Any] | None = None,
     ) -> Formation:
         event = routed.event
         # built, not validated: these values are already what validation would keep
@@ -983,7 +1055,7 @@ class Former:
                 "reason_code": code,
             },
         )
-        return Formation(kind, None, reply)
+        return Formation(kind, None, reply, intent_id, {} if slots is None else slots)
 
     def _task(
         self,
@@ -997,8 +1069,8 @@ class Former:
         task_type: Literal["ephemeral", "stateful"] = (
             "stateful" if proposal.decision == "stateful" else "ephemeral"
         )
-        # only a stateful task touches its project's systems (the look-up is a scan)
-        project = self.registry.get(routed.project_id) if task_type == "stateful" else None
+        # only a stateful task touches its project's systems
+        project = self._project(routed.project_id) if task_type == "stateful" else None
         slots = {k: str(v) for k, v in proposal.slots.items() if not k.endswith("_slug")}
         systems = sorted(
             {

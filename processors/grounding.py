@@ -447,11 +447,12 @@ def uuid5_text(namespace: uuid.UUID, name: str) -> str:
     >>> all(uuid5_text(ns, n) == str(uuid.uuid5(ns, n)) for n in ("evt-1/stateful", "é", ""))
     True
     """
-    digest = bytearray(hashlib.sha1(namespace.bytes + name.encode()).digest()[:16])
-    digest[6] = digest[6] & 0x0F | 0x50  # version 5
-    digest[8] = digest[8] & 0x3F | 0x80  # the RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = hashlib.sha1(namespace.bytes + name.encode()).hexdigest()
+    # the version (5) replaces digit 12; the RFC 4122 variant the top bits of digit 16
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+_VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
 
 
 def packs_by_domain(packs: Sequence[DomainPack]) -> dict[str, DomainPack]:
@@ -567,6 +568,37 @@ class _Terms:
     only_on: bool = False  # it can only switch on or activate ("activate_scene")
     # the cue searched only where it can match (None: no cue)
     finder: Needled | None = None
+
+
+@dataclass(frozen=True)
+class _Collection:
+    """What :meth:`GroundedExpert._targets` reads of one collection of an inventory: built
+    once per inventory, not scanned again at every event."""
+
+    inventory: Inventory  # whose (the id of a freed one may be reused)
+    items: list[Item]  # every item of the collection, in the inventory's order
+    timed: bool  # some of them start at a time (calendar events)
+    targets: list[Item]  # those that are targets
+    labels_of: dict[str, set[str]]  # a target's folded labels (those with a list of them)
+    labels: set[str]  # all of those labels
+
+
+def _collection(inventory: Inventory, collection: str) -> _Collection:
+    items = [it for it in inventory.items if it.collection == collection]
+    targets = [it for it in items if it.role == "target"]
+    labels_of = {
+        it.id: {fold(x) for x in it.data.get("labels", ()) if isinstance(x, str)}
+        for it in targets
+        if isinstance(it.data.get("labels"), list)
+    }
+    return _Collection(
+        inventory,
+        items,
+        any("start" in it.data for it in items),
+        targets,
+        labels_of,
+        set().union(*labels_of.values()),
+    )
 
 
 @dataclass(frozen=True)
@@ -708,6 +740,12 @@ class GroundedExpert:
         self._spelling_set = {lang: frozenset(ws) for lang, ws in vocab.items()}
         self._pack_of = packs_by_domain(self.packs)
         self._grounded_packs = {id(p) for p in self.packs if any(i.grounded for i in p.intents)}
+        # the proposal type lives with the former, which imports this module: imported here,
+        # once, not by an import statement at each event
+        from processors.former import Proposal, validate_patch
+
+        self._former = (Proposal, validate_patch)
+        self._collections: dict[tuple[int, str], _Collection] = {}  # (inventory, collection)
 
     def pack_for(self, domain: str | None) -> DomainPack | None:
         """The pack serving a domain."""
@@ -760,6 +798,8 @@ class GroundedExpert:
         known = self._spelling_set.get(cleaned.lang, frozenset())
         changed = False
         for n, word in enumerate(words):
+            if len(word) < 4:  # most words: too short to respell, stripped or not
+                continue
             bare = word.strip("?,.!:;")
             if len(bare) < 4 or not bare.isalpha() or bare in known:
                 continue
@@ -818,8 +858,7 @@ class GroundedExpert:
         )
 
     def _propose_one(self, routed: RoutedEvent) -> Any:
-        from processors.former import Proposal  # the proposal type lives with the former
-
+        Proposal, validate_patch = self._former
         pack = self.pack_for(routed.domain_id)
         inventory = self.inventory(routed.project_id)
         if pack is None or inventory is None or id(pack) not in self._grounded_packs:
@@ -912,7 +951,6 @@ class GroundedExpert:
         margin = score - (ranked[1][1] if len(ranked) > 1 else 0.0)
         confidence = round(min(1.0, 0.5 * score + 0.5 * min(1.0, margin * 2 + 0.4)), 4)
         notes.append(f"matched intent {intent.id} (score {score:.2f}, margin {margin:.2f})")
-        base = Proposal.read_only(intent, confidence, notes)
         zone = self._inventories[routed.project_id or ""][2]
         targets, problem = self._targets(intent, u, inventory, lang, (event.occurred_at, zone))
         if problem is not None and problem[0] == "ambiguous_target" and "," in u.cleaned.numeric:
@@ -929,7 +967,7 @@ class GroundedExpert:
             if all(named.get(t.id, 0.0) >= 0.9 for t in targets):
                 slots["target_named"] = "yes"  # the project's own state names what to change
         if intent.task_type == "ephemeral":
-            return replace(base, slots=slots)
+            return Proposal.read_only(intent, confidence, notes, slots=slots)
         if problem is not None and (
             # "the cellar door" in a home whose state knows three other doors: none of them;
             # "move tl-310 to in review" when the state lists no TL-310
@@ -948,8 +986,14 @@ class GroundedExpert:
             code, text, candidates = problem
             if candidates:
                 slots["candidates"] = ",".join(candidates)
-            return replace(
-                base, decision="clarification", slots=slots, reply=text, reason_code=code
+            return Proposal.read_only(
+                intent,
+                confidence,
+                notes,
+                decision="clarification",
+                slots=slots,
+                reply=text,
+                reason_code=code,
             )
         if (
             intent.target is not None
@@ -957,8 +1001,10 @@ class GroundedExpert:
             and _VAGUE.search(u.cleaned.folded)
             and len((_title(u.cleaned) or "").split()) <= 3  # not "… doesn't do anything"
         ):
-            return replace(
-                base,
+            return Proposal.read_only(
+                intent,
+                confidence,
+                notes,
                 decision="clarification",
                 slots=slots,
                 reply=reply_text("missing", lang, slot="title", for_item=""),
@@ -976,8 +1022,10 @@ class GroundedExpert:
         if value is None and intent.value and (not intent.value_optional or vague):
             name = _SLOT_NAMES.get(intent.value, intent.value)
             for_item = reply_text("for_item", lang, item=targets[0].names[0]) if targets else ""
-            return replace(
-                base,
+            return Proposal.read_only(
+                intent,
+                confidence,
+                notes,
                 decision="clarification",
                 slots=slots,
                 reply=reply_text("missing", lang, slot=name, for_item=for_item),
@@ -986,6 +1034,7 @@ class GroundedExpert:
         patch: list[dict[str, Any]] = []
         extra = _value_slots(value)
         new_id = _new_id(pack, intent, event.source_event_id)
+        occurred_at = event.occurred_at.isoformat()
         try:
             for target in targets or [None]:
                 fill = {
@@ -993,23 +1042,29 @@ class GroundedExpert:
                     "item": target.id if target else "",
                     "new_id": new_id,
                     "text": event.text,
-                    "occurred_at": event.occurred_at.isoformat(),
+                    "occurred_at": occurred_at,
                 }
                 fill.update(_per_item(value, target))
                 patch += render_patch(intent.patch or [], fill)
         except MissingSlot as exc:
-            return replace(
-                base,
+            return Proposal.read_only(
+                intent,
+                confidence,
+                notes,
                 decision="clarification",
                 slots=slots,
                 reply=reply_text("missing", lang, slot=exc.slot, for_item=""),
                 reason_code=f"missing_slot:{exc.slot}",
             )
         slots.update({k: v for k, v in extra.items() if isinstance(v, (str, int, float))})
-        from processors.former import validate_patch
-
-        return replace(
-            base, decision="stateful", slots=slots, patch=patch, patch_error=validate_patch(patch)
+        return Proposal.read_only(
+            intent,
+            confidence,
+            notes,
+            decision="stateful",
+            slots=slots,
+            patch=patch,
+            patch_error=validate_patch(patch),
         )
 
     def _legacy(self, routed: RoutedEvent, notes: list[str], *, require_patch: bool = False) -> Any:
@@ -1335,6 +1390,17 @@ class GroundedExpert:
             )
         return out
 
+    def _collection(self, inventory: Inventory, collection: str) -> _Collection:
+        """The table of a collection of ``inventory`` (the last few are kept)."""
+        key = (id(inventory), collection)
+        found = self._collections.get(key)
+        if found is None or found.inventory is not inventory:
+            found = _collection(inventory, collection)
+            if len(self._collections) >= 64:
+                self._collections.pop(next(iter(self._collections)))
+            self._collections[key] = found
+        return found
+
     def names_item(
         self, text: str, project_id: str | None, lang: str | None = None, *, floor: float = 0.9
     ) -> bool:
@@ -1461,8 +1527,9 @@ class GroundedExpert:
             if len(items) == 1 or (items and res.plural):
                 return items, None
             matches = [Match(it, 0.75, False) for it in items]
-        timed = [it for it in inventory.items if it.collection == spec.collection]
-        if when_said and timed and any("start" in it.data for it in timed):
+        table = self._collection(inventory, spec.collection)
+        timed = table.items
+        if when_said and table.timed:
             # "my three o'clock on thursday": an event named by its time
             # one event named (in part: "the piano on Saturday") keeps its name over its day
             pool = (
@@ -1493,7 +1560,7 @@ class GroundedExpert:
                 matches = [Match(it, 0.75, False) for it in picked]
         if not matches:
             # "assign both ci bugs to jonas": described by the labels the items carry
-            labelled = _by_labels(u.cleaned.folded, inventory, spec.collection, kinds)
+            labelled = _by_labels(u.cleaned.folded, table, kinds)
             if len(labelled) == 1 or (len(labelled) == 2 and _BOTH.search(u.cleaned.folded)):
                 return labelled, None
             matches = [Match(it, 0.75, False) for it in labelled]
@@ -1907,24 +1974,20 @@ _BOTH = re.compile(  # numbers are digits by now: "les deux" is "les 2"
 )
 
 
-def _by_labels(folded: str, inventory: Inventory, collection: str, kinds: set[str]) -> list[Any]:
-    """The items of ``collection`` carrying every label said ("the ci bugs": labels ``ci`` and
-    ``bug``), when at least one said label is more than a kind word; else none."""
+def _by_labels(folded: str, table: _Collection, kinds: set[str]) -> list[Any]:
+    """The targets of a collection carrying every label said ("the ci bugs": labels ``ci``
+    and ``bug``), when at least one said label is more than a kind word; else none."""
+    if not table.labels:
+        return []  # (a home's items carry none)
     # "ferme celui-ci" says no label ci; "die CI-Bugs", "le bug d'auth" do
     folded = re.sub(r"\b(?:celui|celle|ceux|celles)-(?:ci|la)\b", " ", folded)
     said = set(re.findall(r"[a-z0-9]+", folded))
     said |= {w[:-1] for w in said if w.endswith("s")}
-    items = [it for it in inventory.items if it.collection == collection and it.role == "target"]
-    labels_of = {
-        it.id: {fold(x) for x in it.data.get("labels", ()) if isinstance(x, str)}
-        for it in items
-        if isinstance(it.data.get("labels"), list)
-    }
-    named = said & set().union(*labels_of.values()) if labels_of else set()
+    named = said & table.labels
     kind_words = set().union(*(KIND_WORDS.get(k, frozenset()) for k in kinds))
     if not named - kind_words:
         return []
-    return [it for it in items if named <= labels_of.get(it.id, set())]
+    return [it for it in table.targets if named <= table.labels_of.get(it.id, set())]
 
 
 # how the name of a second item starts ("and the team lunch", "y la comida", "und das Essen")
@@ -2130,10 +2193,15 @@ def _title(c: Cleaned) -> str | None:
 
 def _new_id(pack: DomainPack, intent: IntentSpec, source_event_id: str) -> str:
     """A new item's id: stable for the event (a redelivery builds the same patch)."""
-    prefix = {"tickets": "TL-new", "events": "ev", "reminders": "rem"}.get(
+    prefix = _NEW_ID_PREFIX.get(
         (intent.target.collection if intent.target else "").strip("/"), "item"
     )
-    return f"{prefix}-{uuid5_text(_NS, source_event_id)[:8]}"
+    # ``uuid5_text(_NS, source_event_id)[:8]``: the version and variant bits come later
+    return f"{prefix}-{hashlib.sha1(_NS_BYTES + source_event_id.encode()).hexdigest()[:8]}"
+
+
+_NEW_ID_PREFIX = {"tickets": "TL-new", "events": "ev", "reminders": "rem"}
+_NS_BYTES = _NS.bytes
 
 
 def _delex(u: Understanding) -> str:
