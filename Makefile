@@ -51,7 +51,7 @@ bench-routing: $(STAMP)
 	$(BIN)/python -m benchmarks.routing
 
 bench-formation: $(STAMP)
-	$(BIN)/python -m benchmarks.formation
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m benchmarks.formation  # as worker_env sets it for a stage
 
 bench-lanes: $(STAMP)
 	$(BIN)/python -m benchmarks.lanes
