@@ -745,14 +745,15 @@ class Former:
             # "cancel the yoga", "good night mode": about a thing, whatever small talk it
             # resembles; asked first, it spares the small-talk search of most requests (the
             # item look-up is the one the expert makes next, remembered by the inventory)
-            about_thing = (
-                self.grounded is not None
-                and not _TAKEN_BACK.search(fold(said))
-                and self.grounded.names_item(said, routed.project_id, lang.lang)
-            )
             small = (
                 self.pack_expert.smalltalk(said)
-                if self.pack_expert and said and not about_thing
+                if self.pack_expert
+                and said
+                and not (
+                    self.grounded is not None
+                    and not _TAKEN_BACK.search(fold(said))
+                    and self.grounded.names_item(said, routed.project_id, lang.lang)
+                )
                 else None
             )
             if small is not None and small[0].id == "cancel" and _names_thing(said):

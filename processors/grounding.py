@@ -47,6 +47,7 @@ from processors.embeddings import (
 from processors.fuzzy import Choices
 from processors.inventory import (
     KIND_WORDS,
+    Collection,
     Inventory,
     Item,
     Match,
@@ -339,7 +340,7 @@ _VAGUE = re.compile(
 )
 # "leave the porch light on", "don't turn off the floor lamp", "no need to touch the alarm",
 # "I might turn the heating up later": nothing to change now ("don't forget to …" asks)
-_NEGATED = re.compile(
+NEGATED = re.compile(
     r"\b(?:don'?t|do not|never|no need to|there's no need|leave (?:the|it|them|my)\b|"
     r"keep (?:the|it)\b|i might|maybe later|not now|not yet|"
     r"ne \w+ pas|n'\w+ pas|pas besoin|inutile de|(?<!ai )(?<!as )(?<!a )laisse (?:le|la|les|l')|"
@@ -504,9 +505,9 @@ def negated_request(text: str) -> bool:
     "no subas la calefacción"), and asks for nothing else after it."""
     folded = fold(text)
     main, *rest = _CLAUSE.split(folded, maxsplit=1)
-    if not _NEGATED.search(main) or _ASKS_ANYWAY.search(folded):
+    if not NEGATED.search(main) or _ASKS_ANYWAY.search(folded):
         return False
-    return not (rest and _REQUEST_VERB.search(rest[0]) and not _NEGATED.search(rest[0]))
+    return not (rest and _REQUEST_VERB.search(rest[0]) and not NEGATED.search(rest[0]))
 
 
 # a question about whether something is so, asked with the verb first (not "can you …")
@@ -568,37 +569,6 @@ class _Terms:
     only_on: bool = False  # it can only switch on or activate ("activate_scene")
     # the cue searched only where it can match (None: no cue)
     finder: Needled | None = None
-
-
-@dataclass(frozen=True)
-class _Collection:
-    """What :meth:`GroundedExpert._targets` reads of one collection of an inventory: built
-    once per inventory, not scanned again at every event."""
-
-    inventory: Inventory  # whose (the id of a freed one may be reused)
-    items: list[Item]  # every item of the collection, in the inventory's order
-    timed: bool  # some of them start at a time (calendar events)
-    targets: list[Item]  # those that are targets
-    labels_of: dict[str, set[str]]  # a target's folded labels (those with a list of them)
-    labels: set[str]  # all of those labels
-
-
-def _collection(inventory: Inventory, collection: str) -> _Collection:
-    items = [it for it in inventory.items if it.collection == collection]
-    targets = [it for it in items if it.role == "target"]
-    labels_of = {
-        it.id: {fold(x) for x in it.data.get("labels", ()) if isinstance(x, str)}
-        for it in targets
-        if isinstance(it.data.get("labels"), list)
-    }
-    return _Collection(
-        inventory,
-        items,
-        any("start" in it.data for it in items),
-        targets,
-        labels_of,
-        set().union(*labels_of.values()),
-    )
 
 
 @dataclass(frozen=True)
@@ -745,7 +715,6 @@ class GroundedExpert:
         from processors.former import Proposal, validate_patch
 
         self._former = (Proposal, validate_patch)
-        self._collections: dict[tuple[int, str], _Collection] = {}  # (inventory, collection)
 
     def pack_for(self, domain: str | None) -> DomainPack | None:
         """The pack serving a domain."""
@@ -1308,8 +1277,8 @@ class GroundedExpert:
         main, *rest = _CLAUSE.split(text, maxsplit=1)
         if _ASKS_ANYWAY.search(text):
             return False
-        if not _NEGATED.search(main):
-            if rest and intent is not None and _NEGATED.search(rest[0]):
+        if not NEGATED.search(main):
+            if rest and intent is not None and NEGATED.search(rest[0]):
                 # "yoga tomorrow - don't cancel it", "das Verandalicht, bitte nicht
                 # ausschalten": the item first, then its verb, negated
                 cue = self._cue(intent, u.cleaned.lang)
@@ -1322,7 +1291,7 @@ class GroundedExpert:
                 verb = cue is not None and bool(cue.search(said))
                 if cue is not None:
                     said = cue.sub(
-                        lambda m: " " if _NEGATED.search(m.group(0)) else m.group(0), said
+                        lambda m: " " if NEGATED.search(m.group(0)) else m.group(0), said
                     )
                 value = self._value_in_part(intent, u, said)
                 return (
@@ -1331,7 +1300,7 @@ class GroundedExpert:
             return False
         if rest and intent is not None:
             cue = self._cue(intent, u.cleaned.lang)
-            if cue is not None and cue.search(rest[0]) and not _NEGATED.search(rest[0]):
+            if cue is not None and cue.search(rest[0]) and not NEGATED.search(rest[0]):
                 return False  # asked for in the next clause
         return True
 
@@ -1389,17 +1358,6 @@ class GroundedExpert:
                 }
             )
         return out
-
-    def _collection(self, inventory: Inventory, collection: str) -> _Collection:
-        """The table of a collection of ``inventory`` (the last few are kept)."""
-        key = (id(inventory), collection)
-        found = self._collections.get(key)
-        if found is None or found.inventory is not inventory:
-            found = _collection(inventory, collection)
-            if len(self._collections) >= 64:
-                self._collections.pop(next(iter(self._collections)))
-            self._collections[key] = found
-        return found
 
     def names_item(
         self, text: str, project_id: str | None, lang: str | None = None, *, floor: float = 0.9
@@ -1527,7 +1485,7 @@ class GroundedExpert:
             if len(items) == 1 or (items and res.plural):
                 return items, None
             matches = [Match(it, 0.75, False) for it in items]
-        table = self._collection(inventory, spec.collection)
+        table = inventory.collection(spec.collection)
         timed = table.items
         if when_said and table.timed:
             # "my three o'clock on thursday": an event named by its time
@@ -1974,7 +1932,7 @@ _BOTH = re.compile(  # numbers are digits by now: "les deux" is "les 2"
 )
 
 
-def _by_labels(folded: str, table: _Collection, kinds: set[str]) -> list[Any]:
+def _by_labels(folded: str, table: Collection, kinds: set[str]) -> list[Any]:
     """The targets of a collection carrying every label said ("the ci bugs": labels ``ci``
     and ``bug``), when at least one said label is more than a kind word; else none."""
     if not table.labels:

@@ -128,6 +128,18 @@ class Match:
     cover: float = 0.0  # how much of one of its names the text says
 
 
+@dataclass(frozen=True)
+class Collection:
+    """One collection of an inventory as :meth:`Inventory.collection` gives it: its items, its
+    targets and their folded labels, and whether its items start at a time."""
+
+    items: list[Item]  # every item of the collection, in the inventory's order
+    timed: bool  # some of them start at a time (calendar events)
+    targets: list[Item]  # those that are targets
+    labels_of: dict[str, set[str]]  # a target's folded labels (those with a list of them)
+    labels: set[str]  # all of those labels
+
+
 @dataclass
 class Resolution:
     """Every item an utterance mentions, best first, and the areas and kinds it names."""
@@ -228,6 +240,7 @@ class Inventory:
                 self._numbers.setdefault(digits[-1].lstrip("0") or "0", []).append(n)
         self._areas = {it.id: it for it in self.items if it.role == "area"}
         self._recent: dict[tuple[str, bool], Resolution] = {}
+        self._collections: dict[str, Collection] = {}  # by path, built at the first look-up
         # per item and unrounded score, share and cover, its match (they hold the items: not
         # shared by keep_lookups)
         self._matches: dict[tuple[int, float, float, float], Match] = {}
@@ -743,6 +756,27 @@ class Inventory:
         """An area's display name."""
         item = self._areas.get(area)
         return item.names[0] if item and item.names else area.replace("_", " ")
+
+    def collection(self, path: str) -> Collection:
+        """The collection at ``path`` (built once: requests read it at every event)."""
+        found = self._collections.get(path)
+        if found is None:
+            items = [it for it in self.items if it.collection == path]
+            targets = [it for it in items if it.role == "target"]
+            labels_of = {
+                it.id: {fold(x) for x in it.data.get("labels", ()) if isinstance(x, str)}
+                for it in targets
+                if isinstance(it.data.get("labels"), list)
+            }
+            found = Collection(
+                items,
+                any("start" in it.data for it in items),
+                targets,
+                labels_of,
+                set().union(*labels_of.values()),
+            )
+            self._collections[path] = found
+        return found
 
 
 K = TypeVar("K")

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of, tokens
-from processors.grounding import _NEGATED, negated_request
+from processors.grounding import NEGATED, negated_request
 from processors.inventory import Inventory
 from processors.language import SUPPORTED, clean, detect, fold
 from processors.lexicon import GIVEN_TO, NUMBER_WORDS
@@ -415,7 +415,7 @@ class Router:
         # id; a digit
         keys = range(len(domains), len(domains) + 4)
         self._number_key, self._negation_key, self._id_part_key, self._digit_key = keys
-        self._negation = _needles(_NEGATED.pattern) or None
+        self._negation = _needles(NEGATED.pattern) or None
         self._cue_index = _CueIndex(
             {
                 **{domains.index(d): cs for d, cs in cues.items() if cs and d in domains},
