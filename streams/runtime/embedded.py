@@ -309,11 +309,20 @@ class EmbeddedStack:
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether a process with this pid exists (used by tests and the runtime file)."""
+    """Whether a process with this pid is running (used by tests and the runtime file).
+
+    A zombie is not: it has exited, and only waits for its parent to collect its status. An
+    orphan's new parent (init) may collect it seconds later, or more on a busy host.
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            # "pid (comm) state ...": the state follows the last ")" (comm may hold one)
+            return f.read().rpartition(b")")[2].split()[:1] != [b"Z"]
+    except OSError:  # no /proc (not Linux), or it exited just now
+        return os.path.exists(f"/proc/{pid}") or not os.path.isdir("/proc")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import threading
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 
 from streams.cli.common import runtime_path, write_runtime
-from streams.runtime.embedded import Endpoints
+from streams.runtime.embedded import Endpoints, pid_alive
 from streams.runtime.supervisor import _added, _Merged, merge_status
 from streams.settings import Settings
 
@@ -107,3 +109,13 @@ def test_runtime_file_is_never_seen_half_written(tmp_path: Path) -> None:
     writer.join()
     assert oct(runtime_path(settings).stat().st_mode & 0o777) == "0o600"
     assert [p.name for p in tmp_path.iterdir()] == ["runtime.json"]
+
+
+def test_an_exited_child_not_yet_collected_is_not_alive() -> None:
+    # a zombie waits only for its parent (init, for an orphan) to collect it: it has exited
+    child = subprocess.Popen(["sleep", "0"])
+    os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # exited, not collected
+    assert not pid_alive(child.pid)
+    assert child.wait(5) == 0
+    assert not pid_alive(child.pid)
+    assert pid_alive(os.getpid())
