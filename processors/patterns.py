@@ -11,6 +11,10 @@ from collections.abc import Iterator
 LITERAL_RUN = re.compile(r"[^\\.^$*+?{}\[\]()|]+")
 # group references tie a pattern's parts together: such cues are searched as they are
 GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+# inline flags ("(?i)", "(?s:...)", "(?-i:...)"): they may change what a literal matches
+INLINE_FLAGS = re.compile(r"\(\?[aiLmsux-]")
+# the characters with a meaning of their own (what a literal run of LITERAL_RUN stops at)
+SPECIAL = frozenset("\\.^$*+?{}[]()|")
 
 
 def structure(pattern: str) -> Iterator[tuple[int, str]]:
@@ -71,6 +75,44 @@ def needles(alternative: str) -> tuple[str, ...] | None:
     if rest[run.end() : run.end() + 1] in ("?", "*", "{"):  # its last character may be left out
         literal = literal[:-1]
     return (literal,) if literal else None
+
+
+def required(alternative: str) -> str:
+    r"""The longest literal string every match of ``alternative`` contains (outside its groups,
+    sets and escapes), or "" when it has none: a cheap check before a search.
+
+    >>> required(r"\b(?:to|in)\s+(?:the\s+)?sprint"), required(r"ab?c+d"), required("a|b")
+    ('sprint', 'a', '')
+    >>> required(r"(?i)sprint"), required(r"x{2}yz*"), required(r"(?:is|are) off\b")
+    ('', 'y', ' off')
+    """
+    if "(?" in alternative and INLINE_FLAGS.search(alternative):
+        return ""  # a flag (say, ignore case) changes what a literal matches
+    best, run, depth, last, brace = "", "", 0, -2, False
+    for i, char in structure(alternative):
+        if brace:  # a repetition's bounds ("{2,3}"): no literal
+            brace = char != "}"
+            last = i
+            continue
+        literal = depth == 0 and char not in SPECIAL
+        if literal and i == last + 1:
+            run += char
+        else:
+            # the run ends: its last character is optional before "?", "*" or "{"
+            kept = run[:-1] if char in "?*{" and i == last + 1 else run
+            if len(kept) > len(best):
+                best = kept
+            run = char if literal else ""
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "{":
+            brace = True
+        elif char == "|" and depth == 0:
+            return ""  # alternatives: no string is in every match
+        last = i
+    return run if len(run) > len(best) else best
 
 
 def digit_led(alternative: str) -> bool:

@@ -43,6 +43,7 @@ from processors.patterns import GROUP_REFERENCE as _GROUP_REFERENCE
 from processors.patterns import alternatives as _alternatives
 from processors.patterns import digit_led as _digit_led
 from processors.patterns import needles as _needles
+from processors.patterns import required as _required
 
 ROUTER_VERSION = "route-v2"
 REGISTRY_EXAMPLE = (
@@ -74,8 +75,9 @@ _DIGITS = re.compile(r"\d+")
 _ID_NUMBER = re.compile(r"\b([a-z]{1,4})-?\d+\b")  # "tl-310", "inc42"
 # domain, needle, the needle up to a space, the cue if not the needle
 _CueEntry = tuple[int, str, str, re.Pattern[str] | None]
-# a cue left to check on the whole text: domain, needle (None: known said), the cue (None: the
-# needle is the cue)
+# a cue left to check on the whole text: domain, a string the text must hold first (a needle
+# that goes on past a chunk, or one every match of the cue holds; None: none), the cue (None:
+# the needle is the cue)
 _Pending = tuple[int, str | None, re.Pattern[str] | None]
 _Chunk = tuple[frozenset[int], frozenset[_Pending]]  # domains said in a chunk; cues to check
 _NOTHING: _Chunk = (frozenset(), frozenset())
@@ -114,6 +116,8 @@ class _CueIndex:
         self._always: list[_Pending] = []  # needles starting with a space
         # cues with no needle whose matches start with a digit: tried when a chunk has one
         self._digit_led: list[_Pending] = []
+        # a string every match of a cue contains, when its needle does not say it
+        self._required: dict[re.Pattern[str], str] = {}
         rest: dict[int, list[str]] = {}
         found: list[tuple[int, str, re.Pattern[str] | None]] = [
             (domain, needle, None) for domain, ns in (literals or {}).items() for needle in ns
@@ -133,6 +137,10 @@ class _CueIndex:
                 # a literal alternative is found when its needle is
                 regex = None if needles == (alternative,) else re.compile(alternative)
                 found += [(domain, needle, regex) for needle in needles]
+                literal = _required(alternative)
+                if regex is not None and literal and not any(literal in n for n in needles):
+                    # "(?:to|in) (?:the )?sprint": "in" is said often, "sprint" seldom
+                    self._required[regex] = literal
         for domain, needle, regex in found:
             head = _head(needle)
             if not head:
@@ -198,8 +206,8 @@ class _CueIndex:
                     continue
                 if regex is None:
                     said.add(domain)
-                else:
-                    pending.add((domain, None, regex))
+                else:  # said when the string it requires is (if any) and it matches
+                    pending.add((domain, self._required.get(regex), regex))
             elif chunk.endswith(head):  # it may go on after this chunk
                 pending.add((domain, needle, regex))
         known = (frozenset(said), frozenset(pending)) if said or pending else _NOTHING
@@ -375,20 +383,23 @@ class Router:
             d: re.compile("|".join(f"(?:{c})" for c in cs)) for d, cs in cues.items() if cs
         }
         domains = sorted({p.domain for p in registry.projects})
+        # the encoder is fitted on each domain's examples (a pack's once per domain it covers);
+        # the index holds a pack's examples once, its maximum shared by the domains it covers
+        fitted: list[str] = []
         self._examples: list[str] = []
-        example_domain: list[int] = []
+        sections: list[tuple[int, tuple[int, ...]]] = []  # a pack's first row, its domains
         for pack in packs:
-            for domain in pack.covers:
-                if domain in domains:
-                    for intent in pack.intents:
-                        self._examples += intent.utterances
-                        example_domain += [domains.index(domain)] * len(intent.utterances)
-        self._example_domain = np.array(example_domain, dtype=np.int64)
+            covered = tuple(domains.index(d) for d in pack.covers if d in domains)
+            utterances = [u for intent in pack.intents for u in intent.utterances]
+            fitted += utterances * len(covered)
+            if covered and utterances:
+                sections.append((len(self._examples), covered))
+                self._examples += utterances
         self._domain_of = [domains.index(p.domain) for p in registry.projects]
         self._n_domains = len(domains)
         self._by_id = sorted(range(len(self._ids)), key=self._ids.__getitem__)
         self._lower_ids = [i.lower() for i in self._ids]
-        self.encoder.fit([self._document(p) for p in registry.projects] + self._examples)
+        self.encoder.fit([self._document(p) for p in registry.projects] + fitted)
         docs = self.encoder.encode([self._document(p) for p in registry.projects])
         self._docs = VectorIndex(docs)
         chatter = [
@@ -405,7 +416,15 @@ class Router:
         n_examples, n_outside = len(self._examples), len(outside)
         self._outside_cols = slice(n_examples, n_examples + n_outside)
         self._chatter_cols = slice(n_examples + n_outside, len(static))
-        self._sections(example_domain, n_outside, len(chatter))
+        # the sections of the static index whose maxima a search takes, in one reduceat: each
+        # pack's examples, then "none of these", then small talk (the empty ones left out)
+        self._section_domains = [covered for _, covered in sections]
+        starts = [
+            *(start for start, _ in sections),
+            *([n_examples] if n_outside else []),
+            *([n_examples + n_outside] if chatter else []),
+        ]
+        self._section_starts = np.array(starts, dtype=np.intp)
         self._id_parts = frozenset(
             part for p in registry.projects for part in re.findall(r"[a-z0-9]+", p.id.lower())
         )
@@ -434,24 +453,6 @@ class Router:
                 if key and len(key) <= _MAX_NGRAM:
                     self._phrases.setdefault(key, set()).add(i)
         self._phrase_heads = frozenset(key[0] for key in self._phrases)
-
-    def _sections(self, example_domain: list[int], n_outside: int, n_chatter: int) -> None:
-        """The sections of the static index whose maxima a search takes, in one reduceat:
-        each domain's examples, then "none of these", then small talk (the empty ones left
-        out). A domain's examples are one run in the order of the packs, unless a domain is
-        covered by two packs: then the examples are gathered by domain first."""
-        n = len(example_domain)
-        runs = [i for i in range(n) if i == 0 or example_domain[i] != example_domain[i - 1]]
-        domains = [example_domain[i] for i in runs]
-        self._gather: np.ndarray[Any, np.dtype[np.int64]] | None = None
-        if len(set(domains)) < len(domains):
-            by_domain = np.argsort(np.array(example_domain, dtype=np.int64), kind="stable")
-            self._gather = np.concatenate([by_domain, np.arange(n, n + n_outside + n_chatter)])
-            domains, ordered = sorted(set(domains)), sorted(example_domain)
-            runs = [ordered.index(d) for d in domains]
-        self._section_domains = domains
-        starts = [*runs, *([n] if n_outside else []), *([n + n_outside] if n_chatter else [])]
-        self._section_starts = np.array(starts, dtype=np.intp)
 
     @property
     def version(self) -> str:
@@ -517,13 +518,15 @@ class Router:
         maxima: list[float] = []
         best: list[float] = []
         if len(self._section_starts):
-            if self._gather is not None:
-                static = static.take(self._gather)
             sections: list[float] = np.maximum.reduceat(static, self._section_starts).tolist()
             k = len(self._section_domains)
             best = [0.0] * self._n_domains
-            for d, most in zip(self._section_domains, sections[:k], strict=True):
-                best[d] = most if most > 0.0 else 0.0  # as np.maximum(most, 0.0) (-0.0 → 0.0)
+            for covered, most in zip(self._section_domains, sections[:k], strict=True):
+                for d in covered:
+                    # the largest of 0.0 and the maxima of the packs covering d (-0.0 → 0.0,
+                    # as np.maximum(most, 0.0) gave)
+                    if most > best[d]:
+                        best[d] = most
             maxima = sections[k:]
         if len(self._examples):
             score = [

@@ -11,7 +11,7 @@ import pytest
 
 from processors import values
 from processors.language import clean, fold
-from processors.patterns import Needled
+from processors.patterns import Needled, alternatives, required
 from processors.values import says_time, when
 from tests.unit.test_processors import PACKS
 
@@ -78,6 +78,24 @@ def test_needled_search_starts_where_the_search_does() -> None:
             found, expected = finder.search(text), pattern.search(text)
             assert (found and found.start()) == (expected and expected.start()), (pattern, text)
             assert finder.may_match(text) or expected is None
+
+
+def test_every_match_holds_the_string_an_alternative_requires() -> None:
+    cues = {
+        c for pack in PACKS for intent in pack.intents for cs in intent.cues.values() for c in cs
+    }
+    checked = 0
+    for alternative in (a for cue in sorted(cues) for a in alternatives(cue)):
+        literal = required(alternative)
+        pattern = re.compile(alternative)
+        for text in TEXTS:
+            if (found := pattern.search(text)) is not None:
+                assert literal in found.group(), (alternative, text)
+                checked += bool(literal)
+    assert checked > 100  # cues with a required string do match some texts
+    # none in a group, an alternation, a repetition's bounds or a flagged pattern
+    assert required(r"(?:sprint)|x") == required(r"a{12}") == required(r"(?i)abc") == ""
+    assert required(r"[ab]cd\.ef?g") == "cd"
 
 
 @pytest.mark.parametrize("pattern", values._WORDED)
