@@ -143,3 +143,18 @@ def test_eval_on_the_shipped_set_meets_the_targets(capsys: pytest.CaptureFixture
     assert figures["abstain_rate"] <= 0.1
     assert figures["task_type_accuracy"] >= 0.9
     assert figures["ece"] <= 0.1
+
+
+def test_hedge_pre_check_covers_every_hedge() -> None:
+    """``_may_hedge`` rules a text out only when ``_HEDGES`` cannot match it: its words are
+    the pattern's alternatives (lookaheads aside)."""
+    import re
+
+    from processors.former import _HEDGE_WORDS, _HEDGES, _may_hedge
+
+    alternatives = re.fullmatch(r"\\b\((.*)\)\\b", _HEDGES.pattern)
+    assert alternatives is not None
+    said = [re.sub(r"\(\?!.*?\)", "", a) for a in alternatives.group(1).split("|")]
+    assert said == list(_HEDGE_WORDS)
+    for text in ["Maybe lock it", "I THINK so", "lock the door", "\u017fomehow", "Kind of warm"]:
+        assert _may_hedge(text) or not _HEDGES.search(text)

@@ -94,3 +94,13 @@ def test_fold_as_its_reference() -> None:
         assert fold(text) == _fold_reference(text), hex(code)
     for text in [*utterances(), "Straße ŒUVRE œuf € ☕ Ærø ñÑ"]:
         assert fold(text) == _fold_reference(text)
+
+
+def test_clean_of_a_text_only_lower_cased_is_that_of_the_text() -> None:
+    from processors.language import clean
+
+    for text in ["Turn On The Porch Light", "Mets VINGT ET UN degrés", "It\u2019s Cold"]:
+        lowered = text.lower().replace("\u2019", "'")
+        for lang in ("en", "fr", "es", "de", "it"):
+            assert clean(text, lang) == clean(lowered, lang)
+            assert clean(text, lang).text == clean.__wrapped__(lowered, lang).text
