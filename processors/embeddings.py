@@ -56,8 +56,15 @@ class Encoder(Protocol):
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case word tokens."""
-    return _WORD.findall(text.lower())
+    """Lower-case word tokens (a list of the caller's own)."""
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=4)
+def _tokens(text: str) -> tuple[str, ...]:
+    """:func:`tokens`, cached for the last few texts only: an event's text is split ~4 times
+    (routing, hashing, language detection, formation), each ~1-2 µs."""
+    return tuple(_WORD.findall(text.lower()))
 
 
 # a feature's packed type: hashing a word or a text yields bytes, one call to join and one to
@@ -69,12 +76,8 @@ _BEFORE = np.array([-1], dtype=_PACKED).tobytes()
 _AFTER = np.array([np.iinfo(_PACKED).max], dtype=_PACKED).tobytes()
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _word_features(word: str, dim: int) -> bytes:
-    """A word's hashed features, packed: the word (counted twice) and its character 3-5-grams.
-
-    Cached (bounded): voice/chat vocabulary repeats; hashing every n-gram again does not pay.
-    """
+    """A word's hashed features, packed: the word (counted twice) and its character 3-5-grams."""
     w = zlib.crc32(b"w:" + word.encode()) % dim
     padded = f" {word} "
     grams = [
@@ -91,40 +94,79 @@ with np.errstate(divide="ignore"):
     _TF: Matrix = 1 + np.log(np.arange(1024, dtype=np.float32))
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _bigram_feature(a: str, b: str, dim: int) -> bytes:
     """A word bigram's hashed feature, packed twice (it counts twice)."""
     bigram = zlib.crc32(f"b:{a} {b}".encode()) % dim
     return np.array([bigram, bigram], dtype=_PACKED).tobytes()
 
 
-def _hashed(words: list[str], dim: int) -> bytes:
-    """The hashed features of a text's words, each as often as it occurs, packed (in no
-    particular order)."""
-    dims = itertools.repeat(dim)
-    return b"".join(
-        itertools.chain(
-            map(_word_features, words, dims), map(_bigram_feature, words, words[1:], dims)
-        )
-    )
+class _Hashes:
+    """The packed features of words and of word bigrams hashed into ``dim`` dimensions,
+    cached (bounded): voice/chat vocabulary repeats, and hashing every n-gram again does not
+    pay. Plain dicts read by ``map``, not ``lru_cache`` calls: a text's look-ups then cost
+    no Python call each (~1.5 µs less a text)."""
+
+    _MAX = 1 << 16  # entries of each kind (~25 MB at most), the lru_caches' bound before
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+        self.words: dict[str, bytes] = {}
+        self.bigrams: dict[tuple[str, str], bytes] = {}
+
+    def packed(self, words: Sequence[str]) -> bytearray:
+        """The hashed features of a text's words, each as often as it occurs, between the
+        sentinels (in no particular order otherwise); writable, to be sorted in place."""
+        try:
+            return bytearray().join(
+                itertools.chain(
+                    (_BEFORE,),
+                    map(self.words.__getitem__, words),
+                    map(self.bigrams.__getitem__, itertools.pairwise(words)),
+                    (_AFTER,),
+                )
+            )
+        except KeyError:  # a word or bigram not seen lately
+            self._learn(words)
+            return self.packed(words)
+
+    def _learn(self, words: Sequence[str]) -> None:
+        """Hash the words and bigrams of ``words`` not cached; all of them are afterwards."""
+        dim, known, pairs = self.dim, self.words, self.bigrams
+        if len(known) + len(words) > self._MAX or len(pairs) + len(words) > self._MAX:
+            known.clear()  # bounded: a long-running stage meets ever more words
+            pairs.clear()
+        for word in words:
+            if word not in known:
+                known[word] = _word_features(word, dim)
+        for pair in itertools.pairwise(words):
+            if pair not in pairs:
+                pairs[pair] = _bigram_feature(*pair, dim)
+
+
+@functools.cache
+def _hashes(dim: int) -> _Hashes:
+    """The feature cache of ``dim`` dimensions, shared by every encoder of that width."""
+    return _Hashes(dim)
 
 
 @functools.lru_cache(maxsize=4)
-def _counted(lowered: str, dim: int) -> tuple[npt.NDArray[np.int64], Matrix] | None:
-    """A lower-cased text's features (ascending) and their sublinear term frequencies (None:
-    no features): all of a text's weights but the IDF. Cached for the last few texts only:
-    the router and the former hash the same text of an event, each with its own IDF."""
-    words = _WORD.findall(lowered)
+def _counted(text: str, dim: int) -> tuple[npt.NDArray[np.int64], Matrix] | None:
+    """A text's features (ascending) and their sublinear term frequencies (None: no
+    features): all of a text's weights but the IDF. Cached for the last few texts only: the
+    router and the former hash the same text of an event, each with its own IDF."""
+    words = _tokens(text)
     if not words:  # a word has features
         return None
     # np.unique(..., return_counts=True) by hand, in as few numpy calls as it takes: at a
     # sentence's ~150 features each call's overhead (and its cold code) costs more than its
-    # work
-    ordered = np.sort(np.frombuffer(b"".join((_BEFORE, _hashed(words, dim), _AFTER)), _PACKED))
+    # work (sorted in place: the packed buffer is the text's own)
+    ordered = np.frombuffer(_hashes(dim).packed(words), _PACKED)
+    ordered.sort()
     n = len(ordered) - 2
-    ends = np.not_equal(ordered[1:], ordered[:-1]).nonzero()[0]  # each run's last, in [:-1]
-    idx = ordered.take(ends[1:])  # the first run is the sentinel before
-    counts = ends[1:] - ends[:-1]
+    ends = (ordered[1:] != ordered[:-1]).nonzero()[0]  # each run's last, in [:-1]
+    lasts = ends[1:]  # the first run is the sentinel before
+    idx = ordered.take(lasts)
+    counts = lasts - ends[:-1]
     # a count is at most n: the table has it, unless the text is very long
     tf = _TF.take(counts) if n < len(_TF) else 1 + np.log(counts.astype(np.float32))
     idx.flags.writeable = tf.flags.writeable = False  # shared by the callers
@@ -141,7 +183,7 @@ class HashingEncoder:
 
     def _features(self, text: str) -> npt.NDArray[np.int64]:
         """The text's hashed features, each as often as it occurs."""
-        return np.frombuffer(_hashed(tokens(text), self.dim), dtype=_PACKED)
+        return np.frombuffer(_hashes(self.dim).packed(_tokens(text)), dtype=_PACKED)[1:-1]
 
     def fit(self, corpus: Sequence[str]) -> None:
         """Fit the IDF weights on the documents that will be searched."""
@@ -154,7 +196,7 @@ class HashingEncoder:
     def _weighted(self, text: str) -> tuple[npt.NDArray[np.int64], Matrix] | None:
         """A text's non-zero features (ascending) and their normalized weights (None: no
         features)."""
-        counted = _counted(text.lower(), self.dim)  # as ``tokens`` reads it
+        counted = _counted(text, self.dim)
         if counted is None:
             return None
         idx, tf = counted
@@ -446,7 +488,6 @@ class _Postings:
 
     _DENSE_ROWS = 8
     _BLOCKS = (32, 16)  # the largest that fits: 32 saves ~2 µs a search of the router's
-    _ADD_AT = 1500  # cells from which np.add.at sums faster than np.bincount
 
     def __init__(self, by_feature: Matrix, same: Sequence[int] | None = None) -> None:
         """``same``: a number for each row, the same for rows known to be equal."""
@@ -492,7 +533,7 @@ class _Postings:
         self.positions = np.arange(shape[0], dtype=np.int64)  # an arange not built per search
 
     def dot(self, query: Sparse) -> Matrix:
-        # every sum is a float64 bincount (or add.at) over the cells in query-feature order:
+        # every sum is a float64 bincount over the cells in query-feature order:
         # the same float32 products added in the same order give the same bits
         if self.dense is not None:
             # a zero cell's product (weights are finite) leaves a sum that starts at +0.0
@@ -512,16 +553,9 @@ class _Postings:
         products = self.weights.take(at, axis=0)
         products *= weights[:, None] if self.block > 1 else weights
         rows = self.rows.take(at, axis=0).ravel()
-        if products.size < self._ADD_AT:
-            sums: Matrix = np.bincount(
-                rows, weights=products.ravel(), minlength=self.n_distinct
-            ).astype(np.float32)
-        else:
-            # add.at adds in cell order as bincount does, at ~3/4 of its cost per cell once
-            # there are a few thousand of them
-            totals = np.zeros(self.n_distinct)
-            np.add.at(totals, rows, products.ravel().astype(np.float64))
-            sums = totals.astype(np.float32)
+        # bincount converts the products to float64 itself: one call fewer than an add.at
+        # (as fast per cell), or than the conversion done before it
+        sums: Matrix = np.bincount(rows, products.ravel(), self.n_distinct).astype(np.float32)
         if self.distinct is not None:
             # every index is in range: "wrap" changes none, at less cost than "raise"'s checks
             sums = sums.take(self.distinct, mode="wrap")
