@@ -123,6 +123,8 @@ TAKE_BACK = (
     r"doch nicht|lass es"
 )
 _RETRACTED = re.compile(rf"(?:[,.!?\u2026]|\bno|\bnon|\bnein|\bnee)\s*(?:{TAKE_BACK})[\s.!]*$")
+# a word of TAKE_BACK, which every _RETRACTED says (it starts with none of them)
+_TAKE_BACK_SAID = Needled(re.compile(TAKE_BACK))
 # a clause that opens with its negation ("- don't cancel it", "- bitte nicht ausschalten"; not
 # "…, leave it on tonight", "…, turn it up so we don't freeze")
 _OPENS_NEGATED = re.compile(
@@ -153,6 +155,9 @@ _QUESTION_START = {
     r"ist|sind|hab|habe|habe ich|hat|gibt|zeig|sag mir|liste)\b",
 }
 _QUESTION_RE = {lang: re.compile(p) for lang, p in _QUESTION_START.items()}
+# searched only where one of their words is (most of their alternatives start with one, and
+# a long alternation tried at every position costs more than a few ``in``)
+_ASKS_SAID, _ASKED_LAST_SAID, _OR_NOT_SAID = map(Needled, (_ASKS, _ASKED_LAST, _OR_NOT))
 _POLITE = re.compile(
     r"^(?:please |bitte |por favor )?(?:est-ce que (?:tu|vous) |est ce que (?:tu|vous) )?"
     r"(?:(?:warst|bist|sei) (?:du )?so lieb\w* (?:und )?|would you be so kind (?:as to )?|"
@@ -431,6 +436,8 @@ _ASKS_ANYWAY = re.compile(
     rf"\b(?:{_DONT_FORGET}|"
     r"leave (?:the|it)\b.{0,30}\b(?:unlocked|open) for)\b"
 )
+# a time to read whether a time is said against (any would do)
+_SOME_TIME = datetime(2026, 1, 1, 12)
 _DECISION_WEIGHT = {"stateful": 1.0, "ephemeral": 0.9, "no_task": 0.8, "clarification": 0.4}
 _SLOT_NAMES = {
     "switch": "on or off", "percent": "brightness", "temperature": "temperature",
@@ -538,7 +545,7 @@ def _asked(text: str, lang: str) -> bool:
         return True
     if _YES_NO.match(text):
         return True  # "läuft die Kaffeemaschine", "is the porch light on" without "?"
-    if _ASKS.search(text) or _ASKED_LAST.search(text) or _STATE_SAID.search(text):
+    if _ASKS_SAID.search(text) or _ASKED_LAST_SAID.search(text) or _STATE_SAID.search(text):
         return True
     pattern = _QUESTION_RE.get(lang, _QUESTION_RE["en"])
     return bool(pattern.search(text.lstrip("¿")))
@@ -581,11 +588,22 @@ class Understanding:
     spelled: Cleaned | None = None  # with misspelt words replaced (used beside ``cleaned``)
     # whether a value of each kind is said, as found (intents of one kind share it)
     values_said: dict[str, bool] = field(default_factory=dict, init=False, compare=False)
+    # what :func:`_read` found of a value in a variant (True: in ``cleaned``), as found: the
+    # ranking reads every intent's value, the proposal the top intent's again
+    readings: dict[tuple[str, bool], Any] = field(default_factory=dict, init=False, compare=False)
 
     @property
     def variants(self) -> list[Cleaned]:
         """The cleaned utterance, and its spelling-fixed form when that differs."""
         return [self.cleaned] if self.spelled is None else [self.cleaned, self.spelled]
+
+    def reading(self, name: str, c: Cleaned) -> Any:
+        """``_read(name, c)`` of ``c``, one of :attr:`variants`, read once."""
+        key = (name, c is self.cleaned)
+        if key in self.readings:
+            return self.readings[key]
+        found = self.readings[key] = _read(name, c)
+        return found
 
     @cached_property
     def mood(self) -> tuple[bool, bool]:
@@ -968,7 +986,8 @@ class GroundedExpert:
             intent.target is not None
             and intent.target.create
             and _VAGUE.search(u.cleaned.folded)
-            and len((_title(u.cleaned) or "").split()) <= 3  # not "… doesn't do anything"
+            # not "… doesn't do anything"
+            and len((u.reading("title", u.cleaned) or "").split()) <= 3
         ):
             return Proposal.read_only(
                 intent,
@@ -986,7 +1005,7 @@ class GroundedExpert:
             and intent.value_optional
             and intent.target is not None
             and intent.target.create
-            and _title(u.cleaned) is None
+            and u.reading("title", u.cleaned) is None
         )
         if value is None and intent.value and (not intent.value_optional or vague):
             name = _SLOT_NAMES.get(intent.value, intent.value)
@@ -1068,12 +1087,14 @@ class GroundedExpert:
         groups = self._groups.get(domain)
         if not groups:
             return []
-        delexed = _delex(u)
+        words = _delex(u)
+        delexed = " ".join(words)
         query = query_of(self.encoder, delexed)
         span = (groups[0][1], groups[-1][2])  # the domain's own examples only
         sims = self._vecs.similarities(query, span)
         if self.semantic is not None and self._semantic_vecs is not None:
-            plain = _KIND_MARK.sub(r"\1", delexed)
+            # ``_KIND_MARK.sub(r"\1", delexed)`` word by word: no match spans a space
+            plain = " ".join([_unmarked(w) if "x" in w else w for w in words])
             if self._semantic_one is not None:
                 vec = self._semantic_one(plain)
             else:
@@ -1088,11 +1109,12 @@ class GroundedExpert:
                 best[n] = top
         question, polite = u.mood
         folded = u.cleaned.folded.strip()
-        yes_no = question and bool(_YES_NO.match(folded.lstrip("¿¡ ")) or _OR_NOT.search(folded))
+        said_or_not = question and _OR_NOT_SAID.search(folded) is not None
+        yes_no = question and (bool(_YES_NO.match(folded.lstrip("¿¡ "))) or said_or_not)
         # "alarm on?", "garage locked?": a state said back, short, asks whether it is so (and
         # "ferme le 63 ?" is asked back too: asking changes nothing, arming the alarm would)
         short_q = question and folded.endswith("?") and len(folded.split()) <= 4
-        or_not = question and not polite and bool(_OR_NOT.search(folded))
+        or_not = question and not polite and said_or_not
         res = u.resolution
         named_kinds = {m.item.kind for m in res.matches if m.score >= 0.85 or m.cover >= 0.99}
         said_kinds = set(res.kinds)
@@ -1272,7 +1294,7 @@ class GroundedExpert:
             return True  # "I was going to ask you to lock it, but Sam already did"
         if _REPORTED_DONE.match(text) and not (intent is not None and _completes(intent)):
             return True  # told it is done: nothing to do (unless marking it done is the task)
-        if _RETRACTED.search(text):
+        if _TAKE_BACK_SAID.may_match(text) and _RETRACTED.search(text):
             return True  # "cancel the piano lesson... no, never mind"
         main, *rest = _CLAUSE.split(text, maxsplit=1)
         if _ASKS_ANYWAY.search(text):
@@ -1324,19 +1346,16 @@ class GroundedExpert:
 
     @staticmethod
     def _value_said(name: str, u: Understanding) -> bool:
+        """Whether a value of kind ``name`` is said, in either variant."""
         if name == "person":
             return bool(u.resolution.values) or bool(_UNASSIGN.search(u.cleaned.folded))
         if name == "when":
-            return any(
-                says_time(v) and when(v, datetime(2026, 1, 1, 12), "UTC") is not None
-                for v in u.variants
-            )
+            return any(says_time(v) and when(v, _SOME_TIME, "UTC") is not None for v in u.variants)
         if name == "reminder":
             return any(
-                before(v) is not None or when(v, datetime(2026, 1, 1, 12), "UTC") is not None
-                for v in u.variants
+                before(v) is not None or when(v, _SOME_TIME, "UTC") is not None for v in u.variants
             )
-        return any(_read(name, v) is not None for v in u.variants)
+        return any(u.reading(name, v) is not None for v in u.variants)
 
     def candidates(self, routed: RoutedEvent, limit: int = 5) -> list[dict[str, Any]]:
         """The items of the project's state the event may name, best first, as plain data
@@ -1633,9 +1652,10 @@ class GroundedExpert:
             n = bare_number(c)
             if d is None and n is not None and 5 <= n <= 30:
                 return n  # "set the heating to 22 so we're not cold": 22, not a degree warmer
-            if d is None and _indoors(c) and _INDIRECT_COLD.search(c.folded):
+            # (the weather word first: most texts say none, and then it is not said outside)
+            if d is None and _INDIRECT_COLD.search(c.folded) and _indoors(c):
                 d = Delta(1, None)
-            if d is None and _indoors(c) and _INDIRECT_HOT.search(c.folded):
+            if d is None and _INDIRECT_HOT.search(c.folded) and _indoors(c):
                 d = Delta(-1, None)
             if d is not None and isinstance(current, (int, float)):
                 return {
@@ -1643,7 +1663,6 @@ class GroundedExpert:
                     "delta": d.sign * (d.amount or 1.0),
                     "field": ("attributes", "target_celsius"),
                 }
-            n = bare_number(c)
             if n is not None and 5 <= n <= 30:
                 return n
             return None
@@ -1694,12 +1713,12 @@ class GroundedExpert:
             people = _recipient_first([m.item for m in u.resolution.values], c.folded)
             return people[0].id if people else None
         if name == "title":
-            return _title(c)
+            return u.reading("title", c)
         if name == "label":
             return _label(c, self._labels(inventory))
         if name == "sprint":
             return _sprint(c, inventory)
-        return _read(name, c)  # "it's too dark in here", "I could really use a coffee": on
+        return u.reading(name, c)  # "it's too dark in here", "I could really use a coffee": on
 
 
 _TO_PERSON = re.compile(rf"\b{GIVEN_TO}\s+$")
@@ -1791,8 +1810,8 @@ def _read(name: str, c: Cleaned) -> Any:
         found = temperature(c)
         if found is None and (
             delta(c) is not None
-            or (_indoors(c) and _INDIRECT_COLD.search(c.folded))
-            or (_indoors(c) and _INDIRECT_HOT.search(c.folded))
+            # (the weather word first: most texts say none, and then it is not said outside)
+            or ((_INDIRECT_COLD.search(c.folded) or _INDIRECT_HOT.search(c.folded)) and _indoors(c))
         ):
             return "delta"
         if found is not None:
@@ -1823,12 +1842,14 @@ def _read(name: str, c: Cleaned) -> Any:
         return _label(c, frozenset())
     if name == "sprint":
         folded = fold(c.numeric)
+        if "sprint" not in folded:
+            return None  # (each of the three says it)
         sprints = [p.search(folded) for p in (_SPRINT_NUMBER, _SPRINT_NEXT, _SPRINT_THIS)]
         return next((m.group(0) for m in sprints if m), None)
     return None
 
 
-_LABEL_WORD = r"(?:labels?|tags?|[ée]tiquettes?|etiquetas?|schlagw[öo]rt\w*)"
+_LABEL_WORD = r"(?:labels?|tags?|étiquettes?|etiquettes?|etiquetas?|schlagw[öo]rt\w*)"
 _NOT_A_LABEL = frozenset(
     "to on onto for the a an it au à a la le les sur pour al el en del de des du an auf zu zum "
     "zur ins den die das dem der dran ran hinzu noch und and et y with avec con mit".split()
@@ -1839,6 +1860,8 @@ _LABEL_AS = re.compile(
     r"\b(?:tag|label|flag|mark|etiquet|étiquet|markier)\w*\b.*?"
     r"\b(?:as|with|comme|avec|como|con|als|mit)\s+(?:an?\s+|une?\s+|una?\s+)?(\w[\w-]*)"
 )
+# a word that each of _LABEL_AS, _LABEL_AFTER and _LABEL_BEFORE says (they hold _LABEL_WORD)
+_LABEL_SAID = Needled(re.compile(f"{_LABEL_WORD}|{_LABEL_AS.pattern}"))
 _SPRINT_NUMBER = re.compile(r"\bsprint\s*-?\s*(\d+)\b")
 _SPRINT_NEXT = re.compile(
     r"\b(?:next|following|upcoming|prochain\w*|suivant\w*|proxim\w*|siguiente|nachst\w*|"
@@ -1854,11 +1877,14 @@ def _label(c: Cleaned, known: frozenset[str]) -> str | None:
     """The label a request adds: "tag 112 as bug", "the performance label", "l'étiquette
     ui", "das Label flaky"; else the one label the project already uses that it says."""
     text = c.text.lower()
-    for pattern in (_LABEL_AS, _LABEL_AFTER, _LABEL_BEFORE):
-        for m in pattern.finditer(text):
-            word = m.group(1).strip("-")
-            if word and word not in _NOT_A_LABEL and not _TICKET_REF.fullmatch(word):
-                return word
+    if _LABEL_SAID.may_match(text):  # (each pattern says one of its words)
+        for pattern in (_LABEL_AS, _LABEL_AFTER, _LABEL_BEFORE):
+            for m in pattern.finditer(text):
+                word = m.group(1).strip("-")
+                if word and word not in _NOT_A_LABEL and not _TICKET_REF.fullmatch(word):
+                    return word
+    if not known:
+        return None  # (no label to find among the words)
     found = sorted(set(re.findall(r"[\w-]+", text)) & known)
     return found[0] if len(found) == 1 else None
 
@@ -2162,8 +2188,8 @@ _NEW_ID_PREFIX = {"tickets": "TL-new", "events": "ev", "reminders": "rem"}
 _NS_BYTES = _NS.bytes
 
 
-def _delex(u: Understanding) -> str:
-    """The utterance with its item mentions replaced by their kind words."""
+def _delex(u: Understanding) -> list[str]:
+    """The words of the utterance with its item mentions replaced by their kind words."""
     words = (u.spelled or u.cleaned).folded.split()
     names: set[str] = set()
     named = u.resolution.best[:2]
@@ -2172,7 +2198,13 @@ def _delex(u: Understanding) -> str:
             names.update(_name_words(name))
     kept = [w for w in words if w.strip("?,.!") not in names]
     kinds = {m.item.kind for m in named if m.item.kind}
-    return " ".join([*kept, *(f"x{k}" for k in sorted(kinds))])
+    return [*kept, *(f"x{k}" for k in sorted(kinds))]
+
+
+@lru_cache(maxsize=4096)  # a word: the kind marks, and the few words that hold an "x"
+def _unmarked(word: str) -> str:
+    """``word`` without the "x" of its kind marks ("xlight" → "light")."""
+    return _KIND_MARK.sub(r"\1", word)
 
 
 @lru_cache(maxsize=4096)  # the inventory's names: the same few for every event

@@ -150,6 +150,7 @@ def _misspelt_switch(text: str) -> str | None:
 
 
 # --- numbers with a unit --------------------------------------------------------------------
+_DIGIT = re.compile(r"\d")
 _PERCENT = re.compile(
     r"(\d{1,3})(?:[.,]\d+)?\s*(?:%|percent|per cent|pour ?cent|por ?ciento|prozent)"
 )
@@ -175,16 +176,19 @@ _COUNTED = re.compile(r"\b(?:the|these|those|les|ces|mes|los|las|estos|estas|mis
 
 def percent(u: Cleaned) -> int | None:
     """A brightness-style percentage: ``30%``, "thirty percent", "half", "full"."""
-    m = _PERCENT.search(u.folded)
-    if m:
+    text = u.folded
+    # (_PERCENT and _LEVEL_TO read a number: most texts say none, and the rest are searched
+    # only where one of their few words is, see _HALF_SAID)
+    digit = _DIGIT.search(text) is not None
+    if digit and (m := _PERCENT.search(text)):
         return min(100, int(m.group(1)))
-    if _HALF.search(u.folded):
+    if _HALF_SAID.search(text):
         return 50
-    if _FULL.search(u.folded) and _BRIGHTNESS.search(u.folded):
+    if _FULL_SAID.search(text) and _BRIGHTNESS_SAID.search(text):
         return 100
-    if _AT_MOST.search(u.folded):
+    if _AT_MOST_SAID.search(text):
         return 100
-    if (m := _LEVEL_TO.search(u.folded)) and not _WARMTH.search(u.folded):
+    if digit and (m := _LEVEL_TO.search(text)) and not _WARMTH.search(text):
         return int(m.group(1))  # "floor lamp down to 30", "the living room lights at 60"
     return None
 
@@ -199,6 +203,10 @@ _LEVEL_TO = re.compile(
 _WARMTH = re.compile(
     r"\b(?:degrees?|degres?|grados?|grad|heat\w*|chauff\w*|calefac\w*|heiz\w*|thermostat\w*|"
     r"radiat\w*|termostato|temperature|temperatura|temperatur)\b|°"
+)
+# the few-word patterns of :func:`percent`, searched only where one of their words is
+_HALF_SAID, _FULL_SAID, _BRIGHTNESS_SAID, _AT_MOST_SAID = map(
+    Needled, (_HALF, _FULL, _BRIGHTNESS, _AT_MOST)
 )
 
 
@@ -488,7 +496,6 @@ _ONE_OCLOCK = re.compile(
 )
 
 
-_DIGIT = re.compile(r"\d")
 _QUARTER = re.compile(r"quart|viertel|cuarto")
 _TO = re.compile(r"\bto\b|vor|moins|menos")
 _HALF_TO = re.compile(r"halb|\bto\b|vor|moins|menos")
@@ -505,12 +512,15 @@ def clock_time(u: Cleaned) -> time | None:
 
 @lru_cache(maxsize=16)  # one event's text is read for several intents
 def _clock_time(text: str) -> time | None:
-    if _ONE_OCLOCK.search(text) and not _DIGIT.search(text):
+    digit = _DIGIT.search(text) is not None
+    if not digit and _ONE_OCLOCK_SAID.search(text):
         return time(1, 0) if _MORNING.search(text) else time(13, 0)
-    if _NOON.search(text):
+    if _NOON_SAID.search(text):
         return time(12, 0)
-    if _MIDNIGHT.search(text):
+    if _MIDNIGHT_SAID.search(text):
         return time(0, 0)
+    if not digit:
+        return None  # (_HALF_PAST and _CLOCK read the hour's number)
     if m := _HALF_PAST.search(text):  # "halb neun" is 8:30, "quarter to five" 4:45
         hour = int(m.group("h") or m.group("h2") or m.group("h3"))
         said = m.group(0)
@@ -630,10 +640,14 @@ class _SaidWhen:
 def _said_when(text: str) -> _SaidWhen:
     m = _DAY_RE.search(text)
     wm = _WEEKDAY_RE.search(text)
-    dm = _DATE_RE.search(text)
-    om = _ORDINAL_DAY.search(text) if dm is None else None
+    # (a date and a day of the month read a number; "in 3 hours" and "in half an hour" say
+    # a word of _SAYS_DURATION: texts without are not searched for them)
+    digit = _DIGIT.search(text) is not None
+    dm = _DATE_RE.search(text) if digit else None
+    om = _ORDINAL_DAY.search(text) if digit and dm is None else None
+    how_long = _SAYS_DURATION.search(text) is not None
     within: timedelta | None = None
-    if wn := _IN_HOURS.search(text):
+    if how_long and (wn := _IN_HOURS.search(text)):
         n = wn.group(1)
         count = int(n) if n.isdigit() else 1
         unit = wn.group(2)
@@ -646,7 +660,7 @@ def _said_when(text: str) -> _SaidWhen:
         ordinal_day=int(om.group(1) or om.group(2)) if om else None,
         clock=_clock_time(text),
         within=within,
-        in_half_hour=_IN_HALF_HOUR.search(text) is not None,
+        in_half_hour=how_long and _IN_HALF_HOUR.search(text) is not None,
     )
 
 
@@ -703,6 +717,10 @@ _A_WEEK = re.compile(r"\b(?:a week|une semaine|una semana|eine woche)\b")
 # week later (each of the other patterns it reads needs a digit: ``\d``)
 # (each of these has a literal string in front of every alternative: tests/unit checks)
 _WORDED = (_ONE_OCLOCK, _NOON, _MIDNIGHT, _A_DAY, _DAY_AFTER, _A_WEEK)
+# each searched only where one of its few phrases is (a few ``in`` cost less than a search)
+_ONE_OCLOCK_SAID, _NOON_SAID, _MIDNIGHT_SAID, _A_DAY_SAID, _DAY_AFTER_SAID, _A_WEEK_SAID = map(
+    Needled, _WORDED
+)
 _SAID_TIME_WORDS = tuple(
     dict.fromkeys(
         [
@@ -724,13 +742,13 @@ _TIME_WORDS = tuple(
 @lru_cache(maxsize=16)  # one event's text is read for several intents
 def _shift(text: str) -> timedelta | None:
     amount = _duration(text)
-    if amount is None and _A_DAY.search(text):
+    if amount is None and _A_DAY_SAID.search(text):
         amount = timedelta(days=1)
         if _NEXT_DAY.search(text):
             return amount
-    elif amount is None and _DAY_AFTER.search(text):
+    elif amount is None and _DAY_AFTER_SAID.search(text):
         return timedelta(days=1)
-    elif amount is None and _A_WEEK.search(text):
+    elif amount is None and _A_WEEK_SAID.search(text):
         amount = timedelta(weeks=1)
     if amount is None:
         return None

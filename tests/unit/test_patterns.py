@@ -118,3 +118,37 @@ def test_says_time_is_false_only_when_no_time_is_read() -> None:
     for text, lang in WORDED_TIMES:
         c = clean(text, lang)
         assert says_time(c) and when(c, base, "Europe/Paris") is not None, text
+
+
+def test_the_number_and_duration_guards_of_when_are_exact() -> None:
+    # _said_when searches the date, the day of the month and the clock only in a text with a
+    # digit, "in 3 hours" and "in half an hour" only in one that says a word of duration
+    units = "hour hours heure heures hora horas stunde stunden minute minutes minuto minutos"
+    for unit in [*units.split(), "minuten"]:
+        assert values._SAYS_DURATION.search(unit), unit
+    for text in [*TEXTS, *(t for t, _ in WORDED_TIMES), "le 12", "the 3rd", "at 4 pm"]:
+        said = values._SAYS_DURATION.search(text) is not None
+        digit = values._DIGIT.search(text) is not None
+        for pattern in (values._IN_HOURS, values._IN_HALF_HOUR):
+            assert said or pattern.search(text) is None, text
+        for pattern in (values._DATE_RE, values._ORDINAL_DAY, values._CLOCK, values._HALF_PAST):
+            assert digit or pattern.search(text) is None, text
+
+
+def test_the_word_guards_of_the_grounded_expert_are_exact() -> None:
+    from processors import grounding
+
+    # every needle stands for all of its pattern (no alternative searched without one)
+    assert grounding._TAKE_BACK_SAID.rest is None
+    assert f"(?:{grounding.TAKE_BACK})" in grounding._RETRACTED.pattern
+    assert grounding._LABEL_SAID.rest is None
+    for pattern in (grounding._LABEL_AFTER, grounding._LABEL_BEFORE):
+        assert grounding._LABEL_WORD in pattern.pattern
+    for text in TEXTS:
+        for finder in (grounding._ASKS_SAID, grounding._ASKED_LAST_SAID, grounding._OR_NOT_SAID):
+            found, expected = finder.search(text), finder.pattern.search(text)
+            assert (found and found.span()) == (expected and expected.span()), text
+        words = [*text.split(), "xlight", "xcoffee_machine", "(xbox", "a-xb"]
+        marked = " ".join(words)
+        plain = " ".join(grounding._unmarked(w) for w in words)
+        assert plain == grounding._KIND_MARK.sub(r"\1", marked), text
