@@ -196,8 +196,15 @@ _ALL_SET = frozenset(_ALL_WORDS)
 
 
 # what words said give an inventory (see Inventory._cover): per item its cover, per area its
-# cover (those meant), the hits of those that say something about things, the values named
-_Covered = tuple[dict[int, float], dict[str, float], list[dict[str, float]], list[Match]]
+# cover (those meant), the hits of those that say something about things, the values named,
+# and per kind words and kinds said with them, the matches and the targets ranked
+_Covered = tuple[
+    dict[int, float],
+    dict[str, float],
+    list[dict[str, float]],
+    list[Match],
+    dict[tuple[frozenset[str], tuple[str, ...]], tuple[dict[int, Match], list[Match]]],
+]
 
 
 class Inventory:
@@ -443,7 +450,7 @@ class Inventory:
             known = self._cover(said, by_word)
             if len(said) <= 3:
                 remember(self._covers, said, known)
-        cover, area_score, said_hits, values = known
+        cover, area_score, said_hits, values, per_kinds = known
         if len(area_score) > 1:  # an area gives way only to another one (none when alone)
             area_score = dict(area_score)  # (the remembered one is kept as it is)
             said_by: dict[str, set[str]] = {
@@ -477,12 +484,82 @@ class Inventory:
                 guessed = [k for w in words if (k := _kind_guess(w)) is not None]
             if guessed:
                 kinds = list(dict.fromkeys(guessed))
-        # what is said about things: the words with hits (see _cover) and the kind words that
-        # have none (no inventory word explains these: only a kind does); only how many count
-        n_content = len(said_hits) + unhit
         every = not _ALL_SET.isdisjoint(raw) and bool(_ALL.search(folded))  # rarely said
         plural = every or _any_plural(raw)
+        if len(area_score) > 1:  # areas read from the words: not remembered (rare)
+            scored = self._scored(
+                cover, area_score, areas, kinds, named_kinds, said_hits, unhit, by_word
+            )
+            ranked = None
+        else:
+            # the matches depend on those words, the kind words and the kinds alone: remembered
+            # with the words' cover, per kind words and kinds (a few per words)
+            kinds_key = (named_kinds, tuple(kinds))
+            found_scored = per_kinds.get(kinds_key)
+            if found_scored is None:
+                scored = self._scored(
+                    cover, area_score, areas, kinds, named_kinds, said_hits, unhit, by_word
+                )
+                found_scored = scored, self._ranked(scored)
+                if len(per_kinds) < 16:
+                    per_kinds[kinds_key] = found_scored
+            scored, ranked = found_scored
+        added: dict[int, Match] = {}  # the items named outright (none for most texts)
+        # an id said ("light.porch", "lightporch") is rare: a token without "-._" is one of
+        # the raw words (both end where [a-z0-9] does), so the tokens are read only when an
+        # id is among those or a word goes on with "-._"
+        ids = self._ids
+        if ids and (not ids.keys().isdisjoint(raw) or _separated(folded)):
+            for token in _ID_TOKEN.findall(folded):
+                for n in self._ids.get(token, ()):
+                    added[n] = self._named[n]
+        if numbers and self._numbers:
+            # no number without a digit; digits said one by one are two or more of them, and
+            # in ASCII each of them is one of the raw words (it starts and ends where a
+            # [a-z0-9] run does)
+            said_digits = _NUMBER.findall(text) if _DIGIT_CHAR.search(text) else []
+            if not text.isascii() or (not _DIGIT_TOKENS.isdisjoint(raw) and _digit_tokens(raw) > 1):
+                said_digits += _spoken_digits(text)
+            for digits in said_digits:
+                for n in self._numbers.get(digits.lstrip("0") or "0", []):
+                    added[n] = self._named[n]
+        if added:  # (each one where it was, if it was matched already, else after them)
+            result = {**scored, **added}
+            targets = self._ranked(result)
+        else:
+            result = scored
+            targets = self._ranked(result) if ranked is None else list(ranked)
+        if kinds and targets and targets[0].score >= 0.5 and targets[0].item.kind not in kinds:
+            # "put dark mode back to to-do": the kind word is a word of the ticket's name
+            own = self._vocab_of[next(n for n, m in result.items() if m is targets[0])]
+            kinds = [
+                k
+                for k in kinds
+                if any(
+                    own.isdisjoint(by_word.get(w, _NO_HITS)) for w in named_kinds & KIND_WORDS[k]
+                )
+                or not named_kinds & KIND_WORDS[k]
+            ]
+        values = list(values)  # (the remembered list is kept as it is)
+        return Resolution(targets, areas, kinds, values, plural, every)
+
+    def _scored(
+        self,
+        cover: dict[int, float],
+        area_score: dict[str, float],
+        areas: list[str],
+        kinds: list[str],
+        named_kinds: frozenset[str],
+        said_hits: list[dict[str, float]],
+        unhit: int,
+        by_word: dict[str, dict[str, float]],
+    ) -> dict[int, Match]:
+        """The items matched by what the words cover of them, their area and their kind,
+        scored as :meth:`_resolve` says (what is said about things: ``said_hits``, the hits of
+        the words with some, and ``unhit`` kind words with none: only a kind explains these;
+        only how many count)."""
         result: dict[int, Match] = {}
+        n_content = len(said_hits) + unhit
         # cover's items are in their order already (an item's aliases come after the ones
         # before it, and cover is filled alias by alias in order)
         candidates: Iterable[tuple[int, float]] = cover.items()
@@ -534,48 +611,19 @@ class Inventory:
                     )
                     remember(matches, key, match)
                 result[n] = match
-        # an id said ("light.porch", "lightporch") is rare: a token without "-._" is one of
-        # the raw words (both end where [a-z0-9] does), so the tokens are read only when an
-        # id is among those or a word goes on with "-._"
-        ids = self._ids
-        if ids and (not ids.keys().isdisjoint(raw) or _separated(folded)):
-            for token in _ID_TOKEN.findall(folded):
-                for n in self._ids.get(token, ()):
-                    result[n] = self._named[n]
-        if numbers and self._numbers:
-            # no number without a digit; digits said one by one are two or more of them, and
-            # in ASCII each of them is one of the raw words (it starts and ends where a
-            # [a-z0-9] run does)
-            said_digits = _NUMBER.findall(text) if _DIGIT_CHAR.search(text) else []
-            if not text.isascii() or (not _DIGIT_TOKENS.isdisjoint(raw) and _digit_tokens(raw) > 1):
-                said_digits += _spoken_digits(text)
-            for digits in said_digits:
-                for n in self._numbers.get(digits.lstrip("0") or "0", []):
-                    result[n] = self._named[n]
+        return result
+
+    def _ranked(self, result: dict[int, Match]) -> list[Match]:
+        """The targets of ``result``, best first."""
         ordered = (
             sorted(result.values(), key=lambda m: (-m.score, m.item.id))
             if len(result) > 1
             else list(result.values())
         )
         # the matches are targets, values (and items of another role): often targets only
-        targets = (
-            [m for m in ordered if m.item.role == "target"]
-            if self._has_values or self._other_roles
-            else ordered
-        )
-        if kinds and targets and targets[0].score >= 0.5 and targets[0].item.kind not in kinds:
-            # "put dark mode back to to-do": the kind word is a word of the ticket's name
-            own = self._vocab_of[next(n for n, m in result.items() if m is targets[0])]
-            kinds = [
-                k
-                for k in kinds
-                if any(
-                    own.isdisjoint(by_word.get(w, _NO_HITS)) for w in named_kinds & KIND_WORDS[k]
-                )
-                or not named_kinds & KIND_WORDS[k]
-            ]
-        values = list(values)  # (the remembered list is kept as it is)
-        return Resolution(targets, areas, kinds, values, plural, every)
+        if self._has_values or self._other_roles:
+            return [m for m in ordered if m.item.role == "target"]
+        return ordered
 
     def _cover(self, said: tuple[str, ...], by_word: dict[str, dict[str, float]]) -> _Covered:
         """What the words ``said`` (those of ``by_word`` with hits, in its order) give, all of
@@ -587,7 +635,7 @@ class Inventory:
             by_word[w] for w in said if w in _ANY_KIND or not by_word[w].keys() <= value_words
         ]
         if not said:
-            return {}, {}, said_hits, []
+            return {}, {}, said_hits, [], {}
         if len(said) == 1:
             hits = by_word[said[0]]  # read only
         else:
@@ -635,7 +683,7 @@ class Inventory:
         ]
         if len(values) > 1:
             values.sort(key=lambda m: (-m.score, m.item.id))
-        return cover, area_score, said_hits, values
+        return cover, area_score, said_hits, values, {}
 
     def _rejoined(self, words: list[str]) -> list[str]:
         """Words a recogniser split apart joined again when together they are one the
