@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import repeat
+from itertools import chain, compress, repeat
 from operator import mul
 from typing import Any, TypeVar
 
@@ -195,6 +195,18 @@ _ALL = re.compile(r"\b(?:" + "|".join(_ALL_WORDS) + r")\b")
 _ALL_SET = frozenset(_ALL_WORDS)
 
 
+# what words said give an inventory (see Inventory._cover): per item its cover, per area its
+# cover (those meant), the hits of those that say something about things, the values named,
+# and per kind words and kinds said with them, the matches and the targets ranked
+_Covered = tuple[
+    dict[int, float],
+    dict[str, float],
+    list[dict[str, float]],
+    list[Match],
+    dict[tuple[frozenset[str], tuple[str, ...]], tuple[dict[int, Match], list[Match]]],
+]
+
+
 class Inventory:
     """The nameable items of one project state, indexed for matching."""
 
@@ -244,10 +256,15 @@ class Inventory:
         # per item and unrounded score, share and cover, its match (they hold the items: not
         # shared by keep_lookups)
         self._matches: dict[tuple[int, float, float, float], Match] = {}
+        # per words said that hit inventory words, what they give (see _cover; read only): not
+        # shared by keep_lookups (the items may differ)
+        self._covers: dict[tuple[str, ...], _Covered] = {}
         self._word_hits: dict[str, dict[str, float]] = {}  # word -> inventory words it is
         self._near: dict[str, bool] = {}  # joined words -> close to an inventory word
-        # per word and per joined pair or triple, what _rejoined asks (words repeat)
-        self._props: dict[str, tuple[str, list[str]]] = {}
+        # per word and per joined pair or triple, what _rejoined asks (words repeat): a word's
+        # letter (see _word_props) and its words
+        self._codes: dict[str, str] = {}
+        self._said_of: dict[str, list[str]] = {}
         self._joins: dict[str, list[str] | None] = {}
         self._pieces: dict[tuple[str, ...], list[str] | None] = {}  # the same, per words joined
         # per English word, the words a resolution reads for it (see _said)
@@ -285,19 +302,24 @@ class Inventory:
                 self._alias_parts.setdefault(w, []).append((a, len(w)))
         self._roles = [it.role for it in self.items]
         self._has_values = "value" in self._roles
-        # per item, what scoring it reads: the item, its words, its kind's and its area's words,
-        # its kind and its area
+        # per item, what scoring it reads: the item, its words, its kind's words, its and its
+        # area's words, its kind and its area
         self._item_rows = [
             (
                 it,
                 self._vocab_of[n],
                 KIND_WORDS.get(str(it.kind), _NO_WORDS),
-                self._vocab_of.get(self._index.get(str(it.area), -1), _NO_WORDS),
+                self._vocab_of[n]
+                | self._vocab_of.get(self._index.get(str(it.area), -1), _NO_WORDS),
                 it.kind,
                 it.area,
             )
+            if it.role != "area"
+            else None  # an area is no match
             for n, it in enumerate(self.items)
         ]
+        # whether a match can be neither a target nor a value (an area is none)
+        self._other_roles = not {"target", "value", "area"}.issuperset(self._roles)
         # an item named outright (its id or its number said): the same match every time
         self._named = [Match(it, 1.0, named=True, share=1.0, cover=1.0) for it in self.items]
 
@@ -367,7 +389,8 @@ class Inventory:
             # home's vocabulary, not paid again at every new version of the state)
             self._vocab_choices = previous._vocab_choices
             self._near = previous._near
-            self._props = previous._props
+            self._codes = previous._codes
+            self._said_of = previous._said_of
             self._joins = previous._joins
             self._pieces = previous._pieces
             self._said_memo = previous._said_memo
@@ -419,13 +442,208 @@ class Inventory:
         raw = _WORD.findall(folded)
         words = self._rejoined(_raw_words(folded, raw))
         by_word = self._hits(words)
-        hits: dict[str, float] = {}
-        for found in by_word.values():
-            if not found:
-                continue  # most words are none of the inventory's
-            for v, sc in found.items():
-                if sc > hits.get(v, 0.0):  # the best score of each (they are all above 0)
-                    hits[v] = sc
+        said = tuple(compress(by_word, by_word.values()))  # those with hits: few of them
+        # what the words that hit inventory words give depends on them alone, and the same
+        # few come back: remembered per such words (three at most, in their order)
+        known = self._covers.get(said) if len(said) <= 3 else None
+        if known is None:
+            known = self._cover(said, by_word)
+            if len(said) <= 3:
+                remember(self._covers, said, known)
+        cover, area_score, said_hits, values, per_kinds = known
+        if len(area_score) > 1:  # an area gives way only to another one (none when alone)
+            area_score = dict(area_score)  # (the remembered one is kept as it is)
+            said_by: dict[str, set[str]] = {
+                area: {
+                    w
+                    for w in words
+                    if self._vocab_of[self._index[area]].intersection(by_word.get(w, ()))
+                }
+                for area in area_score
+            }
+            for area in list(area_score):
+                if any(said_by[area] < said_by[other] for other in area_score if other != area):
+                    del area_score[area]  # "chambre des enfants" is the kids room, not the bedroom
+            areas = sorted(area_score, key=lambda a: -area_score[a])
+        else:
+            areas = list(area_score)
+        named_kinds = _ANY_KIND.intersection(words)  # often none: then no kind needs a look
+        unhit = 0  # the kind words said that hit no inventory word
+        if not named_kinds:
+            kinds = []
+        else:
+            unhit = len(named_kinds.difference(said))
+            if len(named_kinds) == 1:  # each kind word is a word of one kind only
+                kinds = [_KIND_OF[next(iter(named_kinds))]]
+            else:
+                kinds = [k for k, vocab in KIND_WORDS.items() if not vocab.isdisjoint(named_kinds)]
+        if not kinds:  # "las luzes": a kind word misspelt
+            try:  # each word's guess looked up in C (none for most)
+                guessed = list(filter(None, map(_KIND_GUESS.__getitem__, words)))
+            except KeyError:  # a word not seen yet
+                guessed = [k for w in words if (k := _kind_guess(w)) is not None]
+            if guessed:
+                kinds = list(dict.fromkeys(guessed))
+        every = not _ALL_SET.isdisjoint(raw) and bool(_ALL.search(folded))  # rarely said
+        plural = every or _any_plural(raw)
+        if len(area_score) > 1:  # areas read from the words: not remembered (rare)
+            scored = self._scored(
+                cover, area_score, areas, kinds, named_kinds, said_hits, unhit, by_word
+            )
+            ranked = None
+        else:
+            # the matches depend on those words, the kind words and the kinds alone: remembered
+            # with the words' cover, per kind words and kinds (a few per words)
+            kinds_key = (named_kinds, tuple(kinds))
+            found_scored = per_kinds.get(kinds_key)
+            if found_scored is None:
+                scored = self._scored(
+                    cover, area_score, areas, kinds, named_kinds, said_hits, unhit, by_word
+                )
+                found_scored = scored, self._ranked(scored)
+                if len(per_kinds) < 16:
+                    per_kinds[kinds_key] = found_scored
+            scored, ranked = found_scored
+        added: dict[int, Match] = {}  # the items named outright (none for most texts)
+        # an id said ("light.porch", "lightporch") is rare: a token without "-._" is one of
+        # the raw words (both end where [a-z0-9] does), so the tokens are read only when an
+        # id is among those or a word goes on with "-._"
+        ids = self._ids
+        if ids and (not ids.keys().isdisjoint(raw) or _separated(folded)):
+            for token in _ID_TOKEN.findall(folded):
+                for n in self._ids.get(token, ()):
+                    added[n] = self._named[n]
+        if numbers and self._numbers:
+            # no number without a digit; digits said one by one are two or more of them, and
+            # in ASCII each of them is one of the raw words (it starts and ends where a
+            # [a-z0-9] run does)
+            said_digits = _NUMBER.findall(text) if _DIGIT_CHAR.search(text) else []
+            if not text.isascii() or (not _DIGIT_TOKENS.isdisjoint(raw) and _digit_tokens(raw) > 1):
+                said_digits += _spoken_digits(text)
+            for digits in said_digits:
+                for n in self._numbers.get(digits.lstrip("0") or "0", []):
+                    added[n] = self._named[n]
+        if added:  # (each one where it was, if it was matched already, else after them)
+            result = {**scored, **added}
+            targets = self._ranked(result)
+        else:
+            result = scored
+            targets = self._ranked(result) if ranked is None else list(ranked)
+        if kinds and targets and targets[0].score >= 0.5 and targets[0].item.kind not in kinds:
+            # "put dark mode back to to-do": the kind word is a word of the ticket's name
+            own = self._vocab_of[next(n for n, m in result.items() if m is targets[0])]
+            kinds = [
+                k
+                for k in kinds
+                if any(
+                    own.isdisjoint(by_word.get(w, _NO_HITS)) for w in named_kinds & KIND_WORDS[k]
+                )
+                or not named_kinds & KIND_WORDS[k]
+            ]
+        values = list(values)  # (the remembered list is kept as it is)
+        return Resolution(targets, areas, kinds, values, plural, every)
+
+    def _scored(
+        self,
+        cover: dict[int, float],
+        area_score: dict[str, float],
+        areas: list[str],
+        kinds: list[str],
+        named_kinds: frozenset[str],
+        said_hits: list[dict[str, float]],
+        unhit: int,
+        by_word: dict[str, dict[str, float]],
+    ) -> dict[int, Match]:
+        """The items matched by what the words cover of them, their area and their kind,
+        scored as :meth:`_resolve` says (what is said about things: ``said_hits``, the hits of
+        the words with some, and ``unhit`` kind words with none: only a kind explains these;
+        only how many count)."""
+        result: dict[int, Match] = {}
+        n_content = len(said_hits) + unhit
+        # cover's items are in their order already (an item's aliases come after the ones
+        # before it, and cover is filled alias by alias in order)
+        candidates: Iterable[tuple[int, float]] = cover.items()
+        if areas and kinds:
+            more = set(cover)
+            for area in areas:
+                for kind in kinds:
+                    more.update(self._by_area_kind.get((area, kind), ()))
+            candidates = [(n, cover.get(n, 0.0)) for n in sorted(more)]
+        matches, item_rows = self._matches, self._item_rows
+        for n, c in candidates:
+            row = item_rows[n]
+            if row is None:
+                continue  # an area
+            item, own, kind_words, own_area, its_kind, its_area = row
+            in_area = its_area in area_score
+            kind_ok = its_kind in kinds if its_kind and kinds else False
+            if c == 0.0 and not (in_area and kind_ok):
+                continue
+            # how many of the content words hit the item's own words, its kind's words or its
+            # area's words, counted as those that miss them all (an exact count either way)
+            if not n_content:
+                share = 0.0
+            elif kind_ok or in_area:
+                explaining = own_area if in_area else own
+                missed = sum(map(explaining.isdisjoint, said_hits)) + unhit
+                if kind_ok:  # a kind word of its kind explains it, hit or not
+                    missed -= len(
+                        [
+                            w
+                            for w in named_kinds
+                            if w in kind_words and explaining.isdisjoint(by_word[w])
+                        ]
+                    )
+                share = (n_content - missed) / n_content
+            else:  # by its own words alone (the most common case)
+                share = (n_content - sum(map(own.isdisjoint, said_hits)) - unhit) / n_content
+            score = 0.5 * c + 0.5 * share
+            if kinds and its_kind and not kind_ok and c < 0.99:
+                score -= 0.15
+            if score >= 0.45:
+                # the same few scores come back: each match is made (and rounded) once
+                key = (n, score, share, c)
+                match = matches.get(key)
+                if match is None:
+                    named = c >= 0.99 and share >= 0.99
+                    match = Match(
+                        item, round(min(1.0, score), 4), named, round(share, 4), round(c, 4)
+                    )
+                    remember(matches, key, match)
+                result[n] = match
+        return result
+
+    def _ranked(self, result: dict[int, Match]) -> list[Match]:
+        """The targets of ``result``, best first."""
+        ordered = (
+            sorted(result.values(), key=lambda m: (-m.score, m.item.id))
+            if len(result) > 1
+            else list(result.values())
+        )
+        # the matches are targets, values (and items of another role): often targets only
+        if self._has_values or self._other_roles:
+            return [m for m in ordered if m.item.role == "target"]
+        return ordered
+
+    def _cover(self, said: tuple[str, ...], by_word: dict[str, dict[str, float]]) -> _Covered:
+        """What the words ``said`` (those of ``by_word`` with hits, in its order) give, all of
+        it read only: what they cover of each item (by its best alias), the areas they cover
+        well enough (0.8) to be meant, the hits of those that say something about things (a
+        person, "to marco", is a value, not a thing) and the values they name."""
+        value_words = self._value_words
+        said_hits = [
+            by_word[w] for w in said if w in _ANY_KIND or not by_word[w].keys() <= value_words
+        ]
+        if not said:
+            return {}, {}, said_hits, [], {}
+        if len(said) == 1:
+            hits = by_word[said[0]]  # read only
+        else:
+            hits = {}
+            for w in said:
+                for v, sc in by_word[w].items():
+                    if sc > hits.get(v, 0.0):  # the best score of each (they are all above 0)
+                        hits[v] = sc
         # what each said word gives the aliases it is in (every inventory word has an alias):
         # an alias's coverage sums its words' parts in their order, zero for one not said
         got: dict[int, float] = {}
@@ -458,148 +676,30 @@ class Inventory:
         area_score = {
             self.items[n].id: c for n, c in cover.items() if roles[n] == "area" and c >= 0.8
         }
-        if len(area_score) > 1:  # an area gives way only to another one (none when alone)
-            said_by: dict[str, set[str]] = {
-                area: {
-                    w
-                    for w in words
-                    if self._vocab_of[self._index[area]].intersection(by_word.get(w, ()))
-                }
-                for area in area_score
-            }
-            for area in list(area_score):
-                if any(said_by[area] < said_by[other] for other in area_score if other != area):
-                    del area_score[area]  # "chambre des enfants" is the kids room, not the bedroom
-        areas = sorted(area_score, key=lambda a: -area_score[a]) if area_score else []
-        named_kinds = _ANY_KIND.intersection(words)  # often none: then no kind needs a look
-        kinds = (
-            [k for k, vocab in KIND_WORDS.items() if not vocab.isdisjoint(named_kinds)]
-            if named_kinds
-            else []
-        )
-        if not kinds:  # "las luzes": a kind word misspelt
-            for w in words:
-                if len(w) >= 5 and (kind := _fuzzy_kind(w)) is not None and kind not in kinds:
-                    kinds.append(kind)
-        value_words = self._value_words
-        # what is said about things; a person ("to marco") is a value, not a thing (every word
-        # but a number is a key of by_word; the order does not count, only how many)
-        content = [
-            (w, found)
-            for w, found in by_word.items()
-            if (found and not found.keys() <= value_words) or w in _ANY_KIND
+        values = [
+            Match(self.items[n], round(c, 4), named=c >= 0.99)
+            for n, c in cover.items()
+            if roles[n] == "value" and c >= 0.85
         ]
-        every = not _ALL_SET.isdisjoint(raw) and bool(_ALL.search(folded))  # rarely said
-        plural = every or _any_plural(raw)
-        result: dict[int, Match] = {}
-        # cover's items are in their order already (an item's aliases come after the ones
-        # before it, and cover is filled alias by alias in order)
-        candidates: Iterable[int] = cover
-        if areas and kinds:
-            more = set(cover)
-            for area in areas:
-                for kind in kinds:
-                    more.update(self._by_area_kind.get((area, kind), ()))
-            candidates = sorted(more)
-        matches, item_rows = self._matches, self._item_rows
-        for n in candidates:
-            if roles[n] == "area":
-                continue
-            item, own, kind_words, area_words, its_kind, its_area = item_rows[n]
-            c = cover.get(n, 0.0)
-            in_area = its_area in area_score
-            kind_ok = its_kind in kinds if its_kind and kinds else False
-            if c == 0.0 and not (in_area and kind_ok):
-                continue
-            # empty when they do not count: a word is explained by what it hits of the item's
-            # own words, its kind's words or its area's words
-            if not content:
-                share = 0.0
-            elif kind_ok or in_area:
-                kind_vocab = kind_words if kind_ok else _NO_WORDS
-                area_vocab = area_words if in_area else _NO_WORDS
-                share = len(
-                    [
-                        w
-                        for w, found in content
-                        if not own.isdisjoint(found)
-                        or w in kind_vocab
-                        or not area_vocab.isdisjoint(found)
-                    ]
-                ) / len(content)
-            else:  # by its own words alone (the most common case)
-                share = len([w for w, found in content if not own.isdisjoint(found)]) / len(content)
-            score = 0.5 * c + 0.5 * share
-            if kinds and its_kind and not kind_ok and c < 0.99:
-                score -= 0.15
-            if score >= 0.45:
-                # the same few scores come back: each match is made (and rounded) once
-                key = (n, score, share, c)
-                match = matches.get(key)
-                if match is None:
-                    named = c >= 0.99 and share >= 0.99
-                    match = Match(
-                        item, round(min(1.0, score), 4), named, round(share, 4), round(c, 4)
-                    )
-                    remember(matches, key, match)
-                result[n] = match
-        # an id said ("light.porch", "lightporch") is rare: a token without "-._" is one of
-        # the raw words (both end where [a-z0-9] does), so the tokens are read only when an
-        # id is among those or a word goes on with "-._"
-        ids = self._ids
-        if ids and (not ids.keys().isdisjoint(raw) or _separated(folded)):
-            for token in _ID_TOKEN.findall(folded):
-                for n in self._ids.get(token, ()):
-                    result[n] = self._named[n]
-        if numbers and self._numbers:
-            # no number without a digit; digits said one by one are two or more of them, and
-            # in ASCII each of them is one of the raw words (it starts and ends where a
-            # [a-z0-9] run does)
-            said_digits = _NUMBER.findall(text) if _DIGIT_CHAR.search(text) else []
-            if not text.isascii() or (not _DIGIT_TOKENS.isdisjoint(raw) and _digit_tokens(raw) > 1):
-                said_digits += _spoken_digits(text)
-            for digits in said_digits:
-                for n in self._numbers.get(digits.lstrip("0") or "0", []):
-                    result[n] = self._named[n]
-        ordered = (
-            sorted(result.values(), key=lambda m: (-m.score, m.item.id))
-            if len(result) > 1
-            else list(result.values())
-        )
-        targets = [m for m in ordered if m.item.role == "target"]
-        if kinds and targets and targets[0].score >= 0.5 and targets[0].item.kind not in kinds:
-            # "put dark mode back to to-do": the kind word is a word of the ticket's name
-            own = self._vocab_of[next(n for n, m in result.items() if m is targets[0])]
-            kinds = [
-                k
-                for k in kinds
-                if any(
-                    own.isdisjoint(by_word.get(w, _NO_HITS)) for w in named_kinds & KIND_WORDS[k]
-                )
-                or not named_kinds & KIND_WORDS[k]
-            ]
-        values = (
-            [
-                Match(self.items[n], round(c, 4), named=c >= 0.99)
-                for n, c in cover.items()
-                if roles[n] == "value" and c >= 0.85
-            ]
-            if self._has_values
-            else []
-        )
         if len(values) > 1:
             values.sort(key=lambda m: (-m.score, m.item.id))
-        return Resolution(targets, areas, kinds, values, plural, every)
+        return cover, area_score, said_hits, values, {}
 
     def _rejoined(self, words: list[str]) -> list[str]:
         """Words a recogniser split apart joined again when together they are one the
         inventory or the lexicon knows and apart they are not: "haus tür", "por che",
-        "zahn arzt", "therm a stat"; then each word as :meth:`_said` reads it."""
-        memo, pieces = self._props, self._pieces  # looked up here first: most words are known
-        props = [memo.get(w) or self._word_props(w) for w in words]
-        codes = "".join([p[0] for p in props])
+        "zahn arzt", "therm a stat"; then each word as :meth:`_said` reads them."""
+        said_of = self._said_of
+        try:  # each word's letter and words, looked up in C: most words are known
+            codes = "".join(map(self._codes.__getitem__, words))
+            said = list(map(said_of.__getitem__, words))
+        except KeyError:  # a word not seen yet (or not remembered: the tables are full)
+            props = [self._word_props(w) for w in words]
+            codes = "".join([p[0] for p in props])
+            said = [p[1] for p in props]
         if "u" not in codes:  # nothing to join (no window)
-            return [s for p in props for s in p[1]]
+            return list(chain.from_iterable(said))
+        pieces = self._pieces
         out: list[str] = []
         done = 0  # the words before this one are in ``out``
         for i, n in _windows(codes):
@@ -611,14 +711,14 @@ class Inventory:
             if joined is _UNSEEN:
                 joined = remember(pieces, key, self._joined("".join(key)))
             if joined is not None:
-                for p in props[done:i]:
-                    out += p[1]
+                for s in said[done:i]:
+                    out += s
                 out += joined
                 done = i + n
         if not done:
-            return [s for p in props for s in p[1]]
-        for p in props[done:]:
-            out += p[1]
+            return list(chain.from_iterable(said))
+        for s in said[done:]:
+            out += s
         return out
 
     def _word_props(self, word: str) -> tuple[str, list[str]]:
@@ -626,16 +726,17 @@ class Inventory:
         digit, or longer than 6: a recogniser splits a word into short pieces), "k" when it
         is a stop word or known (pieces it all knows are not joined: "front door"), else "u";
         and its words as :meth:`_said` reads them."""
-        found = self._props.get(word)
-        if found is None:
-            english = canonical(word)
-            known = word in self._vocab_set or english != word
-            code = (
-                "b" if word.isdigit() or len(word) > 6 else "k" if word in _STOP or known else "u"
-            )
-            found = (code, [s for w in english.split() for s in self._said(w)])
-            remember(self._props, word, found)
-        return found
+        code = self._codes.get(word)
+        if code is not None:
+            return code, self._said_of[word]
+        english = canonical(word)
+        known = word in self._vocab_set or english != word
+        code = "b" if word.isdigit() or len(word) > 6 else "k" if word in _STOP or known else "u"
+        said = [s for w in english.split() for s in self._said(w)]
+        if len(self._codes) < _MEMO_LIMIT:  # both tables or neither (see _rejoined)
+            self._said_of[word] = said
+            self._codes[word] = code
+        return code, said
 
     def _said(self, word: str) -> list[str]:
         """The words ``word`` (an English or rejoined word) stands for in a resolution: none
@@ -878,12 +979,14 @@ def _windows(codes: str) -> tuple[tuple[int, int], ...]:
 
 
 _ID_TOKEN = re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]")
-_ID_SEPARATOR = re.compile(r"[a-z0-9][._-]")
+# a separator between two [a-z0-9] runs: what every token of _ID_TOKEN that is not a run of
+# [a-z0-9] alone holds (a sentence's full stop is none: "lamp.")
+_ID_SEPARATOR = re.compile(r"[a-z0-9][._-]+[a-z0-9]")
 _DIGIT_CHAR = re.compile(r"\d")
 
 
 def _separated(folded: str) -> bool:
-    """Whether a word goes on with "-", "." or "_" (most texts have none of them)."""
+    """Whether a word goes on with "-", "." or "_" and another one (most texts have none)."""
     return ("-" in folded or "." in folded or "_" in folded) and bool(_ID_SEPARATOR.search(folded))
 
 
@@ -894,6 +997,19 @@ _KIND_KEYS = Choices(sorted(_KIND_OF))
 def _fuzzy_kind(word: str) -> str | None:
     found = _KIND_KEYS.best(word, 85)
     return _KIND_OF[found[0]] if found else None
+
+
+# per word, the kind a misspelt kind word in it names (None for most: see _kind_guess)
+_KIND_GUESS: dict[str, str | None] = {}
+
+
+def _kind_guess(word: str) -> str | None:
+    """The kind ``word`` names misspelt ("luzes"; none for a word under 5 letters),
+    remembered."""
+    found = _KIND_GUESS.get(word)
+    if found is None and word not in _KIND_GUESS:
+        found = remember(_KIND_GUESS, word, _fuzzy_kind(word) if len(word) >= 5 else None)
+    return found
 
 
 @lru_cache(maxsize=1 << 14)
