@@ -3,6 +3,7 @@ dev texts and near spellings of them."""
 
 from __future__ import annotations
 
+import random
 import re
 from functools import cache
 from pathlib import Path
@@ -69,3 +70,42 @@ def test_sounds_reads_as_the_rewrites_in_turn() -> None:
     for word in [*lexicon_words(), *dev_words(), *tricky]:
         for spelt in near(word) if word else [word]:
             assert sounds(spelt) == sounds_plainly(spelt), spelt
+
+
+def edits(word: str, rng: random.Random) -> list[str]:
+    """Random misspellings of ``word``: letters dropped, doubled, swapped, replaced, added."""
+    out = []
+    letters = "aeioulnrstkhcmpéüñß "
+    for _ in range(6):
+        w = list(word)
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(w) + 1)
+            op = rng.randrange(4)
+            if op == 0 and at < len(w):
+                del w[at]
+            elif op == 1 and at < len(w):
+                w.insert(at, w[at])
+            elif op == 2 and at + 1 < len(w):
+                w[at], w[at + 1] = w[at + 1], w[at]
+            else:
+                w.insert(at, rng.choice(letters))
+        out.append("".join(w))
+    return out
+
+
+def test_choices_answer_as_rapidfuzz_on_random_edits_and_ties() -> None:
+    rng = random.Random(7)
+    lexicon = sorted(lexicon_words())
+    # the same spelling twice, anagrams and words of one length: ties broken by list order
+    tied = ["lampe", "lampe", "palme", "ample", "lamp", "lampen", "aaaa", "", "ßüé", "üéß"]
+    lists = [lexicon, dev_words()[::7], tied + lexicon[::3], [*tied, *tied]]
+    queries = [q for w in [*lexicon, *dev_words()[::5]] if w for q in edits(w, rng)]
+    queries += ["", "a", "lampe", "lmape", "aaaaa", "üéß", "laaaaaaaaaaaaaaaaaaaaaaampe"]
+    for words in lists:
+        choices = Choices(words)
+        for query in queries:
+            for cutoff in (0, 50, 82, 83, 85, 90, 100):
+                whole = process.extractOne(query, words, scorer=fuzz.ratio, score_cutoff=cutoff)
+                assert choices.best(query, cutoff) == (tuple(whole) if whole else None), query
+            found = process.extract(query, words, scorer=fuzz.ratio, score_cutoff=82, limit=4)
+            assert choices.top(query, 82, 4) == [tuple(f) for f in found], query
