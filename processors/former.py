@@ -607,6 +607,80 @@ class ReviewPolicy:
     version: str = "review-policy-v1"
 
 
+# The policy reviewer's notes and a task's hold reasons, as templates: English on the records
+# (one language for the audit trail), in the event's language in the reply the user gets.
+# ``{x}`` is what is quoted as it is: paths, the words heard, a patch error, the conflicts.
+NOTE_WHOLE_STATE = "the patch would replace the whole project state"
+NOTE_PROTECTED = "protected path(s): {x}"
+NOTE_MISHEARD = "I may have misheard: did you say {x}?"
+NOTE_UNCLEAR = "a change to project state needs an unambiguous, confident request"
+NOTE_BROAD = "the patch changes too much at once; please confirm it in parts"
+HOLD_PATCH = "patch generation pending: {x}"
+HOLD_CONFLICT = "unresolved dependency conflict: {x}"
+_EXPLAINED: dict[str, dict[str, str]] = {
+    NOTE_WHOLE_STATE: {
+        "fr": "la modification remplacerait tout l'état du projet",
+        "es": "el cambio reemplazaría todo el estado del proyecto",
+        "de": "die Änderung würde den ganzen Projektzustand ersetzen",
+    },
+    NOTE_PROTECTED: {
+        "fr": "chemin(s) protégé(s) : {x}",
+        "es": "ruta(s) protegida(s): {x}",
+        "de": "geschützte(r) Pfad(e): {x}",
+    },
+    NOTE_MISHEARD: {
+        "fr": "j'ai peut-être mal entendu : avez-vous dit {x} ?",
+        "es": "puede que le haya oído mal: ¿ha dicho {x}?",
+        "de": "vielleicht habe ich mich verhört: haben Sie {x} gesagt?",
+    },
+    NOTE_UNCLEAR: {
+        "fr": "pour modifier l'état du projet, il me faut une demande claire et sûre",
+        "es": "para cambiar el estado del proyecto necesito una petición clara y segura",
+        "de": "um den Projektzustand zu ändern, brauche ich eine eindeutige, sichere Anfrage",
+    },
+    NOTE_BROAD: {
+        "fr": "la modification change trop de choses à la fois ; confirmez-la par parties",
+        "es": "el cambio modifica demasiado a la vez; confírmelo por partes",
+        "de": "die Änderung betrifft zu viel auf einmal; bitte bestätigen Sie sie in Teilen",
+    },
+    HOLD_PATCH: {
+        "fr": "modification en cours de préparation : {x}",
+        "es": "cambio pendiente de preparar: {x}",
+        "de": "Änderung wird noch erstellt: {x}",
+    },
+    HOLD_CONFLICT: {
+        "fr": "conflit de dépendances non résolu : {x}",
+        "es": "conflicto de dependencias sin resolver: {x}",
+        "de": "ungelöster Abhängigkeitskonflikt: {x}",
+    },
+}
+_TEMPLATES = [
+    (re.compile(re.escape(t).replace(re.escape("{x}"), "(?P<x>.*)"), re.DOTALL), t)
+    for t in _EXPLAINED
+]
+
+
+def explained(note: str, lang: str) -> str:
+    """``note`` (a policy reviewer's note or a hold reason, as recorded in English) in
+    ``lang``; English, or a note of no known template (a model reviewer's own words), as
+    it is.
+
+    >>> explained("protected path(s): /alarm", "fr")
+    'chemin(s) protégé(s) : /alarm'
+    >>> explained("the model reviewer says no", "de")
+    'the model reviewer says no'
+    """
+    if lang == "en":
+        return note
+    for pattern, template in _TEMPLATES:
+        if (m := pattern.fullmatch(note)) is not None:
+            said = _EXPLAINED[template].get(lang)
+            if said is None:
+                return note
+            return said.replace("{x}", m.group("x")) if "{x}" in said else said
+    return note
+
+
 class Reviewer(Protocol):
     """Decides a reviewed formation: approve, revise, clarification required or reject."""
 
@@ -631,25 +705,25 @@ class PolicyReviewer:
         touched = {str(op.get("path")) for op in proposal.patch or []}
         if "" in touched or "/" in touched:
             outcome = "reject"
-            notes.append("the patch would replace the whole project state")
+            notes.append(NOTE_WHOLE_STATE)
         elif touched & protected:
             outcome = "reject"
-            notes.append(f"protected path(s): {', '.join(sorted(touched & protected))}")
+            notes.append(NOTE_PROTECTED.format(x=", ".join(sorted(touched & protected))))
         elif "invalid_patch" in triggers:
             outcome = "revise"
             notes.append(f"patch invalid ({proposal.patch_error}); patch generation requested")
             proposal = replace(proposal, patch=None)
         elif proposal.decision == "stateful" and "low_asr_confidence" in triggers:
             outcome = "clarification_required"
-            notes.append(f"I may have misheard: did you say {routed.event.text!r}?")
+            notes.append(NOTE_MISHEARD.format(x=repr(routed.event.text)))
         elif proposal.decision == "stateful" and (
             "ambiguous_wording" in triggers or "low_routing_confidence" in triggers
         ):
             outcome = "clarification_required"
-            notes.append("a change to project state needs an unambiguous, confident request")
+            notes.append(NOTE_UNCLEAR)
         elif "broad_patch_scope" in triggers:
             outcome = "clarification_required"
-            notes.append("the patch changes too much at once; please confirm it in parts")
+            notes.append(NOTE_BROAD)
         else:
             outcome = "approve"
             notes += [f"{t}: acceptable for a {proposal.decision} task" for t in triggers]
@@ -873,20 +947,23 @@ class Former:
             review, proposal = self.reviewer.review(proposal, routed, triggers, pack)
             if review.outcome in ("reject", "clarification_required"):
                 rejected = review.outcome == "reject"
-                lead = reply_text("not_done" if rejected else "clarify", language_of(routed).lang)
+                said_in = language_of(routed).lang
+                lead = reply_text("not_done" if rejected else "clarify", said_in)
+                why = "; ".join(explained(note, said_in) for note in review.notes)
                 return self._reply(
                     routed,
                     "no_task" if rejected else "clarification",
-                    f"{lead}: {'; '.join(review.notes)}",
+                    f"{lead}: {why}",
                     now,
                     "rejected" if rejected else "clarification_required",
                 )
         task = self._task(routed, proposal, now, review, dependencies)
         if task.hold_reason is not None:
+            said_in = language_of(routed).lang
             reply = self._reply(
                 routed,
                 "clarification",
-                f"{reply_text('on_hold', language_of(routed).lang)}: {task.hold_reason}",
+                f"{reply_text('on_hold', said_in)}: {explained(task.hold_reason, said_in)}",
                 now,
                 "held",
             ).reply
@@ -1147,7 +1224,7 @@ class Former:
             artifact["patch"] = patch
             artifact["patch_status"] = "ready" if patch else "pending"
             if patch is None:
-                hold = f"patch generation pending: {proposal.patch_error or 'no patch'}"
+                hold = HOLD_PATCH.format(x=proposal.patch_error or "no patch")
         else:
             # lists copied as validation would: the proposal's may be shared (a pack's)
             artifact["work_plan"] = trusted(
@@ -1168,7 +1245,7 @@ class Former:
             )
             artifact["patch_status"] = "not_required"
         if dependencies and dependencies.conflicts:
-            hold = "unresolved dependency conflict: " + "; ".join(dependencies.conflicts)
+            hold = HOLD_CONFLICT.format(x="; ".join(dependencies.conflicts))
         asr = event.asr_confidence if event.asr_confidence is not None else 1.0
         confidence = round(
             min(1.0, routed.routing_confidence * max(proposal.confidence, 0.5) ** 0.5 * asr**0.5),

@@ -228,7 +228,8 @@ _WANT = re.compile(
 _UNLOCK = re.compile(
     r"\b(?:unlock\w*|unlcok|open\w*|deverrouill\w*|debarr\w*|ouvr\w*|ouvre|abre|abrir|"
     r"desbloque\w*|desbloquea|quita\w* (?:\w+ )?(?:la )?llave|"
-    r"aufschlie\w*|aufgeschlossen|aufsperr\w*|aufgesperrt|entriegel\w*|aufmach\w*|auf\b|offne\w*)"
+    r"aufschlie\w*|aufgeschlossen|aufsperr\w*|aufgesperrt|entriegel\w*|entsperr\w*|aufmach\w*|"
+    r"auf\b|offne\w*)"
 )
 _LOCK = re.compile(
     r"\b(?:lock\w*|secure|verrouill\w*|barr\w*|ferme\w*|cierra\w*|cerrar|cerrad\w*|llave|"
@@ -439,12 +440,36 @@ _ASKS_ANYWAY = re.compile(
 # a time to read whether a time is said against (any would do)
 _SOME_TIME = datetime(2026, 1, 1, 12)
 _DECISION_WEIGHT = {"stateful": 1.0, "ephemeral": 0.9, "no_task": 0.8, "clarification": 0.4}
-_SLOT_NAMES = {
-    "switch": "on or off", "percent": "brightness", "temperature": "temperature",
-    "colour": "colour", "when": "date and time", "status": "status", "person": "person",
-    "title": "title", "lock_state": "lock or unlock", "alarm_mode": "arm or disarm",
-    "label": "label", "sprint": "sprint",
+# what a missing value is called in a reply, in each language (English for others)
+_SLOT_NAMES: dict[str, dict[str, str]] = {
+    "switch": {"en": "on or off", "fr": "allumer ou éteindre", "es": "encender o apagar",
+               "de": "ein oder aus"},
+    "percent": {"en": "brightness", "fr": "luminosité", "es": "brillo", "de": "Helligkeit"},
+    "temperature": {"en": "temperature", "fr": "température", "es": "temperatura",
+                    "de": "Temperatur"},
+    "colour": {"en": "colour", "fr": "couleur", "es": "color", "de": "Farbe"},
+    "when": {"en": "date and time", "fr": "date et heure", "es": "fecha y hora",
+             "de": "Datum und Uhrzeit"},
+    "status": {"en": "status", "fr": "statut", "es": "estado", "de": "Status"},
+    "person": {"en": "person", "fr": "personne", "es": "persona", "de": "Person"},
+    "title": {"en": "title", "fr": "titre", "es": "título", "de": "Titel"},
+    "lock_state": {"en": "lock or unlock", "fr": "verrouiller ou déverrouiller",
+                   "es": "cerrar o abrir con llave", "de": "abschließen oder aufschließen"},
+    "alarm_mode": {"en": "arm or disarm", "fr": "activer ou désactiver",
+                   "es": "activar o desactivar", "de": "scharf oder unscharf schalten"},
+    "label": {"en": "label", "fr": "étiquette", "es": "etiqueta", "de": "Label"},
+    "sprint": {"en": "sprint", "fr": "sprint", "es": "sprint", "de": "Sprint"},
 }  # fmt: skip
+
+
+def slot_name(slot: str, lang: str) -> str:
+    """What the value ``slot`` is called in a reply in ``lang`` (the slot's id when no name).
+
+    >>> slot_name("lock_state", "de"), slot_name("room", "fr")
+    ('abschließen oder aufschließen', 'room')
+    """
+    names = _SLOT_NAMES.get(slot)
+    return names.get(lang, names["en"]) if names is not None else slot
 
 
 def uuid5_text(namespace: uuid.UUID, name: str) -> str:
@@ -995,7 +1020,7 @@ class GroundedExpert:
                 notes,
                 decision="clarification",
                 slots=slots,
-                reply=reply_text("missing", lang, slot="title", for_item=""),
+                reply=reply_text("missing", lang, slot=slot_name("title", lang), for_item=""),
                 reason_code="missing_slot:title",
             )
         zone = self._inventories[routed.project_id or ""][2]
@@ -1008,7 +1033,7 @@ class GroundedExpert:
             and u.reading("title", u.cleaned) is None
         )
         if value is None and intent.value and (not intent.value_optional or vague):
-            name = _SLOT_NAMES.get(intent.value, intent.value)
+            name = slot_name(intent.value, lang)
             for_item = reply_text("for_item", lang, item=targets[0].names[0]) if targets else ""
             return Proposal.read_only(
                 intent,
@@ -1041,7 +1066,7 @@ class GroundedExpert:
                 notes,
                 decision="clarification",
                 slots=slots,
-                reply=reply_text("missing", lang, slot=exc.slot, for_item=""),
+                reply=reply_text("missing", lang, slot=slot_name(exc.slot, lang), for_item=""),
                 reason_code=f"missing_slot:{exc.slot}",
             )
         slots.update({k: v for k, v in extra.items() if isinstance(v, (str, int, float))})

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
-from processors.former import Formation, Former
+from processors.former import _EXPLAINED, Formation, Former, explained
 from processors.fuzzy import Choices
 from processors.inventory import CollectionSpec, Inventory
 from processors.language import clean, detect
@@ -1125,6 +1125,50 @@ def test_low_asr_confidence_asks_before_changing_state() -> None:
     assert f.reply.reason_code == "clarification_required" and "misheard" in f.reply.text
     sure = voice("unlock the front door", 42, asr_confidence=0.95)
     assert sure.task is not None and sure.task.formation_confidence > 0
+
+
+def test_a_review_is_explained_in_the_events_language_and_recorded_in_english() -> None:
+    cases = [
+        ("déverrouille la porte d'entrée", "j'ai peut-être mal entendu : avez-vous dit"),
+        ("entsperr die Haustür", "vielleicht habe ich mich verhört: haben Sie"),
+        ("abre la puerta principal", "puede que le haya oído mal: ¿ha dicho"),
+    ]
+    for n, (text, heard) in enumerate(cases, start=43):
+        f = voice(text, n, asr_confidence=0.3)
+        assert f.reply is not None and f.reply.reason_code == "clarification_required"
+        assert heard in f.reply.text and repr(text) in f.reply.text, f.reply.text
+        assert "misheard" not in f.reply.text
+
+
+@pytest.mark.parametrize("template", sorted(_EXPLAINED))
+def test_every_review_note_and_hold_reason_has_all_three_translations(template: str) -> None:
+    note = template.replace("{x}", "/alarm; 'x'")
+    assert explained(note, "en") == note
+    assert explained(note, "it") == note  # no Italian replies: as recorded
+    for lang in ("fr", "es", "de"):
+        said = explained(note, lang)
+        assert said != note and ("{x}" not in template or "/alarm; 'x'" in said)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("règle le thermostat du salon", "Quelle valeur (température)"),
+        ("stell das Thermostat im Wohnzimmer ein", "Welchen Wert (Temperatur)"),
+        ("pon el termostato del salón", "¿Qué valor (temperatura)"),
+        ("set the living room thermostat", "What temperature"),
+    ],
+)
+def test_a_missing_value_is_named_in_the_events_language(text: str, named: str) -> None:
+    f = form(text, 60)
+    assert f.reply is not None and f.reply.reason_code == "missing_slot:temperature"
+    assert f.reply.text.startswith(named), f.reply.text
+
+
+def test_a_note_of_no_known_template_is_kept_as_the_reviewer_wrote_it() -> None:
+    assert explained("the model says the alarm stays armed", "fr") == (
+        "the model says the alarm stays armed"
+    )
 
 
 def test_fragments_of_one_utterance_merge_within_the_window() -> None:
