@@ -226,13 +226,13 @@ _WANT = re.compile(
     r"without|sans|sin|ohne)\b"  # "the kids won't sleep without their night light"
 )
 _UNLOCK = re.compile(
-    r"\b(?:unlock\w*|unlcok|open\w*|deverrouill\w*|debarr\w*|ouvr\w*|ouvre|abre|abrir|"
+    r"\b(?:unlock\w*|unlcok|unbolt\w*|open\w*|deverrouill\w*|debarr\w*|ouvr\w*|ouvre|abre|abrir|"
     r"desbloque\w*|desbloquea|quita\w* (?:\w+ )?(?:la )?llave|"
     r"aufschlie\w*|aufgeschlossen|aufsperr\w*|aufgesperrt|entriegel\w*|entsperr\w*|aufmach\w*|"
     r"auf\b|offne\w*)"
 )
 _LOCK = re.compile(
-    r"\b(?:lock\w*|secure|verrouill\w*|barr\w*|ferme\w*|cierra\w*|cerrar|cerrad\w*|llave|"
+    r"\b(?:lock\w*|secure|bolt\w*|verrouill\w*|barr\w*|ferme\w*|cierra\w*|cerrar|cerrad\w*|llave|"
     r"bloque\w*|cerrojo|abschlie\w*|abgeschlossen|verschlossen|zusperr\w*|zugesperrt|zumach\w*|"
     r"verriegel\w*|schlie\w*|zu\b|ab\b)"
 )
