@@ -18,7 +18,7 @@ import itertools
 import math
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
@@ -116,18 +116,14 @@ class _Hashes:
     def packed(self, words: Sequence[str]) -> bytearray:
         """The hashed features of a text's words, each as often as it occurs, between the
         sentinels (in no particular order otherwise); writable, to be sorted in place."""
-        try:
-            return bytearray().join(
-                itertools.chain(
-                    (_BEFORE,),
-                    map(self.words.__getitem__, words),
-                    map(self.bigrams.__getitem__, itertools.pairwise(words)),
-                    (_AFTER,),
-                )
-            )
-        except KeyError:  # a word or bigram not seen lately
-            self._learn(words)
-            return self.packed(words)
+        for _ in range(2):
+            try:
+                return _joined(self.words.__getitem__, self.bigrams.__getitem__, words)
+            except KeyError:  # a word or bigram not seen lately
+                self._learn(words)
+        # another thread's text cleared the tables in between (stages as threads): uncached
+        dim = self.dim
+        return _joined(lambda w: _word_features(w, dim), lambda p: _bigram_feature(*p, dim), words)
 
     def _learn(self, words: Sequence[str]) -> None:
         """Hash the words and bigrams of ``words`` not cached; all of them are afterwards."""
@@ -141,6 +137,17 @@ class _Hashes:
         for pair in itertools.pairwise(words):
             if pair not in pairs:
                 pairs[pair] = _bigram_feature(*pair, dim)
+
+
+def _joined(
+    word: Callable[[str], bytes], pair: Callable[[tuple[str, str]], bytes], words: Sequence[str]
+) -> bytearray:
+    """The sentinels and the features of ``words`` and of their bigrams, joined."""
+    return bytearray().join(
+        itertools.chain(
+            (_BEFORE,), map(word, words), map(pair, itertools.pairwise(words)), (_AFTER,)
+        )
+    )
 
 
 @functools.cache

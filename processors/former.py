@@ -615,6 +615,7 @@ NOTE_PROTECTED = "protected path(s): {x}"
 NOTE_MISHEARD = "I may have misheard: did you say {x}?"
 NOTE_UNCLEAR = "a change to project state needs an unambiguous, confident request"
 NOTE_BROAD = "the patch changes too much at once; please confirm it in parts"
+HOLD_NO_PATCH = "patch generation pending: no patch"
 HOLD_PATCH = "patch generation pending: {x}"
 HOLD_CONFLICT = "unresolved dependency conflict: {x}"
 _EXPLAINED: dict[str, dict[str, str]] = {
@@ -642,6 +643,11 @@ _EXPLAINED: dict[str, dict[str, str]] = {
         "fr": "la modification change trop de choses à la fois ; confirmez-la par parties",
         "es": "el cambio modifica demasiado a la vez; confírmelo por partes",
         "de": "die Änderung betrifft zu viel auf einmal; bitte bestätigen Sie sie in Teilen",
+    },
+    HOLD_NO_PATCH: {  # (before the template it is a case of: the first that fits is used)
+        "fr": "modification en cours de préparation : aucune modification encore",
+        "es": "cambio pendiente de preparar: todavía no hay ningún cambio",
+        "de": "Änderung wird noch erstellt: noch keine Änderung",
     },
     HOLD_PATCH: {
         "fr": "modification en cours de préparation : {x}",
@@ -1224,7 +1230,11 @@ class Former:
             artifact["patch"] = patch
             artifact["patch_status"] = "ready" if patch else "pending"
             if patch is None:
-                hold = HOLD_PATCH.format(x=proposal.patch_error or "no patch")
+                hold = (
+                    HOLD_PATCH.format(x=proposal.patch_error)
+                    if proposal.patch_error
+                    else HOLD_NO_PATCH
+                )
         else:
             # lists copied as validation would: the proposal's may be shared (a pack's)
             artifact["work_plan"] = trusted(

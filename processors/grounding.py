@@ -623,7 +623,10 @@ class Understanding:
         return [self.cleaned] if self.spelled is None else [self.cleaned, self.spelled]
 
     def reading(self, name: str, c: Cleaned) -> Any:
-        """``_read(name, c)`` of ``c``, one of :attr:`variants`, read once."""
+        """``_read(name, c)`` of ``c``, one of :attr:`variants`, read once (any other text:
+        read, not remembered)."""
+        if c is not self.cleaned and c is not self.spelled:
+            return _read(name, c)
         key = (name, c is self.cleaned)
         if key in self.readings:
             return self.readings[key]

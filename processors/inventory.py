@@ -449,7 +449,11 @@ class Inventory:
         if known is None:
             known = self._cover(said, by_word)
             if len(said) <= 3:
-                remember(self._covers, said, known)
+                if len(self._covers) >= _COVER_LIMIT:
+                    # ~1.6 KB an entry with its matches: a stage that meets ever more
+                    # phrasings starts over rather than grow
+                    self._covers.clear()
+                self._covers[said] = known
         cover, area_score, said_hits, values, per_kinds = known
         if len(area_score) > 1:  # an area gives way only to another one (none when alone)
             area_score = dict(area_score)  # (the remembered one is kept as it is)
@@ -883,6 +887,7 @@ class Inventory:
 K = TypeVar("K")
 V = TypeVar("V")
 _MEMO_LIMIT = 50_000  # words remembered per look-up table: what people say repeats
+_COVER_LIMIT = 4096  # covers remembered per inventory (see Inventory._resolve)
 
 
 def remember(memo: dict[K, V], key: K, value: V) -> V:
@@ -953,6 +958,8 @@ def _words(text: str) -> list[str]:
     return out
 
 
+# each kind word is a word of one kind only (_resolve reads one named kind word's kind here;
+# tests/unit/test_inventory.py checks it)
 _KIND_OF = {w: k for k, ws in KIND_WORDS.items() for w in ws}
 _ANY_KIND = frozenset(_KIND_OF)  # a word of some kind, whichever
 _NO_WORDS: frozenset[str] = frozenset()

@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
-from processors.former import _EXPLAINED, Formation, Former, explained
+from processors.former import (
+    _EXPLAINED,
+    HOLD_NO_PATCH,
+    HOLD_PATCH,
+    Formation,
+    Former,
+    explained,
+)
 from processors.fuzzy import Choices
 from processors.inventory import CollectionSpec, Inventory
 from processors.language import clean, detect
@@ -1163,6 +1170,11 @@ def test_a_missing_value_is_named_in_the_events_language(text: str, named: str) 
     f = form(text, 60)
     assert f.reply is not None and f.reply.reason_code == "missing_slot:temperature"
     assert f.reply.text.startswith(named), f.reply.text
+
+
+def test_a_hold_without_a_patch_says_so_in_the_events_language() -> None:
+    assert explained(HOLD_NO_PATCH, "de") == "Änderung wird noch erstellt: noch keine Änderung"
+    assert explained(HOLD_PATCH.format(x="bad path"), "de").endswith(": bad path")
 
 
 def test_a_note_of_no_known_template_is_kept_as_the_reviewer_wrote_it() -> None:

@@ -1,0 +1,71 @@
+"""Inventory resolution: what its caches remember is what a fresh inventory finds."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from processors.inventory import KIND_WORDS, Inventory, Match, Resolution
+from tests.unit.test_grounding import ROUTER
+
+
+def _matches(matches: list[Match]) -> list[tuple[str, float, bool, float, float]]:
+    return [(m.item.id, m.score, m.named, m.share, m.cover) for m in matches]
+
+
+def _plain(res: Resolution) -> tuple[object, ...]:
+    return (
+        _matches(res.matches),
+        res.areas,
+        res.kinds,
+        _matches(res.values),
+        res.plural,
+        res.every,
+    )
+
+
+def test_each_kind_word_is_a_word_of_one_kind() -> None:
+    seen: dict[str, str] = {}
+    for kind, vocab in KIND_WORDS.items():
+        for word in vocab:
+            assert seen.setdefault(word, kind) == kind, f"{word!r}: {seen[word]} and {kind}"
+
+
+def test_a_warm_inventory_resolves_as_a_fresh_one() -> None:
+    merged = ROUTER._merged
+    assert merged is not None
+    vocab = sorted({w for it in merged.items for n in it.names for w in n.lower().split()})
+    kinds = sorted({w for ws in KIND_WORDS.values() for w in ws})
+    filler = ["the", "please", "in", "and", "turn", "off", "on", "to", "42", "all", "lights"]
+    rng = random.Random(7)
+
+    def typo(word: str) -> str:
+        if len(word) < 4:
+            return word
+        i = rng.randrange(len(word) - 1)
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+    texts = []
+    for _ in range(400):
+        words = rng.choices(vocab, k=rng.randint(1, 3)) + rng.choices(kinds, k=rng.randint(0, 2))
+        words += rng.choices(filler, k=rng.randint(0, 4))
+        rng.shuffle(words)
+        texts.append(" ".join(typo(w) if rng.random() < 0.2 else w for w in words))
+    texts += texts[:100]  # said again: read from what was remembered
+    warm = Inventory(list(merged.items))
+    for text in texts:
+        fresh = Inventory(list(merged.items))
+        assert _plain(warm._resolve(text)) == _plain(fresh._resolve(text)), text
+
+
+def test_hashing_is_the_same_when_another_thread_clears_the_tables() -> None:
+    from processors.embeddings import _Hashes
+
+    class Cleared(_Hashes):
+        def _learn(self, words: Sequence[str]) -> None:
+            super()._learn(words)
+            self.words.clear()  # as another stage's thread would, in between
+            self.bigrams.clear()
+
+    words = ["turn", "off", "the", "porch", "light"]
+    assert Cleared(4096).packed(words) == _Hashes(4096).packed(words)
