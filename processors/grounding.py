@@ -453,6 +453,8 @@ _SLOT_NAMES: dict[str, dict[str, str]] = {
     "status": {"en": "status", "fr": "statut", "es": "estado", "de": "Status"},
     "person": {"en": "person", "fr": "personne", "es": "persona", "de": "Person"},
     "title": {"en": "title", "fr": "titre", "es": "título", "de": "Titel"},
+    "new_title": {"en": "new title", "fr": "nouveau titre", "es": "nuevo título",
+                  "de": "neuer Titel"},
     "lock_state": {"en": "lock or unlock", "fr": "verrouiller ou déverrouiller",
                    "es": "cerrar o abrir con llave", "de": "abschließen oder aufschließen"},
     "alarm_mode": {"en": "arm or disarm", "fr": "activer ou désactiver",
@@ -1866,6 +1868,8 @@ def _read(name: str, c: Cleaned) -> Any:
         return None
     if name == "title":
         return _title(c)
+    if name == "new_title":
+        return _new_title(c)
     if name == "label":
         return _label(c, frozenset())
     if name == "sprint":
@@ -2201,6 +2205,33 @@ def _title(c: Cleaned) -> str | None:
     if len(title) < 4 or title in {"an", "auf", "ein", "up", "for", "pour", "para"}:
         return None  # "leg ein Ticket an": no title said
     return title
+
+
+# a new name said after the item: "… 42 to X", "… en X", "… a X", "… um in X", "… as X", ": X"
+_RENAMED_TO = re.compile(
+    r"(?:\s(?:to|as|into|en|a|al|por|zu|in|auf)|:)\s+(?P<title>\S.*)$", re.IGNORECASE
+)
+_ITEM_NUMBER = re.compile(r"\b(?:tl-?)?\d+\b|\b(?:ticket|bug|issue|incidencia|fehler)\b", re.I)
+
+
+def _new_title(c: Cleaned) -> str | None:
+    """The new title a rename says, after the item it names ("rename ticket 42 to login
+    fails on safari" → "login fails on safari"); None when none is said.
+
+    >>> from processors.language import clean
+    >>> _new_title(clean("renomme le ticket 42 en plantage au démarrage", "fr"))
+    'plantage au démarrage'
+    """
+    text = c.numeric.strip(" .!?")
+    named = list(_ITEM_NUMBER.finditer(text))
+    if not named:
+        return None
+    rest = text[named[-1].end() :]
+    if c.lang == "de":
+        rest = re.sub(r"^\s+um\b", "", rest)  # "benenne 42 um in …"
+    m = _RENAMED_TO.match(rest)
+    title = m.group("title").strip(" ,.\"'«»") if m else ""
+    return title if len(title) >= 3 else None
 
 
 def _new_id(pack: DomainPack, intent: IntentSpec, source_event_id: str) -> str:

@@ -1177,6 +1177,23 @@ def test_a_hold_without_a_patch_says_so_in_the_events_language() -> None:
     assert explained(HOLD_PATCH.format(x="bad path"), "de").endswith(": bad path")
 
 
+@pytest.mark.parametrize(
+    ("text", "ticket", "title"),
+    [
+        ("rename ticket 42 to login timeout on safari", "TL-42", "login timeout on safari"),
+        ("renomme le ticket 63 en recherche lente", "TL-63", "recherche lente"),
+        ("renombra la incidencia 94 a correos duplicados", "TL-94", "correos duplicados"),
+        ("benenne Ticket 57 um in Kafka-Update", "TL-57", "kafka-update"),
+    ],
+)
+def test_a_ticket_is_renamed_not_commented_nor_made_anew(
+    text: str, ticket: str, title: str
+) -> None:
+    f = form(text, 70)
+    assert f.intent_id == "rename_ticket", (f.intent_id, f.reply)
+    assert patch_of(f) == [{"op": "replace", "path": f"/tickets/{ticket}/title", "value": title}]
+
+
 def test_a_note_of_no_known_template_is_kept_as_the_reviewer_wrote_it() -> None:
     assert explained("the model says the alarm stays armed", "fr") == (
         "the model says the alarm stays armed"
