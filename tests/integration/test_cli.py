@@ -76,6 +76,20 @@ class Up:
             return status
 
 
+def _alive(pids: list[int]) -> list[str]:
+    """The processes of ``pids`` still running, as their /proc says (for a failure message)."""
+    out = []
+    for pid in pids:
+        if pid_alive(pid):
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+                cmd = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")[:120]
+                out.append(f"{pid} state {stat[0]} ppid {stat[1]}: {cmd}")
+            except OSError:
+                out.append(f"{pid}: gone while read")
+    return out
+
+
 @pytest.fixture
 def up(tmp_path: Path) -> Iterator[Up]:
     stack = Up(tmp_path / "home")
@@ -184,7 +198,7 @@ def test_a_killed_parent_leaves_no_orphans(up: Up) -> None:
     up.proc.kill()
     up.proc.wait(10)
     # the workers drain on SIGTERM (their parent-death signal): up to a batch's commit
-    assert settle(lambda: not any(pid_alive(p) for p in pids), timeout=30)
+    assert settle(lambda: not any(pid_alive(p) for p in pids), timeout=30), _alive(pids)
 
 
 def test_up_threads_runs_every_stage_in_one_process(tmp_path: Path) -> None:

@@ -103,6 +103,13 @@ def test_requests_resolve_against_seeded_inventories_in_four_languages(
     ]
     EventProducer(settings, endpoints.bootstrap_servers, serde).send_many(events)
     tasks, replies = _outputs(settings, serde, {e.source_event_id for e in events})
+    # a request answered with a reply instead of a task says which reply (and why) on failure
+    missing = {
+        i: (replies[i].reason_code, replies[i].text)
+        for i in ("home-en", "dev-en", "cal-en", "home-fr", "home-de", "frag-2", "nbest")
+        if i not in tasks
+    }
+    assert not missing, missing
 
     assert _patch(tasks["home-en"]) == [
         {"op": "replace", "path": "/entities/light.porch/state", "value": "on"}
