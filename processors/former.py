@@ -60,7 +60,7 @@ from processors.models import (
     trusted,
 )
 from processors.packs import DomainPack, IntentSpec, MissingSlot, extract_slots, render_patch
-from processors.router import Project, ProjectRegistry, words
+from processors.router import ProjectRegistry, words
 from processors.values import WEEKDAY_WORDS, delta, switch
 
 FORMER_VERSION = "form-v2"
@@ -781,17 +781,6 @@ class Former:
             id(pack): frozenset(i.id for i in pack.intents if i.bulk) for pack in self.packs
         }
         self._fragments: OrderedDict[str, RawEvent] = OrderedDict()
-        self._projects: tuple[ProjectRegistry, dict[str, Project]] = (
-            registry,
-            {p.id: p for p in registry.projects},
-        )
-
-    def _project(self, project_id: str | None) -> Project | None:
-        """``self.registry.get(project_id)``, by a table (the registry's is a scan; its ids
-        are unique)."""
-        if self._projects[0] is not self.registry:
-            self._projects = (self.registry, {p.id: p for p in self.registry.projects})
-        return self._projects[1].get(project_id) if project_id is not None else None
 
     @property
     def _expert_version(self) -> str:
@@ -1193,7 +1182,7 @@ class Former:
             "stateful" if proposal.decision == "stateful" else "ephemeral"
         )
         # only a stateful task touches its project's systems
-        project = self._project(routed.project_id) if task_type == "stateful" else None
+        project = self.registry.get(routed.project_id) if task_type == "stateful" else None
         slots = {k: str(v) for k, v in proposal.slots.items() if not k.endswith("_slug")}
         systems = sorted(
             {

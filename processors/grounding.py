@@ -978,6 +978,24 @@ class GroundedExpert:
             if again[0] and again[1] is None:
                 targets, problem = again
         slots: dict[str, Any] = {"lang": lang}
+
+        def ask(reply: str, code: str) -> Any:
+            """A clarification of the matched intent: ``reply`` says what is missing."""
+            return Proposal.read_only(
+                intent,
+                confidence,
+                notes,
+                decision="clarification",
+                slots=slots,
+                reply=reply,
+                reason_code=code,
+            )
+
+        def missing(slot: str, for_item: str = "") -> Any:
+            """A clarification that asks for the value ``slot``, in the event's language."""
+            reply = reply_text("missing", lang, slot=slot_name(slot, lang), for_item=for_item)
+            return ask(reply, f"missing_slot:{slot}")
+
         if targets:
             slots["target"] = ",".join(t.id for t in targets)
             named = {m.item.id: m.score for m in u.resolution.matches}
@@ -1003,15 +1021,7 @@ class GroundedExpert:
             code, text, candidates = problem
             if candidates:
                 slots["candidates"] = ",".join(candidates)
-            return Proposal.read_only(
-                intent,
-                confidence,
-                notes,
-                decision="clarification",
-                slots=slots,
-                reply=text,
-                reason_code=code,
-            )
+            return ask(text, code)
         if (
             intent.target is not None
             and intent.target.create
@@ -1019,15 +1029,7 @@ class GroundedExpert:
             # not "… doesn't do anything"
             and len((u.reading("title", u.cleaned) or "").split()) <= 3
         ):
-            return Proposal.read_only(
-                intent,
-                confidence,
-                notes,
-                decision="clarification",
-                slots=slots,
-                reply=reply_text("missing", lang, slot=slot_name("title", lang), for_item=""),
-                reason_code="missing_slot:title",
-            )
+            return missing("title")
         zone = self._inventories[routed.project_id or ""][2]
         value = self._value(intent, u, targets, event.occurred_at, zone, inventory)
         vague = (  # "remind me": a reminder of nothing, at no time
@@ -1038,17 +1040,8 @@ class GroundedExpert:
             and u.reading("title", u.cleaned) is None
         )
         if value is None and intent.value and (not intent.value_optional or vague):
-            name = slot_name(intent.value, lang)
             for_item = reply_text("for_item", lang, item=targets[0].names[0]) if targets else ""
-            return Proposal.read_only(
-                intent,
-                confidence,
-                notes,
-                decision="clarification",
-                slots=slots,
-                reply=reply_text("missing", lang, slot=name, for_item=for_item),
-                reason_code=f"missing_slot:{intent.value}",
-            )
+            return missing(intent.value, for_item)
         patch: list[dict[str, Any]] = []
         extra = _value_slots(value)
         new_id = _new_id(pack, intent, event.source_event_id)
@@ -1065,15 +1058,7 @@ class GroundedExpert:
                 fill.update(_per_item(value, target))
                 patch += render_patch(intent.patch or [], fill)
         except MissingSlot as exc:
-            return Proposal.read_only(
-                intent,
-                confidence,
-                notes,
-                decision="clarification",
-                slots=slots,
-                reply=reply_text("missing", lang, slot=slot_name(exc.slot, lang), for_item=""),
-                reason_code=f"missing_slot:{exc.slot}",
-            )
+            return missing(exc.slot)
         slots.update({k: v for k, v in extra.items() if isinstance(v, (str, int, float))})
         return Proposal.read_only(
             intent,
@@ -2208,9 +2193,7 @@ def _title(c: Cleaned) -> str | None:
 
 
 # a new name said after the item: "… 42 to X", "… en X", "… a X", "… um in X", "… as X", ": X"
-_RENAMED_TO = re.compile(
-    r"(?:\s(?:to|as|into|en|a|al|por|zu|in|auf)|:)\s+(?P<title>\S.*)$", re.IGNORECASE
-)
+_RENAMED_TO = re.compile(r"(?:\s(?:to|as|into|en|a|al|por|zu|in|auf)|:)\s+(?P<title>\S.*)$", re.I)
 _ITEM_NUMBER = re.compile(r"\b(?:tl-?)?\d+\b|\b(?:ticket|bug|issue|incidencia|fehler)\b", re.I)
 
 
@@ -2223,13 +2206,12 @@ def _new_title(c: Cleaned) -> str | None:
     'plantage au démarrage'
     """
     text = c.numeric.strip(" .!?")
-    named = list(_ITEM_NUMBER.finditer(text))
-    if not named:
+    named = _ITEM_NUMBER.search(text)
+    if named is None:
         return None
-    rest = text[named[-1].end() :]
-    if c.lang == "de":
-        rest = re.sub(r"^\s+um\b", "", rest)  # "benenne 42 um in …"
-    m = _RENAMED_TO.match(rest)
+    # the first "to" after the item's first mention ("… ticket 42 um in …", "… ticket to
+    # crash on ios 17": a number or "bug" in the new title is no mention)
+    m = _RENAMED_TO.search(text, named.end())
     title = m.group("title").strip(" ,.\"'«»") if m else ""
     return title if len(title) >= 3 else None
 

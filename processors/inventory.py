@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, compress, repeat
 from operator import mul
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -195,16 +195,15 @@ _ALL = re.compile(r"\b(?:" + "|".join(_ALL_WORDS) + r")\b")
 _ALL_SET = frozenset(_ALL_WORDS)
 
 
-# what words said give an inventory (see Inventory._cover): per item its cover, per area its
-# cover (those meant), the hits of those that say something about things, the values named,
-# and per kind words and kinds said with them, the matches and the targets ranked
-_Covered = tuple[
-    dict[int, float],
-    dict[str, float],
-    list[dict[str, float]],
-    list[Match],
-    dict[tuple[frozenset[str], tuple[str, ...]], tuple[dict[int, Match], list[Match]]],
-]
+class _Covered(NamedTuple):
+    """What words said give an inventory (see :meth:`Inventory._cover`); read only."""
+
+    cover: dict[int, float]  # per item, how much of its best alias they say
+    area_score: dict[str, float]  # per area covered well enough to be meant, its cover
+    said_hits: list[dict[str, float]]  # the hits of those that say something about things
+    values: list[Match]  # the values they name
+    # per kind words and kinds said with them: the matches and the targets ranked
+    per_kinds: dict[tuple[frozenset[str], tuple[str, ...]], tuple[dict[int, Match], list[Match]]]
 
 
 class Inventory:
@@ -639,7 +638,7 @@ class Inventory:
             by_word[w] for w in said if w in _ANY_KIND or not by_word[w].keys() <= value_words
         ]
         if not said:
-            return {}, {}, said_hits, [], {}
+            return _Covered({}, {}, said_hits, [], {})
         if len(said) == 1:
             hits = by_word[said[0]]  # read only
         else:
@@ -687,7 +686,7 @@ class Inventory:
         ]
         if len(values) > 1:
             values.sort(key=lambda m: (-m.score, m.item.id))
-        return cover, area_score, said_hits, values, {}
+        return _Covered(cover, area_score, said_hits, values, {})
 
     def _rejoined(self, words: list[str]) -> list[str]:
         """Words a recogniser split apart joined again when together they are one the

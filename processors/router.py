@@ -27,6 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from itertools import chain, pairwise
 from typing import Any
 
@@ -280,9 +281,16 @@ class ProjectRegistry:
         """``project id → lane key`` for the projects that declare one."""
         return {p.id: p.lane_key for p in self.projects if p.lane_key}
 
+    @cached_property
+    def _by_id(self) -> dict[str, Project]:
+        by_id: dict[str, Project] = {}
+        for project in self.projects:
+            by_id.setdefault(project.id, project)  # the first, as a scan would find it
+        return by_id
+
     def get(self, project_id: str | None) -> Project | None:
         """The project with this id, if any."""
-        return next((p for p in self.projects if p.id == project_id), None)
+        return self._by_id.get(project_id) if project_id is not None else None
 
 
 @dataclass(frozen=True)

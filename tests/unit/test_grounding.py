@@ -1184,6 +1184,7 @@ def test_a_hold_without_a_patch_says_so_in_the_events_language() -> None:
         ("renomme le ticket 63 en recherche lente", "TL-63", "recherche lente"),
         ("renombra la incidencia 94 a correos duplicados", "TL-94", "correos duplicados"),
         ("benenne Ticket 57 um in Kafka-Update", "TL-57", "kafka-update"),
+        ("rename ticket 42 to crash on ios 17", "TL-42", "crash on ios 17"),
     ],
 )
 def test_a_ticket_is_renamed_not_commented_nor_made_anew(
