@@ -55,6 +55,8 @@ _W_ITEM = 0.35  # the text names an item of the project's inventory (by name, or
 _W_KIND, _W_CUE = 0.15, 0.1  # a kind of thing the project holds; a cue of its pack's intents
 _W_CHATTER = 0.8  # short small talk pulls every project towards "none of them"
 _W_OUTSIDE = 0.8  # so does a request like the out-of-scope pack's (orders, taxis, e-mails)
+_W_INCIDENTAL = 0.4  # as like one as this, its mere brush with an inventory is no evidence
+_W_BRUSH = 0.25  # and such a brush pulls the project towards "none of them"
 _MAX_NGRAM = 3
 # a number said in words (a ticket's number): "quatre-vingt-quatorze", "hundertacht", "ciento uno"
 _NUMBER_WORD = re.compile(
@@ -560,11 +562,10 @@ class Router:
             score[p] += _W_KEYWORD * min(count, 2)
             if self._lower_ids[p] in toks or self._lower_ids[p] in text.lower():
                 score[p] += _W_ID
-        if self._outside_cols.stop > self._outside_cols.start:
-            away = maxima[0]
-            if away > 0.4:
-                shift = _W_OUTSIDE * (away - 0.4)
-                score = [s - shift for s in score]
+        away = maxima[0] if self._outside_cols.stop > self._outside_cols.start else 0.0
+        if away > 0.4:
+            shift = _W_OUTSIDE * (away - 0.4)
+            score = [s - shift for s in score]
         if self._chatter_cols.stop > self._chatter_cols.start and len(toks) <= 12:
             chat = maxima[-1]
             # short small talk pulls hard; a longer sentence only when it is close to one
@@ -593,8 +594,32 @@ class Router:
                         m.item.owner not in per_project
                     ):
                         per_project[m.item.owner] = m
+            # a request like the out-of-scope pack's that only brushes the inventory ("play some
+            # jazz in the kitchen": no item by its name, no kind of thing), or advice about a
+            # thing ("how do you descale a coffee machine"): for a project none of whose cues or
+            # keywords is said, a room or a word spelled near an item's is then no evidence, and
+            # the brush pulls it towards "none of them"
+            advice = _ADVICE.match(folded) is not None
+            skip: frozenset[int] = (
+                frozenset(
+                    p
+                    for p, d in enumerate(self._domain_of)
+                    if advice or (d not in cued and p not in hits)
+                )
+                if advice
+                or (
+                    away >= _W_INCIDENTAL
+                    and not res.kinds
+                    and not any(m.named for m in res.matches)
+                )
+                else frozenset()
+            )
+            for p in skip:
+                score[p] -= _W_BRUSH
             for owner, top in per_project.items():
                 p = self._index[owner]
+                if p in skip:
+                    continue
                 if top.score >= 0.5:
                     score[p] += _W_ITEM * (1.0 if top.named else top.score * 0.8)
             hinted = (
@@ -612,6 +637,8 @@ class Router:
                 else ()
             )
             for p in hinted:
+                if p in skip:
+                    continue
                 # "… to Sofia", "weis es Jonas zu", "what's Marco working on": one of its
                 # people (not the one who says or does something: "Jonas picked up the
                 # prescription", "Sofia says hi")
@@ -627,7 +654,8 @@ class Router:
                 else ()
             )
             for area_owner in areas:
-                score[self._index[area_owner]] += _W_KIND
+                if self._index[area_owner] not in skip:
+                    score[self._index[area_owner]] += _W_KIND
             for prefix in set(_ID_NUMBER.findall(folded)) if self._digit_key in cued else ():
                 for id_owner in self._id_prefixes.get(prefix, ()):
                     score[self._index[id_owner]] += _W_ITEM  # "tl-310": one of its tickets
@@ -705,6 +733,19 @@ class Router:
         )
 
 
+_ADVICE = re.compile(
+    r"\W*(?:(?:um|uh|hey|ok|so|euh|eh|pues|also|ahm|ah)\W+)*(?:"
+    r"how (?:do|can|should) (?:you|i|we|one)\b|how much (?:does|do|would|is an?)\b|"
+    r"how (?:often|long) (?:should|do|does|to|can)\b|when (?:should|is the best time to) \w|"
+    r"what can i (?:cook|make|do with)|what's the best way|"
+    r"comment (?:on (?:dit|fait|nettoie|enleve|repare)|faire|nettoyer|enlever|reparer)\b|"
+    r"combien (?:coute|ca coute)|quand (?:faut-il|est-ce qu'on|doit-on)\b|"
+    r"qu'est-ce que je (?:peux|pourrais) (?:cuisiner|faire)|"
+    r"como se\b|cuanto cuesta|cuando (?:hay que|se)\b|que (?:puedo|podria) (?:cocinar|hacer)|"
+    r"wie (?:reinige|putze|repariere|mache|macht man|kocht man)|was kostet|"
+    r"wann (?:sollte|muss|schneidet|pflanzt) man|wie oft (?:muss|sollte)"
+    r")"
+)
 _GIVING = re.compile(
     rf"\b(?:{GIVEN_TO}|assign\w*|reassign\w*|give|hand|pass|attribu\w*|"
     r"reattribu\w*|donne\w*|confie\w*|asign\w*|reasign\w*|pasa\w*|dale|daselo|"

@@ -59,8 +59,9 @@ def _grounded() -> tuple[Router, Former]:
 ROUTER, FORMER = _grounded()
 
 
-def form(text: str, n: int = 1) -> Formation:
-    event = RawEvent.model_validate(
+def form_event(text: str, n: int = 1) -> RawEvent:
+    """A voice event saying ``text``, the ``n``-th of its own session."""
+    return RawEvent.model_validate(
         {
             "source_event_id": f"evt-{n}",
             "session_id": f"s-{n}",
@@ -70,7 +71,10 @@ def form(text: str, n: int = 1) -> Formation:
             "occurred_at": BASE,
         }
     )
-    return FORMER.form(ROUTER.route(event, BASE), BASE)
+
+
+def form(text: str, n: int = 1) -> Formation:
+    return FORMER.form(ROUTER.route(form_event(text, n), BASE), BASE)
 
 
 def patch_of(formation: Formation) -> list[dict[str, Any]]:
@@ -1278,6 +1282,31 @@ def test_out_of_scope_requests_route_to_no_project() -> None:
     for n, text in enumerate(["order a large pizza for tonight", "envoie un mail à mon chef"]):
         f = form(text, 80 + n)
         assert f.task is None or f.task.project_id is None, text
+
+
+def test_advice_and_requests_that_only_brush_the_inventory_route_to_no_project() -> None:
+    # advice about a kind of thing, not this home's: a named door or lamp is no evidence
+    for n, text in enumerate(
+        [
+            "how do I clean the garage door",
+            "comment on nettoie la lampe du salon",
+            "¿cómo se limpia la puerta del garaje?",
+            "wie putze ich die Haustür am besten",
+            "when should I water the garden plants",
+        ]
+    ):
+        routed = ROUTER.route(form_event(text, 90 + n), BASE)
+        assert routed.project_id is None or routed.routing_confidence < 0.6, text
+    # what the home is asked to do, or asked about, still goes to it
+    for n, text in enumerate(
+        [
+            "is the garage door locked?",
+            "how warm is it in the kids room",
+            "switch the bedroom lamp on",
+        ]
+    ):
+        routed = ROUTER.route(form_event(text, 95 + n), BASE)
+        assert routed.project_id == "home" and routed.routing_confidence > 0.9, text
 
 
 # --- this session's requests: labels, sprints, reminders, alarms, negation, "it" ------------
