@@ -231,6 +231,10 @@ def _function_word_of(word: str) -> tuple[int, ...]:
     return tuple(int(word in vocab or elided in vocab) for vocab in _FUNCTION_WORDS.values())
 
 
+# letters only one of the supported languages writes
+_MARKS = {"en": "", "fr": "œ", "es": "¿¡ñ", "de": "ß"}
+
+
 def detect(text: str, *, hint: str | None = None) -> Detected:
     """The language of ``text``; ``hint`` (the session's or the event's language) breaks ties.
 
@@ -285,12 +289,31 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
         leaders = [k for k in SUPPORTED if votes[k] == most and most >= 1]
         if leaders:
             known = max(leaders, key=lambda k: raw.get(k, 0.0))
-            if most >= 2 or raw.get(known, 0.0) >= 0.02:
+            if (
+                most >= 2
+                or raw.get(known, 0.0) >= 0.02
+                or known == hint  # "¿cuánto son 350 grados fahrenheit en celsius?" is no Swedish
+                or any(mark in text for mark in _MARKS[known])
+            ):
                 lang = known
+    elif (
+        hint in SUPPORTED
+        and hint != lang
+        and votes[str(hint)] >= 1
+        and votes[str(hint)] >= votes[lang]
+    ):
+        # as many of the hinted language's function words as of the winner's: the hint breaks
+        # the tie ("what's 70 fahrenheit in celsius" → German by characters)
+        lang = str(hint)
     elif votes[lang] == 0 and max(votes.values()) >= 1:
         # "list the open bugs" → German by characters, English by its words
         most = max(votes.values())
         lang = max((k for k in SUPPORTED if votes[k] == most), key=lambda k: scores.get(k, 0.0))
+    if votes.get(lang, 0) == 0:
+        # no function word of the winner: letters only one supported language writes decide
+        marked = [k for k in SUPPORTED if any(mark in text for mark in _MARKS[k])]
+        if len(marked) == 1:
+            lang = marked[0]
     if len(words) <= 2 and votes.get(lang, 0) == 0 and lang in SUPPORTED and hint:
         return Detected(hint, 0.5)
     confidence = raw.get(lang, 0.0) + 0.5 * votes.get(lang, 0) / len(words)

@@ -102,6 +102,20 @@ def test_language_detection(text: str, lang: str) -> None:
     assert detect(text).lang == lang
 
 
+@pytest.mark.parametrize(
+    ("text", "hint", "lang"),
+    [
+        # lingua reads the units as Swedish or German; the letters and function words say not
+        ("¿cuántos grados fahrenheit son treinta celsius?", None, "es"),
+        ("¿cuántos grados fahrenheit son treinta celsius?", "es", "es"),
+        ("what's 20 celsius in fahrenheit", "en", "en"),  # one function word each: the hint
+        ("mach das Licht in der Küche an", "en", "de"),  # a hint is no more than a tie-break
+    ],
+)
+def test_language_detection_with_letters_and_a_hint(text: str, hint: str | None, lang: str) -> None:
+    assert detect(text, hint=hint).lang == lang
+
+
 def test_cleaning_drops_fillers_repetitions_and_retracted_words() -> None:
     assert clean("um can you uh switch the the porch light on", "en").text == (
         "can you switch the porch light on"
