@@ -33,6 +33,7 @@ from processors.embeddings import Encoder, HashingEncoder, Query, VectorIndex, q
 from processors.errors import PatchError
 from processors.fuzzy import Choices
 from processors.grounding import (
+    PRAISE,
     TAKE_BACK,
     GroundedExpert,
     is_polite_request,
@@ -904,6 +905,11 @@ class Former:
             )
         if not confident:
             said_lang = lang_code if (lang_code := (routed.language or "en")) in SUPPORTED else "en"
+            if event.kind == "user_action" and PRAISE.search(fold(event.text)):
+                # "qué bonita ha quedado la casa": a compliment, of no project's business
+                return self._reply(
+                    routed, "no_task", reply_text("praise", said_lang), now, "praise"
+                )
             if event.kind == "user_action" and is_question_in(clean(event.text, said_lang)):
                 conservative = Proposal(
                     decision="ephemeral",

@@ -362,9 +362,12 @@ NEGATED = re.compile(
     r"a lo mejor|quiza)"
 )
 # a compliment about a thing ("looks great", "sieht schick aus", "qué bonito", "chouette")
-_PRAISE = re.compile(
+# a thing praised ("the new lamp looks great", "qué bonita ha quedado la casa"): said of it,
+# nothing asked of it (unless a request follows)
+PRAISE = re.compile(
     r"\b(?:looks? (?:so |really |very )?(?:great|nice|good|lovely|amazing|beautiful|gorgeous)|"
-    r"(?:feels|is|looks) so (?:cosy|cozy|nice|lovely)|i (?:really )?love (?:how|the)|"
+    r"(?:feels|is|looks) so (?:cosy|cozy|nice|lovely)|feels (?:really |very )?(?:cosy|cozy)|"
+    r"i (?:really )?love (?:how|the)|"
     r"(?:vraiment |trop |super )?(?:chouette|joli\w*|agreable)\b|j'adore|"
     r"(?:il|elle) est (?:vraiment |trop |super |tres |hyper )?(?:beau|belle|magnifique|top)\b|"
     r"que (?:bonit|lind|precios|chul|guap)\w*|me encanta|queda (?:muy |genial|precioso)|"
@@ -914,7 +917,7 @@ class GroundedExpert:
                 reason_code="negated_request",
                 assumptions=[*notes, "a negated or deferred request: nothing changes"],
             )
-        praise = _PRAISE.search(u.cleaned.folded)
+        praise = PRAISE.search(u.cleaned.folded)
         if (
             praise is not None
             # "schaut super aus, mach die Stehlampe heller": asked after the compliment

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of, tokens
-from processors.grounding import NEGATED, negated_request
+from processors.grounding import NEGATED, PRAISE, negated_request
 from processors.inventory import Inventory
 from processors.language import SUPPORTED, clean, detect, fold
 from processors.lexicon import GIVEN_TO, NUMBER_WORDS
@@ -600,13 +600,15 @@ class Router:
             # keywords is said, a room or a word spelled near an item's is then no evidence, and
             # the brush pulls it towards "none of them"
             advice = _ADVICE.match(folded) is not None
+            praise = PRAISE.search(folded) is not None
             skip: frozenset[int] = (
                 frozenset(
                     p
                     for p, d in enumerate(self._domain_of)
-                    if advice or (d not in cued and p not in hits)
+                    if advice or (d not in cued and (praise or p not in hits))
                 )
                 if advice
+                or praise
                 or (
                     away >= _W_INCIDENTAL
                     and not res.kinds

@@ -1323,6 +1323,23 @@ def test_advice_and_requests_that_only_brush_the_inventory_route_to_no_project()
         assert routed.project_id == "home" and routed.routing_confidence > 0.9, text
 
 
+def test_a_compliment_is_no_projects_business_and_a_request_after_it_is() -> None:
+    for n, text in enumerate(
+        [
+            "j'adore la lumière du salon le soir",
+            "qué bonito queda el pasillo",
+            "das Wohnzimmer sieht richtig gut aus",
+        ]
+    ):
+        f = form(text, 110 + n)
+        assert f.task is None and f.reply is not None and f.reply.reason_code == "praise", text
+        assert ROUTER.route(form_event(text, 110 + n), BASE).project_id is None, text
+    asked = form("the porch light looks great, now lock the front door", 115)
+    assert patch_of(asked) == [
+        {"op": "replace", "path": "/entities/lock.front_door/state", "value": "locked"}
+    ]
+
+
 # --- this session's requests: labels, sprints, reminders, alarms, negation, "it" ------------
 
 
