@@ -600,7 +600,9 @@ class Router:
             # keywords is said, a room or a word spelled near an item's is then no evidence, and
             # the brush pulls it towards "none of them"
             advice = _ADVICE.match(folded) is not None
-            praise = PRAISE.search(folded) is not None
+            praised = PRAISE.search(folded)
+            # "il est beau le temps, ouvre la porte du garage": a request after the compliment
+            praise = praised is not None and not _ASKED_AFTER.search(folded, praised.end())
             skip: frozenset[int] = (
                 frozenset(
                     p
@@ -735,6 +737,7 @@ class Router:
         )
 
 
+_ASKED_AFTER = re.compile(r"[,;.!?]\W*\w+\W+\w+\W+\w+")  # a clause of three words or more
 _ADVICE = re.compile(
     r"\W*(?:(?:um|uh|hey|ok|so|euh|eh|pues|also|ahm|ah)\W+)*(?:"
     r"how (?:do|can|should) (?:you|i|we|one)\b|how much (?:does|do|would|is an?)\b|"
