@@ -57,6 +57,7 @@ _W_CHATTER = 0.8  # short small talk pulls every project towards "none of them"
 _W_OUTSIDE = 0.8  # so does a request like the out-of-scope pack's (orders, taxis, e-mails)
 _W_INCIDENTAL = 0.4  # as like one as this, its mere brush with an inventory is no evidence
 _W_BRUSH = 0.25  # and such a brush pulls the project towards "none of them"
+_W_ADVICE = 0.4  # as do advice, a translation or a wake-up alarm, harder
 _MAX_NGRAM = 3
 # a number said in words (a ticket's number): "quatre-vingt-quatorze", "hundertacht", "ciento uno"
 _NUMBER_WORD = re.compile(
@@ -618,8 +619,9 @@ class Router:
                 )
                 else frozenset()
             )
+            pull = _W_ADVICE if advice else _W_BRUSH
             for p in skip:
-                score[p] -= _W_BRUSH
+                score[p] -= pull
             for owner, top in per_project.items():
                 p = self._index[owner]
                 if p in skip:
@@ -738,6 +740,11 @@ class Router:
 
 
 _ASKED_AFTER = re.compile(r"[,;.!?]\W*\w+\W+\w+\W+\w+")  # a clause of three words or more
+# a clock time's first word, as a wake-up alarm is set ("for 6", "à six heures")
+_CLOCK = (
+    r"(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|midnight|une|deux|"
+    r"trois|quatre|cinq|sept|huit|neuf|dix|onze|midi|minuit)"
+)
 _ADVICE = re.compile(
     r"\W*(?:(?:um|uh|hey|ok|so|euh|eh|pues|also|ahm|ah)\W+)*(?:"
     r"how (?:do|can|should) (?:you|i|we|one)\b|how much (?:does|do|would|is an?)\b|"
@@ -748,7 +755,21 @@ _ADVICE = re.compile(
     r"qu'est-ce que je (?:peux|pourrais) (?:cuisiner|faire)|"
     r"como se\b|cuanto cuesta|cuando (?:hay que|se)\b|que (?:puedo|podria) (?:cocinar|hacer)|"
     r"wie (?:reinige|putze|repariere|mache|macht man|kocht man)|was kostet|"
-    r"wann (?:sollte|muss|schneidet|pflanzt) man|wie oft (?:muss|sollte)"
+    r"wann (?:sollte|muss|schneidet|pflanzt) man|wie oft (?:muss|sollte)|"
+    # how one does a thing: "comment on détartre …" (not "comment on TL-42"), "wie entkalke
+    # ich …", "wie entkalkt man …", "cómo limpio …"
+    r"comment (?:on|je|faire pour) (?!the\b|tl|ticket|issue|bug|\d)\w+|wie \w+e ich\b|"
+    r"wie \w+t man\b|como (?:\w+o|hago para|puedo) \w+|"
+    # what a thing is: "what does a consumer group do", "c'est quoi la différence entre …"
+    r"what(?: does| is|'s) the difference|what does an? \w+|c'est quoi la difference|"
+    r"quelle est la difference|que diferencia hay|cual es la diferencia|was ist der unterschied|"
+    # a translation, a wake-up alarm at a time: no project's
+    r"translate\b|traduis\b|traduce(?:me)?\b|ubersetze?\b|"
+    rf"(?:set|put|make) (?:an?|my|the) alarm (?:for|at) {_CLOCK}|wake me up|"
+    r"(?:mets|mettre|regle|programme)(?:-moi)? (?:une|mon|le|un) (?:alarme|reveil) "
+    rf"(?:a|pour) {_CLOCK}|reveille-moi|"
+    r"(?:pon|ponme|programa) (?:una|la|mi|el) (?:alarma|despertador) (?:a|para) las? |"
+    r"despiertame|(?:stell|stelle|stell mir) (?:einen|den|meinen|mir einen) wecker|weck mich"
     r")"
 )
 _GIVING = re.compile(

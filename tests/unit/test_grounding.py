@@ -1323,6 +1323,29 @@ def test_advice_and_requests_that_only_brush_the_inventory_route_to_no_project()
         assert routed.project_id == "home" and routed.routing_confidence > 0.9, text
 
 
+@pytest.mark.parametrize(
+    ("text", "project"),
+    [
+        # a wake-up alarm, a translation, how one does a thing: no project's
+        ("wake me up at half past six", None),
+        ("mets un réveil à sept heures", None),
+        ("ponme una alarma a las ocho", None),
+        ("stell mir einen Wecker auf sechs", None),
+        ("translate 'see you soon' into german", None),
+        ("wie entkalkt man einen Wasserkocher", None),
+        # the house's alarm, and the translation ticket, still are
+        ("set the alarm to night mode", "home"),
+        ("pon la alarma en modo noche", "home"),
+        ("gib die Übersetzung an Priya", "taskline-dev"),
+    ],
+)
+def test_wake_up_alarms_translations_and_how_tos_route_to_no_project(
+    text: str, project: str | None
+) -> None:
+    routed = ROUTER.route(form_event(text, 120), BASE)
+    assert (routed.project_id if routed.routing_confidence >= 0.6 else None) == project
+
+
 def test_a_compliment_is_no_projects_business_and_a_request_after_it_is() -> None:
     for n, text in enumerate(
         [
