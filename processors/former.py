@@ -33,6 +33,7 @@ from processors.embeddings import Encoder, HashingEncoder, Query, VectorIndex, q
 from processors.errors import PatchError
 from processors.fuzzy import Choices
 from processors.grounding import (
+    DISMISSED,
     PRAISE,
     TAKE_BACK,
     GroundedExpert,
@@ -902,6 +903,12 @@ class Former:
             lang_code = language_of(routed).lang
             return self._reply(
                 routed, "no_task", reply_text("unchanged", lang_code), now, "negated_request"
+            )
+        if not confident and event.kind == "user_action" and DISMISSED.match(fold(event.text)):
+            # "laisse tomber, j'ai fermé la porte moi-même": called off, whichever project
+            lang_code = language_of(routed).lang
+            return self._reply(
+                routed, "no_task", reply_text("unchanged", lang_code), now, "smalltalk", "cancel"
             )
         if not confident:
             said_lang = lang_code if (lang_code := (routed.language or "en")) in SUPPORTED else "en"

@@ -122,6 +122,13 @@ TAKE_BACK = (
     r"oublie(?:-le|-la|-les)?|en fait non|olvidalo|dejalo|mejor no|da igual|vergiss es|"
     r"doch nicht|lass es"
 )
+# a request called off, or told done, in its first words ("oops, wrong button, ignore that",
+# "lass mal, mach ich später selber", "actually forget it, I already turned it off myself")
+DISMISSED = re.compile(
+    r"\W*(?:(?:oops|oh|ah|sorry|actually|no|non|nein|nee|ok|okay|bon|vale|ach)\W+)*"
+    rf"(?:{TAKE_BACK}|wrong button|ignore (?:that|it|this|me)|lass mal|hat sich erledigt|"
+    r"ne t'embete pas|no hace falta|pas la peine|olvida)\b"
+)
 _RETRACTED = re.compile(rf"(?:[,.!?\u2026]|\bno|\bnon|\bnein|\bnee)\s*(?:{TAKE_BACK})[\s.!]*$")
 # a word of TAKE_BACK, which every _RETRACTED says (it starts with none of them)
 _TAKE_BACK_SAID = Needled(re.compile(TAKE_BACK))

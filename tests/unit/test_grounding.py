@@ -1346,6 +1346,23 @@ def test_wake_up_alarms_translations_and_how_tos_route_to_no_project(
     assert (routed.project_id if routed.routing_confidence >= 0.6 else None) == project
 
 
+def test_a_request_called_off_in_its_first_words_changes_nothing_anywhere() -> None:
+    for n, text in enumerate(
+        [
+            "never mind, I switched the porch light off myself",
+            "sorry, wrong button",
+            "laisse tomber, j'ai fermé la porte moi-même",
+        ]
+    ):
+        f = form(text, 130 + n)
+        assert f.task is None and f.decision == "no_task", text
+    # called off, then asked for: the request
+    asked = form("never mind, just turn off the hallway light", 135)
+    assert patch_of(asked)[0]["path"] == "/entities/light.hallway/state"
+    instead = form("forget it, lock the back door instead", 136)
+    assert patch_of(instead)[0]["path"] == "/entities/lock.back_door/state"
+
+
 def test_a_compliment_is_no_projects_business_and_a_request_after_it_is() -> None:
     for n, text in enumerate(
         [
