@@ -2169,7 +2169,11 @@ _TITLE_LEAD = re.compile(
 
 
 _SAYING = re.compile(
-    r"\b(?:saying|that says|to say|disant|qui dit|diciendo|que diga|mit dem text|dass)\b\s*"
+    r"\b(?:saying|that says|to say|disant|qui dit|diciendo|que diga|mit dem text|dass)\b\s*|"
+    # what a comment says after the verb that writes it: "on 42 write that …", "añade en el
+    # 57 que …", "comenta en el del login que …", "mets en commentaire sur … que …"
+    r"^(?:\S+\s+){0,3}?(?:write|add|comment|note|mention|[ée]cris|ajoute|commente|mets|"
+    r"escribe|a[ñn]ade|comenta|apunta|pon)\b[^,:;]*?\b(?:that(?! says)|que)\s+"
 )
 
 

@@ -1363,6 +1363,22 @@ def test_a_request_called_off_in_its_first_words_changes_nothing_anywhere() -> N
     assert patch_of(instead)[0]["path"] == "/entities/lock.back_door/state"
 
 
+@pytest.mark.parametrize(
+    ("text", "ticket", "comment"),
+    [
+        ("on 88 write that the csv needs utf-8", "TL-88", "the csv needs utf-8"),
+        ("comenta en el 63 que solo falla de noche", "TL-63", "solo falla de noche"),
+        ("ajoute sur le 120 que le runner est revenu", "TL-120", "le runner est revenu"),
+    ],
+)
+def test_what_a_comment_says_after_the_verb_that_writes_it(
+    text: str, ticket: str, comment: str
+) -> None:
+    assert patch_of(form(text, 140)) == [
+        {"op": "add", "path": f"/tickets/{ticket}/last_comment", "value": comment}
+    ]
+
+
 def test_a_compliment_is_no_projects_business_and_a_request_after_it_is() -> None:
     for n, text in enumerate(
         [
