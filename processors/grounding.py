@@ -2034,7 +2034,14 @@ def _each_named(
         if clear and strict and not (found[0].named and found[0].score >= 0.99):
             clear = False
         lead = fold(part.split()[0]) if part.split() else ""
-        if clear and strict and n and lead not in _LEADS_AN_ITEM and not _ID_SAID.match(lead):
+        if (
+            clear
+            and strict
+            and n
+            and lead not in _LEADS_AN_ITEM
+            and not _ID_SAID.match(lead)
+            and not lead.rstrip(",.;:!?").isdigit()  # "… 63 und 120": a ticket's number
+        ):
             named = {w for name in found[0].item.names for w in re.findall(r"\w+", fold(name))}
             # "cancel yoga and tell sam the team lunch is on": a request of its own
             clear = lead in named

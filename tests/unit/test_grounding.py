@@ -1379,6 +1379,11 @@ def test_what_a_comment_says_after_the_verb_that_writes_it(
     ]
 
 
+def test_two_tickets_by_their_numbers_each_get_the_change() -> None:
+    closed = patch_of(form("close 63 and 120, the pipeline is green again", 145))
+    assert [op["path"] for op in closed] == ["/tickets/TL-63/status", "/tickets/TL-120/status"]
+
+
 def test_a_compliment_is_no_projects_business_and_a_request_after_it_is() -> None:
     for n, text in enumerate(
         [
