@@ -36,6 +36,7 @@ from processors.grounding import (
     DISMISSED,
     PRAISE,
     TAKE_BACK,
+    WISHES,
     GroundedExpert,
     is_polite_request,
     is_question_in,
@@ -912,6 +913,9 @@ class Former:
             )
         if not confident:
             said_lang = lang_code if (lang_code := (routed.language or "en")) in SUPPORTED else "en"
+            if event.kind == "user_action" and WISHES.match(fold(event.text)):
+                wishes = reply_text("wishes", said_lang)
+                return self._reply(routed, "no_task", wishes, now, "smalltalk", "greeting")
             if event.kind == "user_action" and PRAISE.search(fold(event.text)):
                 # "qué bonita ha quedado la casa": a compliment, of no project's business
                 return self._reply(

@@ -301,6 +301,12 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "De acuerdo, lo dejo como está.",
         "de": "Alles klar, ich lasse es so.",
     },
+    "wishes": {
+        "en": "Thank you, the same to you!",
+        "fr": "Merci, à vous aussi !",
+        "es": "¡Gracias, igualmente!",
+        "de": "Danke, Ihnen auch!",
+    },
     "praise": {
         "en": "Glad you like it.",
         "fr": "Ravi que ça vous plaise.",
@@ -367,6 +373,14 @@ NEGATED = re.compile(
     r"\w{2,}(?:as|es)\b|mejor no|"
     r"ja nicht|lass (?:das|die|den)\b|vielleicht\b.*\bspater|jetzt nicht|noch nicht|"
     r"a lo mejor|quiza)"
+)
+# seasonal wishes ("merry christmas in advance!", "¡felices fiestas!"): small talk that
+# examples cannot hold (as examples, "put on some christmas music" read as one)
+WISHES = re.compile(
+    r"\W*(?:(?:and|et|y|und|oh|hey|ok)\W+)*(?:merry (?:christmas|xmas)|happy (?:new year|"
+    r"holidays|easter|christmas)|season's greetings|joyeux noel|joyeuses fetes|bonnes fetes|"
+    r"bonne annee|feliz navidad|felices fiestas|feliz ano nuevo|prospero ano|frohe (?:weihnachten|"
+    r"feiertage|ostern)|frohes (?:fest|neues)|guten rutsch|schone feiertage)\b"
 )
 # a compliment about a thing ("looks great", "sieht schick aus", "qué bonito", "chouette")
 # a thing praised ("the new lamp looks great", "qué bonita ha quedado la casa"): said of it,

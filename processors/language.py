@@ -265,6 +265,9 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
             return Detected(str(hint), 0.6)
         if len(leaders) == 1:
             return Detected(leaders[0], 0.7)
+        marked = [k for k in SUPPORTED if any(mark in text for mark in _MARKS[k])]
+        if not leaders and len(marked) == 1:  # "¡feliz navidad!"
+            return Detected(marked[0], 0.6)
         if not leaders:  # "ok", "cool!": nothing to go by
             return Detected(UNDETERMINED, 0.0)
     ranked = sorted(votes.values(), reverse=True)

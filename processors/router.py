@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of, tokens
-from processors.grounding import DISMISSED, NEGATED, PRAISE, negated_request
+from processors.grounding import DISMISSED, NEGATED, PRAISE, WISHES, negated_request
 from processors.inventory import Inventory
 from processors.language import SUPPORTED, clean, detect, fold
 from processors.lexicon import GIVEN_TO, NUMBER_WORDS
@@ -603,9 +603,9 @@ class Router:
             advice = _ADVICE.match(folded) is not None
             praised = PRAISE.search(folded)
             # "il est beau le temps, ouvre la porte du garage": a request after the compliment
-            praise = (
-                praised is not None and not _ASKED_AFTER.search(folded, praised.end())
-            ) or DISMISSED.match(folded) is not None
+            praise = (praised is not None and not _ASKED_AFTER.search(folded, praised.end())) or (
+                DISMISSED.match(folded) or WISHES.match(folded)
+            ) is not None
             skip: frozenset[int] = (
                 frozenset(
                     p

@@ -1384,6 +1384,20 @@ def test_two_tickets_by_their_numbers_each_get_the_change() -> None:
     assert [op["path"] for op in closed] == ["/tickets/TL-63/status", "/tickets/TL-120/status"]
 
 
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("happy new year to all of you!", "Thank you, the same to you!"),
+        ("bonne année à toute la famille", "Merci, à vous aussi !"),
+        ("¡feliz navidad!", "¡Gracias, igualmente!"),
+        ("guten Rutsch euch allen", "Danke, Ihnen auch!"),
+    ],
+)
+def test_seasonal_wishes_are_answered_in_kind(text: str, reply: str) -> None:
+    f = form(text, 150)
+    assert f.task is None and f.reply is not None and f.reply.text == reply
+
+
 def test_a_compliment_is_no_projects_business_and_a_request_after_it_is() -> None:
     for n, text in enumerate(
         [
