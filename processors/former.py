@@ -43,6 +43,7 @@ from processors.grounding import (
     negated_request,
     packs_by_domain,
     reply_text,
+    said_alone,
     uuid5_text,
 )
 from processors.inventory import _TIME_WORDS, KIND_WORDS
@@ -905,7 +906,11 @@ class Former:
             return self._reply(
                 routed, "no_task", reply_text("unchanged", lang_code), now, "negated_request"
             )
-        if not confident and event.kind == "user_action" and DISMISSED.match(fold(event.text)):
+        if (
+            not confident
+            and event.kind == "user_action"
+            and said_alone(DISMISSED, fold(event.text), at_start=True)
+        ):
             # "laisse tomber, j'ai fermé la porte moi-même": called off, whichever project
             lang_code = language_of(routed).lang
             return self._reply(
@@ -913,10 +918,10 @@ class Former:
             )
         if not confident:
             said_lang = lang_code if (lang_code := (routed.language or "en")) in SUPPORTED else "en"
-            if event.kind == "user_action" and WISHES.match(fold(event.text)):
+            if event.kind == "user_action" and said_alone(WISHES, fold(event.text), at_start=True):
                 wishes = reply_text("wishes", said_lang)
                 return self._reply(routed, "no_task", wishes, now, "smalltalk", "greeting")
-            if event.kind == "user_action" and PRAISE.search(fold(event.text)):
+            if event.kind == "user_action" and said_alone(PRAISE, fold(event.text)):
                 # "qué bonita ha quedado la casa": a compliment, of no project's business
                 return self._reply(
                     routed, "no_task", reply_text("praise", said_lang), now, "praise"

@@ -126,7 +126,7 @@ TAKE_BACK = (
 # "lass mal, mach ich später selber", "actually forget it, I already turned it off myself")
 DISMISSED = re.compile(
     r"\W*(?:(?:oops|oh|ah|sorry|actually|no|non|nein|nee|ok|okay|bon|vale|ach)\W+)*"
-    rf"(?:{TAKE_BACK}|wrong button|ignore (?:that|it|this|me)|lass mal|hat sich erledigt|"
+    rf"(?:{TAKE_BACK}|wrong button|ignore (?:that|it|this|me)|hat sich erledigt|"
     r"ne t'embete pas|no hace falta|pas la peine|olvida)\b"
 )
 _RETRACTED = re.compile(rf"(?:[,.!?\u2026]|\bno|\bnon|\bnein|\bnee)\s*(?:{TAKE_BACK})[\s.!]*$")
@@ -374,6 +374,18 @@ NEGATED = re.compile(
     r"ja nicht|lass (?:das|die|den)\b|vielleicht\b.*\bspater|jetzt nicht|noch nicht|"
     r"a lo mejor|quiza)"
 )
+# a clause of two words or more after a compliment, wishes or a call-off: a request of its own
+# ("il est beau le temps, ouvre la porte du garage", "forget it, lock it")
+ASKED_AFTER = re.compile(r"[,;.!?:]\W*\w+\W+\w+")
+
+
+def said_alone(pattern: re.Pattern[str], folded: str, *, at_start: bool = False) -> bool:
+    """Whether ``pattern`` is said (at the start, with ``at_start``) and no clause asks for
+    something after it: "qué bonita ha quedado la casa", not "looks great, close it"."""
+    found = pattern.match(folded) if at_start else pattern.search(folded)
+    return found is not None and ASKED_AFTER.search(folded, found.end()) is None
+
+
 # seasonal wishes ("merry christmas in advance!", "¡felices fiestas!"): small talk that
 # examples cannot hold (as examples, "put on some christmas music" read as one)
 WISHES = re.compile(
@@ -2048,14 +2060,7 @@ def _each_named(
         if clear and strict and not (found[0].named and found[0].score >= 0.99):
             clear = False
         lead = fold(part.split()[0]) if part.split() else ""
-        if (
-            clear
-            and strict
-            and n
-            and lead not in _LEADS_AN_ITEM
-            and not _ID_SAID.match(lead)
-            and not lead.rstrip(",.;:!?").isdigit()  # "… 63 und 120": a ticket's number
-        ):
+        if clear and strict and n and lead not in _LEADS_AN_ITEM and not _ID_SAID.match(lead):
             named = {w for name in found[0].item.names for w in re.findall(r"\w+", fold(name))}
             # "cancel yoga and tell sam the team lunch is on": a request of its own
             clear = lead in named

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of, tokens
-from processors.grounding import DISMISSED, NEGATED, PRAISE, WISHES, negated_request
+from processors.grounding import DISMISSED, NEGATED, PRAISE, WISHES, negated_request, said_alone
 from processors.inventory import Inventory
 from processors.language import SUPPORTED, clean, detect, fold
 from processors.lexicon import GIVEN_TO, NUMBER_WORDS
@@ -601,11 +601,12 @@ class Router:
             # keywords is said, a room or a word spelled near an item's is then no evidence, and
             # the brush pulls it towards "none of them"
             advice = _ADVICE.match(folded) is not None
-            praised = PRAISE.search(folded)
-            # "il est beau le temps, ouvre la porte du garage": a request after the compliment
-            praise = (praised is not None and not _ASKED_AFTER.search(folded, praised.end())) or (
-                DISMISSED.match(folded) or WISHES.match(folded)
-            ) is not None
+            # a compliment, wishes or a call-off with no request after it
+            praise = (
+                said_alone(PRAISE, folded)
+                or said_alone(WISHES, folded, at_start=True)
+                or said_alone(DISMISSED, folded, at_start=True)
+            )
             skip: frozenset[int] = (
                 frozenset(
                     p
@@ -741,37 +742,33 @@ class Router:
         )
 
 
-_ASKED_AFTER = re.compile(r"[,;.!?]\W*\w+\W+\w+\W+\w+")  # a clause of three words or more
 # a clock time's first word, as a wake-up alarm is set ("for 6", "à six heures")
 _CLOCK = (
     r"(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|midnight|une|deux|"
     r"trois|quatre|cinq|sept|huit|neuf|dix|onze|midi|minuit)"
 )
 _ADVICE = re.compile(
+    # how to do a thing to one ("how do you descale a coffee machine", "comment on détartre …",
+    # "wie entkalkt man …", "¿cómo se limpia …?"), what a new one costs, when to tend a
+    # garden, what to cook, a wake-up alarm: named verbs only, so "how do I turn on the porch
+    # light" or "¿cuándo se cierra el sprint 48?" keep their project
     r"\W*(?:(?:um|uh|hey|ok|so|euh|eh|pues|also|ahm|ah)\W+)*(?:"
-    r"how (?:do|can|should) (?:you|i|we|one)\b|how much (?:does|do|would|is an?)\b|"
-    r"how (?:often|long) (?:should|do|does|to|can)\b|when (?:should|is the best time to) \w|"
-    r"what can i (?:cook|make|do with)|what's the best way|"
-    r"comment (?:on (?:dit|fait|nettoie|enleve|repare)|faire|nettoyer|enlever|reparer)\b|"
-    r"combien (?:coute|ca coute)|quand (?:faut-il|est-ce qu'on|doit-on)\b|"
-    r"qu'est-ce que je (?:peux|pourrais) (?:cuisiner|faire)|"
-    r"como se\b|cuanto cuesta|cuando (?:hay que|se)\b|que (?:puedo|podria) (?:cocinar|hacer)|"
-    r"wie (?:reinige|putze|repariere|mache|macht man|kocht man)|was kostet|"
-    r"wann (?:sollte|muss|schneidet|pflanzt) man|wie oft (?:muss|sollte)|"
-    # how one does a thing: "comment on détartre …" (not "comment on TL-42"), "wie entkalke
-    # ich …", "wie entkalkt man …", "cómo limpio …"
-    r"comment (?:on|je|faire pour) (?!the\b|tl|ticket|issue|bug|\d)\w+|wie \w+e ich\b|"
-    r"wie \w+t man\b|como (?:\w+o|hago para|puedo) \w+|"
-    # what a thing is: "what does a consumer group do", "c'est quoi la différence entre …"
-    r"what(?: does| is|'s) the difference|what does an? \w+|c'est quoi la difference|"
-    r"quelle est la difference|que diferencia hay|cual es la diferencia|was ist der unterschied|"
-    # a translation, a wake-up alarm at a time: no project's
-    r"translate\b|traduis\b|traduce(?:me)?\b|ubersetze?\b|"
-    rf"(?:set|put|make) (?:an?|my|the) alarm (?:for|at) {_CLOCK}|wake me up|"
-    r"(?:mets|mettre|regle|programme)(?:-moi)? (?:une|mon|le|un) (?:alarme|reveil) "
-    rf"(?:a|pour) {_CLOCK}|reveille-moi|"
-    r"(?:pon|ponme|programa) (?:una|la|mi|el) (?:alarma|despertador) (?:a|para) las? |"
-    r"despiertame|(?:stell|stelle|stell mir) (?:einen|den|meinen|mir einen) wecker|weck mich"
+    r"how (?:do|can|should) (?:you|i|we|one) (?:clean|descale|fix|repair|cook|bake|boil|plant|"
+    r"prune|grow|unclog|paint)\b|how much (?:does|do|would|is) (?:an? |the )?new\b|"
+    r"when (?:should|do) (?:i|you|we) (?:plant|prune|water|sow)\b|what can i cook\b|"
+    r"comment (?:on |je )?(?:detartre|nettoie|nettoyer|repare|reparer|enleve|enlever)\b|"
+    r"combien coute (?:un|une) (?:nouve|autre)|quand (?:faut-il|est-ce qu'on|doit-on) "
+    r"(?:planter|tailler|arroser|semer|plante|taille|arrose|seme)\b|"
+    r"qu'est-ce que je (?:peux|pourrais) cuisiner|"
+    r"como se (?:limpia|arregla|quita|descalcifica|desatasca)\b|"
+    r"como (?:limpio|arreglo|quito|descalcifico)\b|cuanto cuesta (?:un|una) nuev|"
+    r"cuando (?:hay que|se) (?:plantar|podar|regar|plantan|podan|riegan)\b|"
+    r"que (?:puedo|podria) cocinar|"
+    r"wie (?:reinige|putze|repariere|entkalke) ich\b|wie (?:reinigt|putzt|repariert|entkalkt) "
+    r"man\b|was kostet (?:ein|eine) neue|wann (?:schneidet|pflanzt|giesst) man\b|"
+    rf"wake me up|(?:set|put|make) (?:an|my) alarm (?:for|at) {_CLOCK}|"
+    r"(?:mets|programme)(?:-moi)? (?:un|mon) reveil|reveille-moi|"
+    r"(?:pon|ponme|programa) (?:el|mi|un) despertador|despiertame|\w*wecker|weck mich"
     r")"
 )
 _GIVING = re.compile(
