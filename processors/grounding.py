@@ -128,6 +128,8 @@ DISMISSED = re.compile(
     r"\W*(?:(?:oops|oh|ah|sorry|actually|no|non|nein|nee|ok|okay|bon|vale|ach)\W+)*"
     rf"(?:{TAKE_BACK}|wrong button|ignore (?:that|it|this|me)|hat sich erledigt|"
     r"ne t'embete pas|no hace falta|pas la peine|olvida)\b"
+    # a clause of its own: not "oublie le yoga ce soir", "dejalo así y cierra la puerta"
+    r"(?=\W*$|\s*[,;.!?\u2026])"
 )
 _RETRACTED = re.compile(rf"(?:[,.!?\u2026]|\bno|\bnon|\bnein|\bnee)\s*(?:{TAKE_BACK})[\s.!]*$")
 # a word of TAKE_BACK, which every _RETRACTED says (it starts with none of them)

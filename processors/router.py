@@ -600,7 +600,12 @@ class Router:
             # thing ("how do you descale a coffee machine"): for a project none of whose cues or
             # keywords is said, a room or a word spelled near an item's is then no evidence, and
             # the brush pulls it towards "none of them"
-            advice = _ADVICE.match(folded) is not None
+            advice = _ADVICE.match(folded) is not None or (
+                _WAKE_UP.match(folded) is not None
+                # the alarm it names is the clock's, not the house's
+                and not set(res.kinds) - {"alarm"}
+                and not any(m.named and m.item.kind != "alarm" for m in res.matches)
+            )
             # a compliment, wishes or a call-off with no request after it
             praise = (
                 said_alone(PRAISE, folded)
@@ -765,11 +770,15 @@ _ADVICE = re.compile(
     r"cuando (?:hay que|se) (?:plantar|podar|regar|plantan|podan|riegan)\b|"
     r"que (?:puedo|podria) cocinar|"
     r"wie (?:reinige|putze|repariere|entkalke) ich\b|wie (?:reinigt|putzt|repariert|entkalkt) "
-    r"man\b|was kostet (?:ein|eine) neue|wann (?:schneidet|pflanzt|giesst) man\b|"
-    rf"wake me up|(?:set|put|make) (?:an|my) alarm (?:for|at) {_CLOCK}|"
-    r"(?:mets|programme)(?:-moi)? (?:un|mon) reveil|reveille-moi|"
-    r"(?:pon|ponme|programa) (?:el|mi|un) despertador|despiertame|\w*wecker|weck mich"
+    r"man\b|was kostet (?:ein|eine) neue|wann (?:schneidet|pflanzt|giesst) man\b"
     r")"
+)
+# a wake-up alarm (unless a light or a device of the home wakes: "wake me up at 7 by turning
+# on the bedroom ceiling light")
+_WAKE_UP = re.compile(
+    rf"\W*(?:wake me up|(?:set|put|make) (?:an|my) alarm (?:for|at) {_CLOCK}|"
+    r"(?:mets|programme)(?:-moi)? (?:un|mon) reveil|reveille-moi|"
+    r"(?:pon|ponme|programa) (?:el|mi|un) despertador|despiertame|\w*wecker|weck mich)"
 )
 _GIVING = re.compile(
     rf"\b(?:{GIVEN_TO}|assign\w*|reassign\w*|give|hand|pass|attribu\w*|"

@@ -1339,6 +1339,8 @@ def test_advice_and_requests_that_only_brush_the_inventory_route_to_no_project()
         ("¿cuándo se cierra el sprint 48?", "taskline-dev"),
         ("remind me to buy tickets for the football match", "family-calendar"),
         ("gib die Übersetzung an Priya", "taskline-dev"),
+        ("wake me up at 7 by turning on the bedroom ceiling light", "home"),
+        ("dejalo así y cierra la puerta principal", "home"),
     ],
 )
 def test_wake_up_alarms_and_how_tos_route_to_no_project(text: str, project: str | None) -> None:
