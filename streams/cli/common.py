@@ -113,7 +113,10 @@ def install_stop_signals() -> threading.Event:
     stop = threading.Event()
 
     def handler(_signum: int, _frame: object) -> None:
-        stop.set()
+        # not stop.set() here: the handler runs in the main thread, which may be inside
+        # stop.wait() holding the event's (non-reentrant) lock, and setting it from the
+        # handler could then deadlock. A thread sets it once the main thread lets go.
+        threading.Thread(target=stop.set, name="stop-signal", daemon=True).start()
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
