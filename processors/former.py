@@ -906,22 +906,17 @@ class Former:
             return self._reply(
                 routed, "no_task", reply_text("unchanged", lang_code), now, "negated_request"
             )
-        if (
-            not confident
-            and event.kind == "user_action"
-            and said_alone(DISMISSED, fold(event.text), at_start=True)
-        ):
-            # "laisse tomber, j'ai fermé la porte moi-même": called off, whichever project
-            lang_code = language_of(routed).lang
-            return self._reply(
-                routed, "no_task", reply_text("unchanged", lang_code), now, "smalltalk", "cancel"
-            )
         if not confident:
             said_lang = lang_code if (lang_code := (routed.language or "en")) in SUPPORTED else "en"
-            if event.kind == "user_action" and said_alone(WISHES, fold(event.text), at_start=True):
+            folded = fold(event.text) if event.kind == "user_action" else ""
+            if said_alone(DISMISSED, folded, at_start=True):
+                # "sorry, wrong button": called off, whichever project
+                unchanged = reply_text("unchanged", language_of(routed).lang)
+                return self._reply(routed, "no_task", unchanged, now, "smalltalk", "cancel")
+            if said_alone(WISHES, folded, at_start=True):
                 wishes = reply_text("wishes", said_lang)
                 return self._reply(routed, "no_task", wishes, now, "smalltalk", "greeting")
-            if event.kind == "user_action" and said_alone(PRAISE, fold(event.text)):
+            if said_alone(PRAISE, folded):
                 # "qué bonita ha quedado la casa": a compliment, of no project's business
                 return self._reply(
                     routed, "no_task", reply_text("praise", said_lang), now, "praise"

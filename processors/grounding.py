@@ -122,8 +122,7 @@ TAKE_BACK = (
     r"oublie(?:-le|-la|-les)?|en fait non|olvidalo|dejalo|mejor no|da igual|vergiss es|"
     r"doch nicht|lass es"
 )
-# a request called off, or told done, in its first words ("oops, wrong button, ignore that",
-# "lass mal, mach ich später selber", "actually forget it, I already turned it off myself")
+# a request called off in its first words ("sorry, wrong button", "laisse tomber, …")
 DISMISSED = re.compile(
     r"\W*(?:(?:oops|oh|ah|sorry|actually|no|non|nein|nee|ok|okay|bon|vale|ach)\W+)*"
     rf"(?:{TAKE_BACK}|wrong button|ignore (?:that|it|this|me)|hat sich erledigt|"
@@ -396,7 +395,6 @@ WISHES = re.compile(
     r"bonne annee|feliz navidad|felices fiestas|feliz ano nuevo|prospero ano|frohe (?:weihnachten|"
     r"feiertage|ostern)|frohes (?:fest|neues)|guten rutsch|schone feiertage)\b"
 )
-# a compliment about a thing ("looks great", "sieht schick aus", "qué bonito", "chouette")
 # a thing praised ("the new lamp looks great", "qué bonita ha quedado la casa"): said of it,
 # nothing asked of it (unless a request follows)
 PRAISE = re.compile(

@@ -231,8 +231,13 @@ def _function_word_of(word: str) -> tuple[int, ...]:
     return tuple(int(word in vocab or elided in vocab) for vocab in _FUNCTION_WORDS.values())
 
 
-# letters only one of the supported languages writes
-_MARKS = {"en": "", "fr": "œ", "es": "¿¡", "de": ""}  # (ñ and ß are in surnames: "Peña")
+# letters only one of the supported languages writes (not ñ or ß: surnames have them, "Peña")
+_MARKS = {"fr": "œ", "es": "¿¡"}
+
+
+def _marked(text: str) -> list[str]:
+    """The supported languages whose own letters ``text`` has."""
+    return [lang for lang, marks in _MARKS.items() if any(mark in text for mark in marks)]
 
 
 def detect(text: str, *, hint: str | None = None) -> Detected:
@@ -265,7 +270,7 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
             return Detected(str(hint), 0.6)
         if len(leaders) == 1:
             return Detected(leaders[0], 0.7)
-        marked = [k for k in SUPPORTED if any(mark in text for mark in _MARKS[k])]
+        marked = _marked(text)
         if not leaders and len(marked) == 1:  # "¡feliz navidad!"
             return Detected(marked[0], 0.6)
         if not leaders:  # "ok", "cool!": nothing to go by
@@ -296,7 +301,7 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
                 most >= 2
                 or raw.get(known, 0.0) >= 0.02
                 or known == hint  # "¿cuánto son 350 grados fahrenheit en celsius?" is no Swedish
-                or any(mark in text for mark in _MARKS[known])
+                or known in _marked(text)
             ):
                 lang = known
     elif (
@@ -314,7 +319,7 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
         lang = max((k for k in SUPPORTED if votes[k] == most), key=lambda k: scores.get(k, 0.0))
     if votes.get(lang, 0) == 0:
         # no function word of the winner: letters only one supported language writes decide
-        marked = [k for k in SUPPORTED if any(mark in text for mark in _MARKS[k])]
+        marked = _marked(text)
         if len(marked) == 1:
             lang = marked[0]
     if len(words) <= 2 and votes.get(lang, 0) == 0 and lang in SUPPORTED and hint:

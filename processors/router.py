@@ -57,7 +57,7 @@ _W_CHATTER = 0.8  # short small talk pulls every project towards "none of them"
 _W_OUTSIDE = 0.8  # so does a request like the out-of-scope pack's (orders, taxis, e-mails)
 _W_INCIDENTAL = 0.4  # as like one as this, its mere brush with an inventory is no evidence
 _W_BRUSH = 0.25  # and such a brush pulls the project towards "none of them"
-_W_ADVICE = 0.4  # as do advice, a translation or a wake-up alarm, harder
+_W_ADVICE = 0.4  # as do advice and a wake-up alarm, harder
 _MAX_NGRAM = 3
 # a number said in words (a ticket's number): "quatre-vingt-quatorze", "hundertacht", "ciento uno"
 _NUMBER_WORD = re.compile(
@@ -607,25 +607,24 @@ class Router:
                 and not any(m.named and m.item.kind != "alarm" for m in res.matches)
             )
             # a compliment, wishes or a call-off with no request after it
-            praise = (
+            aside = (
                 said_alone(PRAISE, folded)
                 or said_alone(WISHES, folded, at_start=True)
                 or said_alone(DISMISSED, folded, at_start=True)
             )
-            skip: frozenset[int] = (
-                frozenset(
-                    p
-                    for p, d in enumerate(self._domain_of)
-                    if advice or (d not in cued and (praise or p not in hits))
-                )
-                if advice
-                or praise
+            brushed = (
+                advice
+                or aside
                 or (
                     away >= _W_INCIDENTAL
                     and not res.kinds
                     and not any(m.named for m in res.matches)
                 )
-                else frozenset()
+            )
+            skip = frozenset(
+                p
+                for p, d in enumerate(self._domain_of)
+                if brushed and (advice or (d not in cued and (aside or p not in hits)))
             )
             pull = _W_ADVICE if advice else _W_BRUSH
             for p in skip:
@@ -755,8 +754,8 @@ _CLOCK = (
 _ADVICE = re.compile(
     # how to do a thing to one ("how do you descale a coffee machine", "comment on détartre …",
     # "wie entkalkt man …", "¿cómo se limpia …?"), what a new one costs, when to tend a
-    # garden, what to cook, a wake-up alarm: named verbs only, so "how do I turn on the porch
-    # light" or "¿cuándo se cierra el sprint 48?" keep their project
+    # garden, what to cook: named verbs only, so "how do I turn on the porch light" or
+    # "¿cuándo se cierra el sprint 48?" keep their project
     r"\W*(?:(?:um|uh|hey|ok|so|euh|eh|pues|also|ahm|ah)\W+)*(?:"
     r"how (?:do|can|should) (?:you|i|we|one) (?:clean|descale|fix|repair|cook|bake|boil|plant|"
     r"prune|grow|unclog|paint)\b|how much (?:does|do|would|is) (?:an? |the )?new\b|"
