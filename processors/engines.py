@@ -42,7 +42,7 @@ from typing import Any, Protocol
 import jsonschema
 
 from processors.errors import PatchError, ProcessorError
-from processors.jsonpatch import apply_patch, canonical_json, get
+from processors.jsonpatch import CanonicalCache, apply_patch, canonical_json, get
 from processors.models import PlanStep, ScheduledTask, patch_to_rfc
 
 log = logging.getLogger("taskline.engines")
@@ -83,6 +83,10 @@ class StepContext:
     # set when the executor gave up on this attempt (its timeout): an engine with side effects
     # checks it before acting, so an abandoned attempt cannot act after its retry started
     abandoned: threading.Event = field(default_factory=threading.Event)
+    # the snapshot's canonical JSON, when the reader has it, and the texts of its parts
+    # (a working state that a patch made from it is dumped re-using them)
+    snapshot_text: str | None = None
+    snapshot_canon: CanonicalCache | None = None
 
     @property
     def args(self) -> dict[str, str]:
@@ -93,6 +97,24 @@ class StepContext:
         """:class:`StepFailed` (timeout) if the executor gave up on this attempt."""
         if self.abandoned.is_set():
             raise StepFailed("abandoned after its timeout", mode="timeout")
+
+    def working_text(self) -> str:
+        """``canonical_json(self.working)``, computed once per working state: from the
+        snapshot's text, or re-dumping only what ``patch.apply`` wrote into it."""
+        working = self.working
+        memo = self.extra.get("canonical")
+        if memo is not None and memo[0] is working:
+            return str(memo[1])
+        if working is self.snapshot_state and self.snapshot_text is not None:
+            text = self.snapshot_text
+        else:
+            made = self.extra.get("written")
+            if made is not None and made[0] is working and self.snapshot_canon is not None:
+                text = self.snapshot_canon.dump(working, made[1])
+            else:
+                text = canonical_json(working)
+        self.extra["canonical"] = (working, text)
+        return text
 
 
 class Engine(Protocol):
@@ -198,10 +220,12 @@ def _apply(ctx: StepContext) -> str:
                     f"the task expected {canonical_json(op.get('value'))}",
                     mode="drift",
                 )
+    written: dict[int, tuple[Any, Any]] = {}
     try:
-        ctx.working = apply_patch(ctx.working, patch)
+        ctx.working = apply_patch(ctx.working, patch, written=written)
     except PatchError as exc:
         raise StepFailed(f"patch does not apply to v{ctx.snapshot_version}: {exc}") from exc
+    ctx.extra["written"] = (ctx.working, written)  # what working_text re-dumps
     ctx.value = ctx.working
     project = ctx.scheduled.task.project_id
     ctx.output = f"applied {len(patch)} op(s) to {project} v{ctx.snapshot_version}"
@@ -211,8 +235,7 @@ def _apply(ctx: StepContext) -> str:
 def _validate(ctx: StepContext) -> str:
     if not isinstance(ctx.working, dict):
         raise StepFailed("project state must stay a JSON object", mode="invalid_output")
-    text = canonical_json(ctx.working)
-    ctx.extra["canonical"] = (ctx.working, text)  # the executor hashes this state next
+    text = ctx.working_text()  # the executor hashes this very text
     size = len(text.encode())
     if size > MAX_STATE_BYTES:
         raise StepFailed(

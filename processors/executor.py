@@ -31,7 +31,8 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -45,7 +46,16 @@ from processors.engines import (
     StepFailed,
     schema_problem,
 )
-from processors.models import ExecutionResult, PlanStep, ScheduledTask, StepLog
+from processors.errors import PatchError
+from processors.jsonpatch import CanonicalCache, apply_patch
+from processors.models import (
+    ExecutionResult,
+    PlanStep,
+    ScheduledTask,
+    SsotCommit,
+    StepLog,
+    patch_to_rfc,
+)
 from processors.planner import SAFE_ENGINES, plan_for
 from processors.safety import violations
 from processors.ssot import state_hash
@@ -68,13 +78,85 @@ class Snapshot:
     state: dict[str, Any]
     # the state's canonical JSON when the reader already has it (the SSOT stores it so)
     canonical: str | None = field(default=None, compare=False, repr=False)
+    # the texts of the state's parts: a working state patched from it is dumped re-using them
+    canon: CanonicalCache | None = field(default=None, compare=False, repr=False)
+    digest: str | None = field(default=None, compare=False, repr=False)  # when known
 
     @cached_property
     def state_hash(self) -> str:
         """Hash of the state, computed once per snapshot (tasks share snapshots)."""
+        if self.digest is not None:
+            return self.digest
         if self.canonical is not None:
             return hashlib.sha256(self.canonical.encode()).hexdigest()
         return state_hash(self.state)
+
+    def follow(
+        self, commits: Iterable[SsotCommit], derived: Derived | None = None
+    ) -> Snapshot | None:
+        """The snapshot after ``commits`` (the next versions, in order), or None when they
+        do not follow on or a state they make does not hash to what its commit says (the
+        caller reads the head instead). A state the executor made itself and hashed
+        (``derived``) is taken as it is; any other is patched copy-on-write, re-dumping only
+        what its patch wrote.
+
+        >>> snap = Snapshot("apollo", 0, {}, "{}")
+        >>> snap.follow([]) is snap
+        True
+        """
+        snap = self
+        for commit in commits:
+            if commit.version != snap.version + 1 or commit.project_id != snap.project_id:
+                return None
+            known = derived.get(commit.state_hash) if derived is not None else None
+            if commit.kind != "state" or not commit.patch:
+                state, text, canon = snap.state, snap.canonical, snap.canon
+            elif known is not None:
+                state, text, canon = known
+            else:
+                written: dict[int, tuple[Any, Any]] = {}
+                try:
+                    state = apply_patch(snap.state, patch_to_rfc(commit.patch), written=written)
+                except PatchError:
+                    return None
+                canon = snap.canon if snap.canon is not None else CanonicalCache()
+                text = canon.dump(state, written)
+            if (
+                known is None
+                and (
+                    hashlib.sha256(text.encode()).hexdigest()
+                    if text is not None
+                    else snap.state_hash
+                )
+                != commit.state_hash
+            ):
+                return None
+            snap = Snapshot(snap.project_id, commit.version, state, text, canon, commit.state_hash)
+        return snap
+
+
+class Derived:
+    """The states this executor's recent tasks made, by their hash, with their canonical
+    JSON and the cache that dumped them: when the task is committed, the next snapshot is
+    that very state (see :meth:`Snapshot.follow`), not the head read back from the store."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._states: OrderedDict[str, tuple[dict[str, Any], str, CanonicalCache | None]] = (
+            OrderedDict()
+        )
+        self._size = size
+
+    def add(self, digest: str, state: Any, text: str, canon: CanonicalCache | None) -> None:
+        """Remember a state (a JSON object) with its hash and text."""
+        if isinstance(state, dict):
+            self._states[digest] = (state, text, canon)
+            self._states.move_to_end(digest)
+            while len(self._states) > self._size:
+                self._states.popitem(last=False)
+
+    def get(self, digest: str) -> tuple[dict[str, Any], str, CanonicalCache | None] | None:
+        """The state with that hash, if remembered."""
+        return self._states.get(digest)
 
 
 @dataclass
@@ -171,6 +253,7 @@ class Executor:
         self.clock = clock
         self.on_step = on_step  # (task_id, step number, engine.module): for live views
         self.env = env or Environment()
+        self.derived = Derived()  # states its tasks made: the next snapshots, once committed
 
     def plan_of(self, scheduled: ScheduledTask) -> list[PlanStep]:
         """The plan the scheduler attached, or the default plan (records from before plans)."""
@@ -211,6 +294,8 @@ class Executor:
             now=task.occurred_at,
             rng=random.Random(_seed(task.task_id)),
             fencing_token=fencing_token,
+            snapshot_text=snapshot.canonical,
+            snapshot_canon=snapshot.canon,
         )
         logs: list[StepLog] = []
         side_effects: list[int] = []
@@ -301,12 +386,15 @@ class Executor:
         failed_at = ctx.step
         if failure is not None:
             logs += self._compensate(plan, side_effects, ctx, snapshot, replay)
+        final_hash = self._hash(ctx, snapshot)
+        if failure is None and ctx.working is not snapshot.state:
+            self.derived.add(final_hash, ctx.working, ctx.working_text(), snapshot.canon)
         return self._result(
             scheduled,
             snapshot,
             logs,
             ctx.output if failure is None else "",
-            self._hash(ctx, snapshot),
+            final_hash,
             started,
             fencing_token,
             error=(f"step {failed_at.number} ({failed_at.engine}): {failure}" if failure else None),
@@ -444,18 +532,14 @@ class Executor:
 
     @staticmethod
     def _hash(ctx: StepContext, snapshot: Snapshot) -> str:
-        # one hash per distinct working state; reuses the validator's canonical text
+        # one hash per distinct working state, of the text the validator checks
         working = ctx.working
         if working is snapshot.state:
             return snapshot.state_hash
         memo = ctx.extra.get("hash")
         if memo is not None and memo[0] is working:
             return str(memo[1])
-        canonical = ctx.extra.get("canonical")
-        if canonical is not None and canonical[0] is working:
-            digest = hashlib.sha256(canonical[1].encode()).hexdigest()
-        else:
-            digest = state_hash(working)
+        digest = hashlib.sha256(ctx.working_text().encode()).hexdigest()
         ctx.extra["hash"] = (working, digest)
         return digest
 

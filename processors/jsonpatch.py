@@ -293,8 +293,10 @@ class CanonicalCache:
 
     Exact by construction: a part is reused only while it is the same object, parts are
     never changed after the patch that created them, and anything not remembered is dumped
-    whole. The texts of the containers a patch copied are forgotten as it is dumped; texts
-    not used in the last ``keep`` dumps (parts since removed) are dropped.
+    whole. The texts of the containers a patch copied are forgotten as it is dumped (unless
+    ``forget`` is false: several versions are patched from the same one, as an executor runs
+    a batch's tasks on one snapshot); texts not used in the last ``keep`` dumps (parts since
+    removed) are dropped.
 
     >>> cache = CanonicalCache()
     >>> v1 = {"rooms": {"hall": {"on": False}, "den": {"on": True}}}
@@ -307,27 +309,43 @@ class CanonicalCache:
     '{"rooms":{"den":{"on":true},"hall":{"on":true}}}'
     """
 
-    def __init__(self, keep: int = 64) -> None:
-        self._texts: dict[int, list[Any]] = {}  # id -> [container, text, last dump using it]
+    def __init__(self, keep: int = 64, *, forget: bool = True) -> None:
+        # id -> [container, text, last dump using it, pieces]; pieces, for an object dumped
+        # member by member: its sorted keys, each member's '"key":text', and each key's
+        # position (a copy of it re-dumps only the members that are not the same objects)
+        self._texts: dict[int, list[Any]] = {}
         self._dumps = 0
         self._keep = keep
+        self._forget = forget
 
     def dump(self, doc: Any, written: Mapping[int, tuple[Any, Any]] | None = None) -> str:
         """``canonical_json(doc)``; ``written``: what ``apply_patch(..., written=)`` filled
         since the last dump (those containers are dumped afresh, those they copy forgotten)."""
         written = written or {}
         self._dumps += 1
-        for _, original in written.values():
+        copied: dict[int, list[Any]] = {}  # a copy's id -> its original's entry
+        for key, (_, original) in written.items():
             known = self._texts.get(id(original))
             if known is not None and known[0] is original:
-                del self._texts[id(original)]
-        text = self._text(doc, written)
+                copied[key] = known
+                if self._forget:
+                    del self._texts[id(original)]
+                else:
+                    known[2] = self._dumps
+        text = self._text(doc, written, copied)
         if self._dumps % self._keep == 0:
             oldest = self._dumps - self._keep
             self._texts = {k: e for k, e in self._texts.items() if e[2] > oldest}
         return text
 
-    def _text(self, value: Any, written: Mapping[int, Any]) -> str:
+    def prime(self, doc: Any) -> str:
+        """``canonical_json(doc)``, remembering its top object member by member (as a dump
+        after a patch would), so that the first versions patched from it re-dump only what
+        their patches wrote."""
+        self._dumps += 1
+        return self._text(doc, {id(doc): (doc, doc)}, {})
+
+    def _text(self, value: Any, written: Mapping[int, Any], copied: dict[int, list[Any]]) -> str:
         if not isinstance(value, dict | list) or not value:
             return _scalar(value)
         key = id(value)
@@ -335,20 +353,57 @@ class CanonicalCache:
         if key not in written and known is not None and known[0] is value:
             known[2] = self._dumps
             return str(known[1])
-        if key not in written or not _nested(value):
-            text = canonical_json(value)  # unchanged, or flat: json's own C loop, whole
+        pieces = None
+        before = copied.get(key)
+        if key not in written:
+            text = canonical_json(value)  # unchanged: json's own C loop, whole
+        elif before is not None and before[3] is not None and type(value) is dict:
+            # a copy of an object dumped member by member: only its changed members
+            pieces = self._members_after(value, before, written, copied)
+            text = "{" + ",".join(pieces[1]) + "}" if pieces else canonical_json(value)
+        elif not _nested(value):
+            text = canonical_json(value)  # flat: whole
         elif isinstance(value, list):
-            text = "[" + ",".join(self._text(v, written) for v in value) + "]"
+            text = "[" + ",".join(self._text(v, written, copied) for v in value) + "]"
         elif all(type(k) is str for k in value):
-            text = (
-                "{"
-                + ",".join(f"{_string(k)}:{self._text(value[k], written)}" for k in sorted(value))
-                + "}"
-            )
+            keys = sorted(value)
+            parts = [f"{_string(k)}:{self._text(value[k], written, copied)}" for k in keys]
+            pieces = keys, parts, {k: i for i, k in enumerate(keys)}
+            text = "{" + ",".join(parts) + "}"
         else:  # keys json.dumps would convert (or refuse to sort): its own rules, whole
             text = canonical_json(value)
-        self._texts[key] = [value, text, self._dumps]
+        self._texts[key] = [value, text, self._dumps, pieces]
         return text
+
+    def _members_after(
+        self,
+        value: dict[Any, Any],
+        before: list[Any],
+        written: Mapping[int, Any],
+        copied: dict[int, list[Any]],
+    ) -> tuple[list[str], list[str], dict[str, int]] | None:
+        """The sorted keys, members' texts and key positions of a copy of ``before``'s
+        object, re-dumping only the members that are not the same objects (None when a new
+        key is not a string: json.dumps's own rules apply)."""
+        old: dict[str, Any] = before[0]
+        keys, parts, where = before[3]
+        missing = object()
+        changed = [k for k, v in value.items() if old.get(k, missing) is not v]
+        if any(type(k) is not str for k in changed):
+            return None
+
+        def member(k: str) -> str:
+            return f"{_string(k)}:{self._text(value[k], written, copied)}"
+
+        if len(value) == len(old) and all(k in where for k in changed):
+            parts = parts.copy()  # the same keys: replace the members that changed
+            for k in changed:
+                parts[where[k]] = member(k)
+            return keys, parts, where
+        same = set(value).difference(changed)
+        keys = sorted(value)
+        parts = [parts[where[k]] if k in same else member(k) for k in keys]
+        return keys, parts, {k: i for i, k in enumerate(keys)}
 
 
 def _nested(value: dict[Any, Any] | list[Any]) -> bool:

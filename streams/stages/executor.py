@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import Any
 
 import redis
@@ -15,6 +15,7 @@ from confluent_kafka import Message
 
 from processors.completer import project_of
 from processors.executor import Checkpoint, Executor, Snapshot
+from processors.jsonpatch import CanonicalCache
 from processors.models import (
     ExecutionResult,
     Reply,
@@ -35,6 +36,9 @@ from streams.state.ssot_store import SsotStore
 
 log = logging.getLogger("taskline.stages")
 _REPLY_NAMESPACE = uuid.UUID("a3c9e1f4-5b6d-4e7f-8a9b-0c1d2e3f4a5b")
+# a snapshot further behind than this many versions is read whole from the head (reading and
+# applying a commit costs about a fifth of reading a small state whole)
+_FOLLOW_AT_MOST = 8
 
 
 class ExecutorStage:
@@ -75,6 +79,9 @@ class ExecutorStage:
         self._keys = ExecutorKeys(io.settings.redis_prefix)
         self._token = 0  # the fencing token this batch runs under
         self._snapshots: dict[str, Snapshot] = {}
+        # how each snapshot was had since start: "followed" (the commits since the last one,
+        # usually of states this executor made) or "read" (the head's state, whole)
+        self.snapshot_reads: Counter[str] = Counter()
         self._versions: dict[str, int] = {}
         self._down: set[str] = set()
         executor.env.unavailable_systems = lambda: self._down
@@ -256,10 +263,24 @@ class ExecutorStage:
             head = state_at(project, history, resume.snapshot_version)
             return Snapshot(project, head.version, head.state, head.state_json)
         cached = self._snapshots.get(project)
-        if cached is None or cached.version != self._versions.get(project):
-            head = self.chain.head(project)  # the state is read only when its version moved
-            cached = Snapshot(project, head.version, head.state, head.state_json)
-            self._snapshots[project] = cached
+        version = self._versions.get(project, 0)
+        if cached is None or cached.version != version:
+            moved = None
+            if cached is not None and 0 < version - cached.version <= _FOLLOW_AT_MOST:
+                # the commits since: usually of states this executor made (no state read)
+                commits = self.chain.commits_between(project, cached.version, version)
+                if commits is not None:
+                    moved = cached.follow(commits, self.executor.derived)
+            if moved is not None:
+                self.snapshot_reads["followed"] += 1
+            else:
+                self.snapshot_reads["read"] += 1
+                head = self.chain.head(project)  # the state is read only when its version moved
+                # a batch's tasks run on the same snapshot: each is dumped from its parts
+                canon = CanonicalCache(keep=16, forget=False)
+                text = canon.prime(head.state)
+                moved = Snapshot(project, head.version, head.state, text, canon=canon)
+            cached = self._snapshots[project] = moved
         return cached
 
     def _outputs(self, result: ExecutionResult, encoded: bytes | None = None) -> list[Out]:

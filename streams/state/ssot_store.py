@@ -67,6 +67,15 @@ if version < first then return false end
 return redis.call('LINDEX', KEYS[2], version - first)
 """
 
+# KEYS: head, log; ARGV: after, upto. The commits of versions after+1..upto, or false when
+# Redis no longer holds the first of them
+_COMMITS_BETWEEN = """
+local first = tonumber(redis.call('HGET', KEYS[1], 'first') or '1')
+local after = tonumber(ARGV[1])
+if after + 1 < first then return false end
+return redis.call('LRANGE', KEYS[2], after + 1 - first, tonumber(ARGV[2]) - first)
+"""
+
 # KEYS: tombstone buckets, oldest first; ARGV: source event ids. The first commit wins.
 _TOMBSTONES = """
 local out = {}
@@ -187,6 +196,7 @@ class SsotStore:
         self.tombstones = TombstoneBuckets(self._k("events"), tombstone_window_s)
         self._apply = client.register_script(_APPLY)
         self._commit_at = client.register_script(_COMMIT_AT)
+        self._commits_between = client.register_script(_COMMITS_BETWEEN)
         self._tombstones = client.register_script(_TOMBSTONES)
 
     def _k(self, kind: str, project_id: str = "") -> str:
@@ -268,6 +278,15 @@ class SsotStore:
         keys = [self._k("head", project_id), self._k("log", project_id)]
         raw = self._commit_at(keys=keys, args=[version])
         return SsotCommit.model_validate_json(raw) if raw else None
+
+    def commits_between(self, project_id: str, after: int, upto: int) -> list[SsotCommit] | None:
+        """The commits that made versions ``after + 1`` to ``upto``, in one round trip; None
+        unless Redis holds every one of them."""
+        keys = [self._k("head", project_id), self._k("log", project_id)]
+        raws = self._commits_between(keys=keys, args=[after, upto])
+        if not raws or len(raws) != upto - after:
+            return None
+        return [SsotCommit.model_validate_json(raw) for raw in raws]
 
     def log(self, project_id: str, start_version: int = 1) -> list[SsotCommit]:
         """Retained commits from ``start_version`` on, oldest first; older ones than

@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from processors.models import ExecutionResult, PatchOp, RawEvent, Reply, SsotCommit, TaskObject
-from processors.ssot import Head, advance
+from processors.ssot import Head, advance, state_hash
 from streams.codec.serde import Serde
 from streams.runtime.pipeline import Pipeline, chain_store, ssot_store
 from streams.runtime.topics import EXECUTED, FORMED, REPLIES, SSOT_WRITES
@@ -137,6 +137,53 @@ def test_200_events_with_50_duplicates(
     kinds = Counter(r.kind for r in replies if isinstance(r, Reply))
     assert kinds["no_task"] == 150 - len(task_events)
     assert kinds["result"] == len(task_events)
+
+
+def test_the_executor_follows_its_own_commits_to_the_next_snapshot(
+    pipeline: Pipeline, settings: Settings, serde: Serde
+) -> None:
+    """One stateful task at a time: each runs on the state its predecessor made (taken from
+    the executor's memory once committed, not read back), and every hash says so."""
+    producer = EventProducer(settings, str(settings.bootstrap_servers), serde)
+    for i in range(5):
+        producer.send_many(
+            [
+                RawEvent(
+                    source_event_id=f"follow-{i}",
+                    session_id="s-follow",
+                    channel="chat",
+                    kind="model_proposal",
+                    text=f"proposal {i}",
+                    project_hint="orion",
+                    proposal=[PatchOp.from_rfc({"op": "add", "path": f"/f{i}", "value": [i]})],
+                    occurred_at=T0,
+                )
+            ]
+        )
+        read_topic(settings, SSOT_WRITES, until=at_least(i + 1), timeout=60)
+    commits = sorted(
+        (
+            c
+            for c in decode_all(serde, read_topic(settings, SSOT_WRITES, until=at_least(5)))
+            if isinstance(c, SsotCommit)
+        ),
+        key=lambda c: c.version,
+    )
+    results = {
+        r.task_id: r
+        for r in decode_all(serde, read_topic(settings, EXECUTED, until=at_least(5)))
+        if isinstance(r, ExecutionResult)
+    }
+    head = Head.genesis("orion")
+    for commit in commits:
+        result = results[commit.task_id]
+        assert result.snapshot_version == head.version  # ran on the state just before
+        assert result.steps[0].state_hash == state_hash(head.state)
+        head = advance(head, commit)
+        assert result.state_hash == commit.state_hash == state_hash(head.state)
+    assert head.state == {f"f{i}": [i] for i in range(5)}
+    reads = pipeline.runner("executor").handler.snapshot_reads  # type: ignore[attr-defined]
+    assert reads["followed"] >= 3 and reads["read"] <= 2, reads
 
 
 def test_redelivered_record_is_processed_but_duplicate_is_not(

@@ -57,6 +57,11 @@ def test_the_log_keeps_the_last_commits_and_forgets_their_ids(redis_client: redi
     assert [c.version for c in store.log("apollo")] == [3, 4, 5]
     assert store.commit_at("apollo", 2) is None
     assert store.commit_at("apollo", 4) == chain[3][0]
+    # what an executor reads to follow the head: every commit since, or None when trimmed
+    assert store.commits_between("apollo", 2, 5) == [c for c, _ in chain[2:]]
+    assert store.commits_between("apollo", 3, 4) == [chain[3][0]]
+    assert store.commits_between("apollo", 1, 5) is None
+    assert store.commits_between("apollo", 4, 7) is None  # not there yet
     assert store.applied_version(chain[0][0].commit_id) is None  # trimmed with its commit
     assert store.applied_version(chain[4][0].commit_id) == 5
     # a redelivery of a retained commit is still a duplicate; of a trimmed one, a conflict

@@ -10,6 +10,7 @@ import string
 from datetime import UTC, datetime
 from typing import Any
 
+import rfc8785
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from processors.errors import PatchError
 from processors.jsonpatch import CanonicalCache, apply_patch, canonical_json
 from processors.models import RawEvent
+from processors.ssot import jcs
 from streams.codec.serde import MARKER, SchemaStore, Serde
 from streams.errors import PoisonRecordError
 from streams.sdk.producer import build_event
@@ -205,3 +207,30 @@ def test_extreme_timestamps_and_huge_strings_are_rejected() -> None:
         except (ValueError, ValidationError):
             continue
         raise AssertionError(f"accepted {bad}")
+
+
+_jcs_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=6)
+_jcs_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**54), 2**54)
+    | st.floats(allow_nan=False)
+    | _jcs_text,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(_jcs_text | st.sampled_from(["a", "B", "é", "\ue000", "😀"]), inner)
+    ),
+    max_leaves=20,
+)
+
+
+@BUDGET
+@given(_jcs_values)
+def test_commit_hashes_serialize_as_the_rfc8785_package(value: Any) -> None:
+    def outcome(fn: Any) -> Any:
+        try:
+            return fn(value)
+        except (rfc8785.CanonicalizationError, UnicodeEncodeError) as exc:
+            return type(exc)  # refused alike (a surrogate key fails in the package itself)
+
+    assert outcome(jcs) == outcome(rfc8785.dumps)

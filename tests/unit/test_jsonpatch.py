@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,9 @@ import pytest
 
 from processors.errors import PatchError
 from processors.jsonpatch import (
+    CanonicalCache,
     apply_patch,
+    canonical_json,
     get,
     json_equal,
     parse_pointer,
@@ -180,3 +183,27 @@ def test_test_op_compares_json_values(a: Any, b: Any, equal: bool) -> None:
     else:
         with pytest.raises(PatchError, match="test failed"):
             apply_patch({"v": a}, patch)
+
+
+def test_the_canonical_cache_redumps_a_wide_object_member_by_member() -> None:
+    import random
+
+    rng = random.Random(7)
+    doc: dict[str, Any] = {f"k{i}": {"n": i, "tags": [i, "x"]} for i in range(120)}
+    cache = CanonicalCache(keep=8)
+    assert cache.dump(doc) == canonical_json(doc)
+    for n in range(400):
+        key = f"k{rng.randrange(140)}"
+        patch = rng.choice(
+            [
+                [{"op": "add", "path": f"/{key}", "value": {"n": n}}],  # replaces or adds
+                [{"op": "add", "path": f'/{key}/é"', "value": n}],
+                [{"op": "remove", "path": f"/{key}"}],
+                [{"op": "add", "path": f"/{key}", "value": n}, {"op": "remove", "path": "/k3"}],
+                [{"op": "move", "from": f"/{key}", "path": "/moved"}],
+            ]
+        )
+        written: dict[int, tuple[Any, Any]] = {}
+        with contextlib.suppress(PatchError):
+            doc = apply_patch(doc, patch, written=written)
+        assert cache.dump(doc, written) == canonical_json(doc)

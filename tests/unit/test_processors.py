@@ -10,7 +10,15 @@ from processors.completer import commit_id_for, plan_commit
 from processors.errors import ChainError
 from processors.executor import Executor, Snapshot
 from processors.former import Former, task_id_for
-from processors.models import ExecutionResult, PatchOp, RawEvent, RoutedEvent, TaskObject
+from processors.jsonpatch import CanonicalCache, apply_patch, canonical_json
+from processors.models import (
+    ExecutionResult,
+    PatchOp,
+    RawEvent,
+    RoutedEvent,
+    TaskObject,
+    patch_to_rfc,
+)
 from processors.router import Calibration, ProjectRegistry, Router
 from processors.scheduler import schedule
 from processors.ssot import GENESIS_HASH, Head, advance, commit_hash, state_hash
@@ -242,6 +250,62 @@ def test_tampering_breaks_the_chain() -> None:
     forged = c1.model_copy(update={"state_hash": "0" * 64})
     with pytest.raises(ChainError):
         advance(Head.genesis("apollo"), forged.model_copy(update={"hash": commit_hash(forged)}))
+
+
+def test_the_next_snapshot_is_the_state_the_executor_made_once_committed() -> None:
+    executor = Executor("x")
+    base = Snapshot("apollo", 0, {"owner": "ann"}, '{"owner":"ann"}', CanonicalCache())
+    task = FORMER.form(routed("set the apollo status to green", source_event_id="f-1"), T0).task
+    assert task is not None
+    result = executor.execute(schedule(task, snapshot_version=0, now=T0), base)
+    made = executor.derived.get(result.state_hash)
+    assert made is not None and made[1] == canonical_json(made[0])
+    head = Head("apollo", 0, GENESIS_HASH, base.state, base.canonical)
+    commit, after = plan_commit(result, head, changed_paths=set(), now=T1)
+    followed = base.follow([commit], executor.derived)
+    assert followed is not None and followed.state is made[0]  # not read back, not re-made
+    assert (followed.version, followed.state_hash) == (1, state_hash(after.state))
+    # without the executor's states: patched from the snapshot, to the same state and text
+    patched = base.follow([commit])
+    assert patched is not None and patched.state == after.state
+    assert patched.canonical == canonical_json(after.state)
+    # a ledger commit keeps the state; a gap or a wrong state hash sends the caller to the head
+    eph = FORMER.form(routed("what is the apollo status?", source_event_id="f-2"), T0).task
+    assert eph is not None
+    asked = executor.execute(schedule(eph, snapshot_version=1, now=T0), patched)
+    ledger, _ = plan_commit(asked, after, changed_paths=set(), now=T1)
+    assert ledger.kind == "ledger"
+    kept = base.follow([commit, ledger])
+    assert kept is not None and (kept.version, kept.state) == (2, after.state)
+    assert base.follow([ledger]) is None
+    assert base.follow([commit.model_copy(update={"state_hash": "0" * 64})]) is None
+
+
+def test_a_working_state_is_dumped_once_and_from_the_snapshot_parts() -> None:
+    rooms = {f"room{i}": {"light": i % 2 == 0, "name": f"Room {i}"} for i in range(50)}
+    canon = CanonicalCache()
+    text = canon.dump(rooms)
+    written: dict[int, tuple[object, object]] = {}
+    v1 = apply_patch(rooms, [{"op": "add", "path": "/room7/light", "value": True}], written=written)
+    canon.dump(v1, written)  # the cache now holds v1's parts, member by member
+    base = Snapshot("home", 1, v1, canonical_json(v1), canon)
+    task = FORMER.form(
+        routed(
+            "x",
+            kind="model_proposal",
+            project_hint="apollo",
+            proposal=[
+                PatchOp.from_rfc({"op": "replace", "path": "/room9/light", "value": True}),
+                PatchOp.from_rfc({"op": "add", "path": "/room60", "value": {"light": False}}),
+            ],
+        ),
+        T0,
+    ).task
+    assert task is not None and text != base.canonical
+    result = Executor("x").execute(schedule(task, snapshot_version=1, now=T0), base)
+    expected = apply_patch(v1, patch_to_rfc(task.patch))
+    assert result.status == "succeeded", result.error
+    assert result.state_hash == state_hash(expected) == result.steps[-1].state_hash
 
 
 def test_registry_file_shipped_is_valid() -> None:
