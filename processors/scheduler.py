@@ -102,6 +102,7 @@ class Release:
     priority: int
     governance: list[str]
     fail: tuple[str, str] | None = None
+    raw: bytes | None = field(default=None, compare=False, repr=False)  # the task as received
 
 
 @dataclass
@@ -148,6 +149,12 @@ class Book:
             self._dependents.add(task_id)
         if entry.fail is not None:
             self._failing.add(task_id)
+
+    def awaited(self) -> set[str]:
+        """The source event ids that pending tasks wait for (only tasks with dependencies
+        are looked at, not the whole book)."""
+        pending = self.pending
+        return {d for t in self._dependents if t in pending for d in pending[t].task.depends_on}
 
     def _fail(self, entry: Entry, mode: str, reason: str) -> None:
         entry.fail = (mode, reason)
@@ -215,7 +222,9 @@ class Book:
             if lane is not None:
                 self.inflight_lane[task_id] = lane(entry.task.project_id)
             out.append(
-                Release(entry.task, entry.plan, entry.priority, entry.governance, entry.fail)
+                Release(
+                    entry.task, entry.plan, entry.priority, entry.governance, entry.fail, entry.raw
+                )
             )
         return out
 

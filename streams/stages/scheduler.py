@@ -192,7 +192,9 @@ class SchedulerStage:
             version = versions.get(release.task.project_id or "", 0)
             lane = self.lane_of(release.task.project_id)
             scheduled = to_scheduled(release, snapshot_version=version, now=now, lane=lane)
-            out = self.io.out(SCHEDULED, release.task.task_id, scheduled)
+            # the task's own bytes as they arrived: only the scheduling fields are encoded
+            encoded = self.io.serde.encode_around(scheduled, release.raw) if release.raw else None
+            out = self.io.out(SCHEDULED, release.task.task_id, scheduled, encoded)
             produced[release.task.task_id] = replace(out, partition=lane)
         self._persist(produced, results, now)
         self.io.stats.held = len(self.book.pending)
@@ -291,9 +293,7 @@ class SchedulerStage:
         return found | {i for i in source_event_ids if i in self._done}
 
     def _dependencies_done(self) -> dict[str, str]:
-        wanted = {
-            d for e in self.book.pending.values() for d in e.task.depends_on if d not in self._done
-        }
+        wanted = {d for d in self.book.awaited() if d not in self._done}
         if wanted:
             ordered = sorted(wanted)
             stones = self.chain.tombstones_of(ordered)

@@ -13,7 +13,7 @@ import fastavro
 import fastavro.schema
 import pytest
 
-from processors.models import ALL_MODELS, RawEvent, Record, TaskObject
+from processors.models import ALL_MODELS, RawEvent, Record, ScheduledTask, TaskObject
 from streams.codec.serde import MARKER, SchemaStore, Serde, fingerprint
 from streams.errors import DecodeError, ValidationFailedError, WrongRecordTypeError
 from tests import samples
@@ -120,3 +120,30 @@ def test_leading_strings_match_a_full_decode(serde: Serde) -> None:
     assert via_full == ["apollo"]
     with pytest.raises(DecodeError):
         serde.leading_strings(data[:14], ("task_id", "source_event_id"))
+
+
+@pytest.mark.parametrize(
+    "record", [r for r in samples.ALL if isinstance(r, ScheduledTask)], ids=lambda r: r.task.task_id
+)
+def test_a_record_encoded_around_its_first_records_bytes_is_the_same(
+    serde: Serde, record: ScheduledTask
+) -> None:
+    first = serde.encode(record.task)
+    assert serde.encode_around(record, first) == serde.encode(record)
+    assert serde.decode(serde.encode_around(record, first), ScheduledTask) == record
+
+
+def test_a_first_record_of_another_version_is_encoded_again(tmp_path: Path) -> None:
+    """A task written with an older schema than the one ScheduledTask nests: encoded whole."""
+    shutil.copytree(SCHEMAS, tmp_path / "schemas")
+    old_task = tmp_path / "schemas" / "task_object" / "v3.avsc"
+    newer = json.loads(old_task.read_text())
+    newer["fields"].append({"name": "estimate_ms", "type": "long", "default": 0})
+    (tmp_path / "schemas" / "task_object" / "v9.avsc").write_text(json.dumps(newer))
+    serde = Serde(SchemaStore.load(tmp_path / "schemas"))
+    scheduled = next(r for r in samples.ALL if isinstance(r, ScheduledTask))
+    # task_object's latest is now v9, which scheduled_task does not nest: no splice
+    first = serde.encode(scheduled.task)
+    assert serde.encode_around(scheduled, first) == serde.encode(scheduled)
+    older = Serde(SchemaStore.load(SCHEMAS)).encode(scheduled.task)
+    assert serde.encode_around(scheduled, older) == serde.encode(scheduled)
