@@ -159,10 +159,15 @@ class StageStats:
 
 def record_ids_of(record: Record) -> tuple[str | None, str | None]:
     """The source event id and task id a record is about (for log lines)."""
-    inner = getattr(record, "event", None) or getattr(record, "task", None) or record
-    event_id = getattr(inner, "source_event_id", None)
-    task_id = getattr(inner, "task_id", None) or getattr(record, "task_id", None)
+    inner = _field(record, "event") or _field(record, "task") or record
+    event_id = _field(inner, "source_event_id")
+    task_id = _field(inner, "task_id") or _field(record, "task_id")
     return event_id, task_id
+
+
+def _field(record: Any, name: str) -> Any:
+    # a model's missing attribute raises inside pydantic (an exception per record and name)
+    return getattr(record, name) if name in type(record).model_fields else None
 
 
 def coordinate(msg: Message) -> str:

@@ -61,6 +61,7 @@ from streams.runtime.topics import (
 )
 from streams.runtime.workers import worker_env
 from streams.settings import Settings
+from streams.tools.peer_hops import FETCH_WAIT_MS
 
 PEERS = ("plain", "taskline", "faust", "quix")
 HOPS = (RAW_EVENTS, ROUTED, FORMED, SCHEDULED, EXECUTED, SSOT_WRITES)
@@ -242,7 +243,8 @@ def run_peer(
     """One peer's chain: start, warm up, saturate, light load, stop."""
     if peer in ("faust", "quix") and peers_python is None:
         return PeerResult(peer, error="no peers environment: `make bench-peers` makes it")
-    settings = isolated(base, "peer")
+    # every peer's consumers wait as long for a fetch as the others'
+    settings = isolated(base, "peer").model_copy(update={"fetch_wait_max_ms": FETCH_WAIT_MS})
     bootstrap = endpoints.bootstrap_servers
     ensure_topics(KafkaClients(settings, bootstrap).admin(), settings)
     env = worker_env(settings, endpoints)
