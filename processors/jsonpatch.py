@@ -12,6 +12,7 @@ applying it costs in proportion to the patch, not to the document.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import json
 from collections.abc import Callable, Iterable, Mapping
@@ -311,8 +312,8 @@ class CanonicalCache:
 
     def __init__(self, keep: int = 64, *, forget: bool = True) -> None:
         # id -> [container, text, last dump using it, pieces]; pieces, for an object dumped
-        # member by member: its sorted keys, each member's '"key":text', and each key's
-        # position (a copy of it re-dumps only the members that are not the same objects)
+        # member by member: its sorted keys and each member's '"key":text' in that order (a
+        # copy of it re-dumps only the members that are not the same objects)
         self._texts: dict[int, list[Any]] = {}
         self._dumps = 0
         self._keep = keep
@@ -368,7 +369,7 @@ class CanonicalCache:
         elif all(type(k) is str for k in value):
             keys = sorted(value)
             parts = [f"{_string(k)}:{self._text(value[k], written, copied)}" for k in keys]
-            pieces = keys, parts, {k: i for i, k in enumerate(keys)}
+            pieces = keys, parts
             text = "{" + ",".join(parts) + "}"
         else:  # keys json.dumps would convert (or refuse to sort): its own rules, whole
             text = canonical_json(value)
@@ -381,29 +382,35 @@ class CanonicalCache:
         before: list[Any],
         written: Mapping[int, Any],
         copied: dict[int, list[Any]],
-    ) -> tuple[list[str], list[str], dict[str, int]] | None:
-        """The sorted keys, members' texts and key positions of a copy of ``before``'s
-        object, re-dumping only the members that are not the same objects (None when a new
-        key is not a string: json.dumps's own rules apply)."""
+    ) -> tuple[list[str], list[str]] | None:
+        """The sorted keys and members' texts of a copy of ``before``'s object, re-dumping
+        only the members that are not the same objects (None when a new key is not a
+        string: json.dumps's own rules apply)."""
         old: dict[str, Any] = before[0]
-        keys, parts, where = before[3]
+        keys, parts = before[3]
         missing = object()
         changed = [k for k, v in value.items() if old.get(k, missing) is not v]
-        if any(type(k) is not str for k in changed):
+        added = [k for k in changed if k not in old]
+        if any(type(k) is not str for k in added):
             return None
 
         def member(k: str) -> str:
             return f"{_string(k)}:{self._text(value[k], written, copied)}"
 
-        if len(value) == len(old) and all(k in where for k in changed):
-            parts = parts.copy()  # the same keys: replace the members that changed
-            for k in changed:
-                parts[where[k]] = member(k)
-            return keys, parts, where
-        same = set(value).difference(changed)
-        keys = sorted(value)
-        parts = [parts[where[k]] if k in same else member(k) for k in keys]
-        return keys, parts, {k: i for i, k in enumerate(keys)}
+        if len(value) != len(old) + len(added):  # members removed: in sorted order afresh
+            where = {k: i for i, k in enumerate(keys)}
+            keys = sorted(value)
+            return keys, [parts[where[k]] if k not in changed else member(k) for k in keys]
+        parts = parts.copy()
+        if added:
+            keys = keys.copy()
+            for k in added:  # json.dumps sorts keys as bisect compares them
+                at = bisect.bisect_left(keys, k)
+                keys.insert(at, k)
+                parts.insert(at, "")
+        for k in changed:
+            parts[bisect.bisect_left(keys, k)] = member(k)
+        return keys, parts
 
 
 def _nested(value: dict[Any, Any] | list[Any]) -> bool:

@@ -137,12 +137,38 @@ def _splice(store: SchemaStore, sv: SchemaVersion) -> _Splice | None:
     return None
 
 
+def _tagged_unions(schema: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The top-level fields that are a union of null and one record, array or map, each
+    with the name fastavro knows that branch by."""
+    found = []
+    for field in schema.get("fields") or []:
+        kind = field["type"]
+        if not isinstance(kind, list):
+            continue
+        branches = [b for b in kind if b != "null"]
+        if len(branches) != 1:
+            continue
+        branch = branches[0]
+        if isinstance(branch, str):  # a named type defined earlier
+            if branch not in _PRIMITIVES:
+                found.append((field["name"], branch))
+        elif branch.get("type") == "record":
+            found.append((field["name"], str(branch["name"])))
+        elif branch.get("type") in ("array", "map"):
+            found.append((field["name"], str(branch["type"])))
+    return tuple(found)
+
+
+_PRIMITIVES = frozenset(("null", "boolean", "int", "long", "float", "double", "bytes", "string"))
+
+
 class Serde:
     """Encodes models to single-object Avro and decodes any known version back to models."""
 
     def __init__(self, store: SchemaStore) -> None:
         self.store = store
         self._splices: dict[str, _Splice | None] = {}
+        self._tagged: dict[bytes, tuple[tuple[str, str], ...]] = {}
 
     def encode(self, record: Record) -> bytes:
         """Encode with the latest schema of the record's type."""
@@ -150,7 +176,17 @@ class Serde:
         buf = io.BytesIO()
         buf.write(MARKER)
         buf.write(sv.fingerprint)
-        fastavro.schemaless_writer(buf, sv.schema, record.model_dump())
+        fields = record.model_dump()
+        tagged = self._tagged.get(sv.fingerprint)
+        if tagged is None:
+            tagged = self._tagged[sv.fingerprint] = _tagged_unions(sv.schema)
+        for name, branch in tagged:
+            value = fields.get(name)
+            if value is not None:
+                # fastavro's "tuple notation" names the union's branch: without it the writer
+                # validates the value against each branch (a whole list of records) to choose
+                fields[name] = (branch, value)
+        fastavro.schemaless_writer(buf, sv.schema, fields)
         return buf.getvalue()
 
     def encode_around(self, record: Record, first: bytes) -> bytes:

@@ -97,11 +97,13 @@ class RouterStage:
         }
         now = now_millis()
 
-        def route(_msg: Message, event: RawEvent) -> list[Out]:
+        def route(msg: Message, event: RawEvent) -> list[Out]:
             routed = self.router.route(event, now, hints.get(event.session_id))
             if routed.project_id is not None:
                 hints[event.session_id] = routed.project_id
-            return [self.io.out(ROUTED, event.session_id, routed)]
+            # the event's own bytes as they arrived: only the routing fields are encoded
+            encoded = self.io.serde.encode_around(routed, msg.value() or b"")
+            return [self.io.out(ROUTED, event.session_id, routed, encoded)]
 
         outs += self.io.each(fresh, route)
         if hints:

@@ -13,7 +13,18 @@ import fastavro
 import fastavro.schema
 import pytest
 
-from processors.models import ALL_MODELS, RawEvent, Record, ScheduledTask, TaskObject
+from processors.models import (
+    ALL_MODELS,
+    Candidate,
+    DependencyPlan,
+    RawEvent,
+    Record,
+    Review,
+    RoutedEvent,
+    RoutingDecision,
+    ScheduledTask,
+    TaskObject,
+)
 from streams.codec.serde import MARKER, SchemaStore, Serde, fingerprint
 from streams.errors import DecodeError, ValidationFailedError, WrongRecordTypeError
 from tests import samples
@@ -122,15 +133,44 @@ def test_leading_strings_match_a_full_decode(serde: Serde) -> None:
         serde.leading_strings(data[:14], ("task_id", "source_event_id"))
 
 
-@pytest.mark.parametrize(
-    "record", [r for r in samples.ALL if isinstance(r, ScheduledTask)], ids=lambda r: r.task.task_id
-)
+NESTING = [r for r in samples.ALL if isinstance(r, ScheduledTask | RoutedEvent)]
+
+
+@pytest.mark.parametrize("record", NESTING, ids=lambda r: type(r).__name__)
 def test_a_record_encoded_around_its_first_records_bytes_is_the_same(
-    serde: Serde, record: ScheduledTask
+    serde: Serde, record: ScheduledTask | RoutedEvent
 ) -> None:
-    first = serde.encode(record.task)
+    first = serde.encode(record.task if isinstance(record, ScheduledTask) else record.event)
     assert serde.encode_around(record, first) == serde.encode(record)
-    assert serde.decode(serde.encode_around(record, first), ScheduledTask) == record
+    assert serde.decode(serde.encode_around(record, first), type(record)) == record
+    # bytes that are not that record's encoding are never spliced in
+    assert serde.encode_around(record, b"\xc3\x01" + b"\0" * 8) == serde.encode(record)
+
+
+REVIEWED = samples.STATEFUL.model_copy(
+    update={
+        "routing": RoutingDecision(
+            domain_id="ops",
+            project_id="apollo",
+            routing_confidence=0.9,
+            top_candidates=[Candidate(project_id="apollo", score=0.9)],
+            router_version="r1",
+        ),
+        "review": Review(outcome="approve", triggers=["policy"], reviewer="policy-v1"),
+        "dependencies": DependencyPlan(
+            ordering=["a"], preconditions=[], constraints=["c"], rollback_hints=[]
+        ),
+    }
+)
+
+
+@pytest.mark.parametrize("record", [*samples.ALL, REVIEWED], ids=lambda r: type(r).__name__)
+def test_naming_the_union_branches_writes_the_same_bytes(serde: Serde, record: Record) -> None:
+    sv = serde.store.latest(record.__avro_type__)
+    plain = io.BytesIO()
+    fastavro.schemaless_writer(plain, sv.schema, record.model_dump())
+    assert serde.encode(record) == MARKER + sv.fingerprint + plain.getvalue()
+    assert serde.decode(serde.encode(record), type(record)) == record
 
 
 def test_a_first_record_of_another_version_is_encoded_again(tmp_path: Path) -> None:
