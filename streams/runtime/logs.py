@@ -10,11 +10,9 @@ record (task and event), so ordinary ``log.info(...)`` calls get them without pa
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import sys
-from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -23,13 +21,28 @@ TASK_ID: ContextVar[str | None] = ContextVar("taskline_task_id", default=None)
 EVENT_ID: ContextVar[str | None] = ContextVar("taskline_event_id", default=None)
 
 
-@contextlib.contextmanager
-def record_ids(*, event_id: str | None, task_id: str | None) -> Iterator[None]:
-    """Log lines inside the block carry these ids."""
-    event_token, task_token = EVENT_ID.set(event_id), TASK_ID.set(task_id)
-    try:
-        yield
-    finally:
+def record_ids(*, event_id: str | None, task_id: str | None) -> _RecordIds:
+    """Log lines inside the block carry these ids.
+
+    >>> with record_ids(event_id="evt-1", task_id=None):
+    ...     EVENT_ID.get()
+    'evt-1'
+    """
+    return _RecordIds(event_id, task_id)
+
+
+class _RecordIds:
+    # a class, not a generator context manager: entered once per record in every stage
+    __slots__ = ("_event_id", "_task_id", "_tokens")
+
+    def __init__(self, event_id: str | None, task_id: str | None) -> None:
+        self._event_id, self._task_id = event_id, task_id
+
+    def __enter__(self) -> None:
+        self._tokens = (EVENT_ID.set(self._event_id), TASK_ID.set(self._task_id))
+
+    def __exit__(self, *_: object) -> None:
+        event_token, task_token = self._tokens
         EVENT_ID.reset(event_token)
         TASK_ID.reset(task_token)
 
