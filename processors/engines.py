@@ -28,6 +28,7 @@ point names a zero-argument factory returning an :class:`Engine`.
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import random
@@ -252,7 +253,8 @@ def _validate(ctx: StepContext) -> str:
 
 def _summarize(ctx: StepContext) -> str:
     state = ctx.working if isinstance(ctx.working, dict) else {}
-    facts = [f"{k}={canonical_json(v)[:60]}" for k, v in sorted(state.items())[:12]]
+    # the first 12 members by key (all keys are strings: no two compare equal)
+    facts = [f"{k}={canonical_json(state[k])[:60]}" for k in heapq.nsmallest(12, state)]
     project = ctx.scheduled.task.project_id or "no project"
     body = "; ".join(facts) if facts else "no recorded state yet"
     ctx.output = f"{project} (v{ctx.snapshot_version}): {body}"
