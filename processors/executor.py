@@ -108,10 +108,10 @@ class Snapshot:
         for commit in commits:
             if commit.version != snap.version + 1 or commit.project_id != snap.project_id:
                 return None
-            known = derived.get(commit.state_hash) if derived is not None else None
+            known = None
             if commit.kind != "state" or not commit.patch:
                 state, text, canon = snap.state, snap.canonical, snap.canon
-            elif known is not None:
+            elif (known := derived.get(commit.state_hash) if derived else None) is not None:
                 state, text, canon = known
             else:
                 written: dict[int, tuple[Any, Any]] = {}
@@ -459,6 +459,7 @@ class Executor:
             extra=dict(ctx.extra),
             rng=copy.deepcopy(ctx.rng),
             abandoned=threading.Event(),
+            snapshot_canon=None,  # not thread-safe, and of no use to a deep copy
         )
         box: dict[str, Any] = {}
 

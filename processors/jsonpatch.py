@@ -334,17 +334,22 @@ class CanonicalCache:
                 else:
                     known[2] = self._dumps
         text = self._text(doc, written, copied)
+        self._drop_unused()
+        return text
+
+    def _drop_unused(self) -> None:
         if self._dumps % self._keep == 0:
             oldest = self._dumps - self._keep
             self._texts = {k: e for k, e in self._texts.items() if e[2] > oldest}
-        return text
 
     def prime(self, doc: Any) -> str:
         """``canonical_json(doc)``, remembering its top object member by member (as a dump
         after a patch would), so that the first versions patched from it re-dump only what
         their patches wrote."""
         self._dumps += 1
-        return self._text(doc, {id(doc): (doc, doc)}, {})
+        text = self._text(doc, {id(doc): (doc, doc)}, {})
+        self._drop_unused()
+        return text
 
     def _text(self, value: Any, written: Mapping[int, Any], copied: dict[int, list[Any]]) -> str:
         if not isinstance(value, dict | list) or not value:

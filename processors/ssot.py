@@ -107,7 +107,11 @@ def jcs(value: Any) -> bytes:
     >>> jcs({"b": [1, True, None], "a": "é\\n"})
     b'{"a":"\\xc3\\xa9\\\\n","b":[1,true,null]}'
     """
-    if _plain(value):
+    try:
+        plain = _plain(value)
+    except RecursionError:  # nested deeper than the check's recursion: the package's own way
+        plain = False
+    if plain:
         try:
             return _JSON.encode(value).encode()
         except UnicodeEncodeError:

@@ -195,8 +195,10 @@ class Serde:
         ``formed``): its bytes are copied, not encoded again. Encodes whole when ``first``
         was written with another schema than the one the record nests.
 
-        The caller vouches that ``first`` encodes that field's value (a test checks that
-        both ways give the same bytes).
+        The caller vouches that ``first`` encodes that field's value. The result decodes to
+        the same record as :meth:`encode`'s, and is the same bytes when ``first`` was
+        written as this codec writes (a test checks it); another valid encoding of the
+        nested record (a map in two blocks, say) is carried as it came.
         """
         sv = self.store.latest(record.__avro_type__)
         if sv.type_name not in self._splices:

@@ -234,3 +234,30 @@ def test_commit_hashes_serialize_as_the_rfc8785_package(value: Any) -> None:
             return type(exc)  # refused alike (a surrogate key fails in the package itself)
 
     assert outcome(jcs) == outcome(rfc8785.dumps)
+
+
+def test_commit_hashes_of_deeply_nested_values_are_the_packages() -> None:
+    deep: Any = 1
+    for _ in range(400):  # deeper than the plain-value check recurses
+        deep = {"a": [deep]}
+    assert jcs(deep) == rfc8785.dumps(deep)
+
+
+@BUDGET
+@given(
+    st.dictionaries(_keys, _nested, max_size=3),
+    st.lists(st.tuples(st.booleans(), _ops), max_size=8),
+)
+def test_a_cache_that_keeps_originals_dumps_versions_patched_from_one_snapshot(
+    doc: dict[str, Any], patches: list[tuple[bool, list[dict[str, Any]]]]
+) -> None:
+    """As the executor uses it: primed with a snapshot, then several versions made from the
+    snapshot itself or from the latest one, each dumped once."""
+    cache = CanonicalCache(keep=2, forget=False)
+    assert cache.prime(doc) == canonical_json(doc)
+    latest = doc
+    for from_snapshot, patch in patches:
+        written: dict[int, Any] = {}
+        with contextlib.suppress(PatchError):
+            latest = apply_patch(doc if from_snapshot else latest, patch, written=written)
+        assert cache.dump(latest, written) == canonical_json(latest)

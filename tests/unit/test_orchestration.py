@@ -13,6 +13,7 @@ import pytest
 from processors.engines import EngineRegistry, FunctionEngine, StepContext, StepFailed
 from processors.executor import Checkpoint, Environment, Executor, Snapshot
 from processors.former import depends_on_of
+from processors.jsonpatch import CanonicalCache
 from processors.models import PlanStep, ScheduledTask, TaskObject
 from processors.packs import IntentSpec
 from processors.planner import SAFE_ENGINES, PlanError, plan_for
@@ -452,3 +453,24 @@ def test_deterministic_context_and_scheduler_failures_skip_execution() -> None:
     result = Executor("x", env=world.env()).execute(scheduled, Snapshot("apollo", 0, {}))
     assert result.status == "failed" and result.failure_mode == "cancelled" and not world.calls
     assert result.error == "cancelled: cancelled by governance: bob"
+
+
+def test_a_step_on_a_helper_thread_works_on_copies_and_not_on_the_snapshot_cache() -> None:
+    """An attempt that a timeout may abandon gets a deep copy of the working state and no
+    share in the snapshot's text cache (not thread-safe: the executor keeps dumping with it)."""
+    seen: list[tuple[bool, bool]] = []
+
+    def look(ctx: StepContext) -> str:
+        seen.append((ctx.snapshot_canon is None, ctx.working is not ctx.snapshot_state))
+        return ctx.working_text()
+
+    registry = EngineRegistry.builtin()
+    registry.register(FunctionEngine("look.here", look, inline=False))
+    env = Environment(registry=registry, allowed_engines=lambda _d: SAFE_ENGINES | {"look.here"})
+    scheduled = schedule(samples.STATEFUL, snapshot_version=1, now=T0).model_copy(
+        update={"plan": [PlanStep(number=1, engine="look.here")]}
+    )
+    snapshot = Snapshot("apollo", 1, {"ready": True}, '{"ready":true}', CanonicalCache())
+    result = Executor("x", env=env).execute(scheduled, snapshot)
+    assert result.status == "succeeded", result.error
+    assert seen == [(True, True)] and result.steps[0].detail == '{"ready":true}'

@@ -278,6 +278,10 @@ def test_the_next_snapshot_is_the_state_the_executor_made_once_committed() -> No
     kept = base.follow([commit, ledger])
     assert kept is not None and (kept.version, kept.state) == (2, after.state)
     assert base.follow([ledger]) is None
+    # a ledger commit keeps the snapshot's own state: it is checked against it even when the
+    # executor made a state with the commit's hash (a store rebuilt behind its back)
+    diverged = Snapshot("apollo", 1, {"owner": "bob"}, '{"owner":"bob"}', CanonicalCache())
+    assert diverged.follow([ledger], executor.derived) is None
     assert base.follow([commit.model_copy(update={"state_hash": "0" * 64})]) is None
 
 
