@@ -174,7 +174,9 @@ def test_pages_timeline_approval_and_redrive(stack: Stack, page: Page) -> None:
     stages = page.inner_text("#stages")
     for stage in ("router", "former", "scheduler", "executor", "completer", "ssot"):
         assert stage in stages
-    page.wait_for_function("document.querySelector('#pipeline').dataset.updated !== undefined")
+    # a selector, not wait_for_function: Playwright polls a function by eval, which the
+    # console's Content-Security-Policy refuses (it passed only when already true at once)
+    page.wait_for_selector("#pipeline[data-updated]", state="attached")
     shot(page, "pipeline")
 
     # Tasks: the demo's events, then one task's whole life as a timeline
