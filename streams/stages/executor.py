@@ -94,15 +94,14 @@ class ExecutorStage:
         self._check_token()
         projects = sorted({t.task.project_id for _, t in tasks if t.task.project_id})
         ids = list(dict.fromkeys(t.task.task_id for _, t in tasks))
-        stored, progress_raw, down = self._read_state(ids)
+        stored, progress_raw, down, self._versions = self._read_state(ids, projects)
         lost = [i for i, v in zip(ids, stored, strict=False) if v is None and i in self._recorded]
         if lost and self.recovery is not None:
             # results this process recorded are gone: heal them from executed, never re-run
             log.warning("executor: %d recorded result(s) missing from Redis: healing", len(lost))
             self.io.stats.note("recovery", f"results missing: {', '.join(lost[:3])}")
             self.recovery.results()
-            stored, progress_raw, down = self._read_state(ids)
-        self._versions = self.chain.versions(projects) if projects else {}
+            stored, progress_raw, down, self._versions = self._read_state(ids, projects)
         self._down = {d.decode() if isinstance(d, bytes) else d for d in down}
         recorded = {i: v for i, v in zip(ids, stored, strict=False) if isinstance(v, bytes)}
         progress = {i: v for i, v in zip(ids, progress_raw, strict=False) if isinstance(v, bytes)}
@@ -154,13 +153,20 @@ class ExecutorStage:
             self._fenced_set(fresh, once=[self._key(t) for t in results if self._key(t) in fresh])
         return outs + produced
 
-    def _read_state(self, ids: list[str]) -> tuple[list[Any], list[Any], set[Any]]:
+    def _read_state(
+        self, ids: list[str], projects: list[str]
+    ) -> tuple[list[Any], list[Any], set[Any], dict[str, int]]:
+        """Recorded results, checkpoints, unavailable systems and the projects' versions,
+        in one round trip."""
         pipe = self.redis.pipeline(transaction=False)
         pipe.mget([self._key(i) for i in ids] or ["-"])
         pipe.mget([self._progress_key(i) for i in ids] or ["-"])
         pipe.smembers(self.keys.unavailable)
-        stored, progress_raw, down = pipe.execute()
-        return stored, progress_raw, down
+        for project in projects:
+            pipe.hget(self.chain.head_key(project), "version")
+        stored, progress_raw, down, *versions = pipe.execute()
+        found = {p: int(v) if v is not None else 0 for p, v in zip(projects, versions, strict=True)}
+        return stored, progress_raw, down, found
 
     def _remember(self, task_id: str) -> None:
         self._recorded[task_id] = None

@@ -74,7 +74,12 @@ class RouterStage:
             self.reindex()
             self._next_reindex = time.monotonic() + self.io.settings.reindex_interval_s
         events, outs = self.io.decode(batch, RawEvent)
-        claims = self.dedup.claim([(ev.source_event_id, coordinate(m)) for m, ev in events])
+        # the sessions' hints in the claim's round trip (a duplicate's session is read too)
+        sessions = sorted({event.session_id for _, event in events})
+        claims, stored = self.dedup.claim_getting(
+            [(ev.source_event_id, coordinate(m)) for m, ev in events],
+            [f"{self._session_prefix}:{s}" for s in sessions],
+        )
         fresh = []
         for (msg, event), claim in zip(events, claims, strict=True):
             if claim.own:
@@ -88,12 +93,11 @@ class RouterStage:
                     if claim.tombstone
                     else "in the window",
                 )
-        sessions = sorted({event.session_id for _, event in fresh})
-        stored = (
-            self.redis.mget([f"{self._session_prefix}:{s}" for s in sessions]) if sessions else []
-        )
+        routed_sessions = {event.session_id for _, event in fresh}
         hints = {
-            s: v.decode() for s, v in zip(sessions, stored, strict=True) if isinstance(v, bytes)
+            s: v.decode()
+            for s, v in zip(sessions, stored, strict=True)
+            if isinstance(v, bytes) and s in routed_sessions
         }
         now = now_millis()
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 
@@ -67,20 +68,36 @@ class Deduplicator:
     def claim(self, items: Sequence[tuple[str, str]]) -> list[Claim]:
         """For each ``(id, coordinate)``: whether this record owns the id (one round trip).
         A tombstoned id is never owned: its task was committed already."""
-        if not items:
-            return []
-        keys = [self.key(event_id) for event_id, _ in items]
-        argv: list[int | str] = [self._window_ms, *(c for _, c in items)]
-        if self._tombstones is None:
-            return [Claim(bool(a)) for a in self._script(keys=keys, args=argv)]
+        return self.claim_getting(items, [])[0]
+
+    def claim_getting(
+        self, items: Sequence[tuple[str, str]], keys: Sequence[str]
+    ) -> tuple[list[Claim], list[Any]]:
+        """:meth:`claim`, and the values of ``keys`` read in the same round trip (the router
+        reads its sessions' hints so: one round trip a batch less)."""
+        if not items and not keys:
+            return [], []
         pipe = self._client.pipeline(transaction=False)
-        self._tombstones.lookup_tombstones([i for i, _ in items], client=pipe)
-        self._script(keys=keys, args=argv, client=pipe)
-        stones, owns = pipe.execute()
-        return [
+        if items:
+            if self._tombstones is not None:
+                self._tombstones.lookup_tombstones([i for i, _ in items], client=pipe)
+            argv: list[int | str] = [self._window_ms, *(c for _, c in items)]
+            self._script(keys=[self.key(i) for i, _ in items], args=argv, client=pipe)
+        if keys:
+            pipe.mget(list(keys))
+        answers = pipe.execute()
+        values = answers.pop() if keys else []
+        if not items:
+            return [], values
+        owns = answers.pop()
+        if self._tombstones is None:
+            return [Claim(bool(own)) for own in owns], values
+        stones = answers.pop()
+        claims = [
             Claim(False, Tombstone.parse(stone)) if stone else Claim(bool(own))
             for stone, own in zip(stones, owns, strict=True)
         ]
+        return claims, values
 
     def owner(self, event_id: str) -> str | None:
         """The coordinate of the record that claimed ``event_id``, if still remembered."""

@@ -204,6 +204,11 @@ class SsotStore:
         tag = f"{{{self.namespace}}}"
         return f"{tag}:{kind}:{project_id}" if project_id else f"{tag}:{kind}"
 
+    def head_key(self, project_id: str) -> str:
+        """The Redis hash of a project's head (``version``, ``hash``, ``state``, ``first``),
+        for a caller that reads its version in a round trip of its own."""
+        return self._k("head", project_id)
+
     def head(self, project_id: str) -> Head:
         """The project's current head (genesis if it has no commit yet)."""
         version, hash_, state = self._r.hmget(

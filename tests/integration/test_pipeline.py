@@ -206,3 +206,15 @@ def test_redelivered_record_is_processed_but_duplicate_is_not(
     redis_client.hset(chain.tombstone_keys()[-2], "e1", "task-9 apollo 4")
     (claim,) = dedup.claim([("e1", "raw/3/3")])
     assert not claim.own and claim.tombstone == Tombstone("task-9", "apollo", 4)
+    # the router's claim reads its sessions' hints in the same round trip
+    redis_client.set(f"{settings.redis_prefix}:hint:s1", "apollo")
+    keys = [f"{settings.redis_prefix}:hint:s1", f"{settings.redis_prefix}:hint:s2"]
+    claims, values = dedup.claim_getting([("e3", "raw/0/7"), ("e1", "raw/3/4")], keys)
+    assert [(c.own, c.tombstone) for c in claims] == [
+        (True, None),
+        (False, Tombstone("task-9", "apollo", 4)),
+    ]
+    assert values == [b"apollo", None]
+    assert dedup.claim_getting([], keys)[1] == [b"apollo", None]
+    bare = Deduplicator(redis_client, f"{settings.redis_prefix}:bare", window_s=60, tombstones=None)
+    assert [c.own for c in bare.claim_getting([("e9", "raw/0/1")], keys)[0]] == [True]
