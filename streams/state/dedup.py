@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+from redis.commands.core import Script
 
+from streams.state.scripts import queue, run_pipeline
 from streams.state.ssot_store import SsotStore, Tombstone
 
 _CLAIM = """
@@ -77,15 +79,21 @@ class Deduplicator:
         reads its sessions' hints so: one round trip a batch less)."""
         if not items and not keys:
             return [], []
-        pipe = self._client.pipeline(transaction=False)
-        if items:
-            if self._tombstones is not None:
-                self._tombstones.lookup_tombstones([i for i, _ in items], client=pipe)
-            argv: list[int | str] = [self._window_ms, *(c for _, c in items)]
-            self._script(keys=[self.key(i) for i, _ in items], args=argv, client=pipe)
-        if keys:
-            pipe.mget(list(keys))
-        answers = pipe.execute()
+
+        def build(pipe: Any) -> list[Script]:
+            # reads, and claims that only set what is not there: safe to send twice
+            scripts = []
+            if items:
+                if self._tombstones is not None:
+                    ids = [i for i, _ in items]
+                    scripts.append(self._tombstones.queue_tombstone_lookup(pipe, ids))
+                argv: list[int | str] = [self._window_ms, *(c for _, c in items)]
+                scripts.append(queue(pipe, self._script, [self.key(i) for i, _ in items], argv))
+            if keys:
+                pipe.mget(list(keys))
+            return scripts
+
+        answers = run_pipeline(self._client, build)
         values = answers.pop() if keys else []
         if not items:
             return [], values

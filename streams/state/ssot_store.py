@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import redis
+from redis.commands.core import Script
 
 from processors.jsonpatch import touched_paths
 from processors.models import SsotCommit, patch_to_rfc
 from processors.ssot import Head
+from streams.state.scripts import queue, run_pipeline
 
 # KEYS: head, log, commit index, projects, tombstone bucket
 # ARGV: parent version, commit id, version, hash, state, commit JSON, project, source event id,
@@ -263,10 +265,13 @@ class SsotStore:
     def apply_many(self, items: list[tuple[SsotCommit, Head]]) -> list[ApplyResult]:
         """:meth:`apply` for several commits in one round trip, in order (a later commit of a
         project sees the earlier one's version)."""
-        pipe = self._r.pipeline(transaction=False)
-        for commit, head in items:
-            self._apply(keys=self._keys(commit), args=self._args(commit, head), client=pipe)
-        return [ApplyResult(_text(s), int(v)) for s, v in pipe.execute()]  # type: ignore[arg-type]
+
+        def build(pipe: Any) -> list[Script]:
+            # each commit is applied only if the stored head is its parent: safe to send twice
+            return [queue(pipe, self._apply, self._keys(c), self._args(c, h)) for c, h in items]
+
+        results = run_pipeline(self._r, build)
+        return [ApplyResult(_text(s), int(v)) for s, v in results]  # type: ignore[arg-type]
 
     def applied_version(self, commit_id: str) -> int | None:
         """The version a commit id was applied as, if it was (and is still retained)."""
@@ -323,11 +328,13 @@ class SsotStore:
         found = self.lookup_tombstones(source_event_ids)
         return [Tombstone.parse(v) if v else None for v in found]
 
-    def lookup_tombstones(
-        self, source_event_ids: list[str], client: redis.Redis | None = None
-    ) -> Any:
-        """The raw tombstone lookup script, run on ``client`` (a pipeline) when given."""
-        return self._tombstones(keys=self.tombstone_keys(), args=source_event_ids, client=client)
+    def lookup_tombstones(self, source_event_ids: list[str]) -> Any:
+        """The raw tombstone lookup script's answer."""
+        return self._tombstones(keys=self.tombstone_keys(), args=source_event_ids)
+
+    def queue_tombstone_lookup(self, pipe: Any, source_event_ids: list[str]) -> Script:
+        """Queue the tombstone lookup on a pipeline (see :mod:`streams.state.scripts`)."""
+        return queue(pipe, self._tombstones, self.tombstone_keys(), source_event_ids)
 
     def tombstone(self, source_event_id: str) -> Tombstone | None:
         """Which task and version an event was committed as, for as long as Redis keeps it."""

@@ -218,3 +218,25 @@ def test_redelivered_record_is_processed_but_duplicate_is_not(
     assert dedup.claim_getting([], keys)[1] == [b"apollo", None]
     bare = Deduplicator(redis_client, f"{settings.redis_prefix}:bare", window_s=60, tombstones=None)
     assert [c.own for c in bare.claim_getting([("e9", "raw/0/1")], keys)[0]] == [True]
+
+
+def script_calls(client: redis.Redis) -> int:
+    stats = client.info("commandstats")
+    return int(stats.get("cmdstat_script", {}).get("calls", 0))
+
+
+def test_claims_in_a_pipeline_ask_no_script_questions_and_survive_a_script_flush(
+    settings: Settings, redis_client: redis.Redis
+) -> None:
+    """redis-py asks SCRIPT EXISTS before every pipeline with a Script in it (a round trip of
+    its own); a claim does not, and still works after the server forgot its scripts."""
+    chain = chain_store(settings, redis_client)
+    dedup = Deduplicator(
+        redis_client, f"{settings.redis_prefix}:dedup", window_s=60, tombstones=chain
+    )
+    assert [c.own for c in dedup.claim([("s1", "raw/0/1")])] == [True]  # loads the scripts
+    before = script_calls(redis_client)
+    assert [c.own for c in dedup.claim([("s2", "raw/0/2"), ("s1", "raw/0/3")])] == [True, False]
+    assert script_calls(redis_client) == before
+    redis_client.script_flush()
+    assert [c.own for c in dedup.claim([("s3", "raw/0/4"), ("s2", "raw/0/2")])] == [True, True]
