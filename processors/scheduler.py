@@ -123,6 +123,13 @@ class Book:
     # execution lanes (opt-in): the lane of each task in flight; unknown after a take-over
     # (the book persists no lanes), counted as lane 0 — the window is a throttle, not a rule
     inflight_lane: dict[str, int] = field(default_factory=dict)
+    # every pending task by release order, (-priority, seq, push number, task id), so that a
+    # release looks at the best tasks first instead of at the whole book; a task's current
+    # tuple is in _queued (one that is not was left behind by a change: skipped when it
+    # surfaces; the push number keeps an old tuple from passing for the current one)
+    _queue: list[tuple[int, int, int, str]] = field(default_factory=list)
+    _queued: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    _pushes: int = 0
 
     def knows(self, task_id: str) -> bool:
         """Pending or in flight."""
@@ -149,6 +156,22 @@ class Book:
             self._dependents.add(task_id)
         if entry.fail is not None:
             self._failing.add(task_id)
+        self._enqueue(entry)
+
+    def set_priority(self, entry: Entry, priority: int) -> None:
+        """A pending task's priority, as its formation's policy says (see :meth:`reprioritize`
+        for the governed change)."""
+        entry.priority = priority
+        self._enqueue(entry)
+
+    def _enqueue(self, entry: Entry) -> None:
+        task_id = entry.task.task_id
+        current = self._queued.get(task_id)
+        if current is None or current[:2] != (-entry.priority, entry.seq):
+            self._pushes += 1
+            key = (-entry.priority, entry.seq, self._pushes)
+            self._queued[task_id] = key
+            heapq.heappush(self._queue, (*key, task_id))
 
     def awaited(self) -> set[str]:
         """The source event ids that pending tasks wait for (only tasks with dependencies
@@ -197,7 +220,8 @@ class Book:
         if lane is None:
             room = window - len(self.inflight)
             if room > 0:
-                chosen += heapq.nsmallest(room, ready, key=order)
+                best = self._best_ready(room, done)
+                chosen += best if best is not None else heapq.nsmallest(room, ready, key=order)
         else:
             rooms = [window] * lanes
             for task_id in self.inflight:
@@ -215,6 +239,7 @@ class Book:
         for entry in chosen:
             task_id = entry.task.task_id
             del self.pending[task_id]
+            self._queued.pop(task_id, None)
             self._dependents.discard(task_id)
             self._failing.discard(task_id)
             self._gone(task_id)
@@ -227,6 +252,36 @@ class Book:
                 )
             )
         return out
+
+    def _best_ready(self, room: int, done: dict[str, str]) -> list[Entry] | None:
+        """The ``room`` first ready tasks in release order, from the queue: what
+        ``nsmallest`` over every ready task gives, looking only at tasks up to the last one
+        taken (None if an entry's priority changed behind the book's back: scan instead)."""
+        queue, queued, pending = self._queue, self._queued, self.pending
+        if len(queue) > 2 * len(pending) + 64:  # tuples left behind by changes: rebuild
+            self._queue = queue = [(*k, t) for t, k in queued.items() if t in pending]
+            heapq.heapify(queue)
+        best: list[Entry] = []
+        waiting: list[tuple[int, int, int, str]] = []
+        while len(best) < room and queue:
+            item = heapq.heappop(queue)
+            task_id = item[3]
+            entry = pending.get(task_id)
+            if entry is None or queued.get(task_id) != item[:3]:
+                continue  # released, or its priority changed since: a newer tuple is queued
+            if (-entry.priority, entry.seq) != item[:2]:
+                # changed without set_priority: the queue cannot be trusted; rebuild it
+                self._queue, self._queued = [], {}
+                for entry in pending.values():
+                    self._enqueue(entry)
+                return None
+            if entry.fail is not None or not self._ready(entry, done):
+                waiting.append(item)  # failures leave by their own path this very release
+                continue
+            best.append(entry)
+        for item in waiting:
+            heapq.heappush(queue, item)
+        return best
 
     def why_waiting(self, entry: Entry, done: dict[str, str]) -> str | None:
         """Why a pending task is not released (None: it is ready)."""
@@ -320,7 +375,7 @@ class Book:
         """The only way a priority changes (Prospera §6.3)."""
         entry = self._pending(task_id)
         entry.governance.append(f"priority {entry.priority} -> {priority}: {note}")
-        entry.priority = priority
+        self.set_priority(entry, priority)
         self._touch(task_id)
         return f"priority {priority}"
 

@@ -230,7 +230,8 @@ class SchedulerStage:
         if entry is not None:
             entry.raw = raw
         if entry is not None and intent is not None and intent.priority is not None:
-            entry.priority = intent.priority  # policy at formation, not a reprioritization
+            # policy at formation, not a reprioritization
+            self.book.set_priority(entry, intent.priority)
         if entry is not None and entry.hold is not None:
             log.info("scheduler: task %s held: %s", task.task_id, entry.hold)
         return []

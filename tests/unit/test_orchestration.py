@@ -4,6 +4,9 @@ and replay."""
 
 from __future__ import annotations
 
+import contextlib
+import heapq
+import random
 import time
 from datetime import timedelta
 from typing import Any
@@ -70,6 +73,56 @@ def test_release_in_priority_order_then_arrival_within_the_window() -> None:
     assert book.complete("task-b")
     assert released(book, window=3) == ["task-c"]
     assert book.admit(stateful("a"), T0, plan=[]) is None  # a redelivered formed task
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_release_takes_what_a_scan_of_the_whole_book_would(seed: int) -> None:
+    """The book's release queue against nsmallest over every ready task, through admissions,
+    priorities set at formation and by governance, gates, approvals, cancellations,
+    dependencies, safe mode and completions in random order."""
+    rng = random.Random(seed)
+    book = Book()
+    order = lambda e: (-e.priority, e.seq)  # noqa: E731
+    done: dict[str, str] = {}
+    for step in range(300):
+        roll = rng.random()
+        pending = list(book.pending)
+        if roll < 0.35:
+            deps = [f"s{rng.randrange(step + 1)}"] if rng.random() < 0.15 else []
+            make = stateful if rng.random() < 0.6 else ephemeral
+            task = make(f"s{step}", priority=rng.randrange(4), depends_on=deps)
+            gate = "gate" if rng.random() < 0.1 else None
+            entry = book.admit(task, T0, plan=plan_for(task, None), gate=gate)
+            if entry is not None and rng.random() < 0.3:
+                book.set_priority(entry, rng.randrange(6))
+        elif roll < 0.45 and pending:
+            book.reprioritize(rng.choice(pending), rng.randrange(-2, 8), "test")
+        elif roll < 0.5 and pending:
+            with contextlib.suppress(GovernanceRefused):
+                book.approve(rng.choice(pending), "test")
+        elif roll < 0.53 and pending:
+            with contextlib.suppress(GovernanceRefused):
+                book.cancel(rng.choice(pending), "test")
+        elif roll < 0.56:
+            book.safe_mode = not book.safe_mode
+        elif roll < 0.7 and book.inflight:
+            task_id = rng.choice(list(book.inflight))
+            book.complete(task_id)
+            done[task_id.removeprefix("task-")] = rng.choice(["succeeded", "failed"])
+        else:
+            window = rng.randrange(1, 8)
+            if book._dependents:  # what release decides first (failed or timed-out deps)
+                book._fail_blocked(T0, done)
+            failing = sorted(
+                (e for e in book.pending.values() if e.fail is not None), key=lambda e: e.seq
+            )
+            ready = [e for e in book.pending.values() if e.fail is None and book._ready(e, done)]
+            room = window - len(book.inflight)
+            expected = [e.task.task_id for e in failing]
+            if room > 0:
+                expected += [e.task.task_id for e in heapq.nsmallest(room, ready, key=order)]
+            got = book.release(window=window, now=T0, done=done)
+            assert [r.task.task_id for r in got] == expected, step
 
 
 def test_release_windows_per_lane_an_older_backlog_crowds_no_lane_out() -> None:
