@@ -32,7 +32,7 @@ import random
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -92,47 +92,54 @@ class Snapshot:
         return state_hash(self.state)
 
     def follow(
-        self, commits: Iterable[SsotCommit], derived: Derived | None = None
+        self, commits: Sequence[SsotCommit], derived: Derived | None = None
     ) -> Snapshot | None:
         """The snapshot after ``commits`` (the next versions, in order), or None when they
-        do not follow on or a state they make does not hash to what its commit says (the
-        caller reads the head instead). A state the executor made itself and hashed
-        (``derived``) is taken as it is; any other is patched copy-on-write, re-dumping only
-        what its patch wrote.
+        do not follow on, a patch does not apply, or the state they end on does not hash to
+        what the last commit says (the caller reads the head instead).
+
+        A state the executor made itself and hashed (``derived``) is taken as it is; the
+        others' patches are applied copy-on-write one after the other, and the state they
+        end on is dumped once, re-dumping only what they wrote. Only the last commit's state
+        hash is checked: the state it names is the only one the snapshot keeps.
 
         >>> snap = Snapshot("apollo", 0, {}, "{}")
         >>> snap.follow([]) is snap
         True
         """
-        snap = self
+        if not commits:
+            return self
+        state, text, canon = self.state, self.canonical, self.canon
+        digest: str | None = self.digest
+        written: dict[int, tuple[Any, Any]] = {}  # every copy made since the last text
+        version = self.version
         for commit in commits:
-            if commit.version != snap.version + 1 or commit.project_id != snap.project_id:
+            if commit.version != version + 1 or commit.project_id != self.project_id:
                 return None
-            known = None
+            version = commit.version
             if commit.kind != "state" or not commit.patch:
-                state, text, canon = snap.state, snap.canonical, snap.canon
-            elif (known := derived.get(commit.state_hash) if derived else None) is not None:
+                continue  # a ledger entry: the state stays
+            known = derived.get(commit.state_hash) if derived is not None else None
+            if known is not None:
                 state, text, canon = known
-            else:
-                written: dict[int, tuple[Any, Any]] = {}
-                try:
-                    state = apply_patch(snap.state, patch_to_rfc(commit.patch), written=written)
-                except PatchError:
-                    return None
-                canon = snap.canon if snap.canon is not None else CanonicalCache()
-                text = canon.dump(state, written)
-            if (
-                known is None
-                and (
-                    hashlib.sha256(text.encode()).hexdigest()
-                    if text is not None
-                    else snap.state_hash
-                )
-                != commit.state_hash
-            ):
+                digest, written = commit.state_hash, {}
+                continue
+            try:
+                # one written map for them all: a container copied by an earlier patch here
+                # is this follow's own, and later ones change it in place
+                state = apply_patch(state, patch_to_rfc(commit.patch), written=written)
+            except PatchError:
                 return None
-            snap = Snapshot(snap.project_id, commit.version, state, text, canon, commit.state_hash)
-        return snap
+            text = digest = None
+        if text is None:
+            canon = canon if canon is not None else CanonicalCache()
+            text = canon.dump(state, written)
+        last = commits[-1].state_hash
+        if digest is None or digest != last:
+            digest = hashlib.sha256(text.encode()).hexdigest() if text is not None else None
+            if (digest if digest is not None else state_hash(state)) != last:
+                return None
+        return Snapshot(self.project_id, version, state, text, canon, last)
 
 
 class Derived:

@@ -10,7 +10,7 @@ from processors.completer import commit_id_for, plan_commit
 from processors.errors import ChainError
 from processors.executor import Executor, Snapshot
 from processors.former import Former, task_id_for
-from processors.jsonpatch import CanonicalCache, apply_patch, canonical_json
+from processors.jsonpatch import CanonicalCache, apply_patch, canonical_json, touched_paths
 from processors.models import (
     ExecutionResult,
     PatchOp,
@@ -283,6 +283,40 @@ def test_the_next_snapshot_is_the_state_the_executor_made_once_committed() -> No
     diverged = Snapshot("apollo", 1, {"owner": "bob"}, '{"owner":"bob"}', CanonicalCache())
     assert diverged.follow([ledger], executor.derived) is None
     assert base.follow([commit.model_copy(update={"state_hash": "0" * 64})]) is None
+
+
+def test_a_snapshot_follows_a_batch_of_rebased_commits_to_the_state_they_end_on() -> None:
+    """An executor ran a batch's tasks on one snapshot; the completer committed them one on
+    the other (rebased). Following the commits gives the head's very state and text."""
+    executor = Executor("x")
+    base = Snapshot("apollo", 0, {"owner": "ann"}, '{"owner":"ann"}', CanonicalCache())
+    texts = [
+        "set the apollo status to green",
+        "what is the apollo status?",
+        "set the apollo owner to bob",
+        "set the apollo budget to 12",
+    ]
+    results = []
+    for n, text in enumerate(texts):
+        task = FORMER.form(routed(text, source_event_id=f"b-{n}"), T0).task
+        assert task is not None
+        results.append(executor.execute(schedule(task, snapshot_version=0, now=T0), base))
+    head = Head("apollo", 0, GENESIS_HASH, base.state, base.canonical)
+    commits = []
+    for result in results:
+        changed = {p for c in commits for p in touched_paths(patch_to_rfc(c.patch))}
+        commit, head = plan_commit(result, head, changed_paths=changed, now=T1)
+        commits.append(commit)
+    assert [c.kind for c in commits] == ["state", "ledger", "state", "state"]
+    for derived in (None, executor.derived):  # the first commit is a state it made
+        followed = base.follow(commits, derived)
+        assert followed is not None and followed.version == 4
+        assert followed.state == head.state and followed.canonical == canonical_json(head.state)
+        assert followed.state_hash == state_hash(head.state)
+    assert base.follow(commits[:2]) is not None and base.follow(commits[1:]) is None  # a gap
+    forged = commits[-1].model_copy(update={"state_hash": "0" * 64})
+    assert base.follow([*commits[:-1], forged]) is None
+    assert base.state == {"owner": "ann"}  # the snapshot itself is never changed
 
 
 def test_a_working_state_is_dumped_once_and_from_the_snapshot_parts() -> None:
