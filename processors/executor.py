@@ -134,11 +134,11 @@ class Snapshot:
         if text is None:
             canon = canon if canon is not None else CanonicalCache()
             text = canon.dump(state, written)
+        elif digest is None:  # only ledger entries since a snapshot whose text is known
+            digest = self.state_hash
         last = commits[-1].state_hash
-        if digest is None or digest != last:
-            digest = hashlib.sha256(text.encode()).hexdigest() if text is not None else None
-            if (digest if digest is not None else state_hash(state)) != last:
-                return None
+        if digest != last and hashlib.sha256(text.encode()).hexdigest() != last:
+            return None  # (the copies this follow made are dropped with it)
         return Snapshot(self.project_id, version, state, text, canon, last)
 
 

@@ -34,6 +34,7 @@ from processors.models import PlanStep, ScheduledTask, TaskObject
 from processors.planner import plan_for
 
 OK_OUTCOMES = frozenset({"succeeded", "rebased"})
+_WAITING_AT_MOST = 256  # tasks not ready that a release pops from its queue before it scans
 
 
 @dataclass
@@ -126,7 +127,8 @@ class Book:
     # every pending task by release order, (-priority, seq, push number, task id), so that a
     # release looks at the best tasks first instead of at the whole book; a task's current
     # tuple is in _queued (one that is not was left behind by a change: skipped when it
-    # surfaces; the push number keeps an old tuple from passing for the current one)
+    # surfaces; the push number keeps an old tuple from passing for the current one). Tasks
+    # enter through admit/restore and change priority through set_priority/reprioritize only
     _queue: list[tuple[int, int, int, str]] = field(default_factory=list)
     _queued: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     _pushes: int = 0
@@ -212,6 +214,7 @@ class Book:
                 self.inflight_lane.pop(task_id, None)
         if self._dependents:
             self._fail_blocked(now, done)
+        self._compact()
         lane = lane_of if lanes > 1 and lane_of is not None else None
         # failures cost nothing (they run no step): they always leave, oldest first
         chosen = sorted((self.pending[t] for t in self._failing), key=lambda e: e.seq)
@@ -256,11 +259,12 @@ class Book:
     def _best_ready(self, room: int, done: dict[str, str]) -> list[Entry] | None:
         """The ``room`` first ready tasks in release order, from the queue: what
         ``nsmallest`` over every ready task gives, looking only at tasks up to the last one
-        taken (None if an entry's priority changed behind the book's back: scan instead)."""
+        taken. None asks the caller to scan the whole book instead: when more than
+        ``_WAITING_AT_MOST`` tasks ahead are not ready (a backlog held by safe mode, gates or
+        dependencies: popping them all and pushing them back would cost more than the scan),
+        or when an entry surfaces whose priority changed other than through
+        :meth:`set_priority` (the queue is rebuilt)."""
         queue, queued, pending = self._queue, self._queued, self.pending
-        if len(queue) > 2 * len(pending) + 64:  # tuples left behind by changes: rebuild
-            self._queue = queue = [(*k, t) for t, k in queued.items() if t in pending]
-            heapq.heapify(queue)
         best: list[Entry] = []
         waiting: list[tuple[int, int, int, str]] = []
         while len(best) < room and queue:
@@ -270,18 +274,30 @@ class Book:
             if entry is None or queued.get(task_id) != item[:3]:
                 continue  # released, or its priority changed since: a newer tuple is queued
             if (-entry.priority, entry.seq) != item[:2]:
-                # changed without set_priority: the queue cannot be trusted; rebuild it
-                self._queue, self._queued = [], {}
+                self._queue, self._queued = [], {}  # the queue cannot be trusted: rebuild
                 for entry in pending.values():
                     self._enqueue(entry)
                 return None
-            if entry.fail is not None or not self._ready(entry, done):
-                waiting.append(item)  # failures leave by their own path this very release
+            if entry.fail is None and self._ready(entry, done):
+                best.append(entry)
                 continue
-            best.append(entry)
+            waiting.append(item)  # failures leave by their own path this very release
+            if len(waiting) > _WAITING_AT_MOST:
+                break
         for item in waiting:
             heapq.heappush(queue, item)
+        if len(waiting) > _WAITING_AT_MOST:
+            for entry in best:
+                heapq.heappush(queue, (*queued[entry.task.task_id], entry.task.task_id))
+            return None
         return best
+
+    def _compact(self) -> None:
+        """Drop the queue's tuples that changes left behind, once they outnumber the rest."""
+        if len(self._queue) > 2 * len(self.pending) + 64:
+            pending = self.pending
+            self._queue = [(*k, t) for t, k in self._queued.items() if t in pending]
+            heapq.heapify(self._queue)
 
     def why_waiting(self, entry: Entry, done: dict[str, str]) -> str | None:
         """Why a pending task is not released (None: it is ready)."""

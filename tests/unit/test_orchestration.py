@@ -125,6 +125,22 @@ def test_a_release_takes_what_a_scan_of_the_whole_book_would(seed: int) -> None:
             assert [r.task.task_id for r in got] == expected, step
 
 
+def test_a_backlog_that_is_not_ready_is_scanned_and_the_queue_stays_bounded() -> None:
+    book = Book(safe_mode=True)  # holds stateful tasks: 600 of them ahead of the ephemeral
+    admit(book, *(stateful(f"w{i}", priority=5) for i in range(600)))
+    admit(book, *(ephemeral(f"e{i}") for i in range(3)))
+    assert released(book, window=2) == ["task-e0", "task-e1"]
+    book.safe_mode = False
+    assert book.complete("task-e0") and released(book, window=2) == ["task-w0"]
+    # with lanes the queue is not popped: it is compacted as tasks leave
+    lanes = Book()
+    for i in range(2000):
+        admit(lanes, ephemeral(f"l{i}"))
+        for r in lanes.release(window=4, now=T0, done={}, lanes=2, lane_of=lambda _p: 1):
+            lanes.complete(r.task.task_id)
+    assert not lanes.pending and len(lanes._queue) <= 64 + 2
+
+
 def test_release_windows_per_lane_an_older_backlog_crowds_no_lane_out() -> None:
     book = Book()
     lanes = {"busy": 0, "calm": 1}
