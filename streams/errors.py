@@ -13,6 +13,8 @@
     │                              with more than one partition); a stage refuses to start
     ├── SchemaCompatibilityError   a schema version breaks backward/forward compatibility
     ├── EmbeddedServiceError       the embedded broker or Redis did not start or stopped
+    ├── PortInUseError             a port to serve on is taken (a worker's status port can
+    │                              be, between its choice and the bind: it is started anew)
     ├── PublishError               the broker did not acknowledge published events
     ├── WorkerFailedError          a stage's worker process could not start, or died again
     │                              and again: `taskline up` stops with it
@@ -72,6 +74,10 @@ class SchemaCompatibilityError(TasklineError):
 
 class EmbeddedServiceError(TasklineError):
     """The embedded broker or Redis failed to start or died."""
+
+
+class PortInUseError(TasklineError):
+    """A port to serve on is taken by another process."""
 
 
 class PublishError(TasklineError):

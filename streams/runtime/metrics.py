@@ -13,6 +13,7 @@ while every stage runs.
 from __future__ import annotations
 
 import abc
+import errno
 import json
 import threading
 import time
@@ -24,6 +25,7 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from streams.errors import PortInUseError
 from streams.runtime.runner import StageRunner
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -93,12 +95,21 @@ class _StatsCollector(Collector):
         yield from (out, lag, depth, active, busy)
 
 
+PORT_IN_USE = "the status port is already in use:"
+"""How a worker says its status port was taken (the supervisor starts it on another)."""
+
+
 class StatusServer(abc.ABC):
     """``/metrics``, ``/status`` and ``/healthz`` on a background thread, from the three
     methods a subclass gives: :meth:`metrics_text`, :meth:`status` and :meth:`healthy`."""
 
     def __init__(self, host: str, port: int) -> None:
-        self._server = ThreadingHTTPServer((host, port), self._handler())
+        try:
+            self._server = ThreadingHTTPServer((host, port), self._handler())
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise PortInUseError(f"{PORT_IN_USE} {host}:{port}") from exc
         self._server.daemon_threads = True
         # serve_forever looks at a shutdown request once per poll interval (0.5 s by default):
         # a short one keeps stop() from waiting up to half a second

@@ -38,7 +38,7 @@ from prometheus_client.registry import Collector
 from streams.codec.serde import SchemaStore
 from streams.errors import WorkerFailedError
 from streams.runtime.embedded import Endpoints
-from streams.runtime.metrics import StatusServer
+from streams.runtime.metrics import PORT_IN_USE, StatusServer
 from streams.runtime.pipeline import (
     STAGES,
     load_calibration,
@@ -52,6 +52,7 @@ from streams.settings import Settings
 #: restarts of one worker within :data:`RESTART_WINDOW_S` after which the supervisor gives up
 MAX_RESTARTS = 5
 RESTART_WINDOW_S = 60.0
+PORT_RETRIES = 3  # new status ports for a worker whose port was taken before it started
 
 
 class Supervisor:
@@ -91,6 +92,7 @@ class Supervisor:
         self._last: dict[str, dict[str, Any]] = {}
         self._carried: dict[str, dict[str, Any]] = {}
         self._restarts: dict[str, deque[float]] = {s: deque() for s in self.stages}
+        self._port_retries: dict[str, int] = dict.fromkeys(self.stages, 0)
         self._stopping = False
         self._pool = ThreadPoolExecutor(len(self.stages), thread_name_prefix="taskline-status")
         self.metrics: MergedMetricsServer | None = None
@@ -145,6 +147,12 @@ class Supervisor:
             ).removeprefix("taskline: error: ")
             why = f"the {stage} worker exited with code {code}" + (f": {last}" if last else "")
             if stage not in self._ready:
+                # its status port, free when chosen, was taken before it bound it (another
+                # process's connection can get any free port): a new port, a few times
+                if last.startswith(PORT_IN_USE) and self._port_retries[stage] < PORT_RETRIES:
+                    self._port_retries[stage] += 1
+                    self._spawn(worker)
+                    continue
                 raise WorkerFailedError(why)  # it never consumed: a restart repeats the error
             now = time.monotonic()
             recent = self._restarts[stage]

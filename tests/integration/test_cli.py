@@ -53,14 +53,19 @@ class Up:
         assert self.proc.stdout is not None
         deadline = time.monotonic() + 60
         self.ready = ""
+        said: list[str] = []
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
+            said.append(line)
             if line.startswith("taskline ready"):
                 self.ready = line.strip()
                 break
             if not line and self.proc.poll() is not None:
                 break
-        assert self.ready, "taskline up did not print its ready line"
+        assert self.ready, (
+            f"taskline up did not print its ready line (exit code {self.proc.poll()}); "
+            f"it said: {''.join(said[-40:])[-4000:]}"
+        )
         self.runtime = json.loads((home / "runtime.json").read_text())
 
     def service_pids(self) -> list[int]:

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import re
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -18,6 +19,8 @@ from rich.console import Console
 
 from streams.cli import top
 from streams.codec.serde import Serde
+from streams.runtime import supervisor, workers
+from streams.runtime.embedded import Endpoints
 from streams.runtime.logs import STAGE, configure, record_ids
 from streams.runtime.pipeline import Pipeline
 from streams.sdk.client import AsyncTasklineClient, TasklineClient
@@ -148,3 +151,25 @@ def test_clients_wait_for_outcomes(tmp_path: Path) -> None:
     finally:
         stack.proc.kill()
         stack.proc.wait(10)
+
+
+def test_a_worker_whose_status_port_was_taken_is_started_on_another(
+    topics: Settings, endpoints: Endpoints, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A free port can be taken (by another process's connection) before the worker binds
+    it: the worker says so in one line and the supervisor starts it on a new port."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    ports = iter([taken.getsockname()[1]])
+    monkeypatch.setattr(supervisor, "free_port", lambda: next(ports, None) or workers.free_port())
+    lines = io.StringIO()
+    sup = supervisor.Supervisor(topics, endpoints, stages=("router",), forward=lines)
+    try:
+        sup.start()
+        assert sup.wait_ready(90), lines.getvalue()[-2000:]
+        assert "the status port is already in use: 127.0.0.1:" in lines.getvalue()
+        assert sup.status()["workers"]["router"]["restarts"] == 0  # a start, not a restart
+    finally:
+        sup.stop()
+        taken.close()
