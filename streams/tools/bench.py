@@ -36,6 +36,7 @@ from streams.codec.serde import SchemaStore, Serde
 from streams.errors import TasklineError
 from streams.runtime.embedded import Endpoints
 from streams.runtime.kafka import KafkaClients
+from streams.runtime.metrics import PORT_IN_USE
 from streams.runtime.pipeline import STAGES, Pipeline
 from streams.runtime.reader import committed_total
 from streams.runtime.topics import (
@@ -225,6 +226,7 @@ class _ProcessStages:
         }
         self.logs = logs
         self.settings, self.bootstrap = settings, endpoints.bootstrap_servers
+        self._endpoints = endpoints
 
     def start(self) -> None:
         ensure_topics(KafkaClients(self.settings, self.bootstrap).admin(), self.settings)
@@ -235,7 +237,15 @@ class _ProcessStages:
         if not self.metrics:  # no endpoint to ask: alive after 5 s is as ready as we can tell
             time.sleep(5)
             waiting = {s for s in waiting if self.workers[s].pid is None}
+        retries = dict.fromkeys(self.workers, 0)
         while self.metrics and waiting and time.monotonic() < deadline:
+            for stage in waiting:
+                # its status port was taken before it bound it (as Supervisor does: anew)
+                w = self.workers[stage]
+                if w.returncode is not None and retries[stage] < 3 and self._port_taken(stage):
+                    retries[stage] += 1
+                    w.env = worker_env(self.settings, self._endpoints, metrics_port=free_port())
+                    w.start()
             waiting = {s for s in waiting if self.workers[s].status() is None}
             time.sleep(0.2)
         if waiting:
@@ -243,6 +253,15 @@ class _ProcessStages:
                 f"bench: workers {sorted(waiting)} did not start (logs in {self.logs})"
             )
         time.sleep(3)  # group joins take ~2 s on the embedded broker
+
+    def _port_taken(self, stage: str) -> bool:
+        """Whether the worker's last start ended on its status port being taken."""
+        try:
+            said = (self.logs / f"{stage}.log").read_text(errors="replace")
+        except OSError:
+            return False
+        last = [line for line in said.splitlines() if line.strip()][-1:]
+        return bool(last) and PORT_IN_USE in last[0]
 
     def stop(self) -> None:
         for w in self.workers.values():

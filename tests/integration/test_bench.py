@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from streams.runtime.embedded import Endpoints
+from streams.runtime.workers import free_port
+from streams.settings import Settings
+from streams.tools import bench
 from tests.integration.test_cli import cli_env
 
 pytestmark = pytest.mark.integration
@@ -58,3 +63,20 @@ def test_bench_writes_its_figures(tmp_path: Path) -> None:
     plot = out.with_suffix(".png")
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"plot written to {plot}" in result.stdout
+
+
+def test_a_bench_worker_whose_status_port_was_taken_is_started_on_another(
+    topics: Settings, endpoints: Endpoints, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    ports = iter([taken.getsockname()[1]])
+    monkeypatch.setattr(bench, "free_port", lambda: next(ports, None) or free_port())
+    stages = bench._ProcessStages(topics, endpoints)
+    try:
+        stages.start()  # raises if a worker does not start
+        assert all(w.status() is not None for w in stages.workers.values())
+    finally:
+        stages.stop()
+        taken.close()
