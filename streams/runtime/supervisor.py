@@ -139,12 +139,7 @@ class Supervisor:
             code = worker.returncode
             if code is None:
                 continue
-            lines = [line for line in worker.last_lines if line.strip()]
-            # its own one-line error if it printed one, else its last line
-            last = next(
-                (line for line in reversed(lines) if line.startswith("taskline: error:")),
-                lines[-1] if lines else "",
-            ).removeprefix("taskline: error: ")
+            last = worker.last_words()
             why = f"the {stage} worker exited with code {code}" + (f": {last}" if last else "")
             if stage not in self._ready:
                 # its status port, free when chosen, was taken before it bound it (another

@@ -155,6 +155,24 @@ class WorkerProcess:
             except (OSError, ValueError):  # the terminal went away: keep draining the pipe
                 pass
 
+    def last_words(self) -> str:
+        """What it said last: its own one-line error if it printed one (without the
+        ``taskline: error:`` prefix), else its last line; from its forwarded output, or from
+        its log file when it writes one."""
+        lines: list[str] = list(self.last_lines)
+        if not lines and self.forward is None:
+            try:
+                said = (self.logs / f"{self.name}.log").read_text(errors="replace")
+            except OSError:
+                said = ""
+            lines = said.splitlines()[-20:]
+        lines = [line for line in lines if line.strip()]
+        last = next(
+            (line for line in reversed(lines) if line.startswith("taskline: error:")),
+            lines[-1] if lines else "",
+        )
+        return last.removeprefix("taskline: error: ")
+
     @property
     def returncode(self) -> int | None:
         """The exit status once it exited (None: running or never started)."""

@@ -162,11 +162,9 @@ class ExecutorStage:
         pipe.mget([self._key(i) for i in ids] or ["-"])
         pipe.mget([self._progress_key(i) for i in ids] or ["-"])
         pipe.smembers(self.keys.unavailable)
-        for project in projects:
-            pipe.hget(self.chain.head_key(project), "version")
+        self.chain.queue_versions(pipe, projects)
         stored, progress_raw, down, *versions = pipe.execute()
-        found = {p: int(v) if v is not None else 0 for p, v in zip(projects, versions, strict=True)}
-        return stored, progress_raw, down, found
+        return stored, progress_raw, down, self.chain.read_versions(projects, versions)
 
     def _remember(self, task_id: str) -> None:
         self._recorded[task_id] = None

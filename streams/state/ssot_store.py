@@ -206,11 +206,6 @@ class SsotStore:
         tag = f"{{{self.namespace}}}"
         return f"{tag}:{kind}:{project_id}" if project_id else f"{tag}:{kind}"
 
-    def head_key(self, project_id: str) -> str:
-        """The Redis hash of a project's head (``version``, ``hash``, ``state``, ``first``),
-        for a caller that reads its version in a round trip of its own."""
-        return self._k("head", project_id)
-
     def head(self, project_id: str) -> Head:
         """The project's current head (genesis if it has no commit yet)."""
         version, hash_, state = self._r.hmget(
@@ -224,9 +219,18 @@ class SsotStore:
     def versions(self, project_ids: list[str]) -> dict[str, int]:
         """Current versions of several projects in one round trip."""
         pipe = self._r.pipeline(transaction=False)
+        self.queue_versions(pipe, project_ids)
+        return self.read_versions(project_ids, pipe.execute())
+
+    def queue_versions(self, pipe: Any, project_ids: list[str]) -> None:
+        """Queue the version reads of :meth:`versions` on a caller's pipeline (read its
+        answers, the last ``len(project_ids)``, with :meth:`read_versions`)."""
         for project_id in project_ids:
             pipe.hget(self._k("head", project_id), "version")
-        values = pipe.execute()
+
+    @staticmethod
+    def read_versions(project_ids: list[str], values: list[Any]) -> dict[str, int]:
+        """The answers of :meth:`queue_versions` as versions (0: no commit yet)."""
         return {p: int(v) if v is not None else 0 for p, v in zip(project_ids, values, strict=True)}
 
     def apply(self, commit: SsotCommit, head: Head) -> ApplyResult:
@@ -325,12 +329,8 @@ class SsotStore:
         window keeps it (one round trip)."""
         if not source_event_ids:
             return []
-        found = self.lookup_tombstones(source_event_ids)
+        found = self._tombstones(keys=self.tombstone_keys(), args=source_event_ids)
         return [Tombstone.parse(v) if v else None for v in found]
-
-    def lookup_tombstones(self, source_event_ids: list[str]) -> Any:
-        """The raw tombstone lookup script's answer."""
-        return self._tombstones(keys=self.tombstone_keys(), args=source_event_ids)
 
     def queue_tombstone_lookup(self, pipe: Any, source_event_ids: list[str]) -> Script:
         """Queue the tombstone lookup on a pipeline (see :mod:`streams.state.scripts`)."""

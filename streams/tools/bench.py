@@ -39,6 +39,7 @@ from streams.runtime.kafka import KafkaClients
 from streams.runtime.metrics import PORT_IN_USE
 from streams.runtime.pipeline import STAGES, Pipeline
 from streams.runtime.reader import committed_total
+from streams.runtime.supervisor import PORT_RETRIES
 from streams.runtime.topics import (
     RAW_EVENTS,
     SSOT_WRITES,
@@ -242,7 +243,11 @@ class _ProcessStages:
             for stage in waiting:
                 # its status port was taken before it bound it (as Supervisor does: anew)
                 w = self.workers[stage]
-                if w.returncode is not None and retries[stage] < 3 and self._port_taken(stage):
+                if (
+                    w.returncode is not None
+                    and retries[stage] < PORT_RETRIES
+                    and w.last_words().startswith(PORT_IN_USE)
+                ):
                     retries[stage] += 1
                     w.env = worker_env(self.settings, self._endpoints, metrics_port=free_port())
                     w.start()
@@ -253,15 +258,6 @@ class _ProcessStages:
                 f"bench: workers {sorted(waiting)} did not start (logs in {self.logs})"
             )
         time.sleep(3)  # group joins take ~2 s on the embedded broker
-
-    def _port_taken(self, stage: str) -> bool:
-        """Whether the worker's last start ended on its status port being taken."""
-        try:
-            said = (self.logs / f"{stage}.log").read_text(errors="replace")
-        except OSError:
-            return False
-        last = [line for line in said.splitlines() if line.strip()][-1:]
-        return bool(last) and PORT_IN_USE in last[0]
 
     def stop(self) -> None:
         for w in self.workers.values():
