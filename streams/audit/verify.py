@@ -159,7 +159,7 @@ class Verifier:
             return
         try:
             if rec.topic in (RAW_EVENTS, FORMED):
-                writer, ids = self.serde.leading_strings(rec.value, _LEADING[rec.topic])
+                writer, ids = self.serde.leading_fields(rec.value, _LEADING[rec.topic])
                 fields = dict(zip(_LEADING[rec.topic], ids, strict=True))
             else:
                 writer, fields = self.serde.read_fields(rec.value)

@@ -169,6 +169,7 @@ class Serde:
         self.store = store
         self._splices: dict[str, _Splice | None] = {}
         self._tagged: dict[bytes, tuple[tuple[str, str], ...]] = {}
+        self._leading: dict[tuple[bytes, tuple[str, ...]], tuple[_Step, ...]] = {}
 
     def encode(self, record: Record) -> bytes:
         """Encode with the latest schema of the record's type."""
@@ -258,32 +259,64 @@ class Serde:
             raise DecodeError("Avro body is not a record")
         return writer, fields
 
-    def leading_strings(
+    def leading_fields(
         self, data: bytes, names: tuple[str, ...]
-    ) -> tuple[SchemaVersion, list[str]]:
-        """The first fields of a record, when they are strings named ``names``, without
-        decoding the rest (audits read only ids from most records). Falls back to a full
-        decode when the writer schema does not start that way.
+    ) -> tuple[SchemaVersion, list[Any]]:
+        """Some fields of a record, read up to the last of them without decoding the rest
+        (the scheduler reads three of a commit's fields, audits only ids), as a full decode
+        gives them. Falls back to a full decode when a field before them is not a plain
+        string, long, int, boolean or enum (or a union of null and one of those), or when
+        the writer's schema lacks one of them (an older version: resolution fills it in).
+
+        The fields after the last one named are not read, so not checked either.
+
+        >>> serde.leading_fields(data, ("task_id", "outcome"))     # doctest: +SKIP
+        (SchemaVersion(type_name='ssot_commit', ...), ['task-1', 'succeeded'])
         """
         writer = self.writer_of(data)
-        fields = writer.schema.get("fields", [])
-        if len(fields) < len(names) or any(
-            f["name"] != n or f["type"] != "string" for f, n in zip(fields, names, strict=False)
-        ):
+        key = (writer.fingerprint, names)
+        plan = self._leading.get(key)
+        if plan is None:
+            plan = self._leading[key] = _leading_plan(writer.schema, names)
+        if not plan:
             _, decoded = self.read_fields(data)
+            missing = [n for n in names if n not in decoded]
+            if missing:
+                raise DecodeError(f"a {writer.type_name} record has no field {missing[0]!r}")
             return writer, [decoded[n] for n in names]
-        out = []
+        found: dict[str, Any] = {}
         pos = HEADER_LEN
         try:
-            for _ in names:
-                length, pos = _zigzag_varint(data, pos)
-                if length < 0 or pos + length > len(data):
-                    raise DecodeError("string runs past the end of the record")
-                out.append(data[pos : pos + length].decode("utf-8"))
-                pos += length
+            for name, nullable, kind in plan:
+                value: Any = None
+                if nullable:
+                    branch, pos = _zigzag_varint(data, pos)
+                    if branch not in (0, 1):
+                        raise DecodeError(f"{name}: union branch {branch} out of range")
+                    if branch == nullable - 1:  # the null branch
+                        found[name] = None
+                        continue
+                if kind == "string":
+                    length, pos = _zigzag_varint(data, pos)
+                    if length < 0 or pos + length > len(data):
+                        raise DecodeError("string runs past the end of the record")
+                    value = data[pos : pos + length].decode("utf-8")
+                    pos += length
+                elif kind == "boolean":
+                    if data[pos] > 1:
+                        raise DecodeError(f"{name}: boolean byte {data[pos]}")
+                    value, pos = data[pos] == 1, pos + 1
+                elif kind == "number":
+                    value, pos = _zigzag_varint(data, pos)
+                else:  # an enum's symbols
+                    index, pos = _zigzag_varint(data, pos)
+                    if not 0 <= index < len(kind):
+                        raise DecodeError(f"{name}: enum index {index} out of range")
+                    value = kind[index]
+                found[name] = value
         except (IndexError, UnicodeDecodeError) as exc:
             raise DecodeError(f"corrupt Avro body: {exc}") from exc
-        return writer, out
+        return writer, [found[n] for n in names]
 
     def _decode(self, data: bytes, writer: SchemaVersion, model: type[R]) -> R:
         _, fields = self.read_fields(data)
@@ -291,6 +324,45 @@ class Serde:
             return model.model_validate(fields)
         except ValidationError as exc:
             raise ValidationFailedError(_short(exc)) from exc
+
+
+# how leading_fields reads one field: its name, 0 or the 1-based index of a union's null
+# branch, and "string", "boolean", "number" (int, long) or an enum's symbols
+_Step = tuple[str, int, str | tuple[str, ...]]
+
+
+def _leading_kind(kind: Any) -> str | tuple[str, ...] | None:
+    if kind == "string" or kind == "boolean":
+        return str(kind)
+    if kind in ("int", "long"):
+        return "number"
+    if isinstance(kind, dict) and "logicalType" not in kind:
+        if kind.get("type") == "enum":
+            return tuple(kind["symbols"])
+        return _leading_kind(kind.get("type"))
+    return None
+
+
+def _leading_plan(schema: dict[str, Any], names: tuple[str, ...]) -> tuple[_Step, ...]:
+    """How to read the fields of ``schema`` up to the last of ``names``; empty when one of
+    them, or a field before them, is of another kind (or ``names`` are not all there)."""
+    wanted = set(names)
+    plan: list[_Step] = []
+    for field in schema.get("fields") or []:
+        if not wanted:
+            break
+        kind, nullable = field["type"], 0
+        if isinstance(kind, list):
+            if len(kind) != 2 or "null" not in kind:
+                return ()
+            nullable = kind.index("null") + 1
+            kind = kind[2 - nullable]
+        step = _leading_kind(kind)
+        if step is None:
+            return ()
+        plan.append((field["name"], nullable, step))
+        wanted.discard(field["name"])
+    return () if wanted else tuple(plan)
 
 
 def _zigzag_varint(data: bytes, pos: int) -> tuple[int, int]:

@@ -51,6 +51,7 @@ from streams.errors import (
     PermanentFaultError,
     PoisonRecordError,
     ValidationFailedError,
+    WrongRecordTypeError,
 )
 from streams.runtime.kafka import KafkaClients, take
 from streams.runtime.layout import claim_lanes, retired_partitions
@@ -224,19 +225,44 @@ class StageIO:
         good: list[tuple[Message, R]] = []
         dead: list[Out] = []
         for msg in batch:
-            value = msg.value()
             try:
-                if not value:
-                    raise ValidationFailedError("empty record value")
-                if len(value) > self.settings.max_record_bytes:
-                    raise ValidationFailedError(
-                        f"record of {len(value)} bytes exceeds max_record_bytes="
-                        f"{self.settings.max_record_bytes}"
-                    )
-                good.append((msg, self.serde.decode(value, model)))
+                good.append((msg, self.serde.decode(self._value(msg), model)))
             except PoisonRecordError as exc:
                 dead.append(self.dead_letter(msg, exc))
         return good, dead
+
+    def decode_fields(
+        self, batch: Sequence[Message], model: type[Record], names: tuple[str, ...]
+    ) -> tuple[list[tuple[Message, list[Any]]], list[Out]]:
+        """:meth:`decode` of only some fields of each record (``Serde.leading_fields``: the
+        rest is not read, nor checked); records that are not ``model``'s type or whose
+        fields are unreadable become dead letters."""
+        good: list[tuple[Message, list[Any]]] = []
+        dead: list[Out] = []
+        for msg in batch:
+            try:
+                value = self._value(msg)
+                writer = self.serde.writer_of(value)
+                if writer.type_name != model.__avro_type__:
+                    raise WrongRecordTypeError(
+                        f"expected a {model.__avro_type__} record, got {writer.type_name} "
+                        f"v{writer.version}"
+                    )
+                good.append((msg, self.serde.leading_fields(value, names)[1]))
+            except PoisonRecordError as exc:
+                dead.append(self.dead_letter(msg, exc))
+        return good, dead
+
+    def _value(self, msg: Message) -> bytes:
+        value = msg.value()
+        if not value:
+            raise ValidationFailedError("empty record value")
+        if len(value) > self.settings.max_record_bytes:
+            raise ValidationFailedError(
+                f"record of {len(value)} bytes exceeds max_record_bytes="
+                f"{self.settings.max_record_bytes}"
+            )
+        return value
 
     def each(
         self, items: Sequence[tuple[Message, R]], fn: Callable[[Message, R], list[Out]]

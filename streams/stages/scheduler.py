@@ -42,6 +42,7 @@ from streams.state.scheduler_book import SchedulerKeys, encode_entry, load_book
 from streams.state.ssot_store import SsotStore
 
 log = logging.getLogger("taskline.stages")
+_DONE = ("task_id", "source_event_id", "outcome")  # what the scheduler reads of a commit
 
 
 class SchedulerStage:
@@ -156,19 +157,20 @@ class SchedulerStage:
         for msg in batch:
             by_topic.setdefault(self.io.settings.logical(msg.topic() or ""), []).append(msg)
         tasks, outs = self.io.decode(by_topic.get(FORMED, []), TaskObject)
-        commits, dead = self.io.decode(by_topic.get(SSOT_WRITES, []), SsotCommit)
+        # of a commit only what completes its task: the ssot stage reads (and checks) the rest
+        commits, dead = self.io.decode_fields(by_topic.get(SSOT_WRITES, []), SsotCommit, _DONE)
         commands, bad = self.io.decode(by_topic.get(GOVERNANCE, []), GovernanceCommand)
         outs += dead + bad
-        finished = {c.task_id for _, c in commits}
+        finished = {task_id for _, (task_id, _s, _o) in commits}
         committed = self._committed([t.source_event_id for _, t in tasks])
         for msg, task in tasks:
             if task.task_id in finished or task.source_event_id in committed:
                 self.io.stats.duplicates += 1  # a redelivered task that already completed
                 continue
             outs += self._admit(task, msg.value() or b"", now, msg)
-        for _, commit in commits:
-            self._remember(commit.source_event_id, commit.outcome)
-            self.book.complete(commit.task_id)
+        for _, (task_id, source_event_id, outcome) in commits:
+            self._remember(source_event_id, outcome)
+            self.book.complete(task_id)
         results = {}
         for msg, command in commands:
             results[command.command_id], letter = self._govern(msg, command, now)

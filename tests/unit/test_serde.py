@@ -25,7 +25,7 @@ from processors.models import (
     ScheduledTask,
     TaskObject,
 )
-from streams.codec.serde import MARKER, SchemaStore, Serde, fingerprint
+from streams.codec.serde import HEADER_LEN, MARKER, SchemaStore, Serde, fingerprint
 from streams.errors import DecodeError, ValidationFailedError, WrongRecordTypeError
 from tests import samples
 
@@ -120,17 +120,58 @@ def test_old_writer_resolves_to_new_reader(tmp_path: Path) -> None:
     assert "estimate_ms" not in v1_reader
 
 
-def test_leading_strings_match_a_full_decode(serde: Serde) -> None:
+def test_leading_fields_match_a_full_decode(serde: Serde) -> None:
     data = serde.encode(samples.STATEFUL)
-    writer, ids = serde.leading_strings(data, ("task_id", "source_event_id"))
+    writer, ids = serde.leading_fields(data, ("task_id", "source_event_id"))
     assert writer.type_name == "task_object" and ids == ["task-1", "evt-1"]
-    _, first = serde.leading_strings(serde.encode(samples.RAW), ("source_event_id",))
+    _, first = serde.leading_fields(serde.encode(samples.RAW), ("source_event_id",))
     assert first == ["evt-1"]
-    # a schema that does not start with those fields falls back to a full decode
-    _, via_full = serde.leading_strings(serde.encode(samples.COMMIT), ("project_id",))
-    assert via_full == ["apollo"]
+    # a long, an enum, names in any order
+    _, got = serde.leading_fields(serde.encode(samples.COMMIT), ("outcome", "version", "task_id"))
+    assert got == [samples.COMMIT.outcome, samples.COMMIT.version, samples.COMMIT.task_id]
+    # a field after a record (the commit's patch) falls back to a full decode
+    _, via_full = serde.leading_fields(serde.encode(samples.COMMIT), ("task_id", "message"))
+    assert via_full == [samples.COMMIT.task_id, samples.COMMIT.message]
     with pytest.raises(DecodeError):
-        serde.leading_strings(data[:14], ("task_id", "source_event_id"))
+        serde.leading_fields(data[:14], ("task_id", "source_event_id"))
+    with pytest.raises(DecodeError, match="a task_object record has no field 'outcome'"):
+        serde.leading_fields(data, ("task_id", "outcome"))
+
+
+@pytest.mark.parametrize("record", samples.ALL, ids=lambda r: type(r).__name__)
+def test_leading_fields_read_every_field_as_a_full_decode_does(
+    serde: Serde, record: Record
+) -> None:
+    data = serde.encode(record)
+    writer, fields = serde.read_fields(data)
+    names = tuple(f["name"] for f in writer.schema["fields"])
+    for end in range(1, len(names) + 1):
+        wanted = names[:end][::-1]  # every prefix, read backwards
+        assert serde.leading_fields(data, wanted)[1] == [fields[n] for n in wanted], wanted
+    # every byte string cut short is an error, never a wrong value
+    reads = [names[0]]
+    for cut in range(HEADER_LEN, len(data)):
+        try:
+            got = serde.leading_fields(data[:cut], tuple(reads))[1]
+        except DecodeError:
+            continue
+        assert got == [fields[n] for n in reads]
+
+
+def test_leading_fields_of_a_nullable_and_of_an_older_version(serde: Serde) -> None:
+    # project_id is a union of null and a string: both branches
+    for project in ("apollo", None):
+        data = serde.encode(samples.RESULT.model_copy(update={"project_id": project}))
+        assert serde.leading_fields(data, ("project_id", "task_id"))[1] == [project, "task-1"]
+    # written with v1, which has no hash_version: resolution gives its default
+    old = serde.store.by_type["ssot_commit"][1]
+    buf = io.BytesIO()
+    buf.write(MARKER + old.fingerprint)
+    fields = samples.COMMIT.model_dump()
+    del fields["hash_version"]
+    fastavro.schemaless_writer(buf, old.schema, fields)
+    wanted = ("outcome", "hash_version")
+    assert serde.leading_fields(buf.getvalue(), wanted)[1] == [samples.COMMIT.outcome, 1]
 
 
 NESTING = [r for r in samples.ALL if isinstance(r, ScheduledTask | RoutedEvent)]

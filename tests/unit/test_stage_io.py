@@ -1,0 +1,69 @@
+"""StageIO's decoding of a batch: good records through, bad ones to dead letters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from processors.models import DeadLetter, SsotCommit
+from streams.codec.serde import SchemaStore, Serde
+from streams.runtime.runner import StageIO
+from streams.settings import Settings
+from tests import samples
+
+
+@dataclass
+class Msg:
+    """What StageIO reads of a consumed record."""
+
+    data: bytes
+    at: int
+
+    def value(self) -> bytes:
+        return self.data
+
+    def topic(self) -> str:
+        return "ssot-writes"
+
+    def partition(self) -> int:
+        return 0
+
+    def offset(self) -> int:
+        return self.at
+
+    def key(self) -> bytes:
+        return b"apollo"
+
+
+@pytest.fixture
+def io_() -> StageIO:
+    return StageIO("scheduler", Settings(max_record_bytes=4096), Serde(SchemaStore.load()))
+
+
+def test_decode_fields_reads_what_it_is_asked_and_dead_letters_the_rest(io_: StageIO) -> None:
+    commit = samples.COMMIT
+    good = Msg(io_.serde.encode(commit), 0)
+    later = Msg(io_.serde.encode(commit.model_copy(update={"outcome": "failed"})), 1)
+    bad = [
+        Msg(io_.serde.encode(samples.STATEFUL), 2),  # another type
+        Msg(io_.serde.encode(commit)[:20], 3),  # cut short inside the fields asked for
+        Msg(b"", 4),
+        Msg(b"\xc3\x01" + b"x" * 5000, 5),  # over max_record_bytes
+    ]
+    names = ("task_id", "source_event_id", "outcome")
+    read, dead = io_.decode_fields([good, bad[0], later, *bad[1:]], SsotCommit, names)
+    assert [(m.offset(), v) for m, v in read] == [
+        (0, [commit.task_id, commit.source_event_id, commit.outcome]),
+        (1, [commit.task_id, commit.source_event_id, "failed"]),
+    ]
+    letters = [io_.serde.decode(out.value, DeadLetter) for out in dead]
+    assert [d.offset for d in letters] == [2, 3, 4, 5]
+    assert "expected a ssot_commit record, got task_object" in letters[0].reason
+    assert [d.error_type for d in letters] == [
+        "WrongRecordTypeError",
+        "DecodeError",
+        "ValidationFailedError",
+        "ValidationFailedError",
+    ]
+    assert io_.stats.dead_letters == 4
