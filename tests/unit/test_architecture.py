@@ -159,10 +159,10 @@ def test_sasl_settings_reach_every_client_role(role: str) -> None:
 
 
 def test_role_defaults_and_options() -> None:
-    clients = KafkaClients(Settings(fetch_wait_max_ms=7), "k:9092")
+    clients = KafkaClients(Settings(fetch_wait_max_ms=12), "k:9092")
     stage = clients.config("group-consumer", group_id="taskline-router")
     assert stage["group.id"] == "taskline-router" and stage["enable.auto.commit"] is False
-    assert stage["fetch.wait.max.ms"] == 7
+    assert stage["fetch.wait.max.ms"] == 12
     reader = clients.config("reader", {"fetch.wait.max.ms": 10})
     assert reader["fetch.wait.max.ms"] == 10 and reader["enable.auto.commit"] is False
     assert clients.config("reader")["group.id"] != clients.config("reader")["group.id"]
