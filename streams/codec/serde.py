@@ -277,7 +277,8 @@ class Serde:
         key = (writer.fingerprint, names)
         plan = self._leading.get(key)
         if plan is None:
-            plan = self._leading[key] = _leading_plan(writer.schema, names)
+            latest = self.store.latest(writer.type_name)
+            plan = self._leading[key] = _leading_plan(writer.schema, latest.schema, names)
         if not plan:
             _, decoded = self.read_fields(data)
             missing = [n for n in names if n not in decoded]
@@ -343,14 +344,21 @@ def _leading_kind(kind: Any) -> str | tuple[str, ...] | None:
     return None
 
 
-def _leading_plan(schema: dict[str, Any], names: tuple[str, ...]) -> tuple[_Step, ...]:
-    """How to read the fields of ``schema`` up to the last of ``names``; empty when one of
-    them, or a field before them, is of another kind (or ``names`` are not all there)."""
+def _leading_plan(
+    schema: dict[str, Any], latest: dict[str, Any], names: tuple[str, ...]
+) -> tuple[_Step, ...]:
+    """How to read the fields of ``schema`` (the writer's) up to the last of ``names``; empty
+    when one of them, or a field before them, is of another kind, when ``names`` are not all
+    there, or when one of ``names`` has another type in ``latest`` (what a full decode
+    resolves to: a dropped enum symbol, an int read as a double, a renamed field)."""
     wanted = set(names)
+    resolved = {f["name"]: f["type"] for f in latest.get("fields") or []}
     plan: list[_Step] = []
     for field in schema.get("fields") or []:
         if not wanted:
             break
+        if field["name"] in wanted and resolved.get(field["name"]) != field["type"]:
+            return ()
         kind, nullable = field["type"], 0
         if isinstance(kind, list):
             if len(kind) != 2 or "null" not in kind:
@@ -374,7 +382,7 @@ def _zigzag_varint(data: bytes, pos: int) -> tuple[int, int]:
         if not byte & 0x80:
             return (result >> 1) ^ -(result & 1), pos
         shift += 7
-        if shift > 63:
+        if shift > 63 or (shift == 63 and data[pos] > 1):  # a long is 64 bits
             raise DecodeError("varint too long")
 
 

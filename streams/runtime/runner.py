@@ -23,6 +23,7 @@ any number of executor processes share the lanes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -32,7 +33,7 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 import redis
 from confluent_kafka import (
@@ -43,6 +44,7 @@ from confluent_kafka import (
     Producer,
     TopicPartition,
 )
+from pydantic import TypeAdapter, ValidationError
 
 from processors.models import DeadLetter, Record, now_millis
 from streams.codec.serde import Serde
@@ -176,6 +178,17 @@ def coordinate(msg: Message) -> str:
     return f"{msg.topic()}/{msg.partition()}/{msg.offset()}"
 
 
+@functools.cache
+def _field_check(model: type[Record], name: str) -> TypeAdapter[Any]:
+    """Validation of one field of ``model``, as validating the whole record does it."""
+    info = model.model_fields[name]
+    kind: Any = info.annotation
+    # Annotated needs one annotation at least: a field with no constraint is its type alone
+    if info.metadata:
+        kind = Annotated[(kind, *info.metadata)]
+    return TypeAdapter(kind)
+
+
 class StageIO:
     """What handlers share: settings, serde, stats, and the dead-letter/encode helpers."""
 
@@ -235,10 +248,12 @@ class StageIO:
         self, batch: Sequence[Message], model: type[Record], names: tuple[str, ...]
     ) -> tuple[list[tuple[Message, list[Any]]], list[Out]]:
         """:meth:`decode` of only some fields of each record (``Serde.leading_fields``: the
-        rest is not read, nor checked); records that are not ``model``'s type or whose
-        fields are unreadable become dead letters."""
+        rest is not read, nor checked), each validated as ``model`` validates it; records
+        that are not ``model``'s type or whose fields are unreadable or invalid become dead
+        letters."""
         good: list[tuple[Message, list[Any]]] = []
         dead: list[Out] = []
+        checks = [_field_check(model, n) for n in names]
         for msg in batch:
             try:
                 value = self._value(msg)
@@ -248,7 +263,14 @@ class StageIO:
                         f"expected a {model.__avro_type__} record, got {writer.type_name} "
                         f"v{writer.version}"
                     )
-                good.append((msg, self.serde.leading_fields(value, names)[1]))
+                values = self.serde.leading_fields(value, names)[1]
+                for name, check, field_value in zip(names, checks, values, strict=True):
+                    try:
+                        check.validate_python(field_value)
+                    except ValidationError as exc:
+                        reason = f"invalid record: {name}: {exc.errors()[0]['msg']}"
+                        raise ValidationFailedError(reason) from exc
+                good.append((msg, values))
             except PoisonRecordError as exc:
                 dead.append(self.dead_letter(msg, exc))
         return good, dead

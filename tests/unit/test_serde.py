@@ -149,13 +149,69 @@ def test_leading_fields_read_every_field_as_a_full_decode_does(
         wanted = names[:end][::-1]  # every prefix, read backwards
         assert serde.leading_fields(data, wanted)[1] == [fields[n] for n in wanted], wanted
     # every byte string cut short is an error, never a wrong value
-    reads = [names[0]]
+    reads = names[:3]
     for cut in range(HEADER_LEN, len(data)):
         try:
-            got = serde.leading_fields(data[:cut], tuple(reads))[1]
+            got = serde.leading_fields(data[:cut], reads)[1]
         except DecodeError:
             continue
         assert got == [fields[n] for n in reads]
+
+
+def test_leading_fields_refuse_a_long_beyond_64_bits(serde: Serde) -> None:
+    data = serde.encode(samples.COMMIT)
+    _, fields = serde.read_fields(data)
+    # commit_id, project_id (strings), then version: a varint of ten bytes
+    start = HEADER_LEN
+    for _ in range(2):
+        start += 1 + data[start] // 2  # one-byte length prefixes here
+    for varint, value in ((b"\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01", 2**63 - 1),):
+        ok = data[:start] + varint + data[start + 1 :]
+        assert serde.leading_fields(ok, ("version",))[1] == [value]
+    for varint in (b"\xff" * 9 + b"\x7f", b"\x80" * 9 + b"\x02", b"\x80" * 10 + b"\x01"):
+        with pytest.raises(DecodeError, match="varint too long"):
+            serde.leading_fields(data[:start] + varint + data[start + 1 :], ("version",))
+    assert fields["version"] == samples.COMMIT.version
+
+
+def test_leading_fields_decode_whole_when_the_latest_schema_reads_a_field_otherwise(
+    tmp_path: Path,
+) -> None:
+    """A dropped enum symbol, an int read as a double, a renamed field: a full decode."""
+
+    def thing(fields: list[dict[str, object]]) -> str:
+        return json.dumps({"type": "record", "name": "Thing", "namespace": "t", "fields": fields})
+
+    kind = {"type": "enum", "name": "S", "symbols": ["ok", "gone"]}
+    (tmp_path / "thing").mkdir()
+    (tmp_path / "thing" / "v1.avsc").write_text(
+        thing(
+            [
+                {"name": "status", "type": kind},
+                {"name": "n", "type": "int"},
+                {"name": "task_id", "type": "string"},
+            ]
+        )
+    )
+    (tmp_path / "thing" / "v2.avsc").write_text(
+        thing(
+            [
+                {"name": "status", "type": {**kind, "symbols": ["ok", "new"], "default": "ok"}},
+                {"name": "n", "type": "double"},
+                {"name": "task", "type": "string", "aliases": ["task_id"]},
+            ]
+        )
+    )
+    serde = Serde(SchemaStore.load(tmp_path))
+    v1 = serde.store.by_type["thing"][1]
+    buf = io.BytesIO()
+    buf.write(MARKER + v1.fingerprint)
+    fastavro.schemaless_writer(buf, v1.schema, {"status": "gone", "n": 3, "task_id": "t-1"})
+    data = buf.getvalue()
+    assert serde.leading_fields(data, ("status", "n"))[1] == ["ok", 3.0]
+    assert type(serde.leading_fields(data, ("n",))[1][0]) is float
+    with pytest.raises(DecodeError, match="no field 'task_id'"):
+        serde.leading_fields(data, ("task_id",))
 
 
 def test_leading_fields_of_a_nullable_and_of_an_older_version(serde: Serde) -> None:

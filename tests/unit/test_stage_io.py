@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
+import fastavro
 import pytest
 
 from processors.models import DeadLetter, SsotCommit
-from streams.codec.serde import SchemaStore, Serde
+from streams.codec.serde import MARKER, SchemaStore, Serde
 from streams.runtime.runner import StageIO
 from streams.settings import Settings
 from tests import samples
@@ -67,3 +69,16 @@ def test_decode_fields_reads_what_it_is_asked_and_dead_letters_the_rest(io_: Sta
         "ValidationFailedError",
     ]
     assert io_.stats.dead_letters == 4
+
+
+def test_decode_fields_validates_the_fields_it_reads_as_the_model_does(io_: StageIO) -> None:
+    names = ("task_id", "source_event_id", "outcome")
+    blank = samples.COMMIT.model_dump() | {"task_id": ""}  # Avro allows it, the model does not
+    sv = io_.serde.store.latest("ssot_commit")
+    buf = io.BytesIO()
+    buf.write(MARKER + sv.fingerprint)
+    fastavro.schemaless_writer(buf, sv.schema, blank)
+    read, dead = io_.decode_fields([Msg(buf.getvalue(), 7)], SsotCommit, names)
+    assert read == []
+    letter = io_.serde.decode(dead[0].value, DeadLetter)
+    assert letter.error_type == "ValidationFailedError" and "task_id" in letter.reason
