@@ -177,6 +177,13 @@ class Settings(BaseSettings):
     release_window: int = Field(
         256, ge=1, description="Tasks the scheduler keeps released but not yet committed."
     )
+    book_max_pending: int = Field(
+        20_000,
+        ge=0,
+        description="Pending tasks the scheduler keeps in its book (in memory and Redis, a few "
+        "KiB each): at this many it stops reading formed, and reads it again once releases "
+        "bring the book below four fifths of it; the backlog waits on the topic. 0 = no bound.",
+    )
     dependency_timeout_s: int = Field(
         3600, ge=1, description="How long a task waits for its dependencies before failing."
     )

@@ -382,6 +382,7 @@ class StageRunner:
         self.active = False  # exclusive stages: whether this instance holds the lease
         self._next_lag = 0.0
         self._next_claim = 0.0  # when the scheduler or executor checks the lane count again
+        self._paused: set[str] = set()  # topics the handler asked not to be read (for now)
         self.error: BaseException | None = None
 
     @property
@@ -469,6 +470,7 @@ class StageRunner:
                 if records:
                     self._commit(consumer, records)
                     self.stats.records_done += len(records)
+                self._pause_as_asked(consumer)
                 self.stats.observe_batch(time.perf_counter() - started)
                 self.stats.cpu_seconds += time.thread_time() - cpu
                 if time.monotonic() >= self._next_lag:
@@ -660,6 +662,7 @@ class StageRunner:
         if held and not self.active:
             # (Re)assign so that consumption starts at the group's committed offsets.
             consumer.assign(partitions)
+            self._paused = set()  # a new assignment reads every partition
             if hasattr(self.handler, "on_activate"):
                 self.handler.on_activate()
             log.info(
@@ -673,6 +676,30 @@ class StageRunner:
             log.warning("%s: %s lost the lease; standing by", self.stage, self.instance_id)
         self.active = held
         return held
+
+    def _pause_as_asked(self, consumer: Consumer) -> None:
+        """Stop reading the topics the handler's ``paused_topics()`` names, and read again
+        those it no longer names: backpressure, the backlog waiting on the topic (from the
+        position after the last record handled: nothing is skipped or read twice)."""
+        asked = getattr(self.handler, "paused_topics", None)
+        if asked is None:
+            return
+        wanted = {self.settings.topic(t) for t in asked()}
+        if wanted == self._paused:
+            return
+        assignment = consumer.assignment()
+        pause = [tp for tp in assignment if tp.topic in wanted - self._paused]
+        resume = [tp for tp in assignment if tp.topic in self._paused - wanted]
+        if pause:
+            consumer.pause(pause)
+        if resume:
+            consumer.resume(resume)
+        for topic in sorted(wanted - self._paused):
+            log.warning("%s: not reading %s for now (backpressure)", self.stage, topic)
+            self.stats.note("paused", topic)
+        for topic in sorted(self._paused - wanted):
+            log.info("%s: reading %s again", self.stage, topic)
+        self._paused = wanted
 
     def _process(self, records: list[Message], producer: Producer, stop: threading.Event) -> bool:
         attempt = 0

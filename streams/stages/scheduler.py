@@ -83,9 +83,26 @@ class SchedulerStage:
         self._last_inflight: set[str] = set()
         self._stale = False
         self._persisted_seq: int | None = None  # the book's seq this instance last wrote
+        self._full = False  # the book reached book_max_pending: formed is not read meanwhile
         self._token = 0  # the fencing token this batch runs under
         s = io.settings
         self._key = s.governance_key.get_secret_value().encode() if s.governance_key else None
+
+    def paused_topics(self) -> tuple[str, ...]:
+        """``formed`` while the book is full (``book_max_pending``): the runner stops reading
+        it until releases bring the book below four fifths of the bound, so that overload
+        leaves its backlog on the topic instead of in this process's memory. Completions and
+        governance are read all the while: they are what empties the book."""
+        limit = self.io.settings.book_max_pending
+        pending = len(self.book.pending)
+        if limit <= 0:
+            self._full = False
+        elif pending >= limit:
+            self._full = True
+        elif pending < limit * 4 // 5:
+            self._full = False
+        self.io.stats.current["book_full"] = self._full
+        return (FORMED,) if self._full else ()
 
     def on_failure(self) -> None:
         """A batch failed somewhere (Redis, the broker, fenced): the book in memory may be ahead

@@ -9,6 +9,7 @@ server that records every request.
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -20,11 +21,13 @@ from processors.planner import plan_for
 from processors.scheduler import Release, to_scheduled
 from streams.audit.verify import replay
 from streams.codec.serde import Serde
+from streams.runtime.embedded import Endpoints
 from streams.runtime.pipeline import Pipeline, build_environment, chain_store
 from streams.runtime.reader import read_topics
 from streams.runtime.topics import (
     DEAD_LETTERS,
     EXECUTED,
+    FORMED,
     SCHEDULED,
     SSOT_WRITES,
 )
@@ -101,6 +104,49 @@ def test_priority_order_safe_mode_and_signed_reprioritize(
     ]
     assert {lt.error_type for lt in letters} == {"GovernanceAuthError"}
     assert any("bad signature" in lt.reason for lt in letters)
+
+
+def test_a_full_book_leaves_the_backlog_on_formed(
+    orch: Settings, endpoints: Endpoints, serde: Serde, redis_client: redis.Redis
+) -> None:
+    """Backpressure: at book_max_pending the scheduler stops reading formed (overload waits
+    on the topic, not in memory) and reads on once releases empty the book; nothing is lost
+    or done twice."""
+    settings = orch.model_copy(update={"book_max_pending": 4})
+    running = Pipeline(settings, endpoints)
+    running.start()
+    try:
+        assert running.wait_ready(60)
+        scheduler = running.runner("scheduler")
+        assert settle(lambda: scheduler.active and running.runner("executor").active, 20)
+        on = govern(settings, serde, "set_safe_mode", argument="on")
+        assert verdict(settings, redis_client, on)["status"] == "applied"
+        first = [task(f"full{i}") for i in range(4)]
+        for t in first:  # one batch each: the book fills to its bound exactly
+            publish(settings, serde, t)
+            assert settle(lambda t=t: t.task_id in pending(settings, redis_client))
+        assert settle(lambda: scheduler._paused == {settings.topic(FORMED)})
+        backlog = [task(f"later{i}") for i in range(3)]
+        publish(settings, serde, *backlog)
+        time.sleep(2)  # read, they would be in the book within milliseconds
+        assert pending(settings, redis_client) == {t.task_id for t in first}
+        off = govern(settings, serde, "set_safe_mode", argument="off")
+        assert verdict(settings, redis_client, off)["status"] == "applied"
+        ids = {t.task_id for t in first + backlog}
+        commits = [
+            serde.decode(m.value(), SsotCommit)
+            for m in read_topic(
+                settings,
+                SSOT_WRITES,
+                until=lambda msgs: len(msgs) >= len(ids),
+                timeout=60,
+            )
+        ]
+        assert sorted(c.task_id for c in commits) == sorted(ids)  # each once
+        assert settle(lambda: not scheduler._paused)
+        assert scheduler.error is None
+    finally:
+        running.stop()
 
 
 def test_dependencies_wait_and_a_cycle_is_a_pipeline_deadlock(
