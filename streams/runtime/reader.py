@@ -151,9 +151,12 @@ def _committed_ends(
     return ends
 
 
-def committed_total(settings: Settings, bootstrap_servers: str, group: str, topic: str) -> int:
-    """How many records of ``topic`` the consumer group ``group`` has committed past, over
-    every partition (0 before its first commit): progress without asking the stage."""
+def committed_offsets(
+    settings: Settings, bootstrap_servers: str, group: str, topic: str
+) -> dict[int, int] | None:
+    """The offsets the consumer group ``group`` committed on the logical ``topic``, by
+    partition (partitions without a commit are absent; empty before the first commit);
+    None when the broker did not answer."""
     clients = KafkaClients(settings, bootstrap_servers)
     name = settings.topic(topic)
     info = clients.admin().list_topics(topic=name, timeout=10)
@@ -162,8 +165,14 @@ def committed_total(settings: Settings, bootstrap_servers: str, group: str, topi
         offsets = member.committed(
             [TopicPartition(name, p) for p in info.topics[name].partitions], timeout=10
         )
-        return sum(max(tp.offset, 0) for tp in offsets)
+        return {tp.partition: tp.offset for tp in offsets if tp.offset >= 0}
     except KafkaException:
-        return 0
+        return None
     finally:
         member.close()
+
+
+def committed_total(settings: Settings, bootstrap_servers: str, group: str, topic: str) -> int:
+    """How many records of ``topic`` the consumer group ``group`` has committed past, over
+    every partition (0 before its first commit): progress without asking the stage."""
+    return sum((committed_offsets(settings, bootstrap_servers, group, topic) or {}).values())

@@ -48,7 +48,7 @@ from processors.models import ExecutionResult, SsotCommit
 from processors.ssot import Head, advance
 from streams.codec.serde import Serde
 from streams.runtime.lease import lease_key
-from streams.runtime.reader import TopicRecord, read_topics
+from streams.runtime.reader import TopicRecord, committed_offsets, read_topics
 from streams.runtime.topics import EXECUTED, SSOT_WRITES
 from streams.settings import Settings
 from streams.state.executor_keys import ExecutorKeys
@@ -217,6 +217,13 @@ class Recovery:
     def read(self, topic: str, *readers: str) -> list[TopicRecord]:
         """A whole topic, at least as far as the ``readers``' stages have consumed it."""
         return list(self.scan(topic, *readers))
+
+    def committed(self, topic: str, stage: str) -> dict[int, int] | None:
+        """The offsets ``stage``'s consumer group committed on ``topic``, by partition (a
+        partition it never committed on is absent); None when the broker did not say."""
+        return committed_offsets(
+            self.settings, self.bootstrap_servers, self.settings.group(stage), topic
+        )
 
     def scan(self, topic: str, *readers: str) -> Iterator[TopicRecord]:
         """:meth:`read`, one record at a time (nothing held but the record)."""

@@ -660,11 +660,16 @@ class StageRunner:
             log.warning("%s: lease check failed: %s", self.stage, exc)
             held = False
         if held and not self.active:
+            if self._paused:
+                # librdkafka keeps a partition's pause across unassign and assign: undo it
+                # here, then pause again below if the handler still asks
+                consumer.resume([tp for tp in partitions if tp.topic in self._paused])
+                self._paused = set()
             # (Re)assign so that consumption starts at the group's committed offsets.
             consumer.assign(partitions)
-            self._paused = set()  # a new assignment reads every partition
             if hasattr(self.handler, "on_activate"):
                 self.handler.on_activate()
+            self._pause_as_asked(consumer)  # before the first batch: a full book stays full
             log.info(
                 "%s: %s is the active instance (fencing token %d)",
                 self.stage,
@@ -699,6 +704,7 @@ class StageRunner:
             self.stats.note("paused", topic)
         for topic in sorted(self._paused - wanted):
             log.info("%s: reading %s again", self.stage, topic)
+            self.stats.note("resumed", topic)
         self._paused = wanted
 
     def _process(self, records: list[Message], producer: Producer, stop: threading.Event) -> bool:

@@ -99,7 +99,7 @@ class SchedulerStage:
             self._full = False
         elif pending >= limit:
             self._full = True
-        elif pending < limit * 4 // 5:
+        elif pending < max(limit * 4 // 5, 1):
             self._full = False
         self.io.stats.current["book_full"] = self._full
         return (FORMED,) if self._full else ()
@@ -145,8 +145,13 @@ class SchedulerStage:
             commits += 1
         now = now_millis()
         readmitted = formed = 0
+        # what this group has not committed yet it reads anyway (under the book's bound);
+        # everything when the broker does not say how far that is
+        read = self.recovery.committed(FORMED, "scheduler")
         for rec in self.recovery.scan(FORMED, "scheduler"):
             formed += 1
+            if read is not None and rec.offset >= read.get(rec.partition, 0):
+                continue
             task = self.io.serde.decode(rec.value, TaskObject)
             if task.task_id in known:
                 continue

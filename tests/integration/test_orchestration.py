@@ -130,6 +130,17 @@ def test_a_full_book_leaves_the_backlog_on_formed(
         publish(settings, serde, *backlog)
         time.sleep(2)  # read, they would be in the book within milliseconds
         assert pending(settings, redis_client) == {t.task_id for t in first}
+        # a new scheduler (a restart, a take-over) neither takes the backlog from the log
+        # nor reads it before it finds the book full
+        running.stop()
+        running = Pipeline(settings, endpoints)
+        running.start()
+        assert running.wait_ready(60)
+        scheduler = running.runner("scheduler")
+        assert settle(lambda: scheduler.active and running.runner("executor").active, 20)
+        assert scheduler._paused == {settings.topic(FORMED)}
+        time.sleep(2)
+        assert pending(settings, redis_client) == {t.task_id for t in first}
         off = govern(settings, serde, "set_safe_mode", argument="off")
         assert verdict(settings, redis_client, off)["status"] == "applied"
         ids = {t.task_id for t in first + backlog}

@@ -1,9 +1,11 @@
-"""StageIO's decoding of a batch: good records through, bad ones to dead letters."""
+"""StageIO's decoding of a batch (good records through, bad ones to dead letters), and the
+scheduler's bound on its book (the topics it asks the runner not to read)."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any, cast
 
 import fastavro
 import pytest
@@ -12,6 +14,7 @@ from processors.models import DeadLetter, SsotCommit
 from streams.codec.serde import MARKER, SchemaStore, Serde
 from streams.runtime.runner import StageIO
 from streams.settings import Settings
+from streams.stages.scheduler import SchedulerStage
 from tests import samples
 
 
@@ -82,3 +85,25 @@ def test_decode_fields_validates_the_fields_it_reads_as_the_model_does(io_: Stag
     assert read == []
     letter = io_.serde.decode(dead[0].value, DeadLetter)
     assert letter.error_type == "ValidationFailedError" and "task_id" in letter.reason
+
+
+@pytest.mark.parametrize("limit", [1, 2, 4, 20_000])
+def test_a_full_book_pauses_formed_until_it_is_four_fifths_full(limit: int) -> None:
+    """The scheduler's bound with hysteresis, every limit down to 1 (never paused for good)."""
+    io_ = StageIO("scheduler", Settings(book_max_pending=limit), Serde(SchemaStore.load()))
+    stage = SchedulerStage(io_, cast(Any, None), cast(Any, None))
+    entry = cast(Any, object())
+
+    def with_pending(n: int) -> tuple[str, ...]:
+        stage.book.pending = dict.fromkeys((f"t{i}" for i in range(n)), entry)
+        return stage.paused_topics()
+
+    assert with_pending(limit - 1) == ()
+    assert with_pending(limit) == ("formed",)
+    low = max(limit * 4 // 5, 1)
+    assert with_pending(low) == ("formed",)  # not below four fifths yet
+    assert with_pending(low - 1) == ()
+    assert with_pending(limit - 1) == ()  # filling again: read until the bound
+    unbounded = StageIO("scheduler", Settings(book_max_pending=0), io_.serde)
+    stage = SchedulerStage(unbounded, cast(Any, None), cast(Any, None))
+    assert with_pending(100_000) == ()
