@@ -180,8 +180,9 @@ class Settings(BaseSettings):
     book_max_pending: int = Field(
         20_000,
         ge=0,
-        description="Pending tasks the scheduler keeps in its book (in memory and Redis, a few "
-        "KiB each): at this many it stops reading formed, and reads it again once releases "
+        description="Pending tasks the scheduler keeps in its book (in memory and Redis; ~13 KiB "
+        "each in memory in the benchmark): at this many it stops reading formed, and reads it "
+        "again once releases "
         "bring the book below four fifths of it; the backlog waits on the topic. 0 = no bound.",
     )
     dependency_timeout_s: int = Field(
