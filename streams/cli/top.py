@@ -141,6 +141,8 @@ def render(status: dict[str, Any], previous: dict[str, Any] | None, elapsed: flo
             f"{sched.get('inflight', 0)} in flight; safe mode "
             f"{'ON' if sched.get('safe_mode') else 'off'}; unavailable systems: {down}"
         )
+        if sched.get("book_full"):
+            book += "; BOOK FULL: formed is not read until releases make room"
     return Group(table, Panel(now, title="executor"), Panel(book, title="scheduler"), recent)
 
 

@@ -217,11 +217,13 @@ class _ProcessStages:
         logs = Path(tempfile.mkdtemp(prefix="taskline-bench-"))
         self.metrics = metrics
         self.workers = {
+            # SIGTERM (a drain) when the bench dies, killed or not, as the embedded services
             stage: WorkerProcess(
                 stage,
                 stage,
                 worker_env(settings, endpoints, metrics_port=free_port() if metrics else -1),
                 logs,
+                die_with_parent=True,
             )
             for stage in STAGES
         }

@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,51 @@ def test_a_bench_worker_whose_status_port_was_taken_is_started_on_another(
     finally:
         stages.stop()
         taken.close()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:  # a zombie (exited, not yet reaped by whoever adopted it) is not running
+        return (Path("/proc") / str(pid) / "stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_bench_workers_stop_when_the_bench_is_killed(tmp_path: Path) -> None:
+    """A bench killed outright leaves no worker behind (nor the embedded broker and Redis)."""
+    bench_proc = subprocess.Popen(
+        [sys.executable, "-m", "streams.cli", "bench", "--events", "100000"],
+        env=cli_env(tmp_path / "home"),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert bench_proc.stdout is not None
+        for line in bench_proc.stdout:  # the workers are up once the saturation run starts
+            if "pipeline at saturation" in line:
+                break
+        children = _children(bench_proc.pid)
+        workers = [
+            c for c in children if b"streams.cli\0worker" in Path(f"/proc/{c}/cmdline").read_bytes()
+        ]
+        assert len(workers) == 6 and len(children) >= 8, children  # and Tansu and Redis
+    finally:
+        bench_proc.kill()
+        bench_proc.wait(10)
+    deadline = time.monotonic() + 30
+    while any(_running(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [c for c in children if _running(c)]

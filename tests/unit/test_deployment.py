@@ -53,3 +53,21 @@ def test_top_names_the_lane_of_the_running_task_and_the_lanes_held() -> None:
     console = Console(record=True, width=160, file=io.StringIO())
     console.print(top.render(top.SAMPLE_STATUS, None, 1.0))  # one lane: as before
     assert "lane" not in console.export_text()
+
+
+def test_top_says_when_the_schedulers_book_is_full() -> None:
+    def screen(full: bool) -> str:
+        status = copy.deepcopy(top.SAMPLE_STATUS)
+        status["scheduler"] = {
+            "instance": "s-1",
+            "active": True,
+            "pending": 20_000,
+            "inflight": 256,
+            "book_full": full,
+        }
+        console = Console(record=True, width=200, file=io.StringIO())
+        console.print(top.render(status, None, 1.0))
+        return console.export_text()
+
+    assert "BOOK FULL: formed is not read" in screen(True)
+    assert "BOOK FULL" not in screen(False) and "20000 pending, 256 in flight" in screen(False)
