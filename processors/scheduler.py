@@ -116,6 +116,10 @@ class Book:
     unavailable: set[str] = field(default_factory=set)
     seq: int = 0
     dependency_timeout: timedelta = timedelta(hours=1)
+    # a dependency's wait counts from here when that is later than the task's admission: the
+    # last time the scheduler could not read formed (its book full), where the dependency may
+    # have been waiting unread all the while
+    waits_from: datetime | None = None
     changed: set[str] = field(default_factory=set)  # task ids whose entry changed (to persist)
     removed: set[str] = field(default_factory=set)
     # indexes that keep a release cheap with a long backlog
@@ -346,12 +350,16 @@ class Book:
             if failed:
                 reason = "; ".join(f"{d} ended {done[d]}" for d in failed)
                 self._fail(entry, "dependency_failed", reason)
-            elif now - entry.admitted_at > self.dependency_timeout and any(
+            elif now - self._waiting_since(entry) > self.dependency_timeout and any(
                 d not in done for d in entry.task.depends_on
             ):
                 missing = [d for d in entry.task.depends_on if d not in done]
                 reason = f"dependencies not completed after {self.dependency_timeout}: "
                 self._fail(entry, "pipeline_deadlock", reason + ", ".join(missing))
+
+    def _waiting_since(self, entry: Entry) -> datetime:
+        since = entry.admitted_at
+        return self.waits_from if self.waits_from is not None and self.waits_from > since else since
 
     def _touch(self, task_id: str) -> None:
         self.changed.add(task_id)

@@ -202,6 +202,9 @@ class SchedulerStage:
             if task_id in self.book.inflight:
                 outs.append(self._reproduced(task_id, value))
         self._reproduce = {}
+        if self._full:
+            # formed is not read: a dependency may be there, unread, so no wait times out now
+            self.book.waits_from = now
         released = self.book.release(
             window=self.io.settings.release_window,
             now=now,

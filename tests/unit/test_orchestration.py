@@ -211,6 +211,19 @@ def test_dependencies_wait_fail_with_their_dependency_and_cycles_deadlock() -> N
     ]
 
 
+def test_a_dependency_wait_counts_from_when_formed_was_last_unread() -> None:
+    """While the scheduler's book is full its dependencies may be waiting on formed, unread:
+    a wait then counts from the last time that was so, not from the task's admission."""
+    book = Book(dependency_timeout=timedelta(minutes=5))
+    admit(book, stateful("later", depends_on=["first"]))
+    book.waits_from = T0 + timedelta(minutes=4)  # the book was full until then
+    assert book.release(window=10, now=T0 + timedelta(minutes=6), done={}) == []
+    late = book.release(window=10, now=T0 + timedelta(minutes=10), done={})
+    assert [(r.task.task_id, r.fail and r.fail[0]) for r in late] == [
+        ("task-later", "pipeline_deadlock")
+    ]
+
+
 def test_governance_acts_only_on_pending_tasks() -> None:
     book = Book()
     admit(book, stateful("held"), gate="governance gate at step 2: awaiting approval")
