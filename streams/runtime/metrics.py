@@ -83,16 +83,24 @@ class _StatsCollector(Collector):
         busy = GaugeMetricFamily(
             "taskline_executor_busy", "1 while a task is executing.", labels=["instance"]
         )
+        paused = GaugeMetricFamily(
+            "taskline_topic_paused",
+            "1 while the stage does not read the topic (backpressure: the scheduler's book is "
+            "full); its lag is then the last one fetched.",
+            labels=["stage", "topic"],
+        )
         for r in self.runners:
             for topic, n in r.stats.out.items():
                 out.add_metric([r.stage, topic], n)
             for (topic, partition), n in r.stats.lag.items():
                 lag.add_metric([r.stage, topic, str(partition)], n)
             depth.add_metric([r.stage], sum(r.stats.lag.values()))
+            for topic in r.paused:
+                paused.add_metric([r.stage, topic], 1)
             if r.stage == "executor":
                 active.add_metric([r.instance_id], 1 if r.active else 0)
                 busy.add_metric([r.instance_id], 1 if r.stats.current else 0)
-        yield from (out, lag, depth, active, busy)
+        yield from (out, lag, depth, active, busy, paused)
 
 
 PORT_IN_USE = "the status port is already in use:"

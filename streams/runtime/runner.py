@@ -682,6 +682,11 @@ class StageRunner:
         self.active = held
         return held
 
+    @property
+    def paused(self) -> list[str]:
+        """The topics (full names) this stage does not read for now, at its handler's asking."""
+        return sorted(self._paused)
+
     def _pause_as_asked(self, consumer: Consumer) -> None:
         """Stop reading the topics the handler's ``paused_topics()`` names, and read again
         those it no longer names: backpressure, the backlog waiting on the topic (from the

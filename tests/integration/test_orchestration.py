@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 
 import pytest
 import redis
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from processors.models import DeadLetter, ScheduledTask, SsotCommit
 from processors.planner import plan_for
@@ -22,6 +24,7 @@ from processors.scheduler import Release, to_scheduled
 from streams.audit.verify import replay
 from streams.codec.serde import Serde
 from streams.runtime.embedded import Endpoints
+from streams.runtime.metrics import _StatsCollector
 from streams.runtime.pipeline import Pipeline, build_environment, chain_store
 from streams.runtime.reader import read_topics
 from streams.runtime.topics import (
@@ -125,7 +128,16 @@ def test_a_full_book_leaves_the_backlog_on_formed(
         for t in first:  # one batch each: the book fills to its bound exactly
             publish(settings, serde, t)
             assert settle(lambda t=t: t.task_id in pending(settings, redis_client))
-        assert settle(lambda: scheduler._paused == {settings.topic(FORMED)})
+        assert settle(lambda: scheduler.paused == [settings.topic(FORMED)])
+        registry = CollectorRegistry()
+        registry.register(_StatsCollector([scheduler]))
+        gauge = ("taskline_topic_paused", "scheduler", settings.topic(FORMED))
+        assert gauge in {
+            (s.name, s.labels["stage"], s.labels["topic"])
+            for f in text_string_to_metric_families(generate_latest(registry).decode())
+            for s in f.samples
+            if s.name == "taskline_topic_paused" and s.value == 1
+        }
         backlog = [task(f"later{i}") for i in range(3)]
         publish(settings, serde, *backlog)
         time.sleep(2)  # read, they would be in the book within milliseconds
@@ -138,7 +150,7 @@ def test_a_full_book_leaves_the_backlog_on_formed(
         assert running.wait_ready(60)
         scheduler = running.runner("scheduler")
         assert settle(lambda: scheduler.active and running.runner("executor").active, 20)
-        assert scheduler._paused == {settings.topic(FORMED)}
+        assert scheduler.paused == [settings.topic(FORMED)]
         time.sleep(2)
         assert pending(settings, redis_client) == {t.task_id for t in first}
         off = govern(settings, serde, "set_safe_mode", argument="off")
@@ -154,7 +166,7 @@ def test_a_full_book_leaves_the_backlog_on_formed(
             )
         ]
         assert sorted(c.task_id for c in commits) == sorted(ids)  # each once
-        assert settle(lambda: not scheduler._paused)
+        assert settle(lambda: not scheduler.paused)
         assert scheduler.error is None
     finally:
         running.stop()
