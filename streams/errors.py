@@ -80,6 +80,10 @@ class PortInUseError(TasklineError):
     """A port to serve on is taken by another process."""
 
 
+PORT_IN_USE = "the status port is already in use:"
+"""How a worker says its status port was taken (it is started anew on another)."""
+
+
 class PublishError(TasklineError):
     """Events the broker did not acknowledge in time (unreachable, or refused them)."""
 

@@ -25,7 +25,7 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from streams.errors import PortInUseError
+from streams.errors import PORT_IN_USE, PortInUseError
 from streams.runtime.runner import StageRunner
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -101,10 +101,6 @@ class _StatsCollector(Collector):
                 active.add_metric([r.instance_id], 1 if r.active else 0)
                 busy.add_metric([r.instance_id], 1 if r.stats.current else 0)
         yield from (out, lag, depth, active, busy, paused)
-
-
-PORT_IN_USE = "the status port is already in use:"
-"""How a worker says its status port was taken (the supervisor starts it on another)."""
 
 
 class StatusServer(abc.ABC):

@@ -38,7 +38,7 @@ from prometheus_client.registry import Collector
 from streams.codec.serde import SchemaStore
 from streams.errors import WorkerFailedError
 from streams.runtime.embedded import Endpoints
-from streams.runtime.metrics import PORT_IN_USE, StatusServer
+from streams.runtime.metrics import StatusServer
 from streams.runtime.pipeline import (
     STAGES,
     load_calibration,
@@ -142,9 +142,8 @@ class Supervisor:
             last = worker.last_words()
             why = f"the {stage} worker exited with code {code}" + (f": {last}" if last else "")
             if stage not in self._ready:
-                # its status port, free when chosen, was taken before it bound it (another
-                # process's connection can get any free port): a new port, a few times
-                if last.startswith(PORT_IN_USE) and self._port_retries[stage] < PORT_RETRIES:
+                # its status port was taken before it bound it: a new port, a few times
+                if worker.port_was_taken() and self._port_retries[stage] < PORT_RETRIES:
                     self._port_retries[stage] += 1
                     self._spawn(worker)
                     continue

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 from threadpoolctl import threadpool_limits
 
+from streams.errors import PORT_IN_USE
 from streams.runtime.embedded import Endpoints
 from streams.settings import Settings
 
@@ -172,6 +173,11 @@ class WorkerProcess:
             lines[-1] if lines else "",
         )
         return last.removeprefix("taskline: error: ")
+
+    def port_was_taken(self) -> bool:
+        """Whether it exited because its status port, free when chosen, was taken before it
+        bound it (another process's connection can get any free port): start it on another."""
+        return self.returncode is not None and self.last_words().startswith(PORT_IN_USE)
 
     @property
     def returncode(self) -> int | None:

@@ -36,7 +36,6 @@ from streams.codec.serde import SchemaStore, Serde
 from streams.errors import TasklineError
 from streams.runtime.embedded import Endpoints
 from streams.runtime.kafka import KafkaClients
-from streams.runtime.metrics import PORT_IN_USE
 from streams.runtime.pipeline import STAGES, Pipeline
 from streams.runtime.reader import committed_total
 from streams.runtime.supervisor import PORT_RETRIES
@@ -245,11 +244,7 @@ class _ProcessStages:
             for stage in waiting:
                 # its status port was taken before it bound it (as Supervisor does: anew)
                 w = self.workers[stage]
-                if (
-                    w.returncode is not None
-                    and retries[stage] < PORT_RETRIES
-                    and w.last_words().startswith(PORT_IN_USE)
-                ):
+                if retries[stage] < PORT_RETRIES and w.port_was_taken():
                     retries[stage] += 1
                     w.env = worker_env(self.settings, self._endpoints, metrics_port=free_port())
                     w.start()
