@@ -284,6 +284,9 @@ class ExecutorStage:
                 canon = CanonicalCache(keep=16, forget=False)
                 text = canon.prime(head.state)
                 moved = Snapshot(project, head.version, head.state, text, canon=canon)
+                # the head may have moved since the batch read the versions: the batch's
+                # later tasks of the project run on this snapshot (read once, not per task)
+                self._versions[project] = head.version
             cached = self._snapshots[project] = moved
         return cached
 

@@ -5,21 +5,24 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter, defaultdict
+from typing import cast
 
 import pytest
 import redis
 
+from processors.completer import plan_commit
 from processors.models import ExecutionResult, PatchOp, RawEvent, Reply, SsotCommit, TaskObject
 from processors.ssot import Head, advance, state_hash
 from streams.codec.serde import Serde
-from streams.runtime.pipeline import Pipeline, chain_store, ssot_store
+from streams.runtime.pipeline import Pipeline, build_handler, chain_store, ssot_store
 from streams.runtime.topics import EXECUTED, FORMED, REPLIES, SSOT_WRITES
 from streams.sdk.producer import EventProducer
 from streams.settings import Settings
+from streams.stages.executor import ExecutorStage
 from streams.state.dedup import Deduplicator
 from streams.state.ssot_store import Tombstone
 from tests.conftest import at_least, decode_all, read_topic, settle
-from tests.samples import T0
+from tests.samples import RESULT, SCHEDULED, T0
 
 pytestmark = pytest.mark.integration
 PROJECTS = [
@@ -184,6 +187,40 @@ def test_the_executor_follows_its_own_commits_to_the_next_snapshot(
     assert head.state == {f"f{i}": [i] for i in range(5)}
     reads = pipeline.runner("executor").handler.snapshot_reads  # type: ignore[attr-defined]
     assert reads["followed"] >= 3 and reads["read"] <= 2, reads
+
+
+def test_a_batch_reads_a_head_that_moved_under_it_once(
+    settings: Settings, redis_client: redis.Redis, serde: Serde
+) -> None:
+    """The batch read the versions at v1, and v2 landed before its first task read the
+    head: the batch's later tasks of the project run on that v2 snapshot, not on a head
+    read again for each of them (which, under load, cost a whole state read per task)."""
+    executor = cast(ExecutorStage, build_handler("executor", settings, redis_client, serde))
+    chain = chain_store(settings, redis_client)
+    head = Head.genesis("orion")
+    for i in (1, 2):
+        result = RESULT.model_copy(
+            update={
+                "task_id": f"moved-{i}",
+                "source_event_id": f"moved-{i}",
+                "project_id": "orion",
+                "status": "succeeded",
+                "error": None,
+                "snapshot_version": head.version,
+                "patch": [PatchOp.from_rfc({"op": "add", "path": f"/m{i}", "value": i})],
+            }
+        )
+        commit, head = plan_commit(result, head, changed_paths=set(), now=T0)
+        assert chain.apply(commit, head).status == "ok"
+    task = SCHEDULED.model_copy(
+        update={"task": SCHEDULED.task.model_copy(update={"project_id": "orion"})}
+    )
+    executor._versions = {"orion": 1}  # as the batch read them, before v2 landed
+    snapshots = [executor._snapshot(task, None) for _ in range(3)]
+    assert [s.version for s in snapshots] == [2, 2, 2]
+    assert snapshots[0].state == {"m1": 1, "m2": 2}
+    assert all(s is snapshots[0] for s in snapshots)
+    assert executor.snapshot_reads == {"read": 1}
 
 
 def test_redelivered_record_is_processed_but_duplicate_is_not(
