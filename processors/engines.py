@@ -43,7 +43,7 @@ from typing import Any, Protocol
 import jsonschema
 
 from processors.errors import PatchError, ProcessorError
-from processors.jsonpatch import CanonicalCache, apply_patch, canonical_json, get
+from processors.jsonpatch import CanonicalCache, Written, apply_patch, canonical_json, get
 from processors.models import PlanStep, ScheduledTask, patch_to_rfc
 
 log = logging.getLogger("taskline.engines")
@@ -221,7 +221,7 @@ def _apply(ctx: StepContext) -> str:
                     f"the task expected {canonical_json(op.get('value'))}",
                     mode="drift",
                 )
-    written: dict[int, tuple[Any, Any]] = {}
+    written: Written = {}
     try:
         ctx.working = apply_patch(ctx.working, patch, written=written)
     except PatchError as exc:

@@ -47,7 +47,7 @@ from processors.engines import (
     schema_problem,
 )
 from processors.errors import PatchError
-from processors.jsonpatch import CanonicalCache, apply_patch
+from processors.jsonpatch import CanonicalCache, Written, apply_patch
 from processors.models import (
     ExecutionResult,
     PlanStep,
@@ -111,7 +111,7 @@ class Snapshot:
             return self
         state, text, canon = self.state, self.canonical, self.canon
         digest: str | None = self.digest
-        written: dict[int, tuple[Any, Any]] = {}  # every copy made since the last text
+        written: Written = {}  # every copy made since the last text
         version = self.version
         for commit in commits:
             if commit.version != version + 1 or commit.project_id != self.project_id:

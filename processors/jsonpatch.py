@@ -82,9 +82,14 @@ def get(doc: Any, pointer: str) -> Any:
     raise PatchError(f"path {pointer!r} does not exist")
 
 
-# containers this apply created, by id, each with the input's container it copies (both held,
-# so that no id is reused meanwhile): the only ones it may change; None applies in place
-_Owned = dict[int, tuple[Any, Any]] | None
+Written = dict[int, tuple[Any, Any, set[Any]]]
+"""What ``apply_patch(..., written=)`` fills: by id, each container the patch made by
+copying, the container it copies (both held, so that no id is reused meanwhile), and the keys
+of an object the patch wrote (set, added or removed; an array's stay empty)."""
+
+# the containers this apply created (see Written): the only ones it may change; None applies
+# in place
+_Owned = Written | None
 
 
 def _own(node: Any, owned: _Owned) -> Any:
@@ -92,8 +97,14 @@ def _own(node: Any, owned: _Owned) -> Any:
     if owned is None or id(node) in owned or not isinstance(node, dict | list):
         return node
     mine = dict(node) if isinstance(node, dict) else list(node)
-    owned[id(mine)] = (mine, node)
+    owned[id(mine)] = (mine, node, set())
     return mine
+
+
+def _wrote(parent: dict[str, Any], key: str, owned: _Owned) -> None:
+    """Note that this apply wrote member ``key`` of ``parent`` (one it owns)."""
+    if owned is not None:
+        owned[id(parent)][2].add(key)
 
 
 def _writable(doc: Any, tokens: list[str], owned: _Owned) -> tuple[Any, Any]:
@@ -111,7 +122,10 @@ def _writable(doc: Any, tokens: list[str], owned: _Owned) -> tuple[Any, Any]:
         else:
             raise PatchError(f"cannot descend into a {type(node).__name__} at {token!r}")
         child = _own(node[key], owned)
-        node[key] = child
+        if child is not node[key]:
+            node[key] = child
+            if type(key) is str:
+                _wrote(node, key, owned)
         node = child
     return doc, node
 
@@ -123,6 +137,7 @@ def _add(doc: Any, tokens: list[str], value: Any, owned: _Owned) -> Any:
     last = tokens[-1]
     if isinstance(parent, dict):
         parent[last] = value
+        _wrote(parent, last, owned)
     elif isinstance(parent, list):
         parent.insert(_index(parent, last, allow_end=True), value)
     else:
@@ -138,6 +153,7 @@ def _remove(doc: Any, tokens: list[str], owned: _Owned) -> tuple[Any, Any]:
     if isinstance(parent, dict):
         if last not in parent:
             raise PatchError(f"cannot remove missing member {last!r}")
+        _wrote(parent, last, owned)
         return doc, parent.pop(last)
     if isinstance(parent, list):
         return doc, parent.pop(_index(parent, last, allow_end=False))
@@ -149,7 +165,7 @@ def apply_patch(
     patch: Iterable[dict[str, Any]],
     *,
     in_place: bool = False,
-    written: dict[int, tuple[Any, Any]] | None = None,
+    written: Written | None = None,
 ) -> Any:
     """Apply RFC 6902 operations to ``doc`` and return the result, copy-on-write: ``doc`` is
     unchanged and the result shares every part of it the patch did not write (treat both as
@@ -164,8 +180,9 @@ def apply_patch(
     ({'x': 1}, {'x': 1, 'z': 3}, True)
 
     ``written`` (a dict, filled by the call) receives the objects and arrays the patch
-    created by copying, by id, each with the one it copies: what
-    :meth:`CanonicalCache.dump` must dump afresh. Not with ``in_place`` (nothing is copied).
+    created by copying, by id, each with the one it copies and the members it wrote
+    (:data:`Written`): what :meth:`CanonicalCache.dump` must dump afresh. Not with
+    ``in_place`` (nothing is copied).
     """
     if in_place and written is not None:
         raise ValueError("apply_patch: written= records copies, and in_place makes none")
@@ -319,13 +336,13 @@ class CanonicalCache:
         self._keep = keep
         self._forget = forget
 
-    def dump(self, doc: Any, written: Mapping[int, tuple[Any, Any]] | None = None) -> str:
+    def dump(self, doc: Any, written: Mapping[int, tuple[Any, ...]] | None = None) -> str:
         """``canonical_json(doc)``; ``written``: what ``apply_patch(..., written=)`` filled
         since the last dump (those containers are dumped afresh, those they copy forgotten)."""
         written = written or {}
         self._dumps += 1
         copied: dict[int, list[Any]] = {}  # a copy's id -> its original's entry
-        for key, (_, original) in written.items():
+        for key, (_, original, *_keys) in written.items():
             known = self._texts.get(id(original))
             if known is not None and known[0] is original:
                 copied[key] = known
@@ -347,7 +364,7 @@ class CanonicalCache:
         after a patch would), so that the first versions patched from it re-dump only what
         their patches wrote."""
         self._dumps += 1
-        text = self._text(doc, {id(doc): (doc, doc)}, {})
+        text = self._text(doc, {id(doc): (doc, doc, set())}, {})
         self._drop_unused()
         return text
 
@@ -363,8 +380,12 @@ class CanonicalCache:
         before = copied.get(key)
         if key not in written:
             text = canonical_json(value)  # unchanged: json's own C loop, whole
-        elif before is not None and before[3] is not None and type(value) is dict:
-            # a copy of an object dumped member by member: only its changed members
+        elif (
+            before is not None
+            and type(value) is dict
+            and self._pieces_of(before, written, copied) is not None
+        ):
+            # a copy of an object known member by member: only its changed members
             pieces = self._members_after(value, before, written, copied)
             text = "{" + ",".join(pieces[1]) + "}" if pieces else canonical_json(value)
         elif not _nested(value):
@@ -381,6 +402,24 @@ class CanonicalCache:
         self._texts[key] = [value, text, self._dumps, pieces]
         return text
 
+    def _pieces_of(
+        self, entry: list[Any], written: Mapping[int, Any], copied: dict[int, list[Any]]
+    ) -> tuple[list[str], list[str]] | None:
+        """The sorted keys and members' texts of a remembered object, worked out now (once)
+        if it was dumped whole: an executor patches many versions from one snapshot, and
+        each then re-dumps only what its patch wrote, not every member of a collection."""
+        old = entry[0]
+        if (
+            entry[3] is None
+            and type(old) is dict
+            and _nested(old)
+            and all(type(k) is str for k in old)
+        ):
+            keys = sorted(old)
+            entry[3] = keys, [f"{_string(k)}:{self._text(old[k], written, copied)}" for k in keys]
+        pieces: tuple[list[str], list[str]] | None = entry[3]
+        return pieces
+
     def _members_after(
         self,
         value: dict[Any, Any],
@@ -390,31 +429,32 @@ class CanonicalCache:
     ) -> tuple[list[str], list[str]] | None:
         """The sorted keys and members' texts of a copy of ``before``'s object, re-dumping
         only the members that are not the same objects (None when a new key is not a
-        string: json.dumps's own rules apply)."""
+        string: json.dumps's own rules apply): those the patches wrote, as ``written``
+        says, or, when it does not say, found by comparing every member."""
         old: dict[str, Any] = before[0]
         keys, parts = before[3]
+        entry = written.get(id(value))
+        said = entry[2] if entry is not None and len(entry) > 2 else value.keys() | old.keys()
         missing = object()
-        changed = [k for k, v in value.items() if old.get(k, missing) is not v]
+        # (said in a set's order: every key's place is found by bisection, whatever the order)
+        changed = [k for k in said if old.get(k, missing) is not value.get(k, missing)]
         added = [k for k in changed if k not in old]
         if any(type(k) is not str for k in added):
             return None
-
-        def member(k: str) -> str:
-            return f"{_string(k)}:{self._text(value[k], written, copied)}"
-
-        if len(value) != len(old) + len(added):  # members removed: in sorted order afresh
-            where = {k: i for i, k in enumerate(keys)}
-            keys = sorted(value)
-            return keys, [parts[where[k]] if k not in changed else member(k) for k in keys]
-        parts = parts.copy()
-        if added:
-            keys = keys.copy()
-            for k in added:  # json.dumps sorts keys as bisect compares them
-                at = bisect.bisect_left(keys, k)
-                keys.insert(at, k)
-                parts.insert(at, "")
+        keys, parts = keys.copy(), parts.copy()
+        if len(value) != len(old) + len(added):
+            for k in changed:
+                if k not in value:  # removed
+                    at = bisect.bisect_left(keys, k)
+                    del keys[at], parts[at]
+        for k in added:  # json.dumps sorts keys as bisect compares them
+            at = bisect.bisect_left(keys, k)
+            keys.insert(at, k)
+            parts.insert(at, "")
         for k in changed:
-            parts[bisect.bisect_left(keys, k)] = member(k)
+            if k in value:
+                member = f"{_string(k)}:{self._text(value[k], written, copied)}"
+                parts[bisect.bisect_left(keys, k)] = member
         return keys, parts
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import rfc8785
 
 from processors.errors import ChainError, PatchError
-from processors.jsonpatch import CanonicalCache, apply_patch, canonical_json
+from processors.jsonpatch import CanonicalCache, Written, apply_patch, canonical_json
 from processors.models import SsotCommit, patch_to_rfc
 
 GENESIS_HASH = "0" * 64
@@ -164,7 +164,7 @@ class Head:
         """The state after ``patch`` (copy-on-write), its canonical JSON, re-dumping only what
         the patch wrote, and the cache for the next head; :class:`PatchError` if it does not
         apply."""
-        written: dict[int, tuple[Any, Any]] = {}
+        written: Written = {}
         state = apply_patch(self.state, patch, written=written)
         canon = self.canon if self.canon is not None else CanonicalCache()
         return state, canon.dump(state, written), canon

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from processors.errors import PatchError
-from processors.jsonpatch import CanonicalCache, apply_patch, canonical_json
+from processors.jsonpatch import CanonicalCache, Written, apply_patch, canonical_json
 from processors.models import RawEvent
 from processors.ssot import jcs
 from streams.codec.serde import MARKER, SchemaStore, Serde
@@ -145,6 +145,22 @@ def test_the_canonical_cache_dumps_every_version_as_canonical_json(
         with contextlib.suppress(PatchError):
             doc = apply_patch(doc, patch, written=written)
         assert cache.dump(doc, written) == canonical_json(doc)
+
+
+@BUDGET
+@given(st.dictionaries(_keys, _nested, max_size=6), st.lists(_ops, max_size=4), st.booleans())
+def test_the_canonical_cache_dumps_several_patches_at_once(
+    doc: dict[str, Any], patches: list[list[dict[str, Any]]], primed: bool
+) -> None:
+    """As Snapshot.follow uses it: patches applied one after the other into one written map
+    (later ones change the copies of earlier ones in place), then one dump."""
+    cache = CanonicalCache()
+    assert (cache.prime(doc) if primed else cache.dump(doc)) == canonical_json(doc)
+    written: Written = {}
+    for patch in patches:
+        with contextlib.suppress(PatchError):
+            doc = apply_patch(doc, patch, written=written)
+    assert cache.dump(doc, written) == canonical_json(doc)
 
 
 @BUDGET
