@@ -67,6 +67,7 @@ def plan_commit(
                 outcome, message = "ssot_mismatch", f"patch no longer applies: {exc}"[:500]
     if text is None:
         text = canonical_json(state)
+    data = head.state_data if text is head.state_json and head.state_data else text.encode()
     draft = SsotCommit(
         commit_id=commit_id_for(result.task_id),
         project_id=head.project_id,
@@ -78,11 +79,11 @@ def plan_commit(
         kind=kind,
         outcome=outcome,
         patch=result.patch if kind == "state" else None,
-        state_hash=hashlib.sha256(text.encode()).hexdigest(),
+        state_hash=hashlib.sha256(data).hexdigest(),
         message=message,
         occurred_at=result.occurred_at,
         committed_at=now,
         hash_version=HASH_VERSION,
     )
     commit = draft.model_copy(update={"hash": commit_hash(draft)})
-    return commit, Head(head.project_id, commit.version, commit.hash, state, text, canon)
+    return commit, Head(head.project_id, commit.version, commit.hash, state, text, canon, data)

@@ -159,6 +159,8 @@ class Head:
     # the texts of the state's parts, handed from head to head: a commit re-dumps only
     # what its patch wrote (see CanonicalCache)
     canon: CanonicalCache | None = field(default=None, compare=False, repr=False)
+    # the canonical JSON as UTF-8 when already encoded (hashed, then stored: encoded once)
+    state_data: bytes | None = field(default=None, compare=False, repr=False)
 
     def after(self, patch: list[dict[str, Any]]) -> tuple[dict[str, Any], str, CanonicalCache]:
         """The state after ``patch`` (copy-on-write), its canonical JSON, re-dumping only what
@@ -172,6 +174,10 @@ class Head:
     def canonical_state(self) -> str:
         """The state's canonical JSON (computed once per head)."""
         return self.state_json if self.state_json is not None else canonical_json(self.state)
+
+    def canonical_bytes(self) -> bytes:
+        """:meth:`canonical_state` as UTF-8 (what its hash covers and the store holds)."""
+        return self.state_data if self.state_data is not None else self.canonical_state().encode()
 
     @classmethod
     def genesis(cls, project_id: str) -> Head:
@@ -197,9 +203,10 @@ def advance(head: Head, commit: SsotCommit) -> Head:
             raise ChainError(f"v{commit.version}: patch does not apply: {exc}") from exc
     if text is None:
         text = canonical_json(state)
-    if hashlib.sha256(text.encode()).hexdigest() != commit.state_hash:
+    data = head.state_data if text is head.state_json and head.state_data else text.encode()
+    if hashlib.sha256(data).hexdigest() != commit.state_hash:
         raise ChainError(f"v{commit.version}: state hash mismatch")
-    return Head(head.project_id, commit.version, commit.hash, state, text, canon)
+    return Head(head.project_id, commit.version, commit.hash, state, text, canon, data)
 
 
 def state_at(project_id: str, commits: list[SsotCommit], version: int) -> Head:

@@ -214,7 +214,8 @@ class SsotStore:
         if version is None or hash_ is None or state is None:
             return Head.genesis(project_id)
         text = _text(state)  # stored canonical: no need to serialize it again
-        return Head(project_id, int(version), _text(hash_), json.loads(text), text)
+        data = state if isinstance(state, bytes) else None
+        return Head(project_id, int(version), _text(hash_), json.loads(text), text, None, data)
 
     def versions(self, project_ids: list[str]) -> dict[str, int]:
         """Current versions of several projects in one round trip."""
@@ -249,14 +250,14 @@ class SsotStore:
             bucket,
         ]
 
-    def _args(self, commit: SsotCommit, head: Head) -> list[str | int]:
+    def _args(self, commit: SsotCommit, head: Head) -> list[str | int | bytes]:
         _, expires = self.tombstones.key_for(_millis(commit))
         return [
             commit.version - 1,
             commit.commit_id,
             commit.version,
             commit.hash,
-            head.canonical_state(),
+            head.canonical_bytes(),
             commit.model_dump_json(),
             commit.project_id,
             commit.source_event_id,
@@ -368,7 +369,7 @@ class SsotStore:
             mapping={
                 "version": head.version,
                 "hash": head.hash,
-                "state": head.canonical_state(),
+                "state": head.canonical_bytes(),
                 "first": keep[0].version if keep else head.version + 1,
             },
         )
