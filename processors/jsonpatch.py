@@ -320,7 +320,7 @@ class CanonicalCache:
     >>> v1 = {"rooms": {"hall": {"on": False}, "den": {"on": True}}}
     >>> cache.dump(v1) == canonical_json(v1)
     True
-    >>> written: dict[int, tuple[object, object]] = {}
+    >>> written: Written = {}
     >>> v2 = apply_patch(v1, [{"op": "replace", "path": "/rooms/hall/on", "value": True}],
     ...                  written=written)
     >>> cache.dump(v2, written)

@@ -257,8 +257,14 @@ class ExecutorStage:
         project = scheduled.task.project_id
         if project is None:
             return Snapshot(None, 0, {})
-        if resume is not None and resume.snapshot_version != self._versions.get(project):
-            # resume on the very snapshot the task started on, rebuilt from the chain
+        if resume is not None:
+            # resume on the very snapshot the task started on: the batch's own when it is
+            # that version (the head may have moved since the batch read it), else rebuilt
+            # from the chain
+            if resume.snapshot_version == self._versions.get(project):
+                current = self._current(project)
+                if current.version == resume.snapshot_version:
+                    return current
             history = (
                 self.recovery.history(self.chain, project)
                 if self.recovery is not None
@@ -266,6 +272,11 @@ class ExecutorStage:
             )
             head = state_at(project, history, resume.snapshot_version)
             return Snapshot(project, head.version, head.state, head.state_json)
+        return self._current(project)
+
+    def _current(self, project: str) -> Snapshot:
+        """The snapshot the batch's tasks of ``project`` run on: at the version the batch
+        read, or at the head read for its first task when that had moved since."""
         cached = self._snapshots.get(project)
         version = self._versions.get(project, 0)
         if cached is None or cached.version != version:

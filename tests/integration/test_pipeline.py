@@ -11,6 +11,7 @@ import pytest
 import redis
 
 from processors.completer import plan_commit
+from processors.executor import Checkpoint
 from processors.models import ExecutionResult, PatchOp, RawEvent, Reply, SsotCommit, TaskObject
 from processors.ssot import Head, advance, state_hash
 from streams.codec.serde import Serde
@@ -189,12 +190,8 @@ def test_the_executor_follows_its_own_commits_to_the_next_snapshot(
     assert reads["followed"] >= 3 and reads["read"] <= 2, reads
 
 
-def test_a_batch_reads_a_head_that_moved_under_it_once(
-    settings: Settings, redis_client: redis.Redis, serde: Serde
-) -> None:
-    """The batch read the versions at v1, and v2 landed before its first task read the
-    head: the batch's later tasks of the project run on that v2 snapshot, not on a head
-    read again for each of them (which, under load, cost a whole state read per task)."""
+def _moved_head(settings: Settings, redis_client: redis.Redis, serde: Serde) -> ExecutorStage:
+    """An executor whose batch read orion at v1, after which v2 landed."""
     executor = cast(ExecutorStage, build_handler("executor", settings, redis_client, serde))
     chain = chain_store(settings, redis_client)
     head = Head.genesis("orion")
@@ -212,15 +209,41 @@ def test_a_batch_reads_a_head_that_moved_under_it_once(
         )
         commit, head = plan_commit(result, head, changed_paths=set(), now=T0)
         assert chain.apply(commit, head).status == "ok"
-    task = SCHEDULED.model_copy(
-        update={"task": SCHEDULED.task.model_copy(update={"project_id": "orion"})}
-    )
     executor._versions = {"orion": 1}  # as the batch read them, before v2 landed
-    snapshots = [executor._snapshot(task, None) for _ in range(3)]
+    return executor
+
+
+_ORION_TASK = SCHEDULED.model_copy(
+    update={"task": SCHEDULED.task.model_copy(update={"project_id": "orion"})}
+)
+
+
+def test_a_batch_reads_a_head_that_moved_under_it_once(
+    settings: Settings, redis_client: redis.Redis, serde: Serde
+) -> None:
+    """The batch read the versions at v1, and v2 landed before its first task read the
+    head: the batch's later tasks of the project run on that v2 snapshot, not on a head
+    read again for each of them (which, under load, cost a whole state read per task)."""
+    executor = _moved_head(settings, redis_client, serde)
+    snapshots = [executor._snapshot(_ORION_TASK, None) for _ in range(3)]
     assert [s.version for s in snapshots] == [2, 2, 2]
     assert snapshots[0].state == {"m1": 1, "m2": 2}
     assert all(s is snapshots[0] for s in snapshots)
     assert executor.snapshot_reads == {"read": 1}
+
+
+def test_a_task_resumes_on_its_checkpoint_version_when_the_head_moved(
+    settings: Settings, redis_client: redis.Redis, serde: Serde
+) -> None:
+    """A task checkpointed on v1 resumes on v1, whether it comes first in a batch that read
+    v1 while the head moved to v2, or after a task of the batch read the moved head."""
+    executor = _moved_head(settings, redis_client, serde)
+    resume = Checkpoint("moved-3", 1, {}, "", [], [0], T0, 1, "exec-a", 1)
+    first = executor._snapshot(_ORION_TASK, resume)
+    assert (first.version, first.state) == (1, {"m1": 1})
+    assert executor._snapshot(_ORION_TASK, None).version == 2  # the batch's other tasks
+    later = executor._snapshot(_ORION_TASK, resume)
+    assert (later.version, later.state) == (1, {"m1": 1})
 
 
 def test_redelivered_record_is_processed_but_duplicate_is_not(
