@@ -67,7 +67,7 @@ def plan_commit(
                 outcome, message = "ssot_mismatch", f"patch no longer applies: {exc}"[:500]
     if text is None:
         text = canonical_json(state)
-    data = head.state_data if text is head.state_json and head.state_data else text.encode()
+    data = head.encoded(text)
     draft = SsotCommit(
         commit_id=commit_id_for(result.task_id),
         project_id=head.project_id,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import copy
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from processors.errors import PatchError
@@ -336,13 +336,13 @@ class CanonicalCache:
         self._keep = keep
         self._forget = forget
 
-    def dump(self, doc: Any, written: Mapping[int, tuple[Any, ...]] | None = None) -> str:
+    def dump(self, doc: Any, written: Written | None = None) -> str:
         """``canonical_json(doc)``; ``written``: what ``apply_patch(..., written=)`` filled
         since the last dump (those containers are dumped afresh, those they copy forgotten)."""
         written = written or {}
         self._dumps += 1
         copied: dict[int, list[Any]] = {}  # a copy's id -> its original's entry
-        for key, (_, original, *_keys) in written.items():
+        for key, (_, original, _keys) in written.items():
             known = self._texts.get(id(original))
             if known is not None and known[0] is original:
                 copied[key] = known
@@ -368,7 +368,7 @@ class CanonicalCache:
         self._drop_unused()
         return text
 
-    def _text(self, value: Any, written: Mapping[int, Any], copied: dict[int, list[Any]]) -> str:
+    def _text(self, value: Any, written: Written, copied: dict[int, list[Any]]) -> str:
         if not isinstance(value, dict | list) or not value:
             return _scalar(value)
         key = id(value)
@@ -403,7 +403,7 @@ class CanonicalCache:
         return text
 
     def _pieces_of(
-        self, entry: list[Any], written: Mapping[int, Any], copied: dict[int, list[Any]]
+        self, entry: list[Any], written: Written, copied: dict[int, list[Any]]
     ) -> tuple[list[str], list[str]] | None:
         """The sorted keys and members' texts of a remembered object, worked out now (once)
         if it was dumped whole: an executor patches many versions from one snapshot, and
@@ -424,19 +424,18 @@ class CanonicalCache:
         self,
         value: dict[Any, Any],
         before: list[Any],
-        written: Mapping[int, Any],
+        written: Written,
         copied: dict[int, list[Any]],
     ) -> tuple[list[str], list[str]] | None:
         """The sorted keys and members' texts of a copy of ``before``'s object, re-dumping
         only the members that are not the same objects (None when a new key is not a
-        string: json.dumps's own rules apply): those the patches wrote, as ``written``
-        says, or, when it does not say, found by comparing every member."""
+        string: json.dumps's own rules apply): of the keys the patches wrote, as ``written``
+        says, those whose members are not the same objects."""
         old: dict[str, Any] = before[0]
         keys, parts = before[3]
-        entry = written.get(id(value))
-        said = entry[2] if entry is not None and len(entry) > 2 else value.keys() | old.keys()
         missing = object()
-        # (said in a set's order: every key's place is found by bisection, whatever the order)
+        # (in a set's order: every key's place is found by bisection, whatever the order)
+        said = written[id(value)][2]
         changed = [k for k in said if old.get(k, missing) is not value.get(k, missing)]
         added = [k for k in changed if k not in old]
         if any(type(k) is not str for k in added):

@@ -179,6 +179,13 @@ class Head:
         """:meth:`canonical_state` as UTF-8 (what its hash covers and the store holds)."""
         return self.state_data if self.state_data is not None else self.canonical_state().encode()
 
+    def encoded(self, text: str) -> bytes:
+        """``text`` (the canonical JSON of this head's state or of the next one's) as UTF-8,
+        not encoded again when it is this head's own and its bytes are known."""
+        if text is self.state_json and self.state_data is not None:
+            return self.state_data
+        return text.encode()
+
     @classmethod
     def genesis(cls, project_id: str) -> Head:
         """The head before any commit."""
@@ -203,7 +210,7 @@ def advance(head: Head, commit: SsotCommit) -> Head:
             raise ChainError(f"v{commit.version}: patch does not apply: {exc}") from exc
     if text is None:
         text = canonical_json(state)
-    data = head.state_data if text is head.state_json and head.state_data else text.encode()
+    data = head.encoded(text)
     if hashlib.sha256(data).hexdigest() != commit.state_hash:
         raise ChainError(f"v{commit.version}: state hash mismatch")
     return Head(head.project_id, commit.version, commit.hash, state, text, canon, data)
