@@ -37,8 +37,23 @@ from streams.state.ssot_store import SsotStore
 log = logging.getLogger("taskline.stages")
 _REPLY_NAMESPACE = uuid.UUID("a3c9e1f4-5b6d-4e7f-8a9b-0c1d2e3f4a5b")
 # a snapshot further behind than this many versions is read whole from the head: a commit
-# costs ~8 us to read and ~3 us to apply, a head of 25 KB ~250 us to read and take apart
+# costs ~8 us to read and ~3 us to apply, a head ~10 us a KB to read and take apart (25 KB:
+# 32 commits; a state grown to 250 KB is followed through ~250, as a busy project moves)
 _FOLLOW_AT_MOST = 32
+_FOLLOW_BYTES = 1000  # state characters per commit followed, beyond the first _FOLLOW_AT_MOST
+_FOLLOW_LIMIT = 1000  # commits read in one go at most, whatever the state's size
+
+
+def follow_at_most(snapshot: Snapshot) -> int:
+    """How many commits a snapshot is followed through rather than read again whole: more as
+    its state grows (reading it costs in proportion to its size, following it does not).
+
+    >>> small, grown = Snapshot("a", 1, {}, "{}"), Snapshot("a", 1, {}, "x" * 250_000)
+    >>> follow_at_most(small), follow_at_most(grown)
+    (32, 250)
+    """
+    size = len(snapshot.canonical) if snapshot.canonical is not None else 0
+    return min(max(_FOLLOW_AT_MOST, size // _FOLLOW_BYTES), _FOLLOW_LIMIT)
 
 
 class ExecutorStage:
@@ -281,7 +296,7 @@ class ExecutorStage:
         version = self._versions.get(project, 0)
         if cached is None or cached.version != version:
             moved = None
-            if cached is not None and 0 < version - cached.version <= _FOLLOW_AT_MOST:
+            if cached is not None and 0 < version - cached.version <= follow_at_most(cached):
                 # the commits since: usually of states this executor made (no state read)
                 commits = self.chain.commits_between(project, cached.version, version)
                 if commits is not None:

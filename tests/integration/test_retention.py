@@ -27,8 +27,10 @@ from tests.samples import RESULT
 pytestmark = pytest.mark.integration
 
 
-def _chain(project: str, n: int, *, at: datetime) -> list[tuple[SsotCommit, Head]]:
-    """``n`` state commits of one project, each setting ``/count``."""
+def _chain(
+    project: str, n: int, *, at: datetime, every: timedelta = timedelta(0)
+) -> list[tuple[SsotCommit, Head]]:
+    """``n`` state commits of one project, each setting ``/count``, ``every`` apart."""
     head, out = Head.genesis(project), []
     for i in range(1, n + 1):
         result: ExecutionResult = RESULT.model_copy(
@@ -42,7 +44,7 @@ def _chain(project: str, n: int, *, at: datetime) -> list[tuple[SsotCommit, Head
                 "patch": [PatchOp(op="add", path=f"/k{i % 3}", value_json=str(i))],
             }
         )
-        commit, head = plan_commit(result, head, changed_paths=set(), now=at)
+        commit, head = plan_commit(result, head, changed_paths=set(), now=at + i * every)
         out.append((commit, head))
     return out
 
@@ -77,6 +79,100 @@ def test_the_log_keeps_the_last_commits_and_forgets_their_ids(redis_client: redi
         1,
         None,
     ]
+    store.drop()
+
+
+def _dump(client: redis.Redis, store: SsotStore) -> dict[str, tuple[object, int]]:
+    """Every key of a store's namespace, by its name without the namespace: its value and
+    its time to live (-1: none)."""
+    out: dict[str, tuple[object, int]] = {}
+    for key in client.scan_iter(f"{store._k('')}*", count=1000):
+        name = key.decode().split(":", 1)[1]
+        kind = client.type(key).decode()
+        if kind == "hash":
+            value: object = client.hgetall(key)
+        elif kind == "list":
+            value = client.lrange(key, 0, -1)
+        else:
+            value = client.smembers(key)
+        out[name] = (value, client.ttl(key))
+    return out
+
+
+def _same(one: dict[str, tuple[object, int]], other: dict[str, tuple[object, int]]) -> None:
+    assert {k: v for k, (v, _) in one.items()} == {k: v for k, (v, _) in other.items()}
+    for name, (_, ttl) in one.items():  # a second may pass between the two reads
+        assert (ttl < 0) == (other[name][1] < 0) and abs(ttl - other[name][1]) <= 1, name
+
+
+@pytest.mark.parametrize(
+    ("retention", "window", "tombstones"),
+    [(4, 1800, True), (0, 1800, True), (1, 0, True), (3, 1800, False), (100, 0, False)],
+)
+def test_a_batch_writes_what_its_commits_one_by_one_write(
+    redis_client: redis.Redis, retention: int, window: int, tombstones: bool
+) -> None:
+    at = datetime.now(UTC)
+    # one project's commits in several tombstone buckets (one already expired), interleaved
+    # with another's, more of them than the log retains
+    apollo = _chain("apollo", 6, at=at - timedelta(seconds=2 * window), every=timedelta(hours=1))
+    atlas = _chain("atlas", 6, at=at, every=timedelta(minutes=5))
+    # an event's first commit wins its tombstone: atlas's last names apollo's second's event
+    last, head = atlas[-1]
+    atlas[-1] = (last.model_copy(update={"source_event_id": apollo[1][0].source_event_id}), head)
+    items = [item for pair in zip(apollo, atlas, strict=True) for item in pair]
+    stores = []
+    for name in ("one", "batch"):
+        namespace = f"{name}-{uuid.uuid4().hex[:8]}"
+        # a log longer than the store retains: what an earlier, larger retention left
+        first = SsotStore(redis_client, namespace, retention=0, tombstone_window_s=window)
+        for commit, head in items[:3]:
+            first.apply(commit, head)
+        store = SsotStore(
+            redis_client,
+            namespace,
+            retention=retention,
+            tombstone_window_s=window,
+            tombstones=tombstones,
+        )
+        stores.append(store)
+    one, batch = stores
+    assert [one.apply(c, h).status for c, h in items[3:]] == ["ok"] * 9
+    assert [r.status for r in batch.apply_many(items[3:])] == ["ok"] * 9
+    _same(_dump(redis_client, batch), _dump(redis_client, one))
+    assert batch.head("atlas") == atlas[-1][1]
+    for store in stores:
+        store.drop()
+
+
+def test_a_batch_with_a_commit_that_does_not_apply_writes_nothing(
+    redis_client: redis.Redis,
+) -> None:
+    store = SsotStore(redis_client, f"none-{uuid.uuid4().hex[:8]}", retention=0)
+    apollo = _chain("apollo", 3, at=datetime.now(UTC))
+    atlas = _chain("atlas", 2, at=datetime.now(UTC))
+    store.apply(*apollo[0])
+    before = _dump(redis_client, store)
+    # atlas v2 without v1: atlas's head is v0, so nothing of the batch is written
+    answers = store.apply_many([apollo[1], atlas[1], apollo[2]])
+    assert [(a.status, a.version) for a in answers] == [
+        ("conflict", 1),
+        ("conflict", 0),
+        ("conflict", 1),
+    ]
+    assert _dump(redis_client, store) == before
+    # a commit applied before: a duplicate, and again nothing else is written
+    answers = store.apply_many([apollo[0], apollo[1]])
+    assert [(a.status, a.version) for a in answers] == [("duplicate", 1), ("conflict", 1)]
+    assert _dump(redis_client, store) == before
+    # the same commit twice in one batch (a result redelivered within it), planned again on
+    # the head the first made: the second is a duplicate of the first, never a new version
+    again = apollo[1][0].model_copy(update={"version": 3, "parent_hash": apollo[1][0].hash})
+    answers = store.apply_many([apollo[1], (again, apollo[2][1])])
+    assert [(a.status, a.version) for a in answers] == [("conflict", 1), ("duplicate", 2)]
+    assert _dump(redis_client, store) == before
+    assert [r.status for r in store.apply_many([apollo[1], atlas[0], apollo[2]])] == ["ok"] * 3
+    assert store.head("apollo") == apollo[-1][1]
     store.drop()
 
 
@@ -133,6 +229,10 @@ def test_every_multi_key_script_stays_in_one_cluster_slot(
     commit, _ = _chain("apollo", 1, at=datetime.now(UTC))[0]
     groups = {
         "ssot apply": store._keys(commit),
+        "ssot apply, a batch": store._batch(
+            _chain("atlas", 2, at=datetime.now(UTC), every=timedelta(days=1))
+            + _chain("apollo", 1, at=datetime.now(UTC))
+        )[0],
         "commit at": [store._k("head", "apollo"), store._k("log", "apollo")],
         "tombstones": store.tombstone_keys(),
         "dedup claims": [

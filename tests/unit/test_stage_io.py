@@ -1,5 +1,6 @@
-"""StageIO's decoding of a batch (good records through, bad ones to dead letters), and the
-scheduler's bound on its book (the topics it asks the runner not to read)."""
+"""StageIO's decoding of a batch (good records through, bad ones to dead letters), the
+scheduler's bound on its book (the topics it asks the runner not to read), and how far the
+executor follows a snapshot."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from typing import Any, cast
 import fastavro
 import pytest
 
+from processors.executor import Snapshot
 from processors.models import DeadLetter, SsotCommit
 from streams.codec.serde import MARKER, SchemaStore, Serde
 from streams.runtime.runner import StageIO
 from streams.settings import Settings
+from streams.stages.executor import follow_at_most
 from streams.stages.scheduler import SchedulerStage
 from tests import samples
 
@@ -107,3 +110,12 @@ def test_a_full_book_pauses_formed_until_it_is_four_fifths_full(limit: int) -> N
     unbounded = StageIO("scheduler", Settings(book_max_pending=0), io_.serde)
     stage = SchedulerStage(unbounded, cast(Any, None), cast(Any, None))
     assert with_pending(100_000) == ()
+
+
+def test_a_grown_state_is_followed_through_more_commits_before_it_is_read_again() -> None:
+    # reading a head costs in proportion to its state, following a commit does not
+    assert follow_at_most(Snapshot("apollo", 1, {}, "{}")) == 32
+    assert follow_at_most(Snapshot("apollo", 1, {}, None)) == 32
+    assert follow_at_most(Snapshot("apollo", 1, {}, "x" * 250_000)) == 250
+    # but never more than one read of a thousand commits (what Redis retains by default)
+    assert follow_at_most(Snapshot("apollo", 1, {}, "x" * 50_000_000)) == 1000
