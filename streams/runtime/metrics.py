@@ -1,9 +1,9 @@
 """Prometheus metrics and a JSON status view for the stages running in this process.
 
-``GET /metrics`` is Prometheus text (records in/out, errors, dead letters, dedup hits, held
-tasks, batch processing and end-to-end latency histograms, consumer lag, queue depth, executor
-state); ``GET /status`` is the JSON ``taskline top`` renders; ``GET /healthz`` answers 200
-while every stage runs.
+``GET /metrics`` is Prometheus text (records in/out, errors, dead letters, dedup hits, the
+scheduler's pending and in-flight tasks and release window, batch processing and end-to-end
+latency histograms, consumer lag, queue depth, executor state); ``GET /status`` is the JSON
+``taskline top`` renders; ``GET /healthz`` answers 200 while every stage runs.
 
 >>> server = MetricsServer(pipeline.runners, "127.0.0.1", 0)      # doctest: +SKIP
 >>> server.start(); server.url                                     # doctest: +SKIP
@@ -83,6 +83,17 @@ class _StatsCollector(Collector):
         busy = GaugeMetricFamily(
             "taskline_executor_busy", "1 while a task is executing.", labels=["instance"]
         )
+        book = GaugeMetricFamily(
+            "taskline_scheduler_tasks",
+            "The scheduler's book: tasks pending release, and released but not yet committed "
+            "(inflight; at the release window, results are what releases wait on).",
+            labels=["stage", "state"],
+        )
+        window = GaugeMetricFamily(
+            "taskline_scheduler_release_window",
+            "Tasks the scheduler keeps released and not yet committed, per execution lane.",
+            labels=["stage"],
+        )
         paused = GaugeMetricFamily(
             "taskline_topic_paused",
             "1 while the stage does not read the topic (backpressure: the scheduler's book is "
@@ -97,10 +108,14 @@ class _StatsCollector(Collector):
             depth.add_metric([r.stage], sum(r.stats.lag.values()))
             for topic in r.paused:
                 paused.add_metric([r.stage, topic], 1)
+            if "inflight" in r.stats.current:  # the scheduler (its book's counts)
+                for state in ("pending", "inflight"):
+                    book.add_metric([r.stage, state], r.stats.current[state])
+                window.add_metric([r.stage], r.settings.release_window)
             if r.stage == "executor":
                 active.add_metric([r.instance_id], 1 if r.active else 0)
                 busy.add_metric([r.instance_id], 1 if r.stats.current else 0)
-        yield from (out, lag, depth, active, busy, paused)
+        yield from (out, lag, depth, active, busy, book, window, paused)
 
 
 class StatusServer(abc.ABC):

@@ -366,13 +366,13 @@ class SsotStore:
     ) -> tuple[list[str], list[str | int | bytes]]:
         """The keys and arguments of ``_APPLY_BATCH`` for ``items``."""
         projects: dict[str, int] = {}  # project → its number in the script (from 1)
-        states: dict[str, bytes] = {}  # project → its state after its last commit here
+        last: dict[str, Head] = {}  # project → its head after its last commit here
         buckets: dict[str, tuple[int, int]] = {}  # tombstone bucket → (number, expiry)
         rows: list[str | int | bytes] = []
         for commit, head in items:
             project = commit.project_id
             number = projects.setdefault(project, len(projects) + 1)
-            states[project] = head.canonical_bytes()
+            last[project] = head
             key, expires = self.tombstones.key_for(_millis(commit))
             bucket = buckets.setdefault(key, (len(buckets) + 1, expires))[0]
             rows += [
@@ -396,7 +396,7 @@ class SsotStore:
         ]
         for project in projects:
             keys += [self._k("head", project), self._k("log", project)]
-            args += [project, states[project]]
+            args += [project, last[project].canonical_bytes()]  # its state, once
         keys += list(buckets)
         args += [expires for _, expires in buckets.values()]
         return keys, args + rows

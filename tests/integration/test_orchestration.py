@@ -132,12 +132,22 @@ def test_a_full_book_leaves_the_backlog_on_formed(
         registry = CollectorRegistry()
         registry.register(_StatsCollector([scheduler]))
         gauge = ("taskline_topic_paused", "scheduler", settings.topic(FORMED))
-        assert gauge in {
-            (s.name, s.labels["stage"], s.labels["topic"])
+        samples = [
+            s
             for f in text_string_to_metric_families(generate_latest(registry).decode())
             for s in f.samples
+        ]
+        assert gauge in {
+            (s.name, s.labels["stage"], s.labels["topic"])
+            for s in samples
             if s.name == "taskline_topic_paused" and s.value == 1
         }
+        # the book as an operator sees it: full, nothing released (safe mode)
+        book = {s.labels["state"]: s.value for s in samples if s.name == "taskline_scheduler_tasks"}
+        assert book == {"pending": 4, "inflight": 0}
+        assert [s.value for s in samples if s.name == "taskline_scheduler_release_window"] == [
+            settings.release_window
+        ]
         backlog = [task(f"later{i}") for i in range(3)]
         publish(settings, serde, *backlog)
         time.sleep(2)  # read, they would be in the book within milliseconds
