@@ -36,7 +36,7 @@ from streams.runtime.pipeline import (
 from streams.runtime.runner import StageRunner
 from streams.runtime.supervisor import Supervisor
 from streams.runtime.topics import DEAD_LETTERS, REPLIES, ROUTED, SSOT_WRITES
-from streams.runtime.workers import limit_threads, steady_heap
+from streams.runtime.workers import limit_threads
 from streams.sdk.producer import EventProducer, build_event
 from streams.settings import DATA_DIR, Settings
 from streams.tools.seed import seed_events
@@ -100,7 +100,6 @@ def _summary(stages: dict[str, dict[str, Any]], settings: Settings) -> str:
 
 def cmd_up(settings: Settings, demo: bool) -> int:
     limit_threads()
-    steady_heap()
     stop = install_stop_signals()
     stack = EmbeddedStack(settings)
     runtime_file: Path | None = None
@@ -230,7 +229,6 @@ def _watch(
 
 def cmd_worker(settings: Settings, stage: str) -> int:
     limit_threads()
-    steady_heap()
     stop = install_stop_signals()
     settings, endpoints = resolve(settings, need_redis=True)
     pipeline = Pipeline(settings, endpoints, (stage,))

@@ -30,7 +30,7 @@ from streams.runtime.pipeline import (
     load_packs,
     load_registry,
 )
-from streams.runtime.workers import limit_threads, steady_heap
+from streams.runtime.workers import limit_threads
 from streams.settings import DATA_DIR, Settings
 from streams.tools import bench, chaos
 from streams.tools.bench_plot import write_plot
@@ -152,7 +152,6 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     if args.peers_python is not None and not args.peers_python.exists():
         raise UsageError(f"bench --peers-python {args.peers_python}: no such interpreter")
     limit_threads()
-    steady_heap()
     stack = EmbeddedStack(settings)
     console = Console(stderr=True)
     try:

@@ -11,7 +11,6 @@ pipeline as it is deployed: one process per stage).
 from __future__ import annotations
 
 import collections
-import ctypes
 import json
 import os
 import signal
@@ -34,6 +33,8 @@ _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 def _term_with_parent() -> None:
     # In the child between fork and exec: SIGTERM (a drain) when the parent dies.
+    import ctypes
+
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PDEATHSIG
 
 
@@ -53,31 +54,6 @@ def limit_threads() -> None:
     """
     if "OPENBLAS_NUM_THREADS" not in os.environ:
         threadpool_limits(limits=1, user_api="blas")
-
-
-_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
-
-
-def steady_heap(threshold: int = 128 * 1024) -> bool:
-    """Give allocations of ``threshold`` bytes or more pages of their own, returned when they
-    are freed: call where a worker process starts, not on import. True when it was set.
-
-    glibc otherwise raises that threshold to the largest block freed so far, so a stage's
-    large short-lived buffers (a grown state's canonical text and bytes, a Redis script's
-    arguments) come from the heap, which fragments and grows with the states. Measured in
-    5-minute soaks at 1,000 events/s with growing states (two runs each way): the completer
-    grew +150 and +151 MiB without it, +91 and +1 with it; the executor +47 and +53 against
-    +27 and +29; the ssot stage +89 and +165 against +107 and +56; CPU per event no higher.
-    ``MALLOC_MMAP_THRESHOLD_`` set by the operator wins (glibc reads it at start); without
-    glibc this does nothing.
-    """
-    if "MALLOC_MMAP_THRESHOLD_" in os.environ:
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, threshold))
 
 
 def worker_env(

@@ -1,12 +1,10 @@
-"""The supervisor's merging of its workers' /status and /metrics (pure; no processes), and
-the heap setting a worker process starts with (in a child interpreter)."""
+"""The supervisor's merging of its workers' /status and /metrics (pure; no processes)."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -121,23 +119,3 @@ def test_an_exited_child_not_yet_collected_is_not_alive() -> None:
     assert child.wait(5) == 0
     assert not pid_alive(child.pid)
     assert pid_alive(os.getpid())
-
-
-def _steady_heap_in_a_child(**env: str) -> str:
-    code = "from streams.runtime.workers import steady_heap; print(steady_heap())"
-    child_env = {k: v for k, v in os.environ.items() if k != "MALLOC_MMAP_THRESHOLD_"}
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**child_env, **env},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return done.stdout.strip()
-
-
-def test_a_worker_gives_large_buffers_pages_of_their_own_unless_the_operator_chose() -> None:
-    # glibc (this machine's C library) takes the fixed threshold; an operator's own wins
-    assert _steady_heap_in_a_child() == "True"
-    assert _steady_heap_in_a_child(MALLOC_MMAP_THRESHOLD_="65536") == "False"
