@@ -33,39 +33,12 @@ from processors.models import SsotCommit, patch_to_rfc
 from processors.ssot import Head
 from streams.state.scripts import queue, run_pipeline
 
-# KEYS: head, log, commit index, projects, tombstone bucket
-# ARGV: parent version, commit id, version, hash, state, commit JSON, project, source event id,
-#       tombstone, bucket expiry (unix s, 0 = none), retention (0 = keep all), write tombstone
-_APPLY = """
-local applied = redis.call('HGET', KEYS[3], ARGV[2])
-if applied then return {'duplicate', applied} end
-local version = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
-if version ~= tonumber(ARGV[1]) then return {'conflict', tostring(version)} end
-redis.call('HSET', KEYS[1], 'version', ARGV[3], 'hash', ARGV[4], 'state', ARGV[5])
-local length = redis.call('RPUSH', KEYS[2], ARGV[6])
-redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
-redis.call('SADD', KEYS[4], ARGV[7])
-if ARGV[12] == '1' then
-  redis.call('HSETNX', KEYS[5], ARGV[8], ARGV[9])
-  if tonumber(ARGV[10]) > 0 then redis.call('EXPIREAT', KEYS[5], ARGV[10]) end
-end
-local keep = tonumber(ARGV[11])
-if keep > 0 and length > keep then
-  local first = tonumber(redis.call('HGET', KEYS[1], 'first') or '1')
-  for _ = 1, length - keep do
-    local old = redis.call('LPOP', KEYS[2])
-    redis.call('HDEL', KEYS[3], cjson.decode(old)['commit_id'])
-  end
-  redis.call('HSET', KEYS[1], 'first', first + length - keep)
-end
-return {'ok', ARGV[3]}
-"""
-
-# A batch of commits, several projects, in one script: each project's state is sent and
-# written once, as of its last commit (a batch of 200 commits of four 250 KB states wrote
-# 50 MB through Redis one commit at a time). All or nothing: unless every commit extends its
-# project's head as the batch leaves it and none was applied before, nothing is written, and
-# each commit's answer says why (the callers then apply one commit at a time).
+# Commits, of one project or several, in one script (one commit is a batch of one): each
+# project's state is sent and written once, as of its last commit (a batch of 200 commits of
+# four 250 KB states wrote 50 MB through Redis one commit at a time). All or nothing: unless
+# every commit extends its project's head as the batch leaves it and none was applied before,
+# nothing is written, and each commit's answer says why (the callers then apply one commit
+# at a time).
 # KEYS: commit index, projects, then head and log of each project, then tombstone buckets
 # ARGV: retention, write tombstones, projects p, buckets b, commits n; p x (project, final
 #       state); b x bucket expiry; n x (project number, bucket number, parent version,
@@ -275,7 +248,6 @@ class SsotStore:
             tombstones  # the materialized SSOT needs none: dedup reads the chain's
         )
         self.tombstones = TombstoneBuckets(self._k("events"), tombstone_window_s)
-        self._apply = client.register_script(_APPLY)
         self._apply_batch = client.register_script(_APPLY_BATCH)
         self._commit_at = client.register_script(_COMMIT_AT)
         self._commits_between = client.register_script(_COMMITS_BETWEEN)
@@ -316,36 +288,9 @@ class SsotStore:
 
     def apply(self, commit: SsotCommit, head: Head) -> ApplyResult:
         """Append ``commit`` (after which the project is at ``head``) if the stored head is its
-        parent."""
-        status, value = self._apply(keys=self._keys(commit), args=self._args(commit, head))
-        return ApplyResult(_text(status), int(value))  # type: ignore[arg-type]
-
-    def _keys(self, commit: SsotCommit) -> list[str]:
-        bucket, _ = self.tombstones.key_for(_millis(commit))
-        return [
-            self._k("head", commit.project_id),
-            self._k("log", commit.project_id),
-            self._k("commits"),
-            self._k("projects"),
-            bucket,
-        ]
-
-    def _args(self, commit: SsotCommit, head: Head) -> list[str | int | bytes]:
-        _, expires = self.tombstones.key_for(_millis(commit))
-        return [
-            commit.version - 1,
-            commit.commit_id,
-            commit.version,
-            commit.hash,
-            head.canonical_bytes(),
-            commit.model_dump_json(),
-            commit.project_id,
-            commit.source_event_id,
-            Tombstone.of(commit).stored(),
-            expires,
-            self.retention,
-            "1" if self.keeps_tombstones else "0",
-        ]
+        parent: ``duplicate`` (with the version it was applied as) if it was applied before,
+        ``conflict`` (with the stored version) if the head is elsewhere."""
+        return self.apply_many([(commit, head)])[0]
 
     def apply_many(self, items: list[tuple[SsotCommit, Head]]) -> list[ApplyResult]:
         """:meth:`apply` for several commits (of any projects, each project's in order) in one

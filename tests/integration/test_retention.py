@@ -226,9 +226,9 @@ def test_every_multi_key_script_stays_in_one_cluster_slot(
     settings: Settings, redis_client: redis.Redis
 ) -> None:
     store = SsotStore(redis_client, f"{settings.redis_prefix}:chain", tombstone_window_s=86400)
-    commit, _ = _chain("apollo", 1, at=datetime.now(UTC))[0]
+    first = _chain("apollo", 1, at=datetime.now(UTC))
     groups = {
-        "ssot apply": store._keys(commit),
+        "ssot apply": store._batch(first)[0],
         "ssot apply, a batch": store._batch(
             _chain("atlas", 2, at=datetime.now(UTC), every=timedelta(days=1))
             + _chain("apollo", 1, at=datetime.now(UTC))
