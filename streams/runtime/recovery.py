@@ -14,6 +14,9 @@ recent logs, commit index, tombstones                          log when behind o
 ``{<p>:executor}:result:<task>``            ``executed``       :func:`heal_results` (write-once)
 ``{<p>:executor}:lease:token``              ``executed``       :func:`heal_results` (raised to the
                                                                highest ``fencing_token`` seen)
+``{<p>:executor}:lease:healed``             (a marker)         raised by every results heal: an
+                                                               executor finding it lower than it
+                                                               saw knows Redis lost writes
 ``{<p>:dedup}:*``, ``{<p>:tasks}:*``        short-lived        not rebuilt: a duplicate that slips
 claims                                                         through is caught by the scheduler's
                                                                tombstone check, the executor's
@@ -25,7 +28,9 @@ claims                                                         through is caught
 
 When: :class:`~streams.runtime.pipeline.Pipeline` heals before any stage starts; the
 completer when a chain head is lower than one it knows was written; the ssot stage when a
-commit's predecessors are missing from both stores; the executor when the fencing token or a
+commit's predecessors are missing from both stores; the executor, before it runs anything,
+when Redis restarted since the last heal (its run id changed: a restore, a failover, a crash that
+lost its last second) or was wiped (the heal marker went back), or when the fencing token or a
 result it wrote is gone. Every step is idempotent and never moves a head backwards past the log.
 
 >>> chains = chains_from_log(read_topics(s, bootstrap, [SSOT_WRITES]), serde)  # doctest: +SKIP
@@ -40,6 +45,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import redis
 
@@ -82,6 +88,14 @@ _RAISE_TOKEN = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) return 1 end
 return 0
+"""
+# the heal marker: above every value the healer has seen, so that a marker Redis lost (or
+# rolled back past this heal) reads lower than what every executor remembers
+_RAISE_MARKER = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local after = math.max(current, tonumber(ARGV[1])) + 1
+redis.call('SET', KEYS[1], after)
+return after
 """
 
 
@@ -212,6 +226,11 @@ class Recovery:
         self.client, self.serde = client, serde
         self.log_heads: dict[str, int] = {}  # project → version, as of the last heal
         self.highest_token = 0  # the highest fencing token on executed, as of the last heal
+        # what says Redis lost writes since the results were last healed: the heal marker
+        # (raised by every results heal, gone when Redis is wiped) and Redis's run id (new
+        # on every restart: a restore, a failover, a crash losing its last second)
+        self.marker = 0  # the highest heal marker seen (0: no results heal yet)
+        self.run_id: str | None = None  # Redis's run id when results were last healed
         self._lock = threading.Lock()
 
     def read(self, topic: str, *readers: str) -> list[TopicRecord]:
@@ -245,7 +264,52 @@ class Recovery:
         """Heal the executor's results and fencing token from ``executed``; the highest
         token the log has seen."""
         with self._lock:
-            return self._heal_results(self.read(EXECUTED, *_RESULT_READERS))
+            run_id = self._run_id()  # before the read: a restart during it is noticed later
+            return self._heal_results(self.read(EXECUTED, *_RESULT_READERS), run_id)
+
+    @property
+    def marker_key(self) -> str:
+        """The heal marker, raised by every results heal (the executor's hash tag)."""
+        return f"{lease_key(self.settings.redis_prefix, 'executor')}:healed"
+
+    def raise_token(self, token: int) -> None:
+        """Make the executor's fencing counter at least ``token`` (new tokens above it)."""
+        self.client.eval(_RAISE_TOKEN, 1, self.token_key, token)
+
+    @property
+    def token_key(self) -> str:
+        """The executor's fencing counter (the lease's token; shared by every lane)."""
+        return f"{lease_key(self.settings.redis_prefix, 'executor')}:token"
+
+    def queue_loss_check(self, pipe: Any) -> None:
+        """Queue, on a pipeline, what :meth:`lost_writes` reads (two answers)."""
+        pipe.get(self.marker_key)
+        if self.run_id is not None:
+            pipe.info("server")
+        else:
+            pipe.exists(self.marker_key)  # a placeholder: the answers are always two
+
+    def lost_writes(self, marker: Any, info: Any) -> str | None:
+        """Why Redis may have lost results since they were last healed (None: it cannot
+        have), from the answers :meth:`queue_loss_check` queued. Redis loses acknowledged
+        writes only when it restarts or is wiped, so a lost result is noticed whoever wrote
+        it, not only by the process that did (nothing is known before the first heal)."""
+        seen = int(marker or 0)
+        if seen < self.marker:
+            return f"the heal marker went back from {self.marker} to {seen}"
+        self.marker = seen  # another process healed since: its heal covers this one's
+        if self.run_id is not None and isinstance(info, dict):
+            run_id = info.get("run_id")
+            if run_id is not None and run_id != self.run_id:
+                return f"Redis restarted (run id {self.run_id[:8]} -> {str(run_id)[:8]})"
+        return None
+
+    def _run_id(self) -> str | None:
+        try:
+            run_id = self.client.info("server").get("run_id")
+        except redis.ResponseError:
+            return None  # INFO disabled (some managed Redis): the heal marker alone tells
+        return str(run_id) if run_id else None
 
     def heal(self, *, chains: bool = True, results: bool = True) -> list[str]:
         """:meth:`chains` and/or :meth:`results` from one read of both topics (one wait for
@@ -261,6 +325,7 @@ class Recovery:
             for topic, stages in readers.items()
         }
         with self._lock:
+            run_id = self._run_id() if results else None
             records = list(
                 read_topics(
                     self.settings, self.bootstrap_servers, list(groups), idle_s=0.5, groups=groups
@@ -268,7 +333,7 @@ class Recovery:
             )
             healed = self._heal_chains(records) if chains else []
             if results:
-                self._heal_results(records)
+                self._heal_results(records, run_id)
             return healed
 
     def _heal_chains(self, records: Iterable[TopicRecord]) -> list[str]:
@@ -280,17 +345,19 @@ class Recovery:
         self.log_heads = {p: h.version for p, h in chains.heads.items()}
         return sorted(set(healed))
 
-    def _heal_results(self, records: Iterable[TopicRecord]) -> int:
+    def _heal_results(self, records: Iterable[TopicRecord], run_id: str | None) -> int:
         prefix = self.settings.redis_prefix
         restored, highest = heal_results(
             self.client,
             records,
             self.serde,
             result_key=ExecutorKeys(prefix).result,
-            token_key=f"{lease_key(prefix, 'executor')}:token",
+            token_key=self.token_key,
             ttl_s=self.settings.result_window_s,
         )
         if restored:
             log.warning("recovery: %d executor result(s) restored from executed", restored)
         self.highest_token = max(self.highest_token, highest)
+        self.marker = int(self.client.eval(_RAISE_MARKER, 1, self.marker_key, self.marker))
+        self.run_id = run_id
         return highest

@@ -87,6 +87,7 @@ class ExecutorStage:
         self._max_token = recovery.highest_token if recovery is not None else 0
         self._recorded: OrderedDict[str, None] = OrderedDict()
         self._token_in_use: dict[str, int] = {}  # lease key → token (one per execution lane)
+        self._retake_below = 0  # leases with a token at or below this are taken anew
         self.executor = executor
         self.chain = chain
         self.redis = client
@@ -109,14 +110,15 @@ class ExecutorStage:
         self._check_token()
         projects = sorted({t.task.project_id for _, t in tasks if t.task.project_id})
         ids = list(dict.fromkeys(t.task.task_id for _, t in tasks))
-        stored, progress_raw, down, self._versions = self._read_state(ids, projects)
+        stored, progress_raw, down, self._versions, why = self._read_state(ids, projects)
         lost = [i for i, v in zip(ids, stored, strict=False) if v is None and i in self._recorded]
-        if lost and self.recovery is not None:
-            # results this process recorded are gone: heal them from executed, never re-run
-            log.warning("executor: %d recorded result(s) missing from Redis: healing", len(lost))
-            self.io.stats.note("recovery", f"results missing: {', '.join(lost[:3])}")
-            self.recovery.results()
-            stored, progress_raw, down, self._versions = self._read_state(ids, projects)
+        if lost and why is None:
+            why = f"{len(lost)} recorded result(s) missing ({', '.join(lost[:3])})"
+        if why is not None and self.recovery is not None:
+            # Redis lost writes: results may be gone (whoever recorded them), so heal them
+            # from executed before running anything (a task is never run twice)
+            self._heal(why)
+            stored, progress_raw, down, self._versions, _ = self._read_state(ids, projects)
         self._down = {d.decode() if isinstance(d, bytes) else d for d in down}
         recorded = {i: v for i, v in zip(ids, stored, strict=False) if isinstance(v, bytes)}
         progress = {i: v for i, v in zip(ids, progress_raw, strict=False) if isinstance(v, bytes)}
@@ -170,16 +172,39 @@ class ExecutorStage:
 
     def _read_state(
         self, ids: list[str], projects: list[str]
-    ) -> tuple[list[Any], list[Any], set[Any], dict[str, int]]:
-        """Recorded results, checkpoints, unavailable systems and the projects' versions,
+    ) -> tuple[list[Any], list[Any], set[Any], dict[str, int], str | None]:
+        """Recorded results, checkpoints, unavailable systems, the projects' versions and
+        why Redis may have lost results since they were last healed (None: it cannot have),
         in one round trip."""
         pipe = self.redis.pipeline(transaction=False)
+        if self.recovery is not None:
+            self.recovery.queue_loss_check(pipe)
         pipe.mget([self._key(i) for i in ids] or ["-"])
         pipe.mget([self._progress_key(i) for i in ids] or ["-"])
         pipe.smembers(self.keys.unavailable)
         self.chain.queue_versions(pipe, projects)
-        stored, progress_raw, down, *versions = pipe.execute()
-        return stored, progress_raw, down, self.chain.read_versions(projects, versions)
+        answers = pipe.execute()
+        why = None
+        if self.recovery is not None:
+            why = self.recovery.lost_writes(answers[0], answers[1])
+            answers = answers[2:]
+        stored, progress_raw, down, *versions = answers
+        return stored, progress_raw, down, self.chain.read_versions(projects, versions), why
+
+    def _heal(self, why: str) -> None:
+        """Put lost results back from ``executed``, then give up a lease whose token may come
+        from a counter Redis lost (a token at or below every one the log has seen)."""
+        assert self.recovery is not None
+        log.warning("executor: %s: healing results from executed", why)
+        self.io.stats.note("recovery", f"{why}: results healed from executed")
+        self.recovery.results()
+        self._max_token = max(self._max_token, self.recovery.highest_token)
+        # tokens drawn before this heal may repeat old ones: every held lease is taken anew,
+        # above them all (the heal raised the counter to the log's highest; this raises it
+        # past the tokens this process used that never reached the log)
+        self._retake_below = self.highest_token
+        self.recovery.raise_token(self._retake_below)
+        self._check_token()
 
     def _remember(self, task_id: str) -> None:
         self._recorded[task_id] = None
@@ -193,6 +218,16 @@ class ExecutorStage:
         if self.lease is None:
             return
         token = self.lease.token
+        if token and token <= self._retake_below:
+            # drawn before Redis lost writes was noticed and healed: take the lease anew
+            log.warning(
+                "executor: fencing token %d predates the heal (tokens up to %d seen): "
+                "taking a new one",
+                token,
+                self._retake_below,
+            )
+            self.lease.release()
+            raise Fenced(f"fencing token {token} predates the heal of results")
         if self.lease.counter_key is not None:
             # a lane's lease: its token was drawn above every token this process had used
             # (LaneLeases.floor, seeded from highest_token); lanes taken at different times

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
 
 import pytest
 import redis
 from confluent_kafka.admin import NewTopic
 
 from processors.models import ExecutionResult, SsotCommit
+from processors.planner import plan_for
+from processors.scheduler import Release, to_scheduled
 from streams.codec.serde import Serde
 from streams.errors import ConfigurationError
 from streams.runtime.embedded import Endpoints
 from streams.runtime.kafka import KafkaClients
 from streams.runtime.pipeline import Pipeline, ssot_store
+from streams.runtime.recovery import Recovery
 from streams.runtime.topics import EXECUTED, SCHEDULED, SSOT_WRITES, ensure_topics
 from streams.sdk.producer import EventProducer, build_event
 from streams.settings import Settings
-from tests.conftest import at_least, decode_all, read_topic, settle
+from tests.conftest import at_least, decode_all, event_producer, read_topic, settle
+from tests.orchestration import task
 
 pytestmark = pytest.mark.integration
 
@@ -237,3 +242,72 @@ def test_redis_rolled_back_and_wiped_mid_run_heals_from_the_log(
         assert all(r.stats.dead_letters == 0 for r in pipeline.runners)
     finally:
         pipeline.stop()
+
+
+def test_a_result_lost_with_redis_is_healed_by_an_executor_that_never_recorded_it(
+    orch: Settings, endpoints: Endpoints, serde: Serde
+) -> None:
+    """Redis is wiped while a standby waits. Taking over, the standby has seen neither the
+    deposed executor's tokens nor its results (it healed at start, before anything ran), yet
+    a task the deposed one ran that comes again (as a scheduler re-admitting it would send
+    it) is re-emitted as recorded on ``executed``, never run a second time."""
+    active = Pipeline(orch, endpoints, ("executor",))
+    active.start()
+    standby: Pipeline | None = None
+    try:
+        assert settle(lambda: active.runner("executor").active, timeout=10)
+        standby = Pipeline(orch, endpoints, ("executor",))
+        standby.start()  # heals at start: nothing has run yet
+        once = task("wiped")
+        scheduled = to_scheduled(
+            Release(once, plan_for(once, None), 5, []), snapshot_version=0, now=datetime.now(UTC)
+        )
+        producer = event_producer(orch, serde)
+        producer.publish(orch.topic(SCHEDULED), [(once.task_id.encode(), scheduled)])
+        read_topic(orch, EXECUTED, until=at_least(1))
+        client = active.redis
+        for key in _prefix_keys(client, orch):  # wiped: a restart without persistence
+            client.delete(key)
+        active.stop()  # gives the lease up: the standby takes over
+        assert settle(lambda: standby is not None and standby.runner("executor").active, 10)
+        producer.publish(orch.topic(SCHEDULED), [(once.task_id.encode(), scheduled)])
+        runs = [
+            (r.started_at, r.fencing_token)
+            for r in decode_all(serde, read_topic(orch, EXECUTED, until=at_least(2)))
+            if isinstance(r, ExecutionResult)
+        ]
+        assert len(runs) == 2 and runs[0] == runs[1], "the task ran twice"
+        assert standby.runner("executor").stats.duplicates == 1
+    finally:
+        active.stop()
+        if standby is not None:
+            standby.stop()
+
+
+def test_redis_losing_writes_is_noticed_by_every_executor_process(
+    topics: Settings, endpoints: Endpoints, serde: Serde, redis_client: redis.Redis
+) -> None:
+    """Whatever a process wrote itself: a wipe (the heal marker goes back) and a restart
+    (Redis's run id changes: a restore, a failover, a crash losing its last second)."""
+
+    def check(recovery: Recovery) -> str | None:
+        pipe = redis_client.pipeline(transaction=False)
+        recovery.queue_loss_check(pipe)
+        return recovery.lost_writes(*pipe.execute())
+
+    mine = Recovery(topics, endpoints.bootstrap_servers, redis_client, serde)
+    assert check(mine) is None  # before its first heal a process knows nothing to miss
+    mine.results()
+    run_id = redis_client.info("server")["run_id"]
+    assert (mine.marker, mine.run_id) == (1, run_id) and check(mine) is None
+    other = Recovery(topics, endpoints.bootstrap_servers, redis_client, serde)
+    other.results()  # another process healed since: nothing lost, its marker is adopted
+    assert check(mine) is None and mine.marker == other.marker == 2
+    redis_client.delete(mine.marker_key)  # wiped
+    assert check(mine) == "the heal marker went back from 2 to 0"
+    assert check(other) == "the heal marker went back from 2 to 0"
+    mine.results()
+    assert mine.marker == 3 and check(mine) is None and check(other) is None
+    assert mine.lost_writes(b"3", {"run_id": "f" * 40}) == (
+        f"Redis restarted (run id {run_id[:8]} -> ffffffff)"
+    )
