@@ -28,10 +28,10 @@ claims                                                         through is caught
 
 When: :class:`~streams.runtime.pipeline.Pipeline` heals before any stage starts; the
 completer when a chain head is lower than one it knows was written; the ssot stage when a
-commit's predecessors are missing from both stores; the executor, before it runs anything,
-when Redis restarted since the last heal (its run id changed: a restore, a failover, a crash that
-lost its last second) or was wiped (the heal marker went back), or when the fencing token or a
-result it wrote is gone. Every step is idempotent and never moves a head backwards past the log.
+commit's predecessors are missing from both stores; the executor when it takes the lease (or
+lanes) over, and before it runs anything when Redis restarted since its last heal (the run id
+changed: a restore, a failover, a crash that lost its last second) or was wiped (the heal marker
+went back), or when the fencing token or a result it wrote is gone. Every step is idempotent and never moves a head backwards past the log.
 
 >>> chains = chains_from_log(read_topics(s, bootstrap, [SSOT_WRITES]), serde)  # doctest: +SKIP
 >>> heal_store(chain_store, chains)                                           # doctest: +SKIP
@@ -308,7 +308,9 @@ class Recovery:
         try:
             run_id = self.client.info("server").get("run_id")
         except redis.ResponseError:
-            return None  # INFO disabled (some managed Redis): the heal marker alone tells
+            # INFO disabled (some managed Redis): a restart that lost writes is then seen only
+            # by the fencing tokens and by an executor's own results
+            return None
         return str(run_id) if run_id else None
 
     def heal(self, *, chains: bool = True, results: bool = True) -> list[str]:

@@ -536,6 +536,9 @@ class StageRunner:
                         lost or "none",
                     )
                     assigned = held
+                    activate = getattr(self.handler, "on_activate", None)
+                    if gained and activate is not None:
+                        activate()  # lanes taken over: what their last holders recorded
                 self.active = bool(held)
                 if not held:
                     stop.wait(0.5)

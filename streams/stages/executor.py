@@ -110,15 +110,18 @@ class ExecutorStage:
         self._check_token()
         projects = sorted({t.task.project_id for _, t in tasks if t.task.project_id})
         ids = list(dict.fromkeys(t.task.task_id for _, t in tasks))
-        stored, progress_raw, down, self._versions, why = self._read_state(ids, projects)
+        stored, progress_raw, down, self._versions, lost_writes = self._read_state(ids, projects)
         lost = [i for i, v in zip(ids, stored, strict=False) if v is None and i in self._recorded]
-        if lost and why is None:
-            why = f"{len(lost)} recorded result(s) missing ({', '.join(lost[:3])})"
-        if why is not None and self.recovery is not None:
+        if (lost_writes or lost) and self.recovery is not None:
             # Redis lost writes: results may be gone (whoever recorded them), so heal them
             # from executed before running anything (a task is never run twice)
-            self._heal(why)
+            why = lost_writes or f"{len(lost)} recorded result(s) missing ({', '.join(lost[:3])})"
+            self._heal(why, retake=lost_writes is not None)
+            self._check_token()  # a lease drawn from a counter Redis lost is taken anew
             stored, progress_raw, down, self._versions, _ = self._read_state(ids, projects)
+            for task_id, value in zip(ids, stored, strict=False):
+                if value is None:  # expired, or never produced (a batch fenced mid-way)
+                    self._recorded.pop(task_id, None)
         self._down = {d.decode() if isinstance(d, bytes) else d for d in down}
         recorded = {i: v for i, v in zip(ids, stored, strict=False) if isinstance(v, bytes)}
         progress = {i: v for i, v in zip(ids, progress_raw, strict=False) if isinstance(v, bytes)}
@@ -160,7 +163,6 @@ class ExecutorStage:
                 if result.status == "failed":
                     self.io.stats.note("task failed", result.error or "", task_id=task_id)
             results[task_id] = result
-            self._remember(task_id)
             return self._outputs(result, encoded.get(task_id) or prior)
 
         produced = self.io.each(tasks, run)
@@ -168,7 +170,17 @@ class ExecutorStage:
             # results are write-once: a task whose result another instance recorded meanwhile
             # is not published from here (the batch is abandoned; the successor re-emits)
             self._fenced_set(fresh, once=[self._key(t) for t in results if self._key(t) in fresh])
+        for task_id in results:  # recorded now (not before: a fenced batch recorded nothing)
+            self._remember(task_id)
         return outs + produced
+
+    def on_activate(self) -> None:
+        """This instance took the lease (or lanes) over: what the last holders recorded may
+        be gone from Redis in ways no check here sees (a copy restored without a restart
+        keeps the run id and the heal marker), so results are healed from ``executed`` before
+        it runs anything (a start heals twice: a standby's start-up heal may be hours old)."""
+        if self.recovery is not None:
+            self._heal("taking the lease over", retake=False)
 
     def _read_state(
         self, ids: list[str], projects: list[str]
@@ -183,28 +195,37 @@ class ExecutorStage:
         pipe.mget([self._progress_key(i) for i in ids] or ["-"])
         pipe.smembers(self.keys.unavailable)
         self.chain.queue_versions(pipe, projects)
-        answers = pipe.execute()
+        answers = pipe.execute(raise_on_error=False)
         why = None
         if self.recovery is not None:
-            why = self.recovery.lost_writes(answers[0], answers[1])
-            answers = answers[2:]
+            (marker, info), answers = answers[:2], answers[2:]
+            if isinstance(info, redis.ResponseError):  # INFO denied since the last heal
+                log.warning("executor: Redis's run id is unavailable: %s", info)
+                self.recovery.run_id, info = None, None
+            if isinstance(marker, Exception):
+                raise marker
+            why = self.recovery.lost_writes(marker, info)
+        for answer in answers:
+            if isinstance(answer, Exception):
+                raise answer
         stored, progress_raw, down, *versions = answers
         return stored, progress_raw, down, self.chain.read_versions(projects, versions), why
 
-    def _heal(self, why: str) -> None:
-        """Put lost results back from ``executed``, then give up a lease whose token may come
-        from a counter Redis lost (a token at or below every one the log has seen)."""
+    def _heal(self, why: str, *, retake: bool) -> None:
+        """Put lost results back from ``executed``; with ``retake`` (Redis lost writes, so the
+        fencing counter too), every lease this process holds is to be taken anew, above every
+        token it used or the log has seen (see :meth:`_check_token`)."""
         assert self.recovery is not None
         log.warning("executor: %s: healing results from executed", why)
         self.io.stats.note("recovery", f"{why}: results healed from executed")
         self.recovery.results()
         self._max_token = max(self._max_token, self.recovery.highest_token)
-        # tokens drawn before this heal may repeat old ones: every held lease is taken anew,
-        # above them all (the heal raised the counter to the log's highest; this raises it
-        # past the tokens this process used that never reached the log)
-        self._retake_below = self.highest_token
-        self.recovery.raise_token(self._retake_below)
-        self._check_token()
+        if retake:
+            # tokens drawn before this heal may repeat old ones (the heal raised the counter
+            # to the log's highest; this raises it past the tokens this process used that
+            # never reached the log, so a lease taken anew is above them all)
+            self._retake_below = self.highest_token
+            self.recovery.raise_token(self._retake_below)
 
     def _remember(self, task_id: str) -> None:
         self._recorded[task_id] = None
@@ -243,14 +264,10 @@ class ExecutorStage:
             and token <= self.highest_token
             and token != self._token_in_use.get(self.lease.key)
         ):
+            why = f"fencing token {token} is not above {self.highest_token}: Redis lost it"
             if self.recovery is not None:
-                self.recovery.results()
-                self._max_token = max(self._max_token, self.recovery.highest_token)
-            log.warning(
-                "executor: fencing token %d is not above %d: Redis lost it; taking a new one",
-                token,
-                self._max_token,
-            )
+                self._heal(why, retake=True)
+            log.warning("executor: %s; taking a new one", why)
             self.lease.release()
             raise Fenced(f"fencing token {token} went backwards")
         self._max_token = max(self._max_token, token)
@@ -260,11 +277,8 @@ class ExecutorStage:
         """Redis lost the fencing counter (a lane's lease found it below this process's
         tokens): it may have lost results too, so put them back from ``executed`` (a task
         is never run twice) and raise the counter above every token the log has seen."""
-        log.warning("executor: Redis lost the fencing counter: healing results from executed")
-        self.io.stats.note("recovery", "fencing counter lost: results healed from executed")
         if self.recovery is not None:
-            self.recovery.results()
-            self._max_token = max(self._max_token, self.recovery.highest_token)
+            self._heal("Redis lost the fencing counter", retake=True)
 
     @property
     def highest_token(self) -> int:

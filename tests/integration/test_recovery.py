@@ -16,11 +16,13 @@ from streams.codec.serde import Serde
 from streams.errors import ConfigurationError
 from streams.runtime.embedded import Endpoints
 from streams.runtime.kafka import KafkaClients
+from streams.runtime.lease import Fenced
 from streams.runtime.pipeline import Pipeline, ssot_store
 from streams.runtime.recovery import Recovery
 from streams.runtime.topics import EXECUTED, SCHEDULED, SSOT_WRITES, ensure_topics
 from streams.sdk.producer import EventProducer, build_event
 from streams.settings import Settings
+from streams.stages.executor import ExecutorStage
 from tests.conftest import at_least, decode_all, event_producer, read_topic, settle
 from tests.orchestration import task
 
@@ -244,13 +246,15 @@ def test_redis_rolled_back_and_wiped_mid_run_heals_from_the_log(
         pipeline.stop()
 
 
+@pytest.mark.parametrize("loss", ["wipe", "rollback"])
 def test_a_result_lost_with_redis_is_healed_by_an_executor_that_never_recorded_it(
-    orch: Settings, endpoints: Endpoints, serde: Serde
+    orch: Settings, endpoints: Endpoints, serde: Serde, loss: str
 ) -> None:
-    """Redis is wiped while a standby waits. Taking over, the standby has seen neither the
-    deposed executor's tokens nor its results (it healed at start, before anything ran), yet
-    a task the deposed one ran that comes again (as a scheduler re-admitting it would send
-    it) is re-emitted as recorded on ``executed``, never run a second time."""
+    """Redis is wiped (or rolled back to a copy from before the task ran, without a restart)
+    while a standby waits. Taking over, the standby has seen neither the deposed executor's
+    tokens nor its results (it healed at start, before anything ran), yet a task the deposed
+    one ran that comes again (as a scheduler re-admitting it would send it) is re-emitted as
+    recorded on ``executed``, never run a second time."""
     active = Pipeline(orch, endpoints, ("executor",))
     active.start()
     standby: Pipeline | None = None
@@ -263,11 +267,16 @@ def test_a_result_lost_with_redis_is_healed_by_an_executor_that_never_recorded_i
             Release(once, plan_for(once, None), 5, []), snapshot_version=0, now=datetime.now(UTC)
         )
         producer = event_producer(orch, serde)
+        client = active.redis
+        older = {k: client.dump(k) for k in _prefix_keys(client, orch)}
         producer.publish(orch.topic(SCHEDULED), [(once.task_id.encode(), scheduled)])
         read_topic(orch, EXECUTED, until=at_least(1))
-        client = active.redis
         for key in _prefix_keys(client, orch):  # wiped: a restart without persistence
             client.delete(key)
+        if loss == "rollback":  # the copy from before the task ran comes back
+            for key, value in older.items():
+                if value is not None:
+                    client.restore(key, 0, value, replace=True)
         active.stop()  # gives the lease up: the standby takes over
         assert settle(lambda: standby is not None and standby.runner("executor").active, 10)
         producer.publish(orch.topic(SCHEDULED), [(once.task_id.encode(), scheduled)])
@@ -277,7 +286,9 @@ def test_a_result_lost_with_redis_is_healed_by_an_executor_that_never_recorded_i
             if isinstance(r, ExecutionResult)
         ]
         assert len(runs) == 2 and runs[0] == runs[1], "the task ran twice"
-        assert standby.runner("executor").stats.duplicates == 1
+        stats = standby.runner("executor").stats
+        assert stats.duplicates == 1
+        assert any(n["kind"] == "recovery" for n in stats.recent), list(stats.recent)
     finally:
         active.stop()
         if standby is not None:
@@ -311,3 +322,40 @@ def test_redis_losing_writes_is_noticed_by_every_executor_process(
     assert mine.lost_writes(b"3", {"run_id": "f" * 40}) == (
         f"Redis restarted (run id {run_id[:8]} -> ffffffff)"
     )
+
+
+def test_a_batch_fenced_before_its_results_were_recorded_is_redone_not_healed_for_ever(
+    orch: Settings, endpoints: Endpoints, serde: Serde, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lease moved while a batch ran: its results were never recorded nor produced, so
+    they are not "results Redis lost" when the batch comes again; it runs and is produced."""
+    refused: list[str] = []
+    record = ExecutorStage._fenced_set
+
+    def fenced_once(
+        stage: ExecutorStage, values: dict[str, str | bytes | None], once: list[str] | None = None
+    ) -> None:
+        if once and not refused:
+            refused.extend(once)
+            raise Fenced("the lease moved while the batch ran")
+        record(stage, values, once)
+
+    monkeypatch.setattr(ExecutorStage, "_fenced_set", fenced_once)
+    pipeline = Pipeline(orch, endpoints, ("executor",))
+    pipeline.start()
+    try:
+        assert settle(lambda: pipeline.runner("executor").active, timeout=10)
+        once = task("fenced")
+        scheduled = to_scheduled(
+            Release(once, plan_for(once, None), 5, []), snapshot_version=0, now=datetime.now(UTC)
+        )
+        event_producer(orch, serde).publish(
+            orch.topic(SCHEDULED), [(once.task_id.encode(), scheduled)]
+        )
+        results = decode_all(serde, read_topic(orch, EXECUTED, until=at_least(1)))
+        assert refused and [r.task_id for r in results] == [once.task_id]
+        notes = pipeline.runner("executor").stats.recent
+        # healed on taking the lease (again, after the refusal), never for results missing
+        assert not any("missing" in n["detail"] for n in notes), list(notes)
+    finally:
+        pipeline.stop()
