@@ -28,10 +28,11 @@ claims                                                         through is caught
 
 When: :class:`~streams.runtime.pipeline.Pipeline` heals before any stage starts; the
 completer when a chain head is lower than one it knows was written; the ssot stage when a
-commit's predecessors are missing from both stores; the executor when it takes the lease (or
-lanes) over, and before it runs anything when Redis restarted since its last heal (the run id
-changed: a restore, a failover, a crash that lost its last second) or was wiped (the heal marker
-went back), or when the fencing token or a result it wrote is gone. Every step is idempotent and never moves a head backwards past the log.
+commit's predecessors are missing from both stores; the executor, before it runs anything,
+after it took the lease (or lanes) over, when Redis restarted since its last heal (the run id
+changed: a restore, a failover, a crash that lost its last second) or was wiped (the heal
+marker went back), and when the fencing token or a result it wrote is gone. Every step is
+idempotent and never moves a head backwards past the log.
 
 >>> chains = chains_from_log(read_topics(s, bootstrap, [SSOT_WRITES]), serde)  # doctest: +SKIP
 >>> heal_store(chain_store, chains)                                           # doctest: +SKIP

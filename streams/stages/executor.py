@@ -88,6 +88,10 @@ class ExecutorStage:
         self._recorded: OrderedDict[str, None] = OrderedDict()
         self._token_in_use: dict[str, int] = {}  # lease key → token (one per execution lane)
         self._retake_below = 0  # leases with a token at or below this are taken anew
+        # a heal the next batch makes first (a take-over, a lost counter), and whether its
+        # leases are then taken anew
+        self._heal_due: str | None = None
+        self._retake_due = False
         self.executor = executor
         self.chain = chain
         self.redis = client
@@ -112,11 +116,13 @@ class ExecutorStage:
         ids = list(dict.fromkeys(t.task.task_id for _, t in tasks))
         stored, progress_raw, down, self._versions, lost_writes = self._read_state(ids, projects)
         lost = [i for i, v in zip(ids, stored, strict=False) if v is None and i in self._recorded]
-        if (lost_writes or lost) and self.recovery is not None:
-            # Redis lost writes: results may be gone (whoever recorded them), so heal them
-            # from executed before running anything (a task is never run twice)
-            why = lost_writes or f"{len(lost)} recorded result(s) missing ({', '.join(lost[:3])})"
-            self._heal(why, retake=lost_writes is not None)
+        if (lost_writes or lost or self._heal_due) and self.recovery is not None:
+            # Redis lost writes (results may be gone, whoever recorded them) or this instance
+            # took over: heal from executed before running anything (never run a task twice)
+            missing = f"{len(lost)} recorded result(s) missing ({', '.join(lost[:3])})"
+            why = lost_writes or self._heal_due or missing
+            self._heal(why, retake=lost_writes is not None or self._retake_due)
+            self._heal_due, self._retake_due = None, False
             self._check_token()  # a lease drawn from a counter Redis lost is taken anew
             stored, progress_raw, down, self._versions, _ = self._read_state(ids, projects)
             for task_id, value in zip(ids, stored, strict=False):
@@ -177,10 +183,10 @@ class ExecutorStage:
     def on_activate(self) -> None:
         """This instance took the lease (or lanes) over: what the last holders recorded may
         be gone from Redis in ways no check here sees (a copy restored without a restart
-        keeps the run id and the heal marker), so results are healed from ``executed`` before
-        it runs anything (a start heals twice: a standby's start-up heal may be hours old)."""
-        if self.recovery is not None:
-            self._heal("taking the lease over", retake=False)
+        keeps the run id and the heal marker), so results are healed from ``executed``
+        before its next batch runs (a start heals twice: a standby's start-up heal may be
+        hours old). In the batch, not here: a failed heal is retried as a batch is."""
+        self._heal_due = self._heal_due or "taking the lease over"
 
     def _read_state(
         self, ids: list[str], projects: list[str]
@@ -277,8 +283,8 @@ class ExecutorStage:
         """Redis lost the fencing counter (a lane's lease found it below this process's
         tokens): it may have lost results too, so put them back from ``executed`` (a task
         is never run twice) and raise the counter above every token the log has seen."""
-        if self.recovery is not None:
-            self._heal("Redis lost the fencing counter", retake=True)
+        self._heal_due = "Redis lost the fencing counter"
+        self._retake_due = True
 
     @property
     def highest_token(self) -> int:
