@@ -68,6 +68,8 @@ def plan_commit(
     if text is None:
         text = canonical_json(state)
     data = head.encoded(text)
+    # a ledger entry leaves the state as it is: its digest, when known, is the parent's
+    digest = head.state_digest if kind == "ledger" else None
     draft = SsotCommit(
         commit_id=commit_id_for(result.task_id),
         project_id=head.project_id,
@@ -79,11 +81,13 @@ def plan_commit(
         kind=kind,
         outcome=outcome,
         patch=result.patch if kind == "state" else None,
-        state_hash=hashlib.sha256(data).hexdigest(),
+        state_hash=digest or hashlib.sha256(data).hexdigest(),
         message=message,
         occurred_at=result.occurred_at,
         committed_at=now,
         hash_version=HASH_VERSION,
     )
     commit = draft.model_copy(update={"hash": commit_hash(draft)})
-    return commit, Head(head.project_id, commit.version, commit.hash, state, text, canon, data)
+    return commit, Head(
+        head.project_id, commit.version, commit.hash, state, text, canon, data, commit.state_hash
+    )

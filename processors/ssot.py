@@ -161,6 +161,9 @@ class Head:
     canon: CanonicalCache | None = field(default=None, compare=False, repr=False)
     # the canonical JSON as UTF-8 when already encoded (hashed, then stored: encoded once)
     state_data: bytes | None = field(default=None, compare=False, repr=False)
+    # the state's SHA-256 when this process computed or checked it: a ledger commit, which
+    # leaves the state as it is, then names it without hashing the whole state again
+    state_digest: str | None = field(default=None, compare=False, repr=False)
 
     def after(self, patch: list[dict[str, Any]]) -> tuple[dict[str, Any], str, CanonicalCache]:
         """The state after ``patch`` (copy-on-write), its canonical JSON, re-dumping only what
@@ -211,9 +214,13 @@ def advance(head: Head, commit: SsotCommit) -> Head:
     if text is None:
         text = canonical_json(state)
     data = head.encoded(text)
-    if hashlib.sha256(data).hexdigest() != commit.state_hash:
+    # a ledger entry's state is its parent's: checked against the digest known for it
+    digest = head.state_digest if commit.kind != "state" else None
+    if (digest or hashlib.sha256(data).hexdigest()) != commit.state_hash:
         raise ChainError(f"v{commit.version}: state hash mismatch")
-    return Head(head.project_id, commit.version, commit.hash, state, text, canon, data)
+    return Head(
+        head.project_id, commit.version, commit.hash, state, text, canon, data, commit.state_hash
+    )
 
 
 def state_at(project_id: str, commits: list[SsotCommit], version: int) -> Head:

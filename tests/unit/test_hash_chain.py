@@ -15,8 +15,9 @@ from typing import Any
 import fastavro
 import pytest
 
+from processors.errors import ChainError
 from processors.models import SsotCommit
-from processors.ssot import GENESIS_HASH, HASH_VERSION, commit_hash
+from processors.ssot import GENESIS_HASH, HASH_VERSION, Head, advance, commit_hash
 from streams.audit.verify import verify
 from streams.codec.serde import Serde
 from streams.runtime.reader import TopicRecord
@@ -257,3 +258,37 @@ def test_commits_of_both_hash_versions_verify_in_one_chain(serde: Serde) -> None
     forged = list(mixed)
     forged[i] = dataclasses.replace(mixed[i], value=_write_v1(c | {"message": "rewritten"}))
     assert any("hash does not match" in str(v) for v in verify(forged, serde).violations)
+
+
+def test_every_state_hash_is_the_second_canonicalization_of_the_state(serde: Serde) -> None:
+    """Ledger entries name their parent's state digest without hashing the state again (the
+    completer and the ssot stage remember it): still the SHA-256 of the state's canonical
+    JSON, as the second implementation writes it; a ledger entry naming another is refused."""
+    heads: dict[str, Head] = {}
+    kinds = set()
+    ledger: SsotCommit | None = None
+    for rec in HISTORY:
+        if rec.topic != "ssot-writes":
+            continue
+        commit = serde.decode(rec.value, SsotCommit)
+        head = heads.get(commit.project_id) or Head.genesis(commit.project_id)
+        head = heads[commit.project_id] = advance(head, commit)
+        expected = hashlib.sha256(jcs(head.state).encode()).hexdigest()
+        assert commit.state_hash == expected, (commit.project_id, commit.version)
+        kinds.add(commit.kind)
+        if commit.kind == "ledger" and ledger is None and head.version > 1:
+            ledger = commit
+            parent = heads[commit.project_id]
+    assert kinds == {"state", "ledger"} and ledger is not None
+    forged = SsotCommit.model_validate(
+        {
+            **ledger.model_dump(),
+            "version": parent.version + 1,
+            "parent_hash": parent.hash,
+            "state_hash": "0" * 64,
+            "hash": "",
+        }
+    )
+    forged = forged.model_copy(update={"hash": commit_hash(forged)})
+    with pytest.raises(ChainError, match="state hash mismatch"):
+        advance(parent, forged)
