@@ -319,6 +319,14 @@ class LaneLeases:
             self.held.discard(lane)
             self.leases[lane].token = 0
 
+    def release_at_or_below(self, token: int) -> None:
+        """Give up the lanes held with a token at or below ``token`` (to take them anew)."""
+        with self._lock:
+            for lane in sorted(self.held):
+                if self.leases[lane].token <= token:
+                    self.leases[lane].release()
+                    self.held.discard(lane)
+
     def release_all(self) -> None:
         """Give every lane up and leave the members (a clean shutdown)."""
         with self._lock:

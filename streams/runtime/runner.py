@@ -565,6 +565,9 @@ class StageRunner:
                         rewind = True
                         continue
                     self.handler.lease = lanes.leases[lane]
+                    saw_token = getattr(self.handler, "saw_token", None)
+                    if saw_token is not None:
+                        saw_token(lanes.floor)  # every token this instance drew, on any lane
                     self.stats.records_in += len(records)
                     started, cpu = time.perf_counter(), time.thread_time()
                     try:
@@ -573,6 +576,10 @@ class StageRunner:
                     except Fenced as exc:
                         log.warning("%s: fenced out of lane %d: %s", self.stage, lane, exc)
                         lanes.drop(lane)
+                        # leases the handler wants taken anew (Redis lost writes, so their
+                        # tokens may repeat old ones): all at once, not one rewind per lane
+                        below = getattr(self.handler, "retake_below", 0)
+                        lanes.release_at_or_below(below)
                         next_balance = 0.0
                         # the consumer has read past this batch: re-assign every lane so that
                         # each resumes at its committed offset (the batch's rest is redone)

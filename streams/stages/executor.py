@@ -286,6 +286,15 @@ class ExecutorStage:
         self._heal_due = "Redis lost the fencing counter"
         self._retake_due = True
 
+    def saw_token(self, token: int) -> None:
+        """A token this process drew (a lane's, whether or not it ran a batch yet)."""
+        self._max_token = max(self._max_token, token)
+
+    @property
+    def retake_below(self) -> int:
+        """Leases held with a token at or below this are to be taken anew (0: none)."""
+        return self._retake_below
+
     @property
     def highest_token(self) -> int:
         """The highest fencing token this process has used or seen on ``executed``: new

@@ -245,3 +245,41 @@ def test_lane_tokens_never_go_backwards_even_when_redis_loses_the_counter(
     lanes.release_all()
     assert other.balance()
     assert min(lease.token for lease in other.leases if lease.token) > max(again)
+
+
+def test_after_redis_lost_writes_every_lane_is_taken_anew_at_once(
+    topics: Settings, endpoints: Endpoints, serde: Serde
+) -> None:
+    """One executor holds the four lanes; Redis loses its writes (here the heal marker). The
+    next batch, in one lane, heals and takes every lane anew, above every token used before,
+    not one lane per batch as each happens to get work."""
+    pipeline = Pipeline(topics, endpoints, ("executor",))
+    pipeline.start()
+    try:
+        runner = pipeline.runner("executor")
+        leases = runner.lanes
+        assert leases is not None
+        assert settle(lambda: leases.held == set(range(LANES)), timeout=20)
+        before = max(lease.token for lease in leases.leases)
+        pipeline.redis.delete(pipeline.recovery.marker_key)
+        once = task("after-loss", project=PROJECTS[0])
+        lane = lane_of(once.project_id, LANES)
+        scheduled = schedule(once, snapshot_version=0, now=datetime.now(UTC)).model_copy(
+            update={"lane": lane}
+        )
+        producer = KafkaClients(topics, endpoints.bootstrap_servers).producer("event-producer")
+        producer.produce(
+            topics.topic(SCHEDULED), serde.encode(scheduled), once.task_id.encode(), lane
+        )
+        assert producer.flush(10) == 0
+        _results(topics, serde, 1)
+        assert settle(
+            lambda: (
+                leases.held == set(range(LANES))
+                and min(lease.token for lease in leases.leases) > before
+            ),
+            timeout=20,
+        ), [(lease.key, lease.token) for lease in leases.leases]
+        assert any("heal marker went back" in n["detail"] for n in runner.stats.recent)
+    finally:
+        pipeline.stop()
