@@ -576,6 +576,7 @@ class StageRunner:
                     except Fenced as exc:
                         log.warning("%s: fenced out of lane %d: %s", self.stage, lane, exc)
                         lanes.drop(lane)
+                        assigned.discard(lane)  # taken back, it is taken over: gained anew
                         # leases the handler wants taken anew (Redis lost writes, so their
                         # tokens may repeat old ones): all at once, not one rewind per lane
                         below = getattr(self.handler, "retake_below", 0)

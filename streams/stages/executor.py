@@ -111,7 +111,7 @@ class ExecutorStage:
     def handle(self, batch: list[Message]) -> list[Out]:
         """Execute every scheduled task in offset order."""
         tasks, outs = self.io.decode(batch, ScheduledTask)
-        self._check_token()
+        token = self._check_token()  # the batch runs under this one (the renewer may move it)
         projects = sorted({t.task.project_id for _, t in tasks if t.task.project_id})
         ids = list(dict.fromkeys(t.task.task_id for _, t in tasks))
         stored, progress_raw, down, self._versions, lost_writes = self._read_state(ids, projects)
@@ -121,20 +121,24 @@ class ExecutorStage:
             # took over: heal from executed before running anything (never run a task twice)
             missing = f"{len(lost)} recorded result(s) missing ({', '.join(lost[:3])})"
             why = lost_writes or self._heal_due or missing
-            self._heal(why, retake=lost_writes is not None or self._retake_due)
+            retake = lost_writes is not None or self._retake_due
+            self._heal(why, retake=retake)
             self._heal_due, self._retake_due = None, False
-            self._check_token()  # a lease drawn from a counter Redis lost is taken anew
             stored, progress_raw, down, self._versions, _ = self._read_state(ids, projects)
-            for task_id, value in zip(ids, stored, strict=False):
+            back = dict(zip(ids, stored, strict=False))
+            if not retake and any(back.get(i) is not None for i in lost):
+                self._retake()  # results it recorded came back from the log: Redis lost them
+            for task_id, value in back.items():
                 if value is None:  # expired, or never produced (a batch fenced mid-way)
                     self._recorded.pop(task_id, None)
+            token = self._check_token()  # a lease drawn from a counter Redis lost is taken anew
         self._down = {d.decode() if isinstance(d, bytes) else d for d in down}
         recorded = {i: v for i, v in zip(ids, stored, strict=False) if isinstance(v, bytes)}
         progress = {i: v for i, v in zip(ids, progress_raw, strict=False) if isinstance(v, bytes)}
         results: dict[str, ExecutionResult] = {}
         fresh: dict[str, str | bytes | None] = {}
         encoded: dict[str, bytes] = {}
-        token = self._token = self.lease.token if self.lease is not None else 0
+        self._token = token
 
         def run(_msg: Message, scheduled: ScheduledTask) -> list[Out]:
             task_id = scheduled.task.task_id
@@ -227,11 +231,16 @@ class ExecutorStage:
         self.recovery.results()
         self._max_token = max(self._max_token, self.recovery.highest_token)
         if retake:
-            # tokens drawn before this heal may repeat old ones (the heal raised the counter
-            # to the log's highest; this raises it past the tokens this process used that
-            # never reached the log, so a lease taken anew is above them all)
-            self._retake_below = self.highest_token
-            self.recovery.raise_token(self._retake_below)
+            self._retake()
+
+    def _retake(self) -> None:
+        """Have every lease this process holds taken anew: tokens drawn before Redis lost
+        writes may repeat old ones (a heal raised the counter to the log's highest; this
+        raises it past the tokens this process used that never reached the log, so a lease
+        taken anew is above them all)."""
+        assert self.recovery is not None
+        self._retake_below = self.highest_token
+        self.recovery.raise_token(self._retake_below)
 
     def _remember(self, task_id: str) -> None:
         self._recorded[task_id] = None
@@ -239,11 +248,12 @@ class ExecutorStage:
         if len(self._recorded) > 10_000:  # recent ones are those a Redis loss can take
             self._recorded.popitem(last=False)
 
-    def _check_token(self) -> None:
+    def _check_token(self) -> int:
         """A fencing token lower than one already used means Redis lost its counter: raise
-        it above every token on ``executed`` and take the lease anew (never reuse a token)."""
+        it above every token on ``executed`` and take the lease anew (never reuse a token).
+        The token checked (0: no lease)."""
         if self.lease is None:
-            return
+            return 0
         token = self.lease.token
         if token and token <= self._retake_below:
             # drawn before Redis lost writes was noticed and healed: take the lease anew
@@ -255,13 +265,24 @@ class ExecutorStage:
             )
             self.lease.release()
             raise Fenced(f"fencing token {token} predates the heal of results")
+        previous = self._token_in_use.get(self.lease.key)
+        if previous is not None and token and token != previous:
+            if token < previous and self.lease.counter_key is not None:
+                # the lane's lease came back from an older copy of Redis, its old token with it
+                why = f"{self.lease.key} went back from token {previous} to {token}"
+                if self.recovery is not None:
+                    self._heal(f"{why}: Redis lost writes", retake=True)
+                self.lease.release()
+                raise Fenced(why)
+            # held again under a new token (it expired meanwhile): another may have held it
+            self._heal_due = self._heal_due or f"{self.lease.key} taken back (token {token})"
         if self.lease.counter_key is not None:
             # a lane's lease: its token was drawn above every token this process had used
             # (LaneLeases.floor, seeded from highest_token); lanes taken at different times
             # hold older and newer tokens at once, so the order here says nothing
             self._max_token = max(self._max_token, token)
             self._token_in_use[self.lease.key] = token
-            return
+            return token
         # above every token this process used *and* every one the log has seen (the start-up
         # heal reads executed after this stage was built: a Redis rolled back past that heal
         # hands out a lower token, and the results it restored are gone again)
@@ -278,6 +299,7 @@ class ExecutorStage:
             raise Fenced(f"fencing token {token} went backwards")
         self._max_token = max(self._max_token, token)
         self._token_in_use[self.lease.key] = token
+        return token
 
     def on_counter_lost(self) -> None:
         """Redis lost the fencing counter (a lane's lease found it below this process's

@@ -283,3 +283,50 @@ def test_after_redis_lost_writes_every_lane_is_taken_anew_at_once(
         assert any("heal marker went back" in n["detail"] for n in runner.stats.recent)
     finally:
         pipeline.stop()
+
+
+def test_a_lane_lease_back_from_an_older_copy_of_redis_is_taken_anew(
+    topics: Settings, endpoints: Endpoints, serde: Serde
+) -> None:
+    """A lane's lease and its token come back as an older copy of Redis had them (renewing
+    it hands out the old token, no counter drawn): the executor heals and takes the lane
+    anew above every token it used, rather than run under a token already on the log."""
+    pipeline = Pipeline(topics, endpoints, ("executor",))
+    pipeline.start()
+    try:
+        runner = pipeline.runner("executor")
+        leases = runner.lanes
+        assert leases is not None
+        assert settle(lambda: leases.held == set(range(LANES)), timeout=20)
+        producer = KafkaClients(topics, endpoints.bootstrap_servers).producer("event-producer")
+        # the lane with the highest token: an older copy can hold a lower one (tokens start at 1)
+        newest = max(range(LANES), key=lambda n: leases.leases[n].token)
+        project = next(p for p in PROJECTS if lane_of(p, LANES) == newest)
+
+        def run(source: str) -> ExecutionResult:
+            once = task(source, project=project)
+            lane = lane_of(once.project_id, LANES)
+            scheduled = schedule(once, snapshot_version=0, now=datetime.now(UTC)).model_copy(
+                update={"lane": lane}
+            )
+            producer.produce(
+                topics.topic(SCHEDULED), serde.encode(scheduled), once.task_id.encode(), lane
+            )
+            assert producer.flush(10) == 0
+            return next(
+                r for r in _results(topics, serde, len(done) + 1) if r.task_id == once.task_id
+            )
+
+        done: list[ExecutionResult] = []
+        done.append(run("before-rollback"))
+        lease = leases.leases[done[0].lane]
+        used = lease.token
+        assert done[0].lane == newest and done[0].fencing_token == used > 1
+        before = max(x.token for x in leases.leases)
+        pipeline.redis.set(lease.token_key, used - 1)  # the lane's token as an older copy had it
+        assert settle(lambda: lease.token == used - 1, timeout=10)  # renewed: the old token
+        done.append(run("after-rollback"))
+        assert done[1].fencing_token > before
+        assert any("went back from token" in n["detail"] for n in runner.stats.recent)
+    finally:
+        pipeline.stop()
