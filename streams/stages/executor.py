@@ -123,7 +123,6 @@ class ExecutorStage:
             why = lost_writes or self._heal_due or missing
             retake = lost_writes is not None or self._retake_due
             self._heal(why, retake=retake)
-            self._heal_due, self._retake_due = None, False
             stored, progress_raw, down, self._versions, _ = self._read_state(ids, projects)
             back = dict(zip(ids, stored, strict=False))
             if not retake and any(back.get(i) is not None for i in lost):
@@ -230,8 +229,9 @@ class ExecutorStage:
         self.io.stats.note("recovery", f"{why}: results healed from executed")
         self.recovery.results()
         self._max_token = max(self._max_token, self.recovery.highest_token)
-        if retake:
+        if retake or self._retake_due:
             self._retake()
+        self._heal_due, self._retake_due = None, False  # a heal pending is this one
 
     def _retake(self) -> None:
         """Have every lease this process holds taken anew: tokens drawn before Redis lost
@@ -266,37 +266,30 @@ class ExecutorStage:
             self.lease.release()
             raise Fenced(f"fencing token {token} predates the heal of results")
         previous = self._token_in_use.get(self.lease.key)
-        if previous is not None and token and token != previous:
-            if token < previous and self.lease.counter_key is not None:
-                # the lane's lease came back from an older copy of Redis, its old token with it
-                why = f"{self.lease.key} went back from token {previous} to {token}"
-                if self.recovery is not None:
-                    self._heal(f"{why}: Redis lost writes", retake=True)
-                self.lease.release()
-                raise Fenced(why)
-            # held again under a new token (it expired meanwhile): another may have held it
-            self._heal_due = self._heal_due or f"{self.lease.key} taken back (token {token})"
-        if self.lease.counter_key is not None:
-            # a lane's lease: its token was drawn above every token this process had used
-            # (LaneLeases.floor, seeded from highest_token); lanes taken at different times
-            # hold older and newer tokens at once, so the order here says nothing
-            self._max_token = max(self._max_token, token)
-            self._token_in_use[self.lease.key] = token
-            return token
-        # above every token this process used *and* every one the log has seen (the start-up
-        # heal reads executed after this stage was built: a Redis rolled back past that heal
-        # hands out a lower token, and the results it restored are gone again)
-        if (
-            token
-            and token <= self.highest_token
-            and token != self._token_in_use.get(self.lease.key)
-        ):
+        lane = self.lease.counter_key is not None
+        if lane and previous is not None and 0 < token < previous:
+            # the lane's lease came back from an older copy of Redis, its old token with it
+            why = f"{self.lease.key} went back from token {previous} to {token}"
+            if self.recovery is not None:
+                self._heal(f"{why}: Redis lost writes", retake=True)
+            self.lease.release()
+            raise Fenced(why)
+        # a lane's token was drawn above every token this process had used (LaneLeases.floor,
+        # seeded from highest_token), and lanes taken at different times hold older and newer
+        # tokens at once, so only a single lease's order says more: above every token this
+        # process used *and* every one the log has seen (the start-up heal reads executed
+        # after this stage was built: a Redis rolled back past that heal hands out a lower
+        # token, and the results it restored are gone again)
+        if not lane and token and token <= self.highest_token and token != previous:
             why = f"fencing token {token} is not above {self.highest_token}: Redis lost it"
             if self.recovery is not None:
                 self._heal(why, retake=True)
             log.warning("executor: %s; taking a new one", why)
             self.lease.release()
             raise Fenced(f"fencing token {token} went backwards")
+        if previous is not None and token and token != previous:
+            # held again under a new token (it expired meanwhile): another may have held it
+            self._heal_due = self._heal_due or f"{self.lease.key} taken back (token {token})"
         self._max_token = max(self._max_token, token)
         self._token_in_use[self.lease.key] = token
         return token

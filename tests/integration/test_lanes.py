@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from processors.lanes import lane_of
-from processors.models import ExecutionResult
+from processors.models import ExecutionResult, TaskObject
 from processors.scheduler import schedule
 from streams.audit.verify import verify
 from streams.codec.serde import Serde
@@ -247,31 +247,46 @@ def test_lane_tokens_never_go_backwards_even_when_redis_loses_the_counter(
     assert min(lease.token for lease in other.leases if lease.token) > max(again)
 
 
+@contextlib.contextmanager
+def lone_executor(
+    settings: Settings, endpoints: Endpoints
+) -> Iterator[tuple[Pipeline, LaneLeases]]:
+    """One executor in this process, holding every lane: the pipeline and its lane leases."""
+    pipeline = Pipeline(settings, endpoints, ("executor",))
+    pipeline.start()
+    try:
+        leases = pipeline.runner("executor").lanes
+        assert leases is not None
+        assert settle(lambda: leases.held == set(range(LANES)), timeout=20)
+        yield pipeline, leases
+    finally:
+        pipeline.stop()
+
+
+def schedule_in_lane(settings: Settings, serde: Serde, once: TaskObject) -> None:
+    """Put ``once`` on ``scheduled`` in its project's lane, as the scheduler would."""
+    lane = lane_of(once.project_id, LANES)
+    scheduled = schedule(once, snapshot_version=0, now=datetime.now(UTC))
+    producer = KafkaClients(settings, str(settings.bootstrap_servers)).producer("event-producer")
+    producer.produce(
+        settings.topic(SCHEDULED),
+        serde.encode(scheduled.model_copy(update={"lane": lane})),
+        once.task_id.encode(),
+        lane,
+    )
+    assert producer.flush(10) == 0
+
+
 def test_after_redis_lost_writes_every_lane_is_taken_anew_at_once(
     topics: Settings, endpoints: Endpoints, serde: Serde
 ) -> None:
     """One executor holds the four lanes; Redis loses its writes (here the heal marker). The
     next batch, in one lane, heals and takes every lane anew, above every token used before,
     not one lane per batch as each happens to get work."""
-    pipeline = Pipeline(topics, endpoints, ("executor",))
-    pipeline.start()
-    try:
-        runner = pipeline.runner("executor")
-        leases = runner.lanes
-        assert leases is not None
-        assert settle(lambda: leases.held == set(range(LANES)), timeout=20)
+    with lone_executor(topics, endpoints) as (pipeline, leases):
         before = max(lease.token for lease in leases.leases)
         pipeline.redis.delete(pipeline.recovery.marker_key)
-        once = task("after-loss", project=PROJECTS[0])
-        lane = lane_of(once.project_id, LANES)
-        scheduled = schedule(once, snapshot_version=0, now=datetime.now(UTC)).model_copy(
-            update={"lane": lane}
-        )
-        producer = KafkaClients(topics, endpoints.bootstrap_servers).producer("event-producer")
-        producer.produce(
-            topics.topic(SCHEDULED), serde.encode(scheduled), once.task_id.encode(), lane
-        )
-        assert producer.flush(10) == 0
+        schedule_in_lane(topics, serde, task("after-loss", project=PROJECTS[0]))
         _results(topics, serde, 1)
         assert settle(
             lambda: (
@@ -280,9 +295,8 @@ def test_after_redis_lost_writes_every_lane_is_taken_anew_at_once(
             ),
             timeout=20,
         ), [(lease.key, lease.token) for lease in leases.leases]
-        assert any("heal marker went back" in n["detail"] for n in runner.stats.recent)
-    finally:
-        pipeline.stop()
+        notes = pipeline.runner("executor").stats.recent
+        assert any("heal marker went back" in n["detail"] for n in notes)
 
 
 def test_a_lane_lease_back_from_an_older_copy_of_redis_is_taken_anew(
@@ -291,28 +305,14 @@ def test_a_lane_lease_back_from_an_older_copy_of_redis_is_taken_anew(
     """A lane's lease and its token come back as an older copy of Redis had them (renewing
     it hands out the old token, no counter drawn): the executor heals and takes the lane
     anew above every token it used, rather than run under a token already on the log."""
-    pipeline = Pipeline(topics, endpoints, ("executor",))
-    pipeline.start()
-    try:
-        runner = pipeline.runner("executor")
-        leases = runner.lanes
-        assert leases is not None
-        assert settle(lambda: leases.held == set(range(LANES)), timeout=20)
-        producer = KafkaClients(topics, endpoints.bootstrap_servers).producer("event-producer")
+    with lone_executor(topics, endpoints) as (pipeline, leases):
         # the lane with the highest token: an older copy can hold a lower one (tokens start at 1)
         newest = max(range(LANES), key=lambda n: leases.leases[n].token)
         project = next(p for p in PROJECTS if lane_of(p, LANES) == newest)
 
         def run(source: str) -> ExecutionResult:
             once = task(source, project=project)
-            lane = lane_of(once.project_id, LANES)
-            scheduled = schedule(once, snapshot_version=0, now=datetime.now(UTC)).model_copy(
-                update={"lane": lane}
-            )
-            producer.produce(
-                topics.topic(SCHEDULED), serde.encode(scheduled), once.task_id.encode(), lane
-            )
-            assert producer.flush(10) == 0
+            schedule_in_lane(topics, serde, once)
             return next(
                 r for r in _results(topics, serde, len(done) + 1) if r.task_id == once.task_id
             )
@@ -327,6 +327,5 @@ def test_a_lane_lease_back_from_an_older_copy_of_redis_is_taken_anew(
         assert settle(lambda: lease.token == used - 1, timeout=10)  # renewed: the old token
         done.append(run("after-rollback"))
         assert done[1].fencing_token > before
-        assert any("went back from token" in n["detail"] for n in runner.stats.recent)
-    finally:
-        pipeline.stop()
+        notes = pipeline.runner("executor").stats.recent
+        assert any("went back from token" in n["detail"] for n in notes)

@@ -10,8 +10,7 @@ import redis
 from confluent_kafka.admin import NewTopic
 
 from processors.models import ExecutionResult, SsotCommit
-from processors.planner import plan_for
-from processors.scheduler import Release, to_scheduled
+from processors.scheduler import schedule
 from streams.codec.serde import Serde
 from streams.errors import ConfigurationError
 from streams.runtime.embedded import Endpoints
@@ -263,9 +262,7 @@ def test_a_result_lost_with_redis_is_healed_by_an_executor_that_never_recorded_i
         standby = Pipeline(orch, endpoints, ("executor",))
         standby.start()  # heals at start: nothing has run yet
         once = task("wiped")
-        scheduled = to_scheduled(
-            Release(once, plan_for(once, None), 5, []), snapshot_version=0, now=datetime.now(UTC)
-        )
+        scheduled = schedule(once, snapshot_version=0, now=datetime.now(UTC))
         producer = event_producer(orch, serde)
         client = active.redis
         older = {k: client.dump(k) for k in _prefix_keys(client, orch)}
@@ -346,9 +343,7 @@ def test_a_batch_fenced_before_its_results_were_recorded_is_redone_not_healed_fo
     try:
         assert settle(lambda: pipeline.runner("executor").active, timeout=10)
         once = task("fenced")
-        scheduled = to_scheduled(
-            Release(once, plan_for(once, None), 5, []), snapshot_version=0, now=datetime.now(UTC)
-        )
+        scheduled = schedule(once, snapshot_version=0, now=datetime.now(UTC))
         event_producer(orch, serde).publish(
             orch.topic(SCHEDULED), [(once.task_id.encode(), scheduled)]
         )
