@@ -433,6 +433,9 @@ _CLOCK = re.compile(
     r"(\d{1,2})(?:(?:[:h.]|\s(?=[0-5]\d\b(?!\s*(?:%|percent|degre|grad|minute|hour|"
     r"heure|hora|stund|day|jour|dia|tag|min|hrs?\b))))(\d{2}))?\s*"
     r"(am|pm|a\.m\.|p\.m\.|h\b|heures?|uhr|o'clock|horas?)?"
+    # "18 heures 30", "18 h 30", "um 18 Uhr 30": the minutes after the hour's own word
+    r"(?:(?<=h|s|r|e)\s(\d{2})\b(?!\s*(?:%|percent|degre|grad|minute|hour|heure|hora|stund|day|"
+    r"jour|dia|tag|min|euro|mal|fois|veces)))?"
 )
 # a day of the month said just before ("december 12", "the 12", "le 12", "am 12.")
 _DATE_BEFORE = re.compile(
@@ -534,7 +537,10 @@ def _clock_time(text: str) -> time | None:
         return time(hour % 24, minute)
     best: time | None = None
     for m in _CLOCK.finditer(text):
-        hour, minute, suffix = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "")
+        suffix = m.group(3) or ""
+        # (minutes after the hour's word only when that word is one of an hour: not "am")
+        late = m.group(4) if suffix.startswith(("h", "u")) else None
+        hour, minute = int(m.group(1)), int(m.group(2) or late or 0)
         if m.group(2) and text[m.end(1)] == " " and _DATE_BEFORE.search(text, 0, m.start(1)):
             hour, minute = minute, 0  # "december 12 10 am", "le 12 15 h": a day, then the hour
         prefix = m.group(0)[: m.start(1) - m.start(0)].strip()
@@ -584,9 +590,12 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
     if said.relative_day is not None:
         day = local + timedelta(days=said.relative_day)
     if day is None and said.weekday is not None:
-        ahead = (said.weekday - local.weekday()) % 7
-        if ahead == 0:
-            ahead = 7
+        if said.next_week:  # "thursday next week": that day of the week after this one
+            ahead = 7 - local.weekday() + said.weekday
+        else:
+            ahead = (said.weekday - local.weekday()) % 7
+            if ahead == 0:
+                ahead = 7
         day = local + timedelta(days=ahead)
     if day is None and said.date is not None:
         month, d = said.date
@@ -627,8 +636,9 @@ class _SaidWhen:
     """What an utterance says about a time, before it is resolved against a base time."""
 
     shift: timedelta | None
-    relative_day: int | None  # "tomorrow": 1
+    relative_day: int | None  # "tomorrow": 1, "in three days": 3
     weekday: int | None  # "next tuesday": 1
+    next_week: bool  # "thursday next week", "jeudi de la semaine prochaine"
     date: tuple[int, int] | None  # "the 4th of may": (5, 4)
     ordinal_day: int | None  # "the 12th", "le 12" (when no month is said)
     clock: time | None
@@ -638,8 +648,10 @@ class _SaidWhen:
 
 @lru_cache(maxsize=16)  # one event's text is resolved against more than one base
 def _said_when(text: str) -> _SaidWhen:
-    m = _DAY_RE.search(text)
-    wm = _WEEKDAY_RE.search(text)
+    m, wm = _days_said(text)
+    relative_day = _RELATIVE_DAYS[m.group(1)] if m else None
+    if relative_day is None and (im := _IN_DAYS.search(text)):
+        relative_day = _days_in(im)
     # (a date and a day of the month read a number; "in 3 hours" and "in half an hour" say
     # a word of _SAYS_DURATION: texts without are not searched for them)
     digit = _DIGIT.search(text) is not None
@@ -654,14 +666,84 @@ def _said_when(text: str) -> _SaidWhen:
         within = timedelta(minutes=count) if unit.startswith("min") else timedelta(hours=count)
     return _SaidWhen(
         shift=_shift(text),
-        relative_day=_RELATIVE_DAYS[m.group(1)] if m else None,
+        relative_day=relative_day,
         weekday=_WEEKDAYS[wm.group(2)] if wm else None,
+        next_week=wm is not None and _NEXT_WEEK.search(text) is not None,
         date=(_MONTHS[dm.group(2) or dm.group(3)], int(dm.group(1) or dm.group(4))) if dm else None,
         ordinal_day=int(om.group(1) or om.group(2)) if om else None,
         clock=_clock_time(text),
         within=within,
         in_half_hour=how_long and _IN_HALF_HOUR.search(text) is not None,
     )
+
+
+def _days_said(text: str) -> tuple[re.Match[str] | None, re.Match[str] | None]:
+    """The first relative day ("tomorrow") and the first weekday said, leaving out a day
+    the speaker took back: "samedi euh non dimanche", "saturday no wait sunday" (cleaned to
+    "saturday sunday"), "mañana, no, mejor el viernes" say Sunday and Friday."""
+    days = list(_DAY_RE.finditer(text))
+    weekdays = list(_WEEKDAY_RE.finditer(text))
+    if len(days) + len(weekdays) < 2:
+        return (days[0] if days else None), (weekdays[0] if weekdays else None)
+    said = sorted(
+        [(d.start(1), d.end(1), d) for d in days] + [(w.start(2), w.end(0), w) for w in weekdays],
+        key=lambda t: t[0],
+    )
+    kept = [
+        d
+        for (_, end, d), (start, _, _) in zip(said, [*said[1:], (-1, 0, None)], strict=True)
+        if start < 0 or not _takes_back(text[end:start])
+    ]
+    return (
+        next((d for d in kept if d.re is _DAY_RE), None),
+        next((d for d in kept if d.re is _WEEKDAY_RE), None),
+    )
+
+
+# the words between two days said that make the second replace the first
+_TAKING_BACK = frozenset(
+    "no non nein nee ne wait attends espera warte sorry pardon perdon i mean je veux dire "
+    "quiero decir ich meine actually en fait mejor plutot eher lieber rather make it disons "
+    "sagen wir besser doch digo dicho better let's say enfin oh oops uy euh uh um eh ah ahm "
+    "hm on the el la le am den der this ce este diesen".split()
+)
+_TAKES_BACK = frozenset(
+    "no non nein nee wait attends espera warte sorry pardon perdon mean dire decir meine "
+    "actually mejor plutot eher lieber rather besser digo dicho".split()
+)
+
+
+def _takes_back(between: str) -> bool:
+    """Whether ``between`` (the text between two days said) takes the first back: the words
+    of a self-correction, or a bare space where cleaning removed them ("saturday no wait
+    sunday" is cleaned to "saturday sunday"; "Freitag, Donnerstag ist Release" names two)."""
+    if not between.strip():
+        return True
+    words = re.findall(r"[a-z']+", between)
+    return all(w in _TAKING_BACK for w in words) and any(w in _TAKES_BACK for w in words)
+
+
+# "in three days", "dans une semaine", "dentro de 2 semanas", "in einer Woche"
+_IN_DAYS = re.compile(
+    r"\b(?:in|dans|en|dentro de|d'ici)\s+(\d{1,3}|an?|one|une?|una|einer|einem)\s+"
+    r"(days?|jours?|dias?|tagen?|weeks?|semaines?|semanas?|wochen?)\b"
+)
+_NEXT_WEEK = re.compile(
+    r"\b(?:next week|the following week|la semaine (?:prochaine|suivante|d'apres)|"
+    r"(?:la )?semana (?:que viene|proxima|siguiente)|(?:la )?(?:proxima|siguiente) semana|"
+    r"(?:nachste|nachsten|nachster|kommende|kommenden|kommender|folgende|folgenden) woche)\b"
+)
+
+
+def _days_in(m: re.Match[str]) -> int:
+    """The days an ``_IN_DAYS`` match says ("dans huit jours" is a week in French)."""
+    count = int(m.group(1)) if m.group(1).isdigit() else 1
+    unit = m.group(2)
+    if unit.startswith(("week", "semaine", "semana", "woche")):
+        return 7 * count
+    if unit.startswith("jour") and count in (8, 15):
+        return count - 1  # "dans huit jours", "dans quinze jours": one week, two weeks
+    return count
 
 
 _IN_HOURS = re.compile(
@@ -729,6 +811,8 @@ _SAID_TIME_WORDS = tuple(
             *_SAYS_DURATION.pattern.split("|"),
             "half",
             "demi",
+            # "in three days", "dans une semaine", "in einer Woche" (_IN_DAYS)
+            *"day jour dia tag week semaine semana woche".split(),
             *(n for p in _WORDED for n in Needled(p).needles),
         ]
     )

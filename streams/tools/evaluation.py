@@ -171,11 +171,22 @@ def _patched_items(patch: Sequence[Any]) -> set[str]:
 
 
 def _value_matches(expected: Any, patch: Sequence[Any]) -> bool:
+    """Whether ``patch`` writes the labelled value, in the labels' vocabulary (the test
+    set's README): an event's start or a reminder's due time for a new item, ``"done"`` for
+    a reminder ticked off, ``"cancelled"`` for an event removed, ``"unassigned"`` for an
+    assignee cleared."""
     want = str(expected).strip().rstrip("%").lower()
     for op in patch:
-        value = op.to_rfc().get("value")
+        rfc = op.to_rfc()
+        value, path = rfc.get("value"), str(rfc.get("path", ""))
+        if (
+            (want == "cancelled" and rfc["op"] == "remove")
+            or (want == "done" and value is True and path.endswith("/done"))
+            or (want == "unassigned" and value is None and path.endswith("/assignee"))
+        ):
+            return True
         if isinstance(value, dict):
-            value = value.get("start") or value.get("title")
+            value = value.get("start") or value.get("due") or value.get("title")
         got = str(value).lower()
         if got == want or got.startswith(want):
             return True

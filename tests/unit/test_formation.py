@@ -7,10 +7,11 @@ import json
 import pytest
 
 from processors.former import PackExpert, is_command, is_question
+from processors.models import PatchOp
 from processors.packs import DomainPack, MissingSlot, extract_slots, render_patch
 from processors.router import render_state
 from streams.cli.main import main
-from streams.tools.evaluation import expected_calibration_error
+from streams.tools.evaluation import _value_matches, expected_calibration_error
 from tests.samples import T0
 from tests.unit.test_processors import FORMER, PACKS, ROUTER, event, routed
 
@@ -158,3 +159,23 @@ def test_hedge_pre_check_covers_every_hedge() -> None:
     assert said == list(_HEDGE_WORDS)
     for text in ["Maybe lock it", "I THINK so", "lock the door", "\u017fomehow", "Kind of warm"]:
         assert _may_hedge(text) or not _HEDGES.search(text)
+
+
+def test_eval_reads_values_in_the_labels_vocabulary() -> None:
+    def op(kind: str, path: str, value: object = None) -> PatchOp:
+        return PatchOp.from_rfc(
+            {"op": kind, "path": path, **({} if kind == "remove" else {"value": value})}
+        )
+
+    new_reminder = op(
+        "add",
+        "/reminders/rem-1",
+        {"title": "buy milk", "due": "2026-12-01T18:30:00+01:00", "done": False},
+    )
+    assert _value_matches("2026-12-01T18:30", [new_reminder])
+    assert not _value_matches("2026-12-01T18:00", [new_reminder])
+    assert _value_matches("done", [op("replace", "/reminders/rem-1/done", True)])
+    assert not _value_matches("done", [op("replace", "/reminders/rem-1/done", False)])
+    assert _value_matches("cancelled", [op("remove", "/events/ev-1")])
+    assert _value_matches("unassigned", [op("replace", "/tickets/TL-1/assignee", None)])
+    assert not _value_matches("unassigned", [op("replace", "/tickets/TL-1/status", None)])

@@ -583,6 +583,31 @@ def test_values_in_four_languages() -> None:
         ("recuérdame dentro de dos horas", "es", "2026-12-01T11:00"),
         ("in zwei Stunden", "de", "2026-12-01T11:00"),
         ("el jueves a las tres y media", "es", "2026-12-03T15:30"),
+        # in N days or weeks (they read as today before)
+        ("call the plumber in two days at ten", "en", "2026-12-03T10:00"),
+        ("dinner in a week", "en", "2026-12-08T09:00"),
+        ("mets un rendez-vous dans trois jours à 8 heures", "fr", "2026-12-04T08:00"),
+        ("dans huit jours", "fr", "2026-12-08T09:00"),  # a week, as French says it
+        ("dentro de dos semanas", "es", "2026-12-15T09:00"),
+        ("en dos días a las diez", "es", "2026-12-03T10:00"),
+        ("in einer Woche um neun", "de", "2026-12-08T09:00"),
+        # a weekday of next week (they read as this week's before)
+        ("thursday next week at half past four", "en", "2026-12-10T16:30"),
+        ("jeudi de la semaine prochaine à 16h", "fr", "2026-12-10T16:00"),
+        ("el miércoles de la semana que viene a las nueve", "es", "2026-12-09T09:00"),
+        ("nächste Woche Mittwoch um acht Uhr morgens", "de", "2026-12-09T08:00"),
+        # minutes after the hour's word (the minutes were dropped before)
+        ("demain à 18 h 30", "fr", "2026-12-02T18:30"),
+        ("ce soir à dix-huit heures trente", "fr", "2026-12-01T18:30"),
+        ("morgen um siebzehn Uhr fünfundvierzig", "de", "2026-12-02T17:45"),
+        # a day taken back: the one said after it counts
+        ("lunch saturday no wait sunday at noon", "en", "2026-12-06T12:00"),
+        ("un déjeuner samedi euh non dimanche à midi", "fr", "2026-12-06T12:00"),
+        ("el sábado, no, mejor el domingo a mediodía", "es", "2026-12-06T12:00"),
+        ("am Samstag, nein, am Sonntag um zwölf", "de", "2026-12-06T12:00"),
+        # two days said, neither taken back: the first, as before
+        ("verschieb den Zahnarzt auf Freitag, Donnerstag ist Release", "de", "2026-12-04T09:00"),
+        ("saturday or sunday at noon", "en", "2026-12-05T12:00"),
     ],
 )
 def test_dates_and_times_resolve_against_the_event_time(
