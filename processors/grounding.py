@@ -80,6 +80,7 @@ from processors.values import (
     reference,
     says_time,
     status,
+    subject,
     switch,
     temperature,
     when,
@@ -1082,6 +1083,13 @@ class GroundedExpert:
         extra = _value_slots(value)
         new_id = _new_id(pack, intent, event.source_event_id)
         occurred_at = event.occurred_at.isoformat()
+        # what a new item is about ("remind me to buy milk at six" → "buy milk"): the whole
+        # utterance when nothing is left of it
+        about = (
+            subject(u.cleaned, event.text) or event.text
+            if intent.target is not None and intent.target.create
+            else event.text
+        )
         try:
             for target in targets or [None]:
                 fill = {
@@ -1089,6 +1097,7 @@ class GroundedExpert:
                     "item": target.id if target else "",
                     "new_id": new_id,
                     "text": event.text,
+                    "subject": about,
                     "occurred_at": occurred_at,
                 }
                 fill.update(_per_item(value, target))

@@ -388,8 +388,8 @@ _MONTHS: dict[str, int] = {}
 _month_names: tuple[str, ...]
 for _n, _month_names in enumerate(
     [
-        ("january", "jan", "janvier", "enero", "januar"),
-        ("february", "feb", "fevrier", "febrero", "februar"),
+        ("january", "jan", "janvier", "enero", "januar", "janner"),
+        ("february", "feb", "fevrier", "febrero", "februar", "feber"),
         ("march", "mar", "mars", "marzo", "marz"),
         ("april", "apr", "avril", "abril"),
         ("may", "mai", "mayo"),
@@ -926,6 +926,183 @@ def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int |
     return day, hour
 
 
+# --- what a new event or reminder is about -------------------------------------------------
+# the request around it: politeness, then the verb that asks for the item and its noun
+_ASKING = (
+    r"(?:please|pls|can you|could you|would you|will you|i need you to|i want you to|"
+    r"tu peux|tu pourrais|peux-tu|pourrais-tu|est-ce que tu peux|s'il te plait|"
+    r"puedes|podrias|me puedes|podrias|por favor|porfa|"
+    r"kannst du|konntest du|bitte|mal)\b[\s,]*"
+)
+_REMINDING = (
+    r"(?:remind (?:me|us)|don't let me forget|n'oublie pas de me rappeler|"
+    r"no (?:te )?olvides (?:de )?recordarme|vergiss nicht,? mich (?:daran )?zu erinnern|"
+    r"(?:set|add|create|make|put|leave) (?:me |us )?"
+    r"(?:a |an )?reminder|"
+    r"rappelle[- ]moi|rappelle[- ]nous|fais[- ]moi penser|(?:\S+ )?me rappeler|"
+    r"(?:mets|ajoute|cree|programme|note)"
+    r"(?:[- ]moi)? (?:un |une )?rappel|"
+    r"recuerdame|recuerdanos|acuerdame|(?:pon|anade|crea|programa|apunta)(?:me)? "
+    r"(?:un )?recordatorio|"
+    r"erinnere? (?:mich|uns)(?: daran| dran)?|(?:stell|setz|leg|erstell|mach)(?: mir)? "
+    r"(?:eine |ne )?erinnerung)\b[\s,]*"
+)
+_BOOKING = (
+    r"(?:book|add|schedule|put|pop|plan|create|set up|stick|pencil in|pencil|put in|make|block out|"
+    r"block|reserve|"
+    r"new event|nouvel evenement|nouveau rendez-vous|nuevo evento|neuer termin|ajoute|mets|"
+    r"planifie|note|prevois|cale|inscris|programme|cree|reserve|"
+    r"bloque|anade|pon|programa|apunta|crea|agenda|mete|reserva|bloquea|"
+    r"trag|leg|plan|plane|erstell|fug|merk|blockier|buch|mach)(?:[- ](?:me|moi|nous|us|mir|uns))?"
+    r"(?:me|nos)?\b[\s,:]*"
+)
+# "i've got a dentist check-up on the 14th, add it", "j'ai un rdv …, ajoute-le"
+_HAVING = (
+    r"(?:i've got|i have got|i have|i've|we have|we've got|j'ai|on a|nous avons|tengo|"
+    r"tenemos|ich hab|ich habe|wir haben)\b\s*"
+)
+_LEAD = re.compile(rf"^(?:{_ASKING})*(?:{_REMINDING}|{_BOOKING}|{_HAVING})")
+# the calendar named, and a clause after that only asks again ("…, put it in")
+_CALENDAR = re.compile(
+    r"\b(?:in|on|to|into) (?:the|my|our) (?:calendar|agenda|diary)\b|"
+    r"\b(?:dans|a|sur) (?:l'|mon |notre |le )?(?:agenda|calendrier)\b|"
+    r"\ben (?:el|mi|nuestro) (?:calendario|agenda)\b|"
+    r"\b(?:in den|im|in meinen|in unseren) kalender\b"
+)
+_ASKED_AGAIN = re.compile(
+    r"[,;.]\s*(?:(?:please|bitte|por favor)\s+)?(?:(?:add|put|stick|pop|book|trag|mets|note|"
+    r"inscris|ajoute)(?:'s|-le|-la)?\s+(?:it|das|es|ihn|sie|bitte)\b|ajoute-le|ajoute-la|"
+    r"inscris-le|inscris-la|note-le|note-la|mets-le|mets-la|apuntalo|apuntala|anadelo|"
+    r"anadela|ponlo|ponla|trag'?s|bitte eintragen|eintragen)\b.*$"
+)
+# a reminder's time said from its event ("an hour before", "la veille")
+_BEFORE_SAID = re.compile(
+    r"\b\d{1,2} ?h\s+(?:avant|antes|vorher)\b|"
+    r"\b(?:an?|one|une|un|una|eine[nm]?|\d{1,3})\s+(?:hours?|minutes?|mins?|days?|heures?|"
+    r"jours?|horas?|minutos?|dias?|stunden?|minuten?|tagen?|tage)\s+"
+    r"(?:before|beforehand|earlier|avant|antes|vorher|davor|fruher)\b|" + _DAY_BEFORE.pattern
+)
+# what joins the request to its subject ("remind me to …", "rappelle-moi d'…", "an die …")
+_JOINING = re.compile(
+    r"^(?:to|about|that|of|for|de|d'|du|que|pour|a|sobre|para|an|ans|daran|dass|zu|fur)\b\s*|^d'"
+)
+_ARTICLE = re.compile(
+    r"^(?:the|a|an|my|our|le|la|les|l'|un|une|mon|ma|mes|notre|el|los|las|un|una|mi|mis|"
+    r"nuestro|nuestra|der|die|das|den|dem|ein|eine|einen|einem|mein|meine|meinen|unser|"
+    r"unsere)\b\s*|^l'"
+)
+_PREPOSITION = (
+    r"(?:on|at|for|by|this|next|from|around|until|till|the|le|la|les|a|au|aux|pour|ce|cette|"
+    r"vers|jusqu'a|el|los|las|a las|a la|para|este|esta|desde|hasta|am|um|fur|ab|gegen|"
+    r"diesen|diese|bis|de|del|du|d')"
+)
+_PART_OF_DAY = (
+    r"(?:in the (?:morning|afternoon|evening)|tonight|this (?:morning|afternoon|evening)|"
+    r"(?:du|le|ce) (?:matin|soir)|de l'apres-midi|cet apres-midi|"
+    r"(?:de|por) la (?:manana|tarde|noche)|esta (?:manana|tarde|noche)|"
+    r"abends|morgens|nachmittags|vormittags|mittags|am (?:abend|morgen|nachmittag|vormittag)|"
+    r"heut(?:e)? (?:abend|morgen|nachmittag|fruh)|fruh)"
+)
+_CLOCK_SAID = (
+    r"(?:(?:halb|viertel (?:nach|vor)|half past|quarter (?:past|to))\s+\d{1,2}|"
+    r"\d{1,2}(?:[:h.]\d{2})?(?:\s*(?:am|pm|a\.? ?m\.?|p\.? ?m\.?|h|heures?|uhr|o'clock|horas?))?"
+    r"(?:\s\d{2}\b)?(?:\s+(?:et demie|et quart|moins le quart|y media|y cuarto|menos cuarto))?|"
+    r"noon|midday|midi|mediodia|mittag|midnight|minuit|medianoche|mitternacht)"
+)
+_DAY_SAID = (
+    r"(?:"
+    + "|".join(sorted(map(re.escape, _RELATIVE_DAYS), key=len, reverse=True))
+    + r")(?: (?:morning|afternoon|evening|night|matin|apres-midi|soir|"
+    r"por la (?:manana|tarde|noche)|fruh|abend|nachmittag|vormittag))?|"
+    r"(?:(?:next |this |prochain |ce |proximo |el proximo |este |nachsten |nachster |kommenden "
+    r"|diesen )?(?:"
+    + "|".join(_WEEKDAYS)
+    + r")(?:s|nachmittag|vormittag|abend|morgen|mittag)?(?: (?:prochain|que viene|next(?! week)))?"
+    r"(?: (?:morning|afternoon|evening|night|matin|apres-midi|soir|abend|nachmittag|vormittag|"
+    r"morgen|fruh))?(?: \d{1,2}\b\.?)?|"
+    # a day of the month: said with its article, its ending or its month ("buy 2 cartons")
+    r"(?:(?:the|le|el|am|den|el dia) \d{1,2}|\d{1,2}(?:st|nd|rd|th|er|\.(?!\d)|º))"
+    r"(?:st|nd|rd|th|er|\.(?!\d)|º)?"
+    r"(?: (?:of |de )?(?:"
+    + "|".join(sorted(_MONTHS, key=len, reverse=True))
+    + r"))?|\d{1,2} (?:of |de )?(?:"
+    + "|".join(sorted(_MONTHS, key=len, reverse=True))
+    + r")|(?:"
+    + "|".join(sorted(_MONTHS, key=len, reverse=True))
+    + r") \d{1,2}(?:st|nd|rd|th)?)"
+)
+# a time said: a day, an hour or a part of the day, each with the words that lead to it;
+# an hour needs its preposition or its unit ("buy 2 cartons" keeps its number)
+_TIME_SAID = re.compile(
+    rf"(?:\b{_PREPOSITION}\s+)*(?:\b{_DAY_SAID}\b|\b{_PART_OF_DAY}\b|"
+    r"\b(?:in|dans|en|dentro de|d'ici)\s+\d{1,3}\s+(?:days?|jours?|dias?|tagen?|weeks?|"
+    r"semaines?|semanas?|wochen?)\b|"
+    rf"{_NEXT_WEEK.pattern}|{_IN_HALF_HOUR.pattern}|"
+    r"\b(?:in|dans|en|dentro de)\s+(?:\d{1,3}|an?|une?|una|einer)\s+(?:hours?|heures?|horas?|"
+    r"stunden?|minutes?|minutos?|minuten?)\b|"
+    r"\b\d{1,2}(?:[:h.]\d{2})?\s*(?:am|pm|h|heures?|uhr|o'clock)\b(?:\s\d{2}\b)?)|"
+    # (after the day: "el 18 de diciembre" is a day, not 18 o'clock)
+    rf"(?:\b{_PREPOSITION}\s+)+{_CLOCK_SAID}\b"
+)
+_LEFT_OVER = re.compile(
+    rf"(?:[\s,;.!?-]+(?:(?:{_PREPOSITION}|and|et|y|und|no|non|nein|wait|in|ein|an|aus|eintragen|"
+    r"hinzu|vor|rein|is|are|ist|est|c'est|es|please|bitte|por favor|s'il te plait|"
+    r"s'il vous plait|stp|svp)\b)?)+$"
+)
+
+
+def subject(u: Cleaned, said: str) -> str | None:
+    """What a new event or reminder is about, from its request: the words left when the
+    asking ("remind me to", "rappelle-moi de", "trag … ein") and every time said are taken
+    out, in the speaker's own case (``said``: the utterance as said); None when nothing is
+    left.
+
+    >>> from processors.language import clean
+    >>> text = "remind me to buy nappies tomorrow at six in the evening"
+    >>> subject(clean(text, "en"), text)
+    'buy nappies'
+    >>> text = "Rappelle-moi d'acheter du lait ce soir à dix-huit heures trente"
+    >>> subject(clean(text, "fr"), text)
+    'acheter du lait'
+    """
+    text = u.numeric
+    folded = fold(text.replace("ß", "s"))  # one character for one: spans read on either
+    if len(folded) != len(text):
+        return None
+    kept = [True] * len(text)
+    for pattern in (_TIME_SAID, _CALENDAR, _BEFORE_SAID, _ASKED_AGAIN):
+        for m in pattern.finditer(folded):
+            kept[m.start() : m.end()] = [False] * (m.end() - m.start())
+    text = "".join(c if k else " " for c, k in zip(text, kept, strict=True))
+    folded = "".join(c if k else " " for c, k in zip(folded, kept, strict=True))
+    text, folded = " ".join(text.split()), " ".join(folded.split())
+    cut = len(folded) - len(folded.lstrip(" ,;:.!?-"))
+    text, folded = text[cut:], folded[cut:]
+    if ":" in folded[:-1]:  # "reminder for monday: pay the school", "neuer Termin: Friseur"
+        cut = folded.index(":") + 1
+        text, folded = text[cut:].lstrip(), folded[cut:].lstrip()
+    for pattern in (_LEAD, _JOINING, _ARTICLE):
+        lead = pattern.match(folded)
+        if lead is not None and lead.end():
+            text, folded = text[lead.end() :].lstrip(), folded[lead.end() :].lstrip()
+    if (left := _LEFT_OVER.search(folded)) is not None:
+        text = text[: left.start()]
+    text = re.sub(r"\s+([,;:.!?])", r"\1", text).strip(" ,;:.!?-")
+    if len(text) < 2:
+        return None
+    return _as_said(text, said)
+
+
+def _as_said(text: str, said: str) -> str:
+    """``text`` (lower case) with each word as ``said`` writes it ("call marco" → "call
+    Marco"), and its first letter in upper case when ``said`` starts with one."""
+    cases = {w.lower(): w for w in _WORD_SAID.findall(said)}
+    return _WORD_SAID.sub(lambda m: cases.get(m.group(0), m.group(0)), text)
+
+
+_WORD_SAID = re.compile(r"[\w'-]+")
+
+
 def local_iso(at: datetime) -> str:
     """``2026-12-04T16:00`` — minutes precision, the zone's local time."""
     return at.strftime("%Y-%m-%dT%H:%M")
@@ -942,6 +1119,7 @@ __all__ = [
     "local_iso",
     "percent",
     "status",
+    "subject",
     "switch",
     "temperature",
     "when",

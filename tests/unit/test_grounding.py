@@ -30,6 +30,7 @@ from processors.values import (
     delta,
     percent,
     status,
+    subject,
     switch,
     temperature,
     when,
@@ -616,6 +617,49 @@ def test_dates_and_times_resolve_against_the_event_time(
     found = when(clean(text, lang), BASE, "Europe/Paris")
     assert found is not None and found.at is not None
     assert found.at.strftime("%Y-%m-%dT%H:%M") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("remind me to buy nappies tomorrow at six in the evening", "en", "buy nappies"),
+        ("remind me tomorrow at 6 to call the bank", "en", "call the bank"),
+        ("uh schedule a call with Marco um in two days at ten", "en", "call with Marco"),
+        ("book a dentist appointment on friday at ten", "en", "dentist appointment"),
+        ("the school concert is on the 17th at 6pm, stick it in the calendar", "en",
+         "school concert"),
+        ("set a reminder for Friday: order the turkey", "en", "order the turkey"),
+        ("remind me to buy 2 cartons of milk", "en", "buy 2 cartons of milk"),
+        ("rappelle-moi d'acheter du lait ce soir à dix-huit heures trente", "fr",
+         "acheter du lait"),
+        ("euh note un déjeuner avec les cousins samedi euh non dimanche à midi", "fr",
+         "déjeuner avec les cousins"),
+        ("mets dans l'agenda le repas chez les voisins samedi soir à vingt heures", "fr",
+         "repas chez les voisins"),
+        ("recuérdame llamar al seguro mañana a las diez", "es", "llamar al seguro"),
+        ("apúntame peluquería el jueves a las cinco y media de la tarde", "es", "peluquería"),
+        ("Apunta la cena de Navidad de la empresa el 18 de diciembre a las 21:00", "es",
+         "cena de Navidad de la empresa"),
+        ("erinnere mich morgen um sieben Uhr abends an die Geschenke", "de", "Geschenke"),
+        ("Trag mir Friseur am Donnerstag um siebzehn Uhr fünfundvierzig ein", "de", "Friseur"),
+        ("Weihnachtsmarkt mit Sam am Samstag, den 19., um zwei Uhr nachmittags eintragen", "de",
+         "Weihnachtsmarkt mit Sam"),
+        ("schedule release 3.1 for friday", "en", "release 3.1"),
+    ],
+)  # fmt: skip
+def test_a_new_item_is_titled_by_what_it_is_about(text: str, lang: str, expected: str) -> None:
+    # the request and every time said are taken out; the speaker's own case is kept
+    assert subject(clean(text, lang), text) == expected
+
+
+def test_nothing_left_of_a_request_is_no_title() -> None:
+    assert subject(clean("remind me tomorrow at six", "en"), "remind me tomorrow at six") is None
+
+
+def test_a_new_reminder_is_titled_by_its_subject() -> None:
+    patch = patch_of(form("remind me to call the plumber tomorrow at 6pm", 7001))
+    assert patch[0]["value"]["title"] == "call the plumber"
+    assert patch[0]["value"]["due"] == "2026-12-02T18:00:00+01:00"
 
 
 def test_a_relative_shift_is_not_a_point_in_time() -> None:
