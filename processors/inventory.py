@@ -171,6 +171,8 @@ _TIME_WORDS = frozenset(
 # What joins a kind word to the word that says which one ("the door of the cellar", "la porte
 # de la cave", "la cita con el oculista", "das Licht im Keller")
 _AS = frozenset("as como comme als".split())  # "mark the reminder as done"
+# how a door is locked, said after it: "cierra la puerta con llave", "ferme la porte à clé"
+_WITH_KEY = frozenset("llave cle clef".split())
 _OF = frozenset(
     "of the to de du des del la le les l el los las al a d von vom zum zur der die das dem "
     "with in at on for con en para avec dans sur chez pour mit im in bei beim fur an am auf".split()
@@ -836,6 +838,8 @@ class Inventory:
                     if near in _TIME_WORDS or near in _HOME_WORDS or near in _ASKING or near in _AS:
                         continue  # "tomorrow's appointment", "every light in the house",
                         # "marque le rappel comme fait"
+                    if near in _WITH_KEY:
+                        continue  # "cierra la puerta con llave": how, not which door
                     if len(near) >= 4 and near.isalpha() and not self.knows(near):
                         return True
         return False

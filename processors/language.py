@@ -515,8 +515,9 @@ def clean(text: str, lang: str) -> Cleaned:
         # "mach das verandalicht an, nee warte, die weglichter": the verb's particle stays
         # — unless the correction says its own ("the porch light off, no wait, the hallway
         # light on": on; "ein, nein warte, aus": aus)
-        particle = head_words[-1:] if cut < len(head_words) - 1 else []
-        kept_particle = [p.strip(",") for p in particle if p.strip(",") in _PARTICLES]
+        # (the last particle of the words taken back: "mach Hugos Lampe aus, ach nee, …")
+        dropped = [p.strip(",") for p in head_words[cut:]] if cut < len(head_words) - 1 else []
+        kept_particle = [p for p in dropped if p in _PARTICLES][-1:]
         if any(w.strip(",.!?") in _PARTICLES for w in tail_words):
             kept_particle = []
         lowered = " ".join([*head_words[:cut], *tail_words, *kept_particle])
@@ -586,4 +587,12 @@ def _restart(head: list[str], tail: list[str]) -> int:
     for i in range(len(head) - 1, -1, -1):
         if head[i] in _DETERMINERS and not (i == len(head) - 1 and head[i] in _PARTICLES):
             return i  # (an article never ends the phrase: a last "an" is "mach … an")
+    if tail and tail[0] in _DETERMINERS and len(head) > 2:
+        # "mach Hugos Lampe aus, ach nee, die Werkbanklampe", "turn on kitchen light, no, the
+        # bedroom one": a thing named without an article, replaced by one named with it; the
+        # verb (and its particles) stays
+        i = 1
+        while i < len(head) and head[i].strip(",") in _PARTICLES:
+            i += 1
+        return i
     return max(1, len(head) - 1) if tail else len(head)

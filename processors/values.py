@@ -33,12 +33,13 @@ _ON = re.compile(
     r"\b(?:on|light (?:up|it up)|allume\w*|rallume\w*|enciend\w*|encend\w*|prend\w*|"
     r"einschalt\w*|anschalt\w*|"
     r"anmach\w*|start\w*|activ\w*|lance\w*|demarre\w*|arranca\w*|pon en marcha|"
+    r"en route|en marche|"
     r"pon\w* (?:la|el|las|los) (?:luz|luces|lampara\w*|luce\w*))\b"
 )
 # "mets le ruban LED", "pon la tira led": on, when no level is said ("mets la veilleuse à zéro",
 # "plus faible", "au minimum" are levels)
 _PUT_ON = re.compile(
-    r"\b(?:pon\w* (?:la|el|las|los) (?:tira|led|foco\w*)|"
+    r"\b(?:pon\w* (?:la|el|las|los) \w+$|pon\w* (?:la|el|las|los) (?:tira|led|foco\w*)|"
     r"mets (?:la|le|les|l') ?(?:lumiere|lampe|ruban|led|plafonnier|lampadaire|veilleuse)\w*)\b"
 )
 _A_LEVEL = re.compile(

@@ -1707,3 +1707,29 @@ def test_older_harms_a_fourth_review_listed() -> None:
     assert kitchen["path"].startswith("/entities/light.kitchen") and kitchen["value"] == "off"
     porch = patch_of(form("the porch light, leave it on tonight", 822))[0]
     assert porch == {"op": "replace", "path": "/entities/light.porch/state", "value": "on"}
+
+
+# --- found on a new household's state (tests/data/formation_gen1) -----------------------------
+
+
+def test_locking_with_the_key_names_no_other_door() -> None:
+    # "con llave" / "à clé" say how a door is locked: every door is a candidate, none is
+    # "a door the state lacks"
+    for n, text in enumerate(["cierra la puerta con llave", "ferme la porte à clé"], 7101):
+        formation = form(text, n)
+        assert formation.decision == "clarification", text
+        assert formation.reply is not None and formation.reply.reason_code == "ambiguous_target"
+
+
+def test_put_into_motion_is_on() -> None:
+    assert switch(clean("mets la machine à café en route", "fr")) == "on"
+    assert switch(clean("pon la cafetera", "es")) == "on"
+    # a level said is no switch ("pon la calefacción a 21")
+    assert switch(clean("pon la calefacción a 21", "es")) is None
+
+
+def test_a_thing_named_without_an_article_is_replaced_whole() -> None:
+    c = clean("mach Hugos Lampe aus, ach nee, die Werkbanklampe", "de")
+    assert c.corrected and c.text == "mach die werkbanklampe aus"
+    c = clean("turn on kitchen light, no, the bedroom lamp", "en")
+    assert c.text == "turn on the bedroom lamp"
