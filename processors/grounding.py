@@ -841,7 +841,9 @@ class GroundedExpert:
         lang = language or detect(text, hint=hint)
         cleaned = clean(text, lang.lang if lang.supported else "en")
         inventory = self.inventory(project_id)
-        resolution = inventory.resolve(cleaned.numeric) if inventory else Resolution()
+        resolution = (
+            inventory.resolve(_without_comparatives(cleaned.numeric)) if inventory else Resolution()
+        )
         spelled = self._spell(cleaned, inventory)
         return Understanding(lang, cleaned, resolution, None if spelled is cleaned else spelled)
 
@@ -1806,6 +1808,22 @@ _REPLACING = re.compile(
 _REPLACED_BY = re.compile(r"\b(?:with|for|by|par|por|durch|gegen)\s+$")
 _CLAUSES = re.compile(r"[,;.!?…]| but | mais | pero | sino | aber | sondern ")
 _DIGIT = re.compile(r"\d")
+
+
+# how a change is said, not what it is said of ("make it warmer" names no "towel warmer";
+# "the warmer", with its article, is a thing)
+_COMPARATIVE = re.compile(
+    r"(?<!\bthe )(?<!\ba )(?<!\bmy )(?<!\ble )(?<!\bla )(?<!\bel )(?<!\bder )(?<!\bdie )"
+    r"(?<!\bdas )(?<!\bden )\b(?:warmer|cooler|colder|hotter|brighter|darker|louder|quieter|"
+    r"higher|lower|w(?:ä|a)rmer|k(?:ä|a)lter|heller|dunkler|lauter|leiser|h(?:ö|o)her|niedriger)\b"
+)
+
+
+def _without_comparatives(text: str) -> str:
+    """``text`` for item look-up: a comparative said of the change left out."""
+    if "er" not in text:  # every comparative ends so: most texts are returned as they are
+        return text
+    return _COMPARATIVE.sub(" ", text)
 
 
 def _own_clause(c: Cleaned, target: Any) -> str | None:

@@ -1733,3 +1733,13 @@ def test_a_thing_named_without_an_article_is_replaced_whole() -> None:
     assert c.corrected and c.text == "mach die werkbanklampe aus"
     c = clean("turn on kitchen light, no, the bedroom lamp", "en")
     assert c.text == "turn on the bedroom lamp"
+
+
+def test_a_comparative_names_no_item() -> None:
+    from processors.grounding import _without_comparatives
+
+    # "make it warmer" in a home with a "towel warmer": the change, not that item
+    assert "warmer" not in _without_comparatives("make it warmer")
+    assert "wärmer" not in _without_comparatives("mach's hier drin wärmer")
+    # with its article it is a thing
+    assert _without_comparatives("turn on the warmer") == "turn on the warmer"
