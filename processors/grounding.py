@@ -1760,7 +1760,9 @@ class GroundedExpert:
                 return None
             if w.shift is not None and w.at is None:
                 return {"per_item": True, "shift": w.shift}
-            return {"at": w.at, "time_only": w.time_only}
+            # (exact: a time said, even 9:00 — a date alone resolves to 9:00 too, and moving
+            # an event to a day keeps its time)
+            return {"at": w.at, "time_only": w.time_only, "exact": not w.date_only}
         if name == "reminder":
             # "an hour before", "la veille à 19 h": from the event's own start; else a time
             if (b := before(c)) is not None:

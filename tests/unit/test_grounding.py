@@ -1743,3 +1743,12 @@ def test_a_comparative_names_no_item() -> None:
     assert "wärmer" not in _without_comparatives("mach's hier drin wärmer")
     # with its article it is a thing
     assert _without_comparatives("turn on the warmer") == "turn on the warmer"
+
+
+def test_an_event_moved_to_nine_is_at_nine() -> None:
+    # a date alone resolves to 9:00 and keeps the event's time; 9:00 said is 9:00 (it was
+    # taken for a date alone: the event kept its time, a move that moved nothing)
+    at_nine = patch_of(form("move the dentist to friday at 9am", 7201))
+    assert at_nine[0]["value"] == "2026-12-04T09:00:00+01:00"
+    a_day = patch_of(form("move the dentist to friday", 7202))
+    assert not a_day[0]["value"].endswith("T09:00:00+01:00")
