@@ -355,7 +355,20 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
 
 
 def status(u: Cleaned) -> str | None:
-    """A ticket status: ``done``, ``in_progress``, ``in_review`` or ``open``."""
+    """A ticket status: ``done``, ``in_progress``, ``in_review`` or ``open``; the one the
+    request sets when several are said ("it passed review, mark it done": done)."""
+    text = u.folded
+    set_to: tuple[int, str] | None = None
+    for name, pattern in _STATUS:
+        for m in pattern.finditer(text):
+            if (
+                (set_to is None or m.start() > set_to[0])
+                and _SET_TO.search(text, max(0, m.start() - 24), m.start())
+                and not _NOT_IN_CLAUSE.search(_CLAUSE_END.split(text[: m.start()])[-1])
+            ):
+                set_to = (m.start(), name)
+    if set_to is not None:
+        return set_to[1]
     for name, pattern in _STATUS:
         for m in pattern.finditer(u.folded):
             if not _NEGATED_BEFORE.search(u.folded, 0, m.start()):
@@ -363,6 +376,15 @@ def status(u: Cleaned) -> str | None:
     return None
 
 
+# what sets a status, just before it: "mark it done", "move it to in review", "passe en cours"
+_SET_TO = re.compile(
+    r"\b(?:to|into|as|en|al|auf|als|comme|como|mark|marque|marca|markier\w*|set|setz\w*|"
+    r"passe|pasa|mets|pon|put)(?:\s+(?:it|le|la|lo|es|ihn|sie|the|el|den|die))?\s+$"
+)
+# a negation in the clause before a status ("close 94, don't put it back to open")
+_NOT_IN_CLAUSE = re.compile(
+    r"\b(?:don'?t|do not|not|never|no|ne|pas|nunca|nicht|nie|kein\w*)\b|n'"
+)
 _NEGATED_BEFORE = re.compile(
     r"\b(?:no need to|don'?t|do not|not|never|pas besoin de|ne|no hace falta|no|nicht|kein\w*)"
     r"\s+(?:\w+\s+)?$"

@@ -1752,3 +1752,18 @@ def test_an_event_moved_to_nine_is_at_nine() -> None:
     assert at_nine[0]["value"] == "2026-12-04T09:00:00+01:00"
     a_day = patch_of(form("move the dentist to friday", 7202))
     assert not a_day[0]["value"].endswith("T09:00:00+01:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("ok so the android one passed review, mark it done", "en", "done"),
+        ("send TL-88 back to in progress, review found a problem", "en", "in_progress"),
+        ("la relecture est finie, passe-le en revue", "fr", "in_review"),
+        ("the crash fix is ready for review, move it", "en", "in_review"),
+    ],
+)
+def test_the_status_a_request_sets_wins_over_one_it_mentions(
+    text: str, lang: str, expected: str
+) -> None:
+    assert status(clean(text, lang)) == expected
