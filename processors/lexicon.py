@@ -126,6 +126,83 @@ _GROUPS: dict[str, str] = {
     "public": "publique publica publico offentliche",
     "two factor authentication": "2fa mfa",
 }
+# The words of other homes, trackers and calendars than the demo's: what a new project's
+# state is likely to name (a word any group above has keeps its meaning there). Only words
+# that name nothing else in another of the four languages ("sol", "pie", "arana" are left out),
+# and English words no nearer a common item's than a typo ("order" ~ "door", "flight" ~ "light",
+# "font" ~ "front" made orders, flights and fonts name the home's things; "bett" took "vett",
+# "entrada" a misspelt "entrée", "lavadora" the water pump).
+_MORE_GROUPS: dict[str, str] = {
+    # a home's things and rooms
+    "kettle": "bouilloire hervidor wasserkocher",
+    "dryer": "seche-linge secadora trockner waschetrockner",
+    "dishwasher": "lave-vaisselle lavavajillas geschirrspuler spulmaschine",
+    "fan": "ventilateur ventilador ventilator",
+    "dehumidifier": "deshumidificateur deshumidificador luftentfeuchter entfeuchter",
+    "purifier": "purificateur purificador luftreiniger",
+    "sconce": "applique aplique wandleuchte wandlampe",
+    "pendant": "suspension colgante hangelampe hangeleuchte",
+    "spotlight": "spots focos strahler",
+    "chandelier": "lustre kronleuchter",
+    "lantern": "lanterne farol laterne",
+    "string lights": "guirlande guirnalda lichterkette",
+    "towel rail": "seche-serviettes toallero handtuchwarmer handtuchheizkorper",
+    "heater": "calefactor heizlufter",
+    "attic": "grenier combles desvan buhardilla dachboden",
+    "cellar": "cave sotano keller",
+    "laundry": "buanderie lavadero waschkuche",
+    "dining": "comedor esszimmer",
+    "terrace": "terrasse terraza",
+    "balcony": "balcon balkon",
+    "workshop": "atelier taller werkstatt",
+    "stairs": "escalier escalera treppe",
+    "window": "fenetre ventana fenster",
+    "gate": "portail porton",
+    # a tracker's titles
+    "sync": "synchronisation synchro sincronizacion synchronisierung",
+    "invoice": "facture factures factura facturas rechnung rechnungen",
+    "payment": "paiement paiements pago pagos zahlung zahlungen",
+    "billing": "facturation facturacion abrechnung",
+    "notification": "notification notifications notificacion notificaciones benachrichtigung "
+    "benachrichtigungen",
+    "duplicate": "doublon doublons duplicado duplicados duplikat duplikate",
+    "tasks": "taches tareas aufgaben",
+    "dashboard": "tableau panel",
+    "accessibility": "accessibilite accesibilidad barrierefreiheit",
+    "import": "importation importacion importieren",
+    "mobile": "movil handy",
+    "app": "application aplicacion anwendung",
+    "button": "bouton boton schaltflache knopf",
+    "error": "erreur erreurs errores",
+    "refund": "remboursement reembolso erstattung ruckerstattung",
+    "cart": "panier carrito warenkorb",
+    "user": "utilisateur utilisateurs usuario usuarios benutzer nutzer",
+    "account": "compte cuenta konto",
+    "chart": "graphique grafico diagramm",
+    "accents": "accents acentos akzente umlaute",
+    "permission": "permissions permiso permisos berechtigung berechtigungen",
+    "download": "telechargement descarga herunterladen",
+    "attachment": "adjunto anhang",
+    "welcome": "bienvenue bienvenida willkommen",
+    "offline": "deconnecte desconectado",
+    # a calendar's events
+    "physio": "kine kinesitherapeute fisio fisioterapeuta physiotherapie",
+    "swimming": "natation natacion schwimmen",
+    "guitar": "guitare guitarra gitarre",
+    "recital": "audition recital vorspiel",
+    "doctor": "medecin docteur medico arzt",
+    "visit": "visite visita besuch",
+    "concert": "concierto konzert",
+    "party": "fete fiesta feier",
+    "climbing": "escalade escalada klettern",
+    "plumber": "plombier fontanero klempner installateur",
+    "orthodontist": "orthodontiste ortodoncista kieferorthopade",
+    "tax": "impots impuestos steuer steuern",
+}
+for _english, _words in _MORE_GROUPS.items():
+    _GROUPS[_english] = " ".join(
+        w for w in _words.split() if not any(w in ws.split() for ws in _GROUPS.values())
+    )
 # Phrases said for one English thing, whose words alone name other things ("armario" is any
 # cupboard, "debajo" anything under): folded, matched whole.
 PHRASES: dict[str, str] = {

@@ -109,3 +109,29 @@ def test_choices_answer_as_rapidfuzz_on_random_edits_and_ties() -> None:
                 assert choices.best(query, cutoff) == (tuple(whole) if whole else None), query
             found = process.extract(query, words, scorer=fuzz.ratio, score_cutoff=82, limit=4)
             assert choices.top(query, 82, 4) == [tuple(f) for f in found], query
+
+
+def test_the_lexicon_knows_the_words_of_other_homes_trackers_and_calendars() -> None:
+    from processors.lexicon import canonical
+
+    assert canonical("sincronizacion") == "sync"
+    assert canonical("wasserkocher") == "kettle"
+    assert canonical("bouilloire") == "kettle"
+    assert canonical("kine") == "physio"
+    # a word the demo's groups have keeps its meaning there
+    assert canonical("cuisine") == "kitchen"
+
+
+def test_no_new_lexicon_word_is_a_typo_of_a_common_item_word() -> None:
+    # "order" ~ "door", "flight" ~ "light", "font" ~ "front": a word said for something else
+    # would name the home's things
+    from rapidfuzz import fuzz
+
+    from processors.lexicon import _MORE_GROUPS
+
+    common = "light lights lamp door front back heating heater water pump garage alarm lock porch"
+    for english in _MORE_GROUPS:
+        for word in english.split():
+            for item in common.split():
+                if word not in common.split():  # ("string lights" are lights)
+                    assert fuzz.ratio(word, item) < 82, (word, item)
