@@ -73,6 +73,7 @@ KIND_WORDS: dict[str, frozenset[str]] = {
     ),
     "reminder": frozenset("reminder rappel recordatorio erinnerung".split()),
 }
+_KIND_VOCAB = frozenset().union(*KIND_WORDS.values())
 _NUMBER = re.compile(
     r"(?<![\w:.,])#?(\d{1,5})(?![\w%°]|:\d|\s*(?:%|degre|grad|grados|percent|h\b|uhr|am\b|pm\b))"
 )
@@ -757,8 +758,24 @@ class Inventory:
                     found = fixed.split()
                 elif len(word) >= 6 and (respelt := self._respelling(word)) is not None:
                     found = respelt
+                elif len(word) >= 8 and (parts := self._compound(word)) is not None:
+                    found = parts
             remember(self._said_memo, word, found)
         return found
+
+    def _compound(self, word: str) -> list[str] | None:
+        """A German compound of a name this inventory knows and a kind or a lexicon word:
+        "fruhstucksszene" (an item "Frühstück" of kind scene) → its parts as said."""
+        for cut in range(len(word) - 4, 3, -1):
+            head, tail = word[:cut], word[cut:]
+            english = canonical(tail)
+            if tail not in _KIND_VOCAB and english == tail:
+                continue
+            for link in ("", "s", "n", "en", "es"):
+                stem = head[: len(head) - len(link)] if link else head
+                if (not link or head.endswith(link)) and len(stem) >= 4 and stem in self._vocab_set:
+                    return [*self._said(stem), *english.split()]
+        return None
 
     def _joined(self, joined: str) -> list[str] | None:
         """The words (as :meth:`_said` reads them) that pieces said apart stand for when

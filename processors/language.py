@@ -520,6 +520,14 @@ def clean(text: str, lang: str) -> Cleaned:
         kept_particle = [p for p in dropped if p in _PARTICLES][-1:]
         if any(w.strip(",.!?") in _PARTICLES for w in tail_words):
             kept_particle = []
+        if (
+            len(tail_words) >= 2
+            and tail_words[-1].strip(",.!?") == "one"
+            and len(taken_back := [w.strip(",.!?") for w in head_words[cut:]]) >= 2
+        ):
+            # "the guest room wall sconce no wait the dining room one": the one of the
+            # thing taken back (its last word names what it is)
+            tail_words = [*tail_words[:-1], taken_back[-1]]
         lowered = " ".join([*head_words[:cut], *tail_words, *kept_particle])
         words = lowered.split()
         corrected = True

@@ -1767,3 +1767,11 @@ def test_the_status_a_request_sets_wins_over_one_it_mentions(
     text: str, lang: str, expected: str
 ) -> None:
     assert status(clean(text, lang)) == expected
+
+
+def test_the_one_of_a_thing_taken_back_is_that_thing() -> None:
+    c = clean("turn on the guest room wall sconce no wait the dining room one", "en")
+    assert c.text == "turn on the dining room sconce"
+    assert clean("turn off the kitchen light, no, the bedroom one", "en").text == (
+        "turn off the bedroom light"
+    )

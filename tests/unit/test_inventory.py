@@ -69,3 +69,18 @@ def test_hashing_is_the_same_when_another_thread_clears_the_tables() -> None:
 
     words = ["turn", "off", "the", "porch", "light"]
     assert Cleared(4096).packed(words) == _Hashes(4096).packed(words)
+
+
+def test_a_german_compound_of_a_name_and_a_kind_names_the_item() -> None:
+    from processors.inventory import Inventory
+    from processors.packs import CollectionSpec
+
+    state = {
+        "entities": {
+            "scene.breakfast": {"name": "breakfast", "aliases": ["Frühstück"], "kind": "scene"},
+            "scene.reading": {"name": "reading time", "aliases": ["Lesezeit"], "kind": "scene"},
+        }
+    }
+    inventory = Inventory.from_state(state, [CollectionSpec(path="/entities", kind="kind")])
+    best = inventory.resolve("starte die fruhstucksszene").best
+    assert [m.item.id for m in best] == ["scene.breakfast"]
