@@ -1817,7 +1817,7 @@ _DIGIT = re.compile(r"\d")
 _COMPARATIVE = re.compile(
     r"(?<!\bthe )(?<!\ba )(?<!\bmy )(?<!\ble )(?<!\bla )(?<!\bel )(?<!\bder )(?<!\bdie )"
     r"(?<!\bdas )(?<!\bden )\b(?:warmer|cooler|colder|hotter|brighter|darker|louder|quieter|"
-    r"higher|lower|w(?:ä|a)rmer|k(?:ä|a)lter|heller|dunkler|lauter|leiser|h(?:ö|o)her|niedriger)\b"
+    r"w(?:ä|a)rmer|k(?:ä|a)lter|heller|dunkler|lauter|leiser)\b"
 )
 
 

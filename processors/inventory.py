@@ -764,13 +764,13 @@ class Inventory:
         return found
 
     def _compound(self, word: str) -> list[str] | None:
-        """A German compound of a name this inventory knows and a kind or a lexicon word:
+        """A German compound of a name this inventory knows and a kind's word:
         "fruhstucksszene" (an item "Frühstück" of kind scene) → its parts as said."""
         for cut in range(len(word) - 4, 3, -1):
             head, tail = word[:cut], word[cut:]
-            english = canonical(tail)
-            if tail not in _KIND_VOCAB and english == tail:
+            if tail not in _KIND_VOCAB:  # ("Zahnarztrechnung" is no dentist)
                 continue
+            english = canonical(tail)
             for link in ("", "s", "n", "en", "es"):
                 stem = head[: len(head) - len(link)] if link else head
                 if (not link or head.endswith(link)) and len(stem) >= 4 and stem in self._vocab_set:

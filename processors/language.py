@@ -73,7 +73,7 @@ _FILLERS_OF = {  # fillers that are words elsewhere ("um" is a German prepositio
     "en": frozenset("um er ah".split()),
     "fr": frozenset("ben bah beh".split()),
     "es": frozenset("em este pues".split()),
-    "de": frozenset(),
+    "de": frozenset({"ach"}),  # "…, ach nee, die Werkbanklampe"
 }
 _FILLERS_IN = {lang: _FILLERS | more for lang, more in _FILLERS_OF.items()}
 # A self-correction: what comes after it replaces the phrase before it.
@@ -480,6 +480,8 @@ def _expanded(text: str, lang: str) -> tuple[str, list[str]]:
 
 
 _NOT_BEFORE_CORRECTION = frozenset({"ne"})
+# words before a verb that open a request ("bitte mach …", "ok so turn …")
+_OPENERS = frozenset("bitte ok okay so also na jetzt mal please oye alors bon".split())
 _CORRECTION_WORDS = frozenset("warte wart moment stopp stop halt doch".split())
 
 
@@ -521,7 +523,8 @@ def clean(text: str, lang: str) -> Cleaned:
         if any(w.strip(",.!?") in _PARTICLES for w in tail_words):
             kept_particle = []
         if (
-            len(tail_words) >= 2
+            len(tail_words) >= 3
+            and tail_words[0] in _DETERMINERS  # "the dining room one", not "twenty one"
             and tail_words[-1].strip(",.!?") == "one"
             and len(taken_back := [w.strip(",.!?") for w in head_words[cut:]]) >= 2
         ):
@@ -595,11 +598,11 @@ def _restart(head: list[str], tail: list[str]) -> int:
     for i in range(len(head) - 1, -1, -1):
         if head[i] in _DETERMINERS and not (i == len(head) - 1 and head[i] in _PARTICLES):
             return i  # (an article never ends the phrase: a last "an" is "mach … an")
-    if tail and tail[0] in _DETERMINERS and len(head) > 2:
-        # "mach Hugos Lampe aus, ach nee, die Werkbanklampe", "turn on kitchen light, no, the
-        # bedroom one": a thing named without an article, replaced by one named with it; the
-        # verb (and its particles) stays
-        i = 1
+    if tail and tail[0] in _DETERMINERS and len(head) > 2 and head[-1].strip(",") in _PARTICLES:
+        # "mach Hugos Lampe aus, nee, die Werkbanklampe": a thing named without an article
+        # between a verb and its particle, replaced by one named with it; the verb and the
+        # particle stay (the word before the verb is an opener: "bitte mach …")
+        i = next((n + 1 for n, w in enumerate(head) if w.strip(",") not in _OPENERS), 1)
         while i < len(head) and head[i].strip(",") in _PARTICLES:
             i += 1
         return i

@@ -131,7 +131,8 @@ _GROUPS: dict[str, str] = {
 # that name nothing else in another of the four languages ("sol", "pie", "arana" are left out),
 # and English words no nearer a common item's than a typo ("order" ~ "door", "flight" ~ "light",
 # "font" ~ "front" made orders, flights and fonts name the home's things; "bett" took "vett",
-# "entrada" a misspelt "entrée", "lavadora" the water pump).
+# "entrada" a misspelt "entrée", "lavadora" the water pump; "fenster" read a "porte-fenêtre"
+# as a window, English "handy" as a phone).
 _MORE_GROUPS: dict[str, str] = {
     # a home's things and rooms
     "kettle": "bouilloire hervidor wasserkocher",
@@ -156,7 +157,6 @@ _MORE_GROUPS: dict[str, str] = {
     "balcony": "balcon balkon",
     "workshop": "atelier taller werkstatt",
     "stairs": "escalier escalera treppe",
-    "window": "fenetre ventana fenster",
     "gate": "portail porton",
     # a tracker's titles
     "sync": "synchronisation synchro sincronizacion synchronisierung",
@@ -170,7 +170,7 @@ _MORE_GROUPS: dict[str, str] = {
     "dashboard": "tableau panel",
     "accessibility": "accessibilite accesibilidad barrierefreiheit",
     "import": "importation importacion importieren",
-    "mobile": "movil handy",
+    "mobile": "movil",
     "app": "application aplicacion anwendung",
     "button": "bouton boton schaltflache knopf",
     "error": "erreur erreurs errores",

@@ -33,13 +33,14 @@ _ON = re.compile(
     r"\b(?:on|light (?:up|it up)|allume\w*|rallume\w*|enciend\w*|encend\w*|prend\w*|"
     r"einschalt\w*|anschalt\w*|"
     r"anmach\w*|start\w*|activ\w*|lance\w*|demarre\w*|arranca\w*|pon en marcha|"
-    r"en route|en marche|"
+    # "mets la bouilloire en route" (not "on est en route")
+    r"(?<=mets )(?:\S+ ){1,4}en (?:route|marche)|"
     r"pon\w* (?:la|el|las|los) (?:luz|luces|lampara\w*|luce\w*))\b"
 )
 # "mets le ruban LED", "pon la tira led": on, when no level is said ("mets la veilleuse à zéro",
 # "plus faible", "au minimum" are levels)
 _PUT_ON = re.compile(
-    r"\b(?:pon\w* (?:la|el|las|los) \w+$|pon\w* (?:la|el|las|los) (?:tira|led|foco\w*)|"
+    r"^(?:pon\w* (?:la|el|las|los) \w+$)|\b(?:pon\w* (?:la|el|las|los) (?:tira|led|foco\w*)|"
     r"mets (?:la|le|les|l') ?(?:lumiere|lampe|ruban|led|plafonnier|lampadaire|veilleuse)\w*)\b"
 )
 _A_LEVEL = re.compile(
@@ -378,13 +379,12 @@ def status(u: Cleaned) -> str | None:
 
 # what sets a status, just before it: "mark it done", "move it to in review", "passe en cours"
 _SET_TO = re.compile(
-    r"\b(?:to|into|as|en|al|auf|als|comme|como|mark|marque|marca|markier\w*|set|setz\w*|"
-    r"passe|pasa|mets|pon|put)(?:\s+(?:it|le|la|lo|es|ihn|sie|the|el|den|die))?\s+$"
+    r"\b(?:(?:move|moved|back|set|put|change|switch|send)\s+(?:\S+\s+){0,3}?(?:to|into)|"
+    r"as|en|al|auf|als|comme|como|mark|marque|marca|markier\w*|setz\w*|passe|pasa|mets|pon)"
+    r"(?:\s+(?:it|le|la|lo|es|ihn|sie|the|el|den|die))?\s+$"
 )
 # a negation in the clause before a status ("close 94, don't put it back to open")
-_NOT_IN_CLAUSE = re.compile(
-    r"\b(?:don'?t|do not|not|never|no|ne|pas|nunca|nicht|nie|kein\w*)\b|n'"
-)
+_NOT_IN_CLAUSE = re.compile(r"\b(?:don'?t|do not|not|never|no|ne|pas|nunca|nicht|nie|kein\w*)\b|n'")
 _NEGATED_BEFORE = re.compile(
     r"\b(?:no need to|don'?t|do not|not|never|pas besoin de|ne|no hace falta|no|nicht|kein\w*)"
     r"\s+(?:\w+\s+)?$"
@@ -458,7 +458,9 @@ _CLOCK = re.compile(
     r"(am|pm|a\.m\.|p\.m\.|h\b|heures?|uhr|o'clock|horas?)?"
     # "18 heures 30", "18 h 30", "um 18 Uhr 30": the minutes after the hour's own word
     r"(?:(?<=h|s|r|e)\s(\d{2})\b(?!\s*(?:%|percent|degre|grad|minute|hour|heure|hora|stund|day|"
-    r"jour|dia|tag|min|euro|mal|fois|veces)))?"
+    r"jour|dia|tag|min|euro|mal|fois|veces|\.\s|(?:de\s+)?(?:"
+    + "|".join(sorted(_MONTHS, key=len, reverse=True))
+    + r")\b)))?"
 )
 # a day of the month said just before ("december 12", "the 12", "le 12", "am 12.")
 _DATE_BEFORE = re.compile(
@@ -606,7 +608,7 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
     >>> when(clean("vendredi à 15h", "fr"), base, "Europe/Paris").at.isoformat()
     '2026-12-04T15:00:00+01:00'
     """
-    said = _said_when(u.folded)
+    said = _said_when(u.folded, u.corrected)
     local = base.astimezone(ZoneInfo(zone))
     shift, clock = said.shift, said.clock
     day: datetime | None = None
@@ -670,8 +672,8 @@ class _SaidWhen:
 
 
 @lru_cache(maxsize=16)  # one event's text is resolved against more than one base
-def _said_when(text: str) -> _SaidWhen:
-    m, wm = _days_said(text)
+def _said_when(text: str, corrected: bool = False) -> _SaidWhen:
+    m, wm = _days_said(text, corrected)
     relative_day = _RELATIVE_DAYS[m.group(1)] if m else None
     if relative_day is None and (im := _IN_DAYS.search(text)):
         relative_day = _days_in(im)
@@ -691,7 +693,7 @@ def _said_when(text: str) -> _SaidWhen:
         shift=_shift(text),
         relative_day=relative_day,
         weekday=_WEEKDAYS[wm.group(2)] if wm else None,
-        next_week=wm is not None and _NEXT_WEEK.search(text) is not None,
+        next_week=wm is not None and _next_week_of(text, wm),
         date=(_MONTHS[dm.group(2) or dm.group(3)], int(dm.group(1) or dm.group(4))) if dm else None,
         ordinal_day=int(om.group(1) or om.group(2)) if om else None,
         clock=_clock_time(text),
@@ -700,7 +702,9 @@ def _said_when(text: str) -> _SaidWhen:
     )
 
 
-def _days_said(text: str) -> tuple[re.Match[str] | None, re.Match[str] | None]:
+def _days_said(
+    text: str, corrected: bool = False
+) -> tuple[re.Match[str] | None, re.Match[str] | None]:
     """The first relative day ("tomorrow") and the first weekday said, leaving out a day
     the speaker took back: "samedi euh non dimanche", "saturday no wait sunday" (cleaned to
     "saturday sunday"), "mañana, no, mejor el viernes" say Sunday and Friday."""
@@ -715,7 +719,7 @@ def _days_said(text: str) -> tuple[re.Match[str] | None, re.Match[str] | None]:
     kept = [
         d
         for (_, end, d), (start, _, _) in zip(said, [*said[1:], (-1, 0, None)], strict=True)
-        if start < 0 or not _takes_back(text[end:start])
+        if start < 0 or not _takes_back(text[end:start], corrected)
     ]
     return (
         next((d for d in kept if d.re is _DAY_RE), None),
@@ -736,12 +740,12 @@ _TAKES_BACK = frozenset(
 )
 
 
-def _takes_back(between: str) -> bool:
+def _takes_back(between: str, corrected: bool) -> bool:
     """Whether ``between`` (the text between two days said) takes the first back: the words
     of a self-correction, or a bare space where cleaning removed them ("saturday no wait
     sunday" is cleaned to "saturday sunday"; "Freitag, Donnerstag ist Release" names two)."""
     if not between.strip():
-        return True
+        return corrected  # ("gym monday wednesday friday", "today tuesday": no correction)
     words = re.findall(r"[a-z']+", between)
     return all(w in _TAKING_BACK for w in words) and any(w in _TAKES_BACK for w in words)
 
@@ -756,6 +760,15 @@ _NEXT_WEEK = re.compile(
     r"(?:la )?semana (?:que viene|proxima|siguiente)|(?:la )?(?:proxima|siguiente) semana|"
     r"(?:nachste|nachsten|nachster|kommende|kommenden|kommender|folgende|folgenden) woche)\b"
 )
+
+
+def _next_week_of(text: str, weekday: re.Match[str]) -> bool:
+    """Whether next week is said of ``weekday``, next to it: "thursday next week", "jeudi de
+    la semaine prochaine", "next week on thursday" (not "on friday, to plan next week")."""
+    return any(
+        0 <= m.start() - weekday.end(2) <= 4 or 0 <= weekday.start(2) - m.end() <= 4
+        for m in _NEXT_WEEK.finditer(text)
+    )
 
 
 def _days_in(m: re.Match[str]) -> int:
@@ -954,7 +967,7 @@ def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int |
 _ASKING = (
     r"(?:please|pls|can you|could you|would you|will you|i need you to|i want you to|"
     r"tu peux|tu pourrais|peux-tu|pourrais-tu|est-ce que tu peux|s'il te plait|"
-    r"puedes|podrias|me puedes|podrias|por favor|porfa|"
+    r"puedes|podrias|me puedes|por favor|porfa|"
     r"kannst du|konntest du|bitte|mal)\b[\s,]*"
 )
 _REMINDING = (
@@ -984,7 +997,7 @@ _HAVING = (
     r"(?:i've got|i have got|i have|i've|we have|we've got|j'ai|on a|nous avons|tengo|"
     r"tenemos|ich hab|ich habe|wir haben)\b\s*"
 )
-_LEAD = re.compile(rf"^(?:{_ASKING})*(?:{_REMINDING}|{_BOOKING}|{_HAVING})")
+_LEAD = re.compile(rf"^(?:{_ASKING})*+(?:{_REMINDING}|{_BOOKING}|{_HAVING})")
 # the calendar named, and a clause after that only asks again ("…, put it in")
 _CALENDAR = re.compile(
     r"\b(?:in|on|to|into) (?:the|my|our) (?:calendar|agenda|diary)\b|"
@@ -1016,7 +1029,7 @@ _ARTICLE = re.compile(
 )
 _PREPOSITION = (
     r"(?:on|at|for|by|this|next|from|around|until|till|the|le|la|les|a|au|aux|pour|ce|cette|"
-    r"vers|jusqu'a|el|los|las|a las|a la|para|este|esta|desde|hasta|am|um|fur|ab|gegen|"
+    r"vers|jusqu'a|el|los|las|para|este|esta|desde|hasta|am|um|fur|ab|gegen|"
     r"diesen|diese|bis|de|del|du|d')"
 )
 _PART_OF_DAY = (
@@ -1042,10 +1055,11 @@ _DAY_SAID = (
     + "|".join(_WEEKDAYS)
     + r")(?:s|nachmittag|vormittag|abend|morgen|mittag)?(?: (?:prochain|que viene|next(?! week)))?"
     r"(?: (?:morning|afternoon|evening|night|matin|apres-midi|soir|abend|nachmittag|vormittag|"
-    r"morgen|fruh))?(?: \d{1,2}\b\.?)?|"
+    r"morgen|fruh))?(?: \d{1,2}\b(?!\s*(?:[:h.]\d|uhr|h\b|heures?|am\b|pm\b|o'clock))\.?)?|"
     # a day of the month: said with its article, its ending or its month ("buy 2 cartons")
-    r"(?:(?:the|le|el|am|den|el dia) \d{1,2}|\d{1,2}(?:st|nd|rd|th|er|\.(?!\d)|º))"
+    r"(?:(?:the|le|el|am|den|el dia|dia) \d{1,2}|\d{1,2}(?:st|nd|rd|th|er|\.(?!\d)|º))"
     r"(?:st|nd|rd|th|er|\.(?!\d)|º)?"
+    r"(?!\s+(?:birthday|anniversary|anniversaire|cumple\w*|geburtstag|jubilaum))"
     r"(?: (?:of |de )?(?:"
     + "|".join(sorted(_MONTHS, key=len, reverse=True))
     + r"))?|\d{1,2} (?:of |de )?(?:"
@@ -1056,22 +1070,31 @@ _DAY_SAID = (
 )
 # a time said: a day, an hour or a part of the day, each with the words that lead to it;
 # an hour needs its preposition or its unit ("buy 2 cartons" keeps its number)
+_CLOCK_ENDS = (
+    r"(?=\s*(?:$|[,;:.!?]|(?:am|pm|a m|p m|h|heures?|uhr|o'clock|horas?|in the|du|de la|por la|"
+    r"abends|morgens|nachmittags|vormittags|y|et|menos|moins|to|pour|para|zu|de|d'|que|dass|and|"
+    r"und|tomorrow|today|tonight|demain|manana|morgen|heute|on|le|el|am|this|ce|este)\b))"
+)
 _TIME_SAID = re.compile(
     rf"(?:\b{_PREPOSITION}\s+)*(?:\b{_DAY_SAID}\b|\b{_PART_OF_DAY}\b|"
-    r"\b(?:in|dans|en|dentro de|d'ici)\s+\d{1,3}\s+(?:days?|jours?|dias?|tagen?|weeks?|"
-    r"semaines?|semanas?|wochen?)\b|"
+    r"\b(?:in|dans|en|dentro de|d'ici)\s+(?:\d{1,3}|an?|une?|una|einer|einem)\s+"
+    r"(?:days?|jours?|dias?|tagen?|weeks?|semaines?|semanas?|wochen?|woche)\b|"
     rf"{_NEXT_WEEK.pattern}|{_IN_HALF_HOUR.pattern}|"
+    r"\b\d{1,2}[:h]\d{2}\b|"
     r"\b(?:in|dans|en|dentro de)\s+(?:\d{1,3}|an?|une?|una|einer)\s+(?:hours?|heures?|horas?|"
     r"stunden?|minutes?|minutos?|minuten?)\b|"
     r"\b\d{1,2}(?:[:h.]\d{2})?\s*(?:am|pm|h|heures?|uhr|o'clock)\b(?:\s\d{2}\b)?)|"
     # (after the day: "el 18 de diciembre" is a day, not 18 o'clock)
-    rf"(?:\b{_PREPOSITION}\s+)+{_CLOCK_SAID}\b"
+    rf"(?:\b{_PREPOSITION}\s+)++{_CLOCK_SAID}\b{_CLOCK_ENDS}"
 )
-_LEFT_OVER = re.compile(
-    rf"(?:[\s,;.!?-]+(?:(?:{_PREPOSITION}|and|et|y|und|no|non|nein|wait|in|ein|an|aus|eintragen|"
+# the words left dangling at the end once times are taken out ("…, put it in", "… ein"),
+# stripped one at a time (a single pattern over runs of them backtracks without end)
+_LEFT_OVER_WORD = re.compile(
+    rf"[\s,;.!?-]+(?:{_PREPOSITION}|and|et|y|und|no|non|nein|wait|in|ein|an|aus|eintragen|"
     r"hinzu|vor|rein|is|are|ist|est|c'est|es|please|bitte|por favor|s'il te plait|"
-    r"s'il vous plait|stp|svp)\b)?)+$"
+    r"s'il vous plait|stp|svp)$"
 )
+_SEPARATORS = " ,;.!?-"
 
 
 def subject(u: Cleaned, said: str) -> str | None:
@@ -1101,15 +1124,17 @@ def subject(u: Cleaned, said: str) -> str | None:
     text, folded = " ".join(text.split()), " ".join(folded.split())
     cut = len(folded) - len(folded.lstrip(" ,;:.!?-"))
     text, folded = text[cut:], folded[cut:]
-    if ":" in folded[:-1]:  # "reminder for monday: pay the school", "neuer Termin: Friseur"
-        cut = folded.index(":") + 1
+    if ": " in folded:  # "reminder for monday: pay the school", "neuer Termin: Friseur"
+        cut = folded.index(": ") + 1
         text, folded = text[cut:].lstrip(), folded[cut:].lstrip()
     for pattern in (_LEAD, _JOINING, _ARTICLE):
         lead = pattern.match(folded)
         if lead is not None and lead.end():
             text, folded = text[lead.end() :].lstrip(), folded[lead.end() :].lstrip()
-    if (left := _LEFT_OVER.search(folded)) is not None:
-        text = text[: left.start()]
+    end = len(folded.rstrip(_SEPARATORS))
+    while (left := _LEFT_OVER_WORD.search(folded, 0, end)) is not None:
+        end = len(folded[: left.start()].rstrip(_SEPARATORS))
+    text = text[:end]
     text = re.sub(r"\s+([,;:.!?])", r"\1", text).strip(" ,;:.!?-")
     if len(text) < 2:
         return None

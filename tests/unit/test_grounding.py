@@ -1729,10 +1729,40 @@ def test_put_into_motion_is_on() -> None:
 
 
 def test_a_thing_named_without_an_article_is_replaced_whole() -> None:
+    # between a verb and its particle: the verb and the particle stay
     c = clean("mach Hugos Lampe aus, ach nee, die Werkbanklampe", "de")
     assert c.corrected and c.text == "mach die werkbanklampe aus"
-    c = clean("turn on kitchen light, no, the bedroom lamp", "en")
-    assert c.text == "turn on the bedroom lamp"
+    c = clean("bitte mach Hugos Lampe aus, nein, die Werkbanklampe", "de")
+    assert c.text == "mach die werkbanklampe aus"  # (the opener is dropped as ever)
+    # what follows the thing is kept when no particle ends it ("… to 30 percent")
+    c = clean("dim hugo's lamp to 30 percent no wait the workbench lamp", "en")
+    assert "30" in c.text and c.text.endswith("the workbench lamp")
+
+
+def test_what_the_review_of_the_seventh_session_found() -> None:
+    base = BASE
+    # a day and a month after an hour are no minutes
+    found = when(clean("à 10 h 12 décembre", "fr"), base, "Europe/Paris")
+    assert found is not None and found.at is not None and found.at.minute == 0
+    # next week only of the day it is said with; a day list is no correction
+    found = when(clean("remind me on friday to plan next week", "en"), base, "Europe/Paris")
+    assert found is not None and found.at is not None and found.at.day == 4
+    found = when(clean("gym monday wednesday friday", "en"), base, "Europe/Paris")
+    assert found is not None and found.at is not None and found.at.weekday() == 0
+    # "to" sets a status only after what moves it
+    assert status(clean("i'm working on 63, hope to close it by friday", "en")) == "in_progress"
+    # a switch said first is not undone by a later "pon la …" or "en route"
+    assert switch(clean("apaga la luz del porche y pon la alarma", "es")) == "off"
+    assert switch(clean("éteins la lumière de la cuisine on est en route", "fr")) == "off"
+    # "twenty one" after a correction is a number, not "the … one"
+    assert clean("set the heating to 20 no wait twenty one", "en").text.endswith("twenty one")
+    # titles keep their numbers and lose an hour said as HH:MM
+    assert subject(clean("book a table for 4 at 8pm friday", "en"), "x") == "table for 4"
+    said = "add Sam's parents evening on thursday 18:30"
+    assert subject(clean(said, "en"), said) == "Sam's parents evening"
+    # a run of punctuation is stripped at once (it backtracked for seconds)
+    said = "remind me to call mum tomorrow at 6" + "!" * 40 + " thanks"
+    assert subject(clean(said, "en"), said) is not None
 
 
 def test_a_comparative_names_no_item() -> None:
