@@ -517,20 +517,10 @@ def clean(text: str, lang: str) -> Cleaned:
         # "mach das verandalicht an, nee warte, die weglichter": the verb's particle stays
         # — unless the correction says its own ("the porch light off, no wait, the hallway
         # light on": on; "ein, nein warte, aus": aus)
-        # (the last particle of the words taken back: "mach Hugos Lampe aus, ach nee, …")
-        dropped = [p.strip(",") for p in head_words[cut:]] if cut < len(head_words) - 1 else []
-        kept_particle = [p for p in dropped if p in _PARTICLES][-1:]
+        particle = head_words[-1:] if cut < len(head_words) - 1 else []
+        kept_particle = [p.strip(",") for p in particle if p.strip(",") in _PARTICLES]
         if any(w.strip(",.!?") in _PARTICLES for w in tail_words):
             kept_particle = []
-        if (
-            len(tail_words) >= 3
-            and tail_words[0] in _DETERMINERS  # "the dining room one", not "twenty one"
-            and tail_words[-1].strip(",.!?") == "one"
-            and len(taken_back := [w.strip(",.!?") for w in head_words[cut:]]) >= 2
-        ):
-            # "the guest room wall sconce no wait the dining room one": the one of the
-            # thing taken back (its last word names what it is)
-            tail_words = [*tail_words[:-1], taken_back[-1]]
         lowered = " ".join([*head_words[:cut], *tail_words, *kept_particle])
         words = lowered.split()
         corrected = True

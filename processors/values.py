@@ -360,12 +360,14 @@ def status(u: Cleaned) -> str | None:
     request sets when several are said ("it passed review, mark it done": done)."""
     text = u.folded
     set_to: tuple[int, str] | None = None
-    for name, pattern in _STATUS:
+    reopened = _STATUS[2][1].search(text) is not None  # "reopen 63, it was marked as done"
+    for name, pattern in [] if reopened else _STATUS:
         for m in pattern.finditer(text):
             if (
                 (set_to is None or m.start() > set_to[0])
                 and _SET_TO.search(text, max(0, m.start() - 24), m.start())
-                and not _NOT_IN_CLAUSE.search(_CLAUSE_END.split(text[: m.start()])[-1])
+                and not _NOT_IN_CLAUSE.search(clause := _CLAUSE_END.split(text[: m.start()])[-1])
+                and not _TOLD.search(clause)
             ):
                 set_to = (m.start(), name)
     if set_to is not None:
@@ -382,6 +384,11 @@ _SET_TO = re.compile(
     r"\b(?:(?:move|moved|back|set|put|change|switch|send)\s+(?:\S+\s+){0,3}?(?:to|into)|"
     r"as|en|al|auf|als|comme|como|mark|marque|marca|markier\w*|setz\w*|passe|pasa|mets|pon)"
     r"(?:\s+(?:it|le|la|lo|es|ihn|sie|the|el|den|die))?\s+$"
+)
+# a clause that tells what was done, not what to do ("someone set it to done", "lo marcaron")
+_TOLD = re.compile(
+    r"\b(?:was|were|been|has|had|someone|somebody|est|a|ont|etait|ete|fue|fueron|estaba|ha|han|"
+    r"lo|la|marcaron|pusieron|ist|war|wurde|wurden|hat|haben|jemand)\b"
 )
 # a negation in the clause before a status ("close 94, don't put it back to open")
 _NOT_IN_CLAUSE = re.compile(r"\b(?:don'?t|do not|not|never|no|ne|pas|nunca|nicht|nie|kein\w*)\b|n'")
@@ -458,7 +465,8 @@ _CLOCK = re.compile(
     r"(am|pm|a\.m\.|p\.m\.|h\b|heures?|uhr|o'clock|horas?)?"
     # "18 heures 30", "18 h 30", "um 18 Uhr 30": the minutes after the hour's own word
     r"(?:(?<=h|s|r|e)\s(\d{2})\b(?!\s*(?:%|percent|degre|grad|minute|hour|heure|hora|stund|day|"
-    r"jour|dia|tag|min|euro|mal|fois|veces|\.\s|(?:de\s+)?(?:"
+    r"jour|dia|tag|min|euro|mal|fois|veces|person|gens|leute|people|invit|gast|kinder|enfant|"
+    r"nino|place|plaza|couvert|\.\s|(?:de\s+)?(?:"
     + "|".join(sorted(_MONTHS, key=len, reverse=True))
     + r")\b)))?"
 )
@@ -675,7 +683,7 @@ class _SaidWhen:
 def _said_when(text: str, corrected: bool = False) -> _SaidWhen:
     m, wm = _days_said(text, corrected)
     relative_day = _RELATIVE_DAYS[m.group(1)] if m else None
-    if relative_day is None and (im := _IN_DAYS.search(text)):
+    if relative_day is None and wm is None and (im := _IN_DAYS.search(text)):
         relative_day = _days_in(im)
     # (a date and a day of the month read a number; "in 3 hours" and "in half an hour" say
     # a word of _SAYS_DURATION: texts without are not searched for them)
@@ -745,7 +753,7 @@ def _takes_back(between: str, corrected: bool) -> bool:
     of a self-correction, or a bare space where cleaning removed them ("saturday no wait
     sunday" is cleaned to "saturday sunday"; "Freitag, Donnerstag ist Release" names two)."""
     if not between.strip():
-        return corrected  # ("gym monday wednesday friday", "today tuesday": no correction)
+        return False  # "gym monday wednesday", "today tuesday"; a day taken back says so
     words = re.findall(r"[a-z']+", between)
     return all(w in _TAKING_BACK for w in words) and any(w in _TAKES_BACK for w in words)
 
@@ -980,7 +988,8 @@ _REMINDING = (
     r"(?:[- ]moi)? (?:un |une )?rappel|"
     r"recuerdame|recuerdanos|acuerdame|(?:pon|anade|crea|programa|apunta)(?:me)? "
     r"(?:un )?recordatorio|"
-    r"erinnere? (?:mich|uns)(?: daran| dran)?|(?:stell|setz|leg|erstell|mach)(?: mir)? "
+    r"erinnere? (?:mich|uns)(?: daran| dran)?|(?:mich|uns) (?:daran |dran )?erinnern|"
+    r"(?:stell|setz|leg|erstell|mach)(?: mir)? "
     r"(?:eine |ne )?erinnerung)\b[\s,]*"
 )
 _BOOKING = (
@@ -989,8 +998,17 @@ _BOOKING = (
     r"new event|nouvel evenement|nouveau rendez-vous|nuevo evento|neuer termin|ajoute|mets|"
     r"planifie|note|prevois|cale|inscris|programme|cree|reserve|"
     r"bloque|anade|pon|programa|apunta|crea|agenda|mete|reserva|bloquea|"
-    r"trag|leg|plan|plane|erstell|fug|merk|blockier|buch|mach)(?:[- ](?:me|moi|nous|us|mir|uns))?"
+    r"trag|leg|plan|plane|erstell|fug|merk|blockier|buch|mach|ajouter|mettre|noter|planifier|"
+    r"programmer|creer|reserver|anadir|poner|apuntar|crear|agendar|reservar|eintragen|anlegen|"
+    r"erstellen|hinzufugen|buchen)(?:[- ](?:me|moi|nous|us|mir|uns))?"
     r"(?:me|nos)?\b[\s,:]*"
+)
+# what a colon follows when what comes after it is the title ("reminder: pay the school")
+_LABEL = re.compile(
+    rf"(?:{_ASKING})*(?:{_REMINDING}|{_BOOKING})?\s*(?:(?:a|an|un|une|una|un|eine|einen|ein)\s+)?"
+    r"(?:new |nouvel |nouveau |nueva? |neue[rn]? )?(?:reminder|rappel|recordatorio|erinnerung|"
+    r"event|evenement|evento|termin|rendez-vous|rdv|cita|note|memo|entry|entree|eintrag|todo)?"
+    r"\s*(?:for|pour|para|fur)?\s*"
 )
 # "i've got a dentist check-up on the 14th, add it", "j'ai un rdv …, ajoute-le"
 _HAVING = (
@@ -1057,7 +1075,10 @@ _DAY_SAID = (
     r"(?: (?:morning|afternoon|evening|night|matin|apres-midi|soir|abend|nachmittag|vormittag|"
     r"morgen|fruh))?(?: \d{1,2}\b(?!\s*(?:[:h.]\d|uhr|h\b|heures?|am\b|pm\b|o'clock))\.?)?|"
     # a day of the month: said with its article, its ending or its month ("buy 2 cartons")
-    r"(?:(?:the|le|el|am|den|el dia|dia) \d{1,2}|\d{1,2}(?:st|nd|rd|th|er|\.(?!\d)|º))"
+    r"(?:(?:the|le|el|am|den|el dia|dia) \d{1,2}(?=st|nd|rd|th|er|\.|º|\s*(?:$|[,;:!?]|at\b|a\b|"
+    r"um\b|of\b|de\b|(?:"
+    + "|".join(sorted(_MONTHS, key=len, reverse=True))
+    + r")\b))|\d{1,2}(?:st|nd|rd|th|er|\.(?!\d)|º))"
     r"(?:st|nd|rd|th|er|\.(?!\d)|º)?"
     r"(?!\s+(?:birthday|anniversary|anniversaire|cumple\w*|geburtstag|jubilaum))"
     r"(?: (?:of |de )?(?:"
@@ -1081,16 +1102,21 @@ _TIME_SAID = re.compile(
     r"(?:days?|jours?|dias?|tagen?|weeks?|semaines?|semanas?|wochen?|woche)\b|"
     rf"{_NEXT_WEEK.pattern}|{_IN_HALF_HOUR.pattern}|"
     r"\b\d{1,2}[:h]\d{2}\b|"
+    r"\b(?:this weekend|next month|ce week-end|le week-end|le mois prochain|este fin de semana|"
+    r"el fin de semana|el mes que viene|el proximo mes|dieses wochenende|am wochenende|"
+    r"nachsten monat|nachster monat|kommenden monat)\b|"
     r"\b(?:in|dans|en|dentro de)\s+(?:\d{1,3}|an?|une?|una|einer)\s+(?:hours?|heures?|horas?|"
     r"stunden?|minutes?|minutos?|minuten?)\b|"
     r"\b\d{1,2}(?:[:h.]\d{2})?\s*(?:am|pm|h|heures?|uhr|o'clock)\b(?:\s\d{2}\b)?)|"
-    # (after the day: "el 18 de diciembre" is a day, not 18 o'clock)
-    rf"(?:\b{_PREPOSITION}\s+)++{_CLOCK_SAID}\b{_CLOCK_ENDS}"
+    # (after the day: "el 18 de diciembre" is a day, not 18 o'clock; "table for 4" no hour)
+    rf"(?:\b{_PREPOSITION}\s+)*(?:\b(?:at|around|a|las|la|um|gegen|vers|hacia|sobre)\s+)++"
+    rf"{_CLOCK_SAID}\b|(?:\b{_PREPOSITION}\s+)++{_CLOCK_SAID}\b{_CLOCK_ENDS}"
 )
 # the words left dangling at the end once times are taken out ("…, put it in", "… ein"),
 # stripped one at a time (a single pattern over runs of them backtracks without end)
 _LEFT_OVER_WORD = re.compile(
-    rf"[\s,;.!?-]+(?:{_PREPOSITION}|and|et|y|und|no|non|nein|wait|in|ein|an|aus|eintragen|"
+    rf"[\s,;.!?-]+(?:{_PREPOSITION}|and|et|y|und|no|non|nein|nee|wait|actually|sorry|enfin|"
+    r"mejor|plutot|pardon|perdon|in|ein|an|aus|eintragen|"
     r"hinzu|vor|rein|is|are|ist|est|c'est|es|please|bitte|por favor|s'il te plait|"
     r"s'il vous plait|stp|svp)$"
 )
@@ -1122,9 +1148,11 @@ def subject(u: Cleaned, said: str) -> str | None:
     text = "".join(c if k else " " for c, k in zip(text, kept, strict=True))
     folded = "".join(c if k else " " for c, k in zip(folded, kept, strict=True))
     text, folded = " ".join(text.split()), " ".join(folded.split())
-    cut = len(folded) - len(folded.lstrip(" ,;:.!?-"))
+    cut = len(folded) - len(folded.lstrip(" ,;:.!?-¿¡"))
     text, folded = text[cut:], folded[cut:]
-    if ": " in folded:  # "reminder for monday: pay the school", "neuer Termin: Friseur"
+    if ": " in folded and _LABEL.fullmatch(folded[: folded.index(": ")].strip(" ,")):
+        # "reminder for monday: pay the school", "neuer Termin: Friseur" (not "add team
+        # standup: daily")
         cut = folded.index(": ") + 1
         text, folded = text[cut:].lstrip(), folded[cut:].lstrip()
     for pattern in (_LEAD, _JOINING, _ARTICLE):
