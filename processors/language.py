@@ -26,6 +26,8 @@ from functools import lru_cache
 from itertools import repeat
 from typing import Any
 
+from processors.lexicon import NUMBER_WORDS
+
 SUPPORTED = ("en", "fr", "es", "de")
 UNDETERMINED = "und"
 
@@ -480,6 +482,24 @@ def _expanded(text: str, lang: str) -> tuple[str, list[str]]:
 
 
 _NOT_BEFORE_CORRECTION = frozenset({"ne"})
+# days said by name, folded: a correction from one to another replaces only that word
+_DAY_NAMES = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight lundi mardi "
+    "mercredi jeudi vendredi samedi dimanche demain lunes martes miercoles jueves viernes sabado "
+    "domingo hoy manana montag dienstag mittwoch donnerstag freitag samstag sonntag heute morgen "
+    "ubermorgen".split()
+)
+_HOURS_SAID = NUMBER_WORDS | frozenset("one une una eins noon midi".split())
+
+
+def _same_kind(before: str, after: str) -> bool:
+    """Whether ``after`` says again what ``before`` said: a day, or an hour."""
+    a, b = fold(before), fold(after)
+    if a in _DAY_NAMES:
+        return b in _DAY_NAMES
+    return (a.isdigit() or a in _HOURS_SAID) and (b.isdigit() or b in _HOURS_SAID)
+
+
 # words before a verb that open a request ("bitte mach …", "ok so turn …")
 _OPENERS = frozenset("bitte ok okay so also na jetzt mal please oye alors bon".split())
 _CORRECTION_WORDS = frozenset("warte wart moment stopp stop halt doch".split())
@@ -584,7 +604,11 @@ def _unrepeat(words: list[str]) -> list[str]:
 
 def _restart(head: list[str], tail: list[str]) -> int:
     """Where the retracted phrase of ``head`` starts: at its last determiner
-    (``turn on the kitchen | the bedroom light`` keeps ``turn on``), else its last word."""
+    (``turn on the kitchen | the bedroom light`` keeps ``turn on``), else its last word; a
+    day or a number said again replaces only the one before it ("put the dentist on saturday
+    | sunday", "move the meeting to 5 | 6")."""
+    if head and tail and _same_kind(head[-1].strip(",.!?"), tail[0].strip(",.!?")):
+        return len(head) - 1
     for i in range(len(head) - 1, -1, -1):
         if head[i] in _DETERMINERS and not (i == len(head) - 1 and head[i] in _PARTICLES):
             return i  # (an article never ends the phrase: a last "an" is "mach … an")

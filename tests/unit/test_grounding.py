@@ -1800,3 +1800,13 @@ def test_the_status_a_request_sets_wins_over_one_it_mentions(
     text: str, lang: str, expected: str
 ) -> None:
     assert status(clean(text, lang)) == expected
+
+
+def test_a_day_or_a_number_said_again_replaces_only_the_one_before() -> None:
+    # cut at the last article before, the thing itself was taken back with the day or number
+    assert clean("put the dentist on saturday no wait sunday", "en").text == (
+        "put the dentist on sunday"
+    )
+    assert clean("put the meeting at 5 no wait 6", "en").text == "put the meeting at 6"
+    c = clean("set the bedroom radiator to uh eighteen no sorry nineteen degrees", "en")
+    assert c.text == "set the bedroom radiator to nineteen degrees"
