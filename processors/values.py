@@ -456,9 +456,15 @@ _DATE_RE = re.compile(
     + "|".join(sorted(_MONTHS, key=len, reverse=True))
     + r")\s+(\d{1,2})(?:st|nd|rd|th)?\b)"
 )
-_ORDINAL_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b|\ble\s+(\d{1,2})\b")
+_ORDINAL_DAY = re.compile(
+    r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b|\ble\s+(\d{1,2})\b|"
+    # "sábado 12", "jeudi 10", "Samstag, den 12.": the weekday and its day of the month
+    r"\b(?:" + "|".join(_WEEKDAYS) + r"),?\s+(?:den\s+)?(\d{1,2})\b\.?(?!\s*(?:[:h]\d|h\b|uhr|"
+    r"heures?|horas?|am\b|pm\b|o'clock|%|in the|du\b|de la|por la|morning|afternoon|evening|night|"
+    r"soir|matin|abends|morgens|nachmittags))"
+)
 _CLOCK = re.compile(
-    r"\b(?:at|a|à|um|a las|a la|vers|gegen|for|pour|las|la|to|au|auf|al|hasta|bis)?\s*"
+    r"\b(?:at|a|à|um|a las|a la|vers|gegen|for|pour|las|la|to|au|auf|al|hasta|bis|till|until)?\s*"
     # "at 1 30" (one thirty): minutes said after the hour as a second number
     r"(\d{1,2})(?:(?:[:h.]|\s(?=[0-5]\d\b(?!\s*(?:%|percent|degre|grad|minute|hour|"
     r"heure|hora|stund|day|jour|dia|tag|min|hrs?\b))))(\d{2}))?\s*"
@@ -487,7 +493,9 @@ _MIDNIGHT = re.compile(r"\b(?:midnight|minuit|medianoche|mitternacht)\b")
 _EVENING = re.compile(
     r"\b(?:evening|tonight|afternoon|soir|apres-midi|tarde|noche|abend\w*|nachmittag\w*)\b"
 )
-_MORNING = re.compile(r"\b(?:morning|matin|manana por la|vormittag\w*|fruh)\b")
+_MORNING = re.compile(
+    r"\b(?:morning|matin|manana por la|(?:de|por) la manana|vormittag\w*|fruh|morgens)\b"
+)
 _HALF_HOUR = re.compile(
     r"\b(?:half an hour|a half hour|30 minutes|une demi-heure|demi heure|media hora|"
     r"eine halbe stunde|halbe stunde)\b"
@@ -577,8 +585,8 @@ def _clock_time(text: str) -> time | None:
         if m.group(2) and text[m.end(1)] == " " and _DATE_BEFORE.search(text, 0, m.start(1)):
             hour, minute = minute, 0  # "december 12 10 am", "le 12 15 h": a day, then the hour
         prefix = m.group(0)[: m.start(1) - m.start(0)].strip()
-        if not suffix and not prefix and not m.group(2):
-            continue  # a bare number is not a time
+        if not suffix and not prefix and not m.group(2) and not _PART_AFTER.match(text, m.end()):
+            continue  # a bare number is not a time ("six in the evening" is)
         if hour > 24 or minute > 59:
             continue
         if _AN_AMOUNT.match(text, m.end(), m.end() + 12):
@@ -660,8 +668,27 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
             at += timedelta(days=1)
         return When(at=at, time_only=True)
     if clock is None:
+        if said.part_hour is not None:  # "tonight", "friday afternoon", "demain soir"
+            return When(at=day.replace(hour=said.part_hour, minute=0, second=0, microsecond=0))
         return When(at=day.replace(hour=9, minute=0, second=0, microsecond=0), date_only=True)
     return When(at=day.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0))
+
+
+# a part of the day said just after its day ("friday afternoon", "demain soir", "morgen früh",
+# "mañana por la tarde"), and the hour it stands for without a clock time; a part of the day
+# elsewhere is no time ("move the parents evening to wednesday, same time")
+_PART_AFTER = re.compile(
+    r"\s*,?\s*(?:in the |por la |de la |am |du |le |la )?(?P<part>morning|afternoon|evening|night|"
+    r"matin|apres-midi|soir|soiree|nuit|manana|tarde|noche|abend|nachmittag|vormittag|fruh|nacht)\b"
+)
+_PART_HOURS = {
+    "morning": 9, "matin": 9, "manana": 9, "vormittag": 10, "fruh": 8,
+    "afternoon": 15, "apres-midi": 15, "tarde": 15, "nachmittag": 15,
+    "evening": 19, "soir": 19, "soiree": 19, "abend": 19,
+    "night": 21, "nuit": 21, "noche": 21, "nacht": 21,
+}  # fmt: skip
+# the days that say their part ("tonight" is this evening)
+_DAY_PART_HOURS = {"tonight": 20, "ce soir": 19, "esta noche": 21, "heute abend": 19}
 
 
 @dataclass(frozen=True)
@@ -672,6 +699,7 @@ class _SaidWhen:
     relative_day: int | None  # "tomorrow": 1, "in three days": 3
     weekday: int | None  # "next tuesday": 1
     next_week: bool  # "thursday next week", "jeudi de la semaine prochaine"
+    part_hour: int | None  # "friday afternoon": 15, "tonight": 20
     date: tuple[int, int] | None  # "the 4th of may": (5, 4)
     ordinal_day: int | None  # "the 12th", "le 12" (when no month is said)
     clock: time | None
@@ -702,8 +730,9 @@ def _said_when(text: str, corrected: bool = False) -> _SaidWhen:
         relative_day=relative_day,
         weekday=_WEEKDAYS[wm.group(2)] if wm else None,
         next_week=wm is not None and _next_week_of(text, wm),
+        part_hour=_part_hour(text, m, wm),
         date=(_MONTHS[dm.group(2) or dm.group(3)], int(dm.group(1) or dm.group(4))) if dm else None,
-        ordinal_day=int(om.group(1) or om.group(2)) if om else None,
+        ordinal_day=int(om.group(1) or om.group(2) or om.group(3)) if om else None,
         clock=_clock_time(text),
         within=within,
         in_half_hour=how_long and _IN_HALF_HOUR.search(text) is not None,
@@ -716,7 +745,8 @@ def _days_said(
     """The first relative day ("tomorrow") and the first weekday said, leaving out a day
     the speaker took back: "samedi euh non dimanche", "saturday no wait sunday" (cleaned to
     "saturday sunday"), "mañana, no, mejor el viernes" say Sunday and Friday."""
-    days = list(_DAY_RE.finditer(text))
+    # (not "por la mañana", "de la mañana": the morning, not tomorrow)
+    days = [d for d in _DAY_RE.finditer(text) if not text.endswith(" la ", 0, d.start())]
     weekdays = list(_WEEKDAY_RE.finditer(text))
     if len(days) + len(weekdays) < 2:
         return (days[0] if days else None), (weekdays[0] if weekdays else None)
@@ -768,6 +798,16 @@ _NEXT_WEEK = re.compile(
     r"(?:la )?semana (?:que viene|proxima|siguiente)|(?:la )?(?:proxima|siguiente) semana|"
     r"(?:nachste|nachsten|nachster|kommende|kommenden|kommender|folgende|folgenden) woche)\b"
 )
+
+
+def _part_hour(text: str, day: re.Match[str] | None, weekday: re.Match[str] | None) -> int | None:
+    """The hour of the part of the day said with the day ("friday afternoon": 15)."""
+    if day is not None and day.group(1) in _DAY_PART_HOURS:
+        return _DAY_PART_HOURS[day.group(1)]
+    for said in (day, weekday):
+        if said is not None and (part := _PART_AFTER.match(text, said.end())) is not None:
+            return _PART_HOURS[part.group("part")]
+    return None
 
 
 def _next_week_of(text: str, weekday: re.Match[str]) -> bool:

@@ -606,6 +606,20 @@ def test_values_in_four_languages() -> None:
         ("un déjeuner samedi euh non dimanche à midi", "fr", "2026-12-06T12:00"),
         ("el sábado, no, mejor el domingo a mediodía", "es", "2026-12-06T12:00"),
         ("am Samstag, nein, am Sonntag um zwölf", "de", "2026-12-06T12:00"),
+        # a part of the day said with its day stands for its hour (it was 9:00)
+        ("remind me to charge the car tonight", "en", "2026-12-01T20:00"),
+        ("move the dentist to friday afternoon", "en", "2026-12-04T15:00"),
+        ("annule le yoga de demain soir", "fr", "2026-12-02T19:00"),
+        ("mañana por la tarde", "es", "2026-12-02T15:00"),
+        ("snooze the bins reminder till 9 tonight", "en", "2026-12-01T21:00"),
+        ("thursday, six in the evening", "en", "2026-12-03T18:00"),
+        # "de la mañana" is the morning, not tomorrow
+        ("pasa el dentista al lunes que viene por la mañana", "es", "2026-12-07T09:00"),
+        ("el jueves a las once de la mañana", "es", "2026-12-03T11:00"),
+        # a weekday and its day of the month: that date (it was this week's weekday)
+        ("cambia el veterinario al sábado 12 a las 10 de la mañana", "es", "2026-12-12T10:00"),
+        ("mets la réunion au jeudi 10 à 18 h", "fr", "2026-12-10T18:00"),
+        ("leg die Inspektion auf Montag, den 14., 7:30 Uhr", "de", "2026-12-14T07:30"),
         # two days said, neither taken back: the first, as before
         ("verschieb den Zahnarzt auf Freitag, Donnerstag ist Release", "de", "2026-12-04T09:00"),
         ("saturday or sunday at noon", "en", "2026-12-05T12:00"),
