@@ -464,7 +464,7 @@ _ORDINAL_DAY = re.compile(
     r"soir|matin|abends|morgens|nachmittags))"
 )
 _CLOCK = re.compile(
-    r"\b(?:at|a|à|um|a las|a la|vers|gegen|for|pour|las|la|to|au|auf|al|hasta|bis|till|until)?\s*"
+    r"\b(?:at|a|à|um|a las|a la|vers|gegen|for|pour|las|la|to|au|auf|al|hasta|bis)?\s*"
     # "at 1 30" (one thirty): minutes said after the hour as a second number
     r"(\d{1,2})(?:(?:[:h.]|\s(?=[0-5]\d\b(?!\s*(?:%|percent|degre|grad|minute|hour|"
     r"heure|hora|stund|day|jour|dia|tag|min|hrs?\b))))(\d{2}))?\s*"
@@ -585,7 +585,7 @@ def _clock_time(text: str) -> time | None:
         if m.group(2) and text[m.end(1)] == " " and _DATE_BEFORE.search(text, 0, m.start(1)):
             hour, minute = minute, 0  # "december 12 10 am", "le 12 15 h": a day, then the hour
         prefix = m.group(0)[: m.start(1) - m.start(0)].strip()
-        if not suffix and not prefix and not m.group(2) and not _PART_AFTER.match(text, m.end()):
+        if not suffix and not prefix and not m.group(2) and not _PART_CLOCK.match(text, m.end()):
             continue  # a bare number is not a time ("six in the evening" is)
         if hour > 24 or minute > 59:
             continue
@@ -652,9 +652,13 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
             if d < local.day:
                 month, year = (1, year + 1) if month == 12 else (month + 1, year)
             try:
-                day = local.replace(year=year, month=month, day=d)
+                dated = local.replace(year=year, month=month, day=d)
             except ValueError:
                 return None
+            # "sábado 12" is that date when it is a Saturday; "friday 8 30", "monday 2
+            # people" say an hour or a count, and the weekday stands
+            if said.dated_weekday is None or dated.weekday() == said.dated_weekday:
+                day = dated
     if day is None and clock is None and said.in_half_hour:
         return When(at=(local + timedelta(minutes=30)).replace(second=0, microsecond=0))
     if day is None and clock is None and said.within is not None and shift is None:
@@ -681,6 +685,13 @@ _PART_AFTER = re.compile(
     r"\s*,?\s*(?:in the |por la |de la |am |du |le |la )?(?P<part>morning|afternoon|evening|night|"
     r"matin|apres-midi|soir|soiree|nuit|manana|tarde|noche|abend|nachmittag|vormittag|fruh|nacht)\b"
 )
+# a part of the day that makes a bare number before it an hour ("six in the evening", "9
+# tonight"; not "3 morning glory seeds", "2 evening gowns")
+_PART_CLOCK = re.compile(
+    r"\s*,?\s*(?:in the (?:morning|afternoon|evening)|at night|tonight|this (?:morning|evening)|"
+    r"du (?:matin|soir)|de l'apres-midi|ce soir|(?:de|por) la (?:manana|tarde|noche)|esta noche|"
+    r"abends|morgens|nachmittags|vormittags|am (?:abend|morgen|nachmittag)|heute abend)\b"
+)
 _PART_HOURS = {
     "morning": 9, "matin": 9, "manana": 9, "vormittag": 10, "fruh": 8,
     "afternoon": 15, "apres-midi": 15, "tarde": 15, "nachmittag": 15,
@@ -700,6 +711,7 @@ class _SaidWhen:
     weekday: int | None  # "next tuesday": 1
     next_week: bool  # "thursday next week", "jeudi de la semaine prochaine"
     part_hour: int | None  # "friday afternoon": 15, "tonight": 20
+    dated_weekday: int | None  # the weekday a day of the month was said after ("sábado 12")
     date: tuple[int, int] | None  # "the 4th of may": (5, 4)
     ordinal_day: int | None  # "the 12th", "le 12" (when no month is said)
     clock: time | None
@@ -733,6 +745,9 @@ def _said_when(text: str, corrected: bool = False) -> _SaidWhen:
         part_hour=_part_hour(text, m, wm),
         date=(_MONTHS[dm.group(2) or dm.group(3)], int(dm.group(1) or dm.group(4))) if dm else None,
         ordinal_day=int(om.group(1) or om.group(2) or om.group(3)) if om else None,
+        dated_weekday=(
+            _WEEKDAYS[om.group(0).split()[0].rstrip(",")] if om and om.group(3) else None
+        ),
         clock=_clock_time(text),
         within=within,
         in_half_hour=how_long and _IN_HALF_HOUR.search(text) is not None,
@@ -770,7 +785,7 @@ _TAKING_BACK = frozenset(
     "no non nein nee ne wait attends espera warte sorry pardon perdon i mean je veux dire "
     "quiero decir ich meine actually en fait mejor plutot eher lieber rather make it disons "
     "sagen wir besser doch digo dicho better let's say enfin oh oops uy euh uh um eh ah ahm "
-    "hm on the el la le am den der this ce este diesen".split()
+    "hm on the el la le am den der this ce este diesen auf au al a to".split()
 )
 _TAKES_BACK = frozenset(
     "no non nein nee wait attends espera warte sorry pardon perdon mean dire decir meine "

@@ -620,6 +620,14 @@ def test_values_in_four_languages() -> None:
         ("cambia el veterinario al sábado 12 a las 10 de la mañana", "es", "2026-12-12T10:00"),
         ("mets la réunion au jeudi 10 à 18 h", "fr", "2026-12-10T18:00"),
         ("leg die Inspektion auf Montag, den 14., 7:30 Uhr", "de", "2026-12-14T07:30"),
+        # a number after a weekday that is no date of it: an hour or a count (third review)
+        ("move the car service to friday 8 30", "en", "2026-12-04T08:30"),
+        ("friday 2 people", "en", "2026-12-04T09:00"),
+        (
+            "Verschieb den Tierarzt auf Donnerstag, äh, nein, auf Mittwoch, den 16.",
+            "de",
+            "2026-12-16T09:00",
+        ),
         # two days said, neither taken back: the first, as before
         ("verschieb den Zahnarzt auf Freitag, Donnerstag ist Release", "de", "2026-12-04T09:00"),
         ("saturday or sunday at noon", "en", "2026-12-05T12:00"),
@@ -1777,6 +1785,10 @@ def test_what_the_review_of_the_seventh_session_found() -> None:
     assert subject(clean("book a table for 4 at 8pm friday", "en"), "x") == "table for 4"
     said = "add Sam's parents evening on thursday 18:30"
     assert subject(clean(said, "en"), said) == "Sam's parents evening"
+    # "until" says no hour, "morning" before a noun no part of the day (third review)
+    assert when(clean("until 3 tickets are closed", "en"), base, "Europe/Paris") is None
+    found = when(clean("add 2 evening gowns to the list for friday", "en"), base, "Europe/Paris")
+    assert found is not None and found.at is not None and found.at.hour == 9
     # a run of punctuation is stripped at once (it backtracked for seconds)
     said = "remind me to call mum tomorrow at 6" + "!" * 40 + " thanks"
     assert subject(clean(said, "en"), said) is not None
