@@ -26,7 +26,7 @@ from functools import lru_cache
 from itertools import repeat
 from typing import Any
 
-from processors.lexicon import NUMBER_WORDS
+from processors.lexicon import NUMBER_WORDS, WEEKDAY_NAMES
 
 SUPPORTED = ("en", "fr", "es", "de")
 UNDETERMINED = "und"
@@ -483,11 +483,8 @@ def _expanded(text: str, lang: str) -> tuple[str, list[str]]:
 
 _NOT_BEFORE_CORRECTION = frozenset({"ne"})
 # days said by name, folded: a correction from one to another replaces only that word
-_DAY_NAMES = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight lundi mardi "
-    "mercredi jeudi vendredi samedi dimanche demain lunes martes miercoles jueves viernes sabado "
-    "domingo hoy manana montag dienstag mittwoch donnerstag freitag samstag sonntag heute morgen "
-    "ubermorgen".split()
+_DAY_NAMES = frozenset(w for names in WEEKDAY_NAMES for w in names) | frozenset(
+    "today tomorrow tonight demain hoy manana heute morgen ubermorgen".split()
 )
 _HOURS_SAID = NUMBER_WORDS | frozenset("one une una eins noon midi".split())
 

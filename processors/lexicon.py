@@ -216,6 +216,17 @@ PHRASES: dict[str, str] = {
 }
 # the words that say who something is given to ("to Sofia", "à Sofia", "an Sofia"), as a pattern
 GIVEN_TO = r"(?:to|a|al|an|zu|fur|pour|para)"
+# The days of the week, Monday first, each in English, French, Spanish and German (folded):
+# dates read them (processors.values), and cleaning a correction from one day to another.
+WEEKDAY_NAMES: tuple[tuple[str, ...], ...] = (
+    ("monday", "lundi", "lunes", "montag"),
+    ("tuesday", "mardi", "martes", "dienstag"),
+    ("wednesday", "mercredi", "miercoles", "mittwoch"),
+    ("thursday", "jeudi", "jueves", "donnerstag"),
+    ("friday", "vendredi", "viernes", "freitag"),
+    ("saturday", "samedi", "sabado", "samstag"),
+    ("sunday", "dimanche", "domingo", "sonntag"),
+)
 # Numbers said as words, folded, from two up (one / un / uno / ein are articles too): never a
 # misspelt name ("cuatro" is no "cuarto"); the router reads a ticket's number from them.
 NUMBER_WORDS = frozenset(

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from processors.fuzzy import Choices
 from processors.language import Cleaned, fold
+from processors.lexicon import WEEKDAY_NAMES
 from processors.patterns import Needled
 
 # --- on / off -------------------------------------------------------------------------------
@@ -399,20 +400,7 @@ _NEGATED_BEFORE = re.compile(
 
 
 # --- dates and times ------------------------------------------------------------------------
-_WEEKDAYS: dict[str, int] = {}
-for _n, _names in enumerate(
-    [
-        ("monday", "lundi", "lunes", "montag"),
-        ("tuesday", "mardi", "martes", "dienstag"),
-        ("wednesday", "mercredi", "miercoles", "mittwoch"),
-        ("thursday", "jeudi", "jueves", "donnerstag"),
-        ("friday", "vendredi", "viernes", "freitag"),
-        ("saturday", "samedi", "sabado", "samstag"),
-        ("sunday", "dimanche", "domingo", "sonntag"),
-    ]
-):
-    for _w in _names:
-        _WEEKDAYS[_w] = _n
+_WEEKDAYS: dict[str, int] = {w: n for n, names in enumerate(WEEKDAY_NAMES) for w in names}
 WEEKDAY_WORDS = frozenset(_WEEKDAYS)  # every weekday's name, four languages, folded
 _MONTHS: dict[str, int] = {}
 _month_names: tuple[str, ...]
@@ -624,7 +612,7 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
     >>> when(clean("vendredi à 15h", "fr"), base, "Europe/Paris").at.isoformat()
     '2026-12-04T15:00:00+01:00'
     """
-    said = _said_when(u.folded, u.corrected)
+    said = _said_when(u.folded)
     local = base.astimezone(ZoneInfo(zone))
     shift, clock = said.shift, said.clock
     day: datetime | None = None
@@ -685,13 +673,6 @@ _PART_AFTER = re.compile(
     r"\s*,?\s*(?:in the |por la |de la |am |du |le |la )?(?P<part>morning|afternoon|evening|night|"
     r"matin|apres-midi|soir|soiree|nuit|manana|tarde|noche|abend|nachmittag|vormittag|fruh|nacht)\b"
 )
-# a part of the day that makes a bare number before it an hour ("six in the evening", "9
-# tonight"; not "3 morning glory seeds", "2 evening gowns")
-_PART_CLOCK = re.compile(
-    r"\s*,?\s*(?:in the (?:morning|afternoon|evening)|at night|tonight|this (?:morning|evening)|"
-    r"du (?:matin|soir)|de l'apres-midi|ce soir|(?:de|por) la (?:manana|tarde|noche)|esta noche|"
-    r"abends|morgens|nachmittags|vormittags|am (?:abend|morgen|nachmittag)|heute abend)\b"
-)
 _PART_HOURS = {
     "morning": 9, "matin": 9, "manana": 9, "vormittag": 10, "fruh": 8,
     "afternoon": 15, "apres-midi": 15, "tarde": 15, "nachmittag": 15,
@@ -720,8 +701,8 @@ class _SaidWhen:
 
 
 @lru_cache(maxsize=16)  # one event's text is resolved against more than one base
-def _said_when(text: str, corrected: bool = False) -> _SaidWhen:
-    m, wm = _days_said(text, corrected)
+def _said_when(text: str) -> _SaidWhen:
+    m, wm = _days_said(text)
     relative_day = _RELATIVE_DAYS[m.group(1)] if m else None
     if relative_day is None and wm is None and (im := _IN_DAYS.search(text)):
         relative_day = _days_in(im)
@@ -754,12 +735,11 @@ def _said_when(text: str, corrected: bool = False) -> _SaidWhen:
     )
 
 
-def _days_said(
-    text: str, corrected: bool = False
-) -> tuple[re.Match[str] | None, re.Match[str] | None]:
+def _days_said(text: str) -> tuple[re.Match[str] | None, re.Match[str] | None]:
     """The first relative day ("tomorrow") and the first weekday said, leaving out a day
-    the speaker took back: "samedi euh non dimanche", "saturday no wait sunday" (cleaned to
-    "saturday sunday"), "mañana, no, mejor el viernes" say Sunday and Friday."""
+    the speaker took back: "samedi euh non dimanche", "mañana, no, mejor el viernes" say
+    Sunday and Friday (a correction cleaning removed, "saturday no wait sunday", is
+    :func:`~processors.language.clean`'s)."""
     # (not "por la mañana", "de la mañana": the morning, not tomorrow)
     days = [d for d in _DAY_RE.finditer(text) if not text.endswith(" la ", 0, d.start())]
     weekdays = list(_WEEKDAY_RE.finditer(text))
@@ -772,7 +752,7 @@ def _days_said(
     kept = [
         d
         for (_, end, d), (start, _, _) in zip(said, [*said[1:], (-1, 0, None)], strict=True)
-        if start < 0 or not _takes_back(text[end:start], corrected)
+        if start < 0 or not _takes_back(text[end:start])
     ]
     return (
         next((d for d in kept if d.re is _DAY_RE), None),
@@ -793,10 +773,9 @@ _TAKES_BACK = frozenset(
 )
 
 
-def _takes_back(between: str, corrected: bool) -> bool:
+def _takes_back(between: str) -> bool:
     """Whether ``between`` (the text between two days said) takes the first back: the words
-    of a self-correction, or a bare space where cleaning removed them ("saturday no wait
-    sunday" is cleaned to "saturday sunday"; "Freitag, Donnerstag ist Release" names two)."""
+    of a self-correction ("Freitag, Donnerstag ist Release" names two days)."""
     if not between.strip():
         return False  # "gym monday wednesday", "today tuesday"; a day taken back says so
     words = re.findall(r"[a-z']+", between)
@@ -1112,6 +1091,9 @@ _PART_OF_DAY = (
     r"abends|morgens|nachmittags|vormittags|mittags|am (?:abend|morgen|nachmittag|vormittag)|"
     r"heut(?:e)? (?:abend|morgen|nachmittag|fruh)|fruh)"
 )
+# a part of the day that makes a bare number before it an hour ("six in the evening", "9
+# tonight"; not "3 morning glory seeds", "2 evening gowns"): one said as a part of the day
+_PART_CLOCK = re.compile(rf"\s*,?\s*(?:{_PART_OF_DAY}|at night)\b")
 _CLOCK_SAID = (
     r"(?:(?:halb|viertel (?:nach|vor)|half past|quarter (?:past|to))\s+\d{1,2}|"
     r"\d{1,2}(?:[:h.]\d{2})?(?:\s*(?:am|pm|a\.? ?m\.?|p\.? ?m\.?|h|heures?|uhr|o'clock|horas?))?"
