@@ -548,7 +548,7 @@ class Router:
             score = [_W_DOC * s for s in docs]
         folded = fold(text)
         cued = self._cue_index.said(folded)
-        toks = words(text)
+        toks = plain = words(text)
         # "Helios-Budget", "l'atlas": a project id inside a compound counts as said
         if self._id_part_key in cued:  # else no part of an id is in the text
             parts = _LETTERS.findall(folded)
@@ -578,7 +578,9 @@ class Router:
         if session_hint in self._index:
             score[self._index[session_hint]] += _W_SESSION
         if self._merged is not None:
-            said = " ".join(toks)
+            # the items named in the folded words: "Léo", "salón", "entraînement" are whole
+            # words there (the tokens split at accents German does not write)
+            said = " ".join(toks if text.isascii() else words(folded) + toks[len(plain) :])
             if lang in SUPPORTED and self._number_key in cued:  # _NUMBER_WORD.search(folded)
                 # "passe le quatre-vingt-quatorze en terminé": ticket 94
                 # one by one: "un veinte por ciento" is not ticket 120

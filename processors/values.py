@@ -255,6 +255,12 @@ _BY_DEGREES = re.compile(r"(\d{1,2}(?:[.,]\d)?)\s*(?:degrees?|degres?|grados?|gr
 _ONE_DEGREE = re.compile(r"\b(?:one|a|an|un|uno|ein|einen)\s+(?:degrees?|degres?|grados?|grad)\b")
 _TO_NUMBER = re.compile(r"\b(?:to|a|auf|en|sur)\s+\d")
 _BY_NUMBER = re.compile(r"\b(?:by|de|um|en)\s+\d")
+# a change of sound: nothing a pack changes is loud ("sube el volumen del salón" is no warmer
+# living room)
+_SOUND = re.compile(
+    r"\b(?:volume|volumen|lautstarke|sound|sonido|music|musique|musica|musik|louder|quieter|"
+    r"lauter|leiser)\b"
+)
 _A_BIT = re.compile(r"\b(?:a bit|a little|slightly|un peu|poco|un poco|bisschen|etwas|ein wenig)\b")
 
 
@@ -271,7 +277,7 @@ def delta(u: Cleaned) -> Delta | None:
     text = u.folded
     up = [m.start() for m in _UP.finditer(text)]
     down = [m.start() for m in _DOWN.finditer(text)]
-    if not up and not down:
+    if (not up and not down) or _SOUND.search(text):
         return None
     sign = 1 if (up[-1:] or [-1])[0] > (down[-1:] or [-1])[0] else -1
     by = _BY_DEGREES.search(text) or _BY_AMOUNT.search(text)

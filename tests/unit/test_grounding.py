@@ -1836,3 +1836,31 @@ def test_a_day_or_a_number_said_again_replaces_only_the_one_before() -> None:
     assert clean("put the meeting at 5 no wait 6", "en").text == "put the meeting at 6"
     c = clean("set the bedroom radiator to uh eighteen no sorry nineteen degrees", "en")
     assert c.text == "set the bedroom radiator to nineteen degrees"
+
+
+@pytest.mark.parametrize(
+    ("text", "project"),
+    [
+        ("¿a cuántos grados está el salón?", "home"),  # "salón" was "sal" and "n"
+        ("Marque la mise à jour du client Kafka comme terminée", "taskline-dev"),
+        ("Sube dos grados en el cuarto de los niños", "home"),
+    ],
+)
+def test_the_router_reads_accented_words_whole(text: str, project: str) -> None:
+    # the router's item look-up read the hashing tokens, which split at the accents German
+    # does not write: "Léo" was "l o", "entraînement" "entra nement"
+    assert ROUTER.route(form_event(text), BASE).project_id == project
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sube el volumen del salón",
+        "monte le volume du salon",
+        "mach die Musik im Wohnzimmer lauter",
+        "turn the music up in the kitchen",
+    ],
+)
+def test_a_change_of_sound_changes_no_temperature_or_light(text: str) -> None:
+    formation = form(text)
+    assert formation.decision != "stateful", patch_of(formation)
