@@ -17,6 +17,7 @@ import functools
 import itertools
 import math
 import re
+import struct
 import zlib
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, Protocol
@@ -76,16 +77,37 @@ _BEFORE = np.array([-1], dtype=_PACKED).tobytes()
 _AFTER = np.array([np.iinfo(_PACKED).max], dtype=_PACKED).tobytes()
 
 
+def _pack(n: int, *values: int) -> bytes:
+    """``np.array(values, dtype=_PACKED).tobytes()`` without an array (~1 µs less a word)."""
+    return struct.pack(f"={n}q", *values)
+
+
+_PAIR = struct.Struct("=2q")  # native int64s, as _PACKED
+
+
 def _word_features(word: str, dim: int) -> bytes:
     """A word's hashed features, packed: the word (counted twice) and its character 3-5-grams."""
-    w = zlib.crc32(b"w:" + word.encode()) % dim
+    w = zlib.crc32(word.encode(), _WORD_CRC) % dim  # crc32(b"w:" + word): the prefix's CRC
     padded = f" {word} "
-    grams = [
-        zlib.crc32(b"c:" + padded[i : i + n].encode()) % dim
-        for n in (3, 4, 5)
-        for i in range(len(padded) - n + 1)
-    ]
-    return np.array([w, w, *grams], dtype=_PACKED).tobytes()
+    if padded.isascii():  # a byte per character: the n-grams are slices of the bytes
+        data = padded.encode()
+        crc = zlib.crc32
+        grams = [
+            crc(data[i : i + n], _GRAM_CRC) % dim
+            for n in (3, 4, 5)
+            for i in range(len(data) - n + 1)
+        ]
+    else:
+        grams = [
+            zlib.crc32(padded[i : i + n].encode(), _GRAM_CRC) % dim
+            for n in (3, 4, 5)
+            for i in range(len(padded) - n + 1)
+        ]
+    return _pack(len(grams) + 2, w, w, *grams)
+
+
+# the CRCs of the feature kinds' prefixes, continued by each feature's own bytes
+_WORD_CRC, _GRAM_CRC = zlib.crc32(b"w:"), zlib.crc32(b"c:")
 
 
 # sublinear term frequency ``1 + log(count)`` by count (index 0 unused), computed as the
@@ -97,7 +119,7 @@ with np.errstate(divide="ignore"):
 def _bigram_feature(a: str, b: str, dim: int) -> bytes:
     """A word bigram's hashed feature, packed twice (it counts twice)."""
     bigram = zlib.crc32(f"b:{a} {b}".encode()) % dim
-    return np.array([bigram, bigram], dtype=_PACKED).tobytes()
+    return _PAIR.pack(bigram, bigram)
 
 
 class _Hashes:
