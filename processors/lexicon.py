@@ -258,16 +258,19 @@ def _canonical(word: str) -> str:
         return found
     if len(word) >= 8:
         for cut in range(3, len(word) - 3):
-            head, tail = word[:cut], word[cut:]
+            tail = word[cut:]
+            right = _CANONICAL.get(tail) or (tail if tail in _KNOWN else None)
+            if right is None and tail.endswith("s"):  # Profilbild|s
+                right = _CANONICAL.get(tail[:-1])
+            if not right:  # the tail alone decides: no head can make up for it (most cuts)
+                continue
+            head = word[:cut]
             for link in _LINKS:
                 if link and not head.endswith(link):
                     continue
                 stem = head[: len(head) - len(link)] if link else head
                 left = _CANONICAL.get(stem) or (stem if stem in _KNOWN else None)
-                right = _CANONICAL.get(tail) or (tail if tail in _KNOWN else None)
-                if right is None and tail.endswith("s"):  # Profilbild|s
-                    right = _CANONICAL.get(tail[:-1])
-                if left and right:
+                if left:
                     return f"{left} {right}"
     return word
 
