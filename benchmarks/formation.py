@@ -32,7 +32,7 @@ from processors.language import detect
 from processors.models import RawEvent
 from processors.router import Router
 from streams.runtime.pipeline import build_former, build_router
-from streams.runtime.workers import limit_threads
+from streams.runtime.workers import limit_threads, settle_heap
 from streams.settings import DATA_DIR, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,6 +107,7 @@ def main(events: int = 3000, fresh: int = 3000) -> int:
     ]
     for e in evs[:200]:  # warm caches and lazy models, as a running stage has them
         former.form(router.route(e, at), at)
+    settle_heap()  # as a worker does once it is ready
     encoder = HashingEncoder()
     encoder.fit(texts)
     hashing = _per_event(lambda i: encoder.encode([evs[i].text]), events)

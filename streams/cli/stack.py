@@ -36,7 +36,7 @@ from streams.runtime.pipeline import (
 from streams.runtime.runner import StageRunner
 from streams.runtime.supervisor import Supervisor
 from streams.runtime.topics import DEAD_LETTERS, REPLIES, ROUTED, SSOT_WRITES
-from streams.runtime.workers import limit_threads
+from streams.runtime.workers import limit_threads, settle_heap
 from streams.sdk.producer import EventProducer, build_event
 from streams.settings import DATA_DIR, Settings
 from streams.tools.seed import seed_events
@@ -235,6 +235,7 @@ def cmd_worker(settings: Settings, stage: str) -> int:
     pipeline.start()
     try:
         if pipeline.wait_ready(60):
+            settle_heap()
             print(f"taskline worker {stage} consuming", flush=True)
         if pipeline.metrics is not None:
             print(f"metrics {pipeline.metrics.url}/metrics", flush=True)
