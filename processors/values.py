@@ -345,7 +345,7 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(?:done|close\w*|fixed|resolved|finished|complete\w*|ferme\w*|clos\w*|termine\w*|"
             r"resolu\w*|"
-            r"fini\w*|acab\w*|listo|lista|"
+            r"fini\w*|acab\w*\b(?! de\b)|listo|lista|"
             r"corrige\w*|fait|cierra\w*|cerra\w*|hecho|terminad\w*|resuelt\w*|arreglad\w*|"
             r"erledigt|geschlossen|schliess\w*|schlie\w*|behoben|fertig|gelost|zu\b)\b"
         ),
@@ -379,11 +379,14 @@ def status(u: Cleaned) -> str | None:
                 set_to = (m.start(), name)
     if set_to is not None:
         return set_to[1]
+    told: str | None = None  # "close TL-63, it was in review": what it was is not what to do
     for name, pattern in _STATUS:
-        for m in pattern.finditer(u.folded):
-            if not _NEGATED_BEFORE.search(u.folded, 0, m.start()):
-                return name  # (not "no need to reopen it", "ne le rouvre pas")
-    return None
+        for m in pattern.finditer(text):
+            if not _NEGATED_BEFORE.search(text, 0, m.start()):  # not "no need to reopen it"
+                if not _TOLD.search(_CLAUSE_END.split(text[: m.start()])[-1]):
+                    return name
+                told = told or name
+    return told
 
 
 # what sets a status, just before it: "mark it done", "move it to in review", "passe en cours"
@@ -394,8 +397,10 @@ _SET_TO = re.compile(
 )
 # a clause that tells what was done, not what to do ("someone set it to done", "lo marcaron")
 _TOLD = re.compile(
-    r"\b(?:was|were|been|has|had|someone|somebody|est|a|ont|etait|ete|fue|fueron|estaba|ha|han|"
-    r"lo|la|marcaron|pusieron|ist|war|wurde|wurden|hat|haben|jemand)\b"
+    r"\b(?:was|were|been|has|had|someone|somebody|est|ont|etait|ete|fue|fueron|estaba|ha|han|"
+    r"lo|la|marcaron|pusieron|ist|war|wurde|wurden|hat|haben|jemand)\b|"
+    # French "a" (has) after its subject: Spanish "a" is "to" ("pasa el 57 a revisión")
+    r"(?:\b(?:il|elle|on|qui|ca)\s+|\bl')a\b"
 )
 # a negation in the clause before a status ("close 94, don't put it back to open")
 _NOT_IN_CLAUSE = re.compile(r"\b(?:don'?t|do not|not|never|no|ne|pas|nunca|nicht|nie|kein\w*)\b|n'")

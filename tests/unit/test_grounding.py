@@ -1820,6 +1820,14 @@ def test_an_event_moved_to_nine_is_at_nine() -> None:
         ("send TL-88 back to in progress, review found a problem", "en", "in_progress"),
         ("la relecture est finie, passe-le en revue", "fr", "in_review"),
         ("the crash fix is ready for review, move it", "en", "in_review"),
+        # what it was is told, what to do is not
+        ("close TL-63, it was in review", "en", "done"),
+        ("ferme le 63, il était en revue", "fr", "done"),
+        ("cierra el 63, estaba en revisión", "es", "done"),
+        ("reopen 63, it was marked as done", "en", "open"),
+        # Spanish "a" is "to", not the French "a" (has) of a told clause; "acaba de" is "has just"
+        ("pasa el 57 a revisión, que Priya acaba de abrir la PR", "es", "in_review"),
+        ("el 63 ya está acabado", "es", "done"),
     ],
 )
 def test_the_status_a_request_sets_wins_over_one_it_mentions(
