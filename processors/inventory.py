@@ -46,7 +46,9 @@ _STOP = frozenset(
 # Command verbs: matched to names only when spelt exactly ("mark" is not "marco")
 _VERBS = frozenset(
     "mark make move turn take give show tell call open close lock push pull drop cancel book add "
-    "set put switch start stop play plan tag hand file send bring keep leave".split()
+    "set put switch start stop play plan tag hand file send bring keep leave "
+    # French "il reste" (remains): no "reset" with two letters swapped
+    "reste restent".split()
 )
 # Words that say which kind of thing is meant, per kind (all four languages, folded).
 KIND_WORDS: dict[str, frozenset[str]] = {
@@ -827,6 +829,12 @@ class Inventory:
                     if len(w) > 4 and (cand.startswith(w[:-1]) or w.startswith(cand[:-1])):
                         sc = max(sc, 0.97)
                     found[cand] = sc
+                if not found and w not in NUMBER_WORDS:  # ("cien" is no "cine")
+                    # two letters typed the wrong way round ("bakc", "dsek", "porhc"): the
+                    # commonest slip, which the ratio scores as two ("back" 75 for "bakc")
+                    for swapped in _swaps(w):
+                        if swapped in self._vocab_set:
+                            found[swapped] = _SWAPPED
             hits[w] = remember(self._word_hits, w, found)
         return hits
 
@@ -986,6 +994,22 @@ _NO_WORDS: frozenset[str] = frozenset()
 _NO_HITS: dict[str, float] = {}  # never written: the hits of a word with none
 _UNSEEN: list[str] = []  # never written nor returned: a look-up not made yet
 _WORD = re.compile(r"[a-z0-9]+")
+
+
+_SWAPPED = 0.85  # a word with two neighbouring letters swapped: as sure as a ratio of ~90
+
+
+def _swaps(word: str) -> list[str]:
+    """``word`` with each pair of neighbouring (different) letters swapped.
+
+    >>> _swaps("bakc")
+    ['abkc', 'bkac', 'back']
+    """
+    return [
+        word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        for i in range(len(word) - 1)
+        if word[i] != word[i + 1]
+    ]
 
 
 @lru_cache(maxsize=1 << 12)

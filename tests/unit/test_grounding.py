@@ -1872,3 +1872,23 @@ def test_the_router_reads_accented_words_whole(text: str, project: str) -> None:
 def test_a_change_of_sound_changes_no_temperature_or_light(text: str) -> None:
     formation = form(text)
     assert formation.decision != "stateful", patch_of(formation)
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("lock the bakc door", "lock.back_door"),
+        ("tunr on the dsek lamp", "light.office_desk"),
+        ("swtich off the porhc light", "light.porch"),
+    ],
+)
+def test_two_letters_typed_the_wrong_way_round_still_name_the_item(text: str, target: str) -> None:
+    assert patch_of(form(text))[0]["path"].startswith(f"/entities/{target}/")
+
+
+@pytest.mark.parametrize(
+    "text", ["¿quién escribió Cien años de soledad?", "Il reste combien de jours avant Noël ?"]
+)
+def test_a_real_word_is_no_swapped_typo_of_an_item_word(text: str) -> None:
+    # "cien" is no "cine" (a number word), "reste" no "reset" (a verb)
+    assert ROUTER.route(form_event(text), BASE).project_id is None
