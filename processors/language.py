@@ -102,6 +102,19 @@ _CORRECTION_ES = re.compile(
         1,
     )
 )
+# A bare "no" between two numbers takes the first back ("mets le chauffage à vingt non
+# vingt-deux", "auf zwanzig nein zweiundzwanzig"); not in Spanish, where ", no veintidós"
+# says which it is not. A number word ends the word before (as in "zweiundzwanzig").
+_NUMBER_SPELLINGS = sorted(
+    {*NUMBER_WORDS, "fünf", "zwölf", "dreißig"} - {"once"}, key=len, reverse=True
+)
+_NUMBER_CORRECTION = re.compile(
+    r"\s(?:(?<=\d\s)|"
+    + "|".join(f"(?<={w}\\s)" for w in _NUMBER_SPELLINGS)
+    + r")(?:no|non|nein|nee)[,]?\s+(?=\d|"
+    + "|".join(_NUMBER_SPELLINGS)
+    + ")"
+)
 # Every correction above says one of these (most utterances none: the search is cheaper)
 _MAY_CORRECT = re.compile("no|ne|mean|pardon|plut|perd|dig|dicho|quatsch|besser|lieber|rather")
 # Openers that carry no request: "hey", "ok so", "sag mal", "dis-moi", "oye", "bueno".
@@ -494,7 +507,17 @@ def _same_kind(before: str, after: str) -> bool:
     a, b = fold(before), fold(after)
     if a in _DAY_NAMES:
         return b in _DAY_NAMES
-    return (a.isdigit() or a in _HOURS_SAID) and (b.isdigit() or b in _HOURS_SAID)
+    return _numberish(a) and _numberish(b)
+
+
+def _numberish(folded: str) -> bool:
+    """A number in digits or in words ("22", "vingt-deux", "zweiundzwanzig", "noon")."""
+    return folded.isdigit() or folded in _HOURS_SAID or _NUMBER_WORD.fullmatch(folded) is not None
+
+
+# a word made of number words only ("vingt-deux", "zweiundzwanzig", "dix-huit")
+_NUMBERS = "(?:" + "|".join(_NUMBER_SPELLINGS) + ")"
+_NUMBER_WORD = re.compile(f"{_NUMBERS}(?:(?:und|et|-)*{_NUMBERS})*")
 
 
 # words before a verb that open a request ("bitte mach …", "ok so turn …")
@@ -517,7 +540,11 @@ def clean(text: str, lang: str) -> Cleaned:
     correction = _CORRECTION_ES if lang == "es" else _CORRECTION
     match = None
     if _MAY_CORRECT.search(lowered):
-        match = ([None, *correction.finditer(lowered)])[-1]  # the last correction counts
+        found = [*correction.finditer(lowered)]
+        if lang != "es":
+            found += _NUMBER_CORRECTION.finditer(lowered)
+        # the last correction counts
+        match = max(found, key=lambda m: m.start()) if found else None
     if match is not None and match.end() < len(lowered):
         head, tail = lowered[: match.start()], lowered[match.end() :]
         # keep the head up to the last word the correction repeats or replaces

@@ -1892,3 +1892,28 @@ def test_two_letters_typed_the_wrong_way_round_still_name_the_item(text: str, ta
 def test_a_real_word_is_no_swapped_typo_of_an_item_word(text: str) -> None:
     # "cien" is no "cine" (a number word), "reste" no "reset" (a verb)
     assert ROUTER.route(form_event(text), BASE).project_id is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "numeric"),
+    [
+        (
+            "tu peux euh mettre le chauffage à vingt non vingt-deux",
+            "fr",
+            "tu peux mettre le chauffage à 22",
+        ),
+        (
+            "kannst du die Heizung auf zwanzig nein zweiundzwanzig stellen",
+            "de",
+            "kannst du die heizung auf 22 stellen",
+        ),
+        ("uh move the vet to uh monday at four no five", "en", "move the vet to monday at 5"),
+        # Spanish ", no veintidós" says which it is not: nothing taken back
+        ("pon la calefacción a veinte no veintidós", "es", "pon la calefacción a 20 no 22"),
+        ("i have no 2 cents", "en", "i have no 2 cents"),
+    ],
+)
+def test_a_bare_no_between_two_numbers_takes_the_first_back(
+    text: str, lang: str, numeric: str
+) -> None:
+    assert clean(text, lang).numeric == numeric
