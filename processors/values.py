@@ -522,6 +522,12 @@ _EARLIER = re.compile(
     r"vorzieh\w*|zieh\w* .*vor|nach vorne|bring forward)\b"
 )
 
+# just before a number of hours that says by how long ("retrasa 2 horas", "décale-le de 2
+# heures"), not at what time ("décale le yoga à jeudi 19 heures")
+_BY_HOURS = re.compile(
+    rf"(?:(?:{_LATER.pattern}|{_EARLIER.pattern})(?:-(?:le|la|les|lo))?|\bde)\s+$"
+)
+
 
 @dataclass(frozen=True)
 class When:
@@ -592,6 +598,13 @@ def _clock_time(text: str) -> time | None:
             continue
         if _WITHIN.search(text[: m.start(1)]):
             continue  # "dans 3 heures", "dentro de 3 horas": a duration, not 3 o'clock
+        if (
+            not prefix
+            and suffix in ("horas", "heures")
+            and hour <= 12
+            and _BY_HOURS.search(text, 0, m.start(1))
+        ):
+            continue  # "retrasa 2 horas", "recule-le de 2 heures": by how long, not at 2
         if suffix.startswith("p") and hour < 12:
             hour += 12
         elif suffix.startswith("a") and hour == 12:
@@ -670,6 +683,10 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
         if at <= local:
             at += timedelta(days=1)
         return When(at=at, time_only=True)
+    if clock is None and shift is not None:
+        # "avance le yoga de demain d'une demi-heure", "push tomorrow's dentist back an hour":
+        # the day says which event, the shift how it moves
+        return When(shift=shift)
     if clock is None:
         if said.part_hour is not None:  # "tonight", "friday afternoon", "demain soir"
             return When(at=day.replace(hour=said.part_hour, minute=0, second=0, microsecond=0))

@@ -1917,3 +1917,21 @@ def test_a_bare_no_between_two_numbers_takes_the_first_back(
     text: str, lang: str, numeric: str
 ) -> None:
     assert clean(text, lang).numeric == numeric
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        # the day says which event, the shift how it moves (the event kept its time)
+        ("avance le yoga de demain d'une demi-heure", "2026-12-02T18:30:00+01:00"),
+        ("Put tomorrow's yoga an hour later.", "2026-12-02T20:00:00+01:00"),
+        ("sam's car service next wednesday, push it an hour later", "2026-12-09T09:30:00+01:00"),
+        # by how long, not at what time ("retrasa 2 horas" was 2:00)
+        ("Retrasa dos horas el de la farmacia", "2026-12-02T19:00:00+01:00"),
+        ("retarde le yoga de deux heures", "2026-12-02T21:00:00+01:00"),
+        # a time after its day stays a time
+        ("décale le yoga à jeudi dix-neuf heures trente", "2026-12-03T19:30:00+01:00"),
+    ],
+)
+def test_a_shift_said_with_the_events_day_moves_it_by_that_much(text: str, start: str) -> None:
+    assert patch_of(form(text))[0]["value"] == start
