@@ -245,6 +245,17 @@ _LOCK = re.compile(
     r"bloque\w*|cerrojo|abschlie\w*|abgeschlossen|verschlossen|zusperr\w*|zugesperrt|zumach\w*|"
     r"verriegel\w*|schlie\w*|zu\b|ab\b)"
 )
+# someone to let in, said without a word of locking: asked ("let him in", "fais-le entrer",
+# "déjala pasar", "lass ihn rein") or told (someone waiting at the door or the gate)
+_LET_IN = re.compile(
+    r"\blet (?:him|her|them|me|us|[a-z]+) in\b|"
+    r"\b(?:laisse|fais)[- ]?(?:le|la|les|moi|nous)?[- ]entrer\b|"
+    r"\b(?:deja|haz)\w* (?:entrar|pasar)\b|\blass\w* (?:ihn|sie|mich|uns)? ?rein\b|"
+    r"\breinlassen\b|"
+    r"\b(?:is|are|'s|'re) waiting (?:at|by|outside|in front of)\b|"
+    r"\battend\w* (?:devant|a|au|a la|dehors)\b|\best(?:a|an) esperando (?:en|a|delante|fuera)\b|"
+    r"\b(?:wartet|warten|steht|stehen) (?:\w+ )?(?:vor|am|an|unten am)\b"
+)
 _DISARM_DE = re.compile(r"\bschalt\w*\b.*\bab\b|\bmach\w*\b.*\baus\b")
 _DISARM = re.compile(
     r"\b(?:disarm\w*|entscharf\w*|desactiv\w*|desarm\w*|desconect\w*|deaktivier\w*|unscharf|"
@@ -1905,7 +1916,10 @@ def _read(name: str, c: Cleaned) -> Any:
     if name == "lock_state":
         if _UNLOCK.search(c.folded):
             return "unlocked"
-        return "locked" if _LOCK.search(c.folded) else None
+        if _LOCK.search(c.folded):
+            return "locked"
+        # "can you let him in", "le livreur attend devant le portail": someone to let in
+        return "unlocked" if _LET_IN.search(c.folded) else None
     if name == "alarm_mode":
         if _DISARM.search(c.folded) or (c.lang == "de" and _DISARM_DE.search(c.folded)):
             return "disarmed"

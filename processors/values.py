@@ -31,7 +31,8 @@ from processors.patterns import Needled
 
 # --- on / off -------------------------------------------------------------------------------
 _ON = re.compile(
-    r"\b(?:on|light (?:up|it up)|allume\w*|rallume\w*|enciend\w*|encend\w*|prend\w*|"
+    r"\b(?:on|light (?:up|it up)|(?:fire|power) (?:it |them )?up|allume\w*|rallume\w*|"
+    r"enciend\w*|encend\w*|prend\w*|"
     r"einschalt\w*|anschalt\w*|"
     r"anmach\w*|start\w*|activ\w*|lance\w*|demarre\w*|arranca\w*|pon en marcha|"
     # "mets la bouilloire en route" (not "on est en route")
@@ -41,7 +42,9 @@ _ON = re.compile(
 # "mets le ruban LED", "pon la tira led": on, when no level is said ("mets la veilleuse à zéro",
 # "plus faible", "au minimum" are levels)
 _PUT_ON = re.compile(
-    r"^(?:pon\w* (?:la|el|las|los) \w+$)|\b(?:pon\w* (?:la|el|las|los) (?:tira|led|foco\w*)|"
+    # "pon la tele", "ponme la manta eléctrica, porfa": a thing and at most how it is, asked
+    r"^(?:pon\w* (?:la|el|las|los) \w+(?: \w+)?(?:,? (?:porfa|por favor))?$)|"
+    r"\b(?:pon\w* (?:la|el|las|los) (?:tira|led|foco\w*)|"
     r"mets (?:la|le|les|l') ?(?:lumiere|lampe|ruban|led|plafonnier|lampadaire|veilleuse)\w*)\b"
 )
 _A_LEVEL = re.compile(

@@ -1935,3 +1935,24 @@ def test_a_bare_no_between_two_numbers_takes_the_first_back(
 )
 def test_a_shift_said_with_the_events_day_moves_it_by_that_much(text: str, start: str) -> None:
     assert patch_of(form(text))[0]["value"] == start
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "value"),
+    [
+        # someone to let in: unlock, said without a word of locking
+        (
+            "the delivery guy's waiting at the front door, can you let him in",
+            "lock.front_door",
+            "unlocked",
+        ),
+        ("le livreur attend devant la porte d'entrée", "lock.front_door", "unlocked"),
+        ("lock the front door, the kids are waiting outside", "lock.front_door", "locked"),
+        # switching on in other words
+        ("fire up the coffee machine", "switch.coffee_machine", "on"),
+        ("ponme la cafetera, porfa", "switch.coffee_machine", "on"),
+    ],
+)
+def test_letting_someone_in_and_firing_a_thing_up(text: str, path: str, value: str) -> None:
+    op = patch_of(form(text))[0]
+    assert (op["path"], op["value"]) == (f"/entities/{path}/state", value)
