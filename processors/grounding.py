@@ -146,7 +146,10 @@ _OR_NOT = re.compile(r"\b(?:or not|ou pas|ou non|o no|oder nicht|oder)\s*\??$")
 _ASKS = re.compile(
     r"\b(?:combien|quelle heure|c'est quand|j'ai quoi|c koi|c'est quoi|cuanto|cuantos|cuantas|"
     r"que hora|a que hora|wie viel|wieviel|um wie viel|wann ist|how many|how much|what time|"
-    r"which (?:lights?|doors?|tickets?|bugs?)|wich)\b|^(?:status|statut|estado|temp|temperature|"
+    r"which (?:lights?|doors?|tickets?|bugs?)|wich|"
+    # how far along, asked anywhere ("le 42 il en est où", "en qué estado está el 42")
+    r"en est ou|ou en est|en (?:que|ke|q) (?:estado|punto) (?:esta|estan|va|van)|"
+    r"wie (?:ist|steht) (?:es mit|der stand))\b|^(?:status|statut|estado|temp|temperature|"
     r"temperatura|temperatur)\b|\b(?:status|statut|estado)$"
 )
 _QUESTION_START = {

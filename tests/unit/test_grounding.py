@@ -1956,3 +1956,17 @@ def test_a_shift_said_with_the_events_day_moves_it_by_that_much(text: str, start
 def test_letting_someone_in_and_firing_a_thing_up(text: str, path: str, value: str) -> None:
     op = patch_of(form(text))[0]
     assert (op["path"], op["value"]) == (f"/entities/{path}/state", value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "le ticket 42 il en est où",  # it wrote a comment "42 il en est où"
+        "il en est où le ticket 42",
+        "en qué estado está el ticket 42",
+        "en qué estado está el te ele cuarenta y dos",
+    ],
+)
+def test_how_far_along_a_ticket_is_asked_without_a_question_mark(text: str) -> None:
+    formation = form(text)
+    assert (formation.decision, formation.intent_id) == ("ephemeral", "query_ticket")
