@@ -80,9 +80,11 @@ _FILLERS_OF = {  # fillers that are words elsewhere ("um" is a German prepositio
 _FILLERS_IN = {lang: _FILLERS | more for lang, more in _FILLERS_OF.items()}
 # A self-correction: what comes after it replaces the phrase before it.
 _CORRECTION = re.compile(
-    r"(?:,\s*|\s)(?:no|non|nein|nee|no no)[,]?\s+(?=(?:the|la|le|el|die|der|das|den)\s)|"
-    r"\b(?:no wait|no sorry|sorry i mean|i mean|actually no|non attends|non pardon|enfin non|"
-    r"pardon|ou plutôt|no espera|perdón|digo|mejor dicho|nein warte|nee warte|ne warte|"
+    r"(?:,\s*|\s)(?:no|non|nein|nee|no no)[,]?\s+"
+    r"(?=(?:the|la|le|el|die|der|das|den|my|mon|ma|mes|mein|meine|meinen)\s)|"
+    r"\b(?:no,? wait|no,? sorry|sorry i mean|i mean|actually no|non,? attends|non,? pardon|"
+    r"enfin non|pardon|ou plutôt|no,? espera|perdón|digo|mejor dicho|nein,? warte|nee,? warte|"
+    r"ne warte|"
     r"nein doch|ich meine|"
     r"quatsch|oder besser|nee doch lieber(?: nur)?|nein doch lieber(?: nur)?|doch lieber nur|"
     r"no mejor|non plutot|non plutôt|no rather|or rather)\b[\s,]*|"
@@ -97,7 +99,8 @@ _CORRECTION = re.compile(
 # (and "que no le da tiempo": "le" is a pronoun in Spanish, no article)
 _CORRECTION_ES = re.compile(
     _CORRECTION.pattern.replace(
-        r"(?:,\s*|\s)(?:no|non|nein|nee|no no)[,]?\s+(?=(?:the|la|le|el|die|der|das|den)\s)",
+        r"(?:,\s*|\s)(?:no|non|nein|nee|no no)[,]?\s+"
+        r"(?=(?:the|la|le|el|die|der|das|den|my|mon|ma|mes|mein|meine|meinen)\s)",
         r"(?:,\s*(?:no|no no),\s+|(?<!,)\s(?:no|no no),?\s+)(?=(?:la|el|los|las)\s)",
         1,
     )

@@ -1970,3 +1970,24 @@ def test_letting_someone_in_and_firing_a_thing_up(text: str, path: str, value: s
 def test_how_far_along_a_ticket_is_asked_without_a_question_mark(text: str) -> None:
     formation = form(text)
     assert (formation.decision, formation.intent_id) == ("ephemeral", "query_ticket")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "cleaned"),
+    [
+        (
+            "switch on the porch light, uh no, sorry, the hallway light",
+            "en",
+            "switch on the hallway light",
+        ),
+        (
+            "eh enciende la luz del porche, no, espera, la del pasillo",
+            "es",
+            "enciende la del pasillo",
+        ),
+        ("äh mach die Stehlampe von Sam, nee, meine Leselampe an", "de", "mach meine leselampe an"),
+        ("apaga la luz, no la del baño", "es", "apaga la luz, no la del baño"),  # "not the one of"
+    ],
+)
+def test_a_correction_said_between_commas_or_before_my(text: str, lang: str, cleaned: str) -> None:
+    assert clean(text, lang).text == cleaned
