@@ -44,7 +44,9 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "le la les un une des du de est et il elle mon ma mes tu vous peux pouvez quoi "
         "quand où comment qui allume éteins éteindre allumer mets dans pour avec sur merci "
         "oui non bonjour salut au revoir bien d'accord rien laisse tomber pardon désolé "
-        "lumière lumières c'est s'il plaît je j'ai stp svp chui dsl bjr".split()
+        "lumière lumières c'est s'il plaît je j'ai stp svp chui dsl bjr "
+        # chat drops accents; "sont", "quelles" say French as much as "où" does
+        "quel quelle quels quelles sont cette nous lumiere lumieres eteins".split()
     ),
     "es": frozenset(
         "el la los las un una unos de del es y en mi mis tu puedes qué cuándo dónde cómo "

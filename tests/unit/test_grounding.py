@@ -1991,3 +1991,25 @@ def test_how_far_along_a_ticket_is_asked_without_a_question_mark(text: str) -> N
 )
 def test_a_correction_said_between_commas_or_before_my(text: str, lang: str, cleaned: str) -> None:
     assert clean(text, lang).text == cleaned
+
+
+def test_a_request_verb_is_no_misspelt_item_word() -> None:
+    # "annule" ~ "annual" (ratio 83): it removed the annual review
+    inv = Inventory.from_state(
+        {"events": {"ev-r": {"title": "annual review", "start": "2026-12-03T10:00:00+01:00"}}},
+        [CollectionSpec(path="/events", names=["title"], default_kind="event")],
+    )
+    assert inv.resolve("cancel the annual review").matches  # (the item is found by its name)
+    assert not inv.resolve("annule mon rendez-vous").matches
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("quelles lumieres sont allumees a l'atelier", "fr"),  # was Dutch
+        ("eteins les lumieres de la cuisine mrc", "fr"),  # was Spanish
+        ("quels tickets marco a encore ouverts ?", "fr"),  # was English
+    ],
+)
+def test_french_written_without_accents_is_french(text: str, lang: str) -> None:
+    assert detect(text).lang == lang
