@@ -1023,6 +1023,18 @@ class GroundedExpert:
         notes.append(f"matched intent {intent.id} (score {score:.2f}, margin {margin:.2f})")
         zone = self._inventories[routed.project_id or ""][2]
         targets, problem = self._targets(intent, u, inventory, lang, (event.occurred_at, zone))
+        if (
+            targets
+            and problem is None
+            and any(op.get("op") == "remove" for op in intent.patch or [])
+            # "cancel the meeting tomorrow": the day says which
+            and not (says_time(u.cleaned) and when(u.cleaned, event.occurred_at, zone))
+            and all(inventory.named_by_kind_only(u.cleaned.numeric, t.id) for t in targets)
+        ):
+            # "sag den Termin ab", "annule mon rendez-vous": nothing is removed that was named
+            # only by its kind ("appointment") when its own name says more ("physio appointment")
+            what = ", ".join(sorted(intent.target.kinds)) if intent.target else "item"
+            problem = ("missing_slot:target", reply_text("which_none", lang, what=what), [])
         if problem is not None and problem[0] == "ambiguous_target" and "," in u.cleaned.numeric:
             # "dim the bedside lamp to 25 percent, I'm reading": the request's own clause names it
             head = u.cleaned.numeric.split(",", 1)[0]

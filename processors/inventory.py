@@ -424,6 +424,23 @@ class Inventory:
     def __len__(self) -> int:
         return len(self.items)
 
+    def named_by_kind_only(self, text: str, item_id: str) -> bool:
+        """Whether ``text`` (already cleaned) says of the item only words of its kind, none of
+        its own, when it has some: "sag den Termin ab" of the "physio appointment" (not "cancel
+        the physio", nor "cancel the meeting" of an item named "meeting")."""
+        n = next((i for i, it in enumerate(self.items) if it.id == item_id), None)
+        if n is None:
+            return False
+        own = self._vocab_of[n]
+        if own <= _ANY_KIND:
+            return False  # its name is a kind's word: said, it is named
+        folded = fold(text)
+        words = self._rejoined(_raw_words(folded, _WORD.findall(folded)))
+        hit: set[str] = set()
+        for found in self._hits(words).values():
+            hit.update(own.intersection(found))
+        return bool(hit) and hit <= _ANY_KIND
+
     def get(self, item_id: str) -> Item | None:
         """The item with ``item_id``."""
         return next((it for it in self.items if it.id == item_id), None)

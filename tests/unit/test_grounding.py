@@ -2013,3 +2013,31 @@ def test_a_request_verb_is_no_misspelt_item_word() -> None:
 )
 def test_french_written_without_accents_is_french(text: str, lang: str) -> None:
     assert detect(text).lang == lang
+
+
+def test_nothing_is_removed_that_was_named_only_by_its_kind() -> None:
+    state = {
+        "events": {
+            "ev-physio": {
+                "title": "physio appointment",
+                "aliases": ["physio"],
+                "start": "2026-12-03T10:00:00+01:00",
+                "end": "2026-12-03T11:00:00+01:00",
+            },
+            "ev-team": {
+                "title": "meeting",
+                "start": "2026-12-04T10:00:00+01:00",
+                "end": "2026-12-04T11:00:00+01:00",
+            },
+        }
+    }
+    specs = [CollectionSpec(path="/events", names=["title", "aliases"], default_kind="event")]
+    inv = Inventory.from_state(state, specs)
+    # "Termin" is any appointment: the one titled "physio appointment" is not named by it
+    assert inv.named_by_kind_only("sag den termin ab", "ev-physio")
+    assert inv.named_by_kind_only("cancel my appointment", "ev-physio")
+    assert not inv.named_by_kind_only("cancel the physio", "ev-physio")
+    assert not inv.named_by_kind_only("cancel the meeting", "ev-team")  # its very name
+    # through the former: asked, not removed
+    formation = form("cancel my appointment")
+    assert formation.decision == "clarification"
