@@ -359,7 +359,7 @@ REPLIES: dict[str, dict[str, str]] = {
 }
 _UNASSIGN = re.compile(
     r"\b(?:unassign\w*|desassign\w*|desasign\w*|take \w+ off|remove \w+ from|nobody on|"
-    r"no one on|retire \w+ du|enleve \w+ du|personne dessus|quita\w* (?:a \w+|el \w+ a)|"
+    r"no one on|retire \w+ du|enleve \w+ du|personne dessus|quita\w* (?:a \w+|el \S+ a)|"
     r"saca\w* a \w+|sin asignar|quita\w* el responsable|sin responsable|que nadie lo lleve|"
     r"nimm \w+ (?:vom|von|aus)|\w+ (?:runter|austragen)|niemand drauf|"
     r"nicht mehr zugewiesen)\b"
@@ -1788,7 +1788,14 @@ class GroundedExpert:
                 return {"per_item": True, "shift": w.shift}
             # (exact: a time said, even 9:00 — a date alone resolves to 9:00 too, and moving
             # an event to a day keeps its time)
-            return {"at": w.at, "time_only": w.time_only, "exact": not w.date_only}
+            found: dict[str, Any] = {
+                "at": w.at,
+                "time_only": w.time_only,
+                "exact": not w.date_only,
+            }
+            if w.time_only:
+                found.update(open_half=w.open_half, or_shift=w.shift)
+            return found
         if name == "reminder":
             # "an hour before", "la veille à 19 h": from the event's own start; else a time
             if (b := before(c)) is not None:
@@ -2233,6 +2240,15 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
             if value.get("time_only"):  # "piano at four instead": the lesson keeps its day
                 day = old.astimezone(at.tzinfo)
                 at = at.replace(year=day.year, month=day.month, day=day.day)
+                if value.get("open_half"):
+                    # "die Vernissage fängt erst um acht an" (at 18:00): 20:00, the nearer
+                    other = at + timedelta(hours=12 if at.hour < 12 else -12)
+                    if abs(other - old) < abs(at - old):
+                        at = other
+                if at == old and value.get("or_shift") is not None:
+                    # the time said is the one it had ("push it back an hour, sam can't make
+                    # it at half eight"): the shift moves it
+                    at = old + value["or_shift"]
         else:
             return {}
         return {"value": local_iso(at), "start": at.isoformat(), "end": (at + length).isoformat()}

@@ -487,7 +487,14 @@ _DATE_BEFORE = re.compile(
 _HALF_PAST = re.compile(
     r"\b(?:halb|viertel (?:nach|vor)|half past|quarter (?:past|to))\s+(?P<h>\d{1,2})\b|"
     r"\b(?P<h2>\d{1,2})\s*(?:h|heures?)?\s+(?:et demie|et quart|moins le quart|moins quart)|"
-    r"\b(?P<h3>\d{1,2})\s+(?:y media|y cuarto|menos cuarto)\b"
+    r"\b(?P<h3>\d{1,2})\s+(?:y media|y cuarto|menos cuarto)\b|"
+    # British "at half twelve" is 12:30 (German "halb zwölf" is 11:30)
+    r"(?<=\bat )half\s+(?P<h4>\d{1,2})\b(?!\s*(?:hours?|%|percent))"
+)
+# what comes after "instead of" is the time it was, not the time it is
+_INSTEAD = re.compile(
+    r"\b(?:instead of|rather than|en vez de|en lugar de|au lieu de|plutot que|statt|anstatt|"
+    r"anstelle von)\s+(?:\S+\s+){0,2}$"
 )
 _WITHIN = re.compile(r"\b(?:in|dans|en|dentro de|innerhalb von)\s*$")
 _NOON = re.compile(r"\b(?:noon|midi|mediodia|mittag)\b")
@@ -540,6 +547,9 @@ class When:
     shift: timedelta | None = None
     date_only: bool = False
     time_only: bool = False  # "at four instead": an existing event keeps its day
+    # with time_only: "at eight" may be 8:00 or 20:00, whichever is nearer the event's own
+    # time; and a shift said with it ("push it back an hour, he can't make it at half eight")
+    open_half: bool = False
 
 
 _ONE_OCLOCK = re.compile(
@@ -564,27 +574,36 @@ def clock_time(u: Cleaned) -> time | None:
 
 @lru_cache(maxsize=16)  # one event's text is read for several intents
 def _clock_time(text: str) -> time | None:
+    return _clock(text)[0]
+
+
+def _clock(text: str) -> tuple[time | None, bool]:
+    """The time of day ``text`` says, and whether its half of the day was left open (a bare
+    "at eight", "a las ocho": no am/pm, no 24-hour form, no part of the day)."""
     digit = _DIGIT.search(text) is not None
     if not digit and _ONE_OCLOCK_SAID.search(text):
-        return time(1, 0) if _MORNING.search(text) else time(13, 0)
+        return (time(1, 0) if _MORNING.search(text) else time(13, 0)), False
     if _NOON_SAID.search(text):
-        return time(12, 0)
+        return time(12, 0), False
     if _MIDNIGHT_SAID.search(text):
-        return time(0, 0)
+        return time(0, 0), False
     if not digit:
-        return None  # (_HALF_PAST and _CLOCK read the hour's number)
+        return None, False  # (_HALF_PAST and _CLOCK read the hour's number)
     if m := _HALF_PAST.search(text):  # "halb neun" is 8:30, "quarter to five" 4:45
-        hour = int(m.group("h") or m.group("h2") or m.group("h3"))
+        hour = int(m.group("h") or m.group("h2") or m.group("h3") or m.group("h4"))
         said = m.group(0)
         minute = 30
         if _QUARTER.search(said):
             minute = 45 if _TO.search(said) else 15
         if _HALF_TO.search(said):
             hour -= 1  # "halb neun", "viertel vor neun", "quarter to nine": before nine
+        parted = _MORNING.search(text) or _EVENING.search(text)
+        said_hour = hour
         if (hour < 8 and not _MORNING.search(text)) or (hour < 12 and _EVENING.search(text)):
             hour += 12
-        return time(hour % 24, minute)
+        return time(hour % 24, minute), not parted and 1 <= said_hour <= 12
     best: time | None = None
+    open_half = False
     for m in _CLOCK.finditer(text):
         suffix = m.group(3) or ""
         # (minutes after the hour's word only when that word is one of an hour: not "am")
@@ -601,6 +620,8 @@ def _clock_time(text: str) -> time | None:
             continue
         if _WITHIN.search(text[: m.start(1)]):
             continue  # "dans 3 heures", "dentro de 3 horas": a duration, not 3 o'clock
+        if _INSTEAD.search(text, max(0, m.start(1) - 40), m.start(1)):
+            continue  # "a las nueve en vez de a las ocho": nine
         if (
             not prefix
             and suffix in ("horas", "heures")
@@ -608,6 +629,11 @@ def _clock_time(text: str) -> time | None:
             and _BY_HOURS.search(text, 0, m.start(1))
         ):
             continue  # "retrasa 2 horas", "recule-le de 2 heures": by how long, not at 2
+        open_half = (
+            suffix in ("", "o'clock")
+            and 1 <= hour <= 12
+            and not (_MORNING.search(text) or _EVENING.search(text))
+        )
         if suffix.startswith("p") and hour < 12:
             hour += 12
         elif suffix.startswith("a") and hour == 12:
@@ -618,7 +644,7 @@ def _clock_time(text: str) -> time | None:
         elif hour < 12 and _EVENING.search(text) and not suffix.startswith(("a",)):
             hour += 12
         best = time(hour % 24, minute)
-    return best
+    return best, open_half and best is not None
 
 
 def says_time(u: Cleaned) -> bool:
@@ -685,7 +711,7 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
         at = local.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
         if at <= local:
             at += timedelta(days=1)
-        return When(at=at, time_only=True)
+        return When(at=at, time_only=True, open_half=said.open_half, shift=shift)
     if clock is None and shift is not None:
         # "avance le yoga de demain d'une demi-heure", "push tomorrow's dentist back an hour":
         # the day says which event, the shift how it moves
@@ -727,6 +753,7 @@ class _SaidWhen:
     date: tuple[int, int] | None  # "the 4th of may": (5, 4)
     ordinal_day: int | None  # "the 12th", "le 12" (when no month is said)
     clock: time | None
+    open_half: bool  # the clock's half of the day was not said ("at eight")
     within: timedelta | None  # "in 3 hours"
     in_half_hour: bool
 
@@ -743,6 +770,7 @@ def _said_when(text: str) -> _SaidWhen:
     dm = _DATE_RE.search(text) if digit else None
     om = _ORDINAL_DAY.search(text) if digit and dm is None else None
     how_long = _SAYS_DURATION.search(text) is not None
+    clock, open_half = _clock(text)
     within: timedelta | None = None
     if how_long and (wn := _IN_HOURS.search(text)):
         n = wn.group(1)
@@ -760,7 +788,8 @@ def _said_when(text: str) -> _SaidWhen:
         dated_weekday=(
             _WEEKDAYS[om.group(0).split()[0].rstrip(",")] if om and om.group(3) else None
         ),
-        clock=_clock_time(text),
+        clock=clock,
+        open_half=open_half,
         within=within,
         in_half_hour=how_long and _IN_HALF_HOUR.search(text) is not None,
     )
@@ -889,9 +918,14 @@ def _duration(text: str, *, ending: bool = False) -> timedelta | None:
     ways = (*_DURATIONS, _SHORT_HOURS) if ending else _DURATIONS
     for pattern, amount in ways:
         for m in pattern.finditer(text):
+            if pattern is _HOURS_BY and _AT_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+                continue  # "à huit heures": a time of day, not eight hours
             if not ending or not text[m.end() :].strip():
                 return amount(m)
     return None
+
+
+_AT_BEFORE = re.compile(r"\b(?:a|at|um|a las|vers|gegen|hacia)\s+$")
 
 
 _A_DAY = re.compile(

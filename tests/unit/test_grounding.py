@@ -2041,3 +2041,35 @@ def test_nothing_is_removed_that_was_named_only_by_its_kind() -> None:
     # through the former: asked, not removed
     formation = form("cancel my appointment")
     assert formation.decision == "clarification"
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        # what follows "instead of" is the time it was
+        ("move the marco sync to 11 instead of 10", "2026-12-02T11:00:00+01:00"),
+        ("point avec marco demain à 11h au lieu de 10h", "2026-12-02T11:00:00+01:00"),
+        # a bare hour is the one nearer the event's own time (yoga is at 19:00)
+        ("move the yoga to 8", "2026-12-02T20:00:00+01:00"),
+        ("move the yoga to 8 am", "2026-12-02T08:00:00+01:00"),
+        ("el yoga empieza a las nueve en vez de a las siete", "2026-12-02T21:00:00+01:00"),
+        # the time said is the one it had: the shift moves it
+        (
+            "push the car service back an hour, sam can't make it at half eight",
+            "2026-12-09T09:30:00+01:00",
+        ),
+        (
+            "recule la révision de la voiture d'une heure, Sam peut pas à huit heures et demie",
+            "2026-12-09T09:30:00+01:00",
+        ),
+        # British "half twelve" is 12:30
+        ("move the dentist to friday at half three", "2026-12-04T15:30:00+01:00"),
+    ],
+)
+def test_the_time_an_event_moves_to(text: str, start: str) -> None:
+    assert patch_of(form(text))[0]["value"] == start
+
+
+def test_taking_a_ticket_off_someone_in_spanish_unassigns_it() -> None:
+    op = patch_of(form("quítale el TL-42 a Marco, que se va de vacaciones"))[0]
+    assert (op["path"], op["value"]) == ("/tickets/TL-42/assignee", None)
