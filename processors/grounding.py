@@ -560,14 +560,19 @@ _BY_PERCENT = re.compile(
     r"\b(?:by|de|um|en|un|d'un|d'une)\s+(\d{1,3})\s*"
     r"(?:%|percent|per cent|pour ?cent|por ?ciento|prozent)"
 )
-_TELL_ME_IF = re.compile(
+# asking to be told: "tell me whether", "dis-moi si", "könnten Sie mir sagen, ob"
+_TELL_VERBS = (
     r"\b(?:tell|let me know|check|see|find out|know|dire|dis|dites|checker|verifier|regarder|"
     r"savoir|decir\w*|dices|dime|decime|digame|comprobar|mirar|fijate|saber|ver|averiguar|"
     r"sagen|sag|"
-    r"nachsehen|nachschauen|prufen|schauen|sehen|wissen|herausfinden)\b"
-    r"[^.?]{0,12}?\b(?:if|whether|si|ob|what|when|how|who|where|which|why|quand|combien|qui|"
+    r"nachsehen|nachschauen|prufen|schauen|sehen|wissen|herausfinden)\b[^.?]{0,12}?"
+)
+_TELL_ME_IF = re.compile(
+    _TELL_VERBS + r"\b(?:if|whether|si|ob|what|when|how|who|where|which|why|quand|combien|qui|"
     r"comment|quel\w*|cuando|cuanto\w*|quien|donde|cual|wer|wann|wie|wo|welche\w*)\b"
 )
+# ... whether something is so (a yes or a no)
+_TELL_ME_WHETHER = re.compile(_TELL_VERBS + r"\b(?:if|whether|si|ob)\b")
 _POLITE_KIND = re.compile(
     r"^(?:please |por favor |bitte )?(?:would you be so kind|be so kind|would you mind|"
     r"seria(?:s| usted)? tan amable|tendria(?:s| usted)? la amabilidad|me harias el favor|"
@@ -1198,7 +1203,12 @@ class GroundedExpert:
         question, polite = u.mood
         folded = u.cleaned.folded.strip()
         said_or_not = question and _OR_NOT_SAID.search(folded) is not None
-        yes_no = question and (bool(_YES_NO.match(folded.lstrip("¿¡ "))) or said_or_not)
+        yes_no = question and (
+            bool(_YES_NO.match(folded.lstrip("¿¡ ")))
+            or said_or_not
+            # "könnten Sie mir sagen, ob die Alarmanlage eingeschaltet ist": whether it is so
+            or _TELL_ME_WHETHER.search(folded) is not None
+        )
         # "alarm on?", "garage locked?": a state said back, short, asks whether it is so (and
         # "ferme le 63 ?" is asked back too: asking changes nothing, arming the alarm would)
         short_q = question and folded.endswith("?") and len(folded.split()) <= 4

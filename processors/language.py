@@ -126,7 +126,9 @@ _MAY_CORRECT = re.compile("no|ne|mean|pardon|plut|perd|dig|dicho|quatsch|besser|
 _DISCOURSE = re.compile(
     r"^(?:(?:hey|ok|okay|so|well|right|alright|please|nah|just|alors|bon|dis|dis-moi|eh bien|"
     r"scratch that|forget that|oublie ca|olvida eso|vergiss das|"
-    r"oye|mira|bueno|vale|pues|sag mal|also|na|bitte|yeah|ouais|oui|si|ja)[,!]?\s+"
+    r"oye|mira|bueno|vale|pues|sag mal|also|na|bitte|yeah|ouais|oui|si|ja|"
+    r"quick one|quick question|by the way|btw|au fait|une question|por cierto|una pregunta|"
+    r"(?:ü|u)brigens|eine frage)[,!]?\s+"
     r"(?!(?:si|ob|if|whether)\b))+(?=\w)"  # "dis-moi si …" asks whether: kept whole
 )
 _WORD = re.compile(r"[\w'-]+")  # (after \u2019 → ')

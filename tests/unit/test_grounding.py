@@ -2073,3 +2073,19 @@ def test_the_time_an_event_moves_to(text: str, start: str) -> None:
 def test_taking_a_ticket_off_someone_in_spanish_unassigns_it() -> None:
     op = patch_of(form("quítale el TL-42 a Marco, que se va de vacaciones"))[0]
     assert (op["path"], op["value"]) == ("/tickets/TL-42/assignee", None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # asked whether it is so: it armed the alarm
+        "Entschuldigen Sie, könnten Sie mir sagen, ob die Alarmanlage eingeschaltet ist?",
+        "Pardonnez-moi, pourriez-vous me dire si l'alarme est bien enclenchée ?",
+        # a discourse opener before the question
+        "quick one, is the alarm armed",
+        "übrigens, ist die Haustür abgeschlossen",
+    ],
+)
+def test_asked_whether_it_is_so_changes_nothing(text: str) -> None:
+    formation = form(text)
+    assert formation.decision == "ephemeral", formation.task and patch_of(formation)
