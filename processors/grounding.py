@@ -380,7 +380,7 @@ NEGATED = re.compile(
     r"keep (?:the|it)\b|i might|maybe later|not now|not yet|"
     r"ne \w+ pas|n'\w+ pas|pas besoin|inutile de|(?<!ai )(?<!as )(?<!a )laisse (?:le|la|les|l')|"
     r"garde (?:le|la|les)|"
-    r"peut-etre plus tard|pas maintenant|"
+    r"peut-etre plus tard|pas maintenant|peut-etre\b.*\bplus tard|maybe\b.*\blater|"
     r"no (?:apagues|enciendas|toques|cierres|abras|hagas|cambies|hace falta)|"
     r"deja (?:el|la|los|las)\b.*\b(?:encendid|apagad|abiert|cerrad|como esta)|"
     r"quiza(?:s)? luego|ahora no|todavia no|"
@@ -475,7 +475,10 @@ _REPORTED_DONE = re.compile(
     r"(?:i(?:'ve| have)? already|i did it myself|j'ai deja|je l'ai deja|c'est deja fait|"
     r"ya (?:he|lo he|la he|los he|las he|esta hecho)|"
     r"(?:die|den|das|der) \w+ hab(?:e)? ich (?:schon|bereits)|hab(?:e)? ich (?:schon|bereits)|"
-    r"ich hab(?:e)? (?:\w+ ){0,4}(?:schon|bereits))\b"
+    r"ich hab(?:e)? (?:\w+ ){0,4}(?:schon|bereits)|"
+    # someone else did it: "c'est bon, Sam a déjà fermé le garage", "Sam already locked it"
+    r"\w+ (?:a deja|l'a deja|has already|already \w+ed|ya (?:lo |la |los |las )?\w+(?:o|io)|"
+    r"hat (?:\w+ ){0,3}(?:schon|bereits)))\b"
     # what follows says nothing more: no "so / and / but … lock the back one too"
     r"(?:(?!\b(?:so|and|but|then|now|alors|et|donc|mais|puis|y|pero|asi que|und|aber|dann|"
     r"jetzt|also)\b)[^,;.!?])*"
@@ -1276,6 +1279,8 @@ class GroundedExpert:
                     s -= 0.3  # "alarm on or not": nothing asks more plainly whether
             if t.creates and t.collection in existing:
                 s -= 0.3  # it names an existing item: not a new one
+            if t.creates and question and not polite:
+                s -= 0.3  # "welche Erinnerungen hab ich heute": asking makes nothing new
             if off and t.only_on:
                 s -= 0.5
             scored.append((intent, round(s, 4)))

@@ -2089,3 +2089,20 @@ def test_taking_a_ticket_off_someone_in_spanish_unassigns_it() -> None:
 def test_asked_whether_it_is_so_changes_nothing(text: str) -> None:
     formation = form(text)
     assert formation.decision == "ephemeral", formation.task and patch_of(formation)
+
+
+@pytest.mark.parametrize(
+    ("text", "decision"),
+    [
+        # asking makes nothing new: it created a reminder
+        ("welche erinnerungen hab ich heute", "ephemeral"),
+        ("tengo algún recordatorio para hoy", "ephemeral"),
+        # someone else did it, or maybe later: nothing to do now
+        ("c'est bon, Sam a déjà fermé le garage", "no_task"),
+        ("ok sam already locked the back door", "no_task"),
+        ("je déverrouillerai peut-être le garage plus tard, mais pas maintenant", "no_task"),
+    ],
+)
+def test_questions_and_news_that_ask_for_no_change(text: str, decision: str) -> None:
+    formation = form(text)
+    assert formation.decision == decision, formation.task and patch_of(formation)
