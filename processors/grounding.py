@@ -421,7 +421,13 @@ PRAISE = re.compile(
     r"que (?:bonit|lind|precios|chul|guap)\w*|me encanta|queda (?:muy |genial|precioso)|"
     r"(?:sieht|schaut) (?:echt |richtig |wirklich |so )?(?:schick|schon|gut|toll|super|klasse) "
     r"aus|"
-    r"(?:echt |wirklich |so )?(?:schones|tolles|gemutliches) licht|gefallt mir)"
+    r"(?:echt |wirklich |so )?(?:schones|tolles|gemutliches) licht|gefallt mir|"
+    # a past experience told, as the last words ("that film last night was so good"; not
+    # "the movie was great, now start movie night")
+    r"(?:(?:was|were) (?:so |really |very |absolutely )?(?:good|great|lovely|amazing|fun)|"
+    r"c'etait (?:trop |vraiment |super |tellement )?(?:bien|genial|top|sympa|super)|"
+    r"(?:estuvo|fue) (?:muy |super |genial|buenisim\w*|increible)|"
+    r"war (?:echt |so |richtig |wirklich )?(?:gut|toll|super|schon|klasse))\b[\s.!]*$)"
 )
 _ARTICLES = frozenset(
     "the a an this that le la les l' un une ce cette el los las uno una der die das den ein "

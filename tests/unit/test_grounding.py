@@ -2106,3 +2106,9 @@ def test_asked_whether_it_is_so_changes_nothing(text: str) -> None:
 def test_questions_and_news_that_ask_for_no_change(text: str, decision: str) -> None:
     formation = form(text)
     assert formation.decision == decision, formation.task and patch_of(formation)
+
+
+def test_a_past_experience_told_is_no_request() -> None:
+    # it started the movie night scene
+    assert form("that film last night was so good").decision == "no_task"
+    assert form("the movie was great, now start movie night").decision == "stateful"
