@@ -248,16 +248,15 @@ _LOCK = re.compile(
     r"bloque\w*|cerrojo|abschlie\w*|abgeschlossen|verschlossen|zusperr\w*|zugesperrt|zumach\w*|"
     r"verriegel\w*|schlie\w*|zu\b|ab\b)"
 )
-# someone to let in, said without a word of locking: asked ("let him in", "fais-le entrer",
-# "déjala pasar", "lass ihn rein") or told (someone waiting at the door or the gate)
+# someone to let in, asked without a word of locking ("can you let him in", "fais-le entrer",
+# "déjala pasar", "lass ihn rein"); not told ("the kids are waiting at the school gate", "a
+# stranger is waiting at the door, keep it shut" are no requests to unlock anything)
 _LET_IN = re.compile(
-    r"\blet (?:him|her|them|me|us|[a-z]+) in\b|"
+    r"(?<!\bdon't )(?<!\bdont )(?<!\bnot )(?<!\bnever )\blet (?:him|her|them|me|us) in\b|"
     r"\b(?:laisse|fais)[- ]?(?:le|la|les|moi|nous)?[- ]entrer\b|"
-    r"\b(?:deja|haz)\w* (?:entrar|pasar)\b|\blass\w* (?:ihn|sie|mich|uns)? ?rein\b|"
-    r"\breinlassen\b|"
-    r"\b(?:is|are|'s|'re) waiting (?:at|by|outside|in front of)\b|"
-    r"\battend\w* (?:devant|a|au|a la|dehors)\b|\best(?:a|an) esperando (?:en|a|delante|fuera)\b|"
-    r"\b(?:wartet|warten|steht|stehen) (?:\w+ )?(?:vor|am|an|unten am)\b"
+    r"(?<!\bno )(?<!\bno le )(?<!\bno la )(?<!\bno los )(?<!\bno les )\b(?:deja|haz)\w* "
+    r"(?:entrar|pasar)\b|\blass\w* (?:ihn|sie|mich|uns) rein\b|"
+    r"\breinlassen\b"
 )
 _DISARM_DE = re.compile(r"\bschalt\w*\b.*\bab\b|\bmach\w*\b.*\baus\b")
 _DISARM = re.compile(

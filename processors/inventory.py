@@ -289,6 +289,12 @@ class Inventory:
                 self._ids.setdefault(fold(item.id), []).append(n)
                 self._ids.setdefault(re.sub(r"[-._]", "", fold(item.id)), []).append(n)
         self._index = {it.id: n for n, it in enumerate(self.items) if it.role == "area"}
+        # each name word's neighbours in the names it is part of ("back" → "door")
+        partners: dict[str, set[str]] = {}
+        for _, ws, _ in self._aliases:
+            for w in ws:
+                partners.setdefault(w, set()).update(v for v in ws if v != w)
+        self._partners = {w: frozenset(vs) for w, vs in partners.items() if vs}
         self._vocab_of: dict[int, frozenset[str]] = {}
         self._value_words: frozenset[str] = frozenset()
         for n, ws, _ in self._aliases:
@@ -852,13 +858,21 @@ class Inventory:
                     if len(w) > 4 and (cand.startswith(w[:-1]) or w.startswith(cand[:-1])):
                         sc = max(sc, 0.97)
                     found[cand] = sc
-                if not found and w not in NUMBER_WORDS:  # ("cien" is no "cine")
-                    # two letters typed the wrong way round ("bakc", "dsek", "porhc"): the
-                    # commonest slip, which the ratio scores as two ("back" 75 for "bakc")
-                    for swapped in _swaps(w):
-                        if swapped in self._vocab_set:
-                            found[swapped] = _SWAPPED
             hits[w] = remember(self._word_hits, w, found)
+        for w, found in list(hits.items()):
+            if found or len(w) < 4 or w in NUMBER_WORDS:  # ("cien" is no "cine")
+                continue
+            # two letters typed the wrong way round ("bakc door", "dsek lamp"): the commonest
+            # slip, which the ratio scores as two ("back" 75 for "bakc"); only beside another
+            # word of the same name, as real words are a swap away from item words too ("tema"
+            # of "team lunch", "quite" of "quiet hours", "sing" of "sign the form")
+            said = {v for other, f in hits.items() if other != w for v in f}
+            for swapped in _swaps(w):
+                if swapped in self._vocab_set and not said.isdisjoint(
+                    self._partners.get(swapped, ())
+                ):
+                    hits[w] = {swapped: _SWAPPED}
+                    break
         return hits
 
     def unknown_descriptor(self, text: str) -> bool:

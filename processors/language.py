@@ -83,7 +83,7 @@ _FILLERS_IN = {lang: _FILLERS | more for lang, more in _FILLERS_OF.items()}
 # A self-correction: what comes after it replaces the phrase before it.
 _CORRECTION = re.compile(
     r"(?:,\s*|\s)(?:no|non|nein|nee|no no)[,]?\s+"
-    r"(?=(?:the|la|le|el|die|der|das|den|my|mon|ma|mes|mein|meine|meinen)\s)|"
+    r"(?=(?:the|la|le|el|die|der|das|den|mon|ma|mes|mein|meine|meinen)\s)|"
     r"\b(?:no,? wait|no,? sorry|sorry i mean|i mean|actually no|non,? attends|non,? pardon|"
     r"enfin non|pardon|ou plutôt|no,? espera|perdón|digo|mejor dicho|nein,? warte|nee,? warte|"
     r"ne warte|"
@@ -102,7 +102,7 @@ _CORRECTION = re.compile(
 _CORRECTION_ES = re.compile(
     _CORRECTION.pattern.replace(
         r"(?:,\s*|\s)(?:no|non|nein|nee|no no)[,]?\s+"
-        r"(?=(?:the|la|le|el|die|der|das|den|my|mon|ma|mes|mein|meine|meinen)\s)",
+        r"(?=(?:the|la|le|el|die|der|das|den|mon|ma|mes|mein|meine|meinen)\s)",
         r"(?:,\s*(?:no|no no),\s+|(?<!,)\s(?:no|no no),?\s+)(?=(?:la|el|los|las)\s)",
         1,
     )
@@ -115,10 +115,12 @@ _NUMBER_SPELLINGS = sorted(
 )
 _NUMBER_CORRECTION = re.compile(
     r"\s(?:(?<=\d\s)|"
-    + "|".join(f"(?<={w}\\s)" for w in _NUMBER_SPELLINGS)
-    + r")(?:no|non|nein|nee)[,]?\s+(?=\d|"
+    + "|".join(f"(?<=\\b{w}\\s)|(?<=und{w}\\s)|(?<=-{w}\\s)" for w in _NUMBER_SPELLINGS)
+    + r")(?:no|non|nein|nee)[,]?\s+(?=\d|(?:"
     + "|".join(_NUMBER_SPELLINGS)
-    + ")"
+    + r")(?:(?:und|et|-)*(?:"
+    + "|".join(_NUMBER_SPELLINGS)
+    + r"))*\b)"
 )
 # Every correction above says one of these (most utterances none: the search is cheaper)
 _MAY_CORRECT = re.compile("no|ne|mean|pardon|plut|perd|dig|dicho|quatsch|besser|lieber|rather")
@@ -518,8 +520,16 @@ def _same_kind(before: str, after: str) -> bool:
 
 
 def _numberish(folded: str) -> bool:
-    """A number in digits or in words ("22", "vingt-deux", "zweiundzwanzig", "noon")."""
-    return folded.isdigit() or folded in _HOURS_SAID or _NUMBER_WORD.fullmatch(folded) is not None
+    """A number in digits or in words ("22", "19.5", "4:30", "16h30", "vingt-deux",
+    "zweiundzwanzig", "noon")."""
+    return (
+        _DIGITS_SAID.fullmatch(folded) is not None
+        or folded in _HOURS_SAID
+        or _NUMBER_WORD.fullmatch(folded) is not None
+    )
+
+
+_DIGITS_SAID = re.compile(r"\d+(?:[.,:h]\d+)?")
 
 
 # a word made of number words only ("vingt-deux", "zweiundzwanzig", "dix-huit")

@@ -264,6 +264,12 @@ _SOUND = re.compile(
     r"\b(?:volume|volumen|lautstarke|sound|sonido|music|musique|musica|musik|louder|quieter|"
     r"lauter|leiser)\b"
 )
+# before a day said as where something goes: "to friday", "à jeudi", "al viernes", "auf Freitag"
+_TO_DAY = re.compile(
+    r"\b(?:to|until|till|a|au|al|auf|pour|para|zum|nach|hasta|bis|jusqu'a)\s+"
+    r"(?:the |le |el |den |next |this |ce |este |diesen |nachsten )?$"
+)
+_SOUND_CLAUSE = re.compile(r"[,;.!?]| (?:and|et|y|und|but|mais|pero|aber) ")
 _A_BIT = re.compile(r"\b(?:a bit|a little|slightly|un peu|poco|un poco|bisschen|etwas|ein wenig)\b")
 
 
@@ -280,9 +286,16 @@ def delta(u: Cleaned) -> Delta | None:
     text = u.folded
     up = [m.start() for m in _UP.finditer(text)]
     down = [m.start() for m in _DOWN.finditer(text)]
-    if (not up and not down) or _SOUND.search(text):
+    if not up and not down:
         return None
+    last = max(up[-1:] or [-1], down[-1:] or [-1])[0]
     sign = 1 if (up[-1:] or [-1])[0] > (down[-1:] or [-1])[0] else -1
+    # the change said of a sound, in the clause it is said in ("sube el volumen"; not "turn
+    # the heating down a bit, we're listening to music")
+    start = max((m.end() for m in _SOUND_CLAUSE.finditer(text, 0, last)), default=0)
+    end = m.start() if (m := _SOUND_CLAUSE.search(text, last)) else len(text)
+    if _SOUND.search(text, start, end):
+        return None
     by = _BY_DEGREES.search(text) or _BY_AMOUNT.search(text)
     if _TO_NUMBER.search(text) and not _BY_NUMBER.search(text):
         return None  # "turn it up to 22": an absolute value, not a change
@@ -400,8 +413,11 @@ _SET_TO = re.compile(
 )
 # a clause that tells what was done, not what to do ("someone set it to done", "lo marcaron")
 _TOLD = re.compile(
-    r"\b(?:was|were|been|has|had|someone|somebody|est|ont|etait|ete|fue|fueron|estaba|ha|han|"
-    r"lo|la|marcaron|pusieron|ist|war|wurde|wurden|hat|haben|jemand)\b|"
+    r"\b(?:was|were|been|has(?! to\b)|had|someone|somebody|est|ont|etait|ete|fue|fueron|"
+    r"estaba|ha|han|marcaron|pusieron|ist|war|wurde|wurden|hat|haben|jemand)\b|"
+    # an object pronoun before its verb ("lo marcaron", "la relecture a trouvé"), not the
+    # article of a ticket's number ("pon la 57 en revisión")
+    r"\b(?:lo|la)\b(?! \d)|"
     # French "a" (has) after its subject: Spanish "a" is "to" ("pasa el 57 a revisión")
     r"(?:\b(?:il|elle|on|qui|ca)\s+|\bl')a\b"
 )
@@ -712,7 +728,7 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
         if at <= local:
             at += timedelta(days=1)
         return When(at=at, time_only=True, open_half=said.open_half, shift=shift)
-    if clock is None and shift is not None:
+    if clock is None and shift is not None and not said.to_day:
         # "avance le yoga de demain d'une demi-heure", "push tomorrow's dentist back an hour":
         # the day says which event, the shift how it moves
         return When(shift=shift)
@@ -754,6 +770,7 @@ class _SaidWhen:
     ordinal_day: int | None  # "the 12th", "le 12" (when no month is said)
     clock: time | None
     open_half: bool  # the clock's half of the day was not said ("at eight")
+    to_day: bool  # the day is where something goes ("to friday"), not which one it is
     within: timedelta | None  # "in 3 hours"
     in_half_hour: bool
 
@@ -771,6 +788,8 @@ def _said_when(text: str) -> _SaidWhen:
     om = _ORDINAL_DAY.search(text) if digit and dm is None else None
     how_long = _SAYS_DURATION.search(text) is not None
     clock, open_half = _clock(text)
+    day_at = m.start(1) if m else wm.start(2) if wm else None
+    to_day = day_at is not None and _TO_DAY.search(text, max(0, day_at - 24), day_at) is not None
     within: timedelta | None = None
     if how_long and (wn := _IN_HOURS.search(text)):
         n = wn.group(1)
@@ -790,6 +809,7 @@ def _said_when(text: str) -> _SaidWhen:
         ),
         clock=clock,
         open_half=open_half,
+        to_day=to_day,
         within=within,
         in_half_hour=how_long and _IN_HALF_HOUR.search(text) is not None,
     )

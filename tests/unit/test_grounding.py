@@ -1946,7 +1946,11 @@ def test_a_shift_said_with_the_events_day_moves_it_by_that_much(text: str, start
             "lock.front_door",
             "unlocked",
         ),
-        ("le livreur attend devant la porte d'entrée", "lock.front_door", "unlocked"),
+        (
+            "fais-le entrer, le livreur attend devant la porte d'entrée",
+            "lock.front_door",
+            "unlocked",
+        ),
         ("lock the front door, the kids are waiting outside", "lock.front_door", "locked"),
         # switching on in other words
         ("fire up the coffee machine", "switch.coffee_machine", "on"),
@@ -2112,3 +2116,66 @@ def test_a_past_experience_told_is_no_request() -> None:
     # it started the movie night scene
     assert form("that film last night was so good").decision == "no_task"
     assert form("the movie was great, now start movie night").decision == "stateful"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # what a second review found: told, not asked; or asked not to
+        "a stranger is waiting at the front door, keep it shut",
+        "ein Fremder steht vor der Haustür, lass ihn nicht rein",
+        "the salesman is waiting by the garage, don't let him in",
+        "Sam is waiting in front of the school",
+    ],
+)
+def test_someone_waiting_somewhere_unlocks_nothing(text: str) -> None:
+    formation = form(text)
+    assert not (
+        formation.task is not None and any(op["value"] == "unlocked" for op in patch_of(formation))
+    ), patch_of(formation)
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "value"),
+    [
+        # a number said again with decimals or minutes replaces only the number
+        (
+            "set the bedroom radiator to 19 no 19.5",
+            "/entities/climate.bedroom/attributes/target_celsius",
+            19.5,
+        ),
+        ("move the dentist to 4 no 4:30", "/events/ev-dentist/start", "2026-12-03T16:30:00+01:00"),
+        # the day said as where it goes is kept ("to friday, an hour later")
+        (
+            "move the dentist to friday, an hour later",
+            "/events/ev-dentist/start",
+            "2026-12-04T15:00:00+01:00",
+        ),
+        # a day said of the event is which one ("on friday")
+        (
+            "emmas piano 30 min earlier on friday",
+            "/events/ev-piano/start",
+            "2026-12-04T16:30:00+01:00",
+        ),
+        # "la 57" is the ticket, no told clause
+        ("pon la 57 en revisión, el código ya está acabado", "/tickets/TL-57/status", "in_review"),
+        # heating down; the music is only what they are doing
+        (
+            "turn the heating down a bit, we're listening to music",
+            "/entities/climate.living_room/attributes/target_celsius",
+            19.5,
+        ),
+    ],
+)
+def test_what_a_second_review_of_the_day_found(text: str, path: str, value: object) -> None:
+    op = patch_of(form(text))[0]
+    assert (op["path"], op["value"]) == (path, value)
+
+
+@pytest.mark.parametrize(
+    "text", ["cancela la reunión del tema del presupuesto", "cancela lo del tema de mañana"]
+)
+def test_a_real_word_a_swap_away_from_an_item_word_names_nothing(text: str) -> None:
+    # "tema" is no "team" of the team lunch: it removed the lunch
+    formation = form(text)
+    assert formation.decision != "stateful", patch_of(formation)
