@@ -148,7 +148,7 @@ _MORE_GROUPS: dict[str, str] = {
     "lantern": "lanterne farol laterne",
     "string lights": "guirlande guirnalda lichterkette",
     "towel rail": "seche-serviettes toallero handtuchwarmer handtuchheizkorper",
-    "heater": "calefactor heizlufter",
+    "heater": "calefactor heizlufter estufa estufas heizgerat heizgerate",
     "attic": "grenier combles desvan buhardilla dachboden",
     "cellar": "cave sotano keller",
     "laundry": "buanderie lavadero waschkuche",

@@ -2179,3 +2179,9 @@ def test_a_real_word_a_swap_away_from_an_item_word_names_nothing(text: str) -> N
     # "tema" is no "team" of the team lunch: it removed the lunch
     formation = form(text)
     assert formation.decision != "stateful", patch_of(formation)
+
+
+def test_a_heater_in_spanish_and_german() -> None:
+    from processors.lexicon import canonical
+
+    assert canonical("estufa") == "heater" and canonical("heizgerat") == "heater"
