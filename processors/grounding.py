@@ -363,6 +363,13 @@ _UNASSIGN = re.compile(
     r"nimm \w+ (?:vom|von|aus)|\w+ (?:runter|austragen)|niemand drauf|"
     r"nicht mehr zugewiesen)\b"
 )
+# handed to someone else after being taken off ("quítale el TL-42 a Marco y dáselo a Lea",
+# "take marco off 94 and give it to sofia"; not "que no le da tiempo", "sin asignar")
+_HANDED_ON = re.compile(
+    r"\b(?:daselo|dasela|dale|asignaselo|asignasela|pasaselo|pasasela|que lo lleve|que la lleve|"
+    r"give it|hand it|assign it|pass it|donne-le|donne-la|passe-le|passe-la|assigne-le|"
+    r"assigne-la|gib es|gib ihn|gib sie)\b"
+)
 _CLAUSE = re.compile(r"[,;:]|\s[-\u2013\u2014]\s|\s(?:and|et|y|und)\s")  # "file a bug - it …"
 _AND = re.compile(r"\s(?:and|et|y|e|und|sowie|as well as)\s")
 _SCENE_SAID = re.compile(r"\b(?:scenes?|scene|szenen?|escenas?|ambiance|ambiente|stimmung)\b")
@@ -1815,6 +1822,8 @@ class GroundedExpert:
             }
             if w.time_only:
                 found.update(open_half=w.open_half, or_shift=w.shift)
+            elif w.date_only and w.shift is not None:
+                found.update(then_shift=w.shift)
             return found
         if name == "reminder":
             # "an hour before", "la veille à 19 h": from the event's own start; else a time
@@ -1824,7 +1833,11 @@ class GroundedExpert:
             if w is None or w.at is None:
                 return None
             return {"at": w.at, "time_only": w.time_only, "exact": not w.date_only}
-        if name == "person" and _UNASSIGN.search(c.folded):
+        if (
+            name == "person"
+            and (off := _UNASSIGN.search(c.folded))
+            and not _HANDED_ON.search(c.folded, off.end())
+        ):
             return {"unassign": True}  # "take marco off ticket 94": nobody on it
         if name == "person":
             people = _recipient_first([m.item for m in u.resolution.values], c.folded)
@@ -2257,13 +2270,18 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
             # a date only ("to friday") keeps the event's time; a reminder "at 9" is at 9
             if not value.get("exact") and at.hour == 9 and at.minute == 0 and old.hour != 9:
                 at = at.replace(hour=old.hour, minute=old.minute)
+            if value.get("then_shift") is not None:
+                at = at.replace(hour=old.hour, minute=old.minute) + value["then_shift"]
             if value.get("time_only"):  # "piano at four instead": the lesson keeps its day
                 day = old.astimezone(at.tzinfo)
                 at = at.replace(year=day.year, month=day.month, day=day.day)
                 if value.get("open_half"):
-                    # "die Vernissage fängt erst um acht an" (at 18:00): 20:00, the nearer
+                    # "die Vernissage fängt erst um acht an" (at 18:00): 20:00, close to it,
+                    # not 8:00; only to an hour of the day people keep (not the car service
+                    # at 8:30 "to 3": 3:00) and only when the other is far
                     other = at + timedelta(hours=12 if at.hour < 12 else -12)
-                    if abs(other - old) < abs(at - old):
+                    near = timedelta(hours=3)
+                    if 7 <= other.hour <= 21 and abs(other - old) <= near < abs(at - old):
                         at = other
                 if at == old and value.get("or_shift") is not None:
                     # the time said is the one it had ("push it back an hour, sam can't make

@@ -264,10 +264,18 @@ _SOUND = re.compile(
     r"\b(?:volume|volumen|lautstarke|sound|sonido|music|musique|musica|musik|louder|quieter|"
     r"lauter|leiser)\b"
 )
+_CANNOT_AT = re.compile(
+    r"(?:can'?t|cannot|can not|kann (?:\w+ )?nicht|peut pas|pourra pas|no puede\w*|no podra)\b"
+    r"[^,.;]{0,30}?(?:\bat\b|\bum\b|\ba\b|\ba las\b)\s*(?:half |halb )?\d"
+)
 # before a day said as where something goes: "to friday", "à jeudi", "al viernes", "auf Freitag"
 _TO_DAY = re.compile(
-    r"\b(?:to|until|till|a|au|al|auf|pour|para|zum|nach|hasta|bis|jusqu'a)\s+"
+    r"\b(?:to|until|till|a|au|al|auf|zum|nach|hasta|bis|jusqu'a)\s+"
     r"(?:the |le |el |den |next |this |ce |este |diesen |nachsten )?$"
+)
+_HEAT_OR_LIGHT = re.compile(
+    r"\b(?:heat\w*|thermostat|radiat\w*|temperatur\w*|chauffage|calefac\w*|heiz\w*|light\w*|"
+    r"lamp\w*|lumiere\w*|luz|luces|licht\w*)\b"
 )
 _SOUND_CLAUSE = re.compile(r"[,;.!?]| (?:and|et|y|und|but|mais|pero|aber) ")
 _A_BIT = re.compile(r"\b(?:a bit|a little|slightly|un peu|poco|un poco|bisschen|etwas|ein wenig)\b")
@@ -292,10 +300,13 @@ def delta(u: Cleaned) -> Delta | None:
     sign = 1 if (up[-1:] or [-1])[0] > (down[-1:] or [-1])[0] else -1
     # the change said of a sound, in the clause it is said in ("sube el volumen"; not "turn
     # the heating down a bit, we're listening to music")
-    start = max((m.end() for m in _SOUND_CLAUSE.finditer(text, 0, last)), default=0)
-    end = m.start() if (m := _SOUND_CLAUSE.search(text, last)) else len(text)
-    if _SOUND.search(text, start, end):
-        return None
+    if _SOUND.search(text):
+        start = max((m.end() for m in _SOUND_CLAUSE.finditer(text, 0, last)), default=0)
+        end = m.start() if (m := _SOUND_CLAUSE.search(text, last)) else len(text)
+        if _SOUND.search(text, start, end) or not _HEAT_OR_LIGHT.search(text, start, end):
+            # "turn it down, the music is too loud": the sound; "turn the heating down a bit,
+            # we're listening to music": the heating, named in the change's own clause
+            return None
     by = _BY_DEGREES.search(text) or _BY_AMOUNT.search(text)
     if _TO_NUMBER.search(text) and not _BY_NUMBER.search(text):
         return None  # "turn it up to 22": an absolute value, not a change
@@ -727,11 +738,18 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
         at = local.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
         if at <= local:
             at += timedelta(days=1)
-        return When(at=at, time_only=True, open_half=said.open_half, shift=shift)
+        # a shift rides along only when the time said is one someone cannot make ("push it
+        # back an hour, sam can't make it at half eight")
+        kept = shift if shift is not None and _CANNOT_AT.search(u.folded) else None
+        return When(at=at, time_only=True, open_half=said.open_half, shift=kept)
     if clock is None and shift is not None and not said.to_day:
         # "avance le yoga de demain d'une demi-heure", "push tomorrow's dentist back an hour":
         # the day says which event, the shift how it moves
         return When(shift=shift)
+    if clock is None and shift is not None and said.part_hour is None:
+        # "move the yoga to friday, an hour later": that day, its time shifted
+        nine = day.replace(hour=9, minute=0, second=0, microsecond=0)
+        return When(at=nine, date_only=True, shift=shift)
     if clock is None:
         if said.part_hour is not None:  # "tonight", "friday afternoon", "demain soir"
             return When(at=day.replace(hour=said.part_hour, minute=0, second=0, microsecond=0))
@@ -945,7 +963,8 @@ def _duration(text: str, *, ending: bool = False) -> timedelta | None:
     return None
 
 
-_AT_BEFORE = re.compile(r"\b(?:a|at|um|a las|vers|gegen|hacia)\s+$")
+# (not German "um": "um 2 Stunden" is by two hours; a time is "um 2 Uhr")
+_AT_BEFORE = re.compile(r"\b(?:a|at|a las|vers|gegen|hacia)\s+$")
 
 
 _A_DAY = re.compile(

@@ -2145,11 +2145,11 @@ def test_someone_waiting_somewhere_unlocks_nothing(text: str) -> None:
             19.5,
         ),
         ("move the dentist to 4 no 4:30", "/events/ev-dentist/start", "2026-12-03T16:30:00+01:00"),
-        # the day said as where it goes is kept ("to friday, an hour later")
+        # the day said as where it goes is kept, the time shifted ("to friday, an hour later")
         (
             "move the dentist to friday, an hour later",
             "/events/ev-dentist/start",
-            "2026-12-04T15:00:00+01:00",
+            "2026-12-04T16:00:00+01:00",
         ),
         # a day said of the event is which one ("on friday")
         (
@@ -2185,3 +2185,48 @@ def test_a_heater_in_spanish_and_german() -> None:
     from processors.lexicon import canonical
 
     assert canonical("estufa") == "heater" and canonical("heizgerat") == "heater"
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "value"),
+    [
+        # what a review of the later changes found: a bare hour flips only to a nearby hour
+        # people keep (the car service at 8:30 "to 3" went to 3:00, the yoga "to 10" to 22:00)
+        ("move the car service to 3", "/events/ev-car-service/start", "2026-12-09T15:00:00+01:00"),
+        ("move the yoga to 10", "/events/ev-yoga/start", "2026-12-02T10:00:00+01:00"),
+        ("move the vet to 9", "/events/ev-vet/start", "2026-12-11T09:00:00+01:00"),
+        # a shift said of another event moves nothing here
+        (
+            "push the dentist back an hour, the yoga stays at 7",
+            "/events/ev-yoga/start",
+            "2026-12-02T19:00:00+01:00",
+        ),
+        # "para el jueves" says which appointment; "um 2 Stunden" is by two hours
+        (
+            "la cita del dentista para el jueves, retrásala una hora",
+            "/events/ev-dentist/start",
+            "2026-12-03T16:00:00+01:00",
+        ),
+        (
+            "verschieb den Yogakurs um 2 Stunden nach hinten",
+            "/events/ev-yoga/start",
+            "2026-12-02T21:00:00+01:00",
+        ),
+        # a day said as where it goes, and a shift: that day, the event's time shifted
+        (
+            "move the yoga to friday, an hour later",
+            "/events/ev-yoga/start",
+            "2026-12-04T20:00:00+01:00",
+        ),
+    ],
+)
+def test_what_a_review_of_the_later_changes_found(text: str, path: str, value: object) -> None:
+    op = patch_of(form(text))[0]
+    assert (op["path"], op["value"]) == (path, value)
+
+
+def test_a_sound_turned_down_is_no_thermostat() -> None:
+    formation = form("the music is way too loud in the living room, turn it down a bit")
+    assert not (
+        formation.task and any("target_celsius" in op["path"] for op in patch_of(formation))
+    )
