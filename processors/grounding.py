@@ -78,6 +78,7 @@ from processors.values import (
     local_iso,
     percent,
     reference,
+    requested,
     says_time,
     status,
     subject,
@@ -1969,9 +1970,10 @@ def _read(name: str, c: Cleaned) -> Any:
     if name == "status":
         return status(c)
     if name == "lock_state":
-        if _UNLOCK.search(c.folded):
+        asked = requested(c.folded)  # not "sam already unlocked the back door, lock it again"
+        if _UNLOCK.search(asked):
             return "unlocked"
-        if _LOCK.search(c.folded):
+        if _LOCK.search(asked):
             return "locked"
         # "can you let him in", "le livreur attend devant le portail": someone to let in
         return "unlocked" if _LET_IN.search(c.folded) else None

@@ -75,15 +75,34 @@ def switch(u: Cleaned) -> str | None:
     "turn off, no, on"); what is said after the request's clause, unless it corrects it, does
     not count ("turn off the porch light, it's been on all day", "apaga la luz del baño, que
     está encendida desde ayer")."""
-    first, *later = _CLAUSE_END.split(u.folded)
+    text = requested(u.folded)
+    first, *later = _CLAUSE_END.split(text)
     if later and not any(_CORRECTS.match(c) for c in later):
         found = _switch_in(first, u.lang)
         if found is not None:
             return found
-    return _switch_in(u.folded, u.lang)
+    return _switch_in(text, u.lang)
+
+
+def requested(folded: str) -> str:
+    """``folded`` without the clauses that tell what is so already, when another clause asks:
+    "sam already switched off the porch light, turn it back on" asks for on, "Sam hat die
+    Hintertür schon aufgeschlossen, schließ sie wieder ab" to lock.
+
+    >>> requested("the porch light is already off, turn it on")
+    'turn it on'
+    """
+    if not _ALREADY.search(folded):
+        return folded  # (most texts)
+    clauses = [c.strip() for c in _CLAUSE_END.split(folded) if c.strip()]
+    asked = [c for c in clauses if not _ALREADY.search(c)]
+    return ", ".join(asked) if asked and len(asked) < len(clauses) else folded
 
 
 _CLAUSE_END = re.compile(r"[,;.!?]")
+# what is so already ("ya" only before a word: "apágala ya" is "now"; "schalt schon mal …"
+# is "go ahead and")
+_ALREADY = re.compile(r"\b(?:already|deja|schon(?! mal\b)|bereits)\b|\bya\s+\w")
 _CORRECTS = re.compile(
     r"\s*(?:no|non|nein|nee|nope|actually|or rather|i mean|plutot|enfin|mejor|digo|o sea|lieber|"
     r"doch|wait|attends|espera|warte)\b"

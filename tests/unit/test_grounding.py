@@ -2230,3 +2230,25 @@ def test_a_sound_turned_down_is_no_thermostat() -> None:
     assert not (
         formation.task and any("target_celsius" in op["path"] for op in patch_of(formation))
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "value"),
+    [
+        # what is so already is told; the other clause asks (each did the opposite)
+        ("sam already unlocked the back door, lock it again", "lock.back_door", "locked"),
+        ("sam already switched off the porch light, turn it back on", "light.porch", "on"),
+        ("Sam a déjà éteint la lumière du porche, rallume-la", "light.porch", "on"),
+        ("sam ya apagó la luz del porche, enciéndela", "light.porch", "on"),
+        (
+            "Sam hat die Hintertür schon aufgeschlossen, schließ sie wieder ab",
+            "lock.back_door",
+            "locked",
+        ),
+        # "ya" last is "now"
+        ("apaga la luz del porche ya", "light.porch", "off"),
+    ],
+)
+def test_what_is_so_already_is_not_what_is_asked(text: str, path: str, value: str) -> None:
+    op = patch_of(form(text))[0]
+    assert (op["path"], op["value"]) == (f"/entities/{path}/state", value)
