@@ -587,15 +587,7 @@ _TELL_ME_IF = re.compile(
     _TELL_VERBS + r"\b(?:if|whether|si|ob|what|when|how|who|where|which|why|quand|combien|qui|"
     r"comment|quel\w*|cuando|cuanto\w*|quien|donde|cual|wer|wann|wie|wo|welche\w*)\b"
 )
-_MODAL_ASK = re.compile(
-    # (no question word before it: "how can the alarm be set for 10 pm" asks how)
-    r"(?:(?!(?:how|what|when|why|where|which|comment|pourquoi|quand|como|cuando|por|wie|warum|"
-    r"wann|wo)\b)\S+ ){0,6}?(?:can|could|kann|konnte|peut|pourrait|puede|podria)\s+"
-    r"(?!(?:i|ich|je|j'|yo|you|du|tu|vous|usted)\b)"
-    # nor asked to be told ("¿se podría saber por qué la calefacción está a 22?")
-    r"(?!(?:\w+ )?(?:saber|savoir|know|wissen|tell|dire|decir|sagen|explain|expliquer)\b)"
-)
-# "tell me whether / dis-moi si / sagen, ob": asked whether something is so
+# ... whether something is so (a yes or a no)
 _TELL_ME_WHETHER = re.compile(_TELL_VERBS + r"\b(?:if|whether|si|ob)\b")
 _POLITE_KIND = re.compile(
     r"^(?:please |por favor |bitte )?(?:would you be so kind|be so kind|would you mind|"
@@ -721,14 +713,7 @@ class Understanding:
         (:func:`is_polite_request`) that asks for nothing to be told, from one set of
         searches."""
         text = self.cleaned.folded.strip().lstrip("¿¡ ")
-        polite = _polite(text) or (
-            # "can yoga tomorrow start half an hour earlier?", "Kann Emmas Klavierstunde diese
-            # Woche auf 18 Uhr?": whether a thing can be changed to a value said is asked of
-            # the assistant (not "can I …", and not without a value: "can the alarm be armed
-            # from my phone?")
-            _MODAL_ASK.match(text) is not None
-            and (_DIGIT.search(self.cleaned.numeric) is not None or says_time(self.cleaned))
-        )
+        polite = _polite(text)
         # (found in ``text`` as in the whole: what is stripped is no word, and no match
         # starts or ends with it)
         tell = bool(_TELL_ME_IF.search(text))

@@ -2252,20 +2252,3 @@ def test_a_sound_turned_down_is_no_thermostat() -> None:
 def test_what_is_so_already_is_not_what_is_asked(text: str, path: str, value: str) -> None:
     op = patch_of(form(text))[0]
     assert (op["path"], op["value"]) == (f"/entities/{path}/state", value)
-
-
-@pytest.mark.parametrize(
-    ("text", "decision"),
-    [
-        # whether a thing can be changed to a value said is asked of the assistant
-        ("can yoga tomorrow start half an hour earlier?", "stateful"),
-        ("Kann Emmas Klavierstunde diese Woche auf 18 Uhr?", "stateful"),
-        ("le point avec Marco, on peut le passer à 14h ?", "stateful"),
-        # ... not how, not whether I can, not without a value
-        ("how can the alarm be set for 10 pm?", "ephemeral"),
-        ("can the alarm be armed from my phone?", "ephemeral"),
-    ],
-)
-def test_can_it_be_changed_to_a_value_asks_for_the_change(text: str, decision: str) -> None:
-    formation = form(text)
-    assert formation.decision == decision, formation.task and patch_of(formation)
