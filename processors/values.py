@@ -95,11 +95,21 @@ def requested(folded: str) -> str:
     if not _ALREADY.search(folded):
         return folded  # (most texts)
     clauses = [c.strip() for c in _CLAUSE_END.split(folded) if c.strip()]
-    asked = [c for c in clauses if not _ALREADY.search(c)]
-    return ", ".join(asked) if asked and len(asked) < len(clauses) else folded
+    # a clause that opens with a request's verb asks, "already" or not ("turn off the porch
+    # light already, it's been on all day", "abre ya la puerta")
+    asked = [c for c in clauses if not _ALREADY.search(c) or _ASKS_FIRST.match(c)]
+    if not asked or len(asked) == len(clauses) or any(_NOT_ASKED.search(c) for c in asked):
+        return folded  # (and "…, don't turn it off" asks for nothing)
+    return ", ".join(asked)
 
 
 _CLAUSE_END = re.compile(r"[,;.!?]")
+_ASKS_FIRST = re.compile(
+    r"(?:please |bitte |por favor |just |juste |komm schon,? )?(?:turn|switch|unlock|lock|open|"
+    r"close|shut|put|set|abre|cierra|apaga|enciende|prende|pon|eteins|allume|ferme|ouvre|"
+    r"verrouille|deverrouille|mach|schalt\w*|schlie\w*|offne|sperr\w*|dreh\w*)\b"
+)
+_NOT_ASKED = re.compile(r"\b(?:don'?t|do not|never|ne|pas|no|nicht|nie|kein\w*)\b|n'")
 # what is so already ("ya" only before a word: "apágala ya" is "now"; "schalt schon mal …"
 # is "go ahead and")
 _ALREADY = re.compile(r"\b(?:already|deja|schon(?! mal\b)|bereits)\b|\bya\s+\w")

@@ -2252,3 +2252,27 @@ def test_a_sound_turned_down_is_no_thermostat() -> None:
 def test_what_is_so_already_is_not_what_is_asked(text: str, path: str, value: str) -> None:
     op = patch_of(form(text))[0]
     assert (op["path"], op["value"]) == (f"/entities/{path}/state", value)
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "value"),
+    [
+        # what a review found: "already" in the request's own clause is no told clause
+        (
+            "unlock the front door already, it's locked and the kids are outside",
+            "lock.front_door",
+            "unlocked",
+        ),
+        ("abre ya la puerta principal, que está cerrada con llave", "lock.front_door", "unlocked"),
+        ("turn off the porch light already, it's been on all day", "light.porch", "off"),
+        ("éteins déjà la lumière du porche, elle est allumée depuis hier", "light.porch", "off"),
+    ],
+)
+def test_already_in_the_request_itself(text: str, path: str, value: str) -> None:
+    op = patch_of(form(text))[0]
+    assert (op["path"], op["value"]) == (f"/entities/{path}/state", value)
+
+
+def test_already_so_and_not_to_change_changes_nothing() -> None:
+    formation = form("the porch light is already on, don't turn it off")
+    assert not (formation.task and patch_of(formation)[0]["value"] == "off")
