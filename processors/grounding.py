@@ -76,6 +76,7 @@ from processors.values import (
     colour,
     delta,
     local_iso,
+    own_clause,
     percent,
     reference,
     requested,
@@ -259,6 +260,7 @@ _LET_IN = re.compile(
     r"(?:entrar|pasar)\b|\blass\w* (?:ihn|sie|mich|uns) rein\b|"
     r"\breinlassen\b"
 )
+_LOCK_OR_UNLOCK = re.compile(f"{_UNLOCK.pattern}|{_LOCK.pattern}")
 _DISARM_DE = re.compile(r"\bschalt\w*\b.*\bab\b|\bmach\w*\b.*\baus\b")
 _DISARM = re.compile(
     r"\b(?:disarm\w*|entscharf\w*|desactiv\w*|desarm\w*|desconect\w*|deaktivier\w*|unscharf|"
@@ -1970,7 +1972,9 @@ def _read(name: str, c: Cleaned) -> Any:
     if name == "status":
         return status(c)
     if name == "lock_state":
-        asked = requested(c.folded)  # not "sam already unlocked the back door, lock it again"
+        # not "sam already unlocked the back door, lock it again"; the request's own clause
+        # first ("just lock the front door already, it's been unlocked all night")
+        asked = own_clause(requested(c.folded), _LOCK_OR_UNLOCK)
         if _UNLOCK.search(asked):
             return "unlocked"
         if _LOCK.search(asked):

@@ -84,6 +84,16 @@ def switch(u: Cleaned) -> str | None:
     return _switch_in(text, u.lang)
 
 
+def own_clause(folded: str, said: re.Pattern[str]) -> str:
+    """The first clause of ``folded`` when it says ``said`` and no later clause corrects it
+    (what follows is a reason: "lock the front door, it's been unlocked all night"), else
+    ``folded``."""
+    first, *later = _CLAUSE_END.split(folded)
+    if later and said.search(first) and not any(_CORRECTS.match(c) for c in later):
+        return first
+    return folded
+
+
 def requested(folded: str) -> str:
     """``folded`` without the clauses that tell what is so already, when another clause asks:
     "sam already switched off the porch light, turn it back on" asks for on, "Sam hat die

@@ -2276,3 +2276,17 @@ def test_already_in_the_request_itself(text: str, path: str, value: str) -> None
 def test_already_so_and_not_to_change_changes_nothing() -> None:
     formation = form("the porch light is already on, don't turn it off")
     assert not (formation.task and patch_of(formation)[0]["value"] == "off")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # the request's own clause first: the reason after it said "open" or "unlocked"
+        ("lock the back door, the kids keep leaving it open", "locked"),
+        ("just lock the back door already, it's been unlocked all night", "locked"),
+        ("lock the back door, no, unlock it", "unlocked"),  # a correction still counts
+    ],
+)
+def test_the_lock_asked_is_in_the_requests_own_clause(text: str, value: str) -> None:
+    op = patch_of(form(text))[0]
+    assert (op["path"], op["value"]) == ("/entities/lock.back_door/state", value)
