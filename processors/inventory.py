@@ -270,6 +270,8 @@ class Inventory:
         # shared by keep_lookups (the items may differ)
         self._covers: dict[tuple[str, ...], _Covered] = {}
         self._word_hits: dict[str, dict[str, float]] = {}  # word -> inventory words it is
+        # word -> the inventory words it is with two neighbouring letters swapped
+        self._swapped: dict[str, tuple[str, ...]] = {}
         self._near: dict[str, bool] = {}  # joined words -> close to an inventory word
         # per word and per joined pair or triple, what _rejoined asks (words repeat): a word's
         # letter (see _word_props) and its words
@@ -401,6 +403,7 @@ class Inventory:
             # these depend on the words alone (and the lexicon); resolutions (_recent) hold
             # the items themselves and are not shared
             self._word_hits = previous._word_hits
+            self._swapped = previous._swapped
             # the same words: the same fuzzy index (built at its first look-up, ~1 ms for a
             # home's vocabulary, not paid again at every new version of the state)
             self._vocab_choices = previous._vocab_choices
@@ -859,6 +862,7 @@ class Inventory:
                         sc = max(sc, 0.97)
                     found[cand] = sc
             hits[w] = remember(self._word_hits, w, found)
+        said: set[str] | None = None
         for w, found in list(hits.items()):
             if found or len(w) < 4 or w in NUMBER_WORDS:  # ("cien" is no "cine")
                 continue
@@ -866,11 +870,17 @@ class Inventory:
             # slip, which the ratio scores as two ("back" 75 for "bakc"); only beside another
             # word of the same name, as real words are a swap away from item words too ("tema"
             # of "team lunch", "quite" of "quiet hours", "sing" of "sign the form")
-            said = {v for other, f in hits.items() if other != w for v in f}
-            for swapped in _swaps(w):
-                if swapped in self._vocab_set and not said.isdisjoint(
-                    self._partners.get(swapped, ())
-                ):
+            swaps = self._swapped.get(w)
+            if swaps is None:
+                swaps = remember(
+                    self._swapped, w, tuple(v for v in _swaps(w) if v in self._vocab_set)
+                )
+            if not swaps:
+                continue
+            if said is None:  # the inventory words the text's other words are (w is none)
+                said = {v for f in hits.values() for v in f}
+            for swapped in swaps:
+                if not said.isdisjoint(self._partners.get(swapped, ())):
                     hits[w] = {swapped: _SWAPPED}
                     break
         return hits

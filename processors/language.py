@@ -113,14 +113,13 @@ _CORRECTION_ES = re.compile(
 _NUMBER_SPELLINGS = sorted(
     {*NUMBER_WORDS, "fünf", "zwölf", "dreißig"} - {"once"}, key=len, reverse=True
 )
+_NUMBERS = "(?:" + "|".join(_NUMBER_SPELLINGS) + ")"
+# a word made of number words only ("vingt-deux", "zweiundzwanzig", "dix-huit")
+_NUMBER_WORD = re.compile(f"{_NUMBERS}(?:(?:und|et|-)*{_NUMBERS})*")
 _NUMBER_CORRECTION = re.compile(
     r"\s(?:(?<=\d\s)|"
     + "|".join(f"(?<=\\b{w}\\s)|(?<=und{w}\\s)|(?<=-{w}\\s)" for w in _NUMBER_SPELLINGS)
-    + r")(?:no|non|nein|nee)[,]?\s+(?=\d|(?:"
-    + "|".join(_NUMBER_SPELLINGS)
-    + r")(?:(?:und|et|-)*(?:"
-    + "|".join(_NUMBER_SPELLINGS)
-    + r"))*\b)"
+    + rf")(?:no|non|nein|nee)[,]?\s+(?=\d|{_NUMBER_WORD.pattern}\b)"
 )
 # Every correction above says one of these (most utterances none: the search is cheaper)
 _MAY_CORRECT = re.compile("no|ne|mean|pardon|plut|perd|dig|dicho|quatsch|besser|lieber|rather")
@@ -530,11 +529,6 @@ def _numberish(folded: str) -> bool:
 
 
 _DIGITS_SAID = re.compile(r"\d+(?:[.,:h]\d+)?")
-
-
-# a word made of number words only ("vingt-deux", "zweiundzwanzig", "dix-huit")
-_NUMBERS = "(?:" + "|".join(_NUMBER_SPELLINGS) + ")"
-_NUMBER_WORD = re.compile(f"{_NUMBERS}(?:(?:und|et|-)*{_NUMBERS})*")
 
 
 # words before a verb that open a request ("bitte mach …", "ok so turn …")

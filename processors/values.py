@@ -335,7 +335,7 @@ def delta(u: Cleaned) -> Delta | None:
     down = [m.start() for m in _DOWN.finditer(text)]
     if not up and not down:
         return None
-    last = max(up[-1:] or [-1], down[-1:] or [-1])[0]
+    last = max(up + down)  # the change said last
     sign = 1 if (up[-1:] or [-1])[0] > (down[-1:] or [-1])[0] else -1
     # the change said of a sound, in the clause it is said in ("sube el volumen"; not "turn
     # the heating down a bit, we're listening to music")

@@ -2247,16 +2247,6 @@ def test_a_sound_turned_down_is_no_thermostat() -> None:
         ),
         # "ya" last is "now"
         ("apaga la luz del porche ya", "light.porch", "off"),
-    ],
-)
-def test_what_is_so_already_is_not_what_is_asked(text: str, path: str, value: str) -> None:
-    op = patch_of(form(text))[0]
-    assert (op["path"], op["value"]) == (f"/entities/{path}/state", value)
-
-
-@pytest.mark.parametrize(
-    ("text", "path", "value"),
-    [
         # what a review found: "already" in the request's own clause is no told clause
         (
             "unlock the front door already, it's locked and the kids are outside",
@@ -2268,7 +2258,7 @@ def test_what_is_so_already_is_not_what_is_asked(text: str, path: str, value: st
         ("éteins déjà la lumière du porche, elle est allumée depuis hier", "light.porch", "off"),
     ],
 )
-def test_already_in_the_request_itself(text: str, path: str, value: str) -> None:
+def test_what_is_so_already_is_not_what_is_asked(text: str, path: str, value: str) -> None:
     op = patch_of(form(text))[0]
     assert (op["path"], op["value"]) == (f"/entities/{path}/state", value)
 
