@@ -131,6 +131,9 @@ def cmd_up(settings: Settings, demo: bool) -> int:
             stack.check_alive()
             if stop.is_set():
                 return 130
+        # a worker respawned while starting (its status port was taken) has a new pid: the
+        # runtime file lists the live ones by the time "ready" says other commands may read it
+        runtime_file = save_runtime()
         print(
             f"taskline ready bootstrap={endpoints.bootstrap_servers} "
             f"redis={endpoints.redacted_redis_url} stages={settings.stage_mode}",
