@@ -56,6 +56,14 @@ _VERBS = frozenset(
     "quita mueve cambia apaga enciende cierra abre anade apunta recuerda losche loesche "
     "streich verschieb schalte schliess offne stell setz".split()
 )
+# Ordering and reserving verbs name no item: a reminder's title is a request too ("order more
+# glaze", "commander de l'émail"), and "commande-moi des sushis" or "bestell beim Bäcker zwei
+# Brezeln" asks for something else, not to tick that reminder off or move it
+_ORDERING = frozenset(
+    "order orders ordered commande commander commandez commandes bestell bestelle "
+    "bestellen bestellt pide pideme pidele pidenos pedir pedido reserve reserver reservez "
+    "reservame reserva reservar reservier reserviere reservieren".split()
+)
 # Words that say which kind of thing is meant, per kind (all four languages, folded).
 KIND_WORDS: dict[str, frozenset[str]] = {
     "light": frozenset(
@@ -851,7 +859,9 @@ class Inventory:
             if w.isdigit() or w in hits:
                 continue
             found: dict[str, float] = {}
-            if len(w) < 4 or w in _VERBS:
+            if w in _ORDERING:
+                pass
+            elif len(w) < 4 or w in _VERBS:
                 if w in self._vocab_set:
                     found[w] = 1.0
             else:

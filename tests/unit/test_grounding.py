@@ -2280,3 +2280,34 @@ def test_already_so_and_not_to_change_changes_nothing() -> None:
 def test_the_lock_asked_is_in_the_requests_own_clause(text: str, value: str) -> None:
     op = patch_of(form(text))[0]
     assert (op["path"], op["value"]) == ("/entities/lock.back_door/state", value)
+
+
+def test_ordering_names_no_reminder_that_orders_something() -> None:
+    """A reminder's title is a request too: "commande-moi des sushis" does not tick off the
+    reminder "order more glaze" (its verb is all they share), naming the glaze still does."""
+    calendar = json.loads(json.dumps(STATES["family-calendar"]))
+    calendar["reminders"]["rem-glaze"] = {
+        "title": "order more glaze",
+        "aliases": ["glaze", "commander de l'émail", "pedir esmalte", "Glasur bestellen"],
+        "due": "2026-12-04T12:00:00+01:00",
+        "done": False,
+    }
+    router = Router(REGISTRY, PACKS, calibration=CALIBRATION)
+    former = Former(REGISTRY, PACKS, min_confidence=0.5)
+    for project, state in {**STATES, "family-calendar": calendar}.items():
+        router.reindex(project, state)
+        former.observe(project, 1, state)
+
+    def touched(text: str) -> list[str]:
+        formation = former.form(router.route(form_event(text), BASE), BASE)
+        task = formation.task
+        return [op.path for op in task.patch or []] if task is not None else []
+
+    for text in (
+        "commande-moi des sushis",
+        "bestell beim Bäcker zwei Brezeln für morgen früh",
+        "pídeme una pizza para esta noche",
+        "order me some sushi for tonight",
+    ):
+        assert not any("rem-glaze" in path for path in touched(text)), text
+    assert touched("I ordered the glaze, tick it off") == ["/reminders/rem-glaze/done"]
