@@ -436,6 +436,8 @@ def status(u: Cleaned) -> str | None:
     reopened = _STATUS[2][1].search(text) is not None  # "reopen 63, it was marked as done"
     for name, pattern in [] if reopened else _STATUS:
         for m in pattern.finditer(text):
+            if m.group() == "zu" and _ZU_VERB.search(text, 0, m.start()):
+                continue
             if (
                 (set_to is None or m.start() > set_to[0])
                 and _SET_TO.search(text, max(0, m.start() - 24), m.start())
@@ -448,6 +450,8 @@ def status(u: Cleaned) -> str | None:
     told: str | None = None  # "close TL-63, it was in review": what it was is not what to do
     for name, pattern in _STATUS:
         for m in pattern.finditer(text):
+            if m.group() == "zu" and _ZU_VERB.search(text, 0, m.start()):
+                continue
             if not _NEGATED_BEFORE.search(text, 0, m.start()):  # not "no need to reopen it"
                 if not _TOLD.search(_CLAUSE_END.split(text[: m.start()])[-1]):
                     return name
@@ -455,6 +459,12 @@ def status(u: Cleaned) -> str | None:
     return told
 
 
+# German verbs whose separable prefix is "zu", said last: "weis TL-120 Priya zu" assigns it,
+# "schick Marco den Link zu" sends; only "mach ... zu" (or a bare "zu") closes
+_ZU_VERB = re.compile(
+    r"\b(?:weis|weise|teil|teile|ordne|ordnet|schick|schicke|sende|schieb|schiebe|spiel|"
+    r"spiele|sag|sage|hor|hore|stimm|stimme|teilt|weist)\b"
+)
 # what sets a status, just before it: "mark it done", "move it to in review", "passe en cours"
 _SET_TO = re.compile(
     r"\b(?:(?:move|moved|back|set|put|change|switch|send)\s+(?:\S+\s+){0,3}?(?:to|into)|"

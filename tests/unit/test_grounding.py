@@ -1828,10 +1828,16 @@ def test_an_event_moved_to_nine_is_at_nine() -> None:
         # Spanish "a" is "to", not the French "a" (has) of a told clause; "acaba de" is "has just"
         ("pasa el 57 a revisión, que Priya acaba de abrir la PR", "es", "in_review"),
         ("el 63 ya está acabado", "es", "done"),
+        # German "zu" closes ("mach 63 zu"), but not as the last word of "zuweisen" and kin
+        ("mach TL-120 zu", "de", "done"),
+        ("TL-120 zu, bitte", "de", "done"),
+        ("weis TL-120 Lea zu", "de", None),
+        ("teil 57 bitte Sofia zu", "de", None),
+        ("schieb ticket 71 Jonas zu", "de", None),
     ],
 )
 def test_the_status_a_request_sets_wins_over_one_it_mentions(
-    text: str, lang: str, expected: str
+    text: str, lang: str, expected: str | None
 ) -> None:
     assert status(clean(text, lang)) == expected
 
