@@ -24,6 +24,7 @@ from itertools import chain, compress, repeat
 from operator import mul
 from typing import Any, NamedTuple, TypeVar
 
+import Stemmer
 from pydantic import BaseModel, ConfigDict, Field
 
 from processors.fuzzy import Choices
@@ -278,6 +279,7 @@ class Inventory:
         # shared by keep_lookups (the items may differ)
         self._covers: dict[tuple[str, ...], _Covered] = {}
         self._word_hits: dict[str, dict[str, float]] = {}  # word -> inventory words it is
+        self._stem_index: dict[str, tuple[str, ...]] | None = None  # see _by_stem
         # word -> the inventory words it is with two neighbouring letters swapped
         self._swapped: dict[str, tuple[str, ...]] = {}
         self._near: dict[str, bool] = {}  # joined words -> close to an inventory word
@@ -844,6 +846,25 @@ class Inventory:
         near = self._rewritten_keys.best(word, 85)
         return remember(self._respelt, word, self._rewritten[near[0]] if near else None)
 
+    @property
+    def _by_stem(self) -> dict[str, tuple[str, ...]]:
+        """Each stem of the inventory's words (see :func:`_stems`; not of command verbs) and
+        the words of that stem, built at the first word the ratio finds nothing for."""
+        if self._stem_index is None:
+            index: dict[str, list[str]] = {}
+            for word in self._vocab:
+                # (not people's names: they are not inflected)
+                if (
+                    len(word) >= 6
+                    and word.isalpha()
+                    and word not in _VERBS
+                    and word not in self._value_words
+                ):
+                    for st in _stems(word):
+                        index.setdefault(st, []).append(word)
+            self._stem_index = {st: tuple(words) for st, words in index.items()}
+        return self._stem_index
+
     def _near_vocab(self, word: str) -> bool:
         return self._close(word, 90, self._near)
 
@@ -871,6 +892,12 @@ class Inventory:
                     if len(w) > 4 and (cand.startswith(w[:-1]) or w.startswith(cand[:-1])):
                         sc = max(sc, 0.97)
                     found[cand] = sc
+                if not found and len(w) >= 6:
+                    # "the proration ticket" for "prorate charges …": the same stem
+                    by_stem = self._by_stem
+                    for st in _stems(w):
+                        for cand in by_stem.get(st, ()):
+                            found[cand] = _STEMMED
             hits[w] = remember(self._word_hits, w, found)
         said: set[str] | None = None
         for w, found in list(hits.items()):
@@ -1054,6 +1081,20 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 
 _SWAPPED = 0.85  # a word with two neighbouring letters swapped: as sure as a ratio of ~90
+_STEMMED = 0.9  # another form of the same word ("proration" of "prorate", "signing" of "sign")
+_STEMMERS = tuple(Stemmer.Stemmer(lang) for lang in ("english", "french", "spanish", "german"))
+
+
+def _stems(word: str) -> frozenset[str]:
+    """The Snowball stems of ``word`` (folded) in the four languages, those of six letters
+    or more (shorter ones join words that are not one: "marca" and "marco", "nachsten" and
+    "nach"): the forms a word takes that the ratio scores too low ("proration" and "prorate"
+    are 75).
+
+    >>> sorted(_stems("proration"))
+    ['prorat', 'proration']
+    """
+    return frozenset(st for st in (s.stemWord(word) for s in _STEMMERS) if len(st) >= 6)
 
 
 def _swaps(word: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -2288,26 +2289,34 @@ def test_the_lock_asked_is_in_the_requests_own_clause(text: str, value: str) -> 
     assert (op["path"], op["value"]) == ("/entities/lock.back_door/state", value)
 
 
+def _touching(project: str, collection: str, items: dict[str, Any]) -> Callable[[str], list[str]]:
+    """What a request changes (its patch's paths) when ``project``'s state also holds
+    ``items`` in ``collection``."""
+    changed = json.loads(json.dumps(STATES[project]))
+    changed[collection].update(items)
+    router = Router(REGISTRY, PACKS, calibration=CALIBRATION)
+    former = Former(REGISTRY, PACKS, min_confidence=0.5)
+    for name, state in {**STATES, project: changed}.items():
+        router.reindex(name, state)
+        former.observe(name, 1, state)
+
+    def touched(text: str) -> list[str]:
+        task = former.form(router.route(form_event(text), BASE), BASE).task
+        return [op.path for op in task.patch or []] if task is not None else []
+
+    return touched
+
+
 def test_ordering_names_no_reminder_that_orders_something() -> None:
     """A reminder's title is a request too: "commande-moi des sushis" does not tick off the
     reminder "order more glaze" (its verb is all they share), naming the glaze still does."""
-    calendar = json.loads(json.dumps(STATES["family-calendar"]))
-    calendar["reminders"]["rem-glaze"] = {
+    glaze = {
         "title": "order more glaze",
         "aliases": ["glaze", "commander de l'émail", "pedir esmalte", "Glasur bestellen"],
         "due": "2026-12-04T12:00:00+01:00",
         "done": False,
     }
-    router = Router(REGISTRY, PACKS, calibration=CALIBRATION)
-    former = Former(REGISTRY, PACKS, min_confidence=0.5)
-    for project, state in {**STATES, "family-calendar": calendar}.items():
-        router.reindex(project, state)
-        former.observe(project, 1, state)
-
-    def touched(text: str) -> list[str]:
-        formation = former.form(router.route(form_event(text), BASE), BASE)
-        task = formation.task
-        return [op.path for op in task.patch or []] if task is not None else []
+    touched = _touching("family-calendar", "reminders", {"rem-glaze": glaze})
 
     for text in (
         "commande-moi des sushis",
@@ -2317,3 +2326,17 @@ def test_ordering_names_no_reminder_that_orders_something() -> None:
     ):
         assert not any("rem-glaze" in path for path in touched(text)), text
     assert touched("I ordered the glaze, tick it off") == ["/reminders/rem-glaze/done"]
+
+
+def test_another_form_of_a_title_word_names_the_ticket() -> None:
+    """ "the proration ticket" names "prorate charges …" (the ratio scores the two words 75:
+    the same Snowball stem); a short stem joins nothing ("marca" is no "marco")."""
+    ticket = {
+        "title": "prorate charges when switching plans mid-month",
+        "status": "open",
+        "assignee": None,
+        "labels": ["feature", "billing"],
+    }
+    touched = _touching("taskline-dev", "tickets", {"TL-214": ticket})
+    assert touched("move the proration ticket to in review") == ["/tickets/TL-214/status"]
+    assert touched("marca como hecho el de kafka") == ["/tickets/TL-71/status"]
