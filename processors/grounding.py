@@ -219,7 +219,16 @@ def _indoors(c: Cleaned) -> bool:
 
 
 _INDIRECT_COLD = re.compile(
-    r"\b(?:cold|freezing|chilly|froid|gele|caille|frio|helado|congelando|kalt|eiskalt|friere)\b"
+    r"\b(?:cold|freezing|chilly|froid|gele|caille|frio|helado|congelando|kalt|eiskalt|friere|"
+    r"saukalt|arschkalt|bitterkalt)\b|"
+    # a cold place said for the room: "it's like an icebox in here", "c'est un frigo ici"
+    r"\b(?:like (?:an?|the|being in an?) |c'est (?:un|une|le|la) |"
+    r"comme (?:un|une|dans (?:un|une|le)) |es (?:un|una) |esto es (?:un|una) |"
+    r"parece (?:un|una) |como (?:un|una|en (?:un|una|el)) |"
+    r"wie (?:ein|eine|im|in (?:einem|der)) )"
+    r"(?:icebox|fridge|freezer|igloo|north pole|siberia|frigo|glaciere|congelateur|congel|"
+    r"pole nord|siberie|nevera|congelador|iglu|polo norte|tempano|"
+    r"kuhlschrank|eiskeller|gefrierschrank|nordpol|sibirien|eiskasten)\b"
 )
 _INDIRECT_HOT = re.compile(
     r"\b(?:too hot|boiling|roasting|sweltering|trop chaud|creve de chaud|on etouffe|calor|"
@@ -231,7 +240,9 @@ _INDIRECT_DARK = re.compile(
     r"vois rien|voit rien|no veo|ve nada|sehe .{0,12}nichts|sieht man .{0,12}nichts|barely see|"
     r"vois presque|"
     r"sehe kaum|apenas veo|no (?:me )?veo|ne (?:me )?vois|"
-    r"seh\w* (?:mich |dich )?(?:\w+ ){0,4}?(?:nichts|kaum|nicht)\b"
+    r"seh\w* (?:mich |dich )?(?:\w+ ){0,4}?(?:nichts|kaum|nicht)\b|"
+    # "man sieht die Hand vor Augen nicht"
+    r"hand vor (?:den )?augen nicht"
 )
 _WANT = re.compile(
     r"\b(?:could (?:really )?use|i need|i want|i'd love|il me faut|j'ai besoin|je veux|"
@@ -259,6 +270,31 @@ _LET_IN = re.compile(
     r"(?<!\bno )(?<!\bno le )(?<!\bno la )(?<!\bno los )(?<!\bno les )\b(?:deja|haz)\w* "
     r"(?:entrar|pasar)\b|\blass\w* (?:ihn|sie|mich|uns) rein\b|"
     r"\breinlassen\b"
+)
+# someone the speaker knows waiting at a gate or door of the home, told as the reason to open
+# it ("the feed lorry's been waiting at the yard gate", "le livreur attend devant le portail",
+# "mi suegra está esperando en la verja", "Malik steht mit dem Kinderwagen vorm Hoftor"): asks
+# to unlock it, unless the text says not to or calls them strangers (_KEEP_OUT), or they wait
+# somewhere else ("the kids are waiting at the school gate")
+_WAITING_AT = re.compile(
+    r"\b(?:waiting|standing|stood)\b(?: \w+){0,4}? (?:at|outside|by|in front of)\b|"
+    r"\b(?:is|are|s)\b (?:\w+ )?(?:at|outside) the (?:\w+ )?(?:gate|door)|"
+    r"\battend\w*\b(?: \w+){0,4}? (?:devant|dehors|a la|au|en bas|derriere)\b|"
+    r"\b(?:est|sont) (?:devant|au portail|a la porte|a la grille)\b|"
+    r"\besta\w* esperando\b|\bespera\w* (?:en|a|delante|fuera|abajo)\b|"
+    r"\besta\w* (?:en|a) la (?:puerta|verja|cancela|entrada|reja)\b|"
+    r"\b(?:wartet|warten|steht|stehen)\b(?: \w+){0,5}? (?:vor|vorm|vorn|am|an der|unten)\b"
+)
+_KEEP_OUT = re.compile(
+    r"\b(?:stranger\w*|unknown|suspicious|weird|creepy|don'?t know|do not know|"
+    r"keep (?:it|them|the \w+(?: \w+)?) (?:shut|locked|closed)|don'?t (?:open|unlock|let)|"
+    r"school|bus stop|station|"
+    r"inconnu\w*|louche|bizarre|n'ouvre pas|ne (?:l'|lui )?ouvre pas|ne pas ouvrir|"
+    r"garde\w* (?:la|le|les)? ?ferme\w*|ecole|arret|gare|"
+    r"desconocid\w*|extran\w*|sospechos\w*|raro|no (?:le |la |lo |les )?abras|colegio|"
+    r"escuela|parada|estacion|"
+    r"fremd\w*|unbekannt\w*|verdachtig\w*|komisch\w*|nicht (?:auf|offnen|aufmachen)|"
+    r"mach\w* nicht auf|lass\w* (?:es|sie|das \w+|die \w+) zu|schule|haltestelle|bahnhof)\b"
 )
 _LOCK_OR_UNLOCK = re.compile(f"{_UNLOCK.pattern}|{_LOCK.pattern}")
 _DISARM_DE = re.compile(r"\bschalt\w*\b.*\bab\b|\bmach\w*\b.*\baus\b")
@@ -385,14 +421,17 @@ _VAGUE = re.compile(
 # "leave the porch light on", "don't turn off the floor lamp", "no need to touch the alarm",
 # "I might turn the heating up later": nothing to change now ("don't forget to …" asks)
 NEGATED = re.compile(
-    r"\b(?:don'?t|do not|never|no need to|there's no need|leave (?:the|it|them|my)\b|"
+    # (not asked: "did I leave the kiln on?", "¿ya le tocó o todavía no?")
+    r"\b(?:don'?t|do not|never\b|no need to|there's no need|"
+    r"(?<!did i )(?<!did we )(?<!did you )(?<!did someone )(?<!did anyone )(?<!has anyone )"
+    r"(?<!have i )(?<!have we )leave (?:the|it|them|my)\b|"
     r"keep (?:the|it)\b|i might|maybe later|not now|not yet|"
     r"ne \w+ pas|n'\w+ pas|pas besoin|inutile de|(?<!ai )(?<!as )(?<!a )laisse (?:le|la|les|l')|"
     r"garde (?:le|la|les)|"
     r"peut-etre plus tard|pas maintenant|peut-etre\b.*\bplus tard|maybe\b.*\blater|"
     r"no (?:apagues|enciendas|toques|cierres|abras|hagas|cambies|hace falta)|"
     r"deja (?:el|la|los|las)\b.*\b(?:encendid|apagad|abiert|cerrad|como esta)|"
-    r"quiza(?:s)? luego|ahora no|todavia no|"
+    r"quiza(?:s)? luego|ahora no|(?<!\bo )todavia no|"
     r"nicht (?:aus|an|ab|zu|auf)\w*|nicht (?:nötig|notig)|brauchst \w+ nicht|bloss nicht|"
     r"nicht \w+(?:en|ern|eln)\b|doch nicht|hold off|no (?:me |te |lo |la |le |los |las )?"
     r"\w{2,}(?:as|es)\b|mejor no|"
@@ -1947,6 +1986,18 @@ def _recipient_first(people: list[Item], folded: str) -> list[Item]:
     return sorted(people, key=rank)
 
 
+def _said_not_to(folded: str, said: re.Pattern[str]) -> bool:
+    """Whether a clause of ``folded`` that says ``said`` is negated ("…, don't open it"; not
+    "don't forget to lock it")."""
+    return any(
+        said.search(clause) and NEGATED.search(clause) and not _ASKS_ANYWAY.search(clause)
+        for clause in _CLAUSES.split(folded)
+    )
+
+
+_CLAUSES = re.compile(r"[,;.!?]")
+
+
 def _read(name: str, c: Cleaned) -> Any:
     if name == "switch":
         said = switch(c)
@@ -1975,12 +2026,18 @@ def _read(name: str, c: Cleaned) -> Any:
         # not "sam already unlocked the back door, lock it again"; the request's own clause
         # first ("just lock the front door already, it's been unlocked all night")
         asked = own_clause(requested(c.folded), _LOCK_OR_UNLOCK)
+        if _said_not_to(asked, _LOCK_OR_UNLOCK):
+            return None  # "the courier is at the front door, don't open it": ask, not unlock
         if _UNLOCK.search(asked):
             return "unlocked"
         if _LOCK.search(asked):
             return "locked"
         # "can you let him in", "le livreur attend devant le portail": someone to let in
-        return "unlocked" if _LET_IN.search(c.folded) else None
+        if _LET_IN.search(c.folded) or (
+            _WAITING_AT.search(c.folded) and not _KEEP_OUT.search(c.folded)
+        ):
+            return "unlocked"
+        return None
     if name == "alarm_mode":
         if _DISARM.search(c.folded) or (c.lang == "de" and _DISARM_DE.search(c.folded)):
             return "disarmed"

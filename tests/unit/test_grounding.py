@@ -2340,3 +2340,84 @@ def test_another_form_of_a_title_word_names_the_ticket() -> None:
     touched = _touching("taskline-dev", "tickets", {"TL-214": ticket})
     assert touched("move the proration ticket to in review") == ["/tickets/TL-214/status"]
     assert touched("marca como hecho el de kafka") == ["/tickets/TL-71/status"]
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "value"),
+    [
+        # someone waiting at a door of the home, told as the reason to open it
+        ("the courier is waiting at the front door", "/entities/lock.front_door/state", "unlocked"),
+        (
+            "the delivery guy has been standing at the garage door for ages",
+            "/entities/lock.garage/state",
+            "unlocked",
+        ),
+        (
+            "le livreur attend devant la porte d'entrée",
+            "/entities/lock.front_door/state",
+            "unlocked",
+        ),
+        (
+            "mi suegra está esperando en la puerta principal",
+            "/entities/lock.front_door/state",
+            "unlocked",
+        ),
+        (
+            "der Paketbote steht unten vor der Haustür",
+            "/entities/lock.front_door/state",
+            "unlocked",
+        ),
+        # a cold place said for the room
+        (
+            "it's like an icebox in the bedroom",
+            "/entities/climate.bedroom/attributes/target_celsius",
+            19,
+        ),
+        (
+            "c'est un frigo dans la chambre",
+            "/entities/climate.bedroom/attributes/target_celsius",
+            19,
+        ),
+        (
+            "es como una nevera el dormitorio",
+            "/entities/climate.bedroom/attributes/target_celsius",
+            19,
+        ),
+        (
+            "im Schlafzimmer ist es wie im Kühlschrank",
+            "/entities/climate.bedroom/attributes/target_celsius",
+            19,
+        ),
+    ],
+)
+def test_what_is_told_asks_for_it(text: str, path: str, value: object) -> None:
+    assert patch_of(form(text)) == [{"op": "replace", "path": path, "value": value}]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a stranger is waiting at the front door, keep it shut",
+        "someone I don't know is standing at the back door",
+        "the courier is waiting at the front door, don't open it",
+        "un inconnu attend devant la porte d'entrée",
+        "un desconocido está esperando en la puerta principal, no abras",
+        "ein Fremder steht vor der Haustür",
+        "the kids are waiting at the school gate",
+    ],
+)
+def test_nobody_unknown_or_kept_out_is_let_in(text: str) -> None:
+    task = form(text).task
+    assert task is None or not any(op.value_json == '"unlocked"' for op in task.patch or [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "did I leave the coffee machine on",
+        "did you leave the garage door open?",
+        "¿ya está encendida la cafetera o todavía no?",
+    ],
+)
+def test_asking_whether_something_was_left_is_a_question(text: str) -> None:
+    assert form(text).decision == "ephemeral"
