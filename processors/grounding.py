@@ -160,7 +160,8 @@ _QUESTION_START = {
     r"have|was|were|will|any|anything|show me|tell me|list|give me|summari[sz]e|sum up|recap)\b",
     "fr": r"^(?:a quelle|quel|quelle|quels|quelles|qui|quand|kan|ou|comment|pourquoi|combien|"
     r"koi|quoi|est-ce|"
-    r"qu'est-ce|est ce|c'est quand|c'est quoi|montre|dis-moi|donne-moi|liste|y a-t-il|il y a)\b",
+    r"qu'est-ce|est ce|c'est quand|c'est quoi|c koi|c quoi|ckoi|c'est koi|montre|dis-moi|"
+    r"donne-moi|liste|y a-t-il|il y a)\b",
     "es": r"^(?:a que hora|a que ora|que|q|ke|cual|cuales|quien|cuando|donde|como|por que|cuanto|"
     r"cuantos|"
     r"cuantas|hay|esta|estan|tengo|tenemos|muestrame|dime|lista)\b",

@@ -92,6 +92,7 @@ def patch_of(formation: Formation) -> list[dict[str, Any]]:
     [
         ("turn on the porch light", "en"),
         ("lock the front door", "en"),  # lingua alone says Dutch
+        ("welche Tickets hat Marco", "de"),  # lingua alone says English
         ("allume la lumière de la cuisine", "fr"),
         ("enciende la luz del pasillo", "es"),
         ("mach das Licht in der Küche an", "de"),
@@ -2417,7 +2418,10 @@ def test_nobody_unknown_or_kept_out_is_let_in(text: str) -> None:
         "did I leave the coffee machine on",
         "did you leave the garage door open?",
         "¿ya está encendida la cafetera o todavía no?",
+        # chat shorthand and no question mark
+        "c koi les tickets de marco",
+        "welche Tickets hat Marco",
     ],
 )
-def test_asking_whether_something_was_left_is_a_question(text: str) -> None:
+def test_these_questions_are_questions(text: str) -> None:
     assert form(text).decision == "ephemeral"
