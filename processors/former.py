@@ -313,6 +313,20 @@ def validate_patch(ops: Sequence[dict[str, Any]]) -> str | None:
     return None
 
 
+def _unaddressed(text: str, project_id: str | None) -> str:
+    """``text`` without the project it is addressed to, said first ("Orion: mark invoice 3050
+    as paid" sets no field called "orion").
+
+    >>> _unaddressed("Atlas: set the stock count to 40", "atlas")
+    'set the stock count to 40'
+    """
+    if project_id:
+        said = re.match(rf"\s*{re.escape(project_id)}\s*[:,]\s*", text, re.IGNORECASE)
+        if said is not None:
+            return text[said.end() :]
+    return text
+
+
 class PackExpert:
     """Matches text to the nearest example utterances of the domain's pack (k nearest)."""
 
@@ -513,7 +527,7 @@ class PackExpert:
             )
         if intent.task_type == "ephemeral":
             return Proposal.read_only(intent, similarity, notes)
-        slots = extract_slots(pack, event.text)
+        slots = extract_slots(pack, _unaddressed(event.text, routed.project_id))
         missing = [s for s in intent.required_slots if s not in slots]
         instead = next((i for i in pack.intents if i.id == intent.otherwise), None)
         if missing and instead is not None and not _asks(routed):

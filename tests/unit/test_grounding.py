@@ -2425,3 +2425,17 @@ def test_nobody_unknown_or_kept_out_is_let_in(text: str) -> None:
 )
 def test_these_questions_are_questions(text: str) -> None:
     assert form(text).decision == "ephemeral"
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "value"),
+    [
+        ("atlas: set the stock count to 40", "/stock_count", "40"),
+        ("Orion: mark invoice 3050 as paid", "/invoice_3050", "paid"),
+        ("helios, change the budget to 25000", "/budget", "25000"),
+    ],
+)
+def test_the_project_a_request_is_addressed_to_is_no_field(
+    text: str, path: str, value: str
+) -> None:
+    assert patch_of(form(text)) == [{"op": "add", "path": path, "value": value}]
