@@ -313,6 +313,17 @@ def validate_patch(ops: Sequence[dict[str, Any]]) -> str | None:
     return None
 
 
+# a change that says nothing of what to ("update the forecast", "cambia la fecha", "change le
+# budget de la campagne"): asked for, not recorded as a request
+_BARE_CHANGE = re.compile(
+    r"\s*(?:please |can you |could you |peux-tu |tu peux |puedes |kannst du |bitte )?"
+    r"(?:update|change|modify|edit|cambia|actualiza|modifica|edita|modifie|change|"
+    r"mets [aà] jour|actualise|[äa]ndere?|aendere?|aktualisier\w*|bearbeite)\b"
+    r"(?:\s+[^\W\d]+){1,5}\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+
+
 def _unaddressed(text: str, project_id: str | None) -> str:
     """``text`` without the project it is addressed to, said first ("Orion: mark invoice 3050
     as paid" sets no field called "orion").
@@ -527,10 +538,14 @@ class PackExpert:
             )
         if intent.task_type == "ephemeral":
             return Proposal.read_only(intent, similarity, notes)
-        slots = extract_slots(pack, _unaddressed(event.text, routed.project_id))
+        said = _unaddressed(event.text, routed.project_id)
+        slots = extract_slots(pack, said)
         missing = [s for s in intent.required_slots if s not in slots]
         instead = next((i for i in pack.intents if i.id == intent.otherwise), None)
-        if missing and instead is not None and not _asks(routed):
+        bare = bool(missing) and _BARE_CHANGE.match(said) is not None
+        if bare and "value" in missing:
+            missing = ["value"]  # the thing to change is said (as no field: no "to" follows)
+        if missing and instead is not None and not _asks(routed) and not bare:
             # "raise the ad budget by ten percent": no field and value to set, but a request
             # the project's people act on: recorded as asked
             note = f"no {' or '.join(missing)} to set: {instead.id}"

@@ -2439,3 +2439,13 @@ def test_the_project_a_request_is_addressed_to_is_no_field(
     text: str, path: str, value: str
 ) -> None:
     assert patch_of(form(text)) == [{"op": "add", "path": path, "value": value}]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Apollo: cambia la fecha", "update the stock count in Atlas", "Helios: change the budget"],
+)
+def test_a_change_that_says_nothing_of_what_to_asks_for_it(text: str) -> None:
+    formation = form(text)
+    assert formation.decision == "clarification"
+    assert formation.reply is not None and formation.reply.reason_code == "missing_slot:value"
