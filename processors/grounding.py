@@ -222,11 +222,14 @@ def _indoors(c: Cleaned) -> bool:
 _INDIRECT_COLD = re.compile(
     r"\b(?:cold|freezing|chilly|froid|gele|caille|frio|helado|congelando|kalt|eiskalt|friere|"
     r"saukalt|arschkalt|bitterkalt)\b|"
-    # a cold place said for the room: "it's like an icebox in here", "c'est un frigo ici"
-    r"\b(?:like (?:an?|the|being in an?) |c'est (?:un|une|le|la) |"
-    r"comme (?:un|une|dans (?:un|une|le)) |es (?:un|una) |esto es (?:un|una) |"
-    r"parece (?:un|una) |como (?:un|una|en (?:un|una|el)) |"
-    r"wie (?:ein|eine|im|in (?:einem|der)) )"
+    # a cold place said for the room, now: "it's like an icebox in here", "c'est un frigo ici",
+    # "esto es una nevera", "hier ist es wie im Kühlschrank" (not "make it like a fridge", "it
+    # was like a fridge yesterday", "it's not like a fridge any more")
+    r"\b(?:(?:it's|it is|its|s|is|are|feels) like (?:an?|the|being in an?) |"
+    r"c'est (?:un|une|le|la|comme (?:un|une|dans (?:un|une|le))) |"
+    r"on (?:se croirait|dirait) (?:dans )?(?:un|une|le|la) |"
+    r"(?:es|esta|parece) (?:como )?(?:un|una|en (?:un|una|el)) |"
+    r"ist (?:es )?(?:hier )?(?:ja )?wie (?:ein|eine|im|in (?:einem|der)) )"
     r"(?:icebox|fridge|freezer|igloo|north pole|siberia|frigo|glaciere|congelateur|congel|"
     r"pole nord|siberie|nevera|congelador|iglu|polo norte|tempano|"
     r"kuhlschrank|eiskeller|gefrierschrank|nordpol|sibirien|eiskasten)\b"
@@ -272,30 +275,53 @@ _LET_IN = re.compile(
     r"(?:entrar|pasar)\b|\blass\w* (?:ihn|sie|mich|uns) rein\b|"
     r"\breinlassen\b"
 )
-# someone the speaker knows waiting at a gate or door of the home, told as the reason to open
-# it ("the feed lorry's been waiting at the yard gate", "le livreur attend devant le portail",
-# "mi suegra está esperando en la verja", "Malik steht mit dem Kinderwagen vorm Hoftor"): asks
-# to unlock it, unless the text says not to or calls them strangers (_KEEP_OUT), or they wait
-# somewhere else ("the kids are waiting at the school gate")
-_WAITING_AT = re.compile(
-    r"\b(?:waiting|standing|stood)\b(?: \w+){0,4}? (?:at|outside|by|in front of)\b|"
-    r"\b(?:is|are|s)\b (?:\w+ )?(?:at|outside) the (?:\w+ )?(?:gate|door)|"
-    r"\battend\w*\b(?: \w+){0,4}? (?:devant|dehors|a la|au|en bas|derriere)\b|"
-    r"\b(?:est|sont) (?:devant|au portail|a la porte|a la grille)\b|"
-    r"\besta\w* esperando\b|\bespera\w* (?:en|a|delante|fuera|abajo)\b|"
-    r"\besta\w* (?:en|a) la (?:puerta|verja|cancela|entrada|reja)\b|"
-    r"\b(?:wartet|warten|steht|stehen)\b(?: \w+){0,5}? (?:vor|vorm|vorn|am|an der|unten)\b"
+# someone expected waiting now at a gate or door of the home, told as the reason to open it
+# ("the courier is waiting at the front door", "le livreur attend devant le portail", "mi
+# suegra está esperando en la verja", "der Paketbote steht unten am Hoftor"): asks to unlock
+# it. Only people one lets in (deliveries, trades, family, friends, guests) said before the
+# waiting in its clause, now: not a burglar, "some guy", the dog, the rain, nobody, the
+# speaker, or yesterday's courier; and never when the text keeps them out (_KEEP_OUT)
+_VISITOR = (
+    r"(?:courier|delivery \w+|deliveryman|delivery|postman|postwoman|mailman|parcel \w+|"
+    r"\w+ lorry|lorry|truck|van|driver|plumber|electrician|cleaner|nanny|babysitter|"
+    r"gardener|grandma|grandpa|granny|nana|nonna|mum|mom|dad|mother|father|\w+-in-law|"
+    r"wife|husband|son|daughter|sister|brother|partner|kids|children|friends?|guests?|"
+    r"visitors?|livreur|livreuse|facteur|factrice|postier|coursier|camion|plombier|"
+    r"electricien|femme de menage|nounou|baby-sitter|jardinier|mamie|papi|grand-mere|"
+    r"grand-pere|maman|papa|belle-mere|beau-pere|ma femme|mon mari|mon fils|ma fille|"
+    r"ma soeur|mon frere|les enfants|amie?s?|invites?|repartidor|repartidora|mensajero|"
+    r"cartero|camion|furgoneta|fontanero|electricista|asistenta|limpiadora|canguro|ninera|"
+    r"jardinero|abuela|abuelo|mama|suegra|suegro|mi mujer|mi marido|mi hijo|mi hija|"
+    r"mi hermana|mi hermano|los ninos|amigo|amiga|amigos|invitados|paketbote|postbote|"
+    r"briefträger|brieftrager|kurier|lieferant|lieferdienst|lkw|lieferwagen|klempner|"
+    r"installateur|elektriker|putzfrau|putzhilfe|gartner|oma|opa|schwiegermutter|"
+    r"schwiegervater|meine frau|mein mann|mein sohn|meine tochter|meine schwester|"
+    r"mein bruder|die kinder|freund|freundin|gaste|besuch)"
 )
+_WAITS_NOW = (
+    r"(?:(?:is|are|s|has been|have been|been) (?:\w+ ){0,2}?(?:waiting|standing)|"
+    r"(?:is|are|s) (?:\w+ )?(?:at|outside|by) the|"
+    r"attend(?:ent)?\b|(?:est|sont) (?:devant|dehors|en bas|au portail|a la porte)|"
+    r"esta(?:n)? esperando|esperan?\b|esta(?:n)? (?:en|a) la|"
+    r"wartet|warten|steht|stehen|(?:ist|sind) (?:am|vor|vorm|unten))"
+)
+_WAITING_AT = re.compile(rf"\b{_VISITOR}\b[^,.;!?]{{0,40}}?\b{_WAITS_NOW}")
 _KEEP_OUT = re.compile(
-    r"\b(?:stranger\w*|unknown|suspicious|weird|creepy|don'?t know|do not know|"
-    r"keep (?:it|them|the \w+(?: \w+)?) (?:shut|locked|closed)|don'?t (?:open|unlock|let)|"
-    r"school|bus stop|station|"
-    r"inconnu\w*|louche|bizarre|n'ouvre pas|ne (?:l'|lui )?ouvre pas|ne pas ouvrir|"
-    r"garde\w* (?:la|le|les)? ?ferme\w*|ecole|arret|gare|"
-    r"desconocid\w*|extran\w*|sospechos\w*|raro|no (?:le |la |lo |les )?abras|colegio|"
-    r"escuela|parada|estacion|"
-    r"fremd\w*|unbekannt\w*|verdachtig\w*|komisch\w*|nicht (?:auf|offnen|aufmachen)|"
-    r"mach\w* nicht auf|lass\w* (?:es|sie|das \w+|die \w+) zu|schule|haltestelle|bahnhof)\b"
+    r"\b(?:stranger\w*|unknown|suspicious|weird|creepy|don'?t know|do not know|no idea|"
+    r"not allowed|keep (?:it|them|him|her|the \w+(?: \w+)?) (?:shut|locked|closed|out)|"
+    r"don'?t (?:open|unlock|let)|ignore|"
+    r"inconnu\w*|louche|bizarre|n'ouvre|ne (?:l'|lui |leur )?(?:\w+ )?ouvre|ne pas ouvrir|"
+    r"surtout pas|pas question|pas le droit|garde\w* (?:la|le|les)? ?ferme\w*|"
+    r"desconocid\w*|extran\w*|sospechos\w*|raro|no (?:le |la |lo |les )?abras|"
+    r"no puede entrar|ni hablar|"
+    r"fremd\w*|unbekannt\w*|verdachtig\w*|komisch\w*|nicht (?:auf|offnen|aufmachen|rein)|"
+    r"darf nicht|auf keinen fall|mach\w* nicht auf|lass\w* (?:es|sie|ihn|das \w+|die \w+) zu)"
+    r"\b"
+)
+# waiting somewhere else than at home ("the kids are waiting at the school gate")
+_ELSEWHERE = re.compile(
+    r"\b(?:school|bus stop|station|ecole|arret|gare|colegio|escuela|parada|estacion|schule|"
+    r"haltestelle|bahnhof)\b"
 )
 _LOCK_OR_UNLOCK = re.compile(f"{_UNLOCK.pattern}|{_LOCK.pattern}")
 _DISARM_DE = re.compile(r"\bschalt\w*\b.*\bab\b|\bmach\w*\b.*\baus\b")
@@ -432,7 +458,7 @@ NEGATED = re.compile(
     r"peut-etre plus tard|pas maintenant|peut-etre\b.*\bplus tard|maybe\b.*\blater|"
     r"no (?:apagues|enciendas|toques|cierres|abras|hagas|cambies|hace falta)|"
     r"deja (?:el|la|los|las)\b.*\b(?:encendid|apagad|abiert|cerrad|como esta)|"
-    r"quiza(?:s)? luego|ahora no|(?<!\bo )todavia no|"
+    r"quiza(?:s)? luego|ahora no|(?<!\bo )todavia no|\bo todavia no(?!\s*\?)|"
     r"nicht (?:aus|an|ab|zu|auf)\w*|nicht (?:nötig|notig)|brauchst \w+ nicht|bloss nicht|"
     r"nicht \w+(?:en|ern|eln)\b|doch nicht|hold off|no (?:me |te |lo |la |le |los |las )?"
     r"\w{2,}(?:as|es)\b|mejor no|"
@@ -2029,13 +2055,17 @@ def _read(name: str, c: Cleaned) -> Any:
         asked = own_clause(requested(c.folded), _LOCK_OR_UNLOCK)
         if _said_not_to(asked, _LOCK_OR_UNLOCK):
             return None  # "the courier is at the front door, don't open it": ask, not unlock
+        # a stranger or someone to keep out: never unlocked ("…, ne lui ouvre surtout pas")
+        kept_out = _KEEP_OUT.search(c.folded) is not None
         if _UNLOCK.search(asked):
-            return "unlocked"
+            return None if kept_out else "unlocked"
         if _LOCK.search(asked):
             return "locked"
         # "can you let him in", "le livreur attend devant le portail": someone to let in
+        if kept_out:
+            return None
         if _LET_IN.search(c.folded) or (
-            _WAITING_AT.search(c.folded) and not _KEEP_OUT.search(c.folded)
+            _WAITING_AT.search(c.folded) and not _ELSEWHERE.search(c.folded)
         ):
             return "unlocked"
         return None

@@ -57,13 +57,14 @@ _VERBS = frozenset(
     "quita mueve cambia apaga enciende cierra abre anade apunta recuerda losche loesche "
     "streich verschieb schalte schliess offne stell setz".split()
 )
-# Ordering and reserving verbs name no item: a reminder's title is a request too ("order more
-# glaze", "commander de l'émail"), and "commande-moi des sushis" or "bestell beim Bäcker zwei
-# Brezeln" asks for something else, not to tick that reminder off or move it
+# Ordering and reserving verbs name no item alone: a reminder's title is a request too ("order
+# more glaze", "commander de l'émail"), and "commande-moi des sushis" or "bestell beim Bäcker
+# zwei Brezeln" asks for something else, not to tick that reminder off or move it
 _ORDERING = frozenset(
-    "order orders ordered commande commander commandez commandes bestell bestelle "
-    "bestellen bestellt pide pideme pidele pidenos pedir pedido reserve reserver reservez "
-    "reservame reserva reservar reservier reserviere reservieren".split()
+    "order orders ordered commande commander commandez commandes commandee bestell bestelle "
+    "bestellen bestellt bestellung bestellungen pide pideme pidele pidenos pedir pedido pedi "
+    "pedimos reserve reserver reservez reservame reserva reservar reservier reserviere "
+    "reservieren reservierung".split()
 )
 # Words that say which kind of thing is meant, per kind (all four languages, folded).
 KIND_WORDS: dict[str, frozenset[str]] = {
@@ -489,6 +490,11 @@ class Inventory:
         words = self._rejoined(_raw_words(folded, raw))
         by_word = self._hits(words)
         said = tuple(compress(by_word, by_word.values()))  # those with hits: few of them
+        if said and all(w in _ORDERING for w in said):
+            # only a verb of ordering hits: "commande-moi des sushis" names no reminder
+            # "order more glaze" ("I ordered the turkey, tick it off" does name one)
+            by_word = {w: {} for w in by_word}
+            said = ()
         # what the words that hit inventory words give depends on them alone, and the same
         # few come back: remembered per such words (three at most, in their order)
         known = self._covers.get(said) if len(said) <= 3 else None
@@ -880,9 +886,7 @@ class Inventory:
             if w.isdigit() or w in hits:
                 continue
             found: dict[str, float] = {}
-            if w in _ORDERING:
-                pass
-            elif len(w) < 4 or w in _VERBS:
+            if len(w) < 4 or w in _VERBS:
                 if w in self._vocab_set:
                     found[w] = 1.0
             else:
@@ -896,8 +900,10 @@ class Inventory:
                     # "the proration ticket" for "prorate charges …": the same stem
                     by_stem = self._by_stem
                     for st in _stems(w):
-                        for cand in by_stem.get(st, ()):
-                            found[cand] = _STEMMED
+                        if w[len(st) :] in _INFLECTIONS and w.startswith(st):
+                            for cand in by_stem.get(st, ()):
+                                if cand[len(st) :] in _INFLECTIONS and cand.startswith(st):
+                                    found[cand] = _STEMMED
             hits[w] = remember(self._word_hits, w, found)
         said: set[str] | None = None
         for w, found in list(hits.items()):
@@ -1082,6 +1088,10 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 _SWAPPED = 0.85  # a word with two neighbouring letters swapped: as sure as a ratio of ~90
 _STEMMED = 0.9  # another form of the same word ("proration" of "prorate", "signing" of "sign")
+# the endings a stem may take on either side: a word's forms, not the words made from it
+# (Snowball strips those too: "integrity" and "integration", "marketing" and "market",
+# "publication" and "public" share stems)
+_INFLECTIONS = frozenset({"", "e", "s", "es", "ed", "en", "er", "n", "ion", "ions"})
 _STEMMERS = tuple(Stemmer.Stemmer(lang) for lang in ("english", "french", "spanish", "german"))
 
 

@@ -436,7 +436,7 @@ def status(u: Cleaned) -> str | None:
     reopened = _STATUS[2][1].search(text) is not None  # "reopen 63, it was marked as done"
     for name, pattern in [] if reopened else _STATUS:
         for m in pattern.finditer(text):
-            if m.group() == "zu" and _ZU_VERB.search(text, 0, m.start()):
+            if m.group() == "zu" and _zu_prefix(text, m.start()):
                 continue
             if (
                 (set_to is None or m.start() > set_to[0])
@@ -450,7 +450,7 @@ def status(u: Cleaned) -> str | None:
     told: str | None = None  # "close TL-63, it was in review": what it was is not what to do
     for name, pattern in _STATUS:
         for m in pattern.finditer(text):
-            if m.group() == "zu" and _ZU_VERB.search(text, 0, m.start()):
+            if m.group() == "zu" and _zu_prefix(text, m.start()):
                 continue
             if not _NEGATED_BEFORE.search(text, 0, m.start()):  # not "no need to reopen it"
                 if not _TOLD.search(_CLAUSE_END.split(text[: m.start()])[-1]):
@@ -465,6 +465,20 @@ _ZU_VERB = re.compile(
     r"\b(?:weis|weise|teil|teile|ordne|ordnet|schick|schicke|sende|schieb|schiebe|spiel|"
     r"spiele|sag|sage|hor|hore|stimm|stimme|teilt|weist)\b"
 )
+_ZU_CLAUSE = re.compile(r".*(?:[,;.!?]|\bund\b|\bdann\b)")
+_CLOSING_VERB = re.compile(r"\b(?:mach\w*|schlie\w*)\b")
+
+
+def _zu_prefix(text: str, at: int) -> bool:
+    """Whether the "zu" at ``at`` is the prefix of the last verb of its clause ("weis TL-120
+    Priya zu"), not "closed" ("hör mal zu, mach TL-42 zu", "sag Sofia Bescheid und mach es
+    zu")."""
+    before = text[:at]
+    start = m.end() if (m := _ZU_CLAUSE.match(before)) else 0
+    verbs = list(_ZU_VERB.finditer(before, start))
+    return bool(verbs) and not _CLOSING_VERB.search(before, verbs[-1].end())
+
+
 # what sets a status, just before it: "mark it done", "move it to in review", "passe en cours"
 _SET_TO = re.compile(
     r"\b(?:(?:move|moved|back|set|put|change|switch|send)\s+(?:\S+\s+){0,3}?(?:to|into)|"

@@ -2405,6 +2405,20 @@ def test_what_is_told_asks_for_it(text: str, path: str, value: object) -> None:
         "un desconocido está esperando en la puerta principal, no abras",
         "ein Fremder steht vor der Haustür",
         "the kids are waiting at the school gate",
+        # what a review found unlocking in a first version: anyone, anything, any time
+        "the burglar is at the back door",
+        "a man is standing outside the front door with a knife",
+        "ein Einbrecher steht an der Hintertür",
+        "leo is at the front door, he is not allowed in",
+        "le livreur attend devant la porte d'entrée, ne lui ouvre surtout pas",
+        "nobody is waiting at the front door",
+        "personne n'attend devant la porte d'entrée",
+        "le facteur attendait devant la porte d'entrée hier",
+        "the courier was waiting at the front door but he left",
+        "it's raining outside the back door",
+        "the dog is waiting at the back door",
+        "I'm waiting at the front door",
+        "my ex is standing at the front door again",
     ],
 )
 def test_nobody_unknown_or_kept_out_is_let_in(text: str) -> None:
@@ -2449,3 +2463,51 @@ def test_a_change_that_says_nothing_of_what_to_asks_for_it(text: str) -> None:
     formation = form(text)
     assert formation.decision == "clarification"
     assert formation.reply is not None and formation.reply.reason_code == "missing_slot:value"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "make the bedroom like a fridge",
+        "me gusta el dormitorio como una nevera",
+        "the bedroom is not like a fridge anymore",
+        "la chambre était comme un frigo hier, maintenant ça va",
+        "im Schlafzimmer war es gestern wie im Kühlschrank, jetzt passt es",
+        # a Snowball stem is shared by words made from another ("integrity", "integration")
+        "close the integrity ticket",
+        "close the publication ticket",
+        "move the marketing meeting to friday",
+        # "o todavía no" taking a request back, not asking
+        "enciende la luz del porche... o todavía no, espera",
+    ],
+)
+def test_what_a_review_of_the_ninth_session_found_changes_nothing(text: str) -> None:
+    task = form(text).task
+    assert task is None or not task.patch, [op.to_rfc() for op in task.patch or []]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("TL-94 ist gefixt, sag Sofia Bescheid und mach es zu", "done"),
+        ("ich stimme zu, TL-42 kann zu", "done"),
+        ("hör mal zu, mach TL-42 zu", "done"),
+        ("weist du was, mach TL-63 zu", "done"),
+    ],
+)
+def test_a_zu_verb_in_another_clause_leaves_zu_closing(text: str, expected: str) -> None:
+    assert status(clean(text, "de")) == expected
+
+
+def test_an_ordering_verb_still_tells_two_reminders_apart() -> None:
+    reminders = {
+        "rem-order-turkey": {"title": "order the turkey", "due": "2026-12-04T12:00:00+01:00"},
+        "rem-collect-turkey": {"title": "collect the turkey", "due": "2026-12-05T12:00:00+01:00"},
+    }
+    for item in reminders.values():
+        item["done"] = False
+    touched = _touching("family-calendar", "reminders", reminders)
+    assert touched("I ordered the turkey, tick the reminder off") == [
+        "/reminders/rem-order-turkey/done"
+    ]
+    assert touched("commande-moi des sushis") == []
