@@ -57,9 +57,11 @@ _VERBS = frozenset(
     "quita mueve cambia apaga enciende cierra abre anade apunta recuerda losche loesche "
     "streich verschieb schalte schliess offne stell setz".split()
 )
-# Ordering and reserving verbs name no item alone: a reminder's title is a request too ("order
-# more glaze", "commander de l'émail"), and "commande-moi des sushis" or "bestell beim Bäcker
-# zwei Brezeln" asks for something else, not to tick that reminder off or move it
+# Ordering and reserving words name no item: a reminder's title is a request too ("order more
+# glaze", "commander de l'émail"), and "commande-moi des sushis" or "bestell beim Bäcker zwei
+# Brezeln" asks for something else, not to tick that reminder off or move it. (Counted only
+# beside another word of an item, "order the cake" ticked off "book the cake order": a review
+# found; so "I ordered the turkey" asks which turkey reminder, when two are.)
 _ORDERING = frozenset(
     "order orders ordered commande commander commandez commandes commandee bestell bestelle "
     "bestellen bestellt bestellung bestellungen pide pideme pidele pidenos pedir pedido pedi "
@@ -490,11 +492,6 @@ class Inventory:
         words = self._rejoined(_raw_words(folded, raw))
         by_word = self._hits(words)
         said = tuple(compress(by_word, by_word.values()))  # those with hits: few of them
-        if said and all(w in _ORDERING for w in said):
-            # only a verb of ordering hits: "commande-moi des sushis" names no reminder
-            # "order more glaze" ("I ordered the turkey, tick it off" does name one)
-            by_word = {w: {} for w in by_word}
-            said = ()
         # what the words that hit inventory words give depends on them alone, and the same
         # few come back: remembered per such words (three at most, in their order)
         known = self._covers.get(said) if len(said) <= 3 else None
@@ -886,7 +883,9 @@ class Inventory:
             if w.isdigit() or w in hits:
                 continue
             found: dict[str, float] = {}
-            if len(w) < 4 or w in _VERBS:
+            if w in _ORDERING:
+                pass  # names nothing: see _ORDERING
+            elif len(w) < 4 or w in _VERBS:
                 if w in self._vocab_set:
                     found[w] = 1.0
             else:

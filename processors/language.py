@@ -57,7 +57,7 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "der die das ein eine ist und in im mein meine du kannst bitte was wann wo wie wer "
         "mach schalte aus an ein auf mit für danke ja nein hallo tschüss okay gut egal "
         "vergiss entschuldigung licht lichter ich es nicht bt bidde nich "
-        "welche welcher welches welchen hat hast haben sind wird".split()
+        "welche welcher welches welchen hast haben sind wird".split()
     ),
 }
 _LINGUA_NAMES = {
