@@ -36,7 +36,7 @@ _ON = re.compile(
     r"einschalt\w*|anschalt\w*|"
     r"anmach\w*|start\w*|activ\w*|lance\w*|demarre\w*|arranca\w*|pon en marcha|"
     # "mets la bouilloire en route" (not "on est en route")
-    r"(?<=mets )(?:\S+ ){1,4}en (?:route|marche)|"
+    r"(?<=mets )(?:\S+ ){1,4}en (?:route|marche)|(?<=mets )en (?:route|marche)|"
     r"pon\w* (?:la|el|las|los) (?:luz|luces|lampara\w*|luce\w*))\b"
 )
 # "mets le ruban LED", "pon la tira led": on, when no level is said ("mets la veilleuse à zéro",

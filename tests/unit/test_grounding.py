@@ -2504,3 +2504,9 @@ def test_an_ordering_word_names_no_reminder_even_beside_its_other_words() -> Non
     assert touched("order the cake") == []
     assert touched("I ordered the turkey, tick the reminder off") == []
     assert touched("commande-moi des sushis") == []
+
+
+def test_mets_en_route_switches_on() -> None:
+    assert patch_of(form("mets en route la machine à café")) == [
+        {"op": "replace", "path": "/entities/switch.coffee_machine/state", "value": "on"}
+    ]
