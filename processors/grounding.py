@@ -2004,7 +2004,6 @@ def _said_not_to(folded: str, said: re.Pattern[str]) -> bool:
     )
 
 
-_CLAUSES = re.compile(r"[,;.!?]")
 # negations NEGATED does not read: "ne lui ouvre surtout pas", "auf keinen Fall aufmachen"
 _NOT_AT_ALL = re.compile(
     r"\b(?:surtout pas|pas question|no way|auf keinen fall|ni hablar|de ninguna manera)\b"

@@ -2510,3 +2510,13 @@ def test_mets_en_route_switches_on() -> None:
     assert patch_of(form("mets en route la machine à café")) == [
         {"op": "replace", "path": "/entities/switch.coffee_machine/state", "value": "on"}
     ]
+
+
+def test_a_clause_after_but_is_a_clause_of_its_own() -> None:
+    from types import SimpleNamespace
+
+    from processors.grounding import _own_clause
+
+    hallway = SimpleNamespace(names=["hallway light"])
+    said = clean("leave the porch light on but switch off the hallway light", "en")
+    assert _own_clause(said, hallway) == "switch off the hallway light"
