@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from itertools import repeat
 from typing import Any
@@ -375,6 +376,38 @@ def _text2num() -> Callable[..., str]:
     return alpha2digit  # type: ignore[no-any-return]
 
 
+_SCALE_WORDS = {
+    "en": {"thousand": 10**3, "million": 10**6, "millions": 10**6, "billion": 10**9},
+    "fr": {
+        "mille": 10**3,
+        "million": 10**6,
+        "millions": 10**6,
+        "milliard": 10**9,
+        "milliards": 10**9,
+    },
+    "es": {"mil": 10**3, "millón": 10**6, "millon": 10**6, "millones": 10**6},
+    "de": {
+        "tausend": 10**3,
+        "million": 10**6,
+        "millionen": 10**6,
+        "milliarde": 10**9,
+        "milliarden": 10**9,
+    },
+}
+_SCALED = {
+    lang: re.compile(rf"\b(\d+(?:[.,]\d+)?)\s+({'|'.join(words)})\b")
+    for lang, words in _SCALE_WORDS.items()
+}
+
+
+def _scaled(m: re.Match[str]) -> str:
+    """A number said with its scale in words, as one number ("2,5 millones": 2500000)."""
+    digits = m.group(1).replace(",", ".")
+    scale = next(s[m.group(2)] for s in _SCALE_WORDS.values() if m.group(2) in s)
+    value = Decimal(digits) * scale
+    return str(int(value)) if value == value.to_integral_value() else str(value)
+
+
 def _alpha2digit(text: str, lang: str) -> str:
     if lang not in SUPPORTED:
         return text
@@ -389,6 +422,9 @@ def _alpha2digit(text: str, lang: str) -> str:
         text = _CUARTO.sub(r"xcuartox\1", text)
     if lang == "de" and "einhalb" in text:  # "zwanzigeinhalb": "zwanzig einhalb", then 20,5
         text = _JOINED_HALF.sub(r"\1 einhalb", text)
+    if "mil" in text or "thousand" in text or "tausend" in text or "billion" in text:
+        # "1.2 million" is 1200000 (text2num reads the scale word alone: "1.2 1000000")
+        text = _SCALED[lang].sub(_scaled, text)
     try:
         result: str = alpha2digit(text, lang, threshold=2)  # "one on one" stays words
     except (ValueError, RuntimeError):  # text2num refuses some odd inputs; keep the words

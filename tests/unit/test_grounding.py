@@ -2520,3 +2520,18 @@ def test_a_clause_after_but_is_a_clause_of_its_own() -> None:
     hallway = SimpleNamespace(names=["hallway light"])
     said = clean("leave the porch light on but switch off the hallway light", "en")
     assert _own_clause(said, hallway) == "switch off the hallway light"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "numeric"),
+    [
+        ("set the forecast to 1.2 million", "en", "set the forecast to 1200000"),
+        ("passe la prévision à 1,5 million", "fr", "passe la prévision à 1500000"),
+        ("la previsión a 2,5 millones", "es", "la previsión a 2500000"),
+        ("der Forecast auf 1,2 Millionen", "de", "der forecast auf 1200000"),
+        ("set the budget to 3 thousand", "en", "set the budget to 3000"),
+    ],
+)
+def test_a_number_with_its_scale_in_words_is_one_number(text: str, lang: str, numeric: str) -> None:
+    # text2num read the scale word alone: "1.2 million" was "1.2 1000000"
+    assert clean(text, lang).numeric == numeric
