@@ -2442,7 +2442,12 @@ def test_the_project_a_request_is_addressed_to_is_no_field(
 
 @pytest.mark.parametrize(
     "text",
-    ["Apollo: cambia la fecha", "update the stock count in Atlas", "Helios: change the budget"],
+    [
+        "Apollo: cambia la fecha",
+        "update the stock count in Atlas",
+        "Helios: change the budget",
+        "Orion : mets à jour la prévision",  # no field "mets" with the value "jour la prévision"
+    ],
 )
 def test_a_change_that_says_nothing_of_what_to_asks_for_it(text: str) -> None:
     formation = form(text)
@@ -2535,3 +2540,9 @@ def test_a_clause_after_but_is_a_clause_of_its_own() -> None:
 def test_a_number_with_its_scale_in_words_is_one_number(text: str, lang: str, numeric: str) -> None:
     # text2num read the scale word alone: "1.2 million" was "1.2 1000000"
     assert clean(text, lang).numeric == numeric
+
+
+def test_mettre_a_jour_is_the_verb_not_the_field_and_value() -> None:
+    assert patch_of(form("Atlas : mets à jour le stock à 380 unités")) == [
+        {"op": "add", "path": "/stock", "value": "380 unités"}
+    ]
