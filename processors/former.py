@@ -317,7 +317,7 @@ def validate_patch(ops: Sequence[dict[str, Any]]) -> str | None:
 # budget de la campagne"): asked for, not recorded as a request
 _BARE_CHANGE = re.compile(
     r"\s*(?:please |can you |could you |peux-tu |tu peux |puedes |kannst du |bitte )?"
-    r"(?:update|change|modify|edit|cambia|actualiza|modifica|edita|modifie|change|"
+    r"(?:update|change|modify|edit|cambia|actualiza|modifica|edita|modifie|"
     r"mets [aà] jour|actualise|[äa]ndere?|aendere?|aktualisier\w*|bearbeite)\b"
     r"(?:\s+[^\W\d]+){1,5}\s*[.!]?\s*$",
     re.IGNORECASE,

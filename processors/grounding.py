@@ -443,7 +443,9 @@ NEGATED = re.compile(
     r"nicht \w+(?:en|ern|eln)\b|doch nicht|hold off|no (?:me |te |lo |la |le |los |las )?"
     r"\w{2,}(?:as|es)\b|mejor no|"
     r"ja nicht|lass (?:das|die|den)\b|vielleicht\b.*\bspater|jetzt nicht|noch nicht|"
-    r"a lo mejor|quiza)"
+    r"a lo mejor|quiza|"
+    # said of the whole clause: "ne lui ouvre surtout pas", "auf keinen Fall aufmachen"
+    r"surtout pas|pas question|no way|auf keinen fall|ni hablar|de ninguna manera)"
 )
 # a clause of two words or more after a compliment, wishes or a call-off: a request of its own
 # ("il est beau le temps, ouvre la porte du garage", "forget it, lock it")
@@ -1997,17 +1999,9 @@ def _said_not_to(folded: str, said: re.Pattern[str]) -> bool:
     """Whether a clause of ``folded`` that says ``said`` is negated ("…, don't open it"; not
     "don't forget to lock it")."""
     return any(
-        said.search(clause)
-        and (NEGATED.search(clause) or _NOT_AT_ALL.search(clause))
-        and not _ASKS_ANYWAY.search(clause)
+        said.search(clause) and NEGATED.search(clause) and not _ASKS_ANYWAY.search(clause)
         for clause in _CLAUSES.split(folded)
     )
-
-
-# negations NEGATED does not read: "ne lui ouvre surtout pas", "auf keinen Fall aufmachen"
-_NOT_AT_ALL = re.compile(
-    r"\b(?:surtout pas|pas question|no way|auf keinen fall|ni hablar|de ninguna manera)\b"
-)
 
 
 def _read(name: str, c: Cleaned) -> Any:

@@ -861,6 +861,7 @@ class Inventory:
                     len(word) >= 6
                     and word.isalpha()
                     and word not in _VERBS
+                    and word not in _ORDERING
                     and word not in self._value_words
                 ):
                     for st in _stems(word):

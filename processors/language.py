@@ -400,11 +400,9 @@ _SCALED = {
 }
 
 
-def _scaled(m: re.Match[str]) -> str:
+def _scaled(m: re.Match[str], scales: dict[str, int]) -> str:
     """A number said with its scale in words, as one number ("2,5 millones": 2500000)."""
-    digits = m.group(1).replace(",", ".")
-    scale = next(s[m.group(2)] for s in _SCALE_WORDS.values() if m.group(2) in s)
-    value = Decimal(digits) * scale
+    value = Decimal(m.group(1).replace(",", ".")) * scales[m.group(2)]
     return str(int(value)) if value == value.to_integral_value() else str(value)
 
 
@@ -424,7 +422,7 @@ def _alpha2digit(text: str, lang: str) -> str:
         text = _JOINED_HALF.sub(r"\1 einhalb", text)
     if "mil" in text or "thousand" in text or "tausend" in text or "billion" in text:
         # "1.2 million" is 1200000 (text2num reads the scale word alone: "1.2 1000000")
-        text = _SCALED[lang].sub(_scaled, text)
+        text = _SCALED[lang].sub(lambda m: _scaled(m, _SCALE_WORDS[lang]), text)
     try:
         result: str = alpha2digit(text, lang, threshold=2)  # "one on one" stays words
     except (ValueError, RuntimeError):  # text2num refuses some odd inputs; keep the words

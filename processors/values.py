@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -434,36 +434,38 @@ def status(u: Cleaned) -> str | None:
     text = u.folded
     set_to: tuple[int, str] | None = None
     reopened = _STATUS[2][1].search(text) is not None  # "reopen 63, it was marked as done"
-    for name, pattern in [] if reopened else _STATUS:
-        for m in pattern.finditer(text):
-            if m.group() == "zu" and _zu_prefix(text, m.start()):
-                continue
-            if (
-                (set_to is None or m.start() > set_to[0])
-                and _SET_TO.search(text, max(0, m.start() - 24), m.start())
-                and not _NOT_IN_CLAUSE.search(clause := _CLAUSE_END.split(text[: m.start()])[-1])
-                and not _TOLD.search(clause)
-            ):
-                set_to = (m.start(), name)
+    for name, m in () if reopened else _statuses_said(text):
+        if (
+            (set_to is None or m.start() > set_to[0])
+            and _SET_TO.search(text, max(0, m.start() - 24), m.start())
+            and not _NOT_IN_CLAUSE.search(clause := _CLAUSE_END.split(text[: m.start()])[-1])
+            and not _TOLD.search(clause)
+        ):
+            set_to = (m.start(), name)
     if set_to is not None:
         return set_to[1]
     told: str | None = None  # "close TL-63, it was in review": what it was is not what to do
+    for name, m in _statuses_said(text):
+        if not _NEGATED_BEFORE.search(text, 0, m.start()):  # not "no need to reopen it"
+            if not _TOLD.search(_CLAUSE_END.split(text[: m.start()])[-1]):
+                return name
+            told = told or name
+    return told
+
+
+def _statuses_said(text: str) -> Iterator[tuple[str, re.Match[str]]]:
+    """Each status word of ``text``, in :data:`_STATUS`'s order, with its status; not a "zu"
+    that is a verb's prefix ("weis TL-120 Priya zu")."""
     for name, pattern in _STATUS:
         for m in pattern.finditer(text):
-            if m.group() == "zu" and _zu_prefix(text, m.start()):
-                continue
-            if not _NEGATED_BEFORE.search(text, 0, m.start()):  # not "no need to reopen it"
-                if not _TOLD.search(_CLAUSE_END.split(text[: m.start()])[-1]):
-                    return name
-                told = told or name
-    return told
+            if m.group() != "zu" or not _zu_prefix(text, m.start()):
+                yield name, m
 
 
 # German verbs whose separable prefix is "zu", said last: "weis TL-120 Priya zu" assigns it,
 # "schick Marco den Link zu" sends; only "mach ... zu" (or a bare "zu") closes
 _ZU_VERB = re.compile(
-    r"\b(?:weis|weise|teil|teile|ordne|ordnet|schick|schicke|sende|schieb|schiebe|spiel|"
-    r"spiele|sag|sage|hor|hore|stimm|stimme|teilt|weist)\b"
+    r"\b(?:weis[et]?|teil[et]?|ordnet?|schicke?|sende|schiebe?|spiele?|sage?|hore?|stimme?)\b"
 )
 _ZU_CLAUSE = re.compile(r".*(?:[,;.!?]|\bund\b|\bdann\b)")
 _CLOSING_VERB = re.compile(r"\b(?:mach\w*|schlie\w*)\b")
