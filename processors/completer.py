@@ -15,12 +15,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import datetime
+from typing import Any
 
 from processors.errors import PatchError
-from processors.jsonpatch import canonical_json, paths_overlap, touched_paths
+from processors.jsonpatch import paths_overlap, touched_paths
 from processors.models import ExecutionResult, SsotCommit, patch_to_rfc
 from processors.ssot import HASH_VERSION, LEDGER_PROJECT, Head, commit_hash
 
@@ -45,31 +45,27 @@ def plan_commit(
     ``changed_paths`` are the pointers written by state commits after the result's snapshot
     version; they decide whether a stale stateful result may be rebased.
     """
-    state, text, canon = head.state, head.state_json, head.canon
+    patch: list[dict[str, Any]] | None = None
     kind, outcome = "ledger", "succeeded"
     message = result.output[:500]
     if result.status == "failed":
         outcome, message = "failed", (result.error or "failed")[:500]
     elif result.task_type == "stateful":
-        patch = patch_to_rfc(result.patch)
+        rfc = patch_to_rfc(result.patch)
         stale = head.version != result.snapshot_version
-        if stale and paths_overlap(touched_paths(patch), changed_paths):
+        if stale and paths_overlap(touched_paths(rfc), changed_paths):
             outcome = "ssot_mismatch"
             message = (
                 f"ran on v{result.snapshot_version}, head is v{head.version} and the patch "
                 "touches paths changed since"
             )
         else:
-            try:
-                state, text, canon = head.after(patch)
-                kind, outcome = "state", "rebased" if stale else "succeeded"
-            except PatchError as exc:
-                outcome, message = "ssot_mismatch", f"patch no longer applies: {exc}"[:500]
-    if text is None:
-        text = canonical_json(state)
-    data = head.encoded(text)
-    # a ledger entry leaves the state as it is: its digest, when known, is the parent's
-    digest = head.state_digest if kind == "ledger" else None
+            patch, kind, outcome = rfc, "state", "rebased" if stale else "succeeded"
+    try:
+        state, text, canon, next_ = head.successor(patch, HASH_VERSION)
+    except PatchError as exc:
+        kind, outcome, message = "ledger", "ssot_mismatch", f"patch no longer applies: {exc}"[:500]
+        state, text, canon, next_ = head.successor(None, HASH_VERSION)
     draft = SsotCommit(
         commit_id=commit_id_for(result.task_id),
         project_id=head.project_id,
@@ -81,13 +77,11 @@ def plan_commit(
         kind=kind,
         outcome=outcome,
         patch=result.patch if kind == "state" else None,
-        state_hash=digest or hashlib.sha256(data).hexdigest(),
+        state_hash=next_.digest,
         message=message,
         occurred_at=result.occurred_at,
         committed_at=now,
         hash_version=HASH_VERSION,
     )
     commit = draft.model_copy(update={"hash": commit_hash(draft)})
-    return commit, Head(
-        head.project_id, commit.version, commit.hash, state, text, canon, data, commit.state_hash
-    )
+    return commit, next_.head(head.project_id, commit.version, commit.hash, state, text, canon)

@@ -31,7 +31,6 @@ import json
 import random
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -58,7 +57,8 @@ from processors.models import (
 )
 from processors.planner import SAFE_ENGINES, plan_for
 from processors.safety import violations
-from processors.ssot import state_hash
+from processors.ssot import LATTICE_VERSION, state_hash
+from processors.statehash import Lattice
 
 __all__ = ["MAX_STATE_BYTES", "Checkpoint", "Environment", "Executor", "Snapshot", "StepFailed"]
 
@@ -81,6 +81,8 @@ class Snapshot:
     # the texts of the state's parts: a working state patched from it is dumped re-using them
     canon: CanonicalCache | None = field(default=None, compare=False, repr=False)
     digest: str | None = field(default=None, compare=False, repr=False)  # when known
+    # the state's lattice (hash version 3) when known: following commits updates it
+    lattice: Lattice | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def state_hash(self) -> str:
@@ -91,17 +93,16 @@ class Snapshot:
             return hashlib.sha256(self.canonical.encode()).hexdigest()
         return state_hash(self.state)
 
-    def follow(
-        self, commits: Sequence[SsotCommit], derived: Derived | None = None
-    ) -> Snapshot | None:
+    def follow(self, commits: Sequence[SsotCommit]) -> Snapshot | None:
         """The snapshot after ``commits`` (the next versions, in order), or None when they
         do not follow on, a patch does not apply, or the state they end on does not hash to
         what the last commit says (the caller reads the head instead).
 
-        A state the executor made itself and hashed (``derived``) is taken as it is; the
-        others' patches are applied copy-on-write one after the other, and the state they
-        end on is dumped once, re-dumping only what they wrote. Only the last commit's state
-        hash is checked: the state it names is the only one the snapshot keeps.
+        The patches are applied copy-on-write one after the other and the state they end on
+        is dumped once, re-dumping only what they wrote. Only the last commit's state hash is
+        checked: the state it names is the only one the snapshot keeps. From hash version 3
+        that costs what the patches wrote (:mod:`processors.statehash`), before it one
+        SHA-256 of the whole state.
 
         >>> snap = Snapshot("apollo", 0, {}, "{}")
         >>> snap.follow([]) is snap
@@ -109,9 +110,10 @@ class Snapshot:
         """
         if not commits:
             return self
+        if commits[-1].hash_version >= LATTICE_VERSION:
+            return self._follow_lattice(commits)
         state, text, canon = self.state, self.canonical, self.canon
-        digest: str | None = self.digest
-        written: Written = {}  # every copy made since the last text
+        written: Written = {}  # every copy made since the snapshot
         version = self.version
         for commit in commits:
             if commit.version != version + 1 or commit.project_id != self.project_id:
@@ -119,51 +121,52 @@ class Snapshot:
             version = commit.version
             if commit.kind != "state" or not commit.patch:
                 continue  # a ledger entry: the state stays
-            known = derived.get(commit.state_hash) if derived is not None else None
-            if known is not None:
-                state, text, canon = known
-                digest, written = commit.state_hash, {}
-                continue
             try:
                 # one written map for them all: a container copied by an earlier patch here
                 # is this follow's own, and later ones change it in place
                 state = apply_patch(state, patch_to_rfc(commit.patch), written=written)
             except PatchError:
                 return None
-            text = digest = None
+            text = None
+        last = commits[-1].state_hash
         if text is None:
             canon = canon if canon is not None else CanonicalCache()
             text = canon.dump(state, written)
-        elif digest is None:  # only ledger entries since a snapshot whose text is known
-            digest = self.state_hash
-        last = commits[-1].state_hash
-        if digest != last and hashlib.sha256(text.encode()).hexdigest() != last:
+        elif self.state_hash == last:  # only ledger entries since
+            return Snapshot(self.project_id, version, state, text, canon, last, self.lattice)
+        if hashlib.sha256(text.encode()).hexdigest() != last:
             return None  # (the copies this follow made are dropped with it)
         return Snapshot(self.project_id, version, state, text, canon, last)
 
-
-class Derived:
-    """The states this executor's recent tasks made, by their hash, with their canonical
-    JSON and the cache that dumped them: when the task is committed, the next snapshot is
-    that very state (see :meth:`Snapshot.follow`), not the head read back from the store."""
-
-    def __init__(self, size: int = 64) -> None:
-        self._states: OrderedDict[str, tuple[dict[str, Any], str, CanonicalCache | None]] = (
-            OrderedDict()
-        )
-        self._size = size
-
-    def add(self, digest: str, state: Any, text: str, canon: CanonicalCache | None) -> None:
-        """Remember a state (a JSON object) with its hash and text."""
-        if isinstance(state, dict):
-            self._states[digest] = (state, text, canon)
-            self._states.move_to_end(digest)
-            while len(self._states) > self._size:
-                self._states.popitem(last=False)
-
-    def get(self, digest: str) -> tuple[dict[str, Any], str, CanonicalCache | None] | None:
-        """The state with that hash, if remembered."""
-        return self._states.get(digest)
+    def _follow_lattice(self, commits: Sequence[SsotCommit]) -> Snapshot | None:
+        """:meth:`follow` to a commit of hash version 3: each patch applied and the state's
+        lattice updated from what it wrote, the last state hash checked from the lattice (the
+        whole state is hashed only when this snapshot's lattice is not known yet)."""
+        state, canon = self.state, self.canon
+        lattice = self.lattice if self.lattice is not None else Lattice.of(state)
+        written: Written = {}
+        version = self.version
+        for commit in commits:
+            if commit.version != version + 1 or commit.project_id != self.project_id:
+                return None
+            version = commit.version
+            if commit.kind != "state" or not commit.patch:
+                continue  # a ledger entry: the state stays
+            patch = patch_to_rfc(commit.patch)
+            change = lattice.begin(state, patch)  # before the apply changes its copies
+            try:
+                state = apply_patch(state, patch, written=written)
+            except PatchError:
+                return None
+            lattice = change.finish(state)
+        if lattice.digest() != commits[-1].state_hash:
+            return None  # (the copies this follow made are dropped with it)
+        if state is self.state:
+            text, digest = self.canonical, self.digest
+        else:
+            canon = canon if canon is not None else CanonicalCache()
+            text, digest = canon.dump(state, written), None
+        return Snapshot(self.project_id, version, state, text, canon, digest, lattice)
 
 
 @dataclass
@@ -260,7 +263,6 @@ class Executor:
         self.clock = clock
         self.on_step = on_step  # (task_id, step number, engine.module): for live views
         self.env = env or Environment()
-        self.derived = Derived()  # states its tasks made: the next snapshots, once committed
 
     def plan_of(self, scheduled: ScheduledTask) -> list[PlanStep]:
         """The plan the scheduler attached, or the default plan (records from before plans)."""
@@ -394,8 +396,6 @@ class Executor:
         if failure is not None:
             logs += self._compensate(plan, side_effects, ctx, snapshot, replay)
         final_hash = self._hash(ctx, snapshot)
-        if failure is None and ctx.working is not snapshot.state:
-            self.derived.add(final_hash, ctx.working, ctx.working_text(), snapshot.canon)
         return self._result(
             scheduled,
             snapshot,

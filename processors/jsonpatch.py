@@ -18,6 +18,8 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import rfc8785
+
 from processors.errors import PatchError
 
 MAX_DEPTH = 64
@@ -86,6 +88,33 @@ Written = dict[int, tuple[Any, Any, set[Any]]]
 """What ``apply_patch(..., written=)`` fills: by id, each container the patch made by
 copying, the container it copies (both held, so that no id is reused meanwhile), and the keys
 of an object the patch wrote (set, added or removed; an array's stay empty)."""
+
+
+def merge_written(older: Written, newer: Written) -> Written:
+    """What two successive copy-on-write applies wrote, as if one apply from the document
+    before the first had: a container the second copied from one the first made counts as
+    copied from that one's original, with the keys both wrote (neither map is changed).
+
+    >>> doc = {"a": {"x": 1}}
+    >>> w1: Written = {}
+    >>> w2: Written = {}
+    >>> v1 = apply_patch(doc, [{"op": "add", "path": "/a/y", "value": 2}], written=w1)
+    >>> v2 = apply_patch(v1, [{"op": "add", "path": "/a/z", "value": 3}], written=w2)
+    >>> merged = merge_written(w1, w2)
+    >>> merged[id(v2["a"])][1] is doc["a"], sorted(merged[id(v2["a"])][2])
+    (True, ['y', 'z'])
+    """
+    merged = dict(older)
+    for key, (mine, original, keys) in newer.items():
+        first = merged.pop(id(original), None)
+        if first is not None and first[0] is original:
+            merged[key] = (mine, first[1], first[2] | keys)
+            continue
+        if first is not None:  # (no two held objects share an id: never, kept to be exact)
+            merged[id(original)] = first
+        merged[key] = (mine, original, keys)
+    return merged
+
 
 # the containers this apply created (see Written): the only ones it may change; None applies
 # in place
@@ -251,7 +280,12 @@ def json_equal(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _escape(token: str) -> str:
+def escape_token(token: str) -> str:
+    """A key as a JSON Pointer token (RFC 6901: ``~`` → ``~0``, ``/`` → ``~1``).
+
+    >>> escape_token("a/b~c")
+    'a~1b~0c'
+    """
     return token.replace("~", "~0").replace("/", "~1")
 
 
@@ -264,11 +298,11 @@ def diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
     if isinstance(old, dict) and isinstance(new, dict):
         ops: list[dict[str, Any]] = []
         for key in sorted(old.keys() - new.keys()):
-            ops.append({"op": "remove", "path": f"{path}/{_escape(key)}"})
+            ops.append({"op": "remove", "path": f"{path}/{escape_token(key)}"})
         for key in sorted(old.keys() & new.keys()):
-            ops.extend(diff(old[key], new[key], f"{path}/{_escape(key)}"))
+            ops.extend(diff(old[key], new[key], f"{path}/{escape_token(key)}"))
         for key in sorted(new.keys() - old.keys()):
-            ops.append({"op": "add", "path": f"{path}/{_escape(key)}", "value": new[key]})
+            ops.append({"op": "add", "path": f"{path}/{escape_token(key)}", "value": new[key]})
         return ops
     if canonical_json(old) == canonical_json(new):
         return []
@@ -298,6 +332,45 @@ def paths_overlap(a: Iterable[str], b: Iterable[str]) -> bool:
 def canonical_json(value: Any) -> str:
     """Deterministic JSON text: sorted keys, no spaces, UTF-8 kept."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+_SAFE_INT = 2**53 - 1
+# json's C encoder writes what RFC 8785 writes for strings (the same escapes, UTF-8 kept),
+# integers of JSON's exact range, booleans and null, and sorts ASCII keys in the same order
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def jcs(value: Any) -> bytes:
+    """RFC 8785 (JSON Canonicalization Scheme) bytes of ``value``: json's C encoder where
+    its output is the same, the ``rfc8785`` package otherwise (floats, keys beyond ASCII,
+    integers beyond 2**53, text that is not Unicode), which also raises on what JCS refuses.
+
+    >>> jcs({"b": [1, True, None], "a": "é\\n"})
+    b'{"a":"\\xc3\\xa9\\\\n","b":[1,true,null]}'
+    """
+    try:
+        plain = _plain(value)
+    except RecursionError:  # nested deeper than the check's recursion: the package's own way
+        plain = False
+    if plain:
+        try:
+            return _JSON.encode(value).encode()
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: the package says why it is refused
+    return rfc8785.dumps(value)
+
+
+def _plain(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return bool(-_SAFE_INT <= value <= _SAFE_INT)
+    if kind is dict:
+        return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())
+    if kind is list:
+        return all(_plain(v) for v in value)
+    return False
 
 
 # json.dumps(text, ensure_ascii=False) of a str, without json.dumps's per-call set-up

@@ -23,12 +23,14 @@ from processors.jsonpatch import apply_patch
 from processors.models import ExecutionResult, Record, ScheduledTask, SsotCommit
 from processors.ssot import (
     GENESIS_HASH,
+    LATTICE_VERSION,
     Head,
     advance,
     commit_hash_fields,
     patch_fields_to_rfc,
     state_hash,
 )
+from processors.statehash import Lattice
 from streams.codec.serde import Serde
 from streams.errors import TasklineError
 from streams.runtime.reader import TopicRecord
@@ -115,8 +117,27 @@ class _Chain:
     version: int = 0
     hash: str = GENESIS_HASH
     state: Any = field(default_factory=dict)
-    state_hash: str = field(default_factory=lambda: state_hash({}))
     state_known: bool = True
+    sha: str | None = None  # the state's SHA-256 (hash versions 1, 2), once computed
+    lattice: Lattice | None = None  # its lattice (version 3), updated commit by commit
+
+    def apply(self, patch: list[dict[str, Any]]) -> None:
+        """Apply ``patch`` in place (:class:`PatchError` if it does not apply: the state is
+        then unknown), the lattice updated from what it wrote."""
+        change = self.lattice.begin(self.state, patch) if self.lattice is not None else None
+        self.state = apply_patch(self.state, patch, in_place=True)
+        self.sha = None
+        self.lattice = change.finish(self.state) if change is not None else None
+
+    def state_hash(self, hash_version: int) -> str:
+        """The state hash a commit of ``hash_version`` names for the replayed state."""
+        if hash_version >= LATTICE_VERSION:
+            if self.lattice is None:
+                self.lattice = Lattice.of(self.state)  # once: then updated by each patch
+            return self.lattice.digest()
+        if self.sha is None:
+            self.sha = state_hash(self.state)
+        return self.sha
 
 
 class Verifier:
@@ -222,14 +243,12 @@ class Verifier:
         if chain.state_known:
             if c["kind"] == "state":
                 try:
-                    chain.state = apply_patch(
-                        chain.state, patch_fields_to_rfc(c["patch"]), in_place=True
-                    )
-                    chain.state_hash = state_hash(chain.state)
+                    chain.apply(patch_fields_to_rfc(c["patch"]))
                 except PatchError as exc:
                     chain.state_known = False
                     self._violate("hash chain", rec, f"{label}: patch does not apply: {exc}")
-            if chain.state_known and chain.state_hash != c["state_hash"]:
+            hash_version = c.get("hash_version") or 1
+            if chain.state_known and chain.state_hash(hash_version) != c["state_hash"]:
                 self._violate(
                     "hash chain", rec, f"{label}: state_hash does not match the replayed state"
                 )

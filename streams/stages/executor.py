@@ -365,7 +365,9 @@ class ExecutorStage:
                 else self.chain.log(project)
             )
             head = state_at(project, history, resume.snapshot_version)
-            return Snapshot(project, head.version, head.state, head.state_json)
+            return Snapshot(
+                project, head.version, head.state, head.canonical_state(), lattice=head.lattice
+            )
         return self._current(project)
 
     def _current(self, project: str) -> Snapshot:
@@ -379,7 +381,7 @@ class ExecutorStage:
                 # the commits since: usually of states this executor made (no state read)
                 commits = self.chain.commits_between(project, cached.version, version)
                 if commits is not None:
-                    moved = cached.follow(commits, self.executor.derived)
+                    moved = cached.follow(commits)
             if moved is not None:
                 self.snapshot_reads["followed"] += 1
             else:
@@ -388,7 +390,9 @@ class ExecutorStage:
                 # a batch's tasks run on the same snapshot: each is dumped from its parts
                 canon = CanonicalCache(keep=16, forget=False)
                 text = canon.prime(head.state)
-                moved = Snapshot(project, head.version, head.state, text, canon=canon)
+                moved = Snapshot(
+                    project, head.version, head.state, text, canon=canon, lattice=head.lattice
+                )
                 # the head may have moved since the batch read the versions: the batch's
                 # later tasks of the project run on this snapshot (read once, not per task)
                 self._versions[project] = head.version

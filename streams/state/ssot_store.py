@@ -31,6 +31,7 @@ from redis.commands.core import Script
 from processors.jsonpatch import touched_paths
 from processors.models import SsotCommit, patch_to_rfc
 from processors.ssot import Head
+from processors.statehash import LANES, Lattice
 from streams.state.scripts import queue, run_pipeline
 
 # Commits, of one project or several, in one script (one commit is a batch of one): each
@@ -41,12 +42,12 @@ from streams.state.scripts import queue, run_pipeline
 # at a time).
 # KEYS: commit index, projects, then head and log of each project, then tombstone buckets
 # ARGV: retention, write tombstones, projects p, buckets b, commits n; p x (project, final
-#       state); b x bucket expiry; n x (project number, bucket number, parent version,
-#       commit id, version, hash, commit JSON, source event id, tombstone)
+#       state, its lattice or ''); b x bucket expiry; n x (project number, bucket number,
+#       parent version, commit id, version, hash, commit JSON, source event id, tombstone)
 _APPLY_BATCH = """
 local keep, stones = tonumber(ARGV[1]), ARGV[2] == '1'
 local p, b, n = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local at = 6 + 2 * p + b
+local at = 6 + 3 * p + b
 local versions, out, fine, seen = {}, {}, true, {}
 for j = 1, p do versions[j] = tonumber(redis.call('HGET', KEYS[1 + 2 * j], 'version') or '0') end
 for i = 0, n - 1 do
@@ -89,7 +90,7 @@ for i = 0, n - 1 do
 end
 if stones then
   for k = 1, b do
-    local expires = ARGV[5 + 2 * p + k]
+    local expires = ARGV[5 + 3 * p + k]
     if tonumber(expires) > 0 then redis.call('EXPIREAT', KEYS[2 + 2 * p + k], expires) end
   end
 end
@@ -97,8 +98,9 @@ for j = 1, p do
   local o = last[j]
   if o then
     local head = KEYS[1 + 2 * j]
-    redis.call('HSET', head, 'version', ARGV[o + 4], 'hash', ARGV[o + 5], 'state', ARGV[5 + 2 * j])
-    redis.call('SADD', KEYS[2], ARGV[4 + 2 * j])
+    redis.call('HSET', head, 'version', ARGV[o + 4], 'hash', ARGV[o + 5], 'state', ARGV[4 + 3 * j],
+      'lattice', ARGV[5 + 3 * j])
+    redis.call('SADD', KEYS[2], ARGV[3 + 3 * j])
     local length = redis.call('LLEN', KEYS[2 + 2 * j])
     if keep > 0 and length > keep then
       local first = tonumber(redis.call('HGET', KEYS[1 + 2 * j], 'first') or '1')
@@ -260,14 +262,22 @@ class SsotStore:
 
     def head(self, project_id: str) -> Head:
         """The project's current head (genesis if it has no commit yet)."""
-        version, hash_, state = self._r.hmget(
-            self._k("head", project_id), "version", "hash", "state"
+        version, hash_, state, lattice = self._r.hmget(
+            self._k("head", project_id), "version", "hash", "state", "lattice"
         )
         if version is None or hash_ is None or state is None:
             return Head.genesis(project_id)
         text = _text(state)  # stored canonical: no need to serialize it again
         data = state if isinstance(state, bytes) else None
-        return Head(project_id, int(version), _text(hash_), json.loads(text), text, None, data)
+        # stored with the state, in the same command: a grown state is not hashed whole again
+        known = (
+            Lattice.from_bytes(lattice)
+            if isinstance(lattice, bytes) and len(lattice) == 2 * LANES
+            else None
+        )
+        return Head(
+            project_id, int(version), _text(hash_), json.loads(text), text, None, data, None, known
+        )
 
     def versions(self, project_ids: list[str]) -> dict[str, int]:
         """Current versions of several projects in one round trip."""
@@ -341,7 +351,8 @@ class SsotStore:
         ]
         for project in projects:
             keys += [self._k("head", project), self._k("log", project)]
-            args += [project, last[project].canonical_bytes()]  # its state, once
+            head = last[project]
+            args += [project, head.canonical_bytes(), _lattice_bytes(head)]  # its state, once
         keys += list(buckets)
         args += [expires for _, expires in buckets.values()]
         return keys, args + rows
@@ -438,6 +449,7 @@ class SsotStore:
                 "version": head.version,
                 "hash": head.hash,
                 "state": head.canonical_bytes(),
+                "lattice": _lattice_bytes(head),
                 "first": keep[0].version if keep else head.version + 1,
             },
         )
@@ -451,6 +463,12 @@ class SsotStore:
     def projects(self) -> list[str]:
         """Every project with at least one commit."""
         return sorted(_text(p) for p in self._r.smembers(self._k("projects")))
+
+
+def _lattice_bytes(head: Head) -> bytes:
+    """The head's lattice as stored beside its state (empty when not known: a head of hash
+    version 2, whose next commit of version 3 hashes the state whole once)."""
+    return head.lattice.to_bytes() if head.lattice is not None else b""
 
 
 def _millis(commit: SsotCommit) -> int:

@@ -146,8 +146,8 @@ def test_200_events_with_50_duplicates(
 def test_the_executor_follows_its_own_commits_to_the_next_snapshot(
     pipeline: Pipeline, settings: Settings, serde: Serde
 ) -> None:
-    """One stateful task at a time: each runs on the state its predecessor made (taken from
-    the executor's memory once committed, not read back), and every hash says so."""
+    """One stateful task at a time: each runs on the state its predecessor made (followed
+    through the commits since, not read back), and every hash says so."""
     producer = EventProducer(settings, str(settings.bootstrap_servers), serde)
     for i in range(5):
         producer.send_many(
@@ -184,7 +184,10 @@ def test_the_executor_follows_its_own_commits_to_the_next_snapshot(
         assert result.snapshot_version == head.version  # ran on the state just before
         assert result.steps[0].state_hash == state_hash(head.state)
         head = advance(head, commit)
-        assert result.state_hash == commit.state_hash == state_hash(head.state)
+        # the executor's hashes are SHA-256 of the state; the commit's, its lattice hash
+        assert result.state_hash == state_hash(head.state)
+        assert commit.state_hash == state_hash(head.state, commit.hash_version)
+        assert commit.hash_version == 3
     assert head.state == {f"f{i}": [i] for i in range(5)}
     reads = pipeline.runner("executor").handler.snapshot_reads  # type: ignore[attr-defined]
     assert reads["followed"] >= 3 and reads["read"] <= 2, reads

@@ -12,7 +12,8 @@ from redis.crc import key_slot
 
 from processors.completer import plan_commit
 from processors.models import ExecutionResult, PatchOp, SsotCommit
-from processors.ssot import Head
+from processors.ssot import Head, advance
+from processors.statehash import Lattice
 from streams.codec.serde import SchemaStore, Serde
 from streams.runtime.lease import lease_key
 from streams.runtime.reader import TopicRecord
@@ -97,6 +98,40 @@ def _dump(client: redis.Redis, store: SsotStore) -> dict[str, tuple[object, int]
             value = client.smembers(key)
         out[name] = (value, client.ttl(key))
     return out
+
+
+def test_a_head_keeps_its_lattice_beside_its_state(redis_client: redis.Redis) -> None:
+    """The head is stored with its lattice in the same command (by a batch and by a reset),
+    read back with it, and the next commit's state hash needs no whole-state hash; a head
+    stored without one (hash version 2) is read without one."""
+    store = SsotStore(redis_client, f"lat-{uuid.uuid4().hex[:8]}")
+    chain = _chain("apollo", 4, at=datetime.now(UTC))
+    store.apply_many(chain[:3])
+    read = store.head("apollo")
+    assert read.lattice is not None and read.lattice == Lattice.of(read.state)
+    assert read.lattice == chain[2][1].lattice
+    commit, _ = plan_commit(
+        RESULT.model_copy(
+            update={
+                "task_id": "next",
+                "project_id": "apollo",
+                "status": "succeeded",
+                "error": None,
+                "snapshot_version": 3,
+                "patch": [PatchOp(op="add", path="/more", value_json="1")],
+            }
+        ),
+        read,
+        changed_paths=set(),
+        now=datetime.now(UTC),
+    )
+    assert advance(read, commit).known_lattice() == Lattice.of({**read.state, "more": 1})
+    store.reset("apollo", [c for c, _ in chain], chain[-1][1])
+    assert store.head("apollo").lattice == Lattice.of(chain[-1][1].state)
+    old = Head("apollo", 4, chain[-1][1].hash, chain[-1][1].state, None)  # no lattice known
+    store.reset("apollo", [c for c, _ in chain], old)
+    assert store.head("apollo").lattice is None  # (not a stale one)
+    store.drop()
 
 
 def _same(one: dict[str, tuple[object, int]], other: dict[str, tuple[object, int]]) -> None:

@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from processors.errors import PatchError
 from processors.jsonpatch import CanonicalCache, Written, apply_patch, canonical_json
 from processors.models import RawEvent
-from processors.ssot import jcs
+from processors.ssot import Head, jcs
+from processors.statehash import Lattice
 from streams.codec.serde import MARKER, SchemaStore, Serde
 from streams.errors import PoisonRecordError
 from streams.sdk.producer import build_event
@@ -161,6 +162,55 @@ def test_the_canonical_cache_dumps_several_patches_at_once(
         with contextlib.suppress(PatchError):
             doc = apply_patch(doc, patch, written=written)
     assert cache.dump(doc, written) == canonical_json(doc)
+
+
+def test_heads_of_version_3_dump_two_patches_at_once_from_their_merged_writes() -> None:
+    cache = CanonicalCache()
+    doc = {"t": {"a": {"s": 1}, "b": {"s": 2}}, "u": {"c": [1]}}
+    head = Head("p", 0, "", doc, cache.prime(doc), cache)
+    for path in ("/t/a/s", "/t/b/s", "/u/c/0"):
+        state, text, canon, next_ = head.successor([{"op": "replace", "path": path, "value": 9}], 3)
+        assert text is None  # not dumped: dumped when stored
+        head = next_.head("p", head.version + 1, "", state, text, canon)
+    assert head.canonical_state() == canonical_json(head.state)
+    assert head.state == {"t": {"a": {"s": 9}, "b": {"s": 9}}, "u": {"c": [9]}}
+    # a replay that never stores a head still dumps now and then: what it merges stays small
+    for i in range(150):
+        state, text, canon, next_ = head.successor([{"op": "add", "path": f"/r{i}", "value": i}], 3)
+        head = next_.head("p", head.version + 1, "", state, text, canon)
+        assert head.pending_commits < 64 and len(head.pending or {}) <= 64
+    assert head.canonical_state() == canonical_json(head.state)
+
+
+@BUDGET
+@given(
+    st.dictionaries(_keys, _nested, max_size=6),
+    st.lists(_ops, max_size=6),
+    st.lists(st.integers(0, 6), max_size=4),
+    st.booleans(),
+)
+def test_heads_of_hash_version_3_dump_lazily_as_canonical_json(
+    doc: dict[str, Any], patches: list[list[dict[str, Any]]], order: list[int], stored: bool
+) -> None:
+    """Heads of hash version 3 are dumped only when stored (once per batch), from the writes
+    merged since the last dump; any head dumped in any order (an older one after a newer one)
+    is its state's canonical JSON, and its lattice is the whole state's."""
+    cache = CanonicalCache()
+    head = Head("p", 0, "", doc, cache.prime(doc) if stored else None, cache)
+    heads = [head]
+    for patch in patches:
+        try:
+            state, text, canon, next_ = head.successor(patch, 3)
+        except PatchError:
+            continue
+        if not isinstance(state, dict):
+            continue
+        head = next_.head("p", head.version + 1, "", state, text, canon)
+        heads.append(head)
+    for n in [*sorted(order), *order, len(heads) - 1]:
+        h = heads[n % len(heads)]
+        assert h.canonical_state() == canonical_json(h.state)
+        assert h.known_lattice() == Lattice.of(h.state)
 
 
 @BUDGET

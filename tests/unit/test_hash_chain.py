@@ -1,6 +1,7 @@
 """The hash chain is portable: a second implementation that shares no code with Taskline
-(its own RFC 8785 canonicalization, its own Avro reading from the .avsc files) recomputes
-every link of a simulated history; commits of hash version 1 and 2 verify side by side."""
+(its own RFC 8785 canonicalization, its own Avro reading from the .avsc files, its own lattice
+state hash) recomputes every link and every state hash of a simulated history; commits of
+hash versions 1, 2 and 3 verify side by side in one chain."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ import fastavro
 import pytest
 
 from processors.errors import ChainError
-from processors.models import SsotCommit
+from processors.jsonpatch import apply_patch
+from processors.models import SsotCommit, patch_to_rfc
 from processors.ssot import GENESIS_HASH, HASH_VERSION, Head, advance, commit_hash
 from streams.audit.verify import verify
 from streams.codec.serde import Serde
 from streams.runtime.reader import TopicRecord
 from streams.tools.simulate import simulate
+from tests.unit.test_statehash import reference as lattice_hash
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas" / "ssot_commit"
 HISTORY = simulate(300, seed=21)
@@ -213,10 +216,22 @@ def _write_v1(commit: dict[str, Any]) -> bytes:
     return b"\xc3\x01" + fingerprint + body.getvalue()
 
 
-def _as_v1(records: list[TopicRecord], serde: Serde, upto: int) -> list[TopicRecord]:
+def second_state_hash(state: Any, hash_version: int) -> str:
+    """The state hash a commit of ``hash_version`` names, as the README defines it."""
+    if hash_version >= 3:
+        return lattice_hash(state)
+    return hashlib.sha256(jcs(state).encode()).hexdigest()
+
+
+def _as_v1(
+    records: list[TopicRecord], serde: Serde, upto: int, v2_upto: int = 0
+) -> list[TopicRecord]:
     """The history as if each project's first ``upto`` commits had been written before hash
-    versions existed (schema v1 on the wire, hash version 1); later ones re-chained on them."""
+    versions existed (schema v1 on the wire, hash version 1), the ones after them up to
+    ``v2_upto`` with hash version 2 (state hashes by SHA-256 of the state), and the later ones
+    with the current version, all re-chained on them."""
     parents: dict[str, str] = {}
+    states: dict[str, Any] = {}
     out = []
     for rec in records:
         if rec.topic != "ssot-writes":
@@ -224,10 +239,15 @@ def _as_v1(records: list[TopicRecord], serde: Serde, upto: int) -> list[TopicRec
             continue
         c = serde.decode(rec.value, SsotCommit)
         old = c.version <= upto
+        version = 1 if old else 2 if c.version <= v2_upto else HASH_VERSION
+        state = states.get(c.project_id, {})
+        if c.kind == "state":
+            state = states[c.project_id] = apply_patch(state, patch_to_rfc(c.patch))
         c = c.model_copy(
             update={
                 "parent_hash": parents.get(c.project_id, GENESIS_HASH),
-                "hash_version": 1 if old else HASH_VERSION,
+                "hash_version": version,
+                "state_hash": second_state_hash(state, version),
             }
         )
         c = c.model_copy(update={"hash": commit_hash(c)})
@@ -242,12 +262,12 @@ def _as_v1(records: list[TopicRecord], serde: Serde, upto: int) -> list[TopicRec
     return out
 
 
-def test_commits_of_both_hash_versions_verify_in_one_chain(serde: Serde) -> None:
-    mixed = _as_v1(HISTORY, serde, upto=3)
+def test_commits_of_every_hash_version_verify_in_one_chain(serde: Serde) -> None:
+    mixed = _as_v1(HISTORY, serde, upto=3, v2_upto=6)
     versions = {
         read_commit(r.value).get("hash_version", 1) for r in mixed if r.topic == "ssot-writes"
     }
-    assert versions == {1, 2}
+    assert versions == {1, 2, 3}
     assert check_chains(mixed) > 100  # the second implementation agrees
     report = verify(mixed, serde)
     assert report.ok, report.lines()[:5]
@@ -258,12 +278,19 @@ def test_commits_of_both_hash_versions_verify_in_one_chain(serde: Serde) -> None
     forged = list(mixed)
     forged[i] = dataclasses.replace(mixed[i], value=_write_v1(c | {"message": "rewritten"}))
     assert any("hash does not match" in str(v) for v in verify(forged, serde).violations)
+    # and the stages' own replay (Head by Head) reaches every version's state hash
+    heads: dict[str, Head] = {}
+    for rec in mixed:
+        if rec.topic == "ssot-writes":
+            c = serde.decode(rec.value, SsotCommit)
+            heads[c.project_id] = advance(heads.get(c.project_id) or Head.genesis(c.project_id), c)
+    assert len(heads) > 1
 
 
-def test_every_state_hash_is_the_second_canonicalization_of_the_state(serde: Serde) -> None:
-    """Ledger entries name their parent's state digest without hashing the state again (the
-    completer and the ssot stage remember it): still the SHA-256 of the state's canonical
-    JSON, as the second implementation writes it; a ledger entry naming another is refused."""
+def test_every_state_hash_is_the_second_implementations(serde: Serde) -> None:
+    """Every state hash, updated from what each patch wrote (ledger entries name their
+    parent's without hashing anything), is what the second implementation computes from the
+    whole state; a ledger entry naming another is refused."""
     heads: dict[str, Head] = {}
     kinds = set()
     ledger: SsotCommit | None = None
@@ -273,7 +300,7 @@ def test_every_state_hash_is_the_second_canonicalization_of_the_state(serde: Ser
         commit = serde.decode(rec.value, SsotCommit)
         head = heads.get(commit.project_id) or Head.genesis(commit.project_id)
         head = heads[commit.project_id] = advance(head, commit)
-        expected = hashlib.sha256(jcs(head.state).encode()).hexdigest()
+        expected = second_state_hash(head.state, commit.hash_version)
         assert commit.state_hash == expected, (commit.project_id, commit.version)
         kinds.add(commit.kind)
         if commit.kind == "ledger" and ledger is None and head.version > 1:

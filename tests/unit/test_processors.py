@@ -16,6 +16,7 @@ from processors.models import (
     PatchOp,
     RawEvent,
     RoutedEvent,
+    SsotCommit,
     TaskObject,
     patch_to_rfc,
 )
@@ -252,23 +253,20 @@ def test_tampering_breaks_the_chain() -> None:
         advance(Head.genesis("apollo"), forged.model_copy(update={"hash": commit_hash(forged)}))
 
 
-def test_the_next_snapshot_is_the_state_the_executor_made_once_committed() -> None:
+def test_a_snapshot_follows_a_commit_to_the_state_it_names() -> None:
     executor = Executor("x")
     base = Snapshot("apollo", 0, {"owner": "ann"}, '{"owner":"ann"}', CanonicalCache())
     task = FORMER.form(routed("set the apollo status to green", source_event_id="f-1"), T0).task
     assert task is not None
     result = executor.execute(schedule(task, snapshot_version=0, now=T0), base)
-    made = executor.derived.get(result.state_hash)
-    assert made is not None and made[1] == canonical_json(made[0])
     head = Head("apollo", 0, GENESIS_HASH, base.state, base.canonical)
     commit, after = plan_commit(result, head, changed_paths=set(), now=T1)
-    followed = base.follow([commit], executor.derived)
-    assert followed is not None and followed.state is made[0]  # not read back, not re-made
-    assert (followed.version, followed.state_hash) == (1, state_hash(after.state))
-    # without the executor's states: patched from the snapshot, to the same state and text
+    assert commit.hash_version == 3 and commit.state_hash == state_hash(after.state, 3)
     patched = base.follow([commit])
     assert patched is not None and patched.state == after.state
     assert patched.canonical == canonical_json(after.state)
+    assert (patched.version, patched.state_hash) == (1, state_hash(after.state))  # the SHA
+    assert patched.lattice is not None and patched.lattice.digest() == commit.state_hash
     # a ledger commit keeps the state; a gap or a wrong state hash sends the caller to the head
     eph = FORMER.form(routed("what is the apollo status?", source_event_id="f-2"), T0).task
     assert eph is not None
@@ -277,12 +275,41 @@ def test_the_next_snapshot_is_the_state_the_executor_made_once_committed() -> No
     assert ledger.kind == "ledger"
     kept = base.follow([commit, ledger])
     assert kept is not None and (kept.version, kept.state) == (2, after.state)
+    assert patched.follow([ledger]) is not None
     assert base.follow([ledger]) is None
-    # a ledger commit keeps the snapshot's own state: it is checked against it even when the
-    # executor made a state with the commit's hash (a store rebuilt behind its back)
+    # a ledger commit keeps the snapshot's own state: it is checked against it
     diverged = Snapshot("apollo", 1, {"owner": "bob"}, '{"owner":"bob"}', CanonicalCache())
-    assert diverged.follow([ledger], executor.derived) is None
+    assert diverged.follow([ledger]) is None
     assert base.follow([commit.model_copy(update={"state_hash": "0" * 64})]) is None
+
+
+def test_a_snapshot_follows_commits_of_hash_version_2_by_their_sha256() -> None:
+    base = Snapshot("apollo", 0, {"owner": "ann"}, '{"owner":"ann"}', CanonicalCache())
+    patch = [{"op": "add", "path": "/apollo_status", "value": "green"}]
+    state = apply_patch(base.state, patch)
+    commit = SsotCommit.model_validate(
+        {
+            "commit_id": "c",
+            "project_id": "apollo",
+            "version": 1,
+            "parent_hash": GENESIS_HASH,
+            "hash": "",
+            "task_id": "t",
+            "source_event_id": "e",
+            "kind": "state",
+            "outcome": "succeeded",
+            "patch": [PatchOp.from_rfc(op) for op in patch],
+            "state_hash": state_hash(state, 2),
+            "message": "",
+            "occurred_at": T0,
+            "committed_at": T1,
+            "hash_version": 2,
+        }
+    )
+    followed = base.follow([commit])
+    assert followed is not None and followed.state == state and followed.lattice is None
+    assert followed.state_hash == commit.state_hash
+    assert base.follow([commit.model_copy(update={"state_hash": state_hash(state, 3)})]) is None
 
 
 def test_a_snapshot_follows_a_batch_of_rebased_commits_to_the_state_they_end_on() -> None:
@@ -308,11 +335,10 @@ def test_a_snapshot_follows_a_batch_of_rebased_commits_to_the_state_they_end_on(
         commit, head = plan_commit(result, head, changed_paths=changed, now=T1)
         commits.append(commit)
     assert [c.kind for c in commits] == ["state", "ledger", "state", "state"]
-    for derived in (None, executor.derived):  # the first commit is a state it made
-        followed = base.follow(commits, derived)
-        assert followed is not None and followed.version == 4
-        assert followed.state == head.state and followed.canonical == canonical_json(head.state)
-        assert followed.state_hash == state_hash(head.state)
+    followed = base.follow(commits)
+    assert followed is not None and followed.version == 4
+    assert followed.state == head.state and followed.canonical == canonical_json(head.state)
+    assert followed.state_hash == state_hash(head.state)
     assert base.follow(commits[:2]) is not None and base.follow(commits[1:]) is None  # a gap
     forged = commits[-1].model_copy(update={"state_hash": "0" * 64})
     assert base.follow([*commits[:-1], forged]) is None
