@@ -153,8 +153,8 @@ class Snapshot:
             if commit.kind != "state" or not commit.patch:
                 continue  # a ledger entry: the state stays
             patch = patch_to_rfc(commit.patch)
-            change = lattice.begin(state, patch)  # before the apply changes its copies
             try:
+                change = lattice.begin(state, patch)  # before the apply changes its copies
                 state = apply_patch(state, patch, written=written)
             except PatchError:
                 return None

@@ -405,15 +405,18 @@ class CanonicalCache:
         # member by member: its sorted keys and each member's '"key":text' in that order (a
         # copy of it re-dumps only the members that are not the same objects)
         self._texts: dict[int, list[Any]] = {}
-        self._dumps = 0
+        self._dumps = 0  # versions dumped or passed over (see dump)
+        self._next_drop = keep
         self._keep = keep
         self._forget = forget
 
-    def dump(self, doc: Any, written: Written | None = None) -> str:
+    def dump(self, doc: Any, written: Written | None = None, *, versions: int = 1) -> str:
         """``canonical_json(doc)``; ``written``: what ``apply_patch(..., written=)`` filled
-        since the last dump (those containers are dumped afresh, those they copy forgotten)."""
+        since the last dump (those containers are dumped afresh, those they copy forgotten),
+        over ``versions`` versions of the document (texts are kept for ``keep`` versions,
+        dumped or not: a head dumped once per batch forgets removed parts as soon)."""
         written = written or {}
-        self._dumps += 1
+        self._dumps += max(1, versions)
         copied: dict[int, list[Any]] = {}  # a copy's id -> its original's entry
         for key, (_, original, _keys) in written.items():
             known = self._texts.get(id(original))
@@ -428,9 +431,10 @@ class CanonicalCache:
         return text
 
     def _drop_unused(self) -> None:
-        if self._dumps % self._keep == 0:
+        if self._dumps >= self._next_drop:
             oldest = self._dumps - self._keep
             self._texts = {k: e for k, e in self._texts.items() if e[2] > oldest}
+            self._next_drop = self._dumps + self._keep
 
     def prime(self, doc: Any) -> str:
         """``canonical_json(doc)``, remembering its top object member by member (as a dump

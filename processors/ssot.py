@@ -206,7 +206,7 @@ class Head:
                 commits += self.pending_commits
             cache = self.canon if self.canon is not None else CanonicalCache()
             if commits >= _DUMP_EVERY:
-                text = cache.dump(state, written)
+                text = cache.dump(state, written, versions=commits)
                 return state, text, cache, Successor(lattice.digest(), lattice)
             return state, None, cache, Successor(lattice.digest(), lattice, None, written, commits)
         text = self.canonical_state()  # (free unless a head of version 3 comes before)
@@ -223,7 +223,7 @@ class Head:
         patches since the last dump wrote, when the head came from one that was dumped."""
         if self.state_json is None:
             if self.canon is not None and self.pending is not None:
-                text = self.canon.dump(self.state, self.pending)
+                text = self.canon.dump(self.state, self.pending, versions=self.pending_commits)
             else:
                 text = canonical_json(self.state)
             object.__setattr__(self, "state_json", text)  # a cache, not a change

@@ -4,15 +4,18 @@ A state document (a JSON object) is read as the set of its *members*: for each t
 key ``k`` whose value is a non-empty object, one member per key ``m`` of that object, at the
 pointer ``/k/m``; for any other top-level value (a scalar, an array, an empty object), one
 member at ``/k``. (A collection of tickets is one member per ticket; a top-level field is one
-member.) Pointers are RFC 6901, so no two members of two different states coincide. (A document that
-is not an object, which no commit of Taskline makes, is one member at the pointer ``""``.)
+member.) Pointers are RFC 6901, so no two members of two different states coincide. (A
+document that is not an object, which no commit of Taskline makes, is one member at the
+pointer ``""``.) Numbers are read as RFC 8785 writes them: ``1`` and ``1.0`` are one value,
+as JSON Patch's ``test`` takes them.
 
 Each member is the RFC 8785 (JCS) bytes of the array ``[pointer, value]``, prefixed with
-:data:`DOMAIN`, expanded with SHAKE256 to 2,048 bytes and read as 1,024 little-endian 16-bit
-lanes. The state's *lattice* is the lane-wise sum, modulo 2**16, of its members' vectors
-(LtHash16 with n = 1024: Lewi, Kim, Maykov, Weis, "Securing Update Propagation with
-Homomorphic Hashing", IACR ePrint 2019/227, whose collision resistance rests on the short
-integer solution problem). The state hash is SHA-256 of the lattice's 2,048 bytes, in hex.
+:data:`DOMAIN` (see :func:`member_bytes` for values RFC 8785 refuses), expanded with
+SHAKE256 to 2,048 bytes and read as 1,024 little-endian 16-bit lanes. The state's *lattice*
+is the lane-wise sum, modulo 2**16, of its members' vectors (LtHash16 with n = 1024: Lewi,
+Kim, Maykov, Weis, "Securing Update Propagation with Homomorphic Hashing", IACR ePrint
+2019/227, whose collision resistance rests on the short integer solution problem). The state
+hash is SHA-256 of the lattice's 2,048 bytes, in hex.
 
 Because the sum is taken member by member, a commit's state hash costs in proportion to the
 members its patch wrote (each one subtracted as it was and added as it is), not to the state:
@@ -36,19 +39,39 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from processors.jsonpatch import escape_token, jcs, parse_pointer
+from processors.errors import PatchError
+from processors.jsonpatch import canonical_json, escape_token, jcs, parse_pointer
 
-__all__ = ["DOMAIN", "LANES", "Change", "Lattice", "members"]
+__all__ = ["DOMAIN", "LANES", "Change", "Lattice", "member_bytes", "members"]
 
 DOMAIN = b"taskline/state-hash/3\n"
 """Prefixed to every member's bytes: a member's vector is never another hash's."""
 LANES = 1024
 _BYTES = 2 * LANES
 _LANE = np.dtype("<u2")
+_CHUNK = 256
+
+
+def member_bytes(pointer: str, value: Any) -> bytes:
+    """What a member's vector is expanded from: :data:`DOMAIN` and the RFC 8785 bytes of
+    ``[pointer, value]``; for a value RFC 8785 refuses (an integer beyond 2**53, NaN, a lone
+    surrogate: what a state of hash version 1 may hold), :data:`DOMAIN`, the byte 0x01 (never
+    the first byte of JSON) and the value's canonical JSON as hash version 1 wrote it.
+
+    >>> member_bytes("/a", 1)
+    b'taskline/state-hash/3\\n["/a",1]'
+    >>> member_bytes("/a", 2**60)[len(DOMAIN):]
+    b'\\x01["/a",1152921504606846976]'
+    """
+    try:
+        return DOMAIN + jcs([pointer, value])
+    except ValueError:  # (rfc8785's refusals and UnicodeEncodeError are ValueErrors)
+        text = canonical_json([pointer, value])
+        return DOMAIN + b"\x01" + text.encode("utf-8", "surrogatepass")
 
 
 def _vector(pointer: str, value: Any) -> bytes:
-    return hashlib.shake_256(DOMAIN + jcs([pointer, value])).digest(_BYTES)
+    return hashlib.shake_256(member_bytes(pointer, value)).digest(_BYTES)
 
 
 def members(state: Any) -> Iterator[tuple[str, Any]]:
@@ -81,12 +104,19 @@ def _pointer(key: str, sub: str) -> str:
 
 
 def _sum(pairs: Iterable[tuple[str, Any]]) -> npt.NDArray[np.uint16]:
-    data = b"".join([_vector(p, v) for p, v in pairs])
-    if not data:
-        return np.zeros(LANES, dtype=np.uint16)
-    rows = np.frombuffer(data, dtype=_LANE).reshape(-1, LANES)
-    # (uint64 holds the sum of 2**48 rows of 16 bits: no state has that many members)
-    total: npt.NDArray[np.uint16] = (rows.sum(axis=0, dtype=np.uint64) & 0xFFFF).astype(np.uint16)
+    """The lane-wise sum of the members' vectors, mod 2**16 (``_CHUNK`` vectors at a time:
+    a whole state's members are never held at once)."""
+    # (uint64 holds the sum of 2**48 vectors of 16 bits: no state has that many members)
+    acc = np.zeros(LANES, dtype=np.uint64)
+    chunk: list[bytes] = []
+    for pointer, value in pairs:
+        chunk.append(_vector(pointer, value))
+        if len(chunk) == _CHUNK:
+            acc += np.frombuffer(b"".join(chunk), dtype=_LANE).reshape(-1, LANES).sum(axis=0)
+            chunk.clear()
+    if chunk:
+        acc += np.frombuffer(b"".join(chunk), dtype=_LANE).reshape(-1, LANES).sum(axis=0)
+    total: npt.NDArray[np.uint16] = (acc & 0xFFFF).astype(np.uint16)
     return total
 
 
@@ -140,9 +170,14 @@ class Lattice:
         for op in patch:
             if op.get("op") == "test":
                 continue
-            pointers = [op["path"], op["from"]] if op.get("op") == "move" else [op["path"]]
+            pointers = (
+                [op.get("path"), op.get("from")] if op.get("op") == "move" else [op.get("path")]
+            )
             for pointer in pointers:
-                tokens = parse_pointer(pointer)
+                try:
+                    tokens = parse_pointer(pointer) if isinstance(pointer, str) else []
+                except PatchError:
+                    tokens = []  # (the patch will not apply: its apply says why)
                 if not tokens:
                     return Change(self, None, set(), set(), replaced=True)  # the whole document
                 key, before = tokens[0], old.get(tokens[0])

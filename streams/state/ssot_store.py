@@ -269,10 +269,15 @@ class SsotStore:
             return Head.genesis(project_id)
         text = _text(state)  # stored canonical: no need to serialize it again
         data = state if isinstance(state, bytes) else None
-        # stored with the state, in the same command: a grown state is not hashed whole again
+        # stored with the state, in the same command, behind the hash of the head it is of: a
+        # grown state is not hashed whole again, and a lattice some other writer left beside a
+        # newer state (code from before hash version 3 writes none) is not taken for its
+        tag = hash_ if isinstance(hash_, bytes) else hash_.encode()
         known = (
-            Lattice.from_bytes(lattice)
-            if isinstance(lattice, bytes) and len(lattice) == 2 * LANES
+            Lattice.from_bytes(lattice[len(tag) :])
+            if isinstance(lattice, bytes)
+            and len(lattice) == len(tag) + 2 * LANES
+            and lattice.startswith(tag)
             else None
         )
         return Head(
@@ -466,9 +471,12 @@ class SsotStore:
 
 
 def _lattice_bytes(head: Head) -> bytes:
-    """The head's lattice as stored beside its state (empty when not known: a head of hash
-    version 2, whose next commit of version 3 hashes the state whole once)."""
-    return head.lattice.to_bytes() if head.lattice is not None else b""
+    """The head's lattice as stored beside its state: the head's hash, then the lattice's
+    bytes (empty when not known: a head of hash version 2, whose next commit of version 3
+    hashes the state whole once)."""
+    if head.lattice is None:
+        return b""
+    return head.hash.encode() + head.lattice.to_bytes()
 
 
 def _millis(commit: SsotCommit) -> int:

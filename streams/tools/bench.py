@@ -83,6 +83,10 @@ class BenchResult:
     soak_rate: float = 0.0
     memory_mib_soak: dict[str, list[float]] = field(default_factory=dict)
     memory_growth_mib_after_warmup: dict[str, float] = field(default_factory=dict)
+    # commits per second the ssot stage read in each 10 s of the soak, and how long after
+    # the soak's last event it went on reading them (a pipeline that kept up drains at once)
+    soak_commits_per_s: list[float] = field(default_factory=list)
+    soak_drain_s: float = 0.0
     peers: list[dict[str, Any]] = field(default_factory=list)  # --peers: PeerResult dicts
     machine: str = ""
 
@@ -402,21 +406,43 @@ def _soak(
     samples: list[dict[str, float]] = []
     started = time.monotonic()
     second = 0
+    commits = stages.records_in("ssot")
     while time.monotonic() - started < seconds:
         events = sample_events(int(rate), seed=1000 + second, start=datetime.now(UTC))
         producer.send_many(_restamp(events, prefix=f"soak{second}"))
         second += 1
         if second % 10 == 0:
             samples.append(stages.memory_mib())
-            say(f"soak: {second} s, {sum(samples[-1].values()):.0f} MiB in all workers")
+            now = stages.records_in("ssot")
+            result.soak_commits_per_s.append(round((now - commits) / 10, 1))
+            commits = now
+            say(
+                f"soak: {second} s, {sum(samples[-1].values()):.0f} MiB in all workers, "
+                f"{result.soak_commits_per_s[-1]:.0f} commits/s"
+            )
         time.sleep(max(0.0, started + second - time.monotonic()))
     samples.append(stages.memory_mib())
     result.soak_seconds, result.soak_rate = round(time.monotonic() - started), rate
+    result.soak_drain_s = round(_drain(stages), 1)
+    say(f"soak: the pipeline drained {result.soak_drain_s:.1f} s after the last event")
     warm = samples[len(samples) // 4]
     result.memory_mib_soak = {stage: [round(s[stage], 1) for s in samples] for stage in samples[-1]}
     result.memory_growth_mib_after_warmup = {
         stage: round(samples[-1][stage] - warm[stage], 1) for stage in samples[-1]
     }
+
+
+def _drain(stages: _Stages, quiet_s: float = 2.0, limit_s: float = 900.0) -> float:
+    """Seconds from now until the ssot stage's last read, once it has read nothing new for
+    ``quiet_s`` (or ``limit_s`` passed)."""
+    started = time.monotonic()
+    last, changed = stages.records_in("ssot"), started
+    while time.monotonic() - changed < quiet_s and time.monotonic() - started < limit_s:
+        time.sleep(0.1)
+        n = stages.records_in("ssot")
+        if n != last:
+            last, changed = n, time.monotonic()
+    return changed - started
 
 
 def _realistic(event: RawEvent) -> RawEvent:
@@ -513,6 +539,13 @@ def report_lines(r: BenchResult) -> list[str]:
                 f"soak {r.soak_seconds:.0f} s at {r.soak_rate:.0f} events/s"
                 f"{'' if r.metrics else ' (metrics off)'}, memory growth after warm-up (MiB): "
                 + ", ".join(f"{k} {v:+.1f}" for k, v in r.memory_growth_mib_after_warmup.items())
+                + (
+                    f"; commits/s first and last 10 s: {r.soak_commits_per_s[0]:.0f}, "
+                    f"{r.soak_commits_per_s[-1]:.0f}"
+                    if r.soak_commits_per_s
+                    else ""
+                )
+                + f"; drained {r.soak_drain_s:.1f} s after the end"
             ]
             if r.soak_seconds
             else []

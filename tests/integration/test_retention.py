@@ -131,6 +131,11 @@ def test_a_head_keeps_its_lattice_beside_its_state(redis_client: redis.Redis) ->
     old = Head("apollo", 4, chain[-1][1].hash, chain[-1][1].state, None)  # no lattice known
     store.reset("apollo", [c for c, _ in chain], old)
     assert store.head("apollo").lattice is None  # (not a stale one)
+    # a writer from before hash version 3 moves the head and leaves the lattice as it was
+    store.reset("apollo", [c for c, _ in chain], chain[-1][1])
+    key = store._k("head", "apollo")
+    redis_client.hset(key, mapping={"hash": chain[2][1].hash, "state": b'{"k0":3}'})
+    assert store.head("apollo").lattice is None  # not taken for the newer state's
     store.drop()
 
 

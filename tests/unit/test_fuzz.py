@@ -174,6 +174,16 @@ def test_heads_of_version_3_dump_two_patches_at_once_from_their_merged_writes() 
         head = next_.head("p", head.version + 1, "", state, text, canon)
     assert head.canonical_state() == canonical_json(head.state)
     assert head.state == {"t": {"a": {"s": 9}, "b": {"s": 9}}, "u": {"c": [9]}}
+    # a head dumped once per batch forgets removed parts as soon as one dumped every commit
+    for i in range(3000):
+        patch = [{"op": "add", "path": f"/t/e{i}", "value": {"n": i}}]
+        if i >= 20:
+            patch.append({"op": "remove", "path": f"/t/e{i - 20}"})
+        state, text, canon, next_ = head.successor(patch, 3)
+        head = next_.head("p", head.version + 1, "", state, text, canon)
+        if i % 40 == 39:
+            head.canonical_bytes()
+    assert len(cache._texts) < 200  # (of the 3,000 members that came and went)
     # a replay that never stores a head still dumps now and then: what it merges stays small
     for i in range(150):
         state, text, canon, next_ = head.successor([{"op": "add", "path": f"/r{i}", "value": i}], 3)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import hashlib
+import json
 import struct
 from typing import Any
 
@@ -58,7 +59,14 @@ def reference(state: Any) -> str:
         return key.replace("~", "~0").replace("/", "~1")
 
     def add(pointer: str, value: Any) -> None:
-        data = hashlib.shake_256(DOMAIN + rfc8785.dumps([pointer, value])).digest(2048)
+        try:
+            member = rfc8785.dumps([pointer, value])
+        except ValueError:  # what RFC 8785 refuses: version 1's canonical JSON, tagged
+            text = json.dumps(
+                [pointer, value], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            )
+            member = b"\x01" + text.encode("utf-8", "surrogatepass")
+        data = hashlib.shake_256(DOMAIN + member).digest(2048)
         for i, lane in enumerate(struct.unpack("<1024H", data)):
             lanes[i] = (lanes[i] + lane) % 65536
 
@@ -199,3 +207,31 @@ def test_a_member_costs_its_own_hash_not_the_states() -> None:
         after = lattice.after(state, new, patch)
     assert calls == ["/tickets/T-9999"]
     assert after == Lattice.of(new)
+
+
+def test_values_rfc_8785_refuses_hash_as_version_1_wrote_them() -> None:
+    """A state of hash version 1 may hold an integer beyond 2**53 or NaN: its next commits
+    of version 3 still hash it (RFC 8785 alone would refuse), tagged apart from JSON."""
+    state = {"seen_ns": 1733000000000000000, "t": {"x": {"v": float("nan")}, "y": 1}}
+    assert Lattice.of(state).digest() == reference(state)
+    patch = [{"op": "replace", "path": "/t/y", "value": 2**60}]
+    new = apply_patch(state, patch)
+    assert Lattice.of(state).after(state, new, patch).digest() == reference(new)
+    assert Lattice.of({"a": 2**60}) != Lattice.of({"a": float(2**60)})
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        [{"op": "move", "path": "/a"}],  # no "from"
+        [{"op": "add", "path": "a", "value": 1}],  # not a pointer
+        [{"op": "remove"}],  # no path
+        [{"op": "add", "path": "/x/~2", "value": 1}],  # a bad escape
+    ],
+)
+def test_a_malformed_patch_is_left_to_its_apply_to_refuse(patch: list[dict[str, Any]]) -> None:
+    state = {"a": {"b": 1}}
+    change = Lattice.of(state).begin(state, patch)  # no KeyError, no PatchError here
+    with pytest.raises(PatchError):
+        apply_patch(state, patch)
+    assert change.finish(state) == Lattice.of(state)  # (hashed whole, if it were finished)
