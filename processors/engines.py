@@ -43,7 +43,14 @@ from typing import Any, Protocol
 import jsonschema
 
 from processors.errors import PatchError, ProcessorError
-from processors.jsonpatch import CanonicalCache, Written, apply_patch, canonical_json, get
+from processors.jsonpatch import (
+    CanonicalCache,
+    Written,
+    apply_patch,
+    canonical_json,
+    get,
+    parse_pointer,
+)
 from processors.models import PlanStep, ScheduledTask, patch_to_rfc
 
 log = logging.getLogger("taskline.engines")
@@ -88,6 +95,9 @@ class StepContext:
     # (a working state that a patch made from it is dumped re-using them)
     snapshot_text: str | None = None
     snapshot_canon: CanonicalCache | None = None
+    # the UTF-8 size of snapshot_text, when known (the validator bounds a patched state's
+    # size from it instead of dumping the whole state)
+    snapshot_size: int | None = None
 
     @property
     def args(self) -> dict[str, str]:
@@ -222,11 +232,13 @@ def _apply(ctx: StepContext) -> str:
                     mode="drift",
                 )
     written: Written = {}
+    before = ctx.working
     try:
         ctx.working = apply_patch(ctx.working, patch, written=written)
     except PatchError as exc:
         raise StepFailed(f"patch does not apply to v{ctx.snapshot_version}: {exc}") from exc
     ctx.extra["written"] = (ctx.working, written)  # what working_text re-dumps
+    ctx.extra["patched"] = (before, ctx.working, patch)  # what the state hash is updated from
     ctx.value = ctx.working
     project = ctx.scheduled.task.project_id
     ctx.output = f"applied {len(patch)} op(s) to {project} v{ctx.snapshot_version}"
@@ -236,8 +248,9 @@ def _apply(ctx: StepContext) -> str:
 def _validate(ctx: StepContext) -> str:
     if not isinstance(ctx.working, dict):
         raise StepFailed("project state must stay a JSON object", mode="invalid_output")
-    text = ctx.working_text()  # the executor hashes this very text
-    size = len(text.encode())
+    size, exact = _size_at_most(ctx), False
+    if size is None or size > MAX_STATE_BYTES:
+        size, exact = len(ctx.working_text().encode()), True  # the exact size: dumped whole
     if size > MAX_STATE_BYTES:
         raise StepFailed(
             f"project state would be {size} bytes (limit {MAX_STATE_BYTES})", mode="invalid_output"
@@ -248,7 +261,35 @@ def _validate(ctx: StepContext) -> str:
         if problem:
             raise StepFailed(f"state breaks its schema: {problem}", mode="invalid_output")
     ctx.value = ctx.working
-    return f"state valid ({size} bytes{', schema ok' if schema else ''})"
+    said = f"{size} bytes" if exact else f"at most {size} bytes"
+    return f"state valid ({said}{', schema ok' if schema else ''})"
+
+
+def _size_at_most(ctx: StepContext) -> int | None:
+    """An upper bound of the working state's canonical JSON size in bytes when patch.apply
+    made it from the snapshot, whose size is known: the snapshot's, plus for each operation
+    what it can insert (a member's key, separators and value). None when the working state
+    came otherwise, or a move or copy is among the operations (dumped whole then)."""
+    patched = ctx.extra.get("patched")
+    if (
+        ctx.snapshot_size is None
+        or patched is None
+        or patched[0] is not ctx.snapshot_state
+        or patched[1] is not ctx.working
+    ):
+        return None
+    size = ctx.snapshot_size
+    for op in patched[2]:
+        kind = op.get("op")
+        if kind in ("remove", "test"):
+            continue  # (a removal only shrinks the text)
+        if kind not in ("add", "replace"):
+            return None
+        tokens = parse_pointer(op["path"])
+        key = json.dumps(tokens[-1], ensure_ascii=False) if tokens else ""
+        # '"key":', the value and a comma (an array element: the value and a comma)
+        size += len(key.encode()) + 2 + len(canonical_json(op.get("value")).encode())
+    return size
 
 
 def _summarize(ctx: StepContext) -> str:

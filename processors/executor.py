@@ -57,7 +57,7 @@ from processors.models import (
 )
 from processors.planner import SAFE_ENGINES, plan_for
 from processors.safety import violations
-from processors.ssot import LATTICE_VERSION, state_hash
+from processors.ssot import HASH_VERSION, LATTICE_VERSION, state_hash
 from processors.statehash import Lattice
 
 __all__ = ["MAX_STATE_BYTES", "Checkpoint", "Environment", "Executor", "Snapshot", "StepFailed"]
@@ -92,6 +92,25 @@ class Snapshot:
         if self.canonical is not None:
             return hashlib.sha256(self.canonical.encode()).hexdigest()
         return state_hash(self.state)
+
+    @cached_property
+    def size(self) -> int | None:
+        """The UTF-8 size of the state's canonical JSON when it is known (once per snapshot:
+        the batch's tasks share it)."""
+        return len(self.canonical.encode()) if self.canonical is not None else None
+
+    def known_lattice(self) -> Lattice:
+        """The state's lattice: carried from snapshot to snapshot, or computed (once)."""
+        if self.lattice is None:
+            object.__setattr__(self, "lattice", Lattice.of(self.state))  # a cache, not a change
+        assert self.lattice is not None
+        return self.lattice
+
+    def hash_of(self, hash_version: int) -> str:
+        """The state hash by ``hash_version`` (see :func:`processors.ssot.state_hash`)."""
+        if hash_version >= LATTICE_VERSION:
+            return self.known_lattice().digest()
+        return self.state_hash
 
     def follow(self, commits: Sequence[SsotCommit]) -> Snapshot | None:
         """The snapshot after ``commits`` (the next versions, in order), or None when they
@@ -183,6 +202,7 @@ class Checkpoint:
     snapshot_version: int
     executor_id: str
     fencing_token: int
+    hash_version: int = 1  # how its steps' state hashes were computed (absent: 1)
 
     def to_json(self) -> str:
         """For Redis."""
@@ -198,6 +218,7 @@ class Checkpoint:
                 "snapshot_version": self.snapshot_version,
                 "executor_id": self.executor_id,
                 "fencing_token": self.fencing_token,
+                "hash_version": self.hash_version,
             }
         )
 
@@ -216,6 +237,7 @@ class Checkpoint:
             snapshot_version=d["snapshot_version"],
             executor_id=d["executor_id"],
             fencing_token=d["fencing_token"],
+            hash_version=d.get("hash_version", 1),
         )
 
 
@@ -258,11 +280,15 @@ class Executor:
         clock: Callable[[], datetime] = _now,
         on_step: Callable[[str, int, str], None] | None = None,
         env: Environment | None = None,
+        hash_version: int = HASH_VERSION,
     ) -> None:
         self.executor_id = executor_id
         self.clock = clock
         self.on_step = on_step  # (task_id, step number, engine.module): for live views
         self.env = env or Environment()
+        # how its state hashes are computed: as the SSOT commits of that hash version name
+        # states (3: the lattice hash, updated from what a patch wrote; else SHA-256)
+        self.hash_version = hash_version
 
     def plan_of(self, scheduled: ScheduledTask) -> list[PlanStep]:
         """The plan the scheduler attached, or the default plan (records from before plans)."""
@@ -276,22 +302,28 @@ class Executor:
         progress: Checkpoint | None = None,
         fencing_token: int = 0,
         replay: list[StepLog] | None = None,
+        hash_version: int | None = None,
     ) -> ExecutionResult:
         """Run the plan (from ``progress`` on, when resuming). With ``replay`` (the recorded
         step log), side-effecting steps are not performed again: their recorded outcome
-        stands in, so the state hashes can be checked without touching the world."""
+        stands in, so the state hashes can be checked without touching the world.
+        ``hash_version``: how to hash states (a replay's record says; a resumed run keeps
+        its checkpoint's; else this executor's)."""
         task = scheduled.task
+        if hash_version is None:
+            hash_version = progress.hash_version if progress is not None else self.hash_version
         if scheduled.disposition == "fail":
             return self._result(
                 scheduled,
                 snapshot,
                 [],
                 "",
-                snapshot.state_hash,
+                snapshot.hash_of(hash_version),
                 self.clock(),
                 fencing_token,
                 error=scheduled.failure_reason or "failed by the scheduler",
                 mode=scheduled.failure_mode or "step_failed",
+                hash_version=hash_version,
             )
         plan = self.plan_of(scheduled)
         ctx = StepContext(
@@ -305,7 +337,9 @@ class Executor:
             fencing_token=fencing_token,
             snapshot_text=snapshot.canonical,
             snapshot_canon=snapshot.canon,
+            snapshot_size=snapshot.size,
         )
+        ctx.extra["hash_version"] = hash_version
         logs: list[StepLog] = []
         side_effects: list[int] = []
         started, first = self.clock(), 0
@@ -390,6 +424,7 @@ class Executor:
                             snapshot.version,
                             self.executor_id,
                             fencing_token,
+                            hash_version,
                         )
                     )
         failed_at = ctx.step
@@ -407,6 +442,7 @@ class Executor:
             error=(f"step {failed_at.number} ({failed_at.engine}): {failure}" if failure else None),
             mode=failure.mode if failure else None,
             resumed_from=first if progress is not None else 0,
+            hash_version=hash_version,
         )
 
     # -- the gates ------------------------------------------------------------------------
@@ -540,14 +576,25 @@ class Executor:
 
     @staticmethod
     def _hash(ctx: StepContext, snapshot: Snapshot) -> str:
-        # one hash per distinct working state, of the text the validator checks
+        # one hash per distinct working state: from hash version 3 its lattice, updated from
+        # what patch.apply wrote into the snapshot's; before, SHA-256 of the text the
+        # validator checks
         working = ctx.working
+        version = int(ctx.extra.get("hash_version", 1))
         if working is snapshot.state:
-            return snapshot.state_hash
+            return snapshot.hash_of(version)
         memo = ctx.extra.get("hash")
         if memo is not None and memo[0] is working:
             return str(memo[1])
-        digest = hashlib.sha256(ctx.working_text().encode()).hexdigest()
+        if version >= LATTICE_VERSION:
+            patched = ctx.extra.get("patched")
+            if patched is not None and patched[1] is working and patched[0] is snapshot.state:
+                lattice = snapshot.known_lattice().after(snapshot.state, working, patched[2])
+            else:  # (a state some other engine made: hashed whole)
+                lattice = Lattice.of(working)
+            digest = lattice.digest()
+        else:
+            digest = hashlib.sha256(ctx.working_text().encode()).hexdigest()
         ctx.extra["hash"] = (working, digest)
         return digest
 
@@ -597,6 +644,7 @@ class Executor:
         error: str | None,
         mode: str | None,
         resumed_from: int = 0,
+        hash_version: int = 1,
     ) -> ExecutionResult:
         task = scheduled.task
         return ExecutionResult(
@@ -621,6 +669,7 @@ class Executor:
             fencing_token=fencing_token,
             resumed_from_step=resumed_from,
             lane=scheduled.lane,
+            hash_version=hash_version,
         )
 
 

@@ -422,6 +422,9 @@ class ExecutionResult(Record):
     fencing_token: int = 0
     resumed_from_step: int = 0
     lane: int = 0  # the lane it ran in: execution is serial per lane
+    # how state_hash and the steps' state hashes were computed: 1 (absent on the wire),
+    # SHA-256 of the state's canonical JSON; 3, the lattice hash (processors.statehash)
+    hash_version: int = 1
 
 
 class SsotCommit(Record):

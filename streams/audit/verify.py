@@ -505,7 +505,10 @@ def replay(
             )
             continue
         again = Executor(result.executor_id, env=env).execute(
-            task, Snapshot(task_project, result.snapshot_version, state), replay=result.steps
+            task,
+            Snapshot(task_project, result.snapshot_version, state),
+            replay=result.steps,
+            hash_version=result.hash_version,  # hashed as it was recorded
         )
         outcomes.append(_compare(result, again))
     return outcomes

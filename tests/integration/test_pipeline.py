@@ -182,12 +182,11 @@ def test_the_executor_follows_its_own_commits_to_the_next_snapshot(
     for commit in commits:
         result = results[commit.task_id]
         assert result.snapshot_version == head.version  # ran on the state just before
-        assert result.steps[0].state_hash == state_hash(head.state)
+        assert result.steps[0].state_hash == state_hash(head.state, 3)
         head = advance(head, commit)
-        # the executor's hashes are SHA-256 of the state; the commit's, its lattice hash
-        assert result.state_hash == state_hash(head.state)
-        assert commit.state_hash == state_hash(head.state, commit.hash_version)
-        assert commit.hash_version == 3
+        # the executor hashes states as the commits of hash version 3 name them
+        assert (result.hash_version, commit.hash_version) == (3, 3)
+        assert result.state_hash == commit.state_hash == state_hash(head.state, 3)
     assert head.state == {f"f{i}": [i] for i in range(5)}
     reads = pipeline.runner("executor").handler.snapshot_reads  # type: ignore[attr-defined]
     assert reads["followed"] >= 3 and reads["read"] <= 2, reads

@@ -156,10 +156,21 @@ def test_executor_applies_the_patch_and_hashes_every_step() -> None:
         "patch.apply",
         "state.validate",
     ]
-    assert result.state_hash == state_hash({"owner": "ann", "apollo_status": "green"})
-    assert result.steps[0].state_hash == state_hash({"owner": "ann"})
+    # as the SSOT commits of hash version 3 name states: their lattice hashes
+    assert result.hash_version == 3
+    assert result.state_hash == state_hash({"owner": "ann", "apollo_status": "green"}, 3)
+    assert result.steps[0].state_hash == state_hash({"owner": "ann"}, 3)
     assert result.started_at <= result.steps[0].started_at <= result.finished_at
     assert (result.scheduled_snapshot_version, result.snapshot_version) == (2, 2)
+    # an executor of hash version 2 (and the replay of its records): SHA-256 of the state
+    old = Executor("x", hash_version=2).execute(scheduled, Snapshot("apollo", 2, {"owner": "ann"}))
+    assert old.hash_version == 2
+    assert old.state_hash == state_hash({"owner": "ann", "apollo_status": "green"})
+    assert old.steps[0].state_hash == state_hash({"owner": "ann"})
+    again = Executor("x").execute(
+        scheduled, Snapshot("apollo", 2, {"owner": "ann"}), replay=old.steps, hash_version=2
+    )
+    assert [s.state_hash for s in again.steps] == [s.state_hash for s in old.steps]
 
 
 def bad_proposal() -> TaskObject:
@@ -369,7 +380,12 @@ def test_a_working_state_is_dumped_once_and_from_the_snapshot_parts() -> None:
     result = Executor("x").execute(schedule(task, snapshot_version=1, now=T0), base)
     expected = apply_patch(v1, patch_to_rfc(task.patch))
     assert result.status == "succeeded", result.error
-    assert result.state_hash == state_hash(expected) == result.steps[-1].state_hash
+    assert result.state_hash == state_hash(expected, 3) == result.steps[-1].state_hash
+    # the validator bounded the state's size from the snapshot's instead of dumping it
+    assert "at most" in result.steps[-1].detail
+    assert len(canonical_json(expected).encode()) <= int(
+        result.steps[-1].detail.split("at most ")[1].split()[0]
+    )
 
 
 def test_registry_file_shipped_is_valid() -> None:
