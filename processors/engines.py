@@ -288,7 +288,8 @@ def _size_at_most(ctx: StepContext) -> int | None:
         tokens = parse_pointer(op["path"])
         key = json.dumps(tokens[-1], ensure_ascii=False) if tokens else ""
         # '"key":', the value and a comma (an array element: the value and a comma)
-        size += len(key.encode()) + 2 + len(canonical_json(op.get("value")).encode())
+        value = canonical_json(op.get("value"))
+        size += len((key + value).encode("utf-8", "surrogatepass")) + 2
     return size
 
 

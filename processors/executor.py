@@ -97,7 +97,9 @@ class Snapshot:
     def size(self) -> int | None:
         """The UTF-8 size of the state's canonical JSON when it is known (once per snapshot:
         the batch's tasks share it)."""
-        return len(self.canonical.encode()) if self.canonical is not None else None
+        if self.canonical is None:
+            return None
+        return len(self.canonical.encode("utf-8", "surrogatepass"))
 
     def known_lattice(self) -> Lattice:
         """The state's lattice: carried from snapshot to snapshot, or computed (once)."""

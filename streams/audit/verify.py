@@ -504,26 +504,48 @@ def replay(
                 ReplayOutcome(task_id, task_project, False, f"snapshot unavailable: {why}")
             )
             continue
-        again = Executor(result.executor_id, env=env).execute(
-            task,
-            Snapshot(task_project, result.snapshot_version, state),
-            replay=result.steps,
-            hash_version=result.hash_version,  # hashed as it was recorded
-        )
-        outcomes.append(_compare(result, again))
+
+        outcome = _compare(result, _replayed(result, task, state, env, result.hash_version))
+        if not outcome.matched and result.resumed_from_step:
+            # resumed by an executor of another version during an upgrade: its steps hash
+            # the same states by either version's hash (each one binds the state)
+            other = 1 if result.hash_version >= LATTICE_VERSION else LATTICE_VERSION
+            outcome = _compare(
+                result,
+                _replayed(result, task, state, env, result.hash_version),
+                _replayed(result, task, state, env, other),
+            )
+        outcomes.append(outcome)
     return outcomes
 
 
-def _compare(recorded: ExecutionResult, again: ExecutionResult) -> ReplayOutcome:
+def _replayed(
+    result: ExecutionResult,
+    task: ScheduledTask,
+    state: dict[str, Any],
+    env: Environment | None,
+    hash_version: int,
+) -> ExecutionResult:
+    """``result``'s task run again on its snapshot's state, side effects taken from the
+    record, states hashed by ``hash_version``."""
+    snapshot = Snapshot(result.project_id, result.snapshot_version, state)
+    return Executor(result.executor_id, env=env).execute(
+        task, snapshot, replay=result.steps, hash_version=hash_version
+    )
+
+
+def _compare(
+    recorded: ExecutionResult, again: ExecutionResult, other: ExecutionResult | None = None
+) -> ReplayOutcome:
+    """Whether a replay ``again`` did what ``recorded`` says, step by step; with ``other``
+    (the same replay hashed by the other hash version), a step's hash may be either's."""
     # a resumed run logs where it resumed; a replay runs straight through
     steps = [s for s in recorded.steps if s.kind != "resume"]
     recorded = recorded.model_copy(update={"steps": steps})
-    for old, new in zip(recorded.steps, again.steps, strict=False):
-        if (old.engine, old.module, old.status, old.state_hash) != (
-            new.engine,
-            new.module,
-            new.status,
-            new.state_hash,
+    alternatives = other.steps if other is not None else again.steps
+    for old, new, alt in zip(recorded.steps, again.steps, alternatives, strict=False):
+        if (old.engine, old.module, old.status) != (new.engine, new.module, new.status) or (
+            old.state_hash not in (new.state_hash, alt.state_hash)
         ):
             return ReplayOutcome(
                 recorded.task_id,
@@ -532,7 +554,8 @@ def _compare(recorded: ExecutionResult, again: ExecutionResult) -> ReplayOutcome
                 f"diverged at step {old.step} ({old.engine}.{old.module}): recorded {old.status} "
                 f"{old.state_hash[:12]}, replayed {new.status} {new.state_hash[:12]}",
             )
-    if len(recorded.steps) != len(again.steps) or recorded.state_hash != again.state_hash:
+    final = (again.state_hash, other.state_hash if other is not None else again.state_hash)
+    if len(recorded.steps) != len(again.steps) or recorded.state_hash not in final:
         return ReplayOutcome(
             recorded.task_id,
             recorded.project_id,

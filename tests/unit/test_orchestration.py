@@ -5,6 +5,7 @@ and replay."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import heapq
 import random
 import time
@@ -29,6 +30,7 @@ from processors.scheduler import (
     schedule,
     to_scheduled,
 )
+from streams.audit.verify import _compare, _replayed
 from streams.errors import GovernanceAuthError
 from streams.sdk.governance import signed, verify
 from tests import samples
@@ -521,6 +523,31 @@ def test_resume_skips_checkpointed_steps_and_replay_repeats_no_side_effect() -> 
     assert world3.calls == [] and [s.state_hash for s in again.steps] == [
         s.state_hash for s in full.steps
     ]
+    # during an upgrade, an executor of the code before hash version 3 resumes a checkpoint
+    # of version 3 (it knows no version: it hashes by SHA-256 and records none): the replay
+    # accepts each step's hash by either version, and only for a resumed run
+    assert first.hash_version == 3
+    old = dataclasses.replace(first, hash_version=1)
+    mixed = Executor("y", env=World().env(), hash_version=1).execute(
+        scheduled, Snapshot("apollo", 1, {"ready": True}), progress=old, fencing_token=2
+    )
+    assert mixed.hash_version == 1 and mixed.steps[0].state_hash == full.steps[0].state_hash
+    state, env = {"ready": True}, World().env()
+    assert not _compare(mixed, _replayed(mixed, scheduled, state, env, 1)).matched
+    both = _compare(
+        mixed,
+        _replayed(mixed, scheduled, state, env, 1),
+        _replayed(mixed, scheduled, state, env, 3),
+    )
+    assert both.matched, both.detail
+    forged = mixed.model_copy(
+        update={"steps": [s.model_copy(update={"state_hash": "0" * 64}) for s in mixed.steps]}
+    )
+    assert not _compare(
+        forged,
+        _replayed(mixed, scheduled, state, env, 1),
+        _replayed(mixed, scheduled, state, env, 3),
+    ).matched
 
 
 def test_deterministic_context_and_scheduler_failures_skip_execution() -> None:
