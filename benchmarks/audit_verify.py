@@ -81,7 +81,12 @@ def main() -> int:
                 ensure_topics(clients.admin(), settings)
                 producer = clients.producer("event-producer", {"linger.ms": 20})
                 for rec in history:
-                    producer.produce(settings.topic(rec.topic), rec.value, rec.key)
+                    while True:
+                        try:
+                            producer.produce(settings.topic(rec.topic), rec.value, rec.key)
+                            break
+                        except BufferError:  # the local queue is full: let deliveries drain
+                            producer.poll(0.05)
                     producer.poll(0)
                 producer.flush(60)
                 idle = 1.0

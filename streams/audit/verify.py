@@ -473,17 +473,18 @@ def replay(
     for result in results.values():
         if result.project_id is not None:
             needed[result.project_id].add(result.snapshot_version)
-    states: dict[tuple[str, int], dict[str, Any]] = {}
+    # each snapshot's state with its lattice (replayed steps update it, not hash it whole)
+    states: dict[tuple[str, int], tuple[dict[str, Any], Lattice | None]] = {}
     chain_errors: dict[str, str] = {}
     for project, versions in needed.items():
         head = Head.genesis(project)
         if 0 in versions:
-            states[(project, 0)] = {}
+            states[(project, 0)] = ({}, None)
         try:
             for commit in commits.get(project, []):
                 head = advance(head, commit)
                 if head.version in versions:
-                    states[(project, head.version)] = head.state
+                    states[(project, head.version)] = (head.state, head.lattice)
         except ChainError as exc:
             chain_errors[project] = str(exc)
     outcomes = []
@@ -495,7 +496,11 @@ def replay(
                 ReplayOutcome(task_id, task_project, False, "no scheduled record to replay from")
             )
             continue
-        state = {} if task_project is None else states.get((task_project, result.snapshot_version))
+        state = (
+            ({}, None)
+            if task_project is None
+            else states.get((task_project, result.snapshot_version))
+        )
         if state is None:
             why = chain_errors.get(
                 task_project or "", f"no v{result.snapshot_version} in the commit log"
@@ -522,13 +527,13 @@ def replay(
 def _replayed(
     result: ExecutionResult,
     task: ScheduledTask,
-    state: dict[str, Any],
+    state: tuple[dict[str, Any], Lattice | None],
     env: Environment | None,
     hash_version: int,
 ) -> ExecutionResult:
-    """``result``'s task run again on its snapshot's state, side effects taken from the
-    record, states hashed by ``hash_version``."""
-    snapshot = Snapshot(result.project_id, result.snapshot_version, state)
+    """``result``'s task run again on its snapshot's state (and lattice, when known), side
+    effects taken from the record, states hashed by ``hash_version``."""
+    snapshot = Snapshot(result.project_id, result.snapshot_version, state[0], lattice=state[1])
     return Executor(result.executor_id, env=env).execute(
         task, snapshot, replay=result.steps, hash_version=hash_version
     )

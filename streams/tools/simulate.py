@@ -126,7 +126,7 @@ def simulate(
         chain = task.project_id or LEDGER_PROJECT
         head = heads.get(chain) or Head.genesis(chain)
         # serial and in step with the SSOT: every task sees its project's latest commit
-        snapshot = Snapshot(task.project_id, head.version, head.state)
+        snapshot = Snapshot(task.project_id, head.version, head.state, lattice=head.lattice)
         if task.project_id is None:
             snapshot = Snapshot(None, 0, {})
         scheduled = schedule(task, snapshot_version=snapshot.version, now=now())

@@ -532,7 +532,7 @@ def test_resume_skips_checkpointed_steps_and_replay_repeats_no_side_effect() -> 
         scheduled, Snapshot("apollo", 1, {"ready": True}), progress=old, fencing_token=2
     )
     assert mixed.hash_version == 1 and mixed.steps[0].state_hash == full.steps[0].state_hash
-    state, env = {"ready": True}, World().env()
+    state, env = ({"ready": True}, None), World().env()
     assert not _compare(mixed, _replayed(mixed, scheduled, state, env, 1)).matched
     both = _compare(
         mixed,
