@@ -131,21 +131,19 @@ class Snapshot:
         """
         if not commits:
             return self
+        patches = self._patches(commits)
+        if patches is None:
+            return None
+        version = commits[-1].version
         if commits[-1].hash_version >= LATTICE_VERSION:
-            return self._follow_lattice(commits)
+            return self._follow_lattice(patches, version, commits[-1].state_hash)
         state, text, canon = self.state, self.canonical, self.canon
         written: Written = {}  # every copy made since the snapshot
-        version = self.version
-        for commit in commits:
-            if commit.version != version + 1 or commit.project_id != self.project_id:
-                return None
-            version = commit.version
-            if commit.kind != "state" or not commit.patch:
-                continue  # a ledger entry: the state stays
+        for patch in patches:
             try:
                 # one written map for them all: a container copied by an earlier patch here
                 # is this follow's own, and later ones change it in place
-                state = apply_patch(state, patch_to_rfc(commit.patch), written=written)
+                state = apply_patch(state, patch, written=written)
             except PatchError:
                 return None
             text = None
@@ -159,28 +157,37 @@ class Snapshot:
             return None  # (the copies this follow made are dropped with it)
         return Snapshot(self.project_id, version, state, text, canon, last)
 
-    def _follow_lattice(self, commits: Sequence[SsotCommit]) -> Snapshot | None:
-        """:meth:`follow` to a commit of hash version 3: each patch applied and the state's
-        lattice updated from what it wrote, the last state hash checked from the lattice (the
-        whole state is hashed only when this snapshot's lattice is not known yet)."""
-        state, canon = self.state, self.canon
-        lattice = self.lattice if self.lattice is not None else Lattice.of(state)
-        written: Written = {}
+    def _patches(self, commits: Sequence[SsotCommit]) -> list[list[dict[str, Any]]] | None:
+        """The patches of ``commits``' state commits (ledger entries leave the state as it
+        is), or None when the commits are not this project's next versions, in order."""
+        patches = []
         version = self.version
         for commit in commits:
             if commit.version != version + 1 or commit.project_id != self.project_id:
                 return None
             version = commit.version
-            if commit.kind != "state" or not commit.patch:
-                continue  # a ledger entry: the state stays
-            patch = patch_to_rfc(commit.patch)
+            if commit.kind == "state" and commit.patch:
+                patches.append(patch_to_rfc(commit.patch))
+        return patches
+
+    def _follow_lattice(
+        self, patches: list[list[dict[str, Any]]], version: int, last: str
+    ) -> Snapshot | None:
+        """:meth:`follow` to a commit of hash version 3 (at ``version``, naming the state
+        hash ``last``): each patch applied and the state's lattice updated from what it
+        wrote, the last state hash checked from the lattice (the whole state is hashed only
+        when this snapshot's lattice is not known yet)."""
+        state, canon = self.state, self.canon
+        lattice = self.lattice if self.lattice is not None else Lattice.of(state)
+        written: Written = {}
+        for patch in patches:
             try:
                 change = lattice.begin(state, patch)  # before the apply changes its copies
                 state = apply_patch(state, patch, written=written)
             except PatchError:
                 return None
             lattice = change.finish(state)
-        if lattice.digest() != commits[-1].state_hash:
+        if lattice.digest() != last:
             return None  # (the copies this follow made are dropped with it)
         if state is self.state:
             text, digest = self.canonical, self.digest

@@ -85,12 +85,11 @@ def members(state: Any) -> Iterator[tuple[str, Any]]:
         yield "", state
         return
     for key, value in state.items():
-        head = "/" + escape_token(key)
         if isinstance(value, dict) and value:
             for sub, item in value.items():
-                yield head + "/" + escape_token(sub), item
+                yield _pointer(key, sub), item
         else:
-            yield head, value
+            yield "/" + escape_token(key), value
 
 
 def _of_key(state: dict[str, Any], key: str) -> Iterator[tuple[str, Any]]:

@@ -510,16 +510,13 @@ def replay(
             )
             continue
 
-        outcome = _compare(result, _replayed(result, task, state, env, result.hash_version))
+        again = _replayed(result, task, state, env, result.hash_version)  # as it was recorded
+        outcome = _compare(result, again)
         if not outcome.matched and result.resumed_from_step:
             # resumed by an executor of another version during an upgrade: its steps hash
             # the same states by either version's hash (each one binds the state)
             other = 1 if result.hash_version >= LATTICE_VERSION else LATTICE_VERSION
-            outcome = _compare(
-                result,
-                _replayed(result, task, state, env, result.hash_version),
-                _replayed(result, task, state, env, other),
-            )
+            outcome = _compare(result, again, _replayed(result, task, state, env, other))
         outcomes.append(outcome)
     return outcomes
 

@@ -480,14 +480,8 @@ def _commits_when_quiet(
     deadline = time.monotonic() + 600
     while stages.records_in("router") < published and time.monotonic() < deadline:
         time.sleep(0.2)
-    last, quiet_since = -1, time.monotonic()
-    while time.monotonic() < deadline:
-        n = stages.records_in("ssot")
-        if n != last:
-            last, quiet_since = n, time.monotonic()
-        elif time.monotonic() - quiet_since > 2:
-            break
-        time.sleep(0.2)
+    waited = time.monotonic()
+    quiet_since = waited + _drain(stages, limit_s=max(0.0, deadline - waited))
     serde = Serde(SchemaStore.load())
     clients = KafkaClients(settings, endpoints.bootstrap_servers)
     stamps_consumer = clients.consumer("reader", {"fetch.wait.max.ms": 10})
