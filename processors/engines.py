@@ -250,7 +250,9 @@ def _validate(ctx: StepContext) -> str:
         raise StepFailed("project state must stay a JSON object", mode="invalid_output")
     size, exact = _size_at_most(ctx), False
     if size is None or size > MAX_STATE_BYTES:
-        size, exact = len(ctx.working_text().encode()), True  # the exact size: dumped whole
+        # the exact size, dumped whole (a lone surrogate counted as _size_at_most counts it:
+        # the completer, not the validator, refuses a value the chain cannot hash)
+        size, exact = len(ctx.working_text().encode("utf-8", "surrogatepass")), True
     if size > MAX_STATE_BYTES:
         raise StepFailed(
             f"project state would be {size} bytes (limit {MAX_STATE_BYTES})", mode="invalid_output"

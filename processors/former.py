@@ -47,7 +47,7 @@ from processors.grounding import (
     uuid5_text,
 )
 from processors.inventory import _TIME_WORDS, KIND_WORDS
-from processors.jsonpatch import parse_pointer
+from processors.jsonpatch import JCS_REFUSED, jcs, parse_pointer
 from processors.language import SUPPORTED, Detected, clean, detect, fold
 from processors.models import (
     DependencyPlan,
@@ -296,7 +296,8 @@ def distinct_changes(ops: Sequence[dict[str, Any]]) -> int:
 
 
 def validate_patch(ops: Sequence[dict[str, Any]]) -> str | None:
-    """Why a patch is not well-formed RFC 6902, or None."""
+    """Why a patch is not well-formed RFC 6902 with I-JSON values (what RFC 8785, the commit
+    hash's canonical form, accepts), or None."""
     if not ops:
         return "empty patch"
     for n, op in enumerate(ops):
@@ -310,7 +311,18 @@ def validate_patch(ops: Sequence[dict[str, Any]]) -> str | None:
             return f"op {n}: {exc}"
         if op["op"] in ("add", "replace", "test") and "value" not in op:
             return f"op {n}: '{op['op']}' needs a value"
+        if "value" in op:
+            try:
+                jcs(op["value"])
+            except JCS_REFUSED as exc:
+                # NaN, an integer beyond 2**53, a lone surrogate: the commit's hash (RFC 8785)
+                # could not be computed, so the change could never reach the SSOT
+                return f"op {n}: the value is not I-JSON (RFC 7493): {_first_line(exc)}"
     return None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
 
 
 # a change that says nothing of what to ("update the forecast", "cambia la fecha", "change le

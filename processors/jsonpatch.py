@@ -340,6 +340,15 @@ _SAFE_INT = 2**53 - 1
 _JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+# what :func:`jcs` raises for a value RFC 8785 refuses (NaN and infinities, an integer beyond
+# 2**53, text with a lone surrogate); with RecursionError, for a value nested too deep
+JCS_REFUSED: tuple[type[Exception], ...] = (
+    rfc8785.CanonicalizationError,
+    UnicodeError,
+    RecursionError,
+)
+
+
 def jcs(value: Any) -> bytes:
     """RFC 8785 (JSON Canonicalization Scheme) bytes of ``value``: json's C encoder where
     its output is the same, the ``rfc8785`` package otherwise (floats, keys beyond ASCII,

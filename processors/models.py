@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, cast
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 # Timestamps: aware UTC, truncated to the precision the Avro logical type keeps, so that a
 # model compares equal after a round trip through its schema.
@@ -196,6 +196,20 @@ class RawEvent(Record):
     proposal: list[PatchOp] | None = None
     asr_confidence: Confidence | None = None
     alternatives: Annotated[list[AsrAlternative], Field(max_length=10)] | None = None
+
+    @field_validator("proposal")
+    @classmethod
+    def _values_are_json(cls, ops: list[PatchOp] | None) -> list[PatchOp] | None:
+        """A proposal's values are JSON texts: a producer's broken one is refused here, at the
+        edge, not by the stage that reads it."""
+        for n, op in enumerate(ops or ()):
+            if op.value_json is not None:
+                try:
+                    json.loads(op.value_json)
+                except (ValueError, RecursionError) as exc:
+                    why = f"proposal op {n}: value_json is not JSON text: {exc}"
+                    raise ValueError(why) from None
+        return ops
 
 
 class Candidate(BaseModel):

@@ -184,3 +184,11 @@ def test_patch_op_from_rfc_is_the_validated_construction(op: dict[str, Any]) -> 
             PatchOp.from_rfc(op)
         return
     _same(PatchOp.from_rfc(op), expected, "PatchOp")
+
+
+@pytest.mark.parametrize("value_json", ["{bad", "[1,", "", "tru"])
+def test_a_proposal_whose_value_is_not_json_is_refused_at_the_edge(value_json: str) -> None:
+    op = PatchOp(op="add", path="/a", value_json=value_json)
+    with pytest.raises(ValidationError, match="proposal op 1: value_json is not JSON text"):
+        event("apply", kind="model_proposal", proposal=[PatchOp.from_rfc(_PROPOSAL[0]), op])
+    assert event("apply", kind="model_proposal", proposal=[PatchOp.from_rfc(_PROPOSAL[0])])

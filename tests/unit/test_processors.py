@@ -250,6 +250,40 @@ def test_failed_tasks_get_ledger_entries() -> None:
     assert h.state == {}
 
 
+# values RFC 8785 (the commit hash's canonical form) refuses: they could never be committed
+NOT_I_JSON = ["NaN", '{"at": [1, -Infinity]}', str(2**53 + 1), '"\\ud800 lone"']
+
+
+@pytest.mark.parametrize("value_json", NOT_I_JSON)
+def test_a_proposal_the_chain_cannot_hash_is_held_and_fails_with_an_entry(value_json: str) -> None:
+    op = PatchOp(op="add", path="/x", value_json=value_json)
+    formed = FORMER.form(
+        routed("x", kind="model_proposal", project_hint="atlas", proposal=[op]), T0
+    )
+    assert formed.task is not None and formed.task.hold_reason is not None
+    assert "op 0: the value is not I-JSON" in formed.task.hold_reason
+    assert formed.task.patch is None  # never passed on to be applied
+    # approved anyway: it fails for want of a patch, and the chain records that
+    r = Executor("x").execute(
+        schedule(formed.task, snapshot_version=0, now=T0), Snapshot("atlas", 0, {})
+    )
+    c, h = plan_commit(r, Head.genesis("atlas"), changed_paths=set(), now=T1)
+    assert (r.status, c.kind, c.outcome, h.state) == ("failed", "ledger", "failed", {})
+
+
+@pytest.mark.parametrize("value_json", NOT_I_JSON)
+def test_a_result_the_chain_cannot_hash_is_committed_as_failed(value_json: str) -> None:
+    # formed before formation refused such values: the completer records the outcome
+    task = bad_proposal()
+    op = PatchOp(op="add", path="/x", value_json=value_json)
+    task = task.model_copy(update={"patch": [op], "patch_status": "ready", "hold_reason": None})
+    r = Executor("x").execute(schedule(task, snapshot_version=0, now=T0), Snapshot("atlas", 0, {}))
+    c, h = plan_commit(r, Head.genesis("atlas"), changed_paths=set(), now=T1)
+    assert (c.kind, c.outcome, c.patch) == ("ledger", "failed", None)
+    assert c.message.startswith("patch not committed: a value is not I-JSON")
+    assert c.hash == commit_hash(c) and h.state == {} and h.version == 1
+
+
 def test_tampering_breaks_the_chain() -> None:
     r = result_for("set the apollo status to green", Snapshot("apollo", 0, {}))
     c1, _ = plan_commit(r, Head.genesis("apollo"), changed_paths=set(), now=T1)
