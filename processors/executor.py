@@ -560,6 +560,7 @@ class Executor:
                 )
                 engine = self.env.registry.get(undo.engine)
                 ctx.step = undo
+                before = ctx.working
                 try:
                     if engine is None:
                         raise _Failure("forbidden_engine_call", f"{undo.engine!r} not registered")
@@ -567,6 +568,9 @@ class Executor:
                     status = "succeeded"
                 except _Failure as exc:
                     status, detail = "failed", f"compensation failed ({exc.mode}): {exc}"
+                # an undo acts on the world, not on the snapshot (as every side effect): a
+                # replay, which runs none, records the same state hashes
+                ctx.working = before
             logs.append(
                 self._log(
                     done.number,

@@ -458,6 +458,38 @@ def test_failure_compensates_completed_side_effects_in_reverse() -> None:
     assert result.steps[3].attempts == 3 and result.output == ""
 
 
+def test_a_compensation_acts_on_the_world_not_on_the_state() -> None:
+    # an undo engine that also writes the working state: as for any side effect, the state
+    # is left as it was, so a replay (which runs no compensation) records the same hashes
+    world = World()
+    world.failures["c"] = 1
+
+    def undo(ctx: StepContext) -> str:
+        ctx.working = {"undone": ctx.args["target"]}
+        return "undone"
+
+    env = world.env()
+    env.registry.register(FunctionEngine("act.undo", undo, side_effect=True))
+    env.allowed_engines = lambda _d: SAFE_ENGINES | {"act.do", "act.undo"}
+    plan = [
+        PlanStep(number=1, engine="ssot.read"),
+        act(2, "a").model_copy(update={"compensation": "act.undo"}),
+        act(3, "c"),
+    ]
+    live = run_plan(plan, env)
+    assert live.status == "failed" and [s.kind for s in live.steps][-1] == "compensation"
+    scheduled = schedule(
+        samples.STATEFUL.model_copy(update={"patch": [samples.PATCH[0]]}),
+        snapshot_version=1,
+        now=T0,
+    ).model_copy(update={"plan": plan})
+    again = Executor("z", env=World().env()).execute(
+        scheduled, Snapshot("apollo", 1, {"ready": True}), replay=live.steps
+    )
+    assert [s.state_hash for s in again.steps] == [s.state_hash for s in live.steps]
+    assert again.state_hash == live.state_hash
+
+
 def test_retry_succeeds_and_gates_checks_block_steps() -> None:
     world = World()
     world.failures["a"] = 1
