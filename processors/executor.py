@@ -263,6 +263,11 @@ class Environment:
     # the active one by then (its lease), and the exception leaves the task unfinished
     before_side_effect: Callable[[float], None] | None = None
     sleep: Callable[[float], None] = time.sleep
+    # what an engine may raise that is the runtime's trouble, not the step's (a broker or
+    # Redis away, a lease lost): it leaves the task unfinished, to run again with its batch.
+    # Any other exception an engine raises (a plugin's bug) fails the step like StepFailed,
+    # so what the task did before is compensated and its outcome recorded
+    infrastructure: tuple[type[BaseException], ...] = ()
 
 
 def _now() -> datetime:
@@ -490,12 +495,17 @@ class Executor:
                 self.env.before_side_effect(step.timeout_ms / 1000)
             try:
                 return self._call(engine, ctx, step.timeout_ms / 1000), attempt
+            except self.env.infrastructure:
+                raise
             except StepFailed as exc:
                 if not exc.retryable or attempt == attempts:
                     raise _Failure(exc.mode, str(exc), attempt) from exc
             except TimeoutError as exc:
                 if attempt == attempts:
                     raise _Failure("timeout", str(exc), attempt) from exc
+            except Exception as exc:  # an engine's own bug: not retried, it would repeat
+                why = f"{engine.name} raised {type(exc).__name__}: {exc}"
+                raise _Failure("step_failed", why[:500], attempt) from exc
             self.env.sleep(RETRY_BACKOFF_S[min(attempt - 1, len(RETRY_BACKOFF_S) - 1)])
         raise AssertionError("unreachable")
 

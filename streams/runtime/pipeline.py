@@ -46,7 +46,7 @@ from streams.runtime.metrics import MetricsServer
 from streams.runtime.recovery import Recovery
 from streams.runtime.recovery import chain_store as chain_store
 from streams.runtime.recovery import ssot_store as ssot_store
-from streams.runtime.runner import Handler, StageIO, StageRunner, retrying
+from streams.runtime.runner import PROPAGATE, Handler, StageIO, StageRunner, retrying
 from streams.runtime.topics import ensure_topics
 from streams.settings import Settings
 from streams.stages.completer import CompleterStage
@@ -175,7 +175,9 @@ def allowed_engines(packs: list[DomainPack]) -> Callable[[str | None], Collectio
 def build_environment(settings: Settings) -> Environment:
     """The executor's engines and the domains' engine policy (live switches are the stage's)."""
     return Environment(
-        registry=build_engines(), allowed_engines=allowed_engines(load_packs(settings))
+        registry=build_engines(),
+        allowed_engines=allowed_engines(load_packs(settings)),
+        infrastructure=PROPAGATE,
     )
 
 

@@ -490,6 +490,33 @@ def test_a_compensation_acts_on_the_world_not_on_the_state() -> None:
     assert again.state_hash == live.state_hash
 
 
+def test_an_engine_that_crashes_fails_its_step_and_what_came_before_is_undone() -> None:
+    class Outage(Exception):
+        """Stands for the runtime's own trouble (a broker away)."""
+
+    errors = {"bug": KeyError("entity"), "outage": Outage("broker away")}
+
+    def crash(ctx: StepContext) -> str:
+        raise errors[ctx.args["error"]]
+
+    for name, error in errors.items():
+        world = World()
+        env = world.env(infrastructure=(Outage,))
+        env.registry.register(FunctionEngine("act.crash", crash, side_effect=True))
+        env.allowed_engines = lambda _d: SAFE_ENGINES | {"act.do", "act.crash"}
+        plan = [act(1, "a"), PlanStep(number=2, engine="act.crash", args={"error": name})]
+        if isinstance(error, Outage):  # the task is left unfinished, to run with its batch
+            with pytest.raises(Outage):
+                run_plan(plan, env)
+            assert world.calls == ["a"]
+            continue
+        result = run_plan(plan, env)
+        assert (result.status, result.failure_mode) == ("failed", "step_failed")
+        assert result.error == "step failed: step 2 (act.crash): act.crash raised KeyError: 'entity'"
+        assert world.calls == ["a", "undo-a"]  # not retried; the side effect before is undone
+        assert [s.kind for s in result.steps] == ["step", "step", "compensation"]
+
+
 def test_retry_succeeds_and_gates_checks_block_steps() -> None:
     world = World()
     world.failures["a"] = 1
