@@ -512,7 +512,9 @@ def test_an_engine_that_crashes_fails_its_step_and_what_came_before_is_undone() 
             continue
         result = run_plan(plan, env)
         assert (result.status, result.failure_mode) == ("failed", "step_failed")
-        assert result.error == "step failed: step 2 (act.crash): act.crash raised KeyError: 'entity'"
+        assert result.error == (
+            "step failed: step 2 (act.crash): act.crash raised KeyError: 'entity'"
+        )
         assert world.calls == ["a", "undo-a"]  # not retried; the side effect before is undone
         assert [s.kind for s in result.steps] == ["step", "step", "compensation"]
 
