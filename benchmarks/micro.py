@@ -47,29 +47,31 @@ def per_op(fn: Callable[[], int], rounds: int = 5) -> float:
 
 
 def main() -> int:
-    serde = Serde(SchemaStore.load())
+    store = SchemaStore.load()
+    serde, reference = Serde(store), Serde(store, fast=False)
     rows: list[tuple[str, float, str]] = []
     for record in samples.ALL:
         data = serde.encode(record)
         name = type(record).__name__
-        rows.append(
-            (
-                f"encode {name}",
-                per_op(lambda r=record: [serde.encode(r) for _ in range(2000)] and 2000),
-                f"{len(data)} B",
+        for codec, how in ((serde, ""), (reference, " (fastavro alone)")):
+            rows.append(
+                (
+                    f"encode {name}{how}",
+                    per_op(lambda r=record, c=codec: [c.encode(r) for _ in range(2000)] and 2000),
+                    f"{len(data)} B",
+                )
             )
-        )
-        rows.append(
-            (
-                f"decode {name}",
-                per_op(
-                    lambda d=data, t=record.__class__: (
-                        [serde.decode(d, t) for _ in range(2000)] and 2000
-                    )
-                ),
-                "",
+            rows.append(
+                (
+                    f"decode {name}{how}",
+                    per_op(
+                        lambda d=data, t=record.__class__, c=codec: (
+                            [c.decode(d, t) for _ in range(2000)] and 2000
+                        )
+                    ),
+                    "",
+                )
             )
-        )
     events = sample_events(1000, seed=1, start=datetime.now(UTC), duplicates=0.0)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(home=Path(tmp), bootstrap_servers="127.0.0.1:1")
