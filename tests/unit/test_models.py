@@ -10,7 +10,12 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from processors import former, models, router
+from processors.completer import plan_commit
+from processors.executor import Executor, Snapshot
 from processors.models import PatchOp, RawEvent, millis
+from processors.scheduler import schedule
+from processors.ssot import Head
+from streams.codec.serde import SchemaStore, Serde
 from tests.unit.test_processors import FORMER, ROUTER, event
 
 
@@ -62,6 +67,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
 ]
 # the caller's clock, not UTC and with microseconds: what validation keeps is UTC milliseconds
 NOW = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
+STORE = SchemaStore.load()
 
 
 @pytest.mark.parametrize(("text", "kw"), CASES)
@@ -192,3 +198,30 @@ def test_a_proposal_whose_value_is_not_json_is_refused_at_the_edge(value_json: s
     with pytest.raises(ValidationError, match="proposal op 1: value_json is not JSON text"):
         event("apply", kind="model_proposal", proposal=[PatchOp.from_rfc(_PROPOSAL[0]), op])
     assert event("apply", kind="model_proposal", proposal=[PatchOp.from_rfc(_PROPOSAL[0])])
+
+
+def _through_the_pipeline(text: str, kw: dict[str, Any]) -> list[models.Record]:
+    """The records the stages write for one event: routed, formed, scheduled, executed,
+    committed (and the reply, if any)."""
+    routed = ROUTER.route(event(text, **kw), NOW)
+    formation = FORMER.form(routed, NOW)
+    out: list[models.Record] = [routed, *([formation.reply] if formation.reply else [])]
+    if formation.task is not None:
+        scheduled = schedule(formation.task, snapshot_version=0, now=NOW)
+        project = formation.task.project_id or "apollo"
+        result = Executor("x").execute(scheduled, Snapshot(project, 0, {}))
+        commit, _ = plan_commit(result, Head.genesis(project), changed_paths=set(), now=NOW)
+        out += [formation.task, scheduled, result, commit]
+    return out
+
+
+@pytest.mark.parametrize(("text", "kw"), CASES)
+def test_the_fast_codec_writes_and_reads_the_pipelines_records_as_fastavro(
+    text: str, kw: dict[str, Any]
+) -> None:
+    fast, reference = Serde(STORE), Serde(STORE, fast=False)
+    for record in _through_the_pipeline(text, kw):
+        data = reference.encode(record)
+        assert fast.encode(record) == data, type(record).__name__
+        assert fast.read_fields(data) == reference.read_fields(data), type(record).__name__
+        assert fast.decode(data, type(record)) == record
