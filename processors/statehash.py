@@ -105,18 +105,28 @@ def _pointer(key: str, sub: str) -> str:
 def _sum(pairs: Iterable[tuple[str, Any]]) -> npt.NDArray[np.uint16]:
     """The lane-wise sum of the members' vectors, mod 2**16 (``_CHUNK`` vectors at a time:
     a whole state's members are never held at once)."""
-    # (uint64 holds the sum of 2**48 vectors of 16 bits: no state has that many members)
-    acc = np.zeros(LANES, dtype=np.uint64)
+    acc: npt.NDArray[np.uint16] | None = None
     chunk: list[bytes] = []
     for pointer, value in pairs:
         chunk.append(_vector(pointer, value))
         if len(chunk) == _CHUNK:
-            acc += np.frombuffer(b"".join(chunk), dtype=_LANE).reshape(-1, LANES).sum(axis=0)
-            chunk.clear()
-    if chunk:
-        acc += np.frombuffer(b"".join(chunk), dtype=_LANE).reshape(-1, LANES).sum(axis=0)
-    total: npt.NDArray[np.uint16] = (acc & 0xFFFF).astype(np.uint16)
-    return total
+            acc = _added(acc, chunk)
+            chunk = []
+    return _added(acc, chunk) if chunk or acc is None else acc
+
+
+def _added(acc: npt.NDArray[np.uint16] | None, vectors: list[bytes]) -> npt.NDArray[np.uint16]:
+    # summed in uint16, which wraps: mod 2**16 without a wider sum to mask (a commit's sums
+    # are of one or two members: numpy's cost per call is most of it)
+    part: npt.NDArray[np.uint16]
+    if len(vectors) == 1:
+        part = np.frombuffer(vectors[0], dtype=_LANE).astype(np.uint16)
+    elif vectors:
+        rows = np.frombuffer(b"".join(vectors), dtype=_LANE).reshape(-1, LANES)
+        part = rows.sum(axis=0, dtype=np.uint16)
+    else:
+        part = np.zeros(LANES, dtype=np.uint16)
+    return part if acc is None else acc + part
 
 
 class Lattice:
