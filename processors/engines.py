@@ -297,8 +297,14 @@ def _size_at_most(ctx: StepContext) -> int | None:
 
 def _summarize(ctx: StepContext) -> str:
     state = ctx.working if isinstance(ctx.working, dict) else {}
-    # the first 12 members by key (all keys are strings: no two compare equal)
-    facts = [f"{k}={canonical_json(state[k])[:60]}" for k in heapq.nsmallest(12, state)]
+    # the first 12 members by key (all keys are strings: no two compare equal), as the
+    # snapshot's dump has them when it is the snapshot's state (a grown state is neither
+    # sorted nor dumped again for each task)
+    canon = ctx.snapshot_canon
+    first = canon.first_members(state, 12) if canon is not None else None
+    if first is None:
+        first = [(k, canonical_json(state[k])) for k in heapq.nsmallest(12, state)]
+    facts = [f"{k}={text[:60]}" for k, text in first]
     project = ctx.scheduled.task.project_id or "no project"
     body = "; ".join(facts) if facts else "no recorded state yet"
     ctx.output = f"{project} (v{ctx.snapshot_version}): {body}"

@@ -445,6 +445,23 @@ class CanonicalCache:
             self._texts = {k: e for k, e in self._texts.items() if e[2] > oldest}
             self._next_drop = self._dumps + self._keep
 
+    def first_members(self, doc: Any, n: int) -> list[tuple[str, str]] | None:
+        """The first ``n`` members of the object ``doc`` by key, each with its canonical JSON,
+        when ``doc`` was dumped member by member (its keys are sorted then): no sort and no
+        dump of a grown state's members (None: not remembered so).
+
+        >>> cache = CanonicalCache()
+        >>> doc = {"b": {"x": 1}, "a": [2], "c": 3}
+        >>> _ = cache.prime(doc)
+        >>> cache.first_members(doc, 2)
+        [('a', '[2]'), ('b', '{"x":1}')]
+        """
+        known = self._texts.get(id(doc))
+        if known is None or known[0] is not doc or known[3] is None:
+            return None
+        keys, parts = known[3][0][:n], known[3][1][:n]
+        return [(k, part[len(_string(k)) + 1 :]) for k, part in zip(keys, parts, strict=True)]
+
     def prime(self, doc: Any) -> str:
         """``canonical_json(doc)``, remembering its top object member by member (as a dump
         after a patch would), so that the first versions patched from it re-dump only what

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from processors.completer import plan_commit
 from processors.engines import EngineRegistry, FunctionEngine, StepContext, StepFailed
 from processors.executor import Checkpoint, Environment, Executor, Snapshot
 from processors.former import depends_on_of
@@ -30,6 +31,7 @@ from processors.scheduler import (
     schedule,
     to_scheduled,
 )
+from processors.ssot import GENESIS_HASH, Head
 from streams.audit.verify import _compare, _replayed
 from streams.errors import GovernanceAuthError
 from streams.sdk.governance import signed, verify
@@ -644,3 +646,32 @@ def test_a_step_on_a_helper_thread_works_on_copies_and_not_on_the_snapshot_cache
     result = Executor("x", env=env).execute(scheduled, snapshot)
     assert result.status == "succeeded", result.error
     assert seen == [(True, True)] and result.steps[0].detail == '{"ready":true}'
+
+
+def test_a_summary_from_the_snapshots_dump_is_the_summary_dumped_afresh() -> None:
+    # a state whose first members by key include collections, arrays, long and non-ASCII
+    # values, and a key that sorts apart in UTF-16 and in code points
+    state: dict[str, Any] = {
+        f"k{i:03d}": {"n": i, "tags": ["é" * (i % 7)], "long": "x" * 90} for i in range(40)
+    }
+    state.update({"Zeta": [1, 2.5, None], "\U0001f600": "emoji", "\uff41": "fullwidth a"})
+    scheduled = schedule(samples.EPHEMERAL, snapshot_version=3, now=T0)
+    plain = Executor("x").execute(scheduled, Snapshot("apollo", 3, state))
+    primed = CanonicalCache(keep=16, forget=False)
+    text = primed.prime(state)
+    from_dump = Executor("x").execute(scheduled, Snapshot("apollo", 3, state, text, canon=primed))
+    assert from_dump.output == plain.output and "k000=" in plain.output
+    assert primed.first_members(state, 12) is not None  # (the dump's members were used)
+    # a snapshot followed through a commit: the new version's members, dumped by patch
+    base = Snapshot("apollo", 3, state, text, canon=primed)
+    stateful = samples.STATEFUL.model_copy(update={"patch": [samples.PATCH[0]]})
+    result = Executor("x").execute(schedule(stateful, snapshot_version=3, now=T0), base)
+    head = Head("apollo", 3, GENESIS_HASH, state, text)
+    commit, after = plan_commit(result, head, changed_paths=set(), now=T0)
+    followed = base.follow([commit])
+    assert followed is not None and followed.state == after.state != state
+    later = scheduled.model_copy(update={"snapshot_version": 4})
+    again = Executor("x").execute(later, followed)
+    fresh = Executor("x").execute(later, Snapshot("apollo", 4, followed.state))
+    assert again.output == fresh.output
+    assert followed.canon is not None and followed.canon.first_members(followed.state, 12)
