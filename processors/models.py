@@ -51,6 +51,8 @@ Millis = Annotated[datetime, AfterValidator(millis)]
 Micros = Annotated[datetime, AfterValidator(_utc)]
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
+# a field the schemas write as Avro "int" (32 bits): a larger value would not be Avro
+Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 
 
 def now_millis() -> datetime:
@@ -245,7 +247,7 @@ class WorkPlan(BaseModel):
     steps: list[str]
     tools_required: list[str]
     expected_output: str
-    timeout_hint_ms: int
+    timeout_hint_ms: Int32
     risk_flags: list[str]
 
 
@@ -316,7 +318,7 @@ class TaskObject(Record):
     patch_status: Literal["ready", "pending", "not_required"]
     formation_confidence: Confidence
     routing_confidence: Confidence
-    priority: int
+    priority: Int32
     assumptions: list[str]
     occurred_at: Millis
     created_at: Millis
@@ -357,7 +359,7 @@ class PlanStep(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    number: int
+    number: Int32
     engine: str
     args: dict[str, str] = Field(default_factory=dict)
     side_effect: bool = False
@@ -366,8 +368,8 @@ class PlanStep(BaseModel):
     preconditions: list[str] = Field(default_factory=list)
     forbidden_states: list[str] = Field(default_factory=list)
     systems: list[str] = Field(default_factory=list)
-    timeout_ms: int = 5000
-    max_attempts: int = 1
+    timeout_ms: Int32 = 5000
+    max_attempts: Int32 = 1
     gate: bool = False  # needs a governance approval of the task
     validator: str | None = None  # a JSON schema (inline JSON) the step's output must match
     parallel_group: str | None = None
@@ -383,19 +385,19 @@ class ScheduledTask(Record):
     snapshot_version: int
     scheduled_at: Millis
     plan: list[PlanStep] = Field(default_factory=list)
-    priority: int = 0
+    priority: Int32 = 0
     disposition: Literal["run", "fail"] = "run"
     failure_mode: str | None = None
     failure_reason: str | None = None
     governance: list[str] = Field(default_factory=list)  # approvals/commands that touched it
-    lane: int = 0  # the partition of scheduled it was released to (processors.lanes)
+    lane: Int32 = 0  # the partition of scheduled it was released to (processors.lanes)
 
 
 class StepLog(BaseModel):
     """What one execution step did (Prospera §10)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    step: int
+    step: Int32
     engine: str
     module: str
     status: Literal["succeeded", "failed"]
@@ -407,7 +409,7 @@ class StepLog(BaseModel):
     routing_path: str = ""
     safety: str = ""
     governance: str = ""
-    attempts: int = 1
+    attempts: Int32 = 1
     ssot_version: int = 0
 
 
@@ -434,11 +436,11 @@ class ExecutionResult(Record):
     finished_at: Micros
     failure_mode: str | None = None
     fencing_token: int = 0
-    resumed_from_step: int = 0
-    lane: int = 0  # the lane it ran in: execution is serial per lane
+    resumed_from_step: Int32 = 0
+    lane: Int32 = 0  # the lane it ran in: execution is serial per lane
     # how state_hash and the steps' state hashes were computed: 1 (absent on the wire),
     # SHA-256 of the state's canonical JSON; 3, the lattice hash (processors.statehash)
-    hash_version: int = 1
+    hash_version: Int32 = 1
 
 
 class SsotCommit(Record):
@@ -459,7 +461,7 @@ class SsotCommit(Record):
     message: str
     occurred_at: Millis
     committed_at: Millis
-    hash_version: int = 1  # absent on the wire (schema v1) means 1; see processors.ssot
+    hash_version: Int32 = 1  # absent on the wire (schema v1) means 1; see processors.ssot
 
 
 class Reply(Record):
@@ -484,7 +486,7 @@ class DeadLetter(Record):
     reason: str
     error_type: str
     topic: str
-    partition: int
+    partition: Int32
     offset: int
     key: bytes | None
     original: bytes

@@ -14,7 +14,7 @@ slots out of text and renders patch templates.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -84,7 +84,8 @@ class IntentSpec(BaseModel):
     required_slots: list[str] = Field(default_factory=list)
     preconditions: list[str] = Field(default_factory=list)
     reply: str | None = None
-    priority: int | None = None  # policy: overrides the task type's default priority
+    # policy: overrides the task type's default priority (32 bits, as the task's schema)
+    priority: Annotated[int, Field(ge=-(2**31), le=2**31 - 1)] | None = None
     plan: list[dict[str, Any]] | None = None  # execution plan steps (PlanStep fields, templated)
     target: TargetSpec | None = None
     value: str | None = None  # switch, percent, temperature, colour, when, status, person, ...

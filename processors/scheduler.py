@@ -397,6 +397,8 @@ class Book:
 
     def reprioritize(self, task_id: str, priority: int, note: str) -> str:
         """The only way a priority changes (Prospera §6.3)."""
+        if not -(2**31) <= priority < 2**31:  # (what the task's schema can carry)
+            raise GovernanceRefused(f"priority {priority} is out of range (32-bit)")
         entry = self._pending(task_id)
         entry.governance.append(f"priority {entry.priority} -> {priority}: {note}")
         self.set_priority(entry, priority)

@@ -234,6 +234,8 @@ def test_governance_acts_only_on_pending_tasks() -> None:
     admit(book, stateful("other"))
     assert released(book) == ["task-other"]
     assert book.reprioritize("task-held", 8, "alice") == "priority 8"
+    with pytest.raises(GovernanceRefused, match="out of range"):
+        book.reprioritize("task-held", 3_000_000_000, "bob")  # (the schema's int is 32 bits)
     assert book.approve("task-held", "alice: checked") == "approved"
     with pytest.raises(GovernanceRefused, match="not held"):
         book.approve("task-held", "again")
