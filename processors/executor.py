@@ -280,7 +280,7 @@ def _seed(task_id: str) -> int:
 
 class _Failure(Exception):
     def __init__(self, mode: str, message: str, attempts: int = 1) -> None:
-        super().__init__(message)
+        super().__init__(_text(message))
         self.mode = mode
         self.attempts = attempts
 
@@ -385,12 +385,12 @@ class Executor:
                 self.on_step(task.task_id, step.number, step.engine)
             recorded = _recorded(replay, step.number)
             attempts, side_effect = 1, step.side_effect
+            before = ctx.working
             try:
                 if recorded is not None and recorded.safety in WORLD_FAILURES:
                     # failed because of the world at the time (a switch, a slow endpoint)
                     raise _Failure(recorded.safety, recorded.detail, recorded.attempts)
                 engine = self._admit(step, scheduled, snapshot, allowed, down)
-                before = ctx.working
                 side_effect = side_effect or engine.side_effect
                 if replay is not None and side_effect:
                     if recorded is not None and recorded.status == "failed":
@@ -407,6 +407,10 @@ class Executor:
                 safety = "passed"
             except _Failure as exc:
                 failure, detail, safety, attempts = exc, str(exc), exc.mode, exc.attempts
+                if side_effect:
+                    # whatever it wrote before failing: a replay raises the recorded failure
+                    # without running it, and must record the same state hash
+                    ctx.working = before
             logs.append(
                 self._log(
                     len(logs) + 1,
@@ -503,6 +507,10 @@ class Executor:
             except TimeoutError as exc:
                 if attempt == attempts:
                     raise _Failure("timeout", str(exc), attempt) from exc
+            except OSError as exc:  # a connection refused or reset: retried, as a StepFailed
+                if attempt == attempts:
+                    why = f"{engine.name} raised {type(exc).__name__}: {exc}"
+                    raise _Failure("step_failed", why[:500], attempt) from exc
             except Exception as exc:  # an engine's own bug: not retried, it would repeat
                 why = f"{engine.name} raised {type(exc).__name__}: {exc}"
                 raise _Failure("step_failed", why[:500], attempt) from exc
@@ -559,7 +567,9 @@ class Executor:
             if not done.compensation:
                 status, detail = "failed", f"step {done.number} ({done.engine}) has no compensation"
             elif replay is not None:
-                status, detail = "succeeded", "replayed: compensation not repeated"
+                undone = _recorded(replay, done.number, kind="compensation")
+                status = undone.status if undone is not None else "succeeded"
+                detail = "replayed: compensation not repeated"
             else:
                 undo = PlanStep(
                     number=done.number,
@@ -643,7 +653,7 @@ class Executor:
             module=module or engine,
             status=status,
             state_hash=hash_,
-            detail=detail[:1000],
+            detail=_text(detail[:1000]),
             started_at=started,
             finished_at=self.clock(),
             kind=kind,
@@ -677,11 +687,11 @@ class Executor:
             project_id=task.project_id,
             task_type=task.task_type,
             status="failed" if error else "succeeded",
-            error=(f"{(mode or 'failed').replace('_', ' ')}: {error}" if error else None),
+            error=(f"{(mode or 'failed').replace('_', ' ')}: {_text(error)}" if error else None),
             scheduled_snapshot_version=scheduled.snapshot_version,
             snapshot_version=snapshot.version,
             patch=task.patch,
-            output=output,
+            output=_text(output),
             state_hash=final_hash,
             steps=logs,
             executor_id=self.executor_id,
@@ -696,10 +706,18 @@ class Executor:
         )
 
 
-def _recorded(replay: list[StepLog] | None, number: int) -> StepLog | None:
+def _text(text: str) -> str:
+    """``text`` as a record can carry it: a lone surrogate (an exception's message naming a
+    file, an engine's output) written as its escape, not refused by the encoder."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _recorded(replay: list[StepLog] | None, number: int, kind: str = "step") -> StepLog | None:
     if replay is None:
         return None
-    return next((s for s in replay if s.kind == "step" and s.step == number), None)
+    return next((s for s in replay if s.kind == kind and s.step == number), None)
 
 
 def _governance_note(step: PlanStep, scheduled: ScheduledTask) -> str:

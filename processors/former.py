@@ -313,12 +313,25 @@ def validate_patch(ops: Sequence[dict[str, Any]]) -> str | None:
             return f"op {n}: '{op['op']}' needs a value"
         if "value" in op:
             try:
-                jcs(op["value"])
+                _as_stored(op["value"])
             except JCS_REFUSED as exc:
                 # NaN, an integer beyond 2**53, a lone surrogate: the commit's hash (RFC 8785)
                 # could not be computed, so the change could never reach the SSOT
                 return f"op {n}: the value is not I-JSON (RFC 7493): {_first_line(exc)}"
     return None
+
+
+def _as_stored(value: Any) -> None:
+    """Raise what :func:`jcs` raises for ``value`` as a patch stores it (as JSON text, where
+    an object's keys become strings: a template's ``{1: "a"}`` is ``{"1": "a"}``)."""
+    try:
+        jcs(value)
+    except JCS_REFUSED as exc:
+        try:
+            stored = json.loads(json.dumps(value))
+        except (TypeError, ValueError, RecursionError):
+            raise exc from None  # (not JSON at all: what JCS said of it)
+        jcs(stored)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -33,6 +33,7 @@ from processors.scheduler import (
 )
 from processors.ssot import GENESIS_HASH, Head
 from streams.audit.verify import _compare, _replayed
+from streams.codec.serde import SchemaStore, Serde
 from streams.errors import GovernanceAuthError
 from streams.sdk.governance import signed, verify
 from tests import samples
@@ -677,3 +678,72 @@ def test_a_summary_from_the_snapshots_dump_is_the_summary_dumped_afresh() -> Non
     fresh = Executor("x").execute(later, Snapshot("apollo", 4, followed.state))
     assert again.output == fresh.output
     assert followed.canon is not None and followed.canon.first_members(followed.state, 12)
+
+
+def _live_and_replayed(plan: list[PlanStep], engines: list[FunctionEngine]) -> tuple[Any, Any]:
+    def env() -> Environment:
+        made = World().env()
+        for engine in engines:
+            made.registry.register(engine)
+        made.allowed_engines = lambda _d: SAFE_ENGINES | {"act.do", *(e.name for e in engines)}
+        return made
+
+    scheduled = schedule(
+        samples.STATEFUL.model_copy(update={"patch": [samples.PATCH[0]]}),
+        snapshot_version=1,
+        now=T0,
+    ).model_copy(update={"plan": plan})
+    live = Executor("x", env=env()).execute(scheduled, Snapshot("apollo", 1, {"ready": True}))
+    again = Executor("z", env=env()).execute(
+        scheduled, Snapshot("apollo", 1, {"ready": True}), replay=live.steps
+    )
+    return live, again
+
+
+def test_a_failed_side_effect_or_undo_replays_as_it_ran() -> None:
+    def post(ctx: StepContext) -> str:
+        ctx.working = {**ctx.working, "posted": True}  # written, then it fails
+        raise (ctx.args["error"] == "bug" and KeyError("after posting")) or StepFailed("refused")
+
+    def undo(_ctx: StepContext) -> str:
+        raise KeyError("undo bug")
+
+    engines = [
+        FunctionEngine("act.post", post, side_effect=True),
+        FunctionEngine("act.undo", undo, side_effect=True),
+    ]
+    read = PlanStep(number=1, engine="ssot.read")
+    for error in ("bug", "refused"):
+        posting = PlanStep(number=2, engine="act.post", side_effect=True, args={"error": error})
+        live, again = _live_and_replayed([read, posting], engines)
+        assert live.status == "failed" and _compare(live, again).matched
+        assert live.steps[1].state_hash == live.steps[0].state_hash  # the state as it was
+    undone = act(2, "a").model_copy(update={"compensation": "act.undo"})
+    failing = PlanStep(number=3, engine="act.post", side_effect=True, args={"error": "bug"})
+    live, again = _live_and_replayed([read, undone, failing], engines)
+    assert [(s.kind, s.status) for s in live.steps][-1] == ("compensation", "failed")
+    assert [s.status for s in again.steps] == [s.status for s in live.steps]
+    assert _compare(live, again).matched
+
+
+def test_an_engines_error_text_is_recorded_as_a_record_can_carry_it() -> None:
+    def read(_ctx: StepContext) -> str:
+        raise ValueError(b"caf\xe9".decode("utf-8", "surrogateescape"))  # a decoded file name
+
+    calls: list[int] = []
+
+    def flaky(_ctx: StepContext) -> str:
+        calls.append(1)
+        raise ConnectionResetError("reset by peer")  # an OSError: retried as a StepFailed
+
+    live, _ = _live_and_replayed(
+        [PlanStep(number=1, engine="act.read")], [FunctionEngine("act.read", read)]
+    )
+    assert live.error is not None and live.error.endswith("ValueError: caf\\udce9")
+    assert Serde(SchemaStore.load()).encode(live)  # (a lone surrogate could not be encoded)
+    live, _ = _live_and_replayed(
+        [PlanStep(number=1, engine="act.flaky", max_attempts=3)],
+        [FunctionEngine("act.flaky", flaky)],
+    )
+    assert live.failure_mode == "step_failed" and live.steps[0].attempts == 3
+    assert len(calls) == 6  # three attempts live, and three again in the replay (no side effect)

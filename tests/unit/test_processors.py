@@ -9,7 +9,7 @@ import pytest
 from processors.completer import commit_id_for, plan_commit
 from processors.errors import ChainError
 from processors.executor import Executor, Snapshot
-from processors.former import Former, task_id_for
+from processors.former import Former, task_id_for, validate_patch
 from processors.jsonpatch import CanonicalCache, apply_patch, canonical_json, touched_paths
 from processors.models import (
     ExecutionResult,
@@ -269,6 +269,14 @@ def test_a_proposal_the_chain_cannot_hash_is_held_and_fails_with_an_entry(value_
     )
     c, h = plan_commit(r, Head.genesis("atlas"), changed_paths=set(), now=T1)
     assert (r.status, c.kind, c.outcome, h.state) == ("failed", "ledger", "failed", {})
+
+
+def test_a_patch_value_is_checked_as_the_patch_stores_it() -> None:
+    # a template's integer keys are stored as JSON text has them (strings): not refused
+    assert validate_patch([{"op": "add", "path": "/x", "value": {1: "a", 2: [{3: None}]}}]) is None
+    refused = validate_patch([{"op": "add", "path": "/x", "value": {1: float("nan")}}])
+    assert refused is not None and "not I-JSON" in refused
+    assert "not I-JSON" in (validate_patch([{"op": "add", "path": "/x", "value": {1, 2}}]) or "")
 
 
 @pytest.mark.parametrize("value_json", NOT_I_JSON)
