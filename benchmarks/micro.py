@@ -209,10 +209,6 @@ def commit_texts() -> list[tuple[str, float, str]]:
     return rows
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def commit_hashes(batch: int = 100) -> list[tuple[str, float, str]]:
     """A commit's next head and state hash at grown states, by hash version: 2 (the state's
     text dumped at every commit and hashed whole with SHA-256) against 3 (the lattice updated
@@ -274,3 +270,7 @@ def commit_hashes(batch: int = 100) -> list[tuple[str, float, str]]:
             )
         )
     return rows
+
+
+if __name__ == "__main__":
+    sys.exit(main())
