@@ -480,6 +480,7 @@ class CanonicalCache:
             known[2] = self._dumps
             return str(known[1])
         pieces = None
+        flat = False  # known to hold no container (its copies are checked by what they wrote)
         before = copied.get(key)
         if key not in written:
             text = canonical_json(value)  # unchanged: json's own C loop, whole
@@ -491,8 +492,15 @@ class CanonicalCache:
             # a copy of an object known member by member: only its changed members
             pieces = self._members_after(value, before, written, copied)
             text = "{" + ",".join(pieces[1]) + "}" if pieces else canonical_json(value)
-        elif not _nested(value):
-            text = canonical_json(value)  # flat: whole
+        elif (
+            before is not None
+            and before[4]
+            and type(value) is dict
+            and not any(isinstance(value.get(k), dict | list) for k in written[key][2])
+        ) or not _nested(value):
+            # flat, whole (a copy of a flat object is flat unless it wrote a container: not
+            # every member is looked at again, 5,000 of them cost ~2.5 ms a commit)
+            text, flat = canonical_json(value), type(value) is dict
         elif isinstance(value, list):
             text = "[" + ",".join(self._text(v, written, copied) for v in value) + "]"
         elif all(type(k) is str for k in value):
@@ -502,7 +510,7 @@ class CanonicalCache:
             text = "{" + ",".join(parts) + "}"
         else:  # keys json.dumps would convert (or refuse to sort): its own rules, whole
             text = canonical_json(value)
-        self._texts[key] = [value, text, self._dumps, pieces]
+        self._texts[key] = [value, text, self._dumps, pieces, flat]
         return text
 
     def _pieces_of(
@@ -514,6 +522,7 @@ class CanonicalCache:
         old = entry[0]
         if (
             entry[3] is None
+            and not entry[4]  # (known flat: no pieces to work out)
             and type(old) is dict
             and _nested(old)
             and all(type(k) is str for k in old)

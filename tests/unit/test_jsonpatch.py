@@ -207,3 +207,29 @@ def test_the_canonical_cache_redumps_a_wide_object_member_by_member() -> None:
         with contextlib.suppress(PatchError):
             doc = apply_patch(doc, patch, written=written)
         assert cache.dump(doc, written) == canonical_json(doc)
+
+
+def test_the_canonical_cache_keeps_a_flat_object_flat_until_a_patch_nests_it() -> None:
+    import random
+
+    rng = random.Random(11)
+    doc: dict[str, Any] = {f"k{i}": i for i in range(60)}  # flat: dumped whole each time
+    for forget in (True, False):
+        cache = CanonicalCache(keep=8, forget=forget)
+        assert cache.dump(doc) == canonical_json(doc)
+        version = doc
+        for n in range(300):
+            key = f"k{rng.randrange(70)}"
+            patch = rng.choice(
+                [
+                    [{"op": "add", "path": f"/{key}", "value": n}],
+                    [{"op": "add", "path": f"/{key}", "value": {"n": n}}],  # nests it
+                    [{"op": "add", "path": f"/{key}", "value": []}],
+                    [{"op": "remove", "path": f"/{key}"}],
+                    [{"op": "add", "path": f"/{key}/n", "value": n}],  # inside a nested one
+                ]
+            )
+            written: dict[int, tuple[Any, Any]] = {}
+            with contextlib.suppress(PatchError):
+                version = apply_patch(version if forget else doc, patch, written=written)
+            assert cache.dump(version, written) == canonical_json(version)
