@@ -386,6 +386,7 @@ class Executor:
             recorded = _recorded(replay, step.number)
             attempts, side_effect = 1, step.side_effect
             before = ctx.working
+            performed = False  # done in the world: undone if the task fails
             try:
                 if recorded is not None and recorded.safety in WORLD_FAILURES:
                     # failed because of the world at the time (a switch, a slow endpoint)
@@ -394,23 +395,27 @@ class Executor:
                 side_effect = side_effect or engine.side_effect
                 if replay is not None and side_effect:
                     if recorded is not None and recorded.status == "failed":
+                        # (its output failed the validator after it was done: undone live)
+                        performed = recorded.safety == "invalid_output"
                         raise _Failure(recorded.safety or "step_failed", recorded.detail)
                     detail = recorded.detail if recorded else "replayed: side effect not repeated"
                 else:
                     detail, attempts = self._run(engine, ctx, side_effect=side_effect)
+                performed = side_effect
                 if side_effect:
                     ctx.working = before  # side effects act on the world, not on the snapshot
-                if step.validator and replay is None:
+                # (a replay has no output of a side effect to check: its record says)
+                if step.validator and not (replay is not None and side_effect):
                     problem = schema_problem(step.validator, ctx.value)
                     if problem:
                         raise _Failure("invalid_output", f"output breaks its schema: {problem}")
                 safety = "passed"
             except _Failure as exc:
                 failure, detail, safety, attempts = exc, str(exc), exc.mode, exc.attempts
-                if side_effect:
-                    # whatever it wrote before failing: a replay raises the recorded failure
-                    # without running it, and must record the same state hash
-                    ctx.working = before
+                # a failed step leaves the working state as it was, whatever it wrote before
+                # failing: a replay raises a recorded failure of the world or of a side effect
+                # without running it, and must record the same state hash
+                ctx.working = before
             logs.append(
                 self._log(
                     len(logs) + 1,
@@ -426,6 +431,8 @@ class Executor:
                 )
             )
             if failure is not None:
+                if performed:
+                    side_effects.append(index)  # its output refused: undone with the others
                 break
             if side_effect:
                 side_effects.append(index)
@@ -507,10 +514,6 @@ class Executor:
             except TimeoutError as exc:
                 if attempt == attempts:
                     raise _Failure("timeout", str(exc), attempt) from exc
-            except OSError as exc:  # a connection refused or reset: retried, as a StepFailed
-                if attempt == attempts:
-                    why = f"{engine.name} raised {type(exc).__name__}: {exc}"
-                    raise _Failure("step_failed", why[:500], attempt) from exc
             except Exception as exc:  # an engine's own bug: not retried, it would repeat
                 why = f"{engine.name} raised {type(exc).__name__}: {exc}"
                 raise _Failure("step_failed", why[:500], attempt) from exc
@@ -520,7 +523,7 @@ class Executor:
     @staticmethod
     def _call(engine: Engine, ctx: StepContext, timeout_s: float) -> str:
         if engine.inline:
-            return engine.run(ctx)
+            return str(engine.run(ctx))  # (as a thread's: a plugin may return another type)
         # The attempt works on its own copy: an attempt abandoned at its timeout may still be
         # running, and nothing it does afterwards reaches the task (or its retry).
         attempt = replace(
@@ -561,13 +564,16 @@ class Executor:
     ) -> list[StepLog]:
         """Undo completed side effects, last first."""
         logs: list[StepLog] = []
+        # a replay's undos are the recorded ones, in the order they ran (by position: a plan
+        # from the wire may number two steps alike)
+        undos = iter([s for s in replay or () if s.kind == "compensation"])
         for index in reversed(side_effects):
             done = plan[index]
             start = self.clock()
             if not done.compensation:
                 status, detail = "failed", f"step {done.number} ({done.engine}) has no compensation"
             elif replay is not None:
-                undone = _recorded(replay, done.number, kind="compensation")
+                undone = next(undos, None)
                 status = undone.status if undone is not None else "succeeded"
                 detail = "replayed: compensation not repeated"
             else:
@@ -714,10 +720,10 @@ def _text(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _recorded(replay: list[StepLog] | None, number: int, kind: str = "step") -> StepLog | None:
+def _recorded(replay: list[StepLog] | None, number: int) -> StepLog | None:
     if replay is None:
         return None
-    return next((s for s in replay if s.kind == kind and s.step == number), None)
+    return next((s for s in replay if s.kind == "step" and s.step == number), None)
 
 
 def _governance_note(step: PlanStep, scheduled: ScheduledTask) -> str:

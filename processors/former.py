@@ -309,6 +309,10 @@ def validate_patch(ops: Sequence[dict[str, Any]]) -> str | None:
                 parse_pointer(str(op.get("from")))
         except PatchError as exc:
             return f"op {n}: {exc}"
+        for member in ("path", "from"):
+            pointer = op.get(member)
+            if isinstance(pointer, str) and (len(pointer) > 1024 or not _unicode(pointer)):
+                return f"op {n}: the {member} is not Unicode text of 1,024 characters at most"
         if op["op"] in ("add", "replace", "test") and "value" not in op:
             return f"op {n}: '{op['op']}' needs a value"
         if "value" in op:
@@ -327,11 +331,19 @@ def _as_stored(value: Any) -> None:
     try:
         jcs(value)
     except JCS_REFUSED as exc:
-        try:
-            stored = json.loads(json.dumps(value))
+        try:  # (sorted as the patch stores it: keys of mixed types cannot be)
+            stored = json.loads(json.dumps(value, sort_keys=True))
         except (TypeError, ValueError, RecursionError):
             raise exc from None  # (not JSON at all: what JCS said of it)
         jcs(stored)
+
+
+def _unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
 
 
 def _first_line(exc: BaseException) -> str:

@@ -196,14 +196,33 @@ def _fast_rest(sv: SchemaVersion) -> Any:
         return None
 
 
-def _fast_schema(sv: SchemaVersion) -> Any:
-    """cavro's schema of ``sv`` (None: that codec cannot take it, fastavro is used)."""
+def _fast_schema(sv: SchemaVersion, *, reading: bool = False) -> Any:
+    """cavro's schema of ``sv`` (None: that codec cannot take it, fastavro is used); for
+    ``reading``, with every ``int`` read as a ``long`` (the same bytes): cavro's int reader
+    wraps a value beyond 32 bits that another writer wrote (fastavro writes one), where
+    fastavro reads it whole and validation then refuses it."""
     if not sv.source:
         return None
+    source = json.dumps(_ints_as_longs(json.loads(sv.source))) if reading else sv.source
     try:
-        return cavro.Schema(sv.source, options=_FAST_OPTIONS)
+        return cavro.Schema(source, options=_FAST_OPTIONS)
     except Exception:  # a schema fastavro takes and cavro does not: fastavro's path
         return None
+
+
+def _ints_as_longs(schema: Any) -> Any:
+    if schema == "int":
+        return "long"
+    if isinstance(schema, list):
+        return [_ints_as_longs(s) for s in schema]
+    if isinstance(schema, dict):
+        if schema.get("type") == "int" and "logicalType" not in schema:
+            return {**schema, "type": "long"}
+        return {
+            k: (_ints_as_longs(v) if k in ("type", "items", "values", "fields") else v)
+            for k, v in schema.items()
+        }
+    return schema
 
 
 class Serde:
@@ -216,13 +235,15 @@ class Serde:
         self._splices: dict[str, _Splice | None] = {}
         self._tagged: dict[bytes, tuple[tuple[str, str], ...]] = {}
         self._leading: dict[tuple[bytes, tuple[str, ...]], tuple[_Step, ...]] = {}
-        self._fast: dict[bytes, Any] = {}  # fingerprint → cavro's schema, or None
+        # (fingerprint, reading) → cavro's schema, or None
+        self._fast: dict[tuple[bytes, bool], Any] = {}
 
-    def _fast_of(self, sv: SchemaVersion) -> Any:
+    def _fast_of(self, sv: SchemaVersion, *, reading: bool = False) -> Any:
+        key = (sv.fingerprint, reading)
         try:
-            return self._fast[sv.fingerprint]
+            return self._fast[key]
         except KeyError:
-            found = self._fast[sv.fingerprint] = _fast_schema(sv) if self.fast else None
+            found = self._fast[key] = _fast_schema(sv, reading=reading) if self.fast else None
             return found
 
     def encode(self, record: Record) -> bytes:
@@ -313,7 +334,7 @@ class Serde:
         """The writer schema and the record's fields, resolved to the type's latest schema."""
         writer = self.writer_of(data)
         reader = self.store.latest(writer.type_name)
-        fast = self._fast_of(writer) if writer is reader else None
+        fast = self._fast_of(writer, reading=True) if writer is reader else None
         if fast is not None:
             read = _fast_read(fast, data)
             if read is not None:

@@ -730,20 +730,57 @@ def test_an_engines_error_text_is_recorded_as_a_record_can_carry_it() -> None:
     def read(_ctx: StepContext) -> str:
         raise ValueError(b"caf\xe9".decode("utf-8", "surrogateescape"))  # a decoded file name
 
-    calls: list[int] = []
-
-    def flaky(_ctx: StepContext) -> str:
-        calls.append(1)
-        raise ConnectionResetError("reset by peer")  # an OSError: retried as a StepFailed
-
     live, _ = _live_and_replayed(
         [PlanStep(number=1, engine="act.read")], [FunctionEngine("act.read", read)]
     )
     assert live.error is not None and live.error.endswith("ValueError: caf\\udce9")
     assert Serde(SchemaStore.load()).encode(live)  # (a lone surrogate could not be encoded)
-    live, _ = _live_and_replayed(
-        [PlanStep(number=1, engine="act.flaky", max_attempts=3)],
-        [FunctionEngine("act.flaky", flaky)],
+
+
+def test_failed_steps_replay_as_they_ran_and_a_refused_side_effect_is_undone() -> None:
+    world = World()
+
+    def calc(ctx: StepContext) -> str:
+        ctx.working = {"half": "done"}  # written, then the world fails it
+        raise StepFailed("slow upstream", mode="timeout")
+
+    def post(ctx: StepContext) -> str:
+        world.calls.append(ctx.args["target"])
+        ctx.value = {"id": 7}  # the output its validator refuses
+        return "posted"
+
+    def count(_ctx: StepContext) -> int:
+        return 3  # not a str: recorded as its text
+
+    engines = [
+        FunctionEngine("act.calc", calc),
+        FunctionEngine("act.post", post, side_effect=True),
+        FunctionEngine("act.count", count),
+    ]
+    read = PlanStep(number=1, engine="ssot.read")
+    live, again = _live_and_replayed([read, PlanStep(number=2, engine="act.calc")], engines)
+    assert live.failure_mode == "timeout" and _compare(live, again).matched
+    refused = PlanStep(
+        number=2,
+        engine="act.post",
+        side_effect=True,
+        args={"target": "p"},
+        compensation="act.do",
+        compensation_args={"target": "undo-p"},
+        validator='{"type": "string"}',
     )
-    assert live.failure_mode == "step_failed" and live.steps[0].attempts == 3
-    assert len(calls) == 6  # three attempts live, and three again in the replay (no side effect)
+    live, again = _live_and_replayed([read, refused], engines)
+    assert live.failure_mode == "invalid_output" and world.calls == ["p"]
+    assert [(s.kind, s.status) for s in live.steps][-1] == ("compensation", "succeeded")
+    assert "undo step 2 (act.post): did undo-p" in live.steps[-1].detail  # it was undone
+    assert _compare(live, again).matched  # (its replay undoes it too, without repeating it)
+    checked = PlanStep(number=2, engine="act.count", validator='{"type": "string"}')
+    live, again = _live_and_replayed([read, checked], engines)
+    assert live.failure_mode == "invalid_output" and _compare(live, again).matched
+    # two steps numbered alike (a plan from the wire): their undos replay in order
+    twice = [act(1, "a"), act(1, "b").model_copy(update={"compensation": "act.calc"}), refused]
+    live, again = _live_and_replayed(twice, engines)
+    undos = [s.status for s in live.steps if s.kind == "compensation"]
+    assert undos == ["succeeded", "failed", "succeeded"] and _compare(live, again).matched
+    live, _ = _live_and_replayed([PlanStep(number=1, engine="act.count")], engines)
+    assert live.status == "succeeded" and live.steps[0].detail == "3"

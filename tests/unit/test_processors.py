@@ -277,6 +277,13 @@ def test_a_patch_value_is_checked_as_the_patch_stores_it() -> None:
     refused = validate_patch([{"op": "add", "path": "/x", "value": {1: float("nan")}}])
     assert refused is not None and "not I-JSON" in refused
     assert "not I-JSON" in (validate_patch([{"op": "add", "path": "/x", "value": {1, 2}}]) or "")
+    # keys of mixed types cannot be sorted as the patch stores them: refused, not a crash
+    mixed = validate_patch([{"op": "add", "path": "/x", "value": {1: "a", "b": 2}}])
+    assert mixed is not None and "not I-JSON" in mixed
+    for path in ("/\ud800", "/" + "x" * 1024):
+        assert "not Unicode text of 1,024" in (
+            validate_patch([{"op": "add", "path": path, "value": 1}]) or ""
+        )
 
 
 @pytest.mark.parametrize("value_json", NOT_I_JSON)

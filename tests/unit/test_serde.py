@@ -308,7 +308,9 @@ def test_the_fast_codec_reads_and_writes_as_fastavro_does(serde: Serde, record: 
     data = reference.encode(record)
     assert serde.encode(record) == data
     assert serde.read_fields(data) == reference.read_fields(data)
-    assert serde._fast_of(serde.store.latest(record.__avro_type__)) is not None  # the fast one
+    latest = serde.store.latest(record.__avro_type__)
+    assert serde._fast_of(latest) is not None  # (the fast codec was the one used)
+    assert serde._fast_of(latest, reading=True) is not None
 
 
 def _outcome(codec: Serde, data: bytes) -> object:
@@ -381,3 +383,16 @@ def test_an_int_beyond_32_bits_is_refused_before_it_is_written() -> None:
     # a value Avro's "int" cannot carry (fastavro would write it; a reader may wrap it)
     with pytest.raises(ValidationError):
         TaskObject.model_validate({**samples.STATEFUL.model_dump(), "priority": 3_000_000_000})
+
+
+def test_an_int_beyond_32_bits_from_another_writer_is_read_whole_and_refused(
+    serde: Serde,
+) -> None:
+    # fastavro writes what Avro's "int" cannot carry; cavro's int reader would wrap it to a
+    # valid-looking 5 (ints are read as longs, the same bytes): refused alike by both paths
+    wide = ScheduledTask.model_construct(**{**samples.SCHEDULED.__dict__, "priority": 2**32 + 5})
+    data = Serde(serde.store, fast=False).encode(wide)
+    assert serde.read_fields(data)[1]["priority"] == 2**32 + 5
+    for codec in (serde, Serde(serde.store, fast=False)):
+        with pytest.raises(ValidationFailedError, match="priority"):
+            codec.decode(data, ScheduledTask)
