@@ -298,7 +298,11 @@ def test_every_failure_mode_is_named(
     assert "forbidden state present" in (results["task-unsafe"].error or "")
     assert results["task-forbidden"].failure_mode == "forbidden_engine_call"
     assert results["task-drifted"].failure_mode == "drift"
-    assert results["task-invalid"].steps[-1].safety == "invalid_output"
+    invalid = results["task-invalid"].steps
+    assert [s.safety for s in invalid if s.kind == "step"][-1] == "invalid_output"
+    # the hook was called: its refused output does not undo the call, a compensation does
+    # (the notify step has none, and its entry says so)
+    assert invalid[-1].kind == "compensation" and "has no compensation" in invalid[-1].detail
     # the remaining two modes: pipeline deadlock (dependencies test) and SSOT mismatch (below)
 
 
