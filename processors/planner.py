@@ -13,6 +13,8 @@ schedule of a parallel group), so the flag documents independence rather than ch
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
 from processors.errors import ProcessorError
@@ -53,7 +55,21 @@ def plan_for(task: TaskObject, intent: IntentSpec | None) -> list[PlanStep]:
             raw.insert(0, {"engine": "ssot.read"})
         if "patch.apply" not in engines:
             raw += [{"engine": "patch.apply"}, {"engine": "state.validate"}]
-    systems = list(task.systems_affected)
+    try:
+        key = json.dumps(raw, sort_keys=True)
+    except (TypeError, ValueError):  # (a template value JSON cannot hold: validated below)
+        return list(_steps(raw, list(task.systems_affected)))
+    return list(_plan_of(key, tuple(task.systems_affected)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _plan_of(raw: str, systems: tuple[str, ...]) -> tuple[PlanStep, ...]:
+    """The steps of a plan (JSON) for a task's systems, validated once: the same plans
+    repeat across tasks (an intent's, a work plan's), and steps are immutable."""
+    return _steps(json.loads(raw), list(systems))
+
+
+def _steps(raw: list[dict[str, Any]], systems: list[str]) -> tuple[PlanStep, ...]:
     plan = []
     for number, step in enumerate(raw, start=1):
         fields = {k: v for k, v in step.items() if k != "number"}
@@ -66,4 +82,4 @@ def plan_for(task: TaskObject, intent: IntentSpec | None) -> list[PlanStep]:
             plan.append(PlanStep(number=number, **fields))
         except (TypeError, ValueError) as exc:
             raise PlanError(f"step {number}: {exc}") from exc
-    return plan
+    return tuple(plan)

@@ -372,6 +372,17 @@ def test_plans_from_intents_and_defaults() -> None:
     assert plan[1].systems == task.systems_affected and [s.number for s in plan] == [1, 2, 3, 4]
     with pytest.raises(PlanError, match="needs slot 'hook'"):
         plan_for(samples.STATEFUL, intent)
+    # validated once per plan and systems: the same steps again, in a list of the task's own
+    again = plan_for(task, intent)
+    assert again == plan and again is not plan and again[1] is plan[1]
+    other = task.model_copy(update={"systems_affected": ["pump"], "slots": task.slots})
+    assert plan_for(other, intent)[1].systems == ["pump"]
+    slower = task.model_copy(update={"slots": {"hook": "http://h", "ms": "900"}})
+    assert plan_for(slower, intent)[1].timeout_ms == 900
+    bad = task.model_copy(update={"slots": {"hook": "http://h", "ms": "soon"}})
+    for _ in range(2):  # (a refusal is not remembered as a plan)
+        with pytest.raises(PlanError, match="step 2"):
+            plan_for(bad, intent)
 
 
 def test_safety_conditions() -> None:
