@@ -31,6 +31,7 @@ import json
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -50,10 +51,13 @@ from processors.jsonpatch import CanonicalCache, Written, apply_patch
 from processors.models import (
     ExecutionResult,
     PlanStep,
+    Reply,
     ScheduledTask,
     SsotCommit,
     StepLog,
+    millis,
     patch_to_rfc,
+    trusted,
 )
 from processors.planner import SAFE_ENGINES, plan_for
 from processors.safety import violations
@@ -710,6 +714,32 @@ class Executor:
             lane=scheduled.lane,
             hash_version=hash_version,
         )
+
+
+_REPLY_NAMESPACE = uuid.UUID("a3c9e1f4-5b6d-4e7f-8a9b-0c1d2e3f4a5b")
+
+
+def reply_for(result: ExecutionResult) -> Reply:
+    """The reply a task's result sends back to its session (one id per task: a redelivered
+    result re-sends the same reply). Built, not validated: every value is one validation
+    keeps as it is (tests/unit/test_orchestration.py checks it against validation).
+
+    >>> reply_for(result).kind                                        # doctest: +SKIP
+    'result'
+    """
+    said = result.output if result.status == "succeeded" else f"failed: {result.error}"
+    return trusted(
+        Reply,
+        {
+            "reply_id": str(uuid.uuid5(_REPLY_NAMESPACE, f"{result.task_id}/result")),
+            "source_event_id": result.source_event_id,
+            "session_id": result.session_id,
+            "task_id": result.task_id,
+            "kind": "result",
+            "text": said[:2000],
+            "created_at": millis(result.finished_at),
+        },
+    )
 
 
 def _text(text: str) -> str:

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections import Counter, OrderedDict
 from typing import Any
 
@@ -14,11 +13,10 @@ import redis
 from confluent_kafka import Message
 
 from processors.completer import project_of
-from processors.executor import Checkpoint, Executor, Snapshot
+from processors.executor import Checkpoint, Executor, Snapshot, reply_for
 from processors.jsonpatch import CanonicalCache
 from processors.models import (
     ExecutionResult,
-    Reply,
     ScheduledTask,
 )
 from processors.ssot import state_at
@@ -35,7 +33,6 @@ from streams.state.scheduler_book import SchedulerKeys
 from streams.state.ssot_store import SsotStore
 
 log = logging.getLogger("taskline.stages")
-_REPLY_NAMESPACE = uuid.UUID("a3c9e1f4-5b6d-4e7f-8a9b-0c1d2e3f4a5b")
 # a snapshot further behind than this many versions is read whole from the head: a commit
 # costs ~8 us to read and ~3 us to apply, a head ~10 us a KB to read and take apart (25 KB:
 # 32 commits; a state grown to 250 KB is followed through ~250, as a busy project moves)
@@ -400,18 +397,7 @@ class ExecutorStage:
         return cached
 
     def _outputs(self, result: ExecutionResult, encoded: bytes | None = None) -> list[Out]:
-        reply = Reply(
-            reply_id=str(uuid.uuid5(_REPLY_NAMESPACE, f"{result.task_id}/result")),
-            source_event_id=result.source_event_id,
-            session_id=result.session_id,
-            task_id=result.task_id,
-            kind="result",
-            text=(result.output if result.status == "succeeded" else f"failed: {result.error}")[
-                :2000
-            ],
-            created_at=result.finished_at,
-        )
         return [
             self.io.out(EXECUTED, project_of(result), result, encoded),
-            self.io.out(REPLIES, result.session_id, reply),
+            self.io.out(REPLIES, result.session_id, reply_for(result)),
         ]

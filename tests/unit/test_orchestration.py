@@ -16,10 +16,10 @@ import pytest
 
 from processors.completer import plan_commit
 from processors.engines import EngineRegistry, FunctionEngine, StepContext, StepFailed
-from processors.executor import Checkpoint, Environment, Executor, Snapshot
+from processors.executor import Checkpoint, Environment, Executor, Snapshot, reply_for
 from processors.former import depends_on_of
 from processors.jsonpatch import CanonicalCache
-from processors.models import PlanStep, ScheduledTask, TaskObject
+from processors.models import PlanStep, Reply, ScheduledTask, TaskObject
 from processors.packs import IntentSpec
 from processors.planner import SAFE_ENGINES, PlanError, plan_for
 from processors.safety import holds, violations
@@ -795,3 +795,28 @@ def test_failed_steps_replay_as_they_ran_and_a_refused_side_effect_is_undone() -
     assert undos == ["succeeded", "failed", "succeeded"] and _compare(live, again).matched
     live, _ = _live_and_replayed([PlanStep(number=1, engine="act.count")], engines)
     assert live.status == "succeeded" and live.steps[0].detail == "3"
+
+
+def test_a_results_reply_is_the_validated_one() -> None:
+    # built without validation: each value as validation keeps it (a result's microseconds
+    # truncated to the reply's milliseconds, a long output cut, a failure's text)
+    ok = run_plan([PlanStep(number=1, engine="ssot.read")], World().env())
+    long = ok.model_copy(update={"output": "é" * 2500, "finished_at": ok.finished_at})
+    failed = run_plan([act(1, "c", max_attempts=1)], World().env())
+    for result in (ok, long, failed):
+        built = reply_for(result)
+        validated = Reply(
+            reply_id=built.reply_id,
+            source_event_id=result.source_event_id,
+            session_id=result.session_id,
+            task_id=result.task_id,
+            kind="result",
+            text=(result.output if result.status == "succeeded" else f"failed: {result.error}")[
+                :2000
+            ],
+            created_at=result.finished_at,
+        )
+        assert built == validated and built.model_dump() == validated.model_dump()
+        assert built.model_fields_set == validated.model_fields_set
+        assert built.created_at.microsecond % 1000 == 0
+    assert reply_for(ok).reply_id == reply_for(ok).reply_id  # one id per task
