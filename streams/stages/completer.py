@@ -40,6 +40,9 @@ class CompleterStage:
     exclusive = False
     lease: Lease | None = None
     max_attempts = 5
+    # also runs when idle this long: a Redis that lost the chains at a quiet time (wiped,
+    # restored) is healed then, not when each project's next result comes
+    tick_s = 1.0
 
     def __init__(self, io: StageIO, chain: SsotStore, *, recovery: Recovery | None = None) -> None:
         self.io = io
@@ -53,6 +56,10 @@ class CompleterStage:
     def handle(self, batch: list[Message]) -> list[Out]:
         """Commit every result exactly once per task: one Redis round trip for the batch when
         nothing raced, else one result at a time."""
+        if not batch:  # idle: every project this stage or the log knows of
+            known = set(self._heads) | set(self.recovery.log_heads if self.recovery else ())
+            self._heal_if_behind(known)
+            return []
         results, outs = self.io.decode(batch, ExecutionResult)
         projects = {project_of(r) for _, r in results}
         self._heal_if_behind(projects)

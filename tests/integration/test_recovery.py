@@ -245,6 +245,39 @@ def test_redis_rolled_back_and_wiped_mid_run_heals_from_the_log(
         pipeline.stop()
 
 
+def test_redis_wiped_while_the_pipeline_is_idle_heals_without_another_event(
+    topics: Settings, endpoints: Endpoints, serde: Serde
+) -> None:
+    """Redis loses everything after the last commit: the live SSOT comes back from the log
+    within seconds, not when each project's next event comes (the chaos run's verdict
+    compares the live SSOT with the log after its last fault)."""
+    settings = topics
+    pipeline = Pipeline(settings, endpoints)
+    pipeline.start()
+    client = pipeline.redis
+    producer = EventProducer(settings, endpoints.bootstrap_servers, serde)
+    events = [
+        build_event({"text": f"set the {p} item {i} to v{i}", "source_event_id": f"idle-{i}"})
+        for i in range(6)
+        for p in ["helios" if i % 2 else "orion"]
+    ]
+
+    def heads() -> dict[str, int]:
+        store = ssot_store(settings, client)
+        return {p: store.head(p).version for p in ("helios", "orion")}
+
+    try:
+        assert pipeline.wait_ready(60)
+        producer.send_many(events)
+        assert settle(lambda: heads() == {"helios": 3, "orion": 3}, timeout=60)
+        for key in _prefix_keys(client, settings):
+            client.delete(key)
+        assert heads() == {"helios": 0, "orion": 0}
+        assert settle(lambda: heads() == {"helios": 3, "orion": 3}, timeout=20)
+    finally:
+        pipeline.stop()
+
+
 @pytest.mark.parametrize("loss", ["wipe", "rollback"])
 def test_a_result_lost_with_redis_is_healed_by_an_executor_that_never_recorded_it(
     orch: Settings, endpoints: Endpoints, serde: Serde, loss: str
