@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from processors.errors import PatchError
-from processors.jsonpatch import JCS_REFUSED, paths_overlap, touched_paths
+from processors.jsonpatch import JCS_REFUSED, paths_overlap, refusal, touched_paths
 from processors.models import ExecutionResult, SsotCommit, patch_to_rfc
 from processors.ssot import HASH_VERSION, LEDGER_PROJECT, Head, commit_hash
 
@@ -69,8 +69,7 @@ def plan_commit(
         # a value RFC 8785 refuses (NaN, an integer beyond 2**53, a lone surrogate) in a task
         # formed before formation refused them: the change can never be hashed into the
         # chain, so the task's outcome is recorded as failed instead of its record lost
-        why = (str(exc).splitlines() or [type(exc).__name__])[0]
-        message = f"patch not committed: a value is not I-JSON (RFC 7493): {why}"[:500]
+        message = f"patch not committed: a value is not I-JSON (RFC 7493): {refusal(exc)}"
         return _commit(result, head, None, "ledger", "failed", message, now)
 
 

@@ -47,7 +47,7 @@ from processors.grounding import (
     uuid5_text,
 )
 from processors.inventory import _TIME_WORDS, KIND_WORDS
-from processors.jsonpatch import JCS_REFUSED, jcs, parse_pointer
+from processors.jsonpatch import JCS_REFUSED, jcs, parse_pointer, refusal
 from processors.language import SUPPORTED, Detected, clean, detect, fold
 from processors.models import (
     DependencyPlan,
@@ -321,7 +321,7 @@ def validate_patch(ops: Sequence[dict[str, Any]]) -> str | None:
             except JCS_REFUSED as exc:
                 # NaN, an integer beyond 2**53, a lone surrogate: the commit's hash (RFC 8785)
                 # could not be computed, so the change could never reach the SSOT
-                return f"op {n}: the value is not I-JSON (RFC 7493): {_first_line(exc)}"
+                return f"op {n}: the value is not I-JSON (RFC 7493): {refusal(exc)}"
     return None
 
 
@@ -344,10 +344,6 @@ def _unicode(text: str) -> bool:
     except UnicodeEncodeError:  # a lone surrogate
         return False
     return True
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
 
 
 # a change that says nothing of what to ("update the forecast", "cambia la fecha", "change le

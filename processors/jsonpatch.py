@@ -349,6 +349,15 @@ JCS_REFUSED: tuple[type[Exception], ...] = (
 )
 
 
+def refusal(exc: BaseException) -> str:
+    """Why :func:`jcs` refused a value, in one line (the package's messages may run on).
+
+    >>> refusal(ValueError("nan is not representable in JCS"))
+    'nan is not representable in JCS'
+    """
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+
+
 def jcs(value: Any) -> bytes:
     """RFC 8785 (JSON Canonicalization Scheme) bytes of ``value``: json's C encoder where
     its output is the same, the ``rfc8785`` package otherwise (floats, keys beyond ASCII,

@@ -52,7 +52,8 @@ Micros = Annotated[datetime, AfterValidator(_utc)]
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
 # a field the schemas write as Avro "int" (32 bits): a larger value would not be Avro
-Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
 
 
 def now_millis() -> datetime:

@@ -14,13 +14,14 @@ slots out of text and renders patch templates.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from processors.errors import ProcessorError
 from processors.inventory import CollectionSpec
 from processors.language import fold
+from processors.models import Int32
 
 _SLOT_REF = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
@@ -84,8 +85,7 @@ class IntentSpec(BaseModel):
     required_slots: list[str] = Field(default_factory=list)
     preconditions: list[str] = Field(default_factory=list)
     reply: str | None = None
-    # policy: overrides the task type's default priority (32 bits, as the task's schema)
-    priority: Annotated[int, Field(ge=-(2**31), le=2**31 - 1)] | None = None
+    priority: Int32 | None = None  # policy: overrides the task type's default priority
     plan: list[dict[str, Any]] | None = None  # execution plan steps (PlanStep fields, templated)
     target: TargetSpec | None = None
     value: str | None = None  # switch, percent, temperature, colour, when, status, person, ...

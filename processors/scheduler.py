@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from processors.errors import ProcessorError
-from processors.models import PlanStep, ScheduledTask, TaskObject
+from processors.models import INT32_MAX, INT32_MIN, PlanStep, ScheduledTask, TaskObject
 from processors.planner import plan_for
 
 OK_OUTCOMES = frozenset({"succeeded", "rebased"})
@@ -397,7 +397,7 @@ class Book:
 
     def reprioritize(self, task_id: str, priority: int, note: str) -> str:
         """The only way a priority changes (Prospera §6.3)."""
-        if not -(2**31) <= priority < 2**31:  # (what the task's schema can carry)
+        if not INT32_MIN <= priority <= INT32_MAX:  # (what the task's schema can carry)
             raise GovernanceRefused(f"priority {priority} is out of range (32-bit)")
         entry = self._pending(task_id)
         entry.governance.append(f"priority {entry.priority} -> {priority}: {note}")

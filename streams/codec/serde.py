@@ -189,11 +189,7 @@ def _fast_rest(sv: SchemaVersion) -> Any:
     if not sv.source:
         return None
     raw = json.loads(sv.source)
-    rest = {**raw, "name": f"{raw['name']}Rest", "fields": raw["fields"][1:]}
-    try:
-        return cavro.Schema(json.dumps(rest), options=_FAST_OPTIONS)
-    except Exception:  # it names a type the first field defines: fastavro's path
-        return None
+    return _cavro({**raw, "name": f"{raw['name']}Rest", "fields": raw["fields"][1:]})
 
 
 def _fast_schema(sv: SchemaVersion, *, reading: bool = False) -> Any:
@@ -203,11 +199,15 @@ def _fast_schema(sv: SchemaVersion, *, reading: bool = False) -> Any:
     fastavro reads it whole and validation then refuses it."""
     if not sv.source:
         return None
-    source = json.dumps(_ints_as_longs(json.loads(sv.source))) if reading else sv.source
+    raw = json.loads(sv.source)
+    return _cavro(_ints_as_longs(raw) if reading else raw)
+
+
+def _cavro(schema: dict[str, Any]) -> Any:
     try:
-        return cavro.Schema(source, options=_FAST_OPTIONS)
-    except Exception:  # a schema fastavro takes and cavro does not: fastavro's path
-        return None
+        return cavro.Schema(json.dumps(schema), options=_FAST_OPTIONS)
+    except Exception:  # a schema fastavro takes and cavro does not (a type the first field
+        return None  # defines, for the rest of a spliced record): fastavro's path
 
 
 def _ints_as_longs(schema: Any) -> Any:
