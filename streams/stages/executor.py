@@ -37,6 +37,7 @@ log = logging.getLogger("taskline.stages")
 # costs ~8 us to read and ~3 us to apply, a head ~10 us a KB to read and take apart (25 KB:
 # 32 commits; a state grown to 250 KB is followed through ~250, as a busy project moves)
 _FOLLOW_AT_MOST = 32
+_TAKEOVER = "taking the lease over"  # why an instance that took the lease heals (routine)
 _FOLLOW_BYTES = 1000  # state characters per commit followed, beyond the first _FOLLOW_AT_MOST
 _FOLLOW_LIMIT = 1000  # commits read in one go at most, whatever the state's size
 
@@ -186,7 +187,7 @@ class ExecutorStage:
         keeps the run id and the heal marker), so results are healed from ``executed``
         before its next batch runs (a start heals twice: a standby's start-up heal may be
         hours old). In the batch, not here: a failed heal is retried as a batch is."""
-        self._heal_due = self._heal_due or "taking the lease over"
+        self._heal_due = self._heal_due or _TAKEOVER
 
     def _read_state(
         self, ids: list[str], projects: list[str]
@@ -222,7 +223,13 @@ class ExecutorStage:
         fencing counter too), every lease this process holds is to be taken anew, above every
         token it used or the log has seen (see :meth:`_check_token`)."""
         assert self.recovery is not None
-        log.warning("executor: %s: healing results from executed", why)
+        # a takeover heals as routine (every start takes a lease): a warning is for a loss
+        routine = why == _TAKEOVER and not retake and not self._retake_due
+        log.log(
+            logging.INFO if routine else logging.WARNING,
+            "executor: %s: healing results from executed",
+            why,
+        )
         self.io.stats.note("recovery", f"{why}: results healed from executed")
         self.recovery.results()
         self._max_token = max(self._max_token, self.recovery.highest_token)

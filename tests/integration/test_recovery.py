@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import UTC, datetime
 
@@ -280,13 +281,14 @@ def test_redis_wiped_while_the_pipeline_is_idle_heals_without_another_event(
 
 @pytest.mark.parametrize("loss", ["wipe", "rollback"])
 def test_a_result_lost_with_redis_is_healed_by_an_executor_that_never_recorded_it(
-    orch: Settings, endpoints: Endpoints, serde: Serde, loss: str
+    orch: Settings, endpoints: Endpoints, serde: Serde, loss: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Redis is wiped (or rolled back to a copy from before the task ran, without a restart)
     while a standby waits. Taking over, the standby has seen neither the deposed executor's
     tokens nor its results (it healed at start, before anything ran), yet a task the deposed
     one ran that comes again (as a scheduler re-admitting it would send it) is re-emitted as
     recorded on ``executed``, never run a second time."""
+    caplog.set_level(logging.INFO, logger="taskline.stages")
     active = Pipeline(orch, endpoints, ("executor",))
     active.start()
     standby: Pipeline | None = None
@@ -319,6 +321,13 @@ def test_a_result_lost_with_redis_is_healed_by_an_executor_that_never_recorded_i
         stats = standby.runner("executor").stats
         assert stats.duplicates == 1
         assert any(n["kind"] == "recovery" for n in stats.recent), list(stats.recent)
+        # a takeover heals as routine; what it found lost is a warning
+        routine = [r for r in caplog.records if "taking the lease over: healing" in r.message]
+        assert routine and {r.levelname for r in routine} == {"INFO"}
+        assert any(
+            r.levelname == "WARNING" and "restored from executed" in r.message
+            for r in caplog.records
+        ), [r.message for r in caplog.records]
     finally:
         active.stop()
         if standby is not None:
