@@ -413,6 +413,9 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
             r"resolu\w*|"
             r"fini\w*|acab\w*\b(?! de\b)|listo|lista|"
             r"corrige\w*|fait|cierra\w*|cerra\w*|hecho|terminad\w*|resuelt\w*|arreglad\w*|"
+            # what was fixed is done: "ya arregló el 120", "hat TL-120 gefixt", "it's sorted"
+            r"sorted|repare\w*|arregl(?:o|e|aron|amos)|solucion(?:ad\w*|o|e|aron|amos)|"
+            r"reparad\w*|gefixt|repariert|korrigiert|"
             r"erledigt|geschlossen|schliess\w*|schlie\w*|behoben|fertig|gelost|zu\b)\b"
         ),
     ),
@@ -434,7 +437,8 @@ def status(u: Cleaned) -> str | None:
     text = u.folded
     set_to: tuple[int, str] | None = None
     reopened = _STATUS[2][1].search(text) is not None  # "reopen 63, it was marked as done"
-    for name, m in () if reopened else _statuses_said(text):
+    said = [(n, m) for n, m in _statuses_said(text) if n != "done" or _fixed(u, m)]
+    for name, m in () if reopened else said:
         if (
             (set_to is None or m.start() > set_to[0])
             and _SET_TO.search(text, max(0, m.start() - 24), m.start())
@@ -445,12 +449,39 @@ def status(u: Cleaned) -> str | None:
     if set_to is not None:
         return set_to[1]
     told: str | None = None  # "close TL-63, it was in review": what it was is not what to do
-    for name, m in _statuses_said(text):
+    for name, m in said:
         if not _NEGATED_BEFORE.search(text, 0, m.start()):  # not "no need to reopen it"
             if not _TOLD.search(_CLAUSE_END.split(text[: m.start()])[-1]):
                 return name
             told = told or name
     return told
+
+
+# verbs of fixing: done only when told as done ("Priya a corrigé le bug", "ya lo arregló",
+# "hat TL-120 repariert"), not asked for ("corrige le ticket 42", "arregla", "Priya repariert
+# gerade TL-120")
+_FIX_VERB = re.compile(r"(?:corrig|repar|arregl|solucion)\w*|korrigiert")
+_FIX_PARTICIPLE = re.compile(r"\w+(?:ad[oa]s?|gefixt)")  # arreglado, solucionada: told
+# what tells it as done before it, in any language (short texts are often detected wrong),
+# and French "a" in French only (Spanish "a" is "to": "pasa el 120 a Marco que lo arregle")
+_FIX_AUX = re.compile(
+    r"\b(?:ai|as|avons|avez|ont|est|sont|ete|etait|c'est|ha|he|has|han|hemos|ya|esta|estan|"
+    r"quedo|queda|hat|habe|haben|hast|ist|sind|wurde|wurden|war|schon)\b"
+)
+_FIX_AUX_FR = re.compile(r"\ba\b")
+_PAST_ACCENT = re.compile(r"(?:é|ée|és|ées|ó)$")  # réparé, corrigées, arregló (as written)
+
+
+def _fixed(u: Cleaned, m: re.Match[str]) -> bool:
+    """Whether a word of ``done`` is one (not a verb of fixing asked for, see _FIX_VERB)."""
+    word = m.group()
+    if not _FIX_VERB.fullmatch(word) or _FIX_PARTICIPLE.fullmatch(word):
+        return True
+    clause = _CLAUSE_END.split(u.folded[: m.start()])[-1]
+    if _FIX_AUX.search(clause) or (u.lang == "fr" and _FIX_AUX_FR.search(clause)):
+        return True
+    written = u.numeric.lower()  # the accents the folding took away (same places)
+    return len(written) == len(u.folded) and bool(_PAST_ACCENT.search(written[: m.end()]))
 
 
 def _statuses_said(text: str) -> Iterator[tuple[str, re.Match[str]]]:

@@ -2546,3 +2546,50 @@ def test_mettre_a_jour_is_the_verb_not_the_field_and_value() -> None:
     assert patch_of(form("Atlas : mets à jour le stock à 380 unités")) == [
         {"op": "add", "path": "/stock", "value": "380 unités"}
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "ticket"),
+    [
+        ("Priya ya arregló el ticket 120", "TL-120"),
+        ("Priya arregló el ticket 120", "TL-120"),
+        ("Priya hat TL-120 repariert", "TL-120"),
+        ("le ticket 63 est corrigé", "TL-63"),
+        ("TL-63 corrigé", "TL-63"),
+        ("Priya hat TL-120 gefixt", "TL-120"),
+        ("TL-120 ist repariert", "TL-120"),
+        ("Jonas hat den Login-Timeout korrigiert", "TL-42"),
+        ("Priya a réparé le bug du timeout de connexion", "TL-42"),
+        ("TL-42 is sorted", "TL-42"),
+    ],
+)
+def test_a_ticket_said_fixed_is_closed_in_every_language(text: str, ticket: str) -> None:
+    """Saying that someone fixed it, in the past, closes it: it assigned "Priya hat TL-120
+    gefixt" to Priya, and "Priya ya arregló el ticket 120" left the ticket as it was."""
+    task = form(text).task
+    assert task is not None and task.intent_id == "close_ticket", task
+    assert [op.to_rfc() for op in task.patch or []] == [
+        {"op": "replace", "path": f"/tickets/{ticket}/status", "value": "done"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fix the login timeout bug",
+        "arregla el ticket 120",
+        "arreglo el ticket 42 esta tarde",
+        "pasa el 120 a Marco que lo arregle",
+        "repariere TL-120 bitte",
+        "Priya repariert gerade TL-120",
+        "corrige le ticket 42",
+        "répare le ticket 42",
+    ],
+)
+def test_a_fix_asked_for_does_not_close_the_ticket(text: str) -> None:
+    """A verb of fixing is done only when told as done (French "corrige" and "corrigé" fold
+    alike: an auxiliary before it, or its accent as written, tells them apart)."""
+    task = form(text).task
+    assert task is None or not any(op.to_rfc().get("value") == "done" for op in task.patch or []), [
+        op.to_rfc() for op in task.patch or []
+    ]
