@@ -125,6 +125,12 @@ TAKE_BACK = (
     r"oublie(?:-le|-la|-les)?|en fait non|olvidalo|dejalo|mejor no|da igual|vergiss es|"
     r"doch nicht|lass es"
 )
+# what takes a request back at its end only ("…, no wait, don't", "…, non attends, non",
+# "…, nein warte, lieber nicht"; not "wait, no, turn it on")
+_TAKE_BACK_LAST = (
+    r"(?:wait|attends|espera|warte),? (?:no|non|nein|nee|don'?t|nicht)|no,? don'?t|"
+    r"lieber nicht|besser nicht|plutot pas|mieux vaut pas"
+)
 # a request called off in its first words ("sorry, wrong button", "laisse tomber, …")
 DISMISSED = re.compile(
     r"\W*(?:(?:oops|oh|ah|sorry|actually|no|non|nein|nee|ok|okay|bon|vale|ach)\W+)*"
@@ -133,9 +139,11 @@ DISMISSED = re.compile(
     # a clause of its own: not "oublie le yoga ce soir", "dejalo así y cierra la puerta"
     r"(?=\W*$|\s*[,;.!?\u2026])"
 )
-_RETRACTED = re.compile(rf"(?:[,.!?\u2026]|\bno|\bnon|\bnein|\bnee)\s*(?:{TAKE_BACK})[\s.!]*$")
+_RETRACTED = re.compile(
+    rf"(?:[,.!?\u2026]|\bno|\bnon|\bnein|\bnee)\s*(?:{TAKE_BACK}|{_TAKE_BACK_LAST})[\s.!]*$"
+)
 # a word of TAKE_BACK, which every _RETRACTED says (it starts with none of them)
-_TAKE_BACK_SAID = Needled(re.compile(TAKE_BACK))
+_TAKE_BACK_SAID = Needled(re.compile(f"{TAKE_BACK}|{_TAKE_BACK_LAST}"))
 # a clause that opens with its negation ("- don't cancel it", "- bitte nicht ausschalten"; not
 # "…, leave it on tonight", "…, turn it up so we don't freeze")
 _OPENS_NEGATED = re.compile(

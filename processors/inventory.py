@@ -94,6 +94,9 @@ KIND_WORDS: dict[str, frozenset[str]] = {
     "reminder": frozenset("reminder rappel recordatorio erinnerung".split()),
 }
 _KIND_VOCAB = frozenset().union(*KIND_WORDS.values())
+# the tails of German compounds that name a kind of item there, and only there ("Stunde"
+# alone is an hour: "in einer Stunde"): "Yogastunde", "Gitarrenstunde" are lessons
+_COMPOUND_TAILS = {"stunde": "lesson", "stunden": "lessons"}
 _NUMBER = re.compile(
     r"(?<![\w:.,])#?(\d{1,5})(?![\w%°]|:\d|\s*(?:%|degre|grad|grados|percent|h\b|uhr|am\b|pm\b))"
 )
@@ -815,9 +818,9 @@ class Inventory:
         "fruhstucksszene" (an item "Frühstück" of kind scene) → its parts as said."""
         for cut in range(len(word) - 4, 3, -1):
             head, tail = word[:cut], word[cut:]
-            if tail not in _KIND_VOCAB:  # ("Zahnarztrechnung" is no dentist)
-                continue
-            english = canonical(tail)
+            if tail not in _KIND_VOCAB and tail not in _COMPOUND_TAILS:
+                continue  # ("Zahnarztrechnung" is no dentist)
+            english = _COMPOUND_TAILS.get(tail) or canonical(tail)
             for link in ("", "s", "n", "en", "es"):
                 stem = head[: len(head) - len(link)] if link else head
                 if (not link or head.endswith(link)) and len(stem) >= 4 and stem in self._vocab_set:

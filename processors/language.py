@@ -119,9 +119,17 @@ _NUMBERS = "(?:" + "|".join(_NUMBER_SPELLINGS) + ")"
 # a word made of number words only ("vingt-deux", "zweiundzwanzig", "dix-huit")
 _NUMBER_WORD = re.compile(f"{_NUMBERS}(?:(?:und|et|-)*{_NUMBERS})*")
 _NUMBER_CORRECTION = re.compile(
-    r"\s(?:(?<=\d\s)|"
-    + "|".join(f"(?<=\\b{w}\\s)|(?<=und{w}\\s)|(?<=-{w}\\s)" for w in _NUMBER_SPELLINGS)
+    r"\s(?:(?<=\d\s)|(?<=\d,\s)|"
+    + "|".join(
+        f"(?<=\\b{w}{c}\\s)|(?<=und{w}{c}\\s)|(?<=-{w}{c}\\s)"
+        for w in _NUMBER_SPELLINGS
+        for c in ("", ",")  # "to forty, no, sixty percent"
+    )
     + rf")(?:no|non|nein|nee)[,]?\s+(?=\d|{_NUMBER_WORD.pattern}\b)"
+)
+# Spanish says which number it is after "mejor" ("a veinte grados, no, mejor veintiuno")
+_NUMBER_CORRECTION_ES = re.compile(
+    rf"(?:,\s*|\s)no,?\s+mejor\s+(?=\d|veinti\w+|{_NUMBER_WORD.pattern}\b)"
 )
 # Every correction above says one of these (most utterances none: the search is cheaper)
 _MAY_CORRECT = re.compile("no|ne|mean|pardon|plut|perd|dig|dicho|quatsch|besser|lieber|rather")
@@ -587,16 +595,27 @@ def clean(text: str, lang: str) -> Cleaned:
     match = None
     if _MAY_CORRECT.search(lowered):
         found = [*correction.finditer(lowered)]
-        if lang != "es":
-            found += _NUMBER_CORRECTION.finditer(lowered)
+        found += (_NUMBER_CORRECTION if lang != "es" else _NUMBER_CORRECTION_ES).finditer(lowered)
         # the last correction counts
         match = max(found, key=lambda m: m.start()) if found else None
-    if match is not None and match.end() < len(lowered):
+    if (
+        match is not None
+        and match.end() < len(lowered)
+        # "…, no, mejor no", "…, no wait, don't": the request taken back, not corrected
+        and lowered[match.end() :].strip(" ,.!?") not in _TAKEN_BACK
+    ):
         head, tail = lowered[: match.start()], lowered[match.end() :]
         # keep the head up to the last word the correction repeats or replaces
         head_words = [w for w in head.split() if w.strip(",") not in fillers]
         tail_words = tail.split()
         cut = _restart(head_words, tail_words)
+        unit = _unit_of(head_words, tail_words, lang)
+        if unit is not None:
+            # "the floor lamp at forty percent, no wait, sixty": the number said again, its
+            # unit kept ("… at sixty percent")
+            cut = len(head_words) - len(unit) - 1
+            if not any(w.strip(",.!?") in _UNIT_WORDS for w in tail_words):
+                tail_words = [*tail_words, *unit]
         if (
             tail_words
             and all(w.strip(",.!?") in _PARTICLES for w in tail_words)
@@ -670,6 +689,44 @@ def _unrepeat(words: list[str]) -> list[str]:
         elif len(out) >= 4 and out[-1] == out[-3] and out[-2:] == out[-4:-2]:
             del out[-2:]
     return out
+
+
+# what a correction says when it takes the whole request back
+_TAKEN_BACK = frozenset(
+    "no non nein nicht pas nada rien don't dont lieber nicht besser nicht mieux pas".split()
+) | {"lieber nicht", "besser nicht", "don't", "do not", "forget it", "never mind", "nada"}
+# the words of a unit said after a number ("percent", "pour cent", "Grad")
+_UNITS = (
+    ("pour", "cent"),
+    ("por", "ciento"),
+    ("per", "cent"),
+    *[(w,) for w in "percent prozent degrees degree degres degre grados grado grad °".split()],
+)
+
+
+def _unit_of(head: list[str], tail: list[str], lang: str) -> list[str] | None:
+    """The unit that ends ``head`` after a number, when ``tail`` says a number again, alone
+    or with a unit (else None)."""
+    if not tail or len(tail) > 3 or not _number_said(tail[0].strip(",.!?"), lang):
+        return None
+    if len(tail) > 1 and not all(w.strip(",.!?") in _UNIT_WORDS for w in tail[1:]):
+        return None  # "… sixty, and the lamp too": more than a number
+    bare = [w.strip(",.!?") for w in head[-3:]]
+    for unit in _UNITS:
+        n = len(unit)
+        if len(bare) > n and tuple(bare[-n:]) == unit and _number_said(bare[-n - 1], lang):
+            return list(unit)
+    return None
+
+
+def _number_said(word: str, lang: str) -> bool:
+    """A number in digits or words, "einundzwanzig" too."""
+    return _numberish(fold(word)) or (
+        lang in SUPPORTED and _alpha2digit(word, lang).replace(".", "").isdigit()
+    )
+
+
+_UNIT_WORDS = frozenset(w for unit in _UNITS for w in unit)
 
 
 def _restart(head: list[str], tail: list[str]) -> int:

@@ -2593,3 +2593,77 @@ def test_a_fix_asked_for_does_not_close_the_ticket(text: str) -> None:
     assert task is None or not any(op.to_rfc().get("value") == "done" for op in task.patch or []), [
         op.to_rfc() for op in task.patch or []
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "numeric"),
+    [
+        (
+            "set the floor lamp to forty percent, no wait, sixty",
+            "en",
+            "set the floor lamp to 60 percent",
+        ),
+        (
+            "the floor lamp at forty percent, no wait, sixty percent",
+            "en",
+            "the floor lamp at 60 percent",
+        ),
+        (
+            "dim the floor lamp to forty, no, sixty percent",
+            "en",
+            "dim the floor lamp to 60 percent",
+        ),
+        (
+            "pon la calefacción a veinte grados, no, mejor veintiuno",
+            "es",
+            "pon la calefacción a 21 grados",
+        ),
+        (
+            "stell die Heizung auf zwanzig Grad, nein warte, einundzwanzig",
+            "de",
+            "stell die heizung auf 21 grad",
+        ),
+    ],
+)
+def test_a_number_said_again_keeps_its_unit(text: str, lang: str, numeric: str) -> None:
+    """The number is corrected, not the whole phrase: "… at forty percent, no wait, sixty"
+    lost the lamp ("set sixty")."""
+    assert clean(text, lang).numeric == numeric
+
+
+def test_a_spanish_correction_by_a_verb_is_not_a_number_correction() -> None:
+    text = "¿puedes encender el deshumidificador? bueno, no, mejor apágalo, que ya está seco"
+    assert "deshumidificador" in clean(text, "es").numeric
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "apaga la luz de la cocina, no, mejor no",
+        "turn off the kitchen light, no wait, don't",
+        "mach das Licht in der Küche aus, nein warte, lieber nicht",
+        "éteins la lumière de la cuisine, non attends, non",
+    ],
+)
+def test_a_request_taken_back_at_its_end_changes_nothing(text: str) -> None:
+    """A correction that says only "no" takes the request back: it switched the light off
+    ("turn off the kitchen light, no wait, don't")."""
+    formation = form(text)
+    assert formation.task is None and formation.decision == "no_task", formation
+
+
+@pytest.mark.parametrize(
+    ("text", "event"),
+    [
+        ("die Yogastunde fällt diese Woche aus", "ev-yoga"),
+        ("sag die Yogastunde ab", "ev-yoga"),
+        ("Emmas Klavierstunde fällt aus", "ev-piano"),
+    ],
+)
+def test_a_german_lesson_compound_names_its_event(text: str, event: str) -> None:
+    """ "Yogastunde" is the yoga class (a name's word and "Stunde", a lesson in a compound;
+    alone "Stunde" is an hour): the router found no project."""
+    task = form(text).task
+    assert task is not None and [op.to_rfc() for op in task.patch or []] == [
+        {"op": "remove", "path": f"/events/{event}"}
+    ]
