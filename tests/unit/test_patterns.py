@@ -140,7 +140,9 @@ def test_the_word_guards_of_the_grounded_expert_are_exact() -> None:
 
     # every needle stands for all of its pattern (no alternative searched without one)
     assert grounding._TAKE_BACK_SAID.rest is None
-    assert f"(?:{grounding.TAKE_BACK})" in grounding._RETRACTED.pattern
+    said = f"{grounding.TAKE_BACK}|{grounding._TAKE_BACK_LAST}"
+    assert grounding._TAKE_BACK_SAID.pattern.pattern == said
+    assert f"(?:{said})" in grounding._RETRACTED.pattern
     assert grounding._LABEL_SAID.rest is None
     for pattern in (grounding._LABEL_AFTER, grounding._LABEL_BEFORE):
         assert grounding._LABEL_WORD in pattern.pattern
