@@ -55,7 +55,10 @@ _VERBS = frozenset(
     "annule annuler annulez supprime supprimer efface enleve ajoute deplace decale repousse "
     "avance rappelle allume eteins ferme ouvre verrouille cancela cancelar anula anular borra "
     "quita mueve cambia apaga enciende cierra abre anade apunta recuerda losche loesche "
-    "streich verschieb schalte schliess offne stell setz".split()
+    "streich verschieb schalte schliess offne stell setz "
+    # assigning: "assign the search ticket to Ngozi" is no "search filters for assignee …"
+    "assign assigns reassign assigne assigner reassigne attribue attribuer asigna asignar "
+    "asignale asignarle reasigna weise zuweisen".split()
 )
 # Ordering and reserving words name no item: a reminder's title is a request too ("order more
 # glaze", "commander de l'émail"), and "commande-moi des sushis" or "bestell beim Bäcker zwei

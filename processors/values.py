@@ -583,6 +583,9 @@ _DATE_RE = re.compile(
 )
 _ORDINAL_DAY = re.compile(
     r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b|\ble\s+(\d{1,2})\b|"
+    # "el 11 a las ocho", "el día 11", "am 11. um 20 Uhr", "am 11 um 8": the article and an
+    # ending, or what comes after a date
+    r"\b(?:el|el dia|dia|am|den)\s+(\d{1,2})(?=\.(?!\d)|º|\s*(?:$|[,;!?]|a\b|um\b|de\b))|"
     # "sábado 12", "jeudi 10", "Samstag, den 12.": the weekday and its day of the month
     r"\b(?:" + "|".join(_WEEKDAYS) + r"),?\s+(?:den\s+)?(\d{1,2})\b\.?(?!\s*(?:[:h]\d|h\b|uhr|"
     r"heures?|horas?|am\b|pm\b|o'clock|%|in the|du\b|de la|por la|morning|afternoon|evening|night|"
@@ -917,9 +920,9 @@ def _said_when(text: str) -> _SaidWhen:
         next_week=wm is not None and _next_week_of(text, wm),
         part_hour=_part_hour(text, m, wm),
         date=(_MONTHS[dm.group(2) or dm.group(3)], int(dm.group(1) or dm.group(4))) if dm else None,
-        ordinal_day=int(om.group(1) or om.group(2) or om.group(3)) if om else None,
+        ordinal_day=int(next(g for g in om.groups() if g)) if om else None,
         dated_weekday=(
-            _WEEKDAYS[om.group(0).split()[0].rstrip(",")] if om and om.group(3) else None
+            _WEEKDAYS[om.group(0).split()[0].rstrip(",")] if om and om.group(4) else None
         ),
         clock=clock,
         open_half=open_half,

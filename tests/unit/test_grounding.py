@@ -2667,3 +2667,36 @@ def test_a_german_lesson_compound_names_its_event(text: str, event: str) -> None
     assert task is not None and [op.to_rfc() for op in task.patch or []] == [
         {"op": "remove", "path": f"/events/{event}"}
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pon la cena con los vecinos el 11 a las ocho de la tarde",
+        "pon la cena con los vecinos el día 11 a las 20",
+        "trag das Abendessen bei den Nachbarn am 11. um 20 Uhr ein",
+        "trag das Abendessen bei den Nachbarn am 11 um 20 Uhr ein",
+        "note le dîner chez les voisins le 11 à 20 h",
+        "add dinner with the neighbours on the 11th at 8pm",
+    ],
+)
+def test_a_day_of_the_month_said_with_its_article_is_the_date(text: str) -> None:
+    """Spanish "el 11" and German "am 11." were read as no date: the dinner was put on the
+    day of the event (or the next day) at 20:00."""
+    task = form(text).task
+    assert task is not None and task.patch, form(text)
+    assert json.loads(task.patch[0].value_json or "{}")["start"] == "2026-12-11T20:00:00+01:00"
+
+
+def test_assigning_is_no_word_of_a_ticket_title() -> None:
+    """ "assign" scored 0.97 as "assignee" (a plural or declension), so "assign the login
+    ticket to …" picked a ticket whose title says "assignee" among two login tickets."""
+    state = {
+        "tickets": {
+            "TL-1": {"title": "login ignores accented characters", "status": "open"},
+            "TL-2": {"title": "login filters for assignee and due date", "status": "open"},
+        }
+    }
+    spec = CollectionSpec(path="/tickets", names=["title"], default_kind="ticket", number=True)
+    best = Inventory.from_state(state, [spec]).resolve("assign the login ticket to ngozi").best
+    assert sorted(m.item.id for m in best) == ["TL-1", "TL-2"]
