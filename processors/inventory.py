@@ -339,6 +339,14 @@ class Inventory:
                 self._alias_parts.setdefault(w, []).append((a, len(w)))
         self._roles = [it.role for it in self.items]
         self._has_values = "value" in self._roles
+        # the words of the areas' names: a scene's name they alone cover is not said ("pon
+        # villancicos en la tienda" names no scene "abrir la tienda", "sperr den Laden ab"
+        # no scene "Laden auf"); a device's is ("mets 19 dans la chambre des enfants": the
+        # radiator "radiateur de la chambre des enfants")
+        self._area_vocab = frozenset(
+            w for n, ws, _ in self._aliases if self._roles[n] == "area" for w in ws
+        )
+        self._scenes = [it.kind == "scene" for it in self.items]
         # per item, what scoring it reads: the item, its words, its kind's words, its and its
         # area's words, its kind and its area
         self._item_rows = [
@@ -719,6 +727,8 @@ class Inventory:
                     got[a] = length * sc
         cover: dict[int, float] = {}
         rows = self._alias_rows
+        roles = self._roles
+        area_vocab, scenes = self._area_vocab, self._scenes
         for a in sorted(got):
             n, ws, lengths, chars, long_title = rows[a]
             coverage = (
@@ -726,12 +736,17 @@ class Inventory:
                 if a not in many or many[a] < 3
                 else sum(map(mul, lengths, map(hits.get, ws, repeat(0.0)))) / chars
             )
+            if (
+                scenes[n]
+                and area_vocab.issuperset([w for w in ws if w in hits])
+                and (coverage < 0.99 or area_vocab.issuperset(ws))
+            ):
+                continue  # only an area's words of it said: the area is named, not the scene
             if long_title:
                 # a long title: what the mention covers, not the whole title
                 coverage = max(coverage, min(1.0, sum(map(hits.get, ws, repeat(0.0))) / 3))
             if n not in cover or coverage > cover[n]:  # max(), the earlier one kept on a tie
                 cover[n] = coverage
-        roles = self._roles
         area_score = {
             self.items[n].id: c for n, c in cover.items() if roles[n] == "area" and c >= 0.8
         }

@@ -2700,3 +2700,55 @@ def test_assigning_is_no_word_of_a_ticket_title() -> None:
     spec = CollectionSpec(path="/tickets", names=["title"], default_kind="ticket", number=True)
     best = Inventory.from_state(state, [spec]).resolve("assign the login ticket to ngozi").best
     assert sorted(m.item.id for m in best) == ["TL-1", "TL-2"]
+
+
+def _shop_former() -> tuple[Router, Former]:
+    """A home with a shop (an area) and a scene whose names say the shop's name."""
+    state = {
+        "areas": {"shop": {"name": "shop", "aliases": ["tienda", "Laden", "boutique"]}},
+        "entities": {
+            "scene.opening": {
+                "name": "opening time",
+                "aliases": ["abrir la tienda", "Laden auf", "ouverture de la boutique"],
+                "kind": "scene",
+                "area": "shop",
+                "state": "idle",
+            },
+            "lock.shop_door": {
+                "name": "shop door",
+                "aliases": ["puerta de la tienda", "Ladentür"],
+                "kind": "lock",
+                "area": "shop",
+                "state": "unlocked",
+            },
+        },
+    }
+    router = Router(REGISTRY, PACKS, calibration=CALIBRATION)
+    former = Former(REGISTRY, PACKS, min_confidence=0.5)
+    for project, project_state in {**STATES, "home": state}.items():
+        router.reindex(project, project_state)
+        former.observe(project, 1, project_state)
+    return router, former
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["pon villancicos en la tienda", "spiel Weihnachtslieder im Laden", "Sperr den Laden ab"],
+)
+def test_a_scene_is_not_named_by_its_areas_name_alone(text: str) -> None:
+    """ "Sperr den Laden ab" (lock the shop) started the scene "Laden auf" (shop open), and
+    music asked for in the shop started it too: only the area's name of it was said."""
+    router, former = _shop_former()
+    task = former.form(router.route(form_event(text), BASE), BASE).task
+    assert task is None or not any("scene" in op.path for op in task.patch or []), task
+
+
+def test_sperren_locks_in_german() -> None:
+    router, former = _shop_former()
+    task = former.form(router.route(form_event("Sperr den Laden ab"), BASE), BASE).task
+    assert task is not None and [op.to_rfc() for op in task.patch or []] == [
+        {"op": "replace", "path": "/entities/lock.shop_door/state", "value": "locked"}
+    ]
+    assert [op.to_rfc() for op in form("sperr die Hintertür auf").task.patch or []] == [  # type: ignore[union-attr]
+        {"op": "replace", "path": "/entities/lock.back_door/state", "value": "unlocked"}
+    ]
