@@ -602,7 +602,10 @@ class Router:
             # thing ("how do you descale a coffee machine"): for a project none of whose cues or
             # keywords is said, a room or a word spelled near an item's is then no evidence, and
             # the brush pulls it towards "none of them"
-            advice = _ADVICE.match(folded) is not None or (
+            advice = (
+                _ADVICE.match(folded) is not None
+                or (_KNOWLEDGE.match(folded) is not None and not any(m.named for m in res.matches))
+            ) or (
                 _WAKE_UP.match(folded) is not None
                 # the alarm it names is the clock's, not the house's
                 and not set(res.kinds) - {"alarm"}
@@ -772,6 +775,27 @@ _ADVICE = re.compile(
     r"que (?:puedo|podria) cocinar|"
     r"wie (?:reinige|putze|repariere|entkalke) ich\b|wie (?:reinigt|putzt|repariert|entkalkt) "
     r"man\b|was kostet (?:ein|eine) neue|wann (?:schneidet|pflanzt|giesst) man\b"
+    r")"
+)
+# what things are, in general, asked of nothing the projects hold by name: how two differ,
+# what a word is in another language, what keeps or bakes how ("what's the difference between
+# …", "was heißt … auf Englisch", "can you freeze …", "a qué temperatura se hornea …"; not
+# "what's the difference between TL-42 and TL-94")
+_KNOWLEDGE = re.compile(
+    r"\W*(?:(?:um|uh|hey|ok|so|euh|eh|pues|also|ahm|ah)\W+)*(?:"
+    r"what(?:'s| is) the (?:\w+ )?difference between|"
+    r"(?:c'est quoi|quelle est) la (?:\w+ )?difference entre|"
+    r"(?:cual es|que) (?:la )?diferencia (?:hay )?entre|"
+    r"was ist (?:eigentlich )?der unterschied zwischen|"
+    r"how do you say\b|what(?:'s| is) the (?:english|french|spanish|german) (?:word )?for\b|"
+    r"comment (?:on dit|dit-on)\b|como se dice\b|wie sagt man\b|"
+    r"was (?:heisst|bedeutet) .{1,40} auf (?:englisch|franzosisch|spanisch|deutsch)\b|"
+    r"(?:can|should) (?:you|one|i) freeze\b|(?:est-ce qu')?on peut congeler\b|"
+    r"peut-on congeler\b|se puede congelar\b|kann man .{1,40} einfrieren\b|"
+    r"(?:at )?what temperature (?:do|should) (?:you|i) (?:bake|cook|roast)\b|"
+    r"a quelle temperature (?:on )?(?:cuit|fait cuire|cuire)\b|"
+    r"a que temperatura se (?:hornea|cocina|cuece|asa)\b|"
+    r"bei wie ?viel grad (?:backt|kocht|brat) man\b"
     r")"
 )
 # a wake-up alarm (unless a light or a device of the home wakes: "wake me up at 7 by turning

@@ -2752,3 +2752,28 @@ def test_sperren_locks_in_german() -> None:
     assert [op.to_rfc() for op in form("sperr die Hintertür auf").task.patch or []] == [  # type: ignore[union-attr]
         {"op": "replace", "path": "/entities/lock.back_door/state", "value": "unlocked"}
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the real difference between a latte and a flat white?",
+        "quelle est la différence entre un lynx et un chat sauvage ?",
+        "¿cuál es la diferencia entre un cocodrilo y un caimán?",
+        "was heißt Gartenschlauch auf Englisch?",
+        "can you freeze cooked rice?",
+        "¿se puede congelar la nata?",
+        "at what temperature should I roast a chicken?",
+        "bei wie viel Grad backt man Brötchen?",
+    ],
+)
+def test_a_question_of_general_knowledge_is_no_projects(text: str) -> None:
+    """What things are, in general, belongs to no project, even when a word of it is near
+    an item's ("la différence entre un cyclone et un ouragan" went to the home)."""
+    routed = ROUTER.route(form_event(text), BASE)
+    assert routed.project_id is None, routed.top_candidates
+
+
+def test_a_difference_between_two_tickets_stays_with_the_tracker() -> None:
+    routed = ROUTER.route(form_event("what's the difference between TL-42 and TL-94"), BASE)
+    assert routed.project_id == "taskline-dev"
