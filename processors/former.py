@@ -993,12 +993,15 @@ class Former:
                 )
                 task = self._task(routed, conservative, now, None, None)
                 return Formation("ephemeral", task, None)
-            names = ", ".join(c.project_id for c in routed.top_candidates) or "none matched"
+            names = ", ".join(c.project_id for c in routed.top_candidates)
             code = "no_domain_match" if routed.project_id is None else "low_confidence"
+            code_lang = language_of(routed).lang
             return self._reply(
                 routed,
                 "clarification",
-                reply_text("which_project", language_of(routed).lang, names=names),
+                reply_text("which_project", code_lang, names=names)
+                if names
+                else reply_text("no_project", code_lang),  # "order me a pizza"
                 now,
                 code,
             )

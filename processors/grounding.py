@@ -358,6 +358,16 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "¿Qué valor ({slot}) debo usar{for_item}?",
         "de": "Welchen Wert ({slot}) soll ich nehmen{for_item}?",
     },
+    "no_project": {
+        "en": "None of your projects handles that, so I can't do it here. Could you say which "
+        "project it is for, or ask another way?",
+        "fr": "Aucun de vos projets ne s'occupe de cela, je ne peux donc pas le faire ici. "
+        "Pour quel projet est-ce, ou pouvez-vous le dire autrement ?",
+        "es": "Ninguno de sus proyectos se ocupa de eso, así que no puedo hacerlo aquí. "
+        "¿Para qué proyecto es, o puede decirlo de otra forma?",
+        "de": "Keines Ihrer Projekte ist dafür zuständig, deshalb kann ich das hier nicht tun. "
+        "Für welches Projekt ist es, oder können Sie es anders sagen?",
+    },
     "which_project": {
         "en": "Which project do you mean? (candidates: {names})",
         "fr": "De quel projet parlez-vous ? (candidats : {names})",

@@ -604,7 +604,10 @@ class Router:
             # the brush pulls it towards "none of them"
             advice = (
                 _ADVICE.match(folded) is not None
-                or (_KNOWLEDGE.match(folded) is not None and not any(m.named for m in res.matches))
+                or (
+                    (_KNOWLEDGE.match(folded) is not None or _PURCHASE.match(folded) is not None)
+                    and not any(m.named for m in res.matches)
+                )
             ) or (
                 _WAKE_UP.match(folded) is not None
                 # the alarm it names is the clock's, not the house's
@@ -775,6 +778,20 @@ _ADVICE = re.compile(
     r"que (?:puedo|podria) cocinar|"
     r"wie (?:reinige|putze|repariere|entkalke) ich\b|wie (?:reinigt|putzt|repariert|entkalkt) "
     r"man\b|was kostet (?:ein|eine) neue|wann (?:schneidet|pflanzt|giesst) man\b"
+    r")"
+)
+# tickets, seats or a table bought or booked for an outing: no tracker's tickets, no scene
+# ("get us two tickets for the ice rink", "réserve deux places pour le cinéma", "compra dos
+# entradas para el cine", "hol uns zwei Karten fürs Kino"); when nothing is named by it
+_PURCHASE = re.compile(
+    r"\W*(?:(?:um|uh|hey|ok|so|euh|eh|pues|also|ahm|ah|please|bitte|por favor)\W+)*(?:"
+    r"(?:can you |could you )?(?:buy|get|book|order|grab)(?: (?:us|me))? "
+    r"(?!the |my |our |all |those |these )(?:\w+ )?"  # ("get me the tickets assigned to …")
+    r"(?:tickets?|seats?|a table)\b(?! (?:in|on|from|of) (?:the )?(?:sprint|tracker|backlog))|"
+    r"(?:tu peux |peux-tu )?(?:reserve|prends|achete|commande)(?:-(?:nous|moi))? (?:\w+ )?"
+    r"(?:places?|billets?|une table)\b|"
+    r"(?:compra|reserva|pilla|coge|saca)(?:nos|me)? (?:\w+ )?(?:entradas?|billetes?|una mesa)\b|"
+    r"(?:kauf|hol|buch|reservier)\w* (?:\w+ ){0,2}(?:karten|tickets?|einen tisch|platze)\b"
     r")"
 )
 # what things are, in general, asked of nothing the projects hold by name: how two differ,

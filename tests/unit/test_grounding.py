@@ -2777,3 +2777,28 @@ def test_a_question_of_general_knowledge_is_no_projects(text: str) -> None:
 def test_a_difference_between_two_tickets_stays_with_the_tracker() -> None:
     routed = ROUTER.route(form_event("what's the difference between TL-42 and TL-94"), BASE)
     assert routed.project_id == "taskline-dev"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "grab us three tickets for the circus",
+        "buy me two seats for the match on sunday",
+        "réserve deux places pour le cinéma",
+        "compra dos entradas para el cine",
+        "hol uns zwei Karten fürs Kino",
+    ],
+)
+def test_tickets_bought_for_an_outing_are_no_task_of_any_project(text: str) -> None:
+    """Booking seats is out of scope: "réserve deux places pour le cinéma" started the movie
+    night scene, and tickets for a concert went to the tracker. The reply says no project
+    does it (it said "candidates: none matched")."""
+    formation = form(text)
+    assert formation.task is None and formation.decision == "clarification"
+    assert formation.reply is not None and "none matched" not in formation.reply.text
+
+
+def test_the_trackers_own_tickets_are_not_bought() -> None:
+    assert ROUTER.route(form_event("get me the tickets assigned to priya"), BASE).project_id == (
+        "taskline-dev"
+    )
