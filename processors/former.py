@@ -153,9 +153,23 @@ _THINGS = frozenset("thing things stuff truc machin chose cosa cosas ding sache 
 
 
 def _names_thing(text: str) -> bool:
-    """Whether a cancellation is of something: a kind, a day, "the thing tomorrow"."""
-    folded = set(_LETTERS.findall(fold(text)))
-    return _names_kind(text) or bool(folded & (_THINGS | _TIME_WORDS | WEEKDAY_WORDS))
+    """Whether a cancellation is of something: a kind, a day, "the thing tomorrow", a time
+    ("cancel my 3pm", "cancel the ten o'clock")."""
+    folded = fold(text)
+    return (
+        _names_kind(text)
+        or bool(set(_LETTERS.findall(folded)) & (_THINGS | _TIME_WORDS | WEEKDAY_WORDS))
+        or _CLOCK_NAMED.search(folded) is not None
+    )
+
+
+# an event named by its time: "my 3pm", "the ten o'clock", "mon 15h", "lo de las cinco",
+# "meinen Termin um drei" (a kind word: above)
+_CLOCK_NAMED = re.compile(
+    r"\b(?:my|the|mon|ma|le|mi|el|meinen|meine|den|das)\s+"
+    r"(?:\d{1,2}(?:[:h]\d{2})?\s*(?:am|pm|h|uhr)\b|\w+(?:-\w+)? o'?clock\b|\d{1,2} o'?clock\b)|"
+    r"\blo de las? \w+"
+)
 
 
 def is_fragment(text: str) -> bool:

@@ -60,6 +60,10 @@ _VERBS = frozenset(
     "assign assigns reassign assigne assigner reassigne attribue attribuer asigna asignar "
     "asignale asignarle reasigna weise zuweisen".split()
 )
+# words that name an item only as themselves, never misspelt: requests' own verbs, and the
+# clock of "my three o'clock" (no "lock": "move my three o'clock to four" went to the home)
+_CLOCK_WORDS = frozenset({"clock", "oclock", "clocks"})
+_EXACT_ONLY = _VERBS | _CLOCK_WORDS
 # Ordering and reserving words name no item: a reminder's title is a request too ("order more
 # glaze", "commander de l'émail"), and "commande-moi des sushis" or "bestell beim Bäcker zwei
 # Brezeln" asks for something else, not to tick that reminder off or move it. (Counted only
@@ -907,7 +911,7 @@ class Inventory:
             found: dict[str, float] = {}
             if w in _ORDERING:
                 pass  # names nothing: see _ORDERING
-            elif len(w) < 4 or w in _VERBS:
+            elif len(w) < 4 or w in _EXACT_ONLY:
                 if w in self._vocab_set:
                     found[w] = 1.0
             else:
@@ -1188,7 +1192,11 @@ def _kind_guess(word: str) -> str | None:
     remembered."""
     found = _KIND_GUESS.get(word)
     if found is None and word not in _KIND_GUESS:
-        found = remember(_KIND_GUESS, word, _fuzzy_kind(word) if len(word) >= 5 else None)
+        found = remember(
+            _KIND_GUESS,
+            word,
+            _fuzzy_kind(word) if len(word) >= 5 and word not in _CLOCK_WORDS else None,
+        )
     return found
 
 

@@ -2802,3 +2802,39 @@ def test_the_trackers_own_tickets_are_not_bought() -> None:
     assert ROUTER.route(form_event("get me the tickets assigned to priya"), BASE).project_id == (
         "taskline-dev"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "patch"),
+    [
+        (
+            "move my three o'clock to four",
+            [
+                {
+                    "op": "replace",
+                    "path": "/events/ev-dentist/start",
+                    "value": "2026-12-03T16:00:00+01:00",
+                },
+                {
+                    "op": "replace",
+                    "path": "/events/ev-dentist/end",
+                    "value": "2026-12-03T16:45:00+01:00",
+                },
+            ],
+        ),
+        ("cancel my 3pm", [{"op": "remove", "path": "/events/ev-dentist"}]),
+        ("cancel my three o'clock", [{"op": "remove", "path": "/events/ev-dentist"}]),
+        ("annule mon 15h", [{"op": "remove", "path": "/events/ev-dentist"}]),
+    ],
+)
+def test_an_event_named_by_its_time(text: str, patch: list[dict[str, Any]]) -> None:
+    """ "o'clock" read as a misspelt "lock" sent "move my three o'clock to four" to the home,
+    and "cancel my 3pm" was read as "cancel that" (nothing done)."""
+    task = form(text).task
+    assert task is not None and [op.to_rfc() for op in task.patch or []] == patch
+
+
+def test_an_event_named_by_a_time_two_events_share_is_asked_about() -> None:
+    formation = form("cancel my ten o'clock")
+    assert formation.task is None and formation.decision == "clarification"
+    assert set(formation.slots["candidates"].split(",")) == {"ev-1on1-marco", "ev-football"}
