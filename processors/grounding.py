@@ -81,6 +81,7 @@ from processors.values import (
     reference,
     requested,
     says_time,
+    span,
     status,
     subject,
     switch,
@@ -1877,6 +1878,14 @@ class GroundedExpert:
             n = bare_number(c)
             return int(n) if n is not None and 0 <= n <= 100 else None
         if name == "when":
+            if (
+                intent.target is not None
+                and intent.target.create
+                and (sp := span(c, occurred, zone))
+            ):
+                # a new event "from 2 to 4pm", "du 20 au 27 décembre": its end said too (a
+                # move "from 3 to 4" says where from and where to: read as before)
+                return {"at": sp.start, "until": sp.end, "time_only": False, "exact": True}
             w = when(c, occurred, zone)
             if w is None:
                 return None
@@ -2315,7 +2324,7 @@ def _value_slots(value: Any) -> dict[str, Any]:
             return {
                 "value": local_iso(at),
                 "start": at.isoformat(),
-                "end": (at + timedelta(hours=1)).isoformat(),
+                "end": value.get("until", at + timedelta(hours=1)).isoformat(),
             }
         return {}
     return {"value": value}

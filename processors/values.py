@@ -655,7 +655,9 @@ _LATER = re.compile(
 )
 _EARLIER = re.compile(
     r"\b(?:earlier|plus tot|avance\w*|avanc\w*|mas temprano|antes|adelant\w*|fruher|"
-    r"vorzieh\w*|zieh\w* .*vor|nach vorne|bring forward)\b"
+    r"vorzieh\w*|zieh\w* .*vor|nach vorne|bring forward|forward by|"
+    # "bring the yoga class forward by 30 minutes"
+    r"(?:bring|move|pull)\s+(?:\S+\s+){1,5}?forward)\b"
 )
 
 # just before a number of hours that says by how long ("retrasa 2 horas", "décale-le de 2
@@ -854,6 +856,131 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
             return When(at=day.replace(hour=said.part_hour, minute=0, second=0, microsecond=0))
         return When(at=day.replace(hour=9, minute=0, second=0, microsecond=0), date_only=True)
     return When(at=day.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0))
+
+
+_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+# one end of a span: a day of the month with or without its month ("december 14", "le 20",
+# "27 décembre", "20. Dezember") or a clock time ("2", "4pm", "14h", "16 uhr", "9:30")
+_SPAN_END = (
+    rf"(?:(?:the|le|el|la|las|den|dem)\s+)?(?:(?:{_MONTH_NAMES})\s+)?\d{{1,2}}"
+    r"(?:[:h.]\d{2})?(?:st|nd|rd|th|er|º|\.(?!\d))?"
+    rf"(?:\s*(?:am|pm|h|uhr)\b)?(?:\s+(?:of\s+|de\s+)?(?:{_MONTH_NAMES})\b)?"
+)
+# a span of time: "from 2 to 4pm", "de 14h à 16h", "de dos a cuatro de la tarde", "von 14 bis
+# 16 Uhr", "from december 14 to december 16", "du 20 au 27 décembre", "vom 20. bis 27."
+_SPAN = re.compile(
+    r"\b(?:from|between|de|du|del|desde|entre|vom|von|zwischen)\s+"
+    rf"(?P<a>{_SPAN_END})\s*"
+    r"(?:to|until|till|through|and|-|\u2013|au|a|à|al|a las|hasta|y|bis|zum|und)"
+    rf"\s+(?P<b>{_SPAN_END})"
+)
+_SPAN_PM = re.compile(
+    r"\s*(?:pm|in the (?:afternoon|evening)|de la (?:tarde|noche)|du soir|de l'apres-midi|"
+    r"(?:am )?(?:abends|nachmittags))\b"
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A span of time said whole: its start and its end (local to the session's zone);
+    ``all_day``: days said without a time (the end is the midnight after the last day)."""
+
+    start: datetime
+    end: datetime
+    all_day: bool = False
+
+
+def span(u: Cleaned, base: datetime, zone: str) -> Span | None:
+    """The span ``u`` says from one time or day to another, or None.
+
+    >>> from processors.language import clean
+    >>> base = datetime.fromisoformat("2026-12-01T09:00:00+01:00")
+    >>> s = span(clean("add a meeting tomorrow from 2 to 4pm", "en"), base, "Europe/Paris")
+    >>> s.start.isoformat(), s.end.isoformat()
+    ('2026-12-02T14:00:00+01:00', '2026-12-02T16:00:00+01:00')
+    >>> s = span(clean("les vacances du 20 au 27 décembre", "fr"), base, "Europe/Paris")
+    >>> s.start.isoformat(), s.end.isoformat(), s.all_day
+    ('2026-12-20T00:00:00+01:00', '2026-12-28T00:00:00+01:00', True)
+    """
+    text = u.folded
+    if not _DIGIT.search(text):
+        return None
+    m = _SPAN.search(text)
+    if m is None:
+        return None
+    a, b = m.group("a"), m.group("b")
+    local = base.astimezone(ZoneInfo(zone))
+    months = [_MONTHS[w] for w in re.findall(rf"\b(?:{_MONTH_NAMES})\b", f"{a} {b}")]
+    clocked = any(_CLOCK_MARK.search(part) for part in (a, b)) or _SPAN_PM.match(text, m.end())
+    if months or (not clocked and _ORDINAL_MARK.search(f"{a} {b}")):
+        return _day_span(a, b, months, local)
+    return _clock_span(u, m, a, b, local, zone)
+
+
+_CLOCK_MARK = re.compile(r"\d[:h]\d|\d\s*(?:am|pm|h|uhr)\b")
+_ORDINAL_MARK = re.compile(r"\d(?:st|nd|rd|th|er|º|\.)|\b(?:the|le|el|den|dem)\s+\d")
+_DAY_NUMBER = re.compile(r"\d{1,2}")
+
+
+def _day_span(a: str, b: str, months: list[int], local: datetime) -> Span | None:
+    """Whole days from ``a`` to ``b`` (each a day of the month; the month said after the
+    last day is the first's too: "du 20 au 27 décembre")."""
+    first, last = int(_DAY_NUMBER.findall(a)[0]), int(_DAY_NUMBER.findall(b)[0])
+    month_a = next((_MONTHS[w] for w in re.findall(rf"\b(?:{_MONTH_NAMES})\b", a)), None)
+    month_b = next((_MONTHS[w] for w in re.findall(rf"\b(?:{_MONTH_NAMES})\b", b)), None)
+    month_b = month_b or month_a or local.month
+    month_a = month_a or month_b
+    year = local.year + (1 if (month_a, first) < (local.month, local.day) else 0)
+    try:
+        start = local.replace(year=year, month=month_a, day=first, hour=0, minute=0)
+        end = start.replace(month=month_b, day=last)
+    except ValueError:
+        return None
+    if end < start:
+        end = end.replace(year=end.year + 1)
+    start, end = start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0)
+    return Span(start, end + timedelta(days=1), all_day=True)
+
+
+def _clock_span(
+    u: Cleaned, m: re.Match[str], a: str, b: str, local: datetime, zone: str
+) -> Span | None:
+    """From the time ``a`` to ``b`` on the day the rest of ``u`` says (the next such time
+    when it says none)."""
+    pm_after = _SPAN_PM.match(u.folded, m.end()) is not None
+    ends = []
+    for part in (a, b):
+        clock, _ = _clock(part)
+        if clock is None:
+            n = _DAY_NUMBER.findall(part)
+            if not n or int(n[0]) > 24:
+                return None
+            clock = time(int(n[0]) % 24, 0)
+        meridiem = re.search(r"\b(?:am|pm)\b|\d\s*(?:am|pm)", part) is not None
+        ends.append((clock, meridiem or clock.hour >= 13 or _CLOCK_MARK.search(part) is not None))
+    (ca, fixed_a), (cb, fixed_b) = ends
+    morning = _MORNING.search(u.folded) is not None
+    if not fixed_a and not fixed_b and ca.hour < 8 and not morning:
+        # "from 3 to 4" as "at 3" reads: hours under eight without a morning are afternoon
+        ca, cb = ca.replace(hour=ca.hour + 12), cb.replace(hour=(cb.hour + 12) % 24)
+        fixed_b = True
+    if pm_after and cb.hour < 12:
+        cb, fixed_b = cb.replace(hour=cb.hour + 12), True
+    if not fixed_a and ca.hour < 12 and cb.hour >= 12 and ca.hour + 12 < cb.hour:
+        ca = ca.replace(hour=ca.hour + 12)  # "from 2 to 4pm": 14:00
+    left = u.folded[: m.start()] + " " + u.folded[m.end() :]
+    rest = Cleaned(left, left, left, False, u.lang)
+    said = when(rest, local, zone)
+    day = said.at if said is not None and said.at is not None and not said.time_only else None
+    start = (day or local).replace(hour=ca.hour, minute=ca.minute, second=0, microsecond=0)
+    end = start.replace(hour=cb.hour, minute=cb.minute)
+    if end <= start and not fixed_b and cb.hour < 12:
+        end += timedelta(hours=12)  # "from 9 to 5": until 17:00
+    if end <= start:
+        return None
+    if day is None and start <= local:  # no day said: the next such time
+        start, end = start + timedelta(days=1), end + timedelta(days=1)
+    return Span(start, end)
 
 
 # a part of the day said just after its day ("friday afternoon", "demain soir", "morgen früh",
@@ -1382,7 +1509,7 @@ def subject(u: Cleaned, said: str) -> str | None:
     if len(folded) != len(text):
         return None
     kept = [True] * len(text)
-    for pattern in (_TIME_SAID, _CALENDAR, _BEFORE_SAID, _ASKED_AGAIN):
+    for pattern in (_SPAN, _TIME_SAID, _CALENDAR, _BEFORE_SAID, _ASKED_AGAIN):
         for m in pattern.finditer(folded):
             kept[m.start() : m.end()] = [False] * (m.end() - m.start())
     text = "".join(c if k else " " for c, k in zip(text, kept, strict=True))

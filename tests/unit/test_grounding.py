@@ -30,6 +30,7 @@ from processors.values import (
     colour,
     delta,
     percent,
+    span,
     status,
     subject,
     switch,
@@ -2838,3 +2839,65 @@ def test_an_event_named_by_a_time_two_events_share_is_asked_about() -> None:
     formation = form("cancel my ten o'clock")
     assert formation.task is None and formation.decision == "clarification"
     assert set(formation.slots["candidates"].split(",")) == {"ev-1on1-marco", "ev-football"}
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        (
+            "add a meeting with the plumber tomorrow from 2 to 4pm",
+            "2026-12-02T14:00",
+            "2026-12-02T16:00",
+        ),
+        ("ajoute une réunion demain de 14h à 16h", "2026-12-02T14:00", "2026-12-02T16:00"),
+        (
+            "pon una reunión mañana de dos a cuatro de la tarde",
+            "2026-12-02T14:00",
+            "2026-12-02T16:00",
+        ),
+        ("trag morgen von 14 bis 16 Uhr ein Meeting ein", "2026-12-02T14:00", "2026-12-02T16:00"),
+        (
+            "put a team offsite on the calendar from december 14 to december 16",
+            "2026-12-14T00:00",
+            "2026-12-17T00:00",
+        ),
+    ],
+)
+def test_a_new_event_said_from_one_time_to_another_ends_then(
+    text: str, start: str, end: str
+) -> None:
+    """It ended an hour after the second time ("from 2 to 4pm" was 16:00 to 17:00), and a
+    span of days was one hour of its first day, titled "team offsite to"."""
+    task = form(text).task
+    assert task is not None and task.patch, form(text)
+    event = json.loads(task.patch[0].value_json or "{}")
+    assert (event["start"][:16], event["end"][:16]) == (start, end)
+    assert not event["title"].endswith((" to", " de", " von"))
+
+
+def test_a_move_from_one_time_to_another_keeps_its_length() -> None:
+    """ "from 7 to 8" of an event moved says where from and where to."""
+    task = form("move the yoga class from 7 to 8").task
+    assert task is not None
+    assert [op.to_rfc()["value"][11:16] for op in task.patch or []] == ["20:00", "21:00"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        (
+            "vom 20. bis 27. Dezember Urlaub eintragen",
+            "de",
+            ("2026-12-20T00:00", "2026-12-28T00:00"),
+        ),
+        ("del 20 al 27 de diciembre vacaciones", "es", ("2026-12-20T00:00", "2026-12-28T00:00")),
+        ("les vacances du 20 au 27 décembre", "fr", ("2026-12-20T00:00", "2026-12-28T00:00")),
+        ("from 9 to 5 on friday", "en", ("2026-12-04T09:00", "2026-12-04T17:00")),
+        ("a meeting tomorrow from 3 to 4", "en", ("2026-12-02T15:00", "2026-12-02T16:00")),
+        ("la cita de Sam a las cinco", "es", None),
+        ("set the lamp from 20 to 40 percent", "en", None),
+    ],
+)
+def test_span(text: str, lang: str, expected: tuple[str, str] | None) -> None:
+    found = span(clean(text, lang), BASE, "Europe/Paris")
+    assert (found and (found.start.isoformat()[:16], found.end.isoformat()[:16])) == expected
