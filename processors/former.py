@@ -882,8 +882,10 @@ class Former:
         """
         event = routed.event
         pending = self._fragments.get(event.session_id)
+        formation = self._form(routed, now)
         if (
             pending is not None
+            and formation.task is None  # a request whole by itself is not a fragment's end
             and event.kind == "user_action"
             and pending.source_event_id != event.source_event_id
             and 0
@@ -892,14 +894,14 @@ class Former:
         ):
             text = f"{pending.text.rstrip(' .…')} {event.text}"
             merged = routed.model_copy(update={"event": event.model_copy(update={"text": text})})
-            formation = self._form(merged, now)
-            if formation.task is not None:
+            joined = self._form(merged, now)
+            if joined.task is not None:
                 note = f"merged with fragment {pending.source_event_id}: {pending.text!r}"
-                task = formation.task.model_copy(
-                    update={"assumptions": [*formation.task.assumptions, note]}
+                task = joined.task.model_copy(
+                    update={"assumptions": [*joined.task.assumptions, note]}
                 )
-                return replace(formation, task=task)
-        formation = self._form(routed, now)
+                self._fragments.pop(event.session_id, None)
+                return replace(joined, task=task)
         if event.kind == "user_action" and formation.task is None and is_fragment(event.text):
             self._fragments[event.session_id] = event
             self._fragments.move_to_end(event.session_id)

@@ -284,6 +284,7 @@ _UNLOCK = re.compile(
 _LOCK = re.compile(
     r"\b(?:lock\w*|secure|bolt\w*|verrouill\w*|barr\w*|ferme\w*|cierra\w*|cerrar|cerrad\w*|llave|"
     r"bloque\w*|cerrojo|abschlie\w*|abgeschlossen|verschlossen|zusperr\w*|zugesperrt|zumach\w*|"
+    r"absperr\w*|abgesperrt|"
     r"verriegel\w*|schlie\w*|zu\b|ab\b)"
 )
 # someone to let in, asked without a word of locking ("can you let him in", "fais-le entrer",

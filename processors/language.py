@@ -598,13 +598,25 @@ def clean(text: str, lang: str) -> Cleaned:
         found += (_NUMBER_CORRECTION if lang != "es" else _NUMBER_CORRECTION_ES).finditer(lowered)
         # the last correction counts
         match = max(found, key=lambda m: m.start()) if found else None
+    if match is not None and match.end() < len(lowered):
+        head, tail = lowered[: match.start()], lowered[match.end() :]
     if (
         match is not None
         and match.end() < len(lowered)
-        # "…, no, mejor no", "…, no wait, don't": the request taken back, not corrected
-        and lowered[match.end() :].strip(" ,.!?") not in _TAKEN_BACK
+        and lowered[match.end() :].strip(" ,.!?") in _TAKEN_BACK
     ):
-        head, tail = lowered[: match.start()], lowered[match.end() :]
+        # "…, no, mejor no", "…, no wait, don't", "…, or rather no": the request taken back,
+        # said so in the words every later check reads as taking it back
+        lowered = f"{head.rstrip(' ,')}, {_TAKE_BACK_SAID.get(lang, 'never mind')}"
+        words = lowered.split()
+        corrected = True
+    elif (
+        match is not None
+        and match.end() < len(lowered)
+        # a number said again in Spanish corrects the number said just before ("a veinte
+        # grados, no, mejor veintiuno"), not another ("comprar 6 huevos, no, mejor 12")
+        and (match.re is not _NUMBER_CORRECTION_ES or _ends_with_number(head, lang))
+    ):
         # keep the head up to the last word the correction repeats or replaces
         head_words = [w for w in head.split() if w.strip(",") not in fillers]
         tail_words = tail.split()
@@ -689,6 +701,24 @@ def _unrepeat(words: list[str]) -> list[str]:
         elif len(out) >= 4 and out[-1] == out[-3] and out[-2:] == out[-4:-2]:
             del out[-2:]
     return out
+
+
+# how a request taken back is said, per language (each one of the take-backs that formation
+# reads at the end of a request)
+_TAKE_BACK_SAID = {"en": "never mind", "fr": "laisse tomber", "es": "olvidalo", "de": "vergiss es"}
+
+
+def _ends_with_number(head: str, lang: str) -> bool:
+    """Whether ``head`` ends with a number, or a number and its unit ("veinte grados,")."""
+    bare = [w.strip(",.!?;") for w in head.split()[-3:]]
+    if bare and _number_said(bare[-1], lang):
+        return True
+    return any(
+        len(bare) > len(unit)
+        and tuple(bare[-len(unit) :]) == unit
+        and _number_said(bare[-len(unit) - 1], lang)
+        for unit in _UNITS
+    )
 
 
 # what a correction says when it takes the whole request back

@@ -605,8 +605,19 @@ class Router:
             advice = (
                 _ADVICE.match(folded) is not None
                 or (
-                    (_KNOWLEDGE.match(folded) is not None or _PURCHASE.match(folded) is not None)
+                    _KNOWLEDGE.match(folded) is not None
+                    # of nothing of theirs: no item (said by its title too), no kind of thing,
+                    # none of "my …" ("the difference between my yoga class and the piano")
+                    and not any(m.named or m.score >= 0.85 for m in res.matches)
+                    # no kind of thing of theirs ("kann man die Heizung … einfrieren"); the
+                    # temperature of a dish is no thermostat's
+                    and not (set(res.kinds) - ({"climate"} if _OVEN_HEAT.search(folded) else set()))
+                    and _MINE.search(folded) is None
+                )
+                or (
+                    _PURCHASE.match(folded) is not None
                     and not any(m.named for m in res.matches)
+                    and _INTO_CALENDAR.search(folded) is None
                 )
             ) or (
                 _WAKE_UP.match(folded) is not None
@@ -785,14 +796,29 @@ _ADVICE = re.compile(
 # entradas para el cine", "hol uns zwei Karten fürs Kino"); when nothing is named by it
 _PURCHASE = re.compile(
     r"\W*(?:(?:um|uh|hey|ok|so|euh|eh|pues|also|ahm|ah|please|bitte|por favor)\W+)*(?:"
-    r"(?:can you |could you )?(?:buy|get|book|order|grab)(?: (?:us|me))? "
-    r"(?!the |my |our |all |those |these )(?:\w+ )?"  # ("get me the tickets assigned to …")
-    r"(?:tickets?|seats?|a table)\b(?! (?:in|on|from|of) (?:the )?(?:sprint|tracker|backlog))|"
+    # buying or booking, or getting a number of them ("get us two tickets for the ice rink";
+    # not "get me tickets assigned to priya", "order tickets by priority")
+    r"(?:can you |could you )?(?:(?:buy|book|grab)(?: (?:us|me))? (?!the |my |our |all )(?:\w+ )?|"
+    r"(?:get|order)(?: (?:us|me))? (?:\d+|two|three|four|five|six|a couple of|a pair of) )"
+    r"(?:tickets?|seats?|a table)\b|"
     r"(?:tu peux |peux-tu )?(?:reserve|prends|achete|commande)(?:-(?:nous|moi))? (?:\w+ )?"
     r"(?:places?|billets?|une table)\b|"
     r"(?:compra|reserva|pilla|coge|saca)(?:nos|me)? (?:\w+ )?(?:entradas?|billetes?|una mesa)\b|"
-    r"(?:kauf|hol|buch|reservier)\w* (?:\w+ ){0,2}(?:karten|tickets?|einen tisch|platze)\b"
+    r"(?:kauf|buch|reservier)\w* (?:\w+ ){0,2}(?:karten|tickets?|einen tisch|platze)\b|"
+    r"hol\w* (?:uns |mir )?(?:\d+|zwei|drei|vier|funf|ein paar) (?:karten|tickets|platze)\b"
     r")"
+)
+# ... and nothing of it goes into the calendar ("book a table for friday at 8 and put it in
+# the calendar", "… y apúntalo")
+_INTO_CALENDAR = re.compile(
+    r"\b(?:calendar|calendrier|agenda|calendario|kalender)\b|"
+    r"\b(?:and|et|y|und) (?:put|add|note|mets|ajoute|note|pon|apunta|anota|trag|notier)\w*"
+)
+_OVEN_HEAT = re.compile(
+    r"\b(?:bake|roast|cook|cuit|cuire|hornea|cocina|cuece|asa|backt|kocht|brat)\b"
+)
+_MINE = re.compile(
+    r"\b(?:my|mon|ma|mes|mi|mis|mein|meine|meinen|meinem|meiner|our|notre|nuestr\w*|unser\w*)\b"
 )
 # what things are, in general, asked of nothing the projects hold by name: how two differ,
 # what a word is in another language, what keeps or bakes how ("what's the difference between
