@@ -167,7 +167,8 @@ def _names_thing(text: str) -> bool:
 # "meinen Termin um drei" (a kind word: above)
 _CLOCK_NAMED = re.compile(
     r"\b(?:my|the|mon|ma|le|mi|el|meinen|meine|den|das)\s+"
-    r"(?:\d{1,2}(?:[:h]\d{2})?\s*(?:am|pm|h|uhr)\b|\w+(?:-\w+)? o'?clock\b|\d{1,2} o'?clock\b)|"
+    r"(?:\d{1,2}(?:[:h.]\d{2}(?:\s*(?:am|pm|h|uhr))?|\s*(?:am|pm|h|uhr))\b|"
+    r"\w+(?:-\w+)? o'?clock\b|\d{1,2} o'?clock\b)|"
     r"\blo de las? \w+"
 )
 
@@ -882,10 +883,15 @@ class Former:
         """
         event = routed.event
         pending = self._fragments.get(event.session_id)
-        formation = self._form(routed, now)
+        formation: Formation | None = None
+        if pending is not None and event.kind == "user_action" and is_command(event.text):
+            # a request of its own, with its own verb ("lock the shop door" after "Laden
+            # auf"), is no fragment's end when it forms a task alone; "21 degrees", "friday
+            # at 3", "kitchen lights" after a fragment are
+            formation = self._form(routed, now)
         if (
             pending is not None
-            and formation.task is None  # a request whole by itself is not a fragment's end
+            and (formation is None or formation.task is None)
             and event.kind == "user_action"
             and pending.source_event_id != event.source_event_id
             and 0
@@ -902,6 +908,8 @@ class Former:
                 )
                 self._fragments.pop(event.session_id, None)
                 return replace(joined, task=task)
+        if formation is None:
+            formation = self._form(routed, now)
         if event.kind == "user_action" and formation.task is None and is_fragment(event.text):
             self._fragments[event.session_id] = event
             self._fragments.move_to_end(event.session_id)

@@ -284,7 +284,7 @@ _UNLOCK = re.compile(
 _LOCK = re.compile(
     r"\b(?:lock\w*|secure|bolt\w*|verrouill\w*|barr\w*|ferme\w*|cierra\w*|cerrar|cerrad\w*|llave|"
     r"bloque\w*|cerrojo|abschlie\w*|abgeschlossen|verschlossen|zusperr\w*|zugesperrt|zumach\w*|"
-    r"absperr\w*|abgesperrt|"
+    r"absperr\w*|"
     r"verriegel\w*|schlie\w*|zu\b|ab\b)"
 )
 # someone to let in, asked without a word of locking ("can you let him in", "fais-le entrer",
@@ -1882,6 +1882,7 @@ class GroundedExpert:
             if (
                 intent.target is not None
                 and intent.target.create
+                and "{end}" in str(intent.patch)  # an event's end (a reminder has none)
                 and (sp := span(c, occurred, zone))
             ):
                 # a new event "from 2 to 4pm", "du 20 au 27 décembre": its end said too (a
@@ -2293,9 +2294,14 @@ def _at_time(items: list[Any], u: Understanding, occurred: datetime, zone: str) 
             local = datetime.fromisoformat(start).astimezone(tz)
         except ValueError:
             continue
+        if day is None and not occurred <= local < occurred + _BY_HOUR_WITHIN:
+            continue  # "cancel my 4pm": this week's, not one ten days away
         if (day is None or local.date() == day) and (hour is None or local.hour == hour):
             found.append(item)
     return found
+
+
+_BY_HOUR_WITHIN = timedelta(days=7)  # how far ahead an event named by its hour alone may be
 
 
 def _cleaned(routed: RoutedEvent) -> RoutedEvent:

@@ -622,7 +622,16 @@ def clean(text: str, lang: str) -> Cleaned:
         tail_words = tail.split()
         cut = _restart(head_words, tail_words)
         unit = _unit_of(head_words, tail_words, lang)
-        if unit is not None:
+        if (
+            unit is None
+            and head_words
+            and len(tail_words) == 1
+            and re.fullmatch(r"\d+%", head_words[-1].strip(",.!?"))
+            and _number_said(tail_words[0].strip(",.!?"), lang)
+        ):
+            # "al 50%, no, mejor 30": 30%
+            cut, tail_words = len(head_words) - 1, [f"{tail_words[0].strip(',.!?')}%"]
+        elif unit is not None:
             # "the floor lamp at forty percent, no wait, sixty": the number said again, its
             # unit kept ("… at sixty percent")
             cut = len(head_words) - len(unit) - 1
@@ -710,7 +719,7 @@ _TAKE_BACK_SAID = {"en": "never mind", "fr": "laisse tomber", "es": "olvidalo", 
 
 def _ends_with_number(head: str, lang: str) -> bool:
     """Whether ``head`` ends with a number, or a number and its unit ("veinte grados,")."""
-    bare = [w.strip(",.!?;") for w in head.split()[-3:]]
+    bare = [w.strip(",.!?;%") for w in head.split()[-3:]]
     if bare and _number_said(bare[-1], lang):
         return True
     return any(

@@ -604,6 +604,7 @@ class Router:
             # the brush pulls it towards "none of them"
             advice = (
                 _ADVICE.match(folded) is not None
+                or _TRANSLATE.match(folded) is not None
                 or (
                     _KNOWLEDGE.match(folded) is not None
                     # of nothing of theirs: no item (said by its title too), no kind of thing,
@@ -699,6 +700,9 @@ class Router:
                 and _PRONOUN.search(folded)
             ) or ((self._negation is None or self._negation_key in cued) and negated_request(text)):
                 score = [s - _W_UNRESOLVED for s in score]  # "move it to thursday": which "it"?
+        if _TRANSLATE.match(folded) is not None:
+            # "how do you say unlock the front door in german": words asked about, not said
+            score = [s - _W_TRANSLATED for s in score]
         if self._cues:
             hit = [0.0] * (self._n_domains + 4)  # and the four keys after the domains
             for d in cued:
@@ -801,6 +805,9 @@ _PURCHASE = re.compile(
     r"(?:can you |could you )?(?:(?:buy|book|grab)(?: (?:us|me))? (?!the |my |our |all )(?:\w+ )?|"
     r"(?:get|order)(?: (?:us|me))? (?:\d+|two|three|four|five|six|a couple of|a pair of) )"
     r"(?:tickets?|seats?|a table)\b|"
+    r"(?:get|order)(?: (?:us|me))? (?:some )?tickets (?:for|to) (?:the |a |an )?(?:\w+'s )?"
+    r"(?:concert|show|match|game|movie|film|cinema|theatre|theater|play|gig|festival|museum|"
+    r"zoo|opera|ballet|circus|ice rink|rink|fair|exhibition)\b|"
     r"(?:tu peux |peux-tu )?(?:reserve|prends|achete|commande)(?:-(?:nous|moi))? (?:\w+ )?"
     r"(?:places?|billets?|une table)\b|"
     r"(?:compra|reserva|pilla|coge|saca)(?:nos|me)? (?:\w+ )?(?:entradas?|billetes?|una mesa)\b|"
@@ -814,9 +821,16 @@ _INTO_CALENDAR = re.compile(
     r"\b(?:calendar|calendrier|agenda|calendario|kalender)\b|"
     r"\b(?:and|et|y|und) (?:put|add|note|mets|ajoute|note|pon|apunta|anota|trag|notier)\w*"
 )
-_OVEN_HEAT = re.compile(
-    r"\b(?:bake|roast|cook|cuit|cuire|hornea|cocina|cuece|asa|backt|kocht|brat)\b"
+_W_TRANSLATED = 2.0  # below every project, whatever its words name
+# a word or a phrase asked in another language, whatever it names ("how do you say lock the
+# door in french" locks nothing)
+_TRANSLATE = re.compile(
+    r"\W*(?:(?:um|uh|hey|ok|so|euh|eh|pues|also|ahm|ah)\W+)*(?:"
+    r"how do you say\b|what(?:'s| is) the (?:english|french|spanish|german) (?:word )?for\b|"
+    r"comment (?:on dit|dit-on)\b|como se dice\b|wie sagt man\b|"
+    r"was (?:heisst|bedeutet) .{1,40} auf (?:englisch|franzosisch|spanisch|deutsch)\b)"
 )
+_OVEN_HEAT = re.compile(r"\b(?:bake|roast|cook|cuit|cuire|hornea|cuece|asa|backt|kocht|brat)\b")
 _MINE = re.compile(
     r"\b(?:my|mon|ma|mes|mi|mis|mein|meine|meinen|meinem|meiner|our|notre|nuestr\w*|unser\w*)\b"
 )
@@ -830,9 +844,6 @@ _KNOWLEDGE = re.compile(
     r"(?:c'est quoi|quelle est) la (?:\w+ )?difference entre|"
     r"(?:cual es|que) (?:la )?diferencia (?:hay )?entre|"
     r"was ist (?:eigentlich )?der unterschied zwischen|"
-    r"how do you say\b|what(?:'s| is) the (?:english|french|spanish|german) (?:word )?for\b|"
-    r"comment (?:on dit|dit-on)\b|como se dice\b|wie sagt man\b|"
-    r"was (?:heisst|bedeutet) .{1,40} auf (?:englisch|franzosisch|spanisch|deutsch)\b|"
     r"(?:can|should) (?:you|one|i) freeze\b|(?:est-ce qu')?on peut congeler\b|"
     r"peut-on congeler\b|se puede congelar\b|kann man .{1,40} einfrieren\b|"
     r"(?:at )?what temperature (?:do|should) (?:you|i) (?:bake|cook|roast)\b|"

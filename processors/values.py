@@ -469,17 +469,20 @@ _FIX_INFINITIVE = re.compile(r"\w+(?:er|ar|ir|ieren)")
 # repariert", "a corrigé", "ya arregló"), in any language (short texts are often detected
 # wrong), French "a" in French only (Spanish "a" is "to")
 _FIX_AUX = re.compile(
-    r"\b(?:ai|as|avons|avez|ont|est|sont|ete|etait|ha|he|has|han|hemos|ya|quedo|queda|"
-    r"hat|habe|haben|hast|ist|sind|wurde|wurden|war)\b(?!-ce)(?:\W+\S+){0,3}\W*$"
+    r"\b(?:ai|as|avons|avez|ont|est|sont|ete|etait|ha|he|has|han|hemos|quedo|queda|tiene|"
+    r"hat|hab|habe|haben|hast|ist|sind|wurde|wurden|war|schon)\b(?!-ce)(?:\W+\S+){0,6}\W*$"
 )
-_FIX_AUX_FR = re.compile(r"\ba\b(?:\W+\S+){0,3}\W*$")
+_FIX_AUX_FR = re.compile(r"\ba\b(?:\W+\S+){0,6}\W*$")
+# French auxiliaries just before an unaccented participle ("j'ai corrige le 42", "est corrige")
+_FIX_AUX_NEAR = re.compile(r"\b(?:ai|as|a|avons|avez|ont|est|sont|ete)\W+(?:\w+\W+)?$")
 # doubt, a wish, a promise or a report before it: not told as done ("no sé si Marco arregló el
 # 42", "dile a Marco que ya arregle el 120", "Lea hat TL-108 fast korrigiert", "hat
 # versprochen dass er TL-42 repariert", "tiene que estar arreglado")
 _FIX_HEDGED = re.compile(
-    r"\b(?:if|whether|si|ob|dass|que|almost|presque|casi|fast|not|pas|no|nicht|noch|nie|"
+    r"\b(?:if|whether|si|ob|almost|presque|casi|fast|not|pas|no|nicht|nie|"
     r"promised|versprochen|promis|prometio|says|dit|dice|sagt|hope|espere|espero|hoffe|"
-    r"must|needs?|doit|faut|debe|tiene|hay|muss|soll|sollte)\b"
+    r"tell|ask|dis-lui|dile|pidele|sag ihm|sag ihr|"
+    r"must|needs?|doit|faut|debe|tiene que|hay que|muss|soll|sollte)\b"
 )
 # Spanish forms that are also a request or a present: only with their accent as written
 # ("arregló", "arreglé"; "que lo arregle", "yo arreglo")
@@ -497,10 +500,12 @@ def _fixed(u: Cleaned, m: re.Match[str]) -> bool:
         return False
     written = u.numeric.lower()  # the accents the folding took away (same places)
     accented = len(written) == len(u.folded) and bool(_PAST_ACCENT.search(written[: m.end()]))
-    if accented or (_FIX_PARTICIPLE.fullmatch(word) and not word.startswith("arregl")):
+    if accented or _FIX_PARTICIPLE.fullmatch(word):
         return True
     if _ACCENTED_ONLY.fullmatch(word) and not word.endswith(("ado", "ada", "ados", "adas")):
-        return False  # (an unaccented "corrige", "arreglo", "repare" asks, or says now)
+        # an unaccented "corrige", "arreglo", "repare" asks, or says now; unless a French
+        # auxiliary is just before it ("j'ai corrige le 42")
+        return word.endswith("e") and _FIX_AUX_NEAR.search(clause) is not None
     return bool(_FIX_AUX.search(clause) or (u.lang == "fr" and _FIX_AUX_FR.search(clause)))
 
 
@@ -677,9 +682,10 @@ _LATER = re.compile(
 )
 _EARLIER = re.compile(
     r"\b(?:earlier|plus tot|avance\w*|avanc\w*|mas temprano|antes|adelant\w*|fruher|"
-    r"vorzieh\w*|zieh\w* .*vor|nach vorne|bring forward|forward by|"
-    # "bring the yoga class forward by 30 minutes"
-    r"(?:bring|move|pull)\s+(?:\S+\s+){1,5}?forward)\b"
+    r"vorzieh\w*|zieh\w* .*vor|nach vorne|bring forward|"
+    # "bring the yoga class forward by 30 minutes" (British: earlier; "move it forward" may
+    # mean either, and is asked about)
+    r"bring\s+(?:\S+\s+){1,5}?forward)\b"
 )
 
 # just before a number of hours that says by how long ("retrasa 2 horas", "décale-le de 2
@@ -930,6 +936,9 @@ def span(u: Cleaned, base: datetime, zone: str) -> Span | None:
     m = _SPAN.search(text)
     if m is None:
         return None
+    after = _NEXT_WORD.match(text, m.end())
+    if after is not None and after.group(1) in _COUNT_NOUNS:
+        return None  # "de 2 à 4 personnes", "from 10 to 20 euros", "von 6 bis 10 Jahren"
     a, b = m.group("a"), m.group("b")
     local = base.astimezone(ZoneInfo(zone))
     months = [_MONTHS[w] for w in re.findall(rf"\b(?:{_MONTH_NAMES})\b", f"{a} {b}")]
@@ -939,8 +948,20 @@ def span(u: Cleaned, base: datetime, zone: str) -> Span | None:
     return _clock_span(u, m, a, b, local, zone)
 
 
-_CLOCK_MARK = re.compile(r"\d[:h]\d|\d\s*(?:am|pm|h|uhr)\b")
-_ORDINAL_MARK = re.compile(r"\d(?:st|nd|rd|th|er|º|\.)|\b(?:the|le|el|den|dem)\s+\d")
+_NEXT_WORD = re.compile(r"\s*([a-z%€$][\w']*)")
+# what counts things, said after a span of numbers that is then no span of time ("de 2 à 4
+# personnes", "from 10 to 20 euros", "von 6 bis 10 Jahren", "between 5 and 6 degrees")
+_COUNT_NOUNS = frozenset(
+    "people persons person guests kids children players personnes personne invites enfants "
+    "joueurs personas invitados ninos ninas jugadores personen leute gaste kinder spieler "
+    "euros euro eur dollars dollar pounds livres libras € $ % percent pour por prozent "
+    "years year ans an anos jahre jahren degrees degree degres grados grad "
+    "minutes minute mins minutos minuten hours heures horas stunden days jours dias tage "
+    "weeks semaines semanas wochen months mois meses monate points goals buts goles tore "
+    "times fois veces mal cm km kg m g l ml".split()
+)
+_CLOCK_MARK = re.compile(r"\d[:h.]\d\d|\d\s*(?:am|pm|h|uhr)\b")
+_ORDINAL_MARK = re.compile(r"\d(?:st|nd|rd|th|er|º|\.(?!\d))|\b(?:the|le|el|den|dem)\s+\d")
 _DAY_NUMBER = re.compile(r"\d{1,2}")
 
 
@@ -950,16 +971,23 @@ def _day_span(a: str, b: str, months: list[int], local: datetime) -> Span | None
     first, last = int(_DAY_NUMBER.findall(a)[0]), int(_DAY_NUMBER.findall(b)[0])
     month_a = next((_MONTHS[w] for w in re.findall(rf"\b(?:{_MONTH_NAMES})\b", a)), None)
     month_b = next((_MONTHS[w] for w in re.findall(rf"\b(?:{_MONTH_NAMES})\b", b)), None)
+    said_b = month_b is not None
     month_b = month_b or month_a or local.month
-    month_a = month_a or month_b
+    if month_a is None:
+        # "from the 30th to the 2nd of january": the first day is in the month before
+        month_a = month_b if first <= last or not said_b else (month_b - 2) % 12 + 1
     year = local.year + (1 if (month_a, first) < (local.month, local.day) else 0)
     try:
         start = local.replace(year=year, month=month_a, day=first, hour=0, minute=0)
-        end = start.replace(month=month_b, day=last)
+        end_year = year + (1 if month_b < month_a else 0)
+        if not said_b and last < first:  # "from the 30th to the 2nd": of the next month
+            month_b = month_a % 12 + 1
+            end_year = year + (1 if month_b < month_a else 0)
+        end = start.replace(year=end_year, month=month_b, day=last)
     except ValueError:
         return None
     if end < start:
-        end = end.replace(year=end.year + 1)
+        return None
     start, end = start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0)
     return Span(start, end + timedelta(days=1), all_day=True)
 
@@ -981,6 +1009,13 @@ def _clock_span(
         meridiem = re.search(r"\b(?:am|pm)\b|\d\s*(?:am|pm)", part) is not None
         ends.append((clock, meridiem or clock.hour >= 13 or _CLOCK_MARK.search(part) is not None))
     (ca, fixed_a), (cb, fixed_b) = ends
+    day_part = _said_when(u.folded[: m.start()] + " " + u.folded[m.end() :]).part_hour
+    if day_part is not None and day_part >= 15 and not fixed_a and ca.hour < 12:
+        # "tomorrow evening from 8 to 11": 20:00 to 23:00 ("saturday night from 9 to 12")
+        ca = ca.replace(hour=ca.hour + 12)
+        if not fixed_b and cb.hour <= 12:  # (12 at night is midnight)
+            cb, fixed_b = cb.replace(hour=(cb.hour + 12) % 24), True
+        fixed_a = True
     morning = _MORNING.search(u.folded) is not None
     if not fixed_a and not fixed_b and ca.hour < 8 and not morning:
         # "from 3 to 4" as "at 3" reads: hours under eight without a morning are afternoon
@@ -999,6 +1034,8 @@ def _clock_span(
     if end <= start and not fixed_b and cb.hour < 12:
         end += timedelta(hours=12)  # "from 9 to 5": until 17:00
     if end <= start:
+        end += timedelta(days=1)  # "from 9pm to 1am", "from 9 to 12" at night: past midnight
+    if end - start > timedelta(hours=16):
         return None
     if day is None and start <= local:  # no day said: the next such time
         start, end = start + timedelta(days=1), end + timedelta(days=1)
