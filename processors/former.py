@@ -86,6 +86,18 @@ _REQUEST = re.compile(
     r"abschlie\w*|zusperr\w*|verschieb\w*|dreh\w*|activ\w*|verrouill\w*|conecta\w*|"
     r"echa la llave)\b|\?"
 )
+# an utterance that opens with a request's own verb (after "and", "then", "oh"): a request of
+# its own after a fragment ("set the living room thermostat to" … "and turn on the porch
+# light", "apaga la" … "baja la lámpara de pie al 30"), not the fragment's end
+_OWN_REQUEST = re.compile(
+    r"\W*(?:(?:and|et|y|und|also|then|puis|luego|dann|oh|ok|okay|no|non|nein|actually|"
+    r"please|bitte|por favor|s'il te plait)\W+)*"
+    r"(?:can you|could you|would you|turn|switch|set|put|make|lock|unlock|open|close|move|"
+    r"cancel|create|add|remind|start|stop|dim|raise|lower|allume|eteins|mets|peux|pouvez|"
+    r"ferme|ouvre|annule|ajoute|rappelle|baisse|monte|enciende|apaga|pon|puedes|podrias|"
+    r"cierra|abre|cancela|anade|recuerda|baja|sube|schalte?|mach|kannst|konntest|stell|"
+    r"schliess|offne|erinnere|dreh|aktivier\w*|verschieb\w*)\b"
+)
 _READS = re.compile(
     r"\s*(?:summari[sz]e|show|list|give me|tell me|resume|montre|liste|donne-moi|muestra|"
     r"resume|dame|fass \w+ zusammen|zeig|nenn)\b"
@@ -884,7 +896,11 @@ class Former:
         event = routed.event
         pending = self._fragments.get(event.session_id)
         formation: Formation | None = None
-        if pending is not None and event.kind == "user_action" and is_command(event.text):
+        if (
+            pending is not None
+            and event.kind == "user_action"
+            and _OWN_REQUEST.match(fold(event.text))
+        ):
             # a request of its own, with its own verb ("lock the shop door" after "Laden
             # auf"), is no fragment's end when it forms a task alone; "21 degrees", "friday
             # at 3", "kitchen lights" after a fragment are

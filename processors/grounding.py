@@ -2294,14 +2294,17 @@ def _at_time(items: list[Any], u: Understanding, occurred: datetime, zone: str) 
             local = datetime.fromisoformat(start).astimezone(tz)
         except ValueError:
             continue
-        if day is None and not occurred <= local < occurred + _BY_HOUR_WITHIN:
+        if day is None and not (
+            local >= occurred and local.date() - occurred.astimezone(tz).date() <= _BY_HOUR_WITHIN
+        ):
             continue  # "cancel my 4pm": this week's, not one ten days away
         if (day is None or local.date() == day) and (hour is None or local.hour == hour):
             found.append(item)
     return found
 
 
-_BY_HOUR_WITHIN = timedelta(days=7)  # how far ahead an event named by its hour alone may be
+# how many days ahead an event named by its hour alone may be (next week's same day too)
+_BY_HOUR_WITHIN = timedelta(days=7)
 
 
 def _cleaned(routed: RoutedEvent) -> RoutedEvent:

@@ -119,7 +119,7 @@ _NUMBERS = "(?:" + "|".join(_NUMBER_SPELLINGS) + ")"
 # a word made of number words only ("vingt-deux", "zweiundzwanzig", "dix-huit")
 _NUMBER_WORD = re.compile(f"{_NUMBERS}(?:(?:und|et|-)*{_NUMBERS})*")
 _NUMBER_CORRECTION = re.compile(
-    r"\s(?:(?<=\d\s)|(?<=\d,\s)|"
+    r"\s(?:(?<=\d\s)|(?<=\d,\s)|(?<=%\s)|(?<=%,\s)|"
     + "|".join(
         f"(?<=\\b{w}{c}\\s)|(?<=und{w}{c}\\s)|(?<=-{w}{c}\\s)"
         for w in _NUMBER_SPELLINGS
@@ -739,7 +739,7 @@ _UNITS = (
     ("pour", "cent"),
     ("por", "ciento"),
     ("per", "cent"),
-    *[(w,) for w in "percent prozent degrees degree degres degre grados grado grad °".split()],
+    *[(w,) for w in "percent prozent degrees degree degres degre grados grado grad ° %".split()],
 )
 
 

@@ -604,7 +604,7 @@ class Router:
             # the brush pulls it towards "none of them"
             advice = (
                 _ADVICE.match(folded) is not None
-                or _TRANSLATE.match(folded) is not None
+                or (_TRANSLATE.match(folded) is not None and not _AND_REQUEST.search(folded))
                 or (
                     _KNOWLEDGE.match(folded) is not None
                     # of nothing of theirs: no item (said by its title too), no kind of thing,
@@ -700,7 +700,7 @@ class Router:
                 and _PRONOUN.search(folded)
             ) or ((self._negation is None or self._negation_key in cued) and negated_request(text)):
                 score = [s - _W_UNRESOLVED for s in score]  # "move it to thursday": which "it"?
-        if _TRANSLATE.match(folded) is not None:
+        if _TRANSLATE.match(folded) is not None and not _AND_REQUEST.search(folded):
             # "how do you say unlock the front door in german": words asked about, not said
             score = [s - _W_TRANSLATED for s in score]
         if self._cues:
@@ -820,6 +820,13 @@ _PURCHASE = re.compile(
 _INTO_CALENDAR = re.compile(
     r"\b(?:calendar|calendrier|agenda|calendario|kalender)\b|"
     r"\b(?:and|et|y|und) (?:put|add|note|mets|ajoute|note|pon|apunta|anota|trag|notier)\w*"
+)
+# a request after the question ("how do you say good night in french and turn off the lamp")
+_AND_REQUEST = re.compile(
+    r"(?:,|\b(?:and|also|then|et|puis|y|luego|und|dann))\s+(?:(?:please|also|aussi|bitte)\s+)?"
+    r"(?:turn|switch|lock|unlock|set|put|close|open|cancel|move|dim|add|remind|allume|eteins|"
+    r"ferme|ouvre|mets|annule|enciende|apaga|cierra|abre|pon|cancela|mach|schalte?|schliess|"
+    r"stell|sperr)\b"
 )
 _W_TRANSLATED = 2.0  # below every project, whatever its words name
 # a word or a phrase asked in another language, whatever it names ("how do you say lock the

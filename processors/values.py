@@ -470,18 +470,28 @@ _FIX_INFINITIVE = re.compile(r"\w+(?:er|ar|ir|ieren)")
 # wrong), French "a" in French only (Spanish "a" is "to")
 _FIX_AUX = re.compile(
     r"\b(?:ai|as|avons|avez|ont|est|sont|ete|etait|ha|he|has|han|hemos|quedo|queda|tiene|"
-    r"hat|hab|habe|haben|hast|ist|sind|wurde|wurden|war|schon)\b(?!-ce)(?:\W+\S+){0,6}\W*$"
+    r"hat|hab|habe|haben|hast|ist|sind|wurde|wurden|war)\b(?!-ce)(?:\W+\S+){0,5}\W*$|"
+    r"\bschon\W+$"  # "TL-120 schon repariert"
 )
-_FIX_AUX_FR = re.compile(r"\ba\b(?:\W+\S+){0,6}\W*$")
+_FIX_AUX_FR = re.compile(r"\ba\b(?:\W+\S+){0,5}\W*$")
 # French auxiliaries just before an unaccented participle ("j'ai corrige le 42", "est corrige")
-_FIX_AUX_NEAR = re.compile(r"\b(?:ai|as|a|avons|avez|ont|est|sont|ete)\W+(?:\w+\W+)?$")
+_FIX_AUX_NEAR = re.compile(
+    r"(?<!\bc')(?<!-)\b(?:ai|as|a|avons|avez|ont|est|sont|ete)\W+"
+    r"(?:(?:deja|bien|enfin|finalement|aussi|tout)\W+)?$"
+)
+# the clause's last part: what "and" joins after it says its own ("Marco sitzt schon dran und
+# repariert TL-42": is repairing)
+_LAST_PART = re.compile(r"\b(?:and|et|y|und|but|mais|pero|aber|then|puis|luego|dann)\b")
 # doubt, a wish, a promise or a report before it: not told as done ("no sé si Marco arregló el
 # 42", "dile a Marco que ya arregle el 120", "Lea hat TL-108 fast korrigiert", "hat
 # versprochen dass er TL-42 repariert", "tiene que estar arreglado")
 _FIX_HEDGED = re.compile(
-    r"\b(?:if|whether|si|ob|almost|presque|casi|fast|not|pas|no|nicht|nie|"
-    r"promised|versprochen|promis|prometio|says|dit|dice|sagt|hope|espere|espero|hoffe|"
-    r"tell|ask|dis-lui|dile|pidele|sag ihm|sag ihr|"
+    r"\b(?:if|whether|si|ob|dass|almost|presque|casi|fast|not|pas|no|nicht|nie|"
+    r"promised|versprochen|promis|prometio|gebeten|asked|says|dit|dice|sagt|hope|espere|"
+    r"espero|hoffe|think|thinks|pense|crois|creo|cree|crees|glaube|glaubt|"
+    r"want|wants|veux|voudrais|aimerais|quiero|quisiera|necesito|brauche|mochte|"
+    r"tell|ask|dis-lui|dile|pidele|sag ihm|sag ihr|est-ce|"
+    r"(?:pour|para|faut) que|"
     r"must|needs?|doit|faut|debe|tiene que|hay que|muss|soll|sollte)\b"
 )
 # Spanish forms that are also a request or a present: only with their accent as written
@@ -498,6 +508,7 @@ def _fixed(u: Cleaned, m: re.Match[str]) -> bool:
     clause = _CLAUSE_END.split(u.folded[: m.start()])[-1]
     if _FIX_INFINITIVE.fullmatch(word) or _FIX_HEDGED.search(clause):
         return False
+    clause = _LAST_PART.split(clause)[-1]
     written = u.numeric.lower()  # the accents the folding took away (same places)
     accented = len(written) == len(u.folded) and bool(_PAST_ACCENT.search(written[: m.end()]))
     if accented or _FIX_PARTICIPLE.fullmatch(word):
@@ -954,11 +965,11 @@ _NEXT_WORD = re.compile(r"\s*([a-z%€$][\w']*)")
 _COUNT_NOUNS = frozenset(
     "people persons person guests kids children players personnes personne invites enfants "
     "joueurs personas invitados ninos ninas jugadores personen leute gaste kinder spieler "
-    "euros euro eur dollars dollar pounds livres libras € $ % percent pour por prozent "
-    "years year ans an anos jahre jahren degrees degree degres grados grad "
+    "euros euro eur dollars dollar pounds livres libras € $ % percent prozent "
+    "years year ans anos jahre jahren degrees degree degres grados grad "
     "minutes minute mins minutos minuten hours heures horas stunden days jours dias tage "
     "weeks semaines semanas wochen months mois meses monate points goals buts goles tore "
-    "times fois veces mal cm km kg m g l ml".split()
+    "times fois veces cm km kg ml".split()
 )
 _CLOCK_MARK = re.compile(r"\d[:h.]\d\d|\d\s*(?:am|pm|h|uhr)\b")
 _ORDINAL_MARK = re.compile(r"\d(?:st|nd|rd|th|er|º|\.(?!\d))|\b(?:the|le|el|den|dem)\s+\d")
@@ -996,7 +1007,8 @@ def _clock_span(
     u: Cleaned, m: re.Match[str], a: str, b: str, local: datetime, zone: str
 ) -> Span | None:
     """From the time ``a`` to ``b`` on the day the rest of ``u`` says (the next such time
-    when it says none)."""
+    when it says none); an end whose half of the day is not said is the first after the
+    start ("from 9 to 5": 17:00; "saturday night from 10 to 1": 01:00)."""
     pm_after = _SPAN_PM.match(u.folded, m.end()) is not None
     ends = []
     for part in (a, b):
@@ -1006,21 +1018,24 @@ def _clock_span(
             if not n or int(n[0]) > 24:
                 return None
             clock = time(int(n[0]) % 24, 0)
-        meridiem = re.search(r"\b(?:am|pm)\b|\d\s*(?:am|pm)", part) is not None
-        ends.append((clock, meridiem or clock.hour >= 13 or _CLOCK_MARK.search(part) is not None))
+        # its half of the day said: am/pm, a 24-hour time ("16h", "14 Uhr", "9h30")
+        fixed = (
+            re.search(r"\b(?:am|pm)\b|\d\s*(?:am|pm|h|uhr)\b|\dh\d", part) is not None
+            or clock.hour >= 13
+        )
+        ends.append((clock, fixed))
     (ca, fixed_a), (cb, fixed_b) = ends
     day_part = _said_when(u.folded[: m.start()] + " " + u.folded[m.end() :]).part_hour
-    if day_part is not None and day_part >= 15 and not fixed_a and ca.hour < 12:
-        # "tomorrow evening from 8 to 11": 20:00 to 23:00 ("saturday night from 9 to 12")
-        ca = ca.replace(hour=ca.hour + 12)
-        if not fixed_b and cb.hour <= 12:  # (12 at night is midnight)
-            cb, fixed_b = cb.replace(hour=(cb.hour + 12) % 24), True
-        fixed_a = True
     morning = _MORNING.search(u.folded) is not None
-    if not fixed_a and not fixed_b and ca.hour < 8 and not morning:
-        # "from 3 to 4" as "at 3" reads: hours under eight without a morning are afternoon
-        ca, cb = ca.replace(hour=ca.hour + 12), cb.replace(hour=(cb.hour + 12) % 24)
-        fixed_b = True
+    if (
+        not fixed_a
+        and ca.hour < 12
+        and (
+            (day_part is not None and day_part >= 15)  # "tomorrow evening from 8 to 11"
+            or (ca.hour < 8 and not morning)  # "from 3 to 4", as "at 3" reads: afternoon
+        )
+    ):
+        ca = ca.replace(hour=ca.hour + 12)
     if pm_after and cb.hour < 12:
         cb, fixed_b = cb.replace(hour=cb.hour + 12), True
     if not fixed_a and ca.hour < 12 and cb.hour >= 12 and ca.hour + 12 < cb.hour:
@@ -1030,11 +1045,11 @@ def _clock_span(
     said = when(rest, local, zone)
     day = said.at if said is not None and said.at is not None and not said.time_only else None
     start = (day or local).replace(hour=ca.hour, minute=ca.minute, second=0, microsecond=0)
-    end = start.replace(hour=cb.hour, minute=cb.minute)
-    if end <= start and not fixed_b and cb.hour < 12:
-        end += timedelta(hours=12)  # "from 9 to 5": until 17:00
-    if end <= start:
-        end += timedelta(days=1)  # "from 9pm to 1am", "from 9 to 12" at night: past midnight
+    halves = [cb] if fixed_b else [cb, cb.replace(hour=(cb.hour + 12) % 24)]
+    end = min(
+        e if e > start else e + timedelta(days=1)
+        for e in (start.replace(hour=c.hour, minute=c.minute) for c in halves)
+    )
     if end - start > timedelta(hours=16):
         return None
     if day is None and start <= local:  # no day said: the next such time

@@ -3131,3 +3131,107 @@ def test_a_percent_corrected_stays_a_percent() -> None:
     assert clean("baja la luz del salón al 50%, no, mejor 30", "es").numeric == (
         "baja la luz del salón al 30%"
     )
+
+
+# what a third review found (each failed before its fix)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "est-ce que Marco a corrige le 42",
+        "je veux que le 42 soit corrigé d'ici vendredi",
+        "quiero que el 42 esté arreglado para el viernes",
+        "necesito el 42 arreglado para el viernes",
+        "ich habe Marco gebeten dass er TL-42 repariert",
+        "Marco sitzt schon dran und repariert TL-42",
+        "Jonas est libre corrige le 42",
+        "creo que Marco ya arregló el 42",
+    ],
+)
+def test_a_fix_wished_asked_or_believed_does_not_close_the_ticket(text: str) -> None:
+    task = form(text).task
+    assert task is None or not any(op.to_rfc().get("value") == "done" for op in task.patch or []), [
+        op.to_rfc() for op in task.patch or []
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fragment", "rest", "op"),
+    [
+        (
+            "set the living room thermostat to",
+            "and turn on the porch light",
+            {"op": "replace", "path": "/entities/light.porch/state", "value": "on"},
+        ),
+        (
+            "apaga la",
+            "baja la lámpara de pie al 30",
+            {
+                "op": "replace",
+                "path": "/entities/light.living_floor_lamp/attributes/brightness",
+                "value": 30,
+            },
+        ),
+    ],
+)
+def test_a_request_of_its_own_after_a_fragment_in_any_language(
+    fragment: str, rest: str, op: dict[str, Any]
+) -> None:
+    FORMER.form(ROUTER.route(form_event(fragment, 41), BASE), BASE)
+    later = form_event(rest, 42).model_copy(
+        update={"session_id": "s-41", "occurred_at": BASE + timedelta(seconds=1)}
+    )
+    task = FORMER.form(ROUTER.route(later, BASE), BASE).task
+    assert task is not None and [o.to_rfc() for o in task.patch or []] == [op]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("saturday night from 10 to 1", "en", ("2026-12-05T22:00", "2026-12-06T01:00")),
+        ("tonight from 7 to 9:30", "en", ("2026-12-01T19:00", "2026-12-01T21:30")),
+        (
+            "ajoute une réunion demain de 14h à 16h pour le projet",
+            "fr",
+            ("2026-12-02T14:00", "2026-12-02T16:00"),
+        ),
+        (
+            "añade una reunión mañana de 5 a 7 por la tarde",
+            "es",
+            ("2026-12-02T17:00", "2026-12-02T19:00"),
+        ),
+        (
+            "trag morgen von 10 bis 12 mal einen Termin ein",
+            "de",
+            ("2026-12-02T10:00", "2026-12-02T12:00"),
+        ),
+    ],
+)
+def test_span_edges_of_a_third_review(text: str, lang: str, expected: tuple[str, str]) -> None:
+    found = span(clean(text, lang), BASE, "Europe/Paris")
+    assert found is not None
+    assert (found.start.isoformat()[:16], found.end.isoformat()[:16]) == expected
+
+
+def test_a_request_after_a_phrase_asked_in_another_language_is_done() -> None:
+    task = form("how do you say good night in french and turn off the bedroom lamp").task
+    assert task is not None and [op.to_rfc() for op in task.patch or []] == [
+        {"op": "replace", "path": "/entities/light.bedroom_lamp/state", "value": "off"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("dim the floor lamp to 50%, no, 30", "en"), ("stell die Stehlampe auf 50 %, nein, 30", "de")],
+)
+def test_a_percent_corrected_in_every_language(text: str, lang: str) -> None:
+    task = form(text).task
+    assert task is not None and [op.to_rfc()["value"] for op in task.patch or []] == [30]
+
+
+def test_an_event_named_by_its_hour_next_week_on_the_same_weekday() -> None:
+    task = form("cancel my 6:30pm").task  # next Tuesday's parents evening
+    assert task is not None and [op.to_rfc() for op in task.patch or []] == [
+        {"op": "remove", "path": "/events/ev-parents-evening"}
+    ]
