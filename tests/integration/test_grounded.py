@@ -69,7 +69,11 @@ def _outputs(
             tasks[t.source_event_id] = t
         for m in read_topic(settings, REPLIES, until=lambda _: False, timeout=1):
             r = serde.decode(m.value(), Reply)
-            replies[r.source_event_id] = r
+            # the former's replies only: a task's result ("applied 1 op(s) …") comes after
+            # its task, which a read of formed that timed out under load may not have seen
+            # yet (the wait ended early, and the task was reported missing)
+            if r.kind != "result":
+                replies[r.source_event_id] = r
         return ids <= set(tasks) | set(replies)
 
     assert settle(seen, timeout=60), sorted(ids - set(tasks) - set(replies))
