@@ -180,7 +180,10 @@ def _names_thing(text: str) -> bool:
 _CLOCK_NAMED = re.compile(
     r"\b(?:my|the|mon|ma|le|mi|el|meinen|meine|den|das)\s+"
     r"(?:\d{1,2}(?:[:h.]\d{2}(?:\s*(?:am|pm|h|uhr))?|\s*(?:am|pm|h|uhr))\b|"
-    r"\w+(?:-\w+)? o'?clock\b|\d{1,2} o'?clock\b)|"
+    r"\w+(?:-\w+)? o'?clock\b|\d{1,2} o'?clock\b)"
+    # the time is the thing named, not a delivery or a pickup at that time
+    r"(?!\s+(?!(?:on|tomorrow|today|tonight|next|this|please|demain|manana|morgen|heute|le|el|"
+    r"am|de|del|du)\b)[a-z])|"
     r"\blo de las? \w+"
 )
 

@@ -487,6 +487,8 @@ _LAST_PART = re.compile(r"\b(?:and|et|y|und|but|mais|pero|aber|then|puis|luego|d
 # versprochen dass er TL-42 repariert", "tiene que estar arreglado")
 _FIX_HEDGED = re.compile(
     r"\b(?:if|whether|si|ob|dass|almost|presque|casi|fast|not|pas|no|nicht|nie|"
+    r"never|nobody|no one|jamais|personne|nunca|jamas|nadie|ninguno|niemand|keiner|kein|"
+    r"maybe|perhaps|peut-etre|quizas|tal vez|vielleicht|angeblich|wohl|"
     r"promised|versprochen|promis|prometio|gebeten|asked|says|dit|dice|sagt|hope|espere|"
     r"espero|hoffe|think|thinks|pense|crois|creo|cree|crees|glaube|glaubt|"
     r"want|wants|veux|voudrais|aimerais|quiero|quisiera|necesito|brauche|mochte|"
@@ -494,6 +496,8 @@ _FIX_HEDGED = re.compile(
     r"(?:pour|para|faut) que|"
     r"must|needs?|doit|faut|debe|tiene que|hay que|muss|soll|sollte)\b"
 )
+# what someone else said, anywhere before it: a report, not the speaker's word
+_REPORTED = re.compile(r"\b(?:says|said|dit|disait|dice|dijo|sagt|sagte|meint|claims)\b")
 # Spanish forms that are also a request or a present: only with their accent as written
 # ("arregló", "arreglé"; "que lo arregle", "yo arreglo")
 _ACCENTED_ONLY = re.compile(r"\w+(?:o|e)")
@@ -506,7 +510,11 @@ def _fixed(u: Cleaned, m: re.Match[str]) -> bool:
     if not _FIX_VERB.fullmatch(word):
         return True
     clause = _CLAUSE_END.split(u.folded[: m.start()])[-1]
-    if _FIX_INFINITIVE.fullmatch(word) or _FIX_HEDGED.search(clause):
+    if (
+        _FIX_INFINITIVE.fullmatch(word)
+        or _FIX_HEDGED.search(clause)
+        or _REPORTED.search(u.folded, 0, m.start())  # "Marco sagt, er hat TL-42 repariert"
+    ):
         return False
     clause = _LAST_PART.split(clause)[-1]
     written = u.numeric.lower()  # the accents the folding took away (same places)
@@ -1026,7 +1034,8 @@ def _clock_span(
         ends.append((clock, fixed))
     (ca, fixed_a), (cb, fixed_b) = ends
     day_part = _said_when(u.folded[: m.start()] + " " + u.folded[m.end() :]).part_hour
-    morning = _MORNING.search(u.folded) is not None
+    # (an "am" said after the end is the start's too: "from 6 to 8 am")
+    morning = _MORNING.search(u.folded) is not None or re.search(r"\d\s*am\b", b) is not None
     if (
         not fixed_a
         and ca.hour < 12

@@ -3235,3 +3235,40 @@ def test_an_event_named_by_its_hour_next_week_on_the_same_weekday() -> None:
     assert task is not None and [op.to_rfc() for op in task.patch or []] == [
         {"op": "remove", "path": "/events/ev-parents-evening"}
     ]
+
+
+# what a fourth review found (each failed before its fix)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Marco nunca arregló el 42",
+        "nadie arregló el 42",
+        "niemand hat TL-42 repariert",
+        "keiner hat TL-42 gefixt",
+        "Marco sagt, er hat TL-42 repariert",
+        "Marco dijo que arregló el 42",
+        "Marco hat TL-42 vielleicht repariert",
+    ],
+)
+def test_a_fix_denied_or_reported_does_not_close_the_ticket(text: str) -> None:
+    task = form(text).task
+    assert task is None or not any(op.to_rfc().get("value") == "done" for op in task.patch or []), [
+        op.to_rfc() for op in task.patch or []
+    ]
+
+
+@pytest.mark.parametrize("text", ["cancel the 3pm delivery", "cancel the 5pm pickup"])
+def test_a_thing_at_an_hour_is_not_the_event_at_that_hour(text: str) -> None:
+    task = form(text).task
+    assert task is None or not task.patch, [op.to_rfc() for op in task.patch or []]
+
+
+def test_an_am_after_the_end_of_a_span_is_its_starts_too() -> None:
+    found = span(clean("add an event tomorrow from 6 to 8 am", "en"), BASE, "Europe/Paris")
+    assert found is not None
+    assert (found.start.isoformat()[:16], found.end.isoformat()[:16]) == (
+        "2026-12-02T06:00",
+        "2026-12-02T08:00",
+    )
