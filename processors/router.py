@@ -774,12 +774,14 @@ _CLOCK = (
     r"(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|midnight|une|deux|"
     r"trois|quatre|cinq|sept|huit|neuf|dix|onze|midi|minuit)"
 )
+# the fillers a request may open with, before what the patterns below read
+_OPENING = r"\W*(?:(?:um|uh|hey|ok|so|euh|eh|pues|also|ahm|ah)\W+)*"
 _ADVICE = re.compile(
     # how to do a thing to one ("how do you descale a coffee machine", "comment on détartre …",
     # "wie entkalkt man …", "¿cómo se limpia …?"), what a new one costs, when to tend a
     # garden, what to cook: named verbs only, so "how do I turn on the porch light" or
     # "¿cuándo se cierra el sprint 48?" keep their project
-    r"\W*(?:(?:um|uh|hey|ok|so|euh|eh|pues|also|ahm|ah)\W+)*(?:"
+    _OPENING + r"(?:"
     r"how (?:do|can|should) (?:you|i|we|one) (?:clean|descale|fix|repair|cook|bake|boil|plant|"
     r"prune|grow|unclog|paint)\b|how much (?:does|do|would|is) (?:an? |the )?new\b|"
     r"when (?:should|do) (?:i|you|we) (?:plant|prune|water|sow)\b|what can i cook\b|"
@@ -832,7 +834,7 @@ _W_TRANSLATED = 2.0  # below every project, whatever its words name
 # a word or a phrase asked in another language, whatever it names ("how do you say lock the
 # door in french" locks nothing)
 _TRANSLATE = re.compile(
-    r"\W*(?:(?:um|uh|hey|ok|so|euh|eh|pues|also|ahm|ah)\W+)*(?:"
+    _OPENING + r"(?:"
     r"how do you say\b|what(?:'s| is) the (?:english|french|spanish|german) (?:word )?for\b|"
     r"comment (?:on dit|dit-on)\b|como se dice\b|wie sagt man\b|"
     r"was (?:heisst|bedeutet) .{1,40} auf (?:englisch|franzosisch|spanisch|deutsch)\b)"
@@ -846,7 +848,7 @@ _MINE = re.compile(
 # …", "was heißt … auf Englisch", "can you freeze …", "a qué temperatura se hornea …"; not
 # "what's the difference between TL-42 and TL-94")
 _KNOWLEDGE = re.compile(
-    r"\W*(?:(?:um|uh|hey|ok|so|euh|eh|pues|also|ahm|ah)\W+)*(?:"
+    _OPENING + r"(?:"
     r"what(?:'s| is) the (?:\w+ )?difference between|"
     r"(?:c'est quoi|quelle est) la (?:\w+ )?difference entre|"
     r"(?:cual es|que) (?:la )?diferencia (?:hay )?entre|"
