@@ -75,6 +75,7 @@ from processors.values import (
     before,
     colour,
     delta,
+    denied_done,
     local_iso,
     own_clause,
     percent,
@@ -86,6 +87,7 @@ from processors.values import (
     subject,
     switch,
     temperature,
+    week_of,
     when,
 )
 
@@ -1480,6 +1482,8 @@ class GroundedExpert:
             return True  # "I was going to ask you to lock it, but Sam already did"
         if _REPORTED_DONE.match(text) and not (intent is not None and _completes(intent)):
             return True  # told it is done: nothing to do (unless marking it done is the task)
+        if intent is not None and _completes(intent) and denied_done(u.cleaned):
+            return True  # "Marco hasn't fixed TL-42 yet": told it is not, nothing to close
         if _TAKE_BACK_SAID.may_match(text) and _RETRACTED.search(text):
             return True  # "cancel the piano lesson... no, never mind"
         main, *rest = _CLAUSE.split(text, maxsplit=1)
@@ -1672,7 +1676,8 @@ class GroundedExpert:
                 # "cancel all my appointments tomorrow": every one of them then
                 at = _at_time(items, u, *when_said)
                 day, hour = reference(u.cleaned, *when_said)
-                items = at if at or day is not None or hour is not None else items
+                week = week_of(u.cleaned, *when_said)
+                items = at if at or day is not None or hour is not None or week else items
             if items:
                 return items, None
         if not matches and kinds and _BOTH.search(u.cleaned.folded) and set(res.kinds) & kinds:
@@ -1902,6 +1907,8 @@ class GroundedExpert:
             }
             if w.time_only:
                 found.update(open_half=w.open_half, or_shift=w.shift)
+            elif w.open_half:
+                found["open_half"] = True  # "move the yoga class tomorrow to 8"
             elif w.date_only and w.shift is not None:
                 found.update(then_shift=w.shift)
             return found
@@ -2282,7 +2289,8 @@ def _without_names(text: str, items: list[Any]) -> str:
 def _at_time(items: list[Any], u: Understanding, occurred: datetime, zone: str) -> list[Any]:
     """The items whose start matches the day and hour the utterance describes."""
     day, hour = reference(u.cleaned, occurred, zone)
-    if day is None and hour is None:
+    monday = week_of(u.cleaned, occurred, zone) if day is None else None
+    if day is None and hour is None and monday is None:
         return []
     tz = ZoneInfo(zone)
     found = []
@@ -2294,7 +2302,10 @@ def _at_time(items: list[Any], u: Understanding, occurred: datetime, zone: str) 
             local = datetime.fromisoformat(start).astimezone(tz)
         except ValueError:
             continue
-        if day is None and not (
+        if monday is not None:
+            if not monday <= local.date() < monday + _WEEK or local < occurred:
+                continue  # "cancel my 3pm next week": that week's
+        elif day is None and not (
             local >= occurred and local.date() - occurred.astimezone(tz).date() <= _BY_HOUR_WITHIN
         ):
             continue  # "cancel my 4pm": this week's, not one ten days away
@@ -2305,6 +2316,7 @@ def _at_time(items: list[Any], u: Understanding, occurred: datetime, zone: str) 
 
 # how many days ahead an event named by its hour alone may be (next week's same day too)
 _BY_HOUR_WITHIN = timedelta(days=7)
+_WEEK = timedelta(days=7)
 
 
 def _cleaned(routed: RoutedEvent) -> RoutedEvent:
@@ -2376,17 +2388,16 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
                 at = at.replace(hour=old.hour, minute=old.minute)
             if value.get("then_shift") is not None:
                 at = at.replace(hour=old.hour, minute=old.minute) + value["then_shift"]
+            if value.get("open_half"):
+                # "die Vernissage fängt erst um acht an" (at 18:00): 20:00, close to its time
+                # of day, not 8:00; only to an hour of the day people keep (not the car
+                # service at 8:30 "to 3": 3:00) and only when the other is far
+                other = at + timedelta(hours=12 if at.hour < 12 else -12)
+                if 7 <= other.hour <= 21 and _clock_gap(other, old) <= 180 < _clock_gap(at, old):
+                    at = other
             if value.get("time_only"):  # "piano at four instead": the lesson keeps its day
                 day = old.astimezone(at.tzinfo)
                 at = at.replace(year=day.year, month=day.month, day=day.day)
-                if value.get("open_half"):
-                    # "die Vernissage fängt erst um acht an" (at 18:00): 20:00, close to it,
-                    # not 8:00; only to an hour of the day people keep (not the car service
-                    # at 8:30 "to 3": 3:00) and only when the other is far
-                    other = at + timedelta(hours=12 if at.hour < 12 else -12)
-                    near = timedelta(hours=3)
-                    if 7 <= other.hour <= 21 and abs(other - old) <= near < abs(at - old):
-                        at = other
                 if at == old and value.get("or_shift") is not None:
                     # the time said is the one it had ("push it back an hour, sam can't make
                     # it at half eight"): the shift moves it
@@ -2397,6 +2408,13 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
     if "shift" in value:
         raise MissingSlot("when")
     return {}
+
+
+def _clock_gap(a: datetime, b: datetime) -> int:
+    """Minutes between the times of day of ``a`` and ``b`` (in ``a``'s zone), days aside."""
+    b = b.astimezone(a.tzinfo)
+    gap = abs((a.hour * 60 + a.minute) - (b.hour * 60 + b.minute))
+    return min(gap, 24 * 60 - gap)
 
 
 _TITLE_LEAD = re.compile(

@@ -101,23 +101,44 @@ def requested(folded: str) -> str:
 
     >>> requested("the porch light is already off, turn it on")
     'turn it on'
+    >>> requested("the front door is locked, unlock it please")
+    'unlock it please'
     """
-    if not _ALREADY.search(folded):
+    already = _ALREADY.search(folded) is not None
+    if not (already or _IS.search(folded)):
         return folded  # (most texts)
     clauses = [c.strip() for c in _CLAUSE_END.split(folded) if c.strip()]
     # a clause that opens with a request's verb asks, "already" or not ("turn off the porch
-    # light already, it's been on all day", "abre ya la puerta")
-    asked = [c for c in clauses if not _ALREADY.search(c) or _ASKS_FIRST.match(c)]
+    # light already, it's been on all day", "abre ya la puerta"); one that says what is so
+    # tells ("the front door is locked, unlock it please")
+    asked = [c for c in clauses if not (_ALREADY.search(c) or _IS.search(c)) or _opens_request(c)]
     if not asked or len(asked) == len(clauses) or any(_NOT_ASKED.search(c) for c in asked):
         return folded  # (and "…, don't turn it off" asks for nothing)
+    if not already and not any(_opens_request(c) for c in asked):
+        return folded  # no verb asks: "the porch light is on, leave it"
     return ", ".join(asked)
+
+
+def _opens_request(clause: str) -> bool:
+    return _ASKS_FIRST.match(_PLEASE.sub("", clause)) is not None
 
 
 _CLAUSE_END = re.compile(r"[,;.!?]")
 _ASKS_FIRST = re.compile(
     r"(?:please |bitte |por favor |just |juste |komm schon,? )?(?:turn|switch|unlock|lock|open|"
-    r"close|shut|put|set|abre|cierra|apaga|enciende|prende|pon|eteins|allume|ferme|ouvre|"
+    r"close|shut|put|set|(?:abre|cierra|apaga|enciende|prende|pon)\w*|eteins|allume|ferme|ouvre|"
     r"verrouille|deverrouille|mach|schalt\w*|schlie\w*|offne|sperr\w*|dreh\w*)\b"
+)
+# what says how a thing is ("the front door is locked", "las luces están apagadas")
+_IS = re.compile(
+    r"(?<!\blet)'s\b|\b(?:is|are|was|were|isn'?t|aren'?t|est(?!-ce| ce)|sont|etait|esta|"
+    r"estan|estaba|ist|sind|war)\b"
+)
+# a request's opening words before its verb ("so can you unlock it", "tu peux l'ouvrir")
+_PLEASE = re.compile(
+    r"^(?:(?:so|then|now|ok|okay|and|alors|donc|et|pues|entonces|y|also|dann|und|can you|"
+    r"could you|would you|will you|peux-tu|tu peux|pourrais-tu|puedes|podrias|kannst du|"
+    r"konntest du)\s+)+"
 )
 _NOT_ASKED = re.compile(r"\b(?:don'?t|do not|never|ne|pas|no|nicht|nie|kein\w*)\b|n'")
 # what is so already ("ya" only before a word: "apágala ya" is "now"; "schalt schon mal …"
@@ -437,7 +458,7 @@ def status(u: Cleaned) -> str | None:
     text = u.folded
     set_to: tuple[int, str] | None = None
     reopened = _STATUS[2][1].search(text) is not None  # "reopen 63, it was marked as done"
-    said = [(n, m) for n, m in _statuses_said(text) if n != "done" or _fixed(u, m)]
+    said = [(n, m) for n, m in _statuses_said(text) if n != "done" or _done(u, m)]
     for name, m in () if reopened else said:
         if (
             (set_to is None or m.start() > set_to[0])
@@ -502,6 +523,45 @@ _REPORTED = re.compile(r"\b(?:says|said|dit|disait|dice|dijo|sagt|sagte|meint|cl
 # ("arregló", "arreglé"; "que lo arregle", "yo arreglo")
 _ACCENTED_ONLY = re.compile(r"\w+(?:o|e)")
 _PAST_ACCENT = re.compile(r"(?:é|ée|és|ées|ó)$")  # réparé, corrigées, arregló (as written)
+
+
+# told that it is not done, in the clause before a word of done ("Marco hasn't fixed TL-42
+# yet", "nobody closed it", "le 42 n'est toujours pas fermé", "nadie ha cerrado el 42",
+# "niemand hat TL-42 geschlossen"); not an imperative's "don't" (the request's own negation)
+_DENIED = re.compile(
+    r"\b(?:(?:is|are|was|were|has|have|had|did|does)n'?t|not|never|nobody|no one|noone|"
+    r"pas|jamais|personne|aucun\w*|no|nunca|nadie|ninguno|jamas|todavia no|aun no|"
+    r"nicht|nie|niemand|keiner|kein\w*)\b"
+)
+# what asks in spite of its negation: "don't forget to close 42", "tu peux pas fermer le 42 ?"
+_ASKS_NEGATED = re.compile(
+    r"\b(?:don'?t forget|do not forget|(?:n')?oublie pas|no (?:te )?olvides|vergiss nicht|"
+    r"(?:peux|peut|pourrais|pourrait|pouvez|pourriez) pas|no (?:puedes|podrias|podes)|"
+    r"(?:can'?t|couldn'?t|won'?t|wouldn'?t) you)\b"
+)
+
+
+def _done(u: Cleaned, m: re.Match[str]) -> bool:
+    """Whether a word of ``done`` says it is to be done: not denied, and a verb of fixing
+    told as done (:func:`_fixed`)."""
+    clause = _CLAUSE_END.split(u.folded[: m.start()])[-1]
+    if _DENIED.search(_ASKS_NEGATED.sub(" ", clause)):
+        return False
+    return _fixed(u, m)
+
+
+def denied_done(u: Cleaned) -> bool:
+    """Whether the utterance says something is not done, and no status to set: "Marco
+    hasn't fixed TL-42 yet" (nothing to close), not "close TL-42 if it's not done".
+
+    >>> from processors.language import clean
+    >>> denied_done(clean("Marco hasn't fixed TL-42 yet", "en"))
+    True
+    >>> denied_done(clean("close TL-42 if it's not done", "en"))
+    False
+    """
+    said = [m for n, m in _statuses_said(u.folded) if n == "done"]
+    return bool(said) and status(u) is None and not any(_done(u, m) for m in said)
 
 
 def _fixed(u: Cleaned, m: re.Match[str]) -> bool:
@@ -722,8 +782,8 @@ class When:
     shift: timedelta | None = None
     date_only: bool = False
     time_only: bool = False  # "at four instead": an existing event keeps its day
-    # with time_only: "at eight" may be 8:00 or 20:00, whichever is nearer the event's own
-    # time; and a shift said with it ("push it back an hour, he can't make it at half eight")
+    # "at eight" may be 8:00 or 20:00, whichever is nearer the event's own time of day; with
+    # time_only, a shift said with it ("push it back an hour, he can't make it at half eight")
     open_half: bool = False
 
 
@@ -902,7 +962,8 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
         if said.part_hour is not None:  # "tonight", "friday afternoon", "demain soir"
             return When(at=day.replace(hour=said.part_hour, minute=0, second=0, microsecond=0))
         return When(at=day.replace(hour=9, minute=0, second=0, microsecond=0), date_only=True)
-    return When(at=day.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0))
+    at = day.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+    return When(at=at, open_half=said.open_half)
 
 
 _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
@@ -951,7 +1012,7 @@ def span(u: Cleaned, base: datetime, zone: str) -> Span | None:
     """
     text = u.folded
     if not _DIGIT.search(text):
-        return None
+        return _weekday_span(text, base.astimezone(ZoneInfo(zone)))
     m = _SPAN.search(text)
     if m is None:
         return None
@@ -962,11 +1023,39 @@ def span(u: Cleaned, base: datetime, zone: str) -> Span | None:
     local = base.astimezone(ZoneInfo(zone))
     months = [_MONTHS[w] for w in re.findall(rf"\b(?:{_MONTH_NAMES})\b", f"{a} {b}")]
     clocked = any(_CLOCK_MARK.search(part) for part in (a, b)) or _SPAN_PM.match(text, m.end())
-    if months or (not clocked and _ORDINAL_MARK.search(f"{a} {b}")):
+    if months or (
+        not clocked
+        and (_ORDINAL_MARK.search(f"{a} {b}") or m.group(0).split(None, 1)[0] in _DAYS_FROM)
+    ):
         return _day_span(a, b, months, local)
     return _clock_span(u, m, a, b, local, zone)
 
 
+_WEEKDAY_SPAN = re.compile(
+    r"\b(?:from|du|de|del|desde|von|vom)\s+(?:the |le |el |den )?(?P<a>"
+    + "|".join(_WEEKDAYS)
+    + r")s?\s+(?:to|until|till|through|au|a|al|hasta|bis|zum)\s+(?:the |le |el |den )?(?P<b>"
+    + "|".join(_WEEKDAYS)
+    + r")s?\b"
+)
+
+
+def _weekday_span(text: str, local: datetime) -> Span | None:
+    """Whole days from one weekday to another, no time said ("from thursday to friday", "del
+    jueves al domingo"): the next first day, and the days up to the last."""
+    m = _WEEKDAY_SPAN.search(text)
+    if m is None:
+        return None
+    first, last = _WEEKDAYS[m.group("a")], _WEEKDAYS[m.group("b")]
+    start = (local + timedelta(days=(first - local.weekday()) % 7 or 7)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return Span(start, start + timedelta(days=(last - first) % 7 + 1), all_day=True)
+
+
+# "from" with the article of a day of the month ("du 8 au 10", "del 8 al 10", "vom 8 bis
+# 10"): days (hours are "de 8 à 10", "de 8 a 10", "von 8 bis 10")
+_DAYS_FROM = frozenset({"du", "del", "vom"})
 _NEXT_WORD = re.compile(r"\s*([a-z%€$][\w']*)")
 # what counts things, said after a span of numbers that is then no span of time ("de 2 à 4
 # personnes", "from 10 to 20 euros", "von 6 bis 10 Jahren", "between 5 and 6 degrees")
@@ -1161,6 +1250,13 @@ def _days_said(text: str) -> tuple[re.Match[str] | None, re.Match[str] | None]:
         for (_, end, d), (start, _, _) in zip(said, [*said[1:], (-1, 0, None)], strict=True)
         if start < 0 or not _takes_back(text[end:start])
     ]
+    # the new day when one is said after "to" ("move my 3pm on thursday to friday", "mueve
+    # la cita del jueves al viernes"; a new event's span is :func:`span`'s)
+    for d in kept[1:]:
+        at = d.start(1) if d.re is _DAY_RE else d.start(2)
+        if _TO_DAY.search(text, max(0, at - 24), at):
+            kept = [k for k in kept if k is d or k.start() > d.start()]
+            break
     return (
         next((d for d in kept if d.re is _DAY_RE), None),
         next((d for d in kept if d.re is _WEEKDAY_RE), None),
@@ -1379,6 +1475,41 @@ _NEW_TIME = re.compile(r"\b(?:to|a|à|au|auf|al|para|bis|nach|zu)\s*(?:las|la)?\
 _OCLOCK = re.compile(r"\b(\d{1,2}) ?o'?clock\b")
 
 
+# a week named: this one (0) or the next (1)
+_WEEK_RE = re.compile(
+    r"\b(?:(next|this|coming|the following) week|la semaine (prochaine)|(cette) semaine|"
+    r"la (?:(proxima|siguiente) semana|semana (que viene|proxima|siguiente))|(esta) semana|"
+    r"(nachste|kommende|diese|dieser) woche)\b"
+)
+_A_WEEKDAY_LAST = re.compile(r"\b(?:on |am |el |le )?(?:" + "|".join(_WEEKDAYS) + r")s?\s*$")
+_THIS_WEEK = frozenset({"this", "cette", "esta", "diese", "dieser"})
+
+
+def week_of(u: Cleaned, base: datetime, zone: str) -> date | None:
+    """The Monday of the week an utterance names an existing event by ("cancel my 3pm next
+    week"), not the new one ("move it to next week").
+
+    >>> from processors.language import clean
+    >>> base = datetime.fromisoformat("2026-12-01T09:00:00+01:00")  # a Tuesday
+    >>> week_of(clean("cancel my 3pm next week", "en"), base, "Europe/Paris")
+    datetime.date(2026, 12, 7)
+    >>> week_of(clean("move yoga to next week", "en"), base, "Europe/Paris") is None
+    True
+    >>> week_of(clean("move my 3pm to thursday next week", "en"), base, "Europe/Paris") is None
+    True
+    """
+    m = _WEEK_RE.search(u.folded)
+    if m is None:
+        return None
+    # the new day's week: "to next week", "auf Dienstag nächste Woche"
+    before = _A_WEEKDAY_LAST.sub("", u.folded[max(0, m.start() - 30) : m.start()])
+    if _NEW_DAY.search(before):
+        return None
+    local = base.astimezone(ZoneInfo(zone)).date()
+    said = next(g for g in m.groups() if g)
+    return local + timedelta(days=(0 if said in _THIS_WEEK else 7) - local.weekday())
+
+
 def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int | None]:
     """The day and hour an utterance describes an existing event by ("my three o'clock on
     thursday, push it to four" → thursday, 15): the first day said, and the first time of
@@ -1395,6 +1526,8 @@ def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int |
             continue  # "move it to friday": the new day, not the event's
         if what == "rel":
             day = (local + timedelta(days=_RELATIVE_DAYS[m.group(1)])).date()
+        elif (monday := week_of(u, base, zone)) is not None:
+            day = monday + timedelta(days=_WEEKDAYS[m.group(2)])  # "thursday next week"
         else:
             ahead = (_WEEKDAYS[m.group(2)] - local.weekday()) % 7 or 7
             day = (local + timedelta(days=ahead)).date()
@@ -1592,7 +1725,7 @@ def subject(u: Cleaned, said: str) -> str | None:
     if len(folded) != len(text):
         return None
     kept = [True] * len(text)
-    for pattern in (_SPAN, _TIME_SAID, _CALENDAR, _BEFORE_SAID, _ASKED_AGAIN):
+    for pattern in (_SPAN, _WEEKDAY_SPAN, _TIME_SAID, _CALENDAR, _BEFORE_SAID, _ASKED_AGAIN):
         for m in pattern.finditer(folded):
             kept[m.start() : m.end()] = [False] * (m.end() - m.start())
     text = "".join(c if k else " " for c, k in zip(text, kept, strict=True))

@@ -3272,3 +3272,155 @@ def test_an_am_after_the_end_of_a_span_is_its_starts_too() -> None:
         "2026-12-02T06:00",
         "2026-12-02T08:00",
     )
+
+
+# the thirteenth session
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Marco hasn't fixed TL-42 yet",
+        "TL-42 isn't fixed",
+        "nobody fixed TL-42",
+        "TL-42 hasn't been closed",
+        "I didn't close TL-42",
+        "le 42 n'est toujours pas fermé",
+        "personne n'a fermé le ticket 42",
+        "nadie ha cerrado el 42",
+        "el 42 aún no está resuelto",
+        "niemand hat TL-42 geschlossen",
+        "TL-42 ist nicht erledigt",
+    ],
+)
+def test_told_that_a_ticket_is_not_done_changes_nothing(text: str) -> None:
+    f = form(text)
+    assert f.decision == "no_task", _values_written(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("close TL-42 if it's not done", "done"),
+        ("don't forget to close TL-42", "done"),
+        ("tu peux pas fermer le 42 ?", "done"),
+        ("TL-42 isn't fixed, reopen it", "open"),
+        ("Marco fixed TL-42", "done"),
+    ],
+)
+def test_a_status_asked_beside_a_denial_is_still_set(text: str, status: str) -> None:
+    assert _values_written(text) == [status]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("the front door is locked, unlock it please", "unlocked"),
+        ("die Haustür ist abgeschlossen, schließ sie bitte auf", "unlocked"),
+        ("la porte d'entrée est verrouillée, déverrouille-la", "unlocked"),
+        ("the kitchen lights are off, turn them on please", "on"),
+        ("las luces de la cocina están apagadas, enciéndelas", "on"),
+        ("lock the back door, it is open", "locked"),
+        ("est-ce que tu pourrais allumer la machine à café, s'il te plaît ?", "on"),
+    ],
+)
+def test_a_clause_that_tells_the_state_is_not_the_request(text: str, value: str) -> None:
+    written = _values_written(text)
+    assert written and set(written) == {value}, written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "translate unlock the front door into french",
+        "can you translate turn off the lights into spanish",
+        "how do I say turn off the lights in spanish",
+        "traduis « ferme la porte » en anglais",
+        "traduce apaga la luz al inglés",
+        "übersetz mal schließ die Tür ab ins Englische",
+    ],
+)
+def test_a_request_asked_to_be_translated_changes_nothing(text: str) -> None:
+    assert ROUTER.route(form_event(text), BASE).project_id is None
+    assert _values_written(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cancel my 3pm next week",  # the only 3pm is this week's dentist
+        "cancel my 3pm on thursday next week",
+        "annule mon rendez-vous de 15h la semaine prochaine",
+    ],
+)
+def test_an_event_named_by_its_hour_next_week_is_one_of_that_week(text: str) -> None:
+    assert _values_written(text) == []
+
+
+def test_all_events_of_a_week_named_are_that_weeks() -> None:
+    assert _targets(form("cancel all my appointments next week")) == {
+        "ev-parents-evening",
+        "ev-grandma-birthday",
+        "ev-car-service",
+        "ev-team-lunch",
+        "ev-vet",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("move my 3pm on thursday to friday", "2026-12-04T15:00"),
+        ("move my 3pm appointment to thursday next week", "2026-12-10T15:00"),
+        ("move my 3pm on thursday to friday next week", "2026-12-11T15:00"),
+        ("déplace mon rendez-vous de jeudi à vendredi", "2026-12-04T15:00"),
+        ("mueve la cita del jueves al viernes", "2026-12-04T15:00"),
+        ("verschieb den Termin von Donnerstag auf Freitag", "2026-12-04T15:00"),
+        ("move the yoga class from tomorrow to friday", "2026-12-04T19:00"),
+        # an hour without its half, near the event's own time of day (yoga is at 19:00)
+        ("move yoga from 7 to 8 tomorrow", "2026-12-02T20:00"),
+        ("die Yogastunde morgen auf acht verschieben", "2026-12-02T20:00"),
+        ("move the dentist to friday at 10", "2026-12-04T10:00"),
+    ],
+)
+def test_a_move_goes_to_the_day_and_time_said_after_to(text: str, start: str) -> None:
+    written = _values_written(text)
+    assert written and str(written[0]).startswith(start), written
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "start", "end"),
+    [
+        ("add a trip from thursday to friday", "en", "2026-12-03", "2026-12-05"),
+        ("añade un viaje a Sevilla del jueves al domingo", "es", "2026-12-03", "2026-12-07"),
+        ("trag Skiurlaub von Donnerstag bis Sonntag ein", "de", "2026-12-03", "2026-12-07"),
+        # "du", "del", "vom": days of the month ("de 8 à 10" is hours)
+        ("je suis en déplacement du 8 au 10", "fr", "2026-12-08", "2026-12-11"),
+        ("añade las vacaciones del 8 al 10", "es", "2026-12-08", "2026-12-11"),
+        ("trag Urlaub vom 8 bis 10 ein", "de", "2026-12-08", "2026-12-11"),
+    ],
+)
+def test_a_span_of_days_said_without_a_month(text: str, lang: str, start: str, end: str) -> None:
+    found = span(clean(text, lang), BASE, "Europe/Paris")
+    assert found is not None and found.all_day
+    assert (found.start.isoformat()[:10], found.end.isoformat()[:10]) == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("ajoute une réunion demain de 8 à 10", "fr"),
+        ("trag ein Meeting morgen von 8 bis 10 ein", "de"),
+    ],
+)
+def test_a_span_of_hours_after_a_plain_from(text: str, lang: str) -> None:
+    assert _span_iso(text, lang) == ("2026-12-02T08:00", "2026-12-02T10:00")
+
+
+def test_a_new_event_from_one_weekday_to_another_is_titled_without_them() -> None:
+    (event,) = _values_written("add a trip from thursday to friday")
+    assert (event["start"][:16], event["end"][:16], event["title"]) == (
+        "2026-12-03T00:00",
+        "2026-12-05T00:00",
+        "trip",
+    )
