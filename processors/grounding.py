@@ -132,7 +132,10 @@ TAKE_BACK = (
 # "…, nein warte, lieber nicht"; not "wait, no, turn it on")
 _TAKE_BACK_LAST = (
     r"(?:wait|attends|espera|warte),? (?:no|non|nein|nee|don'?t|nicht)|no,? don'?t|"
-    r"lieber nicht|besser nicht|plutot pas|mieux vaut pas"
+    r"lieber nicht|besser nicht|plutot pas|mieux vaut pas|"
+    # "…, non, laisse", "…, no, leave it", "…, nee, lass mal": leave it as it is
+    r"(?:no|non|nein|nee),? (?:laisse(?: ca| faire)?|leave it|let it be|deja(?:lo)?|"
+    r"lass(?: mal| es| gut sein)?)"
 )
 # a request called off in its first words ("sorry, wrong button", "laisse tomber, …")
 DISMISSED = re.compile(

@@ -92,6 +92,12 @@ _CORRECTION = re.compile(
     r"nein doch|ich meine|"
     r"quatsch|oder besser|nee doch lieber(?: nur)?|nein doch lieber(?: nur)?|doch lieber nur|"
     r"no mejor|non plutot|non plutôt|no rather|or rather)\b[\s,]*|"
+    # "…, no not that one, the path lights", "…, non pas celle-là, celle du jardin", "…, no,
+    # esa no, la del jardín", "…, nicht das da, die Weglichter": another one named after it
+    r"\b(?:(?:no,? )?not that one|(?:non,? )?pas (?:celle|celui|ceux|celles)[- ]l[aà]|"
+    r"(?:no,? )?(?:esa|ese|esas|esos) no|no (?:esa|ese|esas|esos)|"
+    r"(?:nein,? |nee,? )?nicht (?:die|den|das|der) da|(?:nein,? |nee,? )?nicht (?:diese|dieser|"
+    r"diesen|dieses))[\s,]+(?=(?:the|la|le|el|los|las|lo|celle|celui|die|der|das|den)\s)|"
     # "Ferme TL-42… attends, non, TL-94", "Cierra TL-57… uy, no, TL-118", "… non, celui de la
     # cuisine": a "no" before another id or "that one of"
     r"(?:[,\u2026]|\.\.\.)\s*(?:(?:wait|attends|espera|warte|uy|oops|euh|eh),?\s+)?"
@@ -132,7 +138,9 @@ _NUMBER_CORRECTION_ES = re.compile(
     rf"(?:,\s*|\s)no,?\s+mejor\s+(?=\d|veinti\w+|{_NUMBER_WORD.pattern}\b)"
 )
 # Every correction above says one of these (most utterances none: the search is cheaper)
-_MAY_CORRECT = re.compile("no|ne|mean|pardon|plut|perd|dig|dicho|quatsch|besser|lieber|rather")
+_MAY_CORRECT = re.compile(
+    "no|ne|mean|pardon|plut|perd|dig|dicho|quatsch|besser|lieber|rather|nicht|pas c|esa|ese"
+)
 # Openers that carry no request: "hey", "ok so", "sag mal", "dis-moi", "oye", "bueno".
 _DISCOURSE = re.compile(
     r"^(?:(?:hey|ok|okay|so|well|right|alright|please|nah|just|alors|bon|dis|dis-moi|eh bien|"

@@ -3424,3 +3424,42 @@ def test_a_new_event_from_one_weekday_to_another_is_titled_without_them() -> Non
         "2026-12-05T00:00",
         "trip",
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn on the porch light, non, laisse",
+        "turn on the porch light, no, leave it",
+        "mach das Verandalicht an, nee, lass mal",
+    ],
+)
+def test_a_no_then_leave_it_takes_the_request_back(text: str) -> None:
+    assert form(text).decision == "no_task", _values_written(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn on the porch light, no not that one, the path lights",
+        "allume la lumière du porche, non pas celle-là, celle du jardin",
+        "enciende la luz del porche, no, esa no, la del jardín",
+        "mach das Verandalicht an, nicht das da, die Weglichter",
+    ],
+)
+def test_not_that_one_then_another_named_corrects_the_target(text: str) -> None:
+    assert _targets(form(text)) == {"light.garden_path"}
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("apaga la luz de la cocina, esa no funciona bien", "light.kitchen"),
+        ("turn on the porch light, leave it on all night", "light.porch"),
+    ],
+)
+def test_what_follows_a_request_without_naming_another_is_no_correction(
+    text: str, target: str
+) -> None:
+    targets = _targets(form(text))
+    assert targets and all(t.startswith(target) for t in targets), targets
