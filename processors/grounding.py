@@ -381,6 +381,16 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "¿A qué proyecto se refiere? (candidatos: {names})",
         "de": "Welches Projekt meinen Sie? (Kandidaten: {names})",
     },
+    "later": {
+        "en": "I can't schedule that for later yet, so I haven't done it. Ask me again when "
+        "it's time.",
+        "fr": "Je ne peux pas encore programmer cela pour plus tard, je ne l'ai donc pas fait. "
+        "Redemandez-le-moi le moment venu.",
+        "es": "Todavía no puedo programar eso para más tarde, así que no lo he hecho. Pídamelo "
+        "de nuevo cuando sea el momento.",
+        "de": "Ich kann das noch nicht für später einplanen, deshalb habe ich es nicht getan. "
+        "Sagen Sie es mir bitte, wenn es so weit ist.",
+    },
     "unchanged": {
         "en": "OK, I'll leave it as it is.",
         "fr": "D'accord, je n'y touche pas.",
@@ -675,7 +685,8 @@ _POLITE_KIND = re.compile(
 
 
 _REQUEST_VERB = re.compile(
-    r"\b(?:turn|switch|lock|unlock|close|open|cancel|delete|remove|move|set|put|supprime|annule|"
+    r"\b(?:turn|switch|lock|unlock|close|open|cancel|delete|remove|move|set|put|dim|arm|start|"
+    r"verrouille|active|desactive|programme|activa|desactiva|supprime|annule|"
     r"efface|eteins|allume|ferme|ouvre|mets|borra|cancela|elimina|apaga|enciende|cierra|abre|pon|"
     r"losch|streich|mach|schalt|schliess|sag)\w*"
 )
@@ -1113,6 +1124,20 @@ class GroundedExpert:
                 reply=reply_text("unchanged", lang),
                 reason_code="negated_request",
                 assumptions=[*notes, f"a negated or deferred {intent.id}: nothing changes"],
+            )
+        if (
+            intent.value in _ACTUATED
+            or (intent.target is not None and "scene" in intent.target.kinds)
+        ) and _later(u.cleaned.folded):
+            # "unlock the front door in an hour": done now, it would be done early (nothing
+            # here runs a change at a later time)
+            return Proposal(
+                decision="clarification",
+                confidence=0.6,
+                intent_id=intent.id,
+                reply=reply_text("later", lang),
+                reason_code="deferred_request",
+                assumptions=[*notes, f"{intent.id} asked for a later time: not done now"],
             )
         margin = score - (ranked[1][1] if len(ranked) > 1 else 0.0)
         confidence = round(min(1.0, 0.5 * score + 0.5 * min(1.0, margin * 2 + 0.4)), 4)
@@ -1896,7 +1921,8 @@ class GroundedExpert:
                 # a new event "from 2 to 4pm", "du 20 au 27 décembre": its end said too (a
                 # move "from 3 to 4" says where from and where to: read as before)
                 return {"at": sp.start, "until": sp.end, "time_only": False, "exact": True}
-            w = when(c, occurred, zone)
+            moving = intent.target is not None and not intent.target.create
+            w = when(c, occurred, zone, moving=moving)
             if w is None:
                 return None
             if w.shift is not None and w.at is None:
@@ -2082,13 +2108,14 @@ def _read(name: str, c: Cleaned) -> Any:
             return "unlocked"
         return None
     if name == "alarm_mode":
-        if _DISARM.search(c.folded) or (c.lang == "de" and _DISARM_DE.search(c.folded)):
+        asked = requested(c.folded)  # not "the alarm is off, arm it"
+        if _DISARM.search(asked) or (c.lang == "de" and _DISARM_DE.search(asked)):
             return "disarmed"
-        if _ALARM_NIGHT.search(c.folded):
+        if _ALARM_NIGHT.search(asked):
             return "armed_night"  # "night mode" says arm, and how
-        if _ALARM_HOME.search(c.folded) and not _ALARM_AWAY.search(c.folded):
+        if _ALARM_HOME.search(asked) and not _ALARM_AWAY.search(asked):
             return "armed_home"
-        if _ALARM_AWAY.search(c.folded) or _ARM.search(c.folded):
+        if _ALARM_AWAY.search(asked) or _ARM.search(asked):
             return "armed_away"  # armed with nobody inside: what "arm" means unqualified
         return None
     if name == "title":
@@ -2411,6 +2438,60 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
     if "shift" in value:
         raise MissingSlot("when")
     return {}
+
+
+# what a device is set to: a change that takes effect when it is made
+_ACTUATED = frozenset("switch percent temperature colour lock_state alarm_mode".split())
+# a later time the change is asked for, said with its mark ("in 10 minutes", "at 11pm", "à
+# 22h", "a las 11", "um 22 Uhr", "demain"; not "at 21", a temperature, nor "um 2 Grad")
+_LATER = re.compile(
+    r"\b(?:in (?:\d+|an?|one|a few|half an?) (?:minutes?|mins?|hours?|hrs?)|in half an hour|"
+    r"at \d{1,2}(?::\d\d)? ?(?:am|pm|o'?clock)|at (?:noon|midnight)|tomorrow(?: morning)?|"
+    r"dans (?:\d+|une?|quelques) (?:minutes?|heures?)|dans une demi-heure|"
+    r"dans un quart d'heure|a \d{1,2} ?h(?:\d\d)?\b|a \d{1,2} heures?|a (?:midi|minuit)|"
+    r"demain(?: matin| soir)?|"
+    r"(?:en|dentro de) (?:\d+|una?|unos|unas|media) (?:minutos?|horas?|hora)|a las \d{1,2}|"
+    r"a (?:mediodia|medianoche)|(?<!por la )(?<!de la )(?<!esta )manana|"
+    r"in (?:\d+|einer|einigen|ein paar) (?:minuten|stunden?)|in einer (?:halben|viertel) ?stunde|"
+    r"in einer viertelstunde|um \d{1,2}(?::\d\d)?(?: uhr)?(?! ?(?:grad|prozent|%|°))|"
+    r"um mitternacht|(?<!guten )morgen(?: fruh| abend)?)"
+    r"(?: de la (?:noche|tarde|manana)| du (?:soir|matin)| de l'apres-midi|"
+    r" in the (?:morning|evening|afternoon)| (?:abends|morgens|fruh|nachmittags))?\b"
+)
+# what may follow the later time, the request's last words ("…, please", "… an", "… aus")
+_AFTER_LATER = re.compile(
+    r"[\s,.!]*(?:(?:please|pls|s'il te plait|s'il vous plait|por favor|porfa|bitte|"
+    r"an|aus|ein|ab|auf|zu|on|off|wieder)[\s,.!]*)*$"
+)
+# what may come before it, when it opens the request ("à 22h éteins …", "in 10 minutes, …")
+_BEFORE_LATER = re.compile(r"\W*(?:(?:please|bitte|por favor|can you|could you|ok|so)\W+)*$")
+
+
+# a clause of its own before the time: a reason, not the request ("…, que bajo en cinco
+# minutos", "…, je descends dans deux minutes", "…, on part jusqu'à demain soir")
+_OWN_SUBJECT = re.compile(
+    r"\b(?:que|q|je|j'|nous|i|i'm|we|we're|ich|wir|weil|dass|because|car|porque|cuando|when|"
+    r"quand|wenn|until|jusqu'a|hasta|bis)\b|\bj'"
+)
+
+
+def _later(folded: str) -> bool:
+    """Whether the request asks for the change at a later time, said first or last in the
+    request's own clause ("à 22h éteins la lumière", "switch the coffee machine on in 10
+    minutes"; not "on a des invités à 20h, mets les lumières à 50", nor "allume la machine à
+    café, je descends dans deux minutes": when the guests come, when I come down)."""
+    for m in _LATER.finditer(folded):
+        if _BEFORE_LATER.fullmatch(folded[: m.start()]):
+            return True
+        if not _AFTER_LATER.match(folded, m.end()):
+            continue
+        start = max(folded.rfind(p, 0, m.start()) for p in ",;.!?") + 1
+        clause = folded[start : m.start()]
+        if _OWN_SUBJECT.search(clause) is None and (
+            start == 0 or _REQUEST_VERB.search(clause) is not None
+        ):
+            return True  # (not "Kaffeemaschine an, Daily in fünf Minuten")
+    return False
 
 
 def _clock_gap(a: datetime, b: datetime) -> int:

@@ -836,15 +836,18 @@ _W_TRANSLATED = 2.0  # below every project, whatever its words name
 _TRANSLATE = re.compile(
     _OPENING + r"(?:(?:can|could|would) you |please |(?:peux|pourrais)-tu |tu peux |"
     r"(?:puedes|podrias) |(?:kannst|konntest) du )?(?:"
-    r"how (?:do|would|can) (?:you|i|we) say\b|"
+    r"how do you say\b|"
     r"what(?:'s| is) the (?:english|french|spanish|german) (?:word )?for\b|"
     r"comment (?:on dit|dit-on)\b|como se dice\b|wie sagt man\b|"
     r"was (?:heisst|bedeutet) .{1,40} auf (?:englisch|franzosisch|spanisch|deutsch)\b|"
-    # "translate unlock the front door into french", "übersetz mal … ins Englische"
-    r"(?:translate|traduis|tradui[st]|traduce|traduceme|traducir|ubersetz\w*)\b.{1,80}\b"
+    # "translate unlock the front door into french", "how would I say … in german",
+    # "übersetz mal … ins Englische": the language said last (not "translate the onboarding
+    # screens to german, mark it done", a ticket's title)
+    r"(?:translate|traduis|tradui[st]|traduce|traduceme|traducir|ubersetz\w*|"
+    r"how (?:do|would|can|should) (?:i|we) say|how would you say)\b.{1,80}\b"
     r"(?:in|into|to|en|al|ins|auf) (?:english|french|spanish|german|anglais|francais|espagnol|"
     r"allemand|ingles|frances|espanol|aleman|englische|franzosische|spanische|deutsche|englisch|"
-    r"franzosisch|spanisch|deutsch)\b)"
+    r"franzosisch|spanisch|deutsch)\W*$)"
 )
 _OVEN_HEAT = re.compile(r"\b(?:bake|roast|cook|cuit|cuire|hornea|cuece|asa|backt|kocht|brat)\b")
 _MINE = re.compile(

@@ -114,20 +114,31 @@ def requested(folded: str) -> str:
     asked = [c for c in clauses if not (_ALREADY.search(c) or _IS.search(c)) or _opens_request(c)]
     if not asked or len(asked) == len(clauses) or any(_NOT_ASKED.search(c) for c in asked):
         return folded  # (and "…, don't turn it off" asks for nothing)
-    if not already and not any(_opens_request(c) for c in asked):
-        return folded  # no verb asks: "the porch light is on, leave it"
+    if not already and not any(_opens_request(c) and _IT.search(c) for c in asked):
+        # no verb asks ("the porch light is on, leave it"), or it asks of another thing
+        # than the one told ("the garage is locked, unlock the front door")
+        return folded
     return ", ".join(asked)
 
 
 def _opens_request(clause: str) -> bool:
-    return _ASKS_FIRST.match(_PLEASE.sub("", clause)) is not None
+    return _ASKS_FIRST.match(_PLEASE.sub("", clause.lstrip("¿¡ "))) is not None
 
 
 _CLAUSE_END = re.compile(r"[,;.!?]")
 _ASKS_FIRST = re.compile(
     r"(?:please |bitte |por favor |just |juste |komm schon,? )?(?:turn|switch|unlock|lock|open|"
-    r"close|shut|put|set|(?:abre|cierra|apaga|enciende|prende|pon)\w*|eteins|allume|ferme|ouvre|"
-    r"verrouille|deverrouille|mach|schalt\w*|schlie\w*|offne|sperr\w*|dreh\w*)\b"
+    r"close|shut|put|set|arm|disarm|make sure|check|(?:abre|abri|cierra|cerra|apaga|enciende|"
+    r"encende|prende|pon)\w*|eteins|eteindre|allume\w*|ferme\w*|ouvre|ouvrir|verrouille\w*|"
+    r"deverrouille\w*|verifie|assure-toi|asegurate|comprueba|mach|schalt\w*|schlie\w*|offne\w*|"
+    r"sperr\w*|dreh\w*|aufmachen|zumachen|aufschlie\w*|abschlie\w*|anmachen|ausmachen|"
+    r"einschalten|ausschalten|stell sicher|pruf\w*)\b"
+)
+# the thing told of, named again by a pronoun ("…, unlock it", "déverrouille-la", "ábrela",
+# "schließ sie auf")
+_IT = re.compile(
+    r"\b(?:it|them|sie|ihn|es)\b|-(?:la|le|les|lui)\b|\b(?:la|le|les|l')\s*\w+(?:er|ir|re)\b|"
+    r"\w(?:ela|elas|elo|elos|ala|alas|alo|alos|rla|rlo|rlas|rlos)\b"
 )
 # what says how a thing is ("the front door is locked", "las luces están apagadas")
 _IS = re.compile(
@@ -137,8 +148,8 @@ _IS = re.compile(
 # a request's opening words before its verb ("so can you unlock it", "tu peux l'ouvrir")
 _PLEASE = re.compile(
     r"^(?:(?:so|then|now|ok|okay|and|alors|donc|et|pues|entonces|y|also|dann|und|can you|"
-    r"could you|would you|will you|peux-tu|tu peux|pourrais-tu|puedes|podrias|kannst du|"
-    r"konntest du)\s+)+"
+    r"could you|would you|will you|peux-tu|tu peux|pourrais-tu|est-ce que tu peux|puedes|"
+    r"podrias|kannst du|konntest du|la|le|les|lo|sie|ihn|es)\s+|l')+"
 )
 _NOT_ASKED = re.compile(r"\b(?:don'?t|do not|never|ne|pas|no|nicht|nie|kein\w*)\b|n'")
 # what is so already ("ya" only before a word: "apágala ya" is "now"; "schalt schon mal …"
@@ -507,8 +518,8 @@ _LAST_PART = re.compile(r"\b(?:and|et|y|und|but|mais|pero|aber|then|puis|luego|d
 # 42", "dile a Marco que ya arregle el 120", "Lea hat TL-108 fast korrigiert", "hat
 # versprochen dass er TL-42 repariert", "tiene que estar arreglado")
 _FIX_HEDGED = re.compile(
-    r"\b(?:if|whether|si|ob|dass|almost|presque|casi|fast|not|pas|no|nicht|nie|"
-    r"never|nobody|no one|jamais|personne|nunca|jamas|nadie|ninguno|niemand|keiner|kein|"
+    # (a negation is :func:`_denied`'s: near the word, "pas de souci, le 42 est corrigé")
+    r"\b(?:if|whether|si|ob|dass|almost|presque|casi|fast|"
     r"maybe|perhaps|peut-etre|quizas|tal vez|vielleicht|angeblich|wohl|"
     r"promised|versprochen|promis|prometio|gebeten|asked|says|dit|dice|sagt|hope|espere|"
     r"espero|hoffe|think|thinks|pense|crois|creo|cree|crees|glaube|glaubt|"
@@ -530,9 +541,21 @@ _PAST_ACCENT = re.compile(r"(?:é|ée|és|ées|ó)$")  # réparé, corrigées, a
 # "niemand hat TL-42 geschlossen"); not an imperative's "don't" (the request's own negation)
 _DENIED = re.compile(
     r"\b(?:(?:is|are|was|were|has|have|had|did|does)n'?t|not|never|nobody|no one|noone|"
-    r"pas|jamais|personne|aucun\w*|no|nunca|nadie|ninguno|jamas|todavia no|aun no|"
-    r"nicht|nie|niemand|keiner|kein\w*)\b"
+    r"pas|jamais|personne|aucun\w*|nunca|nadie|ninguno|jamas|todavia no|aun no|"
+    # Spanish "no" before its verb ("no está resuelto"; not "no problem", "no TL-42 is")
+    r"no (?:esta|estan|ha|han|he|hemos|lo|la|los|las|se|fue|fueron|quedo|queda)|"
+    r"nicht|nie|niemand|keiner|"
+    # still to come: "TL-42 needs to be fixed", "will be fixed tomorrow", "is far from done"
+    r"needs? to be|has to be|will be|going to be|gonna be|far from|doit etre|va etre|sera|"
+    r"loin d'etre|tiene que|hay que|va a|lejos de|muss|wird)\b"
 )
+# what starts a part of its own ("… since Marco fixed it", "… weil Marco es behoben hat")
+_DENIAL_PART = re.compile(
+    r"\b(?:and|et|y|und|but|mais|pero|aber|then|puis|luego|dann|since|because|as|weil|da|car|"
+    r"puisque|parce que|porque|ya que|dass|que|qui)\b"
+)
+_DENIED_WITHIN = 4  # words before the word of done ("Marco hasn't yet fixed")
+_CAN_BE = re.compile(r"\b(?:peut etre|can be|could be|se puede|puede|kann|konnen)\b")
 # what asks in spite of its negation: "don't forget to close 42", "tu peux pas fermer le 42 ?"
 _ASKS_NEGATED = re.compile(
     r"\b(?:don'?t forget|do not forget|(?:n')?oublie pas|no (?:te )?olvides|vergiss nicht|"
@@ -544,10 +567,21 @@ _ASKS_NEGATED = re.compile(
 def _done(u: Cleaned, m: re.Match[str]) -> bool:
     """Whether a word of ``done`` says it is to be done: not denied, and a verb of fixing
     told as done (:func:`_fixed`)."""
-    clause = _CLAUSE_END.split(u.folded[: m.start()])[-1]
-    if _DENIED.search(_ASKS_NEGATED.sub(" ", clause)):
+    if _denied(u.folded, m.start()) and not _DO_IT.search(u.folded, m.end()):
         return False
     return _fixed(u, m)
+
+
+def _denied(text: str, at: int) -> bool:
+    """Whether the word of done at ``at`` is denied: a negation among the few words just
+    before it, in its own part of the clause ("Marco hasn't fixed", "niemand hat TL-42
+    geschlossen"; not "no problem Marco fixed TL-42", "it's not a big deal but TL-42 is
+    fixed", "le ticket du mail qui n'arrive jamais peut être fermé")."""
+    clause = _DENIAL_PART.split(_CLAUSE_END.split(text[:at])[-1])[-1]
+    near = " ".join(clause.split()[-_DENIED_WITHIN:])
+    if _CAN_BE.search(near):
+        return False  # "… peut être fermé", "ya se puede cerrar": it may be closed
+    return _DENIED.search(_ASKS_NEGATED.sub(" ", near)) is not None
 
 
 def denied_done(u: Cleaned) -> bool:
@@ -561,7 +595,19 @@ def denied_done(u: Cleaned) -> bool:
     False
     """
     said = [m for n, m in _statuses_said(u.folded) if n == "done"]
-    return bool(said) and status(u) is None and not any(_done(u, m) for m in said)
+    return (
+        bool(said)
+        and all(_denied(u.folded, m.start()) for m in said)
+        and status(u) is None
+        and not _DO_IT.search(u.folded, said[-1].end())
+    )
+
+
+# asked after it: "TL-42 still isn't closed, do it now", "…, mach das bitte"
+_DO_IT = re.compile(
+    r"[,;.!?]\s*(?:please |bitte |por favor )?(?:do it|do that|close it|fais-le|ferme-le|"
+    r"hazlo|cierralo|mach (?:das|es|ihn)|schliess (?:es|ihn))\b"
+)
 
 
 def _fixed(u: Cleaned, m: re.Match[str]) -> bool:
@@ -569,14 +615,14 @@ def _fixed(u: Cleaned, m: re.Match[str]) -> bool:
     word = m.group()
     if not _FIX_VERB.fullmatch(word):
         return True
-    clause = _CLAUSE_END.split(u.folded[: m.start()])[-1]
+    # (its own part of the clause: not "no sé cómo pero Marco arregló el 42")
+    clause = _LAST_PART.split(_CLAUSE_END.split(u.folded[: m.start()])[-1])[-1]
     if (
         _FIX_INFINITIVE.fullmatch(word)
         or _FIX_HEDGED.search(clause)
         or _REPORTED.search(u.folded, 0, m.start())  # "Marco sagt, er hat TL-42 repariert"
     ):
         return False
-    clause = _LAST_PART.split(clause)[-1]
     written = u.numeric.lower()  # the accents the folding took away (same places)
     accented = len(written) == len(u.folded) and bool(_PAST_ACCENT.search(written[: m.end()]))
     if accented or _FIX_PARTICIPLE.fullmatch(word):
@@ -735,7 +781,8 @@ _EVENING = re.compile(
     r"\b(?:evening|tonight|afternoon|soir|apres-midi|tarde|noche|abend\w*|nachmittag\w*)\b"
 )
 _MORNING = re.compile(
-    r"\b(?:morning|matin|manana por la|(?:de|por) la manana|vormittag\w*|fruh|morgens)\b"
+    r"\b(?:morning|matin|manana por la|(?:de|por) la manana|vormittag\w*|fruh|morgens|"
+    r"breakfast|petit-dejeuner|petit dej|desayuno|desayunar|fruhstuck\w*)\b"
 )
 _HALF_HOUR = re.compile(
     r"\b(?:half an hour|a half hour|30 minutes|une demi-heure|demi heure|media hora|"
@@ -867,6 +914,9 @@ def _clock(text: str) -> tuple[time | None, bool]:
         open_half = (
             suffix in ("", "o'clock")
             and 1 <= hour <= 12
+            # "08:00", "9h00": written the 24-hour way
+            and not m.group(1).startswith("0")
+            and text[m.end(1) : m.end(1) + 1] != "h"
             and not (_MORNING.search(text) or _EVENING.search(text))
         )
         if suffix.startswith("p") and hour < 12:
@@ -889,9 +939,11 @@ def says_time(u: Cleaned) -> bool:
     return _DIGIT.search(text) is not None or any(word in text for word in _TIME_WORDS)
 
 
-def when(u: Cleaned, base: datetime, zone: str) -> When | None:
+def when(u: Cleaned, base: datetime, zone: str, *, moving: bool = False) -> When | None:
     """The point in time the utterance names, resolved against ``base`` (the event's time)
     in the session's time zone ``zone``; or a shift ("half an hour later"); or None.
+    ``moving``: the new time of an item that has one, said after its old day ("move my 3pm
+    on thursday to friday": friday).
 
     >>> from processors.language import clean
     >>> base = datetime.fromisoformat("2026-12-01T09:00:00+01:00")
@@ -900,7 +952,7 @@ def when(u: Cleaned, base: datetime, zone: str) -> When | None:
     >>> when(clean("vendredi à 15h", "fr"), base, "Europe/Paris").at.isoformat()
     '2026-12-04T15:00:00+01:00'
     """
-    said = _said_when(u.folded)
+    said = _said_when(u.folded, moving)
     local = base.astimezone(ZoneInfo(zone))
     shift, clock = said.shift, said.clock
     day: datetime | None = None
@@ -1011,8 +1063,10 @@ def span(u: Cleaned, base: datetime, zone: str) -> Span | None:
     ('2026-12-20T00:00:00+01:00', '2026-12-28T00:00:00+01:00', True)
     """
     text = u.folded
+    if (by_weekday := _weekday_span(text, base.astimezone(ZoneInfo(zone)))) is not None:
+        return by_weekday
     if not _DIGIT.search(text):
-        return _weekday_span(text, base.astimezone(ZoneInfo(zone)))
+        return None
     m = _SPAN.search(text)
     if m is None:
         return None
@@ -1031,26 +1085,44 @@ def span(u: Cleaned, base: datetime, zone: str) -> Span | None:
     return _clock_span(u, m, a, b, local, zone)
 
 
+_SPAN_CLOCK = (
+    r"(?:\s+(?:at |a |à |um |a las )?(?P<{}>\d{{1,2}}(?:[:h.]\d{{2}})?\s*(?:am|pm|h|uhr)?))?"
+)
 _WEEKDAY_SPAN = re.compile(
     r"\b(?:from|du|de|del|desde|von|vom)\s+(?:the |le |el |den )?(?P<a>"
     + "|".join(_WEEKDAYS)
-    + r")s?\s+(?:to|until|till|through|au|a|al|hasta|bis|zum)\s+(?:the |le |el |den )?(?P<b>"
+    + r")s?"
+    + _SPAN_CLOCK.format("ta")
+    + r"\s+(?:to|until|till|through|au|a|al|hasta|bis|zum)\s+(?:the |le |el |den )?(?P<b>"
     + "|".join(_WEEKDAYS)
-    + r")s?\b"
+    + r")s?"
+    + _SPAN_CLOCK.format("tb")
+    + r"\b"
 )
 
 
 def _weekday_span(text: str, local: datetime) -> Span | None:
-    """Whole days from one weekday to another, no time said ("from thursday to friday", "del
-    jueves al domingo"): the next first day, and the days up to the last."""
+    """From one weekday to another ("from thursday to friday", "del jueves al domingo": whole
+    days; "du jeudi 9h au vendredi 17h": those times), the next first day or next week's
+    ("next week from thursday to sunday")."""
     m = _WEEKDAY_SPAN.search(text)
     if m is None:
         return None
     first, last = _WEEKDAYS[m.group("a")], _WEEKDAYS[m.group("b")]
-    start = (local + timedelta(days=(first - local.weekday()) % 7 or 7)).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
-    return Span(start, start + timedelta(days=(last - first) % 7 + 1), all_day=True)
+    ahead = (first - local.weekday()) % 7 or 7
+    if _NEXT_WEEK.search(text):
+        ahead = 7 - local.weekday() + first
+    day = (local + timedelta(days=ahead)).replace(hour=0, minute=0, second=0, microsecond=0)
+    until = day + timedelta(days=(last - first) % 7)
+    if m.group("ta") is None and m.group("tb") is None:
+        return Span(day, until + timedelta(days=1), all_day=True)
+    ta = _clock(m.group("ta"))[0] if m.group("ta") else None
+    tb = _clock(m.group("tb"))[0] if m.group("tb") else None
+    if ta is None or tb is None:
+        return None  # one end's time only: not said whole
+    start = day.replace(hour=ta.hour, minute=ta.minute)
+    end = until.replace(hour=tb.hour, minute=tb.minute)
+    return Span(start, end) if end > start else None
 
 
 # "from" with the article of a day of the month ("du 8 au 10", "del 8 al 10", "vom 8 bis
@@ -1192,8 +1264,8 @@ class _SaidWhen:
 
 
 @lru_cache(maxsize=16)  # one event's text is resolved against more than one base
-def _said_when(text: str) -> _SaidWhen:
-    m, wm = _days_said(text)
+def _said_when(text: str, moving: bool = False) -> _SaidWhen:
+    m, wm = _days_said(text, moving)
     relative_day = _RELATIVE_DAYS[m.group(1)] if m else None
     if relative_day is None and wm is None and (im := _IN_DAYS.search(text)):
         relative_day = _days_in(im)
@@ -1231,7 +1303,9 @@ def _said_when(text: str) -> _SaidWhen:
     )
 
 
-def _days_said(text: str) -> tuple[re.Match[str] | None, re.Match[str] | None]:
+def _days_said(
+    text: str, moving: bool = False
+) -> tuple[re.Match[str] | None, re.Match[str] | None]:
     """The first relative day ("tomorrow") and the first weekday said, leaving out a day
     the speaker took back: "samedi euh non dimanche", "mañana, no, mejor el viernes" say
     Sunday and Friday (a correction cleaning removed, "saturday no wait sunday", is
@@ -1250,9 +1324,10 @@ def _days_said(text: str) -> tuple[re.Match[str] | None, re.Match[str] | None]:
         for (_, end, d), (start, _, _) in zip(said, [*said[1:], (-1, 0, None)], strict=True)
         if start < 0 or not _takes_back(text[end:start])
     ]
-    # the new day when one is said after "to" ("move my 3pm on thursday to friday", "mueve
-    # la cita del jueves al viernes"; a new event's span is :func:`span`'s)
-    for d in kept[1:]:
+    # the new day of a move when one is said after "to" ("move my 3pm on thursday to
+    # friday", "mueve la cita del jueves al viernes"; not "remind me on monday to move the
+    # dentist to wednesday", nor a new event's span, :func:`span`'s)
+    for d in kept[1:] if moving else ():
         at = d.start(1) if d.re is _DAY_RE else d.start(2)
         if _TO_DAY.search(text, max(0, at - 24), at):
             kept = [k for k in kept if k is d or k.start() > d.start()]
@@ -1481,7 +1556,13 @@ _WEEK_RE = re.compile(
     r"la (?:(proxima|siguiente) semana|semana (que viene|proxima|siguiente))|(esta) semana|"
     r"(nachste|kommende|diese|dieser) woche)\b"
 )
+_FOR_DAY = re.compile(r"\b(?:for|pour|para|fur)\s*$")
 _A_WEEKDAY_LAST = re.compile(r"\b(?:on |am |el |le )?(?:" + "|".join(_WEEKDAYS) + r")s?\s*$")
+# a subject of its own before the week: another clause ("I'm away next week")
+_SAYS_ITS_OWN = re.compile(
+    r"\b(?:i|i'm|im|i'll|we|we're|we'll|they|je|j'|nous|on (?:verra|fera|le fera|se voit)|yo|"
+    r"lo hacemos|lo vemos|nos vemos|estoy|estamos|vuelvo|ich|wir|machen|sehen)\b"
+)
 _THIS_WEEK = frozenset({"this", "cette", "esta", "diese", "dieser"})
 
 
@@ -1501,9 +1582,14 @@ def week_of(u: Cleaned, base: datetime, zone: str) -> date | None:
     m = _WEEK_RE.search(u.folded)
     if m is None:
         return None
+    head = u.folded[: m.start()]
+    if _CLAUSE_END.search(head) or _SAYS_ITS_OWN.search(head):
+        # said of something else: "annule mon rendez-vous de jeudi, on verra la semaine
+        # prochaine", "cancel my friday event I'm away next week anyway"
+        return None
     # the new day's week: "to next week", "auf Dienstag nächste Woche"
     before = _A_WEEKDAY_LAST.sub("", u.folded[max(0, m.start() - 30) : m.start()])
-    if _NEW_DAY.search(before):
+    if _NEW_DAY.search(before) or _FOR_DAY.search(before):
         return None
     local = base.astimezone(ZoneInfo(zone)).date()
     said = next(g for g in m.groups() if g)
