@@ -381,6 +381,13 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "¿A qué proyecto se refiere? (candidatos: {names})",
         "de": "Welches Projekt meinen Sie? (Kandidaten: {names})",
     },
+    "left_out": {
+        "en": "Which ones should I leave out? I couldn't tell, so I haven't changed anything.",
+        "fr": "Lesquels dois-je laisser de côté ? Je n'ai pas compris, donc je n'ai rien changé.",
+        "es": "¿Cuáles debo dejar fuera? No lo he entendido, así que no he cambiado nada.",
+        "de": "Welche soll ich auslassen? Das habe ich nicht verstanden, also habe ich nichts "
+        "geändert.",
+    },
     "later": {
         "en": "I can't schedule that for later yet, so I haven't done it. Ask me again when "
         "it's time.",
@@ -587,6 +594,9 @@ _REPORTED_DONE = re.compile(
 _DONT_FORGET = r"don'?t forget|n'oublie pas|no (?:te )?olvides|vergiss nicht"
 _ASKS_ANYWAY = re.compile(
     rf"\b(?:{_DONT_FORGET}|"
+    # all but one left as it is: "turn off all the lights but leave the porch on"
+    r"(?:all|every|tout|tous|toutes|todas|todos|alle)\b.*\b(?:but|mais|pero|aber),? "
+    r"(?:leave|keep|laisse|garde|deja|lass)|"
     r"leave (?:the|it)\b.{0,30}\b(?:unlocked|open) for)\b"
 )
 # a time to read whether a time is said against (any would do)
@@ -1217,6 +1227,11 @@ class GroundedExpert:
         ):
             return missing("title")
         zone = self._inventories[routed.project_id or ""][2]
+        if (ex := _left_out(u.cleaned.folded)) is not None:
+            # the value the request asks for all of them ("turn off all the lights but leave
+            # the porch on": off)
+            asked = clean(u.cleaned.numeric[: ex.start()], u.cleaned.lang)
+            u = replace(u, cleaned=asked, spelled=None)
         value = self._value(intent, u, targets, event.occurred_at, zone, inventory)
         vague = (  # "remind me": a reminder of nothing, at no time
             value is None
@@ -1610,6 +1625,34 @@ class GroundedExpert:
 
     # --- targets ------------------------------------------------------------------------
     def _targets(
+        self,
+        intent: IntentSpec,
+        u: Understanding,
+        inventory: Inventory,
+        lang: str,
+        when_said: tuple[datetime, str] | None = None,
+    ) -> tuple[list[Any], tuple[str, str, list[str]] | None]:
+        """The items the request acts on, or why none: all of them but the ones it leaves
+        out ("turn off all the lights except the hallway", "mach alle Lichter aus außer im
+        Flur"), else :meth:`_named_targets`."""
+        ex = _left_out(u.cleaned.folded)
+        if ex is None:
+            return self._named_targets(intent, u, inventory, lang, when_said)
+        head = clean(u.cleaned.numeric[: ex.start()], u.cleaned.lang)
+        left_out = _CLAUSE_END.split(u.cleaned.numeric[ex.end() :], maxsplit=1)[0]
+        whole = replace(u, cleaned=head, spelled=None, resolution=inventory.resolve(head.numeric))
+        targets, problem = self._named_targets(intent, whole, inventory, lang, when_said)
+        if problem is not None or not targets:
+            return targets, problem
+        out = inventory.resolve(left_out)
+        ids = {m.item.id for m in out.best if m.score >= 0.6}
+        kept = [t for t in targets if t.id not in ids and t.area not in out.areas]
+        if not ids and not out.areas:
+            # what to leave out is not known: doing all would do it too
+            return [], ("missing_slot:target", reply_text("left_out", lang), [])
+        return kept, None if kept else ("missing_slot:target", reply_text("left_out", lang), [])
+
+    def _named_targets(
         self,
         intent: IntentSpec,
         u: Understanding,
@@ -2440,6 +2483,29 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
     return {}
 
 
+# what the request leaves out of "all" ("except the hallway", "sauf celle du couloir", "menos
+# la del pasillo", "außer im Flur", "but the back door")
+_EXCEPT = re.compile(
+    r"\b(?:except(?: for)?|apart from|other than|save for|sauf|a part|excepte|hormis|excepto|"
+    r"menos|salvo|quitando|ausser|bis auf|abgesehen von)\b|"
+    r"\bbut(?: not)?(?= (?:the|my|in|on|for)\b)|"
+    # "…, but leave the porch on", "mais laisse celle du couloir", "aber lass den Flur an"
+    r"\b(?:but|mais|pero|aber),? (?:leave|keep|laisse|garde|deja|lass)\b"
+)
+_EXCEPT_SAID = Needled(_EXCEPT)
+
+
+def _left_out(folded: str) -> re.Match[str] | None:
+    """Where the request starts saying what "all" leaves out, or None."""
+    ex = _EXCEPT.search(folded) if _EXCEPT_SAID.may_match(folded) else None
+    return ex if ex is not None and _EVERY.search(folded, 0, ex.start()) else None
+
+
+_EVERY = re.compile(
+    r"\b(?:all|every|everything|everywhere|tout|tous|toutes|todo|todos|todas|alle|allen|"
+    r"alles|samtliche\w*)\b"
+)
+_CLAUSE_END = re.compile(r"[,;.!?]")
 # what a device is set to: a change that takes effect when it is made
 _ACTUATED = frozenset("switch percent temperature colour lock_state alarm_mode".split())
 # a later time the change is asked for, said with its mark ("in 10 minutes", "at 11pm", "à

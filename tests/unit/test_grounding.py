@@ -3626,3 +3626,41 @@ def test_an_hour_with_its_half_said_is_not_moved_to_the_other(text: str, start: 
 )
 def test_a_translation_word_that_asks_no_translation_keeps_the_request(text: str) -> None:
     assert "done" in _values_written(text)
+
+
+LIGHTS = {
+    it_id
+    for it_id, it in STATES["home"]["entities"].items()
+    if it.get("kind") == "light" or it_id.startswith("light.")
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "left"),
+    [
+        ("turn off all the lights except the hallway", "off", {"light.hallway"}),
+        ("éteins toutes les lumières sauf celle du couloir", "off", {"light.hallway"}),
+        ("apaga todas las luces menos la del pasillo", "off", {"light.hallway"}),
+        ("mach alle Lichter aus außer im Flur", "off", {"light.hallway"}),
+        ("turn off all the lights but leave the porch on", "off", {"light.porch"}),
+        ("mach alle Lichter aus aber lass den Flur an", "off", {"light.hallway"}),
+    ],
+)
+def test_all_but_what_is_left_out(text: str, value: str, left: set[str]) -> None:
+    f = form(text)
+    assert f.task is not None, f.reply
+    written = {str(op.path).split("/")[2]: op.to_rfc()["value"] for op in f.task.patch or []}
+    assert set(written) == LIGHTS - left and set(written.values()) == {value}, written
+
+
+def test_all_doors_but_one_locks_the_others() -> None:
+    assert _targets(form("lock all the doors except the garage")) == {
+        "lock.front_door",
+        "lock.back_door",
+    }
+
+
+def test_all_but_something_unknown_changes_nothing() -> None:
+    f = form("turn off all the lights except the blorb")
+    assert f.task is None and f.reply is not None
+    assert f.reply.reason_code == "missing_slot:target"
