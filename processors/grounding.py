@@ -134,8 +134,8 @@ _TAKE_BACK_LAST = (
     r"(?:wait|attends|espera|warte),? (?:no|non|nein|nee|don'?t|nicht)|no,? don'?t|"
     r"lieber nicht|besser nicht|plutot pas|mieux vaut pas|"
     # "…, non, laisse", "…, no, leave it", "…, nee, lass mal": leave it as it is
-    r"(?:no|non|nein|nee),? (?:laisse(?: ca| faire)?|leave it|let it be|deja(?:lo)?|"
-    r"lass(?: mal| es| gut sein)?)"
+    r"(?<![.?!] )(?<![.?!])(?:no|non|nein|nee),? (?:laisse(?: ca| faire)?|leave it|let it be|"
+    r"deja(?:lo|la|los|las)?|lass(?: mal| es| gut sein)?)"
 )
 # a request called off in its first words ("sorry, wrong button", "laisse tomber, …")
 DISMISSED = re.compile(
@@ -1135,10 +1135,15 @@ class GroundedExpert:
                 reason_code="negated_request",
                 assumptions=[*notes, f"a negated or deferred {intent.id}: nothing changes"],
             )
+        zone = self._inventories[routed.project_id or ""][2]
         if (
             intent.value in _ACTUATED
             or (intent.target is not None and "scene" in intent.target.kinds)
-        ) and _later(u.cleaned.folded):
+        ) and _later(
+            u.cleaned.folded,
+            clock=intent.value != "percent" and intent.value != "temperature",
+            evening_now=event.occurred_at.astimezone(ZoneInfo(zone)).hour >= 17,
+        ):
             # "unlock the front door in an hour": done now, it would be done early (nothing
             # here runs a change at a later time)
             return Proposal(
@@ -1152,7 +1157,6 @@ class GroundedExpert:
         margin = score - (ranked[1][1] if len(ranked) > 1 else 0.0)
         confidence = round(min(1.0, 0.5 * score + 0.5 * min(1.0, margin * 2 + 0.4)), 4)
         notes.append(f"matched intent {intent.id} (score {score:.2f}, margin {margin:.2f})")
-        zone = self._inventories[routed.project_id or ""][2]
         targets, problem = self._targets(intent, u, inventory, lang, (event.occurred_at, zone))
         if (
             targets
@@ -2156,8 +2160,8 @@ def _read(name: str, c: Cleaned) -> Any:
             return "disarmed"
         if _ALARM_NIGHT.search(asked):
             return "armed_night"  # "night mode" says arm, and how
-        if _ALARM_HOME.search(asked) and not _ALARM_AWAY.search(asked):
-            return "armed_home"
+        if _ALARM_HOME.search(c.folded) and not _ALARM_AWAY.search(asked):
+            return "armed_home"  # "arm it, everyone's home": who is home is told
         if _ALARM_AWAY.search(asked) or _ARM.search(asked):
             return "armed_away"  # armed with nobody inside: what "arm" means unqualified
         return None
@@ -2466,8 +2470,13 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
                 # of day, not 8:00; only to an hour of the day people keep (not the car
                 # service at 8:30 "to 3": 3:00) and only when the other is far
                 other = at + timedelta(hours=12 if at.hour < 12 else -12)
-                if 7 <= other.hour <= 21 and _clock_gap(other, old) <= 180 < _clock_gap(at, old):
-                    at = other
+                same_day = value.get("time_only") or at.date() == old.astimezone(at.tzinfo).date()
+                if (
+                    same_day
+                    and 7 <= other.hour <= 21
+                    and _clock_gap(other, old) <= 180 < _clock_gap(at, old)
+                ):
+                    at = other  # (to another day: "move yoga to saturday at 9" is 9:00)
             if value.get("time_only"):  # "piano at four instead": the lesson keeps its day
                 day = old.astimezone(at.tzinfo)
                 at = at.replace(year=day.year, month=day.month, day=day.day)
@@ -2517,45 +2526,73 @@ _LATER = re.compile(
     r"dans un quart d'heure|a \d{1,2} ?h(?:\d\d)?\b|a \d{1,2} heures?|a (?:midi|minuit)|"
     r"demain(?: matin| soir)?|"
     r"(?:en|dentro de) (?:\d+|una?|unos|unas|media) (?:minutos?|horas?|hora)|a las \d{1,2}|"
-    r"a (?:mediodia|medianoche)|(?<!por la )(?<!de la )(?<!esta )manana|"
+    r"a (?:mediodia|medianoche)|(?<!por la )(?<!de la )(?<!esta )manana(?: por la manana)?|"
     r"in (?:\d+|einer|einigen|ein paar) (?:minuten|stunden?)|in einer (?:halben|viertel) ?stunde|"
-    r"in einer viertelstunde|um \d{1,2}(?::\d\d)?(?: uhr)?(?! ?(?:grad|prozent|%|°))|"
+    r"in einer viertelstunde|um \d{1,2}(?::\d\d)? uhr|um \d{1,2}:\d\d|um (?:halb|viertel) \w+|"
     r"um mitternacht|(?<!guten )morgen(?: fruh| abend)?)"
     r"(?: de la (?:noche|tarde|manana)| du (?:soir|matin)| de l'apres-midi|"
     r" in the (?:morning|evening|afternoon)| (?:abends|morgens|fruh|nachmittags))?\b"
+)
+# a clock time alone, later for a switch, a lock or an alarm ("unlock the front door at 10";
+# for a thermostat or a dimmer "at 21" is the value)
+_AT_CLOCK = re.compile(r"\b(?:at|a|um|vers) (?:\d{1,2}(?::\d\d)?)(?! ?(?:%|percent|degrees?|°))\b")
+# the evening, later when said in the morning ("turn the porch light on tonight")
+_TONIGHT = re.compile(
+    r"(?<!\bde )(?<!\bfor )(?<!\bpour )(?<!\bpara )(?<!\bfur )(?<!\bvon )"  # "le match de ce soir"
+    r"\b(?:tonight|this evening|in the evening|ce soir|esta noche|esta tarde|heute abend)\b"
 )
 # what may follow the later time, the request's last words ("…, please", "… an", "… aus")
 _AFTER_LATER = re.compile(
     r"[\s,.!]*(?:(?:please|pls|s'il te plait|s'il vous plait|por favor|porfa|bitte|"
     r"an|aus|ein|ab|auf|zu|on|off|wieder)[\s,.!]*)*$"
 )
-# what may come before it, when it opens the request ("à 22h éteins …", "in 10 minutes, …")
-_BEFORE_LATER = re.compile(r"\W*(?:(?:please|bitte|por favor|can you|could you|ok|so)\W+)*$")
-
-
-# a clause of its own before the time: a reason, not the request ("…, que bajo en cinco
-# minutos", "…, je descends dans deux minutes", "…, on part jusqu'à demain soir")
+# a request's own verb, as said to do it ("turn", "éteins", "apaga", "mach"; not "starts")
+_IMPERATIVE = (
+    r"(?:turn|switch|lock|unlock|open|close|set|put|dim|arm|disarm|start|stop|eteins|allume|"
+    r"ferme|ouvre|verrouille|deverrouille|mets|active|desactive|apaga|enciende|prende|cierra|"
+    r"abre|pon|activa|desactiva|mach|schalt|schalte|schliess|schliesse|sperr|stell|dreh|offne)"
+)
+_HAS_IMPERATIVE = re.compile(rf"\b{_IMPERATIVE}\b")
+# what may come before it, when it opens the request ("à 22h éteins …", "in 10 minutes, …"),
+# or just its verb ("schalt um 22 Uhr das Verandalicht aus", "éteins à 22h la lumière")
+_BEFORE_LATER = re.compile(
+    r"\W*(?:(?:please|bitte|por favor|can you|could you|ok|so)\W+)*"
+    rf"(?:{_IMPERATIVE}(?:\W+(?:mal|bitte|please|ya))?\W*)?$"
+)
+# a clause of its own around the time: a reason, not the request ("…, que bajo en cinco
+# minutos", "…, je descends dans deux minutes", "the cleaner is coming at 10am")
 _OWN_SUBJECT = re.compile(
-    r"\b(?:que|q|je|j'|nous|i|i'm|we|we're|ich|wir|weil|dass|because|car|porque|cuando|when|"
-    r"quand|wenn|until|jusqu'a|hasta|bis)\b|\bj'"
+    r"\b(?:que|q|je|j'|nous|on (?:a|va|arrive|part|sera|est|fait|verra|descend|rentre)|i|"
+    r"i'm|im|i'll|we|we're|were|we'll|it'll|it's|it will|he|she|they|ich|wir|weil|dass|"
+    r"because|car|porque|cuando|when|quand|wenn|until|till|jusqu'a|hasta|bis|"
+    r"is|are|comes|coming|arrives?|arriving|arrive|arrivent|llega|llegan|viene|vienen|kommt|"
+    r"kommen|starts?|begins?|commence|empieza|beginnt|sets)\b|\bj'"
 )
 
 
-def _later(folded: str) -> bool:
-    """Whether the request asks for the change at a later time, said first or last in the
-    request's own clause ("à 22h éteins la lumière", "switch the coffee machine on in 10
-    minutes"; not "on a des invités à 20h, mets les lumières à 50", nor "allume la machine à
-    café, je descends dans deux minutes": when the guests come, when I come down)."""
-    for m in _LATER.finditer(folded):
+def _later(folded: str, *, clock: bool, evening_now: bool) -> bool:
+    """Whether the request asks for the change at a later time, said with its verb first or
+    last in the request's own clause ("à 22h éteins la lumière", "switch the coffee machine
+    on in 10 minutes"; not "on a des invités à 20h, mets les lumières à 50", nor "allume la
+    machine à café, je descends dans deux minutes": when the guests come, when I come down).
+    ``clock``: a bare clock time counts too; ``evening_now``: "tonight" is now."""
+    found = [*_LATER.finditer(folded)]
+    if clock:
+        found += _AT_CLOCK.finditer(folded)
+    if not evening_now:
+        found += _TONIGHT.finditer(folded)
+    for m in found:
         if _BEFORE_LATER.fullmatch(folded[: m.start()]):
-            return True
+            # and the rest of its clause is the request ("tomorrow it'll be freezing, …")
+            rest = _CLAUSE_END.split(folded[m.end() :], maxsplit=1)[0]
+            if _OWN_SUBJECT.search(rest) is None and (m.start() > 0 or m.group() != "morgen"):
+                return True
+            continue
         if not _AFTER_LATER.match(folded, m.end()):
             continue
         start = max(folded.rfind(p, 0, m.start()) for p in ",;.!?") + 1
         clause = folded[start : m.start()]
-        if _OWN_SUBJECT.search(clause) is None and (
-            start == 0 or _REQUEST_VERB.search(clause) is not None
-        ):
+        if _OWN_SUBJECT.search(clause) is None and _HAS_IMPERATIVE.search(clause):
             return True  # (not "Kaffeemaschine an, Daily in fünf Minuten")
     return False
 

@@ -94,10 +94,13 @@ _CORRECTION = re.compile(
     r"no mejor|non plutot|non plutôt|no rather|or rather)\b[\s,]*|"
     # "…, no not that one, the path lights", "…, non pas celle-là, celle du jardin", "…, no,
     # esa no, la del jardín", "…, nicht das da, die Weglichter": another one named after it
+    r"(?<!\bbut )(?<!\baber )(?<!\bmais )(?<!\bpero )(?<!\band )(?<!\bund )(?<!\bet )"
     r"\b(?:(?:no,? )?not that one|(?:non,? )?pas (?:celle|celui|ceux|celles)[- ]l[aà]|"
     r"(?:no,? )?(?:esa|ese|esas|esos) no|no (?:esa|ese|esas|esos)|"
     r"(?:nein,? |nee,? )?nicht (?:die|den|das|der) da|(?:nein,? |nee,? )?nicht (?:diese|dieser|"
-    r"diesen|dieses))[\s,]+(?=(?:the|la|le|el|los|las|lo|celle|celui|die|der|das|den)\s)|"
+    r"diesen|dieses))[\s,]+(?=(?:the|la|le|el|los|las|lo|celle|celui|die|der|das|den)\s"
+    # not what stays as it is: "…, not that one, the back door stays open"
+    r"(?![^,.]*\b(?:stays?|remains?|bleibt|bleiben|reste|restent|queda|quedan)\b))|"
     # "Ferme TL-42… attends, non, TL-94", "Cierra TL-57… uy, no, TL-118", "… non, celui de la
     # cuisine": a "no" before another id or "that one of"
     r"(?:[,\u2026]|\.\.\.)\s*(?:(?:wait|attends|espera|warte|uy|oops|euh|eh),?\s+)?"

@@ -545,10 +545,13 @@ _DENIED = re.compile(
     # Spanish "no" before its verb ("no está resuelto"; not "no problem", "no TL-42 is")
     r"no (?:esta|estan|ha|han|he|hemos|lo|la|los|las|se|fue|fueron|quedo|queda)|"
     r"nicht|nie|niemand|keiner|"
-    # still to come: "TL-42 needs to be fixed", "will be fixed tomorrow", "is far from done"
-    r"needs? to be|has to be|will be|going to be|gonna be|far from|doit etre|va etre|sera|"
-    r"loin d'etre|tiene que|hay que|va a|lejos de|muss|wird)\b"
+    # still to come: "TL-42 will be fixed tomorrow", "is far from done"
+    r"will be|going to be|gonna be|far from|va etre|sera|loin d'etre|va a|lejos de)\b"
 )
+# a fix still to do ("TL-42 needs to be fixed", "muss noch repariert werden"; "TL-42 needs to
+# be closed" asks to close it)
+_TO_DO = re.compile(r"\b(?:needs? to be|has to be|must be|doit etre|tiene que|hay que|muss|wird)\b")
+_A_FIX = re.compile(r"fix\w*|corrig\w*|repar\w*|arregl\w*|solucion\w*|behoben|gefixt|resolv\w*")
 # what starts a part of its own ("… since Marco fixed it", "… weil Marco es behoben hat")
 _DENIAL_PART = re.compile(
     r"\b(?:and|et|y|und|but|mais|pero|aber|then|puis|luego|dann|since|because|as|weil|da|car|"
@@ -581,6 +584,8 @@ def _denied(text: str, at: int) -> bool:
     near = " ".join(clause.split()[-_DENIED_WITHIN:])
     if _CAN_BE.search(near):
         return False  # "… peut être fermé", "ya se puede cerrar": it may be closed
+    if _TO_DO.search(near) and _A_FIX.match(text, at):
+        return True
     return _DENIED.search(_ASKS_NEGATED.sub(" ", near)) is not None
 
 
@@ -781,8 +786,7 @@ _EVENING = re.compile(
     r"\b(?:evening|tonight|afternoon|soir|apres-midi|tarde|noche|abend\w*|nachmittag\w*)\b"
 )
 _MORNING = re.compile(
-    r"\b(?:morning|matin|manana por la|(?:de|por) la manana|vormittag\w*|fruh|morgens|"
-    r"breakfast|petit-dejeuner|petit dej|desayuno|desayunar|fruhstuck\w*)\b"
+    r"\b(?:morning|matin|manana por la|(?:de|por) la manana|vormittag\w*|fruh|morgens)\b"
 )
 _HALF_HOUR = re.compile(
     r"\b(?:half an hour|a half hour|30 minutes|une demi-heure|demi heure|media hora|"
@@ -1077,10 +1081,10 @@ def span(u: Cleaned, base: datetime, zone: str) -> Span | None:
     local = base.astimezone(ZoneInfo(zone))
     months = [_MONTHS[w] for w in re.findall(rf"\b(?:{_MONTH_NAMES})\b", f"{a} {b}")]
     clocked = any(_CLOCK_MARK.search(part) for part in (a, b)) or _SPAN_PM.match(text, m.end())
-    if months or (
-        not clocked
-        and (_ORDINAL_MARK.search(f"{a} {b}") or m.group(0).split(None, 1)[0] in _DAYS_FROM)
-    ):
+    days_from = m.group(0).split(None, 1)[0] in _DAYS_FROM and not _DAY_BEFORE_SPAN.search(
+        text, 0, m.start()
+    )  # "vendredi du 8 au 10": that day, from 8 to 10
+    if months or (not clocked and (_ORDINAL_MARK.search(f"{a} {b}") or days_from)):
         return _day_span(a, b, months, local)
     return _clock_span(u, m, a, b, local, zone)
 
@@ -1108,6 +1112,8 @@ def _weekday_span(text: str, local: datetime) -> Span | None:
     m = _WEEKDAY_SPAN.search(text)
     if m is None:
         return None
+    if _CLAUSE_END.search(text, 0, m.start()) or _SAYS_ITS_OWN.search(text, 0, m.start()):
+        return None  # said of something else: "…, we're away from monday to wednesday"
     first, last = _WEEKDAYS[m.group("a")], _WEEKDAYS[m.group("b")]
     ahead = (first - local.weekday()) % 7 or 7
     if _NEXT_WEEK.search(text):
@@ -1128,6 +1134,9 @@ def _weekday_span(text: str, local: datetime) -> Span | None:
 # "from" with the article of a day of the month ("du 8 au 10", "del 8 al 10", "vom 8 bis
 # 10"): days (hours are "de 8 à 10", "de 8 a 10", "von 8 bis 10")
 _DAYS_FROM = frozenset({"du", "del", "vom"})
+_DAY_BEFORE_SPAN = re.compile(
+    r"\b(?:" + "|".join(_WEEKDAYS) + "|" + "|".join(map(re.escape, _RELATIVE_DAYS)) + r")s?\W*$"
+)
 _NEXT_WORD = re.compile(r"\s*([a-z%€$][\w']*)")
 # what counts things, said after a span of numbers that is then no span of time ("de 2 à 4
 # personnes", "from 10 to 20 euros", "von 6 bis 10 Jahren", "between 5 and 6 degrees")
@@ -1560,7 +1569,8 @@ _FOR_DAY = re.compile(r"\b(?:for|pour|para|fur)\s*$")
 _A_WEEKDAY_LAST = re.compile(r"\b(?:on |am |el |le )?(?:" + "|".join(_WEEKDAYS) + r")s?\s*$")
 # a subject of its own before the week: another clause ("I'm away next week")
 _SAYS_ITS_OWN = re.compile(
-    r"\b(?:i|i'm|im|i'll|we|we're|we'll|they|je|j'|nous|on (?:verra|fera|le fera|se voit)|yo|"
+    r"\b(?:i|i'm|im|i'll|we|we're|were|we'll|they|they're|she|he|she's|he's|je|j'|nous|"
+    r"on (?:verra|fera|le fera|se voit)|yo|"
     r"lo hacemos|lo vemos|nos vemos|estoy|estamos|vuelvo|ich|wir|machen|sehen)\b"
 )
 _THIS_WEEK = frozenset({"this", "cette", "esta", "diese", "dieser"})

@@ -529,8 +529,11 @@ def test_a_light_level_without_percent_and_a_state_asked_verb_first() -> None:
         {"op": "replace", "path": "/entities/light.living_floor_lamp/attributes/brightness",
          "value": 30}
     ]  # fmt: skip
-    # "at 8" is a time, "to 21" for the heating a temperature: no levels
-    assert patch_of(form("turn on the porch light at 8", 541))[0]["value"] == "on"
+    # "at 8" is a time (asked for later: not done now), "to 21" for the heating a
+    # temperature: no levels
+    at_8 = form("turn on the porch light at 8", 541)
+    assert at_8.task is None and at_8.reply is not None
+    assert at_8.reply.reason_code == "deferred_request"
     heat = patch_of(form("set the heating to 21", 542))[0]
     assert heat["path"].endswith("/target_celsius") and heat["value"] == 21
     assert form("läuft die kaffeemaschine", 543).decision == "ephemeral"
@@ -3664,3 +3667,86 @@ def test_all_but_something_unknown_changes_nothing() -> None:
     f = form("turn off all the lights except the blorb")
     assert f.task is None and f.reply is not None
     assert f.reply.reason_code == "missing_slot:target"
+
+
+# what a second review of the thirteenth session's rules found (each failed before its fix)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "unlock the front door at 10:30",
+        "disarm the alarm at 6:30",
+        "turn on the porch light tonight",  # said at 9:00
+        "schalt um 22 Uhr das Verandalicht aus",
+        "éteins à 22h la lumière du porche",
+        "apaga a las once la luz del porche",
+        "enciende la cafetera mañana por la mañana",
+    ],
+)
+def test_a_later_time_said_inside_the_request_defers_it(text: str) -> None:
+    f = form(text)
+    assert f.reply is not None and f.reply.reason_code == "deferred_request", f.decision
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dreh die Heizung runter um 2",
+        "turn off the big light, the movie starts in 5 minutes",
+        "unlock the back door, the gardener starts at 10am",
+        "Morgen, mach die Kaffeemaschine an",
+        "tomorrow it'll be freezing, turn the heating up",
+        "in 5 minutes I'm leaving, lock the front door",
+        "unlock the front door the cleaner is coming at 10am",
+        "mets-moi le ruban led en rouge pour le match de ce soir",
+    ],
+)
+def test_a_time_told_as_a_reason_does_not_defer(text: str) -> None:
+    assert form(text).decision == "stateful", form(text).reply
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("arm it, everyone's home", "armed_home"),
+        ("TL-42 muss zu", "done"),
+        ("TL-42 needs to be closed", "done"),
+        ("le 42 doit être fermé", "done"),
+    ],
+)
+def test_a_value_told_beside_the_request_still_counts(text: str, value: str) -> None:
+    assert _values_written(text) == [value]
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        (
+            "book the plumber for friday at 10, we're away from monday to wednesday",
+            "2026-12-04T10:00",
+        ),
+        ("remind me at 6 to buy bread for breakfast", "2026-12-01T18:00"),
+        ("move yoga to saturday at 9", "2026-12-05T09:00"),  # another day: as said
+        ("ajoute au calendrier une réunion vendredi du 8 au 10", "2026-12-04T08:00"),
+    ],
+)
+def test_a_time_is_not_taken_from_another_clause_or_day(text: str, start: str) -> None:
+    written = _values_written(text)
+    got = (
+        written[0]["start" if "start" in written[0] else "due"]
+        if isinstance(written[0], dict)
+        else written[0]
+    )
+    assert str(got).startswith(start), written
+
+
+def test_a_take_back_of_a_later_question_keeps_the_first_request() -> None:
+    assert _targets(form("turn off the hallway light. the porch light? no, leave it")) == {
+        "light.hallway"
+    }
+
+
+def test_but_not_that_one_is_no_correction() -> None:
+    targets = _targets(form("turn off the light in the kitchen and not that one the floor lamp"))
+    assert "light.living_floor_lamp" not in targets
