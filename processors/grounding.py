@@ -381,6 +381,16 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "¿A qué proyecto se refiere? (candidatos: {names})",
         "de": "Welches Projekt meinen Sie? (Kandidaten: {names})",
     },
+    "one_at_a_time": {
+        "en": "That's several requests in one: please tell me them one at a time. I haven't "
+        "changed anything yet.",
+        "fr": "Cela fait plusieurs demandes en une : dites-les-moi une par une, s'il vous "
+        "plaît. Je n'ai encore rien changé.",
+        "es": "Son varias peticiones en una: dígamelas de una en una, por favor. Todavía no he "
+        "cambiado nada.",
+        "de": "Das sind mehrere Wünsche auf einmal: bitte sagen Sie sie mir einzeln. Ich habe "
+        "noch nichts geändert.",
+    },
     "left_out": {
         "en": "Which ones should I leave out? I couldn't tell, so I haven't changed anything.",
         "fr": "Lesquels dois-je laisser de côté ? Je n'ai pas compris, donc je n'ai rien changé.",
@@ -1135,6 +1145,30 @@ class GroundedExpert:
                 reason_code="negated_request",
                 assumptions=[*notes, f"a negated or deferred {intent.id}: nothing changes"],
             )
+        parts = [
+            self.understand(part, routed.project_id, language=u.lang)
+            for part in _requests(u.cleaned.folded)
+        ]
+        if len(parts) >= 2:
+            # "turn off the kitchen light and lock the front door": two requests of their own,
+            # each its own verb; one task would do one and take the other's value, or drop
+            # it. The same request twice ("turn on the porch light and turn on the path
+            # lights") is one, on both.
+            intents = {
+                ranked_part[0][0].id
+                for part in parts
+                if (ranked_part := self.rank(part, routed.domain_id or "", pack))
+            }
+            values = {repr(_read(intent.value, part.cleaned)) for part in parts if intent.value}
+            if len(intents) >= 2 or len(values) >= 2:
+                return Proposal(
+                    decision="clarification",
+                    confidence=0.6,
+                    intent_id=intent.id,
+                    reply=reply_text("one_at_a_time", lang),
+                    reason_code="several_requests",
+                    assumptions=[*notes, f"several requests: {', '.join(sorted(intents))}"],
+                )
         zone = self._inventories[routed.project_id or ""][2]
         if (
             intent.value in _ACTUATED
@@ -1157,7 +1191,9 @@ class GroundedExpert:
         margin = score - (ranked[1][1] if len(ranked) > 1 else 0.0)
         confidence = round(min(1.0, 0.5 * score + 0.5 * min(1.0, margin * 2 + 0.4)), 4)
         notes.append(f"matched intent {intent.id} (score {score:.2f}, margin {margin:.2f})")
-        targets, problem = self._targets(intent, u, inventory, lang, (event.occurred_at, zone))
+        targets, problem = self._targets(
+            intent, u, inventory, lang, (event.occurred_at, zone), parts if len(parts) > 1 else ()
+        )
         if (
             targets
             and problem is None
@@ -1234,8 +1270,8 @@ class GroundedExpert:
         if (ex := _left_out(u.cleaned.folded)) is not None:
             # the value the request asks for all of them ("turn off all the lights but leave
             # the porch on": off)
-            asked = clean(u.cleaned.numeric[: ex.start()], u.cleaned.lang)
-            u = replace(u, cleaned=asked, spelled=None)
+            u = replace(u, cleaned=clean(u.cleaned.numeric[: ex.start()], u.cleaned.lang))
+            u = replace(u, spelled=None)
         value = self._value(intent, u, targets, event.occurred_at, zone, inventory)
         vague = (  # "remind me": a reminder of nothing, at no time
             value is None
@@ -1635,10 +1671,20 @@ class GroundedExpert:
         inventory: Inventory,
         lang: str,
         when_said: tuple[datetime, str] | None = None,
+        parts: Sequence[Understanding] = (),
     ) -> tuple[list[Any], tuple[str, str, list[str]] | None]:
-        """The items the request acts on, or why none: all of them but the ones it leaves
-        out ("turn off all the lights except the hallway", "mach alle Lichter aus außer im
-        Flur"), else :meth:`_named_targets`."""
+        """The items the request acts on, or why none: those of each of its ``parts`` (the
+        same request said twice), all of them but the ones it leaves out ("turn off all the
+        lights except the hallway", "mach alle Lichter aus außer im Flur"), else
+        :meth:`_named_targets`."""
+        if parts:
+            union: list[Any] = []
+            for part in parts:
+                found, problem = self._named_targets(intent, part, inventory, lang, when_said)
+                if problem is not None:
+                    return found, problem
+                union += [t for t in found if t not in union]
+            return union, None
         ex = _left_out(u.cleaned.folded)
         if ex is None:
             return self._named_targets(intent, u, inventory, lang, when_said)
@@ -2553,6 +2599,28 @@ _IMPERATIVE = (
     r"abre|pon|activa|desactiva|mach|schalt|schalte|schliess|schliesse|sperr|stell|dreh|offne)"
 )
 _HAS_IMPERATIVE = re.compile(rf"\b{_IMPERATIVE}\b")
+# the verbs of the other requests ("close TL-42 and assign TL-57 to Marco")
+_ASKING_VERB = (
+    r"(?:close|assign|cancel|move|add|create|remind|rename|delete|remove|book|schedule|mark|"
+    r"reopen|annule|supprime|deplace|ajoute|cree|assigne|marque|rappelle|cancela|borra|mueve|"
+    r"anade|asigna|marca|recuerdame|sag|losch|verschieb|trag|weis|erinnere)"
+)
+_OPENS_ASKING = re.compile(rf"(?:please |bitte |por favor )?(?:{_IMPERATIVE}|{_ASKING_VERB})\b")
+# where a second request of its own starts: "and" (or "then") and its own verb
+_AND_THEN = re.compile(
+    rf"(?:,\s*|\s)(?:and|et|y|und|then|puis|luego|dann|and then|et puis|y luego|und dann)\s+"
+    rf"(?:(?:please|also|aussi|bitte|tambien|auch)\s+)?(?={_IMPERATIVE}\b|{_ASKING_VERB}\b)"
+)
+
+
+def _requests(folded: str) -> list[str]:
+    """The requests of an utterance that says several, each with its own verb ("turn off the
+    kitchen light and lock the front door"), or ``[folded]``."""
+    if not _OPENS_ASKING.match(folded) or not _AND_THEN.search(folded):
+        return [folded]
+    return [p for p in _AND_THEN.split(folded) if p.strip()]
+
+
 # what may come before it, when it opens the request ("à 22h éteins …", "in 10 minutes, …"),
 # or just its verb ("schalt um 22 Uhr das Verandalicht aus", "éteins à 22h la lumière")
 _BEFORE_LATER = re.compile(

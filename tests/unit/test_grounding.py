@@ -3750,3 +3750,38 @@ def test_a_take_back_of_a_later_question_keeps_the_first_request() -> None:
 def test_but_not_that_one_is_no_correction() -> None:
     targets = _targets(form("turn off the light in the kitchen and not that one the floor lamp"))
     assert "light.living_floor_lamp" not in targets
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn off the kitchen light and lock the front door",
+        "turn on the porch light and turn off the path lights",
+        "close TL-42 and assign TL-57 to Marco",
+        "éteins la cuisine et ferme la porte d'entrée",
+        "apaga la luz de la cocina y cierra la puerta principal",
+        "mach das Küchenlicht aus und schließ die Haustür ab",
+    ],
+)
+def test_several_requests_in_one_are_asked_one_at_a_time(text: str) -> None:
+    f = form(text)
+    assert f.task is None and f.reply is not None, _values_written(text)
+    assert f.reply.reason_code == "several_requests"
+
+
+@pytest.mark.parametrize(
+    ("text", "both"),
+    [
+        (
+            "turn on the porch light and turn on the path lights",
+            {"light.porch", "light.garden_path"},
+        ),
+        (
+            "enciende la luz del porche y enciende la del jardín",
+            {"light.porch", "light.garden_path"},
+        ),
+        ("cancel yoga and cancel the team lunch", {"ev-yoga", "ev-team-lunch"}),
+    ],
+)
+def test_the_same_request_said_twice_acts_on_both(text: str, both: set[str]) -> None:
+    assert _targets(form(text)) == both
