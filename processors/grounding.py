@@ -134,7 +134,7 @@ _TAKE_BACK_LAST = (
     r"(?:wait|attends|espera|warte),? (?:no|non|nein|nee|don'?t|nicht)|no,? don'?t|"
     r"lieber nicht|besser nicht|plutot pas|mieux vaut pas|"
     # "…, non, laisse", "…, no, leave it", "…, nee, lass mal": leave it as it is
-    r"(?<![.?!] )(?<![.?!])(?:no|non|nein|nee),? (?:laisse(?: ca| faire)?|leave it|let it be|"
+    r"(?<![?] )(?<![?])(?:no|non|nein|nee),? (?:laisse(?: ca| faire)?|leave it|let it be|"
     r"deja(?:lo|la|los|las)?|lass(?: mal| es| gut sein)?)"
 )
 # a request called off in its first words ("sorry, wrong button", "laisse tomber, …")
@@ -604,8 +604,10 @@ _REPORTED_DONE = re.compile(
 _DONT_FORGET = r"don'?t forget|n'oublie pas|no (?:te )?olvides|vergiss nicht"
 _ASKS_ANYWAY = re.compile(
     rf"\b(?:{_DONT_FORGET}|"
-    # all but one left as it is: "turn off all the lights but leave the porch on"
-    r"(?:all|every|tout|tous|toutes|todas|todos|alle)\b.*\b(?:but|mais|pero|aber),? "
+    # all but one left as it is, not said negated: "turn off all the lights but leave the
+    # porch on" (not "don't turn off all the lights, but leave the porch on")
+    r"^(?!\W*(?:please |bitte |por favor )?(?:don'?t|do not|never|no|ne|n'|nicht|bloss nicht)\b)"
+    r"(?:.*\b)?(?:all|every|tout|tous|toutes|todas|todos|alle)\b.*\b(?:but|mais|pero|aber),? "
     r"(?:leave|keep|laisse|garde|deja|lass)|"
     r"leave (?:the|it)\b.{0,30}\b(?:unlocked|open) for)\b"
 )
@@ -1267,11 +1269,10 @@ class GroundedExpert:
         ):
             return missing("title")
         zone = self._inventories[routed.project_id or ""][2]
-        if (ex := _left_out(u.cleaned.folded)) is not None:
+        if (split := _left_out_split(u.cleaned)) is not None:
             # the value the request asks for all of them ("turn off all the lights but leave
-            # the porch on": off)
-            u = replace(u, cleaned=clean(u.cleaned.numeric[: ex.start()], u.cleaned.lang))
-            u = replace(u, spelled=None)
+            # the porch on": off; "alle Lichter sind an außer der Veranda, mach sie aus": aus)
+            u = replace(u, cleaned=split[0], spelled=None)
         value = self._value(intent, u, targets, event.occurred_at, zone, inventory)
         vague = (  # "remind me": a reminder of nothing, at no time
             value is None
@@ -1685,21 +1686,27 @@ class GroundedExpert:
                     return found, problem
                 union += [t for t in found if t not in union]
             return union, None
-        ex = _left_out(u.cleaned.folded)
-        if ex is None:
+        split = _left_out_split(u.cleaned)
+        if split is None:
             return self._named_targets(intent, u, inventory, lang, when_said)
-        head = clean(u.cleaned.numeric[: ex.start()], u.cleaned.lang)
-        left_out = _CLAUSE_END.split(u.cleaned.numeric[ex.end() :], maxsplit=1)[0]
-        whole = replace(u, cleaned=head, spelled=None, resolution=inventory.resolve(head.numeric))
+        rest, left_out = split
+        whole = replace(u, cleaned=rest, spelled=None, resolution=inventory.resolve(rest.numeric))
         targets, problem = self._named_targets(intent, whole, inventory, lang, when_said)
         if problem is not None or not targets:
             return targets, problem
-        out = inventory.resolve(left_out)
-        ids = {m.item.id for m in out.best if m.score >= 0.6}
-        kept = [t for t in targets if t.id not in ids and t.area not in out.areas]
-        if not ids and not out.areas:
-            # what to leave out is not known: doing all would do it too
-            return [], ("missing_slot:target", reply_text("left_out", lang), [])
+        ids: set[str] = set()
+        areas: set[str] = set()
+        for piece in _EACH_LEFT_OUT.split(left_out):
+            out = inventory.resolve(piece)
+            named = {m.item.id for m in out.best if m.score >= 0.6}
+            if named:
+                ids |= named  # "except the garden path lights": those, not the garden's
+            elif out.areas:
+                areas |= set(out.areas)  # "außer im Flur": what is there
+            elif piece.strip():
+                # what to leave out is not known: doing all would do it too
+                return [], ("missing_slot:target", reply_text("left_out", lang), [])
+        kept = [t for t in targets if t.id not in ids and t.area not in areas]
         return kept, None if kept else ("missing_slot:target", reply_text("left_out", lang), [])
 
     def _named_targets(
@@ -2206,9 +2213,9 @@ def _read(name: str, c: Cleaned) -> Any:
             return "disarmed"
         if _ALARM_NIGHT.search(asked):
             return "armed_night"  # "night mode" says arm, and how
-        if _ALARM_HOME.search(c.folded) and not _ALARM_AWAY.search(asked):
+        if _ALARM_HOME.search(c.folded) and not _ALARM_AWAY.search(c.folded):
             return "armed_home"  # "arm it, everyone's home": who is home is told
-        if _ALARM_AWAY.search(asked) or _ARM.search(asked):
+        if _ALARM_AWAY.search(c.folded) or _ARM.search(asked):
             return "armed_away"  # armed with nobody inside: what "arm" means unqualified
         return None
     if name == "title":
@@ -2541,8 +2548,9 @@ def _per_item(value: Any, target: Any) -> dict[str, Any]:
 # what the request leaves out of "all" ("except the hallway", "sauf celle du couloir", "menos
 # la del pasillo", "außer im Flur", "but the back door")
 _EXCEPT = re.compile(
-    r"\b(?:except(?: for)?|apart from|other than|save for|sauf|a part|excepte|hormis|excepto|"
-    r"menos|salvo|quitando|ausser|bis auf|abgesehen von)\b|"
+    r"\b(?:except(?: for)?|apart from|other than|save for|sauf(?! si\b)|a part(?! ca\b| cela\b)|"
+    r"excepte|hormis|excepto|(?<!\bal )(?<!\bo )(?<!\blo )menos(?! mal\b| cuarto\b)|salvo|"
+    r"quitando|ausser(?! wenn\b)|bis auf(?! weiteres\b)|abgesehen von)\b|"
     r"\bbut(?: not)?(?= (?:the|my|in|on|for)\b)|"
     # "…, but leave the porch on", "mais laisse celle du couloir", "aber lass den Flur an"
     r"\b(?:but|mais|pero|aber),? (?:leave|keep|laisse|garde|deja|lass)\b"
@@ -2556,10 +2564,37 @@ def _left_out(folded: str) -> re.Match[str] | None:
     return ex if ex is not None and _EVERY.search(folded, 0, ex.start()) else None
 
 
+def _left_out_split(c: Cleaned) -> tuple[Cleaned, str] | None:
+    """The request without what "all" leaves out, and what it leaves out ("alle Lichter
+    außer der Veranda ausschalten": "alle Lichter ausschalten", "der Veranda"), or None."""
+    ex = _left_out(c.folded)
+    if ex is None:
+        return None
+    text = c.numeric
+    tail = text[ex.end() :]
+    end = len(tail)
+    # (what "leave" leaves says its own state last: "but leave the porch on")
+    last = None if _LEAVE.search(ex.group()) else _VERB_LAST.search(tail)
+    for boundary in (_CLAUSE_END.search(tail), _AND_THEN.search(tail), last):
+        if boundary is not None:
+            end = min(end, boundary.start())
+    return clean(f"{text[: ex.start()]} {tail[end:]}", c.lang), tail[:end]
+
+
+# "all" said of the things ("all the lights", "toutes les lumières", "alle Lichter"; not
+# "that's all", "we're all leaving")
 _EVERY = re.compile(
-    r"\b(?:all|every|everything|everywhere|tout|tous|toutes|todo|todos|todas|alle|allen|"
-    r"alles|samtliche\w*)\b"
+    r"\b(?:all (?:the|my|of|\w+s\b)|every\b|everything|everywhere|toutes? les|tous les|"
+    r"todos los|todas las|todo el|alle \w+|allen \w+|alles|samtliche\w*)"
 )
+# one thing left out from the next ("except the hallway and the porch")
+_EACH_LEFT_OUT = re.compile(r",|\s(?:and|et|y|und|or|ou|o|oder)\s")
+# a verb said last, after what is left out ("alle Lichter außer der Veranda ausschalten")
+_VERB_LAST = re.compile(
+    r"\s(?:(?:aus|an|ein|ab|auf|zu)?(?:schalten|machen|schliessen|sperren|drehen)|aus|an|ab|"
+    r"auf|zu)\W*$"
+)
+_LEAVE = re.compile(r"\b(?:leave|keep|laisse|garde|deja|lass)\b")
 _CLAUSE_END = re.compile(r"[,;.!?]")
 # what a device is set to: a change that takes effect when it is made
 _ACTUATED = frozenset("switch percent temperature colour lock_state alarm_mode".split())
@@ -2574,14 +2609,17 @@ _LATER = re.compile(
     r"(?:en|dentro de) (?:\d+|una?|unos|unas|media) (?:minutos?|horas?|hora)|a las \d{1,2}|"
     r"a (?:mediodia|medianoche)|(?<!por la )(?<!de la )(?<!esta )manana(?: por la manana)?|"
     r"in (?:\d+|einer|einigen|ein paar) (?:minuten|stunden?)|in einer (?:halben|viertel) ?stunde|"
-    r"in einer viertelstunde|um \d{1,2}(?::\d\d)? uhr|um \d{1,2}:\d\d|um (?:halb|viertel) \w+|"
+    r"in einer viertelstunde|vers \d{1,2} ?h(?:\d\d)?\b|um \d{1,2}(?::\d\d)? uhr|"
+    r"um \d{1,2}:\d\d|um (?:halb|viertel) \w+|"
     r"um mitternacht|(?<!guten )morgen(?: fruh| abend)?)"
     r"(?: de la (?:noche|tarde|manana)| du (?:soir|matin)| de l'apres-midi|"
     r" in the (?:morning|evening|afternoon)| (?:abends|morgens|fruh|nachmittags))?\b"
 )
 # a clock time alone, later for a switch, a lock or an alarm ("unlock the front door at 10";
 # for a thermostat or a dimmer "at 21" is the value)
-_AT_CLOCK = re.compile(r"\b(?:at|a|um|vers) (?:\d{1,2}(?::\d\d)?)(?! ?(?:%|percent|degrees?|°))\b")
+_AT_CLOCK = re.compile(
+    r"\b(?:at|a|um|vers) (?:[01]?\d|2[0-4])(?::\d\d)?(?! ?(?:%|percent|degrees?|°))\b"
+)
 # the evening, later when said in the morning ("turn the porch light on tonight")
 _TONIGHT = re.compile(
     r"(?<!\bde )(?<!\bfor )(?<!\bpour )(?<!\bpara )(?<!\bfur )(?<!\bvon )"  # "le match de ce soir"
@@ -2631,10 +2669,12 @@ _BEFORE_LATER = re.compile(
 # minutos", "…, je descends dans deux minutes", "the cleaner is coming at 10am")
 _OWN_SUBJECT = re.compile(
     r"\b(?:que|q|je|j'|nous|on (?:a|va|arrive|part|sera|est|fait|verra|descend|rentre)|i|"
-    r"i'm|im|i'll|we|we're|were|we'll|it'll|it's|it will|he|she|they|ich|wir|weil|dass|"
+    r"i'm|i'll|we|we're|were|we'll|it'll|it's|it will|he|she|they|ich|wir|weil|dass|"
     r"because|car|porque|cuando|when|quand|wenn|until|till|jusqu'a|hasta|bis|"
-    r"is|are|comes|coming|arrives?|arriving|arrive|arrivent|llega|llegan|viene|vienen|kommt|"
-    r"kommen|starts?|begins?|commence|empieza|beginnt|sets)\b|\bj'"
+    r"is|are|was|were|went|that|which|qui|comes|coming|arrives?|arriving|arrive|arrivent|llega|"
+    r"llegan|viene|vienen|kommt|kommen|starts|begins|commence|empieza|beginnt|sets|going|il|"
+    r"hace|fait|fera|wird|before|avant|antes|vor|for the|for my|pour (?:le|la|ma|mon)|"
+    r"para (?:el|la|mi)|fur (?:das|den|die|mein\w*))\b|\bj'|'s\b"
 )
 
 

@@ -557,7 +557,17 @@ _DENIAL_PART = re.compile(
     r"\b(?:and|et|y|und|but|mais|pero|aber|then|puis|luego|dann|since|because|as|weil|da|car|"
     r"puisque|parce que|porque|ya que|dass|que|qui)\b"
 )
-_DENIED_WITHIN = 4  # words before the word of done ("Marco hasn't yet fixed")
+_DENIED_WITHIN = 4
+# the words that may stand between a denial and its word of done
+_TIES = frozenset(
+    "been yet really even ever quite fully properly completely actually still the ticket bug "
+    "issue it this that n'a n'est a est ete encore toujours vraiment le la ce ha han he sido "
+    "esta estan todavia aun el lo hat ist sind wurde war noch wirklich richtig komplett der die "
+    "das den es".split()
+)
+_AN_ID = re.compile(
+    r"[a-z]{0,4}-?\d+|#\d+"
+)  # words before the word of done ("Marco hasn't yet fixed")
 _CAN_BE = re.compile(r"\b(?:peut etre|can be|could be|se puede|puede|kann|konnen)\b")
 # what asks in spite of its negation: "don't forget to close 42", "tu peux pas fermer le 42 ?"
 _ASKS_NEGATED = re.compile(
@@ -586,7 +596,13 @@ def _denied(text: str, at: int) -> bool:
         return False  # "… peut être fermé", "ya se puede cerrar": it may be closed
     if _TO_DO.search(near) and _A_FIX.match(text, at):
         return True
-    return _DENIED.search(_ASKS_NEGATED.sub(" ", near)) is not None
+    denials = [*_DENIED.finditer(_ASKS_NEGATED.sub(lambda m: " " * len(m.group()), near))]
+    denial = denials[-1] if denials else None
+    # only what ties it to the word between them ("hasn't been closed", "niemand hat TL-42
+    # geschlossen"; not "it wasn't easy Marco fixed TL-42")
+    return denial is not None and all(
+        w in _TIES or _AN_ID.fullmatch(w) for w in near[denial.end() :].split()
+    )
 
 
 def denied_done(u: Cleaned) -> bool:

@@ -3785,3 +3785,100 @@ def test_several_requests_in_one_are_asked_one_at_a_time(text: str) -> None:
 )
 def test_the_same_request_said_twice_acts_on_both(text: str, both: set[str]) -> None:
     assert _targets(form(text)) == both
+
+
+# what a third review of the thirteenth session's rules found (each failed before its fix)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "don't turn off all the lights, but leave the porch on",
+        "no apagues todas las luces, pero deja la del porche encendida",
+    ],
+)
+def test_all_but_one_said_negated_changes_nothing(text: str) -> None:
+    assert form(text).decision == "no_task", _values_written(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "mode"),
+    [
+        ("nobody's home, arm it", "armed_away"),
+        ("the alarm is off and nobody's home, arm it", "armed_away"),
+    ],
+)
+def test_nobody_home_arms_away(text: str, mode: str) -> None:
+    assert _values_written(text) == [mode]
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("alle Lichter sind an außer der Veranda, mach sie aus", {"light.porch"}),
+        ("alle Lichter außer der Veranda ausschalten", {"light.porch"}),
+        ("all the lights except the porch, turn them off", {"light.porch"}),
+        (
+            "turn off all the lights except the hallway and the porch",
+            {"light.hallway", "light.porch"},
+        ),
+        ("turn off all the lights except the garden path lights", {"light.garden_path"}),
+        ("turn off all the lights except the bedroom lamp", {"light.bedroom_lamp"}),
+    ],
+)
+def test_all_but_what_is_left_out_in_other_words(text: str, left: set[str]) -> None:
+    f = form(text)
+    assert f.task is not None, f.reply
+    written = {str(op.path).split("/")[2]: op.to_rfc()["value"] for op in f.task.patch or []}
+    assert set(written) == LIGHTS - left and set(written.values()) == {"off"}, written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "apaga todas las luces, menos mal que me acordé",
+        "éteins toutes les lumières, à part ça tout va bien",
+    ],
+)
+def test_words_that_only_look_like_an_exception(text: str) -> None:
+    f = form(text)
+    assert f.task is not None and len(f.task.patch or []) == len(LIGHTS), f.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn the floor lamp on at 40",
+        "disarm the alarm that went off at 7am",
+        "turn on the coffee machine for the meeting in 10 minutes",
+        "tomorrow's going to be freezing, set the heating to 22",
+        "demain il fera très froid, mets le chauffage à 22",
+        "mañana hace mucho frío, pon la calefacción a 22",
+    ],
+)
+def test_a_time_that_is_not_when_to_change_does_not_defer_it_either(text: str) -> None:
+    assert form(text).decision == "stateful", form(text).reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "schalte das Licht im Flur um 20 Uhr an",
+        "start movie night in 5 minutes",
+        "allume la lumière du porche vers 18h",
+    ],
+)
+def test_a_later_time_is_seen_past_other_words(text: str) -> None:
+    f = form(text)
+    assert f.reply is not None and f.reply.reason_code == "deferred_request", f.decision
+
+
+@pytest.mark.parametrize(
+    "text", ["it wasn't easy Marco fixed TL-42", "not bad Marco fixed TL-42 in a day"]
+)
+def test_a_denial_of_something_else_before_the_fix(text: str) -> None:
+    assert "done" in _values_written(text)
+
+
+def test_a_take_back_after_a_full_stop() -> None:
+    assert form("turn off the porch light. No, leave it.").decision == "no_task"
