@@ -2561,7 +2561,11 @@ _EXCEPT_SAID = Needled(_EXCEPT)
 def _left_out(folded: str) -> re.Match[str] | None:
     """Where the request starts saying what "all" leaves out, or None."""
     ex = _EXCEPT.search(folded) if _EXCEPT_SAID.may_match(folded) else None
-    return ex if ex is not None and _EVERY.search(folded, 0, ex.start()) else None
+    if ex is None:
+        return None
+    if _EVERY.search(folded, 0, ex.start()) or _THE_KIND.search(folded, 0, ex.start()):
+        return ex
+    return None
 
 
 def _left_out_split(c: Cleaned) -> tuple[Cleaned, str] | None:
@@ -2570,15 +2574,22 @@ def _left_out_split(c: Cleaned) -> tuple[Cleaned, str] | None:
     ex = _left_out(c.folded)
     if ex is None:
         return None
-    text = c.numeric
-    tail = text[ex.end() :]
+    text, start, end_ex = c.numeric, ex.start(), ex.end()
+    kind = None if _EVERY.search(c.folded, 0, start) else _THE_KIND.search(c.folded, 0, start)
+    if kind is not None:
+        # "turn off the lights except the porch": the lights are all of them
+        every = _EVERY_OF[kind.group(1)]
+        text = f"{text[: kind.start()]}{every}{text[kind.end(1) :]}"
+        shift = len(every) - len(kind.group(1))
+        start, end_ex = start + shift, end_ex + shift
+    tail = text[end_ex:]
     end = len(tail)
     # (what "leave" leaves says its own state last: "but leave the porch on")
     last = None if _LEAVE.search(ex.group()) else _VERB_LAST.search(tail)
     for boundary in (_CLAUSE_END.search(tail), _AND_THEN.search(tail), last):
         if boundary is not None:
             end = min(end, boundary.start())
-    return clean(f"{text[: ex.start()]} {tail[end:]}", c.lang), tail[:end]
+    return clean(f"{text[:start]} {tail[end:]}", c.lang), tail[:end]
 
 
 # "all" said of the things ("all the lights", "toutes les lumières", "alle Lichter"; not
@@ -2587,6 +2598,15 @@ _EVERY = re.compile(
     r"\b(?:all (?:the|my|of|\w+s\b)|every\b|everything|everywhere|toutes? les|tous les|"
     r"todos los|todas las|todo el|alle \w+|allen \w+|alles|samtliche\w*)"
 )
+# things of a kind said in the plural ("the lights", "les portes", "die Lichter"), all of
+# them when some are left out
+_THE_KIND = re.compile(
+    r"\b(the|les|las|los|die) (lights|lamps|doors|locks|radiators|thermostats|lumieres|lampes|"
+    r"portes|radiateurs|luces|lamparas|puertas|radiadores|lichter|lampen|turen|heizungen|"
+    r"heizkorper)\b"
+)
+_EVERY_OF = {"the": "all the", "les": "toutes les", "las": "todas las", "los": "todos los",
+             "die": "alle"}  # fmt: skip
 # one thing left out from the next ("except the hallway and the porch")
 _EACH_LEFT_OUT = re.compile(r",|\s(?:and|et|y|und|or|ou|o|oder)\s")
 # a verb said last, after what is left out ("alle Lichter außer der Veranda ausschalten")

@@ -3882,3 +3882,18 @@ def test_a_denial_of_something_else_before_the_fix(text: str) -> None:
 
 def test_a_take_back_after_a_full_stop() -> None:
     assert form("turn off the porch light. No, leave it.").decision == "no_task"
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("turn off the lights except the porch", {"light.porch"}),
+        ("éteins les lumières sauf le porche", {"light.porch"}),
+        ("apaga las luces menos la del porche", {"light.porch"}),
+        ("mach die Lichter aus außer der Veranda", {"light.porch"}),
+    ],
+)
+def test_the_things_of_a_kind_but_one_are_all_but_one(text: str, left: set[str]) -> None:
+    f = form(text)
+    assert f.task is not None, f.reply
+    assert {str(op.path).split("/")[2] for op in f.task.patch or []} == LIGHTS - left
