@@ -46,6 +46,7 @@ from processors.embeddings import (
 )
 from processors.fuzzy import Choices
 from processors.inventory import (
+    _KIND_VOCAB,
     KIND_WORDS,
     Collection,
     Inventory,
@@ -1147,9 +1148,11 @@ class GroundedExpert:
                 reason_code="negated_request",
                 assumptions=[*notes, f"a negated or deferred {intent.id}: nothing changes"],
             )
+        creates = intent.target is not None and intent.target.create
         parts = [
             self.understand(part, routed.project_id, language=u.lang)
-            for part in _requests(u.cleaned.folded)
+            # (a new item's title may say "and": "a ticket to fix login and add tests")
+            for part in (_requests(u.cleaned.folded) if not creates else [u.cleaned.folded])
         ]
         if len(parts) >= 2:
             # "turn off the kitchen light and lock the front door": two requests of their own,
@@ -1162,15 +1165,31 @@ class GroundedExpert:
                 if (ranked_part := self.rank(part, routed.domain_id or "", pack))
             }
             values = {repr(_read(intent.value, part.cleaned)) for part in parts if intent.value}
-            if len(intents) >= 2 or len(values) >= 2:
-                return Proposal(
-                    decision="clarification",
-                    confidence=0.6,
-                    intent_id=intent.id,
-                    reply=reply_text("one_at_a_time", lang),
-                    reason_code="several_requests",
-                    assumptions=[*notes, f"several requests: {', '.join(sorted(intents))}"],
-                )
+            several = (
+                len(intents) >= 2
+                or len(values) >= 2
+                # a value read whole, or one per item: each part's own is not known here
+                or (intent.value is not None and intent.value not in _READ_PER_PART)
+                or _left_out_split(u.cleaned) is not None
+            )
+        else:
+            intents = {intent.id}
+            # one verb, a new time or person for each ("move the dentist to friday and yoga to
+            # monday", "assign TL-42 to Marco and TL-57 to Priya")
+            several = (
+                intent.value in ("when", "person")
+                and not creates
+                and _TWO_NEW.search(u.cleaned.folded) is not None
+            )
+        if several:
+            return Proposal(
+                decision="clarification",
+                confidence=0.6,
+                intent_id=intent.id,
+                reply=reply_text("one_at_a_time", lang),
+                reason_code="several_requests",
+                assumptions=[*notes, f"several requests: {', '.join(sorted(intents))}"],
+            )
         zone = self._inventories[routed.project_id or ""][2]
         if (
             intent.value in _ACTUATED
@@ -1699,7 +1718,9 @@ class GroundedExpert:
         for piece in _EACH_LEFT_OUT.split(left_out):
             out = inventory.resolve(piece)
             named = {m.item.id for m in out.best if m.score >= 0.6}
-            if named:
+            if out.areas and _KIND_VOCAB.isdisjoint(piece.split()):
+                areas |= set(out.areas)  # "except in the kitchen": what is there
+            elif named:
                 ids |= named  # "except the garden path lights": those, not the garden's
             elif out.areas:
                 areas |= set(out.areas)  # "außer im Flur": what is there
@@ -2657,12 +2678,22 @@ _IMPERATIVE = (
     r"abre|pon|activa|desactiva|mach|schalt|schalte|schliess|schliesse|sperr|stell|dreh|offne)"
 )
 _HAS_IMPERATIVE = re.compile(rf"\b{_IMPERATIVE}\b")
+# two new values, each after its own "to" ("… to friday and yoga to monday")
+_TWO_NEW = re.compile(
+    r"\b(?:to|a|à|au|al|auf|nach|zu)\s+\S+[^,;.]*\s(?:and|et|y|und)\s+[^,;.]*?"
+    r"\b(?:to|a|à|au|al|auf|nach|zu)\s+\S"
+)
+# values read the same from each part of a request said twice (not a time, a person: "move
+# the dentist to friday and move yoga to saturday" is two)
+_READ_PER_PART = frozenset("switch lock_state alarm_mode percent temperature colour".split())
 # the verbs of the other requests ("close TL-42 and assign TL-57 to Marco")
 _ASKING_VERB = (
     r"(?:close|assign|cancel|move|add|create|remind|rename|delete|remove|book|schedule|mark|"
     r"reopen|annule|supprime|deplace|ajoute|cree|assigne|marque|rappelle|cancela|borra|mueve|"
     r"anade|asigna|marca|recuerdame|sag|losch|verschieb|trag|weis|erinnere)"
 )
+# a later part that acts on the first one's thing again
+_BACK_TO_IT = re.compile(r"\b(?:it|them|ihn|sie|es)\b|-(?:le|la|les)\b|\w(?:lo|la|los|las)$")
 _OPENS_ASKING = re.compile(rf"(?:please |bitte |por favor )?(?:{_IMPERATIVE}|{_ASKING_VERB})\b")
 # where a second request of its own starts: "and" (or "then") and its own verb
 _AND_THEN = re.compile(
@@ -2676,7 +2707,10 @@ def _requests(folded: str) -> list[str]:
     kitchen light and lock the front door"), or ``[folded]``."""
     if not _OPENS_ASKING.match(folded) or not _AND_THEN.search(folded):
         return [folded]
-    return [p for p in _AND_THEN.split(folded) if p.strip()]
+    parts = [p for p in _AND_THEN.split(folded) if p.strip()]
+    if any(_BACK_TO_IT.search(p) for p in parts[1:]):
+        return [folded]  # one thing, two verbs: "close the garage and lock it"
+    return parts
 
 
 # what may come before it, when it opens the request ("à 22h éteins …", "in 10 minutes, …"),

@@ -1352,6 +1352,9 @@ def _days_said(
     # the new day of a move when one is said after "to" ("move my 3pm on thursday to
     # friday", "mueve la cita del jueves al viernes"; not "remind me on monday to move the
     # dentist to wednesday", nor a new event's span, :func:`span`'s)
+    first = kept[0].start(1) if kept[0].re is _DAY_RE else kept[0].start(2)
+    if _TO_DAY.search(text, max(0, first - 24), first):
+        moving = False  # the first day said is the new one already ("to friday, not monday")
     for d in kept[1:] if moving else ():
         at = d.start(1) if d.re is _DAY_RE else d.start(2)
         if _TO_DAY.search(text, max(0, at - 24), at):

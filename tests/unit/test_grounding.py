@@ -3897,3 +3897,54 @@ def test_the_things_of_a_kind_but_one_are_all_but_one(text: str, left: set[str])
     f = form(text)
     assert f.task is not None, f.reply
     assert {str(op.path).split("/")[2] for op in f.task.patch or []} == LIGHTS - left
+
+
+# what a fourth review of the thirteenth session's rules found (each failed before its fix)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "move the dentist to friday and move yoga to saturday",
+        "assign TL-42 to Marco and assign TL-57 to Priya",
+        "move the dentist to friday and yoga to monday",
+        "assign TL-42 to Marco and TL-57 to Priya",
+        "turn off all the lights except the hallway, and then turn off the porch light too",
+    ],
+)
+def test_a_request_said_twice_with_its_own_values_is_several(text: str) -> None:
+    f = form(text)
+    assert f.reply is not None and f.reply.reason_code == "several_requests", _values_written(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "create a ticket to fix login and add tests",
+        "remind me to call the bank and book the car service",
+        "close the garage and lock it",
+        "assign TL-42 and TL-57 to Marco",
+    ],
+)
+def test_one_request_with_and_in_it_is_one(text: str) -> None:
+    assert form(text).decision == "stateful", form(text).reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "move the dentist to friday, not to monday",
+        "move the dentist to friday, I'm away till wednesday",
+    ],
+)
+def test_the_first_day_after_to_is_the_new_one(text: str) -> None:
+    assert str(_values_written(text)[0]).startswith("2026-12-04T15:00")
+
+
+def test_all_but_an_area_leaves_out_all_that_is_there() -> None:
+    f = form("turn off all the lights except in the kitchen")
+    assert f.task is not None
+    assert {str(op.path).split("/")[2] for op in f.task.patch or []} == LIGHTS - {
+        "light.kitchen_ceiling",
+        "light.kitchen_counter",
+    }
