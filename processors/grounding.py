@@ -608,7 +608,8 @@ _ASKS_ANYWAY = re.compile(
     # all but one left as it is, not said negated: "turn off all the lights but leave the
     # porch on" (not "don't turn off all the lights, but leave the porch on")
     r"^(?!\W*(?:please |bitte |por favor )?(?:don'?t|do not|never|no|ne|n'|nicht|bloss nicht)\b)"
-    r"(?:.*\b)?(?:all|every|tout|tous|toutes|todas|todos|alle)\b.*\b(?:but|mais|pero|aber),? "
+    r"(?:.*\b)?(?:all|every|tout|tous|toutes|todas|todos|alle)\b.*\b"
+    r"(?:but|mais|pero|aber|no|non|nein|nee),? "
     r"(?:leave|keep|laisse|garde|deja|lass)|"
     r"leave (?:the|it)\b.{0,30}\b(?:unlocked|open) for)\b"
 )
@@ -1152,7 +1153,11 @@ class GroundedExpert:
         parts = [
             self.understand(part, routed.project_id, language=u.lang)
             # (a new item's title may say "and": "a ticket to fix login and add tests")
-            for part in (_requests(u.cleaned.folded) if not creates else [u.cleaned.folded])
+            for part in (
+                _requests(u.cleaned.folded)
+                if not creates and intent.value not in _WHOLE_VALUES
+                else [u.cleaned.folded]
+            )
         ]
         if len(parts) >= 2:
             # "turn off the kitchen light and lock the front door": two requests of their own,
@@ -1177,9 +1182,10 @@ class GroundedExpert:
             # one verb, a new time or person for each ("move the dentist to friday and yoga to
             # monday", "assign TL-42 to Marco and TL-57 to Priya")
             several = (
-                intent.value in ("when", "person")
+                intent.value is not None
+                and intent.value not in _WHOLE_VALUES
                 and not creates
-                and _TWO_NEW.search(u.cleaned.folded) is not None
+                and self._two_new(u.cleaned.folded, inventory, intent)
             )
         if several:
             return Proposal(
@@ -1718,8 +1724,14 @@ class GroundedExpert:
         for piece in _EACH_LEFT_OUT.split(left_out):
             out = inventory.resolve(piece)
             named = {m.item.id for m in out.best if m.score >= 0.6}
-            if out.areas and _KIND_VOCAB.isdisjoint(piece.split()):
-                areas |= set(out.areas)  # "except in the kitchen": what is there
+            if _ONLY.search(piece):
+                return self._named_targets(intent, u, inventory, lang, when_said)
+            full = {m.item.id for m in out.best if m.named and m.score >= 0.99}
+            if full:
+                ids |= full  # "except the garden path lights": that one, by its name
+            elif out.areas and (_KIND_VOCAB.isdisjoint(piece.split()) or out.plural):
+                # "except in the kitchen", "except the kitchen lights": what is there
+                areas |= set(out.areas)
             elif named:
                 ids |= named  # "except the garden path lights": those, not the garden's
             elif out.areas:
@@ -1729,6 +1741,19 @@ class GroundedExpert:
                 return [], ("missing_slot:target", reply_text("left_out", lang), [])
         kept = [t for t in targets if t.id not in ids and t.area not in areas]
         return kept, None if kept else ("missing_slot:target", reply_text("left_out", lang), [])
+
+    @staticmethod
+    def _two_new(folded: str, inventory: Inventory | None, intent: IntentSpec) -> bool:
+        """Whether a request gives two items a new value each ("move the dentist to friday
+        and yoga to monday", "set the kitchen light to 30% and the bedroom lamp to 50%"; not
+        "move the dentist to friday and change the time to 4pm": one item)."""
+        m = _TWO_NEW.search(folded)
+        if m is None or inventory is None or intent.target is None:
+            return False
+        other = inventory.resolve(m.group("other"))
+        return any(
+            x.score >= 0.6 and x.item.collection == intent.target.collection for x in other.best
+        )
 
     def _named_targets(
         self,
@@ -2572,9 +2597,10 @@ _EXCEPT = re.compile(
     r"\b(?:except(?: for)?|apart from|other than|save for|sauf(?! si\b)|a part(?! ca\b| cela\b)|"
     r"excepte|hormis|excepto|(?<!\bal )(?<!\bo )(?<!\blo )menos(?! mal\b| cuarto\b)|salvo|"
     r"quitando|ausser(?! wenn\b)|bis auf(?! weiteres\b)|abgesehen von)\b|"
-    r"\bbut(?: not)?(?= (?:the|my|in|on|for)\b)|"
-    # "…, but leave the porch on", "mais laisse celle du couloir", "aber lass den Flur an"
-    r"\b(?:but|mais|pero|aber),? (?:leave|keep|laisse|garde|deja|lass)\b"
+    r"\bbut(?: not)?(?= (?:the|my)\b)|(?<=\ball )but\b|"
+    # "…, but leave the porch on", "mais laisse celle du couloir", "aber lass den Flur an",
+    # "…, no, leave the porch on"
+    r"\b(?:but|mais|pero|aber|no|non|nein|nee),? (?:leave|keep|laisse|garde|deja|lass)\b"
 )
 _EXCEPT_SAID = Needled(_EXCEPT)
 
@@ -2584,9 +2610,15 @@ def _left_out(folded: str) -> re.Match[str] | None:
     ex = _EXCEPT.search(folded) if _EXCEPT_SAID.may_match(folded) else None
     if ex is None:
         return None
-    if _EVERY.search(folded, 0, ex.start()) or _THE_KIND.search(folded, 0, ex.start()):
+    if _every_before(folded, ex.start()) or _THE_KIND.search(folded, 0, ex.start()):
         return ex
     return None
+
+
+def _every_before(folded: str, at: int) -> bool:
+    """Whether "all" is said before ``at`` (read past it: "all but", "tout sauf")."""
+    m = _EVERY.search(folded)
+    return m is not None and m.start() < at
 
 
 def _left_out_split(c: Cleaned) -> tuple[Cleaned, str] | None:
@@ -2595,8 +2627,9 @@ def _left_out_split(c: Cleaned) -> tuple[Cleaned, str] | None:
     ex = _left_out(c.folded)
     if ex is None:
         return None
-    text, start, end_ex = c.numeric, ex.start(), ex.end()
-    kind = None if _EVERY.search(c.folded, 0, start) else _THE_KIND.search(c.folded, 0, start)
+    # (the folded text: the match's offsets are its own; "ß" folds to two letters)
+    text, start, end_ex = c.folded, ex.start(), ex.end()
+    kind = None if _every_before(c.folded, start) else _THE_KIND.search(c.folded, 0, start)
     if kind is not None:
         # "turn off the lights except the porch": the lights are all of them
         every = _EVERY_OF[kind.group(1)]
@@ -2616,8 +2649,10 @@ def _left_out_split(c: Cleaned) -> tuple[Cleaned, str] | None:
 # "all" said of the things ("all the lights", "toutes les lumières", "alle Lichter"; not
 # "that's all", "we're all leaving")
 _EVERY = re.compile(
-    r"\b(?:all (?:the|my|of|\w+s\b)|every\b|everything|everywhere|toutes? les|tous les|"
-    r"todos los|todas las|todo el|alle \w+|allen \w+|alles|samtliche\w*)"
+    r"\b(?:all (?:the|my|of|our|\w+s\b)|all(?= but\b)|every\b|everything|everywhere|"
+    r"(?:tous|toutes) (?:les|mes|nos)|tout(?= sauf\b| a part\b| excepte\b)|"
+    r"(?:todos|todas) (?:los|las|mis|nuestr\w+)|todo(?= menos\b| excepto\b| salvo\b)|"
+    r"todo el|alle \w+|allen \w+|alles|samtliche\w*)"
 )
 # things of a kind said in the plural ("the lights", "les portes", "die Lichter"), all of
 # them when some are left out
@@ -2628,6 +2663,8 @@ _THE_KIND = re.compile(
 )
 _EVERY_OF = {"the": "all the", "les": "toutes les", "las": "todas las", "los": "todos los",
              "die": "alle"}  # fmt: skip
+# not left out but the only ones: "…, but in the kitchen only"
+_ONLY = re.compile(r"\b(?:only|seulement|uniquement|solo|solamente|nur)\b")
 # one thing left out from the next ("except the hallway and the porch")
 _EACH_LEFT_OUT = re.compile(r",|\s(?:and|et|y|und|or|ou|o|oder)\s")
 # a verb said last, after what is left out ("alle Lichter außer der Veranda ausschalten")
@@ -2673,19 +2710,22 @@ _AFTER_LATER = re.compile(
 )
 # a request's own verb, as said to do it ("turn", "éteins", "apaga", "mach"; not "starts")
 _IMPERATIVE = (
-    r"(?:turn|switch|lock|unlock|open|close|set|put|dim|arm|disarm|start|stop|eteins|allume|"
+    r"(?:turn|switch|lock|unlock|open|close|set|put|dim|arm|disarm|start|stop|activate|"
+    r"deactivate|eteins|allume|"
     r"ferme|ouvre|verrouille|deverrouille|mets|active|desactive|apaga|enciende|prende|cierra|"
     r"abre|pon|activa|desactiva|mach|schalt|schalte|schliess|schliesse|sperr|stell|dreh|offne)"
 )
 _HAS_IMPERATIVE = re.compile(rf"\b{_IMPERATIVE}\b")
 # two new values, each after its own "to" ("… to friday and yoga to monday")
 _TWO_NEW = re.compile(
-    r"\b(?:to|a|à|au|al|auf|nach|zu)\s+\S+[^,;.]*\s(?:and|et|y|und)\s+[^,;.]*?"
+    r"\b(?:to|a|à|au|al|auf|nach|zu)\s+\S+[^,;.]*\s(?:and|et|y|und)\s+(?P<other>[^,;.]*?)"
     r"\b(?:to|a|à|au|al|auf|nach|zu)\s+\S"
 )
 # values read the same from each part of a request said twice (not a time, a person: "move
 # the dentist to friday and move yoga to saturday" is two)
-_READ_PER_PART = frozenset("switch lock_state alarm_mode percent temperature colour".split())
+_READ_PER_PART = frozenset("switch lock_state alarm_mode percent temperature colour status".split())
+# values a part's title says whole: "rename TL-42 to fix the timeout and add tests" is one
+_WHOLE_VALUES = frozenset("title new_title label".split())
 # the verbs of the other requests ("close TL-42 and assign TL-57 to Marco")
 _ASKING_VERB = (
     r"(?:close|assign|cancel|move|add|create|remind|rename|delete|remove|book|schedule|mark|"
@@ -2693,8 +2733,18 @@ _ASKING_VERB = (
     r"anade|asigna|marca|recuerdame|sag|losch|verschieb|trag|weis|erinnere)"
 )
 # a later part that acts on the first one's thing again
-_BACK_TO_IT = re.compile(r"\b(?:it|them|ihn|sie|es)\b|-(?:le|la|les)\b|\w(?:lo|la|los|las)$")
-_OPENS_ASKING = re.compile(rf"(?:please |bitte |por favor )?(?:{_IMPERATIVE}|{_ASKING_VERB})\b")
+_BACK_TO_IT = re.compile(
+    r"\W*(?:\w+(?: (?:up|down|on|off|in|out|back))? (?:it|them)\b|\w+ (?:ihn|sie|es)\b|"
+    r"\w+-(?:le|la|les)\b|(?:le|la|les|l') ?\w+|\w+(?:lo|la|los|las)\b)"
+)
+# a part naming a thing of its own ("… y enciende la luz del pasillo")
+_NAMES_A_THING = re.compile(
+    r"\b(?:the|a|my|la|le|les|el|los|las|un|une|una|der|die|das|den|mein\w*)\s"
+)
+_OPENS_ASKING = re.compile(
+    r"(?:please |bitte |por favor |(?:could|can|would|will) you |peux-tu |tu peux |puedes |"
+    rf"podrias |kannst du |konntest du )?(?:{_IMPERATIVE}|{_ASKING_VERB})\b"
+)
 # where a second request of its own starts: "and" (or "then") and its own verb
 _AND_THEN = re.compile(
     rf"(?:,\s*|\s)(?:and|et|y|und|then|puis|luego|dann|and then|et puis|y luego|und dann)\s+"
@@ -2708,7 +2758,7 @@ def _requests(folded: str) -> list[str]:
     if not _OPENS_ASKING.match(folded) or not _AND_THEN.search(folded):
         return [folded]
     parts = [p for p in _AND_THEN.split(folded) if p.strip()]
-    if any(_BACK_TO_IT.search(p) for p in parts[1:]):
+    if any(_BACK_TO_IT.match(p) and not _NAMES_A_THING.search(p) for p in parts[1:]):
         return [folded]  # one thing, two verbs: "close the garage and lock it"
     return parts
 

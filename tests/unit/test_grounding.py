@@ -3948,3 +3948,81 @@ def test_all_but_an_area_leaves_out_all_that_is_there() -> None:
         "light.kitchen_ceiling",
         "light.kitchen_counter",
     }
+
+
+# what a fifth review of the thirteenth session's rules found (each failed before its fix)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("annule tous mes rendez-vous cette semaine sauf le dentiste", "ev-dentist"),
+        ("cancela todas mis citas esta semana menos el yoga", "ev-yoga"),
+    ],
+)
+def test_all_my_events_but_one_keeps_that_one(text: str, kept: str) -> None:
+    targets = _targets(form(text))
+    assert targets and kept not in targets, targets
+
+
+def test_all_but_the_lights_of_an_area_keeps_them_all() -> None:
+    f = form("turn off all the lights except the kitchen lights")
+    assert f.task is not None
+    assert {str(op.path).split("/")[2] for op in f.task.patch or []} == LIGHTS - {
+        "light.kitchen_ceiling",
+        "light.kitchen_counter",
+    }
+
+
+def test_but_only_is_no_exception() -> None:
+    assert _targets(form("turn off the lights, but in the kitchen only")) == {
+        "light.kitchen_ceiling",
+        "light.kitchen_counter",
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn on the porch light and turn off the hallway light, it's bright",
+        "apaga la luz de la cocina y enciende la luz del pasillo",
+        "could you turn on the porch light and turn off the hallway light",
+        "set the kitchen light to 30% and the bedroom lamp to 50%",
+    ],
+)
+def test_several_requests_said_in_other_ways(text: str) -> None:
+    f = form(text)
+    assert f.reply is not None and f.reply.reason_code == "several_requests", _values_written(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("close TL-42 and close TL-57", ["done", "done"]),
+        (
+            "rename TL-42 to fix the login timeout and add tests",
+            ["fix the login timeout and add tests"],
+        ),
+    ],
+)
+def test_one_request_with_a_second_verb_in_it(text: str, written: list[str]) -> None:
+    assert _values_written(text) == written
+
+
+def test_a_day_and_then_a_time_for_one_event_is_one_request() -> None:
+    written = _values_written("move the dentist to friday and change the time to 4pm")
+    assert written and str(written[0]).startswith("2026-12-04T16:00"), written
+
+
+def test_all_no_leave_one_on_is_all_but_that_one() -> None:
+    f = form("turn off all the lights, no, leave the porch on")
+    assert f.task is not None
+    written = {str(op.path).split("/")[2]: op.to_rfc()["value"] for op in f.task.patch or []}
+    assert set(written) == LIGHTS - {"light.porch"} and set(written.values()) == {"off"}
+
+
+def test_all_doors_but_one_with_a_sharp_s() -> None:
+    assert _targets(form("schließ alle Türen außer der Garage ab")) == {
+        "lock.front_door",
+        "lock.back_door",
+    }
