@@ -1621,7 +1621,13 @@ class GroundedExpert:
             return False
         if rest and intent is not None:
             cue = self._cue(intent, u.cleaned.lang)
-            if cue is not None and cue.search(rest[0]) and not NEGATED.search(rest[0]):
+            if (
+                cue is not None
+                and cue.search(rest[0])
+                and not NEGATED.search(rest[0])
+                # not a reason said after it: "don't turn off the porch light, it's dark"
+                and not _IT_IS.match(rest[0])
+            ):
                 return False  # asked for in the next clause
         return True
 
@@ -2731,6 +2737,11 @@ _ASKING_VERB = (
     r"(?:close|assign|cancel|move|add|create|remind|rename|delete|remove|book|schedule|mark|"
     r"reopen|annule|supprime|deplace|ajoute|cree|assigne|marque|rappelle|cancela|borra|mueve|"
     r"anade|asigna|marca|recuerdame|sag|losch|verschieb|trag|weis|erinnere)"
+)
+# a clause that says how things are ("it's getting dark", "il fait nuit", "es ist dunkel")
+_IT_IS = re.compile(
+    r"\s*(?:it's|it is|its|there's|we're|i'm|il fait|il est|c'est|on est|hace|esta|estamos|"
+    r"es ist|es wird|wir sind|ich bin)\b"
 )
 # a later part that acts on the first one's thing again
 _BACK_TO_IT = re.compile(

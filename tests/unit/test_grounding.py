@@ -4026,3 +4026,14 @@ def test_all_doors_but_one_with_a_sharp_s() -> None:
         "lock.front_door",
         "lock.back_door",
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "don't turn off the porch light, it's getting dark",
+        "no apagues la luz del porche, está oscuro",
+    ],
+)
+def test_a_reason_after_a_negated_request_does_not_ask_it_again(text: str) -> None:
+    assert form(text).decision == "no_task", _values_written(text)
