@@ -1150,15 +1150,17 @@ class GroundedExpert:
                 assumptions=[*notes, f"a negated or deferred {intent.id}: nothing changes"],
             )
         creates = intent.target is not None and intent.target.create
-        parts = [
-            self.understand(part, routed.project_id, language=u.lang)
-            # (a new item's title may say "and": "a ticket to fix login and add tests")
-            for part in (
-                _requests(u.cleaned.folded)
-                if not creates and intent.value not in _WHOLE_VALUES
-                else [u.cleaned.folded]
-            )
-        ]
+        # (a new item's title may say "and": "a ticket to fix login and add tests")
+        said = (
+            _requests(u.cleaned.folded)
+            if not creates and intent.value not in _WHOLE_VALUES
+            else [u.cleaned.folded]
+        )
+        parts = (
+            [self.understand(part, routed.project_id, language=u.lang) for part in said]
+            if len(said) > 1
+            else [u]
+        )
         if len(parts) >= 2:
             # "turn off the kitchen light and lock the front door": two requests of their own,
             # each its own verb; one task would do one and take the other's value, or drop
@@ -2611,6 +2613,7 @@ _EXCEPT = re.compile(
 _EXCEPT_SAID = Needled(_EXCEPT)
 
 
+@lru_cache(maxsize=16)  # one event's text is asked for its targets and then its value
 def _left_out(folded: str) -> re.Match[str] | None:
     """Where the request starts saying what "all" leaves out, or None."""
     ex = _EXCEPT.search(folded) if _EXCEPT_SAID.may_match(folded) else None
@@ -2793,16 +2796,21 @@ _OWN_SUBJECT = re.compile(
 )
 
 
+_LATER_SAID = Needled(_LATER)
+_TONIGHT_SAID = Needled(_TONIGHT)
+_A_DIGIT = re.compile(r"\d")
+
+
 def _later(folded: str, *, clock: bool, evening_now: bool) -> bool:
     """Whether the request asks for the change at a later time, said with its verb first or
     last in the request's own clause ("à 22h éteins la lumière", "switch the coffee machine
     on in 10 minutes"; not "on a des invités à 20h, mets les lumières à 50", nor "allume la
     machine à café, je descends dans deux minutes": when the guests come, when I come down).
     ``clock``: a bare clock time counts too; ``evening_now``: "tonight" is now."""
-    found = [*_LATER.finditer(folded)]
-    if clock:
+    found = [*_LATER.finditer(folded)] if _LATER_SAID.may_match(folded) else []
+    if clock and _A_DIGIT.search(folded):
         found += _AT_CLOCK.finditer(folded)
-    if not evening_now:
+    if not evening_now and _TONIGHT_SAID.may_match(folded):
         found += _TONIGHT.finditer(folded)
     for m in found:
         if _BEFORE_LATER.fullmatch(folded[: m.start()]):
