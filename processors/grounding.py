@@ -640,6 +640,33 @@ _SLOT_NAMES: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 
+# what a kind of item is called in a reply, in each language (its id in English when none)
+_KIND_NAMES: dict[str, dict[str, str]] = {
+    "light": {"fr": "lumière", "es": "luz", "de": "Licht"},
+    "lock": {"fr": "serrure", "es": "cerradura", "de": "Schloss"},
+    "climate": {"en": "thermostat", "fr": "thermostat", "es": "termostato", "de": "Thermostat"},
+    "switch": {"en": "device", "fr": "appareil", "es": "aparato", "de": "Gerät"},
+    "scene": {"fr": "scène", "es": "escena", "de": "Szene"},
+    "alarm": {"fr": "alarme", "es": "alarma", "de": "Alarmanlage"},
+    "event": {"fr": "événement", "es": "evento", "de": "Termin"},
+    "reminder": {"fr": "rappel", "es": "recordatorio", "de": "Erinnerung"},
+    "ticket": {"fr": "ticket", "es": "ticket", "de": "Ticket"},
+    "item": {"fr": "élément", "es": "elemento", "de": "Element"},
+}
+
+
+def kind_names(kinds: Sequence[str], lang: str) -> str:
+    """What the kinds of item are called in ``lang``, joined ("lumière"; an unknown kind as
+    it is).
+
+    >>> kind_names(["light"], "fr"), kind_names(["event"], "en"), kind_names(["plant"], "de")
+    ('lumière', 'event', 'plant')
+    """
+    return ", ".join(
+        _KIND_NAMES.get(k, {}).get(lang, _KIND_NAMES.get(k, {}).get("en", k)) for k in kinds
+    )
+
+
 def slot_name(slot: str, lang: str) -> str:
     """What the value ``slot`` is called in a reply in ``lang`` (the slot's id when no name).
 
@@ -1233,7 +1260,7 @@ class GroundedExpert:
         ):
             # "sag den Termin ab", "annule mon rendez-vous": nothing is removed that was named
             # only by its kind ("appointment") when its own name says more ("physio appointment")
-            what = ", ".join(sorted(intent.target.kinds)) if intent.target else "item"
+            what = kind_names(intent.target.kinds if intent.target else ["item"], lang)
             problem = ("missing_slot:target", reply_text("which_none", lang, what=what), [])
         if problem is not None and problem[0] == "ambiguous_target" and "," in u.cleaned.numeric:
             # "dim the bedside lamp to 25 percent, I'm reading": the request's own clause names it
@@ -1274,7 +1301,7 @@ class GroundedExpert:
             (problem[0] == "ambiguous_target" and inventory.unknown_descriptor(u.cleaned.numeric))
             or (problem[0] == "missing_slot:target" and _ID_SAID.search(u.cleaned.numeric))
         ):
-            what = ", ".join(sorted(intent.target.kinds)) if intent.target else "item"
+            what = kind_names(intent.target.kinds if intent.target else ["item"], lang)
             problem = ("missing_slot:target", reply_text("not_found", lang, what=what), [])
         if problem is not None and problem[0] == "missing_slot:target":
             # "plan version 2.9 for february": an intent of the pack that names no item; a name
@@ -1933,7 +1960,7 @@ class GroundedExpert:
         if not matches:
             if spec.optional:
                 return [], None
-            what = ", ".join(sorted(kinds)) or spec.collection.strip("/")
+            what = kind_names(sorted(kinds), lang) or spec.collection.strip("/")
             return [], ("missing_slot:target", reply_text("which_none", lang, what=what), [])
         if res.areas:
             inside = [m for m in matches if m.item.area in res.areas]

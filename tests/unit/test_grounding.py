@@ -4037,3 +4037,12 @@ def test_all_doors_but_one_with_a_sharp_s() -> None:
 )
 def test_a_reason_after_a_negated_request_does_not_ask_it_again(text: str) -> None:
     assert form(text).decision == "no_task", _values_written(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [("éteins tout", "(lumière)"), ("apaga todo", "(luz)"), ("mach alles aus", "(Licht)")],
+)
+def test_a_reply_names_the_kind_of_item_in_its_language(text: str, said: str) -> None:
+    f = form(text)
+    assert f.reply is not None and said in f.reply.text, f.reply
