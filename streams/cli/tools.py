@@ -34,7 +34,15 @@ from streams.runtime.workers import limit_threads
 from streams.settings import DATA_DIR, Settings
 from streams.tools import bench, chaos
 from streams.tools.bench_plot import write_plot
-from streams.tools.evaluation import TASK_TYPES, calibrate, evaluate, read_rows, read_states
+from streams.tools.evaluation import (
+    TASK_TYPES,
+    calibrate,
+    comparable_errors,
+    compare_errors,
+    evaluate,
+    read_rows,
+    read_states,
+)
 from streams.tools.peers import default_peers_python
 
 
@@ -123,6 +131,18 @@ def add_parsers(sub: Any) -> None:
         help="the events' time, ISO 8601 (default: 2026-12-01T09:00+01:00, the shipped sets')",
     )
     ev.add_argument("--errors", action="store_true", help="print every miss")
+    ev.add_argument(
+        "--save-errors",
+        type=Path,
+        metavar="FILE",
+        help="write every miss to FILE (JSON), to compare a later run with (--compare)",
+    )
+    ev.add_argument(
+        "--compare",
+        type=Path,
+        metavar="FILE",
+        help="print the misses that are new or fixed since a run saved with --save-errors",
+    )
     ev.add_argument(
         "--dev",
         type=Path,
@@ -265,7 +285,27 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError(f"--now: not an ISO 8601 time: {args.now!r}") from exc
     if now is not None and now.tzinfo is None:
         raise UsageError("--now needs a UTC offset, e.g. 2026-12-01T09:00+01:00")
+    before: list[str] | None = None
+    if args.compare is not None:
+        try:
+            before = [str(e) for e in json.loads(args.compare.read_text())["errors"]]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"--compare {args.compare}: not a saved run: {exc}") from exc
     evaluation = evaluate(router, former, rows, states=states, now=now)
+    if args.save_errors is not None:
+        errors = comparable_errors(evaluation.overall.errors)
+        args.save_errors.write_text(json.dumps({"file": str(path), "errors": errors}, indent=0))
+    if before is not None:
+        new, fixed = compare_errors(before, evaluation.overall.errors)
+        for error in new:
+            print(f"NEW    {error}")
+        for error in fixed:
+            print(f"FIXED  {error}")
+        print(
+            f"misses: {len(before)} -> {len(evaluation.overall.errors)} ({len(new)} new, "
+            f"{len(fixed)} fixed)"
+        )
+        return 0
     if args.json:
         print(json.dumps(evaluation.as_dict()))
         return 0

@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -143,6 +144,32 @@ def read_states(directory: Path) -> dict[str, Any]:
         except ValueError as exc:
             raise ValueError(f"{path}: not JSON: {exc}") from exc
     return states
+
+
+# the ids formation makes for new items and events: another run makes others
+_GENERATED_ID = re.compile(r"\b(?:rem|ev|TL-new|evt|ticket)-[0-9a-f]{8}\b")
+
+
+def comparable_errors(errors: Sequence[str]) -> list[str]:
+    """``errors`` sorted, with the ids formation generates made alike, so that two runs can be
+    compared row by row (:func:`compare_errors`).
+
+    >>> comparable_errors(["value: 'add x' → ['ev-0123abcd'], expected 'y'"])
+    ["value: 'add x' → ['ev-…'], expected 'y'"]
+    """
+    return sorted(
+        _GENERATED_ID.sub(lambda m: m.group().rsplit("-", 1)[0] + "-…", e) for e in errors
+    )
+
+
+def compare_errors(before: Sequence[str], after: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The misses ``after`` has and ``before`` had not (new), and the other way (fixed).
+
+    >>> compare_errors(["a", "b"], ["b", "c"])
+    (['c'], ['a'])
+    """
+    old, new = set(comparable_errors(before)), set(comparable_errors(after))
+    return sorted(new - old), sorted(old - new)
 
 
 def expected_calibration_error(points: Sequence[tuple[float, bool]], bins: int = 10) -> float:

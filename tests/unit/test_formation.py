@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +180,26 @@ def test_eval_reads_values_in_the_labels_vocabulary() -> None:
     assert _value_matches("cancelled", [op("remove", "/events/ev-1")])
     assert _value_matches("unassigned", [op("replace", "/tickets/TL-1/assignee", None)])
     assert not _value_matches("unassigned", [op("replace", "/tickets/TL-1/status", None)])
+
+
+def test_eval_compares_its_misses_with_a_saved_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = tmp_path / "before.json"
+    assert main(["eval", "--save-errors", str(saved)]) == 0
+    capsys.readouterr()
+    run = json.loads(saved.read_text())
+    # a miss the saved run had and this one has not: fixed; one it has and that had not: new
+    fixed = "task type: 'made up' → no_task, expected stateful"
+    dropped = run["errors"].pop() if run["errors"] else None
+    saved.write_text(json.dumps({"errors": [*run["errors"], fixed]}))
+    assert main(["eval", "--compare", str(saved)]) == 0
+    out = capsys.readouterr().out
+    assert f"FIXED  {fixed}" in out
+    if dropped is not None:
+        assert f"NEW    {dropped}" in out
+
+
+def test_eval_compare_with_no_saved_run_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text("[]")
+    assert main(["eval", "--compare", str(tmp_path / "bad.json")]) == 2
