@@ -46,7 +46,7 @@ from processors.embeddings import (
 )
 from processors.fuzzy import Choices
 from processors.inventory import (
-    _KIND_VOCAB,
+    KIND_VOCAB,
     KIND_WORDS,
     Collection,
     Inventory,
@@ -662,9 +662,8 @@ def kind_names(kinds: Sequence[str], lang: str) -> str:
     >>> kind_names(["light"], "fr"), kind_names(["event"], "en"), kind_names(["plant"], "de")
     ('lumière', 'event', 'plant')
     """
-    return ", ".join(
-        _KIND_NAMES.get(k, {}).get(lang, _KIND_NAMES.get(k, {}).get("en", k)) for k in kinds
-    )
+    said = [_KIND_NAMES.get(k, {}) for k in kinds]
+    return ", ".join(n.get(lang) or n.get("en") or k for n, k in zip(said, kinds, strict=True))
 
 
 def slot_name(slot: str, lang: str) -> str:
@@ -736,8 +735,7 @@ _POLITE_KIND = re.compile(
 
 
 _REQUEST_VERB = re.compile(
-    r"\b(?:turn|switch|lock|unlock|close|open|cancel|delete|remove|move|set|put|dim|arm|start|"
-    r"verrouille|active|desactive|programme|activa|desactiva|supprime|annule|"
+    r"\b(?:turn|switch|lock|unlock|close|open|cancel|delete|remove|move|set|put|supprime|annule|"
     r"efface|eteins|allume|ferme|ouvre|mets|borra|cancela|elimina|apaga|enciende|cierra|abre|pon|"
     r"losch|streich|mach|schalt|schliess|sag)\w*"
 )
@@ -1176,54 +1174,15 @@ class GroundedExpert:
                 reason_code="negated_request",
                 assumptions=[*notes, f"a negated or deferred {intent.id}: nothing changes"],
             )
-        creates = intent.target is not None and intent.target.create
-        # (a new item's title may say "and": "a ticket to fix login and add tests")
-        said = (
-            _requests(u.cleaned.folded)
-            if not creates and intent.value not in _WHOLE_VALUES
-            else [u.cleaned.folded]
-        )
-        parts = (
-            [self.understand(part, routed.project_id, language=u.lang) for part in said]
-            if len(said) > 1
-            else [u]
-        )
-        if len(parts) >= 2:
-            # "turn off the kitchen light and lock the front door": two requests of their own,
-            # each its own verb; one task would do one and take the other's value, or drop
-            # it. The same request twice ("turn on the porch light and turn on the path
-            # lights") is one, on both.
-            intents = {
-                ranked_part[0][0].id
-                for part in parts
-                if (ranked_part := self.rank(part, routed.domain_id or "", pack))
-            }
-            values = {repr(_read(intent.value, part.cleaned)) for part in parts if intent.value}
-            several = (
-                len(intents) >= 2
-                or len(values) >= 2
-                # a value read whole, or one per item: each part's own is not known here
-                or (intent.value is not None and intent.value not in _READ_PER_PART)
-                or _left_out_split(u.cleaned) is not None
-            )
-        else:
-            intents = {intent.id}
-            # one verb, a new time or person for each ("move the dentist to friday and yoga to
-            # monday", "assign TL-42 to Marco and TL-57 to Priya")
-            several = (
-                intent.value is not None
-                and intent.value not in _WHOLE_VALUES
-                and not creates
-                and self._two_new(u.cleaned.folded, inventory, intent)
-            )
-        if several:
+        parts, several = self._requests_of(intent, u, routed, pack, inventory)
+        if several is not None:
             return Proposal(
                 decision="clarification",
                 confidence=0.6,
                 intent_id=intent.id,
                 reply=reply_text("one_at_a_time", lang),
                 reason_code="several_requests",
-                assumptions=[*notes, f"several requests: {', '.join(sorted(intents))}"],
+                assumptions=[*notes, f"several requests: {', '.join(sorted(several))}"],
             )
         zone = self._inventories[routed.project_id or ""][2]
         if (
@@ -1764,7 +1723,7 @@ class GroundedExpert:
             full = {m.item.id for m in out.best if m.named and m.score >= 0.99}
             if full:
                 ids |= full  # "except the garden path lights": that one, by its name
-            elif out.areas and (_KIND_VOCAB.isdisjoint(piece.split()) or out.plural):
+            elif out.areas and (KIND_VOCAB.isdisjoint(piece.split()) or out.plural):
                 # "except in the kitchen", "except the kitchen lights": what is there
                 areas |= set(out.areas)
             elif named:
@@ -1776,6 +1735,47 @@ class GroundedExpert:
                 return [], ("missing_slot:target", reply_text("left_out", lang), [])
         kept = [t for t in targets if t.id not in ids and t.area not in areas]
         return kept, None if kept else ("missing_slot:target", reply_text("left_out", lang), [])
+
+    def _requests_of(
+        self,
+        intent: IntentSpec,
+        u: Understanding,
+        routed: RoutedEvent,
+        pack: DomainPack,
+        inventory: Inventory | None,
+    ) -> tuple[list[Understanding], set[str] | None]:
+        """The requests the utterance makes with ``intent`` (``[u]``, or each part of the
+        same request said twice: "turn on the porch light and turn on the path lights"), and
+        the intents asked when it makes several that one task cannot do (else None): two
+        requests of their own ("turn off the kitchen light and lock the front door"), or a
+        new time or person for each item ("move the dentist to friday and yoga to monday")."""
+        creates = intent.target is not None and intent.target.create
+        # (a new item's title may say "and": "a ticket to fix login and add tests")
+        whole = creates or intent.value in _WHOLE_VALUES
+        said = [u.cleaned.folded] if whole else _requests(u.cleaned.folded)
+        if len(said) < 2:
+            several = (
+                not whole
+                and intent.value is not None
+                and self._two_new(u.cleaned.folded, inventory, intent)
+            )
+            return [u], {intent.id} if several else None
+        parts = [self.understand(part, routed.project_id, language=u.lang) for part in said]
+        intents = {
+            ranked[0][0].id
+            for part in parts
+            if (ranked := self.rank(part, routed.domain_id or "", pack))
+        }
+        values = {repr(_read(intent.value, part.cleaned)) for part in parts if intent.value}
+        if (
+            len(intents) >= 2
+            or len(values) >= 2
+            # a value read whole, or one per item: each part's own is not known here
+            or (intent.value is not None and intent.value not in _READ_PER_PART)
+            or _left_out_split(u.cleaned) is not None
+        ):
+            return parts, intents
+        return parts, None
 
     @staticmethod
     def _two_new(folded: str, inventory: Inventory | None, intent: IntentSpec) -> bool:

@@ -100,7 +100,7 @@ KIND_WORDS: dict[str, frozenset[str]] = {
     ),
     "reminder": frozenset("reminder rappel recordatorio erinnerung".split()),
 }
-_KIND_VOCAB = frozenset().union(*KIND_WORDS.values())
+KIND_VOCAB = frozenset().union(*KIND_WORDS.values())
 # the tails of German compounds that name a kind of item there, and only there ("Stunde"
 # alone is an hour: "in einer Stunde"): "Yogastunde", "Gitarrenstunde" are lessons
 _COMPOUND_TAILS = {"stunde": "lesson", "stunden": "lessons"}
@@ -840,7 +840,7 @@ class Inventory:
         "fruhstucksszene" (an item "Frühstück" of kind scene) → its parts as said."""
         for cut in range(len(word) - 4, 3, -1):
             head, tail = word[:cut], word[cut:]
-            if tail not in _KIND_VOCAB and tail not in _COMPOUND_TAILS:
+            if tail not in KIND_VOCAB and tail not in _COMPOUND_TAILS:
                 continue  # ("Zahnarztrechnung" is no dentist)
             english = _COMPOUND_TAILS.get(tail) or canonical(tail)
             for link in ("", "s", "n", "en", "es"):

@@ -551,11 +551,11 @@ _DENIED = re.compile(
 # a fix still to do ("TL-42 needs to be fixed", "muss noch repariert werden"; "TL-42 needs to
 # be closed" asks to close it)
 _TO_DO = re.compile(r"\b(?:needs? to be|has to be|must be|doit etre|tiene que|hay que|muss|wird)\b")
-_A_FIX = re.compile(r"fix\w*|corrig\w*|repar\w*|arregl\w*|solucion\w*|behoben|gefixt|resolv\w*")
+_A_FIX = re.compile(rf"{_FIX_VERB.pattern}|fix\w*|resolv\w*|behoben")
 # what starts a part of its own ("… since Marco fixed it", "… weil Marco es behoben hat")
 _DENIAL_PART = re.compile(
-    r"\b(?:and|et|y|und|but|mais|pero|aber|then|puis|luego|dann|since|because|as|weil|da|car|"
-    r"puisque|parce que|porque|ya que|dass|que|qui)\b"
+    _LAST_PART.pattern.removesuffix(r")\b")
+    + r"|since|because|as|weil|da|car|puisque|parce que|porque|ya que|dass|que|qui)\b"
 )
 _DENIED_WITHIN = 4
 # the words that may stand between a denial and its word of done
@@ -1394,7 +1394,8 @@ _IN_DAYS = re.compile(
     r"(days?|jours?|dias?|tagen?|weeks?|semaines?|semanas?|wochen?)\b"
 )
 _NEXT_WEEK = re.compile(
-    r"\b(?:next week|the following week|la semaine (?:prochaine|suivante|d'apres)|"
+    r"\b(?:next week|the following week|(?:the )?coming week|"
+    r"la semaine (?:prochaine|suivante|d'apres)|"
     r"(?:la )?semana (?:que viene|proxima|siguiente)|(?:la )?(?:proxima|siguiente) semana|"
     r"(?:nachste|nachsten|nachster|kommende|kommenden|kommender|folgende|folgenden) woche)\b"
 )
@@ -1578,12 +1579,8 @@ _NEW_TIME = re.compile(r"\b(?:to|a|à|au|auf|al|para|bis|nach|zu)\s*(?:las|la)?\
 _OCLOCK = re.compile(r"\b(\d{1,2}) ?o'?clock\b")
 
 
-# a week named: this one (0) or the next (1)
-_WEEK_RE = re.compile(
-    r"\b(?:(next|this|coming|the following) week|la semaine (prochaine)|(cette) semaine|"
-    r"la (?:(proxima|siguiente) semana|semana (que viene|proxima|siguiente))|(esta) semana|"
-    r"(nachste|kommende|diese|dieser) woche)\b"
-)
+# this week named (next week is :data:`_NEXT_WEEK`)
+_THIS_WEEK = re.compile(r"\b(?:this week|cette semaine|esta semana|(?:diese|dieser) woche)\b")
 _FOR_DAY = re.compile(r"\b(?:for|pour|para|fur)\s*$")
 _A_WEEKDAY_LAST = re.compile(r"\b(?:on |am |el |le )?(?:" + "|".join(_WEEKDAYS) + r")s?\s*$")
 # a subject of its own before the week: another clause ("I'm away next week")
@@ -1592,7 +1589,6 @@ _SAYS_ITS_OWN = re.compile(
     r"on (?:verra|fera|le fera|se voit)|yo|"
     r"lo hacemos|lo vemos|nos vemos|estoy|estamos|vuelvo|ich|wir|machen|sehen)\b"
 )
-_THIS_WEEK = frozenset({"this", "cette", "esta", "diese", "dieser"})
 
 
 def week_of(u: Cleaned, base: datetime, zone: str) -> date | None:
@@ -1608,9 +1604,10 @@ def week_of(u: Cleaned, base: datetime, zone: str) -> date | None:
     >>> week_of(clean("move my 3pm to thursday next week", "en"), base, "Europe/Paris") is None
     True
     """
-    m = _WEEK_RE.search(u.folded)
-    if m is None:
+    said = [m for m in (_NEXT_WEEK.search(u.folded), _THIS_WEEK.search(u.folded)) if m]
+    if not said:
         return None
+    m = min(said, key=lambda found: found.start())
     head = u.folded[: m.start()]
     if _CLAUSE_END.search(head) or _SAYS_ITS_OWN.search(head):
         # said of something else: "annule mon rendez-vous de jeudi, on verra la semaine
@@ -1621,8 +1618,7 @@ def week_of(u: Cleaned, base: datetime, zone: str) -> date | None:
     if _NEW_DAY.search(before) or _FOR_DAY.search(before):
         return None
     local = base.astimezone(ZoneInfo(zone)).date()
-    said = next(g for g in m.groups() if g)
-    return local + timedelta(days=(0 if said in _THIS_WEEK else 7) - local.weekday())
+    return local + timedelta(days=(0 if m.re is _THIS_WEEK else 7) - local.weekday())
 
 
 def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int | None]:
