@@ -72,11 +72,13 @@ from processors.packs import DomainPack, IntentSpec, MissingSlot, render_patch
 from processors.patterns import Needled
 from processors.values import (
     Delta,
+    asked_apart,
     bare_number,
     before,
     colour,
     delta,
     denied_done,
+    denied_parts,
     local_iso,
     own_clause,
     percent,
@@ -748,6 +750,14 @@ def negated_request(text: str) -> bool:
     main, *rest = _CLAUSE.split(folded, maxsplit=1)
     if not NEGATED.search(main) or _ASKS_ANYWAY.search(folded):
         return False
+    if parts := denied_parts(folded):
+        # "Marco a corrigé le 42 mais le 94 n'est pas encore corrigé": told of another
+        # ticket, no request taken back (see GroundedExpert._negated)
+        for part in parts:
+            folded = folded.replace(part, " ")
+        main, *rest = _CLAUSE.split(folded, maxsplit=1)
+        if not NEGATED.search(main):
+            return False
     return not (rest and _REQUEST_VERB.search(rest[0]) and not NEGATED.search(rest[0]))
 
 
@@ -1014,6 +1024,17 @@ class GroundedExpert:
         resolution = (
             inventory.resolve(_without_comparatives(cleaned.numeric)) if inventory else Resolution()
         )
+        if inventory is not None and (asked := asked_apart(cleaned.folded)) is not None:
+            # "the garage is locked, unlock the front door": the request alone, when it names
+            # its own thing and the rest another ("the kitchen is dark, turn on the light"
+            # needs the kitchen)
+            parts = _CLAUSE_END.split(cleaned.text)
+            alone = clean(", ".join(parts[n].strip() for n in asked), cleaned.lang)
+            told = clean(", ".join(p for n, p in enumerate(parts) if n not in asked), cleaned.lang)
+            own = inventory.resolve(_without_comparatives(alone.numeric))
+            mine, others = _named_items(own), _named_items(inventory.resolve(told.numeric))
+            if mine and others and mine.isdisjoint(others):
+                cleaned, resolution = alone, own
         spelled = self._spell(cleaned, inventory)
         return Understanding(lang, cleaned, resolution, None if spelled is cleaned else spelled)
 
@@ -1581,6 +1602,11 @@ class GroundedExpert:
             return True  # told it is done: nothing to do (unless marking it done is the task)
         if intent is not None and _completes(intent) and denied_done(u.cleaned):
             return True  # "Marco hasn't fixed TL-42 yet": told it is not, nothing to close
+        if intent is None or _completes(intent):
+            for part in denied_parts(u.cleaned.folded):
+                # "Marco a corrigé le 42 mais le 94 n'est pas encore corrigé": that part's
+                # negation is no taking back of the other's (:meth:`_targets` drops the 94)
+                text = text.replace(part, " ")
         if _TAKE_BACK_SAID.may_match(text) and _RETRACTED.search(text):
             return True  # "cancel the piano lesson... no, never mind"
         main, *rest = _CLAUSE.split(text, maxsplit=1)
@@ -1707,7 +1733,11 @@ class GroundedExpert:
             return union, None
         split = _left_out_split(u.cleaned)
         if split is None:
-            return self._named_targets(intent, u, inventory, lang, when_said)
+            targets, problem = self._named_targets(intent, u, inventory, lang, when_said)
+            if _completes(intent) and (denied := denied_parts(u.cleaned.folded)):
+                # "Marco fixed TL-42 and TL-94 is not fixed yet": not TL-94
+                return self._without_denied(denied, targets, problem, inventory)
+            return targets, problem
         rest, left_out = split
         whole = replace(u, cleaned=rest, spelled=None, resolution=inventory.resolve(rest.numeric))
         targets, problem = self._named_targets(intent, whole, inventory, lang, when_said)
@@ -1735,6 +1765,27 @@ class GroundedExpert:
                 return [], ("missing_slot:target", reply_text("left_out", lang), [])
         kept = [t for t in targets if t.id not in ids and t.area not in areas]
         return kept, None if kept else ("missing_slot:target", reply_text("left_out", lang), [])
+
+    @staticmethod
+    def _without_denied(
+        parts: list[str],
+        targets: list[Any],
+        problem: tuple[str, str, list[str]] | None,
+        inventory: Inventory,
+    ) -> tuple[list[Any], tuple[str, str, list[str]] | None]:
+        """``targets`` (or the candidates of an ambiguity) without the items named in
+        ``parts``, which say they are not done."""
+        denied: set[str] = set()
+        for part in parts:
+            best = inventory.resolve(part).best
+            denied |= {m.item.id for m in best if m.named and m.score >= 0.99}
+        if problem is None:
+            kept = [t for t in targets if t.id not in denied]
+            return (kept, None) if kept else (targets, problem)
+        candidates = [c for c in problem[2] if c not in denied]
+        if problem[0] == "ambiguous_target" and len(candidates) == 1:
+            return [inventory.get(candidates[0])], None
+        return targets, problem
 
     def _requests_of(
         self,
@@ -2635,7 +2686,13 @@ _EXCEPT = re.compile(
     r"\bbut(?: not)?(?= (?:the|my)\b)|(?<=\ball )but\b|"
     # "…, but leave the porch on", "mais laisse celle du couloir", "aber lass den Flur an",
     # "…, no, leave the porch on"
-    r"\b(?:but|mais|pero|aber|no|non|nein|nee),? (?:leave|keep|laisse|garde|deja|lass)\b"
+    r"\b(?:but|mais|pero|aber|no|non|nein|nee),? (?:leave|keep|laisse|garde|deja|lass)\b|"
+    # "… but not that one, the floor lamp", "…, not that one, the back door stays open" (what
+    # language.clean does not read as a correction)
+    r"\b(?:but )?not (?:that|this) one,? (?=(?:the|my) )|"
+    r"\b(?:mais )?pas (?:celle|celui|ceux|celles)[- ]la,? (?=(?:la |le |les |l'|mon |ma |mes ))|"
+    r"\b(?:pero )?(?:esa|ese|esas|esos) no,? (?=(?:la|el|los|las|mi|mis) )|"
+    r"\b(?:aber )?nicht (?:die|den|das|der) da,? (?=(?:die|der|das|den|mein\w*) )"
 )
 _EXCEPT_SAID = Needled(_EXCEPT)
 
@@ -2693,7 +2750,8 @@ _EVERY = re.compile(
 # things of a kind said in the plural ("the lights", "les portes", "die Lichter"), all of
 # them when some are left out
 _THE_KIND = re.compile(
-    r"\b(the|les|las|los|die) (lights|lamps|doors|locks|radiators|thermostats|lumieres|lampes|"
+    r"\b(the|les|las|los|die) (?:(?!all\b|and\b|or\b)[a-z']+ ){0,2}?(lights|lamps|doors|locks|"
+    r"radiators|thermostats|lumieres|lampes|"
     r"portes|radiateurs|luces|lamparas|puertas|radiadores|lichter|lampen|turen|heizungen|"
     r"heizkorper)\b"
 )
@@ -2710,6 +2768,13 @@ _VERB_LAST = re.compile(
 )
 _LEAVE = re.compile(r"\b(?:leave|keep|laisse|garde|deja|lass)\b")
 _CLAUSE_END = re.compile(r"[,;.!?]")
+
+
+def _named_items(res: Resolution) -> set[str]:
+    """The items ``res`` finds named in full (not an area, not a person)."""
+    return {m.item.id for m in res.best if m.named and m.score >= 0.99 and m.item.role == "target"}
+
+
 # what a device is set to: a change that takes effect when it is made
 _ACTUATED = frozenset("switch percent temperature colour lock_state alarm_mode".split())
 # a later time the change is asked for, said with its mark ("in 10 minutes", "at 11pm", "à
@@ -2732,7 +2797,8 @@ _LATER = re.compile(
 # a clock time alone, later for a switch, a lock or an alarm ("unlock the front door at 10";
 # for a thermostat or a dimmer "at 21" is the value)
 _AT_CLOCK = re.compile(
-    r"\b(?:at|a|um|vers) (?:[01]?\d|2[0-4])(?::\d\d)?(?! ?(?:%|percent|degrees?|°))\b"
+    r"\b(?:at|a|um|vers) (?:[01]?\d|2[0-4])(?::\d\d)?"
+    r"(?! ?(?:%|percent|degrees?|°|grad|grados?|degres?|prozent|pour ?cent|por ciento))\b"
 )
 # the evening, later when said in the morning ("turn the porch light on tonight")
 _TONIGHT = re.compile(
@@ -2752,6 +2818,24 @@ _IMPERATIVE = (
     r"abre|pon|activa|desactiva|mach|schalt|schalte|schliess|schliesse|sperr|stell|dreh|offne)"
 )
 _HAS_IMPERATIVE = re.compile(rf"\b{_IMPERATIVE}\b")
+# the same verbs in the infinitive, after "peux-tu", "puedes" ("peux-tu allumer … et éteindre
+# …", "puedes encender … y apagar …")
+_INFINITIVE = (
+    r"(?:allumer|eteindre|fermer|ouvrir|verrouiller|deverrouiller|mettre|activer|desactiver|"
+    r"baisser|monter|augmenter|encender|apagar|cerrar|abrir|poner|activar|desactivar|subir|"
+    r"bajar|prender)"
+)
+# German verbs said last, in the infinitive ("kannst du das Verandalicht anmachen und das
+# Flurlicht ausmachen")
+_LAST_VERB = (
+    "anmachen ausmachen einschalten ausschalten abschliessen aufschliessen zumachen aufmachen "
+    "schliessen offnen aufdrehen zudrehen hochdrehen runterdrehen hochstellen runterstellen "
+    "stellen drehen aktivieren deaktivieren"
+).split()
+_AND_THEN_LAST = re.compile(
+    "(?:" + "|".join(f"(?<={v})" for v in _LAST_VERB) + r")\s+und\s+(?:dann\s+)?"
+    r"(?=[^,;.]*\b(?:" + "|".join(_LAST_VERB) + r")\W*$)"
+)
 # two new values, each after its own "to" ("… to friday and yoga to monday")
 _TWO_NEW = re.compile(
     r"\b(?:to|a|à|au|al|auf|nach|zu)\s+\S+[^,;.]*\s(?:and|et|y|und)\s+(?P<other>[^,;.]*?)"
@@ -2784,21 +2868,27 @@ _NAMES_A_THING = re.compile(
 )
 _OPENS_ASKING = re.compile(
     r"(?:please |bitte |por favor |(?:could|can|would|will) you |peux-tu |tu peux |puedes |"
-    rf"podrias |kannst du |konntest du )?(?:{_IMPERATIVE}|{_ASKING_VERB})\b"
+    rf"podrias |kannst du |konntest du )?(?:{_IMPERATIVE}|{_ASKING_VERB})\b|"
+    r"(?:peux-tu |tu peux |pourrais-tu |tu pourrais |pouvez-vous |vous pouvez |puedes |"
+    rf"podrias |puede |podria |(?:me )?(?:la |le |les |lo |l'))?{_INFINITIVE}\w*"
 )
 # where a second request of its own starts: "and" (or "then") and its own verb
 _AND_THEN = re.compile(
     rf"(?:,\s*|\s)(?:and|et|y|und|then|puis|luego|dann|and then|et puis|y luego|und dann)\s+"
-    rf"(?:(?:please|also|aussi|bitte|tambien|auch)\s+)?(?={_IMPERATIVE}\b|{_ASKING_VERB}\b)"
+    rf"(?:(?:please|also|aussi|bitte|tambien|auch)\s+)?"
+    rf"(?={_IMPERATIVE}\b|{_ASKING_VERB}\b|{_INFINITIVE}\w*\b)"
 )
 
 
 def _requests(folded: str) -> list[str]:
     """The requests of an utterance that says several, each with its own verb ("turn off the
     kitchen light and lock the front door"), or ``[folded]``."""
-    if not _OPENS_ASKING.match(folded) or not _AND_THEN.search(folded):
+    if _OPENS_ASKING.match(folded) and _AND_THEN.search(folded):
+        parts = [p for p in _AND_THEN.split(folded) if p.strip()]
+    elif " und " in folded and _AND_THEN_LAST.search(folded):
+        parts = [p for p in _AND_THEN_LAST.split(folded) if p.strip()]
+    else:
         return [folded]
-    parts = [p for p in _AND_THEN.split(folded) if p.strip()]
     if any(_BACK_TO_IT.match(p) and not _NAMES_A_THING.search(p) for p in parts[1:]):
         return [folded]  # one thing, two verbs: "close the garage and lock it"
     return parts
@@ -2810,6 +2900,11 @@ _BEFORE_LATER = re.compile(
     r"\W*(?:(?:please|bitte|por favor|can you|could you|ok|so)\W+)*"
     rf"(?:{_IMPERATIVE}(?:\W+(?:mal|bitte|please|ya))?\W*)?$"
 )
+# the most words of the request said after its time ("… um 18 Uhr auf 21 Grad")
+_REST_OF_REQUEST = 5
+# what the request's time is for, said after it ("… at 8pm for the guests", "… at 6pm when I
+# get home"): its time still
+_WHY_OR_WHEN = re.compile(r"\s*(?:for|when|so|pour|quand|para|cuando|fur|wenn|damit)\b")
 # a clause of its own around the time: a reason, not the request ("…, que bajo en cinco
 # minutos", "…, je descends dans deux minutes", "the cleaner is coming at 10am")
 _OWN_SUBJECT = re.compile(
@@ -2847,7 +2942,17 @@ def _later(folded: str, *, clock: bool, evening_now: bool) -> bool:
                 return True
             continue
         if not _AFTER_LATER.match(folded, m.end()):
-            continue
+            # the request's own words after it ("stell die Heizung um 18 Uhr auf 21 Grad",
+            # "mach um 22 Uhr das Licht aus"): no subject or request of their own
+            rest = _CLAUSE_END.split(folded[m.end() :], maxsplit=1)[0]
+            if (
+                not rest.strip()  # (its clause ends there, and more is said after it)
+                or len(rest.split()) > _REST_OF_REQUEST
+                or (_OWN_SUBJECT.search(rest) is not None and not _WHY_OR_WHEN.match(rest))
+                or _HAS_IMPERATIVE.search(rest) is not None
+                or _AND_THEN.search(rest) is not None
+            ):
+                continue
         start = max(folded.rfind(p, 0, m.start()) for p in ",;.!?") + 1
         clause = folded[start : m.start()]
         if _OWN_SUBJECT.search(clause) is None and _HAS_IMPERATIVE.search(clause):

@@ -114,7 +114,10 @@ _CORRECTION_ES = re.compile(
     _CORRECTION.pattern.replace(
         r"(?:,\s*|\s)(?:no|non|nein|nee|no no)[,]?\s+"
         r"(?=(?:the|la|le|el|die|der|das|den|mon|ma|mes|mein|meine|meinen)\s)",
-        r"(?:,\s*(?:no|no no),\s+|(?<!,)\s(?:no|no no),?\s+)(?=(?:la|el|los|las)\s)",
+        # ("…, pero esa no, la lámpara de pie" leaves that one out: grounding reads it)
+        r"(?:,\s*(?:no|no no),\s+|"
+        r"(?<!,)(?<!\besa)(?<!\bese)(?<!\besas)(?<!\besos)\s(?:no|no no),?\s+)"
+        r"(?=(?:la|el|los|las)\s)",
         1,
     )
 )
@@ -672,8 +675,59 @@ def clean(text: str, lang: str) -> Cleaned:
         cleaned = _without_discourse(lowered)
     else:
         cleaned = _without_discourse(" ".join(_unrepeat(_without_fillers(words, fillers))))
+    if _MAY_STAND_FOR.search(cleaned):
+        cleaned = _noun_restored(cleaned)
     numeric = _alpha2digit(cleaned, lang) if lang in SUPPORTED else cleaned
     return Cleaned(cleaned, numeric, fold(numeric), corrected, lang)
+
+
+# a pronoun standing for the noun said before it, in a list: "la lumière du porche et celle du
+# couloir", "la luz del porche y la del pasillo", "das Licht im Flur und das in der Küche",
+# "the light in the porch and the one in the hallway"
+_STANDS_FOR = (
+    re.compile(
+        r"\b(?P<art>la|le|les|l')\s?(?P<noun>\w+) (?:du|de la|de l'|des|d')[^,.;]*?\s(?:et|ou) "
+        r"(?P<pro>celle|celui|ceux|celles)(?= (?:du|de|des|d'))"
+    ),
+    re.compile(
+        r"\b(?P<art>la|el|los|las) (?P<noun>\w+) (?:del|de la|de los|de las|de)\b[^,.;]*?\s"
+        r"(?:y|o|e) (?P<pro>la|el|los|las)(?= (?:del|de)\b)"
+    ),
+    re.compile(
+        r"\b(?P<art>der|die|das|den) (?P<noun>\w+) (?:im|in der|in den|vom|von der|am|an der)\b"
+        r"[^,.;]*?\s(?:und|oder) (?P<pro>der|die|das|den)(?= (?:im|in|vom|von|am|an)\b)"
+    ),
+    re.compile(
+        r"\b(?P<art>the) (?P<noun>\w+) (?:in|of|on|by|at)\b[^,.;]*?\s(?:and|or) "
+        r"(?P<pro>the ones?)(?= (?:in|of|on|by|at)\b)"
+    ),
+    re.compile(r"\b(?P<noun>\w+) (?:and|or) (?P<pro>the ones?)(?= (?:in|of|on|by|at)\b)"),
+)
+_MAY_STAND_FOR = re.compile(
+    r"\s(?:celle|celui|ceux|celles|the one|the ones) |"
+    r"\s(?:y|o|e|und|oder) (?:la|el|los|las|der|die|das|den) (?:del|de|im|in|vom|von|am|an)\b"
+)
+
+
+def _noun_restored(text: str) -> str:
+    """``text`` with the noun a pronoun stands for said again ("… et celle du couloir" →
+    "… et la lumière du couloir"), so that each item is named.
+
+    >>> _noun_restored("allume la lumière du porche et celle du couloir")
+    'allume la lumière du porche et la lumière du couloir'
+    >>> _noun_restored("enciende la luz del porche y la del pasillo")
+    'enciende la luz del porche y la luz del pasillo'
+    """
+    for pattern in _STANDS_FOR:
+        m = pattern.search(text)
+        if m is not None:
+            noun = m.group("noun")
+            art = m.group("art") if "art" in m.groupdict() else "the"
+            if m.group("pro") in ("la", "el", "los", "las", "der", "die", "das", "den"):
+                art = m.group("pro")  # (its own gender and number)
+            said = f"{art}{'' if art.endswith(chr(39)) else ' '}{noun}"
+            return f"{text[: m.start('pro')]}{said}{text[m.end('pro') :]}"
+    return text
 
 
 def _without_discourse(text: str) -> str:

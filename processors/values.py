@@ -121,6 +121,32 @@ def requested(folded: str) -> str:
     return ", ".join(asked)
 
 
+def asked_apart(folded: str) -> list[int] | None:
+    """The clauses that ask (their indices among ``folded``'s parts split at ``,;.!?``) when
+    others tell how another thing is: "the garage is locked, unlock the front door" → ``[1]``
+    (:func:`requested` keeps such a text whole: the told clause may name what the asked one
+    acts on, "the kitchen is dark, turn on the light"; the caller decides).
+
+    >>> asked_apart("the garage is locked, unlock the front door")
+    [1]
+    >>> asked_apart("the front door is locked, unlock it") is None
+    True
+    """
+    if _ALREADY.search(folded) or not _IS.search(folded):
+        return None
+    clauses = _CLAUSE_END.split(folded)
+    told = [bool(_IS.search(c)) and not _opens_request(c) for c in clauses]
+    asked = [n for n, c in enumerate(clauses) if c.strip() and not told[n]]
+    if (
+        not any(told)
+        or not asked
+        or not all(_opens_request(clauses[n]) for n in asked)
+        or any(_IT.search(clauses[n]) or _NOT_ASKED.search(clauses[n]) for n in asked)
+    ):
+        return None
+    return asked
+
+
 def _opens_request(clause: str) -> bool:
     return _ASKS_FIRST.match(_PLEASE.sub("", clause.lstrip("¿¡ "))) is not None
 
@@ -140,10 +166,13 @@ _IT = re.compile(
     r"\b(?:it|them|sie|ihn|es)\b|-(?:la|le|les|lui)\b|\b(?:la|le|les|l')\s*\w+(?:er|ir|re)\b|"
     r"\w(?:ela|elas|elo|elos|ala|alas|alo|alos|rla|rlo|rlas|rlos)\b"
 )
-# what says how a thing is ("the front door is locked", "las luces están apagadas")
+# what says how a thing is ("the front door is locked", "las luces están apagadas", "the kids
+# left the lights on", "tu as laissé la porte ouverte", "dejaron la luz encendida", "hat das
+# Licht angelassen")
 _IS = re.compile(
     r"(?<!\blet)'s\b|\b(?:is|are|was|were|isn'?t|aren'?t|est(?!-ce| ce)|sont|etait|esta|"
-    r"estan|estaba|ist|sind|war)\b"
+    r"estan|estaba|ist|sind|war|left|(?:as|a|ont|avez) laisse\w*|dejaste|dejaron|dejado|dejo|"
+    r"\w*gelassen)\b"
 )
 # a request's opening words before its verb ("so can you unlock it", "tu peux l'ouvrir")
 _PLEASE = re.compile(
@@ -622,6 +651,32 @@ def denied_done(u: Cleaned) -> bool:
         and status(u) is None
         and not _DO_IT.search(u.folded, said[-1].end())
     )
+
+
+def denied_parts(text: str) -> list[str]:
+    """The parts of the utterance that say something is not done when another part says
+    something is: "Marco fixed TL-42 and TL-94 is not fixed yet" → ``["tl-94 is not fixed
+    yet"]`` (TL-94 is not to be closed with TL-42); else none.
+
+    ``text`` is folded (:func:`processors.language.fold`).
+
+    >>> denied_parts("marco fixed tl-42 and tl-94 is not fixed yet")
+    [' tl-94 is not fixed yet']
+    >>> denied_parts("marco hasn't fixed tl-42 yet")
+    []
+    """
+    said = [m for n, m in _statuses_said(text) if n == "done"]
+    denied = [m for m in said if _denied(text, m.start())]
+    if not denied or len(denied) == len(said):
+        return []
+    parts = []
+    for m in denied:
+        before = _CLAUSE_END.split(text[: m.start()])[-1]
+        start = m.start() - len(_DENIAL_PART.split(before)[-1])
+        after = text[m.end() :]
+        ends = [b.start() for b in (_CLAUSE_END.search(after), _LAST_PART.search(after)) if b]
+        parts.append(text[start : m.end() + min(ends, default=len(after))])
+    return parts
 
 
 # asked after it: "TL-42 still isn't closed, do it now", "…, mach das bitte"

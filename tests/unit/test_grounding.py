@@ -4046,3 +4046,149 @@ def test_a_reason_after_a_negated_request_does_not_ask_it_again(text: str) -> No
 def test_a_reply_names_the_kind_of_item_in_its_language(text: str, said: str) -> None:
     f = form(text)
     assert f.reply is not None and said in f.reply.text, f.reply
+
+
+# the fourteenth session
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        (
+            "turn off the living room lights but not that one, the floor lamp",
+            "light.living_floor_lamp",
+        ),
+        ("turn off the living room lights except the floor lamp", "light.living_floor_lamp"),
+        (
+            "éteins les lumières du salon mais pas celui-là, le lampadaire",
+            "light.living_floor_lamp",
+        ),
+        ("apaga las luces del salón pero esa no, la lámpara de pie", "light.living_floor_lamp"),
+        (
+            "mach die Lichter im Wohnzimmer aus, aber nicht die da, die Stehlampe",
+            "light.living_floor_lamp",
+        ),
+    ],
+)
+def test_but_not_that_one_leaves_it_out(text: str, left: str) -> None:
+    assert _targets(form(text)) == {"light.living_ceiling", "light.tv_strip"} - {left}
+
+
+def test_not_that_one_it_stays_leaves_it_out() -> None:
+    assert _targets(form("lock all the doors, not that one, the back door stays open")) == {
+        "lock.front_door",
+        "lock.garage",
+    }
+
+
+def test_not_that_one_alone_still_corrects() -> None:
+    assert _targets(form("turn off the porch light, no not that one, the path lights")) == {
+        "light.garden_path"
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the kids left all the lights on, turn them off",
+        "tu as laissé la lumière du porche allumée, éteins-la",
+        "dejaron la luz del porche encendida, apágala",
+        "du hast das Licht auf der Veranda angelassen, mach es aus",
+    ],
+)
+def test_left_on_is_how_it_is_not_the_request(text: str) -> None:
+    written = _values_written(text)
+    assert written and set(written) == {"off"}, written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "good news Marco fixed TL-42 and TL-94 is not fixed yet",
+        "Marco fixed TL-42 but TL-94 isn't done yet",
+        "TL-94 isn't fixed yet but Marco fixed TL-42",
+        "Marco a corrigé le 42 mais le 94 n'est pas encore corrigé",
+        "Marco arregló el 42 pero el 94 todavía no está arreglado",
+        "Marco hat TL-42 behoben, TL-94 ist noch nicht behoben",
+    ],
+)
+def test_a_ticket_told_not_done_is_not_closed_with_the_other(text: str) -> None:
+    assert _targets(form(text)) == {"TL-42"}
+
+
+def test_two_tickets_told_done_are_both_closed() -> None:
+    assert _targets(form("Marco fixed TL-42 and TL-94")) == {"TL-42", "TL-94"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stell die Heizung um 18 Uhr auf 21 Grad",
+        "mach um 22 Uhr das Licht im Flur aus",
+        "set the thermostat at 6pm to 21 degrees",
+        "mets le chauffage à 18h à 21 degrés",
+        "pon la calefacción a las seis de la tarde a 21 grados",
+        "turn on the porch light at 8pm for the guests",
+    ],
+)
+def test_a_time_inside_the_request_defers_it(text: str) -> None:
+    f = form(text)
+    assert f.reply is not None and f.reply.reason_code == "deferred_request", _values_written(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["turn on the porch light, the guests arrive at 8", "stell die Heizung auf 21 Grad"],
+)
+def test_a_time_of_something_else_does_not_defer(text: str) -> None:
+    assert form(text).task is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "value"),
+    [
+        ("the garage is locked, unlock the front door", "lock.front_door", "unlocked"),
+        ("la porte du garage est fermée, ouvre la porte d'entrée", "lock.front_door", "unlocked"),
+        ("die Garage ist zu, schließ die Haustür auf", "lock.front_door", "unlocked"),
+        ("the porch light is on, turn off the hallway light", "light.hallway", "off"),
+    ],
+)
+def test_how_another_thing_is_is_not_the_request(text: str, target: str, value: str) -> None:
+    f = form(text)
+    assert _targets(f) == {target} and _values_written(text) == [value]
+
+
+def test_how_a_room_is_still_names_the_room() -> None:
+    text = "Im Kinderzimmer ist es zu warm, dreh die Heizung einen Grad runter"
+    assert _targets(form(text)) == {"climate.kids_room"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kannst du das Verandalicht anmachen und das Flurlicht ausmachen",
+        "bitte das Verandalicht anmachen und die Haustür abschließen",
+        "peux-tu allumer la lumière du porche et éteindre celle du couloir",
+        "puedes encender la luz del porche y apagar la del pasillo",
+    ],
+)
+def test_several_requests_with_verbs_in_the_infinitive(text: str) -> None:
+    f = form(text)
+    assert f.reply is not None and f.reply.reason_code == "several_requests", _values_written(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kannst du das Verandalicht anmachen und das Flurlicht auch",
+        "kannst du das Verandalicht und das Flurlicht anmachen",
+        "allume la lumière du porche et celle du couloir",
+        "peux-tu allumer la lumière du porche et celle du couloir",
+        "enciende la luz del porche y la del pasillo",
+        "turn on the light in the porch and the one in the hallway",
+        "turn on the porch light and the one in the hallway",
+    ],
+)
+def test_the_one_of_another_place_is_named_too(text: str) -> None:
+    f = form(text)
+    assert _targets(f) == {"light.porch", "light.hallway"} and set(_values_written(text)) == {"on"}
