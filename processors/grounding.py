@@ -325,7 +325,9 @@ _LOCK_OR_UNLOCK = re.compile(f"{_UNLOCK.pattern}|{_LOCK.pattern}")
 _DISARM_DE = re.compile(r"\bschalt\w*\b.*\bab\b|\bmach\w*\b.*\baus\b")
 _DISARM = re.compile(
     r"\b(?:disarm\w*|entscharf\w*|desactiv\w*|desarm\w*|desconect\w*|deaktivier\w*|unscharf|"
-    r"ausschalt\w*|off|aus|coupe\w*|(?:quita|apaga|enleve|eteins)\w* (?:la |l')?alarm\w*)\b"
+    # (not being off somewhere: "we're all off to the coast, arm the alarm")
+    r"ausschalt\w*|(?<!\bwe're )(?<!\ball )off(?! to\b| for\b| out\b)|aus(?! dem\b| der\b)|"
+    r"coupe\w*|(?:quita|apaga|enleve|eteins)\w* (?:la |l')?alarm\w*)\b"
 )
 _ALARM_NIGHT = re.compile(
     r"\b(?:night|nuit|noche|nacht\w*)\b|nachtmodus|\bfor the night|pour la nuit|para la noche"
@@ -1274,6 +1276,12 @@ class GroundedExpert:
             if all(named.get(t.id, 0.0) >= 0.9 for t in targets):
                 slots["target_named"] = "yes"  # the project's own state names what to change
         if intent.task_type == "ephemeral":
+            if problem is not None and self._asks_which(problem, u, inventory):
+                # "who has the comments ticket?" with two of them: which one is asked about
+                # (not "is the light on in the kitchen", "which bugs are open", "what have I
+                # got tomorrow": the answer lists them)
+                slots["candidates"] = ",".join(problem[2])
+                return ask(problem[1], problem[0])
             return Proposal.read_only(intent, confidence, notes, slots=slots)
         if problem is not None and (
             # "the cellar door" in a home whose state knows three other doors: none of them;
@@ -1767,6 +1775,26 @@ class GroundedExpert:
         return kept, None if kept else ("missing_slot:target", reply_text("left_out", lang), [])
 
     @staticmethod
+    def _asks_which(
+        problem: tuple[str, str, list[str]], u: Understanding, inventory: Inventory
+    ) -> bool:
+        """Whether a question names one item by words two or three items share ("the
+        comments ticket", "Fridas Klassenarbeit"): not a place, a kind, a time or a list."""
+        res = u.resolution
+        if (
+            problem[0] != "ambiguous_target"
+            or not 2 <= len(problem[2]) <= 3
+            or res.areas
+            or res.every
+            or res.plural
+            or says_time(u.cleaned)
+        ):
+            return False
+        best = {m.item.id: m for m in res.matches}
+        found = [best.get(c) for c in problem[2]]
+        return all(m is not None and m.score >= 0.6 and not _by_kind_word(m.item, u) for m in found)
+
+    @staticmethod
     def _without_denied(
         parts: list[str],
         targets: list[Any],
@@ -2013,6 +2041,23 @@ class GroundedExpert:
                 return [], None
             what = kind_names(sorted(kinds), lang) or spec.collection.strip("/")
             return [], ("missing_slot:target", reply_text("which_none", lang, what=what), [])
+        if (
+            len(matches) == 1
+            and not matches[0].named
+            and matches[0].cover < 0.5
+            and _by_kind_word(matches[0].item, u)
+        ):
+            # "turn the heating down" when only the "bedroom heating panel" has the word in
+            # its name: the kind's word names none of the kind's items more than the others
+            alike = [
+                it
+                for it in inventory.items
+                if it.collection == spec.collection
+                and it.kind == matches[0].item.kind
+                and it.role == "target"
+            ]
+            if len(alike) > 1:
+                matches = [Match(it, 0.75, False) for it in alike]
         if res.areas:
             inside = [m for m in matches if m.item.area in res.areas]
             if inside and len(inside) < len(matches):
@@ -2768,6 +2813,20 @@ _VERB_LAST = re.compile(
 )
 _LEAVE = re.compile(r"\b(?:leave|keep|laisse|garde|deja|lass)\b")
 _CLAUSE_END = re.compile(r"[,;.!?]")
+
+
+def _by_kind_word(item: Item, u: Understanding) -> bool:
+    """Whether the words of ``item``'s names said are all words of its kind ("heating" of the
+    "bedroom heating panel")."""
+    words = _KIND_OF.get(item.kind or "")
+    if not words:
+        return False
+    said = {e for w in u.cleaned.folded.replace("-", " ").split() for e in canonical(w).split()}
+    named = {w for name in item.names for w in fold(name).replace("-", " ").split()} & said
+    return bool(named) and named <= words
+
+
+_KIND_OF = {kind: frozenset(words) for kind, words in KIND_WORDS.items()}
 
 
 def _named_items(res: Resolution) -> set[str]:

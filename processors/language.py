@@ -617,7 +617,14 @@ def clean(text: str, lang: str) -> Cleaned:
     if (
         match is not None
         and match.end() < len(lowered)
-        and lowered[match.end() :].strip(" ,.!?") in _TAKEN_BACK
+        and (
+            lowered[match.end() :].strip(" ,.!?") in _TAKEN_BACK
+            # "…, no wait, leave it on", "…, non attends, laisse-la allumée", "…, nee warte,
+            # die soll anbleiben": kept as it is (its item is the one before)
+            or _KEPT_AS_IS.fullmatch(
+                re.split(r"[,;.!?]", lowered[match.end() :].rstrip(" ,.!?"))[-1].strip()
+            )
+        )
     ):
         # "…, no, mejor no", "…, no wait, don't", "…, or rather no": the request taken back,
         # said so in the words every later check reads as taking it back
@@ -795,6 +802,15 @@ def _ends_with_number(head: str, lang: str) -> bool:
     )
 
 
+# a correction's last words that keep the thing as it is ("leave it on", "keep it running",
+# "laisse-le éteint", "déjala encendida", "die soll anbleiben", "lass sie an")
+_KEPT_AS_IS = re.compile(
+    r"(?:just )?(?:leave|keep) (?:it|them|that)(?: \w+)?|"
+    r"(?:laisse|garde)[- ]?(?:le|la|les|l')?(?: \w+)?|"
+    r"(?:d[eé]ja|mant[eé]n)\w*(?: \w+)?|"
+    r"(?:die|der|das|er|sie|es|den) (?:soll|muss|kann|sollte) (?:\w+ )?(?:an|aus|zu|auf)?bleiben|"
+    r"lass (?:sie|ihn|es|die|den|das)(?: \w+)?"
+)
 # what a correction says when it takes the whole request back
 _TAKEN_BACK = frozenset(
     "no non nein nicht pas nada rien don't dont lieber nicht besser nicht mieux pas".split()

@@ -4192,3 +4192,108 @@ def test_several_requests_with_verbs_in_the_infinitive(text: str) -> None:
 def test_the_one_of_another_place_is_named_too(text: str) -> None:
     f = form(text)
     assert _targets(f) == {"light.porch", "light.hallway"} and set(_values_written(text)) == {"on"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we're all off to the beach for the day, nobody will be home, arm the alarm",
+        "I'm off to bed, put the alarm on night mode",
+        "Right, we're all off, arm the alarm",
+        "off to the airport, arm the alarm",
+    ],
+)
+def test_being_off_somewhere_does_not_disarm(text: str) -> None:
+    written = _values_written(text)
+    assert written and written[0] != "disarmed", written
+
+
+@pytest.mark.parametrize(
+    "text", ["turn the alarm off", "alarm off please", "schalt die Alarmanlage aus"]
+)
+def test_the_alarm_off_still_disarms(text: str) -> None:
+    assert _values_written(text) == ["disarmed"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the coffee machine, turn it off, no wait, leave it on",
+        "la machine à café… éteins-la, non attends, laisse-la allumée",
+        "la cafetera, apágala, no espera, déjala encendida",
+        "die Kaffeemaschine, schalt die aus, nee warte, die soll anbleiben",
+        "turn off the coffee machine... actually no, the kids are still up, keep it on",
+    ],
+)
+def test_a_correction_that_keeps_it_as_it_is_changes_nothing(text: str) -> None:
+    f = form(text)
+    assert f.task is None and f.decision == "no_task", _values_written(text)
+
+
+def _formed_in(states: dict[str, Any], text: str) -> Formation:
+    """``text`` formed with ``states`` as the projects' states (the others as in the demo)."""
+    router = Router(REGISTRY, PACKS, calibration=CALIBRATION)
+    former = Former(REGISTRY, PACKS, min_confidence=0.5)
+    for project, state in {**STATES, **states}.items():
+        router.reindex(project, state)
+        former.observe(project, 1, state)
+    return former.form(router.route(form_event(text), BASE), BASE)
+
+
+def _home_with_heating_panel() -> dict[str, Any]:
+    home = json.loads(json.dumps(STATES["home"]))
+    panel = home["entities"]["climate.bedroom"]
+    panel["name"], panel["aliases"] = "bedroom heating panel", ["panel heater"]
+    for item in home["entities"].values():
+        if item.get("kind") == "climate":
+            item["aliases"] = []  # (the demo thermostat's "Heizung" names it)
+    return home
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn the heating down a bit",
+        "remonte un peu le chauffage",
+        "baja un poco la calefacción",
+        "mach die Heizung mal wärmer",
+    ],
+)
+def test_the_kind_word_in_one_name_does_not_pick_that_one(text: str) -> None:
+    f = _formed_in({"home": _home_with_heating_panel()}, text)
+    assert f.reply is not None and f.reply.reason_code == "ambiguous_target", f.task
+
+
+def test_the_rest_of_the_name_still_picks_it() -> None:
+    f = _formed_in({"home": _home_with_heating_panel()}, "turn the heating panel down")
+    assert _targets(f) == {"climate.bedroom"}
+
+
+def _tracker_with_two_webhook_tickets() -> dict[str, Any]:
+    tracker = json.loads(json.dumps(STATES["taskline-dev"]))
+    tickets = tracker["tickets"]
+    first, second = sorted(tickets)[:2]
+    tickets[first]["title"] = "webhook retries never stop"
+    tickets[second]["title"] = "webhook payload misses the actor"
+    return tracker
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "who has the export ticket?",
+        "what's the status of the export ticket",
+        "qui a le ticket de l'export ?",
+    ],
+)
+def test_a_question_about_one_of_two_alike_asks_which(text: str) -> None:
+    f = _formed_in({"taskline-dev": _tracker_with_two_webhook_tickets()}, text)
+    assert f.reply is not None and f.reply.reason_code == "ambiguous_target", f.decision
+    assert len(str(f.slots.get("candidates", "")).split(",")) == 2
+
+
+@pytest.mark.parametrize(
+    "text", ["which bugs are still open?", "what have I got on tomorrow?", "which lights are on"]
+)
+def test_a_question_about_many_is_answered(text: str) -> None:
+    assert form(text).decision == "ephemeral"
