@@ -4297,3 +4297,32 @@ def test_a_question_about_one_of_two_alike_asks_which(text: str) -> None:
 )
 def test_a_question_about_many_is_answered(text: str) -> None:
     assert form(text).decision == "ephemeral"
+
+
+def _tracker_titled(titles: list[str]) -> dict[str, Any]:
+    tracker = json.loads(json.dumps(STATES["taskline-dev"]))
+    for ticket, title in zip(sorted(tracker["tickets"]), titles, strict=False):
+        tracker["tickets"][ticket]["title"] = title
+    return tracker
+
+
+@pytest.mark.parametrize(
+    ("text", "nth"),
+    [
+        ("Marco a corrigé le bug du raccourci clavier", 0),
+        ("cierra el ticket de las plantillas", 1),
+        ("schließ das Ticket mit den Kommentaren", 2),
+        ("ferme le ticket des brouillons", 3),
+    ],
+)
+def test_a_ticket_named_in_another_language_than_its_title(text: str, nth: int) -> None:
+    titles = [
+        "keyboard shortcut opens the wrong tab",
+        "templates lose their fields on save",
+        "comments vanish after reload",
+        "drafts are not saved offline",
+    ]
+    tracker = _tracker_titled(titles)
+    f = _formed_in({"taskline-dev": tracker}, text)
+    wanted = sorted(tracker["tickets"])[nth]
+    assert _targets(f) == {wanted}, tracker["tickets"][wanted]["title"]
