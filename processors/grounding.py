@@ -59,6 +59,7 @@ from processors.inventory import (
 )
 from processors.language import (
     _FUNCTION_WORDS,
+    KEPT_AS_IS,
     SUPPORTED,
     Cleaned,
     Detected,
@@ -138,7 +139,11 @@ _TAKE_BACK_LAST = (
     r"lieber nicht|besser nicht|plutot pas|mieux vaut pas|"
     # "…, non, laisse", "…, no, leave it", "…, nee, lass mal": leave it as it is
     r"(?<![?] )(?<![?])(?:no|non|nein|nee),? (?:laisse(?: ca| faire)?|leave it|let it be|"
-    r"deja(?:lo|la|los|las)?|lass(?: mal| es| gut sein)?)"
+    r"deja(?:lo|la|los|las)?|lass(?: mal| es| gut sein)?)|"
+    # "…, uh no, keep it locked", "…, nah leave it off", "…, ach nein, lass sie zu"
+    rf"(?<![?] )(?<![?])(?:no|non|nein|nee|nah|nope),? (?:{KEPT_AS_IS.pattern})|"
+    r"(?<![?] )(?<![?])(?:bueno|pues|ah|oh|ach|well|mais|bon),? (?:no|non|nein|nee),? "
+    rf"(?:{KEPT_AS_IS.pattern})"
 )
 # a request called off in its first words ("sorry, wrong button", "laisse tomber, …")
 DISMISSED = re.compile(
@@ -237,7 +242,7 @@ def _indoors(c: Cleaned) -> bool:
 
 
 _INDIRECT_COLD = re.compile(
-    r"\b(?:cold|freezing|chilly|froid|gele|caille|frio|helado|congelando|kalt|eiskalt|friere|"
+    r"\b(?:cold|freezing|chilly|froid|gele|caille|frio|helado|congelando|kalt|eiskalt|friere|frierst|friert|frieren|"
     r"saukalt|arschkalt|bitterkalt)\b|"
     # a cold place said for the room, now: "it's like an icebox in here", "c'est un frigo ici",
     # "esto es una nevera", "hier ist es wie im Kühlschrank" (not "make it like a fridge", "it
@@ -326,7 +331,9 @@ _DISARM_DE = re.compile(r"\bschalt\w*\b.*\bab\b|\bmach\w*\b.*\baus\b")
 _DISARM = re.compile(
     r"\b(?:disarm\w*|entscharf\w*|desactiv\w*|desarm\w*|desconect\w*|deaktivier\w*|unscharf|"
     # (not being off somewhere: "we're all off to the coast, arm the alarm")
-    r"ausschalt\w*|(?<!\bwe're )(?<!\ball )off(?! to\b| for\b| out\b)|aus(?! dem\b| der\b)|"
+    r"ausschalt\w*|(?<!\bwe're )(?<!\bwe are )(?<!\bi'm )(?<!\bim )(?<!\bi am )(?<!\ball )"
+    r"(?<!\bheading )(?<!\bhead )(?<!\bthey're )"
+    r"off(?! to (?:the|bed|work|school|an?|my|our)\b| we go\b)|(?<!\bgehen )(?<!\bgeht )aus|"
     r"coupe\w*|(?:quita|apaga|enleve|eteins)\w* (?:la |l')?alarm\w*)\b"
 )
 _ALARM_NIGHT = re.compile(
@@ -342,7 +349,9 @@ _ALARM_AWAY = re.compile(  # "nobody's home" is away, not home
     r"keiner|niemand|leaving|heading out|partons|pars|vamos|salimos|gehen|fahren|weg)\b"
 )
 _ARM = re.compile(
-    r"\b(?:arm\w*|activ\w*|conect\w*|aktivier\w*|scharf|einschalt\w*|on|an|ein|mets|enclench\w*)\b"
+    # (not German "der Arme", "die Armen": the poor thing)
+    r"\b(?:arm(?:ed|ing|s|er|ez|ar|a|ala|e(?= (?:l'|la |le |el )))?|"
+    r"activ\w*|conect\w*|aktivier\w*|scharf|einschalt\w*|on|an|ein|mets|enclench\w*)\b"
 )
 
 REPLIES: dict[str, dict[str, str]] = {
@@ -745,6 +754,18 @@ _REQUEST_VERB = re.compile(
 )
 
 
+def _without_denied_in_main(folded: str) -> str:
+    """``folded`` without the parts of its main clause that say a thing is not done when
+    another part says one is ("Marco a corrigé le 42 mais le 94 n'est pas encore corrigé"):
+    their negation takes no request back. Not a part after it ("don't close TL-94, it's not
+    fixed yet, but TL-42 is": the request itself is negated)."""
+    main = _CLAUSE.split(folded, maxsplit=1)[0]
+    for part in denied_parts(folded):
+        if part.strip() and part.strip() in main:
+            folded = folded.replace(part, " ")
+    return folded
+
+
 def negated_request(text: str) -> bool:
     """Whether ``text`` asks for nothing to change ("don't turn off the porch light yet",
     "no subas la calefacción"), and asks for nothing else after it."""
@@ -752,11 +773,10 @@ def negated_request(text: str) -> bool:
     main, *rest = _CLAUSE.split(folded, maxsplit=1)
     if not NEGATED.search(main) or _ASKS_ANYWAY.search(folded):
         return False
-    if parts := denied_parts(folded):
+    if (unsaid := _without_denied_in_main(folded)) != folded:
         # "Marco a corrigé le 42 mais le 94 n'est pas encore corrigé": told of another
         # ticket, no request taken back (see GroundedExpert._negated)
-        for part in parts:
-            folded = folded.replace(part, " ")
+        folded = unsaid
         main, *rest = _CLAUSE.split(folded, maxsplit=1)
         if not NEGATED.search(main):
             return False
@@ -1034,7 +1054,8 @@ class GroundedExpert:
             alone = clean(", ".join(parts[n].strip() for n in asked), cleaned.lang)
             told = clean(", ".join(p for n, p in enumerate(parts) if n not in asked), cleaned.lang)
             own = inventory.resolve(_without_comparatives(alone.numeric))
-            mine, others = _named_items(own), _named_items(inventory.resolve(told.numeric))
+            mine = _named_items(own)
+            others = _named_items(inventory.resolve(told.numeric), at_least=0.8)
             if mine and others and mine.isdisjoint(others):
                 cleaned, resolution = alone, own
         spelled = self._spell(cleaned, inventory)
@@ -1238,7 +1259,11 @@ class GroundedExpert:
             and any(op.get("op") == "remove" for op in intent.patch or [])
             # "cancel the meeting tomorrow": the day says which
             and not (says_time(u.cleaned) and when(u.cleaned, event.occurred_at, zone))
-            and all(inventory.named_by_kind_only(u.cleaned.numeric, t.id) for t in targets)
+            and (
+                all(inventory.named_by_kind_only(u.cleaned.numeric, t.id) for t in targets)
+                # nothing is removed on a faint likeness ("massenlöschen" is no "Mittagessen")
+                or all(_faint(t.id, u.resolution) for t in targets)
+            )
         ):
             # "sag den Termin ab", "annule mon rendez-vous": nothing is removed that was named
             # only by its kind ("appointment") when its own name says more ("physio appointment")
@@ -1611,10 +1636,7 @@ class GroundedExpert:
         if intent is not None and _completes(intent) and denied_done(u.cleaned):
             return True  # "Marco hasn't fixed TL-42 yet": told it is not, nothing to close
         if intent is None or _completes(intent):
-            for part in denied_parts(u.cleaned.folded):
-                # "Marco a corrigé le 42 mais le 94 n'est pas encore corrigé": that part's
-                # negation is no taking back of the other's (:meth:`_targets` drops the 94)
-                text = text.replace(part, " ")
+            text = _without_denied_in_main(text)
         if _TAKE_BACK_SAID.may_match(text) and _RETRACTED.search(text):
             return True  # "cancel the piano lesson... no, never mind"
         main, *rest = _CLAUSE.split(text, maxsplit=1)
@@ -1791,8 +1813,14 @@ class GroundedExpert:
         ):
             return False
         best = {m.item.id: m for m in res.matches}
-        found = [best.get(c) for c in problem[2]]
-        return all(m is not None and m.score >= 0.6 and not _by_kind_word(m.item, u) for m in found)
+        found = [best[c] for c in problem[2] if c in best]
+        scores = [m.score for m in found]
+        return (
+            len(found) == len(problem[2])
+            and min(scores) >= 0.6
+            # named by more than their kind ("la puerta": any door)
+            and not any(_by_kind_word(m.item, u, _KIND_OF) for m in found)
+        )
 
     @staticmethod
     def _without_denied(
@@ -2815,10 +2843,13 @@ _LEAVE = re.compile(r"\b(?:leave|keep|laisse|garde|deja|lass)\b")
 _CLAUSE_END = re.compile(r"[,;.!?]")
 
 
-def _by_kind_word(item: Item, u: Understanding) -> bool:
-    """Whether the words of ``item``'s names said are all words of its kind ("heating" of the
-    "bedroom heating panel")."""
-    words = _KIND_OF.get(item.kind or "")
+def _by_kind_word(
+    item: Item, u: Understanding, kind_words: dict[str, frozenset[str]] | None = None
+) -> bool:
+    """Whether the words of ``item``'s names said are all words of its kind (of
+    ``kind_words``, by default the words for a kind as a whole: "heating" of the "bedroom
+    heating panel")."""
+    words = (kind_words or _GENERIC_KIND_WORDS).get(item.kind or "")
     if not words:
         return False
     said = {e for w in u.cleaned.folded.replace("-", " ").split() for e in canonical(w).split()}
@@ -2826,12 +2857,34 @@ def _by_kind_word(item: Item, u: Understanding) -> bool:
     return bool(named) and named <= words
 
 
+# the words that name a kind as a whole, no type of its things ("the heating", not "the
+# radiator", "the pump"), as the lexicon reads them (in English)
+_GENERIC_KIND_WORDS = {
+    "climate": frozenset({"heating", "temperature"}),
+    "scene": frozenset({"scene", "mode"}),
+}
 _KIND_OF = {kind: frozenset(words) for kind, words in KIND_WORDS.items()}
 
 
-def _named_items(res: Resolution) -> set[str]:
-    """The items ``res`` finds named in full (not an area, not a person)."""
-    return {m.item.id for m in res.best if m.named and m.score >= 0.99 and m.item.role == "target"}
+def _faint(item_id: str, res: Resolution) -> bool:
+    """Whether ``res`` finds the item only by a faint likeness: not named, below
+    :data:`_FAINT` and little of its name said (a removal asks which instead)."""
+    m = next((m for m in res.matches if m.item.id == item_id), None)
+    return m is not None and not m.named and m.score < _FAINT and m.cover < _FAINT_COVER
+
+
+_FAINT, _FAINT_COVER = 0.65, 0.3
+
+
+def _named_items(res: Resolution, at_least: float | None = None) -> set[str]:
+    """The items ``res`` finds named in full (not an area, not a person), or at least as well
+    as ``at_least``."""
+    return {
+        m.item.id
+        for m in res.best
+        if m.item.role == "target"
+        and ((m.named and m.score >= 0.99) if at_least is None else m.score >= at_least)
+    }
 
 
 # what a device is set to: a change that takes effect when it is made
@@ -2923,7 +2976,7 @@ _BACK_TO_IT = re.compile(
 )
 # a part naming a thing of its own ("… y enciende la luz del pasillo")
 _NAMES_A_THING = re.compile(
-    r"\b(?:the|a|my|la|le|les|el|los|las|un|une|una|der|die|das|den|mein\w*)\s"
+    r"\b(?:the|a(?!\s+\d)|my|la|le|les|el|los|las|un|une|una|der|die|das|den|mein\w*)\s"
 )
 _OPENS_ASKING = re.compile(
     r"(?:please |bitte |por favor |(?:could|can|would|will) you |peux-tu |tu peux |puedes |"
@@ -2946,6 +2999,8 @@ def _requests(folded: str) -> list[str]:
         parts = [p for p in _AND_THEN.split(folded) if p.strip()]
     elif " und " in folded and _AND_THEN_LAST.search(folded):
         parts = [p for p in _AND_THEN_LAST.split(folded) if p.strip()]
+        if not all(_NAMES_A_THING.search(p) for p in parts[1:]):
+            return [folded]  # "die Heizung runterdrehen und auf 19 stellen": one thing
     else:
         return [folded]
     if any(_BACK_TO_IT.match(p) and not _NAMES_A_THING.search(p) for p in parts[1:]):

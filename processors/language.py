@@ -621,9 +621,7 @@ def clean(text: str, lang: str) -> Cleaned:
             lowered[match.end() :].strip(" ,.!?") in _TAKEN_BACK
             # "…, no wait, leave it on", "…, non attends, laisse-la allumée", "…, nee warte,
             # die soll anbleiben": kept as it is (its item is the one before)
-            or _KEPT_AS_IS.fullmatch(
-                re.split(r"[,;.!?]", lowered[match.end() :].rstrip(" ,.!?"))[-1].strip()
-            )
+            or _kept_as_is(lowered[match.end() :])
         )
     ):
         # "…, no, mejor no", "…, no wait, don't", "…, or rather no": the request taken back,
@@ -688,9 +686,9 @@ def clean(text: str, lang: str) -> Cleaned:
     return Cleaned(cleaned, numeric, fold(numeric), corrected, lang)
 
 
+_THINGS = "light|lamp|door|radiator|thermostat|heater|fan|lock"
 # a pronoun standing for the noun said before it, in a list: "la lumière du porche et celle du
-# couloir", "la luz del porche y la del pasillo", "das Licht im Flur und das in der Küche",
-# "the light in the porch and the one in the hallway"
+# couloir", "la luz del porche y la del pasillo", "das Licht im Flur und das in der Küche"
 _STANDS_FOR = (
     re.compile(
         r"\b(?P<art>la|le|les|l')\s?(?P<noun>\w+) (?:du|de la|de l'|des|d')[^,.;]*?\s(?:et|ou) "
@@ -704,14 +702,19 @@ _STANDS_FOR = (
         r"\b(?P<art>der|die|das|den) (?P<noun>\w+) (?:im|in der|in den|vom|von der|am|an der)\b"
         r"[^,.;]*?\s(?:und|oder) (?P<pro>der|die|das|den)(?= (?:im|in|vom|von|am|an)\b)"
     ),
+    # English only for the names of things ("the porch light and the one in the hallway";
+    # not "move the dentist to friday and the one on monday …", "the small lamp … and the
+    # one in the office", which are read as they are)
     re.compile(
-        r"\b(?P<art>the) (?P<noun>\w+) (?:in|of|on|by|at)\b[^,.;]*?\s(?:and|or) "
-        r"(?P<pro>the ones?)(?= (?:in|of|on|by|at)\b)"
+        rf"\b(?P<art>the) (?P<noun>{_THINGS}) (?:in|of|on|by|at)\b[^,.;]*?\s(?:and|or) "
+        r"(?P<pro>the one)(?= (?:in|of|on|by|at)\b)"
     ),
-    re.compile(r"\b(?P<noun>\w+) (?:and|or) (?P<pro>the ones?)(?= (?:in|of|on|by|at)\b)"),
+    re.compile(rf"\b(?P<noun>{_THINGS}) (?:and|or) (?P<pro>the one)(?= (?:in|of|on|by|at)\b)"),
 )
+# what stays as it is ("… et celle du couloir reste allumée"): no second item to change
+_STAYS = re.compile(r"\b(?:reste\w*|queda\w*|sigue\w*|bleib\w*|stays?|remains?)\b")
 _MAY_STAND_FOR = re.compile(
-    r"\s(?:celle|celui|ceux|celles|the one|the ones) |"
+    r"\s(?:celle|celui|ceux|celles|the one) |"
     r"\s(?:y|o|e|und|oder) (?:la|el|los|las|der|die|das|den) (?:del|de|im|in|vom|von|am|an)\b"
 )
 
@@ -727,7 +730,7 @@ def _noun_restored(text: str) -> str:
     """
     for pattern in _STANDS_FOR:
         m = pattern.search(text)
-        if m is not None:
+        if m is not None and not _STAYS.search(text, m.end("pro")):
             noun = m.group("noun")
             art = m.group("art") if "art" in m.groupdict() else "the"
             if m.group("pro") in ("la", "el", "los", "las", "der", "die", "das", "den"):
@@ -743,14 +746,22 @@ def _without_discourse(text: str) -> str:
     return (text[opener.end() :] if opener else text).strip()
 
 
+_NO_WORDS = frozenset("no non nein nee nah nope".split())
+
+
 def _without_fillers(words: list[str], fillers: frozenset[str]) -> list[str]:
     """``words`` without fillers and a word said twice in a row (``the the``)."""
     kept: list[str] = []
     last = ""  # kept[-1] without its punctuation
-    for raw in words:
+    for n, raw in enumerate(words):
         word = raw.strip(",;.!")
         if word in fillers:
-            if kept and kept[-1].endswith(","):
+            if (
+                kept
+                and kept[-1].endswith(",")
+                # (not before a "no": "unlock it, uh no, keep it locked" is said apart)
+                and not (n + 1 < len(words) and words[n + 1].strip(",;.!") in _NO_WORDS)
+            ):
                 kept[-1] = kept[-1].rstrip(",")  # "set it to, uh, 57" → "set it to 57"
             continue
         if kept and word == last and len(word) > 1 and not word.isdigit():
@@ -804,13 +815,27 @@ def _ends_with_number(head: str, lang: str) -> bool:
 
 # a correction's last words that keep the thing as it is ("leave it on", "keep it running",
 # "laisse-le éteint", "déjala encendida", "die soll anbleiben", "lass sie an")
-_KEPT_AS_IS = re.compile(
+KEPT_AS_IS = re.compile(
     r"(?:just )?(?:leave|keep) (?:it|them|that)(?: \w+)?|"
     r"(?:laisse|garde)[- ]?(?:le|la|les|l')?(?: \w+)?|"
     r"(?:d[eé]ja|mant[eé]n)\w*(?: \w+)?|"
     r"(?:die|der|das|er|sie|es|den) (?:soll|muss|kann|sollte) (?:\w+ )?(?:an|aus|zu|auf)?bleiben|"
     r"lass (?:sie|ihn|es|die|den|das)(?: \w+)?"
 )
+# a thing named anew, told nothing of ("the hallway light"; not "the kids are still up")
+_NEW_THING = re.compile(r"(?:the|la|le|les|el|los|las|die|der|das|den|l')\s?\w")
+_TOLD = re.compile(r"\b(?:is|are|was|were|est|sont|es|esta|estan|ist|sind)\b|'s\b|'re\b")
+
+
+def _kept_as_is(tail: str) -> bool:
+    """Whether a correction's ``tail`` ends keeping the thing as it is, and names no other
+    thing first ("…, no wait, the hallway light, keep it on" keeps that one on)."""
+    clauses = [c.strip() for c in re.split(r"[,;.!?]", tail.rstrip(" ,.!?")) if c.strip()]
+    if not clauses or not KEPT_AS_IS.fullmatch(clauses[-1]):
+        return False
+    return not any(_NEW_THING.match(c) and not _TOLD.search(c) for c in clauses[:-1])
+
+
 # what a correction says when it takes the whole request back
 _TAKEN_BACK = frozenset(
     "no non nein nicht pas nada rien don't dont lieber nicht besser nicht mieux pas".split()

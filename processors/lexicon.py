@@ -229,6 +229,7 @@ _MORE_GROUPS: dict[str, str] = {
     "form": "formulaire formulario formular",
     "message": "mensaje mensajes nachricht nachrichten",
     # a calendar's events
+    "stocktake": "inventaire inventario inventur",
     "physio": "kine kinesitherapeute fisio fisioterapeuta physiotherapie",
     "swimming": "natation natacion schwimmen",
     "guitar": "guitare guitarra gitarre",

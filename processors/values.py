@@ -114,10 +114,8 @@ def requested(folded: str) -> str:
     asked = [c for c in clauses if not (_ALREADY.search(c) or _IS.search(c)) or _opens_request(c)]
     if not asked or len(asked) == len(clauses) or any(_NOT_ASKED.search(c) for c in asked):
         return folded  # (and "…, don't turn it off" asks for nothing)
-    if not already and not any(_opens_request(c) and _IT.search(c) for c in asked):
-        # no verb asks ("the porch light is on, leave it"), or it asks of another thing
-        # than the one told ("the garage is locked, unlock the front door")
-        return folded
+    if not already and not any(_opens_request(c) for c in asked):
+        return folded  # no verb asks ("the porch light is on, leave it")
     return ", ".join(asked)
 
 
@@ -171,7 +169,8 @@ _IT = re.compile(
 # Licht angelassen")
 _IS = re.compile(
     r"(?<!\blet)'s\b|\b(?:is|are|was|were|isn'?t|aren'?t|est(?!-ce| ce)|sont|etait|esta|"
-    r"estan|estaba|ist|sind|war|left|(?:as|a|ont|avez) laisse\w*|dejaste|dejaron|dejado|dejo|"
+    r"estan|estaba|ist|sind|war|left|(?:ai|as|a|avons|ont|avez) laisse\w*|deje|dejamos|dejaste|"
+    r"dejaron|dejado|dejo|"
     r"\w*gelassen)\b"
 )
 # a request's opening words before its verb ("so can you unlock it", "tu peux l'ouvrir")

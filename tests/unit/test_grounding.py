@@ -4326,3 +4326,126 @@ def test_a_ticket_named_in_another_language_than_its_title(text: str, nth: int) 
     f = _formed_in({"taskline-dev": tracker}, text)
     wanted = sorted(tracker["tickets"])[nth]
     assert _targets(f) == {wanted}, tracker["tickets"][wanted]["title"]
+
+
+# what a review of the fourteenth session's rules found (each failed before its fix)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "don't close TL-94, it's not fixed yet, but TL-42 is fixed",
+        "ne ferme pas TL-94, il n'est pas encore corrigé, mais TL-42 est corrigé",
+    ],
+)
+def test_a_negated_close_stays_negated_beside_a_ticket_told_done(text: str) -> None:
+    assert form(text).task is None
+
+
+def test_the_one_that_stays_on_is_not_switched() -> None:
+    f = form("éteins la lumière de la cuisine et celle du couloir reste allumée")
+    assert "light.hallway" not in (_targets(f) if f.task else set())
+
+
+def test_the_one_on_another_day_is_another_request() -> None:
+    f = form("move the dentist to friday and the one on monday to tuesday")
+    assert f.task is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn the alarm off for now",
+        "alarm off to let the dog out",
+        "turn the alarm off out here",
+        "Alarmanlage aus der Paketbote klingelt",
+    ],
+)
+def test_the_alarm_off_for_a_while_disarms(text: str) -> None:
+    assert _values_written(text) == ["disarmed"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["arm the alarm, I'm off", "we're heading off, arm the alarm", "off we go, arm the alarm"],
+)
+def test_leaving_said_with_off_arms(text: str) -> None:
+    assert _values_written(text) == ["armed_away"]
+
+
+@pytest.mark.parametrize("text", ["turn on the pump", "allume la pompe", "schalt die Pumpe ein"])
+def test_a_kind_of_thing_named_by_its_type_is_that_one(text: str) -> None:
+    assert _targets(form(text)) == {"switch.water_pump"}
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("kannst du die Heizung runterdrehen und auf 19 stellen", "climate.living_room"),
+        ("puedes bajar la calefacción y ponerla a 19", "climate.living_room"),
+        ("kannst du die Hintertür zumachen und abschließen", "lock.back_door"),
+    ],
+)
+def test_two_verbs_for_one_thing_are_one_request(text: str, target: str) -> None:
+    assert _targets(form(text)) == {target}
+
+
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        (
+            "turn on the small lamp in the bedroom and the one in the office",
+            {"light.bedroom_lamp", "light.office_desk"},
+        ),
+        (
+            "turn off the main light in the kitchen and the one in the hallway",
+            {"light.kitchen_ceiling", "light.hallway"},
+        ),
+    ],
+)
+def test_the_one_in_another_room_in_english(text: str, targets: set[str]) -> None:
+    assert _targets(form(text)) == targets
+
+
+def test_a_correction_naming_another_thing_then_keeping_it_on() -> None:
+    text = "turn on the porch light, no wait, the hallway light, keep it on"
+    assert _targets(form(text)) == {"light.hallway"} and _values_written(text) == ["on"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "unlock the front door, uh no, keep it locked",
+        "déverrouille la porte d'entrée, ah non, laisse-la fermée",
+        "schließ die Haustür auf, ach nein, lass sie zu",
+        "turn on the porch light, nah leave it off",
+        "enciende la luz del porche, bueno no, déjala apagada",
+    ],
+)
+def test_no_keep_it_as_it_is_after_a_filler_changes_nothing(text: str) -> None:
+    assert form(text).task is None
+
+
+def test_how_one_door_is_does_not_set_all_of_them() -> None:
+    assert set(_values_written("the back door is unlocked, lock all the doors")) == {"locked"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "j'ai laissé la lumière du porche allumée, éteins-la",
+        "dejé la luz del porche encendida, apágala",
+    ],
+)
+def test_i_left_it_on_is_how_it_is(text: str) -> None:
+    assert _values_written(text) == ["off"]
+
+
+def test_the_poor_thing_is_no_alarm() -> None:
+    f = form("Leo friert in seinem Zimmer, der Arme")
+    assert not (f.task and any("alarm" in p for p in _targets(f)))
+
+
+def test_nothing_is_removed_on_a_faint_likeness() -> None:
+    f = form("label ux fürs rückgängig machen beim massenlöschen")
+    assert not (f.task and any(op["op"] == "remove" for op in patch_of(f)))
