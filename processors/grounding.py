@@ -786,7 +786,8 @@ def negated_request(text: str) -> bool:
 # a question about whether something is so, asked with the verb first (not "can you …")
 _YES_NO = re.compile(
     r"(?:is|are|was|were|est-ce que|est ce que|esta|estan|sigue|siguen|ist|sind|brennt|"
-    r"laeuft|lauft)\s+(?:the|my|our|la|le|les|l'|el|los|las|mi|der|die|das|mein\w*)\b"
+    r"laeuft|lauft)\s+(?:the|my|our|la|le|les|l'|el|los|las|mi|der|die|das|mein\w*|"
+    r"[a-z]{1,4}-\d+)\b"  # "is TL-42 fixed"
 )
 
 
@@ -1234,7 +1235,9 @@ class GroundedExpert:
             or (intent.target is not None and "scene" in intent.target.kinds)
         ) and _later(
             u.cleaned.folded,
-            clock=intent.value != "percent" and intent.value != "temperature",
+            # (a thermostat's "at 21" is its value; "at 6 to 21" says a time too)
+            clock=(intent.value != "percent" and intent.value != "temperature")
+            or _AT_AND_TO.search(u.cleaned.folded) is not None,
             evening_now=event.occurred_at.astimezone(ZoneInfo(zone)).hour >= 17,
         ):
             # "unlock the front door in an hour": done now, it would be done early (nothing
@@ -1633,8 +1636,14 @@ class GroundedExpert:
             return True  # "I was going to ask you to lock it, but Sam already did"
         if _REPORTED_DONE.match(text) and not (intent is not None and _completes(intent)):
             return True  # told it is done: nothing to do (unless marking it done is the task)
-        if intent is not None and _completes(intent) and denied_done(u.cleaned):
-            return True  # "Marco hasn't fixed TL-42 yet": told it is not, nothing to close
+        if (
+            intent is not None
+            and (_completes(intent) or not _OPENS_ASKING.match(text))
+            and denied_done(u.cleaned)
+        ):
+            # "Marco hasn't fixed TL-42 yet": told it is not, nothing to close ("Marco didn't
+            # fix TL-42" assigns it to nobody either)
+            return True
         if intent is None or _completes(intent):
             text = _without_denied_in_main(text)
         if _TAKE_BACK_SAID.may_match(text) and _RETRACTED.search(text):
@@ -3035,6 +3044,8 @@ _OWN_SUBJECT = re.compile(
 _LATER_SAID = Needled(_LATER)
 _TONIGHT_SAID = Needled(_TONIGHT)
 _A_DIGIT = re.compile(r"\d")
+# a time and a value, each with its word: "at 6 to 21", "to 21 at 6"
+_AT_AND_TO = re.compile(r"\bat \d.*\bto \d|\bto \d.*\bat \d")
 
 
 def _later(folded: str, *, clock: bool, evening_now: bool) -> bool:

@@ -76,12 +76,25 @@ def switch(u: Cleaned) -> str | None:
     not count ("turn off the porch light, it's been on all day", "apaga la luz del baño, que
     está encendida desde ayer")."""
     text = requested(u.folded)
+    if _LEFT_AS_IS.match(text):
+        return None  # "I left the porch light on": how it is, not how it should be
     first, *later = _CLAUSE_END.split(text)
     if later and not any(_CORRECTS.match(c) for c in later):
         found = _switch_in(first, u.lang)
         if found is not None:
             return found
     return _switch_in(text, u.lang)
+
+
+# all that is said is how someone left a thing ("I left the porch light on", "j'ai laissé la
+# lumière allumée", "dejé la luz encendida", "ich hab das Licht angelassen")
+_LEFT_AS_IS = re.compile(
+    r"^(?:(?:i|we|you|he|she|they|someone|somebody|the \w+) (?:have |has )?left|"
+    r"(?:j'ai|on a|tu as|il a|elle a|nous avons|vous avez|ils ont|quelqu'un a) laisse|"
+    r"(?:deje|dejamos|dejaste|dejaron|dejo|alguien dejo)|"
+    r"(?:ich|wir|du|er|sie|jemand) (?:hab|habe|haben|hast|hat)\b[^,;.!?]*gelassen)"
+    r"[^,;.!?]*[.!]?$"
+)
 
 
 def own_clause(folded: str, said: re.Pattern[str]) -> str:
@@ -330,10 +343,16 @@ def bare_number(u: Cleaned) -> float | None:
     found = [
         m for m in _BARE_NUMBER.finditer(u.folded) if not _COUNTED.search(u.folded[: m.start()])
     ]
+    if len(found) > 1:
+        # "set the thermostat at 6 to 21": the number it is set to (the other is a time)
+        found = [m for m in found if _SET_TO.search(u.folded, 0, m.start())] or found
     m = found[0] if found else None
     if m is None:
         return None
     return float(m.group(1).replace(",", ".")) + (0.5 if m.group(2) else 0.0)
+
+
+_SET_TO = re.compile(r"(?:to|a|auf|sur|al)\s*$")
 
 
 # --- relative changes -----------------------------------------------------------------------
@@ -644,6 +663,8 @@ def denied_done(u: Cleaned) -> bool:
     False
     """
     said = [m for n, m in _statuses_said(u.folded) if n == "done"]
+    said += [m for m in _A_FIX_SAID.finditer(u.folded) if all(m.start() != d.start() for d in said)]
+    said.sort(key=lambda m: m.start())
     return (
         bool(said)
         and all(_denied(u.folded, m.start()) for m in said)
@@ -665,6 +686,8 @@ def denied_parts(text: str) -> list[str]:
     []
     """
     said = [m for n, m in _statuses_said(text) if n == "done"]
+    # (and a fix said undone: "Marco didn't fix TL-42, he fixed TL-94")
+    said += [m for m in _A_FIX_SAID.finditer(text) if all(m.start() != d.start() for d in said)]
     denied = [m for m in said if _denied(text, m.start())]
     if not denied or len(denied) == len(said):
         return []
@@ -676,6 +699,9 @@ def denied_parts(text: str) -> list[str]:
         ends = [b.start() for b in (_CLAUSE_END.search(after), _LAST_PART.search(after)) if b]
         parts.append(text[start : m.end() + min(ends, default=len(after))])
     return parts
+
+
+_A_FIX_SAID = re.compile(r"\b(?:fix|repair|resolve|corrige|arregl[oa]|behoben)\b")
 
 
 # asked after it: "TL-42 still isn't closed, do it now", "…, mach das bitte"

@@ -4449,3 +4449,34 @@ def test_the_poor_thing_is_no_alarm() -> None:
 def test_nothing_is_removed_on_a_faint_likeness() -> None:
     f = form("label ux fürs rückgängig machen beim massenlöschen")
     assert not (f.task and any(op["op"] == "remove" for op in patch_of(f)))
+
+
+@pytest.mark.parametrize("text", ["set the thermostat at 6 to 21", "set the heating to 21 at 6"])
+def test_a_thermostat_at_a_time_to_a_value_is_deferred(text: str) -> None:
+    f = form(text)
+    assert f.reply is not None and f.reply.reason_code == "deferred_request", _values_written(text)
+
+
+@pytest.mark.parametrize("text", ["set the thermostat at 21", "pon el salón a 21"])
+def test_a_thermostat_at_a_value_is_set(text: str) -> None:
+    assert _values_written(text) == [21.0]
+
+
+def test_the_value_it_is_set_to_beside_how_it_was_left() -> None:
+    assert _values_written("I left the heating at 25, set it to 19") == [19.0]
+
+
+@pytest.mark.parametrize(
+    "text", ["i left the porch light on", "j'ai laissé la lumière du porche allumée"]
+)
+def test_how_it_was_left_alone_changes_nothing(text: str) -> None:
+    assert form(text).task is None
+
+
+def test_a_ticket_asked_about_without_a_question_mark_is_not_closed() -> None:
+    assert "done" not in _values_written("is TL-42 fixed")
+
+
+def test_a_fix_said_undone_is_neither_closed_nor_assigned() -> None:
+    assert form("Marco didn't fix TL-42").task is None
+    assert _targets(form("Marco didn't fix TL-42, he fixed TL-94")) == {"TL-94"}
