@@ -602,6 +602,9 @@ def clean(text: str, lang: str) -> Cleaned:
         # utterance that was only lower-cased ("Turn on …" → "turn on …"), cleaned again by
         # the former's item look-up, is found. (str.lower() of a lower-case text is itself.)
         return clean(lowered, lang)
+    if _MAY_SELF_TALK.search(lowered):
+        # "pásale a Bastien el… ¿cómo se llama? el bug del Mac": words said to oneself
+        lowered = _SELF_TALK.sub(" ", lowered).strip()
     lowered, words = _expanded(lowered, lang)
     fillers = _FILLERS_IN.get(lang, _FILLERS)
     corrected = False
@@ -747,6 +750,15 @@ def _without_discourse(text: str) -> str:
 
 
 _NO_WORDS = frozenset("no non nein nee nah nope".split())
+# what a speaker asks themself while looking for a word ("what's it called", "¿cómo se
+# llama?", "comment ça s'appelle déjà", "wie heißt das noch")
+_SELF_TALK = re.compile(
+    r"[\s,\u2026.]*¿?\b(?:what'?s it called|what is it called|what do you call it|"
+    r"c[oó]mo se llama|c[oó]mo se dice|comment (?:ça|ca) s'appelle(?: d[ée]j[àa])?|"
+    r"comment on dit(?: d[ée]j[àa])?|wie hei(?:ß|ss)t (?:das|der|die|es) (?:noch|gleich))\b"
+    r"[\s?,\u2026.]*"
+)
+_MAY_SELF_TALK = re.compile(r"called|llama|dice|appelle|on dit|hei(?:ß|ss)t")
 
 
 def _without_fillers(words: list[str], fillers: frozenset[str]) -> list[str]:

@@ -228,6 +228,8 @@ _MORE_GROUPS: dict[str, str] = {
     "field": "champ champs campo campos feld felder",
     "form": "formulaire formulario formular",
     "message": "mensaje mensajes nachricht nachrichten",
+    "freezes": "congela fige",
+    "mac": "macos",
     # a calendar's events
     "stocktake": "inventaire inventario inventur",
     "physio": "kine kinesitherapeute fisio fisioterapeuta physiotherapie",

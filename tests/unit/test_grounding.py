@@ -4480,3 +4480,20 @@ def test_a_ticket_asked_about_without_a_question_mark_is_not_closed() -> None:
 def test_a_fix_said_undone_is_neither_closed_nor_assigned() -> None:
     assert form("Marco didn't fix TL-42").task is None
     assert _targets(form("Marco didn't fix TL-42, he fixed TL-94")) == {"TL-94"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "assign the, what's it called, the login bug to Priya",
+        "pásale a Priya el… ¿cómo se llama? el bug del login",
+        "weis das, wie heißt das noch, das Login-Ticket Priya zu",
+    ],
+)
+def test_words_said_to_oneself_are_dropped(text: str) -> None:
+    assert _values_written(text) == ["priya"] and _targets(form(text)) == {"TL-42"}
+
+
+def test_what_a_ticket_is_called_is_still_a_question() -> None:
+    task = form("wie heißt das Ticket vom Login?").task
+    assert task is None or task.task_type == "ephemeral"
