@@ -350,7 +350,7 @@ _ALARM_AWAY = re.compile(  # "nobody's home" is away, not home
 )
 _ARM = re.compile(
     # (not German "der Arme", "die Armen": the poor thing)
-    r"\b(?:arm(?:ed|ing|s|er|ez|ar|a|ala|e(?= (?:l'|la |le |el )))?|"
+    r"\b(?:arm(?:ed|ing|s|er|ez|ar|a|ala|arla|iere|ieren|e(?=-la|-le| l'| la | le | el ))?|"
     r"activ\w*|conect\w*|aktivier\w*|scharf|einschalt\w*|on|an|ein|mets|enclench\w*)\b"
 )
 
@@ -754,15 +754,27 @@ _REQUEST_VERB = re.compile(
 )
 
 
+# nothing at all to be done: "don't close anything (yet)", "ne ferme rien", "no cierres nada",
+# "schließ noch nichts"
+_NOTHING_YET = re.compile(
+    r"\b(?:don'?t|do not) (?:close|change|touch|do|delete|cancel|move|mark) anything\b|"
+    r"\bne (?:ferme|change|touche|fais|supprime|annule|deplace|marque) rien\b|"
+    r"\bno,? (?:cierres|cambies|toques|hagas|borres|canceles|muevas|marques) nada\b|"
+    r"\b(?:mach|schliess|schliesse|andere?) (?:\w+ )?noch nichts\b"
+)
+
+
 def _without_denied_in_main(folded: str) -> str:
     """``folded`` without the parts of its main clause that say a thing is not done when
     another part says one is ("Marco a corrigé le 42 mais le 94 n'est pas encore corrigé"):
     their negation takes no request back. Not a part after it ("don't close TL-94, it's not
     fixed yet, but TL-42 is": the request itself is negated)."""
-    main = _CLAUSE.split(folded, maxsplit=1)[0]
-    for part in denied_parts(folded):
-        if part.strip() and part.strip() in main:
-            folded = folded.replace(part, " ")
+    main, *rest = _CLAUSE.split(folded, maxsplit=1)
+    parts = [p for p in denied_parts(folded) if p.strip() and p.strip() in main]
+    if rest and NEGATED.search(rest[0]):
+        return folded  # "…, don't close anything yet": taken back after it
+    for part in parts:
+        folded = folded.replace(part, " ")
     return folded
 
 
@@ -1648,6 +1660,8 @@ class GroundedExpert:
             text = _without_denied_in_main(text)
         if _TAKE_BACK_SAID.may_match(text) and _RETRACTED.search(text):
             return True  # "cancel the piano lesson... no, never mind"
+        if _NOTHING_YET.search(text):
+            return True  # "…, don't close anything yet", "ne ferme rien", "no cierres nada"
         main, *rest = _CLAUSE.split(text, maxsplit=1)
         if _ASKS_ANYWAY.search(text):
             return False

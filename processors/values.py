@@ -127,8 +127,13 @@ def requested(folded: str) -> str:
     asked = [c for c in clauses if not (_ALREADY.search(c) or _IS.search(c)) or _opens_request(c)]
     if not asked or len(asked) == len(clauses) or any(_NOT_ASKED.search(c) for c in asked):
         return folded  # (and "…, don't turn it off" asks for nothing)
-    if not already and not any(_opens_request(c) for c in asked):
-        return folded  # no verb asks ("the porch light is on, leave it")
+    if not already and not any(
+        _opens_request(c) and (_IT.search(c) or _ALL_OF.search(c)) for c in asked
+    ):
+        # no verb asks ("the porch light is on, leave it"), or it asks of another thing than
+        # the one told ("the garage is locked, unlock the front door": the told one may be
+        # what the request is taken to name); "…, lock all the doors" names it too
+        return folded
     return ", ".join(asked)
 
 
@@ -156,6 +161,9 @@ def asked_apart(folded: str) -> list[int] | None:
     ):
         return None
     return asked
+
+
+_ALL_OF = re.compile(r"\b(?:all|every|tous|toutes|todos|todas|alle|samtliche)\b")
 
 
 def _opens_request(clause: str) -> bool:

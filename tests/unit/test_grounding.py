@@ -4497,3 +4497,39 @@ def test_words_said_to_oneself_are_dropped(text: str) -> None:
 def test_what_a_ticket_is_called_is_still_a_question() -> None:
     task = form("wie heißt das Ticket vom Login?").task
     assert task is None or task.task_type == "ephemeral"
+
+
+# what a second review of the fourteenth session's rules found (each failed before its fix)
+
+
+@pytest.mark.parametrize(
+    ("text", "told"),
+    [
+        ("the garage is locked, unlock the front door and the back door", "lock.garage"),
+        ("the floor lamp is on, switch off the strip", "light.living_floor_lamp"),
+        ("the coffee machine is off, turn on the pump", "switch.coffee_machine"),
+    ],
+)
+def test_the_thing_told_of_is_not_given_the_asked_value(text: str, told: str) -> None:
+    f = form(text)
+    state = STATES["home"]["entities"][told]["state"]
+    assert all(op["value"] == state for op in (patch_of(f) if f.task else []) if told in op["path"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Marco fixed TL-42 but TL-94 isn't fixed, don't close anything yet",
+        "TL-42 est corrigé mais pas TL-94, ne ferme rien pour l'instant",
+        "TL-42 está arreglado y TL-94 no, no cierres nada todavía",
+    ],
+)
+def test_nothing_to_close_yet_closes_nothing(text: str) -> None:
+    assert form(text).task is None
+
+
+@pytest.mark.parametrize(
+    "text", ["l'alarme, arme-la", "armiere die Alarmanlage", "puedes armarla, la alarma"]
+)
+def test_arming_said_with_a_pronoun_or_in_german_arms(text: str) -> None:
+    assert _values_written(text) == ["armed_away"]
