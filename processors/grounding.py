@@ -138,10 +138,9 @@ _TAKE_BACK_LAST = (
     r"(?:wait|attends|espera|warte),? (?:no|non|nein|nee|don'?t|nicht)|no,? don'?t|"
     r"lieber nicht|besser nicht|plutot pas|mieux vaut pas|"
     # "…, non, laisse", "…, no, leave it", "…, nee, lass mal": leave it as it is
-    r"(?<![?] )(?<![?])(?:no|non|nein|nee),? (?:laisse(?: ca| faire)?|leave it|let it be|"
-    r"deja(?:lo|la|los|las)?|lass(?: mal| es| gut sein)?)|"
-    # "…, uh no, keep it locked", "…, nah leave it off", "…, ach nein, lass sie zu"
-    rf"(?<![?] )(?<![?])(?:no|non|nein|nee|nah|nope),? (?:{KEPT_AS_IS.pattern})|"
+    # ("…, uh no, keep it locked", "…, nah leave it off", "…, ach nein, lass sie zu")
+    r"(?<![?] )(?<![?])(?:no|non|nein|nee|nah|nope),? (?:laisse(?: ca| faire)?|let it be|"
+    rf"lass(?: mal| es| gut sein)?|{KEPT_AS_IS.pattern})|"
     r"(?<![?] )(?<![?])(?:bueno|pues|ah|oh|ach|well|mais|bon),? (?:no|non|nein|nee),? "
     rf"(?:{KEPT_AS_IS.pattern})"
 )
@@ -770,11 +769,11 @@ def _without_denied_in_main(folded: str) -> str:
     their negation takes no request back. Not a part after it ("don't close TL-94, it's not
     fixed yet, but TL-42 is": the request itself is negated)."""
     main, *rest = _CLAUSE.split(folded, maxsplit=1)
-    parts = [p for p in denied_parts(folded) if p.strip() and p.strip() in main]
     if rest and NEGATED.search(rest[0]):
         return folded  # "…, don't close anything yet": taken back after it
-    for part in parts:
-        folded = folded.replace(part, " ")
+    for part in denied_parts(folded):
+        if part.strip() and part.strip() in main:
+            folded = folded.replace(part, " ")
     return folded
 
 
@@ -1316,7 +1315,7 @@ class GroundedExpert:
             if all(named.get(t.id, 0.0) >= 0.9 for t in targets):
                 slots["target_named"] = "yes"  # the project's own state names what to change
         if intent.task_type == "ephemeral":
-            if problem is not None and self._asks_which(problem, u, inventory):
+            if problem is not None and self._asks_which(problem, u):
                 # "who has the comments ticket?" with two of them: which one is asked about
                 # (not "is the light on in the kitchen", "which bugs are open", "what have I
                 # got tomorrow": the answer lists them)
@@ -1820,9 +1819,7 @@ class GroundedExpert:
         return kept, None if kept else ("missing_slot:target", reply_text("left_out", lang), [])
 
     @staticmethod
-    def _asks_which(
-        problem: tuple[str, str, list[str]], u: Understanding, inventory: Inventory
-    ) -> bool:
+    def _asks_which(problem: tuple[str, str, list[str]], u: Understanding) -> bool:
         """Whether a question names one item by words two or three items share ("the
         comments ticket", "Fridas Klassenarbeit"): not a place, a kind, a time or a list."""
         res = u.resolution
@@ -1842,7 +1839,7 @@ class GroundedExpert:
             len(found) == len(problem[2])
             and min(scores) >= 0.6
             # named by more than their kind ("la puerta": any door)
-            and not any(_by_kind_word(m.item, u, _KIND_OF) for m in found)
+            and not any(_by_kind_word(m.item, u, KIND_WORDS) for m in found)
         )
 
     @staticmethod
@@ -2886,7 +2883,6 @@ _GENERIC_KIND_WORDS = {
     "climate": frozenset({"heating", "temperature"}),
     "scene": frozenset({"scene", "mode"}),
 }
-_KIND_OF = {kind: frozenset(words) for kind, words in KIND_WORDS.items()}
 
 
 def _faint(item_id: str, res: Resolution) -> bool:

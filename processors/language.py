@@ -738,7 +738,7 @@ def _noun_restored(text: str) -> str:
             art = m.group("art") if "art" in m.groupdict() else "the"
             if m.group("pro") in ("la", "el", "los", "las", "der", "die", "das", "den"):
                 art = m.group("pro")  # (its own gender and number)
-            said = f"{art}{'' if art.endswith(chr(39)) else ' '}{noun}"
+            said = art + noun if art.endswith("'") else f"{art} {noun}"
             return f"{text[: m.start('pro')]}{said}{text[m.end('pro') :]}"
     return text
 
@@ -845,7 +845,7 @@ def _kept_as_is(tail: str) -> bool:
     clauses = [c.strip() for c in re.split(r"[,;.!?]", tail.rstrip(" ,.!?")) if c.strip()]
     if not clauses or not KEPT_AS_IS.fullmatch(clauses[-1]):
         return False
-    return not any(_NEW_THING.match(c) and not _TOLD.search(c) for c in clauses[:-1])
+    return not any(_NEW_THING.match(c) and not _TOLD.search(fold(c)) for c in clauses[:-1])
 
 
 # what a correction says when it takes the whole request back

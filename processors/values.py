@@ -76,7 +76,7 @@ def switch(u: Cleaned) -> str | None:
     not count ("turn off the porch light, it's been on all day", "apaga la luz del baño, que
     está encendida desde ayer")."""
     text = requested(u.folded)
-    if _LEFT_AS_IS.match(text):
+    if _left_as_is(text):
         return None  # "I left the porch light on": how it is, not how it should be
     first, *later = _CLAUSE_END.split(text)
     if later and not any(_CORRECTS.match(c) for c in later):
@@ -86,15 +86,15 @@ def switch(u: Cleaned) -> str | None:
     return _switch_in(text, u.lang)
 
 
-# all that is said is how someone left a thing ("I left the porch light on", "j'ai laissé la
-# lumière allumée", "dejé la luz encendida", "ich hab das Licht angelassen")
-_LEFT_AS_IS = re.compile(
-    r"^(?:(?:i|we|you|he|she|they|someone|somebody|the \w+) (?:have |has )?left|"
-    r"(?:j'ai|on a|tu as|il a|elle a|nous avons|vous avez|ils ont|quelqu'un a) laisse|"
-    r"(?:deje|dejamos|dejaste|dejaron|dejo|alguien dejo)|"
-    r"(?:ich|wir|du|er|sie|jemand) (?:hab|habe|haben|hast|hat)\b[^,;.!?]*gelassen)"
-    r"[^,;.!?]*[.!]?$"
-)
+def _left_as_is(text: str) -> bool:
+    """Whether all that is said is how someone left a thing ("I left the porch light on",
+    "j'ai laissé la lumière allumée", "dejé la luz encendida", "ich hab das Licht angelassen"):
+    one clause, no request."""
+    return (
+        _CLAUSE_END.search(text.rstrip(".! ")) is None
+        and _LEFT_SAID.search(text) is not None
+        and not _opens_request(text)
+    )
 
 
 def own_clause(folded: str, said: re.Pattern[str]) -> str:
@@ -188,12 +188,15 @@ _IT = re.compile(
 # what says how a thing is ("the front door is locked", "las luces están apagadas", "the kids
 # left the lights on", "tu as laissé la porte ouverte", "dejaron la luz encendida", "hat das
 # Licht angelassen")
+_LEFT = (
+    r"left|(?:ai|as|a|avons|ont|avez|on a|il a|elle a|quelqu'un a) laisse\w*|deje|dejamos|"
+    r"dejaste|dejaron|dejado|dejo|\w*gelassen"
+)
 _IS = re.compile(
     r"(?<!\blet)'s\b|\b(?:is|are|was|were|isn'?t|aren'?t|est(?!-ce| ce)|sont|etait|esta|"
-    r"estan|estaba|ist|sind|war|left|(?:ai|as|a|avons|ont|avez) laisse\w*|deje|dejamos|dejaste|"
-    r"dejaron|dejado|dejo|"
-    r"\w*gelassen)\b"
+    rf"estan|estaba|ist|sind|war|{_LEFT})\b"
 )
+_LEFT_SAID = re.compile(rf"\b(?:{_LEFT})\b")
 # a request's opening words before its verb ("so can you unlock it", "tu peux l'ouvrir")
 _PLEASE = re.compile(
     r"^(?:(?:so|then|now|ok|okay|and|alors|donc|et|pues|entonces|y|also|dann|und|can you|"
@@ -670,9 +673,7 @@ def denied_done(u: Cleaned) -> bool:
     >>> denied_done(clean("close TL-42 if it's not done", "en"))
     False
     """
-    said = [m for n, m in _statuses_said(u.folded) if n == "done"]
-    said += [m for m in _A_FIX_SAID.finditer(u.folded) if all(m.start() != d.start() for d in said)]
-    said.sort(key=lambda m: m.start())
+    said = _done_said(u.folded)
     return (
         bool(said)
         and all(_denied(u.folded, m.start()) for m in said)
@@ -693,9 +694,7 @@ def denied_parts(text: str) -> list[str]:
     >>> denied_parts("marco hasn't fixed tl-42 yet")
     []
     """
-    said = [m for n, m in _statuses_said(text) if n == "done"]
-    # (and a fix said undone: "Marco didn't fix TL-42, he fixed TL-94")
-    said += [m for m in _A_FIX_SAID.finditer(text) if all(m.start() != d.start() for d in said)]
+    said = _done_said(text)
     denied = [m for m in said if _denied(text, m.start())]
     if not denied or len(denied) == len(said):
         return []
@@ -707,6 +706,14 @@ def denied_parts(text: str) -> list[str]:
         ends = [b.start() for b in (_CLAUSE_END.search(after), _LAST_PART.search(after)) if b]
         parts.append(text[start : m.end() + min(ends, default=len(after))])
     return parts
+
+
+def _done_said(text: str) -> list[re.Match[str]]:
+    """The words of done in ``text`` (folded), and of a fix ("Marco didn't fix TL-42, he
+    fixed TL-94"), in order."""
+    said = [m for n, m in _statuses_said(text) if n == "done"]
+    said += [m for m in _A_FIX_SAID.finditer(text) if all(m.start() != d.start() for d in said)]
+    return sorted(said, key=lambda m: m.start())
 
 
 _A_FIX_SAID = re.compile(r"\b(?:fix|repair|resolve|corrige|arregl[oa]|behoben)\b")
