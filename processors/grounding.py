@@ -80,6 +80,7 @@ from processors.values import (
     delta,
     denied_done,
     denied_parts,
+    left_as_is,
     local_iso,
     own_clause,
     percent,
@@ -141,8 +142,11 @@ _TAKE_BACK_LAST = (
     # ("…, uh no, keep it locked", "…, nah leave it off", "…, ach nein, lass sie zu")
     r"(?<![?] )(?<![?])(?:no|non|nein|nee|nah|nope),? (?:laisse(?: ca| faire)?|let it be|"
     rf"lass(?: mal| es| gut sein)?|{KEPT_AS_IS.pattern})|"
-    r"(?<![?] )(?<![?])(?:bueno|pues|ah|oh|ach|well|mais|bon),? (?:no|non|nein|nee),? "
-    rf"(?:{KEPT_AS_IS.pattern})"
+    r"(?<![?] )(?<![?])(?:bueno|pues|ah|oh|ach|well|mais|bon|wait|attends|espera|warte|"
+    r"moment),? (?:no|non|nein|nee),? "
+    rf"(?:{KEPT_AS_IS.pattern})|"
+    # "…, scratch that, keep it locked": the request taken back, the thing kept as it is
+    rf"(?:scratch that|forget that|oublie ca|olvida eso|vergiss das),? (?:{KEPT_AS_IS.pattern})"
 )
 # a request called off in its first words ("sorry, wrong button", "laisse tomber, …")
 DISMISSED = re.compile(
@@ -447,6 +451,25 @@ REPLIES: dict[str, dict[str, str]] = {
         "de": "Bitte präzisieren",
     },
     "on_hold": {"en": "On hold", "fr": "En attente", "es": "En espera", "de": "Zurückgestellt"},
+    # a value of two to choose from, asked with the item ("missing" for the others)
+    "choose_switch": {
+        "en": "Should I turn the {item} on or off?",
+        "fr": "Dois-je allumer ou éteindre {item} ?",
+        "es": "¿Enciendo o apago {item}?",
+        "de": "Soll ich {item} ein- oder ausschalten?",
+    },
+    "choose_lock_state": {
+        "en": "Should I lock or unlock the {item}?",
+        "fr": "Dois-je verrouiller ou déverrouiller {item} ?",
+        "es": "¿Cierro o abro {item}?",
+        "de": "Soll ich {item} abschließen oder aufschließen?",
+    },
+    "choose_alarm_mode": {
+        "en": "Should I arm or disarm the {item}?",
+        "fr": "Dois-je activer ou désactiver {item} ?",
+        "es": "¿Activo o desactivo {item}?",
+        "de": "Soll ich {item} scharf oder unscharf schalten?",
+    },
     "for_item": {
         "en": " for the {item}",
         "fr": " pour {item}",
@@ -1277,6 +1300,12 @@ class GroundedExpert:
                 all(inventory.named_by_kind_only(u.cleaned.numeric, t.id) for t in targets)
                 # nothing is removed on a faint likeness ("massenlöschen" is no "Mittagessen")
                 or all(_faint(t.id, u.resolution) for t in targets)
+                # nor on a shared word beside an unknown one ("the dance class": not yoga)
+                or all(
+                    not _named(t.id, u.resolution)
+                    and inventory.named_beside_another(u.cleaned.numeric, t.id)
+                    for t in targets
+                )
             )
         ):
             # "sag den Termin ab", "annule mon rendez-vous": nothing is removed that was named
@@ -1304,9 +1333,14 @@ class GroundedExpert:
                 reason_code=code,
             )
 
-        def missing(slot: str, for_item: str = "") -> Any:
-            """A clarification that asks for the value ``slot``, in the event's language."""
-            reply = reply_text("missing", lang, slot=slot_name(slot, lang), for_item=for_item)
+        def missing(slot: str, item: str | None = None) -> Any:
+            """A clarification that asks for the value ``slot`` (of ``item``), in the event's
+            language: "Should I lock or unlock the front door?" for a choice of two."""
+            if item is not None and f"choose_{slot}" in REPLIES:
+                reply = reply_text(f"choose_{slot}", lang, item=item)
+            else:
+                for_item = reply_text("for_item", lang, item=item) if item is not None else ""
+                reply = reply_text("missing", lang, slot=slot_name(slot, lang), for_item=for_item)
             return ask(reply, f"missing_slot:{slot}")
 
         if targets:
@@ -1363,8 +1397,7 @@ class GroundedExpert:
             and u.reading("title", u.cleaned) is None
         )
         if value is None and intent.value and (not intent.value_optional or vague):
-            for_item = reply_text("for_item", lang, item=targets[0].names[0]) if targets else ""
-            return missing(intent.value, for_item)
+            return missing(intent.value, targets[0].names[0] if targets else None)
         patch: list[dict[str, Any]] = []
         extra = _value_slots(value)
         new_id = _new_id(pack, intent, event.source_event_id)
@@ -2421,9 +2454,14 @@ def _read(name: str, c: Cleaned) -> Any:
     if name == "lock_state":
         # not "sam already unlocked the back door, lock it again"; the request's own clause
         # first ("just lock the front door already, it's been unlocked all night")
-        asked = own_clause(requested(c.folded), _LOCK_OR_UNLOCK)
-        if _said_not_to(asked, _LOCK_OR_UNLOCK):
-            return None  # "the courier is at the front door, don't open it": ask, not unlock
+        asked = own_clause(told := requested(c.folded), _LOCK_OR_UNLOCK)
+        if asked != told and left_as_is(asked):
+            # "somebody left the back door open, would you mind locking it": the rest asks
+            asked = told[len(asked) :]
+        if _said_not_to(asked, _LOCK_OR_UNLOCK) or left_as_is(told):
+            # "the courier is at the front door, don't open it", "I left the front door
+            # unlocked": ask, not unlock
+            return None
         if _UNLOCK.search(asked):
             return "unlocked"
         if _LOCK.search(asked):
@@ -2434,6 +2472,8 @@ def _read(name: str, c: Cleaned) -> Any:
         return None
     if name == "alarm_mode":
         asked = requested(c.folded)  # not "the alarm is off, arm it"
+        if left_as_is(asked):
+            return None  # "I left the alarm off": how it is, not how it should be
         if _DISARM.search(asked) or (c.lang == "de" and _DISARM_DE.search(asked)):
             return "disarmed"
         if _ALARM_NIGHT.search(asked):
@@ -2776,7 +2816,14 @@ _EXCEPT = re.compile(
     r"\b(?:except(?: for)?|apart from|other than|save for|sauf(?! si\b)|a part(?! ca\b| cela\b)|"
     r"excepte|hormis|excepto|(?<!\bal )(?<!\bo )(?<!\blo )menos(?! mal\b| cuarto\b)|salvo|"
     r"quitando|ausser(?! wenn\b)|bis auf(?! weiteres\b)|abgesehen von)\b|"
-    r"\bbut(?: not)?(?= (?:the|my)\b)|(?<=\ball )but\b|"
+    # one thing said not to be done beside the one to do ("turn on the porch light but not
+    # the hallway light", "mais pas celle du couloir", "pero no la del pasillo", "aber nicht
+    # die im Flur"): left out with no "all" before
+    r"(?P<not>\bbut not(?= (?:the|my)\b)|"
+    r"\bmais pas(?= (?:la|le|les|l'|mon|ma|mes)\b| (?:celle|celui|ceux|celles)\b(?![- ]la\b))|"
+    r"\bpero no(?= (?:la|el|los|las|mi|mis)\b)|"
+    r"\baber nicht(?= (?:die|den|das|der)\b(?! da\b)| (?:dem|im|in|mein\w*)\b))|"
+    r"\bbut(?= (?:the|my)\b)|(?<=\ball )but\b|"
     # "…, but leave the porch on", "mais laisse celle du couloir", "aber lass den Flur an",
     # "…, no, leave the porch on"
     r"\b(?:but|mais|pero|aber|no|non|nein|nee),? (?:leave|keep|laisse|garde|deja|lass)\b|"
@@ -2796,7 +2843,11 @@ def _left_out(folded: str) -> re.Match[str] | None:
     ex = _EXCEPT.search(folded) if _EXCEPT_SAID.may_match(folded) else None
     if ex is None:
         return None
-    if _every_before(folded, ex.start()) or _THE_KIND.search(folded, 0, ex.start()):
+    if (
+        ex.group("not") is not None
+        or _every_before(folded, ex.start())
+        or _THE_KIND.search(folded, 0, ex.start())
+    ):
         return ex
     return None
 
@@ -2893,6 +2944,11 @@ def _faint(item_id: str, res: Resolution) -> bool:
 
 
 _FAINT, _FAINT_COVER = 0.65, 0.3
+
+
+def _named(item_id: str, res: Resolution) -> bool:
+    """Whether ``res`` finds the item by its own name (not only by its area and kind)."""
+    return any(m.named for m in res.matches if m.item.id == item_id)
 
 
 def _named_items(res: Resolution, at_least: float | None = None) -> set[str]:
@@ -3011,11 +3067,23 @@ _AND_THEN = re.compile(
 )
 
 
+# a second thing and its own state after "and", the verb not said again ("… off and the alarm
+# on", "… aus und die Alarmanlage an"), after a first part that ends with its own
+_GAPPED = re.compile(
+    r"\b(?:on|off|an|aus)(?P<and>(?:\s*,)?\s(?:and|und)\s+)"
+    r"(?=(?:(?:the|my|die|das|den|der|mein\w*)\s)?[\w' ]{1,40}?\s(?:on|off|an|aus|ein)\W*$)"
+)
+
+
 def _requests(folded: str) -> list[str]:
     """The requests of an utterance that says several, each with its own verb ("turn off the
     kitchen light and lock the front door"), or ``[folded]``."""
     if _OPENS_ASKING.match(folded) and _AND_THEN.search(folded):
         parts = [p for p in _AND_THEN.split(folded) if p.strip()]
+    elif (" and " in folded or " und " in folded) and (m := _GAPPED.search(folded)) is not None:
+        # "turn the kitchen light on and the porch light off", "lights off and alarm on": the
+        # verb said once, each thing with its own particle
+        return [folded[: m.start("and")], folded[m.end() :]]
     elif " und " in folded and _AND_THEN_LAST.search(folded):
         parts = [p for p in _AND_THEN_LAST.split(folded) if p.strip()]
         if not all(_NAMES_A_THING.search(p) for p in parts[1:]):

@@ -44,6 +44,8 @@ _STOP = frozenset(
         "aus"
     ).split()
 )
+# what joins a French or Spanish head word to the word that says which ("cours de yoga")
+_OF = frozenset("de du des d del".split())
 # Command verbs: matched to names only when spelt exactly ("mark" is not "marco")
 _VERBS = frozenset(
     "mark make move turn take give show tell call open close lock push pull drop cancel book add "
@@ -480,6 +482,50 @@ class Inventory:
         for found in self._hits(words).values():
             hit.update(own.intersection(found))
         return bool(hit) and hit <= _ANY_KIND
+
+    def named_beside_another(self, text: str, item_id: str) -> bool:
+        """Whether ``text`` (already cleaned) says the head word of one of the item's names
+        of two words or more with another word in the place of the rest, a word that names
+        nothing here: another thing of its sort ("the dance class" is no "yoga class", "le
+        cours de danse" no "cours de yoga").
+
+        (English and German say the other word before the head, the last word; French and
+        Spanish after it, the first word, past "de".)"""
+        item = self.get(item_id)
+        if item is None:
+            return False
+        words = _WORD.findall(fold(text))
+        hits = self._hits([w for w in words if w not in _STOP])
+        lasts, firsts = set(), set()
+        for name in item.names:
+            parts = _WORD.findall(fold(name))
+            if len(parts) >= 2:
+                lasts.add(parts[-1])
+                firsts.add(parts[0])
+
+        def stranger(w: str) -> bool:
+            return (
+                len(w) > 2
+                and w.isalpha()
+                and w not in _STOP
+                and w not in _VERBS
+                and w not in NUMBER_WORDS
+                and not hits.get(w)
+            )
+
+        for i, w in enumerate(words):
+            said = hits.get(w, {}).keys()
+            if i and not lasts.isdisjoint(said) and stranger(words[i - 1]):
+                return True
+            after = words[i + 1 : i + 3]
+            if (
+                not firsts.isdisjoint(said)
+                and len(after) == 2
+                and after[0] in _OF
+                and stranger(after[1])
+            ):
+                return True
+        return False
 
     def get(self, item_id: str) -> Item | None:
         """The item with ``item_id``."""

@@ -108,7 +108,7 @@ _CORRECTION = re.compile(
     r"der von|die von|das von|the one)\b)"
 )
 # Spanish written "…, no la trasera" is "not the back one"; "…, no, la trasera" and the spoken
-# "… eh no la principal" correct
+# "… eh no la principal" correct ("…, pero no la del pasillo" leaves that one out)
 # (and "que no le da tiempo": "le" is a pronoun in Spanish, no article)
 _CORRECTION_ES = re.compile(
     _CORRECTION.pattern.replace(
@@ -116,7 +116,7 @@ _CORRECTION_ES = re.compile(
         r"(?=(?:the|la|le|el|die|der|das|den|mon|ma|mes|mein|meine|meinen)\s)",
         # ("…, pero esa no, la lámpara de pie" leaves that one out: grounding reads it)
         r"(?:,\s*(?:no|no no),\s+|"
-        r"(?<!,)(?<!\besa)(?<!\bese)(?<!\besas)(?<!\besos)\s(?:no|no no),?\s+)"
+        r"(?<!,)(?<!\besa)(?<!\bese)(?<!\besas)(?<!\besos)(?<!\bpero)\s(?:no|no no),?\s+)"
         r"(?=(?:la|el|los|las)\s)",
         1,
     )
@@ -137,7 +137,9 @@ _NUMBER_CORRECTION = re.compile(
         for w in _NUMBER_SPELLINGS
         for c in ("", ",")  # "to forty, no, sixty percent"
     )
-    + rf")(?:no|non|nein|nee)[,]?\s+(?=\d|{_NUMBER_WORD.pattern}\b)"
+    # (a filler before it: "to 22, uh no, 20")
+    + r")(?:(?:uh|um|uhm|erm|euh|heu|eh|äh|ähm|ah)[,]?\s+)?(?:no|non|nein|nee)[,]?\s+"
+    + rf"(?=\d|{_NUMBER_WORD.pattern}\b)"
 )
 # Spanish says which number it is after "mejor" ("a veinte grados, no, mejor veintiuno")
 _NUMBER_CORRECTION_ES = re.compile(
@@ -832,7 +834,12 @@ KEPT_AS_IS = re.compile(
     r"(?:laisse|garde)[- ]?(?:le|la|les|l')?(?: \w+)?|"
     r"(?:d[eé]ja|mant[eé]n)\w*(?: \w+)?|"
     r"(?:die|der|das|er|sie|es|den) (?:soll|muss|kann|sollte) (?:\w+ )?(?:an|aus|zu|auf)?bleiben|"
-    r"lass (?:sie|ihn|es|die|den|das)(?: \w+)?"
+    r"lass (?:sie|ihn|es|die|den|das)(?: lieber| mal| doch| besser)?(?: \w+)?|"
+    # "it should stay locked", "qu'elle reste fermée", "que se quede cerrada"
+    r"(?:(?:it|they|that|she|he) (?:should|must|has to|needs to|have to|need to|can) )?"
+    r"(?:stay|remain) \w+|"
+    r"(?:qu')?(?:elle|il|elles|ils) (?:doit |doivent |peut |peuvent )?rest\w* \w+|"
+    r"(?:mejor )?(?:que )?(?:se )?qued\w* \w+"
 )
 # a thing named anew, told nothing of ("the hallway light"; not "the kids are still up")
 _NEW_THING = re.compile(r"(?:the|la|le|les|el|los|las|die|der|das|den|l')\s?\w")

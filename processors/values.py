@@ -76,7 +76,7 @@ def switch(u: Cleaned) -> str | None:
     not count ("turn off the porch light, it's been on all day", "apaga la luz del baño, que
     está encendida desde ayer")."""
     text = requested(u.folded)
-    if _left_as_is(text):
+    if left_as_is(text):
         return None  # "I left the porch light on": how it is, not how it should be
     first, *later = _CLAUSE_END.split(text)
     if later and not any(_CORRECTS.match(c) for c in later):
@@ -86,10 +86,16 @@ def switch(u: Cleaned) -> str | None:
     return _switch_in(text, u.lang)
 
 
-def _left_as_is(text: str) -> bool:
+def left_as_is(text: str) -> bool:
     """Whether all that is said is how someone left a thing ("I left the porch light on",
     "j'ai laissé la lumière allumée", "dejé la luz encendida", "ich hab das Licht angelassen"):
-    one clause, no request."""
+    one clause, no request (``text`` folded).
+
+    >>> left_as_is("i think i left the front door unlocked")
+    True
+    >>> left_as_is("i left it unlocked, lock it")
+    False
+    """
     return (
         _CLAUSE_END.search(text.rstrip(".! ")) is None
         and _LEFT_SAID.search(text) is not None
@@ -177,7 +183,13 @@ _ASKS_FIRST = re.compile(
     r"encende|prende|pon)\w*|eteins|eteindre|allume\w*|ferme\w*|ouvre|ouvrir|verrouille\w*|"
     r"deverrouille\w*|verifie|assure-toi|asegurate|comprueba|mach|schalt\w*|schlie\w*|offne\w*|"
     r"sperr\w*|dreh\w*|aufmachen|zumachen|aufschlie\w*|abschlie\w*|anmachen|ausmachen|"
-    r"einschalten|ausschalten|stell sicher|pruf\w*)\b"
+    r"einschalten|ausschalten|stell sicher|pruf\w*|"
+    # an event's or a ticket's ("yoga is on wednesday, cancel the dentist", "Marco is on
+    # TL-42, assign TL-94 to Jonas")
+    r"cancel|move|push|reschedule|delete|remove|assign|reassign|reopen|"
+    r"annule\w*|supprime\w*|deplace\w*|decale\w*|repousse\w*|assigne\w*|attribue\w*|"
+    r"rouvre\w*|cancela\w*|anula\w*|borra\w*|mueve\w*|asigna\w*|reabre\w*|"
+    r"sag\w* \w+(?: \w+)* ab|streich\w*|verschieb\w*|losch\w*|weis\w*)\b"
 )
 # the thing told of, named again by a pronoun ("…, unlock it", "déverrouille-la", "ábrela",
 # "schließ sie auf")
