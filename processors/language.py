@@ -617,9 +617,27 @@ def clean(text: str, lang: str) -> Cleaned:
         found += (_NUMBER_CORRECTION if lang != "es" else _NUMBER_CORRECTION_ES).finditer(lowered)
         # the last correction counts
         match = max(found, key=lambda m: m.start()) if found else None
+    kept, head, tail = None, "", ""
+    if match is None and _MAY_KEEP.search(lowered):
+        # "…, uh no, keep it locked", "…, scratch that, it should stay off": no article after
+        # the "no", so no correction above; the thing kept as it is all the same
+        kept = _KEPT_AT_END.search(lowered)
     if match is not None and match.end() < len(lowered):
         head, tail = lowered[: match.start()], lowered[match.end() :]
-    if (
+    elif kept is not None:
+        head, tail = lowered[: kept.start()], lowered[kept.start("kept") :]
+    state = _kept_state(tail) if tail and _kept_as_is(tail) else None
+    if state is not None:
+        # "…, no wait, leave them off", "…, non, laisse-la éteinte", "…, nee, die soll
+        # anbleiben": the state it is to keep, asked as a correction ("…, no, off")
+        lowered = f"{head.rstrip(' ,.…')}, no, {state}"
+        words = lowered.split()
+        corrected = True
+    elif kept is not None:
+        lowered = f"{head.rstrip(' ,.…')}, {_TAKE_BACK_SAID.get(lang, 'never mind')}"
+        words = lowered.split()
+        corrected = True
+    elif (
         match is not None
         and match.end() < len(lowered)
         and (
@@ -837,9 +855,10 @@ KEPT_AS_IS = re.compile(
     r"lass (?:sie|ihn|es|die|den|das)(?: lieber| mal| doch| besser)?(?: \w+)?|"
     # "it should stay locked", "qu'elle reste fermée", "que se quede cerrada"
     r"(?:(?:it|they|that|she|he) (?:should|must|has to|needs to|have to|need to|can) )?"
-    r"(?:stay|remain) \w+|"
-    r"(?:qu')?(?:elle|il|elles|ils) (?:doit |doivent |peut |peuvent )?rest\w* \w+|"
-    r"(?:mejor )?(?:que )?(?:se )?qued\w* \w+"
+    r"(?:stay|remain) (?:on|off|locked|unlocked|open|closed|shut)|"
+    r"(?:qu')?(?:elle|il|elles|ils) (?:doit |doivent |peut |peuvent )?rest\w* "
+    r"(?:ferm|ouvert|allum|[ée]teint|verrouill)\w*|"
+    r"(?:mejor )?(?:que )?(?:se )?qued\w* (?:cerrad|abiert|encendid|apagad|prendid)\w*"
 )
 # a thing named anew, told nothing of ("the hallway light"; not "the kids are still up")
 _NEW_THING = re.compile(r"(?:the|la|le|les|el|los|las|die|der|das|den|l')\s?\w")
@@ -849,10 +868,74 @@ _TOLD = re.compile(r"\b(?:is|are|was|were|est|sont|es|esta|estan|ist|sind)\b|'s\
 def _kept_as_is(tail: str) -> bool:
     """Whether a correction's ``tail`` ends keeping the thing as it is, and names no other
     thing first ("…, no wait, the hallway light, keep it on" keeps that one on)."""
-    clauses = [c.strip() for c in re.split(r"[,;.!?]", tail.rstrip(" ,.!?")) if c.strip()]
+    return _kept_clause(tail) is not None
+
+
+def _kept_clause(tail: str) -> str | None:
+    """The clause of a correction's ``tail`` that keeps the thing as it is, when only a reason
+    follows it ("…, leave them off, it's still light out") and no other thing is named before
+    it, or None."""
+    clauses = [c.strip() for c in re.split(r"[,;.!?\u2026]", tail.rstrip(" ,.!?")) if c.strip()]
+    while clauses and not KEPT_AS_IS.fullmatch(clauses[-1]) and _REASON.match(fold(clauses[-1])):
+        clauses.pop()
     if not clauses or not KEPT_AS_IS.fullmatch(clauses[-1]):
-        return False
-    return not any(_NEW_THING.match(c) and not _TOLD.search(fold(c)) for c in clauses[:-1])
+        return None
+    if any(_NEW_THING.match(c) and not _TOLD.search(fold(c)) for c in clauses[:-1]):
+        return None
+    return clauses[-1]
+
+
+# a clause that tells why ("it's still light out", "j'ai encore des bougies à couler", "que
+# todavía hay luz", "ich brauch es noch"): no request of its own
+_REASON = re.compile(
+    r"(?:it|it's|its|i|i'm|im|i've|we|we're|they|she|he|there|because|since|as|je|j'|j|on|il|"
+    r"elle|c'est|car|parce|puisque|yo|hay|porque|que|ya|todavia|ich|wir|es|er|sie|weil|da|"
+    r"denn)\b(?!.*\b(?:turn|switch|lock|unlock|allume|eteins|ferme|ouvre|apaga|enciende|"
+    r"cierra|abre|mach|schalt|schliess)\w*)"
+)
+_MAY_KEEP = re.compile("no|nein|nee|nah|scratch|forget|oublie|olvida|vergiss")
+
+
+# a thing kept as it is after a "no" that is no correction of a name ("…, uh no, keep it
+# locked", "…, wait no, it should stay off", "…, scratch that, keep it locked")
+_KEPT_AT_END = re.compile(
+    # (not the answer to a question of its own: "…. the porch light? no, leave it")
+    r"(?:[,.\u2026]|(?<![?])\s)\s*"
+    r"(?:(?:uh|um|euh|ah|oh|ach|bueno|pues|well|mais|bon|actually|en fait)\W+)?"
+    r"(?:(?:wait|attends|espera|warte|moment)\W+)?"
+    r"(?:no|non|nein|nee|nah|nope|scratch that|forget that|oublie [cç]a|olvida eso|vergiss das)"
+    r"\W+(?:(?:wait|attends|espera|warte|moment)\W+)?"
+    rf"(?P<kept>{KEPT_AS_IS.pattern})\W*$"
+)
+# the states a kept thing is said to keep (folded; "…, keep it locked", "laisse-la allumée")
+_STATES = frozenset(
+    "on off open closed shut locked unlocked armed disarmed allume allumee allumes allumees "
+    "eteint eteinte eteints eteintes ouvert ouverte ouverts ouvertes ferme fermee fermes "
+    "fermees verrouille verrouillee verrouilles verrouillees encendido encendida encendidos "
+    "encendidas prendido prendida apagado apagada apagados apagadas abierto abierta abiertos "
+    "abiertas cerrado cerrada cerrados cerradas an aus zu auf offen geschlossen "
+    "abgeschlossen".split()
+)
+_STAY_PARTICLE = re.compile(r"(an|aus|zu|auf)bleiben")
+
+
+def _kept_state(tail: str) -> str | None:
+    """The state a kept-as-is ``tail`` says, as said ("…, keep it locked": "locked"; "die soll
+    anbleiben": "an"), or None ("…, leave it").
+
+    >>> _kept_state("non, laisse-la éteinte"), _kept_state("no, leave it")
+    ('éteinte', None)
+    """
+    clause = _kept_clause(tail)
+    last = clause.split() if clause else []
+    if not last:
+        return None
+    word = last[-1].strip(",.!?")
+    folded = fold(word)
+    if folded in _STATES:
+        return word
+    m = _STAY_PARTICLE.fullmatch(folded)
+    return m.group(1) if m else None
 
 
 # what a correction says when it takes the whole request back

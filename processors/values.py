@@ -105,11 +105,21 @@ def left_as_is(text: str) -> bool:
 
 def own_clause(folded: str, said: re.Pattern[str]) -> str:
     """The first clause of ``folded`` when it says ``said`` and no later clause corrects it
-    (what follows is a reason: "lock the front door, it's been unlocked all night"), else
-    ``folded``."""
+    (what follows is a reason: "lock the front door, it's been unlocked all night"), the last
+    clause saying it from the last correction on when one does, else ``folded``.
+
+    >>> own_clause("unlock the front door, no, locked", re.compile("lock"))
+    ' locked'
+    """
     first, *later = _CLAUSE_END.split(folded)
     if later and said.search(first) and not any(_CORRECTS.match(c) for c in later):
         return first
+    corrects = [n for n, c in enumerate(later) if _CORRECTS.match(c)]
+    if corrects:
+        # "unlock the front door, no, locked": what the last correction says
+        after = [c for c in later[corrects[-1] :] if said.search(c)]
+        if after:
+            return after[-1]
     return folded
 
 
