@@ -4666,3 +4666,34 @@ def test_a_lock_kept_as_it_is_after_a_correction_is_not_unlocked(text: str) -> N
 )
 def test_an_event_or_ticket_told_of_is_not_the_one_asked_for(text: str, target: str) -> None:
     assert _targets(form(text)) == {target}
+
+
+def _tracker_with(titles: dict[str, str]) -> dict[str, Any]:
+    tracker = json.loads(json.dumps(STATES["taskline-dev"]))
+    tracker["tickets"] = {
+        n: {"title": t, "status": "open", "assignee": None, "labels": []} for n, t in titles.items()
+    }
+    return tracker
+
+
+@pytest.mark.parametrize(
+    ("text", "ticket"),
+    [
+        ("ferme le ticket des niveaux de priorité personnalisés", "TL-1"),
+        ("cierra el ticket de la vista cronológica", "TL-2"),
+        ("schließ das Ticket mit den Abhängigkeitspfeilen", "TL-3"),
+        ("ferme le ticket de la traduction polonaise", "TL-4"),
+    ],
+)
+def test_a_ticket_is_named_by_the_words_of_its_title_in_another_language(
+    text: str, ticket: str
+) -> None:
+    tracker = _tracker_with(
+        {
+            "TL-1": "custom priority levels for boards",
+            "TL-2": "timeline view flickers while scrolling",
+            "TL-3": "dependency arrows vanish after a reload",
+            "TL-4": "Polish translation of the help pages",
+        }
+    )
+    assert _targets(_formed_in({"taskline-dev": tracker}, text)) == {ticket}
