@@ -567,6 +567,18 @@ PRAISE = re.compile(
     r"(?:sieht|schaut) (?:echt |richtig |wirklich |so )?(?:schick|schon|gut|toll|super|klasse) "
     r"aus|"
     r"(?:echt |wirklich |so )?(?:schones|tolles|gemutliches) licht|gefallt mir|"
+    # the assistant praised ("you're getting really good at this", "bien hecho", "tu deviens
+    # fort", "du wirst immer besser"): nothing is done, least of all a thing "done"
+    r"^(?:(?:wow|oh|ok|hey|nice|haha|jaja|ouah|oh la la|vaya|na),? )?"
+    r"(?P<you>(?:you'?re|you are|ur) (?:getting |becoming )?(?:so |really |very |pretty |quite |"
+    r"actually )?(?:good|great|smart|clever|brilliant|amazing|awesome|better)|"
+    r"(?:muy |que |super |re )?bien hecho|buen(?:isimo)? trabajo|"
+    r"(?:te )?(?:estas|has) (?:volviendo|vuelto|puesto) (?:muy |super |todo )?(?:un )?"
+    r"(?:buen\w*|list\w*|crack|experto|pro)|"
+    r"(?:tu )?(?:deviens|es devenu|t'es devenu) (?:vraiment |trop |super |tres )?"
+    r"(?:bon|fort|doue|genial|top|meilleur)|tu t'ameliores|"
+    r"du (?:wirst|bist) (?:ja |echt |wirklich |immer |so |richtig )*(?:besser|gut geworden|"
+    r"super|toll|klasse|spitze)|das machst du (?:echt |richtig |wirklich )?gut)\b|"
     # a past experience told, as the last words ("that film last night was so good"; not
     # "the movie was great, now start movie night")
     r"(?:(?:was|were) (?:so |really |very |absolutely )?(?:good|great|lovely|amazing|fun)|"
@@ -1209,6 +1221,8 @@ class GroundedExpert:
             and not (ranked and self._asked_after(ranked[0][0], u, praise.end()))
             and not (
                 ranked
+                # (the assistant praised: "bien hecho" is no reminder done)
+                and praise.group("you") is None
                 and self._cue_said(ranked[0][0], u)
                 and (not ranked[0][0].value or self._has_value(ranked[0][0].value, u))
             )

@@ -4697,3 +4697,22 @@ def test_a_ticket_is_named_by_the_words_of_its_title_in_another_language(
         }
     )
     assert _targets(_formed_in({"taskline-dev": tracker}, text)) == {ticket}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "muy bien hecho",
+        "you're getting really good at this",
+        "te estás volviendo muy bueno",
+        "tu deviens vraiment fort",
+        "du wirst immer besser",
+    ],
+)
+def test_the_assistant_praised_does_nothing(text: str) -> None:
+    f = form(text)
+    assert f.task is None and f.decision == "no_task"
+
+
+def test_a_request_after_praise_of_the_assistant_is_done() -> None:
+    assert _values_written("bien hecho, ahora apaga la luz del porche") == ["off"]
