@@ -250,7 +250,9 @@ _INDIRECT_COLD = re.compile(
     # a cold place said for the room, now: "it's like an icebox in here", "c'est un frigo ici",
     # "esto es una nevera", "hier ist es wie im Kühlschrank" (not "make it like a fridge", "it
     # was like a fridge yesterday", "it's not like a fridge any more")
-    r"\b(?:(?:it's|it is|its|here) like (?:an?|being in an?) |"
+    r"\b(?:(?:it's|it is|its|here|(?:room|bedroom|kitchen|office|bathroom|lounge|house|flat|"
+    r"apartment|place|hallway|study|nursery|cellar|basement|attic|studio|workshop)(?:'s| is)) "
+    r"like (?:an?|being in an?) |"
     r"c'est (?:un|une|comme (?:un|une|dans (?:un|une|le))) |"
     r"on (?:se croirait|dirait) (?:dans )?(?:un|une) |"
     r"(?:esto es|es|parece) (?:como )?(?:un|una) |"
@@ -1093,6 +1095,14 @@ class GroundedExpert:
         resolution = (
             inventory.resolve(_without_comparatives(cleaned.numeric)) if inventory else Resolution()
         )
+        if (
+            inventory is not None
+            and _POSSESSIVE_ROOM.search(cleaned.folded)
+            and (owned := _owner_said(cleaned, inventory)) is not None
+        ):
+            # "Mira says her room is freezing", "Elio friert in seinem Zimmer": the room of the
+            # one named before
+            cleaned, resolution = owned, inventory.resolve(_without_comparatives(owned.numeric))
         if inventory is not None and (asked := asked_apart(cleaned.folded)) is not None:
             # "the garage is locked, unlock the front door": the request alone, when it names
             # its own thing and the rest another ("the kitchen is dark, turn on the light"
@@ -2241,7 +2251,7 @@ class GroundedExpert:
                 return t  # "23 degrees" is a target; "up 2 degrees" a change
             current = _attr(targets, "attributes", "target_celsius")
             n = bare_number(c)
-            if d is None and n is not None and 5 <= n <= 30:
+            if d is None and n is not None and _plausible(n, current):
                 return n  # "set the heating to 22 so we're not cold": 22, not a degree warmer
             # (the weather word first: most texts say none, and then it is not said outside)
             if d is None and _cold(c) and _indoors(c):
@@ -2254,7 +2264,7 @@ class GroundedExpert:
                     "delta": d.sign * (d.amount or 1.0),
                     "field": ("attributes", "target_celsius"),
                 }
-            if n is not None and 5 <= n <= 30:
+            if n is not None and _plausible(n, current):
                 return n
             return None
         if name == "percent":
@@ -2958,6 +2968,43 @@ def _faint(item_id: str, res: Resolution) -> bool:
 
 
 _FAINT, _FAINT_COVER = 0.65, 0.3
+
+
+# a room said by whose it is ("her room", "sa chambre", "su cuarto", "in seinem Zimmer")
+_POSSESSIVE_ROOM = re.compile(
+    r"\b(?P<whose>her|his|their|sa|son|leur|su|sein\w*|ihr\w*) (?:own )?(?:room|bedroom|"
+    r"chambre|piaule|cuarto|habitacion|dormitorio|pieza|zimmer|kinderzimmer|schlafzimmer)\b"
+)
+
+
+def _owner_said(c: Cleaned, inventory: Inventory) -> Cleaned | None:
+    """``c`` with the possessive of a room replaced by the name said before it, when that
+    name makes it an area of its own ("Mira says her room is cold" → "… mira room …"), or
+    None."""
+    m = _POSSESSIVE_ROOM.search(c.folded)
+    if m is None:
+        return None
+    before = [w.strip(",.!?;:") for w in c.folded[: m.start()].split()]
+    names = [w for w in reversed(before) if len(w) >= 3 and w.isalpha()][:4]
+    plain = inventory.resolve(c.numeric).areas
+    for name in names:
+        text = f"{c.folded[: m.start('whose')]}{name}{c.folded[m.end('whose') :]}"
+        areas = inventory.resolve(text).areas
+        if areas and areas != plain and all(name in fold(a) for a in areas):
+            return clean(text, c.lang)
+    return None
+
+
+def _plausible(n: float, current: Any) -> bool:
+    """Whether a bare number is a temperature to set: a room's (5 to 30 °C), or one near what
+    the thing is set to now (a honey warmer at 40 °C is set to 42).
+
+    >>> _plausible(22, 20.5), _plausible(42, 40), _plausible(42, 20.5)
+    (True, True, False)
+    """
+    if 5 <= n <= 30:
+        return True
+    return isinstance(current, (int, float)) and abs(n - current) <= 12 and n <= 95
 
 
 def _named(item_id: str, res: Resolution) -> bool:

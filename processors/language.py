@@ -158,6 +158,8 @@ _DISCOURSE = re.compile(
     r"(?:ü|u)brigens|eine frage)[,!]?\s+"
     r"(?!(?:si|ob|if|whether)\b))+(?=\w)"  # "dis-moi si …" asks whether: kept whole
 )
+# elsewhere than in Spanish, "Mira" is a name ("Mira says her room is cold")
+_DISCOURSE_ELSE = re.compile(_DISCOURSE.pattern.replace("oye|mira|", "oye|", 1))
 _WORD = re.compile(r"[\w'-]+")  # (after \u2019 → ')
 
 
@@ -700,9 +702,9 @@ def clean(text: str, lang: str) -> Cleaned:
     if fillers.isdisjoint(bare) and len(set(bare)) == len(bare):
         # no filler and no word said twice: nothing to drop (and ``lowered`` is its words
         # joined by single spaces)
-        cleaned = _without_discourse(lowered)
+        cleaned = _without_discourse(lowered, lang)
     else:
-        cleaned = _without_discourse(" ".join(_unrepeat(_without_fillers(words, fillers))))
+        cleaned = _without_discourse(" ".join(_unrepeat(_without_fillers(words, fillers))), lang)
     if _MAY_STAND_FOR.search(cleaned):
         cleaned = _noun_restored(cleaned)
     numeric = _alpha2digit(cleaned, lang) if lang in SUPPORTED else cleaned
@@ -763,9 +765,10 @@ def _noun_restored(text: str) -> str:
     return text
 
 
-def _without_discourse(text: str) -> str:
+def _without_discourse(text: str, lang: str) -> str:
     """``text`` without the openers that carry no request (``_DISCOURSE``)."""
-    opener = _DISCOURSE.match(text)  # (it matches only at the start: no need for re.sub)
+    # (it matches only at the start: no need for re.sub)
+    opener = (_DISCOURSE if lang == "es" else _DISCOURSE_ELSE).match(text)
     return (text[opener.end() :] if opener else text).strip()
 
 

@@ -4716,3 +4716,49 @@ def test_the_assistant_praised_does_nothing(text: str) -> None:
 
 def test_a_request_after_praise_of_the_assistant_is_done() -> None:
     assert _values_written("bien hecho, ahora apaga la luz del porche") == ["off"]
+
+
+def _home_with_a_child_and_a_proofer() -> dict[str, Any]:
+    home = json.loads(json.dumps(STATES["home"]))
+    home["areas"]["tobi_room"] = {"name": "Tobi's room", "aliases": ["chambre de Tobi"]}
+    home["entities"]["climate.tobi_radiator"] = {
+        "name": "Tobi's radiator",
+        "aliases": [],
+        "area": "tobi_room",
+        "kind": "climate",
+        "state": "heat",
+        "attributes": {"target_celsius": 19, "current_celsius": 18},
+    }
+    home["entities"]["climate.proofer"] = {
+        "name": "dough proofer",
+        "aliases": ["proofing cabinet"],
+        "area": "kitchen",
+        "kind": "climate",
+        "state": "heat",
+        "attributes": {"target_celsius": 35, "current_celsius": 34},
+    }
+    return home
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tobi says his room is freezing",
+        "Tobi dit qu'il caille dans sa chambre",
+        "Tobi friert in seinem Zimmer",
+        "Mira keeps telling me Tobi's room is like a fridge",
+    ],
+)
+def test_a_room_said_by_whose_it_is_is_that_ones(text: str) -> None:
+    f = _formed_in({"home": _home_with_a_child_and_a_proofer()}, text)
+    assert _targets(f) == {"climate.tobi_radiator"}
+
+
+def test_a_temperature_near_what_a_thing_is_set_to_is_read() -> None:
+    f = _formed_in({"home": _home_with_a_child_and_a_proofer()}, "put the dough proofer up to 38")
+    assert [op["value"] for op in patch_of(f)] == [38.0]
+
+
+def test_a_name_like_a_spanish_opener_is_kept_in_english() -> None:
+    assert clean("Mira says her room is cold", "en").text.startswith("mira")
+    assert clean("mira, enciende la luz", "es").text == "enciende la luz"
