@@ -356,7 +356,11 @@ _ALARM_AWAY = re.compile(  # "nobody's home" is away, not home
 _ARM = re.compile(
     # (not German "der Arme", "die Armen": the poor thing)
     r"\b(?:arm(?:ed|ing|s|er|ez|ar|a|ala|arla|iere|ieren|e(?=-la|-le| l'| la | le | el ))?|"
-    r"activ\w*|conect\w*|aktivier\w*|scharf|einschalt\w*|on|an|ein|mets|enclench\w*)\b"
+    # (German "an", "ein" as a verb's particle, last: not English "an alarm")
+    r"activ\w*|conect\w*|aktivier\w*|scharf|einschalt\w*|on|mets|enclench\w*|"
+    r"(?:an|ein)(?=\s*(?:[,.!?]|$|bitte\b|und\b|machen\b|schalten\b))|"
+    # "set the alarm" (not a clock's: "set the alarm for 6", "set an alarm clock")
+    r"set(?= (?:the|our|my) (?:house |burglar )?alarm\b(?!\s+(?:for|at|to|clock)\b)))\b"
 )
 
 REPLIES: dict[str, dict[str, str]] = {

@@ -4762,3 +4762,12 @@ def test_a_temperature_near_what_a_thing_is_set_to_is_read() -> None:
 def test_a_name_like_a_spanish_opener_is_kept_in_english() -> None:
     assert clean("Mira says her room is cold", "en").text.startswith("mira")
     assert clean("mira, enciende la luz", "es").text == "enciende la luz"
+
+
+def test_set_the_alarm_arms_it() -> None:
+    assert _values_written("we're all out for the day, can you set the alarm?") == ["armed_away"]
+
+
+@pytest.mark.parametrize("text", ["set an alarm for 7am", "set the alarm for 6 am"])
+def test_a_wake_up_alarm_does_not_arm_the_house(text: str) -> None:
+    assert "armed_away" not in _values_written(text)
