@@ -378,6 +378,17 @@ class Router:
         self._kinds: dict[int, set[str]] = {}
         # domains whose requests take a person ("assign it to Sofia"): naming one of their
         # people is a hint; a family member named in small talk is none
+        # the projects whose domain keeps no reminders (a reminder's words are no evidence
+        # for them)
+        reminding = {
+            d
+            for pack in packs
+            for d in pack.covers
+            if any(i.target is not None and i.target.kinds == ["reminder"] for i in pack.intents)
+        }
+        self._unreminding = frozenset(
+            n for n, p in enumerate(registry.projects) if p.domain not in reminding
+        )
         self._person_domains = {
             d
             for pack in packs
@@ -647,6 +658,10 @@ class Router:
                 if brushed and (advice or (d not in cued and (aside or p not in hits)))
             )
             pull = _W_ADVICE if advice else _W_BRUSH
+            if _REMIND_ME.match(folded):
+                # what a reminder is about names no other project's things ("remind me to buy
+                # bulbs for the lounge lamp" is the calendar's, whatever its words name)
+                skip = skip | self._unreminding
             for p in skip:
                 score[p] -= pull
             for owner, top in per_project.items():
@@ -870,6 +885,13 @@ _KNOWLEDGE = re.compile(
     r"a que temperatura se (?:hornea|cocina|cuece|asa)\b|"
     r"bei wie ?viel grad (?:backt|kocht|brat) man\b"
     r")"
+)
+# a reminder asked for: what follows is its text
+_REMIND_ME = re.compile(
+    r"\W*(?:(?:please|ok|so|hey|bitte|por favor|oye|stp|s'il te plait)\W+)*"
+    r"(?:(?:can|could|would) you |tu peux |puedes |kannst du )?"
+    r"(?:remind me|recuerdame|recordarme|acuerdame|rappelle-moi|rappelle moi|"
+    r"fais-moi penser|fais moi penser|erinnere? mich|erinner mich)\b"
 )
 # a wake-up alarm (unless a light or a device of the home wakes: "wake me up at 7 by turning
 # on the bedroom ceiling light")

@@ -4771,3 +4771,19 @@ def test_set_the_alarm_arms_it() -> None:
 @pytest.mark.parametrize("text", ["set an alarm for 7am", "set the alarm for 6 am"])
 def test_a_wake_up_alarm_does_not_arm_the_house(text: str) -> None:
     assert "armed_away" not in _values_written(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "remind me to turn off the porch light at 10",
+        "recuérdame mañana comprar bombillas para la lámpara del salón",
+        "rappelle-moi de fermer la porte du garage ce soir",
+        "erinnere mich morgen, die Heizung zu entlüften",
+    ],
+)
+def test_what_a_reminder_is_about_does_not_route_it_elsewhere(text: str) -> None:
+    router = Router(REGISTRY, PACKS, calibration=CALIBRATION)
+    for project, state in STATES.items():
+        router.reindex(project, state)
+    assert router.route(form_event(text), BASE).project_id == "family-calendar"
