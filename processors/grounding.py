@@ -82,6 +82,7 @@ from processors.values import (
     denied_parts,
     left_as_is,
     local_iso,
+    names_time,
     own_clause,
     percent,
     reference,
@@ -1890,7 +1891,7 @@ class GroundedExpert:
             or res.areas
             or res.every
             or res.plural
-            or says_time(u.cleaned)
+            or names_time(u.cleaned)
         ):
             return False
         best = {m.item.id: m for m in res.matches}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -1074,6 +1074,22 @@ def says_time(u: Cleaned) -> bool:
     reads one needs a digit or one of :data:`_TIME_WORDS` (a guard ~10x cheaper than it)."""
     text = u.folded
     return _DIGIT.search(text) is not None or any(word in text for word in _TIME_WORDS)
+
+
+def names_time(u: Cleaned) -> bool:
+    """Whether ``u`` says a time :func:`when` reads (not only a word of :func:`says_time`'s
+    guard: "dehumidifier" has "midi" in it).
+
+    >>> from processors.language import clean
+    >>> names_time(clean("is the dehumidifier running?", "en"))
+    False
+    >>> names_time(clean("move it to friday", "en"))
+    True
+    """
+    if not says_time(u):
+        return False
+    said = _said_when(u.folded)
+    return any(getattr(said, f.name) not in (None, False) for f in fields(said))
 
 
 def when(u: Cleaned, base: datetime, zone: str, *, moving: bool = False) -> When | None:

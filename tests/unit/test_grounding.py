@@ -4787,3 +4787,19 @@ def test_what_a_reminder_is_about_does_not_route_it_elsewhere(text: str) -> None
     for project, state in STATES.items():
         router.reindex(project, state)
     assert router.route(form_event(text), BASE).project_id == "family-calendar"
+
+
+def test_a_question_on_one_of_two_items_asks_which_when_it_names_no_time() -> None:
+    # "à quelle heure" asks for a time, it names none; "dehumidifier" has "midi" in it
+    home = json.loads(json.dumps(STATES["home"]))
+    for n, area in enumerate(["kitchen", "office"]):
+        home["entities"][f"switch.dehumidifier_{n}"] = {
+            "name": f"{area} dehumidifier",
+            "aliases": ["dehumidifier"],
+            "area": area,
+            "kind": "switch",
+            "state": "on",
+            "attributes": {},
+        }
+    f = _formed_in({"home": home}, "is the dehumidifier running?")
+    assert f.reply is not None and f.reply.reason_code == "ambiguous_target"
