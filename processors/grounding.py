@@ -359,10 +359,17 @@ _ARM = re.compile(
     r"\b(?:arm(?:ed|ing|s|er|ez|ar|a|ala|arla|iere|ieren|e(?=-la|-le| l'| la | le | el ))?|"
     # (German "an", "ein" as a verb's particle, last: not English "an alarm")
     r"activ\w*|conect\w*|aktivier\w*|scharf|einschalt\w*|on|mets|enclench\w*|"
-    r"(?:an|ein)(?=\s*(?:[,.!?]|$|bitte\b|und\b|machen\b|schalten\b))|"
-    # "set the alarm" (not a clock's: "set the alarm for 6", "set an alarm clock")
-    r"set(?= (?:the|our|my) (?:house |burglar )?alarm\b(?!\s+(?:for|at|to|clock)\b)))\b"
+    r"(?:an|ein)(?=\s*(?:[,.!?]|$|bitte\b|und\b|oder\b|machen\b|schalten\b|die\b|der\b|"
+    r"das\b|den\b|mal\b))|"
+    # "set the alarm", asked ("can you set the alarm"; not "did anyone set the alarm", "who's
+    # going to set the alarm", "set the alarm when I leave", a clock's "set the alarm for 6")
+    r"(?<![^,.;!?\s])(?<!\bto )(?<!\bdid )(?<!\bdidn't )(?<!\bdidnt )(?<!\banyone )"
+    r"(?<!\bsomeone )(?<!\bsam )(?<!\bnobody )(?<!\bforgot )"
+    r"set(?= (?:the|our|my) (?:house |burglar )?alarm\b(?!\s+(?:for|at|to|clock|when|after|"
+    r"once|before|\d|\w+ (?:earlier|later))\b)))\b"
 )
+# every word of arming or disarming (a correction's last clause that says one)
+_ALARM_SAID = re.compile(f"{_DISARM.pattern}|{_ARM.pattern}")
 
 REPLIES: dict[str, dict[str, str]] = {
     "which": {
@@ -939,6 +946,8 @@ class Understanding:
         # starts or ends with it)
         tell = bool(_TELL_ME_IF.search(text))
         asks = tell or (not polite and _asked(text, self.cleaned.lang))
+        if asks and not tell and _THEN_ASKED.search(text):
+            asks = False  # "did someone leave the back door open? lock it": asked at the end
         return asks, polite and not tell
 
 
@@ -1116,7 +1125,15 @@ class GroundedExpert:
             alone = clean(", ".join(parts[n].strip() for n in asked), cleaned.lang)
             told = clean(", ".join(p for n, p in enumerate(parts) if n not in asked), cleaned.lang)
             own = inventory.resolve(_without_comparatives(alone.numeric))
-            mine = _named_items(own)
+            # (or said whole, each of a kind several share: "the front door and the back door")
+            mine = _named_items(own) or {
+                m.item.id
+                for m in own.best
+                if m.item.role == "target"
+                and (m.cover >= 0.99 or m.score >= 0.8)
+                # (not "all the lights up there": the place may be the told clause's)
+                and not (own.every or own.plural)
+            }
             others = _named_items(inventory.resolve(told.numeric), at_least=0.8)
             if mine and others and mine.isdisjoint(others):
                 cleaned, resolution = alone, own
@@ -1362,6 +1379,17 @@ class GroundedExpert:
                 reason_code=code,
             )
 
+        def unchanged(note: str) -> Any:
+            """No task: the thing is left as it is."""
+            return Proposal(
+                decision="no_task",
+                confidence=0.6,
+                intent_id=intent.id,
+                reply=reply_text("unchanged", lang),
+                reason_code="negated_request",
+                assumptions=[*notes, note],
+            )
+
         def missing(slot: str, item: str | None = None) -> Any:
             """A clarification that asks for the value ``slot`` (of ``item``), in the event's
             language: "Should I lock or unlock the front door?" for a choice of two."""
@@ -1399,6 +1427,8 @@ class GroundedExpert:
             legacy = self._legacy(routed, notes, require_patch=True)
             if legacy is not None and legacy.intent_id in self._itemless:
                 return legacy
+        if u.cleaned.kept and (problem is not None or intent.value not in _KEPT_VALUES):
+            return unchanged("kept as it is, nothing named to keep")
         if problem is not None:
             code, text, candidates = problem
             if candidates:
@@ -1418,6 +1448,15 @@ class GroundedExpert:
             # the porch on": off; "alle Lichter sind an außer der Veranda, mach sie aus": aus)
             u = replace(u, cleaned=split[0], spelled=None)
         value = self._value(intent, u, targets, event.occurred_at, zone, inventory)
+        if u.cleaned.kept:
+            # (the state the correction keeps, said last in English by language.clean)
+            value = _KEPT_AS[intent.value or ""].get(u.cleaned.folded.rsplit(" ", 1)[-1])
+            # "…, no wait, leave it on": only what is so already is written; a thing in
+            # another state is left as it is too ("turn off all the lights, no, leave them on"
+            # turns none on; "lock the door, no, leave it unlocked" unlocks no locked door)
+            targets = [t for t in targets if _same_state(value, t.data.get("state"))]
+            if not targets:
+                return unchanged("kept as it is")
         vague = (  # "remind me": a reminder of nothing, at no time
             value is None
             and intent.value_optional
@@ -2484,7 +2523,12 @@ def _read(name: str, c: Cleaned) -> Any:
         # not "sam already unlocked the back door, lock it again"; the request's own clause
         # first ("just lock the front door already, it's been unlocked all night")
         asked = own_clause(told := requested(c.folded), _LOCK_OR_UNLOCK)
-        if asked != told and left_as_is(asked):
+        if (then := _THEN_ASKED.search(told)) is not None and _LOCK_OR_UNLOCK.search(
+            told, then.start()
+        ):
+            # "did someone leave the back door open? lock it": the request after the question
+            asked = told[then.start() :]
+        elif asked != told and left_as_is(asked):
             # "somebody left the back door open, would you mind locking it": the rest asks
             asked = told[len(asked) :]
         if _said_not_to(asked, _LOCK_OR_UNLOCK) or left_as_is(told):
@@ -2503,6 +2547,9 @@ def _read(name: str, c: Cleaned) -> Any:
         asked = requested(c.folded)  # not "the alarm is off, arm it"
         if left_as_is(asked):
             return None  # "I left the alarm off": how it is, not how it should be
+        if c.corrected:
+            # "disarm the alarm, no, on": what the last correction says
+            asked = own_clause(asked, _ALARM_SAID)
         if _DISARM.search(asked) or (c.lang == "de" and _DISARM_DE.search(asked)):
             return "disarmed"
         if _ALARM_NIGHT.search(asked):
@@ -3000,6 +3047,28 @@ def _owner_said(c: Cleaned, inventory: Inventory) -> Cleaned | None:
     return None
 
 
+# the values a correction keeps a thing in ("…, no, leave it on"): its state, per word
+_KEPT_AS: dict[str, dict[str, str]] = {
+    "switch": {"on": "on", "off": "off"},
+    "lock_state": {"locked": "locked", "unlocked": "unlocked"},
+    "alarm_mode": {"on": "armed_away", "off": "disarmed"},
+}
+_KEPT_VALUES = frozenset(_KEPT_AS)
+
+
+def _same_state(value: Any, current: Any) -> bool:
+    """Whether ``value`` is the state ``current`` already is (any armed mode is armed).
+
+    >>> _same_state("on", "on"), _same_state("armed_away", "armed_home"), _same_state("on", "off")
+    (True, True, False)
+    """
+    if value == current:
+        return True
+    return (
+        isinstance(value, str) and isinstance(current, str) and value[:5] == current[:5] == "armed"
+    )
+
+
 def _plausible(n: float, current: Any) -> bool:
     """Whether a bare number is a temperature to set: a room's (5 to 30 °C), or one near what
     the thing is set to now (a honey warmer at 40 °C is set to 42).
@@ -3071,6 +3140,13 @@ _IMPERATIVE = (
     r"abre|pon|activa|desactiva|mach|schalt|schalte|schliess|schliesse|sperr|stell|dreh|offne)"
 )
 _HAS_IMPERATIVE = re.compile(rf"\b{_IMPERATIVE}\b")
+# a request of its own after a question, last ("did I leave the garage open? just lock it",
+# "did i leave the garage open ugh just lock it")
+_THEN_ASKED = re.compile(
+    r"(?:[?.!,;]\s*|\s(?:ugh|so|then|alors|donc|pues|entonces|dann|also)\s+)"
+    rf"(?:(?:just|please|bitte|juste|stp|porfa|mal)\s+)*{_IMPERATIVE}(?:la|lo|las|los|le)?\b"
+    r"[^?]*$"
+)
 # the same verbs in the infinitive, after "peux-tu", "puedes" ("peux-tu allumer … et éteindre
 # …", "puedes encender … y apagar …")
 _INFINITIVE = (

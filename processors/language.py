@@ -392,6 +392,9 @@ class Cleaned:
     folded: str
     corrected: bool
     lang: str = "en"
+    # a correction kept the thing in a state it named ("…, no wait, leave it on"): what is
+    # asked is to leave it so, never to change it
+    kept: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -624,6 +627,12 @@ def clean(text: str, lang: str) -> Cleaned:
         # "…, uh no, keep it locked", "…, scratch that, it should stay off": no article after
         # the "no", so no correction above; the thing kept as it is all the same
         kept = _KEPT_AT_END.search(lowered)
+        if kept is not None and _kept_clause(lowered[kept.start("kept") :]) is None:
+            # "…, no, leave it, turn on the hallway light": the first taken back, another asked
+            rest = lowered[kept.end() :].strip(" ,;.!?\u2026")
+            if _A_REQUEST_VERB.search(fold(rest)):
+                lowered, words, corrected = rest, rest.split(), True
+            kept = None
     if match is not None and match.end() < len(lowered):
         head, tail = lowered[: match.start()], lowered[match.end() :]
     elif kept is not None:
@@ -708,7 +717,7 @@ def clean(text: str, lang: str) -> Cleaned:
     if _MAY_STAND_FOR.search(cleaned):
         cleaned = _noun_restored(cleaned)
     numeric = _alpha2digit(cleaned, lang) if lang in SUPPORTED else cleaned
-    return Cleaned(cleaned, numeric, fold(numeric), corrected, lang)
+    return Cleaned(cleaned, numeric, fold(numeric), corrected, lang, state is not None)
 
 
 _THINGS = "light|lamp|door|radiator|thermostat|heater|fan|lock"
@@ -858,10 +867,12 @@ KEPT_AS_IS = re.compile(
     r"lass (?:sie|ihn|es|die|den|das)(?: lieber| mal| doch| besser)?(?: \w+)?|"
     # "it should stay locked", "qu'elle reste fermée", "que se quede cerrada"
     r"(?:(?:it|they|that|she|he) (?:should|must|has to|needs to|have to|need to|can) )?"
-    r"(?:stay|remain) (?:on|off|locked|unlocked|open|closed|shut)|"
+    r"(?:stay|remain) (?:on|off|locked|unlocked|open|closed|shut|armed|disarmed)|"
     r"(?:qu')?(?:elle|il|elles|ils) (?:doit |doivent |peut |peuvent )?rest\w* "
-    r"(?:ferm|ouvert|allum|[ée]teint|verrouill)\w*|"
-    r"(?:mejor )?(?:que )?(?:se )?qued\w* (?:cerrad|abiert|encendid|apagad|prendid)\w*"
+    r"(?:ferm|ouvert|allum|[ée]teint|verrouill|activ|d[ée]sactiv)\w*|"
+    r"(?:mejor )?(?:que )?(?:se )?qued\w* (?:cerrad|abiert|encendid|apagad|prendid|activad|"
+    r"desactivad)\w*|"
+    r"(?:die|der|das|er|sie|es|den) (?:soll|muss|kann|sollte) (?:\w+ )?scharf bleiben"
 )
 # a thing named anew, told nothing of ("the hallway light"; not "the kids are still up")
 _NEW_THING = re.compile(r"(?:the|la|le|les|el|los|las|die|der|das|den|l')\s?\w")
@@ -890,11 +901,16 @@ def _kept_clause(tail: str) -> str | None:
 
 # a clause that tells why ("it's still light out", "j'ai encore des bougies à couler", "que
 # todavía hay luz", "ich brauch es noch"): no request of its own
+_A_REQUEST_VERB = re.compile(
+    r"\b(?:turn|switch|lock|unlock|open|close|set|arm|disarm|allume|eteins|ferme|ouvre|"
+    r"verrouille|deverrouille|mets|apaga|enciende|cierra|abre|pon|mach|schalt|schliess|stell|"
+    r"dreh|keep|leave|laisse|garde|deja|lass)\w*"
+)
 _REASON = re.compile(
     r"(?:it|it's|its|i|i'm|im|i've|we|we're|they|she|he|there|because|since|as|je|j'|j|on|il|"
     r"elle|c'est|car|parce|puisque|yo|hay|porque|que|ya|todavia|ich|wir|es|er|sie|weil|da|"
-    r"denn)\b(?!.*\b(?:turn|switch|lock|unlock|allume|eteins|ferme|ouvre|apaga|enciende|"
-    r"cierra|abre|mach|schalt|schliess)\w*)"
+    rf"denn|\w+ (?:has|have|is|are|was|a|est|tiene|tienen|hat|haben|ist|sind))\b"
+    rf"(?!.*{_A_REQUEST_VERB.pattern})"
 )
 _MAY_KEEP = re.compile("no|nein|nee|nah|scratch|forget|oublie|olvida|vergiss")
 
@@ -908,37 +924,53 @@ _KEPT_AT_END = re.compile(
     r"(?:(?:wait|attends|espera|warte|moment)\W+)?"
     r"(?:no|non|nein|nee|nah|nope|scratch that|forget that|oublie [cç]a|olvida eso|vergiss das)"
     r"\W+(?:(?:wait|attends|espera|warte|moment)\W+)?"
-    rf"(?P<kept>{KEPT_AS_IS.pattern})\W*$"
+    # (a reason may follow: "…, no, leave it, sam has keys"; _kept_clause reads the rest)
+    rf"(?P<kept>{KEPT_AS_IS.pattern})(?=\W*$|\s*[,;.!?\u2026])"
 )
-# the states a kept thing is said to keep (folded; "…, keep it locked", "laisse-la allumée")
-_STATES = frozenset(
-    "on off open closed shut locked unlocked armed disarmed allume allumee allumes allumees "
-    "eteint eteinte eteints eteintes ouvert ouverte ouverts ouvertes ferme fermee fermes "
-    "fermees verrouille verrouillee verrouilles verrouillees encendido encendida encendidos "
-    "encendidas prendido prendida apagado apagada apagados apagadas abierto abierta abiertos "
-    "abiertas cerrado cerrada cerrados cerradas an aus zu auf offen geschlossen "
-    "abgeschlossen".split()
-)
+# the states a kept thing is said to keep (folded; "…, keep it locked", "laisse-la allumée"),
+# each as the English word every reader of values reads
+_STATES = {
+    **dict.fromkeys(
+        "on allume allumee allumes allumees encendido encendida encendidos encendidas prendido "
+        "prendida prendidos prendidas an armed active activated activee activees activada "
+        "activado activadas activados aktiv scharf".split(),
+        "on",
+    ),
+    **dict.fromkeys(
+        "off eteint eteinte eteints eteintes apagado apagada apagados apagadas aus disarmed "
+        "desactivee desactivada desactivado unscharf".split(),
+        "off",
+    ),
+    **dict.fromkeys(
+        "locked closed shut ferme fermee fermes fermees verrouille verrouillee verrouilles "
+        "verrouillees cerrado cerrada cerrados cerradas zu geschlossen abgeschlossen".split(),
+        "locked",
+    ),
+    **dict.fromkeys(
+        "unlocked open ouvert ouverte ouverts ouvertes deverrouille deverrouillee abierto "
+        "abierta abiertos abiertas auf offen".split(),
+        "unlocked",
+    ),
+}
 _STAY_PARTICLE = re.compile(r"(an|aus|zu|auf)bleiben")
 
 
 def _kept_state(tail: str) -> str | None:
-    """The state a kept-as-is ``tail`` says, as said ("…, keep it locked": "locked"; "die soll
-    anbleiben": "an"), or None ("…, leave it").
+    """The state a kept-as-is ``tail`` says, in English ("…, keep it locked": "locked"; "die
+    soll anbleiben": "on"; "laisse-la ouverte": "unlocked"), or None ("…, leave it").
 
     >>> _kept_state("non, laisse-la éteinte"), _kept_state("no, leave it")
-    ('éteinte', None)
+    ('off', None)
     """
     clause = _kept_clause(tail)
     last = clause.split() if clause else []
     if not last:
         return None
-    word = last[-1].strip(",.!?")
-    folded = fold(word)
+    folded = fold(last[-1].strip(",.!?"))
     if folded in _STATES:
-        return word
+        return _STATES[folded]
     m = _STAY_PARTICLE.fullmatch(folded)
-    return m.group(1) if m else None
+    return _STATES.get(m.group(1)) if m else None
 
 
 # what a correction says when it takes the whole request back

@@ -4225,10 +4225,47 @@ def test_the_alarm_off_still_disarms(text: str) -> None:
         "turn off the coffee machine... actually no, the kids are still up, keep it on",
     ],
 )
+def test_a_correction_that_keeps_it_in_another_state_than_it_is_changes_nothing(
+    text: str,
+) -> None:
+    # (the coffee machine is off: "leave it on" turns nothing on)
+    assert form(text).task is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the coffee machine, turn it on, no wait, leave it off",
+        "la machine à café… allume-la, non attends, laisse-la éteinte",
+        "la cafetera, enciéndela, no espera, déjala apagada",
+        "die Kaffeemaschine, schalt die an, nee warte, die soll ausbleiben",
+        "turn on the coffee machine... actually no, the kids are asleep, keep it off",
+    ],
+)
 def test_a_correction_that_keeps_it_as_it_is_writes_the_state_kept(text: str) -> None:
-    # (the fifteenth session: the state the correction keeps is the request, as three blind
-    # sets label it; it was answered as taken back before)
-    assert _values_written(text) == ["on"]
+    # (the fifteenth session: the state the correction keeps, where it is so already, is the
+    # request, as three blind sets label it; it was answered as taken back before)
+    assert _values_written(text) == ["off"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "disarm the alarm, no, leave it on",
+        "schalte die Alarmanlage aus, nein, die soll anbleiben",
+        "lock the front door, no wait, leave it unlocked",
+        "ferme la porte d'entrée, non, laisse-la ouverte",
+        "turn off all the lights, no, leave them on",
+        "set the heating to 18, no, keep it on",
+        "unlock the front door, no, leave it, sam has keys",
+    ],
+)
+def test_a_kept_correction_changes_no_state(text: str) -> None:
+    home = STATES["home"]["entities"]
+    f = form(text)
+    for op in patch_of(f) if f.task else []:
+        item = op["path"].split("/")[2]
+        assert op["value"] == home[item].get("state"), (text, op)
 
 
 @pytest.mark.parametrize(
@@ -4432,6 +4469,7 @@ def test_a_correction_naming_another_thing_then_keeping_it_on() -> None:
     ],
 )
 def test_no_keep_it_as_it_is_after_a_filler_writes_the_state_kept(text: str) -> None:
+    # (the front door is locked and the porch light off in the demo home)
     assert _values_written(text) in (["locked"], ["off"])
 
 
