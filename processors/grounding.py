@@ -83,6 +83,7 @@ from processors.values import (
     left_as_is,
     local_iso,
     names_time,
+    opens_request,
     own_clause,
     percent,
     reference,
@@ -93,6 +94,7 @@ from processors.values import (
     subject,
     switch,
     temperature,
+    told_only,
     week_of,
     when,
 )
@@ -251,8 +253,8 @@ _INDIRECT_COLD = re.compile(
     # a cold place said for the room, now: "it's like an icebox in here", "c'est un frigo ici",
     # "esto es una nevera", "hier ist es wie im Kühlschrank" (not "make it like a fridge", "it
     # was like a fridge yesterday", "it's not like a fridge any more")
-    r"\b(?:(?:it's|it is|its|here|(?:room|bedroom|kitchen|office|bathroom|lounge|house|flat|"
-    r"apartment|place|hallway|study|nursery|cellar|basement|attic|studio|workshop)(?:'s| is)) "
+    r"\b(?:(?:it's|it is|its|here|(?:room|bedroom|kitchen|office|bathroom|lounge|"
+    r"hallway|study|nursery|cellar|basement|attic|studio|workshop)(?:'s| is)) "
     r"like (?:an?|being in an?) |"
     r"c'est (?:un|une|comme (?:un|une|dans (?:un|une|le))) |"
     r"on (?:se croirait|dirait) (?:dans )?(?:un|une) |"
@@ -467,19 +469,19 @@ REPLIES: dict[str, dict[str, str]] = {
     "on_hold": {"en": "On hold", "fr": "En attente", "es": "En espera", "de": "Zurückgestellt"},
     # a value of two to choose from, asked with the item ("missing" for the others)
     "choose_switch": {
-        "en": "Should I turn the {item} on or off?",
+        "en": "Should I turn {item} on or off?",
         "fr": "Dois-je allumer ou éteindre {item} ?",
         "es": "¿Enciendo o apago {item}?",
         "de": "Soll ich {item} ein- oder ausschalten?",
     },
     "choose_lock_state": {
-        "en": "Should I lock or unlock the {item}?",
+        "en": "Should I lock or unlock {item}?",
         "fr": "Dois-je verrouiller ou déverrouiller {item} ?",
         "es": "¿Cierro o abro {item}?",
         "de": "Soll ich {item} abschließen oder aufschließen?",
     },
     "choose_alarm_mode": {
-        "en": "Should I arm or disarm the {item}?",
+        "en": "Should I arm or disarm {item}?",
         "fr": "Dois-je activer ou désactiver {item} ?",
         "es": "¿Activo o desactivo {item}?",
         "de": "Soll ich {item} scharf oder unscharf schalten?",
@@ -592,7 +594,10 @@ PRAISE = re.compile(
     r"(?:tu )?(?:deviens|es devenu|t'es devenu) (?:vraiment |trop |super |tres )?"
     r"(?:bon|fort|doue|genial|top|meilleur)|tu t'ameliores|"
     r"du (?:wirst|bist) (?:ja |echt |wirklich |immer |so |richtig )*(?:besser|gut geworden|"
-    r"super|toll|klasse|spitze)|das machst du (?:echt |richtig |wirklich )?gut)\b|"
+    r"super|toll|klasse|spitze)|das machst du (?:echt |richtig |wirklich )?gut)\b"
+    # (all that is said: "you're awesome, I put the bins out" tells a chore done)
+    r"(?:\s+(?:at (?:this|that|it)|lately|now|today|these days|de verdad|en serio|wirklich|"
+    r"vraiment|toi|tu|tio|tia|mate|buddy))*[\s.!]*$|"
     # a past experience told, as the last words ("that film last night was so good"; not
     # "the movie was great, now start movie night")
     r"(?:(?:was|were) (?:so |really |very |absolutely )?(?:good|great|lovely|amazing|fun)|"
@@ -760,6 +765,18 @@ def packs_by_domain(packs: Sequence[DomainPack]) -> dict[str, DomainPack]:
         for domain in pack.covers:
             served.setdefault(domain, pack)
     return served
+
+
+def _item_said(name: str, lang: str) -> str:
+    """An item's name as a reply says it: "the porch light", "Mira's lamp"; quoted in
+    another language than English, as the state names it in English ("« front door »").
+
+    >>> _item_said("porch light", "en"), _item_said("Mira's lamp", "en"), _item_said("alarm", "de")
+    ('the porch light', "Mira's lamp", '„alarm“')
+    """
+    if lang == "en":
+        return name if "'" in name or name[:1].isupper() else f"the {name}"
+    return {"fr": f"« {name} »", "es": f"«{name}»", "de": f"„{name}“"}.get(lang, name)
 
 
 def reply_text(key: str, lang: str, **values: str) -> str:
@@ -1152,6 +1169,8 @@ class GroundedExpert:
             bare = word.strip("?,.!:;")
             if len(bare) < 4 or not bare.isalpha() or bare in known:
                 continue
+            if bare.endswith("ed") and (bare[:-2] in known or bare[:-1] in known):
+                continue  # "disarmed", "locked": told done, no typo of "disarm"
             if inventory is not None and inventory.knows(bare):
                 continue
             near = self._respelling(cleaned.lang, bare)
@@ -1394,7 +1413,7 @@ class GroundedExpert:
             """A clarification that asks for the value ``slot`` (of ``item``), in the event's
             language: "Should I lock or unlock the front door?" for a choice of two."""
             if item is not None and f"choose_{slot}" in REPLIES:
-                reply = reply_text(f"choose_{slot}", lang, item=item)
+                reply = reply_text(f"choose_{slot}", lang, item=_item_said(item, lang))
             else:
                 for_item = reply_text("for_item", lang, item=item) if item is not None else ""
                 reply = reply_text("missing", lang, slot=slot_name(slot, lang), for_item=for_item)
@@ -1892,6 +1911,8 @@ class GroundedExpert:
                 return self._without_denied(denied, targets, problem, inventory)
             return targets, problem
         rest, left_out = split
+        # one thing said not to be done beside the one to do, with no "all" ("… but not …")
+        said_not = (ex := _left_out(u.cleaned.folded)) is not None and ex.group("not") is not None
         whole = replace(u, cleaned=rest, spelled=None, resolution=inventory.resolve(rest.numeric))
         targets, problem = self._named_targets(intent, whole, inventory, lang, when_said)
         if problem is not None or not targets:
@@ -1913,10 +1934,14 @@ class GroundedExpert:
                 ids |= named  # "except the garden path lights": those, not the garden's
             elif out.areas:
                 areas |= set(out.areas)  # "außer im Flur": what is there
-            elif piece.strip():
+            elif piece.strip() and not said_not:
                 # what to leave out is not known: doing all would do it too
                 return [], ("missing_slot:target", reply_text("left_out", lang), [])
         kept = [t for t in targets if t.id not in ids and t.area not in areas]
+        if not kept and said_not:
+            # "turn off the porch light but not the one in the garden": what is left out is
+            # another than the one named, whatever place they share
+            return targets, None
         return kept, None if kept else ("missing_slot:target", reply_text("left_out", lang), [])
 
     @staticmethod
@@ -2523,7 +2548,13 @@ def _read(name: str, c: Cleaned) -> Any:
         # not "sam already unlocked the back door, lock it again"; the request's own clause
         # first ("just lock the front door already, it's been unlocked all night")
         asked = own_clause(told := requested(c.folded), _LOCK_OR_UNLOCK)
-        if (then := _THEN_ASKED.search(told)) is not None and _LOCK_OR_UNLOCK.search(
+        if told_only(told):
+            return None  # "I just unlocked the back door", "the back door is unlocked, right"
+        clauses = _CLAUSE_END.split(told)
+        later = [c for c in clauses[1:] if opens_request(c) and _LOCK_OR_UNLOCK.search(c)]
+        if later and not opens_request(clauses[0]):
+            asked = later[-1]  # "sam unlocked the front door, lock it again"
+        elif (then := _THEN_ASKED.search(told)) is not None and _LOCK_OR_UNLOCK.search(
             told, then.start()
         ):
             # "did someone leave the back door open? lock it": the request after the question
@@ -2545,6 +2576,8 @@ def _read(name: str, c: Cleaned) -> Any:
         return None
     if name == "alarm_mode":
         asked = requested(c.folded)  # not "the alarm is off, arm it"
+        if told_only(asked):
+            return None  # "the alarm is on, goodnight", "I disarmed the alarm"
         if left_as_is(asked):
             return None  # "I left the alarm off": how it is, not how it should be
         if c.corrected:
@@ -2895,9 +2928,10 @@ _EXCEPT = re.compile(
     # one thing said not to be done beside the one to do ("turn on the porch light but not
     # the hallway light", "mais pas celle du couloir", "pero no la del pasillo", "aber nicht
     # die im Flur"): left out with no "all" before
-    r"(?P<not>\bbut not(?= (?:the|my)\b)|"
-    r"\bmais pas(?= (?:la|le|les|l'|mon|ma|mes)\b| (?:celle|celui|ceux|celles)\b(?![- ]la\b))|"
-    r"\bpero no(?= (?:la|el|los|las|mi|mis)\b)|"
+    r"(?P<not>\bbut not(?= (?:the|my|in|upstairs|downstairs)\b)|"
+    r"\bmais pas(?= (?:la|le|les|l'|mon|ma|mes|dans|au)\b| (?:celle|celui|ceux|celles)\b"
+    r"(?![- ]la\b))|"
+    r"\bpero no(?= (?:la|el|los|las|mi|mis|en)\b)|"
     r"\baber nicht(?= (?:die|den|das|der)\b(?! da\b)| (?:dem|im|in|mein\w*)\b))|"
     r"\bbut(?= (?:the|my)\b)|(?<=\ball )but\b|"
     # "…, but leave the porch on", "mais laisse celle du couloir", "aber lass den Flur an",
@@ -3036,6 +3070,10 @@ def _owner_said(c: Cleaned, inventory: Inventory) -> Cleaned | None:
     m = _POSSESSIVE_ROOM.search(c.folded)
     if m is None:
         return None
+    start = max((e.end() for e in _CLAUSE_END.finditer(c.folded, 0, m.start())), default=0)
+    end = e.start() if (e := _CLAUSE_END.search(c.folded, m.end())) else len(c.folded)
+    if _HAS_IMPERATIVE.search(c.folded[:start] + " " + c.folded[end:]):
+        return None  # "Mira's in her room, turn off the hallway light": told, not asked of
     before = [w.strip(",.!?;:") for w in c.folded[: m.start()].split()]
     names = [w for w in reversed(before) if len(w) >= 3 and w.isalpha()][:4]
     plain = inventory.resolve(c.numeric).areas
@@ -3073,12 +3111,18 @@ def _plausible(n: float, current: Any) -> bool:
     """Whether a bare number is a temperature to set: a room's (5 to 30 °C), or one near what
     the thing is set to now (a honey warmer at 40 °C is set to 42).
 
-    >>> _plausible(22, 20.5), _plausible(42, 40), _plausible(42, 20.5)
-    (True, True, False)
+    >>> _plausible(22, 20.5), _plausible(42, 40), _plausible(42, 20.5), _plausible(31, 18)
+    (True, True, False, False)
     """
     if 5 <= n <= 30:
         return True
-    return isinstance(current, (int, float)) and abs(n - current) <= 12 and n <= 95
+    # (a thing kept hotter or colder than a room: not a room's radiator set to 31)
+    return (
+        isinstance(current, (int, float))
+        and not 5 <= current <= 30
+        and abs(n - current) <= 12
+        and n <= 95
+    )
 
 
 def _named(item_id: str, res: Resolution) -> bool:
@@ -3213,7 +3257,11 @@ _AND_THEN = re.compile(
 # on", "… aus und die Alarmanlage an"), after a first part that ends with its own
 _GAPPED = re.compile(
     r"\b(?:on|off|an|aus)(?P<and>(?:\s*,)?\s(?:and|und)\s+)"
-    r"(?=(?:(?:the|my|die|das|den|der|mein\w*)\s)?[\w' ]{1,40}?\s(?:on|off|an|aus|ein)\W*$)"
+    # (not a verb of its own: "… on and keep it on", "… on and leave the hallway light on";
+    # nor told: "die Lichter sind aus und die Alarmanlage ist an")
+    r"(?!(?:keep|leave|let|lass|turn|switch|put|make|mach|schalt|it|them|es|sie)\b)"
+    r"(?=(?:(?:the|my|die|das|den|der|mein\w*)\s)?(?:(?!is\b|are\b|ist\b|sind\b)[\w' ]){1,40}?"
+    r"\s(?:on|off|an|aus|ein)(?:,? (?:thanks|thank you|please|bitte|danke))?\W*$)"
 )
 
 

@@ -496,9 +496,11 @@ class Inventory:
             return False
         words = _WORD.findall(fold(text))
         hits = self._hits([w for w in words if w not in _STOP])
-        lasts, firsts = set(), set()
+        vocab = self._vocab_of[self.items.index(item)]
+        lasts, firsts, own = set(), set(), set()
         for name in item.names:
             parts = _WORD.findall(fold(name))
+            own.update(parts)
             if len(parts) >= 2:
                 lasts.add(parts[-1])
                 firsts.add(parts[0])
@@ -515,7 +517,16 @@ class Inventory:
 
         for i, w in enumerate(words):
             said = hits.get(w, {}).keys()
-            if i and not lasts.isdisjoint(said) and stranger(words[i - 1]):
+            nxt = hits.get(words[i + 1], {}).keys() if i + 1 < len(words) else ()
+            if (
+                i
+                and not lasts.isdisjoint(said)
+                # (the last of the words said of it: "birthday" in "the family birthday
+                # dinner" is no head of its own)
+                and own.isdisjoint(nxt)
+                and vocab.isdisjoint(nxt)
+                and stranger(words[i - 1])
+            ):
                 return True
             after = words[i + 1 : i + 3]
             if (

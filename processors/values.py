@@ -89,7 +89,7 @@ def switch(u: Cleaned) -> str | None:
 def left_as_is(text: str) -> bool:
     """Whether all that is said is how someone left a thing ("I left the porch light on",
     "j'ai laissé la lumière allumée", "dejé la luz encendida", "ich hab das Licht angelassen"):
-    one clause, no request (``text`` folded).
+    no clause asks (``text`` folded).
 
     >>> left_as_is("i think i left the front door unlocked")
     True
@@ -97,9 +97,9 @@ def left_as_is(text: str) -> bool:
     False
     """
     return (
-        _CLAUSE_END.search(text.rstrip(".! ")) is None
-        and _LEFT_SAID.search(text) is not None
-        and not _opens_request(text)
+        _LEFT_SAID.search(text) is not None
+        and not _ASKED_VERB.search(text)
+        and not any(_opens_request(c.strip()) for c in _CLAUSE_END.split(text))
     )
 
 
@@ -180,6 +180,49 @@ def asked_apart(folded: str) -> list[int] | None:
 
 
 _ALL_OF = re.compile(r"\b(?:all|every|tous|toutes|todos|todas|alle|samtliche)\b")
+
+
+def told_only(folded: str) -> bool:
+    """Whether ``folded`` only tells how things are or what was done, and asks nothing ("the
+    alarm is on, goodnight", "I just unlocked the back door", "we left the garage unlocked, no
+    big deal").
+
+    >>> told_only("i just unlocked the back door"), told_only("the door is open, lock it")
+    (True, False)
+    """
+    if not (_IS.search(folded) or _DONE_TOLD.search(folded)) or _ASKED_VERB.search(folded):
+        return False
+    return not any(_opens_request(c) for c in _CLAUSE_END.split(folded))
+
+
+# a verb that asks, anywhere (not as told: "unlocked", "disarmed"); "set" only as asked ("so
+# set the alarm"; "the cat set the alarm off" tells)
+_ASKED_VERB = re.compile(
+    r"\b(?:unlock|lock|arm|disarm|turn|switch|put|let|locking|unlocking|arming|"
+    r"disarming|schliess\w*|abschliess\w*|aufschliess\w*|zuschliess\w*|schalt\w*|mach\w*|"
+    r"sperr\w*|ouvre|ouvrir|ferme|fermer|verrouille|verrouiller|deverrouille|deverrouiller|"
+    r"desactive|desactiver|active|activer|eteins|eteindre|allume|allumer|abre|abrir|cierra|"
+    r"cerrar|apaga|apagar|enciende|encender|desactiva|desactivar|activa|activar|pon|modus|mode|"
+    r"modo)\b|\b(?:so|then|and|now|please|just|pls) set\b"
+)
+
+
+# what someone did to a thing, told ("I unlocked the front door for the plumber", "the cat set
+# the alarm off")
+_DONE_TOLD = re.compile(
+    r"\b(?:i|we|you|he|she|they|someone|somebody|\w+) (?:just |already |have |has |had )?"
+    r"(?:unlocked|locked|disarmed|armed|opened|closed|set (?:it|the alarm) off|"
+    r"turned (?:it |the alarm )?off|switched (?:it |the alarm )?off)\b"
+)
+
+
+def opens_request(clause: str) -> bool:
+    """Whether ``clause`` opens with a request's verb ("please unlock it", "can you lock …").
+
+    >>> opens_request("can you lock it"), opens_request("sam unlocked it")
+    (True, False)
+    """
+    return _opens_request(clause.strip())
 
 
 def _opens_request(clause: str) -> bool:
