@@ -239,7 +239,7 @@ _ASKS_FIRST = re.compile(
     r"einschalten|ausschalten|stell sicher|pruf\w*|"
     # an event's or a ticket's ("yoga is on wednesday, cancel the dentist", "Marco is on
     # TL-42, assign TL-94 to Jonas")
-    r"cancel|move|push|reschedule|delete|remove|assign|reassign|reopen|"
+    r"cancel|move|push|reschedule|delete|remove|assign|reassign|reopen|give|hand|"
     r"annule\w*|supprime\w*|deplace\w*|decale\w*|repousse\w*|assigne\w*|attribue\w*|"
     r"rouvre\w*|cancela\w*|anula\w*|borra\w*|mueve\w*|asigna\w*|reabre\w*|"
     r"sag\w* \w+(?: \w+)* ab|streich\w*|verschieb\w*|losch\w*|weis\w*)\b"
@@ -417,7 +417,16 @@ def bare_number(u: Cleaned) -> float | None:
     """A lone number ("set it to 20") — its meaning depends on what it is said about."""
     # "les 2 radiateurs à 18": a count of the things is not their value
     found = [
-        m for m in _BARE_NUMBER.finditer(u.folded) if not _COUNTED.search(u.folded[: m.start()])
+        m
+        for m in _BARE_NUMBER.finditer(u.folded)
+        if not _COUNTED.search(u.folded[: m.start()])
+        # a time or a duration is no value: "put the heating on at 6", "… for 30 minutes"
+        # ("at 21" is a thermostat's value: no hour said so)
+        and not (
+            _AT_CLOCK_BEFORE.search(u.folded, 0, m.start())
+            and float(m.group(1).replace(",", ".")) <= 12
+        )
+        and not _DURATION_AFTER.match(u.folded, m.end())
     ]
     if len(found) > 1:
         # "set the thermostat at 6 to 21": the number it is set to (the other is a time)
@@ -428,7 +437,11 @@ def bare_number(u: Cleaned) -> float | None:
     return float(m.group(1).replace(",", ".")) + (0.5 if m.group(2) else 0.0)
 
 
-_SET_TO = re.compile(r"(?:to|a|auf|sur|al)\s*$")
+_SET_TO = re.compile(r"\b(?:to|a|auf|sur|al)\s*$")
+_AT_CLOCK_BEFORE = re.compile(r"\b(?:on at|at|um|a las|vers)\s*$")
+_DURATION_AFTER = re.compile(
+    r"\s*(?:minutes?|mins?|hours?|hrs?|heures?|horas?|minutos?|stunden?|minuten?|h)\b"
+)
 
 
 # --- relative changes -----------------------------------------------------------------------

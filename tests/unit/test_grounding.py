@@ -4928,3 +4928,12 @@ def test_a_room_radiator_is_not_set_far_above_a_room() -> None:
 def test_an_item_named_in_a_reply_in_another_language_is_quoted() -> None:
     reply = form("j'ai laissé la porte d'entrée ouverte").reply
     assert reply is not None and "« front door »" in reply.text
+
+
+@pytest.mark.parametrize("text", ["put the heating on at 6", "put the heating on for 30 minutes"])
+def test_a_time_or_a_duration_is_no_temperature(text: str) -> None:
+    assert not {6.0, 30.0} & set(_values_written(text))
+
+
+def test_at_a_room_temperature_is_a_thermostat_value() -> None:
+    assert _values_written("set the thermostat at 21") == [21.0]
