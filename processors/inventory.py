@@ -44,6 +44,8 @@ _STOP = frozenset(
         "aus"
     ).split()
 )
+# words for any thing, said in its place ("emma's piano thing", "le truc de jeudi")
+_ANY_THING = frozenset("thing things stuff one ones truc trucs cosa cosas ding dings sache".split())
 # what joins a French or Spanish head word to the word that says which ("cours de yoga")
 _OF = frozenset("de du des d del".split())
 # Command verbs: matched to names only when spelt exactly ("mark" is not "marco")
@@ -495,15 +497,25 @@ class Inventory:
         if item is None:
             return False
         words = _WORD.findall(fold(text))
-        hits = self._hits([w for w in words if w not in _STOP])
+        # each word's hits, through the lexicon as resolve reads it ("entraînement": practice)
+        parts_of = {w: canonical(w).split() for w in words if w not in _STOP}
+        found = self._hits(list(dict.fromkeys(p for ps in parts_of.values() for p in ps)))
+        hits: dict[str, dict[str, float]] = {
+            w: {k: v for p in ps for k, v in found.get(p, {}).items()} for w, ps in parts_of.items()
+        }
         vocab = self._vocab_of[self.items.index(item)]
-        lasts, firsts, own = set(), set(), set()
+        lasts: set[str] = set()
+        firsts: set[str] = set()
+        own: set[str] = set()
+        middle: set[str] = set()
         for name in item.names:
             parts = _WORD.findall(fold(name))
             own.update(parts)
             if len(parts) >= 2:
-                lasts.add(parts[-1])
-                firsts.add(parts[0])
+                # each as said and as the lexicon reads it ("entraînement": "practice")
+                lasts.update((parts[-1], *canonical(parts[-1]).split()))
+                firsts.update((parts[0], *canonical(parts[0]).split()))
+                middle.update(p for w in parts[:-1] for p in (w, *canonical(w).split()))
 
         def stranger(w: str) -> bool:
             return (
@@ -512,6 +524,7 @@ class Inventory:
                 and w not in _STOP
                 and w not in _VERBS
                 and w not in NUMBER_WORDS
+                and w not in _ANY_THING
                 and not hits.get(w)
             )
 
@@ -534,6 +547,14 @@ class Inventory:
                 and len(after) == 2
                 and after[0] in _OF
                 and stranger(after[1])
+            ):
+                return True
+            if (
+                # English: "the school play" of the "school meeting", the last word said
+                not middle.isdisjoint(said)
+                and len(after) == 1
+                and after[0].isascii()
+                and stranger(after[0])
             ):
                 return True
         return False

@@ -4937,3 +4937,17 @@ def test_a_time_or_a_duration_is_no_temperature(text: str) -> None:
 
 def test_at_a_room_temperature_is_a_thermostat_value() -> None:
     assert _values_written("set the thermostat at 21") == [21.0]
+
+
+@pytest.mark.parametrize(
+    "text", ["annule l'entraînement de basket", "cancela el entrenamiento de baloncesto"]
+)
+def test_another_sport_s_practice_is_not_removed(text: str) -> None:
+    assert form(text).task is None
+
+
+@pytest.mark.parametrize(
+    "text", ["annule l'entraînement de foot", "cancela el entrenamiento de fútbol"]
+)
+def test_the_practice_named_in_another_language_is_removed(text: str) -> None:
+    assert _targets(form(text)) == {"ev-football"}
