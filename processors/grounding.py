@@ -283,7 +283,8 @@ _INDIRECT_HOT = re.compile(
 _INDIRECT_DARK = re.compile(
     r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster|pitch black|stockdunkel)\b|"
     r"can'?t see|cannot see|"
-    r"vois rien|voit rien|no veo|ve nada|sehe .{0,12}nichts|sieht man .{0,12}nichts|barely see|"
+    r"vois rien|voit rien|voi[st] plus rien|y voit (?:plus )?que dalle|no veo|ve nada|"
+    r"sehe .{0,12}nichts|sieht man .{0,12}nichts|barely see|"
     r"vois presque|"
     r"sehe kaum|apenas veo|no (?:me )?veo|ne (?:me )?vois|"
     r"seh\w* (?:mich |dich )?(?:\w+ ){0,4}?(?:nichts|kaum|nicht)\b|"
@@ -3299,7 +3300,8 @@ _WHY_OR_WHEN = re.compile(r"\s*(?:for|when|so|pour|quand|para|cuando|fur|wenn|da
 # a clause of its own around the time: a reason, not the request ("…, que bajo en cinco
 # minutos", "…, je descends dans deux minutes", "the cleaner is coming at 10am")
 _OWN_SUBJECT = re.compile(
-    r"\b(?:que|q|je|j'|nous|on (?:a|va|arrive|part|sera|est|fait|verra|descend|rentre)|i|"
+    r"\b(?:que|q|je|j'|nous|on (?:a|va|arrive|part|sera|est|fait|verra|descend|rentre|ferme|"
+    r"ouvre|mange|sort|dort|commence|finit|doit|peut|se \w+)|i|"
     r"i'm|i'll|we|we're|were|we'll|it'll|it's|it will|he|she|they|ich|wir|weil|dass|"
     r"because|car|porque|cuando|when|quand|wenn|until|till|jusqu'a|hasta|bis|"
     r"is|are|was|were|went|that|which|qui|comes|coming|arrives?|arriving|arrive|arrivent|llega|"

@@ -274,6 +274,8 @@ _MORE_GROUPS: dict[str, str] = {
     "phone": "telephone telefono telefon",
     "size": "taille tamano",
     "theme": "tema thema",
+    "heat": "chauffante chauffant chauffantes",
+    "print": "impression imprimer impresion imprimir druck drucken",
     "contrast": "contraste kontrast",
     "location": "emplacement ubicacion standort",
     "screen": "ecran pantalla bildschirm",
@@ -314,6 +316,16 @@ PHRASES: dict[str, str] = {
     "unter den schranken": "under cabinet",
     "unter den hangeschranken": "under cabinet",
     "plan de travail": "worktop",
+    "espace de travail": "workspace",
+    "espaces de travail": "workspaces",
+    "espacio de trabajo": "workspace",
+    "espacios de trabajo": "workspaces",
+    "date d'echeance": "due date",
+    "dates d'echeance": "due dates",
+    "fecha de vencimiento": "due date",
+    "fechas de vencimiento": "due dates",
+    "fecha limite": "due date",
+    "linea de tiempo": "timeline",
 }
 # the words that say who something is given to ("to Sofia", "à Sofia", "an Sofia"), as a pattern
 GIVEN_TO = r"(?:to|a|al|an|zu|fur|pour|para)"

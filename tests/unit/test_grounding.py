@@ -4951,3 +4951,19 @@ def test_another_sport_s_practice_is_not_removed(text: str) -> None:
 )
 def test_the_practice_named_in_another_language_is_removed(text: str) -> None:
     assert _targets(form(text)) == {"ev-football"}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("éteins toutes les lumières du salon, on ferme à midi", "off"),  # when we close
+        ("on n'y voit plus rien dans la cuisine", "on"),
+    ],
+)
+def test_a_reason_with_a_time_and_darkness_said_in_french(text: str, value: str) -> None:
+    written = _values_written(text)
+    assert written and set(written) == {value}
+
+
+def test_an_event_that_falls_through_is_cancelled() -> None:
+    assert _targets(form("le yoga tombe à l'eau cette semaine, la prof est malade")) == {"ev-yoga"}
