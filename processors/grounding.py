@@ -336,6 +336,32 @@ _KEEP_OUT = re.compile(
     r"\b"
 )
 _LOCK_OR_UNLOCK = re.compile(f"{_UNLOCK.pattern}|{_LOCK.pattern}")
+# one of the family, by kinship ("my mum", "ma belle-mère", "mi hermano", "meine Schwester")
+_FAMILY = re.compile(
+    r"\b(?:(?:my|our) (?:mum|mom|mother|dad|father|wife|husband|son|daughter|brother|sister|"
+    r"grandma|granny|grandpa|nan|mother-in-law|father-in-law|kids|children|partner)|"
+    r"(?:ma|mon|notre) (?:mere|maman|pere|papa|femme|mari|fils|fille|frere|soeur|mamie|papi|"
+    r"belle-mere|beau-pere|compagne|compagnon)|belle-maman|"
+    r"mi (?:madre|mama|padre|papa|mujer|esposa|marido|esposo|hijo|hija|hermano|hermana|abuela|"
+    r"abuelo|suegra|suegro|pareja)|"
+    r"(?:meine|mein) (?:mutter|mama|vater|papa|frau|mann|sohn|tochter|bruder|schwester|oma|opa|"
+    r"schwiegermutter|schwiegervater|freundin|freund)|schwiegermutter|"
+    r"the kids|les enfants|los ninos|die kinder)\b"
+)
+# someone locked out: forgot their keys
+_FORGOT_KEYS = re.compile(
+    r"\b(?:forgot (?:her|his|their|my) keys?|(?:left|lost) (?:her|his|their) keys?|"
+    r"oublie (?:ses|sa) cle\w*|perdu (?:ses|sa) cle\w*|"
+    r"(?:olvido|olvidado|perdio|perdido|se dejo) (?:las|sus|la|su) llaves?|"
+    r"schlussel vergessen|schlussel verloren|ohne schlussel)\b"
+)
+# waiting at a door, outside
+_WAITING = re.compile(
+    r"\b(?:waiting|'s at the|is at the|are at the|outside|standing|stood|ringing|knocking|"
+    r"locked out|can'?t get in|attend\w*|devant|sonne|frappe|dehors|espera\w*|en la puerta|"
+    r"llamando|toca el timbre|fuera|wartet|warten|steht vor|stehen vor|vor der|klingelt|"
+    r"kommt nicht rein|draussen)\b"
+)
 _DISARM_DE = re.compile(r"\bschalt\w*\b.*\bab\b|\bmach\w*\b.*\baus\b")
 _DISARM = re.compile(
     r"\b(?:disarm\w*|entscharf\w*|desactiv\w*|desarm\w*|desconect\w*|deaktivier\w*|unscharf|"
@@ -2549,6 +2575,16 @@ def _read(name: str, c: Cleaned) -> Any:
         # not "sam already unlocked the back door, lock it again"; the request's own clause
         # first ("just lock the front door already, it's been unlocked all night")
         asked = own_clause(told := requested(c.folded), _LOCK_OR_UNLOCK)
+        if (
+            (_FAMILY.search(c.folded) or _FORGOT_KEYS.search(c.folded))
+            and _WAITING.search(c.folded)
+            and not _LOCK_OR_UNLOCK.search(c.folded)
+            and not _KEEP_OUT.search(c.folded)
+        ):
+            # "my mum's waiting at the front door", "Yasmin wartet vor der Praxis, sie hat ihren
+            # Schlüssel vergessen": one of the family, or someone who forgot their keys, let in
+            # (not a courier, a stranger or the dog: asked about; nor when locking is said)
+            return "unlocked"
         if told_only(told):
             return None  # "I just unlocked the back door", "the back door is unlocked, right"
         clauses = _CLAUSE_END.split(told)

@@ -2151,7 +2151,6 @@ def test_a_past_experience_told_is_no_request() -> None:
         "the courier is waiting at the front door",
         "the courier is at the front door, he can wait",
         "le livreur attend devant la porte d'entrée",
-        "mi suegra está esperando en la puerta principal",
         "der Paketbote steht unten vor der Haustür",
         "a stranger is waiting at the front door, keep it shut",
         "ein Fremder steht vor der Haustür, lass ihn nicht rein",
@@ -4967,3 +4966,32 @@ def test_a_reason_with_a_time_and_darkness_said_in_french(text: str, value: str)
 
 def test_an_event_that_falls_through_is_cancelled() -> None:
     assert _targets(form("le yoga tombe à l'eau cette semaine, la prof est malade")) == {"ev-yoga"}
+
+
+@pytest.mark.parametrize(
+    ("text", "door"),
+    [
+        # (the fifteenth session: one of the family, or someone who forgot their keys, waiting
+        # at a door is let in, as gen6-gen8 label it; a courier, a stranger, the dog are not)
+        ("my mum's waiting at the front door with her shopping bags", "lock.front_door"),
+        ("mi suegra está esperando en la puerta principal", "lock.front_door"),
+        ("belle-maman attend devant la porte d'entrée", "lock.front_door"),
+        ("meine Schwiegermutter steht unten vor der Haustür", "lock.front_door"),
+        ("Sam is outside the garage, he forgot his keys", "lock.garage"),
+    ],
+)
+def test_one_of_the_family_waiting_at_a_door_is_let_in(text: str, door: str) -> None:
+    f = form(text)
+    assert _targets(f) == {door} and _values_written(text) == ["unlocked"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my mum is at the front door, don't open it",
+        "my wife is at the front door, keep it locked",
+        "the dog is waiting at the back door",
+    ],
+)
+def test_one_of_the_family_at_a_door_told_to_wait_is_not_let_in(text: str) -> None:
+    assert "unlocked" not in _values_written(text)
