@@ -60,6 +60,7 @@ from processors.inventory import (
 from processors.language import (
     _FUNCTION_WORDS,
     KEPT_AS_IS,
+    REMIND_ME,
     SUPPORTED,
     Cleaned,
     Detected,
@@ -393,9 +394,10 @@ _ARM = re.compile(
     # "set the alarm", asked ("can you set the alarm"; not "did anyone set the alarm", "who's
     # going to set the alarm", "set the alarm when I leave", a clock's "set the alarm for 6")
     r"(?<![^,.;!?\s])(?<!\bto )(?<!\bdid )(?<!\bdidn't )(?<!\bdidnt )(?<!\banyone )"
-    r"(?<!\bsomeone )(?<!\bsam )(?<!\bnobody )(?<!\bforgot )"
+    r"(?<!\bsomeone )(?<!\bsam )(?<!\bnobody )(?<!\bforgot )(?<!\bi )(?<!\bi've )"
+    r"(?<!\bwe )(?<!\bwe've )(?<!\bhe )(?<!\bshe )(?<!\bthey )(?<!\balready )"
     r"set(?= (?:the|our|my) (?:house |burglar )?alarm\b(?!\s+(?:for|at|to|clock|when|after|"
-    r"once|before|\d|\w+ (?:earlier|later))\b)))\b"
+    r"once|before|later|so|\d|\w+ (?:earlier|later))\b)))\b"
 )
 # every word of arming or disarming (a correction's last clause that says one)
 _ALARM_SAID = re.compile(f"{_DISARM.pattern}|{_ARM.pattern}")
@@ -547,7 +549,8 @@ _HANDED_ON = re.compile(
     r"give it|hand it|assign it|pass it|donne-le|donne-la|passe-le|passe-la|assigne-le|"
     r"assigne-la|gib es|gib ihn|gib sie)\b"
 )
-_CLAUSE = re.compile(r"[,;:]|\s[-\u2013\u2014]\s|\s(?:and|et|y|und)\s")  # "file a bug - it …"
+# "file a bug - it …", "did the kids leave the garage open? lock it"
+_CLAUSE = re.compile(r"[,;:]|\?(?=\s*\w)|\s[-\u2013\u2014]\s|\s(?:and|et|y|und)\s")
 _AND = re.compile(r"\s(?:and|et|y|e|und|sowie|as well as)\s")
 _SCENE_SAID = re.compile(r"\b(?:scenes?|scene|szenen?|escenas?|ambiance|ambiente|stimmung)\b")
 _ID_SAID = re.compile(r"\b[a-z]{1,4}-?\d+\b|#\d+\b")  # "tl-310", "ma44", "#88"
@@ -1188,6 +1191,8 @@ class GroundedExpert:
         """``cleaned`` with misspelt words replaced by the nearest word the packs use (the
         inventory's own names are left to its matcher)."""
         words = cleaned.folded.split()
+        said = cleaned.text.split()
+        said = said if len(said) == len(words) else words
         known = self._spelling_set.get(cleaned.lang, frozenset())
         changed = False
         for n, word in enumerate(words):
@@ -1198,6 +1203,10 @@ class GroundedExpert:
                 continue
             if bare.endswith("ed") and (bare[:-2] in known or bare[:-1] in known):
                 continue  # "disarmed", "locked": told done, no typo of "disarm"
+            if (n and words[n - 1].strip("?,.!:;") in _AUXILIARIES.get(cleaned.lang, ())) or (
+                said[n].rstrip("?,.!:;").endswith(("é", "ée", "és", "ées"))
+            ):
+                continue  # "sam a désactivé", "he desbloqueado": a participle, told done
             if inventory is not None and inventory.knows(bare):
                 continue
             near = self._respelling(cleaned.lang, bare)
@@ -1344,6 +1353,24 @@ class GroundedExpert:
                 reply=reply_text("unchanged", lang),
                 reason_code="negated_request",
                 assumptions=[*notes, f"a negated or deferred {intent.id}: nothing changes"],
+            )
+        if (
+            intent.task_type == "stateful"
+            and (
+                any(op.get("op") == "remove" for op in intent.patch or [])
+                or intent.value in _CHANGES_NOT_REMINDED
+            )
+            and REMIND_ME.match(u.cleaned.folded)
+        ):
+            # "remind me to cancel the dentist", "rappelle-moi de fermer TL-42 vendredi": a
+            # reminder of it, not the change itself
+            return Proposal(
+                decision="clarification",
+                confidence=0.5,
+                intent_id=intent.id,
+                reply=reply_text("unknown", lang),
+                reason_code="no_intent",
+                assumptions=[*notes, "a reminder of a change asked for: the change is not made"],
             )
         parts, several = self._requests_of(intent, u, routed, pack, inventory)
         if several is not None:
@@ -2613,7 +2640,13 @@ def _read(name: str, c: Cleaned) -> Any:
         return None
     if name == "alarm_mode":
         asked = requested(c.folded)  # not "the alarm is off, arm it"
-        if told_only(asked):
+        clauses = _CLAUSE_END.split(asked)
+        later = [x for x in clauses[1:] if opens_request(x) and _ALARM_SAID.search(x)]
+        if later and not opens_request(clauses[0]):
+            asked = later[-1]  # "I disarmed the alarm, arm it again"
+        elif (then := _THEN_ASKED.search(asked)) is not None:
+            asked = asked[then.start() :]  # "did you disarm the alarm? arm it"
+        elif told_only(asked):
             return None  # "the alarm is on, goodnight", "I disarmed the alarm"
         if left_as_is(asked):
             return None  # "I left the alarm off": how it is, not how it should be
@@ -3142,6 +3175,18 @@ def _same_state(value: Any, current: Any) -> bool:
     return (
         isinstance(value, str) and isinstance(current, str) and value[:5] == current[:5] == "armed"
     )
+
+
+# the values of changes a reminder of them does not make ("remind me to close TL-42")
+_CHANGES_NOT_REMINDED = frozenset(
+    "status person label sprint lock_state alarm_mode switch percent temperature colour".split()
+)
+# the auxiliaries a past participle follows (folded): what follows them is told done
+_AUXILIARIES = {
+    "fr": frozenset("ai a as avons avez ont deja".split()),
+    "es": frozenset("he ha has hemos han".split()),  # (not "a": "vuelve a abrirlo")
+    "de": frozenset("habe hab hat haben hast".split()),
+}
 
 
 def _plausible(n: float, current: Any) -> bool:

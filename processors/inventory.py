@@ -45,7 +45,11 @@ _STOP = frozenset(
     ).split()
 )
 # words for any thing, said in its place ("emma's piano thing", "le truc de jeudi")
-_ANY_THING = frozenset("thing things stuff one ones truc trucs cosa cosas ding dings sache".split())
+_ANY_THING = frozenset(
+    "thing things stuff one ones truc trucs cosa cosas ding dings sache again now today tonight "
+    "tomorrow too anyway then instead already also please encore aussi otra vez tambien "
+    "wieder auch".split()
+)
 # what joins a French or Spanish head word to the word that says which ("cours de yoga")
 _OF = frozenset("de du des d del".split())
 # Command verbs: matched to names only when spelt exactly ("mark" is not "marco")

@@ -149,6 +149,14 @@ _NUMBER_CORRECTION_ES = re.compile(
 _MAY_CORRECT = re.compile(
     "no|ne|mean|pardon|plut|perd|dig|dicho|quatsch|besser|lieber|rather|nicht|pas c|esa|ese"
 )
+# A reminder asked for, opening the utterance (folded): what follows is its text ("remind me to
+# cancel the dentist" cancels nothing).
+REMIND_ME = re.compile(
+    r"\W*(?:(?:please|ok|so|hey|bitte|por favor|oye|stp|s'il te plait)\W+)*"
+    r"(?:(?:can|could|would) you |tu peux |puedes |kannst du )?"
+    r"(?:remind me|recuerdame|recordarme|acuerdame|rappelle-moi|rappelle moi|"
+    r"fais-moi penser|fais moi penser|erinnere? mich|erinner mich)\b"
+)
 # Openers that carry no request: "hey", "ok so", "sag mal", "dis-moi", "oye", "bueno".
 _DISCOURSE = re.compile(
     r"^(?:(?:hey|ok|okay|so|well|right|alright|please|nah|just|alors|bon|dis|dis-moi|eh bien|"
@@ -901,16 +909,17 @@ def _kept_clause(tail: str) -> str | None:
 
 # a clause that tells why ("it's still light out", "j'ai encore des bougies à couler", "que
 # todavía hay luz", "ich brauch es noch"): no request of its own
+# a request's verb as asked (not "armed", "fermée", "leave it": told or kept)
 _A_REQUEST_VERB = re.compile(
     r"\b(?:turn|switch|lock|unlock|open|close|set|arm|disarm|allume|eteins|ferme|ouvre|"
-    r"verrouille|deverrouille|mets|apaga|enciende|cierra|abre|pon|mach|schalt|schliess|stell|"
-    r"dreh|keep|leave|laisse|garde|deja|lass)\w*"
+    r"verrouille|deverrouille|mets|active|desactive|(?:apaga|enciende|cierra|abre|activa|"
+    r"desactiva)(?:la|lo|las|los|le)?|pon|mach|schalt\w*|schliess|stell|dreh)\b"
 )
 _REASON = re.compile(
-    r"(?:it|it's|its|i|i'm|im|i've|we|we're|they|she|he|there|because|since|as|je|j'|j|on|il|"
-    r"elle|c'est|car|parce|puisque|yo|hay|porque|que|ya|todavia|ich|wir|es|er|sie|weil|da|"
-    rf"denn|\w+ (?:has|have|is|are|was|a|est|tiene|tienen|hat|haben|ist|sind))\b"
     rf"(?!.*{_A_REQUEST_VERB.pattern})"
+    # a clause that tells why: not a thing named anew (unless told of: "the cleaner is here")
+    r"(?!.*\b(?:the|la|le|les|el|los|las|die|der|das|den|l')\s?\w+(?!.*\b(?:is|are|was|est|"
+    r"sont|esta|estan|ist|sind|has|a|tiene|hat)\b))"
 )
 _MAY_KEEP = re.compile("no|nein|nee|nah|scratch|forget|oublie|olvida|vergiss")
 

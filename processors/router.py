@@ -36,7 +36,7 @@ import numpy as np
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of, tokens
 from processors.grounding import DISMISSED, NEGATED, PRAISE, WISHES, negated_request, said_alone
 from processors.inventory import Inventory
-from processors.language import SUPPORTED, clean, detect, fold
+from processors.language import REMIND_ME, SUPPORTED, clean, detect, fold
 from processors.lexicon import GIVEN_TO, NUMBER_WORDS
 from processors.models import Candidate, RawEvent, RoutedEvent, millis, trusted
 from processors.packs import DomainPack
@@ -658,7 +658,7 @@ class Router:
                 if brushed and (advice or (d not in cued and (aside or p not in hits)))
             )
             pull = _W_ADVICE if advice else _W_BRUSH
-            if _REMIND_ME.match(folded):
+            if REMIND_ME.match(folded):
                 # what a reminder is about names no other project's things ("remind me to buy
                 # bulbs for the lounge lamp" is the calendar's, whatever its words name)
                 skip = skip | self._unreminding
@@ -885,13 +885,6 @@ _KNOWLEDGE = re.compile(
     r"a que temperatura se (?:hornea|cocina|cuece|asa)\b|"
     r"bei wie ?viel grad (?:backt|kocht|brat) man\b"
     r")"
-)
-# a reminder asked for: what follows is its text
-_REMIND_ME = re.compile(
-    r"\W*(?:(?:please|ok|so|hey|bitte|por favor|oye|stp|s'il te plait)\W+)*"
-    r"(?:(?:can|could|would) you |tu peux |puedes |kannst du )?"
-    r"(?:remind me|recuerdame|recordarme|acuerdame|rappelle-moi|rappelle moi|"
-    r"fais-moi penser|fais moi penser|erinnere? mich|erinner mich)\b"
 )
 # a wake-up alarm (unless a light or a device of the home wakes: "wake me up at 7 by turning
 # on the bedroom ceiling light")

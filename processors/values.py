@@ -164,10 +164,11 @@ def asked_apart(folded: str) -> list[int] | None:
     >>> asked_apart("the front door is locked, unlock it") is None
     True
     """
-    if _ALREADY.search(folded) or not _IS.search(folded):
+    if _ALREADY.search(folded) or not (_IS.search(folded) or _DONE_TOLD.search(folded)):
         return None
     clauses = _CLAUSE_END.split(folded)
-    told = [bool(_IS.search(c)) and not _opens_request(c) for c in clauses]
+    # (or what someone did: "I locked the front door, unlock the back door")
+    told = [bool(_IS.search(c) or _DONE_TOLD.search(c)) and not _opens_request(c) for c in clauses]
     asked = [n for n, c in enumerate(clauses) if c.strip() and not told[n]]
     if (
         not any(told)
@@ -190,7 +191,11 @@ def told_only(folded: str) -> bool:
     >>> told_only("i just unlocked the back door"), told_only("the door is open, lock it")
     (True, False)
     """
-    if not (_IS.search(folded) or _DONE_TOLD.search(folded)) or _ASKED_VERB.search(folded):
+    if (
+        not (_IS.search(folded) or _DONE_TOLD.search(folded))
+        or _ASKED_VERB.search(folded)
+        or _WANTED.search(folded)
+    ):
         return False
     return not any(_opens_request(c) for c in _CLAUSE_END.split(folded))
 
@@ -198,7 +203,9 @@ def told_only(folded: str) -> bool:
 # a verb that asks, anywhere (not as told: "unlocked", "disarmed"); "set" only as asked ("so
 # set the alarm"; "the cat set the alarm off" tells)
 _ASKED_VERB = re.compile(
-    r"\b(?:unlock|lock|arm|disarm|turn|switch|put|let|locking|unlocking|arming|"
+    # (not after a French auxiliary: "j'ai déverrouillé", "sam a désactivé" tell it)
+    r"\b(?<!\bai )(?<!\ba )(?<!\bas )(?<!\bavons )(?<!\bavez )(?<!\bont )(?<!\bdeja )"
+    r"(?:unlock|lock|arm|disarm|turn|switch|put|let|locking|unlocking|arming|"
     r"disarming|schliess\w*|abschliess\w*|aufschliess\w*|zuschliess\w*|schalt\w*|mach\w*|"
     r"sperr\w*|ouvre|ouvrir|ferme|fermer|verrouille|verrouiller|deverrouille|deverrouiller|"
     r"desactive|desactiver|active|activer|eteins|eteindre|allume|allumer|abre|abrir|cierra|"
@@ -210,10 +217,22 @@ _ASKED_VERB = re.compile(
 # what someone did to a thing, told ("I unlocked the front door for the plumber", "the cat set
 # the alarm off")
 _DONE_TOLD = re.compile(
-    r"\b(?:i|we|you|he|she|they|someone|somebody|\w+) (?:just |already |have |has |had )?"
-    r"(?:unlocked|locked|disarmed|armed|opened|closed|set (?:it|the alarm) off|"
-    r"turned (?:it |the alarm )?off|switched (?:it |the alarm )?off)\b"
+    # (the one who did it: not a thing, "the front door unlocked" is how it should be)
+    r"\b(?!(?:door|doors|alarm|garage|gate|lock|locks|it|them|one|system|light|lights)\b)"
+    r"(?:i|i've|we|we've|you|he|she|they|someone|somebody|\w+) "
+    r"(?:just |already |have |has |had |'ve )?"
+    r"(?:unlocked|locked|disarmed|armed|opened|closed|set (?:it|the alarm)(?: off)?|"
+    r"turned (?:it |the alarm )?off|switched (?:it |the alarm )?off)\b|"
+    # in French, Spanish and German, as told ("j'ai déverrouillé", "sam a désactivé", "he
+    # desbloqueado", "hat … aufgeschlossen")
+    r"\b(?:ai|as|a|avons|ont) (?:deja )?(?:deverrouille|desactive|ouvert|verrouille|active)\w*|"
+    r"\b(?:he|ha|hemos|han) (?:desbloqueado|desactivado|abierto|bloqueado|activado)\b|"
+    r"\b(?:desbloqueo|desactivo|abrio)\b|"
+    r"\b(?:hab|habe|hat|haben|hast)\b[^,.;]*\b(?:aufgeschlossen|ausgeschaltet|deaktiviert|"
+    r"entscharft|geoffnet|abgeschlossen|eingeschaltet|aktiviert)\b"
 )
+# what is wanted, said as how it should be ("I want the front door unlocked", "get it locked")
+_WANTED = re.compile(r"\b(?:want|wants|need|needs|like|get|got|make sure|keep|leave)\b")
 
 
 def opens_request(clause: str) -> bool:
@@ -437,7 +456,6 @@ def bare_number(u: Cleaned) -> float | None:
     return float(m.group(1).replace(",", ".")) + (0.5 if m.group(2) else 0.0)
 
 
-_SET_TO = re.compile(r"\b(?:to|a|auf|sur|al)\s*$")
 _AT_CLOCK_BEFORE = re.compile(r"\b(?:on at|at|um|a las|vers)\s*$")
 _DURATION_AFTER = re.compile(
     r"\s*(?:minutes?|mins?|hours?|hrs?|heures?|horas?|minutos?|stunden?|minuten?|h)\b"
