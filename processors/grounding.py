@@ -337,6 +337,11 @@ _KEEP_OUT = re.compile(
     r"\b"
 )
 _LOCK_OR_UNLOCK = re.compile(f"{_UNLOCK.pattern}|{_LOCK.pattern}")
+# asked to look, not to change ("can you check", "vérifie", "comprueba", "schau mal nach")
+_CHECK_ASKED = re.compile(
+    r"\b(?:check|verify|see if|verifie\w*|regarde|comprueba|compruebalo|mira si|"
+    r"pruf\w*|schau\w* (?:mal )?nach|kontrollier\w*)\b"
+)
 # one of the family, by kinship ("my mum", "ma belle-mère", "mi hermano", "meine Schwester")
 _FAMILY = re.compile(
     r"\b(?:(?:my|our) (?:mum|mom|mother|dad|father|wife|husband|son|daughter|brother|sister|"
@@ -2614,6 +2619,8 @@ def _read(name: str, c: Cleaned) -> Any:
             return "unlocked"
         if told_only(told):
             return None  # "I just unlocked the back door", "the back door is unlocked, right"
+        if _CHECK_ASKED.search(told) and not _HAS_IMPERATIVE.search(told):
+            return None  # "the garage might be unlocked, can you check": asked to look
         clauses = _CLAUSE_END.split(told)
         later = [c for c in clauses[1:] if opens_request(c) and _LOCK_OR_UNLOCK.search(c)]
         if later and not opens_request(clauses[0]):

@@ -5065,3 +5065,7 @@ def test_again_names_no_other_event() -> None:
 
 def test_praise_then_a_chore_in_spanish_completes_it() -> None:
     assert _targets(form("buen trabajo, ya recogí la receta")) == {"rem-pharmacy"}
+
+
+def test_asked_to_check_a_lock_changes_nothing() -> None:
+    assert "unlocked" not in _values_written("the garage might be unlocked, can you check")
