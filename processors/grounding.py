@@ -1965,6 +1965,9 @@ class GroundedExpert:
         split = _left_out_split(u.cleaned)
         if split is None:
             targets, problem = self._named_targets(intent, u, inventory, lang, when_said)
+            if targets and problem is None and _left_out_only(u.cleaned.folded, targets, inventory):
+                # "lock up except the garage": what is left out is all that is named
+                return [], ("missing_slot:target", reply_text("left_out", lang), [])
             if _completes(intent) and (denied := denied_parts(u.cleaned.folded)):
                 # "Marco fixed TL-42 and TL-94 is not fixed yet": not TL-94
                 return self._without_denied(denied, targets, problem, inventory)
@@ -3019,7 +3022,9 @@ _EXCEPT = re.compile(
     r"\b(?:but )?not (?:that|this) one,? (?=(?:the|my) )|"
     r"\b(?:mais )?pas (?:celle|celui|ceux|celles)[- ]la,? (?=(?:la |le |les |l'|mon |ma |mes ))|"
     r"\b(?:pero )?(?:esa|ese|esas|esos) no,? (?=(?:la|el|los|las|mi|mis) )|"
-    r"\b(?:aber )?nicht (?:die|den|das|der) da,? (?=(?:die|der|das|den|mein\w*) )"
+    r"\b(?:aber )?nicht (?:die|den|das|der) da,? (?=(?:die|der|das|den|mein\w*) )|"
+    # "cancel everything on wednesday but yoga": after "all" only
+    r"(?P<bare>\bbut\b)"
 )
 _EXCEPT_SAID = Needled(_EXCEPT)
 
@@ -3030,6 +3035,8 @@ def _left_out(folded: str) -> re.Match[str] | None:
     ex = _EXCEPT.search(folded) if _EXCEPT_SAID.may_match(folded) else None
     if ex is None:
         return None
+    if ex.group("bare") is not None:
+        return ex if _every_before(folded, ex.start()) else None
     if (
         ex.group("not") is not None
         or _every_before(folded, ex.start())
@@ -3037,6 +3044,17 @@ def _left_out(folded: str) -> re.Match[str] | None:
     ):
         return ex
     return None
+
+
+def _left_out_only(folded: str, targets: list[Any], inventory: Inventory) -> bool:
+    """Whether every target is named only after a word that leaves it out, with no "all"
+    before ("lock up except the garage": the garage is the one thing not to lock)."""
+    ex = _EXCEPT.search(folded) if _EXCEPT_SAID.may_match(folded) else None
+    if ex is None or ex.group("bare") is not None or _LEAVE.search(ex.group()):
+        return False
+    before = {m.item.id for m in inventory.resolve(folded[: ex.start()]).best if m.score >= 0.6}
+    after = {m.item.id for m in inventory.resolve(folded[ex.end() :]).best if m.score >= 0.6}
+    return all(t.id in after and t.id not in before for t in targets)
 
 
 def _every_before(folded: str, at: int) -> bool:
@@ -3345,12 +3363,13 @@ _AND_THEN = re.compile(
 # a second thing and its own state after "and", the verb not said again ("… off and the alarm
 # on", "… aus und die Alarmanlage an"), after a first part that ends with its own
 _GAPPED = re.compile(
-    r"\b(?:on|off|an|aus)(?P<and>(?:\s*,)?\s(?:and|und)\s+)"
+    # ("schließ die Haustür ab und die Hintertür auf")
+    r"\b(?:on|off|an|aus|ab|auf|zu)(?P<and>(?:\s*,)?\s(?:and|und)\s+)"
     # (not a verb of its own: "… on and keep it on", "… on and leave the hallway light on";
     # nor told: "die Lichter sind aus und die Alarmanlage ist an")
     r"(?!(?:keep|leave|let|lass|turn|switch|put|make|mach|schalt|it|them|es|sie)\b)"
     r"(?=(?:(?:the|my|die|das|den|der|mein\w*)\s)?(?:(?!is\b|are\b|ist\b|sind\b)[\w' ]){1,40}?"
-    r"\s(?:on|off|an|aus|ein)(?:,? (?:thanks|thank you|please|bitte|danke))?\W*$)"
+    r"\s(?:on|off|an|aus|ein|ab|auf|zu)(?:,? (?:thanks|thank you|please|bitte|danke))?\W*$)"
 )
 
 

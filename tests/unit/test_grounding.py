@@ -5069,3 +5069,20 @@ def test_praise_then_a_chore_in_spanish_completes_it() -> None:
 
 def test_asked_to_check_a_lock_changes_nothing() -> None:
     assert "unlocked" not in _values_written("the garage might be unlocked, can you check")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["schließ die Haustür ab und die Hintertür auf", "mach die Haustür zu und das Licht aus"],
+)
+def test_two_states_said_with_one_verb_or_none_ask_one_at_a_time(text: str) -> None:
+    f = form(text)
+    assert f.task is None and f.reply is not None and f.reply.reason_code == "several_requests"
+
+
+@pytest.mark.parametrize(
+    "text", ["lock up except the garage", "cancel everything on wednesday but yoga"]
+)
+def test_what_is_left_out_is_never_the_one_thing_done(text: str) -> None:
+    f = form(text)
+    assert f.task is None or not ({"lock.garage", "ev-yoga"} & _targets(f))
