@@ -1268,6 +1268,18 @@ class GroundedExpert:
 
     def _propose_one(self, routed: RoutedEvent) -> Any:
         Proposal, validate_patch = self._former
+
+        def _unchanged(intent_id: str | None, lang: str, assumptions: list[str]) -> Any:
+            """No task: the thing is left as it is (negated, taken back or kept as it is)."""
+            return Proposal(
+                decision="no_task",
+                confidence=0.6,
+                intent_id=intent_id,
+                reply=reply_text("unchanged", lang),
+                reason_code="negated_request",
+                assumptions=assumptions,
+            )
+
         pack = self.pack_for(routed.domain_id)
         inventory = self.inventory(routed.project_id)
         if pack is None or inventory is None or id(pack) not in self._grounded_packs:
@@ -1298,13 +1310,10 @@ class GroundedExpert:
             not ranked or ranked[0][0].task_type == "stateful" or ranked[0][1] < self.threshold
         )
         if negation_checked and self._negated(u, ranked[0][0] if ranked else None):
-            return Proposal(
-                decision="no_task",
-                confidence=0.6,
-                intent_id=ranked[0][0].id if ranked else None,
-                reply=reply_text("unchanged", lang),
-                reason_code="negated_request",
-                assumptions=[*notes, "a negated or deferred request: nothing changes"],
+            return _unchanged(
+                ranked[0][0].id if ranked else None,
+                lang,
+                [*notes, "a negated or deferred request: nothing changes"],
             )
         praise = PRAISE.search(u.cleaned.folded)
         if (
@@ -1351,13 +1360,8 @@ class GroundedExpert:
         intent, score = ranked[0]
         # the top intent's negation is checked once (above, when the utterance mentions items)
         if intent.task_type == "stateful" and not negation_checked and self._negated(u, intent):
-            return Proposal(
-                decision="no_task",
-                confidence=0.6,
-                intent_id=intent.id,
-                reply=reply_text("unchanged", lang),
-                reason_code="negated_request",
-                assumptions=[*notes, f"a negated or deferred {intent.id}: nothing changes"],
+            return _unchanged(
+                intent.id, lang, [*notes, f"a negated or deferred {intent.id}: nothing changes"]
             )
         if (
             intent.task_type == "stateful"
@@ -1457,17 +1461,6 @@ class GroundedExpert:
                 reason_code=code,
             )
 
-        def unchanged(note: str) -> Any:
-            """No task: the thing is left as it is."""
-            return Proposal(
-                decision="no_task",
-                confidence=0.6,
-                intent_id=intent.id,
-                reply=reply_text("unchanged", lang),
-                reason_code="negated_request",
-                assumptions=[*notes, note],
-            )
-
         def missing(slot: str, item: str | None = None) -> Any:
             """A clarification that asks for the value ``slot`` (of ``item``), in the event's
             language: "Should I lock or unlock the front door?" for a choice of two."""
@@ -1506,7 +1499,7 @@ class GroundedExpert:
             if legacy is not None and legacy.intent_id in self._itemless:
                 return legacy
         if u.cleaned.kept and (problem is not None or intent.value not in _KEPT_VALUES):
-            return unchanged("kept as it is, nothing named to keep")
+            return _unchanged(intent.id, lang, [*notes, "kept as it is, nothing named to keep"])
         if problem is not None:
             code, text, candidates = problem
             if candidates:
@@ -1525,7 +1518,6 @@ class GroundedExpert:
             # the value the request asks for all of them ("turn off all the lights but leave
             # the porch on": off; "alle Lichter sind an außer der Veranda, mach sie aus": aus)
             u = replace(u, cleaned=split[0], spelled=None)
-        value = self._value(intent, u, targets, event.occurred_at, zone, inventory)
         if u.cleaned.kept:
             # (the state the correction keeps, said last in English by language.clean)
             value = _KEPT_AS[intent.value or ""].get(u.cleaned.folded.rsplit(" ", 1)[-1])
@@ -1534,7 +1526,9 @@ class GroundedExpert:
             # turns none on; "lock the door, no, leave it unlocked" unlocks no locked door)
             targets = [t for t in targets if _same_state(value, t.data.get("state"))]
             if not targets:
-                return unchanged("kept as it is")
+                return _unchanged(intent.id, lang, [*notes, "kept as it is"])
+        else:
+            value = self._value(intent, u, targets, event.occurred_at, zone, inventory)
         vague = (  # "remind me": a reminder of nothing, at no time
             value is None
             and intent.value_optional
@@ -2624,15 +2618,8 @@ def _read(name: str, c: Cleaned) -> Any:
             return None  # "I just unlocked the back door", "the back door is unlocked, right"
         if _CHECK_ASKED.search(told) and not _HAS_IMPERATIVE.search(told):
             return None  # "the garage might be unlocked, can you check": asked to look
-        clauses = _CLAUSE_END.split(told)
-        later = [c for c in clauses[1:] if opens_request(c) and _LOCK_OR_UNLOCK.search(c)]
-        if later and not opens_request(clauses[0]):
-            asked = later[-1]  # "sam unlocked the front door, lock it again"
-        elif (then := _THEN_ASKED.search(told)) is not None and _LOCK_OR_UNLOCK.search(
-            told, then.start()
-        ):
-            # "did someone leave the back door open? lock it": the request after the question
-            asked = told[then.start() :]
+        if (after := _request_after(told, _LOCK_OR_UNLOCK)) is not None:
+            asked = after  # "sam unlocked the front door, lock it again"
         elif asked != told and left_as_is(asked):
             # "somebody left the back door open, would you mind locking it": the rest asks
             asked = told[len(asked) :]
@@ -2650,12 +2637,8 @@ def _read(name: str, c: Cleaned) -> Any:
         return None
     if name == "alarm_mode":
         asked = requested(c.folded)  # not "the alarm is off, arm it"
-        clauses = _CLAUSE_END.split(asked)
-        later = [x for x in clauses[1:] if opens_request(x) and _ALARM_SAID.search(x)]
-        if later and not opens_request(clauses[0]):
-            asked = later[-1]  # "I disarmed the alarm, arm it again"
-        elif (then := _THEN_ASKED.search(asked)) is not None:
-            asked = asked[then.start() :]  # "did you disarm the alarm? arm it"
+        if (after := _request_after(asked, _ALARM_SAID)) is not None:
+            asked = after  # "I disarmed the alarm, arm it again", "did you disarm it? arm it"
         elif told_only(asked):
             return None  # "the alarm is on, goodnight", "I disarmed the alarm"
         if left_as_is(asked):
@@ -3212,6 +3195,20 @@ _AUXILIARIES = {
     "es": frozenset("he ha has hemos han".split()),  # (not "a": "vuelve a abrirlo")
     "de": frozenset("habe hab hat haben hast".split()),
 }
+
+
+def _request_after(told: str, said: re.Pattern[str]) -> str | None:
+    """The request that follows what is told or asked first and says ``said``, or None:
+    "sam unlocked the front door, lock it again" → " lock it again"; "did someone leave the
+    back door open? lock it" → "? lock it"."""
+    clauses = _CLAUSE_END.split(told)
+    later = [c for c in clauses[1:] if opens_request(c) and said.search(c)]
+    if later and not opens_request(clauses[0]):
+        return later[-1]
+    then = _THEN_ASKED.search(told)
+    if then is not None and said.search(told, then.start()):
+        return told[then.start() :]
+    return None
 
 
 def _plausible(n: float, current: Any) -> bool:
