@@ -63,6 +63,7 @@ from processors.models import (
     millis,
     trusted,
 )
+from processors.outside import OUTSIDE_WHAT, outside_request
 from processors.packs import DomainPack, IntentSpec, MissingSlot, extract_slots, render_patch
 from processors.router import ProjectRegistry, words
 from processors.values import WEEKDAY_WORDS, delta, switch
@@ -1026,6 +1027,12 @@ class Former:
                 return self._reply(
                     routed, "no_task", reply_text("praise", said_lang), now, "praise"
                 )
+            outside = outside_request(folded) if event.kind == "user_action" else None
+            if outside is not None:
+                # "book me a taxi", "play some jazz in the kitchen": no project's, and said so
+                what = OUTSIDE_WHAT[outside]
+                told = reply_text("outside", said_lang, what=what.get(said_lang, what["en"]))
+                return self._reply(routed, "clarification", told, now, f"out_of_scope:{outside}")
             if event.kind == "user_action" and is_question_in(clean(event.text, said_lang)):
                 conservative = Proposal(
                     decision="ephemeral",

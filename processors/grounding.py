@@ -432,6 +432,12 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "¿Qué valor ({slot}) debo usar{for_item}?",
         "de": "Welchen Wert ({slot}) soll ich nehmen{for_item}?",
     },
+    "outside": {
+        "en": "I can't do that here: {what} are outside all of your projects.",
+        "fr": "Je ne peux pas faire ça ici : {what} ne relèvent d'aucun de vos projets.",
+        "es": "Eso no lo puedo hacer aquí: {what} no son cosa de ninguno de sus proyectos.",
+        "de": "Das kann ich hier nicht erledigen: {what} gehören zu keinem Ihrer Projekte.",
+    },
     "no_project": {
         "en": "None of your projects handles that, so I can't do it here. Could you say which "
         "project it is for, or ask another way?",

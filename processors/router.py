@@ -39,6 +39,7 @@ from processors.inventory import Inventory
 from processors.language import REMIND_ME, SUPPORTED, clean, detect, fold
 from processors.lexicon import GIVEN_TO, NUMBER_WORDS
 from processors.models import Candidate, RawEvent, RoutedEvent, millis, trusted
+from processors.outside import outside_request
 from processors.packs import DomainPack
 from processors.patterns import GROUP_REFERENCE as _GROUP_REFERENCE
 from processors.patterns import alternatives as _alternatives
@@ -58,6 +59,9 @@ _W_OUTSIDE = 0.8  # so does a request like the out-of-scope pack's (orders, taxi
 _W_INCIDENTAL = 0.4  # as like one as this, its mere brush with an inventory is no evidence
 _W_BRUSH = 0.25  # and such a brush pulls the project towards "none of them"
 _W_ADVICE = 0.4  # as do advice and a wake-up alarm, harder
+_W_OUTSIDE_REQUEST = 2.0  # and an order, a ride, music, a message or a call, below every project
+# the kinds of outside request a thing the home names makes its own ("play the welcome scene")
+_OF_NAMED_THINGS = frozenset({"media", "chore"})
 _MAX_NGRAM = 3
 # a number said in words (a ticket's number): "quatre-vingt-quatorze", "hundertacht", "ciento uno"
 _NUMBER_WORD = re.compile(
@@ -626,17 +630,19 @@ class Router:
                     and not (set(res.kinds) - ({"climate"} if _OVEN_HEAT.search(folded) else set()))
                     and _MINE.search(folded) is None
                 )
-                or (
-                    _PURCHASE.match(folded) is not None
-                    and not any(m.named for m in res.matches)
-                    and _INTO_CALENDAR.search(folded) is None
-                )
             ) or (
                 _WAKE_UP.match(folded) is not None
                 # the alarm it names is the clock's, not the house's
                 and not set(res.kinds) - {"alarm"}
                 and not any(m.named and m.item.kind != "alarm" for m in res.matches)
             )
+            # an order, a ride, music, a message, money or a call ("book a taxi for 6 tomorrow
+            # morning", "play some jazz in the kitchen", "call grandma"): what it shares with
+            # a project's things is no evidence for it; music or a chore of a thing the home
+            # names is the home's ("play the movie night scene")
+            outside = outside_request(folded)
+            if outside in _OF_NAMED_THINGS and any(m.named for m in res.matches):
+                outside = None
             # a compliment, wishes or a call-off with no request after it
             aside = (
                 said_alone(PRAISE, folded)
@@ -645,6 +651,7 @@ class Router:
             )
             brushed = (
                 advice
+                or outside is not None
                 or aside
                 or (
                     away >= _W_INCIDENTAL
@@ -655,9 +662,10 @@ class Router:
             skip = frozenset(
                 p
                 for p, d in enumerate(self._domain_of)
-                if brushed and (advice or (d not in cued and (aside or p not in hits)))
+                if brushed
+                and (advice or outside is not None or (d not in cued and (aside or p not in hits)))
             )
-            pull = _W_ADVICE if advice else _W_BRUSH
+            pull = _W_OUTSIDE_REQUEST if outside else _W_ADVICE if advice else _W_BRUSH
             if REMIND_ME.match(folded):
                 # what a reminder is about names no other project's things ("remind me to buy
                 # bulbs for the lounge lamp" is the calendar's, whatever its words name)
@@ -811,32 +819,6 @@ _ADVICE = re.compile(
     r"wie (?:reinige|putze|repariere|entkalke) ich\b|wie (?:reinigt|putzt|repariert|entkalkt) "
     r"man\b|was kostet (?:ein|eine) neue|wann (?:schneidet|pflanzt|giesst) man\b"
     r")"
-)
-# tickets, seats or a table bought or booked for an outing: no tracker's tickets, no scene
-# ("get us two tickets for the ice rink", "réserve deux places pour le cinéma", "compra dos
-# entradas para el cine", "hol uns zwei Karten fürs Kino"); when nothing is named by it
-_PURCHASE = re.compile(
-    r"\W*(?:(?:um|uh|hey|ok|so|euh|eh|pues|also|ahm|ah|please|bitte|por favor)\W+)*(?:"
-    # buying or booking, or getting a number of them ("get us two tickets for the ice rink";
-    # not "get me tickets assigned to priya", "order tickets by priority")
-    r"(?:can you |could you )?(?:(?:buy|book|grab)(?: (?:us|me))? (?!the |my |our |all )(?:\w+ )?|"
-    r"(?:get|order)(?: (?:us|me))? (?:\d+|two|three|four|five|six|a couple of|a pair of) )"
-    r"(?:tickets?|seats?|a table)\b|"
-    r"(?:get|order)(?: (?:us|me))? (?:some )?tickets (?:for|to) (?:the |a |an )?(?:\w+'s )?"
-    r"(?:concert|show|match|game|movie|film|cinema|theatre|theater|play|gig|festival|museum|"
-    r"zoo|opera|ballet|circus|ice rink|rink|fair|exhibition)\b|"
-    r"(?:tu peux |peux-tu )?(?:reserve|prends|achete|commande)(?:-(?:nous|moi))? (?:\w+ )?"
-    r"(?:places?|billets?|une table)\b|"
-    r"(?:compra|reserva|pilla|coge|saca)(?:nos|me)? (?:\w+ )?(?:entradas?|billetes?|una mesa)\b|"
-    r"(?:kauf|buch|reservier)\w* (?:\w+ ){0,2}(?:karten|tickets?|einen tisch|platze)\b|"
-    r"hol\w* (?:uns |mir )?(?:\d+|zwei|drei|vier|funf|ein paar) (?:karten|tickets|platze)\b"
-    r")"
-)
-# ... and nothing of it goes into the calendar ("book a table for friday at 8 and put it in
-# the calendar", "… y apúntalo")
-_INTO_CALENDAR = re.compile(
-    r"\b(?:calendar|calendrier|agenda|calendario|kalender)\b|"
-    r"\b(?:and|et|y|und) (?:put|add|note|mets|ajoute|note|pon|apunta|anota|trag|notier)\w*"
 )
 # a request after the question ("how do you say good night in french and turn off the lamp")
 _AND_REQUEST = re.compile(
