@@ -68,8 +68,9 @@ from processors.language import (
     detect,
     fold,
 )
-from processors.lexicon import GIVEN_TO, canonical
+from processors.lexicon import GIVEN_TO, WEEKDAY_NAMES, canonical
 from processors.models import RoutedEvent
+from processors.outside import INTO_CALENDAR
 from processors.packs import DomainPack, IntentSpec, MissingSlot, render_patch
 from processors.patterns import Needled
 from processors.values import (
@@ -249,7 +250,8 @@ def _indoors(c: Cleaned) -> bool:
 
 
 _INDIRECT_COLD = re.compile(
-    r"\b(?:cold|freezing|chilly|froid|gele|caille|frio|helado|congelando|kalt|eiskalt|friere|frierst|friert|frieren|"
+    r"\b(?:cold|freezing|chilly|froid|gele|caille|frio|helado|congelando|kalt|eiskalt|friere|"
+    r"frierst|friert|frieren|"
     r"saukalt|arschkalt|bitterkalt)\b|"
     # a cold place said for the room, now: "it's like an icebox in here", "c'est un frigo ici",
     # "esto es una nevera", "hier ist es wie im Kühlschrank" (not "make it like a fridge", "it
@@ -387,7 +389,8 @@ _ALARM_HOME = re.compile(
 )
 _ALARM_AWAY = re.compile(  # "nobody's home" is away, not home
     r"\b(?:away|absence|absent|ausente|ausencia|abwesen\w*|total|nobody|no one|personne|nadie|"
-    r"keiner|niemand|leaving|heading out|partons|pars|vamos|salimos|gehen|fahren|weg)\b"
+    r"keiner|niemand|leaving|heading out|partons|pars|vamos|salimos|gehen|fahren|weg)\b|"
+    r"\bon (?:part|file|sort|s'en va) tous\b|(?:we'?re|we are) all (?:off|out|heading|going)\b"
 )
 _ARM = re.compile(
     # (not German "der Arme", "die Armen": the poor thing)
@@ -406,6 +409,55 @@ _ARM = re.compile(
 )
 # every word of arming or disarming (a correction's last clause that says one)
 _ALARM_SAID = re.compile(f"{_DISARM.pattern}|{_ARM.pattern}")
+# everyone leaving the house, or nobody left in it ("we're all off to the coast for the day",
+# "on part tous chez ma mère", "nos vamos todos a la sierra", "wir fahren jetzt alle nach
+# Utrecht", "there'll be nobody home"): the alarm, armed for an empty house (not off to bed:
+# "we're all off to bed" is the night)
+_LEAVING_HOME = re.compile(
+    r"\b(?:(?:we(?:'re| are|'ll be| will be)|we'?re) (?:all|both)|every(?:one|body)(?:'s| is)|"
+    r"all of us(?: are)?|the whole (?:family|house)(?:'s| is))(?: \w+){0,2} "
+    r"(?:off|out|going|heading|headed|leaving|away|gone)\b"
+    r"(?!(?: \w+)? (?:to )?(?:bed|sleep|upstairs)\b)|"
+    r"\b(?:nobody|no one|no-one)(?:'ll| will)? (?:be )?(?:home|in|here|in the (?:house|"
+    r"building))\b|"
+    r"\bthere(?:'ll| will) be (?:nobody|no one)\b|\bthe house (?:is|will be)(?: \w+)? empty\b|"
+    r"\b(?:on (?:part|s'en va|file|sort|y va|decolle)|nous (?:partons|sortons)) (?:tous|toutes|"
+    r"toute la famille)\b|\btout le monde (?:part|s'en va|sort|est parti)\b|"
+    r"\b(?:y'aura|y aura|il n'y aura|il y aura) (?:plus )?personne\b|\bla maison (?:sera|"
+    r"est) vide\b|"
+    r"\b(?:nos vamos|vamos|salimos|nos marchamos|nos vamos a ir) (?:todos|todas|toda la familia)\b|"
+    r"\bno (?:va a haber|habra|queda|hay) nadie\b|\bla casa (?:se queda|queda|estara|esta) vacia\b|"
+    r"\bwir (?:fahren|gehen|sind)(?: jetzt| heute| gleich| dann)? alle (?!(?:\w+ )?(?:da|hier|"
+    r"zu ?hause|"
+    r"daheim|im bett|schlafen)\b)|\balle (?:sind )?(?:weg|aus dem haus|unterwegs)\b|"
+    r"\b(?:niemand|keiner)(?: \w+){0,2} (?:zu ?hause|im haus|daheim)\b|\bdas haus (?:ist|"
+    r"bleibt) leer\b"
+)
+# a day or an hour ahead ("we're all going to grandma's on saturday at 3"): a plan, not now
+_PLANNED = re.compile(
+    r"\b(?:"
+    + "|".join(name for names in WEEKDAY_NAMES for name in names)
+    + r"|tomorrow|demain|manana|morgen(?! fruh)|next week|la semaine prochaine|la semana que viene|"
+    r"nachste woche)\b|\b(?:at|a|a las|um) \d|\d ?(?:h|uhr|am|pm)\b"
+)
+
+
+def leaving_home(folded: str) -> bool:
+    """Whether everyone is leaving the house now, nothing more asked ("we're all off to the
+    coast for the day"; not "we're all going to grandma's on saturday at 3", "… put it in the
+    calendar").
+
+    >>> leaving_home("on part tous chez ma mere pour la journee")
+    True
+    >>> leaving_home("we're all off to the cinema on friday")
+    False
+    """
+    return (
+        _LEAVING_HOME.search(folded) is not None
+        and _PLANNED.search(folded) is None
+        and INTO_CALENDAR.search(folded) is None
+    )
+
 
 REPLIES: dict[str, dict[str, str]] = {
     "which": {
@@ -1654,6 +1706,9 @@ class GroundedExpert:
             and not _SCENE_SAID.search(u.cleaned.folded)
         ):
             said_kinds.discard("scene")  # "the security system in night mode": a mode of it
+        if not (named_kinds or said_kinds) and leaving_home(u.cleaned.folded):
+            # "we're all off for the day", nothing else asked of: the house left empty
+            said_kinds.add("alarm")
         mentioned = named_kinds | said_kinds
         kind_best: dict[str, float] = {}
         for m in res.matches:
@@ -2500,7 +2555,8 @@ _NOT_TO = re.compile(
 )
 _REMINDING = re.compile(rf"\b(?:{_DONT_FORGET})\b")
 _REPLACING = re.compile(
-    r"\b(?:replace|swap|remplace|substitue|sustituye|reemplaza|cambia|ersetz|tausch)\w*\s+(?:a\s+)?$"
+    r"\b(?:replace|swap|remplace|substitue|sustituye|reemplaza|cambia|ersetz|"
+    r"tausch)\w*\s+(?:a\s+)?$"
 )
 _REPLACED_BY = re.compile(r"\b(?:with|for|by|par|por|durch|gegen)\s+$")
 _CLAUSES = re.compile(r"[,;.!?…]| but | mais | pero | sino | aber | sondern ")
@@ -2642,6 +2698,8 @@ def _read(name: str, c: Cleaned) -> Any:
             return "unlocked"
         return None
     if name == "alarm_mode":
+        if leaving_home(c.folded) and not _ALARM_SAID.search(c.folded):
+            return "armed_away"  # "everyone's heading out for the day": told, and so asked
         asked = requested(c.folded)  # not "the alarm is off, arm it"
         if (after := _request_after(asked, _ALARM_SAID)) is not None:
             asked = after  # "I disarmed the alarm, arm it again", "did you disarm it? arm it"

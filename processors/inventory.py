@@ -71,6 +71,8 @@ _VERBS = frozenset(
 # words that name an item only as themselves, never misspelt: requests' own verbs, and the
 # clock of "my three o'clock" (no "lock": "move my three o'clock to four" went to the home)
 _CLOCK_WORDS = frozenset({"clock", "oclock", "clocks"})
+# words of their own a letter away from a kind word: "we're heading out" says no heating
+_NOT_MISSPELT = frozenset({"heading", "headed"})
 _EXACT_ONLY = _VERBS | _CLOCK_WORDS
 # Ordering and reserving words name no item: a reminder's title is a request too ("order more
 # glaze", "commander de l'émail"), and "commande-moi des sushis" or "bestell beim Bäcker zwei
@@ -1277,7 +1279,9 @@ def _kind_guess(word: str) -> str | None:
         found = remember(
             _KIND_GUESS,
             word,
-            _fuzzy_kind(word) if len(word) >= 5 and word not in _CLOCK_WORDS else None,
+            _fuzzy_kind(word)
+            if len(word) >= 5 and word not in _CLOCK_WORDS and word not in _NOT_MISSPELT
+            else None,
         )
     return found
 

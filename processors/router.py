@@ -34,7 +34,15 @@ from typing import Any
 import numpy as np
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of, tokens
-from processors.grounding import DISMISSED, NEGATED, PRAISE, WISHES, negated_request, said_alone
+from processors.grounding import (
+    DISMISSED,
+    NEGATED,
+    PRAISE,
+    WISHES,
+    leaving_home,
+    negated_request,
+    said_alone,
+)
 from processors.inventory import Inventory
 from processors.language import REMIND_ME, SUPPORTED, clean, detect, fold
 from processors.lexicon import GIVEN_TO, NUMBER_WORDS
@@ -699,6 +707,11 @@ class Router:
                 # people (not the one who says or does something: "Jonas picked up the
                 # prescription", "Sofia says hi")
                 score[p] += _W_KIND
+            if not res.kinds and not any(m.named for m in res.matches) and leaving_home(folded):
+                # "we're all off to the coast for the day": the house with an alarm, left empty
+                for p, kinds in self._kinds.items():
+                    if "alarm" in kinds:
+                        score[p] += _W_ITEM
             if res.kinds:
                 said_kinds = set(res.kinds)
                 for p, kinds in self._kinds.items():

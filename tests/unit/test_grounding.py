@@ -5086,3 +5086,39 @@ def test_two_states_said_with_one_verb_or_none_ask_one_at_a_time(text: str) -> N
 def test_what_is_left_out_is_never_the_one_thing_done(text: str) -> None:
     f = form(text)
     assert f.task is None or not ({"lock.garage", "ev-yoga"} & _targets(f))
+
+
+# the sixteenth session: everyone leaving the house arms the alarm for an empty house
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we're all heading out for the afternoon",
+        "everybody's off to the beach today, there'll be nobody home",
+        "on s'en va tous au marché pour la matinée",
+        "nos vamos todos de excursión, la casa se queda vacía",
+        "wir gehen jetzt alle zum Weihnachtsmarkt",
+    ],
+)
+def test_everyone_leaving_arms_the_alarm_for_an_empty_house(text: str) -> None:
+    formation = form(text)
+    assert formation.task is not None, formation.reply
+    assert [(op.to_rfc()["path"], op.to_rfc()["value"]) for op in formation.task.patch or []] == [
+        ("/entities/alarm.house/state", "armed_away")
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we're all off to bed",  # the night, not an empty house
+        "we're all going to the cinema on friday at 8",  # a plan, not now
+        "wir sind alle zu Hause",
+        "we're all off tomorrow, put it in the calendar",
+    ],
+)
+def test_a_plan_or_bedtime_is_not_leaving_the_house(text: str) -> None:
+    formation = form(text)
+    patch = formation.task.patch or [] if formation.task is not None else []
+    assert not any(op.to_rfc()["path"].startswith("/entities/alarm") for op in patch)
