@@ -334,7 +334,9 @@ _KEEP_OUT = re.compile(
     r"surtout pas|pas question|pas le droit|garde\w* (?:la|le|les)? ?ferme\w*|"
     r"desconocid\w*|extran\w*|sospechos\w*|raro|no (?:le |la |lo |les )?abras|"
     r"no puede entrar|ni hablar|"
-    r"fremd\w*|unbekannt\w*|verdachtig\w*|komisch\w*|nicht (?:auf|offnen|aufmachen|rein)|"
+    r"fremd\w*|unbekannt\w*|verdachtig\w*|komisch\w*|"
+    # (not "sie kommt nicht rein": she cannot)
+    r"(?<!\bkommt )(?<!\bkommen )(?<!\bkomme )nicht (?:auf|offnen|aufmachen|rein)|"
     r"darf nicht|auf keinen fall|mach\w* nicht auf|lass\w* (?:es|sie|ihn|das \w+|die \w+) zu)"
     r"\b"
 )
@@ -362,6 +364,21 @@ _FORGOT_KEYS = re.compile(
     r"oublie (?:ses|sa) cle\w*|perdu (?:ses|sa) cle\w*|"
     r"(?:olvido|olvidado|perdio|perdido|se dejo) (?:las|sus|la|su) llaves?|"
     r"schlussel vergessen|schlussel verloren|ohne schlussel)\b"
+)
+# someone who cannot get in ("Yasmin is outside and can't get in", "die Gäste kommen nicht rein",
+# "the keypad won't let them in"): let in, unless a courier or a delivery (asked about)
+_LOCKED_OUT = re.compile(
+    r"\b(?:can'?t get in|cannot get in|can'?t get into|locked out|"
+    r"won'?t let (?:him|her|them|us|me) in|"
+    r"n'arrive pas a (?:entrer|rentrer)|(?:ne )?(?:peut|peuvent) pas (?:entrer|rentrer)|"
+    r"bloque\w* dehors|enferme\w* dehors|no (?:consigue|consiguen|logra|logran) entrar|"
+    r"se (?:ha|han) quedado fuera|se quedo fuera|se quedaron fuera|"
+    r"(?:kommt|kommen) nicht rein|(?:kommt|kommen) nicht ins haus|ausgesperrt)\b"
+)
+_DELIVERY = re.compile(
+    r"\b(?:courier|delivery|deliveryman|postman|postie|parcel|package|driver|livreur|facteur|"
+    r"colis|repartidor|cartero|paquete|mensajero|paketbote|postbote|lieferant|lieferdienst|"
+    r"paket|bote)\b"
 )
 # waiting at a door, outside
 _WAITING = re.compile(
@@ -2667,8 +2684,13 @@ def _read(name: str, c: Cleaned) -> Any:
         # first ("just lock the front door already, it's been unlocked all night")
         asked = own_clause(told := requested(c.folded), _LOCK_OR_UNLOCK)
         if (
-            (_FAMILY.search(c.folded) or _FORGOT_KEYS.search(c.folded))
-            and _WAITING.search(c.folded)
+            (
+                (
+                    (_FAMILY.search(c.folded) or _FORGOT_KEYS.search(c.folded))
+                    and _WAITING.search(c.folded)
+                )
+                or (_LOCKED_OUT.search(c.folded) and not _DELIVERY.search(c.folded))
+            )
             and not _LOCK_OR_UNLOCK.search(c.folded)
             and not _KEEP_OUT.search(c.folded)
         ):
@@ -3220,10 +3242,12 @@ def _owner_said(c: Cleaned, inventory: Inventory) -> Cleaned | None:
     names = [w for w in reversed(before) if len(w) >= 3 and w.isalpha()][:4]
     plain = inventory.resolve(c.numeric).areas
     for name in names:
-        text = f"{c.folded[: m.start('whose')]}{name}{c.folded[m.end('whose') :]}"
-        areas = inventory.resolve(text).areas
-        if areas and areas != plain and all(name in fold(a) for a in areas):
-            return clean(text, c.lang)
+        # the name, or its genitive as German writes it ("Zoés Zimmer": "zoes")
+        for owner in (name, f"{name}s"):
+            text = f"{c.folded[: m.start('whose')]}{owner}{c.folded[m.end('whose') :]}"
+            areas = inventory.resolve(text).areas
+            if areas and areas != plain and all(name in fold(a) for a in areas):
+                return clean(text, c.lang)
     return None
 
 

@@ -168,6 +168,13 @@ _DISCOURSE = re.compile(
 )
 # elsewhere than in Spanish, "Mira" is a name ("Mira says her room is cold")
 _DISCOURSE_ELSE = re.compile(_DISCOURSE.pattern.replace("oye|mira|", "oye|", 1))
+# ... and in Spanish too, when she does or says something ("Mira dice que …", "Mira tiene
+# frío"; not "mira, apaga la luz", "mira que hace frío")
+_MIRA_DOES = re.compile(
+    r"mira (?:dice|dijo|quiere|tiene|esta|está|necesita|pide|ha|se|comenta|cuenta|sigue|"
+    r"acaba|duerme|no)\b",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[\w'-]+")  # (after \u2019 → ')
 
 
@@ -786,6 +793,8 @@ def _without_discourse(text: str, lang: str) -> str:
     """``text`` without the openers that carry no request (``_DISCOURSE``)."""
     # (it matches only at the start: no need for re.sub)
     opener = (_DISCOURSE if lang == "es" else _DISCOURSE_ELSE).match(text)
+    if opener is not None and lang == "es" and _MIRA_DOES.match(text):
+        opener = None  # "Mira dice que en su cuarto hace frío": Mira, who says it
     return (text[opener.end() :] if opener else text).strip()
 
 

@@ -5122,3 +5122,50 @@ def test_a_plan_or_bedtime_is_not_leaving_the_house(text: str) -> None:
     formation = form(text)
     patch = formation.task.patch or [] if formation.task is not None else []
     assert not any(op.to_rfc()["path"].startswith("/entities/alarm") for op in patch)
+
+
+def _home_with_miras_room() -> dict[str, Any]:
+    home = json.loads(json.dumps(STATES["home"]))
+    home["areas"]["mira_room"] = {
+        "name": "Mira's room",
+        "aliases": ["cuarto de Mira", "Miras Zimmer"],
+    }
+    home["entities"]["climate.mira_radiator"] = {
+        "name": "Mira's radiator",
+        "aliases": [],
+        "area": "mira_room",
+        "kind": "climate",
+        "state": "heat",
+        "attributes": {"target_celsius": 19, "current_celsius": 18},
+    }
+    return home
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Spanish "mira" opens a sentence ("look, …") unless Mira says or does something
+        "Mira dice que en su cuarto hace un frío horrible",
+        # the German genitive has no apostrophe: "Miras Zimmer"
+        "Mira sagt, sie friert in ihrem Zimmer",
+    ],
+)
+def test_a_room_said_by_whose_it_is_in_spanish_and_german(text: str) -> None:
+    f = _formed_in({"home": _home_with_miras_room()}, text)
+    assert _targets(f) == {"climate.mira_radiator"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nils is outside the front door and can't get in",
+        "Nils steht vor der Haustür und kommt nicht rein",
+        "los invitados no consiguen entrar por la puerta principal",
+    ],
+)
+def test_someone_who_cannot_get_in_is_let_in(text: str) -> None:
+    assert _values_written(text) == ["unlocked"]
+
+
+def test_a_courier_who_cannot_get_in_is_asked_about() -> None:
+    assert _values_written("the courier is at the front door and can't get in") == []
