@@ -45,6 +45,7 @@ from processors.grounding import (
     reply_text,
     said_alone,
     uuid5_text,
+    vented,
 )
 from processors.inventory import _TIME_WORDS, KIND_WORDS
 from processors.jsonpatch import JCS_REFUSED, jcs, parse_pointer, refusal
@@ -1022,6 +1023,10 @@ class Former:
             if said_alone(WISHES, folded, at_start=True):
                 wishes = reply_text("wishes", said_lang)
                 return self._reply(routed, "no_task", wishes, now, "smalltalk", "greeting")
+            if vented(folded):
+                # "boah, war das ein Tag": a long day told, of no project's business
+                told = reply_text("venting", said_lang)
+                return self._reply(routed, "no_task", told, now, "smalltalk", "venting")
             if said_alone(PRAISE, folded):
                 # "qué bonita ha quedado la casa": a compliment, of no project's business
                 return self._reply(

@@ -562,6 +562,12 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "¡Gracias, igualmente!",
         "de": "Danke, Ihnen auch!",
     },
+    "venting": {
+        "en": "Sounds like a long day. Take it easy.",
+        "fr": "On dirait une longue journée. Reposez-vous bien.",
+        "es": "Parece que ha sido un día largo. Descanse.",
+        "de": "Klingt nach einem langen Tag. Ruhen Sie sich aus.",
+    },
     "praise": {
         "en": "Glad you like it.",
         "fr": "Ravi que ça vous plaise.",
@@ -698,6 +704,15 @@ PRAISE = re.compile(
     r"^(?:(?:wow|oh|ok|hey|nice|haha|jaja|ouah|oh la la|vaya|na),? )?"
     r"(?P<you>(?:you'?re|you are|ur) (?:getting |becoming )?(?:so |really |very |pretty |quite |"
     r"actually )?(?:good|great|smart|clever|brilliant|amazing|awesome|better)|"
+    r"(?:you'?re|you are|ur) (?:really |honestly |just )?(?:the best|a (?:star|legend|lifesaver|"
+    r"life saver|genius|gem|champ)|(?:a lot |much |way |so much )?(?:quicker|faster|better|"
+    r"smarter|easier) than (?:the |my |our )?[\w' ]{1,30}?)|"
+    r"(?:t'es|tu es) (?:vraiment |trop |super |juste )?(?:le meilleur|la meilleure|un amour|"
+    r"une perle|un ange|genial|geniale|au top)|"
+    r"eres (?:el mejor|la mejor|un sol|un crack|una crack|un genio|una genia|un amor|"
+    r"una maquina|lo mas)|que (?:apanad|list|maj|rapid|eficient|espabilad)\w* eres|"
+    r"du bist (?:echt |wirklich |so |einfach |ja )*(?:der beste|die beste|ein schatz|ein engel|"
+    r"ein genie|gold wert|der hammer)|"
     r"(?:muy |que |super |re )?bien hecho|buen(?:isimo)? trabajo|"
     r"(?:te )?(?:estas|has) (?:volviendo|vuelto|puesto) (?:muy |super |todo )?(?:un )?"
     r"(?:buen\w*|list\w*|crack|experto|pro)|"
@@ -706,8 +721,9 @@ PRAISE = re.compile(
     r"du (?:wirst|bist) (?:ja |echt |wirklich |immer |so |richtig )*(?:besser|gut geworden|"
     r"super|toll|klasse|spitze)|das machst du (?:echt |richtig |wirklich )?gut)\b"
     # (all that is said: "you're awesome, I put the bins out" tells a chore done)
-    r"(?:\s+(?:at (?:this|that|it)|lately|now|today|these days|de verdad|en serio|wirklich|"
-    r"vraiment|toi|tu|tio|tia|mate|buddy))*[\s.!]*$|"
+    r"(?:,?\s+(?:at (?:this|that|it)|lately|now|today|these days|de verdad|en serio|wirklich|"
+    r"vraiment|toi|tu|tio|tia|mate|buddy|you know|honestly|really|tu sais|sabes|weisst du))*"
+    r"[\s.!]*$|"
     # a past experience told, as the last words ("that film last night was so good"; not
     # "the movie was great, now start movie night")
     r"(?:(?:was|were) (?:so |really |very |absolutely )?(?:good|great|lovely|amazing|fun)|"
@@ -715,6 +731,52 @@ PRAISE = re.compile(
     r"(?:estuvo|fue) (?:muy |super |genial|buenisim\w*|increible)|"
     r"war (?:echt |so |richtig |wirklich )?(?:gut|toll|super|schon|klasse))\b[\s.!]*$)"
 )
+# a long day or tiredness told ("what a day", "je suis lessivé", "estoy reventada", "boah,
+# war das ein Tag"): small talk, unless something is asked or a thing named after it ("I'm
+# exhausted, dim the lights")
+_VENTING = re.compile(
+    r"\W*(?:(?:oh|ugh|ouf|pf+|boah|buf|uf|puf|man|god|ay|ah|na|ok|right|well|bon|bueno|"
+    r"madre mia|mon dieu|mein gott|oh la la)\W+)*(?:"
+    r"what a (?:\w+ )?day|(?:such a|it'?s been a|that was a|what a) (?:long|tiring|crazy|busy|"
+    r"rough|hard|mad|exhausting) (?:day|week)|(?:i'?m|i am) (?:so |really |completely |"
+    r"absolutely |totally |just |dead )*(?:tired|exhausted|knackered|shattered|beat|wiped|"
+    r"worn out|done in|drained|bored|stressed|wrecked)|"
+    r"quelle journee|quelle semaine|(?:je suis|chuis|j'suis|suis) (?:\w+ )?(?:creve|crevee|"
+    r"epuise|epuisee|lessive|lessivee|fatigue|fatiguee|vanne|vannee|naze|claque|claquee|rince|"
+    r"rincee|ko|a plat|mort|morte)|j'en peux plus|"
+    r"(?:vaya|menudo) (?:dia|semana|diita)|que (?:dia|semana) (?:mas|tan|llevo|he tenido|"
+    r"hemos tenido)|(?:estoy|toy) (?:\w+ )?(?:muert[oa]|agotad[oa]|"
+    r"reventad[oa]|cansad[oa]|hech[oa] polvo|frit[oa]|molid[oa])|no puedo mas|"
+    r"(?:was fur ein|was fuer ein|war das ein|so ein|das war ein) (?:\w+ )?(?:tag|woche)|"
+    r"(?:ich bin|bin) (?:\w+ ){0,2}(?:fertig|mude|kaputt|platt|erledigt|erschopft|k\.?o)"
+    r")\b"
+)
+
+
+_DONE_WITH = re.compile(r"\W*(?:with|mit|avec|con|de)\b")
+
+
+def vented(folded: str) -> bool:
+    """Whether ``folded`` tells a long day or tiredness and nothing more: no request, no
+    question, no thing named after it.
+
+    >>> vented("boah, war das ein tag"), vented("i'm exhausted, dim the lights")
+    (True, False)
+    """
+    found = _VENTING.match(folded)
+    if found is None:
+        return False
+    rest = folded[found.end() :]
+    return (
+        "?" not in rest
+        # "ich bin fertig mit TL-42", "I'm done with the login bug": a thing done, not a day
+        and _DONE_WITH.match(rest) is None
+        and not any(ch.isdigit() for ch in rest)
+        and _HAS_IMPERATIVE.search(rest) is None
+        and KIND_VOCAB.isdisjoint(rest.replace(",", " ").split())
+    )
+
+
 _ARTICLES = frozenset(
     "the a an this that le la les l' un une ce cette el los las uno una der die das den ein "
     "eine".split()
@@ -1390,6 +1452,15 @@ class GroundedExpert:
                 lang,
                 [*notes, "a negated or deferred request: nothing changes"],
             )
+        if vented(u.cleaned.folded):
+            # "ich bin fix und fertig": a long day told, no ticket done
+            return Proposal(
+                decision="no_task",
+                confidence=0.6,
+                reply=reply_text("venting", lang),
+                reason_code="smalltalk",
+                assumptions=[*notes, "tiredness told, no request: nothing changes"],
+            )
         praise = PRAISE.search(u.cleaned.folded)
         if (
             praise is not None
@@ -1402,7 +1473,12 @@ class GroundedExpert:
                 and self._cue_said(ranked[0][0], u)
                 and (not ranked[0][0].value or self._has_value(ranked[0][0].value, u))
             )
-            and (not u.mood[0] or _EXCLAIMED.match(u.cleaned.folded))
+            # ("qué apañada eres" exclaims too)
+            and (
+                not u.mood[0]
+                or praise.group("you") is not None
+                or _EXCLAIMED.match(u.cleaned.folded)
+            )
         ):
             # "the new thermostat looks great", "die Stehlampe macht schönes Licht": said of
             # a thing, nothing asked of it ("¡qué bonito quedó!" exclaims, it does not ask)

@@ -42,6 +42,7 @@ from processors.grounding import (
     leaving_home,
     negated_request,
     said_alone,
+    vented,
 )
 from processors.inventory import Inventory
 from processors.language import REMIND_ME, SUPPORTED, clean, detect, fold
@@ -651,6 +652,12 @@ class Router:
             outside = outside_request(folded)
             if outside in _OF_NAMED_THINGS and any(m.named for m in res.matches):
                 outside = None
+            # a long day told, or the assistant praised ("ich bin fix und fertig", "eres la
+            # mejor"): about the speaker or the assistant, whatever its words cue ("fertig")
+            about_us = vented(folded) or (
+                (praised := PRAISE.match(folded)) is not None and praised.group("you") is not None
+            )
+            advice = advice or about_us
             # a compliment, wishes or a call-off with no request after it
             aside = (
                 said_alone(PRAISE, folded)

@@ -5169,3 +5169,37 @@ def test_someone_who_cannot_get_in_is_let_in(text: str) -> None:
 
 def test_a_courier_who_cannot_get_in_is_asked_about() -> None:
     assert _values_written("the courier is at the front door and can't get in") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ugh, such a long day",
+        "I'm completely wiped",
+        "pff, je suis naze",
+        "menudo día llevo",
+        "ich bin total kaputt heute",
+        "you're a legend",
+        "t'es au top",
+        "eres un sol",
+        "du bist ein Schatz",
+    ],
+)
+def test_a_long_day_told_or_the_assistant_praised_is_small_talk(text: str) -> None:
+    formation = form(text)
+    assert formation.decision == "no_task"
+    assert formation.task is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm exhausted, dim the living room lights",
+        "qué día es hoy",
+        "ich bin fertig mit TL-42",
+        "you're the best, now lock the front door",
+    ],
+)
+def test_tiredness_or_praise_with_a_request_or_a_question_is_not_small_talk(text: str) -> None:
+    formation = form(text)
+    assert not (formation.reply is not None and formation.reply.reason_code == "smalltalk")
