@@ -87,13 +87,13 @@ _GROUPS: dict[str, str] = {
     "client": "cliente",
     "crash": "plantage fallo absturz crashe",
     "upload": "envoi televersement subida subir hochladen",
-    "picture": "photo foto bild image imagen",
+    "picture": "photo foto bild image imagen bilder",
     "profile": "profil perfil",
     "password": "contrasena passwort mdp kennwort",
     "email": "mail correo courriel",
     "search": "recherche busqueda suche buscador",
     "slow": "lent lente lenta lento langsam langsame",
-    "page": "pagina seite",
+    "page": "pagina seite paginas seiten",
     "dark": "sombre oscuro dunkel obscur oscura dunkle dunkler dunklen",
     "settings": "parametres reglages ajustes configuracion einstellungen",
     "translate": "traduire traduction traducir traduccion ubersetzen ubersetzung",
@@ -165,7 +165,8 @@ _MORE_GROUPS: dict[str, str] = {
     "billing": "facturation facturacion abrechnung",
     "notification": "notification notifications notificacion notificaciones benachrichtigung "
     "benachrichtigungen",
-    "duplicate": "doublon doublons duplicado duplicados duplikat duplikate",
+    "duplicate": "doublon doublons duplicado duplicados duplikat duplikate doppelt doppelte "
+    "doppelten",
     "tasks": "taches tareas aufgaben",
     "dashboard": "tableau panel",
     "accessibility": "accessibilite accesibilidad barrierefreiheit",
@@ -173,7 +174,7 @@ _MORE_GROUPS: dict[str, str] = {
     "mobile": "movil",
     "app": "application aplicacion anwendung",
     "button": "bouton boton schaltflache knopf",
-    "error": "erreur erreurs errores",
+    "error": "erreur erreurs errores fehler",
     "refund": "remboursement reembolso erstattung ruckerstattung",
     "cart": "panier carrito warenkorb",
     "user": "utilisateur utilisateurs usuario usuarios benutzer nutzer",
@@ -232,7 +233,7 @@ _MORE_GROUPS: dict[str, str] = {
     "mac": "macos",
     # more of the words trackers' titles are made of (views, settings, text, people, media)
     "timeline": "chronologie chronologique frise cronologia cronologica zeitleiste zeitachse",
-    "view": "vue vista ansicht",
+    "view": "vue vista ansicht vues vistas ansichten",
     "priority": "priorite priorites prioridad prioridades prioritat prioritaten",
     "level": "niveau niveaux nivel niveles stufe stufen",
     "custom": "personnalise personnalises personnalisee personnalisees personalizado "
@@ -252,7 +253,7 @@ _MORE_GROUPS: dict[str, str] = {
     "russian": "russe ruso rusa russisch",
     "sidebar": "seitenleiste",
     "dropdown": "deroulant desplegable",
-    "sorting": "tri trier ordenacion ordenar sortierung sortieren",
+    "sorting": "tri trier ordenacion ordenar sortierung sortieren trie ordena sortiert",
     "loading": "chargement",
     "memory": "memoire memoria arbeitsspeicher",
     "leak": "fuite fuga speicherleck",
@@ -301,6 +302,21 @@ _MORE_GROUPS: dict[str, str] = {
     "plumber": "plombier fontanero klempner installateur",
     "orthodontist": "orthodontiste ortodoncista kieferorthopade",
     "tax": "impots impuestos steuer steuern",
+    "drag": "arrastrar",
+    "switching": "changement wechsel",
+    "task": "tache taches tarea tareas aufgabe aufgaben",
+    "order": "ordre orden reihenfolge",
+    "thread": "hilo",
+    "mention": "mencion menciones erwahnung erwahnungen",
+    "bulk": "masivo masiva massen",
+    "undo": "deshacer ruckgangig",
+    "title": "titre titres titulo titulos titel",
+    "archive": "archivage archiver archivar archivieren archivierung",
+    "day": "jour jours dia dias",
+    "shift": "decalage decalees decales desfase desfasadas desfasados verrutscht",
+    "saved": "enregistre enregistree enregistrees enregistres guardado guardados guardada "
+    "guardadas gespeichert gespeicherte gespeicherten",
+    "forget": "oublient olvidan vergessen vergisst",
 }
 for _english, _words in _MORE_GROUPS.items():
     _GROUPS[_english] = " ".join(
@@ -326,6 +342,14 @@ PHRASES: dict[str, str] = {
     "fechas de vencimiento": "due dates",
     "fecha limite": "due date",
     "linea de tiempo": "timeline",
+    "mot de passe": "password",
+    "mots de passe": "passwords",
+    "piece jointe": "attachment",
+    "pieces jointes": "attachments",
+    "tableau de bord": "dashboard",
+    "hors ligne": "offline",
+    "sin conexion": "offline",
+    "glisser-deposer": "drag and drop",
 }
 # the words that say who something is given to ("to Sofia", "à Sofia", "an Sofia"), as a pattern
 GIVEN_TO = r"(?:to|a|al|an|zu|fur|pour|para)"

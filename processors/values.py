@@ -589,7 +589,9 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
         "open",
         re.compile(
             r"\b(?:reopen\w*|rouvr\w*|reabr\w*|vuelve a abrir|wieder (?:offnen|auf\w*)|"
-            r"offne\w*\b.*\bwieder|open again)\b"
+            r"offne\w*\b.*\bwieder|open again|"
+            # "repasse-le en ouvert", "put it back to open", "ponlo como abierto"
+            r"(?:en|to|as|comme|como|auf|a) (?:ouvert|open|abierto|offen))\b"
         ),
     ),
     (
@@ -636,8 +638,11 @@ def status(u: Cleaned) -> str | None:
         return set_to[1]
     told: str | None = None  # "close TL-63, it was in review": what it was is not what to do
     for name, m in said:
+        clause = _CLAUSE_END.split(text[: m.start()])[-1]
+        if name == "open" and _NOT_IN_CLAUSE.search(clause):
+            continue  # "close 94, don't put it back to open"
         if not _NEGATED_BEFORE.search(text, 0, m.start()):  # not "no need to reopen it"
-            if not _TOLD.search(_CLAUSE_END.split(text[: m.start()])[-1]):
+            if not _TOLD.search(clause):
                 return name
             told = told or name
     return told

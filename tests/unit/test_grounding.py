@@ -5203,3 +5203,27 @@ def test_a_long_day_told_or_the_assistant_praised_is_small_talk(text: str) -> No
 def test_tiredness_or_praise_with_a_request_or_a_question_is_not_small_talk(text: str) -> None:
     formation = form(text)
     assert not (formation.reply is not None and formation.reply.reason_code == "smalltalk")
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("repasse le TL-42 en ouvert", "open"),
+        ("vuelve a poner el TL-42 como abierto", "open"),
+        ("setz TL-42 wieder auf offen", "open"),
+        ("close 94, don't put it back to open", "done"),
+    ],
+)
+def test_a_ticket_put_back_to_open_in_four_languages(text: str, want: str) -> None:
+    assert status(clean(text, detect(text).lang)) == want
+
+
+def test_tracker_words_of_titles_are_known_in_other_languages() -> None:
+    from processors.lexicon import canonical
+
+    assert [canonical(w) for w in ("gespeicherten", "vistas", "titre", "doppelten")] == [
+        "saved",
+        "view",
+        "title",
+        "duplicate",
+    ]
