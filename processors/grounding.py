@@ -1591,6 +1591,22 @@ class GroundedExpert:
             # only by its kind ("appointment") when its own name says more ("physio appointment")
             what = kind_names(intent.target.kinds if intent.target else ["item"], lang)
             problem = ("missing_slot:target", reply_text("which_none", lang, what=what), [])
+        if (
+            len(targets) == 1
+            and problem is None
+            and not any(op.get("op") == "remove" for op in intent.patch or [])
+            and targets[0].kind == "climate"
+            and not _named(targets[0].id, u.resolution)
+            and inventory.named_by_kind_only(u.cleaned.numeric, targets[0].id, within=_HEATING)
+            and _others_of_its_kind(inventory, targets[0], u.resolution)
+        ):
+            # "turn the heating up a bit" where only the underfloor heating has "heating" in its
+            # name, and radiators and a stove heat too: which one is not said
+            what = kind_names(intent.target.kinds if intent.target else ["item"], lang)
+            targets, problem = (
+                [],
+                ("missing_slot:target", reply_text("which_none", lang, what=what), []),
+            )
         if problem is not None and problem[0] == "ambiguous_target" and "," in u.cleaned.numeric:
             # "dim the bedside lamp to 25 percent, I'm reading": the request's own clause names it
             head = u.cleaned.numeric.split(",", 1)[0]
@@ -3390,6 +3406,22 @@ def _plausible(n: float, current: Any) -> bool:
         and not 5 <= current <= 30
         and abs(n - current) <= 12
         and n <= 95
+    )
+
+
+# what every climate is ("the heating", "le chauffage", "die Heizung"), as the lexicon reads it
+_HEATING = frozenset({"heating", "heat", "temperature"})
+
+
+def _others_of_its_kind(inventory: Inventory, item: Item, res: Resolution) -> bool:
+    """Whether the inventory holds another target of the item's kind where the request looks
+    (the areas it names, else anywhere)."""
+    return any(
+        other.id != item.id
+        and other.role == "target"
+        and other.kind == item.kind
+        and (not res.areas or other.area in res.areas)
+        for other in inventory.items
     )
 
 

@@ -474,10 +474,13 @@ class Inventory:
     def __len__(self) -> int:
         return len(self.items)
 
-    def named_by_kind_only(self, text: str, item_id: str) -> bool:
+    def named_by_kind_only(
+        self, text: str, item_id: str, *, within: frozenset[str] = frozenset()
+    ) -> bool:
         """Whether ``text`` (already cleaned) says of the item only words of its kind, none of
         its own, when it has some: "sag den Termin ab" of the "physio appointment" (not "cancel
-        the physio", nor "cancel the meeting" of an item named "meeting")."""
+        the physio", nor "cancel the meeting" of an item named "meeting"); with ``within``, only
+        those of its kind's words ("the heating" of the "underfloor heating")."""
         n = next((i for i, it in enumerate(self.items) if it.id == item_id), None)
         if n is None:
             return False
@@ -489,7 +492,7 @@ class Inventory:
         hit: set[str] = set()
         for found in self._hits(words).values():
             hit.update(own.intersection(found))
-        return bool(hit) and hit <= _ANY_KIND
+        return bool(hit) and hit <= (within or _ANY_KIND)
 
     def named_beside_another(self, text: str, item_id: str) -> bool:
         """Whether ``text`` (already cleaned) says the head word of one of the item's names

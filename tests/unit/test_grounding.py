@@ -5227,3 +5227,28 @@ def test_tracker_words_of_titles_are_known_in_other_languages() -> None:
         "title",
         "duplicate",
     ]
+
+
+def _home_with_underfloor_heating() -> dict[str, Any]:
+    home = json.loads(json.dumps(STATES["home"]))
+    home["entities"]["climate.living_room"]["aliases"] = ["thermostat"]
+    home["entities"]["climate.bedroom"]["name"] = "bedroom underfloor heating"
+    home["entities"]["climate.bedroom"]["aliases"] = ["underfloor heating", "chauffage au sol"]
+    return home
+
+
+@pytest.mark.parametrize(
+    "text", ["turn the heating up a bit", "monte un peu le chauffage", "dreh die Heizung hoch"]
+)
+def test_the_heating_of_a_home_with_several_asks_which(text: str) -> None:
+    f = _formed_in({"home": _home_with_underfloor_heating()}, text)
+    assert f.decision == "clarification"
+    assert f.reply is not None and f.reply.reason_code in (
+        "missing_slot:target",
+        "ambiguous_target",
+    )
+
+
+def test_the_underfloor_heating_named_is_that_one() -> None:
+    f = _formed_in({"home": _home_with_underfloor_heating()}, "turn the underfloor heating up")
+    assert _targets(f) == {"climate.bedroom"}
