@@ -1015,12 +1015,21 @@ def _without_denied_in_main(folded: str) -> str:
     return folded
 
 
+# a question that asks which or what ("which bugs don't have anyone on them yet?", "qu'est-ce
+# qui n'est pas encore fait ?"): asked of the state, no request taken back (not "why don't you
+# …", a suggestion)
+_WH_FIRST = re.compile(
+    r"\W*(?:which|what|who|whose|how many|how much|quel\w*|qu'est-ce|qui|combien|cual\w*|"
+    r"quien\w*|cuant\w*|que \w+ no|welche\w*|wer|was|wie viele|wie viel)\b"
+)
+
+
 def negated_request(text: str) -> bool:
     """Whether ``text`` asks for nothing to change ("don't turn off the porch light yet",
     "no subas la calefacción"), and asks for nothing else after it."""
     folded = fold(text)
     main, *rest = _CLAUSE.split(folded, maxsplit=1)
-    if not NEGATED.search(main) or _ASKS_ANYWAY.search(folded):
+    if not NEGATED.search(main) or _ASKS_ANYWAY.search(folded) or _WH_FIRST.match(folded):
         return False
     if (unsaid := _without_denied_in_main(folded)) != folded:
         # "Marco a corrigé le 42 mais le 94 n'est pas encore corrigé": told of another

@@ -942,7 +942,10 @@ _KEPT_AT_END = re.compile(
     r"(?:(?:wait|attends|espera|warte|moment)\W+)?"
     r"(?:no|non|nein|nee|nah|nope|scratch that|forget that|oublie [cç]a|olvida eso|vergiss das)"
     r"\W+(?:(?:wait|attends|espera|warte|moment)\W+)?"
-    # (a reason may follow: "…, no, leave it, sam has keys"; _kept_clause reads the rest)
+    # a reason may come first ("…, no wait, Jordi's still racking, leave it running"), or
+    # follow ("…, no, leave it, sam has keys"; _kept_clause reads the rest)
+    # (two words at least: not "…, no, nada, déjalo así", taken back)
+    rf"(?:(?!{_A_REQUEST_VERB.pattern})[\w']+\s+[\w'][^,;.!?\u2026]{{0,60}}[,;]\s*)?"
     rf"(?P<kept>{KEPT_AS_IS.pattern})(?=\W*$|\s*[,;.!?\u2026])"
 )
 # the states a kept thing is said to keep (folded; "…, keep it locked", "laisse-la allumée"),
@@ -951,7 +954,8 @@ _STATES = {
     **dict.fromkeys(
         "on allume allumee allumes allumees encendido encendida encendidos encendidas prendido "
         "prendida prendidos prendidas an armed active activated activee activees activada "
-        "activado activadas activados aktiv scharf".split(),
+        "activado activadas activados aktiv scharf running tourner marche funcionando "
+        "laufen".split(),
         "on",
     ),
     **dict.fromkeys(

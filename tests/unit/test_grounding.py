@@ -5252,3 +5252,18 @@ def test_the_heating_of_a_home_with_several_asks_which(text: str) -> None:
 def test_the_underfloor_heating_named_is_that_one() -> None:
     f = _formed_in({"home": _home_with_underfloor_heating()}, "turn the underfloor heating up")
     assert _targets(f) == {"climate.bedroom"}
+
+
+def test_a_kept_correction_with_a_reason_first_keeps_it_running() -> None:
+    home = json.loads(json.dumps(STATES["home"]))
+    home["entities"]["switch.coffee_machine"]["state"] = "on"
+    text = "switch off the coffee machine, no wait, sam is still making one, leave it running"
+    assert [op["value"] for op in patch_of(_formed_in({"home": home}, text))] == ["on"]
+
+
+@pytest.mark.parametrize(
+    "text", ["which tickets don't have anyone on them yet?", "quels tickets n'ont personne ?"]
+)
+def test_a_question_with_a_negation_is_asked_not_taken_back(text: str) -> None:
+    formation = form(text)
+    assert formation.decision == "ephemeral"
