@@ -252,7 +252,12 @@ def _indoors(c: Cleaned) -> bool:
 _INDIRECT_COLD = re.compile(
     r"\b(?:cold|freezing|chilly|froid|gele|caille|frio|helado|congelando|kalt|eiskalt|friere|"
     r"frierst|friert|frieren|"
-    r"saukalt|arschkalt|bitterkalt)\b|"
+    r"saukalt|arschkalt|bitterkalt|"
+    # shivering, teeth chattering ("Granny's been shivering in her room", "elle grelotte",
+    # "está tiritando", "Oma klappert mit den Zähnen")
+    r"shiver\w*|teeth (?:are |were )?chattering|frissonn\w*|grelott\w*|claque des dents|"
+    r"tirit\w*|le castanetean|zitter\w*|bibber\w*|schlotter\w*|"
+    r"(?:klappert|klappern|klappere) (?:\w+ ){0,4}mit den zahnen|zahneklappern)\b|"
     # a cold place said for the room, now: "it's like an icebox in here", "c'est un frigo ici",
     # "esto es una nevera", "hier ist es wie im Kühlschrank" (not "make it like a fridge", "it
     # was like a fridge yesterday", "it's not like a fridge any more")
@@ -284,7 +289,8 @@ _INDIRECT_HOT = re.compile(
     r"demasiado caliente|asando|asfixiando|achicharrando|zu warm|zu heiss|schwitzen|bullig)\b"
 )
 _INDIRECT_DARK = re.compile(
-    r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster|pitch black|stockdunkel)\b|"
+    r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster|pitch black|stockdunkel|"
+    r"zappenduster|stockfinster|duster)\b|voit goutte|"
     r"can'?t see|cannot see|"
     r"vois rien|voit rien|voi[st] plus rien|y voit (?:plus )?que dalle|no veo|ve nada|"
     r"sehe .{0,12}nichts|sieht man .{0,12}nichts|barely see|"

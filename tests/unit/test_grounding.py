@@ -5267,3 +5267,23 @@ def test_a_kept_correction_with_a_reason_first_keeps_it_running() -> None:
 def test_a_question_with_a_negation_is_asked_not_taken_back(text: str) -> None:
     formation = form(text)
     assert formation.decision == "ephemeral"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mira's been shivering in her room all morning",
+        "Mira klappert in ihrem Zimmer mit den Zähnen",
+        "Mira está tiritando en su cuarto",
+    ],
+)
+def test_shivering_in_a_room_warms_it(text: str) -> None:
+    f = _formed_in({"home": _home_with_miras_room()}, text)
+    assert _targets(f) == {"climate.mira_radiator"}
+
+
+@pytest.mark.parametrize(
+    "text", ["im Wohnzimmer ist es zappenduster", "on n'y voit goutte dans le salon"]
+)
+def test_a_dark_room_said_in_idiom_lights_it(text: str) -> None:
+    assert "on" in _values_written(text)
