@@ -866,7 +866,10 @@ _TRANSLATE = re.compile(
     r"allemand|ingles|frances|espanol|aleman|englische|franzosische|spanische|deutsche|englisch|"
     r"franzosisch|spanisch|deutsch)\W*$)"
 )
-_OVEN_HEAT = re.compile(r"\b(?:bake|roast|cook|cuit|cuire|hornea|cuece|asa|backt|kocht|brat)\b")
+_OVEN_HEAT = re.compile(
+    r"\b(?:bake|roast|cook|cuit|cuire|hornea|cuece|asa|backt|kocht|brat|serve|sert|servir|sirve|"
+    r"serviert|drink|boit|boire|bebe|trinkt|store|conserve|conserver|conserva|lagert)\b"
+)
 _MINE = re.compile(
     r"\b(?:my|mon|ma|mes|mi|mis|mein|meine|meinen|meinem|meiner|our|notre|nuestr\w*|unser\w*)\b"
 )
@@ -885,7 +888,28 @@ _KNOWLEDGE = re.compile(
     r"(?:at )?what temperature (?:do|should) (?:you|i) (?:bake|cook|roast)\b|"
     r"a quelle temperature (?:on )?(?:cuit|fait cuire|cuire)\b|"
     r"a que temperatura se (?:hornea|cocina|cuece|asa)\b|"
-    r"bei wie ?viel grad (?:backt|kocht|brat) man\b"
+    r"bei wie ?viel grad (?:backt|kocht|brat) man\b|"
+    # at what temperature a wine is served or a thing is kept ("à quelle température on sert
+    # un gewurztraminer ?", "¿a qué temperatura se sirve un rosado?")
+    r"(?:at )?what temperature (?:do you|should you|should i|to|does one|is best to) "
+    r"(?:serve|store|drink|keep)\b|a quelle temperature (?:on )?(?:se )?(?:sert|servir|conserve|"
+    r"conserver|boit|boire)\b|a que temperatura (?:se )?(?:sirve|servir|bebe|beber|conserva|"
+    r"guarda)\b|(?:bei )?welche(?:r)? temperatur (?:trinkt|serviert|lagert) man\b|"
+    # who made a work, why things are so, the weather, the time, calories, travel times
+    r"who (?:painted|wrote|invented|discovered|composed|directed|sang|built|founded|won)\b|"
+    r"qui a (?:peint|ecrit|invente|decouvert|compose|realise|chante|construit|fonde|gagne)\b|"
+    r"quien (?:pinto|escribio|invento|descubrio|compuso|dirigio|canto|construyo|fundo|gano)\b|"
+    r"wer hat .{1,40}(?:gemalt|geschrieben|erfunden|entdeckt|komponiert|gesungen|gebaut|"
+    r"gegrundet|gewonnen)\b|"
+    r"why (?:do|does|did) (?!you\b|i\b|we\b|my\b|our\b)|pourquoi (?:les|des) |"
+    r"por que (?:los|las) |warum (?:schnurren|bellen|fallen|haben|sind|werden) |"
+    r"(?:will|is) it (?:going to )?(?:rain|snow)\b|(?:va-t-il|il va) (?:pleuvoir|neiger)\b|"
+    r"va a (?:llover|nevar)\b|(?:regnet|schneit) es\b|"
+    r"what time is it\b|(?:il est )?quelle heure (?:est-il|il est)\b|il est quelle heure\b|"
+    r"que hora es\b|wie spat ist es\b|"
+    r"how many calories|combien de calories|cuantas calorias|wie viele kalorien|"
+    r"how long does it take to (?:drive|fly|walk|cycle|get) |combien de temps (?:faut-il|il faut) "
+    r"pour (?:aller|rouler)|cuanto se tarda en (?:ir|llegar)|wie lange (?:braucht|dauert es) man"
     r")"
 )
 # a wake-up alarm (unless a light or a device of the home wakes: "wake me up at 7 by turning

@@ -121,3 +121,28 @@ def test_a_named_thing_of_the_home_is_played_by_the_home() -> None:
     assert [op.to_rfc()["path"] for op in formation.task.patch or []] == [
         "/entities/scene.movie_night/state"
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "who wrote the hobbit?",
+        "à quelle température on sert un beaujolais ?",
+        "¿quién pintó las meninas?",
+        "regnet es morgen?",
+        "what time is it in tokyo",
+        "how many calories are in a croissant",
+    ],
+)
+def test_a_question_about_the_world_is_answered_without_a_project(text: str) -> None:
+    formation = form(text)
+    assert formation.decision == "ephemeral"
+    assert formation.task is not None and formation.task.project_id is None
+
+
+@pytest.mark.parametrize(
+    "text", ["why does the alarm beep at night?", "what temperature is the living room?"]
+)
+def test_a_question_about_a_projects_thing_keeps_its_project(text: str) -> None:
+    formation = form(text)
+    assert formation.task is not None and formation.task.project_id == "home"
