@@ -1070,8 +1070,19 @@ def _polite(text: str) -> bool:
     return bool(_POLITE.search(text) or _POLITE_INSIDE.search(text) or _POLITE_KIND.search(text))
 
 
+# a tag after a request ("cancel what I have on thursday, ok?", "anula lo del jueves, ¿vale?",
+# "tu l'éteins, d'accord ?"): it asks for agreement, not about the state
+_TAG = re.compile(
+    # (not "right?", "oder?", "ja?": said after what is told, they ask whether it is so)
+    r"[,\s]+¿?(?:ok|okay|alright|please|d'accord|stp|s'il te plait|tu veux bien|vale|quieres|"
+    r"porfa|por favor|bitte)\s*\?+\s*$"
+)
+
+
 def _asked(text: str, lang: str) -> bool:
     """Whether ``text``, no polite request, asks (the rest of :func:`is_question_in`)."""
+    if text.endswith("?") and (tagged := _TAG.search(text)) is not None and tagged.start() > 0:
+        text = text[: tagged.start()]  # ("the porch light, is it on, ok?" still asks)
     if text.endswith("?") or text.startswith("¿") or _WONDER.search(text):
         return True
     if _YES_NO.match(text):

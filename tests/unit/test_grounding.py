@@ -5287,3 +5287,19 @@ def test_shivering_in_a_room_warms_it(text: str) -> None:
 )
 def test_a_dark_room_said_in_idiom_lights_it(text: str) -> None:
     assert "on" in _values_written(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn off the porch light, ok?",
+        "éteins la lumière du porche, d'accord ?",
+        "apaga la luz del porche, ¿vale?",
+    ],
+)
+def test_a_request_with_a_tag_for_agreement_is_a_request(text: str) -> None:
+    assert _values_written(text) == ["off"]
+
+
+def test_a_statement_with_a_tag_is_still_asked() -> None:
+    assert form("the dentist is on thursday, right?").decision == "ephemeral"
