@@ -134,7 +134,8 @@ _ASKED_LAST = re.compile(
 )
 # a request taken back in its last words
 TAKE_BACK = (
-    r"never ?mind|skip it|forget it|scratch that|actually (?:no|don'?t)|laisse tomber|"
+    r"never ?mind|skip it|forget it|scratch that(?: last one| last bit| one)?|"
+    r"actually (?:no|don'?t)|laisse tomber|"
     r"oublie(?:-le|-la|-les)?|en fait non|olvidalo|dejalo|mejor no|da igual|vergiss es|"
     r"doch nicht|lass es"
 )

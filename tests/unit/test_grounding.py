@@ -5303,3 +5303,8 @@ def test_a_request_with_a_tag_for_agreement_is_a_request(text: str) -> None:
 
 def test_a_statement_with_a_tag_is_still_asked() -> None:
     assert form("the dentist is on thursday, right?").decision == "ephemeral"
+
+
+def test_scratch_that_last_one_takes_it_back() -> None:
+    formation = form("scratch that last one")
+    assert formation.decision == "no_task" and formation.task is None
