@@ -5308,3 +5308,26 @@ def test_a_statement_with_a_tag_is_still_asked() -> None:
 def test_scratch_that_last_one_takes_it_back() -> None:
     formation = form("scratch that last one")
     assert formation.decision == "no_task" and formation.task is None
+
+
+@pytest.mark.parametrize(
+    ("text", "event"),
+    [
+        ("Emma's piano teacher can't come this week", "ev-piano"),
+        ("el dentista no puede venir, se ha puesto malo", "ev-dentist"),
+        ("lo del yoga se cae", "ev-yoga"),
+    ],
+)
+def test_an_event_whose_host_cannot_come_is_cancelled(text: str, event: str) -> None:
+    assert [(op["op"], op["path"]) for op in patch_of(form(text))] == [
+        ("remove", f"/events/{event}")
+    ]
+
+
+@pytest.mark.parametrize(
+    "text", ["grandma can't come to the parents evening", "Oma kommt nicht rein"]
+)
+def test_a_guest_who_cannot_come_cancels_nothing(text: str) -> None:
+    formation = form(text)
+    patch = formation.task.patch or [] if formation.task is not None else []
+    assert not any(op.to_rfc()["op"] == "remove" for op in patch)
