@@ -291,7 +291,9 @@ _INDIRECT_HOT = re.compile(
 )
 _INDIRECT_DARK = re.compile(
     r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster|pitch black|stockdunkel|"
-    r"zappenduster|stockfinster|duster)\b|voit goutte|"
+    r"zappenduster|stockfinster)\b|voit goutte|"
+    # German "düster" (not the English "duster": "I left the duster in the kitchen")
+    r"\b(?:ist|sind|ganz|so|sehr|echt|ziemlich|zu|schon) (?:\w+ )?duster\b|"
     r"can'?t see|cannot see|"
     r"vois rien|voit rien|voi[st] plus rien|y voit (?:plus )?que dalle|no veo|ve nada|"
     r"sehe .{0,12}nichts|sieht man .{0,12}nichts|barely see|"
@@ -382,6 +384,14 @@ _LOCKED_OUT = re.compile(
     r"se (?:ha|han) quedado fuera|se quedo fuera|se quedaron fuera|"
     r"(?:kommt|kommen) nicht rein|(?:kommt|kommen) nicht ins haus|ausgesperrt)\b"
 )
+# ... kept out on purpose or an animal ("the garage is shut so the fox can't get in", "da
+# steht ein Vertreter, der kommt nicht rein": he is not to come in)
+_KEPT_OUT = re.compile(
+    r"\b(?:so (?:that )?(?:the |a )?\w+ (?:can'?t|cannot|won'?t)|damit|pour que|para que|"
+    r"fox|foxes|rats?|mice|mouse|raccoons?|badgers?|renard|rats|souris|zorros?|ratas?|ratones|"
+    r"fuchs|fuchse|ratten|mause|marder|vertreter|hausierer|"
+    r"(?:der|die|das|er|sie) (?:kommt|kommen) (?:hier )?nicht rein)\b"
+)
 _DELIVERY = re.compile(
     r"\b(?:courier|delivery|deliveryman|postman|postie|parcel|package|driver|livreur|facteur|"
     r"colis|repartidor|cartero|paquete|mensajero|paketbote|postbote|lieferant|lieferdienst|"
@@ -411,10 +421,17 @@ _ALARM_HOME = re.compile(
     r"anwesen\w*|zu ?hause|hausmodus|intern\w*|all (?:in|inside|here)|tous (?:la|a la maison)|"
     r"todos dentro|alle (?:da|drin|zu hause))\b"
 )
+# the alarm named: how it is set is read from what is said of it ("we're all off, set the
+# alarm to home")
+_ALARM_NAMED = re.compile(r"\balarm\w*")
+# the home mode said by its name ("in home mode", "en modo casa", "im Hausmodus")
+_HOME_MODE = re.compile(
+    r"\b(?:home mode|stay mode|mode maison|mode partiel|modo casa|modo en casa|modo presencia|"
+    r"hausmodus|anwesenheitsmodus)\b"
+)
 _ALARM_AWAY = re.compile(  # "nobody's home" is away, not home
     r"\b(?:away|absence|absent|ausente|ausencia|abwesen\w*|total|nobody|no one|personne|nadie|"
-    r"keiner|niemand|leaving|heading out|partons|pars|vamos|salimos|gehen|fahren|weg)\b|"
-    r"\bon (?:part|file|sort|s'en va) tous\b|(?:we'?re|we are) all (?:off|out|heading|going)\b"
+    r"keiner|niemand|leaving|heading out|partons|pars|vamos|salimos|gehen|fahren|weg)\b"
 )
 _ARM = re.compile(
     # (not German "der Arme", "die Armen": the poor thing)
@@ -440,29 +457,55 @@ _ALARM_SAID = re.compile(f"{_DISARM.pattern}|{_ARM.pattern}")
 _LEAVING_HOME = re.compile(
     r"\b(?:(?:we(?:'re| are|'ll be| will be)|we'?re) (?:all|both)|every(?:one|body)(?:'s| is)|"
     r"all of us(?: are)?|the whole (?:family|house)(?:'s| is))(?: \w+){0,2} "
-    r"(?:off|out|going|heading|headed|leaving|away|gone)\b"
-    r"(?!(?: \w+)? (?:to )?(?:bed|sleep|upstairs)\b)|"
-    r"\b(?:nobody|no one|no-one)(?:'ll| will)? (?:be )?(?:home|in|here|in the (?:house|"
-    r"building))\b|"
-    r"\bthere(?:'ll| will) be (?:nobody|no one)\b|\bthe house (?:is|will be)(?: \w+)? empty\b|"
+    # (not "we're all out of milk", "we're all going to eat now")
+    r"(?:off|out(?! of\b)|going (?:out|away)|heading (?:out|off|away)|headed (?:out|off|away)|"
+    r"leaving|away|gone)\b|"
+    r"\b(?:nobody|no one|no-one)(?:'ll| will)? (?:be )?(?:home|here|in the (?:house|building)|"
+    r"in(?=\W*$))\b|"
+    r"\bthere(?:'ll| will) be (?:nobody|no one)(?: (?:home|here|in the (?:house|building)))?"
+    r"(?=\W*$|\W*[,.;])|\bthe house (?:is|will be)(?: \w+)? empty\b|"
     r"\b(?:on (?:part|s'en va|file|sort|y va|decolle)|nous (?:partons|sortons)) (?:tous|toutes|"
     r"toute la famille)\b|\btout le monde (?:part|s'en va|sort|est parti)\b|"
-    r"\b(?:y'aura|y aura|il n'y aura|il y aura) (?:plus )?personne\b|\bla maison (?:sera|"
-    r"est) vide\b|"
-    r"\b(?:nos vamos|vamos|salimos|nos marchamos|nos vamos a ir) (?:todos|todas|toda la familia)\b|"
-    r"\bno (?:va a haber|habra|queda|hay) nadie\b|\bla casa (?:se queda|queda|estara|esta) vacia\b|"
-    r"\bwir (?:fahren|gehen|sind)(?: jetzt| heute| gleich| dann)? alle (?!(?:\w+ )?(?:da|hier|"
-    r"zu ?hause|"
-    r"daheim|im bett|schlafen)\b)|\balle (?:sind )?(?:weg|aus dem haus|unterwegs)\b|"
+    r"\b(?:y'aura|y aura|il n'y aura|il y aura) (?:plus )?personne(?: a la maison| ici)?"
+    r"(?=\W*$|\W*[,.;])|\bla maison (?:sera|est) vide\b|"
+    r"\b(?:nos vamos|salimos|nos marchamos|nos vamos a ir) (?:todos|todas|toda la familia)\b|"
+    r"\bno (?:va a haber|habra|queda|hay) nadie(?: en casa| en la casa)?(?=\W*$|\W*[,.;])|"
+    r"\bla casa (?:se queda|queda|estara|esta) vacia\b|"
+    r"\bwir (?:fahren|gehen)(?: jetzt| heute| gleich| dann)? alle\b|"
+    r"\balle (?:sind )?(?:weg|aus dem haus|unterwegs)\b|"
     r"\b(?:niemand|keiner)(?: \w+){0,2} (?:zu ?hause|im haus|daheim)\b|\bdas haus (?:ist|"
     r"bleibt) leer\b"
 )
-# a day or an hour ahead ("we're all going to grandma's on saturday at 3"): a plan, not now
+# where leaving is not leaving the house: to bed, to sleep, into the garden ("nos vamos todos a
+# la cama", "wir gehen alle ins Bett", "on sort tous dans le jardin"); or someone stays ("…,
+# Sam stays home", "everyone's out except grandma")
+_NOT_LEAVING = re.compile(
+    r"\b(?:bed|sleep|upstairs|garden|yard|terrace|patio|balcony|lit|dormir|coucher|jardin|"
+    r"terrasse|cama|acostar|terraza|bett|schlafen|pennen|garten|terrasse|balkon|hof|"
+    # (not "nobody stays", "no se queda nadie", "la casa se queda vacía", "das Haus bleibt leer")
+    r"(?<!nobody )(?<!no one )stays?|(?<!nobody )(?<!no one )(?<!nobody's )staying|except|but|"
+    r"reste(?!nt)(?! personne)|restent|sauf|(?<!no )(?<!casa )se quedan?(?! nadie| vacia)|menos|"
+    r"excepto|bleibt(?! leer)|bleiben|ausser|home mode|mode maison|modo casa|hausmodus)\b"
+)
+# a day or an hour ahead ("we're all going to grandma's on saturday at 3", "we're all going out
+# tonight", "on sort tous ce soir"): a plan, not now
 _PLANNED = re.compile(
     r"\b(?:"
     + "|".join(name for names in WEEKDAY_NAMES for name in names)
     + r"|tomorrow|demain|manana|morgen(?! fruh)|next week|la semaine prochaine|la semana que viene|"
-    r"nachste woche)\b|\b(?:at|a|a las|um) \d|\d ?(?:h|uhr|am|pm)\b"
+    r"weekend|week-end|fin de semana|wochenende|soon|shortly|in a (?:bit|minute|moment|sec)|"
+    r"gleich|bald|dans (?:un instant|une minute|peu)|tout a l'heure|en un (?:rato|momento)|"
+    r"pronto|enseguida|ahorita|"
+    r"nachste woche|tonight|later|this (?:afternoon|evening)|ce soir|plus tard|cet apres-midi|"
+    r"esta (?:tarde|noche)|luego|mas tarde|heute (?:abend|nachmittag)|spater)\b|"
+    r"\b(?:at|a|a las|um) \d|\d ?(?:h|uhr|am|pm)\b|\b(?:in|dans|dentro de|en) (?:an? |une? |"
+    r"einer |\d+ )(?:hour|minute|heure|minute|hora|minuto|stunde|minute)"
+)
+# when they are back ("…, back tonight", "jusqu'à ce soir", "hasta la noche"): said of the
+# return, not of when they leave
+_BACK_AT = re.compile(
+    r"\b(?:back|until|till|jusqu'a|de retour|hasta|volvemos|bis|zuruck) (?:\w+ )?(?:tonight|"
+    r"this evening|later|ce soir|esta noche|la noche|heute abend|abend|spater|plus tard)\b"
 )
 
 
@@ -478,7 +521,8 @@ def leaving_home(folded: str) -> bool:
     """
     return (
         _LEAVING_HOME.search(folded) is not None
-        and _PLANNED.search(folded) is None
+        and _NOT_LEAVING.search(folded) is None
+        and _PLANNED.search(_BACK_AT.sub(" ", folded)) is None
         and INTO_CALENDAR.search(folded) is None
     )
 
@@ -765,7 +809,9 @@ _DONE_WITH = re.compile(r"\W*(?:with|mit|avec|con|de)\b")
 
 def vented(folded: str) -> bool:
     """Whether ``folded`` tells a long day or tiredness and nothing more: no request, no
-    question, no thing named after it.
+    question, no thing named after it; at most a story of the day told after it ("ugh what a
+    day the kids were a nightmare"; not "I'm exhausted, the bedroom is too hot", "ich bin
+    fertig, der Login-Bug ist behoben", "I'm tired, bedtime").
 
     >>> vented("boah, war das ein tag"), vented("i'm exhausted, dim the lights")
     (True, False)
@@ -774,14 +820,33 @@ def vented(folded: str) -> bool:
     if found is None:
         return False
     rest = folded[found.end() :]
+    while (again := _VENTING.match(rest)) is not None and again.end() > 0:
+        rest = rest[again.end() :]  # "quelle journée, je suis crevée": both of it
+    if _NOTHING_MORE.fullmatch(rest):
+        return True
     return (
-        "?" not in rest
+        len(rest.split()) <= 8
+        and _TOLD_OF_THE_DAY.search(rest) is not None
+        and "?" not in rest
         # "ich bin fertig mit TL-42", "I'm done with the login bug": a thing done, not a day
         and _DONE_WITH.match(rest) is None
         and not any(ch.isdigit() for ch in rest)
         and _HAS_IMPERATIVE.search(rest) is None
         and KIND_VOCAB.isdisjoint(rest.replace(",", " ").split())
     )
+
+
+# what may follow a long day told and say nothing more ("…, honestly", "… aujourd'hui")
+_NOTHING_MORE = re.compile(
+    r"(?:[\s,.!\u2026]|today|tonight|honestly|really|totally|completely|right now|lol|"
+    r"aujourd'hui|ce soir|vraiment|franchement|hoy|esta noche|de verdad|la verdad|heute|"
+    r"heute abend|echt|wirklich|total|mal wieder|again|encore|otra vez)*"
+)
+# a story of the day, told in the past ("the kids were a nightmare", "j'ai eu trois réunions")
+_TOLD_OF_THE_DAY = re.compile(
+    r"\b(?:was|were|had|been|did|went|j'ai eu|a ete|ont ete|etait|etaient|fue|fueron|estuvo|"
+    r"estuvieron|he tenido|ha sido|war|waren|hatte|hatten)\b"
+)
 
 
 _ARTICLES = frozenset(
@@ -1071,6 +1136,14 @@ def _polite(text: str) -> bool:
     return bool(_POLITE.search(text) or _POLITE_INSIDE.search(text) or _POLITE_KIND.search(text))
 
 
+# on the way to something ("we're all heading to the dentist now", "on va chez le véto",
+# "vamos al veterinario", "wir gehen jetzt zum Zahnarzt"; not "al final no vamos al veterinario")
+_ON_OUR_WAY = re.compile(
+    r"\b(?:we'?re|i'?m|we are|i am)(?: all| both)? (?:going|heading|off|on (?:our|my) way) to\b|"
+    r"\b(?:on va|je vais|nous allons|on part) (?:au|a la|chez|a l')|"
+    r"(?<!\bno )\b(?:vamos|voy|nos vamos|me voy) (?:al|a la|a casa de)\b|"
+    r"\b(?:wir gehen|ich gehe|wir fahren|ich fahre) (?:jetzt |gleich )?(?:zum|zur|ins)\b"
+)
 # a tag after a request ("cancel what I have on thursday, ok?", "anula lo del jueves, ¿vale?",
 # "tu l'éteins, d'accord ?"): it asks for agreement, not about the state
 _TAG = re.compile(
@@ -1368,7 +1441,7 @@ class GroundedExpert:
             if len(word) < 4:  # most words: too short to respell, stripped or not
                 continue
             bare = word.strip("?,.!:;")
-            if len(bare) < 4 or not bare.isalpha() or bare in known:
+            if len(bare) < 4 or not bare.isalpha() or bare in known or bare in _NOT_RESPELT:
                 continue
             if bare.endswith("ed") and (bare[:-2] in known or bare[:-1] in known):
                 continue  # "disarmed", "locked": told done, no typo of "disarm"
@@ -1516,6 +1589,15 @@ class GroundedExpert:
                 reason_code="praise",
                 assumptions=[*notes, "a compliment, no request: nothing changes"],
             )
+        if (
+            ranked
+            and any(op.get("op") == "remove" for op in ranked[0][0].patch or [])
+            and self._cue(ranked[0][0], u.cleaned.lang) is not None
+            and not self._cue_said(ranked[0][0], u)
+            and _ON_OUR_WAY.search(u.cleaned.folded)
+        ):
+            # "we're going to the dentist now": on the way to it, nothing removed
+            ranked = [r for r in ranked if r[0] is not ranked[0][0]]
         if not ranked or ranked[0][1] < self.threshold:
             legacy = self._legacy(routed, notes)
             if legacy is not None:
@@ -1623,7 +1705,9 @@ class GroundedExpert:
             and problem is None
             and not any(op.get("op") == "remove" for op in intent.patch or [])
             and targets[0].kind == "climate"
-            and not _named(targets[0].id, u.resolution)
+            # (one of its names said whole, whatever else the sentence names: "we're back,
+            # turn the heating up" of a thermostat called "heating")
+            and not any(m.cover >= 0.99 for m in u.resolution.matches if m.item.id == targets[0].id)
             and inventory.named_by_kind_only(u.cleaned.numeric, targets[0].id, within=_HEATING)
             and _others_of_its_kind(inventory, targets[0], u.resolution)
         ):
@@ -2808,7 +2892,11 @@ def _read(name: str, c: Cleaned) -> Any:
                     (_FAMILY.search(c.folded) or _FORGOT_KEYS.search(c.folded))
                     and _WAITING.search(c.folded)
                 )
-                or (_LOCKED_OUT.search(c.folded) and not _DELIVERY.search(c.folded))
+                or (
+                    _LOCKED_OUT.search(c.folded)
+                    and not _DELIVERY.search(c.folded)
+                    and not _KEPT_OUT.search(c.folded)
+                )
             )
             and not _LOCK_OR_UNLOCK.search(c.folded)
             and not _KEEP_OUT.search(c.folded)
@@ -2839,7 +2927,11 @@ def _read(name: str, c: Cleaned) -> Any:
             return "unlocked"
         return None
     if name == "alarm_mode":
-        if leaving_home(c.folded) and not _ALARM_SAID.search(c.folded):
+        if (
+            leaving_home(c.folded)
+            and not _ALARM_SAID.search(c.folded)
+            and not _ALARM_NAMED.search(c.folded)
+        ):
             return "armed_away"  # "everyone's heading out for the day": told, and so asked
         asked = requested(c.folded)  # not "the alarm is off, arm it"
         if (after := _request_after(asked, _ALARM_SAID)) is not None:
@@ -2855,10 +2947,18 @@ def _read(name: str, c: Cleaned) -> Any:
             return "disarmed"
         if _ALARM_NIGHT.search(asked):
             return "armed_night"  # "night mode" says arm, and how
-        if _ALARM_HOME.search(c.folded) and not _ALARM_AWAY.search(c.folded):
-            return "armed_home"  # "arm it, everyone's home": who is home is told
-        if _ALARM_AWAY.search(c.folded) or _ARM.search(asked):
-            return "armed_away"  # armed with nobody inside: what "arm" means unqualified
+        if _HOME_MODE.search(asked) or (
+            _ALARM_HOME.search(c.folded) and not _ALARM_AWAY.search(c.folded)
+        ):
+            # "arm it, everyone's home": who is home is told; "nos vamos todos, pon la alarma en
+            # modo casa": the mode said wins
+            return "armed_home"
+        if _ARM.search(asked) or (
+            _ALARM_AWAY.search(c.folded) and not _NOT_LEAVING.search(c.folded)
+        ):
+            # armed with nobody inside: what "arm" means unqualified (not "we're all heading
+            # out to the garden")
+            return "armed_away"
         return None
     if name == "title":
         return _title(c)
@@ -3397,6 +3497,12 @@ _CHANGES_NOT_REMINDED = frozenset(
     "status person label sprint lock_state alarm_mode switch percent temperature colour".split()
 )
 # the auxiliaries a past participle follows (folded): what follows them is told done
+# everyday words a letter or two from a word of the packs, never its misspelling ("staying"
+# is no "saying", "heading" no "heating")
+_NOT_RESPELT = frozenset(
+    "staying stays leaving heading going coming sleeping waiting watching playing working "
+    "looking sitting standing shivering running eating cooking calling reading".split()
+)
 _AUXILIARIES = {
     "fr": frozenset("ai a as avons avez ont deja".split()),
     "es": frozenset("he ha has hemos han".split()),  # (not "a": "vuelve a abrirlo")

@@ -71,9 +71,10 @@ _VERBS = frozenset(
 # words that name an item only as themselves, never misspelt: requests' own verbs, and the
 # clock of "my three o'clock" (no "lock": "move my three o'clock to four" went to the home)
 _CLOCK_WORDS = frozenset({"clock", "oclock", "clocks"})
-# words of their own a letter away from a kind word: "we're heading out" says no heating
-_NOT_MISSPELT = frozenset({"heading", "headed"})
-_EXACT_ONLY = _VERBS | _CLOCK_WORDS
+# words of their own a letter away from an item's or a kind's word: "we're heading out" says
+# no heating and no reading lamp, "staying" no "saying"
+_NOT_MISSPELT = frozenset({"heading", "headed", "staying", "leaving", "sleeping", "shivering"})
+_EXACT_ONLY = _VERBS | _CLOCK_WORDS | _NOT_MISSPELT
 # Ordering and reserving words name no item: a reminder's title is a request too ("order more
 # glaze", "commander de l'émail"), and "commande-moi des sushis" or "bestell beim Bäcker zwei
 # Brezeln" asks for something else, not to tick that reminder off or move it. (Counted only

@@ -48,7 +48,7 @@ from processors.inventory import Inventory
 from processors.language import REMIND_ME, SUPPORTED, clean, detect, fold
 from processors.lexicon import GIVEN_TO, NUMBER_WORDS
 from processors.models import Candidate, RawEvent, RoutedEvent, millis, trusted
-from processors.outside import outside_request
+from processors.outside import outside_span
 from processors.packs import DomainPack
 from processors.patterns import GROUP_REFERENCE as _GROUP_REFERENCE
 from processors.patterns import alternatives as _alternatives
@@ -69,6 +69,16 @@ _W_INCIDENTAL = 0.4  # as like one as this, its mere brush with an inventory is 
 _W_BRUSH = 0.25  # and such a brush pulls the project towards "none of them"
 _W_ADVICE = 0.4  # as do advice and a wake-up alarm, harder
 _W_OUTSIDE_REQUEST = 2.0  # and an order, a ride, music, a message or a call, below every project
+# a request's verb, as a clause beside an outside request says one ("…, and lock the back
+# door", "… y cierra el 42", "…, schieb es in Sprint 49")
+_REST_ASKS = re.compile(
+    r"\b(?:turn|switch|lock|unlock|set|put|close|open|reopen|cancel|move|push|dim|add|assign|"
+    r"mark|remind|allume|eteins|ferme|ouvre|rouvre|mets|annule|deplace|decale|passe|enciende|"
+    r"apaga|cierra|abre|reabre|pon|cancela|mueve|pasa|asigna|mach|schalt|schliess|stell|sperr|"
+    r"schieb|verschieb|offne)\w*"
+)
+_DIGIT_IN = re.compile(r"\d")
+_HOME_KINDS = frozenset({"light", "lock", "climate", "switch", "scene", "alarm"})
 # the kinds of outside request a thing the home names makes its own ("play the welcome scene")
 _OF_NAMED_THINGS = frozenset({"media", "chore"})
 _MAX_NGRAM = 3
@@ -649,9 +659,7 @@ class Router:
             # morning", "play some jazz in the kitchen", "call grandma"): what it shares with
             # a project's things is no evidence for it; music or a chore of a thing the home
             # names is the home's ("play the movie night scene")
-            outside = outside_request(folded)
-            if outside in _OF_NAMED_THINGS and any(m.named for m in res.matches):
-                outside = None
+            outside = self._outside(folded, res)
             # a long day told, or the assistant praised ("ich bin fix und fertig", "eres la
             # mejor"): about the speaker or the assistant, whatever its words cue ("fertig")
             about_us = vented(folded) or (
@@ -752,6 +760,34 @@ class Router:
                 hit[d] = _W_CUE
             score = [s + hit[d] for s, d in zip(score, self._domain_of, strict=True)]
         return score
+
+    def _outside(self, folded: str, res: Any) -> str | None:
+        """The kind of outside request ``folded`` makes (see :mod:`processors.outside`), unless
+        a thing of a project is what it plays or tidies ("switch on the tv strip", "play the
+        movie night scene"), or another clause asks a project for something ("take the dog
+        out and lock the back door", "manda un mensaje a Marco y cierra el 42")."""
+        found = outside_span(folded)
+        if found is None:
+            return None
+        kind, start, end = found
+        if kind in _OF_NAMED_THINGS and any(
+            m.named or (m.score >= 0.8 and not res.areas) for m in res.matches
+        ):
+            return None
+        rest = f"{folded[:start]} {folded[end:]}"
+        if _REST_ASKS.search(rest) and self._merged is not None:
+            named = self._merged.resolve(" ".join(words(rest)), numbers=True)
+            best = named.best
+            if (
+                _DIGIT_IN.search(rest)
+                or any(m.named for m in named.matches)
+                or (len(best) == 1 and best[0].score >= 0.8)
+                # a thing of the home by its kind ("…, turn off the kitchen light"; not "… and
+                # move my appointment", the errand's own)
+                or not _HOME_KINDS.isdisjoint(named.kinds)
+            ):
+                return None
+        return kind
 
     def probabilities(self, score: np.ndarray[Any, np.dtype[np.float64]]) -> list[float]:
         """Calibrated probabilities of each project and, last, of "none of them"."""
@@ -908,7 +944,7 @@ _KNOWLEDGE = re.compile(
     r"what time is it\b|(?:il est )?quelle heure (?:est-il|il est)\b|il est quelle heure\b|"
     r"que hora es\b|wie spat ist es\b|"
     r"how many calories|combien de calories|cuantas calorias|wie viele kalorien|"
-    r"how long does it take to (?:drive|fly|walk|cycle|get) |combien de temps (?:faut-il|il faut) "
+    r"how long does it take to (?:drive|fly|walk|cycle) |combien de temps (?:faut-il|il faut) "
     r"pour (?:aller|rouler)|cuanto se tarda en (?:ir|llegar)|wie lange (?:braucht|dauert es) man"
     r")"
 )

@@ -5331,3 +5331,89 @@ def test_a_guest_who_cannot_come_cancels_nothing(text: str) -> None:
     formation = form(text)
     patch = formation.task.patch or [] if formation.task is not None else []
     assert not any(op.to_rfc()["op"] == "remove" for op in patch)
+
+
+# what the sixteenth session's review found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nos vamos todos a dormir",
+        "wir gehen alle ins Bett",
+        "on sort tous dans le jardin",
+        "we're all heading out to the garden",
+        "we're all out of milk",
+        "no one in the kitchen",
+        "we're all going out, Sam stays home",
+        "we're all off in a bit",
+        "we're all going out tonight",
+        "wir sind alle müde",
+    ],
+)
+def test_bed_the_garden_a_later_hour_or_someone_staying_arms_nothing_away(text: str) -> None:
+    assert "armed_away" not in _values_written(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["we're all off, set the alarm to home", "nos vamos todos, pon la alarma en modo casa"]
+)
+def test_the_home_mode_said_wins_over_leaving(text: str) -> None:
+    assert _values_written(text) == ["armed_home"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the garage is shut so the fox can't get in",
+        "Da steht ein Vertreter vor der Tür, der kommt nicht rein",
+    ],
+)
+def test_kept_out_on_purpose_unlocks_nothing(text: str) -> None:
+    assert "unlocked" not in _values_written(text)
+
+
+def test_a_duster_is_no_dark_room() -> None:
+    assert "on" not in _values_written("I left the duster in the kitchen")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("switch on the tv strip", "on"),
+        ("just play it safe, lock all the doors", "locked"),
+        ("phone died, turn on the hallway light", "on"),
+        ("turn off the kitchen light. call mum", "off"),
+        ("take the dog out and lock the back door", "locked"),
+    ],
+)
+def test_a_projects_request_beside_an_outside_word_is_done(text: str, value: str) -> None:
+    assert value in _values_written(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call the one on one with marco off",
+        "email notifications are broken, file a bug",
+        "bestell den Zahnarzttermin ab",
+        "Spiel fängt an, mach das Licht im Wohnzimmer aus",
+        "I'm exhausted, cancel yoga",
+        "ich bin fertig, der Login-Bug ist behoben",
+        "how long does it take to get the living room to 21?",
+    ],
+)
+def test_a_projects_request_is_not_read_as_outside_or_small_talk(text: str) -> None:
+    formation = form(text)
+    reason = formation.reply.reason_code if formation.reply is not None else ""
+    assert not reason.startswith("out_of_scope") and reason != "smalltalk"
+
+
+def test_the_heating_by_its_alias_beside_another_thing_is_that_one() -> None:
+    assert _targets(form("we're back, turn the heating up")) == {"climate.living_room"}
+
+
+def test_on_the_way_to_an_event_removes_nothing() -> None:
+    formation = form("we're all heading to the dentist now")
+    patch = formation.task.patch or [] if formation.task is not None else []
+    assert not any(op.to_rfc()["op"] == "remove" for op in patch)
