@@ -256,7 +256,8 @@ _INDIRECT_COLD = re.compile(
     r"saukalt|arschkalt|bitterkalt|"
     # shivering, teeth chattering ("Granny's been shivering in her room", "elle grelotte",
     # "está tiritando", "Oma klappert mit den Zähnen")
-    r"shiver\w*|teeth (?:are |were )?chattering|frissonn\w*|grelott\w*|claque des dents|"
+    r"shiver\w*|teeth (?:are |were )?chattering|(?<!fait )(?<!fais )frissonn\w*|grelott\w*|"
+    r"claque des dents|"
     r"tirit\w*|le castanetean|zitter\w*|bibber\w*|schlotter\w*|"
     r"(?:klappert|klappern|klappere) (?:\w+ ){0,4}mit den zahnen|zahneklappern)\b|"
     # a cold place said for the room, now: "it's like an icebox in here", "c'est un frigo ici",

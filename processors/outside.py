@@ -71,7 +71,12 @@ _MEDIA_THING = (
     r"youtube|un film|une serie|una serie|una peli|einen film)"
 )
 # what a home's things give ("mets un peu de chauffage", "pon algo de luz"), not music
-_HOME_THING = r"(?:lumiere|chauffage|chaleur|clim|luz|calefaccion|calor|aire|fresco|ambiente)"
+_HOME_THING = (
+    r"(?:lumiere|chauffage|chaleur|clim|luz|calefaccion|calor|aire|fresco|ambiente|ambiance|"
+    r"atmosphere|stimmung)"
+)
+# what a ticket's news says ("call TL-63 done", "appelle le 63 terminé", "call … off"): no call
+_NOT_A_TICKET = r"(?![^,.;]*\b(?:off|done|fixed|finished|termine|hecho|erledigt)\b)(?![^,.;]*\d)"
 _MESSAGE_THING = (
     r"(?:message|text|texts|email|e-mail|mail|whatsapp|sms|dm|voice note|texto|courriel|mot|"
     r"mensaje|wasap|correo|audio|nachricht|textnachricht|\w*mail|sprachnachricht)"
@@ -182,15 +187,16 @@ OUTSIDE_KINDS: dict[str, re.Pattern[str]] = {
     "call": re.compile(
         _START + r"(?:"
         # (not "call the meeting with marco off", "call TL-63 done", "phone died, …")
-        r"(?:call|ring|dial|facetime)(?: up)? (?!it\b|that\b|this\b)"
-        r"(?![^,.;]*\b(?:off|done|fixed|finished|termine|hecho|erledigt)\b)(?![^,.;]*\d)\w+|"
+        rf"(?:call|ring|dial|facetime)(?: up)? (?!it\b|that\b|this\b){_NOT_A_TICKET}\w+|"
         r"phone (?:up |back )?(?:my|the|our|your|his|her|mum|mom|dad|grandma|grandpa|granny|"
         r"nan|home|him|them)\b|"
-        r"(?:appelle|appeler) (?!-?moi un|-?nous un|ca\b|cela\b|ceci\b)\w+|telephone a\b|"
+        rf"(?:appelle|appeler) (?!-?moi un|-?nous un|ca\b|cela\b|ceci\b){_NOT_A_TICKET}\w+|"
+        r"telephone a\b|"
         r"passe un (?:coup de fil|"
         r"appel) a\b|"
-        r"(?:llama|llamale|telefonea) (?:a|al)\b(?! (?:un|una) )|"
-        r"ruf (?!(?:mir|uns) (?:ein|einen|n)\b)(?:\w+ ){0,3}an\b|telefonier\w* mit\b|"
+        rf"(?:llama|llamale|telefonea) (?:a|al)\b(?! (?:un|una) ){_NOT_A_TICKET}|"
+        rf"ruf (?!(?:mir|uns) (?:ein|einen|n)\b){_NOT_A_TICKET}(?:\w+ ){{0,3}}an\b|"
+        r"telefonier\w* mit\b|"
         r"(?:\w+ ){1,3}anrufen\W*$"
         r")"
     ),

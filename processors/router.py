@@ -78,6 +78,8 @@ _REST_ASKS = re.compile(
     r"schieb|verschieb|offne)\w*"
 )
 _DIGIT_IN = re.compile(r"\d")
+# a ticket said by its id or number ("TL-42", "le 63"; not "at 7", "20 euros", "8pm")
+_TICKET_IN = re.compile(r"\b[a-z]{2,}-\d+\b|\b\d{2,4}\b(?! ?(?:h|uhr|pm|am|euros?|eur|%|min))")
 _HOME_KINDS = frozenset({"light", "lock", "climate", "switch", "scene", "alarm"})
 # the kinds of outside request a thing the home names makes its own ("play the welcome scene")
 _OF_NAMED_THINGS = frozenset({"media", "chore"})
@@ -774,8 +776,19 @@ class Router:
             m.named or (m.score >= 0.8 and not res.areas) for m in res.matches
         ):
             return None
+        if kind == "call" and any(
+            m.item.kind == "scene" and (m.named or m.score >= 0.8) for m in res.matches
+        ):
+            return None  # "ruf den Filmabend an": the scene, called by its name
         rest = f"{folded[:start]} {folded[end:]}"
+        if kind == "message" and _TICKET_IN.search(folded):
+            return None  # "schreib Marco, dass TL-42 erledigt ist": the ticket's news
         if _REST_ASKS.search(rest) and self._merged is not None:
+            whole = res.best
+            if len(whole) == 1 and whole[0].score >= 0.8:
+                # "ruf den Zahnarzt an und verschieb den Termin auf Freitag": one thing named,
+                # and asked of
+                return None
             named = self._merged.resolve(" ".join(words(rest)), numbers=True)
             best = named.best
             if (

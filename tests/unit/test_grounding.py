@@ -5417,3 +5417,24 @@ def test_on_the_way_to_an_event_removes_nothing() -> None:
     formation = form("we're all heading to the dentist now")
     patch = formation.task.patch or [] if formation.task is not None else []
     assert not any(op.to_rfc()["op"] == "remove" for op in patch)
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ("ruf den Filmabend an", "/entities/scene.movie_night/state"),
+        ("schreib Marco, dass TL-42 erledigt ist", "/tickets/TL-42/status"),
+        ("appelle le 63 terminé", "/tickets/TL-63/status"),
+        ("ruf den Zahnarzt an und verschieb den Termin auf Freitag", "/events/ev-dentist/start"),
+    ],
+)
+def test_a_projects_thing_named_beside_a_call_or_a_message_is_acted_on(
+    text: str, path: str
+) -> None:
+    assert path in [op["path"] for op in patch_of(form(text))]
+
+
+def test_a_film_that_gives_shivers_warms_nothing() -> None:
+    formation = form("ce film me fait frissonner")
+    patch = formation.task.patch or [] if formation.task is not None else []
+    assert not any("target_celsius" in op.to_rfc()["path"] for op in patch)
