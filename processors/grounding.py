@@ -1927,12 +1927,14 @@ class GroundedExpert:
             and not _SCENE_SAID.search(u.cleaned.folded)
         ):
             said_kinds.discard("scene")  # "the security system in night mode": a mode of it
-        if not (named_kinds or said_kinds) and leaving_home(u.cleaned.folded):
-            # "we're all off for the day", nothing else asked of: the house left empty
-            said_kinds.add("alarm")
+        leaving = not named_kinds and leaving_home(u.cleaned.folded)
+        if leaving:
+            # "we're all off for the day", nothing else named: the house left empty (a faint
+            # likeness is no thing asked of: "… jusqu'à ce soir" is no "ronde du soir")
+            said_kinds = {"alarm"}
         mentioned = named_kinds | said_kinds
         kind_best: dict[str, float] = {}
-        for m in res.matches:
+        for m in () if leaving else res.matches:
             if m.item.kind and m.score > kind_best.get(m.item.kind, 0.0):
                 kind_best[m.item.kind] = m.score
         tied = res.best
@@ -2930,8 +2932,8 @@ def _read(name: str, c: Cleaned) -> Any:
     if name == "alarm_mode":
         if (
             leaving_home(c.folded)
-            and not _ALARM_SAID.search(c.folded)
             and not _ALARM_NAMED.search(c.folded)
+            and not _HOME_MODE.search(c.folded)
         ):
             return "armed_away"  # "everyone's heading out for the day": told, and so asked
         asked = requested(c.folded)  # not "the alarm is off, arm it"

@@ -5438,3 +5438,10 @@ def test_a_film_that_gives_shivers_warms_nothing() -> None:
     formation = form("ce film me fait frissonner")
     patch = formation.task.patch or [] if formation.task is not None else []
     assert not any("target_celsius" in op.to_rfc()["path"] for op in patch)
+
+
+def test_leaving_for_the_day_with_a_faint_likeness_of_a_scene_arms_the_alarm() -> None:
+    home = json.loads(json.dumps(STATES["home"]))
+    home["entities"]["scene.good_night"]["aliases"] = ["ronde du soir", "night round"]
+    text = "aujourd'hui la maison est vide, on est tous chez ma sœur jusqu'à ce soir"
+    assert [op["value"] for op in patch_of(_formed_in({"home": home}, text))] == ["armed_away"]
