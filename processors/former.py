@@ -34,6 +34,7 @@ from processors.errors import PatchError
 from processors.fuzzy import Choices
 from processors.grounding import (
     DISMISSED,
+    HOW_ARE_YOU,
     PRAISE,
     TAKE_BACK,
     WISHES,
@@ -1023,6 +1024,9 @@ class Former:
             if said_alone(WISHES, folded, at_start=True):
                 wishes = reply_text("wishes", said_lang)
                 return self._reply(routed, "no_task", wishes, now, "smalltalk", "greeting")
+            if HOW_ARE_YOU.match(folded):
+                told = reply_text("how_are_you", said_lang)
+                return self._reply(routed, "no_task", told, now, "smalltalk", "greeting")
             if vented(folded):
                 # "boah, war das ein Tag": a long day told, of no project's business
                 told = reply_text("venting", said_lang)

@@ -614,6 +614,12 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "¡Gracias, igualmente!",
         "de": "Danke, Ihnen auch!",
     },
+    "how_are_you": {
+        "en": "I'm fine, thank you. What can I do for you?",
+        "fr": "Très bien, merci. Que puis-je faire pour vous ?",
+        "es": "Muy bien, gracias. ¿En qué puedo ayudarle?",
+        "de": "Gut, danke. Was kann ich für Sie tun?",
+    },
     "venting": {
         "en": "Sounds like a long day. Take it easy.",
         "fr": "On dirait une longue journée. Reposez-vous bien.",
@@ -782,6 +788,19 @@ PRAISE = re.compile(
     r"c'etait (?:trop |vraiment |super |tellement )?(?:bien|genial|top|sympa|super)|"
     r"(?:estuvo|fue) (?:muy |super |genial|buenisim\w*|increible)|"
     r"war (?:echt |so |richtig |wirklich )?(?:gut|toll|super|schon|klasse))\b[\s.!]*$)"
+)
+# how the assistant is, asked ("ça va, toi, aujourd'hui ?", "Guten Morgen! Wie geht es Ihnen
+# heute?", "¿qué tal estás hoy?"): the whole utterance, a greeting before it at most
+HOW_ARE_YOU = re.compile(
+    r"\W*(?:(?:hi|hello|hey|good morning|morning|bonjour|salut|coucou|hola|buenos dias|buenas|"
+    r"hallo|guten morgen|guten tag|moin|servus|oh|so|alors|bueno|na)\W+)*"
+    r"(?:how are you(?: doing)?|how(?:'s| is) it going|how are things|how have you been|"
+    r"you (?:ok|alright)|(?:ca|comment ca|comment tu|comment vous) va[sz]?|comment allez-vous|"
+    r"tu vas bien|vous allez bien|que tal(?: estas| andas| va| te va)?|como estas|"
+    r"como esta usted|como te va|como andas|wie geht(?:'s|s| es)(?: dir| ihnen| euch)?|"
+    r"alles (?:gut|klar|ok) bei dir)"
+    r"(?:\W+(?:toi|today|aujourd'hui|hoy|heute|then|alors|ce matin|this morning|esta manana|"
+    r"heute morgen|you|vous|usted|ihnen|dir|tu|du|mate|buddy))*\W*$"
 )
 # a long day or tiredness told ("what a day", "je suis lessivé", "estoy reventada", "boah,
 # war das ein Tag"): small talk, unless something is asked or a thing named after it ("I'm

@@ -36,6 +36,7 @@ import numpy as np
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of, tokens
 from processors.grounding import (
     DISMISSED,
+    HOW_ARE_YOU,
     NEGATED,
     PRAISE,
     WISHES,
@@ -664,8 +665,13 @@ class Router:
             outside = self._outside(folded, res)
             # a long day told, or the assistant praised ("ich bin fix und fertig", "eres la
             # mejor"): about the speaker or the assistant, whatever its words cue ("fertig")
-            about_us = vented(folded) or (
-                (praised := PRAISE.match(folded)) is not None and praised.group("you") is not None
+            about_us = (
+                vented(folded)
+                or HOW_ARE_YOU.match(folded) is not None
+                or (
+                    (praised := PRAISE.match(folded)) is not None
+                    and praised.group("you") is not None
+                )
             )
             advice = advice or about_us
             # a compliment, wishes or a call-off with no request after it

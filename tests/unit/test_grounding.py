@@ -5445,3 +5445,20 @@ def test_leaving_for_the_day_with_a_faint_likeness_of_a_scene_arms_the_alarm() -
     home["entities"]["scene.good_night"]["aliases"] = ["ronde du soir", "night round"]
     text = "aujourd'hui la maison est vide, on est tous chez ma sœur jusqu'à ce soir"
     assert [op["value"] for op in patch_of(_formed_in({"home": home}, text))] == ["armed_away"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ça va, toi, aujourd'hui ?",
+        "Guten Morgen! Wie geht es Ihnen heute?",
+        "hey, how are you doing?",
+    ],
+)
+def test_how_the_assistant_is_asked_is_small_talk(text: str) -> None:
+    formation = form(text)
+    assert formation.decision == "no_task" and formation.task is None
+
+
+def test_how_a_thing_is_asked_is_a_question_about_it() -> None:
+    assert form("wie geht's der Heizung?").decision == "ephemeral"
