@@ -717,6 +717,7 @@ class Router:
                     in self._person_domains
                     and (
                         _GIVING.search(folded)
+                        or _WORKS_ON.search(folded)
                         or not any(folded.startswith(fold(n)) for n in (person.id, *person.names))
                     )
                 }
@@ -978,6 +979,12 @@ _GIVING = re.compile(
     rf"\b(?:{GIVEN_TO}|assign\w*|reassign\w*|give|hand|pass|attribu\w*|"
     r"reattribu\w*|donne\w*|confie\w*|asign\w*|reasign\w*|pasa\w*|dale|daselo|"
     r"weis\w*|zuweis\w*|gib|ubergib|ubergeb\w*)\s"
+)
+# what someone is working on, asked ("kwame bosse sur quoi en ce moment", "en q anda ingrid",
+# "was macht Ingrid gerade"): one of a tracker's people, whoever is said first
+_WORKS_ON = re.compile(
+    r"\b(?:working on|up to)\b|(?:bosse|travaille|taffe|planche) sur quoi|"
+    r"en (?:que|q) (?:anda|esta|trabaja)\b|woran (?:arbeitet|sitzt)\b|was macht \w+ gerade\b"
 )
 _CLAUSE_BREAK = re.compile(r"[,;:]| - ")
 

@@ -5462,3 +5462,12 @@ def test_how_the_assistant_is_asked_is_small_talk(text: str) -> None:
 
 def test_how_a_thing_is_asked_is_a_question_about_it() -> None:
     assert form("wie geht's der Heizung?").decision == "ephemeral"
+
+
+@pytest.mark.parametrize(
+    "text", ["marco bosse sur quoi en ce moment", "en q anda marco", "was macht Marco gerade"]
+)
+def test_what_someone_is_working_on_is_asked_of_the_tracker(text: str) -> None:
+    formation = form(text)
+    assert formation.decision == "ephemeral"
+    assert formation.task is not None and formation.task.project_id == "taskline-dev"
