@@ -5471,3 +5471,9 @@ def test_what_someone_is_working_on_is_asked_of_the_tracker(text: str) -> None:
     formation = form(text)
     assert formation.decision == "ephemeral"
     assert formation.task is not None and formation.task.project_id == "taskline-dev"
+
+
+def test_a_new_appointment_laid_on_in_german_is_created() -> None:
+    text = "leg einen Termin mit dem Steuerberater an, Donnerstag nächste Woche um zehn"
+    ops = patch_of(form(text))
+    assert [op["op"] for op in ops] == ["add"] and ops[0]["path"].startswith("/events/")
