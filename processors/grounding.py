@@ -283,7 +283,23 @@ _COLD_WANTED = re.compile(
 
 def _cold(c: Cleaned) -> bool:
     """Whether the text says the room is cold (and does not say that is how it should be)."""
-    return _INDIRECT_COLD.search(c.folded) is not None and not _COLD_WANTED.search(c.folded)
+    found = _INDIRECT_COLD.search(c.folded)
+    if found is None or _COLD_WANTED.search(c.folded):
+        return False
+    # shivering of an animal, or of a film ("the dog is shivering in the garden", "that horror
+    # film gave me the shivers"): no room is cold
+    return not (_SHIVERING.match(found.group()) and _NOT_FROM_COLD.search(c.folded))
+
+
+_SHIVERING = re.compile(
+    r"shiver|teeth|frissonn|grelott|claque|tirit|le castanete|zitter|bibber|schlotter|klapper|"
+    r"zahneklappern"
+)
+_NOT_FROM_COLD = re.compile(
+    r"\b(?:dog|cat|puppy|kitten|bird|chien|chat|chiot|perro|gato|cachorro|hund|katze|welpe|"
+    r"the shivers|film|movie|horror|story|pelicula|peli|cuento|gruselfilm|krimi|garden|jardin|"
+    r"garten|yard|outside|dehors|fuera|draussen|scared|peur|miedo|angst)\b"
+)
 
 
 _INDIRECT_HOT = re.compile(
@@ -459,10 +475,10 @@ _LEAVING_HOME = re.compile(
     r"\b(?:(?:we(?:'re| are|'ll be| will be)|we'?re) (?:all|both)|every(?:one|body)(?:'s| is)|"
     r"all of us(?: are)?|the whole (?:family|house)(?:'s| is))(?: \w+){0,2} "
     # (not "we're all out of milk", "we're all going to eat now")
-    r"(?:off|out(?! of\b)|going (?:out|away)|heading (?:out|off|away)|headed (?:out|off|away)|"
-    r"leaving|away|gone)\b|"
-    r"\b(?:nobody|no one|no-one)(?:'ll| will)? (?:be )?(?:home|here|in the (?:house|building)|"
-    r"in(?=\W*$))\b|"
+    r"(?:off(?! work\b| today\b)|out(?! of\b)|going (?:out|away)|heading (?:out|off|away)|"
+    r"headed (?:out|off|away)|leaving(?= now\b| for\b| to\b|\W*$)|away|gone(?! home\b))\b|"
+    r"\b(?:nobody|no one|no-one)(?:'ll| will)? (?:be )?(?:home|here|in the (?:house|building)|in)"
+    r"(?=\W*$|\W*[,.;]| (?:now|today|all day|anymore|any more)\b)|"
     r"\bthere(?:'ll| will) be (?:nobody|no one)(?: (?:home|here|in the (?:house|building)))?"
     r"(?=\W*$|\W*[,.;])|\bthe house (?:is|will be)(?: \w+)? empty\b|"
     r"\b(?:on (?:part|s'en va|file|sort|y va|decolle)|nous (?:partons|sortons)) (?:tous|toutes|"
@@ -486,7 +502,20 @@ _NOT_LEAVING = re.compile(
     # (not "nobody stays", "no se queda nadie", "la casa se queda vacía", "das Haus bleibt leer")
     r"(?<!nobody )(?<!no one )stays?|(?<!nobody )(?<!no one )(?<!nobody's )staying|except|but|"
     r"reste(?!nt)(?! personne)|restent|sauf|(?<!no )(?<!casa )se quedan?(?! nadie| vacia)|menos|"
-    r"excepto|bleibt(?! leer)|bleiben|ausser|home mode|mode maison|modo casa|hausmodus)\b"
+    r"excepto|bleibt(?! leer)|bleiben|ausser|home mode|mode maison|modo casa|hausmodus|"
+    # someone still in ("it's just me now", "the nanny's here", "Oma schläft oben", "la
+    # canguro está con los niños"), a habit ("tous les étés", "wir gehen alle gern ins Kino")
+    r"just me|only me|i'm (?:still )?(?:here|home|in)|working from home|house-?sitting|"
+    r"(?:is|are|'s|'re) (?:still )?(?:here|home|asleep|sleeping|in(?=\W*$)|in the house)|"
+    r"apart from|"
+    r"nur ich|noch da|noch hier|schlaft|oben|bis auf|(?:est|sont|encore) la(?=\W*$|\W*[,.;])|"
+    r"(?:il|elle|qui|bebe) dort|en haut|"
+    r"esta (?:aqui|en casa|con)|estan (?:aqui|en casa|con)|duerme|arriba|"
+    r"nod|dreamland|every|tous les|toutes les|todos los|todas las|jeden|jede|jedes|gerne?|"
+    r"de vez en cuando|sick|malade|enfermo|krank|garde|siguen|sind noch|still in|encore dans|"
+    r"todavia|schule|school|ecole|escuela|over|fini|terminado|vorbei|"
+    r"a lot|often|souvent|a menudo|oft|usually|d'habitude|normalmente|normalerweise|"
+    r"these days|comments?|company)\b"
 )
 # a day or an hour ahead ("we're all going to grandma's on saturday at 3", "we're all going out
 # tonight", "on sort tous ce soir"): a plan, not now
@@ -499,8 +528,11 @@ _PLANNED = re.compile(
     r"pronto|enseguida|ahorita|"
     r"nachste woche|tonight|later|this (?:afternoon|evening)|ce soir|plus tard|cet apres-midi|"
     r"esta (?:tarde|noche)|luego|mas tarde|heute (?:abend|nachmittag)|spater)\b|"
-    r"\b(?:at|a|a las|um) \d|\d ?(?:h|uhr|am|pm)\b|\b(?:in|dans|dentro de|en) (?:an? |une? |"
-    r"einer |\d+ )(?:hour|minute|heure|minute|hora|minuto|stunde|minute)"
+    r"\b(?:at|a|a las|um) \d|\d ?(?:h|uhr|am|pm)\b|"
+    r"\b(?:in|dans|dentro de|en) (?:[\w]+[ -]){0,3}?(?:hours?|minutes?|heures?|horas?|minutos?|"
+    r"stunden?|minuten?)\b|\bonce\b|\bsobald\b|\bdes que\b|\ben cuanto\b|"
+    r"\b(?:after|apres|despues de|nach dem|nach der) (?:le |la |l')?(?:lunch|dinner|breakfast|"
+    r"work|school|dejeuner|diner|dejeuner|comer|cenar|desayunar|essen|mittagessen|arbeit|schule)"
 )
 # when they are back ("…, back tonight", "jusqu'à ce soir", "hasta la noche"): said of the
 # return, not of when they leave
@@ -522,10 +554,32 @@ def leaving_home(folded: str) -> bool:
     """
     return (
         _LEAVING_HOME.search(folded) is not None
+        # gone for a while, or the house said empty ("… for the day", "… pour la journée",
+        # "there'll be nobody home"; not "wir gehen alle auf dieselbe Schule")
+        and (_FOR_A_WHILE.search(folded) is not None or _EMPTY_HOUSE.search(folded) is not None)
         and _NOT_LEAVING.search(folded) is None
         and _PLANNED.search(_BACK_AT.sub(" ", folded)) is None
         and INTO_CALENDAR.search(folded) is None
     )
+
+
+_FOR_A_WHILE = re.compile(
+    r"\b(?:for the (?:day|afternoon|morning|evening|weekend)|all day|the whole day|"
+    r"(?:until|till|back) (?:tonight|this evening|later)|"
+    r"pour (?:la journee|l'apres-midi|la matinee|la soiree|le week-end)|toute la journee|"
+    r"jusqu'a ce soir|(?:a )?pasar el dia|todo el dia|(?:para|por) la (?:tarde|manana)|"
+    r"hasta la noche|volvemos (?:de|por la|esta) noche|fur den (?:tag|nachmittag|vormittag)|"
+    r"den ganzen tag|bis heute abend|bis zum abend|back late|home late|rentr\w* tard|"
+    r"volve\w* tarde|(?:erst )?spat zuruck|zuruck (?:erst )?(?:spat|heute abend))\b"
+)
+_EMPTY_HOUSE = re.compile(
+    r"\b(?:(?:nobody|no one|no-one)(?:'ll| will)? (?:be )?(?:home|in the (?:house|building)|"
+    r"here)(?=\W*$|\W*[,.;]| (?:now|today|all day)\b)|there(?:'ll| will) be (?:nobody|no one)|"
+    r"the house (?:is|will be)(?: \w+)? empty|(?:y'aura|y aura|il n'y aura|il y aura) (?:plus )?"
+    r"personne|la maison (?:sera|est) vide|no (?:va a haber|habra|queda|hay|se queda) nadie|"
+    r"la casa (?:se queda|queda|estara|esta) vacia|(?:niemand|keiner)(?: \w+){0,2} (?:zu ?hause|"
+    r"im haus|daheim)|das haus (?:ist|bleibt) leer)\b"
+)
 
 
 REPLIES: dict[str, dict[str, str]] = {
@@ -866,6 +920,9 @@ _NOTHING_MORE = re.compile(
 _TOLD_OF_THE_DAY = re.compile(
     r"\b(?:was|were|had|been|did|went|j'ai eu|a ete|ont ete|etait|etaient|fue|fueron|estuvo|"
     r"estuvieron|he tenido|ha sido|war|waren|hatte|hatten)\b"
+    # (not a thing's news: "I'm beat, Leo's football was cancelled", "der Login-Bug war behoben")
+    r"(?!.*\b(?:cancel\w*|off|fixed|done|broken|closed|moved|annul\w*|cancelad\w*|anulad\w*|"
+    r"abgesagt|behoben|erledigt|kaputt|verschoben|corrig\w*|arreglad\w*)\b)"
 )
 
 
@@ -1173,10 +1230,27 @@ _TAG = re.compile(
 )
 
 
+# a request's verb first, past fillers ("oye, eh… anula lo que tengo el jueves")
+_REQUEST_FIRST = re.compile(
+    r"\W*(?:(?:oye|eh|euh|hey|ok|okay|so|bon|also|bueno|alors|ahm|uh|um|please|bitte|stp)\W+)*"
+    r"(?:turn|switch|lock|unlock|open|close|set|put|dim|arm|disarm|start|stop|cancel|move|add|"
+    r"remind|book|mark|assign|reopen|push|eteins|allume|ferme|ouvre|mets|annule|deplace|decale|"
+    r"ajoute|verrouille|anula|cancela|apaga|enciende|cierra|abre|pon|mueve|pasa|sube|baja|mach|"
+    r"schalt|schliess|stell|dreh|sag|verschieb|trag|setz|sperr)\w*\b"
+)
+
+
 def _asked(text: str, lang: str) -> bool:
     """Whether ``text``, no polite request, asks (the rest of :func:`is_question_in`)."""
-    if text.endswith("?") and (tagged := _TAG.search(text)) is not None and tagged.start() > 0:
-        text = text[: tagged.start()]  # ("the porch light, is it on, ok?" still asks)
+    if (
+        text.endswith("?")
+        and (tagged := _TAG.search(text)) is not None
+        and tagged.start() > 0
+        and _REQUEST_FIRST.match(text)
+    ):
+        # ("the porch light, is it on, ok?", "¿has cerrado la puerta, vale?", "t'as allumé le
+        # porche, ok ?" still ask: no request is said first)
+        text = text[: tagged.start()]
     if text.endswith("?") or text.startswith("¿") or _WONDER.search(text):
         return True
     if _YES_NO.match(text):

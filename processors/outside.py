@@ -30,7 +30,7 @@ __all__ = ["INTO_CALENDAR", "OUTSIDE_KINDS", "OUTSIDE_WHAT", "outside_request", 
 # ("…, so order a pizza", "j'ai la flemme, alors commande-moi des sushis"; not "lock up and play
 # some jazz", two requests, the first of them a project's); then fillers and a polite frame
 _START = (
-    r"(?:^|[,.;:!?¡¿\u2026]\s*|\b(?:so|just|alors|donc|du coup|asi que|entonces|pues|also|"
+    r"(?:^|[,.;!?¡¿\u2026]\s*|\b(?:so|just|alors|donc|du coup|asi que|entonces|pues|also|"
     r"doch)\s+)"
     r"(?:(?:um+|uh+|erm|hey|ok|okay|oh|well|right|please|euh|bon|eh|oye|vale|bueno|ahm|ah|na|"
     r"bitte|por favor|s'il te plait|stp|mal)\W+)*"
@@ -50,7 +50,7 @@ _US = r"(?:[- ](?:moi|nous|me|us|mir|uns|n|ne)\b)?"
 _FEW = r"(?: [\w'-]+){0,3}? "
 
 _RIDE_THING = (
-    r"(?:taxi|taxis|cab|uber|lyft|minicab|ride|train|flight|plane|coach|hotel|airbnb|"
+    r"(?:taxi|taxis|cab|uber|lyft|minicab|ride|train|flight|plane|hotel|airbnb|"
     r"rental car|hire car|vtc|vol|avion|billets? (?:de train|d'avion)|tgv|cabify|tren|vuelo|"
     r"billetes? de (?:tren|avion|autobus)|pasajes?)"
 )
@@ -105,7 +105,9 @@ OUTSIDE_KINDS: dict[str, re.Pattern[str]] = {
     # tickets ("get me tickets assigned to priya", "order tickets by priority")
     "purchase": re.compile(
         _START + r"(?:"
-        r"(?:buy|book|grab|get|reserve)(?: (?:us|me))? (?!the |my |our |all )(?:\w+ ){0,2}"
+        r"(?:buy|book|grab|get|reserve)(?: (?:us|me))? "
+        r"(?!(?:us |me )?(?:the|my|our|all|open|closed|new|old|assigned|his|her|their) )"
+        r"(?:\w+ ){0,2}"
         r"(?:tickets?|seats?|a table|table for)\b(?! (?:assigned|by|with|in|for (?:tl|"
         r"the sprint)))|"
         rf"(?:reserver?|prends|acheter?|commander?){_US} (?:\w+ ){{0,3}}(?:places?|billets?|"
@@ -123,8 +125,9 @@ OUTSIDE_KINDS: dict[str, re.Pattern[str]] = {
         rf"(?:order|buy){_US} (?!\w+ by\b){_ORDER_OBJECT}|"
         r"get(?: (?:me|us))? (?:a |an |some )?(?:takeaway|takeout|pizza|curry|sushi|kebab|"
         r"chinese|indian|thai|food delivered|groceries)\b|"
-        rf"(?:commander?|acheter?){_US} (?!de |d'|n |no |numero |\d)|(?:pide|pedir|compra|"
-        rf"comprar) {_ORDER_OBJECT}|"
+        rf"(?:commander?|acheter?){_US} (?!de |d'|n |no |numero |\d)|"
+        r"(?:pide|pedir|compra|comprar) (?!una cita\b|cita\b)(?:unos|unas|una|un|dos|tres|\d+|"
+        r"comida|algo|mas|pizzas?|sushi)\b|"
         r"(?:me|nos) (?:pides|compras) |"
         # (not "bestell den Zahnarzttermin ab": cancelled)
         r"(?:bestell|bestelle|kauf|kaufe)\b(?! (?:ich|wir)\b)(?![^,.;]*\bab\b)"
@@ -152,7 +155,7 @@ OUTSIDE_KINDS: dict[str, re.Pattern[str]] = {
     # "mándale un mensaje a Lucía", "schick Oma eine Nachricht")
     "message": re.compile(
         _START + r"(?:"
-        rf"(?:send|write|drop)(?: \w+){{0,2}} (?:a |an |the )?{_MESSAGE_THING}\b|"
+        rf"(?:send|write|drop)(?: \w+){{0,2}} (?:a|an) {_MESSAGE_THING}\b|"
         # a message said ("text Sam that I'm late", "email the landlord about the boiler"; not
         # "email notifications are broken, file a bug", nor a ticket's news told to someone:
         # "tell marco that the login bug is fixed" sets the ticket)
@@ -162,10 +165,12 @@ OUTSIDE_KINDS: dict[str, re.Pattern[str]] = {
         rf"(?:envoie|envoyer|ecris|ecrire|laisse){_US}(?: \w+){{0,2}} (?:un |"
         rf"une )?{_MESSAGE_THING}\b|"
         r"ecris(?:[- ](?:lui|leur))? (?:a|au|aux) \w+|"
-        rf"(?:manda|envia|escribe|deja)(?:le|les|me)?(?: \w+){{0,2}} (?:un |"
-        rf"una )?{_MESSAGE_THING}\b|"
+        rf"(?:manda|envia|escribe|deja)(?:le|les|me)?(?: \w+){{0,2}} (?:un|una) "
+        rf"{_MESSAGE_THING}\b|"
         r"escribele(?:s)? a \w+|"
-        rf"(?:schick|schreib|send)\w*(?: \w+){{0,3}} (?:eine |ne |n )?{_MESSAGE_THING}\b|"
+        # (not "schreib den E-Mail-Bug für Marco auf", "schreib auf, dass …": noted)
+        rf"(?:schick|schreib)\w*(?! auf\b)(?: \w+){{0,3}} (?:eine |ne |n )?{_MESSAGE_THING}\b"
+        r"(?![^,.;]*\bauf\b)|"
         r"schreib (?!mir|uns)\w+(?: \w+)?,? dass\b"
         r")"
     ),
@@ -179,7 +184,8 @@ OUTSIDE_KINDS: dict[str, re.Pattern[str]] = {
         rf" ?{_CURRENCY}|"
         rf"(?:envia|manda|transfiere|paga|haz|hazle|devuelve)(?:le|les|me)?(?: [\w.,]+){{0,4}}"
         rf" ?{_CURRENCY}|"
-        rf"(?:uberweis|schick|zahl|bezahl|send)\w*(?: [\w.,]+){{0,4}} ?{_CURRENCY}"
+        rf"(?:uberweis|uberweise|schick|zahl|bezahl|bezahle|send|sende)\b(?: [\w.,]+){{0,4}} ?"
+        rf"{_CURRENCY}"
         r")"
     ),
     # someone called ("call grandma", "ring the dentist", "appelle le plombier", "llama a mi
@@ -187,7 +193,8 @@ OUTSIDE_KINDS: dict[str, re.Pattern[str]] = {
     "call": re.compile(
         _START + r"(?:"
         # (not "call the meeting with marco off", "call TL-63 done", "phone died, …")
-        rf"(?:call|ring|dial|facetime)(?: up)? (?!it\b|that\b|this\b){_NOT_A_TICKET}\w+|"
+        rf"(?:call|ring|facetime)(?: up)? (?!it\b|that\b|this\b|stack|buffer|button|center|"
+        rf"centre|log|history){_NOT_A_TICKET}\w+|"
         r"phone (?:up |back )?(?:my|the|our|your|his|her|mum|mom|dad|grandma|grandpa|granny|"
         r"nan|home|him|them)\b|"
         rf"(?:appelle|appeler) (?!-?moi un|-?nous un|ca\b|cela\b|ceci\b){_NOT_A_TICKET}\w+|"
@@ -242,7 +249,7 @@ INTO_CALENDAR = re.compile(
 def outside_span(folded: str) -> tuple[str, int, int] | None:
     """:func:`outside_request`'s kind, with where its request starts and ends (at the end of
     its clause), or None."""
-    if INTO_CALENDAR.search(folded):
+    if INTO_CALENDAR.search(folded) or _NEW_TICKET.search(folded):
         return None
     for kind, pattern in OUTSIDE_KINDS.items():
         found = pattern.search(folded)
@@ -252,6 +259,13 @@ def outside_span(folded: str) -> tuple[str, int, int] | None:
     return None
 
 
+# a ticket filed, whose title may say anything ("create a ticket: call button does nothing",
+# "Zahlungen über 50 Euro schlagen fehl, leg ein Ticket an")
+_NEW_TICKET = re.compile(
+    r"\b(?:create|file|open|add|log|raise|report|ouvre|cree|crea|abre|anade|leg|erstell|"
+    r"eroffne|mach)\w* (?:a |an |un |une |el |un |ein |einen |ne )?(?:new |nouveau |nuevo |"
+    r"neues |neuen )?(?:ticket|bug|issue)\b|\b(?:ticket|bug|issue)\w* (?:an|auf)\b"
+)
 _CLAUSE_END = re.compile(r"[,;.!?\u2026]|\s(?:and|et|y|und|then|puis|luego|dann)\s")
 
 

@@ -5098,7 +5098,7 @@ def test_what_is_left_out_is_never_the_one_thing_done(text: str) -> None:
         "everybody's off to the beach today, there'll be nobody home",
         "on s'en va tous au marché pour la matinée",
         "nos vamos todos de excursión, la casa se queda vacía",
-        "wir gehen jetzt alle zum Weihnachtsmarkt",
+        "wir gehen jetzt alle für den Nachmittag zum Weihnachtsmarkt",
     ],
 )
 def test_everyone_leaving_arms_the_alarm_for_an_empty_house(text: str) -> None:
@@ -5477,3 +5477,93 @@ def test_a_new_appointment_laid_on_in_german_is_created() -> None:
     text = "leg einen Termin mit dem Steuerberater an, Donnerstag nächste Woche um zehn"
     ops = patch_of(form(text))
     assert [op["op"] for op in ops] == ["add"] and ops[0]["path"].startswith("/events/")
+
+
+# what the sixteenth session's second review found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿has cerrado la puerta trasera, vale?",
+        "t'as allumé le porche, ok ?",
+        "hast du TL-42 geschlossen, ok?",
+    ],
+)
+def test_a_question_with_a_tag_changes_nothing(text: str) -> None:
+    assert form(text).decision != "stateful"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "everyone's gone to school, it's just me now",
+        "we're all off for the day, the nanny's here with Leo",
+        "wir fahren alle los, die Putzfrau ist noch da",
+        "nos vamos todos en media hora",
+        "on part tous dans une demi-heure",
+        "on part tous les étés en Bretagne",
+        "wir fahren alle gerne Fahrrad",
+        "everyone's gone home, finally some peace",
+        "we're all off work today",
+        "nobody here has the wifi password",
+        "everyone's off sick today",
+        "wir gehen alle auf dieselbe Schule",
+    ],
+)
+def test_someone_home_a_later_hour_or_no_leaving_arms_nothing(text: str) -> None:
+    assert "armed_away" not in _values_written(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["grandma can't come for christmas this year", "Sam can't come tomorrow"]
+)
+def test_a_guest_who_cannot_come_removes_no_event(text: str) -> None:
+    formation = form(text)
+    patch = formation.task.patch or [] if formation.task is not None else []
+    assert not any(op.to_rfc()["op"] == "remove" for op in patch)
+
+
+@pytest.mark.parametrize(
+    "text", ["the dog is shivering in the garden", "that horror film gave me the shivers"]
+)
+def test_shivering_of_an_animal_or_a_film_sets_no_temperature(text: str) -> None:
+    formation = form(text)
+    patch = formation.task.patch or [] if formation.task is not None else []
+    assert not any("target_celsius" in op.to_rfc()["path"] for op in patch)
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        (
+            "call grandma and crank up the heating",
+            "/entities/climate.living_room/attributes/target_celsius",
+        ),
+        ("order pizza and start movie night", "/entities/scene.movie_night/state"),
+        ("sors le chien et allume le porche", "/entities/light.porch/state"),
+        ("send the email bug to Priya", "/tickets/TL-94/assignee"),
+        ("call Sam, the piano lesson is off", "/events/ev-piano"),
+        (
+            "dial the heating down a notch",
+            "/entities/climate.living_room/attributes/target_celsius",
+        ),
+    ],
+)
+def test_a_projects_request_beside_an_outside_one_is_kept(text: str, path: str) -> None:
+    assert path in [op["path"] for op in patch_of(form(text))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "create a ticket: call button does nothing on mobile",
+        "Zahlungen über 50 Euro schlagen fehl, leg ein Ticket an",
+        "get me open tickets for sprint 49",
+        "pide a Marco que cierre el 42",
+    ],
+)
+def test_a_ticket_or_a_tracker_request_is_not_outside(text: str) -> None:
+    formation = form(text)
+    reason = formation.reply.reason_code if formation.reply is not None else ""
+    assert not reason.startswith("out_of_scope")
