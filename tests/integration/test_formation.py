@@ -101,7 +101,8 @@ def test_every_branch_and_review_outcome(
     # §11 no domain match: a clarification request, or the conservative read-only path
     assert (
         replies["no-domain"].kind == "clarification"
-        and replies["no-domain"].reason_code == "no_domain_match"
+        # (an order is outside every project: the reply says what kind of request it is)
+        and replies["no-domain"].reason_code == "out_of_scope:order"
     )
     assert "no-domain" not in tasks
     conservative = tasks["no-domain-question"]
