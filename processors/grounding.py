@@ -306,6 +306,12 @@ _INDIRECT_HOT = re.compile(
     r"\b(?:too hot|boiling|roasting|sweltering|trop chaud|creve de chaud|on etouffe|calor|"
     r"demasiado caliente|asando|asfixiando|achicharrando|zu warm|zu heiss|schwitzen|bullig)\b"
 )
+# too much heat said ("trop chaud", "zu warm", "way too hot"; not "pas trop chaud")
+_TOO_HOT = re.compile(
+    r"(?<!\bpas )(?<!\bnot )(?<!\bnicht )(?<!\bno )\b(?:(?:beaucoup |bien |viel |way |far |much )?"
+    r"(?:trop chaud|too (?:hot|warm)|zu (?:warm|heiss)|demasiado (?:calor|caliente)|"
+    r"creve de chaud|on etouffe|on cuit))\b"
+)
 _INDIRECT_DARK = re.compile(
     r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster|pitch black|stockdunkel|"
     r"zappenduster|stockfinster)\b|voit goutte|"
@@ -2747,6 +2753,18 @@ class GroundedExpert:
         if name == "temperature":
             d = delta(c)
             t = temperature(c)
+            if (
+                t is None
+                and d is not None
+                and d.sign > 0
+                and (hot := _TOO_HOT.search(c.folded)) is not None
+                and bare_number(c) is None  # ("put it on 19, it's way too warm": 19)
+            ):
+                # "il fait trop chaud", "zu warm": the heat said is too much, not "warmer" (unless
+                # a change up is said apart from it)
+                rest = f"{c.folded[: hot.start()]} {c.folded[hot.end() :]}"
+                if delta(clean(rest, c.lang)) is None:
+                    d = Delta(-1, None)
             if t is not None and d is None and t < 5:
                 d = Delta(1 if not _INDIRECT_HOT.search(c.folded) else -1, t)  # "dos grados"
             if t is not None and not (d is not None and d.amount is not None and d.amount <= 5):
@@ -3597,7 +3615,7 @@ _CHANGES_NOT_REMINDED = frozenset(
 # is no "saying", "heading" no "heating")
 _NOT_RESPELT = frozenset(
     "staying stays leaving heading going coming sleeping waiting watching playing working "
-    "looking sitting standing shivering running eating cooking calling reading".split()
+    "looking sitting standing shivering running eating cooking calling reading monde".split()
 )
 _AUXILIARIES = {
     "fr": frozenset("ai a as avons avez ont deja".split()),

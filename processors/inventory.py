@@ -73,7 +73,9 @@ _VERBS = frozenset(
 _CLOCK_WORDS = frozenset({"clock", "oclock", "clocks"})
 # words of their own a letter away from an item's or a kind's word: "we're heading out" says
 # no heating and no reading lamp, "staying" no "saying"
-_NOT_MISSPELT = frozenset({"heading", "headed", "staying", "leaving", "sleeping", "shivering"})
+_NOT_MISSPELT = frozenset(
+    {"heading", "headed", "staying", "leaving", "sleeping", "shivering", "monde"}
+)
 _EXACT_ONLY = _VERBS | _CLOCK_WORDS | _NOT_MISSPELT
 # Ordering and reserving words name no item: a reminder's title is a request too ("order more
 # glaze", "commander de l'émail"), and "commande-moi des sushis" or "bestell beim Bäcker zwei

@@ -5567,3 +5567,21 @@ def test_a_ticket_or_a_tracker_request_is_not_outside(text: str) -> None:
     formation = form(text)
     reason = formation.reply.reason_code if formation.reply is not None else ""
     assert not reason.startswith("out_of_scope")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "il fait trop chaud dans la chambre des enfants",
+        "im Kinderzimmer ist es zu warm",
+        "on crève de chaud dans la chambre des enfants",
+    ],
+)
+def test_too_much_heat_said_lowers_the_setpoint(text: str) -> None:
+    assert [op["value"] for op in patch_of(form(text))] == [19]
+
+
+def test_tout_le_monde_is_no_mode() -> None:
+    formation = form("tout le monde est parti")
+    patch = formation.task.patch or [] if formation.task is not None else []
+    assert not any("scene" in op.to_rfc()["path"] for op in patch)
