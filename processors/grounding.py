@@ -61,6 +61,7 @@ from processors.language import (
     _FUNCTION_WORDS,
     KEPT_AS_IS,
     REMIND_ME,
+    REQUEST_VERB_STEMS,
     SUPPORTED,
     Cleaned,
     Detected,
@@ -68,7 +69,7 @@ from processors.language import (
     detect,
     fold,
 )
-from processors.lexicon import GIVEN_TO, WEEKDAY_NAMES, canonical
+from processors.lexicon import GIVEN_TO, NOT_MISSPELT, WEEKDAY_NAMES, canonical
 from processors.models import RoutedEvent
 from processors.outside import INTO_CALENDAR
 from processors.packs import DomainPack, IntentSpec, MissingSlot, render_patch
@@ -1239,10 +1240,7 @@ _TAG = re.compile(
 # a request's verb first, past fillers ("oye, eh… anula lo que tengo el jueves")
 _REQUEST_FIRST = re.compile(
     r"\W*(?:(?:oye|eh|euh|hey|ok|okay|so|bon|also|bueno|alors|ahm|uh|um|please|bitte|stp)\W+)*"
-    r"(?:turn|switch|lock|unlock|open|close|set|put|dim|arm|disarm|start|stop|cancel|move|add|"
-    r"remind|book|mark|assign|reopen|push|eteins|allume|ferme|ouvre|mets|annule|deplace|decale|"
-    r"ajoute|verrouille|anula|cancela|apaga|enciende|cierra|abre|pon|mueve|pasa|sube|baja|mach|"
-    r"schalt|schliess|stell|dreh|sag|verschieb|trag|setz|sperr)\w*\b"
+    rf"{REQUEST_VERB_STEMS}\w*\b"
 )
 
 
@@ -1541,7 +1539,7 @@ class GroundedExpert:
             if len(word) < 4:  # most words: too short to respell, stripped or not
                 continue
             bare = word.strip("?,.!:;")
-            if len(bare) < 4 or not bare.isalpha() or bare in known or bare in _NOT_RESPELT:
+            if len(bare) < 4 or not bare.isalpha() or bare in known or bare in NOT_MISSPELT:
                 continue
             if bare.endswith("ed") and (bare[:-2] in known or bare[:-1] in known):
                 continue  # "disarmed", "locked": told done, no typo of "disarm"
@@ -3611,12 +3609,6 @@ _CHANGES_NOT_REMINDED = frozenset(
     "status person label sprint lock_state alarm_mode switch percent temperature colour".split()
 )
 # the auxiliaries a past participle follows (folded): what follows them is told done
-# everyday words a letter or two from a word of the packs, never its misspelling ("staying"
-# is no "saying", "heading" no "heating")
-_NOT_RESPELT = frozenset(
-    "staying stays leaving heading going coming sleeping waiting watching playing working "
-    "looking sitting standing shivering running eating cooking calling reading monde".split()
-)
 _AUXILIARIES = {
     "fr": frozenset("ai a as avons avez ont deja".split()),
     "es": frozenset("he ha has hemos han".split()),  # (not "a": "vuelve a abrirlo")

@@ -29,7 +29,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from processors.fuzzy import Choices
 from processors.language import fold
-from processors.lexicon import NUMBER_WORDS, PHRASES, by_sound, canonical, lexicon_words
+from processors.lexicon import (
+    NOT_MISSPELT,
+    NUMBER_WORDS,
+    PHRASES,
+    by_sound,
+    canonical,
+    lexicon_words,
+)
 
 # Words that never name an item on their own.
 _STOP = frozenset(
@@ -71,12 +78,7 @@ _VERBS = frozenset(
 # words that name an item only as themselves, never misspelt: requests' own verbs, and the
 # clock of "my three o'clock" (no "lock": "move my three o'clock to four" went to the home)
 _CLOCK_WORDS = frozenset({"clock", "oclock", "clocks"})
-# words of their own a letter away from an item's or a kind's word: "we're heading out" says
-# no heating and no reading lamp, "staying" no "saying"
-_NOT_MISSPELT = frozenset(
-    {"heading", "headed", "staying", "leaving", "sleeping", "shivering", "monde"}
-)
-_EXACT_ONLY = _VERBS | _CLOCK_WORDS | _NOT_MISSPELT
+_EXACT_ONLY = _VERBS | _CLOCK_WORDS | NOT_MISSPELT
 # Ordering and reserving words name no item: a reminder's title is a request too ("order more
 # glaze", "commander de l'émail"), and "commande-moi des sushis" or "bestell beim Bäcker zwei
 # Brezeln" asks for something else, not to tick that reminder off or move it. (Counted only
@@ -1286,7 +1288,7 @@ def _kind_guess(word: str) -> str | None:
             _KIND_GUESS,
             word,
             _fuzzy_kind(word)
-            if len(word) >= 5 and word not in _CLOCK_WORDS and word not in _NOT_MISSPELT
+            if len(word) >= 5 and word not in _CLOCK_WORDS and word not in NOT_MISSPELT
             else None,
         )
     return found

@@ -918,6 +918,17 @@ def _kept_clause(tail: str) -> str | None:
 
 # a clause that tells why ("it's still light out", "j'ai encore des bougies à couler", "que
 # todavía hay luz", "ich brauch es noch"): no request of its own
+# the first letters of a request's verbs, in four languages (each matched as the start of a
+# word: "cierralo", "schalte", "mueve"): what the router reads beside an outside request and
+# what grounding reads before a tag for agreement
+REQUEST_VERB_STEMS = (
+    r"(?:turn|switch|lock|unlock|open|close|set|put|dim|arm|disarm|start|stop|cancel|move|add|"
+    r"remind|book|mark|assign|reopen|push|crank|lower|raise|leave|keep|warm|heat|shut|brighten|"
+    r"make|allume|eteins|ferme|ouvre|rouvre|mets|annule|deplace|decale|ajoute|verrouille|passe|"
+    r"monte|baisse|tamise|coupe|lance|laisse|garde|rechauffe|rends|eclaire|anula|cancela|apaga|"
+    r"enciende|cierra|abre|reabre|pon|mueve|pasa|asigna|sube|baja|calienta|haz|mach|schalt|"
+    r"schliess|stell|sperr|dreh|sag|schieb|verschieb|trag|setz|offne|starte|lass|heiz)"
+)
 # a request's verb as asked (not "armed", "fermée", "leave it": told or kept)
 _A_REQUEST_VERB = re.compile(
     r"\b(?:turn|switch|lock|unlock|open|close|set|arm|disarm|allume|eteins|ferme|ouvre|"

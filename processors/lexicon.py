@@ -322,6 +322,14 @@ for _english, _words in _MORE_GROUPS.items():
     _GROUPS[_english] = " ".join(
         w for w in _words.split() if not any(w in ws.split() for ws in _GROUPS.values())
     )
+# Everyday words a letter or two from a word of the packs, an item's name or a kind's word,
+# never a misspelling of it ("we're heading out" says no heating and no reading lamp, "staying"
+# no "saying", "tout le monde" no "mode"): no speller respells them
+NOT_MISSPELT = frozenset(
+    "heading headed staying stays leaving going coming sleeping waiting watching playing "
+    "working looking sitting standing shivering running eating cooking calling reading "
+    "monde".split()
+)
 # Phrases said for one English thing, whose words alone name other things ("armario" is any
 # cupboard, "debajo" anything under): folded, matched whole.
 PHRASES: dict[str, str] = {

@@ -46,7 +46,7 @@ from processors.grounding import (
     vented,
 )
 from processors.inventory import Inventory
-from processors.language import REMIND_ME, SUPPORTED, clean, detect, fold
+from processors.language import REMIND_ME, REQUEST_VERB_STEMS, SUPPORTED, clean, detect, fold
 from processors.lexicon import GIVEN_TO, NUMBER_WORDS
 from processors.models import Candidate, RawEvent, RoutedEvent, millis, trusted
 from processors.outside import outside_span
@@ -72,14 +72,7 @@ _W_ADVICE = 0.4  # as do advice and a wake-up alarm, harder
 _W_OUTSIDE_REQUEST = 2.0  # and an order, a ride, music, a message or a call, below every project
 # a request's verb, as a clause beside an outside request says one ("…, and lock the back
 # door", "… y cierra el 42", "…, schieb es in Sprint 49")
-_REST_ASKS = re.compile(
-    r"\b(?:turn|switch|lock|unlock|set|put|close|open|reopen|cancel|move|push|dim|add|assign|"
-    r"mark|remind|crank|lower|raise|leave|keep|warm|heat|start|shut|brighten|make|"
-    r"allume|eteins|ferme|ouvre|rouvre|mets|annule|deplace|decale|passe|monte|baisse|tamise|"
-    r"coupe|lance|laisse|garde|rechauffe|rends|eclaire|"
-    r"enciende|apaga|cierra|abre|reabre|pon|cancela|mueve|pasa|asigna|sube|baja|deja|calienta|haz|"
-    r"mach|schalt|schliess|stell|sperr|schieb|verschieb|offne|dreh|starte|lass|heiz)\w*"
-)
+_REST_ASKS = re.compile(rf"\b{REQUEST_VERB_STEMS}\w*")
 _DIGIT_IN = re.compile(r"\d")
 # an event called off, told ("the appointment is off", "le cours tombe à l'eau", "fällt aus")
 _CALLED_OFF = re.compile(
@@ -803,33 +796,28 @@ class Router:
             # "schreib Marco, dass TL-42 erledigt ist", "email Lea that the audit export is in
             # review": the ticket's news
             return None
-        if self._merged is not None and rest.strip():
-            told = self._merged.resolve(" ".join(words(rest)), numbers=True)
-            if any(m.named for m in told.matches) or (
-                len(told.best) == 1 and told.best[0].score >= 0.8
-            ):
-                # "call Sam, the piano lesson is off": a thing of a project, told or asked of
-                return None
-            if one_named and _CALLED_OFF.search(rest):
-                return None  # "ring the dentist, the appointment is off": that one's news
-        if _REST_ASKS.search(rest) and self._merged is not None:
-            if one_named:
-                # "ruf den Zahnarzt an und verschieb den Termin auf Freitag": one thing named,
-                # and asked of
-                return None
-            named = self._merged.resolve(" ".join(words(rest)), numbers=True)
-            best = named.best
-            if (
-                _DIGIT_IN.search(rest)
-                or any(m.named for m in named.matches)
-                or (len(best) == 1 and best[0].score >= 0.7)
-                # a thing of the home by its kind ("…, turn off the kitchen light"; not "… and
-                # move my appointment", the errand's own)
-                or not _HOME_KINDS.isdisjoint(named.kinds)
-                # a room of the home ("…, et allume la cuisine", "… and warm up the kitchen")
-                or bool(named.areas)
-            ):
-                return None
+        if self._merged is None or not rest.strip():
+            return kind
+        # what the rest of the utterance names, read once
+        told = self._merged.resolve(" ".join(words(rest)), numbers=True)
+        single = told.best[0].score if len(told.best) == 1 else 0.0
+        if any(m.named for m in told.matches) or single >= 0.8:
+            # "call Sam, the piano lesson is off": a thing of a project, told or asked of
+            return None
+        if one_named and _CALLED_OFF.search(rest):
+            return None  # "ring the dentist, the appointment is off": that one's news
+        if _REST_ASKS.search(rest) and (
+            # "ruf den Zahnarzt an und verschieb den Termin auf Freitag": one thing named, and
+            # asked of
+            one_named
+            or _DIGIT_IN.search(rest)
+            or single >= 0.7
+            # a thing of the home by its kind ("…, turn off the kitchen light"; not "… and
+            # move my appointment", the errand's own), or a room ("…, et allume la cuisine")
+            or not _HOME_KINDS.isdisjoint(told.kinds)
+            or told.areas
+        ):
+            return None
         return kind
 
     def probabilities(self, score: np.ndarray[Any, np.dtype[np.float64]]) -> list[float]:
