@@ -69,7 +69,7 @@ from processors.language import (
     detect,
     fold,
 )
-from processors.lexicon import GIVEN_TO, NOT_MISSPELT, WEEKDAY_NAMES, canonical
+from processors.lexicon import GIVEN_TO, NOT_MISSPELT, WEEKDAY_NAMES, canonical, lexicon_words
 from processors.models import RoutedEvent
 from processors.outside import INTO_CALENDAR
 from processors.packs import DomainPack, IntentSpec, MissingSlot, render_patch
@@ -421,6 +421,25 @@ _DELIVERY = re.compile(
     r"colis|repartidor|cartero|paquete|mensajero|paketbote|postbote|lieferant|lieferdienst|"
     r"paket|bote)\b"
 )
+# someone named by a first name alone, said to be at a door now ("Hervé's standing at the
+# gate", "Gwen está esperando en la puerta", "Hervé wartet am Gartentor"): someone the
+# household knows by name, let in as one of the family (not "the courier", "someone", "he",
+# "I", a word of the lexicon, nor a past tense)
+_NAMED_AT_DOOR = re.compile(
+    r"^\W*(?:(?:oh|hey|look|so|ok|okay|ah|tiens|oye|mira|ach|na)\W+)?(?P<who>[a-z][a-z-]{1,15})"
+    r"(?:'s|\s+(?:is|est|esta|wartet|steht|attend|espera|sonne|klingelt|llama))\b"
+)
+# a way into the house ("at the gate", "devant la porte", "en la puerta", "am Gartentor")
+_DOORWAY = re.compile(
+    r"\b(?:door\w*|gate|porch|entrance|porte|portail|portillon|entree|puerta|porton|"
+    r"verja|cancela|entrada|\w*tur|\w*tor|eingang|haustur)\b"
+)
+_NOT_A_NAME = frozenset(
+    "it he she they there that this what who someone somebody nobody everyone everybody "
+    "anyone anybody one il elle on ca ce c quelqu personne tout tu vous eso esto alguien nadie "
+    "todo todos el ella ello er sie es das wer jemand niemand keiner man alles mum mom dad "
+    "mama papa maman papi mamie oma opa".split()
+)
 # waiting at a door, outside
 _WAITING = re.compile(
     r"\b(?:waiting|'s at the|is at the|are at the|outside|standing|stood|ringing|knocking|"
@@ -545,7 +564,8 @@ _PLANNED = re.compile(
 # return, not of when they leave
 _BACK_AT = re.compile(
     r"\b(?:back|until|till|jusqu'a|de retour|hasta|volvemos|bis|zuruck) (?:\w+ )?(?:tonight|"
-    r"this evening|later|ce soir|esta noche|la noche|heute abend|abend|spater|plus tard)\b"
+    r"this evening|later|ce soir|esta noche|la noche|heute abend|abend|spater|plus tard)\b|"
+    r"\b(?:erst )?(?:heute abend|abends|spater) (?:wieder )?(?:zuruck|da|daheim)\b"
 )
 
 
@@ -560,7 +580,8 @@ def leaving_home(folded: str) -> bool:
     False
     """
     return (
-        _LEAVING_HOME.search(folded) is not None
+        # ("nos vamos todo el día a Brest y no se queda nadie en casa": the house said empty)
+        (_LEAVING_HOME.search(folded) is not None or _EMPTY_HOUSE.search(folded) is not None)
         # gone for a while, or the house said empty ("… for the day", "… pour la journée",
         # "there'll be nobody home"; not "wir gehen alle auf dieselbe Schule")
         and (_FOR_A_WHILE.search(folded) is not None or _EMPTY_HOUSE.search(folded) is not None)
@@ -577,7 +598,10 @@ _FOR_A_WHILE = re.compile(
     r"jusqu'a ce soir|(?:a )?pasar el dia|todo el dia|(?:para|por) la (?:tarde|manana)|"
     r"hasta la noche|volvemos (?:de|por la|esta) noche|fur den (?:tag|nachmittag|vormittag)|"
     r"den ganzen tag|bis heute abend|bis zum abend|back late|home late|rentr\w* tard|"
-    r"volve\w* tarde|(?:erst )?spat zuruck|zuruck (?:erst )?(?:spat|heute abend))\b"
+    r"volve\w* tarde|(?:erst )?spat zuruck|zuruck (?:erst )?(?:spat|heute abend)|"
+    # "… und sind erst abends zurück"
+    r"(?:erst )?(?:abends|am abend|heute abend|gegen abend|in der nacht) (?:wieder )?"
+    r"(?:zuruck|da|daheim|zu ?hause))\b"
 )
 _EMPTY_HOUSE = re.compile(
     r"\b(?:(?:nobody|no one|no-one)(?:'ll| will)? (?:be )?(?:home|in the (?:house|building)|"
@@ -876,11 +900,21 @@ _VENTING = re.compile(
     r"quelle journee|quelle semaine|(?:je suis|chuis|j'suis|suis) (?:\w+ )?(?:creve|crevee|"
     r"epuise|epuisee|lessive|lessivee|fatigue|fatiguee|vanne|vannee|naze|claque|claquee|rince|"
     r"rincee|ko|a plat|mort|morte)|j'en peux plus|"
-    r"(?:vaya|menudo) (?:dia|semana|diita)|que (?:dia|semana) (?:mas|tan|llevo|he tenido|"
-    r"hemos tenido)|(?:estoy|toy) (?:\w+ )?(?:muert[oa]|agotad[oa]|"
+    r"(?:vaya|menudo) (?:dia|semana|diita)|que (?:dia|semana) (?:(?:mas|tan)(?: \w+)?|llevo|"
+    r"he tenido|hemos tenido)|(?:estoy|toy) (?:\w+ )?(?:muert[oa]|agotad[oa]|"
     r"reventad[oa]|cansad[oa]|hech[oa] polvo|frit[oa]|molid[oa])|no puedo mas|"
     r"(?:was fur ein|was fuer ein|war das ein|so ein|das war ein) (?:\w+ )?(?:tag|woche)|"
-    r"(?:ich bin|bin) (?:\w+ ){0,2}(?:fertig|mude|kaputt|platt|erledigt|erschopft|k\.?o)"
+    r"(?:ich bin|bin) (?:\w+ ){0,2}(?:fertig|mude|kaputt|platt|erledigt|erschopft|k\.?o)|"
+    # the weather remarked on ("bit wild out there today", "quel temps de chien", "qué día más
+    # feo hace", "was für ein Schietwetter"): small talk too
+    r"(?:(?:a )?bit |pretty |so |really |proper )?(?:wild|grim|miserable|nasty|horrible|awful|"
+    r"lovely|gorgeous|glorious|beautiful|freezing|windy|wet|grey|gray|foggy|stormy|blowy) "
+    r"(?:out there|outside|out)\b|what (?:a |an )?(?:\w+ )?(?:weather|storm|downpour)|"
+    r"(?:lovely|awful|horrible|miserable|grim|nasty|filthy|glorious) (?:day|weather)|"
+    r"quel (?:temps de chien|sale temps|temps pourri|fichu temps|beau temps|temps)|"
+    r"quelle (?:tempete|pluie|purée de pois|puree de pois|grisaille)|"
+    r"(?:que|vaya|menudo) (?:dia|tiempo|tiempecito|temporal)(?: (?:mas|tan) \w+| de perros)?|"
+    r"(?:was fur ein|was fuer ein|so ein) (?:\w+)?wetter|\w*(?:schiet|sau|mist|hunde|dreck)wetter"
     r")\b"
 )
 
@@ -921,7 +955,11 @@ def vented(folded: str) -> bool:
 _NOTHING_MORE = re.compile(
     r"(?:[\s,.!\u2026]|today|tonight|honestly|really|totally|completely|right now|lol|"
     r"aujourd'hui|ce soir|vraiment|franchement|hoy|esta noche|de verdad|la verdad|heute|"
-    r"heute abend|echt|wirklich|total|mal wieder|again|encore|otra vez)*"
+    r"heute abend|echt|wirklich|total|mal wieder|again|encore|otra vez|"
+    # a tag asking agreement ("…, isn't it?", "…, hein ?", "¿eh?", "…, oder?")
+    r"isn'?t it\??|aren'?t they\??|eh\??|hein\s*\??|non\s*\?|n'est-ce pas\s*\??|¿?eh\??|"
+    r"¿?verdad\??|¿?no\??|oder\??|gell\??|nicht\??|ne\??|hace hoy|il fait|"
+    r"out there|outside|dehors|fuera|drau(?:ss|ß)en|[…¡¿])*"
 )
 # a story of the day, told in the past ("the kids were a nightmare", "j'ai eu trois réunions")
 _TOLD_OF_THE_DAY = re.compile(
@@ -2035,6 +2073,15 @@ class GroundedExpert:
             if m.item.kind and m.score > kind_best.get(m.item.kind, 0.0):
                 kind_best[m.item.kind] = m.score
         tied = res.best
+        # an item said by its whole name, alone at the top ("the lantern room dehumidifier")
+        fully_named = (
+            not leaving
+            and bool(res.matches)
+            and res.matches[0].named
+            and res.matches[0].cover >= 0.99
+            and res.matches[0].score >= 0.95
+            and (len(res.matches) == 1 or res.matches[1].score <= res.matches[0].score - 0.3)
+        )
         covered = any(m.cover >= 0.5 for m in tied)  # named, not only its area
         by_name = any(m.named and m.item.kind for m in tied)
         existing = {m.item.collection for m in tied if m.named or m.score >= 0.85}
@@ -2061,6 +2108,10 @@ class GroundedExpert:
                 s += 0.25
             elif kinds:
                 fit = max((kind_best.get(k, 0.0) for k in kinds), default=0.0) if kind_best else 0.0
+                if fit < 0.85 and fully_named:
+                    # "mach den Entfeuchter im Laternenraum aus": a thing said by its whole
+                    # name, of another kind; a light of the room it names is no fit
+                    fit = 0.0
                 if intent.cue_required and fit < 0.6:
                     s -= 0.3  # "remind me about the washing": no event of the calendar named
                 if fit >= 0.6:
@@ -2606,6 +2657,11 @@ class GroundedExpert:
             )
             by_name = any(m.named for m in matches)
             picked = _at_time(pool, u, *when_said) if not by_name else []
+            alike = [m.item for m in matches if m.named and m.score >= matches[0].score - 0.02]
+            if by_name and len(alike) > 1:
+                # "cancel the choir rehearsal on wednesday the 9th": of the events of that
+                # name, the one then
+                picked = _at_time(alike, u, *when_said)
             if (
                 not picked
                 and not by_name
@@ -2697,6 +2753,17 @@ class GroundedExpert:
             each = _each_named(u.cleaned.numeric, inventory, spec.collection, kinds)
             if len(each) >= 2:
                 return each, None
+        if (
+            len(group) > 1
+            and res.values
+            and (intent.value != "person" or _UNASSIGN.search(u.cleaned.folded))
+        ):
+            # "take Priya off the image previews", "Lukas fixed the offline edits": of the
+            # tickets alike, the one of the person said (not whom it is given to)
+            people = {m.item.id for m in res.values if m.named}
+            theirs = [m for m in group if m.item.data.get("assignee") in people]
+            if len(theirs) == 1:
+                return [theirs[0].item], None
         named = [m for m in group if m.named]
         if len(named) == 1 and (
             len(group) == 1 or named[0].score > max(m.score for m in group if not m.named)
@@ -2970,6 +3037,23 @@ def _said_not_to(folded: str, said: re.Pattern[str]) -> bool:
     )
 
 
+def _named_at_door(folded: str) -> bool:
+    """Whether ``folded`` opens with a first name said to be somewhere now (see
+    :data:`_NAMED_AT_DOOR`)."""
+    found = _NAMED_AT_DOOR.match(folded)
+    if found is None:
+        return False
+    who = found["who"]
+    return (
+        who not in _NOT_A_NAME
+        and who not in lexicon_words()
+        and canonical(who) == who
+        and not _DELIVERY.search(who)
+        and not _KEPT_OUT.search(folded)
+        and _DOORWAY.search(folded) is not None
+    )
+
+
 def _read(name: str, c: Cleaned) -> Any:
     if name == "switch":
         said = switch(c)
@@ -3001,7 +3085,11 @@ def _read(name: str, c: Cleaned) -> Any:
         if (
             (
                 (
-                    (_FAMILY.search(c.folded) or _FORGOT_KEYS.search(c.folded))
+                    (
+                        _FAMILY.search(c.folded)
+                        or _FORGOT_KEYS.search(c.folded)
+                        or _named_at_door(c.folded)
+                    )
                     and _WAITING.search(c.folded)
                 )
                 or (
@@ -3098,8 +3186,14 @@ _LABEL_AS = re.compile(
     r"\b(?:tag|label|flag|mark|etiquet|étiquet|markier)\w*\b.*?"
     r"\b(?:as|with|comme|avec|como|con|als|mit)\s+(?:an?\s+|une?\s+|una?\s+)?(\w[\w-]*)"
 )
-# a word that each of _LABEL_AS, _LABEL_AFTER and _LABEL_BEFORE says (they hold _LABEL_WORD)
-_LABEL_SAID = Needled(re.compile(f"{_LABEL_WORD}|{_LABEL_AS.pattern}"))
+# "should be tagged ux", "étiqueté ui", "als ux labeln"
+_LABEL_TAGGED = re.compile(
+    r"\b(?:tagged|labell?ed|etiquete\w*|étiquet[ée]\w*|etiquetad\w*|getaggt|gelabelt)\s+"
+    r"(?:as\s+|comme\s+|como\s+|als\s+|with\s+|avec\s+|con\s+|mit\s+)?(?:an?\s+)?(\w[\w-]*)|"
+    r"\bals\s+(\w[\w-]*)\s+(?:labeln|taggen|kennzeichnen|markieren)\b"
+)
+# a word that each of the patterns above says (they hold _LABEL_WORD)
+_LABEL_SAID = Needled(re.compile(f"{_LABEL_WORD}|{_LABEL_AS.pattern}|{_LABEL_TAGGED.pattern}"))
 _SPRINT_NUMBER = re.compile(r"\bsprint\s*-?\s*(\d+)\b")
 _SPRINT_NEXT = re.compile(
     r"\b(?:next|following|upcoming|prochain\w*|suivant\w*|proxim\w*|siguiente|nachst\w*|"
@@ -3116,9 +3210,9 @@ def _label(c: Cleaned, known: frozenset[str]) -> str | None:
     ui", "das Label flaky"; else the one label the project already uses that it says."""
     text = c.text.lower()
     if _LABEL_SAID.may_match(text):  # (each pattern says one of its words)
-        for pattern in (_LABEL_AS, _LABEL_AFTER, _LABEL_BEFORE):
+        for pattern in (_LABEL_AS, _LABEL_AFTER, _LABEL_BEFORE, _LABEL_TAGGED):
             for m in pattern.finditer(text):
-                word = m.group(1).strip("-")
+                word = (m.group(1) or m.group(m.lastindex or 1) or "").strip("-")
                 if word and word not in _NOT_A_LABEL and not _TICKET_REF.fullmatch(word):
                     return word
     if not known:

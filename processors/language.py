@@ -531,6 +531,9 @@ _SHORTHAND: dict[str, dict[str, str]] = {
         **dict.fromkeys("mñn mñna mñana mnn".split(), "mañana"),
         **dict.fromkeys("tb tmb tbn".split(), "también"),
         "d": "de", "pa": "para", "dsp": "después", "finde": "fin de semana", "toy": "estoy",
+        # "k" for "qu" ("kita a mateo de eso", "kiero que…")
+        "kita": "quita", "kitale": "quítale", "kitalo": "quítalo", "kitala": "quítala",
+        "kiero": "quiero", "kieres": "quieres", "aki": "aquí", "porke": "porque",
     },
     "de": {
         **dict.fromkeys("bt btte bidde bitt biddeschön".split(), "bitte"),

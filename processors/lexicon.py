@@ -328,7 +328,9 @@ for _english, _words in _MORE_GROUPS.items():
 NOT_MISSPELT = frozenset(
     "heading headed staying stays leaving going coming sleeping waiting watching playing "
     "working looking sitting standing shivering running eating cooking calling reading "
-    "monde".split()
+    "monde "
+    # a ticket's status said ("move it to in review"; "review" is no "previews")
+    "review progress backlog blocked".split()
 )
 # Phrases said for one English thing, whose words alone name other things ("armario" is any
 # cupboard, "debajo" anything under): folded, matched whole.

@@ -35,6 +35,12 @@ _ON = re.compile(
     r"enciend\w*|encend\w*|prend\w*|"
     r"einschalt\w*|anschalt\w*|"
     r"anmach\w*|start\w*|activ\w*|lance\w*|demarre\w*|arranca\w*|pon en marcha|"
+    # a horn or a bell sounded, a thing set going ("sound the foghorn", "fais sonner la
+    # corne", "toca la sirena", "get the sauna going", "fais chauffer le sauna")
+    r"sound(?= (?:the|our|that|it)\b)|get (?:\w+ ){1,3}?going|"
+    r"(?:fais|faites|faire|fait) (?:sonner|retentir|tourner|chauffer|marcher)|"
+    r"(?:haz|hacer|haga|hazme) (?:sonar|funcionar)|toca (?:la|el) (?:sirena|bocina|campana)|"
+    r"lass\w* (?:\w+ ){1,4}(?:tuten|ertonen|laufen)|"
     # "mets la bouilloire en route" (not "on est en route")
     r"(?<=mets )(?:\S+ ){1,4}en (?:route|marche)|(?<=mets )en (?:route|marche)|"
     r"pon\w* (?:la|el|las|los) (?:luz|luces|lampara\w*|luce\w*))\b"
@@ -984,7 +990,8 @@ _HALF_PAST = re.compile(
     r"\b(?P<h2>\d{1,2})\s*(?:h|heures?)?\s+(?:et demie|et quart|moins le quart|moins quart)|"
     r"\b(?P<h3>\d{1,2})\s+(?:y media|y cuarto|menos cuarto)\b|"
     # British "at half twelve" is 12:30 (German "halb zwölf" is 11:30)
-    r"(?<=\bat )half\s+(?P<h4>\d{1,2})\b(?!\s*(?:hours?|%|percent))"
+    r"(?:(?<=\bat )|(?<=\bto )|(?<=\btill )|(?<=\buntil )|(?<=\bby )|(?<=\bfrom )|(?<=\bfor ))"
+    r"half\s+(?P<h4>\d{1,2})\b(?!\s*(?:hours?|%|percent|an hour|of))"
 )
 # what comes after "instead of" is the time it was, not the time it is
 _INSTEAD = re.compile(
@@ -1855,6 +1862,12 @@ def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int |
             ahead = (_WEEKDAYS[m.group(2)] - local.weekday()) % 7 or 7
             day = (local + timedelta(days=ahead)).date()
         break
+    if any(ch.isdigit() for ch in text):
+        # "the choir rehearsal on wednesday the 9th", "Chorprobe am 9.": a day of the month
+        # names the day more closely than a weekday
+        dated = _date_said(text, local.date())
+        if dated is not None:
+            day = dated
     hour: int | None = None
     for m in _CLOCK.finditer(text):
         before = text[max(0, m.start() - 8) : m.start(1)]
@@ -1871,6 +1884,34 @@ def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int |
     if hour is None and (one := _OCLOCK.search(text)):
         hour = int(one.group(1)) + (12 if int(one.group(1)) < 8 else 0)
     return day, hour
+
+
+def _date_said(text: str, today: date) -> date | None:
+    """The date of an event said by its day of the month ("december 9", "le 9", "el
+    miércoles 9", "am 9."), the next one from ``today``; none for a new day ("to the 9th")."""
+    for pattern in (_DATE_RE, _ORDINAL_DAY):
+        for m in pattern.finditer(text):
+            if _NEW_DAY.search(text[max(0, m.start() - 12) : m.start()]):
+                continue
+            groups = m.groups()
+            if pattern is _DATE_RE:
+                month = _MONTHS[groups[1] or groups[2]]
+                number = int(groups[0] or groups[3])
+            else:
+                month, number = 0, int(next(g for g in groups if g))
+            for ahead in range(0, 13):  # this month or the next one that has that day
+                y, mo = divmod(today.month - 1 + ahead, 12)
+                year, mo = today.year + y, mo + 1
+                if month and mo != month:
+                    continue
+                try:
+                    found = date(year, mo, number)
+                except ValueError:
+                    continue
+                if found >= today - timedelta(days=1 if month else 0):
+                    return found
+            return None
+    return None
 
 
 # --- what a new event or reminder is about -------------------------------------------------

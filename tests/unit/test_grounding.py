@@ -5585,3 +5585,218 @@ def test_tout_le_monde_is_no_mode() -> None:
     formation = form("tout le monde est parti")
     patch = formation.task.patch or [] if formation.task is not None else []
     assert not any("scene" in op.to_rfc()["path"] for op in patch)
+
+
+# --- the seventeenth session: general causes of a looked-at held-out set's misses ------------
+
+
+@pytest.mark.parametrize(
+    ("text", "door"),
+    [
+        # someone the household knows by their first name, at a door now, is let in (as every
+        # labelled set has it); not a courier, "someone", the speaker, a past visit
+        ("Hervé's standing at the front door with a bucket of crabs", "lock.front_door"),
+        ("Gwen está esperando en la puerta principal con las sábanas", "lock.front_door"),
+        ("Jonas wartet vor der Haustür", "lock.front_door"),
+        ("Paul attend devant la porte d'entrée", "lock.front_door"),
+        ("Marco is at the back door with the groceries", "lock.back_door"),
+    ],
+)
+def test_someone_known_by_name_at_a_door_is_let_in(text: str, door: str) -> None:
+    f = form(text)
+    assert _targets(f) == {door} and _values_written(text) == ["unlocked"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tom's at the front door, don't let him in",
+        "Hervé was at the front door this morning",
+        "someone is at the front door",
+        "Sam is waiting in front of the school",
+        "the courier is at the front door",
+    ],
+)
+def test_a_name_alone_does_not_unlock_for_anyone(text: str) -> None:
+    assert "unlocked" not in _values_written(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "get the coffee machine going",
+        "fais chauffer la machine à café",
+        "haz funcionar la cafetera",
+    ],
+)
+def test_a_thing_set_going_is_switched_on(text: str) -> None:
+    f = form(text)
+    assert _targets(f) == {"switch.coffee_machine"} and _values_written(text) == ["on"]
+
+
+def test_a_horn_sounded_is_switched_on() -> None:
+    home = json.loads(json.dumps(STATES["home"]))
+    home["entities"]["switch.foghorn"] = {
+        "name": "foghorn",
+        "aliases": ["corne de brume", "sirena de niebla", "Nebelhorn"],
+        "area": "garden",
+        "kind": "switch",
+        "state": "off",
+        "attributes": {},
+    }
+    for text in ("sound the foghorn!", "fais sonner la corne de brume", "toca la sirena de niebla"):
+        f = _formed_in({"home": home}, text)
+        assert _targets(f) == {"switch.foghorn"}, text
+        assert [op["value"] for op in patch_of(f)] == ["on"], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bit wild out there today, isn't it?",
+        "Quel temps de chien aujourd'hui…",
+        "Qué día más feo hace hoy, ¿eh?",
+        "Was für ein Schietwetter heute.",
+        "qué día más largo",
+    ],
+)
+def test_the_weather_remarked_on_is_small_talk(text: str) -> None:
+    f = form(text)
+    assert f.decision == "no_task", (f.decision, f.reply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nos vamos todo el día a la playa y no se queda nadie en casa.",
+        "Wir fahren heute alle nach Köln und sind erst abends zurück.",
+    ],
+)
+def test_the_house_left_empty_for_the_day_is_armed(text: str) -> None:
+    assert _values_written(text) == ["armed_away"]
+
+
+def test_a_thing_said_by_its_whole_name_is_not_a_light_of_its_room() -> None:
+    # ("lampe" is a light's word: the kennel's light was switched off)
+    home = json.loads(json.dumps(STATES["home"]))
+    home["areas"]["kennel"] = {"name": "kennel", "aliases": ["chenil", "perrera", "Zwinger"]}
+    home["entities"]["light.kennel"] = {
+        "name": "kennel light",
+        "aliases": ["lumière du chenil", "luz de la perrera", "Zwingerlicht"],
+        "area": "kennel",
+        "kind": "light",
+        "state": "on",
+        "attributes": {"brightness": 80},
+    }
+    home["entities"]["switch.kennel_heat_lamp"] = {
+        "name": "kennel heat lamp",
+        "aliases": ["lampe chauffante du chenil", "lámpara de calor de la perrera"],
+        "area": "kennel",
+        "kind": "switch",
+        "state": "on",
+        "attributes": {},
+    }
+    for text in (
+        "Tu peux éteindre la lampe chauffante du chenil ?",
+        "apaga la lámpara de calor de la perrera",
+    ):
+        f = _formed_in({"home": home}, text)
+        assert _targets(f) == {"switch.kennel_heat_lamp"}, text
+
+
+def _tracker_with_two_alike_tickets() -> dict[str, Any]:
+    tracker = _tracker_with_two_webhook_tickets()
+    first, second = sorted(tracker["tickets"])[:2]
+    tracker["tickets"][first]["assignee"] = "priya"
+    tracker["tickets"][second]["assignee"] = "jonas"
+    return tracker
+
+
+@pytest.mark.parametrize(
+    ("text", "which"),
+    [
+        ("take Jonas off the webhook ticket", 1),
+        ("nimm Priya vom Webhook-Ticket runter", 0),
+        ("Jonas fixed the webhook bug", 1),
+    ],
+)
+def test_of_two_alike_tickets_the_one_of_the_person_said(text: str, which: int) -> None:
+    tracker = _tracker_with_two_alike_tickets()
+    f = _formed_in({"taskline-dev": tracker}, text)
+    assert _targets(f) == {sorted(tracker["tickets"])[which]}, (f.decision, f.reply)
+
+
+def test_giving_one_of_two_alike_tickets_still_asks_which() -> None:
+    f = _formed_in(
+        {"taskline-dev": _tracker_with_two_alike_tickets()}, "give the webhook bug to jonas"
+    )
+    assert f.reply is not None and f.reply.reason_code == "ambiguous_target", f.task
+
+
+def test_spanish_chat_spelling_of_qu() -> None:
+    assert patch_of(form("kita a marco del 42, no le da tiempo")) == [
+        {"op": "replace", "path": "/tickets/TL-42/assignee", "value": None}
+    ]
+
+
+def test_a_status_said_is_no_word_of_a_title() -> None:
+    tracker = json.loads(json.dumps(STATES["taskline-dev"]))
+    tracker["tickets"]["TL-900"] = {
+        "title": "replace Webpack with Vite",
+        "status": "in_progress",
+        "assignee": "lea",
+        "labels": ["chore"],
+    }
+    tracker["tickets"]["TL-901"] = {
+        "title": "image previews for attachments",
+        "status": "open",
+        "assignee": None,
+        "labels": ["feature"],
+    }
+    f = _formed_in({"taskline-dev": tracker}, "Move the Vite migration to in review.")
+    assert patch_of(f) == [
+        {"op": "replace", "path": "/tickets/TL-900/status", "value": "in_review"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The login timeout ticket should be tagged ux.",
+        "Das Login-Timeout-Ticket bitte als ux labeln.",
+    ],
+)
+def test_a_label_said_as_tagged(text: str) -> None:
+    assert patch_of(form(text)) == [{"op": "add", "path": "/tickets/TL-42/labels/-", "value": "ux"}]
+
+
+def test_british_half_four_after_to() -> None:
+    values = _values_written("push the vet back to half four")
+    assert values[0].startswith("2026-12-11T16:30")
+
+
+def _calendar_with_two_choir_rehearsals() -> dict[str, Any]:
+    calendar = json.loads(json.dumps(STATES["family-calendar"]))
+    for n, day in ((1, "02"), (2, "09")):
+        calendar["events"][f"ev-choir-{n}"] = {
+            "title": "choir rehearsal",
+            "aliases": ["ensayo del coro", "Chorprobe", "répétition de chorale"],
+            "start": f"2026-12-{day}T18:30:00+01:00",
+            "end": f"2026-12-{day}T20:30:00+01:00",
+            "attendees": ["me"],
+        }
+    return calendar
+
+
+@pytest.mark.parametrize(
+    ("text", "event"),
+    [
+        ("Cancela el ensayo del coro del miércoles 9.", "ev-choir-2"),
+        ("Streich die Chorprobe am 9.", "ev-choir-2"),
+        ("cancel the choir rehearsal on the 2nd", "ev-choir-1"),
+        ("cancel the choir rehearsal on december 9", "ev-choir-2"),
+    ],
+)
+def test_of_two_events_of_one_name_the_day_of_the_month_said(text: str, event: str) -> None:
+    f = _formed_in({"family-calendar": _calendar_with_two_choir_rehearsals()}, text)
+    assert _targets(f) == {event}, (f.decision, f.reply)
