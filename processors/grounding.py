@@ -155,11 +155,19 @@ _TAKE_BACK_LAST = (
     # "…, scratch that, keep it locked": the request taken back, the thing kept as it is
     rf"(?:scratch that|forget that|oublie ca|olvida eso|vergiss das),? (?:{KEPT_AS_IS.pattern})"
 )
+# the speaker will do it ("I'll do it myself", "je m'en occupe", "lo hago yo")
+_MYSELF = (
+    r"(?:i'?ll do it myself|i'?ll do it|je (?:vais )?(?:le faire|le fais|m'en occupe)"
+    r"(?: moi-meme| moi)?|(?:ya )?lo hago yo(?: mism[oa])?|"
+    r"ich mach(?:'s|s|e es|e das| das) (?:selber|selbst|schon))"
+)
 # a request called off in its first words ("sorry, wrong button", "laisse tomber, …")
 DISMISSED = re.compile(
     r"\W*(?:(?:oops|oh|ah|sorry|actually|no|non|nein|nee|ok|okay|bon|vale|ach)\W+)*"
     rf"(?:{TAKE_BACK}|wrong button|ignore (?:that|it|this|me)|hat sich erledigt|"
-    r"ne t'embete pas|no hace falta|pas la peine|olvida)\b"
+    r"ne t'embete pas|no hace falta|pas la peine|olvida|"
+    # "oh, leave it, I'll do it myself", "ach, lass, ich mach's selber", "Kommando zurück"
+    rf"leave it|laisse|lass|kommando zuruck|{_MYSELF})\b(?:[\s,;.!\u2026-]+{_MYSELF}\b)?"
     # a clause of its own: not "oublie le yoga ce soir", "dejalo así y cierra la puerta"
     r"(?=\W*$|\s*[,;.!?\u2026])"
 )
@@ -1235,6 +1243,16 @@ def negated_request(text: str) -> bool:
     return not (rest and _REQUEST_VERB.search(rest[0]) and not NEGATED.search(rest[0]))
 
 
+# a verb, then an indefinite article or "new" ("note un rendez-vous", "add a new appointment",
+# "apunta una cita", "trag einen Termin ein")
+_A_NEW = re.compile(
+    r"\W*(?:(?:please|can you|could you|peux-tu|tu peux|puedes|kannst du|bitte)\W+)?"
+    r"(?:add|book|put|schedule|create|make|set up|note|ajoute|note|mets|cree|planifie|inscris|"
+    r"anade|apunta|pon|crea|agenda|programa|trag|leg|erstell\w*|plan|fais|haz|mach|open|ouvre|"
+    r"abre|file|log)\w*(?:-moi|-nous)?\s+(?:me\s+|moi\s+|"
+    r"nous\s+|mir\s+|uns\s+|bitte\s+)?(?:an?|un|une|una|uno|ein|eine|einen|another|a new|"
+    r"nouveau|nouvelle|nuevo|nueva|neuen?)\s"
+)
 # a question about whether something is so, asked with the verb first (not "can you …")
 _YES_NO = re.compile(
     r"(?:is|are|was|were|est-ce que|est ce que|esta|estan|sigue|siguen|ist|sind|brennt|"
@@ -1255,7 +1273,21 @@ def is_question_in(u: Cleaned) -> bool:
 
 
 def _polite(text: str) -> bool:
-    return bool(_POLITE.search(text) or _POLITE_INSIDE.search(text) or _POLITE_KIND.search(text))
+    return bool(
+        _POLITE.search(text)
+        or _POLITE_INSIDE.search(text)
+        or _POLITE_KIND.search(text)
+        or _IF_POSSIBLE.search(text)
+    )
+
+
+# a change asked whether it can be done ("Mistrals Tierarzt eine halbe Stunde früher, geht
+# das?", "…, is that possible?"): a request
+_IF_POSSIBLE = re.compile(
+    r"[,\s]+(?:geht das|ginge das|ist das moglich|ware das moglich|is that possible|would that "
+    r"work|could that work|c'est possible|ce serait possible|est-ce possible|es posible|se puede|"
+    r"seria posible)\s*\?+\s*$"
+)
 
 
 # on the way to something ("we're all heading to the dentist now", "on va chez le véto",
@@ -2088,14 +2120,27 @@ class GroundedExpert:
         said = u.cleaned.folded
         respelt = u.spelled.folded if u.spelled is not None else None
         off = any(t.only_on for t in terms) and self._said_off(u, terms)
+        # "note un rendez-vous chez le notaire", "add an appointment": a new one of a kind
+        # whose items are named alike, said with an indefinite article after the verb
+        new = _A_NEW.match(said)
+        new_said = new is not None
+        # what follows "create a ticket" is its title: another intent's word there asks nothing
+        # ("crée un ticket : impossible de renommer un projet")
+        title_at = said.find(" ", new.end()) if new is not None else -1
         scored: list[tuple[IntentSpec, float]] = []
         for t, sim in zip(terms, best, strict=True):
             intent, cue, kinds = t.intent, t.cue, t.kinds
             s = 0.6 * sim
             finder = t.finder
             found = finder.search(said) if finder is not None else None
+            in_title = 0 < title_at < (found.start() if found is not None else -1)
+            if in_title and not t.creates:
+                found = None
             if found is not None or (
-                finder is not None and respelt is not None and finder.search(respelt)
+                finder is not None
+                and respelt is not None
+                and not (title_at > 0 and not t.creates)
+                and finder.search(respelt)
             ):
                 s += 0.3
                 if found is not None and found.start() == 0:
@@ -2132,7 +2177,7 @@ class GroundedExpert:
                 s -= 0.6 if yes_no or short_q else 0.45
                 if or_not:
                     s -= 0.3  # "alarm on or not": nothing asks more plainly whether
-            if t.creates and t.collection in existing:
+            if t.creates and t.collection in existing and not new_said:
                 s -= 0.3  # it names an existing item: not a new one
             if t.creates and question and not polite:
                 s -= 0.3  # "welche Erinnerungen hab ich heute": asking makes nothing new

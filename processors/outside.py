@@ -24,7 +24,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["INTO_CALENDAR", "OUTSIDE_KINDS", "OUTSIDE_WHAT", "outside_request", "outside_span"]
+__all__ = [
+    "INTO_CALENDAR",
+    "NEW_TICKET_FIRST",
+    "OUTSIDE_KINDS",
+    "OUTSIDE_WHAT",
+    "outside_request",
+    "outside_span",
+]
 
 # where a request starts: the text's start, a clause break, or a word that gives a reason for it
 # ("…, so order a pizza", "j'ai la flemme, alors commande-moi des sushis"; not "lock up and play
@@ -265,6 +272,12 @@ _NEW_TICKET = re.compile(
     r"\b(?:create|file|open|add|log|raise|report|ouvre|cree|crea|abre|anade|leg|erstell|"
     r"eroffne|mach)\w* (?:a |an |un |une |el |un |ein |einen |ne )?(?:new |nouveau |nuevo |"
     r"neues |neuen )?(?:ticket|bug|issue)\b|\b(?:ticket|bug|issue)\w* (?:an|auf)\b"
+)
+# a new ticket asked for first ("create a ticket: …", "ouvre un bug : …", "leg ein Ticket an:
+# …"): what follows is its title
+NEW_TICKET_FIRST = re.compile(
+    r"\W*(?:(?:please|can you|could you|peux-tu|tu peux|puedes|kannst du|bitte|ok|so|hey)\W+)*"
+    r"(?:" + _NEW_TICKET.pattern + r")"
 )
 _CLAUSE_END = re.compile(r"[,;.!?\u2026]|\s(?:and|et|y|und|then|puis|luego|dann)\s")
 

@@ -49,7 +49,7 @@ from processors.inventory import Inventory
 from processors.language import REMIND_ME, REQUEST_VERB_STEMS, SUPPORTED, clean, detect, fold
 from processors.lexicon import GIVEN_TO, NUMBER_WORDS
 from processors.models import Candidate, RawEvent, RoutedEvent, millis, trusted
-from processors.outside import outside_span
+from processors.outside import NEW_TICKET_FIRST, outside_span
 from processors.packs import DomainPack
 from processors.patterns import GROUP_REFERENCE as _GROUP_REFERENCE
 from processors.patterns import alternatives as _alternatives
@@ -834,6 +834,18 @@ class Router:
         total = sum(exps)
         return [e / total for e in exps]
 
+    def _untitled(self, text: str) -> str:
+        """``text`` without the title of a new ticket it asks for first ("create a ticket: the
+        kitchen light doesn't turn on from the app" is routed as "create a ticket"): the
+        things a title names are no evidence of their projects. A project said by its id is
+        kept ("open a bug in apollo: …")."""
+        folded = fold(text.lower())
+        found = NEW_TICKET_FIRST.match(folded)
+        if found is None or found.end() >= len(folded.rstrip(" .!?")):
+            return text
+        ids = [i for i in self._lower_ids if re.search(rf"\b{re.escape(i)}\b", folded)]
+        return " ".join([folded[: found.end()], *ids])
+
     def route(self, event: RawEvent, now: datetime, session_hint: str | None = None) -> RoutedEvent:
         """Route one event."""
         # what was said, not the front end's context: metadata holds device and trace ids,
@@ -841,7 +853,8 @@ class Router:
         # (and cost time in proportion to them)
         language = detect(event.text, hint=event.metadata.get("lang") or None)
         lang = language.lang if language.supported else None
-        probs = self._probabilities(self._scores(event.text, session_hint, None, lang))
+        said = self._untitled(event.text)
+        probs = self._probabilities(self._scores(said, session_hint, None, lang))
         # by probability, then id: a stable sort of the projects in the order of their ids
         order = sorted(self._by_id, key=probs.__getitem__, reverse=True)
         # built, not validated: every value below is already what validation would keep
@@ -977,7 +990,16 @@ _KNOWLEDGE = re.compile(
     r"que hora es\b|wie spat ist es\b|"
     r"how many calories|combien de calories|cuantas calorias|wie viele kalorien|"
     r"how long does it take to (?:drive|fly|walk|cycle) |combien de temps (?:faut-il|il faut) "
-    r"pour (?:aller|rouler)|cuanto se tarda en (?:ir|llegar)|wie lange (?:braucht|dauert es) man"
+    r"pour (?:aller|rouler)|cuanto se tarda en (?:ir|llegar)|wie lange (?:braucht|dauert es) man|"
+    # how long a kind lives, what a word means ("how long do african grey parrots live",
+    # "un perroquet gris, ça vit combien de temps", "what's a spring tide, exactly?")
+    r"how long (?:do|does) (?:an? )?(?:\w+ ){1,4}live\b|.{0,60}\bca vit combien de temps\b|"
+    r"combien de temps (?:vit|vivent)\b|cuantos anos (?:vive|viven)\b|cuanto (?:tiempo )?viven? "
+    r"(?:un|una|los|las)\b|wie (?:lange|alt) (?:lebt|leben|wird|werden) (?:ein|eine|die)\b|"
+    r"what(?:'s| is) an? (?:\w+[ ,]+){1,3}(?:exactly|anyway)\b|what does \w+ mean\b|"
+    r"c'est quoi (?:un|une) (?:\w+[ ,]+){1,3}(?:exactement|au juste)\b|qu'est-ce qu'(?:un|une) |"
+    r"(?:que|qué) es (?:un|una) (?:\w+ ){1,3}(?:exactamente)\b|"
+    r"was ist (?:eigentlich )?(?:ein|eine) (?:\w+ ){0,2}\w+ (?:genau|eigentlich)\b"
     r")"
 )
 # a wake-up alarm (unless a light or a device of the home wakes: "wake me up at 7 by turning

@@ -5800,3 +5800,104 @@ def _calendar_with_two_choir_rehearsals() -> dict[str, Any]:
 def test_of_two_events_of_one_name_the_day_of_the_month_said(text: str, event: str) -> None:
     f = _formed_in({"family-calendar": _calendar_with_two_choir_rehearsals()}, text)
     assert _targets(f) == {event}, (f.decision, f.reply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Oh, leave it, I'll do it myself.",
+        "Ach, lass, ich mach's selber.",
+        "Kommando zurück.",
+        "laisse, je m'en occupe",
+        "déjalo, ya lo hago yo",
+    ],
+)
+def test_a_request_left_to_the_speaker_is_called_off(text: str) -> None:
+    f = form(text)
+    assert f.decision == "no_task" and f.task is None, (f.decision, f.reply)
+
+
+def test_leave_it_before_a_request_still_does_the_request() -> None:
+    assert _values_written("leave it, turn on the porch light") == ["on"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What's a neap tide, exactly?",
+        "How long do African grey parrots live?",
+        "Un perroquet gris du Gabon, ça vit combien de temps ?",
+        "wie lange leben eine Landschildkröten eigentlich",
+    ],
+)
+def test_a_question_about_the_world_is_no_projects(text: str) -> None:
+    routed = ROUTER.route(form_event(text), BASE)
+    assert routed.project_id is None, routed.top_candidates
+
+
+def test_a_new_event_said_with_an_indefinite_article_is_created_beside_alike_ones() -> None:
+    # (the demo's "dentist appointment" is an appointment too: it was moved)
+    f = form("Note un rendez-vous chez le notaire vendredi à 14 h 30.")
+    ops = patch_of(f)
+    assert len(ops) == 1 and ops[0]["op"] == "add" and ops[0]["path"].startswith("/events/")
+    assert ops[0]["value"]["start"].startswith("2026-12-04T14:30")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Crée un ticket : impossible de renommer un projet depuis l'appli Android.",
+        "Fais-moi un ticket pour rédiger les notes de version avant vendredi",
+    ],
+)
+def test_another_intents_word_in_a_new_tickets_title_asks_nothing(text: str) -> None:
+    ops = patch_of(form(text))
+    assert len(ops) == 1 and ops[0]["op"] == "add" and ops[0]["path"].startswith("/tickets/")
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # the things a new ticket's title names are no evidence of their project: these turned
+        # the kitchen light on and armed the alarm
+        ("create a ticket: kitchen light doesn't turn on from the app", "kitchen light"),
+        ("log a bug: the alarm won't arm", "the alarm won't arm"),
+        ("crée un ticket : l'alarme ne s'arme pas", "l'alarme ne s'arme pas"),
+        ("leg ein Ticket an: die Alarmanlage lässt sich nicht scharf schalten", "alarmanlage"),
+    ],
+)
+def test_a_new_tickets_title_is_not_a_request_to_the_home(text: str, title: str) -> None:
+    f = form(text)
+    assert f.task is not None and f.task.routing.project_id == "taskline-dev"
+    ops = patch_of(f)
+    assert ops[0]["path"].startswith("/tickets/") and title in ops[0]["value"]["title"]
+
+
+def test_a_new_ticket_in_a_project_said_by_its_id_goes_there() -> None:
+    routed = ROUTER.route(form_event("create a ticket in apollo: invoice totals are off"), BASE)
+    assert routed.project_id == "apollo"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "den Zahnarzttermin eine halbe Stunde früher, geht das?",
+        "le rendez-vous chez le dentiste une demi-heure plus tôt, c'est possible ?",
+    ],
+)
+def test_a_change_asked_whether_possible_is_a_request(text: str) -> None:
+    ops = patch_of(form(text))
+    assert ops[0]["path"] == "/events/ev-dentist/start"
+    assert ops[0]["value"].startswith("2026-12-03T14:30")
+
+
+def test_tracker_words_said_in_spanish_name_the_ticket() -> None:
+    tracker = json.loads(json.dumps(STATES["taskline-dev"]))
+    tracker["tickets"]["TL-900"] = {
+        "title": "release notes for version 5.0",
+        "status": "done",
+        "assignee": "lea",
+        "labels": ["docs"],
+    }
+    f = _formed_in({"taskline-dev": tracker}, "Reabre el de las notas de la versión 5.0.")
+    assert patch_of(f) == [{"op": "replace", "path": "/tickets/TL-900/status", "value": "open"}]
