@@ -397,7 +397,14 @@ _FAMILY = re.compile(
     r"abuelo|suegra|suegro|pareja)|"
     r"(?:meine|mein) (?:mutter|mama|vater|papa|frau|mann|sohn|tochter|bruder|schwester|oma|opa|"
     r"schwiegermutter|schwiegervater|freundin|freund)|schwiegermutter|"
-    r"the kids|les enfants|los ninos|die kinder)\b"
+    r"the kids|les enfants|los ninos|die kinder|"
+    # parents, and a parent said as a name first ("Maman attend devant la porte", "meine
+    # Eltern stehen unten am Hoftor")
+    r"(?:my|our) (?:parents|in-laws|grandparents)|(?:mes|nos) (?:parents|beaux-parents|"
+    r"grands-parents)|(?:mis|nuestros) (?:padres|suegros|abuelos)|(?:meine|unsere) (?:eltern|"
+    r"schwiegereltern|grosseltern)|^\W*(?:maman|papa|mamie|papi|mum|mom|dad|grandma|granny|"
+    r"grandpa|mama|abuela|abuelo|oma|opa|mutti|vati)(?= )"
+    r")\b"
 )
 # someone locked out: forgot their keys
 _FORGOT_KEYS = re.compile(
@@ -435,6 +442,8 @@ _DELIVERY = re.compile(
 # "I", a word of the lexicon, nor a past tense)
 _NAMED_AT_DOOR = re.compile(
     r"^\W*(?:(?:oh|hey|look|so|ok|okay|ah|tiens|oye|mira|ach|na)\W+)?(?P<who>[a-z][a-z-]{1,15})"
+    # ("Inma acaba de llegar y está esperando en el portón", "Jo just got here and is waiting")
+    r"(?: (?:just|acaba de|vient d'|vient de|ist gerade|ist eben) \w+(?: \w+)? (?:and|y|et|und))?"
     r"(?:'s|\s+(?:is|est|esta|wartet|steht|attend|espera|sonne|klingelt|llama))\b"
 )
 # a way into the house ("at the gate", "devant la porte", "en la puerta", "am Gartentor")
@@ -617,7 +626,8 @@ _EMPTY_HOUSE = re.compile(
     r"the house (?:is|will be)(?: \w+)? empty|(?:y'aura|y aura|il n'y aura|il y aura) (?:plus )?"
     r"personne|la maison (?:sera|est) vide|no (?:va a haber|habra|queda|hay|se queda) nadie|"
     r"la casa (?:se queda|queda|estara|esta) vacia|(?:niemand|keiner)(?: \w+){0,2} (?:zu ?hause|"
-    r"im haus|daheim)|das haus (?:ist|bleibt) leer)\b"
+    r"im haus|daheim)|das haus (?:ist|bleibt) leer|"
+    r"(?:hier|zu ?hause|daheim) ist (?:dann |heute |also )?(?:keiner|niemand))\b"
 )
 
 
@@ -788,6 +798,7 @@ _HANDED_ON = re.compile(
 )
 # "file a bug - it …", "did the kids leave the garage open? lock it"
 _CLAUSE = re.compile(r"[,;:]|\?(?=\s*\w)|\s[-\u2013\u2014]\s|\s(?:and|et|y|und)\s")
+_REASON_AFTER = re.compile(r"[,;:]\s")
 _AND = re.compile(r"\s(?:and|et|y|e|und|sowie|as well as)\s")
 _SCENE_SAID = re.compile(r"\b(?:scenes?|scene|szenen?|escenas?|ambiance|ambiente|stimmung)\b")
 _ID_SAID = re.compile(r"\b[a-z]{1,4}-?\d+\b|#\d+\b")  # "tl-310", "ma44", "#88"
@@ -886,14 +897,32 @@ PRAISE = re.compile(
 # heute?", "¿qué tal estás hoy?"): the whole utterance, a greeting before it at most
 HOW_ARE_YOU = re.compile(
     r"\W*(?:(?:hi|hello|hey|good morning|morning|bonjour|salut|coucou|hola|buenos dias|buenas|"
-    r"hallo|guten morgen|guten tag|moin|servus|oh|so|alors|bueno|na)\W+)*"
-    r"(?:how are you(?: doing)?|how(?:'s| is) it going|how are things|how have you been|"
+    r"hallo|guten morgen|guten tag|moin|servus|oh|so|alors|bueno|na|oye|dis|sag mal|say|ha|"
+    r"haha|tiens|mira)\W+)*"
+    r"(?:"
+    # the assistant asked about ("do you ever sleep?", "tu dors jamais, toi ?", "¿tú nunca
+    # duermes?", "schläfst du eigentlich nie?")
+    r"do you (?:ever )?(?:sleep|eat|dream|get tired|rest|take a break|get bored)|"
+    r"are you (?:ever )?(?:tired|asleep|awake|a robot|human|real|alive|bored)|"
+    r"(?:tu|vous) (?:ne )?(?:dors|dormez|manges|mangez|reves|revez|fatigues)(?: jamais)?|"
+    r"(?:tu es|t'es|vous etes) (?:un robot|humaine?|fatiguee?|reveillee?)|"
+    r"(?:tu )?(?:nunca )?(?:duermes|descansas|suenas|comes)(?: nunca| alguna vez)?|"
+    r"(?:eres|estas) (?:un robot|humano|humana|cansad[oa]|despiert[oa])|"
+    r"(?:schlafst|isst|traumst|ruhst) du (?:eigentlich |auch |denn |mal )?(?:nie|nicht|jemals|"
+    r"auch mal|mal)?|bist du (?:eigentlich |auch )?(?:mude|ein roboter|wach|ein mensch)|"
+    # a greeting passed on ("Hector says hi", "Hector te fait coucou", "Hector te manda
+    # saludos", "Hector lässt grüßen")
+    r"\w+ (?:just )?(?:says|said) (?:hi|hello|hey|good morning)(?: to you)?|"
+    r"\w+ (?:te|vous) (?:fait|dit|passe|font) (?:coucou|bonjour|un bisou|le bonjour)|"
+    r"\w+ (?:te|os) (?:manda|envia|mandan) (?:saludos|un saludo|besos|recuerdos)|"
+    r"\w+ (?:lasst|lassen) (?:dich |schon |schon mal )?gru(?:ss|ß)en|\w+ sagt hallo|"
+    r"how are you(?: doing)?|how(?:'s| is) it going|how are things|how have you been|"
     r"you (?:ok|alright)|(?:ca|comment ca|comment tu|comment vous) va[sz]?|comment allez-vous|"
     r"tu vas bien|vous allez bien|que tal(?: estas| andas| va| te va)?|como estas|"
     r"como esta usted|como te va|como andas|wie geht(?:'s|s| es)(?: dir| ihnen| euch)?|"
     r"alles (?:gut|klar|ok) bei dir)"
     r"(?:\W+(?:toi|today|aujourd'hui|hoy|heute|then|alors|ce matin|this morning|esta manana|"
-    r"heute morgen|you|vous|usted|ihnen|dir|tu|du|mate|buddy))*\W*$"
+    r"heute morgen|you|vous|usted|ihnen|dir|tu|du|mate|buddy|toi|eigentlich|then|hein|eh))*\W*$"
 )
 # a long day or tiredness told ("what a day", "je suis lessivé", "estoy reventada", "boah,
 # war das ein Tag"): small talk, unless something is asked or a thing named after it ("I'm
@@ -901,17 +930,21 @@ HOW_ARE_YOU = re.compile(
 _VENTING = re.compile(
     r"\W*(?:(?:oh|ugh|ouf|pf+|boah|buf|uf|puf|man|god|ay|ah|na|ok|right|well|bon|bueno|"
     r"madre mia|mon dieu|mein gott|oh la la)\W+)*(?:"
-    r"what a (?:\w+ )?day|(?:such a|it'?s been a|that was a|what a) (?:long|tiring|crazy|busy|"
-    r"rough|hard|mad|exhausting) (?:day|week)|(?:i'?m|i am) (?:so |really |completely |"
+    r"what a (?:\w+ )?(?:day|night)|(?:such a|it'?s been a|that was a|what a|long|rough) "
+    r"(?:(?:long|tiring|crazy|busy|rough|hard|mad|exhausting) )?(?:day|week|night|shift)|"
+    r"(?:i'?m|i am) (?:so |really |completely |"
     r"absolutely |totally |just |dead )*(?:tired|exhausted|knackered|shattered|beat|wiped|"
     r"worn out|done in|drained|bored|stressed|wrecked)|"
-    r"quelle journee|quelle semaine|(?:je suis|chuis|j'suis|suis) (?:\w+ )?(?:creve|crevee|"
+    r"quelle journee|quelle semaine|quelle nuit|quelle garde|"
+    r"(?:je suis|chuis|j'suis|suis) (?:\w+ )?(?:creve|crevee|"
     r"epuise|epuisee|lessive|lessivee|fatigue|fatiguee|vanne|vannee|naze|claque|claquee|rince|"
     r"rincee|ko|a plat|mort|morte)|j'en peux plus|"
-    r"(?:vaya|menudo) (?:dia|semana|diita)|que (?:dia|semana) (?:(?:mas|tan)(?: \w+)?|llevo|"
+    r"(?:vaya|menuda?) (?:dia|semana|diita|noche|nochecita|guardia)|"
+    r"que (?:dia|semana) (?:(?:mas|tan)(?: \w+)?|llevo|"
     r"he tenido|hemos tenido)|(?:estoy|toy) (?:\w+ )?(?:muert[oa]|agotad[oa]|"
     r"reventad[oa]|cansad[oa]|hech[oa] polvo|frit[oa]|molid[oa])|no puedo mas|"
     r"(?:was fur ein|was fuer ein|war das ein|so ein|das war ein) (?:\w+ )?(?:tag|woche)|"
+    r"(?:was fur eine|was fuer eine|war das eine|so eine|das war eine) (?:\w+ )?(?:nacht|schicht)|"
     r"(?:ich bin|bin) (?:\w+ ){0,2}(?:fertig|mude|kaputt|platt|erledigt|erschopft|k\.?o)|"
     # the weather remarked on ("bit wild out there today", "quel temps de chien", "qué día más
     # feo hace", "was für ein Schietwetter"): small talk too
@@ -2442,6 +2475,17 @@ class GroundedExpert:
             if _completes(intent) and (denied := denied_parts(u.cleaned.folded)):
                 # "Marco fixed TL-42 and TL-94 is not fixed yet": not TL-94
                 return self._without_denied(denied, targets, problem, inventory)
+            if (
+                problem is None
+                and len(targets) == 1
+                and _someone_elses(targets[0], u)
+                # (not named by its day or hour: "cancel my friday event" is Friday's)
+                and (when_said is None or reference(u.cleaned, *when_said) == (None, None))
+            ):
+                # "move my appointment to 3" when the one appointment is "Sacha's orthodontist
+                # appointment": asked, not moved
+                name = targets[0].names[0] if targets[0].names else targets[0].id
+                return [], ("ambiguous_target", reply_text("which", lang, options=name), [])
             return targets, problem
         rest, left_out = split
         # one thing said not to be done beside the one to do, with no "all" ("… but not …")
@@ -2770,6 +2814,27 @@ class GroundedExpert:
             ]
             if len(alike) > 1:
                 matches = [Match(it, 0.75, False) for it in alike]
+        if len(matches) > 1:
+            # "apaga la lámpara de la isla, que ya entra luz por la ventana": the request's own
+            # clause names one of them whole; the reason after it brushed another
+            head, *tail = _REASON_AFTER.split(u.cleaned.numeric, maxsplit=1)
+            if (
+                tail
+                and not _AND.search(u.cleaned.numeric)
+                and not any(
+                    # (not "allume le plafonnier… ah non, juste le ruban LED": another named whole)
+                    m.named and m.cover >= 0.99
+                    for m in inventory.resolve(tail[0]).matches
+                )
+            ):
+                ids = {m.item.id for m in matches}
+                whole_head = [
+                    m
+                    for m in inventory.resolve(head).best
+                    if m.named and m.cover >= 0.99 and m.item.id in ids
+                ]
+                if len(whole_head) == 1:
+                    return [whole_head[0].item], None
         if res.areas:
             inside = [m for m in matches if m.item.area in res.areas]
             if inside and len(inside) < len(matches):
@@ -2809,6 +2874,11 @@ class GroundedExpert:
             theirs = [m for m in group if m.item.data.get("assignee") in people]
             if len(theirs) == 1:
                 return [theirs[0].item], None
+        if len(group) > 1 and _MY.search(u.cleaned.folded):
+            # "cancel my night shift": not "Rafa's night shift"
+            mine = [m for m in group if not _someone_elses(m.item, u)]
+            if len(mine) == 1 and mine[0].cover >= 0.99:  # (not "mon rendez-vous": any)
+                return [mine[0].item], None
         named = [m for m in group if m.named]
         if len(named) == 1 and (
             len(group) == 1 or named[0].score > max(m.score for m in group if not m.named)
@@ -3082,6 +3152,23 @@ def _said_not_to(folded: str, said: re.Pattern[str]) -> bool:
     )
 
 
+# "my appointment", "mon rendez-vous", "mi cita", "meinen Termin": the speaker's own
+_MY = re.compile(r"\b(?:my|mon|ma|mes|mi|mis|mein|meine|meinen|meinem|meiner)\b")
+# a name that says whose it is ("Sacha's orthodontist appointment")
+_WHOSE = re.compile(r"^(?P<who>[^\W\d_]+)'s\b")
+
+
+def _someone_elses(item: Any, u: Understanding) -> bool:
+    """Whether ``u`` asks for the speaker's own item ("my …") and ``item``'s name says it is
+    someone else's whom ``u`` does not name."""
+    if not item.names or _MY.search(u.cleaned.folded) is None or _FAMILY.search(u.cleaned.folded):
+        return False  # ("la revisión de la cadera de mi madre": hers)
+    whose = _WHOSE.match(fold(item.names[0]))
+    if whose is None or whose["who"] in ("my", "our"):
+        return False
+    return re.search(rf"\b{re.escape(whose['who'])}", u.cleaned.folded) is None
+
+
 def _named_at_door(folded: str) -> bool:
     """Whether ``folded`` opens with a first name said to be somewhere now (see
     :data:`_NAMED_AT_DOOR`)."""
@@ -3093,7 +3180,7 @@ def _named_at_door(folded: str) -> bool:
         who not in _NOT_A_NAME
         and who not in lexicon_words()
         and canonical(who) == who
-        and not _DELIVERY.search(who)
+        and not _DELIVERY.search(folded)
         and not _KEPT_OUT.search(folded)
         and _DOORWAY.search(folded) is not None
     )

@@ -703,12 +703,17 @@ class Router:
                 skip = skip | self._unreminding
             for p in skip:
                 score[p] -= pull
+            # "we're all off to the coast for the day": the house with an alarm, left empty,
+            # whatever else it names ("wir sind den ganzen Tag bei meinen Eltern, hier ist dann
+            # keiner" is no visit of the parents to move)
+            leaving = not res.kinds and leaving_home(folded)
             for owner, top in per_project.items():
                 p = self._index[owner]
-                if p in skip:
+                if p in skip or (leaving and "alarm" not in self._kinds.get(p, ())):
                     continue
                 if top.score >= 0.5:
                     score[p] += _W_ITEM * (1.0 if top.named else top.score * 0.8)
+
             hinted = (
                 {
                     self._index[person.owner]
@@ -731,8 +736,7 @@ class Router:
                 # people (not the one who says or does something: "Jonas picked up the
                 # prescription", "Sofia says hi")
                 score[p] += _W_KIND
-            if not res.kinds and not any(m.named for m in res.matches) and leaving_home(folded):
-                # "we're all off to the coast for the day": the house with an alarm, left empty
+            if leaving:
                 for p, kinds in self._kinds.items():
                     if "alarm" in kinds:
                         score[p] += _W_ITEM
@@ -999,7 +1003,17 @@ _KNOWLEDGE = re.compile(
     r"what(?:'s| is) an? (?:\w+[ ,]+){1,3}(?:exactly|anyway)\b|what does \w+ mean\b|"
     r"c'est quoi (?:un|une) (?:\w+[ ,]+){1,3}(?:exactement|au juste)\b|qu'est-ce qu'(?:un|une) |"
     r"(?:que|qué) es (?:un|una) (?:\w+ ){1,3}(?:exactamente)\b|"
-    r"was ist (?:eigentlich )?(?:ein|eine) (?:\w+ ){0,2}\w+ (?:genau|eigentlich)\b"
+    r"was ist (?:eigentlich )?(?:ein|eine) (?:\w+ ){0,2}\w+ (?:genau|eigentlich)\b|"
+    r"(?:que|qué) es exactamente (?:un|una)\b|"
+    # how long a kind of thing takes, how much of a thing one needs, since when a thing is
+    # ("how long does a bisque firing take", "cuánto tiempo hay que dejar enfriar …",
+    # "cuántas horas debería dormir …", "seit wann gibt es …")
+    r"how long does an? (?:\w+ ){1,4}(?:usually |normally |typically )?take\b|"
+    r".{0,40}\bca (?:cuit|se cuit|prend) (?:a quelle temperature|combien de temps)\b|"
+    r"cuanto tiempo hay que\b|cuantas horas (?:deberia|debe|tiene que|hay que)\b|"
+    r"how many hours (?:should|does|do) (?:an?|one) \w+|seit wann gibt es\b|"
+    r"combien d'heures (?:doit|devrait) (?:dormir|un|une)\b|wie viele stunden (?:sollte|muss) "
+    r"(?:ein|eine|man)\b"
     r")"
 )
 # a wake-up alarm (unless a light or a device of the home wakes: "wake me up at 7 by turning

@@ -1852,7 +1852,8 @@ def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int |
         + [(m.start(2), "wd", m) for m in _WEEKDAY_RE.finditer(text)]
     )
     for start, what, m in found:
-        if _NEW_DAY.search(text[max(0, start - 12) : start]):
+        # (before the whole of it: "auf nächsten Montag" is a new day too)
+        if _NEW_DAY.search(text[max(0, m.start() - 12) : m.start()].rstrip() + " "):
             continue  # "move it to friday": the new day, not the event's
         if what == "rel":
             day = (local + timedelta(days=_RELATIVE_DAYS[m.group(1)])).date()

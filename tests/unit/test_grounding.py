@@ -5901,3 +5901,136 @@ def test_tracker_words_said_in_spanish_name_the_ticket() -> None:
     }
     f = _formed_in({"taskline-dev": tracker}, "Reabre el de las notas de la versión 5.0.")
     assert patch_of(f) == [{"op": "replace", "path": "/tickets/TL-900/status", "value": "open"}]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Do you ever sleep?",
+        "Tu dors jamais, toi ?",
+        "Oye, ¿tú nunca duermes?",
+        "Schläfst du eigentlich nie?",
+        "Long night... I'm completely shattered.",
+        "Quelle nuit… je suis complètement lessivée.",
+        "Vaya nochecita, estoy muerta.",
+        "Was für eine Nacht, ich bin fix und fertig.",
+        "Biscuit says hi.",
+        "Biscuit te fait coucou.",
+        "Biscuit te manda saludos.",
+        "Biscuit lässt grüßen.",
+    ],
+)
+def test_the_assistant_asked_about_a_night_told_a_greeting_passed_on_are_small_talk(
+    text: str,
+) -> None:
+    f = form(text)
+    assert f.decision == "no_task" and f.task is None, (f.decision, f.reply)
+
+
+def test_a_request_after_a_night_told_is_done() -> None:
+    assert _values_written("what a night, turn on the porch light") == ["on"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How long does a bisque firing usually take for stoneware?",
+        "¿Cuánto tiempo hay que dejar enfriar el horno después de una cocción?",
+        "¿Cuántas horas debería dormir un chaval de quince años?",
+        "¿Qué es exactamente una traboule?",
+    ],
+)
+def test_more_questions_about_the_world_are_no_projects(text: str) -> None:
+    assert ROUTER.route(form_event(text), BASE).project_id is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Maman attend devant la porte d'entrée avec les courses.",
+        "My parents are waiting at the front door with their suitcases.",
+        "Inma acaba de llegar y está esperando en la puerta principal.",
+    ],
+)
+def test_a_parent_or_someone_just_arrived_at_a_door_is_let_in(text: str) -> None:
+    assert _values_written(text) == ["unlocked"]
+
+
+def test_the_house_left_empty_is_not_a_visit_to_move() -> None:
+    # ("Eltern" named the parents' visit: it was moved)
+    calendar = json.loads(json.dumps(STATES["family-calendar"]))
+    calendar["events"]["ev-parents"] = {
+        "title": "my parents arrive",
+        "aliases": ["Ankunft meiner Eltern", "Eltern"],
+        "start": "2026-12-03T18:00:00+01:00",
+        "end": "2026-12-03T18:30:00+01:00",
+        "attendees": ["me"],
+    }
+    text = "Wir sind heute den ganzen Tag bei meinen Eltern in Annecy, hier ist dann keiner."
+    f = _formed_in({"family-calendar": calendar}, text)
+    assert not (f.task is not None and f.task.routing.project_id == "family-calendar")
+
+
+def _calendar_with_someone_elses_appointment() -> dict[str, Any]:
+    calendar = json.loads(json.dumps(STATES["family-calendar"]))
+    events = calendar["events"]
+    for key in [k for k, v in events.items() if "appointment" in v["title"]]:
+        del events[key]
+    events["ev-ortho"] = {
+        "title": "Sacha's orthodontist appointment",
+        "aliases": ["orthodontist", "rendez-vous chez l'orthodontiste", "cita del ortodoncista"],
+        "start": "2026-12-01T17:00:00+01:00",
+        "end": "2026-12-01T17:30:00+01:00",
+        "attendees": ["sacha"],
+    }
+    for who, day in (("my", "02"), ("Rafa's", "04")):
+        events[f"ev-night-{day}"] = {
+            "title": f"{who} night shift",
+            "aliases": ["night shift", "garde de nuit"],
+            "start": f"2026-12-{day}T20:45:00+01:00",
+            "end": f"2026-12-{day}T23:45:00+01:00",
+            "attendees": ["me"],
+        }
+    return calendar
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Décale mon rendez-vous à 15 h.",
+        "Mueve mi cita una hora antes.",
+        "move my appointment to 3pm",
+    ],
+)
+def test_my_appointment_is_not_someone_elses_one(text: str) -> None:
+    f = _formed_in({"family-calendar": _calendar_with_someone_elses_appointment()}, text)
+    assert f.task is None and f.reply is not None and f.reply.kind == "clarification", f.task
+
+
+@pytest.mark.parametrize("text", ["cancel my night shift", "annule ma garde de nuit"])
+def test_of_two_alike_my_own_is_the_one(text: str) -> None:
+    f = _formed_in({"family-calendar": _calendar_with_someone_elses_appointment()}, text)
+    assert _targets(f) == {"ev-night-02"}
+
+
+def test_the_requests_own_clause_names_the_thing_not_the_reason_after_it() -> None:
+    home = json.loads(json.dumps(STATES["home"]))
+    home["entities"]["light.kitchen_island"] = {
+        "name": "kitchen island pendant",
+        "aliases": ["lámpara de la isla", "island light"],
+        "area": "kitchen",
+        "kind": "light",
+        "state": "on",
+        "attributes": {"brightness": 80},
+    }
+    home["areas"]["entrance"] = {"name": "entrance", "aliases": ["entrada", "recibidor"]}
+    home["entities"]["light.entrance"] = {
+        "name": "hall light",
+        "aliases": ["luz de la entrada"],
+        "area": "entrance",
+        "kind": "light",
+        "state": "on",
+        "attributes": {"brightness": 80},
+    }
+    f = _formed_in({"home": home}, "Apaga la lámpara de la isla, que ya entra luz por la ventana.")
+    assert _targets(f) == {"light.kitchen_island"}
