@@ -1851,7 +1851,7 @@ def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int |
         [(m.start(), "rel", m) for m in _DAY_RE.finditer(text)]
         + [(m.start(2), "wd", m) for m in _WEEKDAY_RE.finditer(text)]
     )
-    for start, what, m in found:
+    for _start, what, m in found:
         # (before the whole of it: "auf nächsten Montag" is a new day too)
         if _NEW_DAY.search(text[max(0, m.start() - 12) : m.start()].rstrip() + " "):
             continue  # "move it to friday": the new day, not the event's
