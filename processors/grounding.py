@@ -3087,10 +3087,20 @@ _COMPARATIVE = re.compile(
 
 
 def _without_comparatives(text: str) -> str:
-    """``text`` for item look-up: a comparative said of the change left out."""
+    """``text`` for item look-up: a comparative said of the change left out, and words that
+    name no item ("switch it back on", "move that ticket into review")."""
+    if "back" in text or "review" in text or "progress" in text:
+        text = _NOT_A_NAME_WORD.sub(" ", text)
     if "er" not in text:  # every comparative ends so: most texts are returned as they are
         return text
     return _COMPARATIVE.sub(" ", text)
+
+
+# "back" as a particle ("switch it back on", "put them back to 20"), a status moved to
+_NOT_A_NAME_WORD = re.compile(
+    r"(?:(?<=\bit )|(?<=\bthem )|(?<=\bthat )|(?<=\bthis )|(?<=\bthose )|(?<=\bthese ))back\b|"
+    r"\b(?:in|into|to|as|for)(?: code)? (?:review|progress)\b"
+)
 
 
 def _own_clause(c: Cleaned, target: Any) -> str | None:

@@ -79,6 +79,7 @@ _VERBS = frozenset(
 # clock of "my three o'clock" (no "lock": "move my three o'clock to four" went to the home)
 _CLOCK_WORDS = frozenset({"clock", "oclock", "clocks"})
 _EXACT_ONLY = _VERBS | _CLOCK_WORDS | NOT_MISSPELT
+_REMINDING = frozenset("remind rappelle recuerda erinnere".split())  # a reminder's own word
 # Ordering and reserving words name no item: a reminder's title is a request too ("order more
 # glaze", "commander de l'émail"), and "commande-moi des sushis" or "bestell beim Bäcker zwei
 # Brezeln" asks for something else, not to tick that reminder off or move it. (Counted only
@@ -600,6 +601,15 @@ class Inventory:
         folded = fold(text)  # once: the words, "all", plurals and ids all read it
         raw = _WORD.findall(folded)
         words = self._rejoined(_raw_words(folded, raw))
+        if (
+            len(words) >= 2
+            and words[0] in _VERBS
+            and words[0] not in _ANY_KIND
+            and words[0] not in _REMINDING
+        ):
+            # "move that ticket into review": the request's verb names no ticket "move hosting
+            # to …" (a kind's word stays: "lock the back door")
+            words = words[1:]
         by_word = self._hits(words)
         said = tuple(compress(by_word, by_word.values()))  # those with hits: few of them
         # what the words that hit inventory words give depends on them alone, and the same

@@ -83,6 +83,19 @@ _GROUPS: dict[str, str] = {
     "login": "connexion anmeldung identification inicio",
     "timeout": "delai expiration zeituberschreitung zeitlimit",
     "upgrade": "actualizacion aktualisierung update actualizar aktualisieren",
+    "badge": "tarjeta ausweis dienstausweis",
+    "leave": "conges conge vacaciones urlaub",
+    "overtime": "heures-sup uberstunden horas-extra",
+    "rounded": "arrondi arrondie arrondies arrondis redondeado redondeadas redondeados gerundet "
+    "abgerundet abgerundeten abgerundete",
+    "pending": "attente pendiente pendientes ausstehend ausstehende",
+    "stuck": "bloque bloquee bloquees bloques atascado atascada atascadas haengen hangen",
+    "requests": "demandes solicitudes peticiones antrage",
+    "colour blind": "daltonien daltonienne daltoniens daltonico daltonica daltonicos farbenblind "
+    "farbenblinde farbenblinden",
+    "swap": "echange echanges intercambio intercambios cambio cambios tausch",
+    "shift": "turno turnos schicht schichten",
+    "clocks": "horloges relojes uhren",
     "library": "bibliotheque libreria bibliothek biblioteca",
     "client": "cliente",
     "crash": "plantage fallo absturz crashe",
@@ -338,7 +351,9 @@ NOT_MISSPELT = frozenset(
     "working looking sitting standing shivering running eating cooking calling reading "
     "monde "
     # a ticket's status said ("move it to in review"; "review" is no "previews")
-    "review progress backlog blocked".split()
+    "review progress backlog blocked "
+    # a sprint said is no "print view" misspelt
+    "sprint sprints".split()
 )
 # Phrases said for one English thing, whose words alone name other things ("armario" is any
 # cupboard, "debajo" anything under): folded, matched whole.
@@ -363,6 +378,18 @@ PHRASES: dict[str, str] = {
     "mot de passe": "password",
     "mots de passe": "passwords",
     "notes de version": "release notes",
+    "montee de version": "upgrade",
+    "mise a niveau": "upgrade",
+    "inicio de sesion": "log in",
+    "iniciar sesion": "log in",
+    "heures sup": "overtime",
+    "horas extra": "overtime",
+    "medio dia": "half-day",
+    "demi-journee": "half-day",
+    "halber tag": "half-day",
+    "changement d'heure": "clocks change",
+    "cambio de hora": "clocks change",
+    "zeitumstellung": "clocks change",
     "notas de la version": "release notes",
     "notas de version": "release notes",
     "versionshinweise": "release notes",

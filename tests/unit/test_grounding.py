@@ -6034,3 +6034,82 @@ def test_the_requests_own_clause_names_the_thing_not_the_reason_after_it() -> No
     }
     f = _formed_in({"home": home}, "Apaga la lámpara de la isla, que ya entra luz por la ventana.")
     assert _targets(f) == {"light.kitchen_island"}
+
+
+def _tracker_of_a_rota_app() -> dict[str, Any]:
+    tracker = json.loads(json.dumps(STATES["taskline-dev"]))
+    tracker["tickets"].update(
+        {
+            "TL-901": {
+                "title": "upgrade Django to 5.2",
+                "status": "open",
+                "assignee": "lea",
+                "labels": ["chore"],
+            },
+            "TL-902": {
+                "title": "overtime rounded down to the nearest hour",
+                "status": "open",
+                "assignee": "jonas",
+                "labels": ["bug"],
+            },
+            "TL-903": {
+                "title": "leave requests stuck in pending after the manager approves",
+                "status": "in_progress",
+                "assignee": "sofia",
+                "labels": ["bug"],
+            },
+            "TL-904": {
+                "title": "colour-blind friendly colours for shift types",
+                "status": "open",
+                "assignee": None,
+                "labels": ["ux"],
+            },
+            "TL-905": {
+                "title": "move hosting to the hospital's Kubernetes cluster",
+                "status": "in_progress",
+                "assignee": "jonas",
+                "labels": ["infra"],
+            },
+            "TL-906": {
+                "title": "print view for task lists",
+                "status": "open",
+                "assignee": None,
+                "labels": ["feature"],
+            },
+        }
+    )
+    return tracker
+
+
+@pytest.mark.parametrize(
+    ("text", "ticket"),
+    [
+        ("Décale la montée de version de Django au sprint 49.", "TL-901"),
+        ("Ajoute l'étiquette backend au bug des heures sup arrondies.", "TL-902"),
+        ("Häng an den Bug mit den abgerundeten Überstunden noch das Label backend.", "TL-902"),
+        ("Sofia a corrigé le bug des demandes de congés bloquées en attente.", "TL-903"),
+        ("weis das farbenblind-ticket marco zu", "TL-904"),
+    ],
+)
+def test_everyday_tracker_words_in_four_languages_name_a_ticket(text: str, ticket: str) -> None:
+    f = _formed_in({"taskline-dev": _tracker_of_a_rota_app()}, text)
+    assert _targets(f) == {ticket}, (f.decision, f.reply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the request's verb, a status moved to, a sprint named are no words of a ticket's
+        # title ("move hosting …", "print view …"): said of no ticket, it is asked which
+        "Move that ticket into review.",
+        "Move it to the next sprint.",
+    ],
+)
+def test_a_ticket_said_by_no_word_of_its_own_is_asked_for(text: str) -> None:
+    f = _formed_in({"taskline-dev": _tracker_of_a_rota_app()}, text)
+    assert f.task is None and f.reply is not None and f.reply.kind == "clarification", f.task
+
+
+def test_switch_it_back_on_in_a_new_session_asks_which() -> None:
+    f = form("erm switch it back on")
+    assert f.task is None and f.reply is not None and f.reply.kind == "clarification", f.task
