@@ -112,7 +112,13 @@ _WONDER = re.compile(
     r"queria saber|je voulais savoir|i wanted to know|"
     r"ich frage mich|ich frag mich|weisst du|weißt du|ich weiss nicht mehr|ich weiß nicht mehr|"
     r"(?:i'm |im )?not sure (?:if|whether)|i don'?t know if|je (?:ne )?sais pas si|"
-    r"j'?sais pas si|no se si|ich weiss nicht,? ob|keine ahnung,? ob)\b"
+    r"j'?sais pas si|no se si|ich weiss nicht,? ob|keine ahnung,? ob|"
+    # a thing looked up ("find the yoga class in my calendar", "busca en orion el último
+    # registro", "cherche le ticket du login", "such mir den Zahnarzttermin raus")
+    r"(?:please |can you |could you )?(?:(?:find|look up|look for|search for|search|"
+    r"cherche|recherche|retrouve|trouve-moi|busca|buscame|encuentra|encuentrame|such mir|"
+    r"such|finde)\b(?!\s+(?:me\s+|moi\s+|mir\s+|uns\s+)?(?:an?|un|une|una|uno|ein|eine|einen|"
+    r"some|des|unos|unas)\b)))"  # (not "find me a plumber": no thing of theirs)
 )
 # "the garage is shut right", "la cafetera sigue encendida", "das Garagentor ist zu oder":
 # a device's state said back, with nothing asked to change, asks whether it is so
@@ -605,7 +611,18 @@ def leaving_home(folded: str) -> bool:
         and _NOT_LEAVING.search(folded) is None
         and _PLANNED.search(_BACK_AT.sub(" ", folded)) is None
         and INTO_CALENDAR.search(folded) is None
+        # "wir gehen alle, mach aber die Alarmanlage nicht an": the alarm said not to be set
+        and (_ALARM_DENIED.search(folded) is None or _NOT_FORGET.search(folded) is not None)
     )
+
+
+_ALARM_DENIED = re.compile(
+    r"\b(?:don'?t|do not|never|no need|ne|n'|no|nicht|kein\w*|pas)\b[^,.;]{0,40}\balarm\w*|"
+    r"\balarm\w*\b[^,.;]{0,40}\b(?:nicht|pas|no|not)\b"
+)
+_NOT_FORGET = re.compile(
+    r"\b(?:don'?t forget|n'oublie pas|no (?:te )?olvides|vergiss (?:\w+ )?nicht)\b"
+)
 
 
 _FOR_A_WHILE = re.compile(
@@ -1228,11 +1245,25 @@ _REQUEST_VERB = re.compile(
 
 # nothing at all to be done: "don't close anything (yet)", "ne ferme rien", "no cierres nada",
 # "schließ noch nichts"
+_INSTEAD_SAID = re.compile(
+    r"\b(?:instead|a la place|plutot|en su lugar|mejor|stattdessen|lieber)\b"
+)
+_CONTRAST = re.compile(r"\b(?:but|mais|pero|aber|though|doch|cependant|sin embargo)\b")
+# words said before a request that are no clause of it ("what? no, don't turn off …")
+_INTERJECTED = re.compile(
+    r"^\W*(?:(?:what|huh|eh|oh|no|nope|non|nein|nee|wait|hey|quoi|hein|que|was|ah|oops|uh|um|"
+    r"euh|hm+)\s*[,.!?;:\u2026]+\s*)+(?=\w)"
+)
 _NOTHING_YET = re.compile(
     r"\b(?:don'?t|do not) (?:close|change|touch|do|delete|cancel|move|mark) anything\b|"
     r"\bne (?:ferme|change|touche|fais|supprime|annule|deplace|marque) rien\b|"
     r"\bno,? (?:cierres|cambies|toques|hagas|borres|canceles|muevas|marques) nada\b|"
-    r"\b(?:mach|schliess|schliesse|andere?) (?:\w+ )?noch nichts\b"
+    r"\b(?:mach|schliess|schliesse|andere?) (?:\w+ )?noch nichts\b|"
+    # about to be done, not done ("ich bin gleich fertig mit TL-42", "almost done with 42")
+    r"\b(?:almost|nearly|just about|not quite) (?:done|finished|fixed)\b|"
+    r"\babout to (?:finish|be done)\b|\b(?:presque|bientot|pas encore) (?:fini|termine|corrige)\w*|"
+    r"\b(?:casi|a punto de) (?:termin|acab|arregl)\w*|\b(?:gleich|bald|fast) "
+    r"(?:fertig|erledigt|behoben|durch)\b"
 )
 
 
@@ -1262,7 +1293,7 @@ _WH_FIRST = re.compile(
 def negated_request(text: str) -> bool:
     """Whether ``text`` asks for nothing to change ("don't turn off the porch light yet",
     "no subas la calefacción"), and asks for nothing else after it."""
-    folded = fold(text)
+    folded = _INTERJECTED.sub("", fold(text))
     main, *rest = _CLAUSE.split(folded, maxsplit=1)
     if not NEGATED.search(main) or _ASKS_ANYWAY.search(folded) or _WH_FIRST.match(folded):
         return False
@@ -2155,6 +2186,7 @@ class GroundedExpert:
         off = any(t.only_on for t in terms) and self._said_off(u, terms)
         # "note un rendez-vous chez le notaire", "add an appointment": a new one of a kind
         # whose items are named alike, said with an indefinite article after the verb
+        instead = _INSTEAD_SAID.search(said) is not None
         new = _A_NEW.match(said)
         new_said = new is not None
         # what follows "create a ticket" is its title: another intent's word there asks nothing
@@ -2207,11 +2239,13 @@ class GroundedExpert:
                 s += 0.25 if question else -0.1
             elif question and not polite:
                 # "is the alarm on", "est-ce que la porte est fermée": whether it is so
-                s -= 0.6 if yes_no or short_q else 0.45
+                s -= 0.7 if yes_no or short_q else 0.45
                 if or_not:
                     s -= 0.3  # "alarm on or not": nothing asks more plainly whether
             if t.creates and t.collection in existing and not new_said:
                 s -= 0.3  # it names an existing item: not a new one
+                if instead:
+                    s -= 0.3  # "book the dentist for friday instead": the one there is, moved
             if t.creates and question and not polite:
                 s -= 0.3  # "welche Erinnerungen hab ich heute": asking makes nothing new
             if off and t.only_on:
@@ -2344,9 +2378,24 @@ class GroundedExpert:
             return True  # "cancel the piano lesson... no, never mind"
         if _NOTHING_YET.search(text):
             return True  # "…, don't close anything yet", "ne ferme rien", "no cierres nada"
-        main, *rest = _CLAUSE.split(text, maxsplit=1)
+        main, *rest = _CLAUSE.split(_INTERJECTED.sub("", text), maxsplit=1)
         if _ASKS_ANYWAY.search(text):
             return False
+        if (
+            rest
+            and intent is not None
+            and intent.target is not None
+            and _CONTRAST.search(rest[0])
+            and NEGATED.search(rest[0])
+            and any(
+                w in KIND_WORDS.get(k, ())
+                for k in intent.target.kinds
+                for w in re.findall(r"\w+", rest[0])
+            )
+        ):
+            # "wir gehen alle, mach aber die Alarmanlage nicht an": its kind of thing, said
+            # not to be done after a "but"
+            return True
         if not NEGATED.search(main):
             if rest and intent is not None and NEGATED.search(rest[0]):
                 # "yoga tomorrow - don't cancel it", "das Verandalicht, bitte nicht
@@ -2402,7 +2451,13 @@ class GroundedExpert:
     def _value_said(name: str, u: Understanding) -> bool:
         """Whether a value of kind ``name`` is said, in either variant."""
         if name == "person":
-            return bool(u.resolution.values) or bool(_UNASSIGN.search(u.cleaned.folded))
+            folded = u.cleaned.folded
+            if _UNASSIGN.search(folded):
+                return True
+            # "Marco cerró el 63": who did it, said first, is no one it is given to (but
+            # "sofia prend le ticket dark mode" is given to her)
+            done = _DONE_SAID.search(folded) is not None and not _GIVE.search(folded)
+            return any(not (done and _said_first(m.item, folded)) for m in u.resolution.values)
         if name == "when":
             return any(says_time(v) and when(v, _SOME_TIME, "UTC") is not None for v in u.variants)
         if name == "reminder":
@@ -3177,6 +3232,24 @@ def _someone_elses(item: Any, u: Understanding) -> bool:
     if whose is None or whose["who"] in ("my", "our"):
         return False
     return re.search(rf"\b{re.escape(whose['who'])}", u.cleaned.folded) is None
+
+
+_GIVE = re.compile(
+    rf"\b(?:{GIVEN_TO}|assign\w*|reassign\w*|give|hand|pass|attribu\w*|donne\w*|confie\w*|"
+    r"asign\w*|pasa\w*|dale|daselo|weis\w*|zuweis\w*|gib|ubergib|ubergeb\w*)\b"
+)
+
+
+_DONE_SAID = re.compile(
+    r"\b(?:fixed|closed|finished|resolved|solved|corrige\w*|ferme\w*|termine\w*|resolu\w*|"
+    r"cerr(?:o|e|aron|ado|ada)|arreglad\w*|arreglo|resolvio|resuelto|terminad\w*|termino|"
+    r"solucion\w*|gefixt|behoben|geschlossen|erledigt|repariert)\b"
+)
+
+
+def _said_first(person: Any, folded: str) -> bool:
+    """Whether ``folded`` opens with ``person``'s name ("Marco cerró el 63")."""
+    return any(folded.startswith(fold(n) + " ") for n in (person.id, *person.names))
 
 
 def _named_at_door(folded: str) -> bool:
@@ -4041,11 +4114,20 @@ _GAPPED = re.compile(
 )
 
 
+# two things, each with its particle, and nothing more ("lights off, alarm on")
+_GAPPED_SHORT = re.compile(
+    r"^\W*(?P<first>(?:[\w']+\s){1,2}(?:on|off|an|aus))\s*[,;]\s*"
+    r"(?P<second>(?:[\w']+\s){1,2}(?:on|off|an|aus))\W*$"
+)
+
+
 def _requests(folded: str) -> list[str]:
     """The requests of an utterance that says several, each with its own verb ("turn off the
     kitchen light and lock the front door"), or ``[folded]``."""
     if _OPENS_ASKING.match(folded) and _AND_THEN.search(folded):
         parts = [p for p in _AND_THEN.split(folded) if p.strip()]
+    elif (m := _GAPPED_SHORT.match(folded)) is not None:
+        return [folded[: m.end("first")], folded[m.start("second") :]]  # "Licht aus, Alarm an"
     elif (" and " in folded or " und " in folded) and (m := _GAPPED.search(folded)) is not None:
         # "turn the kitchen light on and the porch light off", "lights off and alarm on": the
         # verb said once, each thing with its own particle
