@@ -1366,14 +1366,16 @@ _ON_OUR_WAY = re.compile(
 # "tu l'éteins, d'accord ?"): it asks for agreement, not about the state
 _TAG = re.compile(
     # (not "right?", "oder?", "ja?": said after what is told, they ask whether it is so)
-    r"[,\s]+¿?(?:ok|okay|alright|please|d'accord|stp|s'il te plait|tu veux bien|vale|quieres|"
+    r"[,\s]+¿?(?:ok|okay|alright|please|d'accord|stp|s'il te plait|tu veux(?: bien)?|"
+    r"vous voulez(?: bien)?|vale|quieres|"
     r"porfa|por favor|bitte)\s*\?+\s*$"
 )
 
 
 # a request's verb first, past fillers ("oye, eh… anula lo que tengo el jueves")
 _REQUEST_FIRST = re.compile(
-    r"\W*(?:(?:oye|eh|euh|hey|ok|okay|so|bon|also|bueno|alors|ahm|uh|um|please|bitte|stp)\W+)*"
+    r"\W*(?:(?:oye|eh|euh|hey|ok|okay|so|bon|also|bueno|alors|ahm|uh|um|hum|hm+|erm|please|"
+    r"bitte|stp)\W+)*"
     rf"{REQUEST_VERB_STEMS}\w*\b"
 )
 

@@ -963,7 +963,8 @@ _ORDINAL_DAY = re.compile(
     r"(?<!\bno )(?<!\bcoger )(?<!\bcoge )(?<!\btomar )(?<!\btoma )(?<!\bpillar )(?<!\bpilla )"
     r"\b(?:el|el dia|dia|am|den)\s+(\d{1,2})(?=\.(?!\d)|º|\s*(?:$|[,;!?]|a\b|um\b|de\b))|"
     # "sábado 12", "jeudi 10", "Samstag, den 12.": the weekday and its day of the month
-    r"\b(?:" + "|".join(_WEEKDAYS) + r"),?\s+(?:den\s+)?(\d{1,2})\b\.?(?!\s*(?:[:h]\d|h\b|uhr|"
+    r"\b(?:" + "|".join(_WEEKDAYS) + r"),?\s+(?:den\s+|dem\s+|the\s+)?(\d{1,2})"
+    r"(?:st|nd|rd|th)?\b\.?(?!\s*(?:[:h]\d|h\b|uhr|"
     r"heures?|horas?|am\b|pm\b|o'clock|%|in the|du\b|de la|por la|morning|afternoon|evening|night|"
     r"soir|matin|abends|morgens|nachmittags))"
 )

@@ -6196,3 +6196,20 @@ def test_an_event_booked_instead_is_moved_not_added() -> None:
 
 def test_a_question_verb_first_about_a_ticket_closes_nothing() -> None:
     assert form("ist TL-42 behoben").decision == "ephemeral"
+
+
+def test_a_weekday_and_its_date_said_with_dem_is_that_date() -> None:
+    # (Monday the 7th was cancelled for "Montag, dem 14.")
+    calendar = _calendar_with_two_choir_rehearsals()
+    f = _formed_in({"family-calendar": calendar}, "Sag die Chorprobe am Mittwoch, dem 9., ab.")
+    assert _targets(f) == {"ev-choir-2"}
+
+
+def test_nothing_will_come_of_an_event_cancels_it() -> None:
+    text = "Aus dem Teamessen wird für uns nichts, Sam liegt mit Fieber im Bett."
+    assert _targets(form(text)) == {"ev-team-lunch"}
+
+
+def test_a_request_with_tu_veux_is_a_request() -> None:
+    assert _values_written("hum… éteins la lumière de la cuisine, tu veux ?") == ["off"]
+    assert form("hum… éteins-le, tu veux ?").decision == "clarification"
