@@ -69,7 +69,7 @@ from processors.language import (
     detect,
     fold,
 )
-from processors.lexicon import GIVEN_TO, NOT_MISSPELT, WEEKDAY_NAMES, canonical, lexicon_words
+from processors.lexicon import GIVEN_TO, NOT_MISSPELT, WEEKDAY_NAMES, canonical
 from processors.models import RoutedEvent
 from processors.outside import INTO_CALENDAR
 from processors.packs import DomainPack, IntentSpec, MissingSlot, render_patch
@@ -442,27 +442,6 @@ _DELIVERY = re.compile(
     r"colis|repartidor|cartero|paquete|mensajero|paketbote|postbote|lieferant|lieferdienst|"
     r"paket|bote)\b"
 )
-# someone named by a first name alone, said to be at a door now ("Hervé's standing at the
-# gate", "Gwen está esperando en la puerta", "Hervé wartet am Gartentor"): someone the
-# household knows by name, let in as one of the family (not "the courier", "someone", "he",
-# "I", a word of the lexicon, nor a past tense)
-_NAMED_AT_DOOR = re.compile(
-    r"^\W*(?:(?:oh|hey|look|so|ok|okay|ah|tiens|oye|mira|ach|na)\W+)?(?P<who>[a-z][a-z-]{1,15})"
-    # ("Inma acaba de llegar y está esperando en el portón", "Jo just got here and is waiting")
-    r"(?: (?:just|acaba de|vient d'|vient de|ist gerade|ist eben) \w+(?: \w+)? (?:and|y|et|und))?"
-    r"(?:'s|\s+(?:is|est|esta|wartet|steht|attend|espera|sonne|klingelt|llama))\b"
-)
-# a way into the house ("at the gate", "devant la porte", "en la puerta", "am Gartentor")
-_DOORWAY = re.compile(
-    r"\b(?:door\w*|gate|porch|entrance|porte|portail|portillon|entree|puerta|porton|"
-    r"verja|cancela|entrada|\w*tur|\w*tor|eingang|haustur)\b"
-)
-_NOT_A_NAME = frozenset(
-    "it he she they there that this what who someone somebody nobody everyone everybody "
-    "anyone anybody one il elle on ca ce c quelqu personne tout tu vous eso esto alguien nadie "
-    "todo todos el ella ello er sie es das wer jemand niemand keiner man alles mum mom dad "
-    "mama papa maman papi mamie oma opa".split()
-)
 # waiting at a door, outside
 _WAITING = re.compile(
     r"\b(?:waiting|'s at the|is at the|are at the|outside|standing|stood|ringing|knocking|"
@@ -574,7 +553,7 @@ _PLANNED = re.compile(
     + r"|tomorrow|demain|manana|morgen(?! fruh)|next week|la semaine prochaine|la semana que viene|"
     r"weekend|week-end|fin de semana|wochenende|soon|shortly|in a (?:bit|minute|moment|sec)|"
     r"gleich|bald|dans (?:un instant|une minute|peu)|tout a l'heure|en un (?:rato|momento)|"
-    r"pronto|enseguida|ahorita|"
+    r"pronto|enseguida|ahorita|on the \d{1,2}(?:st|nd|rd|th)?|(?:le|el|am) \d{1,2}\b\.?|"
     r"nachste woche|tonight|later|this (?:afternoon|evening)|ce soir|plus tard|cet apres-midi|"
     r"esta (?:tarde|noche)|luego|mas tarde|heute (?:abend|nachmittag)|spater)\b|"
     r"\b(?:at|a|a las|um) \d|\d ?(?:h|uhr|am|pm)\b|"
@@ -613,6 +592,8 @@ def leaving_home(folded: str) -> bool:
         and INTO_CALENDAR.search(folded) is None
         # "wir gehen alle, mach aber die Alarmanlage nicht an": the alarm said not to be set
         and (_ALARM_DENIED.search(folded) is None or _NOT_FORGET.search(folded) is not None)
+        # nothing else asked ("nobody will be home, cancel the piano lesson")
+        and not any(_REQUEST_FIRST.match(c) for c in _CLAUSE.split(folded)[1:])
     )
 
 
@@ -644,7 +625,7 @@ _EMPTY_HOUSE = re.compile(
     r"personne|la maison (?:sera|est) vide|no (?:va a haber|habra|queda|hay|se queda) nadie|"
     r"la casa (?:se queda|queda|estara|esta) vacia|(?:niemand|keiner)(?: \w+){0,2} (?:zu ?hause|"
     r"im haus|daheim)|das haus (?:ist|bleibt) leer|"
-    r"(?:hier|zu ?hause|daheim) ist (?:dann |heute |also )?(?:keiner|niemand))\b"
+    r"(?:zu ?hause|daheim) ist (?:dann |heute |also )?(?:keiner|niemand)(?=\W*$|\W*[,.;]))\b"
 )
 
 
@@ -969,9 +950,11 @@ _VENTING = re.compile(
     r"lovely|gorgeous|glorious|beautiful|freezing|windy|wet|grey|gray|foggy|stormy|blowy) "
     r"(?:out there|outside|out)\b|what (?:a |an )?(?:\w+ )?(?:weather|storm|downpour)|"
     r"(?:lovely|awful|horrible|miserable|grim|nasty|filthy|glorious) (?:day|weather)|"
-    r"quel (?:temps de chien|sale temps|temps pourri|fichu temps|beau temps|temps)|"
+    r"quel (?:temps de chien|sale temps|temps pourri|fichu temps|beau temps|"
+    r"temps (?:de chien|pourri|horrible|affreux|magnifique))|"
     r"quelle (?:tempete|pluie|purée de pois|puree de pois|grisaille)|"
-    r"(?:que|vaya|menudo) (?:dia|tiempo|tiempecito|temporal)(?: (?:mas|tan) \w+| de perros)?|"
+    r"(?:vaya|menudo) (?:dia|tiempo|tiempecito|temporal)|"
+    r"que (?:dia|tiempo|tiempecito) (?:(?:mas|tan) \w+|de perros)|"
     r"(?:was fur ein|was fuer ein|so ein) (?:\w+)?wetter|\w*(?:schiet|sau|mist|hunde|dreck)wetter"
     r")\b"
 )
@@ -1245,8 +1228,10 @@ _REQUEST_VERB = re.compile(
 
 # nothing at all to be done: "don't close anything (yet)", "ne ferme rien", "no cierres nada",
 # "schließ noch nichts"
+# (not "instead of yoga": the new one replaces another)
 _INSTEAD_SAID = re.compile(
-    r"\b(?:instead|a la place|plutot|en su lugar|mejor|stattdessen|lieber)\b"
+    r"\b(?:instead(?! of)|a la place(?! de| du| des)|plutot(?! que)|en su lugar(?! de)|"
+    r"stattdessen)\b"
 )
 _CONTRAST = re.compile(r"\b(?:but|mais|pero|aber|though|doch|cependant|sin embargo)\b")
 # words said before a request that are no clause of it ("what? no, don't turn off …")
@@ -1341,17 +1326,8 @@ def _polite(text: str) -> bool:
         _POLITE.search(text)
         or _POLITE_INSIDE.search(text)
         or _POLITE_KIND.search(text)
-        or _IF_POSSIBLE.search(text)
     )
 
-
-# a change asked whether it can be done ("Mistrals Tierarzt eine halbe Stunde früher, geht
-# das?", "…, is that possible?"): a request
-_IF_POSSIBLE = re.compile(
-    r"[,\s]+(?:geht das|ginge das|ist das moglich|ware das moglich|is that possible|would that "
-    r"work|could that work|c'est possible|ce serait possible|est-ce possible|es posible|se puede|"
-    r"seria posible)\s*\?+\s*$"
-)
 
 
 # on the way to something ("we're all heading to the dentist now", "on va chez le véto",
@@ -2389,6 +2365,8 @@ class GroundedExpert:
             and intent.target is not None
             and _CONTRAST.search(rest[0])
             and NEGATED.search(rest[0])
+            # (not "lock the front door, but don't lock the garage": the first is asked)
+            and not _REQUEST_FIRST.match(main)
             and any(
                 w in KIND_WORDS.get(k, ())
                 for k in intent.target.kinds
@@ -2536,8 +2514,16 @@ class GroundedExpert:
                 problem is None
                 and len(targets) == 1
                 and _someone_elses(targets[0], u)
-                # (not named by its day or hour: "cancel my friday event" is Friday's)
-                and (when_said is None or reference(u.cleaned, *when_said) == (None, None))
+                # (not when named by its day or hour alone: "cancel my friday event" is
+                # Friday's; "cancel my night shift on friday" is no one else's night shift)
+                and (
+                    when_said is None
+                    or reference(u.cleaned, *when_said) == (None, None)
+                    or any(
+                        m.item.id == targets[0].id and m.cover >= 0.5
+                        for m in u.resolution.matches
+                    )
+                )
             ):
                 # "move my appointment to 3" when the one appointment is "Sacha's orthodontist
                 # appointment": asked, not moved
@@ -2927,7 +2913,14 @@ class GroundedExpert:
         ):
             # "take Priya off the image previews", "Lukas fixed the offline edits": of the
             # tickets alike, the one of the person said (not whom it is given to)
-            people = {m.item.id for m in res.values if m.named}
+            folded = u.cleaned.folded
+            people = {
+                m.item.id
+                for m in res.values
+                # who did it, said first, or who is taken off ("tell Sofia the auth ticket is
+                # closed": no ticket of Sofia's)
+                if m.named and (_said_first(m.item, folded) or _UNASSIGN.search(folded))
+            }
             theirs = [m for m in group if m.item.data.get("assignee") in people]
             if len(theirs) == 1:
                 return [theirs[0].item], None
@@ -3155,7 +3148,8 @@ def _without_comparatives(text: str) -> str:
 
 # "back" as a particle ("switch it back on", "put them back to 20"), a status moved to
 _NOT_A_NAME_WORD = re.compile(
-    r"(?:(?<=\bit )|(?<=\bthem )|(?<=\bthat )|(?<=\bthis )|(?<=\bthose )|(?<=\bthese ))back\b|"
+    r"(?:(?<=\bit )|(?<=\bthem )|(?<=\bthat )|(?<=\bthis )|(?<=\bthose )|(?<=\bthese ))back"
+    r"(?=\s+(?:on|off|to|in|up|down|again|home)\b|\s*$|\s*[,.!?])|"
     r"\b(?:in|into|to|as|for)(?: code)? (?:review|progress)\b"
 )
 
@@ -3254,23 +3248,6 @@ def _said_first(person: Any, folded: str) -> bool:
     return any(folded.startswith(fold(n) + " ") for n in (person.id, *person.names))
 
 
-def _named_at_door(folded: str) -> bool:
-    """Whether ``folded`` opens with a first name said to be somewhere now (see
-    :data:`_NAMED_AT_DOOR`)."""
-    found = _NAMED_AT_DOOR.match(folded)
-    if found is None:
-        return False
-    who = found["who"]
-    return (
-        who not in _NOT_A_NAME
-        and who not in lexicon_words()
-        and canonical(who) == who
-        and not _DELIVERY.search(folded)
-        and not _KEPT_OUT.search(folded)
-        and _DOORWAY.search(folded) is not None
-    )
-
-
 def _read(name: str, c: Cleaned) -> Any:
     if name == "switch":
         said = switch(c)
@@ -3302,11 +3279,7 @@ def _read(name: str, c: Cleaned) -> Any:
         if (
             (
                 (
-                    (
-                        _FAMILY.search(c.folded)
-                        or _FORGOT_KEYS.search(c.folded)
-                        or _named_at_door(c.folded)
-                    )
+                    (_FAMILY.search(c.folded) or _FORGOT_KEYS.search(c.folded))
                     and _WAITING.search(c.folded)
                 )
                 or (
@@ -3395,7 +3368,8 @@ def _read(name: str, c: Cleaned) -> Any:
 _LABEL_WORD = r"(?:labels?|tags?|étiquettes?|etiquettes?|etiquetas?|schlagw[öo]rt\w*)"
 _NOT_A_LABEL = frozenset(
     "to on onto for the a an it au à a la le les sur pour al el en del de des du an auf zu zum "
-    "zur ins den die das dem der dran ran hinzu noch und and et y with avec con mit".split()
+    "zur ins den die das dem der dran ran hinzu noch und and et y with avec con mit in me him "
+    "her us them you wrongly wrong".split()
 )
 _LABEL_AFTER = re.compile(rf"\b{_LABEL_WORD}\s+[«\"'“]?\s*(\w[\w-]*)")
 _LABEL_BEFORE = re.compile(rf"\b(\w[\w-]*)\s+{_LABEL_WORD}\b")
@@ -3405,7 +3379,8 @@ _LABEL_AS = re.compile(
 )
 # "should be tagged ux", "étiqueté ui", "als ux labeln"
 _LABEL_TAGGED = re.compile(
-    r"\b(?:tagged|labell?ed|etiquete\w*|étiquet[ée]\w*|etiquetad\w*|getaggt|gelabelt)\s+"
+    r"\b(?:be|been|is|are|get|gets|sera|soit|etre|sea|ser|werden|wird)\s+"
+    r"(?:tagged|labell?ed|etiquete\w*|étiquet[ée]\w*|etiquetad\w*|getaggt|gelabelt)\s+"
     r"(?:as\s+|comme\s+|como\s+|als\s+|with\s+|avec\s+|con\s+|mit\s+)?(?:an?\s+)?(\w[\w-]*)|"
     r"\bals\s+(\w[\w-]*)\s+(?:labeln|taggen|kennzeichnen|markieren)\b"
 )
@@ -4031,7 +4006,9 @@ _IMPERATIVE = (
     r"(?:turn|switch|lock|unlock|open|close|set|put|dim|arm|disarm|start|stop|activate|"
     r"deactivate|eteins|allume|"
     r"ferme|ouvre|verrouille|deverrouille|mets|active|desactive|apaga|enciende|prende|cierra|"
-    r"abre|pon|activa|desactiva|mach|schalt|schalte|schliess|schliesse|sperr|stell|dreh|offne)"
+    r"abre|pon|activa|desactiva|mach|schalt|schalte|schliess|schliesse|sperr|stell|dreh|offne|"
+    # (the verbs that set a thing going: "get the sauna going at 8", "sound the foghorn at 6")
+    r"get|sound|fais|faites|haz|toca|lass)"
 )
 _HAS_IMPERATIVE = re.compile(rf"\b{_IMPERATIVE}\b")
 # a request of its own after a question, last ("did I leave the garage open? just lock it",
@@ -4177,12 +4154,17 @@ _A_DIGIT = re.compile(r"\d")
 _AT_AND_TO = re.compile(r"\bat \d.*\bto \d|\bto \d.*\bat \d")
 
 
+_GET_GOING = re.compile(r"\bget ((?:\S+ ){1,4}?)going\b")
+
+
 def _later(folded: str, *, clock: bool, evening_now: bool) -> bool:
     """Whether the request asks for the change at a later time, said with its verb first or
     last in the request's own clause ("à 22h éteins la lumière", "switch the coffee machine
     on in 10 minutes"; not "on a des invités à 20h, mets les lumières à 50", nor "allume la
     machine à café, je descends dans deux minutes": when the guests come, when I come down).
     ``clock``: a bare clock time counts too; ``evening_now``: "tonight" is now."""
+    if "going" in folded:
+        folded = _GET_GOING.sub(r"get \1", folded)  # ("going" is no subject of its own here)
     found = [*_LATER.finditer(folded)] if _LATER_SAID.may_match(folded) else []
     if clock and _A_DIGIT.search(folded):
         found += _AT_CLOCK.finditer(folded)

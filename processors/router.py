@@ -703,13 +703,9 @@ class Router:
                 skip = skip | self._unreminding
             for p in skip:
                 score[p] -= pull
-            # "we're all off to the coast for the day": the house with an alarm, left empty,
-            # whatever else it names ("wir sind den ganzen Tag bei meinen Eltern, hier ist dann
-            # keiner" is no visit of the parents to move)
-            leaving = not res.kinds and leaving_home(folded)
             for owner, top in per_project.items():
                 p = self._index[owner]
-                if p in skip or (leaving and "alarm" not in self._kinds.get(p, ())):
+                if p in skip:
                     continue
                 if top.score >= 0.5:
                     score[p] += _W_ITEM * (1.0 if top.named else top.score * 0.8)
@@ -736,7 +732,8 @@ class Router:
                 # people (not the one who says or does something: "Jonas picked up the
                 # prescription", "Sofia says hi")
                 score[p] += _W_KIND
-            if leaving:
+            if not res.kinds and not any(m.named for m in res.matches) and leaving_home(folded):
+                # "we're all off to the coast for the day": the house with an alarm, left empty
                 for p, kinds in self._kinds.items():
                     if "alarm" in kinds:
                         score[p] += _W_ITEM
@@ -845,7 +842,12 @@ class Router:
         kept ("open a bug in apollo: …")."""
         folded = fold(text.lower())
         found = NEW_TICKET_FIRST.match(folded)
-        if found is None or found.end() >= len(folded.rstrip(" .!?")):
+        if (
+            found is None
+            or found.end() >= len(folded.rstrip(" .!?"))
+            # "create a ticket and lock the front door": two requests, no title
+            or _THEN_ANOTHER.match(folded, found.end()) is not None
+        ):
             return text
         ids = [i for i in self._lower_ids if re.search(rf"\b{re.escape(i)}\b", folded)]
         return " ".join([folded[: found.end()], *ids])
@@ -896,6 +898,7 @@ class Router:
         )
 
 
+_THEN_ANOTHER = re.compile(r"\W*(?:and|then|et|puis|y|luego|und|dann)\b")
 # a clock time's first word, as a wake-up alarm is set ("for 6", "à six heures")
 _CLOCK = (
     r"(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|midnight|une|deux|"

@@ -38,7 +38,7 @@ _ON = re.compile(
     # a horn or a bell sounded, a thing set going ("sound the foghorn", "fais sonner la
     # corne", "toca la sirena", "get the sauna going", "fais chauffer le sauna")
     r"sound(?= (?:the|our|that|it)\b)|get (?:\w+ ){1,3}?going|"
-    r"(?:fais|faites|faire|fait) (?:sonner|retentir|tourner|chauffer|marcher)|"
+    r"(?:fais|faites) (?:sonner|retentir|tourner|marcher)|"
     r"(?:haz|hacer|haga|hazme) (?:sonar|funcionar)|toca (?:la|el) (?:sirena|bocina|campana)|"
     r"lass\w* (?:\w+ ){1,4}(?:tuten|ertonen|laufen)|"
     # "mets la bouilloire en route" (not "on est en route")

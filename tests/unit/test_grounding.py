@@ -5591,25 +5591,17 @@ def test_tout_le_monde_is_no_mode() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "door"),
-    [
-        # someone the household knows by their first name, at a door now, is let in (as every
-        # labelled set has it); not a courier, "someone", the speaker, a past visit
-        ("Hervé's standing at the front door with a bucket of crabs", "lock.front_door"),
-        ("Gwen está esperando en la puerta principal con las sábanas", "lock.front_door"),
-        ("Jonas wartet vor der Haustür", "lock.front_door"),
-        ("Paul attend devant la porte d'entrée", "lock.front_door"),
-        ("Marco is at the back door with the groceries", "lock.back_door"),
-    ],
-)
-def test_someone_known_by_name_at_a_door_is_let_in(text: str, door: str) -> None:
-    f = form(text)
-    assert _targets(f) == {door} and _values_written(text) == ["unlocked"]
-
-
-@pytest.mark.parametrize(
     "text",
     [
+        # a name alone lets no one in: reviewed, it unlocked for "Kevin is at the front door,
+        # call the police", "Amazon is at …", "Snow is at …", "Sam's keys are at …", a pet
+        "Hervé's standing at the front door with a bucket of crabs",
+        "Kevin is at the front door, call the police",
+        "Amazon is at the front door",
+        "Snow is at the front door",
+        "Sam's keys are at the front door",
+        "Felix is at the back door",
+        "Einbrecher steht vor der Haustür",
         "Tom's at the front door, don't let him in",
         "Hervé was at the front door this morning",
         "someone is at the front door",
@@ -5625,7 +5617,7 @@ def test_a_name_alone_does_not_unlock_for_anyone(text: str) -> None:
     "text",
     [
         "get the coffee machine going",
-        "fais chauffer la machine à café",
+        "fais marcher la machine à café",
         "haz funcionar la cafetera",
     ],
 )
@@ -5878,19 +5870,6 @@ def test_a_new_ticket_in_a_project_said_by_its_id_goes_there() -> None:
     assert routed.project_id == "apollo"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "den Zahnarzttermin eine halbe Stunde früher, geht das?",
-        "le rendez-vous chez le dentiste une demi-heure plus tôt, c'est possible ?",
-    ],
-)
-def test_a_change_asked_whether_possible_is_a_request(text: str) -> None:
-    ops = patch_of(form(text))
-    assert ops[0]["path"] == "/events/ev-dentist/start"
-    assert ops[0]["value"].startswith("2026-12-03T14:30")
-
-
 def test_tracker_words_said_in_spanish_name_the_ticket() -> None:
     tracker = json.loads(json.dumps(STATES["taskline-dev"]))
     tracker["tickets"]["TL-900"] = {
@@ -5949,26 +5928,10 @@ def test_more_questions_about_the_world_are_no_projects(text: str) -> None:
     [
         "Maman attend devant la porte d'entrée avec les courses.",
         "My parents are waiting at the front door with their suitcases.",
-        "Inma acaba de llegar y está esperando en la puerta principal.",
     ],
 )
 def test_a_parent_or_someone_just_arrived_at_a_door_is_let_in(text: str) -> None:
     assert _values_written(text) == ["unlocked"]
-
-
-def test_the_house_left_empty_is_not_a_visit_to_move() -> None:
-    # ("Eltern" named the parents' visit: it was moved)
-    calendar = json.loads(json.dumps(STATES["family-calendar"]))
-    calendar["events"]["ev-parents"] = {
-        "title": "my parents arrive",
-        "aliases": ["Ankunft meiner Eltern", "Eltern"],
-        "start": "2026-12-03T18:00:00+01:00",
-        "end": "2026-12-03T18:30:00+01:00",
-        "attendees": ["me"],
-    }
-    text = "Wir sind heute den ganzen Tag bei meinen Eltern in Annecy, hier ist dann keiner."
-    f = _formed_in({"family-calendar": calendar}, text)
-    assert not (f.task is not None and f.task.routing.project_id == "family-calendar")
 
 
 def _calendar_with_someone_elses_appointment() -> dict[str, Any]:
@@ -6213,3 +6176,75 @@ def test_nothing_will_come_of_an_event_cancels_it() -> None:
 def test_a_request_with_tu_veux_is_a_request() -> None:
     assert _values_written("hum… éteins la lumière de la cuisine, tu veux ?") == ["off"]
     assert form("hum… éteins-le, tu veux ?").decision == "clarification"
+
+
+# what the seventeenth session's review found (each failed on the code it reviewed)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "unlock the front door from here, is that possible?",
+        "den Alarm ausschalten, geht das?",
+        "désactiver l'alarme à distance, c'est possible ?",
+    ],
+)
+def test_whether_a_change_can_be_done_is_asked_not_done(text: str) -> None:
+    assert form(text).task is None or form(text).decision == "ephemeral"
+
+
+def test_my_night_shift_on_a_day_is_not_someone_elses_that_day() -> None:
+    calendar = _calendar_with_someone_elses_appointment()
+    f = _formed_in({"family-calendar": calendar}, "cancel my night shift on friday")
+    assert f.task is None and f.reply is not None and f.reply.kind == "clarification", f.task
+
+
+def test_a_request_after_the_house_said_empty_is_the_request() -> None:
+    text = "we're off for the day and nobody will be home, cancel the piano lesson"
+    assert _targets(form(text)) == {"ev-piano"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["get the coffee machine going tomorrow at 7", "fais chauffer l'eau pour les pâtes"],
+)
+def test_set_going_later_or_water_heated_switches_nothing_now(text: str) -> None:
+    assert "on" not in _values_written(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I got tagged in TL-42",
+        "TL-42 was labelled wrongly",
+    ],
+)
+def test_tagged_said_of_something_else_adds_no_label(text: str) -> None:
+    task = form(text).task
+    assert task is None or not any("/labels" in op.path for op in task.patch or [])
+
+
+def test_a_new_event_instead_of_another_does_not_move_the_other() -> None:
+    task = form("add swimming on thursday instead of yoga").task
+    assert task is None or not any(op.path.startswith("/events/ev-yoga") for op in task.patch or [])
+
+
+def test_create_a_ticket_and_another_request_is_not_a_title() -> None:
+    task = form("create a ticket and lock the front door").task
+    assert task is None or not any(op.path.startswith("/tickets/") for op in task.patch or [])
+
+
+@pytest.mark.parametrize(
+    ("text", "door"),
+    [
+        ("lock the front door, but don't lock the garage", "lock.front_door"),
+        ("lock that back door", "lock.back_door"),
+    ],
+)
+def test_the_asked_lock_is_locked(text: str, door: str) -> None:
+    assert _targets(form(text)) == {door} and _values_written(text) == ["locked"]
+
+
+@pytest.mark.parametrize("text", ["quel temps il fait", "qué tiempo hace hoy"])
+def test_a_weather_question_is_no_small_talk(text: str) -> None:
+    assert form(text).decision != "no_task"
