@@ -118,7 +118,8 @@ _WONDER = re.compile(
     r"(?:please |can you |could you )?(?:(?:find|look up|look for|search for|search|"
     r"cherche|recherche|retrouve|trouve-moi|busca|buscame|encuentra|encuentrame|such mir|"
     r"such|finde)\b(?!\s+(?:me\s+|moi\s+|mir\s+|uns\s+)?(?:an?|un|une|una|uno|ein|eine|einen|"
-    r"some|des|unos|unas)\b)))"  # (not "find me a plumber": no thing of theirs)
+    # (not "find me a plumber": no thing of theirs; not "… and cancel it": asked after)
+    r"some|des|unos|unas)\b)(?!.*\b(?:and|et|y|und|then|puis|dann|luego)\b)))"
 )
 # "the garage is shut right", "la cafetera sigue encendida", "das Garagentor ist zu oder":
 # a device's state said back, with nothing asked to change, asks whether it is so
@@ -401,16 +402,10 @@ _FAMILY = re.compile(
     r"belle-mere|beau-pere|compagne|compagnon)|belle-maman|"
     r"mi (?:madre|mama|padre|papa|mujer|esposa|marido|esposo|hijo|hija|hermano|hermana|abuela|"
     r"abuelo|suegra|suegro|pareja)|"
-    r"(?:meine|mein) (?:mutter|mama|vater|papa|frau|mann|sohn|tochter|bruder|schwester|oma|opa|"
+    r"(?:meine|mein|meiner|meinem|meinen) (?:mutter|mama|vater|papa|frau|mann|sohn|tochter|bruder|"
+    r"schwester|oma|opa|"
     r"schwiegermutter|schwiegervater|freundin|freund)|schwiegermutter|"
-    r"the kids|les enfants|los ninos|die kinder|"
-    # parents, and a parent said as a name first ("Maman attend devant la porte", "meine
-    # Eltern stehen unten am Hoftor")
-    r"(?:my|our) (?:parents|in-laws|grandparents)|(?:mes|nos) (?:parents|beaux-parents|"
-    r"grands-parents)|(?:mis|nuestros) (?:padres|suegros|abuelos)|(?:meine|unsere) (?:eltern|"
-    r"schwiegereltern|grosseltern)|^\W*(?:maman|papa|mamie|papi|mum|mom|dad|grandma|granny|"
-    r"grandpa|mama|abuela|abuelo|oma|opa|mutti|vati)(?= )"
-    r")\b"
+    r"the kids|les enfants|los ninos|die kinder)\b"
 )
 # someone locked out: forgot their keys
 _FORGOT_KEYS = re.compile(
@@ -592,6 +587,7 @@ def leaving_home(folded: str) -> bool:
         and INTO_CALENDAR.search(folded) is None
         # "wir gehen alle, mach aber die Alarmanlage nicht an": the alarm said not to be set
         and (_ALARM_DENIED.search(folded) is None or _NOT_FORGET.search(folded) is not None)
+        and _CONTRAST.search(folded) is None  # ("…, aber der Hund ist da")
         # nothing else asked ("nobody will be home, cancel the piano lesson")
         and not any(_REQUEST_FIRST.match(c) for c in _CLAUSE.split(folded)[1:])
     )
@@ -1233,6 +1229,9 @@ _INSTEAD_SAID = re.compile(
     r"\b(?:instead(?! of)|a la place(?! de| du| des)|plutot(?! que)|en su lugar(?! de)|"
     r"stattdessen)\b"
 )
+_LEFT_OUT_SAID = re.compile(
+    r"\b(?:not|except|apart from|but|pas|sauf|sinon|excepto|menos|salvo|no|nicht|ausser|bis auf)\b"
+)
 _CONTRAST = re.compile(r"\b(?:but|mais|pero|aber|though|doch|cependant|sin embargo)\b")
 # words said before a request that are no clause of it ("what? no, don't turn off …")
 _INTERJECTED = re.compile(
@@ -1243,8 +1242,10 @@ _NOTHING_YET = re.compile(
     r"\b(?:don'?t|do not) (?:close|change|touch|do|delete|cancel|move|mark) anything\b|"
     r"\bne (?:ferme|change|touche|fais|supprime|annule|deplace|marque) rien\b|"
     r"\bno,? (?:cierres|cambies|toques|hagas|borres|canceles|muevas|marques) nada\b|"
-    r"\b(?:mach|schliess|schliesse|andere?) (?:\w+ )?noch nichts\b|"
-    # about to be done, not done ("ich bin gleich fertig mit TL-42", "almost done with 42")
+    r"\b(?:mach|schliess|schliesse|andere?) (?:\w+ )?noch nichts\b"
+)
+# about to be done, not done ("ich bin gleich fertig mit TL-42", "almost done with 42")
+_ALMOST_DONE = re.compile(
     r"\b(?:almost|nearly|just about|not quite) (?:done|finished|fixed)\b|"
     r"\babout to (?:finish|be done)\b|\b(?:presque|bientot|pas encore) (?:fini|termine|corrige)\w*|"
     r"\b(?:casi|a punto de) (?:termin|acab|arregl)\w*|\b(?:gleich|bald|fast) "
@@ -1298,7 +1299,8 @@ _A_NEW = re.compile(
     r"\W*(?:(?:please|can you|could you|peux-tu|tu peux|puedes|kannst du|bitte)\W+)?"
     r"(?:add|book|put|schedule|create|make|set up|note|ajoute|note|mets|cree|planifie|inscris|"
     r"anade|apunta|pon|crea|agenda|programa|trag|leg|erstell\w*|plan|fais|haz|mach|open|ouvre|"
-    r"abre|file|log)\w*(?:-moi|-nous)?\s+(?:me\s+|moi\s+|"
+    r"abre|file|log)\w*(?:-moi|-nous)?\s+(?!(?:an?|une?) (?:note|notes|change|mistake)\b)"
+    r"(?:me\s+|moi\s+|"
     r"nous\s+|mir\s+|uns\s+|bitte\s+)?(?:an?|un|une|una|uno|ein|eine|einen|another|a new|"
     r"nouveau|nouvelle|nuevo|nueva|neuen?)\s"
 )
@@ -1322,12 +1324,7 @@ def is_question_in(u: Cleaned) -> bool:
 
 
 def _polite(text: str) -> bool:
-    return bool(
-        _POLITE.search(text)
-        or _POLITE_INSIDE.search(text)
-        or _POLITE_KIND.search(text)
-    )
-
+    return bool(_POLITE.search(text) or _POLITE_INSIDE.search(text) or _POLITE_KIND.search(text))
 
 
 # on the way to something ("we're all heading to the dentist now", "on va chez le véto",
@@ -2356,6 +2353,9 @@ class GroundedExpert:
             return True  # "cancel the piano lesson... no, never mind"
         if _NOTHING_YET.search(text):
             return True  # "…, don't close anything yet", "ne ferme rien", "no cierres nada"
+        first, *after = _CLAUSE.split(text, maxsplit=1)
+        if _ALMOST_DONE.search(first) and not (after and _REQUEST_FIRST.match(after[0].strip())):
+            return True  # "ich bin gleich fertig mit TL-42" (not "almost done, lock the door")
         main, *rest = _CLAUSE.split(_INTERJECTED.sub("", text), maxsplit=1)
         if _ASKS_ANYWAY.search(text):
             return False
@@ -2514,14 +2514,26 @@ class GroundedExpert:
                 problem is None
                 and len(targets) == 1
                 and _someone_elses(targets[0], u)
-                # (not when named by its day or hour alone: "cancel my friday event" is
-                # Friday's; "cancel my night shift on friday" is no one else's night shift)
+                and (
+                    # named by a generic word ("mon rendez-vous" for Sacha's orthodontist)
+                    not any(
+                        m.item.id == targets[0].id and m.cover >= 0.99 for m in u.resolution.matches
+                    )
+                    # or one of mine is alike ("cancel my night shift on friday": Rafa's
+                    # then, mine another day); not "cancel my piano lesson" (Emma's, the one)
+                    or any(
+                        m.item.id != targets[0].id
+                        and m.cover >= 0.99
+                        and not _someone_elses(m.item, u)
+                        for m in u.resolution.matches
+                    )
+                )
+                # (not when named by its day or hour alone: "cancel my friday event")
                 and (
                     when_said is None
                     or reference(u.cleaned, *when_said) == (None, None)
                     or any(
-                        m.item.id == targets[0].id and m.cover >= 0.5
-                        for m in u.resolution.matches
+                        m.item.id == targets[0].id and m.cover >= 0.5 for m in u.resolution.matches
                     )
                 )
             ):
@@ -2790,7 +2802,13 @@ class GroundedExpert:
             by_name = any(m.named for m in matches)
             picked = _at_time(pool, u, *when_said) if not by_name else []
             alike = [m.item for m in matches if m.named and m.score >= matches[0].score - 0.02]
-            if by_name and len(alike) > 1:
+            if (
+                by_name
+                and len(alike) > 1
+                # (not "…, not the one on the 9th", "… on the 9th and the 2nd")
+                and not _LEFT_OUT_SAID.search(u.cleaned.folded)
+                and not _AND.search(u.cleaned.folded)
+            ):
                 # "cancel the choir rehearsal on wednesday the 9th": of the events of that
                 # name, the one then
                 picked = _at_time(alike, u, *when_said)
@@ -2914,17 +2932,25 @@ class GroundedExpert:
             # "take Priya off the image previews", "Lukas fixed the offline edits": of the
             # tickets alike, the one of the person said (not whom it is given to)
             folded = u.cleaned.folded
+            did_it = _DONE_SAID.search(folded) is not None and not _NOT_DONE_BY.search(folded)
             people = {
                 m.item.id
                 for m in res.values
                 # who did it, said first, or who is taken off ("tell Sofia the auth ticket is
-                # closed": no ticket of Sofia's)
-                if m.named and (_said_first(m.item, folded) or _UNASSIGN.search(folded))
+                # closed", "Sofia will close …", "Sofia says … is fixed": no ticket of hers)
+                if m.named
+                and ((did_it and _said_first(m.item, folded)) or _UNASSIGN.search(folded))
             }
             theirs = [m for m in group if m.item.data.get("assignee") in people]
             if len(theirs) == 1:
                 return [theirs[0].item], None
-        if len(group) > 1 and _MY.search(u.cleaned.folded):
+        if (
+            len(group) > 1
+            and _my_own_said(u.cleaned.folded)
+            and (when_said is None or reference(u.cleaned, *when_said) == (None, None))
+            # (not "annule ma garde de nuit du 4": a day said, read or not)
+            and not any(ch.isdigit() for ch in u.cleaned.numeric)
+        ):
             # "cancel my night shift": not "Rafa's night shift"
             mine = [m for m in group if not _someone_elses(m.item, u)]
             if len(mine) == 1 and mine[0].cover >= 0.99:  # (not "mon rendez-vous": any)
@@ -3219,10 +3245,24 @@ _MY = re.compile(r"\b(?:my|mon|ma|mes|mi|mis|mein|meine|meinen|meinem|meiner)\b"
 _WHOSE = re.compile(r"^(?P<who>[^\W\d_]+)'s\b")
 
 
+# "my …" said of someone ("my hubby's night shift", "le dentiste de mon chéri", "den Termin
+# von meinem Mann"): not the speaker's own thing
+_MY_SOMEONES = re.compile(
+    r"\b(?:my|our) \w+'s\b|\b(?:de|du|von|of) (?:mon|ma|mes|mi|mis|meinem|meiner|meines|my|"
+    r"our|notre|nuestr\w+|unserem|unserer)\b"
+)
+
+
+def _my_own_said(folded: str) -> bool:
+    """Whether ``folded`` says "my" of the thing itself ("my night shift"; not "my hubby's
+    night shift")."""
+    return bool(_MY.search(folded)) and not _MY_SOMEONES.search(folded)
+
+
 def _someone_elses(item: Any, u: Understanding) -> bool:
     """Whether ``u`` asks for the speaker's own item ("my …") and ``item``'s name says it is
     someone else's whom ``u`` does not name."""
-    if not item.names or _MY.search(u.cleaned.folded) is None or _FAMILY.search(u.cleaned.folded):
+    if not item.names or not _my_own_said(u.cleaned.folded) or _FAMILY.search(u.cleaned.folded):
         return False  # ("la revisión de la cadera de mi madre": hers)
     whose = _WHOSE.match(fold(item.names[0]))
     if whose is None or whose["who"] in ("my", "our"):
@@ -3240,6 +3280,14 @@ _DONE_SAID = re.compile(
     r"\b(?:fixed|closed|finished|resolved|solved|corrige\w*|ferme\w*|termine\w*|resolu\w*|"
     r"cerr(?:o|e|aron|ado|ada)|arreglad\w*|arreglo|resolvio|resuelto|terminad\w*|termino|"
     r"solucion\w*|gefixt|behoben|geschlossen|erledigt|repariert)\b"
+)
+
+
+# the person said first did not (yet) do it ("Sofia will close …", "Sofia hopes …")
+_NOT_DONE_BY = re.compile(
+    r"^\W*\w+ (?:will|'ll|is going to|wants|could|should|might|hopes|thinks|asked|asks|wonders|"
+    r"says|said|va|veut|pourrait|devrait|espere|pense|demande|dit|quiere|podria|deberia|espera|"
+    r"cree|pregunta|dice|dijo|wird|will|mochte|konnte|sollte|hofft|glaubt|fragt|sagt|meint)\b"
 )
 
 
@@ -3369,7 +3417,7 @@ _LABEL_WORD = r"(?:labels?|tags?|étiquettes?|etiquettes?|etiquetas?|schlagw[öo
 _NOT_A_LABEL = frozenset(
     "to on onto for the a an it au à a la le les sur pour al el en del de des du an auf zu zum "
     "zur ins den die das dem der dran ran hinzu noch und and et y with avec con mit in me him "
-    "her us them you wrongly wrong".split()
+    "her us them you wrongly wrong by par por von".split()
 )
 _LABEL_AFTER = re.compile(rf"\b{_LABEL_WORD}\s+[«\"'“]?\s*(\w[\w-]*)")
 _LABEL_BEFORE = re.compile(rf"\b(\w[\w-]*)\s+{_LABEL_WORD}\b")
@@ -3379,10 +3427,11 @@ _LABEL_AS = re.compile(
 )
 # "should be tagged ux", "étiqueté ui", "als ux labeln"
 _LABEL_TAGGED = re.compile(
-    r"\b(?:be|been|is|are|get|gets|sera|soit|etre|sea|ser|werden|wird)\s+"
+    r"(?<!not )(?<!n't )(?<!never )\b(?:be|been|is|are|get|gets|sera|soit|etre|sea|ser|werden|"
+    r"wird)\s+"
     r"(?:tagged|labell?ed|etiquete\w*|étiquet[ée]\w*|etiquetad\w*|getaggt|gelabelt)\s+"
     r"(?:as\s+|comme\s+|como\s+|als\s+|with\s+|avec\s+|con\s+|mit\s+)?(?:an?\s+)?(\w[\w-]*)|"
-    r"\bals\s+(\w[\w-]*)\s+(?:labeln|taggen|kennzeichnen|markieren)\b"
+    r"(?<!nicht )\bals\s+(\w[\w-]*)\s+(?:labeln|taggen|kennzeichnen|markieren)\b"
 )
 # a word that each of the patterns above says (they hold _LABEL_WORD)
 _LABEL_SAID = Needled(re.compile(f"{_LABEL_WORD}|{_LABEL_AS.pattern}|{_LABEL_TAGGED.pattern}"))

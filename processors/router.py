@@ -847,6 +847,7 @@ class Router:
             or found.end() >= len(folded.rstrip(" .!?"))
             # "create a ticket and lock the front door": two requests, no title
             or _THEN_ANOTHER.match(folded, found.end()) is not None
+            or _AND_THEN_ASKED.search(folded, found.end()) is not None
         ):
             return text
         ids = [i for i in self._lower_ids if re.search(rf"\b{re.escape(i)}\b", folded)]
@@ -898,7 +899,9 @@ class Router:
         )
 
 
-_THEN_ANOTHER = re.compile(r"\W*(?:and|then|et|puis|y|luego|und|dann)\b")
+_THEN_ANOTHER = re.compile(r"\W*(?:(?:an|auf)\W+)?(?:and|then|et|puis|y|luego|und|dann)\b")
+# a second request after the title ("…, and disarm the alarm now")
+_AND_THEN_ASKED = re.compile(r"[,;]\s*(?:and|then|et|puis|y|luego|und|dann)\s")
 # a clock time's first word, as a wake-up alarm is set ("for 6", "à six heures")
 _CLOCK = (
     r"(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|midnight|une|deux|"

@@ -35,12 +35,6 @@ _ON = re.compile(
     r"enciend\w*|encend\w*|prend\w*|"
     r"einschalt\w*|anschalt\w*|"
     r"anmach\w*|start\w*|activ\w*|lance\w*|demarre\w*|arranca\w*|pon en marcha|"
-    # a horn or a bell sounded, a thing set going ("sound the foghorn", "fais sonner la
-    # corne", "toca la sirena", "get the sauna going", "fais chauffer le sauna")
-    r"sound(?= (?:the|our|that|it)\b)|get (?:\w+ ){1,3}?going|"
-    r"(?:fais|faites) (?:sonner|retentir|tourner|marcher)|"
-    r"(?:haz|hacer|haga|hazme) (?:sonar|funcionar)|toca (?:la|el) (?:sirena|bocina|campana)|"
-    r"lass\w* (?:\w+ ){1,4}(?:tuten|ertonen|laufen)|"
     # "mets la bouilloire en route" (not "on est en route")
     r"(?<=mets )(?:\S+ ){1,4}en (?:route|marche)|(?<=mets )en (?:route|marche)|"
     r"pon\w* (?:la|el|las|los) (?:luz|luces|lampara\w*|luce\w*))\b"
@@ -303,9 +297,31 @@ _CORRECTS = re.compile(
 )
 
 
+# a horn or a bell sounded, a thing set going ("sound the foghorn", "fais sonner la corne",
+# "toca la sirena", "get the sauna going"): on, when asked now of the speaker's own accord
+_SET_GOING = re.compile(
+    r"^\W*(?:(?:please|can you|could you|uh|um|erm|oye|bitte|stp)\W+)*"
+    r"(?:sound(?= (?:the|our|that|it)\b)|get (?:\w+ ){1,3}?going|"
+    r"(?:fais|faites) (?:sonner|retentir|tourner|marcher)|"
+    r"(?:haz|hazme) (?:sonar|funcionar)|toca (?:la|el) (?:sirena|bocina|campana)|"
+    r"lass\w* (?:\w+ ){1,4}(?:tuten|ertonen|laufen))"
+)
+# a time or a condition said ("… when the ferry leaves", "… after breakfast", "… for 7")
+_LATER_OR_IF = re.compile(
+    r"\b(?:when|once|after|before|at|for|until|till|if|tonight|tomorrow|later|quand|lorsque|"
+    r"des que|apres|avant|si|ce soir|demain|cuando|despues|antes|luego|manana|wenn|sobald|"
+    r"nach|vor|falls|heute abend|morgen|spater|um)\b|\d"
+)
+
+
 @lru_cache(maxsize=16)  # one event's text is read for several intents
 def _switch_in(text: str, lang: str) -> str | None:
     on = [m.start() for m in _ON.finditer(text)]
+    if (going := _SET_GOING.search(text)) is not None and not _LATER_OR_IF.search(
+        text, going.end()
+    ):
+        on.append(going.start())
+        on.sort()
     # (every _PUT_ON says "pon" or "mets")
     if ("pon" in text or "mets" in text) and not _A_LEVEL.search(
         _CLAUSE_END.split(text, maxsplit=1)[0]
@@ -992,7 +1008,7 @@ _HALF_PAST = re.compile(
     r"\b(?P<h2>\d{1,2})\s*(?:h|heures?)?\s+(?:et demie|et quart|moins le quart|moins quart)|"
     r"\b(?P<h3>\d{1,2})\s+(?:y media|y cuarto|menos cuarto)\b|"
     # British "at half twelve" is 12:30 (German "halb zwölf" is 11:30)
-    r"(?:(?<=\bat )|(?<=\bto )|(?<=\btill )|(?<=\buntil )|(?<=\bby )|(?<=\bfrom )|(?<=\bfor ))"
+    r"(?:(?<=\bat )|(?<=\bto )|(?<=\bby )|(?<=\bfor ))"
     r"half\s+(?P<h4>\d{1,2})\b(?!\s*(?:hours?|%|percent|an hour|of))"
 )
 # what comes after "instead of" is the time it was, not the time it is
@@ -1889,6 +1905,12 @@ def reference(u: Cleaned, base: datetime, zone: str) -> tuple[date | None, int |
     return day, hour
 
 
+_LEFT_OUT_DAY = re.compile(
+    r"\b(?:not|except|apart from|but|pas|sauf|sinon|no|excepto|menos|salvo|nicht|ausser|"
+    r"bis auf)\b[^,.;]{0,25}$"
+)
+
+
 def _date_said(text: str, today: date) -> date | None:
     """The date of an event said by its day of the month ("december 9", "le 9", "el
     miércoles 9", "am 9."), the next one from ``today``; none for a new day ("to the 9th")."""
@@ -1896,6 +1918,8 @@ def _date_said(text: str, today: date) -> date | None:
         for m in pattern.finditer(text):
             if _NEW_DAY.search(text[max(0, m.start() - 12) : m.start()]):
                 continue
+            if _LEFT_OUT_DAY.search(text[max(0, m.start() - 30) : m.start()]):
+                continue  # "…, not the one on the 9th": the day of another
             groups = m.groups()
             if pattern is _DATE_RE:
                 month = _MONTHS[groups[1] or groups[2]]
