@@ -2875,26 +2875,26 @@ class GroundedExpert:
             ]
             if len(alike) > 1:
                 matches = [Match(it, 0.75, False) for it in alike]
-        if len(matches) > 1:
+        if (
+            len(matches) > 1
+            and matches[1].score >= matches[0].score - 0.08  # (tied: one look-up more)
+            and not matches[0].named
+        ):
             # "apaga la lámpara de la isla, que ya entra luz por la ventana": the request's own
             # clause names one of them whole; the reason after it brushed another
             head, *tail = _REASON_AFTER.split(u.cleaned.numeric, maxsplit=1)
-            if (
-                tail
-                and not _AND.search(u.cleaned.numeric)
-                and not any(
-                    # (not "allume le plafonnier… ah non, juste le ruban LED": another named whole)
-                    m.named and m.cover >= 0.99
-                    for m in inventory.resolve(tail[0]).matches
-                )
-            ):
+            if tail and not _AND.search(u.cleaned.numeric):
                 ids = {m.item.id for m in matches}
                 whole_head = [
                     m
                     for m in inventory.resolve(head).best
                     if m.named and m.cover >= 0.99 and m.item.id in ids
                 ]
-                if len(whole_head) == 1:
+                if len(whole_head) == 1 and not any(
+                    # (not "allume le plafonnier… ah non, juste le ruban LED": another named)
+                    m.named and m.cover >= 0.99
+                    for m in inventory.resolve(tail[0]).matches
+                ):
                     return [whole_head[0].item], None
         if res.areas:
             inside = [m for m in matches if m.item.area in res.areas]
