@@ -4203,6 +4203,16 @@ _A_DIGIT = re.compile(r"\d")
 _AT_AND_TO = re.compile(r"\bat \d.*\bto \d|\bto \d.*\bat \d")
 
 
+# (not "before" or "until": done now, it is done in time)
+_CONDITION = re.compile(
+    r"\b(?:when|once|as soon as|after|quand|des que|lorsque|apres|cuando|en cuanto|"
+    r"despues de|wenn|sobald|nachdem|sowie)\b"
+)
+# a condition on how things are, or a moment that is now ("… when you can", "… if it's open")
+_STATE_CONDITION = re.compile(
+    r"(?:when|quand|cuando|wenn)\s+(?:you|tu|vous|puedas|du)\s+(?:can|get a chance|peux|pouvez|"
+    r"puedes|kannst)|(?:after|apres|despues de|nach)\s+(?:that|this|ca|cela|eso|esto|dem|das)\b"
+)
 _GET_GOING = re.compile(r"\bget ((?:\S+ ){1,4}?)going\b")
 
 
@@ -4214,6 +4224,18 @@ def _later(folded: str, *, clock: bool, evening_now: bool) -> bool:
     ``clock``: a bare clock time counts too; ``evening_now``: "tonight" is now."""
     if "going" in folded:
         folded = _GET_GOING.sub(r"get \1", folded)  # ("going" is no subject of its own here)
+    if (cond := _CONDITION.search(folded)) is not None and not _STATE_CONDITION.match(
+        folded, cond.start()
+    ):
+        # "turn on the sauna after dinner", "lock the door when we leave", "allume le
+        # chauffage quand on rentre": asked for a later moment, in the request's own clause
+        head = folded[: cond.start()].rstrip(" ,")  # (German: ", sobald wir zurück sind")
+        if (
+            _HAS_IMPERATIVE.search(head)
+            and not any(p in head for p in ",;.!?")
+            and _OWN_SUBJECT.search(head) is None
+        ):
+            return True
     found = [*_LATER.finditer(folded)] if _LATER_SAID.may_match(folded) else []
     if clock and _A_DIGIT.search(folded):
         found += _AT_CLOCK.finditer(folded)

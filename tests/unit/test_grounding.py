@@ -6343,3 +6343,28 @@ def test_a_note_made_is_no_new_event() -> None:
 
 def test_the_house_empty_but_for_the_dog_is_not_armed() -> None:
     assert "armed_away" not in _values_written("daheim ist heute keiner, aber der Hund ist da")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn on the coffee machine after breakfast",
+        "lock the front door when we leave",
+        "allume la lumière du porche quand on rentre",
+        "schalte die Kaffeemaschine ein, sobald wir zurück sind",
+    ],
+)
+def test_a_change_asked_for_a_later_moment_is_not_done_now(text: str) -> None:
+    f = form(text)
+    assert f.task is None and f.reply is not None and f.reply.reason_code == "deferred_request"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("lock the back door before we go up to bed", "locked"),
+        ("turn off the kitchen light when you can", "off"),
+    ],
+)
+def test_before_a_moment_or_when_you_can_is_done_now(text: str, value: str) -> None:
+    assert _values_written(text) == [value]
