@@ -978,6 +978,13 @@ class Former:
                 small = None  # "gute Nacht Szene aktivieren": the scene, not a goodbye
             if (
                 small is not None
+                and small[0].id == "greeting"
+                and len(parts := _CLAUSE_SPLIT.split(said, maxsplit=1)) == 2
+                and _REQUEST.match(fold(parts[1]).strip())
+            ):
+                small = None  # "buenos días, enciende la cafetera": the request after it
+            if (
+                small is not None
                 and not (small[0].id == "cancel" and _STOPS.search(fold(said)))  # "stopp, lass das"
                 and small[1] < 0.9
                 and _changes(said, lang.lang)

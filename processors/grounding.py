@@ -2861,7 +2861,7 @@ class GroundedExpert:
         if (
             len(matches) == 1
             and not matches[0].named
-            and matches[0].cover < 0.5
+            and matches[0].cover <= 0.5
             and _by_kind_word(matches[0].item, u)
         ):
             # "turn the heating down" when only the "bedroom heating panel" has the word in

@@ -84,6 +84,7 @@ _GROUPS: dict[str, str] = {
     "timeout": "delai expiration zeituberschreitung zeitlimit",
     "upgrade": "actualizacion aktualisierung update actualizar aktualisieren",
     "badge": "tarjeta ausweis dienstausweis",
+    "good night": "goodnight",
     "leave": "conges conge vacaciones urlaub",
     "overtime": "heures-sup uberstunden horas-extra",
     "rounded": "arrondi arrondie arrondies arrondis redondeado redondeadas redondeados gerundet "

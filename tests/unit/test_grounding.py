@@ -6368,3 +6368,25 @@ def test_a_change_asked_for_a_later_moment_is_not_done_now(text: str) -> None:
 )
 def test_before_a_moment_or_when_you_can_is_done_now(text: str, value: str) -> None:
     assert _values_written(text) == [value]
+
+
+@pytest.mark.parametrize(
+    "text", ["buenos días, enciende la cafetera", "guten Morgen, mach die Kaffeemaschine an"]
+)
+def test_a_request_after_a_greeting_is_done(text: str) -> None:
+    assert _values_written(text) == ["on"]
+
+
+@pytest.mark.parametrize(
+    ("text", "scene"),
+    [("goodnight scene please", "scene.good_night"), ("start movie night", "scene.movie_night")],
+)
+def test_a_scene_by_its_name(text: str, scene: str) -> None:
+    assert _targets(form(text)) == {scene}
+
+
+@pytest.mark.parametrize("text", ["activate the party scene", "start the scene"])
+def test_a_scene_named_by_the_kind_word_alone_is_asked_for(text: str) -> None:
+    # ("scene" is a word of "movie scene", one scene's alias: movie night started)
+    f = form(text)
+    assert f.task is None and f.reply is not None and f.reply.kind == "clarification", f.task
