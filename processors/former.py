@@ -34,6 +34,7 @@ from processors.errors import PatchError
 from processors.fuzzy import Choices
 from processors.grounding import (
     DISMISSED,
+    DONE_MYSELF,
     HOW_ARE_YOU,
     PRAISE,
     TAKE_BACK,
@@ -1031,6 +1032,10 @@ class Former:
             if said_alone(WISHES, folded, at_start=True):
                 wishes = reply_text("wishes", said_lang)
                 return self._reply(routed, "no_task", wishes, now, "smalltalk", "greeting")
+            if DONE_MYSELF.match(folded):
+                # "I already turned the porch light off myself": nothing left to do
+                unchanged = reply_text("unchanged", said_lang)
+                return self._reply(routed, "no_task", unchanged, now, "already_done")
             if HOW_ARE_YOU.match(folded):
                 told = reply_text("how_are_you", said_lang)
                 return self._reply(routed, "no_task", told, now, "smalltalk", "greeting")

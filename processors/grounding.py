@@ -1053,8 +1053,22 @@ def _completes(intent: IntentSpec) -> bool:
     )
 
 
-# told, not asked: "I already turned the porch light off myself", "ya he llamado yo al
-# dentista, no hace falta nada", "die Kaffeemaschine hab ich schon selbst ausgemacht"
+# done already by the speaker, nothing more asked ("I already turned the porch light off
+# myself", "c'est bon, j'ai déjà éteint …", "ya he llamado yo al dentista")
+DONE_MYSELF = re.compile(
+    r"^\W*(?:(?:ok|okay|so|bon|c'est bon|vale|also|na|actually|forget it|pas la peine|"
+    r"schon gut|dejalo|deja|no hace falta)[,!]?\s+)*"
+    r"(?:i(?:'ve| have)? already|i did it myself|j'ai deja|je l'ai deja|c'est deja fait|"
+    r"ya (?:he|lo he|la he|los he|las he)|(?:die|den|das|der) \w+ hab(?:e)? ich (?:schon|bereits)|"
+    r"hab(?:e)? ich (?:schon|bereits)|ich hab(?:e)? (?:\w+ ){0,4}(?:schon|bereits|selbst|selber))\b"
+    # a thing switched, shut or a call made (a to-do done is a reminder's: "I already put the
+    # bins out" ticks it off)
+    r"(?=.*\b(?:turned|switched|shut|locked|closed|called|eteint\w*|ferme\w*|allume\w*|"
+    r"verrouille\w*|appele\w*|apagad\w*|apague|cerrad\w*|cerre|encendid\w*|llamado|"
+    r"ausgemacht|ausgeschaltet|zugemacht|abgeschlossen|angemacht|eingeschaltet|angerufen)\b)"
+    r"(?!.*\b(?:so|and|but|then|now|alors|et|donc|mais|puis|pero|asi que|und|aber|dann|jetzt)\b)"
+    r"(?!.*\?\s*$)"
+)
 _REPORTED_DONE = re.compile(
     r"^(?:(?:ok|okay|so|bon|c'est bon|vale|also|na)[,!]?\s+)*"
     r"(?:i(?:'ve| have)? already|i did it myself|j'ai deja|je l'ai deja|c'est deja fait|"

@@ -36,6 +36,7 @@ import numpy as np
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of, tokens
 from processors.grounding import (
     DISMISSED,
+    DONE_MYSELF,
     HOW_ARE_YOU,
     NEGATED,
     PRAISE,
@@ -668,6 +669,14 @@ class Router:
             about_us = (
                 vented(folded)
                 or HOW_ARE_YOU.match(folded) is not None
+                # done already by the speaker ("I already turned the porch light off myself",
+                # "c'est bon, j'ai déjà éteint …", "ya he llamado yo al dentista"): nothing to
+                # do, of no project's (a ticket's news is the tracker's: "I already closed 42")
+                or (
+                    DONE_MYSELF.match(folded) is not None
+                    and not _TICKET_NEWS.search(folded)
+                    and "ticket" not in res.kinds
+                )
                 or (
                     (praised := PRAISE.match(folded)) is not None
                     and praised.group("you") is not None
@@ -899,6 +908,7 @@ class Router:
         )
 
 
+_TICKET_NEWS = re.compile(r"\b[a-z]{1,4}-?\d+\b|\b\d{2,}\b|\b(?:ticket|bug|issue)\w*")
 _THEN_ANOTHER = re.compile(r"\W*(?:(?:an|auf)\W+)?(?:and|then|et|puis|y|luego|und|dann)\b")
 # a second request after the title ("…, and disarm the alarm now")
 _AND_THEN_ASKED = re.compile(r"[,;]\s*(?:and|then|et|puis|y|luego|und|dann)\s")

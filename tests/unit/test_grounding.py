@@ -6390,3 +6390,31 @@ def test_a_scene_named_by_the_kind_word_alone_is_asked_for(text: str) -> None:
     # ("scene" is a word of "movie scene", one scene's alias: movie night started)
     f = form(text)
     assert f.task is None and f.reply is not None and f.reply.kind == "clarification", f.task
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I already turned the porch light off myself",
+        "C'est bon, j'ai déjà éteint la lumière du porche",
+        "Die Kaffeemaschine hab ich schon selbst ausgemacht",
+        "Ya he llamado yo al dentista, no hace falta nada",
+    ],
+)
+def test_a_thing_the_speaker_already_did_is_no_projects(text: str) -> None:
+    routed = ROUTER.route(form_event(text), BASE)
+    f = FORMER.form(routed, BASE)
+    assert routed.project_id is None and f.decision == "no_task"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("I already put the bins out.", "done"), ("I already closed TL-42", "done")],
+)
+def test_a_to_do_or_ticket_done_already_is_still_ticked(text: str, value: Any) -> None:
+    assert _values_written(text) == [value] or _values_written(text) == [True]
+
+
+@pytest.mark.parametrize("text", ["was steht morgen an?", "on a quoi ce week-end ?"])
+def test_whats_on_is_a_calendar_question(text: str) -> None:
+    assert ROUTER.route(form_event(text), BASE).project_id == "family-calendar"
