@@ -586,20 +586,11 @@ def leaving_home(folded: str) -> bool:
         and _PLANNED.search(_BACK_AT.sub(" ", folded)) is None
         and INTO_CALENDAR.search(folded) is None
         # "wir gehen alle, mach aber die Alarmanlage nicht an": the alarm said not to be set
-        and (_ALARM_DENIED.search(folded) is None or _NOT_FORGET.search(folded) is not None)
+        and not _said_not_to(folded, _ALARM_NAMED)
         and _CONTRAST.search(folded) is None  # ("…, aber der Hund ist da")
         # nothing else asked ("nobody will be home, cancel the piano lesson")
         and not any(_REQUEST_FIRST.match(c) for c in _CLAUSE.split(folded)[1:])
     )
-
-
-_ALARM_DENIED = re.compile(
-    r"\b(?:don'?t|do not|never|no need|ne|n'|no|nicht|kein\w*|pas)\b[^,.;]{0,40}\balarm\w*|"
-    r"\balarm\w*\b[^,.;]{0,40}\b(?:nicht|pas|no|not)\b"
-)
-_NOT_FORGET = re.compile(
-    r"\b(?:don'?t forget|n'oublie pas|no (?:te )?olvides|vergiss (?:\w+ )?nicht)\b"
-)
 
 
 _FOR_A_WHILE = re.compile(
@@ -1242,9 +1233,6 @@ _REQUEST_VERB = re.compile(
 _INSTEAD_SAID = re.compile(
     r"\b(?:instead(?! of)|a la place(?! de| du| des)|plutot(?! que)|en su lugar(?! de)|"
     r"stattdessen)\b"
-)
-_LEFT_OUT_SAID = re.compile(
-    r"\b(?:not|except|apart from|but|pas|sauf|sinon|excepto|menos|salvo|no|nicht|ausser|bis auf)\b"
 )
 _CONTRAST = re.compile(r"\b(?:but|mais|pero|aber|though|doch|cependant|sin embargo)\b")
 # words said before a request that are no clause of it ("what? no, don't turn off …")
@@ -2450,7 +2438,7 @@ class GroundedExpert:
                 return True
             # "Marco cerró el 63": who did it, said first, is no one it is given to (but
             # "sofia prend le ticket dark mode" is given to her)
-            done = _DONE_SAID.search(folded) is not None and not _GIVE.search(folded)
+            done = _DONE_SAID.search(folded) is not None and not GIVING.search(folded)
             return any(not (done and _said_first(m.item, folded)) for m in u.resolution.values)
         if name == "when":
             return any(says_time(v) and when(v, _SOME_TIME, "UTC") is not None for v in u.variants)
@@ -2527,29 +2515,7 @@ class GroundedExpert:
             if (
                 problem is None
                 and len(targets) == 1
-                and _someone_elses(targets[0], u)
-                and (
-                    # named by a generic word ("mon rendez-vous" for Sacha's orthodontist)
-                    not any(
-                        m.item.id == targets[0].id and m.cover >= 0.99 for m in u.resolution.matches
-                    )
-                    # or one of mine is alike ("cancel my night shift on friday": Rafa's
-                    # then, mine another day); not "cancel my piano lesson" (Emma's, the one)
-                    or any(
-                        m.item.id != targets[0].id
-                        and m.cover >= 0.99
-                        and not _someone_elses(m.item, u)
-                        for m in u.resolution.matches
-                    )
-                )
-                # (not when named by its day or hour alone: "cancel my friday event")
-                and (
-                    when_said is None
-                    or reference(u.cleaned, *when_said) == (None, None)
-                    or any(
-                        m.item.id == targets[0].id and m.cover >= 0.5 for m in u.resolution.matches
-                    )
-                )
+                and _not_mine_to_act_on(targets[0], u, when_said)
             ):
                 # "move my appointment to 3" when the one appointment is "Sacha's orthodontist
                 # appointment": asked, not moved
@@ -2819,8 +2785,7 @@ class GroundedExpert:
             if (
                 by_name
                 and len(alike) > 1
-                # (not "…, not the one on the 9th", "… on the 9th and the 2nd")
-                and not _LEFT_OUT_SAID.search(u.cleaned.folded)
+                # (not "… on the 9th and the 2nd"; a day left out is read as none)
                 and not _AND.search(u.cleaned.folded)
             ):
                 # "cancel the choir rehearsal on wednesday the 9th": of the events of that
@@ -3253,8 +3218,10 @@ def _said_not_to(folded: str, said: re.Pattern[str]) -> bool:
     )
 
 
-# "my appointment", "mon rendez-vous", "mi cita", "meinen Termin": the speaker's own
-_MY = re.compile(r"\b(?:my|mon|ma|mes|mi|mis|mein|meine|meinen|meinem|meiner)\b")
+# the speaker's own ("my appointment", "mon rendez-vous", "mi cita", "meinen Termin", "our …")
+MINE = re.compile(
+    r"\b(?:my|mon|ma|mes|mi|mis|mein|meine|meinen|meinem|meiner|our|notre|nuestr\w*|unser\w*)\b"
+)
 # a name that says whose it is ("Sacha's orthodontist appointment")
 _WHOSE = re.compile(r"^(?P<who>[^\W\d_]+)'s\b")
 
@@ -3270,7 +3237,31 @@ _MY_SOMEONES = re.compile(
 def _my_own_said(folded: str) -> bool:
     """Whether ``folded`` says "my" of the thing itself ("my night shift"; not "my hubby's
     night shift")."""
-    return bool(_MY.search(folded)) and not _MY_SOMEONES.search(folded)
+    return bool(MINE.search(folded)) and not _MY_SOMEONES.search(folded)
+
+
+def _not_mine_to_act_on(
+    target: Any, u: Understanding, when_said: tuple[datetime, str] | None
+) -> bool:
+    """Whether "my …" asks for ``target``, someone else's, so that it is asked about: named by
+    a generic word ("mon rendez-vous" for Sacha's orthodontist appointment) or beside one of
+    mine alike ("cancel my night shift on friday": Rafa's then, mine another day); not "cancel
+    my piano lesson" (Emma's, the one there is), nor an event named by its day or hour alone
+    ("cancel my friday event")."""
+    if not _someone_elses(target, u):
+        return False
+    cover = {m.item.id: m.cover for m in u.resolution.matches}
+    generic = cover.get(target.id, 0.0) < 0.99
+    mine_alike = any(
+        m.item.id != target.id and m.cover >= 0.99 and not _someone_elses(m.item, u)
+        for m in u.resolution.matches
+    )
+    by_time_alone = (
+        when_said is not None
+        and reference(u.cleaned, *when_said) != (None, None)
+        and cover.get(target.id, 0.0) < 0.5
+    )
+    return (generic or mine_alike) and not by_time_alone
 
 
 def _someone_elses(item: Any, u: Understanding) -> bool:
@@ -3284,9 +3275,11 @@ def _someone_elses(item: Any, u: Understanding) -> bool:
     return re.search(rf"\b{re.escape(whose['who'])}", u.cleaned.folded) is None
 
 
-_GIVE = re.compile(
-    rf"\b(?:{GIVEN_TO}|assign\w*|reassign\w*|give|hand|pass|attribu\w*|donne\w*|confie\w*|"
-    r"asign\w*|pasa\w*|dale|daselo|weis\w*|zuweis\w*|gib|ubergib|ubergeb\w*)\b"
+# a thing given to someone ("… to Sofia", "assign it", "weis es Jonas zu")
+GIVING = re.compile(
+    rf"\b(?:{GIVEN_TO}|assign\w*|reassign\w*|give|hand|pass|attribu\w*|"
+    r"reattribu\w*|donne\w*|confie\w*|asign\w*|reasign\w*|pasa\w*|dale|daselo|"
+    r"weis\w*|zuweis\w*|gib|ubergib|ubergeb\w*)\s"
 )
 
 

@@ -37,7 +37,9 @@ from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of
 from processors.grounding import (
     DISMISSED,
     DONE_MYSELF,
+    GIVING,
     HOW_ARE_YOU,
+    MINE,
     NEGATED,
     PRAISE,
     WISHES,
@@ -48,7 +50,7 @@ from processors.grounding import (
 )
 from processors.inventory import Inventory
 from processors.language import REMIND_ME, REQUEST_VERB_STEMS, SUPPORTED, clean, detect, fold
-from processors.lexicon import GIVEN_TO, NUMBER_WORDS
+from processors.lexicon import NUMBER_WORDS
 from processors.models import Candidate, RawEvent, RoutedEvent, millis, trusted
 from processors.outside import NEW_TICKET_FIRST, outside_span
 from processors.packs import DomainPack
@@ -651,7 +653,7 @@ class Router:
                     # no kind of thing of theirs ("kann man die Heizung … einfrieren"); the
                     # temperature of a dish is no thermostat's
                     and not (set(res.kinds) - ({"climate"} if _OVEN_HEAT.search(folded) else set()))
-                    and _MINE.search(folded) is None
+                    and MINE.search(folded) is None
                 )
             ) or (
                 _WAKE_UP.match(folded) is not None
@@ -726,7 +728,7 @@ class Router:
                     if self.registry.projects[self._index[person.owner]].domain
                     in self._person_domains
                     and (
-                        _GIVING.search(folded)
+                        GIVING.search(folded)
                         or _WORKS_ON.search(folded)
                         or not any(folded.startswith(fold(n)) for n in (person.id, *person.names))
                     )
@@ -970,9 +972,6 @@ _OVEN_HEAT = re.compile(
     r"\b(?:bake|roast|cook|cuit|cuire|hornea|cuece|asa|backt|kocht|brat|serve|sert|servir|sirve|"
     r"serviert|drink|boit|boire|bebe|trinkt|store|conserve|conserver|conserva|lagert)\b"
 )
-_MINE = re.compile(
-    r"\b(?:my|mon|ma|mes|mi|mis|mein|meine|meinen|meinem|meiner|our|notre|nuestr\w*|unser\w*)\b"
-)
 # what things are, in general, asked of nothing the projects hold by name: how two differ,
 # what a word is in another language, what keeps or bakes how ("what's the difference between
 # …", "was heißt … auf Englisch", "can you freeze …", "a qué temperatura se hornea …"; not
@@ -1038,11 +1037,6 @@ _WAKE_UP = re.compile(
     rf"\W*(?:wake me up|(?:set|put|make) (?:an|my) alarm (?:for|at) {_CLOCK}|"
     r"(?:mets|programme)(?:-moi)? (?:un|mon) reveil|reveille-moi|"
     r"(?:pon|ponme|programa) (?:el|mi|un) despertador|despiertame|\w*wecker|weck mich)"
-)
-_GIVING = re.compile(
-    rf"\b(?:{GIVEN_TO}|assign\w*|reassign\w*|give|hand|pass|attribu\w*|"
-    r"reattribu\w*|donne\w*|confie\w*|asign\w*|reasign\w*|pasa\w*|dale|daselo|"
-    r"weis\w*|zuweis\w*|gib|ubergib|ubergeb\w*)\s"
 )
 # what someone is working on, asked ("kwame bosse sur quoi en ce moment", "en q anda ingrid",
 # "was macht Ingrid gerade"): one of a tracker's people, whoever is said first
