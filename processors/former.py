@@ -40,6 +40,7 @@ from processors.grounding import (
     TAKE_BACK,
     WISHES,
     GroundedExpert,
+    chatted,
     is_polite_request,
     is_question_in,
     negated_request,
@@ -1043,6 +1044,10 @@ class Former:
                 # "boah, war das ein Tag": a long day told, of no project's business
                 told = reply_text("venting", said_lang)
                 return self._reply(routed, "no_task", told, now, "smalltalk", "venting")
+            if chatted(folded):
+                # "what a day for the hills", "tu sais que j'ai fait le Cervin onze fois ?"
+                told = reply_text("chat", said_lang)
+                return self._reply(routed, "no_task", told, now, "smalltalk", "chat")
             if said_alone(PRAISE, folded):
                 # "qué bonita ha quedado la casa": a compliment, of no project's business
                 return self._reply(

@@ -220,6 +220,15 @@ _QUESTION_RE = {lang: re.compile(p) for lang, p in _QUESTION_START.items()}
 # searched only where one of their words is (most of their alternatives start with one, and
 # a long alternation tried at every position costs more than a few ``in``)
 _ASKS_SAID, _ASKED_LAST_SAID, _OR_NOT_SAID = map(Needled, (_ASKS, _ASKED_LAST, _OR_NOT))
+# a request said as a question in the present ("…, tu le donnes à Yuki ?", "gibst du das dem
+# Yuki?"; not "tu l'as fermé ?", "tu le trouves où ?")
+_GIVEN_ASKED = (
+    r"tu (?:me |nous |le |la |les |lui |leur |l')+(?:donnes|passes|mets|allumes|eteins|fermes|"
+    r"ouvres|baisses|montes|lances|ajoutes|annules|deplaces|decales|assignes|attribues|confies|"
+    r"verrouilles|rallumes|remets|envoies|reportes|avances)|"
+    r"(?:gibst|machst|schaltest|stellst|drehst|schliesst|sperrst|verschiebst|tragst|setzt|"
+    r"ubergibst) du"
+)
 _POLITE = re.compile(
     r"^(?:please |bitte |por favor )?(?:est-ce que (?:tu|vous) |est ce que (?:tu|vous) )?"
     r"(?:(?:warst|bist|sei) (?:du )?so lieb\w* (?:und )?|would you be so kind (?:as to )?|"
@@ -228,6 +237,7 @@ _POLITE = re.compile(
     r"peux-tu|peux tu|pouvez-vous|pouvez vous|tu peux|vous pouvez|tu pourrais|pourrais-tu|"
     r"pourriez-vous|puedes|podrias|podria|me puedes|puede|kannst du|konntest du|konnen sie|"
     r"konnten sie|wurdest du|kannst|mach mal|(?:me|se|te|nos)(?: l[oa]s?)? \w+(?:as|es)\b|"
+    rf"{_GIVEN_ASKED}|"
     r"tu (?:me|nous) \w+|can we|could we|shall we|podemos|podriamos|on peut|on pourrait|"
     r"peut-on|pourrait-on|konnen wir|konnten wir|sollen wir|(?:te|le) importa(?! si\b)|"
     r"(?:ca|cela) (?:te|vous) derange(?! si\b)|macht es dir (?:was |etwas )?aus)\b|"
@@ -245,7 +255,8 @@ _POLITE = re.compile(
 _MODALS = (
     r"can you|could you|would you|tu peux|tu pourrais|peux-tu|pouvez-vous|vous pouvez|"
     r"pourriez-vous|pourrais-tu|puedes|podrias|podria|me puedes|kannst du|konntest du|konnen sie|"
-    r"konnten sie|wurden sie|wurdest du|(?:l[oa]s? |me |te )(?:puedes|podrias|podria)"
+    r"konnten sie|wurden sie|wurdest du|(?:l[oa]s? |me |te )(?:puedes|podrias|podria)|"
+    rf"{_GIVEN_ASKED}"
 )
 # a request asked after a comma ("la clase de yoga, ¿la puedes adelantar?") or, with a modal
 # only, after a sentence ("Je vais me coucher. Pourriez-vous …"): "Bonne nuit. Les lumières de
@@ -329,6 +340,8 @@ _TOO_HOT = re.compile(
     r"creve de chaud|on etouffe|on cuit))\b"
 )
 _INDIRECT_DARK = re.compile(
+    # (a time, not the light: "back before dark", "after dark")
+    r"(?<!\bbefore )(?<!\bafter )(?<!\buntil )(?<!\btill )(?<!\bby )(?<!\bpast )"
     r"\b(?:dark|sombre|noir|oscuro|oscuras|dunkel|finster|pitch black|stockdunkel|"
     r"zappenduster|stockfinster)\b|voit goutte|"
     # German "düster" (not the English "duster": "I left the duster in the kitchen")
@@ -562,7 +575,11 @@ _PLANNED = re.compile(
 _BACK_AT = re.compile(
     r"\b(?:back|until|till|jusqu'a|de retour|hasta|volvemos|bis|zuruck) (?:\w+ )?(?:tonight|"
     r"this evening|later|ce soir|esta noche|la noche|heute abend|abend|spater|plus tard)\b|"
-    r"\b(?:erst )?(?:heute abend|abends|spater) (?:wieder )?(?:zuruck|da|daheim)\b"
+    r"\b(?:erst )?(?:heute abend|abends|spater) (?:wieder )?(?:zuruck|da|daheim)\b|"
+    # nobody in before then ("y aura personne avant ce soir", "no habrá nadie antes de la noche")
+    r"\b(?:personne|nobody|no one|nadie|niemand|keiner)(?:'ll)?(?: \w+){0,3} (?:avant|before|"
+    r"antes de|vor) (?:\w+ )?(?:tonight|this evening|ce soir|la noche|esta noche|heute abend|"
+    r"abend|dark|la nuit)\b"
 )
 
 
@@ -714,6 +731,12 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "Parece que ha sido un día largo. Descanse.",
         "de": "Klingt nach einem langen Tag. Ruhen Sie sich aus.",
     },
+    "chat": {
+        "en": "Nice to hear. Anything I can do for you?",
+        "fr": "Ça fait plaisir. Je peux faire quelque chose pour vous ?",
+        "es": "Qué bien. ¿Puedo ayudarle en algo?",
+        "de": "Schön zu hören. Kann ich etwas für Sie tun?",
+    },
     "praise": {
         "en": "Glad you like it.",
         "fr": "Ravi que ça vous plaise.",
@@ -848,12 +871,12 @@ PRAISE = re.compile(
     r"(?:echt |wirklich |so )?(?:schones|tolles|gemutliches) licht|gefallt mir|"
     # the assistant praised ("you're getting really good at this", "bien hecho", "tu deviens
     # fort", "du wirst immer besser"): nothing is done, least of all a thing "done"
-    r"^(?:(?:wow|oh|ok|hey|nice|haha|jaja|ouah|oh la la|vaya|na),? )?"
+    r"^(?:(?:wow|oh|ok|hey|nice|ha|haha|jaja|ouah|oh la la|vaya|na),? )?"
     r"(?P<you>(?:you'?re|you are|ur) (?:getting |becoming )?(?:so |really |very |pretty |quite |"
     r"actually )?(?:good|great|smart|clever|brilliant|amazing|awesome|better)|"
     r"(?:you'?re|you are|ur) (?:really |honestly |just )?(?:the best|a (?:star|legend|lifesaver|"
-    r"life saver|genius|gem|champ)|(?:a lot |much |way |so much )?(?:quicker|faster|better|"
-    r"smarter|easier) than (?:the |my |our )?[\w' ]{1,30}?)|"
+    r"life saver|genius|gem|champ)|(?:a lot |much |way |so much |even )?(?:[a-z]{2,}er|"
+    r"more \w+) than (?:the |my |our )?[\w' ]{1,30}?)|"
     r"(?:t'es|tu es) (?:vraiment |trop |super |juste )?(?:le meilleur|la meilleure|un amour|"
     r"une perle|un ange|genial|geniale|au top)|"
     r"eres (?:el mejor|la mejor|un sol|un crack|una crack|un genio|una genia|un amor|"
@@ -897,10 +920,14 @@ HOW_ARE_YOU = re.compile(
     r"auch mal|mal)?|bist du (?:eigentlich |auch )?(?:mude|ein roboter|wach|ein mensch)|"
     # a greeting passed on ("Hector says hi", "Hector te fait coucou", "Hector te manda
     # saludos", "Hector lässt grüßen")
+    # (a pet or a person by name, an article before it at most: "der Barry lässt grüßen")
+    r"(?:(?:the|our|der|die|das|unser|le|la|notre|el|nuestro) )?(?:"
     r"\w+ (?:just )?(?:says|said) (?:hi|hello|hey|good morning)(?: to you)?|"
-    r"\w+ (?:te|vous) (?:fait|dit|passe|font) (?:coucou|bonjour|un bisou|le bonjour)|"
+    r"\w+ (?:te|vous) (?:fait|dit|passe|font|envoie) (?:coucou|bonjour|le bonjour|des bisous|"
+    r"un (?:gros |petit )?(?:bisou|calin)\w*(?: \w+)?)|"
     r"\w+ (?:te|os) (?:manda|envia|mandan) (?:saludos|un saludo|besos|recuerdos)|"
-    r"\w+ (?:lasst|lassen) (?:dich |schon |schon mal )?gru(?:ss|ß)en|\w+ sagt hallo|"
+    r"\w+ (?:lasst|lassen) (?:dich |schon |schon mal |schon |schoen |schon schon )*"
+    r"gru(?:ss|ß)en|\w+ sagt hallo)|"
     r"how are you(?: doing)?|how(?:'s| is) it going|how are things|how have you been|"
     r"you (?:ok|alright)|(?:ca|comment ca|comment tu|comment vous) va[sz]?|comment allez-vous|"
     r"tu vas bien|vous allez bien|que tal(?: estas| andas| va| te va)?|como estas|"
@@ -948,6 +975,55 @@ _VENTING = re.compile(
 
 
 _DONE_WITH = re.compile(r"\W*(?:with|mit|avec|con|de)\b")
+# a remark about the speaker's life or the world, nothing asked of anyone: the weather told
+# ("bit of fresh snow overnight, eh?", "heut Nacht hat's geschneit"), a fine day ("what a
+# day for the hills", "qué día más bonito para salir al monte"), a feat or a memory told
+# ("did you know I've climbed it thirty times?", "tu sais que j'ai fait le Cervin onze fois ?",
+# "ça me rappelle mes années de guide"; not "ça me rappelle qu'il faut …", "remind me to …")
+_CHAT = re.compile(
+    r"\W*(?:(?:oh|ah|ha|haha|well|so|ok|right|hey|hi|hello|morning|good morning|bonjour|salut|"
+    r"coucou|tiens|hola|buenos dias|buenas|mira|oye|hallo|servus|moin|guten morgen|griass di|"
+    r"gruss gott|na|ach|just back from (?:a|the|my) \w+(?: with the \w+)?)\W+)*(?:"
+    r"(?:(?:a |some )?(?:bit|lot|lots|loads|heaps|tons) of )?(?:fresh |new )?snow (?:overnight|"
+    r"last night|this morning)|it (?:snowed|rained|poured|stormed|hailed)\b|"
+    r"(?:it'?s|it is|it'?s been) (?:snowing|raining|pouring|hailing|glorious|gorgeous|lovely) "
+    r"(?:out|outside|out there|again|all night|since)|"
+    r"il a (?:neige|plu|grele)|il (?:neige|pleut|a neige) (?:des cordes|a verse|encore|fort|"
+    r"toute la nuit|depuis)|"
+    r"(?:ha |esta |ha estado )?(?:nevado|llovido|nevando|lloviendo) (?:toda la noche|mucho|"
+    r"otra vez|esta noche|anoche)|(?:anoche|esta noche) (?:nevo|llovio|ha nevado|ha llovido)|"
+    r"(?:heut(?:e)? nacht |letzte nacht |gestern )?(?:hat'?s|hat es|es hat) (?:\w+ ){0,2}"
+    r"(?:geschneit|geregnet|gesturmt|gehagelt)|"
+    r"what a (?:beautiful|lovely|nice|gorgeous|glorious|great|perfect) (?:day|morning|evening)|"
+    r"quelle (?:belle|magnifique|superbe) (?:journee|matinee|soiree)|"
+    r"que (?:dia|manana|tarde) (?:mas|tan) (?:bonit[oa]|precios[oa]|buen[oa]|estupend[oa])|"
+    r"(?:so ein|was fur ein|was fuer ein) (?:schoner|herrlicher|traumhafter|wunderbarer) tag|"
+    r"did you know (?:that )?(?:i|we|i'?ve|we'?ve|i'?m)\b|"
+    r"(?:tu sais|vous savez|tu savais|savais-tu) (?:que|qu') ?(?:j'|je |nous |on )|"
+    r"(?:sabias|sabes|sabia usted) que (?:yo |fui|he |hemos|estuve|subi|hice|era|soy|tengo|"
+    r"mi |me )|"
+    r"(?:weisst|weisst du|wusstest du)(?: eh| du| schon| eigentlich)*,? dass (?:ich|wir)\b|"
+    r"(?:that|this|it) reminds me of\b|(?:ca|cela|ceci) me rappelle (?!qu|que|de |d')|"
+    r"(?:eso|esto) me recuerda a\b|(?:das|es) erinnert mich an\b)"
+)
+
+
+def chatted(folded: str) -> bool:
+    """Whether ``folded`` is a remark of :data:`_CHAT` with nothing asked and no thing named
+    after it ("what a day for the hills"; not "it snowed, switch the stair heating on").
+
+    >>> chatted("morning! bit of fresh snow overnight, eh?"), chatted("it snowed, lock up")
+    (True, False)
+    """
+    found = _CHAT.match(folded)
+    if found is None:
+        return False
+    rest = folded[found.end() :]
+    return (
+        _HAS_IMPERATIVE.search(rest) is None
+        and _THEN_ASKED.search(rest) is None
+        and KIND_VOCAB.isdisjoint(re.findall(r"[\w']+", rest))
+    )
 
 
 def vented(folded: str) -> bool:
@@ -1342,8 +1418,8 @@ _ON_OUR_WAY = re.compile(
 _TAG = re.compile(
     # (not "right?", "oder?", "ja?": said after what is told, they ask whether it is so)
     r"[,\s]+¿?(?:ok|okay|alright|please|d'accord|stp|s'il te plait|tu veux(?: bien)?|"
-    r"vous voulez(?: bien)?|vale|quieres|"
-    r"porfa|por favor|bitte)\s*\?+\s*$"
+    r"vous voulez(?: bien)?|veux-tu(?: bien)?|voulez-vous(?: bien)?|vale|quieres|si|eh|"
+    r"porfa|por favor|bitte|ja|gell|ne|oder|will you|would you|yeah|eh)\s*\?+\s*$"
 )
 
 
@@ -1353,6 +1429,8 @@ _REQUEST_FIRST = re.compile(
     r"bitte|stp)\W+)*"
     rf"{REQUEST_VERB_STEMS}\w*\b"
 )
+# the same after the thing said first ("eh… el suelo radiante del baño, bájalo a 22, ¿vale?")
+_REQUEST_AFTER_TOPIC = re.compile(rf"[,;\u2026]\s*{REQUEST_VERB_STEMS}\w*\b")
 
 
 def _asked(text: str, lang: str) -> bool:
@@ -1361,7 +1439,10 @@ def _asked(text: str, lang: str) -> bool:
         text.endswith("?")
         and (tagged := _TAG.search(text)) is not None
         and tagged.start() > 0
-        and _REQUEST_FIRST.match(text)
+        and (
+            _REQUEST_FIRST.match(text)
+            or _REQUEST_AFTER_TOPIC.search(text, 0, tagged.start()) is not None
+        )
     ):
         # ("the porch light, is it on, ok?", "¿has cerrado la puerta, vale?", "t'as allumé le
         # porche, ok ?" still ask: no request is said first)
@@ -1761,14 +1842,14 @@ class GroundedExpert:
                 lang,
                 [*notes, "a negated or deferred request: nothing changes"],
             )
-        if vented(u.cleaned.folded):
-            # "ich bin fix und fertig": a long day told, no ticket done
+        if vented(u.cleaned.folded) or chatted(u.cleaned.folded):
+            # "ich bin fix und fertig", "what a day for the hills": told, no ticket done
             return Proposal(
                 decision="no_task",
                 confidence=0.6,
-                reply=reply_text("venting", lang),
+                reply=reply_text("venting" if vented(u.cleaned.folded) else "chat", lang),
                 reason_code="smalltalk",
-                assumptions=[*notes, "tiredness told, no request: nothing changes"],
+                assumptions=[*notes, "a remark or tiredness told, no request: nothing changes"],
             )
         praise = PRAISE.search(u.cleaned.folded)
         if (
@@ -3284,7 +3365,9 @@ GIVING = re.compile(
 
 
 _DONE_SAID = re.compile(
-    r"\b(?:fixed|closed|finished|resolved|solved|corrige\w*|ferme\w*|termine\w*|resolu\w*|"
+    r"\b(?:fixed|closed|finished|resolved|solved|merged|shipped|deployed|(?<=est )merge\w*|"
+    r"(?<=ete )merge\w*|fusionne\w*|"
+    r"mergead\w*|fusionad\w*|gemergt|gemerged|corrige\w*|ferme\w*|termine\w*|resolu\w*|"
     r"cerr(?:o|e|aron|ado|ada)|arreglad\w*|arreglo|resolvio|resuelto|terminad\w*|termino|"
     r"solucion\w*|gefixt|behoben|geschlossen|erledigt|repariert)\b"
 )

@@ -928,7 +928,8 @@ REQUEST_VERB_STEMS = (
     r"(?:turn|switch|lock|unlock|open|close|set|put|dim|arm|disarm|start|stop|cancel|move|add|"
     r"remind|book|mark|assign|reopen|push|crank|lower|raise|leave|keep|warm|heat|shut|brighten|"
     r"make|allume|eteins|ferme|ouvre|rouvre|mets|annule|deplace|decale|ajoute|verrouille|passe|"
-    r"monte|baisse|tamise|coupe|lance|laisse|garde|rechauffe|rends|eclaire|anula|cancela|apaga|"
+    r"monte|baisse|pousse|remets|rallume|bump|knock|tamise|coupe|lance|laisse|garde|rechauffe|"
+    r"rends|eclaire|anula|cancela|apaga|"
     r"enciende|cierra|abre|reabre|pon|mueve|pasa|asigna|sube|baja|calienta|haz|mach|schalt|"
     r"schliess|stell|sperr|dreh|sag|schieb|verschieb|trag|setz|offne|starte|lass|heiz)"
 )

@@ -354,7 +354,9 @@ NOT_MISSPELT = frozenset(
     # a ticket's status said ("move it to in review"; "review" is no "previews")
     "review progress backlog blocked "
     # a sprint said is no "print view" misspelt
-    "sprint sprints".split()
+    "sprint sprints "
+    # asked to merge, ship or deploy is no "merged" told (nothing a ticket says is done)
+    "merge ship deploy".split()
 )
 # Phrases said for one English thing, whose words alone name other things ("armario" is any
 # cupboard, "debajo" anything under): folded, matched whole.

@@ -43,6 +43,7 @@ from processors.grounding import (
     NEGATED,
     PRAISE,
     WISHES,
+    chatted,
     leaving_home,
     negated_request,
     said_alone,
@@ -670,6 +671,7 @@ class Router:
             # mejor"): about the speaker or the assistant, whatever its words cue ("fertig")
             about_us = (
                 vented(folded)
+                or chatted(folded)
                 or HOW_ARE_YOU.match(folded) is not None
                 # done already by the speaker ("I already turned the porch light off myself",
                 # "c'est bon, j'ai déjà éteint …", "ya he llamado yo al dentista"): nothing to

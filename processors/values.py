@@ -503,8 +503,9 @@ _BY_AMOUNT = re.compile(
 _BY_DEGREES = re.compile(r"(\d{1,2}(?:[.,]\d)?)\s*(?:degrees?|degres?|grados?|grad|°)")
 # "ein Grad höher", "un degré de plus": one, said as an article
 _ONE_DEGREE = re.compile(r"\b(?:one|a|an|un|uno|ein|einen)\s+(?:degrees?|degres?|grados?|grad)\b")
-_TO_NUMBER = re.compile(r"\b(?:to|a|auf|en|sur)\s+\d")
-_BY_NUMBER = re.compile(r"\b(?:by|de|um|en)\s+\d")
+# (a hesitation between them at most: "bájalo a… 22")
+_TO_NUMBER = re.compile(r"\b(?:to|a|auf|en|sur)(?:\s|\.\.\.|\u2026)+\d")
+_BY_NUMBER = re.compile(r"\b(?:by|de|um|en)(?:\s|\.\.\.|\u2026)+\d")
 # a change of sound: nothing a pack changes is loud ("sube el volumen del salón" is no warmer
 # living room)
 _SOUND = re.compile(
@@ -620,7 +621,9 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
         "done",
         re.compile(
             r"\b(?:done|close\w*|fixed|resolved|finished|complete\w*|ferme\w*|clos\w*|termine\w*|"
-            r"resolu\w*|"
+            r"resolu\w*|merged|shipped|deployed|(?<=est )merge\w*|(?<=ete )merge\w*|"
+            r"fusionne\w*|mergead\w*|fusionad\w*|"
+            r"gemergt|gemerged|"
             r"fini\w*|acab\w*\b(?! de\b)|listo|lista|"
             r"corrige\w*|fait|cierra\w*|cerra\w*|cerr(?:o|e|aron|ado|ada)|hecho|terminad\w*|"
             r"resuelt\w*|arreglad\w*|"
