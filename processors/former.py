@@ -44,6 +44,7 @@ from processors.grounding import (
     is_polite_request,
     is_question_in,
     negated_request,
+    off_to_bed,
     packs_by_domain,
     reply_text,
     said_alone,
@@ -1046,8 +1047,9 @@ class Former:
                 return self._reply(routed, "no_task", told, now, "smalltalk", "venting")
             if chatted(folded):
                 # "what a day for the hills", "tu sais que j'ai fait le Cervin onze fois ?"
-                told = reply_text("chat", said_lang)
-                return self._reply(routed, "no_task", told, now, "smalltalk", "chat")
+                key = "night" if off_to_bed(folded) else "chat"
+                told = reply_text(key, said_lang)
+                return self._reply(routed, "no_task", told, now, "smalltalk", key)
             if said_alone(PRAISE, folded):
                 # "qué bonita ha quedado la casa": a compliment, of no project's business
                 return self._reply(

@@ -731,6 +731,12 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "Parece que ha sido un día largo. Descanse.",
         "de": "Klingt nach einem langen Tag. Ruhen Sie sich aus.",
     },
+    "night": {
+        "en": "Good night!",
+        "fr": "Bonne nuit !",
+        "es": "¡Buenas noches!",
+        "de": "Gute Nacht!",
+    },
     "chat": {
         "en": "Nice to hear. Anything I can do for you?",
         "fr": "Ça fait plaisir. Je peux faire quelque chose pour vous ?",
@@ -1008,6 +1014,30 @@ _CHAT = re.compile(
 )
 
 
+# going to bed told, a good night at most around it, nothing asked ("night night, I'm off to
+# bed", "bon, je vais me coucher, bonne nuit à toi", "So, ich geh ins Bett, schlaf gut"; not
+# "I'm off to bed, put the alarm on night mode")
+_NIGHT_WISH = (
+    r"(?:good ?night|night night|nighty night|sleep (?:well|tight)|see you (?:tomorrow|in the "
+    r"morning)|bonne nuit(?: a (?:toi|vous|tous))?|dors bien|a demain|buenas noches|hasta manana|"
+    r"que descanses|gute nacht|schlaf gut|bis morgen)"
+)
+_OFF_TO_BED = re.compile(
+    rf"\W*(?:(?:so|bon|bueno|ok|okay|right|well|alors|also|pues|na|{_NIGHT_WISH})\W+)*(?:"
+    r"(?:i'?m|we'?re|i am|we are) (?:off|going|heading|turning in|going up)(?: up)?(?: to bed| to "
+    r"sleep)?|(?:je vais|on va|nous allons|je monte|on monte) (?:me |se |nous )?(?:coucher|"
+    r"dormir|au lit)|(?:ya )?(?:me voy|nos vamos) a (?:dormir|la cama|acostar(?:me|nos)?)|"
+    r"(?:ich geh|ich gehe|wir gehen)(?: jetzt| mal| dann)? (?:ins bett|schlafen))"
+    rf"(?:\W+(?:now|then|maintenant|ya|jetzt|{_NIGHT_WISH}))*\W*$"
+)
+
+
+def off_to_bed(folded: str) -> bool:
+    """Whether ``folded`` tells only that the speaker goes to bed ("me voy a dormir, hasta
+    mañana")."""
+    return _OFF_TO_BED.match(folded) is not None
+
+
 def chatted(folded: str) -> bool:
     """Whether ``folded`` is a remark of :data:`_CHAT` with nothing asked and no thing named
     after it ("what a day for the hills"; not "it snowed, switch the stair heating on").
@@ -1015,6 +1045,8 @@ def chatted(folded: str) -> bool:
     >>> chatted("morning! bit of fresh snow overnight, eh?"), chatted("it snowed, lock up")
     (True, False)
     """
+    if off_to_bed(folded):
+        return True
     found = _CHAT.match(folded)
     if found is None:
         return False
@@ -1847,7 +1879,14 @@ class GroundedExpert:
             return Proposal(
                 decision="no_task",
                 confidence=0.6,
-                reply=reply_text("venting" if vented(u.cleaned.folded) else "chat", lang),
+                reply=reply_text(
+                    "venting"
+                    if vented(u.cleaned.folded)
+                    else "night"
+                    if off_to_bed(u.cleaned.folded)
+                    else "chat",
+                    lang,
+                ),
                 reason_code="smalltalk",
                 assumptions=[*notes, "a remark or tiredness told, no request: nothing changes"],
             )
@@ -2237,6 +2276,9 @@ class GroundedExpert:
             and (len(res.matches) == 1 or res.matches[1].score <= res.matches[0].score - 0.3)
         )
         covered = any(m.cover >= 0.5 for m in tied)  # named, not only its area
+        # (most of an item's name said: "I picked up the prescription", not only "Coco" of
+        # "Coco's cage")
+        half_said = any(m.named or m.cover > 0.5 for m in res.matches)
         by_name = any(m.named and m.item.kind for m in tied)
         existing = {m.item.collection for m in tied if m.named or m.score >= 0.85}
         said = u.cleaned.folded
@@ -2270,6 +2312,10 @@ class GroundedExpert:
                     s += 0.1  # "crea un ticket: la app se cierra …": the verb said first
             elif cue is not None and t.removes:
                 s -= 0.2  # nothing is removed unless a word of removing is said
+            elif _completes(intent) and intent.value != "status" and not half_said:
+                # "Coco just said 'bon dia' to the postman": a name said, no word of doing
+                # and no chore of it said, is nothing told done
+                s -= 0.3
             elif intent.cue_required:
                 s -= 0.5
             if kinds and not mentioned.isdisjoint(kinds):

@@ -895,7 +895,7 @@ KEPT_AS_IS = re.compile(
     r"(?:die|der|das|er|sie|es|den) (?:soll|muss|kann|sollte) (?:\w+ )?scharf bleiben"
 )
 # a thing named anew, told nothing of ("the hallway light"; not "the kids are still up")
-_NEW_THING = re.compile(r"(?:the|la|le|les|el|los|las|die|der|das|den|l')\s?\w")
+_NEW_THING = re.compile(r"(?:(?:the|la|le|les|el|los|las|die|der|das|den)\s|l')\w")
 _TOLD = re.compile(r"\b(?:is|are|was|were|est|sont|es|esta|estan|ist|sind)\b|'s\b|'re\b")
 
 
@@ -942,7 +942,7 @@ _A_REQUEST_VERB = re.compile(
 _REASON = re.compile(
     rf"(?!.*{_A_REQUEST_VERB.pattern})"
     # a clause that tells why: not a thing named anew (unless told of: "the cleaner is here")
-    r"(?!.*\b(?:the|la|le|les|el|los|las|die|der|das|den|l')\s?\w+(?!.*\b(?:is|are|was|est|"
+    r"(?!.*\b(?:(?:the|la|le|les|el|los|las|die|der|das|den)\s|l')\w+(?!.*\b(?:is|are|was|est|"
     r"sont|esta|estan|ist|sind|has|a|tiene|hat)\b))"
 )
 _MAY_KEEP = re.compile("no|nein|nee|nah|scratch|forget|oublie|olvida|vergiss")

@@ -959,8 +959,9 @@ _TRANSLATE = re.compile(
     r"(?:puedes|podrias) |(?:kannst|konntest) du )?(?:"
     r"how do you say\b|"
     r"what(?:'s| is) the (?:english|french|spanish|german) (?:word )?for\b|"
+    r"what(?:'s| is) the \w+ (?:word|name) for\b|"
     r"comment (?:on dit|dit-on)\b|como se dice\b|wie sagt man\b|"
-    r"was (?:heisst|bedeutet) .{1,40} auf (?:englisch|franzosisch|spanisch|deutsch)\b|"
+    r"was (?:heisst|bedeutet) .{1,40} auf \w+(?:isch|sch)\b|"
     # "translate unlock the front door into french", "how would I say … in german",
     # "übersetz mal … ins Englische": the language said last (not "translate the onboarding
     # screens to german, mark it done", a ticket's title)
@@ -996,6 +997,23 @@ _KNOWLEDGE = re.compile(
     r"(?:serve|store|drink|keep)\b|a quelle temperature (?:on )?(?:se )?(?:sert|servir|conserve|"
     r"conserver|boit|boire)\b|a que temperatura (?:se )?(?:sirve|servir|bebe|beber|conserva|"
     r"guarda)\b|(?:bei )?welche(?:r)? temperatur (?:trinkt|serviert|lagert) man\b|"
+    # what a kind of animal may eat, how to get a stain out, when the sun sets, how tall the
+    # tallest was ("can parrots eat chilli peppers?", "est-ce que les perroquets peuvent manger
+    # de l'avocat ?", "wie hoch war der höchste Menschenturm")
+    r"can (?:an? |the )?(?:\w+ ){0,2}\w+ (?:eat|drink)\b|"
+    r"(?:est-ce que )?(?:les|un|une) \w+ (?:peu\w+ )?(?:manger|boire)\b|"
+    r"(?:pueden|puede) (?:los |las |un |una )?\w+ (?:comer|beber)\b|"
+    r"(?:los|las) \w+ (?:pueden|puede) (?:comer|beber)\b|"
+    r"(?:durfen|konnen|darf|kann) (?:ein |eine |die )?\w+ .{0,30}(?:fressen|essen|trinken)\b|"
+    r"how do (?:you|i|we|one) get (?:\w+ ){1,4}(?:out of|off|rid of)\b|"
+    r"what time (?:does|is) (?:the )?sun(?: ?set| ?rise| set| rise| go down| come up)\b|"
+    r"a quelle heure (?:se (?:couche|leve) le soleil|le soleil se (?:couche|leve))\b|"
+    r"a que hora (?:se pone|sale) el sol\b|wann geht (?:heute )?die sonne (?:unter|auf)\b|"
+    r"how (?:tall|high|big|long|old|deep|far) (?:is|was|are|were) the \w+est\b|"
+    r"wie (?:hoch|gross|lang|alt|tief|weit) (?:ist|war|sind|waren) (?:der|die|das) "
+    r"(?:hochste|grosste|langste|alteste|tiefste)\w*\b|"
+    r"(?:quelle est|quelle etait) la hauteur (?:du|de la) plus\b|"
+    r"(?:que|qué) (?:altura|tan alt[oa]) (?:tiene|tenia|tuvo|es|era|fue) (?:el|la) (?:\w+ )?mas\b|"
     # who made a work, why things are so, the weather, the time, calories, travel times
     r"who (?:painted|wrote|invented|discovered|composed|directed|sang|built|founded|won)\b|"
     r"qui a (?:peint|ecrit|invente|decouvert|compose|realise|chante|construit|fonde|gagne)\b|"

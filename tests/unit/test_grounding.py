@@ -6512,3 +6512,66 @@ def test_a_fix_merged_closes_its_ticket(text: str) -> None:
 
 def test_asked_to_merge_closes_nothing() -> None:
     assert "done" not in _values_written("merge the fix for the login timeout")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "night night, I'm off to bed",
+        "bon, je vais me coucher, bonne nuit à toi",
+        "me voy a dormir, hasta mañana",
+        "So, ich geh ins Bett, schlaf gut",
+    ],
+)
+def test_going_to_bed_told_is_small_talk(text: str) -> None:
+    routed = ROUTER.route(form_event(text), BASE)
+    f = FORMER.form(routed, BASE)
+    assert routed.project_id is None and f.decision == "no_task", (routed.project_id, f.reply)
+
+
+def test_going_to_bed_with_a_request_is_the_request() -> None:
+    assert _values_written("I'm off to bed, put the alarm on night mode") == ["armed_night"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can parrots eat chilli peppers?",
+        "what's the Catalan word for prescription?",
+        "what time does the sun set in Barcelona today?",
+        "how do you get candle wax out of a tablecloth?",
+        "est-ce que les perroquets peuvent manger de l'avocat ?",
+        "Was heißt Apotheke auf Katalanisch?",
+        "Wie hoch war der höchste Menschenturm, den es je gab?",
+    ],
+)
+def test_an_everyday_question_about_the_world_is_no_projects(text: str) -> None:
+    assert ROUTER.route(form_event(text), BASE).project_id is None
+
+
+def test_a_reason_after_a_correction_that_keeps_it_on() -> None:
+    # ("…, it's still icy out there": "there" is no article and thing)
+    text = "switch off the coffee machine… actually no, leave it on, it's still brewing out there"
+    f = form(text)
+    assert f.task is None or all(v == "on" for v in _values_written(text)), f.reply
+
+
+def test_a_name_in_a_chores_title_is_no_chore_told_done() -> None:
+    # a reminder whose title names a pet is not done because the pet did something funny
+    state = json.loads(json.dumps(STATES["family-calendar"]))
+    state["reminders"]["rem-coco"] = {
+        "title": "clean out Coco's cage",
+        "aliases": ["Coco's cage"],
+        "due": "2026-12-01T19:00:00+01:00",
+        "done": False,
+    }
+    router = Router(REGISTRY, PACKS, calibration=CALIBRATION)
+    former = Former(REGISTRY, PACKS, min_confidence=0.5)
+    for project, project_state in {**STATES, "family-calendar": state}.items():
+        router.reindex(project, project_state)
+        former.observe(project, 1, project_state)
+    said = "Coco just said 'bon dia' to the postman, I'm crying"
+    f = former.form(router.route(form_event(said), BASE), BASE)
+    assert f.task is None or not f.task.patch, f.task.patch if f.task else None
+    done = former.form(router.route(form_event("I cleaned Coco's cage"), BASE), BASE)
+    assert done.task is not None and [op.to_rfc()["value"] for op in done.task.patch] == [True]
