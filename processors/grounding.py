@@ -290,9 +290,9 @@ _INDIRECT_COLD = re.compile(
     # a cold place said for the room, now: "it's like an icebox in here", "c'est un frigo ici",
     # "esto es una nevera", "hier ist es wie im Kühlschrank" (not "make it like a fridge", "it
     # was like a fridge yesterday", "it's not like a fridge any more")
-    r"\b(?:(?:it's|it is|its|here|(?:room|bedroom|kitchen|office|bathroom|lounge|"
-    r"hallway|study|nursery|cellar|basement|attic|studio|workshop)(?:'s| is)) "
-    r"like (?:an?|being in an?) |"
+    r"\b(?:(?:it's|it is|its|here|(?:\w*room|kitchen|office|lounge|hallway|study|nursery|"
+    r"cellar|basement|attic|studio|workshop|flat|apartment|place|house|home|loft|shed|garage|"
+    r"den|snug|parlour|conservatory|cabin|lab|shop|annex)(?:'s| is)) like (?:an?|being in an?) |"
     r"c'est (?:un|une|comme (?:un|une|dans (?:un|une|le))) |"
     r"on (?:se croirait|dirait) (?:dans )?(?:un|une) |"
     r"(?:esto es|es|parece) (?:como )?(?:un|una) |"
@@ -2983,11 +2983,13 @@ class GroundedExpert:
                 matches = [Match(it, 0.75, False) for it in alike]
         if (
             len(matches) > 1
-            and matches[1].score >= matches[0].score - 0.08  # (tied: one look-up more)
+            # (tied, or a place said that would pick another: one look-up more)
+            and (matches[1].score >= matches[0].score - 0.08 or res.areas)
             and not matches[0].named
         ):
             # "apaga la lámpara de la isla, que ya entra luz por la ventana": the request's own
-            # clause names one of them whole; the reason after it brushed another
+            # clause names one of them whole; the reason after it brushed another (or named a
+            # place: "turn off Avi's stairlift, he's not leaving the flat today")
             head, *tail = _REASON_AFTER.split(u.cleaned.numeric, maxsplit=1)
             if tail and not _AND.search(u.cleaned.numeric):
                 ids = {m.item.id for m in matches}
@@ -4341,6 +4343,8 @@ _AT_AND_TO = re.compile(r"\bat \d.*\bto \d|\bto \d.*\bat \d")
 
 # (not "before" or "until": done now, it is done in time)
 _CONDITION = re.compile(
+    # (not what it is for: "… on twenty for when they're back", "pour quand ils rentrent")
+    r"(?<!\bfor )(?<!\bpour )(?<!\bpara )(?<!\bfur )"
     r"\b(?:when|once|as soon as|after|quand|des que|lorsque|apres|cuando|en cuanto|"
     r"despues de|wenn|sobald|nachdem|sowie)\b"
 )

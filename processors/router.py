@@ -1012,7 +1012,8 @@ _KNOWLEDGE = re.compile(
     r"how (?:tall|high|big|long|old|deep|far) (?:is|was|are|were) the \w+est\b|"
     r"wie (?:hoch|gross|lang|alt|tief|weit) (?:ist|war|sind|waren) (?:der|die|das) "
     r"(?:hochste|grosste|langste|alteste|tiefste)\w*\b|"
-    r"(?:quelle est|quelle etait) la hauteur (?:du|de la) plus\b|"
+    r"(?:quelle est|quelle etait) la hauteur (?:du|de la) plus\b|how tall is (?:the|a|an)\b|"
+    r"combien mesure (?:le|la|l')|(?:cuanto|que tan alt[oa]) mide\b|"
     r"(?:que|qué) (?:altura|tan alt[oa]) (?:tiene|tenia|tuvo|es|era|fue) (?:el|la) (?:\w+ )?mas\b|"
     # who made a work, why things are so, the weather, the time, calories, travel times
     r"who (?:painted|wrote|invented|discovered|composed|directed|sang|built|founded|won)\b|"

@@ -6575,3 +6575,31 @@ def test_a_name_in_a_chores_title_is_no_chore_told_done() -> None:
     assert f.task is None or not f.task.patch, f.task.patch if f.task else None
     done = former.form(router.route(form_event("I cleaned Coco's cage"), BASE), BASE)
     assert done.task is not None and [op.to_rfc()["value"] for op in done.task.patch] == [True]
+
+
+def test_a_setting_for_a_later_moment_is_made_now() -> None:
+    # ("for when they're back" says what it is for, not when to do it)
+    text = "put the kids room radiator on twenty for when they're back from school"
+    assert _values_written(text) == [20]
+
+
+@pytest.mark.parametrize(
+    "text", ["the kids say their room's like an icebox", "Sam says the bedroom is like a fridge"]
+)
+def test_any_room_like_an_icebox_is_cold(text: str) -> None:
+    f = form(text)
+    assert f.intent_id == "set_temperature", (f.intent_id, f.reply)
+
+
+@pytest.mark.parametrize(
+    "text", ["how tall is the Eiffel tower", "¿cuánto mide la Sagrada Familia?"]
+)
+def test_how_tall_a_thing_is_is_no_projects(text: str) -> None:
+    assert ROUTER.route(form_event(text), BASE).project_id is None
+
+
+@pytest.mark.parametrize(
+    "text", ["passe le mode sombre en revue", "pasa a en curso lo del modo oscuro"]
+)
+def test_a_ticket_status_said_routes_to_the_tracker(text: str) -> None:
+    assert ROUTER.route(form_event(text), BASE).project_id == "taskline-dev"
