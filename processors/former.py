@@ -407,6 +407,100 @@ def _unaddressed(text: str, project_id: str | None) -> str:
     return text
 
 
+# a change asked with its verb first ("update the Orion entry", "modifie celui-là", "cambia
+# lo de Atlas", "Bei Helios, pass das mal an"): what to change it to must be said
+_CHANGE_FIRST = re.compile(
+    r"\W*(?:(?:ok|okay|so|please|bitte|por favor|can you|could you|would you|peux-tu|tu peux|"
+    r"pourrais-tu|puedes|podrias|kannst du|euh|um|uh|eh|ahm|hey|alors|bueno|also|na)\W+)*"
+    r"(?:update|change|modify|edit|amend|adjust|modifie[rz]?|change[rz]?|mets a jour|"
+    r"mettre a jour|actualise[rz]?|cambia(?:lo|la|r)?|actualiza(?:lo|la|r)?|modifica(?:lo|la|r)?|"
+    r"ander\w*|aendere|aktualisier\w*|bearbeit\w*|pass\w* (?:\w+ ){1,3}an)\b"
+)
+# a value said for it: a number, "to …", "auf …", "a …", "as …", "…: …"
+_VALUE_SAID = re.compile(
+    r"\d|\b(?:to|as|into|au|aux|sur|auf|zu|al|como|als|comme)\s+\w|:\s*\w|"
+    # (not "le truc dont on a parlé": "a" said as "has")
+    r"(?<!\bon )(?<!\bil )(?<!\belle )(?<!\bqui )(?<!\bj')(?<!\by )\ba (?!jour\b)\w"
+)
+
+
+def _without_project(text: str, project_id: str | None) -> str:
+    """``text`` folded, without its project's name wherever it is said ("En Atlas, cámbialo":
+    "cambialo")."""
+    folded = fold(text)
+    if project_id:
+        folded = re.sub(
+            rf"\b(?:(?:for|pour|para|en|in|bei|im|dans|a|fur|de|del|von|on)\s+)?"
+            rf"{re.escape(fold(project_id))}\b\s*[:,]?",
+            " ",
+            folded,
+        )
+    return folded.strip(" ,:")
+
+
+# what says nothing of which thing or field: articles, pronouns, "thing", "record", "entry"
+_VAGUE = frozenset(
+    "the a an that this it one thing things entry record item file stuff details status data "
+    "info in on for of mal bitte please le la les l ce cet cette celui celle ca cela truc chose "
+    "fiche entree enregistrement dans pour de du des d statut infos donnees el lo los las eso "
+    "esto ese esa aquello cosa registro ficha entrada en del para estado datos das den die dem "
+    "der es eintrag datensatz ding sache bei im fur doch einfach schnell".split()
+)
+# the thing said as the one talked about ("…, the one we talked about yesterday", "le truc
+# dont on a parlé ce matin", "lo que hablamos", "das, worüber wir geredet haben")
+_TALKED_OF = re.compile(
+    r"^(?:the one |that |celui |celle |ce |lo |eso |das )?(?:we|i|on|que|dont on|von dem|woruber)"
+    r"\b.*\b(?:talked|discussed|said|mentioned|parle|dit|discute|hablamos|dijimos|comentamos|"
+    r"geredet|gesprochen|besprochen)\b"
+)
+
+_TALKED_OF_INSIDE = re.compile(
+    r"\b(?:(?:that|which) (?:we|i)|we|dont on|dont|que|von dem|woruber|das wir)\b.*\b(?:talked|"
+    r"discussed|mentioned|parle|discute|hablamos|dijimos|comentamos|geredet|gesprochen|"
+    r"besprochen)\b"
+)
+
+
+# a change's verb first, past fillers and politeness (a generic project's request)
+_ORDERED = re.compile(
+    r"\W*(?:(?:ok|okay|so|please|bitte|por favor|can you|could you|would you|peux-tu|tu peux|"
+    r"pourrais-tu|puedes|podrias|kannst du|euh|um|uh|eh|ahm|hey|alors|bueno|also|na|mal)\W+)*"
+    r"(?:set|update|change|move|push|bump|raise|lower|cut|add|record|log|register|mark|pay|"
+    r"approve|submit|reorder|order|book|cancel|send|put|delay|postpone|increase|decrease|reduce|"
+    r"note|fixe|mets|passe|decale|avance[rz]?|repousse|augmente|baisse|reduis|ajoute|enregistre|"
+    r"valide|soumets|envoie|annule|paie|regle|marque|fija|pon|sube|baja|aumenta|recorta|anade|"
+    r"apunta|registra|aprueba|envia|manda|cancela|paga|marca|mueve|adelanta|retrasa|setz\w*|"
+    r"stell\w*|erhoh\w*|senk\w*|kurz\w*|streich\w*|trag|buch\w*|bezahl\w*|markier\w*|"
+    r"verschieb\w*|schick\w*|storniere|freigeben|gib)\b"
+)
+
+
+def _ordered(said: str) -> bool:
+    """Whether ``said`` (folded, its project left out) opens with a change's verb."""
+    return _ORDERED.match(said) is not None
+
+
+def _change_unsaid(said: str) -> bool:
+    """Whether ``said`` (folded, its project left out) asks for a change and names neither
+    the thing nor a value ("update the record in orion", "Ändere den Eintrag in Helios",
+    "update the Orion thing, the one we talked about"; not "update the budget to 30000", "update
+    the phone number on the Pichler record", "update the record, the client called back").
+
+    >>> _change_unsaid("update the record"), _change_unsaid("change the budget to 25000")
+    (True, False)
+    """
+    found = _CHANGE_FIRST.match(said)
+    if found is None or _VALUE_SAID.search(said, found.end()) is not None:
+        return False
+    head, *rest = re.split(r"[,.;!?\u2026]+", said[found.end() :], maxsplit=1)
+    tail = rest[0].strip() if rest else ""
+    talked = _TALKED_OF_INSIDE.search(head)
+    head = head[: talked.start()] if talked is not None else head  # "le truc dont on a parlé"
+    return _VAGUE.issuperset(re.findall(r"\w+", head)) and (
+        not tail or _TALKED_OF.match(tail) is not None or _VAGUE.issuperset(tail.split())
+    )
+
+
 class PackExpert:
     """Matches text to the nearest example utterances of the domain's pack (k nearest)."""
 
@@ -585,6 +679,51 @@ class PackExpert:
             if changing is not None and changing[2] >= self.intent_threshold:
                 found = changing
         mutating = bool(set(words(event.text)) & _MUTATING) and not is_question(event.text)
+        setting = (
+            next(
+                (
+                    i
+                    for i in pack.intents
+                    if i.task_type == "stateful" and "value" in i.required_slots
+                ),
+                None,
+            )
+            if pack
+            else None
+        )
+        if setting is not None and _change_unsaid(_without_project(event.text, routed.project_id)):
+            # "update the Orion entry": a change of something, to nothing said
+            return Proposal.read_only(
+                setting,
+                found[2] if found else 0.0,
+                ["a change asked, neither what nor to what said"],
+                decision="clarification",
+                reply="What should I change, and to what?",
+                reason_code="missing_slot:value",
+            )
+        recording = (
+            next(
+                (i for i in pack.intents if i.task_type == "stateful" and not i.required_slots),
+                None,
+            )
+            if pack and setting is not None
+            else None
+        )
+        if (
+            pack is not None
+            and recording is not None
+            and (
+                found is None
+                or found[2] < self.intent_threshold
+                or found[1].task_type != "stateful"
+            )
+            and _ordered(_without_project(event.text, routed.project_id))
+            and not _asks(routed)
+        ):
+            # "décale le lancement de la campagne helios au lundi 7 à 10 h", "Streich bei Helios
+            # die Anzeigen für nächste Woche": a change asked in words no example has, recorded
+            # as asked for the project's people, not answered as a question
+            found = (pack, recording, max(found[2] if found else 0.0, self.intent_threshold))
         if found is None or found[2] < self.intent_threshold:
             risk = ["mutation requested without a matching intent: investigating only"]
             return Proposal(

@@ -6603,3 +6603,37 @@ def test_how_tall_a_thing_is_is_no_projects(text: str) -> None:
 )
 def test_a_ticket_status_said_routes_to_the_tracker(text: str) -> None:
     assert ROUTER.route(form_event(text), BASE).project_id == "taskline-dev"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Update the record in Orion",
+        "Modifie celui-là dans Apollo",
+        "En Atlas, cámbialo",
+        "Bei Helios, pass das mal an",
+        "update the Orion thing, the one we talked about yesterday",
+        "Apollo, mets à jour le truc dont on a parlé ce matin",
+    ],
+)
+def test_a_change_of_nothing_named_in_a_generic_project_is_asked(text: str) -> None:
+    f = form(text)
+    assert f.decision == "clarification" and f.task is None, (f.decision, f.reply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Atlas: update the stock count to 420",
+        "update the phone number on the Pichler record in Atlas",
+        "Update the Helios record, the client confirmed by phone this morning",
+        "Streich bei Helios die Anzeigen für nächste Woche",
+        "décale le lancement de la campagne helios au lundi 7 à 10 h",
+    ],
+)
+def test_a_change_said_in_a_generic_project_is_recorded(text: str) -> None:
+    assert form(text).decision == "stateful"
+
+
+def test_a_question_in_a_generic_project_changes_nothing() -> None:
+    assert form("what's the helios budget?").decision == "ephemeral"
