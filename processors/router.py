@@ -51,7 +51,7 @@ from processors.grounding import (
 )
 from processors.inventory import Inventory
 from processors.language import REMIND_ME, REQUEST_VERB_STEMS, SUPPORTED, clean, detect, fold
-from processors.lexicon import NUMBER_WORDS
+from processors.lexicon import NUMBER_WORDS, WEEKDAY_NAMES
 from processors.models import Candidate, RawEvent, RoutedEvent, millis, trusted
 from processors.outside import NEW_TICKET_FIRST, outside_span
 from processors.packs import DomainPack
@@ -710,7 +710,8 @@ class Router:
                 and (advice or outside is not None or (d not in cued and (aside or p not in hits)))
             )
             pull = _W_OUTSIDE_REQUEST if outside else _W_ADVICE if advice else _W_BRUSH
-            if REMIND_ME.match(folded):
+            reminding = REMIND_ME.match(folded) is not None
+            if reminding:
                 # what a reminder is about names no other project's things ("remind me to buy
                 # bulbs for the lounge lamp" is the calendar's, whatever its words name)
                 skip = skip | self._unreminding
@@ -754,6 +755,20 @@ class Router:
                 said_kinds = set(res.kinds)
                 for p, kinds in self._kinds.items():
                     if not kinds.isdisjoint(said_kinds):
+                        score[p] += _W_KIND
+            # a reminder asked, or a new thing put at a day and an hour ("erinner mich
+            # übermorgen um neun daran, …", "ajoute un souper chez Sepp jeudi 10 à 18 h 30"):
+            # the kind of thing a project with reminders or events holds
+            timed = (
+                ("reminder",)
+                if reminding
+                else ("event",)
+                if _NEW_FIRST.match(folded) and _DAY_AND_HOUR.search(folded)
+                else ()
+            )
+            for kind in timed:
+                for p, kinds in self._kinds.items():
+                    if kind in kinds and p not in skip:
                         score[p] += _W_KIND
             areas = (
                 {self._area_owner[a] for a in res.areas if a in self._area_owner}
@@ -943,6 +958,25 @@ _ADVICE = re.compile(
     r"wie (?:reinige|putze|repariere|entkalke) ich\b|wie (?:reinigt|putzt|repariert|entkalkt) "
     r"man\b|was kostet (?:ein|eine) neue|wann (?:schneidet|pflanzt|giesst) man\b"
     r")"
+)
+# a new thing asked for, its verb first ("add …", "ajoute …", "apunta …", "trag … ein")
+_NEW_FIRST = re.compile(
+    r"\W*(?:(?:please|ok|so|hey|bitte|por favor|oye|stp|can you|could you|tu peux|peux-tu|"
+    r"puedes|kannst du|um|uh|euh|eh|ahm)\W+)*"
+    r"(?:add|book|schedule|pencil|put|create|make|ajoute|note|inscris|planifie|programme|cree|"
+    r"rajoute|anade|apunta|agenda|programa|crea|pon|mete|trag|leg|plan|erstell|buch)\w*\b"
+)
+# a day and an hour said ("on Friday the 11th at nine", "jeudi 10 à 18 h 30", "el martes a las
+# seis", "am Samstag um neun")
+_DAY_AND_HOUR = re.compile(
+    r"\b(?:"
+    + "|".join(name for names in WEEKDAY_NAMES for name in names)
+    + r"|tomorrow|demain|manana|morgen|ubermorgen|apres-demain|pasado manana|tonight|ce soir|"
+    r"esta noche|heute abend|(?:the |le |el |am |den )?\d{1,2}(?:st|nd|rd|th|\.)?)\b"
+    r".{0,30}?\b(?:at|a|a las|um|vers|hacia|gegen)\s+(?:\d|one|two|three|four|five|six|seven|"
+    r"eight|nine|ten|eleven|twelve|noon|midi|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|"
+    r"onze|douze|la una|las|eins|zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn|elf|zwolf|"
+    r"halb)"
 )
 # a request after the question ("how do you say good night in french and turn off the lamp")
 _AND_REQUEST = re.compile(

@@ -6637,3 +6637,23 @@ def test_a_change_said_in_a_generic_project_is_recorded(text: str) -> None:
 
 def test_a_question_in_a_generic_project_changes_nothing() -> None:
     assert form("what's the helios budget?").decision == "ephemeral"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Add Rex's check-up at the vet on Friday the 11th at nine in the morning",
+        "Ajoute un souper chez les voisins jeudi 10 à 18 h 30",
+        "apunta una cena con los Herrera el domingo a las nueve de la noche",
+        "Erinner mich übermorgen um neun in der Früh daran, Brot zu kaufen",
+    ],
+)
+def test_a_new_thing_at_a_day_and_an_hour_is_the_calendars(text: str) -> None:
+    routed = ROUTER.route(form_event(text), BASE)
+    assert routed.project_id == "family-calendar" and routed.routing_confidence >= 0.6, (
+        routed.top_candidates
+    )
+
+
+def test_a_thing_of_the_home_at_a_day_and_an_hour_stays_the_homes() -> None:
+    assert ROUTER.route(form_event("put the heating on tomorrow at 7"), BASE).project_id == "home"
