@@ -237,7 +237,6 @@ _POLITE = re.compile(
     r"peux-tu|peux tu|pouvez-vous|pouvez vous|tu peux|vous pouvez|tu pourrais|pourrais-tu|"
     r"pourriez-vous|puedes|podrias|podria|me puedes|puede|kannst du|konntest du|konnen sie|"
     r"konnten sie|wurdest du|kannst|mach mal|(?:me|se|te|nos)(?: l[oa]s?)? \w+(?:as|es)\b|"
-    rf"{_GIVEN_ASKED}|"
     r"tu (?:me|nous) \w+|can we|could we|shall we|podemos|podriamos|on peut|on pourrait|"
     r"peut-on|pourrait-on|konnen wir|konnten wir|sollen wir|(?:te|le) importa(?! si\b)|"
     r"(?:ca|cela) (?:te|vous) derange(?! si\b)|macht es dir (?:was |etwas )?aus)\b|"
@@ -255,8 +254,7 @@ _POLITE = re.compile(
 _MODALS = (
     r"can you|could you|would you|tu peux|tu pourrais|peux-tu|pouvez-vous|vous pouvez|"
     r"pourriez-vous|pourrais-tu|puedes|podrias|podria|me puedes|kannst du|konntest du|konnen sie|"
-    r"konnten sie|wurden sie|wurdest du|(?:l[oa]s? |me |te )(?:puedes|podrias|podria)|"
-    rf"{_GIVEN_ASKED}"
+    r"konnten sie|wurden sie|wurdest du|(?:l[oa]s? |me |te )(?:puedes|podrias|podria)"
 )
 # a request asked after a comma ("la clase de yoga, ¿la puedes adelantar?") or, with a modal
 # only, after a sentence ("Je vais me coucher. Pourriez-vous …"): "Bonne nuit. Les lumières de
@@ -290,9 +288,10 @@ _INDIRECT_COLD = re.compile(
     # a cold place said for the room, now: "it's like an icebox in here", "c'est un frigo ici",
     # "esto es una nevera", "hier ist es wie im Kühlschrank" (not "make it like a fridge", "it
     # was like a fridge yesterday", "it's not like a fridge any more")
-    r"\b(?:(?:it's|it is|its|here|(?:\w*room|kitchen|office|lounge|hallway|study|nursery|"
-    r"cellar|basement|attic|studio|workshop|flat|apartment|place|house|home|loft|shed|garage|"
-    r"den|snug|parlour|conservatory|cabin|lab|shop|annex)(?:'s| is)) like (?:an?|being in an?) |"
+    r"\b(?:(?:it's|it is|its|here|(?:(?<!store)(?<!storage )(?<!cold )(?<!boiler )\w*room|"
+    r"kitchen|office|lounge|hallway|study|nursery|cellar|basement|attic|studio|workshop|flat|"
+    r"apartment|loft|den|snug|parlour|conservatory|(?:our|my|this|the) (?:house|home|place))"
+    r"(?:'s| is)) like (?:an?|being in an?) |"
     r"c'est (?:un|une|comme (?:un|une|dans (?:un|une|le))) |"
     r"on (?:se croirait|dirait) (?:dans )?(?:un|une) |"
     r"(?:esto es|es|parece) (?:como )?(?:un|una) |"
@@ -304,7 +303,8 @@ _INDIRECT_COLD = re.compile(
 # cold said as wanted: "the bedroom is like a fridge, which is how I like it"
 _COLD_WANTED = re.compile(
     r"\b(?:i like it|how i like|perfect|parfait|j'aime|me gusta|perfecto|ich mag|perfekt|"
-    r"genau richtig|just right)\b"
+    r"genau richtig|just right|great|ideal|lovely|love|good for|storing|in summer|en ete|"
+    r"en verano|im sommer|never heats|genial|super pour|idealement|ideal para|toll|prima)\b"
 )
 
 
@@ -1024,8 +1024,8 @@ _NIGHT_WISH = (
 )
 _OFF_TO_BED = re.compile(
     rf"\W*(?:(?:so|bon|bueno|ok|okay|right|well|alors|also|pues|na|{_NIGHT_WISH})\W+)*(?:"
-    r"(?:i'?m|we'?re|i am|we are) (?:off|going|heading|turning in|going up)(?: up)?(?: to bed| to "
-    r"sleep)?|(?:je vais|on va|nous allons|je monte|on monte) (?:me |se |nous )?(?:coucher|"
+    r"(?:i'?m|we'?re|i am|we are) (?:(?:off|going|heading|going up)(?: up)? to (?:bed|sleep)|"
+    r"turning in)|(?:je vais|on va|nous allons|je monte|on monte) (?:me |se |nous )?(?:coucher|"
     r"dormir|au lit)|(?:ya )?(?:me voy|nos vamos) a (?:dormir|la cama|acostar(?:me|nos)?)|"
     r"(?:ich geh|ich gehe|wir gehen)(?: jetzt| mal| dann)? (?:ins bett|schlafen))"
     rf"(?:\W+(?:now|then|maintenant|ya|jetzt|{_NIGHT_WISH}))*\W*$"
@@ -1054,8 +1054,35 @@ def chatted(folded: str) -> bool:
     return (
         _HAS_IMPERATIVE.search(rest) is None
         and _THEN_ASKED.search(rest) is None
+        and _ASKED_IN_CHAT.search(rest) is None
+        and not any(ch.isdigit() for ch in rest)
         and KIND_VOCAB.isdisjoint(re.findall(r"[\w']+", rest))
+        and not _cold_said(rest)
+        and _INDIRECT_DARK.search(rest) is None
+        and _INDIRECT_HOT.search(rest) is None
+        and not leaving_home(folded)
     )
+
+
+# what asks for something after a remark ("what a glorious morning, cancel my yoga class",
+# "¿sabes que mi clase es hoy? cancélala", "il neige encore, réchauffe la chambre", "it's
+# snowing, I need the kids room warmer", "está lloviendo, ¿puedes cerrar el garaje?"): a
+# request's verb anywhere, a modal, a want, a change of a value, a chore ticked off
+_ASKED_IN_CHAT = re.compile(
+    # (a request's verb opening a clause: not "para salir al monte")
+    r"(?:^|[,;.!?\u2026]\s*[¿¡]?|\b(?:so|then|and|alors|donc|et|pues|y|entonces|und|dann|also)"
+    rf"\s+)(?:(?:please|bitte|por favor|just|juste|mal)\s+)?{REQUEST_VERB_STEMS}\w*|"
+    rf"\b(?:{_MODALS})\b|"
+    r"\b(?:can|could|would|will|need|want|wanna|please|besoin|veux|voudrais|faut|necesito|"
+    r"quiero|hace falta|puedes|brauch\w*|will|mochte|muss|bitte|tick|cross|coche|raye|tacha|"
+    r"abhak\w*|hak|warmer|colder|cooler|hotter|brighter|dimmer|warm\w*|heat\w*|rechauff\w*|"
+    r"calient\w*|heiz\w*|starte|lance|cerrar|abrir|zumachen|aufmachen|ausmachen|anmachen)\b"
+)
+
+
+def _cold_said(text: str) -> bool:
+    """Whether ``text`` says it is cold ("j'ai froid dans la chambre", "me estoy congelando")."""
+    return _INDIRECT_COLD.search(text) is not None
 
 
 def vented(folded: str) -> bool:
@@ -1434,7 +1461,23 @@ def is_question_in(u: Cleaned) -> bool:
 
 
 def _polite(text: str) -> bool:
-    return bool(_POLITE.search(text) or _POLITE_INSIDE.search(text) or _POLITE_KIND.search(text))
+    return bool(
+        _POLITE.search(text)
+        or _POLITE_INSIDE.search(text)
+        or _POLITE_KIND.search(text)
+        or (_GIVEN_ASKED_SAID.search(text) and not _HOW_OR_HABIT.search(text))
+    )
+
+
+_GIVEN_ASKED_SAID = re.compile(rf"(?:^|[,;\u2014\u2013\u2026]\s*|\s)(?:{_GIVEN_ASKED})\b")
+# how, when or how often a thing is done, asked ("tu l'ouvres comment, le garage ?", "schließt
+# du abends immer die Haustür ab?", "tu l'annules ou pas ?"): a question, not a request
+_HOW_OR_HABIT = re.compile(
+    r"\b(?:comment|combien|quand|a quelle heure|pourquoi|ou|toujours|souvent|jamais|d'habitude|"
+    r"ou pas|ou non|how|when|why|where|always|usually|often|ever|or not|wie|wann|warum|wo|"
+    r"immer|eigentlich|oft|nachts|abends|morgens|normalerweise|gewohnlich|oder nicht|"
+    r"como|cuando|por que|donde|siempre|normalmente|a menudo|o no)\b"
+)
 
 
 # on the way to something ("we're all heading to the dentist now", "on va chez le véto",
@@ -1451,7 +1494,7 @@ _TAG = re.compile(
     # (not "right?", "oder?", "ja?": said after what is told, they ask whether it is so)
     r"[,\s]+¿?(?:ok|okay|alright|please|d'accord|stp|s'il te plait|tu veux(?: bien)?|"
     r"vous voulez(?: bien)?|veux-tu(?: bien)?|voulez-vous(?: bien)?|vale|quieres|si|eh|"
-    r"porfa|por favor|bitte|ja|gell|ne|oder|will you|would you|yeah|eh)\s*\?+\s*$"
+    r"porfa|por favor|bitte|ja|gell|ne|oder|would you|eh)\s*\?+\s*$"
 )
 
 
@@ -1461,8 +1504,21 @@ _REQUEST_FIRST = re.compile(
     r"bitte|stp)\W+)*"
     rf"{REQUEST_VERB_STEMS}\w*\b"
 )
-# the same after the thing said first ("eh… el suelo radiante del baño, bájalo a 22, ¿vale?")
-_REQUEST_AFTER_TOPIC = re.compile(rf"[,;\u2026]\s*{REQUEST_VERB_STEMS}\w*\b")
+# the same after the thing said first, the verb taking it back as a pronoun ("eh… el suelo
+# radiante del baño, bájalo a 22, ¿vale?", "la lumière du porche, éteins-la, veux-tu ?", "the
+# heating, turn it down, ok?"; not "the front door, unlocked, yeah?", "le chauffage, baissé à
+# 19, d'accord ?", "the porch light, leave it on, will you?")
+_REQUEST_AFTER_TOPIC = re.compile(
+    r"[,;\u2026]\s*(?!(?:leave|keep|laisse|garde|deja|lass|mant[ei]en)\w*\b)"
+    rf"{REQUEST_VERB_STEMS}(?:\w*?)(?<!ed)(?:-?(?:le|la|les|lo|los|las|l')\b|"
+    r"\s+(?:it|them|that|this|him|her|le|la|les|l'|lo|la|los|las|ihn|sie|es|das|den|die|"
+    r"ihm|ihr)\b)"
+)
+# what was done, not what to do ("the heating, set it to 22 yesterday, yeah?")
+_TOLD_WHEN = re.compile(
+    r"\b(?:yesterday|earlier|last night|already|this morning|hier|ce matin|deja|anoche|ayer|"
+    r"esta manana|gestern|heute morgen|schon|vorhin)\b"
+)
 
 
 def _asked(text: str, lang: str) -> bool:
@@ -1473,7 +1529,10 @@ def _asked(text: str, lang: str) -> bool:
         and tagged.start() > 0
         and (
             _REQUEST_FIRST.match(text)
-            or _REQUEST_AFTER_TOPIC.search(text, 0, tagged.start()) is not None
+            or (
+                _REQUEST_AFTER_TOPIC.search(text, 0, tagged.start()) is not None
+                and _TOLD_WHEN.search(text) is None
+            )
         )
     ):
         # ("the porch light, is it on, ok?", "¿has cerrado la puerta, vale?", "t'as allumé le
@@ -3414,7 +3473,7 @@ GIVING = re.compile(
 
 _DONE_SAID = re.compile(
     r"\b(?:fixed|closed|finished|resolved|solved|merged|shipped|deployed|(?<=est )merge\w*|"
-    r"(?<=ete )merge\w*|fusionne\w*|"
+    r"(?<=ete )merge\w*|(?<=est )fusionne\w*|(?<=ete )fusionne\w*|"
     r"mergead\w*|fusionad\w*|gemergt|gemerged|corrige\w*|ferme\w*|termine\w*|resolu\w*|"
     r"cerr(?:o|e|aron|ado|ada)|arreglad\w*|arreglo|resolvio|resuelto|terminad\w*|termino|"
     r"solucion\w*|gefixt|behoben|geschlossen|erledigt|repariert)\b"
@@ -4343,8 +4402,6 @@ _AT_AND_TO = re.compile(r"\bat \d.*\bto \d|\bto \d.*\bat \d")
 
 # (not "before" or "until": done now, it is done in time)
 _CONDITION = re.compile(
-    # (not what it is for: "… on twenty for when they're back", "pour quand ils rentrent")
-    r"(?<!\bfor )(?<!\bpour )(?<!\bpara )(?<!\bfur )"
     r"\b(?:when|once|as soon as|after|quand|des que|lorsque|apres|cuando|en cuanto|"
     r"despues de|wenn|sobald|nachdem|sowie)\b"
 )
@@ -4356,6 +4413,29 @@ _STATE_CONDITION = re.compile(
 _GET_GOING = re.compile(r"\bget ((?:\S+ ){1,4}?)going\b")
 
 
+_FOR_WHEN_BEFORE = re.compile(r"\b(?:for|pour|para|fur) $")
+_HEAT_SAID = re.compile(
+    r"\b(?:radiat\w*|thermostat|heat\w*|degrees?|degres?|grados?|grad|chauffage|calefacc\w*|"
+    r"radiador\w*|heizung|heizkorper|twenty|vingt|veinte|zwanzig)\b|\d"
+)
+
+
+def _warmed_for(folded: str, at: int) -> bool:
+    """Whether the condition at ``at`` says what a heating set now is for ("… radiator on
+    twenty for when they're back": warm by then)."""
+    return (
+        _FOR_WHEN_BEFORE.search(folded, max(0, at - 5), at) is not None
+        and _HEAT_SAID.search(folded, 0, at) is not None
+        and _NOT_HEAT.search(folded, 0, at) is None
+    )
+
+
+_NOT_HEAT = re.compile(
+    r"\b(?:alarm\w*|door|porte|puerta|tur|lock\w*|verrou\w*|light|lumiere|luz|licht|coffee|"
+    r"cafe|kaffee\w*|cafetera|oven|four|horno|ofen)\b"
+)
+
+
 def _later(folded: str, *, clock: bool, evening_now: bool) -> bool:
     """Whether the request asks for the change at a later time, said with its verb first or
     last in the request's own clause ("à 22h éteins la lumière", "switch the coffee machine
@@ -4364,8 +4444,10 @@ def _later(folded: str, *, clock: bool, evening_now: bool) -> bool:
     ``clock``: a bare clock time counts too; ``evening_now``: "tonight" is now."""
     if "going" in folded:
         folded = _GET_GOING.sub(r"get \1", folded)  # ("going" is no subject of its own here)
-    if (cond := _CONDITION.search(folded)) is not None and not _STATE_CONDITION.match(
-        folded, cond.start()
+    if (
+        (cond := _CONDITION.search(folded)) is not None
+        and not _STATE_CONDITION.match(folded, cond.start())
+        and not _warmed_for(folded, cond.start())
     ):
         # "turn on the sauna after dinner", "lock the door when we leave", "allume le
         # chauffage quand on rentre": asked for a later moment, in the request's own clause

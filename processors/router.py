@@ -648,6 +648,9 @@ class Router:
                 or (_TRANSLATE.match(folded) is not None and not _AND_REQUEST.search(folded))
                 or (
                     _KNOWLEDGE.match(folded) is not None
+                    # nothing asked after it ("les enfants peuvent manger plus tard, décale
+                    # l'anniversaire de mamie à 20h")
+                    and _CLAUSE_REQUEST.search(folded) is None
                     # of nothing of theirs: no item (said by its title too), no kind of thing,
                     # none of "my …" ("the difference between my yoga class and the piano")
                     and not any(m.named or m.score >= 0.85 for m in res.matches)
@@ -959,6 +962,11 @@ _ADVICE = re.compile(
     r"man\b|was kostet (?:ein|eine) neue|wann (?:schneidet|pflanzt|giesst) man\b"
     r")"
 )
+# a request's verb opening a clause after something else ("…, décale l'anniversaire de mamie")
+_CLAUSE_REQUEST = re.compile(
+    r"(?:[,;.!?\u2026]\s*[¿¡]?|\b(?:and|then|so|et|puis|alors|y|luego|pues|und|dann|also)\s+)"
+    rf"(?:(?:please|bitte|por favor|just|juste)\s+)?{REQUEST_VERB_STEMS}\w*"
+)
 # a new thing asked for, its verb first ("add …", "ajoute …", "apunta …", "trag … ein")
 _NEW_FIRST = re.compile(
     r"\W*(?:(?:please|ok|so|hey|bitte|por favor|oye|stp|can you|could you|tu peux|peux-tu|"
@@ -993,7 +1001,9 @@ _TRANSLATE = re.compile(
     r"(?:puedes|podrias) |(?:kannst|konntest) du )?(?:"
     r"how do you say\b|"
     r"what(?:'s| is) the (?:english|french|spanish|german) (?:word )?for\b|"
-    r"what(?:'s| is) the \w+ (?:word|name) for\b|"
+    r"what(?:'s| is) the (?:catalan|italian|portuguese|dutch|welsh|irish|japanese|chinese|"
+    r"russian|arabic|polish|greek|swedish|danish|norwegian|finnish|turkish|hindi|korean|latin|"
+    r"basque|galician|breton|gaelic|scots|swahili) (?:word|name) for\b|"
     r"comment (?:on dit|dit-on)\b|como se dice\b|wie sagt man\b|"
     r"was (?:heisst|bedeutet) .{1,40} auf \w+(?:isch|sch)\b|"
     # "translate unlock the front door into french", "how would I say … in german",
@@ -1034,16 +1044,22 @@ _KNOWLEDGE = re.compile(
     # what a kind of animal may eat, how to get a stain out, when the sun sets, how tall the
     # tallest was ("can parrots eat chilli peppers?", "est-ce que les perroquets peuvent manger
     # de l'avocat ?", "wie hoch war der höchste Menschenturm")
-    r"can (?:an? |the )?(?:\w+ ){0,2}\w+ (?:eat|drink)\b|"
-    r"(?:est-ce que )?(?:les|un|une) \w+ (?:peu\w+ )?(?:manger|boire)\b|"
-    r"(?:pueden|puede) (?:los |las |un |una )?\w+ (?:comer|beber)\b|"
-    r"(?:los|las) \w+ (?:pueden|puede) (?:comer|beber)\b|"
-    r"(?:durfen|konnen|darf|kann) (?:ein |eine |die )?\w+ .{0,30}(?:fressen|essen|trinken)\b|"
+    # (a kind of animal, no one of ours: not "can the kids eat later")
+    r"can (?!the |my |our |we |i |you |they |he |she |us )(?:an? )?(?:\w+ )?\w+ (?:eat|drink)\b"
+    r"(?! later| before| now| tonight| after)|"
+    r"(?:est-ce que )?(?:les|un|une) (?!enfants|petits|gamins)\w+ (?:peu\w+ )?(?:manger|boire)\b"
+    r"(?! plus tard| avant| apres| maintenant| ce soir)|"
+    r"(?:pueden|puede) (?:los |las |un |una )?(?!ninos|crios|chicos)\w+ (?:comer|beber)\b"
+    r"(?! mas tarde| luego| antes| ahora| esta noche)|"
+    r"(?:los|las) (?!ninos|crios|chicos)\w+ (?:pueden|puede) (?:comer|beber)\b"
+    r"(?! mas tarde| luego| antes| ahora| esta noche)|"
+    r"(?:durfen|konnen|darf|kann) (?:ein |eine |die )?(?!kinder)\w+ .{0,30}"
+    r"(?:fressen|essen|trinken)\b|"
     r"how do (?:you|i|we|one) get (?:\w+ ){1,4}(?:out of|off|rid of)\b|"
     r"what time (?:does|is) (?:the )?sun(?: ?set| ?rise| set| rise| go down| come up)\b|"
     r"a quelle heure (?:se (?:couche|leve) le soleil|le soleil se (?:couche|leve))\b|"
     r"a que hora (?:se pone|sale) el sol\b|wann geht (?:heute )?die sonne (?:unter|auf)\b|"
-    r"how (?:tall|high|big|long|old|deep|far) (?:is|was|are|were) the \w+est\b|"
+    r"how (?:tall|high|deep) (?:is|was|are|were) the \w+est\b|"
     r"wie (?:hoch|gross|lang|alt|tief|weit) (?:ist|war|sind|waren) (?:der|die|das) "
     r"(?:hochste|grosste|langste|alteste|tiefste)\w*\b|"
     r"(?:quelle est|quelle etait) la hauteur (?:du|de la) plus\b|how tall is (?:the|a|an)\b|"

@@ -622,7 +622,7 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(?:done|close\w*|fixed|resolved|finished|complete\w*|ferme\w*|clos\w*|termine\w*|"
             r"resolu\w*|merged|shipped|deployed|(?<=est )merge\w*|(?<=ete )merge\w*|"
-            r"fusionne\w*|mergead\w*|fusionad\w*|"
+            r"(?<=est )fusionne\w*|(?<=ete )fusionne\w*|mergead\w*|fusionad\w*|"
             r"gemergt|gemerged|"
             r"fini\w*|acab\w*\b(?! de\b)|listo|lista|"
             r"corrige\w*|fait|cierra\w*|cerra\w*|cerr(?:o|e|aron|ado|ada)|hecho|terminad\w*|"
@@ -764,10 +764,28 @@ _ASKS_NEGATED = re.compile(
 
 def _done(u: Cleaned, m: re.Match[str]) -> bool:
     """Whether a word of ``done`` says it is to be done: not denied, and a verb of fixing
-    told as done (:func:`_fixed`)."""
+    told as done (:func:`_fixed`); a fix merged only when nothing says it is not over."""
     if _denied(u.folded, m.start()) and not _DO_IT.search(u.folded, m.end()):
         return False
+    if _MERGED_WORD.fullmatch(m.group()) and _NOT_OVER.search(u.folded):
+        return False  # "the fix for 42 got merged, but keep it open"
     return _fixed(u, m)
+
+
+_MERGED_WORD = re.compile(
+    r"merged|shipped|deployed|merge\w*|fusionne\w*|mergead\w*|fusionad\w*|"
+    r"gemergt|gemerged"
+)
+# a merge that does not close the work ("… but keep it open", "… and then reverted", "… but
+# the bug is back", "… into a feature branch", "… by mistake", "ready to be merged", "… to
+# staging", "… waiting for deploy", "noch nicht gemergt")
+_NOT_OVER = re.compile(
+    r"\b(?:but|mais|pero|aber|though|yet|still|encore|toujours|sigue|todavia|aun|noch|revert\w*|"
+    r"regress\w*|broke\w*|broken|back|mistake|erreur|error|versehentlich|aus versehen|local|"
+    r"feature|staging|not main|waiting|attend\w*|espera\w*|wart\w*|ready|pret|"
+    r"listo para|bereit|to be|a etre|para ser|keep|garde|laisse|deja|lass|open|ouvert|abierto|"
+    r"offen|fail\w*|falla\w*|kaputt|nicht|not|pas|no)\b"
+)
 
 
 def _denied(text: str, at: int) -> bool:
