@@ -170,8 +170,22 @@ _MYSELF = (
 )
 # a request called off in its first words ("sorry, wrong button", "laisse tomber, …")
 DISMISSED = re.compile(
-    r"\W*(?:(?:oops|oh|ah|sorry|actually|no|non|nein|nee|ok|okay|bon|vale|ach)\W+)*"
-    rf"(?:{TAKE_BACK}|wrong button|ignore (?:that|it|this|me)|hat sich erledigt|"
+    r"\W*(?:(?:oops|oh|ah|sorry|sry|lol|haha|jaja|dsl|desole|pardon|perdon|perdona|uy|ups|"
+    r"actually|no|non|nein|nee|ok|okay|bon|vale|ach|eh)\W+)*"
+    # said to someone else, or by mistake ("lol sorry that was meant for sam", "no te hablaba a
+    # ti, era a mi marido", "uy, perdona, era la tele", "Sorry, hab mich vertan, mach nix")
+    r"(?:(?:(?:that|it|this) was|c'etait|c etait|era|war) (?:meant )?(?:for|pour|para|pa|fur|"
+    r"fuer|a)"
+    r" (?:(?:my|mon|ma|mi|the|la|el|der|die|das) )?\w+(?: (?!turn|switch)\w+){0,2}|"
+    r"(?:era|c'etait|das war) (?:la tele|el tele|la radio|der fernseher|das radio)|"
+    r"(?:i was|i'm) (?:talking|speaking) to [\w' ]+|(?:je parlais|je m'adressais) a [\w' ]+|"
+    r"(?:no )?(?:te hablaba|hablaba con|estaba hablando con|le estaba hablando a)[\w' ]*|"
+    r"ich (?:hab|habe) mit \w+ (?:geredet|gesprochen)|ich (?:sprach|rede|red) mit [\w' ]+|"
+    r"(?:(?:ich )?hab mich vertan|je me suis trompee?|me (?:he )?equivoque|i made a mistake|"
+    r"my mistake)(?:[,;.]? (?:mach nix|ne fais rien|no hagas nada|do nothing|don'?t do anything|"
+    r"forget it|vergiss es|oublie|olvidalo))?|"
+    r"mach nix|ne fais rien|no hagas nada|don'?t do anything|do nothing|please ignore [\w' ]+|"
+    rf"{TAKE_BACK}|wrong button|ignore (?:that|it|this|me)|hat sich erledigt|"
     r"ne t'embete pas|no hace falta|pas la peine|olvida|"
     # "oh, leave it, I'll do it myself", "ach, lass, ich mach's selber", "Kommando zurück"
     rf"leave it|laisse|lass|kommando zuruck|{_MYSELF})\b(?:[\s,;.!\u2026-]+{_MYSELF}\b)?"
@@ -247,11 +261,21 @@ _POLITE = re.compile(
     r"depuis\b|pas\b|que\b|qu')|"
     r"^(?:est-ce que |est ce que )?(?:tu|vous) (?:sais|savez|saurais) "
     r"(?!notre\b|votre\b|entre\b|quatre\b|autre\b|contre\b|etre\b)(?=\w+(?:er|ir|re)\b)|"
-    r"^(?:is there )?any chance (?:you|u|we) (?:could|can)\b|^(?:is there )?any chance of \w+ing\b|"
+    r"^(?:is there )?any chance (?:you|u|we|(?:\w+(?:'s)? ){1,4}?)(?:could|can)\b|"
+    r"^(?:is there )?any chance of \w+ing\b|"
+    # a thing asked to be at another time ("can yoga tomorrow start half an hour earlier?",
+    # "Kann Emmas Klavierstunde diese Woche auf 18 Uhr?", "¿la comida del equipo podría ser el
+    # viernes a las dos?")
+    r"^(?:can|could) (?!you\b|we\b|i\b|u\b|they\b|he\b|she\b|it\b)(?:\w+(?:'s)? ){1,4}?"
+    r"(?:start|begin|be moved|move|be (?:at|on)|go (?:to|at))\b(?=.*\b(?:earlier|later|\d|noon|"
+    r"instead|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b)|"
+    r"^(?:kann|konnte) (?!ich\b|man\b|du\b|es\b)(?:\w+ ){1,5}?(?:auf|um) (?:\d|halb)|"
+    r"\b(?:podria|puede) ser (?:el|la|a las|mas)\b|"
     r"^se podria (?!saber\b|haber\b|confirmar\b|comprobar\b|verificar\b|mirar\b|ver\b|"
     r"decir\b|averiguar\b)(?=\w+(?:ar|er|ir)\b)"
 )
 _MODALS = (
+    r"can we|could we|on peut|on pourrait|podemos|podriamos|konnen wir|konnten wir|"
     r"can you|could you|would you|tu peux|tu pourrais|peux-tu|pouvez-vous|vous pouvez|"
     r"pourriez-vous|pourrais-tu|puedes|podrias|podria|me puedes|kannst du|konntest du|konnen sie|"
     r"konnten sie|wurden sie|wurdest du|(?:l[oa]s? |me |te )(?:puedes|podrias|podria)"
@@ -880,6 +904,9 @@ PRAISE = re.compile(
     r"^(?:(?:wow|oh|ok|hey|nice|ha|haha|jaja|ouah|oh la la|vaya|na),? )?"
     r"(?P<you>(?:you'?re|you are|ur) (?:getting |becoming )?(?:so |really |very |pretty |quite |"
     r"actually )?(?:good|great|smart|clever|brilliant|amazing|awesome|better)|"
+    r"(?:you'?re|you are|ur) (?:really |finally |slowly )?getting the hang of (?:it|this|things)|"
+    r"(?:t'es|tu es) (?:plutot |drolement |sacrement |vachement |vraiment |trop |super )?"
+    r"(?:doue|douee|fort|forte|balaise|malin|maligne|efficace)|"
     r"(?:you'?re|you are|ur) (?:really |honestly |just )?(?:the best|a (?:star|legend|lifesaver|"
     r"life saver|genius|gem|champ)|(?:a lot |much |way |so much |even )?(?:[a-z]{2,}er|"
     r"more \w+) than (?:the |my |our )?[\w' ]{1,30}?)|"
@@ -898,7 +925,8 @@ PRAISE = re.compile(
     r"super|toll|klasse|spitze)|das machst du (?:echt |richtig |wirklich )?gut)\b"
     # (all that is said: "you're awesome, I put the bins out" tells a chore done)
     r"(?:,?\s+(?:at (?:this|that|it)|lately|now|today|these days|de verdad|en serio|wirklich|"
-    r"vraiment|toi|tu|tio|tia|mate|buddy|you know|honestly|really|tu sais|sabes|weisst du))*"
+    r"vraiment|toi|tu|tio|tia|mate|buddy|you know|honestly|really|tu sais|sabes|weisst du|"
+    r"dis donc|dis-donc|hein|eh))*"
     r"[\s.!]*$|"
     # a past experience told, as the last words ("that film last night was so good"; not
     # "the movie was great, now start movie night")
@@ -910,7 +938,7 @@ PRAISE = re.compile(
 # how the assistant is, asked ("ça va, toi, aujourd'hui ?", "Guten Morgen! Wie geht es Ihnen
 # heute?", "¿qué tal estás hoy?"): the whole utterance, a greeting before it at most
 HOW_ARE_YOU = re.compile(
-    r"\W*(?:(?:hi|hello|hey|good morning|morning|bonjour|salut|coucou|hola|buenos dias|buenas|"
+    r"\W*(?:(?:hi|hello|hey|eh|good morning|morning|bonjour|salut|coucou|hola|buenos dias|buenas|"
     r"hallo|guten morgen|guten tag|moin|servus|oh|so|alors|bueno|na|oye|dis|sag mal|say|ha|"
     r"haha|tiens|mira)\W+)*"
     r"(?:"
@@ -935,6 +963,9 @@ HOW_ARE_YOU = re.compile(
     r"\w+ (?:lasst|lassen) (?:dich |schon |schon mal |schon |schoen |schon schon )*"
     r"gru(?:ss|ß)en|\w+ sagt hallo)|"
     r"how are you(?: doing)?|how(?:'s| is) it going|how are things|how have you been|"
+    # whether the assistant hears ("eh, ¿hola? ¿me oyes?", "are you there?", "tu m'entends ?")
+    r"(?:can you hear me|are you (?:there|listening|awake)|(?:tu|vous) m'entend(?:s|ez)|"
+    r"(?:tu es|t'es|vous etes) la|me oyes|me escuchas|estas ahi|horst du mich|bist du (?:da|wach))|"
     r"you (?:ok|alright)|(?:ca|comment ca|comment tu|comment vous) va[sz]?|comment allez-vous|"
     r"tu vas bien|vous allez bien|que tal(?: estas| andas| va| te va)?|como estas|"
     r"como esta usted|como te va|como andas|wie geht(?:'s|s| es)(?: dir| ihnen| euch)?|"
@@ -1455,6 +1486,8 @@ def is_question_in(u: Cleaned) -> bool:
     text = u.folded.strip().lstrip("¿¡ ")
     if _TELL_ME_IF.search(text):
         return True  # "could you tell me whether the alarm is on": asked politely
+    if REMIND_ME.match(text) and not text.endswith("?"):
+        return False  # "give me a heads-up half an hour before …", "sag mir … Bescheid"
     if _polite(text):
         return False
     return _asked(text, u.lang)

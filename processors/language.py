@@ -155,7 +155,11 @@ REMIND_ME = re.compile(
     r"\W*(?:(?:please|ok|so|hey|bitte|por favor|oye|stp|s'il te plait)\W+)*"
     r"(?:(?:can|could|would) you |tu peux |puedes |kannst du )?"
     r"(?:remind me|recuerdame|recordarme|acuerdame|rappelle-moi|rappelle moi|"
-    r"fais-moi penser|fais moi penser|erinnere? mich|erinner mich)\b"
+    r"fais-moi penser|fais moi penser|erinnere? mich|erinner mich|"
+    # a heads-up asked ("give me a heads-up half an hour before …", "sag mir eine Stunde vorher
+    # Bescheid wegen dem Tierarzt", "préviens-moi la veille", "avísame una hora antes")
+    r"give me a heads[- ]up|ping me|previens-moi|avise-moi|avisame|"
+    r"(?:sag|gib) mir (?:\w+ ){0,8}bescheid)\b"
 )
 # Openers that carry no request: "hey", "ok so", "sag mal", "dis-moi", "oye", "bueno".
 _DISCOURSE = re.compile(

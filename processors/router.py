@@ -981,7 +981,8 @@ _DAY_AND_HOUR = re.compile(
     + "|".join(name for names in WEEKDAY_NAMES for name in names)
     + r"|tomorrow|demain|manana|morgen|ubermorgen|apres-demain|pasado manana|tonight|ce soir|"
     r"esta noche|heute abend|(?:the |le |el |am |den )?\d{1,2}(?:st|nd|rd|th|\.)?)\b"
-    r".{0,30}?\b(?:at|a|a las|um|vers|hacia|gegen)\s+(?:\d|one|two|three|four|five|six|seven|"
+    r".{0,30}?\b(?:at|a|a las|um|vers|hacia|gegen)\s+(?:\d|half|quarter|noon|midday|midi|"
+    r"mediodia|mittag|one|two|three|four|five|six|seven|"
     r"eight|nine|ten|eleven|twelve|noon|midi|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|"
     r"onze|douze|la una|las|eins|zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn|elf|zwolf|"
     r"halb)"

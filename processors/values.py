@@ -1029,7 +1029,8 @@ _HALF_PAST = re.compile(
     r"\b(?P<h2>\d{1,2})\s*(?:h|heures?)?\s+(?:et demie|et quart|moins le quart|moins quart)|"
     r"\b(?P<h3>\d{1,2})\s+(?:y media|y cuarto|menos cuarto)\b|"
     # British "at half twelve" is 12:30 (German "halb zwölf" is 11:30)
-    r"(?:(?<=\bat )|(?<=\bto )|(?<=\bby )|(?<=\bfor ))"
+    r"(?:(?<=\bat )|(?<=\bto )|(?<=\bby )|(?<=\bfor )|(?<=\bmake it )|(?<=\bmake that )|"
+    r"(?<=\bmake it about )|(?<=\bsay ))"
     r"half\s+(?P<h4>\d{1,2})\b(?!\s*(?:hours?|%|percent|an hour|of))"
 )
 # what comes after "instead of" is the time it was, not the time it is

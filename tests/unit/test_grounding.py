@@ -6717,3 +6717,53 @@ def test_a_remark_or_question_before_a_request_keeps_the_request(text: str) -> N
 def test_what_the_eighteenth_review_found_changes_nothing(text: str) -> None:
     f = form(text)
     assert f.task is None or not f.task.patch, patch_of(f)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lol sorry that was meant for sam",
+        "dsl c etait pour sam",
+        "no no te hablaba a ti era a mi marido",
+        "uy, perdona, era la tele",
+        "Sorry, hab mich vertan, mach nix",
+        "eh, ¿hola? ¿me oyes?",
+        "you're getting the hang of this",
+        "t'es plutôt doué, dis donc",
+    ],
+)
+def test_said_to_someone_else_or_by_mistake_is_small_talk(text: str) -> None:
+    routed = ROUTER.route(form_event(text), BASE)
+    f = FORMER.form(routed, BASE)
+    assert routed.project_id is None and f.decision == "no_task", (routed.project_id, f.reply)
+
+
+def test_said_for_a_thing_then_a_request_is_the_request() -> None:
+    assert _values_written("sorry, that was for the porch light, turn it on") == ["on"]
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("can yoga tomorrow start half an hour earlier?", "2026-12-02T18:30:00+01:00"),
+        ("Kann Emmas Klavierstunde diese Woche auf 18 Uhr?", "2026-12-04T18:00:00+01:00"),
+        ("¿La comida del equipo podría ser el viernes 11 a las dos?", "2026-12-11T14:00:00+01:00"),
+        ("le point avec Marco, on peut le passer à 14h ?", "2026-12-02T14:00:00+01:00"),
+        ("Emma's thing on Friday, can we shift it to 5:30?", "2026-12-04T17:30:00+01:00"),
+        ("the dentist, can we make it half four instead?", "2026-12-03T16:30:00+01:00"),
+    ],
+)
+def test_a_move_asked_as_a_question_is_made(text: str, start: str) -> None:
+    assert _values_written(text)[0] == start
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Give me a heads-up half an hour before parents evening, I always forget it",
+        "Sag mir eine Stunde vorher Bescheid wegen dem Tierarzt",
+    ],
+)
+def test_a_heads_up_before_an_event_is_a_reminder_of_it(text: str) -> None:
+    f = form(text)
+    assert f.intent_id == "remind_event" and patch_of(f), (f.intent_id, f.reply)
