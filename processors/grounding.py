@@ -166,7 +166,11 @@ _TAKE_BACK_LAST = (
 _MYSELF = (
     r"(?:i'?ll do it myself|i'?ll do it|je (?:vais )?(?:le faire|le fais|m'en occupe)"
     r"(?: moi-meme| moi)?|(?:ya )?lo hago yo(?: mism[oa])?|"
-    r"ich mach(?:'s|s|e es|e das| das) (?:selber|selbst|schon))"
+    r"ich mach(?:'s|s|e es|e das| das) (?:selber|selbst|schon)|"
+    # done already by the speaker ("hab's selbst ausgemacht", "I did it myself", "je l'ai fait
+    # moi-même", "ya lo hice yo")
+    r"(?:ich )?hab(?:'s|s|e es| es| das)? (?:schon )?(?:selbst|selber) \w+|i did it myself|"
+    r"je l'ai (?:deja )?fait moi-meme|(?:ya )?lo hice yo(?: mism[oa])?)"
 )
 # a request called off in its first words ("sorry, wrong button", "laisse tomber, …")
 DISMISSED = re.compile(
@@ -901,10 +905,12 @@ PRAISE = re.compile(
     r"(?:echt |wirklich |so )?(?:schones|tolles|gemutliches) licht|gefallt mir|"
     # the assistant praised ("you're getting really good at this", "bien hecho", "tu deviens
     # fort", "du wirst immer besser"): nothing is done, least of all a thing "done"
-    r"^(?:(?:wow|oh|ok|hey|nice|ha|haha|jaja|ouah|oh la la|vaya|na),? )?"
+    r"^(?:(?:wow|oh|ok|hey|nice|ha|haha|jaja|ouah|oh la la|vaya|na|oye|mira|tiens|dis|sag mal),? )?"
     r"(?P<you>(?:you'?re|you are|ur) (?:getting |becoming )?(?:so |really |very |pretty |quite |"
     r"actually )?(?:good|great|smart|clever|brilliant|amazing|awesome|better)|"
     r"(?:you'?re|you are|ur) (?:really |finally |slowly )?getting the hang of (?:it|this|things)|"
+    r"(?:you'?re|you are|ur) (?:pretty |really |so |very |quite )?(?:handy|helpful|useful|sweet|"
+    r"kind|funny)|"
     r"(?:t'es|tu es) (?:plutot |drolement |sacrement |vachement |vraiment |trop |super )?"
     r"(?:doue|douee|fort|forte|balaise|malin|maligne|efficace)|"
     r"(?:you'?re|you are|ur) (?:really |honestly |just )?(?:the best|a (?:star|legend|lifesaver|"
@@ -926,8 +932,8 @@ PRAISE = re.compile(
     # (all that is said: "you're awesome, I put the bins out" tells a chore done)
     r"(?:,?\s+(?:at (?:this|that|it)|lately|now|today|these days|de verdad|en serio|wirklich|"
     r"vraiment|toi|tu|tio|tia|mate|buddy|you know|honestly|really|tu sais|sabes|weisst du|"
-    r"dis donc|dis-donc|hein|eh))*"
-    r"[\s.!]*$|"
+    r"dis donc|dis-donc|hein|eh|you know that|tu sais ca))*"
+    r"[\s.!?]*$|"
     # a past experience told, as the last words ("that film last night was so good"; not
     # "the movie was great, now start movie night")
     r"(?:(?:was|were) (?:so |really |very |absolutely )?(?:good|great|lovely|amazing|fun)|"
@@ -962,12 +968,19 @@ HOW_ARE_YOU = re.compile(
     r"\w+ (?:te|os) (?:manda|envia|mandan) (?:saludos|un saludo|besos|recuerdos)|"
     r"\w+ (?:lasst|lassen) (?:dich |schon |schon mal |schon |schoen |schon schon )*"
     r"gru(?:ss|ß)en|\w+ sagt hallo)|"
-    r"how are you(?: doing)?|how(?:'s| is) it going|how are things|how have you been|"
+    r"how are you(?: doing| keeping| getting on)?|how(?:'s| is) it going|how are things|"
+    r"how have you been|"
+    # the assistant asked about its night or its work ("hast du gut geschlafen?", "¿te gusta tu
+    # trabajo?")
+    r"did you sleep well|(?:as-tu|tu as|vous avez|avez-vous) bien dormi|(?:has )?dormido bien|"
+    r"(?:hast du|haben sie) gut geschlafen|(?:do you (?:like|enjoy)|tu aimes|vous aimez|"
+    r"te gusta|magst du) (?:your|ton|votre|tu|deinen|deine|dein) (?:job|work|travail|boulot|"
+    r"trabajo|arbeit|job)|"
     # whether the assistant hears ("eh, ¿hola? ¿me oyes?", "are you there?", "tu m'entends ?")
     r"(?:can you hear me|are you (?:there|listening|awake)|(?:tu|vous) m'entend(?:s|ez)|"
     r"(?:tu es|t'es|vous etes) la|me oyes|me escuchas|estas ahi|horst du mich|bist du (?:da|wach))|"
     r"you (?:ok|alright)|(?:ca|comment ca|comment tu|comment vous) va[sz]?|comment allez-vous|"
-    r"tu vas bien|vous allez bien|que tal(?: estas| andas| va| te va)?|como estas|"
+    r"tu vas bien|vous allez bien|que tal(?: estas| esta usted| andas| va| te va)?|como estas|"
     r"como esta usted|como te va|como andas|wie geht(?:'s|s| es)(?: dir| ihnen| euch)?|"
     r"alles (?:gut|klar|ok) bei dir)"
     r"(?:\W+(?:toi|today|aujourd'hui|hoy|heute|then|alors|ce matin|this morning|esta manana|"

@@ -6767,3 +6767,19 @@ def test_a_move_asked_as_a_question_is_made(text: str, start: str) -> None:
 def test_a_heads_up_before_an_event_is_a_reminder_of_it(text: str) -> None:
     f = form(text)
     assert f.intent_id == "remind_event" and patch_of(f), (f.intent_id, f.reply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Good morning! How are you keeping today?",
+        "¡Buenos días! ¿Qué tal está usted?",
+        "You're pretty handy, you know that?",
+        "oye, qué majo eres",
+        "hast du gut geschlafen?",
+        "¿te gusta tu trabajo?",
+        "Hat sich erledigt, hab's selbst ausgemacht",
+    ],
+)
+def test_the_assistant_asked_about_or_praised_is_small_talk(text: str) -> None:
+    assert form(text).decision == "no_task"
