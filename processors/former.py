@@ -794,6 +794,11 @@ class PackExpert:
         )
 
 
+# a scene or a mode named: a home's request, whatever greeting its name holds
+_SCENE_SAID = re.compile(
+    r"\b(?:scenes?|szene|escena|scene|modus|modo|routine|rutina|ambiance|stimmung)\b|"
+    r"\w+(?:szene|modus)\b|\bmode (?:bonne nuit|nuit|cinema)\b|\bbedtime\b"
+)
 # (compiled once: ``re.search(pattern, …)`` looks its pattern up in re's cache at each call)
 _CLAUSE_MARK = re.compile(r"[,;:!\u2014\u2013]")
 _CLAUSE_SPLIT = re.compile(r"[,;:!\u2014\u2013]| - ")
@@ -1271,6 +1276,8 @@ class Former:
         small talk first, and nothing asked after it."""
         assert self.pack_expert is not None
         expert = self.pack_expert
+        if _SCENE_SAID.search(fold(said)):
+            return None  # "gute Nacht Szene bitte", "activa la escena de buenas noches, gracias"
         if not _CLAUSE_MARK.search(said):
             first = fold(said).split(maxsplit=1)[0] if said.strip() else ""
             if first not in expert.smalltalk_openers:

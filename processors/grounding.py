@@ -1108,6 +1108,12 @@ def chatted(folded: str) -> bool:
     )
 
 
+# a thing to keep in mind, said of it ("don't forget yoga tonight", "n'oublie pas le dentiste
+# demain", "no olvides la cena del viernes", "vergiss nicht das Yoga heute Abend")
+_REMEMBER = re.compile(
+    r"\b(?:don'?t forget|do not forget|remember|n'oublie pas|oublie pas|rappelle-toi|no olvides|"
+    r"acuerdate de|recuerda que|vergiss nicht|nicht vergessen|denk an|denk dran)\b"
+)
 # what asks for something after a remark ("what a glorious morning, cancel my yoga class",
 # "¿sabes que mi clase es hoy? cancélala", "il neige encore, réchauffe la chambre", "it's
 # snowing, I need the kids room warmer", "está lloviendo, ¿puedes cerrar el garaje?"): a
@@ -2417,6 +2423,8 @@ class GroundedExpert:
                     s += 0.1  # "crea un ticket: la app se cierra …": the verb said first
             elif cue is not None and t.removes:
                 s -= 0.2  # nothing is removed unless a word of removing is said
+            elif intent.value == "when" and not t.creates and _REMEMBER.search(said):
+                s -= 0.5  # "don't forget yoga tonight": nothing moves without a word of moving
             elif _completes(intent) and intent.value != "status" and not half_said:
                 # "Coco just said 'bon dia' to the postman": a name said, no word of doing
                 # and no chore of it said, is nothing told done

@@ -6783,3 +6783,21 @@ def test_a_heads_up_before_an_event_is_a_reminder_of_it(text: str) -> None:
 )
 def test_the_assistant_asked_about_or_praised_is_small_talk(text: str) -> None:
     assert form(text).decision == "no_task"
+
+
+@pytest.mark.parametrize(
+    "text", ["activa la escena de buenas noches, gracias", "gute Nacht Szene bitte"]
+)
+def test_a_scene_named_with_a_greeting_is_started(text: str) -> None:
+    assert _targets(form(text)) == {"scene.good_night"}
+
+
+@pytest.mark.parametrize("text", ["forget yoga tonight", "oublie le yoga ce soir"])
+def test_an_event_forgotten_is_called_off_not_moved(text: str) -> None:
+    assert patch_of(form(text)) == [{"op": "remove", "path": "/events/ev-yoga"}]
+
+
+@pytest.mark.parametrize("text", ["don't forget yoga tonight", "n'oublie pas le yoga ce soir"])
+def test_an_event_to_remember_is_not_moved(text: str) -> None:
+    f = form(text)
+    assert f.intent_id != "move_event", patch_of(f)
