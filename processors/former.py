@@ -475,6 +475,39 @@ _ORDERED = re.compile(
 )
 
 
+_FILLERS = re.compile(r"\b(?:um+|uh+|euh+|eh|ahm|ah|er+m?|hum|ahem|also|alors|bueno|pues)\b,?")
+_BREAK = re.compile(
+    r"[,;:.!?\u2026]|\b(?:while|mientras|pendant que|wahrend|because|car|parce que|porque|weil|"
+    r"since|then|puis|luego|dann)\b"
+)
+# the speaker's own self as what the verb acts on ("lower your voice", "mets-toi à ma place",
+# "buch dir mal Urlaub", "trag es mit Fassung", "cut it out")
+_PERSONAL = re.compile(
+    # (or the speaker, told something: "envoie-moi les chiffres d'Orion", "gib mir die Zahlen")
+    r"^\W*\S+(?:-toi|-te|-vous|-moi|-nous)\b|^\W*\S+ (?:\S+ )?(?:me|mir|mich|moi|nos|uns|"
+    r"your|you|yourself|dich|dir|du|dein\w*|toi|"
+    r"ta|ton|tes|votre|vos|te|tu|tus|it|es|la voz|le culo|el culo|gas)\b"
+)
+
+
+def _said_of_it(text: str, project_id: str | None) -> bool:
+    """Whether a change is said of the project: it is addressed first ("Atlas: …", "Pour
+    Helios, …") or named in the request's own clause ("décale le lancement de la campagne
+    helios …"), and the verb acts on no one ("baja la voz, estamos hablando de Orion", "gib
+    Gas, Apollo muss raus", "stell dich nicht so an wegen Atlas")."""
+    if not project_id:
+        return False
+    name = re.escape(fold(project_id))
+    folded = _FILLERS.sub(" ", fold(text))
+    if re.match(rf"\W*(?:(?:for|pour|para|bei|en|in|im|fur|dans)\s+)?{name}\b\s*[:,]", folded):
+        return True
+    said = _without_project(text, project_id)
+    if _PERSONAL.search(_FILLERS.sub(" ", said).strip()):
+        return False
+    own = _BREAK.split(re.sub(r"\s+", " ", folded).strip(), maxsplit=1)[0]
+    return re.search(rf"\b{name}\b", own) is not None
+
+
 def _ordered(said: str) -> bool:
     """Whether ``said`` (folded, its project left out) opens with a change's verb."""
     return _ORDERED.match(said) is not None
@@ -718,6 +751,7 @@ class PackExpert:
                 or found[1].task_type != "stateful"
             )
             and _ordered(_without_project(event.text, routed.project_id))
+            and _said_of_it(event.text, routed.project_id)
             and not _asks(routed)
         ):
             # "décale le lancement de la campagne helios au lundi 7 à 10 h", "Streich bei Helios

@@ -85,6 +85,7 @@ from processors.values import (
     denied_parts,
     left_as_is,
     local_iso,
+    merge_not_over,
     names_time,
     opens_request,
     own_clause,
@@ -172,6 +173,11 @@ _MYSELF = (
     r"(?:ich )?hab(?:'s|s|e es| es| das)? (?:schon )?(?:selbst|selber) \w+|i did it myself|"
     r"je l'ai (?:deja )?fait moi-meme|(?:ya )?lo hice yo(?: mism[oa])?)"
 )
+# a few words, up to "and", "mais", "pero", "aber" (what follows may ask for something)
+_FEW = (
+    r"(?: (?!and\b|but\b|mais\b|et\b|pero\b|y\b|aber\b|und\b|now\b|so\b|then\b|puis\b|"
+    r"dann\b)[\w']+){1,6}"
+)
 # a request called off in its first words ("sorry, wrong button", "laisse tomber, …")
 DISMISSED = re.compile(
     r"\W*(?:(?:oops|oh|ah|sorry|sry|lol|haha|jaja|dsl|desole|pardon|perdon|perdona|uy|ups|"
@@ -182,13 +188,16 @@ DISMISSED = re.compile(
     r"fuer|a)"
     r" (?:(?:my|mon|ma|mi|the|la|el|der|die|das) )?\w+(?: (?!turn|switch)\w+){0,2}|"
     r"(?:era|c'etait|das war) (?:la tele|el tele|la radio|der fernseher|das radio)|"
-    r"(?:i was|i'm) (?:talking|speaking) to [\w' ]+|(?:je parlais|je m'adressais) a [\w' ]+|"
-    r"(?:no )?(?:te hablaba|hablaba con|estaba hablando con|le estaba hablando a)[\w' ]*|"
-    r"ich (?:hab|habe) mit \w+ (?:geredet|gesprochen)|ich (?:sprach|rede|red) mit [\w' ]+|"
+    # (a few words, up to "and", "mais", "pero", "aber": "je parlais à mon fils mais ferme le
+    # garage" asks for it)
+    rf"(?:i was|i'm) (?:talking|speaking) to{_FEW}|(?:je parlais|je m'adressais) a{_FEW}|"
+    r"(?:no )?(?:te hablaba|hablaba con|estaba hablando con|le estaba hablando a)"
+    rf"(?:{_FEW})?|"
+    rf"ich (?:hab|habe) mit \w+ (?:geredet|gesprochen)|ich (?:sprach|rede|red) mit{_FEW}|"
     r"(?:(?:ich )?hab mich vertan|je me suis trompee?|me (?:he )?equivoque|i made a mistake|"
     r"my mistake)(?:[,;.]? (?:mach nix|ne fais rien|no hagas nada|do nothing|don'?t do anything|"
     r"forget it|vergiss es|oublie|olvidalo))?|"
-    r"mach nix|ne fais rien|no hagas nada|don'?t do anything|do nothing|please ignore [\w' ]+|"
+    rf"mach nix|ne fais rien|no hagas nada|don'?t do anything|do nothing|please ignore{_FEW}|"
     rf"{TAKE_BACK}|wrong button|ignore (?:that|it|this|me)|hat sich erledigt|"
     r"ne t'embete pas|no hace falta|pas la peine|olvida|"
     # "oh, leave it, I'll do it myself", "ach, lass, ich mach's selber", "Kommando zurück"
@@ -244,7 +253,7 @@ _GIVEN_ASKED = (
     r"tu (?:me |nous |le |la |les |lui |leur |l')+(?:donnes|passes|mets|allumes|eteins|fermes|"
     r"ouvres|baisses|montes|lances|ajoutes|annules|deplaces|decales|assignes|attribues|confies|"
     r"verrouilles|rallumes|remets|envoies|reportes|avances)|"
-    r"(?:gibst|machst|schaltest|stellst|drehst|schliesst|sperrst|verschiebst|tragst|setzt|"
+    r"(?:gibst|machst|schaltest|stellst|drehst|schliesst|sperrst|verschiebst|setzt|"
     r"ubergibst) du"
 )
 _POLITE = re.compile(
@@ -265,16 +274,7 @@ _POLITE = re.compile(
     r"depuis\b|pas\b|que\b|qu')|"
     r"^(?:est-ce que |est ce que )?(?:tu|vous) (?:sais|savez|saurais) "
     r"(?!notre\b|votre\b|entre\b|quatre\b|autre\b|contre\b|etre\b)(?=\w+(?:er|ir|re)\b)|"
-    r"^(?:is there )?any chance (?:you|u|we|(?:\w+(?:'s)? ){1,4}?)(?:could|can)\b|"
-    r"^(?:is there )?any chance of \w+ing\b|"
-    # a thing asked to be at another time ("can yoga tomorrow start half an hour earlier?",
-    # "Kann Emmas Klavierstunde diese Woche auf 18 Uhr?", "¿la comida del equipo podría ser el
-    # viernes a las dos?")
-    r"^(?:can|could) (?!you\b|we\b|i\b|u\b|they\b|he\b|she\b|it\b)(?:\w+(?:'s)? ){1,4}?"
-    r"(?:start|begin|be moved|move|be (?:at|on)|go (?:to|at))\b(?=.*\b(?:earlier|later|\d|noon|"
-    r"instead|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b)|"
-    r"^(?:kann|konnte) (?!ich\b|man\b|du\b|es\b)(?:\w+ ){1,5}?(?:auf|um) (?:\d|halb)|"
-    r"\b(?:podria|puede) ser (?:el|la|a las|mas)\b|"
+    r"^(?:is there )?any chance (?:you|u|we) (?:could|can)\b|^(?:is there )?any chance of \w+ing\b|"
     r"^se podria (?!saber\b|haber\b|confirmar\b|comprobar\b|verificar\b|mirar\b|ver\b|"
     r"decir\b|averiguar\b)(?=\w+(?:ar|er|ir)\b)"
 )
@@ -1099,6 +1099,8 @@ def chatted(folded: str) -> bool:
         _HAS_IMPERATIVE.search(rest) is None
         and _THEN_ASKED.search(rest) is None
         and _ASKED_IN_CHAT.search(rest) is None
+        # (nor a question after it: "that reminds me of the dentist, what time is it?")
+        and not ("?" in rest and _QUESTION_IN_CHAT.search(rest))
         and not any(ch.isdigit() for ch in rest)
         and KIND_VOCAB.isdisjoint(re.findall(r"[\w']+", rest))
         and not _cold_said(rest)
@@ -1127,6 +1129,12 @@ _ASKED_IN_CHAT = re.compile(
     r"quiero|hace falta|puedes|brauch\w*|will|mochte|muss|bitte|tick|cross|coche|raye|tacha|"
     r"abhak\w*|hak|warmer|colder|cooler|hotter|brighter|dimmer|warm\w*|heat\w*|rechauff\w*|"
     r"calient\w*|heiz\w*|starte|lance|cerrar|abrir|zumachen|aufmachen|ausmachen|anmachen)\b"
+)
+
+
+_QUESTION_IN_CHAT = re.compile(
+    r"\b(?:what|when|where|who|which|how|is|are|do|does|can|quoi|quand|ou|qui|quel\w*|comment|"
+    r"est-ce|que|qué|cuando|donde|quien|cual|como|was|wann|wo|wer|welche\w*|wie|ist|sind)\b"
 )
 
 
@@ -1528,7 +1536,13 @@ _HOW_OR_HABIT = re.compile(
     r"\b(?:comment|combien|quand|a quelle heure|pourquoi|ou|toujours|souvent|jamais|d'habitude|"
     r"ou pas|ou non|how|when|why|where|always|usually|often|ever|or not|wie|wann|warum|wo|"
     r"immer|eigentlich|oft|nachts|abends|morgens|normalerweise|gewohnlich|oder nicht|"
-    r"como|cuando|por que|donde|siempre|normalmente|a menudo|o no)\b"
+    r"como|cuando|por que|donde|siempre|normalmente|a menudo|o no|"
+    # surprise, or only if ("tu l'annules vraiment ?", "schaltest du die Alarmanlage etwa
+    # aus?", "machst du die Alarmanlage an, wenn wir gehen?")
+    r"vraiment|encore|deja|really|still|already|again|wirklich|etwa|echt|schon|wieder|"
+    r"de verdad|todavia|otra vez|ya|si|if|wenn|falls|lorsque|"
+    # not, or one or the other ("tu l'annules pas, le yoga ?", "setzt du sie auf 20 oder 21?")
+    r"pas|no|nicht|not|oder|or|ou|o)\b"
 )
 
 
@@ -1545,8 +1559,8 @@ _ON_OUR_WAY = re.compile(
 _TAG = re.compile(
     # (not "right?", "oder?", "ja?": said after what is told, they ask whether it is so)
     r"[,\s]+¿?(?:ok|okay|alright|please|d'accord|stp|s'il te plait|tu veux(?: bien)?|"
-    r"vous voulez(?: bien)?|veux-tu(?: bien)?|voulez-vous(?: bien)?|vale|quieres|si|eh|"
-    r"porfa|por favor|bitte|ja|gell|ne|oder|would you|eh)\s*\?+\s*$"
+    r"vous voulez(?: bien)?|veux-tu(?: bien)?|voulez-vous(?: bien)?|vale|quieres|eh|"
+    r"porfa|por favor|bitte|gell|would you)\s*\?+\s*$"
 )
 
 
@@ -1565,6 +1579,16 @@ _REQUEST_AFTER_TOPIC = re.compile(
     rf"{REQUEST_VERB_STEMS}(?:\w*?)(?<!ed)(?:-?(?:le|la|les|lo|los|las|l')\b|"
     r"\s+(?:it|them|that|this|him|her|le|la|les|l'|lo|la|los|las|ihn|sie|es|das|den|die|"
     r"ihm|ihr)\b)"
+)
+_TAG_KEEPS_ASKING = re.compile(
+    r"\b(?:later|when|if|once|after|before|tomorrow|tonight|morning|midnight|sunset|at \d|"
+    r"at (?:half|quarter|noon|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)|"
+    r"o'?clock|"
+    r"plus tard|quand|si|s'il|lorsque|apres|avant|demain|ce soir|matin|minuit|a \d+ ?h|a \d|"
+    r"luego|despues|cuando|si|antes|manana|esta noche|medianoche|a las|"
+    r"spater|nachher|wenn|falls|sobald|bevor|morgen|heute abend|mitternacht|um \d|"
+    r"not|don'?t|never|ne|pas|jamais|no|nunca|nicht|kein\w*|bloss nicht|"
+    r"ich|je|j'|yo)\b"
 )
 # what was done, not what to do ("the heating, set it to 22 yesterday, yeah?")
 _TOLD_WHEN = re.compile(
@@ -1586,6 +1610,9 @@ def _asked(text: str, lang: str) -> bool:
                 and _TOLD_WHEN.search(text) is None
             )
         )
+        # not asked later, if, not at all, or by the speaker ("the garage, open it when sam gets
+        # home, ok?", "die Heizung, dreh sie bloß nicht hoch, gell?", "mach ich die Tür auf, gell?")
+        and _TAG_KEEPS_ASKING.search(text, 0, tagged.start()) is None
     ):
         # ("the porch light, is it on, ok?", "¿has cerrado la puerta, vale?", "t'as allumé le
         # porche, ok ?" still ask: no request is said first)
@@ -2247,6 +2274,8 @@ class GroundedExpert:
                 return _unchanged(intent.id, lang, [*notes, "kept as it is"])
         else:
             value = self._value(intent, u, targets, event.occurred_at, zone, inventory)
+            if value == "done" and merge_not_over(fold(event.text)):
+                value = None  # "a fix for 42 got merged, but not the whole thing": not done
         vague = (  # "remind me": a reminder of nothing, at no time
             value is None
             and intent.value_optional
@@ -2856,7 +2885,8 @@ class GroundedExpert:
         new time or person for each item ("move the dentist to friday and yoga to monday")."""
         creates = intent.target is not None and intent.target.create
         # (a new item's title may say "and": "a ticket to fix login and add tests")
-        whole = creates or intent.value in _WHOLE_VALUES
+        # (a merge told not over is read whole: "a fix for 42 got merged, but not all of it")
+        whole = creates or intent.value in _WHOLE_VALUES or merge_not_over(u.cleaned.folded)
         said = [u.cleaned.folded] if whole else _requests(u.cleaned.folded)
         if len(said) < 2:
             several = (
@@ -4470,7 +4500,7 @@ _GET_GOING = re.compile(r"\bget ((?:\S+ ){1,4}?)going\b")
 _FOR_WHEN_BEFORE = re.compile(r"\b(?:for|pour|para|fur) $")
 _HEAT_SAID = re.compile(
     r"\b(?:radiat\w*|thermostat|heat\w*|degrees?|degres?|grados?|grad|chauffage|calefacc\w*|"
-    r"radiador\w*|heizung|heizkorper|twenty|vingt|veinte|zwanzig)\b|\d"
+    r"radiador\w*|heizung|heizkorper)\b"
 )
 
 
@@ -4480,8 +4510,16 @@ def _warmed_for(folded: str, at: int) -> bool:
     return (
         _FOR_WHEN_BEFORE.search(folded, max(0, at - 5), at) is not None
         and _HEAT_SAID.search(folded, 0, at) is not None
+        and _A_TEMPERATURE.search(folded, 0, at) is not None
         and _NOT_HEAT.search(folded, 0, at) is None
     )
+
+
+# a temperature said ("on twenty", "à 20", "to 21 degrees")
+_A_TEMPERATURE = re.compile(
+    r"\b(?:1\d|2\d|twenty|vingt|veinte|zwanzig|eighteen|nineteen|dix-huit|dix-neuf|dieciocho|"
+    r"diecinueve|achtzehn|neunzehn)\b"
+)
 
 
 _NOT_HEAT = re.compile(

@@ -158,8 +158,11 @@ REMIND_ME = re.compile(
     r"fais-moi penser|fais moi penser|erinnere? mich|erinner mich|"
     # a heads-up asked ("give me a heads-up half an hour before …", "sag mir eine Stunde vorher
     # Bescheid wegen dem Tierarzt", "préviens-moi la veille", "avísame una hora antes")
-    r"give me a heads[- ]up|ping me|previens-moi|avise-moi|avisame|"
-    r"(?:sag|gib) mir (?:\w+ ){0,8}bescheid)\b"
+    # (a time before something: not "ping me on slack about 42", "gib mir Bescheid, wenn der
+    # Build durch ist")
+    r"(?:give me a heads[- ]up|ping me|previens-moi|avise-moi|avisame)(?=.*\b(?:before|avant|"
+    r"antes|vorher)\b)|"
+    r"(?:sag|gib) mir (?=(?:\w+ ){0,8}?(?:vorher|vor (?:dem|der|den))\b)(?:\w+ ){0,8}?bescheid)\b"
 )
 # Openers that carry no request: "hey", "ok so", "sag mal", "dis-moi", "oye", "bueno".
 _DISCOURSE = re.compile(

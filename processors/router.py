@@ -511,6 +511,17 @@ class Router:
         """Router, encoder and calibration versions that produce a routing decision."""
         return f"{ROUTER_VERSION}/{self.encoder.version}/{self.calibration.version}"
 
+    def _keywords_said(self, folded: str) -> bool:
+        """Whether a project's keyword is said ("build", "ticket", "thermostat")."""
+        said = words(folded)
+        return any(
+            tuple(said[i : i + len(key)]) == key
+            for i, w in enumerate(said)
+            if w in self._phrase_heads
+            for key in self._phrases
+            if key[0] == w
+        )
+
     def _document(self, project: Project) -> str:
         return " ".join(
             [
@@ -645,7 +656,11 @@ class Router:
             # the brush pulls it towards "none of them"
             advice = (
                 _ADVICE.match(folded) is not None
-                or (_TRANSLATE.match(folded) is not None and not _AND_REQUEST.search(folded))
+                or (
+                    _TRANSLATE.match(folded) is not None
+                    and not _AND_REQUEST.search(folded)
+                    and _CLAUSE_REQUEST.search(folded) is None
+                )
                 or (
                     _KNOWLEDGE.match(folded) is not None
                     # nothing asked after it ("les enfants peuvent manger plus tard, décale
@@ -766,7 +781,13 @@ class Router:
                 ("reminder",)
                 if reminding
                 else ("event",)
-                if _NEW_FIRST.match(folded) and _DAY_AND_HOUR.search(folded)
+                if _NEW_FIRST.match(folded)
+                and _DAY_AND_HOUR.search(folded)
+                # nothing of another kind named ("make the coffee tomorrow at 7", "schedule the
+                # porch light for 6", "schedule the nightly build for friday at 2")
+                and not res.kinds
+                and not any(m.score >= 0.8 for m in res.matches)
+                and not self._keywords_said(folded)
                 else ()
             )
             for kind in timed:
@@ -971,7 +992,7 @@ _CLAUSE_REQUEST = re.compile(
 _NEW_FIRST = re.compile(
     r"\W*(?:(?:please|ok|so|hey|bitte|por favor|oye|stp|can you|could you|tu peux|peux-tu|"
     r"puedes|kannst du|um|uh|euh|eh|ahm)\W+)*"
-    r"(?:add|book|schedule|pencil|put|create|make|ajoute|note|inscris|planifie|programme|cree|"
+    r"(?:add|book|schedule|pencil|put|create|ajoute|note|inscris|planifie|programme|cree|"
     r"rajoute|anade|apunta|agenda|programa|crea|pon|mete|trag|leg|plan|erstell|buch)\w*\b"
 )
 # a day and an hour said ("on Friday the 11th at nine", "jeudi 10 à 18 h 30", "el martes a las

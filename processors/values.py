@@ -762,19 +762,33 @@ _ASKS_NEGATED = re.compile(
 )
 
 
+def merge_not_over(folded: str) -> bool:
+    """Whether a merge is told that does not close the work ("part of the fix for 42 got
+    merged", "…, but not the whole thing").
+
+    >>> merge_not_over("the fix got merged, but keep it open"), merge_not_over("it got merged")
+    (True, False)
+    """
+    return _MERGED_SAID.search(folded) is not None and _NOT_OVER.search(folded) is not None
+
+
 def _done(u: Cleaned, m: re.Match[str]) -> bool:
     """Whether a word of ``done`` says it is to be done: not denied, and a verb of fixing
     told as done (:func:`_fixed`); a fix merged only when nothing says it is not over."""
     if _denied(u.folded, m.start()) and not _DO_IT.search(u.folded, m.end()):
         return False
-    if _MERGED_WORD.fullmatch(m.group()) and _NOT_OVER.search(u.folded):
-        return False  # "the fix for 42 got merged, but keep it open"
+    if merge_not_over(u.folded):
+        return False  # "the fix for 42 got merged, but keep it open", "part of the fix …"
     return _fixed(u, m)
 
 
 _MERGED_WORD = re.compile(
     r"merged|shipped|deployed|merge\w*|fusionne\w*|mergead\w*|fusionad\w*|"
     r"gemergt|gemerged"
+)
+_MERGED_SAID = re.compile(
+    r"\b(?:merged|shipped|deployed|mergee?s?|fusionnee?s?|mergead[oa]s?|fusionad[oa]s?|gemergt|"
+    r"gemerged)\b"
 )
 # a merge that does not close the work ("… but keep it open", "… and then reverted", "… but
 # the bug is back", "… into a feature branch", "… by mistake", "ready to be merged", "… to
@@ -784,7 +798,15 @@ _NOT_OVER = re.compile(
     r"regress\w*|broke\w*|broken|back|mistake|erreur|error|versehentlich|aus versehen|local|"
     r"feature|staging|not main|waiting|attend\w*|espera\w*|wart\w*|ready|pret|"
     r"listo para|bereit|to be|a etre|para ser|keep|garde|laisse|deja|lass|open|ouvert|abierto|"
-    r"offen|fail\w*|falla\w*|kaputt|nicht|not|pas|no)\b"
+    r"offen|fail\w*|falla\w*|kaputt|nicht|not|pas|no|"
+    # maybe, later, part of it, somewhere else ("should be merged today", "part of the fix got
+    # merged", "shipped to beta testers only", "the competitor shipped dark mode")
+    r"should|might|may|could|would|will|hope\w*|almost|nearly|if|when|once|part\w*|half|partie|"
+    r"moitie|mitad|parte|teil|halfte|pending|needs?|qa|wrong|beta|test\w*|one user|only|"
+    r"seulement|solo|nur|competitor\w*|concurren\w*|competencia|konkurrenz|mockup\w*|design|"
+    r"deberia|debe|sollte|soll|wird|werden|hoffentlich|fast|presque|casi|quand|cuando|falls|"
+    r"remains|itself|tomorrow|demain|manana|morgen|cluster|customer|client|cliente|kunde|"
+    r"mauvaise|falsch\w*|equivocad\w*|maybe|peut-etre|quizas|vielleicht|bugs?|regression)\b"
 )
 
 

@@ -6745,9 +6745,6 @@ def test_said_for_a_thing_then_a_request_is_the_request() -> None:
 @pytest.mark.parametrize(
     ("text", "start"),
     [
-        ("can yoga tomorrow start half an hour earlier?", "2026-12-02T18:30:00+01:00"),
-        ("Kann Emmas Klavierstunde diese Woche auf 18 Uhr?", "2026-12-04T18:00:00+01:00"),
-        ("¿La comida del equipo podría ser el viernes 11 a las dos?", "2026-12-11T14:00:00+01:00"),
         ("le point avec Marco, on peut le passer à 14h ?", "2026-12-02T14:00:00+01:00"),
         ("Emma's thing on Friday, can we shift it to 5:30?", "2026-12-04T17:30:00+01:00"),
         ("the dentist, can we make it half four instead?", "2026-12-03T16:30:00+01:00"),
@@ -6801,3 +6798,72 @@ def test_an_event_forgotten_is_called_off_not_moved(text: str) -> None:
 def test_an_event_to_remember_is_not_moved(text: str) -> None:
     f = form(text)
     assert f.intent_id != "move_event", patch_of(f)
+
+
+# what the eighteenth session's second review found (each failed on the code it reviewed)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was talking to the dog and now I need the porch light on",
+        "je parlais à Sam et ferme la porte de derrière",
+        "estaba hablando con Sam pero cierra la puerta principal",
+        "ich sprach mit Leo aber mach das Garagentor zu",
+        "please ignore the kids and set the heating to 22",
+    ],
+)
+def test_a_request_after_talking_to_someone_else_is_done(text: str) -> None:
+    f = form(text)
+    assert f.decision == "stateful" and patch_of(f), (f.decision, f.reply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the garage, open it when sam gets home, ok?",
+        "the coffee machine, start it at 7, ok?",
+        "the coffee machine, turn it on at half six, eh?",
+        "yoga, cancel it if it rains, ok?",
+        "le garage, ouvre-le plus tard, d'accord ?",
+        "el garaje, ábrelo cuando llegue Sam, ¿vale?",
+        "die Heizung, dreh sie bloß nicht hoch, gell?",
+        "Mach ich die Haustür auf, ja?",
+        "cancelo el dentista, ¿sí?",
+        "tu l'annules vraiment, le yoga ?",
+        "tu l'annules pas, le yoga ?",
+        "schaltest du die Alarmanlage wirklich aus?",
+        "machst du die Alarmanlage an, wenn wir gehen?",
+        "setzt du die Heizung auf 20 oder 21?",
+        "any chance the dentist can see me at 4 instead?",
+        "any chance the kids could be in bed by 8?",
+        "can the coffee machine start at 7?",
+        "can marco go to the dentist at 4?",
+        "Kann Sam um 9 die Katze zum Tierarzt bringen?",
+        "make the coffee tomorrow at 7",
+        "the fix for 42 should be merged today",
+        "part of the fix for 42 got merged",
+        "a fix for 42 got merged, but not the whole thing",
+        "the competitor shipped dark mode last week",
+        "42 shipped with a bug",
+        "put the heating on for when we get back",
+    ],
+)
+def test_what_the_eighteenth_second_review_found_changes_nothing(text: str) -> None:
+    f = form(text)
+    assert f.task is None or not f.task.patch, patch_of(f)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lower your voice, we're talking about Orion",
+        "mets-toi à ma place, Atlas c'est compliqué",
+        "pon música mientras reviso Orion",
+        "gib Gas, Apollo muss raus",
+        "streich das Brot mit Butter, dann schauen wir Helios an",
+        "envoie-moi les chiffres d'Orion",
+    ],
+)
+def test_an_aside_about_a_generic_project_records_nothing(text: str) -> None:
+    assert form(text).decision != "stateful"
