@@ -490,6 +490,17 @@ _PERSONAL = re.compile(
 )
 
 
+# a remark, a greeting or a take-back, not a change ("Atlas, cancel that, I was just thinking
+# out loud", "Helios: send help lol", "schick Grüße ans Helios-Team", "mark my words")
+_REMARK = re.compile(
+    r"\b(?:cancel that|never mind|pay no attention|mark my words|send (?:help|my love|love)|"
+    r"thinking out loud|lol|haha|an example|greetings?|gr(?:u|ue)sse|saludos|bisous?|"
+    r"un antes y un despues|note bien|marque mes mots|just kidding|je rigole|es broma|"
+    r"thank\w*|merci|gracias|danke|attention|atencion|aufmerksam\w*|flowers|fleurs|flores|"
+    r"blumen|the bar|la barre|el liston)\b"
+)
+
+
 def _said_of_it(text: str, project_id: str | None) -> bool:
     """Whether a change is said of the project: it is addressed first ("Atlas: …", "Pour
     Helios, …") or named in the request's own clause ("décale le lancement de la campagne
@@ -499,11 +510,11 @@ def _said_of_it(text: str, project_id: str | None) -> bool:
         return False
     name = re.escape(fold(project_id))
     folded = _FILLERS.sub(" ", fold(text))
+    said = _without_project(text, project_id)
+    if _PERSONAL.search(_FILLERS.sub(" ", said).strip()) or _REMARK.search(said):
+        return False
     if re.match(rf"\W*(?:(?:for|pour|para|bei|en|in|im|fur|dans)\s+)?{name}\b\s*[:,]", folded):
         return True
-    said = _without_project(text, project_id)
-    if _PERSONAL.search(_FILLERS.sub(" ", said).strip()):
-        return False
     own = _BREAK.split(re.sub(r"\s+", " ", folded).strip(), maxsplit=1)[0]
     return re.search(rf"\b{name}\b", own) is not None
 

@@ -79,6 +79,7 @@ from processors.values import (
     asked_apart,
     bare_number,
     before,
+    close_asked,
     colour,
     delta,
     denied_done,
@@ -1113,8 +1114,9 @@ def chatted(folded: str) -> bool:
 # a thing to keep in mind, said of it ("don't forget yoga tonight", "n'oublie pas le dentiste
 # demain", "no olvides la cena del viernes", "vergiss nicht das Yoga heute Abend")
 _REMEMBER = re.compile(
-    r"\b(?:don'?t forget|do not forget|remember|n'oublie pas|oublie pas|rappelle-toi|no olvides|"
-    r"acuerdate de|recuerda que|vergiss nicht|nicht vergessen|denk an|denk dran)\b"
+    r"\b(?:don'?t forget|do not forget|not forget|can'?t forget|remember|n'oublie pas|oublie pas|"
+    r"rappelle-toi|no olvides|acuerdate de|recuerda que|vergiss nicht|nicht vergessen|denk an|"
+    r"denk dran)\b|\bvergiss\b[^,;.!?]*\bnicht\b"
 )
 # what asks for something after a remark ("what a glorious morning, cancel my yoga class",
 # "¿sabes que mi clase es hoy? cancélala", "il neige encore, réchauffe la chambre", "it's
@@ -1122,7 +1124,8 @@ _REMEMBER = re.compile(
 # request's verb anywhere, a modal, a want, a change of a value, a chore ticked off
 _ASKED_IN_CHAT = re.compile(
     # (a request's verb opening a clause: not "para salir al monte")
-    r"(?:^|[,;.!?\u2026]\s*[¿¡]?|\b(?:so|then|and|alors|donc|et|pues|y|entonces|und|dann|also)"
+    r"(?:^|[,;.!?\u2026]\s*[¿¡]?|\b(?:so|then|and|but|anyway|alors|donc|et|mais|bref|pues|y|"
+    r"pero|entonces|en fin|und|dann|also|aber|jedenfalls|egal)"
     rf"\s+)(?:(?:please|bitte|por favor|just|juste|mal)\s+)?{REQUEST_VERB_STEMS}\w*|"
     rf"\b(?:{_MODALS})\b|"
     r"\b(?:can|could|would|will|need|want|wanna|please|besoin|veux|voudrais|faut|necesito|"
@@ -1520,7 +1523,16 @@ def is_question_in(u: Cleaned) -> bool:
     return _asked(text, u.lang)
 
 
+# a stop asked to a talk, not to a thing ("können wir aufhören über 42 zu reden?")
+_STOP_TALKING = re.compile(
+    r"\b(?:stop|quit|aufhor\w*|arret\w*|dejar de|dejemos de)\b.*\b(?:talking|talk|reden|sprechen|"
+    r"parler|hablar)\b"
+)
+
+
 def _polite(text: str) -> bool:
+    if _STOP_TALKING.search(text):
+        return False
     return bool(
         _POLITE.search(text)
         or _POLITE_INSIDE.search(text)
@@ -1542,7 +1554,12 @@ _HOW_OR_HABIT = re.compile(
     r"vraiment|encore|deja|really|still|already|again|wirklich|etwa|echt|schon|wieder|"
     r"de verdad|todavia|otra vez|ya|si|if|wenn|falls|lorsque|"
     # not, or one or the other ("tu l'annules pas, le yoga ?", "setzt du sie auf 20 oder 21?")
-    r"pas|no|nicht|not|oder|or|ou|o)\b"
+    r"pas|no|nicht|not|oder|or|ou|o|"
+    # a time said, or joining in ("machst du das Verandalicht um sieben an?", "machst du das
+    # Yoga heute mit?")
+    r"um \d+|um (?:eins|zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn|elf|zwolf)|at \d|"
+    r"a \d+ ?h|a las|morgen|tomorrow|demain|manana|tonight|ce soir|esta noche|heute abend|mit|"
+    r"dabei)\b"
 )
 
 
@@ -1580,6 +1597,9 @@ _REQUEST_AFTER_TOPIC = re.compile(
     r"\s+(?:it|them|that|this|him|her|le|la|les|l'|lo|la|los|las|ihn|sie|es|das|den|die|"
     r"ihm|ihr)\b)"
 )
+_TAG_NOT_ASKED = re.compile(
+    r"\b(?:not|don'?t|never|ne|pas|jamais|no|nunca|nicht|nie|niemals|kein\w*|ich|je|j'|yo)\b"
+)
 _TAG_KEEPS_ASKING = re.compile(
     r"\b(?:later|when|if|once|after|before|tomorrow|tonight|morning|midnight|sunset|at \d|"
     r"at (?:half|quarter|noon|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)|"
@@ -1587,8 +1607,17 @@ _TAG_KEEPS_ASKING = re.compile(
     r"plus tard|quand|si|s'il|lorsque|apres|avant|demain|ce soir|matin|minuit|a \d+ ?h|a \d|"
     r"luego|despues|cuando|si|antes|manana|esta noche|medianoche|a las|"
     r"spater|nachher|wenn|falls|sobald|bevor|morgen|heute abend|mitternacht|um \d|"
-    r"not|don'?t|never|ne|pas|jamais|no|nunca|nicht|kein\w*|bloss nicht|"
-    r"ich|je|j'|yo)\b"
+    r"not|don'?t|never|ne|pas|jamais|no|nunca|nicht|nie|niemals|kein\w*|bloss nicht|"
+    r"ich|je|j'|yo|"
+    # (in a while, about, on a day, at dusk or bedtime, after something)
+    r"in (?:an?|one|\d+|ten|five|twenty|half|\w+) \w+|dans|dentro de|en (?:media|una|un|\d)|"
+    r"(?:in|dans|en|dentro de) (?:\w+ ){0,2}(?:minutes?|hours?|heures?|minutos?|horas?|minuten|"
+    r"stunden?)|next week|la semaine prochaine|la semana que viene|la proxima semana|"
+    r"nachste woche|tombee|nightfall|anochecer|dammerung|"
+    r"around|about|vers|hacia|sobre las|gegen|dusk|dawn|bedtime|weekend|week-end|"
+    r"fin de semana|wochenende|after|apres|despues|nach dem|nach der|"
+    + "|".join(name for names in WEEKDAY_NAMES for name in names)
+    + r")\b"
 )
 # what was done, not what to do ("the heating, set it to 22 yesterday, yeah?")
 _TOLD_WHEN = re.compile(
@@ -1608,11 +1637,13 @@ def _asked(text: str, lang: str) -> bool:
             or (
                 _REQUEST_AFTER_TOPIC.search(text, 0, tagged.start()) is not None
                 and _TOLD_WHEN.search(text) is None
+                # not asked later or if ("the garage, open it when sam gets home, ok?")
+                and _TAG_KEEPS_ASKING.search(text, 0, tagged.start()) is None
             )
         )
-        # not asked later, if, not at all, or by the speaker ("the garage, open it when sam gets
-        # home, ok?", "die Heizung, dreh sie bloß nicht hoch, gell?", "mach ich die Tür auf, gell?")
-        and _TAG_KEEPS_ASKING.search(text, 0, tagged.start()) is None
+        # not asked not to, nor by the speaker ("die Heizung, dreh sie bloß nicht hoch, gell?",
+        # "mach ich die Tür auf, gell?")
+        and _TAG_NOT_ASKED.search(text, 0, tagged.start()) is None
     ):
         # ("the porch light, is it on, ok?", "¿has cerrado la puerta, vale?", "t'as allumé le
         # porche, ok ?" still ask: no request is said first)
@@ -1871,6 +1902,9 @@ class GroundedExpert:
             # its own thing and the rest another ("the kitchen is dark, turn on the light"
             # needs the kitchen)
             parts = _CLAUSE_END.split(cleaned.text)
+            if len(parts) != len(_CLAUSE_END.split(cleaned.folded)):
+                # (folding wrote "…" as "...": the clauses counted are the folded text's)
+                parts = _CLAUSE_END.split(cleaned.folded)
             alone = clean(", ".join(parts[n].strip() for n in asked), cleaned.lang)
             told = clean(", ".join(p for n, p in enumerate(parts) if n not in asked), cleaned.lang)
             own = inventory.resolve(_without_comparatives(alone.numeric))
@@ -2274,7 +2308,7 @@ class GroundedExpert:
                 return _unchanged(intent.id, lang, [*notes, "kept as it is"])
         else:
             value = self._value(intent, u, targets, event.occurred_at, zone, inventory)
-            if value == "done" and merge_not_over(fold(event.text)):
+            if value == "done" and merge_not_over(fold(event.text)) and not close_asked(u.cleaned):
                 value = None  # "a fix for 42 got merged, but not the whole thing": not done
         vague = (  # "remind me": a reminder of nothing, at no time
             value is None
@@ -2452,13 +2486,20 @@ class GroundedExpert:
                     s += 0.1  # "crea un ticket: la app se cierra …": the verb said first
             elif cue is not None and t.removes:
                 s -= 0.2  # nothing is removed unless a word of removing is said
-            elif intent.value == "when" and not t.creates and _REMEMBER.search(said):
-                s -= 0.5  # "don't forget yoga tonight": nothing moves without a word of moving
             elif _completes(intent) and intent.value != "status" and not half_said:
                 # "Coco just said 'bon dia' to the postman": a name said, no word of doing
                 # and no chore of it said, is nothing told done
                 s -= 0.3
             elif intent.cue_required:
+                s -= 0.5
+            if (
+                intent.target is not None
+                and intent.target.collection == "/events"
+                and intent.id != "remind_event"
+                and _REMEMBER.search(said)
+            ):
+                # "don't forget yoga tonight", "denk an den Zahnarzt am Freitag": an event to
+                # keep in mind is not moved, called off or made again
                 s -= 0.5
             if kinds and not mentioned.isdisjoint(kinds):
                 s += 0.25

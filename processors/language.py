@@ -938,7 +938,8 @@ REQUEST_VERB_STEMS = (
     r"monte|baisse|pousse|remets|rallume|bump|knock|tamise|coupe|lance|laisse|garde|rechauffe|"
     r"rends|eclaire|anula|cancela|apaga|"
     r"enciende|cierra|abre|reabre|pon|mueve|pasa|asigna|sube|baja|calienta|haz|mach|schalt|"
-    r"schliess|stell|sperr|dreh|sag|schieb|verschieb|trag|setz|offne|starte|lass|heiz)"
+    r"schliess|stell|sperr|dreh|sag|schieb|verschieb|trag|setz|offne|starte|lass|heiz|marca|"
+    r"markier)"
 )
 # a request's verb as asked (not "armed", "fermée", "leave it": told or kept)
 _A_REQUEST_VERB = re.compile(

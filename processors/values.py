@@ -762,6 +762,18 @@ _ASKS_NEGATED = re.compile(
 )
 
 
+# closing asked, a clause's first words ("close tee ell one oh one, the crash fix shipped")
+_CLOSE_ASKED = re.compile(
+    r"(?:^|[,;.!?]\s*)(?:please |bitte |por favor |s'il te plait )?(?:close|ferme|cierra|"
+    r"schliess|mach \w+ zu|clos|resolve)\w*\b"
+)
+
+
+def close_asked(u: Cleaned) -> bool:
+    """Whether closing is asked in so many words, a clause's first."""
+    return _CLOSE_ASKED.search(u.folded) is not None
+
+
 def merge_not_over(folded: str) -> bool:
     """Whether a merge is told that does not close the work ("part of the fix for 42 got
     merged", "…, but not the whole thing").
@@ -777,7 +789,7 @@ def _done(u: Cleaned, m: re.Match[str]) -> bool:
     told as done (:func:`_fixed`); a fix merged only when nothing says it is not over."""
     if _denied(u.folded, m.start()) and not _DO_IT.search(u.folded, m.end()):
         return False
-    if merge_not_over(u.folded):
+    if merge_not_over(u.folded) and not close_asked(u):
         return False  # "the fix for 42 got merged, but keep it open", "part of the fix …"
     return _fixed(u, m)
 
@@ -806,7 +818,11 @@ _NOT_OVER = re.compile(
     r"seulement|solo|nur|competitor\w*|concurren\w*|competencia|konkurrenz|mockup\w*|design|"
     r"deberia|debe|sollte|soll|wird|werden|hoffentlich|fast|presque|casi|quand|cuando|falls|"
     r"remains|itself|tomorrow|demain|manana|morgen|cluster|customer|client|cliente|kunde|"
-    r"mauvaise|falsch\w*|equivocad\w*|maybe|peut-etre|quizas|vielleicht|bugs?|regression)\b"
+    r"mauvaise|falsch\w*|equivocad\w*|maybe|peut-etre|quizas|vielleicht|bugs?|regression|"
+    r"\w+n't|didn|wasn|hasn|isn|accident\w*|prematurely|too early|trop tot|demasiado pronto|"
+    r"zu fruh|backed out|back out|crashed|fork|a medias|zuruckgenommen|think\w*|pense|cree|"
+    r"glaubt|denkt|upstream|heard|apparently|apparemment|parece|parait|anscheinend|angeblich|"
+    r"furious|angry|complain\w*)\b"
 )
 
 

@@ -6867,3 +6867,49 @@ def test_what_the_eighteenth_second_review_found_changes_nothing(text: str) -> N
 )
 def test_an_aside_about_a_generic_project_records_nothing(text: str) -> None:
     assert form(text).decision != "stateful"
+
+
+# what the eighteenth session's third review found (each failed on the code it reviewed)
+
+
+def test_a_remark_with_an_ellipsis_before_a_request_does_not_crash() -> None:
+    # ("…" folded to "..." split the clauses of the text and its folded form differently)
+    assert _values_written("was für ein wunderbarer Tag… mach das Verandalicht aus") == ["off"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the porch light, turn it off in an hour, ok?",
+        "la cafetera, enciéndela en diez minutos, ¿vale?",
+        "the yoga class, cancel it next week, ok?",
+        "le porche, allume-le à la tombée de la nuit, ok ?",
+        "die Heizung, dreh sie nie über 22, gell?",
+        "machst du das Verandalicht um sieben an?",
+        "machst du das Yoga heute mit?",
+        "42 didn't get merged",
+        "the fix for 42 got merged by accident",
+        "I heard 42 got merged",
+        "let's not forget the vet",
+        "remember the dentist on friday",
+        "vergiss den Zahnarzt nicht",
+        "Atlas, cancel that, I was just thinking out loud",
+        "Helios: send help lol",
+        "ehrlich, können wir aufhören über 42 zu reden?",
+    ],
+)
+def test_what_the_eighteenth_third_review_found_changes_nothing(text: str) -> None:
+    f = form(text)
+    assert f.task is None or not f.task.patch or f.intent_id == "create_reminder", patch_of(f)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("so ein schöner Tag, aber sag das Yoga trotzdem ab", None),
+        ("vergiss den Zahnarzt, ich geh nicht hin", None),
+        ("close tee ell one oh one, the crash fix shipped", "done"),
+    ],
+)
+def test_a_request_the_third_review_saw_dropped_is_done(text: str, value: Any) -> None:
+    assert _values_written(text) == [value]
