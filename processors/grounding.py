@@ -1531,14 +1531,17 @@ _STOP_TALKING = re.compile(
 
 
 def _polite(text: str) -> bool:
-    if _STOP_TALKING.search(text):
-        return False
-    return bool(
+    polite = bool(
         _POLITE.search(text)
         or _POLITE_INSIDE.search(text)
         or _POLITE_KIND.search(text)
-        or (_GIVEN_ASKED_SAID.search(text) and not _HOW_OR_HABIT.search(text))
+        or (
+            ("tu " in text or " du" in text)  # (most texts say neither: no search)
+            and _GIVEN_ASKED_SAID.search(text)
+            and not _HOW_OR_HABIT.search(text)
+        )
     )
+    return polite and not _STOP_TALKING.search(text)
 
 
 _GIVEN_ASKED_SAID = re.compile(rf"(?:^|[,;\u2014\u2013\u2026]\s*|\s)(?:{_GIVEN_ASKED})\b")
@@ -2466,6 +2469,7 @@ class GroundedExpert:
         # what follows "create a ticket" is its title: another intent's word there asks nothing
         # ("crée un ticket : impossible de renommer un projet")
         title_at = said.find(" ", new.end()) if new is not None else -1
+        remember = _REMEMBER.search(said) is not None
         scored: list[tuple[IntentSpec, float]] = []
         for t, sim in zip(terms, best, strict=True):
             intent, cue, kinds = t.intent, t.cue, t.kinds
@@ -2496,7 +2500,7 @@ class GroundedExpert:
                 intent.target is not None
                 and intent.target.collection == "/events"
                 and intent.id != "remind_event"
-                and _REMEMBER.search(said)
+                and remember
             ):
                 # "don't forget yoga tonight", "denk an den Zahnarzt am Freitag": an event to
                 # keep in mind is not moved, called off or made again
