@@ -1115,8 +1115,16 @@ def chatted(folded: str) -> bool:
 # demain", "no olvides la cena del viernes", "vergiss nicht das Yoga heute Abend")
 _REMEMBER = re.compile(
     r"\b(?:don'?t forget|do not forget|not forget|can'?t forget|remember|n'oublie pas|oublie pas|"
-    r"rappelle-toi|no olvides|acuerdate de|recuerda que|vergiss nicht|nicht vergessen|denk an|"
+    r"rappelle-toi|no olvides|acuerdate de|vergiss nicht|nicht vergessen|denk an|"
     r"denk dran)\b|\bvergiss\b[^,;.!?]*\bnicht\b"
+)
+# told in the past ("was", "estaba", "hat … gesprochen", "a chanté"): what happened
+_TOLD_PAST = re.compile(
+    r"\b(?:was|were|did|had|got|went|said|told|took|asked|called|came|stole|nicked|"
+    r"estaba|estaban|era|fue|fueron|tuvo|dijo|ha sido|se acordaba|recordaba|"
+    r"etait|etaient|a eu|a dit|a chante|m'a|a ete|"
+    r"war|waren|hatte|hat (?:\w+ ){0,10}(?:gesprochen|gesagt|gemacht|gesungen|geklaut|versteckt|"
+    r"gespielt|gehabt))\b"
 )
 # what asks for something after a remark ("what a glorious morning, cancel my yoga class",
 # "¿sabes que mi clase es hoy? cancélala", "il neige encore, réchauffe la chambre", "it's
@@ -1138,6 +1146,47 @@ _ASKED_IN_CHAT = re.compile(
 _QUESTION_IN_CHAT = re.compile(
     r"\b(?:what|when|where|who|which|how|is|are|do|does|can|quoi|quand|ou|qui|quel\w*|comment|"
     r"est-ce|que|qué|cuando|donde|quien|cual|como|was|wann|wo|wer|welche\w*|wie|ist|sind)\b"
+)
+
+
+# a condition said ("if 42's fix gets merged, close it", "once it's merged, close it")
+_IF_SAID = re.compile(
+    r"\b(?:if|once|when|as soon as|si|quand|des que|lorsque|cuando|en cuanto|wenn|sobald|falls)\b"
+)
+
+
+def _story(u: Understanding) -> bool:
+    """Whether ``u`` tells what happened and asks nothing ("Mi madre hoy estaba muy contenta,
+    se acordaba de todas las canciones del coro", "Meine Mutter hat heute … gesprochen"): told
+    in the past, no request, no question, no kind of thing and no item by its name, nothing
+    done or cold or dark said (those are told to be acted on)."""
+    folded = u.cleaned.folded
+    if _TOLD_PAST.search(folded) is None:
+        return False
+    return (
+        _ASKED_IN_CHAT.search(folded) is None
+        and _HAS_IMPERATIVE.search(folded) is None
+        and REMIND_ME.match(folded) is None
+        and not is_question_in(u.cleaned)
+        and KIND_VOCAB.isdisjoint(re.findall(r"[\w']+", folded))
+        and not any(m.named or m.score >= 0.85 for m in u.resolution.matches)
+        and _DONE_SAID.search(folded) is None
+        and not _cold_said(folded)
+        and _INDIRECT_DARK.search(folded) is None
+        and _INDIRECT_HOT.search(folded) is None
+        and not leaving_home(folded)
+        and _STORY_NEWS.search(folded) is None
+    )
+
+
+# news a project acts on, told in the past ("the dentist called, it's moved to friday", "Sam
+# left the garage open", "the build failed", "Marco said he'd take 42")
+_STORY_NEWS = re.compile(
+    r"\b(?:cancel\w*|moved?|postponed|called off|left (?:\w+ ){0,3}(?:on|open|unlocked)|forgot|"
+    r"broke\w*|failed|crash\w*|take|takes|took over|annul\w*|deplace\w*|reporte\w*|oublie|"
+    r"cancelad\w*|movid\w*|aplazad\w*|olvid\w*|abgesagt|verschoben|vergessen|kaputt|"
+    r"open|ouvert\w*|abiert\w*|offen|an|allume\w*|encendid\w*|on|done|mark\w*|marque\w*|"
+    r"marca\w*|erledigt|hecho|fait|paid|paye\w*|pagad\w*|bezahlt)\b"
 )
 
 
@@ -1600,6 +1649,11 @@ _REQUEST_AFTER_TOPIC = re.compile(
     r"\s+(?:it|them|that|this|him|her|le|la|les|l'|lo|la|los|las|ihn|sie|es|das|den|die|"
     r"ihm|ihr)\b)"
 )
+_MOVE_VERB = re.compile(
+    r"\b(?:move|push|shift|bring|reschedule|pas[ae]\w*|muev\w*|retras\w*|adelant\w*|cambi\w*|"
+    r"decale\w*|deplace\w*|repousse\w*|avance\w*|reporte\w*|verschieb\w*|schieb\w*|"
+    r"verleg\w*)\b"
+)
 _TAG_NOT_ASKED = re.compile(
     r"\b(?:not|don'?t|never|ne|pas|jamais|no|nunca|nicht|nie|niemals|kein\w*|ich|je|j'|yo)\b"
 )
@@ -1640,8 +1694,12 @@ def _asked(text: str, lang: str) -> bool:
             or (
                 _REQUEST_AFTER_TOPIC.search(text, 0, tagged.start()) is not None
                 and _TOLD_WHEN.search(text) is None
-                # not asked later or if ("the garage, open it when sam gets home, ok?")
-                and _TAG_KEEPS_ASKING.search(text, 0, tagged.start()) is None
+                # not asked later or if ("the garage, open it when sam gets home, ok?"; a time
+                # a thing is moved to is its value: "the dentist, move it to friday, ok?")
+                and (
+                    _MOVE_VERB.search(text, 0, tagged.start()) is not None
+                    or _TAG_KEEPS_ASKING.search(text, 0, tagged.start()) is None
+                )
             )
         )
         # not asked not to, nor by the speaker ("die Heizung, dreh sie bloß nicht hoch, gell?",
@@ -2049,7 +2107,7 @@ class GroundedExpert:
                 lang,
                 [*notes, "a negated or deferred request: nothing changes"],
             )
-        if vented(u.cleaned.folded) or chatted(u.cleaned.folded):
+        if vented(u.cleaned.folded) or chatted(u.cleaned.folded) or _story(u):
             # "ich bin fix und fertig", "what a day for the hills": told, no ticket done
             return Proposal(
                 decision="no_task",
@@ -2311,7 +2369,11 @@ class GroundedExpert:
                 return _unchanged(intent.id, lang, [*notes, "kept as it is"])
         else:
             value = self._value(intent, u, targets, event.occurred_at, zone, inventory)
-            if value == "done" and merge_not_over(fold(event.text)) and not close_asked(u.cleaned):
+            if (
+                value == "done"
+                and merge_not_over(said := fold(event.text))
+                and not (close_asked(u.cleaned) and _IF_SAID.search(said) is None)
+            ):
                 value = None  # "a fix for 42 got merged, but not the whole thing": not done
         vague = (  # "remind me": a reminder of nothing, at no time
             value is None
@@ -2496,6 +2558,7 @@ class GroundedExpert:
                 s -= 0.3
             elif intent.cue_required:
                 s -= 0.5
+
             if (
                 intent.target is not None
                 and intent.target.collection == "/events"

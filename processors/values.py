@@ -769,6 +769,11 @@ _CLOSE_ASKED = re.compile(
 )
 
 
+_IF_SAID = re.compile(
+    r"\b(?:if|once|when|as soon as|si|quand|des que|lorsque|cuando|en cuanto|wenn|sobald|falls)\b"
+)
+
+
 def close_asked(u: Cleaned) -> bool:
     """Whether closing is asked in so many words, a clause's first."""
     return _CLOSE_ASKED.search(u.folded) is not None
@@ -789,7 +794,7 @@ def _done(u: Cleaned, m: re.Match[str]) -> bool:
     told as done (:func:`_fixed`); a fix merged only when nothing says it is not over."""
     if _denied(u.folded, m.start()) and not _DO_IT.search(u.folded, m.end()):
         return False
-    if merge_not_over(u.folded) and not close_asked(u):
+    if merge_not_over(u.folded) and not (close_asked(u) and not _IF_SAID.search(u.folded)):
         return False  # "the fix for 42 got merged, but keep it open", "part of the fix …"
     return _fixed(u, m)
 

@@ -6913,3 +6913,34 @@ def test_what_the_eighteenth_third_review_found_changes_nothing(text: str) -> No
 )
 def test_a_request_the_third_review_saw_dropped_is_done(text: str, value: Any) -> None:
     assert _values_written(text) == [value]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the dentist, move it to friday, ok?",
+        "le dentiste, décale-le à vendredi, d'accord ?",
+        "der Zahnarzt, verschieb ihn auf Freitag, gell?",
+    ],
+)
+def test_a_tagged_move_to_a_day_is_made(text: str) -> None:
+    assert _values_written(text)[0] == "2026-12-04T15:00:00+01:00"
+
+
+@pytest.mark.parametrize(
+    "text", ["if 42's fix gets merged, close it", "once the fix for 42 is merged, close it"]
+)
+def test_closing_on_a_merge_to_come_closes_nothing(text: str) -> None:
+    assert "done" not in _values_written(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tomasz a chanté du Verdi pendant tout le petit-déjeuner, au secours.",
+        "Meine Mutter hat heute zum ersten Mal seit Wochen wieder Walisisch mit mir gesprochen.",
+    ],
+)
+def test_a_day_told_changes_nothing(text: str) -> None:
+    f = form(text)
+    assert f.task is None or not f.task.patch, patch_of(f)
