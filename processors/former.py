@@ -839,6 +839,11 @@ class PackExpert:
         )
 
 
+# a word or phrase asked in another language ("¿cómo se dice «gracias» en galés?")
+_SAYING = re.compile(
+    r"\b(?:how do you say|comment (?:on dit|dit-on)|como se dice|wie sagt man|"
+    r"was (?:heisst|bedeutet)|what(?:'s| is) the \w+ for)\b"
+)
 # a scene or a mode named: a home's request, whatever greeting its name holds
 _SCENE_SAID = re.compile(
     r"\b(?:scenes?|szene|escena|scene|modus|modo|routine|rutina|ambiance|stimmung)\b|"
@@ -1321,8 +1326,9 @@ class Former:
         small talk first, and nothing asked after it."""
         assert self.pack_expert is not None
         expert = self.pack_expert
-        if _SCENE_SAID.search(fold(said)):
-            return None  # "gute Nacht Szene bitte", "activa la escena de buenas noches, gracias"
+        if _SCENE_SAID.search(fold(said)) or _SAYING.search(fold(said)):
+            # "gute Nacht Szene bitte", "comment on dit « bonne nuit » en gallois ?"
+            return None
         if not _CLAUSE_MARK.search(said):
             first = fold(said).split(maxsplit=1)[0] if said.strip() else ""
             if first not in expert.smalltalk_openers:

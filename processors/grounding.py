@@ -145,6 +145,8 @@ _ASKED_LAST = re.compile(
 # a request taken back in its last words
 TAKE_BACK = (
     r"never ?mind|skip it|forget it|scratch that(?: last one| last bit| one)?|"
+    r"(?:scrap|ignore|forget) (?:that|what i (?:just )?said)|oublie ce que je viens de dire|"
+    r"olvida lo que (?:acabo de decir|dije)|vergiss,? was ich (?:gerade )?gesagt habe|"
     r"actually (?:no|don'?t)|laisse tomber|"
     r"oublie(?:-le|-la|-les)?|en fait non|olvidalo|dejalo|mejor no|da igual|vergiss es|"
     r"doch nicht|lass es"
@@ -172,6 +174,8 @@ _MYSELF = (
     # done already by the speaker ("hab's selbst ausgemacht", "I did it myself", "je l'ai fait
     # moi-même", "ya lo hice yo")
     r"(?:ich )?hab(?:'s|s|e es| es| das)? (?:schon )?(?:selbst|selber) \w+|i did it myself|"
+    r"(?:luego|despues) lo miro|i'?ll (?:look|check) later|je regarderai (?:plus tard|apres)|"
+    r"ich schau(?:'s)? (?:mir )?(?:das )?spater an|"
     r"je l'ai (?:deja )?fait moi-meme|(?:ya )?lo hice yo(?: mism[oa])?)"
 )
 # a few words, up to "and", "mais", "pero", "aber" (what follows may ask for something)
@@ -202,7 +206,8 @@ DISMISSED = re.compile(
     rf"{TAKE_BACK}|wrong button|ignore (?:that|it|this|me)|hat sich erledigt|"
     r"ne t'embete pas|no hace falta|pas la peine|olvida|"
     # "oh, leave it, I'll do it myself", "ach, lass, ich mach's selber", "Kommando zurück"
-    rf"leave it|laisse|lass|kommando zuruck|{_MYSELF})\b(?:[\s,;.!\u2026-]+{_MYSELF}\b)?"
+    rf"leave it|laisse|lass(?: mal)?|kommando zuruck|{_MYSELF})\b"
+    rf"(?:[\s,;.!\u2026-]+(?:{_MYSELF}|(?:i was|i'm) (?:talking|speaking) to{_FEW})\b)?"
     # a clause of its own: not "oublie le yoga ce soir", "dejalo así y cierra la puerta"
     r"(?=\W*$|\s*[,;.!?\u2026])"
 )
@@ -910,6 +915,11 @@ PRAISE = re.compile(
     r"(?P<you>(?:you'?re|you are|ur) (?:getting |becoming )?(?:so |really |very |pretty |quite |"
     r"actually )?(?:good|great|smart|clever|brilliant|amazing|awesome|better)|"
     r"(?:you'?re|you are|ur) (?:really |finally |slowly )?getting the hang of (?:it|this|things)|"
+    # better than someone ("t'es plus rapide que mon GPS", "eres más lista que el navegador",
+    # "du verstehst mich echt besser als mein Disponent")
+    r"(?:t'es|tu es|vous etes) (?:\w+ )?plus \w+ que\b.*|"
+    r"(?:te lo juro, )?eres (?:\w+ )?mas \w+ que\b.*|"
+    r"du (?:bist|verstehst mich|machst das) (?:echt |wirklich |ja |so )*(?:\w+er|besser) als\b.*|"
     r"(?:you'?re|you are|ur) (?:pretty |really |so |very |quite )?(?:handy|helpful|useful|sweet|"
     r"kind|funny)|"
     r"(?:t'es|tu es) (?:plutot |drolement |sacrement |vachement |vraiment |trop |super )?"
@@ -974,6 +984,7 @@ HOW_ARE_YOU = re.compile(
     # the assistant asked about its night or its work ("hast du gut geschlafen?", "¿te gusta tu
     # trabajo?")
     r"did you sleep well|(?:as-tu|tu as|vous avez|avez-vous) bien dormi|(?:has )?dormido bien|"
+    r"(?:t'as|tu as|as-tu|vous avez) passe une bonne nuit|did you have a good night|"
     r"(?:hast du|haben sie) gut geschlafen|(?:do you (?:like|enjoy)|tu aimes|vous aimez|"
     r"te gusta|magst du) (?:your|ton|votre|tu|deinen|deine|dein) (?:job|work|travail|boulot|"
     r"trabajo|arbeit|job)|"
@@ -1025,6 +1036,11 @@ _VENTING = re.compile(
 )
 
 
+_NIGHT_WISH = (
+    r"(?:good ?night|night night|nighty night|sleep (?:well|tight)|see you (?:tomorrow|in the "
+    r"morning)|bonne nuit(?: a (?:toi|vous|tous))?|dors bien|a demain|buenas noches|hasta manana|"
+    r"que descanses|gute nacht|schlaf gut|bis morgen)"
+)
 _DONE_WITH = re.compile(r"\W*(?:with|mit|avec|con|de)\b")
 # a remark about the speaker's life or the world, nothing asked of anyone: the weather told
 # ("bit of fresh snow overnight, eh?", "heut Nacht hat's geschneit"), a fine day ("what a
@@ -1035,6 +1051,7 @@ _CHAT = re.compile(
     r"\W*(?:(?:oh|ah|ha|haha|well|so|ok|right|hey|hi|hello|morning|good morning|bonjour|salut|"
     r"coucou|tiens|hola|buenos dias|buenas|mira|oye|hallo|servus|moin|guten morgen|griass di|"
     r"gruss gott|na|ach|just back from (?:a|the|my) \w+(?: with the \w+)?)\W+)*(?:"
+    rf"{_NIGHT_WISH}\b|"
     r"(?:(?:a |some )?(?:bit|lot|lots|loads|heaps|tons) of )?(?:fresh |new )?snow (?:overnight|"
     r"last night|this morning)|it (?:snowed|rained|poured|stormed|hailed)\b|"
     r"(?:it'?s|it is|it'?s been) (?:snowing|raining|pouring|hailing|glorious|gorgeous|lovely) "
@@ -1062,25 +1079,27 @@ _CHAT = re.compile(
 # going to bed told, a good night at most around it, nothing asked ("night night, I'm off to
 # bed", "bon, je vais me coucher, bonne nuit à toi", "So, ich geh ins Bett, schlaf gut"; not
 # "I'm off to bed, put the alarm on night mode")
-_NIGHT_WISH = (
-    r"(?:good ?night|night night|nighty night|sleep (?:well|tight)|see you (?:tomorrow|in the "
-    r"morning)|bonne nuit(?: a (?:toi|vous|tous))?|dors bien|a demain|buenas noches|hasta manana|"
-    r"que descanses|gute nacht|schlaf gut|bis morgen)"
-)
 _OFF_TO_BED = re.compile(
     rf"\W*(?:(?:so|bon|bueno|ok|okay|right|well|alors|also|pues|na|{_NIGHT_WISH})\W+)*(?:"
     r"(?:i'?m|we'?re|i am|we are) (?:(?:off|going|heading|going up)(?: up)? to (?:bed|sleep)|"
     r"turning in)|(?:je vais|on va|nous allons|je monte|on monte) (?:me |se |nous )?(?:coucher|"
     r"dormir|au lit)|(?:ya )?(?:me voy|nos vamos) a (?:dormir|la cama|acostar(?:me|nos)?)|"
     r"(?:ich geh|ich gehe|wir gehen)(?: jetzt| mal| dann)? (?:ins bett|schlafen))"
-    rf"(?:\W+(?:now|then|maintenant|ya|jetzt|{_NIGHT_WISH}))*\W*$"
+    rf"(?:\W+(?:now|then|maintenant|ya|jetzt|{_NIGHT_WISH}))*"
 )
 
 
 def off_to_bed(folded: str) -> bool:
     """Whether ``folded`` tells only that the speaker goes to bed ("me voy a dormir, hasta
     mañana")."""
-    return _OFF_TO_BED.match(folded) is not None
+    return _OFF_TO_BED.match(folded) is not None and chatted(folded)
+
+
+# what may follow going to bed ("…, I've got a four o'clock start", "…, la route m'attend";
+# not "…, run bedtime", "…. ¿Me pones lo de buenas noches?")
+_INERT_TAIL = re.compile(
+    rf"[\s,;.!\u2026]+(?![^?]*\b(?:{REQUEST_VERB_STEMS}|run|do|play|pones|mets|machst)\w*)[^?]*$"
+)
 
 
 def chatted(folded: str) -> bool:
@@ -1090,9 +1109,15 @@ def chatted(folded: str) -> bool:
     >>> chatted("morning! bit of fresh snow overnight, eh?"), chatted("it snowed, lock up")
     (True, False)
     """
-    if off_to_bed(folded):
-        return True
-    found = _CHAT.match(folded)
+    bed = _OFF_TO_BED.match(folded)
+    if (
+        bed is not None
+        and folded[bed.end() :].strip(" .!")
+        # going to bed, then more: only a reason may follow
+        and _INERT_TAIL.match(folded, bed.end()) is None
+    ):
+        return False
+    found = bed or _CHAT.match(folded)
     if found is None:
         return False
     rest = folded[found.end() :]

@@ -1025,7 +1025,7 @@ _TRANSLATE = re.compile(
     r"what(?:'s| is) the (?:english|french|spanish|german) (?:word )?for\b|"
     r"what(?:'s| is) the (?:catalan|italian|portuguese|dutch|welsh|irish|japanese|chinese|"
     r"russian|arabic|polish|greek|swedish|danish|norwegian|finnish|turkish|hindi|korean|latin|"
-    r"basque|galician|breton|gaelic|scots|swahili) (?:word|name) for\b|"
+    r"basque|galician|breton|gaelic|scots|swahili)(?: (?:word|name))? for\b|"
     r"comment (?:on dit|dit-on)\b|como se dice\b|wie sagt man\b|"
     r"was (?:heisst|bedeutet) .{1,40} auf \w+(?:isch|sch)\b|"
     # "translate unlock the front door into french", "how would I say … in german",
@@ -1063,6 +1063,16 @@ _KNOWLEDGE = re.compile(
     r"(?:serve|store|drink|keep)\b|a quelle temperature (?:on )?(?:se )?(?:sert|servir|conserve|"
     r"conserver|boit|boire)\b|a que temperatura (?:se )?(?:sirve|servir|bebe|beber|conserva|"
     r"guarda)\b|(?:bei )?welche(?:r)? temperatur (?:trinkt|serviert|lagert) man\b|"
+    # why a kind of thing is so, what one is allowed ("why does cold air set off asthma?",
+    # "¿por qué a los niños con asma …?", "how many hours am I allowed to drive …", "un routier
+    # a le droit de conduire combien d'heures ?", "wie lange darf ein Lkw-Fahrer …")
+    r"why (?:does|do) (?!you\b|i\b|we\b|my\b|our\b|the (?:light|heating|door|alarm)\b)|"
+    r"por que (?:a |los |las |el |la |un |una )|pourquoi (?:les |des |le |la |l'|un |une )|"
+    r"warum (?:vertragen|haben|sind|werden|darf|kann|konnen|mogen|ist (?:ein|eine))\b|"
+    r"(?:how many hours )?(?:am i|are we|is one|are you) allowed to\b|how many hours (?:am i|can "
+    r"i|may i|can you)\b|(?:a|ai-je|avons-nous) le droit de\b|"
+    r"cuantas horas (?:puedo|se puede|puede)\b|wie lange darf (?:ein|eine|man)\b|"
+    r"vertrag\w* \w+ (?:eigentlich |auch |denn )?\w+\b|"
     # what a kind of animal may eat, how to get a stain out, when the sun sets, how tall the
     # tallest was ("can parrots eat chilli peppers?", "est-ce que les perroquets peuvent manger
     # de l'avocat ?", "wie hoch war der höchste Menschenturm")

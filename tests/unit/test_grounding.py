@@ -6944,3 +6944,39 @@ def test_closing_on_a_merge_to_come_closes_nothing(text: str) -> None:
 def test_a_day_told_changes_nothing(text: str) -> None:
     f = form(text)
     assert f.task is None or not f.task.patch, patch_of(f)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bonne nuit, je me lève à trois heures demain, la route m'attend.",
+        "T'es plus rapide que mon GPS de camion, bravo.",
+        "Te lo juro, eres más lista que el navegador del camión.",
+        "Du verstehst mich echt besser als mein Disponent.",
+        "Salut ! T'as passé une bonne nuit, toi ?",
+        "Nee, lass mal, ich mach das selber.",
+        "Oh, ignore me, I was talking to the dog next door.",
+    ],
+)
+def test_more_small_talk_of_a_held_out_household(text: str) -> None:
+    assert form(text).decision == "no_task"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Why does cold air set off a kid's asthma?",
+        "Vertragen Frettchen eigentlich Bananen?",
+        "How many hours am I allowed to drive in a fortnight under the EU rules?",
+    ],
+)
+def test_more_questions_about_the_world_are_no_projects(text: str) -> None:
+    assert ROUTER.route(form_event(text), BASE).project_id is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["We're off to bed, run bedtime", "Ya me voy a acostar. ¿Me pones lo de buenas noches?"],
+)
+def test_going_to_bed_and_asking_for_the_scene_starts_it(text: str) -> None:
+    assert _targets(form(text)) == {"scene.good_night"}
