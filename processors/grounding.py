@@ -917,9 +917,10 @@ PRAISE = re.compile(
     r"(?:you'?re|you are|ur) (?:really |finally |slowly )?getting the hang of (?:it|this|things)|"
     # better than someone ("t'es plus rapide que mon GPS", "eres más lista que el navegador",
     # "du verstehst mich echt besser als mein Disponent")
-    r"(?:t'es|tu es|vous etes) (?:\w+ )?plus \w+ que\b.*|"
-    r"(?:te lo juro, )?eres (?:\w+ )?mas \w+ que\b.*|"
-    r"du (?:bist|verstehst mich|machst das) (?:echt |wirklich |ja |so )*(?:\w+er|besser) als\b.*|"
+    r"(?:t'es|tu es|vous etes) (?:\w+ )?plus \w+ que [\w' ]{1,30}?|"
+    r"(?:te lo juro, )?eres (?:\w+ )?mas \w+ que [\w' ]{1,30}?|"
+    r"du (?:bist|verstehst mich|machst das) (?:echt |wirklich |ja |so )*(?:\w+er|besser) als "
+    r"[\w' ]{1,30}?|"
     r"(?:you'?re|you are|ur) (?:pretty |really |so |very |quite )?(?:handy|helpful|useful|sweet|"
     r"kind|funny)|"
     r"(?:t'es|tu es) (?:plutot |drolement |sacrement |vachement |vraiment |trop |super )?"
@@ -943,7 +944,8 @@ PRAISE = re.compile(
     # (all that is said: "you're awesome, I put the bins out" tells a chore done)
     r"(?:,?\s+(?:at (?:this|that|it)|lately|now|today|these days|de verdad|en serio|wirklich|"
     r"vraiment|toi|tu|tio|tia|mate|buddy|you know|honestly|really|tu sais|sabes|weisst du|"
-    r"dis donc|dis-donc|hein|eh|you know that|tu sais ca))*"
+    r"dis donc|dis-donc|hein|eh|you know that|tu sais ca|bravo|chapeau|well done|respekt|"
+    r"felicidades|enhorabuena))*"
     r"[\s.!?]*$|"
     # a past experience told, as the last words ("that film last night was so good"; not
     # "the movie was great, now start movie night")
@@ -1098,7 +1100,8 @@ def off_to_bed(folded: str) -> bool:
 # what may follow going to bed ("…, I've got a four o'clock start", "…, la route m'attend";
 # not "…, run bedtime", "…. ¿Me pones lo de buenas noches?")
 _INERT_TAIL = re.compile(
-    rf"[\s,;.!\u2026]+(?![^?]*\b(?:{REQUEST_VERB_STEMS}|run|do|play|pones|mets|machst)\w*)[^?]*$"
+    rf"[\s,;.!\u2026]+(?![^?]*\b(?:{REQUEST_VERB_STEMS}|run|do|play|pones|mets|machst|aktivier|"
+    r"activ|lance)\w*)[^?]*$"
 )
 
 

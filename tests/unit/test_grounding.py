@@ -6980,3 +6980,17 @@ def test_more_questions_about_the_world_are_no_projects(text: str) -> None:
 )
 def test_going_to_bed_and_asking_for_the_scene_starts_it(text: str) -> None:
     assert _targets(form(text)) == {"scene.good_night"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "t'es plus rapide que marco, ferme le ticket 42",
+        "eres más rápido que mi marido, baja la calefacción a 19",
+        "du bist besser als Alexa, mach die Nachttischlampe an",
+        "wir gehen schlafen, aktivier gute Nacht",
+    ],
+)
+def test_a_compliment_or_bedtime_before_a_request_keeps_it(text: str) -> None:
+    f = form(text)
+    assert f.decision == "stateful" and patch_of(f), (f.decision, f.reply)
