@@ -6970,7 +6970,7 @@ def test_more_small_talk_of_a_held_out_household(text: str) -> None:
         "How many hours am I allowed to drive in a fortnight under the EU rules?",
     ],
 )
-def test_more_questions_about_the_world_are_no_projects(text: str) -> None:
+def test_why_allowed_and_tolerated_are_no_projects(text: str) -> None:
     assert ROUTER.route(form_event(text), BASE).project_id is None
 
 
