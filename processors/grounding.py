@@ -79,13 +79,13 @@ from processors.values import (
     asked_apart,
     bare_number,
     before,
-    close_asked,
     colour,
     delta,
     denied_done,
     denied_parts,
     left_as_is,
     local_iso,
+    merge_holds_open,
     merge_not_over,
     names_time,
     opens_request,
@@ -1177,12 +1177,6 @@ _QUESTION_IN_CHAT = re.compile(
 )
 
 
-# a condition said ("if 42's fix gets merged, close it", "once it's merged, close it")
-_IF_SAID = re.compile(
-    r"\b(?:if|once|when|as soon as|si|quand|des que|lorsque|cuando|en cuanto|wenn|sobald|falls)\b"
-)
-
-
 def _story(u: Understanding) -> bool:
     """Whether ``u`` tells what happened and asks nothing ("Mi madre hoy estaba muy contenta,
     se acordaba de todas las canciones del coro", "Meine Mutter hat heute … gesprochen"): told
@@ -1692,8 +1686,6 @@ _TAG_KEEPS_ASKING = re.compile(
     r"plus tard|quand|si|s'il|lorsque|apres|avant|demain|ce soir|matin|minuit|a \d+ ?h|a \d|"
     r"luego|despues|cuando|si|antes|manana|esta noche|medianoche|a las|"
     r"spater|nachher|wenn|falls|sobald|bevor|morgen|heute abend|mitternacht|um \d|"
-    r"not|don'?t|never|ne|pas|jamais|no|nunca|nicht|nie|niemals|kein\w*|bloss nicht|"
-    r"ich|je|j'|yo|"
     # (in a while, about, on a day, at dusk or bedtime, after something)
     r"in (?:an?|one|\d+|ten|five|twenty|half|\w+) \w+|dans|dentro de|en (?:media|una|un|\d)|"
     r"(?:in|dans|en|dentro de) (?:\w+ ){0,2}(?:minutes?|hours?|heures?|minutos?|horas?|minuten|"
@@ -2397,11 +2389,7 @@ class GroundedExpert:
                 return _unchanged(intent.id, lang, [*notes, "kept as it is"])
         else:
             value = self._value(intent, u, targets, event.occurred_at, zone, inventory)
-            if (
-                value == "done"
-                and merge_not_over(said := fold(event.text))
-                and not (close_asked(u.cleaned) and _IF_SAID.search(said) is None)
-            ):
+            if value == "done" and merge_holds_open(fold(event.text)):
                 value = None  # "a fix for 42 got merged, but not the whole thing": not done
         vague = (  # "remind me": a reminder of nothing, at no time
             value is None

@@ -511,17 +511,6 @@ class Router:
         """Router, encoder and calibration versions that produce a routing decision."""
         return f"{ROUTER_VERSION}/{self.encoder.version}/{self.calibration.version}"
 
-    def _keywords_said(self, folded: str) -> bool:
-        """Whether a project's keyword is said ("build", "ticket", "thermostat")."""
-        said = words(folded)
-        return any(
-            tuple(said[i : i + len(key)]) == key
-            for i, w in enumerate(said)
-            if w in self._phrase_heads
-            for key in self._phrases
-            if key[0] == w
-        )
-
     def _document(self, project: Project) -> str:
         return " ".join(
             [
@@ -787,7 +776,7 @@ class Router:
                 # porch light for 6", "schedule the nightly build for friday at 2")
                 and not res.kinds
                 and not any(m.score >= 0.8 for m in res.matches)
-                and not self._keywords_said(folded)
+                and not hits
                 else ()
             )
             for kind in timed:

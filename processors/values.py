@@ -774,9 +774,17 @@ _IF_SAID = re.compile(
 )
 
 
-def close_asked(u: Cleaned) -> bool:
-    """Whether closing is asked in so many words, a clause's first."""
-    return _CLOSE_ASKED.search(u.folded) is not None
+def merge_holds_open(folded: str) -> bool:
+    """Whether a merge is told that does not close the work and closing is not asked outright
+    ("part of the fix for 42 got merged"; not "close 101, the crash fix shipped"; "if 42's fix
+    gets merged, close it" is a closing to come).
+
+    >>> merge_holds_open("part of the fix got merged"), merge_holds_open("close 42, it's merged")
+    (True, False)
+    """
+    return merge_not_over(folded) and (
+        _CLOSE_ASKED.search(folded) is None or _IF_SAID.search(folded) is not None
+    )
 
 
 def merge_not_over(folded: str) -> bool:
@@ -794,15 +802,11 @@ def _done(u: Cleaned, m: re.Match[str]) -> bool:
     told as done (:func:`_fixed`); a fix merged only when nothing says it is not over."""
     if _denied(u.folded, m.start()) and not _DO_IT.search(u.folded, m.end()):
         return False
-    if merge_not_over(u.folded) and not (close_asked(u) and not _IF_SAID.search(u.folded)):
+    if merge_holds_open(u.folded):
         return False  # "the fix for 42 got merged, but keep it open", "part of the fix …"
     return _fixed(u, m)
 
 
-_MERGED_WORD = re.compile(
-    r"merged|shipped|deployed|merge\w*|fusionne\w*|mergead\w*|fusionad\w*|"
-    r"gemergt|gemerged"
-)
 _MERGED_SAID = re.compile(
     r"\b(?:merged|shipped|deployed|mergee?s?|fusionnee?s?|mergead[oa]s?|fusionad[oa]s?|gemergt|"
     r"gemerged)\b"
