@@ -4,6 +4,9 @@
 # tests/integration/test_packaging.py runs these two steps and the installed CLI.
 FROM python:3.11-slim AS wheel
 WORKDIR /src
+# a C compiler for the wheel's compiled search (processors/_kernels.c, optional: without it
+# the wheel installs and searches with numpy, a third as fast)
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY streams streams
 COPY processors processors

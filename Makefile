@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test browser bench-console test-busy check lint types fmt unit integration bench-audit bench-routing bench-formation bench-lanes bench-micro bench-redis bench bench-peers chaos clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml processors/_kernels.c
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e '.[dev,embedded,bench]'
