@@ -48,6 +48,7 @@ from processors.grounding import (
     packs_by_domain,
     reply_text,
     said_alone,
+    told_story,
     uuid5_text,
     vented,
 )
@@ -411,7 +412,9 @@ def _unaddressed(text: str, project_id: str | None) -> str:
 # lo de Atlas", "Bei Helios, pass das mal an"): what to change it to must be said
 _CHANGE_FIRST = re.compile(
     r"\W*(?:(?:ok|okay|so|please|bitte|por favor|can you|could you|would you|peux-tu|tu peux|"
-    r"pourrais-tu|puedes|podrias|kannst du|euh|um|uh|eh|ahm|hey|alors|bueno|also|na)\W+)*"
+    r"pourrais-tu|puedes|podrias|kannst du|euh|um|uh|eh|ahm|hey|alors|bueno|also|na|"
+    # what is left of "lo de Atlas, …", "bei Helios …", "pour Orion, …" without the project
+    r"lo|bei|pour|para|for|fur)\W+)*"
     r"(?:update|change|modify|edit|amend|adjust|modifie[rz]?|change[rz]?|mets a jour|"
     r"mettre a jour|actualise[rz]?|cambia(?:lo|la|r)?|actualiza(?:lo|la|r)?|modifica(?:lo|la|r)?|"
     r"ander\w*|aendere|aktualisier\w*|bearbeit\w*|pass\w* (?:\w+ ){1,3}an)\b"
@@ -445,6 +448,11 @@ _VAGUE = frozenset(
     "fiche entree enregistrement dans pour de du des d statut infos donnees el lo los las eso "
     "esto ese esa aquello cosa registro ficha entrada en del para estado datos das den die dem "
     "der es eintrag datensatz ding sache bei im fur doch einfach schnell".split()
+)
+# a tag after it, which names nothing ("…, ¿vale?", "…, du weißt schon", "…, you know")
+_TAGS = frozenset(
+    "ok okay vale you know tu vois sais du weisst schon sabes ya right gell oder hein quoi "
+    "porfa please bitte".split()
 )
 # the thing said as the one talked about ("…, the one we talked about yesterday", "le truc
 # dont on a parlé ce matin", "lo que hablamos", "das, worüber wir geredet haben")
@@ -541,7 +549,9 @@ def _change_unsaid(said: str) -> bool:
     talked = _TALKED_OF_INSIDE.search(head)
     head = head[: talked.start()] if talked is not None else head  # "le truc dont on a parlé"
     return _VAGUE.issuperset(re.findall(r"\w+", head)) and (
-        not tail or _TALKED_OF.match(tail) is not None or _VAGUE.issuperset(tail.split())
+        not tail
+        or _TALKED_OF.match(tail) is not None
+        or (_VAGUE | _TAGS).issuperset(re.findall(r"\w+", tail))
     )
 
 
@@ -1255,6 +1265,10 @@ class Former:
                 what = OUTSIDE_WHAT[outside]
                 told = reply_text("outside", said_lang, what=what.get(said_lang, what["en"]))
                 return self._reply(routed, "clarification", told, now, f"out_of_scope:{outside}")
+            if event.kind == "user_action" and told_story(clean(event.text, said_lang)):
+                # "Anna hat heute den Malwettbewerb gewonnen!": told, of no project's business
+                told = reply_text("told", said_lang)
+                return self._reply(routed, "no_task", told, now, "smalltalk", "told")
             if event.kind == "user_action" and is_question_in(clean(event.text, said_lang)):
                 conservative = Proposal(
                     decision="ephemeral",

@@ -771,6 +771,12 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "¡Buenas noches!",
         "de": "Gute Nacht!",
     },
+    "told": {
+        "en": "Thanks for telling me. Anything I can do for you?",
+        "fr": "Merci de me le dire. Je peux faire quelque chose pour vous ?",
+        "es": "Gracias por contármelo. ¿Puedo ayudarle en algo?",
+        "de": "Danke, dass Sie es mir erzählen. Kann ich etwas für Sie tun?",
+    },
     "chat": {
         "en": "Nice to hear. Anything I can do for you?",
         "fr": "Ça fait plaisir. Je peux faire quelque chose pour vous ?",
@@ -1154,6 +1160,36 @@ _TOLD_PAST = re.compile(
     r"war|waren|hatte|hat (?:\w+ ){0,10}(?:gesprochen|gesagt|gemacht|gesungen|geklaut|versteckt|"
     r"gespielt|gehabt))\b"
 )
+# a past of any verb, told (read in the cleaned text, accents kept: "à" is no "a"): a perfect
+# tense whose auxiliary stands next to its participle ("a gagné", "s'est réveillé", "ha
+# ganado"), a German one whose participle ends the clause ("hat … gewonnen", "ist …
+# aufgewacht"), or an English past that is nothing else ("won", "woke up")
+_TOLD_PAST_IN = {
+    "fr": re.compile(
+        r"\b\w+\s+(?:a|ont|s'est|se sont|est|sont)\s+"
+        r"(?:(?:encore|déjà|enfin|bien|tout|presque|même)\s+)?"
+        r"(?!été\b|fermé|ouvert|allumé|éteint|réglé|prévu|annulé|reporté|déplacé)"
+        r"[a-zàâçéèêëîïôûù]{3,}(?:é|ée|és|ées|i|is|it|u|us)\b(?!\s+(?:à|a|pour|de)\s)"
+    ),
+    "es": re.compile(
+        r"\b(?:ha|han|he|hemos)\s+(?!sido\b|cambiado|movido|cancelado|aplazado|anulado|"
+        r"pasado|puesto|dejado|olvidado|encendido|apagado|abierto|cerrado)"
+        r"[a-zñáéíóú]{3,}(?:ado|ada|ados|adas|ido|ida|idos|idas|ído|ída)\b|"
+        # a preterite, written with its accent ("se despertó", "ganaron") or irregular
+        r"\b[a-zñáéíú]{2,}(?:ó|aron|ieron)\b|\b(?:vio|fue|hizo|dijo|trajo|tuvo|vino|puso)\b"
+    ),
+    "de": re.compile(
+        r"\b(?:hat|haben|ist|sind)\b[^,.;!?\u2026]*?\b(?!gegen|genug|gestern|gerade|genau|gern|"
+        r"geöffnet|geschlossen|gemacht|gestellt|geschaltet|gesetzt|gelegt|geplant|verschoben|"
+        r"abgesagt)(?:an|auf|aus|ein|mit|zu|ab|vor|nach|weg|zurück|los|her|hin|um)?"
+        r"ge[a-zäöüß]{2,}(?:t|en)\s*(?:[,.;!?\u2026]|$|(?:und|aber|doch)\b)"
+    ),
+    "en": re.compile(
+        r"\b(?:won|woke|brought|found|fell|saw|heard|met|swam|scored|laughed|cried|slept|ate|"
+        r"drank|sang|danced|climbed|caught|threw)\b"
+    ),
+}
+
 # what asks for something after a remark ("what a glorious morning, cancel my yoga class",
 # "¿sabes que mi clase es hoy? cancélala", "il neige encore, réchauffe la chambre", "it's
 # snowing, I need the kids room warmer", "está lloviendo, ¿puedes cerrar el garaje?"): a
@@ -1164,7 +1200,8 @@ _ASKED_IN_CHAT = re.compile(
     r"pero|entonces|en fin|und|dann|also|aber|jedenfalls|egal)"
     rf"\s+)(?:(?:please|bitte|por favor|just|juste|mal)\s+)?{REQUEST_VERB_STEMS}\w*|"
     rf"\b(?:{_MODALS})\b|"
-    r"\b(?:can|could|would|will|need|want|wanna|please|besoin|veux|voudrais|faut|necesito|"
+    r"\b(?:faudrait|habria que|hay que|musste|mussten|sollten|sollte|should|ought|"
+    r"can|could|would|will|need|want|wanna|please|besoin|veux|voudrais|faut|necesito|"
     r"quiero|hace falta|puedes|brauch\w*|will|mochte|muss|bitte|tick|cross|coche|raye|tacha|"
     r"abhak\w*|hak|warmer|colder|cooler|hotter|brighter|dimmer|warm\w*|heat\w*|rechauff\w*|"
     r"calient\w*|heiz\w*|starte|lance|cerrar|abrir|zumachen|aufmachen|ausmachen|anmachen)\b"
@@ -1179,19 +1216,40 @@ _QUESTION_IN_CHAT = re.compile(
 
 def _story(u: Understanding) -> bool:
     """Whether ``u`` tells what happened and asks nothing ("Mi madre hoy estaba muy contenta,
-    se acordaba de todas las canciones del coro", "Meine Mutter hat heute … gesprochen"): told
-    in the past, no request, no question, no kind of thing and no item by its name, nothing
-    done or cold or dark said (those are told to be acted on)."""
-    folded = u.cleaned.folded
-    if _TOLD_PAST.search(folded) is None:
+    se acordaba de todas las canciones del coro", "Meine Mutter hat heute … gesprochen"):
+    :func:`told_story`, and no item named by its name."""
+    matches = u.resolution.matches
+    return told_story(u.cleaned) and not any(m.named or m.score >= 0.85 for m in matches)
+
+
+def _past_said(cleaned: Cleaned) -> bool:
+    """Whether one of the pasts of :data:`_TOLD_PAST` is said (German "was" asks what:
+    "streich das, was am Donnerstag ist")."""
+    found = _TOLD_PAST.finditer(cleaned.folded)
+    return any(cleaned.lang != "de" or m.group() != "was" for m in found)
+
+
+def told_story(cleaned: Cleaned) -> bool:
+    """Whether ``cleaned`` tells what happened and asks nothing: told in the past, no request,
+    no question, no kind of thing, nothing done or cold or dark said (those are told to be
+    acted on), no news a project acts on ("the dentist called, it's moved").
+
+    >>> told_story(clean("Anna hat heute den Malwettbewerb gewonnen!", "de"))
+    True
+    >>> told_story(clean("Anna hat das Licht angemacht, mach es aus", "de"))
+    False
+    """
+    folded = cleaned.folded
+    told = _TOLD_PAST_IN.get(cleaned.lang)
+    if not _past_said(cleaned) and (told is None or told.search(cleaned.text) is None):
         return False
     return (
         _ASKED_IN_CHAT.search(folded) is None
         and _HAS_IMPERATIVE.search(folded) is None
         and REMIND_ME.match(folded) is None
-        and not is_question_in(u.cleaned)
+        and not is_question_in(cleaned)
+        and _ASKS_WHO.match(folded) is None
         and KIND_VOCAB.isdisjoint(re.findall(r"[\w']+", folded))
-        and not any(m.named or m.score >= 0.85 for m in u.resolution.matches)
         and _DONE_SAID.search(folded) is None
         and not _cold_said(folded)
         and _INDIRECT_DARK.search(folded) is None
@@ -1201,6 +1259,8 @@ def _story(u: Understanding) -> bool:
     )
 
 
+# who did it, asked without a question mark ("c'est qui qui a gagné le match hier soir")
+_ASKS_WHO = re.compile(r"\W*(?:c'est (?:qui|quoi|quand|ou)|qui (?:a|est)|who|quien|wer)\b")
 # news a project acts on, told in the past ("the dentist called, it's moved to friday", "Sam
 # left the garage open", "the build failed", "Marco said he'd take 42")
 _STORY_NEWS = re.compile(
@@ -1208,7 +1268,22 @@ _STORY_NEWS = re.compile(
     r"broke\w*|failed|crash\w*|take|takes|took over|annul\w*|deplace\w*|reporte\w*|oublie|"
     r"cancelad\w*|movid\w*|aplazad\w*|olvid\w*|abgesagt|verschoben|vergessen|kaputt|"
     r"open|ouvert\w*|abiert\w*|offen|an|allume\w*|encendid\w*|on|done|mark\w*|marque\w*|"
-    r"marca\w*|erledigt|hecho|fait|paid|paye\w*|pagad\w*|bezahlt)\b"
+    r"marca\w*|erledigt|hecho|fait|paid|paye\w*|pagad\w*|bezahlt|"
+    # a thing finished, fixed, moved, left on or broken, in any language ("Marco a fini le
+    # truc du login", "el vete adelantó lo del gato", "jemand hat das Licht angelassen")
+    r"finish\w*|fixed|solved|merged|shipped|brought (?:\w+ ){0,3}forward|pushed|off|"
+    r"fini\w*|repare\w*|regle\w*|boucle\w*|livre\w*|decale\w*|avance\w*|repousse\w*|"
+    r"laisse\w*|branche\w*|eclaire\w*|vomi|malade|"
+    r"acab(?:o|aron|ado|ada|e)|termin\w*|complet\w*|arregl\w*|adelant\w*|cambi\w*|movio|movieron|pasaron|"
+    r"paso|dejo|dejaron|prendid\w*|peto|rompi\w*|enferm\w*|"
+    r"fertig\w*|gelost|repariert|gefixt|umgelegt|vorgezogen|angelassen|aufgelassen|"
+    r"abgesturzt|ausgefallen|fallt aus|krank|"
+    # an event that will not happen or has moved, said as news ("we won't make her dinner
+    # saturday", "no hay fútbol mañana", "das Essen ist jetzt am Sonntag"), a change shipped
+    r"won'?t make|can'?t make|cannot make|no podre\w*|no podemos|schaff\w* (?:\w+ ){0,3}nicht|"
+    r"ne pourr\w*|no hay|pas de|kein\w*|is now|est maintenant|ahora es|ist jetzt|jetzt am|"
+    r"no (?:\w+ ){1,2}(?:today|tomorrow|tonight|this week)|"
+    r"merge\w*|pousse\w*|eingespielt|subido|subio|actualiz\w*|aktualisiert)\b"
 )
 
 
@@ -2137,7 +2212,9 @@ class GroundedExpert:
                     if vented(u.cleaned.folded)
                     else "night"
                     if off_to_bed(u.cleaned.folded)
-                    else "chat",
+                    else "chat"
+                    if chatted(u.cleaned.folded)
+                    else "told",  # a story, glad or sad: thanks for it, not "nice to hear"
                     lang,
                 ),
                 reason_code="smalltalk",

@@ -89,7 +89,7 @@ _CORRECTION = re.compile(
     r"\b(?:no,? wait|no,? sorry|sorry i mean|i mean|actually no|non,? attends|non,? pardon|"
     r"enfin non|pardon|ou plutôt|no,? espera|perdón|digo|mejor dicho|nein,? warte|nee,? warte|"
     r"ne warte|"
-    r"nein doch|ich meine|"
+    r"nein doch|ich meine|ich mein(?= d[aei][esrmn]?\b)|"  # "ich mein die …": as said
     r"quatsch|oder besser|nee doch lieber(?: nur)?|nein doch lieber(?: nur)?|doch lieber nur|"
     r"no mejor|non plutot|non plutôt|no rather|or rather)\b[\s,]*|"
     # "…, no not that one, the path lights", "…, non pas celle-là, celle du jardin", "…, no,
@@ -147,7 +147,8 @@ _NUMBER_CORRECTION_ES = re.compile(
 )
 # Every correction above says one of these (most utterances none: the search is cheaper)
 _MAY_CORRECT = re.compile(
-    "no|ne|mean|pardon|plut|perd|dig|dicho|quatsch|besser|lieber|rather|nicht|pas c|esa|ese"
+    "no|ne|mean|pardon|plut|perd|dig|dicho|quatsch|besser|lieber|rather|nicht|pas c|esa|ese|"
+    "ich mein"
 )
 # A reminder asked for, opening the utterance (folded): what follows is its text ("remind me to
 # cancel the dentist" cancels nothing).
@@ -697,6 +698,12 @@ def clean(text: str, lang: str) -> Cleaned:
     ):
         # keep the head up to the last word the correction repeats or replaces
         head_words = [w for w in head.split() if w.strip(",") not in fillers]
+        while head_words and head_words[-1].strip(_SAID_MARKS) in _TAKING_BACK_WORDS:
+            # "an… nee, warte, ich mein …": the last of several words taking it back counts;
+            # the ones before it are no part of the request
+            head_words.pop()
+        if head_words and head_words[-1].strip(_SAID_MARKS) in _PARTICLES:
+            head_words[-1] = head_words[-1].rstrip(_SAID_MARKS) + ","  # "an…": the particle
         tail_words = tail.split()
         cut = _restart(head_words, tail_words)
         unit = _unit_of(head_words, tail_words, lang)
@@ -844,6 +851,12 @@ def _without_fillers(words: list[str], fillers: frozenset[str]) -> list[str]:
 
 # separable particles and switch words said last ("mach … an", "turn … off")
 _PARTICLES = frozenset("an aus ein ab auf zu on off".split())
+# words that take back what was said before them, said before the last one that does
+_TAKING_BACK_WORDS = frozenset(
+    "no non nein nee ne wait warte wart moment attends espera sorry pardon perdón perdon oops "
+    "uy".split()
+)
+_SAID_MARKS = ",.!?\u2026"
 _DETERMINERS = frozenset(
     "the a an my this that le la les l' un une mon ma el la los las un una mi der die das "
     "den dem ein eine einen meine".split()

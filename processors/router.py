@@ -1076,6 +1076,12 @@ _KNOWLEDGE = re.compile(
     r"(?! mas tarde| luego| antes| ahora| esta noche)|"
     r"(?:durfen|konnen|darf|kann) (?:ein |eine |die )?(?!kinder)\w+ .{0,30}"
     r"(?:fressen|essen|trinken)\b|"
+    # from what age a kind of one may do a thing ("from what age can babies eat eggs?", "ab
+    # welchem Alter dürfen Hunde Knochen fressen?")
+    r"(?:from|at) what age (?:can|may|do|does|should|are|is) (?!i\b|we\b)|"
+    r"a partir de quel age |a quel age (?:un|une|les|on peut|peut-on) |"
+    r"a partir de que edad |a que edad (?:pueden|puede|se puede|empiezan) |"
+    r"ab (?:wann|welchem alter) (?:durfen|darf|konnen|kann|sollten|sollte) (?!ich\b|wir\b)|"
     r"how do (?:you|i|we|one) get (?:\w+ ){1,4}(?:out of|off|rid of)\b|"
     r"what time (?:does|is) (?:the )?sun(?: ?set| ?rise| set| rise| go down| come up)\b|"
     r"a quelle heure (?:se (?:couche|leve) le soleil|le soleil se (?:couche|leve))\b|"

@@ -6994,3 +6994,91 @@ def test_going_to_bed_and_asking_for_the_scene_starts_it(text: str) -> None:
 def test_a_compliment_or_bedtime_before_a_request_keeps_it(text: str) -> None:
     f = form(text)
     assert f.decision == "stateful" and patch_of(f), (f.decision, f.reply)
+
+
+# --- the nineteenth session ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "value"),
+    [
+        # several words take it back, the last one counts; the verb's particle stays
+        ("Mach das Verandalicht an… nee, warte, ich mein das Flurlicht", "light.hallway", "on"),
+        (
+            "mach das Verandalicht aus, nein, Moment, ich meine das Flurlicht",
+            "light.hallway",
+            "off",
+        ),
+        ("Mach die Lichterkette an, ich mein das Flurlicht", "light.hallway", "on"),
+        ("turn off the porch light… no, wait, sorry, the hallway light", "light.hallway", "off"),
+        ("apaga la luz del porche… no, espera, perdón, la del pasillo", "light.hallway", "off"),
+    ],
+)
+def test_a_correction_after_several_words_taking_it_back(
+    text: str, target: str, value: str
+) -> None:
+    f = form(text, 700 + len(text))
+    assert _targets(f) == {target}
+    assert {op["value"] for op in patch_of(f)} == {value}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lo de Atlas, cámbialo, ¿vale?",
+        "Bei Helios, änder das mal, du weißt schon.",
+        "change the Orion thing, you know",
+        "Pour Atlas, change ça, tu vois",
+    ],
+)
+def test_a_vague_change_with_a_tag_after_it_asks(text: str) -> None:
+    f = form(text)
+    assert f.decision == "clarification", (f.decision, f.reply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "From what age can babies eat eggs?",
+        "À partir de quel âge un bébé peut manger du fromage ?",
+        "¿A partir de qué edad pueden los bebés comer huevo?",
+        "Ab welchem Alter dürfen Hunde Knochen fressen?",
+    ],
+)
+def test_from_what_age_a_kind_may_is_no_project(text: str) -> None:
+    assert ROUTER.route(form_event(text), BASE).project_id is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tom won the chess tournament at school today!",
+        "The baby woke up five times last night, what a night.",
+        "Léa a gagné le concours de dessin à l'école aujourd'hui !",
+        "Quelle nuit, le bébé s'est réveillé trois fois.",
+        "Mon frère a ramené du fromage de Hollande et toute la cuisine sent.",
+        "¡Pablo ha ganado el torneo de ajedrez del cole!",
+        "Menuda noche, el bebé se despertó cinco veces.",
+        "Anna hat heute den Malwettbewerb gewonnen!",
+        "Mein Bruder hat Käse aus Holland mitgebracht und die ganze Küche riecht.",
+        "Was für eine Nacht, das Baby ist fünfmal aufgewacht.",
+    ],
+)
+def test_a_story_told_in_the_past_forms_no_task(text: str) -> None:
+    f = form(text)
+    assert f.decision == "no_task", (f.decision, f.reply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ähm… streich mal das, was am Donnerstag ist",  # German "was" asks what
+        "c'est qui qui a gagné le match hier soir",
+        "Mein Bruder hat die Küche geputzt, mach das Licht in der Küche aus",
+        "le bébé s'est endormi, éteins la lumière de la chambre",
+        "los niños se han dormido, apaga la luz del pasillo",
+    ],
+)
+def test_a_past_said_with_a_request_or_a_question_is_no_story(text: str) -> None:
+    f = form(text)
+    assert f.decision != "no_task", (f.decision, f.reply)
