@@ -1200,8 +1200,7 @@ _ASKED_IN_CHAT = re.compile(
     r"pero|entonces|en fin|und|dann|also|aber|jedenfalls|egal)"
     rf"\s+)(?:(?:please|bitte|por favor|just|juste|mal)\s+)?{REQUEST_VERB_STEMS}\w*|"
     rf"\b(?:{_MODALS})\b|"
-    r"\b(?:faudrait|habria que|hay que|musste|mussten|sollten|sollte|should|ought|"
-    r"can|could|would|will|need|want|wanna|please|besoin|veux|voudrais|faut|necesito|"
+    r"\b(?:can|could|would|will|need|want|wanna|please|besoin|veux|voudrais|faut|necesito|"
     r"quiero|hace falta|puedes|brauch\w*|will|mochte|muss|bitte|tick|cross|coche|raye|tacha|"
     r"abhak\w*|hak|warmer|colder|cooler|hotter|brighter|dimmer|warm\w*|heat\w*|rechauff\w*|"
     r"calient\w*|heiz\w*|starte|lance|cerrar|abrir|zumachen|aufmachen|ausmachen|anmachen)\b"
@@ -1249,6 +1248,7 @@ def told_story(cleaned: Cleaned) -> bool:
         and REMIND_ME.match(folded) is None
         and not is_question_in(cleaned)
         and _ASKS_WHO.match(folded) is None
+        and _NOT_A_STORY.search(folded) is None
         and KIND_VOCAB.isdisjoint(re.findall(r"[\w']+", folded))
         and _DONE_SAID.search(folded) is None
         and not _cold_said(folded)
@@ -1259,6 +1259,17 @@ def told_story(cleaned: Cleaned) -> bool:
     )
 
 
+# a wish, which asks ("Leo ist eingeschlafen, wir sollten das Wohnzimmer dunkler machen"), a
+# time or a day said, or something instead of another: news to act on ("le coach a écrit,
+# l'entraînement est à 11h au lieu de 10h", "Mamie a appelé, elle vient dimanche à 12h30")
+_NOT_A_STORY = re.compile(
+    r"\b(?:faudrait|habria que|hay que|musste|mussten|sollten|sollte|should|ought|"
+    r"au lieu de|en vez de|en lugar de|statt|anstatt|instead of|"
+    r"(?:at|a las|a la|um|a|vers|gegen|sobre las)\s+\d{1,2}\b|\d{1,2}\s*(?:h|uhr|am|pm)\b|"
+    r"\d{1,2}[:h.]\d{2}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miercoles|jueves|"
+    r"viernes|sabado|domingo|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\b"
+)
 # who did it, asked without a question mark ("c'est qui qui a gagné le match hier soir")
 _ASKS_WHO = re.compile(r"\W*(?:c'est (?:qui|quoi|quand|ou)|qui (?:a|est)|who|quien|wer)\b")
 # news a project acts on, told in the past ("the dentist called, it's moved to friday", "Sam
@@ -1283,7 +1294,13 @@ _STORY_NEWS = re.compile(
     r"won'?t make|can'?t make|cannot make|no podre\w*|no podemos|schaff\w* (?:\w+ ){0,3}nicht|"
     r"ne pourr\w*|no hay|pas de|kein\w*|is now|est maintenant|ahora es|ist jetzt|jetzt am|"
     r"no (?:\w+ ){1,2}(?:today|tomorrow|tonight|this week)|"
-    r"merge\w*|pousse\w*|eingespielt|subido|subio|actualiz\w*|aktualisiert)\b"
+    r"merge\w*|pousse\w*|eingespielt|subido|subio|actualiz\w*|aktualisiert|"
+    # taken over, broken, fixed or fetched in other words; cold said otherwise
+    r"recupere\w*|charge\w*|refile\w*|herite\w*|quedo con|se quedo|ofrecio|ofrecid\w*|"
+    r"geschnappt|ubernomm\w*|ubernimmt|casse\w*|plante\w*|tumbo|abgeschossen|change\w*|"
+    r"geschoben|verlegt|abgeholt|laufen|marche|stabilise\w*|valide\w*|integre\w*|parche\w*|"
+    r"eingebaut|trasladad\w*|traslad\w*|gele\w*|frigorifie\w*|helad\w*|congelad\w*|"
+    r"frierend|gefroren|durchgefroren|froid|frio|kalt|cold|freezing)\b"
 )
 
 

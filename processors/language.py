@@ -89,7 +89,7 @@ _CORRECTION = re.compile(
     r"\b(?:no,? wait|no,? sorry|sorry i mean|i mean|actually no|non,? attends|non,? pardon|"
     r"enfin non|pardon|ou plutôt|no,? espera|perdón|digo|mejor dicho|nein,? warte|nee,? warte|"
     r"ne warte|"
-    r"nein doch|ich meine|ich mein(?= d[aei][esrmn]?\b)|"  # "ich mein die …": as said
+    r"nein doch|ich meine|ich mein(?= d[ie][ernm]?\b)|"  # "ich mein die …": as said
     r"quatsch|oder besser|nee doch lieber(?: nur)?|nein doch lieber(?: nur)?|doch lieber nur|"
     r"no mejor|non plutot|non plutôt|no rather|or rather)\b[\s,]*|"
     # "…, no not that one, the path lights", "…, non pas celle-là, celle du jardin", "…, no,

@@ -7082,3 +7082,26 @@ def test_a_story_told_in_the_past_forms_no_task(text: str) -> None:
 def test_a_past_said_with_a_request_or_a_question_is_no_story(text: str) -> None:
     f = form(text)
     assert f.decision != "no_task", (f.decision, f.reply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # news with a time, a day or an "instead", a ticket taken, cold said, a wish
+        "le coach de Léo a envoyé un texto, l'entraînement est à 11h au lieu de 10h",
+        "Mamie a appelé, elle vient déjeuner dimanche à 12h30",
+        "Priya a récupéré le test instable",
+        "die Kinder sind frierend aufgewacht",
+        "Leo ist eingeschlafen, wir sollten das Wohnzimmer dunkler machen",
+        "mach das Licht im Flur aus, ich mein das ernst",
+    ],
+)
+def test_news_a_project_acts_on_is_no_story(text: str) -> None:
+    f = form(text)
+    # not taken for a story: a task, or a question back (not "thanks for telling me")
+    assert f.decision != "no_task" or (f.reply is not None and f.reply.reason_code != "smalltalk")
+
+
+def test_a_remark_with_a_wish_is_still_chat() -> None:
+    f = form("what a lovely morning, we should go for a walk later")
+    assert f.decision == "no_task", (f.decision, f.reply)
