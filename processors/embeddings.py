@@ -556,20 +556,7 @@ class _Postings:
             self.cols = np.tile(np.arange(self.n, dtype=np.int64), by_feature.shape[0])
             return
         self.dense = None
-        features, rows = np.nonzero(by_feature)  # row-major: grouped by feature, rows ascending
-        weights = by_feature[features, rows]
-        self.distinct: npt.NDArray[np.intp] | None = None  # each row's number among distinct
-        self.n_distinct = self.n
-        if same is not None:
-            number: dict[int, int] = {}
-            distinct = np.array([number.setdefault(k, len(number)) for k in same], dtype=np.intp)
-            if len(number) * 10 <= self.n * 9:  # fewer repeats save less than copying costs
-                first = np.zeros(self.n, dtype=bool)  # the rows whose cells are kept
-                first[np.unique(distinct, return_index=True)[1]] = True
-                keep = first.take(rows)
-                features, rows = features[keep], distinct.take(rows[keep])
-                weights = weights[keep]
-                self.distinct, self.n_distinct = distinct, len(number)
+        features, rows, weights = self._cells(by_feature, same)
         cells = np.bincount(features, minlength=by_feature.shape[0])  # by feature
         # blocks when a query's cells (most in the longest lists) would fill them
         square = int((cells * cells).sum())
@@ -590,22 +577,32 @@ class _Postings:
         self.weights.reshape(-1)[place] = weights
         self.positions = np.arange(shape[0], dtype=np.int64)  # an arange not built per search
 
-    def _csr(self, by_feature: Matrix, same: Sequence[int] | None) -> None:
-        """The lists the kernel reads: each feature's cells (rows ascending) between
-        ``starts[f]`` and ``stops[f]``; rows known to be equal listed once."""
-        features, rows = np.nonzero(by_feature)  # grouped by feature, rows ascending
+    def _cells(
+        self, by_feature: Matrix, same: Sequence[int] | None
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Matrix]:
+        """Every non-zero cell's feature, row and weight, grouped by feature with rows
+        ascending; rows known to be equal listed once (then ``distinct`` numbers each row
+        among the distinct ones, and sums are copied back through it)."""
+        features, rows = np.nonzero(by_feature)  # row-major: grouped by feature, rows ascending
         weights = by_feature[features, rows]
+        self.distinct: npt.NDArray[np.int64] | None = None
         self.n_distinct = self.n
-        self.distinct = None
-        if same is not None and self.n:
+        if same is not None:
             number: dict[int, int] = {}
             distinct = np.array([number.setdefault(k, len(number)) for k in same], dtype=np.int64)
-            if len(number) < self.n:
-                first = np.zeros(self.n, dtype=bool)
+            if len(number) * 10 <= self.n * 9:  # fewer repeats save less than copying costs
+                first = np.zeros(self.n, dtype=bool)  # the rows whose cells are kept
                 first[np.unique(distinct, return_index=True)[1]] = True
                 keep = first.take(rows)
-                features, rows, weights = features[keep], distinct.take(rows[keep]), weights[keep]
+                features, rows = features[keep], distinct.take(rows[keep])
+                weights = weights[keep]
                 self.distinct, self.n_distinct = distinct, len(number)
+        return features.astype(np.int64, copy=False), rows.astype(np.int64, copy=False), weights
+
+    def _csr(self, by_feature: Matrix, same: Sequence[int] | None) -> None:
+        """The lists the kernel reads: each feature's cells (rows ascending) between
+        ``starts[f]`` and ``stops[f]``."""
+        features, rows, weights = self._cells(by_feature, same)
         cells = np.bincount(features, minlength=by_feature.shape[0])
         self.stops = cells.cumsum().astype(np.int64)
         self.starts = self.stops - cells

@@ -312,6 +312,10 @@ def _indoors(c: Cleaned) -> bool:
 _INDIRECT_COLD = re.compile(
     r"\b(?:cold|freezing|chilly|froid|gele|caille|frio|helado|congelando|kalt|eiskalt|friere|"
     r"frierst|friert|frieren|"
+    # cold said of someone ("les enfants se sont réveillés gelés", "los niños están helados",
+    # "die Kinder sind frierend aufgewacht")
+    r"geles|gelee|gelees|frigorifie\w*|helad[oa]s|congelad[oa]s?|frierend|gefroren|"
+    r"durchgefroren|"
     r"saukalt|arschkalt|bitterkalt|"
     # shivering, teeth chattering ("Granny's been shivering in her room", "elle grelotte",
     # "está tiritando", "Oma klappert mit den Zähnen")
@@ -1260,8 +1264,9 @@ def told_story(cleaned: Cleaned) -> bool:
 
 
 # a wish, which asks ("Leo ist eingeschlafen, wir sollten das Wohnzimmer dunkler machen"), a
-# time or a day said, or something instead of another: news to act on ("le coach a écrit,
-# l'entraînement est à 11h au lieu de 10h", "Mamie a appelé, elle vient dimanche à 12h30")
+# clock time or a weekday said, or something instead of another: news to act on ("le coach a
+# écrit, l'entraînement est à 11h au lieu de 10h", "Mamie a appelé, elle vient dimanche à
+# 12h30"); not names_time, which reads "this morning" of a story as a time too
 _NOT_A_STORY = re.compile(
     r"\b(?:faudrait|habria que|hay que|musste|mussten|sollten|sollte|should|ought|"
     r"au lieu de|en vez de|en lugar de|statt|anstatt|instead of|"
@@ -1285,8 +1290,8 @@ _STORY_NEWS = re.compile(
     r"finish\w*|fixed|solved|merged|shipped|brought (?:\w+ ){0,3}forward|pushed|off|"
     r"fini\w*|repare\w*|regle\w*|boucle\w*|livre\w*|decale\w*|avance\w*|repousse\w*|"
     r"laisse\w*|branche\w*|eclaire\w*|vomi|malade|"
-    r"acab(?:o|aron|ado|ada|e)|termin\w*|complet\w*|arregl\w*|adelant\w*|cambi\w*|movio|movieron|pasaron|"
-    r"paso|dejo|dejaron|prendid\w*|peto|rompi\w*|enferm\w*|"
+    r"acab(?:o|aron|ado|ada|e)|termin\w*|complet\w*|arregl\w*|adelant\w*|cambi\w*|movio|"
+    r"movieron|pasaron|paso|dejo|dejaron|prendid\w*|peto|rompi\w*|enferm\w*|"
     r"fertig\w*|gelost|repariert|gefixt|umgelegt|vorgezogen|angelassen|aufgelassen|"
     r"abgesturzt|ausgefallen|fallt aus|krank|"
     # an event that will not happen or has moved, said as news ("we won't make her dinner
@@ -1299,8 +1304,7 @@ _STORY_NEWS = re.compile(
     r"recupere\w*|charge\w*|refile\w*|herite\w*|quedo con|se quedo|ofrecio|ofrecid\w*|"
     r"geschnappt|ubernomm\w*|ubernimmt|casse\w*|plante\w*|tumbo|abgeschossen|change\w*|"
     r"geschoben|verlegt|abgeholt|laufen|marche|stabilise\w*|valide\w*|integre\w*|parche\w*|"
-    r"eingebaut|trasladad\w*|traslad\w*|gele\w*|frigorifie\w*|helad\w*|congelad\w*|"
-    r"frierend|gefroren|durchgefroren|froid|frio|kalt|cold|freezing)\b"
+    r"eingebaut|traslad\w*)\b"
 )
 
 
