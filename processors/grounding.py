@@ -969,8 +969,20 @@ PRAISE = re.compile(
 HOW_ARE_YOU = re.compile(
     r"\W*(?:(?:hi|hello|hey|eh|good morning|morning|bonjour|salut|coucou|hola|buenos dias|buenas|"
     r"hallo|guten morgen|guten tag|moin|servus|oh|so|alors|bueno|na|oye|dis|sag mal|say|ha|"
-    r"haha|tiens|mira)\W+)*"
+    r"haha|tiens|mira|and|et|y|und|et toi|y tu|y tu que|and you)\W+)*"
     r"(?:"
+    # the assistant's day asked about ("how's your day going?", "ça roule ?", "¿cómo llevas el
+    # lunes?", "wie läuft dein Tag so?"), a slip of the tongue taken back in it ("el lunes…
+    # digo, el martes")
+    r"(?:how(?:'s| is| was| has) (?:your|the) (?:day|morning|afternoon|evening|week|weekend|"
+    r"shift)(?: going| been| treating you)?|"
+    r"(?:comment )?(?:se passe|va|s'est passee) ta (?:journee|matinee|semaine)|ca roule|ca gaze|"
+    r"como llevas (?:el |la |tu )?(?:dia|jornada|manana|tarde|semana|finde|lunes|martes|"
+    r"miercoles|jueves|viernes|sabado|domingo)|"
+    r"(?:como (?:va|te va|ha ido|te ha ido)|que tal) (?:el |la |tu )?(?:dia|jornada|finde)|"
+    r"wie (?:lauft|laeuft|war|geht|ging|ist) (?:denn |so )?(?:dein|deine|der) (?:tag|morgen|"
+    r"vormittag|nachmittag|abend|woche|wochenende|dienst|schicht)(?: so| denn| heute)*)"
+    r"(?:\W+(?:digo|i mean|je veux dire|ich meine?)\W+(?:el |la |le |the |den )?\w+)?|"
     # the assistant asked about ("do you ever sleep?", "tu dors jamais, toi ?", "¿tú nunca
     # duermes?", "schläfst du eigentlich nie?")
     r"do you (?:ever )?(?:sleep|eat|dream|get tired|rest|take a break|get bored)|"
@@ -1008,7 +1020,8 @@ HOW_ARE_YOU = re.compile(
     r"como esta usted|como te va|como andas|wie geht(?:'s|s| es)(?: dir| ihnen| euch)?|"
     r"alles (?:gut|klar|ok) bei dir)"
     r"(?:\W+(?:toi|today|aujourd'hui|hoy|heute|then|alors|ce matin|this morning|esta manana|"
-    r"heute morgen|you|vous|usted|ihnen|dir|tu|du|mate|buddy|toi|eigentlich|then|hein|eh))*\W*$"
+    r"heute morgen|you|vous|usted|ihnen|dir|tu|du|mate|buddy|toi|eigentlich|then|hein|eh|"
+    r"busy one|busy day|long day|pour toi|para ti|bei dir))*\W*$"
 )
 # a long day or tiredness told ("what a day", "je suis lessivé", "estoy reventada", "boah,
 # war das ein Tag"): small talk, unless something is asked or a thing named after it ("I'm

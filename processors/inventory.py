@@ -35,7 +35,9 @@ from processors.lexicon import (
     PHRASES,
     by_sound,
     canonical,
+    common_in,
     lexicon_words,
+    mistyped,
 )
 
 # Words that never name an item on their own.
@@ -260,6 +262,7 @@ class Inventory:
 
     def __init__(self, items: Sequence[Item]) -> None:
         self.items = list(items)
+        common_in("")  # the word lists read now, not by the first event that needs them
         self._aliases: list[tuple[int, tuple[str, ...], int]] = []  # item, words, chars
         vocab: set[str] = set()
         for n, item in enumerate(self.items):
@@ -1017,11 +1020,20 @@ class Inventory:
                 if w in self._vocab_set:
                     found[w] = 1.0
             else:
+                common = common_in(w)  # a word of its own: a typo only of another language's
                 for cand, score, _ in self._vocab_choices.top(w, 82, 4):
                     sc = 1.0 if score >= 99 else 0.6 + 0.4 * (score - 82) / 18
                     # "lights" ~ "light": a plural or a declension is the same word
                     if len(w) > 4 and (cand.startswith(w[:-1]) or w.startswith(cand[:-1])):
                         sc = max(sc, 0.97)
+                    elif (
+                        common
+                        and sc < 1.0
+                        # ("form" and "forms": one word)
+                        and not (cand.startswith(w) or w.startswith(cand))
+                        and not mistyped(w, cand)
+                    ):
+                        continue
                     found[cand] = sc
                 if not found and len(w) >= 6:
                     # "the proration ticket" for "prorate charges …": the same stem

@@ -12,7 +12,8 @@ through it, so an inventory written in English answers "le plafonnier de la cham
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import unicodedata
+from functools import cache, lru_cache
 
 # English word → its words in French, Spanish and German (folded: lower case, no accents).
 _GROUPS: dict[str, str] = {
@@ -517,3 +518,64 @@ def _sound_index() -> dict[str, str]:
 
 
 _BY_SOUND = _sound_index()
+
+
+# a word this common in one of the four languages (Zipf 4: once in 10,000 words or more) is
+# that word, not a typo of another word of that language: "offen" is no "Ofen", "grad" no
+# "grand", "laisse" no "classe", "forget" no "forfet" (a name); a word of another language
+# spelled alike is the same word said there ("Faktor" is "factor")
+_COMMON_ZIPF = 4.0
+_COMMON_LANGS = ("en", "fr", "es", "de")
+
+
+def common_in(word: str) -> int:
+    """The languages ``word`` (folded) is a common word of, one bit each (English, French,
+    Spanish, German), by the word frequencies of ``wordfreq`` (its small lists, inside its
+    wheel: no download); 0 for a rare word or a name.
+
+    >>> common_in("offen") == common_in("ofen"), common_in("bedrom")
+    (True, 0)
+    """
+    return _word_languages().get(word, _NEITHER)[0]
+
+
+def mistyped(word: str, meant: str) -> bool:
+    """Whether ``word`` can be a misspelling of ``meant``: not when it is a common word of a
+    language that ``meant`` is a common word of too, nor when ``meant`` is a word of none of
+    the languages ``word`` is not (a name: "forget" is no "forfet"). A word of another
+    language spelled alike is the same word said there ("faktor", "autorisation").
+
+    >>> mistyped("offen", "ofen"), mistyped("faktor", "factor"), mistyped("bedrom", "bedroom")
+    (False, True, True)
+    """
+    said, _ = _word_languages().get(word, _NEITHER)
+    if not said:
+        return True
+    common, known = _word_languages().get(meant, _NEITHER)
+    return not common & said and bool(known & ~said)
+
+
+_NEITHER = (0, 0)
+_KNOWN_ZIPF = 2.5  # a word of a language at all (its small list goes down to about 1)
+
+
+@cache
+def _word_languages() -> dict[str, tuple[int, int]]:
+    """Each folded word: the languages it is common in, and those it is a word of."""
+    from wordfreq import get_frequency_dict  # (its lists load once, on the first word asked)
+
+    common_least = 10.0 ** (_COMMON_ZIPF - 9.0)  # Zipf: log10 of the frequency per billion
+    known_least = 10.0 ** (_KNOWN_ZIPF - 9.0)
+    found: dict[str, tuple[int, int]] = {}
+    for bit, lang in enumerate(_COMMON_LANGS):
+        for word, frequency in get_frequency_dict(lang, wordlist="small").items():
+            if frequency < known_least:
+                break  # most frequent first
+            decomposed = unicodedata.normalize("NFKD", word.lower())
+            folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+            common, known = found.get(folded, _NEITHER)
+            found[folded] = (
+                common | (1 << bit if frequency >= common_least else 0),
+                known | 1 << bit,
+            )
+    return found

@@ -71,6 +71,7 @@ _W_KIND, _W_CUE = 0.15, 0.1  # a kind of thing the project holds; a cue of its p
 _W_CHATTER = 0.8  # short small talk pulls every project towards "none of them"
 _W_OUTSIDE = 0.8  # so does a request like the out-of-scope pack's (orders, taxis, e-mails)
 _W_INCIDENTAL = 0.4  # as like one as this, its mere brush with an inventory is no evidence
+_W_CHATTY = 0.45  # small talk as the former reads it
 _W_BRUSH = 0.25  # and such a brush pulls the project towards "none of them"
 _W_ADVICE = 0.4  # as do advice and a wake-up alarm, harder
 _W_OUTSIDE_REQUEST = 2.0  # and an order, a ride, music, a message or a call, below every project
@@ -608,6 +609,7 @@ class Router:
         if away > 0.4:
             shift = _W_OUTSIDE * (away - 0.4)
             score = [s - shift for s in score]
+        chat = 0.0
         if self._chatter_cols.stop > self._chatter_cols.start and len(toks) <= 12:
             chat = maxima[-1]
             # short small talk pulls hard; a longer sentence only when it is close to one
@@ -724,9 +726,17 @@ class Router:
                 skip = skip | self._unreminding
             for p in skip:
                 score[p] -= pull
+            # as like small talk as the former's own reading of it ("eh, forget I asked"): a
+            # word of an item's name ("forfet", "the wrong size": less than half of any of its
+            # names) is no evidence, for any project
+            chatty = (
+                chat >= (_W_CHATTY if len(toks) <= 6 else 0.65)
+                and not res.kinds
+                and _ASKED_OF_A_THING.match(folded) is None  # "cancel piano again" names it
+            )
             for owner, top in per_project.items():
                 p = self._index[owner]
-                if p in skip:
+                if p in skip or (chatty and top.cover < 0.5):
                     continue
                 if top.score >= 0.5:
                     score[p] += _W_ITEM * (1.0 if top.named else top.score * 0.8)
@@ -1034,6 +1044,11 @@ _OVEN_HEAT = re.compile(
 # what a word is in another language, what keeps or bakes how ("what's the difference between
 # …", "was heißt … auf Englisch", "can you freeze …", "a qué temperatura se hornea …"; not
 # "what's the difference between TL-42 and TL-94")
+# a request's verb first, then a thing (not "cancel that", "stop, …"): what it names is asked of
+_ASKED_OF_A_THING = re.compile(
+    rf"\W*{REQUEST_VERB_STEMS}\w*\s+(?!(?:that|this|it|everything|all|ca|cela|eso|esto|"
+    r"todo|das|es|alles|ich|je|yo|i)\b)\w"
+)
 _KNOWLEDGE = re.compile(
     _OPENING + r"(?:"
     r"what(?:'s| is) the (?:\w+ )?difference between|"

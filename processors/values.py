@@ -35,6 +35,8 @@ _ON = re.compile(
     r"enciend\w*|encend\w*|prend\w*|"
     r"einschalt\w*|anschalt\w*|"
     r"anmach\w*|start\w*|activ\w*|lance\w*|demarre\w*|arranca\w*|pon en marcha|"
+    # plugged in ("branche le fer", "enchufa el compresor", "steck den Wasserkocher ein")
+    r"(?:re)?branche\w*|conect\w*|enchuf\w*|plug (?:\w+ )?in|plug in|einsteck\w*|"
     # "mets la bouilloire en route" (not "on est en route")
     r"(?<=mets )(?:\S+ ){1,4}en (?:route|marche)|(?<=mets )en (?:route|marche)|"
     r"pon\w* (?:la|el|las|los) (?:luz|luces|lampara\w*|luce\w*))\b"
@@ -57,7 +59,10 @@ _ON_DE = re.compile(
 )
 _OFF = re.compile(
     r"\b(?:off|kill|shut|eteins|eteindre|eteint\w*|eteignez|coupe\w*|apag\w*|aus|ausschalt\w*|"
-    r"ausmach\w*|abschalt\w*|stop\w*|arrete\w*|desactiv\w*|deactivate|disable)\b"
+    r"ausmach\w*|abschalt\w*|stop\w*|arrete\w*|desactiv\w*|deactivate|disable|"
+    # unplugged ("débranche le compresseur", "desconecta el compresor", "zieh den Stecker")
+    r"debranche\w*|desconect\w*|desenchuf\w*|unplug\w*|aussteck\w*|stecker (?:raus|ziehen)|"
+    r"zieh\w* (?:\w+ )?(?:den )?stecker)\b"
 )
 _OUVRE = re.compile(r"\bouvr\w*|\bouvre\b")
 _FERME = re.compile(r"\bferm\w*")

@@ -1666,11 +1666,12 @@ def test_an_intent_that_only_switches_on_is_not_what_off_asks() -> None:
     for n, text in enumerate(["turn off the movie night", "stop movie night"]):
         formation = form(text, 760 + n)
         assert formation.task is None or not any(
-            op["value"] == "active" for op in patch_of(formation)
+            op["value"] == "on" and op["path"].startswith("/entities/scene.")
+            for op in patch_of(formation)
         ), text
     # "off to bed" is not said of the scene
     routine = form("we're off to bed now, could you do the good night routine, please?", 762)
-    assert patch_of(routine)[0]["value"] == "active"
+    assert patch_of(routine)[0]["value"] == "on"
 
 
 def test_a_ticket_put_back_to_do() -> None:
@@ -7105,3 +7106,58 @@ def test_news_a_project_acts_on_is_no_story(text: str) -> None:
 def test_a_remark_with_a_wish_is_still_chat() -> None:
     f = form("what a lovely morning, we should go for a walk later")
     assert f.decision == "no_task", (f.decision, f.reply)
+
+
+# --- the twentieth session -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You alright today? Busy one?",
+        "how's your day going?",
+        "Et toi, ça roule aujourd'hui ?",
+        "¿Y tú qué, cómo llevas el lunes… digo, el martes?",
+        "Na, und wie läuft dein Tag so?",
+    ],
+)
+def test_the_assistants_day_asked_about_is_small_talk(text: str) -> None:
+    f = form(text)
+    assert f.decision == "no_task", (f.decision, f.reply)
+
+
+def test_a_day_asked_about_the_calendar_is_no_small_talk() -> None:
+    f = form("¿qué tal el martes? ¿tengo algo?")
+    assert f.decision != "no_task", (f.decision, f.reply)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("plug in the coffee machine", "on"),
+        ("branche la machine à café", "on"),
+        ("enchufa la cafetera", "on"),
+        ("débranche la machine à café", "off"),
+        ("desconecta la cafetera", "off"),
+        ("zieh den Stecker von der Kaffeemaschine", "off"),
+    ],
+)
+def test_plugged_in_or_out_switches_a_device(text: str, value: str) -> None:
+    patch = patch_of(form(text))
+    assert patch == [
+        {"op": "replace", "path": "/entities/switch.coffee_machine/state", "value": value}
+    ], text
+
+
+def test_a_scene_started_is_on() -> None:
+    patch = patch_of(form("start the movie night scene"))
+    assert patch == [{"op": "replace", "path": "/entities/scene.movie_night/state", "value": "on"}]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Oops, wrong button, ignore that.", "stopp, das war falsch"],
+)
+def test_small_talk_with_a_stray_word_of_a_name_routes_nowhere(text: str) -> None:
+    routed = ROUTER.route(form_event(text), BASE)
+    assert routed.project_id is None or routed.routing_confidence < 0.5, routed.project_id

@@ -84,3 +84,26 @@ def test_a_german_compound_of_a_name_and_a_kind_names_the_item() -> None:
     inventory = Inventory.from_state(state, [CollectionSpec(path="/entities", kind="kind")])
     best = inventory.resolve("starte die fruhstucksszene").best
     assert [m.item.id for m in best] == ["scene.breakfast"]
+
+
+def test_a_common_word_is_no_typo_of_another_word_of_its_language() -> None:
+    from processors.inventory import Inventory
+    from processors.lexicon import common_in, mistyped
+    from processors.packs import CollectionSpec
+
+    assert not mistyped("offen", "ofen") and not mistyped("grad", "grand")
+    assert not mistyped("forget", "forfet")  # a name, not a word of English
+    assert mistyped("faktor", "factor")  # the same word, said in German
+    assert mistyped("bedrom", "bedroom") and common_in("bedrom") == 0
+    state = {
+        "entities": {
+            "climate.stove": {"name": "pellet stove", "aliases": ["Ofen"], "kind": "climate"},
+            "switch.pass": {"name": "lift pass", "aliases": ["forfet"], "kind": "switch"},
+        }
+    }
+    inventory = Inventory.from_state(state, [CollectionSpec(path="/entities", kind="kind")])
+    assert inventory.resolve("was hat florian gerade offen").matches == []
+    assert inventory.resolve("eh forget i asked").matches == []
+    # a real typo still names it ("oofen"), and the word itself does
+    assert [m.item.id for m in inventory.resolve("mach den oofen aus").matches] == ["climate.stove"]
+    assert [m.item.id for m in inventory.resolve("mach den ofen aus").matches] == ["climate.stove"]
