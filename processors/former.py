@@ -35,7 +35,9 @@ from processors.fuzzy import Choices
 from processors.grounding import (
     DISMISSED,
     DONE_MYSELF,
+    EARLIER_TALK,
     HOW_ARE_YOU,
+    ID_SAID,
     PRAISE,
     TAKE_BACK,
     WISHES,
@@ -1290,6 +1292,21 @@ class Former:
                 else reply_text("no_project", code_lang),  # "order me a pizza"
                 now,
                 code,
+            )
+        if (
+            event.kind == "user_action"
+            and EARLIER_TALK.search(folded_text := fold(event.text))
+            and not ID_SAID.search(folded_text)
+            and not (
+                self.grounded is not None
+                and self.grounded.names_item(event.text, routed.project_id, floor=0.7)
+            )
+        ):
+            # "Apollo, that thing we talked about yesterday, can you change it?": which thing
+            # is in no state and in no word of the request
+            said_in = language_of(routed).lang
+            return self._reply(
+                routed, "clarification", reply_text("earlier", said_in), now, "missing_slot:target"
             )
         proposal = self._propose(routed)
         if proposal.decision in ("no_task", "clarification"):

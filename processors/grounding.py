@@ -60,6 +60,7 @@ from processors.inventory import (
 from processors.language import (
     _FUNCTION_WORDS,
     KEPT_AS_IS,
+    NOT_BUT,
     REMIND_ME,
     REQUEST_VERB_STEMS,
     SUPPORTED,
@@ -204,6 +205,10 @@ DISMISSED = re.compile(
     r"forget it|vergiss es|oublie|olvidalo))?|"
     rf"mach nix|ne fais rien|no hagas nada|don'?t do anything|do nothing|please ignore{_FEW}|"
     rf"{TAKE_BACK}|wrong button|ignore (?:that|it|this|me)|hat sich erledigt|"
+    # said in the wrong conversation ("wrong chat", "falscher Chat", "mauvaise conversation")
+    r"wrong (?:chat|window|conversation|group|thread)|falscher? (?:chat|fenster|gruppe)|"
+    r"mauvais(?:e)? (?:chat|fenetre|conversation|groupe)|(?:chat|ventana|conversacion|grupo) "
+    r"equivocad[oa]|me equivoque de (?:chat|ventana|conversacion|grupo)|"
     r"ne t'embete pas|no hace falta|pas la peine|olvida|"
     # "oh, leave it, I'll do it myself", "ach, lass, ich mach's selber", "Kommando zurück"
     rf"leave it|laisse|lass(?: mal)?|kommando zuruck|{_MYSELF})\b"
@@ -671,7 +676,38 @@ _EMPTY_HOUSE = re.compile(
 )
 
 
+# a thing named only by an earlier talk ("that thing we talked about yesterday", "le truc de
+# l'autre jour", "eso que te dije el otro día", "das, was wir besprochen haben"): what it was
+# is not in the request, nor in the state, so formation asks which one
+EARLIER_TALK = re.compile(
+    r"\b(?:"
+    r"(?:the|that|this) (?:thing|stuff|one|matter|issue|change)s? (?:(?:that|which) )?(?:we|i|you) "
+    r"(?:talked|spoke|discussed|mentioned|said|agreed)|what we (?:talked about|discussed|agreed|"
+    r"said|spoke about)|(?:the|that) (?:thing|stuff|one) from (?:yesterday|earlier|this morning|"
+    r"last week|the other day)|what i (?:told|said to|asked) you (?:yesterday|earlier|the other "
+    r"day|last week|before)|"
+    r"(?:le|ce|la|cette) (?:truc|machin|chose|sujet|histoire|affaire) (?:de l'autre jour|d'hier|"
+    r"de ce matin|de la semaine derniere|dont (?:on|je t'|nous) (?:a|avons|ai|avait|parlait)\w*)|"
+    r"(?:ce|celui|celle) dont (?:on|nous|je t') ?(?:a |avons |ai |avait |parlait)\w*|"
+    r"ce (?:qu'on|que nous|que je t'ai) (?:a |avons )?(?:dit|discute|vu|convenu|demande)|"
+    r"(?:eso|lo|esa cosa|la cosa|aquello) (?:que|de lo que) (?:te dije|te conte|te comente|"
+    r"hablamos|comentamos|dijimos|quedamos)|(?:eso|lo|aquello) (?:del otro dia|de ayer|de esta "
+    r"manana|de la semana pasada)|"
+    r"(?:das|die sache|das ding|den kram)\W+(?:was|woruber|uber das|von dem) (?:wir|ich dir|ich) "
+    r"(?:besprochen|geredet|gesprochen|gesagt|erzahlt)|das von (?:neulich|gestern|vorhin|heute "
+    r"morgen|letzter woche)|was wir (?:besprochen|ausgemacht|gesagt) haben"
+    r")\b"
+)
+
+
 REPLIES: dict[str, dict[str, str]] = {
+    "earlier": {
+        "en": "Which one do you mean? I don't have what was said before: please name it.",
+        "fr": "Lequel voulez-vous dire ? Je n'ai pas ce qui a été dit avant : nommez-le, "
+        "s'il vous plaît.",
+        "es": "¿Cuál quiere decir? No tengo lo que se dijo antes: dígame cuál, por favor.",
+        "de": "Welches meinen Sie? Was vorher gesagt wurde, habe ich nicht: bitte nennen Sie es.",
+    },
     "which": {
         "en": "Which one do you mean: {options}?",
         "fr": "Lequel voulez-vous dire : {options} ?",
@@ -859,7 +895,7 @@ _CLAUSE = re.compile(r"[,;:]|\?(?=\s*\w)|\s[-\u2013\u2014]\s|\s(?:and|et|y|und)\
 _REASON_AFTER = re.compile(r"[,;:]\s")
 _AND = re.compile(r"\s(?:and|et|y|e|und|sowie|as well as)\s")
 _SCENE_SAID = re.compile(r"\b(?:scenes?|scene|szenen?|escenas?|ambiance|ambiente|stimmung)\b")
-_ID_SAID = re.compile(r"\b[a-z]{1,4}-?\d+\b|#\d+\b")  # "tl-310", "ma44", "#88"
+ID_SAID = re.compile(r"\b[a-z]{1,4}-?\d+\b|#\d+\b")  # "tl-310", "ma44", "#88"
 _ITEM_SLOTS = frozenset("event room door ticket reminder title".split())  # name an item
 _VAGUE = re.compile(
     r"\b(?:something|anything|a thing|un truc|quelque chose|un machin|algo|una cosa|etwas|"
@@ -869,7 +905,9 @@ _VAGUE = re.compile(
 # "I might turn the heating up later": nothing to change now ("don't forget to …" asks)
 NEGATED = re.compile(
     # (not asked: "did I leave the kiln on?", "¿ya le tocó o todavía no?")
-    r"\b(?:don'?t|do not|never\b|no need to|there's no need|"
+    # (French "dont" is no "don't": "celui dont on parlait", "dont la porte")
+    r"\b(?:don't|dont(?! (?:on|je|j'|tu|il|elle|nous|vous|ils|elles|le|la|les|l')\b)|do not|"
+    r"never\b|no need to|there's no need|"
     r"(?<!did i )(?<!did we )(?<!did you )(?<!did someone )(?<!did anyone )(?<!has anyone )"
     r"(?<!have i )(?<!have we )leave (?:the|it|them|my)\b|"
     r"keep (?:the|it)\b|i might|maybe later|not now|not yet|"
@@ -880,7 +918,10 @@ NEGATED = re.compile(
     r"deja (?:el|la|los|las)\b.*\b(?:encendid|apagad|abiert|cerrad|como esta)|"
     r"quiza(?:s)? luego|ahora no|(?<!\bo )todavia no|\bo todavia no(?!\s*\?)|"
     r"nicht (?:aus|an|ab|zu|auf)\w*|nicht (?:nötig|notig)|brauchst \w+ nicht|bloss nicht|"
-    r"nicht \w+(?:en|ern|eln)\b|doch nicht|hold off|no (?:me |te |lo |la |le |los |las )?"
+    r"nicht \w+(?:en|ern|eln)\b|doch nicht|hold off|"
+    # "nicht die Kaffeemaschine ausschalten": the thing, then the verb ending the clause
+    r"nicht (?:den|die|das|der|dem|mein\w*|unser\w*) [^,.;!?]*?\w(?:en|ern|eln)"
+    r"(?=\W*(?:$|[,.;!?]))|no (?:me |te |lo |la |le |los |las )?"
     r"\w{2,}(?:as|es)\b|mejor no|"
     r"ja nicht|lass (?:das|die|den)\b|vielleicht\b.*\bspater|jetzt nicht|noch nicht|"
     r"a lo mejor|quiza|"
@@ -1661,6 +1702,8 @@ def negated_request(text: str) -> bool:
     main, *rest = _CLAUSE.split(folded, maxsplit=1)
     if not NEGATED.search(main) or _ASKS_ANYWAY.search(folded) or _WH_FIRST.match(folded):
         return False
+    if NOT_BUT.match(folded):
+        return False  # "nicht den Kompressor, sondern die Dachrinnenheizung": asks for that one
     if (unsaid := _without_denied_in_main(folded)) != folded:
         # "Marco a corrigé le 42 mais le 94 n'est pas encore corrigé": told of another
         # ticket, no request taken back (see GroundedExpert._negated)
@@ -2459,7 +2502,7 @@ class GroundedExpert:
             # "the cellar door" in a home whose state knows three other doors: none of them;
             # "move tl-310 to in review" when the state lists no TL-310
             (problem[0] == "ambiguous_target" and inventory.unknown_descriptor(u.cleaned.numeric))
-            or (problem[0] == "missing_slot:target" and _ID_SAID.search(u.cleaned.numeric))
+            or (problem[0] == "missing_slot:target" and ID_SAID.search(u.cleaned.numeric))
         ):
             what = kind_names(intent.target.kinds if intent.target else ["item"], lang)
             problem = ("missing_slot:target", reply_text("not_found", lang, what=what), [])
@@ -4075,7 +4118,7 @@ def _each_named_lead(part: str) -> bool:
     """Whether a part after "and" opens with a verb of its own ("tell sam …", "remind me
     …"), not with the name of another item."""
     words = part.split()
-    if not words or len(words) <= 2 or _ID_SAID.match(fold(words[0])):
+    if not words or len(words) <= 2 or ID_SAID.match(fold(words[0])):
         return False  # "… and TL-94 …": an item by its id
     return fold(words[0]) not in _LEADS_AN_ITEM
 
@@ -4096,7 +4139,7 @@ def _each_named(
         if clear and strict and not (found[0].named and found[0].score >= 0.99):
             clear = False
         lead = fold(part.split()[0]) if part.split() else ""
-        if clear and strict and n and lead not in _LEADS_AN_ITEM and not _ID_SAID.match(lead):
+        if clear and strict and n and lead not in _LEADS_AN_ITEM and not ID_SAID.match(lead):
             named = {w for name in found[0].item.names for w in re.findall(r"\w+", fold(name))}
             # "cancel yoga and tell sam the team lunch is on": a request of its own
             clear = lead in named

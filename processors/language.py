@@ -626,6 +626,39 @@ _OPENERS = frozenset("bitte ok okay so also na jetzt mal please oye alors bon".s
 _CORRECTION_WORDS = frozenset("warte wart moment stopp stop halt doch".split())
 
 
+# "not X but Y" said first ("nicht den Kompressor ausschalten, sondern die Dachrinnenheizung",
+# "pas la cuisine mais le salon", "no apagues el compresor sino el cable"): the request is of Y,
+# read as a correction ("…, no, Y"); "not X, <request> Y" ("not the compressor, switch off the
+# gutter cable") is the request after it alone
+NOT_BUT = re.compile(
+    r"^\W*(?:not|nicht|pas|no)\s+(?P<x>[^,;.!?]+?),?\s+(?:but|sondern|mais|sino(?: que)?)\s+"
+    r"(?P<y>\S.*)$"
+)
+_NOT_THEN_ASKED = re.compile(
+    r"^\W*(?:not|nicht|pas|no)\s+(?:the|my|that|this|den|die|das|dem|der|mein\w*|le|la|les|l'|"
+    r"mon|ma|mes|el|los|las|mi|mis)\b[^,;.!?]*[,;]\s*(?P<y>\S.*)$"
+)
+_SAID_NO = {"fr": "non", "de": "nein"}
+
+
+def _not_but(lowered: str, lang: str) -> str:
+    """``lowered`` with a "not X but Y" said first read as its request of Y (see NOT_BUT)."""
+    found = NOT_BUT.match(lowered)
+    if found is not None:
+        x, y, rest = found["x"], found["y"], ""
+        if lang == "de" and re.search(r"\w(?:en|ern|eln)$", x) and " " in x:
+            # the verb ends the German clause: said again after the thing it is asked of
+            # ("den Kompressor ausschalten, sondern die Heizung" → "…, nein, die Heizung
+            # ausschalten")
+            y, comma, rest = y.partition(",")
+            y, rest = f"{y} {x.rsplit(' ', 1)[1]}", comma + rest
+        return f"{x}, {_SAID_NO.get(lang, 'no')}, {y}{rest}"
+    found = _NOT_THEN_ASKED.match(lowered)
+    if found is not None and _A_REQUEST_VERB.match(fold(found["y"])):
+        return found["y"]
+    return lowered
+
+
 @lru_cache(maxsize=512)  # one event's text is cleaned by the former, its expert and checks
 def clean(text: str, lang: str) -> Cleaned:
     """The utterance with the noise of speech removed (see the module docstring)."""
@@ -635,6 +668,8 @@ def clean(text: str, lang: str) -> Cleaned:
         # utterance that was only lower-cased ("Turn on …" → "turn on …"), cleaned again by
         # the former's item look-up, is found. (str.lower() of a lower-case text is itself.)
         return clean(lowered, lang)
+    if lowered[:5].lstrip(" ¡¿").startswith(("not ", "nicht", "pas ", "no ")):
+        lowered = _not_but(lowered, lang)
     if _MAY_SELF_TALK.search(lowered):
         # "pásale a Bastien el… ¿cómo se llama? el bug del Mac": words said to oneself
         lowered = _SELF_TALK.sub(" ", lowered).strip()

@@ -36,7 +36,10 @@ _ON = re.compile(
     r"einschalt\w*|anschalt\w*|"
     r"anmach\w*|start\w*|activ\w*|lance\w*|demarre\w*|arranca\w*|pon en marcha|"
     # plugged in ("branche le fer", "enchufa el compresor", "steck den Wasserkocher ein")
-    r"(?:re)?branche\w*|conect\w*|enchuf\w*|plug (?:\w+ )?in|plug in|einsteck\w*|"
+    # (imperatives, not the nouns: "la branche du lampadaire", "el enchufe de la cafetera")
+    r"(?<!la )(?<!une )(?<!sa )(?<!ma )(?<!cette )(?:re)?branche(?:-la|-le|-les|z)?(?!\w)|"
+    r"(?:re)?brancher|conecta(?:la|lo|las|los|me)?|conectar|enchuf(?:a|ala|alo|alas|alos|ame|ar)|"
+    r"plug (?:\w+ ){0,3}?(?:back )?in|plug in|einsteck\w*|steck (?:\w+ ){1,4}ein|"
     # "mets la bouilloire en route" (not "on est en route")
     r"(?<=mets )(?:\S+ ){1,4}en (?:route|marche)|(?<=mets )en (?:route|marche)|"
     r"pon\w* (?:la|el|las|los) (?:luz|luces|lampara\w*|luce\w*))\b"
@@ -61,8 +64,8 @@ _OFF = re.compile(
     r"\b(?:off|kill|shut|eteins|eteindre|eteint\w*|eteignez|coupe\w*|apag\w*|aus|ausschalt\w*|"
     r"ausmach\w*|abschalt\w*|stop\w*|arrete\w*|desactiv\w*|deactivate|disable|"
     # unplugged ("débranche le compresseur", "desconecta el compresor", "zieh den Stecker")
-    r"debranche\w*|desconect\w*|desenchuf\w*|unplug\w*|aussteck\w*|stecker (?:raus|ziehen)|"
-    r"zieh\w* (?:\w+ )?(?:den )?stecker)\b"
+    r"debranche\w*|desconecta(?:la|lo|las|los)?|desconectar|desenchuf(?:a|ala|alo|alas|alos|ar)|"
+    r"unplug\w*|aussteck\w*|stecker (?:raus|ziehen)|zieh\w* (?:\w+ ){0,4}?(?:den )?stecker)\b"
 )
 _OUVRE = re.compile(r"\bouvr\w*|\bouvre\b")
 _FERME = re.compile(r"\bferm\w*")

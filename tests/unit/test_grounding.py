@@ -7140,6 +7140,8 @@ def test_a_day_asked_about_the_calendar_is_no_small_talk() -> None:
         ("débranche la machine à café", "off"),
         ("desconecta la cafetera", "off"),
         ("zieh den Stecker von der Kaffeemaschine", "off"),
+        ("plug the coffee machine back in", "on"),
+        ("zieh bei der Kaffeemaschine den Stecker", "off"),
     ],
 )
 def test_plugged_in_or_out_switches_a_device(text: str, value: str) -> None:
@@ -7161,3 +7163,69 @@ def test_a_scene_started_is_on() -> None:
 def test_small_talk_with_a_stray_word_of_a_name_routes_nowhere(text: str) -> None:
     routed = ROUTER.route(form_event(text), BASE)
     assert routed.project_id is None or routed.routing_confidence < 0.5, routed.project_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Helios, that thing we talked about yesterday, can you change it?",
+        "Atlas, tu sais, le truc de l'autre jour, tu peux le régler ?",
+        "En Orion, cambia eso que te dije el otro día.",
+        "Apollo - mach mal das, was wir besprochen haben.",
+        "Celui dont on parlait ce matin, donne-le à Priya.",
+    ],
+)
+def test_a_thing_named_only_by_an_earlier_talk_is_asked_for(text: str) -> None:
+    f = form(text)
+    assert f.decision == "clarification", (f.decision, f.reply)
+    assert f.reply is not None and f.reply.reason_code == "missing_slot:target"
+
+
+def test_an_earlier_talk_beside_a_named_thing_forms_it() -> None:
+    # the ticket is named: what was said before is only a reminder of why
+    f = form("close TL-42, the thing we talked about yesterday is fixed")
+    assert f.task is not None and f.task.task_type == "stateful", (f.decision, f.reply)
+
+
+def test_french_dont_is_no_negation() -> None:
+    from processors.grounding import NEGATED
+
+    assert NEGATED.search("celui dont on parlait ce matin") is None
+    assert NEGATED.search("la lampe dont la prise est cassee") is None
+    assert NEGATED.search("dont turn off the stove") is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "item", "value"),
+    [
+        ("not the coffee machine, switch off the water pump", "switch.water_pump", "off"),
+        (
+            "nicht die Kaffeemaschine ausschalten, sondern die Wasserpumpe",
+            "switch.water_pump",
+            "off",
+        ),
+        ("no apagues la cafetera sino la bomba de agua", "switch.water_pump", "off"),
+    ],
+)
+def test_not_this_but_that_asks_for_that(text: str, item: str, value: str) -> None:
+    assert patch_of(form(text)) == [
+        {"op": "replace", "path": f"/entities/{item}/state", "value": value}
+    ], text
+
+
+def test_not_this_alone_still_asks_for_nothing() -> None:
+    assert form("no apagues la cafetera").decision == "no_task"
+    assert form("nicht die Kaffeemaschine ausschalten").decision == "no_task"
+
+
+@pytest.mark.parametrize(
+    "text", ["el enchufe de la cafetera no funciona", "la branche de la machine à café est cassée"]
+)
+def test_a_socket_or_a_plug_named_switches_nothing(text: str) -> None:
+    f = form(text)
+    assert f.task is None or not any(op["value"] == "on" for op in patch_of(f)), text
+
+
+def test_said_in_the_wrong_chat_is_taken_back() -> None:
+    f = form("sorry, wrong chat")
+    assert f.decision == "no_task", (f.decision, f.reply)
