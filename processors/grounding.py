@@ -2124,6 +2124,23 @@ class GroundedExpert:
         )
         if (
             inventory is not None
+            and resolution.kinds
+            and not resolution.areas
+            and not (resolution.best and resolution.best[0].score >= 0.85)
+        ):
+            # a kind of thing said and no place nor name of one ("lock the font door", "la
+            # sale de bain"): a common word may be the one misheard or mistyped, when reading
+            # it so names one thing clearly
+            lenient = inventory.resolve(_without_comparatives(cleaned.numeric), lenient=True)
+            best = lenient.best
+            if (
+                len(best) == 1
+                and (best[0].score >= 0.85 or lenient.areas)
+                and (not resolution.best or best[0].score > resolution.best[0].score)
+            ):
+                resolution = lenient
+        if (
+            inventory is not None
             and _POSSESSIVE_ROOM.search(cleaned.folded)
             and (owned := _owner_said(cleaned, inventory)) is not None
         ):

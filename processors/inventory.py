@@ -302,7 +302,7 @@ class Inventory:
             if item.role == "target" and digits and item.numbered:
                 self._numbers.setdefault(digits[-1].lstrip("0") or "0", []).append(n)
         self._areas = {it.id: it for it in self.items if it.role == "area"}
-        self._recent: dict[tuple[str, bool], Resolution] = {}
+        self._recent: dict[tuple[str, bool, bool], Resolution] = {}
         self._collections: dict[str, Collection] = {}  # by path, built at the first look-up
         # per item and unrounded score, share and cover, its match (they hold the items: not
         # shared by keep_lookups)
@@ -311,6 +311,8 @@ class Inventory:
         # shared by keep_lookups (the items may differ)
         self._covers: dict[tuple[str, ...], _Covered] = {}
         self._word_hits: dict[str, dict[str, float]] = {}  # word -> inventory words it is
+        # the same, a common word read as a typo too (see resolve's ``lenient``)
+        self._lenient_hits: dict[str, dict[str, float]] = {}
         self._stem_index: dict[str, tuple[str, ...]] | None = None  # see _by_stem
         # word -> the inventory words it is with two neighbouring letters swapped
         self._swapped: dict[str, tuple[str, ...]] = {}
@@ -453,6 +455,7 @@ class Inventory:
             # these depend on the words alone (and the lexicon); resolutions (_recent) hold
             # the items themselves and are not shared
             self._word_hits = previous._word_hits
+            self._lenient_hits = previous._lenient_hits
             self._swapped = previous._swapped
             # the same words: the same fuzzy index (built at its first look-up, ~1 ms for a
             # home's vocabulary, not paid again at every new version of the state)
@@ -581,19 +584,21 @@ class Inventory:
         """The item with ``item_id``."""
         return next((it for it in self.items if it.id == item_id), None)
 
-    def resolve(self, text: str, *, numbers: bool = True) -> Resolution:
+    def resolve(self, text: str, *, numbers: bool = True, lenient: bool = False) -> Resolution:
         """The items ``text`` mentions (see :meth:`_resolve`); the last few are remembered,
-        as one event is resolved by several checks."""
-        key = (text, numbers)
+        as one event is resolved by several checks. ``lenient``: a common word may be a typo
+        of another word of its language too ("la sale de bain", "das Licht im Flug": what
+        speech recognition and fast thumbs make), for a request that names nothing else."""
+        key = (text, numbers, lenient)
         found = self._recent.get(key)
         if found is None:
-            found = self._resolve(text, numbers=numbers)
+            found = self._resolve(text, numbers=numbers, lenient=lenient)
             if len(self._recent) >= 64:
                 self._recent.pop(next(iter(self._recent)))
             self._recent[key] = found
         return found
 
-    def _resolve(self, text: str, *, numbers: bool = True) -> Resolution:
+    def _resolve(self, text: str, *, numbers: bool = True, lenient: bool = False) -> Resolution:
         """The items ``text`` (already cleaned; digits for numbers) mentions.
 
         An item scores half by how much of one of its names the text says and half by how
@@ -613,14 +618,15 @@ class Inventory:
             # "move that ticket into review": the request's verb names no ticket "move hosting
             # to …" (a kind's word stays: "lock the back door")
             words = words[1:]
-        by_word = self._hits(words)
+        by_word = self._hits(words, lenient=lenient)
         said = tuple(compress(by_word, by_word.values()))  # those with hits: few of them
         # what the words that hit inventory words give depends on them alone, and the same
-        # few come back: remembered per such words (three at most, in their order)
-        known = self._covers.get(said) if len(said) <= 3 else None
+        # few come back: remembered per such words (three at most, in their order; not read
+        # leniently, where the same words hit more)
+        known = self._covers.get(said) if len(said) <= 3 and not lenient else None
         if known is None:
             known = self._cover(said, by_word)
-            if len(said) <= 3:
+            if len(said) <= 3 and not lenient:
                 if len(self._covers) >= _COVER_LIMIT:
                     # ~1.6 KB an entry with its matches: a stage that meets ever more
                     # phrasings starts over rather than grow
@@ -1002,10 +1008,11 @@ class Inventory:
     def _near_vocab(self, word: str) -> bool:
         return self._close(word, 90, self._near)
 
-    def _hits(self, words: list[str]) -> dict[str, dict[str, float]]:
-        """For each word of the text, the inventory words it is (typos score less)."""
+    def _hits(self, words: list[str], *, lenient: bool = False) -> dict[str, dict[str, float]]:
+        """For each word of the text, the inventory words it is (typos score less; a common
+        word is a typo only of another language's word, unless ``lenient``)."""
         hits: dict[str, dict[str, float]] = {}
-        word_hits = self._word_hits
+        word_hits = self._lenient_hits if lenient else self._word_hits
         for w in words:
             known = word_hits.get(w)  # never a number's
             if known is not None:  # what people say repeats: each word is looked up once
@@ -1020,7 +1027,8 @@ class Inventory:
                 if w in self._vocab_set:
                     found[w] = 1.0
             else:
-                common = common_in(w)  # a word of its own: a typo only of another language's
+                # a word of its own: a typo only of another language's
+                common = not lenient and common_in(w)
                 for cand, score, _ in self._vocab_choices.top(w, 82, 4):
                     sc = 1.0 if score >= 99 else 0.6 + 0.4 * (score - 82) / 18
                     # "lights" ~ "light": a plural or a declension is the same word
@@ -1043,7 +1051,7 @@ class Inventory:
                             for cand in by_stem.get(st, ()):
                                 if cand[len(st) :] in _INFLECTIONS and cand.startswith(st):
                                     found[cand] = _STEMMED
-            hits[w] = remember(self._word_hits, w, found)
+            hits[w] = remember(word_hits, w, found)
         said: set[str] | None = None
         for w, found in list(hits.items()):
             if found or len(w) < 4 or w in NUMBER_WORDS:  # ("cien" is no "cine")

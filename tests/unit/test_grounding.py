@@ -7229,3 +7229,19 @@ def test_a_socket_or_a_plug_named_switches_nothing(text: str) -> None:
 def test_said_in_the_wrong_chat_is_taken_back() -> None:
     f = form("sorry, wrong chat")
     assert f.decision == "no_task", (f.decision, f.reply)
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("switch on the halfway light", "light.hallway"),
+        ("lock the font door", "lock.front_door"),
+        ("etein la lumiere de la sale de bain", "light.bathroom_mirror"),
+    ],
+)
+def test_a_common_word_misheard_for_a_name_is_read_when_nothing_else_is_named(
+    text: str, item: str
+) -> None:
+    # "halfway", "font", "sale" are words of their own, read as typos only when the request
+    # names a kind of thing and nothing else, and reading them so names one thing
+    assert {op["path"].split("/")[2] for op in patch_of(form(text))} == {item}, text
