@@ -74,7 +74,7 @@ from processors.models import (
 from processors.outside import OUTSIDE_WHAT, outside_request
 from processors.packs import DomainPack, IntentSpec, MissingSlot, extract_slots, render_patch
 from processors.router import ProjectRegistry, words
-from processors.values import WEEKDAY_WORDS, delta, switch
+from processors.values import MONTH_WORDS, WEEKDAY_WORDS, delta, switch, when
 
 FORMER_VERSION = "form-v2"
 TASK_NAMESPACE = uuid.UUID("6f1c3a52-8a57-4c1e-9d0a-3b4c1f6e2a10")
@@ -86,6 +86,16 @@ _MUTATING = frozenset(
     "pon cambia actualiza fija marca anade borra cancela cierra abre mueve "
     "setz setze stell stelle andere markiere fuge losche schliess offne verschieb".split()
 )
+# a field that holds a point in time ("launch date", "deadline", "fecha de entrega", "Abgabe")
+_DATE_FIELD = re.compile(
+    r"(?:^|_)(?:date|dates|datum|fecha|deadline|due|echeance|go_live|golive|launch|release|"
+    r"delivery|livraison|entrega|abgabe|lieferung|liefertermin|termin|frist|lancement|"
+    r"lanzamiento|rendu)(?:_|$)"
+)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\b")
+# the words of a day said ("lunes", "15", "december") and those that lead to one
+_DAY_WORDS = WEEKDAY_WORDS | MONTH_WORDS | {"tomorrow", "demain", "manana", "morgen"}
+_LINKS = frozenset("para pour for on au al el le la de del am den the a an ein einen".split())
 # What makes the rest of an utterance a request after small talk ("thanks, and lock the door").
 _REQUEST = re.compile(
     r"\b(?:can you|could you|would you|please|turn|switch|set|put|make|lock|unlock|open|close|"
@@ -805,6 +815,41 @@ class PackExpert:
             return Proposal.read_only(intent, similarity, notes)
         said = _unaddressed(event.text, routed.project_id)
         slots = extract_slots(pack, said)
+        if routed.project_id and isinstance(field := slots.get("field"), str):
+            # "set the Helios launch date …", "leg in Atlas die Abgabe …": the project's name
+            # (and "in" before it) is no part of the field's
+            own = re.sub(r"[^a-z0-9]+", "_", fold(routed.project_id)).strip("_")
+            kept = re.sub(
+                rf"(?:^|_)(?:(?:in|im|bei|dans|en|for|pour|para|fur)_)?{own}(?=_|$)", "", field
+            ).strip("_")
+            kept = re.sub(r"^(?:the|le|la|les|l|el|los|las|den|die|das|der)_", "", kept)
+            if kept:
+                slots["field"] = slots["field_slug"] = kept
+        if (
+            "value" in slots
+            and _DATE_FIELD.search(str(slots.get("field", "")))
+            and not _ISO_DATE.match(str(slots["value"]))  # "2026-12-15": written as it is
+        ):
+            # "set the launch date to Wednesday the 16th at 10 am": a time, not those words;
+            # read in the whole request, as the day may be said before the "to" ("fija el
+            # lanzamiento para el lunes a las 9"), and then is no part of the field
+            lang = language_of(routed).lang
+            at = when(
+                clean(said, lang if lang in SUPPORTED else "en"), event.occurred_at, pack.timezone
+            )
+            if at is not None and at.at is not None:
+                slots["value"] = at.at.date().isoformat() if at.date_only else at.at.isoformat()
+                field_words = str(slots["field"]).split("_")
+                day_at = next(
+                    (n for n, w in enumerate(field_words) if w.isdigit() or w in _DAY_WORDS),
+                    None,
+                )
+                if day_at:
+                    kept_words = field_words[:day_at]
+                    while kept_words and kept_words[-1] in _LINKS:
+                        kept_words.pop()
+                    if kept_words:
+                        slots["field"] = slots["field_slug"] = "_".join(kept_words)
         missing = [s for s in intent.required_slots if s not in slots]
         instead = next((i for i in pack.intents if i.id == intent.otherwise), None)
         bare = bool(missing) and _BARE_CHANGE.match(said) is not None

@@ -1094,7 +1094,7 @@ _INSTEAD = re.compile(
     r"anstelle von)\s+(?:\S+\s+){0,2}$"
 )
 _WITHIN = re.compile(r"\b(?:in|dans|en|dentro de|innerhalb von)\s*$")
-_NOON = re.compile(r"\b(?:noon|midi|mediodia|mittag)\b")
+_NOON = re.compile(r"\b(?:noon|midday|mid-day|midi|mediodia|mittag|mittags)\b")
 _MIDNIGHT = re.compile(r"\b(?:midnight|minuit|medianoche|mitternacht)\b")
 _EVENING = re.compile(
     r"\b(?:evening|tonight|afternoon|soir|apres-midi|tarde|noche|abend\w*|nachmittag\w*)\b"
@@ -1292,7 +1292,9 @@ def when(u: Cleaned, base: datetime, zone: str, *, moving: bool = False) -> When
     day: datetime | None = None
     if said.relative_day is not None:
         day = local + timedelta(days=said.relative_day)
-    if day is None and said.weekday is not None:
+    # (a date said with its weekday is that date: "lunes 14 de diciembre", "Montag, den 14.
+    # Dezember")
+    if day is None and said.weekday is not None and said.date is None:
         if said.next_week:  # "thursday next week": that day of the week after this one
             ahead = 7 - local.weekday() + said.weekday
         else:
@@ -2235,7 +2237,10 @@ def local_iso(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M")
 
 
+MONTH_WORDS = frozenset(_MONTHS)  # every month's name, four languages, folded
+
 __all__ = [
+    "MONTH_WORDS",
     "Delta",
     "When",
     "bare_number",

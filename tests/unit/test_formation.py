@@ -70,7 +70,7 @@ def test_questions_prefer_read_only_intents_and_commands_changes() -> None:
     assert asked.decision == "ephemeral" and asked.intent_id == "home_status"
     told = expert.propose(routed("set the apollo status to red"))
     assert told.decision == "stateful" and told.patch == [
-        {"op": "add", "path": "/apollo_status", "value": "red"}
+        {"op": "add", "path": "/status", "value": "red"}
     ]
 
 

@@ -7245,3 +7245,47 @@ def test_a_common_word_misheard_for_a_name_is_read_when_nothing_else_is_named(
     # "halfway", "font", "sale" are words of their own, read as typos only when the request
     # names a kind of thing and nothing else, and reading them so names one thing
     assert {op["path"].split("/")[2] for op in patch_of(form(text))} == {item}, text
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "value"),
+    [
+        (
+            "Set the Helios launch date to Wednesday the 16th at 10 am.",
+            "/launch_date",
+            "2026-12-16T10:00",
+        ),
+        (
+            "apollo: fija el lanzamiento para el lunes a las 9",
+            "/fija_el_lanzamiento",
+            "2026-12-07T09:00",
+        ),
+        (
+            "Leg in Atlas die Abgabe auf den 21. Dezember um neun Uhr.",
+            "/abgabe",
+            "2026-12-21T09:00",
+        ),
+    ],
+)
+def test_a_date_field_of_a_generic_project_gets_a_time(text: str, path: str, value: str) -> None:
+    (op,) = patch_of(form(text))
+    assert op["path"] == path and str(op["value"]).startswith(value), op
+
+
+def test_a_date_said_with_its_weekday_is_that_date() -> None:
+    from processors.language import clean
+    from processors.values import when
+
+    for text, lang in [
+        ("lunes 14 de diciembre a las 10", "es"),
+        ("Montag, den 14. Dezember um 10", "de"),
+        ("monday 14 december at 10", "en"),
+    ]:
+        found = when(clean(text, lang), BASE, "Europe/Paris")
+        assert found is not None and found.at is not None
+        assert found.at.isoformat().startswith("2026-12-14T10:00"), text
+
+
+def test_midday_is_noon() -> None:
+    (op,) = patch_of(form("add a walk with Sam on Sunday at midday"))
+    assert op["value"]["start"].startswith("2026-12-06T12:00"), op

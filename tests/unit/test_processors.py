@@ -102,7 +102,7 @@ def test_former_set_command_is_stateful_with_a_patch() -> None:
     assert f.decision == "stateful" and f.reply is None and f.task is not None
     assert f.task.task_type == "stateful" and f.task.patch_status == "ready"
     assert [op.to_rfc() for op in f.task.patch or []] == [
-        {"op": "add", "path": "/apollo_release_date", "value": "2026-12-15"}
+        {"op": "add", "path": "/release_date", "value": "2026-12-15"}
     ]
     assert f.task.task_sheet is not None and f.task.task_sheet.project_id == "apollo"
     assert f.task.task_id == task_id_for("evt-1", "stateful")
@@ -158,14 +158,14 @@ def test_executor_applies_the_patch_and_hashes_every_step() -> None:
     ]
     # as the SSOT commits of hash version 3 name states: their lattice hashes
     assert result.hash_version == 3
-    assert result.state_hash == state_hash({"owner": "ann", "apollo_status": "green"}, 3)
+    assert result.state_hash == state_hash({"owner": "ann", "status": "green"}, 3)
     assert result.steps[0].state_hash == state_hash({"owner": "ann"}, 3)
     assert result.started_at <= result.steps[0].started_at <= result.finished_at
     assert (result.scheduled_snapshot_version, result.snapshot_version) == (2, 2)
     # an executor of hash version 2 (and the replay of its records): SHA-256 of the state
     old = Executor("x", hash_version=2).execute(scheduled, Snapshot("apollo", 2, {"owner": "ann"}))
     assert old.hash_version == 2
-    assert old.state_hash == state_hash({"owner": "ann", "apollo_status": "green"})
+    assert old.state_hash == state_hash({"owner": "ann", "status": "green"})
     assert old.steps[0].state_hash == state_hash({"owner": "ann"})
     again = Executor("x").execute(
         scheduled, Snapshot("apollo", 2, {"owner": "ann"}), replay=old.steps, hash_version=2
@@ -221,7 +221,7 @@ def test_completer_builds_a_verifiable_chain() -> None:
         "succeeded",
     )
     assert c1.hash == commit_hash(c1) and c1.commit_id == commit_id_for(r1.task_id)
-    assert h1.state == {"apollo_status": "green"}
+    assert h1.state == {"status": "green"}
     r2 = result_for("what is the apollo status?", Snapshot("apollo", 1, h1.state))
     c2, h2 = plan_commit(r2, h1, changed_paths=set(), now=T1)
     assert (c2.version, c2.kind, c2.parent_hash) == (2, "ledger", c1.hash)
@@ -235,11 +235,11 @@ def test_completer_rebases_disjoint_and_refuses_overlapping_stale_patches() -> N
     r_status = result_for("set the apollo status to red", Snapshot("apollo", 0, {}))
     r_owner2 = result_for("set the apollo owner to bob", Snapshot("apollo", 0, {}))
     _, h1 = plan_commit(r_owner, Head.genesis("apollo"), changed_paths=set(), now=T1)
-    c2, h2 = plan_commit(r_status, h1, changed_paths={"/apollo_owner"}, now=T1)
+    c2, h2 = plan_commit(r_status, h1, changed_paths={"/owner"}, now=T1)
     assert (c2.kind, c2.outcome) == ("state", "rebased")
-    c3, h3 = plan_commit(r_owner2, h2, changed_paths={"/apollo_owner", "/apollo_status"}, now=T1)
+    c3, h3 = plan_commit(r_owner2, h2, changed_paths={"/owner", "/status"}, now=T1)
     assert (c3.kind, c3.outcome) == ("ledger", "ssot_mismatch")
-    assert h3.state == {"apollo_owner": "ann", "apollo_status": "red"}
+    assert h3.state == {"owner": "ann", "status": "red"}
 
 
 def test_failed_tasks_get_ledger_entries() -> None:
