@@ -740,7 +740,34 @@ def clean(text: str, lang: str) -> Cleaned:
         if head_words and head_words[-1].strip(_SAID_MARKS) in _PARTICLES:
             head_words[-1] = head_words[-1].rstrip(_SAID_MARKS) + ","  # "an…": the particle
         tail_words = tail.split()
+        if len(tail_words) >= 3 and tail_words[0] in _RATHER and tuple(tail_words[1:3]) in _ONE_OF:
+            tail_words = tail_words[1:]  # "…, no, espera, mejor el del guardaesquís"
         cut = _restart(head_words, tail_words)
+        if (
+            len(tail_words) >= 2
+            and (tail_words[0], tail_words[1]) in _ONE_OF
+            # (not "…, no, esa no, la del jardín": another one than that, wherever it is)
+            and not (
+                match is not None and _NOT_THAT_ONE.search(lowered, match.start(), match.end())
+            )
+        ):
+            # "el secabotas del recibidor, no, el del guardaesquís", "den Schuhtrockner im
+            # Flur, nee, den im Skiraum": the one of another place is the same thing there
+            # (the article that opens the thing's name, not one of its place: "la luz de la
+            # cocina, no, la del pasillo")
+            opens = next(
+                (
+                    n
+                    for n, w in enumerate(head_words[:-1])
+                    if w == tail_words[0]
+                    and head_words[n + 1].strip(",.!?\u2026") not in _ONE_OF_PLACES
+                    and (n == 0 or head_words[n - 1] not in _ONE_OF_PLACES)
+                ),
+                None,
+            )
+            if opens is not None:
+                noun = head_words[opens + 1].strip(",.!?\u2026")
+                cut, tail_words = opens, [tail_words[0], noun, *tail_words[1:]]
         unit = _unit_of(head_words, tail_words, lang)
         if (
             unit is None
@@ -788,6 +815,21 @@ def clean(text: str, lang: str) -> Cleaned:
 
 
 _THINGS = "light|lamp|door|radiator|thermostat|heater|fan|lock"
+_NOT_THAT_ONE = re.compile(
+    r"\b(?:not that one|esa no|ese no|esas no|esos no|no esa|no ese|"
+    r"pas (?:celle|celui|ceux|celles)|nicht (?:die|den|das|der|diese\w*) da|nicht diese\w*)\b"
+)
+_RATHER = frozenset("mejor plutot plutôt lieber besser rather better".split())
+# an article standing for the thing before it, then its place ("el del pasillo", "den im Flur")
+_ONE_OF_PLACES = frozenset("del de im in vom von am an auf".split())
+_ONE_OF = frozenset(
+    [(a, p) for a in ("el", "la", "los", "las") for p in ("del", "de")]
+    + [
+        (a, p)
+        for a in ("der", "die", "das", "den", "dem")
+        for p in ("im", "in", "vom", "von", "am", "an", "auf")
+    ]
+)
 # a pronoun standing for the noun said before it, in a list: "la lumière du porche et celle du
 # couloir", "la luz del porche y la del pasillo", "das Licht im Flur und das in der Küche"
 _STANDS_FOR = (

@@ -2012,7 +2012,7 @@ def test_how_far_along_a_ticket_is_asked_without_a_question_mark(text: str) -> N
         (
             "eh enciende la luz del porche, no, espera, la del pasillo",
             "es",
-            "enciende la del pasillo",
+            "enciende la luz del pasillo",
         ),
         ("äh mach die Stehlampe von Sam, nee, meine Leselampe an", "de", "mach meine leselampe an"),
         ("apaga la luz, no la del baño", "es", "apaga la luz, no la del baño"),  # "not the one of"
@@ -7289,3 +7289,29 @@ def test_a_date_said_with_its_weekday_is_that_date() -> None:
 def test_midday_is_noon() -> None:
     (op,) = patch_of(form("add a walk with Sam on Sunday at midday"))
     assert op["value"]["start"].startswith("2026-12-06T12:00"), op
+
+
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [
+        (
+            "Apaga el secabotas del recibidor… no, espera, mejor el del guardaesquís.",
+            "apaga el secabotas del guardaesquís.",
+        ),
+        (
+            "mach den Schuhtrockner im Flur aus, nee, den im Skiraum",
+            "mach den schuhtrockner im skiraum aus",
+        ),
+        (
+            "enciende la luz de la cocina… no, espera, mejor la del pasillo",
+            "enciende la luz del pasillo",
+        ),
+    ],
+)
+def test_the_one_of_another_place_in_a_correction_is_the_same_thing(
+    text: str, cleaned: str
+) -> None:
+    from processors.language import clean
+
+    lang = "de" if "mach" in text else "es"
+    assert clean(text, lang).text == cleaned
