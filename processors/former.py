@@ -56,7 +56,7 @@ from processors.grounding import (
 )
 from processors.inventory import _TIME_WORDS, KIND_WORDS
 from processors.jsonpatch import JCS_REFUSED, jcs, parse_pointer, refusal
-from processors.language import SUPPORTED, Detected, clean, detect, fold
+from processors.language import REMIND_ME, SUPPORTED, Detected, clean, detect, fold
 from processors.models import (
     DependencyPlan,
     PatchOp,
@@ -87,10 +87,55 @@ _MUTATING = frozenset(
     "setz setze stell stelle andere markiere fuge losche schliess offne verschieb".split()
 )
 # a field that holds a point in time ("launch date", "deadline", "fecha de entrega", "Abgabe")
-_DATE_FIELD = re.compile(
-    r"(?:^|_)(?:date|dates|datum|fecha|deadline|due|echeance|go_live|golive|launch|release|"
-    r"delivery|livraison|entrega|abgabe|lieferung|liefertermin|termin|frist|lancement|"
-    r"lanzamiento|rendu)(?:_|$)"
+# the words that make a field a point in time ("launch date", "deadline", "Abgabe"): the last
+# of the field's name, or followed only by a day said in it or a verb ("fija el lanzamiento para
+# el lunes", "el lanzamiento pasa al lunes"; not "launch budget")
+_DATE_HEADS = frozenset(
+    "date dates datum fecha deadline due echeance go_live golive launch release delivery "
+    "livraison entrega abgabe lieferung liefertermin termin frist lancement lanzamiento rendu "
+    "envio event evento evenement".split()
+)
+_FIELD_VERBS = frozenset("pasa passe geht move moves va".split())
+_WHOSE = frozenset("of for de del des du d fur von pour para".split())
+
+
+def _date_field(field: str) -> bool:
+    """Whether a generic field's name says it holds a point in time (see _DATE_HEADS)."""
+    words = field.replace("go_live", "golive").split("_")
+    heads = [n for n, w in enumerate(words) if w in _DATE_HEADS]
+    if not heads:
+        return False
+    rest = words[heads[-1] + 1 :]
+    # ("le lancement de la campagne", "der Termin für Vorgang 812": whose it is after it)
+    return (bool(rest) and rest[0] in _WHOSE) or all(
+        w in _LINKS or w in _DAY_WORDS or w in _FIELD_VERBS or w.isdigit() for w in rest
+    )
+
+
+# a value that says a day or a time of day ("wednesday the 16th at 10 am", "las 9", "den 21.
+# Dezember um neun Uhr"), and one that says something else with its numbers (money, a unit,
+# a version, an address, a range)
+_SAYS_A_TIME = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lundi|mardi|mercredi|jeudi|"
+    r"vendredi|samedi|dimanche|lunes|martes|miercoles|jueves|viernes|sabado|domingo|montag|"
+    r"dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|january|february|march|april|may|"
+    r"june|july|august|september|october|november|december|janvier|fevrier|mars|avril|mai|juin|"
+    r"juillet|aout|septembre|octobre|novembre|decembre|enero|febrero|marzo|abril|mayo|junio|"
+    r"julio|agosto|septiembre|octubre|noviembre|diciembre|januar|februar|marz|juni|juli|"
+    r"oktober|dezember|tomorrow|demain|manana|morgen|ubermorgen|next|prochain\w*|proxim\w*|"
+    r"nachste\w*|noon|midday|midi|mediodia|mittag|uhr|am|pm|\d{1,2}(?:st|nd|rd|th)|"
+    r"\d{1,2}[:h]\d{0,2}|las? \d{1,2}|a las|um \d{1,2})\b"
+)
+_NOT_A_TIME = re.compile(
+    r"\d\s*(?:k|m|eur|euros?|usd|dollars?|€|\$|%|units?|unidades|unites|stuck|pallets?|"
+    r"palettes?)\b|[€$£]|\b(?:rue|street|st|avenue|calle|strasse|str|road|version|v\d)\b|"
+    r"\d+\.\d+|\b\d{1,2}\s*(?:to|-|a|bis|hasta)\s*\d{1,2}\s*(?:am|pm|h|uhr)\b"
+)
+# a new thing asked for ("add a reminder …", "crée une tâche …", "erinnere mich …")
+_MAKES_NEW = re.compile(
+    r"\W*(?:(?:please|can you|could you|bitte|peux-tu|tu peux|puedes)\W+)?(?:add|create|make|"
+    r"note|set up|ajoute|cree|note|anade|crea|apunta|anota|erstell\w*|trag|notier\w*|erinnere|"
+    r"rappelle|recuerdame|recuerda)\w*\b"
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\b")
 # the words of a day said ("lunes", "15", "december") and those that lead to one
@@ -816,34 +861,43 @@ class PackExpert:
         said = _unaddressed(event.text, routed.project_id)
         slots = extract_slots(pack, said)
         if routed.project_id and isinstance(field := slots.get("field"), str):
-            # "set the Helios launch date …", "leg in Atlas die Abgabe …": the project's name
-            # (and "in" before it) is no part of the field's
+            # "set the Helios launch date …", "leg in Atlas die Abgabe …", "le budget d'Atlas":
+            # the project's name (and "in", "of" before it, "'s" after) is no part of the
+            # field's
             own = re.sub(r"[^a-z0-9]+", "_", fold(routed.project_id)).strip("_")
             kept = re.sub(
-                rf"(?:^|_)(?:(?:in|im|bei|dans|en|for|pour|para|fur)_)?{own}(?=_|$)", "", field
+                rf"(?:^|_)(?:(?:in|im|bei|dans|en|for|pour|para|fur|de|del|d|von|of)_)?{own}"
+                r"(?:_s)?(?=_|$)",
+                "",
+                field,
             ).strip("_")
             kept = re.sub(r"^(?:the|le|la|les|l|el|los|las|den|die|das|der)_", "", kept)
             if kept:
                 slots["field"] = slots["field_slug"] = kept
+        value = str(slots.get("value", ""))
         if (
             "value" in slots
-            and _DATE_FIELD.search(str(slots.get("field", "")))
-            and not _ISO_DATE.match(str(slots["value"]))  # "2026-12-15": written as it is
+            and _date_field(str(slots.get("field", "")))
+            and _SAYS_A_TIME.search(fold(value))
+            and not _NOT_A_TIME.search(fold(value))
+            and not _ISO_DATE.match(value)  # "2026-12-15": written as it is
         ):
             # "set the launch date to Wednesday the 16th at 10 am": a time, not those words;
-            # read in the whole request, as the day may be said before the "to" ("fija el
-            # lanzamiento para el lunes a las 9"), and then is no part of the field
+            # the day may be said before the "to" ("fija el lanzamiento para el lunes a las
+            # 9"): read in the whole request then, and no part of the field
             lang = language_of(routed).lang
-            at = when(
-                clean(said, lang if lang in SUPPORTED else "en"), event.occurred_at, pack.timezone
-            )
+            code = lang if lang in SUPPORTED else "en"
+            at = when(clean(value, code), event.occurred_at, pack.timezone)
+            if at is None or at.at is None or at.time_only:
+                whole = when(clean(said, code), event.occurred_at, pack.timezone)
+                at = whole if whole is not None and whole.at is not None else at
             if at is not None and at.at is not None:
                 slots["value"] = at.at.date().isoformat() if at.date_only else at.at.isoformat()
                 field_words = str(slots["field"]).split("_")
-                day_at = next(
-                    (n for n, w in enumerate(field_words) if w.isdigit() or w in _DAY_WORDS),
-                    None,
-                )
+                while len(field_words) > 1 and field_words[-1] in _FIELD_VERBS:
+                    field_words.pop()  # "el lanzamiento pasa al lunes": the launch's
+                    slots["field"] = slots["field_slug"] = "_".join(field_words)
+                day_at = next((n for n, w in enumerate(field_words) if w in _DAY_WORDS), None)
                 if day_at:
                     kept_words = field_words[:day_at]
                     while kept_words and kept_words[-1] in _LINKS:
@@ -1341,6 +1395,10 @@ class Former:
         if (
             event.kind == "user_action"
             and EARLIER_TALK.search(folded_text := fold(event.text))
+            # (what a new reminder or item is about: "remind me to follow up on what we
+            # discussed", "erinnere mich an das, was wir besprochen haben")
+            and not REMIND_ME.match(folded_text)
+            and not _MAKES_NEW.match(folded_text)
             and not ID_SAID.search(folded_text)
             and not (
                 self.grounded is not None

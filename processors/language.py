@@ -635,8 +635,8 @@ NOT_BUT = re.compile(
     r"(?P<y>\S.*)$"
 )
 _NOT_THEN_ASKED = re.compile(
-    r"^\W*(?:not|nicht|pas|no)\s+(?:the|my|that|this|den|die|das|dem|der|mein\w*|le|la|les|l'|"
-    r"mon|ma|mes|el|los|las|mi|mis)\b[^,;.!?]*[,;]\s*(?P<y>\S.*)$"
+    r"^\W*(?:not|nicht|pas|no)\s+(?:(?:the|my|that|this|den|die|das|dem|der|mein\w*|le|la|les|"
+    r"l'|mon|ma|mes|el|los|las|mi|mis)\b[^,;.!?]*|#?[a-z]{1,4}-?\d+)[,;]\s*(?P<y>\S.*)$"
 )
 _SAID_NO = {"fr": "non", "de": "nein"}
 
@@ -644,6 +644,8 @@ _SAID_NO = {"fr": "non", "de": "nein"}
 def _not_but(lowered: str, lang: str) -> str:
     """``lowered`` with a "not X but Y" said first read as its request of Y (see NOT_BUT)."""
     found = NOT_BUT.match(lowered)
+    if found is not None and _A_REQUEST_VERB.match(fold(found["y"])):
+        return found["y"]  # "not the water pump, but turn on the coffee machine"
     if found is not None:
         x, y, rest = found["x"], found["y"], ""
         if lang == "de" and re.search(r"\w(?:en|ern|eln)$", x) and " " in x:
