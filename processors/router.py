@@ -653,7 +653,10 @@ class Router:
                     and _CLAUSE_REQUEST.search(folded) is None
                 )
                 or (
-                    _KNOWLEDGE.match(folded) is not None
+                    (
+                        _KNOWLEDGE.match(folded) is not None
+                        or (_WORLD.search(folded) is not None and _ASKED.search(folded) is not None)
+                    )
                     # nothing asked after it ("les enfants peuvent manger plus tard, décale
                     # l'anniversaire de mamie à 20h")
                     and _CLAUSE_REQUEST.search(folded) is None
@@ -1048,6 +1051,33 @@ _OVEN_HEAT = re.compile(
 _ASKED_OF_A_THING = re.compile(
     rf"\W*{REQUEST_VERB_STEMS}\w*\s+(?!(?:that|this|it|everything|all|ca|cela|eso|esto|"
     r"todo|das|es|alles|ich|je|yo|i)\b)\w"
+)
+# a question about the world, not about one's own things: what is usual or typical ("how long
+# does a glaze firing usually take", "wie lang ist ein typischer Sprint"), a sum or a unit
+# ("cent vingt divisé par huit", "cuántos gramos tiene una libra"), a fact of a place or a
+# record ("¿cuántos habitantes tiene Andorra?", "the world record for the 100 metres")
+# (the router asks besides that no item of a project, no kind of thing and no "my" is said)
+_WORLD = re.compile(
+    r"\b(?:usually|typically|normally|generally|in general|on average|d'habitude|normalement|"
+    r"generalement|en general|en moyenne|normalmente|habitualmente|por lo general|suele\w*|"
+    r"normalerweise|ublicherweise|typischerweise|im durchschnitt|typical|typique|tipico|tipica|"
+    r"typische\w*|"
+    r"\d+ (?:divided by|times|plus|minus|divise par|fois|moins|dividido (?:por|entre)|por|mas|"
+    r"menos|geteilt durch|mal|minus) \d+|"
+    r"how many (?:grams|ounces|pounds|kilos|litres|liters|cups|inches|centimetres|centimeters|"
+    r"metres|meters|miles|kilometres|kilometers|feet|days|hours|minutes|seconds|people|"
+    r"inhabitants)|combien de (?:grammes|litres|kilos|centimetres|metres|kilometres|jours|"
+    r"habitants|personnes)|cuant[oa]s (?:gramos|litros|kilos|centimetros|metros|kilometros|"
+    r"dias|habitantes|personas)|wie ?viele? (?:gramm|liter|kilo|zentimeter|meter|kilometer|tage|"
+    r"einwohner|menschen)|"
+    r"world record|record du monde|record mundial|weltrekord|official language|langue officielle|"
+    r"idioma oficial|amtssprache|spricht man|se habla|parle-t-on|capital of|capitale de|"
+    r"capital de|hauptstadt)\b"
+)
+_ASKED = re.compile(
+    r"\?|^\W*(?:how|what|which|when|why|who|where|combien|comment|quel\w*|"
+    r"pourquoi|quand|cuant\w*|como|que|cual\w*|por que|cuando|wie|was|welche\w*|"
+    r"warum|wann|wo)\b"
 )
 _KNOWLEDGE = re.compile(
     _OPENING + r"(?:"

@@ -7378,3 +7378,26 @@ def test_a_time_said_beats_a_midday_in_a_name(text: str, start: str) -> None:
 )
 def test_not_this_then_a_request_of_another_asks_for_that_one(text: str, path: str) -> None:
     assert [op["path"] for op in patch_of(form(text))] == [path], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how long does a sourdough loaf usually take to rise?",
+        "¿cuántos gramos tiene una onza?",
+        "ça fait combien, 75 divisé par 3 ?",
+        "Welche Sprache spricht man offiziell in Belgien?",
+        "what's the world record for the marathon?",
+    ],
+)
+def test_a_question_about_the_world_routes_to_no_project(text: str) -> None:
+    routed = ROUTER.route(form_event(text), BASE)
+    assert routed.project_id is None or routed.routing_confidence < 0.5, routed.project_id
+
+
+@pytest.mark.parametrize(
+    "text", ["how many days until my dentist appointment?", "how long is the piano lesson usually?"]
+)
+def test_a_question_about_ones_own_things_stays_with_their_project(text: str) -> None:
+    routed = ROUTER.route(form_event(text), BASE)
+    assert routed.project_id == "family-calendar", routed.project_id
