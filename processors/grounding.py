@@ -322,6 +322,12 @@ _INDIRECT_COLD = re.compile(
     r"geles|gelee|gelees|frigorifie\w*|helad[oa]s|congelad[oa]s?|frierend|gefroren|"
     r"durchgefroren|"
     r"saukalt|arschkalt|bitterkalt|"
+    # icy ("les carreaux sont glacés", "la salle de bain est glacée", "icy tiles", "eisig")
+    r"icy|ice[- ]cold|glacee|glacees|glacial\w*|(?:est|sont|etait|etaient) (?:tout |toute |"
+    r"super |vraiment |completement )?glaces?|eisig\w*|"
+    # one's breath seen indoors ("ich seh meinen Atem", "on voit notre souffle")
+    r"(?:see|seh\w*|sieht|voi[st]|vemos|veo) (?:my|our|your|meinen|unseren|deinen|mon|notre|"
+    r"ton|mi|nuestro) (?:breath|atem|souffle|aliento)|"
     # shivering, teeth chattering ("Granny's been shivering in her room", "elle grelotte",
     # "está tiritando", "Oma klappert mit den Zähnen")
     r"shiver\w*|teeth (?:are |were )?chattering|(?<!fait )(?<!fais )frissonn\w*|grelott\w*|"

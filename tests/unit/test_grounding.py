@@ -7401,3 +7401,18 @@ def test_a_question_about_the_world_routes_to_no_project(text: str) -> None:
 def test_a_question_about_ones_own_things_stays_with_their_project(text: str) -> None:
     routed = ROUTER.route(form_event(text), BASE)
     assert routed.project_id == "family-calendar", routed.project_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the kids' room is icy this morning",
+        "im Kinderzimmer ist es eisig",
+        "dans la chambre des enfants on voit notre souffle",
+    ],
+)
+def test_icy_or_breath_seen_indoors_is_cold_said(text: str) -> None:
+    f = form(text)
+    assert f.task is not None and any(
+        op["path"].startswith("/entities/climate.") for op in patch_of(f)
+    ), (f.decision, f.reply)
