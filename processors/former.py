@@ -1332,7 +1332,11 @@ class Former:
         if not confident:
             said_lang = lang_code if (lang_code := (routed.language or "en")) in SUPPORTED else "en"
             folded = fold(event.text) if event.kind == "user_action" else ""
-            if said_alone(DISMISSED, folded, at_start=True):
+            if said_alone(DISMISSED, folded, at_start=True) or (
+                # (as cleaned too: "ah este no déjalo déjalo" is "ah olvídalo")
+                folded
+                and said_alone(DISMISSED, fold(clean(event.text, said_lang).text), at_start=True)
+            ):
                 # "sorry, wrong button": called off, whichever project
                 unchanged = reply_text("unchanged", language_of(routed).lang)
                 return self._reply(routed, "no_task", unchanged, now, "smalltalk", "cancel")

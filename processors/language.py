@@ -309,6 +309,12 @@ def _function_word_of(word: str) -> tuple[int, ...]:
 _MARKS = {"fr": "œ", "es": "¿¡"}
 
 
+# (the stressed syllable two before the pronoun; not "le", "les": French "générale", "pédale")
+_ES_CLITIC = re.compile(
+    r"[a-zñ]*[áéíóú][a-zñ]+[aei](?:lo|los|la|las|me|nos|selo|sela|selos|selas)$"
+)
+
+
 def _marked(text: str) -> list[str]:
     """The supported languages whose own letters ``text`` has."""
     return [lang for lang, marks in _MARKS.items() if any(mark in text for mark in marks)]
@@ -337,6 +343,10 @@ def detect(text: str, *, hint: str | None = None) -> Detected:
         votes = dict(zip(_FUNCTION_WORDS, counts, strict=True))
     else:
         votes = function_word_votes(words)
+    if not text.isascii() and (clitics := sum(1 for w in words if _ES_CLITIC.match(w))):
+        # "márcalo", "apágala", "pásaselo": an accented imperative with its pronoun joined,
+        # Spanish alone writes so (Portuguese and French join them with a hyphen)
+        votes = {**votes, "es": votes["es"] + 2 * clitics}
     if len(words) <= 2:
         best = max(votes.values())
         leaders = [lang for lang, n in votes.items() if n == best and n > 0]

@@ -104,3 +104,13 @@ def test_clean_of_a_text_only_lower_cased_is_that_of_the_text() -> None:
         for lang in ("en", "fr", "es", "de", "it"):
             assert clean(text, lang) == clean(lowered, lang)
             assert clean(text, lang).text == clean.__wrapped__(lowered, lang).text
+
+
+def test_a_spanish_imperative_with_its_pronoun_joined_says_spanish() -> None:
+    from processors.language import detect
+
+    for text in ["márcalo como terminado", "apágala ya", "enciéndela por favor", "Ciérralo"]:
+        assert detect(text).lang == "es", text
+    # French words of the same shape are French ("générale", "pédale")
+    for text in ["la réunion générale", "ma pédale est cassée"]:
+        assert detect(text).lang == "fr", text
