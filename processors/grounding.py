@@ -187,7 +187,7 @@ _FEW = (
 # a request called off in its first words ("sorry, wrong button", "laisse tomber, …")
 DISMISSED = re.compile(
     r"\W*(?:(?:oops|oh|ah|sorry|sry|lol|haha|jaja|dsl|desole|pardon|perdon|perdona|uy|ups|"
-    r"actually|no|non|nein|nee|ok|okay|bon|vale|ach|eh)\W+)*"
+    r"actually|no|non|nein|nee|ne|noe|ok|okay|bon|vale|ach|eh)\W+)*"
     # said to someone else, or by mistake ("lol sorry that was meant for sam", "no te hablaba a
     # ti, era a mi marido", "uy, perdona, era la tele", "Sorry, hab mich vertan, mach nix")
     r"(?:(?:(?:that|it|this) was|c'etait|c etait|era|war) (?:meant )?(?:for|pour|para|pa|fur|"
@@ -212,7 +212,8 @@ DISMISSED = re.compile(
     r"ne t'embete pas|no hace falta|pas la peine|olvida|"
     # "oh, leave it, I'll do it myself", "ach, lass, ich mach's selber", "Kommando zurück"
     rf"leave it|laisse|lass(?: mal)?|kommando zuruck|{_MYSELF})\b"
-    rf"(?:[\s,;.!\u2026-]+(?:{_MYSELF}|(?:i was|i'm) (?:talking|speaking) to{_FEW})\b)?"
+    rf"(?:[\s,;.!\u2026-]+(?:{_MYSELF}|(?:i was|i'm) (?:talking|speaking) to{_FEW}|"
+    r"(?:ich )?hab mich vertan|je me suis trompee?|me (?:he )?equivoque|my mistake)\b)?"
     # a clause of its own: not "oublie le yoga ce soir", "dejalo así y cierra la puerta"
     r"(?=\W*$|\s*[,;.!?\u2026])"
 )

@@ -7416,3 +7416,16 @@ def test_icy_or_breath_seen_indoors_is_cold_said(text: str) -> None:
     assert f.task is not None and any(
         op["path"].startswith("/entities/climate.") for op in patch_of(f)
     ), (f.decision, f.reply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ne, lass, ich hab mich vertan.",
+        "Non, laisse, je me suis trompé.",
+        "no, leave it, my mistake",
+    ],
+)
+def test_a_mistake_owned_after_a_call_off_is_no_task(text: str) -> None:
+    f = form(text)
+    assert f.decision == "no_task", (f.decision, f.reply)
