@@ -39,7 +39,10 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "how who turn switch set this that with for at up down thanks thank yes no hi hello you're "
         "i'm it's haha "
         "bye okay cool great never mind sorry wait lights light "
-        "pls plz thx tmrw abt u dont cant im whos".split()  # a phone's shorthand says it too
+        "pls plz thx tmrw abt u dont cant im whos "  # a phone's shorthand says it too
+        # short requests and their words ("cancel yoga tomorrow", "label TL-112 as a bug")
+        "cancel tomorrow tonight today label as close who's what's whats got lol ty cheers nice "
+        "add lock".split()
     ),
     "fr": frozenset(
         "le la les un une des du de est et il elle mon ma mes tu vous peux pouvez quoi "
@@ -47,18 +50,27 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "oui non bonjour salut au revoir bien d'accord rien laisse tomber pardon désolé "
         "lumière lumières c'est s'il plaît je j'ai stp svp chui dsl bjr "
         # chat drops accents; "sont", "quelles" say French as much as "où" does
-        "quel quelle quels quelles sont cette nous lumiere lumieres eteins".split()
+        "quel quelle quels quelles sont cette nous lumiere lumieres eteins "
+        # short requests and their words ("mets-la en bleu", "passe TL-57 en revue")
+        "à au aux ça pas chez coucou allô mets-le mets-la mets-les donne donne-le donne-la "
+        "attribue attribue-le attribue-la traduis revue chambre jsuis t'es s'en".split()
     ),
     "es": frozenset(
         "el la los las un una unos de del es y en mi mis tu puedes qué cuándo dónde cómo "
         "quién enciende apaga pon por para con gracias sí hola adiós vale nada olvídalo "
-        "perdón lo siento luz luces está están favor quiero porfa xfa mñn".split()
+        "perdón lo siento luz luces está están favor quiero porfa xfa mñn "
+        # short requests and their words ("cancela eso", "quita la alarma", "sube el TL-126")
+        "cancela cancelas cancelar quita quítale pon ponle ponla ponlo ponme mejor espera al "
+        "ya eso esto sube baja cierra asigna asígnale añade cita clase mañana noche hoy".split()
     ),
     "de": frozenset(
         "der die das ein eine ist und in im mein meine du kannst bitte was wann wo wie wer "
         "mach schalte aus an ein auf mit für danke ja nein hallo tschüss okay gut egal "
         "vergiss entschuldigung licht lichter ich es nicht bt bidde nich "
-        "welche welcher welches welchen hast haben sind wird".split()
+        "welche welcher welches welchen hast haben sind wird "
+        # short requests and their words ("weis TL-63 Priya zu", "nee lass mal", "gib … an")
+        "zu mir mich dir dich ins vom zum zur beim nee lass gib weis weise schließ schliess "
+        "schieb nimm sperr erinnere streich trag setz dreh heller höher wärmer".split()
     ),
 }
 _LINGUA_NAMES = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -114,3 +115,22 @@ def test_a_spanish_imperative_with_its_pronoun_joined_says_spanish() -> None:
     # French words of the same shape are French ("générale", "pédale")
     for text in ["la réunion générale", "ma pédale est cassée"]:
         assert detect(text).lang == "fr", text
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("cancel yoga tomorrow", "en"),
+        ("label TL-112 as a bug", "en"),
+        ("mets-la en bleu", "fr"),
+        ("passe TL-57 en revue", "fr"),
+        ("cancela eso", "es"),
+        ("quita la alarma", "es"),
+        ("weis TL-63 Priya zu", "de"),
+        ("nee lass mal", "de"),
+    ],
+)
+def test_short_requests_say_their_language(text: str, lang: str) -> None:
+    from processors.language import detect
+
+    assert detect(text).lang == lang, text
