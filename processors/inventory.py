@@ -107,7 +107,11 @@ KIND_WORDS: dict[str, frozenset[str]] = {
     "lock": frozenset("door lock porte serrure puerta cerradura tur schloss".split()),
     "alarm": frozenset("alarm alarme alarma alarmanlage".split()),
     "scene": frozenset("scene mode ambiance escena modo szene modus".split()),
-    "switch": frozenset("machine plug pump prise pompe enchufe bomba stecker pumpe".split()),
+    # (and the verbs of plugging in and out: a lamp is switched, a device unplugged)
+    "switch": frozenset(
+        "machine plug pump prise pompe enchufe bomba stecker pumpe unplug "
+        "desenchufa desenchufar ausstecken einstecken".split()
+    ),
     "ticket": frozenset(
         "ticket tickets issue issues bug bugs task card ticket incidence "
         "fallo tarea aufgabe fehler".split()

@@ -7429,3 +7429,12 @@ def test_icy_or_breath_seen_indoors_is_cold_said(text: str) -> None:
 def test_a_mistake_owned_after_a_call_off_is_no_task(text: str) -> None:
     f = form(text)
     assert f.decision == "no_task", (f.decision, f.reply)
+
+
+@pytest.mark.parametrize(
+    "text", ["unplug everything in the kitchen", "desenchufa todo en la cocina"]
+)
+def test_unplugging_a_room_is_of_its_devices_not_its_lights(text: str) -> None:
+    assert {op["path"] for op in patch_of(form(text))} == {
+        "/entities/switch.coffee_machine/state"
+    }, text
