@@ -72,7 +72,14 @@ from processors.models import (
     trusted,
 )
 from processors.outside import OUTSIDE_WHAT, outside_request
-from processors.packs import DomainPack, IntentSpec, MissingSlot, extract_slots, render_patch
+from processors.packs import (
+    DomainPack,
+    IntentSpec,
+    MissingSlot,
+    extract_slots,
+    render_patch,
+    slug,
+)
 from processors.router import ProjectRegistry, words
 from processors.values import MONTH_WORDS, WEEKDAY_WORDS, delta, switch, when
 
@@ -86,7 +93,6 @@ _MUTATING = frozenset(
     "pon cambia actualiza fija marca anade borra cancela cierra abre mueve "
     "setz setze stell stelle andere markiere fuge losche schliess offne verschieb".split()
 )
-# a field that holds a point in time ("launch date", "deadline", "fecha de entrega", "Abgabe")
 # the words that make a field a point in time ("launch date", "deadline", "Abgabe"): the last
 # of the field's name, or followed only by a day said in it or a verb ("fija el lanzamiento para
 # el lunes", "el lanzamiento pasa al lunes"; not "launch budget")
@@ -112,19 +118,78 @@ def _date_field(field: str) -> bool:
     )
 
 
+def _field_of_project(
+    slots: dict[str, Any],
+    project_id: str | None,
+    said: str,
+    lang: str,
+    at: datetime,
+    zone: str,
+) -> None:
+    """``slots`` of a generic project's field (``field``, ``value``) as the project keeps it:
+    its name without the project's ("set the Helios launch date …" sets ``launch_date``), and
+    a point in time for a field that holds one, read where it is said (see _dated_value)."""
+    field = str(slots["field"])
+    if project_id:
+        # the project's name (and "in", "of" before it, "'s" after) is no part of the field's
+        # ("leg in Atlas die Abgabe …", "le budget d'Atlas")
+        kept = re.sub(
+            rf"(?:^|_)(?:(?:in|im|bei|dans|en|for|pour|para|fur|de|del|d|von|of)_)?"
+            rf"{slug(project_id)}(?:_s)?(?=_|$)",
+            "",
+            field,
+        ).strip("_")
+        field = re.sub(r"^(?:the|le|la|les|l|el|los|las|den|die|das|der)_", "", kept) or field
+    value = str(slots.get("value", ""))
+    if (
+        "value" in slots
+        and _date_field(field)
+        and (dated := _dated_value(value, said, lang, at, zone))
+    ):
+        slots["value"] = dated
+        words = field.split("_")
+        while len(words) > 1 and words[-1] in _FIELD_VERBS:
+            words.pop()  # "el lanzamiento pasa al lunes": the launch's
+        # the day said before the "to" is no part of the field ("fija el lanzamiento para el
+        # lunes a las 9"): the name up to it
+        day_at = next((n for n, w in enumerate(words) if w in _DAY_WORDS), None)
+        if day_at:
+            kept_words = words[:day_at]
+            while kept_words and kept_words[-1] in _LINKS:
+                kept_words.pop()
+            words = kept_words or words
+        field = "_".join(words)
+    slots["field"] = slots["field_slug"] = field
+
+
+def _dated_value(value: str, said: str, lang: str, at: datetime, zone: str) -> str | None:
+    """The point in time ``value`` says ("Wednesday the 16th at 10 am"), ISO; None when it
+    says something else with its numbers (money, a unit, a version, an address, a range) or
+    is written as a date already. The day may be said before the value ("fija el lanzamiento
+    para el lunes a las 9": "las 9"): then the whole request ``said`` is read."""
+    folded = fold(value)
+    if (
+        not (_SAYS_A_TIME.search(folded) or not _DAY_WORDS.isdisjoint(re.findall(r"\w+", folded)))
+        or _NOT_A_TIME.search(folded)
+        or _ISO_DATE.match(value)
+    ):
+        return None
+    found = when(clean(value, lang), at, zone)
+    if found is None or found.at is None or found.time_only:
+        whole = when(clean(said, lang), at, zone)
+        found = whole if whole is not None and whole.at is not None else found
+    if found is None or found.at is None:
+        return None
+    return found.at.date().isoformat() if found.date_only else found.at.isoformat()
+
+
 # a value that says a day or a time of day ("wednesday the 16th at 10 am", "las 9", "den 21.
 # Dezember um neun Uhr"), and one that says something else with its numbers (money, a unit,
 # a version, an address, a range)
+# (besides a weekday's or a month's name: _DAY_WORDS)
 _SAYS_A_TIME = re.compile(
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lundi|mardi|mercredi|jeudi|"
-    r"vendredi|samedi|dimanche|lunes|martes|miercoles|jueves|viernes|sabado|domingo|montag|"
-    r"dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|january|february|march|april|may|"
-    r"june|july|august|september|october|november|december|janvier|fevrier|mars|avril|mai|juin|"
-    r"juillet|aout|septembre|octobre|novembre|decembre|enero|febrero|marzo|abril|mayo|junio|"
-    r"julio|agosto|septiembre|octubre|noviembre|diciembre|januar|februar|marz|juni|juli|"
-    r"oktober|dezember|tomorrow|demain|manana|morgen|ubermorgen|next|prochain\w*|proxim\w*|"
-    r"nachste\w*|noon|midday|midi|mediodia|mittag|uhr|am|pm|\d{1,2}(?:st|nd|rd|th)|"
-    r"\d{1,2}[:h]\d{0,2}|las? \d{1,2}|a las|um \d{1,2})\b"
+    r"\b(?:ubermorgen|next|prochain\w*|proxim\w*|nachste\w*|noon|midday|midi|mediodia|mittag|"
+    r"uhr|am|pm|\d{1,2}(?:st|nd|rd|th)|\d{1,2}[:h]\d{0,2}|las? \d{1,2}|a las|um \d{1,2})\b"
 )
 _NOT_A_TIME = re.compile(
     r"\d\s*(?:k|m|eur|euros?|usd|dollars?|€|\$|%|units?|unidades|unites|stuck|pallets?|"
@@ -134,7 +199,7 @@ _NOT_A_TIME = re.compile(
 # a new thing asked for ("add a reminder …", "crée une tâche …", "erinnere mich …")
 _MAKES_NEW = re.compile(
     r"\W*(?:(?:please|can you|could you|bitte|peux-tu|tu peux|puedes)\W+)?(?:add|create|make|"
-    r"note|set up|ajoute|cree|note|anade|crea|apunta|anota|erstell\w*|trag|notier\w*|erinnere|"
+    r"note|set up|ajoute|cree|anade|crea|apunta|anota|erstell\w*|trag|notier\w*|erinnere|"
     r"rappelle|recuerdame|recuerda)\w*\b"
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\b")
@@ -860,50 +925,16 @@ class PackExpert:
             return Proposal.read_only(intent, similarity, notes)
         said = _unaddressed(event.text, routed.project_id)
         slots = extract_slots(pack, said)
-        if routed.project_id and isinstance(field := slots.get("field"), str):
-            # "set the Helios launch date …", "leg in Atlas die Abgabe …", "le budget d'Atlas":
-            # the project's name (and "in", "of" before it, "'s" after) is no part of the
-            # field's
-            own = re.sub(r"[^a-z0-9]+", "_", fold(routed.project_id)).strip("_")
-            kept = re.sub(
-                rf"(?:^|_)(?:(?:in|im|bei|dans|en|for|pour|para|fur|de|del|d|von|of)_)?{own}"
-                r"(?:_s)?(?=_|$)",
-                "",
-                field,
-            ).strip("_")
-            kept = re.sub(r"^(?:the|le|la|les|l|el|los|las|den|die|das|der)_", "", kept)
-            if kept:
-                slots["field"] = slots["field_slug"] = kept
-        value = str(slots.get("value", ""))
-        if (
-            "value" in slots
-            and _date_field(str(slots.get("field", "")))
-            and _SAYS_A_TIME.search(fold(value))
-            and not _NOT_A_TIME.search(fold(value))
-            and not _ISO_DATE.match(value)  # "2026-12-15": written as it is
-        ):
-            # "set the launch date to Wednesday the 16th at 10 am": a time, not those words;
-            # the day may be said before the "to" ("fija el lanzamiento para el lunes a las
-            # 9"): read in the whole request then, and no part of the field
+        if isinstance(slots.get("field"), str):
             lang = language_of(routed).lang
-            code = lang if lang in SUPPORTED else "en"
-            at = when(clean(value, code), event.occurred_at, pack.timezone)
-            if at is None or at.at is None or at.time_only:
-                whole = when(clean(said, code), event.occurred_at, pack.timezone)
-                at = whole if whole is not None and whole.at is not None else at
-            if at is not None and at.at is not None:
-                slots["value"] = at.at.date().isoformat() if at.date_only else at.at.isoformat()
-                field_words = str(slots["field"]).split("_")
-                while len(field_words) > 1 and field_words[-1] in _FIELD_VERBS:
-                    field_words.pop()  # "el lanzamiento pasa al lunes": the launch's
-                    slots["field"] = slots["field_slug"] = "_".join(field_words)
-                day_at = next((n for n, w in enumerate(field_words) if w in _DAY_WORDS), None)
-                if day_at:
-                    kept_words = field_words[:day_at]
-                    while kept_words and kept_words[-1] in _LINKS:
-                        kept_words.pop()
-                    if kept_words:
-                        slots["field"] = slots["field_slug"] = "_".join(kept_words)
+            _field_of_project(
+                slots,
+                routed.project_id,
+                said,
+                lang if lang in SUPPORTED else "en",
+                event.occurred_at,
+                pack.timezone,
+            )
         missing = [s for s in intent.required_slots if s not in slots]
         instead = next((i for i in pack.intents if i.id == intent.otherwise), None)
         bare = bool(missing) and _BARE_CHANGE.match(said) is not None

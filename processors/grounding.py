@@ -256,6 +256,15 @@ _QUESTION_START = {
     r"ist|sind|hab|habe|habe ich|hat|gibt|zeig|sag mir|liste)\b",
 }
 _QUESTION_RE = {lang: re.compile(p) for lang, p in _QUESTION_START.items()}
+
+
+def asked_in_any(folded: str) -> bool:
+    """Whether ``folded`` asks in any of the four languages: a question mark, or a question's
+    first word ("cuántos habitantes tiene Andorra"; the language may be misread)."""
+    text = folded.strip().lstrip("¿¡ ")
+    return text.endswith("?") or any(r.match(text) for r in _QUESTION_RE.values())
+
+
 # searched only where one of their words is (most of their alternatives start with one, and
 # a long alternation tried at every position costs more than a few ``in``)
 _ASKS_SAID, _ASKED_LAST_SAID, _OR_NOT_SAID = map(Needled, (_ASKS, _ASKED_LAST, _OR_NOT))

@@ -665,22 +665,20 @@ _SAID_NO = {"fr": "non", "de": "nein"}
 
 def _not_but(lowered: str, lang: str) -> str:
     """``lowered`` with a "not X but Y" said first read as its request of Y (see NOT_BUT)."""
-    found = NOT_BUT.match(lowered)
-    if found is not None and _A_REQUEST_VERB.match(fold(found["y"])):
+    found = NOT_BUT.match(lowered) or _NOT_THEN_ASKED.match(lowered)
+    if found is None:
+        return lowered
+    if _A_REQUEST_VERB.match(fold(found["y"])):
         return found["y"]  # "not the water pump, but turn on the coffee machine"
-    if found is not None:
-        x, y, rest = found["x"], found["y"], ""
-        if lang == "de" and re.search(r"\w(?:en|ern|eln)$", x) and " " in x:
-            # the verb ends the German clause: said again after the thing it is asked of
-            # ("den Kompressor ausschalten, sondern die Heizung" → "…, nein, die Heizung
-            # ausschalten")
-            y, comma, rest = y.partition(",")
-            y, rest = f"{y} {x.rsplit(' ', 1)[1]}", comma + rest
-        return f"{x}, {_SAID_NO.get(lang, 'no')}, {y}{rest}"
-    found = _NOT_THEN_ASKED.match(lowered)
-    if found is not None and _A_REQUEST_VERB.match(fold(found["y"])):
-        return found["y"]
-    return lowered
+    if found.re is not NOT_BUT:
+        return lowered
+    x, y, rest = found["x"], found["y"], ""
+    if lang == "de" and re.search(r"\w(?:en|ern|eln)$", x) and " " in x:
+        # the verb ends the German clause: said again after the thing it is asked of ("den
+        # Kompressor ausschalten, sondern die Heizung" → "…, nein, die Heizung ausschalten")
+        y, comma, rest = y.partition(",")
+        y, rest = f"{y} {x.rsplit(' ', 1)[1]}", comma + rest
+    return f"{x}, {_SAID_NO.get(lang, 'no')}, {y}{rest}"
 
 
 @lru_cache(maxsize=512)  # one event's text is cleaned by the former, its expert and checks

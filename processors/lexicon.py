@@ -12,7 +12,6 @@ through it, so an inventory written in English answers "le plafonnier de la cham
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache, lru_cache
 
 # English word → its words in French, Spanish and German (folded: lower case, no accents).
@@ -564,6 +563,8 @@ def _word_languages() -> dict[str, tuple[int, int]]:
     """Each folded word: the languages it is common in, and those it is a word of."""
     from wordfreq import get_frequency_dict  # (its lists load once, on the first word asked)
 
+    from processors.language import fold  # (language imports this module)
+
     common_least = 10.0 ** (_COMMON_ZIPF - 9.0)  # Zipf: log10 of the frequency per billion
     known_least = 10.0 ** (_KNOWN_ZIPF - 9.0)
     found: dict[str, tuple[int, int]] = {}
@@ -571,8 +572,7 @@ def _word_languages() -> dict[str, tuple[int, int]]:
         for word, frequency in get_frequency_dict(lang, wordlist="small").items():
             if frequency < known_least:
                 break  # most frequent first
-            decomposed = unicodedata.normalize("NFKD", word.lower())
-            folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+            folded = fold(word)
             common, known = found.get(folded, _NEITHER)
             found[folded] = (
                 common | (1 << bit if frequency >= common_least else 0),

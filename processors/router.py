@@ -43,6 +43,7 @@ from processors.grounding import (
     NEGATED,
     PRAISE,
     WISHES,
+    asked_in_any,
     chatted,
     leaving_home,
     negated_request,
@@ -655,7 +656,7 @@ class Router:
                 or (
                     (
                         _KNOWLEDGE.match(folded) is not None
-                        or (_WORLD.search(folded) is not None and _ASKED.search(folded) is not None)
+                        or (_WORLD.search(folded) is not None and asked_in_any(folded))
                     )
                     # nothing asked after it ("les enfants peuvent manger plus tard, décale
                     # l'anniversaire de mamie à 20h")
@@ -1073,11 +1074,6 @@ _WORLD = re.compile(
     r"world record|record du monde|record mundial|weltrekord|official language|langue officielle|"
     r"idioma oficial|amtssprache|spricht man|se habla|parle-t-on|capital of|capitale de|"
     r"capital de|hauptstadt)\b"
-)
-_ASKED = re.compile(
-    r"\?|^\W*(?:how|what|which|when|why|who|where|combien|comment|quel\w*|"
-    r"pourquoi|quand|cuant\w*|como|que|cual\w*|por que|cuando|wie|was|welche\w*|"
-    r"warum|wann|wo)\b"
 )
 _KNOWLEDGE = re.compile(
     _OPENING + r"(?:"

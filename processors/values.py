@@ -1098,7 +1098,6 @@ _WITHIN = re.compile(r"\b(?:in|dans|en|dentro de|innerhalb von)\s*$")
 _NOON = re.compile(
     r"(?<!apres-)(?<!apres )\b(?:noon|midday|mid-day|midi|mediodia|mittag|mittags)\b"
 )
-_CLOCK_DIGITS = re.compile(r"\b\d{1,2}[:h.]\d{2}\b")
 _MIDNIGHT = re.compile(r"\b(?:midnight|minuit|medianoche|mitternacht)\b")
 _EVENING = re.compile(
     r"\b(?:evening|tonight|afternoon|soir|apres-midi|tarde|noche|abend\w*|nachmittag\w*)\b"
@@ -1187,7 +1186,7 @@ def _clock(text: str) -> tuple[time | None, bool]:
     digit = _DIGIT.search(text) is not None
     if not digit and _ONE_OCLOCK_SAID.search(text):
         return (time(1, 0) if _MORNING.search(text) else time(13, 0)), False
-    if _NOON_SAID.search(text) and not _CLOCK_DIGITS.search(text):
+    if _NOON_SAID.search(text) and not _CLOCK_MARK.search(text):
         # (a time said with digits is the time: "midday yoga on thursday at 12:30")
         return time(12, 0), False
     if _MIDNIGHT_SAID.search(text):
