@@ -154,7 +154,7 @@ class Snapshot:
         last = commits[-1].state_hash
         if text is None:
             canon = canon if canon is not None else CanonicalCache()
-            text = canon.dump(state, written)
+            text = canon.dump(state, written, forget=True)  # (see _follow_lattice)
         elif self.state_hash == last:  # only ledger entries since
             return Snapshot(self.project_id, version, state, text, canon, last, self.lattice)
         if hashlib.sha256(text.encode()).hexdigest() != last:
@@ -196,8 +196,11 @@ class Snapshot:
         if state is self.state:
             text, digest = self.canonical, self.digest
         else:
+            # the snapshot followed from is not patched again: the texts of what the commits
+            # copied are forgotten (an executor's cache keeps originals for its tasks' working
+            # states, and kept each version's whole text, keys and members for 16-32 follows)
             canon = canon if canon is not None else CanonicalCache()
-            text, digest = canon.dump(state, written), None
+            text, digest = canon.dump(state, written, forget=True), None
         return Snapshot(self.project_id, version, state, text, canon, digest, lattice)
 
 

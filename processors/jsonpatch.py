@@ -428,19 +428,30 @@ class CanonicalCache:
         self._keep = keep
         self._forget = forget
 
-    def dump(self, doc: Any, written: Written | None = None, *, versions: int = 1) -> str:
+    def dump(
+        self,
+        doc: Any,
+        written: Written | None = None,
+        *,
+        versions: int = 1,
+        forget: bool | None = None,
+    ) -> str:
         """``canonical_json(doc)``; ``written``: what ``apply_patch(..., written=)`` filled
         since the last dump (those containers are dumped afresh, those they copy forgotten),
         over ``versions`` versions of the document (texts are kept for ``keep`` versions,
-        dumped or not: a head dumped once per batch forgets removed parts as soon)."""
+        dumped or not: a head dumped once per batch forgets removed parts as soon).
+        ``forget``: whether the texts of the containers ``written`` copies are forgotten
+        (None: as the cache was made); true for a version that replaces the one it was
+        patched from, as a snapshot followed to the next in a cache that keeps originals."""
         written = written or {}
         self._dumps += max(1, versions)
+        forget = self._forget if forget is None else forget
         copied: dict[int, list[Any]] = {}  # a copy's id -> its original's entry
         for key, (_, original, _keys) in written.items():
             known = self._texts.get(id(original))
             if known is not None and known[0] is original:
                 copied[key] = known
-                if self._forget:
+                if forget:
                     del self._texts[id(original)]
                 else:
                     known[2] = self._dumps

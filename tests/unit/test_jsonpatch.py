@@ -12,6 +12,7 @@ import pytest
 from processors.errors import PatchError
 from processors.jsonpatch import (
     CanonicalCache,
+    Written,
     apply_patch,
     canonical_json,
     get,
@@ -207,6 +208,22 @@ def test_the_canonical_cache_redumps_a_wide_object_member_by_member() -> None:
         with contextlib.suppress(PatchError):
             doc = apply_patch(doc, patch, written=written)
         assert cache.dump(doc, written) == canonical_json(doc)
+
+
+def test_a_cache_that_keeps_originals_forgets_a_version_replaced_by_the_next() -> None:
+    # an executor's snapshot followed commit after commit: the versions it followed from are
+    # not patched again, and their texts (a grown state's whole text, keys and members)
+    # were kept for up to twice ``keep`` follows
+    cache = CanonicalCache(keep=16, forget=False)
+    versions: list[dict[str, Any]] = [{f"r{i:02d}": {"n": i} for i in range(50)}]
+    cache.prime(versions[0])
+    for n in range(40):
+        written: Written = {}
+        patch = [{"op": "add", "path": f"/q{n:02d}", "value": {"n": n}}]
+        versions.append(apply_patch(versions[-1], patch, written=written))
+        assert cache.dump(versions[-1], written, forget=True) == canonical_json(versions[-1])
+    assert cache.first_members(versions[-1], 1) == [("q00", '{"n":0}')]
+    assert all(cache.first_members(v, 1) is None for v in versions[:-1])
 
 
 def test_the_canonical_cache_keeps_a_flat_object_flat_until_a_patch_nests_it() -> None:

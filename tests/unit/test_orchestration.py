@@ -684,6 +684,7 @@ def test_a_summary_from_the_snapshots_dump_is_the_summary_dumped_afresh() -> Non
     commit, after = plan_commit(result, head, changed_paths=set(), now=T0)
     followed = base.follow([commit])
     assert followed is not None and followed.state == after.state != state
+    assert primed.first_members(state, 12) is None  # (the version followed from: forgotten)
     later = scheduled.model_copy(update={"snapshot_version": 4})
     again = Executor("x").execute(later, followed)
     fresh = Executor("x").execute(later, Snapshot("apollo", 4, followed.state))
