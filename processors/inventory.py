@@ -36,6 +36,7 @@ from processors.lexicon import (
     by_sound,
     canonical,
     common_in,
+    glossed,
     lexicon_words,
     mistyped,
 )
@@ -940,8 +941,9 @@ class Inventory:
             if word in _STOP:
                 found = []
             elif word not in self._vocab_set and not word.isdigit():
-                fixed = _fuzzy_canonical(word)
-                if fixed is not None:
+                if (glossary := self._glossed(word)) is not None:
+                    found = glossary
+                elif (fixed := _fuzzy_canonical(word)) is not None:
                     found = fixed.split()
                 elif len(word) >= 6 and (respelt := self._respelling(word)) is not None:
                     found = respelt
@@ -949,6 +951,26 @@ class Inventory:
                     found = parts
             remember(self._said_memo, word, found)
         return found
+
+    def _glossed(self, word: str) -> list[str] | None:
+        """The glossary's English for ``word`` when this inventory's names hold every one of
+        its words (a plural, a singular or a word of the same stem: "price" for "Pricing"):
+        "ausgebuchte" → "sold out" where a ticket is "Waitlist for sold-out sizes", nothing
+        where none is."""
+        english = glossed(word)
+        if english is None:
+            return None
+        out = []
+        for w in english.split():
+            same = (w, f"{w}s", w[:-1] if w.endswith("s") else "")
+            found = next((v for v in same if v in self._vocab_set), None)
+            stem = w[:-1] if w.endswith("e") else w
+            if found is None and len(stem) >= 4:
+                found = next((v for v in self._vocab if v.startswith(stem)), None)
+            if found is None:
+                return None
+            out.append(found)
+        return out
 
     def _compound(self, word: str) -> list[str] | None:
         """A German compound of a name this inventory knows and a kind's word:

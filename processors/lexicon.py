@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 
+from processors.glossary import GLOSSARY
+
 # English word → its words in French, Spanish and German (folded: lower case, no accents).
 _GROUPS: dict[str, str] = {
     # things and parts of a home
@@ -466,6 +468,63 @@ def _canonical(word: str) -> str:
 
 _KNOWN = frozenset(_GROUPS) | frozenset(w for k in _GROUPS for w in k.split())
 
+# The glossary's words (processors.glossary), apart from the hand lists above: its everyday
+# words ("heure", "Kuchen") would rewrite every request, so an inventory asks for them only
+# where its own items' names hold the English word (a title's "hour", a "Cake" event).
+# Not glossed: the words of when (a request's time is its value, never an item's name, though
+# a title may say "hours"), the verbs a request asks with ("annule", "ferme": a title may
+# say "Cancel button"), and words that order or compare items.
+_UNGLOSSED = frozenset(
+    "date time hour minute second week weekend month year today tomorrow yesterday morning "
+    "afternoon evening noon midnight now soon later early late always sometimes immediately "
+    "daily weekly monthly annual duration period day semester january february march april "
+    "june july august september october november december beginning end "
+    "open close reopen move shorten cancel add remove delete send set assign book show hide "
+    "start stop finish remind create change call check write fix bring stay wait keep ask "
+    "help need try use work play run done ready new old first last next previous same".split()
+)
+_GLOSSED: dict[str, str] = {}
+for _english, _words in GLOSSARY.items():
+    if _english in _UNGLOSSED:
+        continue
+    for _word in _words.split():
+        if _word not in _CANONICAL:
+            _GLOSSED.setdefault(_word, _english)
+
+
+@lru_cache(maxsize=1 << 14)
+def glossed(word: str) -> str | None:
+    """The English word(s) the glossary gives a folded word the lexicon does not know
+    (German compounds split on parts either knows), or None.
+
+    >>> glossed("warteliste"), glossed("preisregeln"), glossed("lumiere")
+    ('waitlist', 'price rule', None)
+    """
+    if word in _CANONICAL:
+        return None
+    found = _GLOSSED.get(word)
+    if found is not None or len(word) < 8:
+        return found
+    if _word_languages().get(word, _NEITHER)[1] & _NOT_GERMAN and not _known_german(word):
+        return None  # a word of another language, no German compound ("nochebuena")
+    either = _GLOSSED.get
+    for cut in range(3, len(word) - 3):
+        tail = word[cut:]
+        right = either(tail) or _CANONICAL.get(tail)
+        if right is None and tail.endswith("s"):
+            right = either(tail[:-1]) or _CANONICAL.get(tail[:-1])
+        if not right:
+            continue
+        head = word[:cut]
+        for link in _LINKS:
+            if link and not head.endswith(link):
+                continue
+            stem = head[: len(head) - len(link)] if link else head
+            left = either(stem) or _CANONICAL.get(stem)
+            if left:
+                return f"{left} {right}"
+    return None
+
 
 # What sounds() reads one letter at a time, after the pairs ("ch" kept whole as "\x00"): "ll"
 # comes first because a silent "h" leaves "lhl" as "ll", and these letters neither make nor
@@ -555,6 +614,13 @@ def mistyped(word: str, meant: str) -> bool:
 
 
 _NEITHER = (0, 0)
+_NOT_GERMAN = 0b0111  # English, French, Spanish (bits of _COMMON_LANGS' order)
+
+
+def _known_german(word: str) -> bool:
+    return bool(_word_languages().get(word, _NEITHER)[1] & 0b1000)
+
+
 _KNOWN_ZIPF = 2.5  # a word of a language at all (its small list goes down to about 1)
 
 

@@ -107,3 +107,38 @@ def test_a_common_word_is_no_typo_of_another_word_of_its_language() -> None:
     # a real typo still names it ("oofen"), and the word itself does
     assert [m.item.id for m in inventory.resolve("mach den oofen aus").matches] == ["climate.stove"]
     assert [m.item.id for m in inventory.resolve("mach den ofen aus").matches] == ["climate.stove"]
+
+
+def test_a_title_in_english_is_found_from_another_language_through_the_glossary() -> None:
+    from processors.inventory import Inventory
+    from processors.lexicon import glossed
+    from processors.packs import CollectionSpec
+
+    state = {
+        "tickets": {
+            "TL-1": {"title": "Waitlist for sold-out sizes"},
+            "TL-2": {"title": "Pricing rules for multi-day rentals"},
+            "TL-3": {"title": "Deposit refunded twice on cancellation"},
+        }
+    }
+    spec = CollectionSpec(path="/tickets", names=["title"], default_kind="ticket", number=True)
+    inventory = Inventory.from_state(state, [spec])
+
+    def named(text: str) -> list[str]:
+        return [m.item.id for m in inventory.resolve(text).best]
+
+    assert named("die Warteliste ist live, mach das Ticket zu") == ["TL-1"]
+    assert named("Oriol hat mit den Preisregeln angefangen") == ["TL-2"]  # "Pricing rules"
+    assert named("el bug de la fianza reembolsada dos veces") == ["TL-3"]
+    assert named("le bug de la caution remboursée deux fois") == ["TL-3"]
+    # a word of when, a request's verb and a word of another language are never glossed
+    assert glossed("heure") is None and glossed("annule") is None
+    assert glossed("nochebuena") is None and glossed("lumiere") is None  # (the lexicon's)
+    # only where an item's name holds the English word: "Kuchen" (cake) names nothing here,
+    # and "Küchenlicht" stays the kitchen's light
+    home = Inventory.from_state(
+        {"entities": {"light.k": {"name": "kitchen light", "kind": "light"}}},
+        [CollectionSpec(path="/entities", kind="kind")],
+    )
+    assert [m.item.id for m in home.resolve("kuchenlicht aus").best] == ["light.k"]
+    assert glossed("kuchen") == "cake" and home._glossed("kuchen") is None
