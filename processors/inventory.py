@@ -41,6 +41,8 @@ from processors.lexicon import (
     mistyped,
 )
 
+# the endings of an English word's forms a title may use ("pricing", "booked", "bookings")
+_FORMS = ("ing", "ings", "ed", "er", "ers", "es")
 # Words that never name an item on their own.
 _STOP = frozenset(
     fold(w)
@@ -277,6 +279,8 @@ class Inventory:
                     self._aliases.append((n, ws, sum(map(len, ws))))
                     vocab.update(ws)
         self._vocab = sorted(vocab)
+        # the words of titles, names of three words or more (what the glossary is asked for)
+        self._titled = frozenset(w for _, ws, _ in self._aliases if len(ws) >= 3 for w in ws)
         # the labels items carry ("the auth bug"), folded: they describe items, name none
         self.labels = frozenset(
             fold(str(label))
@@ -953,20 +957,19 @@ class Inventory:
         return found
 
     def _glossed(self, word: str) -> list[str] | None:
-        """The glossary's English for ``word`` when this inventory's names hold every one of
-        its words (a plural, a singular or a word of the same stem: "price" for "Pricing"):
-        "ausgebuchte" → "sold out" where a ticket is "Waitlist for sold-out sizes", nothing
-        where none is."""
+        """The glossary's English for ``word`` when titles of this inventory (names of three
+        words or more: a ticket's, an event's) hold every one of its words, or a form of it
+        ("pricing" for "price"): "ausgebuchte" → "sold out" where a ticket is "Waitlist for
+        sold-out sizes", nothing where none is. Not a device's short name: "piso" is no
+        floor lamp, "télé" no TV strip (a household names its devices in its own words)."""
         english = glossed(word)
         if english is None:
             return None
         out = []
         for w in english.split():
-            same = (w, f"{w}s", w[:-1] if w.endswith("s") else "")
-            found = next((v for v in same if v in self._vocab_set), None)
             stem = w[:-1] if w.endswith("e") else w
-            if found is None and len(stem) >= 4:
-                found = next((v for v in self._vocab if v.startswith(stem)), None)
+            forms = (w, f"{w}s", w[:-1] if w.endswith("s") else "", *(stem + s for s in _FORMS))
+            found = next((v for v in forms if v in self._titled), None)
             if found is None:
                 return None
             out.append(found)

@@ -142,3 +142,17 @@ def test_a_title_in_english_is_found_from_another_language_through_the_glossary(
     )
     assert [m.item.id for m in home.resolve("kuchenlicht aus").best] == ["light.k"]
     assert glossed("kuchen") == "cake" and home._glossed("kuchen") is None
+    # a device's short name is the household's own word: "piso" (a storey) is no floor lamp;
+    # and a word is glossed to a title's word or its forms, not to any word it begins
+    # ("quitter" is no "Quitamiedos", "planifier" no "plancha")
+    home = Inventory.from_state(
+        {
+            "entities": {
+                "light.floor": {"name": "floor lamp", "kind": "light"},
+                "light.night": {"name": "quitamiedos night light", "kind": "light"},
+            }
+        },
+        [CollectionSpec(path="/entities", kind="kind")],
+    )
+    assert glossed("piso") == "floor" and home._glossed("piso") is None
+    assert glossed("quitter") == "quit" and home._glossed("quitter") is None
