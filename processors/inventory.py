@@ -28,6 +28,7 @@ import Stemmer
 from pydantic import BaseModel, ConfigDict, Field
 
 from processors.fuzzy import Choices
+from processors.glossary import PHRASES as GLOSSARY_PHRASES
 from processors.language import fold
 from processors.lexicon import (
     NOT_MISSPELT,
@@ -281,6 +282,18 @@ class Inventory:
         self._vocab = sorted(vocab)
         # the words of titles, names of three words or more (what the glossary is asked for)
         self._titled = frozenset(w for _, ws, _ in self._aliases if len(ws) >= 3 for w in ws)
+        # the glossary's phrases this inventory's titles hold, each as those words say it
+        phrases = {
+            said: " ".join(found)
+            for said, english in GLOSSARY_PHRASES.items()
+            if (found := self._titled_words(english)) is not None
+        }
+        self._phrases = phrases
+        self._phrase = (
+            re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(phrases, key=len)[::-1])) + r")\b")
+            if phrases
+            else None
+        )
         # the labels items carry ("the auth bug"), folded: they describe items, name none
         self.labels = frozenset(
             fold(str(label))
@@ -616,6 +629,10 @@ class Inventory:
         light equally, "the bedroom ceiling light" only one of them.
         """
         folded = fold(text)  # once: the words, "all", plurals and ids all read it
+        if self._phrase is not None:  # (the glossary's phrases this inventory's titles say)
+            folded = self._phrase.sub(
+                lambda m: self._phrases[m.group(0)], folded.replace("\u2019", "'")
+            )
         raw = _WORD.findall(folded)
         words = self._rejoined(_raw_words(folded, raw))
         if (
@@ -963,8 +980,11 @@ class Inventory:
         sold-out sizes", nothing where none is. Not a device's short name: "piso" is no
         floor lamp, "télé" no TV strip (a household names its devices in its own words)."""
         english = glossed(word)
-        if english is None:
-            return None
+        return None if english is None else self._titled_words(english)
+
+    def _titled_words(self, english: str) -> list[str] | None:
+        """The words of this inventory's titles that say ``english``'s words (each, or a
+        form of it: "pricing" for "price"), or None unless all of them are there."""
         out = []
         for w in english.split():
             stem = w[:-1] if w.endswith("e") else w

@@ -131,6 +131,9 @@ def test_a_title_in_english_is_found_from_another_language_through_the_glossary(
     assert named("Oriol hat mit den Preisregeln angefangen") == ["TL-2"]  # "Pricing rules"
     assert named("el bug de la fianza reembolsada dos veces") == ["TL-3"]
     assert named("le bug de la caution remboursée deux fois") == ["TL-3"]
+    # a phrase whose words alone say other things, where a title says it
+    assert named("ferme le ticket de la liste d\u2019attente") == ["TL-1"]
+    assert named("cierra lo de la lista de espera") == ["TL-1"]
     # a word of when, a request's verb and a word of another language are never glossed
     assert glossed("heure") is None and glossed("annule") is None
     assert glossed("nochebuena") is None and glossed("lumiere") is None  # (the lexicon's)
