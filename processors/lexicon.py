@@ -12,6 +12,7 @@ through it, so an inventory written in English answers "le plafonnier de la cham
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache, lru_cache
 
 from processors.glossary import GLOSSARY
@@ -448,22 +449,39 @@ def _canonical(word: str) -> str:
     if found is not None:
         return found
     if len(word) >= 8:
-        for cut in range(3, len(word) - 3):
-            tail = word[cut:]
-            right = _CANONICAL.get(tail) or (tail if tail in _KNOWN else None)
-            if right is None and tail.endswith("s"):  # Profilbild|s
-                right = _CANONICAL.get(tail[:-1])
-            if not right:  # the tail alone decides: no head can make up for it (most cuts)
-                continue
-            head = word[:cut]
-            for link in _LINKS:
-                if link and not head.endswith(link):
-                    continue
-                stem = head[: len(head) - len(link)] if link else head
-                left = _CANONICAL.get(stem) or (stem if stem in _KNOWN else None)
-                if left:
-                    return f"{left} {right}"
+        return _compound(word, _lexicon_part, _CANONICAL.get) or word
     return word
+
+
+def _compound(
+    word: str, part: Callable[[str], str | None], plural: Callable[[str], str | None]
+) -> str | None:
+    """A German compound's English parts ("deckenlampe" → "ceiling lamp"), each read by
+    ``part`` (a plural tail by ``plural`` without its "s"), or None."""
+    for cut in range(3, len(word) - 3):
+        tail = word[cut:]
+        right = part(tail)
+        if right is None and tail.endswith("s"):  # Profilbild|s
+            right = plural(tail[:-1])
+        if not right:  # the tail alone decides: no head can make up for it (most cuts)
+            continue
+        head = word[:cut]
+        for link in _LINKS:
+            if link and not head.endswith(link):
+                continue
+            stem = head[: len(head) - len(link)] if link else head
+            left = part(stem)
+            if left:
+                return f"{left} {right}"
+    return None
+
+
+def _lexicon_part(word: str) -> str | None:
+    return _CANONICAL.get(word) or (word if word in _KNOWN else None)
+
+
+def _glossary_part(word: str) -> str | None:
+    return _GLOSSED.get(word) or _CANONICAL.get(word)
 
 
 _KNOWN = frozenset(_GROUPS) | frozenset(w for k in _GROUPS for w in k.split())
@@ -506,25 +524,10 @@ def glossed(word: str) -> str | None:
     found = _GLOSSED.get(word)
     if found is not None or len(word) < 8:
         return found
-    if _word_languages().get(word, _NEITHER)[1] & _NOT_GERMAN and not _known_german(word):
+    known = _word_languages().get(word, _NEITHER)[1]
+    if known & _NOT_GERMAN and not known & _GERMAN:
         return None  # a word of another language, no German compound ("nochebuena")
-    either = _GLOSSED.get
-    for cut in range(3, len(word) - 3):
-        tail = word[cut:]
-        right = either(tail) or _CANONICAL.get(tail)
-        if right is None and tail.endswith("s"):
-            right = either(tail[:-1]) or _CANONICAL.get(tail[:-1])
-        if not right:
-            continue
-        head = word[:cut]
-        for link in _LINKS:
-            if link and not head.endswith(link):
-                continue
-            stem = head[: len(head) - len(link)] if link else head
-            left = either(stem) or _CANONICAL.get(stem)
-            if left:
-                return f"{left} {right}"
-    return None
+    return _compound(word, _glossary_part, _glossary_part)
 
 
 # What sounds() reads one letter at a time, after the pairs ("ch" kept whole as "\x00"): "ll"
@@ -615,13 +618,7 @@ def mistyped(word: str, meant: str) -> bool:
 
 
 _NEITHER = (0, 0)
-_NOT_GERMAN = 0b0111  # English, French, Spanish (bits of _COMMON_LANGS' order)
-
-
-def _known_german(word: str) -> bool:
-    return bool(_word_languages().get(word, _NEITHER)[1] & 0b1000)
-
-
+_NOT_GERMAN, _GERMAN = 0b0111, 0b1000  # English, French, Spanish; German (_COMMON_LANGS' bits)
 _KNOWN_ZIPF = 2.5  # a word of a language at all (its small list goes down to about 1)
 
 
