@@ -33,6 +33,8 @@ from processors.embeddings import Encoder, HashingEncoder, Query, VectorIndex, q
 from processors.errors import PatchError
 from processors.fuzzy import Choices
 from processors.grounding import (
+    ALREADY_DONE,
+    ASKING,
     DISMISSED,
     DONE_MYSELF,
     EARLIER_TALK,
@@ -42,9 +44,11 @@ from processors.grounding import (
     TAKE_BACK,
     WISHES,
     GroundedExpert,
+    asks_after,
     chatted,
     is_polite_request,
     is_question_in,
+    names_kind,
     negated_request,
     off_to_bed,
     packs_by_domain,
@@ -54,7 +58,7 @@ from processors.grounding import (
     uuid5_text,
     vented,
 )
-from processors.inventory import _TIME_WORDS, KIND_WORDS
+from processors.inventory import _TIME_WORDS
 from processors.jsonpatch import JCS_REFUSED, jcs, parse_pointer, refusal
 from processors.language import REMIND_ME, SUPPORTED, Detected, clean, detect, fold
 from processors.models import (
@@ -76,9 +80,11 @@ from processors.packs import (
     DomainPack,
     IntentSpec,
     MissingSlot,
+    Openers,
     extract_slots,
     render_patch,
     slug,
+    smalltalk_phrases,
 )
 from processors.router import ProjectRegistry, words
 from processors.values import MONTH_WORDS, WEEKDAY_WORDS, delta, switch, when
@@ -206,15 +212,6 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\b")
 # the words of a day said ("lunes", "15", "december") and those that lead to one
 _DAY_WORDS = WEEKDAY_WORDS | MONTH_WORDS | {"tomorrow", "demain", "manana", "morgen"}
 _LINKS = frozenset("para pour for on au al el le la de del am den the a an ein einen".split())
-# What makes the rest of an utterance a request after small talk ("thanks, and lock the door").
-_REQUEST = re.compile(
-    r"\b(?:can you|could you|would you|please|turn|switch|set|put|make|lock|unlock|open|close|"
-    r"move|cancel|create|add|remind|start|stop|dim|allume|eteins|mets|peux|pouvez|ferme|ouvre|"
-    r"annule|ajoute|rappelle|enciende|apaga|pon|puedes|podrias|cierra|abre|cancela|anade|abbrechen|"
-    r"recuerda|schalte|mach|kannst|konntest|stell|schliess|offne|erinnere|schalt\w*|aktivier\w*|"
-    r"abschlie\w*|zusperr\w*|verschieb\w*|dreh\w*|activ\w*|verrouill\w*|conecta\w*|"
-    r"echa la llave)\b|\?"
-)
 # an utterance that opens with a request's own verb (after "and", "then", "oh"): a request of
 # its own after a fragment ("set the living room thermostat to" … "and turn on the porch
 # light", "apaga la" … "baja la lámpara de pie al 30"), not the fragment's end
@@ -272,11 +269,6 @@ _FRAGMENT_TAIL = frozenset(
 _LETTERS = re.compile(r"[a-z]+")
 
 
-def _names_kind(text: str) -> bool:
-    words = set(_LETTERS.findall(fold(text)))
-    return any(words & vocab for vocab in KIND_WORDS.values())
-
-
 # a request's verb said first, then what it is about ("cancel yoga", "annule le cours"; not
 # "cancel that", "forget the lights")
 _OPENS_REQUEST = re.compile(
@@ -298,7 +290,7 @@ def _names_thing(text: str) -> bool:
     ("cancel my 3pm", "cancel the ten o'clock")."""
     folded = fold(text)
     return (
-        _names_kind(text)
+        names_kind(text)
         or bool(set(_LETTERS.findall(folded)) & (_THINGS | _TIME_WORDS | WEEKDAY_WORDS))
         or _CLOCK_NAMED.search(folded) is not None
     )
@@ -704,27 +696,10 @@ class PackExpert:
             for example in intent.utterances
         ]
         self._rows = rows
-        self._smalltalk_phrases = {
-            fold(example): intent
-            for pack, intent, example in rows
-            if "_common" in pack.covers and intent.task_type == "no_task"
-        }
-        # longest first; greetings are left out ("good morning, turn on …" is a request)
+        self._smalltalk_phrases = smalltalk_phrases(self.packs)
         self._smalltalk_choices = Choices(list(self._smalltalk_phrases))
-        self._smalltalk_prefixes = sorted(
-            (
-                (phrase, intent)
-                for phrase, intent in self._smalltalk_phrases.items()
-                if (len(phrase.split()) >= 2 and intent.id in ("thanks", "cancel", "goodbye"))
-                or intent.id == "thanks"  # "gracias por arreglar …", "danke, dass …"
-            ),
-            key=lambda pi: -len(pi[0]),
-        )
-        self.smalltalk_openers = frozenset(p.split()[0] for p, _ in self._smalltalk_prefixes)
-        # by first letter, longest first as above: an opener is looked up among a few dozen
-        self._prefixes_by_letter: dict[str, list[tuple[str, IntentSpec]]] = {}
-        for phrase, intent in self._smalltalk_prefixes:
-            self._prefixes_by_letter.setdefault(phrase[:1], []).append((phrase, intent))
+        self._openers = Openers(self._smalltalk_phrases)
+        self.smalltalk_openers = self._openers.first_words
         self._masks: dict[
             tuple[frozenset[str], tuple[str, ...] | None],
             tuple[npt.NDArray[np.bool_] | None, tuple[int, int]],
@@ -809,13 +784,8 @@ class PackExpert:
     def smalltalk_prefix(self, text: str) -> tuple[IntentSpec, float] | None:
         """A small-talk phrase of two words or more that opens ``text`` ("thank you so much
         for …", "never mind I'll …")."""
-        folded = fold(text)
-        for phrase, intent in self._prefixes_by_letter.get(folded[:1], ()):
-            if folded.startswith(phrase) and (
-                len(folded) == len(phrase) or not folded[len(phrase)].isalnum()
-            ):
-                return intent, 0.5
-        return None
+        intent = self._openers.opening(fold(text))
+        return (intent, 0.5) if intent is not None else None
 
     def smalltalk(self, text: str) -> tuple[IntentSpec, float] | None:
         """A no-task intent of the shared pack, when the text is short small talk (a
@@ -994,18 +964,8 @@ _SCENE_SAID = re.compile(
 # (compiled once: ``re.search(pattern, …)`` looks its pattern up in re's cache at each call)
 _CLAUSE_MARK = re.compile(r"[,;:!\u2014\u2013]")
 _CLAUSE_SPLIT = re.compile(r"[,;:!\u2014\u2013]| - ")
-_CANCEL_WORD = re.compile(r"cancel\w*|annule\w*|abbrechen")
 _DONE = re.compile(r"\b(?:j'ai|i'?ve|i have|ya (?:he|hemos)|he \w+ado|hab\w*|bin)\b")
 _STOPS = re.compile(r"\b(?:stop\w*|arrete\w*|para|halt|abbrechen|cancel\w*|annule\w*|cancela\w*)\b")
-
-
-def _asks_after(rest: str) -> bool:
-    """Whether what follows small talk asks for something ("thanks, and lock the door"); a
-    cancellation only when it names a kind of thing ("no, cancel, I changed my mind")."""
-    asked = _REQUEST.search(fold(rest))
-    if asked and _CANCEL_WORD.fullmatch(asked.group(0)):
-        return _names_kind(rest)
-    return asked is not None
 
 
 def _changes(said: str, lang: str) -> bool:
@@ -1306,6 +1266,14 @@ class Former:
                 small = None  # "cancel the appointment", "annule le truc de demain": which one
             if (
                 small is not None
+                and small[0].id in ("thanks", "acknowledge")
+                and len(parts := _CLAUSE_SPLIT.split(said, maxsplit=1)) == 2
+                and (asked := ASKING.search(fold(parts[1]))) is not None
+                and asked.group(0) != "?"  # (not "eres un crack, ¿lo sabías?")
+            ):
+                small = None  # "thanks, now lock the door": which door, not "you're welcome"
+            if (
+                small is not None
                 and small[0].id in ("cancel", "greeting", "goodbye")
                 and _OPENS_REQUEST.match(fold(said))
                 and not _TAKEN_BACK.search(fold(said))
@@ -1313,13 +1281,13 @@ class Former:
                 and self.grounded.names_item(said, routed.project_id, lang.lang, floor=0.7)
             ):
                 small = None  # "annule le cours", "cancel yoga tomorrow evening": an event
-            if small is not None and small[0].id in ("goodbye", "greeting") and _names_kind(said):
+            if small is not None and small[0].id in ("goodbye", "greeting") and names_kind(said):
                 small = None  # "gute Nacht Szene aktivieren": the scene, not a goodbye
             if (
                 small is not None
                 and small[0].id == "greeting"
                 and len(parts := _CLAUSE_SPLIT.split(said, maxsplit=1)) == 2
-                and _REQUEST.match(fold(parts[1]).strip())
+                and ASKING.match(fold(parts[1]).strip())
             ):
                 small = None  # "buenos días, enciende la cafetera": the request after it
             if (
@@ -1374,8 +1342,9 @@ class Former:
             if said_alone(WISHES, folded, at_start=True):
                 wishes = reply_text("wishes", said_lang)
                 return self._reply(routed, "no_task", wishes, now, "smalltalk", "greeting")
-            if DONE_MYSELF.match(folded):
-                # "I already turned the porch light off myself": nothing left to do
+            if DONE_MYSELF.match(folded) or ALREADY_DONE.search(folded):
+                # "I already turned the porch light off myself", "I was going to ask you to
+                # lock up, but Sam already did": nothing left to do
                 unchanged = reply_text("unchanged", said_lang)
                 return self._reply(routed, "no_task", unchanged, now, "already_done")
             if HOW_ARE_YOU.match(folded):
@@ -1506,14 +1475,14 @@ class Former:
         head = parts[0].strip()
         rest = parts[1] if len(parts) > 1 else ""
         searched = bool(head) and head != said and not is_command(head)  # "lock everything up, …"
-        asks_rest = searched and _asks_after(rest)
+        asks_rest = searched and asks_after(rest)
         if asks_rest:
             # small talk in the head is followed by a request ("thanks, now lock the door"):
             # whatever the head is, only a small-talk prefix of the whole asked nothing after
             # can count, and then only when the head is no small talk (the search of the head
             # is the costly part: most such utterances end here without it)
             found = expert.smalltalk_prefix(said)
-            if found is None or _asks_after(said) or expert.smalltalk(head) is not None:
+            if found is None or asks_after(said) or expert.smalltalk(head) is not None:
                 return None
             rest = said
         else:
@@ -1523,7 +1492,7 @@ class Former:
                 if found is None:
                     return None
                 rest = said
-                if _asks_after(rest):
+                if asks_after(rest):
                     return None
             # (else the head's small talk: what follows it asks nothing, as searched above)
         if routed is not None and self.grounded is not None:

@@ -203,6 +203,11 @@ DISMISSED = re.compile(
     r"(?:(?:ich )?hab mich vertan|je me suis trompee?|me (?:he )?equivoque|i made a mistake|"
     r"my mistake)(?:[,;.]? (?:mach nix|ne fais rien|no hagas nada|do nothing|don'?t do anything|"
     r"forget it|vergiss es|oublie|olvidalo))?|"
+    # a bare "cancel" taken back in the same breath ("no, cancel, my mistake", "annule, je
+    # m'en occupe moi-même", "cancela, no era nada"): no request of its own
+    r"(?:cancel|annule|cancela|abbrechen|storniere?)[\s,;.!\u2026-]+(?:(?:ich )?hab mich vertan|"
+    r"je me suis trompee?|me (?:he )?equivoque|my mistake|i made a mistake|no era nada|"
+    rf"(?:c'etait|ce n'etait) rien|(?:it|that) was nothing|war nichts|{_MYSELF})|"
     rf"mach nix|ne fais rien|no hagas nada|don'?t do anything|do nothing|please ignore{_FEW}|"
     rf"{TAKE_BACK}|wrong button|ignore (?:that|it|this|me)|hat sich erledigt|"
     # said in the wrong conversation ("wrong chat", "falscher Chat", "mauvaise conversation")
@@ -923,7 +928,8 @@ NEGATED = re.compile(
     # (not asked: "did I leave the kiln on?", "¿ya le tocó o todavía no?")
     # (French "dont" is no "don't": "celui dont on parlait", "dont la porte")
     r"\b(?:don't|dont(?! (?:on|je|j'|tu|il|elle|nous|vous|ils|elles|le|la|les|l')\b)|do not|"
-    r"never\b|no need to|there's no need|"
+    # ("never" said first: not "Marco never gave up and fixed TL-42")
+    r"(?<![a-z] )never\b|no need to|there's no need|"
     r"(?<!did i )(?<!did we )(?<!did you )(?<!did someone )(?<!did anyone )(?<!has anyone )"
     r"(?<!have i )(?<!have we )leave (?:the|it|them|my)\b|"
     r"keep (?:the|it)\b|i might|maybe later|not now|not yet|"
@@ -1445,7 +1451,7 @@ _EXCLAIMED = re.compile(r"[¡ ]*que (?:bonit|lind|precios|chul|guap)\w*")
 # a request told, not made: "I was going to ask you to …, but Sam already did it"
 # ("my husband told me to turn the heating up but I won't", "meine Frau meint, ich soll dich
 # bitten, das Licht auszumachen, aber egal")
-_ALREADY_DONE = re.compile(
+ALREADY_DONE = re.compile(
     r"\b(?:i was going to ask|i wanted to ask|i meant to ask|je voulais te demander|"
     r"je voulais vous demander|j'allais te demander|iba a pedirte|queria pedirte|te iba a pedir|"
     r"ich wollte dich (?:bitten|fragen)|ich wollte sie (?:bitten|fragen))\b.*\b(?:but|mais|pero|"
@@ -1656,7 +1662,9 @@ _POLITE_KIND = re.compile(
 _REQUEST_VERB = re.compile(
     r"\b(?:turn|switch|lock|unlock|close|open|cancel|delete|remove|move|set|put|supprime|annule|"
     r"efface|eteins|allume|ferme|ouvre|mets|borra|cancela|elimina|apaga|enciende|cierra|abre|pon|"
-    r"losch|streich|mach|schalt|schliess|sag)\w*"
+    r"losch|streich|mach|schalt|schliess|sag|"
+    # who takes a ticket ("don't give 101 to Sofia, give it to Jonas")
+    r"give|hand|assign|donne|attribue|assigne|asigna|dale|daselo|gib|weis)\w*"
 )
 
 
@@ -1707,7 +1715,11 @@ def _without_denied_in_main(folded: str) -> str:
 # …", a suggestion)
 _WH_FIRST = re.compile(
     r"\W*(?:which|what|who|whose|how many|how much|quel\w*|qu'est-ce|qui|combien|cual\w*|"
-    r"quien\w*|cuant\w*|que \w+ no|welche\w*|wer|was|wie viele|wie viel)\b"
+    r"quien\w*|cuant\w*|que \w+ no|welche\w*|wer|was|wie viele|wie viel|"
+    # asked whether someone did ("did somebody leave the light on in the garage?")
+    r"(?:did|has|have) (?:somebody|someone|anybody|anyone|you|they|we|sam|\w+) (?:leave|left)|"
+    r"(?:est-ce que )?(?:quelqu'un|on) a laisse|alguien (?:ha )?dej\w+|hat (?:jemand|wer) \w+ "
+    r"(?:angelassen|brennen lassen))\b"
 )
 
 
@@ -2917,7 +2929,7 @@ class GroundedExpert:
         marco off and leave it unassigned"), and not asked again after it ("on n'ira pas au
         déjeuner, supprime-le")."""
         text = u.cleaned.folded
-        if _ALREADY_DONE.search(text):
+        if ALREADY_DONE.search(text):
             return True  # "I was going to ask you to lock it, but Sam already did"
         if _REPORTED_DONE.match(text) and not (intent is not None and _completes(intent)):
             return True  # told it is done: nothing to do (unless marking it done is the task)
@@ -3262,6 +3274,16 @@ class GroundedExpert:
             matches = [
                 m
                 for m in res.matches
+                if m.item.collection == spec.collection and (not kinds or m.item.kind in kinds)
+            ]
+            res = replace(u.resolution, matches=matches) if matches else u.resolution
+        if not matches and intent.value == "label" and _LABEL_SAID.may_match(u.cleaned.folded):
+            # "gib dem Sentry-Umzug das Label backend": the word that asks for a label names
+            # no ticket, though a title may say it ("screen-reader labels")
+            again = inventory.resolve(_LABEL_KEYWORD.sub(" ", u.cleaned.numeric))
+            matches = [
+                m
+                for m in again.matches
                 if m.item.collection == spec.collection and (not kinds or m.item.kind in kinds)
             ]
             res = replace(u.resolution, matches=matches) if matches else u.resolution
@@ -4011,11 +4033,16 @@ _NOT_A_LABEL = frozenset(
     "zur ins den die das dem der dran ran hinzu noch und and et y with avec con mit in me him "
     "her us them you wrongly wrong by par por von".split()
 )
+_LABEL_KEYWORD = re.compile(rf"\b{_LABEL_WORD}\b", re.IGNORECASE)
 _LABEL_AFTER = re.compile(rf"\b{_LABEL_WORD}\s+[«\"'“]?\s*(\w[\w-]*)")
 _LABEL_BEFORE = re.compile(rf"\b(\w[\w-]*)\s+{_LABEL_WORD}\b")
 _LABEL_AS = re.compile(
     r"\b(?:tag|label|flag|mark|etiquet|étiquet|markier)\w*\b.*?"
     r"\b(?:as|with|comme|avec|como|con|als|mit)\s+(?:an?\s+|une?\s+|una?\s+)?(\w[\w-]*)"
+)
+# "étiquette le passage à Sentry en backend": a French label said last, after "en"
+_LABEL_EN = re.compile(
+    r"\b(?:etiquet|étiquet)\w*\b.*\ben\s+(?!cours\b|attente\b|retard\b)(\w[\w-]*)\s*[.!]*$"
 )
 # "should be tagged ux", "étiqueté ui", "als ux labeln"
 _LABEL_TAGGED = re.compile(
@@ -4043,7 +4070,7 @@ def _label(c: Cleaned, known: frozenset[str]) -> str | None:
     ui", "das Label flaky"; else the one label the project already uses that it says."""
     text = c.text.lower()
     if _LABEL_SAID.may_match(text):  # (each pattern says one of its words)
-        for pattern in (_LABEL_AS, _LABEL_AFTER, _LABEL_BEFORE, _LABEL_TAGGED):
+        for pattern in (_LABEL_AS, _LABEL_AFTER, _LABEL_BEFORE, _LABEL_TAGGED, _LABEL_EN):
             for m in pattern.finditer(text):
                 word = (m.group(1) or m.group(m.lastindex or 1) or "").strip("-")
                 if word and word not in _NOT_A_LABEL and not _TICKET_REF.fullmatch(word):
@@ -5017,6 +5044,33 @@ def _delex_example(example: str) -> str:
     """Examples name items in angle brackets, ``turn on the <light>``: the kind word stays."""
     text = fold(example)
     return re.sub(r"<(\w+)>", lambda m: f"x{m.group(1)}", text)
+
+
+# What makes the rest of an utterance a request after small talk ("thanks, and lock the door").
+ASKING = re.compile(
+    r"\b(?:can you|could you|would you|please|turn|switch|set|put|make|lock|unlock|open|close|"
+    r"move|cancel|create|add|remind|start|stop|dim|allume|eteins|mets|peux|pouvez|ferme|ouvre|"
+    r"annule|ajoute|rappelle|enciende|apaga|pon|puedes|podrias|cierra|abre|cancela|anade|abbrechen|"
+    r"recuerda|schalte|mach|kannst|konntest|stell|schliess|offne|erinnere|schalt\w*|aktivier\w*|"
+    r"abschlie\w*|zusperr\w*|verschieb\w*|dreh\w*|activ\w*|verrouill\w*|conecta\w*|"
+    r"echa la llave)\b|\?"
+)
+_CANCEL_WORD_SAID = re.compile(r"cancel\w*|annule\w*|abbrechen")
+
+
+def asks_after(rest: str) -> bool:
+    """Whether what follows small talk asks for something ("thanks, and lock the door"); a
+    cancellation only when it names a kind of thing ("no, cancel, I changed my mind")."""
+    asked = ASKING.search(fold(rest))
+    if asked and _CANCEL_WORD_SAID.fullmatch(asked.group(0)):
+        return names_kind(rest)
+    return asked is not None
+
+
+def names_kind(text: str) -> bool:
+    """Whether ``text`` says a word of some kind of thing ("light", "Szene")."""
+    said = set(re.findall(r"[a-z0-9]+", fold(text)))
+    return any(said & vocab for vocab in KIND_WORDS.values())
 
 
 __all__ = ["GROUNDED_VERSION", "KIND_WORDS", "SUPPORTED", "GroundedExpert", "Match", "reply_text"]

@@ -522,12 +522,26 @@ def glossed(word: str) -> str | None:
     if word in _CANONICAL:
         return None
     found = _GLOSSED.get(word)
-    if found is not None or len(word) < 8:
+    if found is not None or len(word) < 7:
         return found
     known = _word_languages().get(word, _NEITHER)[1]
     if known & _NOT_GERMAN and not known & _GERMAN:
         return None  # a word of another language, no German compound ("nochebuena")
-    return _compound(word, _glossary_part, _glossary_part)
+    if len(word) >= 8:
+        found = _compound(word, _glossary_part, _glossary_part)
+    for ending in _GERMAN_ENDINGS if found is None else ():
+        # "Schneeprofile", "Beobachtungen": a German noun's plural, its singular glossed
+        if word.endswith(ending):
+            stem = word[: -len(ending)]
+            found = _GLOSSED.get(stem) or (
+                _compound(stem, _glossary_part, _glossary_part) if len(stem) >= 8 else None
+            )
+            if found is not None:
+                break
+    return found
+
+
+_GERMAN_ENDINGS = ("en", "e", "n", "er")
 
 
 # What sounds() reads one letter at a time, after the pairs ("ch" kept whole as "\x00"): "ll"

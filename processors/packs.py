@@ -14,6 +14,7 @@ slots out of text and renders patch templates.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -140,6 +141,55 @@ class DomainPack(BaseModel):
     def covers(self) -> list[str]:
         """Every domain this pack serves."""
         return [self.domain] if self.domain else list(self.domains)
+
+
+def smalltalk_phrases(packs: Iterable[DomainPack]) -> dict[str, IntentSpec]:
+    """The shared pack's no-task examples, folded, each with its intent ("thanks a lot" →
+    ``thanks``)."""
+    return {
+        fold(example): intent
+        for pack in packs
+        if "_common" in pack.covers
+        for intent in pack.intents
+        if not intent.grounded and intent.task_type == "no_task"
+        for example in intent.utterances
+    }
+
+
+class Openers:
+    """The small-talk phrases that open an utterance ("thank you so much for …", "never mind,
+    I'll …"): every thanks, and call-offs and goodbyes of two words or more, longest first;
+    greetings are left out ("good morning, turn on …" is a request).
+
+    >>> thanks = IntentSpec(id="thanks", task_type="no_task", examples=["thanks a lot"])
+    >>> Openers({"thanks a lot": thanks}).opening("thanks a lot, the porch light is perfect").id
+    'thanks'
+    """
+
+    def __init__(self, phrases: dict[str, IntentSpec]) -> None:
+        ordered = sorted(
+            (
+                (phrase, intent)
+                for phrase, intent in phrases.items()
+                if (len(phrase.split()) >= 2 and intent.id in ("thanks", "cancel", "goodbye"))
+                or intent.id == "thanks"  # "gracias por arreglar …", "danke, dass …"
+            ),
+            key=lambda pi: -len(pi[0]),
+        )
+        self.first_words = frozenset(p.split()[0] for p, _ in ordered)
+        # by first letter, longest first: an opener is looked up among a few dozen
+        self._by_letter: dict[str, list[tuple[str, IntentSpec]]] = {}
+        for phrase, intent in ordered:
+            self._by_letter.setdefault(phrase[:1], []).append((phrase, intent))
+
+    def opening(self, folded: str) -> IntentSpec | None:
+        """The intent of the phrase that opens ``folded`` (a whole word or words), or None."""
+        for phrase, intent in self._by_letter.get(folded[:1], ()):
+            if folded.startswith(phrase) and (
+                len(folded) == len(phrase) or not folded[len(phrase)].isalnum()
+            ):
+                return intent
+        return None
 
 
 class MissingSlot(ProcessorError):

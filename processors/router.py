@@ -35,6 +35,7 @@ import numpy as np
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of, tokens
 from processors.grounding import (
+    ALREADY_DONE,
     DISMISSED,
     DONE_MYSELF,
     GIVING,
@@ -44,6 +45,7 @@ from processors.grounding import (
     PRAISE,
     WISHES,
     asked_in_any,
+    asks_after,
     chatted,
     leaving_home,
     negated_request,
@@ -55,7 +57,7 @@ from processors.language import REMIND_ME, REQUEST_VERB_STEMS, SUPPORTED, clean,
 from processors.lexicon import NUMBER_WORDS, WEEKDAY_NAMES
 from processors.models import Candidate, RawEvent, RoutedEvent, millis, trusted
 from processors.outside import NEW_TICKET_FIRST, outside_span
-from processors.packs import DomainPack
+from processors.packs import DomainPack, Openers, smalltalk_phrases
 from processors.patterns import GROUP_REFERENCE as _GROUP_REFERENCE
 from processors.patterns import alternatives as _alternatives
 from processors.patterns import digit_led as _digit_led
@@ -96,6 +98,7 @@ _NUMBER_WORD = re.compile(
     r"\b(?:" + "|".join(sorted(NUMBER_WORDS)) + r")\b|(?:hundert|zig\b|zehn\b|undzwanzig)"
 )
 _W_UNRESOLVED = 0.5  # "turn it off" with nothing said of what: no project can be told
+_W_NOT_ASKED = 2.0  # a request taken back or told, not made: below every project
 # an object pronoun standing for the thing ("turn it off", "éteins-le", "cámbialo", "mach das aus")
 _PRONOUN = re.compile(
     r"\b(?:it(?!'s|'ll| is| was| will)|that(?! is|'s)|this(?! is|'s)|them)\b|-(?:le|la|les)\b|"
@@ -459,6 +462,7 @@ class Router:
         chatter = [
             u for p in packs if "_common" in p.covers for i in p.intents for u in i.utterances
         ]
+        self._openers = Openers(smalltalk_phrases(packs))
         outside = [u for p in packs if "_none" in p.covers for i in p.intents for u in i.utterances]
         # the examples, "none of these" and small talk in one index: one search per event
         static = [*self._examples, *outside, *chatter]
@@ -701,11 +705,22 @@ class Router:
             )
             advice = advice or about_us
             # a compliment, wishes or a call-off with no request after it
-            aside = (
-                said_alone(PRAISE, folded)
-                or said_alone(WISHES, folded, at_start=True)
-                or said_alone(DISMISSED, folded, at_start=True)
+            # a call-off or a compliment and nothing else: its words cue a project ("cancel",
+            # "le nouveau thermostat") but ask it for nothing
+            opener = self._openers.opening(folded)
+            dismissed = (
+                said_alone(DISMISSED, folded, at_start=True)
+                or said_alone(PRAISE, folded)
+                # "merci d'avoir réglé le chauffage", "vielen Dank, das Verandalicht passt
+                # jetzt": thanked, as the former reads it, and nothing asked after it
+                or (
+                    opener is not None
+                    # (not "gute Nacht Szene aktivieren": a scene of that name)
+                    and (opener.id == "thanks" or (opener.id == "goodbye" and not res.kinds))
+                    and not asks_after(folded)
+                )
             )
+            aside = dismissed or said_alone(WISHES, folded, at_start=True)
             brushed = (
                 advice
                 or outside is not None
@@ -720,7 +735,12 @@ class Router:
                 p
                 for p, d in enumerate(self._domain_of)
                 if brushed
-                and (advice or outside is not None or (d not in cued and (aside or p not in hits)))
+                and (
+                    advice
+                    or outside is not None
+                    or dismissed
+                    or (d not in cued and (aside or p not in hits))
+                )
             )
             pull = _W_OUTSIDE_REQUEST if outside else _W_ADVICE if advice else _W_BRUSH
             reminding = REMIND_ME.match(folded) is not None
@@ -814,8 +834,15 @@ class Router:
                 and len(toks) <= 6  # a short command that names nothing but "it"
                 and not (res.kinds or res.areas or any(m.score >= 0.5 for m in res.matches))
                 and _PRONOUN.search(folded)
-            ) or ((self._negation is None or self._negation_key in cued) and negated_request(text)):
+            ):
                 score = [s - _W_UNRESOLVED for s in score]  # "move it to thursday": which "it"?
+            elif ALREADY_DONE.search(folded) or (
+                (self._negation is None or self._negation_key in cued) and negated_request(text)
+            ):
+                # "don't turn off the porch light yet", "iba a pedirte que apagaras la cafetera,
+                # pero ya la he apagado yo": a request taken back or told, not made, asks no
+                # project for anything, however well it names a thing
+                score = [s - _W_NOT_ASKED for s in score]
         if _TRANSLATE.match(folded) is not None and not _AND_REQUEST.search(folded):
             # "how do you say unlock the front door in german": words asked about, not said
             score = [s - _W_TRANSLATED for s in score]

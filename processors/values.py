@@ -88,6 +88,9 @@ def switch(u: Cleaned) -> str | None:
         return None  # "I left the porch light on": how it is, not how it should be
     first, *later = _CLAUSE_END.split(text)
     if later and not any(_CORRECTS.match(c) for c in later):
+        if not _ASKED_VERB.search(first) and _opens_request(later[0].strip()):
+            # "great job on the porch light, now turn it off": the request is the second one
+            first = later[0]
         found = _switch_in(first, u.lang)
         if found is not None:
             return found
@@ -300,7 +303,8 @@ _NOT_ASKED = re.compile(r"\b(?:don'?t|do not|never|ne|pas|no|nicht|nie|kein\w*)\
 # is "go ahead and")
 _ALREADY = re.compile(r"\b(?:already|deja|schon(?! mal\b)|bereits)\b|\bya\s+\w")
 _CORRECTS = re.compile(
-    r"\s*(?:no|non|nein|nee|nope|actually|or rather|i mean|plutot|enfin|mejor|digo|o sea|lieber|"
+    r"\s*(?:(?:well|bon|bueno|pues|ach|oh|ah|eh) (?:no|non|nein|nee)|"
+    r"no|non|nein|nee|nope|actually|or rather|i mean|plutot|enfin|mejor|digo|o sea|lieber|"
     r"doch|wait|attends|espera|warte)\b"
 )
 

@@ -7438,3 +7438,68 @@ def test_unplugging_a_room_is_of_its_devices_not_its_lights(text: str) -> None:
     assert {op["path"] for op in patch_of(form(text))} == {
         "/entities/switch.coffee_machine/state"
     }, text
+
+
+# --- the twenty-second session: what the dev sets' misses showed -----------------------------
+
+
+def test_the_word_that_asks_for_a_label_names_no_ticket() -> None:
+    tracker = json.loads(json.dumps(STATES["taskline-dev"]))
+    tracker["tickets"]["TL-900"] = {
+        "title": "move crash reporting from Crashlytics to Sentry",
+        "status": "open",
+        "labels": [],
+    }
+    tracker["tickets"]["TL-901"] = {
+        "title": "screen-reader labels for the danger-scale icons",
+        "status": "open",
+        "labels": [],
+    }
+    for text in [
+        "Gib dem Sentry-Umzug das Label backend",
+        "Étiquette le passage à Sentry en backend",
+    ]:
+        formation = _formed_in({"taskline-dev": tracker}, text)
+        assert patch_of(formation) == [
+            {"op": "add", "path": "/tickets/TL-900/labels/-", "value": "backend"}
+        ], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no, cancel, my mistake",
+        "Non, annule, je me suis trompé",
+        "Eh, cancela, no era nada",
+        "Annule, je m'en occupe moi-même",
+        "merci d'avoir réglé le chauffage tout à l'heure",
+        "muchas gracias, la luz del porche ha quedado perfecta",
+        "Qué bonito quedó el termostato nuevo",
+        "Te iba a pedir que cerraras la puerta principal, pero Sam ya lo hizo",
+        "ma femme voulait que je te demande d'allumer le chauffage mais bon",
+        "don't turn off the porch light yet",
+    ],
+)
+def test_what_asks_no_project_for_anything_is_routed_to_none(text: str) -> None:
+    routed = ROUTER.route(form_event(text, 901), BASE)
+    assert routed.project_id is None or routed.routing_confidence < 0.5, routed.project_id
+    assert FORMER.form(routed, BASE).decision == "no_task", text
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("great job on the porch light, now turn it off", "off"),  # the request is the second
+        ("enciende la luz del porche… bueno no, apágala", "off"),  # "bueno no" corrects it
+    ],
+)
+def test_the_switch_is_read_from_the_clause_that_asks(text: str, value: str) -> None:
+    assert patch_of(form(text, 902))[0]["value"] == value
+
+
+def test_a_request_after_thanks_is_still_asked() -> None:
+    # which door, not "you're welcome"; and a ticket given to one, not taken back from both
+    assert form("thanks, now lock the door", 903).reply.reason_code == "ambiguous_target"  # type: ignore[union-attr]
+    assert patch_of(form("don't give 101 to Sofia, give it to Jonas", 904))[0]["value"] == "jonas"
+    asked = form("Did somebody leave the light on in the garage?", 905)
+    assert asked.decision == "ephemeral", asked.reply

@@ -135,6 +135,9 @@ def test_a_title_in_english_is_found_from_another_language_through_the_glossary(
     assert named("ferme le ticket de la liste d\u2019attente") == ["TL-1"]
     assert named("cierra lo de la lista de espera") == ["TL-1"]
     # a word of when, a request's verb and a word of another language are never glossed
+    # a German plural whose singular (or compound) the glossary gives
+    assert glossed("schneeprofile") == glossed("schneeprofil") == "snow profile"
+    assert glossed("wartelisten") == "waitlist"
     assert glossed("heure") is None and glossed("annule") is None
     assert glossed("nochebuena") is None and glossed("lumiere") is None  # (the lexicon's)
     # only where an item's name holds the English word: "Kuchen" (cake) names nothing here,
