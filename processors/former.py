@@ -52,11 +52,13 @@ from processors.grounding import (
     negated_request,
     off_to_bed,
     packs_by_domain,
+    pet_resting,
     reply_text,
     said_alone,
     told_story,
     uuid5_text,
     vented,
+    weather_outside,
 )
 from processors.inventory import _TIME_WORDS
 from processors.jsonpatch import JCS_REFUSED, jcs, parse_pointer, refusal
@@ -1302,6 +1304,17 @@ class Former:
             if small is not None:
                 text = small[0].reply_in(lang.lang) or "No task needed."
                 return self._reply(routed, "no_task", text, now, "smalltalk", small[0].id)
+            if weather_outside(fold(event.text)) and not (
+                self.grounded is not None
+                and self.grounded.names_item(said, routed.project_id, lang.lang)
+            ):
+                # "brr, minus twelve outside": the weather told, whichever project it brushes
+                told = reply_text("weather", lang.lang if lang.supported else "en")
+                return self._reply(routed, "no_task", told, now, "smalltalk", "weather")
+            if pet_resting(fold(event.text)):
+                # "the cat's asleep on the warm towels again": a story, not the towel rail's
+                told = reply_text("told", lang.lang if lang.supported else "en")
+                return self._reply(routed, "no_task", told, now, "smalltalk", "told")
             sure_project = routed.project_id is not None and routed.routing_confidence >= 0.9
             if (
                 not lang.supported

@@ -145,7 +145,8 @@ _ASKED_LAST = re.compile(
 )
 # a request taken back in its last words
 TAKE_BACK = (
-    r"never ?mind|skip it|forget it|scratch that(?: last one| last bit| one)?|"
+    r"never ?mind|skip it|forget it|"
+    r"scratch that(?: last (?:one|bit|request|thing|part|message)| one)?|"
     r"(?:scrap|ignore|forget) (?:that|what i (?:just )?said)|oublie ce que je viens de dire|"
     r"olvida lo que (?:acabo de decir|dije)|vergiss,? was ich (?:gerade )?gesagt habe|"
     r"actually (?:no|don'?t)|laisse tomber|"
@@ -187,7 +188,8 @@ _FEW = (
 # a request called off in its first words ("sorry, wrong button", "laisse tomber, …")
 DISMISSED = re.compile(
     r"\W*(?:(?:oops|oh|ah|sorry|sry|lol|haha|jaja|dsl|desole|pardon|perdon|perdona|uy|ups|"
-    r"actually|no|non|nein|nee|ne|noe|ok|okay|bon|vale|ach|eh)\W+)*"
+    r"actually|no|non|nein|nee|ne|noe|ok|okay|bon|vale|ach|eh|wait|hold on|attends|espera|"
+    r"warte|moment|stop|stopp)\W+)*"
     # said to someone else, or by mistake ("lol sorry that was meant for sam", "no te hablaba a
     # ti, era a mi marido", "uy, perdona, era la tele", "Sorry, hab mich vertan, mach nix")
     r"(?:(?:(?:that|it|this) was|c'etait|c etait|era|war) (?:meant )?(?:for|pour|para|pa|fur|"
@@ -199,7 +201,15 @@ DISMISSED = re.compile(
     rf"(?:i was|i'm) (?:talking|speaking) to{_FEW}|(?:je parlais|je m'adressais) a{_FEW}|"
     r"(?:no )?(?:te hablaba|hablaba con|estaba hablando con|le estaba hablando a)"
     rf"(?:{_FEW})?|"
-    rf"ich (?:hab|habe) mit \w+ (?:geredet|gesprochen)|ich (?:sprach|rede|red) mit{_FEW}|"
+    r"(?:ich )?(?:hab|habe) (?:eben |gerade |grad )?mit \w+ (?:geredet|gesprochen|geklont|"
+    rf"gequatscht|telefoniert)|ich (?:sprach|rede|red) mit{_FEW}|"
+    # nothing to do, for now ("fais rien pour l'instant", "lass mal stecken, brauch ich doch
+    # nicht", "don't touch anything yet")
+    r"(?:ne )?(?:fais|faites) rien(?: pour l'instant| pour le moment)?|"
+    r"(?:ne )?touche(?:z)? (?:a )?rien(?: pour l'instant| pour le moment)?|"
+    r"don'?t touch anything(?: yet| for now)?|no toques nada(?: por ahora| todavia)?|"
+    r"lass (?:mal )?stecken|fass (?:noch )?nichts an|"
+    r"brauch(?:e)? ich (?:doch |jetzt |gar )?(?:nicht|nich)|"
     r"(?:(?:ich )?hab mich vertan|je me suis trompee?|me (?:he )?equivoque|i made a mistake|"
     r"my mistake)(?:[,;.]? (?:mach nix|ne fais rien|no hagas nada|do nothing|don'?t do anything|"
     r"forget it|vergiss es|oublie|olvidalo))?|"
@@ -218,7 +228,10 @@ DISMISSED = re.compile(
     # "oh, leave it, I'll do it myself", "ach, lass, ich mach's selber", "Kommando zurück"
     rf"leave it|laisse|lass(?: mal)?|kommando zuruck|{_MYSELF})\b"
     rf"(?:[\s,;.!\u2026-]+(?:{_MYSELF}|(?:i was|i'm) (?:talking|speaking) to{_FEW}|"
-    r"(?:ich )?hab mich vertan|je me suis trompee?|me (?:he )?equivoque|my mistake)\b)?"
+    r"(?:ich )?hab mich vertan|je me suis trompee?|me (?:he )?equivoque|my mistake|"
+    # ("…, nich mit dir", "…, not you", "…, pas à toi", "…, no era para ti")
+    r"not (?:to |with )?you|nicht? (?:mit |zu )?dir|pas (?:a |avec )?toi|"
+    r"no (?:era )?(?:para ti|a ti|contigo))\b)?"
     # a clause of its own: not "oublie le yoga ce soir", "dejalo así y cierra la puerta"
     r"(?=\W*$|\s*[,;.!?\u2026])"
 )
@@ -322,6 +335,72 @@ _OUTDOORS = re.compile(
     r"\b(?:outside|outdoors|out there|dehors|a l'exterieur|fuera|afuera|en la calle|draussen|"
     r"drauben|im freien)\b"
 )
+
+
+# the weather's words ("brr, minus twelve outside", "il neige dehors", "draußen ist
+# Schietwetter"): told of outdoors, the weather, not the home's heating
+_WEATHER_SAID = re.compile(
+    r"\b(?:cold|freezing|chilly|frozen|icy|snow|snowing|snowy|rain|raining|rainy|windy|wind|"
+    r"storm|stormy|hail|hailing|sleet|fog|foggy|sunny|hot|warm|minus|below zero|degrees|froid|"
+    r"gel|gele|gelee|geler|glacial|verglas|neige|neiger|pleut|pluie|vent|venteux|tempete|orage|"
+    r"brouillard|soleil|chaud|moins|degres|frio|helada|congelado|nieva|nieve|llueve|lluvia|"
+    r"viento|tormenta|niebla|calor|menos|grados|kalt|saukalt|eiskalt|bitterkalt|friert|"
+    r"gefroren|schnee|schneit|schneeregen|regen|regnet|sturm|gewitter|nebel|sonne|heiss|grad|"
+    r"schietwetter|sauwetter|mistwetter|hundewetter|glatteis|windstarke)\b"
+)
+
+
+# a pet asleep or lying somewhere, told ("the cat's asleep on the warm towels again", "le chien
+# dort devant la cheminée", "el gato se durmió en el sofá", "die Katze hat sich aufs Sofa
+# gelegt"): a story, whatever thing it lies on
+_PET_RESTING = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(?:the |our |my |le |la |notre |mon |ma |el |la |nuestr[oa] |mi |"
+    r"der |die |das |unser\w* |mein\w* )?(?:cat|kitty|dog|puppy|chat|chatte|chaton|chien|chienne|"
+    r"gato|gata|gatito|perro|perra|perrito|katze|kater|hund|hundchen|welpe)(?:'s| is| has)?\s+"
+    r"(?:(?:\w+ ){0,2})(?:asleep|sleeping|napping|snoring|curled up|lying|lies|fast asleep|dort|"
+    r"s'est endormi\w*|roupille|ronfle|couche\w*|s'est couche\w*|est allonge\w*|duerme|"
+    r"durmiendo|se durmio|se ha dormido|esta (?:tumbad|echad|acostad)[oa]|se (?:tumbo|echo)|"
+    r"schlaft|schlaeft|pennt|schnarcht|liegt|hat sich (?:\w+ ){0,5}?(?:gelegt|eingerollt))\b"
+)
+
+
+# indoors said beside it ("it's cold outside and the kids are freezing in their rooms")
+_INSIDE_SAID = re.compile(
+    r"\b(?:in here|inside|indoors|in the house|room|rooms|bedroom\w*|ici|dedans|a l'interieur|"
+    r"dans la maison|chambre\w*|piece\w*|aqui|adentro|dentro|en casa|habitaci\w*|cuarto\w*|"
+    r"drinnen|hier drin|hier|im haus|zimmer\w*|stube)\b"
+)
+
+
+def weather_outside(folded: str) -> bool:
+    """Whether ``folded`` tells the weather outside and nothing more: no request, no
+    question, no kind of thing of a project (not "it's freezing outside, turn the heating
+    up", "how cold is it outside?").
+
+    >>> weather_outside("brr, it's minus twelve outside"), weather_outside("it's cold in here")
+    (True, False)
+    """
+    return (
+        _OUTDOORS.search(folded) is not None
+        and _WEATHER_SAID.search(folded) is not None
+        and _INSIDE_SAID.search(folded) is None
+        and not asks_after(folded)  # (a question mark too)
+        and _HAS_IMPERATIVE.search(folded) is None
+        and KIND_VOCAB.isdisjoint(re.findall(r"[\w']+", folded))
+    )
+
+
+def pet_resting(folded: str) -> bool:
+    """Whether ``folded`` tells of a pet asleep or lying somewhere and asks nothing.
+
+    >>> pet_resting("the cat's asleep on the warm towels again"), pet_resting("the cat is out")
+    (True, False)
+    """
+    return (
+        _PET_RESTING.search(folded) is not None
+        and not asks_after(folded)
+        and _HAS_IMPERATIVE.search(folded) is None
+    )
 
 
 def _indoors(c: Cleaned) -> bool:
@@ -844,6 +923,12 @@ REPLIES: dict[str, dict[str, str]] = {
         "es": "Qué bien. ¿Puedo ayudarle en algo?",
         "de": "Schön zu hören. Kann ich etwas für Sie tun?",
     },
+    "weather": {
+        "en": "Thanks for the weather report. Anything I can do for you?",
+        "fr": "Merci pour la météo. Je peux faire quelque chose pour vous ?",
+        "es": "Gracias por el parte del tiempo. ¿Puedo ayudarle en algo?",
+        "de": "Danke für den Wetterbericht. Kann ich etwas für Sie tun?",
+    },
     "praise": {
         "en": "Glad you like it.",
         "fr": "Ravi que ça vous plaise.",
@@ -986,7 +1071,8 @@ PRAISE = re.compile(
     # fort", "du wirst immer besser"): nothing is done, least of all a thing "done"
     r"^(?:(?:wow|oh|ok|hey|nice|ha|haha|jaja|ouah|oh la la|vaya|na|oye|mira|tiens|dis|sag mal),? )?"
     r"(?P<you>(?:you'?re|you are|ur) (?:getting |becoming )?(?:so |really |very |pretty |quite |"
-    r"actually )?(?:good|great|smart|clever|brilliant|amazing|awesome|better)|"
+    r"actually |rather |much |way |a lot )?(?:good|great|smart|clever|brilliant|amazing|awesome|"
+    r"better)|"
     r"(?:you'?re|you are|ur) (?:really |finally |slowly )?getting the hang of (?:it|this|things)|"
     # better than someone ("t'es plus rapide que mon GPS", "eres más lista que el navegador",
     # "du verstehst mich echt besser als mein Disponent")
@@ -1031,6 +1117,10 @@ PRAISE = re.compile(
 # heute?", "¿qué tal estás hoy?"): the whole utterance, a greeting before it at most
 HOW_ARE_YOU = re.compile(
     r"\W*(?:(?:hi|hello|hey|eh|good morning|morning|bonjour|salut|coucou|hola|buenos dias|buenas|"
+    r"buen dia|"
+    # a greeting said to all, or to the assistant ("salut la compagnie", "moin, Computer")
+    r"(?:la compagnie|tout le monde|les amis|everyone|everybody|all|guys|folks|todos|chicos|"
+    r"gente|leute|ihr|zusammen|computer|ordi|ordinateur|assistant|asistente|assistent)|"
     r"hallo|guten morgen|guten tag|moin|servus|oh|so|alors|bueno|na|oye|dis|sag mal|say|ha|"
     r"haha|tiens|mira|and|et|y|und|et toi|y tu|y tu que|and you)\W+)*"
     r"(?:"
@@ -1070,7 +1160,11 @@ HOW_ARE_YOU = re.compile(
     r"how have you been|"
     # the assistant asked about its night or its work ("hast du gut geschlafen?", "¿te gusta tu
     # trabajo?")
-    r"did you sleep well|(?:as-tu|tu as|vous avez|avez-vous) bien dormi|(?:has )?dormido bien|"
+    r"(?:did you )?sleep well|slept well|(?:(?:as-tu|tu as|vous avez|avez-vous) )?bien dormi|"
+    r"(?:has )?dormido bien|(?:(?:hast du|haben sie) )?gut geschlafen|"
+    r"(?:bist du|sind sie) (?:auch )?(?:schon )?wach|(?:t'es|tu es|vous etes) (?:deja )?reveill\w+|"
+    r"(?:ya )?(?:estas|esta usted) despiert[oa]|(?:are )?you (?:up|awake) (?:already|yet)|"
+    r"(?:todo|tout|alles) (?:bien|va bien|bon|gut|klar|ok)(?: por ahi| de ton cote| bei dir)?|"
     r"(?:t'as|tu as|as-tu|vous avez) passe une bonne nuit|did you have a good night|"
     r"(?:hast du|haben sie) gut geschlafen|(?:do you (?:like|enjoy)|tu aimes|vous aimez|"
     r"te gusta|magst du) (?:your|ton|votre|tu|deinen|deine|dein) (?:job|work|travail|boulot|"

@@ -49,8 +49,10 @@ from processors.grounding import (
     chatted,
     leaving_home,
     negated_request,
+    pet_resting,
     said_alone,
     vented,
+    weather_outside,
 )
 from processors.inventory import Inventory
 from processors.language import REMIND_ME, REQUEST_VERB_STEMS, SUPPORTED, clean, detect, fold
@@ -689,6 +691,8 @@ class Router:
             about_us = (
                 vented(folded)
                 or chatted(folded)
+                or (weather_outside(folded) and not any(m.named for m in res.matches))
+                or pet_resting(folded)
                 or HOW_ARE_YOU.match(folded) is not None
                 # done already by the speaker ("I already turned the porch light off myself",
                 # "c'est bon, j'ai déjà éteint …", "ya he llamado yo al dentista"): nothing to

@@ -7503,3 +7503,39 @@ def test_a_request_after_thanks_is_still_asked() -> None:
     assert patch_of(form("don't give 101 to Sofia, give it to Jonas", 904))[0]["value"] == "jonas"
     asked = form("Did somebody leave the light on in the garage?", 905)
     assert asked.decision == "ephemeral", asked.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Brr, it's minus twelve outside",  # dimmed the porch light to 12 before
+        "Il fait un froid de canard dehors ce matin",
+        "Qué frío hace afuera",
+        "Draußen ist es saukalt, minus zehn",
+        "the cat's asleep on the warm towels again",
+        "el gato se durmió en el sofá otra vez",
+        "Die Katze hat sich aufs Sofa gelegt",
+        "Salut tout le monde, bien dormi ?",
+        "Moin! Na, gut geschlafen?",
+        "Scratch that last request.",
+        "Attends, stop, fais rien pour l'instant.",
+        "Hab eben mit Paula gequatscht, nich mit dir.",
+        "You're getting rather good at this, you know.",
+    ],
+)
+def test_weather_outside_a_pet_asleep_and_small_talk_ask_nothing(text: str) -> None:
+    routed = ROUTER.route(form_event(text, 910), BASE)
+    assert routed.project_id is None or routed.routing_confidence < 0.5, routed.project_id
+    assert FORMER.form(routed, BASE).decision == "no_task", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it's freezing outside, turn up the heating",
+        "it's so cold outside, the kids are freezing in their rooms",
+        "the dog is sleeping in the kitchen, turn off the light there",
+    ],
+)
+def test_what_is_asked_beside_the_weather_or_a_pet_is_still_asked(text: str) -> None:
+    assert form(text, 911).decision in ("stateful", "clarification"), text
