@@ -568,7 +568,21 @@ _FORGOT_KEYS = re.compile(
     r"\b(?:forgot (?:her|his|their|my) keys?|(?:left|lost) (?:her|his|their) keys?|"
     r"oublie (?:ses|sa) cle\w*|perdu (?:ses|sa) cle\w*|"
     r"(?:olvido|olvidado|perdio|perdido|se dejo) (?:las|sus|la|su) llaves?|"
-    r"schlussel vergessen|schlussel verloren|ohne schlussel)\b"
+    r"schlussel vergessen|schlussel verloren|ohne schlussel|"
+    # the keys left somewhere ("he left his keys in the shed", "il a laissé ses clés au
+    # hangar", "se dejó las llaves dentro", "hat den Schlüssel drinnen liegen lassen")
+    r"left (?:her|his|their) keys? (?:in|at|inside|indoors)|"
+    r"(?:a|ont) laisse (?:ses|sa|leurs) cle\w*|"
+    r"(?:dejo|dejado|se dejo|se dejaron) (?:las|sus|la|su) llaves?|"
+    r"(?:hat|haben) (?:den|seinen|ihren|die|seine|ihre) schlussel (?:\w+ ){0,3}?"
+    r"(?:liegen )?(?:lassen|gelassen|vergessen))\b"
+)
+# arms full, at a door ("with both arms full of shopping bags", "les bras chargés de courses",
+# "con las manos llenas", "mit vollen Händen"): cannot open it, let in (not a courier)
+_HANDS_FULL = re.compile(
+    r"\b(?:(?:arms|hands) (?:are )?full|(?:arms|hands) full of|bras (?:charges|pleins)|"
+    r"mains (?:pleines|prises|chargees)|(?:manos|brazos) (?:llenas|llenos|ocupadas|cargad[oa]s)|"
+    r"(?:hande|arme) voll|vollen handen|voll bepackt|vollbepackt)\b"
 )
 # someone who cannot get in ("Yasmin is outside and can't get in", "die Gäste kommen nicht rein",
 # "the keypad won't let them in"): let in, unless a courier or a delivery (asked about)
@@ -4035,7 +4049,11 @@ def _read(name: str, c: Cleaned) -> Any:
         if (
             (
                 (
-                    (_FAMILY.search(c.folded) or _FORGOT_KEYS.search(c.folded))
+                    (
+                        _FAMILY.search(c.folded)
+                        or _FORGOT_KEYS.search(c.folded)
+                        or (_HANDS_FULL.search(c.folded) and not _DELIVERY.search(c.folded))
+                    )
                     and _WAITING.search(c.folded)
                 )
                 or (

@@ -980,7 +980,13 @@ class Inventory:
         sold-out sizes", nothing where none is. Not a device's short name: "piso" is no
         floor lamp, "télé" no TV strip (a household names its devices in its own words)."""
         english = glossed(word)
-        return None if english is None else self._titled_words(english)
+        if english is None:
+            return None
+        # (the first of its readings the titles say)
+        return next(
+            (found for e in english.split("|") if (found := self._titled_words(e)) is not None),
+            None,
+        )
 
     def _titled_words(self, english: str) -> list[str] | None:
         """The words of this inventory's titles that say ``english``'s words (each, or a

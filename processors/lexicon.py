@@ -472,7 +472,8 @@ def _compound(
             stem = head[: len(head) - len(link)] if link else head
             left = part(stem)
             if left:
-                return f"{left} {right}"
+                # each reading of each part ("fahrplan" is "schedule|timetable")
+                return "|".join(f"{a} {b}" for a in left.split("|") for b in right.split("|"))
     return None
 
 
@@ -508,13 +509,16 @@ for _english, _words in GLOSSARY.items():
         continue
     for _word in _words.split():
         if _word not in _CANONICAL:
-            _GLOSSED.setdefault(_word, _english)
+            # a word of several English keys means each ("fahrplan": "schedule|timetable")
+            _known = _GLOSSED.get(_word)
+            _GLOSSED[_word] = _english if _known is None else f"{_known}|{_english}"
 
 
 @lru_cache(maxsize=1 << 14)
 def glossed(word: str) -> str | None:
     """The English word(s) the glossary gives a folded word the lexicon does not know
-    (German compounds split on parts either knows), or None.
+    (German compounds split on parts either knows), or None; a word of several meanings gives
+    each, apart by "|" ("schedule|timetable").
 
     >>> glossed("warteliste"), glossed("preisregeln"), glossed("lumiere")
     ('waitlist', 'price rule', None)

@@ -7539,3 +7539,19 @@ def test_weather_outside_a_pet_asleep_and_small_talk_ask_nothing(text: str) -> N
 )
 def test_what_is_asked_beside_the_weather_or_a_pet_is_still_asked(text: str) -> None:
     assert form(text, 911).decision in ("stateful", "clarification"), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sam's at the front door with both arms full of shopping bags",
+        "Emma est devant la porte d'entrée, elle a laissé ses clés au garage",
+        "Leo steht vor der Haustür und hat den Schlüssel drinnen liegen lassen",
+    ],
+)
+def test_someone_at_a_door_who_cannot_open_it_is_let_in(text: str) -> None:
+    assert _values_written(text) == ["unlocked"], text
+
+
+def test_a_courier_with_his_arms_full_is_still_asked_about() -> None:
+    assert "unlocked" not in _values_written("the courier is at the front door with his arms full")
