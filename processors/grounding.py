@@ -4037,7 +4037,8 @@ def _read(name: str, c: Cleaned) -> Any:
         if found is not None:
             return found
         n = bare_number(c)
-        return n if n is not None and 5 <= n <= 30 else None
+        # (a sauna is set to 90: whether it is the thing's is for _plausible, with the thing)
+        return n if n is not None and 5 <= n <= 110 else None
     if name == "colour":
         return colour(c)
     if name == "status":
@@ -4702,6 +4703,8 @@ def _plausible(n: float, current: Any) -> bool:
 
     >>> _plausible(22, 20.5), _plausible(42, 40), _plausible(42, 20.5), _plausible(31, 18)
     (True, True, False, False)
+    >>> _plausible(90, 75), _plausible(50, 21)
+    (True, False)
     """
     if 5 <= n <= 30:
         return True
@@ -4709,8 +4712,9 @@ def _plausible(n: float, current: Any) -> bool:
     return (
         isinstance(current, (int, float))
         and not 5 <= current <= 30
-        and abs(n - current) <= 12
-        and n <= 95
+        # (a sauna at 75 is set to 90: a quarter of what it is at now)
+        and abs(n - current) <= max(12.0, 0.25 * abs(current))
+        and n <= 110
     )
 
 

@@ -7555,3 +7555,22 @@ def test_someone_at_a_door_who_cannot_open_it_is_let_in(text: str) -> None:
 
 def test_a_courier_with_his_arms_full_is_still_asked_about() -> None:
     assert "unlocked" not in _values_written("the courier is at the front door with his arms full")
+
+
+def test_a_bare_number_near_what_a_hot_thing_is_set_to_is_its_temperature() -> None:
+    home = json.loads(json.dumps(STATES["home"]))
+    home["entities"]["climate.sauna"] = {
+        "name": "sauna stove",
+        "aliases": ["Saunaofen"],
+        "kind": "climate",
+        "state": "off",
+        "attributes": {"target_celsius": 75},
+    }
+    formation = _formed_in({"home": home}, "Stell den Saunaofen auf neunzig")
+    assert patch_of(formation) == [
+        {
+            "op": "replace",
+            "path": "/entities/climate.sauna/attributes/target_celsius",
+            "value": 90.0,
+        }
+    ]
