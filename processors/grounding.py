@@ -385,8 +385,35 @@ def weather_outside(folded: str) -> bool:
         and _WEATHER_SAID.search(folded) is not None
         and _INSIDE_SAID.search(folded) is None
         and not asks_after(folded)  # (a question mark too)
-        and _HAS_IMPERATIVE.search(folded) is None
         and KIND_VOCAB.isdisjoint(re.findall(r"[\w']+", folded))
+        and _REQUEST_WORD.search(folded) is None
+        # the clauses that say no weather ask nothing either ("…, moins dix sur le ponton")
+        and not any(
+            _asks_something(c)
+            for c in _CLAUSE.split(folded)
+            if _WEATHER_SAID.search(c) is None and _OUTDOORS.search(c) is None
+        )
+    )
+
+
+# a request's verb, any form ("postpone", "décale", "sube", "sag … ab"), or a value said
+_REQUEST_WORD = re.compile(
+    r"\b(?:cancel\w*|annul\w*|cancela\w*|anula\w*|absag\w*|sag|postpone|reschedule|"
+    r"report\w*|decal\w*|deplac\w*|lower|raise|bring|let|demarr\w*|lance\w*|recuerd\w*|"
+    r"rappel\w*|erinner\w*|baisse\w*|monte\w*|sube\w*|baja\w*|mueve\w*|verleg\w*|"
+    r"verschieb\w*|assign\w*|asigna\w*|weis\w*|runter|rauf|hoch)\b|\b(?:an|aus|auf|zu|ab)$|\d"
+)
+
+
+def _asks_something(clause: str) -> bool:
+    """Whether a clause beside a remark may ask something: a request's verb or a value in it,
+    an imperative, or more than a few words (not "honestly, that cat")."""
+    clause = clause.strip(" .!…")
+    return (
+        len(clause.split()) > 6
+        or _REQUEST_WORD.search(clause) is not None
+        or _HAS_IMPERATIVE.search(clause) is not None
+        or ASKING.search(clause) is not None
     )
 
 
@@ -396,11 +423,13 @@ def pet_resting(folded: str) -> bool:
     >>> pet_resting("the cat's asleep on the warm towels again"), pet_resting("the cat is out")
     (True, False)
     """
-    return (
-        _PET_RESTING.search(folded) is not None
-        and not asks_after(folded)
-        and _HAS_IMPERATIVE.search(folded) is None
-    )
+    found = _PET_RESTING.search(folded)
+    if found is None or asks_after(folded) or _HAS_IMPERATIVE.search(folded) is not None:
+        return False
+    # every other clause asks nothing ("…, honestly, that cat"; not "…, lower the radiator")
+    clauses = _CLAUSE.split(folded)
+    story = len(_CLAUSE.split(folded[: found.start()])) - 1  # the clause it starts in
+    return not any(_asks_something(c) for n, c in enumerate(clauses) if n != story)
 
 
 def _indoors(c: Cleaned) -> bool:
@@ -577,13 +606,6 @@ _FORGOT_KEYS = re.compile(
     r"(?:hat|haben) (?:den|seinen|ihren|die|seine|ihre) schlussel (?:\w+ ){0,3}?"
     r"(?:liegen )?(?:lassen|gelassen|vergessen))\b"
 )
-# arms full, at a door ("with both arms full of shopping bags", "les bras chargés de courses",
-# "con las manos llenas", "mit vollen Händen"): cannot open it, let in (not a courier)
-_HANDS_FULL = re.compile(
-    r"\b(?:(?:arms|hands) (?:are )?full|(?:arms|hands) full of|bras (?:charges|pleins)|"
-    r"mains (?:pleines|prises|chargees)|(?:manos|brazos) (?:llenas|llenos|ocupadas|cargad[oa]s)|"
-    r"(?:hande|arme) voll|vollen handen|voll bepackt|vollbepackt)\b"
-)
 # someone who cannot get in ("Yasmin is outside and can't get in", "die Gäste kommen nicht rein",
 # "the keypad won't let them in"): let in, unless a courier or a delivery (asked about)
 _LOCKED_OUT = re.compile(
@@ -679,7 +701,8 @@ _LEAVING_HOME = re.compile(
     r"\b(?:on (?:part|s'en va|file|sort|y va|decolle)|nous (?:partons|sortons)) (?:tous|toutes|"
     r"toute la famille)\b|\btout le monde (?:part|s'en va|sort|est parti)\b|"
     r"\b(?:y'aura|y aura|il n'y aura|il y aura) (?:plus )?personne(?: a la maison| ici)?"
-    r"(?=\W*$|\W*[,.;]| (?:avant|jusqu'a|jusqu'au|de la journee|d'ici)\b)|\bla maison (?:sera|est) vide\b|"
+    r"(?=\W*$|\W*[,.;]| (?:avant|jusqu'a|jusqu'au|de la journee|d'ici)\b)|"
+    r"\bla maison (?:sera|est) vide\b|"
     r"\b(?:nos vamos|salimos|nos marchamos|nos vamos a ir) (?:todos|todas|toda la familia)\b|"
     r"\bno (?:va a haber|habra|queda|hay) nadie(?: en casa| en la casa)?"
     r"(?=\W*$|\W*[,.;]| (?:hasta|antes de|en todo el dia)\b)|"
@@ -1030,8 +1053,7 @@ NEGATED = re.compile(
     # (not asked: "did I leave the kiln on?", "¿ya le tocó o todavía no?")
     # (French "dont" is no "don't": "celui dont on parlait", "dont la porte")
     r"\b(?:don't|dont(?! (?:on|je|j'|tu|il|elle|nous|vous|ils|elles|le|la|les|l')\b)|do not|"
-    # ("never" said first: not "Marco never gave up and fixed TL-42")
-    r"(?<![a-z] )never\b|no need to|there's no need|"
+    r"never\b|no need to|there's no need|"
     r"(?<!did i )(?<!did we )(?<!did you )(?<!did someone )(?<!did anyone )(?<!has anyone )"
     r"(?<!have i )(?<!have we )leave (?:the|it|them|my)\b|"
     r"keep (?:the|it)\b|i might|maybe later|not now|not yet|"
@@ -1441,7 +1463,7 @@ def told_story(cleaned: Cleaned) -> bool:
         and _ASKS_WHO.match(folded) is None
         and _NOT_A_STORY.search(folded) is None
         and KIND_VOCAB.isdisjoint(re.findall(r"[\w']+", folded))
-        and _DONE_SAID.search(folded) is None
+        and DONE_SAID.search(folded) is None
         and not _cold_said(folded)
         and _INDIRECT_DARK.search(folded) is None
         and _INDIRECT_HOT.search(folded) is None
@@ -3141,7 +3163,7 @@ class GroundedExpert:
                 return True
             # "Marco cerró el 63": who did it, said first, is no one it is given to (but
             # "sofia prend le ticket dark mode" is given to her)
-            done = _DONE_SAID.search(folded) is not None and not GIVING.search(folded)
+            done = DONE_SAID.search(folded) is not None and not GIVING.search(folded)
             return any(not (done and _said_first(m.item, folded)) for m in u.resolution.values)
         if name == "when":
             return any(says_time(v) and when(v, _SOME_TIME, "UTC") is not None for v in u.variants)
@@ -3627,7 +3649,7 @@ class GroundedExpert:
             # "take Priya off the image previews", "Lukas fixed the offline edits": of the
             # tickets alike, the one of the person said (not whom it is given to)
             folded = u.cleaned.folded
-            did_it = _DONE_SAID.search(folded) is not None and not _NOT_DONE_BY.search(folded)
+            did_it = DONE_SAID.search(folded) is not None and not _NOT_DONE_BY.search(folded)
             people = {
                 m.item.id
                 for m in res.values
@@ -3999,7 +4021,7 @@ GIVING = re.compile(
 )
 
 
-_DONE_SAID = re.compile(
+DONE_SAID = re.compile(
     r"\b(?:fixed|closed|finished|resolved|solved|merged|shipped|deployed|(?<=est )merge\w*|"
     r"(?<=ete )merge\w*|(?<=est )fusionne\w*|(?<=ete )fusionne\w*|"
     r"mergead\w*|fusionad\w*|gemergt|gemerged|corrige\w*|ferme\w*|termine\w*|resolu\w*|"
@@ -4053,11 +4075,7 @@ def _read(name: str, c: Cleaned) -> Any:
         if (
             (
                 (
-                    (
-                        _FAMILY.search(c.folded)
-                        or _FORGOT_KEYS.search(c.folded)
-                        or (_HANDS_FULL.search(c.folded) and not _DELIVERY.search(c.folded))
-                    )
+                    (_FAMILY.search(c.folded) or _FORGOT_KEYS.search(c.folded))
                     and _WAITING.search(c.folded)
                 )
                 or (

@@ -7544,17 +7544,46 @@ def test_what_is_asked_beside_the_weather_or_a_pet_is_still_asked(text: str) -> 
 @pytest.mark.parametrize(
     "text",
     [
-        "Sam's at the front door with both arms full of shopping bags",
         "Emma est devant la porte d'entrée, elle a laissé ses clés au garage",
         "Leo steht vor der Haustür und hat den Schlüssel drinnen liegen lassen",
     ],
 )
-def test_someone_at_a_door_who_cannot_open_it_is_let_in(text: str) -> None:
+def test_someone_at_a_door_whose_keys_are_elsewhere_is_let_in(text: str) -> None:
     assert _values_written(text) == ["unlocked"], text
 
 
-def test_a_courier_with_his_arms_full_is_still_asked_about() -> None:
-    assert "unlocked" not in _values_written("the courier is at the front door with his arms full")
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a review found each unlocked by a first version that let in anyone with full hands
+        "a man with his arms full of boxes is at the front door",
+        "the courier is at the front door with his arms full",
+        "un homme les bras chargés de cartons sonne à la porte d'entrée",
+        "der Pizzabote steht mit vollen Händen vor der Haustür",
+    ],
+)
+def test_full_hands_alone_let_nobody_in(text: str) -> None:
+    assert "unlocked" not in _values_written(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "decision"),
+    [
+        # a review found each swallowed as a remark by a first version
+        ("it's snowing outside, cancel leo's football practice", "stateful"),
+        ("cancel yoga, it's snowing outside", "stateful"),
+        ("il neige dehors, reporte le foot de Léo à dimanche 10h", "stateful"),
+        ("draußen ist es kalt, Heizung auf 22", "stateful"),
+        ("the cat's napping on our bed, lower the bedroom radiator to 17", "stateful"),
+        ("le chien dort, décale le vétérinaire à vendredi 16h", "stateful"),
+        ("die Katze schläft, sag den Tierarzt ab", "stateful"),
+        ("the cat's asleep on the keyboard, assign TL-42 to Priya", "stateful"),
+        ("I never asked you to turn on the coffee machine", "no_task"),
+        ("Marco never gave up and fixed TL-42", "stateful"),
+    ],
+)
+def test_a_request_beside_the_weather_or_a_pet_is_asked(text: str, decision: str) -> None:
+    assert form(text, 912).decision == decision, text
 
 
 def test_a_bare_number_near_what_a_hot_thing_is_set_to_is_its_temperature() -> None:
