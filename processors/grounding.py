@@ -592,6 +592,15 @@ _FAMILY = re.compile(
     r"schwiegermutter|schwiegervater|freundin|freund)|schwiegermutter|"
     r"the kids|les enfants|los ninos|die kinder)\b"
 )
+# someone trying to open a door, told ("someone is trying to open the back door", "un type
+# essaie d'ouvrir le portillon", "un encapuchado está intentando abrir el portón", "jemand
+# versucht, die Tür aufzumachen"): never a request to open it
+_TRYING_TO_OPEN = re.compile(
+    r"\b(?:(?:(?:is|are|'s|'re|was|were) )?(?:trying|tries|tried|attempting) to (?:open|get in|"
+    r"break in|force)|(?:essai\w*|essay\w*|tente\w*|cherch\w*) (?:d'|de |a )(?:ouvrir|entrer|"
+    r"forcer)|(?:intent\w*|trat\w* de) (?:abrir|entrar|forzar)|versuch\w*,? (?:\w+ ){0,5}"
+    r"(?:zu offnen|aufzumachen|aufzubrechen|reinzukommen|zu knacken))\b"
+)
 # someone locked out: forgot their keys
 _FORGOT_KEYS = re.compile(
     r"\b(?:forgot (?:her|his|their|my) keys?|(?:left|lost) (?:her|his|their) keys?|"
@@ -1053,7 +1062,10 @@ NEGATED = re.compile(
     # (not asked: "did I leave the kiln on?", "¿ya le tocó o todavía no?")
     # (French "dont" is no "don't": "celui dont on parlait", "dont la porte")
     r"\b(?:don't|dont(?! (?:on|je|j'|tu|il|elle|nous|vous|ils|elles|le|la|les|l')\b)|do not|"
-    r"never\b|no need to|there's no need|"
+    # ("nunca cierres …", "ne ferme jamais …", "sperr … nie ab": not a title's "qui n'arrive
+    # jamais", "que nunca llega")
+    r"never\b|nunca (?:\w+ )?\w+(?:es|as)\b|\bne \w+ jamais\b|\bnie (?:ab|aus|an|zu|auf)\b|"
+    r"no need to|there's no need|"
     r"(?<!did i )(?<!did we )(?<!did you )(?<!did someone )(?<!did anyone )(?<!has anyone )"
     r"(?<!have i )(?<!have we )leave (?:the|it|them|my)\b|"
     r"keep (?:the|it)\b|i might|maybe later|not now|not yet|"
@@ -2060,8 +2072,9 @@ def is_polite_request(u: Cleaned) -> bool:
 _ON_VALUES = frozenset({"on", "active"})
 _OFF_WORD = (
     r"\b(?:off|aus|stop\w*|deactivate\w*|desactiv\w*|apag\w*|eteins|eteindre|arret\w*|"
-    r"beend\w*)\b"
+    r"beend\w*|cancel\w*|annul\w*|cancela\w*|anula\w*|abbrech\w*)\b"
 )
+_CANCEL_SAID = re.compile(r"\b(?:cancel\w*|annul\w*|cancela\w*|anula\w*|abbrech\w*)\b")
 
 
 @dataclass(frozen=True)
@@ -2961,8 +2974,8 @@ class GroundedExpert:
         """Whether the clause that names an item of an intent that can only switch on says
         off: "turn off the movie night" (not "we're off to bed, could you do the good night
         routine")."""
-        if switch(u.cleaned) != "off":
-            return False
+        if switch(u.cleaned) != "off" and _CANCEL_SAID.search(u.cleaned.folded) is None:
+            return False  # (a scene called off is no scene started: "cancel movie night")
         kinds = {k for t in terms if t.only_on for k in t.kinds}
         names = [
             fold(n) for m in u.resolution.matches if m.item.kind in kinds for n in m.item.names
@@ -3724,6 +3737,11 @@ class GroundedExpert:
             if said is not None:
                 return said
         if name == "temperature":
+            if _OUTDOORS.search(c.folded) and len(clauses := _CLAUSE.split(c.folded)) > 1:
+                # "it's 30 degrees outside, set the thermostat to 19": outside's is no setting
+                inside = [cl for cl in clauses if _OUTDOORS.search(cl) is None]
+                if inside:
+                    c = clean(", ".join(inside), c.lang)
             d = delta(c)
             t = temperature(c)
             if (
@@ -4072,6 +4090,8 @@ def _read(name: str, c: Cleaned) -> Any:
         # not "sam already unlocked the back door, lock it again"; the request's own clause
         # first ("just lock the front door already, it's been unlocked all night")
         asked = own_clause(told := requested(c.folded), _LOCK_OR_UNLOCK)
+        if _TRYING_TO_OPEN.search(told):
+            return None  # "un type cagoulé essaie d'ouvrir le portillon": told, asked about
         if (
             (
                 (

@@ -7603,3 +7603,37 @@ def test_a_bare_number_near_what_a_hot_thing_is_set_to_is_its_temperature() -> N
             "value": 90.0,
         }
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # what a review found both the old and the first new code doing
+        "un type cagoulé essaie d'ouvrir la porte d'entrée",  # unlocked it
+        "un encapuchado está intentando abrir la puerta trasera",
+        "jemand versucht, die Hintertür aufzumachen",
+    ],
+)
+def test_someone_trying_to_open_a_door_is_not_let_in(text: str) -> None:
+    assert "unlocked" not in _values_written(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nunca cierres la puerta trasera con llave",  # locked it
+        "ne ferme jamais la porte de derrière à clé",
+        "sperr die Hintertür nie ab",
+    ],
+)
+def test_never_said_of_a_lock_locks_nothing(text: str) -> None:
+    assert form(text, 913).decision == "no_task", text
+
+
+def test_a_scene_called_off_is_not_started_and_outside_is_no_setting() -> None:
+    assert "on" not in _values_written("cancel movie night")
+    for text in [
+        "it's 30 degrees outside, set the thermostat to 19",
+        "il fait moins dix dehors, monte le chauffage à 19",
+    ]:
+        assert _values_written(text) == [19.0], text
