@@ -33,7 +33,6 @@ from processors.embeddings import Encoder, HashingEncoder, Query, VectorIndex, q
 from processors.errors import PatchError
 from processors.fuzzy import Choices
 from processors.grounding import (
-    ALREADY_DONE,
     ASKING,
     DISMISSED,
     DONE_MYSELF,
@@ -44,6 +43,7 @@ from processors.grounding import (
     TAKE_BACK,
     WISHES,
     GroundedExpert,
+    already_done,
     asks_after,
     chatted,
     is_polite_request,
@@ -1355,7 +1355,7 @@ class Former:
             if said_alone(WISHES, folded, at_start=True):
                 wishes = reply_text("wishes", said_lang)
                 return self._reply(routed, "no_task", wishes, now, "smalltalk", "greeting")
-            if DONE_MYSELF.match(folded) or ALREADY_DONE.search(folded):
+            if DONE_MYSELF.match(folded) or already_done(folded):
                 # "I already turned the porch light off myself", "I was going to ask you to
                 # lock up, but Sam already did": nothing left to do
                 unchanged = reply_text("unchanged", said_lang)

@@ -397,12 +397,15 @@ def weather_outside(folded: str) -> bool:
 
 
 # a request's verb, any form ("postpone", "décale", "sube", "sag … ab"), or a value said
-_REQUEST_WORD = re.compile(
-    r"\b(?:cancel\w*|annul\w*|cancela\w*|anula\w*|absag\w*|sag|postpone|reschedule|"
-    r"report\w*|decal\w*|deplac\w*|lower|raise|bring|let|demarr\w*|lance\w*|recuerd\w*|"
+_REQUEST_VERB_SAID = re.compile(
+    # (not "let me think", "sag mal": a filler)
+    r"\b(?:cancel\w*|annul\w*|cancela\w*|anula\w*|absag\w*|sag(?! mal\b)|postpone|reschedule|"
+    r"report\w*|decal\w*|deplac\w*|lower|raise|bring|let(?! me\b| us\b)|demarr\w*|lance\w*|"
+    r"recuerd\w*|"
     r"rappel\w*|erinner\w*|baisse\w*|monte\w*|sube\w*|baja\w*|mueve\w*|verleg\w*|"
-    r"verschieb\w*|assign\w*|asigna\w*|weis\w*|runter|rauf|hoch)\b|\b(?:an|aus|auf|zu|ab)$|\d"
+    r"verschieb\w*|assign\w*|asigna\w*|weis\w*|runter|rauf|hoch)\b"
 )
+_REQUEST_WORD = re.compile(rf"{_REQUEST_VERB_SAID.pattern}|\b(?:an|aus|auf|zu|ab)$|\d")
 
 
 def _asks_something(clause: str) -> bool:
@@ -3075,7 +3078,7 @@ class GroundedExpert:
         marco off and leave it unassigned"), and not asked again after it ("on n'ira pas au
         déjeuner, supprime-le")."""
         text = u.cleaned.folded
-        if ALREADY_DONE.search(text):
+        if already_done(text):
             return True  # "I was going to ask you to lock it, but Sam already did"
         if _REPORTED_DONE.match(text) and not (intent is not None and _completes(intent)):
             return True  # told it is done: nothing to do (unless marking it done is the task)
@@ -5218,10 +5221,26 @@ _CANCEL_WORD_SAID = re.compile(r"cancel\w*|annule\w*|abbrechen")
 def asks_after(rest: str) -> bool:
     """Whether what follows small talk asks for something ("thanks, and lock the door"); a
     cancellation only when it names a kind of thing ("no, cancel, I changed my mind")."""
-    asked = ASKING.search(fold(rest))
+    folded = fold(rest)
+    asked = ASKING.search(folded)
     if asked and _CANCEL_WORD_SAID.fullmatch(asked.group(0)):
         return names_kind(rest)
-    return asked is not None
+    # ("merci, décale le yoga à 19h", "danke, weis TL-42 Lea zu")
+    return asked is not None or any(
+        not _CANCEL_WORD_SAID.fullmatch(m.group(0)) for m in _REQUEST_VERB_SAID.finditer(folded)
+    )
+
+
+def already_done(folded: str) -> bool:
+    """Whether ``folded`` tells a request that was already done or called off ("I was going to
+    ask you to lock up, but Sam already did"), and asks nothing new after it ("…, so lock the
+    back door instead").
+
+    >>> already_done("i was going to ask you to lock up, but sam already did")
+    True
+    """
+    found = ALREADY_DONE.search(folded)
+    return found is not None and not asks_after(folded[found.end() :])
 
 
 def names_kind(text: str) -> bool:

@@ -35,7 +35,6 @@ import numpy as np
 
 from processors.embeddings import Encoder, HashingEncoder, VectorIndex, query_of, tokens
 from processors.grounding import (
-    ALREADY_DONE,
     DISMISSED,
     DONE_MYSELF,
     DONE_SAID,
@@ -45,6 +44,7 @@ from processors.grounding import (
     NEGATED,
     PRAISE,
     WISHES,
+    already_done,
     asked_in_any,
     asks_after,
     chatted,
@@ -841,7 +841,7 @@ class Router:
                 and _PRONOUN.search(folded)
             ):
                 score = [s - _W_UNRESOLVED for s in score]  # "move it to thursday": which "it"?
-            elif ALREADY_DONE.search(folded) or (
+            elif already_done(folded) or (
                 (self._negation is None or self._negation_key in cued)
                 and negated_request(text)
                 # (not "Marco never gave up and fixed TL-42": the news of a thing done)

@@ -7637,3 +7637,20 @@ def test_a_scene_called_off_is_not_started_and_outside_is_no_setting() -> None:
         "il fait moins dix dehors, monte le chauffage à 19",
     ]:
         assert _values_written(text) == [19.0], text
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        # a review found each lost as "you're welcome" or "nothing to do" by both codes
+        ("thanks, assign TL-42 to Priya", "/tickets/TL-42/assignee"),
+        ("merci, décale le yoga à jeudi 19h", "/events/ev-yoga/start"),
+        ("danke, weis TL-94 Lea zu", "/tickets/TL-94/assignee"),
+        (
+            "I was going to ask you to lock up, but Sam already did, so lock the back door instead",
+            "/entities/lock.back_door/state",
+        ),
+    ],
+)
+def test_a_request_after_thanks_or_a_request_already_done_is_made(text: str, path: str) -> None:
+    assert [op["path"] for op in patch_of(form(text, 914))][0] == path, text
