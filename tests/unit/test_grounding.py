@@ -7653,4 +7653,4 @@ def test_a_scene_called_off_is_not_started_and_outside_is_no_setting() -> None:
     ],
 )
 def test_a_request_after_thanks_or_a_request_already_done_is_made(text: str, path: str) -> None:
-    assert [op["path"] for op in patch_of(form(text, 914))][0] == path, text
+    assert patch_of(form(text, 914))[0]["path"] == path, text
