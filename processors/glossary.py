@@ -2025,6 +2025,67 @@ GLOSSARY: dict[str, str] = {
     "purchase order": "bestellschein",
     "wholesale": "mayorista mayoristas grosshandel grosshandler grosshaendler",
     "retail": "minorista minoristas einzelhandel",
+    # languages and nationalities (a ticket's translation or locale, said by its language)
+    "german": "allemand allemande allemands allemandes aleman alemana alemanes alemanas deutsch "
+    "deutsche deutschen deutscher deutsches",
+    "french": "francais francaise francaises frances francesa franceses francesas franzosisch "
+    "franzoesisch franzosische franzoesische franzosischen franzoesischen franzosischer "
+    "franzoesischer",
+    "spanish": "espagnol espagnole espagnols espagnoles espanol espanola espanoles espanolas "
+    "spanisch spanische spanischen spanischer",
+    "english": "anglais anglaise anglaises ingles inglesa ingleses inglesas englisch englische "
+    "englischen englischer",
+    "italian": "italien italienne italiens italiennes italiano italiana italianos italianas "
+    "italienisch italienische italienischen",
+    "portuguese": "portugais portugaise portugues portuguesa portugueses portugiesisch "
+    "portugiesische portugiesischen",
+    "dutch": "neerlandais neerlandaise hollandais hollandaise neerlandes neerlandesa holandes "
+    "holandesa niederlandisch niederlaendisch niederlandische niederlaendische "
+    "niederlandischen niederlaendischen hollandisch hollaendisch hollandische "
+    "hollaendische",
+    "swedish": "suedois suedoise sueco sueca suecos schwedisch schwedische schwedischen",
+    "norwegian": "norvegien norvegienne noruego noruega norwegisch norwegische norwegischen",
+    "danish": "danois danoise danes danesa danisch daenisch danische daenische danischen "
+    "daenischen",
+    "finnish": "finnois finnoise finlandais finlandaise finesa finlandes finlandesa finnisch "
+    "finnische finnischen",
+    "icelandic": "islandais islandaise islandes islandesa islandisch islaendisch islandische "
+    "islaendische islandischen islaendischen",
+    "polish": "polonais polonaise polaco polaca polacos polnisch polnische polnischen",
+    "czech": "tcheque tcheques checo checa tschechisch tschechische tschechischen",
+    "slovak": "slovaque slovaques eslovaco eslovaca slowakisch slowakische slowakischen",
+    "slovenian": "slovene slovenes esloveno eslovena slowenisch slowenische slowenischen",
+    "croatian": "croate croates croata croatas kroatisch kroatische kroatischen",
+    "serbian": "serbe serbes serbio serbisch serbische serbischen",
+    "hungarian": "hongrois hongroise hungaro hungara ungarisch ungarische ungarischen",
+    "romanian": "roumain roumaine rumano rumana rumanisch rumaenisch rumanische rumaenische "
+    "rumanischen rumaenischen",
+    "bulgarian": "bulgare bulgares bulgaro bulgara bulgarisch bulgarische bulgarischen",
+    "greek": "grec grecque griego griega griechisch griechische griechischen",
+    "turkish": "turc turque turco turca turkisch tuerkisch turkische tuerkische turkischen "
+    "tuerkischen",
+    "russian": "russe russes ruso rusa russisch russische russischen",
+    "ukrainian": "ukrainien ukrainienne ucraniano ucraniana ukrainisch ukrainische ukrainischen",
+    "estonian": "estonien estonienne estonio estnisch estnische estnischen",
+    "latvian": "letton lettone leton letona lettisch lettische lettischen",
+    "lithuanian": "lituanien lituanienne lituano lituana litauisch litauische litauischen",
+    "catalan": "catalane catalana katalanisch katalanische katalanischen",
+    "basque": "euskera baskisch baskische baskischen",
+    "galician": "galicien galicienne gallego gallega galicisch galicische galicischen",
+    "welsh": "gallois galloise gales galesa walisisch walisische walisischen",
+    "irish": "irlandais irlandaise irlandes irlandesa irisch irische irischen",
+    "arabic": "arabe arabes arabisch arabische arabischen",
+    "hebrew": "hebreu hebreo hebraisch hebraeisch hebraische hebraeische hebraischen hebraeischen",
+    "chinese": "chinois chinoise chinesisch chinesische chinesischen",
+    "japanese": "japonais japonaise japones japonesa japanisch japanische japanischen",
+    "korean": "coreen coreenne coreano coreana koreanisch koreanische koreanischen",
+    "vietnamese": "vietnamien vietnamienne vietnamita vietnamesisch vietnamesische vietnamesischen",
+    "thai": "thailandais thailandaise tailandes tailandesa thailandisch thailaendisch "
+    "thailandische thailaendische thailandischen thailaendischen",
+    "indonesian": "indonesien indonesienne indonesio indonesisch indonesische indonesischen",
+    "language": "langue langues idioma idiomas lengua lenguas sprache sprachen",
+    "translation": "traduction traductions traduccion traducciones ubersetzung uebersetzung "
+    "ubersetzungen uebersetzungen",
 }
 
 # Phrases said for one English thing, folded; their words alone say other things ("liste",

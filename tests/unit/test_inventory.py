@@ -135,6 +135,8 @@ def test_a_title_in_english_is_found_from_another_language_through_the_glossary(
     assert named("ferme le ticket de la liste d\u2019attente") == ["TL-1"]
     assert named("cierra lo de la lista de espera") == ["TL-1"]
     # a word of when, a request's verb and a word of another language are never glossed
+    # a language said by its name finds a translation's ticket
+    assert glossed("slowenische") == "slovenian" and glossed("finnois") == "finnish"
     # a German plural whose singular (or compound) the glossary gives
     assert glossed("schneeprofile") == glossed("schneeprofil") == "snow profile"
     assert glossed("wartelisten") == "waitlist"
