@@ -660,6 +660,9 @@ _NOT_THEN_ASKED = re.compile(
     r"^\W*(?:not|nicht|pas|no)\s+(?:(?:the|my|that|this|den|die|das|dem|der|mein\w*|le|la|les|"
     r"l'|mon|ma|mes|el|los|las|mi|mis)\b[^,;.!?]*|#?[a-z]{1,4}-?\d+)[,;]\s*(?P<y>\S.*)$"
 )
+# "don't X, <request> Y" ("no apagues la luz del porche, apaga la de la cocina", "ne ferme pas
+# le garage, ferme la porte d'entrée"): the request after it alone
+_DONT_THEN_ASKED = re.compile(r"^\W*(?:don'?t|do not|no|ne|n')\s*[^,;.!?]+[,;]\s*(?P<y>\S.*)$")
 _SAID_NO = {"fr": "non", "de": "nein"}
 
 
@@ -667,6 +670,9 @@ def _not_but(lowered: str, lang: str) -> str:
     """``lowered`` with a "not X but Y" said first read as its request of Y (see NOT_BUT)."""
     found = NOT_BUT.match(lowered) or _NOT_THEN_ASKED.match(lowered)
     if found is None:
+        found = _DONT_THEN_ASKED.match(lowered)
+        if found is not None and _A_REQUEST_VERB.match(fold(found["y"])):
+            return found["y"]  # "don't lock the back door, lock the front door"
         return lowered
     if _A_REQUEST_VERB.match(fold(found["y"])):
         return found["y"]  # "not the water pump, but turn on the coffee machine"
@@ -690,7 +696,11 @@ def clean(text: str, lang: str) -> Cleaned:
         # utterance that was only lower-cased ("Turn on …" → "turn on …"), cleaned again by
         # the former's item look-up, is found. (str.lower() of a lower-case text is itself.)
         return clean(lowered, lang)
-    if lowered[:5].lstrip(" ¡¿").startswith(("not ", "nicht", "pas ", "no ")):
+    if (
+        lowered[:6]
+        .lstrip(" ¡¿")
+        .startswith(("not ", "nicht", "pas ", "no ", "don", "do no", "ne ", "n'"))
+    ):
         lowered = _not_but(lowered, lang)
     if _MAY_SELF_TALK.search(lowered):
         # "pásale a Bastien el… ¿cómo se llama? el bug del Mac": words said to oneself

@@ -7654,3 +7654,19 @@ def test_a_scene_called_off_is_not_started_and_outside_is_no_setting() -> None:
 )
 def test_a_request_after_thanks_or_a_request_already_done_is_made(text: str, path: str) -> None:
     assert patch_of(form(text, 914))[0]["path"] == path, text
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        # "don't X, <request> Y": the request after it (a review found the porch light switched)
+        (
+            "no apagues la luz del porche, apaga la de la cocina",
+            "/entities/light.kitchen_ceiling/state",
+        ),
+        ("don't lock the back door, lock the front door", "/entities/lock.front_door/state"),
+        ("ne ferme pas le garage, ferme la porte d'entrée", "/entities/lock.front_door/state"),
+    ],
+)
+def test_a_request_after_one_said_not_to_is_the_one_made(text: str, path: str) -> None:
+    assert [op["path"] for op in patch_of(form(text, 915))] == [path], text
