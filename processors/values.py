@@ -78,12 +78,38 @@ _OFF_PHRASE = re.compile(
 )
 
 
+# a light left as it is told beside bedtime or a fear of the dark ("the kids are asleep but the
+# hallway light is still on", "la veilleuse est encore éteinte, Léo a peur du noir"): the
+# other way is asked
+_STILL_ON = re.compile(
+    r"\b(?:still|encore|toujours|sigue|todavia|aun|noch|immer noch) (?:on|allume\w*|"
+    r"encendid\w*|prendid\w*|an|brennt)\b|\b(?:brennt|ist) (?:immer )?noch(?: an)?\b"
+)
+_STILL_OFF = re.compile(
+    r"\b(?:still|encore|toujours|sigue|todavia|aun|noch|immer noch) (?:off|eteint\w*|"
+    r"apagad\w*|aus)\b"
+)
+_BEDTIME = re.compile(
+    r"\b(?:asleep|sleeping|going to bed|off to bed|in bed|bedtime|dorm\w*|se coucher|couches|"
+    r"au lit|duerme\w*|dormid\w*|a la cama|a dormir|acostad\w*|schlaf\w*|ins bett|im bett|"
+    r"eingeschlafen)\b"
+)
+_AFRAID_OF_THE_DARK = re.compile(
+    r"\b(?:scared of the dark|afraid of the dark|peur du noir|miedo a la oscuridad|"
+    r"miedo de la oscuridad|angst im dunkeln|angst vor der dunkelheit)\b"
+)
+
+
 def switch(u: Cleaned) -> str | None:
     """``on`` or ``off`` when the utterance asks for one (the later word wins on a conflict:
     "turn off, no, on"); what is said after the request's clause, unless it corrects it, does
     not count ("turn off the porch light, it's been on all day", "apaga la luz del baño, que
     está encendida desde ayer")."""
     text = requested(u.folded)
+    if _STILL_ON.search(text) and _BEDTIME.search(text):
+        return "off"  # "we're going to bed and the floor lamp is still on"
+    if _STILL_OFF.search(text) and _AFRAID_OF_THE_DARK.search(text):
+        return "on"  # "Léo a peur du noir et la veilleuse est encore éteinte"
     if left_as_is(text):
         return None  # "I left the porch light on": how it is, not how it should be
     first, *later = _CLAUSE_END.split(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -7670,3 +7671,36 @@ def test_a_request_after_thanks_or_a_request_already_done_is_made(text: str, pat
 )
 def test_a_request_after_one_said_not_to_is_the_one_made(text: str, path: str) -> None:
     assert [op["path"] for op in patch_of(form(text, 915))] == [path], text
+
+
+@functools.cache
+def _pipeline_formation() -> tuple[Router, Former]:
+    from streams.runtime.pipeline import build_former, build_router
+    from streams.settings import Settings
+
+    settings = Settings()
+    return build_router(settings), build_former(settings)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # a light left as it is, told beside bedtime or a fear of the dark: the other way
+        ("we're going to bed and the floor lamp is still on", "off"),
+        ("Léo a peur du noir et la veilleuse est encore éteinte.", "on"),
+        ("Alle liegen schon im Bett, aber im Flur ist noch Licht an.", "off"),
+    ],
+)
+def test_a_light_still_on_at_bedtime_is_switched_the_other_way(text: str, value: str) -> None:
+    # (as the pipeline builds the former: with its semantic encoder, which reads these as the
+    # pack's examples of switching)
+    router, former = _pipeline_formation()
+    for project, state in STATES.items():
+        router.reindex(project, state)
+        former.observe(project, 1, state)
+    formation = former.form(router.route(form_event(text, 917), BASE), BASE)
+    assert {op["value"] for op in patch_of(formation)} == {value}, text
+
+
+def test_a_light_still_on_asked_about_is_only_read() -> None:
+    assert form("is the hallway light still on?", 916).decision == "ephemeral"
