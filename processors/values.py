@@ -100,12 +100,25 @@ _AFRAID_OF_THE_DARK = re.compile(
 )
 
 
+# said to be as wanted ("that's fine", "c'est voulu", "déjalo así", "das passt so")
+_AS_WANTED = re.compile(
+    r"\b(?:that'?s fine|it'?s fine|that'?s ok(?:ay)?|on purpose|leave it|keep it|c'est (?:bien|"
+    r"voulu|normal|fait expres)|laisse(?:-la|-le)?|expres|esta bien|a proposito|dejal[oa]|"
+    r"passt (?:so)?|ist (?:gut|ok|okay) so|mit absicht|absichtlich|lass (?:es|sie|ihn))\b"
+)
+
+
 def switch(u: Cleaned) -> str | None:
     """``on`` or ``off`` when the utterance asks for one (the later word wins on a conflict:
     "turn off, no, on"); what is said after the request's clause, unless it corrects it, does
     not count ("turn off the porch light, it's been on all day", "apaga la luz del baño, que
     está encendida desde ayer")."""
     text = requested(u.folded)
+    still = (_STILL_ON.search(text) and _BEDTIME.search(text)) or (
+        _STILL_OFF.search(text) and _AFRAID_OF_THE_DARK.search(text)
+    )
+    if still and _AS_WANTED.search(text):
+        return None  # "…, the porch light is still on, that's fine": as it should be
     if _STILL_ON.search(text) and _BEDTIME.search(text):
         return "off"  # "we're going to bed and the floor lamp is still on"
     if _STILL_OFF.search(text) and _AFRAID_OF_THE_DARK.search(text):

@@ -7704,3 +7704,19 @@ def test_a_light_still_on_at_bedtime_is_switched_the_other_way(text: str, value:
 
 def test_a_light_still_on_asked_about_is_only_read() -> None:
     assert form("is the hallway light still on?", 916).decision == "ephemeral"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the kids are asleep and the porch light is still on, that's fine",
+        "les enfants dorment et la lumière du porche est encore allumée, c'est voulu",
+    ],
+)
+def test_a_light_still_on_said_to_be_as_wanted_is_not_switched(text: str) -> None:
+    router, former = _pipeline_formation()
+    for project, state in STATES.items():
+        router.reindex(project, state)
+        former.observe(project, 1, state)
+    formation = former.form(router.route(form_event(text, 918), BASE), BASE)
+    assert formation.task is None or not formation.task.patch, patch_of(formation)
