@@ -1304,14 +1304,15 @@ class Former:
             if small is not None:
                 text = small[0].reply_in(lang.lang) or "No task needed."
                 return self._reply(routed, "no_task", text, now, "smalltalk", small[0].id)
-            if weather_outside(fold(event.text)) and not (
+            remark = fold(event.text)
+            if weather_outside(remark) and not (
                 self.grounded is not None
                 and self.grounded.names_item(said, routed.project_id, lang.lang)
             ):
                 # "brr, minus twelve outside": the weather told, whichever project it brushes
                 told = reply_text("weather", lang.lang if lang.supported else "en")
                 return self._reply(routed, "no_task", told, now, "smalltalk", "weather")
-            if pet_resting(fold(event.text)):
+            if pet_resting(remark):
                 # "the cat's asleep on the warm towels again": a story, not the towel rail's
                 told = reply_text("told", lang.lang if lang.supported else "en")
                 return self._reply(routed, "no_task", told, now, "smalltalk", "told")

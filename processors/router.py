@@ -841,18 +841,15 @@ class Router:
                 and _PRONOUN.search(folded)
             ):
                 score = [s - _W_UNRESOLVED for s in score]  # "move it to thursday": which "it"?
-            elif already_done(folded) or (
-                (self._negation is None or self._negation_key in cued)
-                and negated_request(text)
-                # (not "Marco never gave up and fixed TL-42": the news of a thing done)
-                and DONE_SAID.search(folded) is None
-            ):
-                # "don't turn off the porch light yet", "iba a pedirte que apagaras la cafetera,
-                # pero ya la he apagado yo": a request taken back or told, not made, asks no
-                # project for anything, however well it names a thing
+            elif already_done(folded):
+                # "iba a pedirte que apagaras la cafetera, pero ya la he apagado yo": a request
+                # told, not made, asks no project for anything, however well it names a thing
                 score = [s - _W_NOT_ASKED for s in score]
             elif (self._negation is None or self._negation_key in cued) and negated_request(text):
-                score = [s - _W_UNRESOLVED for s in score]
+                # "don't turn off the porch light yet": taken back, as far below; told with the
+                # news of a thing done ("Marco never gave up and fixed TL-42") only a little
+                pull = _W_NOT_ASKED if DONE_SAID.search(folded) is None else _W_UNRESOLVED
+                score = [s - pull for s in score]
         if _TRANSLATE.match(folded) is not None and not _AND_REQUEST.search(folded):
             # "how do you say unlock the front door in german": words asked about, not said
             score = [s - _W_TRANSLATED for s in score]

@@ -114,15 +114,17 @@ def switch(u: Cleaned) -> str | None:
     not count ("turn off the porch light, it's been on all day", "apaga la luz del baño, que
     está encendida desde ayer")."""
     text = requested(u.folded)
-    still = (_STILL_ON.search(text) and _BEDTIME.search(text)) or (
-        _STILL_OFF.search(text) and _AFRAID_OF_THE_DARK.search(text)
+    # "we're going to bed and the floor lamp is still on": off; "Léo a peur du noir et la
+    # veilleuse est encore éteinte": on; "…, that's fine": as it should be, nothing to say
+    other_way = (
+        "off"
+        if _STILL_ON.search(text) and _BEDTIME.search(text)
+        else "on"
+        if _STILL_OFF.search(text) and _AFRAID_OF_THE_DARK.search(text)
+        else None
     )
-    if still and _AS_WANTED.search(text):
-        return None  # "…, the porch light is still on, that's fine": as it should be
-    if _STILL_ON.search(text) and _BEDTIME.search(text):
-        return "off"  # "we're going to bed and the floor lamp is still on"
-    if _STILL_OFF.search(text) and _AFRAID_OF_THE_DARK.search(text):
-        return "on"  # "Léo a peur du noir et la veilleuse est encore éteinte"
+    if other_way is not None:
+        return None if _AS_WANTED.search(text) else other_way
     if left_as_is(text):
         return None  # "I left the porch light on": how it is, not how it should be
     first, *later = _CLAUSE_END.split(text)
