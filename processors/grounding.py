@@ -1797,6 +1797,39 @@ _TELL_ME_IF = re.compile(
 )
 # ... whether something is so (a yes or a no)
 _TELL_ME_WHETHER = re.compile(_TELL_VERBS + r"\b(?:if|whether|si|ob)\b")
+# a request asked as whether it can be done ("is it possible to move the dentist to friday?",
+# "ce serait possible de baisser le chauffage ?", "¿se puede encender la luz?", "wäre es
+# möglich, das Licht auszumachen?", "could the kitchen light be a bit dimmer?", "kann das Licht
+# in der Küche aus?"); not whether something is so ("is it possible that the door is open?",
+# "ist es möglich, dass …", "¿se puede saber …?")
+_CAN_IT_BE_DONE = re.compile(
+    r"^(?:please |bitte |por favor |so |and |alors |et |y |und )?(?:"
+    r"(?:is it|would it be|will it be|is that|would that be|it is|it'?s)(?: at all| even)? "
+    r"possible (?:for (?:you|u|us|me) )?to \w+|"
+    r"(?:do you |would you |d'?you )?mind \w+ing\b|"
+    r"(?:can|could|may|might) (?:the|my|our|your|all the|both) (?:\S+ ){1,4}?(?:"
+    r"be (?:a bit |a little |a tad |slightly |much |way )?(?:\w+er|more \w+|less \w+|"
+    r"(?:turned|switched|moved|pushed|brought|put|set|dimmed|brightened) \w+)|"
+    r"(?:go|get|come|move|turn|switch) (?:up|down|on|off|out|back|warmer|cooler|brighter|"
+    r"dimmer|higher|lower|to)|"
+    r"(?:start|begin|finish|end) (?:\w+ ){0,3}?(?:earlier|later|sooner)"
+    r")\b|"
+    r"(?:est-ce|c'est|ce serait|ce sera|ca serait|ca sera|serait-il|serait-ce|est-il|il serait|"
+    r"il est|ce ne serait pas|y a|il y a|il y aurait)(?: pas| vraiment| encore)? "
+    r"(?:possible|moyen) d(?:e |')(?!savoir\b|voir\b|dire\b|verifier\b)\w+(?:er|ir|re)\b|"
+    r"(?:es|seria|sera|habria|hay|no es|no seria)(?: \w+)? (?:posible|manera|forma|modo) "
+    r"(?:de )?(?!saber\b|ver\b|decir\b|comprobar\b|mirar\b)\w+(?:ar|er|ir)\b|"
+    r"se (?:puede|pueden|podra|podran) (?!saber\b|ver\b|decir\b|comprobar\b|mirar\b|"
+    r"haber\b)\w+(?:ar|er|ir)(?:l[oa]s?)?\b|"
+    r"(?:ist es|ware es|war es|ist das|ware das|geht es|ginge es|geht das|ginge das|wurde es)"
+    r"(?: vielleicht| eventuell| wohl| denn)?(?: moglich| machbar| gehen)?,? "
+    r"(?:(?!dass\b|ob\b)(?=.*(?:\bzu \w+en|\w+zu\w\w+en)\b)|dass (?:du|ihr|sie|man)\b)|"
+    r"(?:kann|konnte|kannst|konntest) (?:man |du |ihr )?(?:das|die|der|den|dem|mein\w*|unser\w*) "
+    r"(?:\S+ ){0,4}?(?:aus|an|zu|auf|ab|hoch|runter|warmer|heller|dunkler)\s*\??$"
+    r")"
+)
+
+
 _POLITE_KIND = re.compile(
     r"^(?:please |por favor |bitte )?(?:would you be so kind|be so kind|would you mind|"
     r"seria(?:s| usted)? tan amable|tendria(?:s| usted)? la amabilidad|me harias el favor|"
@@ -1934,6 +1967,7 @@ def _polite(text: str) -> bool:
         _POLITE.search(text)
         or _POLITE_INSIDE.search(text)
         or _POLITE_KIND.search(text)
+        or _CAN_IT_BE_DONE.search(text)
         or (
             ("tu " in text or " du" in text)  # (most texts say neither: no search)
             and _GIVEN_ASKED_SAID.search(text)

@@ -42,8 +42,8 @@ _GROUPS: dict[str, str] = {
     # only the compounds: "debajo de la cama", "el armario", "der Schrank" name no light
     "under cabinet": "unterbau unterschrank",
     "door": "porte portes puerta puertas tur tuer turen tueren",
-    "front": "principal delantera vorder haupt",
-    "back": "derriere arriere trasera hinter",
+    "front": "principal delantera delantero vorder haupt",
+    "back": "derriere arriere trasera trasero hinter hinten",
     "garage": "garaje",
     "coffee": "cafe kaffee",
     "machine": "maquina maschine",

@@ -299,6 +299,43 @@ def test_polite_questions_that_ask_for_a_change_make_it() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("is it possible to move the dentist to friday?", "ev-dentist"),
+        ("could the kitchen light be a bit dimmer?", "light.kitchen_ceiling"),
+        ("can the porch light go off now?", "light.porch"),
+        ("mind turning off the kitchen light?", "light.kitchen_ceiling"),
+        ("serait-il possible d'éteindre la lumière de la cuisine ?", "light.kitchen_ceiling"),
+        ("ce serait possible de baisser le chauffage ?", "climate.living_room"),
+        ("¿es posible mover el dentista al viernes?", "ev-dentist"),
+        ("¿sería posible apagar la luz de la cocina?", "light.kitchen_ceiling"),
+        ("ist es möglich, den Zahnarzt auf Freitag zu verschieben?", "ev-dentist"),
+        ("wäre es möglich, das Küchenlicht auszumachen?", "light.kitchen_ceiling"),
+        ("kann das Licht in der Küche aus?", "light.kitchen_ceiling"),
+    ],
+)
+def test_asking_whether_a_change_can_be_done_asks_for_it(text: str, target: str) -> None:
+    """ "Is it possible to …", "serait-il possible de …", "¿se puede …?", "wäre es möglich,
+    … zu …": a request; "is it possible that …", "ist es möglich, dass …": a question."""
+    f = form(text, 490 + len(text))
+    assert f.decision == "stateful", (text, f.reply)
+    assert _targets(f) == {target}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is it possible that the front door is unlocked?",
+        "ist es möglich, dass die Haustür offen ist?",
+        "est-ce possible que la porte soit ouverte ?",
+        "¿se puede saber si la puerta está cerrada?",
+    ],
+)
+def test_asking_whether_something_may_be_so_is_a_question(text: str) -> None:
+    assert form(text, 495 + len(text)).decision == "ephemeral", text
+
+
+@pytest.mark.parametrize(
     ("text", "event", "start"),
     [
         ("Das Einzelgespräch mit Marco bitte eine Viertelstunde später", "ev-1on1-marco",
@@ -1455,6 +1492,21 @@ def test_advice_and_requests_that_only_brush_the_inventory_route_to_no_project()
 )
 def test_wake_up_alarms_and_how_tos_route_to_no_project(text: str, project: str | None) -> None:
     routed = ROUTER.route(form_event(text, 120), BASE)
+    assert (routed.project_id if routed.routing_confidence >= 0.6 else None) == project
+
+
+@pytest.mark.parametrize(
+    ("text", "project"),
+    [
+        ("what have I got on friday?", "family-calendar"),
+        ("qu'est-ce que j'ai jeudi ?", "family-calendar"),
+        ("¿qué tengo el viernes?", "family-calendar"),
+        ("was hab ich am Montag", "family-calendar"),
+        ("what's the weather like on saturday", None),
+    ],
+)
+def test_what_a_day_holds_asked_is_the_calendars(text: str, project: str | None) -> None:
+    routed = ROUTER.route(form_event(text, 125), BASE)
     assert (routed.project_id if routed.routing_confidence >= 0.6 else None) == project
 
 
