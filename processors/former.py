@@ -44,6 +44,7 @@ from processors.grounding import (
     WISHES,
     GroundedExpert,
     already_done,
+    amazed_remark,
     asks_after,
     chatted,
     is_polite_request,
@@ -1312,7 +1313,7 @@ class Former:
                 # "brr, minus twelve outside": the weather told, whichever project it brushes
                 told = reply_text("weather", lang.lang if lang.supported else "en")
                 return self._reply(routed, "no_task", told, now, "smalltalk", "weather")
-            if pet_resting(remark):
+            if pet_resting(remark) or amazed_remark(remark):
                 # "the cat's asleep on the warm towels again": a story, not the towel rail's
                 told = reply_text("told", lang.lang if lang.supported else "en")
                 return self._reply(routed, "no_task", told, now, "smalltalk", "told")

@@ -151,7 +151,11 @@ TAKE_BACK = (
     r"olvida lo que (?:acabo de decir|dije)|vergiss,? was ich (?:gerade )?gesagt habe|"
     r"actually (?:no|don'?t)|laisse tomber|"
     r"oublie(?:-le|-la|-les)?|en fait non|olvidalo|dejalo|mejor no|da igual|vergiss es|"
-    r"doch nicht|lass es"
+    r"doch nicht|lass es|"
+    # "I said nothing" ("non, annule, j'ai rien dit", "hab nix gesagt")
+    r"(?:j'ai|je n'ai|j'ai jamais) rien dit|i didn'?t say anything|i said nothing|"
+    r"no (?:he )?dicho nada|no dije nada|ich hab(?:e)? (?:nix|nichts) gesagt|"
+    r"hab(?:e)? (?:nix|nichts) gesagt"
 )
 # what takes a request back at its end only ("…, no wait, don't", "…, non attends, non",
 # "…, nein warte, lieber nicht"; not "wait, no, turn it on")
@@ -173,6 +177,7 @@ _MYSELF = (
     r"(?:i'?ll do it myself|i'?ll do it|je (?:vais )?(?:le faire|le fais|m'en occupe)"
     r"(?: moi-meme| moi)?|(?:ya )?lo hago yo(?: mism[oa])?|"
     r"ich mach(?:'s|s|e es|e das| das) (?:selber|selbst|schon)|"
+    r"(?:das )?mach(?:'s|s|e)? ich (?:schon )?(?:selber|selbst|schon)|"
     # done already by the speaker ("hab's selbst ausgemacht", "I did it myself", "je l'ai fait
     # moi-même", "ya lo hice yo")
     r"(?:ich )?hab(?:'s|s|e es| es| das)? (?:schon )?(?:selbst|selber) \w+|i did it myself|"
@@ -189,7 +194,8 @@ _FEW = (
 DISMISSED = re.compile(
     r"\W*(?:(?:oops|oh|ah|sorry|sry|lol|haha|jaja|dsl|desole|pardon|perdon|perdona|uy|ups|"
     r"actually|no|non|nein|nee|ne|noe|ok|okay|bon|vale|ach|eh|wait|hold on|attends|espera|"
-    r"warte|moment|stop|stopp)\W+)*"
+    r"warte|moment|stop|stopp|bof|bah|pff+|mouais|boah|naja|na ja|egal|tja|meh|nah|bueno|pues|"
+    r"ay|anda)\W+)*"
     # said to someone else, or by mistake ("lol sorry that was meant for sam", "no te hablaba a
     # ti, era a mi marido", "uy, perdona, era la tele", "Sorry, hab mich vertan, mach nix")
     r"(?:(?:(?:that|it|this) was|c'etait|c etait|era|war) (?:meant )?(?:for|pour|para|pa|fur|"
@@ -217,7 +223,7 @@ DISMISSED = re.compile(
     # m'en occupe moi-même", "cancela, no era nada"): no request of its own
     r"(?:cancel|annule|cancela|abbrechen|storniere?)[\s,;.!\u2026-]+(?:(?:ich )?hab mich vertan|"
     r"je me suis trompee?|me (?:he )?equivoque|my mistake|i made a mistake|no era nada|"
-    rf"(?:c'etait|ce n'etait) rien|(?:it|that) was nothing|war nichts|{_MYSELF})|"
+    rf"(?:c'etait|ce n'etait) rien|(?:it|that) was nothing|war nichts|{_MYSELF}|{TAKE_BACK})|"
     rf"mach nix|ne fais rien|no hagas nada|don'?t do anything|do nothing|please ignore{_FEW}|"
     rf"{TAKE_BACK}|wrong button|ignore (?:that|it|this|me)|hat sich erledigt|"
     # said in the wrong conversation ("wrong chat", "falscher Chat", "mauvaise conversation")
@@ -372,6 +378,31 @@ _INSIDE_SAID = re.compile(
 )
 
 
+# weather that is only ever outdoors ("the tramontane's been howling all night", "in
+# Freiburg schneit's", "¡qué helada ha caído esta noche!", "bit nippy out there"): no
+# "outside" needed
+_WEATHER_EVENT = re.compile(
+    r"\b(?:tramontane|tramontana|tramuntana|mistral|foehn|fohn|sirocco|scirocco|cierzo|"
+    r"levante|poniente|"
+    r"(?:it'?s|it is|it was|it'?s been|it has been) (?:\w+ )?(?:snowing|raining|pouring|hailing|"
+    r"sleeting|drizzling|bucketing)|(?:the )?wind(?:'s| is|'s been| has been| was)? "
+    r"(?:howling|blowing|whistling|picking up|gusting)|howling (?:all|the whole) night|"
+    r"(?:hard|heavy|sharp) frost|frost (?:last night|overnight)|(?:nippy|parky|baltic|brisk) out|"
+    r"il (?:a )?(?:neige|pleut|plu|grele|gele)|(?:le vent|ca) (?:a )?souffle|a souffle|"
+    r"ca caille|(?:la |une )?gelee blanche|"
+    r"(?:esta|estuvo) (?:\w+ )?(?:nevando|lloviendo|granizando|helando)|nieva|llueve|graniza|"
+    r"(?:ha caido|cayo|vaya|que) (?:una )?helada|sopla (?:el |la )?(?:viento|tramontana|cierzo)|"
+    r"es (?:hat )?(?:schneit|regnet|hagelt|sturmt|friert|gefroren)|schneit'?s|regnet'?s|"
+    r"(?:der )?wind (?:pfeift|heult|blast|tobt)|(?:heute )?nacht (?:hat es )?(?:frost|gefroren)"
+    r")\b"
+)
+# a tag after what is told ("…, isn't it?", "…, hein", "¿verdad?", "…, oder?"): no question
+_TAG_ASKED = re.compile(
+    r"[,\s]+¿?(?:isn'?t it|wasn'?t it|don'?t you think|right|eh|innit|hein|n'est-ce pas|non|"
+    r"pas vrai|verdad|no|eh|oder|gell|ne|nicht wahr|was)\W*$"
+)
+
+
 def weather_outside(folded: str) -> bool:
     """Whether ``folded`` tells the weather outside and nothing more: no request, no
     question, no kind of thing of a project (not "it's freezing outside, turn the heating
@@ -380,9 +411,13 @@ def weather_outside(folded: str) -> bool:
     >>> weather_outside("brr, it's minus twelve outside"), weather_outside("it's cold in here")
     (True, False)
     """
+    if _TAG_ASKED.search(folded) is not None:
+        folded = _TAG_ASKED.sub("", folded)
     return (
-        _OUTDOORS.search(folded) is not None
-        and _WEATHER_SAID.search(folded) is not None
+        (
+            (_OUTDOORS.search(folded) is not None and _WEATHER_SAID.search(folded) is not None)
+            or _WEATHER_EVENT.search(folded) is not None
+        )
         and _INSIDE_SAID.search(folded) is None
         and not asks_after(folded)  # (a question mark too)
         and KIND_VOCAB.isdisjoint(re.findall(r"[\w']+", folded))
@@ -391,7 +426,9 @@ def weather_outside(folded: str) -> bool:
         and not any(
             _asks_something(c)
             for c in _CLAUSE.split(folded)
-            if _WEATHER_SAID.search(c) is None and _OUTDOORS.search(c) is None
+            if _WEATHER_SAID.search(c) is None
+            and _OUTDOORS.search(c) is None
+            and _WEATHER_EVENT.search(c) is None
         )
     )
 
@@ -420,13 +457,59 @@ def _asks_something(clause: str) -> bool:
     )
 
 
+# anyone curled up or lying down somewhere again, by name ("Churro's curled up on the heat mat
+# again", "el gato se ha vuelto a dormir encima de …", "der Churro liegt schon wieder im
+# Schuppen"): a story too
+_RESTING_AGAIN = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?\w+(?:'s| is| has)?\s+(?:(?:\w+ ){0,2})(?:curled up|"
+    r"s'est (?:encore |de nouveau |re)?(?:endormi\w*|roule\w* en boule|pelotonne\w*)|"
+    r"se ha vuelto a (?:dormir|tumbar|echar|acostar|acurrucar)|se (?:ha )?(?:acurrucado|"
+    r"hecho un ovillo)|liegt (?:schon |mal )?wieder|hat sich (?:schon )?wieder (?:\w+ ){0,5}?"
+    r"(?:gelegt|eingerollt|zusammengerollt)|(?:zusammengerollt|eingerollt))\b"
+)
+
+
+# news told with wonder at it ("we sold the last of the olive trees yesterday, can you believe
+# it", "on a vendu tous les Nordmann en deux jours, c'est fou", "qué locura", "Wahnsinn")
+_AMAZED = re.compile(
+    r"(?:^|[,;.!\u2026\u2014-]\s*|\s)¡?(?:can you believe it|would you believe it|unbelievable|"
+    r"incredible|amazing|crazy|insane|mad|wild|what a day|c'est (?:fou|dingue|incroyable|ouf|"
+    r"dingue ca|fou ca|pas croyable)|incroyable|dingue|de fou|(?:que|vaya|menuda) locura|"
+    r"(?:es )?increible|alucinante|flipante|de locos|wahnsinn|unglaublich|irre|krass|verruckt|"
+    r"der hammer|nicht zu fassen)\W*$"
+)
+
+
+def amazed_remark(folded: str) -> bool:
+    """Whether ``folded`` tells news with wonder at it and asks nothing ("we sold the last of
+    the olive trees yesterday, can you believe it"; not "the heating broke, unbelievable",
+    a thing of a kind named, nor "…, turn it off, crazy").
+
+    >>> amazed_remark("on a vendu tous les sapins en deux jours, c'est fou")
+    True
+    """
+    found = _AMAZED.search(folded)
+    if found is None:
+        return False
+    told = folded[: found.start()]
+    return (
+        len(told.split()) >= 3
+        and "?" not in told
+        and not asks_after(told)
+        and _HAS_IMPERATIVE.search(told) is None
+        and _REQUEST_WORD.search(told) is None
+        and KIND_VOCAB.isdisjoint(re.findall(r"[\w']+", told))
+        and ASKING.search(told) is None
+    )
+
+
 def pet_resting(folded: str) -> bool:
     """Whether ``folded`` tells of a pet asleep or lying somewhere and asks nothing.
 
     >>> pet_resting("the cat's asleep on the warm towels again"), pet_resting("the cat is out")
     (True, False)
     """
-    found = _PET_RESTING.search(folded)
+    found = _PET_RESTING.search(folded) or _RESTING_AGAIN.search(folded)
     if found is None or asks_after(folded) or _HAS_IMPERATIVE.search(folded) is not None:
         return False
     # every other clause asks nothing ("…, honestly, that cat"; not "…, lower the radiator")
@@ -593,7 +676,11 @@ _FAMILY = re.compile(
     r"(?:meine|mein|meiner|meinem|meinen) (?:mutter|mama|vater|papa|frau|mann|sohn|tochter|bruder|"
     r"schwester|oma|opa|"
     r"schwiegermutter|schwiegervater|freundin|freund)|schwiegermutter|"
-    r"the kids|les enfants|los ninos|die kinder)\b"
+    r"the kids|les enfants|los ninos|die kinder|"
+    # a grandparent by what the family calls them ("Grandpa's stood outside", "el abuelo está
+    # en la puerta", "der Opa steht vor der Tür")
+    r"(?:^|the |le |la |el |der |die |unser\w* )(?:grandpa|grandad|granddad|granny|grandma|nana|"
+    r"mamie|papi|papy|mamy|abuelo|abuela|abuelito|abuelita|opa|oma))\b"
 )
 # someone trying to open a door, told ("someone is trying to open the back door", "un type
 # essaie d'ouvrir le portillon", "un encapuchado está intentando abrir el portón", "jemand
@@ -606,7 +693,7 @@ _TRYING_TO_OPEN = re.compile(
 )
 # someone locked out: forgot their keys
 _FORGOT_KEYS = re.compile(
-    r"\b(?:forgot (?:her|his|their|my) keys?|(?:left|lost) (?:her|his|their) keys?|"
+    r"\b(?:(?:forgot|forgotten) (?:her|his|their|my) keys?|(?:left|lost) (?:her|his|their) keys?|"
     r"oublie (?:ses|sa) cle\w*|perdu (?:ses|sa) cle\w*|"
     r"(?:olvido|olvidado|perdio|perdido|se dejo) (?:las|sus|la|su) llaves?|"
     r"schlussel vergessen|schlussel verloren|ohne schlussel|"
@@ -719,7 +806,7 @@ _LEAVING_HOME = re.compile(
     r"\bno (?:va a haber|habra|queda|hay) nadie(?: en casa| en la casa)?"
     r"(?=\W*$|\W*[,.;]| (?:hasta|antes de|en todo el dia)\b)|"
     r"\bla casa (?:se queda|queda|estara|esta) vacia\b|"
-    r"\bwir (?:fahren|gehen)(?: jetzt| heute| gleich| dann)? alle\b|"
+    r"\bwir (?:fahren|gehen)(?: \w+){0,3}? alle\b|"
     r"\balle (?:sind )?(?:weg|aus dem haus|unterwegs)\b|"
     r"\b(?:niemand|keiner)(?: \w+){0,2} (?:zu ?hause|im haus|daheim)\b|\bdas haus (?:ist|"
     r"bleibt) leer\b"
@@ -728,11 +815,13 @@ _LEAVING_HOME = re.compile(
 # la cama", "wir gehen alle ins Bett", "on sort tous dans le jardin"); or someone stays ("…,
 # Sam stays home", "everyone's out except grandma")
 _NOT_LEAVING = re.compile(
-    r"\b(?:bed|sleep|upstairs|garden|yard|terrace|patio|balcony|lit|dormir|coucher|jardin|"
+    r"\b(?:bed|sleep|upstairs|garden(?! show| centre| center| fair| party)|yard|terrace|patio|"
+    r"balcony|lit|dormir|coucher|jardin|"
     r"terrasse|cama|acostar|terraza|bett|schlafen|pennen|garten|terrasse|balkon|hof|"
     # (not "nobody stays", "no se queda nadie", "la casa se queda vacía", "das Haus bleibt leer")
     r"(?<!nobody )(?<!no one )stays?|(?<!nobody )(?<!no one )(?<!nobody's )staying|except|but|"
-    r"reste(?!nt)(?! personne)|restent|sauf|(?<!no )(?<!casa )se quedan?(?! nadie| vacia)|menos|"
+    r"reste(?!nt)(?! personne)|restent|sauf|"
+    r"(?<!no )(?<!casa )se quedan?(?! nadie| vacia| sola| solo| vacio| sin nadie)|menos|"
     r"excepto|bleibt(?! leer)|bleiben|ausser|home mode|mode maison|modo casa|hausmodus|"
     # someone still in ("it's just me now", "the nanny's here", "Oma schläft oben", "la
     # canguro está con los niños"), a habit ("tous les étés", "wir gehen alle gern ins Kino")
@@ -795,7 +884,12 @@ def leaving_home(folded: str) -> bool:
         # "there'll be nobody home"; not "wir gehen alle auf dieselbe Schule")
         and (_FOR_A_WHILE.search(folded) is not None or _EMPTY_HOUSE.search(folded) is not None)
         and _NOT_LEAVING.search(folded) is None
-        and _PLANNED.search(_BACK_AT.sub(" ", folded)) is None
+        and _PLANNED.search(
+            _BACK_AT.sub(" ", folded)
+            if _EMPTY_HOUSE.search(folded) is None
+            else _SAME_DAY.sub(" ", _BACK_AT.sub(" ", folded))
+        )
+        is None
         and INTO_CALENDAR.search(folded) is None
         # "wir gehen alle, mach aber die Alarmanlage nicht an": the alarm said not to be set
         and not _said_not_to(folded, _ALARM_NAMED)
@@ -817,14 +911,53 @@ _FOR_A_WHILE = re.compile(
     r"(?:erst )?(?:abends|am abend|heute abend|gegen abend|in der nacht) (?:wieder )?"
     r"(?:zuruck|da|daheim|zu ?hause))\b"
 )
+_PLACE = (
+    r"(?:house|home|flat|apartment|shop|store|workshop|office|place|studio|barn|farm|bakery|"
+    r"cafe|salon|surgery|gallery|boat|cottage|garage|yard|stable|stables)"
+)
+_PLACE_FR = (
+    r"(?:maison|appart|appartement|magasin|boutique|atelier|bureau|ferme|boulangerie|cafe|"
+    r"salon|cabinet|galerie|bateau|garage|ecurie|ecuries|chalet|local)"
+)
+_PLACE_ES = (
+    r"(?:casa|piso|tienda|taller|oficina|local|granja|panaderia|cafeteria|consulta|galeria|"
+    r"barco|garaje|cuadra|cuadras|establo|chalet|negocio)"
+)
+_PLACE_DE = (
+    r"(?:haus|wohnung|laden|hofladen|werkstatt|buro|hof|geschaft|backerei|cafe|praxis|galerie|"
+    r"boot|garage|stall|atelier)"
+)
+# the place they keep said empty: a shop, a workshop, a flat ("there'll be nobody minding the
+# shop", "y aura personne au magasin", "la tienda se queda sola", "der Laden ist dann leer"; not
+# "the fridge is empty"); first, so that the whole phrase is what a match takes
+_EMPTY_PLACE = (
+    rf"\b(?:nobody|no one|no-one)(?:'s|'ll be| will be| is)? (?:minding|watching|looking after|"
+    rf"in|at) the {_PLACE}\b|\bthe {_PLACE} (?:is|will be|'ll be|would be)(?: \w+)? "
+    rf"(?:empty|unattended|left alone)\b|"
+    rf"\b(?:y'aura|y aura|il n'y aura|il y aura) (?:plus )?personne (?:au|a la|a l'|dans l[ae']|"
+    rf"dans l') ?{_PLACE_FR}\b|\b(?:le|la|l') ?{_PLACE_FR} (?:sera|est|reste|restera) "
+    rf"(?:\w+ )?(?:vide|seule?|sans personne)\b|"
+    rf"\b(?:la|el) {_PLACE_ES} (?:se queda|queda|estara|esta|se va a quedar) (?:\w+ )?"
+    rf"(?:sola|solo|vacia|vacio|sin nadie)\b|\bno (?:va a haber|habra|queda|hay) nadie en "
+    rf"(?:la|el) {_PLACE_ES}\b|"
+    rf"\b(?:der|die|das|unser|unsere) {_PLACE_DE} (?:ist|isch|bleibt|wird) (?:\w+ )?"
+    rf"(?:leer|unbesetzt|allein)\b|\b(?:niemand|keiner) (?:mehr )?(?:im|in der) {_PLACE_DE}\b"
+)
 _EMPTY_HOUSE = re.compile(
-    r"\b(?:(?:nobody|no one|no-one)(?:'ll| will)? (?:be )?(?:home|in the (?:house|building)|"
+    _EMPTY_PLACE
+    + "|"
+    + r"\b(?:(?:nobody|no one|no-one)(?:'ll| will)? (?:be )?(?:home|in the (?:house|building)|"
     r"here)(?=\W*$|\W*[,.;]| (?:now|today|all day)\b)|there(?:'ll| will) be (?:nobody|no one)|"
     r"the house (?:is|will be)(?: \w+)? empty|(?:y'aura|y aura|il n'y aura|il y aura) (?:plus )?"
     r"personne|la maison (?:sera|est) vide|no (?:va a haber|habra|queda|hay|se queda) nadie|"
     r"la casa (?:se queda|queda|estara|esta) vacia|(?:niemand|keiner)(?: \w+){0,2} (?:zu ?hause|"
     r"im haus|daheim)|das haus (?:ist|bleibt) leer|"
     r"(?:zu ?hause|daheim) ist (?:dann |heute |also )?(?:keiner|niemand)(?=\W*$|\W*[,.;]))\b"
+)
+# the same day, later: leaving this afternoon with the place said empty is leaving
+_SAME_DAY = re.compile(
+    r"\b(?:this (?:afternoon|morning)|cet (?:apres-midi|aprem)|ce matin|esta (?:tarde|manana)|"
+    r"heute? (?:nachmittag|mittag|vormittag))\b"
 )
 
 
@@ -2381,6 +2514,15 @@ class GroundedExpert:
             others = _named_items(inventory.resolve(told.numeric), at_least=0.8)
             if mine and others and mine.isdisjoint(others):
                 cleaned, resolution = alone, own
+        if (
+            inventory is not None
+            and _EMPTY_HOUSE.search(cleaned.folded) is not None
+            and leaving_home(cleaned.folded)
+        ):
+            # the place said empty names its own things ("y aura personne au magasin"): only
+            # what is named beside that is asked of
+            rest = clean(_EMPTY_HOUSE.sub(" ", cleaned.folded), cleaned.lang)
+            resolution = inventory.resolve(_without_comparatives(rest.numeric))
         spelled = self._spell(cleaned, inventory)
         return Understanding(lang, cleaned, resolution, None if spelled is cleaned else spelled)
 

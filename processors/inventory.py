@@ -228,6 +228,12 @@ _TIME_WORDS = frozenset(
 # What joins a kind word to the word that says which one ("the door of the cellar", "la porte
 # de la cave", "la cita con el oculista", "das Licht im Keller")
 _AS = frozenset("as como comme als".split())  # "mark the reminder as done"
+# a ticket's statuses, said after it ("the delivery ticket to review", "el ticket a revisión")
+_STATUS_WORDS = frozenset(
+    "review reviewing progress done open closed backlog todo revue relecture cours fait ouvert "
+    "ferme termine revision curso hecho abierto cerrado terminado review erledigt offen "
+    "geschlossen arbeit bearbeitung".split()
+)
 # how a door is locked, said after it: "cierra la puerta con llave", "ferme la porte à clé"
 _WITH_KEY = frozenset("llave cle clef".split())
 _OF = frozenset(
@@ -496,7 +502,8 @@ class Inventory:
         """Whether a folded word (or a near spelling of it) names something here."""
         if word in self._vocab_set or word in self._rewritten or word in self.labels:
             return True
-        return self._close(word, 84, self._known)
+        # a word of another language its titles say ("le ticket des rappels": reminders)
+        return self._close(word, 84, self._known) or self._glossed(word) is not None
 
     def _close(self, word: str, cutoff: int, memo: dict[str, bool]) -> bool:
         """Whether an inventory word is within ``cutoff`` of ``word`` (remembered in ``memo``)."""
@@ -1157,6 +1164,8 @@ class Inventory:
                         # "marque le rappel comme fait"
                     if near in _WITH_KEY:
                         continue  # "cierra la puerta con llave": how, not which door
+                    if near in _STATUS_WORDS:
+                        continue  # "move the delivery ticket to review": where it goes
                     if len(near) >= 4 and near.isalpha() and not self.knows(near):
                         return True
         return False

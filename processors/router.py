@@ -45,6 +45,7 @@ from processors.grounding import (
     PRAISE,
     WISHES,
     already_done,
+    amazed_remark,
     asked_in_any,
     asks_after,
     chatted,
@@ -656,6 +657,13 @@ class Router:
             advice = (
                 _ADVICE.match(folded) is not None
                 or (
+                    _KIND_KNOWLEDGE.match(folded) is not None
+                    and _CLAUSE_REQUEST.search(folded) is None
+                    and MINE.search(folded) is None
+                    # (not "what's the difference between TL-42 and TL-94": theirs, by number)
+                    and _DIGITS.search(folded) is None
+                )
+                or (
                     _TRANSLATE.match(folded) is not None
                     and not _AND_REQUEST.search(folded)
                     and _CLAUSE_REQUEST.search(folded) is None
@@ -694,6 +702,7 @@ class Router:
                 or chatted(folded)
                 or (weather_outside(folded) and not any(m.named for m in res.matches))
                 or pet_resting(folded)
+                or amazed_remark(folded)
                 or HOW_ARE_YOU.match(folded) is not None
                 # done already by the speaker ("I already turned the porch light off myself",
                 # "c'est bon, j'ai déjà éteint …", "ya he llamado yo al dentista"): nothing to
@@ -1018,6 +1027,34 @@ _ADVICE = re.compile(
     r"que (?:puedo|podria) cocinar|"
     r"wie (?:reinige|putze|repariere|entkalke) ich\b|wie (?:reinigt|putzt|repariert|entkalkt) "
     r"man\b|was kostet (?:ein|eine) neue|wann (?:schneidet|pflanzt|giesst) man\b"
+    r")"
+)
+# what any thing of a kind is called, stands or differs by ("why's it called a Christmas
+# cactus?", "¿por qué se llama flor de Pascua?", "warum heißt der Weihnachtsstern so?", "how
+# cold can a poinsettia get …", "wie viel Frost verträgt ein Olivenbaum?"): asked of the kind
+# even where a thing of a project shares its words (a poinsettia delivery), unless it is "my"
+_KIND_KNOWLEDGE = re.compile(
+    _OPENING + r"(?:"
+    r"why(?:'s| is| are| was) (?:it|they|this|that|an? \w+|the \w+) (?:\w+ )?called\b|"
+    r"why do (?:they|people|we|you) call\b|"
+    r"pourquoi (?:ca |cela |on |il |elle )?(?:s'appell?\w*|appelle-t-on|l'appelle|le nomme)\b|"
+    r"pourquoi (?:le|la|l'|les|un|une|des) [^?,]{1,40}? s'appell?\w*\b|"
+    r"pourquoi les (?:feuilles|fleurs|branches|racines|aiguilles) |"
+    r"por que (?:se llaman?|le llaman|la llaman|lo llaman|los llaman|las llaman|las hojas|"
+    r"las flores)\b|"
+    r"warum (?:heisst|heissen|nennt man|werden die blatter|verliert|verlieren)\b|"
+    r"how (?:cold|hot|warm|big|tall|much frost) (?:can|does|do|should|will|may) "
+    r"(?:an? \w+|\w+s\b)|"
+    r"(?:quel|combien de) (?:froid|gel) (?:peut|supporte|resiste|tolere)\w* "
+    r"(?:un|une|le|la|les)\b|"
+    r"cuant[oa] (?:frio|helada|calor) (?:aguanta|soporta|resiste|tolera)n? "
+    r"(?:un|una|el|la|los|las)\b|"
+    r"wie ?viel (?:frost|kalte|hitze) (?:vertragt|vertragen|halt|halten|aushalt) "
+    r"(?:ein|eine|der|die|das)\b|"
+    r"what(?:'s| is) (?:\w+ )?the (?:\w+ )?difference between|"
+    r"(?:c'est quoi|quelle est) (?:\w+ )?la (?:\w+ )?difference entre|"
+    r"(?:cual es|que) (?:\w+ )?(?:la )?diferencia (?:hay )?entre|"
+    r"was ist (?:\w+ )?der unterschied zwischen"
     r")"
 )
 # a request's verb opening a clause after something else ("…, décale l'anniversaire de mamie")

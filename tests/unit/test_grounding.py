@@ -1510,6 +1510,70 @@ def test_what_a_day_holds_asked_is_the_calendars(text: str, project: str | None)
     assert (routed.project_id if routed.routing_confidence >= 0.6 else None) == project
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Why's it called a Christmas cactus?",
+        "How cold can a poinsettia get before it drops its leaves?",
+        "Pourquoi les feuilles du poinsettia deviennent rouges ?",
+        "¿Por qué se llama flor de Pascua?",
+        "Warum heißt der Weihnachtsstern eigentlich so?",
+        "What's actually the difference between a yoga mat and a pilates mat?",
+    ],
+)
+def test_what_a_kind_of_thing_is_called_or_stands_is_asked_of_no_project(text: str) -> None:
+    routed = ROUTER.route(form_event(text, 126), BASE)
+    assert routed.project_id is None or routed.routing_confidence < 0.6, routed.project_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bof, laisse, je m'en occupe.",
+        "Bah, da igual, ya lo hago yo.",
+        "Ach, egal, mach ich selber.",
+        "Non, annule, j'ai rien dit.",
+        "The wind's been howling all night.",
+        "Morning! Bit nippy out there today, isn't it?",
+        "in Freiburg schneit's, schreibt meine Schwester",
+        "¡qué helada ha caído esta noche!",
+        "Leo's curled up on the sofa again, the little monkey.",
+        "El gato se ha vuelto a dormir encima de la cafetera.",
+        "We sold the last of the christmas trees yesterday, can you believe it.",
+        "On a vendu tous les sapins en deux jours, c'est fou.",
+        "Die Tannen sind fast alle weg, Wahnsinn.",
+    ],
+)
+def test_told_news_weather_and_call_offs_are_no_task(text: str) -> None:
+    f = form(text, 127)
+    assert f.task is None and f.decision == "no_task", (text, f.decision, f.reply)
+
+
+def test_news_told_with_a_request_after_it_is_still_made() -> None:
+    assert form("il neige, allume la lumière du porche", 128).decision == "stateful"
+    assert form("egal, mach das Licht in der Küche an", 129).decision == "stateful"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we're all off to the coast this afternoon, there'll be nobody minding the house",
+        "On part tous au marché cet aprèm, y aura personne à la maison.",
+        "Nos vamos todos al pueblo esta tarde y la casa se queda sola.",
+        "Wir fahren heute Mittag alle zur Oma, das Haus ist dann leer.",
+    ],
+)
+def test_everyone_leaving_the_place_empty_today_arms_the_alarm(text: str) -> None:
+    assert _targets(form(text, 131)) == {"alarm.house"}
+
+
+def test_a_grandparent_locked_out_is_let_in() -> None:
+    f = form("Grandpa's stood outside the front door, he's forgotten his keys", 132)
+    assert patch_of(f) == [
+        {"op": "replace", "path": "/entities/lock.front_door/state", "value": "unlocked"}
+    ]
+
+
 def test_a_request_called_off_in_its_first_words_changes_nothing_anywhere() -> None:
     for n, text in enumerate(["sorry, wrong button", "oops, ignore that", "olvídalo"]):
         f = form(text, 130 + n)
@@ -4788,6 +4852,28 @@ def test_a_ticket_is_named_by_the_words_of_its_title_in_another_language(
         }
     )
     assert _targets(_formed_in({"taskline-dev": tracker}, text)) == {ticket}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "move the delivery ticket to review",
+        "pon en revisión el ticket de las entregas",
+        "donne le ticket des rappels des plantes à Priya",
+    ],
+)
+def test_a_ticket_of_a_pair_named_by_their_shared_word_asks_which(text: str) -> None:
+    tracker = _tracker_with(
+        {
+            "TL-1": "delivery slot picker offers Sundays",
+            "TL-2": "let customers choose a two-hour delivery window",
+            "TL-3": "plant care reminder emails are sent at 3 am",
+            "TL-4": "push notification watering reminders for each plant",
+        }
+    )
+    f = _formed_in({"taskline-dev": tracker}, text)
+    assert f.reply is not None and f.reply.reason_code == "ambiguous_target", f.reply
+    assert len(f.slots["candidates"].split(",")) == 2
 
 
 @pytest.mark.parametrize(
