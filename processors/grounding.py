@@ -1940,7 +1940,7 @@ _CAN_IT_BE_DONE = re.compile(
     r"(?:is it|would it be|will it be|is that|would that be|it is|it'?s)(?: at all| even)? "
     r"possible (?:for (?:you|u|us|me) )?to \w+|"
     r"(?:do you |would you |d'?you )?mind \w+ing\b|"
-    r"(?:can|could|may|might) (?:the|my|our|your|all the|both) (?:\S+ ){1,4}?(?:"
+    r"(?:can|could|may|might) (?:the|my|our|your|all the|both|\w+'s) (?:\S+ ){0,4}?(?:"
     r"be (?:a bit |a little |a tad |slightly |much |way )?(?:\w+er|more \w+|less \w+|"
     r"(?:turned|switched|moved|pushed|brought|put|set|dimmed|brightened) \w+)|"
     r"(?:go|get|come|move|turn|switch) (?:up|down|on|off|out|back|warmer|cooler|brighter|"
@@ -3072,6 +3072,12 @@ class GroundedExpert:
         # ("crée un ticket : impossible de renommer un projet")
         title_at = said.find(" ", new.end()) if new is not None else -1
         remember = _REMEMBER.search(said) is not None
+        bare = (
+            bool(tied)
+            and tied[0].cover >= 0.99
+            and tied[0].item.kind in ("light", "switch")
+            and all(bare_mention(v) for v in u.variants)
+        )
         scored: list[tuple[IntentSpec, float]] = []
         for t, sim in zip(terms, best, strict=True):
             intent, cue, kinds = t.intent, t.cue, t.kinds
@@ -3144,6 +3150,10 @@ class GroundedExpert:
                 s -= 0.3  # "welche Erinnerungen hab ich heute": asking makes nothing new
             if off and t.only_on:
                 s -= 0.5
+            if bare and intent.value == "switch":
+                s += 0.3  # "lumière de la cuisine stp": on or off, not a brightness or colour
+            elif bare and intent.value and intent.task_type == "stateful":
+                s -= 0.2
             scored.append((intent, round(s, 4)))
         scored.sort(key=lambda t: (-t[1], t[0].id))
         return scored
@@ -3915,6 +3925,18 @@ class GroundedExpert:
             said = switch(clean(own, c.lang))
             if said is not None:
                 return said
+        if (
+            name == "switch"
+            and len(targets) == 1
+            and targets[0].data.get("state") == "off"
+            and u.resolution.matches
+            and u.resolution.matches[0].item.id == targets[0].id
+            and u.resolution.matches[0].cover >= 0.99
+            and all(bare_mention(v) for v in u.variants)
+        ):
+            # "kitchen light please" of a light that is off: it is wanted on (one that is on
+            # is asked about: off, or brighter?)
+            return "on"
         if name == "temperature":
             if _OUTDOORS.search(c.folded) and len(clauses := _CLAUSE.split(c.folded)) > 1:
                 # "it's 30 degrees outside, set the thermostat to 19": outside's is no setting
@@ -4597,6 +4619,64 @@ def _cleaned(routed: RoutedEvent) -> RoutedEvent:
     if not text or text == routed.event.text:
         return routed
     return routed.model_copy(update={"event": routed.event.model_copy(update={"text": text})})
+
+
+# words of politeness and fillers around a thing named alone ("kitchen light please",
+# "lumiere sdb stp", "luz del baño xfa", "Küchenlicht bitte")
+_COURTESY = re.compile(
+    r"\b(?:please|pls|plz|pliz|thanks|thx|ta|stp|svp|s'il te plait|s'il vous plait|merci|"
+    r"porfa|porfis|xfa|x favor|por favor|gracias|bitte|danke|mal|um|uh|erm|euh|eh|ah|oh|"
+    r"hey|oye|ok|okay|so|alors|bon|pues|bueno|also|the|le|la|les|l'|el|los|las|der|die|das|"
+    r"den|a|an|un|une|una|ein|eine|einen|my|mon|ma|mi|mein|meine|meinen)\b"
+)
+
+
+_PLEASE_SAID = re.compile(r"\b(?:s'il (?:te|vous) plait|x favor|por favor)\b")
+
+
+def bare_mention(c: Cleaned) -> bool:
+    """Whether ``c`` says a thing and nothing else: no verb, no value, no question, a few
+    words once courtesies are left out ("kitchen light please", "luz del baño xfa").
+
+    >>> from processors.language import clean
+    >>> bare_mention(clean("kitchen light please", "en"))
+    True
+    >>> bare_mention(clean("kitchen light off", "en"))
+    False
+    """
+    text = _PLEASE_SAID.sub(" ", c.folded.strip())
+    if (
+        "?" in text
+        or _REQUEST_WORD.search(text) is not None
+        or _TOLD_WORDS.search(text) is not None
+        or _HAS_IMPERATIVE.search(text) is not None
+    ):
+        return False
+    rest = _COURTESY.sub(" ", text)
+    words = re.findall(r"[\w']+", rest)
+    return (
+        0 < len(words) <= 5
+        and NEGATED.search(text) is None
+        and switch(c) is None
+        and percent(c) is None
+        and bare_number(c) is None
+        and delta(c) is None
+        and colour(c) is None
+    )
+
+
+# who did what, or what it is for ("me he dejado la cafetera encendida", "pide cápsulas para
+# la cafetera", "the lamp is", "à fond"): more than a thing said
+_TOLD_WORDS = re.compile(
+    r"\b(?:i|we|you|he|she|they|it|it's|is|are|was|were|have|has|had|je|j'|tu|on|il|elle|ils|"
+    r"est|sont|ai|as|me|te|se|nos|yo|he|ha|han|hemos|esta|estan|ich|wir|du|er|sie|es|ist|sind|"
+    r"war|hab|habe|hat|haben|for|pour|para|fur|a fond|full|max|voll|todo|tope|"
+    # "Schreibtischlampe auf fuffzig": a value said, in words it does not read
+    r"auf (?!der\b|dem\b|den\b|die\b|das\b)\w+|to \w+|a \d+|a zero|a cero|al \w+|"
+    # how it works ("el enchufe de la cafetera no funciona")
+    r"works?|working|broken|marche|fonctionne|casse\w*|funciona|roto|rota|geht|funktioniert|"
+    r"kaputt|no|not|pas|nicht|kein\w*)\b"
+)
 
 
 def _attr(targets: list[Any], *path: str) -> Any:

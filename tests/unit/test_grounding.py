@@ -1574,6 +1574,35 @@ def test_a_grandparent_locked_out_is_let_in() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kitchen light please",
+        "lumière de la cuisine stp",
+        "luz de la cocina porfa",
+        "Küchenlicht bitte",
+        "the coffee machine please",
+    ],
+)
+def test_a_thing_that_is_off_named_alone_is_switched_on(text: str) -> None:
+    f = form(text, 133)
+    assert f.decision == "stateful", f.reply
+    assert [op["value"] for op in patch_of(f)] == ["on"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "floor lamp please",  # on already: off, or brighter? asked
+        "me he dejado la cafetera encendida",
+        "lampadaire à fond",
+    ],
+)
+def test_a_thing_named_with_more_said_is_not_switched_on_alone(text: str) -> None:
+    f = form(text, 134)
+    assert f.task is None or [op.get("value") for op in patch_of(f)] != ["on"], text
+
+
 def test_a_request_called_off_in_its_first_words_changes_nothing_anywhere() -> None:
     for n, text in enumerate(["sorry, wrong button", "oops, ignore that", "olvídalo"]):
         f = form(text, 130 + n)
