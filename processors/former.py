@@ -534,7 +534,11 @@ _CHANGE_FIRST = re.compile(
     r"lo|bei|pour|para|for|fur)\W+)*"
     r"(?:update|change|modify|edit|amend|adjust|modifie[rz]?|change[rz]?|mets a jour|"
     r"mettre a jour|actualise[rz]?|cambia(?:lo|la|r)?|actualiza(?:lo|la|r)?|modifica(?:lo|la|r)?|"
-    r"ander\w*|aendere|aktualisier\w*|bearbeit\w*|pass\w* (?:\w+ ){1,3}an)\b"
+    r"ander\w*|aendere|aktualisier\w*|bearbeit\w*|pass\w* (?:\w+ ){1,3}an|"
+    # a thing put in, said only as "that" ("put that in Apollo", "mets ça dans Atlas", "trag
+    # das bei Helios ein"): what is meant is not in the request
+    r"(?:put|add|enter|log|note|stick|mets|ajoute|note|inscris|rentre|pon|anade|apunta|mete|"
+    r"trag|schreib|fug)\w*(?= (?:that|this|it|ca|cela|ceci|le|la|eso|esto|lo|das|es|dies)\b))\b"
 )
 # a value said for it: a number, "to …", "auf …", "a …", "as …", "…: …"
 _VALUE_SAID = re.compile(
@@ -564,7 +568,8 @@ _VAGUE = frozenset(
     "info in on for of mal bitte please le la les l ce cet cette celui celle ca cela truc chose "
     "fiche entree enregistrement dans pour de du des d statut infos donnees el lo los las eso "
     "esto ese esa aquello cosa registro ficha entrada en del para estado datos das den die dem "
-    "der es eintrag datensatz ding sache bei im fur doch einfach schnell".split()
+    "der es eintrag datensatz ding sache bei im fur doch einfach schnell me moi mir us nous uns "
+    "nos ein dies ceci esto".split()
 )
 # a tag after it, which names nothing ("…, ¿vale?", "…, du weißt schon", "…, you know")
 _TAGS = frozenset(
@@ -847,7 +852,7 @@ class PackExpert:
                 found[2] if found else 0.0,
                 ["a change asked, neither what nor to what said"],
                 decision="clarification",
-                reply="What should I change, and to what?",
+                reply=reply_text("what_change", routed.language or "en"),
                 reason_code="missing_slot:value",
             )
         recording = (
@@ -1313,7 +1318,13 @@ class Former:
                 # "brr, minus twelve outside": the weather told, whichever project it brushes
                 told = reply_text("weather", lang.lang if lang.supported else "en")
                 return self._reply(routed, "no_task", told, now, "smalltalk", "weather")
-            if pet_resting(remark) or amazed_remark(remark):
+            if pet_resting(remark) or (
+                amazed_remark(remark)
+                and not (
+                    self.grounded is not None
+                    and self.grounded.names_item(said, routed.project_id, lang.lang, floor=0.7)
+                )
+            ):
                 # "the cat's asleep on the warm towels again": a story, not the towel rail's
                 told = reply_text("told", lang.lang if lang.supported else "en")
                 return self._reply(routed, "no_task", told, now, "smalltalk", "told")

@@ -350,6 +350,7 @@ GLOSSARY: dict[str, str] = {
     "website": "sitio sitios webseite webseiten internetseite",
     "home page": "accueil portada startseite",
     "window": "fenetre fenetres ventana ventanas fenster",
+    "audit": "auditoria auditorias prufung prufungen pruefung pruefungen",
     "button": "boutons botones knopfe knoepfe",
     "input": "saisie saisies saisir eingabe eingaben eingeben eingegeben",
     "form": "formulaires formularios formulare",

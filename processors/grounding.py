@@ -174,7 +174,8 @@ _TAKE_BACK_LAST = (
 )
 # the speaker will do it ("I'll do it myself", "je m'en occupe", "lo hago yo")
 _MYSELF = (
-    r"(?:i'?ll do it myself|i'?ll do it|je (?:vais )?(?:le faire|le fais|m'en occupe)"
+    r"(?:i'?ll do it myself|i'?ll do it|je (?:vais )?(?:le faire|le fais|m'en occupe|"
+    r"le ferai|m'en occuperai)"
     r"(?: moi-meme| moi)?|(?:ya )?lo hago yo(?: mism[oa])?|"
     r"ich mach(?:'s|s|e es|e das| das) (?:selber|selbst|schon)|"
     r"(?:das )?mach(?:'s|s|e)? ich (?:schon )?(?:selber|selbst|schon)|"
@@ -349,7 +350,7 @@ _WEATHER_SAID = re.compile(
     r"\b(?:cold|freezing|chilly|frozen|icy|snow|snowing|snowy|rain|raining|rainy|windy|wind|"
     r"storm|stormy|hail|hailing|sleet|fog|foggy|sunny|hot|warm|minus|below zero|degrees|froid|"
     r"gel|gele|gelee|geler|glacial|verglas|neige|neiger|pleut|pluie|vent|venteux|tempete|orage|"
-    r"brouillard|soleil|chaud|moins|degres|frio|helada|congelado|nieva|nieve|llueve|lluvia|"
+    r"brouillard|soleil|chaud|moins|degres|caille|frio|helada|congelado|nieva|nieve|llueve|lluvia|"
     r"viento|tormenta|niebla|calor|menos|grados|kalt|saukalt|eiskalt|bitterkalt|friert|"
     r"gefroren|schnee|schneit|schneeregen|regen|regnet|sturm|gewitter|nebel|sonne|heiss|grad|"
     r"schietwetter|sauwetter|mistwetter|hundewetter|glatteis|windstarke)\b"
@@ -389,7 +390,7 @@ _WEATHER_EVENT = re.compile(
     r"(?:howling|blowing|whistling|picking up|gusting)|howling (?:all|the whole) night|"
     r"(?:hard|heavy|sharp) frost|frost (?:last night|overnight)|(?:nippy|parky|baltic|brisk) out|"
     r"il (?:a )?(?:neige|pleut|plu|grele|gele)|(?:le vent|ca) (?:a )?souffle|a souffle|"
-    r"ca caille|(?:la |une )?gelee blanche|"
+    r"(?:la |une )?gelee blanche|"
     r"(?:esta|estuvo) (?:\w+ )?(?:nevando|lloviendo|granizando|helando)|nieva|llueve|graniza|"
     r"(?:ha caido|cayo|vaya|que) (?:una )?helada|sopla (?:el |la )?(?:viento|tramontana|cierzo)|"
     r"es (?:hat )?(?:schneit|regnet|hagelt|sturmt|friert|gefroren)|schneit'?s|regnet'?s|"
@@ -498,7 +499,7 @@ def amazed_remark(folded: str) -> bool:
         and not asks_after(told)
         and _HAS_IMPERATIVE.search(told) is None
         and _REQUEST_WORD.search(told) is None
-        and KIND_VOCAB.isdisjoint(re.findall(r"[\w']+", told))
+        and KIND_VOCAB.isdisjoint(re.findall(r"[a-z]+", told))
         and ASKING.search(told) is None
     )
 
@@ -682,6 +683,25 @@ _FAMILY = re.compile(
     r"(?:^|the |le |la |el |der |die |unser\w* )(?:grandpa|grandad|granddad|granny|grandma|nana|"
     r"mamie|papi|papy|mamy|abuelo|abuela|abuelito|abuelita|opa|oma))\b"
 )
+# someone of theirs, not one of the family ("Grandpa's friend", "the grandpa from next door",
+# "la amiga de la abuela", "der Opa von nebenan")
+_OF_SOMEONE = re.compile(
+    r"(?:'s (?!been\b|here\b|at\b|outside\b|waiting\b|standing\b|stood\b|locked\b|back\b|"
+    r"got\b|gone\b|forgotten\b|forgot\b|lost\b|left\b|outside\b|in\b|on\b|just\b|again\b)\w+|"
+    r" (?:from|next|d'a cote|de al lado|del vecino|von nebenan|von gegenuber|across))"
+)
+_OF_WHOM = re.compile(r"\b(?:of|de|del|de la|von|vom|der)\s*$")
+
+
+def _family_subject(folded: str) -> bool:
+    """Whether one of the family is said as who it is, not as whose someone is."""
+    for found in _FAMILY.finditer(folded):
+        if _OF_SOMEONE.match(folded, found.end()) or _OF_WHOM.search(folded[: found.start()]):
+            continue
+        return True
+    return False
+
+
 # someone trying to open a door, told ("someone is trying to open the back door", "un type
 # essaie d'ouvrir le portillon", "un encapuchado está intentando abrir el portón", "jemand
 # versucht, die Tür aufzumachen"): never a request to open it
@@ -879,7 +899,7 @@ def leaving_home(folded: str) -> bool:
     """
     return (
         # ("nos vamos todo el día a Brest y no se queda nadie en casa": the house said empty)
-        (_LEAVING_HOME.search(folded) is not None or _EMPTY_HOUSE.search(folded) is not None)
+        (_LEAVING_HOME.search(folded) is not None or _EMPTY_HOME.search(folded) is not None)
         # gone for a while, or the house said empty ("… for the day", "… pour la journée",
         # "there'll be nobody home"; not "wir gehen alle auf dieselbe Schule")
         and (_FOR_A_WHILE.search(folded) is not None or _EMPTY_HOUSE.search(folded) is not None)
@@ -943,10 +963,8 @@ _EMPTY_PLACE = (
     rf"\b(?:der|die|das|unser|unsere) {_PLACE_DE} (?:ist|isch|bleibt|wird) (?:\w+ )?"
     rf"(?:leer|unbesetzt|allein)\b|\b(?:niemand|keiner) (?:mehr )?(?:im|in der) {_PLACE_DE}\b"
 )
-_EMPTY_HOUSE = re.compile(
-    _EMPTY_PLACE
-    + "|"
-    + r"\b(?:(?:nobody|no one|no-one)(?:'ll| will)? (?:be )?(?:home|in the (?:house|building)|"
+_EMPTY_HOME = re.compile(
+    r"\b(?:(?:nobody|no one|no-one)(?:'ll| will)? (?:be )?(?:home|in the (?:house|building)|"
     r"here)(?=\W*$|\W*[,.;]| (?:now|today|all day)\b)|there(?:'ll| will) be (?:nobody|no one)|"
     r"the house (?:is|will be)(?: \w+)? empty|(?:y'aura|y aura|il n'y aura|il y aura) (?:plus )?"
     r"personne|la maison (?:sera|est) vide|no (?:va a haber|habra|queda|hay|se queda) nadie|"
@@ -954,6 +972,8 @@ _EMPTY_HOUSE = re.compile(
     r"im haus|daheim)|das haus (?:ist|bleibt) leer|"
     r"(?:zu ?hause|daheim) ist (?:dann |heute |also )?(?:keiner|niemand)(?=\W*$|\W*[,.;]))\b"
 )
+# the home or a place said empty (the place's whole phrase first, for what is left of it)
+_EMPTY_HOUSE = re.compile(_EMPTY_PLACE + "|" + _EMPTY_HOME.pattern)
 # the same day, later: leaving this afternoon with the place said empty is leaving
 _SAME_DAY = re.compile(
     r"\b(?:this (?:afternoon|morning)|cet (?:apres-midi|aprem)|ce matin|esta (?:tarde|manana)|"
@@ -1004,6 +1024,12 @@ REPLIES: dict[str, dict[str, str]] = {
         "fr": "Je ne trouve pas cet élément ({what}) dans ce projet. Lequel voulez-vous dire ?",
         "es": "No encuentro ese elemento ({what}) en este proyecto. ¿Cuál quiere decir?",
         "de": "Ich finde dieses Element ({what}) in diesem Projekt nicht. Welches meinen Sie?",
+    },
+    "what_change": {
+        "en": "What should I change, and to what?",
+        "fr": "Que dois-je modifier, et en quoi ?",
+        "es": "¿Qué debo cambiar, y a qué?",
+        "de": "Was soll ich ändern, und worauf?",
     },
     "which_none": {
         "en": "Which {what} do you mean?",
@@ -1940,7 +1966,9 @@ _CAN_IT_BE_DONE = re.compile(
     r"(?:is it|would it be|will it be|is that|would that be|it is|it'?s)(?: at all| even)? "
     r"possible (?:for (?:you|u|us|me) )?to \w+|"
     r"(?:do you |would you |d'?you )?mind \w+ing\b|"
-    r"(?:can|could|may|might) (?:the|my|our|your|all the|both|\w+'s) (?:\S+ ){0,4}?(?:"
+    r"(?:can|could|may|might) (?:the|my|our|your|all the|both|\w+'s) "
+    r"(?!kids\b|children\b|boys\b|girls\b|baby\b|guests\b|cat\b|dog\b|cats\b|dogs\b)"
+    r"(?:\S+ ){0,4}?(?:"
     r"be (?:a bit |a little |a tad |slightly |much |way )?(?:\w+er|more \w+|less \w+|"
     r"(?:turned|switched|moved|pushed|brought|put|set|dimmed|brightened) \w+)|"
     r"(?:go|get|come|move|turn|switch) (?:up|down|on|off|out|back|warmer|cooler|brighter|"
@@ -1953,10 +1981,11 @@ _CAN_IT_BE_DONE = re.compile(
     r"(?:es|seria|sera|habria|hay|no es|no seria)(?: \w+)? (?:posible|manera|forma|modo) "
     r"(?:de )?(?!saber\b|ver\b|decir\b|comprobar\b|mirar\b)\w+(?:ar|er|ir)\b|"
     r"se (?:puede|pueden|podra|podran) (?!saber\b|ver\b|decir\b|comprobar\b|mirar\b|"
-    r"haber\b)\w+(?:ar|er|ir)(?:l[oa]s?)?\b|"
+    r"haber\b|revisar\b|consultar\b|averiguar\b)\w+(?:ar|er|ir)(?:l[oa]s?)?\b|"
     r"(?:ist es|ware es|war es|ist das|ware das|geht es|ginge es|geht das|ginge das|wurde es)"
     r"(?: vielleicht| eventuell| wohl| denn)?(?: moglich| machbar| gehen)?,? "
-    r"(?:(?!dass\b|ob\b)(?=.*(?:\bzu \w+en|\w+zu\w\w+en)\b)|dass (?:du|ihr|sie|man)\b)|"
+    r"(?:(?!dass\b|ob\b)(?!.*\b(?:um|genug)\b)(?=.*(?:\bzu \w+en|\w+zu\w\w+en)\b)|"
+    r"dass (?:du|ihr|sie|man)\b)|"
     r"(?:kann|konnte|kannst|konntest) (?:man |du |ihr )?(?:das|die|der|den|dem|mein\w*|unser\w*) "
     r"(?:\S+ ){0,4}?(?:aus|an|zu|auf|ab|hoch|runter|warmer|heller|dunkler)\s*\??$"
     r")"
@@ -4296,7 +4325,7 @@ def _read(name: str, c: Cleaned) -> Any:
         if (
             (
                 (
-                    (_FAMILY.search(c.folded) or _FORGOT_KEYS.search(c.folded))
+                    (_family_subject(c.folded) or _FORGOT_KEYS.search(c.folded))
                     and _WAITING.search(c.folded)
                 )
                 or (

@@ -228,6 +228,11 @@ _TIME_WORDS = frozenset(
 # What joins a kind word to the word that says which one ("the door of the cellar", "la porte
 # de la cave", "la cita con el oculista", "das Licht im Keller")
 _AS = frozenset("as como comme als".split())  # "mark the reminder as done"
+# what sort of thing a compound names, not which ("Treueprogramm", "Buchungssystem")
+_GENERIC_TAILS = frozenset(
+    "program programme system function feature thing issue problem page option setting "
+    "settings process topic matter".split()
+)
 # a ticket's statuses, said after it ("the delivery ticket to review", "el ticket a revisión")
 _STATUS_WORDS = frozenset(
     "review reviewing progress done open closed backlog todo revue relecture cours fait ouvert "
@@ -990,10 +995,22 @@ class Inventory:
         if english is None:
             return None
         # (the first of its readings the titles say)
-        return next(
-            (found for e in english.split("|") if (found := self._titled_words(e)) is not None),
-            None,
-        )
+        readings = english.split("|")
+        found = next((f for e in readings if (f := self._titled_words(e)) is not None), None)
+        if found is None:
+            # a compound whose last word says only what sort of thing it is ("Treueprogramm":
+            # loyalty program, of titles that say "loyalty points", "loyalty card")
+            found = next(
+                (
+                    f
+                    for e in readings
+                    if len(parts := e.split()) > 1
+                    and parts[-1] in _GENERIC_TAILS
+                    and (f := self._titled_words(" ".join(parts[:-1]))) is not None
+                ),
+                None,
+            )
+        return found
 
     def _titled_words(self, english: str) -> list[str] | None:
         """The words of this inventory's titles that say ``english``'s words (each, or a

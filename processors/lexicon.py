@@ -470,7 +470,8 @@ def _compound(
             if link and not head.endswith(link):
                 continue
             stem = head[: len(head) - len(link)] if link else head
-            left = part(stem)
+            # (a verb's stem heads a compound: "Lieferfenster" of "Lieferung")
+            left = part(stem) or (part(stem + "ung") if not link and len(stem) >= 4 else None)
             if left:
                 # each reading of each part ("fahrplan" is "schedule|timetable")
                 return "|".join(f"{a} {b}" for a in left.split("|") for b in right.split("|"))

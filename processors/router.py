@@ -662,6 +662,10 @@ class Router:
                     and MINE.search(folded) is None
                     # (not "what's the difference between TL-42 and TL-94": theirs, by number)
                     and _DIGITS.search(folded) is None
+                    and not (
+                        _BETWEEN_THE.search(folded)
+                        and any(m.named or m.cover >= 0.99 for m in res.matches)
+                    )
                 )
                 or (
                     _TRANSLATE.match(folded) is not None
@@ -702,7 +706,7 @@ class Router:
                 or chatted(folded)
                 or (weather_outside(folded) and not any(m.named for m in res.matches))
                 or pet_resting(folded)
-                or amazed_remark(folded)
+                or (amazed_remark(folded) and not any(m.named for m in res.matches))
                 or HOW_ARE_YOU.match(folded) is not None
                 # done already by the speaker ("I already turned the porch light off myself",
                 # "c'est bon, j'ai déjà éteint …", "ya he llamado yo al dentista"): nothing to
@@ -1033,6 +1037,11 @@ _ADVICE = re.compile(
 # cactus?", "¿por qué se llama flor de Pascua?", "warum heißt der Weihnachtsstern so?", "how
 # cold can a poinsettia get …", "wie viel Frost verträgt ein Olivenbaum?"): asked of the kind
 # even where a thing of a project shares its words (a poinsettia delivery), unless it is "my"
+# the ones compared said as "the" ones ("between the floor lamp and the big light"): theirs
+# when a project's thing is named
+_BETWEEN_THE = re.compile(
+    r"\b(?:between|entre|zwischen) (?:the|le|la|les|l'|el|los|las|dem|der|den)\b"
+)
 _KIND_KNOWLEDGE = re.compile(
     _OPENING + r"(?:"
     r"why(?:'s| is| are| was) (?:it|they|this|that|an? \w+|the \w+) (?:\w+ )?called\b|"
@@ -1042,7 +1051,7 @@ _KIND_KNOWLEDGE = re.compile(
     r"pourquoi les (?:feuilles|fleurs|branches|racines|aiguilles) |"
     r"por que (?:se llaman?|le llaman|la llaman|lo llaman|los llaman|las llaman|las hojas|"
     r"las flores)\b|"
-    r"warum (?:heisst|heissen|nennt man|werden die blatter|verliert|verlieren)\b|"
+    r"warum (?:heisst|heissen|nennt man|werden die blatter)\b|"
     r"how (?:cold|hot|warm|big|tall|much frost) (?:can|does|do|should|will|may) "
     r"(?:an? \w+|\w+s\b)|"
     r"(?:quel|combien de) (?:froid|gel) (?:peut|supporte|resiste|tolere)\w* "

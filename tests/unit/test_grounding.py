@@ -1603,6 +1603,37 @@ def test_a_thing_named_with_more_said_is_not_switched_on_alone(text: str) -> Non
     assert f.task is None or [op.get("value") for op in patch_of(f)] != ["on"], text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # what a review found the rules of this kind took too far
+        "Grandpa's friend is at the front door",
+        "the grandpa from next door is at the front door",
+        "der Opa von nebenan steht vor der Tür",
+        "la amiga de la abuela está en la puerta principal",
+        "the shop is empty, it's dead quiet today",
+        "der Laden ist leer, kein einziger Kunde heute",
+        "ist das Büro zu kalt, um zu arbeiten?",
+        "can the kids go out on the terrace?",
+        "¿se puede revisar si la alarma está puesta?",
+        "the front door's been unlocked all day, can you believe it",
+    ],
+)
+def test_near_misses_of_the_told_and_polite_rules_change_nothing(text: str) -> None:
+    f = form(text, 135)
+    assert f.task is None or not f.task.patch, patch_of(f)
+
+
+def test_a_request_after_a_day_asked_about_is_made() -> None:
+    f = form("what have I got on friday, move the dentist there", 136)
+    assert f.intent_id == "move_event", f.reply
+    assert form("ça caille dans le salon", 137).decision == "stateful"
+    question = ROUTER.route(
+        form_event("what's the difference between the floor lamp and the big light?", 138), BASE
+    )
+    assert question.project_id == "home"
+
+
 def test_a_request_called_off_in_its_first_words_changes_nothing_anywhere() -> None:
     for n, text in enumerate(["sorry, wrong button", "oops, ignore that", "olvídalo"]):
         f = form(text, 130 + n)
@@ -4903,6 +4934,38 @@ def test_a_ticket_of_a_pair_named_by_their_shared_word_asks_which(text: str) -> 
     f = _formed_in({"taskline-dev": tracker}, text)
     assert f.reply is not None and f.reply.reason_code == "ambiguous_target", f.reply
     assert len(f.slots["candidates"].split(",")) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "ticket"),
+    [
+        ("weis die Barrierefreiheitsprüfung Priya zu", "TL-1"),
+        ("häng ans Ticket mit dem Zwei-Stunden-Lieferfenster das Label backend", "TL-2"),
+    ],
+)
+def test_a_german_compound_names_a_ticket_by_its_parts(text: str, ticket: str) -> None:
+    tracker = _tracker_with(
+        {
+            "TL-1": "accessibility audit of the product pages",
+            "TL-2": "let customers choose a two-hour delivery window",
+            "TL-3": "loyalty points not credited on click-and-collect orders",
+        }
+    )
+    assert _targets(_formed_in({"taskline-dev": tracker}, text)) == {ticket}
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("Can you change that in Apollo for me?", "What should I change"),
+        ("Trag das bei Helios ein.", "Was soll ich ändern"),
+        ("mets ça dans Atlas", "Que dois-je modifier"),
+    ],
+)
+def test_a_change_of_that_to_a_project_without_state_asks_what(text: str, reply: str) -> None:
+    f = form(text, 139)
+    assert f.decision == "clarification" and f.reply is not None
+    assert f.reply.text.startswith(reply), f.reply.text
 
 
 @pytest.mark.parametrize(
