@@ -706,7 +706,10 @@ class Router:
                 or chatted(folded)
                 or (weather_outside(folded) and not any(m.named for m in res.matches))
                 or pet_resting(folded)
-                or (amazed_remark(folded) and not any(m.named for m in res.matches))
+                or (
+                    amazed_remark(folded)
+                    and not any(m.named or m.score >= 0.7 for m in res.matches)
+                )
                 or HOW_ARE_YOU.match(folded) is not None
                 # done already by the speaker ("I already turned the porch light off myself",
                 # "c'est bon, j'ai déjà éteint …", "ya he llamado yo al dentista"): nothing to
