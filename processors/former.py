@@ -1322,7 +1322,9 @@ class Former:
                 amazed_remark(remark)
                 and not (
                     self.grounded is not None
-                    and self.grounded.names_item(said, routed.project_id, lang.lang, floor=0.7)
+                    and self.grounded.names_item(
+                        said, routed.project_id, lang.lang, floor=0.7, whole=True
+                    )
                 )
             ):
                 # "the cat's asleep on the warm towels again": a story, not the towel rail's

@@ -3426,16 +3426,23 @@ class GroundedExpert:
         return out
 
     def names_item(
-        self, text: str, project_id: str | None, lang: str | None = None, *, floor: float = 0.9
+        self,
+        text: str,
+        project_id: str | None,
+        lang: str | None = None,
+        *,
+        floor: float = 0.9,
+        whole: bool = False,
     ) -> bool:
         """Whether ``text`` names an item of the project's inventory (scoring ``floor`` or
-        more: 0.9 by its name; 0.7 a part of it, "the yoga", "le cours")."""
+        more: 0.9 by its name; 0.7 a part of it, "the yoga", "le cours"); with ``whole``, one
+        of its names said in full ("the compressor's been running", not "weg" of "Weg")."""
         inventory = self.inventory(project_id)
         if inventory is None:
             return False
         code = lang if lang in SUPPORTED else detect(text).lang
         best = inventory.resolve(clean(text, code if code in SUPPORTED else "en").numeric).best
-        return bool(best) and best[0].score >= floor
+        return bool(best) and best[0].score >= floor and (not whole or best[0].cover >= 0.99)
 
     # --- targets ------------------------------------------------------------------------
     def _targets(

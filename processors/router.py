@@ -708,7 +708,9 @@ class Router:
                 or pet_resting(folded)
                 or (
                     amazed_remark(folded)
-                    and not any(m.named or m.score >= 0.7 for m in res.matches)
+                    and not any(
+                        m.named or (m.score >= 0.7 and m.cover >= 0.99) for m in res.matches
+                    )
                 )
                 or HOW_ARE_YOU.match(folded) is not None
                 # done already by the speaker ("I already turned the porch light off myself",
