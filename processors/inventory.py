@@ -236,7 +236,7 @@ _GENERIC_TAILS = frozenset(
 # a ticket's statuses, said after it ("the delivery ticket to review", "el ticket a revisión")
 _STATUS_WORDS = frozenset(
     "review reviewing progress done open closed backlog todo revue relecture cours fait ouvert "
-    "ferme termine revision curso hecho abierto cerrado terminado review erledigt offen "
+    "ferme termine revision curso hecho abierto cerrado terminado erledigt offen "
     "geschlossen arbeit bearbeitung".split()
 )
 # how a door is locked, said after it: "cierra la puerta con llave", "ferme la porte à clé"
