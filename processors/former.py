@@ -1330,6 +1330,23 @@ class Former:
                 # "the cat's asleep on the warm towels again": a story, not the towel rail's
                 told = reply_text("told", lang.lang if lang.supported else "en")
                 return self._reply(routed, "no_task", told, now, "smalltalk", "told")
+            if (
+                lang.supported
+                # (not "atlas: log that the pallets came in": told to a project by its name)
+                and (routed.project_id is None or routed.project_id not in words(remark))
+                and told_story(clean(event.text, lang.lang), leading=True)
+                and outside_request(remark) is None  # "mándale un WhatsApp … que ya llegamos"
+                and not (
+                    self.grounded is not None
+                    and self.grounded.names_item(
+                        said, routed.project_id, lang.lang, floor=0.7, whole=True
+                    )
+                )
+            ):
+                # "Caramel's been a right diva all morning": told, whichever project its
+                # names brush (a thing of it named in full may be told to be acted on)
+                told = reply_text("told", lang.lang)
+                return self._reply(routed, "no_task", told, now, "smalltalk", "told")
             sure_project = routed.project_id is not None and routed.routing_confidence >= 0.9
             if (
                 not lang.supported

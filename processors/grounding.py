@@ -462,7 +462,12 @@ def _asks_something(clause: str) -> bool:
 # again", "el gato se ha vuelto a dormir encima de …", "der Churro liegt schon wieder im
 # Schuppen"): a story too
 _RESTING_AGAIN = re.compile(
-    r"^\W*(?:\w+\W+){0,3}?\w+(?:'s| is| has)?\s+(?:(?:\w+ ){0,2})(?:curled up|"
+    r"^\W*(?!(?:everyone|everybody|we|tout le monde|on|nous|todos|todo el mundo|alle|wir)\b)"
+    r"(?:\w+\W+){0,3}?\w+(?:'s| is| has)?\s+(?:(?:\w+ ){0,2})(?:curled up|"
+    # asleep or stretched out somewhere, again or not ("Nala dort devant le poêle")
+    r"asleep|sleeping|napping|dozing|snoozing|stretched out|sprawled|dort|roupille|somnole|"
+    r"fait la sieste|duerme|esta dormid[oa]|esta (?:tumbad|echad|tirad|estirad)[oa]|"
+    r"schlaft|pennt|dost|(?:schlaft|pennt|dost|liegt) (?:schon |mal )?wieder|"
     r"s'est (?:encore |de nouveau |re)?(?:endormi\w*|roule\w* en boule|pelotonne\w*)|"
     r"se ha vuelto a (?:dormir|tumbar|echar|acostar|acurrucar)|se (?:ha )?(?:acurrucado|"
     r"hecho un ovillo)|liegt (?:schon |mal )?wieder|hat sich (?:schon )?wieder (?:\w+ ){0,5}?"
@@ -531,7 +536,7 @@ _INDIRECT_COLD = re.compile(
     # "die Kinder sind frierend aufgewacht")
     r"geles|gelee|gelees|frigorifie\w*|helad[oa]s|congelad[oa]s?|frierend|gefroren|"
     r"durchgefroren|"
-    r"saukalt|arschkalt|bitterkalt|"
+    r"saukalt|arschkalt|bitterkalt|baltic|perishing|brass monkeys|"
     # icy ("les carreaux sont glacés", "la salle de bain est glacée", "icy tiles", "eisig")
     r"icy|ice[- ]cold|glacee|glacees|glacial\w*|(?:est|sont|etait|etaient) (?:tout |toute |"
     r"super |vraiment |completement )?glaces?|eisig\w*|"
@@ -551,7 +556,7 @@ _INDIRECT_COLD = re.compile(
     r"kitchen|office|lounge|hallway|study|nursery|cellar|basement|attic|studio|workshop|flat|"
     r"apartment|loft|den|snug|parlour|conservatory|(?:our|my|this|the) (?:house|home|place))"
     r"(?:'s| is)) like (?:an?|being in an?) |"
-    r"c'est (?:un|une|comme (?:un|une|dans (?:un|une|le))) |"
+    r"c'est (?:un|une|comme (?:un|une|dans (?:un|une|le))) |(?=c'est (?:la siberie|le pole))c'est \w+ |"
     r"on (?:se croirait|dirait) (?:dans )?(?:un|une) |"
     r"(?:esto es|es|parece) (?:como )?(?:un|una) |"
     r"ist (?:es )?(?:hier )?(?:ja )?wie (?:ein|eine|im|in (?:einem|der)) )"
@@ -606,7 +611,8 @@ _INDIRECT_DARK = re.compile(
     # German "düster" (not the English "duster": "I left the duster in the kitchen")
     r"\b(?:ist|sind|ganz|so|sehr|echt|ziemlich|zu|schon) (?:\w+ )?duster\b|"
     r"can'?t see|cannot see|"
-    r"vois rien|voit rien|voi[st] plus rien|y voit (?:plus )?que dalle|no veo|ve nada|"
+    r"vois rien|voit rien|voi[st] plus rien|y voit (?:plus )?que dalle|no veo|ve nada|ven nada|"
+    r"vemos nada|"
     r"sehe .{0,12}nichts|sieht man .{0,12}nichts|barely see|"
     r"vois presque|"
     r"sehe kaum|apenas veo|no (?:me )?veo|ne (?:me )?vois|"
@@ -1553,27 +1559,46 @@ _TOLD_PAST = re.compile(
 # aufgewacht"), or an English past that is nothing else ("won", "woke up")
 _TOLD_PAST_IN = {
     "fr": re.compile(
-        r"\b\w+\s+(?:a|ont|s'est|se sont|est|sont)\s+"
+        r"\b\w+\s+(?:a|ont|s'est|se sont)\s+"
         r"(?:(?:encore|déjà|enfin|bien|tout|presque|même)\s+)?"
         r"(?!été\b|fermé|ouvert|allumé|éteint|réglé|prévu|annulé|reporté|déplacé)"
-        r"[a-zàâçéèêëîïôûù]{3,}(?:é|ée|és|ées|i|is|it|u|us)\b(?!\s+(?:à|a|pour|de)\s)"
+        r"[a-zàâçéèêëîïôûù]{3,}(?:é|ée|és|ées|i|is|it|u|us)\b(?!\s+(?:à|a|pour|de)\s)|"
+        # with "être", a verb of coming and going ("il est rentré"; not "elle est débordée",
+        # "il est fatigué": how someone is)
+        r"\b\w+\s+(?:est|sont)\s+(?:(?:encore|déjà|enfin|bien|presque|même)\s+)?"
+        r"(?:parti|allé|venu|revenu|tombé|rentré|arrivé|sorti|resté|monté|descendu|passé|né|"
+        r"mort|retourné|reparti|ressorti)(?:e|s|es)?\b(?!\s+(?:à|a|pour|de)\s)|"
+        # what someone says, told on ("Yannick dit que la jument mange mieux")
+        r"^\W*(?:\w+\W+){0,3}?(?:dit|raconte) que\b"
     ),
     "es": re.compile(
         r"\b(?:ha|han|he|hemos)\s+(?!sido\b|cambiado|movido|cancelado|aplazado|anulado|"
         r"pasado|puesto|dejado|olvidado|encendido|apagado|abierto|cerrado)"
         r"[a-zñáéíóú]{3,}(?:ado|ada|ados|adas|ido|ida|idos|idas|ído|ída)\b|"
         # a preterite, written with its accent ("se despertó", "ganaron") or irregular
-        r"\b[a-zñáéíú]{2,}(?:ó|aron|ieron)\b|\b(?:vio|fue|hizo|dijo|trajo|tuvo|vino|puso)\b"
+        r"\b[a-zñáéíú]{2,}(?:ó|aron|ieron)\b|\b(?:vio|fue|hizo|dijo|trajo|tuvo|vino|puso)\b|"
+        # an irregular participle, or "ha vuelto a …" ("se ha vuelto a escapar del paddock")
+        r"\b(?:ha|han|he|hemos)\s+(?:vuelto|visto|escrito|roto|descubierto|muerto)\b|"
+        # what someone says, told on ("Yannick dice que Caramel ya come mejor")
+        r"^\W*(?:\w+\W+){0,3}?(?:dice|dicen|cuenta|comenta) que\b"
     ),
     "de": re.compile(
         r"\b(?:hat|haben|ist|sind)\b[^,.;!?\u2026]*?\b(?!gegen|genug|gestern|gerade|genau|gern|"
         r"geöffnet|geschlossen|gemacht|gestellt|geschaltet|gesetzt|gelegt|geplant|verschoben|"
-        r"abgesagt)(?:an|auf|aus|ein|mit|zu|ab|vor|nach|weg|zurück|los|her|hin|um)?"
-        r"ge[a-zäöüß]{2,}(?:t|en)\s*(?:[,.;!?\u2026]|$|(?:und|aber|doch)\b)"
+        r"abgesagt)(?:an|auf|aus|ein|mit|zu|ab|vor|nach|weg|zurück|los|her|hin|um|auseinander|"
+        r"durcheinander|herum|rum|raus|rein|kaputt|zusammen|weiter|wieder|fest|frei)?"
+        r"ge[a-zäöüß]{2,}(?:t|en)\s*(?:[,.;!?\u2026]|$|(?:und|aber|doch)\b)|"
+        # what someone says, told on ("Vreni meint, so einen Nebel …")
+        r"^\W*(?:\w+\W+){0,3}?(?:sagt|meint|erzählt)\b"
     ),
     "en": re.compile(
         r"\b(?:won|woke|brought|found|fell|saw|heard|met|swam|scored|laughed|cried|slept|ate|"
-        r"drank|sang|danced|climbed|caught|threw)\b"
+        r"drank|sang|danced|climbed|caught|threw|ran|rode|jumped|escaped|chewed|bit|lost|sold|"
+        r"spent|nailed|aced|learned|learnt|"
+        # someone told of as they have been ("Caramel's been a right diva all morning")
+        r"(?:\w+'s|he's|she's|they've|(?:he|she|it|\w+) has|they have) been)\b|"
+        # what someone says, told on ("Yannick says the mare's eating better")
+        r"^\W*(?:\w+\W+){0,3}?(?:says|said|reckons|thinks) (?:that )?\w+"
     ),
 }
 
@@ -1608,17 +1633,34 @@ def _story(u: Understanding) -> bool:
     return told_story(u.cleaned) and not any(m.named or m.score >= 0.85 for m in matches)
 
 
-def _past_said(cleaned: Cleaned) -> bool:
+def _past_said(cleaned: Cleaned, leading: bool = False) -> bool:
     """Whether one of the pasts of :data:`_TOLD_PAST` is said (German "was" asks what:
-    "streich das, was am Donnerstag ist")."""
-    found = _TOLD_PAST.finditer(cleaned.folded)
-    return any(cleaned.lang != "de" or m.group() != "was" for m in found)
+    "streich das, was am Donnerstag ist"); ``leading``: where a story starts, in the first
+    clause or after an exclamation of a word or two ("Menuda nochecita, Lotte se despertó …";
+    not "Retire Hanna de la traduction, elle est débordée": a request, then its reason)."""
+    found = (
+        m.start()
+        for m in _TOLD_PAST.finditer(cleaned.folded)
+        if cleaned.lang != "de" or m.group() != "was"
+    )
+    told = _TOLD_PAST_IN.get(cleaned.lang)
+    said = (m.start() for m in told.finditer(cleaned.text)) if told is not None else iter(())
+    return any(_story_starts(cleaned.folded[:at], leading) for at in found) or any(
+        _story_starts(cleaned.text[:at], leading) for at in said
+    )
 
 
-def told_story(cleaned: Cleaned) -> bool:
+def _story_starts(before: str, leading: bool) -> bool:
+    """Whether the clauses ``before`` a story's verb are at most a word or two each (when
+    ``leading``)."""
+    return not leading or all(len(c.split()) <= 2 for c in _CLAUSE.split(before)[:-1])
+
+
+def told_story(cleaned: Cleaned, leading: bool = False) -> bool:
     """Whether ``cleaned`` tells what happened and asks nothing: told in the past, no request,
     no question, no kind of thing, nothing done or cold or dark said (those are told to be
-    acted on), no news a project acts on ("the dentist called, it's moved").
+    acted on), no news a project acts on ("the dentist called, it's moved"); ``leading``: the
+    story starts it (a word or two before it at most).
 
     >>> told_story(clean("Anna hat heute den Malwettbewerb gewonnen!", "de"))
     True
@@ -1626,8 +1668,7 @@ def told_story(cleaned: Cleaned) -> bool:
     False
     """
     folded = cleaned.folded
-    told = _TOLD_PAST_IN.get(cleaned.lang)
-    if not _past_said(cleaned) and (told is None or told.search(cleaned.text) is None):
+    if not _past_said(cleaned, leading):
         return False
     return (
         _ASKED_IN_CHAT.search(folded) is None
@@ -1670,7 +1711,7 @@ _STORY_NEWS = re.compile(
     r"marca\w*|erledigt|hecho|fait|paid|paye\w*|pagad\w*|bezahlt|"
     # a thing finished, fixed, moved, left on or broken, in any language ("Marco a fini le
     # truc du login", "el vete adelantó lo del gato", "jemand hat das Licht angelassen")
-    r"finish\w*|fixed|solved|merged|shipped|brought (?:\w+ ){0,3}forward|pushed|off|"
+    r"finish\w*|fixed|solved|merged|shipped|brought (?:\w+ ){0,3}forward|pushed|(?<!-)off|"
     r"fini\w*|repare\w*|regle\w*|boucle\w*|livre\w*|decale\w*|avance\w*|repousse\w*|"
     r"laisse\w*|branche\w*|eclaire\w*|vomi|malade|"
     r"acab(?:o|aron|ado|ada|e)|termin\w*|complet\w*|arregl\w*|adelant\w*|cambi\w*|movio|"

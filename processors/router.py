@@ -53,6 +53,7 @@ from processors.grounding import (
     negated_request,
     pet_resting,
     said_alone,
+    told_story,
     vented,
     weather_outside,
 )
@@ -706,6 +707,16 @@ class Router:
                 or chatted(folded)
                 or (weather_outside(folded) and not any(m.named for m in res.matches))
                 or pet_resting(folded)
+                # a story told ("Caramel's been a right diva all morning"), as the former
+                # reads it: the names in it brush a project's things without naming one
+                or (
+                    lang in SUPPORTED
+                    and not any(self._lower_ids[p] in toks for p in hits)
+                    and told_story(clean(text, lang))
+                    and not any(
+                        m.named or (m.score >= 0.7 and m.cover >= 0.99) for m in res.matches
+                    )
+                )
                 or (
                     amazed_remark(folded)
                     and not any(

@@ -677,7 +677,8 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
             r"resolu\w*|merged|shipped|deployed|(?<=est )merge\w*|(?<=ete )merge\w*|"
             r"(?<=est )fusionne\w*|(?<=ete )fusionne\w*|mergead\w*|fusionad\w*|"
             r"gemergt|gemerged|"
-            r"fini\w*|acab\w*\b(?! de\b)|listo|lista|"
+            # (not "qué poni más listo": clever)
+            r"fini\w*|acab\w*\b(?! de\b)|(?<!\bmas )(?<!\bmuy )(?<!\btan )(?<!\bque )lista?|"
             r"corrige\w*|fait|cierra\w*|cerra\w*|cerr(?:o|e|aron|ado|ada)|hecho|terminad\w*|"
             r"resuelt\w*|arreglad\w*|"
             # what was fixed is done: "ya arregló el 120", "hat TL-120 gefixt"

@@ -7950,3 +7950,42 @@ def test_a_light_still_on_said_to_be_as_wanted_is_not_switched(text: str) -> Non
         former.observe(project, 1, state)
     formation = former.form(router.route(form_event(text, 918), BASE), BASE)
     assert formation.task is None or not formation.task.patch, patch_of(formation)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Leo's been a right little devil all afternoon.",
+        "Emma dice que el gato ya come mucho mejor.",
+        "Leo s'est encore sauvé du jardin, quel petit malin.",
+        "Emma hat heute die ganze Küche durcheinandergebracht.",
+        "Leo scored twice this morning, I'm so proud of him.",
+        "Emma dort devant la télé, elle bouge plus.",
+        "Leo schläft schon wieder auf dem Sofa.",
+    ],
+)
+def test_a_story_of_someone_by_name_is_no_task_of_any_project(text: str) -> None:
+    # the names brush the calendar's "Emma's piano lesson", "Leo's football practice"
+    routed = ROUTER.route(form_event(text, 138), BASE)
+    assert routed.project_id is None or routed.routing_confidence < 0.6, routed.project_id
+    f = form(text, 138)
+    assert f.task is None and f.decision == "no_task", (text, f.decision, f.reply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Retire Sam du ticket 42, il est débordé.",  # a request, then how someone is
+        "Emma dit que sa chambre, c'est la Sibérie.",  # cold, told on
+        "los niños dicen que no ven nada en su cuarto",  # dark, told on
+        "Leo reckons it's absolutely Baltic in the kids room.",
+    ],
+)
+def test_what_is_told_of_someone_to_be_acted_on_is_no_story(text: str) -> None:
+    f = form(text, 139)
+    assert f.decision != "no_task", (text, f.reply)
+
+
+def test_clever_is_not_done() -> None:
+    f = form("ticket 42, qué bug más listo", 140)
+    assert not any(op.get("value") == "done" for op in patch_of(f))
