@@ -100,8 +100,12 @@ _MUTATING = frozenset(
     "arm disarm cancel move schedule book assign close open raise lower "
     "mets passe change modifie fixe regle ajoute supprime annule ferme ouvre deplace "
     "pon cambia actualiza fija marca anade borra cancela cierra abre mueve "
-    "setz setze stell stelle andere markiere fuge losche schliess offne verschieb".split()
+    "setz setze stell stelle andere markiere fuge losche schliess offne verschieb "
+    # switched ("mach das Licht an, im Flur": a request, whatever small talk its head is like)
+    "allume eteins enciende apaga prende schalt schalte dreh knips".split()
 )
+# "mach" changes something unless said to someone ("mach's gut", "mach dir keine Sorgen")
+_MACH_SAID = frozenset("s dir dich euch ihr gut nichts nix nut".split())
 # the words that make a field a point in time ("launch date", "deadline", "Abgabe"): the last
 # of the field's name, or followed only by a day said in it or a verb ("fija el lanzamiento para
 # el lunes", "el lanzamiento pasa al lunes"; not "launch budget")
@@ -423,7 +427,10 @@ def is_question(text: str, toks: list[str] | None = None) -> bool:
 def is_command(text: str) -> bool:
     """Whether ``text`` opens with a verb that changes something (``set``, ``lock``, ...)."""
     toks = [t for t in words(text) if t != "please"]
-    return bool(toks) and toks[0] in _MUTATING
+    return bool(toks) and (
+        toks[0] in _MUTATING
+        or (toks[0] == "mach" and toks[1:2] != [] and toks[1] not in _MACH_SAID)
+    )
 
 
 def distinct_changes(ops: Sequence[dict[str, Any]]) -> int:

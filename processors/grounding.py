@@ -455,7 +455,18 @@ def _asks_something(clause: str) -> bool:
         or _REQUEST_WORD.search(clause) is not None
         or _HAS_IMPERATIVE.search(clause) is not None
         or ASKING.search(clause) is not None
+        or _CLAUSE_REQUEST.match(clause) is not None
     )
+
+
+# a clause that opens with a request's verb, any form ("kill the big light", "vire la
+# guirlande", "quita las luces", "knips mal die Deckenlampe aus", "give the checklist to Lea")
+_CLAUSE_REQUEST = re.compile(
+    r"\W*(?:(?:just|please|now|so|then|bitte|mal|juste|alors|stp|porfa|pues|y|and|et|und)\W+)*"
+    rf"(?:{REQUEST_VERB_STEMS}\w*|kill|give|hand (?!in\b|on\b|out\b)|bring|take|get|let|"
+    r"vire|enleve|retire|donne|confie|file|attribue|envoie|quita|saca|dale|da(?:le|me|selo)|"
+    r"encarga\w*|manda\w*|envia\w*|gib|nimm|knips|zieh|schick|schreib|leg|lösch|losch)\b"
+)
 
 
 # anyone curled up or lying down somewhere again, by name ("Churro's curled up on the heat mat
@@ -535,6 +546,7 @@ _INDIRECT_COLD = re.compile(
     # cold said of someone ("les enfants se sont réveillés gelés", "los niños están helados",
     # "die Kinder sind frierend aufgewacht")
     r"geles|gelee|gelees|frigorifie\w*|helad[oa]s|congelad[oa]s?|frierend|gefroren|"
+    r"(?<=esta )helada|(?<=esta muy )helada|"
     r"durchgefroren|"
     r"saukalt|arschkalt|bitterkalt|baltic|perishing|brass monkeys|"
     # icy ("les carreaux sont glacés", "la salle de bain est glacée", "icy tiles", "eisig")
@@ -556,7 +568,11 @@ _INDIRECT_COLD = re.compile(
     r"kitchen|office|lounge|hallway|study|nursery|cellar|basement|attic|studio|workshop|flat|"
     r"apartment|loft|den|snug|parlour|conservatory|(?:our|my|this|the) (?:house|home|place))"
     r"(?:'s| is)) like (?:an?|being in an?) |"
-    r"c'est (?:un|une|comme (?:un|une|dans (?:un|une|le))) |(?=c'est (?:la siberie|le pole))c'est \w+ |"
+    r"(?:c'est|est|sont) (?:un|une|comme (?:un|une|dans (?:un|une|le))) "
+    r"(?:vrai |vraie |veritable )?|(?=c'est (?:la siberie|le pole))c'est \w+ |"
+    r"(?<!'s )\b(?!store|storage|cold|boiler|fridge|freezer)\w+(?:'s| is) like "
+    r"(?:an?|being in an?) |"
+    r"ist (?:ja |echt |wie )?(?:ein|eine) |"
     r"on (?:se croirait|dirait) (?:dans )?(?:un|une) |"
     r"(?:esto es|es|parece) (?:como )?(?:un|una) |"
     r"ist (?:es )?(?:hier )?(?:ja )?wie (?:ein|eine|im|in (?:einem|der)) )"
@@ -595,7 +611,8 @@ _NOT_FROM_COLD = re.compile(
 
 _INDIRECT_HOT = re.compile(
     r"\b(?:too hot|boiling|roasting|sweltering|trop chaud|creve de chaud|on etouffe|calor|"
-    r"demasiado caliente|asando|asfixiando|achicharrando|zu warm|zu heiss|schwitzen|bullig)\b"
+    r"demasiado caliente|asando|asfixiando|achicharrando|zu warm|zu heiss|schwitzen|bullig|"
+    r"affenhitze|bullenhitze|bruthitze|bruthei(?:ss|s))\b"
 )
 # too much heat said ("trop chaud", "zu warm", "way too hot"; not "pas trop chaud")
 _TOO_HOT = re.compile(
@@ -617,6 +634,7 @@ _INDIRECT_DARK = re.compile(
     r"vois presque|"
     r"sehe kaum|apenas veo|no (?:me )?veo|ne (?:me )?vois|"
     r"seh\w* (?:mich |dich )?(?:\w+ ){0,4}?(?:nichts|kaum|nicht)\b|"
+    r"sieht (?:\w+ ){0,4}?(?:nichts|kaum)\b|"
     # "man sieht die Hand vor Augen nicht"
     r"hand vor (?:den )?augen nicht"
 )
@@ -1671,7 +1689,9 @@ def told_story(cleaned: Cleaned, leading: bool = False) -> bool:
     if not _past_said(cleaned, leading):
         return False
     return (
-        _ASKED_IN_CHAT.search(folded) is None
+        # no request after it ("Priya has been flat out, give the checklist to Lea")
+        not any(_CLAUSE_REQUEST.match(c) for c in _CLAUSE.split(folded)[1:])
+        and _ASKED_IN_CHAT.search(folded) is None
         and _HAS_IMPERATIVE.search(folded) is None
         and REMIND_ME.match(folded) is None
         and not is_question_in(cleaned)
@@ -1728,7 +1748,18 @@ _STORY_NEWS = re.compile(
     r"recupere\w*|charge\w*|refile\w*|herite\w*|quedo con|se quedo|ofrecio|ofrecid\w*|"
     r"geschnappt|ubernomm\w*|ubernimmt|casse\w*|plante\w*|tumbo|abgeschossen|change\w*|"
     r"geschoben|verlegt|abgeholt|laufen|marche|stabilise\w*|valide\w*|integre\w*|parche\w*|"
-    r"eingebaut|traslad\w*)\b"
+    r"eingebaut|traslad\w*|"
+    # working again, or live ("the transcript drift is sorted", "läuft wieder synchron",
+    # "ya no se desincroniza", "ist live")
+    # taken on, said ("Inês said she'll pick up the translation", "il va s'en occuper",
+    # "dice que se encarga", "sie kümmert sich drum")
+    r"(?:'ll|will|is going to|'s going to) (?:pick|take|handle|grab|do|own|look)|"
+    r"va (?:prendre|s'en occuper|s'occuper|faire|regarder|gerer)|s'en (?:occupe|charge)|"
+    r"va a (?:coger|hacer|llevar|encargarse|mirar)|se (?:encarga|ocupa|lo queda)|"
+    r"kummert sich|nimmt sich|macht das|"
+    r"sorted|(?:is|went|are) live|ist live|en ligne|en produccion|lauft wieder|laufen wieder|"
+    r"remarche|marche a nouveau|fonctionne a nouveau|funciona de nuevo|vuelve a funcionar|"
+    r"ya funciona|ya no se \w+|funktioniert wieder)\b"
 )
 
 

@@ -936,6 +936,9 @@ _SELF_TALK = re.compile(
 _MAY_SELF_TALK = re.compile(r"called|llama|dice|appelle|on dit|hei(?:ß|ss)t")
 
 
+_PARTICLES = frozenset("ein an aus ab auf zu".split())
+
+
 def _without_fillers(words: list[str], fillers: frozenset[str]) -> list[str]:
     """``words`` without fillers and a word said twice in a row (``the the``)."""
     kept: list[str] = []
@@ -950,6 +953,10 @@ def _without_fillers(words: list[str], fillers: frozenset[str]) -> list[str]:
                 and not (n + 1 < len(words) and words[n + 1].strip(",;.!") in _NO_WORDS)
             ):
                 kept[-1] = kept[-1].rstrip(",")  # "set it to, uh, 57" → "set it to 57"
+            elif len(kept) >= 3 and kept[-1] in _PARTICLES:
+                # "schalt die Führanlage ein äh Caramel muss laufen": the verb's particle
+                # ends the request; what follows the pause is said apart
+                kept[-1] += ","
             continue
         if kept and word == last and len(word) > 1 and not word.isdigit():
             continue  # "the the"

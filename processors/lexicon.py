@@ -483,7 +483,8 @@ def _lexicon_part(word: str) -> str | None:
 
 
 def _glossary_part(word: str) -> str | None:
-    return _GLOSSED.get(word) or _CANONICAL.get(word)
+    # a part German borrows as it is ("Datenexport", "Ticketsystem"): its own English key
+    return _GLOSSED.get(word) or _CANONICAL.get(word) or _BORROWED.get(word)
 
 
 _KNOWN = frozenset(_GROUPS) | frozenset(w for k in _GROUPS for w in k.split())
@@ -547,6 +548,8 @@ def glossed(word: str) -> str | None:
 
 
 _GERMAN_ENDINGS = ("en", "e", "n", "er")
+# the glossary's English keys of one word, as parts of a compound (not the words of when)
+_BORROWED = {k: k for k in GLOSSARY if " " not in k and len(k) >= 4 and k not in _UNGLOSSED}
 
 
 # What sounds() reads one letter at a time, after the pairs ("ch" kept whole as "\x00"): "ll"

@@ -63,6 +63,9 @@ _ON_DE = re.compile(
 _OFF = re.compile(
     r"\b(?:off|kill|shut|eteins|eteindre|eteint\w*|eteignez|coupe\w*|apag\w*|aus|ausschalt\w*|"
     r"ausmach\w*|abschalt\w*|stop\w*|arrete\w*|desactiv\w*|deactivate|disable|"
+    # a light put out ("lösch mal s Licht", "das Licht löschen")
+    r"losch\w*(?= (?:\w+ ){0,3}?(?:licht|lichter|lampe|lampen|leuchte)\b)|"
+    r"(?<=licht )losch\w*|(?<=lichter )losch\w*|loschen(?=\W*$)|"
     # unplugged ("débranche le compresseur", "desconecta el compresor", "zieh den Stecker")
     r"debranche\w*|desconecta(?:la|lo|las|los)?|desconectar|desenchuf(?:a|ala|alo|alas|alos|ar)|"
     r"unplug\w*|aussteck\w*|stecker (?:raus|ziehen)|zieh\w* (?:\w+ ){0,4}?(?:den )?stecker)\b"
@@ -684,7 +687,11 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
             # what was fixed is done: "ya arregló el 120", "hat TL-120 gefixt"
             r"repare\w*|arregl(?:o|e|aron|amos)|solucion(?:ad\w*|o|e|aron|amos)|"
             r"reparad\w*|gefixt|repariert|korrigiert|"
-            r"erledigt|geschlossen|schliess\w*|schlie\w*|behoben|fertig|gelost|zu\b)\b"
+            r"erledigt|geschlossen|schliess\w*|schlie\w*|behoben|fertig|gelost|zu\b|"
+            # shipped, said otherwise ("the cookie banner went live", "ist live", "est en
+            # ligne", "ya está en producción", "the drift is sorted")
+            r"(?<=is )live|(?<=are )live|(?<=went )live|(?<=ist )live|(?<=sind )live|"
+            r"(?<=est )en ligne|(?<=esta )en produccion|(?<=is )sorted)\b"
         ),
     ),
     (
@@ -1099,7 +1106,7 @@ _ORDINAL_DAY = re.compile(
     # ending, or what comes after a date
     # (not "no el 11", "not the 11th"; not a bus or a line taken: "coger el 27 a las 7")
     r"(?<!\bno )(?<!\bcoger )(?<!\bcoge )(?<!\btomar )(?<!\btoma )(?<!\bpillar )(?<!\bpilla )"
-    r"\b(?:el|el dia|dia|am|den)\s+(\d{1,2})(?=\.(?!\d)|º|\s*(?:$|[,;!?]|a\b|um\b|de\b))|"
+    r"\b(?:el|el dia|dia|am|den|vom)\s+(\d{1,2})(?=\.(?!\d)|º|\s*(?:$|[,;!?]|a\b|um\b|de\b))|"
     # "sábado 12", "jeudi 10", "Samstag, den 12.": the weekday and its day of the month
     r"\b(?:" + "|".join(_WEEKDAYS) + r"),?\s+(?:den\s+|dem\s+|the\s+)?(\d{1,2})"
     r"(?:st|nd|rd|th)?\b\.?(?!\s*(?:[:h]\d|h\b|uhr|"
@@ -1123,7 +1130,7 @@ _CLOCK = re.compile(
 _DATE_BEFORE = re.compile(
     r"\b(?:"
     + "|".join(sorted(_MONTHS, key=len, reverse=True))
-    + r"|the|le|au|el|al|den|am|on the)\s+$"
+    + r"|the|le|au|el|al|den|am|vom|on the)\s+$"
 )
 _HALF_PAST = re.compile(
     r"\b(?:halb|viertel (?:nach|vor)|half past|quarter (?:past|to))\s+(?P<h>\d{1,2})\b|"
@@ -2178,8 +2185,8 @@ _DAY_SAID = (
     r"(?: (?:morning|afternoon|evening|night|matin|apres-midi|soir|abend|nachmittag|vormittag|"
     r"morgen|fruh))?(?: \d{1,2}\b(?!\s*(?:[:h.]\d|uhr|h\b|heures?|am\b|pm\b|o'clock))\.?)?|"
     # a day of the month: said with its article, its ending or its month ("buy 2 cartons")
-    r"(?:(?:the|le|el|am|den|el dia|dia) \d{1,2}(?=st|nd|rd|th|er|\.|º|\s*(?:$|[,;:!?]|at\b|a\b|"
-    r"um\b|of\b|de\b|(?:"
+    r"(?:(?:the|le|el|am|den|vom|el dia|dia) \d{1,2}(?=st|nd|rd|th|er|\.|º|\s*(?:$|[,;:!?]|"
+    r"at\b|a\b|um\b|of\b|de\b|(?:"
     + "|".join(sorted(_MONTHS, key=len, reverse=True))
     + r")\b))|\d{1,2}(?:st|nd|rd|th|er|\.(?!\d)|º))"
     r"(?:st|nd|rd|th|er|\.(?!\d)|º)?"

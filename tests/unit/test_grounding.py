@@ -7989,3 +7989,80 @@ def test_what_is_told_of_someone_to_be_acted_on_is_no_story(text: str) -> None:
 def test_clever_is_not_done() -> None:
     f = form("ticket 42, qué bug más listo", 140)
     assert not any(op.get("value") == "done" for op in patch_of(f))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the piano teacher can't do friday",
+        "the vet rang, she can't do the cat today, she's off sick",
+        "Die Klavierlehrerin von Emma kann am Freitag nicht, sie ist krank.",
+    ],
+)
+def test_who_holds_an_event_not_able_to_do_its_day_calls_it_off(text: str) -> None:
+    f = form(text, 141)
+    assert f.intent_id == "cancel_event", (text, f.intent_id, f.reply)
+
+
+def test_a_new_day_said_after_it_moves_the_event() -> None:
+    f = form("the piano teacher can't do friday, move it to saturday", 142)
+    assert f.intent_id == "move_event", f.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "value"),
+    [
+        # a story first, then a request whose verb no list of imperatives held
+        (
+            "Leo's fallen asleep on the sofa, kill the big light",
+            "/entities/light.living_ceiling/state",
+            "off",
+        ),
+        (
+            "Priya has been flat out, give the release checklist to Lea",
+            "/tickets/TL-118/assignee",
+            "lea",
+        ),
+        # cold, heat, darkness or a shipped change told on by someone
+        ("Emma sagt, man sieht im Flur gar nichts", "/entities/light.hallway/state", "on"),
+        ("Jonas says the kafka client is live in prod", "/tickets/TL-71/status", "done"),
+    ],
+)
+def test_what_follows_or_is_told_in_a_story_is_acted_on(
+    text: str, path: str, value: object
+) -> None:
+    f = form(text, 143)
+    assert [(op["path"], op["value"]) for op in patch_of(f)] == [(path, value)], f.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Léo dit que sa chambre est une vraie glacière",
+        "Sam sagt, im Wohnzimmer ist eine Affenhitze",
+        "Sam sagt, das Büro ist ein Kühlschrank",
+    ],
+)
+def test_cold_or_heat_told_on_changes_a_temperature(text: str) -> None:
+    f = form(text, 144)
+    assert f.intent_id == "set_temperature", (text, f.reply)
+
+
+@pytest.mark.parametrize(
+    "text", ["schalt die Kaffeemaschine ein äh Emma kommt gleich", "mach das Licht an, im Flur"]
+)
+def test_a_german_request_ended_by_its_particle_is_made(text: str) -> None:
+    f = form(text, 145)
+    assert [op["value"] for op in patch_of(f)] == ["on"], (text, f.reply)
+
+
+def test_a_light_put_out_in_german_is_switched_off() -> None:
+    for text in ("lösch mal s licht in der küche", "kannst du das Licht im Flur löschen"):
+        assert [op["value"] for op in patch_of(form(text, 146))] == ["off"], text
+
+
+def test_a_day_of_the_month_said_with_vom_names_the_date() -> None:
+    # "den Termin vom 13." (the one of the 13th) is of that day, as "am 13." is
+    for text in ("sag den Termin vom 13. ab", "sag den Termin am 13. ab"):
+        found = when(clean(text, "de"), BASE, "Europe/Paris")
+        assert found is not None and found.at is not None and found.at.day == 13, text

@@ -164,3 +164,24 @@ def test_a_title_in_english_is_found_from_another_language_through_the_glossary(
     )
     assert glossed("piso") == "floor" and home._glossed("piso") is None
     assert glossed("quitter") == "quit" and home._glossed("quitter") is None
+
+
+def test_a_compound_of_a_word_german_borrows_finds_its_title() -> None:
+    from processors.inventory import Inventory
+    from processors.lexicon import glossed
+    from processors.packs import CollectionSpec
+
+    assert glossed("datenexport") == "data export"  # "Export" said as English says it
+    assert glossed("vacunacion") == "vaccination"
+    state = {
+        "tickets": {
+            "TL-1": {"title": "member data export for the new privacy law"},
+            "TL-2": {"title": "horse profile shows vaccination dates late"},
+        }
+    }
+    spec = CollectionSpec(path="/tickets", names=["title"], default_kind="ticket", number=True)
+    inventory = Inventory.from_state(state, [spec])
+    assert [m.item.id for m in inventory.resolve("schieb den Datenexport in den Sprint").best] == [
+        "TL-1"
+    ]
+    assert [m.item.id for m in inventory.resolve("lo de la vacunación ya está").best] == ["TL-2"]
