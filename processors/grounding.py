@@ -70,7 +70,7 @@ from processors.language import (
     detect,
     fold,
 )
-from processors.lexicon import GIVEN_TO, NOT_MISSPELT, WEEKDAY_NAMES, canonical
+from processors.lexicon import GIVEN_TO, NOT_MISSPELT, WEEKDAY_NAMES, canonical, glossed
 from processors.models import RoutedEvent
 from processors.outside import INTO_CALENDAR
 from processors.packs import DomainPack, IntentSpec, MissingSlot, render_patch
@@ -2005,6 +2005,69 @@ def _item_said(name: str, lang: str) -> str:
     return {"fr": f"« {name} »", "es": f"«{name}»", "de": f"„{name}“"}.get(lang, name)
 
 
+# the words that name a ticket by what it is about, next to "ticket": "the menu ticket", "le
+# ticket des notifications", "el ticket de las reservas", "das Gutschein-Ticket", "das Ticket
+# zu den Benachrichtigungen" (up to the next clause, preposition of giving or status)
+_ABOUT_TICKET = re.compile(
+    r"(?:\b(?:the|that|this|our|my)\s+((?:[\w'-]+\s+){0,2}?[\w'-]+?)[\s-]?ticket\b)|"
+    r"(?:\b([a-z]{2,}?)-?ticket\b)|"
+    r"(?:\bticket\s+(?:de\s+la|de\s+los|de\s+las|de\s+l'|des|du|del|de|sur\s+(?:les?|la)|"
+    r"sobre\s+(?:el|la|los|las)|zu\s+(?:den|dem|der)|zum|zur|mit\s+(?:den|dem|der)|about\s+the|"
+    r"for\s+the|on\s+the)\s+((?:(?!(?:a|au|aux|al|to|en|in|auf|an|dem|der|den|para|pour|"
+    r"for)\b)[\w'-]+\s*){1,3}))"
+)
+_ABOUT_STOP = frozenset(
+    "the le la les l el los las de del des du der die das den dem des von ein eine a an un una "
+    "unos unas ticket tickets bug bugs feature features".split()
+)
+
+
+def _label_words(text: str) -> list[set[str]]:
+    """Each word of ``text`` with its English readings, singular ("reservas" → booking,
+    reservation; "Benachrichtigungs" → notification)."""
+    said = []
+    for w in re.findall(r"[a-z0-9]+", text):
+        if w in _ABOUT_STOP:
+            continue
+        readings = {w, canonical(w)}
+        for stem in (w, w[:-1] if w.endswith("s") and len(w) > 5 else w):
+            readings.add(canonical(stem))
+            for g in (glossed(stem) or "").split("|"):
+                readings.update(g.split())
+        said.append({r[:-1] if r.endswith("s") and len(r) > 3 else r for r in readings if r})
+    return said
+
+
+def _label_said(folded: str, inventory: Inventory, intent: IntentSpec) -> list[Item]:
+    """The tickets of the label said as what a ticket is about ("the menu ticket"), when the
+    words said are that label and nothing more; [] when none is said so."""
+    spec = intent.target
+    if spec is None or spec.create or any(ch.isdigit() for ch in folded):
+        return []
+    for m in _ABOUT_TICKET.finditer(folded):
+        phrase = next(g for g in m.groups() if g is not None)
+        said = _label_words(phrase)
+        if not said:
+            continue
+        found: dict[str, list[Item]] = {}
+        for it in inventory.items:
+            if it.collection != spec.collection:
+                continue
+            for label in it.data.get("labels") or ():
+                words = [
+                    w[:-1] if w.endswith("s") and len(w) > 3 else w
+                    for w in re.findall(r"[a-z0-9]+", fold(str(label)))
+                ]
+                if len(words) == len(said) and all(
+                    any(w in readings for readings in said) for w in words
+                ):
+                    found.setdefault(str(label), []).append(it)
+        pairs = [items for items in found.values() if len(items) > 1]
+        if len(pairs) == 1:
+            return pairs[0]
+    return []
+
+
 def reply_text(key: str, lang: str, **values: str) -> str:
     """A reply template in ``lang`` (English when the language has none)."""
     table = REPLIES[key]
@@ -2972,7 +3035,11 @@ class GroundedExpert:
         if problem is not None and (
             # "the cellar door" in a home whose state knows three other doors: none of them;
             # "move tl-310 to in review" when the state lists no TL-310
-            (problem[0] == "ambiguous_target" and inventory.unknown_descriptor(u.cleaned.numeric))
+            (
+                problem[0] == "ambiguous_target"
+                and inventory.unknown_descriptor(u.cleaned.numeric)
+                and not _label_said(u.cleaned.folded, inventory, intent)  # "das CI-Ticket"
+            )
             or (problem[0] == "missing_slot:target" and ID_SAID.search(u.cleaned.numeric))
         ):
             what = kind_names(intent.target.kinds if intent.target else ["item"], lang)
@@ -3541,6 +3608,18 @@ class GroundedExpert:
         split = _left_out_split(u.cleaned)
         if split is None:
             targets, problem = self._named_targets(intent, u, inventory, lang, when_said)
+            shared = _label_said(u.cleaned.folded, inventory, intent)
+            if len(shared) > 1 and (
+                problem is not None
+                or targets in ([], [shared[0]])
+                or (len(targets) == 1 and targets[0] in shared)
+            ):
+                # "put the menu ticket in review", "das Gutschein-Ticket": the label a pair
+                # of tickets shares names neither of them
+                names = [it.names[0] if it.names else it.id for it in shared[:4]]
+                options = ", ".join(names[:-1]) + reply_text("or", lang) + names[-1]
+                which = reply_text("which", lang, options=options)
+                return [], ("ambiguous_target", which, [it.id for it in shared[:4]])
             if targets and problem is None and _left_out_only(u.cleaned.folded, targets, inventory):
                 # "lock up except the garage": what is left out is all that is named
                 return [], ("missing_slot:target", reply_text("left_out", lang), [])

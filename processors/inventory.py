@@ -306,11 +306,16 @@ class Inventory:
             else None
         )
         # the labels items carry ("the auth bug"), folded: they describe items, name none
-        self.labels = frozenset(
+        said_labels = {
             fold(str(label))
             for item in self.items
             if isinstance(item.data.get("labels"), list)
             for label in item.data["labels"]
+        }
+        # and their words, singular too ("the notification ticket", "horse-profile": horse)
+        words_of = {w for label in said_labels for w in re.findall(r"[a-z0-9]+", label)}
+        self.labels = frozenset(
+            said_labels | words_of | {w[:-1] for w in words_of if w.endswith("s") and len(w) > 3}
         )
         self._vocab_choices = Choices(self._vocab)
         self._vocab_set = frozenset(vocab)

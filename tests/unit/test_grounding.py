@@ -8066,3 +8066,25 @@ def test_a_day_of_the_month_said_with_vom_names_the_date() -> None:
     for text in ("sag den Termin vom 13. ab", "sag den Termin am 13. ab"):
         found = when(clean(text, "de"), BASE, "Europe/Paris")
         assert found is not None and found.at is not None and found.at.day == 13, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "put the ci ticket in review",
+        "das CI-Ticket bitte der Lea geben",
+        "el ticket de ci, ciérralo",
+        "le ticket du ci, passe-le en revue",  # no new ticket: none is said to be made
+    ],
+)
+def test_the_label_a_pair_of_tickets_shares_asks_which_of_them(text: str) -> None:
+    f = form(text, 148)
+    assert f.decision == "clarification", (text, f.decision, f.intent_id)
+    assert set(str(f.slots.get("candidates", "")).split(",")) == {"TL-63", "TL-120"}, f.slots
+
+
+def test_more_said_than_the_label_names_the_ticket() -> None:
+    f = form("put the flaky ci test ticket in review", 149)
+    assert [op["path"] for op in patch_of(f)] == ["/tickets/TL-63/status"]
+    made = form("un ticket nouveau : la recherche plante sur safari", 150)
+    assert made.intent_id == "create_ticket", made.reply
