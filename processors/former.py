@@ -105,7 +105,7 @@ _MUTATING = frozenset(
     "allume eteins enciende apaga prende schalt schalte dreh knips".split()
 )
 # "mach" changes something unless said to someone ("mach's gut", "mach dir keine Sorgen")
-_MACH_SAID = frozenset("s dir dich euch ihr gut nichts nix nut".split())
+_MACH_SAID = frozenset("s dir dich euch ihr gut nichts nix nut schnell hin voran".split())
 # the words that make a field a point in time ("launch date", "deadline", "Abgabe"): the last
 # of the field's name, or followed only by a day said in it or a verb ("fija el lanzamiento para
 # el lunes", "el lanzamiento pasa al lunes"; not "launch budget")

@@ -216,7 +216,7 @@ DISMISSED = re.compile(
     r"(?:ne )?touche(?:z)? (?:a )?rien(?: pour l'instant| pour le moment)?|"
     r"don'?t touch anything(?: yet| for now)?|no toques nada(?: por ahora| todavia)?|"
     r"lass (?:mal )?stecken|fass (?:noch )?nichts an|"
-    r"brauch(?:e)? ich (?:doch |jetzt |gar )?(?:nicht|nich)|"
+    r"brauch(?:e)? ich (?:doch |jetzt |gar )?(?:nicht|nich|nimmer)(?: mehr)?|"
     r"(?:(?:ich )?hab mich vertan|je me suis trompee?|me (?:he )?equivoque|i made a mistake|"
     r"my mistake)(?:[,;.]? (?:mach nix|ne fais rien|no hagas nada|do nothing|don'?t do anything|"
     r"forget it|vergiss es|oublie|olvidalo))?|"
@@ -394,7 +394,14 @@ _WEATHER_EVENT = re.compile(
     r"(?:esta|estuvo) (?:\w+ )?(?:nevando|lloviendo|granizando|helando)|nieva|llueve|graniza|"
     r"(?:ha caido|cayo|vaya|que) (?:una )?helada|sopla (?:el |la )?(?:viento|tramontana|cierzo)|"
     r"es (?:hat )?(?:schneit|regnet|hagelt|sturmt|friert|gefroren)|schneit'?s|regnet'?s|"
-    r"(?:der )?wind (?:pfeift|heult|blast|tobt)|(?:heute )?nacht (?:hat es )?(?:frost|gefroren)"
+    r"(?:der )?wind (?:pfeift|heult|blast|tobt)|(?:heute )?nacht (?:hat es )?(?:frost|gefroren)|"
+    # clouds or fog outside ("se nubló justo cuando salía la luna", "the fog's sitting down
+    # in the valley", "quel brouillard sur le lac", "so einen Nebel")
+    r"clouded over|cloud(?:s|ed)? (?:came|rolled) in|se (?:ha )?nublado|se nublo|se encapoto|"
+    r"(?:ca|le ciel) s'est couvert|hat sich zugezogen|"
+    r"(?:the )?fog(?:'s| is| has| hasn'?t| was)?(?! \w*light| \w*lamp| machine)|"
+    r"(?<!corne de )brouillard(?! \w*lampe)|(?<!sirena de )niebla(?! \w*luz)|"
+    r"nebel(?!\w*(?:licht|lampe|maschine|scheinwerfer|horn))"
     r")\b"
 )
 # a tag after what is told ("…, isn't it?", "…, hein", "¿verdad?", "…, oder?"): no question
@@ -546,7 +553,9 @@ _INDIRECT_COLD = re.compile(
     # cold said of someone ("les enfants se sont réveillés gelés", "los niños están helados",
     # "die Kinder sind frierend aufgewacht")
     r"geles|gelee|gelees|frigorifie\w*|helad[oa]s|congelad[oa]s?|frierend|gefroren|"
-    r"(?<=esta )helada|(?<=esta muy )helada|"
+    r"(?<=esta )helada|(?<=esta muy )helada|caillant|"
+    # one's hands or feet freezing ("se le congelan los dedos", "se me hielan los pies")
+    r"se (?:me|te|le|nos|les) (?:congela\w*|hiela\w*)|"
     r"durchgefroren|"
     r"saukalt|arschkalt|bitterkalt|baltic|perishing|brass monkeys|"
     # icy ("les carreaux sont glacés", "la salle de bain est glacée", "icy tiles", "eisig")
@@ -646,6 +655,8 @@ _WANT = re.compile(
 )
 _UNLOCK = re.compile(
     r"\b(?:unlock\w*|unlcok|unbolt\w*|open\w*|deverrouill\w*|debarr\w*|ouvr\w*|ouvre|abre|abrir|"
+    # opened for someone ("ábrele la puerta a la abuela", "abrile", "ábreles")
+    r"abr[ei]le\w*|abrirle\w*|"
     r"desbloque\w*|desbloquea|quita\w* (?:\w+ )?(?:la )?llave|"
     r"aufschlie\w*|aufgeschlossen|aufsperr\w*|aufgesperrt|entriegel\w*|entsperr\w*|aufmach\w*|"
     r"auf\b|offne\w*)"
@@ -1422,7 +1433,8 @@ HOW_ARE_YOU = re.compile(
 # exhausted, dim the lights")
 _VENTING = re.compile(
     r"\W*(?:(?:oh|ugh|ouf|pf+|boah|buf|uf|puf|man|god|ay|ah|na|ok|right|well|bon|bueno|"
-    r"madre mia|mon dieu|mein gott|oh la la)\W+)*(?:"
+    r"madre mia|mon dieu|mein gott|oh la la|mei|morning|good morning|morgen|moin|servus|"
+    r"bonjour|buenos dias|buen dia)\W+)*(?:"
     r"what a (?:\w+ )?(?:day|night)|(?:such a|it'?s been a|that was a|what a|long|rough) "
     r"(?:(?:long|tiring|crazy|busy|rough|hard|mad|exhausting) )?(?:day|week|night|shift)|"
     r"(?:i'?m|i am) (?:so |really |completely |"
@@ -1438,13 +1450,18 @@ _VENTING = re.compile(
     r"reventad[oa]|cansad[oa]|hech[oa] polvo|frit[oa]|molid[oa])|no puedo mas|"
     r"(?:was fur ein|was fuer ein|war das ein|so ein|das war ein) (?:\w+ )?(?:tag|woche)|"
     r"(?:was fur eine|was fuer eine|war das eine|so eine|das war eine) (?:\w+ )?(?:nacht|schicht)|"
-    r"(?:ich bin|bin) (?:\w+ ){0,2}(?:fertig|mude|kaputt|platt|erledigt|erschopft|k\.?o)|"
+    r"(?:ich bin|bin) (?:\w+ ){0,2}(?:fertig|mude|mud|kaputt|platt|erledigt|erschopft|k\.?o)|"
+    r"bin ich (?:\w+ ){0,2}(?:fertig|mude|mud|kaputt|platt|erledigt|erschopft)|"
     # the weather remarked on ("bit wild out there today", "quel temps de chien", "qué día más
     # feo hace", "was für ein Schietwetter"): small talk too
     r"(?:(?:a )?bit |pretty |so |really |proper )?(?:wild|grim|miserable|nasty|horrible|awful|"
+    r"dreich|dreary|gloomy|"
+    # "dreich one out there"
+    r"(?:dreich|dreary|grim|wild|miserable|lovely|glorious|gorgeous|nippy|cold|raw) one|"
     r"lovely|gorgeous|glorious|beautiful|freezing|windy|wet|grey|gray|foggy|stormy|blowy) "
     r"(?:out there|outside|out)\b|what (?:a |an )?(?:\w+ )?(?:weather|storm|downpour)|"
-    r"(?:lovely|awful|horrible|miserable|grim|nasty|filthy|glorious) (?:day|weather)|"
+    r"(?:lovely|awful|horrible|miserable|grim|nasty|filthy|glorious|dreich|dreary) "
+    r"(?:day|one|weather)|"
     r"quel (?:temps de chien|sale temps|temps pourri|fichu temps|beau temps|"
     r"temps (?:de chien|pourri|horrible|affreux|magnifique))|"
     r"quelle (?:tempete|pluie|purée de pois|puree de pois|grisaille)|"
@@ -2038,12 +2055,46 @@ def _label_words(text: str) -> list[set[str]]:
     return said
 
 
-def _label_said(folded: str, inventory: Inventory, intent: IntentSpec) -> list[Item]:
+# what a request moves a ticket to, or says of it, is no word of what it is about
+_STATUS_SAID = frozenset(
+    "review revue revision done open progress cours curso arbeit erledigt fertig terminado "
+    "termine hecho cerrado ferme closed fixed ready".split()
+)
+_KIND_OF_TICKET = {
+    "bug": re.compile(r"\b(?:bug|bugs|bogue|fehler|error|fallo)\b|bug\b"),
+    "feature": re.compile(r"\b(?:feature|features|fonctionnalite|funcionalidad|funktion)\b"),
+}
+
+
+def _named_without(
+    folded: str, phrase: str, item: Item, shared: Sequence[Item], inventory: Inventory
+) -> bool:
+    """Whether what is said besides the label ``phrase`` still names ``item`` better than the
+    other tickets of the label ("put the ci ticket for the arm build in review", "le ticket
+    des réparations, celui du planning": that one)."""
+    said = [r for r in _label_words(folded.replace(phrase, " ", 1))]
+
+    def told(it: Item) -> int:
+        # the words said besides the label that one of its names holds (by their first
+        # letters: "double booking" of "double-booked", "planning" of "planner")
+        title = {w[:5] for n in it.names for w in re.findall(r"[a-z0-9]+", fold(n)) if len(w) > 3}
+        return sum(
+            1
+            for readings in said
+            if any(len(r) > 3 and r not in _STATUS_SAID and r[:5] in title for r in readings)
+        )
+
+    mine = told(item)
+    return mine > 0 and all(told(o) < mine for o in shared if o.id != item.id)
+
+
+def _label_said(folded: str, inventory: Inventory, intent: IntentSpec) -> tuple[list[Item], str]:
     """The tickets of the label said as what a ticket is about ("the menu ticket"), when the
-    words said are that label and nothing more; [] when none is said so."""
+    words said are that label and nothing more, and the phrase that said it; none when none is
+    said so. A bug or a feature said too keeps the one of that kind ("the rss bug ticket")."""
     spec = intent.target
     if spec is None or spec.create or any(ch.isdigit() for ch in folded):
-        return []
+        return [], ""
     for m in _ABOUT_TICKET.finditer(folded):
         phrase = next(g for g in m.groups() if g is not None)
         said = _label_words(phrase)
@@ -2064,8 +2115,14 @@ def _label_said(folded: str, inventory: Inventory, intent: IntentSpec) -> list[I
                     found.setdefault(str(label), []).append(it)
         pairs = [items for items in found.values() if len(items) > 1]
         if len(pairs) == 1:
-            return pairs[0]
-    return []
+            items = pairs[0]
+            for kind, said_kind in _KIND_OF_TICKET.items():
+                if said_kind.search(folded):
+                    of_kind = [it for it in items if kind in (it.data.get("labels") or ())]
+                    if len(of_kind) == 1:
+                        return of_kind, m.group(0)
+            return items, m.group(0)
+    return [], ""
 
 
 def reply_text(key: str, lang: str, **values: str) -> str:
@@ -3038,7 +3095,7 @@ class GroundedExpert:
             (
                 problem[0] == "ambiguous_target"
                 and inventory.unknown_descriptor(u.cleaned.numeric)
-                and not _label_said(u.cleaned.folded, inventory, intent)  # "das CI-Ticket"
+                and not _label_said(u.cleaned.folded, inventory, intent)[0]  # "das CI-Ticket"
             )
             or (problem[0] == "missing_slot:target" and ID_SAID.search(u.cleaned.numeric))
         ):
@@ -3608,11 +3665,16 @@ class GroundedExpert:
         split = _left_out_split(u.cleaned)
         if split is None:
             targets, problem = self._named_targets(intent, u, inventory, lang, when_said)
-            shared = _label_said(u.cleaned.folded, inventory, intent)
+            shared, phrase = _label_said(u.cleaned.folded, inventory, intent)
             if len(shared) > 1 and (
                 problem is not None
-                or targets in ([], [shared[0]])
-                or (len(targets) == 1 and targets[0] in shared)
+                or not targets
+                or (
+                    len(targets) == 1
+                    and targets[0] in shared
+                    # the other words said pick it ("the ci ticket for the arm build")
+                    and not _named_without(u.cleaned.folded, phrase, targets[0], shared, inventory)
+                )
             ):
                 # "put the menu ticket in review", "das Gutschein-Ticket": the label a pair
                 # of tickets shares names neither of them

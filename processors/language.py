@@ -936,7 +936,8 @@ _SELF_TALK = re.compile(
 _MAY_SELF_TALK = re.compile(r"called|llama|dice|appelle|on dit|hei(?:ß|ss)t")
 
 
-_PARTICLES = frozenset("ein an aus ab auf zu".split())
+_DE_PARTICLES = frozenset("ein an aus ab auf zu".split())
+_DE_FILLERS = frozenset("äh ähm öhm öh".split())
 
 
 def _without_fillers(words: list[str], fillers: frozenset[str]) -> list[str]:
@@ -953,7 +954,7 @@ def _without_fillers(words: list[str], fillers: frozenset[str]) -> list[str]:
                 and not (n + 1 < len(words) and words[n + 1].strip(",;.!") in _NO_WORDS)
             ):
                 kept[-1] = kept[-1].rstrip(",")  # "set it to, uh, 57" → "set it to 57"
-            elif len(kept) >= 3 and kept[-1] in _PARTICLES:
+            elif len(kept) >= 3 and word in _DE_FILLERS and kept[-1] in _DE_PARTICLES:
                 # "schalt die Führanlage ein äh Caramel muss laufen": the verb's particle
                 # ends the request; what follows the pause is said apart
                 kept[-1] += ","

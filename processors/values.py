@@ -64,8 +64,11 @@ _OFF = re.compile(
     r"\b(?:off|kill|shut|eteins|eteindre|eteint\w*|eteignez|coupe\w*|apag\w*|aus|ausschalt\w*|"
     r"ausmach\w*|abschalt\w*|stop\w*|arrete\w*|desactiv\w*|deactivate|disable|"
     # a light put out ("lösch mal s Licht", "das Licht löschen")
-    r"losch\w*(?= (?:\w+ ){0,3}?(?:licht|lichter|lampe|lampen|leuchte)\b)|"
+    r"losch\w*(?= (?:(?!ticket|termin|erinnerung|eintrag|notiz)\w+ ){0,3}?"
+    r"(?:licht|lichter|lampe|lampen|leuchte)\b)|"
     r"(?<=licht )losch\w*|(?<=lichter )losch\w*|loschen(?=\W*$)|"
+    # turned off, as Austria says it ("die Lampe kannst abdrehen")
+    r"abdreh\w*|"
     # unplugged ("débranche le compresseur", "desconecta el compresor", "zieh den Stecker")
     r"debranche\w*|desconecta(?:la|lo|las|los)?|desconectar|desenchuf(?:a|ala|alo|alas|alos|ar)|"
     r"unplug\w*|aussteck\w*|stecker (?:raus|ziehen)|zieh\w* (?:\w+ ){0,4}?(?:den )?stecker)\b"
@@ -689,9 +692,11 @@ _STATUS: list[tuple[str, re.Pattern[str]]] = [
             r"reparad\w*|gefixt|repariert|korrigiert|"
             r"erledigt|geschlossen|schliess\w*|schlie\w*|behoben|fertig|gelost|zu\b|"
             # shipped, said otherwise ("the cookie banner went live", "ist live", "est en
-            # ligne", "ya está en producción", "the drift is sorted")
-            r"(?<=is )live|(?<=are )live|(?<=went )live|(?<=ist )live|(?<=sind )live|"
-            r"(?<=est )en ligne|(?<=esta )en produccion|(?<=is )sorted)\b"
+            # ligne", "ya está en producción"; not "live on spotify", "live at the club")
+            r"(?<!bug is )(?<!bugs are )(?<!bug ist )"
+            r"(?:(?<=is )|(?<=are )|(?<=went )|(?<=ist )|(?<=sind ))live"
+            r"(?= now\b| in prod\w*\b| this morning\b| today\b| yesterday\b|\W*$|\W*[,;.!])|"
+            r"(?<=est )en ligne|(?<=esta )en produccion)\b"
         ),
     ),
     (
@@ -1106,7 +1111,8 @@ _ORDINAL_DAY = re.compile(
     # ending, or what comes after a date
     # (not "no el 11", "not the 11th"; not a bus or a line taken: "coger el 27 a las 7")
     r"(?<!\bno )(?<!\bcoger )(?<!\bcoge )(?<!\btomar )(?<!\btoma )(?<!\bpillar )(?<!\bpilla )"
-    r"\b(?:el|el dia|dia|am|den|vom)\s+(\d{1,2})(?=\.(?!\d)|º|\s*(?:$|[,;!?]|a\b|um\b|de\b))|"
+    r"\b(?:el|el dia|dia|am|den|vom(?=\s+\d{1,2}(?!\d)(?!\.?\s+(?:auf|bis|zum|zur|nach)\b)))\s+"
+    r"(\d{1,2})(?=\.(?!\d)|º|\s*(?:$|[,;!?]|a\b|um\b|de\b))|"
     # "sábado 12", "jeudi 10", "Samstag, den 12.": the weekday and its day of the month
     r"\b(?:" + "|".join(_WEEKDAYS) + r"),?\s+(?:den\s+|dem\s+|the\s+)?(\d{1,2})"
     r"(?:st|nd|rd|th)?\b\.?(?!\s*(?:[:h]\d|h\b|uhr|"
@@ -1130,7 +1136,7 @@ _CLOCK = re.compile(
 _DATE_BEFORE = re.compile(
     r"\b(?:"
     + "|".join(sorted(_MONTHS, key=len, reverse=True))
-    + r"|the|le|au|el|al|den|am|vom|on the)\s+$"
+    + r"|the|le|au|el|al|den|am|on the)\s+$"
 )
 _HALF_PAST = re.compile(
     r"\b(?:halb|viertel (?:nach|vor)|half past|quarter (?:past|to))\s+(?P<h>\d{1,2})\b|"
@@ -2185,7 +2191,8 @@ _DAY_SAID = (
     r"(?: (?:morning|afternoon|evening|night|matin|apres-midi|soir|abend|nachmittag|vormittag|"
     r"morgen|fruh))?(?: \d{1,2}\b(?!\s*(?:[:h.]\d|uhr|h\b|heures?|am\b|pm\b|o'clock))\.?)?|"
     # a day of the month: said with its article, its ending or its month ("buy 2 cartons")
-    r"(?:(?:the|le|el|am|den|vom|el dia|dia) \d{1,2}(?=st|nd|rd|th|er|\.|º|\s*(?:$|[,;:!?]|"
+    r"(?:(?:the|le|el|am|den|vom(?= \d{1,2}(?!\d)(?!\.?\s+(?:auf|bis|zum|zur|nach)\b))|el dia|dia) "
+    r"\d{1,2}(?=st|nd|rd|th|er|\.|º|\s*(?:$|[,;:!?]|"
     r"at\b|a\b|um\b|of\b|de\b|(?:"
     + "|".join(sorted(_MONTHS, key=len, reverse=True))
     + r")\b))|\d{1,2}(?:st|nd|rd|th|er|\.(?!\d)|º))"

@@ -8088,3 +8088,21 @@ def test_more_said_than_the_label_names_the_ticket() -> None:
     assert [op["path"] for op in patch_of(f)] == ["/tickets/TL-63/status"]
     made = form("un ticket nouveau : la recherche plante sur safari", 150)
     assert made.intent_id == "create_ticket", made.reply
+
+
+def test_what_a_review_of_the_twenty_fourth_session_found_is_read_as_said() -> None:
+    # "vom 3. auf den 10.": from the 3rd to the 10th
+    moved = form("verschieb den Zahnarzt vom 3. auf den 10.", 151)
+    assert [op["value"][:10] for op in patch_of(moved)][:1] == ["2026-12-10"], moved.reply
+    # a bug live in production is no ticket done
+    live = form("the login bug is live in production again", 152)
+    assert not any(op.get("value") == "done" for op in patch_of(live))
+    # what is said besides the label picks the ticket
+    picked = form("put the ci ticket for the arm build in review", 153)
+    assert [op["path"] for op in patch_of(picked)] == ["/tickets/TL-120/status"]
+    # an English "an" before a filler ends nothing
+    assert form("can you file an uh bug about the slow dashboard", 154).intent_id == "create_ticket"
+    # "mach schnell": hurry, no request
+    assert form("mach schnell, wir sind spät dran", 155).task is None
+    # a day said that is not the event's cancels nothing
+    assert form("Emma kann heute nicht", 156).intent_id != "cancel_event"
