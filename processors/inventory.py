@@ -57,6 +57,10 @@ _STOP = frozenset(
         "aus"
     ).split()
 )
+_PRONOUN_ONE = re.compile(
+    r"\b(that|this|the other|which|the same|the new|the old|the first|the second|the last|"
+    r"the right|the wrong|another|each|any) ones?\b"
+)
 # words for any thing, said in its place ("emma's piano thing", "le truc de jeudi")
 _ANY_THING = frozenset(
     "thing things stuff one ones truc trucs cosa cosas ding dings sache again now today tonight "
@@ -650,6 +654,9 @@ class Inventory:
             folded = self._phrase.sub(
                 lambda m: self._phrases[m.group(0)], folded.replace("\u2019", "'")
             )
+        if " one" in folded:
+            # "that one", "the other one": a pronoun, no word of a name ("for one night")
+            folded = _PRONOUN_ONE.sub(r"\1", folded)
         raw = _WORD.findall(folded)
         words = self._rejoined(_raw_words(folded, raw))
         if (

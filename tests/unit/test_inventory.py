@@ -185,3 +185,14 @@ def test_a_compound_of_a_word_german_borrows_finds_its_title() -> None:
         "TL-1"
     ]
     assert [m.item.id for m in inventory.resolve("lo de la vacunación ya está").best] == ["TL-2"]
+
+
+def test_one_said_as_a_pronoun_names_nothing() -> None:
+    from processors.inventory import Inventory
+    from processors.packs import CollectionSpec
+
+    state = {"tickets": {"TL-1": {"title": "the same room booked twice for one night"}}}
+    spec = CollectionSpec(path="/tickets", names=["title"], default_kind="ticket", number=True)
+    inventory = Inventory.from_state(state, [spec])
+    assert inventory.resolve("bump that one to in review").matches == []
+    assert [m.item.id for m in inventory.resolve("the one night booking bug").best] == ["TL-1"]
