@@ -74,6 +74,8 @@ REGISTRY_EXAMPLE = (
     '[{"id": "apollo", "domain": "space", "description": "Moon lander", "keywords": ["lander"]}]'
 )
 _W_DOC, _W_EXAMPLE, _W_ID, _W_KEYWORD, _W_SESSION = 0.45, 0.55, 0.35, 0.1, 0.12
+_W_FRAMED = 0.4  # a project said as where ("in Apollo, …", "dans Orion", "im Helios")
+_IN_PROJECT = re.compile(r"\b(?:in|dans|en|im|bei|within|inside) \w")
 _W_ITEM = 0.35  # the text names an item of the project's inventory (by name, or area + kind)
 _W_KIND, _W_CUE = 0.15, 0.1  # a kind of thing the project holds; a cue of its pack's intents
 _W_CHATTER = 0.8  # short small talk pulls every project towards "none of them"
@@ -615,6 +617,13 @@ class Router:
             score[p] += _W_KEYWORD * min(count, 2)
             if self._lower_ids[p] in toks or self._lower_ids[p] in text.lower():
                 score[p] += _W_ID
+                if _IN_PROJECT.search(folded) and re.search(
+                    rf"\b(?:in|dans|en|im|bei|within|inside)\s+{re.escape(self._lower_ids[p])}\b",
+                    folded,
+                ):
+                    # "in Apollo, set the client meeting to …": the project is said as where
+                    # the change is made, whatever its words share with another's
+                    score[p] += _W_FRAMED
         away = maxima[0] if self._outside_cols.stop > self._outside_cols.start else 0.0
         if away > 0.4:
             shift = _W_OUTSIDE * (away - 0.4)

@@ -8106,3 +8106,16 @@ def test_what_a_review_of_the_twenty_fourth_session_found_is_read_as_said() -> N
     assert form("mach schnell, wir sind spät dran", 155).task is None
     # a day said that is not the event's cancels nothing
     assert form("Emma kann heute nicht", 156).intent_id != "cancel_event"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In Apollo, set the client meeting to Tuesday the 15th at 2 pm.",
+        "Dans Apollo, fixe le rendez-vous client au mardi 15 à quatorze heures.",
+    ],
+)
+def test_a_project_said_as_where_the_change_is_made_is_routed_to(text: str) -> None:
+    # the meeting and the date are the calendar's words; "in Apollo" says whose record it is
+    routed = ROUTER.route(form_event(text, 157), BASE)
+    assert routed.project_id == "apollo", (routed.project_id, routed.top_candidates)
