@@ -57,7 +57,7 @@ from processors.grounding import (
     vented,
     weather_outside,
 )
-from processors.inventory import Inventory
+from processors.inventory import KIND_VOCAB, Inventory
 from processors.language import REMIND_ME, REQUEST_VERB_STEMS, SUPPORTED, clean, detect, fold
 from processors.lexicon import NUMBER_WORDS, WEEKDAY_NAMES
 from processors.models import Candidate, RawEvent, RoutedEvent, millis, trusted
@@ -74,6 +74,21 @@ REGISTRY_EXAMPLE = (
     '[{"id": "apollo", "domain": "space", "description": "Moon lander", "keywords": ["lander"]}]'
 )
 _W_DOC, _W_EXAMPLE, _W_ID, _W_KEYWORD, _W_SESSION = 0.45, 0.55, 0.35, 0.1, 0.12
+_OWNER = (
+    r"(?:the|my|our|your|this|that|these|those|le|la|les|l'|mon|ma|mes|notre|nos|ce|cette|"
+    r"el|los|las|mi|mis|nuestr[oa]s?|este|esta|der|die|das|den|dem|des|mein\w*|unser\w*|"
+    r"dein\w*|diese\w*)"
+)
+
+
+def _owned_kind(folded: str) -> bool:
+    """Whether a kind of thing is said as someone's or as this one ("the heating", "ma
+    lampe", "unsere Heizung"), not as a kind in general ("red light", "heaters")."""
+    return _OWNED_KIND.search(folded) is not None
+
+
+_KINDS = "|".join(sorted(KIND_VOCAB, key=len, reverse=True))
+_OWNED_KIND = re.compile(rf"\b{_OWNER}\s+(?:[\w'-]+\s+){{0,2}}(?:{_KINDS})\b")
 _W_FRAMED = 0.4  # a project said as where ("in Apollo, …", "dans Orion", "im Helios")
 _IN_PROJECT = re.compile(r"\b(?:in|dans|en|im|bei|within|inside) \w")
 _W_ITEM = 0.35  # the text names an item of the project's inventory (by name, or area + kind)
@@ -695,7 +710,12 @@ class Router:
                     and not any(m.named or m.score >= 0.85 for m in res.matches)
                     # no kind of thing of theirs ("kann man die Heizung … einfrieren"); the
                     # temperature of a dish is no thermostat's
-                    and not (set(res.kinds) - ({"climate"} if _OVEN_HEAT.search(folded) else set()))
+                    and (
+                        not (set(res.kinds) - ({"climate"} if _OVEN_HEAT.search(folded) else set()))
+                        # a kind said of no one's ("why does red light not ruin your night
+                        # vision?"; not "why does the heating keep switching off?")
+                        or not _owned_kind(folded)
+                    )
                     and MINE.search(folded) is None
                 )
             ) or (

@@ -8119,3 +8119,16 @@ def test_a_project_said_as_where_the_change_is_made_is_routed_to(text: str) -> N
     # the meeting and the date are the calendar's words; "in Apollo" says whose record it is
     routed = ROUTER.route(form_event(text, 157), BASE)
     assert routed.project_id == "apollo", (routed.project_id, routed.top_candidates)
+
+
+@pytest.mark.parametrize(
+    "text", ["why does blue light keep people awake?", "why do heaters smell at first?"]
+)
+def test_why_a_kind_of_thing_said_of_no_one_is_asked_of_no_project(text: str) -> None:
+    routed = ROUTER.route(form_event(text, 158), BASE)
+    assert routed.project_id is None or routed.routing_confidence < 0.6, routed.project_id
+
+
+def test_why_ones_own_thing_does_something_is_the_homes() -> None:
+    routed = ROUTER.route(form_event("why does the heating keep switching off?", 159), BASE)
+    assert routed.project_id == "home", routed.top_candidates
