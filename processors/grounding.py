@@ -48,6 +48,7 @@ from processors.fuzzy import Choices
 from processors.inventory import (
     KIND_VOCAB,
     KIND_WORDS,
+    STATUS_WORDS,
     Collection,
     Inventory,
     Item,
@@ -56,6 +57,7 @@ from processors.inventory import (
     home_scope,
     plural_name,
     remember,
+    singular,
 )
 from processors.language import (
     _FUNCTION_WORDS,
@@ -2051,17 +2053,12 @@ def _label_words(text: str) -> list[set[str]]:
             readings.add(canonical(stem))
             for g in (glossed(stem) or "").split("|"):
                 readings.update(g.split())
-        said.append({r[:-1] if r.endswith("s") and len(r) > 3 else r for r in readings if r})
+        said.append({singular(r) for r in readings if r})
     return said
 
 
-# what a request moves a ticket to, or says of it, is no word of what it is about
-_STATUS_SAID = frozenset(
-    "review revue revision done open progress cours curso arbeit erledigt fertig terminado "
-    "termine hecho cerrado ferme closed fixed ready".split()
-)
 _KIND_OF_TICKET = {
-    "bug": re.compile(r"\b(?:bug|bugs|bogue|fehler|error|fallo)\b|bug\b"),
+    "bug": re.compile(r"bugs?\b|\b(?:bogue|fehler|error|fallo)\b"),  # ("ci-bug", "Loginbug")
     "feature": re.compile(r"\b(?:feature|features|fonctionnalite|funcionalidad|funktion)\b"),
 }
 
@@ -2081,7 +2078,7 @@ def _named_without(
         return sum(
             1
             for readings in said
-            if any(len(r) > 3 and r not in _STATUS_SAID and r[:5] in title for r in readings)
+            if any(len(r) > 3 and r not in STATUS_WORDS and r[:5] in title for r in readings)
         )
 
     mine = told(item)
@@ -2100,20 +2097,13 @@ def _label_said(folded: str, inventory: Inventory, intent: IntentSpec) -> tuple[
         said = _label_words(phrase)
         if not said:
             continue
-        found: dict[str, list[Item]] = {}
-        for it in inventory.items:
-            if it.collection != spec.collection:
-                continue
-            for label in it.data.get("labels") or ():
-                words = [
-                    w[:-1] if w.endswith("s") and len(w) > 3 else w
-                    for w in re.findall(r"[a-z0-9]+", fold(str(label)))
-                ]
-                if len(words) == len(said) and all(
-                    any(w in readings for readings in said) for w in words
-                ):
-                    found.setdefault(str(label), []).append(it)
-        pairs = [items for items in found.values() if len(items) > 1]
+        pairs = [
+            items
+            for words, labelled in inventory.labelled.items()
+            if len(words) == len(said)
+            and all(any(w in readings for readings in said) for w in words)
+            and len(items := [it for it in labelled if it.collection == spec.collection]) > 1
+        ]
         if len(pairs) == 1:
             items = pairs[0]
             for kind, said_kind in _KIND_OF_TICKET.items():

@@ -237,11 +237,12 @@ _GENERIC_TAILS = frozenset(
     "program programme system function feature thing issue problem page option setting "
     "settings process topic matter".split()
 )
-# a ticket's statuses, said after it ("the delivery ticket to review", "el ticket a revisión")
-_STATUS_WORDS = frozenset(
+# a ticket's statuses, said after it ("the delivery ticket to review", "el ticket a revisión"),
+# or said of it ("is fixed"): no word of what the ticket is about
+STATUS_WORDS = frozenset(
     "review reviewing progress done open closed backlog todo revue relecture cours fait ouvert "
     "ferme termine revision curso hecho abierto cerrado terminado erledigt offen "
-    "geschlossen arbeit bearbeitung".split()
+    "geschlossen arbeit bearbeitung fertig fixed ready".split()
 )
 # how a door is locked, said after it: "cierra la puerta con llave", "ferme la porte à clé"
 _WITH_KEY = frozenset("llave cle clef".split())
@@ -309,18 +310,21 @@ class Inventory:
             if phrases
             else None
         )
-        # the labels items carry ("the auth bug"), folded: they describe items, name none
-        said_labels = {
-            fold(str(label))
-            for item in self.items
-            if isinstance(item.data.get("labels"), list)
-            for label in item.data["labels"]
-        }
+        # the labels items carry ("the auth bug"), folded: they describe items, name none;
+        # each label's words, singular ("care-reminders": care, reminder), with its items
+        self.labelled: dict[tuple[str, ...], list[Item]] = {}
+        said_labels: set[str] = set()
+        words_of: set[str] = set()
+        for item in self.items:
+            if isinstance(item.data.get("labels"), list):
+                for label in item.data["labels"]:
+                    said_labels.add(folded_label := fold(str(label)))
+                    words = re.findall(r"[a-z0-9]+", folded_label)
+                    words_of.update(words)
+                    key = tuple(singular(w) for w in words)
+                    self.labelled.setdefault(key, []).append(item)
         # and their words, singular too ("the notification ticket", "horse-profile": horse)
-        words_of = {w for label in said_labels for w in re.findall(r"[a-z0-9]+", label)}
-        self.labels = frozenset(
-            said_labels | words_of | {w[:-1] for w in words_of if w.endswith("s") and len(w) > 3}
-        )
+        self.labels = frozenset(said_labels | words_of | {w for k in self.labelled for w in k})
         self._vocab_choices = Choices(self._vocab)
         self._vocab_set = frozenset(vocab)
         self._alias_by_word: dict[str, list[int]] = {}
@@ -1193,7 +1197,7 @@ class Inventory:
                         # "marque le rappel comme fait"
                     if near in _WITH_KEY:
                         continue  # "cierra la puerta con llave": how, not which door
-                    if near in _STATUS_WORDS:
+                    if near in STATUS_WORDS:
                         continue  # "move the delivery ticket to review": where it goes
                     if len(near) >= 4 and near.isalpha() and not self.knows(near):
                         return True
@@ -1320,6 +1324,13 @@ def _words(text: str) -> list[str]:
 # tests/unit/test_inventory.py checks it)
 _KIND_OF = {w: k for k, ws in KIND_WORDS.items() for w in ws}
 _ANY_KIND = frozenset(_KIND_OF)  # a word of some kind, whichever
+
+
+def singular(word: str) -> str:
+    """A folded word without a plural's "s" ("invoices" → "invoice"; not "bus", "gas")."""
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
 _NO_WORDS: frozenset[str] = frozenset()
 _NO_HITS: dict[str, float] = {}  # never written: the hits of a word with none
 _UNSEEN: list[str] = []  # never written nor returned: a look-up not made yet

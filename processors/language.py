@@ -936,7 +936,6 @@ _SELF_TALK = re.compile(
 _MAY_SELF_TALK = re.compile(r"called|llama|dice|appelle|on dit|hei(?:ß|ss)t")
 
 
-_DE_PARTICLES = frozenset("ein an aus ab auf zu".split())
 _DE_FILLERS = frozenset("äh ähm öhm öh".split())
 
 
@@ -968,6 +967,7 @@ def _without_fillers(words: list[str], fillers: frozenset[str]) -> list[str]:
 
 # separable particles and switch words said last ("mach … an", "turn … off")
 _PARTICLES = frozenset("an aus ein ab auf zu on off".split())
+_DE_PARTICLES = _PARTICLES - {"on", "off"}  # German's, ending a request before "äh"
 # words that take back what was said before them, said before the last one that does
 _TAKING_BACK_WORDS = frozenset(
     "no non nein nee ne wait warte wart moment attends espera sorry pardon perdón perdon oops "

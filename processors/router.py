@@ -74,16 +74,16 @@ REGISTRY_EXAMPLE = (
     '[{"id": "apollo", "domain": "space", "description": "Moon lander", "keywords": ["lander"]}]'
 )
 _W_DOC, _W_EXAMPLE, _W_ID, _W_KEYWORD, _W_SESSION = 0.45, 0.55, 0.35, 0.1, 0.12
+# (one's own, "my …", is MINE's, read beside it)
 _OWNER = (
-    r"(?:the|my|our|your|this|that|these|those|le|la|les|l'|mon|ma|mes|notre|nos|ce|cette|"
-    r"el|los|las|mi|mis|nuestr[oa]s?|este|esta|der|die|das|den|dem|des|mein\w*|unser\w*|"
-    r"dein\w*|diese\w*)"
+    r"(?:the|your|this|that|these|those|le|la|les|l'|ce|cette|el|los|las|este|esta|der|die|das|"
+    r"den|dem|des|dein\w*|diese\w*)"
 )
 
 
 def _owned_kind(folded: str) -> bool:
-    """Whether a kind of thing is said as someone's or as this one ("the heating", "ma
-    lampe", "unsere Heizung"), not as a kind in general ("red light", "heaters")."""
+    """Whether a kind of thing is said as a particular one ("the heating", "la lampe", "die
+    Heizung"), not as a kind in general ("red light", "heaters")."""
     return _OWNED_KIND.search(folded) is not None
 
 
@@ -741,10 +741,10 @@ class Router:
                 or (
                     lang in SUPPORTED
                     and not any(self._lower_ids[p] in toks for p in hits)
-                    and told_story(clean(text, lang))
                     and not any(
                         m.named or (m.score >= 0.7 and m.cover >= 0.99) for m in res.matches
                     )
+                    and told_story(clean(text, lang))  # (last: the costliest)
                 )
                 or (
                     amazed_remark(folded)
